@@ -1,0 +1,186 @@
+import Decimal from 'decimal.js';
+import { Amount, Dec } from './amount';
+import { LedgerError } from './errors';
+import { entryHash } from './hash';
+
+export const ACCOUNT_TYPES = ['ASSET', 'LIABILITY', 'EQUITY', 'INCOME', 'EXPENSE'] as const;
+export type AccountType = (typeof ACCOUNT_TYPES)[number];
+export const SIDES = ['DEBIT', 'CREDIT'] as const;
+export type Side = (typeof SIDES)[number];
+
+export const MIN_POSTINGS = 2;
+export const MAX_POSTINGS = 1000;
+export const KIND_PATTERN = /^[A-Z][A-Z0-9_]{1,63}$/;
+export const DATE_PATTERN = /^\d{4}-\d{2}-\d{2}$/;
+
+export function normalSideOf(type: AccountType): Side {
+  return type === 'ASSET' || type === 'EXPENSE' ? 'DEBIT' : 'CREDIT';
+}
+
+/** True for a real calendar date written YYYY-MM-DD. */
+export function isIsoDate(text: string): boolean {
+  if (!DATE_PATTERN.test(text)) return false;
+  const d = new Date(`${text}T00:00:00Z`);
+  return !Number.isNaN(d.getTime()) && d.toISOString().slice(0, 10) === text;
+}
+
+export interface PostingDraft {
+  account: string;
+  side: Side;
+  amount: string;
+}
+
+export interface EntryDraft {
+  idempotencyKey: string;
+  kind: string;
+  effectiveDate: string;
+  memo?: string | null;
+  metadata?: Record<string, unknown>;
+  reversesEntryId?: string | null;
+  postings: PostingDraft[];
+}
+
+/** What the planner needs to know of an account; read under a row lock. */
+export interface AccountState {
+  id: string;
+  code: string;
+  assetCode: string;
+  scale: number;
+  normalSide: Side;
+  noOverdraft: boolean;
+  frozen: boolean;
+  closed: boolean;
+  debits: Decimal;
+  credits: Decimal;
+  headHash: string | null;
+}
+
+export interface PlannedPosting {
+  accountId: string;
+  account: string;
+  side: Side;
+  amount: Amount;
+}
+
+export interface PlannedEntry {
+  draft: EntryDraft;
+  bookedAt: string;
+  postings: PlannedPosting[];
+  hash: string;
+}
+
+export function balanceOf(state: Pick<AccountState, 'normalSide' | 'debits' | 'credits'>): Decimal {
+  return state.normalSide === 'DEBIT' ? state.debits.minus(state.credits) : state.credits.minus(state.debits);
+}
+
+/** Checks the parts of a draft that need no account: counts, kind, date, key. */
+export function checkDraftShape(draft: EntryDraft, field = 'entry'): void {
+  const n = draft.postings?.length ?? 0;
+  if (n < MIN_POSTINGS || n > MAX_POSTINGS) {
+    throw new LedgerError('INVALID_ENTRY', `${field}.postings must have between ${MIN_POSTINGS} and ${MAX_POSTINGS} postings, got ${n}`, `${field}.postings`);
+  }
+  if (!KIND_PATTERN.test(draft.kind)) {
+    throw new LedgerError('INVALID_ENTRY', `${field}.kind must be UPPER_SNAKE_CASE (e.g. TICKET_TRANSFER)`, `${field}.kind`);
+  }
+  if (!isIsoDate(draft.effectiveDate)) {
+    throw new LedgerError('INVALID_ENTRY', `${field}.effectiveDate must be a calendar date YYYY-MM-DD`, `${field}.effectiveDate`);
+  }
+  if (!draft.idempotencyKey || draft.idempotencyKey.length > 200) {
+    throw new LedgerError('INVALID_ENTRY', `${field}.idempotencyKey must be 1..200 characters`, `${field}.idempotencyKey`);
+  }
+}
+
+/**
+ * Validates entries against locked account states and applies them to a working copy, in order.
+ * An entry that breaks any rule throws and leaves the working states untouched, so a batch is
+ * all-or-nothing simply by discarding the planner.
+ */
+export class EntryPlanner {
+  private readonly states: Map<string, AccountState>;
+
+  constructor(states: Iterable<AccountState>) {
+    this.states = new Map([...states].map((s) => [s.code, { ...s }]));
+  }
+
+  plan(draft: EntryDraft, bookedAt: string, field = 'entry'): PlannedEntry {
+    checkDraftShape(draft, field);
+    const postings: PlannedPosting[] = [];
+    const sums = new Map<string, { debit: Decimal; credit: Decimal }>();
+    const deltas = new Map<string, { debits: Decimal; credits: Decimal }>();
+
+    draft.postings.forEach((p, i) => {
+      const at = `${field}.postings[${i}]`;
+      const state = this.states.get(p.account);
+      if (!state) throw new LedgerError('UNKNOWN_ACCOUNT', `${at}.account: no account with code ${JSON.stringify(p.account)}`, `${at}.account`);
+      if (p.side !== 'DEBIT' && p.side !== 'CREDIT') throw new LedgerError('INVALID_ENTRY', `${at}.side must be DEBIT or CREDIT`, `${at}.side`);
+      if (state.closed) throw new LedgerError('ACCOUNT_CLOSED', `${at}.account: account ${state.code} is closed`, `${at}.account`);
+      if (state.frozen) throw new LedgerError('ACCOUNT_FROZEN', `${at}.account: account ${state.code} is frozen`, `${at}.account`);
+      const amount = Amount.parsePositive(p.amount, state.scale, `${at}.amount`);
+      postings.push({ accountId: state.id, account: state.code, side: p.side, amount });
+
+      const sum = sums.get(state.assetCode) ?? { debit: new Dec(0), credit: new Dec(0) };
+      if (p.side === 'DEBIT') sum.debit = sum.debit.plus(amount.value);
+      else sum.credit = sum.credit.plus(amount.value);
+      sums.set(state.assetCode, sum);
+
+      const delta = deltas.get(state.code) ?? { debits: new Dec(0), credits: new Dec(0) };
+      if (p.side === 'DEBIT') delta.debits = delta.debits.plus(amount.value);
+      else delta.credits = delta.credits.plus(amount.value);
+      deltas.set(state.code, delta);
+    });
+
+    for (const [asset, sum] of sums) {
+      if (!sum.debit.equals(sum.credit)) {
+        throw new LedgerError('LEDGER_UNBALANCED', `${field}.postings: debits ${sum.debit.toString()} ≠ credits ${sum.credit.toString()} for asset ${asset}`, `${field}.postings`, {
+          asset,
+          debits: sum.debit.toString(),
+          credits: sum.credit.toString(),
+        });
+      }
+    }
+
+    const next = new Map<string, AccountState>();
+    for (const [code, delta] of deltas) {
+      const state = this.states.get(code)!;
+      const after = { ...state, debits: state.debits.plus(delta.debits), credits: state.credits.plus(delta.credits) };
+      if (state.noOverdraft && balanceOf(after).isNegative()) {
+        throw new LedgerError('INSUFFICIENT_FUNDS', `${field}.postings: account ${code} would be overdrawn (balance ${balanceOf(state).toFixed(state.scale)}, change ${balanceOf({ ...delta, normalSide: state.normalSide }).toFixed(state.scale)})`, `${field}.postings`, {
+          account: code,
+          balance: balanceOf(state).toFixed(state.scale),
+        });
+      }
+      next.set(code, after);
+    }
+
+    const previous = new Map<string, string | null>([...next.keys()].map((code) => [code, this.states.get(code)!.headHash]));
+    const hash = entryHash(
+      {
+        idempotencyKey: draft.idempotencyKey,
+        kind: draft.kind,
+        effectiveDate: draft.effectiveDate,
+        bookedAt,
+        memo: draft.memo ?? null,
+        metadata: draft.metadata ?? {},
+        reversesEntryId: draft.reversesEntryId ?? null,
+        postings: postings.map((p) => ({ account: p.account, side: p.side, amount: p.amount.toString() })),
+      },
+      previous,
+    );
+    for (const [code, after] of next) this.states.set(code, { ...after, headHash: hash });
+    return { draft, bookedAt, postings, hash };
+  }
+
+  /** Working states of the given accounts after everything planned so far. */
+  state(code: string): AccountState | undefined {
+    return this.states.get(code);
+  }
+
+  touched(codes: Iterable<string>): AccountState[] {
+    return [...new Set(codes)].map((c) => this.states.get(c)!).filter(Boolean);
+  }
+}
+
+/** The mirror of an entry: every posting's side flipped. */
+export function mirrorPostings(postings: readonly PostingDraft[]): PostingDraft[] {
+  return postings.map((p) => ({ account: p.account, side: p.side === 'DEBIT' ? 'CREDIT' : 'DEBIT', amount: p.amount }));
+}

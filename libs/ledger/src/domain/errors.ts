@@ -1,0 +1,61 @@
+/**
+ * Base of every domain error in the service. `kind` fixes the HTTP status class in one place
+ * (apps/api/src/http/error.filter.ts); `code` is stable for clients; `field` names the input at fault.
+ */
+export type DomainErrorKind = 'invalid' | 'not-found' | 'conflict' | 'rule';
+
+export class DomainError extends Error {
+  constructor(
+    readonly kind: DomainErrorKind,
+    readonly code: string,
+    message: string,
+    readonly field?: string,
+    readonly details?: Record<string, unknown>,
+  ) {
+    super(message);
+    this.name = new.target.name;
+  }
+}
+
+export type LedgerErrorCode =
+  | 'INVALID_AMOUNT'
+  | 'INVALID_ENTRY'
+  | 'UNKNOWN_ASSET'
+  | 'UNKNOWN_ACCOUNT'
+  | 'UNKNOWN_ENTRY'
+  | 'ASSET_EXISTS'
+  | 'ACCOUNT_EXISTS'
+  | 'ASSET_MISMATCH'
+  | 'LEDGER_UNBALANCED'
+  | 'INSUFFICIENT_FUNDS'
+  | 'ACCOUNT_FROZEN'
+  | 'ACCOUNT_CLOSED'
+  | 'ACCOUNT_NOT_ZERO'
+  | 'ALREADY_REVERSED'
+  | 'IDEMPOTENCY_CONFLICT'
+  | 'ALLOCATION_INVALID';
+
+const KIND_OF: Record<LedgerErrorCode, DomainErrorKind> = {
+  INVALID_AMOUNT: 'invalid',
+  INVALID_ENTRY: 'invalid',
+  ALLOCATION_INVALID: 'invalid',
+  UNKNOWN_ASSET: 'not-found',
+  UNKNOWN_ACCOUNT: 'not-found',
+  UNKNOWN_ENTRY: 'not-found',
+  ASSET_EXISTS: 'conflict',
+  ACCOUNT_EXISTS: 'conflict',
+  IDEMPOTENCY_CONFLICT: 'conflict',
+  ASSET_MISMATCH: 'rule',
+  LEDGER_UNBALANCED: 'rule',
+  INSUFFICIENT_FUNDS: 'rule',
+  ACCOUNT_FROZEN: 'rule',
+  ACCOUNT_CLOSED: 'rule',
+  ACCOUNT_NOT_ZERO: 'rule',
+  ALREADY_REVERSED: 'rule',
+};
+
+export class LedgerError extends DomainError {
+  constructor(code: LedgerErrorCode, message: string, field?: string, details?: Record<string, unknown>) {
+    super(KIND_OF[code], code, message, field, details);
+  }
+}

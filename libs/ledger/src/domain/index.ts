@@ -1,0 +1,5 @@
+export * from './allocation';
+export * from './amount';
+export * from './entry';
+export * from './errors';
+export * from './hash';

@@ -1,0 +1,4 @@
+export * from './domain';
+export * from './ledger.module';
+export * from './ledger.service';
+export * from './ledger.types';

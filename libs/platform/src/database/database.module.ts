@@ -1,0 +1,15 @@
+import { Global, Module } from '@nestjs/common';
+import { TypeOrmModule } from '@nestjs/typeorm';
+import { Env } from '../config/env';
+import { dataSourceOptions } from './data-source.options';
+
+@Global()
+@Module({
+  imports: [
+    TypeOrmModule.forRootAsync({
+      inject: [Env],
+      useFactory: (env: Env) => dataSourceOptions(env.DATABASE_URL, env.DB_POOL_SIZE),
+    }),
+  ],
+})
+export class DatabaseModule {}

@@ -1,0 +1,21 @@
+import { BullModule } from '@nestjs/bullmq';
+import { Global, Module } from '@nestjs/common';
+import { Env } from '../config/env';
+import { DEFAULT_JOB_OPTIONS, QueueName } from './queues';
+
+/** The BullMQ connection (ioredis) and the registered queues, for both the API and the worker. */
+@Global()
+@Module({
+  imports: [
+    BullModule.forRootAsync({
+      inject: [Env],
+      useFactory: (env: Env) => ({
+        connection: { url: env.REDIS_URL, maxRetriesPerRequest: null },
+        defaultJobOptions: DEFAULT_JOB_OPTIONS,
+      }),
+    }),
+    BullModule.registerQueue({ name: QueueName.Ledger }),
+  ],
+  exports: [BullModule],
+})
+export class QueueModule {}

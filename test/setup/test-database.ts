@@ -1,0 +1,37 @@
+import { randomBytes } from 'node:crypto';
+import { dataSourceOptions } from '@forest-ledger/platform/database/data-source.options';
+import { DataSource } from 'typeorm';
+import { databaseUrl, TEMPLATE_DB, withServer } from './databases';
+import { assertLedgerInvariants } from './invariants';
+
+export interface TestDatabase {
+  readonly name: string;
+  readonly url: string;
+  readonly dataSource: DataSource;
+}
+
+/**
+ * Gives the calling test file its own database, cloned from the migrated template, and drops it
+ * afterwards. Before dropping, it checks the ledger invariants over everything the file wrote.
+ */
+export function useTestDatabase(options: { checkInvariants?: boolean } = {}): TestDatabase {
+  const name = `forest_ledger_f${randomBytes(5).toString('hex')}_test`;
+  const handle = { name, url: databaseUrl(name) } as { name: string; url: string; dataSource: DataSource };
+
+  beforeAll(async () => {
+    await withServer((c) => c.query(`CREATE DATABASE "${name}" TEMPLATE "${TEMPLATE_DB}"`));
+    handle.dataSource = new DataSource(dataSourceOptions(handle.url, 10));
+    await handle.dataSource.initialize();
+  });
+
+  afterAll(async () => {
+    try {
+      if (options.checkInvariants !== false && handle.dataSource?.isInitialized) await assertLedgerInvariants(handle.dataSource);
+    } finally {
+      if (handle.dataSource?.isInitialized) await handle.dataSource.destroy();
+      await withServer((c) => c.query(`DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`));
+    }
+  });
+
+  return handle;
+}
