@@ -1,2 +1,2 @@
 /** Forestry features (parties, parcels, 林票, dividends, carbon, subsidies, land use) arrive in later issues. */
-export {};
+export * from './demo/demo-data';

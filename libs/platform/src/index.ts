@@ -7,3 +7,6 @@ export * from './idempotency/idempotency.module';
 export * from './idempotency/idempotency.service';
 export * from './queue/queue.module';
 export * from './queue/queues';
+export * from './logging/logging.module';
+export * from './redis/redis.module';
+export * from './database/bootstrap';

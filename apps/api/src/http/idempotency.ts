@@ -1,0 +1,44 @@
+import { CanActivate, ExecutionContext, Injectable } from '@nestjs/common';
+import { DomainError, requestFingerprint } from '@forest-ledger/ledger';
+import { IDEMPOTENCY_KEY_PATTERN, IdempotencyService } from '@forest-ledger/platform';
+import type { Request, Response } from 'express';
+import { EntityManager } from 'typeorm';
+
+const STATE_CHANGING = new Set(['POST', 'PUT', 'PATCH', 'DELETE']);
+
+function keyOf(req: Request): string {
+  const key = req.header('idempotency-key');
+  if (!key) throw new DomainError('invalid', 'IDEMPOTENCY_KEY_REQUIRED', 'Idempotency-Key header is required on every state-changing request', 'Idempotency-Key');
+  if (!IDEMPOTENCY_KEY_PATTERN.test(key)) {
+    throw new DomainError('invalid', 'IDEMPOTENCY_KEY_INVALID', 'Idempotency-Key must be 8-200 characters of letters, digits, ".", "_", ":", "-" (a UUID is ideal)', 'Idempotency-Key');
+  }
+  return key;
+}
+
+/** Refuses a state-changing request without a well-formed Idempotency-Key before anything else runs. */
+@Injectable()
+export class IdempotencyKeyGuard implements CanActivate {
+  canActivate(context: ExecutionContext): boolean {
+    const req = context.switchToHttp().getRequest<Request>();
+    if (STATE_CHANGING.has(req.method)) keyOf(req);
+    return true;
+  }
+}
+
+/**
+ * Runs a command under the request's Idempotency-Key, in one transaction: same key and body
+ * replays the first status and body (header Idempotency-Replayed: true); same key, other body is a 409.
+ */
+@Injectable()
+export class CommandRunner {
+  constructor(private readonly idempotency: IdempotencyService) {}
+
+  async run<T>(req: Request, res: Response, status: number, work: (em: EntityManager, key: string) => Promise<T>): Promise<T> {
+    const key = keyOf(req);
+    const fingerprint = requestFingerprint({ method: req.method, path: req.path, body: req.body ?? null });
+    const result = await this.idempotency.execute(key, fingerprint, async (em) => ({ status, body: await work(em, key) }));
+    res.status(result.status);
+    res.setHeader('Idempotency-Replayed', String(result.replayed));
+    return result.body;
+  }
+}

@@ -1,0 +1,43 @@
+import { Body, Controller, Get, HttpStatus, Param, Post, Req, Res } from '@nestjs/common';
+import { ApiCreatedResponse, ApiHeader, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
+import { LedgerService } from '@forest-ledger/ledger';
+import type { Request, Response } from 'express';
+import { ApiErrors } from '../http/error.dto';
+import { CommandRunner } from '../http/idempotency';
+import { AssetResponse, CreateAssetDto } from './dto/ledger.dto';
+
+export const IDEMPOTENCY_HEADER = { name: 'Idempotency-Key', required: true, description: 'Unique per command (a UUID); a replay returns the first answer' } as const;
+
+@ApiTags('ledger: assets')
+@Controller('v1/assets')
+export class AssetsController {
+  constructor(
+    private readonly ledger: LedgerService,
+    private readonly commands: CommandRunner,
+  ) {}
+
+  @Post()
+  @ApiOperation({ summary: 'Create an asset (what is counted) with its fixed scale' })
+  @ApiHeader(IDEMPOTENCY_HEADER)
+  @ApiCreatedResponse({ type: AssetResponse })
+  @ApiErrors(400, 409, 413)
+  create(@Body() dto: CreateAssetDto, @Req() req: Request, @Res({ passthrough: true }) res: Response): Promise<AssetResponse> {
+    return this.commands.run(req, res, HttpStatus.CREATED, (em) => this.ledger.createAsset(em, dto));
+  }
+
+  @Get()
+  @ApiOperation({ summary: 'List assets' })
+  @ApiOkResponse({ type: [AssetResponse] })
+  @ApiErrors()
+  list(): Promise<AssetResponse[]> {
+    return this.ledger.listAssets();
+  }
+
+  @Get(':code')
+  @ApiOperation({ summary: 'Get an asset' })
+  @ApiOkResponse({ type: AssetResponse })
+  @ApiErrors(404)
+  get(@Param('code') code: string): Promise<AssetResponse> {
+    return this.ledger.getAsset(code);
+  }
+}

@@ -1,0 +1,64 @@
+import { Body, Controller, Get, HttpStatus, Param, Post, Query, Req, Res } from '@nestjs/common';
+import { ApiCreatedResponse, ApiHeader, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
+import { EntryDraft, LedgerService } from '@forest-ledger/ledger';
+import type { Request, Response } from 'express';
+import { ApiErrors } from '../http/error.dto';
+import { CommandRunner } from '../http/idempotency';
+import { IDEMPOTENCY_HEADER } from './assets.controller';
+import { BatchResponse, EntryPageResponse, EntryResponse, ListEntriesQuery, PostBatchDto, PostEntryDto, PostEntryResponse, ReverseEntryDto } from './dto/ledger.dto';
+
+function toDraft(dto: PostEntryDto, idempotencyKey: string): EntryDraft {
+  return { idempotencyKey, kind: dto.kind, effectiveDate: dto.effectiveDate, memo: dto.memo, metadata: dto.metadata, postings: dto.postings };
+}
+
+@ApiTags('ledger: entries')
+@Controller('v1/entries')
+export class EntriesController {
+  constructor(
+    private readonly ledger: LedgerService,
+    private readonly commands: CommandRunner,
+  ) {}
+
+  @Post()
+  @ApiOperation({ summary: 'Post a balanced journal entry (2–1000 postings)', description: 'Refused as a whole if any rule fails; nothing is written.' })
+  @ApiHeader(IDEMPOTENCY_HEADER)
+  @ApiCreatedResponse({ type: PostEntryResponse })
+  @ApiErrors(400, 404, 409, 413, 422)
+  post(@Body() dto: PostEntryDto, @Req() req: Request, @Res({ passthrough: true }) res: Response): Promise<PostEntryResponse> {
+    return this.commands.run(req, res, HttpStatus.CREATED, (em, key) => this.ledger.post(em, toDraft(dto, key)));
+  }
+
+  @Post('batch')
+  @ApiOperation({ summary: 'Post many entries atomically (all or nothing)' })
+  @ApiHeader(IDEMPOTENCY_HEADER)
+  @ApiCreatedResponse({ type: BatchResponse })
+  @ApiErrors(400, 404, 409, 413, 422)
+  batch(@Body() dto: PostBatchDto, @Req() req: Request, @Res({ passthrough: true }) res: Response): Promise<BatchResponse> {
+    return this.commands.run(req, res, HttpStatus.CREATED, (em, key) => this.ledger.postBatch(em, dto.entries.map((e, i) => toDraft(e, `${key}#${i}`))));
+  }
+
+  @Post(':id/reverse')
+  @ApiOperation({ summary: 'Reverse an entry: post its mirror, pointing at it (at most once)' })
+  @ApiHeader(IDEMPOTENCY_HEADER)
+  @ApiCreatedResponse({ type: PostEntryResponse })
+  @ApiErrors(400, 404, 409, 413, 422)
+  reverse(@Param('id') id: string, @Body() dto: ReverseEntryDto, @Req() req: Request, @Res({ passthrough: true }) res: Response): Promise<PostEntryResponse> {
+    return this.commands.run(req, res, HttpStatus.CREATED, (em, key) => this.ledger.reverse(em, id, { idempotencyKey: key, ...dto }));
+  }
+
+  @Get()
+  @ApiOperation({ summary: 'List entries, newest first, by account and effective-date range (keyset pages)' })
+  @ApiOkResponse({ type: EntryPageResponse })
+  @ApiErrors(400, 404)
+  list(@Query() query: ListEntriesQuery): Promise<EntryPageResponse> {
+    return this.ledger.listEntries(query);
+  }
+
+  @Get(':id')
+  @ApiOperation({ summary: 'Get an entry with its postings' })
+  @ApiOkResponse({ type: EntryResponse })
+  @ApiErrors(404)
+  get(@Param('id') id: string): Promise<EntryResponse> {
+    return this.ledger.getEntry(id);
+  }
+}

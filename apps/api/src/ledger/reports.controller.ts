@@ -1,0 +1,27 @@
+import { Controller, Get, Query } from '@nestjs/common';
+import { ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
+import { LedgerService } from '@forest-ledger/ledger';
+import { ApiErrors } from '../http/error.dto';
+import { ChainReportResponse, TrialBalanceQuery, TrialBalanceResponse } from './dto/ledger.dto';
+
+@ApiTags('ledger: reports')
+@Controller('v1')
+export class ReportsController {
+  constructor(private readonly ledger: LedgerService) {}
+
+  @Get('reports/trial-balance')
+  @ApiOperation({ summary: 'Trial balance per asset (and per owner), now or as of an effective date' })
+  @ApiOkResponse({ type: TrialBalanceResponse })
+  @ApiErrors(400)
+  trialBalance(@Query() query: TrialBalanceQuery): Promise<TrialBalanceResponse> {
+    return this.ledger.trialBalance(query);
+  }
+
+  @Get('admin/ledger/verify')
+  @ApiOperation({ summary: 'Recompute the hash chain and the cached balances; report the first broken link' })
+  @ApiOkResponse({ type: ChainReportResponse })
+  @ApiErrors()
+  verify(): Promise<ChainReportResponse> {
+    return this.ledger.verifyChain();
+  }
+}

@@ -1,0 +1,49 @@
+import 'reflect-metadata';
+import { ChildProcess, spawn } from 'node:child_process';
+import { join } from 'node:path';
+import { loadDemoData } from '@forest-ledger/forestry';
+import { ensureDatabase, loadEnv, migrate, openDataSource } from '@forest-ledger/platform';
+
+/**
+ * `npm start`: creates the database if missing, migrates, loads the demo set into an empty
+ * ledger, then runs the API and the worker as two child processes (stopping both on a signal or
+ * when either dies). `--migrate-only` stops after the database work (the Docker `migrate` job).
+ */
+async function prepareDatabase(): Promise<void> {
+  const env = loadEnv();
+  const log = (msg: string) => console.log(JSON.stringify({ level: 'info', time: new Date().toISOString(), msg }));
+  if (await ensureDatabase(env.DATABASE_URL)) log(`created database ${new URL(env.DATABASE_URL).pathname.slice(1)}`);
+  const ds = await openDataSource(env.DATABASE_URL, 2);
+  try {
+    const ran = await migrate(ds);
+    log(ran.length ? `ran migrations: ${ran.join(', ')}` : 'schema up to date');
+    if (env.DEMO_DATA && (await loadDemoData(ds))) log('loaded the demo data set');
+  } finally {
+    await ds.destroy();
+  }
+}
+
+function run(): void {
+  const dist = join(__dirname, '..');
+  const children: ChildProcess[] = ['apps/api/src/main.js', 'apps/worker/src/main.js'].map((entry) => spawn(process.execPath, [join(dist, entry)], { stdio: 'inherit' }));
+  let stopping = false;
+  const stop = (code: number) => {
+    if (stopping) return;
+    stopping = true;
+    for (const c of children) if (c.exitCode === null) c.kill('SIGTERM');
+    setTimeout(() => process.exit(code), 10_000).unref();
+    Promise.all(children.map((c) => (c.exitCode !== null ? Promise.resolve() : new Promise((r) => c.once('exit', r))))).then(() => process.exit(code));
+  };
+  for (const c of children) c.once('exit', (code) => stop(code ?? 1));
+  process.once('SIGINT', () => stop(0));
+  process.once('SIGTERM', () => stop(0));
+}
+
+prepareDatabase()
+  .then(() => {
+    if (!process.argv.includes('--migrate-only')) run();
+  })
+  .catch((error: unknown) => {
+    console.error(error instanceof Error ? error.message : error);
+    process.exit(1);
+  });
