@@ -21,11 +21,14 @@ export class HealthResponse {
 async function probe(check: () => Promise<unknown>): Promise<DependencyHealth> {
   const started = process.hrtime.bigint();
   const elapsed = () => (Number(process.hrtime.bigint() - started) / 1e6).toFixed(1);
+  let timer: NodeJS.Timeout | undefined;
   try {
-    await Promise.race([check(), new Promise((_, reject) => setTimeout(() => reject(new Error('timed out after 2 s')), 2000))]);
+    await Promise.race([check(), new Promise((_, reject) => (timer = setTimeout(() => reject(new Error('timed out after 2 s')), 2000)))]);
     return { status: 'up', latencyMs: elapsed() };
   } catch (error) {
     return { status: 'down', latencyMs: elapsed(), error: error instanceof Error ? error.message : String(error) };
+  } finally {
+    clearTimeout(timer);
   }
 }
 

@@ -19,7 +19,7 @@ export class ErrorResponse {
 }
 
 const DESCRIPTIONS: Record<number, string> = {
-  400: 'Malformed input (VALIDATION_FAILED, INVALID_AMOUNT, INVALID_ENTRY, IDEMPOTENCY_KEY_REQUIRED, MALFORMED_JSON); nothing was written',
+  400: 'Malformed input (VALIDATION_FAILED, INVALID_AMOUNT, INVALID_ENTRY, IDEMPOTENCY_KEY_REQUIRED, MALFORMED_REQUEST); nothing was written',
   404: 'Unknown asset, account or entry (UNKNOWN_*)',
   409: 'Conflict: the Idempotency-Key was used for a different request (IDEMPOTENCY_CONFLICT) or the code exists (*_EXISTS)',
   413: 'Body over 1 MB (PAYLOAD_TOO_LARGE)',
