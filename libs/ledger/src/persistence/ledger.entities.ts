@@ -61,7 +61,7 @@ export class AccountEntity {
   @Column({ name: 'closed_at', type: 'timestamptz', nullable: true })
   closedAt!: Date | null;
 
-  @Column({ type: 'jsonb', default: () => `'{}'::jsonb` })
+  @Column({ type: 'jsonb', default: () => `'{}'` })
   metadata!: Record<string, unknown>;
 
   /** Sum of all debit postings (cached, updated with the postings under a row lock). */
@@ -103,7 +103,7 @@ export class EntryEntity {
   @Column({ type: 'text', nullable: true })
   memo!: string | null;
 
-  @Column({ type: 'jsonb', default: () => `'{}'::jsonb` })
+  @Column({ type: 'jsonb', default: () => `'{}'` })
   metadata!: Record<string, unknown>;
 
   @Column({ name: 'reverses_entry_id', type: 'bigint', nullable: true })

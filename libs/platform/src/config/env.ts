@@ -31,6 +31,11 @@ export class Env {
   @IsIn(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'])
   LOG_LEVEL = 'info';
 
+  /** BullMQ key prefix in Redis: separates deployments (and test files) sharing one Redis. */
+  @IsString()
+  @Matches(/^[A-Za-z0-9_.:-]{1,50}$/, { message: 'QUEUE_PREFIX must be 1-50 of letters, digits, "_", ".", ":", "-"' })
+  QUEUE_PREFIX = 'forest-ledger';
+
   /** Load the demo data set into an empty database at start-up. */
   @Transform(toBool)
   @IsBoolean()

@@ -11,6 +11,7 @@ import { DEFAULT_JOB_OPTIONS, QueueName } from './queues';
       inject: [Env],
       useFactory: (env: Env) => ({
         connection: { url: env.REDIS_URL, maxRetriesPerRequest: null },
+        prefix: env.QUEUE_PREFIX,
         defaultJobOptions: DEFAULT_JOB_OPTIONS,
       }),
     }),
