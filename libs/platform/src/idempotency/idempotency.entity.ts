@@ -1,6 +1,6 @@
 import { Column, CreateDateColumn, Entity, PrimaryColumn } from 'typeorm';
 
-/** One row per state-changing request key: the fingerprint of the request and the first answer. */
+/** One row per state-changing request key: the fingerprint of the request and the first answer (json, not jsonb, so a replay is byte-identical). */
 @Entity({ name: 'idempotency_requests' })
 export class IdempotencyRequestEntity {
   @PrimaryColumn({ type: 'text', primaryKeyConstraintName: 'pk_idempotency_requests' })
@@ -12,7 +12,7 @@ export class IdempotencyRequestEntity {
   @Column({ name: 'response_status', type: 'smallint', nullable: true })
   responseStatus!: number | null;
 
-  @Column({ name: 'response_body', type: 'jsonb', nullable: true })
+  @Column({ name: 'response_body', type: 'json', nullable: true })
   responseBody!: unknown;
 
   @CreateDateColumn({ name: 'created_at', type: 'timestamptz' })
