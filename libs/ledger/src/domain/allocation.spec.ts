@@ -195,6 +195,30 @@ describe('allocate: properties', () => {
     );
   });
 
+  it('(3b) largest remainders win: a part rounded up never has a smaller remainder than one rounded down (ties to the lower index)', () => {
+    fc.assert(
+      fc.property(caseArb, ({ total, weights, scale }) => {
+        const parts = allocate(total, weights, scale);
+        const unit = new Dec(10).pow(-scale);
+        const weightSum = sum(weights);
+        // In units: numerator_i = totalUnits·w_i, floor_i = ⌊numerator_i / Σw⌋, remainder_i = numerator_i − floor_i·Σw (exact).
+        const info = weights.map((w, i) => {
+          const numerator = new Dec(total).div(unit).times(w);
+          const floor = numerator.divToInt(weightSum);
+          return { i, remainder: numerator.minus(floor.times(weightSum)), up: parts[i].div(unit).greaterThan(floor) };
+        });
+        for (const a of info.filter((x) => x.up)) {
+          expect(a.remainder.greaterThan(0)).toBe(true);
+          for (const b of info.filter((x) => !x.up)) {
+            const cmp = a.remainder.comparedTo(b.remainder);
+            expect(cmp > 0 || (cmp === 0 && a.i < b.i)).toBe(true);
+          }
+        }
+      }),
+      runs,
+    );
+  });
+
   it('(4) a zero weight gets a zero part', () => {
     fc.assert(
       fc.property(caseArb, fc.nat(), ({ total, weights, scale }, at) => {
@@ -228,11 +252,7 @@ describe('allocate: properties', () => {
     fc.assert(
       fc.property(permutedArb, ({ total, weights, scale, perm }) => {
         const original = allocate(total, weights, scale);
-        const permuted = allocate(
-          total,
-          perm.map((p) => p.w),
-          scale,
-        );
+        const permuted = allocate(total, perm.map((p) => p.w), scale);
         expect(sum(permuted).toFixed(scale)).toBe(total);
         // A part may move by at most one unit between equal-weight holders when the order changes.
         const unit = new Dec(10).pow(-scale);

@@ -48,7 +48,7 @@ export function allocate(total: Decimal.Value, weights: readonly Decimal.Value[]
   }
   let leftover = totalUnits.minus(allocated).toNumber(); // < weights.length, a count not an amount
   const order = remainders
-    .map((r, i) => i)
+    .map((_, i) => i)
     .filter((i) => !remainders[i].isZero())
     .sort((a, b) => remainders[b].comparedTo(remainders[a]) || a - b);
   for (const i of order) {

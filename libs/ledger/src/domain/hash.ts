@@ -3,7 +3,8 @@ import { createHash } from 'node:crypto';
 export type Json = null | boolean | number | string | Json[] | { [key: string]: Json };
 
 /**
- * Canonical JSON: object keys sorted by code point, no whitespace, `undefined` members dropped.
+ * Canonical JSON: object keys sorted by UTF-16 code units (JavaScript's default sort), no
+ * whitespace, `undefined` members dropped, array holes written as null (as JSON.stringify does).
  * Two semantically equal values (e.g. one read back from jsonb) serialise to the same text.
  */
 export function canonicalJson(value: unknown): string {
@@ -13,7 +14,7 @@ export function canonicalJson(value: unknown): string {
     return JSON.stringify(value);
   }
   if (typeof value === 'string' || typeof value === 'boolean') return JSON.stringify(value);
-  if (Array.isArray(value)) return `[${value.map((v) => canonicalJson(v)).join(',')}]`;
+  if (Array.isArray(value)) return `[${Array.from(value, (v) => canonicalJson(v)).join(',')}]`;
   if (typeof value === 'object') {
     const obj = value as Record<string, unknown>;
     const keys = Object.keys(obj)
