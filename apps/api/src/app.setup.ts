@@ -3,7 +3,7 @@ import { NestExpressApplication } from '@nestjs/platform-express';
 import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
 import helmet from 'helmet';
 import { Logger } from 'nestjs-pino';
-import { validationPipe } from './http/validation';
+import { NulCharacterPipe, validationPipe } from './http/validation';
 
 export const BODY_LIMIT = '1mb';
 
@@ -12,7 +12,7 @@ export function configureApp(app: NestExpressApplication): INestApplication {
   app.useLogger(app.get(Logger));
   app.use(helmet());
   app.useBodyParser('json', { limit: BODY_LIMIT });
-  app.useGlobalPipes(validationPipe());
+  app.useGlobalPipes(new NulCharacterPipe(), validationPipe());
   app.enableShutdownHooks();
   app.disable('x-powered-by');
   const config = new DocumentBuilder()

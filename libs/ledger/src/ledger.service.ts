@@ -2,7 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource, EntityManager } from 'typeorm';
 import { Dec, formatDecimal } from './domain/amount';
-import { AccountState, ACCOUNT_TYPES, balanceOf, checkDraftShape, EntryDraft, EntryPlanner, isIsoDate, mirrorPostings, normalSideOf, PlannedEntry, Side } from './domain/entry';
+import { AccountState, ACCOUNT_TYPES, balanceOf, checkDraftShape, EntryDraft, EntryPlanner, isBigintId, isIsoDate, mirrorPostings, normalSideOf, PlannedEntry, Side } from './domain/entry';
 import { LedgerError } from './domain/errors';
 import { canonicalJson, entryHash } from './domain/hash';
 import type {
@@ -141,9 +141,15 @@ function encodeCursor(parts: string[]): string {
   return Buffer.from(parts.join('|'), 'utf8').toString('base64url');
 }
 
-function decodeCursor(cursor: string, arity: number, field: string): string[] {
+type CursorPart = 'code' | 'id' | 'date';
+const CURSOR_CHECKS: Record<CursorPart, (text: string) => boolean> = { code: (t) => ACCOUNT_CODE_PATTERN.test(t), id: isBigintId, date: isIsoDate };
+
+/** Decodes a keyset cursor and checks each part's shape, so a forged cursor is a 400, never a database error. */
+function decodeCursor(cursor: string, shape: CursorPart[], field: string): string[] {
   const parts = Buffer.from(cursor, 'base64url').toString('utf8').split('|');
-  if (parts.length !== arity || parts.some((p) => p === '')) throw new LedgerError('INVALID_ENTRY', `${field} is not a cursor this API returned`, field);
+  if (parts.length !== shape.length || parts.some((p, i) => !CURSOR_CHECKS[shape[i]](p))) {
+    throw new LedgerError('INVALID_ENTRY', `${field} is not a cursor this API returned`, field);
+  }
   return parts;
 }
 
@@ -223,7 +229,7 @@ export class LedgerService {
     if (filter.ownerRef !== undefined) add('a.owner_ref = ?', filter.ownerRef);
     if (filter.asset !== undefined) add('a.asset_code = ?', filter.asset);
     if (filter.codePrefix !== undefined) add(`a.code LIKE ? || '%'`, filter.codePrefix.replace(/[\\%_]/g, (c) => `\\${c}`));
-    if (filter.after !== undefined) add('a.code > ?', decodeCursor(filter.after, 1, 'after')[0]);
+    if (filter.after !== undefined) add('a.code > ?', decodeCursor(filter.after, ['code'], 'after')[0]);
     params.push(limit + 1);
     const rows = (await this.dataSource.query(
       `SELECT ${ACCOUNT_COLUMNS} FROM ledger_accounts a JOIN ledger_assets s ON s.code = a.asset_code
@@ -438,7 +444,8 @@ export class LedgerService {
 
   /** Entries by id, in the order asked; unknown ids are a 404. */
   private async loadEntries(em: EntityManager, ids: string[]): Promise<EntryView[]> {
-    if (ids.some((id) => !/^[1-9][0-9]{0,18}$/.test(id))) throw new LedgerError('UNKNOWN_ENTRY', `no entry with id ${JSON.stringify(ids.find((id) => !/^[1-9][0-9]{0,18}$/.test(id)))}`, 'entryId');
+    const malformed = ids.find((id) => !isBigintId(id));
+    if (malformed !== undefined) throw new LedgerError('UNKNOWN_ENTRY', `no entry with id ${JSON.stringify(malformed)}`, 'entryId');
     const rows = (await em.query(`SELECT ${ENTRY_COLUMNS} FROM ledger_entries e WHERE e.id = ANY($1::bigint[])`, [ids])) as EntryRow[];
     const byId = new Map(rows.map((r) => [r.id, r]));
     const missing = ids.find((id) => !byId.has(id));
@@ -490,7 +497,7 @@ export class LedgerService {
     }
     if (filter.from !== undefined) add('e.effective_date >= ?::date', filter.from);
     if (filter.to !== undefined) add('e.effective_date <= ?::date', filter.to);
-    if (filter.after !== undefined) add('e.id < ?::bigint', decodeCursor(filter.after, 1, 'after')[0]);
+    if (filter.after !== undefined) add('e.id < ?::bigint', decodeCursor(filter.after, ['id'], 'after')[0]);
     params.push(limit + 1);
     const rows = (await this.dataSource.query(
       `SELECT ${ENTRY_COLUMNS} FROM ledger_entries e ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY e.id DESC LIMIT $${params.length}`,
@@ -534,7 +541,7 @@ export class LedgerService {
     const scale = await this.scaleOf(account.asset);
     const sign = account.normalSide === 'DEBIT' ? 1 : -1;
     // Position after which this page starts: (date, posting id); the first page starts before `from`.
-    const [afterDate, afterId] = range.cursor ? decodeCursor(range.cursor, 2, 'cursor') : [null, null];
+    const [afterDate, afterId] = range.cursor ? decodeCursor(range.cursor, ['date', 'id'], 'cursor') : [null, null];
     const rows = (await this.dataSource.query(
       `WITH opening AS (
          SELECT COALESCE(SUM(CASE side WHEN 'DEBIT' THEN amount ELSE -amount END), 0) AS net

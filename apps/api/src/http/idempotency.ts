@@ -35,7 +35,8 @@ export class CommandRunner {
 
   async run<T>(req: Request, res: Response, status: number, work: (em: EntityManager, key: string) => Promise<T>): Promise<T> {
     const key = keyOf(req);
-    const fingerprint = requestFingerprint({ method: req.method, path: req.path, body: req.body ?? null });
+    // A trailing slash names the same route, so it must not turn a replay into a conflict.
+    const fingerprint = requestFingerprint({ method: req.method, path: req.path.replace(/\/+$/, ''), body: req.body ?? null });
     const result = await this.idempotency.execute(key, fingerprint, async (em) => ({ status, body: await work(em, key) }));
     res.status(result.status);
     res.setHeader('Idempotency-Replayed', String(result.replayed));

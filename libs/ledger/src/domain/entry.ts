@@ -13,13 +13,20 @@ export const MAX_POSTINGS = 1000;
 export const KIND_PATTERN = /^[A-Z][A-Z0-9_]{1,63}$/;
 export const DATE_PATTERN = /^\d{4}-\d{2}-\d{2}$/;
 
+const MAX_BIGINT = '9223372036854775807';
+
+/** True for a positive id that fits PostgreSQL bigint, written without sign or leading zeros. */
+export function isBigintId(text: string): boolean {
+  return /^[1-9][0-9]{0,18}$/.test(text) && (text.length < 19 || text <= MAX_BIGINT);
+}
+
 export function normalSideOf(type: AccountType): Side {
   return type === 'ASSET' || type === 'EXPENSE' ? 'DEBIT' : 'CREDIT';
 }
 
-/** True for a real calendar date written YYYY-MM-DD. */
+/** True for a real calendar date written YYYY-MM-DD, years 0001-9999 (PostgreSQL has no year 0). */
 export function isIsoDate(text: string): boolean {
-  if (!DATE_PATTERN.test(text)) return false;
+  if (!DATE_PATTERN.test(text) || text.startsWith('0000')) return false;
   const d = new Date(`${text}T00:00:00Z`);
   return !Number.isNaN(d.getTime()) && d.toISOString().slice(0, 10) === text;
 }

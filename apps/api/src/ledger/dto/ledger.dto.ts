@@ -98,11 +98,11 @@ export class PostEntryDto {
   metadata?: Record<string, unknown>;
 
   @ApiProperty({ type: [PostingDto], minItems: MIN_POSTINGS, maxItems: MAX_POSTINGS })
-  @IsArray()
-  @ArrayMinSize(MIN_POSTINGS, { message: `$property must have at least ${MIN_POSTINGS} postings` })
-  @ArrayMaxSize(MAX_POSTINGS, { message: `$property must have at most ${MAX_POSTINGS} postings` })
   @ValidateNested({ each: true })
   @Type(() => PostingDto)
+  @ArrayMaxSize(MAX_POSTINGS, { message: `$property must have at most ${MAX_POSTINGS} postings` })
+  @ArrayMinSize(MIN_POSTINGS, { message: `$property must have at least ${MIN_POSTINGS} postings` })
+  @IsArray({ message: '$property must be an array of postings' }) // checked first: decorators register bottom-up
   postings!: PostingDto[];
 }
 
