@@ -1,6 +1,6 @@
 import { Module } from '@nestjs/common';
 import { APP_FILTER, APP_GUARD } from '@nestjs/core';
-import { LedgerModule } from '@forest-ledger/ledger';
+import { LedgerModule, PostCoalescer } from '@forest-ledger/ledger';
 import { DatabaseModule, IdempotencyModule, LoggingModule, PlatformConfigModule, QueueModule, RedisModule } from '@forest-ledger/platform';
 import { HealthController } from './health/health.controller';
 import { ErrorFilter } from './http/error.filter';
@@ -14,6 +14,6 @@ import { ReportsController } from './ledger/reports.controller';
 @Module({
   imports: [PlatformConfigModule, LoggingModule, DatabaseModule, QueueModule, RedisModule, IdempotencyModule, LedgerModule],
   controllers: [HealthController, AssetsController, AccountsController, EntriesController, ReportsController],
-  providers: [CommandRunner, { provide: APP_FILTER, useClass: ErrorFilter }, { provide: APP_GUARD, useClass: IdempotencyKeyGuard }],
+  providers: [CommandRunner, PostCoalescer, { provide: APP_FILTER, useClass: ErrorFilter }, { provide: APP_GUARD, useClass: IdempotencyKeyGuard }],
 })
 export class ApiModule {}

@@ -2,3 +2,4 @@ export * from './domain';
 export * from './ledger.module';
 export * from './ledger.service';
 export * from './ledger.types';
+export * from './post-coalescer';

@@ -1,5 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
+import { preparedQuery } from '@forest-ledger/platform/database/prepared';
 import { DataSource, EntityManager } from 'typeorm';
 import { Dec, formatDecimal } from './domain/amount';
 import { AccountState, ACCOUNT_TYPES, balanceOf, checkDraftShape, EntryDraft, EntryPlanner, isBigintId, isIsoDate, mirrorPostings, normalSideOf, PlannedEntry, Side } from './domain/entry';
@@ -54,6 +55,13 @@ interface EntryRow {
   reverses_entry_id: string | null;
   reversed_by: string | null;
   hash: string;
+}
+
+export type PostOutcome = { ok: true; result: PostResult } | { ok: false; error: LedgerError };
+
+interface ExistingKey {
+  id: string;
+  idempotency_key: string;
 }
 
 interface PostingRow {
@@ -296,13 +304,21 @@ export class LedgerService {
     const keys = drafts.map((d) => d.idempotencyKey);
     if (new Set(keys).size !== keys.length) throw new LedgerError('INVALID_ENTRY', `${field}: idempotency keys must be distinct within a batch`, field);
 
-    const replay = await this.findReplay(em, drafts);
-    if (replay) return replay;
-
     const codes = [...new Set(drafts.flatMap((d) => d.postings.map((p) => p.account)))];
-    const planner = new EntryPlanner(await this.lockAccounts(em, codes));
+    const { states, existing } = await this.lockForPosting(em, codes, keys);
+    if (existing.length > 0) return this.replay(em, drafts, existing);
+    const planner = new EntryPlanner(states);
     const bookedAt = new Date().toISOString();
-    const planned = drafts.map((d, i) => planner.plan(d, bookedAt, at(i)));
+    let planned: PlannedEntry[];
+    try {
+      planned = drafts.map((d, i) => planner.plan(d, bookedAt, at(i)));
+    } catch (error) {
+      // A same-key writer may have committed while we waited for the locks (our statement's
+      // snapshot predates it): its entry, not a refusal computed from its effects, is the answer.
+      const replay = error instanceof LedgerError ? await this.findReplay(em, drafts) : null;
+      if (replay) return replay;
+      throw error;
+    }
     const ids = await this.write(em, planned, planner);
 
     const touched = planner.touched(codes);
@@ -310,12 +326,90 @@ export class LedgerService {
     return { entries: views, balances: touched.map(balanceView), replayed: false };
   }
 
-  /** Same keys already posted: replay if every one matches, conflict otherwise. */
+  /**
+   * Posts each draft on its own merits, all in the caller's one transaction: one lock statement
+   * and one write statement for all of them. A draft that breaks a rule gets its error and
+   * leaves the others untouched (the planner applies nothing for it). Keys must be distinct.
+   * This is how concurrent requests share a commit (see PostCoalescer).
+   */
+  async postEach(em: EntityManager, drafts: EntryDraft[]): Promise<PostOutcome[]> {
+    const outcomes: PostOutcome[] = new Array(drafts.length);
+    const refuse = (i: number, error: unknown) => {
+      if (!(error instanceof LedgerError)) throw error;
+      outcomes[i] = { ok: false, error };
+    };
+    const live: number[] = [];
+    drafts.forEach((d, i) => {
+      try {
+        checkDraftShape(d, 'entry');
+        live.push(i);
+      } catch (error) {
+        refuse(i, error);
+      }
+    });
+    if (live.length === 0) return outcomes;
+
+    const codes = [...new Set(live.flatMap((i) => drafts[i].postings.map((p) => p.account)))];
+    const { states, existing } = await this.lockForPosting(em, codes, live.map((i) => drafts[i].idempotencyKey));
+    const existingKeys = new Set(existing.map((e) => e.idempotency_key));
+    for (const i of live.filter((i) => existingKeys.has(drafts[i].idempotencyKey))) {
+      try {
+        const replay = await this.replay(em, [drafts[i]], existing.filter((e) => e.idempotency_key === drafts[i].idempotencyKey));
+        outcomes[i] = { ok: true, result: { entry: replay.entries[0], balances: replay.balances, replayed: true } };
+      } catch (error) {
+        refuse(i, error);
+      }
+    }
+
+    const planner = new EntryPlanner(states);
+    const bookedAt = new Date().toISOString();
+    const planned: Array<{ index: number; entry: PlannedEntry; balances: BalanceView[] }> = [];
+    for (const i of live.filter((i) => !existingKeys.has(drafts[i].idempotencyKey))) {
+      try {
+        const entry = planner.plan(drafts[i], bookedAt, 'entry');
+        planned.push({ index: i, entry, balances: planner.touched(drafts[i].postings.map((p) => p.account)).map(balanceView) });
+      } catch (error) {
+        refuse(i, error);
+      }
+    }
+    if (planned.length === 0) return outcomes;
+    const ids = await this.write(em, planned.map((p) => p.entry), planner);
+    const touched = planner.touched(codes);
+    planned.forEach((p, n) => {
+      outcomes[p.index] = { ok: true, result: { entry: this.plannedView(p.entry, ids[n], touched), balances: p.balances, replayed: false } };
+    });
+    return outcomes;
+  }
+
+  /**
+   * One round trip: locks the accounts (as lockAccounts) and finds entries already posted under
+   * the keys. A concurrent same-key writer that commits meanwhile makes the insert fail on the
+   * unique key; the transaction is retried and then finds it here.
+   */
+  private async lockForPosting(em: EntityManager, codes: string[], keys: string[]): Promise<{ states: AccountState[]; existing: ExistingKey[] }> {
+    const rows = await preparedQuery<AccountRow & { existing: ExistingKey[] }>(
+      em,
+      'ledger_lock_for_posting',
+      `SELECT ${ACCOUNT_COLUMNS},
+         (SELECT COALESCE(json_agg(json_build_object('id', e.id::text, 'idempotency_key', e.idempotency_key)), '[]'::json)
+          FROM ledger_entries e WHERE e.idempotency_key = ANY($2::text[])) AS existing
+       FROM ledger_accounts a JOIN ledger_assets s ON s.code = a.asset_code
+       WHERE a.code = ANY($1::text[]) ORDER BY a.id FOR UPDATE OF a`,
+      [codes, keys],
+    );
+    return { states: rows.map(toState), existing: rows[0]?.existing ?? [] };
+  }
+
+  /** Looks the keys up on their own (for callers that have not locked anything). */
   private async findReplay(em: EntityManager, drafts: EntryDraft[]): Promise<BatchResult | null> {
-    const existing = (await em.query(`SELECT id, idempotency_key FROM ledger_entries WHERE idempotency_key = ANY($1::text[])`, [
+    const existing = (await em.query(`SELECT id::text, idempotency_key FROM ledger_entries WHERE idempotency_key = ANY($1::text[])`, [
       drafts.map((d) => d.idempotencyKey),
-    ])) as Array<{ id: string; idempotency_key: string }>;
-    if (existing.length === 0) return null;
+    ])) as ExistingKey[];
+    return existing.length === 0 ? null : this.replay(em, drafts, existing);
+  }
+
+  /** Same keys already posted: replay if every one matches, conflict otherwise. */
+  private async replay(em: EntityManager, drafts: EntryDraft[], existing: ExistingKey[]): Promise<BatchResult> {
     if (existing.length !== drafts.length) {
       throw new LedgerError('IDEMPOTENCY_CONFLICT', `some idempotency keys of this batch were already used (e.g. ${existing[0].idempotency_key})`, 'idempotencyKey');
     }
@@ -364,7 +458,9 @@ export class LedgerService {
       });
     }
     const accounts = [...delta.keys()].map((code) => planner.state(code)!);
-    const rows = (await em.query(
+    const rows = await preparedQuery<{ id: string; idempotency_key: string }>(
+      em,
+      'ledger_write_entries',
       `WITH input AS (
          SELECT * FROM unnest($1::text[], $2::text[], $3::date[], $4::timestamptz[], $5::text[], $6::bigint[], $7::text[])
            WITH ORDINALITY AS t(idempotency_key, kind, effective_date, booked_at, memo, reverses_entry_id, hash, ord)
@@ -394,7 +490,7 @@ export class LedgerService {
         accounts.map((a) => delta.get(a.code)!.credits.toString()),
         accounts.map((a) => a.headHash),
       ],
-    )) as Array<{ id: string; idempotency_key: string }>;
+    );
     const idByKey = new Map(rows.map((r) => [r.idempotency_key, r.id]));
     return planned.map((entry) => idByKey.get(entry.draft.idempotencyKey)!);
   }

@@ -10,3 +10,4 @@ export * from './queue/queues';
 export * from './logging/logging.module';
 export * from './redis/redis.module';
 export * from './database/bootstrap';
+export * from './database/prepared';

@@ -1,6 +1,6 @@
 import { CanActivate, ExecutionContext, Injectable } from '@nestjs/common';
 import { DomainError, requestFingerprint } from '@forest-ledger/ledger';
-import { IDEMPOTENCY_KEY_PATTERN, IdempotencyService } from '@forest-ledger/platform';
+import { IDEMPOTENCY_KEY_PATTERN, IdempotencyService, IdempotentResult } from '@forest-ledger/platform';
 import type { Request, Response } from 'express';
 import { EntityManager } from 'typeorm';
 
@@ -34,10 +34,17 @@ export class CommandRunner {
   constructor(private readonly idempotency: IdempotencyService) {}
 
   async run<T>(req: Request, res: Response, status: number, work: (em: EntityManager, key: string) => Promise<T>): Promise<T> {
-    const key = keyOf(req);
+    const { key, fingerprint } = this.identify(req);
+    return this.respond(res, await this.idempotency.execute(key, fingerprint, async (em) => ({ status, body: await work(em, key) })));
+  }
+
+  /** The request's key and the fingerprint that tells a replay from another request under it. */
+  identify(req: Request): { key: string; fingerprint: string } {
     // A trailing slash names the same route, so it must not turn a replay into a conflict.
-    const fingerprint = requestFingerprint({ method: req.method, path: req.path.replace(/\/+$/, ''), body: req.body ?? null });
-    const result = await this.idempotency.execute(key, fingerprint, async (em) => ({ status, body: await work(em, key) }));
+    return { key: keyOf(req), fingerprint: requestFingerprint({ method: req.method, path: req.path.replace(/\/+$/, ''), body: req.body ?? null }) };
+  }
+
+  respond<T>(res: Response, result: IdempotentResult<T>): T {
     res.status(result.status);
     res.setHeader('Idempotency-Replayed', String(result.replayed));
     return result.body;

@@ -1,6 +1,6 @@
 import { Body, Controller, Get, HttpStatus, Param, Post, Query, Req, Res } from '@nestjs/common';
 import { ApiCreatedResponse, ApiHeader, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
-import { EntryDraft, LedgerService } from '@forest-ledger/ledger';
+import { EntryDraft, LedgerService, PostCoalescer } from '@forest-ledger/ledger';
 import type { Request, Response } from 'express';
 import { ApiErrors } from '../http/error.dto';
 import { CommandRunner } from '../http/idempotency';
@@ -17,6 +17,7 @@ export class EntriesController {
   constructor(
     private readonly ledger: LedgerService,
     private readonly commands: CommandRunner,
+    private readonly coalescer: PostCoalescer,
   ) {}
 
   @Post()
@@ -24,8 +25,10 @@ export class EntriesController {
   @ApiHeader(IDEMPOTENCY_HEADER)
   @ApiCreatedResponse({ type: PostEntryResponse })
   @ApiErrors(400, 404, 409, 413, 422)
-  post(@Body() dto: PostEntryDto, @Req() req: Request, @Res({ passthrough: true }) res: Response): Promise<PostEntryResponse> {
-    return this.commands.run(req, res, HttpStatus.CREATED, (em, key) => this.ledger.post(em, toDraft(dto, key)));
+  async post(@Body() dto: PostEntryDto, @Req() req: Request, @Res({ passthrough: true }) res: Response): Promise<PostEntryResponse> {
+    // Concurrent single-entry posts share commits (group commit); each keeps its own idempotency and errors.
+    const { key, fingerprint } = this.commands.identify(req);
+    return this.commands.respond(res, await this.coalescer.submit(toDraft(dto, key), fingerprint));
   }
 
   @Post('batch')

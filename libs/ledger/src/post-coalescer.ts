@@ -1,0 +1,142 @@
+import { Injectable, OnApplicationShutdown } from '@nestjs/common';
+import { InjectDataSource } from '@nestjs/typeorm';
+import { idempotencyConflict, IdempotencyService, IdempotentResult, inTransaction, replayOf } from '@forest-ledger/platform';
+import { DataSource, EntityManager } from 'typeorm';
+import { EntryDraft } from './domain/entry';
+import { LedgerService, PostOutcome } from './ledger.service';
+import type { PostResult } from './ledger.types';
+
+type Outcome = { ok: true; value: IdempotentResult<PostResult> } | { ok: false; error: unknown };
+
+/** A request to post one entry under an Idempotency-Key, waiting for its commit. */
+interface Submission {
+  draft: EntryDraft;
+  fingerprint: string;
+  settle: (outcome: Outcome) => void;
+}
+
+const CREATED = 201;
+/** Bounds one shared transaction: enough to amortise a commit, small enough to keep lock hold times short. */
+const MAX_SUBMISSIONS = 128;
+const MAX_POSTINGS = 10_000;
+
+/**
+ * Group commit for single-entry requests (the TigerBeetle idea, on PostgreSQL): requests that
+ * arrive while a commit is in flight share the next transaction, with one idempotency claim,
+ * one lock statement and one write statement for all of them. Under no load a request commits
+ * alone at once; under load the batch grows by itself.
+ *
+ * Each request keeps its own semantics: its Idempotency-Key is claimed and answered as if alone,
+ * a request that breaks a rule gets its own error and stores nothing, the others still commit.
+ * If the shared transaction fails for an unexpected reason, every request is retried alone.
+ */
+@Injectable()
+export class PostCoalescer implements OnApplicationShutdown {
+  private pending: Submission[] = [];
+  /** One shared commit at a time (two in flight measured no faster on the benchmark). */
+  private flushing: Promise<void> | null = null;
+
+  constructor(
+    @InjectDataSource() private readonly dataSource: DataSource,
+    private readonly ledger: LedgerService,
+    private readonly idempotency: IdempotencyService,
+  ) {}
+
+  submit(draft: EntryDraft, fingerprint: string): Promise<IdempotentResult<PostResult>> {
+    return new Promise((resolve, reject) => {
+      this.pending.push({ draft, fingerprint, settle: (o) => (o.ok ? resolve(o.value) : reject(o.error)) });
+      this.kick();
+    });
+  }
+
+  async onApplicationShutdown(): Promise<void> {
+    while (this.flushing) await this.flushing;
+  }
+
+  private kick(): void {
+    if (this.flushing || this.pending.length === 0) return;
+    this.flushing = this.flush(this.take()).finally(() => {
+      this.flushing = null;
+      this.kick();
+    });
+  }
+
+  private take(): Submission[] {
+    let postings = 0;
+    let n = 0;
+    while (n < this.pending.length && n < MAX_SUBMISSIONS && (n === 0 || postings + this.pending[n].draft.postings.length <= MAX_POSTINGS)) {
+      postings += this.pending[n].draft.postings.length;
+      n += 1;
+    }
+    return this.pending.splice(0, n);
+  }
+
+  private async flush(batch: Submission[]): Promise<void> {
+    // One leader per key; a same-key follower gets the leader's answer (or a 409 for another body).
+    const leaders = new Map<string, Submission>();
+    const followers: Submission[] = [];
+    for (const s of batch) {
+      if (leaders.has(s.draft.idempotencyKey)) followers.push(s);
+      else leaders.set(s.draft.idempotencyKey, s);
+    }
+    let results: Map<string, Outcome>;
+    try {
+      results = await inTransaction(this.dataSource, (em) => this.commitTogether(em, [...leaders.values()]));
+    } catch {
+      results = new Map();
+      for (const s of leaders.values()) {
+        try {
+          const value = await this.idempotency.execute(s.draft.idempotencyKey, s.fingerprint, async (em) => ({ status: CREATED, body: await this.ledger.post(em, s.draft) }));
+          results.set(s.draft.idempotencyKey, { ok: true, value });
+        } catch (error) {
+          results.set(s.draft.idempotencyKey, { ok: false, error });
+        }
+      }
+    }
+    for (const s of leaders.values()) s.settle(results.get(s.draft.idempotencyKey)!);
+    for (const s of followers) {
+      const first = results.get(s.draft.idempotencyKey)!;
+      const leader = leaders.get(s.draft.idempotencyKey)!;
+      if (!first.ok) s.settle(first);
+      else if (s.fingerprint !== leader.fingerprint) s.settle({ ok: false, error: idempotencyConflict(s.draft.idempotencyKey) });
+      else s.settle({ ok: true, value: { ...first.value, replayed: true } });
+    }
+  }
+
+  private async commitTogether(em: EntityManager, leaders: Submission[]): Promise<Map<string, Outcome>> {
+    const results = new Map<string, Outcome>();
+    const claimed = await this.idempotency.claimMany(
+      em,
+      leaders.map((s) => ({ key: s.draft.idempotencyKey, fingerprint: s.fingerprint })),
+    );
+    const seen = leaders.filter((s) => !claimed.has(s.draft.idempotencyKey));
+    if (seen.length > 0) {
+      const answers = await this.idempotency.findAnswers<PostResult>(em, seen.map((s) => s.draft.idempotencyKey));
+      for (const s of seen) {
+        try {
+          results.set(s.draft.idempotencyKey, { ok: true, value: replayOf(s.draft.idempotencyKey, s.fingerprint, answers.get(s.draft.idempotencyKey)!) });
+        } catch (error) {
+          results.set(s.draft.idempotencyKey, { ok: false, error });
+        }
+      }
+    }
+    const fresh = leaders.filter((s) => claimed.has(s.draft.idempotencyKey));
+    const outcomes: PostOutcome[] = fresh.length > 0 ? await this.ledger.postEach(em, fresh.map((s) => s.draft)) : [];
+    const failed: string[] = [];
+    const answers: Array<{ key: string; status: number; body: PostResult }> = [];
+    fresh.forEach((s, i) => {
+      const outcome = outcomes[i];
+      const key = s.draft.idempotencyKey;
+      if (outcome.ok) {
+        answers.push({ key, status: CREATED, body: outcome.result });
+        results.set(key, { ok: true, value: { status: CREATED, body: outcome.result, replayed: false } });
+      } else {
+        failed.push(key);
+        results.set(key, { ok: false, error: outcome.error });
+      }
+    });
+    await this.idempotency.releaseMany(em, failed);
+    await this.idempotency.answerMany(em, answers);
+    return results;
+  }
+}
