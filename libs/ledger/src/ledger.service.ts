@@ -57,7 +57,23 @@ interface EntryRow {
   hash: string;
 }
 
-export type PostOutcome = { ok: true; result: PostResult } | { ok: false; error: LedgerError };
+type Refusal = { ok: false; error: LedgerError };
+export type PostOutcome = { ok: true; result: PostResult } | Refusal;
+
+/** Runs a rule check: a LedgerError becomes a refusal, anything else propagates. */
+function refusal(check: () => void): Refusal | undefined {
+  try {
+    check();
+    return undefined;
+  } catch (error) {
+    if (error instanceof LedgerError) return { ok: false, error };
+    throw error;
+  }
+}
+
+function accountsOf(drafts: EntryDraft[]): string[] {
+  return [...new Set(drafts.flatMap((d) => d.postings.map((p) => p.account)))];
+}
 
 interface ExistingKey {
   id: string;
@@ -298,32 +314,27 @@ export class LedgerService {
     return this.postMany(em, drafts, 'entries');
   }
 
+  /** Atomic: the first refusal (replays aside) refuses the whole batch, and nothing is written. */
   private async postMany(em: EntityManager, drafts: EntryDraft[], field: string): Promise<BatchResult> {
     const at = (i: number) => (field === 'entry' ? 'entry' : `${field}[${i}]`);
     drafts.forEach((d, i) => checkDraftShape(d, at(i)));
     const keys = drafts.map((d) => d.idempotencyKey);
     if (new Set(keys).size !== keys.length) throw new LedgerError('INVALID_ENTRY', `${field}: idempotency keys must be distinct within a batch`, field);
 
-    const codes = [...new Set(drafts.flatMap((d) => d.postings.map((p) => p.account)))];
-    const { states, existing } = await this.lockForPosting(em, codes, keys);
+    const { states, existing } = await this.lockForPosting(em, accountsOf(drafts), keys);
     if (existing.length > 0) return this.replay(em, drafts, existing);
-    const planner = new EntryPlanner(states);
-    const bookedAt = new Date().toISOString();
-    let planned: PlannedEntry[];
-    try {
-      planned = drafts.map((d, i) => planner.plan(d, bookedAt, at(i)));
-    } catch (error) {
+    const plan = this.plan(states, drafts, at);
+    const refused = plan.outcomes.find((o): o is Refusal => o !== undefined && !o.ok);
+    if (refused) {
       // A same-key writer may have committed while we waited for the locks (our statement's
       // snapshot predates it): its entry, not a refusal computed from its effects, is the answer.
-      const replay = error instanceof LedgerError ? await this.findReplay(em, drafts) : null;
+      const replay = await this.findReplay(em, drafts);
       if (replay) return replay;
-      throw error;
+      throw refused.error;
     }
-    const ids = await this.write(em, planned, planner);
-
-    const touched = planner.touched(codes);
-    const views = planned.map((p, i) => this.plannedView(p, ids[i], touched));
-    return { entries: views, balances: touched.map(balanceView), replayed: false };
+    const ids = await this.write(em, plan.planned.map((p) => p.entry), plan.planner);
+    const touched = plan.planner.touched(accountsOf(drafts));
+    return { entries: plan.planned.map((p, n) => this.plannedView(p.entry, ids[n], touched)), balances: touched.map(balanceView), replayed: false };
   }
 
   /**
@@ -333,52 +344,46 @@ export class LedgerService {
    * This is how concurrent requests share a commit (see PostCoalescer).
    */
   async postEach(em: EntityManager, drafts: EntryDraft[]): Promise<PostOutcome[]> {
-    const outcomes: PostOutcome[] = new Array(drafts.length);
-    const refuse = (i: number, error: unknown) => {
-      if (!(error instanceof LedgerError)) throw error;
-      outcomes[i] = { ok: false, error };
-    };
-    const live: number[] = [];
-    drafts.forEach((d, i) => {
-      try {
-        checkDraftShape(d, 'entry');
-        live.push(i);
-      } catch (error) {
-        refuse(i, error);
-      }
-    });
-    if (live.length === 0) return outcomes;
-
-    const codes = [...new Set(live.flatMap((i) => drafts[i].postings.map((p) => p.account)))];
-    const { states, existing } = await this.lockForPosting(em, codes, live.map((i) => drafts[i].idempotencyKey));
+    const shaped = drafts.map((d): Refusal | undefined => refusal(() => checkDraftShape(d, 'entry')));
+    const live = drafts.filter((_, i) => shaped[i] === undefined);
+    const { states, existing } = live.length > 0 ? await this.lockForPosting(em, accountsOf(live), live.map((d) => d.idempotencyKey)) : { states: [], existing: [] };
     const existingKeys = new Set(existing.map((e) => e.idempotency_key));
-    for (const i of live.filter((i) => existingKeys.has(drafts[i].idempotencyKey))) {
+    const outcomes: Array<PostOutcome | undefined> = [...shaped];
+    for (const [i, d] of drafts.entries()) {
+      if (outcomes[i] || !existingKeys.has(d.idempotencyKey)) continue;
       try {
-        const replay = await this.replay(em, [drafts[i]], existing.filter((e) => e.idempotency_key === drafts[i].idempotencyKey));
+        const replay = await this.replay(em, [d], existing.filter((e) => e.idempotency_key === d.idempotencyKey));
         outcomes[i] = { ok: true, result: { entry: replay.entries[0], balances: replay.balances, replayed: true } };
       } catch (error) {
-        refuse(i, error);
+        if (!(error instanceof LedgerError)) throw error;
+        outcomes[i] = { ok: false, error };
       }
     }
+    const plan = this.plan(states, drafts, () => 'entry', outcomes);
+    if (plan.planned.length > 0) {
+      const ids = await this.write(em, plan.planned.map((p) => p.entry), plan.planner);
+      const touched = plan.planner.touched(accountsOf(live));
+      plan.planned.forEach((p, n) => {
+        plan.outcomes[p.index] = { ok: true, result: { entry: this.plannedView(p.entry, ids[n], touched), balances: p.balances, replayed: false } };
+      });
+    }
+    return plan.outcomes as PostOutcome[];
+  }
 
+  /** Plans, in order, every draft without an outcome yet; a refused draft applies nothing. */
+  private plan(states: AccountState[], drafts: EntryDraft[], at: (i: number) => string, settled: Array<PostOutcome | undefined> = []) {
     const planner = new EntryPlanner(states);
     const bookedAt = new Date().toISOString();
+    const outcomes: Array<PostOutcome | undefined> = [...settled];
     const planned: Array<{ index: number; entry: PlannedEntry; balances: BalanceView[] }> = [];
-    for (const i of live.filter((i) => !existingKeys.has(drafts[i].idempotencyKey))) {
-      try {
-        const entry = planner.plan(drafts[i], bookedAt, 'entry');
-        planned.push({ index: i, entry, balances: planner.touched(drafts[i].postings.map((p) => p.account)).map(balanceView) });
-      } catch (error) {
-        refuse(i, error);
-      }
-    }
-    if (planned.length === 0) return outcomes;
-    const ids = await this.write(em, planned.map((p) => p.entry), planner);
-    const touched = planner.touched(codes);
-    planned.forEach((p, n) => {
-      outcomes[p.index] = { ok: true, result: { entry: this.plannedView(p.entry, ids[n], touched), balances: p.balances, replayed: false } };
+    drafts.forEach((d, i) => {
+      if (outcomes[i]) return;
+      outcomes[i] = refusal(() => {
+        const entry = planner.plan(d, bookedAt, at(i));
+        planned.push({ index: i, entry, balances: planner.touched(d.postings.map((p) => p.account)).map(balanceView) });
+      });
     });
-    return outcomes;
+    return { planner, planned, outcomes };
   }
 
   /**
