@@ -7,6 +7,7 @@ const common = { rootDir: __dirname, testTimeout: 60_000, moduleFileExtensions: 
 
 module.exports = {
   globalSetup: '<rootDir>/test/setup/global-setup.ts',
+  globalTeardown: '<rootDir>/test/setup/global-teardown.ts',
   testTimeout: 60_000,
   projects: [
     { ...common, displayName: 'unit', testMatch: ['<rootDir>/{apps,libs}/**/*.spec.ts'] },

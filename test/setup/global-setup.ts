@@ -1,16 +1,26 @@
 import { dataSourceOptions } from '../../libs/platform/src/database/data-source.options';
 import { DataSource } from 'typeorm';
-import { databaseUrl, TEMPLATE_DB, withServer } from './databases';
+import { databaseUrl, withServer } from './databases';
 
-/** Migrates a template database once; every test file clones it (CREATE DATABASE … TEMPLATE). */
+/**
+ * Migrates a template database once per run; every test file clones it (CREATE DATABASE …
+ * TEMPLATE). The template's name is per run, so two jest runs on one server do not collide.
+ */
 export default async function globalSetup(): Promise<void> {
   process.env.TZ = 'UTC';
+  const template = `forest_ledger_template_${process.pid}_test`;
+  process.env.FOREST_LEDGER_TEST_TEMPLATE = template; // inherited by the workers
   await withServer(async (client) => {
-    const stale = await client.query<{ datname: string }>(`SELECT datname FROM pg_database WHERE datname LIKE 'forest_ledger_%_test'`);
-    for (const { datname } of stale.rows) await client.query(`DROP DATABASE IF EXISTS "${datname}" WITH (FORCE)`);
-    await client.query(`CREATE DATABASE "${TEMPLATE_DB}"`);
+    // Leftovers of interrupted runs: test databases nobody is connected to.
+    const stale = await client.query<{ datname: string }>(
+      `SELECT datname FROM pg_database d WHERE datname LIKE 'forest_ledger_%_test'
+         AND NOT EXISTS (SELECT 1 FROM pg_stat_activity a WHERE a.datname = d.datname)`,
+    );
+    for (const { datname } of stale.rows) await client.query(`DROP DATABASE IF EXISTS "${datname}"`).catch(() => undefined);
+    await client.query(`DROP DATABASE IF EXISTS "${template}"`);
+    await client.query(`CREATE DATABASE "${template}"`);
   });
-  const ds = new DataSource(dataSourceOptions(databaseUrl(TEMPLATE_DB), 2));
+  const ds = new DataSource(dataSourceOptions(databaseUrl(template), 2));
   await ds.initialize();
   try {
     await ds.runMigrations({ transaction: 'each' });

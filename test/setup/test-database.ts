@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { dataSourceOptions } from '@forest-ledger/platform/database/data-source.options';
 import { DataSource } from 'typeorm';
-import { databaseUrl, TEMPLATE_DB, withServer } from './databases';
+import { databaseUrl, templateDatabase, withServer } from './databases';
 import { assertLedgerInvariants } from './invariants';
 
 export interface TestDatabase {
@@ -19,7 +19,7 @@ export function useTestDatabase(options: { checkInvariants?: boolean } = {}): Te
   const handle = { name, url: databaseUrl(name) } as { name: string; url: string; dataSource: DataSource };
 
   beforeAll(async () => {
-    await withServer((c) => c.query(`CREATE DATABASE "${name}" TEMPLATE "${TEMPLATE_DB}"`));
+    await withServer((c) => c.query(`CREATE DATABASE "${name}" TEMPLATE "${templateDatabase()}"`));
     handle.dataSource = new DataSource(dataSourceOptions(handle.url, 10));
     await handle.dataSource.initialize();
   });
