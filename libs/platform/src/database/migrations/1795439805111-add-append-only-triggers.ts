@@ -8,7 +8,7 @@ export class AddAppendOnlyTriggers1795439805111 implements MigrationInterface {
     await queryRunner.query(`
       CREATE FUNCTION ledger_refuse_change() RETURNS trigger LANGUAGE plpgsql AS $$
       BEGIN
-        RAISE EXCEPTION 'ledger: % on % is not allowed; journal entries are append-only (post a reversal instead)', TG_OP, TG_TABLE_NAME
+        RAISE EXCEPTION '% on % is not allowed: the table is append-only (post a reversal instead)', TG_OP, TG_TABLE_NAME
           USING ERRCODE = 'restrict_violation';
       END $$`);
     for (const table of ['ledger_entries', 'ledger_postings']) {
