@@ -4,8 +4,7 @@ import { Check, Column, CreateDateColumn, Entity, Index, JoinColumn, ManyToOne, 
 import { PartyEntity } from '../parties/party.entity';
 import { RegionEntity } from '../regions/region.entity';
 
-export const CERTIFICATE_STATES = ['ISSUED_TO_HOUSEHOLD', 'PRINTED_SEALED_NOT_ISSUED', 'PRINTED_NOT_SEALED', 'NOT_PRINTED'] as const;
-export type CertificateState = (typeof CERTIFICATE_STATES)[number];
+import type { CertificateState } from './parcel-import';
 
 /** A forest parcel (宗地): the physical key under projects, transfers and leases. */
 @Entity({ name: 'parcels' })
