@@ -205,6 +205,14 @@ export class LedgerService {
     return { code: input.code, scale: input.scale, description: input.description ?? '' };
   }
 
+  /** Creates the asset unless it exists; an existing one must have the same scale. For features that need CNY or TCO2E. */
+  async ensureAsset(em: EntityManager, input: { code: string; scale: number; description?: string }): Promise<AssetView> {
+    await em.query(`INSERT INTO ledger_assets (code, scale, description) VALUES ($1, $2, $3) ON CONFLICT (code) DO NOTHING`, [input.code, input.scale, input.description ?? '']);
+    const asset = await this.getAsset(input.code, em);
+    if (asset.scale !== input.scale) throw new LedgerError('ASSET_EXISTS', `asset ${input.code} exists with scale ${asset.scale}, not ${input.scale}`, 'code');
+    return asset;
+  }
+
   async getAsset(code: string, em: EntityManager = this.dataSource.manager): Promise<AssetView> {
     const [row] = (await em.query(`SELECT code, scale, description FROM ledger_assets WHERE code = $1`, [code])) as AssetView[];
     if (!row) throw new LedgerError('UNKNOWN_ASSET', `no asset with code ${JSON.stringify(code)}`, 'asset');

@@ -2,7 +2,7 @@
  * Base of every domain error in the service. `kind` fixes the HTTP status class in one place
  * (apps/api/src/http/error.filter.ts); `code` is stable for clients; `field` names the input at fault.
  */
-export type DomainErrorKind = 'invalid' | 'not-found' | 'conflict' | 'rule';
+export type DomainErrorKind = 'invalid' | 'unauthenticated' | 'forbidden' | 'not-found' | 'conflict' | 'rule' | 'rate-limited';
 
 export class DomainError extends Error {
   constructor(

@@ -1,6 +1,10 @@
 import { plainToInstance, Transform } from 'class-transformer';
 import { IsBoolean, IsIn, IsInt, IsString, Matches, Max, Min, validateSync } from 'class-validator';
 
+/** Development-only secrets; production must set its own (checked in loadEnv). */
+const DEV_SECRET = (purpose: string) => `forest-ledger-development-only-${purpose}-secret-0000000000`;
+const SECRETS = ['JWT_SECRET', 'PII_ENCRYPTION_KEY', 'PII_HMAC_KEY'] as const;
+
 const toBool = ({ value }: { value: unknown }) => (typeof value === 'string' ? ['1', 'true', 'yes', 'on'].includes(value.toLowerCase()) : value);
 
 /** Every environment variable the service reads, validated once at boot. Nothing else reads process.env. */
@@ -36,6 +40,27 @@ export class Env {
   @Matches(/^[A-Za-z0-9_.:-]{1,50}$/, { message: 'QUEUE_PREFIX must be 1-50 of letters, digits, "_", ".", ":", "-"' })
   QUEUE_PREFIX = 'forest-ledger';
 
+  /** HMAC secret for access tokens. Required in production; a fixed development value otherwise. */
+  @IsString()
+  @Matches(/^.{32,}$/, { message: 'JWT_SECRET must be at least 32 characters' })
+  JWT_SECRET = DEV_SECRET('jwt');
+
+  @Transform(({ value }) => (typeof value === 'string' && /^\d+$/.test(value) ? Number(value) : value))
+  @IsInt()
+  @Min(60)
+  @Max(86400)
+  JWT_TTL_SECONDS = 900;
+
+  /** 32-byte key (base64) encrypting ID numbers at rest (AES-256-GCM). Required in production. */
+  @IsString()
+  @Matches(/^[A-Za-z0-9+/]{43}=$/, { message: 'PII_ENCRYPTION_KEY must be 32 bytes in base64 (openssl rand -base64 32)' })
+  PII_ENCRYPTION_KEY = Buffer.from(DEV_SECRET('pii-enc').slice(0, 32)).toString('base64');
+
+  /** 32-byte key (base64) for the HMAC that finds a party by ID number. Required in production. */
+  @IsString()
+  @Matches(/^[A-Za-z0-9+/]{43}=$/, { message: 'PII_HMAC_KEY must be 32 bytes in base64 (openssl rand -base64 32)' })
+  PII_HMAC_KEY = Buffer.from(DEV_SECRET('pii-mac').slice(0, 32)).toString('base64');
+
   /** Load the demo data set into an empty database at start-up. */
   @Transform(toBool)
   @IsBoolean()
@@ -54,8 +79,12 @@ export function loadEnv(raw: Record<string, string | undefined> = process.env): 
   const present = Object.fromEntries(Object.entries(raw).filter(([k, v]) => known.includes(k) && v !== undefined && v !== ''));
   const env = plainToInstance(Env, present, { exposeDefaultValues: true });
   const errors = validateSync(env, { whitelist: false, forbidUnknownValues: true });
-  if (errors.length > 0) {
-    throw new ConfigError(errors.flatMap((e) => Object.values(e.constraints ?? {}).map((m) => `${e.property}=${JSON.stringify(e.value)}: ${m}`)));
+  const problems = errors.flatMap((e) =>
+    Object.values(e.constraints ?? {}).map((m) => `${e.property}=${SECRETS.includes(e.property as (typeof SECRETS)[number]) ? '(hidden)' : JSON.stringify(e.value)}: ${m}`),
+  );
+  if (env.NODE_ENV === 'production') {
+    for (const name of SECRETS) if (!present[name]) problems.push(`${name} is required in production (the development default is public)`);
   }
+  if (problems.length > 0) throw new ConfigError(problems);
   return env;
 }
