@@ -1,7 +1,7 @@
 import 'reflect-metadata';
 import { ChildProcess, spawn } from 'node:child_process';
 import { join } from 'node:path';
-import { loadDemoData } from '@forest-ledger/forestry';
+import { createAdmin, loadDemoData } from '@forest-ledger/forestry';
 import { ensureDatabase, loadEnv, migrate, openDataSource } from '@forest-ledger/platform';
 
 /**
@@ -18,6 +18,11 @@ async function prepareDatabase(): Promise<void> {
     const ran = await migrate(ds);
     log(ran.length ? `ran migrations: ${ran.join(', ')}` : 'schema up to date');
     if (env.DEMO_DATA && (await loadDemoData(ds))) log('loaded the demo data set');
+    const admin = await createAdmin(ds, 'admin', { onlyIfNoUsers: true });
+    if (admin) {
+      // Shown once, here only: the database keeps an argon2id hash.
+      console.log(`\n  First administrator created. Log in with POST /v1/auth/login\n    username: ${admin.username}\n    password: ${admin.password}\n  Keep it safe: it is not shown again (npm run admin:create -- <name> makes another).\n`);
+    }
   } finally {
     await ds.destroy();
   }

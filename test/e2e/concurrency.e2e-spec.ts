@@ -2,11 +2,12 @@ import { NestExpressApplication } from '@nestjs/platform-express';
 import { randomUUID } from 'node:crypto';
 import request from 'supertest';
 import { LedgerFactory } from '../factories/ledger.factory';
-import { createTestApp } from '../setup/test-app';
+import { createTestApp, tokenFor } from '../setup/test-app';
 import { useTestDatabase } from '../setup/test-database';
 
 const db = useTestDatabase();
 let app: NestExpressApplication;
+let adminToken: string;
 let f: LedgerFactory;
 const BANK = 'bank:ICBC-YC:CNY';
 const A = 'party:A:wallet:CNY';
@@ -15,6 +16,7 @@ const SINK = 'party:SINK:wallet:CNY';
 
 beforeAll(async () => {
   app = await createTestApp(db);
+  adminToken = await tokenFor(app, 'ADMIN');
   f = new LedgerFactory(db.dataSource);
   await f.cnyWorld([A, B, SINK]);
 });
@@ -23,6 +25,7 @@ afterAll(() => app?.close());
 function transfer(from: string, to: string, amount: string) {
   return request(app.getHttpServer())
     .post('/v1/entries')
+    .set('Authorization', `Bearer ${adminToken}`)
     .set('Idempotency-Key', randomUUID())
     .send({ kind: 'TRANSFER', effectiveDate: '2026-01-01', postings: [{ account: from, side: 'DEBIT', amount }, { account: to, side: 'CREDIT', amount }] });
 }

@@ -1,14 +1,16 @@
 import { NestExpressApplication } from '@nestjs/platform-express';
 import { randomUUID } from 'node:crypto';
 import request, { Response } from 'supertest';
-import { createTestApp } from '../setup/test-app';
+import { createTestApp, tokenFor } from '../setup/test-app';
 import { useTestDatabase } from '../setup/test-database';
 
 const db = useTestDatabase();
 let app: NestExpressApplication;
+let adminToken: string;
 
 beforeAll(async () => {
   app = await createTestApp(db);
+  adminToken = await tokenFor(app, 'ADMIN');
   // Listen once up front so that parallel supertest requests share one server.
   await app.listen(0, '127.0.0.1');
 });
@@ -45,7 +47,7 @@ const P1 = 'party:P1:wallet:CNY';
 const P2 = 'party:P2:wallet:CNY';
 
 function http() {
-  return request(app.getHttpServer());
+  return request.agent(app.getHttpServer()).set('Authorization', `Bearer ${adminToken}`);
 }
 
 function post(path: string, key: string, payload: object = {}) {

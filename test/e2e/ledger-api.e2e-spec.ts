@@ -1,14 +1,16 @@
 import { NestExpressApplication } from '@nestjs/platform-express';
 import { randomUUID } from 'node:crypto';
 import request, { Response } from 'supertest';
-import { createTestApp } from '../setup/test-app';
+import { createTestApp, tokenFor } from '../setup/test-app';
 import { useTestDatabase } from '../setup/test-database';
 
 const db = useTestDatabase();
 let app: NestExpressApplication;
+let adminToken: string;
 
 beforeAll(async () => {
   app = await createTestApp(db);
+  adminToken = await tokenFor(app, 'ADMIN');
 });
 afterAll(() => app?.close());
 
@@ -143,7 +145,7 @@ interface EntryInput {
 }
 
 function http() {
-  return request(app.getHttpServer());
+  return request.agent(app.getHttpServer()).set('Authorization', `Bearer ${adminToken}`);
 }
 
 function body<T>(res: Response): T {

@@ -42,6 +42,6 @@ export class LedgerFactory {
   async cnyWorld(wallets: string[]): Promise<void> {
     await this.asset('CNY', 2);
     await this.account('bank:ICBC-YC:CNY', 'CNY', 'ASSET');
-    for (const w of wallets) await this.account(w, 'CNY', 'LIABILITY', { noOverdraft: true, ownerRef: w.split(':')[1] });
+    for (const w of wallets) await this.account(w, 'CNY', 'LIABILITY', { noOverdraft: true, ownerRef: `party:${w.split(':')[1]}` });
   }
 }

@@ -1,6 +1,10 @@
 import { NestExpressApplication } from '@nestjs/platform-express';
 import { Test } from '@nestjs/testing';
-import { Env, loadEnv } from '@forest-ledger/platform';
+import { AccessService, Role } from '@forest-ledger/forestry';
+import { Env, inTransaction, loadEnv } from '@forest-ledger/platform';
+import { randomUUID } from 'node:crypto';
+import request from 'supertest';
+import { DataSource } from 'typeorm';
 import { ApiModule } from '../../apps/api/src/api.module';
 import { configureApp } from '../../apps/api/src/app.setup';
 import { TEST_REDIS_URL } from './databases';
@@ -16,4 +20,30 @@ export async function createTestApp(db: TestDatabase, env: Record<string, string
   configureApp(app);
   await app.init();
   return app;
+}
+
+/**
+ * A bearer token for a new user of `role` (scoped to `partyCode` for FARM_OPERATOR, BUYER and
+ * VILLAGER), created straight in the database: tests of a route need not go through logins.
+ */
+export async function tokenFor(app: NestExpressApplication, role: Role, partyCode?: string): Promise<string> {
+  const access = app.get(AccessService);
+  const ds = app.get(DataSource);
+  const user = await inTransaction(ds, async (em) => {
+    let partyId: string | null = null;
+    if (partyCode) {
+      const [party] = (await em.query(`SELECT id FROM parties WHERE code = $1`, [partyCode])) as Array<{ id: string }>;
+      if (!party) throw new Error(`tokenFor: no party ${partyCode}`);
+      partyId = party.id;
+    }
+    const name = `${role.toLowerCase()}-${randomUUID().slice(0, 8)}`;
+    return access.createUser(em, role === 'VILLAGER' ? { displayName: name, role, partyId, pin: '123456' } : { username: name, displayName: name, role, password: 'test-password-long-enough', partyId });
+  });
+  return (await access.tokenFor(user.id)).accessToken;
+}
+
+/** supertest with a default Authorization header: `const http = await authed(app, 'ADMIN'); http().get(...)`. */
+export async function authed(app: NestExpressApplication, role: Role = 'ADMIN', partyCode?: string): Promise<() => request.Agent> {
+  const token = await tokenFor(app, role, partyCode);
+  return () => request.agent(app.getHttpServer()).set('Authorization', `Bearer ${token}`);
 }

@@ -1,5 +1,9 @@
 import { Module } from '@nestjs/common';
-import { APP_FILTER, APP_GUARD } from '@nestjs/core';
+import { APP_FILTER, APP_GUARD, APP_INTERCEPTOR } from '@nestjs/core';
+import { AccessModule, PiiModule } from '@forest-ledger/forestry';
+import { AuditInterceptor } from './auth/audit.interceptor';
+import { AuthController } from './auth/auth.controller';
+import { AuthGuard } from './auth/auth.guard';
 import { LedgerModule, PostCoalescer } from '@forest-ledger/ledger';
 import { DatabaseModule, IdempotencyModule, LoggingModule, PlatformConfigModule, QueueModule, RedisModule } from '@forest-ledger/platform';
 import { HealthController } from './health/health.controller';
@@ -12,8 +16,16 @@ import { ReportsController } from './ledger/reports.controller';
 
 /** The HTTP entrypoint: controllers over the shared libs. */
 @Module({
-  imports: [PlatformConfigModule, LoggingModule, DatabaseModule, QueueModule, RedisModule, IdempotencyModule, LedgerModule],
-  controllers: [HealthController, AssetsController, AccountsController, EntriesController, ReportsController],
-  providers: [CommandRunner, PostCoalescer, { provide: APP_FILTER, useClass: ErrorFilter }, { provide: APP_GUARD, useClass: IdempotencyKeyGuard }],
+  imports: [PlatformConfigModule, LoggingModule, DatabaseModule, QueueModule, RedisModule, IdempotencyModule, LedgerModule, PiiModule, AccessModule],
+  controllers: [HealthController, AuthController, AssetsController, AccountsController, EntriesController, ReportsController],
+  providers: [
+    CommandRunner,
+    PostCoalescer,
+    { provide: APP_FILTER, useClass: ErrorFilter },
+    // Guards run in this order: who is calling, then the Idempotency-Key check.
+    { provide: APP_GUARD, useClass: AuthGuard },
+    { provide: APP_GUARD, useClass: IdempotencyKeyGuard },
+    { provide: APP_INTERCEPTOR, useClass: AuditInterceptor },
+  ],
 })
 export class ApiModule {}

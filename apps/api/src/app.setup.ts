@@ -21,6 +21,8 @@ export function configureApp(app: NestExpressApplication): INestApplication {
       'Double-entry ledger for collective-forest reform. Amounts are decimal strings. Every state-changing request needs an Idempotency-Key header; errors are `{ code, message, field, details, correlationId }`.',
     )
     .setVersion('0.1.0')
+    .addBearerAuth()
+    .addApiKey({ type: 'apiKey', in: 'header', name: 'X-Api-Key' }, 'api-key')
     .build();
   SwaggerModule.setup('docs', app, () => SwaggerModule.createDocument(app, config), { jsonDocumentUrl: 'docs-json' });
   return app;

@@ -7,3 +7,4 @@ export * from './access/access.types';
 export * from './access/audit.service';
 export * from './parties/pii';
 export * from './parties/pii.module';
+export * from './access/first-admin';

@@ -7,6 +7,7 @@ import { AccountState, ACCOUNT_TYPES, balanceOf, checkDraftShape, EntryDraft, En
 import { LedgerError } from './domain/errors';
 import { canonicalJson, entryHash } from './domain/hash';
 import type {
+  Visibility,
   AccountFilter,
   AccountView,
   AssetView,
@@ -243,8 +244,13 @@ export class LedgerService {
     return this.getAccount(input.code, em);
   }
 
-  async getAccount(code: string, em: EntityManager = this.dataSource.manager): Promise<AccountView> {
-    const [row] = (await em.query(`SELECT ${ACCOUNT_COLUMNS} FROM ledger_accounts a JOIN ledger_assets s ON s.code = a.asset_code WHERE a.code = $1`, [code])) as AccountRow[];
+  /** An account the caller may see; any other (or unknown) code is the same 404. */
+  async getAccount(code: string, em: EntityManager = this.dataSource.manager, visibility: Visibility = null): Promise<AccountView> {
+    const [row] = (await em.query(
+      `SELECT ${ACCOUNT_COLUMNS} FROM ledger_accounts a JOIN ledger_assets s ON s.code = a.asset_code
+       WHERE a.code = $1 AND ($2::text[] IS NULL OR a.owner_ref = ANY($2::text[]))`,
+      [code, visibility?.ownerRefs ?? null],
+    )) as AccountRow[];
     if (!row) throw new LedgerError('UNKNOWN_ACCOUNT', `no account with code ${JSON.stringify(code)}`, 'account');
     return accountView(row);
   }
@@ -259,6 +265,7 @@ export class LedgerService {
       where.push(sql.replace('?', `$${params.length}`));
     };
     if (filter.ownerRef !== undefined) add('a.owner_ref = ?', filter.ownerRef);
+    if (filter.visibility) add('a.owner_ref = ANY(?::text[])', filter.visibility.ownerRefs);
     if (filter.asset !== undefined) add('a.asset_code = ?', filter.asset);
     if (filter.codePrefix !== undefined) add(`a.code LIKE ? || '%'`, filter.codePrefix.replace(/[\\%_]/g, (c) => `\\${c}`));
     if (filter.after !== undefined) add('a.code > ?', decodeCursor(filter.after, ['code'], 'after')[0]);
@@ -547,8 +554,15 @@ export class LedgerService {
     return this.post(em, draft);
   }
 
-  async getEntry(id: string, em: EntityManager = this.dataSource.manager): Promise<EntryView> {
-    return (await this.loadEntries(em, [id]))[0];
+  /** An entry the caller may see: with visibility, only one touching their accounts (else 404). */
+  async getEntry(id: string, em: EntityManager = this.dataSource.manager, visibility: Visibility = null): Promise<EntryView> {
+    const [entry] = await this.loadEntries(em, [id]);
+    if (visibility) {
+      const codes = entry.postings.map((p) => p.account);
+      const [{ n }] = (await em.query(`SELECT count(*)::int AS n FROM ledger_accounts WHERE code = ANY($1::text[]) AND owner_ref = ANY($2::text[])`, [codes, visibility.ownerRefs])) as Array<{ n: number }>;
+      if (n === 0) throw new LedgerError('UNKNOWN_ENTRY', `no entry with id ${id}`, 'entryId');
+    }
+    return entry;
   }
 
   /** Entries by id, in the order asked; unknown ids are a 404. */
@@ -600,8 +614,11 @@ export class LedgerService {
       params.push(value);
       where.push(sql.replaceAll('?', `$${params.length}`));
     };
+    if (filter.visibility) {
+      add('e.id IN (SELECT p.entry_id FROM ledger_postings p JOIN ledger_accounts a ON a.id = p.account_id WHERE a.owner_ref = ANY(?::text[]))', filter.visibility.ownerRefs);
+    }
     if (filter.account !== undefined) {
-      const account = await this.getAccount(filter.account);
+      const account = await this.getAccount(filter.account, this.dataSource.manager, filter.visibility ?? null);
       add('e.id IN (SELECT entry_id FROM ledger_postings WHERE account_id = ?)', account.id);
     }
     if (filter.from !== undefined) add('e.effective_date >= ?::date', filter.from);
@@ -621,9 +638,9 @@ export class LedgerService {
   // ---------------------------------------------------------------- balances and reports
 
   /** Balance from the postings with an effective date on or before `date` (backdated entries included). */
-  async balanceAsOf(code: string, date: string, em: EntityManager = this.dataSource.manager): Promise<BalanceView & { asOf: string }> {
+  async balanceAsOf(code: string, date: string, em: EntityManager = this.dataSource.manager, visibility: Visibility = null): Promise<BalanceView & { asOf: string }> {
     if (!isIsoDate(date)) throw new LedgerError('INVALID_ENTRY', 'date must be a calendar date YYYY-MM-DD', 'date');
-    const account = await this.getAccount(code, em);
+    const account = await this.getAccount(code, em, visibility);
     const scale = await this.scaleOf(account.asset, em);
     const [sum] = (await em.query(
       `SELECT COALESCE(SUM(amount) FILTER (WHERE side = 'DEBIT'), 0)::text AS debits, COALESCE(SUM(amount) FILTER (WHERE side = 'CREDIT'), 0)::text AS credits
@@ -642,11 +659,11 @@ export class LedgerService {
   }
 
   /** Statement over [from, to] by effective date, with opening, running and closing balances; keyset-paginated. */
-  async statement(code: string, range: { from: string; to: string; limit?: number; cursor?: string }): Promise<StatementView> {
+  async statement(code: string, range: { from: string; to: string; limit?: number; cursor?: string }, visibility: Visibility = null): Promise<StatementView> {
     for (const f of ['from', 'to'] as const) if (!isIsoDate(range[f])) throw new LedgerError('INVALID_ENTRY', `${f} must be a calendar date YYYY-MM-DD`, f);
     if (range.from > range.to) throw new LedgerError('INVALID_ENTRY', 'from must not be after to', 'from');
     const limit = Math.min(range.limit ?? 100, 500);
-    const account = await this.getAccount(code);
+    const account = await this.getAccount(code, this.dataSource.manager, visibility);
     const scale = await this.scaleOf(account.asset);
     const sign = account.normalSide === 'DEBIT' ? 1 : -1;
     // Position after which this page starts: (date, posting id); the first page starts before `from`.

@@ -77,7 +77,11 @@ export interface ReverseInput {
   memo?: string | null;
 }
 
+/** What a caller may read: null for everything, else accounts owned by these references (party:<code>). */
+export type Visibility = { ownerRefs: string[] } | null;
+
 export interface AccountFilter {
+  visibility?: Visibility;
   ownerRef?: string;
   asset?: string;
   codePrefix?: string;
@@ -86,6 +90,7 @@ export interface AccountFilter {
 }
 
 export interface EntryFilter {
+  visibility?: Visibility;
   account?: string;
   from?: string;
   to?: string;

@@ -5,6 +5,7 @@ import { REDIS } from '@forest-ledger/platform';
 import Redis from 'ioredis';
 import type { Response } from 'express';
 import { DataSource } from 'typeorm';
+import { Public } from '../auth/auth.decorators';
 
 class DependencyHealth {
   @ApiProperty({ enum: ['up', 'down'] }) status!: 'up' | 'down';
@@ -41,6 +42,7 @@ export class HealthController {
   ) {}
 
   @Get()
+  @Public()
   @ApiOperation({ summary: 'Liveness and readiness: PostgreSQL and Redis, each reported' })
   @ApiResponse({ status: 200, type: HealthResponse, description: 'Both dependencies answer' })
   @ApiResponse({ status: 503, type: HealthResponse, description: 'At least one dependency is down' })

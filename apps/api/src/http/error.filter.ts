@@ -5,8 +5,11 @@ import type { Request, Response } from 'express';
 import { ErrorResponse } from './error.dto';
 
 /** The one place where domain error kinds become HTTP statuses. */
-const STATUS_OF: Record<DomainErrorKind, number> = {
+export const STATUS_OF: Record<DomainErrorKind, number> = {
   invalid: HttpStatus.BAD_REQUEST,
+  unauthenticated: HttpStatus.UNAUTHORIZED,
+  forbidden: HttpStatus.FORBIDDEN,
+  'rate-limited': HttpStatus.TOO_MANY_REQUESTS,
   'not-found': HttpStatus.NOT_FOUND,
   conflict: HttpStatus.CONFLICT,
   rule: HttpStatus.UNPROCESSABLE_ENTITY,

@@ -1,8 +1,11 @@
 import { CanActivate, ExecutionContext, Injectable } from '@nestjs/common';
+import { Reflector } from '@nestjs/core';
 import { DomainError, requestFingerprint } from '@forest-ledger/ledger';
 import { IDEMPOTENCY_KEY_PATTERN, IdempotencyService, IdempotentResult } from '@forest-ledger/platform';
 import type { Request, Response } from 'express';
 import { EntityManager } from 'typeorm';
+
+import { NO_IDEMPOTENCY_KEY } from '../auth/auth.decorators';
 
 const STATE_CHANGING = new Set(['POST', 'PUT', 'PATCH', 'DELETE']);
 
@@ -18,9 +21,12 @@ function keyOf(req: Request): string {
 /** Refuses a state-changing request without a well-formed Idempotency-Key before anything else runs. */
 @Injectable()
 export class IdempotencyKeyGuard implements CanActivate {
+  constructor(private readonly reflector: Reflector) {}
+
   canActivate(context: ExecutionContext): boolean {
     const req = context.switchToHttp().getRequest<Request>();
-    if (STATE_CHANGING.has(req.method)) keyOf(req);
+    const exempt = this.reflector.getAllAndOverride<boolean>(NO_IDEMPOTENCY_KEY, [context.getHandler(), context.getClass()]);
+    if (STATE_CHANGING.has(req.method) && !exempt) keyOf(req);
     return true;
   }
 }

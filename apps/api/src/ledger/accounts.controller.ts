@@ -2,6 +2,9 @@ import { Body, Controller, Get, HttpCode, HttpStatus, Param, Post, Query, Req, R
 import { ApiCreatedResponse, ApiHeader, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { LedgerService } from '@forest-ledger/ledger';
 import type { Request, Response } from 'express';
+import { ALL_ROLES, CurrentUser, Roles, STAFF_READERS } from '../auth/auth.decorators';
+import { ownerScopeOf } from '@forest-ledger/forestry';
+import type { AuthUser } from '@forest-ledger/forestry';
 import { ApiErrors } from '../http/error.dto';
 import { CommandRunner } from '../http/idempotency';
 import { IDEMPOTENCY_HEADER } from './assets.controller';
@@ -16,6 +19,7 @@ export class AccountsController {
   ) {}
 
   @Post()
+  @Roles('ADMIN')
   @ApiOperation({ summary: 'Open an account' })
   @ApiHeader(IDEMPOTENCY_HEADER)
   @ApiCreatedResponse({ type: AccountResponse })
@@ -25,38 +29,43 @@ export class AccountsController {
   }
 
   @Get()
-  @ApiOperation({ summary: 'List accounts by owner, asset or code prefix (keyset pages by code)' })
+  @Roles(...ALL_ROLES)
+  @ApiOperation({ summary: 'List accounts by owner, asset or code prefix (keyset pages by code)', description: 'Scoped roles see only their own party\'s accounts.' })
   @ApiOkResponse({ type: AccountPageResponse })
-  @ApiErrors(400)
-  list(@Query() query: ListAccountsQuery): Promise<AccountPageResponse> {
-    return this.ledger.listAccounts(query);
+  @ApiErrors(400, 401)
+  list(@Query() query: ListAccountsQuery, @CurrentUser() user: AuthUser): Promise<AccountPageResponse> {
+    return this.ledger.listAccounts({ ...query, visibility: ownerScopeOf(user) });
   }
 
   @Get(':code')
-  @ApiOperation({ summary: 'Get an account with its current balance' })
+  @Roles(...ALL_ROLES)
+  @ApiOperation({ summary: 'Get an account with its current balance', description: 'Another party\'s account is a 404 for scoped roles.' })
   @ApiOkResponse({ type: AccountResponse })
-  @ApiErrors(404)
-  get(@Param('code') code: string): Promise<AccountResponse> {
-    return this.ledger.getAccount(code);
+  @ApiErrors(401, 404)
+  get(@Param('code') code: string, @CurrentUser() user: AuthUser): Promise<AccountResponse> {
+    return this.ledger.getAccount(code, undefined, ownerScopeOf(user));
   }
 
   @Get(':code/balance')
+  @Roles(...ALL_ROLES)
   @ApiOperation({ summary: 'Balance as of an effective date' })
   @ApiOkResponse({ type: AsOfBalanceResponse })
-  @ApiErrors(400, 404)
-  balance(@Param('code') code: string, @Query() query: BalanceQuery): Promise<AsOfBalanceResponse> {
-    return this.ledger.balanceAsOf(code, query.asOf);
+  @ApiErrors(400, 401, 404)
+  balance(@Param('code') code: string, @Query() query: BalanceQuery, @CurrentUser() user: AuthUser): Promise<AsOfBalanceResponse> {
+    return this.ledger.balanceAsOf(code, query.asOf, undefined, ownerScopeOf(user));
   }
 
   @Get(':code/statement')
+  @Roles(...ALL_ROLES)
   @ApiOperation({ summary: 'Statement over an effective-date range with running balance (keyset pages)' })
   @ApiOkResponse({ type: StatementResponse })
-  @ApiErrors(400, 404)
-  statement(@Param('code') code: string, @Query() query: StatementQuery): Promise<StatementResponse> {
-    return this.ledger.statement(code, query);
+  @ApiErrors(400, 401, 404)
+  statement(@Param('code') code: string, @Query() query: StatementQuery, @CurrentUser() user: AuthUser): Promise<StatementResponse> {
+    return this.ledger.statement(code, query, ownerScopeOf(user));
   }
 
   @Post(':code/freeze')
+  @Roles('ADMIN')
   @HttpCode(HttpStatus.OK)
   @ApiOperation({ summary: 'Freeze an account: no posting may touch it until unfrozen' })
   @ApiHeader(IDEMPOTENCY_HEADER)
@@ -67,6 +76,7 @@ export class AccountsController {
   }
 
   @Post(':code/unfreeze')
+  @Roles('ADMIN')
   @HttpCode(HttpStatus.OK)
   @ApiOperation({ summary: 'Unfreeze an account' })
   @ApiHeader(IDEMPOTENCY_HEADER)
@@ -77,6 +87,7 @@ export class AccountsController {
   }
 
   @Post(':code/close')
+  @Roles('ADMIN')
   @HttpCode(HttpStatus.OK)
   @ApiOperation({ summary: 'Close an account (final; only at a zero balance)' })
   @ApiHeader(IDEMPOTENCY_HEADER)

@@ -2,6 +2,7 @@ import { Body, Controller, Get, HttpStatus, Param, Post, Req, Res } from '@nestj
 import { ApiCreatedResponse, ApiHeader, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { LedgerService } from '@forest-ledger/ledger';
 import type { Request, Response } from 'express';
+import { ALL_ROLES, Roles } from '../auth/auth.decorators';
 import { ApiErrors } from '../http/error.dto';
 import { CommandRunner } from '../http/idempotency';
 import { AssetResponse, CreateAssetDto } from './dto/ledger.dto';
@@ -17,6 +18,7 @@ export class AssetsController {
   ) {}
 
   @Post()
+  @Roles('ADMIN')
   @ApiOperation({ summary: 'Create an asset (what is counted) with its fixed scale' })
   @ApiHeader(IDEMPOTENCY_HEADER)
   @ApiCreatedResponse({ type: AssetResponse })
@@ -26,6 +28,7 @@ export class AssetsController {
   }
 
   @Get()
+  @Roles(...ALL_ROLES)
   @ApiOperation({ summary: 'List assets' })
   @ApiOkResponse({ type: [AssetResponse] })
   @ApiErrors()
@@ -34,6 +37,7 @@ export class AssetsController {
   }
 
   @Get(':code')
+  @Roles(...ALL_ROLES)
   @ApiOperation({ summary: 'Get an asset' })
   @ApiOkResponse({ type: AssetResponse })
   @ApiErrors(404)

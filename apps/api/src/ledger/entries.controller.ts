@@ -2,6 +2,9 @@ import { Body, Controller, Get, HttpStatus, Param, Post, Query, Req, Res } from 
 import { ApiCreatedResponse, ApiHeader, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { EntryDraft, LedgerService, PostCoalescer } from '@forest-ledger/ledger';
 import type { Request, Response } from 'express';
+import { ALL_ROLES, CurrentUser, Roles } from '../auth/auth.decorators';
+import { ownerScopeOf } from '@forest-ledger/forestry';
+import type { AuthUser } from '@forest-ledger/forestry';
 import { ApiErrors } from '../http/error.dto';
 import { CommandRunner } from '../http/idempotency';
 import { IDEMPOTENCY_HEADER } from './assets.controller';
@@ -21,6 +24,7 @@ export class EntriesController {
   ) {}
 
   @Post()
+  @Roles('ADMIN')
   @ApiOperation({ summary: 'Post a balanced journal entry (2–1000 postings)', description: 'Refused as a whole if any rule fails; nothing is written.' })
   @ApiHeader(IDEMPOTENCY_HEADER)
   @ApiCreatedResponse({ type: PostEntryResponse })
@@ -32,6 +36,7 @@ export class EntriesController {
   }
 
   @Post('batch')
+  @Roles('ADMIN')
   @ApiOperation({ summary: 'Post many entries atomically (all or nothing)' })
   @ApiHeader(IDEMPOTENCY_HEADER)
   @ApiCreatedResponse({ type: BatchResponse })
@@ -41,6 +46,7 @@ export class EntriesController {
   }
 
   @Post(':id/reverse')
+  @Roles('ADMIN')
   @ApiOperation({ summary: 'Reverse an entry: post its mirror, pointing at it (at most once)' })
   @ApiHeader(IDEMPOTENCY_HEADER)
   @ApiCreatedResponse({ type: PostEntryResponse })
@@ -50,18 +56,20 @@ export class EntriesController {
   }
 
   @Get()
-  @ApiOperation({ summary: 'List entries, newest first, by account and effective-date range (keyset pages)' })
+  @Roles(...ALL_ROLES)
+  @ApiOperation({ summary: 'List entries, newest first, by account and effective-date range (keyset pages)', description: 'Scoped roles see only entries touching their own accounts.' })
   @ApiOkResponse({ type: EntryPageResponse })
-  @ApiErrors(400, 404)
-  list(@Query() query: ListEntriesQuery): Promise<EntryPageResponse> {
-    return this.ledger.listEntries(query);
+  @ApiErrors(400, 401, 404)
+  list(@Query() query: ListEntriesQuery, @CurrentUser() user: AuthUser): Promise<EntryPageResponse> {
+    return this.ledger.listEntries({ ...query, visibility: ownerScopeOf(user) });
   }
 
   @Get(':id')
+  @Roles(...ALL_ROLES)
   @ApiOperation({ summary: 'Get an entry with its postings' })
   @ApiOkResponse({ type: EntryResponse })
-  @ApiErrors(404)
-  get(@Param('id') id: string): Promise<EntryResponse> {
-    return this.ledger.getEntry(id);
+  @ApiErrors(401, 404)
+  get(@Param('id') id: string, @CurrentUser() user: AuthUser): Promise<EntryResponse> {
+    return this.ledger.getEntry(id, undefined, ownerScopeOf(user));
   }
 }

@@ -1,6 +1,7 @@
 import { Controller, Get, Query } from '@nestjs/common';
 import { ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { LedgerService } from '@forest-ledger/ledger';
+import { Roles, STAFF_READERS } from '../auth/auth.decorators';
 import { ApiErrors } from '../http/error.dto';
 import { ChainReportResponse, TrialBalanceQuery, TrialBalanceResponse } from './dto/ledger.dto';
 
@@ -10,6 +11,7 @@ export class ReportsController {
   constructor(private readonly ledger: LedgerService) {}
 
   @Get('reports/trial-balance')
+  @Roles(...STAFF_READERS)
   @ApiOperation({ summary: 'Trial balance per asset (and per owner), now or as of an effective date' })
   @ApiOkResponse({ type: TrialBalanceResponse })
   @ApiErrors(400)
@@ -18,6 +20,7 @@ export class ReportsController {
   }
 
   @Get('admin/ledger/verify')
+  @Roles('ADMIN', 'AUDITOR')
   @ApiOperation({ summary: 'Recompute the hash chain and the cached balances; report the first broken link' })
   @ApiOkResponse({ type: ChainReportResponse })
   @ApiErrors()

@@ -45,6 +45,42 @@ export interface IssuedToken {
 
 const USER_COLUMNS = `u.id, u.username, u.display_name, u.role, u.party_id, p.code AS party_code, u.password_hash, u.pin_hash, u.active`;
 
+export interface NewUser {
+username?: string | null;
+displayName: string;
+role: Role;
+password?: string;
+pin?: string;
+partyId?: string | null;
+}
+
+/** Inserts a user with argon2id hashes of its password or PIN (no Nest needed: the start script uses it for the first admin). */
+export async function insertUser(em: EntityManager, input: NewUser): Promise<{ id: string }> {
+  if (!ROLES.includes(input.role)) throw new DomainError('invalid', 'VALIDATION_FAILED', `role must be one of ${ROLES.join(', ')}`, 'role');
+  const scoped = input.role === 'FARM_OPERATOR' || input.role === 'BUYER' || input.role === 'VILLAGER';
+  if (scoped !== Boolean(input.partyId)) {
+    throw new DomainError('invalid', 'VALIDATION_FAILED', scoped ? `a ${input.role} user must be scoped to a party` : `a ${input.role} user is not scoped to a party`, 'party');
+  }
+  if (input.role === 'VILLAGER' && !PIN_PATTERN.test(input.pin ?? '')) throw new DomainError('invalid', 'VALIDATION_FAILED', 'pin must be 6 digits', 'pin');
+  if (input.role !== 'VILLAGER' && (!input.username || !input.password || input.password.length < 12)) {
+    throw new DomainError('invalid', 'VALIDATION_FAILED', 'staff users need a username and a password of at least 12 characters', 'password');
+  }
+  const rows = (await em.query(
+    `INSERT INTO users (username, display_name, role, party_id, password_hash, pin_hash) VALUES ($1, $2, $3, $4, $5, $6)
+     ON CONFLICT DO NOTHING RETURNING id`,
+    [
+      input.role === 'VILLAGER' ? null : input.username,
+      input.displayName,
+      input.role,
+      input.partyId ?? null,
+      input.password ? await argon2.hash(input.password) : null,
+      input.pin ? await argon2.hash(input.pin) : null,
+    ],
+  )) as Array<{ id: string }>;
+  if (rows.length === 0) throw new DomainError('conflict', 'USER_EXISTS', 'a user with this username (or this party and role) already exists', 'username');
+  return rows[0];
+}
+
 const unauthenticated = (message = 'invalid credentials') => new DomainError('unauthenticated', 'UNAUTHENTICATED', message);
 
 function toAuthUser(row: UserRow, via: AuthUser['via']): AuthUser {
@@ -64,33 +100,8 @@ export class AccessService {
 
   // ---------------------------------------------------------------- users
 
-  async createUser(
-    em: EntityManager,
-    input: { username?: string | null; displayName: string; role: Role; password?: string; pin?: string; partyId?: string | null },
-  ): Promise<{ id: string }> {
-    if (!ROLES.includes(input.role)) throw new DomainError('invalid', 'VALIDATION_FAILED', `role must be one of ${ROLES.join(', ')}`, 'role');
-    const scoped = input.role === 'FARM_OPERATOR' || input.role === 'BUYER' || input.role === 'VILLAGER';
-    if (scoped !== Boolean(input.partyId)) {
-      throw new DomainError('invalid', 'VALIDATION_FAILED', scoped ? `a ${input.role} user must be scoped to a party` : `a ${input.role} user is not scoped to a party`, 'party');
-    }
-    if (input.role === 'VILLAGER' && !PIN_PATTERN.test(input.pin ?? '')) throw new DomainError('invalid', 'VALIDATION_FAILED', 'pin must be 6 digits', 'pin');
-    if (input.role !== 'VILLAGER' && (!input.username || !input.password || input.password.length < 12)) {
-      throw new DomainError('invalid', 'VALIDATION_FAILED', 'staff users need a username and a password of at least 12 characters', 'password');
-    }
-    const rows = (await em.query(
-      `INSERT INTO users (username, display_name, role, party_id, password_hash, pin_hash) VALUES ($1, $2, $3, $4, $5, $6)
-       ON CONFLICT DO NOTHING RETURNING id`,
-      [
-        input.role === 'VILLAGER' ? null : input.username,
-        input.displayName,
-        input.role,
-        input.partyId ?? null,
-        input.password ? await argon2.hash(input.password) : null,
-        input.pin ? await argon2.hash(input.pin) : null,
-      ],
-    )) as Array<{ id: string }>;
-    if (rows.length === 0) throw new DomainError('conflict', 'USER_EXISTS', 'a user with this username (or this party and role) already exists', 'username');
-    return rows[0];
+  createUser(em: EntityManager, input: NewUser): Promise<{ id: string }> {
+    return insertUser(em, input);
   }
 
   async countUsers(): Promise<number> {

@@ -25,12 +25,43 @@ export interface AuditView extends AuditRecord {
 export class AuditService {
   constructor(@InjectDataSource() private readonly dataSource: DataSource) {}
 
-  async record(r: AuditRecord): Promise<void> {
-    await this.dataSource.query(
-      `INSERT INTO audit_log (user_id, role, method, path, idempotency_key, status, outcome, error_code, entry_ids, correlation_id)
-       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9::bigint[], $10)`,
-      [r.userId, r.role, r.method, r.path, r.idempotencyKey, r.status, r.outcome, r.errorCode, r.entryIds, r.correlationId],
-    );
+  private pending: Array<{ record: AuditRecord; done: (error?: unknown) => void }> = [];
+  private flushing = false;
+
+  /**
+   * Resolves once the row is committed. Rows arriving while an insert is in flight go into the
+   * next one together (one commit for many requests), so auditing costs little under load.
+   */
+  record(record: AuditRecord): Promise<void> {
+    return new Promise((resolve, reject) => {
+      this.pending.push({ record, done: (error) => (error ? reject(error) : resolve()) });
+      void this.flush();
+    });
+  }
+
+  private async flush(): Promise<void> {
+    if (this.flushing || this.pending.length === 0) return;
+    this.flushing = true;
+    const batch = this.pending.splice(0, 500);
+    try {
+      const col = <K extends keyof AuditRecord>(k: K) => batch.map((b) => b.record[k]);
+      await this.dataSource.query(
+        `INSERT INTO audit_log (user_id, role, method, path, idempotency_key, status, outcome, error_code, entry_ids, correlation_id)
+         SELECT u, r, m, p, k, s, o, e, (SELECT COALESCE(array_agg(x::bigint), '{}') FROM jsonb_array_elements_text(ids) x), c
+         FROM unnest($1::bigint[], $2::text[], $3::text[], $4::text[], $5::text[], $6::smallint[], $7::text[], $8::text[], $9::jsonb[], $10::text[])
+           WITH ORDINALITY AS t(u, r, m, p, k, s, o, e, ids, c, ord) ORDER BY ord`,
+        [
+          col('userId'), col('role'), col('method'), col('path'), col('idempotencyKey'), col('status'), col('outcome'), col('errorCode'),
+          batch.map((b) => JSON.stringify(b.record.entryIds)), col('correlationId'),
+        ],
+      );
+      for (const b of batch) b.done();
+    } catch (error) {
+      for (const b of batch) b.done(error);
+    } finally {
+      this.flushing = false;
+      void this.flush();
+    }
   }
 
   /** Newest first, keyset on id. */

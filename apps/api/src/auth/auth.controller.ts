@@ -1,0 +1,140 @@
+import { Body, Controller, Get, HttpStatus, Param, Post, Query, Req, Res } from '@nestjs/common';
+import { ApiCreatedResponse, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
+import { DomainError } from '@forest-ledger/ledger';
+import { AccessService, AuditService } from '@forest-ledger/forestry';
+import type { AuthUser } from '@forest-ledger/forestry';
+import type { Request, Response } from 'express';
+import { ApiErrors } from '../http/error.dto';
+import { CommandRunner } from '../http/idempotency';
+import { IDEMPOTENCY_HEADER } from '../ledger/assets.controller';
+import { ApiHeader } from '@nestjs/swagger';
+import { ALL_ROLES, CurrentUser, NoIdempotencyKey, Public, Roles } from './auth.decorators';
+import {
+  ApiKeyCreatedResponse,
+  ApiKeyResponse,
+  AuditPageResponse,
+  AuditQuery,
+  ChangePinDto,
+  CreateApiKeyDto,
+  CreatedResponse,
+  CreateUserDto,
+  LoginDto,
+  MeResponse,
+  TokenResponse,
+  VillagerLoginDto,
+} from './auth.dto';
+
+@ApiTags('access')
+@Controller('v1')
+export class AuthController {
+  constructor(
+    private readonly access: AccessService,
+    private readonly audit: AuditService,
+    private readonly commands: CommandRunner,
+  ) {}
+
+  @Post('auth/login')
+  @Public()
+  @NoIdempotencyKey()
+  @ApiOperation({ summary: 'Staff login: a short-lived access token', description: 'Failed logins are limited per account and per address (429 with retryAfterSeconds).' })
+  @ApiOkResponse({ type: TokenResponse })
+  @ApiErrors(400, 401, 429)
+  async login(@Body() dto: LoginDto, @Req() req: Request, @Res({ passthrough: true }) res: Response): Promise<TokenResponse> {
+    const token = await this.access.login(dto.username, dto.password, req.ip ?? 'unknown');
+    res.status(HttpStatus.OK);
+    return token;
+  }
+
+  @Post('auth/villager-login')
+  @Public()
+  @NoIdempotencyKey()
+  @ApiOperation({ summary: 'Villager login with resident ID number and PIN' })
+  @ApiOkResponse({ type: TokenResponse })
+  @ApiErrors(400, 401, 429)
+  async villagerLogin(@Body() dto: VillagerLoginDto, @Req() req: Request, @Res({ passthrough: true }) res: Response): Promise<TokenResponse> {
+    const token = await this.access.villagerLogin(dto.idNumber, dto.pin, req.ip ?? 'unknown');
+    res.status(HttpStatus.OK);
+    return token;
+  }
+
+  @Post('auth/pin')
+  @Roles('VILLAGER')
+  @ApiHeader(IDEMPOTENCY_HEADER)
+  @ApiOperation({ summary: 'A villager changes their own PIN' })
+  @ApiOkResponse({ type: MeResponse })
+  @ApiErrors(400, 401, 403, 422)
+  changePin(@Body() dto: ChangePinDto, @CurrentUser() user: AuthUser, @Req() req: Request, @Res({ passthrough: true }) res: Response): Promise<MeResponse> {
+    return this.commands.run(req, res, HttpStatus.OK, async () => {
+      await this.access.changePin(user, dto.currentPin, dto.newPin);
+      return this.me(user);
+    });
+  }
+
+  @Get('me')
+  @Roles(...ALL_ROLES)
+  @ApiOperation({ summary: 'Who am I' })
+  @ApiOkResponse({ type: MeResponse })
+  @ApiErrors(401)
+  me(@CurrentUser() user: AuthUser): MeResponse {
+    return { userId: user.userId, role: user.role, partyCode: user.partyCode, displayName: user.displayName };
+  }
+
+  @Post('users')
+  @Roles('ADMIN')
+  @ApiHeader(IDEMPOTENCY_HEADER)
+  @ApiOperation({ summary: 'Create a staff user (ADMIN, FARM_OPERATOR, APPROVER, BUYER, AUDITOR)' })
+  @ApiCreatedResponse({ type: CreatedResponse })
+  @ApiErrors(400, 401, 403, 404, 409)
+  createUser(@Body() dto: CreateUserDto, @Req() req: Request, @Res({ passthrough: true }) res: Response): Promise<CreatedResponse> {
+    return this.commands.run(req, res, HttpStatus.CREATED, async (em) => {
+      let partyId: string | null = null;
+      if (dto.partyCode !== undefined) {
+        const [party] = (await em.query(`SELECT id FROM parties WHERE code = $1`, [dto.partyCode])) as Array<{ id: string }>;
+        if (!party) throw new DomainError('not-found', 'UNKNOWN_PARTY', `no party with code ${JSON.stringify(dto.partyCode)}`, 'partyCode');
+        partyId = party.id;
+      }
+      return this.access.createUser(em, { username: dto.username, displayName: dto.displayName, role: dto.role, password: dto.password, partyId });
+    });
+  }
+
+  @Post('api-keys')
+  @Roles('ADMIN')
+  @ApiHeader(IDEMPOTENCY_HEADER)
+  @ApiOperation({ summary: 'Create an API key for a user; the key is shown once' })
+  @ApiCreatedResponse({ type: ApiKeyCreatedResponse })
+  @ApiErrors(400, 401, 403, 409)
+  createApiKey(@Body() dto: CreateApiKeyDto, @Req() req: Request, @Res({ passthrough: true }) res: Response): Promise<ApiKeyCreatedResponse> {
+    return this.commands.run(req, res, HttpStatus.CREATED, (em) => this.access.createApiKey(em, dto.userId, dto.name));
+  }
+
+  @Get('api-keys')
+  @Roles('ADMIN', 'AUDITOR')
+  @ApiOperation({ summary: 'List API keys (never their secrets)' })
+  @ApiOkResponse({ type: [ApiKeyResponse] })
+  @ApiErrors(401, 403)
+  listApiKeys(): Promise<ApiKeyResponse[]> {
+    return this.access.listApiKeys();
+  }
+
+  @Post('api-keys/:id/revoke')
+  @Roles('ADMIN')
+  @ApiHeader(IDEMPOTENCY_HEADER)
+  @ApiOperation({ summary: 'Revoke an API key' })
+  @ApiOkResponse({ type: CreatedResponse })
+  @ApiErrors(400, 401, 403, 404, 409)
+  revokeApiKey(@Param('id') id: string, @Req() req: Request, @Res({ passthrough: true }) res: Response): Promise<CreatedResponse> {
+    return this.commands.run(req, res, HttpStatus.OK, async (em) => {
+      await this.access.revokeApiKey(em, id);
+      return { id };
+    });
+  }
+
+  @Get('audit-log')
+  @Roles('ADMIN', 'AUDITOR')
+  @ApiOperation({ summary: 'The audit trail of state-changing requests, newest first' })
+  @ApiOkResponse({ type: AuditPageResponse })
+  @ApiErrors(400, 401, 403)
+  auditLog(@Query() query: AuditQuery): Promise<AuditPageResponse> {
+    return this.audit.list(query);
+  }
+}

@@ -1,0 +1,207 @@
+import { RequestMethod } from '@nestjs/common';
+import { METHOD_METADATA, PATH_METADATA } from '@nestjs/common/constants';
+import { ModulesContainer } from '@nestjs/core';
+import { NestExpressApplication } from '@nestjs/platform-express';
+import { AccessService, LOGIN_LIMITS, PiiCipher, Role, ROLES } from '@forest-ledger/forestry';
+import { inTransaction } from '@forest-ledger/platform';
+import { randomUUID } from 'node:crypto';
+import request from 'supertest';
+import { DataSource } from 'typeorm';
+import { PUBLIC_KEY, ROLES_KEY } from '../../apps/api/src/auth/auth.decorators';
+import { LedgerFactory } from '../factories/ledger.factory';
+import { createTestApp, tokenFor } from '../setup/test-app';
+import { useTestDatabase } from '../setup/test-database';
+
+const db = useTestDatabase();
+let app: NestExpressApplication;
+const tokens = new Map<Role, string>();
+const SCOPED_PARTY: Partial<Record<Role, string>> = { FARM_OPERATOR: 'F-TEST', BUYER: 'B-TEST', VILLAGER: 'V-TEST-1' };
+const VILLAGER_ID = '11010519491231002X';
+
+interface Route {
+  method: string;
+  path: string;
+  roles: Role[] | undefined;
+  isPublic: boolean;
+}
+
+/** Every route of the app, with its declared access, read from the controllers' metadata. */
+function routesOf(app: NestExpressApplication): Route[] {
+  const routes: Route[] = [];
+  for (const module of app.get(ModulesContainer).values()) {
+    for (const wrapper of module.controllers.values()) {
+      const type = wrapper.metatype as (new (...args: never[]) => object) | null;
+      if (!type) continue;
+      const base = String(Reflect.getMetadata(PATH_METADATA, type) ?? '');
+      for (const name of Object.getOwnPropertyNames(type.prototype)) {
+        const handler = (type.prototype as Record<string, unknown>)[name];
+        if (name === 'constructor' || typeof handler !== 'function' || Reflect.getMetadata(PATH_METADATA, handler) === undefined) continue;
+        const path = `/${[base, String(Reflect.getMetadata(PATH_METADATA, handler))].filter((p) => p && p !== '/').join('/')}`.replace(/\/+/g, '/');
+        const method = RequestMethod[Reflect.getMetadata(METHOD_METADATA, handler) as RequestMethod];
+        routes.push({
+          method,
+          path,
+          roles: Reflect.getMetadata(ROLES_KEY, handler) ?? Reflect.getMetadata(ROLES_KEY, type),
+          isPublic: Boolean(Reflect.getMetadata(PUBLIC_KEY, handler) ?? Reflect.getMetadata(PUBLIC_KEY, type)),
+        });
+      }
+    }
+  }
+  return routes;
+}
+
+async function insertParty(ds: DataSource, code: string, kind: string, idNumber?: string): Promise<void> {
+  await ds.query(`INSERT INTO parties (code, kind, name) VALUES ($1, $2, $3)`, [code, kind, code]);
+  if (idNumber) {
+    const appPii = app.get(PiiCipher); // the app's own keys, so the HMAC matches the login lookup
+    await ds.query(`UPDATE parties SET id_kind = 'RESIDENT_ID', id_hmac = $2, id_cipher = $3, id_masked = $4 WHERE code = $1`, [
+      code,
+      appPii.hmac('RESIDENT_ID', idNumber),
+      appPii.encrypt(idNumber),
+      `${idNumber.slice(0, 4)}**********${idNumber.slice(-4)}`,
+    ]);
+  }
+}
+
+beforeAll(async () => {
+  app = await createTestApp(db);
+  await insertParty(db.dataSource, 'F-TEST', 'STATE_FARM');
+  await insertParty(db.dataSource, 'B-TEST', 'ENTERPRISE');
+  await insertParty(db.dataSource, 'V-TEST-1', 'VILLAGER', VILLAGER_ID);
+  await insertParty(db.dataSource, 'V-TEST-2', 'VILLAGER');
+  for (const role of ROLES) tokens.set(role, await tokenFor(app, role, SCOPED_PARTY[role]));
+  const f = new LedgerFactory(db.dataSource);
+  await f.cnyWorld(['party:V-TEST-1:wallet:CNY', 'party:V-TEST-2:wallet:CNY']);
+  await f.transfer('bank:ICBC-YC:CNY', 'party:V-TEST-1:wallet:CNY', '10.00');
+  await f.transfer('bank:ICBC-YC:CNY', 'party:V-TEST-2:wallet:CNY', '20.00');
+});
+afterAll(() => app?.close());
+
+const http = () => request(app.getHttpServer());
+const as = (role: Role) => ({ Authorization: `Bearer ${tokens.get(role)}` });
+
+describe('every route declares who may call it', () => {
+  it('has no route without @Roles or @Public', () => {
+    const routes = routesOf(app);
+    expect(routes.length).toBeGreaterThan(20);
+    expect(routes.filter((r) => !r.isPublic && (!r.roles || r.roles.length === 0)).map((r) => `${r.method} ${r.path}`)).toEqual([]);
+  });
+
+  it('refuses anonymous calls to every non-public route with 401', async () => {
+    for (const route of routesOf(app).filter((r) => !r.isPublic)) {
+      const path = route.path.replace(/:[A-Za-z]+/g, 'x');
+      const res = await http()[route.method.toLowerCase() as 'get' | 'post'](path).set('Idempotency-Key', randomUUID()).send({});
+      expect([route.method, route.path, res.status]).toEqual([route.method, route.path, 401]);
+    }
+  });
+
+  it('lets each role through exactly the routes that name it (others get 403)', async () => {
+    for (const route of routesOf(app).filter((r) => !r.isPublic)) {
+      const path = route.path.replace(/:[A-Za-z]+/g, 'x');
+      for (const role of ROLES) {
+        const res = await http()[route.method.toLowerCase() as 'get' | 'post'](path).set(as(role)).set('Idempotency-Key', randomUUID()).send({});
+        const allowed = route.roles!.includes(role);
+        // Allowed callers reach the handler: whatever it answers (400 for the empty body, 404 for 'x'), it is not 401/403.
+        expect([route.method, route.path, role, allowed ? res.status !== 401 && res.status !== 403 : res.status]).toEqual([route.method, route.path, role, allowed ? true : 403]);
+      }
+    }
+  });
+});
+
+describe('scoping in queries', () => {
+  it("a villager reads their own wallet, and another villager's is a 404 (not 403)", async () => {
+    await http().get('/v1/accounts/party:V-TEST-1:wallet:CNY').set(as('VILLAGER')).expect(200);
+    const other = await http().get('/v1/accounts/party:V-TEST-2:wallet:CNY').set(as('VILLAGER')).expect(404);
+    expect(other.body.code).toBe('UNKNOWN_ACCOUNT');
+    await http().get('/v1/accounts/party:V-TEST-2:wallet:CNY/statement?from=2020-01-01&to=2030-01-01').set(as('VILLAGER')).expect(404);
+    await http().get('/v1/accounts/party:V-TEST-2:wallet:CNY/balance?asOf=2030-01-01').set(as('VILLAGER')).expect(404);
+    const list = await http().get('/v1/accounts').set(as('VILLAGER')).expect(200);
+    expect(list.body.items.map((a: { code: string }) => a.code)).toEqual(['party:V-TEST-1:wallet:CNY']);
+    const entries = await http().get('/v1/entries').set(as('VILLAGER')).expect(200);
+    expect(entries.body.items).toHaveLength(1);
+    const [theirs] = (await http().get('/v1/entries?account=party:V-TEST-2:wallet:CNY').set(as('ADMIN')).expect(200)).body.items;
+    await http().get(`/v1/entries/${theirs.id}`).set(as('VILLAGER')).expect(404);
+    await http().get(`/v1/entries/${theirs.id}`).set(as('AUDITOR')).expect(200);
+  });
+});
+
+describe('logins', () => {
+  it('issues a token for a staff login and refuses a wrong password', async () => {
+    await inTransaction(db.dataSource, (em) =>
+      app.get(AccessService).createUser(em, { username: 'li.admin', displayName: '李', role: 'ADMIN', password: 'a-long-enough-password' }),
+    );
+    const ok = await http().post('/v1/auth/login').send({ username: 'li.admin', password: 'a-long-enough-password' }).expect(200);
+    expect(ok.body).toMatchObject({ tokenType: 'Bearer', role: 'ADMIN' });
+    const me = await http().get('/v1/me').set('Authorization', `Bearer ${ok.body.accessToken}`).expect(200);
+    expect(me.body.role).toBe('ADMIN');
+    await http().post('/v1/auth/login').send({ username: 'li.admin', password: 'wrong' }).expect(401);
+  });
+
+  it('rate-limits failed logins per account (429 after the limit, even with the right password)', async () => {
+    await inTransaction(db.dataSource, (em) =>
+      app.get(AccessService).createUser(em, { username: 'wang.audit', displayName: '王', role: 'AUDITOR', password: 'another-long-password' }),
+    );
+    for (let i = 0; i < LOGIN_LIMITS.perAccount; i++) await http().post('/v1/auth/login').send({ username: 'wang.audit', password: 'nope' }).expect(401);
+    const limited = await http().post('/v1/auth/login').send({ username: 'wang.audit', password: 'another-long-password' }).expect(429);
+    expect(limited.body.code).toBe('TOO_MANY_ATTEMPTS');
+    expect(limited.body.details.retryAfterSeconds).toBeGreaterThan(0);
+  });
+
+  it('lets a villager log in with ID number and PIN, and change the PIN', async () => {
+    // tokenFor created the villager's user with PIN 123456.
+    const ok = await http().post('/v1/auth/villager-login').send({ idNumber: VILLAGER_ID.toLowerCase(), pin: '123456' }).expect(200);
+    const auth = { Authorization: `Bearer ${ok.body.accessToken}` };
+    await http().post('/v1/auth/pin').set(auth).set('Idempotency-Key', randomUUID()).send({ currentPin: '000000', newPin: '654321' }).expect(422);
+    await http().post('/v1/auth/pin').set(auth).set('Idempotency-Key', randomUUID()).send({ currentPin: '123456', newPin: '654321' }).expect(200);
+    await http().post('/v1/auth/villager-login').send({ idNumber: VILLAGER_ID, pin: '123456' }).expect(401);
+    await http().post('/v1/auth/villager-login').send({ idNumber: VILLAGER_ID, pin: '654321' }).expect(200);
+  });
+});
+
+describe('API keys', () => {
+  it('authenticates with a created key and refuses it once revoked', async () => {
+    const [auditor] = (await db.dataSource.query(`SELECT id FROM users WHERE role = 'AUDITOR' ORDER BY id LIMIT 1`)) as Array<{ id: string }>;
+    const created = await http().post('/v1/api-keys').set(as('ADMIN')).set('Idempotency-Key', randomUUID()).send({ name: 'export', userId: auditor.id }).expect(201);
+    await http().get('/v1/reports/trial-balance').set('X-Api-Key', created.body.key).expect(200);
+    await http().post('/v1/assets').set('X-Api-Key', created.body.key).set('Idempotency-Key', randomUUID()).send({ code: 'NOPE', scale: 2 }).expect(403);
+    const stored = await db.dataSource.query(`SELECT secret_hash FROM api_keys WHERE id = $1`, [created.body.id]);
+    expect(JSON.stringify(stored)).not.toContain(created.body.key.split('_')[2]);
+    await http().post(`/v1/api-keys/${created.body.id}/revoke`).set(as('ADMIN')).set('Idempotency-Key', randomUUID()).send({}).expect(200);
+    await http().get('/v1/reports/trial-balance').set('X-Api-Key', created.body.key).expect(401);
+  });
+});
+
+describe('audit log', () => {
+  it('records each write with who, key, outcome and the ledger entries it produced; only ADMIN and AUDITOR read it', async () => {
+    const key = randomUUID();
+    const posted = await http()
+      .post('/v1/entries')
+      .set(as('ADMIN'))
+      .set('Idempotency-Key', key)
+      .send({ kind: 'TRANSFER', effectiveDate: '2026-01-02', postings: [{ account: 'party:V-TEST-1:wallet:CNY', side: 'DEBIT', amount: '1.00' }, { account: 'party:V-TEST-2:wallet:CNY', side: 'CREDIT', amount: '1.00' }] })
+      .expect(201);
+    const failedKey = randomUUID();
+    await http()
+      .post('/v1/entries')
+      .set(as('ADMIN'))
+      .set('Idempotency-Key', failedKey)
+      .send({ kind: 'TRANSFER', effectiveDate: '2026-01-02', postings: [{ account: 'party:V-TEST-1:wallet:CNY', side: 'DEBIT', amount: '999.00' }, { account: 'party:V-TEST-2:wallet:CNY', side: 'CREDIT', amount: '999.00' }] })
+      .expect(422);
+    const log = await http().get('/v1/audit-log').set(as('AUDITOR')).expect(200);
+    const ok = log.body.items.find((r: { idempotencyKey: string }) => r.idempotencyKey === key);
+    expect(ok).toMatchObject({ method: 'POST', path: '/v1/entries', status: 201, outcome: 'SUCCESS', role: 'ADMIN', entryIds: [posted.body.entry.id] });
+    const failed = log.body.items.find((r: { idempotencyKey: string }) => r.idempotencyKey === failedKey);
+    expect(failed).toMatchObject({ status: 422, outcome: 'FAILURE', errorCode: 'INSUFFICIENT_FUNDS', entryIds: [] });
+    await http().get('/v1/audit-log').set(as('VILLAGER')).expect(403);
+    await expect(db.dataSource.query(`DELETE FROM audit_log`)).rejects.toThrow(/append-only/);
+  });
+});
+
+describe('security headers and errors', () => {
+  it('sends helmet headers, no CORS by default, and no stack traces', async () => {
+    const res = await http().get('/v1/nope').set('Origin', 'https://evil.example').set(as('ADMIN'));
+    expect(res.headers['x-content-type-options']).toBe('nosniff');
+    expect(res.headers['access-control-allow-origin']).toBeUndefined();
+    expect(JSON.stringify(res.body)).not.toMatch(/at \/|\.ts:\d+/);
+  });
+});
