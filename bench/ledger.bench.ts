@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 /**
  * `npm run bench:ledger` — throughput and latency of posting entries through the real HTTP API,
  * each scenario next to a raw-SQL baseline of the same shape on the same tables.
@@ -200,6 +201,15 @@ class Bench {
   private meter: CpuMeter | null = null;
   private ledger: ScratchLedger | null = null;
   private profilesTaken = 0;
+  private token = '';
+
+  /** Logs in once as the scratch ledger's admin; the load sends the token (a 15-minute JWT outlives the run). */
+  private async login(): Promise<string> {
+    const client = new JsonHttpClient('127.0.0.1', config.port, 1);
+    const res = await client.request('POST', '/v1/auth/login', JSON.stringify(this.ledger!.admin));
+    if (res.status !== 200) throw new Error(`login failed: HTTP ${res.status} ${res.body.slice(0, 200)}`);
+    return (JSON.parse(res.body) as { accessToken: string }).accessToken;
+  }
 
   async setUp(): Promise<void> {
     if (!existsSync(API_MAIN)) throw new Error(`${API_MAIN} not found: run npm run build first (npm run bench:ledger does)`);
@@ -217,6 +227,10 @@ class Bench {
       nodeArgs: profiling ? ['-r', PRELOAD] : [],
       env: {
         NODE_ENV: 'production',
+        // Production requires its own secrets; the bench makes throwaway ones.
+        JWT_SECRET: randomBytes(32).toString('base64'),
+        PII_ENCRYPTION_KEY: randomBytes(32).toString('base64'),
+        PII_HMAC_KEY: randomBytes(32).toString('base64'),
         DATABASE_URL: config.databaseUrl,
         REDIS_URL: config.redisUrl,
         QUEUE_PREFIX: 'forest-ledger-bench',
@@ -227,6 +241,7 @@ class Bench {
       },
     });
     await this.api.waitHealthy();
+    this.token = await this.login();
     log(`API up: pid ${this.api.pid}, port ${config.port}, LOG_LEVEL=${config.apiLogLevel}, DB_POOL_SIZE=${config.apiPoolSize}${profiling ? ', CPU profiler preloaded' : ''}`);
 
     const { rows } = await this.admin.query<{ pid: number }>('SELECT pg_backend_pid() AS pid');
@@ -276,6 +291,7 @@ class Bench {
     let op: Operation;
     if (side === 'service') {
       http = new JsonHttpClient('127.0.0.1', config.port, config.clients);
+      http.defaultHeaders = { authorization: `Bearer ${this.token}` };
       op = scenario.service(http, keyPrefix);
     } else {
       pool = new Pool({ connectionString: config.databaseUrl, max: config.clients });

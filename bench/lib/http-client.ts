@@ -23,6 +23,8 @@ export class HttpStatusError extends Error {
  */
 export class JsonHttpClient {
   private readonly agent: http.Agent;
+  /** Sent with every request (the bearer token). */
+  defaultHeaders: Record<string, string> = {};
 
   constructor(
     private readonly host: string,
@@ -34,7 +36,7 @@ export class JsonHttpClient {
 
   request(method: string, path: string, body?: string, headers: Record<string, string> = {}): Promise<HttpResponse> {
     return new Promise((resolve, reject) => {
-      const allHeaders: Record<string, string | number> = { accept: 'application/json', ...headers };
+      const allHeaders: Record<string, string | number> = { accept: 'application/json', ...this.defaultHeaders, ...headers };
       if (body !== undefined) {
         allHeaders['content-type'] = 'application/json';
         allHeaders['content-length'] = Buffer.byteLength(body);

@@ -1,6 +1,7 @@
 import { Client } from 'pg';
 import { DataSource } from 'typeorm';
 import { EntryDraft, LedgerService, normalSideOf } from '@forest-ledger/ledger';
+import { createAdmin } from '@forest-ledger/forestry';
 import { ensureDatabase, inTransaction, migrate, openDataSource } from '@forest-ledger/platform';
 
 export interface BenchAccount {
@@ -15,6 +16,8 @@ export interface ScratchLedger {
   wallets: BenchAccount[];
   effectiveDate: string;
   setupSeconds: number;
+  /** An ADMIN user the load logs in as (every route needs a caller). */
+  admin: { username: string; password: string };
 }
 
 export interface SetupOptions {
@@ -103,7 +106,8 @@ export async function createScratchLedger(options: SetupOptions): Promise<Scratc
     options.log(`funded ${wallets.length} wallets with ${options.funding} ${ASSET} each`);
     // Fresh tables: give the planner statistics now (autovacuum may be off, as on the dev server).
     await ds.query('VACUUM ANALYZE');
-    return { url: options.url, asset: ASSET, bank, wallets, effectiveDate, setupSeconds: Number(process.hrtime.bigint() - started) / 1e9 };
+    const admin = (await createAdmin(ds, 'bench'))!;
+    return { url: options.url, asset: ASSET, bank, wallets, effectiveDate, setupSeconds: Number(process.hrtime.bigint() - started) / 1e9, admin };
   } finally {
     await ds.destroy();
   }

@@ -1,5 +1,4 @@
 import { Inject, Injectable } from '@nestjs/common';
-import { JwtService } from '@nestjs/jwt';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DomainError } from '@forest-ledger/ledger';
 import { Env, REDIS } from '@forest-ledger/platform';
@@ -11,6 +10,7 @@ import { normaliseResidentId } from '../parties/identity-codes';
 import { PiiCipher } from '../parties/pii';
 import { Role, ROLES } from './access.entities';
 import { AuthUser } from './access.types';
+import { Hs256Jwt } from './hs256-jwt';
 
 /** Failed logins allowed per window, per account and per client address (shared through Redis). */
 export const LOGIN_LIMITS = { perAccount: 5, perAddress: 20, windowSeconds: 15 * 60 };
@@ -90,13 +90,16 @@ function toAuthUser(row: UserRow, via: AuthUser['via']): AuthUser {
 /** Users, credentials, tokens, API keys and the login rate limit. */
 @Injectable()
 export class AccessService {
+  private readonly jwt: Hs256Jwt;
+
   constructor(
     @InjectDataSource() private readonly dataSource: DataSource,
-    private readonly jwt: JwtService,
     private readonly env: Env,
     private readonly pii: PiiCipher,
     @Inject(REDIS) private readonly redis: Redis,
-  ) {}
+  ) {
+    this.jwt = new Hs256Jwt(env.JWT_SECRET);
+  }
 
   // ---------------------------------------------------------------- users
 
@@ -163,7 +166,7 @@ export class AccessService {
 
   private issue(row: UserRow): IssuedToken {
     const claims: TokenClaims = { sub: row.id, role: row.role, pid: row.party_id, pcode: row.party_code, name: row.display_name };
-    return { accessToken: this.jwt.sign(claims, { expiresIn: this.env.JWT_TTL_SECONDS }), tokenType: 'Bearer', expiresIn: this.env.JWT_TTL_SECONDS, role: row.role };
+    return { accessToken: this.jwt.sign({ ...claims }, this.env.JWT_TTL_SECONDS), tokenType: 'Bearer', expiresIn: this.env.JWT_TTL_SECONDS, role: row.role };
   }
 
   /** A token for a user, bypassing credentials: for the first-admin CLI and for tests. */
@@ -176,12 +179,8 @@ export class AccessService {
   // ---------------------------------------------------------------- authentication of requests
 
   async authenticateToken(token: string): Promise<AuthUser> {
-    let claims: TokenClaims;
-    try {
-      claims = await this.jwt.verifyAsync<TokenClaims>(token);
-    } catch {
-      throw unauthenticated('the access token is invalid or expired');
-    }
+    const claims = this.jwt.verify<TokenClaims>(token);
+    if (!claims) throw unauthenticated('the access token is invalid or expired');
     return { userId: claims.sub, role: claims.role, partyId: claims.pid, partyCode: claims.pcode, displayName: claims.name, via: 'token' };
   }
 
