@@ -1,6 +1,6 @@
 import { Module } from '@nestjs/common';
 import { APP_FILTER, APP_GUARD, APP_INTERCEPTOR } from '@nestjs/core';
-import { AccessModule, PiiModule } from '@forest-ledger/forestry';
+import { AccessModule, ParcelsModule, PartiesModule, PiiModule } from '@forest-ledger/forestry';
 import { AuditInterceptor } from './auth/audit.interceptor';
 import { AuthController } from './auth/auth.controller';
 import { AuthGuard } from './auth/auth.guard';
@@ -13,11 +13,15 @@ import { AccountsController } from './ledger/accounts.controller';
 import { AssetsController } from './ledger/assets.controller';
 import { EntriesController } from './ledger/entries.controller';
 import { ReportsController } from './ledger/reports.controller';
+import { ParcelsController } from './parcels/parcels.controller';
+import { ApprovalsController } from './parties/approvals.controller';
+import { PartiesController } from './parties/parties.controller';
+import { RegionsController } from './parties/regions.controller';
 
 /** The HTTP entrypoint: controllers over the shared libs. */
 @Module({
-  imports: [PlatformConfigModule, LoggingModule, DatabaseModule, QueueModule, RedisModule, IdempotencyModule, LedgerModule, PiiModule, AccessModule],
-  controllers: [HealthController, AuthController, AssetsController, AccountsController, EntriesController, ReportsController],
+  imports: [PlatformConfigModule, LoggingModule, DatabaseModule, QueueModule, RedisModule, IdempotencyModule, LedgerModule, PiiModule, AccessModule, ParcelsModule, PartiesModule],
+  controllers: [HealthController, AuthController, AssetsController, AccountsController, EntriesController, ReportsController, ParcelsController, RegionsController, PartiesController, ApprovalsController],
   providers: [
     CommandRunner,
     PostCoalescer,
