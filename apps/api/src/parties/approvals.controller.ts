@@ -1,0 +1,51 @@
+import { Controller, Get, HttpCode, HttpStatus, Param, Post, Query, Req, Res } from '@nestjs/common';
+import { ApiHeader, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
+import { PartiesService } from '@forest-ledger/forestry';
+import type { AuthUser } from '@forest-ledger/forestry';
+import type { Request, Response } from 'express';
+import { CurrentUser, Roles } from '../auth/auth.decorators';
+import { ApiErrors } from '../http/error.dto';
+import { CommandRunner } from '../http/idempotency';
+import { IDEMPOTENCY_HEADER } from '../ledger/assets.controller';
+import { ApprovalPageResponse, ApprovalQuery, ApprovalResponse } from './dto/parties.dto';
+
+/** Maker-checker decisions. The requester can never decide their own request (422 SAME_USER_APPROVAL). */
+@ApiTags('approvals')
+@Controller('v1/approvals')
+export class ApprovalsController {
+  constructor(
+    private readonly parties: PartiesService,
+    private readonly commands: CommandRunner,
+  ) {}
+
+  @Get()
+  @Roles('ADMIN', 'APPROVER', 'AUDITOR')
+  @ApiOperation({ summary: 'List approvals, newest first (keyset pages on id)' })
+  @ApiOkResponse({ type: ApprovalPageResponse })
+  @ApiErrors(400, 401, 403)
+  list(@Query() query: ApprovalQuery): Promise<ApprovalPageResponse> {
+    return this.parties.listApprovals(query);
+  }
+
+  @Post(':id/approve')
+  @Roles('APPROVER')
+  @HttpCode(HttpStatus.OK)
+  @ApiOperation({ summary: 'Approve a pending request (a party deactivation: the party is deactivated and its wallet frozen)' })
+  @ApiHeader(IDEMPOTENCY_HEADER)
+  @ApiOkResponse({ type: ApprovalResponse })
+  @ApiErrors(400, 401, 403, 404, 409, 422)
+  approve(@Param('id') id: string, @CurrentUser() user: AuthUser, @Req() req: Request, @Res({ passthrough: true }) res: Response): Promise<ApprovalResponse> {
+    return this.commands.run(req, res, HttpStatus.OK, (em) => this.parties.decide(em, id, user, true));
+  }
+
+  @Post(':id/reject')
+  @Roles('APPROVER')
+  @HttpCode(HttpStatus.OK)
+  @ApiOperation({ summary: 'Reject a pending request' })
+  @ApiHeader(IDEMPOTENCY_HEADER)
+  @ApiOkResponse({ type: ApprovalResponse })
+  @ApiErrors(400, 401, 403, 404, 409, 422)
+  reject(@Param('id') id: string, @CurrentUser() user: AuthUser, @Req() req: Request, @Res({ passthrough: true }) res: Response): Promise<ApprovalResponse> {
+    return this.commands.run(req, res, HttpStatus.OK, (em) => this.parties.decide(em, id, user, false));
+  }
+}

@@ -1,0 +1,146 @@
+import { Body, Controller, Get, HttpCode, HttpStatus, Param, Post, Query, Req, Res } from '@nestjs/common';
+import { ApiCreatedResponse, ApiHeader, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
+import { InjectDataSource } from '@nestjs/typeorm';
+import { requestFingerprint } from '@forest-ledger/ledger';
+import { ownerScopeOf, PartiesService, PartyError, PiiCipher } from '@forest-ledger/forestry';
+import type { AuthUser } from '@forest-ledger/forestry';
+import { IdempotencyService, inTransaction } from '@forest-ledger/platform';
+import type { Request, Response } from 'express';
+import { DataSource, EntityManager } from 'typeorm';
+import { ALL_ROLES, CurrentUser, NoIdempotencyKey, Roles } from '../auth/auth.decorators';
+import { ApiErrors } from '../http/error.dto';
+import { CommandRunner } from '../http/idempotency';
+import { IDEMPOTENCY_HEADER } from '../ledger/assets.controller';
+import {
+  ApprovalResponse,
+  CreatePartyDto,
+  DeactivationRequestDto,
+  PartyPageResponse,
+  PartyQuery,
+  PartyResponse,
+  RevealIdDto,
+  RevealIdResponse,
+  RosterImportDto,
+  RosterImportResponse,
+  VillagerPinDto,
+  VillagerPinResponse,
+} from './dto/parties.dto';
+
+@ApiTags('parties')
+@Controller('v1/parties')
+export class PartiesController {
+  constructor(
+    private readonly parties: PartiesService,
+    private readonly commands: CommandRunner,
+    private readonly idempotency: IdempotencyService,
+    private readonly pii: PiiCipher,
+    @InjectDataSource() private readonly dataSource: DataSource,
+  ) {}
+
+  /**
+   * CommandRunner.run, except that the named body fields enter the request fingerprint as a keyed
+   * HMAC: the stored fingerprint is a plain SHA-256 of the body, and an ID number or a 6-digit PIN
+   * could be recovered from it by trying every value.
+   */
+  private async runSealed<T>(req: Request, res: Response, status: number, fields: string[], work: (em: EntityManager) => Promise<T>): Promise<T> {
+    const { key } = this.commands.identify(req);
+    const body: Record<string, unknown> = { ...((req.body ?? {}) as Record<string, unknown>) };
+    for (const field of fields) if (typeof body[field] === 'string') body[field] = this.pii.hmac(`FINGERPRINT:${field}`, body[field] as string);
+    const fingerprint = requestFingerprint({ method: req.method, path: req.path.replace(/\/+$/, ''), body });
+    return this.commands.respond(res, await this.idempotency.execute(key, fingerprint, async (em) => ({ status, body: await work(em) })));
+  }
+
+  @Post()
+  @Roles('ADMIN')
+  @ApiOperation({
+    summary: 'Register a party and open its CNY wallet (party:<code>:wallet:CNY, credit-normal, no overdraft) in one transaction',
+    description: 'ID numbers are validated (GB 11643 / GB 32100 check characters), stored as HMAC + ciphertext and returned masked. 409 PARTY_EXISTS names the field (code or idNumber).',
+  })
+  @ApiHeader(IDEMPOTENCY_HEADER)
+  @ApiCreatedResponse({ type: PartyResponse })
+  @ApiErrors(400, 401, 403, 404, 409, 413, 422)
+  create(@Body() dto: CreatePartyDto, @Req() req: Request, @Res({ passthrough: true }) res: Response): Promise<PartyResponse> {
+    return this.runSealed(req, res, HttpStatus.CREATED, ['idNumber'], (em) => this.parties.create(em, dto));
+  }
+
+  @Get()
+  @Roles(...ALL_ROLES)
+  @ApiOperation({ summary: 'List parties (keyset pages by code); FARM_OPERATOR, BUYER and VILLAGER see only their own party' })
+  @ApiOkResponse({ type: PartyPageResponse })
+  @ApiErrors(400, 401, 403)
+  list(@Query() query: PartyQuery, @CurrentUser() user: AuthUser): Promise<PartyPageResponse> {
+    return this.parties.list(query, ownerScopeOf(user));
+  }
+
+  @Get(':code')
+  @Roles(...ALL_ROLES)
+  @ApiOperation({ summary: 'Get a party; another party than a scoped caller\'s own is a 404, like an unknown code' })
+  @ApiOkResponse({ type: PartyResponse })
+  @ApiErrors(401, 403, 404)
+  get(@Param('code') code: string, @CurrentUser() user: AuthUser): Promise<PartyResponse> {
+    return this.parties.get(code, ownerScopeOf(user));
+  }
+
+  @Post(':code/reveal-id')
+  @Roles('ADMIN')
+  @NoIdempotencyKey()
+  @HttpCode(HttpStatus.OK)
+  @ApiOperation({
+    summary: 'The full ID number, with a reason; every call writes a PII access log row',
+    description:
+      'Needs no Idempotency-Key: the answer is never stored (an idempotency record would keep the clear ID number in the database), and each call is a disclosure of its own that is logged.',
+  })
+  @ApiOkResponse({ type: RevealIdResponse })
+  @ApiErrors(400, 401, 403, 404, 422)
+  reveal(@Param('code') code: string, @Body() dto: RevealIdDto, @CurrentUser() user: AuthUser): Promise<RevealIdResponse> {
+    return inTransaction(this.dataSource, (em) => this.parties.revealId(em, code, user, dto.reason));
+  }
+
+  @Post(':code/deactivation-requests')
+  @Roles('ADMIN')
+  @ApiOperation({ summary: 'Ask for a party\'s deactivation; an APPROVER other than the requester decides (POST /v1/approvals/:id/approve)' })
+  @ApiHeader(IDEMPOTENCY_HEADER)
+  @ApiCreatedResponse({ type: ApprovalResponse })
+  @ApiErrors(400, 401, 403, 404, 409, 422)
+  requestDeactivation(
+    @Param('code') code: string,
+    @Body() dto: DeactivationRequestDto,
+    @CurrentUser() user: AuthUser,
+    @Req() req: Request,
+    @Res({ passthrough: true }) res: Response,
+  ): Promise<ApprovalResponse> {
+    return this.commands.run(req, res, HttpStatus.CREATED, (em) => this.parties.requestDeactivation(em, code, user, dto.reason));
+  }
+
+  @Post(':code/roster')
+  @Roles('ADMIN')
+  @ApiOperation({
+    summary: 'Import a collective\'s member roster (CSV UTF-8 / GB18030 or .xlsx): households H-<户号> and villagers V-nnnn, each with a wallet',
+    description:
+      'JSON body `{ fileName, contentBase64 }` (no multipart). The body limit is 1 MB, so the file may be up to about 750 KB. Columns: 户号, 户主姓名, 成员姓名, 身份证号, 与户主关系, 联系电话 (optional). Any row error: 422 IMPORT_REJECTED with `details.errors` = [{ row, column, message }] and nothing is written.',
+  })
+  @ApiHeader(IDEMPOTENCY_HEADER)
+  @ApiCreatedResponse({ type: RosterImportResponse })
+  @ApiErrors(400, 401, 403, 404, 409, 413, 422)
+  importRoster(@Param('code') code: string, @Body() dto: RosterImportDto, @Req() req: Request, @Res({ passthrough: true }) res: Response): Promise<RosterImportResponse> {
+    return this.commands.run(req, res, HttpStatus.CREATED, async (em) => {
+      const outcome = await this.parties.importRoster(em, code, Buffer.from(dto.contentBase64, 'base64'), dto.fileName);
+      // Thrown, not returned, so the command's transaction rolls back: nothing is half-imported.
+      if (!outcome.ok) {
+        throw new PartyError('IMPORT_REJECTED', `the roster has ${outcome.errors.length} error(s); nothing was imported`, 'file', { errors: outcome.errors });
+      }
+      return { collectiveCode: outcome.collectiveCode, households: outcome.households, villagers: outcome.villagers };
+    });
+  }
+
+  @Post(':code/villager-pin')
+  @Roles('ADMIN')
+  @HttpCode(HttpStatus.OK)
+  @ApiOperation({ summary: 'Set a villager\'s 6-digit PIN, creating their VILLAGER login if needed (they sign in with ID number + PIN)' })
+  @ApiHeader(IDEMPOTENCY_HEADER)
+  @ApiOkResponse({ type: VillagerPinResponse })
+  @ApiErrors(400, 401, 403, 404, 409, 422)
+  setPin(@Param('code') code: string, @Body() dto: VillagerPinDto, @Req() req: Request, @Res({ passthrough: true }) res: Response): Promise<VillagerPinResponse> {
+    return this.runSealed(req, res, HttpStatus.OK, ['pin'], async (em) => ({ partyCode: code, ...(await this.parties.setVillagerPin(em, code, dto.pin)) }));
+  }
+}
