@@ -1,6 +1,7 @@
 import { CanActivate, ExecutionContext, Injectable } from '@nestjs/common';
 import { Reflector } from '@nestjs/core';
-import { DomainError, requestFingerprint } from '@forest-ledger/ledger';
+import { canonicalJson, DomainError } from '@forest-ledger/ledger';
+import { PiiCipher } from '@forest-ledger/forestry';
 import { IDEMPOTENCY_KEY_PATTERN, IdempotencyService, IdempotentResult } from '@forest-ledger/platform';
 import type { Request, Response } from 'express';
 import { EntityManager } from 'typeorm';
@@ -37,7 +38,10 @@ export class IdempotencyKeyGuard implements CanActivate {
  */
 @Injectable()
 export class CommandRunner {
-  constructor(private readonly idempotency: IdempotencyService) {}
+  constructor(
+    private readonly idempotency: IdempotencyService,
+    private readonly pii: PiiCipher,
+  ) {}
 
   async run<T>(req: Request, res: Response, status: number, work: (em: EntityManager, key: string) => Promise<T>): Promise<T> {
     const { key, fingerprint } = this.identify(req);
@@ -46,8 +50,11 @@ export class CommandRunner {
 
   /** The request's key and the fingerprint that tells a replay from another request under it. */
   identify(req: Request): { key: string; fingerprint: string } {
-    // A trailing slash names the same route, so it must not turn a replay into a conflict.
-    return { key: keyOf(req), fingerprint: requestFingerprint({ method: req.method, path: req.path.replace(/\/+$/, ''), body: req.body ?? null }) };
+    // Keyed (HMAC), because bodies carry PINs, passwords and ID numbers that a plain hash would
+    // let anyone with the table recover by trying every value. A trailing slash names the same
+    // route, so it must not turn a replay into a conflict.
+    const request = canonicalJson({ method: req.method, path: req.path.replace(/\/+$/, ''), body: req.body ?? null });
+    return { key: keyOf(req), fingerprint: this.pii.hmac('REQUEST', request) };
   }
 
   respond<T>(res: Response, result: IdempotentResult<T>): T {

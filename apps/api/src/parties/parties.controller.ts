@@ -1,12 +1,11 @@
 import { Body, Controller, Get, HttpCode, HttpStatus, Param, Post, Query, Req, Res } from '@nestjs/common';
 import { ApiCreatedResponse, ApiHeader, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { InjectDataSource } from '@nestjs/typeorm';
-import { requestFingerprint } from '@forest-ledger/ledger';
-import { ownerScopeOf, PartiesService, PartyError, PiiCipher } from '@forest-ledger/forestry';
+import { ownerScopeOf, PartiesService, PartyError } from '@forest-ledger/forestry';
 import type { AuthUser } from '@forest-ledger/forestry';
-import { IdempotencyService, inTransaction } from '@forest-ledger/platform';
+import { inTransaction } from '@forest-ledger/platform';
 import type { Request, Response } from 'express';
-import { DataSource, EntityManager } from 'typeorm';
+import { DataSource } from 'typeorm';
 import { ALL_ROLES, CurrentUser, NoIdempotencyKey, Roles } from '../auth/auth.decorators';
 import { ApiErrors } from '../http/error.dto';
 import { CommandRunner } from '../http/idempotency';
@@ -32,23 +31,8 @@ export class PartiesController {
   constructor(
     private readonly parties: PartiesService,
     private readonly commands: CommandRunner,
-    private readonly idempotency: IdempotencyService,
-    private readonly pii: PiiCipher,
     @InjectDataSource() private readonly dataSource: DataSource,
   ) {}
-
-  /**
-   * CommandRunner.run, except that the named body fields enter the request fingerprint as a keyed
-   * HMAC: the stored fingerprint is a plain SHA-256 of the body, and an ID number or a 6-digit PIN
-   * could be recovered from it by trying every value.
-   */
-  private async runSealed<T>(req: Request, res: Response, status: number, fields: string[], work: (em: EntityManager) => Promise<T>): Promise<T> {
-    const { key } = this.commands.identify(req);
-    const body: Record<string, unknown> = { ...((req.body ?? {}) as Record<string, unknown>) };
-    for (const field of fields) if (typeof body[field] === 'string') body[field] = this.pii.hmac(`FINGERPRINT:${field}`, body[field] as string);
-    const fingerprint = requestFingerprint({ method: req.method, path: req.path.replace(/\/+$/, ''), body });
-    return this.commands.respond(res, await this.idempotency.execute(key, fingerprint, async (em) => ({ status, body: await work(em) })));
-  }
 
   @Post()
   @Roles('ADMIN')
@@ -60,7 +44,7 @@ export class PartiesController {
   @ApiCreatedResponse({ type: PartyResponse })
   @ApiErrors(400, 401, 403, 404, 409, 413, 422)
   create(@Body() dto: CreatePartyDto, @Req() req: Request, @Res({ passthrough: true }) res: Response): Promise<PartyResponse> {
-    return this.runSealed(req, res, HttpStatus.CREATED, ['idNumber'], (em) => this.parties.create(em, dto));
+    return this.commands.run(req, res, HttpStatus.CREATED, (em) => this.parties.create(em, dto));
   }
 
   @Get()
@@ -141,6 +125,6 @@ export class PartiesController {
   @ApiOkResponse({ type: VillagerPinResponse })
   @ApiErrors(400, 401, 403, 404, 409, 422)
   setPin(@Param('code') code: string, @Body() dto: VillagerPinDto, @Req() req: Request, @Res({ passthrough: true }) res: Response): Promise<VillagerPinResponse> {
-    return this.runSealed(req, res, HttpStatus.OK, ['pin'], async (em) => ({ partyCode: code, ...(await this.parties.setVillagerPin(em, code, dto.pin)) }));
+    return this.commands.run(req, res, HttpStatus.OK, async (em) => ({ partyCode: code, ...(await this.parties.setVillagerPin(em, code, dto.pin)) }));
   }
 }
