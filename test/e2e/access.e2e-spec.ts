@@ -108,6 +108,19 @@ describe('every route declares who may call it', () => {
   });
 });
 
+describe('audit trail of every write', () => {
+  it('has an audit row for each state-changing route called by each role allowed to call it', async () => {
+    // The previous test called every route as every role; the allowed calls reached the handlers.
+    const rows = (await db.dataSource.query(`SELECT DISTINCT method, path, role FROM audit_log`)) as Array<{ method: string; path: string; role: string }>;
+    const seen = new Set(rows.map((r) => `${r.method} ${r.path} ${r.role}`));
+    const expected = routesOf(app)
+      .filter((r) => !r.isPublic && r.method !== 'GET')
+      .flatMap((r) => r.roles!.map((role) => `${r.method} ${r.path.replace(/:[A-Za-z]+/g, 'x')} ${role}`));
+    expect(expected.length).toBeGreaterThan(10);
+    expect(expected.filter((e) => !seen.has(e))).toEqual([]);
+  });
+});
+
 describe('scoping in queries', () => {
   it("a villager reads their own wallet, and another villager's is a 404 (not 403)", async () => {
     await http().get('/v1/accounts/party:V-TEST-1:wallet:CNY').set(as('VILLAGER')).expect(200);
@@ -203,5 +216,19 @@ describe('security headers and errors', () => {
     expect(res.headers['x-content-type-options']).toBe('nosniff');
     expect(res.headers['access-control-allow-origin']).toBeUndefined();
     expect(JSON.stringify(res.body)).not.toMatch(/at \/|\.ts:\d+/);
+  });
+});
+
+describe('login rate limit per address (runs last: it locks this client address out)', () => {
+  it('refuses logins from an address after 20 failures whatever the username', async () => {
+    let status = 0;
+    let attempts = 0;
+    while (status !== 429 && attempts < LOGIN_LIMITS.perAddress + 1) {
+      status = (await http().post('/v1/auth/login').send({ username: `nobody-${attempts}`, password: 'x' })).status;
+      attempts += 1;
+    }
+    expect(status).toBe(429);
+    expect(attempts).toBeLessThanOrEqual(LOGIN_LIMITS.perAddress + 1);
+    await http().post('/v1/auth/login').send({ username: 'li.admin', password: 'a-long-enough-password' }).expect(429);
   });
 });
