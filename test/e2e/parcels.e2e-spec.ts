@@ -138,8 +138,12 @@ describe('GET /v1/regions/:code/parcel-summary(.xlsx)', () => {
     const sheet = workbook.worksheets[0];
     const headers = (sheet.getRow(1).values as ExcelJS.CellValue[]).slice(1);
     expect(headers.slice(0, 5)).toEqual(['乡镇', '村', '区划代码', '宗地数', '总面积(亩)']);
-    const last = (sheet.getRow(sheet.rowCount).values as ExcelJS.CellValue[]).slice(1);
-    expect(last.slice(0, 5)).toEqual([QINCHI.name, '合计', QINCHI.code, 60, 2486.1769]);
+    const rows = Array.from({ length: sheet.rowCount - 1 }, (_, i) => (sheet.getRow(i + 2).values as ExcelJS.CellValue[]).slice(1, 6));
+    expect(rows).toEqual([
+      [QINCHI.name, DAXIGOU.name, DAXIGOU.code, 60, 2486.1769],
+      [QINCHI.name, '小东沟村', '140522101202', 0, 0],
+      [QINCHI.name, '合计', QINCHI.code, 60, 2486.1769],
+    ]);
   });
 });
 
@@ -203,5 +207,23 @@ describe('POST /v1/parcels/attachability-checks', () => {
     await http().post('/v1/parcels/attachability-checks').set(as('AUDITOR')).set('Idempotency-Key', randomUUID()).send({ parcelIds: [clean.id], purpose: 'LEASE' }).expect(403);
     const invalid = await http().post('/v1/parcels/attachability-checks').set(as('ADMIN')).set('Idempotency-Key', randomUUID()).send({ parcelIds: ['abc'], purpose: 'LEASE' }).expect(400);
     expect(invalid.body.field).toMatch(/^parcelIds/);
+  });
+});
+
+describe('OpenAPI', () => {
+  it('documents the parcel routes, the 1 MB body limit of the import and the workbook media type', async () => {
+    const doc = (await http().get('/docs-json').expect(200)).body as { paths: Record<string, Record<string, { description?: string; responses: Record<string, { content?: Record<string, unknown> }> }>> };
+    expect(Object.keys(doc.paths)).toEqual(
+      expect.arrayContaining([
+        '/v1/regions/{villageCode}/parcel-imports',
+        '/v1/parcels',
+        '/v1/parcels/{id}',
+        '/v1/regions/{code}/parcel-summary',
+        '/v1/regions/{code}/parcel-summary.xlsx',
+        '/v1/parcels/attachability-checks',
+      ]),
+    );
+    expect(doc.paths['/v1/regions/{villageCode}/parcel-imports'].post.description).toMatch(/limited to 1 MB/);
+    expect(Object.keys(doc.paths['/v1/regions/{code}/parcel-summary.xlsx'].get.responses['200'].content ?? {})).toEqual([XLSX]);
   });
 });

@@ -9,12 +9,15 @@ import { databaseUrl, withServer } from './databases';
  */
 export default async function globalSetup(): Promise<void> {
   process.env.TZ = 'UTC';
-  const template = `forest_ledger_template_${process.pid}_test`;
+  const template = `forest_ledger_t${Math.floor(Date.now() / 1000)}_${process.pid}_test`;
   process.env.FOREST_LEDGER_TEST_TEMPLATE = template; // inherited by the workers
   await withServer(async (client) => {
-    // Leftovers of interrupted runs: test databases nobody is connected to.
+    // Leftovers of interrupted runs: test databases over two hours old (the name carries its
+    // creation time) that nobody is connected to. A concurrent run's databases are younger.
     const stale = await client.query<{ datname: string }>(
-      `SELECT datname FROM pg_database d WHERE datname LIKE 'forest_ledger_%_test'
+      `SELECT datname FROM pg_database d
+       WHERE datname ~ '^forest_ledger_[tf][0-9]+_[0-9a-z]+_test$'
+         AND substring(datname from '^forest_ledger_[tf]([0-9]+)_')::bigint < extract(epoch FROM now()) - 7200
          AND NOT EXISTS (SELECT 1 FROM pg_stat_activity a WHERE a.datname = d.datname)`,
     );
     for (const { datname } of stale.rows) await client.query(`DROP DATABASE IF EXISTS "${datname}"`).catch(() => undefined);

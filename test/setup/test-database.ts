@@ -15,7 +15,7 @@ export interface TestDatabase {
  * afterwards. Before dropping, it checks the ledger invariants over everything the file wrote.
  */
 export function useTestDatabase(options: { checkInvariants?: boolean } = {}): TestDatabase {
-  const name = `forest_ledger_f${randomBytes(5).toString('hex')}_test`;
+  const name = `forest_ledger_f${Math.floor(Date.now() / 1000)}_${randomBytes(5).toString('hex')}_test`;
   const handle = { name, url: databaseUrl(name) } as { name: string; url: string; dataSource: DataSource };
 
   beforeAll(async () => {

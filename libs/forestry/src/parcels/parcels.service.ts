@@ -516,7 +516,7 @@ export class ParcelsService {
 
   /**
    * The summary as an .xlsx workbook: one row per village, a 小计 row after each township's villages
-   * (for a county or township), a 合计 row for the region. Areas are numeric cells shown with four
+   * (for a county), a 合计 row for the region. Areas are numeric cells shown with four
    * decimals, each converted once from the exact decimal (never summed as floating point).
    */
   async summaryWorkbook(regionCode: string): Promise<{ fileName: string; buffer: Buffer }> {
@@ -546,7 +546,9 @@ export class ParcelsService {
       ]);
       if (bold) row.font = { bold: true };
     };
-    const subtotalOf = new Map(summary.townships.map((t) => [t.code, t]));
+    // A township's own summary has its 合计 row only; a 小计 row would repeat it.
+    const subtotals = summary.region.level === 'COUNTY' ? summary.townships : [];
+    const subtotalOf = new Map(subtotals.map((t) => [t.code, t]));
     summary.villages.forEach((v, index) => {
       addRow(v.townshipName, v.name, v.code, v);
       const next = summary.villages[index + 1];
@@ -554,7 +556,7 @@ export class ParcelsService {
       if (subtotal && next?.townshipCode !== v.townshipCode) addRow(subtotal.name, '小计', subtotal.code, subtotal, true);
     });
     // Townships without villages still get their (zero) subtotal, after the others.
-    for (const t of summary.townships) if (!summary.villages.some((v) => v.townshipCode === t.code)) addRow(t.name, '小计', t.code, t, true);
+    for (const t of subtotals) if (!summary.villages.some((v) => v.townshipCode === t.code)) addRow(t.name, '小计', t.code, t, true);
     addRow(summary.region.name, '合计', summary.region.code, summary.total, true);
 
     const buffer = Buffer.from(await workbook.xlsx.writeBuffer());
