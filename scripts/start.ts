@@ -1,13 +1,14 @@
 import 'reflect-metadata';
 import { ChildProcess, spawn } from 'node:child_process';
 import { join } from 'node:path';
-import { createAdmin, loadDemoData } from '@forest-ledger/forestry';
+import { NestFactory } from '@nestjs/core';
+import { createAdmin, DemoLoader, DemoModule } from '@forest-ledger/forestry';
 import { ensureDatabase, loadEnv, migrate, openDataSource } from '@forest-ledger/platform';
 
 /**
- * `npm start`: creates the database if missing, migrates, loads the demo set into an empty
- * ledger, then runs the API and the worker as two child processes (stopping both on a signal or
- * when either dies). `--migrate-only` stops after the database work (the Docker `migrate` job).
+ * `npm start`: creates the database if missing, migrates, creates the first admin, loads the demo
+ * set into an empty database, then runs the API and the worker as two child processes (stopping
+ * both on a signal or when either dies). `--migrate-only` stops after the database work (the Docker `migrate` job).
  */
 async function prepareDatabase(): Promise<void> {
   const env = loadEnv();
@@ -17,7 +18,7 @@ async function prepareDatabase(): Promise<void> {
   try {
     const ran = await migrate(ds);
     log(ran.length ? `ran migrations: ${ran.join(', ')}` : 'schema up to date');
-    if (env.DEMO_DATA && (await loadDemoData(ds))) log('loaded the demo data set');
+    // Before the demo set: it adds a villager login, and the first admin is only made while there are no users.
     const admin = await createAdmin(ds, 'admin', { onlyIfNoUsers: true });
     if (admin) {
       // Shown once, here only: the database keeps an argon2id hash.
@@ -25,6 +26,17 @@ async function prepareDatabase(): Promise<void> {
     }
   } finally {
     await ds.destroy();
+  }
+  if (env.DEMO_DATA && (await loadDemo())) log('loaded the demo data set');
+}
+
+/** The demo set goes through the features' services, so it needs their Nest providers (no HTTP, no logs). */
+async function loadDemo(): Promise<boolean> {
+  const app = await NestFactory.createApplicationContext(DemoModule, { logger: false, abortOnError: false });
+  try {
+    return await app.get(DemoLoader).load();
+  } finally {
+    await app.close();
   }
 }
 
