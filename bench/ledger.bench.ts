@@ -236,6 +236,7 @@ class Bench {
         QUEUE_PREFIX: 'forest-ledger-bench',
         LOG_LEVEL: config.apiLogLevel,
         DB_POOL_SIZE: String(config.apiPoolSize),
+        API_PROCESSES: process.env.BENCH_API_PROCESSES ?? '1',
         DEMO_DATA: 'false',
         ...(profiling ? { BENCH_PROFILE_DIR: PROFILE_DIR } : {}),
       },

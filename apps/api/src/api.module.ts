@@ -2,6 +2,7 @@ import { Module } from '@nestjs/common';
 import { APP_FILTER, APP_GUARD, APP_INTERCEPTOR } from '@nestjs/core';
 import { AccessModule, ParcelsModule, PartiesModule, PiiModule } from '@forest-ledger/forestry';
 import { AuditInterceptor } from './auth/audit.interceptor';
+import { AuditedCommits } from './auth/audited-commits';
 import { AuthController } from './auth/auth.controller';
 import { AuthGuard } from './auth/auth.guard';
 import { LedgerModule, PostCoalescer } from '@forest-ledger/ledger';
@@ -25,6 +26,7 @@ import { RegionsController } from './parties/regions.controller';
   providers: [
     CommandRunner,
     PostCoalescer,
+    AuditedCommits,
     { provide: APP_FILTER, useClass: ErrorFilter },
     // Guards run in this order: who is calling, then the Idempotency-Key check.
     { provide: APP_GUARD, useClass: AuthGuard },

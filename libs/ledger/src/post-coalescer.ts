@@ -12,8 +12,13 @@ type Outcome = { ok: true; value: IdempotentResult<PostResult> } | { ok: false; 
 interface Submission {
   draft: EntryDraft;
   fingerprint: string;
+  /** The caller's own data for the commit hook (e.g. what to audit). */
+  tag: unknown;
   settle: (outcome: Outcome) => void;
 }
+
+/** Runs inside the shared transaction, after the entries are written, for the requests that succeeded. */
+export type CommitHook = (em: EntityManager, committed: Array<{ tag: unknown; result: PostResult }>) => Promise<void>;
 
 const CREATED = 201;
 /** Bounds one shared transaction: enough to amortise a commit, small enough to keep lock hold times short. */
@@ -35,6 +40,7 @@ export class PostCoalescer implements OnApplicationShutdown {
   private pending: Submission[] = [];
   /** One shared commit at a time (two in flight measured no faster on the benchmark). */
   private flushing: Promise<void> | null = null;
+  private commitHook: CommitHook | null = null;
 
   constructor(
     @InjectDataSource() private readonly dataSource: DataSource,
@@ -42,11 +48,16 @@ export class PostCoalescer implements OnApplicationShutdown {
     private readonly idempotency: IdempotencyService,
   ) {}
 
-  submit(draft: EntryDraft, fingerprint: string): Promise<IdempotentResult<PostResult>> {
+  submit(draft: EntryDraft, fingerprint: string, tag?: unknown): Promise<IdempotentResult<PostResult>> {
     return new Promise((resolve, reject) => {
-      this.pending.push({ draft, fingerprint, settle: (o) => (o.ok ? resolve(o.value) : reject(o.error)) });
+      this.pending.push({ draft, fingerprint, tag, settle: (o) => (o.ok ? resolve(o.value) : reject(o.error)) });
       this.kick();
     });
+  }
+
+  /** Lets the application add its own rows (the audit trail) to each shared commit. */
+  useCommitHook(hook: CommitHook): void {
+    this.commitHook = hook;
   }
 
   async onApplicationShutdown(): Promise<void> {
@@ -86,7 +97,11 @@ export class PostCoalescer implements OnApplicationShutdown {
       results = new Map();
       for (const s of leaders.values()) {
         try {
-          const value = await this.idempotency.execute(s.draft.idempotencyKey, s.fingerprint, async (em) => ({ status: CREATED, body: await this.ledger.post(em, s.draft) }));
+          const value = await this.idempotency.execute(s.draft.idempotencyKey, s.fingerprint, async (em) => {
+            const body = await this.ledger.post(em, s.draft);
+            if (this.commitHook) await this.commitHook(em, [{ tag: s.tag, result: body }]);
+            return { status: CREATED, body };
+          });
           results.set(s.draft.idempotencyKey, { ok: true, value });
         } catch (error) {
           results.set(s.draft.idempotencyKey, { ok: false, error });
@@ -124,11 +139,13 @@ export class PostCoalescer implements OnApplicationShutdown {
     const outcomes: PostOutcome[] = fresh.length > 0 ? await this.ledger.postEach(em, fresh.map((s) => s.draft)) : [];
     const failed: string[] = [];
     const answers: Array<{ key: string; status: number; body: PostResult }> = [];
+    const committed: Array<{ tag: unknown; result: PostResult }> = [];
     fresh.forEach((s, i) => {
       const outcome = outcomes[i];
       const key = s.draft.idempotencyKey;
       if (outcome.ok) {
         answers.push({ key, status: CREATED, body: outcome.result });
+        committed.push({ tag: s.tag, result: outcome.result });
         results.set(key, { ok: true, value: { status: CREATED, body: outcome.result, replayed: false } });
       } else {
         failed.push(key);
@@ -137,6 +154,7 @@ export class PostCoalescer implements OnApplicationShutdown {
     });
     await this.idempotency.releaseMany(em, failed);
     await this.idempotency.answerMany(em, answers);
+    if (this.commitHook && committed.length > 0) await this.commitHook(em, committed);
     return results;
   }
 }

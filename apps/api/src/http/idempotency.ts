@@ -1,7 +1,8 @@
 import { CanActivate, ExecutionContext, Injectable } from '@nestjs/common';
 import { Reflector } from '@nestjs/core';
 import { canonicalJson, DomainError } from '@forest-ledger/ledger';
-import { PiiCipher } from '@forest-ledger/forestry';
+import { AuditService, PiiCipher } from '@forest-ledger/forestry';
+import { AuditableRequest, successRecord } from '../auth/audit';
 import { IDEMPOTENCY_KEY_PATTERN, IdempotencyService, IdempotentResult } from '@forest-ledger/platform';
 import type { Request, Response } from 'express';
 import { EntityManager } from 'typeorm';
@@ -41,11 +42,19 @@ export class CommandRunner {
   constructor(
     private readonly idempotency: IdempotencyService,
     private readonly pii: PiiCipher,
+    private readonly audit: AuditService,
   ) {}
 
   async run<T>(req: Request, res: Response, status: number, work: (em: EntityManager, key: string) => Promise<T>): Promise<T> {
     const { key, fingerprint } = this.identify(req);
-    return this.respond(res, await this.idempotency.execute(key, fingerprint, async (em) => ({ status, body: await work(em, key) })));
+    const result = await this.idempotency.execute(key, fingerprint, async (em) => {
+      const body = await work(em, key);
+      // The audit row commits with the command's effects (the interceptor skips it then).
+      await this.audit.insertMany(em, [successRecord(req as AuditableRequest, status, body)]);
+      (req as AuditableRequest).audited = true;
+      return { status, body };
+    });
+    return this.respond(res, result);
   }
 
   /** The request's key and the fingerprint that tells a replay from another request under it. */

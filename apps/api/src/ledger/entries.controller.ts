@@ -5,6 +5,7 @@ import type { Request, Response } from 'express';
 import { ALL_ROLES, CurrentUser, Roles } from '../auth/auth.decorators';
 import { ownerScopeOf } from '@forest-ledger/forestry';
 import type { AuthUser } from '@forest-ledger/forestry';
+import { AuditableRequest } from '../auth/audit';
 import { ApiErrors } from '../http/error.dto';
 import { CommandRunner } from '../http/idempotency';
 import { IDEMPOTENCY_HEADER } from './assets.controller';
@@ -32,7 +33,10 @@ export class EntriesController {
   async post(@Body() dto: PostEntryDto, @Req() req: Request, @Res({ passthrough: true }) res: Response): Promise<PostEntryResponse> {
     // Concurrent single-entry posts share commits (group commit); each keeps its own idempotency and errors.
     const { key, fingerprint } = this.commands.identify(req);
-    return this.commands.respond(res, await this.coalescer.submit(toDraft(dto, key), fingerprint));
+    const result = await this.coalescer.submit(toDraft(dto, key), fingerprint, req);
+    // A fresh commit wrote the audit row with it (see AuditedCommits); a replay is audited by the interceptor.
+    if (!result.replayed) (req as AuditableRequest).audited = true;
+    return this.commands.respond(res, result);
   }
 
   @Post('batch')

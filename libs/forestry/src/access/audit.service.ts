@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
-import { DataSource } from 'typeorm';
+import { DataSource, EntityManager } from 'typeorm';
 
 export interface AuditRecord {
   userId: string | null;
@@ -39,22 +39,31 @@ export class AuditService {
     });
   }
 
+  /**
+   * Writes rows in the caller's transaction: a successful command records itself in the same
+   * commit as its effects (no second commit to wait for, and never one without the other).
+   */
+  async insertMany(em: EntityManager, records: AuditRecord[]): Promise<void> {
+    if (records.length === 0) return;
+    const col = <K extends keyof AuditRecord>(k: K) => records.map((r) => r[k]);
+    await em.query(
+      `INSERT INTO audit_log (user_id, role, method, path, idempotency_key, status, outcome, error_code, entry_ids, correlation_id)
+       SELECT u, r, m, p, k, s, o, e, (SELECT COALESCE(array_agg(x::bigint), '{}') FROM jsonb_array_elements_text(ids) x), c
+       FROM unnest($1::bigint[], $2::text[], $3::text[], $4::text[], $5::text[], $6::smallint[], $7::text[], $8::text[], $9::jsonb[], $10::text[])
+         WITH ORDINALITY AS t(u, r, m, p, k, s, o, e, ids, c, ord) ORDER BY ord`,
+      [
+        col('userId'), col('role'), col('method'), col('path'), col('idempotencyKey'), col('status'), col('outcome'), col('errorCode'),
+        records.map((r) => JSON.stringify(r.entryIds)), col('correlationId'),
+      ],
+    );
+  }
+
   private async flush(): Promise<void> {
     if (this.flushing || this.pending.length === 0) return;
     this.flushing = true;
     const batch = this.pending.splice(0, 500);
     try {
-      const col = <K extends keyof AuditRecord>(k: K) => batch.map((b) => b.record[k]);
-      await this.dataSource.query(
-        `INSERT INTO audit_log (user_id, role, method, path, idempotency_key, status, outcome, error_code, entry_ids, correlation_id)
-         SELECT u, r, m, p, k, s, o, e, (SELECT COALESCE(array_agg(x::bigint), '{}') FROM jsonb_array_elements_text(ids) x), c
-         FROM unnest($1::bigint[], $2::text[], $3::text[], $4::text[], $5::text[], $6::smallint[], $7::text[], $8::text[], $9::jsonb[], $10::text[])
-           WITH ORDINALITY AS t(u, r, m, p, k, s, o, e, ids, c, ord) ORDER BY ord`,
-        [
-          col('userId'), col('role'), col('method'), col('path'), col('idempotencyKey'), col('status'), col('outcome'), col('errorCode'),
-          batch.map((b) => JSON.stringify(b.record.entryIds)), col('correlationId'),
-        ],
-      );
+      await this.insertMany(this.dataSource.manager, batch.map((b) => b.record));
       for (const b of batch) b.done();
     } catch (error) {
       for (const b of batch) b.done(error);

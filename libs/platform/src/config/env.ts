@@ -32,6 +32,13 @@ export class Env {
   @Max(200)
   DB_POOL_SIZE = 20;
 
+  /** API processes sharing the port (node:cluster); one per core is typical in production. */
+  @Transform(({ value }) => (typeof value === 'string' && /^\d+$/.test(value) ? Number(value) : value))
+  @IsInt()
+  @Min(1)
+  @Max(64)
+  API_PROCESSES = 1;
+
   @IsIn(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'])
   LOG_LEVEL = 'info';
 

@@ -1,0 +1,40 @@
+import { DomainError } from '@forest-ledger/ledger';
+import type { AuditRecord } from '@forest-ledger/forestry';
+import { STATUS_OF } from '../http/error.filter';
+import type { AuthenticatedRequest } from './auth.decorators';
+
+/** A request whose successful command already wrote its audit row in its own transaction. */
+export type AuditableRequest = AuthenticatedRequest & { id?: string; audited?: boolean };
+
+/** Ledger entry ids in a command's answer: `entry.id` and `entries[].id`. */
+export function entryIdsOf(body: unknown): string[] {
+  if (typeof body !== 'object' || body === null) return [];
+  const b = body as { entry?: { id?: unknown }; entries?: Array<{ id?: unknown }>; entryIds?: unknown[] };
+  const ids = [b.entry?.id, ...(Array.isArray(b.entries) ? b.entries.map((e) => e?.id) : []), ...(Array.isArray(b.entryIds) ? b.entryIds : [])];
+  return ids.filter((id): id is string => typeof id === 'string' && /^\d+$/.test(id));
+}
+
+export function successRecord(req: AuditableRequest, status: number, body: unknown): AuditRecord {
+  return { ...base(req), status, outcome: 'SUCCESS', errorCode: null, entryIds: entryIdsOf(body) };
+}
+
+export function failureRecord(req: AuditableRequest, error: unknown): AuditRecord {
+  return {
+    ...base(req),
+    status: error instanceof DomainError ? STATUS_OF[error.kind] : 500,
+    outcome: 'FAILURE',
+    errorCode: error instanceof DomainError ? error.code : 'INTERNAL_ERROR',
+    entryIds: [],
+  };
+}
+
+function base(req: AuditableRequest) {
+  return {
+    userId: req.user?.userId ?? null,
+    role: req.user?.role ?? null,
+    method: req.method,
+    path: req.originalUrl.split('?')[0],
+    idempotencyKey: req.header('idempotency-key') ?? null,
+    correlationId: req.id ?? null,
+  };
+}
