@@ -1,4 +1,5 @@
 import { readFileSync } from 'fs';
+import { join } from 'path';
 import fc from 'fast-check';
 import {
   CREDIT_CODE_ALPHABET,
@@ -68,7 +69,7 @@ const TODAY = '2025-06-30';
 // Fixtures: UTF-8 with BOM, CRLF, headers possibly with stray spaces, trailing empty rows.
 // -------------------------------------------------------------------------------------------
 
-const FIXTURES = '/work/shared/fixtures';
+const FIXTURES = join(__dirname, '..', '..', '..', '..', 'test', 'fixtures', 'township');
 
 /** Minimal RFC 4180 reader (quoted fields, doubled quotes) — enough for the fixtures. */
 function parseCsv(text: string): string[][] {
