@@ -9,6 +9,8 @@
 # ---- build: full dependency tree, compile TypeScript to dist/ ----
 FROM node:20-bookworm-slim AS build
 WORKDIR /app
+# argon2 is a native addon; its install script compiles it when the prebuilt binary does not load.
+RUN apt-get update && apt-get install -y --no-install-recommends python3 make g++ && rm -rf /var/lib/apt/lists/*
 COPY package.json package-lock.json ./
 RUN npm ci
 COPY . .
@@ -18,7 +20,10 @@ RUN npm run build
 FROM node:20-bookworm-slim AS runtime
 WORKDIR /app
 COPY package.json package-lock.json ./
-RUN npm ci --omit=dev && npm cache clean --force
+# The compiler is needed only while argon2 installs, so it is removed in the same layer.
+RUN apt-get update && apt-get install -y --no-install-recommends python3 make g++ \
+ && npm ci --omit=dev && npm cache clean --force \
+ && apt-get purge -y python3 make g++ && apt-get autoremove -y && rm -rf /var/lib/apt/lists/*
 # dist/ holds the apps, the libs (entities, migrations) and scripts/start.js.
 COPY --from=build /app/dist ./dist
 ENV NODE_ENV=production \
