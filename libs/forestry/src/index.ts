@@ -19,3 +19,5 @@ export * from './parties/parties.module';
 export * from './parties/parties.service';
 export * from './regions/region.entity';
 export * from './regions/regions.service';
+export * from './tickets/chinese-amount';
+export * from './tickets/issuance-plan';
