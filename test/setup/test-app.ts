@@ -3,7 +3,6 @@ import { Test } from '@nestjs/testing';
 import { AccessService, Role } from '@forest-ledger/forestry';
 import { Env, inTransaction, loadEnv } from '@forest-ledger/platform';
 import { randomUUID } from 'node:crypto';
-import request from 'supertest';
 import { DataSource } from 'typeorm';
 import { ApiModule } from '../../apps/api/src/api.module';
 import { configureApp } from '../../apps/api/src/app.setup';
@@ -40,10 +39,4 @@ export async function tokenFor(app: NestExpressApplication, role: Role, partyCod
     return access.createUser(em, role === 'VILLAGER' ? { displayName: name, role, partyId, pin: '123456' } : { username: name, displayName: name, role, password: 'test-password-long-enough', partyId });
   });
   return (await access.tokenFor(user.id)).accessToken;
-}
-
-/** supertest with a default Authorization header: `const http = await authed(app, 'ADMIN'); http().get(...)`. */
-export async function authed(app: NestExpressApplication, role: Role = 'ADMIN', partyCode?: string): Promise<() => request.Agent> {
-  const token = await tokenFor(app, role, partyCode);
-  return () => request.agent(app.getHttpServer()).set('Authorization', `Bearer ${token}`);
 }

@@ -298,19 +298,9 @@ export class LedgerService {
   }
 
   private async lockOne(em: EntityManager, code: string): Promise<AccountState> {
-    const [state] = await this.lockAccounts(em, [code]);
+    const [state] = (await this.lockForPosting(em, [code], [])).states;
     if (!state) throw new LedgerError('UNKNOWN_ACCOUNT', `no account with code ${JSON.stringify(code)}`, 'account');
     return state;
-  }
-
-  /** Locks the accounts FOR UPDATE in ascending id order (the deadlock-free order) and reads them. */
-  private async lockAccounts(em: EntityManager, codes: string[]): Promise<AccountState[]> {
-    const rows = (await em.query(
-      `SELECT ${ACCOUNT_COLUMNS} FROM ledger_accounts a JOIN ledger_assets s ON s.code = a.asset_code
-       WHERE a.code = ANY($1::text[]) ORDER BY a.id FOR UPDATE OF a`,
-      [codes],
-    )) as AccountRow[];
-    return rows.map(toState);
   }
 
   // ---------------------------------------------------------------- entries
@@ -336,7 +326,8 @@ export class LedgerService {
     const keys = drafts.map((d) => d.idempotencyKey);
     if (new Set(keys).size !== keys.length) throw new LedgerError('INVALID_ENTRY', `${field}: idempotency keys must be distinct within a batch`, field);
 
-    const { states, existing } = await this.lockForPosting(em, accountsOf(drafts), keys);
+    const codes = accountsOf(drafts);
+    const { states, existing } = await this.lockForPosting(em, codes, keys);
     if (existing.length > 0) return this.replay(em, drafts, existing);
     const plan = this.plan(states, drafts, at);
     const refused = plan.outcomes.find((o): o is Refusal => o !== undefined && !o.ok);
@@ -348,7 +339,7 @@ export class LedgerService {
       throw refused.error;
     }
     const ids = await this.write(em, plan.planned.map((p) => p.entry), plan.planner);
-    const touched = plan.planner.touched(accountsOf(drafts));
+    const touched = plan.planner.touched(codes);
     return { entries: plan.planned.map((p, n) => this.plannedView(p.entry, ids[n], touched)), balances: touched.map(balanceView), replayed: false };
   }
 
@@ -402,8 +393,8 @@ export class LedgerService {
   }
 
   /**
-   * One round trip: locks the accounts (as lockAccounts) and finds entries already posted under
-   * the keys. A concurrent same-key writer that commits meanwhile makes the insert fail on the
+   * One round trip: locks the accounts FOR UPDATE in ascending id order (the deadlock-free order),
+   * reads them, and finds entries already posted under the keys. A concurrent same-key writer that commits meanwhile makes the insert fail on the
    * unique key; the transaction is retried and then finds it here.
    */
   private async lockForPosting(em: EntityManager, codes: string[], keys: string[]): Promise<{ states: AccountState[]; existing: ExistingKey[] }> {
@@ -641,7 +632,11 @@ export class LedgerService {
   async balanceAsOf(code: string, date: string, em: EntityManager = this.dataSource.manager, visibility: Visibility = null): Promise<BalanceView & { asOf: string }> {
     if (!isIsoDate(date)) throw new LedgerError('INVALID_ENTRY', 'date must be a calendar date YYYY-MM-DD', 'date');
     const account = await this.getAccount(code, em, visibility);
-    const scale = await this.scaleOf(account.asset, em);
+    return this.balanceOfAccountAsOf(account, await this.scaleOf(account.asset, em), date, em);
+  }
+
+  /** The balance of an account already read, from its postings effective on or before `date`. */
+  private async balanceOfAccountAsOf(account: AccountView, scale: number, date: string, em: EntityManager): Promise<BalanceView & { asOf: string }> {
     const [sum] = (await em.query(
       `SELECT COALESCE(SUM(amount) FILTER (WHERE side = 'DEBIT'), 0)::text AS debits, COALESCE(SUM(amount) FILTER (WHERE side = 'CREDIT'), 0)::text AS credits
        FROM ledger_postings WHERE account_id = $1 AND effective_date <= $2::date`,
@@ -650,7 +645,7 @@ export class LedgerService {
     const state = { normalSide: account.normalSide, debits: new Dec(sum.debits), credits: new Dec(sum.credits) };
     return {
       asOf: date,
-      account: code,
+      account: account.code,
       asset: account.asset,
       debits: formatDecimal(state.debits, scale),
       credits: formatDecimal(state.credits, scale),
@@ -689,7 +684,7 @@ export class LedgerService {
     const lines = rows.filter((r) => r.id !== null);
     const page = lines.slice(0, limit);
     const normal = (net: string) => formatDecimal(new Dec(net).times(sign), scale);
-    const closing = await this.balanceAsOf(code, range.to);
+    const closing = await this.balanceOfAccountAsOf(account, scale, range.to, this.dataSource.manager);
     return {
       account: code,
       asset: account.asset,
