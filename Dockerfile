@@ -21,7 +21,8 @@ FROM node:20-bookworm-slim AS runtime
 WORKDIR /app
 COPY package.json package-lock.json ./
 # The compiler is needed only while argon2 installs, so it is removed in the same layer.
-RUN apt-get update && apt-get install -y --no-install-recommends python3 make g++ \
+# fonts-noto-cjk stays: 林票 certificate PDFs embed its Simplified-Chinese face (a subset per PDF).
+RUN apt-get update && apt-get install -y --no-install-recommends python3 make g++ fonts-noto-cjk \
  && npm ci --omit=dev && npm cache clean --force \
  && apt-get purge -y python3 make g++ && apt-get autoremove -y && rm -rf /var/lib/apt/lists/*
 # dist/ holds the apps, the libs (entities, migrations) and scripts/start.js.

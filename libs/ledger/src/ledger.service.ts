@@ -3,7 +3,7 @@ import { InjectDataSource } from '@nestjs/typeorm';
 import { preparedQuery } from '@forest-ledger/platform/database/prepared';
 import { DataSource, EntityManager } from 'typeorm';
 import { Dec, formatDecimal } from './domain/amount';
-import { AccountState, ACCOUNT_TYPES, balanceOf, checkDraftShape, EntryDraft, EntryPlanner, isBigintId, isIsoDate, mirrorPostings, normalSideOf, PlannedEntry, Side } from './domain/entry';
+import { AccountState, AccountType, ACCOUNT_TYPES, balanceOf, checkDraftShape, EntryDraft, EntryPlanner, isBigintId, isIsoDate, mirrorPostings, normalSideOf, PlannedEntry, Side } from './domain/entry';
 import { LedgerError } from './domain/errors';
 import { canonicalJson, entryHash } from './domain/hash';
 import type {
@@ -242,6 +242,56 @@ export class LedgerService {
     );
     if (rows.length === 0) throw new LedgerError('ACCOUNT_EXISTS', `account ${input.code} already exists`, 'code');
     return this.getAccount(input.code, em);
+  }
+
+  /**
+   * Opens many new accounts of one asset in one statement (an issuance to thousands of holders).
+   * All or nothing: any code that exists already is an ACCOUNT_EXISTS naming it.
+   */
+  async openAccounts(em: EntityManager, inputs: readonly OpenAccountInput[]): Promise<number> {
+    if (inputs.length === 0) return 0;
+    for (const input of inputs) {
+      if (!ACCOUNT_CODE_PATTERN.test(input.code)) throw new LedgerError('INVALID_ENTRY', `code ${JSON.stringify(input.code)} must be 1-200 of letters, digits, ":", ".", "_", "-"`, 'code');
+      if (!ACCOUNT_TYPES.includes(input.type)) throw new LedgerError('INVALID_ENTRY', `type must be one of ${ACCOUNT_TYPES.join(', ')}`, 'type');
+    }
+    for (const asset of new Set(inputs.map((i) => i.asset))) await this.getAsset(asset, em);
+    const rows = (await em.query(
+      `INSERT INTO ledger_accounts (code, asset_code, type, normal_side, owner_ref, no_overdraft, metadata)
+       SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::boolean[], $7::jsonb[])
+       ON CONFLICT (code) DO NOTHING RETURNING code`,
+      [
+        inputs.map((i) => i.code),
+        inputs.map((i) => i.asset),
+        inputs.map((i) => i.type),
+        inputs.map((i) => normalSideOf(i.type)),
+        inputs.map((i) => i.ownerRef ?? null),
+        inputs.map((i) => i.noOverdraft ?? false),
+        inputs.map((i) => JSON.stringify(i.metadata ?? {})),
+      ],
+    )) as Array<{ code: string }>;
+    if (rows.length !== inputs.length) {
+      const opened = new Set(rows.map((r) => r.code));
+      const existing = inputs.find((i) => !opened.has(i.code))!;
+      throw new LedgerError('ACCOUNT_EXISTS', `account ${existing.code} already exists`, 'code');
+    }
+    return rows.length;
+  }
+
+  /**
+   * Opens the account, or returns it when one with this code exists already with the same asset,
+   * type, owner and overdraft rule (a feature opening its accounts lazily, twice, sees one account).
+   */
+  async ensureAccount(em: EntityManager, input: OpenAccountInput): Promise<AccountView> {
+    try {
+      return await this.openAccount(em, input);
+    } catch (error) {
+      if (!(error instanceof LedgerError) || error.code !== 'ACCOUNT_EXISTS') throw error;
+    }
+    const existing = await this.getAccount(input.code, em);
+    if (existing.asset !== input.asset || existing.type !== input.type || existing.ownerRef !== (input.ownerRef ?? null) || existing.noOverdraft !== (input.noOverdraft ?? false)) {
+      throw new LedgerError('ACCOUNT_EXISTS', `account ${input.code} already exists with another asset, type, owner or overdraft rule`, 'code');
+    }
+    return existing;
   }
 
   /** An account the caller may see; any other (or unknown) code is the same 404. */
@@ -651,6 +701,26 @@ export class LedgerService {
       credits: formatDecimal(state.credits, scale),
       balance: formatDecimal(balanceOf(state), scale),
     };
+  }
+
+  /**
+   * The non-zero balances of every account of `asset` of the given type, from postings effective on
+   * or before `date` (one scan of the asset's postings; a register or a record date reads this).
+   */
+  async balancesOfAssetAsOf(asset: string, type: AccountType, date: string, em: EntityManager = this.dataSource.manager): Promise<Array<{ account: string; ownerRef: string | null; balance: string }>> {
+    if (!isIsoDate(date)) throw new LedgerError('INVALID_ENTRY', 'date must be a calendar date YYYY-MM-DD', 'date');
+    const scale = await this.scaleOf(asset, em);
+    const rows = (await em.query(
+      `SELECT a.code, a.owner_ref, a.normal_side, SUM(CASE p.side WHEN 'DEBIT' THEN p.amount ELSE -p.amount END)::text AS net
+         FROM ledger_accounts a JOIN ledger_postings p ON p.account_id = a.id
+        WHERE a.asset_code = $1 AND a.type = $2 AND p.effective_date <= $3::date
+        GROUP BY a.id ORDER BY a.code`,
+      [asset, type, date],
+    )) as Array<{ code: string; owner_ref: string | null; normal_side: Side; net: string }>;
+    return rows
+      .map((r) => ({ account: r.code, ownerRef: r.owner_ref, balance: r.normal_side === 'DEBIT' ? new Dec(r.net) : new Dec(r.net).negated() }))
+      .filter((r) => !r.balance.isZero())
+      .map((r) => ({ account: r.account, ownerRef: r.ownerRef, balance: formatDecimal(r.balance, scale) }));
   }
 
   /** Statement over [from, to] by effective date, with opening, running and closing balances; keyset-paginated. */

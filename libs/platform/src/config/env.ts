@@ -72,6 +72,24 @@ export class Env {
   @Transform(toBool)
   @IsBoolean()
   DEMO_DATA = true;
+
+  /** The range of a cooperation project's term, in years (DOMAIN.md §3: 3–20 is typical). */
+  @Transform(({ value }) => (typeof value === 'string' && /^\d+$/.test(value) ? Number(value) : value))
+  @IsInt()
+  @Min(1)
+  @Max(99)
+  PROJECT_TERM_MIN_YEARS = 3;
+
+  @Transform(({ value }) => (typeof value === 'string' && /^\d+$/.test(value) ? Number(value) : value))
+  @IsInt()
+  @Min(1)
+  @Max(99)
+  PROJECT_TERM_MAX_YEARS = 20;
+
+  /** The public base URL printed on certificates for their verification link. */
+  @IsString()
+  @Matches(/^https?:\/\/[^\s]+[^/\s]$/, { message: 'PUBLIC_BASE_URL must be an http(s) URL without a trailing slash' })
+  PUBLIC_BASE_URL = 'http://localhost:3000';
 }
 
 export class ConfigError extends Error {
@@ -92,6 +110,7 @@ export function loadEnv(raw: Record<string, string | undefined> = process.env): 
   if (env.NODE_ENV === 'production') {
     for (const name of SECRETS) if (!present[name]) problems.push(`${name} is required in production (the development default is public)`);
   }
+  if (env.PROJECT_TERM_MIN_YEARS > env.PROJECT_TERM_MAX_YEARS) problems.push(`PROJECT_TERM_MIN_YEARS=${env.PROJECT_TERM_MIN_YEARS} is above PROJECT_TERM_MAX_YEARS=${env.PROJECT_TERM_MAX_YEARS}`);
   if (problems.length > 0) throw new ConfigError(problems);
   return env;
 }

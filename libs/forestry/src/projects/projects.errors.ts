@@ -1,0 +1,42 @@
+import { DomainError, DomainErrorKind } from '@forest-ledger/ledger/domain';
+
+export type ProjectErrorCode =
+  | 'INVALID_PROJECT'
+  | 'UNKNOWN_PROJECT'
+  | 'PROJECT_EXISTS'
+  | 'WRONG_PARTY_KIND'
+  | 'TERM_OUT_OF_RANGE'
+  | 'AREA_EXCEEDS_PARCELS'
+  | 'PARCEL_IN_OTHER_PROJECT'
+  | 'PROJECT_NOT_DRAFT'
+  | 'PROJECT_NOT_ACTIVE'
+  | 'NOT_A_PROJECT_PARTY'
+  | 'UNKNOWN_CONTRIBUTION'
+  | 'CONTRIBUTION_NOT_COMMITTED'
+  | 'NO_CONTRIBUTIONS'
+  | 'TERM_NOT_ENDED'
+  | 'PROJECT_NOT_SETTLED';
+
+const KIND_OF: Record<ProjectErrorCode, DomainErrorKind> = {
+  INVALID_PROJECT: 'invalid',
+  UNKNOWN_PROJECT: 'not-found',
+  PROJECT_EXISTS: 'conflict',
+  WRONG_PARTY_KIND: 'rule',
+  TERM_OUT_OF_RANGE: 'invalid',
+  AREA_EXCEEDS_PARCELS: 'rule',
+  PARCEL_IN_OTHER_PROJECT: 'rule',
+  PROJECT_NOT_DRAFT: 'rule',
+  PROJECT_NOT_ACTIVE: 'rule',
+  NOT_A_PROJECT_PARTY: 'rule',
+  UNKNOWN_CONTRIBUTION: 'not-found',
+  CONTRIBUTION_NOT_COMMITTED: 'rule',
+  NO_CONTRIBUTIONS: 'rule',
+  TERM_NOT_ENDED: 'rule',
+  PROJECT_NOT_SETTLED: 'rule',
+};
+
+export class ProjectError extends DomainError {
+  constructor(code: ProjectErrorCode, message: string, field?: string, details?: Record<string, unknown>) {
+    super(KIND_OF[code], code, message, field, details);
+  }
+}

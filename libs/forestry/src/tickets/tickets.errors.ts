@@ -1,0 +1,48 @@
+import { DomainError, DomainErrorKind } from '@forest-ledger/ledger/domain';
+
+export type TicketErrorCode =
+  | 'INVALID_TICKET_INPUT'
+  | 'UNKNOWN_SERIES'
+  | 'SERIES_EXISTS'
+  | 'SERIES_CLOSED'
+  | 'UNKNOWN_PARTY'
+  | 'PARTY_INACTIVE'
+  | 'UNKNOWN_CERTIFICATE'
+  | 'NOT_A_HOLDER'
+  | 'SAME_PARTY'
+  | 'INSUFFICIENT_UNITS'
+  | 'TRANSFER_RESTRICTED'
+  | 'NOT_A_BANK'
+  | 'UNKNOWN_PLEDGE'
+  | 'PLEDGE_NOT_ACTIVE'
+  | 'PLEDGED_UNITS_OUTSTANDING'
+  | 'HEIRS_MISMATCH'
+  | 'NO_GUARANTEED_PRICE'
+  | 'EFFECTIVE_DATE_OUT_OF_RANGE';
+
+const KIND_OF: Record<TicketErrorCode, DomainErrorKind> = {
+  INVALID_TICKET_INPUT: 'invalid',
+  UNKNOWN_SERIES: 'not-found',
+  SERIES_EXISTS: 'conflict',
+  SERIES_CLOSED: 'rule',
+  UNKNOWN_PARTY: 'not-found',
+  PARTY_INACTIVE: 'rule',
+  UNKNOWN_CERTIFICATE: 'not-found',
+  NOT_A_HOLDER: 'rule',
+  SAME_PARTY: 'rule',
+  INSUFFICIENT_UNITS: 'rule',
+  TRANSFER_RESTRICTED: 'rule',
+  NOT_A_BANK: 'rule',
+  UNKNOWN_PLEDGE: 'not-found',
+  PLEDGE_NOT_ACTIVE: 'rule',
+  PLEDGED_UNITS_OUTSTANDING: 'rule',
+  HEIRS_MISMATCH: 'rule',
+  NO_GUARANTEED_PRICE: 'rule',
+  EFFECTIVE_DATE_OUT_OF_RANGE: 'rule',
+};
+
+export class TicketError extends DomainError {
+  constructor(code: TicketErrorCode, message: string, field?: string, details?: Record<string, unknown>) {
+    super(KIND_OF[code], code, message, field, details);
+  }
+}

@@ -1,0 +1,14 @@
+import { Module } from '@nestjs/common';
+import { ParcelsModule } from '../parcels/parcels.module';
+import { ProjectsService } from '../projects/projects.service';
+import { CertificatesService } from './certificates.service';
+import { MovementsService } from './movements.service';
+import { SeriesService } from './series.service';
+
+/** Cooperation projects and their 林票: issuance, movements, register, certificates. */
+@Module({
+  imports: [ParcelsModule],
+  providers: [ProjectsService, SeriesService, MovementsService, CertificatesService],
+  exports: [ProjectsService, SeriesService, MovementsService, CertificatesService],
+})
+export class TicketsModule {}
