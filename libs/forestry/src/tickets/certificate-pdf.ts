@@ -1,4 +1,4 @@
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { basename } from 'node:path';
 import PDFDocument from 'pdfkit';
 
@@ -127,10 +127,22 @@ function collect(doc: PDFKit.PDFDocument): Promise<Buffer> {
   });
 }
 
+/** Font files read once per process: a CJK collection is ~19 MB, and reading it per certificate cost most of the render. */
+const fontFiles = new Map<string, Buffer>();
+
+function fontBytes(path: string): Buffer {
+  let bytes = fontFiles.get(path);
+  if (bytes === undefined) {
+    bytes = readFileSync(path);
+    fontFiles.set(path, bytes);
+  }
+  return bytes;
+}
+
 function useFont(doc: PDFKit.PDFDocument, font: CjkFont): void {
   try {
-    if (font.family === undefined) doc.font(font.path);
-    else doc.font(font.path, font.family);
+    if (font.family === undefined) doc.font(fontBytes(font.path));
+    else doc.font(fontBytes(font.path), font.family);
   } catch (error) {
     const face = font.family === undefined ? '' : ` (face ${font.family})`;
     const hint = font.path.endsWith('.ttc') && font.family === undefined ? '; a font collection (.ttc) needs the PostScript name of a face as family' : '';
