@@ -1,10 +1,14 @@
 import { Test, TestingModule } from '@nestjs/testing';
 import {
   AccessService,
+  BANK_CLEARING_ACCOUNT,
+  DEMO_BANK,
   DEMO_COLLECTIVE,
+  DEMO_FACE_VALUE,
   DEMO_FARM,
   DEMO_ORGANISATIONS,
-  DEMO_SERIES_ISSUED,
+  DEMO_PROJECT,
+  DEMO_SERIES,
   DEMO_TICKET_ASSET,
   DEMO_VILLAGE,
   DEMO_VILLAGER,
@@ -13,11 +17,19 @@ import {
   DEMO_VILLAGERS,
   DemoLoader,
   DemoModule,
-  demoTickets,
+  holderPledged,
+  holderTickets,
+  MovementsService,
   ParcelsService,
+  PLATFORM_FEES_ACCOUNT,
+  ProjectsService,
+  projectInKind,
+  projectWallet,
+  seriesIssued,
+  SeriesService,
   walletOf,
 } from '@forest-ledger/forestry';
-import { LedgerService } from '@forest-ledger/ledger';
+import { Dec, LedgerService } from '@forest-ledger/ledger';
 import { Env, loadEnv } from '@forest-ledger/platform';
 import { TEST_REDIS_URL } from '../setup/databases';
 import { useTestDatabase } from '../setup/test-database';
@@ -45,8 +57,21 @@ describe('the demo data set', () => {
   it('loads into an empty database once, and not again', async () => {
     const loader = moduleRef.get(DemoLoader);
     await expect(loader.load()).resolves.toBe(true);
+    const entries = await count(`SELECT count(*)::int AS n FROM ledger_entries`);
     await expect(loader.load()).resolves.toBe(false);
-    await expect(count(`SELECT count(*)::int AS n FROM ledger_entries WHERE idempotency_key LIKE 'demo:%'`)).resolves.toBe(4);
+    await expect(count(`SELECT count(*)::int AS n FROM ledger_entries`)).resolves.toBe(entries);
+    // Every entry comes from a command with a fixed demo key (the services prefix their own kind).
+    const keys = (await db.dataSource.query(`SELECT idempotency_key AS key FROM ledger_entries ORDER BY id`)) as Array<{ key: string }>;
+    expect(keys.map((k) => k.key)).toEqual([
+      'project-investment:demo:farm-cash',
+      'project-in-kind:demo:collective-land',
+      'ticket-issuance:demo:issuance:1',
+      'demo:villager-deposit',
+      'ticket-trade:demo:trade-1',
+      'ticket-pledge:demo:pledge-1',
+      'demo:farm-deposit',
+      'ticket-buy-back:demo:buy-back-1',
+    ]);
   });
 
   it('has the region tree 阳城县 → 芹池镇 → 大西沟村', async () => {
@@ -89,7 +114,13 @@ describe('the demo data set', () => {
        UNION ALL SELECT row_to_json(t)::text FROM parcels t
        UNION ALL SELECT row_to_json(t)::text FROM users t
        UNION ALL SELECT row_to_json(t)::text FROM ledger_accounts t
-       UNION ALL SELECT row_to_json(t)::text FROM ledger_entries t`,
+       UNION ALL SELECT row_to_json(t)::text FROM ledger_entries t
+       UNION ALL SELECT row_to_json(t)::text FROM coop_projects t
+       UNION ALL SELECT row_to_json(t)::text FROM project_contributions t
+       UNION ALL SELECT row_to_json(t)::text FROM ticket_series t
+       UNION ALL SELECT row_to_json(t)::text FROM ticket_holdings t
+       UNION ALL SELECT row_to_json(t)::text FROM ticket_movements t
+       UNION ALL SELECT row_to_json(t)::text FROM ticket_pledges t`,
     )) as Array<{ row: string }>;
     for (const { row } of dumps) for (const id of clear) expect(row).not.toContain(id);
     const masked = (await db.dataSource.query(`SELECT id_masked FROM parties WHERE id_kind IS NOT NULL`)) as Array<{ id_masked: string }>;
@@ -110,37 +141,164 @@ describe('the demo data set', () => {
     await expect(count(`SELECT count(*)::int AS n FROM parcels p JOIN parties h ON h.id = p.holder_party_id WHERE h.kind = 'VILLAGER'`)).resolves.toBe(6);
   });
 
-  it('issues the 林票: the farm by contribution, the collective 30 % plus the remainder, the villagers 70 % per person, summing to the total', async () => {
+  it('has the project YC-DXG, active, on the one attachable parcel, with the cash of the farm and the land of the collective', async () => {
+    const project = await moduleRef.get(ProjectsService).get(DEMO_PROJECT, null);
+    expect(project).toMatchObject({
+      code: DEMO_PROJECT,
+      state: 'ACTIVE',
+      farm: { code: DEMO_FARM },
+      collective: { code: DEMO_COLLECTIVE },
+      projectType: 'EXISTING_FOREST',
+      areaMu: '32.6500',
+      parcelsAreaMu: '32.6500',
+      startDate: '2025-03-01',
+      termYears: 10,
+      endDate: '2035-03-01',
+      managementFeeRate: '0.08',
+      collectiveRetainedRatio: '0.3',
+      memberWeighting: 'PER_PERSON',
+      guarantee: { buyBackPrice: '100.00', yieldPerMu: '13.0000', referencePrice: '500.00' },
+      totalContributions: '912300.00',
+      walletAccount: projectWallet(DEMO_PROJECT),
+      walletBalance: '500000.00',
+      seriesCode: DEMO_SERIES,
+    });
+    expect(project.guarantee.description).toContain('每亩13立方米');
+    expect(project.activatedAt).not.toBeNull();
+    // Only 001 is issued to the household and neither mortgaged nor seized.
+    expect(project.parcels.map((p) => p.certificateNo)).toEqual(['晋(2025)阳城县不动产权第0009001号']);
+    expect(project.contributions.map((c) => [c.partyCode, c.role, c.kind, c.state, c.amount, c.bankReference, c.valuationDocument !== null])).toEqual([
+      [DEMO_FARM, 'FARM', 'CASH', 'PAID', '500000.00', '20250301000123', false],
+      [DEMO_COLLECTIVE, 'COLLECTIVE', 'IN_KIND_LAND', 'VALUED', '412300.00', null, true],
+    ]);
+    await expect(balanceOf(projectInKind(DEMO_PROJECT))).resolves.toBe('412300.00');
+  });
+
+  it('issues the series: the farm by contribution, the collective 30 % plus the remainder, the villagers 70 % per person, summing to 9,123', async () => {
+    const series = await moduleRef.get(SeriesService).get(DEMO_SERIES);
+    expect(series).toMatchObject({
+      code: DEMO_SERIES,
+      project: DEMO_PROJECT,
+      projectState: 'ACTIVE',
+      assetCode: DEMO_TICKET_ASSET,
+      faceValue: DEMO_FACE_VALUE,
+      totalUnits: '9123',
+      transferRestriction: 'COLLECTIVE_MEMBERS',
+      issuedOn: '2025-03-15',
+      holders: 10,
+      guaranteedBuyBackPrice: '100.00',
+    });
+    // 9,123 units × 100.00 = the contributions, exactly.
+    expect(BigInt(series.totalUnits) * 100n).toBe(912300n);
+
     const postings = (await db.dataSource.query(
       `SELECT a.code, a.asset_code, p.side, p.amount::text AS amount FROM ledger_postings p
          JOIN ledger_entries e ON e.id = p.entry_id JOIN ledger_accounts a ON a.id = p.account_id
-        WHERE e.idempotency_key = 'demo:issuance' ORDER BY p.seq`,
+        WHERE e.idempotency_key = 'ticket-issuance:demo:issuance:1' ORDER BY p.seq`,
     )) as Array<{ code: string; asset_code: string; side: string; amount: string }>;
     expect(new Set(postings.map((p) => p.asset_code))).toEqual(new Set([DEMO_TICKET_ASSET]));
     const debits = postings.filter((p) => p.side === 'DEBIT');
     const credits = postings.filter((p) => p.side === 'CREDIT');
-    expect(debits).toEqual([{ code: DEMO_SERIES_ISSUED, asset_code: DEMO_TICKET_ASSET, side: 'DEBIT', amount: '9123' }]);
+    expect(debits).toEqual([{ code: seriesIssued(DEMO_SERIES), asset_code: DEMO_TICKET_ASSET, side: 'DEBIT', amount: '9123' }]);
     expect(credits.reduce((sum, p) => sum + BigInt(p.amount), 0n)).toBe(9123n);
     const units = Object.fromEntries(credits.map((p) => [p.code, p.amount]));
-    expect(units[demoTickets(DEMO_FARM)]).toBe('5000');
-    expect(units[demoTickets(DEMO_COLLECTIVE)]).toBe('1237');
-    const villagerUnits = DEMO_VILLAGERS.map((v) => units[demoTickets(v.code)]);
+    expect(units[holderTickets(DEMO_FARM, DEMO_SERIES)]).toBe('5000');
+    expect(units[holderTickets(DEMO_COLLECTIVE, DEMO_SERIES)]).toBe('1237');
+    const villagerUnits = DEMO_VILLAGERS.map((v) => units[holderTickets(v.code, DEMO_SERIES)]);
     expect(villagerUnits).toEqual(['361', '361', '361', '361', '361', '361', '360', '360']);
     expect(villagerUnits.reduce((sum, u) => sum + BigInt(u), 0n)).toBe(2886n); // floor(4123 × 70 %)
   });
 
-  it('settles the trade delivery-versus-payment in one entry, after the deposit', async () => {
+  it('numbers the certificates gaplessly and keeps a register that sums to 9,123 before and after the movements', async () => {
+    const holdings = (await db.dataSource.query(
+      `SELECT h.seq, h.certificate_no, p.code, h.origin, h.issued_units::text AS issued FROM ticket_holdings h JOIN parties p ON p.id = h.party_id
+        JOIN ticket_series s ON s.id = h.series_id WHERE s.code = $1 ORDER BY h.seq`,
+      [DEMO_SERIES],
+    )) as Array<{ seq: number; certificate_no: string; code: string; origin: string; issued: string }>;
+    expect(holdings.map((h) => h.seq)).toEqual([1, 2, 3, 4, 5, 6, 7, 8, 9, 10]);
+    expect(holdings.map((h) => h.certificate_no)).toEqual(holdings.map((h) => `${DEMO_SERIES}-${String(h.seq).padStart(6, '0')}`));
+    expect(holdings.map((h) => [h.code, h.origin])).toEqual([
+      [DEMO_FARM, 'FARM'],
+      [DEMO_COLLECTIVE, 'COLLECTIVE'],
+      ...DEMO_VILLAGERS.map((v) => [v.code, 'MEMBER']),
+    ]);
+    await expect(count(`SELECT last_certificate_seq AS n FROM ticket_series WHERE code = $1`, [DEMO_SERIES])).resolves.toBe(10);
+
+    const series = moduleRef.get(SeriesService);
+    const atIssue = await series.register(DEMO_SERIES, '2025-03-15');
+    expect(atIssue.totalUnits).toBe('9123');
+    expect(atIssue.lines.map((l) => l.units)).toEqual(['5000', '1237', '361', '361', '361', '361', '361', '361', '360', '360']);
+
+    const now = await series.register(DEMO_SERIES);
+    expect(now.totalUnits).toBe('9123');
+    expect(now.holders).toBe(10);
+    expect(now.lines.reduce((sum, l) => sum + BigInt(l.units), 0n)).toBe(9123n);
+    expect(Object.fromEntries(now.lines.map((l) => [l.partyCode, [l.units, l.pledgedUnits]]))).toEqual({
+      [DEMO_FARM]: ['5020', '0'], // + 20 bought back
+      [DEMO_COLLECTIVE]: ['1237', '0'],
+      'V-0001': ['261', '0'], // − 100 sold
+      'V-0002': ['361', '200'], // 200 of them pledged
+      'V-0003': ['361', '0'],
+      'V-0004': ['461', '0'], // + 100 bought
+      'V-0005': ['361', '0'],
+      'V-0006': ['361', '0'],
+      'V-0007': ['340', '0'], // − 20 sold back to the farm
+      'V-0008': ['360', '0'],
+    });
+    expect(now.lines.reduce((sum, l) => sum.plus(l.share), new Dec(0)).toFixed(10)).toBe('1.0000000000');
+  });
+
+  it('records the trade, the pledge and the buy-back as movements, one entry each', async () => {
+    const movements = (await db.dataSource.query(
+      `SELECT m.kind, f.code AS "from", t.code AS "to", m.units::text AS units, m.unit_price::text AS price, m.amount::text AS amount,
+              to_char(m.effective_date, 'YYYY-MM-DD') AS date, m.document_reference AS ref, m.pledge_id IS NOT NULL AS pledge
+         FROM ticket_movements m LEFT JOIN parties f ON f.id = m.from_party_id JOIN parties t ON t.id = m.to_party_id
+        WHERE m.kind <> 'ISSUANCE' ORDER BY m.id`,
+    )) as Array<Record<string, string | boolean | null>>;
+    expect(movements).toEqual([
+      { kind: 'TRADE', from: 'V-0001', to: 'V-0004', units: '100', price: '105.50', amount: '10550.00', date: '2025-06-02', ref: null, pledge: false },
+      { kind: 'PLEDGE', from: 'V-0002', to: 'V-0002', units: '200', price: null, amount: null, date: '2025-07-10', ref: '工银阳城质字2025第017号', pledge: true },
+      { kind: 'BUY_BACK', from: 'V-0007', to: DEMO_FARM, units: '20', price: '100.00', amount: '2000.00', date: '2025-09-15', ref: '大西沟村林票兑现申请2025第003号', pledge: false },
+    ]);
+    await expect(count(`SELECT count(*)::int AS n FROM ticket_movements WHERE kind = 'ISSUANCE'`)).resolves.toBe(10);
+
+    // Delivery versus payment: units and money in the trade's one entry.
     const assets = (await db.dataSource.query(
       `SELECT DISTINCT a.asset_code FROM ledger_postings p JOIN ledger_entries e ON e.id = p.entry_id JOIN ledger_accounts a ON a.id = p.account_id
-        WHERE e.idempotency_key = 'demo:trade-1' ORDER BY 1`,
+        WHERE e.idempotency_key = 'ticket-trade:demo:trade-1' ORDER BY 1`,
     )) as Array<{ asset_code: string }>;
     expect(assets.map((a) => a.asset_code)).toEqual(['CNY', DEMO_TICKET_ASSET]);
-    await expect(balanceOf(demoTickets('V-0001'))).resolves.toBe('261');
-    await expect(balanceOf(demoTickets('V-0004'))).resolves.toBe('461');
-    await expect(balanceOf(walletOf('V-0001'))).resolves.toBe('10550.00');
-    await expect(balanceOf(walletOf('V-0004'))).resolves.toBe('9450.00');
-    await expect(balanceOf(walletOf(DEMO_FARM))).resolves.toBe('500000.00');
-    await expect(balanceOf('bank:ICBC-YC-0001:CNY')).resolves.toBe('520000.00');
+
+    const pledges = await moduleRef.get(MovementsService).pledges(db.dataSource.manager, DEMO_SERIES);
+    expect(pledges).toHaveLength(1);
+    expect(pledges[0]).toMatchObject({ holder: 'V-0002', pledgee: DEMO_BANK, units: '200', contractReference: '工银阳城质字2025第017号', state: 'ACTIVE', closingEntryId: null });
+    await expect(balanceOf(holderTickets('V-0002', DEMO_SERIES))).resolves.toBe('161');
+    await expect(balanceOf(holderPledged('V-0002', DEMO_SERIES))).resolves.toBe('200');
+  });
+
+  it('leaves the wallets and the bank clearing account as the receipts, the trade and the buy-back make them', async () => {
+    const wallets = (await db.dataSource.query(
+      `SELECT code, (credits - debits)::text AS balance FROM ledger_accounts WHERE code LIKE 'party:%:wallet:CNY' AND credits <> debits ORDER BY code`,
+    )) as Array<{ code: string; balance: string }>;
+    expect(Object.fromEntries(wallets.map((w) => [w.code, new Dec(w.balance).toFixed(2)]))).toEqual({
+      [walletOf(DEMO_FARM)]: '8000.00', // 10,000.00 received − 2,000.00 paid for the buy-back
+      [walletOf('V-0001')]: '10550.00',
+      [walletOf('V-0004')]: '9450.00',
+      [walletOf('V-0007')]: '2000.00',
+    });
+    await expect(balanceOf(projectWallet(DEMO_PROJECT))).resolves.toBe('500000.00');
+    await expect(balanceOf(BANK_CLEARING_ACCOUNT)).resolves.toBe('530000.00');
+    await expect(balanceOf(PLATFORM_FEES_ACCOUNT)).resolves.toBe('0.00');
+  });
+
+  it('replays a demo command with its key instead of booking it twice', async () => {
+    const movements = moduleRef.get(MovementsService);
+    const [trade] = (await db.dataSource.query(`SELECT id FROM ledger_entries WHERE idempotency_key = 'ticket-trade:demo:trade-1'`)) as Array<{ id: string }>;
+    const replay = await db.dataSource.transaction((em) =>
+      movements.trade(em, DEMO_SERIES, { seller: 'V-0001', buyer: 'V-0004', units: '100', unitPrice: '105.50', effectiveDate: '2025-06-02' }, 'demo:trade-1'),
+    );
+    expect(replay.entryId).toBe(trade.id);
+    await expect(balanceOf(holderTickets('V-0001', DEMO_SERIES))).resolves.toBe('261');
   });
 
   it('leaves a balanced trial balance in every asset', async () => {

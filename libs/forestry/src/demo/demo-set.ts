@@ -1,32 +1,39 @@
-import { allocate, Dec, EntryDraft, LedgerService, OpenAccountInput } from '@forest-ledger/ledger';
+import { Dec, LedgerService } from '@forest-ledger/ledger';
 import { inTransaction } from '@forest-ledger/platform';
 import { DataSource, EntityManager } from 'typeorm';
-import { PARCEL_COLUMNS } from '../parcels/parcel-import';
+import { CERTIFICATE_STATE_LABELS, PARCEL_COLUMNS } from '../parcels/parcel-import';
 import { ParcelsService } from '../parcels/parcels.service';
 import { creditCodeCheckCharacter, organisationCodeCheckCharacter, residentIdCheckCharacter } from '../parties/identity-codes';
-import { CreatePartyInput, ownerRefOf, PartiesService, walletOf } from '../parties/parties.service';
+import { CreatePartyInput, PartiesService, walletOf } from '../parties/parties.service';
+import { BANK_CLEARING_ACCOUNT, ticketAsset } from '../projects/project-accounts';
+import { ProjectsService } from '../projects/projects.service';
 import { RegionsService } from '../regions/regions.service';
+import { MovementsService } from '../tickets/movements.service';
+import { SeriesService } from '../tickets/series.service';
 
 /**
  * The demo data set, modelled on the Yangcheng pilot (阳城县芹池镇大西沟村, DOMAIN.md §3): the region
  * tree, the state farm, the village collective with three households and eight villagers (one with a
- * villager login), a bank and a subsidy fund; six parcels; and on the ledger the farm's cash
- * investment, a 林票 issuance (farm / collective 30 % retained / villagers 70 % per person), a
- * villager's deposit and one ticket trade settled delivery-versus-payment. Names are invented; ID
- * numbers are well-formed (valid dates and check characters) but belong to no one. Household numbers
- * (DXG-101 …), ID numbers and certificate numbers do not collide with shared/fixtures, so the fixture
- * roster and parcel table can still be imported on top of the demo.
+ * villager login), a bank and a subsidy fund; six parcels; the cooperation project YC-DXG with the
+ * farm's cash and the collective's land as contributions, its 林票 series YC-DXG-2025 (farm by
+ * contribution / collective 30 % retained / villagers 70 % per person), and one of each movement:
+ * a trade settled delivery-versus-payment after a villager's deposit, a pledge to the bank and a
+ * buy-back by the farm at the guaranteed price. All of it goes through the features' own services
+ * (ProjectsService, SeriesService, MovementsService) with fixed idempotency keys `demo:…`, in one
+ * transaction. Names are invented; ID numbers are well-formed (valid dates and check characters)
+ * but belong to no one. Household numbers (DXG-101 …), ID numbers and certificate numbers do not
+ * collide with shared/fixtures, so the fixture roster and parcel table can still be imported on top
+ * of the demo.
  */
 
 export const DEMO_COUNTY = { code: '140522', name: '阳城县' } as const;
 export const DEMO_TOWNSHIP = { code: '140522101', name: '芹池镇' } as const;
 export const DEMO_VILLAGE = { code: '140522101201', name: '大西沟村' } as const;
 
+export const DEMO_PROJECT = 'YC-DXG';
 export const DEMO_SERIES = 'YC-DXG-2025';
-export const DEMO_TICKET_ASSET = `LP.${DEMO_SERIES}`;
+export const DEMO_TICKET_ASSET = ticketAsset(DEMO_SERIES);
 export const DEMO_FACE_VALUE = '100.00';
-export const DEMO_BANK_ACCOUNT = 'bank:ICBC-YC-0001:CNY';
-export const DEMO_SERIES_ISSUED = `series:${DEMO_SERIES}:issued`;
 export const DEMO_FARM = 'F-YCLC';
 export const DEMO_COLLECTIVE = 'C-DXG';
 export const DEMO_BANK = 'K-ICBC-YC';
@@ -35,14 +42,20 @@ export const DEMO_FUND = 'G-YC-SUBSIDY';
 export const DEMO_VILLAGER = 'V-0001';
 export const DEMO_VILLAGER_PIN = '123456';
 
-/** Contributions valued in CNY (折资量化): the farm's cash, the collective's land and trees. */
+/**
+ * Contributions valued in CNY (折资量化): the farm's cash and the collective's land, 912,300.00 in
+ * all, i.e. 9,123 units at face value 100.00 (each contribution a whole number of units, as the
+ * issuance requires): farm 5,000; collective 4,123, of which it keeps 1,237 and its eight members
+ * share floor(4,123 × 70 %) = 2,886 per person (361 × 6, 360 × 2).
+ */
 const FARM_CONTRIBUTION = '500000.00';
 const COLLECTIVE_CONTRIBUTION = '412300.00';
-const VILLAGERS_SHARE = '0.70';
-const TRADE = { seller: 'V-0001', buyer: 'V-0004', units: '100', unitPrice: '105.50' } as const;
-const DEPOSIT = { party: TRADE.buyer, amount: '20000.00' } as const;
-
-export const demoTickets = (partyCode: string): string => `holder:${partyCode}:tickets:${DEMO_SERIES}`;
+const DEPOSIT = { party: 'V-0004', amount: '20000.00', bankReference: '20250601000457', effectiveDate: '2025-06-01' } as const;
+const TRADE = { seller: 'V-0001', buyer: DEPOSIT.party, units: '100', unitPrice: '105.50', effectiveDate: '2025-06-02' } as const;
+const PLEDGE = { holder: 'V-0002', units: '200', contractReference: '工银阳城质字2025第017号', effectiveDate: '2025-07-10' } as const;
+/** The farm pays buy-backs from its own wallet (its cash contribution went to the project's wallet). */
+const FARM_DEPOSIT = { amount: '10000.00', bankReference: '20250901000219', effectiveDate: '2025-09-01' } as const;
+const BUY_BACK = { holder: 'V-0007', units: '20', documentReference: '大西沟村林票兑现申请2025第003号', effectiveDate: '2025-09-15' } as const;
 
 /** A resident ID number of 阳城县 (region 140522) with its GB 11643 check character. */
 function residentId(birthDate: string, sequence: string): string {
@@ -129,7 +142,11 @@ interface DemoParcel {
   remarks: string;
 }
 
-/** Every certificate state, one parcel mortgaged and one seized (so two cannot back a new project). */
+/**
+ * Every certificate state, one parcel mortgaged and one seized. Only parcels issued to the household
+ * (发放到户) and neither mortgaged nor seized can back a cooperation project (DOMAIN.md §8): here 001
+ * alone; 002 (seized), 003/005/006 (certificate not issued) and 004 (mortgaged) stay out of the project.
+ */
 const PARCELS: readonly DemoParcel[] = [
   { seq: '001', holder: 'V-0001', place: '后沟', compartment: '12', subCompartment: '3', areaMu: '32.6500', forestType: '用材林', species: '油松', rightsEnd: '2077-12-31', state: '发放到户', mortgaged: false, seized: false, remarks: '' },
   { seq: '002', holder: 'V-0001', place: '北凹', compartment: '12', subCompartment: '7', areaMu: '8.4', forestType: '经济林', species: '核桃', rightsEnd: '2077-12-31', state: '发放到户', mortgaged: false, seized: true, remarks: '阳城县人民法院查封' },
@@ -138,6 +155,11 @@ const PARCELS: readonly DemoParcel[] = [
   { seq: '005', holder: 'V-0005', place: '前坡', compartment: '15', subCompartment: '9', areaMu: '19.86', forestType: '防护林', species: '侧柏', rightsEnd: '2077-12-31', state: '已打印未盖章', mortgaged: false, seized: false, remarks: '' },
   { seq: '006', holder: 'V-0007', place: '后沟', compartment: '13', subCompartment: '5', areaMu: '12.0750', forestType: '特种用途林', species: '栎类', rightsEnd: '2077-12-31', state: '未打印未盖章', mortgaged: false, seized: false, remarks: '待补测' },
 ];
+
+const certificateNoOf = (p: DemoParcel): string => `晋(2025)阳城县不动产权第0009${p.seq}号`;
+
+/** The rule ParcelsService.assertAttachable applies, read off the table (the service stays the judge). */
+const attachable = (p: DemoParcel): boolean => p.state === CERTIFICATE_STATE_LABELS.ISSUED_TO_HOUSEHOLD && !p.mortgaged && !p.seized;
 
 const csvField = (value: string): string => (/[",\r\n]/.test(value) ? `"${value.split('"').join('""')}"` : value);
 
@@ -150,7 +172,7 @@ export function demoParcelTable(): Buffer {
     if (!holder) throw new Error(`demo parcel ${p.seq}: no villager ${p.holder}`);
     return [
       String(i + 1),
-      `晋(2025)阳城县不动产权第0009${p.seq}号`,
+      certificateNoOf(p),
       `${DEMO_VILLAGE.code}JA09${p.seq}W00000000`,
       holder.name,
       holder.idNumber,
@@ -177,6 +199,9 @@ export interface DemoServices {
   regions: RegionsService;
   parties: PartiesService;
   parcels: ParcelsService;
+  projects: ProjectsService;
+  series: SeriesService;
+  movements: MovementsService;
 }
 
 /** First key of the advisory lock taken while loading ('DM'), so two starting instances load once. */
@@ -196,7 +221,7 @@ export async function loadDemoData(dataSource: DataSource, services: DemoService
     await writeRegions(em, services.regions);
     await writeParties(em, services.parties);
     await writeParcels(em, services.parcels);
-    await writeLedger(em, services.ledger);
+    await writeLedger(em, services);
     return true;
   });
 }
@@ -233,101 +258,92 @@ async function writeParcels(em: EntityManager, parcels: ParcelsService): Promise
   if (!result.ok) throw new Error(`the demo parcel table was refused: ${result.errors.map((e) => `row ${e.row} ${e.column}: ${e.message}`).join('; ')}`);
 }
 
-/** The 林票 units of each holder: level 1 by contribution, level 2 the villagers' 70 % per person, the indivisible rest kept by the collective. */
-export interface DemoIssuance {
-  total: string;
-  farm: string;
-  collectiveRetained: string;
-  villagers: Array<{ code: string; units: string }>;
+/** The ids of the demo parcels that can back the project (see PARCELS), with their total area. */
+async function projectParcels(em: EntityManager): Promise<{ ids: string[]; areaMu: string }> {
+  const certificates = PARCELS.filter(attachable).map(certificateNoOf);
+  const rows = (await em.query(`SELECT id, area_mu::text AS area_mu FROM parcels WHERE certificate_no = ANY($1::text[]) ORDER BY id`, [certificates])) as Array<{ id: string; area_mu: string }>;
+  if (rows.length !== certificates.length) throw new Error(`the demo project's parcels ${certificates.join(', ')} were not all imported`);
+  return { ids: rows.map((r) => r.id), areaMu: rows.reduce((sum, r) => sum.plus(r.area_mu), new Dec(0)).toFixed(4) };
 }
 
-export function demoIssuance(): DemoIssuance {
-  const face = new Dec(DEMO_FACE_VALUE);
-  const total = new Dec(FARM_CONTRIBUTION).plus(COLLECTIVE_CONTRIBUTION).div(face);
-  if (!total.isInteger()) throw new Error('the demo contributions must be a whole number of units');
-  const [farm, collective] = allocate(total, [FARM_CONTRIBUTION, COLLECTIVE_CONTRIBUTION], 0);
-  const villagersPool = collective.times(VILLAGERS_SHARE).floor();
-  // Equal weights per person: ties go to the lower index, i.e. the earlier-opened holder account (villager codes are opened in order).
-  const perVillager = allocate(villagersPool, DEMO_VILLAGERS.map(() => 1), 0);
-  return {
-    total: total.toFixed(0),
-    farm: farm.toFixed(0),
-    collectiveRetained: collective.minus(villagersPool).toFixed(0),
-    villagers: DEMO_VILLAGERS.map((v, i) => ({ code: v.code, units: perVillager[i].toFixed(0) })),
-  };
-}
-
-async function writeLedger(em: EntityManager, ledger: LedgerService): Promise<void> {
+/**
+ * The project and its 林票, then one of each movement; every step a command of the features'
+ * services with a fixed `demo:…` key. Only the two bank receipts into wallets are plain entries.
+ */
+async function writeLedger(em: EntityManager, services: DemoServices): Promise<void> {
+  const { ledger, projects, series, movements } = services;
   // CNY exists already: PartiesService.create ensured it for the wallets.
   await ledger.ensureAsset(em, { code: 'CNY', scale: 2, description: '人民币 (分)' });
   await ledger.createAsset(em, { code: 'TCO2E', scale: 3, description: '吨二氧化碳当量' });
-  await ledger.createAsset(em, { code: DEMO_TICKET_ASSET, scale: 0, description: `林票 阳城县大西沟村 2025 (面值 ${DEMO_FACE_VALUE} 元/份)` });
 
-  const holders = [DEMO_FARM, DEMO_COLLECTIVE, ...DEMO_VILLAGERS.map((v) => v.code)];
-  const accounts: OpenAccountInput[] = [
-    { code: DEMO_BANK_ACCOUNT, asset: 'CNY', type: 'ASSET', ownerRef: 'platform', metadata: { name: '中国工商银行阳城支行 清算户', bankParty: DEMO_BANK } },
-    { code: DEMO_SERIES_ISSUED, asset: DEMO_TICKET_ASSET, type: 'ASSET', ownerRef: `series:${DEMO_SERIES}`, metadata: { faceValue: DEMO_FACE_VALUE, issuer: DEMO_FARM } },
-    ...holders.map((p): OpenAccountInput => ({ code: demoTickets(p), asset: DEMO_TICKET_ASSET, type: 'LIABILITY', ownerRef: ownerRefOf(p), noOverdraft: true })),
-  ];
-  for (const a of accounts) await ledger.openAccount(em, a);
+  // Opens the project's accounts and the platform's (BANK_CLEARING_ACCOUNT, fees).
+  const parcels = await projectParcels(em);
+  await projects.create(em, {
+    code: DEMO_PROJECT,
+    name: `${DEMO_TOWNSHIP.name}${DEMO_VILLAGE.name}国有林场—村集体合作经营项目`,
+    farmCode: DEMO_FARM,
+    collectiveCode: DEMO_COLLECTIVE,
+    projectType: 'EXISTING_FOREST',
+    parcelIds: parcels.ids,
+    areaMu: parcels.areaMu,
+    startDate: '2025-03-01',
+    termYears: 10,
+    managementFeeRate: '0.08',
+    collectiveRetainedRatio: '0.30',
+    memberWeighting: 'PER_PERSON',
+    guarantee: {
+      description: '保底收益：主伐时按每亩13立方米、每立方米500元兜底；林场按每份100元兜底回购',
+      yieldPerMu: '13.0000',
+      referencePrice: '500.00',
+      buyBackPrice: '100.00',
+    },
+  });
+  await projects.addContribution(
+    em,
+    DEMO_PROJECT,
+    { partyCode: DEMO_FARM, kind: 'CASH', amount: FARM_CONTRIBUTION, paid: true, bankReference: '20250301000123', description: '阳城县国有林场 现金出资', effectiveDate: '2025-03-01' },
+    'demo:farm-cash',
+  );
+  await projects.addContribution(
+    em,
+    DEMO_PROJECT,
+    {
+      partyCode: DEMO_COLLECTIVE,
+      kind: 'IN_KIND_LAND',
+      amount: COLLECTIVE_CONTRIBUTION,
+      valuationDocument: '晋阳林评报字〔2025〕第0031号',
+      description: '大西沟村集体林地经营权及林木 折资入股',
+      effectiveDate: '2025-03-05',
+    },
+    'demo:collective-land',
+  );
+  await series.issue(
+    em,
+    DEMO_PROJECT,
+    { seriesCode: DEMO_SERIES, name: `林票 ${DEMO_COUNTY.name}${DEMO_TOWNSHIP.name}${DEMO_VILLAGE.name} 2025`, faceValue: DEMO_FACE_VALUE, transferRestriction: 'COLLECTIVE_MEMBERS', issuedOn: '2025-03-15' },
+    'demo:issuance',
+  );
 
-  const issuance = demoIssuance();
-  const tradeAmount = new Dec(TRADE.unitPrice).times(TRADE.units).toDecimalPlaces(2, Dec.ROUND_HALF_UP).toFixed(2);
-  const entries: EntryDraft[] = [
-    {
-      idempotencyKey: 'demo:farm-investment',
-      kind: 'BANK_RECEIPT',
-      effectiveDate: '2025-03-01',
-      memo: '阳城县国有林场 现金投入 银行流水 20250301000123',
-      metadata: { bankReference: '20250301000123' },
-      postings: [
-        { account: DEMO_BANK_ACCOUNT, side: 'DEBIT', amount: FARM_CONTRIBUTION },
-        { account: walletOf(DEMO_FARM), side: 'CREDIT', amount: FARM_CONTRIBUTION },
-      ],
-    },
-    {
-      idempotencyKey: 'demo:issuance',
-      kind: 'TICKET_ISSUANCE',
-      effectiveDate: '2025-03-15',
-      memo: `林票发行 ${DEMO_SERIES}: 林场 ${issuance.farm} 份, 村集体留存 ${issuance.collectiveRetained} 份, 村民 ${DEMO_VILLAGERS.length} 人`,
-      metadata: {
-        series: DEMO_SERIES,
-        faceValue: DEMO_FACE_VALUE,
-        contributions: { [DEMO_FARM]: FARM_CONTRIBUTION, [DEMO_COLLECTIVE]: COLLECTIVE_CONTRIBUTION },
-        villagersShare: VILLAGERS_SHARE,
-      },
-      postings: [
-        { account: DEMO_SERIES_ISSUED, side: 'DEBIT', amount: issuance.total },
-        { account: demoTickets(DEMO_FARM), side: 'CREDIT', amount: issuance.farm },
-        { account: demoTickets(DEMO_COLLECTIVE), side: 'CREDIT', amount: issuance.collectiveRetained },
-        ...issuance.villagers.map((v) => ({ account: demoTickets(v.code), side: 'CREDIT' as const, amount: v.units })),
-      ],
-    },
-    {
-      idempotencyKey: 'demo:villager-deposit',
-      kind: 'BANK_RECEIPT',
-      effectiveDate: '2025-06-01',
-      memo: '赵福旺 存入 银行流水 20250601000457',
-      metadata: { bankReference: '20250601000457' },
-      postings: [
-        { account: DEMO_BANK_ACCOUNT, side: 'DEBIT', amount: DEPOSIT.amount },
-        { account: walletOf(DEPOSIT.party), side: 'CREDIT', amount: DEPOSIT.amount },
-      ],
-    },
-    {
-      // Delivery versus payment: the units and the money move in one entry, or neither does.
-      idempotencyKey: 'demo:trade-1',
-      kind: 'TICKET_TRADE',
-      effectiveDate: '2025-06-02',
-      memo: `林票转让 ${TRADE.units} 份 × ${TRADE.unitPrice} 元`,
-      metadata: { series: DEMO_SERIES, seller: TRADE.seller, buyer: TRADE.buyer, units: TRADE.units, unitPrice: TRADE.unitPrice },
-      postings: [
-        { account: demoTickets(TRADE.seller), side: 'DEBIT', amount: TRADE.units },
-        { account: demoTickets(TRADE.buyer), side: 'CREDIT', amount: TRADE.units },
-        { account: walletOf(TRADE.buyer), side: 'DEBIT', amount: tradeAmount },
-        { account: walletOf(TRADE.seller), side: 'CREDIT', amount: tradeAmount },
-      ],
-    },
-  ];
-  for (const e of entries) await ledger.post(em, e);
+  await bankReceipt(em, ledger, 'demo:villager-deposit', DEPOSIT.party, DEPOSIT.amount, DEPOSIT.bankReference, DEPOSIT.effectiveDate, '赵福旺 存入');
+  // Delivery versus payment: the units and the money move in one entry, or neither does.
+  await movements.trade(em, DEMO_SERIES, { seller: TRADE.seller, buyer: TRADE.buyer, units: TRADE.units, unitPrice: TRADE.unitPrice, effectiveDate: TRADE.effectiveDate }, 'demo:trade-1');
+  await movements.pledge(em, DEMO_SERIES, { holder: PLEDGE.holder, pledgee: DEMO_BANK, units: PLEDGE.units, contractReference: PLEDGE.contractReference, effectiveDate: PLEDGE.effectiveDate }, 'demo:pledge-1');
+  await bankReceipt(em, ledger, 'demo:farm-deposit', DEMO_FARM, FARM_DEPOSIT.amount, FARM_DEPOSIT.bankReference, FARM_DEPOSIT.effectiveDate, '阳城县国有林场 存入 (兑付准备金)');
+  // At the project's guaranteed buy-back price (100.00): no unitPrice given.
+  await movements.buyBack(em, DEMO_SERIES, { holder: BUY_BACK.holder, units: BUY_BACK.units, documentReference: BUY_BACK.documentReference, effectiveDate: BUY_BACK.effectiveDate }, 'demo:buy-back-1');
+}
+
+/** Money that arrived at the platform's bank account for a party's wallet. */
+async function bankReceipt(em: EntityManager, ledger: LedgerService, key: string, party: string, amount: string, bankReference: string, effectiveDate: string, memo: string): Promise<void> {
+  await ledger.post(em, {
+    idempotencyKey: key,
+    kind: 'BANK_RECEIPT',
+    effectiveDate,
+    memo: `${memo} 银行流水 ${bankReference}`,
+    metadata: { bankReference },
+    postings: [
+      { account: BANK_CLEARING_ACCOUNT, side: 'DEBIT', amount },
+      { account: walletOf(party), side: 'CREDIT', amount },
+    ],
+  });
 }

@@ -9,7 +9,11 @@ import { ParcelsService } from '../parcels/parcels.service';
 import { PartiesModule } from '../parties/parties.module';
 import { PartiesService } from '../parties/parties.service';
 import { PiiModule } from '../parties/pii.module';
+import { ProjectsService } from '../projects/projects.service';
 import { RegionsService } from '../regions/regions.service';
+import { MovementsService } from '../tickets/movements.service';
+import { SeriesService } from '../tickets/series.service';
+import { TicketsModule } from '../tickets/tickets.module';
 import { loadDemoData } from './demo-set';
 
 /** Loads the demo set through the real services (see demo-set.ts). */
@@ -21,20 +25,32 @@ export class DemoLoader {
     private readonly regions: RegionsService,
     private readonly parties: PartiesService,
     private readonly parcels: ParcelsService,
+    private readonly projects: ProjectsService,
+    private readonly series: SeriesService,
+    private readonly movements: MovementsService,
   ) {}
 
   /** True when the set was loaded; false (nothing written) when the ledger has an asset or a party exists. */
   load(): Promise<boolean> {
-    return loadDemoData(this.dataSource, { ledger: this.ledger, regions: this.regions, parties: this.parties, parcels: this.parcels });
+    return loadDemoData(this.dataSource, {
+      ledger: this.ledger,
+      regions: this.regions,
+      parties: this.parties,
+      parcels: this.parcels,
+      projects: this.projects,
+      series: this.series,
+      movements: this.movements,
+    });
   }
 }
 
 /**
  * What the start script boots (as an application context, no HTTP) to load the demo set: config,
- * database, Redis (AccessService needs it to exist, though loading never calls it), ledger, parties, parcels.
+ * database, Redis (AccessService needs it to exist, though loading never calls it), ledger, parties,
+ * parcels, projects and 林票.
  */
 @Module({
-  imports: [PlatformConfigModule, DatabaseModule, RedisModule, LedgerModule, PiiModule, AccessModule, PartiesModule, ParcelsModule],
+  imports: [PlatformConfigModule, DatabaseModule, RedisModule, LedgerModule, PiiModule, AccessModule, PartiesModule, ParcelsModule, TicketsModule],
   providers: [DemoLoader],
   exports: [DemoLoader],
 })

@@ -1,4 +1,5 @@
 import { Module } from '@nestjs/common';
+import { LedgerModule } from '@forest-ledger/ledger';
 import { ParcelsModule } from '../parcels/parcels.module';
 import { ProjectsService } from '../projects/projects.service';
 import { CertificatesService } from './certificates.service';
@@ -7,7 +8,7 @@ import { SeriesService } from './series.service';
 
 /** Cooperation projects and their 林票: issuance, movements, register, certificates. */
 @Module({
-  imports: [ParcelsModule],
+  imports: [LedgerModule, ParcelsModule],
   providers: [ProjectsService, SeriesService, MovementsService, CertificatesService],
   exports: [ProjectsService, SeriesService, MovementsService, CertificatesService],
 })
