@@ -121,6 +121,46 @@ describe('audit trail of every write', () => {
   });
 });
 
+describe('projects and 林票 routes', () => {
+  const STAFF: Role[] = ['ADMIN', 'AUDITOR', 'APPROVER'];
+  /** The access each route of projects, series, movements and certificates is meant to have ('PUBLIC': no login). */
+  const EXPECTED: Record<string, Role[] | 'PUBLIC'> = {
+    'POST /v1/projects': ['ADMIN', 'FARM_OPERATOR'],
+    'GET /v1/projects': [...STAFF, 'FARM_OPERATOR'],
+    'GET /v1/projects/:code': [...STAFF, 'FARM_OPERATOR'],
+    'POST /v1/projects/:code/contributions': ['ADMIN', 'FARM_OPERATOR'],
+    'POST /v1/projects/:code/contributions/:id/call': ['ADMIN', 'FARM_OPERATOR'],
+    'POST /v1/projects/:code/issuance': ['ADMIN', 'FARM_OPERATOR'],
+    'POST /v1/projects/:code/close': ['ADMIN', 'FARM_OPERATOR'],
+    'GET /v1/series': [...ROLES],
+    'GET /v1/series/:code': [...ROLES],
+    'GET /v1/series/:code/register': [...STAFF, 'FARM_OPERATOR'],
+    'GET /v1/series/:code/register.xlsx': [...STAFF, 'FARM_OPERATOR'],
+    'POST /v1/series/:code/trades': ['ADMIN'],
+    'POST /v1/series/:code/inheritances': ['ADMIN'],
+    'POST /v1/series/:code/pledges': ['ADMIN'],
+    'GET /v1/series/:code/pledges': STAFF,
+    'POST /v1/pledges/:id/release': ['ADMIN'],
+    'POST /v1/pledges/:id/enforce': ['ADMIN'],
+    'POST /v1/series/:code/buy-backs': ['ADMIN', 'FARM_OPERATOR'],
+    'GET /v1/certificates/:certificateNo': [...ROLES],
+    'GET /v1/certificates/:certificateNo/pdf': [...ROLES],
+    'GET /v1/public/certificates/:code': 'PUBLIC',
+  };
+
+  it('declare the roles of the matrix (every role of each route is let through above; the others get 403)', () => {
+    const declared = new Map(routesOf(app).map((r) => [`${r.method} ${r.path}`, r.isPublic ? 'PUBLIC' : [...(r.roles ?? [])].sort()]));
+    for (const [route, roles] of Object.entries(EXPECTED)) {
+      expect([route, declared.get(route)]).toEqual([route, roles === 'PUBLIC' ? roles : [...roles].sort()]);
+    }
+  });
+
+  it('answers the public certificate verification without credentials (an unknown code is a 404, not a 401)', async () => {
+    const res = await http().get('/v1/public/certificates/0000-0000-0000-0000').expect(404);
+    expect(res.body.code).toBe('UNKNOWN_CERTIFICATE');
+  });
+});
+
 describe('scoping in queries', () => {
   it("a villager reads their own wallet, and another villager's is a 404 (not 403)", async () => {
     await http().get('/v1/accounts/party:V-TEST-1:wallet:CNY').set(as('VILLAGER')).expect(200);

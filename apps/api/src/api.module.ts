@@ -1,6 +1,6 @@
 import { Module } from '@nestjs/common';
 import { APP_FILTER, APP_GUARD, APP_INTERCEPTOR } from '@nestjs/core';
-import { AccessModule, ParcelsModule, PartiesModule, PiiModule } from '@forest-ledger/forestry';
+import { AccessModule, ParcelsModule, PartiesModule, PiiModule, TicketsModule } from '@forest-ledger/forestry';
 import { AuditInterceptor } from './auth/audit.interceptor';
 import { AuditedCommits } from './auth/audited-commits';
 import { AuthController } from './auth/auth.controller';
@@ -18,11 +18,14 @@ import { ParcelsController } from './parcels/parcels.controller';
 import { ApprovalsController } from './parties/approvals.controller';
 import { PartiesController } from './parties/parties.controller';
 import { RegionsController } from './parties/regions.controller';
+import { ProjectsController } from './projects/projects.controller';
+import { CertificatesController } from './tickets/certificates.controller';
+import { TicketsController } from './tickets/tickets.controller';
 
 /** The HTTP entrypoint: controllers over the shared libs. */
 @Module({
-  imports: [PlatformConfigModule, LoggingModule, DatabaseModule, QueueModule, RedisModule, IdempotencyModule, LedgerModule, PiiModule, AccessModule, ParcelsModule, PartiesModule],
-  controllers: [HealthController, AuthController, AssetsController, AccountsController, EntriesController, ReportsController, ParcelsController, RegionsController, PartiesController, ApprovalsController],
+  imports: [PlatformConfigModule, LoggingModule, DatabaseModule, QueueModule, RedisModule, IdempotencyModule, LedgerModule, PiiModule, AccessModule, ParcelsModule, PartiesModule, TicketsModule],
+  controllers: [HealthController, AuthController, AssetsController, AccountsController, EntriesController, ReportsController, ParcelsController, RegionsController, PartiesController, ApprovalsController, ProjectsController, TicketsController, CertificatesController],
   providers: [
     CommandRunner,
     PostCoalescer,

@@ -9,9 +9,9 @@ export type AuditableRequest = AuthenticatedRequest & { id?: string; audited?: b
 /** Ledger entry ids in a command's answer: `entry.id` and `entries[].id`. */
 export function entryIdsOf(body: unknown): string[] {
   if (typeof body !== 'object' || body === null) return [];
-  const b = body as { entry?: { id?: unknown }; entries?: Array<{ id?: unknown }>; entryIds?: unknown[] };
-  const ids = [b.entry?.id, ...(Array.isArray(b.entries) ? b.entries.map((e) => e?.id) : []), ...(Array.isArray(b.entryIds) ? b.entryIds : [])];
-  return ids.filter((id): id is string => typeof id === 'string' && /^\d+$/.test(id));
+  const b = body as { entry?: { id?: unknown }; entries?: Array<{ id?: unknown }>; entryIds?: unknown[]; entryId?: unknown };
+  const ids = [b.entry?.id, b.entryId, ...(Array.isArray(b.entries) ? b.entries.map((e) => e?.id) : []), ...(Array.isArray(b.entryIds) ? b.entryIds : [])];
+  return Array.from(new Set(ids.filter((id): id is string => typeof id === 'string' && /^\d+$/.test(id))));
 }
 
 export function successRecord(req: AuditableRequest, status: number, body: unknown): AuditRecord {
