@@ -221,6 +221,9 @@ describe('API keys', () => {
     expect(JSON.stringify(stored)).not.toContain(created.body.key.split('_')[2]);
     await http().post(`/v1/api-keys/${created.body.id}/revoke`).set(as('ADMIN')).set('Idempotency-Key', randomUUID()).send({}).expect(200);
     await http().get('/v1/reports/trial-balance').set('X-Api-Key', created.body.key).expect(401);
+    // Revoking it again, or an unknown key, is a 404 (the revocation finds no active key).
+    await http().post(`/v1/api-keys/${created.body.id}/revoke`).set(as('ADMIN')).set('Idempotency-Key', randomUUID()).send({}).expect(404);
+    await http().post('/v1/api-keys/999999/revoke').set(as('ADMIN')).set('Idempotency-Key', randomUUID()).send({}).expect(404);
   });
 });
 

@@ -293,7 +293,7 @@ describe('a cooperation project and its 林票 over HTTP', () => {
     await refused(trades, { ...trade, buyer: world.outsider }, 422, 'TRANSFER_RESTRICTED', 'buyer');
     await refused(trades, { ...trade, units: '5000' }, 422, 'INSUFFICIENT_UNITS', 'units');
     const broke = await post(trades, { ...trade, seller: 'V-0003', buyer: 'V-0005' }).expect(422);
-    expect(broke.body as ErrorBody).toMatchObject({ code: 'INSUFFICIENT_FUNDS', details: { account: walletOf('V-0005'), balance: '0.00' } });
+    expect(broke.body as ErrorBody).toMatchObject({ code: 'INSUFFICIENT_FUNDS', field: 'buyer', details: { account: walletOf('V-0005'), balance: '0.00' } });
     await refused(`/v1/series/NOPE/trades`, trade, 404, 'UNKNOWN_SERIES', 'series');
     await refused(`/v1/series/${SERIES}/inheritances`, { from: 'V-0004', heirs: [{ party: 'V-0005', units: '700' }] }, 400, 'VALIDATION_FAILED', 'documentReference');
     await refused(`/v1/series/${SERIES}/inheritances`, { from: 'V-0004', heirs: [{ party: 'V-0005', units: 'x' }], documentReference: 'D' }, 400, 'VALIDATION_FAILED', 'heirs[0].units');
@@ -372,7 +372,7 @@ describe('a cooperation project and its 林票 over HTTP', () => {
     const before = await footprint();
     const start = await balances(...watched);
     const broke = await post(`/v1/series/${SERIES}/buy-backs`, body, 'FARM_OPERATOR').expect(422);
-    expect(broke.body as ErrorBody).toMatchObject({ code: 'INSUFFICIENT_FUNDS', details: { account: walletOf(world.farm), balance: '0.00' } });
+    expect(broke.body as ErrorBody).toMatchObject({ code: 'INSUFFICIENT_FUNDS', field: 'units', details: { account: walletOf(world.farm), balance: '0.00' } });
     expect(await footprint()).toEqual(before);
     expect(await balances(...watched)).toEqual(start);
 

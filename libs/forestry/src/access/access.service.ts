@@ -211,7 +211,10 @@ export class AccessService {
   }
 
   async revokeApiKey(em: EntityManager, id: string): Promise<void> {
-    const rows = (await em.query(`UPDATE api_keys SET revoked_at = now() WHERE id = $1 AND revoked_at IS NULL RETURNING id`, [/^\d{1,18}$/.test(id) ? id : '0'])) as unknown[];
+    // In a CTE: TypeORM answers a bare UPDATE … RETURNING with [rows, rowCount], which is never empty.
+    const rows = (await em.query(`WITH u AS (UPDATE api_keys SET revoked_at = now() WHERE id = $1 AND revoked_at IS NULL RETURNING id) SELECT id FROM u`, [
+      /^\d{1,18}$/.test(id) ? id : '0',
+    ])) as unknown[];
     if (rows.length === 0) throw new DomainError('not-found', 'UNKNOWN_API_KEY', `no active API key with id ${id}`, 'id');
   }
 

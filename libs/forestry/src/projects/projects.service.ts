@@ -245,6 +245,8 @@ export class ProjectsService {
     const collective = this.requireParty(parties, input.collectiveCode, 'collectiveCode', 'COLLECTIVE');
 
     if (!Array.isArray(input.parcelIds) || input.parcelIds.length === 0) throw invalid('parcelIds must list at least one parcel', 'parcelIds');
+    // Locked before the check, so two projects created at once cannot both find the parcels free (FOR SHARE alone does not exclude them).
+    await em.query(`SELECT 1 FROM parcels WHERE id = ANY($1::bigint[]) ORDER BY id FOR NO KEY UPDATE`, [input.parcelIds.filter((id) => typeof id === 'string' && /^\d{1,18}$/.test(id))]);
     const parcels = await this.parcels.assertAttachable(em, input.parcelIds, 'COOPERATION_PROJECT');
     const busy = (await em.query(
       `SELECT pp.parcel_id, pa.certificate_no, p.code FROM coop_project_parcels pp JOIN coop_projects p ON p.id = pp.project_id JOIN parcels pa ON pa.id = pp.parcel_id
@@ -309,7 +311,12 @@ export class ProjectsService {
   /** Records a contribution and posts its entry; only while the project is a draft (parameters freeze at issuance). */
   async addContribution(em: EntityManager, projectCode: string, input: ContributionInput, key: string): Promise<ContributionOutcome> {
     const project = await this.load(em, projectCode, { lock: true });
-    if (project.state !== 'DRAFT') throw new ProjectError('PROJECT_NOT_DRAFT', `project ${projectCode} is ${project.state}: contributions are frozen once its 林票 are issued`, 'project');
+    if (project.state !== 'DRAFT') {
+      // A replay of a contribution recorded before the issuance still answers with it (the ledger checks the content is the same).
+      const keys = ['project-investment', 'project-commitment', 'project-in-kind'].map((prefix) => `${prefix}:${key}`);
+      const recorded = await em.query(`SELECT 1 FROM project_contributions c JOIN ledger_entries e ON e.id = c.entry_id WHERE c.project_id = $1 AND e.idempotency_key = ANY($2::text[])`, [project.id, keys]);
+      if (recorded.length === 0) throw new ProjectError('PROJECT_NOT_DRAFT', `project ${projectCode} is ${project.state}: contributions are frozen once its 林票 are issued`, 'project');
+    }
     if (!CONTRIBUTION_KINDS.includes(input.kind)) throw invalid(`kind must be one of ${CONTRIBUTION_KINDS.join(', ')}`, 'kind');
     const amount = Amount.parsePositive(input.amount, 2, 'amount').value.toFixed(2);
     const role = input.partyCode === project.farm_code ? 'FARM' : input.partyCode === project.collective_code ? 'COLLECTIVE' : null;
@@ -423,9 +430,13 @@ export class ProjectsService {
   async close(em: EntityManager, projectCode: string, closedOn: string = businessToday()): Promise<ProjectView> {
     const project = await this.load(em, projectCode, { lock: true });
     if (project.state !== 'ACTIVE') throw new ProjectError('PROJECT_NOT_ACTIVE', `project ${projectCode} is ${project.state}; only an active project can be closed`, 'project');
+    // The series row too: movements lock it first, so none is booked while the project closes.
+    await em.query(`SELECT 1 FROM ticket_series WHERE project_id = $1 FOR UPDATE`, [project.id]);
     requireDate(closedOn, 'closedOn');
     const endDate = addYears(project.start_date, project.term_years);
     if (closedOn < endDate) throw new ProjectError('TERM_NOT_ENDED', `project ${projectCode} runs until ${endDate}; it cannot close on ${closedOn}`, 'closedOn', { endDate });
+    const today = businessToday();
+    if (closedOn > today) throw invalid(`closedOn ${closedOn} is after today ${today}: a project closes once its term has ended, not in advance`, 'closedOn');
     const wallet = await this.ledger.getAccount(projectWallet(projectCode), em);
     const commitments = await this.ledger.getAccount(projectCommitments(projectCode), em);
     if (!new Dec(wallet.balance).isZero() || !new Dec(commitments.balance).isZero()) {

@@ -438,11 +438,12 @@ export class MovementsService {
       closesPledge?: { id: string; state: 'RELEASED' | 'ENFORCED' };
     },
   ): Promise<MovementOutcome> {
+    await this.assertNotBeforeLastMovement(em, series, spec.entry);
     let posted: PostResult;
     try {
       posted = await this.ledger.post(em, { ...spec.entry, idempotencyKey: entryKeyOf(kind, key), kind: `TICKET_${kind}` });
     } catch (error) {
-      throw translate(error, series);
+      throw translate(error, series, kind === 'TRADE' ? 'buyer' : 'units');
     }
     if (!posted.replayed) {
       let pledgeId: string | null = spec.closesPledge?.id ?? null;
@@ -478,6 +479,29 @@ export class MovementsService {
       );
     }
     return this.outcomeOfEntry(em, series, posted.entry.id);
+  }
+
+  /**
+   * Units may not leave a holder's account on a date before their last movement into or out of it: the
+   * ledger checks the balance now, so a back-dated debit would leave the account negative on the days
+   * in between, and the register (and record dates) of those days would be wrong.
+   */
+  private async assertNotBeforeLastMovement(em: EntityManager, series: SeriesRecord, entry: Omit<EntryDraft, 'idempotencyKey' | 'kind'>): Promise<void> {
+    const debited = entry.postings.filter((p) => p.side === 'DEBIT' && p.account.startsWith('holder:')).map((p) => p.account);
+    if (debited.length === 0) return;
+    const [last] = (await em.query(
+      `SELECT a.code, to_char(max(p.effective_date), 'YYYY-MM-DD') AS date FROM ledger_accounts a JOIN ledger_postings p ON p.account_id = a.id
+        WHERE a.code = ANY($1::text[]) GROUP BY a.code ORDER BY max(p.effective_date) DESC LIMIT 1`,
+      [debited],
+    )) as Array<{ code: string; date: string }>;
+    if (last !== undefined && entry.effectiveDate < last.date) {
+      throw new TicketError(
+        'EFFECTIVE_DATE_OUT_OF_RANGE',
+        `effectiveDate ${entry.effectiveDate} is before the last movement of ${last.code} on ${last.date}; units of ${series.code} cannot leave an account on a date before they moved into it`,
+        'effectiveDate',
+        { account: last.code, lastMovementDate: last.date },
+      );
+    }
   }
 
   private async outcomeOfEntry(em: EntityManager, series: SeriesRecord, entryId: string): Promise<MovementOutcome> {
@@ -555,13 +579,20 @@ function optionalText(value: unknown, field: string): string | null {
   return value === undefined || value === null ? null : requireText(value, field);
 }
 
-/** INSUFFICIENT_FUNDS on a units account is INSUFFICIENT_UNITS, naming the holder; on a wallet it stays (the money leg). */
-function translate(error: unknown, series: SeriesRecord): unknown {
+/**
+ * INSUFFICIENT_FUNDS on a units account is INSUFFICIENT_UNITS, naming the holder; on a wallet (the
+ * money leg) it stays INSUFFICIENT_FUNDS, naming the request field that asked for the money.
+ */
+function translate(error: unknown, series: SeriesRecord, moneyField: string): unknown {
   if (!(error instanceof LedgerError) || error.code !== 'INSUFFICIENT_FUNDS') return error;
   const account = String(error.details?.account ?? '');
+  const available = String(error.details?.balance ?? '0');
+  const wallet = /^party:(.+):wallet:CNY$/.exec(account);
+  if (wallet) {
+    return new LedgerError('INSUFFICIENT_FUNDS', `${wallet[1]}'s wallet holds ${available} CNY, less than this movement pays; nothing moved`, moneyField, { ...error.details, party: wallet[1] });
+  }
   const match = /^holder:(.+):tickets:[^:]+(:pledged)?$/.exec(account);
   if (!match) return error;
-  const available = String(error.details?.balance ?? '0');
   return new TicketError('INSUFFICIENT_UNITS', `${match[1]} has ${available} free units of ${series.code}${match[2] ? ' pledged' : ''}; pledged or frozen units cannot move`, 'units', {
     party: match[1],
     availableUnits: available,

@@ -155,6 +155,8 @@ export class SeriesService {
     }
     const issuedOn = input.issuedOn ?? businessToday();
     if (!isIsoDate(issuedOn)) throw new TicketError('INVALID_TICKET_INPUT', 'issuedOn must be a calendar date YYYY-MM-DD', 'issuedOn');
+    const today = businessToday();
+    if (issuedOn > today) throw new TicketError('EFFECTIVE_DATE_OUT_OF_RANGE', `issuedOn ${issuedOn} is after today ${today}: 林票 are issued on or before the day they are booked`, 'issuedOn');
     const name = input.name === undefined ? `林票 ${project.name}` : input.name.trim();
     if (name === '' || name.length > 200) throw new TicketError('INVALID_TICKET_INPUT', 'name must be 1-200 characters', 'name');
     const taken = await em.query(`SELECT 1 FROM ticket_series WHERE code = $1 UNION ALL SELECT 1 FROM ledger_assets WHERE code = $2`, [seriesCode, ticketAsset(seriesCode)]);
@@ -316,7 +318,10 @@ export class SeriesService {
   async ensureHolding(em: EntityManager, series: SeriesRecord, partyCode: string, origin: HoldingOrigin): Promise<HoldingRecord> {
     const existing = await this.holdingOf(em, series.id, partyCode);
     if (existing) return existing;
-    const [{ seq }] = (await em.query(`UPDATE ticket_series SET last_certificate_seq = last_certificate_seq + 1 WHERE id = $1 RETURNING last_certificate_seq AS seq`, [series.id])) as Array<{ seq: number }>;
+    // Wrapped in a CTE: TypeORM answers a bare UPDATE … RETURNING with [rows, rowCount], not the rows.
+    const [{ seq }] = (await em.query(`WITH u AS (UPDATE ticket_series SET last_certificate_seq = last_certificate_seq + 1 WHERE id = $1 RETURNING last_certificate_seq) SELECT last_certificate_seq AS seq FROM u`, [
+      series.id,
+    ])) as Array<{ seq: number }>;
     await this.ledger.openAccounts(em, holderAccounts(partyCode, series.code));
     await em.query(
       `INSERT INTO ticket_holdings (series_id, party_id, seq, certificate_no, origin, issued_units, verification_code)
