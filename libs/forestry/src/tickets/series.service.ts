@@ -41,6 +41,7 @@ export interface SeriesView {
   transferRestriction: TransferRestriction;
   issuedOn: string;
   issuanceEntryId: string;
+  /** Parties holding units now. */
   holders: number;
   guaranteedBuyBackPrice: string | null;
 }
@@ -234,8 +235,8 @@ export class SeriesService {
 
   async get(code: string, scope: OwnerScope = null, em: EntityManager = this.dataSource.manager): Promise<SeriesView> {
     const row = await this.load(em, code, scope);
-    const [{ holders }] = (await em.query(`SELECT count(*)::int AS holders FROM ticket_holdings WHERE series_id = $1`, [row.id])) as Array<{ holders: number }>;
-    return seriesView(row, holders);
+    const holders = await this.holderCounts(em, [row.asset_code]);
+    return seriesView(row, holders.get(row.asset_code) ?? 0);
   }
 
   async list(scope: OwnerScope = null): Promise<SeriesView[]> {
@@ -245,12 +246,18 @@ export class SeriesService {
        ORDER BY s.code LIMIT 500`,
       [scope?.ownerRefs ?? null],
     )) as SeriesRow[];
-    const counts = (await this.dataSource.query(`SELECT series_id, count(*)::int AS n FROM ticket_holdings WHERE series_id = ANY($1::bigint[]) GROUP BY series_id`, [rows.map((r) => r.id)])) as Array<{
-      series_id: string;
-      n: number;
-    }>;
-    const countOf = new Map(counts.map((c) => [c.series_id, c.n]));
-    return rows.map((r) => seriesView(r, countOf.get(r.id) ?? 0));
+    const holders = await this.holderCounts(this.dataSource.manager, rows.map((r) => r.asset_code));
+    return rows.map((r) => seriesView(r, holders.get(r.asset_code) ?? 0));
+  }
+
+  /** Parties holding units (free or pledged) now, per series asset: the register's count, not the certificates ever issued. */
+  private async holderCounts(em: EntityManager, assets: string[]): Promise<Map<string, number>> {
+    const rows = (await em.query(
+      `SELECT asset_code, count(DISTINCT owner_ref)::int AS n FROM ledger_accounts
+        WHERE asset_code = ANY($1::text[]) AND type = 'LIABILITY' AND credits <> debits GROUP BY asset_code`,
+      [assets],
+    )) as Array<{ asset_code: string; n: number }>;
+    return new Map(rows.map((r) => [r.asset_code, r.n]));
   }
 
   /**
