@@ -146,6 +146,20 @@ describe('trade: delivery versus payment in one entry', () => {
     expect(await refusal(trade(OPEN, { seller: v(3), buyer: 'NOBODY', units: '1' }))).toMatchObject({ code: 'UNKNOWN_PARTY', field: 'buyer' });
     expect(await footprint(t, OPEN)).toEqual(before);
   });
+
+  it('refuses to move frozen units (ACCOUNT_FROZEN) until the account is unfrozen', async () => {
+    const seller = v(5);
+    await inTransaction(db.dataSource, (em) => t.ledger.setFrozen(em, holderTickets(seller, OPEN), true));
+    await deposit(t, v(6), '10.00');
+    const before = await footprint(t, OPEN);
+    expect(await refusal(trade(OPEN, { seller, buyer: v(6), units: '10' }))).toMatchObject({ code: 'ACCOUNT_FROZEN' });
+    expect(await refusal(pledge(OPEN, { holder: seller, units: '10' }))).toMatchObject({ code: 'ACCOUNT_FROZEN' });
+    expect(await footprint(t, OPEN)).toEqual(before);
+    expect(await unitsOf(t, seller, OPEN)).toBe('6300');
+
+    await inTransaction(db.dataSource, (em) => t.ledger.setFrozen(em, holderTickets(seller, OPEN), false));
+    expect((await trade(OPEN, { seller, buyer: v(6), units: '10' })).positions[0]).toMatchObject({ party: seller, units: '6290' });
+  });
 });
 
 describe('transfer restrictions', () => {
