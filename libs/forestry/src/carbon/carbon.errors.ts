@@ -1,0 +1,44 @@
+import { DomainError, DomainErrorKind } from '@forest-ledger/ledger/domain';
+
+export type CarbonErrorCode =
+  | 'INVALID_CARBON_INPUT'
+  | 'INVALID_REVENUE_RULE'
+  | 'UNKNOWN_CARBON_PROJECT'
+  | 'CARBON_PROJECT_EXISTS'
+  | 'CARBON_PROJECT_NOT_REGISTERED'
+  | 'CARBON_PROJECT_NOT_DRAFT'
+  | 'CARBON_PROJECT_CLOSED'
+  | 'VINTAGE_OUTSIDE_CREDITING_PERIOD'
+  | 'VINTAGE_OVERLAPS'
+  | 'UNKNOWN_VINTAGE'
+  | 'UNKNOWN_LISTING'
+  | 'LISTING_NOT_OPEN'
+  | 'INSUFFICIENT_CREDITS'
+  | 'NO_REVENUE_RECIPIENTS'
+  | 'UNKNOWN_PARTY'
+  | 'UNKNOWN_CERTIFICATE';
+
+const KIND_OF: Record<CarbonErrorCode, DomainErrorKind> = {
+  INVALID_CARBON_INPUT: 'invalid',
+  INVALID_REVENUE_RULE: 'invalid',
+  UNKNOWN_CARBON_PROJECT: 'not-found',
+  CARBON_PROJECT_EXISTS: 'conflict',
+  CARBON_PROJECT_NOT_REGISTERED: 'rule',
+  CARBON_PROJECT_NOT_DRAFT: 'rule',
+  CARBON_PROJECT_CLOSED: 'rule',
+  VINTAGE_OUTSIDE_CREDITING_PERIOD: 'rule',
+  VINTAGE_OVERLAPS: 'rule',
+  UNKNOWN_VINTAGE: 'not-found',
+  UNKNOWN_LISTING: 'not-found',
+  LISTING_NOT_OPEN: 'rule',
+  INSUFFICIENT_CREDITS: 'rule',
+  NO_REVENUE_RECIPIENTS: 'rule',
+  UNKNOWN_PARTY: 'not-found',
+  UNKNOWN_CERTIFICATE: 'not-found',
+};
+
+export class CarbonError extends DomainError {
+  constructor(code: CarbonErrorCode, message: string, field?: string, details?: Record<string, unknown>) {
+    super(KIND_OF[code], code, message, field, details);
+  }
+}
