@@ -1,6 +1,5 @@
-import { readFileSync } from 'node:fs';
 import PDFDocument from 'pdfkit';
-import { CjkFont, findCjkFont } from '../tickets/certificate-pdf';
+import { CjkFont, collect, findCjkFont, useFont } from '../tickets/certificate-pdf';
 
 /**
  * The printable 碳汇注销证明 (retirement certificate): one A4 page with pdfkit and the CJK font the
@@ -29,18 +28,6 @@ export interface RetirementPdfInput {
   verificationUrl: string;
 }
 
-/** Font files read once per process (a CJK collection is ~19 MB). */
-const fontFiles = new Map<string, Buffer>();
-
-function fontBytes(path: string): Buffer {
-  let bytes = fontFiles.get(path);
-  if (bytes === undefined) {
-    bytes = readFileSync(path);
-    fontFiles.set(path, bytes);
-  }
-  return bytes;
-}
-
 const PAGE = { width: 595.28, height: 841.89 };
 const TABLE = { x: 56, width: 483.28, labelWidth: 110, padX: 8, padY: 6 };
 const COLOR = { ink: '#1a1a1a', muted: '#666666', rule: '#333333', frame: '#2e5e3a', labelFill: '#eef3ee' };
@@ -53,14 +40,8 @@ export async function renderRetirementCertificatePdf(input: RetirementPdfInput, 
     lang: 'zh-CN',
     displayTitle: true,
   });
-  const done = new Promise<Buffer>((resolve, reject) => {
-    const chunks: Buffer[] = [];
-    doc.on('data', (chunk: Buffer) => chunks.push(chunk));
-    doc.on('end', () => resolve(Buffer.concat(chunks)));
-    doc.on('error', reject);
-  });
-  if (font.family === undefined) doc.font(fontBytes(font.path));
-  else doc.font(fontBytes(font.path), font.family);
+  const done = collect(doc);
+  useFont(doc, font);
 
   doc.lineWidth(2).strokeColor(COLOR.frame).rect(24, 24, PAGE.width - 48, PAGE.height - 48).stroke();
   doc.fillColor(COLOR.ink).fontSize(24).text('林业碳汇注销证明', 0, 64, { width: PAGE.width, align: 'center', characterSpacing: 4 });

@@ -118,7 +118,8 @@ export async function renderCertificatePdf(input: CertificatePdfInput, font: Cjk
   return await done;
 }
 
-function collect(doc: PDFKit.PDFDocument): Promise<Buffer> {
+/** The document's bytes once it ends. */
+export function collect(doc: PDFKit.PDFDocument): Promise<Buffer> {
   return new Promise((resolve, reject) => {
     const chunks: Buffer[] = [];
     doc.on('data', (chunk: Buffer) => chunks.push(chunk));
@@ -130,7 +131,7 @@ function collect(doc: PDFKit.PDFDocument): Promise<Buffer> {
 /** Font files read once per process: a CJK collection is ~19 MB, and reading it per certificate cost most of the render. */
 const fontFiles = new Map<string, Buffer>();
 
-function fontBytes(path: string): Buffer {
+export function fontBytes(path: string): Buffer {
   let bytes = fontFiles.get(path);
   if (bytes === undefined) {
     bytes = readFileSync(path);
@@ -139,7 +140,8 @@ function fontBytes(path: string): Buffer {
   return bytes;
 }
 
-function useFont(doc: PDFKit.PDFDocument, font: CjkFont): void {
+/** Sets the CJK font on a document (from the per-process cache); a bad font is an error naming it. */
+export function useFont(doc: PDFKit.PDFDocument, font: CjkFont): void {
   try {
     if (font.family === undefined) doc.font(fontBytes(font.path));
     else doc.font(fontBytes(font.path), font.family);
