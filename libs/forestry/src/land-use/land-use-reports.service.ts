@@ -1,0 +1,252 @@
+import { Injectable } from '@nestjs/common';
+import { InjectDataSource } from '@nestjs/typeorm';
+import { Dec, isIsoDate } from '@forest-ledger/ledger';
+import Decimal from 'decimal.js';
+import ExcelJS from 'exceljs';
+import { DataSource, EntityManager } from 'typeorm';
+import { BANK_CLEARING_ACCOUNT } from '../projects/project-accounts';
+import { LAND_USE_MODES, LandUseMode, LandUseState } from './land-use.entities';
+import { LandUseError } from './land-use.errors';
+
+const AREA_SCALE = 4;
+const ZERO = new Dec(0);
+const money = (d: Decimal.Value): string => new Dec(d).toFixed(2);
+const sum = (values: Iterable<Decimal.Value>): Decimal => [...values].reduce<Decimal>((s, v) => s.plus(v), new Dec(0));
+
+function requireDate(value: unknown, field: string): string {
+  if (typeof value !== 'string' || !isIsoDate(value)) throw new LandUseError('INVALID_CONTRACT', `${field} must be a calendar date YYYY-MM-DD`, field);
+  return value;
+}
+
+export const AGING_BUCKETS = ['current', 'days1To30', 'days31To90', 'days91To365', 'over365'] as const;
+export type AgingBucket = (typeof AGING_BUCKETS)[number];
+export type LandUseAgingFigures = Record<AgingBucket | 'total', string>;
+
+export interface LandUseAgingReport {
+  asOf: string;
+  lessees: Array<{ code: string; name: string } & LandUseAgingFigures>;
+  farms: Array<{ code: string; name: string } & LandUseAgingFigures>;
+  total: LandUseAgingFigures;
+}
+
+export interface LandUseRegisterLine {
+  code: string;
+  mode: LandUseMode;
+  state: LandUseState;
+  lessorCode: string;
+  lesseeCode: string;
+  lesseeName: string;
+  areaMu: string;
+  startDate: string;
+  endDate: string;
+  /** The rent of the schedule (all periods not cancelled), the deposit held, what is owed now; equity: the appraised value. */
+  scheduledRent: string;
+  depositHeld: string;
+  outstanding: string;
+  appraisedValue: string | null;
+}
+
+export interface LandUseRegisterReport {
+  lines: LandUseRegisterLine[];
+  totals: Array<{ mode: LandUseMode; contracts: number; areaMu: string; scheduledRent: string; depositHeld: string; outstanding: string; appraisedValue: string }>;
+}
+
+export interface LandUseCashYear {
+  year: number;
+  rentReceived: string;
+  depositsReceived: string;
+  depositsReturned: string;
+  creditRefunded: string;
+  net: string;
+}
+
+/** Reports of the paid-use contracts (DOMAIN.md §7): aging of receivables, the contract register, cash per year; JSON and Excel. Reads only. */
+@Injectable()
+export class LandUseReportsService {
+  constructor(@InjectDataSource() private readonly dataSource: DataSource) {}
+
+  /** Receivables outstanding now, aged by days past their due date at `asOf`, per lessee and per farm. */
+  async aging(asOf: string, em: EntityManager = this.dataSource.manager): Promise<LandUseAgingReport> {
+    requireDate(asOf, 'asOf');
+    const rows = (await em.query(
+      `SELECT e.code AS lessee_code, e.name AS lessee_name, l.code AS lessor_code, l.name AS lessor_name, ($1::date - p.due_date) AS days,
+              (r.amount - r.settled - r.waived - r.credited)::text AS outstanding
+         FROM land_use_receivables r JOIN land_use_periods p ON p.id = r.period_id JOIN land_use_contracts c ON c.id = r.contract_id
+         JOIN parties e ON e.id = c.lessee_party_id JOIN parties l ON l.id = c.lessor_party_id
+        WHERE r.amount - r.settled - r.waived - r.credited > 0 AND p.due_date <= $1::date`,
+      [asOf],
+    )) as Array<{ lessee_code: string; lessee_name: string; lessor_code: string; lessor_name: string; days: number; outstanding: string }>;
+    const bucketOf = (days: number): AgingBucket => (days <= 0 ? 'current' : days <= 30 ? 'days1To30' : days <= 90 ? 'days31To90' : days <= 365 ? 'days91To365' : 'over365');
+    const empty = () => new Map<AgingBucket | 'total', Decimal>([...AGING_BUCKETS, 'total' as const].map((b) => [b, ZERO]));
+    const figures = (m: Map<AgingBucket | 'total', Decimal>): LandUseAgingFigures => Object.fromEntries([...m.entries()].map(([k, v]) => [k, money(v)])) as LandUseAgingFigures;
+    const lessees = new Map<string, { name: string; sums: Map<AgingBucket | 'total', Decimal> }>();
+    const farms = new Map<string, { name: string; sums: Map<AgingBucket | 'total', Decimal> }>();
+    const total = empty();
+    for (const r of rows) {
+      const bucket = bucketOf(Number(r.days));
+      for (const [map, code, name] of [
+        [lessees, r.lessee_code, r.lessee_name],
+        [farms, r.lessor_code, r.lessor_name],
+      ] as const) {
+        const entry = map.get(code) ?? { name, sums: empty() };
+        entry.sums.set(bucket, entry.sums.get(bucket)!.plus(r.outstanding));
+        entry.sums.set('total', entry.sums.get('total')!.plus(r.outstanding));
+        map.set(code, entry);
+      }
+      total.set(bucket, total.get(bucket)!.plus(r.outstanding));
+      total.set('total', total.get('total')!.plus(r.outstanding));
+    }
+    const list = (map: typeof lessees) => [...map.entries()].sort(([a], [b]) => a.localeCompare(b)).map(([code, v]) => ({ code, name: v.name, ...figures(v.sums) }));
+    return { asOf, lessees: list(lessees), farms: list(farms), total: figures(total) };
+  }
+
+  /** Every contract with its rent, deposit held and what is owed, and totals per mode. */
+  async register(em: EntityManager = this.dataSource.manager): Promise<LandUseRegisterReport> {
+    const rows = (await em.query(
+      `SELECT c.code, c.mode, c.state, l.code AS lessor_code, e.code AS lessee_code, e.name AS lessee_name, c.area_mu::text AS area_mu,
+              c.start_date::text AS start_date, c.end_date::text AS end_date, c.appraised_value::text AS appraised_value,
+              COALESCE((SELECT sum(p.amount) FROM land_use_periods p WHERE p.contract_id = c.id AND p.state <> 'CANCELLED'), 0)::text AS scheduled_rent,
+              COALESCE((SELECT sum(r.amount - r.settled - r.waived - r.credited) FROM land_use_receivables r WHERE r.contract_id = c.id), 0)::text AS outstanding,
+              COALESCE((SELECT a.credits - a.debits FROM ledger_accounts a WHERE a.code = 'land:' || c.code || ':deposit:CNY'), 0)::text AS deposit_held
+         FROM land_use_contracts c JOIN parties l ON l.id = c.lessor_party_id JOIN parties e ON e.id = c.lessee_party_id ORDER BY c.code`,
+    )) as Array<{
+      code: string;
+      mode: LandUseMode;
+      state: LandUseState;
+      lessor_code: string;
+      lessee_code: string;
+      lessee_name: string;
+      area_mu: string;
+      start_date: string;
+      end_date: string;
+      appraised_value: string | null;
+      scheduled_rent: string;
+      outstanding: string;
+      deposit_held: string;
+    }>;
+    const lines: LandUseRegisterLine[] = rows.map((r) => ({
+      code: r.code,
+      mode: r.mode,
+      state: r.state,
+      lessorCode: r.lessor_code,
+      lesseeCode: r.lessee_code,
+      lesseeName: r.lessee_name,
+      areaMu: new Dec(r.area_mu).toFixed(AREA_SCALE),
+      startDate: r.start_date,
+      endDate: r.end_date,
+      scheduledRent: money(r.scheduled_rent),
+      depositHeld: money(r.deposit_held),
+      outstanding: money(r.outstanding),
+      appraisedValue: r.appraised_value === null ? null : money(r.appraised_value),
+    }));
+    const totals = LAND_USE_MODES.map((mode) => {
+      const of = lines.filter((l) => l.mode === mode);
+      return {
+        mode,
+        contracts: of.length,
+        areaMu: sum(of.map((l) => l.areaMu)).toFixed(AREA_SCALE),
+        scheduledRent: money(sum(of.map((l) => l.scheduledRent))),
+        depositHeld: money(sum(of.map((l) => l.depositHeld))),
+        outstanding: money(sum(of.map((l) => l.outstanding))),
+        appraisedValue: money(sum(of.map((l) => l.appraisedValue ?? 0))),
+      };
+    });
+    return { lines, totals };
+  }
+
+  /** Money through the bank for land use, per calendar year of its effective date. */
+  async cashByYear(em: EntityManager = this.dataSource.manager): Promise<LandUseCashYear[]> {
+    const rows = (await em.query(
+      `SELECT extract(year FROM e.effective_date)::int AS year, e.kind, p.side, sum(p.amount)::text AS amount
+         FROM ledger_entries e JOIN ledger_postings p ON p.entry_id = e.id JOIN ledger_accounts a ON a.id = p.account_id
+        WHERE a.code = $1 AND e.kind LIKE 'LAND\\_USE\\_%'
+        GROUP BY 1, 2, 3 ORDER BY 1`,
+      [BANK_CLEARING_ACCOUNT],
+    )) as Array<{ year: number; kind: string; side: 'DEBIT' | 'CREDIT'; amount: string }>;
+    const years = [...new Set(rows.map((r) => r.year))];
+    return years.map((year) => {
+      const of = (kind: string, side: 'DEBIT' | 'CREDIT') => sum(rows.filter((r) => r.year === year && r.kind === kind && r.side === side).map((r) => r.amount));
+      const rent = of('LAND_USE_PAYMENT', 'DEBIT');
+      const deposits = of('LAND_USE_DEPOSIT_RECEIVED', 'DEBIT');
+      const returned = of('LAND_USE_DEPOSIT_SETTLED', 'CREDIT');
+      const refunded = of('LAND_USE_CREDIT_REFUNDED', 'CREDIT');
+      return { year, rentReceived: money(rent), depositsReceived: money(deposits), depositsReturned: money(returned), creditRefunded: money(refunded), net: money(rent.plus(deposits).minus(returned).minus(refunded)) };
+    });
+  }
+
+  /** The three reports as one workbook: aging (lessees, farms), the register with totals per mode, cash per year. */
+  async reportsWorkbook(asOf: string): Promise<{ fileName: string; buffer: Buffer }> {
+    const [aging, register, cash] = [await this.aging(asOf), await this.register(), await this.cashByYear()];
+    const book = new ExcelJS.Workbook();
+    book.creator = 'forest-ledger';
+    const amount = (s: string) => Number(s); // display only: the cell's number format shows the 分
+    const MONEY = { numFmt: '0.00' };
+    const agingColumns = [
+      { header: '代码', key: 'code', width: 14 },
+      { header: '名称', key: 'name', width: 24 },
+      { header: '未逾期(元)', key: 'current', width: 14, style: MONEY },
+      { header: '1-30天(元)', key: 'days1To30', width: 14, style: MONEY },
+      { header: '31-90天(元)', key: 'days31To90', width: 14, style: MONEY },
+      { header: '91-365天(元)', key: 'days91To365', width: 14, style: MONEY },
+      { header: '365天以上(元)', key: 'over365', width: 14, style: MONEY },
+      { header: '合计(元)', key: 'total', width: 14, style: MONEY },
+    ];
+    const agingRow = (f: LandUseAgingFigures) => Object.fromEntries([...AGING_BUCKETS, 'total' as const].map((b) => [b, amount(f[b])]));
+    for (const [title, lines] of [
+      ['账龄-承租方', aging.lessees],
+      ['账龄-林场', aging.farms],
+    ] as const) {
+      const sheet = book.addWorksheet(title, { views: [{ state: 'frozen', ySplit: 1 }] });
+      sheet.columns = agingColumns;
+      for (const l of lines) sheet.addRow({ code: l.code, name: l.name, ...agingRow(l) });
+      sheet.addRow({ code: '', name: `合计 (截至 ${asOf})`, ...agingRow(aging.total) }).font = { bold: true };
+    }
+    const reg = book.addWorksheet('合同台账', { views: [{ state: 'frozen', ySplit: 1 }] });
+    reg.columns = [
+      { header: '合同编号', key: 'code', width: 16 },
+      { header: '方式', key: 'mode', width: 12 },
+      { header: '状态', key: 'state', width: 12 },
+      { header: '出租方', key: 'lessor', width: 12 },
+      { header: '承租方', key: 'lessee', width: 24 },
+      { header: '面积(亩)', key: 'area', width: 12, style: { numFmt: '0.0000' } },
+      { header: '起始日', key: 'start', width: 12 },
+      { header: '终止日', key: 'end', width: 12 },
+      { header: '租金总额(元)', key: 'rent', width: 14, style: MONEY },
+      { header: '保证金余额(元)', key: 'deposit', width: 14, style: MONEY },
+      { header: '欠款(元)', key: 'outstanding', width: 14, style: MONEY },
+      { header: '入股评估值(元)', key: 'appraised', width: 14, style: MONEY },
+    ];
+    for (const l of register.lines) {
+      reg.addRow({
+        code: l.code,
+        mode: l.mode,
+        state: l.state,
+        lessor: l.lessorCode,
+        lessee: l.lesseeName,
+        area: Number(l.areaMu),
+        start: l.startDate,
+        end: l.endDate,
+        rent: amount(l.scheduledRent),
+        deposit: amount(l.depositHeld),
+        outstanding: amount(l.outstanding),
+        appraised: l.appraisedValue === null ? '' : amount(l.appraisedValue),
+      });
+    }
+    for (const t of register.totals) {
+      reg.addRow({ code: `合计 ${t.mode}`, mode: `${t.contracts} 份`, area: Number(t.areaMu), rent: amount(t.scheduledRent), deposit: amount(t.depositHeld), outstanding: amount(t.outstanding), appraised: amount(t.appraisedValue) }).font = {
+        bold: true,
+      };
+    }
+    const cashSheet = book.addWorksheet('年度收款');
+    cashSheet.columns = [
+      { header: '年度', key: 'year', width: 8 },
+      { header: '租金收款(元)', key: 'rent', width: 14, style: MONEY },
+      { header: '保证金收款(元)', key: 'deposits', width: 14, style: MONEY },
+      { header: '保证金退还(元)', key: 'returned', width: 14, style: MONEY },
+      { header: '预收款退还(元)', key: 'refunded', width: 14, style: MONEY },
+      { header: '净收款(元)', key: 'net', width: 14, style: MONEY },
+    ];
+    for (const y of cash) cashSheet.addRow({ year: y.year, rent: amount(y.rentReceived), deposits: amount(y.depositsReceived), returned: amount(y.depositsReturned), refunded: amount(y.creditRefunded), net: amount(y.net) });
+    return { fileName: `国有林地有偿使用报表-${asOf}.xlsx`, buffer: Buffer.from(await book.xlsx.writeBuffer()) };
+  }
+}

@@ -1,0 +1,13 @@
+import { Module } from '@nestjs/common';
+import { LedgerModule } from '@forest-ledger/ledger';
+import { ParcelsModule } from '../parcels/parcels.module';
+import { LandUseReportsService } from './land-use-reports.service';
+import { LandUseService } from './land-use.service';
+
+/** Paid use of state forest land: contracts, schedules, receivables, late fees, deposits, reports. */
+@Module({
+  imports: [LedgerModule, ParcelsModule],
+  providers: [LandUseService, LandUseReportsService],
+  exports: [LandUseService, LandUseReportsService],
+})
+export class LandUseModule {}

@@ -1,0 +1,194 @@
+import { inTransaction } from '@forest-ledger/platform';
+import { randomUUID } from 'node:crypto';
+import { activeContract, createContract, LandUseServices, landUseServices, LandWorld, runDaily, seedLandWorld, takeStateParcels } from '../factories/land-use.factory';
+import { refusal } from '../factories/tickets.factory';
+import { useTestDatabase } from '../setup/test-database';
+
+const db = useTestDatabase();
+let t: LandUseServices;
+let world: LandWorld;
+
+beforeAll(async () => {
+  t = landUseServices(db.dataSource);
+  world = await seedLandWorld(t);
+});
+
+async function count(sql: string, params: unknown[] = []): Promise<number> {
+  const [{ n }] = (await db.dataSource.query(`SELECT (${sql})::int AS n`, params)) as Array<{ n: number }>;
+  return n;
+}
+
+const contractCount = () => count(`SELECT count(*) FROM land_use_contracts`);
+
+describe('the 20-year cap (Civil Code §705)', () => {
+  it('accepts a lease of exactly 20 years and refuses 20 years and a day, writing nothing', async () => {
+    await expect(createContract(t, world, 'L-20Y', { startDate: '2025-01-01', endDate: '2044-12-31' })).resolves.toMatchObject({ state: 'DRAFT', endDate: '2044-12-31' });
+    const before = await contractCount();
+    const error = await refusal(createContract(t, world, 'L-20Y1D', { startDate: '2025-01-01', endDate: '2045-01-01' }));
+    expect(error).toMatchObject({ code: 'LEASE_TOO_LONG', field: 'endDate', details: { latestEndDate: '2044-12-31' } });
+    expect(await contractCount()).toBe(before);
+  });
+
+  it('applies the same cap to a concession, not to an equity contract', async () => {
+    expect(await refusal(createContract(t, world, 'C-21Y', { mode: 'CONCESSION', startDate: '2025-01-01', endDate: '2045-01-01' }))).toMatchObject({ code: 'LEASE_TOO_LONG' });
+    await expect(createContract(t, world, 'C-20Y', { mode: 'CONCESSION', permittedUses: ['TOURISM'], startDate: '2025-01-01', endDate: '2044-12-31' })).resolves.toMatchObject({ mode: 'CONCESSION' });
+    const equity = await createContract(t, world, 'Q-25Y', {
+      mode: 'EQUITY',
+      startDate: '2025-01-01',
+      endDate: '2049-12-31',
+      rent: undefined,
+      billingFrequency: undefined,
+      appraisedValue: '1500000.00',
+      appraisalReference: '晋评报字(2025)第018号',
+    });
+    expect(equity).toMatchObject({ mode: 'EQUITY', rent: null, equity: { appraisedValue: '1500000.00', appraisalReference: '晋评报字(2025)第018号' } });
+  });
+
+  it('renews by a new contract of at most 20 years linked to the old one, once', async () => {
+    const [parcel] = takeStateParcels(world);
+    await activeContract(t, world, 'L-OLD', { parcelIds: [parcel], startDate: '2025-01-01', endDate: '2029-12-31' });
+    expect(await refusal(createContract(t, world, 'L-RENEW-LONG', { parcelIds: [parcel], renewsContractCode: 'L-OLD', startDate: '2030-01-01', endDate: '2050-01-01' }))).toMatchObject({ code: 'LEASE_TOO_LONG' });
+    expect(await refusal(createContract(t, world, 'L-RENEW-EARLY', { parcelIds: [parcel], renewsContractCode: 'L-OLD', startDate: '2029-06-01', endDate: '2039-12-31' }))).toMatchObject({
+      code: 'INVALID_RENEWAL',
+      field: 'startDate',
+    });
+    const renewal = await createContract(t, world, 'L-RENEW', { parcelIds: [parcel], renewsContractCode: 'L-OLD', startDate: '2030-01-01', endDate: '2049-12-31' });
+    expect(renewal.renewsContract).toBe('L-OLD');
+    expect((await t.landUse.get('L-OLD')).renewedBy).toBe('L-RENEW');
+    expect(await refusal(createContract(t, world, 'L-RENEW-2', { parcelIds: [parcel], renewsContractCode: 'L-OLD', startDate: '2030-01-01', endDate: '2039-12-31' }))).toMatchObject({ code: 'INVALID_RENEWAL' });
+    expect(await refusal(createContract(t, world, 'L-RENEW-OTHER', { lesseeCode: world.lessees[1], renewsContractCode: 'L-RENEW', startDate: '2050-01-01', endDate: '2059-12-31' }))).toMatchObject({
+      code: 'INVALID_RENEWAL',
+    });
+  });
+});
+
+describe('contract checks', () => {
+  it('requires state land: every parcel held by the lessor', async () => {
+    const error = await refusal(createContract(t, world, 'L-COLLECTIVE-LAND', { parcelIds: [world.parcelIds[0]] }));
+    expect(error).toMatchObject({ code: 'PARCEL_NOT_LESSORS', field: 'parcelIds' });
+  });
+
+  it('refuses a parcel under another contract in overlapping dates, and a lessor that is not a state farm', async () => {
+    const [parcel] = takeStateParcels(world);
+    await createContract(t, world, 'L-BUSY', { parcelIds: [parcel], startDate: '2025-01-01', endDate: '2027-12-31' });
+    expect(await refusal(createContract(t, world, 'L-BUSY-2', { parcelIds: [parcel], startDate: '2027-12-31', endDate: '2030-12-31' }))).toMatchObject({ code: 'PARCEL_IN_OTHER_CONTRACT' });
+    await expect(createContract(t, world, 'L-AFTER', { parcelIds: [parcel], startDate: '2028-01-01', endDate: '2030-12-31' })).resolves.toMatchObject({ state: 'DRAFT' });
+    expect(await refusal(createContract(t, world, 'L-NOT-FARM', { lessorCode: world.collective }))).toMatchObject({ code: 'WRONG_PARTY', field: 'lessorCode' });
+    expect(await refusal(createContract(t, world, 'L-AREA', { areaMu: '500.0001' }))).toMatchObject({ code: 'AREA_EXCEEDS_PARCELS' });
+    expect(await refusal(createContract(t, world, 'L-USE', { permittedUses: ['OTHER'] }))).toMatchObject({ code: 'INVALID_CONTRACT', field: 'otherUse' });
+    expect(await refusal(createContract(t, world, 'L-EQ-RENT', { mode: 'EQUITY', appraisedValue: '1.00', appraisalReference: 'x' }))).toMatchObject({ field: 'rent' });
+  });
+
+  it('needs the deposit received before activation, and books it bank → deposit held', async () => {
+    await createContract(t, world, 'L-DEP', { deposit: '6000.00' });
+    expect(await refusal(inTransaction(t.ds, (em) => t.landUse.activate(em, 'L-DEP')))).toMatchObject({ code: 'DEPOSIT_NOT_RECEIVED' });
+    const k = randomUUID();
+    await inTransaction(t.ds, (em) => t.landUse.receiveDeposit(em, 'L-DEP', { receivedOn: '2024-12-20', bankReference: 'B-1' }, k));
+    await inTransaction(t.ds, (em) => t.landUse.receiveDeposit(em, 'L-DEP', { receivedOn: '2024-12-20', bankReference: 'B-1' }, k)); // a replay
+    expect(await refusal(inTransaction(t.ds, (em) => t.landUse.receiveDeposit(em, 'L-DEP', { receivedOn: '2024-12-20', bankReference: 'B-2' }, randomUUID())))).toMatchObject({
+      code: 'DEPOSIT_ALREADY_RECEIVED',
+    });
+    const view = await inTransaction(t.ds, (em) => t.landUse.activate(em, 'L-DEP'));
+    expect(view).toMatchObject({ state: 'ACTIVE', deposit: { amount: '6000.00', received: true, held: '6000.00' } });
+    expect((await t.ledger.getAccount('land:L-DEP:deposit:CNY')).ownerRef).toBe(`party:${world.lessees[0]}`);
+    expect((await t.ledger.getAccount('land:L-DEP:receivable:CNY')).ownerRef).toBe(`party:${world.farm}`);
+  });
+});
+
+describe('the stored schedule', () => {
+  it('compounds 5 % a year over 10 years against a hand-computed table, rounded to the 分 each year', async () => {
+    await activeContract(t, world, 'L-ESC', { startDate: '2025-01-01', endDate: '2034-12-31', rent: { kind: 'FIXED', annualAmount: '10000.00' }, escalation: { kind: 'PERCENT', everyYears: 1, percent: '5' } });
+    const schedule = await t.landUse.schedule('L-ESC');
+    // 10000 × 1.05 = 10500.00; × 1.05 = 11025.00; 11576.25; 12155.0625 → 12155.06; 12762.813 → 12762.81; 13400.9505 → 13400.95;
+    // 14070.9975 → 14071.00; 14774.55; 15513.2775 → 15513.28
+    expect(schedule.map((p) => [p.seq, p.dueDate, p.contractYear, p.amount, p.state])).toEqual([
+      [1, '2025-01-01', 0, '10000.00', 'SCHEDULED'],
+      [2, '2026-01-01', 1, '10500.00', 'SCHEDULED'],
+      [3, '2027-01-01', 2, '11025.00', 'SCHEDULED'],
+      [4, '2028-01-01', 3, '11576.25', 'SCHEDULED'],
+      [5, '2029-01-01', 4, '12155.06', 'SCHEDULED'],
+      [6, '2030-01-01', 5, '12762.81', 'SCHEDULED'],
+      [7, '2031-01-01', 6, '13400.95', 'SCHEDULED'],
+      [8, '2032-01-01', 7, '14071.00', 'SCHEDULED'],
+      [9, '2033-01-01', 8, '14774.55', 'SCHEDULED'],
+      [10, '2034-01-01', 9, '15513.28', 'SCHEDULED'],
+    ]);
+    expect(schedule[4].calculation).toBe('年租金 12155.06 元 (第 5 合同年)');
+  });
+
+  it('steps a per-亩 rent every 3 years, billed half-yearly', async () => {
+    await activeContract(t, world, 'L-STEP', {
+      areaMu: '400.0000',
+      startDate: '2025-01-01',
+      endDate: '2031-12-31',
+      rent: { kind: 'PER_MU', ratePerMuYear: '30.00' },
+      escalation: { kind: 'STEP', everyYears: 3, step: '1200.00' },
+      billingFrequency: 'SEMI_ANNUAL',
+    });
+    const amounts = (await t.landUse.schedule('L-STEP')).map((p) => p.amount);
+    expect(amounts).toEqual([...Array(6).fill('6000.00'), ...Array(6).fill('6600.00'), '7200.00', '7200.00']);
+  });
+
+  it('prorates the first and the last periods by days of their calendar period', async () => {
+    await activeContract(t, world, 'L-PRO-A', { startDate: '2025-03-15', endDate: '2027-06-30', rent: { kind: 'FIXED', annualAmount: '36500.00' } });
+    expect((await t.landUse.schedule('L-PRO-A')).map((p) => [p.periodStart, p.periodEnd, p.dueDate, p.days, p.periodDays, p.amount])).toEqual([
+      ['2025-03-15', '2025-12-31', '2025-03-15', 292, 365, '29200.00'],
+      ['2026-01-01', '2026-12-31', '2026-01-01', 365, 365, '36500.00'],
+      ['2027-01-01', '2027-06-30', '2027-01-01', 181, 365, '18100.00'],
+    ]);
+    // Quarterly: 9125.00 a quarter; 10 Feb – 31 Mar is 50 of 90 days (5069.444…), 1 Oct – 20 Nov 51 of 92 (5058.423…).
+    await activeContract(t, world, 'L-PRO-Q', { startDate: '2025-02-10', endDate: '2025-11-20', rent: { kind: 'FIXED', annualAmount: '36500.00' }, billingFrequency: 'QUARTERLY' });
+    const quarterly = await t.landUse.schedule('L-PRO-Q');
+    expect(quarterly.map((p) => [p.periodStart, p.periodEnd, p.days, p.periodDays, p.amount])).toEqual([
+      ['2025-02-10', '2025-03-31', 50, 90, '5069.44'],
+      ['2025-04-01', '2025-06-30', 91, 91, '9125.00'],
+      ['2025-07-01', '2025-09-30', 92, 92, '9125.00'],
+      ['2025-10-01', '2025-11-20', 51, 92, '5058.42'],
+    ]);
+    expect(quarterly[0].calculation).toBe('年租金 36500.00 元 (第 1 合同年) ÷ 4 = 9125.00 × 50/90 天 = 5069.44');
+  });
+
+  it('counts 366 days in a leap year (a schedule spanning 29 February)', async () => {
+    await activeContract(t, world, 'L-LEAP', { startDate: '2024-02-01', endDate: '2025-01-31', rent: { kind: 'FIXED', annualAmount: '36600.00' } });
+    expect((await t.landUse.schedule('L-LEAP')).map((p) => [p.periodStart, p.periodEnd, p.days, p.periodDays, p.amount])).toEqual([
+      ['2024-02-01', '2024-12-31', 335, 366, '33500.00'],
+      ['2025-01-01', '2025-01-31', 31, 365, '3108.49'],
+    ]);
+    await activeContract(t, world, 'L-LEAP-Q', { startDate: '2024-01-01', endDate: '2024-12-31', rent: { kind: 'FIXED', annualAmount: '36600.00' }, billingFrequency: 'QUARTERLY' });
+    expect((await t.landUse.schedule('L-LEAP-Q')).map((p) => [p.periodDays, p.amount])).toEqual([
+      [91, '9150.00'],
+      [91, '9150.00'],
+      [92, '9150.00'],
+      [92, '9150.00'],
+    ]);
+  });
+
+  it('stores no schedule for an equity contract, and the daily job leaves it alone', async () => {
+    await activeContract(t, world, 'Q-EQ', { mode: 'EQUITY', rent: undefined, billingFrequency: undefined, appraisedValue: '800000.00', appraisalReference: '评估报告 2025-07' });
+    expect(await t.landUse.schedule('Q-EQ')).toEqual([]);
+    await runDaily(t, '2023-12-31'); // before any contract's first due date: nothing else is raised
+    expect(await count(`SELECT count(*) FROM ledger_entries WHERE metadata ->> 'contract' = 'Q-EQ'`)).toBe(0);
+    expect(await refusal(inTransaction(t.ds, (em) => t.landUse.recordPayment(em, 'Q-EQ', { amount: '1.00', receivedOn: '2025-06-30', bankReference: 'x' }, randomUUID())))).toMatchObject({ code: 'NOT_RENTED' });
+  });
+});
+
+describe('the register', () => {
+  it('lists every contract with totals per mode, as JSON and in the workbook', async () => {
+    const register = await t.landUseReports.register();
+    const esc = register.lines.find((l) => l.code === 'L-ESC')!;
+    expect(esc).toMatchObject({ mode: 'LEASE', state: 'ACTIVE', scheduledRent: '125778.90', outstanding: '0.00', appraisedValue: null });
+    const equity = register.totals.find((m) => m.mode === 'EQUITY')!;
+    expect(equity).toMatchObject({ contracts: 2, appraisedValue: '2300000.00', scheduledRent: '0.00' });
+    const lease = register.totals.find((m) => m.mode === 'LEASE')!;
+    expect(lease.contracts).toBe(register.lines.filter((l) => l.mode === 'LEASE').length);
+    expect(lease.depositHeld).toBe('6000.00');
+    const { fileName, buffer } = await t.landUseReports.reportsWorkbook('2025-06-30');
+    expect(fileName).toBe('国有林地有偿使用报表-2025-06-30.xlsx');
+    const ExcelJS = (await import('exceljs')).default;
+    const book = new ExcelJS.Workbook();
+    await book.xlsx.load(buffer as unknown as ArrayBuffer);
+    expect(book.worksheets.map((s) => s.name)).toEqual(['账龄-承租方', '账龄-林场', '合同台账', '年度收款']);
+    expect(book.getWorksheet('合同台账')!.rowCount).toBe(1 + register.lines.length + 3);
+  });
+});
+
