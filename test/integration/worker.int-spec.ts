@@ -29,7 +29,7 @@ beforeAll(async () => {
 });
 
 afterAll(async () => {
-  await worker?.get<Queue>(getQueueToken(QueueName.Ledger)).obliterate({ force: true });
+  for (const name of [QueueName.Ledger, QueueName.Dividends, QueueName.LandUse, QueueName.Subsidies]) await worker?.get<Queue>(getQueueToken(name)).obliterate({ force: true });
   await events?.close();
   await worker?.close();
 });
@@ -49,5 +49,28 @@ describe('worker', () => {
     const queue = worker.get<Queue>(getQueueToken(QueueName.Ledger));
     const schedulers = await queue.getJobSchedulers();
     expect(schedulers.map((s) => s.key)).toContain('verify-chain-nightly');
+  });
+
+  it('registers the daily runs of the state-land contracts (01:00) and the subsidy instalments (02:00), China time', async () => {
+    const landUse = await worker.get<Queue>(getQueueToken(QueueName.LandUse)).getJobSchedulers();
+    const subsidies = await worker.get<Queue>(getQueueToken(QueueName.Subsidies)).getJobSchedulers();
+    expect(landUse.map((s) => [s.key, s.pattern, s.tz])).toEqual([['land-use-daily', '0 0 1 * * *', 'Asia/Shanghai']]);
+    expect(subsidies.map((s) => [s.key, s.pattern, s.tz])).toEqual([['subsidies-daily', '0 0 2 * * *', 'Asia/Shanghai']]);
+  });
+
+  it('runs the land-use and subsidy daily jobs on their real queues', async () => {
+    for (const [name, job, asOf] of [
+      [QueueName.LandUse, 'run-daily', '2026-01-01'],
+      [QueueName.Subsidies, 'pay-due', '2026-01-01'],
+    ] as const) {
+      const queueEvents = new QueueEvents(name, { connection: { url: TEST_REDIS_URL }, prefix });
+      await queueEvents.waitUntilReady();
+      try {
+        const added = await worker.get<Queue>(getQueueToken(name)).add(job, { asOf });
+        expect(await added.waitUntilFinished(queueEvents, 30_000)).toMatchObject({ asOf });
+      } finally {
+        await queueEvents.close();
+      }
+    }
   });
 });

@@ -15,7 +15,7 @@ import { DEFAULT_JOB_OPTIONS, QueueName } from './queues';
         defaultJobOptions: DEFAULT_JOB_OPTIONS,
       }),
     }),
-    BullModule.registerQueue({ name: QueueName.Ledger }),
+    BullModule.registerQueue({ name: QueueName.Ledger }, { name: QueueName.Dividends }, { name: QueueName.LandUse }, { name: QueueName.Subsidies }),
   ],
   exports: [BullModule],
 })

@@ -1,0 +1,206 @@
+import Decimal from 'decimal.js';
+import { allocate, Dec } from '@forest-ledger/ledger/domain';
+
+/** The pure arithmetic of dividends (DOMAIN.md §4, §9): no I/O, decimal.js only. */
+
+export interface Holding {
+  /** Stable tie-break key: the holder's account id (ascending), as the caller sorted them. */
+  key: string;
+  /** Whole units at the record date. */
+  units: Decimal.Value;
+}
+
+/**
+ * Splits a CNY pool among holders pro rata to their units, to the 分, by largest remainder.
+ * Contract: amounts sum exactly to `pool`; holders with zero units are left out (they get nothing,
+ * not a 0.00 line); ties go to the earlier holder in the given order.
+ *
+ * The ledger's `allocate` (same rule, same tie-break) in integer arithmetic: units are whole and the
+ * pool is in 分, so BigInt is exact, and 100,000 holders take milliseconds instead of seconds of
+ * 80-digit decimals. A property test holds it equal to `allocate` on every input.
+ */
+export function splitPool(pool: Decimal.Value, holders: readonly Holding[]): Array<{ key: string; units: Decimal; amount: Decimal }> {
+  const cents = new Dec(pool).times(100);
+  if (!cents.isInteger() || cents.isNegative()) throw new RangeError(`pool ${new Dec(pool).toString()} must be a non-negative amount in 分`);
+  const live = holders.map((h) => ({ key: h.key, units: new Dec(h.units) })).filter((h) => h.units.greaterThan(0));
+  if (live.length === 0) return [];
+  if (live.some((h) => !h.units.isInteger())) return splitByAllocate(pool, live);
+  const total = BigInt(cents.toFixed(0));
+  const weights = live.map((h) => BigInt(h.units.toFixed(0)));
+  const weightSum = weights.reduce((a, b) => a + b, 0n);
+  const floors = new Array<bigint>(weights.length);
+  const remainders = new Array<bigint>(weights.length);
+  let allocated = 0n;
+  weights.forEach((w, i) => {
+    const numerator = total * w;
+    floors[i] = numerator / weightSum;
+    remainders[i] = numerator % weightSum;
+    allocated += floors[i];
+  });
+  let leftover = Number(total - allocated); // < holders, a count not an amount
+  const order = remainders
+    .map((_, i) => i)
+    .filter((i) => remainders[i] !== 0n)
+    .sort((a, b) => (remainders[b] > remainders[a] ? 1 : remainders[b] < remainders[a] ? -1 : a - b));
+  for (const i of order) {
+    if (leftover === 0) break;
+    floors[i] += 1n;
+    leftover -= 1;
+  }
+  return live.map((h, i) => ({ ...h, amount: new Dec(floors[i].toString()).div(100) }));
+}
+
+/** Fractional units (not a 林票 series): the ledger's allocate itself. */
+function splitByAllocate(pool: Decimal.Value, live: Array<{ key: string; units: Decimal }>): Array<{ key: string; units: Decimal; amount: Decimal }> {
+  const amounts = allocate(pool, live.map((h) => h.units), 2);
+  return live.map((h, i) => ({ ...h, amount: amounts[i] }));
+}
+
+/** Longest repeating period written out; a longer one is shown rounded, marked with "≈". */
+const MAX_PERIOD = 12;
+const MAX_ROUNDED_PLACES = 10;
+
+/**
+ * amount ÷ units as exact decimal text for display: a terminating quotient in full ("0.125"),
+ * a repeating one with its period in parentheses ("33.(3)" for 100 ÷ 3, "0.0(16)" for 1 ÷ 60).
+ * A period longer than 12 digits is rounded half-up to 10 places and prefixed "≈".
+ */
+export function perUnitText(amount: Decimal.Value, units: Decimal.Value): string {
+  const a = new Dec(amount);
+  const u = new Dec(units);
+  if (u.lessThanOrEqualTo(0)) throw new RangeError('units must be positive');
+  if (a.isNegative()) throw new RangeError('amount must not be negative');
+  // To an integer fraction n / d.
+  const places = Math.max(a.decimalPlaces(), u.decimalPlaces());
+  const scale = new Dec(10).pow(places);
+  let n = BigInt(a.times(scale).toFixed(0));
+  let d = BigInt(u.times(scale).toFixed(0));
+  const g = gcd(n, d);
+  n /= g;
+  d /= g;
+  const whole = n / d;
+  let rest = n % d;
+  if (rest === 0n) return whole.toString();
+  const digits: string[] = [];
+  const seen = new Map<bigint, number>();
+  while (rest !== 0n && !seen.has(rest)) {
+    if (digits.length > MAX_PERIOD + 64) break;
+    seen.set(rest, digits.length);
+    rest *= 10n;
+    digits.push((rest / d).toString());
+    rest %= d;
+  }
+  if (rest === 0n) return `${whole}.${digits.join('')}`;
+  const start = seen.get(rest);
+  if (start === undefined || digits.length - start > MAX_PERIOD) {
+    return `≈${a.div(u).toDecimalPlaces(MAX_ROUNDED_PLACES, Dec.ROUND_HALF_UP).toFixed()}`;
+  }
+  return `${whole}.${digits.slice(0, start).join('')}(${digits.slice(start).join('')})`;
+}
+
+function gcd(a: bigint, b: bigint): bigint {
+  while (b !== 0n) [a, b] = [b, a % b];
+  return a < 0n ? -a : a;
+}
+
+/** The farm's management fee on an income: base × rate, rounded half-up to the 分 once. */
+export function managementFee(base: Decimal.Value, rate: Decimal.Value): Decimal {
+  return new Dec(base).times(rate).toDecimalPlaces(2, Dec.ROUND_HALF_UP);
+}
+
+export type GuaranteeFigures =
+  | {
+      /** Guaranteed timber yield (保底产量): m³ per 亩 × 亩, valued at a reference price per m³. */
+      mode: 'YIELD';
+      guaranteedYieldPerMu: Decimal.Value;
+      areaMu: Decimal.Value;
+      actualVolumeM3: Decimal.Value;
+      referencePrice: Decimal.Value;
+    }
+  | {
+      /** Guaranteed return (保底收益): principal × annual rate × years, against the return actually paid. */
+      mode: 'RETURN';
+      principal: Decimal.Value;
+      annualRate: Decimal.Value;
+      years: Decimal.Value;
+      actualReturn: Decimal.Value;
+    };
+
+export interface GuaranteeCalculation {
+  mode: 'YIELD' | 'RETURN';
+  /** Every figure of the calculation as text, for the record. */
+  figures: Record<string, string>;
+  /** Written out in Chinese, e.g. 保底产量 13 m³/亩 × 100 亩 = 1300 m³ … */
+  formula: string;
+  triggered: boolean;
+  /** CNY the farm pays in; 0.00 when the guarantee is not triggered. */
+  topUp: string;
+}
+
+/** The guarantee top-up (保底补足): the shortfall against the guarantee, rounded half-up to the 分 once. */
+export function guaranteeTopUp(input: GuaranteeFigures): GuaranteeCalculation {
+  if (input.mode === 'YIELD') {
+    const guaranteedVolume = new Dec(input.guaranteedYieldPerMu).times(input.areaMu);
+    const actual = new Dec(input.actualVolumeM3);
+    const shortfall = Dec.max(guaranteedVolume.minus(actual), 0);
+    const topUp = shortfall.times(input.referencePrice).toDecimalPlaces(2, Dec.ROUND_HALF_UP);
+    const price = new Dec(input.referencePrice).toFixed(2);
+    return {
+      mode: 'YIELD',
+      figures: {
+        guaranteedYieldPerMu: new Dec(input.guaranteedYieldPerMu).toFixed(),
+        areaMu: new Dec(input.areaMu).toFixed(),
+        guaranteedVolumeM3: guaranteedVolume.toFixed(),
+        actualVolumeM3: actual.toFixed(),
+        shortfallM3: shortfall.toFixed(),
+        referencePrice: price,
+      },
+      formula: `保底产量 ${new Dec(input.guaranteedYieldPerMu).toFixed()} m³/亩 × ${new Dec(input.areaMu).toFixed()} 亩 = ${guaranteedVolume.toFixed()} m³; 实际产量 ${actual.toFixed()} m³; 差额 ${shortfall.toFixed()} m³ × ${price} 元/m³ = ${topUp.toFixed(2)} 元`,
+      triggered: topUp.greaterThan(0),
+      topUp: topUp.toFixed(2),
+    };
+  }
+  const guaranteed = new Dec(input.principal).times(input.annualRate).times(input.years).toDecimalPlaces(2, Dec.ROUND_HALF_UP);
+  const actual = new Dec(input.actualReturn);
+  const topUp = Dec.max(guaranteed.minus(actual), 0);
+  return {
+    mode: 'RETURN',
+    figures: {
+      principal: new Dec(input.principal).toFixed(2),
+      annualRate: new Dec(input.annualRate).toFixed(),
+      years: new Dec(input.years).toFixed(),
+      guaranteedReturn: guaranteed.toFixed(2),
+      actualReturn: actual.toFixed(2),
+    },
+    formula: `保底收益 ${new Dec(input.principal).toFixed(2)} 元 × ${new Dec(input.annualRate).toFixed()} × ${new Dec(input.years).toFixed()} 年 = ${guaranteed.toFixed(2)} 元; 实际收益 ${actual.toFixed(2)} 元; 补足 ${topUp.toFixed(2)} 元`,
+    triggered: topUp.greaterThan(0),
+    topUp: topUp.toFixed(2),
+  };
+}
+
+/**
+ * A bank card number as shown anywhere but the bank file: first 4 and last 4 digits
+ * (6222 **** **** 1234); the bank file itself carries the full number, since a bank cannot pay a masked one.
+ */
+export function maskCard(card: string): string {
+  if (card.length <= 8) return `****${card.slice(-4)}`;
+  return `${card.slice(0, 4)} **** **** ${card.slice(-4)}`;
+}
+
+/** A bank card number: 12 to 19 digits once spaces and dashes are removed, else null. */
+export function normaliseCard(text: string): string | null {
+  const digits = text.replace(/[\s-]/g, '');
+  return /^\d{12,19}$/.test(digits) ? digits : null;
+}
+
+export const AGE_BUCKETS = ['0-30', '31-90', '91-365', '365+'] as const;
+export type AgeBucket = (typeof AGE_BUCKETS)[number];
+
+/** The age bucket of an amount owed since `since` (days counted to `asOf`). */
+export function ageBucketOf(since: string, asOf: string): AgeBucket {
+  const days = Math.floor((Date.parse(`${asOf}T00:00:00Z`) - Date.parse(`${since}T00:00:00Z`)) / 86_400_000);
+  if (days <= 30) return '0-30';
+  if (days <= 90) return '31-90';
+  if (days <= 365) return '91-365';
+  return '365+';
+}

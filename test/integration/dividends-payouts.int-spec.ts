@@ -1,0 +1,99 @@
+import { Actor, BANK_CLEARING_ACCOUNT, walletOf } from '@forest-ledger/forestry';
+import { inTransaction } from '@forest-ledger/platform';
+import ExcelJS from 'exceljs';
+import { declareAndApprove, DividendServices, dividendServices, fundProject, staffUser } from '../factories/dividends.factory';
+import { DAXIGOU } from '../factories/parcels.factory';
+import { balance, lishuSeries, refusal, seedTicketWorld, TicketServices, ticketServices, TicketWorld } from '../factories/tickets.factory';
+import { useTestDatabase } from '../setup/test-database';
+
+/** Payouts of dividend money to bank cards: batches, the bank file, confirmation, returned lines, unclaimed amounts by age. */
+const db = useTestDatabase();
+let t: TicketServices;
+let d: DividendServices;
+let world: TicketWorld;
+let operator: Actor;
+const P = 'PO-2026';
+const CARDS: Record<string, string> = { 'V-0001': '6222021234567890123', 'V-0002': '6228480012345678', 'V-0003': '6217000011112222333', 'V-0004': '6214830000000004' };
+
+beforeAll(async () => {
+  t = ticketServices(db.dataSource);
+  d = dividendServices(t);
+  world = await seedTicketWorld(t, { villagers: 5, households: 2, parcels: 3 });
+  operator = await staffUser(t, 'FARM_OPERATOR');
+  const checker = await staffUser(t, 'APPROVER');
+  await lishuSeries(t, world, P, { collectiveRetainedRatio: '0' });
+  await fundProject(t, d, P, '5000.00');
+  const decl = await declareAndApprove(t, d, operator, checker, { project: P, amount: '5000.00', recordDate: '2026-06-30', paymentDate: '2026-07-15' });
+  expect((await d.dividends.distribute(decl.id)).state).toBe('DISTRIBUTED');
+  await db.dataSource.query(`UPDATE parties SET id_kind = 'RESIDENT_ID', id_hmac = 'hmac-v1', id_cipher = 'sealed', id_masked = '140522********1234' WHERE code = 'V-0001'`);
+  for (const [party, card] of Object.entries(CARDS)) await inTransaction(db.dataSource, (em) => d.payouts.setBankCard(em, party, { bankName: '阳城农商银行芹池支行', cardNumber: card }));
+});
+
+describe('payouts', () => {
+  let batchId: string;
+
+  it('a batch takes every wallet of the project with money and a card; the others are named', async () => {
+    const { batch, withoutCard } = await inTransaction(db.dataSource, (em) => d.payouts.createBatch(em, operator, { scope: 'PROJECT', code: P }));
+    batchId = batch.id;
+    expect(batch).toMatchObject({ state: 'OPEN', lineCount: 4, totalAmount: '4000.00' });
+    expect(batch.lines.map((l) => [l.party, l.amount, l.cardMasked])).toEqual([
+      ['V-0001', '1000.00', '6222 **** **** 0123'],
+      ['V-0002', '1000.00', '6228 **** **** 5678'],
+      ['V-0003', '1000.00', '6217 **** **** 2333'],
+      ['V-0004', '1000.00', '6214 **** **** 0004'],
+    ]);
+    expect(withoutCard).toEqual(['V-0005']);
+    // Wallets in an open batch are not taken twice.
+    expect((await refusal(inTransaction(db.dataSource, (em) => d.payouts.createBatch(em, operator, { scope: 'PROJECT', code: P })))).code).toBe('NOTHING_TO_PAY');
+  });
+
+  it('the bank file carries name, masked ID, the full card number and the amount (CSV and Excel)', async () => {
+    const file = await d.payouts.bankFile(batchId);
+    const csv = file.csv.toString('utf8');
+    expect(csv.startsWith('\uFEFF序号,户名,证件号码,开户行,银行卡号,金额,附言\r\n')).toBe(true);
+    expect(csv).toContain(`1,村民甲1,140522********1234,阳城农商银行芹池支行,6222021234567890123,1000.00,林账代发 批次${batchId} 明细`);
+    expect(csv).not.toMatch(/140522\d{8}1234/);
+    const workbook = new ExcelJS.Workbook();
+    await workbook.xlsx.load(new Uint8Array(file.xlsx).buffer);
+    const sheet = workbook.getWorksheet('代发明细')!;
+    expect(sheet.getRow(2).getCell(5).value).toBe('6222021234567890123');
+    expect(sheet.getRow(6).getCell(6).value).toBe('4000.00');
+    // Screens never show the card in full.
+    expect(JSON.stringify(await d.payouts.get(batchId))).not.toContain('6222021234567890123');
+  });
+
+  it('confirming books wallets → bank clearing; a refused line stays in its wallet; a returned line comes back', async () => {
+    const clearingBefore = await balance(t, BANK_CLEARING_ACCOUNT);
+    const before = await d.payouts.get(batchId);
+    const refusedLine = before.lines.find((l) => l.party === 'V-0002')!;
+    const paid = await inTransaction(db.dataSource, (em) => d.payouts.confirmPaid(em, batchId, { bankReference: 'DF-20261120-01', paidOn: '2026-11-20', failed: [{ lineId: refusedLine.id, reason: '户名不符' }] }));
+    expect(paid.state).toBe('PAID');
+    expect(paid.lines.map((l) => [l.party, l.state])).toEqual([
+      ['V-0001', 'PAID'],
+      ['V-0002', 'FAILED'],
+      ['V-0003', 'PAID'],
+      ['V-0004', 'PAID'],
+    ]);
+    expect(await balance(t, walletOf('V-0001'))).toBe('0');
+    expect(await balance(t, walletOf('V-0002'))).toBe('1000');
+    expect(Number(clearingBefore) - Number(await balance(t, BANK_CLEARING_ACCOUNT))).toBe(3000);
+    const returned = paid.lines.find((l) => l.party === 'V-0003')!;
+    const line = await inTransaction(db.dataSource, (em) => d.payouts.failLine(em, returned.id, { reason: '账户已销户', effectiveDate: '2026-11-21' }));
+    expect(line).toMatchObject({ state: 'FAILED', failureReason: '账户已销户' });
+    expect(line.returnEntryId).not.toBeNull();
+    expect(await balance(t, walletOf('V-0003'))).toBe('1000');
+    expect((await refusal(inTransaction(db.dataSource, (em) => d.payouts.failLine(em, returned.id, { reason: 'again' })))).code).toBe('PAYOUT_STATE');
+    expect((await refusal(inTransaction(db.dataSource, (em) => d.payouts.confirmPaid(em, batchId, { bankReference: 'again' })))).code).toBe('PAYOUT_STATE');
+  });
+
+  it('what stays in wallets stays owed and is reported by age; a village batch picks it up again', async () => {
+    const report = await d.payouts.unclaimed({ scope: 'PROJECT', code: P }, '2026-11-23');
+    expect(report.totals.all).toBe('3000.00');
+    const byParty = new Map(report.lines.map((l) => [l.party, l]));
+    expect(byParty.get('V-0002')).toMatchObject({ balance: '1000.00', owedSince: '2026-07-15', buckets: { '91-365': '1000.00' } });
+    expect(byParty.get('V-0005')).toMatchObject({ balance: '1000.00', owedSince: '2026-07-15' });
+    expect(byParty.get('V-0003')).toMatchObject({ balance: '1000.00', owedSince: '2026-11-21', buckets: { '0-30': '1000.00' } });
+    const { batch } = await inTransaction(db.dataSource, (em) => d.payouts.createBatch(em, operator, { scope: 'VILLAGE', code: DAXIGOU.code }));
+    expect(batch.lines.map((l) => l.party)).toEqual(['V-0002', 'V-0003']);
+  });
+});

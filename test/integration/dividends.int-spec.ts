@@ -1,0 +1,266 @@
+import { Actor, DividendError, holderTickets, projectDividendReserve, projectWallet, walletOf } from '@forest-ledger/forestry';
+import { Dec, LedgerError } from '@forest-ledger/ledger';
+import { inTransaction } from '@forest-ledger/platform';
+import { declareAndApprove, DividendServices, dividendServices, fundProject, paidByDeclaration, staffUser } from '../factories/dividends.factory';
+import { balance, deposit, key, lishuSeries, refusal, seedTicketWorld, TicketServices, ticketServices, TicketWorld } from '../factories/tickets.factory';
+import { useTestDatabase } from '../setup/test-database';
+
+/**
+ * Dividends on PostgreSQL: income and costs, declaration and maker-checker approval, the reserve,
+ * record-date entitlements and staleness, the chunked distribution (exactly once, resumable).
+ * Ledger invariants are checked after the file (test-database).
+ */
+const db = useTestDatabase();
+let t: TicketServices;
+let d: DividendServices;
+let world: TicketWorld;
+let trio: TicketWorld;
+let thousand: TicketWorld;
+let maker: Actor;
+let checker: Actor;
+
+const RECORD = '2026-06-30';
+const PAYMENT = '2026-07-15';
+
+beforeAll(async () => {
+  t = ticketServices(db.dataSource);
+  d = dividendServices(t);
+  world = await seedTicketWorld(t, { villagers: 10, households: 4, parcels: 30 });
+  trio = await seedTicketWorld(t, { collective: 'C-TRIO', prefix: 'T-', villagers: 3, households: 1, parcels: 3 });
+  thousand = await seedTicketWorld(t, { collective: 'C-KILO', prefix: 'M-', villagers: 1000, households: 100, parcels: 3 });
+  maker = await staffUser(t, 'FARM_OPERATOR');
+  checker = await staffUser(t, 'APPROVER');
+});
+
+const v = (n: number): string => `V-${String(n).padStart(4, '0')}`;
+
+/** A 梨树村 series in `w` with every unit to the members (no collective share), funded with `funds` CNY. */
+async function project(code: string, w: TicketWorld, funds: string, options: { retained?: string } = {}): Promise<void> {
+  await lishuSeries(t, w, code, { collectiveRetainedRatio: options.retained ?? '0', collectiveInKind: '900000.00' });
+  await fundProject(t, d, code, funds);
+}
+
+async function linesOf(id: string): Promise<Array<{ party: string; units: string; amount: string; seq: number }>> {
+  return (await d.dividends.lines(id, { limit: 10_000 })).map((l) => ({ party: l.party, units: l.units, amount: l.amount, seq: l.seq }));
+}
+
+/** A trade at 0.01 CNY per unit, the buyer's money deposited first. */
+async function trade(series: string, seller: string, buyer: string, units: string, effectiveDate: string) {
+  await deposit(t, buyer, new Dec(units).times('0.01').toFixed(2));
+  return inTransaction(db.dataSource, (em) => t.movements.trade(em, series, { seller, buyer, units, unitPrice: '0.01', effectiveDate }, key()));
+}
+
+describe('income and costs of a project', () => {
+  const P = 'DV-FLOWS';
+  beforeAll(async () => {
+    await lishuSeries(t, world, P, { guarantee: { yieldPerMu: '13', referencePrice: '600.00', description: '保底 13 m³/亩' }, areaMu: '100.0000' });
+  });
+
+  it('income, a cost and the management fee are one entry each on the project wallet', async () => {
+    const income = await inTransaction(db.dataSource, (em) => d.dividends.recordIncome(em, P, { kind: 'HARVEST_THINNING', amount: '12345.67', bankReference: 'BK-001', effectiveDate: '2026-05-01' }, key()));
+    expect(income).toMatchObject({ kind: 'INCOME', incomeKind: 'HARVEST_THINNING', amount: '12345.67', walletBalance: '12345.67' });
+    const fee = await inTransaction(db.dataSource, (em) => d.dividends.chargeManagementFee(em, P, { incomeId: income.id, effectiveDate: '2026-05-02' }, key()));
+    expect(fee).toMatchObject({ kind: 'MANAGEMENT_FEE', amount: '987.65', baseFlowId: income.id, walletBalance: '11358.02' });
+    expect(fee.calculation).toMatchObject({ base: '12345.67', rate: '0.08' });
+    expect(await balance(t, walletOf(world.farm))).toBe('987.65');
+    const again = await refusal(inTransaction(db.dataSource, (em) => d.dividends.chargeManagementFee(em, P, { incomeId: income.id }, key())));
+    expect(again.code).toBe('FEE_ALREADY_CHARGED');
+    const cost = await inTransaction(db.dataSource, (em) => d.dividends.recordCost(em, P, { amount: '358.02', bankReference: 'BK-002', description: '抚育间伐人工费', effectiveDate: '2026-05-03' }, key()));
+    expect(cost.walletBalance).toBe('11000.00');
+    const flows = await d.dividends.cashFlows(P);
+    expect(flows.map((f) => f.kind)).toEqual(['INCOME', 'MANAGEMENT_FEE', 'COST']);
+  });
+
+  it('a replayed income (same key) books once', async () => {
+    const k = key();
+    const input = { kind: 'CARBON' as const, amount: '100.00', bankReference: 'BK-003', effectiveDate: '2026-05-04' };
+    const first = await inTransaction(db.dataSource, (em) => d.dividends.recordIncome(em, P, input, k));
+    const second = await inTransaction(db.dataSource, (em) => d.dividends.recordIncome(em, P, input, k));
+    expect(second.id).toBe(first.id);
+    expect(await balance(t, projectWallet(P))).toBe('11100');
+  });
+
+  it('the guarantee top-up shows its calculation and pays the shortfall into the wallet', async () => {
+    const topUp = await inTransaction(db.dataSource, (em) =>
+      d.dividends.recordGuaranteeTopUp(em, P, { mode: 'YIELD', actualVolumeM3: '1150', bankReference: 'BK-FARM-01', effectiveDate: '2026-05-05' }, key()),
+    );
+    expect(topUp).toMatchObject({ kind: 'GUARANTEE_TOP_UP', amount: '90000.00', walletBalance: '101100.00' });
+    expect(topUp.calculation).toMatchObject({ mode: 'YIELD', topUp: '90000.00', figures: { guaranteedVolumeM3: '1300', shortfallM3: '150' } });
+    const notTriggered = await refusal(inTransaction(db.dataSource, (em) => d.dividends.recordGuaranteeTopUp(em, P, { mode: 'YIELD', actualVolumeM3: '1300', bankReference: 'BK-X' }, key())));
+    expect(notTriggered.code).toBe('NO_GUARANTEE');
+  });
+});
+
+describe('declaration and approval', () => {
+  const P = 'DV-APPROVE';
+  beforeAll(() => project(P, world, '1000.00'));
+
+  it('refuses approval by the declarer, and by anyone not an APPROVER', async () => {
+    const approverMaker = await staffUser(t, 'APPROVER');
+    const draft = await inTransaction(db.dataSource, (em) => d.dividends.declare(em, approverMaker, { project: P, amount: '100.00', recordDate: RECORD, paymentDate: PAYMENT }));
+    const self = await refusal(inTransaction(db.dataSource, (em) => d.dividends.approve(em, draft.id, approverMaker)));
+    expect(self.code).toBe('SAME_USER_APPROVAL');
+    const admin = await staffUser(t, 'ADMIN');
+    expect((await refusal(inTransaction(db.dataSource, (em) => d.dividends.approve(em, draft.id, admin)))).code).toBe('NOT_AN_APPROVER');
+    expect((await d.dividends.get(draft.id)).state).toBe('DRAFT');
+    expect(await balance(t, projectWallet(P))).toBe('1000');
+    const approved = await inTransaction(db.dataSource, (em) => d.dividends.approve(em, draft.id, checker));
+    expect(approved).toMatchObject({ state: 'APPROVED', approvedBy: checker.userId });
+    await inTransaction(db.dataSource, (em) => d.dividends.cancel(em, draft.id, checker));
+  });
+
+  it('a declaration beyond the wallet is refused', async () => {
+    const e = await refusal(inTransaction(db.dataSource, (em) => d.dividends.declare(em, maker, { project: P, amount: '1000.01', recordDate: RECORD, paymentDate: PAYMENT })));
+    expect(e.code).toBe('EXCEEDS_WALLET');
+  });
+
+  it('approval reserves the amount: the wallet cannot spend it; cancelling releases it', async () => {
+    const declared = await declareAndApprove(t, d, maker, checker, { project: P, amount: '800.00', recordDate: RECORD, paymentDate: PAYMENT });
+    expect(await balance(t, projectWallet(P))).toBe('200');
+    expect(await balance(t, projectDividendReserve(P))).toBe('800');
+    const spend = await refusal(inTransaction(db.dataSource, (em) => d.dividends.recordCost(em, P, { amount: '300.00', bankReference: 'BK-C', description: '支出' }, key())));
+    expect(spend.code).toBe('EXCEEDS_WALLET');
+    // A second declaration cannot reserve the same money either.
+    const second = await inTransaction(db.dataSource, (em) => d.dividends.declare(em, maker, { project: P, amount: '150.00', recordDate: RECORD, paymentDate: PAYMENT }));
+    const tooMuch = await inTransaction(db.dataSource, (em) => d.dividends.declare(em, maker, { project: P, amount: '100.00', recordDate: RECORD, paymentDate: PAYMENT }));
+    await inTransaction(db.dataSource, (em) => d.dividends.approve(em, second.id, checker));
+    expect((await refusal(inTransaction(db.dataSource, (em) => d.dividends.approve(em, tooMuch.id, checker)))).code).toBe('EXCEEDS_WALLET');
+    const cancelled = await inTransaction(db.dataSource, (em) => d.dividends.cancel(em, declared.id, checker));
+    expect(cancelled.state).toBe('CANCELLED');
+    expect(await balance(t, projectWallet(P))).toBe('850');
+    expect(await balance(t, projectDividendReserve(P))).toBe('150');
+    expect((await refusal(inTransaction(db.dataSource, (em) => d.dividends.approve(em, declared.id, checker)))).code).toBe('DECLARATION_STATE');
+    await inTransaction(db.dataSource, (em) => d.dividends.cancel(em, second.id, maker));
+    expect(await balance(t, projectDividendReserve(P))).toBe('0');
+  });
+});
+
+describe('exact distribution', () => {
+  it('3 equal holders and 100.00 → 33.34 / 33.33 / 33.33, the extra 分 to the lowest holder account id', async () => {
+    await project('DV-TRIO', trio, '100.00');
+    const decl = await declareAndApprove(t, d, maker, checker, { project: 'DV-TRIO', amount: '100.00', recordDate: RECORD, paymentDate: PAYMENT });
+    const outcome = await d.dividends.distribute(decl.id);
+    expect(outcome).toMatchObject({ state: 'DISTRIBUTED', progress: { holdersTotal: 3, holdersDone: 3, amountDistributed: '100.00' } });
+    const ids = (await db.dataSource.query(`SELECT owner_ref FROM ledger_accounts WHERE code = ANY($1) ORDER BY id`, [trio.villagers.map((p) => holderTickets(p, 'DV-TRIO'))])) as Array<{ owner_ref: string }>;
+    const lines = await linesOf(decl.id);
+    expect(lines.map((l) => `party:${l.party}`)).toEqual(ids.map((r) => r.owner_ref));
+    expect(lines.map((l) => [l.units, l.amount])).toEqual([
+      ['300000', '33.34'],
+      ['300000', '33.33'],
+      ['300000', '33.33'],
+    ]);
+    const view = await d.dividends.get(decl.id);
+    expect(view).toMatchObject({ totalUnits: '900000', amountPerUnit: '0.000(1)' });
+    const paid = await paidByDeclaration(t, decl.id);
+    expect([...paid.values()].sort()).toEqual(['33.33', '33.33', '33.34']);
+    expect(await balance(t, projectDividendReserve('DV-TRIO'))).toBe('0');
+    const mine = await d.dividends.dividendsOf(lines[0].party);
+    expect(mine).toEqual([expect.objectContaining({ project: 'DV-TRIO', units: '300000', amount: '33.34', amountPerUnit: '0.000(1)', paymentDate: PAYMENT, paid: true })]);
+  });
+
+  it('0.01 among 1,000 holders: one 分 to the first holder, exactly once, across chunks', async () => {
+    await project('DV-KILO', thousand, '0.01');
+    const decl = await declareAndApprove(t, d, maker, checker, { project: 'DV-KILO', amount: '0.01', recordDate: RECORD, paymentDate: PAYMENT, chunkSize: 300 });
+    const outcome = await d.dividends.distribute(decl.id);
+    expect(outcome).toMatchObject({ state: 'DISTRIBUTED', progress: { holdersTotal: 1000, holdersDone: 1000, chunksTotal: 4, chunksDone: 4, amountDistributed: '0.01' } });
+    const lines = await linesOf(decl.id);
+    expect(lines).toHaveLength(1000);
+    expect(lines.filter((l) => l.amount !== '0.00')).toEqual([expect.objectContaining({ seq: 1, amount: '0.01' })]);
+    const paid = await paidByDeclaration(t, decl.id);
+    expect([...paid.entries()]).toEqual([[walletOf(lines[0].party), '0.01']]);
+    expect(await balance(t, projectDividendReserve('DV-KILO'))).toBe('0');
+  });
+});
+
+describe('entitlement at the record date', () => {
+  const P = 'DV-RECORD';
+  beforeAll(() => project(P, world, '7000.00'));
+
+  it('a holder with zero units at the record date gets nothing; transfers after it change nothing; pledged units earn', async () => {
+    // Before the record date: V-0001 sells everything to V-0002; V-0003 pledges half of its units.
+    await trade(P, v(1), v(2), '90000', '2026-06-10');
+    await inTransaction(db.dataSource, (em) => t.movements.pledge(em, P, { holder: v(3), pledgee: world.bank, units: '45000', contractReference: 'ZY-1', effectiveDate: '2026-06-11' }, key()));
+    // After the record date (booked before the approval): V-0004 sells everything to the outsider.
+    await trade(P, v(4), world.outsider, '90000', '2026-07-01');
+    const decl = await declareAndApprove(t, d, maker, checker, { project: P, amount: '7000.00', recordDate: RECORD, paymentDate: PAYMENT });
+    // After the approval, dated after the record date: not stale.
+    await trade(P, v(5), v(6), '1000', '2026-07-02');
+    const outcome = await d.dividends.distribute(decl.id);
+    expect(outcome.state).toBe('DISTRIBUTED');
+    const byParty = new Map((await linesOf(decl.id)).map((l) => [l.party, l]));
+    expect(byParty.has(v(1))).toBe(false);
+    expect(byParty.has(world.outsider)).toBe(false);
+    expect(byParty.get(v(2))).toMatchObject({ units: '180000', amount: '1400.00' });
+    expect(byParty.get(v(3))).toMatchObject({ units: '90000', amount: '700.00' });
+    expect(byParty.get(v(4))).toMatchObject({ units: '90000', amount: '700.00' });
+    expect(byParty.get(v(5))).toMatchObject({ units: '90000', amount: '700.00' });
+    expect(byParty.get(v(6))).toMatchObject({ units: '90000', amount: '700.00' });
+    expect(byParty.size).toBe(9);
+    expect((await paidByDeclaration(t, decl.id)).has(walletOf(world.outsider))).toBe(false);
+  });
+});
+
+describe('staleness', () => {
+  const P = 'DV-STALE';
+  beforeAll(() => project(P, world, '700.00'));
+
+  it('a transfer booked after approval, dated on or before the record date, stops the distribution until re-approved', async () => {
+    const decl = await declareAndApprove(t, d, maker, checker, { project: P, amount: '700.00', recordDate: RECORD, paymentDate: PAYMENT });
+    // A pledge keeps the owner: not stale.
+    await inTransaction(db.dataSource, (em) => t.movements.pledge(em, P, { holder: v(7), pledgee: world.bank, units: '100', contractReference: 'ZY-2', effectiveDate: '2026-06-20' }, key()));
+    expect((await inTransaction(db.dataSource, (em) => d.dividends.checkStale(em, decl.id))).state).toBe('APPROVED');
+    await trade(P, v(1), v(2), '90000', '2026-06-25');
+    const stopped = await d.dividends.distribute(decl.id);
+    expect(stopped.state).toBe('STALE');
+    expect(stopped.staleReason).toMatch(/dated 2026-06-25 .* re-approve/);
+    expect(await linesOf(decl.id)).toEqual([]);
+    expect(await paidByDeclaration(t, decl.id)).toEqual(new Map());
+    // Running it again does not recompute silently.
+    expect((await d.dividends.distribute(decl.id)).state).toBe('STALE');
+    expect(await balance(t, projectDividendReserve(P))).toBe('700');
+    // Re-approval by the declarer is still refused; by an approver it takes the holdings as they now stand.
+    expect((await refusal(inTransaction(db.dataSource, (em) => d.dividends.approve(em, decl.id, maker)))).code).toBe('NOT_AN_APPROVER');
+    await inTransaction(db.dataSource, (em) => d.dividends.approve(em, decl.id, checker));
+    expect((await d.dividends.distribute(decl.id)).state).toBe('DISTRIBUTED');
+    const byParty = new Map((await linesOf(decl.id)).map((l) => [l.party, l.amount]));
+    expect(byParty.has(v(1))).toBe(false);
+    expect(byParty.get(v(2))).toBe('140.00');
+    expect(byParty.get(v(7))).toBe('70.00');
+  });
+});
+
+describe('resumable, exactly once', () => {
+  const P = 'DV-RESUME';
+  beforeAll(() => project(P, world, '1000.00', { retained: '0.30' }));
+
+  it('stopping after some chunks and resuming (twice at once) pays every holder once', async () => {
+    const decl = await declareAndApprove(t, d, maker, checker, { project: P, amount: '1000.00', recordDate: RECORD, paymentDate: PAYMENT, chunkSize: 3 });
+    const partial = await d.dividends.distribute(decl.id, { maxChunks: 2 });
+    expect(partial).toMatchObject({ state: 'DISTRIBUTING', progress: { holdersTotal: 11, holdersDone: 6, chunksTotal: 4, chunksDone: 2 } });
+    const progress = await d.dividends.progress(decl.id);
+    expect(progress).toMatchObject({ state: 'DISTRIBUTING', holdersDone: 6, holdersTotal: 11 });
+    expect(new Dec(progress.amountDistributed).greaterThan(0)).toBe(true);
+    const [a, b] = await Promise.all([d.dividends.distribute(decl.id), d.dividends.distribute(decl.id)]);
+    expect([a.state, b.state]).toEqual(['DISTRIBUTED', 'DISTRIBUTED']);
+    const paid = await paidByDeclaration(t, decl.id);
+    const lines = await linesOf(decl.id);
+    expect(paid.size).toBe(11);
+    for (const l of lines) expect(paid.get(walletOf(l.party))).toBe(l.amount);
+    expect(lines.reduce((s, l) => s.plus(l.amount), new Dec(0)).toFixed(2)).toBe('1000.00');
+    expect(lines.map((l) => l.party)).toContain(world.collective);
+    expect(await balance(t, projectDividendReserve(P))).toBe('0');
+    // A chunk replayed by its key is a ledger replay, never a second payment.
+    const [{ n }] = (await db.dataSource.query(`SELECT count(*)::int AS n FROM ledger_entries WHERE idempotency_key LIKE $1`, [`dividend:${decl.id}:chunk:%`])) as Array<{ n: number }>;
+    expect(n).toBe(4);
+    expect((await refusal(inTransaction(db.dataSource, (em) => d.dividends.cancel(em, decl.id, checker)))).code).toBe('DECLARATION_STATE');
+  });
+});
+
+describe('errors are typed', () => {
+  it('unknown declarations are not found', async () => {
+    const e = await refusal(d.dividends.get('999999'));
+    expect(e).toBeInstanceOf(DividendError);
+    expect(e.kind).toBe('not-found');
+    expect(LedgerError).toBeDefined();
+  });
+});
