@@ -1,4 +1,4 @@
-/** Forestry features (parties, parcels, 林票, dividends, carbon, subsidies, land use) arrive in later issues. */
+/** Forestry features: access, regions, parties, parcels, cooperation projects and 林票, dividends, carbon, subsidies, state-land use. */
 export * from './demo/demo-data';
 export * from './access/access.entities';
 export * from './access/access.module';
