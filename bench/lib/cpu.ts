@@ -106,11 +106,31 @@ export class CpuMeter {
     return result;
   }
 
+  /** The API process and its direct children: with API_PROCESSES > 1 the work is done in node:cluster workers. */
+  private apiTicks(): number | null {
+    if (this.apiPid === null) return null;
+    const own = readStat(this.apiPid);
+    if (!own) return null;
+    let ticks = own.ticks;
+    let entries: string[] = [];
+    try {
+      entries = readdirSync('/proc');
+    } catch {
+      return ticks;
+    }
+    for (const name of entries) {
+      if (!/^\d+$/.test(name)) continue;
+      const stat = readStat(Number(name));
+      if (stat && stat.ppid === this.apiPid) ticks += stat.ticks;
+    }
+    return ticks;
+  }
+
   snapshot(): CpuSnapshot {
     return {
       at: process.hrtime.bigint(),
       self: process.cpuUsage(),
-      apiTicks: this.apiPid === null ? null : (readStat(this.apiPid)?.ticks ?? null),
+      apiTicks: this.apiTicks(),
       pg: this.postgres(),
       machine: machineTicks(),
     };

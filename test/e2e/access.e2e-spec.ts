@@ -1,7 +1,7 @@
 import { RequestMethod } from '@nestjs/common';
 import { METHOD_METADATA, PATH_METADATA } from '@nestjs/common/constants';
 import { ModulesContainer } from '@nestjs/core';
-import { NestExpressApplication } from '@nestjs/platform-express';
+import type { ApiApplication } from '../../apps/api/src/app.setup';
 import { AccessService, LOGIN_LIMITS, PiiCipher, Role, ROLES } from '@forest-ledger/forestry';
 import { inTransaction } from '@forest-ledger/platform';
 import { randomUUID } from 'node:crypto';
@@ -13,7 +13,7 @@ import { createTestApp, tokenFor } from '../setup/test-app';
 import { useTestDatabase } from '../setup/test-database';
 
 const db = useTestDatabase();
-let app: NestExpressApplication;
+let app: ApiApplication;
 const tokens = new Map<Role, string>();
 const SCOPED_PARTY: Partial<Record<Role, string>> = { FARM_OPERATOR: 'F-TEST', BUYER: 'B-TEST', VILLAGER: 'V-TEST-1' };
 const VILLAGER_ID = '11010519491231002X';
@@ -26,7 +26,7 @@ interface Route {
 }
 
 /** Every route of the app, with its declared access, read from the controllers' metadata. */
-function routesOf(app: NestExpressApplication): Route[] {
+function routesOf(app: ApiApplication): Route[] {
   const routes: Route[] = [];
   for (const module of app.get(ModulesContainer).values()) {
     for (const wrapper of module.controllers.values()) {

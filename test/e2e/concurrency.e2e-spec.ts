@@ -1,4 +1,4 @@
-import { NestExpressApplication } from '@nestjs/platform-express';
+import type { ApiApplication } from '../../apps/api/src/app.setup';
 import { randomUUID } from 'node:crypto';
 import request from 'supertest';
 import { LedgerFactory } from '../factories/ledger.factory';
@@ -6,7 +6,7 @@ import { createTestApp, tokenFor } from '../setup/test-app';
 import { useTestDatabase } from '../setup/test-database';
 
 const db = useTestDatabase();
-let app: NestExpressApplication;
+let app: ApiApplication;
 let adminToken: string;
 let f: LedgerFactory;
 const BANK = 'bank:ICBC-YC:CNY';

@@ -1,10 +1,10 @@
-import { NestExpressApplication } from '@nestjs/platform-express';
+import type { ApiApplication } from '../../apps/api/src/app.setup';
 import request from 'supertest';
 import { createTestApp } from '../setup/test-app';
 import { useTestDatabase } from '../setup/test-database';
 
 const db = useTestDatabase();
-let app: NestExpressApplication;
+let app: ApiApplication;
 
 beforeAll(async () => {
   app = await createTestApp(db);

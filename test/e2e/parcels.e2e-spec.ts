@@ -1,4 +1,4 @@
-import { NestExpressApplication } from '@nestjs/platform-express';
+import type { ApiApplication } from '../../apps/api/src/app.setup';
 import { PiiCipher } from '@forest-ledger/forestry';
 import ExcelJS from 'exceljs';
 import { randomUUID } from 'node:crypto';
@@ -9,7 +9,7 @@ import { createTestApp, tokenFor } from '../setup/test-app';
 import { useTestDatabase } from '../setup/test-database';
 
 const db = useTestDatabase();
-let app: NestExpressApplication;
+let app: ApiApplication;
 const token: Record<string, string> = {};
 
 const FIXTURE = fixtureRecords(PARCELS_FIXTURE);

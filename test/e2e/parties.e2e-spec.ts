@@ -1,4 +1,4 @@
-import { NestExpressApplication } from '@nestjs/platform-express';
+import type { ApiApplication } from '../../apps/api/src/app.setup';
 import { creditCodeCheckCharacter, organisationCodeCheckCharacter } from '@forest-ledger/forestry';
 import { randomUUID } from 'node:crypto';
 import request, { Response } from 'supertest';
@@ -7,7 +7,7 @@ import { createTestApp, tokenFor } from '../setup/test-app';
 import { useTestDatabase } from '../setup/test-database';
 
 const db = useTestDatabase();
-let app: NestExpressApplication;
+let app: ApiApplication;
 const token: Record<string, string> = {};
 
 const COUNTY = '140522';

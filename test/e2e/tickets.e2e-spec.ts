@@ -1,4 +1,4 @@
-import { NestExpressApplication } from '@nestjs/platform-express';
+import type { ApiApplication } from '../../apps/api/src/app.setup';
 import { BANK_CLEARING_ACCOUNT, businessToday, holderPledged, holderTickets, PLATFORM_FEES_ACCOUNT, REGISTER_HEADERS, walletOf } from '@forest-ledger/forestry';
 import { Dec } from '@forest-ledger/ledger';
 import ExcelJS from 'exceljs';
@@ -16,7 +16,7 @@ import { useTestDatabase } from '../setup/test-database';
  */
 
 const db = useTestDatabase();
-let app: NestExpressApplication;
+let app: ApiApplication;
 let t: TicketServices;
 let world: TicketWorld;
 const token: Record<string, string> = {};

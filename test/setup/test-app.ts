@@ -1,23 +1,24 @@
-import { NestExpressApplication } from '@nestjs/platform-express';
 import { Test } from '@nestjs/testing';
 import { AccessService, Role } from '@forest-ledger/forestry';
 import { Env, inTransaction, loadEnv } from '@forest-ledger/platform';
 import { randomUUID } from 'node:crypto';
 import { DataSource } from 'typeorm';
 import { ApiModule } from '../../apps/api/src/api.module';
-import { configureApp } from '../../apps/api/src/app.setup';
+import { ApiApplication, configureApp, createHttpAdapter } from '../../apps/api/src/app.setup';
 import { TEST_REDIS_URL } from './databases';
 import { TestDatabase } from './test-database';
 
 /** The real API (same modules and setup as main.ts) on the file's own database; call in beforeAll. */
-export async function createTestApp(db: TestDatabase, env: Record<string, string> = {}): Promise<NestExpressApplication> {
+export async function createTestApp(db: TestDatabase, env: Record<string, string> = {}): Promise<ApiApplication> {
   const moduleRef = await Test.createTestingModule({ imports: [ApiModule] })
     .overrideProvider(Env)
     .useValue(loadEnv({ ...process.env, DATABASE_URL: db.url, REDIS_URL: TEST_REDIS_URL, LOG_LEVEL: 'silent', NODE_ENV: 'test', QUEUE_PREFIX: `test-${db.name}`, ...env }))
     .compile();
-  const app = moduleRef.createNestApplication<NestExpressApplication>({ bodyParser: false, logger: false });
+  const app = moduleRef.createNestApplication<ApiApplication>(createHttpAdapter(), { bodyParser: false, logger: false });
   configureApp(app);
   await app.init();
+  // Fastify serves only once ready; supertest then drives app.getHttpServer() directly.
+  await app.getHttpAdapter().getInstance().ready();
   return app;
 }
 
@@ -25,7 +26,7 @@ export async function createTestApp(db: TestDatabase, env: Record<string, string
  * A bearer token for a new user of `role` (scoped to `partyCode` for FARM_OPERATOR, BUYER and
  * VILLAGER), created straight in the database: tests of a route need not go through logins.
  */
-export async function tokenFor(app: NestExpressApplication, role: Role, partyCode?: string): Promise<string> {
+export async function tokenFor(app: ApiApplication, role: Role, partyCode?: string): Promise<string> {
   const access = app.get(AccessService);
   const ds = app.get(DataSource);
   const user = await inTransaction(ds, async (em) => {

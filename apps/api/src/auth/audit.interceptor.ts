@@ -1,7 +1,7 @@
 import { CallHandler, ExecutionContext, Injectable, Logger, NestInterceptor } from '@nestjs/common';
 import { AuditService } from '@forest-ledger/forestry';
-import type { Response } from 'express';
 import { catchError, concatMap, from, Observable, throwError } from 'rxjs';
+import type { HttpResponse } from '../http/http';
 import { AuditableRequest, failureRecord, successRecord } from './audit';
 
 const STATE_CHANGING = new Set(['POST', 'PUT', 'PATCH', 'DELETE']);
@@ -22,7 +22,7 @@ export class AuditInterceptor implements NestInterceptor {
   intercept(context: ExecutionContext, next: CallHandler): Observable<unknown> {
     const req = context.switchToHttp().getRequest<AuditableRequest>();
     if (!STATE_CHANGING.has(req.method)) return next.handle();
-    const res = context.switchToHttp().getResponse<Response>();
+    const res = context.switchToHttp().getResponse<HttpResponse>();
     const write = (record: Parameters<AuditService['record']>[0]) => this.audit.record(record).catch((error: unknown) => this.logger.error({ err: error }, 'audit row not written'));
     return next.handle().pipe(
       concatMap(async (body: unknown) => {

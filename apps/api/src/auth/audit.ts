@@ -1,10 +1,11 @@
 import { DomainError } from '@forest-ledger/ledger';
 import type { AuditRecord } from '@forest-ledger/forestry';
 import { STATUS_OF } from '../http/error.filter';
+import { correlationIdOf, headerOf, pathOf } from '../http/http';
 import type { AuthenticatedRequest } from './auth.decorators';
 
 /** A request whose successful command already wrote its audit row in its own transaction. */
-export type AuditableRequest = AuthenticatedRequest & { id?: string; audited?: boolean };
+export type AuditableRequest = AuthenticatedRequest & { audited?: boolean };
 
 /** Ledger entry ids in a command's answer: `entry.id` and `entries[].id`. */
 export function entryIdsOf(body: unknown): string[] {
@@ -33,8 +34,8 @@ function base(req: AuditableRequest) {
     userId: req.user?.userId ?? null,
     role: req.user?.role ?? null,
     method: req.method,
-    path: req.originalUrl.split('?')[0],
-    idempotencyKey: req.header('idempotency-key') ?? null,
-    correlationId: req.id ?? null,
+    path: pathOf(req),
+    idempotencyKey: headerOf(req, 'idempotency-key') ?? null,
+    correlationId: correlationIdOf(req),
   };
 }

@@ -3,7 +3,7 @@ import { ApiCreatedResponse, ApiOkResponse, ApiOperation, ApiTags } from '@nestj
 import { DomainError } from '@forest-ledger/ledger';
 import { AccessService, AuditService } from '@forest-ledger/forestry';
 import type { AuthUser } from '@forest-ledger/forestry';
-import type { Request, Response } from 'express';
+import type { HttpRequest, HttpResponse } from '../http/http';
 import { ApiErrors } from '../http/error.dto';
 import { CommandRunner } from '../http/idempotency';
 import { IDEMPOTENCY_HEADER } from '../ledger/assets.controller';
@@ -39,7 +39,7 @@ export class AuthController {
   @ApiOperation({ summary: 'Staff login: a short-lived access token', description: 'Failed logins are limited per account and per address (429 with retryAfterSeconds).' })
   @ApiOkResponse({ type: TokenResponse })
   @ApiErrors(400, 401, 429)
-  async login(@Body() dto: LoginDto, @Req() req: Request, @Res({ passthrough: true }) res: Response): Promise<TokenResponse> {
+  async login(@Body() dto: LoginDto, @Req() req: HttpRequest, @Res({ passthrough: true }) res: HttpResponse): Promise<TokenResponse> {
     const token = await this.access.login(dto.username, dto.password, req.ip ?? 'unknown');
     res.status(HttpStatus.OK);
     return token;
@@ -51,7 +51,7 @@ export class AuthController {
   @ApiOperation({ summary: 'Villager login with resident ID number and PIN' })
   @ApiOkResponse({ type: TokenResponse })
   @ApiErrors(400, 401, 429)
-  async villagerLogin(@Body() dto: VillagerLoginDto, @Req() req: Request, @Res({ passthrough: true }) res: Response): Promise<TokenResponse> {
+  async villagerLogin(@Body() dto: VillagerLoginDto, @Req() req: HttpRequest, @Res({ passthrough: true }) res: HttpResponse): Promise<TokenResponse> {
     const token = await this.access.villagerLogin(dto.idNumber, dto.pin, req.ip ?? 'unknown');
     res.status(HttpStatus.OK);
     return token;
@@ -63,7 +63,7 @@ export class AuthController {
   @ApiOperation({ summary: 'A villager changes their own PIN' })
   @ApiOkResponse({ type: MeResponse })
   @ApiErrors(400, 401, 403, 422)
-  changePin(@Body() dto: ChangePinDto, @CurrentUser() user: AuthUser, @Req() req: Request, @Res({ passthrough: true }) res: Response): Promise<MeResponse> {
+  changePin(@Body() dto: ChangePinDto, @CurrentUser() user: AuthUser, @Req() req: HttpRequest, @Res({ passthrough: true }) res: HttpResponse): Promise<MeResponse> {
     return this.commands.run(req, res, HttpStatus.OK, async () => {
       await this.access.changePin(user, dto.currentPin, dto.newPin);
       return this.me(user);
@@ -85,7 +85,7 @@ export class AuthController {
   @ApiOperation({ summary: 'Create a staff user (ADMIN, FARM_OPERATOR, APPROVER, BUYER, AUDITOR)' })
   @ApiCreatedResponse({ type: CreatedResponse })
   @ApiErrors(400, 401, 403, 404, 409)
-  createUser(@Body() dto: CreateUserDto, @Req() req: Request, @Res({ passthrough: true }) res: Response): Promise<CreatedResponse> {
+  createUser(@Body() dto: CreateUserDto, @Req() req: HttpRequest, @Res({ passthrough: true }) res: HttpResponse): Promise<CreatedResponse> {
     return this.commands.run(req, res, HttpStatus.CREATED, async (em) => {
       let partyId: string | null = null;
       if (dto.partyCode !== undefined) {
@@ -103,7 +103,7 @@ export class AuthController {
   @ApiOperation({ summary: 'Create an API key for a user; the key is shown once' })
   @ApiCreatedResponse({ type: ApiKeyCreatedResponse })
   @ApiErrors(400, 401, 403, 409)
-  createApiKey(@Body() dto: CreateApiKeyDto, @Req() req: Request, @Res({ passthrough: true }) res: Response): Promise<ApiKeyCreatedResponse> {
+  createApiKey(@Body() dto: CreateApiKeyDto, @Req() req: HttpRequest, @Res({ passthrough: true }) res: HttpResponse): Promise<ApiKeyCreatedResponse> {
     return this.commands.run(req, res, HttpStatus.CREATED, (em) => this.access.createApiKey(em, dto.userId, dto.name));
   }
 
@@ -122,7 +122,7 @@ export class AuthController {
   @ApiOperation({ summary: 'Revoke an API key' })
   @ApiOkResponse({ type: CreatedResponse })
   @ApiErrors(400, 401, 403, 404, 409)
-  revokeApiKey(@Param('id') id: string, @Req() req: Request, @Res({ passthrough: true }) res: Response): Promise<CreatedResponse> {
+  revokeApiKey(@Param('id') id: string, @Req() req: HttpRequest, @Res({ passthrough: true }) res: HttpResponse): Promise<CreatedResponse> {
     return this.commands.run(req, res, HttpStatus.OK, async (em) => {
       await this.access.revokeApiKey(em, id);
       return { id };

@@ -1,7 +1,7 @@
 import { applyDecorators, createParamDecorator, ExecutionContext, SetMetadata } from '@nestjs/common';
 import { ApiBearerAuth, ApiSecurity } from '@nestjs/swagger';
 import type { AuthUser, Role } from '@forest-ledger/forestry';
-import type { Request } from 'express';
+import type { HttpRequest } from '../http/http';
 
 export const ROLES_KEY = 'forest-ledger:roles';
 export const PUBLIC_KEY = 'forest-ledger:public';
@@ -25,7 +25,7 @@ export const Public = () => SetMetadata(PUBLIC_KEY, true);
 /** A POST that changes nothing lasting (logins): no Idempotency-Key needed. */
 export const NoIdempotencyKey = () => SetMetadata(NO_IDEMPOTENCY_KEY, true);
 
-export type AuthenticatedRequest = Request & { user?: AuthUser };
+export type AuthenticatedRequest = HttpRequest & { user?: AuthUser };
 
 /** The authenticated caller (set by AuthGuard). */
 export const CurrentUser = createParamDecorator((_: unknown, ctx: ExecutionContext): AuthUser => {

@@ -2,6 +2,7 @@ import { CanActivate, ExecutionContext, Injectable } from '@nestjs/common';
 import { Reflector } from '@nestjs/core';
 import { DomainError } from '@forest-ledger/ledger';
 import { AccessService, Role } from '@forest-ledger/forestry';
+import { headerOf } from '../http/http';
 import { AuthenticatedRequest, PUBLIC_KEY, ROLES_KEY } from './auth.decorators';
 
 /**
@@ -22,8 +23,8 @@ export class AuthGuard implements CanActivate {
     if (!roles) throw new DomainError('forbidden', 'FORBIDDEN', 'this route declares no roles, so nobody may call it');
 
     const req = context.switchToHttp().getRequest<AuthenticatedRequest>();
-    const bearer = /^Bearer (\S+)$/i.exec(req.header('authorization') ?? '')?.[1];
-    const apiKey = req.header('x-api-key');
+    const bearer = /^Bearer (\S+)$/i.exec(headerOf(req, 'authorization') ?? '')?.[1];
+    const apiKey = headerOf(req, 'x-api-key');
     if (!bearer && !apiKey) throw new DomainError('unauthenticated', 'UNAUTHENTICATED', 'send an access token (Authorization: Bearer …) or an API key (X-Api-Key)');
     req.user = bearer ? await this.access.authenticateToken(bearer) : await this.access.authenticateApiKey(apiKey!);
     if (!roles.includes(req.user.role)) throw new DomainError('forbidden', 'FORBIDDEN', `role ${req.user.role} may not call this route (allowed: ${roles.join(', ')})`);

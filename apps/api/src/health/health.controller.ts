@@ -3,7 +3,7 @@ import { ApiOperation, ApiProperty, ApiResponse, ApiTags } from '@nestjs/swagger
 import { InjectDataSource } from '@nestjs/typeorm';
 import { REDIS } from '@forest-ledger/platform';
 import Redis from 'ioredis';
-import type { Response } from 'express';
+import type { HttpResponse } from '../http/http';
 import { DataSource } from 'typeorm';
 import { Public } from '../auth/auth.decorators';
 
@@ -46,7 +46,7 @@ export class HealthController {
   @ApiOperation({ summary: 'Liveness and readiness: PostgreSQL and Redis, each reported' })
   @ApiResponse({ status: 200, type: HealthResponse, description: 'Both dependencies answer' })
   @ApiResponse({ status: 503, type: HealthResponse, description: 'At least one dependency is down' })
-  async check(@Res({ passthrough: true }) res: Response): Promise<HealthResponse> {
+  async check(@Res({ passthrough: true }) res: HttpResponse): Promise<HealthResponse> {
     const [postgres, redis] = await Promise.all([probe(() => this.dataSource.query('SELECT 1')), probe(() => this.redis.ping())]);
     const ok = postgres.status === 'up' && redis.status === 'up';
     res.status(ok ? 200 : 503);

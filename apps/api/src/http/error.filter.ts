@@ -1,8 +1,7 @@
 import { ArgumentsHost, Catch, ExceptionFilter, HttpException, HttpStatus, Logger } from '@nestjs/common';
 import { DomainError, DomainErrorKind } from '@forest-ledger/ledger';
-import { correlationId as assignCorrelationId } from '@forest-ledger/platform';
-import type { Request, Response } from 'express';
 import { ErrorResponse } from './error.dto';
+import { correlationIdOf, HttpRequest, HttpResponse } from './http';
 
 /** The one place where domain error kinds become HTTP statuses. */
 export const STATUS_OF: Record<DomainErrorKind, number> = {
@@ -15,12 +14,20 @@ export const STATUS_OF: Record<DomainErrorKind, number> = {
   rule: HttpStatus.UNPROCESSABLE_ENTITY,
 };
 
-/** Express body-parser failures, which reach Nest as errors with a `type`. */
+/**
+ * Failures of Fastify's body reading and of the JSON parser (app.setup.ts), which reach Nest as
+ * errors with a `code`: the same answers as the Express body-parser's errors gave before.
+ */
 const BODY_ERRORS: Record<string, { status: number; code: string; message: string }> = {
-  'entity.too.large': { status: HttpStatus.PAYLOAD_TOO_LARGE, code: 'PAYLOAD_TOO_LARGE', message: 'request body exceeds the limit of 1 MB' },
-  'entity.parse.failed': { status: HttpStatus.BAD_REQUEST, code: 'MALFORMED_REQUEST', message: 'request body is not valid JSON' },
-  'encoding.unsupported': { status: HttpStatus.UNSUPPORTED_MEDIA_TYPE, code: 'UNSUPPORTED_ENCODING', message: 'request body encoding is not supported' },
-  'charset.unsupported': { status: HttpStatus.UNSUPPORTED_MEDIA_TYPE, code: 'UNSUPPORTED_CHARSET', message: 'request body charset is not supported' },
+  FST_ERR_CTP_BODY_TOO_LARGE: { status: HttpStatus.PAYLOAD_TOO_LARGE, code: 'PAYLOAD_TOO_LARGE', message: 'request body exceeds the limit of 1 MB' },
+  FL_ERR_INVALID_JSON: { status: HttpStatus.BAD_REQUEST, code: 'MALFORMED_REQUEST', message: 'request body is not valid JSON' },
+  FST_ERR_CTP_INVALID_CONTENT_LENGTH: { status: HttpStatus.BAD_REQUEST, code: 'MALFORMED_REQUEST', message: 'request body length does not match its Content-Length' },
+  FST_ERR_CTP_INVALID_MEDIA_TYPE: { status: HttpStatus.UNSUPPORTED_MEDIA_TYPE, code: 'UNSUPPORTED_MEDIA_TYPE', message: 'request body content type is not supported (send application/json)' },
+  FST_ERR_CTP_INVALID_TYPE: { status: HttpStatus.UNSUPPORTED_MEDIA_TYPE, code: 'UNSUPPORTED_MEDIA_TYPE', message: 'request body content type is not supported (send application/json)' },
+  FL_ERR_UNSUPPORTED_ENCODING: { status: HttpStatus.UNSUPPORTED_MEDIA_TYPE, code: 'UNSUPPORTED_ENCODING', message: 'request body encoding is not supported' },
+  FST_ERR_BAD_URL: { status: HttpStatus.BAD_REQUEST, code: 'MALFORMED_REQUEST', message: 'request could not be parsed: the path is not a valid URL (bad %-encoding)' },
+  FST_ERR_MAX_PARAM_LENGTH: { status: HttpStatus.URI_TOO_LONG, code: 'HTTP_414', message: 'a path parameter exceeds 2,000 characters' },
+  FL_ERR_UNSUPPORTED_CHARSET: { status: HttpStatus.UNSUPPORTED_MEDIA_TYPE, code: 'UNSUPPORTED_CHARSET', message: 'request body charset is not supported' },
 };
 
 /**
@@ -33,26 +40,29 @@ export class ErrorFilter implements ExceptionFilter {
 
   catch(error: unknown, host: ArgumentsHost): void {
     const ctx = host.switchToHttp();
-    const req = ctx.getRequest<Request & { id?: string }>();
-    const res = ctx.getResponse<Response>();
-    // Body-parser errors happen before the logging middleware has given the request its id.
-    const correlationId = String(req.id ?? res.getHeader('X-Correlation-Id') ?? assignCorrelationId(req, res));
+    this.reply(error, ctx.getRequest<HttpRequest>(), ctx.getResponse<HttpResponse>());
+  }
+
+  /** Answers `error` in the API's shape; also used for the errors Fastify raises before routing (app.setup.ts). */
+  reply(error: unknown, req: HttpRequest, res: HttpResponse): void {
+    // The request id is the correlation id (app.setup.ts); set here too for the errors raised before the hooks ran.
+    const correlationId = correlationIdOf(req);
     const { status, body } = this.describe(error);
     if (status >= 500) this.logger.error({ err: error, correlationId }, 'unhandled error');
-    res.status(status).json({ ...body, correlationId } satisfies ErrorResponse);
+    res.status(status).header('X-Correlation-Id', correlationId).type('application/json; charset=utf-8').send({ ...body, correlationId } satisfies ErrorResponse);
   }
 
   private describe(error: unknown): { status: number; body: Omit<ErrorResponse, 'correlationId'> } {
     if (error instanceof DomainError) {
       return { status: STATUS_OF[error.kind], body: { code: error.code, message: error.message, field: error.field, details: error.details } };
     }
-    const bodyError = typeof error === 'object' && error !== null && 'type' in error ? BODY_ERRORS[String((error as { type: unknown }).type)] : undefined;
+    const bodyError = typeof error === 'object' && error !== null && 'code' in error ? BODY_ERRORS[String((error as { code: unknown }).code)] : undefined;
     if (bodyError) return { status: bodyError.status, body: { code: bodyError.code, message: bodyError.message } };
     if (error instanceof HttpException) {
       const status = error.getStatus();
       if (status === HttpStatus.NOT_FOUND) return { status, body: { code: 'ROUTE_NOT_FOUND', message: 'no such route' } };
-      if (status === HttpStatus.PAYLOAD_TOO_LARGE) return { status, body: BODY_ERRORS['entity.too.large'] };
-      // Nest turns body-parser's SyntaxError (bad JSON) and URIError (bad %-encoding) into a plain 400.
+      if (status === HttpStatus.PAYLOAD_TOO_LARGE) return { status, body: BODY_ERRORS.FST_ERR_CTP_BODY_TOO_LARGE };
+      // A plain 400 from the framework (a bad %-encoding in the path, for one).
       if (status === HttpStatus.BAD_REQUEST) return { status, body: { code: 'MALFORMED_REQUEST', message: `request could not be parsed: ${error.message}` } };
       if (status < 500) return { status, body: { code: `HTTP_${status}`, message: error.message } };
     }

@@ -4,15 +4,15 @@ import { canonicalJson, DomainError } from '@forest-ledger/ledger';
 import { AuditService, PiiCipher } from '@forest-ledger/forestry';
 import { AuditableRequest, successRecord } from '../auth/audit';
 import { IDEMPOTENCY_KEY_PATTERN, IdempotencyService, IdempotentResult } from '@forest-ledger/platform';
-import type { Request, Response } from 'express';
 import { EntityManager } from 'typeorm';
+import { headerOf, HttpRequest, HttpResponse, pathOf } from './http';
 
 import { NO_IDEMPOTENCY_KEY } from '../auth/auth.decorators';
 
 const STATE_CHANGING = new Set(['POST', 'PUT', 'PATCH', 'DELETE']);
 
-function keyOf(req: Request): string {
-  const key = req.header('idempotency-key');
+function keyOf(req: HttpRequest): string {
+  const key = headerOf(req, 'idempotency-key');
   if (!key) throw new DomainError('invalid', 'IDEMPOTENCY_KEY_REQUIRED', 'Idempotency-Key header is required on every state-changing request', 'Idempotency-Key');
   if (!IDEMPOTENCY_KEY_PATTERN.test(key)) {
     throw new DomainError('invalid', 'IDEMPOTENCY_KEY_INVALID', 'Idempotency-Key must be 8-200 characters of letters, digits, ".", "_", ":", "-" (a UUID is ideal)', 'Idempotency-Key');
@@ -26,7 +26,7 @@ export class IdempotencyKeyGuard implements CanActivate {
   constructor(private readonly reflector: Reflector) {}
 
   canActivate(context: ExecutionContext): boolean {
-    const req = context.switchToHttp().getRequest<Request>();
+    const req = context.switchToHttp().getRequest<HttpRequest>();
     const exempt = this.reflector.getAllAndOverride<boolean>(NO_IDEMPOTENCY_KEY, [context.getHandler(), context.getClass()]);
     if (STATE_CHANGING.has(req.method) && !exempt) keyOf(req);
     return true;
@@ -45,7 +45,7 @@ export class CommandRunner {
     private readonly audit: AuditService,
   ) {}
 
-  async run<T>(req: Request, res: Response, status: number, work: (em: EntityManager, key: string) => Promise<T>): Promise<T> {
+  async run<T>(req: HttpRequest, res: HttpResponse, status: number, work: (em: EntityManager, key: string) => Promise<T>): Promise<T> {
     const { key, fingerprint } = this.identify(req);
     const result = await this.idempotency.execute(key, fingerprint, async (em) => {
       const body = await work(em, key);
@@ -58,17 +58,17 @@ export class CommandRunner {
   }
 
   /** The request's key and the fingerprint that tells a replay from another request under it. */
-  identify(req: Request): { key: string; fingerprint: string } {
+  identify(req: HttpRequest): { key: string; fingerprint: string } {
     // Keyed (HMAC), because bodies carry PINs, passwords and ID numbers that a plain hash would
     // let anyone with the table recover by trying every value. A trailing slash names the same
     // route, so it must not turn a replay into a conflict.
-    const request = canonicalJson({ method: req.method, path: req.path.replace(/\/+$/, ''), body: req.body ?? null });
+    const request = canonicalJson({ method: req.method, path: pathOf(req).replace(/\/+$/, ''), body: req.body ?? null });
     return { key: keyOf(req), fingerprint: this.pii.hmac('REQUEST', request) };
   }
 
-  respond<T>(res: Response, result: IdempotentResult<T>): T {
+  respond<T>(res: HttpResponse, result: IdempotentResult<T>): T {
     res.status(result.status);
-    res.setHeader('Idempotency-Replayed', String(result.replayed));
+    res.header('Idempotency-Replayed', String(result.replayed));
     return result.body;
   }
 }

@@ -1,7 +1,7 @@
 import { Body, Controller, Get, HttpCode, HttpStatus, Param, Post, Query, Req, Res } from '@nestjs/common';
 import { ApiCreatedResponse, ApiHeader, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { LedgerService } from '@forest-ledger/ledger';
-import type { Request, Response } from 'express';
+import type { HttpRequest, HttpResponse } from '../http/http';
 import { ALL_ROLES, CurrentUser, Roles, STAFF_READERS } from '../auth/auth.decorators';
 import { ownerScopeOf } from '@forest-ledger/forestry';
 import type { AuthUser } from '@forest-ledger/forestry';
@@ -24,7 +24,7 @@ export class AccountsController {
   @ApiHeader(IDEMPOTENCY_HEADER)
   @ApiCreatedResponse({ type: AccountResponse })
   @ApiErrors(400, 404, 409, 413)
-  open(@Body() dto: OpenAccountDto, @Req() req: Request, @Res({ passthrough: true }) res: Response): Promise<AccountResponse> {
+  open(@Body() dto: OpenAccountDto, @Req() req: HttpRequest, @Res({ passthrough: true }) res: HttpResponse): Promise<AccountResponse> {
     return this.commands.run(req, res, HttpStatus.CREATED, (em) => this.ledger.openAccount(em, dto));
   }
 
@@ -71,7 +71,7 @@ export class AccountsController {
   @ApiHeader(IDEMPOTENCY_HEADER)
   @ApiOkResponse({ type: AccountResponse })
   @ApiErrors(400, 404, 409, 422)
-  freeze(@Param('code') code: string, @Req() req: Request, @Res({ passthrough: true }) res: Response): Promise<AccountResponse> {
+  freeze(@Param('code') code: string, @Req() req: HttpRequest, @Res({ passthrough: true }) res: HttpResponse): Promise<AccountResponse> {
     return this.commands.run(req, res, HttpStatus.OK, (em) => this.ledger.setFrozen(em, code, true));
   }
 
@@ -82,7 +82,7 @@ export class AccountsController {
   @ApiHeader(IDEMPOTENCY_HEADER)
   @ApiOkResponse({ type: AccountResponse })
   @ApiErrors(400, 404, 409, 422)
-  unfreeze(@Param('code') code: string, @Req() req: Request, @Res({ passthrough: true }) res: Response): Promise<AccountResponse> {
+  unfreeze(@Param('code') code: string, @Req() req: HttpRequest, @Res({ passthrough: true }) res: HttpResponse): Promise<AccountResponse> {
     return this.commands.run(req, res, HttpStatus.OK, (em) => this.ledger.setFrozen(em, code, false));
   }
 
@@ -93,7 +93,7 @@ export class AccountsController {
   @ApiHeader(IDEMPOTENCY_HEADER)
   @ApiOkResponse({ type: AccountResponse })
   @ApiErrors(400, 404, 409, 422)
-  close(@Param('code') code: string, @Req() req: Request, @Res({ passthrough: true }) res: Response): Promise<AccountResponse> {
+  close(@Param('code') code: string, @Req() req: HttpRequest, @Res({ passthrough: true }) res: HttpResponse): Promise<AccountResponse> {
     return this.commands.run(req, res, HttpStatus.OK, (em) => this.ledger.closeAccount(em, code));
   }
 }

@@ -1,7 +1,7 @@
 import { Body, Controller, Get, HttpStatus, Param, Post, Req, Res } from '@nestjs/common';
 import { ApiCreatedResponse, ApiHeader, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { LedgerService } from '@forest-ledger/ledger';
-import type { Request, Response } from 'express';
+import type { HttpRequest, HttpResponse } from '../http/http';
 import { ALL_ROLES, Roles } from '../auth/auth.decorators';
 import { ApiErrors } from '../http/error.dto';
 import { CommandRunner } from '../http/idempotency';
@@ -23,7 +23,7 @@ export class AssetsController {
   @ApiHeader(IDEMPOTENCY_HEADER)
   @ApiCreatedResponse({ type: AssetResponse })
   @ApiErrors(400, 409, 413)
-  create(@Body() dto: CreateAssetDto, @Req() req: Request, @Res({ passthrough: true }) res: Response): Promise<AssetResponse> {
+  create(@Body() dto: CreateAssetDto, @Req() req: HttpRequest, @Res({ passthrough: true }) res: HttpResponse): Promise<AssetResponse> {
     return this.commands.run(req, res, HttpStatus.CREATED, (em) => this.ledger.createAsset(em, dto));
   }
 

@@ -1,7 +1,7 @@
 import { Body, Controller, Get, HttpStatus, Param, Post, Query, Req, Res } from '@nestjs/common';
 import { ApiCreatedResponse, ApiHeader, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { EntryDraft, LedgerService, PostCoalescer } from '@forest-ledger/ledger';
-import type { Request, Response } from 'express';
+import type { HttpRequest, HttpResponse } from '../http/http';
 import { ALL_ROLES, CurrentUser, Roles } from '../auth/auth.decorators';
 import { ownerScopeOf } from '@forest-ledger/forestry';
 import type { AuthUser } from '@forest-ledger/forestry';
@@ -30,7 +30,7 @@ export class EntriesController {
   @ApiHeader(IDEMPOTENCY_HEADER)
   @ApiCreatedResponse({ type: PostEntryResponse })
   @ApiErrors(400, 404, 409, 413, 422)
-  async post(@Body() dto: PostEntryDto, @Req() req: Request, @Res({ passthrough: true }) res: Response): Promise<PostEntryResponse> {
+  async post(@Body() dto: PostEntryDto, @Req() req: HttpRequest, @Res({ passthrough: true }) res: HttpResponse): Promise<PostEntryResponse> {
     // Concurrent single-entry posts share commits (group commit); each keeps its own idempotency and errors.
     const { key, fingerprint } = this.commands.identify(req);
     const result = await this.coalescer.submit(toDraft(dto, key), fingerprint, req);
@@ -45,7 +45,7 @@ export class EntriesController {
   @ApiHeader(IDEMPOTENCY_HEADER)
   @ApiCreatedResponse({ type: BatchResponse })
   @ApiErrors(400, 404, 409, 413, 422)
-  batch(@Body() dto: PostBatchDto, @Req() req: Request, @Res({ passthrough: true }) res: Response): Promise<BatchResponse> {
+  batch(@Body() dto: PostBatchDto, @Req() req: HttpRequest, @Res({ passthrough: true }) res: HttpResponse): Promise<BatchResponse> {
     return this.commands.run(req, res, HttpStatus.CREATED, (em, key) => this.ledger.postBatch(em, dto.entries.map((e, i) => toDraft(e, `${key}#${i}`))));
   }
 
@@ -55,7 +55,7 @@ export class EntriesController {
   @ApiHeader(IDEMPOTENCY_HEADER)
   @ApiCreatedResponse({ type: PostEntryResponse })
   @ApiErrors(400, 404, 409, 413, 422)
-  reverse(@Param('id') id: string, @Body() dto: ReverseEntryDto, @Req() req: Request, @Res({ passthrough: true }) res: Response): Promise<PostEntryResponse> {
+  reverse(@Param('id') id: string, @Body() dto: ReverseEntryDto, @Req() req: HttpRequest, @Res({ passthrough: true }) res: HttpResponse): Promise<PostEntryResponse> {
     return this.commands.run(req, res, HttpStatus.CREATED, (em, key) => this.ledger.reverse(em, id, { idempotencyKey: key, ...dto }));
   }
 

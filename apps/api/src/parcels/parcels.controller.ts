@@ -2,7 +2,7 @@ import { Body, Controller, Get, HttpCode, HttpStatus, Param, Post, Query, Req, R
 import { ApiCreatedResponse, ApiExtraModels, ApiHeader, ApiOkResponse, ApiOperation, ApiProduces, ApiTags } from '@nestjs/swagger';
 import { importRejected, ParcelsService } from '@forest-ledger/forestry';
 import type { AuthUser } from '@forest-ledger/forestry';
-import type { Request, Response } from 'express';
+import type { HttpRequest, HttpResponse } from '../http/http';
 import { CurrentUser, Roles, STAFF_READERS } from '../auth/auth.decorators';
 import { ApiErrors } from '../http/error.dto';
 import { CommandRunner } from '../http/idempotency';
@@ -52,8 +52,8 @@ export class ParcelsController {
   importTable(
     @Param('villageCode') villageCode: string,
     @Body() dto: ImportParcelTableDto,
-    @Req() req: Request,
-    @Res({ passthrough: true }) res: Response,
+    @Req() req: HttpRequest,
+    @Res({ passthrough: true }) res: HttpResponse,
   ): Promise<ParcelImportResponse> {
     return this.commands.run(req, res, HttpStatus.CREATED, async (em) => {
       const result = await this.parcels.importVillageTable(em, villageCode, Buffer.from(dto.contentBase64, 'base64'), dto.fileName);
@@ -99,10 +99,10 @@ export class ParcelsController {
   @ApiProduces(XLSX_CONTENT_TYPE)
   @ApiOkResponse({ schema: { type: 'string', format: 'binary' }, description: 'An .xlsx attachment' })
   @ApiErrors(401, 403, 404)
-  async summaryWorkbook(@Param('code') code: string, @Res({ passthrough: true }) res: Response): Promise<StreamableFile> {
+  async summaryWorkbook(@Param('code') code: string, @Res({ passthrough: true }) res: HttpResponse): Promise<StreamableFile> {
     const { fileName, buffer } = await this.parcels.summaryWorkbook(code);
-    res.setHeader('Content-Type', XLSX_CONTENT_TYPE);
-    res.setHeader('Content-Disposition', attachment(fileName, `parcel-summary-${code.replace(/[^A-Za-z0-9_-]/g, '_')}.xlsx`));
+    res.header('Content-Type', XLSX_CONTENT_TYPE);
+    res.header('Content-Disposition', attachment(fileName, `parcel-summary-${code.replace(/[^A-Za-z0-9_-]/g, '_')}.xlsx`));
     return new StreamableFile(buffer, { length: buffer.length });
   }
 
@@ -117,7 +117,7 @@ export class ParcelsController {
   @ApiHeader(IDEMPOTENCY_HEADER)
   @ApiOkResponse({ type: AttachabilityResponse })
   @ApiErrors(400, 401, 403, 409, 422)
-  checkAttachable(@Body() dto: AttachabilityCheckDto, @Req() req: Request, @Res({ passthrough: true }) res: Response): Promise<AttachabilityResponse> {
+  checkAttachable(@Body() dto: AttachabilityCheckDto, @Req() req: HttpRequest, @Res({ passthrough: true }) res: HttpResponse): Promise<AttachabilityResponse> {
     return this.commands.run(req, res, HttpStatus.OK, async (em) => ({
       ok: true as const,
       purpose: dto.purpose,

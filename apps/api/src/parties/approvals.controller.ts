@@ -2,7 +2,7 @@ import { Controller, Get, HttpCode, HttpStatus, Param, Post, Query, Req, Res } f
 import { ApiHeader, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { PartiesService } from '@forest-ledger/forestry';
 import type { AuthUser } from '@forest-ledger/forestry';
-import type { Request, Response } from 'express';
+import type { HttpRequest, HttpResponse } from '../http/http';
 import { CurrentUser, Roles } from '../auth/auth.decorators';
 import { ApiErrors } from '../http/error.dto';
 import { CommandRunner } from '../http/idempotency';
@@ -34,7 +34,7 @@ export class ApprovalsController {
   @ApiHeader(IDEMPOTENCY_HEADER)
   @ApiOkResponse({ type: ApprovalResponse })
   @ApiErrors(400, 401, 403, 404, 409, 422)
-  approve(@Param('id') id: string, @CurrentUser() user: AuthUser, @Req() req: Request, @Res({ passthrough: true }) res: Response): Promise<ApprovalResponse> {
+  approve(@Param('id') id: string, @CurrentUser() user: AuthUser, @Req() req: HttpRequest, @Res({ passthrough: true }) res: HttpResponse): Promise<ApprovalResponse> {
     return this.commands.run(req, res, HttpStatus.OK, (em) => this.parties.decide(em, id, user, true));
   }
 
@@ -45,7 +45,7 @@ export class ApprovalsController {
   @ApiHeader(IDEMPOTENCY_HEADER)
   @ApiOkResponse({ type: ApprovalResponse })
   @ApiErrors(400, 401, 403, 404, 409, 422)
-  reject(@Param('id') id: string, @CurrentUser() user: AuthUser, @Req() req: Request, @Res({ passthrough: true }) res: Response): Promise<ApprovalResponse> {
+  reject(@Param('id') id: string, @CurrentUser() user: AuthUser, @Req() req: HttpRequest, @Res({ passthrough: true }) res: HttpResponse): Promise<ApprovalResponse> {
     return this.commands.run(req, res, HttpStatus.OK, (em) => this.parties.decide(em, id, user, false));
   }
 }

@@ -4,7 +4,7 @@ import { InjectDataSource } from '@nestjs/typeorm';
 import { ownerScopeOf, PartiesService, PartyError } from '@forest-ledger/forestry';
 import type { AuthUser } from '@forest-ledger/forestry';
 import { inTransaction } from '@forest-ledger/platform';
-import type { Request, Response } from 'express';
+import type { HttpRequest, HttpResponse } from '../http/http';
 import { DataSource } from 'typeorm';
 import { ALL_ROLES, CurrentUser, NoIdempotencyKey, Roles } from '../auth/auth.decorators';
 import { ApiErrors } from '../http/error.dto';
@@ -43,7 +43,7 @@ export class PartiesController {
   @ApiHeader(IDEMPOTENCY_HEADER)
   @ApiCreatedResponse({ type: PartyResponse })
   @ApiErrors(400, 401, 403, 404, 409, 413, 422)
-  create(@Body() dto: CreatePartyDto, @Req() req: Request, @Res({ passthrough: true }) res: Response): Promise<PartyResponse> {
+  create(@Body() dto: CreatePartyDto, @Req() req: HttpRequest, @Res({ passthrough: true }) res: HttpResponse): Promise<PartyResponse> {
     return this.commands.run(req, res, HttpStatus.CREATED, (em) => this.parties.create(em, dto));
   }
 
@@ -90,8 +90,8 @@ export class PartiesController {
     @Param('code') code: string,
     @Body() dto: DeactivationRequestDto,
     @CurrentUser() user: AuthUser,
-    @Req() req: Request,
-    @Res({ passthrough: true }) res: Response,
+    @Req() req: HttpRequest,
+    @Res({ passthrough: true }) res: HttpResponse,
   ): Promise<ApprovalResponse> {
     return this.commands.run(req, res, HttpStatus.CREATED, (em) => this.parties.requestDeactivation(em, code, user, dto.reason));
   }
@@ -106,7 +106,7 @@ export class PartiesController {
   @ApiHeader(IDEMPOTENCY_HEADER)
   @ApiCreatedResponse({ type: RosterImportResponse })
   @ApiErrors(400, 401, 403, 404, 409, 413, 422)
-  importRoster(@Param('code') code: string, @Body() dto: RosterImportDto, @Req() req: Request, @Res({ passthrough: true }) res: Response): Promise<RosterImportResponse> {
+  importRoster(@Param('code') code: string, @Body() dto: RosterImportDto, @Req() req: HttpRequest, @Res({ passthrough: true }) res: HttpResponse): Promise<RosterImportResponse> {
     return this.commands.run(req, res, HttpStatus.CREATED, async (em) => {
       const outcome = await this.parties.importRoster(em, code, Buffer.from(dto.contentBase64, 'base64'), dto.fileName);
       // Thrown, not returned, so the command's transaction rolls back: nothing is half-imported.
@@ -124,7 +124,7 @@ export class PartiesController {
   @ApiHeader(IDEMPOTENCY_HEADER)
   @ApiOkResponse({ type: VillagerPinResponse })
   @ApiErrors(400, 401, 403, 404, 409, 422)
-  setPin(@Param('code') code: string, @Body() dto: VillagerPinDto, @Req() req: Request, @Res({ passthrough: true }) res: Response): Promise<VillagerPinResponse> {
+  setPin(@Param('code') code: string, @Body() dto: VillagerPinDto, @Req() req: HttpRequest, @Res({ passthrough: true }) res: HttpResponse): Promise<VillagerPinResponse> {
     return this.commands.run(req, res, HttpStatus.OK, async (em) => ({ partyCode: code, ...(await this.parties.setVillagerPin(em, code, dto.pin)) }));
   }
 }

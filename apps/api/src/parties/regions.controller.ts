@@ -2,7 +2,7 @@ import { Body, Controller, Get, HttpStatus, Param, Post, Query, Req, Res } from 
 import { ApiCreatedResponse, ApiHeader, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { RegionsService } from '@forest-ledger/forestry';
 import type { Role } from '@forest-ledger/forestry';
-import type { Request, Response } from 'express';
+import type { HttpRequest, HttpResponse } from '../http/http';
 import { Roles, STAFF_READERS } from '../auth/auth.decorators';
 import { ApiErrors } from '../http/error.dto';
 import { CommandRunner } from '../http/idempotency';
@@ -25,7 +25,7 @@ export class RegionsController {
   @ApiHeader(IDEMPOTENCY_HEADER)
   @ApiCreatedResponse({ type: RegionResponse })
   @ApiErrors(400, 401, 403, 404, 409, 422)
-  create(@Body() dto: CreateRegionDto, @Req() req: Request, @Res({ passthrough: true }) res: Response): Promise<RegionResponse> {
+  create(@Body() dto: CreateRegionDto, @Req() req: HttpRequest, @Res({ passthrough: true }) res: HttpResponse): Promise<RegionResponse> {
     return this.commands.run(req, res, HttpStatus.CREATED, (em) => this.regions.create(em, dto));
   }
 

@@ -3,7 +3,7 @@ import { ApiCreatedResponse, ApiHeader, ApiOkResponse, ApiOperation, ApiTags } f
 import { DomainError } from '@forest-ledger/ledger';
 import { ownerScopeOf, ProjectsService, SeriesService } from '@forest-ledger/forestry';
 import type { AuthUser } from '@forest-ledger/forestry';
-import type { Request, Response } from 'express';
+import type { HttpRequest, HttpResponse } from '../http/http';
 import { EntityManager } from 'typeorm';
 import { CurrentUser, Roles } from '../auth/auth.decorators';
 import { ApiErrors } from '../http/error.dto';
@@ -41,7 +41,7 @@ export class ProjectsController {
   @ApiHeader(IDEMPOTENCY_HEADER)
   @ApiCreatedResponse({ type: ProjectResponse })
   @ApiErrors(400, 401, 403, 404, 409, 413, 422)
-  create(@Body() dto: CreateProjectDto, @CurrentUser() user: AuthUser, @Req() req: Request, @Res({ passthrough: true }) res: Response): Promise<ProjectResponse> {
+  create(@Body() dto: CreateProjectDto, @CurrentUser() user: AuthUser, @Req() req: HttpRequest, @Res({ passthrough: true }) res: HttpResponse): Promise<ProjectResponse> {
     if (user.role === 'FARM_OPERATOR' && dto.farmCode !== user.partyCode) {
       throw new DomainError('forbidden', 'FORBIDDEN', `a FARM_OPERATOR may only create projects of its own farm (${user.partyCode ?? 'none'})`, 'farmCode');
     }
@@ -81,8 +81,8 @@ export class ProjectsController {
     @Param('code') code: string,
     @Body() dto: ContributionDto,
     @CurrentUser() user: AuthUser,
-    @Req() req: Request,
-    @Res({ passthrough: true }) res: Response,
+    @Req() req: HttpRequest,
+    @Res({ passthrough: true }) res: HttpResponse,
   ): Promise<ContributionOutcomeResponse> {
     return this.commands.run(req, res, HttpStatus.CREATED, async (em, key) => {
       await this.ownProject(em, code, user);
@@ -102,8 +102,8 @@ export class ProjectsController {
     @Param('id') id: string,
     @Body() dto: CallContributionDto,
     @CurrentUser() user: AuthUser,
-    @Req() req: Request,
-    @Res({ passthrough: true }) res: Response,
+    @Req() req: HttpRequest,
+    @Res({ passthrough: true }) res: HttpResponse,
   ): Promise<ContributionOutcomeResponse> {
     return this.commands.run(req, res, HttpStatus.OK, async (em, key) => {
       await this.ownProject(em, code, user);
@@ -122,7 +122,7 @@ export class ProjectsController {
   @ApiHeader(IDEMPOTENCY_HEADER)
   @ApiCreatedResponse({ type: IssuanceResponse })
   @ApiErrors(400, 401, 403, 404, 409, 413, 422)
-  issue(@Param('code') code: string, @Body() dto: IssueDto, @CurrentUser() user: AuthUser, @Req() req: Request, @Res({ passthrough: true }) res: Response): Promise<IssuanceResponse> {
+  issue(@Param('code') code: string, @Body() dto: IssueDto, @CurrentUser() user: AuthUser, @Req() req: HttpRequest, @Res({ passthrough: true }) res: HttpResponse): Promise<IssuanceResponse> {
     return this.commands.run(req, res, HttpStatus.CREATED, async (em, key) => {
       await this.ownProject(em, code, user);
       return this.series.issue(em, code, dto, key);
@@ -136,7 +136,7 @@ export class ProjectsController {
   @ApiHeader(IDEMPOTENCY_HEADER)
   @ApiOkResponse({ type: ProjectResponse })
   @ApiErrors(400, 401, 403, 404, 409, 413, 422)
-  close(@Param('code') code: string, @Body() dto: CloseProjectDto, @CurrentUser() user: AuthUser, @Req() req: Request, @Res({ passthrough: true }) res: Response): Promise<ProjectResponse> {
+  close(@Param('code') code: string, @Body() dto: CloseProjectDto, @CurrentUser() user: AuthUser, @Req() req: HttpRequest, @Res({ passthrough: true }) res: HttpResponse): Promise<ProjectResponse> {
     return this.commands.run(req, res, HttpStatus.OK, async (em) => {
       await this.ownProject(em, code, user);
       return this.projects.close(em, code, dto.closedOn);

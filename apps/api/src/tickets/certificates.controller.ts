@@ -2,7 +2,7 @@ import { Controller, Get, Param, Res, StreamableFile } from '@nestjs/common';
 import { ApiOkResponse, ApiOperation, ApiProduces, ApiTags } from '@nestjs/swagger';
 import { CertificatesService, ownerScopeOf } from '@forest-ledger/forestry';
 import type { AuthUser } from '@forest-ledger/forestry';
-import type { Response } from 'express';
+import type { HttpResponse } from '../http/http';
 import { ALL_ROLES, CurrentUser, Public, Roles } from '../auth/auth.decorators';
 import { ApiErrors } from '../http/error.dto';
 import { contentDisposition } from './content-disposition';
@@ -31,10 +31,10 @@ export class CertificatesController {
   @ApiProduces(PDF_CONTENT_TYPE)
   @ApiOkResponse({ schema: { type: 'string', format: 'binary' }, description: 'A PDF, inline' })
   @ApiErrors(401, 403, 404)
-  async pdf(@Param('certificateNo') certificateNo: string, @CurrentUser() user: AuthUser, @Res({ passthrough: true }) res: Response): Promise<StreamableFile> {
+  async pdf(@Param('certificateNo') certificateNo: string, @CurrentUser() user: AuthUser, @Res({ passthrough: true }) res: HttpResponse): Promise<StreamableFile> {
     const { fileName, buffer } = await this.certificates.pdf(certificateNo, ownerScopeOf(user));
-    res.setHeader('Content-Type', PDF_CONTENT_TYPE);
-    res.setHeader('Content-Disposition', contentDisposition('inline', fileName, `certificate-${certificateNo}.pdf`));
+    res.header('Content-Type', PDF_CONTENT_TYPE);
+    res.header('Content-Disposition', contentDisposition('inline', fileName, `certificate-${certificateNo}.pdf`));
     return new StreamableFile(buffer, { length: buffer.length });
   }
 

@@ -3,7 +3,7 @@ import { ApiCreatedResponse, ApiHeader, ApiOkResponse, ApiOperation, ApiProduces
 import { InjectDataSource } from '@nestjs/typeorm';
 import { businessToday, CertificatesService, MovementsService, ownerScopeOf, SeriesService, TicketError } from '@forest-ledger/forestry';
 import type { AuthUser } from '@forest-ledger/forestry';
-import type { Request, Response } from 'express';
+import type { HttpRequest, HttpResponse } from '../http/http';
 import { DataSource, EntityManager } from 'typeorm';
 import { ALL_ROLES, CurrentUser, Roles, STAFF_READERS } from '../auth/auth.decorators';
 import { ApiErrors } from '../http/error.dto';
@@ -75,12 +75,12 @@ export class TicketsController {
   @ApiProduces(XLSX_CONTENT_TYPE)
   @ApiOkResponse({ schema: { type: 'string', format: 'binary' }, description: 'An .xlsx attachment' })
   @ApiErrors(400, 401, 403, 404)
-  async registerWorkbook(@Param('code') code: string, @Query() query: RegisterQuery, @CurrentUser() user: AuthUser, @Res({ passthrough: true }) res: Response): Promise<StreamableFile> {
+  async registerWorkbook(@Param('code') code: string, @Query() query: RegisterQuery, @CurrentUser() user: AuthUser, @Res({ passthrough: true }) res: HttpResponse): Promise<StreamableFile> {
     await this.issuingFarmOnly(this.dataSource.manager, code, user);
     const asOf = query.asOf ?? businessToday();
     const { fileName, buffer } = await this.certificates.registerWorkbook(code, asOf);
-    res.setHeader('Content-Type', XLSX_CONTENT_TYPE);
-    res.setHeader('Content-Disposition', contentDisposition('attachment', fileName, `register-${code}-${asOf}.xlsx`));
+    res.header('Content-Type', XLSX_CONTENT_TYPE);
+    res.header('Content-Disposition', contentDisposition('attachment', fileName, `register-${code}-${asOf}.xlsx`));
     return new StreamableFile(buffer, { length: buffer.length });
   }
 
@@ -95,7 +95,7 @@ export class TicketsController {
   @ApiHeader(IDEMPOTENCY_HEADER)
   @ApiCreatedResponse({ type: MovementResponse })
   @ApiErrors(400, 401, 403, 404, 409, 413, 422)
-  trade(@Param('code') code: string, @Body() dto: TradeDto, @Req() req: Request, @Res({ passthrough: true }) res: Response): Promise<MovementResponse> {
+  trade(@Param('code') code: string, @Body() dto: TradeDto, @Req() req: HttpRequest, @Res({ passthrough: true }) res: HttpResponse): Promise<MovementResponse> {
     return this.commands.run(req, res, HttpStatus.CREATED, (em, key) => this.movements.trade(em, code, dto, key));
   }
 
@@ -108,7 +108,7 @@ export class TicketsController {
   @ApiHeader(IDEMPOTENCY_HEADER)
   @ApiCreatedResponse({ type: MovementResponse })
   @ApiErrors(400, 401, 403, 404, 409, 413, 422)
-  inherit(@Param('code') code: string, @Body() dto: InheritanceDto, @Req() req: Request, @Res({ passthrough: true }) res: Response): Promise<MovementResponse> {
+  inherit(@Param('code') code: string, @Body() dto: InheritanceDto, @Req() req: HttpRequest, @Res({ passthrough: true }) res: HttpResponse): Promise<MovementResponse> {
     return this.commands.run(req, res, HttpStatus.CREATED, (em, key) => this.movements.inherit(em, code, dto, key));
   }
 
@@ -121,7 +121,7 @@ export class TicketsController {
   @ApiHeader(IDEMPOTENCY_HEADER)
   @ApiCreatedResponse({ type: MovementResponse })
   @ApiErrors(400, 401, 403, 404, 409, 413, 422)
-  pledge(@Param('code') code: string, @Body() dto: PledgeDto, @Req() req: Request, @Res({ passthrough: true }) res: Response): Promise<MovementResponse> {
+  pledge(@Param('code') code: string, @Body() dto: PledgeDto, @Req() req: HttpRequest, @Res({ passthrough: true }) res: HttpResponse): Promise<MovementResponse> {
     return this.commands.run(req, res, HttpStatus.CREATED, (em, key) => this.movements.pledge(em, code, dto, key));
   }
 
@@ -141,7 +141,7 @@ export class TicketsController {
   @ApiHeader(IDEMPOTENCY_HEADER)
   @ApiOkResponse({ type: MovementResponse })
   @ApiErrors(400, 401, 403, 404, 409, 413, 422)
-  release(@Param('id') id: string, @Body() dto: PledgeCloseDto, @Req() req: Request, @Res({ passthrough: true }) res: Response): Promise<MovementResponse> {
+  release(@Param('id') id: string, @Body() dto: PledgeCloseDto, @Req() req: HttpRequest, @Res({ passthrough: true }) res: HttpResponse): Promise<MovementResponse> {
     return this.commands.run(req, res, HttpStatus.OK, (em, key) => this.movements.releasePledge(em, id, dto, key));
   }
 
@@ -155,7 +155,7 @@ export class TicketsController {
   @ApiHeader(IDEMPOTENCY_HEADER)
   @ApiOkResponse({ type: MovementResponse })
   @ApiErrors(400, 401, 403, 404, 409, 413, 422)
-  enforce(@Param('id') id: string, @Body() dto: EnforceDto, @Req() req: Request, @Res({ passthrough: true }) res: Response): Promise<MovementResponse> {
+  enforce(@Param('id') id: string, @Body() dto: EnforceDto, @Req() req: HttpRequest, @Res({ passthrough: true }) res: HttpResponse): Promise<MovementResponse> {
     return this.commands.run(req, res, HttpStatus.OK, (em, key) => this.movements.enforcePledge(em, id, dto, key));
   }
 
@@ -168,7 +168,7 @@ export class TicketsController {
   @ApiHeader(IDEMPOTENCY_HEADER)
   @ApiCreatedResponse({ type: MovementResponse })
   @ApiErrors(400, 401, 403, 404, 409, 413, 422)
-  buyBack(@Param('code') code: string, @Body() dto: BuyBackDto, @CurrentUser() user: AuthUser, @Req() req: Request, @Res({ passthrough: true }) res: Response): Promise<MovementResponse> {
+  buyBack(@Param('code') code: string, @Body() dto: BuyBackDto, @CurrentUser() user: AuthUser, @Req() req: HttpRequest, @Res({ passthrough: true }) res: HttpResponse): Promise<MovementResponse> {
     return this.commands.run(req, res, HttpStatus.CREATED, async (em, key) => {
       await this.issuingFarmOnly(em, code, user);
       return this.movements.buyBack(em, code, dto, key);

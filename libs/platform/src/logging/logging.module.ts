@@ -7,11 +7,19 @@ import { Env } from '../config/env';
 export const CORRELATION_HEADER = 'x-correlation-id';
 const CORRELATION_PATTERN = /^[A-Za-z0-9._:-]{1,100}$/;
 
-/** The request's correlation id: the caller's X-Correlation-Id when sane, else a new UUID; echoed in the response. */
-export function correlationId(req: IncomingMessage, res: ServerResponse): string {
+/** A request's correlation id: the caller's X-Correlation-Id when sane, else a new UUID. */
+export function correlationIdFor(req: IncomingMessage): string {
   const given = req.headers[CORRELATION_HEADER];
-  const id = typeof given === 'string' && CORRELATION_PATTERN.test(given) ? given : randomUUID();
-  res.setHeader('X-Correlation-Id', id);
+  return typeof given === 'string' && CORRELATION_PATTERN.test(given) ? given : randomUUID();
+}
+
+/**
+ * The request's correlation id, echoed in the response. On Fastify the id is the request's own
+ * (genReqId: correlationIdFor, set on the Node request too), so this only names it for pino-http.
+ */
+export function correlationId(req: IncomingMessage & { id?: unknown }, res: ServerResponse): string {
+  const id = typeof req.id === 'string' ? req.id : correlationIdFor(req);
+  if (!res.headersSent) res.setHeader('X-Correlation-Id', id);
   return id;
 }
 
