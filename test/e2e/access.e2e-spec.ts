@@ -161,6 +161,50 @@ describe('projects and 林票 routes', () => {
   });
 });
 
+describe('carbon credit routes', () => {
+  const STAFF: Role[] = ['ADMIN', 'AUDITOR', 'APPROVER'];
+  /** The access each carbon route is meant to have ('PUBLIC': no login); BUYER and FARM_OPERATOR are further scoped to their party in the handlers. */
+  const EXPECTED: Record<string, Role[] | 'PUBLIC'> = {
+    'POST /v1/carbon/projects': ['ADMIN', 'FARM_OPERATOR'],
+    'GET /v1/carbon/projects': [...STAFF, 'FARM_OPERATOR'],
+    'GET /v1/carbon/projects/:code': [...STAFF, 'FARM_OPERATOR'],
+    'POST /v1/carbon/projects/:code/register': ['ADMIN'],
+    'POST /v1/carbon/projects/:code/close': ['ADMIN'],
+    'POST /v1/carbon/projects/:code/revenue-rules': ['ADMIN'],
+    'POST /v1/carbon/projects/:code/issuances': ['ADMIN'],
+    'GET /v1/carbon/projects/:code/issuances': [...STAFF, 'FARM_OPERATOR'],
+    'GET /v1/carbon/projects/:code/serial-blocks': STAFF,
+    'GET /v1/carbon/projects/:code/invariant': STAFF,
+    'POST /v1/carbon/projects/:code/listings': ['ADMIN', 'FARM_OPERATOR'],
+    'POST /v1/carbon/projects/:code/retirements': ['ADMIN', 'BUYER'],
+    'GET /v1/carbon/listings': [...STAFF, 'FARM_OPERATOR', 'BUYER'],
+    'GET /v1/carbon/listings/:id': [...STAFF, 'FARM_OPERATOR', 'BUYER'],
+    'POST /v1/carbon/listings/:id/cancel': ['ADMIN', 'FARM_OPERATOR'],
+    'POST /v1/carbon/listings/:id/orders': ['ADMIN', 'BUYER'],
+    'GET /v1/carbon/sales/:id': [...STAFF, 'FARM_OPERATOR', 'BUYER'],
+    'GET /v1/carbon/retirements/:certificateNo': [...STAFF, 'BUYER'],
+    'GET /v1/carbon/retirements/:certificateNo/pdf': [...STAFF, 'BUYER'],
+    'GET /v1/public/carbon-certificates/:certificateNo': 'PUBLIC',
+    'GET /v1/public/carbon-projects/:code/registry': 'PUBLIC',
+    'GET /v1/public/carbon-projects/:code/registry.csv': 'PUBLIC',
+  };
+
+  it('declare the roles of the matrix, and every carbon route is in it', () => {
+    const routes = routesOf(app);
+    const declared = new Map(routes.map((r) => [`${r.method} ${r.path}`, r.isPublic ? 'PUBLIC' : [...(r.roles ?? [])].sort()]));
+    for (const [route, roles] of Object.entries(EXPECTED)) {
+      expect([route, declared.get(route)]).toEqual([route, roles === 'PUBLIC' ? roles : [...roles].sort()]);
+    }
+    expect(routes.map((r) => `${r.method} ${r.path}`).filter((r) => /\/carbon/.test(r) && !(r in EXPECTED))).toEqual([]);
+  });
+
+  it('answers the public carbon routes without credentials (unknown: 404, not 401)', async () => {
+    expect((await http().get('/v1/public/carbon-certificates/TH-0000001?code=0000-0000-0000-0000').expect(404)).body.code).toBe('UNKNOWN_CERTIFICATE');
+    expect((await http().get('/v1/public/carbon-projects/NOPE/registry').expect(404)).body.code).toBe('UNKNOWN_CARBON_PROJECT');
+    expect((await http().get('/v1/public/carbon-projects/NOPE/registry.csv').expect(404)).body.code).toBe('UNKNOWN_CARBON_PROJECT');
+  });
+});
+
 describe('scoping in queries', () => {
   it("a villager reads their own wallet, and another villager's is a 404 (not 403)", async () => {
     await http().get('/v1/accounts/party:V-TEST-1:wallet:CNY').set(as('VILLAGER')).expect(200);

@@ -1,10 +1,13 @@
 import { Module } from '@nestjs/common';
 import { APP_FILTER, APP_GUARD, APP_INTERCEPTOR } from '@nestjs/core';
-import { AccessModule, ParcelsModule, PartiesModule, PiiModule, TicketsModule } from '@forest-ledger/forestry';
+import { AccessModule, CarbonModule, ParcelsModule, PartiesModule, PiiModule, SubsidiesModule, TicketsModule } from '@forest-ledger/forestry';
 import { AuditInterceptor } from './auth/audit.interceptor';
 import { AuditedCommits } from './auth/audited-commits';
 import { AuthController } from './auth/auth.controller';
 import { AuthGuard } from './auth/auth.guard';
+import { CarbonMarketController } from './carbon/carbon-market.controller';
+import { CarbonProjectsController } from './carbon/carbon-projects.controller';
+import { CarbonPublicController } from './carbon/carbon-public.controller';
 import { LedgerModule, PostCoalescer } from '@forest-ledger/ledger';
 import { DatabaseModule, IdempotencyModule, LoggingModule, PlatformConfigModule, QueueModule, RedisModule } from '@forest-ledger/platform';
 import { HealthController } from './health/health.controller';
@@ -21,11 +24,12 @@ import { RegionsController } from './parties/regions.controller';
 import { ProjectsController } from './projects/projects.controller';
 import { CertificatesController } from './tickets/certificates.controller';
 import { TicketsController } from './tickets/tickets.controller';
+import { SUBSIDY_CONTROLLERS } from './subsidies/subsidies.controllers';
 
 /** The HTTP entrypoint: controllers over the shared libs. */
 @Module({
-  imports: [PlatformConfigModule, LoggingModule, DatabaseModule, QueueModule, RedisModule, IdempotencyModule, LedgerModule, PiiModule, AccessModule, ParcelsModule, PartiesModule, TicketsModule],
-  controllers: [HealthController, AuthController, AssetsController, AccountsController, EntriesController, ReportsController, ParcelsController, RegionsController, PartiesController, ApprovalsController, ProjectsController, TicketsController, CertificatesController],
+  imports: [PlatformConfigModule, LoggingModule, DatabaseModule, QueueModule, RedisModule, IdempotencyModule, LedgerModule, PiiModule, AccessModule, ParcelsModule, PartiesModule, TicketsModule, CarbonModule, SubsidiesModule],
+  controllers: [HealthController, AuthController, AssetsController, AccountsController, EntriesController, ReportsController, ParcelsController, RegionsController, PartiesController, ApprovalsController, ProjectsController, TicketsController, CertificatesController, CarbonProjectsController, CarbonMarketController, CarbonPublicController, ...SUBSIDY_CONTROLLERS],
   providers: [
     CommandRunner,
     PostCoalescer,

@@ -1,0 +1,124 @@
+import { Body, Controller, Get, HttpCode, HttpStatus, Param, Post, Query, Req, Res, StreamableFile } from '@nestjs/common';
+import { ApiCreatedResponse, ApiHeader, ApiOkResponse, ApiOperation, ApiProduces, ApiTags } from '@nestjs/swagger';
+import { InjectDataSource } from '@nestjs/typeorm';
+import { CarbonError, CarbonService } from '@forest-ledger/forestry';
+import type { AuthUser, RetirementView, Role } from '@forest-ledger/forestry';
+import { DataSource, EntityManager } from 'typeorm';
+import { CurrentUser, Roles, STAFF_READERS } from '../auth/auth.decorators';
+import { ApiErrors } from '../http/error.dto';
+import type { HttpRequest, HttpResponse } from '../http/http';
+import { CommandRunner } from '../http/idempotency';
+import { IDEMPOTENCY_HEADER } from '../ledger/assets.controller';
+import { PDF_CONTENT_TYPE } from '../tickets/certificates.controller';
+import { contentDisposition } from '../tickets/content-disposition';
+import { listListings, ownPartyOnly, saleParties, scopedParty, unknownSale } from './carbon-reads';
+import { ListingQuery, ListingResponse, OrderDto, RetirementResponse, SaleResponse } from './dto/carbon.dto';
+
+/** Who may look at the market's listings: staff, the sellers' operators and the buyers. */
+export const MARKET_READERS: Role[] = [...STAFF_READERS, 'FARM_OPERATOR', 'BUYER'];
+
+/** The carbon market: listings, orders (payment, delivery and revenue shares in one entry), sales, and retirement certificates. */
+@ApiTags('carbon credits')
+@Controller('v1/carbon')
+export class CarbonMarketController {
+  constructor(
+    private readonly carbon: CarbonService,
+    private readonly commands: CommandRunner,
+    @InjectDataSource() private readonly dataSource: DataSource,
+  ) {}
+
+  @Get('listings')
+  @Roles(...MARKET_READERS)
+  @ApiOperation({ summary: 'Listings, newest first (at most 500), of one project and/or in one state (OPEN for what can be bought)' })
+  @ApiOkResponse({ type: [ListingResponse] })
+  @ApiErrors(400, 401, 403)
+  listings(@Query() query: ListingQuery): Promise<ListingResponse[]> {
+    return listListings(this.dataSource.manager, { project: query.project, state: query.state });
+  }
+
+  @Get('listings/:id')
+  @Roles(...MARKET_READERS)
+  @ApiOperation({ summary: 'A listing with its price and the tonnes still available' })
+  @ApiOkResponse({ type: ListingResponse })
+  @ApiErrors(401, 403, 404)
+  listing(@Param('id') id: string): Promise<ListingResponse> {
+    return this.carbon.getListing(id);
+  }
+
+  @Post('listings/:id/cancel')
+  @Roles('ADMIN', 'FARM_OPERATOR')
+  @HttpCode(HttpStatus.OK)
+  @ApiOperation({ summary: 'End an OPEN listing: its unsold tonnes go back to HELD (422 LISTING_NOT_OPEN otherwise); a FARM_OPERATOR cancels only its own listings (else 404)' })
+  @ApiHeader(IDEMPOTENCY_HEADER)
+  @ApiOkResponse({ type: ListingResponse })
+  @ApiErrors(400, 401, 403, 404, 409, 413, 422)
+  cancel(@Param('id') id: string, @CurrentUser() user: AuthUser, @Req() req: HttpRequest, @Res({ passthrough: true }) res: HttpResponse): Promise<ListingResponse> {
+    return this.commands.run(req, res, HttpStatus.OK, async (em) => {
+      const listing = await this.carbon.getListing(id, em);
+      const own = scopedParty(user);
+      if (own !== null && listing.seller !== own) throw new CarbonError('UNKNOWN_LISTING', `no listing ${JSON.stringify(id)}`, 'listing');
+      return this.carbon.cancelListing(em, id);
+    });
+  }
+
+  @Post('listings/:id/orders')
+  @Roles('ADMIN', 'BUYER')
+  @ApiOperation({
+    summary: 'Buy from a listing: payment, delivery and the revenue shares settle in one ledger entry',
+    description:
+      'party:<buyer>:wallet:CNY → carbon-project:<code>:revenue:CNY (quantity × price, rounded to the 分 once) → the shares of the project\'s current revenue rule (largest remainder, exact to the 分; ' +
+      'a resale pays the seller the whole price); holder:<seller>:credits:<code> → holder:<buyer>:credits:<code>, the oldest serials first (the last block split). ' +
+      'More than available: 422 INSUFFICIENT_CREDITS (field quantity); a buyer who cannot pay: 422 INSUFFICIENT_FUNDS (field buyer); nothing moves. A BUYER may only buy for its own party (403 FORBIDDEN, field buyer).',
+  })
+  @ApiHeader(IDEMPOTENCY_HEADER)
+  @ApiCreatedResponse({ type: SaleResponse })
+  @ApiErrors(400, 401, 403, 404, 409, 413, 422)
+  order(@Param('id') id: string, @Body() dto: OrderDto, @CurrentUser() user: AuthUser, @Req() req: HttpRequest, @Res({ passthrough: true }) res: HttpResponse): Promise<SaleResponse> {
+    ownPartyOnly(user, dto.buyer, 'buyer');
+    return this.commands.run(req, res, HttpStatus.CREATED, (em, key) => this.carbon.order(em, id, dto, key));
+  }
+
+  @Get('sales/:id')
+  @Roles(...MARKET_READERS)
+  @ApiOperation({ summary: 'A sale with its serials, revenue shares and rule version; a BUYER sees its purchases, a FARM_OPERATOR its sales, else 404' })
+  @ApiOkResponse({ type: SaleResponse })
+  @ApiErrors(401, 403, 404)
+  async sale(@Param('id') id: string, @CurrentUser() user: AuthUser): Promise<SaleResponse> {
+    const em = this.dataSource.manager;
+    const parties = await saleParties(em, id);
+    const own = scopedParty(user);
+    if (!parties || (own !== null && own !== (user.role === 'BUYER' ? parties.buyer : parties.seller))) throw unknownSale(id);
+    return this.carbon.getSale(id, em);
+  }
+
+  @Get('retirements/:certificateNo')
+  @Roles(...STAFF_READERS, 'BUYER')
+  @ApiOperation({ summary: 'A retirement and its certificate content, hash and verification code; a BUYER sees only its own retirements, else 404' })
+  @ApiOkResponse({ type: RetirementResponse })
+  @ApiErrors(401, 403, 404)
+  retirement(@Param('certificateNo') certificateNo: string, @CurrentUser() user: AuthUser): Promise<RetirementResponse> {
+    return this.ownRetirement(this.dataSource.manager, certificateNo, user);
+  }
+
+  @Get('retirements/:certificateNo/pdf')
+  @Roles(...STAFF_READERS, 'BUYER')
+  @ApiOperation({ summary: 'The retirement certificate (碳汇注销证明) as a one-page PDF in Chinese with its verification code; the beneficiary is printed only if they allowed it' })
+  @ApiProduces(PDF_CONTENT_TYPE)
+  @ApiOkResponse({ schema: { type: 'string', format: 'binary' }, description: 'A PDF, inline' })
+  @ApiErrors(401, 403, 404)
+  async pdf(@Param('certificateNo') certificateNo: string, @CurrentUser() user: AuthUser, @Res({ passthrough: true }) res: HttpResponse): Promise<StreamableFile> {
+    const retirement = await this.ownRetirement(this.dataSource.manager, certificateNo, user);
+    const buffer = await this.carbon.certificatePdf(retirement.id);
+    res.header('Content-Type', PDF_CONTENT_TYPE);
+    res.header('Content-Disposition', contentDisposition('inline', `碳汇注销证明-${retirement.certificateNo}.pdf`, `carbon-certificate-${retirement.certificateNo}.pdf`));
+    return new StreamableFile(buffer, { length: buffer.length });
+  }
+
+  /** A BUYER sees only the retirements it made; any other is a 404, like an unknown number. */
+  private async ownRetirement(em: EntityManager, certificateNo: string, user: AuthUser): Promise<RetirementView> {
+    const retirement = await this.carbon.getRetirementByCertificate(certificateNo, em);
+    const own = scopedParty(user);
+    if (own !== null && retirement.retiringParty !== own) throw new CarbonError('UNKNOWN_CERTIFICATE', `no retirement certificate ${JSON.stringify(certificateNo)}`, 'certificateNo');
+    return retirement;
+  }
+}
