@@ -1,6 +1,8 @@
 import { Module } from '@nestjs/common';
 import { APP_FILTER, APP_GUARD, APP_INTERCEPTOR } from '@nestjs/core';
-import { AccessModule, CarbonModule, ParcelsModule, PartiesModule, PiiModule, SubsidiesModule, TicketsModule } from '@forest-ledger/forestry';
+import { AccessModule, CarbonModule, ParcelsModule, PartiesModule, PiiModule, SubsidiesModule, TicketsModule, LandUseModule, DividendsModule } from '@forest-ledger/forestry';
+import { DIVIDEND_CONTROLLERS } from './dividends/dividends.controllers';
+import { LAND_USE_CONTROLLERS } from './land-use/land-use.controllers';
 import { AuditInterceptor } from './auth/audit.interceptor';
 import { AuditedCommits } from './auth/audited-commits';
 import { AuthController } from './auth/auth.controller';
@@ -28,8 +30,8 @@ import { SUBSIDY_CONTROLLERS } from './subsidies/subsidies.controllers';
 
 /** The HTTP entrypoint: controllers over the shared libs. */
 @Module({
-  imports: [PlatformConfigModule, LoggingModule, DatabaseModule, QueueModule, RedisModule, IdempotencyModule, LedgerModule, PiiModule, AccessModule, ParcelsModule, PartiesModule, TicketsModule, CarbonModule, SubsidiesModule],
-  controllers: [HealthController, AuthController, AssetsController, AccountsController, EntriesController, ReportsController, ParcelsController, RegionsController, PartiesController, ApprovalsController, ProjectsController, TicketsController, CertificatesController, CarbonProjectsController, CarbonMarketController, CarbonPublicController, ...SUBSIDY_CONTROLLERS],
+  imports: [PlatformConfigModule, LoggingModule, DatabaseModule, QueueModule, RedisModule, IdempotencyModule, LedgerModule, PiiModule, AccessModule, ParcelsModule, PartiesModule, TicketsModule, CarbonModule, SubsidiesModule, LandUseModule, DividendsModule],
+  controllers: [HealthController, AuthController, AssetsController, AccountsController, EntriesController, ReportsController, ParcelsController, RegionsController, PartiesController, ApprovalsController, ProjectsController, TicketsController, CertificatesController, CarbonProjectsController, CarbonMarketController, CarbonPublicController, ...SUBSIDY_CONTROLLERS, ...LAND_USE_CONTROLLERS, ...DIVIDEND_CONTROLLERS],
   providers: [
     CommandRunner,
     PostCoalescer,

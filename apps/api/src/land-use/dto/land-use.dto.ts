@@ -1,0 +1,276 @@
+import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
+import { BILLING_FREQUENCIES, LAND_USE_CODE_PATTERN, LAND_USE_MODES, LAND_USE_STATES, PERMITTED_USES } from '@forest-ledger/forestry';
+import type { BillingFrequency, DepositDisposition, LandUseMode, LandUseState, PermittedUse } from '@forest-ledger/forestry';
+import { Type } from 'class-transformer';
+import { ArrayMaxSize, ArrayMinSize, IsArray, IsIn, IsInt, IsOptional, IsString, Matches, Max, MaxLength, Min, MinLength, ValidateNested } from 'class-validator';
+import { IsCalendarDate, IsDecimalString } from '../../http/validators';
+
+const PARTY_CODE = /^[A-Z0-9][A-Z0-9._-]{0,47}$/;
+const PARCEL_ID = /^[1-9][0-9]{0,18}$/;
+export const DEPOSIT_DISPOSITIONS: readonly DepositDisposition[] = ['RETURN', 'FORFEIT'];
+const RENT_KINDS = ['PER_MU', 'FIXED'] as const;
+const ESCALATION_KINDS = ['NONE', 'STEP', 'PERCENT'] as const;
+
+// ------------------------------------------------------------------ requests
+
+export class LandUseRentDto {
+  @ApiProperty({ enum: RENT_KINDS }) @IsIn(RENT_KINDS) kind!: (typeof RENT_KINDS)[number];
+  @ApiPropertyOptional({ example: '120.00', description: 'PER_MU: CNY per 亩 per year' }) @IsOptional() @IsDecimalString() ratePerMuYear?: string;
+  @ApiPropertyOptional({ example: '12000.00', description: 'FIXED: CNY per year' }) @IsOptional() @IsDecimalString() annualAmount?: string;
+}
+
+export class LandUseEscalationDto {
+  @ApiProperty({ enum: ESCALATION_KINDS }) @IsIn(ESCALATION_KINDS) kind!: (typeof ESCALATION_KINDS)[number];
+  @ApiPropertyOptional({ example: 3, description: 'STEP and PERCENT: every N contract years' }) @IsOptional() @IsInt() @Min(1) @Max(20) everyYears?: number;
+  @ApiPropertyOptional({ example: '500.00', description: 'STEP: added to the annual rent' }) @IsOptional() @IsDecimalString() step?: string;
+  @ApiPropertyOptional({ example: '5', description: 'PERCENT: compounded, rounded to the 分 each time' }) @IsOptional() @IsDecimalString() percent?: string;
+}
+
+export class CreateLandUseContractDto {
+  @ApiProperty({ example: 'GYLD-2025-001', pattern: LAND_USE_CODE_PATTERN.source }) @IsString() @Matches(LAND_USE_CODE_PATTERN, { message: '$property must be 1-40 of capital letters, digits, ".", "_", "-"' }) code!: string;
+  @ApiProperty({ example: 'F-YCLC', description: 'The state forest farm; a FARM_OPERATOR may only name its own' }) @IsString() @Matches(PARTY_CODE) lessorCode!: string;
+  @ApiProperty({ example: 'E-KANGYANG' }) @IsString() @Matches(PARTY_CODE) lesseeCode!: string;
+  @ApiProperty({ enum: LAND_USE_MODES }) @IsIn(LAND_USE_MODES) mode!: LandUseMode;
+  @ApiProperty({ type: [String], example: ['12'] }) @IsArray() @ArrayMinSize(1) @ArrayMaxSize(500) @IsString({ each: true }) @Matches(PARCEL_ID, { each: true, message: '$property must list parcel ids' }) parcelIds!: string[];
+  @ApiProperty({ example: '100.0000' }) @IsDecimalString() areaMu!: string;
+  @ApiProperty({ enum: PERMITTED_USES, isArray: true }) @IsArray() @ArrayMinSize(1) @IsIn(PERMITTED_USES, { each: true }) permittedUses!: PermittedUse[];
+  @ApiPropertyOptional({ description: 'Required with OTHER' }) @IsOptional() @IsString() @MinLength(1) @MaxLength(200) otherUse?: string;
+  @ApiProperty({ example: '2025-01-01' }) @IsCalendarDate() startDate!: string;
+  @ApiProperty({ example: '2034-12-31', description: 'Inclusive; a LEASE or CONCESSION of more than 20 years is refused (422, field endDate)' }) @IsCalendarDate() endDate!: string;
+  @ApiPropertyOptional() @IsOptional() @IsString() @Matches(LAND_USE_CODE_PATTERN) renewsContractCode?: string;
+  @ApiPropertyOptional({ type: LandUseRentDto }) @IsOptional() @ValidateNested() @Type(() => LandUseRentDto) rent?: LandUseRentDto;
+  @ApiPropertyOptional({ type: LandUseEscalationDto }) @IsOptional() @ValidateNested() @Type(() => LandUseEscalationDto) escalation?: LandUseEscalationDto;
+  @ApiPropertyOptional({ enum: BILLING_FREQUENCIES }) @IsOptional() @IsIn(BILLING_FREQUENCIES) billingFrequency?: BillingFrequency;
+  @ApiPropertyOptional({ example: '5000.00' }) @IsOptional() @IsDecimalString() deposit?: string;
+  @ApiPropertyOptional({ example: '0.0005' }) @IsOptional() @IsDecimalString() lateFeeDailyRate?: string;
+  @ApiPropertyOptional({ example: '1' }) @IsOptional() @IsDecimalString() lateFeeCapRatio?: string;
+  @ApiPropertyOptional({ example: '2000000.00' }) @IsOptional() @IsDecimalString() appraisedValue?: string;
+  @ApiPropertyOptional() @IsOptional() @IsString() @MaxLength(200) appraisalReference?: string;
+}
+
+export class LandUseContractQuery {
+  @ApiPropertyOptional({ enum: LAND_USE_STATES }) @IsOptional() @IsIn(LAND_USE_STATES) state?: LandUseState;
+  @ApiPropertyOptional({ enum: LAND_USE_MODES }) @IsOptional() @IsIn(LAND_USE_MODES) mode?: LandUseMode;
+  @ApiPropertyOptional({ description: 'Lessor or lessee code' }) @IsOptional() @IsString() @Matches(PARTY_CODE) party?: string;
+}
+
+export class ReceiveDepositDto {
+  @ApiProperty({ example: '2025-01-01' }) @IsCalendarDate() receivedOn!: string;
+  @ApiProperty({ example: 'BANK-001' }) @IsString() @MinLength(1) @MaxLength(100) bankReference!: string;
+}
+
+export class LandUsePaymentDto {
+  @ApiProperty({ example: '12000.00' }) @IsDecimalString() amount!: string;
+  @ApiProperty({ example: '2025-02-01' }) @IsCalendarDate() receivedOn!: string;
+  @ApiProperty({ example: 'BANK-002' }) @IsString() @MinLength(1) @MaxLength(100) bankReference!: string;
+}
+
+export class LandUseWaiverDto {
+  @ApiProperty({ example: 1 }) @IsInt() @Min(1) periodSeq!: number;
+  @ApiPropertyOptional({ example: '6.00', description: 'Default: all of the period\'s outstanding late fee' }) @IsOptional() @IsDecimalString() amount?: string;
+  @ApiProperty({ example: '不可抗力' }) @IsString() @MinLength(1) @MaxLength(500) reason!: string;
+}
+
+export class LandUseDailyRunDto {
+  @ApiPropertyOptional({ example: '2025-03-01', description: 'Default: today (business date)' }) @IsOptional() @IsCalendarDate() asOf?: string;
+}
+
+export class LandUseTerminationDto {
+  @ApiProperty({ example: '2026-06-30' }) @IsCalendarDate() terminatedOn!: string;
+  @ApiProperty() @IsString() @MinLength(1) @MaxLength(500) reason!: string;
+  @ApiProperty({ enum: DEPOSIT_DISPOSITIONS }) @IsIn(DEPOSIT_DISPOSITIONS) deposit!: DepositDisposition;
+  @ApiPropertyOptional() @IsOptional() @IsString() @MinLength(1) @MaxLength(500) forfeitReason?: string;
+}
+
+export class LandUseEndOfTermDto {
+  @ApiProperty({ example: '2034-12-31' }) @IsCalendarDate() endedOn!: string;
+  @ApiProperty({ enum: DEPOSIT_DISPOSITIONS }) @IsIn(DEPOSIT_DISPOSITIONS) deposit!: DepositDisposition;
+  @ApiPropertyOptional() @IsOptional() @IsString() @MinLength(1) @MaxLength(500) forfeitReason?: string;
+}
+
+export class LandUseReportQuery {
+  @ApiPropertyOptional({ example: '2025-12-31', description: 'Default: today' }) @IsOptional() @IsCalendarDate() asOf?: string;
+}
+
+// ------------------------------------------------------------------ responses
+
+export class PartyRefResponse {
+  @ApiProperty() code!: string;
+  @ApiProperty() name!: string;
+}
+
+export class LandUseParcelResponse {
+  @ApiProperty() id!: string;
+  @ApiProperty() certificateNo!: string;
+  @ApiProperty({ example: '500.0000' }) areaMu!: string;
+}
+
+export class LandUseDepositResponse {
+  @ApiProperty({ example: '5000.00' }) amount!: string;
+  @ApiProperty() received!: boolean;
+  @ApiProperty({ example: '5000.00' }) held!: string;
+}
+
+export class LandUseLateFeeResponse {
+  @ApiProperty({ example: '0.0005' }) dailyRate!: string;
+  @ApiProperty({ example: '1' }) capRatio!: string;
+}
+
+export class LandUseEquityResponse {
+  @ApiProperty() appraisedValue!: string;
+  @ApiProperty() appraisalReference!: string;
+}
+
+export class LandUseContractResponse {
+  @ApiProperty() code!: string;
+  @ApiProperty({ enum: LAND_USE_MODES }) mode!: LandUseMode;
+  @ApiProperty({ enum: LAND_USE_STATES }) state!: LandUseState;
+  @ApiProperty({ type: PartyRefResponse }) lessor!: PartyRefResponse;
+  @ApiProperty({ type: PartyRefResponse }) lessee!: PartyRefResponse;
+  @ApiProperty() areaMu!: string;
+  @ApiProperty({ type: [LandUseParcelResponse] }) parcels!: LandUseParcelResponse[];
+  @ApiProperty({ enum: PERMITTED_USES, isArray: true }) permittedUses!: PermittedUse[];
+  @ApiProperty({ nullable: true, type: String }) otherUse!: string | null;
+  @ApiProperty() startDate!: string;
+  @ApiProperty() endDate!: string;
+  @ApiProperty({ nullable: true, type: String }) renewsContract!: string | null;
+  @ApiProperty({ nullable: true, type: String }) renewedBy!: string | null;
+  @ApiProperty({ nullable: true, type: LandUseRentDto }) rent!: LandUseRentDto | null;
+  @ApiProperty({ type: LandUseEscalationDto }) escalation!: LandUseEscalationDto;
+  @ApiProperty({ nullable: true, enum: BILLING_FREQUENCIES }) billingFrequency!: BillingFrequency | null;
+  @ApiProperty({ type: LandUseDepositResponse }) deposit!: LandUseDepositResponse;
+  @ApiProperty({ type: LandUseLateFeeResponse }) lateFee!: LandUseLateFeeResponse;
+  @ApiProperty({ nullable: true, type: LandUseEquityResponse }) equity!: LandUseEquityResponse | null;
+  @ApiProperty() createdBy!: string;
+  @ApiProperty({ description: 'Owed by the lessee now (rent and late fees)' }) receivable!: string;
+  @ApiProperty() lesseeCredit!: string;
+  @ApiProperty() income!: string;
+  @ApiProperty({ nullable: true, type: String }) terminatedOn!: string | null;
+  @ApiProperty({ nullable: true, type: String }) terminationReason!: string | null;
+  @ApiProperty({ nullable: true, type: Object, description: 'The closing settlement (deposit applied, returned, forfeited, remaining owed)' }) settlement!: Record<string, unknown> | null;
+  @ApiProperty() createdAt!: string;
+  @ApiProperty({ nullable: true, type: String }) activatedAt!: string | null;
+  @ApiProperty({ nullable: true, type: String }) closedAt!: string | null;
+}
+
+export class LandUseSchedulePeriodResponse {
+  @ApiProperty() seq!: number;
+  @ApiProperty() periodStart!: string;
+  @ApiProperty() periodEnd!: string;
+  @ApiProperty() dueDate!: string;
+  @ApiProperty() contractYear!: number;
+  @ApiProperty() annualRent!: string;
+  @ApiProperty() days!: number;
+  @ApiProperty() periodDays!: number;
+  @ApiProperty() amount!: string;
+  @ApiProperty({ description: 'How the amount was computed' }) calculation!: string;
+  @ApiProperty({ enum: ['SCHEDULED', 'RAISED', 'CANCELLED'] }) state!: 'SCHEDULED' | 'RAISED' | 'CANCELLED';
+  @ApiProperty() principalOutstanding!: string;
+  @ApiProperty() lateFeeAccrued!: string;
+  @ApiProperty() lateFeeOutstanding!: string;
+  @ApiProperty({ nullable: true, type: String }) lateFeeAccruedThrough!: string | null;
+}
+
+export class LandUseDailyRunResponse {
+  @ApiProperty() asOf!: string;
+  @ApiProperty() contracts!: number;
+  @ApiProperty() raised!: number;
+  @ApiProperty() lateFeeEntries!: number;
+  @ApiProperty() lateFees!: string;
+}
+
+export class SettlementLineResponse {
+  @ApiProperty() seq!: number;
+  @ApiProperty({ enum: ['PRINCIPAL', 'LATE_FEE'] }) kind!: 'PRINCIPAL' | 'LATE_FEE';
+  @ApiProperty() amount!: string;
+}
+
+export class LandUseSettlementResponse {
+  @ApiProperty() id!: string;
+  @ApiProperty({ enum: ['PAYMENT', 'CREDIT', 'DEPOSIT'] }) source!: 'PAYMENT' | 'CREDIT' | 'DEPOSIT';
+  @ApiProperty() amount!: string;
+  @ApiProperty() toCredit!: string;
+  @ApiProperty() effectiveDate!: string;
+  @ApiProperty({ nullable: true, type: String }) bankReference!: string | null;
+  @ApiProperty() entryId!: string;
+  @ApiProperty({ type: [SettlementLineResponse] }) lines!: SettlementLineResponse[];
+}
+
+export class LandUsePaymentResponse {
+  @ApiProperty() contract!: string;
+  @ApiProperty({ type: LandUseSettlementResponse }) settlement!: LandUseSettlementResponse;
+  @ApiProperty() receivable!: string;
+  @ApiProperty() lesseeCredit!: string;
+  @ApiProperty() replayed!: boolean;
+}
+
+export class LandUseWaiverResponse {
+  @ApiProperty() contract!: string;
+  @ApiProperty() periodSeq!: number;
+  @ApiProperty() amount!: string;
+  @ApiProperty() reason!: string;
+  @ApiProperty() entryId!: string;
+  @ApiProperty() lateFeeOutstanding!: string;
+  @ApiProperty() replayed!: boolean;
+}
+
+export class AgingFiguresResponse {
+  @ApiProperty() current!: string;
+  @ApiProperty() days1To30!: string;
+  @ApiProperty() days31To90!: string;
+  @ApiProperty() days91To365!: string;
+  @ApiProperty() over365!: string;
+  @ApiProperty() total!: string;
+}
+
+export class AgingLineResponse extends AgingFiguresResponse {
+  @ApiProperty() code!: string;
+  @ApiProperty() name!: string;
+}
+
+export class LandUseAgingResponse {
+  @ApiProperty() asOf!: string;
+  @ApiProperty({ type: [AgingLineResponse] }) lessees!: AgingLineResponse[];
+  @ApiProperty({ type: [AgingLineResponse] }) farms!: AgingLineResponse[];
+  @ApiProperty({ type: AgingFiguresResponse }) total!: AgingFiguresResponse;
+}
+
+export class RegisterLineResponse {
+  @ApiProperty() code!: string;
+  @ApiProperty({ enum: LAND_USE_MODES }) mode!: LandUseMode;
+  @ApiProperty({ enum: LAND_USE_STATES }) state!: LandUseState;
+  @ApiProperty() lessorCode!: string;
+  @ApiProperty() lesseeCode!: string;
+  @ApiProperty() lesseeName!: string;
+  @ApiProperty() areaMu!: string;
+  @ApiProperty() startDate!: string;
+  @ApiProperty() endDate!: string;
+  @ApiProperty() scheduledRent!: string;
+  @ApiProperty() depositHeld!: string;
+  @ApiProperty() outstanding!: string;
+  @ApiProperty({ nullable: true, type: String }) appraisedValue!: string | null;
+}
+
+export class RegisterTotalResponse {
+  @ApiProperty({ enum: LAND_USE_MODES }) mode!: LandUseMode;
+  @ApiProperty() contracts!: number;
+  @ApiProperty() areaMu!: string;
+  @ApiProperty() scheduledRent!: string;
+  @ApiProperty() depositHeld!: string;
+  @ApiProperty() outstanding!: string;
+  @ApiProperty() appraisedValue!: string;
+}
+
+export class LandUseRegisterResponse {
+  @ApiProperty({ type: [RegisterLineResponse] }) lines!: RegisterLineResponse[];
+  @ApiProperty({ type: [RegisterTotalResponse] }) totals!: RegisterTotalResponse[];
+}
+
+export class LandUseCashYearResponse {
+  @ApiProperty() year!: number;
+  @ApiProperty() rentReceived!: string;
+  @ApiProperty() depositsReceived!: string;
+  @ApiProperty() depositsReturned!: string;
+  @ApiProperty() creditRefunded!: string;
+  @ApiProperty() net!: string;
+}

@@ -1,0 +1,226 @@
+import { Body, Controller, Get, HttpCode, HttpStatus, Param, Post, Query, Req, Res } from '@nestjs/common';
+import { ApiCreatedResponse, ApiHeader, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
+import { InjectDataSource } from '@nestjs/typeorm';
+import { DomainError } from '@forest-ledger/ledger';
+import { businessToday, LandUseError, LandUseService } from '@forest-ledger/forestry';
+import type { AuthUser, CreateLandUseInput, Escalation, LandUseRentInput } from '@forest-ledger/forestry';
+import { DataSource, EntityManager } from 'typeorm';
+import type { HttpRequest, HttpResponse } from '../http/http';
+import { CurrentUser, Roles, STAFF_READERS } from '../auth/auth.decorators';
+import { ApiErrors } from '../http/error.dto';
+import { CommandRunner } from '../http/idempotency';
+import { IDEMPOTENCY_HEADER } from '../ledger/assets.controller';
+import {
+  CreateLandUseContractDto,
+  LandUseContractQuery,
+  LandUseContractResponse,
+  LandUseDailyRunDto,
+  LandUseDailyRunResponse,
+  LandUseEndOfTermDto,
+  LandUsePaymentDto,
+  LandUsePaymentResponse,
+  LandUseSchedulePeriodResponse,
+  LandUseTerminationDto,
+  LandUseWaiverDto,
+  LandUseWaiverResponse,
+  ReceiveDepositDto,
+} from './dto/land-use.dto';
+
+/** At most this many contracts in one listing. */
+export const MAX_LAND_USE_CONTRACTS_LISTED = 200;
+
+/** The request body as the service's input: the DTO has been validated; the service checks the rest (the rent and escalation variants). */
+function createInputOf(dto: CreateLandUseContractDto): CreateLandUseInput {
+  const { rent, escalation, ...rest } = dto;
+  return {
+    ...rest,
+    ...(rent === undefined ? {} : { rent: { ...rent } as LandUseRentInput }),
+    ...(escalation === undefined ? {} : { escalation: { ...escalation } as Escalation }),
+  };
+}
+
+/**
+ * Paid use of state forest land (国有林地有偿使用, issue 8): lease, equity and concession contracts,
+ * their rent schedule, the deposit, payments, late-fee waivers, the daily job on demand, early
+ * termination and the end of term. A FARM_OPERATOR works only on contracts of its own farm (as
+ * lessor); any other contract is a 404 to it, like an unknown code.
+ */
+@ApiTags('国有林地有偿使用 (state forest land)')
+@Controller('v1/land-use-contracts')
+export class LandUseContractsController {
+  constructor(
+    private readonly landUse: LandUseService,
+    private readonly commands: CommandRunner,
+    @InjectDataSource() private readonly dataSource: DataSource,
+  ) {}
+
+  @Post()
+  @Roles('ADMIN', 'FARM_OPERATOR')
+  @ApiOperation({
+    summary: 'Create a draft contract (LEASE, EQUITY or CONCESSION) of state parcels held by the lessor farm',
+    description:
+      'A LEASE or CONCESSION longer than 20 years is refused (Civil Code §705: 422, field endDate); a renewal is a new contract linked by renewsContractCode. ' +
+      'A FARM_OPERATOR may only name its own farm as lessor (403 FORBIDDEN, field lessorCode). The schedule of every period is computed at creation.',
+  })
+  @ApiHeader(IDEMPOTENCY_HEADER)
+  @ApiCreatedResponse({ type: LandUseContractResponse })
+  @ApiErrors(400, 401, 403, 404, 409, 413, 422)
+  create(@Body() dto: CreateLandUseContractDto, @CurrentUser() user: AuthUser, @Req() req: HttpRequest, @Res({ passthrough: true }) res: HttpResponse): Promise<LandUseContractResponse> {
+    if (user.role === 'FARM_OPERATOR' && dto.lessorCode !== user.partyCode) {
+      throw new DomainError('forbidden', 'FORBIDDEN', `a FARM_OPERATOR may only create contracts of its own farm (${user.partyCode ?? 'none'})`, 'lessorCode');
+    }
+    return this.commands.run(req, res, HttpStatus.CREATED, (em) => this.landUse.create(em, { userId: user.userId, role: user.role }, createInputOf(dto)));
+  }
+
+  @Get()
+  @Roles(...STAFF_READERS, 'FARM_OPERATOR')
+  @ApiOperation({ summary: `List contracts by code (at most ${MAX_LAND_USE_CONTRACTS_LISTED}), optionally by state, mode and party (lessor or lessee); a FARM_OPERATOR sees only its farm's` })
+  @ApiOkResponse({ type: [LandUseContractResponse] })
+  @ApiErrors(400, 401, 403)
+  async list(@Query() query: LandUseContractQuery, @CurrentUser() user: AuthUser): Promise<LandUseContractResponse[]> {
+    const farm = user.role === 'FARM_OPERATOR' ? (user.partyId ?? '0') : null;
+    const rows = (await this.dataSource.query(
+      `SELECT c.code FROM land_use_contracts c
+        WHERE ($1::text IS NULL OR c.state = $1)
+          AND ($2::text IS NULL OR c.mode = $2)
+          AND ($3::text IS NULL OR EXISTS (SELECT 1 FROM parties p WHERE p.code = $3 AND p.id IN (c.lessor_party_id, c.lessee_party_id)))
+          AND ($4::bigint IS NULL OR c.lessor_party_id = $4::bigint)
+        ORDER BY c.code LIMIT $5`,
+      [query.state ?? null, query.mode ?? null, query.party ?? null, farm, MAX_LAND_USE_CONTRACTS_LISTED],
+    )) as Array<{ code: string }>;
+    const views: LandUseContractResponse[] = [];
+    for (const row of rows) views.push(await this.landUse.get(row.code));
+    return views;
+  }
+
+  @Get(':code')
+  @Roles(...STAFF_READERS, 'FARM_OPERATOR')
+  @ApiOperation({ summary: 'A contract: parties, parcels, term, rent, deposit, late-fee terms, what the lessee owes now and its credit, the closing settlement' })
+  @ApiOkResponse({ type: LandUseContractResponse })
+  @ApiErrors(401, 403, 404)
+  async get(@Param('code') code: string, @CurrentUser() user: AuthUser): Promise<LandUseContractResponse> {
+    await this.own(this.dataSource.manager, code, user);
+    return this.landUse.get(code);
+  }
+
+  @Get(':code/schedule')
+  @Roles(...STAFF_READERS, 'FARM_OPERATOR')
+  @ApiOperation({ summary: 'The rent schedule: every period with its due date, amount and calculation, what is outstanding and the late fee accrued' })
+  @ApiOkResponse({ type: [LandUseSchedulePeriodResponse] })
+  @ApiErrors(401, 403, 404)
+  async schedule(@Param('code') code: string, @CurrentUser() user: AuthUser): Promise<LandUseSchedulePeriodResponse[]> {
+    await this.own(this.dataSource.manager, code, user);
+    return this.landUse.schedule(code);
+  }
+
+  @Post(':code/deposit')
+  @Roles('ADMIN', 'FARM_OPERATOR')
+  @HttpCode(HttpStatus.OK)
+  @ApiOperation({ summary: 'The deposit (保证金) received: bank → deposit held for the lessee (a liability of the farm); once per contract' })
+  @ApiHeader(IDEMPOTENCY_HEADER)
+  @ApiOkResponse({ type: LandUseContractResponse })
+  @ApiErrors(400, 401, 403, 404, 409, 413, 422)
+  deposit(@Param('code') code: string, @Body() dto: ReceiveDepositDto, @CurrentUser() user: AuthUser, @Req() req: HttpRequest, @Res({ passthrough: true }) res: HttpResponse): Promise<LandUseContractResponse> {
+    return this.commands.run(req, res, HttpStatus.OK, async (em, key) => {
+      await this.own(em, code, user);
+      return this.landUse.receiveDeposit(em, code, { receivedOn: dto.receivedOn, bankReference: dto.bankReference }, key);
+    });
+  }
+
+  @Post(':code/activate')
+  @Roles('ADMIN', 'FARM_OPERATOR')
+  @HttpCode(HttpStatus.OK)
+  @ApiOperation({ summary: 'DRAFT → ACTIVE (a contract with a deposit needs it received first)' })
+  @ApiHeader(IDEMPOTENCY_HEADER)
+  @ApiOkResponse({ type: LandUseContractResponse })
+  @ApiErrors(400, 401, 403, 404, 409, 413, 422)
+  activate(@Param('code') code: string, @CurrentUser() user: AuthUser, @Req() req: HttpRequest, @Res({ passthrough: true }) res: HttpResponse): Promise<LandUseContractResponse> {
+    return this.commands.run(req, res, HttpStatus.OK, async (em) => {
+      await this.own(em, code, user);
+      return this.landUse.activate(em, code);
+    });
+  }
+
+  @Post(':code/payments')
+  @Roles('ADMIN', 'FARM_OPERATOR')
+  @ApiOperation({ summary: 'A payment from the lessee: settles the oldest open receivable first (late fees before principal of the same period); any overpayment stays as the lessee\'s credit' })
+  @ApiHeader(IDEMPOTENCY_HEADER)
+  @ApiCreatedResponse({ type: LandUsePaymentResponse })
+  @ApiErrors(400, 401, 403, 404, 409, 413, 422)
+  pay(@Param('code') code: string, @Body() dto: LandUsePaymentDto, @CurrentUser() user: AuthUser, @Req() req: HttpRequest, @Res({ passthrough: true }) res: HttpResponse): Promise<LandUsePaymentResponse> {
+    return this.commands.run(req, res, HttpStatus.CREATED, async (em, key) => {
+      await this.own(em, code, user);
+      return this.landUse.recordPayment(em, code, { amount: dto.amount, receivedOn: dto.receivedOn, bankReference: dto.bankReference }, key);
+    });
+  }
+
+  @Post(':code/late-fee-waivers')
+  @Roles('APPROVER')
+  @ApiOperation({ summary: 'Waive a period\'s late fee (all of it by default) with a reason; the contract\'s creator may not (403 NOT_AN_APPROVER)' })
+  @ApiHeader(IDEMPOTENCY_HEADER)
+  @ApiCreatedResponse({ type: LandUseWaiverResponse })
+  @ApiErrors(400, 401, 403, 404, 409, 413, 422)
+  waive(@Param('code') code: string, @Body() dto: LandUseWaiverDto, @CurrentUser() user: AuthUser, @Req() req: HttpRequest, @Res({ passthrough: true }) res: HttpResponse): Promise<LandUseWaiverResponse> {
+    return this.commands.run(req, res, HttpStatus.CREATED, (em, key) =>
+      this.landUse.waiveLateFee(em, code, { periodSeq: dto.periodSeq, amount: dto.amount, reason: dto.reason }, { userId: user.userId, role: user.role }, key),
+    );
+  }
+
+  @Post(':code/termination')
+  @Roles('ADMIN', 'FARM_OPERATOR')
+  @HttpCode(HttpStatus.OK)
+  @ApiOperation({
+    summary: 'Terminate early: future receivables stop, the last period is settled pro rata, the deposit is applied to what is owed and the rest returned or forfeited; the settlement reports what remains owed',
+  })
+  @ApiHeader(IDEMPOTENCY_HEADER)
+  @ApiOkResponse({ type: LandUseContractResponse })
+  @ApiErrors(400, 401, 403, 404, 409, 413, 422)
+  terminate(@Param('code') code: string, @Body() dto: LandUseTerminationDto, @CurrentUser() user: AuthUser, @Req() req: HttpRequest, @Res({ passthrough: true }) res: HttpResponse): Promise<LandUseContractResponse> {
+    return this.commands.run(req, res, HttpStatus.OK, async (em, key) => {
+      await this.own(em, code, user);
+      return this.landUse.terminate(em, code, { terminatedOn: dto.terminatedOn, reason: dto.reason, deposit: dto.deposit, forfeitReason: dto.forfeitReason }, key);
+    });
+  }
+
+  @Post(':code/end')
+  @Roles('ADMIN', 'FARM_OPERATOR')
+  @HttpCode(HttpStatus.OK)
+  @ApiOperation({ summary: 'End of term (on or after the end date): late fees accrue through endedOn, the deposit is applied and the rest returned or forfeited' })
+  @ApiHeader(IDEMPOTENCY_HEADER)
+  @ApiOkResponse({ type: LandUseContractResponse })
+  @ApiErrors(400, 401, 403, 404, 409, 413, 422)
+  end(@Param('code') code: string, @Body() dto: LandUseEndOfTermDto, @CurrentUser() user: AuthUser, @Req() req: HttpRequest, @Res({ passthrough: true }) res: HttpResponse): Promise<LandUseContractResponse> {
+    return this.commands.run(req, res, HttpStatus.OK, async (em, key) => {
+      await this.own(em, code, user);
+      return this.landUse.endTerm(em, code, { endedOn: dto.endedOn, deposit: dto.deposit, forfeitReason: dto.forfeitReason }, key);
+    });
+  }
+
+  /** A FARM_OPERATOR sees and writes only its farm's contracts; any other is a 404 (UNKNOWN_CONTRACT), like an unknown code. */
+  private async own(em: EntityManager, code: string, user: AuthUser): Promise<void> {
+    if (user.role !== 'FARM_OPERATOR') return;
+    const rows = (await em.query(`SELECT 1 FROM land_use_contracts WHERE code = $1 AND lessor_party_id = $2::bigint`, [code, user.partyId ?? '0'])) as unknown[];
+    if (rows.length === 0) throw new LandUseError('UNKNOWN_CONTRACT', `no land-use contract with code ${JSON.stringify(code)}`, 'contract');
+  }
+}
+
+/** The daily job (raise receivables due, accrue late fees) run now, for an operator. */
+@ApiTags('国有林地有偿使用 (state forest land)')
+@Controller('v1/land-use-jobs')
+export class LandUseJobsController {
+  constructor(
+    private readonly landUse: LandUseService,
+    private readonly commands: CommandRunner,
+  ) {}
+
+  @Post('daily')
+  @Roles('ADMIN')
+  @HttpCode(HttpStatus.OK)
+  @ApiOperation({ summary: 'Run the daily job now (same body as the job): raise each receivable due through asOf (once per contract and period) and accrue late fees day by day' })
+  @ApiHeader(IDEMPOTENCY_HEADER)
+  @ApiOkResponse({ type: LandUseDailyRunResponse })
+  @ApiErrors(400, 401, 403, 409, 413, 422)
+  runDaily(@Body() dto: LandUseDailyRunDto, @Req() req: HttpRequest, @Res({ passthrough: true }) res: HttpResponse): Promise<LandUseDailyRunResponse> {
+    return this.commands.run(req, res, HttpStatus.OK, (em) => this.landUse.runDaily(em, dto.asOf ?? businessToday()));
+  }
+}

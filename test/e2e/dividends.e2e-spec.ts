@@ -1,0 +1,260 @@
+import type { ApiApplication } from '../../apps/api/src/app.setup';
+import { getQueueToken } from '@nestjs/bullmq';
+import { DividendsService, walletOf } from '@forest-ledger/forestry';
+import { Dec } from '@forest-ledger/ledger';
+import { dividendJobId, QueueName } from '@forest-ledger/platform';
+import { Queue } from 'bullmq';
+import ExcelJS from 'exceljs';
+import { randomUUID } from 'node:crypto';
+import request from 'supertest';
+import { DataSource } from 'typeorm';
+import { balance, lishuSeries, seedTicketWorld, TicketServices, ticketServices, TicketWorld } from '../factories/tickets.factory';
+import { createTestApp, tokenFor } from '../setup/test-app';
+import { useTestDatabase } from '../setup/test-database';
+
+/**
+ * Dividends (分红, issue 5) over HTTP: income into a project wallet, a declaration, four-eyes approval
+ * queueing the distribution job, the distribution with its progress and exact amounts, a holder's own
+ * dividends, a payout batch with its bank files and confirmation, replays and bad input.
+ */
+
+const db = useTestDatabase();
+let app: ApiApplication;
+let t: TicketServices;
+let world: TicketWorld;
+const token: Record<string, string> = {};
+
+const P = 'DV-HTTP';
+const XLSX = 'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet';
+
+interface ErrorBody {
+  code: string;
+  message: string;
+  field?: string;
+}
+interface DeclarationBody {
+  id: string;
+  project: string;
+  amount: string;
+  state: string;
+  declaredBy: string;
+  approvedBy: string | null;
+  progress: { holdersTotal: number; holdersDone: number; amountDistributed: string };
+}
+
+const http = () => request(app.getHttpServer());
+const as = (role: string) => ({ Authorization: `Bearer ${token[role]}` });
+const post = (path: string, body: object, role = 'ADMIN', key: string = randomUUID()) => http().post(path).set(as(role)).set('Idempotency-Key', key).send(body);
+const get = (path: string, role = 'ADMIN') => http().get(path).set(as(role));
+
+function binary(res: request.Response, done: (error: Error | null, body: Buffer) => void): void {
+  const chunks: Buffer[] = [];
+  res.on('data', (chunk: Buffer) => chunks.push(chunk));
+  res.on('end', () => done(null, Buffer.concat(chunks)));
+}
+
+async function counts(): Promise<Record<string, number>> {
+  const [row] = (await t.ds.query(
+    `SELECT (SELECT count(*)::int FROM ledger_entries) AS entries, (SELECT count(*)::int FROM dividend_declarations) AS declarations,
+            (SELECT count(*)::int FROM payout_batches) AS batches, (SELECT count(*)::int FROM party_bank_cards) AS cards`,
+  )) as Array<Record<string, number>>;
+  return row;
+}
+
+beforeAll(async () => {
+  app = await createTestApp(db);
+  t = ticketServices(app.get(DataSource));
+  // Three villagers with 300,000 units each of a 900,000-unit series (no collective share).
+  world = await seedTicketWorld(t, { collective: 'C-DVH', prefix: 'D-', villagers: 3, households: 1, parcels: 3 });
+  await lishuSeries(t, world, P, { collectiveRetainedRatio: '0' });
+  token.ADMIN = await tokenFor(app, 'ADMIN');
+  token.APPROVER = await tokenFor(app, 'APPROVER');
+  token.AUDITOR = await tokenFor(app, 'AUDITOR');
+  token.FARM = await tokenFor(app, 'FARM_OPERATOR', world.farm);
+  token.V1 = await tokenFor(app, 'VILLAGER', world.villagers[0]);
+  token.V2 = await tokenFor(app, 'VILLAGER', world.villagers[1]);
+});
+
+afterAll(async () => {
+  await app?.close();
+});
+
+describe('dividends over HTTP', () => {
+  let declarationId: string;
+
+  it('income into the project wallet; a replay returns the same body and books nothing more', async () => {
+    const key = randomUUID();
+    const body = { kind: 'PRE_DIVIDEND', amount: '100.00', bankReference: 'BK-DVH-001', effectiveDate: '2026-05-01' };
+    const first = await post(`/v1/projects/${P}/income`, body, 'ADMIN', key).expect(201);
+    expect(first.body).toMatchObject({ kind: 'INCOME', incomeKind: 'PRE_DIVIDEND', amount: '100.00', walletBalance: '100.00', effectiveDate: '2026-05-01' });
+    const before = await counts();
+    const replay = await post(`/v1/projects/${P}/income`, body, 'ADMIN', key).expect(201);
+    expect(replay.headers['idempotency-replayed']).toBe('true');
+    expect(replay.body).toEqual(first.body);
+    expect(await counts()).toEqual(before);
+    const flows = await get(`/v1/projects/${P}/cash-flows`, 'AUDITOR').expect(200);
+    expect((flows.body as Array<{ amount: string }>).map((f) => f.amount)).toEqual(['100.00']);
+  });
+
+  it('bad input is a 400 naming the field and writes nothing', async () => {
+    const before = await counts();
+    const cases: Array<[string, object, string]> = [
+      [`/v1/projects/${P}/income`, { kind: 'PRE_DIVIDEND', amount: 100, bankReference: 'BK-X' }, 'amount'],
+      [`/v1/projects/${P}/income`, { kind: 'LOTTERY', amount: '1.00', bankReference: 'BK-X' }, 'kind'],
+      ['/v1/dividends', { project: P, amount: '10.00', recordDate: '2026-02-30', paymentDate: '2026-07-15' }, 'recordDate'],
+      ['/v1/dividends', { project: P, amount: '-1', recordDate: '2026-06-30', paymentDate: '2026-07-15' }, 'amount'],
+      [`/v1/projects/${P}/guarantee-top-ups`, { mode: 'RETURN', principal: '1000.00', bankReference: 'BK-X' }, 'annualRate'],
+      ['/v1/payout-batches', { scope: 'PLANET', code: P }, 'scope'],
+    ];
+    for (const [path, body, field] of cases) {
+      const res = await post(path, body).expect(400);
+      expect([path, (res.body as ErrorBody).field]).toEqual([path, field]);
+    }
+    // A declaration the wallet cannot cover: 422, nothing written.
+    const over = await post('/v1/dividends', { project: P, amount: '100.01', recordDate: '2026-06-30', paymentDate: '2026-07-15' }).expect(422);
+    expect((over.body as ErrorBody).code).toBe('EXCEEDS_WALLET');
+    expect(await counts()).toEqual(before);
+  });
+
+  it('the farm\'s operator records income and a cost of its project; a villager may not', async () => {
+    const income = await post(`/v1/projects/${P}/income`, { kind: 'HARVEST_THINNING', amount: '10.00', bankReference: 'BK-DVH-002' }, 'FARM').expect(201);
+    expect(income.body).toMatchObject({ incomeKind: 'HARVEST_THINNING', walletBalance: '110.00' });
+    const cost = await post(`/v1/projects/${P}/costs`, { amount: '10.00', bankReference: 'BK-DVH-003', description: '抚育人工费' }, 'FARM').expect(201);
+    expect(cost.body).toMatchObject({ kind: 'COST', amount: '10.00', walletBalance: '100.00' });
+    await post(`/v1/projects/${P}/income`, { kind: 'OTHER', amount: '1.00', bankReference: 'BK-DVH-004' }, 'V1').expect(403);
+  });
+
+  it('declare; the declarer may not approve, another APPROVER does and the distribution job is queued', async () => {
+    const res = await post('/v1/dividends', { project: P, amount: '100.00', recordDate: '2026-06-30', paymentDate: '2026-07-15', memo: '2026 年预分红', chunkSize: 2 }).expect(201);
+    const draft = res.body as DeclarationBody;
+    expect(draft).toMatchObject({ project: P, amount: '100.00', state: 'DRAFT', approvedBy: null });
+    declarationId = draft.id;
+
+    // The declarer (an ADMIN) cannot approve: only an APPROVER may, never the one who declared.
+    await post(`/v1/dividends/${declarationId}/approve`, {}, 'ADMIN').expect(403);
+    expect((await get(`/v1/dividends/${declarationId}`).expect(200)).body).toMatchObject({ state: 'DRAFT' });
+
+    const key = randomUUID();
+    const approved = await post(`/v1/dividends/${declarationId}/approve`, {}, 'APPROVER', key).expect(200);
+    expect(approved.body).toMatchObject({ id: declarationId, state: 'APPROVED' });
+    expect((approved.body as DeclarationBody).approvedBy).not.toBe(draft.declaredBy);
+    const replay = await post(`/v1/dividends/${declarationId}/approve`, {}, 'APPROVER', key).expect(200);
+    expect(replay.body).toEqual(approved.body);
+
+    const queue = app.get<Queue>(getQueueToken(QueueName.Dividends));
+    const job = await queue.getJob(dividendJobId(declarationId));
+    expect(job?.data).toEqual({ declarationId });
+    // The API runs no worker here: the job stays waiting, removed before running the distribution ourselves.
+    await job?.remove();
+  });
+
+  it('the distribution pays every holder; progress reaches the total and the amounts sum exactly to the declared amount', async () => {
+    const outcome = await app.get(DividendsService).distribute(declarationId);
+    expect(outcome.state).toBe('DISTRIBUTED');
+    const progress = await get(`/v1/dividends/${declarationId}/progress`, 'AUDITOR').expect(200);
+    expect(progress.body).toMatchObject({ state: 'DISTRIBUTED', holdersTotal: 3, holdersDone: 3, amountDistributed: '100.00' });
+    const page1 = (await get(`/v1/dividends/${declarationId}/lines?limit=2`).expect(200)).body as Array<{ seq: number; party: string; amount: string; units: string }>;
+    const last = page1[page1.length - 1].seq;
+    const page2 = (await get(`/v1/dividends/${declarationId}/lines?afterSeq=${last}`).expect(200)).body as Array<{ seq: number; party: string; amount: string; units: string }>;
+    const lines = [...page1, ...page2];
+    expect(page1).toHaveLength(2);
+    expect(lines.map((l) => [l.units, l.amount])).toEqual([
+      ['300000', '33.34'],
+      ['300000', '33.33'],
+      ['300000', '33.33'],
+    ]);
+    expect(lines.reduce((s, l) => s.plus(l.amount), new Dec(0)).toFixed(2)).toBe('100.00');
+    for (const l of lines) expect(await balance(t, walletOf(l.party))).toBe(l.amount);
+    await get(`/v1/dividends/${declarationId}/lines?limit=0`).expect(400);
+  });
+
+  it('a villager sees only their own dividends', async () => {
+    const [v1, v2] = world.villagers;
+    const mine = await get(`/v1/parties/${v1}/dividends`, 'V1').expect(200);
+    expect(mine.body).toEqual([expect.objectContaining({ party: v1, project: P, units: '300000', paymentDate: '2026-07-15', paid: true })]);
+    await get(`/v1/parties/${v2}/dividends`, 'V1').expect(404);
+    const theirs = await get(`/v1/parties/${v2}/dividends`, 'V2').expect(200);
+    expect((theirs.body as Array<{ party: string }>).map((d) => d.party)).toEqual([v2]);
+    expect((await get(`/v1/parties/${v2}/dividends`, 'AUDITOR').expect(200)).body).toEqual(theirs.body);
+  });
+
+  it('payout batch → CSV and XLSX bank files → confirm: the wallets are debited', async () => {
+    const [v1, v2, v3] = world.villagers;
+    const cards: Record<string, string> = { [v1]: '6228480000000000011', [v2]: '6228480000000000029' };
+    for (const [party, card] of Object.entries(cards)) {
+      const res = await post(`/v1/parties/${party}/bank-card`, { bankName: '阳城农商银行', cardNumber: card }).expect(200);
+      expect(res.body).toMatchObject({ party, bankName: '阳城农商银行' });
+      expect(JSON.stringify(res.body)).not.toContain(card);
+    }
+    const before = await counts();
+    const bad = await post(`/v1/parties/${v3}/bank-card`, { bankName: '阳城农商银行', cardNumber: '12ab' }).expect(400);
+    expect((bad.body as ErrorBody).field).toBe('cardNumber');
+    expect(await counts()).toEqual(before);
+
+    const created = await post('/v1/payout-batches', { scope: 'PROJECT', code: P }).expect(201);
+    const { batch, withoutCard } = created.body as { batch: { id: string; totalAmount: string; lines: Array<{ id: string; party: string; amount: string; state: string }> }; withoutCard: string[] };
+    expect(withoutCard).toEqual([v3]);
+    expect(batch.lines.map((l) => l.party).sort()).toEqual([v1, v2].sort());
+    expect(batch.totalAmount).toBe(new Dec(batch.lines[0].amount).plus(batch.lines[1].amount).toFixed(2));
+
+    const csv = await get(`/v1/payout-batches/${batch.id}/bank-file.csv`).expect(200);
+    expect(csv.headers['content-type']).toContain('text/csv');
+    expect(csv.headers['content-disposition']).toContain('attachment');
+    expect(csv.text).toContain(cards[v1]);
+    expect(csv.text.split('\r\n').filter((l) => l !== '')).toHaveLength(3);
+    await get(`/v1/payout-batches/${batch.id}/bank-file.csv`, 'AUDITOR').expect(403);
+
+    const xlsx = await get(`/v1/payout-batches/${batch.id}/bank-file.xlsx`).buffer(true).parse(binary).expect(200);
+    expect(xlsx.headers['content-type']).toContain(XLSX);
+    const workbook = new ExcelJS.Workbook();
+    await workbook.xlsx.load(new Uint8Array(xlsx.body as Buffer).buffer);
+    const cells: string[] = [];
+    workbook.worksheets[0].eachRow((row) => row.eachCell((cell) => cells.push(String(cell.value))));
+    expect(cells).toEqual(expect.arrayContaining([cards[v1], cards[v2]]));
+
+    const key = randomUUID();
+    const confirmed = await post(`/v1/payout-batches/${batch.id}/confirm`, { bankReference: 'BK-PAY-001', paidOn: '2026-07-16' }, 'ADMIN', key).expect(200);
+    expect(confirmed.body).toMatchObject({ id: batch.id, state: 'PAID', bankReference: 'BK-PAY-001' });
+    expect(await balance(t, walletOf(v1))).toBe('0');
+    expect(await balance(t, walletOf(v2))).toBe('0');
+    const replay = await post(`/v1/payout-batches/${batch.id}/confirm`, { bankReference: 'BK-PAY-001', paidOn: '2026-07-16' }, 'ADMIN', key).expect(200);
+    expect(replay.body).toEqual(confirmed.body);
+
+    // The bank returns v2's payment: the money goes back to the wallet.
+    const v2Line = batch.lines.find((l) => l.party === v2);
+    const failed = await post(`/v1/payout-lines/${v2Line?.id ?? '0'}/fail`, { reason: '账户已销户' }).expect(200);
+    expect(failed.body).toMatchObject({ state: 'FAILED', failureReason: '账户已销户' });
+    expect(await balance(t, walletOf(v2))).toBe(v2Line?.amount);
+
+    const report = await get('/v1/reports/unclaimed-dividends?scope=PROJECT&code=' + P, 'AUDITOR').expect(200);
+    const owed = (report.body as { lines: Array<{ party: string; balance: string }> }).lines.map((l) => l.party).sort();
+    expect(owed).toEqual([v2, v3].sort());
+    await get('/v1/reports/unclaimed-dividends?scope=PROJECT', 'AUDITOR').expect(400);
+  });
+
+  it('documents every dividend route with its response type in the OpenAPI document', async () => {
+    interface Operation {
+      responses: Record<string, { content?: Record<string, { schema?: { $ref?: string; items?: { $ref?: string } } }> }>;
+    }
+    const doc = (await http().get('/docs-json').expect(200)).body as { paths: Record<string, Record<string, Operation>> };
+    const routes: Array<[string, string, string, string | null]> = [
+      ['post', '/v1/projects/{code}/income', '201', 'CashFlowResponse'],
+      ['post', '/v1/projects/{code}/guarantee-top-ups', '201', 'CashFlowResponse'],
+      ['post', '/v1/dividends', '201', 'DeclarationResponse'],
+      ['post', '/v1/dividends/{id}/approve', '200', 'DeclarationResponse'],
+      ['get', '/v1/dividends/{id}/progress', '200', 'StateProgressResponse'],
+      ['get', '/v1/dividends/{id}/lines', '200', 'DividendLineResponse'],
+      ['get', '/v1/parties/{code}/dividends', '200', 'PartyDividendResponse'],
+      ['post', '/v1/payout-batches', '201', 'CreateBatchResponse'],
+      ['get', '/v1/payout-batches/{id}/bank-file.xlsx', '200', null],
+      ['get', '/v1/reports/unclaimed-dividends', '200', 'UnclaimedResponse'],
+    ];
+    for (const [method, path, status, schema] of routes) {
+      const response = doc.paths[path]?.[method]?.responses[status];
+      expect([path, response !== undefined]).toEqual([path, true]);
+      if (schema === null) continue;
+      const body = response?.content?.['application/json']?.schema;
+      expect([path, body?.$ref ?? body?.items?.$ref]).toEqual([path, `#/components/schemas/${schema}`]);
+    }
+  });
+});

@@ -1,0 +1,216 @@
+import type { ApiApplication } from '../../apps/api/src/app.setup';
+import { AccessService } from '@forest-ledger/forestry';
+import { Dec } from '@forest-ledger/ledger';
+import ExcelJS from 'exceljs';
+import { randomUUID } from 'node:crypto';
+import request from 'supertest';
+import { DataSource } from 'typeorm';
+import { activeContract, landUseServices, LandUseServices, LandWorld, seedLandWorld, takeStateParcels } from '../factories/land-use.factory';
+import { createTestApp, tokenFor } from '../setup/test-app';
+import { useTestDatabase } from '../setup/test-database';
+
+/**
+ * Paid use of state forest land (国有林地有偿使用, issue 8) over HTTP: a lease (the 20-year cap),
+ * its deposit, activation and schedule, the daily job run twice, a payment settling the oldest
+ * first, the four-eyes late-fee waiver, early termination applying the deposit, the aging report
+ * as JSON and Excel, replays, bad input that writes nothing, and who may do what.
+ */
+
+const db = useTestDatabase();
+let app: ApiApplication;
+let t: LandUseServices;
+let world: LandWorld;
+const token: Record<string, string> = {};
+
+const C1 = 'GYLD-HTTP-001';
+/** Created through the library by world.creator, an APPROVER: the four-eyes rule, not the role, refuses its waivers. */
+const C2 = 'GYLD-LIB-002';
+
+interface ErrorBody {
+  code: string;
+  message: string;
+  field?: string;
+}
+
+const http = () => request(app.getHttpServer());
+const as = (role: string) => ({ Authorization: `Bearer ${token[role]}` });
+const post = (path: string, body: object, role = 'ADMIN', key: string = randomUUID()) => http().post(path).set(as(role)).set('Idempotency-Key', key).send(body);
+const get = (path: string, role = 'ADMIN') => http().get(path).set(as(role));
+
+function binary(res: request.Response, done: (error: Error | null, body: Buffer) => void): void {
+  const chunks: Buffer[] = [];
+  res.on('data', (chunk: Buffer) => chunks.push(chunk));
+  res.on('end', () => done(null, Buffer.concat(chunks)));
+}
+
+async function footprint(): Promise<Record<string, number>> {
+  const [row] = (await t.ds.query(
+    `SELECT (SELECT count(*)::int FROM ledger_entries) AS entries, (SELECT count(*)::int FROM land_use_contracts) AS contracts,
+            (SELECT count(*)::int FROM land_use_periods) AS periods, (SELECT count(*)::int FROM land_use_receivables) AS receivables`,
+  )) as Array<Record<string, number>>;
+  return row;
+}
+
+async function refused(path: string, body: object, status: number, code: string, field?: string, role = 'ADMIN'): Promise<ErrorBody> {
+  const res = await post(path, body, role).expect(status);
+  const error = res.body as ErrorBody;
+  expect([path, error.code, error.field]).toEqual([path, code, field ?? error.field]);
+  return error;
+}
+
+/** A 10-year LEASE of one state parcel (500 亩; 100 亩 used) to the first lessee: 12,000.00 a year billed annually in advance, a 5,000.00 deposit. */
+function leaseBody(code: string, overrides: Record<string, unknown> = {}): Record<string, unknown> {
+  return {
+    code,
+    lessorCode: world.farm,
+    lesseeCode: world.lessees[0],
+    mode: 'LEASE',
+    parcelIds: takeStateParcels(world),
+    areaMu: '100.0000',
+    permittedUses: ['FOREST_WELLNESS', 'NATURE_EDUCATION'],
+    startDate: '2025-01-01',
+    endDate: '2034-12-31',
+    rent: { kind: 'FIXED', annualAmount: '12000.00' },
+    billingFrequency: 'ANNUAL',
+    deposit: '5000.00',
+    ...overrides,
+  };
+}
+
+beforeAll(async () => {
+  app = await createTestApp(db);
+  t = landUseServices(app.get(DataSource));
+  world = await seedLandWorld(t, { stateParcels: 12 });
+  token.ADMIN = await tokenFor(app, 'ADMIN');
+  token.APPROVER = await tokenFor(app, 'APPROVER');
+  token.AUDITOR = await tokenFor(app, 'AUDITOR');
+  token.FARM_OPERATOR = (await app.get(AccessService).tokenFor(world.operator.userId)).accessToken;
+  token.OTHER_OPERATOR = await tokenFor(app, 'FARM_OPERATOR', world.lessees[1]);
+  token.VILLAGER = await tokenFor(app, 'VILLAGER', world.villagers[0]);
+  token.CREATOR = (await app.get(AccessService).tokenFor(world.creator.userId)).accessToken;
+  await activeContract(t, world, C2, { lesseeCode: world.lessees[1] });
+});
+afterAll(() => app?.close());
+
+describe('state forest land over HTTP', () => {
+  it('refuses a lease of 21 years (422 naming endDate) and bad input (400 naming the field), writing nothing', async () => {
+    const before = await footprint();
+    const tooLong = await refused('/v1/land-use-contracts', leaseBody('GYLD-BAD-1', { endDate: '2045-12-31' }), 422, 'LEASE_TOO_LONG', 'endDate');
+    expect(tooLong.message).toContain('2044-12-31');
+    await refused('/v1/land-use-contracts', leaseBody('GYLD-BAD-2', { areaMu: 100 }), 400, 'VALIDATION_FAILED', 'areaMu');
+    await refused('/v1/land-use-contracts', leaseBody('GYLD-BAD-3', { endDate: '2034-02-30' }), 400, 'VALIDATION_FAILED', 'endDate');
+    await refused('/v1/land-use-contracts', leaseBody('GYLD-BAD-4', { mode: 'SALE' }), 400, 'VALIDATION_FAILED', 'mode');
+    await refused('/v1/land-use-contracts', leaseBody('GYLD-BAD-5', { extra: 1 }), 400, 'VALIDATION_FAILED', 'extra');
+    await refused('/v1/land-use-contracts', leaseBody('gyld-lower'), 400, 'VALIDATION_FAILED', 'code');
+    await refused('/v1/land-use-contracts', leaseBody('GYLD-BAD-6', { areaMu: '500.0001' }), 422, 'AREA_EXCEEDS_PARCELS', 'areaMu');
+    await refused(`/v1/land-use-contracts/${C2}/payments`, { amount: '-1.00', receivedOn: '2025-01-05', bankReference: 'X' }, 400, 'VALIDATION_FAILED', 'amount');
+    await refused(`/v1/land-use-contracts/${C2}/payments`, { amount: '1.00', receivedOn: '2025-01-32', bankReference: 'X' }, 400, 'VALIDATION_FAILED', 'receivedOn');
+    await refused('/v1/land-use-jobs/daily', { asOf: '2025/01/01' }, 400, 'VALIDATION_FAILED', 'asOf');
+    expect(await footprint()).toEqual(before);
+  });
+
+  it('creates a lease (a replay returns the same body), receives the deposit, activates it and shows the schedule with its calculations', async () => {
+    const key = randomUUID();
+    const body = leaseBody(C1);
+    const created = await post('/v1/land-use-contracts', body, 'FARM_OPERATOR', key).expect(201);
+    expect(created.body).toMatchObject({ code: C1, mode: 'LEASE', state: 'DRAFT', lessor: { code: world.farm }, lessee: { code: world.lessees[0] }, areaMu: '100.0000', deposit: { amount: '5000.00', received: false } });
+    const replay = await post('/v1/land-use-contracts', body, 'FARM_OPERATOR', key).expect(201);
+    expect(replay.headers['idempotency-replayed']).toBe('true');
+    expect(replay.body).toEqual(created.body);
+    expect((await post('/v1/land-use-contracts', { ...body, areaMu: '99.0000' }, 'FARM_OPERATOR', key).expect(409)).body.code).toBe('IDEMPOTENCY_CONFLICT');
+
+    const deposit = await post(`/v1/land-use-contracts/${C1}/deposit`, { receivedOn: '2025-01-01', bankReference: 'DEP-HTTP-1' }).expect(200);
+    expect(deposit.body.deposit).toEqual({ amount: '5000.00', received: true, held: '5000.00' });
+    const active = await post(`/v1/land-use-contracts/${C1}/activate`, {}).expect(200);
+    expect(active.body.state).toBe('ACTIVE');
+
+    const schedule = (await get(`/v1/land-use-contracts/${C1}/schedule`, 'AUDITOR').expect(200)).body as Array<{ seq: number; dueDate: string; amount: string; calculation: string; state: string }>;
+    expect(schedule).toHaveLength(10);
+    expect(schedule[0]).toMatchObject({ seq: 1, dueDate: '2025-01-01', amount: '12000.00', state: 'SCHEDULED' });
+    expect(schedule[9]).toMatchObject({ seq: 10, amount: '12000.00' });
+    expect(schedule.every((p) => p.calculation.length > 0)).toBe(true);
+  });
+
+  it('run-daily raises each receivable once (run twice) and accrues late fees', async () => {
+    const first = await post('/v1/land-use-jobs/daily', { asOf: '2025-01-01' }).expect(200);
+    expect(first.body).toMatchObject({ asOf: '2025-01-01', contracts: 2, raised: 2 });
+    const second = await post('/v1/land-use-jobs/daily', { asOf: '2025-01-01' }).expect(200);
+    expect(second.body).toMatchObject({ raised: 0, lateFeeEntries: 0, lateFees: '0.00' });
+    // 2025-01-02 … 2025-03-01: 59 days × 12,000.00 × 0.05 % = 354.00 per contract.
+    const fees = await post('/v1/land-use-jobs/daily', { asOf: '2025-03-01' }).expect(200);
+    expect(fees.body).toMatchObject({ raised: 0, lateFees: '708.00' });
+    expect((await get(`/v1/land-use-contracts/${C1}`).expect(200)).body.receivable).toBe('12354.00');
+  });
+
+  it('a waiver by the contract creator is refused; another APPROVER waives with a reason', async () => {
+    const before = await footprint();
+    const own = await post(`/v1/land-use-contracts/${C2}/late-fee-waivers`, { periodSeq: 1, amount: '100.00', reason: '自己批准' }, 'CREATOR').expect(403);
+    expect(own.body.code).toBe('NOT_AN_APPROVER');
+    expect(await footprint()).toEqual(before);
+    const waived = await post(`/v1/land-use-contracts/${C2}/late-fee-waivers`, { periodSeq: 1, amount: '100.00', reason: '疫情期间减免' }, 'APPROVER').expect(201);
+    expect(waived.body).toMatchObject({ contract: C2, periodSeq: 1, amount: '100.00', lateFeeOutstanding: '254.00', replayed: false });
+  });
+
+  it('a payment settles the oldest open receivable first, late fee before principal', async () => {
+    await post('/v1/land-use-jobs/daily', { asOf: '2026-01-10' }).expect(200);
+    const paid = await post(`/v1/land-use-contracts/${C1}/payments`, { amount: '15000.00', receivedOn: '2026-01-10', bankReference: 'PAY-HTTP-1' }).expect(201);
+    const lines = paid.body.settlement.lines as Array<{ seq: number; kind: string; amount: string }>;
+    expect(lines.map((l) => [l.seq, l.kind])).toEqual([
+      [1, 'LATE_FEE'],
+      [1, 'PRINCIPAL'],
+      [2, 'LATE_FEE'],
+      [2, 'PRINCIPAL'],
+    ]);
+    expect(lines[1].amount).toBe('12000.00');
+    expect(lines.reduce((s, l) => s.plus(l.amount), new Dec(0)).toFixed(2)).toBe('15000.00');
+    const schedule = (await get(`/v1/land-use-contracts/${C1}/schedule`).expect(200)).body as Array<{ principalOutstanding: string; lateFeeOutstanding: string }>;
+    expect([schedule[0].principalOutstanding, schedule[0].lateFeeOutstanding]).toEqual(['0.00', '0.00']);
+  });
+
+  it('early termination applies the deposit and reports what remains owed', async () => {
+    const ended = await post(`/v1/land-use-contracts/${C1}/termination`, { terminatedOn: '2026-06-30', reason: '承租方经营调整', deposit: 'RETURN' }, 'FARM_OPERATOR').expect(200);
+    expect(ended.body).toMatchObject({ code: C1, state: 'TERMINATED', terminatedOn: '2026-06-30', deposit: { held: '0.00' } });
+    const settlement = ended.body.settlement as { depositApplied: string; depositReturned: string; remainingOwed: string };
+    expect(settlement.depositApplied).toBe('5000.00');
+    expect(settlement.depositReturned).toBe('0.00');
+    expect(new Dec(settlement.remainingOwed).gt(0)).toBe(true);
+  });
+
+  it('reports aging per lessee and per farm as JSON and the workbook as .xlsx', async () => {
+    const aging = (await get('/v1/land-use-reports/aging?asOf=2026-06-30', 'AUDITOR').expect(200)).body as {
+      lessees: Array<Record<string, string>>;
+      farms: Array<Record<string, string>>;
+      total: Record<string, string>;
+    };
+    expect(aging.farms.map((f) => f.code)).toEqual([world.farm]);
+    expect(aging.lessees.map((l) => l.code).sort()).toEqual([...world.lessees].sort());
+    const buckets = ['current', 'days1To30', 'days31To90', 'days91To365', 'over365'];
+    expect(buckets.reduce((s, b) => s.plus(aging.total[b]), new Dec(0)).toFixed(2)).toBe(aging.total.total);
+    expect(new Dec(aging.total.total).gt(0)).toBe(true);
+    expect((await get('/v1/land-use-reports/register', 'APPROVER').expect(200)).body.lines).toHaveLength(2);
+    expect((await get('/v1/land-use-reports/cash', 'AUDITOR').expect(200)).body.length).toBeGreaterThan(0);
+
+    const res = await get('/v1/land-use-reports/workbook.xlsx?asOf=2026-06-30', 'AUDITOR').buffer(true).parse(binary).expect(200);
+    expect(res.headers['content-type']).toContain('spreadsheetml');
+    const book = new ExcelJS.Workbook();
+    await book.xlsx.load(new Uint8Array(res.body as Buffer).buffer);
+    expect(book.worksheets.length).toBeGreaterThanOrEqual(3);
+    expect((await get('/v1/land-use-reports/aging?asOf=2026-02-30', 'AUDITOR').expect(400)).body.field).toBe('asOf');
+  });
+
+  it('checks roles: readers, the farm operator of the lessor only, APPROVER waivers, ADMIN job runs', async () => {
+    const before = await footprint();
+    await get('/v1/land-use-contracts', 'VILLAGER').expect(403);
+    await get('/v1/land-use-reports/aging', 'FARM_OPERATOR').expect(403);
+    await post('/v1/land-use-contracts', leaseBody('GYLD-ROLE-1'), 'AUDITOR').expect(403);
+    await refused('/v1/land-use-contracts', leaseBody('GYLD-ROLE-2', { lessorCode: world.lessees[1] }), 403, 'FORBIDDEN', 'lessorCode', 'FARM_OPERATOR');
+    await post(`/v1/land-use-contracts/${C2}/late-fee-waivers`, { periodSeq: 1, reason: 'x' }, 'ADMIN').expect(403);
+    await post('/v1/land-use-jobs/daily', {}, 'APPROVER').expect(403);
+    await post(`/v1/land-use-contracts/${C2}/payments`, { amount: '1.00', receivedOn: '2026-01-10', bankReference: 'X' }, 'OTHER_OPERATOR').expect(404);
+    await get(`/v1/land-use-contracts/${C2}`, 'OTHER_OPERATOR').expect(404);
+    expect(await footprint()).toEqual(before);
+    expect((await get('/v1/land-use-contracts', 'OTHER_OPERATOR').expect(200)).body).toEqual([]);
+    expect((await get('/v1/land-use-contracts', 'FARM_OPERATOR').expect(200)).body.map((c: { code: string }) => c.code)).toEqual([C2, C1].sort());
+    expect((await get(`/v1/land-use-contracts/${C1}`, 'FARM_OPERATOR').expect(200)).body.state).toBe('TERMINATED');
+  });
+});
