@@ -482,7 +482,9 @@ export class LedgerService {
       }
     });
     const codes = [...new Set(entries.flatMap((e) => e.postings.map((p) => p.account)))];
-    const balances = await Promise.all(codes.map((c) => this.getAccount(c, em)));
+    // One after another: a transaction's client runs one query at a time (pg 9 refuses overlapping ones).
+    const balances: AccountView[] = [];
+    for (const c of codes) balances.push(await this.getAccount(c, em));
     return { entries, balances: balances.map(({ account, asset, debits, credits, balance }) => ({ account, asset, debits, credits, balance })), replayed: true };
   }
 
