@@ -11,47 +11,16 @@ export interface Holding {
 }
 
 /**
- * Splits a CNY pool among holders pro rata to their units, to the 分, by largest remainder.
- * Contract: amounts sum exactly to `pool`; holders with zero units are left out (they get nothing,
- * not a 0.00 line); ties go to the earlier holder in the given order.
- *
- * The ledger's `allocate` (same rule, same tie-break) in integer arithmetic: units are whole and the
- * pool is in 分, so BigInt is exact, and 100,000 holders take milliseconds instead of seconds of
- * 80-digit decimals. A property test holds it equal to `allocate` on every input.
+ * Splits a CNY pool among holders pro rata to their units, to the 分, by the ledger's largest
+ * remainder (`allocate`, exact integer arithmetic). Contract: amounts sum exactly to `pool`; holders
+ * with zero units are left out (they get nothing, not a 0.00 line); ties go to the earlier holder in
+ * the given order.
  */
 export function splitPool(pool: Decimal.Value, holders: readonly Holding[]): Array<{ key: string; units: Decimal; amount: Decimal }> {
   const cents = new Dec(pool).times(100);
   if (!cents.isInteger() || cents.isNegative()) throw new RangeError(`pool ${new Dec(pool).toString()} must be a non-negative amount in 分`);
   const live = holders.map((h) => ({ key: h.key, units: new Dec(h.units) })).filter((h) => h.units.greaterThan(0));
   if (live.length === 0) return [];
-  if (live.some((h) => !h.units.isInteger())) return splitByAllocate(pool, live);
-  const total = BigInt(cents.toFixed(0));
-  const weights = live.map((h) => BigInt(h.units.toFixed(0)));
-  const weightSum = weights.reduce((a, b) => a + b, 0n);
-  const floors = new Array<bigint>(weights.length);
-  const remainders = new Array<bigint>(weights.length);
-  let allocated = 0n;
-  weights.forEach((w, i) => {
-    const numerator = total * w;
-    floors[i] = numerator / weightSum;
-    remainders[i] = numerator % weightSum;
-    allocated += floors[i];
-  });
-  let leftover = Number(total - allocated); // < holders, a count not an amount
-  const order = remainders
-    .map((_, i) => i)
-    .filter((i) => remainders[i] !== 0n)
-    .sort((a, b) => (remainders[b] > remainders[a] ? 1 : remainders[b] < remainders[a] ? -1 : a - b));
-  for (const i of order) {
-    if (leftover === 0) break;
-    floors[i] += 1n;
-    leftover -= 1;
-  }
-  return live.map((h, i) => ({ ...h, amount: new Dec(floors[i].toString()).div(100) }));
-}
-
-/** Fractional units (not a 林票 series): the ledger's allocate itself. */
-function splitByAllocate(pool: Decimal.Value, live: Array<{ key: string; units: Decimal }>): Array<{ key: string; units: Decimal; amount: Decimal }> {
   const amounts = allocate(pool, live.map((h) => h.units), 2);
   return live.map((h, i) => ({ ...h, amount: amounts[i] }));
 }

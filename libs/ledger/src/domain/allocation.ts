@@ -27,34 +27,35 @@ export function allocate(total: Decimal.Value, weights: readonly Decimal.Value[]
     if (totalUnits.isZero()) return [];
     throw new LedgerError('ALLOCATION_INVALID', 'cannot allocate a non-zero total among no weights', 'weights');
   }
-  // Weights to integers so every quotient and remainder below is exact.
+  // Weights to integers, then everything in BigInt: exact, and 100,000 weights take milliseconds
+  // where 80-digit decimals took seconds.
   const weightScale = new Dec(10).pow(Math.max(0, ...ws.map((w) => w.decimalPlaces())));
-  const intWeights = ws.map((w) => w.times(weightScale));
-  const weightSum = intWeights.reduce((a, b) => a.plus(b), new Dec(0));
-  if (weightSum.isZero()) {
-    if (totalUnits.isZero()) return ws.map(() => new Dec(0));
+  const intWeights = ws.map((w) => BigInt(w.times(weightScale).toFixed(0)));
+  const weightSum = intWeights.reduce((a, b) => a + b, 0n);
+  const totalInt = BigInt(totalUnits.toFixed(0));
+  if (weightSum === 0n) {
+    if (totalInt === 0n) return ws.map(() => new Dec(0));
     throw new LedgerError('ALLOCATION_INVALID', 'cannot allocate a non-zero total when every weight is zero', 'weights');
   }
 
-  const floors: Decimal[] = [];
-  const remainders: Decimal[] = [];
-  let allocated = new Dec(0);
+  const floors: bigint[] = [];
+  const remainders: bigint[] = [];
+  let allocated = 0n;
   for (const w of intWeights) {
-    const numerator = totalUnits.times(w);
-    const floor = numerator.divToInt(weightSum);
-    floors.push(floor);
-    remainders.push(numerator.minus(floor.times(weightSum)));
-    allocated = allocated.plus(floor);
+    const numerator = totalInt * w;
+    floors.push(numerator / weightSum);
+    remainders.push(numerator % weightSum);
+    allocated += numerator / weightSum;
   }
-  let leftover = totalUnits.minus(allocated).toNumber(); // < weights.length, a count not an amount
+  let leftover = Number(totalInt - allocated); // < weights.length, a count not an amount
   const order = remainders
     .map((_, i) => i)
-    .filter((i) => !remainders[i].isZero())
-    .sort((a, b) => remainders[b].comparedTo(remainders[a]) || a - b);
+    .filter((i) => remainders[i] !== 0n)
+    .sort((a, b) => (remainders[b] > remainders[a] ? 1 : remainders[b] < remainders[a] ? -1 : a - b));
   for (const i of order) {
     if (leftover === 0) break;
-    floors[i] = floors[i].plus(1);
+    floors[i] += 1n;
     leftover -= 1;
   }
-  return floors.map((f) => f.div(unit));
+  return floors.map((f) => new Dec(f.toString()).div(unit));
 }
