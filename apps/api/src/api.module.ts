@@ -1,6 +1,6 @@
 import { Module } from '@nestjs/common';
 import { APP_FILTER, APP_GUARD, APP_INTERCEPTOR } from '@nestjs/core';
-import { AccessModule, CarbonModule, ParcelsModule, PartiesModule, PiiModule, SubsidiesModule, TicketsModule, LandUseModule, DividendsModule } from '@forest-ledger/forestry';
+import { AccessModule, CarbonModule, ParcelsModule, PartiesModule, PiiModule, SubsidiesModule, TicketsModule, LandUseModule, DividendsModule, PortalModule } from '@forest-ledger/forestry';
 import { DIVIDEND_CONTROLLERS } from './dividends/dividends.controllers';
 import { LAND_USE_CONTROLLERS } from './land-use/land-use.controllers';
 import { AuditInterceptor } from './auth/audit.interceptor';
@@ -22,6 +22,7 @@ import { ReportsController } from './ledger/reports.controller';
 import { ParcelsController } from './parcels/parcels.controller';
 import { ApprovalsController } from './parties/approvals.controller';
 import { PartiesController } from './parties/parties.controller';
+import { PortalController } from './portal/portal.controller';
 import { RegionsController } from './parties/regions.controller';
 import { ProjectsController } from './projects/projects.controller';
 import { CertificatesController } from './tickets/certificates.controller';
@@ -30,8 +31,8 @@ import { SUBSIDY_CONTROLLERS } from './subsidies/subsidies.controllers';
 
 /** The HTTP entrypoint: controllers over the shared libs. */
 @Module({
-  imports: [PlatformConfigModule, LoggingModule, DatabaseModule, QueueModule, RedisModule, IdempotencyModule, LedgerModule, PiiModule, AccessModule, ParcelsModule, PartiesModule, TicketsModule, CarbonModule, SubsidiesModule, LandUseModule, DividendsModule],
-  controllers: [HealthController, AuthController, AssetsController, AccountsController, EntriesController, ReportsController, ParcelsController, RegionsController, PartiesController, ApprovalsController, ProjectsController, TicketsController, CertificatesController, CarbonProjectsController, CarbonMarketController, CarbonPublicController, ...SUBSIDY_CONTROLLERS, ...LAND_USE_CONTROLLERS, ...DIVIDEND_CONTROLLERS],
+  imports: [PlatformConfigModule, LoggingModule, DatabaseModule, QueueModule, RedisModule, IdempotencyModule, LedgerModule, PiiModule, AccessModule, ParcelsModule, PartiesModule, TicketsModule, CarbonModule, SubsidiesModule, LandUseModule, DividendsModule, PortalModule],
+  controllers: [HealthController, AuthController, AssetsController, AccountsController, EntriesController, ReportsController, ParcelsController, RegionsController, PartiesController, ApprovalsController, ProjectsController, TicketsController, CertificatesController, CarbonProjectsController, CarbonMarketController, CarbonPublicController, ...SUBSIDY_CONTROLLERS, ...LAND_USE_CONTROLLERS, ...DIVIDEND_CONTROLLERS, PortalController],
   providers: [
     CommandRunner,
     PostCoalescer,

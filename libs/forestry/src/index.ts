@@ -65,3 +65,7 @@ export * from './dividends/dividends.errors';
 export * from './dividends/dividends.module';
 export * from './dividends/dividends.service';
 export * from './dividends/payouts.service';
+export * from './portal/annual-statement-pdf';
+export * from './portal/portal.module';
+export * from './portal/portal.service';
+export * from './portal/yuan';
