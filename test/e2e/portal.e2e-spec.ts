@@ -81,7 +81,7 @@ describe('the page', () => {
 });
 
 describe('GET /v1/me/portal', () => {
-  it('shows V-0001 their own tickets, both dividends, the payout to their card and their wallet', async () => {
+  it('shows V-0001 their own tickets, three dividends, the payout to their card and their wallet', async () => {
     const res = await http().get('/v1/me/portal').set(bearer(tokens.villager)).expect(200);
     const body = res.body as Overview;
     expect(body.holder).toEqual({ code: 'V-0001', name: world.villager.name, idMasked: '1405**********0310' });
@@ -90,14 +90,16 @@ describe('GET /v1/me/portal', () => {
     expect(holding).toMatchObject({ series: DEMO_SERIES, faceValue: '100.00', pledgedUnits: '0', pledges: [] });
     const units = holding.units;
     expect(holding.faceAmount).toBe(`${units}00.00`);
-    // 50.00 and 10.00 per unit, newest first, each credited.
+    // Newest first: 10.00 and the demo's 5.00 today, 50.00 on New Year's day; each credited.
+    const u = Number(units);
     expect(body.dividends.map((d) => [d.paymentDate, d.amountPerUnit, d.units, d.amount, d.paid])).toEqual([
-      ['2026-10-15', '10', units, `${Number(units) * 10}.00`, true],
-      ['2026-07-15', '50', units, `${Number(units) * 50}.00`, true],
+      [world.today, '10', units, `${u * 10}.00`, true],
+      [world.today, '5', units, `${u * 5}.00`, true],
+      [world.newYear, '50', units, `${u * 50}.00`, true],
     ]);
-    // The trade's 10,550.00 and the first dividend went to the card; the second stays in the wallet.
-    expect(body.payouts).toEqual([expect.objectContaining({ amount: `${10550 + Number(units) * 50}.00`, state: 'PAID', paidOn: '2026-07-20', cardMasked: expect.stringMatching(/1234$/) })]);
-    expect(body.wallet).toEqual({ account: walletOf('V-0001'), balance: `${Number(units) * 10}.00` });
+    // The trade's 10,550.00 and the first two dividends went to the card; the last stays in the wallet.
+    expect(body.payouts).toEqual([expect.objectContaining({ amount: `${10550 + u * 55}.00`, state: 'PAID', paidOn: world.today, cardMasked: expect.stringMatching(/1234$/) })]);
+    expect(body.wallet).toEqual({ account: walletOf('V-0001'), balance: `${u * 10}.00` });
     expect(body.statementYears[body.statementYears.length - 1]).toBe(2025);
     expect(body.statementYears[0]).toBe(Number(body.asOf.slice(0, 4)));
   });
@@ -109,7 +111,7 @@ describe('GET /v1/me/portal', () => {
     expect(body.holdings[0]).toMatchObject({ pledgedUnits: '200', pledges: [{ pledgee: '中国工商银行阳城支行', units: '200' }] });
     // Pledged units still earn: the dividend counts free + pledged units.
     const held = Number(body.holdings[0].units) + 200;
-    expect(body.dividends.map((d) => d.units)).toEqual([String(held), String(held)]);
+    expect(body.dividends.map((d) => d.units)).toEqual([String(held), String(held), String(held)]);
     expect(body.payouts).toEqual([]);
     expect(JSON.stringify(body)).not.toContain('V-0001');
     expect(JSON.stringify(body)).not.toContain(world.villager.name);
@@ -134,13 +136,14 @@ describe('GET /v1/me/annual-statement', () => {
   it('is a PDF of the year: holdings, the dividends with ¥ amounts, the payout and the wallet', async () => {
     const overview = (await http().get('/v1/me/portal').set(bearer(tokens.villager))).body as Overview;
     const units = Number(overview.holdings[0].units);
-    const res = await http().get('/v1/me/annual-statement?year=2026').set(bearer(tokens.villager)).buffer(true).parse(binary).expect(200);
+    const year = world.today.slice(0, 4);
+    const res = await http().get(`/v1/me/annual-statement?year=${year}`).set(bearer(tokens.villager)).buffer(true).parse(binary).expect(200);
     expect(res.headers['content-type']).toBe('application/pdf');
     expect(res.headers['content-disposition']).toMatch(/^attachment;/);
     expect(res.headers['cache-control']).toBe('no-store');
     const text = await pdfText(res.body as Buffer);
     const yuan = (n: number) => `¥${n.toLocaleString('en-US')}.00`;
-    for (const expected of ['林账2026年度对账单', world.villager.name, '1405**********0310', DEMO_SERIES, yuan(units * 50), yuan(units * 10), yuan(units * 60), '2026-07-20', '已到卡', '期末余额']) {
+    for (const expected of [`林账${year}年度对账单`, world.villager.name, '1405**********0310', DEMO_SERIES, yuan(units * 50), yuan(units * 10), yuan(units * 5), yuan(units * 65), yuan(10550 + units * 55), '已到卡', '期末余额']) {
       expect(text).toContain(expected.replace(/\s+/g, ''));
     }
   });

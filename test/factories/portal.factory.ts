@@ -3,6 +3,8 @@ import {
   DEMO_VILLAGER,
   DEMO_VILLAGER_PIN,
   DEMO_VILLAGERS,
+  businessToday,
+  DividendsService,
   loadDemoData,
   MovementsService,
   ParcelsService,
@@ -25,13 +27,15 @@ export interface PortalVillager {
   pin: string;
 }
 
-/** The demo village with two dividends paid, one payout to V-0001's card, and a second villager who can log in. */
+/** The demo village with three dividends paid, one payout to V-0001's card, and a second villager who can log in. */
 export interface PortalWorld {
-  /** V-0001: sold 100 units, two dividends, one payout batch paid to their card. */
+  /** V-0001: sold 100 units, three dividends, one payout batch paid to their card. */
   villager: PortalVillager;
   /** V-0002: 200 of their units pledged to the bank. */
   pledger: PortalVillager;
-  declarations: string[];
+  today: string;
+  /** The first of this year: the harvest dividend's record and payment date. */
+  newYear: string;
   payoutBatch: string;
 }
 
@@ -45,9 +49,10 @@ function villager(code: string, pin: string): PortalVillager {
 }
 
 /**
- * Loads the demo set into the app's database through its own services, then pays two dividends on
- * the demo series (456,150.00 = 50.00 per unit on 2026-07-15, and 91,230.00 = 10.00 per unit on
- * 2026-10-15) and pays V-0001's wallet out to their card in between (2026-07-20).
+ * Loads the demo set into the app's database through its own services (with its pre-dividend of 5.00
+ * per unit paid today), pays a harvest dividend of 50.00 per unit (456,150.00) dated the first of this
+ * year, pays V-0001's wallet out to their card today, then a further 10.00 per unit (91,230.00) today,
+ * which stays in the wallets. Payments are never dated before the money they pay out arrived.
  */
 export async function seedPortalWorld(app: ApiApplication): Promise<PortalWorld> {
   const ds = app.get(DataSource);
@@ -59,30 +64,31 @@ export async function seedPortalWorld(app: ApiApplication): Promise<PortalWorld>
     projects: app.get(ProjectsService),
     series: app.get(SeriesService),
     movements: app.get(MovementsService),
+    dividends: app.get(DividendsService),
   });
   if (!loaded) throw new Error('the demo set needs an empty database');
   const pledger = villager('V-0002', '246810');
   await inTransaction(ds, (em) => app.get(PartiesService).setVillagerPin(em, pledger.code, pledger.pin));
 
+  const today = businessToday();
+  const newYear = `${today.slice(0, 4)}-01-01`;
   const t = ticketServices(ds);
   const d = dividendServices(t);
-  const maker = await staffUser(t, 'FARM_OPERATOR');
+  const maker = await staffUser(t, 'ADMIN');
   const checker = await staffUser(t, 'APPROVER');
-  const pay = async (amount: string, recordDate: string, paymentDate: string, memo: string) => {
-    await fundProject(t, d, DEMO_PROJECT, amount, recordDate);
-    const declaration = await declareAndApprove(t, d, maker, checker, { project: DEMO_PROJECT, amount, recordDate, paymentDate, memo });
+  const pay = async (amount: string, date: string, memo: string) => {
+    await fundProject(t, d, DEMO_PROJECT, amount, date);
+    const declaration = await declareAndApprove(t, d, maker, checker, { project: DEMO_PROJECT, amount, recordDate: date, paymentDate: date, memo });
     const outcome = await d.dividends.distribute(declaration.id);
     if (outcome.state !== 'DISTRIBUTED') throw new Error(`dividend ${declaration.id} ended ${outcome.state}`);
-    return declaration.id;
   };
-  const first = await pay('456150.00', '2026-06-30', '2026-07-15', '2026 年间伐收入分红');
-  const admin = await staffUser(t, 'ADMIN');
+  await pay('456150.00', newYear, '主伐收入分红');
   const batch = await inTransaction(ds, async (em) => {
     await d.payouts.setBankCard(em, DEMO_VILLAGER, { bankName: '阳城农商银行', cardNumber: PORTAL_CARD });
-    const created = await d.payouts.createBatch(em, admin, { scope: 'PROJECT', code: DEMO_PROJECT });
+    const created = await d.payouts.createBatch(em, maker, { scope: 'PROJECT', code: DEMO_PROJECT });
     return created.batch.id;
   });
-  await inTransaction(ds, (em) => d.payouts.confirmPaid(em, batch, { bankReference: 'PAY-2026-0720', paidOn: '2026-07-20' }));
-  const second = await pay('91230.00', '2026-09-30', '2026-10-15', '2026 年预分红');
-  return { villager: villager(DEMO_VILLAGER, DEMO_VILLAGER_PIN), pledger, declarations: [first, second], payoutBatch: batch };
+  await inTransaction(ds, (em) => d.payouts.confirmPaid(em, batch, { bankReference: 'PAY-0001', paidOn: today }));
+  await pay('91230.00', today, '预分红');
+  return { villager: villager(DEMO_VILLAGER, DEMO_VILLAGER_PIN), pledger, today, newYear, payoutBatch: batch };
 }

@@ -71,6 +71,9 @@ describe('the demo data set', () => {
       'ticket-pledge:demo:pledge-1',
       'demo:farm-deposit',
       'ticket-buy-back:demo:buy-back-1',
+      'project-income:demo:pre-dividend',
+      expect.stringMatching(/^dividend-reserve:\d+$/),
+      expect.stringMatching(/^dividend:\d+:chunk:1:1$/),
     ]);
   });
 
@@ -276,18 +279,26 @@ describe('the demo data set', () => {
     await expect(balanceOf(holderPledged('V-0002', DEMO_SERIES))).resolves.toBe('200');
   });
 
-  it('leaves the wallets and the bank clearing account as the receipts, the trade and the buy-back make them', async () => {
+  it('leaves the wallets and the bank clearing account as the receipts, the trade, the buy-back and the pre-dividend make them', async () => {
     const wallets = (await db.dataSource.query(
       `SELECT code, (credits - debits)::text AS balance FROM ledger_accounts WHERE code LIKE 'party:%:wallet:CNY' AND credits <> debits ORDER BY code`,
     )) as Array<{ code: string; balance: string }>;
     expect(Object.fromEntries(wallets.map((w) => [w.code, new Dec(w.balance).toFixed(2)]))).toEqual({
-      [walletOf(DEMO_FARM)]: '8000.00', // 10,000.00 received − 2,000.00 paid for the buy-back
-      [walletOf('V-0001')]: '10550.00',
-      [walletOf('V-0004')]: '9450.00',
-      [walletOf('V-0007')]: '2000.00',
+      // The pre-dividend pays 5.00 on every unit held on the day of loading (9,123 units: 45,615.00).
+      [walletOf(DEMO_FARM)]: '33100.00', // 10,000.00 received − 2,000.00 paid for the buy-back + 5,020 units × 5.00
+      [walletOf(DEMO_COLLECTIVE)]: '6185.00', // 1,237 units
+      [walletOf('V-0001')]: '11855.00', // 10,550.00 from the trade + 261 units
+      [walletOf('V-0002')]: '1805.00', // 161 free + 200 pledged units: pledged units earn too
+      [walletOf('V-0003')]: '1805.00',
+      [walletOf('V-0004')]: '11755.00', // 20,000.00 deposited − 10,550.00 paid for the trade + 461 units
+      [walletOf('V-0005')]: '1805.00',
+      [walletOf('V-0006')]: '1805.00',
+      [walletOf('V-0007')]: '3700.00', // 2,000.00 from the buy-back + 341 units
+      [walletOf('V-0008')]: '1800.00', // 360 units: the per-person split's remainder went to the first villagers
     });
+    // Income in and the dividend out: the project's wallet holds the farm's cash contribution again.
     await expect(balanceOf(projectWallet(DEMO_PROJECT))).resolves.toBe('500000.00');
-    await expect(balanceOf(BANK_CLEARING_ACCOUNT)).resolves.toBe('530000.00');
+    await expect(balanceOf(BANK_CLEARING_ACCOUNT)).resolves.toBe('575615.00');
     await expect(balanceOf(PLATFORM_FEES_ACCOUNT)).resolves.toBe('0.00');
   });
 

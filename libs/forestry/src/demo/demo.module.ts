@@ -4,6 +4,8 @@ import { LedgerModule, LedgerService } from '@forest-ledger/ledger';
 import { DatabaseModule, PlatformConfigModule, RedisModule } from '@forest-ledger/platform';
 import { DataSource } from 'typeorm';
 import { AccessModule } from '../access/access.module';
+import { DividendsModule } from '../dividends/dividends.module';
+import { DividendsService } from '../dividends/dividends.service';
 import { ParcelsModule } from '../parcels/parcels.module';
 import { ParcelsService } from '../parcels/parcels.service';
 import { PartiesModule } from '../parties/parties.module';
@@ -28,6 +30,7 @@ export class DemoLoader {
     private readonly projects: ProjectsService,
     private readonly series: SeriesService,
     private readonly movements: MovementsService,
+    private readonly dividends: DividendsService,
   ) {}
 
   /** True when the set was loaded; false (nothing written) when the ledger has an asset or a party exists. */
@@ -40,6 +43,7 @@ export class DemoLoader {
       projects: this.projects,
       series: this.series,
       movements: this.movements,
+      dividends: this.dividends,
     });
   }
 }
@@ -47,10 +51,10 @@ export class DemoLoader {
 /**
  * What the start script boots (as an application context, no HTTP) to load the demo set: config,
  * database, Redis (AccessService needs it to exist, though loading never calls it), ledger, parties,
- * parcels, projects and 林票.
+ * parcels, projects, 林票 and dividends.
  */
 @Module({
-  imports: [PlatformConfigModule, DatabaseModule, RedisModule, LedgerModule, PiiModule, AccessModule, PartiesModule, ParcelsModule, TicketsModule],
+  imports: [PlatformConfigModule, DatabaseModule, RedisModule, LedgerModule, PiiModule, AccessModule, PartiesModule, ParcelsModule, TicketsModule, DividendsModule],
   providers: [DemoLoader],
   exports: [DemoLoader],
 })
