@@ -2,7 +2,6 @@ import type { ApiApplication } from '../../apps/api/src/app.setup';
 import { DEMO_SERIES, walletOf } from '@forest-ledger/forestry';
 import PDFParser from 'pdf2json';
 import request from 'supertest';
-import { DataSource } from 'typeorm';
 import { PortalVillager, PortalWorld, seedPortalWorld } from '../factories/portal.factory';
 import { createTestApp, tokenFor } from '../setup/test-app';
 import { useTestDatabase } from '../setup/test-database';
@@ -90,12 +89,12 @@ describe('GET /v1/me/portal', () => {
     expect(holding).toMatchObject({ series: DEMO_SERIES, faceValue: '100.00', pledgedUnits: '0', pledges: [] });
     const units = holding.units;
     expect(holding.faceAmount).toBe(`${units}00.00`);
-    // Newest first: 10.00 and the demo's 5.00 today, 50.00 on New Year's day; each credited.
+    // Newest first: 10.00 today, 50.00 on New Year's day, the demo's 5.00 on 2025-12-31; each credited.
     const u = Number(units);
     expect(body.dividends.map((d) => [d.paymentDate, d.amountPerUnit, d.units, d.amount, d.paid])).toEqual([
       [world.today, '10', units, `${u * 10}.00`, true],
-      [world.today, '5', units, `${u * 5}.00`, true],
       [world.newYear, '50', units, `${u * 50}.00`, true],
+      ['2025-12-31', '5', units, `${u * 5}.00`, true],
     ]);
     // The trade's 10,550.00 and the first two dividends went to the card; the last stays in the wallet.
     expect(body.payouts).toEqual([expect.objectContaining({ amount: `${10550 + u * 55}.00`, state: 'PAID', paidOn: world.today, cardMasked: expect.stringMatching(/1234$/) })]);
@@ -143,7 +142,7 @@ describe('GET /v1/me/annual-statement', () => {
     expect(res.headers['cache-control']).toBe('no-store');
     const text = await pdfText(res.body as Buffer);
     const yuan = (n: number) => `¥${n.toLocaleString('en-US')}.00`;
-    for (const expected of [`林账${year}年度对账单`, world.villager.name, '1405**********0310', DEMO_SERIES, yuan(units * 50), yuan(units * 10), yuan(units * 5), yuan(units * 65), yuan(10550 + units * 55), '已到卡', '期末余额']) {
+    for (const expected of [`林账${year}年度对账单`, world.villager.name, '1405**********0310', DEMO_SERIES, yuan(units * 50), yuan(units * 10), yuan(units * 60), yuan(10550 + units * 55), '已到卡', '期末余额']) {
       expect(text).toContain(expected.replace(/\s+/g, ''));
     }
   });
@@ -161,13 +160,15 @@ describe('GET /v1/me/annual-statement', () => {
 
 describe('the statement figures', () => {
   it('agree with the ledger: opening + in − out = closing', async () => {
-    const ds = app.get(DataSource);
+    const overview = (await http().get('/v1/me/portal').set(bearer(tokens.villager))).body as Overview;
+    const u = Number(overview.holdings[0].units);
     const res = await http().get('/v1/me/annual-statement?year=2025').set(bearer(tokens.villager)).buffer(true).parse(binary).expect(200);
     const text = await pdfText(res.body as Buffer);
-    // 2025: the trade's 10,550.00 came in; nothing went out.
-    expect(text).toContain('本年无分红');
-    expect(text).toContain('¥0.00¥10,550.00¥0.00¥10,550.00');
-    const [row] = (await ds.query(`SELECT (credits - debits)::text AS balance FROM ledger_accounts WHERE code = $1`, [walletOf('V-0001')])) as Array<{ balance: string }>;
-    expect(row.balance).toBeDefined();
+    // 2025: the trade's 10,550.00 and the demo's pre-dividend came in; nothing went out.
+    const yuan = (n: number) => `¥${n.toLocaleString('en-US')}.00`;
+    expect(text).toContain('2025-12-31');
+    expect(text).toContain(`合计${yuan(u * 5)}`);
+    expect(text).toContain('本年无兑付');
+    expect(text).toContain(`¥0.00${yuan(10550 + u * 5)}¥0.00${yuan(10550 + u * 5)}`);
   });
 });

@@ -50,7 +50,7 @@ function villager(code: string, pin: string): PortalVillager {
 
 /**
  * Loads the demo set into the app's database through its own services (with its pre-dividend of 5.00
- * per unit paid today), pays a harvest dividend of 50.00 per unit (456,150.00) dated the first of this
+ * per unit paid on 2025-12-31), pays a harvest dividend of 50.00 per unit (456,150.00) dated the first of this
  * year, pays V-0001's wallet out to their card today, then a further 10.00 per unit (91,230.00) today,
  * which stays in the wallets. Payments are never dated before the money they pay out arrived.
  */

@@ -284,7 +284,7 @@ describe('the demo data set', () => {
       `SELECT code, (credits - debits)::text AS balance FROM ledger_accounts WHERE code LIKE 'party:%:wallet:CNY' AND credits <> debits ORDER BY code`,
     )) as Array<{ code: string; balance: string }>;
     expect(Object.fromEntries(wallets.map((w) => [w.code, new Dec(w.balance).toFixed(2)]))).toEqual({
-      // The pre-dividend pays 5.00 on every unit held on the day of loading (9,123 units: 45,615.00).
+      // The pre-dividend pays 5.00 on every unit held on its record date (9,123 units: 45,615.00).
       [walletOf(DEMO_FARM)]: '33100.00', // 10,000.00 received − 2,000.00 paid for the buy-back + 5,020 units × 5.00
       [walletOf(DEMO_COLLECTIVE)]: '6185.00', // 1,237 units
       [walletOf('V-0001')]: '11855.00', // 10,550.00 from the trade + 261 units

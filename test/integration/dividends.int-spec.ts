@@ -109,6 +109,13 @@ describe('declaration and approval', () => {
     await inTransaction(db.dataSource, (em) => d.dividends.cancel(em, draft.id, checker));
   });
 
+  it('approved after its payment date, the reserve is dated the payment date, so no payment precedes its reserve', async () => {
+    const late = await declareAndApprove(t, d, maker, checker, { project: P, amount: '10.00', recordDate: RECORD, paymentDate: PAYMENT });
+    const [reserve] = (await db.dataSource.query(`SELECT to_char(effective_date, 'YYYY-MM-DD') AS date FROM ledger_entries WHERE idempotency_key = $1`, [`dividend-reserve:${late.id}`])) as Array<{ date: string }>;
+    expect(reserve.date).toBe(PAYMENT);
+    await inTransaction(db.dataSource, (em) => d.dividends.cancel(em, late.id, checker));
+  });
+
   it('a declaration beyond the wallet is refused', async () => {
     const e = await refusal(inTransaction(db.dataSource, (em) => d.dividends.declare(em, maker, { project: P, amount: '1000.01', recordDate: RECORD, paymentDate: PAYMENT })));
     expect(e.code).toBe('EXCEEDS_WALLET');

@@ -6,7 +6,7 @@ import { ParcelsService } from '../parcels/parcels.service';
 import { creditCodeCheckCharacter, organisationCodeCheckCharacter, residentIdCheckCharacter } from '../parties/identity-codes';
 import { CreatePartyInput, PartiesService, walletOf } from '../parties/parties.service';
 import { DividendsService } from '../dividends/dividends.service';
-import { BANK_CLEARING_ACCOUNT, businessToday, ticketAsset } from '../projects/project-accounts';
+import { BANK_CLEARING_ACCOUNT, ticketAsset } from '../projects/project-accounts';
 import { ProjectsService } from '../projects/projects.service';
 import { RegionsService } from '../regions/regions.service';
 import { MovementsService } from '../tickets/movements.service';
@@ -20,7 +20,7 @@ import { SeriesService } from '../tickets/series.service';
  * contribution / collective 30 % retained / villagers 70 % per person), and one of each movement:
  * a trade settled delivery-versus-payment after a villager's deposit, a pledge to the bank and a
  * buy-back by the farm at the guaranteed price; and a pre-dividend (预分红) of 5.00 per unit declared,
- * approved and paid to every holder's wallet on the day the set is loaded. All of it goes through the features' own services
+ * approved and paid to every holder's wallet. All of it goes through the features' own services
  * (ProjectsService, SeriesService, MovementsService, DividendsService) with fixed idempotency keys `demo:…`, in one
  * transaction. Names are invented; ID numbers are well-formed (valid dates and check characters)
  * but belong to no one. Household numbers (DXG-101 …), ID numbers and certificate numbers do not
@@ -57,8 +57,8 @@ const TRADE = { seller: 'V-0001', buyer: DEPOSIT.party, units: '100', unitPrice:
 const PLEDGE = { holder: 'V-0002', units: '200', contractReference: '工银阳城质字2025第017号', effectiveDate: '2025-07-10' } as const;
 /** The farm pays buy-backs from its own wallet (its cash contribution went to the project's wallet). */
 const FARM_DEPOSIT = { amount: '10000.00', bankReference: '20250901000219', effectiveDate: '2025-09-01' } as const;
-/** 9,123 units × 5.00: received into the project's wallet, declared and paid on the day the set is loaded. */
-const PRE_DIVIDEND = { amount: '45615.00', bankReference: '20251220000888', memo: '2025 年度预分红 每份 5 元' } as const;
+/** 9,123 units × 5.00: received into the project's wallet, declared, approved and paid to the holders' wallets. */
+const PRE_DIVIDEND = { amount: '45615.00', bankReference: '20251220000888', receivedOn: '2025-12-20', recordDate: '2025-12-20', paymentDate: '2025-12-31', memo: '2025 年度预分红 每份 5 元' } as const;
 const BUY_BACK = { holder: 'V-0007', units: '20', documentReference: '大西沟村林票兑现申请2025第003号', effectiveDate: '2025-09-15' } as const;
 
 /** A resident ID number of 阳城县 (region 140522) with its GB 11643 check character. */
@@ -340,20 +340,18 @@ async function writeLedger(em: EntityManager, services: DemoServices): Promise<v
 }
 
 /**
- * The pre-dividend, dated the day of loading (an approval reserves the amount on its own day, so a
- * back-dated payment would precede its reserve). Maker-checker needs two users: the demo's are
+ * The pre-dividend, through the dividends service. Maker-checker needs two users: the demo's are
  * records only, without password and inactive, so nobody can log in as them.
  */
 async function writePreDividend(em: EntityManager, dividends: DividendsService): Promise<void> {
-  const today = businessToday();
   const users = (await em.query(
     `INSERT INTO users (username, display_name, role, active)
      VALUES ('demo-declarer', '演示数据·申报人（不可登录）', 'ADMIN', false), ('demo-approver', '演示数据·审批人（不可登录）', 'APPROVER', false)
      RETURNING id, role`,
   )) as Array<{ id: string; role: 'ADMIN' | 'APPROVER' }>;
   const [declarer, approver] = users.map((u) => ({ userId: u.id, role: u.role }));
-  await dividends.recordIncome(em, DEMO_PROJECT, { kind: 'PRE_DIVIDEND', amount: PRE_DIVIDEND.amount, bankReference: PRE_DIVIDEND.bankReference, description: PRE_DIVIDEND.memo, effectiveDate: today }, 'demo:pre-dividend');
-  const draft = await dividends.declare(em, declarer, { project: DEMO_PROJECT, amount: PRE_DIVIDEND.amount, recordDate: today, paymentDate: today, memo: PRE_DIVIDEND.memo });
+  await dividends.recordIncome(em, DEMO_PROJECT, { kind: 'PRE_DIVIDEND', amount: PRE_DIVIDEND.amount, bankReference: PRE_DIVIDEND.bankReference, description: PRE_DIVIDEND.memo, effectiveDate: PRE_DIVIDEND.receivedOn }, 'demo:pre-dividend');
+  const draft = await dividends.declare(em, declarer, { project: DEMO_PROJECT, amount: PRE_DIVIDEND.amount, recordDate: PRE_DIVIDEND.recordDate, paymentDate: PRE_DIVIDEND.paymentDate, memo: PRE_DIVIDEND.memo });
   await dividends.approve(em, draft.id, approver);
   let outcome = await dividends.startDistribution(em, draft.id);
   while (outcome.state === 'DISTRIBUTING') outcome = await dividends.runChunk(em, draft.id);

@@ -372,7 +372,8 @@ export class DividendsService {
       const posted = await this.post(em, {
         idempotencyKey: `dividend-reserve:${row.id}`,
         kind: 'DIVIDEND_RESERVE',
-        effectiveDate: today,
+        // Approved after its payment date: reserved as of that date, so the payment never precedes its reserve.
+        effectiveDate: row.payment_date < today ? row.payment_date : today,
         memo: `分红方案 #${row.id} 批准, 预留 ${new Dec(row.amount).toFixed(2)} 元`,
         metadata: { project: row.project_code, declaration: row.id },
         postings: [
