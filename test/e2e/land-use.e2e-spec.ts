@@ -6,6 +6,7 @@ import { randomUUID } from 'node:crypto';
 import request from 'supertest';
 import { DataSource } from 'typeorm';
 import { activeContract, landUseServices, LandUseServices, LandWorld, seedLandWorld, takeStateParcels } from '../factories/land-use.factory';
+import { contributeInKind, createProject } from '../factories/tickets.factory';
 import { createTestApp, tokenFor } from '../setup/test-app';
 import { useTestDatabase } from '../setup/test-database';
 
@@ -13,7 +14,8 @@ import { useTestDatabase } from '../setup/test-database';
  * Paid use of state forest land (国有林地有偿使用, issue 8) over HTTP: a lease (the 20-year cap),
  * its deposit, activation and schedule, the daily job run twice, a payment settling the oldest
  * first, the four-eyes late-fee waiver, early termination applying the deposit, the aging report
- * as JSON and Excel, replays, bad input that writes nothing, and who may do what.
+ * as JSON and Excel, replays, bad input that writes nothing, and who may do what; an EQUITY contract
+ * into a cooperation project (its stake booked at activation) and the cancellation of drafts.
  */
 
 const db = useTestDatabase();
@@ -80,7 +82,7 @@ function leaseBody(code: string, overrides: Record<string, unknown> = {}): Recor
 beforeAll(async () => {
   app = await createTestApp(db);
   t = landUseServices(app.get(DataSource));
-  world = await seedLandWorld(t, { stateParcels: 12 });
+  world = await seedLandWorld(t, { stateParcels: 20 });
   token.ADMIN = await tokenFor(app, 'ADMIN');
   token.APPROVER = await tokenFor(app, 'APPROVER');
   token.AUDITOR = await tokenFor(app, 'AUDITOR');
@@ -212,5 +214,73 @@ describe('state forest land over HTTP', () => {
     expect((await get('/v1/land-use-contracts', 'OTHER_OPERATOR').expect(200)).body).toEqual([]);
     expect((await get('/v1/land-use-contracts', 'FARM_OPERATOR').expect(200)).body.map((c: { code: string }) => c.code)).toEqual([C2, C1].sort());
     expect((await get(`/v1/land-use-contracts/${C1}`, 'FARM_OPERATOR').expect(200)).body.state).toBe('TERMINATED');
+  });
+});
+
+describe('equity and cancellation over HTTP', () => {
+  const P = 'EQ-HTTP';
+  const Q = 'GYLD-EQ-001';
+
+  /** An EQUITY contract of one state parcel into project P: the collective is the lessee, 1,500,000.00 appraised. */
+  const equityBody = (code: string, overrides: Record<string, unknown> = {}): Record<string, unknown> => {
+    const { rent: _rent, billingFrequency: _frequency, deposit: _deposit, ...lease } = leaseBody(code);
+    return { ...lease, mode: 'EQUITY', lesseeCode: world.collective, endDate: '2044-12-31', appraisedValue: '1500000.00', appraisalReference: '晋评报字(2025)第031号', projectCode: P, ...overrides };
+  };
+  const contributionsOfP = async () => ((await t.ds.query(`SELECT count(*)::int AS n FROM project_contributions c JOIN coop_projects p ON p.id = c.project_id WHERE p.code = $1`, [P])) as Array<{ n: number }>)[0].n;
+
+  beforeAll(async () => {
+    await createProject(t, world, P);
+    await contributeInKind(t, P, world.collective, '900000.00');
+  });
+
+  it('refuses an EQUITY contract without projectCode, a LEASE with one, and a malformed one (400 naming projectCode), writing nothing', async () => {
+    const before = await footprint();
+    const missing = await refused('/v1/land-use-contracts', equityBody('GYLD-EQ-BAD-1', { projectCode: undefined }), 400, 'INVALID_CONTRACT', 'projectCode');
+    expect(missing.message).toContain('projectCode');
+    await refused('/v1/land-use-contracts', leaseBody('GYLD-EQ-BAD-2', { projectCode: P }), 400, 'INVALID_CONTRACT', 'projectCode');
+    await refused('/v1/land-use-contracts', equityBody('GYLD-EQ-BAD-3', { projectCode: 'eq http' }), 400, 'VALIDATION_FAILED', 'projectCode');
+    await refused('/v1/land-use-contracts', equityBody('GYLD-EQ-BAD-4', { projectCode: 'NO-SUCH' }), 404, 'UNKNOWN_PROJECT', 'projectCode');
+    await refused('/v1/land-use-contracts', equityBody('GYLD-EQ-BAD-5', { lesseeCode: world.lessees[0] }), 422, 'NOT_THE_PROJECTS_PARTY', 'lesseeCode');
+    expect(await footprint()).toEqual(before);
+  });
+
+  it('creates an EQUITY contract with projectCode; activation books the stake once (a replay returns the same body)', async () => {
+    const created = await post('/v1/land-use-contracts', equityBody(Q), 'FARM_OPERATOR').expect(201);
+    expect(created.body).toMatchObject({ code: Q, mode: 'EQUITY', state: 'DRAFT', lessee: { code: world.collective }, rent: null, equity: { project: P, contributionId: null, series: null } });
+    const key = randomUUID();
+    const active = await post(`/v1/land-use-contracts/${Q}/activate`, {}, 'FARM_OPERATOR', key).expect(200);
+    expect(active.body).toMatchObject({ state: 'ACTIVE', equity: { appraisedValue: '1500000.00', appraisalReference: '晋评报字(2025)第031号', project: P, series: null } });
+    expect(active.body.equity.contributionId).toMatch(/^\d+$/);
+    const replay = await post(`/v1/land-use-contracts/${Q}/activate`, {}, 'FARM_OPERATOR', key).expect(200);
+    expect(replay.headers['idempotency-replayed']).toBe('true');
+    expect(replay.body).toEqual(active.body);
+    expect((await post(`/v1/land-use-contracts/${Q}/activate`, {}, 'FARM_OPERATOR').expect(422)).body.code).toBe('CONTRACT_NOT_DRAFT');
+    expect(await contributionsOfP()).toBe(2);
+    const project = (await get(`/v1/projects/${P}`).expect(200)).body as { contributions: Array<{ partyCode: string; kind: string; amount: string; valuationDocument: string }> };
+    expect(project.contributions.find((c) => c.partyCode === world.farm)).toMatchObject({ kind: 'IN_KIND_LAND', amount: '1500000.00', valuationDocument: '晋评报字(2025)第031号' });
+  });
+
+  it('cancels a draft with a received deposit: the deposit goes back, a replay returns the same body', async () => {
+    const code = 'GYLD-CANCEL-1';
+    await post('/v1/land-use-contracts', leaseBody(code), 'FARM_OPERATOR').expect(201);
+    await post(`/v1/land-use-contracts/${code}/deposit`, { receivedOn: '2025-01-01', bankReference: 'DEP-CANCEL-1' }).expect(200);
+    await post(`/v1/land-use-contracts/${code}/cancel`, { reason: '取消' }, 'AUDITOR').expect(403);
+    await refused(`/v1/land-use-contracts/${code}/cancel`, {}, 400, 'VALIDATION_FAILED', 'reason');
+    const key = randomUUID();
+    const cancelled = await post(`/v1/land-use-contracts/${code}/cancel`, { reason: '承租方未取得经营许可' }, 'FARM_OPERATOR', key).expect(200);
+    expect(cancelled.body).toMatchObject({ code, state: 'CANCELLED', cancellationReason: '承租方未取得经营许可', deposit: { amount: '5000.00', received: true, held: '0.00' } });
+    expect(cancelled.body.settlement).toMatchObject({ depositHeld: '5000.00', depositReturned: '5000.00', remainingOwed: '0.00' });
+    const replay = await post(`/v1/land-use-contracts/${code}/cancel`, { reason: '承租方未取得经营许可' }, 'FARM_OPERATOR', key).expect(200);
+    expect(replay.headers['idempotency-replayed']).toBe('true');
+    expect(replay.body).toEqual(cancelled.body);
+    expect((await get(`/v1/land-use-contracts?state=CANCELLED`).expect(200)).body.map((c: { code: string }) => c.code)).toEqual([code]);
+  });
+
+  it('refuses to cancel an active contract (409, terminate instead) and another farm\'s contract (404)', async () => {
+    const before = await footprint();
+    const error = await refused(`/v1/land-use-contracts/${C2}/cancel`, { reason: '取消' }, 409, 'CONTRACT_NOT_CANCELLABLE', 'contract');
+    expect(error.message).toContain('terminate');
+    await refused(`/v1/land-use-contracts/${C2}/cancel`, { reason: '取消' }, 404, 'UNKNOWN_CONTRACT', 'contract', 'OTHER_OPERATOR');
+    expect(await footprint()).toEqual(before);
   });
 });

@@ -13,7 +13,7 @@ export interface LandUseServices extends TicketServices {
 
 export function landUseServices(ds: DataSource): LandUseServices {
   const t = ticketServices(ds);
-  return { ...t, landUse: new LandUseService(ds, t.ledger, t.parcels), landUseReports: new LandUseReportsService(ds) };
+  return { ...t, landUse: new LandUseService(ds, t.ledger, t.parcels, t.projects), landUseReports: new LandUseReportsService(ds) };
 }
 
 /** The ticket world's farm (the lessor), two lessees, state parcels held by the farm, and the acting users. */
@@ -37,8 +37,9 @@ async function user(ds: DataSource, role: 'APPROVER' | 'FARM_OPERATOR', partyCod
   return { userId: row.id, role };
 }
 
-export async function seedLandWorld(t: LandUseServices, options: { stateParcels?: number } = {}): Promise<LandWorld> {
-  const world = await seedTicketWorld(t, { villagers: 2, households: 1, parcels: 1 });
+/** `collectiveParcels`: the collective's parcels, one per cooperation project an EQUITY contract goes into (createProject takes them in turn). */
+export async function seedLandWorld(t: LandUseServices, options: { stateParcels?: number; collectiveParcels?: number } = {}): Promise<LandWorld> {
+  const world = await seedTicketWorld(t, { villagers: 2, households: 1, parcels: options.collectiveParcels ?? 4 });
   const lessees: [string, string] = ['E-KANGYANG', 'E-LXJJ'];
   await seedParties(t, [
     { code: lessees[0], kind: 'ENTERPRISE', name: '芹池森林康养有限公司' },
@@ -101,6 +102,30 @@ export async function activeContract(t: LandUseServices, world: LandWorld, code:
     await inTransaction(t.ds, (em) => t.landUse.receiveDeposit(em, code, { receivedOn: draft.startDate, bankReference: `DEP-${code}` }, randomUUID()));
   }
   return inTransaction(t.ds, (em) => t.landUse.activate(em, code));
+}
+
+/**
+ * The defaults of an EQUITY contract into `projectCode` (a project of the world's farm and collective):
+ * the collective is the lessee, 20 years, 1,500,000.00 appraised.
+ */
+export function equityInput(world: LandWorld, code: string, projectCode: string, overrides: Partial<CreateLandUseInput> = {}): Partial<CreateLandUseInput> {
+  return {
+    mode: 'EQUITY',
+    lesseeCode: world.collective,
+    projectCode,
+    rent: undefined,
+    billingFrequency: undefined,
+    startDate: '2025-01-01',
+    endDate: '2044-12-31',
+    appraisedValue: '1500000.00',
+    appraisalReference: `晋评报字(2025)第${code}号`,
+    ...overrides,
+  };
+}
+
+/** Cancels a draft in its own transaction. */
+export function cancelContract(t: LandUseServices, code: string, reason = '合同未生效，双方协商解除', key: string = randomUUID()): Promise<LandUseContractView> {
+  return inTransaction(t.ds, (em) => t.landUse.cancel(em, code, { reason }, key));
 }
 
 export function runDaily(t: LandUseServices, asOf: string): Promise<LandUseDailyRun> {

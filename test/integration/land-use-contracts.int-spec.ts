@@ -1,7 +1,8 @@
+import { BANK_CLEARING_ACCOUNT } from '@forest-ledger/forestry';
 import { inTransaction } from '@forest-ledger/platform';
 import { randomUUID } from 'node:crypto';
-import { activeContract, createContract, LandUseServices, landUseServices, LandWorld, runDaily, seedLandWorld, takeStateParcels } from '../factories/land-use.factory';
-import { refusal } from '../factories/tickets.factory';
+import { activeContract, cancelContract, createContract, entriesOf, equityInput, LandUseServices, landUseServices, LandWorld, runDaily, seedLandWorld, takeStateParcels } from '../factories/land-use.factory';
+import { createProject, refusal } from '../factories/tickets.factory';
 import { useTestDatabase } from '../setup/test-database';
 
 const db = useTestDatabase();
@@ -32,16 +33,9 @@ describe('the 20-year cap (Civil Code §705)', () => {
   it('applies the same cap to a concession, not to an equity contract', async () => {
     expect(await refusal(createContract(t, world, 'C-21Y', { mode: 'CONCESSION', startDate: '2025-01-01', endDate: '2045-01-01' }))).toMatchObject({ code: 'LEASE_TOO_LONG' });
     await expect(createContract(t, world, 'C-20Y', { mode: 'CONCESSION', permittedUses: ['TOURISM'], startDate: '2025-01-01', endDate: '2044-12-31' })).resolves.toMatchObject({ mode: 'CONCESSION' });
-    const equity = await createContract(t, world, 'Q-25Y', {
-      mode: 'EQUITY',
-      startDate: '2025-01-01',
-      endDate: '2049-12-31',
-      rent: undefined,
-      billingFrequency: undefined,
-      appraisedValue: '1500000.00',
-      appraisalReference: '晋评报字(2025)第018号',
-    });
-    expect(equity).toMatchObject({ mode: 'EQUITY', rent: null, equity: { appraisedValue: '1500000.00', appraisalReference: '晋评报字(2025)第018号' } });
+    await createProject(t, world, 'P-Q25Y');
+    const equity = await createContract(t, world, 'Q-25Y', equityInput(world, 'Q-25Y', 'P-Q25Y', { endDate: '2049-12-31', appraisalReference: '晋评报字(2025)第018号' }));
+    expect(equity).toMatchObject({ mode: 'EQUITY', rent: null, equity: { appraisedValue: '1500000.00', appraisalReference: '晋评报字(2025)第018号', project: 'P-Q25Y', contributionId: null, series: null } });
   });
 
   it('renews by a new contract of at most 20 years linked to the old one, once', async () => {
@@ -164,7 +158,8 @@ describe('the stored schedule', () => {
   });
 
   it('stores no schedule for an equity contract, and the daily job leaves it alone', async () => {
-    await activeContract(t, world, 'Q-EQ', { mode: 'EQUITY', rent: undefined, billingFrequency: undefined, appraisedValue: '800000.00', appraisalReference: '评估报告 2025-07' });
+    await createProject(t, world, 'P-QEQ');
+    await activeContract(t, world, 'Q-EQ', equityInput(world, 'Q-EQ', 'P-QEQ', { endDate: '2034-12-31', appraisedValue: '800000.00', appraisalReference: '评估报告 2025-07' }));
     expect(await t.landUse.schedule('Q-EQ')).toEqual([]);
     await runDaily(t, '2023-12-31'); // before any contract's first due date: nothing else is raised
     expect(await count(`SELECT count(*) FROM ledger_entries WHERE metadata ->> 'contract' = 'Q-EQ'`)).toBe(0);
@@ -192,3 +187,65 @@ describe('the register', () => {
   });
 });
 
+
+describe('cancelling a draft', () => {
+  const entriesFor = (code: string) => count(`SELECT count(*) FROM ledger_entries WHERE metadata ->> 'contract' = $1`, [code]);
+
+  it('cancels a draft without a deposit: CANCELLED with the reason, no entry, its parcels free again', async () => {
+    const [parcel] = takeStateParcels(world);
+    await createContract(t, world, 'X-PLAIN', { parcelIds: [parcel] });
+    const cancelled = await cancelContract(t, 'X-PLAIN', '承租方放弃签约');
+    expect(cancelled).toMatchObject({ state: 'CANCELLED', cancellationReason: '承租方放弃签约', terminatedOn: null, deposit: { received: false, held: '0.00' } });
+    expect(cancelled.closedAt).not.toBeNull();
+    expect(cancelled.settlement).toMatchObject({ depositHeld: '0.00', depositReturned: '0.00', remainingOwed: '0.00' });
+    expect(await entriesFor('X-PLAIN')).toBe(0);
+    await expect(createContract(t, world, 'X-PLAIN-NEXT', { parcelIds: [parcel] })).resolves.toMatchObject({ state: 'DRAFT' });
+    expect(await refusal(inTransaction(t.ds, (em) => t.landUse.activate(em, 'X-PLAIN')))).toMatchObject({ code: 'CONTRACT_NOT_DRAFT' });
+  });
+
+  it('returns a deposit already received in the same transaction: one entry deposit → bank, the deposit account back to 0.00', async () => {
+    await createContract(t, world, 'X-DEP', { deposit: '6000.00' });
+    await inTransaction(t.ds, (em) => t.landUse.receiveDeposit(em, 'X-DEP', { receivedOn: '2024-12-20', bankReference: 'B-X-DEP' }, randomUUID()));
+    expect((await t.ledger.getAccount('land:X-DEP:deposit:CNY')).balance).toBe('6000.00');
+    const k = randomUUID();
+    const cancelled = await cancelContract(t, 'X-DEP', '规划调整，合同未生效', k);
+    expect(cancelled).toMatchObject({ state: 'CANCELLED', deposit: { amount: '6000.00', received: true, held: '0.00' } });
+    expect(cancelled.settlement).toMatchObject({ key: k, depositHeld: '6000.00', depositApplied: '0.00', depositReturned: '6000.00', depositForfeited: '0.00', remainingOwed: '0.00' });
+    expect((await t.ledger.getAccount('land:X-DEP:deposit:CNY')).balance).toBe('0.00');
+    const returned = await entriesOf(t, 'X-DEP', 'LAND_USE_DEPOSIT_SETTLED');
+    expect(returned).toEqual([{ key: `land-use-close:${k}:deposit`, date: (cancelled.settlement as { closedOn: string }).closedOn, amount: '6000.00' }]);
+    const postings = (await t.ds.query(
+      `SELECT a.code, p.side, p.amount::text AS amount FROM ledger_postings p JOIN ledger_entries e ON e.id = p.entry_id JOIN ledger_accounts a ON a.id = p.account_id WHERE e.idempotency_key = $1 ORDER BY p.side`,
+      [`land-use-close:${k}:deposit`],
+    )) as Array<{ code: string; side: string; amount: string }>;
+    expect(postings).toEqual([
+      { code: BANK_CLEARING_ACCOUNT, side: 'CREDIT', amount: '6000.00' },
+      { code: 'land:X-DEP:deposit:CNY', side: 'DEBIT', amount: '6000.00' },
+    ]);
+
+    // A replay (same key) answers the same and books nothing more; another cancellation is refused.
+    expect(await cancelContract(t, 'X-DEP', '规划调整，合同未生效', k)).toEqual(cancelled);
+    expect(await entriesFor('X-DEP')).toBe(2);
+    expect(await refusal(cancelContract(t, 'X-DEP', '再次取消'))).toMatchObject({ code: 'CONTRACT_NOT_CANCELLABLE', field: 'contract' });
+    expect(await refusal(inTransaction(t.ds, (em) => t.landUse.receiveDeposit(em, 'X-DEP', { receivedOn: '2024-12-21', bankReference: 'B-X-DEP-2' }, randomUUID())))).toMatchObject({
+      code: 'DEPOSIT_ALREADY_RECEIVED',
+    });
+  });
+
+  it('refuses to cancel an active contract (terminate it instead), writing nothing', async () => {
+    await activeContract(t, world, 'X-ACTIVE', { deposit: '1000.00' });
+    const before = await entriesFor('X-ACTIVE');
+    const error = await refusal(cancelContract(t, 'X-ACTIVE'));
+    expect(error).toMatchObject({ code: 'CONTRACT_NOT_CANCELLABLE', kind: 'conflict', field: 'contract', details: { state: 'ACTIVE' } });
+    expect(error.message).toContain('terminate');
+    expect(await entriesFor('X-ACTIVE')).toBe(before);
+    expect((await t.landUse.get('X-ACTIVE')).state).toBe('ACTIVE');
+    expect(await refusal(cancelContract(t, 'X-ACTIVE', ' '))).toMatchObject({ code: 'CONTRACT_NOT_CANCELLABLE' });
+  });
+
+  it('needs a reason', async () => {
+    await createContract(t, world, 'X-NO-REASON');
+    expect(await refusal(cancelContract(t, 'X-NO-REASON', ' '))).toMatchObject({ code: 'INVALID_CONTRACT', field: 'reason' });
+    expect((await t.landUse.get('X-NO-REASON')).state).toBe('DRAFT');
+  });
+});

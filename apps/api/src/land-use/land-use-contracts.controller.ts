@@ -12,6 +12,7 @@ import { CommandRunner } from '../http/idempotency';
 import { IDEMPOTENCY_HEADER } from '../ledger/assets.controller';
 import {
   CreateLandUseContractDto,
+  LandUseCancellationDto,
   LandUseContractQuery,
   LandUseContractResponse,
   LandUseDailyRunDto,
@@ -41,8 +42,9 @@ function createInputOf(dto: CreateLandUseContractDto): CreateLandUseInput {
 
 /**
  * Paid use of state forest land (国有林地有偿使用, issue 8): lease, equity and concession contracts,
- * their rent schedule, the deposit, payments, late-fee waivers, the daily job on demand, early
- * termination and the end of term. A FARM_OPERATOR works only on contracts of its own farm (as
+ * their rent schedule (or, for equity, the farm's stake in a cooperation project), the deposit,
+ * payments, late-fee waivers, the daily job on demand, cancellation of a draft, early termination
+ * and the end of term. A FARM_OPERATOR works only on contracts of its own farm (as
  * lessor); any other contract is a 404 to it, like an unknown code.
  */
 @ApiTags('国有林地有偿使用 (state forest land)')
@@ -60,7 +62,9 @@ export class LandUseContractsController {
     summary: 'Create a draft contract (LEASE, EQUITY or CONCESSION) of state parcels held by the lessor farm',
     description:
       'A LEASE or CONCESSION longer than 20 years is refused (Civil Code §705: 422, field endDate); a renewal is a new contract linked by renewsContractCode. ' +
-      'A FARM_OPERATOR may only name its own farm as lessor (403 FORBIDDEN, field lessorCode). The schedule of every period is computed at creation.',
+      'A FARM_OPERATOR may only name its own farm as lessor (403 FORBIDDEN, field lessorCode). The schedule of every period is computed at creation. ' +
+      'An EQUITY contract pays no rent: it names projectCode (400 if missing, and for LEASE/CONCESSION if given), a DRAFT cooperation project (404 UNKNOWN_PROJECT; 409 PROJECT_NOT_DRAFT) ' +
+      'whose farm is the lessor and whose collective is the lessee (422 NOT_THE_PROJECTS_PARTY, field lessorCode or lesseeCode); its appraised value becomes the farm\'s stake at activation.',
   })
   @ApiHeader(IDEMPOTENCY_HEADER)
   @ApiCreatedResponse({ type: LandUseContractResponse })
@@ -95,7 +99,11 @@ export class LandUseContractsController {
 
   @Get(':code')
   @Roles(...STAFF_READERS, 'FARM_OPERATOR')
-  @ApiOperation({ summary: 'A contract: parties, parcels, term, rent, deposit, late-fee terms, what the lessee owes now and its credit, the closing settlement' })
+  @ApiOperation({
+    summary:
+      'A contract: parties, parcels, term, rent, deposit, late-fee terms, what the lessee owes now and its credit, the closing settlement; ' +
+      'for EQUITY the stake: project, contribution, and once the series is issued the farm\'s units and the dividends paid to it',
+  })
   @ApiOkResponse({ type: LandUseContractResponse })
   @ApiErrors(401, 403, 404)
   async get(@Param('code') code: string, @CurrentUser() user: AuthUser): Promise<LandUseContractResponse> {
@@ -130,7 +138,12 @@ export class LandUseContractsController {
   @Post(':code/activate')
   @Roles('ADMIN', 'FARM_OPERATOR')
   @HttpCode(HttpStatus.OK)
-  @ApiOperation({ summary: 'DRAFT → ACTIVE (a contract with a deposit needs it received first)' })
+  @ApiOperation({
+    summary: 'DRAFT → ACTIVE (a contract with a deposit needs it received first)',
+    description:
+      'LEASE and CONCESSION: the rent schedule is stored. EQUITY: the appraised value is booked, in the same transaction, as the farm\'s IN_KIND_LAND contribution to the project ' +
+      '(valuation document = the appraisal reference); a project no longer DRAFT (its 林票 issued) is a 409 PROJECT_NOT_DRAFT and nothing is written.',
+  })
   @ApiHeader(IDEMPOTENCY_HEADER)
   @ApiOkResponse({ type: LandUseContractResponse })
   @ApiErrors(400, 401, 403, 404, 409, 413, 422)
@@ -179,6 +192,23 @@ export class LandUseContractsController {
     return this.commands.run(req, res, HttpStatus.OK, async (em, key) => {
       await this.own(em, code, user);
       return this.landUse.terminate(em, code, { terminatedOn: dto.terminatedOn, reason: dto.reason, deposit: dto.deposit, forfeitReason: dto.forfeitReason }, key);
+    });
+  }
+
+  @Post(':code/cancel')
+  @Roles('ADMIN', 'FARM_OPERATOR')
+  @HttpCode(HttpStatus.OK)
+  @ApiOperation({
+    summary: 'Cancel a draft (any mode) with a reason: DRAFT → CANCELLED; a deposit already received is returned to the bank in the same transaction and shown on the settlement',
+    description: 'A contract that took effect cannot be cancelled (409 CONTRACT_NOT_CANCELLABLE): terminate an ACTIVE one instead. Its parcels are free for another contract.',
+  })
+  @ApiHeader(IDEMPOTENCY_HEADER)
+  @ApiOkResponse({ type: LandUseContractResponse })
+  @ApiErrors(400, 401, 403, 404, 409, 413, 422)
+  cancel(@Param('code') code: string, @Body() dto: LandUseCancellationDto, @CurrentUser() user: AuthUser, @Req() req: HttpRequest, @Res({ passthrough: true }) res: HttpResponse): Promise<LandUseContractResponse> {
+    return this.commands.run(req, res, HttpStatus.OK, async (em, key) => {
+      await this.own(em, code, user);
+      return this.landUse.cancel(em, code, { reason: dto.reason }, key);
     });
   }
 

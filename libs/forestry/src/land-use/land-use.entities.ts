@@ -4,12 +4,13 @@ import { Check, Column, CreateDateColumn, Entity, Index, JoinColumn, ManyToOne, 
 import { UserEntity } from '../access/access.entities';
 import { ParcelEntity } from '../parcels/parcel.entity';
 import { PartyEntity } from '../parties/party.entity';
+import { CoopProjectEntity, ProjectContributionEntity } from '../projects/project.entities';
 
 export const LAND_USE_MODES = ['LEASE', 'EQUITY', 'CONCESSION'] as const;
 /** 租赁 / 入股 / 特许经营. */
 export type LandUseMode = (typeof LAND_USE_MODES)[number];
-/** DRAFT → ACTIVE → ENDED (end of term) or TERMINATED (early). */
-export const LAND_USE_STATES = ['DRAFT', 'ACTIVE', 'ENDED', 'TERMINATED'] as const;
+/** DRAFT → ACTIVE → ENDED (end of term) or TERMINATED (early); DRAFT → CANCELLED (never took effect). */
+export const LAND_USE_STATES = ['DRAFT', 'ACTIVE', 'ENDED', 'TERMINATED', 'CANCELLED'] as const;
 export type LandUseState = (typeof LAND_USE_STATES)[number];
 /** 林下经济, 森林康养, 旅游, 自然教育, other (described in `other_use`). */
 export const PERMITTED_USES = ['UNDERSTORY_ECONOMY', 'FOREST_WELLNESS', 'TOURISM', 'NATURE_EDUCATION', 'OTHER'] as const;
@@ -31,16 +32,19 @@ export type SettlementSource = (typeof SETTLEMENT_SOURCES)[number];
 
 /**
  * A paid-use contract of state forest land (国有林地有偿使用合同, DOMAIN.md §7) between a state farm
- * (lessor) and a lessee. LEASE and CONCESSION carry rent terms; EQUITY an appraised value instead.
- * Its terms are frozen at activation, when the schedule is stored.
+ * (lessor) and a lessee. LEASE and CONCESSION carry rent terms; EQUITY an appraised value instead,
+ * which goes into a cooperation project of the farm and the lessee as the farm's in-kind stake.
+ * Its terms are frozen at activation, when the schedule is stored (or the stake booked).
  */
 @Entity({ name: 'land_use_contracts' })
 @Unique('uq_land_use_contracts_code', ['code'])
 @Unique('uq_land_use_contracts_renews', ['renewsContractId'])
 @Index('ix_land_use_contracts_lessor', ['lessorPartyId'])
 @Index('ix_land_use_contracts_lessee', ['lesseePartyId'])
+@Index('ix_land_use_contracts_project', ['projectId'])
+@Unique('uq_land_use_contracts_contribution', ['contributionId'])
 @Check('ck_land_use_contracts_mode', `"mode" IN ('LEASE', 'EQUITY', 'CONCESSION')`)
-@Check('ck_land_use_contracts_state', `"state" IN ('DRAFT', 'ACTIVE', 'ENDED', 'TERMINATED')`)
+@Check('ck_land_use_contracts_state', `"state" IN ('DRAFT', 'ACTIVE', 'ENDED', 'TERMINATED', 'CANCELLED')`)
 @Check('ck_land_use_contracts_uses', `cardinality("permitted_uses") > 0 AND "permitted_uses" <@ ARRAY['UNDERSTORY_ECONOMY', 'FOREST_WELLNESS', 'TOURISM', 'NATURE_EDUCATION', 'OTHER']::text[]`)
 @Check('ck_land_use_contracts_area', `"area_mu" > 0`)
 @Check('ck_land_use_contracts_dates', `"end_date" >= "start_date"`)
@@ -54,7 +58,12 @@ export type SettlementSource = (typeof SETTLEMENT_SOURCES)[number];
 @Check('ck_land_use_contracts_equity', `("mode" = 'EQUITY') = ("appraised_value" IS NOT NULL AND "appraisal_reference" IS NOT NULL)`)
 @Check('ck_land_use_contracts_deposit', `"deposit_amount" >= 0 AND ("mode" <> 'EQUITY' OR "deposit_amount" = 0)`)
 @Check('ck_land_use_contracts_late_fee', `"late_fee_daily_rate" >= 0 AND "late_fee_daily_rate" < 1 AND "late_fee_cap_ratio" >= 0`)
-@Check('ck_land_use_contracts_closed', `("state" = 'TERMINATED') = ("terminated_on" IS NOT NULL) AND ("state" IN ('ENDED', 'TERMINATED')) = ("closed_at" IS NOT NULL)`)
+@Check(
+  'ck_land_use_contracts_closed',
+  `("state" = 'TERMINATED') = ("terminated_on" IS NOT NULL) AND ("state" IN ('ENDED', 'TERMINATED', 'CANCELLED')) = ("closed_at" IS NOT NULL) AND ("state" = 'CANCELLED') = ("cancellation_reason" IS NOT NULL)`,
+)
+@Check('ck_land_use_contracts_project', `("mode" = 'EQUITY') = ("project_id" IS NOT NULL)`)
+@Check('ck_land_use_contracts_contribution', `("mode" = 'EQUITY' AND "state" IN ('ACTIVE', 'ENDED', 'TERMINATED')) = ("contribution_id" IS NOT NULL)`)
 export class LandUseContractEntity {
   @PrimaryGeneratedColumn('identity', { type: 'bigint', generatedIdentity: 'ALWAYS', primaryKeyConstraintName: 'pk_land_use_contracts' })
   id!: string;
@@ -158,6 +167,22 @@ export class LandUseContractEntity {
   @Column({ name: 'appraisal_reference', type: 'text', nullable: true })
   appraisalReference!: string | null;
 
+  /** EQUITY: the cooperation project of the farm (lessor) and the lessee (its collective) the land goes into. */
+  @Column({ name: 'project_id', type: 'bigint', nullable: true })
+  projectId!: string | null;
+
+  @ManyToOne(() => CoopProjectEntity, { onDelete: 'RESTRICT' })
+  @JoinColumn({ name: 'project_id', foreignKeyConstraintName: 'fk_land_use_contracts_project' })
+  project?: CoopProjectEntity;
+
+  /** EQUITY: the farm's IN_KIND_LAND contribution booked at activation (set from ACTIVE on). */
+  @Column({ name: 'contribution_id', type: 'bigint', nullable: true })
+  contributionId!: string | null;
+
+  @ManyToOne(() => ProjectContributionEntity, { onDelete: 'RESTRICT' })
+  @JoinColumn({ name: 'contribution_id', foreignKeyConstraintName: 'fk_land_use_contracts_contribution' })
+  contribution?: ProjectContributionEntity;
+
   @Column({ name: 'created_by', type: 'bigint' })
   createdBy!: string;
 
@@ -178,7 +203,11 @@ export class LandUseContractEntity {
   @Column({ name: 'termination_reason', type: 'text', nullable: true })
   terminationReason!: string | null;
 
-  /** The closing settlement (credit, deposit applied / returned / forfeited, what remains owed), ended or terminated. */
+  /** Why a draft was cancelled (state CANCELLED). */
+  @Column({ name: 'cancellation_reason', type: 'text', nullable: true })
+  cancellationReason!: string | null;
+
+  /** The closing settlement (credit, deposit applied / returned / forfeited, what remains owed), ended, terminated or cancelled. */
   @Column({ type: 'jsonb', nullable: true })
   settlement!: Record<string, unknown> | null;
 

@@ -19,7 +19,11 @@ export type LandUseErrorCode =
   | 'NOT_AN_APPROVER'
   | 'NO_LATE_FEE_TO_WAIVE'
   | 'TERM_NOT_ENDED'
-  | 'INVALID_TERMINATION';
+  | 'INVALID_TERMINATION'
+  | 'UNKNOWN_PROJECT'
+  | 'NOT_THE_PROJECTS_PARTY'
+  | 'PROJECT_NOT_DRAFT'
+  | 'CONTRACT_NOT_CANCELLABLE';
 
 const KIND_OF: Record<LandUseErrorCode, DomainErrorKind> = {
   INVALID_CONTRACT: 'invalid',
@@ -41,6 +45,11 @@ const KIND_OF: Record<LandUseErrorCode, DomainErrorKind> = {
   NO_LATE_FEE_TO_WAIVE: 'rule',
   TERM_NOT_ENDED: 'rule',
   INVALID_TERMINATION: 'rule',
+  // EQUITY: the project named by projectCode.
+  UNKNOWN_PROJECT: 'not-found',
+  NOT_THE_PROJECTS_PARTY: 'rule',
+  PROJECT_NOT_DRAFT: 'conflict',
+  CONTRACT_NOT_CANCELLABLE: 'conflict',
 };
 
 export class LandUseError extends DomainError {

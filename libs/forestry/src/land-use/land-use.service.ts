@@ -7,7 +7,8 @@ import type { Role } from '../access/access.entities';
 import { ParcelsService } from '../parcels/parcels.service';
 import { WALLET_ASSET } from '../parties/parties.service';
 import { partyRefs } from '../projects/party-refs';
-import { BANK_CLEARING_ACCOUNT, businessToday, PLATFORM_ACCOUNTS } from '../projects/project-accounts';
+import { BANK_CLEARING_ACCOUNT, businessToday, holderPledged, holderTickets, PLATFORM_ACCOUNTS } from '../projects/project-accounts';
+import { ProjectsService } from '../projects/projects.service';
 import { landDeposit, landIncome, landLesseeCredit, landReceivable, landUseAccounts } from './land-use-accounts';
 import { LAND_USE_MODES, LandUseMode, LandUsePeriodState, LandUseState, PERMITTED_USES, PermittedUse, ReceivableKind, SettlementSource } from './land-use.entities';
 import { LandUseError } from './land-use.errors';
@@ -55,6 +56,43 @@ export interface CreateLandUseInput {
   /** EQUITY: the land's appraised value, CNY, and the appraisal report. */
   appraisedValue?: string;
   appraisalReference?: string;
+  /**
+   * EQUITY (required there, refused otherwise): the DRAFT cooperation project the land goes into,
+   * whose farm is the lessor and whose collective is the lessee.
+   */
+  projectCode?: string;
+}
+
+/** One dividend line of the farm in the series the equity went into (read from dividend_lines). */
+export interface LandUseEquityDistributionView {
+  declarationId: string;
+  recordDate: string;
+  paymentDate: string;
+  /** The farm's units (all of them, not only this contract's) at the record date. */
+  units: string;
+  amount: string;
+  entryId: string;
+}
+
+export interface LandUseEquityView {
+  appraisedValue: string;
+  appraisalReference: string;
+  project: string;
+  /** The farm's IN_KIND_LAND contribution and its ledger entry, once activated. */
+  contributionId: string | null;
+  contributionEntryId: string | null;
+  /** Once the project's 林票 series is issued. */
+  series: {
+    code: string;
+    faceValue: string;
+    /** appraisedValue / faceValue: the units this contract's land brought the farm at issuance. */
+    unitsFromContract: string;
+    /** Free plus pledged units the farm holds in the series now (all its contributions). */
+    farmUnitsHeld: string;
+    /** Dividends paid to the farm from the series' declarations, oldest first, and their total. */
+    distributions: LandUseEquityDistributionView[];
+    distributedTotal: string;
+  } | null;
 }
 
 export interface LandUseContractView {
@@ -76,7 +114,7 @@ export interface LandUseContractView {
   billingFrequency: BillingFrequency | null;
   deposit: { amount: string; received: boolean; held: string };
   lateFee: { dailyRate: string; capRatio: string };
-  equity: { appraisedValue: string; appraisalReference: string } | null;
+  equity: LandUseEquityView | null;
   createdBy: string;
   /** Owed by the lessee now (rent and late fees), and the lessee's credit. */
   receivable: string;
@@ -84,6 +122,7 @@ export interface LandUseContractView {
   income: string;
   terminatedOn: string | null;
   terminationReason: string | null;
+  cancellationReason: string | null;
   settlement: Record<string, unknown> | null;
   createdAt: string;
   activatedAt: string | null;
@@ -171,6 +210,10 @@ export interface LandUseTerminationInput {
   forfeitReason?: string;
 }
 
+export interface LandUseCancellationInput {
+  reason: string;
+}
+
 export interface LandUseEndOfTermInput {
   /** On or after the end date; late fees accrue through this day. */
   endedOn: string;
@@ -225,11 +268,16 @@ interface ContractRow {
   late_fee_cap_ratio: string;
   appraised_value: string | null;
   appraisal_reference: string | null;
+  project_id: string | null;
+  project_code: string | null;
+  contribution_id: string | null;
+  contribution_entry_id: string | null;
   created_by: string;
   created_at: Date;
   activated_at: Date | null;
   terminated_on: string | null;
   termination_reason: string | null;
+  cancellation_reason: string | null;
   settlement: Record<string, unknown> | null;
   closed_at: Date | null;
 }
@@ -253,10 +301,12 @@ const CONTRACT_SELECT = `SELECT c.id, c.code, c.mode, c.state, l.code AS lessor_
        c.rent_basis, c.rent_rate_per_mu::text AS rent_rate_per_mu, c.rent_annual_amount::text AS rent_annual_amount, c.escalation_kind,
        c.escalation_every_years, c.escalation_step::text AS escalation_step, c.escalation_percent::text AS escalation_percent, c.billing_frequency,
        c.deposit_amount::text AS deposit_amount, c.deposit_entry_id, c.late_fee_daily_rate::text AS late_fee_daily_rate,
-       c.late_fee_cap_ratio::text AS late_fee_cap_ratio, c.appraised_value::text AS appraised_value, c.appraisal_reference, c.created_by,
-       c.created_at, c.activated_at, c.terminated_on::text AS terminated_on, c.termination_reason, c.settlement, c.closed_at
+       c.late_fee_cap_ratio::text AS late_fee_cap_ratio, c.appraised_value::text AS appraised_value, c.appraisal_reference,
+       c.project_id, pr.code AS project_code, c.contribution_id, pc.entry_id AS contribution_entry_id, c.created_by,
+       c.created_at, c.activated_at, c.terminated_on::text AS terminated_on, c.termination_reason, c.cancellation_reason, c.settlement, c.closed_at
   FROM land_use_contracts c JOIN parties l ON l.id = c.lessor_party_id JOIN parties e ON e.id = c.lessee_party_id
-  LEFT JOIN land_use_contracts r ON r.id = c.renews_contract_id`;
+  LEFT JOIN land_use_contracts r ON r.id = c.renews_contract_id
+  LEFT JOIN coop_projects pr ON pr.id = c.project_id LEFT JOIN project_contributions pc ON pc.id = c.contribution_id`;
 
 const RECEIVABLE_SELECT = `SELECT r.id, r.period_id, p.seq, p.due_date::text AS due_date, r.kind, r.amount::text AS amount, r.settled::text AS settled,
        r.waived::text AS waived, r.credited::text AS credited, r.accrued_through::text AS accrued_through
@@ -271,6 +321,16 @@ const sum = (values: Iterable<Decimal.Value>): Decimal => [...values].reduce<Dec
 function invalid(message: string, field: string): LandUseError {
   return new LandUseError('INVALID_CONTRACT', message, field);
 }
+
+function projectNotDraft(projectCode: string, state: string): LandUseError {
+  return new LandUseError('PROJECT_NOT_DRAFT', `project ${projectCode} is ${state}: its contributions are frozen once its 林票 are issued, so no land can go into it`, 'projectCode', {
+    project: projectCode,
+    state,
+  });
+}
+
+/** The idempotency key of the farm's contribution booked by an EQUITY contract: one per contract, whoever activates it. */
+export const equityContributionKey = (contractCode: string): string => `land-use-equity:${contractCode}`;
 
 function requireText(value: unknown, field: string, max = 200): string {
   if (typeof value !== 'string' || value.trim() === '') throw invalid(`${field} must be a non-empty text`, field);
@@ -311,6 +371,7 @@ export class LandUseService {
     @InjectDataSource() private readonly dataSource: DataSource,
     private readonly ledger: LedgerService,
     private readonly parcels: ParcelsService,
+    private readonly projects: ProjectsService,
   ) {}
 
   // ---------------------------------------------------------------- contracts
@@ -341,13 +402,14 @@ export class LandUseService {
     const lessee = parties.get(input.lesseeCode);
     if (!lessee || !lessee.active) throw new LandUseError('WRONG_PARTY', `lesseeCode: no active party with code ${JSON.stringify(input.lesseeCode)}`, 'lesseeCode');
     if (lessee.id === lessor.id) throw new LandUseError('WRONG_PARTY', 'the lessee cannot be the lessor', 'lesseeCode');
+    const projectId = input.mode === 'EQUITY' ? await this.equityProject(em, input.projectCode, lessor.code, lessee.code) : null;
 
     let renewsId: string | null = null;
     if (input.renewsContractCode !== undefined) {
       const [old] = (await em.query(`${CONTRACT_SELECT} WHERE c.code = $1 FOR UPDATE OF c`, [input.renewsContractCode])) as ContractRow[];
       if (!old) throw new LandUseError('INVALID_RENEWAL', `renewsContractCode: no contract ${JSON.stringify(input.renewsContractCode)}`, 'renewsContractCode');
       if (old.lessor_code !== lessor.code || old.lessee_code !== lessee.code) throw new LandUseError('INVALID_RENEWAL', `a renewal is between the same lessor and lessee as ${old.code}`, 'renewsContractCode');
-      if (old.state === 'DRAFT' || old.state === 'TERMINATED') throw new LandUseError('INVALID_RENEWAL', `${old.code} is ${old.state}: only an active or ended contract can be renewed`, 'renewsContractCode');
+      if (old.state === 'DRAFT' || old.state === 'TERMINATED' || old.state === 'CANCELLED') throw new LandUseError('INVALID_RENEWAL', `${old.code} is ${old.state}: only an active or ended contract can be renewed`, 'renewsContractCode');
       if (old.renewed_by !== null) throw new LandUseError('INVALID_RENEWAL', `${old.code} was already renewed by ${old.renewed_by}`, 'renewsContractCode');
       if (startDate <= old.end_date) throw new LandUseError('INVALID_RENEWAL', `a renewal starts after ${old.code} ends (${old.end_date})`, 'startDate');
       renewsId = old.id;
@@ -378,14 +440,14 @@ export class LandUseService {
     const [row] = (await em.query(
       `INSERT INTO land_use_contracts (code, lessor_party_id, lessee_party_id, mode, area_mu, permitted_uses, other_use, start_date, end_date, renews_contract_id,
                                        rent_basis, rent_rate_per_mu, rent_annual_amount, escalation_kind, escalation_every_years, escalation_step, escalation_percent,
-                                       billing_frequency, deposit_amount, late_fee_daily_rate, late_fee_cap_ratio, appraised_value, appraisal_reference, created_by)
-       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21, $22, $23, $24)
+                                       billing_frequency, deposit_amount, late_fee_daily_rate, late_fee_cap_ratio, appraised_value, appraisal_reference, created_by, project_id)
+       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21, $22, $23, $24, $25)
        ON CONFLICT (code) DO NOTHING RETURNING id`,
       [
         code, lessor.id, lessee.id, input.mode, areaMu.toFixed(AREA_SCALE), uses, otherUse, startDate, endDate, renewsId,
         rated.rentBasis, rated.ratePerMu, rated.annualAmount, rated.escalation.kind, rated.escalation.kind === 'NONE' ? null : rated.escalation.everyYears,
         rated.escalation.kind === 'STEP' ? rated.escalation.step : null, rated.escalation.kind === 'PERCENT' ? rated.escalation.percent : null,
-        rated.frequency, rated.deposit, rated.dailyRate, rated.capRatio, rated.appraisedValue, rated.appraisalReference, actor.userId,
+        rated.frequency, rated.deposit, rated.dailyRate, rated.capRatio, rated.appraisedValue, rated.appraisalReference, actor.userId, projectId,
       ],
     )) as Array<{ id: string }>;
     if (!row) throw new LandUseError('CONTRACT_EXISTS', `a contract with code ${code} exists already`, 'code');
@@ -395,6 +457,33 @@ export class LandUseService {
       for (const account of [...PLATFORM_ACCOUNTS, ...landUseAccounts(code, lessor.code, lessee.code)]) await this.ledger.ensureAccount(em, account);
     }
     return this.view(em, await this.load(em, code));
+  }
+
+  /**
+   * The project an EQUITY contract goes into: it exists, its farm is the lessor, its collective the
+   * lessee (a project has exactly these two parties, and the lessor is the farm), and it is still a
+   * DRAFT (its contributions are frozen once its series is issued). Locks the project row FOR SHARE,
+   * so an issuance cannot slip in before this transaction commits.
+   */
+  private async equityProject(em: EntityManager, projectCode: string | undefined, lessorCode: string, lesseeCode: string): Promise<string> {
+    if (typeof projectCode !== 'string' || projectCode.trim() === '') throw invalid('projectCode: an EQUITY contract names the cooperation project its land goes into', 'projectCode');
+    const [project] = (await em.query(
+      `SELECT p.id, p.state, f.code AS farm_code, c.code AS collective_code FROM coop_projects p JOIN parties f ON f.id = p.farm_party_id JOIN parties c ON c.id = p.collective_party_id
+        WHERE p.code = $1 FOR SHARE OF p`,
+      [projectCode],
+    )) as Array<{ id: string; state: string; farm_code: string; collective_code: string }>;
+    if (!project) throw new LandUseError('UNKNOWN_PROJECT', `projectCode: no cooperation project with code ${JSON.stringify(projectCode)}`, 'projectCode');
+    if (project.farm_code !== lessorCode) {
+      throw new LandUseError('NOT_THE_PROJECTS_PARTY', `lessorCode: the farm of project ${projectCode} is ${project.farm_code}, not ${lessorCode}`, 'lessorCode', { project: projectCode, farm: project.farm_code });
+    }
+    if (project.collective_code !== lesseeCode) {
+      throw new LandUseError('NOT_THE_PROJECTS_PARTY', `lesseeCode: an EQUITY lessee is the collective of project ${projectCode} (${project.collective_code}), not ${lesseeCode}`, 'lesseeCode', {
+        project: projectCode,
+        collective: project.collective_code,
+      });
+    }
+    if (project.state !== 'DRAFT') throw projectNotDraft(projectCode, project.state);
+    return project.id;
   }
 
   /** Rent terms of a LEASE or CONCESSION (checked by building the schedule once); the appraisal of an EQUITY contract. */
@@ -419,7 +508,7 @@ export class LandUseService {
         appraisalReference: requireText(input.appraisalReference, 'appraisalReference'),
       };
     }
-    for (const field of ['appraisedValue', 'appraisalReference'] as const) {
+    for (const field of ['appraisedValue', 'appraisalReference', 'projectCode'] as const) {
       if (input[field] !== undefined) throw invalid(`${field} is for EQUITY contracts only`, field);
     }
     const rent = input.rent;
@@ -497,11 +586,18 @@ export class LandUseService {
     return this.view(em, await this.load(em, code));
   }
 
-  /** DRAFT → ACTIVE: stores the schedule (rent contracts need their deposit received first). */
+  /**
+   * DRAFT → ACTIVE: stores the schedule (rent contracts need their deposit received first); an EQUITY
+   * contract instead books the land's appraised value as the farm's IN_KIND_LAND contribution to its
+   * project (still a DRAFT, else PROJECT_NOT_DRAFT and nothing written), under a key derived from the
+   * contract code, so the contribution exists once whatever is replayed.
+   */
   async activate(em: EntityManager, code: string): Promise<LandUseContractView> {
     const c = await this.load(em, code, { lock: true });
     if (c.state !== 'DRAFT') throw new LandUseError('CONTRACT_NOT_DRAFT', `${code} is ${c.state}; only a draft can be activated`, 'contract');
-    if (c.mode !== 'EQUITY') {
+    let contributionId: string | null = null;
+    if (c.mode === 'EQUITY') contributionId = await this.bookStake(em, c);
+    else {
       if (!new Dec(c.deposit_amount).isZero() && c.deposit_entry_id === null) {
         throw new LandUseError('DEPOSIT_NOT_RECEIVED', `the deposit of ${money(c.deposit_amount)} 元 must be received before ${code} is activated`, 'contract');
       }
@@ -524,8 +620,33 @@ export class LandUseService {
         ],
       );
     }
-    await em.query(`UPDATE land_use_contracts SET state = 'ACTIVE', activated_at = now() WHERE id = $1`, [c.id]);
+    await em.query(`UPDATE land_use_contracts SET state = 'ACTIVE', activated_at = now(), contribution_id = $2 WHERE id = $1`, [c.id, contributionId]);
     return this.view(em, await this.load(em, code));
+  }
+
+  /**
+   * The farm's stake: the appraised value as its IN_KIND_LAND contribution to the project, the
+   * appraisal as the valuation document, effective on the contract's start date. Locks the project
+   * row (after the contract's) and refuses a project no longer DRAFT before anything is written.
+   */
+  private async bookStake(em: EntityManager, c: ContractRow): Promise<string> {
+    const projectCode = c.project_code!;
+    const project = await this.projects.load(em, projectCode, { lock: true });
+    if (project.state !== 'DRAFT') throw projectNotDraft(projectCode, project.state);
+    const booked = await this.projects.addContribution(
+      em,
+      projectCode,
+      {
+        partyCode: c.lessor_code,
+        kind: 'IN_KIND_LAND',
+        amount: money(c.appraised_value!),
+        valuationDocument: c.appraisal_reference!,
+        description: `国有林地使用权入股 合同 ${c.code} ${new Dec(c.area_mu).toFixed(AREA_SCALE)} 亩 (${c.start_date}~${c.end_date})`,
+        effectiveDate: c.start_date,
+      },
+      equityContributionKey(c.code),
+    );
+    return booked.contribution.id;
   }
 
   /** The stored schedule with what is owed on each period. */
@@ -704,7 +825,7 @@ export class LandUseService {
     const replay = await this.settlementByKey(em, c.id, idempotencyKey);
     if (replay) return { contract: code, settlement: replay, ...(await this.balances(em, code)), replayed: true };
     if (c.mode === 'EQUITY') throw new LandUseError('NOT_RENTED', `${code} is an EQUITY contract: it pays no rent`, 'contract');
-    if (c.state === 'DRAFT') throw new LandUseError('CONTRACT_NOT_ACTIVE', `${code} is a draft`, 'contract');
+    if (c.state === 'DRAFT' || c.state === 'CANCELLED') throw new LandUseError('CONTRACT_NOT_ACTIVE', `${code} is ${c.state === 'DRAFT' ? 'a draft' : 'cancelled'}`, 'contract');
     const amount = Amount.parsePositive(input.amount, 2, 'amount').value;
     const receivedOn = requireDate(input.receivedOn, 'receivedOn');
     const bankReference = requireText(input.bankReference, 'bankReference', 100);
@@ -823,6 +944,25 @@ export class LandUseService {
     if (c.mode !== 'EQUITY') await this.bringUpTo(em, c, endedOn);
     const settlement = await this.settleClose(em, c, endedOn, input.deposit, forfeitReason, key, null, []);
     await em.query(`UPDATE land_use_contracts SET state = 'ENDED', settlement = $2, closed_at = now() WHERE id = $1`, [c.id, JSON.stringify(settlement)]);
+    return this.view(em, await this.load(em, code));
+  }
+
+  /**
+   * Cancels a draft that never took effect (any mode), with a reason: DRAFT → CANCELLED. A deposit
+   * already received goes back to the lessee in the same transaction, by the close's own deposit
+   * settlement (nothing is owed on a draft, so all of it is returned: one entry deposit → bank),
+   * recorded on the settlement. A contract that took effect is terminated or ended instead.
+   */
+  async cancel(em: EntityManager, code: string, input: LandUseCancellationInput, key: string): Promise<LandUseContractView> {
+    const c = await this.load(em, code, { lock: true });
+    if (c.settlement !== null && c.settlement.key === key && c.state === 'CANCELLED') return this.view(em, c);
+    if (c.state === 'CANCELLED') throw new LandUseError('CONTRACT_NOT_CANCELLABLE', `${code} is cancelled already`, 'contract', { state: c.state });
+    if (c.state !== 'DRAFT') {
+      throw new LandUseError('CONTRACT_NOT_CANCELLABLE', `${code} is ${c.state}: only a draft can be cancelled; ${c.state === 'ACTIVE' ? 'terminate it instead' : 'it is closed already'}`, 'contract', { state: c.state });
+    }
+    const reason = requireText(input.reason, 'reason', 500);
+    const settlement = await this.settleClose(em, c, businessToday(), 'RETURN', null, key, null, []);
+    await em.query(`UPDATE land_use_contracts SET state = 'CANCELLED', cancellation_reason = $2, settlement = $3, closed_at = now() WHERE id = $1`, [c.id, reason, JSON.stringify(settlement)]);
     return this.view(em, await this.load(em, code));
   }
 
@@ -1015,6 +1155,48 @@ export class LandUseService {
     return { receivable: receivable.balance, lesseeCredit: credit.balance };
   }
 
+  /**
+   * The farm's stake, read from the project's series and its dividend lines (no copy of the money):
+   * the units this contract brought (appraised value / face value), the units the farm holds now, and
+   * every dividend the series paid the farm.
+   */
+  private async equityView(em: EntityManager, c: ContractRow): Promise<LandUseEquityView> {
+    const [series] = (await em.query(`SELECT s.id, s.code, s.face_value::text AS face_value FROM ticket_series s WHERE s.project_id = $1`, [c.project_id])) as Array<{
+      id: string;
+      code: string;
+      face_value: string;
+    }>;
+    const base = {
+      appraisedValue: money(c.appraised_value!),
+      appraisalReference: c.appraisal_reference!,
+      project: c.project_code!,
+      contributionId: c.contribution_id,
+      contributionEntryId: c.contribution_entry_id,
+    };
+    if (!series) return { ...base, series: null };
+    const [{ held }] = (await em.query(
+      `SELECT COALESCE(sum(CASE a.normal_side WHEN 'DEBIT' THEN a.debits - a.credits ELSE a.credits - a.debits END), 0)::text AS held FROM ledger_accounts a WHERE a.code = ANY($1::text[])`,
+      [[holderTickets(c.lessor_code, series.code), holderPledged(c.lessor_code, series.code)]],
+    )) as Array<{ held: string }>;
+    const lines = (await em.query(
+      `SELECT l.declaration_id, to_char(d.record_date, 'YYYY-MM-DD') AS record_date, to_char(d.payment_date, 'YYYY-MM-DD') AS payment_date, l.units::text AS units, l.amount::text AS amount, l.entry_id
+         FROM dividend_lines l JOIN dividend_declarations d ON d.id = l.declaration_id JOIN parties p ON p.id = l.party_id
+        WHERE d.series_id = $1 AND p.code = $2 AND l.entry_id IS NOT NULL ORDER BY d.payment_date, d.id`,
+      [series.id, c.lessor_code],
+    )) as Array<{ declaration_id: string; record_date: string; payment_date: string; units: string; amount: string; entry_id: string }>;
+    return {
+      ...base,
+      series: {
+        code: series.code,
+        faceValue: money(series.face_value),
+        unitsFromContract: new Dec(c.appraised_value!).div(series.face_value).toString(),
+        farmUnitsHeld: new Dec(held).toFixed(0),
+        distributions: lines.map((l) => ({ declarationId: l.declaration_id, recordDate: l.record_date, paymentDate: l.payment_date, units: new Dec(l.units).toFixed(0), amount: money(l.amount), entryId: l.entry_id })),
+        distributedTotal: money(sum(lines.map((l) => l.amount))),
+      },
+    };
+  }
+
   private async view(em: EntityManager, c: ContractRow): Promise<LandUseContractView> {
     const parcels = (await em.query(
       `SELECT pa.id, pa.certificate_no, pa.area_mu::text AS area_mu FROM land_use_contract_parcels cp JOIN parcels pa ON pa.id = cp.parcel_id WHERE cp.contract_id = $1 ORDER BY pa.certificate_no`,
@@ -1042,13 +1224,14 @@ export class LandUseService {
       billingFrequency: c.billing_frequency,
       deposit: { amount: money(c.deposit_amount), received: c.deposit_entry_id !== null, held: await balance(landDeposit(c.code)) },
       lateFee: { dailyRate: new Dec(c.late_fee_daily_rate).toString(), capRatio: new Dec(c.late_fee_cap_ratio).toString() },
-      equity: c.appraised_value === null ? null : { appraisedValue: money(c.appraised_value), appraisalReference: c.appraisal_reference! },
+      equity: c.mode === 'EQUITY' ? await this.equityView(em, c) : null,
       createdBy: c.created_by,
       receivable: await balance(landReceivable(c.code)),
       lesseeCredit: await balance(landLesseeCredit(c.code)),
       income: await balance(landIncome(c.code)),
       terminatedOn: c.terminated_on,
       terminationReason: c.termination_reason,
+      cancellationReason: c.cancellation_reason,
       settlement: c.settlement,
       createdAt: c.created_at.toISOString(),
       activatedAt: c.activated_at?.toISOString() ?? null,

@@ -1,5 +1,5 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
-import { BILLING_FREQUENCIES, LAND_USE_CODE_PATTERN, LAND_USE_MODES, LAND_USE_STATES, PERMITTED_USES } from '@forest-ledger/forestry';
+import { BILLING_FREQUENCIES, LAND_USE_CODE_PATTERN, LAND_USE_MODES, LAND_USE_STATES, PERMITTED_USES, PROJECT_CODE_PATTERN } from '@forest-ledger/forestry';
 import type { BillingFrequency, DepositDisposition, LandUseMode, LandUseState, PermittedUse } from '@forest-ledger/forestry';
 import { Type } from 'class-transformer';
 import { ArrayMaxSize, ArrayMinSize, IsArray, IsIn, IsInt, IsOptional, IsString, Matches, Max, MaxLength, Min, MinLength, ValidateNested } from 'class-validator';
@@ -44,8 +44,17 @@ export class CreateLandUseContractDto {
   @ApiPropertyOptional({ example: '5000.00' }) @IsOptional() @IsDecimalString() deposit?: string;
   @ApiPropertyOptional({ example: '0.0005' }) @IsOptional() @IsDecimalString() lateFeeDailyRate?: string;
   @ApiPropertyOptional({ example: '1' }) @IsOptional() @IsDecimalString() lateFeeCapRatio?: string;
-  @ApiPropertyOptional({ example: '2000000.00' }) @IsOptional() @IsDecimalString() appraisedValue?: string;
-  @ApiPropertyOptional() @IsOptional() @IsString() @MaxLength(200) appraisalReference?: string;
+  @ApiPropertyOptional({ example: '2000000.00', description: 'EQUITY: the land\'s appraised value, CNY; booked as the farm\'s IN_KIND_LAND contribution to the project at activation' }) @IsOptional() @IsDecimalString() appraisedValue?: string;
+  @ApiPropertyOptional({ description: 'EQUITY: the appraisal report (the contribution\'s valuation document)' }) @IsOptional() @IsString() @MaxLength(200) appraisalReference?: string;
+  @ApiPropertyOptional({
+    example: 'YC-DXG-2025',
+    pattern: PROJECT_CODE_PATTERN.source,
+    description: 'EQUITY (required there; 400 for LEASE and CONCESSION): the DRAFT cooperation project the land goes into; its farm must be the lessor and its collective the lessee',
+  })
+  @IsOptional()
+  @IsString()
+  @Matches(PROJECT_CODE_PATTERN, { message: '$property must be a project code: 1-40 of capital letters, digits, ".", "_", "-"' })
+  projectCode?: string;
 }
 
 export class LandUseContractQuery {
@@ -82,6 +91,10 @@ export class LandUseTerminationDto {
   @ApiPropertyOptional() @IsOptional() @IsString() @MinLength(1) @MaxLength(500) forfeitReason?: string;
 }
 
+export class LandUseCancellationDto {
+  @ApiProperty({ example: '承租方未取得经营许可，合同未生效' }) @IsString() @MinLength(1) @MaxLength(500) reason!: string;
+}
+
 export class LandUseEndOfTermDto {
   @ApiProperty({ example: '2034-12-31' }) @IsCalendarDate() endedOn!: string;
   @ApiProperty({ enum: DEPOSIT_DISPOSITIONS }) @IsIn(DEPOSIT_DISPOSITIONS) deposit!: DepositDisposition;
@@ -116,9 +129,31 @@ export class LandUseLateFeeResponse {
   @ApiProperty({ example: '1' }) capRatio!: string;
 }
 
+export class LandUseEquityDistributionResponse {
+  @ApiProperty() declarationId!: string;
+  @ApiProperty({ example: '2026-06-30' }) recordDate!: string;
+  @ApiProperty({ example: '2026-07-15' }) paymentDate!: string;
+  @ApiProperty({ example: '1500000', description: 'The farm\'s units (all its contributions) at the record date' }) units!: string;
+  @ApiProperty({ example: '12345.67' }) amount!: string;
+  @ApiProperty({ description: 'The distribution entry that credited the farm\'s wallet' }) entryId!: string;
+}
+
+export class LandUseEquitySeriesResponse {
+  @ApiProperty({ example: 'YC-DXG-2025' }) code!: string;
+  @ApiProperty({ example: '1.00' }) faceValue!: string;
+  @ApiProperty({ example: '1500000', description: 'appraisedValue / faceValue: the units this contract\'s land brought the farm' }) unitsFromContract!: string;
+  @ApiProperty({ example: '1512300', description: 'Free plus pledged units the farm holds in the series now (all its contributions)' }) farmUnitsHeld!: string;
+  @ApiProperty({ type: [LandUseEquityDistributionResponse], description: 'Dividends the series paid the farm, oldest first' }) distributions!: LandUseEquityDistributionResponse[];
+  @ApiProperty({ example: '12345.67' }) distributedTotal!: string;
+}
+
 export class LandUseEquityResponse {
-  @ApiProperty() appraisedValue!: string;
+  @ApiProperty({ example: '1500000.00' }) appraisedValue!: string;
   @ApiProperty() appraisalReference!: string;
+  @ApiProperty({ example: 'YC-DXG-2025', description: 'The cooperation project the land went into' }) project!: string;
+  @ApiProperty({ nullable: true, type: String, description: 'The farm\'s IN_KIND_LAND contribution, booked at activation' }) contributionId!: string | null;
+  @ApiProperty({ nullable: true, type: String }) contributionEntryId!: string | null;
+  @ApiProperty({ nullable: true, type: LandUseEquitySeriesResponse, description: 'Once the project\'s 林票 series is issued' }) series!: LandUseEquitySeriesResponse | null;
 }
 
 export class LandUseContractResponse {
@@ -140,14 +175,15 @@ export class LandUseContractResponse {
   @ApiProperty({ nullable: true, enum: BILLING_FREQUENCIES }) billingFrequency!: BillingFrequency | null;
   @ApiProperty({ type: LandUseDepositResponse }) deposit!: LandUseDepositResponse;
   @ApiProperty({ type: LandUseLateFeeResponse }) lateFee!: LandUseLateFeeResponse;
-  @ApiProperty({ nullable: true, type: LandUseEquityResponse }) equity!: LandUseEquityResponse | null;
+  @ApiProperty({ nullable: true, type: LandUseEquityResponse, description: 'EQUITY: the stake in the project, its units and the dividends paid on them' }) equity!: LandUseEquityResponse | null;
   @ApiProperty() createdBy!: string;
   @ApiProperty({ description: 'Owed by the lessee now (rent and late fees)' }) receivable!: string;
   @ApiProperty() lesseeCredit!: string;
   @ApiProperty() income!: string;
   @ApiProperty({ nullable: true, type: String }) terminatedOn!: string | null;
   @ApiProperty({ nullable: true, type: String }) terminationReason!: string | null;
-  @ApiProperty({ nullable: true, type: Object, description: 'The closing settlement (deposit applied, returned, forfeited, remaining owed)' }) settlement!: Record<string, unknown> | null;
+  @ApiProperty({ nullable: true, type: String, description: 'CANCELLED: why the draft was cancelled' }) cancellationReason!: string | null;
+  @ApiProperty({ nullable: true, type: Object, description: 'The closing settlement (deposit applied, returned, forfeited, remaining owed); for a cancelled draft, the deposit returned' }) settlement!: Record<string, unknown> | null;
   @ApiProperty() createdAt!: string;
   @ApiProperty({ nullable: true, type: String }) activatedAt!: string | null;
   @ApiProperty({ nullable: true, type: String }) closedAt!: string | null;
