@@ -293,6 +293,8 @@ describe('revenue shares sum exactly to the sale amount', () => {
     const later = await order(t, c, listing.id, { buyer: COMPANY, quantity: '1' });
     expect(later).toMatchObject({ ruleVersion: 2, shares: [{ party: world.collective, amount: '5.00' }] });
     expect((await c.getSale(sale.id)).ruleVersion).toBe(1);
+    // An unknown or malformed id is a typed 404, not a crash.
+    for (const unknown of ['999999999', 'abc']) expect(await c.getSale(unknown).then(() => null, (e: unknown) => e)).toMatchObject({ code: 'UNKNOWN_SALE', kind: 'not-found', field: 'id' });
     expect(await refusal(inTransaction(db.dataSource, (em) => c.setRevenueRule(em, 'VER', { shares: [{ kind: 'PARTY', party: world.farm, ratio: '0.99' }] })))).toMatchObject({
       code: 'INVALID_REVENUE_RULE',
     });

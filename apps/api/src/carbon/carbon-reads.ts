@@ -96,7 +96,7 @@ export async function serialBlocks(em: EntityManager, project: string): Promise<
   }));
 }
 
-/** The buyer and seller of a sale, or null for an unknown id (the library's getSale fails on one). */
+/** The buyer and seller of a sale, or null for an unknown id: the scope is checked before the sale is read, so another party's sale is the same 404. */
 export async function saleParties(em: EntityManager, id: string): Promise<{ buyer: string; seller: string } | null> {
   if (!/^\d{1,18}$/.test(id)) return null;
   const [row] = (await em.query(

@@ -12,6 +12,7 @@ export type CarbonErrorCode =
   | 'VINTAGE_OVERLAPS'
   | 'UNKNOWN_VINTAGE'
   | 'UNKNOWN_LISTING'
+  | 'UNKNOWN_SALE'
   | 'LISTING_NOT_OPEN'
   | 'INSUFFICIENT_CREDITS'
   | 'NO_REVENUE_RECIPIENTS'
@@ -30,6 +31,7 @@ const KIND_OF: Record<CarbonErrorCode, DomainErrorKind> = {
   VINTAGE_OVERLAPS: 'rule',
   UNKNOWN_VINTAGE: 'not-found',
   UNKNOWN_LISTING: 'not-found',
+  UNKNOWN_SALE: 'not-found',
   LISTING_NOT_OPEN: 'rule',
   INSUFFICIENT_CREDITS: 'rule',
   NO_REVENUE_RECIPIENTS: 'rule',

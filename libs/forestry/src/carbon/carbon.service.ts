@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
-import { Amount, canonicalJson, Dec, EntryDraft, isIsoDate, LedgerError, LedgerService, PostingDraft } from '@forest-ledger/ledger';
+import { Amount, canonicalJson, Dec, EntryDraft, isBigintId, isIsoDate, LedgerError, LedgerService, PostingDraft } from '@forest-ledger/ledger';
 import { Env } from '@forest-ledger/platform';
 import { DataSource, EntityManager } from 'typeorm';
 import { serialiseCsv } from '../imports/csv';
@@ -737,6 +737,7 @@ export class CarbonService {
   }
 
   async getSale(id: string, em: EntityManager = this.dataSource.manager): Promise<SaleView> {
+    if (!isBigintId(id)) throw new CarbonError('UNKNOWN_SALE', `no carbon sale ${JSON.stringify(id)}`, 'id');
     const [row] = (await em.query(
       `SELECT s.id::text AS id, s.listing_id::text AS listing_id, p.code AS project, p.standard, b.code AS buyer, se.code AS seller, s.quantity::text AS quantity,
               s.unit_price::text AS unit_price, s.gross_amount::text AS gross_amount, s.rule_version, s.serial_ranges, s.shares,
@@ -761,6 +762,7 @@ export class CarbonService {
       effective_date: string;
       idempotency_key: string;
     }>;
+    if (!row) throw new CarbonError('UNKNOWN_SALE', `no carbon sale ${JSON.stringify(id)}`, 'id');
     // The batch's entries: carbon-sale:<key>:1, :2 … (the part number is all digits).
     const base = row.idempotency_key.replace(/:1$/, ':');
     const entries = (await em.query(`SELECT id::text AS id FROM ledger_entries WHERE left(idempotency_key, $2) = $1 AND substr(idempotency_key, $2 + 1) ~ '^[0-9]+$' ORDER BY id`, [
