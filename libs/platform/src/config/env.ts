@@ -47,6 +47,16 @@ export class Env {
   @Matches(/^[A-Za-z0-9_.:-]{1,50}$/, { message: 'QUEUE_PREFIX must be 1-50 of letters, digits, "_", ".", ":", "-"' })
   QUEUE_PREFIX = 'forest-ledger';
 
+  /**
+   * Lock of a running dividend distribution job, ms, and how often the worker looks for stalled ones: a job
+   * whose worker died is resumed within about twice this once another worker is running. BullMQ's default is 30 s.
+   */
+  @Transform(({ value }) => (typeof value === 'string' && /^\d+$/.test(value) ? Number(value) : value))
+  @IsInt()
+  @Min(1000)
+  @Max(600_000)
+  DIVIDEND_JOB_LOCK_MS = 30_000;
+
   /** HMAC secret for access tokens. Required in production; a fixed development value otherwise. */
   @IsString()
   @Matches(/^.{32,}$/, { message: 'JWT_SECRET must be at least 32 characters' })
