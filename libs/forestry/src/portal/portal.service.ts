@@ -70,6 +70,25 @@ export interface AnnualStatement {
 
 export const FIRST_STATEMENT_YEAR = 2000;
 
+interface UnitsRow {
+  face_value: string;
+  units: string;
+  pledged: string;
+}
+
+/** A holding worth showing: some units, free or pledged. */
+const held = (r: UnitsRow): boolean => !new Dec(r.units).plus(r.pledged).isZero();
+
+/** Face value, free and pledged units, and (units + pledged) × face value, as display strings. */
+function unitFigures(r: UnitsRow): { faceValue: string; units: string; pledgedUnits: string; faceAmount: string } {
+  return {
+    faceValue: new Dec(r.face_value).toFixed(2),
+    units: new Dec(r.units).toFixed(0),
+    pledgedUnits: new Dec(r.pledged).toFixed(0),
+    faceAmount: new Dec(r.units).plus(r.pledged).times(r.face_value).toFixed(2),
+  };
+}
+
 interface HolderRow {
   id: string;
   code: string;
@@ -90,16 +109,19 @@ export class PortalService {
     private readonly dividends: DividendsService,
   ) {}
 
-  async overview(partyCode: string, asOf: string = businessToday()): Promise<PortalOverview> {
-    const em = this.dataSource.manager;
+  /** Read in one REPEATABLE READ snapshot, so a distribution committing meanwhile shows wholly or not at all. */
+  overview(partyCode: string, asOf: string = businessToday()): Promise<PortalOverview> {
+    return this.dataSource.transaction('REPEATABLE READ', (em) => this.readOverview(em, partyCode, asOf));
+  }
+
+  private async readOverview(em: EntityManager, partyCode: string, asOf: string): Promise<PortalOverview> {
     const holder = await this.holder(em, partyCode);
-    const [holdings, dividends, wallet, payouts, firstYear] = [
-      await this.holdings(em, holder),
-      await this.dividends.dividendsOf(partyCode, em),
-      await this.ledger.getAccount(walletOf(partyCode), em),
-      await this.payouts(em, holder),
-      await this.firstYear(em, holder),
-    ];
+    // One after another: pg warns about overlapping queries on one client.
+    const holdings = await this.holdings(em, holder);
+    const dividends = await this.dividends.dividendsOf(partyCode, em);
+    const wallet = await this.ledger.getAccount(walletOf(partyCode), em);
+    const payouts = await this.payouts(em, holder);
+    const firstYear = await this.firstYear(em, holder);
     const thisYear = Number(asOf.slice(0, 4));
     const statementYears: number[] = [];
     for (let year = thisYear; year >= Math.max(firstYear ?? thisYear, FIRST_STATEMENT_YEAR); year--) statementYears.push(year);
@@ -120,9 +142,12 @@ export class PortalService {
     if (!Number.isInteger(year) || year < FIRST_STATEMENT_YEAR || year > thisYear) {
       throw new PartyError('VALIDATION_FAILED', `year must be a whole year from ${FIRST_STATEMENT_YEAR} to ${thisYear}; got ${String(year)}`, 'year');
     }
-    const em = this.dataSource.manager;
+    return this.dataSource.transaction('REPEATABLE READ', (em) => this.readStatement(em, partyCode, year, today));
+  }
+
+  private async readStatement(em: EntityManager, partyCode: string, year: number, today: string): Promise<AnnualStatement> {
     const holder = await this.holder(em, partyCode);
-    const closingDate = year === thisYear ? today : `${year}-12-31`;
+    const closingDate = year === Number(today.slice(0, 4)) ? today : `${year}-12-31`;
     const opening = `${year - 1}-12-31`;
 
     const units = (await em.query(
@@ -135,17 +160,7 @@ export class PortalService {
         WHERE h.party_id = $1 GROUP BY s.id, pr.id ORDER BY s.code`,
       [holder.id, holderTickets(partyCode, ''), closingDate],
     )) as Array<{ series: string; series_name: string; project_name: string; face_value: string; units: string; pledged: string }>;
-    const holdings = units
-      .filter((r) => !new Dec(r.units).plus(r.pledged).isZero())
-      .map((r) => ({
-        series: r.series,
-        seriesName: r.series_name,
-        projectName: r.project_name,
-        faceValue: new Dec(r.face_value).toFixed(2),
-        units: new Dec(r.units).toFixed(0),
-        pledgedUnits: new Dec(r.pledged).toFixed(0),
-        faceAmount: new Dec(r.units).plus(r.pledged).times(r.face_value).toFixed(2),
-      }));
+    const holdings = units.filter(held).map((r) => ({ series: r.series, seriesName: r.series_name, projectName: r.project_name, ...unitFigures(r) }));
 
     const dividends = (await this.dividends.dividendsOf(partyCode, em))
       .filter((d) => d.paymentDate >= `${year}-01-01` && d.paymentDate <= closingDate)
@@ -217,25 +232,20 @@ export class PortalService {
         WHERE tp.holder_party_id = $1 AND tp.state = 'ACTIVE' ORDER BY tp.id`,
       [holder.id],
     )) as Array<{ series: string; pledgee: string; units: string; contract_reference: string; since: string }>;
-    return rows
-      .filter((r) => !new Dec(r.units).plus(r.pledged).isZero())
-      .map((r) => ({
-        certificateNo: r.certificate_no,
-        series: r.series,
-        seriesName: r.series_name,
-        project: r.project,
-        projectName: r.project_name,
-        faceValue: new Dec(r.face_value).toFixed(2),
-        units: new Dec(r.units).toFixed(0),
-        pledgedUnits: new Dec(r.pledged).toFixed(0),
-        faceAmount: new Dec(r.units).plus(r.pledged).times(r.face_value).toFixed(2),
-        transferRestriction: r.transfer_restriction,
-        transferRestrictionLabel: RESTRICTION_LABELS[r.transfer_restriction],
-        issuedOn: r.issued_on,
-        pledges: pledges
-          .filter((p) => p.series === r.series)
-          .map((p) => ({ pledgee: p.pledgee, units: new Dec(p.units).toFixed(0), contractReference: p.contract_reference, since: p.since })),
-      }));
+    return rows.filter(held).map((r) => ({
+      certificateNo: r.certificate_no,
+      series: r.series,
+      seriesName: r.series_name,
+      project: r.project,
+      projectName: r.project_name,
+      ...unitFigures(r),
+      transferRestriction: r.transfer_restriction,
+      transferRestrictionLabel: RESTRICTION_LABELS[r.transfer_restriction],
+      issuedOn: r.issued_on,
+      pledges: pledges
+        .filter((p) => p.series === r.series)
+        .map((p) => ({ pledgee: p.pledgee, units: new Dec(p.units).toFixed(0), contractReference: p.contract_reference, since: p.since })),
+    }));
   }
 
   private async payouts(em: EntityManager, holder: HolderRow): Promise<PortalPayout[]> {
