@@ -55,7 +55,7 @@ const problemsOf = (page: Page): string[] => (page as Page & { problems: string[
 async function logIn(page: Page, v: PortalVillager): Promise<void> {
   await page.goto(`${baseUrl}/portal`);
   await page.getByLabel('身份证号').fill(v.idNumber);
-  await page.getByLabel('密码（6 位数字）').fill(v.pin);
+  await page.getByLabel('密码（6 位数字）', { exact: true }).fill(v.pin);
   await page.getByRole('button', { name: '登录' }).click();
   await page.locator('#home').waitFor({ state: 'visible' });
 }
@@ -65,7 +65,7 @@ describe('the villagers\' page in Chromium, 360 px wide', () => {
     const page = await phone();
     await page.goto(`${baseUrl}/portal`);
     await page.getByLabel('身份证号').fill(world.villager.idNumber);
-    await page.getByLabel('密码（6 位数字）').fill('000000');
+    await page.getByLabel('密码（6 位数字）', { exact: true }).fill('000000');
     await page.getByRole('button', { name: '登录' }).click();
     await expectText(page, '#login-error', '身份证号或密码不正确');
     expect(await page.locator('#home').isVisible()).toBe(false);
@@ -122,6 +122,36 @@ describe('the villagers\' page in Chromium, 360 px wide', () => {
     expect(await page.locator('#payouts').textContent()).toBe('暂无兑付');
     await page.screenshot({ path: join(ARTIFACTS, 'portal-360-pledger.png'), fullPage: true });
     expect(problemsOf(page)).toEqual([]);
+    await page.context().close();
+  });
+});
+
+describe('changing the PIN on the page', () => {
+  it('refuses a wrong current PIN, changes it with the right one, and only the new PIN logs in afterwards', async () => {
+    const page = await phone();
+    await logIn(page, world.pledger);
+    await page.getByText('修改密码').click();
+    const change = async (current: string, next: string, again = next) => {
+      await page.getByLabel('原密码', { exact: true }).fill(current);
+      await page.getByLabel('新密码（6 位数字）').fill(next);
+      await page.getByLabel('再输一次新密码').fill(again);
+      await page.getByRole('button', { name: '确认修改' }).click();
+    };
+    await change(world.pledger.pin, '135790', '135791');
+    await expectText(page, '#pin-message', '两次输入的新密码不一致');
+    await change('000000', '135790');
+    await expectText(page, '#pin-message', '原密码不正确');
+    await change(world.pledger.pin, '135790');
+    await expectText(page, '#pin-message', '密码已修改');
+    await page.getByRole('button', { name: '退出' }).click();
+
+    await page.getByLabel('身份证号').fill(world.pledger.idNumber);
+    await page.getByLabel('密码（6 位数字）', { exact: true }).fill(world.pledger.pin);
+    await page.getByRole('button', { name: '登录' }).click();
+    await expectText(page, '#login-error', '身份证号或密码不正确');
+    await logIn(page, { ...world.pledger, pin: '135790' });
+    expect(await page.locator('#holder-name').textContent()).toBe(world.pledger.name);
+    expect(problemsOf(page).filter((p) => !/status of 4\d\d/.test(p))).toEqual([]);
     await page.context().close();
   });
 });

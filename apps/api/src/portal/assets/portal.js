@@ -181,15 +181,53 @@
     }
   }
 
+  async function changePin(event) {
+    event.preventDefault();
+    const message = $('pin-message');
+    const say = (text, ok) => {
+      message.textContent = text;
+      message.className = ok ? 'ok' : 'error';
+      message.hidden = false;
+    };
+    const currentPin = $('current-pin').value.trim();
+    const newPin = $('new-pin').value.trim();
+    if (!/^\d{6}$/.test(currentPin)) return say('请输入 6 位数字的原密码');
+    if (!/^\d{6}$/.test(newPin)) return say('新密码须为 6 位数字');
+    if (newPin !== $('new-pin-again').value.trim()) return say('两次输入的新密码不一致');
+    if (newPin === currentPin) return say('新密码不能与原密码相同');
+    $('pin-submit').disabled = true;
+    try {
+      const res = await api('/v1/auth/pin', {
+        method: 'POST',
+        headers: { 'Content-Type': 'application/json', 'Idempotency-Key': crypto.randomUUID() },
+        body: JSON.stringify({ currentPin, newPin }),
+      });
+      if (res.ok) {
+        $('pin-form').reset();
+        say('密码已修改，下次请用新密码登录', true);
+      } else {
+        say(res.status === 422 ? '原密码不正确' : '修改失败（' + res.status + '）');
+      }
+    } catch (e) {
+      say(e.message);
+    } finally {
+      $('pin-submit').disabled = false;
+    }
+  }
+
   function logout() {
     sessionStorage.removeItem(TOKEN_KEY);
     for (const id of ['holdings', 'dividends', 'payouts', 'statements']) $(id).replaceChildren();
+    $('pin-form').reset();
+    $('pin-message').hidden = true;
+    $('pin-card').open = false;
     show('login');
   }
 
   document.addEventListener('DOMContentLoaded', () => {
     $('login-form').addEventListener('submit', login);
     $('logout').addEventListener('click', logout);
+    $('pin-form').addEventListener('submit', changePin);
     if (sessionStorage.getItem(TOKEN_KEY)) load();
     else show('login');
   });
