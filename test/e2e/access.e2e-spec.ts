@@ -253,6 +253,17 @@ describe('logins', () => {
     await http().post('/v1/auth/villager-login').send({ idNumber: VILLAGER_ID, pin: '123456' }).expect(401);
     await http().post('/v1/auth/villager-login').send({ idNumber: VILLAGER_ID, pin: '654321' }).expect(200);
   });
+
+  it('rate-limits wrong current PINs on a PIN change, so a stolen token cannot try PINs', async () => {
+    const ok = await http().post('/v1/auth/villager-login').send({ idNumber: VILLAGER_ID, pin: '654321' }).expect(200);
+    const auth = { Authorization: `Bearer ${ok.body.accessToken}` };
+    const change = (currentPin: string) => http().post('/v1/auth/pin').set(auth).set('Idempotency-Key', randomUUID()).send({ currentPin, newPin: '111111' });
+    for (let i = 0; i < LOGIN_LIMITS.perAccount; i++) await change(String(200000 + i)).expect(422);
+    const limited = await change('654321').expect(429);
+    expect(limited.body).toMatchObject({ code: 'TOO_MANY_ATTEMPTS', field: 'currentPin' });
+    // The PIN did not change.
+    await http().post('/v1/auth/villager-login').send({ idNumber: VILLAGER_ID, pin: '654321' }).expect(200);
+  });
 });
 
 describe('API keys', () => {

@@ -137,11 +137,25 @@ export class AccessService {
     });
   }
 
+  /**
+   * A villager changes their PIN, giving the current one. Wrong current PINs count like failed logins
+   * (LOGIN_LIMITS.perAccount per window, then 429), so a stolen token cannot try PINs until one fits.
+   */
   async changePin(user: AuthUser, currentPin: string, newPin: string): Promise<void> {
     if (!PIN_PATTERN.test(newPin)) throw new DomainError('invalid', 'VALIDATION_FAILED', 'newPin must be 6 digits', 'newPin');
+    const key = `${this.env.QUEUE_PREFIX}:pin-change-fail:user:${user.userId}`;
+    const fails = Number((await this.redis.get(key)) ?? 0);
+    if (fails >= LOGIN_LIMITS.perAccount) {
+      const ttl = Math.max(1, await this.redis.ttl(key));
+      throw new DomainError('rate-limited', 'TOO_MANY_ATTEMPTS', `too many wrong PINs; try again in ${ttl} s`, 'currentPin', { retryAfterSeconds: ttl });
+    }
     const [row] = (await this.dataSource.query(`SELECT pin_hash FROM users WHERE id = $1 AND role = 'VILLAGER'`, [user.userId])) as Array<{ pin_hash: string }>;
-    if (!row || !(await argon2.verify(row.pin_hash, currentPin))) throw new DomainError('rule', 'WRONG_PIN', 'currentPin is not your current PIN', 'currentPin');
+    if (!row || !(await argon2.verify(row.pin_hash, currentPin))) {
+      await this.redis.multi().incr(key).expire(key, LOGIN_LIMITS.windowSeconds).exec();
+      throw new DomainError('rule', 'WRONG_PIN', 'currentPin is not your current PIN', 'currentPin');
+    }
     await this.dataSource.query(`UPDATE users SET pin_hash = $2 WHERE id = $1`, [user.userId, await argon2.hash(newPin)]);
+    await this.redis.del(key);
   }
 
   /**
