@@ -3,7 +3,8 @@ import { METHOD_METADATA, PATH_METADATA } from '@nestjs/common/constants';
 import { ModulesContainer } from '@nestjs/core';
 import type { ApiApplication } from '../../apps/api/src/app.setup';
 import { AccessService, LOGIN_LIMITS, PiiCipher, Role, ROLES } from '@forest-ledger/forestry';
-import { inTransaction } from '@forest-ledger/platform';
+import { inTransaction, REDIS } from '@forest-ledger/platform';
+import type { Redis } from 'ioredis';
 import { randomUUID } from 'node:crypto';
 import request from 'supertest';
 import { DataSource } from 'typeorm';
@@ -328,5 +329,67 @@ describe('login rate limit per address (runs last: it locks this client address 
     expect(status).toBe(429);
     expect(attempts).toBeLessThanOrEqual(LOGIN_LIMITS.perAddress + 1);
     await http().post('/v1/auth/login').send({ username: 'li.admin', password: 'a-long-enough-password' }).expect(429);
+  });
+});
+
+describe('user management', () => {
+  const post = (path: string, role: Role = 'ADMIN') => http().post(path).set(as(role)).set('Idempotency-Key', randomUUID()).send({});
+
+  // The failed logins above count against this address too.
+  beforeAll(async () => {
+    const redis = app.get<Redis>(REDIS);
+    const keys = await redis.keys(`test-${db.name}:login-fail:*`);
+    if (keys.length > 0) await redis.del(...keys);
+  });
+
+  it('lists users without credentials, to ADMIN and AUDITOR only', async () => {
+    const res = await http().get('/v1/users').set(as('AUDITOR')).expect(200);
+    const users = res.body as Array<Record<string, unknown>>;
+    expect(users.length).toBeGreaterThanOrEqual(ROLES.length);
+    expect(users[0]).toEqual({ id: expect.any(String), username: expect.anything(), displayName: expect.any(String), role: expect.any(String), partyCode: null, active: true, createdAt: expect.any(String) });
+    expect(JSON.stringify(users)).not.toMatch(/hash|\$argon2/);
+    await http().get('/v1/users').set(as('FARM_OPERATOR')).expect(403);
+  });
+
+  it('deactivates a user: their token, password and API keys stop working at once; reactivation lets them log in again', async () => {
+    const access = app.get(AccessService);
+    const { id } = await inTransaction(db.dataSource, (em) => access.createUser(em, { username: 'zhao.leaving', displayName: '赵', role: 'APPROVER', password: 'a-long-enough-password' }));
+    const login = await http().post('/v1/auth/login').send({ username: 'zhao.leaving', password: 'a-long-enough-password' }).expect(200);
+    const token = { Authorization: `Bearer ${login.body.accessToken as string}` };
+    const key = (await http().post('/v1/api-keys').set(as('ADMIN')).set('Idempotency-Key', randomUUID()).send({ name: 'zhao', userId: id }).expect(201)).body.key as string;
+    await http().get('/v1/me').set(token).expect(200);
+
+    const deactivated = await post(`/v1/users/${id}/deactivate`).expect(200);
+    expect(deactivated.body).toMatchObject({ id, username: 'zhao.leaving', active: false });
+    const refused = await http().get('/v1/me').set(token).expect(401);
+    expect(refused.body.message).toBe('this login has been deactivated');
+    await http().get('/v1/me').set('X-Api-Key', key).expect(401);
+    await http().post('/v1/auth/login').send({ username: 'zhao.leaving', password: 'a-long-enough-password' }).expect(401);
+    // Again: nothing changes.
+    await post(`/v1/users/${id}/deactivate`).expect(200);
+
+    await post(`/v1/users/${id}/reactivate`).expect(200);
+    await http().post('/v1/auth/login').send({ username: 'zhao.leaving', password: 'a-long-enough-password' }).expect(200);
+    await http().get('/v1/me').set('X-Api-Key', key).expect(401);
+  });
+
+  it('refuses deactivating oneself, the last active ADMIN, an unknown user; only an ADMIN may', async () => {
+    const me = (await http().get('/v1/me').set(as('ADMIN')).expect(200)).body as { userId: string };
+    expect((await post(`/v1/users/${me.userId}/deactivate`).expect(422)).body).toMatchObject({ code: 'CANNOT_DEACTIVATE_SELF', field: 'id' });
+    expect((await post('/v1/users/999999999/deactivate').expect(404)).body.code).toBe('UNKNOWN_USER');
+    expect((await post('/v1/users/abc/deactivate').expect(404)).body.code).toBe('UNKNOWN_USER');
+    await post(`/v1/users/${me.userId}/deactivate`, 'APPROVER').expect(403);
+
+    // Every other ADMIN deactivated first: the last one stays, whoever asks.
+    const access = app.get(AccessService);
+    const others = (await db.dataSource.query(`SELECT id FROM users WHERE role = 'ADMIN' AND active AND id <> $1`, [me.userId])) as Array<{ id: string }>;
+    for (const other of others) await post(`/v1/users/${other.id}/deactivate`).expect(200);
+    const [approver] = (await db.dataSource.query(`SELECT id FROM users WHERE role = 'APPROVER' AND active ORDER BY id LIMIT 1`)) as Array<{ id: string }>;
+    const last = await inTransaction(db.dataSource, (em) => access.deactivateUser(em, { userId: approver.id, role: 'APPROVER', partyId: null, partyCode: null, displayName: 'x', via: 'token' }, me.userId)).then(
+      () => null,
+      (e: unknown) => e,
+    );
+    expect(last).toMatchObject({ code: 'LAST_ADMIN' });
+    for (const other of others) await post(`/v1/users/${other.id}/reactivate`).expect(200);
   });
 });

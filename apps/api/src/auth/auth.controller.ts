@@ -1,4 +1,4 @@
-import { Body, Controller, Get, HttpStatus, Param, Post, Query, Req, Res } from '@nestjs/common';
+import { Body, Controller, Get, HttpCode, HttpStatus, Param, Post, Query, Req, Res } from '@nestjs/common';
 import { ApiCreatedResponse, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { DomainError } from '@forest-ledger/ledger';
 import { AccessService, AuditService } from '@forest-ledger/forestry';
@@ -21,6 +21,7 @@ import {
   LoginDto,
   MeResponse,
   TokenResponse,
+  UserResponse,
   VillagerLoginDto,
 } from './auth.dto';
 
@@ -95,6 +96,40 @@ export class AuthController {
       }
       return this.access.createUser(em, { username: dto.username, displayName: dto.displayName, role: dto.role, password: dto.password, partyId });
     });
+  }
+
+  @Get('users')
+  @Roles('ADMIN', 'AUDITOR')
+  @ApiOperation({ summary: 'List users (staff and villagers) with their role, party and whether they are active; never credentials' })
+  @ApiOkResponse({ type: [UserResponse] })
+  @ApiErrors(401, 403)
+  listUsers(): Promise<UserResponse[]> {
+    return this.access.listUsers();
+  }
+
+  @Post('users/:id/deactivate')
+  @Roles('ADMIN')
+  @HttpCode(HttpStatus.OK)
+  @ApiHeader(IDEMPOTENCY_HEADER)
+  @ApiOperation({
+    summary: 'Deactivate a user: no more logins, their API keys revoked, their tokens refused within seconds',
+    description: '422 CANNOT_DEACTIVATE_SELF for your own login; 422 LAST_ADMIN for the last active ADMIN; 404 UNKNOWN_USER.',
+  })
+  @ApiOkResponse({ type: UserResponse })
+  @ApiErrors(400, 401, 403, 404, 409, 422)
+  deactivateUser(@Param('id') id: string, @CurrentUser() user: AuthUser, @Req() req: HttpRequest, @Res({ passthrough: true }) res: HttpResponse): Promise<UserResponse> {
+    return this.commands.run(req, res, HttpStatus.OK, (em) => this.access.deactivateUser(em, user, id));
+  }
+
+  @Post('users/:id/reactivate')
+  @Roles('ADMIN')
+  @HttpCode(HttpStatus.OK)
+  @ApiHeader(IDEMPOTENCY_HEADER)
+  @ApiOperation({ summary: 'Let a deactivated user log in again (revoked API keys stay revoked)' })
+  @ApiOkResponse({ type: UserResponse })
+  @ApiErrors(400, 401, 403, 404, 409)
+  reactivateUser(@Param('id') id: string, @Req() req: HttpRequest, @Res({ passthrough: true }) res: HttpResponse): Promise<UserResponse> {
+    return this.commands.run(req, res, HttpStatus.OK, (em) => this.access.reactivateUser(em, id));
   }
 
   @Post('api-keys')

@@ -62,6 +62,16 @@ export class ApiKeyCreatedResponse {
   @ApiProperty({ description: 'Shown once; send it as the X-Api-Key header' }) key!: string;
 }
 
+export class UserResponse {
+  @ApiProperty() id!: string;
+  @ApiProperty({ nullable: true, type: String }) username!: string | null;
+  @ApiProperty() displayName!: string;
+  @ApiProperty({ enum: ROLES }) role!: Role;
+  @ApiProperty({ nullable: true, type: String }) partyCode!: string | null;
+  @ApiProperty() active!: boolean;
+  @ApiProperty({ format: 'date-time' }) createdAt!: string;
+}
+
 export class ApiKeyResponse {
   @ApiProperty() id!: string;
   @ApiProperty() prefix!: string;

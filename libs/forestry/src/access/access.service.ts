@@ -14,6 +14,21 @@ import { Hs256Jwt } from './hs256-jwt';
 
 /** Failed logins allowed per window, per account and per client address (shared through Redis). */
 export const LOGIN_LIMITS = { perAccount: 5, perAddress: 20, windowSeconds: 15 * 60 };
+/**
+ * How long a token's user is taken as still active without asking the database again: a user (or
+ * party) deactivated elsewhere loses access within this, not when the token expires.
+ */
+export const ACTIVE_CHECK_TTL_MS = 5_000;
+
+export interface UserView {
+  id: string;
+  username: string | null;
+  displayName: string;
+  role: Role;
+  partyCode: string | null;
+  active: boolean;
+  createdAt: string;
+}
 export const PIN_PATTERN = /^\d{6}$/;
 
 interface UserRow {
@@ -91,6 +106,8 @@ function toAuthUser(row: UserRow, via: AuthUser['via']): AuthUser {
 @Injectable()
 export class AccessService {
   private readonly jwt: Hs256Jwt;
+  /** User id → the time (ms) until which the user is known to be active (per process). */
+  private readonly activeUntil = new Map<string, number>();
 
   constructor(
     @InjectDataSource() private readonly dataSource: DataSource,
@@ -105,6 +122,54 @@ export class AccessService {
 
   createUser(em: EntityManager, input: NewUser): Promise<{ id: string }> {
     return insertUser(em, input);
+  }
+
+  async listUsers(): Promise<UserView[]> {
+    const rows = (await this.dataSource.query(
+      `SELECT u.id, u.username, u.display_name, u.role, p.code AS party_code, u.active, u.created_at FROM users u LEFT JOIN parties p ON p.id = u.party_id ORDER BY u.id`,
+    )) as Array<{ id: string; username: string | null; display_name: string; role: Role; party_code: string | null; active: boolean; created_at: Date }>;
+    return rows.map((r) => ({ id: r.id, username: r.username, displayName: r.display_name, role: r.role, partyCode: r.party_code, active: r.active, createdAt: r.created_at.toISOString() }));
+  }
+
+  /**
+   * Deactivates a user (someone who left): no more logins, their API keys revoked, and their tokens
+   * refused within ACTIVE_CHECK_TTL_MS. Not oneself, and never the last active ADMIN. Deactivating an
+   * inactive user changes nothing.
+   */
+  async deactivateUser(em: EntityManager, actor: AuthUser, userId: string): Promise<UserView> {
+    const user = await this.lockUser(em, userId);
+    if (user.id === actor.userId) throw new DomainError('rule', 'CANNOT_DEACTIVATE_SELF', 'you cannot deactivate your own login', 'id');
+    if (user.active && user.role === 'ADMIN') {
+      const [{ n }] = (await em.query(`SELECT count(*)::int AS n FROM users WHERE role = 'ADMIN' AND active AND id <> $1`, [user.id])) as Array<{ n: number }>;
+      if (n === 0) throw new DomainError('rule', 'LAST_ADMIN', 'this is the last active ADMIN: create or reactivate another first', 'id');
+    }
+    await em.query(`UPDATE users SET active = false WHERE id = $1`, [user.id]);
+    await em.query(`UPDATE api_keys SET revoked_at = now() WHERE user_id = $1 AND revoked_at IS NULL`, [user.id]);
+    this.activeUntil.delete(user.id);
+    return this.userView(em, user.id);
+  }
+
+  /** Lets a deactivated user log in again (their revoked API keys stay revoked). */
+  async reactivateUser(em: EntityManager, userId: string): Promise<UserView> {
+    const user = await this.lockUser(em, userId);
+    await em.query(`UPDATE users SET active = true WHERE id = $1`, [user.id]);
+    return this.userView(em, user.id);
+  }
+
+  private async lockUser(em: EntityManager, userId: string): Promise<{ id: string; role: Role; active: boolean }> {
+    const [row] = /^[1-9]\d{0,17}$/.test(userId)
+      ? ((await em.query(`SELECT id, role, active FROM users WHERE id = $1 FOR UPDATE`, [userId])) as Array<{ id: string; role: Role; active: boolean }>)
+      : [];
+    if (!row) throw new DomainError('not-found', 'UNKNOWN_USER', `no user with id ${JSON.stringify(userId)}`, 'id');
+    return row;
+  }
+
+  private async userView(em: EntityManager, userId: string): Promise<UserView> {
+    const [r] = (await em.query(
+      `SELECT u.id, u.username, u.display_name, u.role, p.code AS party_code, u.active, u.created_at FROM users u LEFT JOIN parties p ON p.id = u.party_id WHERE u.id = $1`,
+      [userId],
+    )) as Array<{ id: string; username: string | null; display_name: string; role: Role; party_code: string | null; active: boolean; created_at: Date }>;
+    return { id: r.id, username: r.username, displayName: r.display_name, role: r.role, partyCode: r.party_code, active: r.active, createdAt: r.created_at.toISOString() };
   }
 
   async countUsers(): Promise<number> {
@@ -195,10 +260,27 @@ export class AccessService {
   async authenticateToken(token: string): Promise<AuthUser> {
     const claims = this.jwt.verify<TokenClaims>(token);
     if (!claims) throw unauthenticated('the access token is invalid or expired');
+    if (!(await this.stillActive(claims.sub))) throw unauthenticated('this login has been deactivated');
     return { userId: claims.sub, role: claims.role, partyId: claims.pid, partyCode: claims.pcode, displayName: claims.name, via: 'token' };
   }
 
   /** API keys look like `flk_<prefix>_<secret>`; only SHA-256(secret) is stored, compared in constant time. */
+  /** The user and their party (if any) are active: asked of the database at most every ACTIVE_CHECK_TTL_MS per user. */
+  private async stillActive(userId: string): Promise<boolean> {
+    const now = Date.now();
+    if ((this.activeUntil.get(userId) ?? 0) > now) return true;
+    const [row] = (await this.dataSource.query(`SELECT u.active AND COALESCE(p.active, true) AS active FROM users u LEFT JOIN parties p ON p.id = u.party_id WHERE u.id = $1`, [
+      userId,
+    ])) as Array<{ active: boolean }>;
+    if (!row?.active) {
+      this.activeUntil.delete(userId);
+      return false;
+    }
+    if (this.activeUntil.size >= 100_000) this.activeUntil.clear();
+    this.activeUntil.set(userId, now + ACTIVE_CHECK_TTL_MS);
+    return true;
+  }
+
   async authenticateApiKey(key: string): Promise<AuthUser> {
     const match = /^flk_([A-Za-z0-9]{12})_([A-Za-z0-9_-]{43})$/.exec(key);
     if (!match) throw unauthenticated('the API key is malformed');
