@@ -1,5 +1,5 @@
 import type { ApiApplication } from '../../apps/api/src/app.setup';
-import { formatYuan } from '@forest-ledger/forestry';
+import { formatUnits, formatYuan } from '@forest-ledger/forestry';
 import { mkdirSync } from 'node:fs';
 import { AddressInfo } from 'node:net';
 import { join } from 'node:path';
@@ -85,7 +85,7 @@ describe('the villagers\' page in Chromium, 360 px wide', () => {
     const holding = page.locator('.holding');
     await expect1(holding);
     expect(await holding.textContent()).toContain(overview.holdings[0].certificateNo);
-    expect(await holding.locator('.units').textContent()).toBe(`${Number(overview.holdings[0].units).toLocaleString('en-US')} 份`);
+    expect(await holding.locator('.units').textContent()).toBe(`${formatUnits(overview.holdings[0].units)} 份`);
     const amounts = await page.locator('.dividend .amount').allTextContents();
     expect(amounts).toEqual(overview.dividends.map((d) => formatYuan(d.amount)));
     // A grouped amount, as the issue asks: e.g. ¥12,345.67.

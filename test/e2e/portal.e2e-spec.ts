@@ -1,5 +1,6 @@
 import type { ApiApplication } from '../../apps/api/src/app.setup';
-import { DEMO_SERIES, walletOf } from '@forest-ledger/forestry';
+import { DEMO_SERIES, formatYuan, walletOf } from '@forest-ledger/forestry';
+import { Dec } from '@forest-ledger/ledger';
 import PDFParser from 'pdf2json';
 import request from 'supertest';
 import { PortalVillager, PortalWorld, seedPortalWorld } from '../factories/portal.factory';
@@ -90,15 +91,15 @@ describe('GET /v1/me/portal', () => {
     const units = holding.units;
     expect(holding.faceAmount).toBe(`${units}00.00`);
     // Newest first: 10.00 today, 50.00 on New Year's day, the demo's 5.00 on 2025-12-31; each credited.
-    const u = Number(units);
+    const per = (amount: string) => new Dec(units).times(amount).toFixed(2);
     expect(body.dividends.map((d) => [d.paymentDate, d.amountPerUnit, d.units, d.amount, d.paid])).toEqual([
-      [world.today, '10', units, `${u * 10}.00`, true],
-      [world.newYear, '50', units, `${u * 50}.00`, true],
-      ['2025-12-31', '5', units, `${u * 5}.00`, true],
+      [world.today, '10', units, per('10'), true],
+      [world.newYear, '50', units, per('50'), true],
+      ['2025-12-31', '5', units, per('5'), true],
     ]);
     // The trade's 10,550.00 and the first two dividends went to the card; the last stays in the wallet.
-    expect(body.payouts).toEqual([expect.objectContaining({ amount: `${10550 + u * 55}.00`, state: 'PAID', paidOn: world.today, cardMasked: expect.stringMatching(/1234$/) })]);
-    expect(body.wallet).toEqual({ account: walletOf('V-0001'), balance: `${u * 10}.00` });
+    expect(body.payouts).toEqual([expect.objectContaining({ amount: new Dec(per('55')).plus('10550').toFixed(2), state: 'PAID', paidOn: world.today, cardMasked: expect.stringMatching(/1234$/) })]);
+    expect(body.wallet).toEqual({ account: walletOf('V-0001'), balance: per('10') });
     expect(body.statementYears[body.statementYears.length - 1]).toBe(2025);
     expect(body.statementYears[0]).toBe(Number(body.asOf.slice(0, 4)));
   });
@@ -109,8 +110,8 @@ describe('GET /v1/me/portal', () => {
     expect(body.holder.code).toBe('V-0002');
     expect(body.holdings[0]).toMatchObject({ pledgedUnits: '200', pledges: [{ pledgee: '中国工商银行阳城支行', units: '200' }] });
     // Pledged units still earn: the dividend counts free + pledged units.
-    const held = Number(body.holdings[0].units) + 200;
-    expect(body.dividends.map((d) => d.units)).toEqual([String(held), String(held), String(held)]);
+    const held = new Dec(body.holdings[0].units).plus(200).toFixed(0);
+    expect(body.dividends.map((d) => d.units)).toEqual([held, held, held]);
     expect(body.payouts).toEqual([]);
     expect(JSON.stringify(body)).not.toContain('V-0001');
     expect(JSON.stringify(body)).not.toContain(world.villager.name);
@@ -134,15 +135,15 @@ describe('GET /v1/me/portal', () => {
 describe('GET /v1/me/annual-statement', () => {
   it('is a PDF of the year: holdings, the dividends with ¥ amounts, the payout and the wallet', async () => {
     const overview = (await http().get('/v1/me/portal').set(bearer(tokens.villager))).body as Overview;
-    const units = Number(overview.holdings[0].units);
+    const per = (amount: string) => formatYuan(new Dec(overview.holdings[0].units).times(amount).toFixed(2));
     const year = world.today.slice(0, 4);
     const res = await http().get(`/v1/me/annual-statement?year=${year}`).set(bearer(tokens.villager)).buffer(true).parse(binary).expect(200);
     expect(res.headers['content-type']).toBe('application/pdf');
     expect(res.headers['content-disposition']).toMatch(/^attachment;/);
     expect(res.headers['cache-control']).toBe('no-store');
     const text = await pdfText(res.body as Buffer);
-    const yuan = (n: number) => `¥${n.toLocaleString('en-US')}.00`;
-    for (const expected of [`林账${year}年度对账单`, world.villager.name, '1405**********0310', DEMO_SERIES, yuan(units * 50), yuan(units * 10), yuan(units * 60), yuan(10550 + units * 55), '已到卡', '期末余额']) {
+    const paidOut = formatYuan(new Dec(overview.holdings[0].units).times(55).plus('10550').toFixed(2));
+    for (const expected of [`林账${year}年度对账单`, world.villager.name, '1405**********0310', DEMO_SERIES, per('50'), per('10'), per('60'), paidOut, '已到卡', '期末余额']) {
       expect(text).toContain(expected.replace(/\s+/g, ''));
     }
   });
@@ -161,14 +162,14 @@ describe('GET /v1/me/annual-statement', () => {
 describe('the statement figures', () => {
   it('agree with the ledger: opening + in − out = closing', async () => {
     const overview = (await http().get('/v1/me/portal').set(bearer(tokens.villager))).body as Overview;
-    const u = Number(overview.holdings[0].units);
+    const fromDemo = new Dec(overview.holdings[0].units).times(5);
     const res = await http().get('/v1/me/annual-statement?year=2025').set(bearer(tokens.villager)).buffer(true).parse(binary).expect(200);
     const text = await pdfText(res.body as Buffer);
     // 2025: the trade's 10,550.00 and the demo's pre-dividend came in; nothing went out.
-    const yuan = (n: number) => `¥${n.toLocaleString('en-US')}.00`;
     expect(text).toContain('2025-12-31');
-    expect(text).toContain(`合计${yuan(u * 5)}`);
+    expect(text).toContain(`合计${formatYuan(fromDemo.toFixed(2))}`);
     expect(text).toContain('本年无兑付');
-    expect(text).toContain(`¥0.00${yuan(10550 + u * 5)}¥0.00${yuan(10550 + u * 5)}`);
+    const inflow = formatYuan(fromDemo.plus('10550').toFixed(2));
+    expect(text).toContain(`¥0.00${inflow}¥0.00${inflow}`);
   });
 });
