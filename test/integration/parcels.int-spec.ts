@@ -226,6 +226,19 @@ describe('ParcelsService.importVillageTable', () => {
     expect(await parcelCount()).toBe(60);
   });
 
+  it('refuses the same land under another certificate number: its 不动产单元号 is registered already', async () => {
+    // The fixture is in (previous test). The same table with new certificate numbers: a re-registration of the same land.
+    const records: Records = FIXTURE.map((row, i) => (i === 0 ? row : row.map((cell, c) => (c === col('林权证号') ? cell.replace('第000', '第009') : cell))));
+    const result = await rolledBack((em) => importInto(em, DAXIGOU.code, csvBuffer(records)));
+    expect(result.ok).toBe(false);
+    if (result.ok) return;
+    const withUnit = FIXTURE.slice(1).filter((row) => row[col('不动产单元号')] !== '').length;
+    expect(withUnit).toBeGreaterThan(0);
+    expect(result.errors).toHaveLength(withUnit);
+    expect(result.errors[0]).toMatchObject({ row: 2, column: '不动产单元号', message: expect.stringContaining(`不动产单元号已登记于${FIXTURE[1][col('林权证号')]}`) });
+    expect(await parcelCount()).toBe(60);
+  });
+
   it('loses a race for the same certificate numbers cleanly: the later import is rejected, not half-written', async () => {
     const file = csvBuffer(YANSHAN_RECORDS);
     const winner = db.dataSource.createQueryRunner();

@@ -219,6 +219,15 @@ describe('parseParcelTable: certificate numbers', () => {
     expect(errors[0].message).toMatch(/^不动产单元号格式错误，应为28位 \/ real-estate unit number must be 28 characters/);
     expect(errors[1].message).toBe('不动产单元号与第2行重复 / real-estate unit number duplicates row 2');
   });
+
+  it('reports a real-estate unit number registered for another parcel, naming its certificate', async () => {
+    const unit = RECORDS[at(3)][2];
+    const existing = new Map([[unit, '晋(2019)阳城县不动产权第0009999号']]);
+    const errors = errorsOf(await parse(RECORDS, { ...CONTEXT, existingRealEstateUnits: existing }));
+    expect(errors).toEqual([
+      { row: 3, column: '不动产单元号', message: '不动产单元号已登记于晋(2019)阳城县不动产权第0009999号 / real-estate unit number is already registered for certificate 晋(2019)阳城县不动产权第0009999号' },
+    ]);
+  });
 });
 
 describe('parseParcelTable: areas', () => {

@@ -53,6 +53,8 @@ export interface ParcelImportContext {
   knownVillages: Set<string>;
   /** Certificate numbers already registered; compared after the same folding as the file's. */
   existingCertificateNumbers?: Set<string>;
+  /** 不动产单元号 already registered (folded like the file's), with the certificate number they belong to. */
+  existingRealEstateUnits?: Map<string, string>;
   /** YYYY-MM-DD for the ID numbers' birth-date check; defaults to today (UTC). */
   today?: string;
 }
@@ -105,6 +107,11 @@ const MAX_AREA_DECIMALS = 4;
 const REAL_ESTATE_UNIT_NO = /^\d{12}[A-Z]{2}\d{5}[A-Z]\d{8}$/;
 
 /** The certificate number as compared and stored: NFKC-folded, without whitespace. */
+/** 不动产单元号 as stored: NFKC, no spaces, upper case. */
+export function normaliseRealEstateUnitNo(text: string): string {
+  return text.normalize('NFKC').replace(/\s+/gu, '').toUpperCase();
+}
+
 export function normaliseCertificateNo(text: string): string {
   return foldText(text);
 }
@@ -147,7 +154,7 @@ export function parseParcelTable(table: TableInput, context: ParcelImportContext
     let realEstateUnitNo: string | undefined;
     const unitText = r.text('realEstateUnitNo');
     if (unitText !== '') {
-      realEstateUnitNo = unitText.normalize('NFKC').replace(/\s+/gu, '').toUpperCase();
+      realEstateUnitNo = normaliseRealEstateUnitNo(unitText);
       const first = firstRowOfUnit.get(realEstateUnitNo);
       if (!REAL_ESTATE_UNIT_NO.test(realEstateUnitNo)) {
         r.error(
@@ -159,6 +166,11 @@ export function parseParcelTable(table: TableInput, context: ParcelImportContext
         r.error('realEstateUnitNo', `不动产单元号与第${first}行重复`, `real-estate unit number duplicates row ${first}`);
       } else {
         firstRowOfUnit.set(realEstateUnitNo, r.rowNumber);
+        const registered = context.existingRealEstateUnits?.get(realEstateUnitNo);
+        // Registered for this very certificate: the certificate number's own error says it all.
+        if (registered !== undefined && registered !== normaliseCertificateNo(r.text('certificateNo'))) {
+          r.error('realEstateUnitNo', `不动产单元号已登记于${registered}`, `real-estate unit number is already registered for certificate ${registered}`);
+        }
       }
     }
 

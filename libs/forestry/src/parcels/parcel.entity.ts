@@ -11,6 +11,7 @@ import type { CertificateState } from './parcel-import';
 @Unique('uq_parcels_certificate_no', ['certificateNo'])
 @Index('ix_parcels_village', ['villageId'])
 @Index('ix_parcels_holder', ['holderPartyId'])
+@Index('uq_parcels_real_estate_unit_no', ['realEstateUnitNo'], { unique: true, where: '"real_estate_unit_no" IS NOT NULL' })
 @Check('ck_parcels_area', `"area_mu" > 0`)
 @Check('ck_parcels_rights', `"rights_end" >= "rights_start"`)
 @Check('ck_parcels_certificate_state', `"certificate_state" IN ('ISSUED_TO_HOUSEHOLD', 'PRINTED_SEALED_NOT_ISSUED', 'PRINTED_NOT_SEALED', 'NOT_PRINTED')`)

@@ -14,6 +14,7 @@ import {
   CERTIFICATE_STATES,
   CertificateState,
   normaliseCertificateNo,
+  normaliseRealEstateUnitNo,
   PARCEL_COLUMNS,
   ParcelDraft,
   ParcelImportContext,
@@ -239,6 +240,7 @@ export class ParcelsService {
     const context: ParcelImportContext = {
       knownVillages: await this.countyVillageNames(em, village.countyId),
       existingCertificateNumbers: await this.registeredCertificates(em, table.rows.map((row) => row.cells[columns.certificateNo ?? ''] ?? '')),
+      existingRealEstateUnits: await this.registeredUnits(em, table.rows.map((row) => row.cells[columns.realEstateUnitNo ?? ''] ?? '')),
       today: options.today,
     };
     const whole = parseParcelTable(table, context);
@@ -274,7 +276,7 @@ export class ParcelsService {
       return {
         ok: false,
         errors: inserted.conflicts.map((draft) =>
-          rowError(draft.row, column, '林权证号已登记（另一导入刚刚登记）', 'certificate number was registered meanwhile by another import'),
+          rowError(draft.row, column, '林权证号或不动产单元号已登记（另一导入刚刚登记）', 'certificate number or real-estate unit number was registered meanwhile by another import'),
         ),
       };
     }
@@ -320,6 +322,17 @@ export class ParcelsService {
     return new Set(rows.map((r) => r.certificate_no));
   }
 
+  /** The 不动产单元号 among `texts` already registered, with their parcels' certificate numbers. */
+  private async registeredUnits(em: EntityManager, texts: string[]): Promise<Map<string, string>> {
+    const units = Array.from(new Set(texts.map(normaliseRealEstateUnitNo).filter((n) => n !== '')));
+    if (units.length === 0) return new Map();
+    const rows = (await em.query(`SELECT real_estate_unit_no, certificate_no FROM parcels WHERE real_estate_unit_no = ANY($1::text[])`, [units])) as Array<{
+      real_estate_unit_no: string;
+      certificate_no: string;
+    }>;
+    return new Map(rows.map((r) => [r.real_estate_unit_no, r.certificate_no]));
+  }
+
   /** Finds each draft's holder by the HMAC of its ID number; appends an error per unregistered, renamed or deactivated holder. */
   private async resolveHolders(em: EntityManager, drafts: ParcelDraft[], nameColumn: string, idColumn: string, errors: ImportRowError[]): Promise<Map<number, string>> {
     const keyOf = (draft: ParcelDraft) => ({ kind: draft.holderIdKind, hmac: this.pii.hmac(draft.holderIdKind, draft.holderIdNumber) });
@@ -352,7 +365,8 @@ export class ParcelsService {
 
   /**
    * One INSERT for the whole table, in certificate-number order so that concurrent imports lock the
-   * unique index in the same order. A certificate number registered meanwhile is skipped and returned.
+   * unique index in the same order. A certificate number or 不动产单元号 registered meanwhile is skipped
+   * and returned.
    */
   private async insertParcels(em: EntityManager, villageId: string, drafts: ParcelDraft[], holders: Map<number, string>): Promise<{ ids: string[]; conflicts: ParcelDraft[] }> {
     const sorted = [...drafts].sort((a, b) => (a.certificateNo < b.certificateNo ? -1 : a.certificateNo > b.certificateNo ? 1 : 0));
@@ -365,7 +379,7 @@ export class ParcelsService {
                      $11::date[], $12::date[], $13::text[], $14::boolean[], $15::boolean[], $16::text[])
               WITH ORDINALITY AS t(cn, ru, hp, lo, fc, sc, am, ft, ms, rs, re, cs, mo, se, rm, ord)
         ORDER BY ord
-       ON CONFLICT (certificate_no) DO NOTHING
+       ON CONFLICT DO NOTHING
        RETURNING id, certificate_no`,
       [
         villageId,
