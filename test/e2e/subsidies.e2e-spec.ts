@@ -418,6 +418,7 @@ describe('transfer subsidies over HTTP', () => {
       ['post', '/v1/subsidy-claims', '201'],
       ['get', '/v1/subsidy-claims/{id}', '200'],
       ['post', '/v1/subsidy-claims/{id}/approve', '200'],
+      ['post', '/v1/subsidy-claims/{id}/reject', '200'],
       ['get', '/v1/subsidy-claims/{id}/instalments', '200'],
       ['post', '/v1/subsidy-claims/{id}/recoveries', '201'],
       ['post', '/v1/subsidy-instalments/pay-due', '200'],
@@ -431,5 +432,74 @@ describe('transfer subsidies over HTTP', () => {
     expect(Object.keys(doc.paths['/v1/subsidy-reports.xlsx'].get.responses['200'].content ?? {})).toEqual([XLSX]);
     expect(doc.paths['/v1/subsidy-claims/{id}/approve'].post.responses['200'].content?.['application/json'].schema?.$ref).toBe('#/components/schemas/ClaimResponse');
     expect(Object.keys(doc.components.schemas.ClaimResponse.properties ?? {})).toEqual(expect.arrayContaining(['eligibility', 'calculation', 'instalments', 'clawback']));
+  });
+});
+
+describe('rejecting a claim over HTTP', () => {
+  const PR = 'P-HTTP-REJ';
+  const CR = 'LZ-HTTP-REJ';
+  let applied: ClaimBody;
+
+  beforeAll(async () => {
+    await post('/v1/subsidy-programmes', { code: PR, name: '驳回测试', fundingPartyCode: world.fund, regionCodes: [YANGCHENG.code] }).expect(201);
+    await post(`/v1/subsidy-programmes/${PR}/top-ups`, { amount: '10000.00', effectiveDate: '2025-01-02' }).expect(201);
+    await post(`/v1/subsidy-programmes/${PR}/rules`, RULE, 'APPROVER').expect(201);
+    await post('/v1/transfer-contracts', contractBody(CR)).expect(201);
+    applied = (await post('/v1/subsidy-claims', { programmeCode: PR, contractCode: CR, appliedOn: '2025-03-01' }, 'APPROVER').expect(201)).body as ClaimBody;
+  });
+
+  it('refuses a missing, empty or overlong reason with a 400 naming reason, the filer with a 403, an ADMIN with a 403; writes nothing', async () => {
+    const path = `/v1/subsidy-claims/${applied.id}/reject`;
+    const before = await footprint();
+    await refused(path, { rejectedOn: '2025-03-10' }, 400, 'VALIDATION_FAILED', 'reason', 'APPROVER_2');
+    await refused(path, { reason: '' }, 400, 'VALIDATION_FAILED', 'reason', 'APPROVER_2');
+    await refused(path, { reason: '材'.repeat(501) }, 400, 'VALIDATION_FAILED', 'reason', 'APPROVER_2');
+    await refused(path, { reason: 'x', rejectedOn: '2025-02-30' }, 400, 'VALIDATION_FAILED', 'rejectedOn', 'APPROVER_2');
+    const self = await refused(path, { reason: '材料不全' }, 403, 'SELF_REJECTION', 'claim', 'APPROVER');
+    expect(self.message).toMatch(/applicant/);
+    await post(path, { reason: '材料不全' }, 'ADMIN').expect(403);
+    await post(path, { reason: '材料不全' }, 'AUDITOR').expect(403);
+    expect(await footprint()).toEqual(before);
+    expect((await get(`/v1/subsidy-claims/${applied.id}`, 'AUDITOR').expect(200)).body).toMatchObject({ state: 'APPLIED', rejectedBy: null, rejectedOn: null, rejectionReason: null });
+    expect((await post('/v1/subsidy-claims/999999999/reject', { reason: '材料不全' }, 'APPROVER_2').expect(404)).body.code).toBe('UNKNOWN_CLAIM');
+  });
+
+  it('another APPROVER rejects it with the reason and date: nothing moves, a replay returns the same answer, the contract may apply again', async () => {
+    const budget = await balances(programmeWallet(PR), programmeReserved(PR));
+    const entries = (await footprint()).entries;
+    const key = randomUUID();
+    const body = { reason: '流转合同签字与备案材料不符', rejectedOn: '2025-03-10' };
+    const res = await post(`/v1/subsidy-claims/${applied.id}/reject`, body, 'APPROVER_2', key).expect(200);
+    const rejected = res.body as ClaimBody & { rejectedBy: string; rejectedOn: string; rejectionReason: string };
+    expect(rejected).toMatchObject({ id: applied.id, state: 'REJECTED', rejectedOn: '2025-03-10', rejectionReason: '流转合同签字与备案材料不符', approvedBy: null, reserveEntryId: null, instalments: [] });
+    expect(rejected.rejectedBy).not.toBe(rejected.appliedBy);
+    expect(await balances(programmeWallet(PR), programmeReserved(PR))).toEqual(budget);
+    expect((await footprint()).entries).toBe(entries);
+    expect((await get(`/v1/subsidy-claims/${applied.id}`, 'AUDITOR').expect(200)).body).toEqual(rejected);
+
+    const replay = await post(`/v1/subsidy-claims/${applied.id}/reject`, body, 'APPROVER_2', key).expect(200);
+    expect(replay.headers['idempotency-replayed']).toBe('true');
+    expect(replay.body).toEqual(rejected);
+    expect((await post(`/v1/subsidy-claims/${applied.id}/reject`, { ...body, reason: '另一个理由' }, 'APPROVER_2', key).expect(409)).body.code).toBe('IDEMPOTENCY_CONFLICT');
+    expect((await post(`/v1/subsidy-claims/${applied.id}/reject`, body, 'APPROVER').expect(422)).body.code).toBe('CLAIM_STATE');
+    expect((await post(`/v1/subsidy-claims/${applied.id}/approve`, {}, 'APPROVER_2').expect(422)).body.code).toBe('CLAIM_STATE');
+    expect((await get(`/v1/subsidy-programmes/${PR}/claims?state=REJECTED`, 'AUDITOR').expect(200)).body.map((c: ClaimBody) => c.id)).toEqual([applied.id]);
+
+    const again = (await post('/v1/subsidy-claims', { programmeCode: PR, contractCode: CR, appliedOn: '2025-04-01' }).expect(201)).body as ClaimBody;
+    expect(again).toMatchObject({ state: 'APPLIED', contract: CR });
+    expect((await get(`/v1/transfer-contracts/${CR}/claims`, 'AUDITOR').expect(200)).body.map((c: ClaimBody) => [c.id, c.state])).toEqual([
+      [applied.id, 'REJECTED'],
+      [again.id, 'APPLIED'],
+    ]);
+  });
+
+  it('refuses to reject an approved claim with 422 CLAIM_STATE: its reservation stays', async () => {
+    const [claim] = ((await get(`/v1/subsidy-programmes/${PR}/claims?state=APPLIED`, 'AUDITOR').expect(200)).body as ClaimBody[]);
+    await post(`/v1/subsidy-claims/${claim.id}/approve`, { approvedOn: '2025-04-02' }, 'APPROVER').expect(200);
+    const budget = await balances(programmeWallet(PR), programmeReserved(PR));
+    expect(budget).toEqual({ [programmeWallet(PR)]: '7000.00', [programmeReserved(PR)]: '3000.00' });
+    const error = await refused(`/v1/subsidy-claims/${claim.id}/reject`, { reason: '材料不全' }, 422, 'CLAIM_STATE', 'claim', 'APPROVER_2');
+    expect(error.details).toMatchObject({ state: 'APPROVED' });
+    expect(await balances(programmeWallet(PR), programmeReserved(PR))).toEqual(budget);
   });
 });

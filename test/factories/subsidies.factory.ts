@@ -162,3 +162,9 @@ export async function approvedClaim(s: SubsidyServices, world: SubsidyWorld, pro
   const claim = await apply(s, programme, contract);
   return approve(s, claim.id);
 }
+
+export function reject(s: SubsidyServices, claimId: string, options: { actor?: SubsidyActor; key?: string; reason?: string; rejectedOn?: string } = {}): Promise<ClaimView> {
+  return inTransaction(s.ds, (em) =>
+    s.subsidies.reject(em, claimId, { reason: options.reason ?? '合同签字与备案材料不符', rejectedOn: options.rejectedOn ?? '2025-03-10' }, options.actor ?? APPROVER, options.key ?? randomUUID()),
+  );
+}

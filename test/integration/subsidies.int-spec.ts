@@ -1,6 +1,7 @@
 import { BANK_CLEARING_ACCOUNT, programmeClawbackPending, programmeReceivable, programmeReserved, programmeWallet, walletOf } from '@forest-ledger/forestry';
 import { Dec } from '@forest-ledger/ledger';
 import { inTransaction } from '@forest-ledger/platform';
+import { EntityManager } from 'typeorm';
 import { randomUUID } from 'node:crypto';
 import {
   addRule,
@@ -13,6 +14,7 @@ import {
   createContract,
   createProgramme,
   freshParcels,
+  reject,
   seedSubsidyWorld,
   SubsidyServices,
   subsidyServices,
@@ -390,6 +392,173 @@ describe('clawback on early termination', () => {
     expect((await s.subsidies.getClaim(claim.id)).state).toBe('CANCELLED');
     await createContract(s, world, 'LZ-LATE');
     expect((await refusal(inTransaction(db.dataSource, (em) => s.subsidies.terminateContract(em, 'LZ-LATE', { terminatedOn: '2029-12-31', reason: 'x' }, randomUUID())))).code).toBe('CONTRACT_STATE');
+  });
+});
+
+describe('rejection by an approver', () => {
+  /** The programme's budget figures and the number of entries: a rejection changes none of them. */
+  const budget = async (programme: string) => {
+    const p = await s.subsidies.getProgramme(programme);
+    return { available: p.available, reserved: p.reserved, paid: p.paid, entries: await entries() };
+  };
+
+  it('rejects an APPLIED claim with the reason, who and when; nothing is committed from the budget and no entry is written', async () => {
+    await createContract(s, world, 'LZ-REJECT');
+    const claim = await apply(s, P, 'LZ-REJECT');
+    const before = await budget(P);
+    const rejected = await reject(s, claim.id, { actor: APPROVER, reason: '流转合同未经村集体备案, 材料不实', rejectedOn: '2025-03-12' });
+    expect(rejected).toMatchObject({
+      id: claim.id,
+      state: 'REJECTED',
+      rejectedBy: APPROVER.userId,
+      rejectedOn: '2025-03-12',
+      rejectionReason: '流转合同未经村集体备案, 材料不实',
+      approvedBy: null,
+      reserveEntryId: null,
+      recipients: [],
+      instalments: [],
+    });
+    expect(await budget(P)).toEqual(before);
+    expect(await s.subsidies.getClaim(claim.id)).toEqual(rejected);
+    expect((await s.subsidies.listClaims({ programmeCode: P, state: 'REJECTED' })).map((c) => c.id)).toEqual([claim.id]);
+    // A rejected claim can be neither approved nor rejected again.
+    expect((await refusal(approve(s, claim.id, { actor: APPROVER_2 }))).code).toBe('CLAIM_STATE');
+    expect((await refusal(reject(s, claim.id, { actor: APPROVER_2 }))).code).toBe('CLAIM_STATE');
+  });
+
+  it('refuses to reject an APPROVED claim: its reservation stays', async () => {
+    const claim = await approvedClaim(s, world, P, 'LZ-REJECT-LATE');
+    const before = await budget(P);
+    const error = await refusal(reject(s, claim.id, { actor: APPROVER_2 }));
+    expect(error).toMatchObject({ code: 'CLAIM_STATE', field: 'claim', details: { state: 'APPROVED' } });
+    expect(await budget(P)).toEqual(before);
+    expect(await s.subsidies.getClaim(claim.id)).toMatchObject({ state: 'APPROVED', rejectedBy: null, rejectionReason: null });
+  });
+
+  it('refuses the applicant, anyone but an APPROVER, and an empty or overlong reason; writes nothing', async () => {
+    await createContract(s, world, 'LZ-REJECT-SELF');
+    const claim = await apply(s, P, 'LZ-REJECT-SELF', { actor: APPROVER_2 });
+    expect((await refusal(reject(s, claim.id, { actor: APPROVER_2 }))).code).toBe('SELF_REJECTION');
+    expect((await refusal(reject(s, claim.id, { actor: { userId: '404', role: 'ADMIN' } }))).code).toBe('NOT_AN_APPROVER');
+    expect(await refusal(reject(s, claim.id, { reason: '   ' }))).toMatchObject({ code: 'INVALID_CLAIM', field: 'reason' });
+    expect(await refusal(reject(s, claim.id, { reason: '材'.repeat(501) }))).toMatchObject({ code: 'INVALID_CLAIM', field: 'reason' });
+    expect(await s.subsidies.getClaim(claim.id)).toMatchObject({ state: 'APPLIED', rejectedBy: null, rejectedOn: null, rejectionReason: null });
+    // A reason of exactly 500 characters is accepted.
+    expect(await reject(s, claim.id, { reason: '材'.repeat(500) })).toMatchObject({ state: 'REJECTED', rejectedBy: APPROVER.userId });
+  });
+
+  it('is idempotent by key: a replay returns the first answer, even with another reason; the key cannot reject another claim', async () => {
+    await createContract(s, world, 'LZ-REJECT-REPLAY');
+    await createContract(s, world, 'LZ-REJECT-OTHER');
+    const claim = await apply(s, P, 'LZ-REJECT-REPLAY');
+    const other = await apply(s, P, 'LZ-REJECT-OTHER');
+    const k = randomUUID();
+    const first = await reject(s, claim.id, { key: k, reason: '材料不全' });
+    const again = await reject(s, claim.id, { key: k, reason: '材料不全', actor: APPROVER });
+    expect(again).toEqual(first);
+    expect(await reject(s, claim.id, { key: k, reason: '另一个理由', rejectedOn: '2025-04-01' })).toEqual(first);
+    expect((await refusal(reject(s, other.id, { key: k }))).code).toBe('IDEMPOTENCY_CONFLICT');
+    expect((await s.subsidies.getClaim(other.id)).state).toBe('APPLIED');
+  });
+
+  it('lets the contract apply again after a rejection (one open claim still), and the new claim can be approved', async () => {
+    await createContract(s, world, 'LZ-REAPPLY');
+    const first = await apply(s, P, 'LZ-REAPPLY');
+    expect((await refusal(apply(s, P, 'LZ-REAPPLY'))).code).toBe('CLAIM_EXISTS');
+    await reject(s, first.id);
+    const second = await apply(s, P, 'LZ-REAPPLY', { appliedOn: '2025-04-01' });
+    expect(second).toMatchObject({ state: 'APPLIED', contract: 'LZ-REAPPLY' });
+    expect(second.id).not.toBe(first.id);
+    expect((await refusal(apply(s, P, 'LZ-REAPPLY'))).code).toBe('CLAIM_EXISTS');
+    const approved = await approve(s, second.id, { actor: APPROVER_2, approvedOn: '2025-04-02' });
+    expect(approved).toMatchObject({ state: 'APPROVED', amount: '3000.00' });
+    expect((await s.subsidies.claimsOfContract('LZ-REAPPLY')).map((c) => [c.id, c.state])).toEqual([
+      [first.id, 'REJECTED'],
+      [second.id, 'APPROVED'],
+    ]);
+  });
+
+  it('the schema itself refuses a REJECTED claim without its reason, and a rejection by the applicant', async () => {
+    await createContract(s, world, 'LZ-REJECT-CHECK');
+    const claim = await apply(s, P, 'LZ-REJECT-CHECK');
+    await expect(db.dataSource.query(`UPDATE subsidy_claims SET state = 'REJECTED', rejected_by = '202', rejected_on = '2025-03-10', rejection_key = 'k-check' WHERE id = $1`, [claim.id])).rejects.toThrow(
+      /ck_subsidy_claims_rejection/,
+    );
+    await expect(
+      db.dataSource.query(`UPDATE subsidy_claims SET state = 'REJECTED', rejected_by = applied_by, rejected_on = '2025-03-10', rejection_reason = 'x', rejection_key = 'k-check' WHERE id = $1`, [claim.id]),
+    ).rejects.toThrow(/ck_subsidy_claims_four_eyes_rejection/);
+  });
+
+  it('reports count a rejected claim as neither approved, reserved nor paid, and its contract once under the programme', async () => {
+    await createProgramme(s, world, 'P-REJ-REPORT', { budget: '10000.00' });
+    await addRule(s, 'P-REJ-REPORT');
+    await createContract(s, world, 'LZ-REJ-REPORT');
+    const first = await apply(s, 'P-REJ-REPORT', 'LZ-REJ-REPORT');
+    await reject(s, first.id);
+    const onlyRejected = await s.reports.report('140522', { programmeCode: 'P-REJ-REPORT' });
+    expect(onlyRejected.programmes).toEqual([
+      expect.objectContaining({ code: 'P-REJ-REPORT', contracts: 0, transferredAreaMu: '0.0000', approvedClaims: 0, approved: '0.00', paid: '0.00', reserved: '0.00', remainingBudget: '10000.00' }),
+    ]);
+    const second = await apply(s, 'P-REJ-REPORT', 'LZ-REJ-REPORT');
+    await approve(s, second.id);
+    const report = await s.reports.report('140522', { programmeCode: 'P-REJ-REPORT' });
+    expect(report.programmes).toEqual([
+      expect.objectContaining({ code: 'P-REJ-REPORT', contracts: 1, transferredAreaMu: '100.0000', approvedClaims: 1, approved: '3000.00', reserved: '3000.00', remainingBudget: '7000.00' }),
+    ]);
+    expect(report.townships.find((t) => t.code === '140522101')).toMatchObject({ contracts: 1, transferredAreaMu: '100.0000', approvedClaims: 1, approved: '3000.00' });
+  });
+});
+
+describe('list reads', () => {
+  /** A manager that counts its queries (the lists must not grow a query per row). */
+  function counting(): { em: EntityManager; queries: () => number } {
+    let n = 0;
+    const base = db.dataSource.manager;
+    const em = Object.create(base) as EntityManager;
+    em.query = <T>(sql: string, params?: unknown[]): Promise<T> => {
+      n += 1;
+      return base.query<T>(sql, params);
+    };
+    return { em, queries: () => n };
+  }
+
+  it('lists programmes exactly as each reads alone, in a fixed number of queries', async () => {
+    const one = counting();
+    const first = await s.subsidies.listProgrammes(1, one.em);
+    const all = counting();
+    const listed = await s.subsidies.listProgrammes(200, all.em);
+    expect(first).toHaveLength(1);
+    expect(listed.length).toBeGreaterThan(3);
+    expect(all.queries()).toBe(one.queries());
+    expect(listed.map((p) => p.code)).toEqual([...listed.map((p) => p.code)].sort());
+    for (const p of listed) expect(p).toEqual(await s.subsidies.getProgramme(p.code));
+  });
+
+  it('lists contracts exactly as each reads alone, by number and filtered, in a fixed number of queries', async () => {
+    const one = counting();
+    await s.contracts.list({ limit: 1 }, one.em);
+    const all = counting();
+    const listed = await s.contracts.list({ limit: 200 }, all.em);
+    expect(listed.length).toBeGreaterThan(10);
+    expect(all.queries()).toBe(one.queries());
+    expect(listed.map((c) => c.code)).toEqual([...listed.map((c) => c.code)].sort());
+    for (const c of listed) expect(c).toEqual(await s.contracts.get(c.code));
+    expect((await s.contracts.list({ state: 'TERMINATED', party: H, region: '140522', limit: 200 })).map((c) => c.code)).toEqual(
+      listed.filter((c) => c.state === 'TERMINATED').map((c) => c.code),
+    );
+    expect(await s.contracts.list({ region: '140522102', limit: 200 })).toEqual([]);
+    expect((await s.contracts.list({ limit: 2 })).map((c) => c.code)).toEqual(listed.slice(0, 2).map((c) => c.code));
+  });
+
+  it('lists claims exactly as each reads alone, in a fixed number of queries', async () => {
+    const listed = await s.subsidies.listClaims({ programmeCode: P, limit: 200 });
+    expect(listed.length).toBeGreaterThan(5);
+    for (const c of listed) expect(c).toEqual(await s.subsidies.getClaim(c.id));
+    const one = counting();
+    await s.subsidies.claimsOfContract('LZ-REJECT', one.em);
+    const two = counting();
+    expect(await s.subsidies.claimsOfContract('LZ-REAPPLY', two.em)).toHaveLength(2);
+    expect(two.queries()).toBe(one.queries());
   });
 });
 

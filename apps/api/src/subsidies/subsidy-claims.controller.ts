@@ -7,9 +7,9 @@ import { CurrentUser, Roles, STAFF_READERS } from '../auth/auth.decorators';
 import { ApiErrors } from '../http/error.dto';
 import { CommandRunner } from '../http/idempotency';
 import { IDEMPOTENCY_HEADER } from '../ledger/assets.controller';
-import { ApplyDto, ApproveDto, ClaimResponse, DuePaymentsResponse, InstalmentResponse, PayDueDto, RecoveryDto } from './dto/subsidies.dto';
+import { ApplyDto, ApproveDto, ClaimResponse, DuePaymentsResponse, InstalmentResponse, PayDueDto, RecoveryDto, RejectDto } from './dto/subsidies.dto';
 
-/** Subsidy claims: application with eligibility and calculation, four-eyes approval, instalments, clawback recovery. */
+/** Subsidy claims: application with eligibility and calculation, four-eyes approval or rejection, instalments, clawback recovery. */
 @ApiTags('流转奖补 (transfer subsidies)')
 @Controller('v1')
 export class SubsidyClaimsController {
@@ -24,7 +24,7 @@ export class SubsidyClaimsController {
     summary: 'Submit a claim for a contract under a programme: every eligibility check with its outcome, and the amount with its calculation',
     description:
       'The rule version in force on the contract\'s start date applies and is recorded. An ineligible claim is kept (201, state INELIGIBLE, eligible false) to show which checks failed. ' +
-      'One open claim per contract and programme (409 CLAIM_EXISTS). An APPROVER may submit too: another APPROVER must then approve (four eyes).',
+      'One open claim per contract and programme (409 CLAIM_EXISTS; an INELIGIBLE or REJECTED claim does not count). An APPROVER may submit too: another APPROVER must then approve or reject it (four eyes).',
   })
   @ApiHeader(IDEMPOTENCY_HEADER)
   @ApiCreatedResponse({ type: ClaimResponse })
@@ -56,6 +56,22 @@ export class SubsidyClaimsController {
   @ApiErrors(400, 401, 403, 404, 409, 413, 422)
   approve(@Param('id') id: string, @Body() dto: ApproveDto, @CurrentUser() user: AuthUser, @Req() req: HttpRequest, @Res({ passthrough: true }) res: HttpResponse): Promise<ClaimResponse> {
     return this.commands.run(req, res, HttpStatus.OK, (em, key) => this.subsidies.approve(em, id, dto, { userId: user.userId, role: user.role }, key));
+  }
+
+  @Post('subsidy-claims/:id/reject')
+  @Roles('APPROVER')
+  @HttpCode(HttpStatus.OK)
+  @ApiOperation({
+    summary: 'Reject an APPLIED claim with a reason (wrong documents, contract not genuine …): state REJECTED, nothing moves in the ledger',
+    description:
+      'By an APPROVER who did not submit it (403 SELF_REJECTION). Only an APPLIED claim (else 422 CLAIM_STATE, details.state). Application reserves no budget, so none is released and no entry is written. ' +
+      'reason is required, 1-500 characters; rejectedOn defaults to today (Asia/Shanghai). The contract may then apply again under the programme.',
+  })
+  @ApiHeader(IDEMPOTENCY_HEADER)
+  @ApiOkResponse({ type: ClaimResponse })
+  @ApiErrors(400, 401, 403, 404, 409, 413, 422)
+  reject(@Param('id') id: string, @Body() dto: RejectDto, @CurrentUser() user: AuthUser, @Req() req: HttpRequest, @Res({ passthrough: true }) res: HttpResponse): Promise<ClaimResponse> {
+    return this.commands.run(req, res, HttpStatus.OK, (em, key) => this.subsidies.reject(em, id, dto, { userId: user.userId, role: user.role }, key));
   }
 
   @Get('subsidy-claims/:id/instalments')

@@ -1,9 +1,7 @@
 import { Body, Controller, Get, HttpStatus, Param, Post, Query, Req, Res } from '@nestjs/common';
 import { ApiCreatedResponse, ApiHeader, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
-import { InjectDataSource } from '@nestjs/typeorm';
 import { SubsidiesService } from '@forest-ledger/forestry';
 import type { AuthUser } from '@forest-ledger/forestry';
-import { DataSource } from 'typeorm';
 import type { HttpRequest, HttpResponse } from '../http/http';
 import { CurrentUser, Roles, STAFF_READERS } from '../auth/auth.decorators';
 import { ApiErrors } from '../http/error.dto';
@@ -20,7 +18,6 @@ export class SubsidyProgrammesController {
   constructor(
     private readonly subsidies: SubsidiesService,
     private readonly commands: CommandRunner,
-    @InjectDataSource() private readonly dataSource: DataSource,
   ) {}
 
   @Post()
@@ -41,11 +38,8 @@ export class SubsidyProgrammesController {
   @ApiOperation({ summary: `List subsidy programmes by code (at most ${MAX_PROGRAMMES_LISTED}) with their rules and budget figures` })
   @ApiOkResponse({ type: [ProgrammeResponse] })
   @ApiErrors(401, 403)
-  async list(): Promise<ProgrammeResponse[]> {
-    const rows = (await this.dataSource.query(`SELECT code FROM subsidy_programmes ORDER BY code LIMIT $1`, [MAX_PROGRAMMES_LISTED])) as Array<{ code: string }>;
-    const views: ProgrammeResponse[] = [];
-    for (const row of rows) views.push(await this.subsidies.getProgramme(row.code));
-    return views;
+  list(): Promise<ProgrammeResponse[]> {
+    return this.subsidies.listProgrammes(MAX_PROGRAMMES_LISTED);
   }
 
   @Get(':code')

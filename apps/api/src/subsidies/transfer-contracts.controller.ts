@@ -1,8 +1,6 @@
 import { Body, Controller, Get, HttpCode, HttpStatus, Param, Post, Query, Req, Res } from '@nestjs/common';
 import { ApiCreatedResponse, ApiHeader, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
-import { InjectDataSource } from '@nestjs/typeorm';
 import { businessToday, SubsidiesService, TransferContractsService } from '@forest-ledger/forestry';
-import { DataSource } from 'typeorm';
 import type { HttpRequest, HttpResponse } from '../http/http';
 import { Roles, STAFF_READERS } from '../auth/auth.decorators';
 import { ApiErrors } from '../http/error.dto';
@@ -35,7 +33,6 @@ export class TransferContractsController {
     private readonly contracts: TransferContractsService,
     private readonly subsidies: SubsidiesService,
     private readonly commands: CommandRunner,
-    @InjectDataSource() private readonly dataSource: DataSource,
   ) {}
 
   @Post()
@@ -58,18 +55,8 @@ export class TransferContractsController {
   @ApiOperation({ summary: `List transfer contracts by number (at most ${MAX_CONTRACTS_LISTED}), optionally by state, township or county, and party (transferor or transferee)` })
   @ApiOkResponse({ type: [ContractResponse] })
   @ApiErrors(400, 401, 403)
-  async list(@Query() query: ContractQuery): Promise<ContractResponse[]> {
-    const rows = (await this.dataSource.query(
-      `SELECT c.code FROM transfer_contracts c JOIN regions t ON t.id = c.township_id
-        WHERE ($1::text IS NULL OR c.state = $1)
-          AND ($2::text IS NULL OR t.code = $2 OR t.parent_id IN (SELECT id FROM regions WHERE code = $2))
-          AND ($3::text IS NULL OR EXISTS (SELECT 1 FROM parties p WHERE p.code = $3 AND p.id IN (c.transferor_party_id, c.transferee_party_id)))
-        ORDER BY c.code LIMIT $4`,
-      [query.state ?? null, query.region ?? null, query.party ?? null, MAX_CONTRACTS_LISTED],
-    )) as Array<{ code: string }>;
-    const views: ContractResponse[] = [];
-    for (const row of rows) views.push(await this.contracts.get(row.code));
-    return views;
+  list(@Query() query: ContractQuery): Promise<ContractResponse[]> {
+    return this.contracts.list({ state: query.state, region: query.region, party: query.party, limit: MAX_CONTRACTS_LISTED });
   }
 
   @Get(':code')

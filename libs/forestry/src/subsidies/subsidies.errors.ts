@@ -24,6 +24,7 @@ export type SubsidyErrorCode =
   | 'CLAIM_STATE'
   | 'NOT_AN_APPROVER'
   | 'SELF_APPROVAL'
+  | 'SELF_REJECTION'
   | 'BUDGET_EXCEEDED'
   | 'NOTHING_TO_RECOVER'
   | 'IDEMPOTENCY_CONFLICT';
@@ -52,6 +53,7 @@ const KIND_OF: Record<SubsidyErrorCode, DomainErrorKind> = {
   CLAIM_STATE: 'rule',
   NOT_AN_APPROVER: 'forbidden',
   SELF_APPROVAL: 'forbidden',
+  SELF_REJECTION: 'forbidden',
   BUDGET_EXCEEDED: 'rule',
   NOTHING_TO_RECOVER: 'rule',
   IDEMPOTENCY_CONFLICT: 'conflict',

@@ -5,7 +5,12 @@ import ExcelJS from 'exceljs';
 import { DataSource } from 'typeorm';
 import { SubsidyError } from './subsidies.errors';
 import { programmeReserved, programmeWallet } from './subsidy-accounts';
+import { REFUSED_CLAIM_STATES } from './subsidy.entities';
 
+/**
+ * Figures of claims by state: only approved claims count as approved, committed (reserved) or paid;
+ * APPLIED, INELIGIBLE and REJECTED claims count in none of the money columns (they reserve nothing).
+ */
 export interface SubsidyFigures {
   contracts: number;
   /** 亩, all registered contracts (any state). */
@@ -112,8 +117,8 @@ export class SubsidyReportsService {
     const programmeContracts = (await ds.query(
       `SELECT p.code AS key, COUNT(DISTINCT t.id)::int AS contracts, COALESCE(SUM(t.area_mu), 0)::text AS area
          FROM subsidy_claims c JOIN transfer_contracts t ON t.id = c.contract_id JOIN subsidy_programmes p ON p.id = c.programme_id
-        WHERE t.township_id = ANY($1::bigint[]) AND ($2::text IS NULL OR p.code = $2) AND c.state <> 'INELIGIBLE' GROUP BY p.code`,
-      [ids, programme],
+        WHERE t.township_id = ANY($1::bigint[]) AND ($2::text IS NULL OR p.code = $2) AND c.state <> ALL($3::text[]) GROUP BY p.code`,
+      [ids, programme, REFUSED_CLAIM_STATES],
     )) as Array<{ key: string; contracts: number; area: string }>;
 
     const townshipFigures: TownshipSubsidyFigures[] = townships.map((t) => {

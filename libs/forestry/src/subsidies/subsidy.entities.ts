@@ -8,8 +8,13 @@ import type { Calculation, EligibilityReason, InstalmentTerm, RateBasis, Recipie
 
 export const CONTRACT_STATES = ['REGISTERED', 'ACTIVE', 'ENDED', 'TERMINATED'] as const;
 export type ContractState = (typeof CONTRACT_STATES)[number];
-/** APPLIED → APPROVED → COMPLETED; INELIGIBLE is a recorded refusal; on early termination CLAWBACK_DUE → RECOVERED, or CANCELLED when nothing was paid. */
-export const CLAIM_STATES = ['APPLIED', 'INELIGIBLE', 'APPROVED', 'COMPLETED', 'CANCELLED', 'CLAWBACK_DUE', 'RECOVERED'] as const;
+/**
+ * APPLIED → APPROVED → COMPLETED; INELIGIBLE is a recorded refusal by the rules, REJECTED one by an approver (from APPLIED only);
+ * on early termination CLAWBACK_DUE → RECOVERED, or CANCELLED when nothing was paid.
+ */
+export const CLAIM_STATES = ['APPLIED', 'INELIGIBLE', 'REJECTED', 'APPROVED', 'COMPLETED', 'CANCELLED', 'CLAWBACK_DUE', 'RECOVERED'] as const;
+/** States of a claim refused before approval: they block no new claim for the contract under the programme. */
+export const REFUSED_CLAIM_STATES = ['INELIGIBLE', 'REJECTED'] as const satisfies readonly ClaimState[];
 export type ClaimState = (typeof CLAIM_STATES)[number];
 export const INSTALMENT_STATES = ['SCHEDULED', 'PAID', 'CANCELLED'] as const;
 export type InstalmentState = (typeof INSTALMENT_STATES)[number];
@@ -244,10 +249,16 @@ export class SubsidyRuleEntity {
 /** A claim for a contract under a programme, with the rule version applied, the eligibility reasons and the calculation. */
 @Entity({ name: 'subsidy_claims' })
 @Unique('uq_subsidy_claims_apply_key', ['applyKey'])
-@Index('uq_subsidy_claims_contract', ['programmeId', 'contractId'], { unique: true, where: `"state" <> 'INELIGIBLE'` })
+@Unique('uq_subsidy_claims_rejection_key', ['rejectionKey'])
+@Index('uq_subsidy_claims_contract', ['programmeId', 'contractId'], { unique: true, where: `"state" NOT IN ('INELIGIBLE', 'REJECTED')` })
 @Index('ix_subsidy_claims_contract', ['contractId'])
-@Check('ck_subsidy_claims_state', `"state" IN ('APPLIED', 'INELIGIBLE', 'APPROVED', 'COMPLETED', 'CANCELLED', 'CLAWBACK_DUE', 'RECOVERED')`)
+@Check('ck_subsidy_claims_state', `"state" IN ('APPLIED', 'INELIGIBLE', 'REJECTED', 'APPROVED', 'COMPLETED', 'CANCELLED', 'CLAWBACK_DUE', 'RECOVERED')`)
 @Check('ck_subsidy_claims_four_eyes', `"approved_by" IS NULL OR "approved_by" <> "applied_by"`)
+@Check('ck_subsidy_claims_four_eyes_rejection', `"rejected_by" IS NULL OR "rejected_by" <> "applied_by"`)
+@Check(
+  'ck_subsidy_claims_rejection',
+  `("state" = 'REJECTED') = ("rejected_by" IS NOT NULL) AND ("state" = 'REJECTED') = ("rejected_on" IS NOT NULL) AND ("state" = 'REJECTED') = ("rejection_reason" IS NOT NULL) AND ("state" = 'REJECTED') = ("rejection_key" IS NOT NULL)`,
+)
 @Check('ck_subsidy_claims_amount', `"amount" >= 0`)
 export class SubsidyClaimEntity {
   @PrimaryGeneratedColumn('identity', { type: 'bigint', generatedIdentity: 'ALWAYS', primaryKeyConstraintName: 'pk_subsidy_claims' })
@@ -303,6 +314,21 @@ export class SubsidyClaimEntity {
 
   @Column({ name: 'approved_on', type: 'date', nullable: true })
   approvedOn!: string | null;
+
+  /** The APPROVER who rejected the claim (never the applicant); set exactly when REJECTED, like the three below. */
+  @Column({ name: 'rejected_by', type: 'text', nullable: true })
+  rejectedBy!: string | null;
+
+  @Column({ name: 'rejected_on', type: 'date', nullable: true })
+  rejectedOn!: string | null;
+
+  /** Why the county office rejected it (wrong documents, contract not genuine …), at most 500 characters. */
+  @Column({ name: 'rejection_reason', type: 'text', nullable: true })
+  rejectionReason!: string | null;
+
+  /** The rejecting command's key: a repeat returns this claim. */
+  @Column({ name: 'rejection_key', type: 'text', nullable: true })
+  rejectionKey!: string | null;
 
   /** The entry that reserved the approved amount (programme wallet → reserved). */
   @Column({ name: 'reserve_entry_id', type: 'bigint', nullable: true })

@@ -77,6 +77,48 @@ const CONTRACT_SELECT = `SELECT c.id, c.code, c.state, c.township_id, c.area_mu:
        f.code AS transferor_code, f.kind AS transferor_kind, e.code AS transferee_code, e.kind AS transferee_kind
   FROM transfer_contracts c JOIN parties f ON f.id = c.transferor_party_id JOIN parties e ON e.id = c.transferee_party_id`;
 
+/** Filters of a contract listing (each optional but the limit). */
+export interface ContractFilter {
+  state?: ContractState;
+  /** A township, or a county: its townships. */
+  region?: string;
+  /** Transferor or transferee. */
+  party?: string;
+  limit: number;
+}
+
+interface ContractViewRow {
+  id: string;
+  code: string;
+  state: ContractState;
+  mode: TransferMode;
+  area_mu: string;
+  start_date: string;
+  end_date: string;
+  price_terms: string;
+  annual_amount: string | null;
+  platform_reference: string | null;
+  certificate_no: string | null;
+  certificate_issued_on: string | null;
+  ended_on: string | null;
+  terminated_on: string | null;
+  termination_reason: string | null;
+  f_code: string;
+  f_name: string;
+  f_kind: string;
+  e_code: string;
+  e_name: string;
+  e_kind: string;
+  t_code: string;
+  t_name: string;
+}
+
+const CONTRACT_VIEW_SELECT = `SELECT c.id, c.code, c.state, c.mode, c.area_mu::text AS area_mu, to_char(c.start_date, 'YYYY-MM-DD') AS start_date, to_char(c.end_date, 'YYYY-MM-DD') AS end_date,
+       c.price_terms, c.annual_amount::text AS annual_amount, c.platform_reference, c.certificate_no, to_char(c.certificate_issued_on, 'YYYY-MM-DD') AS certificate_issued_on,
+       to_char(c.ended_on, 'YYYY-MM-DD') AS ended_on, to_char(c.terminated_on, 'YYYY-MM-DD') AS terminated_on, c.termination_reason,
+       f.code AS f_code, f.name AS f_name, f.kind AS f_kind, e.code AS e_code, e.name AS e_name, e.kind AS e_kind, t.code AS t_code, t.name AS t_name
+  FROM transfer_contracts c JOIN parties f ON f.id = c.transferor_party_id JOIN parties e ON e.id = c.transferee_party_id JOIN regions t ON t.id = c.township_id`;
+
 export function invalidContract(message: string, field: string): SubsidyError {
   return new SubsidyError('INVALID_CONTRACT', message, field);
 }
@@ -180,44 +222,58 @@ export class TransferContractsService {
   }
 
   async get(code: string, em: EntityManager = this.dataSource.manager): Promise<ContractView> {
-    const [row] = (await em.query(
-      `SELECT c.id, c.code, c.state, c.mode, c.area_mu::text AS area_mu, to_char(c.start_date, 'YYYY-MM-DD') AS start_date, to_char(c.end_date, 'YYYY-MM-DD') AS end_date,
-              c.price_terms, c.annual_amount::text AS annual_amount, c.platform_reference, c.certificate_no, to_char(c.certificate_issued_on, 'YYYY-MM-DD') AS certificate_issued_on,
-              to_char(c.ended_on, 'YYYY-MM-DD') AS ended_on, to_char(c.terminated_on, 'YYYY-MM-DD') AS terminated_on, c.termination_reason,
-              f.code AS f_code, f.name AS f_name, f.kind AS f_kind, e.code AS e_code, e.name AS e_name, e.kind AS e_kind, t.code AS t_code, t.name AS t_name
-         FROM transfer_contracts c JOIN parties f ON f.id = c.transferor_party_id JOIN parties e ON e.id = c.transferee_party_id JOIN regions t ON t.id = c.township_id
-        WHERE c.code = $1`,
-      [code],
-    )) as Array<Record<string, string | null>>;
-    if (!row) throw new SubsidyError('UNKNOWN_CONTRACT', `no transfer contract with number ${JSON.stringify(code)}`, 'contract');
+    const rows = (await em.query(`${CONTRACT_VIEW_SELECT} WHERE c.code = $1`, [code])) as ContractViewRow[];
+    if (rows.length === 0) throw new SubsidyError('UNKNOWN_CONTRACT', `no transfer contract with number ${JSON.stringify(code)}`, 'contract');
+    const [view] = await this.views(em, rows);
+    return view;
+  }
+
+  /** Contracts by number, at most `filter.limit`, optionally by state, township or county, and party; two queries whatever their number. */
+  async list(filter: ContractFilter, em: EntityManager = this.dataSource.manager): Promise<ContractView[]> {
+    const rows = (await em.query(
+      `${CONTRACT_VIEW_SELECT}
+        WHERE ($1::text IS NULL OR c.state = $1)
+          AND ($2::text IS NULL OR t.code = $2 OR t.parent_id IN (SELECT id FROM regions WHERE code = $2))
+          AND ($3::text IS NULL OR EXISTS (SELECT 1 FROM parties p WHERE p.code = $3 AND p.id IN (c.transferor_party_id, c.transferee_party_id)))
+        ORDER BY c.code LIMIT $4`,
+      [filter.state ?? null, filter.region ?? null, filter.party ?? null, filter.limit],
+    )) as ContractViewRow[];
+    return this.views(em, rows);
+  }
+
+  /** The views of contract rows in their order, with their parcels in one query. */
+  private async views(em: EntityManager, rows: ContractViewRow[]): Promise<ContractView[]> {
+    if (rows.length === 0) return [];
     const parcels = (await em.query(
-      `SELECT p.id, p.certificate_no, p.area_mu::text AS area_mu, to_char(p.rights_end, 'YYYY-MM-DD') AS rights_end
-         FROM transfer_contract_parcels cp JOIN parcels p ON p.id = cp.parcel_id WHERE cp.contract_id = $1 ORDER BY p.id`,
-      [row.id],
-    )) as Array<{ id: string; certificate_no: string; area_mu: string; rights_end: string }>;
-    const s = (k: string): string => row[k] as string;
-    return {
-      id: s('id'),
-      code: s('code'),
-      state: s('state') as ContractState,
-      transferor: { code: s('f_code'), name: s('f_name'), kind: s('f_kind') },
-      transferee: { code: s('e_code'), name: s('e_name'), kind: s('e_kind') },
-      township: { code: s('t_code'), name: s('t_name') },
-      parcels: parcels.map((p) => ({ id: p.id, certificateNo: p.certificate_no, areaMu: new Dec(p.area_mu).toFixed(AREA_SCALE), rightsEnd: p.rights_end })),
-      parcelsAreaMu: parcels.reduce((sum, p) => sum.plus(p.area_mu), new Dec(0)).toFixed(AREA_SCALE),
-      areaMu: new Dec(s('area_mu')).toFixed(AREA_SCALE),
-      mode: s('mode') as TransferMode,
-      startDate: s('start_date'),
-      endDate: s('end_date'),
-      termYears: termYears(s('start_date'), s('end_date')),
-      priceTerms: s('price_terms'),
-      annualAmount: row.annual_amount === null ? null : new Dec(s('annual_amount')).toFixed(2),
-      platformReference: row.platform_reference,
-      certificate: row.certificate_no === null ? null : { number: s('certificate_no'), issuedOn: s('certificate_issued_on') },
-      endedOn: row.ended_on,
-      terminatedOn: row.terminated_on,
-      terminationReason: row.termination_reason,
-    };
+      `SELECT cp.contract_id, p.id, p.certificate_no, p.area_mu::text AS area_mu, to_char(p.rights_end, 'YYYY-MM-DD') AS rights_end
+         FROM transfer_contract_parcels cp JOIN parcels p ON p.id = cp.parcel_id WHERE cp.contract_id = ANY($1::bigint[]) ORDER BY p.id`,
+      [rows.map((r) => r.id)],
+    )) as Array<{ contract_id: string; id: string; certificate_no: string; area_mu: string; rights_end: string }>;
+    return rows.map((row) => {
+      const own = parcels.filter((p) => p.contract_id === row.id);
+      return {
+        id: row.id,
+        code: row.code,
+        state: row.state,
+        transferor: { code: row.f_code, name: row.f_name, kind: row.f_kind },
+        transferee: { code: row.e_code, name: row.e_name, kind: row.e_kind },
+        township: { code: row.t_code, name: row.t_name },
+        parcels: own.map((p) => ({ id: p.id, certificateNo: p.certificate_no, areaMu: new Dec(p.area_mu).toFixed(AREA_SCALE), rightsEnd: p.rights_end })),
+        parcelsAreaMu: own.reduce((sum, p) => sum.plus(p.area_mu), new Dec(0)).toFixed(AREA_SCALE),
+        areaMu: new Dec(row.area_mu).toFixed(AREA_SCALE),
+        mode: row.mode,
+        startDate: row.start_date,
+        endDate: row.end_date,
+        termYears: termYears(row.start_date, row.end_date),
+        priceTerms: row.price_terms,
+        annualAmount: row.annual_amount === null ? null : new Dec(row.annual_amount).toFixed(2),
+        platformReference: row.platform_reference,
+        certificate: row.certificate_no === null ? null : { number: row.certificate_no, issuedOn: row.certificate_issued_on as string },
+        endedOn: row.ended_on,
+        terminatedOn: row.terminated_on,
+        terminationReason: row.termination_reason,
+      };
+    });
   }
 
   /** REGISTERED → ACTIVE, once the contract has started (`asOf` on or after its start date). */

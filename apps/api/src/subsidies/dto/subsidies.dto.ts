@@ -260,6 +260,16 @@ export class ApproveDto {
   @ApiPropertyOptional({ example: '2025-03-10', description: 'Defaults to today (Asia/Shanghai); first instalments fall due from it' }) @IsOptional() @IsCalendarDate() approvedOn?: string;
 }
 
+export class RejectDto {
+  @ApiProperty({ example: '合同签字与备案材料不符, 请核实后重新申报', minLength: 1, maxLength: 500, description: 'Why the claim is rejected, shown to the applicant' })
+  @IsString()
+  @MinLength(1)
+  @MaxLength(500)
+  reason!: string;
+
+  @ApiPropertyOptional({ example: '2025-03-10', description: 'Defaults to today (Asia/Shanghai)' }) @IsOptional() @IsCalendarDate() rejectedOn?: string;
+}
+
 export class PayDueDto {
   @ApiPropertyOptional({ example: '2025-03-10', description: 'Pays every scheduled instalment due on or before it; defaults to today (Asia/Shanghai)' }) @IsOptional() @IsCalendarDate() asOf?: string;
 }
@@ -482,7 +492,7 @@ export class ClaimResponse {
   @ApiProperty({ example: '11' }) id!: string;
   @ApiProperty({ example: 'YC-LZJB-2025' }) programme!: string;
   @ApiProperty({ example: 'YC-LZ-2025-001' }) contract!: string;
-  @ApiProperty({ enum: CLAIM_STATES, description: 'APPLIED → APPROVED → COMPLETED; INELIGIBLE (kept to show the failed checks); CLAWBACK_DUE → RECOVERED or CANCELLED on early termination' }) state!: ClaimState;
+  @ApiProperty({ enum: CLAIM_STATES, description: 'APPLIED → APPROVED → COMPLETED; INELIGIBLE (kept to show the failed checks); REJECTED by an approver (from APPLIED); CLAWBACK_DUE → RECOVERED or CANCELLED on early termination' }) state!: ClaimState;
   @ApiProperty({ nullable: true, type: ClaimRuleResponse, description: 'The rule version in force on the contract\'s start date' }) rule!: ClaimRuleResponse | null;
   @ApiProperty() eligible!: boolean;
   @ApiProperty({ type: [EligibilityReasonResponse], description: 'Every check with its outcome' }) eligibility!: EligibilityReasonResponse[];
@@ -491,6 +501,9 @@ export class ClaimResponse {
   @ApiProperty({ description: 'User id of the applicant' }) appliedBy!: string;
   @ApiProperty({ nullable: true, type: String, description: 'User id of the approver (never the applicant)' }) approvedBy!: string | null;
   @ApiProperty({ nullable: true, type: String }) approvedOn!: string | null;
+  @ApiProperty({ nullable: true, type: String, description: 'User id of the approver who rejected the claim (never the applicant)' }) rejectedBy!: string | null;
+  @ApiProperty({ nullable: true, type: String, example: null }) rejectedOn!: string | null;
+  @ApiProperty({ nullable: true, type: String, example: null, description: 'Why it was rejected' }) rejectionReason!: string | null;
   @ApiProperty({ nullable: true, type: String, description: 'The entry reserving the amount (programme wallet → reserved)' }) reserveEntryId!: string | null;
   @ApiProperty({ type: [ClaimRecipientResponse] }) recipients!: ClaimRecipientResponse[];
   @ApiProperty({ type: [InstalmentResponse] }) instalments!: InstalmentResponse[];
