@@ -1,4 +1,5 @@
 import {
+  CarbonReadsService,
   CarbonService,
   CreateCarbonProjectInput,
   IssuanceView,
@@ -17,6 +18,11 @@ import { key, takeParcels, TicketServices, TicketWorld } from './tickets.factory
 /** The carbon service on the ticket services of a test database. */
 export function carbonService(t: TicketServices): CarbonService {
   return new CarbonService(t.ds, t.ledger, t.parcels, t.series, t.env);
+}
+
+/** The carbon read service over `c`. */
+export function carbonReadsService(t: TicketServices, c: CarbonService): CarbonReadsService {
+  return new CarbonReadsService(t.ds, c);
 }
 
 export interface CarbonProjectOptions extends Partial<Omit<CreateCarbonProjectInput, 'code'>> {

@@ -1,7 +1,7 @@
-import { CarbonService, carbonBuffer, carbonIssued, carbonRevenue, holderCredits, walletOf } from '@forest-ledger/forestry';
+import { CarbonReadsService, CarbonService, carbonBuffer, carbonIssued, carbonRevenue, holderCredits, walletOf } from '@forest-ledger/forestry';
 import { allocate, Dec, LedgerError } from '@forest-ledger/ledger';
 import { inTransaction } from '@forest-ledger/platform';
-import { allTo, blocksOf, carbonService, createCarbonProject, issueCredits, list, order } from '../factories/carbon.factory';
+import { allTo, blocksOf, carbonReadsService, carbonService, createCarbonProject, issueCredits, list, order } from '../factories/carbon.factory';
 import { balance, deposit, key, lishuSeries, refusal, seedParties, seedTicketWorld, TicketServices, ticketServices, TicketWorld } from '../factories/tickets.factory';
 import { useTestDatabase } from '../setup/test-database';
 
@@ -24,7 +24,7 @@ const SERIES = 'LS-CARBON';
 beforeAll(async () => {
   t = ticketServices(db.dataSource);
   c = carbonService(t);
-  world = await seedTicketWorld(t, { villagers: 12, households: 4, parcels: 16 });
+  world = await seedTicketWorld(t, { villagers: 12, households: 4, parcels: 20 });
   await seedParties(t, [
     { code: COMPANY, kind: 'ENTERPRISE', name: '某科技有限公司' },
     { code: AGGREGATOR, kind: 'ENTERPRISE', name: '某碳资产管理公司' },
@@ -365,6 +365,77 @@ describe('money and concurrency', () => {
     expect(new Set(blocks.map((b) => b[3])).size).toBe(5);
     expect(await balance(t, holderCredits(world.farm, 'LAST'))).toBe('0');
     expect((await c.checkInvariant('LAST')).ok).toBe(true);
+  });
+});
+
+describe('the scoped reads of the carbon routes (CarbonReadsService)', () => {
+  let reads: CarbonReadsService;
+  let listingId: string;
+  let saleId: string;
+
+  beforeAll(async () => {
+    reads = carbonReadsService(t, c);
+    await createCarbonProject(t, c, world, 'RD-FARM', { parcels: 2 });
+    await createCarbonProject(t, c, world, 'RD-COLL', { ownerCode: world.collective, revenueRule: allTo(world.collective), draft: true });
+    await inTransaction(t.ds, (em) => c.setRevenueRule(em, 'RD-FARM', { shares: [{ kind: 'PARTY', party: world.collective, ratio: '1' }] }));
+    await issueCredits(t, c, 'RD-FARM', { quantity: '30' });
+    listingId = (await list(t, c, 'RD-FARM', { seller: world.farm, unitPrice: '5.00', quantity: '20' })).id;
+    await deposit(t, BUYERS[3], '100.00');
+    saleId = (await order(t, c, listingId, { buyer: BUYERS[3], quantity: '4' })).id;
+  });
+
+  it('lists projects by code in three queries whatever their number, each as getProject shows it; an owner sees only its own', async () => {
+    const spy = jest.spyOn(t.ds.manager, 'query');
+    const all = await c.listProjects({});
+    const queries = spy.mock.calls.length;
+    spy.mockRestore();
+    expect(all.length).toBeGreaterThan(5);
+    expect(queries).toBe(3);
+    expect(all.map((p) => p.code)).toEqual([...all.map((p) => p.code)].sort());
+    for (const code of ['RD-FARM', 'RD-COLL']) expect(all.find((p) => p.code === code)).toEqual(await c.getProject(code));
+    expect(all.find((p) => p.code === 'RD-FARM')!.revenueRule.version).toBe(2);
+    expect((await c.listProjects({ owner: world.collective })).map((p) => p.code)).toEqual(['RD-COLL']);
+    expect((await c.listProjects({ owner: world.collective, state: 'REGISTERED' })).map((p) => p.code)).toEqual([]);
+    expect((await c.listProjects({ owner: world.farm })).every((p) => p.owner === world.farm)).toBe(true);
+    expect(await c.listProjects({ owner: 'NOBODY' })).toEqual([]);
+  });
+
+  it('a project is visible to its owner and to staff; another owner gets UNKNOWN_CARBON_PROJECT, like an unknown code', async () => {
+    await expect(reads.projectFor('RD-COLL', null)).resolves.toMatchObject({ code: 'RD-COLL', owner: world.collective });
+    await expect(reads.projectFor('RD-COLL', world.collective)).resolves.toMatchObject({ code: 'RD-COLL' });
+    expect(await refusal(reads.projectFor('RD-COLL', world.farm))).toMatchObject({ code: 'UNKNOWN_CARBON_PROJECT', field: 'project' });
+    expect(await refusal(reads.projectFor('RD-NONE', null))).toMatchObject({ code: 'UNKNOWN_CARBON_PROJECT', field: 'project' });
+  });
+
+  it('lists listings newest first, by project and state', async () => {
+    const ofProject = await reads.listListings({ project: 'RD-FARM' });
+    expect(ofProject).toEqual([await c.getListing(listingId)]);
+    expect(ofProject[0]).toMatchObject({ seller: world.farm, quantityListed: '20', quantityAvailable: '16', state: 'OPEN' });
+    expect(await reads.listListings({ project: 'RD-FARM', state: 'SOLD_OUT' })).toEqual([]);
+    const ids = (await reads.listListings({})).map((l) => BigInt(l.id));
+    expect(ids).toEqual([...ids].sort((a, b) => (a > b ? -1 : a < b ? 1 : 0)));
+  });
+
+  it('a sale is visible to its buyer, its seller and staff; to anyone else it is UNKNOWN_SALE, like an unknown or malformed id', async () => {
+    const sale = await c.getSale(saleId);
+    await expect(reads.saleFor(saleId, null)).resolves.toEqual(sale);
+    await expect(reads.saleFor(saleId, { party: BUYERS[3], side: 'buyer' })).resolves.toEqual(sale);
+    await expect(reads.saleFor(saleId, { party: world.farm, side: 'seller' })).resolves.toEqual(sale);
+    for (const scope of [{ party: BUYERS[4], side: 'buyer' as const }, { party: world.farm, side: 'buyer' as const }, { party: BUYERS[3], side: 'seller' as const }]) {
+      expect(await refusal(reads.saleFor(saleId, scope))).toMatchObject({ code: 'UNKNOWN_SALE', field: 'sale' });
+    }
+    for (const id of ['999999999', 'abc', '']) expect(await refusal(reads.saleFor(id, null))).toMatchObject({ code: 'UNKNOWN_SALE', field: 'sale' });
+  });
+
+  it('shows the serial blocks of a project with owner and listing; an unknown project is UNKNOWN_CARBON_PROJECT', async () => {
+    const blocks = await reads.serialBlocks('RD-FARM');
+    expect(blocks.map((b) => [b.serialBlock, b.quantity, b.status, b.owner, b.listingId])).toEqual([
+      ['FFCER-RD-FARM-2020-1-4', '4', 'HELD', BUYERS[3], null],
+      ['FFCER-RD-FARM-2020-5-20', '16', 'RESERVED', world.farm, listingId],
+      ['FFCER-RD-FARM-2020-21-30', '10', 'HELD', world.farm, null],
+    ]);
+    expect(await reads.serialBlocks('RD-COLL')).toEqual([]);
+    expect(await refusal(reads.serialBlocks('RD-NONE'))).toMatchObject({ code: 'UNKNOWN_CARBON_PROJECT', field: 'project' });
   });
 });
 

@@ -1,4 +1,5 @@
-import { BANK_CLEARING_ACCOUNT } from '@forest-ledger/forestry';
+import { BANK_CLEARING_ACCOUNT, LandUseService } from '@forest-ledger/forestry';
+import { Dec } from '@forest-ledger/ledger';
 import { inTransaction } from '@forest-ledger/platform';
 import { randomUUID } from 'node:crypto';
 import { activeContract, cancelContract, createContract, entriesOf, equityInput, LandUseServices, landUseServices, LandWorld, runDaily, seedLandWorld, takeStateParcels } from '../factories/land-use.factory';
@@ -247,5 +248,81 @@ describe('cancelling a draft', () => {
     await createContract(t, world, 'X-NO-REASON');
     expect(await refusal(cancelContract(t, 'X-NO-REASON', ' '))).toMatchObject({ code: 'INVALID_CONTRACT', field: 'reason' });
     expect((await t.landUse.get('X-NO-REASON')).state).toBe('DRAFT');
+  });
+});
+
+describe('the register and cancelled drafts', () => {
+  it('lists a cancelled draft with its state but leaves it out of the totals per mode, counting it in `cancelled`', async () => {
+    const leaseTotal = async () => {
+      const register = await t.landUseReports.register();
+      return { register, lease: register.totals.find((m) => m.mode === 'LEASE')! };
+    };
+    const { lease: before } = await leaseTotal();
+    expect(before.cancelled).toBeGreaterThan(0); // X-PLAIN, X-DEP above
+    const [parcel] = takeStateParcels(world);
+    await createContract(t, world, 'X-REG', { parcelIds: [parcel], areaMu: '123.4567', deposit: '2500.00' });
+    await inTransaction(t.ds, (em) => t.landUse.receiveDeposit(em, 'X-REG', { receivedOn: '2024-12-20', bankReference: 'B-X-REG' }, randomUUID()));
+    const { lease: draft } = await leaseTotal();
+    expect(draft).toMatchObject({
+      contracts: before.contracts + 1,
+      cancelled: before.cancelled,
+      areaMu: new Dec(before.areaMu).plus('123.4567').toFixed(4),
+      depositHeld: new Dec(before.depositHeld).plus('2500').toFixed(2),
+    });
+
+    await cancelContract(t, 'X-REG');
+    const { register, lease: after } = await leaseTotal();
+    expect(register.lines.find((l) => l.code === 'X-REG')).toMatchObject({ mode: 'LEASE', state: 'CANCELLED', areaMu: '123.4567', depositHeld: '0.00' });
+    expect(after).toEqual({ ...before, cancelled: before.cancelled + 1 });
+    for (const total of register.totals) {
+      const lines = register.lines.filter((l) => l.mode === total.mode);
+      expect([total.contracts, total.cancelled]).toEqual([lines.filter((l) => l.state !== 'CANCELLED').length, lines.filter((l) => l.state === 'CANCELLED').length]);
+      expect(total.areaMu).toBe(lines.filter((l) => l.state !== 'CANCELLED').reduce((s, l) => s.plus(l.areaMu), new Dec(0)).toFixed(4));
+    }
+  });
+});
+
+describe('listing contracts', () => {
+  const partyId = async (code: string) => ((await t.ds.query(`SELECT id::text AS id FROM parties WHERE code = $1`, [code])) as Array<{ id: string }>)[0].id;
+  const codes = async (where: string, params: unknown[] = []) =>
+    ((await t.ds.query(`SELECT c.code FROM land_use_contracts c WHERE ${where} ORDER BY c.code`, params)) as Array<{ code: string }>).map((r) => r.code);
+
+  it('lists every contract by code, each as its own read shows it, in a fixed number of queries', async () => {
+    const spy = jest.spyOn(t.ds.manager, 'query');
+    const listed = await t.landUse.list({}, null);
+    const queries = spy.mock.calls.length;
+    spy.mockRestore();
+    expect(listed.length).toBeGreaterThan(20);
+    expect(queries).toBeLessThanOrEqual(6);
+    expect(listed.map((v) => v.code)).toEqual(await codes('true'));
+    expect(new Set(listed.map((v) => v.mode))).toEqual(new Set(['LEASE', 'CONCESSION', 'EQUITY']));
+    for (const view of listed) expect(view).toEqual(await t.landUse.get(view.code));
+  });
+
+  it('filters by state, mode and party (lessor or lessee)', async () => {
+    const listed = async (filter: Parameters<LandUseService['list']>[0]) => (await t.landUse.list(filter, null)).map((v) => v.code);
+    expect(await listed({ state: 'CANCELLED' })).toEqual(await codes(`c.state = 'CANCELLED'`));
+    expect(await listed({ mode: 'EQUITY' })).toEqual(await codes(`c.mode = 'EQUITY'`));
+    expect(await listed({ state: 'ACTIVE', mode: 'LEASE' })).toEqual(await codes(`c.state = 'ACTIVE' AND c.mode = 'LEASE'`));
+    const lessee = await partyId(world.lessees[1]);
+    expect(await listed({ party: world.lessees[1] })).toEqual(await codes(`c.lessee_party_id = $1::bigint`, [lessee]));
+    expect(await listed({ party: world.farm })).toEqual(await codes('true'));
+    expect(await listed({ party: 'NOBODY' })).toEqual([]);
+  });
+
+  it('a farm\'s scope sees only the contracts it lets; any other contract is UNKNOWN_CONTRACT, like an unknown code', async () => {
+    const farm = { lessorPartyId: await partyId(world.farm) };
+    const other = { lessorPartyId: await partyId(world.lessees[0]) };
+    expect((await t.landUse.list({}, farm)).map((v) => v.code)).toEqual(await codes('true'));
+    expect(await t.landUse.list({}, other)).toEqual([]);
+    expect(await t.landUse.list({}, { lessorPartyId: '0' })).toEqual([]);
+    await expect(t.landUse.assertInScope('L-ESC', farm)).resolves.toBeUndefined();
+    await expect(t.landUse.assertInScope('L-NONE', null)).resolves.toBeUndefined();
+    for (const [code, scope] of [
+      ['L-ESC', other],
+      ['L-NONE', farm],
+    ] as const) {
+      expect(await refusal(t.landUse.assertInScope(code, scope))).toMatchObject({ code: 'UNKNOWN_CONTRACT', kind: 'not-found', field: 'contract' });
+    }
   });
 });

@@ -120,6 +120,13 @@ describe('an EQUITY contract into a cooperation project', () => {
       distributedTotal: '625.01',
     });
   });
+
+  it('is listed with the same stake as its own read shows', async () => {
+    const listed = await t.landUse.list({ mode: 'EQUITY' }, null);
+    expect(listed.every((v) => v.mode === 'EQUITY')).toBe(true);
+    expect(listed.find((v) => v.code === Q)).toEqual(await t.landUse.get(Q));
+    expect(listed.find((v) => v.code === Q)!.equity!.series!.distributions).toHaveLength(1);
+  });
 });
 
 describe('the project of an EQUITY contract', () => {

@@ -69,3 +69,4 @@ export * from './portal/annual-statement-pdf';
 export * from './portal/portal.module';
 export * from './portal/portal.service';
 export * from './portal/yuan';
+export * from './carbon/carbon-reads.service';

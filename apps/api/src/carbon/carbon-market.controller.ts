@@ -1,9 +1,7 @@
 import { Body, Controller, Get, HttpCode, HttpStatus, Param, Post, Query, Req, Res, StreamableFile } from '@nestjs/common';
 import { ApiCreatedResponse, ApiHeader, ApiOkResponse, ApiOperation, ApiProduces, ApiTags } from '@nestjs/swagger';
-import { InjectDataSource } from '@nestjs/typeorm';
-import { CarbonError, CarbonService } from '@forest-ledger/forestry';
+import { CarbonError, CarbonReadsService, CarbonService } from '@forest-ledger/forestry';
 import type { AuthUser, RetirementView, Role } from '@forest-ledger/forestry';
-import { DataSource, EntityManager } from 'typeorm';
 import { CurrentUser, Roles, STAFF_READERS } from '../auth/auth.decorators';
 import { ApiErrors } from '../http/error.dto';
 import type { HttpRequest, HttpResponse } from '../http/http';
@@ -11,7 +9,7 @@ import { CommandRunner } from '../http/idempotency';
 import { IDEMPOTENCY_HEADER } from '../ledger/assets.controller';
 import { PDF_CONTENT_TYPE } from '../tickets/certificates.controller';
 import { contentDisposition } from '../tickets/content-disposition';
-import { listListings, ownPartyOnly, saleParties, scopedParty, unknownSale } from './carbon-reads';
+import { ownPartyOnly, saleScope, scopedParty } from './carbon-scope';
 import { ListingQuery, ListingResponse, OrderDto, RetirementResponse, SaleResponse } from './dto/carbon.dto';
 
 /** Who may look at the market's listings: staff, the sellers' operators and the buyers. */
@@ -23,8 +21,8 @@ export const MARKET_READERS: Role[] = [...STAFF_READERS, 'FARM_OPERATOR', 'BUYER
 export class CarbonMarketController {
   constructor(
     private readonly carbon: CarbonService,
+    private readonly reads: CarbonReadsService,
     private readonly commands: CommandRunner,
-    @InjectDataSource() private readonly dataSource: DataSource,
   ) {}
 
   @Get('listings')
@@ -33,7 +31,7 @@ export class CarbonMarketController {
   @ApiOkResponse({ type: [ListingResponse] })
   @ApiErrors(400, 401, 403)
   listings(@Query() query: ListingQuery): Promise<ListingResponse[]> {
-    return listListings(this.dataSource.manager, { project: query.project, state: query.state });
+    return this.reads.listListings({ project: query.project, state: query.state });
   }
 
   @Get('listings/:id')
@@ -83,12 +81,8 @@ export class CarbonMarketController {
   @ApiOperation({ summary: 'A sale with its serials, revenue shares and rule version; a BUYER sees its purchases, a FARM_OPERATOR its sales, else 404' })
   @ApiOkResponse({ type: SaleResponse })
   @ApiErrors(401, 403, 404)
-  async sale(@Param('id') id: string, @CurrentUser() user: AuthUser): Promise<SaleResponse> {
-    const em = this.dataSource.manager;
-    const parties = await saleParties(em, id);
-    const own = scopedParty(user);
-    if (!parties || (own !== null && own !== (user.role === 'BUYER' ? parties.buyer : parties.seller))) throw unknownSale(id);
-    return this.carbon.getSale(id, em);
+  sale(@Param('id') id: string, @CurrentUser() user: AuthUser): Promise<SaleResponse> {
+    return this.reads.saleFor(id, saleScope(user));
   }
 
   @Get('retirements/:certificateNo')
@@ -97,7 +91,7 @@ export class CarbonMarketController {
   @ApiOkResponse({ type: RetirementResponse })
   @ApiErrors(401, 403, 404)
   retirement(@Param('certificateNo') certificateNo: string, @CurrentUser() user: AuthUser): Promise<RetirementResponse> {
-    return this.ownRetirement(this.dataSource.manager, certificateNo, user);
+    return this.ownRetirement(certificateNo, user);
   }
 
   @Get('retirements/:certificateNo/pdf')
@@ -107,7 +101,7 @@ export class CarbonMarketController {
   @ApiOkResponse({ schema: { type: 'string', format: 'binary' }, description: 'A PDF, inline' })
   @ApiErrors(401, 403, 404)
   async pdf(@Param('certificateNo') certificateNo: string, @CurrentUser() user: AuthUser, @Res({ passthrough: true }) res: HttpResponse): Promise<StreamableFile> {
-    const retirement = await this.ownRetirement(this.dataSource.manager, certificateNo, user);
+    const retirement = await this.ownRetirement(certificateNo, user);
     const buffer = await this.carbon.certificatePdf(retirement.id);
     res.header('Content-Type', PDF_CONTENT_TYPE);
     res.header('Content-Disposition', contentDisposition('inline', `碳汇注销证明-${retirement.certificateNo}.pdf`, `carbon-certificate-${retirement.certificateNo}.pdf`));
@@ -115,8 +109,8 @@ export class CarbonMarketController {
   }
 
   /** A BUYER sees only the retirements it made; any other is a 404, like an unknown number. */
-  private async ownRetirement(em: EntityManager, certificateNo: string, user: AuthUser): Promise<RetirementView> {
-    const retirement = await this.carbon.getRetirementByCertificate(certificateNo, em);
+  private async ownRetirement(certificateNo: string, user: AuthUser): Promise<RetirementView> {
+    const retirement = await this.carbon.getRetirementByCertificate(certificateNo);
     const own = scopedParty(user);
     if (own !== null && retirement.retiringParty !== own) throw new CarbonError('UNKNOWN_CERTIFICATE', `no retirement certificate ${JSON.stringify(certificateNo)}`, 'certificateNo');
     return retirement;

@@ -1,15 +1,13 @@
 import { Body, Controller, Get, HttpCode, HttpStatus, Param, Post, Query, Req, Res } from '@nestjs/common';
 import { ApiCreatedResponse, ApiHeader, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
-import { InjectDataSource } from '@nestjs/typeorm';
-import { CarbonService } from '@forest-ledger/forestry';
+import { CarbonReadsService, CarbonService } from '@forest-ledger/forestry';
 import type { AuthUser } from '@forest-ledger/forestry';
-import { DataSource } from 'typeorm';
 import { CurrentUser, Roles, STAFF_READERS } from '../auth/auth.decorators';
 import { ApiErrors } from '../http/error.dto';
 import type { HttpRequest, HttpResponse } from '../http/http';
 import { CommandRunner } from '../http/idempotency';
 import { IDEMPOTENCY_HEADER } from '../ledger/assets.controller';
-import { listCarbonProjects, ownCarbonProject, ownPartyOnly, revenueRuleOf, scopedParty, serialBlocks } from './carbon-reads';
+import { ownPartyOnly, revenueRuleOf, scopedParty } from './carbon-scope';
 import {
   CarbonInvariantResponse,
   CarbonIssuanceResponse,
@@ -32,8 +30,8 @@ import {
 export class CarbonProjectsController {
   constructor(
     private readonly carbon: CarbonService,
+    private readonly reads: CarbonReadsService,
     private readonly commands: CommandRunner,
-    @InjectDataSource() private readonly dataSource: DataSource,
   ) {}
 
   @Post()
@@ -58,7 +56,7 @@ export class CarbonProjectsController {
   @ApiOkResponse({ type: [CarbonProjectResponse] })
   @ApiErrors(400, 401, 403)
   list(@Query() query: CarbonProjectQuery, @CurrentUser() user: AuthUser): Promise<CarbonProjectResponse[]> {
-    return listCarbonProjects(this.carbon, this.dataSource.manager, { owner: scopedParty(user), state: query.state });
+    return this.carbon.listProjects({ owner: scopedParty(user), state: query.state });
   }
 
   @Get(':code')
@@ -67,7 +65,7 @@ export class CarbonProjectsController {
   @ApiOkResponse({ type: CarbonProjectResponse })
   @ApiErrors(401, 403, 404)
   get(@Param('code') code: string, @CurrentUser() user: AuthUser): Promise<CarbonProjectResponse> {
-    return ownCarbonProject(this.carbon, this.dataSource.manager, code, user);
+    return this.reads.projectFor(code, scopedParty(user));
   }
 
   @Post(':code/register')
@@ -126,7 +124,7 @@ export class CarbonProjectsController {
   @ApiOkResponse({ type: [CarbonIssuanceResponse] })
   @ApiErrors(401, 403, 404)
   async issuances(@Param('code') code: string, @CurrentUser() user: AuthUser): Promise<CarbonIssuanceResponse[]> {
-    await ownCarbonProject(this.carbon, this.dataSource.manager, code, user);
+    await this.reads.projectFor(code, scopedParty(user));
     return this.carbon.issuances(code);
   }
 
@@ -135,10 +133,8 @@ export class CarbonProjectsController {
   @ApiOperation({ summary: 'The project\'s serial blocks by serial number: every tonne\'s owner and status (HELD, RESERVED, RETIRED, BUFFER, CANCELLED), listing and certificate' })
   @ApiOkResponse({ type: [SerialBlockResponse] })
   @ApiErrors(401, 403, 404)
-  async serialBlocks(@Param('code') code: string): Promise<SerialBlockResponse[]> {
-    const em = this.dataSource.manager;
-    await this.carbon.getProject(code, em);
-    return serialBlocks(em, code);
+  serialBlocks(@Param('code') code: string): Promise<SerialBlockResponse[]> {
+    return this.reads.serialBlocks(code);
   }
 
   @Get(':code/invariant')

@@ -1,10 +1,8 @@
 import { Body, Controller, Get, HttpCode, HttpStatus, Param, Post, Query, Req, Res } from '@nestjs/common';
 import { ApiCreatedResponse, ApiHeader, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
-import { InjectDataSource } from '@nestjs/typeorm';
 import { DomainError } from '@forest-ledger/ledger';
-import { businessToday, LandUseError, LandUseService } from '@forest-ledger/forestry';
-import type { AuthUser, CreateLandUseInput, Escalation, LandUseRentInput } from '@forest-ledger/forestry';
-import { DataSource, EntityManager } from 'typeorm';
+import { businessToday, LandUseService, MAX_LAND_USE_CONTRACTS_LISTED } from '@forest-ledger/forestry';
+import type { AuthUser, CreateLandUseInput, Escalation, LandUseRentInput, LandUseScope } from '@forest-ledger/forestry';
 import type { HttpRequest, HttpResponse } from '../http/http';
 import { CurrentUser, Roles, STAFF_READERS } from '../auth/auth.decorators';
 import { ApiErrors } from '../http/error.dto';
@@ -27,9 +25,6 @@ import {
   ReceiveDepositDto,
 } from './dto/land-use.dto';
 
-/** At most this many contracts in one listing. */
-export const MAX_LAND_USE_CONTRACTS_LISTED = 200;
-
 /** The request body as the service's input: the DTO has been validated; the service checks the rest (the rent and escalation variants). */
 function createInputOf(dto: CreateLandUseContractDto): CreateLandUseInput {
   const { rent, escalation, ...rest } = dto;
@@ -38,6 +33,11 @@ function createInputOf(dto: CreateLandUseContractDto): CreateLandUseInput {
     ...(rent === undefined ? {} : { rent: { ...rent } as LandUseRentInput }),
     ...(escalation === undefined ? {} : { escalation: { ...escalation } as Escalation }),
   };
+}
+
+/** A FARM_OPERATOR sees and writes only its farm's contracts; any other is a 404 (UNKNOWN_CONTRACT), like an unknown code. */
+function scopeOf(user: AuthUser): LandUseScope {
+  return user.role === 'FARM_OPERATOR' ? { lessorPartyId: user.partyId ?? '0' } : null;
 }
 
 /**
@@ -53,7 +53,6 @@ export class LandUseContractsController {
   constructor(
     private readonly landUse: LandUseService,
     private readonly commands: CommandRunner,
-    @InjectDataSource() private readonly dataSource: DataSource,
   ) {}
 
   @Post()
@@ -81,20 +80,8 @@ export class LandUseContractsController {
   @ApiOperation({ summary: `List contracts by code (at most ${MAX_LAND_USE_CONTRACTS_LISTED}), optionally by state, mode and party (lessor or lessee); a FARM_OPERATOR sees only its farm's` })
   @ApiOkResponse({ type: [LandUseContractResponse] })
   @ApiErrors(400, 401, 403)
-  async list(@Query() query: LandUseContractQuery, @CurrentUser() user: AuthUser): Promise<LandUseContractResponse[]> {
-    const farm = user.role === 'FARM_OPERATOR' ? (user.partyId ?? '0') : null;
-    const rows = (await this.dataSource.query(
-      `SELECT c.code FROM land_use_contracts c
-        WHERE ($1::text IS NULL OR c.state = $1)
-          AND ($2::text IS NULL OR c.mode = $2)
-          AND ($3::text IS NULL OR EXISTS (SELECT 1 FROM parties p WHERE p.code = $3 AND p.id IN (c.lessor_party_id, c.lessee_party_id)))
-          AND ($4::bigint IS NULL OR c.lessor_party_id = $4::bigint)
-        ORDER BY c.code LIMIT $5`,
-      [query.state ?? null, query.mode ?? null, query.party ?? null, farm, MAX_LAND_USE_CONTRACTS_LISTED],
-    )) as Array<{ code: string }>;
-    const views: LandUseContractResponse[] = [];
-    for (const row of rows) views.push(await this.landUse.get(row.code));
-    return views;
+  list(@Query() query: LandUseContractQuery, @CurrentUser() user: AuthUser): Promise<LandUseContractResponse[]> {
+    return this.landUse.list({ state: query.state, mode: query.mode, party: query.party }, scopeOf(user));
   }
 
   @Get(':code')
@@ -107,7 +94,7 @@ export class LandUseContractsController {
   @ApiOkResponse({ type: LandUseContractResponse })
   @ApiErrors(401, 403, 404)
   async get(@Param('code') code: string, @CurrentUser() user: AuthUser): Promise<LandUseContractResponse> {
-    await this.own(this.dataSource.manager, code, user);
+    await this.landUse.assertInScope(code, scopeOf(user));
     return this.landUse.get(code);
   }
 
@@ -117,7 +104,7 @@ export class LandUseContractsController {
   @ApiOkResponse({ type: [LandUseSchedulePeriodResponse] })
   @ApiErrors(401, 403, 404)
   async schedule(@Param('code') code: string, @CurrentUser() user: AuthUser): Promise<LandUseSchedulePeriodResponse[]> {
-    await this.own(this.dataSource.manager, code, user);
+    await this.landUse.assertInScope(code, scopeOf(user));
     return this.landUse.schedule(code);
   }
 
@@ -130,7 +117,7 @@ export class LandUseContractsController {
   @ApiErrors(400, 401, 403, 404, 409, 413, 422)
   deposit(@Param('code') code: string, @Body() dto: ReceiveDepositDto, @CurrentUser() user: AuthUser, @Req() req: HttpRequest, @Res({ passthrough: true }) res: HttpResponse): Promise<LandUseContractResponse> {
     return this.commands.run(req, res, HttpStatus.OK, async (em, key) => {
-      await this.own(em, code, user);
+      await this.landUse.assertInScope(code, scopeOf(user), em);
       return this.landUse.receiveDeposit(em, code, { receivedOn: dto.receivedOn, bankReference: dto.bankReference }, key);
     });
   }
@@ -149,7 +136,7 @@ export class LandUseContractsController {
   @ApiErrors(400, 401, 403, 404, 409, 413, 422)
   activate(@Param('code') code: string, @CurrentUser() user: AuthUser, @Req() req: HttpRequest, @Res({ passthrough: true }) res: HttpResponse): Promise<LandUseContractResponse> {
     return this.commands.run(req, res, HttpStatus.OK, async (em) => {
-      await this.own(em, code, user);
+      await this.landUse.assertInScope(code, scopeOf(user), em);
       return this.landUse.activate(em, code);
     });
   }
@@ -162,7 +149,7 @@ export class LandUseContractsController {
   @ApiErrors(400, 401, 403, 404, 409, 413, 422)
   pay(@Param('code') code: string, @Body() dto: LandUsePaymentDto, @CurrentUser() user: AuthUser, @Req() req: HttpRequest, @Res({ passthrough: true }) res: HttpResponse): Promise<LandUsePaymentResponse> {
     return this.commands.run(req, res, HttpStatus.CREATED, async (em, key) => {
-      await this.own(em, code, user);
+      await this.landUse.assertInScope(code, scopeOf(user), em);
       return this.landUse.recordPayment(em, code, { amount: dto.amount, receivedOn: dto.receivedOn, bankReference: dto.bankReference }, key);
     });
   }
@@ -190,7 +177,7 @@ export class LandUseContractsController {
   @ApiErrors(400, 401, 403, 404, 409, 413, 422)
   terminate(@Param('code') code: string, @Body() dto: LandUseTerminationDto, @CurrentUser() user: AuthUser, @Req() req: HttpRequest, @Res({ passthrough: true }) res: HttpResponse): Promise<LandUseContractResponse> {
     return this.commands.run(req, res, HttpStatus.OK, async (em, key) => {
-      await this.own(em, code, user);
+      await this.landUse.assertInScope(code, scopeOf(user), em);
       return this.landUse.terminate(em, code, { terminatedOn: dto.terminatedOn, reason: dto.reason, deposit: dto.deposit, forfeitReason: dto.forfeitReason }, key);
     });
   }
@@ -207,7 +194,7 @@ export class LandUseContractsController {
   @ApiErrors(400, 401, 403, 404, 409, 413, 422)
   cancel(@Param('code') code: string, @Body() dto: LandUseCancellationDto, @CurrentUser() user: AuthUser, @Req() req: HttpRequest, @Res({ passthrough: true }) res: HttpResponse): Promise<LandUseContractResponse> {
     return this.commands.run(req, res, HttpStatus.OK, async (em, key) => {
-      await this.own(em, code, user);
+      await this.landUse.assertInScope(code, scopeOf(user), em);
       return this.landUse.cancel(em, code, { reason: dto.reason }, key);
     });
   }
@@ -221,16 +208,9 @@ export class LandUseContractsController {
   @ApiErrors(400, 401, 403, 404, 409, 413, 422)
   end(@Param('code') code: string, @Body() dto: LandUseEndOfTermDto, @CurrentUser() user: AuthUser, @Req() req: HttpRequest, @Res({ passthrough: true }) res: HttpResponse): Promise<LandUseContractResponse> {
     return this.commands.run(req, res, HttpStatus.OK, async (em, key) => {
-      await this.own(em, code, user);
+      await this.landUse.assertInScope(code, scopeOf(user), em);
       return this.landUse.endTerm(em, code, { endedOn: dto.endedOn, deposit: dto.deposit, forfeitReason: dto.forfeitReason }, key);
     });
-  }
-
-  /** A FARM_OPERATOR sees and writes only its farm's contracts; any other is a 404 (UNKNOWN_CONTRACT), like an unknown code. */
-  private async own(em: EntityManager, code: string, user: AuthUser): Promise<void> {
-    if (user.role !== 'FARM_OPERATOR') return;
-    const rows = (await em.query(`SELECT 1 FROM land_use_contracts WHERE code = $1 AND lessor_party_id = $2::bigint`, [code, user.partyId ?? '0'])) as unknown[];
-    if (rows.length === 0) throw new LandUseError('UNKNOWN_CONTRACT', `no land-use contract with code ${JSON.stringify(code)}`, 'contract');
   }
 }
 

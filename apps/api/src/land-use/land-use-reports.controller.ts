@@ -25,7 +25,10 @@ export class LandUseReportsController {
 
   @Get('register')
   @Roles(...STAFF_READERS)
-  @ApiOperation({ summary: 'The contract register with totals per mode (scheduled rent, deposit held, outstanding, appraised value)' })
+  @ApiOperation({
+    summary: 'The contract register with totals per mode (scheduled rent, deposit held, outstanding, appraised value)',
+    description: 'CANCELLED drafts are listed with their state but left out of the totals per mode; each total counts them in `cancelled`.',
+  })
   @ApiOkResponse({ type: LandUseRegisterResponse })
   @ApiErrors(401, 403)
   register(): Promise<LandUseRegisterResponse> {

@@ -31,6 +31,8 @@ import { bufferTonnes, BlockTake, issuanceRanges, mergeRanges, SerialRange, seri
 export const CARBON_PROJECT_CODE_PATTERN = /^[A-Z0-9][A-Z0-9._-]{0,39}$/;
 /** Share postings per ledger entry: the ledger allows 1,000 postings; the sale's own legs take 5. */
 const SHARES_PER_ENTRY = 990;
+/** At most this many rows in one list read (projects, listings). */
+export const MAX_CARBON_LIST = 500;
 
 export interface CreateCarbonProjectInput {
   code: string;
@@ -412,25 +414,51 @@ export class CarbonService {
   }
 
   async getProject(code: string, em: EntityManager = this.dataSource.manager): Promise<CarbonProjectView> {
-    const p = await this.load(em, code);
-    const parcels = (await em.query(`SELECT parcel_id::text AS id FROM carbon_project_parcels WHERE project_id = $1 ORDER BY parcel_id`, [p.id])) as Array<{ id: string }>;
-    const rule = await this.currentRule(em, p.id);
-    return {
-      code: p.code,
-      name: p.name,
-      state: p.state,
-      owner: p.owner_code,
-      coopProject: p.coop_project_code,
-      standard: p.standard,
-      externalId: p.external_id,
-      methodology: p.methodology,
-      creditingStart: p.crediting_start,
-      creditingEnd: p.crediting_end,
-      bufferRatio: new Dec(p.buffer_ratio).toString(),
-      parcelIds: parcels.map((r) => r.id),
-      lastSerial: p.last_serial,
-      revenueRule: { version: rule.version, rule: rule.rule },
-    };
+    const [view] = await this.projectViews(em, [await this.load(em, code)]);
+    return view;
+  }
+
+  /** Projects by code (at most MAX_CARBON_LIST), only `owner`'s when given; three queries whatever the count. */
+  async listProjects(filter: { owner?: string | null; state?: CarbonProjectState }, em: EntityManager = this.dataSource.manager): Promise<CarbonProjectView[]> {
+    const rows = (await em.query(`${PROJECT_SELECT} WHERE ($1::text IS NULL OR o.code = $1) AND ($2::text IS NULL OR p.state = $2) ORDER BY p.code LIMIT ${MAX_CARBON_LIST}`, [
+      filter.owner ?? null,
+      filter.state ?? null,
+    ])) as ProjectRow[];
+    return this.projectViews(em, rows);
+  }
+
+  /** The views of `rows`, in their order: their parcels and current rules in one query each. */
+  private async projectViews(em: EntityManager, rows: ProjectRow[]): Promise<CarbonProjectView[]> {
+    if (rows.length === 0) return [];
+    const ids = rows.map((p) => p.id);
+    const parcels = (await em.query(`SELECT project_id::text AS project_id, parcel_id::text AS id FROM carbon_project_parcels WHERE project_id = ANY($1::bigint[]) ORDER BY parcel_id`, [ids])) as Array<{
+      project_id: string;
+      id: string;
+    }>;
+    const rules = (await em.query(
+      `SELECT DISTINCT ON (project_id) project_id::text AS project_id, version, rule FROM carbon_revenue_rules WHERE project_id = ANY($1::bigint[]) ORDER BY project_id, version DESC`,
+      [ids],
+    )) as Array<{ project_id: string; version: number; rule: RevenueRule }>;
+    const ruleOf = new Map(rules.map((r) => [r.project_id, r]));
+    return rows.map((p) => {
+      const rule = ruleOf.get(String(p.id))!;
+      return {
+        code: p.code,
+        name: p.name,
+        state: p.state,
+        owner: p.owner_code,
+        coopProject: p.coop_project_code,
+        standard: p.standard,
+        externalId: p.external_id,
+        methodology: p.methodology,
+        creditingStart: p.crediting_start,
+        creditingEnd: p.crediting_end,
+        bufferRatio: new Dec(p.buffer_ratio).toString(),
+        parcelIds: parcels.filter((r) => r.project_id === String(p.id)).map((r) => r.id),
+        lastSerial: p.last_serial,
+        revenueRule: { version: rule.version, rule: rule.rule },
+      };
+    });
   }
 
   /** Closes a project: no more issuances; credits already issued are still listed, sold and retired. */

@@ -47,8 +47,10 @@ export interface LandUseRegisterLine {
 }
 
 export interface LandUseRegisterReport {
+  /** Every contract, CANCELLED drafts included (with their state). */
   lines: LandUseRegisterLine[];
-  totals: Array<{ mode: LandUseMode; contracts: number; areaMu: string; scheduledRent: string; depositHeld: string; outstanding: string; appraisedValue: string }>;
+  /** Per mode, over the contracts not CANCELLED; `cancelled` counts the CANCELLED drafts left out. */
+  totals: Array<{ mode: LandUseMode; contracts: number; cancelled: number; areaMu: string; scheduledRent: string; depositHeld: string; outstanding: string; appraisedValue: string }>;
 }
 
 export interface LandUseCashYear {
@@ -100,7 +102,7 @@ export class LandUseReportsService {
     return { asOf, lessees: list(lessees), farms: list(farms), total: figures(total) };
   }
 
-  /** Every contract with its rent, deposit held and what is owed, and totals per mode. */
+  /** Every contract with its rent, deposit held and what is owed, and totals per mode; a CANCELLED draft is listed but left out of the totals (counted in `cancelled`). */
   async register(em: EntityManager = this.dataSource.manager): Promise<LandUseRegisterReport> {
     const rows = (await em.query(
       `SELECT c.code, c.mode, c.state, l.code AS lessor_code, e.code AS lessee_code, e.name AS lessee_name, c.area_mu::text AS area_mu,
@@ -140,10 +142,12 @@ export class LandUseReportsService {
       appraisedValue: r.appraised_value === null ? null : money(r.appraised_value),
     }));
     const totals = LAND_USE_MODES.map((mode) => {
-      const of = lines.filter((l) => l.mode === mode);
+      const ofMode = lines.filter((l) => l.mode === mode);
+      const of = ofMode.filter((l) => l.state !== 'CANCELLED');
       return {
         mode,
         contracts: of.length,
+        cancelled: ofMode.length - of.length,
         areaMu: sum(of.map((l) => l.areaMu)).toFixed(AREA_SCALE),
         scheduledRent: money(sum(of.map((l) => l.scheduledRent))),
         depositHeld: money(sum(of.map((l) => l.depositHeld))),
@@ -233,7 +237,7 @@ export class LandUseReportsService {
       });
     }
     for (const t of register.totals) {
-      reg.addRow({ code: `合计 ${t.mode}`, mode: `${t.contracts} 份`, area: Number(t.areaMu), rent: amount(t.scheduledRent), deposit: amount(t.depositHeld), outstanding: amount(t.outstanding), appraised: amount(t.appraisedValue) }).font = {
+      reg.addRow({ code: `合计 ${t.mode}`, mode: t.cancelled > 0 ? `${t.contracts} 份 (另 ${t.cancelled} 份已取消)` : `${t.contracts} 份`, area: Number(t.areaMu), rent: amount(t.scheduledRent), deposit: amount(t.depositHeld), outstanding: amount(t.outstanding), appraised: amount(t.appraisedValue) }).font = {
         bold: true,
       };
     }

@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
-import { Amount, Dec, EntryDraft, isIsoDate, LedgerService, PostingDraft } from '@forest-ledger/ledger';
+import { Amount, Dec, EntryDraft, formatDecimal, isIsoDate, LedgerError, LedgerService, PostingDraft } from '@forest-ledger/ledger';
 import Decimal from 'decimal.js';
 import { DataSource, EntityManager } from 'typeorm';
 import type { Role } from '../access/access.entities';
@@ -17,6 +17,18 @@ import { addDays, assertLeaseTerm, BILLING_FREQUENCIES, BillingFrequency, buildS
 
 export const LAND_USE_CODE_PATTERN = /^[A-Z0-9][A-Z0-9._-]{0,39}$/;
 const AREA_SCALE = 4;
+/** At most this many contracts in one list. */
+export const MAX_LAND_USE_CONTRACTS_LISTED = 200;
+
+/** What a caller sees: a FARM_OPERATOR only the contracts of its farm (the lessor, by party id); null for all. */
+export type LandUseScope = { lessorPartyId: string } | null;
+
+export interface LandUseContractFilter {
+  state?: LandUseState;
+  mode?: LandUseMode;
+  /** Lessor or lessee code. */
+  party?: string;
+}
 
 /** Who acts: the authenticated user's id and role. */
 export interface LandUseActor {
@@ -555,6 +567,27 @@ export class LandUseService {
 
   async get(code: string, em: EntityManager = this.dataSource.manager): Promise<LandUseContractView> {
     return this.view(em, await this.load(em, code));
+  }
+
+  /** Contracts by code (at most MAX_LAND_USE_CONTRACTS_LISTED) in `scope`; a fixed number of queries whatever the count. */
+  async list(filter: LandUseContractFilter, scope: LandUseScope, em: EntityManager = this.dataSource.manager): Promise<LandUseContractView[]> {
+    const rows = (await em.query(
+      `${CONTRACT_SELECT}
+        WHERE ($1::text IS NULL OR c.state = $1)
+          AND ($2::text IS NULL OR c.mode = $2)
+          AND ($3::text IS NULL OR EXISTS (SELECT 1 FROM parties p WHERE p.code = $3 AND p.id IN (c.lessor_party_id, c.lessee_party_id)))
+          AND ($4::bigint IS NULL OR c.lessor_party_id = $4::bigint)
+        ORDER BY c.code LIMIT $5`,
+      [filter.state ?? null, filter.mode ?? null, filter.party ?? null, scope?.lessorPartyId ?? null, MAX_LAND_USE_CONTRACTS_LISTED],
+    )) as ContractRow[];
+    return this.views(em, rows);
+  }
+
+  /** Refuses a contract outside `scope` as UNKNOWN_CONTRACT, like an unknown code; an unknown code in no scope is left to the read or write that follows. */
+  async assertInScope(code: string, scope: LandUseScope, em: EntityManager = this.dataSource.manager): Promise<void> {
+    if (scope === null) return;
+    const rows = (await em.query(`SELECT 1 FROM land_use_contracts WHERE code = $1 AND lessor_party_id = $2::bigint`, [code, scope.lessorPartyId])) as unknown[];
+    if (rows.length === 0) throw new LandUseError('UNKNOWN_CONTRACT', `no land-use contract with code ${JSON.stringify(code)}`, 'contract');
   }
 
   /** The deposit (保证金) received at signing: bank → deposit held for the lessee. Once per contract. */
@@ -1156,86 +1189,137 @@ export class LandUseService {
   }
 
   /**
-   * The farm's stake, read from the project's series and its dividend lines (no copy of the money):
-   * the units this contract brought (appraised value / face value), the units the farm holds now, and
-   * every dividend the series paid the farm.
+   * The farm's stake of each EQUITY contract, by contract id, read from the project's series and its
+   * dividend lines (no copy of the money): the units this contract brought (appraised value / face
+   * value), the units the farm holds now, and every dividend the series paid the farm. Three queries.
    */
-  private async equityView(em: EntityManager, c: ContractRow): Promise<LandUseEquityView> {
-    const [series] = (await em.query(`SELECT s.id, s.code, s.face_value::text AS face_value FROM ticket_series s WHERE s.project_id = $1`, [c.project_id])) as Array<{
-      id: string;
-      code: string;
-      face_value: string;
-    }>;
-    const base = {
-      appraisedValue: money(c.appraised_value!),
-      appraisalReference: c.appraisal_reference!,
-      project: c.project_code!,
-      contributionId: c.contribution_id,
-      contributionEntryId: c.contribution_entry_id,
-    };
-    if (!series) return { ...base, series: null };
-    const [{ held }] = (await em.query(
-      `SELECT COALESCE(sum(CASE a.normal_side WHEN 'DEBIT' THEN a.debits - a.credits ELSE a.credits - a.debits END), 0)::text AS held FROM ledger_accounts a WHERE a.code = ANY($1::text[])`,
-      [[holderTickets(c.lessor_code, series.code), holderPledged(c.lessor_code, series.code)]],
-    )) as Array<{ held: string }>;
-    const lines = (await em.query(
-      `SELECT l.declaration_id, to_char(d.record_date, 'YYYY-MM-DD') AS record_date, to_char(d.payment_date, 'YYYY-MM-DD') AS payment_date, l.units::text AS units, l.amount::text AS amount, l.entry_id
-         FROM dividend_lines l JOIN dividend_declarations d ON d.id = l.declaration_id JOIN parties p ON p.id = l.party_id
-        WHERE d.series_id = $1 AND p.code = $2 AND l.entry_id IS NOT NULL ORDER BY d.payment_date, d.id`,
-      [series.id, c.lessor_code],
-    )) as Array<{ declaration_id: string; record_date: string; payment_date: string; units: string; amount: string; entry_id: string }>;
-    return {
-      ...base,
-      series: {
-        code: series.code,
-        faceValue: money(series.face_value),
-        unitsFromContract: new Dec(c.appraised_value!).div(series.face_value).toString(),
-        farmUnitsHeld: new Dec(held).toFixed(0),
-        distributions: lines.map((l) => ({ declarationId: l.declaration_id, recordDate: l.record_date, paymentDate: l.payment_date, units: new Dec(l.units).toFixed(0), amount: money(l.amount), entryId: l.entry_id })),
-        distributedTotal: money(sum(lines.map((l) => l.amount))),
-      },
-    };
+  private async equityViews(em: EntityManager, contracts: ContractRow[]): Promise<Map<string, LandUseEquityView>> {
+    const out = new Map<string, LandUseEquityView>();
+    if (contracts.length === 0) return out;
+    const seriesRows = (await em.query(`SELECT s.project_id::text AS project_id, s.id, s.code, s.face_value::text AS face_value FROM ticket_series s WHERE s.project_id = ANY($1::bigint[])`, [
+      [...new Set(contracts.map((c) => String(c.project_id)))],
+    ])) as Array<{ project_id: string; id: string; code: string; face_value: string }>;
+    const seriesOf = new Map<string, { id: string; code: string; face_value: string }>();
+    for (const r of seriesRows) if (!seriesOf.has(r.project_id)) seriesOf.set(r.project_id, r);
+    const stakes = contracts.flatMap((c) => {
+      const series = seriesOf.get(String(c.project_id));
+      return series ? [{ c, series }] : [];
+    });
+    const heldRows = stakes.length
+      ? ((await em.query(
+          `SELECT a.code, (CASE a.normal_side WHEN 'DEBIT' THEN a.debits - a.credits ELSE a.credits - a.debits END)::text AS balance FROM ledger_accounts a WHERE a.code = ANY($1::text[])`,
+          [[...new Set(stakes.flatMap(({ c, series }) => [holderTickets(c.lessor_code, series.code), holderPledged(c.lessor_code, series.code)]))]],
+        )) as Array<{ code: string; balance: string }>)
+      : [];
+    const heldOf = new Map(heldRows.map((r) => [r.code, r.balance]));
+    const keys = [...new Map(stakes.map(({ c, series }) => [`${series.id}/${c.lessor_code}`, { seriesId: String(series.id), party: c.lessor_code }])).values()];
+    const lines = keys.length
+      ? ((await em.query(
+          `SELECT d.series_id::text AS series_id, p.code AS party_code, l.declaration_id, to_char(d.record_date, 'YYYY-MM-DD') AS record_date, to_char(d.payment_date, 'YYYY-MM-DD') AS payment_date,
+                  l.units::text AS units, l.amount::text AS amount, l.entry_id
+             FROM dividend_lines l JOIN dividend_declarations d ON d.id = l.declaration_id JOIN parties p ON p.id = l.party_id
+             JOIN unnest($1::bigint[], $2::text[]) AS k(series_id, party_code) ON k.series_id = d.series_id AND k.party_code = p.code
+            WHERE l.entry_id IS NOT NULL ORDER BY d.payment_date, d.id`,
+          [keys.map((k) => k.seriesId), keys.map((k) => k.party)],
+        )) as Array<{ series_id: string; party_code: string; declaration_id: string; record_date: string; payment_date: string; units: string; amount: string; entry_id: string }>)
+      : [];
+    for (const c of contracts) {
+      const base = {
+        appraisedValue: money(c.appraised_value!),
+        appraisalReference: c.appraisal_reference!,
+        project: c.project_code!,
+        contributionId: c.contribution_id,
+        contributionEntryId: c.contribution_entry_id,
+      };
+      const series = seriesOf.get(String(c.project_id));
+      if (!series) {
+        out.set(String(c.id), { ...base, series: null });
+        continue;
+      }
+      const held = sum([holderTickets(c.lessor_code, series.code), holderPledged(c.lessor_code, series.code)].map((code) => heldOf.get(code) ?? 0));
+      const own = lines.filter((l) => l.series_id === String(series.id) && l.party_code === c.lessor_code);
+      out.set(String(c.id), {
+        ...base,
+        series: {
+          code: series.code,
+          faceValue: money(series.face_value),
+          unitsFromContract: new Dec(c.appraised_value!).div(series.face_value).toString(),
+          farmUnitsHeld: held.toFixed(0),
+          distributions: own.map((l) => ({ declarationId: l.declaration_id, recordDate: l.record_date, paymentDate: l.payment_date, units: new Dec(l.units).toFixed(0), amount: money(l.amount), entryId: l.entry_id })),
+          distributedTotal: money(sum(own.map((l) => l.amount))),
+        },
+      });
+    }
+    return out;
+  }
+
+  /** The balances of the accounts `codes`, as the ledger shows them (UNKNOWN_ACCOUNT if one is missing), in one query. */
+  private async accountBalances(em: EntityManager, codes: string[]): Promise<Map<string, string>> {
+    if (codes.length === 0) return new Map();
+    const rows = (await em.query(
+      `SELECT a.code, a.normal_side, a.debits::text AS debits, a.credits::text AS credits, s.scale FROM ledger_accounts a JOIN ledger_assets s ON s.code = a.asset_code WHERE a.code = ANY($1::text[])`,
+      [codes],
+    )) as Array<{ code: string; normal_side: 'DEBIT' | 'CREDIT'; debits: string; credits: string; scale: number }>;
+    const out = new Map(rows.map((r) => [r.code, formatDecimal(r.normal_side === 'DEBIT' ? new Dec(r.debits).minus(r.credits) : new Dec(r.credits).minus(r.debits), r.scale)]));
+    const missing = codes.find((code) => !out.has(code));
+    if (missing !== undefined) throw new LedgerError('UNKNOWN_ACCOUNT', `no account with code ${JSON.stringify(missing)}`, 'account');
+    return out;
   }
 
   private async view(em: EntityManager, c: ContractRow): Promise<LandUseContractView> {
+    const [view] = await this.views(em, [c]);
+    return view;
+  }
+
+  /** The views of `rows`, in their order: parcels, balances and equity stakes read for all of them at once (at most five queries). */
+  private async views(em: EntityManager, rows: ContractRow[]): Promise<LandUseContractView[]> {
+    if (rows.length === 0) return [];
     const parcels = (await em.query(
-      `SELECT pa.id, pa.certificate_no, pa.area_mu::text AS area_mu FROM land_use_contract_parcels cp JOIN parcels pa ON pa.id = cp.parcel_id WHERE cp.contract_id = $1 ORDER BY pa.certificate_no`,
-      [c.id],
-    )) as Array<{ id: string; certificate_no: string; area_mu: string }>;
-    const rented = c.mode !== 'EQUITY';
-    const balance = async (account: string) => (rented ? (await this.ledger.getAccount(account, em)).balance : '0.00');
-    const input = rented ? scheduleInputOf(c) : null;
-    return {
-      code: c.code,
-      mode: c.mode,
-      state: c.state,
-      lessor: { code: c.lessor_code, name: c.lessor_name },
-      lessee: { code: c.lessee_code, name: c.lessee_name },
-      areaMu: new Dec(c.area_mu).toFixed(AREA_SCALE),
-      parcels: parcels.map((p) => ({ id: p.id, certificateNo: p.certificate_no, areaMu: new Dec(p.area_mu).toFixed(AREA_SCALE) })),
-      permittedUses: c.permitted_uses,
-      otherUse: c.other_use,
-      startDate: c.start_date,
-      endDate: c.end_date,
-      renewsContract: c.renews_code,
-      renewedBy: c.renewed_by,
-      rent: input === null ? null : input.rent.kind === 'PER_MU' ? { kind: 'PER_MU', ratePerMuYear: input.rent.ratePerMuYear } : input.rent,
-      escalation: input?.escalation ?? { kind: 'NONE' },
-      billingFrequency: c.billing_frequency,
-      deposit: { amount: money(c.deposit_amount), received: c.deposit_entry_id !== null, held: await balance(landDeposit(c.code)) },
-      lateFee: { dailyRate: new Dec(c.late_fee_daily_rate).toString(), capRatio: new Dec(c.late_fee_cap_ratio).toString() },
-      equity: c.mode === 'EQUITY' ? await this.equityView(em, c) : null,
-      createdBy: c.created_by,
-      receivable: await balance(landReceivable(c.code)),
-      lesseeCredit: await balance(landLesseeCredit(c.code)),
-      income: await balance(landIncome(c.code)),
-      terminatedOn: c.terminated_on,
-      terminationReason: c.termination_reason,
-      cancellationReason: c.cancellation_reason,
-      settlement: c.settlement,
-      createdAt: c.created_at.toISOString(),
-      activatedAt: c.activated_at?.toISOString() ?? null,
-      closedAt: c.closed_at?.toISOString() ?? null,
-    };
+      `SELECT cp.contract_id::text AS contract_id, pa.id, pa.certificate_no, pa.area_mu::text AS area_mu FROM land_use_contract_parcels cp JOIN parcels pa ON pa.id = cp.parcel_id
+        WHERE cp.contract_id = ANY($1::bigint[]) ORDER BY pa.certificate_no`,
+      [rows.map((c) => String(c.id))],
+    )) as Array<{ contract_id: string; id: string; certificate_no: string; area_mu: string }>;
+    const balances = await this.accountBalances(
+      em,
+      rows.filter((c) => c.mode !== 'EQUITY').flatMap((c) => [landDeposit(c.code), landReceivable(c.code), landLesseeCredit(c.code), landIncome(c.code)]),
+    );
+    const equity = await this.equityViews(em, rows.filter((c) => c.mode === 'EQUITY'));
+    return rows.map((c) => {
+      const rented = c.mode !== 'EQUITY';
+      const balance = (account: string) => (rented ? balances.get(account)! : '0.00');
+      const input = rented ? scheduleInputOf(c) : null;
+      return {
+        code: c.code,
+        mode: c.mode,
+        state: c.state,
+        lessor: { code: c.lessor_code, name: c.lessor_name },
+        lessee: { code: c.lessee_code, name: c.lessee_name },
+        areaMu: new Dec(c.area_mu).toFixed(AREA_SCALE),
+        parcels: parcels.filter((p) => p.contract_id === String(c.id)).map((p) => ({ id: p.id, certificateNo: p.certificate_no, areaMu: new Dec(p.area_mu).toFixed(AREA_SCALE) })),
+        permittedUses: c.permitted_uses,
+        otherUse: c.other_use,
+        startDate: c.start_date,
+        endDate: c.end_date,
+        renewsContract: c.renews_code,
+        renewedBy: c.renewed_by,
+        rent: input === null ? null : input.rent.kind === 'PER_MU' ? { kind: 'PER_MU', ratePerMuYear: input.rent.ratePerMuYear } : input.rent,
+        escalation: input?.escalation ?? { kind: 'NONE' },
+        billingFrequency: c.billing_frequency,
+        deposit: { amount: money(c.deposit_amount), received: c.deposit_entry_id !== null, held: balance(landDeposit(c.code)) },
+        lateFee: { dailyRate: new Dec(c.late_fee_daily_rate).toString(), capRatio: new Dec(c.late_fee_cap_ratio).toString() },
+        equity: c.mode === 'EQUITY' ? equity.get(String(c.id))! : null,
+        createdBy: c.created_by,
+        receivable: balance(landReceivable(c.code)),
+        lesseeCredit: balance(landLesseeCredit(c.code)),
+        income: balance(landIncome(c.code)),
+        terminatedOn: c.terminated_on,
+        terminationReason: c.termination_reason,
+        cancellationReason: c.cancellation_reason,
+        settlement: c.settlement,
+        createdAt: c.created_at.toISOString(),
+        activatedAt: c.activated_at?.toISOString() ?? null,
+        closedAt: c.closed_at?.toISOString() ?? null,
+      };
+    });
   }
 }

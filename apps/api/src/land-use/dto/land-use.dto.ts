@@ -289,7 +289,8 @@ export class RegisterLineResponse {
 
 export class RegisterTotalResponse {
   @ApiProperty({ enum: LAND_USE_MODES }) mode!: LandUseMode;
-  @ApiProperty() contracts!: number;
+  @ApiProperty({ description: 'Contracts of the mode not CANCELLED: the sums below are over these' }) contracts!: number;
+  @ApiProperty({ description: 'CANCELLED drafts of the mode: listed in the lines, left out of every total' }) cancelled!: number;
   @ApiProperty() areaMu!: string;
   @ApiProperty() scheduledRent!: string;
   @ApiProperty() depositHeld!: string;
