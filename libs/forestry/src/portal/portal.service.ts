@@ -6,7 +6,7 @@ import { DividendsService, PartyDividendView } from '../dividends/dividends.serv
 import type { PayoutLineState } from '../dividends/dividend.entities';
 import { PartyError } from '../parties/parties.errors';
 import { walletOf } from '../parties/parties.service';
-import { businessToday, holderPledged, holderTickets } from '../projects/project-accounts';
+import { businessToday, holderTickets } from '../projects/project-accounts';
 import { RESTRICTION_LABELS } from '../tickets/certificates.service';
 import type { TransferRestriction } from '../tickets/ticket.entities';
 import { renderAnnualStatementPdf } from './annual-statement-pdf';
@@ -269,12 +269,11 @@ export class PortalService {
     }));
   }
 
-  /** The first year the holder's wallet or ticket accounts moved; null if never. */
+  /** The first year any account of the holder (wallet, tickets, pledged tickets) moved; null if never. By the owner index. */
   private async firstYear(em: EntityManager, holder: HolderRow): Promise<number | null> {
     const [row] = (await em.query(
-      `SELECT EXTRACT(YEAR FROM MIN(p.effective_date))::int AS year FROM ledger_postings p JOIN ledger_accounts a ON a.id = p.account_id
-        WHERE a.code = $1 OR a.code LIKE $2`,
-      [walletOf(holder.code), `${holderTickets(holder.code, '').replace(/[\\%_]/g, '\\$&')}%`],
+      `SELECT EXTRACT(YEAR FROM MIN(p.effective_date))::int AS year FROM ledger_postings p JOIN ledger_accounts a ON a.id = p.account_id WHERE a.owner_ref = $1`,
+      [`party:${holder.code}`],
     )) as Array<{ year: number | null }>;
     return row?.year ?? null;
   }
