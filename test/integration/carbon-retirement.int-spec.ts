@@ -243,6 +243,30 @@ describe('the public registry', () => {
     expect(lines[lines.length - 1]).toBe('合计注销 TOTAL_RETIRED,,660,,,,,');
   });
 
+  it('reads the registry in three queries whatever the number of retirements, each retirement as its own read shows it', async () => {
+    const spy = jest.spyOn(db.dataSource.manager, 'query');
+    const registry = await c.registry(P);
+    const queries = spy.mock.calls.length;
+    spy.mockRestore();
+    expect(queries).toBe(3);
+    const ids = (await db.dataSource.query(
+      `SELECT r.id::text AS id FROM carbon_retirements r JOIN carbon_issuances i ON i.id = r.issuance_id JOIN carbon_projects p ON p.id = i.project_id WHERE p.code = $1 ORDER BY r.certificate_seq`,
+      [P],
+    )) as Array<{ id: string }>;
+    expect(ids.length).toBeGreaterThanOrEqual(5);
+    const expected = (await Promise.all(ids.map(({ id }) => c.getRetirement(id)))).map((r) => ({
+      certificateNo: r.certificateNo,
+      vintage: r.vintage,
+      quantity: r.quantity,
+      serialBlocks: r.serialBlocks,
+      purpose: r.purpose,
+      beneficiaryName: r.publishBeneficiary ? r.beneficiaryName : null,
+      retiredOn: r.retiredOn,
+    }));
+    expect(registry.retirements).toEqual(expected);
+    expect(registry.issuances).toEqual((await c.issuances(P)).map(({ vintage, vintageStart, vintageEnd, quantity, bufferQuantity, serialBlock, issuedOn, verificationReference }) => ({ vintage, vintageStart, vintageEnd, quantity, bufferQuantity, serialBlock, issuedOn, verificationReference })));
+  });
+
   it('a closed project issues nothing more, but its credits still trade and retire', async () => {
     await createCarbonProject(t, c, world, 'CLOSED');
     const issuance = await issueCredits(t, c, 'CLOSED', { quantity: '10' });

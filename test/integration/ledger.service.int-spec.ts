@@ -128,6 +128,28 @@ describe('LedgerService', () => {
     await expectLedgerError(f.transfer(BANK, 'party:D:wallet:CNY', '1.00'), 'ACCOUNT_CLOSED');
   });
 
+  it('reads many accounts in one query, in the order asked, each as getAccount shows it', async () => {
+    const codes = [B, BANK, A, B, 'carbon:C1:issued'];
+    const spy = jest.spyOn(db.dataSource.manager, 'query');
+    const accounts = await f.ledger.getAccounts(codes);
+    const queries = spy.mock.calls.length;
+    spy.mockRestore();
+    expect(queries).toBe(1);
+    expect(accounts.map((a) => a.code)).toEqual(codes);
+    for (const [i, code] of codes.entries()) expect(accounts[i]).toEqual(await f.ledger.getAccount(code));
+    expect(await f.ledger.getAccounts([])).toEqual([]);
+  });
+
+  it('refuses a batch read with UNKNOWN_ACCOUNT naming the first missing or hidden code', async () => {
+    await expectLedgerError(f.ledger.getAccounts([A, 'nope:1', 'nope:2']), 'UNKNOWN_ACCOUNT');
+    await expect(f.ledger.getAccounts([A, 'nope:1', 'nope:2'])).rejects.toMatchObject({ field: 'account', message: 'no account with code "nope:1"' });
+    const visibility = { ownerRefs: ['party:A'] };
+    expect((await f.ledger.getAccounts([A, A], db.dataSource.manager, visibility)).map((a) => a.code)).toEqual([A, A]);
+    expect(await f.ledger.getAccounts([A], db.dataSource.manager, visibility)).toEqual([await f.ledger.getAccount(A, db.dataSource.manager, visibility)]);
+    await expect(f.ledger.getAccounts([A, BANK, B], db.dataSource.manager, visibility)).rejects.toMatchObject({ code: 'UNKNOWN_ACCOUNT', message: `no account with code ${JSON.stringify(BANK)}` });
+    await expect(f.ledger.getAccount(BANK, db.dataSource.manager, visibility)).rejects.toMatchObject({ code: 'UNKNOWN_ACCOUNT' });
+  });
+
   it('verifies the hash chain and finds the first tampered entry', async () => {
     const ok = await f.ledger.verifyChain(3);
     expect(ok).toMatchObject({ ok: true, firstBrokenEntryId: null });

@@ -143,4 +143,22 @@ describe('subsidy report per township and per programme', () => {
     const programmes = book.getWorksheet('奖补项目')!;
     expect((programmes.getRow(2).values as unknown[]).slice(1)).toEqual(['P-R', '林权流转奖补 P-R', 20000, 4, 317.7777, 5333.33, 4166.67, 1166.66, 1800.66, 720.26, 15747.07]);
   });
+
+  it('reads the report in eight queries whatever the number of programmes', async () => {
+    const counted = async () => {
+      const spy = jest.spyOn(db.dataSource, 'query');
+      const report = await s.reports.report(YANGCHENG.code);
+      const queries = spy.mock.calls.length;
+      spy.mockRestore();
+      return { report, queries };
+    };
+    const before = await counted();
+    expect(before.queries).toBe(8);
+    await createProgramme(s, world, 'P-R3', { budget: '500.00' });
+    const after = await counted();
+    expect(after.queries).toBe(8);
+    expect(after.report.programmes.map((p) => p.code)).toEqual(['P-R', 'P-R2', 'P-R3']);
+    expect(after.report.programmes.slice(0, 2)).toEqual(before.report.programmes);
+    expect(after.report.programmes[2]).toMatchObject({ budget: '500.00', reserved: '0.00', remainingBudget: '500.00', approvedClaims: 0 });
+  });
 });

@@ -305,6 +305,23 @@ export class LedgerService {
     return accountView(row);
   }
 
+  /**
+   * The accounts `codes` in one query, in the order of `codes` (a repeated code is repeated); any code
+   * the caller may not see, or that is unknown, is the same UNKNOWN_ACCOUNT as `getAccount`, naming the first.
+   */
+  async getAccounts(codes: readonly string[], em: EntityManager = this.dataSource.manager, visibility: Visibility = null): Promise<AccountView[]> {
+    if (codes.length === 0) return [];
+    const rows = (await em.query(
+      `SELECT ${ACCOUNT_COLUMNS} FROM ledger_accounts a JOIN ledger_assets s ON s.code = a.asset_code
+       WHERE a.code = ANY($1::text[]) AND ($2::text[] IS NULL OR a.owner_ref = ANY($2::text[]))`,
+      [[...new Set(codes)], visibility?.ownerRefs ?? null],
+    )) as AccountRow[];
+    const byCode = new Map(rows.map((r) => [r.code, r]));
+    const missing = codes.find((code) => !byCode.has(code));
+    if (missing !== undefined) throw new LedgerError('UNKNOWN_ACCOUNT', `no account with code ${JSON.stringify(missing)}`, 'account');
+    return codes.map((code) => accountView(byCode.get(code)!));
+  }
+
   /** Keyset-paginated by code. */
   async listAccounts(filter: AccountFilter): Promise<{ items: AccountView[]; nextCursor: string | null }> {
     const limit = Math.min(filter.limit ?? 100, 500);

@@ -1,9 +1,10 @@
 import { createHash } from 'node:crypto';
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
-import { Amount, canonicalJson, Dec, EntryDraft, isBigintId, isIsoDate, LedgerError, LedgerService, PostingDraft } from '@forest-ledger/ledger';
+import { Amount, canonicalJson, Dec, EntryDraft, isBigintId, LedgerError, LedgerService, PostingDraft } from '@forest-ledger/ledger';
 import { Env } from '@forest-ledger/platform';
 import { DataSource, EntityManager } from 'typeorm';
+import { inputChecks } from '../common/input-checks';
 import { serialiseCsv } from '../imports/csv';
 import { ParcelsService } from '../parcels/parcels.service';
 import { WALLET_ASSET, walletOf } from '../parties/parties.service';
@@ -297,16 +298,7 @@ function invalid(message: string, field: string): CarbonError {
   return new CarbonError('INVALID_CARBON_INPUT', message, field);
 }
 
-function requireText(value: unknown, field: string, max = 200): string {
-  if (typeof value !== 'string' || value.trim() === '') throw invalid(`${field} must be a non-empty text`, field);
-  if (value.length > max) throw invalid(`${field} must be at most ${max} characters`, field);
-  return value.trim();
-}
-
-function requireDate(value: unknown, field: string): string {
-  if (typeof value !== 'string' || !isIsoDate(value)) throw invalid(`${field} must be a calendar date YYYY-MM-DD`, field);
-  return value;
-}
+const { requireText, requireDate } = inputChecks(invalid);
 
 /** The effective date of a movement: given, or today (Asia/Shanghai); never in the future. */
 function effectiveDateOf(value: unknown, field = 'effectiveDate'): string {
@@ -469,18 +461,20 @@ export class CarbonService {
     return this.getProject(code, em);
   }
 
-  /** The public registry of a project (issuances, retirements, totals). */
+  /** The public registry of a project (issuances, retirements, totals), in three queries whatever their number. */
   async registry(code: string, em: EntityManager = this.dataSource.manager): Promise<CarbonRegistryView> {
     const project = await this.load(em, code);
-    const issuances = await this.issuances(code, em);
-    const ids = (await em.query(`SELECT r.id::text AS id FROM carbon_retirements r JOIN carbon_issuances i ON i.id = r.issuance_id WHERE i.project_id = $1 ORDER BY r.certificate_seq`, [project.id])) as Array<{
-      id: string;
-    }>;
-    const retirements: CarbonRegistryView['retirements'] = [];
-    for (const { id } of ids) {
-      const r = await this.getRetirement(id, em);
-      retirements.push({ certificateNo: r.certificateNo, vintage: r.vintage, quantity: r.quantity, serialBlocks: r.serialBlocks, purpose: r.purpose, beneficiaryName: r.publishBeneficiary ? r.beneficiaryName : null, retiredOn: r.retiredOn });
-    }
+    const issuanceRows = (await em.query(`${ISSUANCE_SELECT} WHERE i.project_id = $1 ORDER BY i.vintage_start`, [project.id])) as IssuanceRow[];
+    const issuances = issuanceRows.map((r) => this.issuanceView(project, r));
+    const retirements: CarbonRegistryView['retirements'] = (await this.retirementViews(em, 'i.project_id = $1', [project.id], 'r.certificate_seq')).map((r) => ({
+      certificateNo: r.certificateNo,
+      vintage: r.vintage,
+      quantity: r.quantity,
+      serialBlocks: r.serialBlocks,
+      purpose: r.purpose,
+      beneficiaryName: r.publishBeneficiary ? r.beneficiaryName : null,
+      retiredOn: r.retiredOn,
+    }));
     const total = (values: string[]) => values.reduce((s, v) => s + BigInt(v), 0n).toString();
     return {
       project: project.code,
@@ -1028,13 +1022,19 @@ export class CarbonService {
 
   private async retirementRow(em: EntityManager, where: string, params: unknown[]): Promise<RetirementView | null> {
     if (where.startsWith('r.id') && !/^\d{1,18}$/.test(String(params[0]))) return null;
-    const [row] = (await em.query(
+    const [row] = await this.retirementViews(em, where, params);
+    return row ?? null;
+  }
+
+  /** The retirements matching `where`, in one query. */
+  private async retirementViews(em: EntityManager, where: string, params: unknown[], orderBy = 'r.id'): Promise<RetirementView[]> {
+    const rows = (await em.query(
       `SELECT r.id::text AS id, r.certificate_no, p.code AS project, p.name AS project_name, p.standard, p.external_id, i.vintage,
               to_char(i.vintage_start, 'YYYY-MM-DD') AS vintage_start, to_char(i.vintage_end, 'YYYY-MM-DD') AS vintage_end, r.quantity::text AS quantity,
               r.serial_ranges, h.code AS holder, h.name AS holder_name, r.beneficiary_name, r.publish_beneficiary, r.purpose, r.event_name,
               r.event_emissions::text AS event_emissions, to_char(r.effective_date, 'YYYY-MM-DD') AS retired_on, r.content_hash, r.verification_code, r.entry_id::text AS entry_id
          FROM carbon_retirements r JOIN carbon_issuances i ON i.id = r.issuance_id JOIN carbon_projects p ON p.id = i.project_id JOIN parties h ON h.id = r.retiring_party_id
-        WHERE ${where}`,
+        WHERE ${where} ORDER BY ${orderBy}`,
       params,
     )) as Array<{
       id: string;
@@ -1060,8 +1060,7 @@ export class CarbonService {
       verification_code: string;
       entry_id: string;
     }>;
-    if (!row) return null;
-    return {
+    return rows.map((row) => ({
       id: row.id,
       certificateNo: row.certificate_no,
       project: row.project,
@@ -1084,7 +1083,7 @@ export class CarbonService {
       contentHash: row.content_hash,
       verificationCode: formatVerificationCode(row.verification_code),
       entryId: row.entry_id,
-    };
+    }));
   }
 
   /** The certificate as a PDF in Chinese; the beneficiary is printed only when they allowed it. */

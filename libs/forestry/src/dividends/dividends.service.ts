@@ -1,9 +1,10 @@
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
-import { Amount, Dec, EntryDraft, isBigintId, isIsoDate, LedgerError, LedgerService, OpenAccountInput, PostResult } from '@forest-ledger/ledger';
+import { Amount, Dec, EntryDraft, isBigintId, LedgerError, LedgerService, OpenAccountInput, PostResult } from '@forest-ledger/ledger';
 import { inTransaction } from '@forest-ledger/platform/database/transaction';
 import { DataSource, EntityManager } from 'typeorm';
 import type { Role } from '../access/access.entities';
+import { inputChecks } from '../common/input-checks';
 import { walletOf } from '../parties/parties.service';
 import { BANK_CLEARING_ACCOUNT, businessToday, projectOwnerRef, projectWallet } from '../projects/project-accounts';
 import { CashFlowKind, DeclarationState, INCOME_KINDS, IncomeKind } from './dividend.entities';
@@ -793,19 +794,7 @@ function invalid(message: string, field: string): DividendError {
   return new DividendError('INVALID_DIVIDEND_INPUT', message, field);
 }
 
-function requireText(value: unknown, field: string): string {
-  if (typeof value !== 'string' || value.trim() === '' || value.length > 200) throw invalid(`${field} must be a text of 1-200 characters`, field);
-  return value.trim();
-}
-
-function optionalText(value: unknown, field: string): string | null {
-  return value === undefined || value === null ? null : requireText(value, field);
-}
-
-function requireDate(value: unknown, field: string): string {
-  if (typeof value !== 'string' || !isIsoDate(value)) throw invalid(`${field} must be a calendar date YYYY-MM-DD`, field);
-  return value;
-}
+const { requireText, optionalText, requireDate } = inputChecks(invalid, { maxOptionalText: 200 });
 
 function dateOrToday(value: unknown, field: string): string {
   return value === undefined ? businessToday() : requireDate(value, field);

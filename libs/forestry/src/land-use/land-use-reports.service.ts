@@ -1,9 +1,10 @@
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
-import { Dec, isIsoDate } from '@forest-ledger/ledger';
+import { Dec } from '@forest-ledger/ledger';
 import Decimal from 'decimal.js';
 import ExcelJS from 'exceljs';
 import { DataSource, EntityManager } from 'typeorm';
+import { inputChecks } from '../common/input-checks';
 import { BANK_CLEARING_ACCOUNT } from '../projects/project-accounts';
 import { LAND_USE_MODES, LandUseMode, LandUseState } from './land-use.entities';
 import { LandUseError } from './land-use.errors';
@@ -13,10 +14,7 @@ const ZERO = new Dec(0);
 const money = (d: Decimal.Value): string => new Dec(d).toFixed(2);
 const sum = (values: Iterable<Decimal.Value>): Decimal => [...values].reduce<Decimal>((s, v) => s.plus(v), new Dec(0));
 
-function requireDate(value: unknown, field: string): string {
-  if (typeof value !== 'string' || !isIsoDate(value)) throw new LandUseError('INVALID_CONTRACT', `${field} must be a calendar date YYYY-MM-DD`, field);
-  return value;
-}
+const { requireDate } = inputChecks((message, field) => new LandUseError('INVALID_CONTRACT', message, field));
 
 export const AGING_BUCKETS = ['current', 'days1To30', 'days31To90', 'days91To365', 'over365'] as const;
 export type AgingBucket = (typeof AGING_BUCKETS)[number];

@@ -1,9 +1,10 @@
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
-import { Amount, Dec, EntryDraft, formatDecimal, isIsoDate, LedgerError, LedgerService, PostingDraft } from '@forest-ledger/ledger';
+import { Amount, Dec, EntryDraft, LedgerService, PostingDraft } from '@forest-ledger/ledger';
 import Decimal from 'decimal.js';
 import { DataSource, EntityManager } from 'typeorm';
 import type { Role } from '../access/access.entities';
+import { inputChecks } from '../common/input-checks';
 import { ParcelsService } from '../parcels/parcels.service';
 import { WALLET_ASSET } from '../parties/parties.service';
 import { partyRefs } from '../projects/party-refs';
@@ -344,16 +345,7 @@ function projectNotDraft(projectCode: string, state: string): LandUseError {
 /** The idempotency key of the farm's contribution booked by an EQUITY contract: one per contract, whoever activates it. */
 export const equityContributionKey = (contractCode: string): string => `land-use-equity:${contractCode}`;
 
-function requireText(value: unknown, field: string, max = 200): string {
-  if (typeof value !== 'string' || value.trim() === '') throw invalid(`${field} must be a non-empty text`, field);
-  if (value.length > max) throw invalid(`${field} must be at most ${max} characters`, field);
-  return value.trim();
-}
-
-function requireDate(value: unknown, field: string): string {
-  if (typeof value !== 'string' || !isIsoDate(value)) throw invalid(`${field} must be a calendar date YYYY-MM-DD`, field);
-  return value;
-}
+const { requireText, requireDate } = inputChecks(invalid);
 
 function scheduleInputOf(row: ContractRow): ScheduleInput {
   const escalation: Escalation =
@@ -1253,19 +1245,6 @@ export class LandUseService {
     return out;
   }
 
-  /** The balances of the accounts `codes`, as the ledger shows them (UNKNOWN_ACCOUNT if one is missing), in one query. */
-  private async accountBalances(em: EntityManager, codes: string[]): Promise<Map<string, string>> {
-    if (codes.length === 0) return new Map();
-    const rows = (await em.query(
-      `SELECT a.code, a.normal_side, a.debits::text AS debits, a.credits::text AS credits, s.scale FROM ledger_accounts a JOIN ledger_assets s ON s.code = a.asset_code WHERE a.code = ANY($1::text[])`,
-      [codes],
-    )) as Array<{ code: string; normal_side: 'DEBIT' | 'CREDIT'; debits: string; credits: string; scale: number }>;
-    const out = new Map(rows.map((r) => [r.code, formatDecimal(r.normal_side === 'DEBIT' ? new Dec(r.debits).minus(r.credits) : new Dec(r.credits).minus(r.debits), r.scale)]));
-    const missing = codes.find((code) => !out.has(code));
-    if (missing !== undefined) throw new LedgerError('UNKNOWN_ACCOUNT', `no account with code ${JSON.stringify(missing)}`, 'account');
-    return out;
-  }
-
   private async view(em: EntityManager, c: ContractRow): Promise<LandUseContractView> {
     const [view] = await this.views(em, [c]);
     return view;
@@ -1279,10 +1258,11 @@ export class LandUseService {
         WHERE cp.contract_id = ANY($1::bigint[]) ORDER BY pa.certificate_no`,
       [rows.map((c) => String(c.id))],
     )) as Array<{ contract_id: string; id: string; certificate_no: string; area_mu: string }>;
-    const balances = await this.accountBalances(
-      em,
+    const accounts = await this.ledger.getAccounts(
       rows.filter((c) => c.mode !== 'EQUITY').flatMap((c) => [landDeposit(c.code), landReceivable(c.code), landLesseeCredit(c.code), landIncome(c.code)]),
+      em,
     );
+    const balances = new Map(accounts.map((a) => [a.code, a.balance]));
     const equity = await this.equityViews(em, rows.filter((c) => c.mode === 'EQUITY'));
     return rows.map((c) => {
       const rented = c.mode !== 'EQUITY';

@@ -1,9 +1,10 @@
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
-import { Amount, Dec, EntryDraft, isIsoDate, LedgerService, PostResult } from '@forest-ledger/ledger';
+import { Amount, Dec, EntryDraft, LedgerService, PostResult } from '@forest-ledger/ledger';
 import { Env } from '@forest-ledger/platform';
 import { DataSource, EntityManager } from 'typeorm';
 import type { OwnerScope } from '../access/access.types';
+import { inputChecks } from '../common/input-checks';
 import { ParcelsService } from '../parcels/parcels.service';
 import { WALLET_ASSET } from '../parties/parties.service';
 import { PartyRef, partyRefs } from './party-refs';
@@ -173,21 +174,7 @@ function invalid(message: string, field: string): ProjectError {
   return new ProjectError('INVALID_PROJECT', message, field);
 }
 
-function requireText(value: unknown, field: string, max = 200): string {
-  if (typeof value !== 'string' || value.trim() === '') throw invalid(`${field} must be a non-empty text`, field);
-  if (value.length > max) throw invalid(`${field} must be at most ${max} characters`, field);
-  return value.trim();
-}
-
-function optionalText(value: unknown, field: string, max = 2000): string | null {
-  if (value === undefined || value === null) return null;
-  return requireText(value, field, max);
-}
-
-function requireDate(value: unknown, field: string): string {
-  if (typeof value !== 'string' || !isIsoDate(value)) throw invalid(`${field} must be a calendar date YYYY-MM-DD`, field);
-  return value;
-}
+const { requireText, optionalText, requireDate } = inputChecks(invalid);
 
 function ratio(value: unknown, field: string): Dec {
   const d = Amount.parse(value, RATIO_SCALE, field).value;

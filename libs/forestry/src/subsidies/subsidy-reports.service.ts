@@ -132,16 +132,19 @@ export class SubsidyReportsService {
         WHERE (pr.region_id = ANY($1::bigint[]) OR pr.region_id = $2 OR pr.region_id = (SELECT parent_id FROM regions WHERE id = $2)) AND ($3::text IS NULL OR p.code = $3) ORDER BY p.code`,
       [ids, region.id, programme],
     )) as Array<{ code: string; name: string }>;
-    const programmeFigures: ProgrammeSubsidyFigures[] = [];
-    for (const p of programmes) {
-      const [ledger] = (await ds.query(
-        `SELECT COALESCE((SELECT SUM(pp.amount) FROM ledger_postings pp JOIN ledger_entries e ON e.id = pp.entry_id WHERE pp.account_id = w.id AND e.kind = 'SUBSIDY_BUDGET_TOPUP' AND pp.side = 'CREDIT'), 0)::text AS budget,
-                (w.credits - w.debits)::text AS available, (r.credits - r.debits)::text AS reserved
-           FROM ledger_accounts w, ledger_accounts r WHERE w.code = $1 AND r.code = $2`,
-        [programmeWallet(p.code), programmeReserved(p.code)],
-      )) as Array<{ budget: string; available: string; reserved: string }>;
+    // Every programme's budget, wallet and reserved balance in one query; a programme without both accounts reads as zeros.
+    const ledgerRows = (await ds.query(
+      `SELECT x.programme AS key,
+              COALESCE((SELECT SUM(pp.amount) FROM ledger_postings pp JOIN ledger_entries e ON e.id = pp.entry_id WHERE pp.account_id = w.id AND e.kind = 'SUBSIDY_BUDGET_TOPUP' AND pp.side = 'CREDIT'), 0)::text AS budget,
+              (w.credits - w.debits)::text AS available, (r.credits - r.debits)::text AS reserved
+         FROM unnest($1::text[], $2::text[], $3::text[]) AS x(programme, wallet, reserved)
+         JOIN ledger_accounts w ON w.code = x.wallet JOIN ledger_accounts r ON r.code = x.reserved`,
+      [programmes.map((p) => p.code), programmes.map((p) => programmeWallet(p.code)), programmes.map((p) => programmeReserved(p.code))],
+    )) as Array<{ key: string; budget: string; available: string; reserved: string }>;
+    const programmeFigures: ProgrammeSubsidyFigures[] = programmes.map((p) => {
+      const ledger = ledgerRows.find((r) => r.key === p.code);
       const c = programmeContracts.find((r) => r.key === p.code);
-      programmeFigures.push({
+      return {
         code: p.code,
         name: p.name,
         ...figures(byProgramme.find((r) => r.key === p.code)),
@@ -150,8 +153,8 @@ export class SubsidyReportsService {
         budget: new Dec(ledger?.budget ?? 0).toFixed(2),
         reserved: new Dec(ledger?.reserved ?? 0).toFixed(2),
         remainingBudget: new Dec(ledger?.available ?? 0).toFixed(2),
-      });
-    }
+      };
+    });
     const sum = (pick: (f: SubsidyFigures) => string, scale: number) => townshipFigures.reduce((s, f) => s.plus(pick(f)), new Dec(0)).toFixed(scale);
     const total: SubsidyFigures = {
       contracts: townshipFigures.reduce((s, f) => s + f.contracts, 0),

@@ -1,6 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { Amount, Dec, EntryDraft, isIsoDate, LedgerError, LedgerService, PostingDraft, PostResult } from '@forest-ledger/ledger';
 import { EntityManager } from 'typeorm';
+import { inputChecks } from '../common/input-checks';
 import { walletOf } from '../parties/parties.service';
 import { PartyRef, partyRefs } from '../projects/party-refs';
 import { businessToday, holderPledged, holderTickets, PLATFORM_FEES_ACCOUNT } from '../projects/project-accounts';
@@ -570,14 +571,7 @@ function wholeUnits(value: unknown, field: string): string {
   return Amount.parsePositive(value, 0, field).value.toFixed(0);
 }
 
-function requireText(value: unknown, field: string): string {
-  if (typeof value !== 'string' || value.trim() === '' || value.length > 200) throw new TicketError('INVALID_TICKET_INPUT', `${field} must be a text of 1-200 characters`, field);
-  return value.trim();
-}
-
-function optionalText(value: unknown, field: string): string | null {
-  return value === undefined || value === null ? null : requireText(value, field);
-}
+const { requireText, optionalText } = inputChecks((message, field) => new TicketError('INVALID_TICKET_INPUT', message, field), { maxOptionalText: 200 });
 
 /**
  * INSUFFICIENT_FUNDS on a units account is INSUFFICIENT_UNITS, naming the holder; on a wallet (the
