@@ -2,9 +2,9 @@ import type { ApiApplication } from '../../apps/api/src/app.setup';
 import { carbonBuffer, carbonIssued, carbonRetired, carbonRevenue, holderCredits, walletOf } from '@forest-ledger/forestry';
 import { Dec } from '@forest-ledger/ledger';
 import { randomUUID } from 'node:crypto';
-import request from 'supertest';
 import { DataSource } from 'typeorm';
 import { deposit, seedParties, seedTicketWorld, TicketServices, ticketServices, TicketWorld } from '../factories/tickets.factory';
+import { apiClient, binary, ledgerBalances } from '../setup/http-client';
 import { createTestApp, tokenFor } from '../setup/test-app';
 import { useTestDatabase } from '../setup/test-database';
 
@@ -73,24 +73,12 @@ interface RetirementBody {
   entryId: string;
 }
 
-const http = () => request(app.getHttpServer());
-const as = (role: string) => ({ Authorization: `Bearer ${token[role]}` });
-const post = (path: string, body: object, role = 'ADMIN', key: string = randomUUID()) => http().post(path).set(as(role)).set('Idempotency-Key', key).send(body);
-const get = (path: string, role = 'ADMIN') => http().get(path).set(as(role));
-
-function binary(res: request.Response, done: (error: Error | null, body: Buffer) => void): void {
-  const chunks: Buffer[] = [];
-  res.on('data', (chunk: Buffer) => chunks.push(chunk));
-  res.on('end', () => done(null, Buffer.concat(chunks)));
-}
+const { http, post, get } = apiClient(() => app, (role) => token[role]);
 
 /** Balances now of ledger accounts (by code; "0" when the account does not exist). */
 async function balances(...codes: string[]): Promise<Record<string, string>> {
-  const rows = (await t.ds.query(
-    `SELECT code, (CASE normal_side WHEN 'DEBIT' THEN debits - credits ELSE credits - debits END)::text AS balance FROM ledger_accounts WHERE code = ANY($1::text[])`,
-    [codes],
-  )) as Array<{ code: string; balance: string }>;
-  return Object.fromEntries(codes.map((c) => [c, new Dec(rows.find((r) => r.code === c)?.balance ?? '0').toString()]));
+  const found = await ledgerBalances(t.ds, codes);
+  return Object.fromEntries(codes.map((c) => [c, found[c].toString()]));
 }
 
 /** What any carbon command could write: a refused one must leave all of it unchanged. */

@@ -6,9 +6,9 @@ import { dividendJobId, QueueName } from '@forest-ledger/platform';
 import { Queue } from 'bullmq';
 import ExcelJS from 'exceljs';
 import { randomUUID } from 'node:crypto';
-import request from 'supertest';
 import { DataSource } from 'typeorm';
 import { balance, lishuSeries, seedTicketWorld, TicketServices, ticketServices, TicketWorld } from '../factories/tickets.factory';
+import { apiClient, binary } from '../setup/http-client';
 import { createTestApp, tokenFor } from '../setup/test-app';
 import { useTestDatabase } from '../setup/test-database';
 
@@ -42,16 +42,7 @@ interface DeclarationBody {
   progress: { holdersTotal: number; holdersDone: number; amountDistributed: string };
 }
 
-const http = () => request(app.getHttpServer());
-const as = (role: string) => ({ Authorization: `Bearer ${token[role]}` });
-const post = (path: string, body: object, role = 'ADMIN', key: string = randomUUID()) => http().post(path).set(as(role)).set('Idempotency-Key', key).send(body);
-const get = (path: string, role = 'ADMIN') => http().get(path).set(as(role));
-
-function binary(res: request.Response, done: (error: Error | null, body: Buffer) => void): void {
-  const chunks: Buffer[] = [];
-  res.on('data', (chunk: Buffer) => chunks.push(chunk));
-  res.on('end', () => done(null, Buffer.concat(chunks)));
-}
+const { http, post, get } = apiClient(() => app, (role) => token[role]);
 
 async function counts(): Promise<Record<string, number>> {
   const [row] = (await t.ds.query(

@@ -3,10 +3,10 @@ import { AccessService } from '@forest-ledger/forestry';
 import { Dec } from '@forest-ledger/ledger';
 import ExcelJS from 'exceljs';
 import { randomUUID } from 'node:crypto';
-import request from 'supertest';
 import { DataSource } from 'typeorm';
 import { activeContract, landUseServices, LandUseServices, LandWorld, seedLandWorld, takeStateParcels } from '../factories/land-use.factory';
 import { contributeInKind, createProject } from '../factories/tickets.factory';
+import { apiClient, binary } from '../setup/http-client';
 import { createTestApp, tokenFor } from '../setup/test-app';
 import { useTestDatabase } from '../setup/test-database';
 
@@ -34,16 +34,7 @@ interface ErrorBody {
   field?: string;
 }
 
-const http = () => request(app.getHttpServer());
-const as = (role: string) => ({ Authorization: `Bearer ${token[role]}` });
-const post = (path: string, body: object, role = 'ADMIN', key: string = randomUUID()) => http().post(path).set(as(role)).set('Idempotency-Key', key).send(body);
-const get = (path: string, role = 'ADMIN') => http().get(path).set(as(role));
-
-function binary(res: request.Response, done: (error: Error | null, body: Buffer) => void): void {
-  const chunks: Buffer[] = [];
-  res.on('data', (chunk: Buffer) => chunks.push(chunk));
-  res.on('end', () => done(null, Buffer.concat(chunks)));
-}
+const { post, get } = apiClient(() => app, (role) => token[role]);
 
 async function footprint(): Promise<Record<string, number>> {
   const [row] = (await t.ds.query(

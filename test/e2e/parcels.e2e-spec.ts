@@ -2,9 +2,9 @@ import type { ApiApplication } from '../../apps/api/src/app.setup';
 import { PiiCipher } from '@forest-ledger/forestry';
 import ExcelJS from 'exceljs';
 import { randomUUID } from 'node:crypto';
-import request from 'supertest';
 import { DAXIGOU, QINCHI, registerOrganisation, registerPersons, rosterPeople, seedRegions, YANGCHENG } from '../factories/parcels.factory';
 import { csvBuffer, fixtureRecords, PARCELS_FIXTURE, sharedFixture, withCell } from '../fixtures/tables';
+import { apiClient, binary } from '../setup/http-client';
 import { createTestApp, tokenFor } from '../setup/test-app';
 import { useTestDatabase } from '../setup/test-database';
 
@@ -59,16 +59,9 @@ beforeAll(async () => {
 });
 afterAll(() => app?.close());
 
-const http = () => request(app.getHttpServer());
-const as = (role: string) => ({ Authorization: `Bearer ${token[role]}` });
+const { http, as } = apiClient(() => app, (role) => token[role]);
 const importBody = (buffer: Buffer, fileName = PARCELS_FIXTURE) => ({ fileName, contentBase64: buffer.toString('base64') });
 const importPath = `/v1/regions/${DAXIGOU.code}/parcel-imports`;
-
-function binary(res: request.Response, done: (error: Error | null, body: Buffer) => void): void {
-  const chunks: Buffer[] = [];
-  res.on('data', (chunk: Buffer) => chunks.push(chunk));
-  res.on('end', () => done(null, Buffer.concat(chunks)));
-}
 
 describe('POST /v1/regions/:villageCode/parcel-imports', () => {
   it('refuses a table with bad rows with 422 IMPORT_REJECTED naming each row, and writes nothing', async () => {

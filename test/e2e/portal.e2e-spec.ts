@@ -1,9 +1,9 @@
 import type { ApiApplication } from '../../apps/api/src/app.setup';
 import { DEMO_SERIES, formatYuan, walletOf } from '@forest-ledger/forestry';
 import { Dec } from '@forest-ledger/ledger';
-import PDFParser from 'pdf2json';
-import request from 'supertest';
 import { PortalVillager, PortalWorld, seedPortalWorld } from '../factories/portal.factory';
+import { apiClient, binary } from '../setup/http-client';
+import { pdfTextLayer } from '../setup/pdf-text';
 import { createTestApp, tokenFor } from '../setup/test-app';
 import { useTestDatabase } from '../setup/test-database';
 
@@ -27,23 +27,12 @@ interface Overview {
   statementYears: number[];
 }
 
-const http = () => request(app.getHttpServer());
+const { http } = apiClient(() => app, (role) => tokens[role]);
 const bearer = (token: string) => ({ Authorization: `Bearer ${token}` });
 
-function binary(res: request.Response, done: (error: Error | null, body: Buffer) => void): void {
-  const chunks: Buffer[] = [];
-  res.on('data', (chunk: Buffer) => chunks.push(chunk));
-  res.on('end', () => done(null, Buffer.concat(chunks)));
-}
-
 /** The PDF's text layer, every page, spaces removed (pdf2json splits runs of CJK text). */
-function pdfText(buffer: Buffer): Promise<string> {
-  return new Promise((resolve, reject) => {
-    const parser = new PDFParser(null, true);
-    parser.on('pdfParser_dataError', (error) => reject(error instanceof Error ? error : new Error(String(error))));
-    parser.on('pdfParser_dataReady', () => resolve(parser.getRawTextContent().replace(/\s+/g, '')));
-    parser.parseBuffer(buffer);
-  });
+async function pdfText(buffer: Buffer): Promise<string> {
+  return (await pdfTextLayer(buffer)).text.replace(/\s+/g, '');
 }
 
 async function login(v: PortalVillager): Promise<string> {

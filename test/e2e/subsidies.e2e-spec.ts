@@ -3,10 +3,10 @@ import { programmeReceivable, programmeReserved, programmeWallet, walletOf } fro
 import { Dec } from '@forest-ledger/ledger';
 import ExcelJS from 'exceljs';
 import { randomUUID } from 'node:crypto';
-import request from 'supertest';
 import { DataSource } from 'typeorm';
 import { DINGDIAN, QINCHI, YANGCHENG } from '../factories/parcels.factory';
 import { freshParcels, seedSubsidyWorld, SubsidyServices, subsidyServices, SubsidyWorld } from '../factories/subsidies.factory';
+import { apiClient, binary, ledgerBalances } from '../setup/http-client';
 import { createTestApp, tokenFor } from '../setup/test-app';
 import { useTestDatabase } from '../setup/test-database';
 
@@ -53,24 +53,12 @@ interface ClaimBody {
   clawback: { amount: string; entryId: string | null; calculation: { termDays: number; unexpiredDays: number; total: string } } | null;
 }
 
-const http = () => request(app.getHttpServer());
-const as = (role: string) => ({ Authorization: `Bearer ${token[role]}` });
-const post = (path: string, body: object, role = 'ADMIN', key: string = randomUUID()) => http().post(path).set(as(role)).set('Idempotency-Key', key).send(body);
-const get = (path: string, role = 'ADMIN') => http().get(path).set(as(role));
-
-function binary(res: request.Response, done: (error: Error | null, body: Buffer) => void): void {
-  const chunks: Buffer[] = [];
-  res.on('data', (chunk: Buffer) => chunks.push(chunk));
-  res.on('end', () => done(null, Buffer.concat(chunks)));
-}
+const { http, post, get } = apiClient(() => app, (role) => token[role]);
 
 /** Balances now of ledger accounts (by code, as decimal text; "0" when the account does not exist). */
 async function balances(...codes: string[]): Promise<Record<string, string>> {
-  const rows = (await s.ds.query(
-    `SELECT code, (CASE normal_side WHEN 'DEBIT' THEN debits - credits ELSE credits - debits END)::text AS balance FROM ledger_accounts WHERE code = ANY($1::text[])`,
-    [codes],
-  )) as Array<{ code: string; balance: string }>;
-  return Object.fromEntries(codes.map((c) => [c, new Dec(rows.find((r) => r.code === c)?.balance ?? '0').toFixed(2)]));
+  const found = await ledgerBalances(s.ds, codes);
+  return Object.fromEntries(codes.map((c) => [c, found[c].toFixed(2)]));
 }
 
 /** What any subsidy command could write: a refused one must leave all of it unchanged. */

@@ -3,9 +3,9 @@ import { BANK_CLEARING_ACCOUNT, businessToday, holderPledged, holderTickets, PLA
 import { Dec } from '@forest-ledger/ledger';
 import ExcelJS from 'exceljs';
 import { randomUUID } from 'node:crypto';
-import request from 'supertest';
 import { DataSource } from 'typeorm';
 import { deposit, seedTicketWorld, TicketServices, ticketServices, TicketWorld } from '../factories/tickets.factory';
+import { apiClient, binary, ledgerBalances } from '../setup/http-client';
 import { createTestApp, tokenFor } from '../setup/test-app';
 import { useTestDatabase } from '../setup/test-database';
 
@@ -68,24 +68,12 @@ interface RegisterBody {
   lines: Array<{ certificateNo: string; partyCode: string; origin: string; units: string; pledgedUnits: string; share: string }>;
 }
 
-const http = () => request(app.getHttpServer());
-const as = (role: string) => ({ Authorization: `Bearer ${token[role]}` });
-const post = (path: string, body: object, role = 'ADMIN', key: string = randomUUID()) => http().post(path).set(as(role)).set('Idempotency-Key', key).send(body);
-const get = (path: string, role = 'ADMIN') => http().get(path).set(as(role));
-
-function binary(res: request.Response, done: (error: Error | null, body: Buffer) => void): void {
-  const chunks: Buffer[] = [];
-  res.on('data', (chunk: Buffer) => chunks.push(chunk));
-  res.on('end', () => done(null, Buffer.concat(chunks)));
-}
+const { http, as, post, get } = apiClient(() => app, (role) => token[role]);
 
 /** Balances now of ledger accounts (by code; "0" when the account does not exist). */
 async function balances(...codes: string[]): Promise<Record<string, string>> {
-  const rows = (await t.ds.query(
-    `SELECT code, (CASE normal_side WHEN 'DEBIT' THEN debits - credits ELSE credits - debits END)::text AS balance FROM ledger_accounts WHERE code = ANY($1::text[])`,
-    [codes],
-  )) as Array<{ code: string; balance: string }>;
-  return Object.fromEntries(codes.map((c) => [c, new Dec(rows.find((r) => r.code === c)?.balance ?? '0').toString()]));
+  const found = await ledgerBalances(t.ds, codes);
+  return Object.fromEntries(codes.map((c) => [c, found[c].toString()]));
 }
 const units = (party: string, series = SERIES) => holderTickets(party, series);
 

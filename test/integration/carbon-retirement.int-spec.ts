@@ -1,6 +1,6 @@
 import { CarbonService, carbonRetired, certificateHash, retirementCertificateOf, holderCredits, IssuanceView } from '@forest-ledger/forestry';
 import { inTransaction, pgErrorCode } from '@forest-ledger/platform';
-import PDFParser from 'pdf2json';
+import { pdfTextLayer } from '../setup/pdf-text';
 import { blocksOf, carbonService, createCarbonProject, issueCredits, list, order, retire } from '../factories/carbon.factory';
 import { balance, deposit, key, refusal, seedParties, seedTicketWorld, TicketServices, ticketServices, TicketWorld } from '../factories/tickets.factory';
 import { useTestDatabase } from '../setup/test-database';
@@ -38,22 +38,6 @@ beforeAll(async () => {
   await order(t, c, listing.id, { buyer: CONFERENCE, quantity: '300' }); // serials 1-300
   await order(t, c, listing.id, { buyer: COMPANY, quantity: '1000', effectiveDate: '2026-03-01' }); // 301-950 and 1001-1350
 });
-
-/** The text layer as pdf2json reads it. */
-async function pdfText(pdf: Buffer): Promise<string> {
-  const parser = new PDFParser(null, true);
-  try {
-    const done = new Promise<void>((resolve, reject) => {
-      parser.on('pdfParser_dataReady', () => resolve());
-      parser.on('pdfParser_dataError', (error) => reject(error instanceof Error ? error : error.parserError));
-    });
-    parser.parseBuffer(pdf, -1);
-    await done;
-    return parser.getRawTextContent();
-  } finally {
-    parser.destroy();
-  }
-}
 
 describe('retirement', () => {
   it('the conference retires its 300 t for 200 t of measured emissions: blocks RETIRED, tonnes to the retired account, certificate No. 1', async () => {
@@ -120,7 +104,7 @@ describe('retirement', () => {
 describe('the certificate', () => {
   it('is a PDF in Chinese with the serial range, beneficiary, emissions, hash and verification code', async () => {
     const r = await c.getRetirementByCertificate('TH-0000001');
-    const text = await pdfText(await c.certificatePdf(r.id));
+    const text = (await pdfTextLayer(await c.certificatePdf(r.id))).text;
     for (const expected of ['林业碳汇注销证明', 'TH-0000001', 'FFCER-RT-2020-1-300', '2021 年某国际会议组委会', '活动碳中和', '200.000 吨二氧化碳当量', '300 吨二氧化碳当量', r.verificationCode]) {
       expect(text).toContain(expected);
     }
@@ -130,7 +114,7 @@ describe('the certificate', () => {
 
   it('hides a beneficiary who did not allow publication, on the PDF and in the public verification', async () => {
     const r = await c.getRetirementByCertificate('TH-0000002');
-    const text = await pdfText(await c.certificatePdf(r.id));
+    const text = (await pdfTextLayer(await c.certificatePdf(r.id))).text;
     expect(text).toContain('受益方要求不公开');
     expect(text).not.toContain('李某某');
     const check = await c.verifyRetirement('TH-0000002', r.verificationCode);

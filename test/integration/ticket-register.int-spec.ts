@@ -2,7 +2,7 @@ import { formatVerificationCode, REGISTER_HEADERS, RegisterView, TradeInput } fr
 import { Dec } from '@forest-ledger/ledger';
 import { inTransaction } from '@forest-ledger/platform';
 import ExcelJS from 'exceljs';
-import PDFParser from 'pdf2json';
+import { pdfTextLayer as textLayer } from '../setup/pdf-text';
 import { deposit, key, lishuSeries, refusal, seedTicketWorld, TicketServices, ticketServices, TicketWorld } from '../factories/tickets.factory';
 import { useTestDatabase } from '../setup/test-database';
 
@@ -152,21 +152,6 @@ describe('the register as an Excel workbook', () => {
     expect(total[7]).toBe('1.0000000000');
   });
 });
-
-/** The text layer as pdf2json reads it (as in certificate-pdf.spec.ts). */
-async function textLayer(pdf: Buffer): Promise<{ text: string; pages: number }> {
-  const parser = new PDFParser(null, true);
-  try {
-    const pages = new Promise<number>((resolve, reject) => {
-      parser.on('pdfParser_dataReady', (data) => resolve(data.Pages.length));
-      parser.on('pdfParser_dataError', (error) => reject(error instanceof Error ? error : error.parserError));
-    });
-    parser.parseBuffer(pdf, -1);
-    return { pages: await pages, text: parser.getRawTextContent() };
-  } finally {
-    parser.destroy();
-  }
-}
 
 describe('certificates', () => {
   it('renders the PDF of a holding: the masked name and the 大写 amount in its text layer', async () => {

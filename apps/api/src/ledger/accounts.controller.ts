@@ -2,7 +2,7 @@ import { Body, Controller, Get, HttpCode, HttpStatus, Param, Post, Query, Req, R
 import { ApiCreatedResponse, ApiHeader, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { LedgerService } from '@forest-ledger/ledger';
 import type { HttpRequest, HttpResponse } from '../http/http';
-import { ALL_ROLES, CurrentUser, Roles, STAFF_READERS } from '../auth/auth.decorators';
+import { ALL_ROLES, CurrentUser, Roles } from '../auth/auth.decorators';
 import { ownerScopeOf } from '@forest-ledger/forestry';
 import type { AuthUser } from '@forest-ledger/forestry';
 import { ApiErrors } from '../http/error.dto';

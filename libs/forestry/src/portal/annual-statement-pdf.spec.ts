@@ -1,5 +1,5 @@
 import { Dec } from '@forest-ledger/ledger';
-import PDFParser from 'pdf2json';
+import { pdfTextLayer } from '../../../../test/setup/pdf-text';
 import { renderAnnualStatementPdf } from './annual-statement-pdf';
 import type { AnnualStatement } from './portal.service';
 import { formatYuan } from './yuan';
@@ -30,13 +30,10 @@ function statement(dividendCount: number): AnnualStatement {
   };
 }
 
-function pages(buffer: Buffer): Promise<string[]> {
-  return new Promise((resolve, reject) => {
-    const parser = new PDFParser(null, true);
-    parser.on('pdfParser_dataError', (error) => reject(error instanceof Error ? error : new Error(String(error))));
-    parser.on('pdfParser_dataReady', () => resolve(parser.getRawTextContent().split(/-+Page \(\d+\) Break-+/).filter((p) => p.trim() !== '').map((p) => p.replace(/\s+/g, ''))));
-    parser.parseBuffer(buffer);
-  });
+/** Each page's text, spaces removed (pdf2json splits runs of CJK text). */
+async function pages(buffer: Buffer): Promise<string[]> {
+  const { text } = await pdfTextLayer(buffer);
+  return text.split(/-+Page \(\d+\) Break-+/).filter((p) => p.trim() !== '').map((p) => p.replace(/\s+/g, ''));
 }
 
 describe('renderAnnualStatementPdf', () => {

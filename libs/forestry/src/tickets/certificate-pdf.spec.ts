@@ -1,4 +1,4 @@
-import PDFParser from 'pdf2json';
+import { pdfTextLayer as textLayer } from '../../../../test/setup/pdf-text';
 import { CertificateFontMissingError, CertificatePdfInput, findCjkFont, MAX_PARCEL_ROWS, renderCertificatePdf } from './certificate-pdf';
 
 /**
@@ -38,24 +38,6 @@ function parcels(count: number): CertificatePdfInput['parcels'] {
     location: `芹池镇大西沟村${['后沟', '阳坡', '大岭'][i % 3]}第${i + 1}小班`,
   }));
 }
-
-/** The text layer as pdf2json reads it: one line per text run, top to bottom. */
-async function textLayer(pdf: Buffer): Promise<{ text: string; pages: number }> {
-  const parser = new PDFParser(null, true);
-  try {
-    const pages = new Promise<number>((resolve, reject) => {
-      parser.on('pdfParser_dataReady', (data) => resolve(data.Pages.length));
-      parser.on('pdfParser_dataError', (error) => reject(error instanceof Error ? error : error.parserError));
-    });
-    parser.parseBuffer(pdf, ERRORS_ONLY);
-    return { pages: await pages, text: parser.getRawTextContent() };
-  } finally {
-    parser.destroy();
-  }
-}
-
-/** pdf2json reads a verbosity of 0 as "not given" (warnings); below 0 it logs errors only. */
-const ERRORS_ONLY = -1;
 
 describe('renderCertificatePdf', () => {
   const font = findCjkFont();

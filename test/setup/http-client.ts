@@ -1,0 +1,34 @@
+import { Dec } from '@forest-ledger/ledger';
+import { randomUUID } from 'node:crypto';
+import request from 'supertest';
+import { DataSource } from 'typeorm';
+import type { ApiApplication } from '../../apps/api/src/app.setup';
+
+/**
+ * What every e2e file says to the API: a request as a role (its bearer token from `tokenOf`), a
+ * command with a fresh Idempotency-Key unless one is given, and a read. `app` is read at call time,
+ * so the helpers can be made before beforeAll creates it.
+ */
+export function apiClient(app: () => ApiApplication, tokenOf: (role: string) => string | undefined) {
+  const http = () => request(app().getHttpServer());
+  const as = (role: string) => ({ Authorization: `Bearer ${tokenOf(role) ?? ''}` });
+  const post = (path: string, body: object, role = 'ADMIN', key: string = randomUUID()) => http().post(path).set(as(role)).set('Idempotency-Key', key).send(body);
+  const get = (path: string, role = 'ADMIN') => http().get(path).set(as(role));
+  return { http, as, post, get };
+}
+
+/** A supertest parser that keeps the body as bytes (PDF, Excel). */
+export function binary(res: request.Response, done: (error: Error | null, body: Buffer) => void): void {
+  const chunks: Buffer[] = [];
+  res.on('data', (chunk: Buffer) => chunks.push(chunk));
+  res.on('end', () => done(null, Buffer.concat(chunks)));
+}
+
+/** Balances now of ledger accounts by code (0 when the account does not exist). */
+export async function ledgerBalances(ds: DataSource, codes: string[]): Promise<Record<string, Dec>> {
+  const rows = (await ds.query(
+    `SELECT code, (CASE normal_side WHEN 'DEBIT' THEN debits - credits ELSE credits - debits END)::text AS balance FROM ledger_accounts WHERE code = ANY($1::text[])`,
+    [codes],
+  )) as Array<{ code: string; balance: string }>;
+  return Object.fromEntries(codes.map((c) => [c, new Dec(rows.find((r) => r.code === c)?.balance ?? '0')]));
+}
