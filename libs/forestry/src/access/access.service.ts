@@ -124,11 +124,8 @@ export class AccessService {
     return insertUser(em, input);
   }
 
-  async listUsers(): Promise<UserView[]> {
-    const rows = (await this.dataSource.query(
-      `SELECT u.id, u.username, u.display_name, u.role, p.code AS party_code, u.active, u.created_at FROM users u LEFT JOIN parties p ON p.id = u.party_id ORDER BY u.id`,
-    )) as Array<{ id: string; username: string | null; display_name: string; role: Role; party_code: string | null; active: boolean; created_at: Date }>;
-    return rows.map((r) => ({ id: r.id, username: r.username, displayName: r.display_name, role: r.role, partyCode: r.party_code, active: r.active, createdAt: r.created_at.toISOString() }));
+  listUsers(): Promise<UserView[]> {
+    return this.userViews(this.dataSource.manager, null);
   }
 
   /**
@@ -165,11 +162,18 @@ export class AccessService {
   }
 
   private async userView(em: EntityManager, userId: string): Promise<UserView> {
-    const [r] = (await em.query(
-      `SELECT u.id, u.username, u.display_name, u.role, p.code AS party_code, u.active, u.created_at FROM users u LEFT JOIN parties p ON p.id = u.party_id WHERE u.id = $1`,
+    const [view] = await this.userViews(em, userId);
+    return view;
+  }
+
+  /** Every user by id, or the one `userId`; never credentials. */
+  private async userViews(em: EntityManager, userId: string | null): Promise<UserView[]> {
+    const rows = (await em.query(
+      `SELECT u.id, u.username, u.display_name, u.role, p.code AS party_code, u.active, u.created_at FROM users u LEFT JOIN parties p ON p.id = u.party_id
+        WHERE $1::bigint IS NULL OR u.id = $1 ORDER BY u.id`,
       [userId],
     )) as Array<{ id: string; username: string | null; display_name: string; role: Role; party_code: string | null; active: boolean; created_at: Date }>;
-    return { id: r.id, username: r.username, displayName: r.display_name, role: r.role, partyCode: r.party_code, active: r.active, createdAt: r.created_at.toISOString() };
+    return rows.map((r) => ({ id: r.id, username: r.username, displayName: r.display_name, role: r.role, partyCode: r.party_code, active: r.active, createdAt: r.created_at.toISOString() }));
   }
 
   async countUsers(): Promise<number> {

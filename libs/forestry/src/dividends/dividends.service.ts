@@ -652,18 +652,7 @@ export class DividendsService {
     em: EntityManager,
     project: ProjectRow,
     key: string,
-    spec: {
-      kind: CashFlowKind;
-      incomeKind: IncomeKind | null;
-      amount: string;
-      bankReference: string | null;
-      description: string | null;
-      calculation: Record<string, unknown>;
-      baseFlowId: string | null;
-      effectiveDate: string;
-      memo: string;
-      postings: EntryDraft['postings'];
-    },
+    spec: Omit<CashFlowView, 'id' | 'project' | 'entryId' | 'walletBalance'> & { memo: string; postings: EntryDraft['postings'] },
   ): Promise<CashFlowView> {
     const prefix = { INCOME: 'project-income', COST: 'project-cost', MANAGEMENT_FEE: 'project-management-fee', GUARANTEE_TOP_UP: 'project-guarantee-top-up' }[spec.kind];
     const posted = await this.post(em, {

@@ -14,7 +14,7 @@ import { landDeposit, landIncome, landLesseeCredit, landReceivable, landUseAccou
 import { LAND_USE_MODES, LandUseMode, LandUsePeriodState, LandUseState, PERMITTED_USES, PermittedUse, ReceivableKind, SettlementSource } from './land-use.entities';
 import { LandUseError } from './land-use.errors';
 import { allocatePayment, DEFAULT_DAILY_LATE_FEE_RATE, lateFeeForDay, OpenItem } from './receivables';
-import { addDays, assertLeaseTerm, BILLING_FREQUENCIES, BillingFrequency, buildSchedule, daysInclusive, Escalation, ScheduleInput } from './rent-schedule';
+import { addDays, assertLeaseTerm, BILLING_FREQUENCIES, BillingFrequency, buildSchedule, daysInclusive, Escalation, ScheduleInput, SchedulePeriod } from './rent-schedule';
 
 export const LAND_USE_CODE_PATTERN = /^[A-Z0-9][A-Z0-9._-]{0,39}$/;
 const AREA_SCALE = 4;
@@ -142,17 +142,8 @@ export interface LandUseContractView {
   closedAt: string | null;
 }
 
-export interface LandUseSchedulePeriodView {
-  seq: number;
-  periodStart: string;
-  periodEnd: string;
-  dueDate: string;
-  contractYear: number;
-  annualRent: string;
-  days: number;
-  periodDays: number;
-  amount: string;
-  calculation: string;
+/** A period of the schedule as computed (SchedulePeriod), with what is owed on it now. */
+export interface LandUseSchedulePeriodView extends SchedulePeriod {
   state: LandUsePeriodState;
   principalOutstanding: string;
   lateFeeAccrued: string;
