@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import Decimal from 'decimal.js';
-import { addDays, addMonths, annualRents, assertLeaseTerm, buildSchedule, daysInclusive, RentScheduleError, ScheduleInput } from './rent-schedule';
+import { addDays, addMonths, annualRents, assertLeaseTerm, buildSchedule, daysInclusive, RentScheduleError, ScheduleInput, unusedRent } from './rent-schedule';
 
 const FIXED = (annualAmount: string) => ({ kind: 'FIXED' as const, annualAmount });
 const NONE = { kind: 'NONE' as const };
@@ -167,6 +167,14 @@ describe('escalation on the contract anniversary, also inside a billing period',
       ['2026-01-01', '2026-12-31', '3834.00'],
       ['2027-01-01', '2027-06-30', '1991.00'],
     ]);
+  });
+
+  it('gives back the unused days of a period at the rent of the contract year they fall in (early termination)', () => {
+    const q = buildSchedule(FIVE_YEARS).find((p) => p.periodStart === '2027-01-01')!;
+    expect(unusedRent(q.parts, '2027-02-28').toFixed(2)).toBe('1085.00'); // 1575.00 − 1575.00 × 14/45 = 1575.00 − 490.00
+    expect(unusedRent(q.parts, '2027-02-14').toFixed(2)).toBe('1575.00');
+    expect(unusedRent(q.parts, '2027-01-10').toFixed(2)).toBe('2741.67'); // 1500.00 − 1500.00 × 10/45 (333.33) + 1575.00
+    expect(unusedRent(q.parts, '2027-03-31').toFixed(2)).toBe('0.00');
   });
 
   it('prorates a contract year cut short by the end date (there is no rest to take)', () => {
