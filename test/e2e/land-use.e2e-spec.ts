@@ -334,6 +334,30 @@ describe('rent schedules by contract year over HTTP (issue 13)', () => {
     }
     expect(planned[0].calculation).toBe('年租金 12000.00 元 (第 1 合同年) ÷ 4 = 3000.00 × 45/90 天 = 1500.00');
     expect((await get(`/v1/land-use-contracts/${E5}/schedule`, 'AUDITOR').expect(200)).body).toEqual(planned);
+
+    // The Excel export: a row per part, labelled as in the JSON; the total per contract year.
+    const res = await get(`/v1/land-use-contracts/${E5}/schedule.xlsx`, 'FARM_OPERATOR').buffer(true).parse(binary).expect(200);
+    expect(res.headers['content-type']).toContain('spreadsheetml');
+    const book = new ExcelJS.Workbook();
+    await book.xlsx.load(new Uint8Array(res.body as Buffer).buffer);
+    const rows = book.getWorksheet('租金计划')!.getSheetValues().slice(2) as unknown[][];
+    const partRows = planned.flatMap((p) => p.parts.map((part) => [p.seq, `第 ${part.contractYear} 合同年`, part.partStart, part.partEnd, Number(part.amount), 'PLANNED']));
+    expect(rows.slice(0, -1).map((r) => [r[1], r[4], r[5], r[6], r[10], r[12]])).toEqual(partRows);
+    expect([rows[4].slice(1, 5), rows[5].slice(1, 5)]).toEqual([
+      [5, '2027-01-01~2027-03-31', '2027-01-01', '第 1 合同年'],
+      [5, '2027-01-01~2027-03-31', '2027-01-01', '第 2 合同年'],
+    ]);
+    expect(rows[rows.length - 1][10]).toBe(66307.58);
+    const years = (book.getWorksheet('合同年合计')!.getSheetValues().slice(2) as unknown[][]).map((r) => [r[1], r[3]]);
+    expect(years).toEqual([
+      ['第 1 合同年', 12000],
+      ['第 2 合同年', 12600],
+      ['第 3 合同年', 13230],
+      ['第 4 合同年', 13891.5],
+      ['第 5 合同年', 14586.08],
+      ['合计', 66307.58],
+    ]);
+    await get(`/v1/land-use-contracts/${E5}/schedule.xlsx`, 'OTHER_OPERATOR').expect(404);
   });
 
   it('raises nothing for a draft; activation stores the planned periods; termination inside the split quarter gives back its unused days at year 2’s rent', async () => {

@@ -1,13 +1,15 @@
-import { Body, Controller, Get, HttpCode, HttpStatus, Param, Post, Query, Req, Res } from '@nestjs/common';
-import { ApiCreatedResponse, ApiHeader, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
+import { Body, Controller, Get, HttpCode, HttpStatus, Param, Post, Query, Req, Res, StreamableFile } from '@nestjs/common';
+import { ApiCreatedResponse, ApiHeader, ApiOkResponse, ApiOperation, ApiProduces, ApiTags } from '@nestjs/swagger';
 import { DomainError } from '@forest-ledger/ledger';
-import { businessToday, LandUseService, MAX_LAND_USE_CONTRACTS_LISTED } from '@forest-ledger/forestry';
+import { businessToday, LandUseService, MAX_LAND_USE_CONTRACTS_LISTED, scheduleWorkbook } from '@forest-ledger/forestry';
 import type { AuthUser, CreateLandUseInput, Escalation, LandUseRentInput, LandUseScope } from '@forest-ledger/forestry';
 import type { HttpRequest, HttpResponse } from '../http/http';
 import { CurrentUser, Roles, STAFF_READERS } from '../auth/auth.decorators';
 import { ApiErrors } from '../http/error.dto';
 import { CommandRunner } from '../http/idempotency';
 import { IDEMPOTENCY_HEADER } from '../ledger/assets.controller';
+import { XLSX_CONTENT_TYPE } from '../parcels/parcels.controller';
+import { contentDisposition } from '../tickets/content-disposition';
 import {
   CreateLandUseContractDto,
   LandUseCancellationDto,
@@ -110,6 +112,20 @@ export class LandUseContractsController {
   async schedule(@Param('code') code: string, @CurrentUser() user: AuthUser): Promise<LandUseSchedulePeriodResponse[]> {
     await this.landUse.assertInScope(code, scopeOf(user));
     return this.landUse.schedule(code);
+  }
+
+  @Get(':code/schedule.xlsx')
+  @Roles(...STAFF_READERS, 'FARM_OPERATOR')
+  @ApiOperation({ summary: 'The rent schedule as an Excel workbook: a row per part of a period (第 n 合同年, days, annual rent, amount, how computed, state) and the total per contract year; a draft\'s PLANNED periods too' })
+  @ApiProduces(XLSX_CONTENT_TYPE)
+  @ApiOkResponse({ schema: { type: 'string', format: 'binary' }, description: 'An .xlsx attachment' })
+  @ApiErrors(401, 403, 404)
+  async scheduleXlsx(@Param('code') code: string, @CurrentUser() user: AuthUser, @Res({ passthrough: true }) res: HttpResponse): Promise<StreamableFile> {
+    await this.landUse.assertInScope(code, scopeOf(user));
+    const { fileName, buffer } = await scheduleWorkbook(await this.landUse.get(code), await this.landUse.schedule(code));
+    res.header('Content-Type', XLSX_CONTENT_TYPE);
+    res.header('Content-Disposition', contentDisposition('attachment', fileName, `rent-schedule-${code}.xlsx`));
+    return new StreamableFile(buffer, { length: buffer.length });
   }
 
   @Post(':code/deposit')
