@@ -205,7 +205,6 @@ export function buildSchedule(input: ScheduleInput): SchedulePeriod[] {
       const steps = [`年租金 ${annual.toFixed(2)} 元 (${contractYearLabel(year)})`];
       if (perYear > 1) steps.push(`÷ ${perYear} = ${share.toFixed(2)}`);
       if (days !== periodDays) steps.push(`× ${days}/${periodDays} 天 = ${prorated.toFixed(2)}`);
-      if (!amount.equals(prorated)) steps.push(`；${contractYearLabel(year)}末段取余额 ${annual.toFixed(2)} − ${before.toFixed(2)} = ${amount.toFixed(2)}`);
       parts.push({
         contractYear: year,
         partStart: from,
@@ -215,7 +214,8 @@ export function buildSchedule(input: ScheduleInput): SchedulePeriod[] {
         amount: amount.toFixed(2),
         basis: !amount.equals(prorated) ? 'REMAINDER' : days === periodDays ? 'FULL' : 'PRORATED',
       });
-      calculations.push(steps.join(' ').replace(' ；', '；'));
+      const remainder = `${contractYearLabel(year)}末段取余额 ${annual.toFixed(2)} − ${before.toFixed(2)} = ${amount.toFixed(2)}`;
+      calculations.push(amount.equals(prorated) ? steps.join(' ') : `${steps.join(' ')}；${remainder}`);
       from = addDays(to, 1);
     }
     const amount = parts.reduce((s, p) => s.plus(p.amount), new Dec(0));
