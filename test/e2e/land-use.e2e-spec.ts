@@ -8,6 +8,7 @@ import { activeContract, landUseServices, LandUseServices, LandWorld, seedLandWo
 import { contributeInKind, createProject } from '../factories/tickets.factory';
 import { apiClient, binary } from '../setup/http-client';
 import { createTestApp, tokenFor } from '../setup/test-app';
+import { assertLedgerInvariants } from '../setup/invariants';
 import { useTestDatabase } from '../setup/test-database';
 
 /**
@@ -273,5 +274,127 @@ describe('equity and cancellation over HTTP', () => {
     expect(error.message).toContain('terminate');
     await refused(`/v1/land-use-contracts/${C2}/cancel`, { reason: '取消' }, 404, 'UNKNOWN_CONTRACT', 'contract', 'OTHER_OPERATOR');
     expect(await footprint()).toEqual(before);
+  });
+});
+
+describe('rent schedules by contract year over HTTP (issue 13)', () => {
+  interface Part {
+    contractYear: number;
+    partStart: string;
+    partEnd: string;
+    days: number;
+    annualRent: string;
+    amount: string;
+    basis: string;
+  }
+  interface Period {
+    seq: number;
+    periodStart: string;
+    periodEnd: string;
+    contractYear: number;
+    amount: string;
+    calculation: string;
+    state: string;
+    parts: Part[];
+  }
+  const E5 = 'GYLD-ESC-5Y';
+  /** 12,000.00 a year from 2026-02-15, +5 % a year, quarterly in advance, 5 years; no deposit, no late fee (the figures are the rent's). */
+  const escalatingBody = (code: string, overrides: Record<string, unknown> = {}) =>
+    leaseBody(code, {
+      startDate: '2026-02-15',
+      endDate: '2031-02-14',
+      escalation: { kind: 'PERCENT', everyYears: 1, percent: '5' },
+      billingFrequency: 'QUARTERLY',
+      deposit: '0.00',
+      lateFeeDailyRate: '0',
+      ...overrides,
+    });
+  const total = (periods: Period[]) => periods.reduce((s, p) => s.plus(p.amount), new Dec(0)).toFixed(2);
+  const withoutState = (periods: Period[]) => periods.map(({ state: _state, ...p }) => p);
+
+  it('returns the planned schedule on create and on GET …/schedule of the draft: the anniversary quarter 1,500.00 + 1,575.00, the term 66,307.58', async () => {
+    const created = await post('/v1/land-use-contracts', escalatingBody(E5), 'FARM_OPERATOR').expect(201);
+    const planned = created.body.schedule as Period[];
+    expect(created.body.state).toBe('DRAFT');
+    expect(planned).toHaveLength(21);
+    expect(planned.every((p) => p.state === 'PLANNED')).toBe(true);
+    expect(planned[4]).toMatchObject({ seq: 5, periodStart: '2027-01-01', periodEnd: '2027-03-31', contractYear: 1, amount: '3075.00' });
+    expect(planned[4].parts.map((p) => [p.contractYear, p.partStart, p.partEnd, p.days, p.annualRent, p.amount])).toEqual([
+      [1, '2027-01-01', '2027-02-14', 45, '12000.00', '1500.00'],
+      [2, '2027-02-15', '2027-03-31', 45, '12600.00', '1575.00'],
+    ]);
+    expect(total(planned)).toBe('66307.58');
+    const perYear = new Map<number, Dec>();
+    for (const part of planned.flatMap((p) => p.parts)) perYear.set(part.contractYear, (perYear.get(part.contractYear) ?? new Dec(0)).plus(part.amount));
+    expect([...perYear.values()].map((v) => v.toFixed(2))).toEqual(['12000.00', '12600.00', '13230.00', '13891.50', '14586.08']);
+    // One numbering of contract years: the JSON's contractYear is the 第 n 合同年 of the calculation.
+    for (const p of planned) {
+      expect(p.calculation).toContain(`第 ${p.contractYear} 合同年`);
+      for (const part of p.parts) expect(p.calculation).toContain(`第 ${part.contractYear} 合同年`);
+    }
+    expect(planned[0].calculation).toBe('年租金 12000.00 元 (第 1 合同年) ÷ 4 = 3000.00 × 45/90 天 = 1500.00');
+    expect((await get(`/v1/land-use-contracts/${E5}/schedule`, 'AUDITOR').expect(200)).body).toEqual(planned);
+
+    // The Excel export: a row per part, labelled as in the JSON; the total per contract year.
+    const res = await get(`/v1/land-use-contracts/${E5}/schedule.xlsx`, 'FARM_OPERATOR').buffer(true).parse(binary).expect(200);
+    expect(res.headers['content-type']).toContain('spreadsheetml');
+    const book = new ExcelJS.Workbook();
+    await book.xlsx.load(new Uint8Array(res.body as Buffer).buffer);
+    const rows = book.getWorksheet('租金计划')!.getSheetValues().slice(2) as unknown[][];
+    const partRows = planned.flatMap((p) => p.parts.map((part) => [p.seq, `第 ${part.contractYear} 合同年`, part.partStart, part.partEnd, Number(part.amount), 'PLANNED']));
+    expect(rows.slice(0, -1).map((r) => [r[1], r[4], r[5], r[6], r[10], r[12]])).toEqual(partRows);
+    expect([rows[4].slice(1, 5), rows[5].slice(1, 5)]).toEqual([
+      [5, '2027-01-01~2027-03-31', '2027-01-01', '第 1 合同年'],
+      [5, '2027-01-01~2027-03-31', '2027-01-01', '第 2 合同年'],
+    ]);
+    expect(rows[rows.length - 1][10]).toBe(66307.58);
+    const years = (book.getWorksheet('合同年合计')!.getSheetValues().slice(2) as unknown[][]).map((r) => [r[1], r[3]]);
+    expect(years).toEqual([
+      ['第 1 合同年', 12000],
+      ['第 2 合同年', 12600],
+      ['第 3 合同年', 13230],
+      ['第 4 合同年', 13891.5],
+      ['第 5 合同年', 14586.08],
+      ['合计', 66307.58],
+    ]);
+    await get(`/v1/land-use-contracts/${E5}/schedule.xlsx`, 'OTHER_OPERATOR').expect(404);
+  });
+
+  it('raises nothing for a draft; activation stores the planned periods; termination inside the split quarter gives back its unused days at year 2’s rent', async () => {
+    const receivablesOf = async () => ((await t.ds.query(`SELECT count(*)::int AS n FROM land_use_receivables r JOIN land_use_contracts c ON c.id = r.contract_id WHERE c.code = $1`, [E5])) as Array<{ n: number }>)[0].n;
+    await post('/v1/land-use-jobs/daily', { asOf: '2026-03-01' }).expect(200); // the first period is due 2026-02-15: not raised while DRAFT
+    expect(await receivablesOf()).toBe(0);
+    const planned = (await get(`/v1/land-use-contracts/${E5}/schedule`).expect(200)).body as Period[];
+    await post(`/v1/land-use-contracts/${E5}/activate`, {}, 'FARM_OPERATOR').expect(200);
+    const stored = (await get(`/v1/land-use-contracts/${E5}/schedule`).expect(200)).body as Period[];
+    expect(stored.every((p) => p.state === 'SCHEDULED')).toBe(true);
+    expect(withoutState(stored)).toEqual(withoutState(planned));
+
+    // Used 2027-01-01..02-28: all of year 1's 45 days and 14 of year 2's 45; back: 1575.00 − 1575.00 × 14/45 (490.00) = 1085.00
+    // (pro rata over the whole quarter it would be 3075.00 × 31/90 = 1059.17).
+    const ended = await post(`/v1/land-use-contracts/${E5}/termination`, { terminatedOn: '2027-02-28', reason: '承租方转产', deposit: 'RETURN' }, 'FARM_OPERATOR').expect(200);
+    expect(ended.body.settlement).toMatchObject({ periodCredit: { seq: 5, usedDays: 59, days: 90, amount: '1085.00' }, remainingOwed: '12490.00' }); // 1500 + 3 × 3000 + 3075 − 1085
+    expect(ended.body.receivable).toBe('12490.00');
+    const after = (await get(`/v1/land-use-contracts/${E5}/schedule`).expect(200)).body as Period[];
+    expect(after.map((p) => p.state)).toEqual([...Array(5).fill('RAISED'), ...Array(16).fill('CANCELLED')]);
+  });
+
+  it('bills the four quarters of a 13,891.50 year 3,472.88 × 3 + 3,472.86', async () => {
+    const code = 'GYLD-ESC-4Y';
+    await post('/v1/land-use-contracts', escalatingBody(code, { startDate: '2026-01-01', endDate: '2029-12-31' }), 'FARM_OPERATOR').expect(201);
+    const schedule = (await get(`/v1/land-use-contracts/${code}/schedule`).expect(200)).body as Period[];
+    const year4 = schedule.filter((p) => p.contractYear === 4);
+    expect(year4.map((p) => [p.periodStart, p.amount, p.parts[0].basis])).toEqual([
+      ['2029-01-01', '3472.88', 'FULL'],
+      ['2029-04-01', '3472.88', 'FULL'],
+      ['2029-07-01', '3472.88', 'FULL'],
+      ['2029-10-01', '3472.86', 'REMAINDER'],
+    ]);
+    expect(total(year4)).toBe('13891.50');
+    expect(total(schedule)).toBe('51721.50'); // 12000.00 + 12600.00 + 13230.00 + 13891.50
+  });
+
+  it('leaves the ledger balanced', async () => {
+    await assertLedgerInvariants(t.ds);
   });
 });

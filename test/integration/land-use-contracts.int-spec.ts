@@ -97,16 +97,16 @@ describe('the stored schedule', () => {
     // 10000 × 1.05 = 10500.00; × 1.05 = 11025.00; 11576.25; 12155.0625 → 12155.06; 12762.813 → 12762.81; 13400.9505 → 13400.95;
     // 14070.9975 → 14071.00; 14774.55; 15513.2775 → 15513.28
     expect(schedule.map((p) => [p.seq, p.dueDate, p.contractYear, p.amount, p.state])).toEqual([
-      [1, '2025-01-01', 0, '10000.00', 'SCHEDULED'],
-      [2, '2026-01-01', 1, '10500.00', 'SCHEDULED'],
-      [3, '2027-01-01', 2, '11025.00', 'SCHEDULED'],
-      [4, '2028-01-01', 3, '11576.25', 'SCHEDULED'],
-      [5, '2029-01-01', 4, '12155.06', 'SCHEDULED'],
-      [6, '2030-01-01', 5, '12762.81', 'SCHEDULED'],
-      [7, '2031-01-01', 6, '13400.95', 'SCHEDULED'],
-      [8, '2032-01-01', 7, '14071.00', 'SCHEDULED'],
-      [9, '2033-01-01', 8, '14774.55', 'SCHEDULED'],
-      [10, '2034-01-01', 9, '15513.28', 'SCHEDULED'],
+      [1, '2025-01-01', 1, '10000.00', 'SCHEDULED'],
+      [2, '2026-01-01', 2, '10500.00', 'SCHEDULED'],
+      [3, '2027-01-01', 3, '11025.00', 'SCHEDULED'],
+      [4, '2028-01-01', 4, '11576.25', 'SCHEDULED'],
+      [5, '2029-01-01', 5, '12155.06', 'SCHEDULED'],
+      [6, '2030-01-01', 6, '12762.81', 'SCHEDULED'],
+      [7, '2031-01-01', 7, '13400.95', 'SCHEDULED'],
+      [8, '2032-01-01', 8, '14071.00', 'SCHEDULED'],
+      [9, '2033-01-01', 9, '14774.55', 'SCHEDULED'],
+      [10, '2034-01-01', 10, '15513.28', 'SCHEDULED'],
     ]);
     expect(schedule[4].calculation).toBe('年租金 12155.06 元 (第 5 合同年)');
   });
@@ -144,10 +144,11 @@ describe('the stored schedule', () => {
   });
 
   it('counts 366 days in a leap year (a schedule spanning 29 February)', async () => {
+    // One whole contract year: January 2025 closes it and bills the rest of its rent (was 31/365 = 3108.49, the year 36,608.49).
     await activeContract(t, world, 'L-LEAP', { startDate: '2024-02-01', endDate: '2025-01-31', rent: { kind: 'FIXED', annualAmount: '36600.00' } });
     expect((await t.landUse.schedule('L-LEAP')).map((p) => [p.periodStart, p.periodEnd, p.days, p.periodDays, p.amount])).toEqual([
       ['2024-02-01', '2024-12-31', 335, 366, '33500.00'],
-      ['2025-01-01', '2025-01-31', 31, 365, '3108.49'],
+      ['2025-01-01', '2025-01-31', 31, 365, '3100.00'],
     ]);
     await activeContract(t, world, 'L-LEAP-Q', { startDate: '2024-01-01', endDate: '2024-12-31', rent: { kind: 'FIXED', annualAmount: '36600.00' }, billingFrequency: 'QUARTERLY' });
     expect((await t.landUse.schedule('L-LEAP-Q')).map((p) => [p.periodDays, p.amount])).toEqual([

@@ -59,6 +59,7 @@ export * from './land-use/land-use.service';
 export * from './land-use/receivables';
 export * from './land-use/rent-schedule';
 export * from './land-use/land-use-reports.service';
+export * from './land-use/schedule-workbook';
 export * from './dividends/dividend-math';
 export * from './dividends/dividend.entities';
 export * from './dividends/dividends.errors';

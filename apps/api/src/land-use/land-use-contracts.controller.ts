@@ -1,18 +1,21 @@
-import { Body, Controller, Get, HttpCode, HttpStatus, Param, Post, Query, Req, Res } from '@nestjs/common';
-import { ApiCreatedResponse, ApiHeader, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
+import { Body, Controller, Get, HttpCode, HttpStatus, Param, Post, Query, Req, Res, StreamableFile } from '@nestjs/common';
+import { ApiCreatedResponse, ApiHeader, ApiOkResponse, ApiOperation, ApiProduces, ApiTags } from '@nestjs/swagger';
 import { DomainError } from '@forest-ledger/ledger';
-import { businessToday, LandUseService, MAX_LAND_USE_CONTRACTS_LISTED } from '@forest-ledger/forestry';
+import { businessToday, LandUseService, MAX_LAND_USE_CONTRACTS_LISTED, scheduleWorkbook } from '@forest-ledger/forestry';
 import type { AuthUser, CreateLandUseInput, Escalation, LandUseRentInput, LandUseScope } from '@forest-ledger/forestry';
 import type { HttpRequest, HttpResponse } from '../http/http';
 import { CurrentUser, Roles, STAFF_READERS } from '../auth/auth.decorators';
 import { ApiErrors } from '../http/error.dto';
 import { CommandRunner } from '../http/idempotency';
 import { IDEMPOTENCY_HEADER } from '../ledger/assets.controller';
+import { XLSX_CONTENT_TYPE } from '../parcels/parcels.controller';
+import { contentDisposition } from '../tickets/content-disposition';
 import {
   CreateLandUseContractDto,
   LandUseCancellationDto,
   LandUseContractQuery,
   LandUseContractResponse,
+  LandUseCreatedResponse,
   LandUseDailyRunDto,
   LandUseDailyRunResponse,
   LandUseEndOfTermDto,
@@ -61,14 +64,14 @@ export class LandUseContractsController {
     summary: 'Create a draft contract (LEASE, EQUITY or CONCESSION) of state parcels held by the lessor farm',
     description:
       'A LEASE or CONCESSION longer than 20 years is refused (Civil Code §705: 422, field endDate); a renewal is a new contract linked by renewsContractCode. ' +
-      'A FARM_OPERATOR may only name its own farm as lessor (403 FORBIDDEN, field lessorCode). The schedule of every period is computed at creation. ' +
+      'A FARM_OPERATOR may only name its own farm as lessor (403 FORBIDDEN, field lessorCode). The answer includes the planned schedule (every period, state PLANNED) to review before signing; it is stored at activation, and receivables are raised only once the contract is ACTIVE. ' +
       'An EQUITY contract pays no rent: it names projectCode (400 if missing, and for LEASE/CONCESSION if given), a DRAFT cooperation project (404 UNKNOWN_PROJECT; 409 PROJECT_NOT_DRAFT) ' +
       'whose farm is the lessor and whose collective is the lessee (422 NOT_THE_PROJECTS_PARTY, field lessorCode or lesseeCode); its appraised value becomes the farm\'s stake at activation.',
   })
   @ApiHeader(IDEMPOTENCY_HEADER)
-  @ApiCreatedResponse({ type: LandUseContractResponse })
+  @ApiCreatedResponse({ type: LandUseCreatedResponse })
   @ApiErrors(400, 401, 403, 404, 409, 413, 422)
-  create(@Body() dto: CreateLandUseContractDto, @CurrentUser() user: AuthUser, @Req() req: HttpRequest, @Res({ passthrough: true }) res: HttpResponse): Promise<LandUseContractResponse> {
+  create(@Body() dto: CreateLandUseContractDto, @CurrentUser() user: AuthUser, @Req() req: HttpRequest, @Res({ passthrough: true }) res: HttpResponse): Promise<LandUseCreatedResponse> {
     if (user.role === 'FARM_OPERATOR' && dto.lessorCode !== user.partyCode) {
       throw new DomainError('forbidden', 'FORBIDDEN', `a FARM_OPERATOR may only create contracts of its own farm (${user.partyCode ?? 'none'})`, 'lessorCode');
     }
@@ -100,12 +103,29 @@ export class LandUseContractsController {
 
   @Get(':code/schedule')
   @Roles(...STAFF_READERS, 'FARM_OPERATOR')
-  @ApiOperation({ summary: 'The rent schedule: every period with its due date, amount and calculation, what is outstanding and the late fee accrued' })
+  @ApiOperation({
+    summary: 'The rent schedule: every period with its due date, amount, calculation and parts per contract year, what is outstanding and the late fee accrued',
+    description: 'A DRAFT shows the periods it plans (state PLANNED, nothing owed), as activation will store them; EQUITY and cancelled drafts have none.',
+  })
   @ApiOkResponse({ type: [LandUseSchedulePeriodResponse] })
   @ApiErrors(401, 403, 404)
   async schedule(@Param('code') code: string, @CurrentUser() user: AuthUser): Promise<LandUseSchedulePeriodResponse[]> {
     await this.landUse.assertInScope(code, scopeOf(user));
     return this.landUse.schedule(code);
+  }
+
+  @Get(':code/schedule.xlsx')
+  @Roles(...STAFF_READERS, 'FARM_OPERATOR')
+  @ApiOperation({ summary: 'The rent schedule as an Excel workbook: a row per part of a period (第 n 合同年, days, annual rent, amount, how computed, state) and the total per contract year; a draft\'s PLANNED periods too' })
+  @ApiProduces(XLSX_CONTENT_TYPE)
+  @ApiOkResponse({ schema: { type: 'string', format: 'binary' }, description: 'An .xlsx attachment' })
+  @ApiErrors(401, 403, 404)
+  async scheduleXlsx(@Param('code') code: string, @CurrentUser() user: AuthUser, @Res({ passthrough: true }) res: HttpResponse): Promise<StreamableFile> {
+    await this.landUse.assertInScope(code, scopeOf(user));
+    const { fileName, buffer } = await scheduleWorkbook(await this.landUse.get(code), await this.landUse.schedule(code));
+    res.header('Content-Type', XLSX_CONTENT_TYPE);
+    res.header('Content-Disposition', contentDisposition('attachment', fileName, `rent-schedule-${code}.xlsx`));
+    return new StreamableFile(buffer, { length: buffer.length });
   }
 
   @Post(':code/deposit')

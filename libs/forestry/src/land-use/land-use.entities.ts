@@ -5,6 +5,7 @@ import { UserEntity } from '../access/access.entities';
 import { ParcelEntity } from '../parcels/parcel.entity';
 import { PartyEntity } from '../parties/party.entity';
 import { CoopProjectEntity, ProjectContributionEntity } from '../projects/project.entities';
+import type { SchedulePeriodPart } from './rent-schedule';
 
 export const LAND_USE_MODES = ['LEASE', 'EQUITY', 'CONCESSION'] as const;
 /** 租赁 / 入股 / 特许经营. */
@@ -24,6 +25,9 @@ export const PERMITTED_USE_LABELS: Readonly<Record<PermittedUse, string>> = {
 };
 export const LAND_USE_PERIOD_STATES = ['SCHEDULED', 'RAISED', 'CANCELLED'] as const;
 export type LandUsePeriodState = (typeof LAND_USE_PERIOD_STATES)[number];
+/** A period as shown: PLANNED is a draft's period, computed on reading and stored only at activation. */
+export const LAND_USE_SCHEDULE_STATES = ['PLANNED', ...LAND_USE_PERIOD_STATES] as const;
+export type LandUseScheduleState = (typeof LAND_USE_SCHEDULE_STATES)[number];
 export const RECEIVABLE_KINDS = ['PRINCIPAL', 'LATE_FEE'] as const;
 export type ReceivableKind = (typeof RECEIVABLE_KINDS)[number];
 /** Where the money that settled receivables came from: a bank payment, the lessee's credit, the deposit. */
@@ -239,6 +243,7 @@ export class LandUseContractParcelEntity {
 @Index('ix_land_use_periods_due', ['state', 'dueDate'])
 @Check('ck_land_use_periods_state', `"state" IN ('SCHEDULED', 'RAISED', 'CANCELLED')`)
 @Check('ck_land_use_periods_amount', `"amount" > 0 AND "days" > 0 AND "days" <= "period_days"`)
+@Check('ck_land_use_periods_contract_year', `"contract_year" >= 1`)
 export class LandUsePeriodEntity {
   @PrimaryGeneratedColumn('identity', { type: 'bigint', generatedIdentity: 'ALWAYS', primaryKeyConstraintName: 'pk_land_use_periods' })
   id!: string;
@@ -262,6 +267,7 @@ export class LandUsePeriodEntity {
   @Column({ name: 'due_date', type: 'date' })
   dueDate!: string;
 
+  /** 1-based (第 1 合同年), of the period's first day. */
   @Column({ name: 'contract_year', type: 'smallint' })
   contractYear!: number;
 
@@ -279,6 +285,10 @@ export class LandUsePeriodEntity {
 
   @Column({ type: 'text' })
   calculation!: string;
+
+  /** A part per contract year the period touches (rent-schedule.ts SchedulePeriodPart); the amount is their sum. */
+  @Column({ type: 'jsonb' })
+  parts!: SchedulePeriodPart[];
 
   @Column({ type: 'text', default: 'SCHEDULED' })
   state!: LandUsePeriodState;

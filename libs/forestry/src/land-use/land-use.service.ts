@@ -11,10 +11,10 @@ import { partyRefs } from '../projects/party-refs';
 import { BANK_CLEARING_ACCOUNT, businessToday, holderPledged, holderTickets, PLATFORM_ACCOUNTS } from '../projects/project-accounts';
 import { ProjectsService } from '../projects/projects.service';
 import { landDeposit, landIncome, landLesseeCredit, landReceivable, landUseAccounts } from './land-use-accounts';
-import { LAND_USE_MODES, LandUseMode, LandUsePeriodState, LandUseState, PERMITTED_USES, PermittedUse, ReceivableKind, SettlementSource } from './land-use.entities';
+import { LAND_USE_MODES, LandUseMode, LandUseScheduleState, LandUseState, PERMITTED_USES, PermittedUse, ReceivableKind, SettlementSource } from './land-use.entities';
 import { LandUseError } from './land-use.errors';
 import { allocatePayment, DEFAULT_DAILY_LATE_FEE_RATE, lateFeeForDay, OpenItem } from './receivables';
-import { addDays, assertLeaseTerm, BILLING_FREQUENCIES, BillingFrequency, buildSchedule, daysInclusive, Escalation, ScheduleInput, SchedulePeriod } from './rent-schedule';
+import { addDays, assertLeaseTerm, BILLING_FREQUENCIES, BillingFrequency, buildSchedule, daysInclusive, Escalation, ScheduleInput, SchedulePeriod, SchedulePeriodPart, unusedRent } from './rent-schedule';
 
 export const LAND_USE_CODE_PATTERN = /^[A-Z0-9][A-Z0-9._-]{0,39}$/;
 const AREA_SCALE = 4;
@@ -142,13 +142,18 @@ export interface LandUseContractView {
   closedAt: string | null;
 }
 
-/** A period of the schedule as computed (SchedulePeriod), with what is owed on it now. */
+/** A period of the schedule as computed (SchedulePeriod), with what is owed on it now (nothing while PLANNED). */
 export interface LandUseSchedulePeriodView extends SchedulePeriod {
-  state: LandUsePeriodState;
+  state: LandUseScheduleState;
   principalOutstanding: string;
   lateFeeAccrued: string;
   lateFeeOutstanding: string;
   lateFeeAccruedThrough: string | null;
+}
+
+/** The answer to creating a contract: the draft and the periods it plans (empty for EQUITY), to review before signing. */
+export interface LandUseCreatedView extends LandUseContractView {
+  schedule: LandUseSchedulePeriodView[];
 }
 
 export interface LandUseDailyRun {
@@ -354,6 +359,29 @@ function scheduleInputOf(row: ContractRow): ScheduleInput {
   };
 }
 
+/** A stored period, as much of it as the close needs. */
+interface PeriodRow {
+  id: string;
+  period_start: string;
+  period_end: string;
+  days: number;
+  amount: string;
+  parts: SchedulePeriodPart[];
+}
+
+/** A draft's periods as activation will store them, shown PLANNED with nothing owed; none for EQUITY or once cancelled. */
+function plannedSchedule(c: ContractRow): LandUseSchedulePeriodView[] {
+  if (c.mode === 'EQUITY' || c.state !== 'DRAFT') return [];
+  return buildSchedule(scheduleInputOf(c)).map((p) => ({
+    ...p,
+    state: 'PLANNED',
+    principalOutstanding: '0.00',
+    lateFeeAccrued: '0.00',
+    lateFeeOutstanding: '0.00',
+    lateFeeAccruedThrough: null,
+  }));
+}
+
 /**
  * Paid use of state forest land (国有林地有偿使用, DOMAIN.md §7): contracts, their stored rent
  * schedule, receivables raised by the daily job, late fees, payments, waivers, the deposit and the
@@ -371,8 +399,8 @@ export class LandUseService {
 
   // ---------------------------------------------------------------- contracts
 
-  /** A draft contract. A LEASE or CONCESSION over 20 years is refused (Civil Code §705; see assertLeaseTerm). */
-  async create(em: EntityManager, actor: LandUseActor, input: CreateLandUseInput): Promise<LandUseContractView> {
+  /** A draft contract and its planned schedule. A LEASE or CONCESSION over 20 years is refused (Civil Code §705; see assertLeaseTerm). */
+  async create(em: EntityManager, actor: LandUseActor, input: CreateLandUseInput): Promise<LandUseCreatedView> {
     const code = requireText(input.code, 'code', 40);
     if (!LAND_USE_CODE_PATTERN.test(code)) throw invalid('code must be 1-40 of capital letters, digits, ".", "_", "-", starting with a letter or digit', 'code');
     if (!LAND_USE_MODES.includes(input.mode)) throw invalid(`mode must be one of ${LAND_USE_MODES.join(', ')}`, 'mode');
@@ -451,7 +479,8 @@ export class LandUseService {
       await this.ledger.ensureAsset(em, WALLET_ASSET);
       for (const account of [...PLATFORM_ACCOUNTS, ...landUseAccounts(code, lessor.code, lessee.code)]) await this.ledger.ensureAccount(em, account);
     }
-    return this.view(em, await this.load(em, code));
+    const created = await this.load(em, code);
+    return { ...(await this.view(em, created)), schedule: plannedSchedule(created) };
   }
 
   /**
@@ -512,14 +541,14 @@ export class LandUseService {
     if (!['NONE', 'STEP', 'PERCENT'].includes(escalation.kind)) throw invalid('escalation.kind must be NONE, STEP or PERCENT', 'escalation.kind');
     const frequency = input.billingFrequency;
     if (frequency === undefined || !BILLING_FREQUENCIES.includes(frequency)) throw invalid(`billingFrequency must be one of ${BILLING_FREQUENCIES.join(', ')}`, 'billingFrequency');
-    const periods = buildSchedule({
+    // Refuses what cannot be billed, e.g. a rent so small that a part of a period bills 0.00.
+    buildSchedule({
       startDate,
       endDate,
       rent: rent.kind === 'PER_MU' ? { kind: 'PER_MU', ratePerMuYear: rent.ratePerMuYear, areaMu: areaMu.toFixed(AREA_SCALE) } : rent,
       escalation,
       frequency,
     });
-    if (periods.some((p) => new Dec(p.amount).isZero())) throw invalid('the rent is so small that a prorated period bills 0.00', 'rent');
     const normalised: Escalation =
       escalation.kind === 'STEP'
         ? { kind: 'STEP', everyYears: escalation.everyYears, step: Amount.parse(escalation.step, 2, 'escalation.step').value.toFixed(2) }
@@ -619,8 +648,8 @@ export class LandUseService {
       }
       const periods = buildSchedule(scheduleInputOf(c));
       await em.query(
-        `INSERT INTO land_use_periods (contract_id, seq, period_start, period_end, due_date, contract_year, annual_rent, days, period_days, amount, calculation)
-         SELECT $1, * FROM unnest($2::smallint[], $3::date[], $4::date[], $5::date[], $6::smallint[], $7::numeric[], $8::smallint[], $9::smallint[], $10::numeric[], $11::text[])`,
+        `INSERT INTO land_use_periods (contract_id, seq, period_start, period_end, due_date, contract_year, annual_rent, days, period_days, amount, calculation, parts)
+         SELECT $1, * FROM unnest($2::smallint[], $3::date[], $4::date[], $5::date[], $6::smallint[], $7::numeric[], $8::smallint[], $9::smallint[], $10::numeric[], $11::text[], $12::jsonb[])`,
         [
           c.id,
           periods.map((p) => p.seq),
@@ -633,6 +662,7 @@ export class LandUseService {
           periods.map((p) => p.periodDays),
           periods.map((p) => p.amount),
           periods.map((p) => p.calculation),
+          periods.map((p) => JSON.stringify(p.parts)),
         ],
       );
     }
@@ -665,15 +695,19 @@ export class LandUseService {
     return booked.contribution.id;
   }
 
-  /** The stored schedule with what is owed on each period. */
+  /**
+   * The schedule with what is owed on each period: stored at activation; a DRAFT's computed from its
+   * terms and shown PLANNED (the same periods activation will store); none for EQUITY or a cancelled draft.
+   */
   async schedule(code: string, em: EntityManager = this.dataSource.manager): Promise<LandUseSchedulePeriodView[]> {
     const c = await this.load(em, code);
+    if (c.state === 'DRAFT') return plannedSchedule(c);
     const periods = (await em.query(
       `SELECT p.id, p.seq, p.period_start::text AS period_start, p.period_end::text AS period_end, p.due_date::text AS due_date, p.contract_year,
-              p.annual_rent::text AS annual_rent, p.days, p.period_days, p.amount::text AS amount, p.calculation, p.state
+              p.annual_rent::text AS annual_rent, p.days, p.period_days, p.amount::text AS amount, p.calculation, p.parts, p.state
          FROM land_use_periods p WHERE p.contract_id = $1 ORDER BY p.seq`,
       [c.id],
-    )) as Array<{ id: string; seq: number; period_start: string; period_end: string; due_date: string; contract_year: number; annual_rent: string; days: number; period_days: number; amount: string; calculation: string; state: LandUsePeriodState }>;
+    )) as Array<PeriodRow & { seq: number; due_date: string; contract_year: number; annual_rent: string; period_days: number; calculation: string; state: LandUseScheduleState }>;
     const receivables = await this.receivables(em, c.id);
     return periods.map((p) => {
       const principal = receivables.find((r) => r.period_id === p.id && r.kind === 'PRINCIPAL');
@@ -689,6 +723,7 @@ export class LandUseService {
         periodDays: p.period_days,
         amount: money(p.amount),
         calculation: p.calculation,
+        parts: p.parts,
         state: p.state,
         principalOutstanding: money(principal ? outstandingOf(principal) : ZERO),
         lateFeeAccrued: money(fee?.amount ?? ZERO),
@@ -989,14 +1024,19 @@ export class LandUseService {
     return null;
   }
 
-  /** The unused days of the period running on `lastDay`: income back, off what is owed for it, the rest to the lessee's credit. */
+  /**
+   * The unused days of the period running on `lastDay`, at the rent of the contract year each falls in
+   * (unusedRent): income back, off what is owed for it, the rest to the lessee's credit.
+   */
   private async creditUnusedDays(em: EntityManager, c: ContractRow, lastDay: string, key: string): Promise<LandUseClosingSettlement['periodCredit']> {
     const [current] = (await em.query(`${RECEIVABLE_SELECT} WHERE r.contract_id = $1 AND r.kind = 'PRINCIPAL' AND p.period_start <= $2::date AND p.period_end > $2::date`, [c.id, lastDay])) as ReceivableRow[];
     if (!current) return null;
-    const [period] = (await em.query(`SELECT period_start::text AS period_start, days FROM land_use_periods WHERE id = $1`, [current.period_id])) as Array<{ period_start: string; days: number }>;
+    const [period] = (await em.query(
+      `SELECT id, period_start::text AS period_start, period_end::text AS period_end, days, amount::text AS amount, parts FROM land_use_periods WHERE id = $1`,
+      [current.period_id],
+    )) as PeriodRow[];
     const usedDays = daysInclusive(period.period_start, lastDay);
-    const used = round2(new Dec(current.amount).times(usedDays).div(period.days));
-    const credit = new Dec(current.amount).minus(used);
+    const credit = unusedRent(period.parts, lastDay);
     if (credit.isZero()) return null;
     const offReceivable = Decimal.min(credit, outstandingOf(current));
     const toCredit = credit.minus(offReceivable);

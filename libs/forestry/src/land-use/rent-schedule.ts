@@ -9,17 +9,23 @@ import Decimal from 'decimal.js';
  * - The contract runs from `startDate` to `endDate`, both inclusive. A lease may not exceed 20 years
  *   (Civil Code §705): endDate must be before startDate + 20 years (exactly 20 years is
  *   startDate + 20 years − 1 day). Checked by `assertLeaseTerm`.
+ * - Contract years: 第 1 合同年 runs from startDate to the day before its first anniversary, 第 n
+ *   合同年 from startDate + (n − 1) years (a 29 February start has its anniversary on 28 February
+ *   in common years). The last one may be cut short by endDate. Numbered from 1 everywhere.
+ * - The annual rent of year 1 is rate × area (per 亩 per year, rounded to the 分) or a fixed amount.
+ *   Escalation: NONE; STEP adds a fixed amount every N years; PERCENT multiplies the previous
+ *   escalated rent by (1 + p) every N years, rounded half up to the 分 at each step (so the rent
+ *   billed one year is the base of the next).
  * - Billing periods follow the calendar: ANNUAL by calendar year, SEMI_ANNUAL by half-year
- *   (1 January, 1 July), QUARTERLY by quarter. The first and the last periods are cut at the
- *   contract's dates and prorated by days: full-period amount × days covered / days in the calendar
- *   period (so a leap year's 366 days count). Rent is billed in advance: due on the period's first
- *   contract day.
- * - The annual rent is rate × area (per 亩 per year) or a fixed annual amount. Escalation goes by
- *   contract year (year k starts on the k-th anniversary of startDate): NONE; STEP adds a fixed
- *   amount every N years; PERCENT multiplies by (1 + p) every N years, compounded and rounded to the
- *   分 at each step. A period bills at the rent of the contract year in force on its first day.
- * - Every amount is rounded half up to the 分 once where it is computed: the annual rent (per
- *   escalation step), the full-period amount (annual / periods per year), the prorated amount.
+ *   (1 January, 1 July), QUARTERLY by quarter, cut at the contract's first and last days. Rent is
+ *   billed in advance: due on the period's first contract day.
+ * - A period is split at each anniversary inside it into parts, one per contract year, each billed
+ *   at its own year's rent: a part covering the whole calendar period bills the period's share of
+ *   the annual rent (annual ÷ periods per year, rounded to the 分); a shorter part bills that share
+ *   × its days / the calendar period's days (a leap year's 366), rounded to the 分; and the part
+ *   that closes a contract year the term covers in full takes what remains of that year's rent.
+ *   So each full contract year bills exactly its annual rent, and a whole number of years the sum
+ *   of the annual rents. A year cut short by endDate has no remainder: its parts are prorated.
  */
 
 export type BillingFrequency = 'ANNUAL' | 'SEMI_ANNUAL' | 'QUARTERLY';
@@ -37,21 +43,41 @@ export interface ScheduleInput {
   frequency: BillingFrequency;
 }
 
+/** How a part's amount was found: the period's whole share, its days' share, or what the contract year had left. */
+export const PART_BASES = ['FULL', 'PRORATED', 'REMAINDER'] as const;
+export type PartBasis = (typeof PART_BASES)[number];
+
+/** The days of a period that fall in one contract year, billed at that year's rent. */
+export interface SchedulePeriodPart {
+  /** 1-based: 第 1 合同年 is the first. */
+  contractYear: number;
+  partStart: string;
+  partEnd: string;
+  days: number;
+  annualRent: string;
+  amount: string;
+  basis: PartBasis;
+}
+
 export interface SchedulePeriod {
   /** 1, 2, … in date order. */
   seq: number;
   periodStart: string;
   periodEnd: string;
   dueDate: string;
-  /** 0-based contract year in force on periodStart. */
+  /** 1-based contract year in force on periodStart (a period spanning an anniversary has a part per year: see parts). */
   contractYear: number;
+  /** The annual rent of that contract year. */
   annualRent: string;
-  /** Days billed and days in the calendar period (equal unless prorated). */
+  /** Days billed and days in the calendar period (equal unless cut at the contract's first or last day). */
   days: number;
   periodDays: number;
+  /** The sum of the parts' amounts. */
   amount: string;
   /** How the amount was computed, for people. */
   calculation: string;
+  /** One per contract year the period touches, in date order. */
+  parts: SchedulePeriodPart[];
 }
 
 export const MAX_LEASE_YEARS = 20;
@@ -133,6 +159,9 @@ function calendarPeriodStart(date: string, months: number): string {
   return new Date(Date.UTC(y, startMonth, 1)).toISOString().slice(0, 10);
 }
 
+/** "第 n 合同年": the one label of a contract year, in calculations, JSON consumers and exports. */
+export const contractYearLabel = (year: number): string => `第 ${year} 合同年`;
+
 export function buildSchedule(input: ScheduleInput): SchedulePeriod[] {
   for (const field of ['startDate', 'endDate'] as const) {
     if (typeof input[field] !== 'string' || !isIsoDate(input[field])) throw new RentScheduleError('INVALID_SCHEDULE', `${field} must be a calendar date YYYY-MM-DD`, field);
@@ -141,39 +170,85 @@ export function buildSchedule(input: ScheduleInput): SchedulePeriod[] {
   if (!BILLING_FREQUENCIES.includes(input.frequency)) throw new RentScheduleError('INVALID_SCHEDULE', `frequency must be one of ${BILLING_FREQUENCIES.join(', ')}`, 'frequency');
   const months = MONTHS[input.frequency];
   const perYear = 12 / months;
-  let years = 1;
-  while (addMonths(input.startDate, years * 12) <= input.endDate) years++;
-  const rents = annualRents(input.rent, input.escalation, years);
+  // yearStarts[n - 1] is the first day of contract year n; each is counted from startDate, never chained.
+  const yearStarts = [input.startDate];
+  while (addMonths(input.startDate, yearStarts.length * 12) <= input.endDate) yearStarts.push(addMonths(input.startDate, yearStarts.length * 12));
+  const rents = annualRents(input.rent, input.escalation, yearStarts.length);
+  const billed = rents.map(() => new Dec(0));
 
   const periods: SchedulePeriod[] = [];
+  let year = 1;
   let calendarStart = calendarPeriodStart(input.startDate, months);
   while (calendarStart <= input.endDate) {
     const calendarEnd = addDays(addMonths(calendarStart, months), -1);
     const periodStart = calendarStart < input.startDate ? input.startDate : calendarStart;
     const periodEnd = calendarEnd > input.endDate ? input.endDate : calendarEnd;
-    let contractYear = 0;
-    while (contractYear + 1 < years && addMonths(input.startDate, (contractYear + 1) * 12) <= periodStart) contractYear++;
-    const annual = rents[contractYear];
-    const full = round2(annual.div(perYear));
-    const days = daysInclusive(periodStart, periodEnd);
     const periodDays = daysInclusive(calendarStart, calendarEnd);
-    const amount = days === periodDays ? full : round2(full.times(days).div(periodDays));
-    const steps = [`年租金 ${annual.toFixed(2)} 元 (第 ${contractYear + 1} 合同年)`];
-    if (perYear > 1) steps.push(`÷ ${perYear} = ${full.toFixed(2)}`);
-    if (days !== periodDays) steps.push(`× ${days}/${periodDays} 天 = ${amount.toFixed(2)}`);
+    const parts: SchedulePeriodPart[] = [];
+    const calculations: string[] = [];
+    for (let from = periodStart; from <= periodEnd; ) {
+      while (year < yearStarts.length && yearStarts[year] <= from) year++;
+      const yearLastDay = addDays(addMonths(input.startDate, year * 12), -1);
+      const to = yearLastDay < periodEnd ? yearLastDay : periodEnd;
+      const annual = rents[year - 1];
+      const share = round2(annual.div(perYear));
+      const days = daysInclusive(from, to);
+      const prorated = days === periodDays ? share : round2(share.times(days).div(periodDays));
+      // The part that closes a contract year the term covers in full takes what the year has left.
+      const closesYear = to === yearLastDay && yearLastDay <= input.endDate;
+      const before = billed[year - 1];
+      const amount = closesYear ? annual.minus(before) : prorated;
+      if (amount.lessThanOrEqualTo(0)) {
+        throw new RentScheduleError('INVALID_SCHEDULE', `the rent is so small that ${from}~${to} (${contractYearLabel(year)}) bills ${amount.toFixed(2)}`, 'rent', { partStart: from, partEnd: to });
+      }
+      billed[year - 1] = before.plus(amount);
+      const steps = [`年租金 ${annual.toFixed(2)} 元 (${contractYearLabel(year)})`];
+      if (perYear > 1) steps.push(`÷ ${perYear} = ${share.toFixed(2)}`);
+      if (days !== periodDays) steps.push(`× ${days}/${periodDays} 天 = ${prorated.toFixed(2)}`);
+      parts.push({
+        contractYear: year,
+        partStart: from,
+        partEnd: to,
+        days,
+        annualRent: annual.toFixed(2),
+        amount: amount.toFixed(2),
+        basis: !amount.equals(prorated) ? 'REMAINDER' : days === periodDays ? 'FULL' : 'PRORATED',
+      });
+      const remainder = `${contractYearLabel(year)}末段取余额 ${annual.toFixed(2)} − ${before.toFixed(2)} = ${amount.toFixed(2)}`;
+      calculations.push(amount.equals(prorated) ? steps.join(' ') : `${steps.join(' ')}；${remainder}`);
+      from = addDays(to, 1);
+    }
+    const amount = parts.reduce((s, p) => s.plus(p.amount), new Dec(0));
+    const calculation =
+      parts.length === 1 ? calculations[0] : `${parts.map((p, i) => `${p.partStart}~${p.partEnd} ${calculations[i]}`).join('；')}；合计 ${parts.map((p) => p.amount).join(' + ')} = ${amount.toFixed(2)}`;
     periods.push({
       seq: periods.length + 1,
       periodStart,
       periodEnd,
       dueDate: periodStart,
-      contractYear,
-      annualRent: annual.toFixed(2),
-      days,
+      contractYear: parts[0].contractYear,
+      annualRent: parts[0].annualRent,
+      days: daysInclusive(periodStart, periodEnd),
       periodDays,
       amount: amount.toFixed(2),
-      calculation: steps.join(' '),
+      calculation,
+      parts,
     });
     calendarStart = addMonths(calendarStart, months);
   }
   return periods;
+}
+
+/**
+ * The rent of a period's days after `lastDay` (an early termination): each part's unused days at that
+ * part's own rate (its amount − its amount × used days / its days, rounded to the 分), so the days of
+ * a later contract year go back at that year's rent.
+ */
+export function unusedRent(parts: readonly SchedulePeriodPart[], lastDay: string): Decimal {
+  return parts.reduce((total, part) => {
+    if (part.partEnd <= lastDay) return total;
+    if (part.partStart > lastDay) return total.plus(part.amount);
+    const used = round2(new Dec(part.amount).times(daysInclusive(part.partStart, lastDay)).div(part.days));
+    return total.plus(new Dec(part.amount).minus(used));
+  }, new Dec(0));
 }

@@ -1,6 +1,6 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
-import { BILLING_FREQUENCIES, LAND_USE_CODE_PATTERN, LAND_USE_MODES, LAND_USE_STATES, PERMITTED_USES, PROJECT_CODE_PATTERN } from '@forest-ledger/forestry';
-import type { BillingFrequency, DepositDisposition, LandUseMode, LandUseState, PermittedUse } from '@forest-ledger/forestry';
+import { BILLING_FREQUENCIES, LAND_USE_CODE_PATTERN, LAND_USE_MODES, LAND_USE_SCHEDULE_STATES, LAND_USE_STATES, PART_BASES, PERMITTED_USES, PROJECT_CODE_PATTERN } from '@forest-ledger/forestry';
+import type { BillingFrequency, DepositDisposition, LandUseMode, LandUseScheduleState, LandUseState, PartBasis, PermittedUse } from '@forest-ledger/forestry';
 import { Type } from 'class-transformer';
 import { ArrayMaxSize, ArrayMinSize, IsArray, IsIn, IsInt, IsOptional, IsString, Matches, Max, MaxLength, Min, MinLength, ValidateNested } from 'class-validator';
 import { IsCalendarDate, IsDecimalString } from '../../http/validators';
@@ -189,22 +189,42 @@ export class LandUseContractResponse {
   @ApiProperty({ nullable: true, type: String }) closedAt!: string | null;
 }
 
+export class LandUseSchedulePartResponse {
+  @ApiProperty({ example: 2, description: '1-based: 第 1 合同年 is the first' }) contractYear!: number;
+  @ApiProperty({ example: '2027-02-15' }) partStart!: string;
+  @ApiProperty({ example: '2027-03-31' }) partEnd!: string;
+  @ApiProperty({ example: 45 }) days!: number;
+  @ApiProperty({ example: '12600.00', description: 'The annual rent of that contract year' }) annualRent!: string;
+  @ApiProperty({ example: '1575.00' }) amount!: string;
+  @ApiProperty({
+    enum: PART_BASES,
+    description: "FULL: the whole period's share of the annual rent (÷ periods per year, to the 分); PRORATED: that share × days / the calendar period's days; REMAINDER: the part closing a contract year takes the year's rent less its other parts",
+  })
+  basis!: PartBasis;
+}
+
 export class LandUseSchedulePeriodResponse {
   @ApiProperty() seq!: number;
   @ApiProperty() periodStart!: string;
   @ApiProperty() periodEnd!: string;
   @ApiProperty() dueDate!: string;
-  @ApiProperty() contractYear!: number;
-  @ApiProperty() annualRent!: string;
+  @ApiProperty({ example: 1, description: 'The contract year (1-based: 第 1 合同年 is the first) of the period\'s first day; a period spanning an anniversary has a part per contract year' }) contractYear!: number;
+  @ApiProperty({ description: 'The annual rent of that contract year' }) annualRent!: string;
   @ApiProperty() days!: number;
   @ApiProperty() periodDays!: number;
-  @ApiProperty() amount!: string;
+  @ApiProperty({ description: 'The sum of the parts' }) amount!: string;
   @ApiProperty({ description: 'How the amount was computed' }) calculation!: string;
-  @ApiProperty({ enum: ['SCHEDULED', 'RAISED', 'CANCELLED'] }) state!: 'SCHEDULED' | 'RAISED' | 'CANCELLED';
+  @ApiProperty({ type: [LandUseSchedulePartResponse], description: 'The period\'s days per contract year, each billed at that year\'s rent' }) parts!: LandUseSchedulePartResponse[];
+  @ApiProperty({ enum: LAND_USE_SCHEDULE_STATES, description: 'PLANNED: a draft\'s period (nothing is raised before activation)' }) state!: LandUseScheduleState;
   @ApiProperty() principalOutstanding!: string;
   @ApiProperty() lateFeeAccrued!: string;
   @ApiProperty() lateFeeOutstanding!: string;
   @ApiProperty({ nullable: true, type: String }) lateFeeAccruedThrough!: string | null;
+}
+
+/** The created draft with the periods it plans, to review before signing (none for EQUITY). */
+export class LandUseCreatedResponse extends LandUseContractResponse {
+  @ApiProperty({ type: [LandUseSchedulePeriodResponse], description: 'The planned periods (state PLANNED), as activation will store them' }) schedule!: LandUseSchedulePeriodResponse[];
 }
 
 export class LandUseDailyRunResponse {
