@@ -1,6 +1,8 @@
-import { holderTickets, seriesIssued } from '@forest-ledger/forestry';
+import { AccessService, holderTickets, PartiesService, PiiCipher, RegionsService, seriesIssued } from '@forest-ledger/forestry';
 import { Dec } from '@forest-ledger/ledger';
+import { Env, inTransaction } from '@forest-ledger/platform';
 import fc from 'fast-check';
+import Redis from 'ioredis';
 import {
   balance,
   certificateSeqs,
@@ -19,6 +21,8 @@ import {
   ticketServices,
   TicketWorld,
 } from '../factories/tickets.factory';
+import { ROSTER_FIXTURE, sharedFixture } from '../fixtures/tables';
+import { TEST_REDIS_URL } from '../setup/databases';
 import { useTestDatabase } from '../setup/test-database';
 
 /**
@@ -247,6 +251,38 @@ describe('梨树村-style: 4,410 member units among 100 villagers in 40 househol
     expect(await footprint(t, 'HL-2025')).toBeUndefined();
     expect(await certificateSeqs(t, 'HL-2025')).toEqual([]);
     expect((await t.projects.get('HL-2025', null)).state).toBe('DRAFT');
+  });
+});
+
+describe('the fixture roster of 大西沟村, imported (40 households, 104 villagers), issued per household', () => {
+  let redis: Redis | undefined;
+  afterAll(async () => {
+    await redis?.quit();
+  });
+
+  it('each household\'s 110 units go to the villager the roster names 户主, on a certificate naming the household; the collective keeps 1,900', async () => {
+    redis = new Redis(TEST_REDIS_URL, { maxRetriesPerRequest: 1 });
+    const pii = new PiiCipher(t.env.PII_ENCRYPTION_KEY, t.env.PII_HMAC_KEY);
+    const access = new AccessService(t.ds, { ...t.env, QUEUE_PREFIX: `test-${db.name}` } as Env, pii, redis);
+    const parties = new PartiesService(t.ds, t.ledger, pii, access, new RegionsService(t.ds));
+    // The collective and a parcel; its one seeded household has no villager, so no claim.
+    const w = await seedTicketWorld(t, { collective: 'C-ROSTER', prefix: 'R-', villagers: 0, households: 1, parcels: 1 });
+    const imported = await inTransaction(t.ds, (em) => parties.importRoster(em, 'C-ROSTER', sharedFixture(ROSTER_FIXTURE), ROSTER_FIXTURE));
+    expect(imported).toMatchObject({ ok: true, households: 40, villagers: 104 });
+    await createProject(t, w, 'DXG-ROSTER', { parcelIds: w.parcelIds, collectiveCode: w.collective, memberWeighting: 'PER_HOUSEHOLD' });
+    await contributeInKind(t, 'DXG-ROSTER', w.collective, '6300.00');
+
+    const outcome = await issueSeries(t, 'DXG-ROSTER', { seriesCode: 'DXG-ROSTER' });
+    expect(outcome.plan).toMatchObject({ retainedUnits: '1900', membersUnits: '4400', holdings: 41, split: { claims: 40, unitsPerClaim: '110', remainderUnits: '10' } });
+    const heads = (await t.ds.query(
+      `SELECT v.code, h.code AS household FROM parties v JOIN parties h ON h.id = v.household_id JOIN parties c ON c.id = v.collective_id
+        WHERE c.code = 'C-ROSTER' AND v.metadata ->> 'relation' = '户主' ORDER BY v.code`,
+    )) as Array<{ code: string; household: string }>;
+    expect(heads).toHaveLength(40);
+    const rows = await expectConsistent('DXG-ROSTER', '6300');
+    expect(rows.slice(1).map((r) => [r.party, r.household, r.units])).toEqual(heads.map((h) => [h.code, h.household, '110']));
+    const certificate = await t.certificates.get(rows[1].certificateNo, null);
+    expect(certificate).toMatchObject({ household: { code: 'H-DXG-001', name: '吴丽娟户' }, holder: { name: '吴丽娟' }, units: '110' });
   });
 });
 
