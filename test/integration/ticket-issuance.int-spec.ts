@@ -23,6 +23,7 @@ import {
 } from '../factories/tickets.factory';
 import { ROSTER_FIXTURE, sharedFixture } from '../fixtures/tables';
 import { TEST_REDIS_URL } from '../setup/databases';
+import { pdfTextLayer } from '../setup/pdf-text';
 import { useTestDatabase } from '../setup/test-database';
 
 /**
@@ -283,6 +284,10 @@ describe('the fixture roster of 大西沟村, imported (40 households, 104 villa
     expect(rows.slice(1).map((r) => [r.party, r.household, r.units])).toEqual(heads.map((h) => [h.code, h.household, '110']));
     const certificate = await t.certificates.get(rows[1].certificateNo, null);
     expect(certificate).toMatchObject({ household: { code: 'H-DXG-001', name: '吴丽娟户' }, holder: { name: '吴丽娟' }, units: '110' });
+    // The paper names the head, masked, as holding for the whole household.
+    const { text, pages } = await pdfTextLayer((await t.certificates.pdf(certificate.certificateNo, null)).buffer);
+    expect(pages).toBe(1);
+    expect(text).toContain('吴*娟（户主，全户共有）');
   });
 });
 
