@@ -91,8 +91,9 @@ async function footprint(): Promise<Record<string, number>> {
 beforeAll(async () => {
   app = await createTestApp(db);
   t = ticketServices(app.get(DataSource));
-  // F-GZLC (farm), C-LSC (collective), K-BANK, E-OUTSIDE; villagers V-0001…V-0006 in households H-001…H-003; two 500 亩 parcels.
-  world = await seedTicketWorld(t, { villagers: 6, households: 3, parcels: 2, parcelAreaMu: '500.0000' });
+  // F-GZLC (farm), C-LSC (collective), K-BANK, E-OUTSIDE; villagers V-0001…V-0006 in households H-001…H-003
+  // (headed by V-0001…V-0003); three 500 亩 parcels (the third for the per-household project at the end).
+  world = await seedTicketWorld(t, { villagers: 6, households: 3, parcels: 3, parcelAreaMu: '500.0000' });
   await t.ds.query(`INSERT INTO parties (code, kind, name) VALUES ($1, 'STATE_FARM', '另一国有林场'), ($2, 'INDIVIDUAL_BUYER', '外村继承人')`, [OTHER_FARM, OUTSIDE_HEIR]);
   token.ADMIN = await tokenFor(app, 'ADMIN');
   token.AUDITOR = await tokenFor(app, 'AUDITOR');
@@ -182,7 +183,15 @@ describe('a cooperation project and its 林票 over HTTP', () => {
     const issued = await post(`/v1/projects/${PROJECT}/issuance`, { seriesCode: SERIES, faceValue: '100.00', transferRestriction: 'COLLECTIVE_MEMBERS' }, 'FARM_OPERATOR').expect(201);
     expect(issued.body).toMatchObject({
       series: { code: SERIES, assetCode: `LP.${SERIES}`, faceValue: '100.00', totalUnits: '10000', transferRestriction: 'COLLECTIVE_MEMBERS', issuedOn: TODAY, holders: 8, guaranteedBuyBackPrice: '100.00' },
-      plan: { totalUnits: '10000', collectiveUnits: '6000', retainedUnits: '1800', membersUnits: '4200', memberWeighting: 'PER_PERSON', holdings: 8 },
+      plan: {
+        totalUnits: '10000',
+        collectiveUnits: '6000',
+        retainedUnits: '1800',
+        membersUnits: '4200',
+        memberWeighting: 'PER_PERSON',
+        split: { basis: 'PER_PERSON', claims: 6, poolUnits: '4200', unitsPerClaim: '700', remainderUnits: '0', retainedByRatioUnits: '1800' },
+        holdings: 8,
+      },
       certificates: { first: cert(1), last: cert(8) },
     });
     expect((issued.body as { entryIds: string[] }).entryIds).toHaveLength(1);
@@ -474,6 +483,7 @@ describe('a cooperation project and its 林票 over HTTP', () => {
       ['get', '/v1/projects/{code}', '200'],
       ['post', '/v1/projects/{code}/contributions', '201'],
       ['post', '/v1/projects/{code}/contributions/{id}/call', '200'],
+      ['get', '/v1/projects/{code}/issuance-preview', '200'],
       ['post', '/v1/projects/{code}/issuance', '201'],
       ['post', '/v1/projects/{code}/close', '200'],
       ['get', '/v1/series', '200'],
@@ -498,5 +508,72 @@ describe('a cooperation project and its 林票 over HTTP', () => {
     expect(Object.keys(doc.paths['/v1/series/{code}/register.xlsx'].get.responses['200'].content ?? {})).toEqual([XLSX]);
     expect(Object.keys(doc.paths['/v1/certificates/{certificateNo}/pdf'].get.responses['200'].content ?? {})).toEqual(['application/pdf']);
     expect(doc.paths['/v1/series/{code}/trades'].post.responses['201'].content?.['application/json'].schema?.$ref).toBe('#/components/schemas/MovementResponse');
+  });
+});
+
+describe('per household over HTTP: the preview, then one holding per household in its head\'s name', () => {
+  const HH = 'LSC-HH';
+  interface PreviewBody {
+    retainedUnits: string;
+    membersUnits: string;
+    split: { basis: string; claims: number; poolUnits: string; unitsPerClaim: string; remainderUnits: string; retainedByRatioUnits: string; explanation: string };
+    holdings: Array<{ party: string; name: string; role: string; units: string; certificateNo: string; household?: string }>;
+  }
+
+  it('previews 500 units: the pool of 350 gives each of the 3 households 116; the 2 left over stay with the collective (150 + 2); nothing written', async () => {
+    await post('/v1/projects', {
+      code: HH,
+      name: '梨树村按户量化项目',
+      farmCode: world.farm,
+      collectiveCode: world.collective,
+      projectType: 'EXISTING_FOREST',
+      parcelIds: [world.parcelIds[2]],
+      areaMu: '500',
+      startDate: '2025-01-01',
+      termYears: 10,
+      managementFeeRate: '0',
+      memberWeighting: 'PER_HOUSEHOLD',
+    }).expect(201);
+    await post(`/v1/projects/${HH}/contributions`, { partyCode: world.collective, kind: 'IN_KIND_LAND', amount: '50000.00', valuationDocument: '晋林评字(2025)第021号' }).expect(201);
+    const before = await footprint();
+    const preview = (await get(`/v1/projects/${HH}/issuance-preview?seriesCode=${HH}&faceValue=100.00`, 'AUDITOR').expect(200)).body as PreviewBody;
+    expect(await footprint()).toEqual(before);
+    expect(preview).toMatchObject({ retainedUnits: '152', membersUnits: '348', split: { basis: 'PER_HOUSEHOLD', claims: 3, poolUnits: '350', unitsPerClaim: '116', remainderUnits: '2', retainedByRatioUnits: '150' } });
+    expect(preview.split.explanation).toBe(
+      "350 member units (the collective's 500 less 150 kept at retained ratio 0.3) among 3 households (each held by its head): 116 each; the 2 that cannot be divided equally stay with the collective, which keeps 150 + 2 = 152",
+    );
+    expect(preview.holdings.map((h) => [h.certificateNo, h.party, h.role, h.household ?? null, h.units])).toEqual([
+      [`${HH}-000001`, world.collective, 'COLLECTIVE', null, '152'],
+      [`${HH}-000002`, 'V-0001', 'MEMBER', 'H-001', '116'],
+      [`${HH}-000003`, 'V-0002', 'MEMBER', 'H-002', '116'],
+      [`${HH}-000004`, 'V-0003', 'MEMBER', 'H-003', '116'],
+    ]);
+    expect(preview.holdings[1].name).toBe('村民甲1');
+
+    // The farm's operator sees its own project's preview; another farm's does not (404); a villager may not (403).
+    await get(`/v1/projects/${HH}/issuance-preview?seriesCode=${HH}&faceValue=100.00`, 'FARM_OPERATOR').expect(200);
+    await get(`/v1/projects/${HH}/issuance-preview?seriesCode=${HH}&faceValue=100.00`, 'OTHER_FARM_OPERATOR').expect(404);
+    await get(`/v1/projects/${HH}/issuance-preview?seriesCode=${HH}&faceValue=100.00`, 'VILLAGER').expect(403);
+    expect((await get(`/v1/projects/${HH}/issuance-preview?seriesCode=${HH}&faceValue=abc`).expect(400)).body as ErrorBody).toMatchObject({ field: 'faceValue' });
+    expect((await get(`/v1/projects/${HH}/issuance-preview?faceValue=100.00`).expect(400)).body as ErrorBody).toMatchObject({ field: 'seriesCode' });
+    expect((await get(`/v1/projects/${HH}/issuance-preview?seriesCode=${HH}&faceValue=300.00`).expect(422)).body as ErrorBody).toMatchObject({ code: 'NOT_WHOLE_UNITS' });
+    expect((await get(`/v1/projects/${PROJECT}/issuance-preview?seriesCode=X&faceValue=100.00`).expect(422)).body as ErrorBody).toMatchObject({ code: 'PROJECT_NOT_DRAFT' });
+  });
+
+  it('issues as previewed: the heads hold their households\' units, and each certificate names the household', async () => {
+    const issued = await post(`/v1/projects/${HH}/issuance`, { seriesCode: HH, faceValue: '100.00', transferRestriction: 'COLLECTIVE_MEMBERS' }).expect(201);
+    expect(issued.body).toMatchObject({ plan: { retainedUnits: '152', membersUnits: '348', holdings: 4, split: { claims: 3, unitsPerClaim: '116', remainderUnits: '2' } }, certificates: { first: `${HH}-000001`, last: `${HH}-000004` } });
+    expect(await balances(units(world.collective, HH), ...world.villagers.map((v) => units(v, HH)))).toEqual({
+      [units(world.collective, HH)]: '152',
+      [units('V-0001', HH)]: '116',
+      [units('V-0002', HH)]: '116',
+      [units('V-0003', HH)]: '116',
+      [units('V-0004', HH)]: '0',
+      [units('V-0005', HH)]: '0',
+      [units('V-0006', HH)]: '0',
+    });
+    const certificate = (await get(`/v1/certificates/${HH}-000002`, 'VILLAGER').expect(200)).body as { holder: { code: string }; household: { code: string; name: string } | null; units: string };
+    expect(certificate).toMatchObject({ holder: { code: 'V-0001' }, household: { code: 'H-001', name: 'H-001户' }, units: '116' });
+    expect(((await get(`/v1/certificates/${HH}-000001`).expect(200)).body as { household: unknown }).household).toBeNull();
   });
 });

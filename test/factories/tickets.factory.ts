@@ -56,6 +56,8 @@ export interface TicketWorld {
   /** Household code of each villager. */
   householdOf: Map<string, string>;
   households: string[];
+  /** The head (户主, metadata relation) of each household with members: its first villager (V-0001 heads H-001 …). */
+  headOf: Map<string, string>;
   /** Parcel ids of the collective's village, attachable to a project. */
   parcelIds: string[];
   /** Their total area, 亩. */
@@ -96,6 +98,7 @@ export async function seedTicketWorld(t: TicketServices, options: WorldOptions =
   const households = Array.from({ length: householdCount }, (_, i) => `${prefix}H-${String(i + 1).padStart(3, '0')}`);
   const villagers = Array.from({ length: villagerCount }, (_, i) => `${prefix}V-${String(i + 1).padStart(4, '0')}`);
   const householdOf = new Map(villagers.map((v, i) => [v, households[i % householdCount]]));
+  const headOf = new Map(villagers.slice(0, householdCount).map((v, i) => [households[i], v]));
   const names = options.names ?? {};
 
   return inTransaction(t.ds, async (em) => {
@@ -116,9 +119,15 @@ export async function seedTicketWorld(t: TicketServices, options: WorldOptions =
       [households, collective],
     );
     await em.query(
-      `INSERT INTO parties (code, kind, name, region_id, household_id, collective_id)
-       SELECT v.code, 'VILLAGER', v.name, ${village}, h.id, h.collective_id FROM unnest($1::text[], $2::text[], $3::text[]) AS v(code, name, household) JOIN parties h ON h.code = v.household`,
-      [villagers, villagers.map((v, i) => names[v] ?? `村民${'甲乙丙丁戊己庚辛壬癸'[i % 10]}${i + 1}`), villagers.map((v) => householdOf.get(v)!)],
+      `INSERT INTO parties (code, kind, name, region_id, household_id, collective_id, metadata)
+       SELECT v.code, 'VILLAGER', v.name, ${village}, h.id, h.collective_id, jsonb_build_object('relation', v.relation)
+         FROM unnest($1::text[], $2::text[], $3::text[], $4::text[]) AS v(code, name, household, relation) JOIN parties h ON h.code = v.household`,
+      [
+        villagers,
+        villagers.map((v, i) => names[v] ?? `村民${'甲乙丙丁戊己庚辛壬癸'[i % 10]}${i + 1}`),
+        villagers.map((v) => householdOf.get(v)!),
+        villagers.map((v) => (headOf.get(householdOf.get(v)!) === v ? '户主' : '家庭成员')),
+      ],
     );
     await t.ledger.ensureAsset(em, { code: 'CNY', scale: 2, description: '人民币 (分)' });
     await t.ledger.ensureAccount(em, { code: BANK_CLEARING_ACCOUNT, asset: 'CNY', type: 'ASSET', ownerRef: 'platform', metadata: { name: '平台银行清算户' } });
@@ -143,6 +152,7 @@ export async function seedTicketWorld(t: TicketServices, options: WorldOptions =
       villagers,
       householdOf,
       households,
+      headOf,
       parcelIds: parcels.map((p) => p.id),
       parcelsAreaMu: new Dec(area).times(parcelCount).toFixed(4),
     };

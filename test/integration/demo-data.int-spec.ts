@@ -177,7 +177,7 @@ describe('the demo data set', () => {
     await expect(balanceOf(projectInKind(DEMO_PROJECT))).resolves.toBe('412300.00');
   });
 
-  it('issues the series: the farm by contribution, the collective 30 % plus the remainder, the villagers 70 % per person, summing to 9,123', async () => {
+  it('issues the series: the farm by contribution, 360 to every villager, the collective 30 % plus what cannot be divided equally, summing to 9,123', async () => {
     const series = await moduleRef.get(SeriesService).get(DEMO_SERIES);
     expect(series).toMatchObject({
       code: DEMO_SERIES,
@@ -206,10 +206,12 @@ describe('the demo data set', () => {
     expect(credits.reduce((sum, p) => sum + BigInt(p.amount), 0n)).toBe(9123n);
     const units = Object.fromEntries(credits.map((p) => [p.code, p.amount]));
     expect(units[holderTickets(DEMO_FARM, DEMO_SERIES)]).toBe('5000');
-    expect(units[holderTickets(DEMO_COLLECTIVE, DEMO_SERIES)]).toBe('1237');
+    // floor(4,123 × 70 %) = 2,886 for eight villagers: 360 each; the 6 left over stay with the collective (1,237 + 6).
+    expect(units[holderTickets(DEMO_COLLECTIVE, DEMO_SERIES)]).toBe('1243');
     const villagerUnits = DEMO_VILLAGERS.map((v) => units[holderTickets(v.code, DEMO_SERIES)]);
-    expect(villagerUnits).toEqual(['361', '361', '361', '361', '361', '361', '360', '360']);
-    expect(villagerUnits.reduce((sum, u) => sum + BigInt(u), 0n)).toBe(2886n); // floor(4123 × 70 %)
+    expect(villagerUnits).toEqual(['360', '360', '360', '360', '360', '360', '360', '360']);
+    const [{ metadata }] = (await db.dataSource.query(`SELECT metadata FROM ledger_entries WHERE idempotency_key = 'ticket-issuance:demo:issuance:1'`)) as Array<{ metadata: { split: unknown } }>;
+    expect(metadata.split).toMatchObject({ basis: 'PER_PERSON', claims: 8, poolUnits: '2886', unitsPerClaim: '360', remainderUnits: '6', retainedByRatioUnits: '1237' });
   });
 
   it('numbers the certificates gaplessly and keeps a register that sums to 9,123 before and after the movements', async () => {
@@ -230,7 +232,7 @@ describe('the demo data set', () => {
     const series = moduleRef.get(SeriesService);
     const atIssue = await series.register(DEMO_SERIES, '2025-03-15');
     expect(atIssue.totalUnits).toBe('9123');
-    expect(atIssue.lines.map((l) => l.units)).toEqual(['5000', '1237', '361', '361', '361', '361', '361', '361', '360', '360']);
+    expect(atIssue.lines.map((l) => l.units)).toEqual(['5000', '1243', '360', '360', '360', '360', '360', '360', '360', '360']);
 
     const now = await series.register(DEMO_SERIES);
     expect(now.totalUnits).toBe('9123');
@@ -238,13 +240,13 @@ describe('the demo data set', () => {
     expect(now.lines.reduce((sum, l) => sum + BigInt(l.units), 0n)).toBe(9123n);
     expect(Object.fromEntries(now.lines.map((l) => [l.partyCode, [l.units, l.pledgedUnits]]))).toEqual({
       [DEMO_FARM]: ['5020', '0'], // + 20 bought back
-      [DEMO_COLLECTIVE]: ['1237', '0'],
-      'V-0001': ['261', '0'], // − 100 sold
-      'V-0002': ['361', '200'], // 200 of them pledged
-      'V-0003': ['361', '0'],
-      'V-0004': ['461', '0'], // + 100 bought
-      'V-0005': ['361', '0'],
-      'V-0006': ['361', '0'],
+      [DEMO_COLLECTIVE]: ['1243', '0'],
+      'V-0001': ['260', '0'], // − 100 sold
+      'V-0002': ['360', '200'], // 200 of them pledged
+      'V-0003': ['360', '0'],
+      'V-0004': ['460', '0'], // + 100 bought
+      'V-0005': ['360', '0'],
+      'V-0006': ['360', '0'],
       'V-0007': ['340', '0'], // − 20 sold back to the farm
       'V-0008': ['360', '0'],
     });
@@ -275,7 +277,7 @@ describe('the demo data set', () => {
     const pledges = await moduleRef.get(MovementsService).pledges(db.dataSource.manager, DEMO_SERIES);
     expect(pledges).toHaveLength(1);
     expect(pledges[0]).toMatchObject({ holder: 'V-0002', pledgee: DEMO_BANK, units: '200', contractReference: '工银阳城质字2025第017号', state: 'ACTIVE', closingEntryId: null });
-    await expect(balanceOf(holderTickets('V-0002', DEMO_SERIES))).resolves.toBe('161');
+    await expect(balanceOf(holderTickets('V-0002', DEMO_SERIES))).resolves.toBe('160');
     await expect(balanceOf(holderPledged('V-0002', DEMO_SERIES))).resolves.toBe('200');
   });
 
@@ -286,15 +288,15 @@ describe('the demo data set', () => {
     expect(Object.fromEntries(wallets.map((w) => [w.code, new Dec(w.balance).toFixed(2)]))).toEqual({
       // The pre-dividend pays 5.00 on every unit held on its record date (9,123 units: 45,615.00).
       [walletOf(DEMO_FARM)]: '33100.00', // 10,000.00 received − 2,000.00 paid for the buy-back + 5,020 units × 5.00
-      [walletOf(DEMO_COLLECTIVE)]: '6185.00', // 1,237 units
-      [walletOf('V-0001')]: '11855.00', // 10,550.00 from the trade + 261 units
-      [walletOf('V-0002')]: '1805.00', // 161 free + 200 pledged units: pledged units earn too
-      [walletOf('V-0003')]: '1805.00',
-      [walletOf('V-0004')]: '11755.00', // 20,000.00 deposited − 10,550.00 paid for the trade + 461 units
-      [walletOf('V-0005')]: '1805.00',
-      [walletOf('V-0006')]: '1805.00',
-      [walletOf('V-0007')]: '3700.00', // 2,000.00 from the buy-back + 341 units
-      [walletOf('V-0008')]: '1800.00', // 360 units: the per-person split's remainder went to the first villagers
+      [walletOf(DEMO_COLLECTIVE)]: '6215.00', // 1,243 units
+      [walletOf('V-0001')]: '11850.00', // 10,550.00 from the trade + 260 units
+      [walletOf('V-0002')]: '1800.00', // 160 free + 200 pledged units: pledged units earn too
+      [walletOf('V-0003')]: '1800.00',
+      [walletOf('V-0004')]: '11750.00', // 20,000.00 deposited − 10,550.00 paid for the trade + 460 units
+      [walletOf('V-0005')]: '1800.00',
+      [walletOf('V-0006')]: '1800.00',
+      [walletOf('V-0007')]: '3700.00', // 2,000.00 from the buy-back + 340 units
+      [walletOf('V-0008')]: '1800.00', // 360 units, like every villager
     });
     // Income in and the dividend out: the project's wallet holds the farm's cash contribution again.
     await expect(balanceOf(projectWallet(DEMO_PROJECT))).resolves.toBe('500000.00');
@@ -309,7 +311,7 @@ describe('the demo data set', () => {
       movements.trade(em, DEMO_SERIES, { seller: 'V-0001', buyer: 'V-0004', units: '100', unitPrice: '105.50', effectiveDate: '2025-06-02' }, 'demo:trade-1'),
     );
     expect(replay.entryId).toBe(trade.id);
-    await expect(balanceOf(holderTickets('V-0001', DEMO_SERIES))).resolves.toBe('261');
+    await expect(balanceOf(holderTickets('V-0001', DEMO_SERIES))).resolves.toBe('260');
   });
 
   it('leaves a balanced trial balance in every asset', async () => {

@@ -1,8 +1,11 @@
-import { holderTickets, seriesIssued } from '@forest-ledger/forestry';
+import { AccessService, holderTickets, PartiesService, PiiCipher, RegionsService, seriesIssued } from '@forest-ledger/forestry';
 import { Dec } from '@forest-ledger/ledger';
+import { Env, inTransaction } from '@forest-ledger/platform';
 import fc from 'fast-check';
+import Redis from 'ioredis';
 import {
   balance,
+  certificateSeqs,
   contributeCash,
   contributeInKind,
   createProject,
@@ -10,17 +13,23 @@ import {
   key,
   lishuSeries,
   oneTo,
+  deactivate,
+  footprint,
   refusal,
   seedTicketWorld,
   TicketServices,
   ticketServices,
   TicketWorld,
 } from '../factories/tickets.factory';
+import { ROSTER_FIXTURE, sharedFixture } from '../fixtures/tables';
+import { TEST_REDIS_URL } from '../setup/databases';
+import { pdfTextLayer } from '../setup/pdf-text';
 import { useTestDatabase } from '../setup/test-database';
 
 /**
  * Issuance of 林票 on PostgreSQL, through the real services: the 梨树村 case (100 villagers in 40
- * households), its variants, and a batch issuance to 2,500 villagers.
+ * households), its variants (equal claims get equal units, the remainder stays with the collective),
+ * the preview, and a batch issuance to 2,500 villagers.
  */
 const db = useTestDatabase();
 let t: TicketServices;
@@ -103,54 +112,39 @@ describe('梨树村 × 官庄国有林场: 900,000 CNY in kind, face value 1.00,
     expect(rows[101].certificateNo).toBe('LS-FARM-000102');
   });
 
-  it('PER_HOUSEHOLD: every household weighs the same (15,750); its members split it (5,250 × 3 or 7,875 × 2)', async () => {
+  it('PER_HOUSEHOLD (收益权量化到户): one holding of 15,750 per household, in its head\'s name: 41 certificates', async () => {
     const outcome = await lishuSeries(t, world, 'LS-HH', { memberWeighting: 'PER_HOUSEHOLD' });
-    expect(outcome.plan).toMatchObject({ totalUnits: '900000', retainedUnits: '270000', membersUnits: '630000', memberWeighting: 'PER_HOUSEHOLD', holdings: 101 });
+    expect(outcome.plan).toMatchObject({ totalUnits: '900000', retainedUnits: '270000', membersUnits: '630000', memberWeighting: 'PER_HOUSEHOLD', holdings: 41 });
+    expect(outcome.plan.split).toMatchObject({ basis: 'PER_HOUSEHOLD', claims: 40, unitsPerClaim: '15750', remainderUnits: '0' });
     const rows = await expectConsistent('LS-HH', '900000');
     const members = rows.filter((r) => r.origin === 'MEMBER');
-    expect(members.map((r) => r.party)).toEqual(world.villagers); // certificates in party-code order, also per household
-    const byHousehold = new Map<string, string[]>();
-    for (const r of members) byHousehold.set(r.household!, [...(byHousehold.get(r.household!) ?? []), r.units]);
-    expect(byHousehold.size).toBe(40);
-    for (const [household, units] of byHousehold) {
-      expect({ household, total: sum(units) }).toEqual({ household, total: '15750' });
-      expect(units).toEqual(units.length === 3 ? ['5250', '5250', '5250'] : ['7875', '7875']);
-    }
-    expect([...byHousehold.values()].filter((u) => u.length === 3)).toHaveLength(20);
+    expect(members.map((r) => [r.party, r.household, r.units])).toEqual(world.households.map((h) => [world.headOf.get(h)!, h, '15750']));
   });
 
-  it('an uneven pool, PER_PERSON: the collective keeps the fraction of a unit, the 9 extra units go to the 9 lowest codes, nothing is lost', async () => {
-    // 900,013 units: 70 % = 630,009.1 → the members get 630,009, the collective 270,004 (≥ 30 % = 270,003.9).
+  it('an uneven pool, PER_PERSON: 6,300 each, the 9 left over stay with the collective (270,004 + 9), whatever the roster order', async () => {
+    // 900,013 units: 70 % = 630,009.1 → a pool of 630,009; 100 × 6,300 and 9 over.
     const outcome = await lishuSeries(t, world, 'LS-ODD', { collectiveInKind: '900013.00' });
-    expect(outcome.plan).toMatchObject({ totalUnits: '900013', retainedUnits: '270004', membersUnits: '630009' });
+    expect(outcome.plan).toMatchObject({ totalUnits: '900013', retainedUnits: '270013', membersUnits: '630000' });
+    expect(outcome.plan.split).toMatchObject({ poolUnits: '630009', unitsPerClaim: '6300', remainderUnits: '9', retainedByRatioUnits: '270004' });
     const rows = await expectConsistent('LS-ODD', '900013');
-    expect(rows[0]).toMatchObject({ party: world.collective, units: '270004' });
-    const members = rows.slice(1);
-    expect(members.filter((r) => r.units === '6301').map((r) => r.party)).toEqual(world.villagers.slice(0, 9));
-    expect(members.slice(9).every((r) => r.units === '6300')).toBe(true);
-    expect(sum(members.map((r) => r.units))).toBe('630009');
+    expect(rows[0]).toMatchObject({ party: world.collective, units: '270013' });
+    expect(rows.slice(1).every((r) => r.units === '6300')).toBe(true);
   });
 
-  it('an uneven pool, PER_HOUSEHOLD: the 7 extra units go to the 7 lowest household codes, inside each to the lowest member code', async () => {
+  it('an uneven pool, PER_HOUSEHOLD: 15,750 per household, the 7 left over stay with the collective', async () => {
     // 900,010 units: 630,007 to the members = 40 × 15,750 + 7.
     const outcome = await lishuSeries(t, world, 'LS-ODD-HH', { collectiveInKind: '900010.00', memberWeighting: 'PER_HOUSEHOLD' });
-    expect(outcome.plan).toMatchObject({ totalUnits: '900010', retainedUnits: '270003', membersUnits: '630007' });
+    expect(outcome.plan).toMatchObject({ totalUnits: '900010', retainedUnits: '270010', membersUnits: '630000' });
     const rows = await expectConsistent('LS-ODD-HH', '900010');
-    const units = new Map(rows.map((r) => [r.party, r.units]));
-    // H-001 holds V-0001, V-0041, V-0081 (round-robin): 15,751 → 5,251 + 5,250 + 5,250.
-    expect(['V-0001', 'V-0041', 'V-0081'].map((v) => units.get(v))).toEqual(['5251', '5250', '5250']);
-    expect(['V-0007', 'V-0047', 'V-0087'].map((v) => units.get(v))).toEqual(['5251', '5250', '5250']);
-    expect(['V-0008', 'V-0048', 'V-0088'].map((v) => units.get(v))).toEqual(['5250', '5250', '5250']);
-    expect(['V-0021', 'V-0061'].map((v) => units.get(v))).toEqual(['7875', '7875']);
-    expect(sum(rows.slice(1).map((r) => r.units))).toBe('630007');
+    expect(rows.slice(1).every((r) => r.units === '15750' && world.headOf.get(r.household!) === r.party)).toBe(true);
   });
 
-  it('a ratio whose share is not a whole unit: retained ≥ the exact share, the members never get more than theirs', async () => {
+  it('a ratio whose share is not a whole unit: the ratio keeps at least its exact share, every member gets 6, the remainder stays', async () => {
     const outcome = await lishuSeries(t, world, 'LS-RATIO', { collectiveInKind: '1001.00', collectiveRetainedRatio: '0.333333' });
-    // 1001 × 0.666667 = 667.333667 → 667 to the members (6 or 7 each: 67 × 7 + 33 × 6), 334 retained.
-    expect(outcome.plan).toMatchObject({ totalUnits: '1001', retainedUnits: '334', membersUnits: '667' });
+    // 1001 × 0.666667 = 667.333667 → a pool of 667: 6 each, 67 over; 334 + 67 retained.
+    expect(outcome.plan).toMatchObject({ totalUnits: '1001', retainedUnits: '401', membersUnits: '600' });
     const rows = await expectConsistent('LS-RATIO', '1001');
-    expect(rows.slice(1).filter((r) => r.units === '7').map((r) => r.party)).toEqual(world.villagers.slice(0, 67));
+    expect(rows.slice(1).every((r) => r.units === '6')).toBe(true);
   });
 
   it('replays the issuance with the same key: same series and entries, nothing new; another key is refused', async () => {
@@ -160,6 +154,8 @@ describe('梨树村 × 官庄国有林场: 900,000 CNY in kind, face value 1.00,
     const first = await issueSeries(t, 'LS-IDEM', { seriesCode: 'LS-IDEM' }, k);
     const [{ n: entriesBefore }] = (await db.dataSource.query(`SELECT count(*)::int AS n FROM ledger_entries`)) as Array<{ n: number }>;
     const again = await issueSeries(t, 'LS-IDEM', { seriesCode: 'LS-IDEM' }, k);
+    expect(again.plan).toEqual(first.plan); // the split too, as recorded on the issuance entry
+    expect(again.plan.split).toMatchObject({ claims: 100, unitsPerClaim: '6300' });
     expect(again.entryIds).toEqual(first.entryIds);
     expect(again.certificates).toEqual(first.certificates);
     expect(again.series).toEqual(first.series);
@@ -183,6 +179,115 @@ describe('梨树村 × 官庄国有林场: 900,000 CNY in kind, face value 1.00,
     await createProject(t, world, 'LS-TAKEN', { parcels: 1 });
     await contributeInKind(t, 'LS-TAKEN', world.collective, '100.00');
     expect(await refusal(issueSeries(t, 'LS-TAKEN', { seriesCode: 'LS-PP' }))).toMatchObject({ code: 'SERIES_EXISTS' });
+  });
+});
+
+describe('梨树村-style: 4,410 member units among 100 villagers in 40 households', () => {
+  // 6,300 collective units at 30 %: the ratio keeps 1,890, the members' pool is 4,410.
+  it('per person: 44 each, never 45 for the first ten in the roster; the collective keeps 1,890 + 10 = 1,900', async () => {
+    const outcome = await lishuSeries(t, world, 'LS-4410', { collectiveInKind: '6300.00' });
+    expect(outcome.plan).toMatchObject({ collectiveUnits: '6300', retainedUnits: '1900', membersUnits: '4400', holdings: 101 });
+    expect(outcome.plan.split).toEqual({
+      basis: 'PER_PERSON',
+      claims: 100,
+      poolUnits: '4410',
+      unitsPerClaim: '44',
+      remainderUnits: '10',
+      retainedByRatioUnits: '1890',
+      explanation: "4410 member units (the collective's 6300 less 1890 kept at retained ratio 0.3) among 100 members: 44 each; the 10 that cannot be divided equally stay with the collective, which keeps 1890 + 10 = 1900",
+    });
+    const rows = await expectConsistent('LS-4410', '6300');
+    expect(rows[0]).toMatchObject({ party: world.collective, origin: 'COLLECTIVE', units: '1900' });
+    expect(rows.slice(1).map((r) => [r.party, r.units])).toEqual(world.villagers.map((v) => [v, '44']));
+  });
+
+  it('per household: 110 for each of the 40 households, one holding and one certificate per household in its head\'s name; the collective keeps 1,900', async () => {
+    const outcome = await lishuSeries(t, world, 'LS-4410-HH', { collectiveInKind: '6300.00', memberWeighting: 'PER_HOUSEHOLD' });
+    expect(outcome.plan).toMatchObject({ retainedUnits: '1900', membersUnits: '4400', holdings: 41 });
+    expect(outcome.plan.split).toMatchObject({ basis: 'PER_HOUSEHOLD', claims: 40, unitsPerClaim: '110', remainderUnits: '10', retainedByRatioUnits: '1890' });
+    expect(outcome.certificates).toEqual({ first: 'LS-4410-HH-000001', last: 'LS-4410-HH-000041' });
+    const rows = await expectConsistent('LS-4410-HH', '6300');
+    expect(rows[0]).toMatchObject({ party: world.collective, units: '1900' });
+    expect(rows.slice(1).map((r) => [r.party, r.household, r.origin, r.units])).toEqual(world.households.map((h) => [world.headOf.get(h)!, h, 'MEMBER', '110']));
+    // Nobody but the heads holds anything: V-0041 lives in H-001 (headed by V-0001).
+    expect(await balance(t, holderTickets('V-0041', 'LS-4410-HH'))).toBe('0');
+
+    const certificate = await t.certificates.get(rows[1].certificateNo, null);
+    expect(certificate).toMatchObject({ holder: { code: 'V-0001', name: '村民甲1' }, household: { code: 'H-001', name: 'H-001户' }, origin: 'MEMBER', units: '110' });
+    expect(await t.certificates.verify(certificate.verificationCode)).toMatchObject({ holderName: '村**1（户主，全户共有）', units: '110' });
+    // Per person there is no household on the certificate.
+    const perPerson = await t.certificates.get('LS-4410-000002', null);
+    expect(perPerson).toMatchObject({ holder: { code: 'V-0001' }, household: null });
+  });
+
+  it('the preview shows the same plan, with names, and writes nothing', async () => {
+    await createProject(t, world, 'LS-PREVIEW', { parcels: 1, memberWeighting: 'PER_HOUSEHOLD' });
+    await contributeInKind(t, 'LS-PREVIEW', world.collective, '6300.00');
+    const [{ n: before }] = (await db.dataSource.query(`SELECT count(*)::int AS n FROM ledger_entries`)) as Array<{ n: number }>;
+    const preview = await t.series.preview('LS-PREVIEW', { seriesCode: 'LS-PREVIEW', faceValue: '1.00' });
+    const [{ n: after }] = (await db.dataSource.query(`SELECT count(*)::int AS n FROM ledger_entries`)) as Array<{ n: number }>;
+    expect(after).toBe(before);
+    expect(preview).toMatchObject({ project: 'LS-PREVIEW', retainedUnits: '1900', membersUnits: '4400', split: { claims: 40, unitsPerClaim: '110', remainderUnits: '10' } });
+    expect(preview.holdings[0]).toEqual({ party: world.collective, name: '梨树村股份经济合作社', role: 'COLLECTIVE', units: '1900', certificateNo: 'LS-PREVIEW-000001' });
+    expect(preview.holdings[1]).toEqual({ party: 'V-0001', name: '村民甲1', role: 'MEMBER', units: '110', household: 'H-001', certificateNo: 'LS-PREVIEW-000002' });
+
+    const issued = await issueSeries(t, 'LS-PREVIEW', { seriesCode: 'LS-PREVIEW' });
+    const { holdings: planned, project, ...plan } = preview;
+    expect(project).toBe('LS-PREVIEW');
+    expect(issued.plan).toEqual({ ...plan, holdings: planned.length });
+    expect((await holdings(issued.series.code)).map((r) => [r.certificateNo, r.party, r.units])).toEqual(planned.map((h) => [h.certificateNo, h.party, h.units]));
+    expect(await refusal(t.series.preview('LS-PREVIEW', { seriesCode: 'LS-PREVIEW', faceValue: '1.00' }))).toMatchObject({ code: 'PROJECT_NOT_DRAFT' });
+  });
+
+  it('per household with a household whose head is gone: HOUSEHOLD_HEAD naming it, in the preview and the issuance, nothing written', async () => {
+    const w = await seedTicketWorld(t, { collective: 'C-HEADLESS', prefix: 'HL-', villagers: 6, households: 3, parcels: 1 });
+    await createProject(t, w, 'HL-2025', { parcelIds: w.parcelIds, collectiveCode: w.collective, memberWeighting: 'PER_HOUSEHOLD' });
+    await contributeInKind(t, 'HL-2025', w.collective, '1000.00');
+    await deactivate(t, w.headOf.get('HL-H-002')!); // HL-V-0002, head of HL-H-002 (with HL-V-0005)
+    const expected = { code: 'HOUSEHOLD_HEAD', field: 'members', details: { households: [{ household: 'HL-H-002', heads: [] }] } };
+    expect(await refusal(t.series.preview('HL-2025', { seriesCode: 'HL-2025', faceValue: '1.00' }))).toMatchObject(expected);
+    const error = await refusal(issueSeries(t, 'HL-2025', { seriesCode: 'HL-2025' }));
+    expect(error).toMatchObject(expected);
+    expect(error.message).toContain('HL-H-002 (no head)');
+    expect(await footprint(t, 'HL-2025')).toBeUndefined();
+    expect(await certificateSeqs(t, 'HL-2025')).toEqual([]);
+    expect((await t.projects.get('HL-2025', null)).state).toBe('DRAFT');
+  });
+});
+
+describe('the fixture roster of 大西沟村, imported (40 households, 104 villagers), issued per household', () => {
+  let redis: Redis | undefined;
+  afterAll(async () => {
+    await redis?.quit();
+  });
+
+  it('each household\'s 110 units go to the villager the roster names 户主, on a certificate naming the household; the collective keeps 1,900', async () => {
+    redis = new Redis(TEST_REDIS_URL, { maxRetriesPerRequest: 1 });
+    const pii = new PiiCipher(t.env.PII_ENCRYPTION_KEY, t.env.PII_HMAC_KEY);
+    const access = new AccessService(t.ds, { ...t.env, QUEUE_PREFIX: `test-${db.name}` } as Env, pii, redis);
+    const parties = new PartiesService(t.ds, t.ledger, pii, access, new RegionsService(t.ds));
+    // The collective and a parcel; its one seeded household has no villager, so no claim.
+    const w = await seedTicketWorld(t, { collective: 'C-ROSTER', prefix: 'R-', villagers: 0, households: 1, parcels: 1 });
+    const imported = await inTransaction(t.ds, (em) => parties.importRoster(em, 'C-ROSTER', sharedFixture(ROSTER_FIXTURE), ROSTER_FIXTURE));
+    expect(imported).toMatchObject({ ok: true, households: 40, villagers: 104 });
+    await createProject(t, w, 'DXG-ROSTER', { parcelIds: w.parcelIds, collectiveCode: w.collective, memberWeighting: 'PER_HOUSEHOLD' });
+    await contributeInKind(t, 'DXG-ROSTER', w.collective, '6300.00');
+
+    const outcome = await issueSeries(t, 'DXG-ROSTER', { seriesCode: 'DXG-ROSTER' });
+    expect(outcome.plan).toMatchObject({ retainedUnits: '1900', membersUnits: '4400', holdings: 41, split: { claims: 40, unitsPerClaim: '110', remainderUnits: '10' } });
+    const heads = (await t.ds.query(
+      `SELECT v.code, h.code AS household FROM parties v JOIN parties h ON h.id = v.household_id JOIN parties c ON c.id = v.collective_id
+        WHERE c.code = 'C-ROSTER' AND v.metadata ->> 'relation' = '户主' ORDER BY v.code`,
+    )) as Array<{ code: string; household: string }>;
+    expect(heads).toHaveLength(40);
+    const rows = await expectConsistent('DXG-ROSTER', '6300');
+    expect(rows.slice(1).map((r) => [r.party, r.household, r.units])).toEqual(heads.map((h) => [h.code, h.household, '110']));
+    const certificate = await t.certificates.get(rows[1].certificateNo, null);
+    expect(certificate).toMatchObject({ household: { code: 'H-DXG-001', name: '吴丽娟户' }, holder: { name: '吴丽娟' }, units: '110' });
+    // The paper names the head, masked, as holding for the whole household.
+    const { text, pages } = await pdfTextLayer((await t.certificates.pdf(certificate.certificateNo, null)).buffer);
+    expect(pages).toBe(1);
+    expect(text).toContain('吴*娟（户主，全户共有）');
   });
 });
 
@@ -287,20 +392,20 @@ describe('property: any collective, any contributions (through the real service)
           const of = (origin: string) => rows.filter((r) => r.origin === origin);
           expect(sum(of('FARM').map((r) => r.units))).toBe(String(c.farmUnits));
           const retained = new Dec(sum(of('COLLECTIVE').map((r) => r.units)));
-          const pool = new Dec(c.collectiveUnits).minus(retained);
+          const members = of('MEMBER');
+          const membersUnits = new Dec(sum(members.map((r) => r.units)));
+          // Member units + retained = the collective's units; the ratio's share is kept.
+          expect(retained.plus(membersUnits).toFixed(0)).toBe(String(c.collectiveUnits));
           expect(retained.greaterThanOrEqualTo(ratio.times(c.collectiveUnits))).toBe(true);
-          expect(retained.greaterThanOrEqualTo(ratio.times(c.collectiveUnits).floor())).toBe(true);
-          expect(pool.lessThanOrEqualTo(new Dec(1).minus(ratio).times(c.collectiveUnits))).toBe(true);
-          expect(sum(of('MEMBER').map((r) => r.units))).toBe(pool.toFixed(0));
-          // Each member gets the floor or the ceiling of their exact share.
-          const size = new Map<string, number>();
-          for (const v of w.villagers) size.set(w.householdOf.get(v)!, (size.get(w.householdOf.get(v)!) ?? 0) + 1);
-          const units = new Map(of('MEMBER').map((r) => [r.party, new Dec(r.units)]));
-          for (const v of w.villagers) {
-            const exact = c.weighting === 'PER_PERSON' ? pool.div(c.villagers) : pool.div(households).div(size.get(w.householdOf.get(v)!)!);
-            const got = units.get(v) ?? new Dec(0);
-            expect(got.greaterThanOrEqualTo(exact.floor()) && got.lessThanOrEqualTo(exact.ceil())).toBe(true);
-          }
+          // Equal claims get equal units, and what is left over is less than one unit per claim.
+          const claims = c.weighting === 'PER_PERSON' ? c.villagers : households;
+          const pool = new Dec(1).minus(ratio).times(c.collectiveUnits).floor();
+          expect(new Set(members.map((r) => r.units)).size).toBeLessThanOrEqual(1);
+          expect(members).toHaveLength(pool.lessThan(claims) ? 0 : claims);
+          expect(pool.minus(membersUnits).lessThan(claims)).toBe(true);
+          expect(outcome.plan.split).toMatchObject({ claims, poolUnits: pool.toFixed(0), remainderUnits: pool.minus(membersUnits).toFixed(0) });
+          // Per household: one holder per household, its head.
+          if (c.weighting === 'PER_HOUSEHOLD') expect(members.map((r) => r.party).sort()).toEqual(members.length === 0 ? [] : [...w.headOf.values()].sort());
         },
       ),
       { numRuns: 15 },

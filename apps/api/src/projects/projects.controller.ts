@@ -15,6 +15,8 @@ import {
   ContributionDto,
   ContributionOutcomeResponse,
   CreateProjectDto,
+  IssuancePreviewQuery,
+  IssuancePreviewResponse,
   IssuanceResponse,
   IssueDto,
   ProjectQuery,
@@ -116,7 +118,8 @@ export class ProjectsController {
   @ApiOperation({
     summary: 'Issue the project\'s 林票: units for the farm, the collective and its members, certificates numbered gaplessly; the project becomes ACTIVE',
     description:
-      'Total units = contributions / face value (each contribution must be whole units). Level 2 splits the collective\'s units between what it retains and its active villagers (PER_PERSON or PER_HOUSEHOLD). ' +
+      'Total units = contributions / face value (each contribution must be whole units). Level 2 splits the collective\'s units between what it retains and its active villagers: ' +
+      'equal claims (each villager PER_PERSON; each household PER_HOUSEHOLD, held by its head) get equal whole units, the remainder stays with the collective (plan.split; preview it with GET …/issuance-preview). ' +
       'Opens the ledger asset LP.<seriesCode>, series:<seriesCode>:issued and holder:<party>:tickets:<seriesCode>[:pledged] per holder.',
   })
   @ApiHeader(IDEMPOTENCY_HEADER)
@@ -127,6 +130,20 @@ export class ProjectsController {
       await this.ownProject(em, code, user);
       return this.series.issue(em, code, dto, key);
     });
+  }
+
+  @Get(':code/issuance-preview')
+  @Roles('ADMIN', 'AUDITOR', 'APPROVER', 'FARM_OPERATOR')
+  @ApiOperation({
+    summary: 'Preview the issuance of a DRAFT project\'s 林票: the split and every holding it would create now, nothing written',
+    description:
+      'Equal claims get equal whole units: each active villager (PER_PERSON) or each household (PER_HOUSEHOLD, one holding in its head\'s name) gets floor(pool / claims); ' +
+      'what cannot be divided equally stays with the collective (split.remainderUnits, split.explanation). Refusals are those of the issuance (422 NOT_WHOLE_UNITS, HOUSEHOLD_HEAD, NO_MEMBERS, PROJECT_NOT_DRAFT).',
+  })
+  @ApiOkResponse({ type: IssuancePreviewResponse })
+  @ApiErrors(400, 401, 403, 404, 422)
+  previewIssuance(@Param('code') code: string, @Query() query: IssuancePreviewQuery, @CurrentUser() user: AuthUser): Promise<IssuancePreviewResponse> {
+    return this.series.preview(code, query, ownerScopeOf(user));
   }
 
   @Post(':code/close')

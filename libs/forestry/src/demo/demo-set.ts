@@ -47,8 +47,9 @@ export const DEMO_VILLAGER_PIN = '123456';
 /**
  * Contributions valued in CNY (折资量化): the farm's cash and the collective's land, 912,300.00 in
  * all, i.e. 9,123 units at face value 100.00 (each contribution a whole number of units, as the
- * issuance requires): farm 5,000; collective 4,123, of which it keeps 1,237 and its eight members
- * share floor(4,123 × 70 %) = 2,886 per person (361 × 6, 360 × 2).
+ * issuance requires): farm 5,000; collective 4,123, whose eight members share floor(4,123 × 70 %) =
+ * 2,886 per person: 360 each (equal members get equal units), and the 6 that cannot be divided
+ * equally stay with the collective, which keeps 1,237 + 6 = 1,243.
  */
 const FARM_CONTRIBUTION = '500000.00';
 const COLLECTIVE_CONTRIBUTION = '412300.00';

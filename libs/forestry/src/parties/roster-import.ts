@@ -47,6 +47,9 @@ const ROSTER_SPECS = specMap(ROSTER_COLUMNS);
 
 /** Relations that mark the head's own row. */
 const HEAD_RELATIONS = new Set(['户主', '本人']);
+
+/** Whether a villager's 与户主关系 (party metadata `relation`) makes them the household's head (户主). */
+export const isHouseholdHead = (relation: unknown): boolean => typeof relation === 'string' && HEAD_RELATIONS.has(foldText(relation));
 const MOBILE = /^1[3-9]\d{9}$/;
 
 interface HouseholdRow {
@@ -110,7 +113,7 @@ export function parseRoster(table: TableInput, options: RosterImportOptions = {}
       errors.length === before && name !== undefined && id !== undefined && relation !== undefined
         ? { row: r.rowNumber, name, idNumber: id.idNumber, relation, ...(phone !== undefined ? { phone } : {}), birthDate: id.birthDate, sex: id.sex }
         : undefined;
-    const isHead = relation === undefined ? undefined : HEAD_RELATIONS.has(foldText(relation));
+    const isHead = relation === undefined ? undefined : isHouseholdHead(relation);
     const rows = households.get(householdNo) ?? [];
     rows.push({ row: r.rowNumber, headName, name, isHead, member });
     households.set(householdNo, rows);

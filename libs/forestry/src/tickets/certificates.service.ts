@@ -28,6 +28,8 @@ export interface CertificateView {
   project: string;
   projectName: string;
   holder: { code: string; name: string; idMasked: string | null };
+  /** Issued per household (收益权量化到户): the household whose units these are, held by its head. */
+  household: { code: string; name: string } | null;
   origin: HoldingOrigin;
   /** Free units now. */
   units: string;
@@ -73,6 +75,9 @@ interface HoldingRow {
   issued_on: string;
   project_id: string;
   project_code: string;
+  /** The holder's household when this holding was issued to it per household (its head holds it), else null. */
+  household_code: string | null;
+  household_name: string | null;
   project_name: string;
   farm_name: string;
   farm_code: string;
@@ -81,9 +86,11 @@ interface HoldingRow {
 
 const HOLDING_SELECT = `SELECT h.series_id, h.certificate_no, h.origin, h.verification_code, p.code AS party_code, p.name AS party_name, p.kind AS party_kind, p.id_masked,
        s.code AS series_code, s.name AS series_name, s.face_value::text AS face_value, s.transfer_restriction, to_char(s.issued_on, 'YYYY-MM-DD') AS issued_on,
-       pr.id AS project_id, pr.code AS project_code, pr.name AS project_name, f.name AS farm_name, f.code AS farm_code, c.code AS collective_code
+       pr.id AS project_id, pr.code AS project_code, pr.name AS project_name, f.name AS farm_name, f.code AS farm_code, c.code AS collective_code,
+       hh.code AS household_code, hh.name AS household_name
   FROM ticket_holdings h JOIN parties p ON p.id = h.party_id JOIN ticket_series s ON s.id = h.series_id
-  JOIN coop_projects pr ON pr.id = s.project_id JOIN parties f ON f.id = pr.farm_party_id JOIN parties c ON c.id = pr.collective_party_id`;
+  JOIN coop_projects pr ON pr.id = s.project_id JOIN parties f ON f.id = pr.farm_party_id JOIN parties c ON c.id = pr.collective_party_id
+  LEFT JOIN parties hh ON hh.id = p.household_id AND h.origin = 'MEMBER' AND pr.member_weighting = 'PER_HOUSEHOLD'`;
 
 export const REGISTER_HEADERS = ['林票编号', '持有人编码', '持有人', '证件号 (脱敏)', '来源', '持有份数', '其中质押份数', '持有比例'] as const;
 const ORIGIN_LABELS: Record<HoldingOrigin, string> = { FARM: '林场出资', COLLECTIVE: '村集体留存', MEMBER: '村民分配', ACQUIRED: '受让/继承' };
@@ -114,6 +121,7 @@ export class CertificatesService {
       project: row.project_code,
       projectName: row.project_name,
       holder: { code: row.party_code, name: row.party_name, idMasked: row.id_masked },
+      household: row.household_code === null ? null : { code: row.household_code, name: row.household_name ?? row.household_code },
       origin: row.origin,
       units: units.toFixed(0),
       pledgedUnits: pledged.toFixed(0),
@@ -142,7 +150,7 @@ export class CertificatesService {
       seriesCode: view.series,
       seriesName: view.seriesName,
       projectName: view.projectName,
-      holderName: displayName(row.party_kind, row.party_name),
+      holderName: holderLabel(row),
       holderIdMasked: view.holder.idMasked,
       units: new Dec(view.units).plus(view.pledgedUnits).toFixed(0),
       faceValue: view.faceValue,
@@ -174,7 +182,7 @@ export class CertificatesService {
       seriesName: row.series_name,
       projectName: row.project_name,
       issuer: row.farm_name,
-      holderName: displayName(row.party_kind, row.party_name),
+      holderName: holderLabel(row),
       units: units.plus(pledged).toFixed(0),
       pledgedUnits: pledged.toFixed(0),
       faceValue: new Dec(row.face_value).toFixed(2),
@@ -206,6 +214,11 @@ export class CertificatesService {
     const of = (code: string) => new Dec(rows.find((r) => r.code === code)?.balance ?? '0');
     return [of(codes[0]), of(codes[1])];
   }
+}
+
+/** The holder as printed and verified; per household the head holds the whole household's units (收益权量化到户). */
+function holderLabel(row: HoldingRow): string {
+  return `${displayName(row.party_kind, row.party_name)}${row.household_code === null ? '' : '（户主，全户共有）'}`;
 }
 
 /** Persons are shown masked in public (张*仁); organisations by their name. */

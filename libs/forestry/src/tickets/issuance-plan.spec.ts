@@ -2,14 +2,18 @@ import fc from 'fast-check';
 import { DomainError, LedgerError } from '@forest-ledger/ledger/domain';
 import { IssuanceContribution, IssuanceHolding, IssuanceInput, IssuanceMember, IssuancePlan, IssuancePlanError, planIssuance } from './issuance-plan';
 
-/** 梨树村: 100 villagers in 40 households — households H-01…H-20 of three, H-21…H-40 of two. */
+/** 梨树村: 100 villagers in 40 households — households H-01…H-20 of three, H-21…H-40 of two; the first of each is its head. */
 function lishuVillagers(): IssuanceMember[] {
   return Array.from({ length: 100 }, (_, k) => {
     const n = k + 1;
     const household = n <= 60 ? Math.ceil(n / 3) : 20 + Math.ceil((n - 60) / 2);
-    return { party: `LS-V${String(n).padStart(3, '0')}`, household: `LS-H${String(household).padStart(2, '0')}` };
+    const head = n <= 60 ? n % 3 === 1 : n % 2 === 1;
+    return { party: `LS-V${String(n).padStart(3, '0')}`, household: `LS-H${String(household).padStart(2, '0')}`, head };
   });
 }
+
+/** The heads of lishuVillagers(): LS-V001, LS-V004 … LS-V058, LS-V061, LS-V063 … LS-V099. */
+const lishuHeads = (): IssuanceMember[] => lishuVillagers().filter((m) => m.head);
 
 function lishu(overrides: Partial<IssuanceInput> = {}): IssuanceInput {
   return {
@@ -49,7 +53,9 @@ describe('planIssuance', () => {
         retainedUnits: '270000',
         membersUnits: '630000',
         memberWeighting: 'PER_PERSON',
+        split: { basis: 'PER_PERSON', claims: 100, poolUnits: '630000', unitsPerClaim: '6300', remainderUnits: '0', retainedByRatioUnits: '270000' },
       });
+      expect(plan.split.explanation).toBe("630000 member units (the collective's 900000 less 270000 kept at retained ratio 0.3) among 100 members: 6300 each, nothing left over; the collective keeps 270000");
       expect(plan.holdings).toHaveLength(101);
       expect(plan.holdings[0]).toEqual({ party: 'LS-COLL', role: 'COLLECTIVE', units: '270000', certificateNo: 'LS-GZ-2021-000001' });
       const members = plan.holdings.slice(1);
@@ -61,26 +67,72 @@ describe('planIssuance', () => {
       expect(sumUnits(plan.holdings)).toBe(900000n);
     });
 
-    it('PER_HOUSEHOLD: each of the 40 households gets 15750 units, shared by its members (5250 × 3 or 7875 × 2)', () => {
+    it('PER_HOUSEHOLD (收益权量化到户): one holding of 15750 per household, in its head\'s name; 41 certificates', () => {
       const plan = planIssuance(lishu({ memberWeighting: 'PER_HOUSEHOLD' }));
-      expect(plan).toMatchObject({ totalUnits: '900000', collectiveUnits: '900000', retainedUnits: '270000', membersUnits: '630000' });
+      expect(plan).toMatchObject({
+        totalUnits: '900000',
+        collectiveUnits: '900000',
+        retainedUnits: '270000',
+        membersUnits: '630000',
+        split: { basis: 'PER_HOUSEHOLD', claims: 40, poolUnits: '630000', unitsPerClaim: '15750', remainderUnits: '0' },
+      });
       const members = plan.holdings.filter((h) => h.role === 'MEMBER');
-      expect(members).toHaveLength(100);
-      const perHousehold = new Map<string, bigint>();
-      for (const h of members) perHousehold.set(h.household!, (perHousehold.get(h.household!) ?? 0n) + BigInt(h.units));
-      expect(perHousehold.size).toBe(40);
-      expect([...perHousehold.values()].every((u) => u === 15750n)).toBe(true);
-      expect(members.filter((h) => h.household! <= 'LS-H20').every((h) => h.units === '5250')).toBe(true);
-      expect(members.filter((h) => h.household! > 'LS-H20').every((h) => h.units === '7875')).toBe(true);
+      expect(members.map((h) => [h.party, h.household, h.units])).toEqual(lishuHeads().map((m) => [m.party, m.household, '15750']));
       expect(sumUnits(members)).toBe(630000n);
       expect(sumUnits(plan.holdings)).toBe(900000n);
-      expect(plan.holdings.map((h) => h.certificateNo)).toEqual(Array.from({ length: 101 }, (_, i) => certificate('LS-GZ-2021', i + 1)));
+      expect(plan.holdings.map((h) => h.certificateNo)).toEqual(Array.from({ length: 41 }, (_, i) => certificate('LS-GZ-2021', i + 1)));
     });
 
     it('a farm that contributed 0.00 gets no holding; the plan is the same as without it', () => {
       const withFarm = planIssuance(lishu({ contributions: [{ party: 'GZ-FARM', role: 'FARM', amount: '0.00' }, ...lishu().contributions] }));
       expect(withFarm).toEqual(planIssuance(lishu()));
       expect(withFarm.holdings.some((h) => h.party === 'GZ-FARM')).toBe(false);
+    });
+  });
+
+  describe('equal claims get equal units; what cannot be divided equally stays with the collective', () => {
+    // 6,300 collective units at 30 %: 1,890 retained by the ratio, 4,410 for the members.
+    const small = (overrides: Partial<IssuanceInput> = {}) => lishu({ contributions: [{ party: 'LS-COLL', role: 'COLLECTIVE', amount: '6300.00' }], ...overrides });
+
+    it('4,410 member units among 100 villagers: 44 each, never 45 for the first ten; the collective keeps 1,890 + 10 = 1,900', () => {
+      const plan = planIssuance(small());
+      expect(plan).toMatchObject({
+        collectiveUnits: '6300',
+        retainedUnits: '1900',
+        membersUnits: '4400',
+        split: { basis: 'PER_PERSON', claims: 100, poolUnits: '4410', unitsPerClaim: '44', remainderUnits: '10', retainedByRatioUnits: '1890' },
+      });
+      expect(plan.split.explanation).toBe(
+        "4410 member units (the collective's 6300 less 1890 kept at retained ratio 0.3) among 100 members: 44 each; the 10 that cannot be divided equally stay with the collective, which keeps 1890 + 10 = 1900",
+      );
+      expect(plan.holdings[0]).toMatchObject({ party: 'LS-COLL', role: 'COLLECTIVE', units: '1900' });
+      expect(new Set(plan.holdings.slice(1).map((h) => h.units))).toEqual(new Set(['44']));
+      expect(plan.holdings).toHaveLength(101);
+      expect(sumUnits(plan.holdings)).toBe(6300n);
+    });
+
+    it('per household, 40 households: 110 each (never 111 for ten of them), one holding per household held by its head; the collective keeps 1,900', () => {
+      const plan = planIssuance(small({ memberWeighting: 'PER_HOUSEHOLD' }));
+      expect(plan).toMatchObject({
+        retainedUnits: '1900',
+        membersUnits: '4400',
+        split: { basis: 'PER_HOUSEHOLD', claims: 40, poolUnits: '4410', unitsPerClaim: '110', remainderUnits: '10', retainedByRatioUnits: '1890' },
+      });
+      expect(plan.split.explanation).toContain('among 40 households (each held by its head): 110 each; the 10 that cannot be divided equally stay with the collective, which keeps 1890 + 10 = 1900');
+      expect(plan.holdings.slice(1).map((h) => [h.party, h.role, h.household, h.units])).toEqual(lishuHeads().map((m) => [m.party, 'MEMBER', m.household, '110']));
+      expect(plan.holdings.map((h) => h.certificateNo)).toEqual(Array.from({ length: 41 }, (_, i) => certificate('LS-GZ-2021', i + 1)));
+    });
+
+    it('the order of the roster decides nothing: reversed, the plan is the same', () => {
+      expect(planIssuance(small({ members: lishuVillagers().reverse() }))).toEqual(planIssuance(small()));
+      expect(planIssuance(small({ memberWeighting: 'PER_HOUSEHOLD', members: lishuVillagers().reverse() }))).toEqual(planIssuance(small({ memberWeighting: 'PER_HOUSEHOLD' })));
+    });
+
+    it('fewer units than claims: nobody gets any, all stay with the collective, which says why', () => {
+      const plan = planIssuance(small({ contributions: [{ party: 'LS-COLL', role: 'COLLECTIVE', amount: '100.00' }] }));
+      expect(plan).toMatchObject({ retainedUnits: '100', membersUnits: '0', split: { claims: 100, poolUnits: '70', unitsPerClaim: '0', remainderUnits: '70', retainedByRatioUnits: '30' } });
+      expect(plan.holdings).toEqual([{ party: 'LS-COLL', role: 'COLLECTIVE', units: '100', certificateNo: 'LS-GZ-2021-000001' }]);
+      expect(plan.split.explanation).toContain('fewer units than claims, so none each; all 70 stay with the collective, which keeps 30 + 70 = 100');
     });
   });
 
@@ -129,45 +181,35 @@ describe('planIssuance', () => {
   describe('indivisible cases', () => {
     const seven = ['M-6', 'M-2', 'M-7', 'M-1', 'M-4', 'M-3', 'M-5'].map((party) => ({ party, household: 'H-1' }));
 
-    it('143 collective units at 30 %: the pool is floor(100.1) = 100, the 0.1 stays retained (43); 7 members get 15, 15, 14 … by largest remainder, lowest codes first', () => {
+    it('143 collective units at 30 %: the pool is floor(100.1) = 100, 14 for each of 7 members; the 0.1 and the 2 left over stay with the collective (43 + 2)', () => {
       const plan = planIssuance({ ...lishu(), contributions: [{ party: 'COLL', role: 'COLLECTIVE', amount: '143.00' }], members: seven });
-      expect(plan).toMatchObject({ totalUnits: '143', collectiveUnits: '143', retainedUnits: '43', membersUnits: '100' });
-      expect(unitsBy(plan)).toEqual({ COLL: '43', 'M-1': '15', 'M-2': '15', 'M-3': '14', 'M-4': '14', 'M-5': '14', 'M-6': '14', 'M-7': '14' });
-      expect(sumUnits(plan.holdings.filter((h) => h.role === 'MEMBER'))).toBe(100n);
+      expect(plan).toMatchObject({ totalUnits: '143', collectiveUnits: '143', retainedUnits: '45', membersUnits: '98', split: { poolUnits: '100', unitsPerClaim: '14', remainderUnits: '2', retainedByRatioUnits: '43' } });
+      expect(unitsBy(plan)).toEqual({ COLL: '45', 'M-1': '14', 'M-2': '14', 'M-3': '14', 'M-4': '14', 'M-5': '14', 'M-6': '14', 'M-7': '14' });
       expect(sumUnits(plan.holdings)).toBe(143n);
     });
 
-    it('ratio 0: the whole collective share goes to the members and the collective gets no holding', () => {
+    it('ratio 0: the members share all they can equally; the collective holds only the remainder', () => {
       const plan = planIssuance({ ...lishu(), contributions: [{ party: 'COLL', role: 'COLLECTIVE', amount: '100' }], collectiveRetainedRatio: '0.000000', members: seven });
-      expect(plan).toMatchObject({ retainedUnits: '0', membersUnits: '100' });
+      expect(plan).toMatchObject({ retainedUnits: '2', membersUnits: '98', split: { retainedByRatioUnits: '0', remainderUnits: '2' } });
       expect(plan.holdings.map((h) => [h.party, h.units, h.certificateNo])).toEqual([
-        ['M-1', '15', 'LS-GZ-2021-000001'],
-        ['M-2', '15', 'LS-GZ-2021-000002'],
-        ['M-3', '14', 'LS-GZ-2021-000003'],
-        ['M-4', '14', 'LS-GZ-2021-000004'],
-        ['M-5', '14', 'LS-GZ-2021-000005'],
-        ['M-6', '14', 'LS-GZ-2021-000006'],
-        ['M-7', '14', 'LS-GZ-2021-000007'],
+        ['COLL', '2', 'LS-GZ-2021-000001'],
+        ...['M-1', 'M-2', 'M-3', 'M-4', 'M-5', 'M-6', 'M-7'].map((m, i) => [m, '14', certificate('LS-GZ-2021', i + 2)]),
       ]);
     });
 
-    it('members whose share rounds to 0 get no holding; certificate numbers stay gapless', () => {
-      const plan = planIssuance({ ...lishu(), contributions: [{ party: 'COLL', role: 'COLLECTIVE', amount: '10' }], collectiveRetainedRatio: '0.8', members: seven });
-      expect(plan).toMatchObject({ retainedUnits: '8', membersUnits: '2' });
-      expect(plan.holdings.map((h) => [h.party, h.units, h.certificateNo])).toEqual([
-        ['COLL', '8', 'LS-GZ-2021-000001'],
-        ['M-1', '1', 'LS-GZ-2021-000002'],
-        ['M-2', '1', 'LS-GZ-2021-000003'],
-      ]);
+    it('ratio 0 and an even pool: the collective gets no holding', () => {
+      const plan = planIssuance({ ...lishu(), contributions: [{ party: 'COLL', role: 'COLLECTIVE', amount: '98' }], collectiveRetainedRatio: '0', members: seven });
+      expect(plan).toMatchObject({ retainedUnits: '0', membersUnits: '98' });
+      expect(plan.holdings.map((h) => [h.party, h.units])).toEqual(['M-1', 'M-2', 'M-3', 'M-4', 'M-5', 'M-6', 'M-7'].map((m) => [m, '14']));
     });
 
-    it('PER_HOUSEHOLD: households share equally first (4, 3, 3), then members within a household; holdings listed by party code', () => {
+    it('PER_HOUSEHOLD: every household counts once whatever its size; its head holds its units; the remainder stays with the collective', () => {
       const members: IssuanceMember[] = [
-        { party: 'V-1', household: 'H-C' },
-        { party: 'V-2', household: 'H-B' },
-        { party: 'V-3', household: 'H-A' },
+        { party: 'V-1', household: 'H-C', head: true },
+        { party: 'V-2', household: 'H-B', head: true },
+        { party: 'V-3', household: 'H-A', head: true },
         { party: 'V-4', household: 'H-C' },
-        { party: 'V-5', household: 'H-B' },
+        { party: 'V-5', household: 'H-B', head: false },
         { party: 'V-6', household: 'H-C' },
       ];
       const plan = planIssuance({
@@ -177,14 +219,12 @@ describe('planIssuance', () => {
         collectiveRetainedRatio: '0',
         members,
       });
-      // H-A (1 member) 4; H-B (2) 3 → V-2 2, V-5 1; H-C (3) 3 → 1 each.
-      expect(plan.holdings.map((h) => [h.party, h.household, h.units])).toEqual([
-        ['V-1', 'H-C', '1'],
-        ['V-2', 'H-B', '2'],
-        ['V-3', 'H-A', '4'],
-        ['V-4', 'H-C', '1'],
-        ['V-5', 'H-B', '1'],
-        ['V-6', 'H-C', '1'],
+      expect(plan).toMatchObject({ retainedUnits: '1', membersUnits: '9', split: { claims: 3, unitsPerClaim: '3', remainderUnits: '1' } });
+      expect(plan.holdings.map((h) => [h.party, h.role, h.household, h.units])).toEqual([
+        ['COLL', 'COLLECTIVE', undefined, '1'],
+        ['V-1', 'MEMBER', 'H-C', '3'],
+        ['V-2', 'MEMBER', 'H-B', '3'],
+        ['V-3', 'MEMBER', 'H-A', '3'],
       ]);
     });
   });
@@ -198,8 +238,9 @@ describe('planIssuance', () => {
         { party: 'V-1', household: 'H-1', accountId: 'holder:V-1:tickets:LS-GZ-2021' },
       ],
     });
-    expect(plan.holdings.slice(1)).toEqual([
-      { party: 'V-1', role: 'MEMBER', units: '4', household: 'H-1', accountId: 'holder:V-1:tickets:LS-GZ-2021', certificateNo: 'LS-GZ-2021-000002' },
+    expect(plan.holdings).toEqual([
+      { party: 'COLL', role: 'COLLECTIVE', units: '4', certificateNo: 'LS-GZ-2021-000001' },
+      { party: 'V-1', role: 'MEMBER', units: '3', household: 'H-1', accountId: 'holder:V-1:tickets:LS-GZ-2021', certificateNo: 'LS-GZ-2021-000002' },
       { party: 'V-2', role: 'MEMBER', units: '3', household: 'H-1', certificateNo: 'LS-GZ-2021-000003' },
     ]);
   });
@@ -263,10 +304,32 @@ describe('planIssuance', () => {
       ['a member who is a contributor', { members: [{ party: 'LS-COLL', household: 'H' }] }, 'members[0].party'],
       ['a member without household', { members: [{ party: 'V-1', household: ' ' }] }, 'members[0].household'],
       ['an empty account id', { members: [{ party: 'V-1', household: 'H', accountId: '' }] }, 'members[0].accountId'],
+      ['a head flag that is not a boolean', { members: [{ party: 'V-1', household: 'H', head: 'yes' as unknown as boolean }] }, 'members[0].head'],
     ] as Array<[string, Partial<IssuanceInput>, string]>)('%s → INVALID_ISSUANCE', (_, overrides, field) => {
       const error = refusal(() => planIssuance(lishu(overrides)));
       expect(error).toBeInstanceOf(IssuancePlanError);
       expect(error).toMatchObject({ kind: 'invalid', code: 'INVALID_ISSUANCE', field });
+    });
+
+    it('PER_HOUSEHOLD with a household without a head, or with two → HOUSEHOLD_HEAD naming them; with nothing to share it does not matter', () => {
+      const members = lishuVillagers().map((m) => (m.household === 'LS-H03' ? { ...m, head: false } : m.party === 'LS-V062' ? { ...m, head: true } : m));
+      const error = refusal(() => planIssuance(lishu({ memberWeighting: 'PER_HOUSEHOLD', members })));
+      expect(error).toBeInstanceOf(IssuancePlanError);
+      expect(error).toMatchObject({
+        kind: 'rule',
+        code: 'HOUSEHOLD_HEAD',
+        field: 'members',
+        details: {
+          households: [
+            { household: 'LS-H03', heads: [] },
+            { household: 'LS-H21', heads: ['LS-V061', 'LS-V062'] },
+          ],
+        },
+      });
+      expect(error.message).toContain('LS-H03 (no head); LS-H21 (2 heads: LS-V061, LS-V062)');
+      expect(planIssuance(lishu({ memberWeighting: 'PER_HOUSEHOLD', members, collectiveRetainedRatio: '1' })).split).toMatchObject({ claims: 40, unitsPerClaim: '0' });
+      // Heads do not matter per person.
+      expect(planIssuance(lishu({ members })).split).toMatchObject({ claims: 100, unitsPerClaim: '6300' });
     });
 
     it('members owed units but none listed → NO_MEMBERS; with ratio 1 an empty list is fine', () => {
@@ -303,7 +366,14 @@ describe('planIssuance', () => {
           ...farmUnits.map((u, i) => ({ party: `F-${i}`, role: 'FARM' as const, amount: cny(u * faceCents) })),
           ...collectiveLineUnits.map((u) => ({ party: 'C-0', role: 'COLLECTIVE' as const, amount: cny(u * faceCents) })),
         ];
-        const members = memberCodes.map((code, i) => ({ party: `V-${String(code).padStart(4, '0')}`, household: `H-${householdSeed[i] % households}` }));
+        // The first member of each household in the list is its head.
+        const seen = new Set<string>();
+        const members = memberCodes.map((code, i) => {
+          const household = `H-${householdSeed[i] % households}`;
+          const head = !seen.has(household);
+          seen.add(household);
+          return { party: `V-${String(code).padStart(4, '0')}`, household, head };
+        });
         const ratio = `${ratioMicros / 1_000_000n}.${String(ratioMicros % 1_000_000n).padStart(6, '0')}`;
         const input: IssuanceInput = { seriesCode: 'PT-2025', faceValue: cny(faceCents), contributions, collectiveRetainedRatio: ratio, memberWeighting: weighting, members };
         return { input, faceCents, farmUnits, collectiveLineUnits, ratioMicros };
@@ -329,32 +399,50 @@ describe('planIssuance', () => {
       );
     });
 
-    it('retained ≥ collectiveUnits × ratio, by less than one unit', () => {
+    it('the ratio keeps at least collectiveUnits × ratio, by less than one unit; the collective holds that plus the remainder', () => {
       fc.assert(
         fc.property(scenario, ({ input, ratioMicros }) => {
           const plan = planIssuance(input);
-          const excessMicros = BigInt(plan.retainedUnits) * 1_000_000n - BigInt(plan.collectiveUnits) * ratioMicros;
+          const excessMicros = BigInt(plan.split.retainedByRatioUnits) * 1_000_000n - BigInt(plan.collectiveUnits) * ratioMicros;
           expect(excessMicros >= 0n && excessMicros < 1_000_000n).toBe(true);
+          expect(BigInt(plan.retainedUnits)).toBe(BigInt(plan.split.retainedByRatioUnits) + BigInt(plan.split.remainderUnits));
         }),
         RUNS,
       );
     });
 
-    it("each member's units are within 1 of their exact share (per person: pool / n; per household: pool / households / household size)", () => {
+    it('equal claims get equal units: every member holding is unitsPerClaim; member units + retained = the collective; remainder < claims', () => {
       fc.assert(
         fc.property(scenario, ({ input }) => {
           const plan = planIssuance(input);
-          const pool = BigInt(plan.membersUnits);
-          const sizes = new Map<string, bigint>();
-          for (const m of input.members) sizes.set(m.household, (sizes.get(m.household) ?? 0n) + 1n);
-          const held = new Map(plan.holdings.filter((h) => h.role === 'MEMBER').map((h) => [h.party, BigInt(h.units)]));
-          for (const m of input.members) {
-            // |units − pool / d| < 1  ⇔  |units × d − pool| < d
-            const d = input.memberWeighting === 'PER_PERSON' ? BigInt(input.members.length) : BigInt(sizes.size) * sizes.get(m.household)!;
-            const diff = (held.get(m.party) ?? 0n) * d - pool;
-            expect(diff < d && -diff < d).toBe(true);
-          }
+          const { claims, poolUnits, unitsPerClaim, remainderUnits } = plan.split;
+          const members = plan.holdings.filter((h) => h.role === 'MEMBER');
+          expect(members.every((h) => h.units === unitsPerClaim)).toBe(true);
+          expect(members).toHaveLength(unitsPerClaim === '0' ? 0 : claims);
+          expect(sumUnits(members)).toBe(BigInt(claims) * BigInt(unitsPerClaim));
+          expect(BigInt(plan.membersUnits) + BigInt(plan.retainedUnits)).toBe(BigInt(plan.collectiveUnits));
+          expect(BigInt(claims) * BigInt(unitsPerClaim) + BigInt(remainderUnits)).toBe(BigInt(poolUnits));
+          expect(BigInt(remainderUnits) < BigInt(Math.max(claims, 1))).toBe(true);
+          const households = new Set(input.members.map((m) => m.household));
+          expect(claims).toBe(input.memberWeighting === 'PER_PERSON' ? input.members.length : households.size);
         }),
+        RUNS,
+      );
+    });
+
+    it('per household: one holder per household, its head, holding for that household', () => {
+      fc.assert(
+        fc.property(
+          scenario.filter((s) => s.input.memberWeighting === 'PER_HOUSEHOLD'),
+          ({ input }) => {
+            const plan = planIssuance(input);
+            const members = plan.holdings.filter((h) => h.role === 'MEMBER');
+            if (plan.split.unitsPerClaim === '0') return;
+            const heads = input.members.filter((m) => m.head);
+            expect(members.map((h) => [h.party, h.household])).toEqual(heads.map((m) => [m.party, m.household]).sort(([a], [b]) => (a < b ? -1 : 1)));
+            expect(new Set(members.map((h) => h.household)).size).toBe(members.length);
+          },
+        ),
         RUNS,
       );
     });

@@ -10,24 +10,20 @@ import { allocate, Amount, Dec, DomainError, DomainErrorKind } from '@forest-led
  * - Level 1 (farm(s) ↔ collective) is by contribution, through the ledger's `allocate`; since every
  *   contribution is whole units, the allocation is exactly contribution / face value per party.
  *   Lines of the same party are added up (a cash line and an in-kind line, say).
- * - Level 2 (inside the collective): membersUnits = floor(collectiveUnits × (1 − ratio)) and
- *   retainedUnits = collectiveUnits − membersUnits, so retained ≥ collectiveUnits × ratio. "Any
- *   indivisible remainder stays with the collective" is this floor: the fraction of a unit that
- *   cannot go to the members stays in the retained part. The members' pool is then split by the
- *   largest-remainder `allocate` at scale 0, which leaves nothing over: the members' units add up to
- *   membersUnits exactly.
- * - PER_PERSON: every member weighs 1. Members are ordered by party code, so the extra units of the
- *   largest remainder (ties) go to the lowest codes.
- * - PER_HOUSEHOLD: every household weighs the same, whatever its size: the pool is first allocated
- *   equally among households (ordered by household code), then each household's units equally among
- *   its members (ordered by party code). Two integer allocations instead of one with weights
- *   1/size, which are not finite decimals. Each member still gets floor or ceil of their exact share
- *   pool / (households × household size).
+ * - Level 2 (inside the collective): equal claims get equal whole units, and whatever cannot be
+ *   divided equally stays with the collective. The members' pool is floor(collectiveUnits × (1 −
+ *   ratio)); each claim gets floor(pool / claims); the remainder (< claims) joins the collective's
+ *   retained holding. Never a largest remainder among members: the roster order must not decide who
+ *   gets one unit more. E.g. 4,410 units among 100 villagers: 44 each, the collective keeps 1,890 + 10.
+ * - PER_PERSON: every listed member is one claim and holds their own units.
+ * - PER_HOUSEHOLD (收益权量化到户): every household with a listed member is one claim, whatever its
+ *   size; its units are the household's: one holding (one certificate) per household, in the name
+ *   of its head (户主), who must be listed and marked `head` (exactly one per household).
  * - Holdings with zero units are not emitted (a farm that contributed 0, the collective with ratio 0,
- *   a member whose share rounds to 0). Certificate numbers are gapless over the emitted holdings,
- *   `<seriesCode>-000001`, … (6 digits; more than 999,999 holdings in one series is refused), in this
- *   order: farm(s) by party code, then the collective, then members by party code (also in
- *   PER_HOUSEHOLD mode).
+ *   members when there are fewer pool units than claims). Certificate numbers are gapless over the
+ *   emitted holdings, `<seriesCode>-000001`, … (6 digits; more than 999,999 holdings in one series is
+ *   refused), in this order: farm(s) by party code, then the collective, then member holders by party
+ *   code (in PER_HOUSEHOLD mode the heads).
  * - Codes are ordered by UTF-16 code units (`<`), never by locale, so the order is the same everywhere.
  *   The order of the input arrays never matters.
  * - Malformed amounts or ratio → LedgerError INVALID_AMOUNT (as everywhere in the service); every
@@ -51,6 +47,8 @@ export interface IssuanceMember {
   party: string;
   /** Household code (户). */
   household: string;
+  /** The household's head (户主); PER_HOUSEHOLD issues the household's units to its head. */
+  head?: boolean;
   /** The holder account, when already known; carried through to the holding. */
   accountId?: string;
 }
@@ -74,10 +72,27 @@ export interface IssuanceHolding {
   units: string;
   /** `<seriesCode>-000001`, gapless over the plan's holdings. */
   certificateNo: string;
-  /** Members only. */
+  /** Members only: the member's household; in PER_HOUSEHOLD mode the household the head holds the units for. */
   household?: string;
   /** Members only, when given in the input. */
   accountId?: string;
+}
+
+/** How level 2 went: the members' pool, the equal claims on it, and what stayed with the collective and why. */
+export interface MemberSplit {
+  basis: MemberWeighting;
+  /** Equal claims: the listed members (PER_PERSON) or their households (PER_HOUSEHOLD). */
+  claims: number;
+  /** floor(collectiveUnits × (1 − ratio)): at most this many units go to the members. */
+  poolUnits: string;
+  /** floor(poolUnits / claims): what every member (or household) gets; 0 when there are more claims than units. */
+  unitsPerClaim: string;
+  /** poolUnits − claims × unitsPerClaim (< claims): cannot be divided equally, so the collective keeps it. */
+  remainderUnits: string;
+  /** collectiveUnits − poolUnits: what the collective keeps by its retained ratio. */
+  retainedByRatioUnits: string;
+  /** The split in one sentence, with its figures. */
+  explanation: string;
 }
 
 export interface IssuancePlan {
@@ -87,19 +102,21 @@ export interface IssuancePlan {
   totalUnits: string;
   /** The collective's level-1 units = retainedUnits + membersUnits. */
   collectiveUnits: string;
-  /** The collective's own holding (0 when none is emitted). */
+  /** The collective's own holding = split.retainedByRatioUnits + split.remainderUnits (0 when none is emitted). */
   retainedUnits: string;
-  /** Sum of the members' holdings. */
+  /** Sum of the members' holdings = split.claims × split.unitsPerClaim. */
   membersUnits: string;
   memberWeighting: MemberWeighting;
-  /** Farm holdings (by party code), the collective, members (by party code). */
+  split: MemberSplit;
+  /** Farm holdings (by party code), the collective, member holders (by party code). */
   holdings: IssuanceHolding[];
 }
 
-export type IssuancePlanErrorCode = 'INVALID_ISSUANCE' | 'NOT_WHOLE_UNITS' | 'NO_MEMBERS' | 'TOO_MANY_HOLDINGS';
+export type IssuancePlanErrorCode = 'INVALID_ISSUANCE' | 'NOT_WHOLE_UNITS' | 'NO_MEMBERS' | 'HOUSEHOLD_HEAD' | 'TOO_MANY_HOLDINGS';
 
 const KIND_OF: Record<IssuancePlanErrorCode, DomainErrorKind> = {
   INVALID_ISSUANCE: 'invalid',
+  HOUSEHOLD_HEAD: 'rule',
   NOT_WHOLE_UNITS: 'rule',
   NO_MEMBERS: 'rule',
   TOO_MANY_HOLDINGS: 'rule',
@@ -193,9 +210,9 @@ export function planIssuance(input: IssuanceInput): IssuancePlan {
   const collective = collectives[0];
   const collectiveUnits = unitsOf.get(collective)!;
 
-  // Level 2: the members' pool (floored; the fraction stays with the collective), then the members.
+  // Level 2: the members' pool (floored; the fraction stays with the collective), then equal claims on it.
   const membersPool = collectiveUnits.times(new Dec(1).minus(ratio)).floor();
-  const retainedUnits = collectiveUnits.minus(membersPool);
+  const retainedByRatio = collectiveUnits.minus(membersPool);
   const members = validateMembers(input.members, contributors);
   if (membersPool.greaterThan(0) && members.length === 0) {
     throw new IssuancePlanError(
@@ -205,17 +222,31 @@ export function planIssuance(input: IssuanceInput): IssuancePlan {
       { membersUnits: membersPool.toString() },
     );
   }
-  const memberUnits = input.memberWeighting === 'PER_PERSON' ? perPerson(membersPool, members) : perHousehold(membersPool, members);
+  const { claims, claimants } = input.memberWeighting === 'PER_PERSON' ? { claims: members.length, claimants: members } : householdHeads(members, membersPool.greaterThan(0));
+  const perClaim = claims === 0 ? new Dec(0) : membersPool.divToInt(claims);
+  const remainder = membersPool.minus(perClaim.times(claims));
+  const retainedUnits = retainedByRatio.plus(remainder);
+  const membersUnits = perClaim.times(claims);
+  const split: MemberSplit = {
+    basis: input.memberWeighting,
+    claims,
+    poolUnits: membersPool.toFixed(0),
+    unitsPerClaim: perClaim.toFixed(0),
+    remainderUnits: remainder.toFixed(0),
+    retainedByRatioUnits: retainedByRatio.toFixed(0),
+    explanation: explain(input.memberWeighting, collectiveUnits, ratio, membersPool, claims, perClaim, remainder),
+  };
 
-  // Holdings: farm(s) by code, the collective, members by code; zero holdings omitted.
+  // Holdings: farm(s) by code, the collective, member holders by code; zero holdings omitted.
   const drafts: Array<Omit<IssuanceHolding, 'certificateNo'>> = [];
   for (const p of parties) {
     if (p !== collective && unitsOf.get(p)!.greaterThan(0)) drafts.push({ party: p, role: 'FARM', units: unitsOf.get(p)!.toFixed(0) });
   }
   if (retainedUnits.greaterThan(0)) drafts.push({ party: collective, role: 'COLLECTIVE', units: retainedUnits.toFixed(0) });
-  for (const m of members) {
-    const units = memberUnits.get(m.party)!;
-    if (units.greaterThan(0)) drafts.push({ party: m.party, role: 'MEMBER', units: units.toFixed(0), household: m.household, ...(m.accountId !== undefined ? { accountId: m.accountId } : {}) });
+  if (perClaim.greaterThan(0)) {
+    for (const m of claimants) {
+      drafts.push({ party: m.party, role: 'MEMBER', units: perClaim.toFixed(0), household: m.household, ...(m.accountId !== undefined ? { accountId: m.accountId } : {}) });
+    }
   }
   if (drafts.length > MAX_HOLDINGS) {
     throw new IssuancePlanError('TOO_MANY_HOLDINGS', `series ${seriesCode} would have ${drafts.length} holdings; certificate numbers allow at most ${MAX_HOLDINGS}`, 'members');
@@ -228,8 +259,9 @@ export function planIssuance(input: IssuanceInput): IssuancePlan {
     totalUnits: totalUnits.toFixed(0),
     collectiveUnits: collectiveUnits.toFixed(0),
     retainedUnits: retainedUnits.toFixed(0),
-    membersUnits: membersPool.toFixed(0),
+    membersUnits: membersUnits.toFixed(0),
     memberWeighting: input.memberWeighting,
+    split,
     holdings,
   };
 }
@@ -237,6 +269,7 @@ export function planIssuance(input: IssuanceInput): IssuancePlan {
 interface Member {
   party: string;
   household: string;
+  head: boolean;
   accountId?: string;
 }
 
@@ -251,43 +284,43 @@ function validateMembers(input: readonly IssuanceMember[], contributors: Readonl
     if (seen.has(party)) throw invalid(`member ${party} is listed twice`, `${field}.party`, { party });
     if (contributors.has(party)) throw invalid(`member ${party} is also a contributor of the series`, `${field}.party`, { party });
     if (m.accountId !== undefined) requireCode(m.accountId, `${field}.accountId`);
+    if (m.head !== undefined && typeof m.head !== 'boolean') throw invalid(`${field}.head must be true or false`, `${field}.head`);
     seen.add(party);
-    return m.accountId !== undefined ? { party, household, accountId: m.accountId } : { party, household };
+    const head = m.head === true;
+    return m.accountId !== undefined ? { party, household, head, accountId: m.accountId } : { party, household, head };
   });
   return members.sort((a, b) => byCode(a.party, b.party));
 }
 
-function perPerson(pool: Dec, members: readonly Member[]): Map<string, Dec> {
-  const units = allocate(
-    pool,
-    members.map(() => 1),
-    0,
-  );
-  return new Map(members.map((m, i) => [m.party, units[i]]));
+/**
+ * One claim per household, held by its head; heads ordered by party code. `required`: the households
+ * have units coming, so every household must have exactly one listed head (HOUSEHOLD_HEAD otherwise).
+ */
+function householdHeads(members: readonly Member[], required: boolean): { claims: number; claimants: Member[] } {
+  const households = new Map<string, Member[]>();
+  for (const m of members) households.set(m.household, [...(households.get(m.household) ?? []), ...(m.head ? [m] : [])]);
+  const wrong = [...households].filter(([, heads]) => heads.length !== 1).sort(([a], [b]) => byCode(a, b));
+  if (required && wrong.length > 0) {
+    const shown = wrong.slice(0, 20).map(([h, heads]) => (heads.length === 0 ? `${h} (no head)` : `${h} (${heads.length} heads: ${heads.map((m) => m.party).join(', ')})`));
+    throw new IssuancePlanError(
+      'HOUSEHOLD_HEAD',
+      `PER_HOUSEHOLD issues each household's units to its head (户主), one per household; ${wrong.length} household(s) have none or several among the members: ${shown.join('; ')}${wrong.length > shown.length ? ' …' : ''}`,
+      'members',
+      { households: wrong.map(([h, heads]) => ({ household: h, heads: heads.map((m) => m.party) })) },
+    );
+  }
+  const claimants = wrong.length > 0 ? [] : [...households.values()].map(([head]) => head).sort((a, b) => byCode(a.party, b.party));
+  return { claims: households.size, claimants };
 }
 
-function perHousehold(pool: Dec, members: readonly Member[]): Map<string, Dec> {
-  const households = new Map<string, Member[]>();
-  for (const m of members) {
-    const list = households.get(m.household);
-    if (list) list.push(m); // members arrive ordered by party code, so each list is too
-    else households.set(m.household, [m]);
-  }
-  const codes = [...households.keys()].sort(byCode);
-  const householdUnits = allocate(
-    pool,
-    codes.map(() => 1),
-    0,
-  );
-  const result = new Map<string, Dec>();
-  codes.forEach((code, h) => {
-    const inHousehold = households.get(code)!;
-    const units = allocate(
-      householdUnits[h],
-      inHousehold.map(() => 1),
-      0,
-    );
-    inHousehold.forEach((m, i) => result.set(m.party, units[i]));
-  });
-  return result;
+/** The split in words: how many claims, how many units each, what the collective keeps and why. */
+function explain(basis: MemberWeighting, collectiveUnits: Dec, ratio: Dec, pool: Dec, claims: number, perClaim: Dec, remainder: Dec): string {
+  const byRatio = collectiveUnits.minus(pool);
+  const kept = byRatio.plus(remainder);
+  if (pool.isZero()) return `the collective keeps all its ${collectiveUnits.toString()} units (retained ratio ${ratio.toString()}); nothing goes to the members`;
+  const who = basis === 'PER_PERSON' ? `${claims} members` : `${claims} households (each held by its head)`;
+  const share = `${pool.toString()} member units (the collective's ${collectiveUnits.toString()} less ${byRatio.toString()} kept at retained ratio ${ratio.toString()}) among ${who}`;
+  if (perClaim.isZero()) return `${share}: fewer units than claims, so none each; all ${pool.toString()} stay with the collective, which keeps ${byRatio.toString()} + ${remainder.toString()} = ${kept.toString()}`;
+  if (remainder.isZero()) return `${share}: ${perClaim.toString()} each, nothing left over; the collective keeps ${kept.toString()}`;
+  return `${share}: ${perClaim.toString()} each; the ${remainder.toString()} that cannot be divided equally stay with the collective, which keeps ${byRatio.toString()} + ${remainder.toString()} = ${kept.toString()}`;
 }

@@ -4,10 +4,11 @@ import { allocate, Dec, EntryDraft, isIsoDate, LedgerService, OpenAccountInput }
 import { DataSource, EntityManager } from 'typeorm';
 import type { OwnerScope } from '../access/access.types';
 import { ownerRefOf } from '../parties/parties.service';
+import { isHouseholdHead } from '../parties/roster-import';
 import { businessToday, holderPledged, holderTickets, seriesIssued, ticketAsset } from '../projects/project-accounts';
 import { ProjectError } from '../projects/projects.errors';
-import { ProjectsService } from '../projects/projects.service';
-import { IssuanceHolding, IssuancePlan, planIssuance } from './issuance-plan';
+import { ProjectRecord, ProjectsService } from '../projects/projects.service';
+import { IssuanceHolding, IssuancePlan, MemberSplit, planIssuance } from './issuance-plan';
 import { HoldingOrigin, TRANSFER_RESTRICTIONS, TransferRestriction } from './ticket.entities';
 import { TicketError } from './tickets.errors';
 import { newVerificationCode } from './verification-code';
@@ -48,12 +49,23 @@ export interface SeriesView {
 
 export interface IssuanceOutcome {
   series: SeriesView;
-  /** The plan as issued: level 1, level 2 and the number of holdings. */
-  plan: Omit<IssuancePlan, 'holdings'> & { holdings: number };
+  /** The plan as issued: level 1, level 2 and the number of holdings (split null only for series issued before it was recorded). */
+  plan: Omit<IssuancePlan, 'holdings' | 'split'> & { split: MemberSplit | null; holdings: number };
   /** The issuance entries: one, or one per 999 holders, posted atomically. */
   entryIds: string[];
   /** The first and last certificate numbers (gapless in between). */
   certificates: { first: string; last: string };
+}
+
+/** A planned holding with its holder's name, for review before issuing. */
+export interface PlannedHolding extends IssuanceHolding {
+  name: string;
+}
+
+/** The issuance as it would be made now, nothing written: the split and every holding. */
+export interface IssuancePreview extends Omit<IssuancePlan, 'holdings'> {
+  project: string;
+  holdings: PlannedHolding[];
 }
 
 export interface RegisterLine {
@@ -163,21 +175,7 @@ export class SeriesService {
     const taken = await em.query(`SELECT 1 FROM ticket_series WHERE code = $1 UNION ALL SELECT 1 FROM ledger_assets WHERE code = $2`, [seriesCode, ticketAsset(seriesCode)]);
     if (taken.length > 0) throw new TicketError('SERIES_EXISTS', `a series ${seriesCode} (or ledger asset ${ticketAsset(seriesCode)}) exists already`, 'seriesCode');
 
-    const contributions = await this.projects.contributions(em, project.id);
-    if (contributions.length === 0) throw new ProjectError('NO_CONTRIBUTIONS', `project ${projectCode} has no contributions to issue 林票 for`, 'project');
-    const members = (await em.query(
-      `SELECT v.code, h.code AS household FROM parties v JOIN parties h ON h.id = v.household_id
-        WHERE v.kind = 'VILLAGER' AND v.active AND v.collective_id = $1`,
-      [project.collective_party_id],
-    )) as Array<{ code: string; household: string }>;
-    const plan = planIssuance({
-      seriesCode,
-      faceValue: input.faceValue,
-      contributions: contributions.map((c) => ({ party: c.partyCode, role: c.role, amount: c.amount })),
-      collectiveRetainedRatio: new Dec(project.collective_retained_ratio).toString(),
-      memberWeighting: project.member_weighting,
-      members: members.map((m) => ({ party: m.code, household: m.household })),
-    });
+    const plan = await this.planFor(em, project, seriesCode, input.faceValue);
 
     const asset = ticketAsset(seriesCode);
     await this.ledger.createAsset(em, { code: asset, scale: 0, description: `${name} (面值 ${plan.faceValue} 元/份)` });
@@ -191,7 +189,8 @@ export class SeriesService {
         kind: 'TICKET_ISSUANCE',
         effectiveDate: issuedOn,
         memo: `林票发行 ${seriesCode}${all.length > 1 ? ` (${i + 1}/${all.length})` : ''}: ${holdings.length} 户/人 ${units} 份`,
-        metadata: { series: seriesCode, project: projectCode, faceValue: plan.faceValue, part: i + 1, parts: all.length },
+        // The first entry records level 2 as decided (claims, units each, the remainder kept), for the issuance's replay.
+        metadata: { series: seriesCode, project: projectCode, faceValue: plan.faceValue, part: i + 1, parts: all.length, ...(i === 0 ? { split: plan.split } : {}) },
         postings: [
           { account: seriesIssued(seriesCode), side: 'DEBIT', amount: units },
           ...holdings.map((h) => ({ account: holderTickets(h.party, seriesCode), side: 'CREDIT' as const, amount: h.units })),
@@ -231,6 +230,41 @@ export class SeriesService {
     );
     await em.query(`UPDATE coop_projects SET state = 'ACTIVE', activated_at = now() WHERE id = $1`, [project.id]);
     return this.outcomeOf(em, seriesCode);
+  }
+
+  /**
+   * The plan `issue` would carry out now for this DRAFT project, its contributions and its active
+   * villagers; nothing is written. Refusals are the issuance's own (NOT_WHOLE_UNITS, HOUSEHOLD_HEAD …).
+   */
+  async preview(projectCode: string, input: { seriesCode: string; faceValue: string }, scope: OwnerScope = null, em: EntityManager = this.dataSource.manager): Promise<IssuancePreview> {
+    const project = await this.projects.load(em, projectCode, { scope });
+    if (project.state !== 'DRAFT') throw new ProjectError('PROJECT_NOT_DRAFT', `project ${projectCode} is ${project.state}: its 林票 are issued already`, 'project');
+    const seriesCode = typeof input.seriesCode === 'string' ? input.seriesCode : '';
+    if (!SERIES_CODE_PATTERN.test(seriesCode)) throw new TicketError('INVALID_TICKET_INPUT', 'seriesCode must be 1-40 of capital letters, digits, ".", "_", "-" (e.g. YC-DXG-2025)', 'seriesCode');
+    const plan = await this.planFor(em, project, seriesCode, input.faceValue);
+    const names = new Map(
+      ((await em.query(`SELECT code, name FROM parties WHERE code = ANY($1::text[])`, [plan.holdings.map((h) => h.party)])) as Array<{ code: string; name: string }>).map((r) => [r.code, r.name]),
+    );
+    return { project: projectCode, ...plan, holdings: plan.holdings.map((h) => ({ ...h, name: names.get(h.party) ?? h.party })) };
+  }
+
+  /** The issuance plan of the project now: its contributions, its active villagers (with who heads each household). */
+  private async planFor(em: EntityManager, project: ProjectRecord, seriesCode: string, faceValue: string): Promise<IssuancePlan> {
+    const contributions = await this.projects.contributions(em, project.id);
+    if (contributions.length === 0) throw new ProjectError('NO_CONTRIBUTIONS', `project ${project.code} has no contributions to issue 林票 for`, 'project');
+    const members = (await em.query(
+      `SELECT v.code, h.code AS household, v.metadata ->> 'relation' AS relation FROM parties v JOIN parties h ON h.id = v.household_id
+        WHERE v.kind = 'VILLAGER' AND v.active AND v.collective_id = $1`,
+      [project.collective_party_id],
+    )) as Array<{ code: string; household: string; relation: string | null }>;
+    return planIssuance({
+      seriesCode,
+      faceValue,
+      contributions: contributions.map((c) => ({ party: c.partyCode, role: c.role, amount: c.amount })),
+      collectiveRetainedRatio: new Dec(project.collective_retained_ratio).toString(),
+      memberWeighting: project.member_weighting,
+      members: members.map((m) => ({ party: m.code, household: m.household, head: isHouseholdHead(m.relation) })),
+    });
   }
 
   async get(code: string, scope: OwnerScope = null, em: EntityManager = this.dataSource.manager): Promise<SeriesView> {
@@ -361,6 +395,7 @@ export class SeriesService {
       [row.id],
     )) as Array<{ farm: string; retained: string; members: string; holdings: number; first: number; last: number }>;
     const [project] = (await em.query(`SELECT member_weighting FROM coop_projects WHERE id = $1`, [row.project_id])) as Array<{ member_weighting: 'PER_PERSON' | 'PER_HOUSEHOLD' }>;
+    const split = (await this.ledger.getEntry(row.issuance_entry_id, em)).metadata.split;
     return {
       series,
       plan: {
@@ -371,6 +406,7 @@ export class SeriesService {
         retainedUnits: new Dec(levels.retained).toFixed(0),
         membersUnits: new Dec(levels.members).toFixed(0),
         memberWeighting: project.member_weighting,
+        split: isMemberSplit(split) ? split : null,
         holdings: levels.holdings,
       },
       entryIds: entries.map((e) => e.entry_id),
@@ -386,6 +422,10 @@ export function holderAccounts(party: string, series: string): OpenAccountInput[
     { code: holderTickets(party, series), asset, type: 'LIABILITY', ownerRef: ownerRefOf(party), noOverdraft: true },
     { code: holderPledged(party, series), asset, type: 'LIABILITY', ownerRef: ownerRefOf(party), noOverdraft: true },
   ];
+}
+
+function isMemberSplit(value: unknown): value is MemberSplit {
+  return typeof value === 'object' && value !== null && typeof (value as MemberSplit).unitsPerClaim === 'string' && typeof (value as MemberSplit).claims === 'number';
 }
 
 function originOf(h: IssuanceHolding): HoldingOrigin {

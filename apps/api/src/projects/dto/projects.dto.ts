@@ -184,6 +184,17 @@ export class IssueDto {
   issuedOn?: string;
 }
 
+export class IssuancePreviewQuery {
+  @ApiProperty({ example: 'YC-DXG-2025', pattern: SERIES_CODE_PATTERN.source, description: 'The series code the issuance would use (it numbers the certificates)' })
+  @IsString()
+  @Matches(SERIES_CODE_PATTERN, { message: '$property must be 1-40 of capital letters, digits, ".", "_", "-" (e.g. YC-DXG-2025)' })
+  seriesCode!: string;
+
+  @ApiProperty({ example: '100.00', description: 'CNY per unit (2 decimals); every contribution must be a whole number of units' })
+  @IsDecimalString()
+  faceValue!: string;
+}
+
 export class CloseProjectDto {
   @ApiPropertyOptional({ example: '2035-03-01', description: 'Defaults to today (Asia/Shanghai); not before the end of the term' })
   @IsOptional()
@@ -262,15 +273,51 @@ export class ContributionOutcomeResponse {
   @ApiProperty({ example: '300000.00', description: 'The project wallet right after' }) walletBalance!: string;
 }
 
+export class MemberSplitResponse {
+  @ApiProperty({ enum: MEMBER_WEIGHTINGS, description: 'PER_PERSON: each active villager is a claim; PER_HOUSEHOLD: each household is one claim, held by its head (户主)' }) basis!: MemberWeighting;
+  @ApiProperty({ example: 100, description: 'Equal claims on the members\' pool: villagers or households' }) claims!: number;
+  @ApiProperty({ example: '4410', description: 'floor(collectiveUnits × (1 − collectiveRetainedRatio)): at most this many units go to the members' }) poolUnits!: string;
+  @ApiProperty({ example: '44', description: 'floor(poolUnits / claims): what every villager (or household) gets, the same for all' }) unitsPerClaim!: string;
+  @ApiProperty({ example: '10', description: 'poolUnits − claims × unitsPerClaim (less than claims): cannot be divided equally, so the collective keeps it' }) remainderUnits!: string;
+  @ApiProperty({ example: '1890', description: 'collectiveUnits − poolUnits: kept by the retained ratio' }) retainedByRatioUnits!: string;
+  @ApiProperty({
+    example: "4410 member units (the collective's 6300 less 1890 kept at retained ratio 0.3) among 100 members: 44 each; the 10 that cannot be divided equally stay with the collective, which keeps 1890 + 10 = 1900",
+  })
+  explanation!: string;
+}
+
 export class IssuancePlanResponse {
   @ApiProperty({ example: 'YC-DXG-2025' }) seriesCode!: string;
   @ApiProperty({ example: '100.00' }) faceValue!: string;
   @ApiProperty({ example: '5000' }) totalUnits!: string;
   @ApiProperty({ example: '2000', description: 'Level 1: the collective\'s units = retainedUnits + membersUnits' }) collectiveUnits!: string;
-  @ApiProperty({ example: '600' }) retainedUnits!: string;
-  @ApiProperty({ example: '1400' }) membersUnits!: string;
+  @ApiProperty({ example: '1900', description: 'The collective\'s own holding: split.retainedByRatioUnits + split.remainderUnits' }) retainedUnits!: string;
+  @ApiProperty({ example: '4400', description: 'split.claims × split.unitsPerClaim' }) membersUnits!: string;
   @ApiProperty({ enum: MEMBER_WEIGHTINGS }) memberWeighting!: MemberWeighting;
+  @ApiProperty({ type: MemberSplitResponse, nullable: true, description: 'Level 2 as decided; null only for a series issued before it was recorded' }) split!: MemberSplitResponse | null;
   @ApiProperty({ example: 12, description: 'Number of holdings (certificates) issued' }) holdings!: number;
+}
+
+export class PlannedHoldingResponse {
+  @ApiProperty({ example: 'V-0001', description: 'The holder; per household the household\'s head (户主)' }) party!: string;
+  @ApiProperty({ example: '张守仁' }) name!: string;
+  @ApiProperty({ enum: ['FARM', 'COLLECTIVE', 'MEMBER'] }) role!: 'FARM' | 'COLLECTIVE' | 'MEMBER';
+  @ApiProperty({ example: '360' }) units!: string;
+  @ApiProperty({ example: 'YC-DXG-2025-000003' }) certificateNo!: string;
+  @ApiPropertyOptional({ example: 'H-DXG-101', description: 'Members: the household (per household: the household the head holds the units for)' }) household?: string;
+}
+
+export class IssuancePreviewResponse {
+  @ApiProperty({ example: 'YC-DXG' }) project!: string;
+  @ApiProperty({ example: 'YC-DXG-2025' }) seriesCode!: string;
+  @ApiProperty({ example: '100.00' }) faceValue!: string;
+  @ApiProperty({ example: '9123' }) totalUnits!: string;
+  @ApiProperty({ example: '4123' }) collectiveUnits!: string;
+  @ApiProperty({ example: '1243' }) retainedUnits!: string;
+  @ApiProperty({ example: '2880' }) membersUnits!: string;
+  @ApiProperty({ enum: MEMBER_WEIGHTINGS }) memberWeighting!: MemberWeighting;
+  @ApiProperty({ type: MemberSplitResponse }) split!: MemberSplitResponse;
+  @ApiProperty({ type: [PlannedHoldingResponse], description: 'Farm(s), the collective, then the member holders, in certificate order' }) holdings!: PlannedHoldingResponse[];
 }
 
 export class CertificateRangeResponse {

@@ -199,6 +199,11 @@ export class CertificateHolderResponse {
   @ApiProperty({ nullable: true, type: String, example: '1405**********0310' }) idMasked!: string | null;
 }
 
+export class CertificateHouseholdResponse {
+  @ApiProperty({ example: 'H-DXG-101' }) code!: string;
+  @ApiProperty({ example: '张守仁户' }) name!: string;
+}
+
 export class CertificateResponse {
   @ApiProperty({ example: 'YC-DXG-2025-000003' }) certificateNo!: string;
   @ApiProperty({ example: 'YC-DXG-2025' }) series!: string;
@@ -206,6 +211,12 @@ export class CertificateResponse {
   @ApiProperty() project!: string;
   @ApiProperty() projectName!: string;
   @ApiProperty({ type: CertificateHolderResponse }) holder!: CertificateHolderResponse;
+  @ApiProperty({
+    type: CertificateHouseholdResponse,
+    nullable: true,
+    description: 'Issued per household (收益权量化到户): the household whose units these are; the holder is its head (户主). Null otherwise',
+  })
+  household!: CertificateHouseholdResponse | null;
   @ApiProperty({ enum: HOLDING_ORIGINS }) origin!: HoldingOrigin;
   @ApiProperty({ example: '120', description: 'Free units now' }) units!: string;
   @ApiProperty({ example: '20' }) pledgedUnits!: string;
