@@ -25,6 +25,7 @@ let world: TicketWorld;
 const token: Record<string, string> = {};
 
 const P = 'DV-HTTP';
+const CAPITAL = 'DV-CAP';
 const XLSX = 'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet';
 
 interface ErrorBody {
@@ -56,8 +57,10 @@ beforeAll(async () => {
   app = await createTestApp(db);
   t = ticketServices(app.get(DataSource));
   // Three villagers with 300,000 units each of a 900,000-unit series (no collective share).
-  world = await seedTicketWorld(t, { collective: 'C-DVH', prefix: 'D-', villagers: 3, households: 1, parcels: 3 });
+  world = await seedTicketWorld(t, { collective: 'C-DVH', prefix: 'D-', villagers: 3, households: 1, parcels: 6 });
   await lishuSeries(t, world, P, { collectiveRetainedRatio: '0' });
+  // The farm's 1,000.00 cash contribution sits in this project's wallet: capital, not distributable.
+  await lishuSeries(t, world, CAPITAL, { collectiveRetainedRatio: '0', farmCash: '1000.00' });
   token.ADMIN = await tokenFor(app, 'ADMIN');
   token.APPROVER = await tokenFor(app, 'APPROVER');
   token.AUDITOR = await tokenFor(app, 'AUDITOR');
@@ -101,9 +104,9 @@ describe('dividends over HTTP', () => {
       const res = await post(path, body).expect(400);
       expect([path, (res.body as ErrorBody).field]).toEqual([path, field]);
     }
-    // A declaration the wallet cannot cover: 422, nothing written.
+    // A declaration above the income received: 422, nothing written.
     const over = await post('/v1/dividends', { project: P, amount: '100.01', recordDate: '2026-06-30', paymentDate: '2026-07-15' }).expect(422);
-    expect((over.body as ErrorBody).code).toBe('EXCEEDS_WALLET');
+    expect(over.body).toMatchObject({ code: 'EXCEEDS_DISTRIBUTABLE', field: 'amount', details: { distributable: '100.00' } });
     expect(await counts()).toEqual(before);
   });
 
@@ -235,6 +238,7 @@ describe('dividends over HTTP', () => {
       ['post', '/v1/dividends/{id}/approve', '200', 'DeclarationResponse'],
       ['get', '/v1/dividends/{id}/progress', '200', 'StateProgressResponse'],
       ['get', '/v1/dividends/{id}/lines', '200', 'DividendLineResponse'],
+      ['get', '/v1/projects/{code}/distributable', '200', 'DistributableResponse'],
       ['get', '/v1/parties/{code}/dividends', '200', 'PartyDividendResponse'],
       ['post', '/v1/payout-batches', '201', 'CreateBatchResponse'],
       ['get', '/v1/payout-batches/{id}/bank-file.xlsx', '200', null],
@@ -247,5 +251,97 @@ describe('dividends over HTTP', () => {
       const body = response?.content?.['application/json']?.schema;
       expect([path, body?.$ref ?? body?.items?.$ref]).toEqual([path, `#/components/schemas/${schema}`]);
     }
+  });
+
+  describe('the rules of issue 13 over HTTP', () => {
+    const RECORD = '2026-06-30';
+    interface LineBody {
+      party: string;
+      units: string;
+      amountPerUnit: string;
+    }
+
+    it('amountPerUnit is a plain decimal of 6 places everywhere, documented in the OpenAPI schema', async () => {
+      const declaration = (await get(`/v1/dividends/${declarationId}`).expect(200)).body as { amountPerUnit: string };
+      expect(declaration.amountPerUnit).toBe('0.000111'); // 100.00 ÷ 900,000 units, half-up
+      const lines = (await get(`/v1/dividends/${declarationId}/lines`).expect(200)).body as LineBody[];
+      expect(lines.map((l) => l.amountPerUnit)).toEqual(['0.000111', '0.000111', '0.000111']);
+      const mine = (await get(`/v1/parties/${world.villagers[0]}/dividends`, 'V1').expect(200)).body as LineBody[];
+      expect(mine.map((l) => l.amountPerUnit)).toEqual(['0.000111']);
+      interface Schema {
+        properties: Record<string, { example?: string; pattern?: string; description?: string }>;
+      }
+      const doc = (await http().get('/docs-json').expect(200)).body as { components: { schemas: Record<string, Schema> } };
+      for (const schema of ['DeclarationResponse', 'DividendLineResponse', 'PartyDividendResponse']) {
+        const property = doc.components.schemas[schema].properties.amountPerUnit;
+        expect([schema, property.example, property.pattern]).toEqual([schema, '0.000111', '^\\d+\\.\\d{6}$']);
+        expect(property.description).toContain('6 places, rounded half-up');
+      }
+      expect(JSON.stringify(doc)).not.toMatch(/\d\(\d+\)/);
+    });
+
+    it('refuses a trade, an inheritance, a pledge enforcement and a buy-back dated on or before the paid record date; nothing moves', async () => {
+      const [v1, v2, v3] = world.villagers;
+      const register = (await get(`/v1/series/${P}/register?asOf=${RECORD}`, 'AUDITOR').expect(200)).body as unknown;
+      // A pledge dated after the record date, to be enforced with a date before it.
+      const pledge = await post(`/v1/series/${P}/pledges`, { holder: v3, pledgee: world.bank, units: '1000', contractReference: 'ZY-DVH-1', effectiveDate: '2026-07-01' }).expect(201);
+      const before = await counts();
+      const attempts: Array<[string, object, string]> = [
+        [`/v1/series/${P}/trades`, { seller: v1, buyer: v2, units: '100', unitPrice: '0.01', effectiveDate: RECORD }, 'ADMIN'],
+        [`/v1/series/${P}/inheritances`, { from: v1, heirs: [{ party: v2, units: '300000' }], documentReference: '(2026)晋阳证字第7号', effectiveDate: '2026-06-01' }, 'ADMIN'],
+        [`/v1/pledges/${(pledge.body as { pledgeId: string }).pledgeId}/enforce`, { effectiveDate: RECORD }, 'ADMIN'],
+        [`/v1/series/${P}/buy-backs`, { holder: v2, units: '100', unitPrice: '0.01', effectiveDate: '2026-06-15' }, 'FARM'],
+      ];
+      for (const [path, body, role] of attempts) {
+        const res = await post(path, body, role).expect(422);
+        expect([path, res.body]).toEqual([path, expect.objectContaining({ code: 'REGISTER_CLOSED', field: 'effectiveDate', details: { declarationId, recordDate: RECORD, state: 'DISTRIBUTED' } })]);
+        expect((res.body as ErrorBody).message).toContain(`dividend declaration #${declarationId} (DISTRIBUTED) pays the holders of record date ${RECORD}`);
+      }
+      expect(await counts()).toEqual(before);
+      expect((await get(`/v1/series/${P}/register?asOf=${RECORD}`, 'AUDITOR').expect(200)).body).toEqual(register);
+      // The day after is open.
+      await post(`/v1/series/${P}/trades`, { seller: v1, buyer: v2, units: '100', unitPrice: '0.01', effectiveDate: '2026-07-01' }).expect(201);
+      expect((await get(`/v1/series/${P}/register?asOf=${RECORD}`, 'AUDITOR').expect(200)).body).toEqual(register);
+    });
+
+    it('shows the distributable amount line by line, as of a date, to the staff and the project\'s farm only', async () => {
+      await post(`/v1/projects/${P}/income`, { kind: 'CARBON', amount: '50.00', bankReference: 'BK-DVH-005' }).expect(201);
+      const now = (await get(`/v1/projects/${P}/distributable`, 'AUDITOR').expect(200)).body as Record<string, unknown>;
+      expect(now).toMatchObject({
+        project: P,
+        income: [
+          { kind: 'HARVEST_FINAL', label: '主伐', amount: '0.00' },
+          { kind: 'HARVEST_THINNING', label: '间伐', amount: '10.00' },
+          { kind: 'PRE_DIVIDEND', label: '预分红', amount: '100.00' },
+          { kind: 'CARBON', label: '碳汇收入', amount: '50.00' },
+          { kind: 'OTHER', label: '其他', amount: '0.00' },
+          { kind: 'GUARANTEE_TOP_UP', label: '保底补足', amount: '0.00' },
+        ],
+        incomeTotal: '160.00',
+        costs: '10.00',
+        managementFees: '0.00',
+        dividends: [{ id: declarationId, state: 'DISTRIBUTED', amount: '100.00', recordDate: RECORD }],
+        dividendsDeclared: '100.00',
+        distributable: '50.00',
+        formula: '收入 160.00 − 成本 10.00 − 管理费 0.00 − 已宣告分红 100.00 = 可分配 50.00 元',
+      });
+      // On 2026-05-01 only the pre-dividend had come in; nothing was declared yet.
+      const early = (await get(`/v1/projects/${P}/distributable?asOf=2026-05-01`, 'FARM').expect(200)).body as Record<string, unknown>;
+      expect(early).toMatchObject({ asOf: '2026-05-01', incomeTotal: '100.00', costs: '0.00', dividends: [], distributable: '100.00' });
+      await get(`/v1/projects/${P}/distributable`, 'V1').expect(403);
+      expect((await get(`/v1/projects/${P}/distributable?asOf=2026-02-30`, 'AUDITOR').expect(400)).body).toMatchObject({ field: 'asOf' });
+      const over = await post('/v1/dividends', { project: P, amount: '50.01', recordDate: '2026-07-31', paymentDate: '2026-08-15' }).expect(422);
+      expect(over.body).toMatchObject({ code: 'EXCEEDS_DISTRIBUTABLE', field: 'amount', details: { distributable: '50.00', incomeTotal: '160.00', costs: '10.00', dividendsDeclared: '100.00' } });
+      expect((over.body as ErrorBody).message).toContain('收入 160.00 − 成本 10.00 − 管理费 0.00 − 已宣告分红 100.00 = 可分配 50.00 元');
+    });
+
+    it('never pays contributed cash as a dividend', async () => {
+      const before = await counts();
+      const res = await post('/v1/dividends', { project: CAPITAL, amount: '1000.00', recordDate: RECORD, paymentDate: '2026-07-15' }).expect(422);
+      expect(res.body).toMatchObject({ code: 'EXCEEDS_DISTRIBUTABLE', field: 'amount', details: { distributable: '0.00' } });
+      expect((res.body as ErrorBody).message).toContain('contributed capital is not distributable');
+      expect(await counts()).toEqual(before);
+      expect(await balance(t, `project:${CAPITAL}:wallet:CNY`)).toBe('1000');
+    });
   });
 });

@@ -77,7 +77,7 @@ describe('the villagers\' page in Chromium, 360 px wide', () => {
     await logIn(page, world.villager);
     const overview = (await (await page.request.get(`${baseUrl}/v1/me/portal`, { headers: { Authorization: `Bearer ${await page.evaluate<string | null>("sessionStorage.getItem('forest-ledger.portal.token')")}` } })).json()) as {
       holdings: Array<{ certificateNo: string; units: string }>;
-      dividends: Array<{ amount: string }>;
+      dividends: Array<{ amount: string; units: string; amountPerUnit: string }>;
       wallet: { balance: string };
     };
     expect(await page.locator('#holder-name').textContent()).toBe(world.villager.name);
@@ -88,6 +88,9 @@ describe('the villagers\' page in Chromium, 360 px wide', () => {
     expect(await holding.locator('.units').textContent()).toBe(`${formatUnits(overview.holdings[0].units)} 份`);
     const amounts = await page.locator('.dividend .amount').allTextContents();
     expect(amounts).toEqual(overview.dividends.map((d) => formatYuan(d.amount)));
+    // The amount per unit as a villager reads it: no trailing zeros, and no "约" when units × it is exactly their amount (here: whole yuan per unit).
+    const perUnit = await page.locator('.dividend .per-unit').allTextContents();
+    expect(perUnit).toEqual(overview.dividends.map((d) => `按 ${formatUnits(d.units)} 份分得，每份 ${d.amountPerUnit.replace(/\.?0+$/, '')} 元`));
     // A grouped amount, as the issue asks: e.g. ¥12,345.67.
     expect(amounts.some((a) => /^¥\d{1,3}(,\d{3})+\.\d{2}$/.test(a))).toBe(true);
     expect(await page.locator('.payout .amount').allTextContents()).toHaveLength(1);

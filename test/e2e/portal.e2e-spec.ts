@@ -82,9 +82,9 @@ describe('GET /v1/me/portal', () => {
     // Newest first: 10.00 today, 50.00 on New Year's day, the demo's 5.00 on 2025-12-31; each credited.
     const per = (amount: string) => new Dec(units).times(amount).toFixed(2);
     expect(body.dividends.map((d) => [d.paymentDate, d.amountPerUnit, d.units, d.amount, d.paid])).toEqual([
-      [world.today, '10', units, per('10'), true],
-      [world.newYear, '50', units, per('50'), true],
-      ['2025-12-31', '5', units, per('5'), true],
+      [world.today, '10.000000', units, per('10'), true],
+      [world.newYear, '50.000000', units, per('50'), true],
+      ['2025-12-31', '5.000000', units, per('5'), true],
     ]);
     // The trade's 10,550.00 and the first two dividends went to the card; the last stays in the wallet.
     expect(body.payouts).toEqual([expect.objectContaining({ amount: new Dec(per('55')).plus('10550').toFixed(2), state: 'PAID', paidOn: world.today, cardMasked: expect.stringMatching(/1234$/) })]);

@@ -66,16 +66,19 @@ describe('dividend distribution job', () => {
     expect(await d.dividends.progress(decl.id)).toMatchObject({ state: 'DISTRIBUTED', holdersDone: 31 });
   });
 
-  it('a declaration gone stale finishes the job as STALE, paying nobody', async () => {
+  it('a declaration gone stale (approved before the register closed by rule) finishes the job as STALE, paying nobody', async () => {
     const world = await seedTicketWorld(t, { collective: 'C-JOB2', prefix: 'J-', villagers: 3, households: 1, parcels: 3 });
     const maker = await staffUser(t, 'ADMIN');
     const checker = await staffUser(t, 'APPROVER');
     await lishuSeries(t, world, 'JOB-STALE', { collectiveRetainedRatio: '0' });
     await fundProject(t, d, 'JOB-STALE', '30.00');
     const decl = await declareAndApprove(t, d, maker, checker, { project: 'JOB-STALE', amount: '30.00', recordDate: '2026-06-30', paymentDate: '2026-07-15' });
-    await t.ds.transaction((em) =>
-      t.movements.inherit(em, 'JOB-STALE', { from: 'J-V-0001', heirs: [{ party: 'J-V-0002', units: '300000' }], documentReference: '(2026)晋阳证字第1号', effectiveDate: '2026-06-01' }, 'inherit-1'),
-    );
+    // Today such a movement is refused (REGISTER_CLOSED); booked as it was before that rule, with the declaration set aside for it.
+    await t.ds.transaction(async (em) => {
+      await em.query(`UPDATE dividend_declarations SET state = 'DRAFT' WHERE id = $1`, [decl.id]);
+      await t.movements.inherit(em, 'JOB-STALE', { from: 'J-V-0001', heirs: [{ party: 'J-V-0002', units: '300000' }], documentReference: '(2026)晋阳证字第1号', effectiveDate: '2026-06-01' }, 'inherit-1');
+      await em.query(`UPDATE dividend_declarations SET state = 'APPROVED' WHERE id = $1`, [decl.id]);
+    });
     const job = await queue.add(DividendJob.Distribute, { declarationId: decl.id }, { jobId: dividendJobId(decl.id) });
     const outcome = (await job.waitUntilFinished(events, 30_000)) as DistributionOutcome;
     expect(outcome.state).toBe('STALE');

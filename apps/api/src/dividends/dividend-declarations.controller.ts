@@ -30,8 +30,10 @@ export class DividendDeclarationsController {
   @Post()
   @Roles('ADMIN', 'FARM_OPERATOR')
   @ApiOperation({
-    summary: 'Declare a dividend of a project\'s 林票 series (DRAFT): amount ≤ the project wallet, record date, payment date',
-    description: 'Entitlement is the holdings at the record date. A FARM_OPERATOR only for its farm\'s projects (else 404). 422 EXCEEDS_WALLET when the wallet cannot cover the amount.',
+    summary: 'Declare a dividend of a project\'s 林票 series (DRAFT): amount ≤ the distributable amount and ≤ the project wallet, record date, payment date',
+    description:
+      'Entitlement is the holdings at the record date. A FARM_OPERATOR only for its farm\'s projects (else 404). 422 EXCEEDS_DISTRIBUTABLE (with the figures) when the amount exceeds ' +
+      'income − costs − management fees − dividends declared and not cancelled (GET /v1/projects/:code/distributable); 422 EXCEEDS_WALLET when the wallet cannot cover it.',
   })
   @ApiHeader(IDEMPOTENCY_HEADER)
   @ApiCreatedResponse({ type: DeclarationResponse })

@@ -1,4 +1,4 @@
-import { Body, Controller, Get, HttpStatus, Param, Post, Req, Res } from '@nestjs/common';
+import { Body, Controller, Get, HttpStatus, Param, Post, Query, Req, Res } from '@nestjs/common';
 import { ApiCreatedResponse, ApiHeader, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { DividendsService, ownerScopeOf, ProjectsService } from '@forest-ledger/forestry';
 import type { AuthUser, GuaranteeTopUpInput } from '@forest-ledger/forestry';
@@ -10,7 +10,7 @@ import { CurrentUser, Roles, STAFF_READERS } from '../auth/auth.decorators';
 import { ApiErrors } from '../http/error.dto';
 import { CommandRunner } from '../http/idempotency';
 import { IDEMPOTENCY_HEADER } from '../ledger/assets.controller';
-import { CashFlowResponse, CostDto, FeeDto, GuaranteeTopUpDto, IncomeDto } from './dto/dividends.dto';
+import { CashFlowResponse, CostDto, DistributableQuery, DistributableResponse, FeeDto, GuaranteeTopUpDto, IncomeDto } from './dto/dividends.dto';
 
 /** A guarantee top-up request as the service takes it: the fields of its mode, each required there (400 naming the field). */
 export function guaranteeInput(dto: GuaranteeTopUpDto): GuaranteeTopUpInput {
@@ -42,6 +42,19 @@ export class ProjectIncomeController {
   async cashFlows(@Param('code') code: string, @CurrentUser() user: AuthUser): Promise<CashFlowResponse[]> {
     await this.projects.load(this.dataSource.manager, code, { scope: ownerScopeOf(user) });
     return this.dividends.cashFlows(code);
+  }
+
+  @Get(':code/distributable')
+  @Roles(...STAFF_READERS, 'FARM_OPERATOR')
+  @ApiOperation({
+    summary: 'What the project may still pay as dividends, line by line: income by kind (guarantee top-ups included) − costs − management fees − dividends declared and not cancelled',
+    description: 'As of a date (default today). Contributed capital is not distributable. A FARM_OPERATOR sees only its farm\'s projects (else 404).',
+  })
+  @ApiOkResponse({ type: DistributableResponse })
+  @ApiErrors(400, 401, 403, 404)
+  async distributable(@Param('code') code: string, @Query() query: DistributableQuery, @CurrentUser() user: AuthUser): Promise<DistributableResponse> {
+    await this.projects.load(this.dataSource.manager, code, { scope: ownerScopeOf(user) });
+    return this.dividends.distributable(code, query.asOf);
   }
 
   @Post(':code/income')

@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { allocate, Dec } from '@forest-ledger/ledger/domain';
-import { ageBucketOf, guaranteeTopUp, managementFee, maskCard, normaliseCard, perUnitText, splitPool } from './dividend-math';
+import { ageBucketOf, amountPerUnit, distributableOf, guaranteeTopUp, managementFee, maskCard, normaliseCard, PER_UNIT_PLACES, splitPool } from './dividend-math';
 
 const holders = (units: number[]) => units.map((u, i) => ({ key: String(i + 1), units: u }));
 
@@ -80,43 +80,58 @@ describe('splitPool', () => {
   });
 });
 
-describe('perUnitText', () => {
-  it('writes terminating quotients in full and repeating ones with their period', () => {
-    expect(perUnitText('100.00', 3)).toBe('33.(3)');
-    expect(perUnitText('1.00', 8)).toBe('0.125');
-    expect(perUnitText('1', 60)).toBe('0.01(6)');
-    expect(perUnitText('90000.00', 900000)).toBe('0.1');
-    expect(perUnitText('0.01', 1000)).toBe('0.00001');
-    expect(perUnitText('0', 5)).toBe('0');
-    expect(perUnitText('1', 7)).toBe('0.(142857)');
+describe('amountPerUnit', () => {
+  it('is a plain decimal with 6 places, rounded half-up once', () => {
+    expect(amountPerUnit('100.00', 900000)).toBe('0.000111');
+    expect(amountPerUnit('100.00', 3)).toBe('33.333333');
+    expect(amountPerUnit('200.00', 3)).toBe('66.666667');
+    expect(amountPerUnit('1.00', 8)).toBe('0.125000');
+    expect(amountPerUnit('10', 1)).toBe('10.000000');
+    expect(amountPerUnit('0', 5)).toBe('0.000000');
+    expect(amountPerUnit('0.01', 2_000_000)).toBe('0.000000'); // 0.000000005 rounds down
+    expect(amountPerUnit('0.01', 20_000)).toBe('0.000001'); // 0.0000005 rounds half-up
+    expect(amountPerUnit('12345678901234.56', 7)).toBe('1763668414462.080000');
   });
 
-  it('rounds a period longer than 12 digits, marked ≈', () => {
-    expect(perUnitText('1', 97)).toBe('≈0.0103092784');
-  });
-
-  it('property: the text is exactly amount ÷ units (read back as a fraction)', () => {
+  it('property: within half a unit of the last place of the exact quotient, and plain decimal text', () => {
     fc.assert(
-      fc.property(fc.integer({ min: 0, max: 10_000_000 }), fc.integer({ min: 1, max: 5000 }), (cents, units) => {
-        const text = perUnitText(new Dec(cents).div(100), units);
-        fc.pre(!text.startsWith('≈'));
-        const m = /^(\d+)(?:\.(\d*)(?:\((\d+)\))?)?$/.exec(text)!;
-        expect(m).not.toBeNull();
-        const [, whole, fixed = '', period = ''] = m;
-        // value = whole + fixed/10^f + period/((10^p - 1) 10^f)
-        const f = fixed.length;
-        const p = period.length;
-        let num = BigInt(whole) * 10n ** BigInt(f) + BigInt(fixed || '0');
-        let den = 10n ** BigInt(f);
-        if (p > 0) {
-          num = num * (10n ** BigInt(p) - 1n) + BigInt(period);
-          den = den * (10n ** BigInt(p) - 1n);
-        }
-        // num / den == cents / (100 units)
-        expect(num * 100n * BigInt(units)).toBe(BigInt(cents) * den);
+      fc.property(fc.bigInt({ min: 0n, max: 10n ** 15n }), fc.bigInt({ min: 1n, max: 10n ** 9n }), (cents, units) => {
+        const text = amountPerUnit(new Dec(cents.toString()).div(100), units.toString());
+        expect(text).toMatch(new RegExp(`^\\d+\\.\\d{${PER_UNIT_PLACES}}$`));
+        // |text × 100 × units − cents| ≤ ½ × 10^-6 × 100 × units, in integers (× 2 × 10^6).
+        const scaled = BigInt(text.replace('.', ''));
+        const diff = scaled * 100n * units - cents * 10n ** 6n;
+        expect(2n * (diff < 0n ? -diff : diff) <= 100n * units).toBe(true);
       }),
       { numRuns: 500 },
     );
+  });
+});
+
+describe('distributableOf', () => {
+  it('income of every kind − costs − fees − declared dividends, with the formula', () => {
+    const calc = distributableOf({
+      income: [
+        { kind: 'HARVEST_FINAL', amount: '1000.00' },
+        { kind: 'CARBON', amount: '200.00' },
+        { kind: 'GUARANTEE_TOP_UP', amount: '50.00' },
+      ],
+      costs: '100.00',
+      managementFees: '80.00',
+      dividends: ['300.00', '0.01'],
+    });
+    expect(calc).toEqual({
+      incomeTotal: '1250.00',
+      costs: '100.00',
+      managementFees: '80.00',
+      dividendsDeclared: '300.01',
+      distributable: '769.99',
+      formula: '收入 1250.00 − 成本 100.00 − 管理费 80.00 − 已宣告分红 300.01 = 可分配 769.99 元',
+    });
+  });
+
+  it('is negative when costs came after the dividends were declared', () => {
+    expect(distributableOf({ income: [{ kind: 'OTHER', amount: '10.00' }], costs: '5.00', managementFees: '0', dividends: ['10.00'] }).distributable).toBe('-5.00');
   });
 });
 

@@ -25,51 +25,65 @@ export function splitPool(pool: Decimal.Value, holders: readonly Holding[]): Arr
   return live.map((h, i) => ({ ...h, amount: amounts[i] }));
 }
 
-/** Longest repeating period written out; a longer one is shown rounded, marked with "≈". */
-const MAX_PERIOD = 12;
-const MAX_ROUNDED_PLACES = 10;
+/** Decimal places of the indicative amount per unit (the exact figure is each line's amount). */
+export const PER_UNIT_PLACES = 6;
 
 /**
- * amount ÷ units as exact decimal text for display: a terminating quotient in full ("0.125"),
- * a repeating one with its period in parentheses ("33.(3)" for 100 ÷ 3, "0.0(16)" for 1 ÷ 60).
- * A period longer than 12 digits is rounded half-up to 10 places and prefixed "≈".
+ * amount ÷ units for display: a plain decimal with exactly PER_UNIT_PLACES places, rounded half-up
+ * once, in exact integer arithmetic ("0.000111" for 100.00 ÷ 900,000; "10.000000" for 10 ÷ 1).
+ * Indicative only: each holder's exact amount is their line's, split by largest remainder.
  */
-export function perUnitText(amount: Decimal.Value, units: Decimal.Value): string {
+export function amountPerUnit(amount: Decimal.Value, units: Decimal.Value): string {
   const a = new Dec(amount);
   const u = new Dec(units);
-  if (u.lessThanOrEqualTo(0)) throw new RangeError('units must be positive');
-  if (a.isNegative()) throw new RangeError('amount must not be negative');
-  // To an integer fraction n / d.
-  const places = Math.max(a.decimalPlaces(), u.decimalPlaces());
-  const scale = new Dec(10).pow(places);
-  let n = BigInt(a.times(scale).toFixed(0));
-  let d = BigInt(u.times(scale).toFixed(0));
-  const g = gcd(n, d);
-  n /= g;
-  d /= g;
-  const whole = n / d;
-  let rest = n % d;
-  if (rest === 0n) return whole.toString();
-  const digits: string[] = [];
-  const seen = new Map<bigint, number>();
-  while (rest !== 0n && !seen.has(rest)) {
-    if (digits.length > MAX_PERIOD + 64) break;
-    seen.set(rest, digits.length);
-    rest *= 10n;
-    digits.push((rest / d).toString());
-    rest %= d;
-  }
-  if (rest === 0n) return `${whole}.${digits.join('')}`;
-  const start = seen.get(rest);
-  if (start === undefined || digits.length - start > MAX_PERIOD) {
-    return `≈${a.div(u).toDecimalPlaces(MAX_ROUNDED_PLACES, Dec.ROUND_HALF_UP).toFixed()}`;
-  }
-  return `${whole}.${digits.slice(0, start).join('')}(${digits.slice(start).join('')})`;
+  if (!u.isInteger() || u.lessThanOrEqualTo(0)) throw new RangeError('units must be a positive whole number');
+  if (a.isNegative() || !a.times(100).isInteger()) throw new RangeError('amount must be a non-negative amount in 分');
+  const scaled = BigInt(a.times(new Dec(10).pow(PER_UNIT_PLACES)).toFixed(0));
+  const den = BigInt(u.toFixed(0));
+  const q = (2n * scaled + den) / (2n * den);
+  const text = q.toString().padStart(PER_UNIT_PLACES + 1, '0');
+  return `${text.slice(0, -PER_UNIT_PLACES)}.${text.slice(-PER_UNIT_PLACES)}`;
 }
 
-function gcd(a: bigint, b: bigint): bigint {
-  while (b !== 0n) [a, b] = [b, a % b];
-  return a < 0n ? -a : a;
+export interface DistributableFigures {
+  /** Income received, by kind (guarantee top-ups as their own kind), CNY. */
+  income: ReadonlyArray<{ kind: string; amount: Decimal.Value }>;
+  costs: Decimal.Value;
+  managementFees: Decimal.Value;
+  /** Dividends declared and not cancelled, CNY each. */
+  dividends: readonly Decimal.Value[];
+}
+
+export interface DistributableCalculation {
+  incomeTotal: string;
+  costs: string;
+  managementFees: string;
+  dividendsDeclared: string;
+  /** income − costs − management fees − dividends declared; negative when costs came after the dividends. */
+  distributable: string;
+  /** The calculation written out with its figures, e.g. 收入 1200.00 − 成本 100.00 − 管理费 96.00 − 已宣告分红 0.00 = 1004.00 元. */
+  formula: string;
+}
+
+/**
+ * What a project may still pay as dividends (issue 13): its income (every kind, guarantee top-ups
+ * included) less costs, management fees and dividends declared and not cancelled. Contributed capital
+ * is not income, so it never counts.
+ */
+export function distributableOf(figures: DistributableFigures): DistributableCalculation {
+  const sum = (values: readonly Decimal.Value[]) => values.reduce<Decimal>((s, v) => s.plus(v), new Dec(0));
+  const income = sum(figures.income.map((i) => i.amount));
+  const dividends = sum(figures.dividends);
+  const result = income.minus(figures.costs).minus(figures.managementFees).minus(dividends);
+  const [incomeTotal, costs, fees, declared, distributable] = [income, new Dec(figures.costs), new Dec(figures.managementFees), dividends, result].map((d) => d.toFixed(2));
+  return {
+    incomeTotal,
+    costs,
+    managementFees: fees,
+    dividendsDeclared: declared,
+    distributable,
+    formula: `收入 ${incomeTotal} − 成本 ${costs} − 管理费 ${fees} − 已宣告分红 ${declared} = 可分配 ${distributable} 元`,
+  };
 }
 
 /** The farm's management fee on an income: base × rate, rounded half-up to the 分 once. */

@@ -75,8 +75,10 @@ export class ProjectCashFlowEntity {
 
 /**
  * A dividend declaration (分红方案): maker-checker, reserves its amount at approval, is distributed
- * in chunks by a job. `movement_watermark` is the last ticket movement of the series the approval saw:
- * a later movement dated on or before the record date makes it STALE (re-approval needed).
+ * in chunks by a job. Once approved it closes the series' register up to its record date (movements
+ * dated on or before it are refused). `movement_watermark` is the last ticket movement of the series
+ * the approval saw: a later movement dated on or before the record date makes it STALE (re-approval
+ * needed), which only a declaration approved before the register closed by rule can still meet.
  */
 @Entity({ name: 'dividend_declarations' })
 @Index('ix_dividend_declarations_project', ['projectId'])
@@ -155,9 +157,9 @@ export class DividendDeclarationEntity {
   @Column({ name: 'total_units', type: 'numeric', precision: 20, scale: 0, nullable: true, transformer: numericTransformer })
   totalUnits!: Decimal | null;
 
-  /** amount ÷ total units, exact decimal text for display, e.g. "33.(3)". */
-  @Column({ name: 'amount_per_unit', type: 'text', nullable: true })
-  amountPerUnit!: string | null;
+  /** amount ÷ total units, indicative: 6 places rounded half-up (each line's amount is exact). */
+  @Column({ name: 'amount_per_unit', type: 'numeric', precision: 20, scale: 6, nullable: true, transformer: numericTransformer })
+  amountPerUnit!: Decimal | null;
 
   @Column({ name: 'holders_total', type: 'integer', default: 0 })
   holdersTotal!: number;

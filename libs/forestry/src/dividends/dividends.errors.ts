@@ -8,6 +8,7 @@ export type DividendErrorCode =
   | 'SAME_USER_APPROVAL'
   | 'DECLARATION_STALE'
   | 'EXCEEDS_WALLET'
+  | 'EXCEEDS_DISTRIBUTABLE'
   | 'NO_HOLDERS'
   | 'NO_GUARANTEE'
   | 'FEE_ALREADY_CHARGED'
@@ -25,6 +26,7 @@ const KIND_OF: Record<DividendErrorCode, DomainErrorKind> = {
   SAME_USER_APPROVAL: 'forbidden',
   DECLARATION_STALE: 'rule',
   EXCEEDS_WALLET: 'rule',
+  EXCEEDS_DISTRIBUTABLE: 'rule',
   NO_HOLDERS: 'rule',
   NO_GUARANTEE: 'rule',
   FEE_ALREADY_CHARGED: 'conflict',

@@ -8,7 +8,7 @@ import { inputChecks } from '../common/input-checks';
 import { walletOf } from '../parties/parties.service';
 import { BANK_CLEARING_ACCOUNT, businessToday, projectOwnerRef, projectWallet } from '../projects/project-accounts';
 import { CashFlowKind, DeclarationState, INCOME_KINDS, IncomeKind } from './dividend.entities';
-import { guaranteeTopUp, GuaranteeCalculation, managementFee, perUnitText, splitPool } from './dividend-math';
+import { amountPerUnit, distributableOf, guaranteeTopUp, GuaranteeCalculation, managementFee, splitPool } from './dividend-math';
 import { DividendError } from './dividends.errors';
 
 /** Who acts: the authenticated user's id and role, as the API's guard resolved them. */
@@ -117,7 +117,7 @@ export interface DividendLineView {
   party: string;
   name: string;
   units: string;
-  /** The declaration's amount per unit, exact decimal text. */
+  /** The declaration's amount ÷ units, indicative: 6 places, rounded half-up (the exact figure is `amount`). */
   amountPerUnit: string;
   amount: string;
   entryId: string | null;
@@ -130,6 +130,25 @@ export interface PartyDividendView extends DividendLineView {
   recordDate: string;
   paymentDate: string;
   paid: boolean;
+}
+
+/** Income of one kind in the distributable calculation; guarantee top-ups are their own kind. */
+export type DistributableIncomeKind = IncomeKind | 'GUARANTEE_TOP_UP';
+
+/** What a project may still pay as dividends, line by line (GET /v1/projects/:code/distributable). */
+export interface DistributableView {
+  project: string;
+  /** Cash flows effective on or before it, declarations made on or before it and not cancelled by then. */
+  asOf: string;
+  income: Array<{ kind: DistributableIncomeKind; label: string; amount: string }>;
+  incomeTotal: string;
+  costs: string;
+  managementFees: string;
+  /** The declarations counted (state as it is now). */
+  dividends: Array<{ id: string; state: DeclarationState; amount: string; recordDate: string; declaredOn: string }>;
+  dividendsDeclared: string;
+  distributable: string;
+  formula: string;
 }
 
 export type DistributionOutcome = { state: DeclarationState; progress: DistributionProgress; staleReason?: string | null };
@@ -168,7 +187,7 @@ interface DeclarationRow {
 
 const DECLARATION_SELECT = `SELECT d.id, d.project_id, p.code AS project_code, d.series_id, s.code AS series_code, s.asset_code, d.amount::text AS amount,
        to_char(d.record_date, 'YYYY-MM-DD') AS record_date, to_char(d.payment_date, 'YYYY-MM-DD') AS payment_date, d.memo, d.state, d.declared_by, d.approved_by, d.approved_at,
-       d.movement_watermark, d.reserve_entry_id, d.release_entry_id, d.stale_reason, d.total_units::text AS total_units, d.amount_per_unit, d.holders_total, d.holders_done,
+       d.movement_watermark, d.reserve_entry_id, d.release_entry_id, d.stale_reason, d.total_units::text AS total_units, d.amount_per_unit::text AS amount_per_unit, d.holders_total, d.holders_done,
        d.chunk_size, d.chunks_total, d.chunks_done, d.created_at, d.distributed_at, d.cancelled_at, d.amount_distributed::text AS distributed
   FROM dividend_declarations d JOIN coop_projects p ON p.id = d.project_id JOIN ticket_series s ON s.id = d.series_id`;
 
@@ -330,9 +349,19 @@ export class DividendsService {
     return rows.map((r) => flowView(r, wallet.balance));
   }
 
+  /** The distributable amount of a project as of a date (default today), line by line. */
+  async distributable(projectCode: string, asOf: string = businessToday(), em: EntityManager = this.dataSource.manager): Promise<DistributableView> {
+    const project = await this.project(em, projectCode);
+    return this.distributableAsOf(em, project, requireDate(asOf, 'asOf'), null);
+  }
+
   // ---------------------------------------------------------------- declarations
 
-  /** A draft declaration of the project's series; the amount must not exceed the wallet now (it is reserved at approval). */
+  /**
+   * A draft declaration of the project's series. The amount may not exceed what is distributable
+   * (income − costs − fees − dividends declared), nor the wallet now (it is reserved at approval).
+   * Locks the series row, as approval does, so concurrent declarations are checked one after another.
+   */
   async declare(em: EntityManager, actor: Actor, input: DeclareInput): Promise<DeclarationView> {
     const project = await this.project(em, input.project);
     const [series] = (await em.query(`SELECT id, to_char(issued_on, 'YYYY-MM-DD') AS issued_on FROM ticket_series WHERE project_id = $1`, [project.id])) as Array<{ id: string; issued_on: string }>;
@@ -344,6 +373,8 @@ export class DividendsService {
     if (paymentDate < recordDate) throw invalid('paymentDate must not be before recordDate', 'paymentDate');
     const chunkSize = input.chunkSize ?? DEFAULT_CHUNK_SIZE;
     if (!Number.isInteger(chunkSize) || chunkSize < 1 || chunkSize > 50_000) throw invalid('chunkSize must be an integer from 1 to 50,000', 'chunkSize');
+    await em.query(`SELECT 1 FROM ticket_series WHERE id = $1 FOR UPDATE`, [series.id]);
+    await this.assertDistributable(em, project, amount, null);
     await this.assertWalletCovers(em, input.project, amount);
     const [row] = (await em.query(
       `INSERT INTO dividend_declarations (project_id, series_id, amount, record_date, payment_date, memo, declared_by, chunk_size) VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING id`,
@@ -353,10 +384,13 @@ export class DividendsService {
   }
 
   /**
-   * Approval by an APPROVER other than the declarer. The first approval reserves the amount (wallet →
-   * dividend reserve, refused if the wallet cannot cover it); re-approving a STALE declaration takes
-   * the holdings as they now stand. Locks the series row: movements queue behind it, so every movement
-   * not seen here gets a higher id than the watermark.
+   * Approval by an APPROVER other than the declarer. Checks the amount against what is distributable
+   * again (other declarations and costs may have come since), then the first approval reserves it
+   * (wallet → dividend reserve, refused if the wallet cannot cover it); re-approving a STALE
+   * declaration takes the holdings as they now stand. Locks the series row, which every movement
+   * takes before checking the register is open: once this commits, no movement can be dated on or
+   * before the record date (REGISTER_CLOSED), and every movement not seen here has a higher id than
+   * the watermark.
    */
   async approve(em: EntityManager, id: string, actor: Actor): Promise<DeclarationView> {
     const row = await this.load(em, id, true);
@@ -366,6 +400,7 @@ export class DividendsService {
     const today = businessToday();
     if (row.record_date > today) throw invalid(`recordDate ${row.record_date} is after today ${today}: the holdings on it are not known yet`, 'recordDate');
     await em.query(`SELECT 1 FROM ticket_series WHERE id = $1 FOR UPDATE`, [row.series_id]);
+    await this.assertDistributable(em, await this.project(em, row.project_code), new Dec(row.amount).toFixed(2), row.id);
     const [{ watermark }] = (await em.query(`SELECT COALESCE(max(id), 0)::text AS watermark FROM ticket_movements WHERE series_id = $1`, [row.series_id])) as Array<{ watermark: string }>;
     let reserveEntryId = row.reserve_entry_id;
     if (reserveEntryId === null) {
@@ -416,16 +451,6 @@ export class DividendsService {
     }
     await em.query(`UPDATE dividend_declarations SET state = 'CANCELLED', cancelled_at = now(), release_entry_id = $2 WHERE id = $1`, [row.id, releaseEntryId]);
     return this.get(row.id, em);
-  }
-
-  /**
-   * Marks an APPROVED declaration STALE when a movement changing ownership was booked after its
-   * approval with an effective date on or before the record date. Never recomputes: re-approval does.
-   */
-  async checkStale(em: EntityManager, id: string): Promise<DeclarationView> {
-    const row = await this.load(em, id, true);
-    if (row.state === 'APPROVED') await this.markIfStale(em, row);
-    return this.get(id, em);
   }
 
   async get(id: string, em: EntityManager = this.dataSource.manager): Promise<DeclarationView> {
@@ -565,7 +590,7 @@ export class DividendsService {
     if (missing.length > 0) await this.ledger.openAccounts(em, missing.map((m) => ({ code: walletOf(m.code), asset: 'CNY', type: 'LIABILITY' as const, ownerRef: `party:${m.code}`, noOverdraft: true })));
     await em.query(
       `UPDATE dividend_declarations SET state = 'DISTRIBUTING', started_at = now(), total_units = $2, amount_per_unit = $3, holders_total = $4, chunks_total = $5 WHERE id = $1`,
-      [row.id, totalUnits.toFixed(0), perUnitText(row.amount, totalUnits), split.length, Math.ceil(split.length / row.chunk_size)],
+      [row.id, totalUnits.toFixed(0), amountPerUnit(row.amount, totalUnits), split.length, Math.ceil(split.length / row.chunk_size)],
     );
     return outcomeOf(await this.load(em, id, false));
   }
@@ -614,7 +639,12 @@ export class DividendsService {
 
   // ---------------------------------------------------------------- internals
 
-  /** Sets STALE (with the reason) when an ownership movement after the watermark is dated on or before the record date. */
+  /**
+   * Sets STALE (with the reason) when an ownership movement after the watermark is dated on or before
+   * the record date. Unreachable for declarations approved since the register closes at approval
+   * (movements dated on or before the record date are refused, REGISTER_CLOSED); it still catches
+   * declarations approved before that rule whose register a later movement changed.
+   */
   private async markIfStale(em: EntityManager, row: DeclarationRow): Promise<boolean> {
     const [late] = (await em.query(
       `SELECT id, kind, to_char(effective_date, 'YYYY-MM-DD') AS effective_date, entry_id FROM ticket_movements
@@ -625,6 +655,55 @@ export class DividendsService {
     const reason = `movement #${late.id} (${late.kind}, entry ${late.entry_id}) dated ${late.effective_date} was booked after the approval and changes the holdings on the record date ${row.record_date}; re-approve`;
     await em.query(`UPDATE dividend_declarations SET state = 'STALE', stale_reason = $2 WHERE id = $1`, [row.id, reason]);
     return true;
+  }
+
+  /**
+   * The distributable calculation from the project's own records: cash flows effective on or before
+   * `asOf`, declarations made on or before it and not cancelled by then (`asOf` null: everything
+   * recorded), leaving out the declaration `excludeId`.
+   */
+  private async distributableAsOf(em: EntityManager, project: ProjectRow, asOf: string | null, excludeId: string | null): Promise<DistributableView> {
+    const flows = (await em.query(
+      `SELECT kind, income_kind, sum(amount)::text AS amount FROM project_cash_flows
+        WHERE project_id = $1 AND ($2::date IS NULL OR effective_date <= $2::date) GROUP BY kind, income_kind`,
+      [project.id, asOf],
+    )) as Array<{ kind: CashFlowKind; income_kind: IncomeKind | null; amount: string }>;
+    const declarations = (await em.query(
+      `SELECT id::text AS id, state, amount::text AS amount, to_char(record_date, 'YYYY-MM-DD') AS record_date,
+              to_char(created_at AT TIME ZONE '${BUSINESS_TIME_ZONE}', 'YYYY-MM-DD') AS declared_on
+         FROM dividend_declarations
+        WHERE project_id = $1 AND id <> COALESCE($3::bigint, 0)
+          AND ($2::date IS NULL OR (created_at AT TIME ZONE '${BUSINESS_TIME_ZONE}')::date <= $2::date)
+          AND (cancelled_at IS NULL OR ($2::date IS NOT NULL AND (cancelled_at AT TIME ZONE '${BUSINESS_TIME_ZONE}')::date > $2::date))
+        ORDER BY id`,
+      [project.id, asOf, excludeId],
+    )) as Array<{ id: string; state: DeclarationState; amount: string; record_date: string; declared_on: string }>;
+    const total = (kind: CashFlowKind, incomeKind: IncomeKind | null = null) =>
+      flows.filter((f) => f.kind === kind && f.income_kind === incomeKind).reduce((s, f) => s.plus(f.amount), new Dec(0));
+    const income = [
+      ...INCOME_KINDS.map((kind) => ({ kind: kind as DistributableIncomeKind, label: INCOME_LABEL[kind], amount: total('INCOME', kind).toFixed(2) })),
+      { kind: 'GUARANTEE_TOP_UP' as const, label: '保底补足', amount: total('GUARANTEE_TOP_UP').toFixed(2) },
+    ];
+    const calc = distributableOf({ income, costs: total('COST'), managementFees: total('MANAGEMENT_FEE'), dividends: declarations.map((d) => d.amount) });
+    return {
+      project: project.code,
+      asOf: asOf ?? businessToday(),
+      income,
+      ...calc,
+      dividends: declarations.map((d) => ({ id: d.id, state: d.state, amount: new Dec(d.amount).toFixed(2), recordDate: d.record_date, declaredOn: d.declared_on })),
+    };
+  }
+
+  /** EXCEEDS_DISTRIBUTABLE (with the figures) when `amount` exceeds what the project may still distribute, `excludeId` left out. */
+  private async assertDistributable(em: EntityManager, project: ProjectRow, amount: string, excludeId: string | null): Promise<void> {
+    const calc = await this.distributableAsOf(em, project, null, excludeId);
+    if (new Dec(amount).lessThanOrEqualTo(calc.distributable)) return;
+    throw new DividendError(
+      'EXCEEDS_DISTRIBUTABLE',
+      `the declared ${amount} CNY exceeds the ${calc.distributable} CNY project ${project.code} may distribute: ${calc.formula}${excludeId === null ? '' : ` (declaration #${excludeId} itself left out)`}; contributed capital is not distributable`,
+      'amount',
+      { distributable: calc.distributable, incomeTotal: calc.incomeTotal, costs: calc.costs, managementFees: calc.managementFees, dividendsDeclared: calc.dividendsDeclared },
+    );
   }
 
   private async assertWalletCovers(em: EntityManager, projectCode: string, amount: string): Promise<void> {
@@ -739,6 +818,9 @@ function flowView(r: FlowRow, walletBalance: string): CashFlowView {
     walletBalance,
   };
 }
+
+/** The zone of business dates (businessToday), for the dates of timestamps. */
+const BUSINESS_TIME_ZONE = 'Asia/Shanghai';
 
 const INCOME_LABEL: Record<IncomeKind, string> = { HARVEST_FINAL: '主伐', HARVEST_THINNING: '间伐', PRE_DIVIDEND: '预分红', CARBON: '碳汇收入', OTHER: '其他' };
 

@@ -12,7 +12,7 @@ function statement(dividendCount: number): AnnualStatement {
     projectName: '芹池镇大西沟村国有林场—村集体合作经营项目',
     series: 'YC-DXG-2025',
     units: '261',
-    amountPerUnit: '1.2345',
+    amountPerUnit: '1.234500',
     amount: '322.20',
     paid: i % 7 !== 0,
   }));
@@ -40,7 +40,7 @@ describe('renderAnnualStatementPdf', () => {
   it('prints the holder, the holdings with grouped ¥ amounts, the dividends, the payouts and the wallet on one page', async () => {
     const text = await pages(await renderAnnualStatementPdf(statement(2)));
     expect(text).toHaveLength(1);
-    for (const expected of ['林账2026年度对账单', '张守仁（V-0001）', '1405**********0310', '对账期间2026-01-01至2026-12-31', '1,261', '¥146,100.00', '1.2345', '¥322.20', '合计¥644.40', '已到卡', '¥23,600.00', '¥10,550.00¥15,660.00¥23,600.00¥2,610.00']) {
+    for (const expected of ['林账2026年度对账单', '张守仁（V-0001）', '1405**********0310', '对账期间2026-01-01至2026-12-31', '1,261', '¥146,100.00', '1.234500', '¥322.20', '合计¥644.40', '已到卡', '¥23,600.00', '¥10,550.00¥15,660.00¥23,600.00¥2,610.00']) {
       expect(text[0]).toContain(expected);
     }
   });
@@ -48,7 +48,7 @@ describe('renderAnnualStatementPdf', () => {
   it('breaks a long dividend table across pages with its header repeated, and says when a section is empty', async () => {
     const text = await pages(await renderAnnualStatementPdf({ ...statement(80), payouts: [], payoutsTotal: '0.00' }));
     expect(text.length).toBeGreaterThan(1);
-    expect(text[1]).toContain('发放日期项目份数每份金额金额状态');
+    expect(text[1]).toContain('发放日期项目份数每份约（元）金额状态');
     expect(text.join('')).toContain(`合计${formatYuan(new Dec('322.20').times(80).toFixed(2))}`);
     expect(text.join('')).toContain('本年无兑付');
     expect(text[text.length - 1]).toContain('本对账单以林账登记为准');

@@ -65,7 +65,7 @@ export async function renderAnnualStatementPdf(statement: AnnualStatement, font:
       { title: '发放日期', width: 0.15 },
       { title: '项目', width: 0.29 },
       { title: '份数', width: 0.12, align: 'right' },
-      { title: '每份金额', width: 0.17, align: 'right' },
+      { title: '每份约（元）', width: 0.17, align: 'right' },
       { title: '金额', width: 0.15, align: 'right' },
       { title: '状态', width: 0.12 },
     ],
@@ -76,6 +76,7 @@ export async function renderAnnualStatementPdf(statement: AnnualStatement, font:
     y,
     '本年无分红',
   );
+  if (s.dividends.length > 0) y = paragraph(doc, '每份约 = 分红总额 ÷ 登记日总份数，保留 6 位小数，仅供参考；实得金额按持有份数分配，精确到分。', y + 4);
 
   y = section(doc, '三、兑付到银行卡', y + 14);
   y = table(

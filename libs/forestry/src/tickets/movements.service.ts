@@ -2,6 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { Amount, Dec, EntryDraft, isIsoDate, LedgerError, LedgerService, PostingDraft, PostResult } from '@forest-ledger/ledger';
 import { EntityManager } from 'typeorm';
 import { inputChecks } from '../common/input-checks';
+import { closingDeclaration } from '../dividends/register-closure';
 import { walletOf } from '../parties/parties.service';
 import { PartyRef, partyRefs } from '../projects/party-refs';
 import { businessToday, holderPledged, holderTickets, PLATFORM_FEES_ACCOUNT } from '../projects/project-accounts';
@@ -439,6 +440,7 @@ export class MovementsService {
       closesPledge?: { id: string; state: 'RELEASED' | 'ENFORCED' };
     },
   ): Promise<MovementOutcome> {
+    await this.assertRegisterOpen(em, series, spec.entry.effectiveDate);
     await this.assertNotBeforeLastMovement(em, series, spec.entry);
     let posted: PostResult;
     try {
@@ -480,6 +482,23 @@ export class MovementsService {
       );
     }
     return this.outcomeOfEntry(em, series, posted.entry.id);
+  }
+
+  /**
+   * The register is closed at the record date of an approved (or paid) dividend: no movement of any
+   * kind (a pledge or release included, so the register of that date, pledged column and all, stays
+   * as it was paid) may be dated on or before it. Every movement holds the series row lock (openSeries),
+   * which approval takes too: a movement and an approval racing are serialised, never interleaved.
+   */
+  private async assertRegisterOpen(em: EntityManager, series: SeriesRecord, effectiveDate: string): Promise<void> {
+    const closing = await closingDeclaration(em, series.id, effectiveDate);
+    if (closing === null) return;
+    throw new TicketError(
+      'REGISTER_CLOSED',
+      `the register of ${series.code} is closed up to ${closing.recordDate}: dividend declaration #${closing.id} (${closing.state}) pays the holders of record date ${closing.recordDate}; effectiveDate ${effectiveDate} must be after it`,
+      'effectiveDate',
+      { declarationId: closing.id, recordDate: closing.recordDate, state: closing.state },
+    );
   }
 
   /**

@@ -18,7 +18,8 @@ export type TicketErrorCode =
   | 'PLEDGED_UNITS_OUTSTANDING'
   | 'HEIRS_MISMATCH'
   | 'NO_GUARANTEED_PRICE'
-  | 'EFFECTIVE_DATE_OUT_OF_RANGE';
+  | 'EFFECTIVE_DATE_OUT_OF_RANGE'
+  | 'REGISTER_CLOSED';
 
 const KIND_OF: Record<TicketErrorCode, DomainErrorKind> = {
   INVALID_TICKET_INPUT: 'invalid',
@@ -39,6 +40,7 @@ const KIND_OF: Record<TicketErrorCode, DomainErrorKind> = {
   HEIRS_MISMATCH: 'rule',
   NO_GUARANTEED_PRICE: 'rule',
   EFFECTIVE_DATE_OUT_OF_RANGE: 'rule',
+  REGISTER_CLOSED: 'rule',
 };
 
 export class TicketError extends DomainError {

@@ -1,6 +1,6 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
-import { DECLARATION_STATES, INCOME_KINDS, PAYOUT_BATCH_STATES, PAYOUT_LINE_STATES, PAYOUT_SCOPES } from '@forest-ledger/forestry';
-import type { DeclarationState, IncomeKind, PayoutBatchState, PayoutLineState, PayoutScope } from '@forest-ledger/forestry';
+import { DECLARATION_STATES, INCOME_KINDS, PAYOUT_BATCH_STATES, PAYOUT_LINE_STATES, PAYOUT_SCOPES, PER_UNIT_PLACES } from '@forest-ledger/forestry';
+import type { DeclarationState, DistributableIncomeKind, IncomeKind, PayoutBatchState, PayoutLineState, PayoutScope } from '@forest-ledger/forestry';
 import { Type } from 'class-transformer';
 import { ArrayMaxSize, IsArray, IsIn, IsInt, IsOptional, IsString, Matches, Max, MaxLength, Min, MinLength, ValidateNested } from 'class-validator';
 import { IsCalendarDate, IsDecimalString } from '../../http/validators';
@@ -59,7 +59,9 @@ export class GuaranteeTopUpDto {
 
 export class DeclareDto {
   @ApiProperty({ example: 'P-001' }) @IsString() @Matches(CODE, { message: '$property must be a project code' }) project!: string;
-  @ApiProperty({ example: '100.00', description: 'CNY, ≤ the project wallet\'s balance' }) @IsDecimalString() amount!: string;
+  @ApiProperty({ example: '100.00', description: 'CNY, ≤ the project\'s distributable amount (422 EXCEEDS_DISTRIBUTABLE) and ≤ its wallet (422 EXCEEDS_WALLET)' })
+  @IsDecimalString()
+  amount!: string;
   @ApiProperty({ example: '2026-06-30' }) @IsCalendarDate() recordDate!: string;
   @ApiProperty({ example: '2026-07-15' }) @IsCalendarDate() paymentDate!: string;
   @ApiPropertyOptional({ example: '2026 年度分红' }) @IsOptional() @IsString() @MaxLength(500) memo?: string;
@@ -71,6 +73,13 @@ export class DeclareDto {
   chunkSize?: number;
 }
 
+
+export class DistributableQuery {
+  @ApiPropertyOptional({ example: '2026-06-30', description: 'Cash flows effective on or before this date, declarations made on or before it; defaults to today (Asia/Shanghai)' })
+  @IsOptional()
+  @IsCalendarDate()
+  asOf?: string;
+}
 
 export class LinesQuery {
   @ApiPropertyOptional({ example: 0, description: 'Lines after this seq (keyset paging)' })
@@ -133,6 +142,9 @@ export class FailLineDto {
 
 // ------------------------------------------------------------------ responses
 
+const AMOUNT_PER_UNIT_PATTERN = `^\\d+\\.\\d{${PER_UNIT_PLACES}}$`;
+const AMOUNT_PER_UNIT_DESCRIPTION = `CNY per unit: the declared amount ÷ the units at the record date, a plain decimal with ${PER_UNIT_PLACES} places, rounded half-up. Indicative only: each holder's exact amount is their line's amount`;
+
 export class CashFlowResponse {
   @ApiProperty() id!: string;
   @ApiProperty() project!: string;
@@ -176,7 +188,8 @@ export class DeclarationResponse {
   @ApiProperty({ nullable: true, type: String }) releaseEntryId!: string | null;
   @ApiProperty({ nullable: true, type: String }) staleReason!: string | null;
   @ApiProperty({ nullable: true, type: String }) totalUnits!: string | null;
-  @ApiProperty({ nullable: true, type: String, description: 'Exact decimal, for display' }) amountPerUnit!: string | null;
+  @ApiProperty({ nullable: true, type: String, example: '0.000111', pattern: AMOUNT_PER_UNIT_PATTERN, description: `${AMOUNT_PER_UNIT_DESCRIPTION}; null until the distribution starts` })
+  amountPerUnit!: string | null;
   @ApiProperty({ type: ProgressResponse }) progress!: ProgressResponse;
   @ApiProperty() createdAt!: string;
   @ApiProperty({ nullable: true, type: String }) distributedAt!: string | null;
@@ -189,7 +202,7 @@ export class DividendLineResponse {
   @ApiProperty() party!: string;
   @ApiProperty() name!: string;
   @ApiProperty({ example: '100' }) units!: string;
-  @ApiProperty({ example: '0.3333333333' }) amountPerUnit!: string;
+  @ApiProperty({ example: '0.000111', pattern: AMOUNT_PER_UNIT_PATTERN, description: AMOUNT_PER_UNIT_DESCRIPTION }) amountPerUnit!: string;
   @ApiProperty({ example: '33.34' }) amount!: string;
   @ApiProperty({ nullable: true, type: String }) entryId!: string | null;
 }
@@ -254,4 +267,31 @@ export class UnclaimedResponse {
   @ApiProperty({ example: '2026-12-31' }) asOf!: string;
   @ApiProperty({ type: 'object', additionalProperties: { type: 'string' } }) totals!: Record<string, string>;
   @ApiProperty({ type: [UnclaimedLineResponse] }) lines!: UnclaimedLineResponse[];
+}
+
+export class DistributableIncomeLine {
+  @ApiProperty({ enum: [...INCOME_KINDS, 'GUARANTEE_TOP_UP'] }) kind!: DistributableIncomeKind;
+  @ApiProperty({ example: '主伐' }) label!: string;
+  @ApiProperty({ example: '1000.00' }) amount!: string;
+}
+
+export class DistributableDividendLine {
+  @ApiProperty() id!: string;
+  @ApiProperty({ enum: DECLARATION_STATES, description: 'The state now' }) state!: DeclarationState;
+  @ApiProperty({ example: '300.00' }) amount!: string;
+  @ApiProperty({ example: '2026-06-30' }) recordDate!: string;
+  @ApiProperty({ example: '2026-07-01' }) declaredOn!: string;
+}
+
+export class DistributableResponse {
+  @ApiProperty() project!: string;
+  @ApiProperty({ example: '2026-06-30' }) asOf!: string;
+  @ApiProperty({ type: [DistributableIncomeLine], description: 'Income received by kind (every kind, guarantee top-ups as their own line)' }) income!: DistributableIncomeLine[];
+  @ApiProperty({ example: '1250.00' }) incomeTotal!: string;
+  @ApiProperty({ example: '100.00' }) costs!: string;
+  @ApiProperty({ example: '80.00' }) managementFees!: string;
+  @ApiProperty({ type: [DistributableDividendLine], description: 'Dividends declared and not cancelled' }) dividends!: DistributableDividendLine[];
+  @ApiProperty({ example: '300.00' }) dividendsDeclared!: string;
+  @ApiProperty({ example: '770.00', description: 'incomeTotal − costs − managementFees − dividendsDeclared; contributed capital never counts' }) distributable!: string;
+  @ApiProperty({ example: '收入 1250.00 − 成本 100.00 − 管理费 80.00 − 已宣告分红 300.00 = 可分配 770.00 元' }) formula!: string;
 }

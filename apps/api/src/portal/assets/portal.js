@@ -18,6 +18,19 @@
   }
 
   /** Whole units with separators: '900000' → '900,000'. */
+  /**
+   * "每份 X 元" for a dividend line: X is the declaration's amount per unit (6 places, indicative),
+   * shown without trailing zeros; "约" unless the holder's units × X is exactly their amount (BigInt, no floats).
+   */
+  function perUnit(d) {
+    const per = /^(\d+)\.(\d{6})$/.exec(String(d.amountPerUnit));
+    const amount = /^(\d+)\.(\d{2})$/.exec(String(d.amount));
+    if (!per || !amount || !/^\d+$/.test(String(d.units))) return '每份约 ' + d.amountPerUnit + ' 元';
+    const exact = BigInt(d.units) * BigInt(per[1] + per[2]) === BigInt(amount[1] + amount[2]) * 10000n;
+    const shown = per[1] + ('.' + per[2]).replace(/\.?0+$/, '');
+    return (exact ? '每份 ' : '每份约 ') + shown + ' 元';
+  }
+
   function units(value) {
     return /^\d+$/.test(String(value)) ? String(value).replace(/\B(?=(\d{3})+$)/g, ',') : String(value);
   }
@@ -136,7 +149,7 @@
               'div',
               { class: 'item dividend' },
               el('div', { class: 'row' }, el('span', {}, d.paymentDate + ' ' + d.projectName), el('span', { class: 'amount' }, yuan(d.amount))),
-              el('div', { class: 'row small muted' }, el('span', {}, units(d.units) + ' 份 × 每份 ' + d.amountPerUnit + ' 元'), el('span', { class: d.paid ? 'tag' : 'tag warn' }, d.paid ? '已入钱包' : '发放中')),
+              el('div', { class: 'row small muted' }, el('span', { class: 'per-unit' }, '按 ' + units(d.units) + ' 份分得，' + perUnit(d)), el('span', { class: d.paid ? 'tag' : 'tag warn' }, d.paid ? '已入钱包' : '发放中')),
             ),
           )),
     );
