@@ -165,11 +165,11 @@ describe('dividend distribution across a killed worker process', () => {
     await fundProject(t, d, 'CRASH-2026', AMOUNT);
     const decl = await declareAndApprove(t, d, maker, checker, { project: 'CRASH-2026', amount: AMOUNT, recordDate: '2026-06-30', paymentDate: '2026-07-15', chunkSize: CHUNK_SIZE });
     let stalled = false;
-    events.on('stalled', ({ jobId }) => (stalled ||= jobId === dividendJobId(decl.id)));
+    events.on('stalled', ({ jobId }) => (stalled ||= jobId === dividendJobId(decl.id, decl.round)));
 
     // The first worker process starts the distribution and is killed as soon as a chunk is committed.
     const first = await startWorker('the first worker');
-    const job = await queue.add(DividendJob.Distribute, { declarationId: decl.id }, { jobId: dividendJobId(decl.id) });
+    const job = await queue.add(DividendJob.Distribute, { declarationId: decl.id, round: decl.round }, { jobId: dividendJobId(decl.id, decl.round) });
     const atKill = await until(
       'waiting for the first chunks',
       async () => {

@@ -51,8 +51,8 @@ describe('dividend distribution job', () => {
     const crashed = await d.dividends.distribute(decl.id, { maxChunks: 3 });
     expect(crashed).toMatchObject({ state: 'DISTRIBUTING', progress: { holdersTotal: 31, holdersDone: 12, chunksTotal: 8, chunksDone: 3 } });
 
-    const job = await queue.add(DividendJob.Distribute, { declarationId: decl.id }, { jobId: dividendJobId(decl.id) });
-    const duplicate = await queue.add(DividendJob.Distribute, { declarationId: decl.id }, { jobId: dividendJobId(decl.id) });
+    const job = await queue.add(DividendJob.Distribute, { declarationId: decl.id, round: decl.round }, { jobId: dividendJobId(decl.id, decl.round) });
+    const duplicate = await queue.add(DividendJob.Distribute, { declarationId: decl.id, round: decl.round }, { jobId: dividendJobId(decl.id, decl.round) });
     expect(duplicate.id).toBe(job.id);
     const outcome = (await job.waitUntilFinished(events, 30_000)) as DistributionOutcome;
     expect(outcome).toMatchObject({ state: 'DISTRIBUTED', progress: { holdersTotal: 31, holdersDone: 31, chunksDone: 8, amountDistributed: '12345.67' } });
@@ -76,7 +76,7 @@ describe('dividend distribution job', () => {
     await t.ds.transaction((em) =>
       t.movements.inherit(em, 'JOB-STALE', { from: 'J-V-0001', heirs: [{ party: 'J-V-0002', units: '300000' }], documentReference: '(2026)晋阳证字第1号', effectiveDate: '2026-06-01' }, 'inherit-1'),
     );
-    const job = await queue.add(DividendJob.Distribute, { declarationId: decl.id }, { jobId: dividendJobId(decl.id) });
+    const job = await queue.add(DividendJob.Distribute, { declarationId: decl.id, round: decl.round }, { jobId: dividendJobId(decl.id, decl.round) });
     const outcome = (await job.waitUntilFinished(events, 30_000)) as DistributionOutcome;
     expect(outcome.state).toBe('STALE');
     expect(await paidByDeclaration(t, decl.id)).toEqual(new Map());
