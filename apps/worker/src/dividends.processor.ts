@@ -1,5 +1,6 @@
 import { OnWorkerEvent, Processor, WorkerHost } from '@nestjs/bullmq';
 import { Logger } from '@nestjs/common';
+import { hostname } from 'node:os';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DistributionOutcome, DividendsService } from '@forest-ledger/forestry';
 import { DomainError } from '@forest-ledger/ledger';
@@ -29,6 +30,8 @@ export class DividendsProcessor extends WorkerHost {
     // initialises, after every provider is built: set again here, they come from the environment.
     Processor(QueueName.Dividends, {
       connection: workerConnection(env),
+      // Shown as the job's processedBy: which process holds a distribution.
+      name: `${hostname()}:${process.pid}`,
       lockDuration: env.DIVIDEND_JOB_LOCK_MS,
       stalledInterval: env.DIVIDEND_JOB_LOCK_MS,
       maxStalledCount: UNBOUNDED_STALLS,
