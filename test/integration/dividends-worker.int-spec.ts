@@ -156,6 +156,19 @@ describe('dividend distribution job', () => {
     for (const l of lines) expect(paid.get(walletOf(l.party)) ?? '0.00').toBe(l.amount);
     expect([...paid.values()].reduce((sum, a) => sum.plus(a), new Dec(0)).toFixed(2)).toBe('60.00');
   });
+
+  it('a declaration paid in the future waits in PostgreSQL: no job before its payment date, and an early run changes nothing', async () => {
+    const world = await seedTicketWorld(t, { collective: 'C-JOB5', prefix: 'L-', villagers: 2, households: 1, parcels: 3 });
+    const maker = await staffUser(t, 'ADMIN');
+    const checker = await staffUser(t, 'APPROVER');
+    await lishuSeries(t, world, 'JOB-LATER', { collectiveRetainedRatio: '0' });
+    await fundProject(t, d, 'JOB-LATER', '20.00');
+    const decl = await declareAndApprove(t, d, maker, checker, { project: 'JOB-LATER', amount: '20.00', recordDate: '2026-06-30', paymentDate: '2099-12-31' });
+    const report = await reconcile();
+    expect(report.added.filter((id) => id.startsWith(`dividend-${decl.id}-`))).toEqual([]);
+    expect(await d.dividends.distribute(decl.id)).toMatchObject({ state: 'APPROVED', progress: { chunksTotal: 0 } });
+    expect(await d.dividends.get(decl.id)).toMatchObject({ state: 'APPROVED', failedAt: null });
+  });
 });
 
 /** One reconciler pass (again if the worker's own pass holds the lock just then). */

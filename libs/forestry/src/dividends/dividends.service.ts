@@ -566,13 +566,15 @@ export class DividendsService {
   /**
    * APPROVED → DISTRIBUTING: under the series row lock (no movement meanwhile), checks staleness and
    * fixes the entitlements: the record-date holdings (free + pledged units per owner), split by largest
-   * remainder in holder account id order, written as lines with their chunk numbers. Other states pass through.
+   * remainder in holder account id order, written as lines with their chunk numbers. Other states, and
+   * a declaration whose payment date is still to come, pass through unchanged.
    */
   async startDistribution(em: EntityManager, id: string): Promise<DistributionOutcome> {
     const row = await this.load(em, id, true);
     if (row.state !== 'APPROVED') return outcomeOf(row);
     const today = businessToday();
-    if (row.payment_date > today) throw new DividendError('DECLARATION_STATE', `declaration ${id} is paid on ${row.payment_date}, not before (today is ${today})`, 'paymentDate');
+    // Not due yet: nothing to do and nothing wrong; the reconciler queues it again on the payment date.
+    if (row.payment_date > today) return outcomeOf(row);
     await em.query(`SELECT 1 FROM ticket_series WHERE id = $1 FOR UPDATE`, [row.series_id]);
     if (await this.markIfStale(em, row)) return outcomeOf(await this.load(em, id, false));
 
