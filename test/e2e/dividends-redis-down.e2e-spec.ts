@@ -84,6 +84,7 @@ describe('POST /v1/dividends/:id/resume', () => {
     // As the worker records a distribution that truly failed.
     await inTransaction(t.ds, (em) => d.dividends.recordFailure(em, id, 1, 'Error: boom'));
     expect((await get(`/v1/dividends/${id}`).expect(200)).body).toMatchObject({ state: 'APPROVED', round: 1, failure: 'Error: boom', failedAt: expect.any(String) });
+    expect((await get(`/v1/dividends/${id}/progress`).expect(200)).body).toMatchObject({ state: 'APPROVED', failedAt: expect.any(String) });
 
     const key = randomUUID();
     const resumed = await post(`/v1/dividends/${id}/resume`, {}, 'ADMIN', key).expect(200);

@@ -38,7 +38,8 @@ beforeAll(async () => {
 });
 
 afterAll(async () => {
-  await queue?.obliterate({ force: true });
+  // The worker's reconciler queued the daily runs too, under the file's prefix.
+  for (const name of Object.values(QueueName)) await worker?.get<Queue>(getQueueToken(name)).obliterate({ force: true });
   await events?.close();
   await worker?.close();
 });

@@ -57,12 +57,12 @@ export class DividendDeclarationsController {
 
   @Get(':id/progress')
   @Roles(...STAFF_READERS, 'FARM_OPERATOR')
-  @ApiOperation({ summary: 'The distribution\'s progress while it runs: state, holders done / total, chunks, amount credited so far' })
+  @ApiOperation({ summary: 'The distribution\'s progress while it runs: state, holders done / total, chunks, amount credited so far, and when it failed' })
   @ApiOkResponse({ type: StateProgressResponse })
   @ApiErrors(401, 403, 404)
   async progress(@Param('id') id: string, @CurrentUser() user: AuthUser): Promise<StateProgressResponse> {
     const view = await this.visible(this.dataSource.manager, id, user);
-    return { state: view.state, ...view.progress };
+    return { state: view.state, failedAt: view.failedAt, ...view.progress };
   }
 
   @Get(':id/lines')

@@ -158,6 +158,7 @@ export class ProgressResponse {
 
 export class StateProgressResponse extends ProgressResponse {
   @ApiProperty({ enum: DECLARATION_STATES }) state!: DeclarationState;
+  @ApiProperty({ nullable: true, type: String, description: 'Set when the distribution truly failed; an ADMIN resumes it (POST /v1/dividends/:id/resume)' }) failedAt!: string | null;
 }
 
 export class DeclarationResponse {
