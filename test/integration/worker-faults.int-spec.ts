@@ -90,7 +90,7 @@ function pastChunk(decl: DeclarationView, chunks: number, worker: WorkerProcess,
 function reconcilerAdded(worker: WorkerProcess): string[] {
   return worker.lastOutput
     .split('\n')
-    .filter((line) => line.includes('reconciler queued pending work'))
+    .filter((line) => line.includes('reconciler queued distributions'))
     .flatMap((line) => (JSON.parse(line) as { added: string[] }).added);
 }
 

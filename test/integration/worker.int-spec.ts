@@ -65,7 +65,7 @@ describe('worker', () => {
     }
     expect(done.find((r) => r.schedule === 'verify-chain-nightly')?.outcome).toMatchObject({ ok: true });
     // Another pass finds every due day finished: nothing queued, nothing run again.
-    expect(await worker.get(PendingWorkReconciler).reconcile()).toMatchObject({ skipped: false, added: [] });
+    expect(await worker.get(PendingWorkReconciler).reconcile()).toMatchObject({ skipped: false, added: [], scheduled: [] });
     expect((await runs.list()).map((r) => r.runs)).toEqual(done.map(() => 1));
     for (const name of [QueueName.Ledger, QueueName.LandUse, QueueName.Subsidies]) expect(await worker.get<Queue>(getQueueToken(name)).getJobSchedulers()).toEqual([]);
   });

@@ -10,11 +10,12 @@ import { dueDay, SCHEDULES } from './schedules';
 /** pg advisory lock key of the reconciler: one pass at a time across every worker process. */
 const RECONCILER_LOCK = 0x464c_5243; // "FLRC"
 
-/** What a pass found and did; `added` lists the job ids it had to (re-)create. */
+/** What a pass found and did: the distribution jobs it had to (re-)create, the daily jobs it queued, the failures it recorded. */
 export interface ReconcileReport {
   skipped: boolean;
   distributions: number;
   added: string[];
+  scheduled: string[];
   failed: string[];
 }
 
@@ -62,7 +63,8 @@ export class PendingWorkReconciler implements OnApplicationBootstrap, OnApplicat
     if (this.running) return;
     this.running = this.reconcile()
       .then((report) => {
-        if (report.added.length > 0 || report.failed.length > 0) this.logger.warn({ ...report }, 'reconciler queued pending work that had no job');
+        if (report.added.length > 0) this.logger.warn({ ...report }, 'reconciler queued distributions that had no job (lost with Redis, not queued at approval, or due today)');
+        else if (report.scheduled.length > 0) this.logger.log({ ...report }, 'reconciler queued the daily runs due');
       })
       .catch((error: unknown) => this.logger.error({ err: error }, 'reconciler pass failed; the next one retries'))
       .finally(() => (this.running = null));
@@ -70,7 +72,7 @@ export class PendingWorkReconciler implements OnApplicationBootstrap, OnApplicat
 
   /** One pass, if no other worker is in one. */
   async reconcile(now = new Date()): Promise<ReconcileReport> {
-    const report: ReconcileReport = { skipped: true, distributions: 0, added: [], failed: [] };
+    const report: ReconcileReport = { skipped: true, distributions: 0, added: [], scheduled: [], failed: [] };
     const session = this.dataSource.createQueryRunner();
     await session.connect();
     try {
@@ -111,7 +113,7 @@ export class PendingWorkReconciler implements OnApplicationBootstrap, OnApplicat
       if ((await this.runs.finishedOn([s.name], day)).has(s.name)) continue;
       const jobId = scheduledJobId(s.name, day);
       const result = await this.ensureJob(this.queues[s.queue], s.job, { schedule: s.name, asOf: day }, { jobId });
-      if (result.kind === 'added') report.added.push(jobId);
+      if (result.kind === 'added') report.scheduled.push(jobId);
       if (result.kind === 'failed') this.logger.error({ schedule: s.name, day, failure: result.reason }, 'scheduled run FAILED for the day');
     }
   }
