@@ -136,8 +136,9 @@ describe('dividends over HTTP', () => {
     expect(replay.body).toEqual(approved.body);
 
     const queue = app.get<Queue>(getQueueToken(QueueName.Dividends));
-    const job = await queue.getJob(dividendJobId(declarationId));
-    expect(job?.data).toEqual({ declarationId });
+    expect(approved.body).toMatchObject({ round: 1, failedAt: null, failure: null });
+    const job = await queue.getJob(dividendJobId(declarationId, 1));
+    expect(job?.data).toEqual({ declarationId, round: 1 });
     // The API runs no worker here: the job stays waiting, removed before running the distribution ourselves.
     await job?.remove();
   });

@@ -2,8 +2,11 @@ import { getQueueToken } from '@nestjs/bullmq';
 import { INestApplicationContext } from '@nestjs/common';
 import { Test } from '@nestjs/testing';
 import { DistributionOutcome, walletOf } from '@forest-ledger/forestry';
-import { dividendJobId, DividendJob, Env, loadEnv, QueueName } from '@forest-ledger/platform';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { Dec } from '@forest-ledger/ledger';
+import { dividendJobId, DividendJob, Env, inTransaction, loadEnv, QueueName } from '@forest-ledger/platform';
 import { Queue, QueueEvents } from 'bullmq';
+import { PendingWorkReconciler, ReconcileReport } from '../../apps/worker/src/reconciler';
 import { WorkerModule } from '../../apps/worker/src/worker.module';
 import { declareAndApprove, DividendServices, dividendServices, fundProject, paidByDeclaration, staffUser } from '../factories/dividends.factory';
 import { lishuSeries, seedTicketWorld, TicketServices, ticketServices } from '../factories/tickets.factory';
@@ -20,7 +23,8 @@ let d: DividendServices;
 
 beforeAll(async () => {
   const prefix = `test-${db.name}`;
-  const env = loadEnv({ DATABASE_URL: db.url, REDIS_URL: TEST_REDIS_URL, LOG_LEVEL: 'silent', NODE_ENV: 'test', QUEUE_PREFIX: prefix });
+  // Reconciler passes only when the tests ask (and the one at start).
+  const env = loadEnv({ DATABASE_URL: db.url, REDIS_URL: TEST_REDIS_URL, LOG_LEVEL: 'silent', NODE_ENV: 'test', QUEUE_PREFIX: prefix, RECONCILE_INTERVAL_MS: '3600000' });
   worker = await Test.createTestingModule({ imports: [WorkerModule] })
     .overrideProvider(Env)
     .useValue(env)
@@ -34,7 +38,8 @@ beforeAll(async () => {
 });
 
 afterAll(async () => {
-  await queue?.obliterate({ force: true });
+  // The worker's reconciler queued the daily runs too, under the file's prefix.
+  for (const name of Object.values(QueueName)) await worker?.get<Queue>(getQueueToken(name)).obliterate({ force: true });
   await events?.close();
   await worker?.close();
 });
@@ -51,8 +56,8 @@ describe('dividend distribution job', () => {
     const crashed = await d.dividends.distribute(decl.id, { maxChunks: 3 });
     expect(crashed).toMatchObject({ state: 'DISTRIBUTING', progress: { holdersTotal: 31, holdersDone: 12, chunksTotal: 8, chunksDone: 3 } });
 
-    const job = await queue.add(DividendJob.Distribute, { declarationId: decl.id }, { jobId: dividendJobId(decl.id) });
-    const duplicate = await queue.add(DividendJob.Distribute, { declarationId: decl.id }, { jobId: dividendJobId(decl.id) });
+    const job = await queue.add(DividendJob.Distribute, { declarationId: decl.id, round: decl.round }, { jobId: dividendJobId(decl.id, decl.round) });
+    const duplicate = await queue.add(DividendJob.Distribute, { declarationId: decl.id, round: decl.round }, { jobId: dividendJobId(decl.id, decl.round) });
     expect(duplicate.id).toBe(job.id);
     const outcome = (await job.waitUntilFinished(events, 30_000)) as DistributionOutcome;
     expect(outcome).toMatchObject({ state: 'DISTRIBUTED', progress: { holdersTotal: 31, holdersDone: 31, chunksDone: 8, amountDistributed: '12345.67' } });
@@ -79,9 +84,108 @@ describe('dividend distribution job', () => {
       await t.movements.inherit(em, 'JOB-STALE', { from: 'J-V-0001', heirs: [{ party: 'J-V-0002', units: '300000' }], documentReference: '(2026)晋阳证字第1号', effectiveDate: '2026-06-01' }, 'inherit-1');
       await em.query(`UPDATE dividend_declarations SET state = 'APPROVED' WHERE id = $1`, [decl.id]);
     });
-    const job = await queue.add(DividendJob.Distribute, { declarationId: decl.id }, { jobId: dividendJobId(decl.id) });
+    const job = await queue.add(DividendJob.Distribute, { declarationId: decl.id, round: decl.round }, { jobId: dividendJobId(decl.id, decl.round) });
     const outcome = (await job.waitUntilFinished(events, 30_000)) as DistributionOutcome;
     expect(outcome.state).toBe('STALE');
     expect(await paidByDeclaration(t, decl.id)).toEqual(new Map());
   });
+
+  it('a re-approved declaration is paid: each approval round has its own job (issue 13)', async () => {
+    const world = await seedTicketWorld(t, { collective: 'C-JOB3', prefix: 'R-', villagers: 3, households: 1, parcels: 3 });
+    const maker = await staffUser(t, 'ADMIN');
+    const checker = await staffUser(t, 'APPROVER');
+    await lishuSeries(t, world, 'JOB-ROUND', { collectiveRetainedRatio: '0' });
+    await fundProject(t, d, 'JOB-ROUND', '30.00');
+    const [{ before }] = (await t.ds.query(`SELECT COALESCE(max(m.id), 0)::text AS before FROM ticket_movements m JOIN ticket_series s ON s.id = m.series_id WHERE s.code = 'JOB-ROUND'`)) as Array<{ before: string }>;
+    await t.ds.transaction((em) =>
+      t.movements.inherit(em, 'JOB-ROUND', { from: 'R-V-0001', heirs: [{ party: 'R-V-0002', units: '300000' }], documentReference: '(2026)晋阳证字第2号', effectiveDate: '2026-06-01' }, 'inherit-round'),
+    );
+    const decl = await declareAndApprove(t, d, maker, checker, { project: 'JOB-ROUND', amount: '30.00', recordDate: '2026-06-30', paymentDate: '2026-07-15' });
+    expect(decl).toMatchObject({ state: 'APPROVED', round: 1 });
+    // Stale through the service's own check: the approval's watermark set back as if the inheritance had been booked after it
+    // (a movement dated on or before the record date of an approved declaration is refused once the register closes, issue 13 item 2).
+    await t.ds.query(`UPDATE dividend_declarations SET movement_watermark = $2 WHERE id = $1`, [decl.id, before]);
+
+    expect(await reconcile()).toMatchObject({ added: [dividendJobId(decl.id, 1)] });
+    expect(await finished(dividendJobId(decl.id, 1))).toMatchObject({ state: 'STALE' });
+    expect(await d.dividends.get(decl.id)).toMatchObject({ state: 'STALE', round: 1 });
+    expect(await reconcile()).toMatchObject({ added: [] }); // STALE is no pending work
+
+    // The second approval round gets its own job, although the first round's job is still there (completed).
+    const again = await inTransaction(t.ds, (em) => d.dividends.approve(em, decl.id, checker));
+    expect(again).toMatchObject({ state: 'APPROVED', round: 2 });
+    expect(await reconcile()).toMatchObject({ added: [dividendJobId(decl.id, 2)] });
+    expect(await finished(dividendJobId(decl.id, 2))).toMatchObject({ state: 'DISTRIBUTED', progress: { holdersTotal: 2, holdersDone: 2, amountDistributed: '30.00' } });
+    expect(await (await queue.getJob(dividendJobId(decl.id, 1)))?.getState()).toBe('completed');
+
+    const lines = await d.dividends.lines(decl.id);
+    expect(lines.map((l) => [l.party, l.units, l.amount])).toEqual([
+      ['R-V-0002', '600000', '20.00'],
+      ['R-V-0003', '300000', '10.00'],
+    ]);
+    expect(await paidByDeclaration(t, decl.id)).toEqual(new Map([[walletOf('R-V-0002'), '20.00'], [walletOf('R-V-0003'), '10.00']]));
+    expect(await d.dividends.get(decl.id)).toMatchObject({ state: 'DISTRIBUTED', round: 2, failedAt: null });
+  });
+
+  it('a distribution that truly fails is marked failed, left alone by the reconciler, and resumed by an ADMIN after its last paid chunk', async () => {
+    const world = await seedTicketWorld(t, { collective: 'C-JOB4', prefix: 'F-', villagers: 6, households: 2, parcels: 3 });
+    const maker = await staffUser(t, 'ADMIN');
+    const checker = await staffUser(t, 'APPROVER');
+    await lishuSeries(t, world, 'JOB-FAIL', { collectiveRetainedRatio: '0' });
+    await fundProject(t, d, 'JOB-FAIL', '60.00');
+    const decl = await declareAndApprove(t, d, maker, checker, { project: 'JOB-FAIL', amount: '60.00', recordDate: '2026-06-30', paymentDate: '2026-07-15', chunkSize: 2 });
+    // The entitlements fixed, nothing paid; then the last holder's wallet is frozen: its chunk is refused (a domain error, not a crash).
+    await d.dividends.distribute(decl.id, { maxChunks: 0 });
+    const before = await d.dividends.lines(decl.id);
+    const last = before[before.length - 1];
+    await inTransaction(t.ds, (em) => t.ledger.setFrozen(em, walletOf(last.party), true));
+
+    expect(await reconcile()).toMatchObject({ added: [dividendJobId(decl.id, 1)] });
+    await expect(finished(dividendJobId(decl.id, 1))).rejects.toThrow(/ACCOUNT_FROZEN/);
+    const failed = await d.dividends.get(decl.id);
+    expect(failed).toMatchObject({ state: 'DISTRIBUTING', round: 1, failure: expect.stringMatching(/ACCOUNT_FROZEN/) });
+    expect(failed.failedAt).not.toBeNull();
+    expect(failed.progress.chunksDone).toBe(failed.progress.chunksTotal - 1);
+    expect(await reconcile()).toMatchObject({ added: [] }); // failed: waits for an ADMIN, no retry loop
+
+    await inTransaction(t.ds, (em) => t.ledger.setFrozen(em, walletOf(last.party), false));
+    const resumed = await inTransaction(t.ds, (em) => d.dividends.resume(em, decl.id));
+    expect(resumed).toMatchObject({ state: 'DISTRIBUTING', round: 2, failedAt: null, failure: null });
+    expect(await inTransaction(t.ds, (em) => d.dividends.resume(em, decl.id))).toMatchObject({ round: 2 }); // not failed: unchanged
+    expect(await reconcile()).toMatchObject({ added: [dividendJobId(decl.id, 2)] });
+    expect(await finished(dividendJobId(decl.id, 2))).toMatchObject({ state: 'DISTRIBUTED', progress: { amountDistributed: '60.00' } });
+
+    const paid = await paidByDeclaration(t, decl.id);
+    const lines = await d.dividends.lines(decl.id);
+    for (const l of lines) expect(paid.get(walletOf(l.party)) ?? '0.00').toBe(l.amount);
+    expect([...paid.values()].reduce((sum, a) => sum.plus(a), new Dec(0)).toFixed(2)).toBe('60.00');
+  });
+
+  it('a declaration paid in the future waits in PostgreSQL: no job before its payment date, and an early run changes nothing', async () => {
+    const world = await seedTicketWorld(t, { collective: 'C-JOB5', prefix: 'L-', villagers: 2, households: 1, parcels: 3 });
+    const maker = await staffUser(t, 'ADMIN');
+    const checker = await staffUser(t, 'APPROVER');
+    await lishuSeries(t, world, 'JOB-LATER', { collectiveRetainedRatio: '0' });
+    await fundProject(t, d, 'JOB-LATER', '20.00');
+    const decl = await declareAndApprove(t, d, maker, checker, { project: 'JOB-LATER', amount: '20.00', recordDate: '2026-06-30', paymentDate: '2099-12-31' });
+    expect(await reconcile()).toMatchObject({ added: [] });
+    expect(await d.dividends.distribute(decl.id)).toMatchObject({ state: 'APPROVED', progress: { chunksTotal: 0 } });
+    expect(await d.dividends.get(decl.id)).toMatchObject({ state: 'APPROVED', failedAt: null });
+  });
 });
+
+/** One reconciler pass (again if the worker's own pass holds the lock just then). */
+async function reconcile(): Promise<ReconcileReport> {
+  for (;;) {
+    const report = await worker.get(PendingWorkReconciler).reconcile();
+    if (!report.skipped) return report;
+    await sleep(50);
+  }
+}
+
+/** The job's result once it has finished (rejects with its error when it failed). */
+async function finished(jobId: string): Promise<DistributionOutcome> {
+  const job = await queue.getJob(jobId);
+  if (!job) throw new Error(`no job ${jobId}`);
+  return (await job.waitUntilFinished(events, 30_000)) as DistributionOutcome;
+}

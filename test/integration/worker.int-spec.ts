@@ -2,8 +2,11 @@ import { getQueueToken } from '@nestjs/bullmq';
 import { INestApplicationContext } from '@nestjs/common';
 import { Test } from '@nestjs/testing';
 import { ChainReport } from '@forest-ledger/ledger';
-import { Env, LedgerJob, loadEnv, QueueName } from '@forest-ledger/platform';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { Env, LedgerJob, loadEnv, QueueName, ScheduledRunsStore } from '@forest-ledger/platform';
 import { Queue, QueueEvents } from 'bullmq';
+import { PendingWorkReconciler } from '../../apps/worker/src/reconciler';
+import { dueDay, SCHEDULES } from '../../apps/worker/src/schedules';
 import { WorkerModule } from '../../apps/worker/src/worker.module';
 import { LedgerFactory } from '../factories/ledger.factory';
 import { TEST_REDIS_URL } from '../setup/databases';
@@ -45,17 +48,26 @@ describe('worker', () => {
     expect(report).toMatchObject({ ok: true, entriesChecked: 1 });
   });
 
-  it('registers the nightly verification schedule', async () => {
-    const queue = worker.get<Queue>(getQueueToken(QueueName.Ledger));
-    const schedulers = await queue.getJobSchedulers();
-    expect(schedulers.map((s) => s.key)).toContain('verify-chain-nightly');
-  });
-
-  it('registers the daily runs of the state-land contracts (01:00) and the subsidy instalments (02:00), China time', async () => {
-    const landUse = await worker.get<Queue>(getQueueToken(QueueName.LandUse)).getJobSchedulers();
-    const subsidies = await worker.get<Queue>(getQueueToken(QueueName.Subsidies)).getJobSchedulers();
-    expect(landUse.map((s) => [s.key, s.pattern, s.tz])).toEqual([['land-use-daily', '0 0 1 * * *', 'Asia/Shanghai']]);
-    expect(subsidies.map((s) => [s.key, s.pattern, s.tz])).toEqual([['subsidies-daily', '0 0 2 * * *', 'Asia/Shanghai']]);
+  it('runs the daily and nightly jobs from scheduled_runs, once per day, with no BullMQ job scheduler to lose', async () => {
+    const runs = worker.get(ScheduledRunsStore);
+    const expected = SCHEDULES.map((s) => s.name).sort();
+    // The reconciler's first pass (at start) queues each schedule's due day; the jobs run and finish it.
+    for (let waited = 0; (await runs.list()).filter((r) => r.finishedAt !== null).length < SCHEDULES.length; waited += 100) {
+      if (waited > 30_000) throw new Error(`the scheduled runs did not finish: ${JSON.stringify(await runs.list())}`);
+      await sleep(100);
+    }
+    const now = new Date();
+    const done = await runs.list();
+    expect(done.map((r) => r.schedule).sort()).toEqual(expected);
+    for (const r of done) {
+      expect(r.runs).toBe(1);
+      expect([dueDay(SCHEDULES.find((s) => s.name === r.schedule)!, now), dueDay(SCHEDULES.find((s) => s.name === r.schedule)!, new Date(now.getTime() - 60_000))]).toContain(r.day);
+    }
+    expect(done.find((r) => r.schedule === 'verify-chain-nightly')?.outcome).toMatchObject({ ok: true });
+    // Another pass finds every due day finished: nothing queued, nothing run again.
+    expect(await worker.get(PendingWorkReconciler).reconcile()).toMatchObject({ skipped: false, added: [], scheduled: [] });
+    expect((await runs.list()).map((r) => r.runs)).toEqual(done.map(() => 1));
+    for (const name of [QueueName.Ledger, QueueName.LandUse, QueueName.Subsidies]) expect(await worker.get<Queue>(getQueueToken(name)).getJobSchedulers()).toEqual([]);
   });
 
   it('runs the land-use and subsidy daily jobs on their real queues', async () => {

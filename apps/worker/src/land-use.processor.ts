@@ -1,25 +1,20 @@
-import { InjectQueue, Processor, WorkerHost } from '@nestjs/bullmq';
-import { Injectable, Logger, OnApplicationBootstrap } from '@nestjs/common';
+import { Processor, WorkerHost } from '@nestjs/bullmq';
+import { Logger } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { businessToday, LandUseDailyRun, LandUseService } from '@forest-ledger/forestry';
 import { DomainError } from '@forest-ledger/ledger';
-import { inTransaction, QueueName } from '@forest-ledger/platform';
-import { Job, Queue, UnrecoverableError } from 'bullmq';
+import { Env, inTransaction, QueueName, ScheduledJobData, ScheduledRunsStore, workerConnection } from '@forest-ledger/platform';
+import { Job, UnrecoverableError } from 'bullmq';
 import { DataSource } from 'typeorm';
+import { LandUseJob } from './schedules';
 
-/** The land-use daily run: raises due receivables and accrues late fees (LandUseService.runDaily). */
-export const LandUseJob = {
-  /** Raises the receivables due and accrues late fees through `asOf` (default: today in China). */
-  RunDaily: 'run-daily',
-} as const;
-
-export interface LandUseRunJobData {
-  asOf?: string;
-}
+export { LandUseJob };
+export type LandUseRunJobData = ScheduledJobData;
 
 /**
  * The daily run of the paid-use contracts: thin, one transaction per run. Idempotent per contract,
- * period and day, so a retried or doubled job books nothing twice. A domain refusal is final.
+ * period and day, so a retried or doubled job books nothing twice. A domain refusal is final. A
+ * scheduled job (the reconciler's, with `schedule`) runs once per day: null when the day is done.
  */
 @Processor(QueueName.LandUse)
 export class LandUseProcessor extends WorkerHost {
@@ -28,30 +23,24 @@ export class LandUseProcessor extends WorkerHost {
   constructor(
     @InjectDataSource() private readonly dataSource: DataSource,
     private readonly landUse: LandUseService,
+    private readonly runs: ScheduledRunsStore,
+    env: Env,
   ) {
     super();
+    Processor(QueueName.LandUse, { connection: workerConnection(env) })(LandUseProcessor);
   }
 
-  async process(job: Job<LandUseRunJobData>): Promise<LandUseDailyRun> {
+  async process(job: Job<LandUseRunJobData>): Promise<LandUseDailyRun | null> {
     if (job.name !== LandUseJob.RunDaily) throw new UnrecoverableError(`unknown job ${job.name} on queue ${QueueName.LandUse}`);
     const asOf = job.data?.asOf ?? businessToday();
+    const run = () => inTransaction(this.dataSource, (em) => this.landUse.runDaily(em, asOf));
     try {
-      const outcome = await inTransaction(this.dataSource, (em) => this.landUse.runDaily(em, asOf));
-      this.logger.log({ outcome }, 'land-use daily run finished');
+      const outcome = job.data?.schedule ? await this.runs.runOnce(job.data.schedule, asOf, run) : await run();
+      this.logger.log({ asOf, outcome }, outcome ? 'land-use daily run finished' : 'land-use daily run already done for the day');
       return outcome;
     } catch (error) {
       if (error instanceof DomainError) throw new UnrecoverableError(`${error.code}: ${error.message}`);
       throw error;
     }
-  }
-}
-
-/** 01:00 China time every day (upsert: idempotent across restarts and replicas). */
-@Injectable()
-export class LandUseSchedules implements OnApplicationBootstrap {
-  constructor(@InjectQueue(QueueName.LandUse) private readonly queue: Queue) {}
-
-  async onApplicationBootstrap(): Promise<void> {
-    await this.queue.upsertJobScheduler('land-use-daily', { pattern: '0 0 1 * * *', tz: 'Asia/Shanghai' }, { name: LandUseJob.RunDaily, data: {} });
   }
 }

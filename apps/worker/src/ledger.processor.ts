@@ -1,38 +1,38 @@
-import { InjectQueue, Processor, WorkerHost } from '@nestjs/bullmq';
-import { Injectable, Logger, OnApplicationBootstrap } from '@nestjs/common';
+import { Processor, WorkerHost } from '@nestjs/bullmq';
+import { Logger } from '@nestjs/common';
 import { ChainReport, LedgerService } from '@forest-ledger/ledger';
-import { LedgerJob, QueueName } from '@forest-ledger/platform';
-import { Job, Queue } from 'bullmq';
+import { Env, LedgerJob, QueueName, ScheduledJobData, ScheduledRunsStore, workerConnection } from '@forest-ledger/platform';
+import { Job } from 'bullmq';
 
-/** Ledger maintenance: the nightly hash-chain verification (and on-demand runs). */
+/**
+ * Ledger maintenance: the hash-chain verification, nightly (the reconciler's job, with `schedule` and
+ * the day: once per day, null when done) and on demand.
+ */
 @Processor(QueueName.Ledger)
 export class LedgerProcessor extends WorkerHost {
   private readonly logger = new Logger(LedgerProcessor.name);
 
-  constructor(private readonly ledger: LedgerService) {
+  constructor(
+    private readonly ledger: LedgerService,
+    private readonly runs: ScheduledRunsStore,
+    env: Env,
+  ) {
     super();
+    Processor(QueueName.Ledger, { connection: workerConnection(env) })(LedgerProcessor);
   }
 
-  async process(job: Job): Promise<ChainReport> {
+  async process(job: Job<ScheduledJobData>): Promise<ChainReport | null> {
     switch (job.name) {
       case LedgerJob.VerifyChain: {
-        const report = await this.ledger.verifyChain();
-        if (report.ok) this.logger.log({ report }, 'ledger chain verified');
+        const verify = () => this.ledger.verifyChain();
+        const report = job.data?.schedule && job.data.asOf ? await this.runs.runOnce(job.data.schedule, job.data.asOf, verify) : await verify();
+        if (report === null) this.logger.log({ day: job.data.asOf }, 'ledger chain already verified for the day');
+        else if (report.ok) this.logger.log({ report }, 'ledger chain verified');
         else this.logger.error({ report }, 'ledger chain BROKEN');
         return report;
       }
       default:
         throw new Error(`unknown job ${job.name} on queue ${QueueName.Ledger}`);
     }
-  }
-}
-
-/** Registers the repeatable jobs once per deployment (upsert: idempotent across restarts and replicas). */
-@Injectable()
-export class LedgerSchedules implements OnApplicationBootstrap {
-  constructor(@InjectQueue(QueueName.Ledger) private readonly queue: Queue) {}
-
-  async onApplicationBootstrap(): Promise<void> {
-    await this.queue.upsertJobScheduler('verify-chain-nightly', { pattern: '0 30 2 * * *', tz: 'Asia/Shanghai' }, { name: LedgerJob.VerifyChain });
   }
 }

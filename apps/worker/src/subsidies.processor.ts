@@ -1,50 +1,43 @@
-import { InjectQueue, Processor, WorkerHost } from '@nestjs/bullmq';
-import { Injectable, Logger, OnApplicationBootstrap } from '@nestjs/common';
+import { Processor, WorkerHost } from '@nestjs/bullmq';
+import { Logger } from '@nestjs/common';
 import { businessToday, DuePaymentsReport, SubsidiesService } from '@forest-ledger/forestry';
 import { DomainError } from '@forest-ledger/ledger';
-import { QueueName } from '@forest-ledger/platform';
-import { Job, Queue, UnrecoverableError } from 'bullmq';
+import { Env, QueueName, ScheduledJobData, ScheduledRunsStore, workerConnection } from '@forest-ledger/platform';
+import { Job, UnrecoverableError } from 'bullmq';
+import { SubsidyJob } from './schedules';
 
-export const SubsidyJob = {
-  /** Pays every scheduled instalment due through `asOf` (default: today in China). */
-  PayDue: 'pay-due',
-} as const;
-
-export interface SubsidyPayDueJobData {
-  asOf?: string;
-}
+export { SubsidyJob };
+export type SubsidyPayDueJobData = ScheduledJobData;
 
 /**
  * Thin: the service pays each due instalment in its own transaction with a deterministic entry key
- * (subsidy-payment:<claim>:<seq>), so a retried or doubled job pays nothing twice.
+ * (subsidy-payment:<claim>:<seq>), so a retried or doubled job pays nothing twice. A scheduled job
+ * (the reconciler's, with `schedule`) runs once per day: null when the day is done.
  */
 @Processor(QueueName.Subsidies)
 export class SubsidiesProcessor extends WorkerHost {
   private readonly logger = new Logger(SubsidiesProcessor.name);
 
-  constructor(private readonly subsidies: SubsidiesService) {
+  constructor(
+    private readonly subsidies: SubsidiesService,
+    private readonly runs: ScheduledRunsStore,
+    env: Env,
+  ) {
     super();
+    Processor(QueueName.Subsidies, { connection: workerConnection(env) })(SubsidiesProcessor);
   }
 
-  async process(job: Job<SubsidyPayDueJobData>): Promise<DuePaymentsReport> {
+  async process(job: Job<SubsidyPayDueJobData>): Promise<DuePaymentsReport | null> {
     if (job.name !== SubsidyJob.PayDue) throw new UnrecoverableError(`unknown job ${job.name} on queue ${QueueName.Subsidies}`);
+    const asOf = job.data?.asOf ?? businessToday();
+    const run = () => this.subsidies.payDueInstalments(asOf);
     try {
-      const report = await this.subsidies.payDueInstalments(job.data?.asOf ?? businessToday());
-      this.logger.log({ report }, 'subsidy instalments paid');
+      const report = job.data?.schedule ? await this.runs.runOnce(job.data.schedule, asOf, run) : await run();
+      this.logger.log({ asOf, report }, report ? 'subsidy instalments paid' : 'subsidy instalments already paid for the day');
       return report;
     } catch (error) {
       if (error instanceof DomainError) throw new UnrecoverableError(`${error.code}: ${error.message}`);
       throw error;
     }
-  }
-}
-
-/** 02:00 China time every day (upsert: idempotent across restarts and replicas). */
-@Injectable()
-export class SubsidiesSchedules implements OnApplicationBootstrap {
-  constructor(@InjectQueue(QueueName.Subsidies) private readonly queue: Queue) {}
-
-  async onApplicationBootstrap(): Promise<void> {
-    await this.queue.upsertJobScheduler('subsidies-daily', { pattern: '0 0 2 * * *', tz: 'Asia/Shanghai' }, { name: SubsidyJob.PayDue, data: {} });
   }
 }

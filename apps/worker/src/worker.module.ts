@@ -1,15 +1,17 @@
 import { Module } from '@nestjs/common';
 import { DividendsModule, LandUseModule, SubsidiesModule } from '@forest-ledger/forestry';
 import { LedgerModule } from '@forest-ledger/ledger';
-import { DatabaseModule, LoggingModule, PlatformConfigModule, QueueModule } from '@forest-ledger/platform';
+import { DatabaseModule, LoggingModule, PlatformConfigModule, QueueModule, ScheduledRunsStore } from '@forest-ledger/platform';
 import { DividendsProcessor } from './dividends.processor';
-import { LandUseProcessor, LandUseSchedules } from './land-use.processor';
-import { SubsidiesProcessor, SubsidiesSchedules } from './subsidies.processor';
-import { LedgerProcessor, LedgerSchedules } from './ledger.processor';
+import { LandUseProcessor } from './land-use.processor';
+import { SubsidiesProcessor } from './subsidies.processor';
+import { LedgerProcessor } from './ledger.processor';
+import { PendingWorkReconciler } from './reconciler';
+import { LegacySchedulers } from './legacy-schedulers';
 
-/** The background entrypoint: BullMQ processors over the shared libs, no HTTP. */
+/** The background entrypoint: BullMQ processors over the shared libs and the reconciler that queues their work from PostgreSQL; no HTTP. */
 @Module({
   imports: [PlatformConfigModule, LoggingModule, DatabaseModule, QueueModule, LedgerModule, DividendsModule, LandUseModule, SubsidiesModule],
-  providers: [LedgerProcessor, LedgerSchedules, DividendsProcessor, LandUseProcessor, LandUseSchedules, SubsidiesProcessor, SubsidiesSchedules],
+  providers: [ScheduledRunsStore, LedgerProcessor, DividendsProcessor, LandUseProcessor, SubsidiesProcessor, PendingWorkReconciler, LegacySchedulers],
 })
 export class WorkerModule {}

@@ -11,3 +11,5 @@ export * from './logging/logging.module';
 export * from './redis/redis.module';
 export * from './database/bootstrap';
 export * from './database/prepared';
+export * from './queue/enqueue';
+export * from './queue/scheduled-runs.store';

@@ -1,10 +1,10 @@
-import { Body, Controller, Get, HttpCode, HttpStatus, Param, Post, Query, Req, Res } from '@nestjs/common';
+import { Body, Controller, Get, HttpCode, HttpStatus, Logger, Param, Post, Query, Req, Res } from '@nestjs/common';
 import { InjectQueue } from '@nestjs/bullmq';
 import { ApiCreatedResponse, ApiHeader, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { InjectDataSource } from '@nestjs/typeorm';
-import { DividendError, DividendsService, ownerScopeOf, ProjectsService } from '@forest-ledger/forestry';
-import type { AuthUser } from '@forest-ledger/forestry';
-import { DividendJob, dividendJobId, QueueName } from '@forest-ledger/platform';
+import { businessToday, DividendError, DividendsService, ownerScopeOf, ProjectsService } from '@forest-ledger/forestry';
+import type { AuthUser, DeclarationView } from '@forest-ledger/forestry';
+import { addWithin, DISTRIBUTION_JOB_OPTIONS, DividendJob, dividendJobId, Env, QueueName } from '@forest-ledger/platform';
 import type { DistributeJobData } from '@forest-ledger/platform';
 import { Queue } from 'bullmq';
 import { DataSource, EntityManager } from 'typeorm';
@@ -19,12 +19,15 @@ import { DeclarationResponse, DeclareDto, DividendLineResponse, LinesQuery, Stat
 @ApiTags('分红 (dividends)')
 @Controller('v1/dividends')
 export class DividendDeclarationsController {
+  private readonly logger = new Logger(DividendDeclarationsController.name);
+
   constructor(
     private readonly dividends: DividendsService,
     private readonly projects: ProjectsService,
     private readonly commands: CommandRunner,
     @InjectDataSource() private readonly dataSource: DataSource,
     @InjectQueue(QueueName.Dividends) private readonly queue: Queue<DistributeJobData>,
+    private readonly env: Env,
   ) {}
 
   @Post()
@@ -56,12 +59,12 @@ export class DividendDeclarationsController {
 
   @Get(':id/progress')
   @Roles(...STAFF_READERS, 'FARM_OPERATOR')
-  @ApiOperation({ summary: 'The distribution\'s progress while it runs: state, holders done / total, chunks, amount credited so far' })
+  @ApiOperation({ summary: 'The distribution\'s progress while it runs: state, holders done / total, chunks, amount credited so far, and when it failed' })
   @ApiOkResponse({ type: StateProgressResponse })
   @ApiErrors(401, 403, 404)
   async progress(@Param('id') id: string, @CurrentUser() user: AuthUser): Promise<StateProgressResponse> {
     const view = await this.visible(this.dataSource.manager, id, user);
-    return { state: view.state, ...view.progress };
+    return { state: view.state, failedAt: view.failedAt, ...view.progress };
   }
 
   @Get(':id/lines')
@@ -81,15 +84,35 @@ export class DividendDeclarationsController {
     summary: 'Approve a DRAFT (or re-approve a STALE) declaration: reserves the amount and queues the distribution in the worker',
     description:
       'By an APPROVER who did not declare it (403 SAME_USER_APPROVAL). The amount moves project wallet → project:<code>:dividend-reserve:CNY. ' +
-      'The distribution job (one per declaration) is queued once the approval has committed; a replay queues it again harmlessly.',
+      'Once the approval has committed, the distribution job (one per declaration and round) is queued if the payment date has come, without waiting on Redis ' +
+      'for more than QUEUE_PRODUCER_TIMEOUT_MS; otherwise the worker\'s reconciler queues it (within RECONCILE_INTERVAL_MS, on the payment date). A replay queues it again harmlessly.',
   })
   @ApiHeader(IDEMPOTENCY_HEADER)
   @ApiOkResponse({ type: DeclarationResponse })
   @ApiErrors(400, 401, 403, 404, 409, 413, 422)
   async approve(@Param('id') id: string, @CurrentUser() user: AuthUser, @Req() req: HttpRequest, @Res({ passthrough: true }) res: HttpResponse): Promise<DeclarationResponse> {
     const view = await this.commands.run(req, res, HttpStatus.OK, (em) => this.dividends.approve(em, id, { userId: user.userId, role: user.role }));
-    // After the commit: the worker must find the declaration APPROVED. The jobId dedups a replay.
-    if (view.state === 'APPROVED') await this.queue.add(DividendJob.Distribute, { declarationId: view.id }, { jobId: dividendJobId(view.id) });
+    await this.queueDistribution(view);
+    return view;
+  }
+
+  @Post(':id/resume')
+  @Roles('ADMIN')
+  @HttpCode(HttpStatus.OK)
+  @ApiOperation({
+    summary: 'Resume a distribution that failed (failedAt set): a new round, continuing after the last paid chunk',
+    description:
+      'For a declaration whose distribution job truly failed (a bug or a refusal, shown in failedAt and failure; a dead worker is not a failure). Clears the failure, ' +
+      'starts round + 1 and queues its job; already paid holders are never paid again. On an APPROVED or DISTRIBUTING declaration that has not failed it changes nothing ' +
+      'and queues its job again (harmless); other states are 422 DECLARATION_STATE.',
+  })
+  @ApiHeader(IDEMPOTENCY_HEADER)
+  @ApiOkResponse({ type: DeclarationResponse })
+  @ApiErrors(400, 401, 403, 404, 409, 413, 422)
+  async resume(@Param('id') id: string, @Req() req: HttpRequest, @Res({ passthrough: true }) res: HttpResponse): Promise<DeclarationResponse> {
+    const view = await this.commands.run(req, res, HttpStatus.OK, (em) => this.dividends.resume(em, id));
+    this.logger.warn({ declaration: view.id, round: view.round }, 'dividend distribution resumed');
+    await this.queueDistribution(view);
     return view;
   }
 
@@ -105,6 +128,24 @@ export class DividendDeclarationsController {
       await this.visible(em, id, user);
       return this.dividends.cancel(em, id, { userId: user.userId, role: user.role });
     });
+  }
+
+  /**
+   * After the commit (the worker must find the declaration APPROVED): queues this round's job if it is
+   * due, never holding the answer for long. Whatever is not queued here the reconciler queues.
+   */
+  private async queueDistribution(view: DeclarationView): Promise<void> {
+    const due = (view.state === 'APPROVED' && view.paymentDate <= businessToday()) || view.state === 'DISTRIBUTING';
+    // A replayed answer stored before rounds existed has none: the reconciler queues that one.
+    if (!due || view.failedAt !== null || typeof view.round !== 'number') return;
+    const queued = await addWithin(
+      this.queue,
+      DividendJob.Distribute,
+      { declarationId: view.id, round: view.round },
+      { ...DISTRIBUTION_JOB_OPTIONS, jobId: dividendJobId(view.id, view.round) },
+      this.env.QUEUE_PRODUCER_TIMEOUT_MS,
+    );
+    if (!queued.queued) this.logger.warn({ declaration: view.id, round: view.round, err: queued.error }, 'distribution not queued now; the worker\'s reconciler queues it');
   }
 
   /** The declaration, if the caller may see it: a FARM_OPERATOR only its farm's (else 404, like an unknown id). */

@@ -88,6 +88,7 @@ export class ProjectCashFlowEntity {
 @Check('ck_dividend_declarations_dates', `"payment_date" >= "record_date"`)
 @Check('ck_dividend_declarations_progress', `"holders_done" <= "holders_total" AND "chunks_done" <= "chunks_total" AND "amount_distributed" <= "amount"`)
 @Check('ck_dividend_declarations_four_eyes', `"approved_by" IS NULL OR "approved_by" <> "declared_by"`)
+@Check('ck_dividend_declarations_failure', `("failed_at" IS NULL) = ("failure" IS NULL)`)
 export class DividendDeclarationEntity {
   @PrimaryGeneratedColumn('identity', { type: 'bigint', generatedIdentity: 'ALWAYS', primaryKeyConstraintName: 'pk_dividend_declarations' })
   id!: string;
@@ -191,6 +192,18 @@ export class DividendDeclarationEntity {
 
   @Column({ name: 'cancelled_at', type: 'timestamptz', nullable: true })
   cancelledAt!: Date | null;
+
+  /** The distribution round: +1 at each approval and each resume; names the job (dividend-<id>-r<round>). */
+  @Column({ type: 'integer', default: 0 })
+  round!: number;
+
+  /** Set when the distribution job truly failed (a bug, not a dead worker); cleared by an ADMIN's resume. */
+  @Column({ name: 'failed_at', type: 'timestamptz', nullable: true })
+  failedAt!: Date | null;
+
+  /** The error of the failed distribution. */
+  @Column({ type: 'text', nullable: true })
+  failure!: string | null;
 }
 
 /** One holder's dividend (the statement line): units at the record date and the amount, with the entry that paid it. */

@@ -100,6 +100,17 @@ export interface DeclarationView {
   createdAt: string;
   distributedAt: string | null;
   cancelledAt: string | null;
+  /** The distribution round: 1 at the first approval, +1 at each re-approval and each resume; the job is dividend-<id>-r<round>. */
+  round: number;
+  /** When the distribution truly failed (not a dead worker: those are taken over); null otherwise. An ADMIN resumes it. */
+  failedAt: string | null;
+  failure: string | null;
+}
+
+/** Work the database says must be running: a declaration to distribute in its current round. */
+export interface PendingDistribution {
+  id: string;
+  round: number;
 }
 
 export interface DistributionProgress {
@@ -183,12 +194,16 @@ interface DeclarationRow {
   distributed_at: Date | null;
   cancelled_at: Date | null;
   distributed: string;
+  round: number;
+  failed_at: Date | null;
+  failure: string | null;
 }
 
 const DECLARATION_SELECT = `SELECT d.id, d.project_id, p.code AS project_code, d.series_id, s.code AS series_code, s.asset_code, d.amount::text AS amount,
        to_char(d.record_date, 'YYYY-MM-DD') AS record_date, to_char(d.payment_date, 'YYYY-MM-DD') AS payment_date, d.memo, d.state, d.declared_by, d.approved_by, d.approved_at,
        d.movement_watermark, d.reserve_entry_id, d.release_entry_id, d.stale_reason, d.total_units::text AS total_units, d.amount_per_unit::text AS amount_per_unit, d.holders_total, d.holders_done,
-       d.chunk_size, d.chunks_total, d.chunks_done, d.created_at, d.distributed_at, d.cancelled_at, d.amount_distributed::text AS distributed
+       d.chunk_size, d.chunks_total, d.chunks_done, d.created_at, d.distributed_at, d.cancelled_at, d.amount_distributed::text AS distributed,
+       d.round, d.failed_at, d.failure
   FROM dividend_declarations d JOIN coop_projects p ON p.id = d.project_id JOIN ticket_series s ON s.id = d.series_id`;
 
 /** Movements that change who owns units (a pledge or its release keeps the owner). */
@@ -420,7 +435,8 @@ export class DividendsService {
       reserveEntryId = posted.entry.id;
     }
     await em.query(
-      `UPDATE dividend_declarations SET state = 'APPROVED', approved_by = $2, approved_at = now(), movement_watermark = $3, reserve_entry_id = $4, stale_reason = NULL WHERE id = $1`,
+      `UPDATE dividend_declarations SET state = 'APPROVED', approved_by = $2, approved_at = now(), movement_watermark = $3, reserve_entry_id = $4, stale_reason = NULL,
+              round = round + 1, failed_at = NULL, failure = NULL WHERE id = $1`,
       [row.id, actor.userId, watermark, reserveEntryId],
     );
     return this.get(row.id, em);
@@ -450,6 +466,46 @@ export class DividendsService {
       releaseEntryId = posted.entry.id;
     }
     await em.query(`UPDATE dividend_declarations SET state = 'CANCELLED', cancelled_at = now(), release_entry_id = $2 WHERE id = $1`, [row.id, releaseEntryId]);
+    return this.get(row.id, em);
+  }
+
+  // ---------------------------------------------------------------- pending work (PostgreSQL is its source of truth)
+
+  /**
+   * The distributions that must be running now: APPROVED and due (payment date today or earlier, China
+   * time), or DISTRIBUTING (chunks left), and not failed. The worker's reconciler makes sure each has a job.
+   */
+  async pendingDistributions(today: string, em: EntityManager = this.dataSource.manager): Promise<PendingDistribution[]> {
+    return (await em.query(
+      `SELECT id, round FROM dividend_declarations WHERE failed_at IS NULL AND (state = 'DISTRIBUTING' OR (state = 'APPROVED' AND payment_date <= $1::date)) ORDER BY id`,
+      [today],
+    )) as PendingDistribution[];
+  }
+
+  /**
+   * Records that the distribution of `round` truly failed (its job's last attempt, or a domain refusal),
+   * so the reconciler stops queuing it and the declaration shows the error. No-op when the declaration
+   * has moved on (another round, finished, cancelled). Returns whether it recorded.
+   */
+  async recordFailure(em: EntityManager, id: string, round: number | null, error: string): Promise<boolean> {
+    // In a CTE: TypeORM answers a bare UPDATE … RETURNING with [rows, rowCount], which is never empty.
+    const rows = (await em.query(
+      `WITH u AS (UPDATE dividend_declarations SET failed_at = now(), failure = $3
+        WHERE id = $1 AND ($2::int IS NULL OR round = $2) AND state IN ('APPROVED', 'DISTRIBUTING') AND failed_at IS NULL RETURNING id) SELECT id FROM u`,
+      [id, round, error.slice(0, 2000)],
+    )) as Array<{ id: string }>;
+    return rows.length > 0;
+  }
+
+  /**
+   * Resumes a failed distribution (ADMIN): clears the failure and starts a new round, so its job id is
+   * new; the distribution continues after its last committed chunk. A declaration that is APPROVED or
+   * DISTRIBUTING and not failed is returned unchanged (its job is queued again harmlessly).
+   */
+  async resume(em: EntityManager, id: string): Promise<DeclarationView> {
+    const row = await this.load(em, id, true);
+    if (row.state !== 'APPROVED' && row.state !== 'DISTRIBUTING') throw stateError(row, 'resumed');
+    if (row.failed_at !== null) await em.query(`UPDATE dividend_declarations SET round = round + 1, failed_at = NULL, failure = NULL WHERE id = $1`, [row.id]);
     return this.get(row.id, em);
   }
 
@@ -536,13 +592,15 @@ export class DividendsService {
   /**
    * APPROVED → DISTRIBUTING: under the series row lock (no movement meanwhile), checks staleness and
    * fixes the entitlements: the record-date holdings (free + pledged units per owner), split by largest
-   * remainder in holder account id order, written as lines with their chunk numbers. Other states pass through.
+   * remainder in holder account id order, written as lines with their chunk numbers. Other states, and
+   * a declaration whose payment date is still to come, pass through unchanged.
    */
   async startDistribution(em: EntityManager, id: string): Promise<DistributionOutcome> {
     const row = await this.load(em, id, true);
     if (row.state !== 'APPROVED') return outcomeOf(row);
     const today = businessToday();
-    if (row.payment_date > today) throw new DividendError('DECLARATION_STATE', `declaration ${id} is paid on ${row.payment_date}, not before (today is ${today})`, 'paymentDate');
+    // Not due yet: nothing to do and nothing wrong; the reconciler queues it again on the payment date.
+    if (row.payment_date > today) return outcomeOf(row);
     await em.query(`SELECT 1 FROM ticket_series WHERE id = $1 FOR UPDATE`, [row.series_id]);
     if (await this.markIfStale(em, row)) return outcomeOf(await this.load(em, id, false));
 
@@ -846,6 +904,9 @@ function declarationView(r: DeclarationRow): DeclarationView {
     createdAt: r.created_at.toISOString(),
     distributedAt: r.distributed_at?.toISOString() ?? null,
     cancelledAt: r.cancelled_at?.toISOString() ?? null,
+    round: r.round,
+    failedAt: r.failed_at?.toISOString() ?? null,
+    failure: r.failure,
   };
 }
 

@@ -57,6 +57,23 @@ export class Env {
   @Max(600_000)
   DIVIDEND_JOB_LOCK_MS = 30_000;
 
+  /**
+   * How often the worker's reconciler makes sure a job exists for every piece of pending work PostgreSQL
+   * holds (distributions, the daily runs), ms. Also the most a daily run starts late.
+   */
+  @Transform(({ value }) => (typeof value === 'string' && /^\d+$/.test(value) ? Number(value) : value))
+  @IsInt()
+  @Min(100)
+  @Max(3_600_000)
+  RECONCILE_INTERVAL_MS = 60_000;
+
+  /** The most a producer (an approval, the reconciler) waits on Redis to queue a job, ms: then it logs and the reconciler queues it later. */
+  @Transform(({ value }) => (typeof value === 'string' && /^\d+$/.test(value) ? Number(value) : value))
+  @IsInt()
+  @Min(100)
+  @Max(60_000)
+  QUEUE_PRODUCER_TIMEOUT_MS = 2_000;
+
   /** HMAC secret for access tokens. Required in production; a fixed development value otherwise. */
   @IsString()
   @Matches(/^.{32,}$/, { message: 'JWT_SECRET must be at least 32 characters' })

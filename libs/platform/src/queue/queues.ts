@@ -14,6 +14,18 @@ export const DEFAULT_JOB_OPTIONS = {
   removeOnFail: { age: 7 * 24 * 3600 },
 } as const;
 
+/**
+ * A distribution's errors are retried for about 2¼ hours (2 s, 4 s, … 68 min) before the declaration is
+ * marked failed: a PostgreSQL outage is waited out, a bug ends visible, to be resumed by an ADMIN.
+ */
+export const DISTRIBUTION_JOB_OPTIONS = { ...DEFAULT_JOB_OPTIONS, attempts: 13, backoff: { type: 'exponential', delay: 2000 } } as const;
+
+/**
+ * How often a job may be taken over from a dead worker: effectively unbounded, since a distribution
+ * resumes where its last chunk committed and a stalled job must never end failed with money unpaid.
+ */
+export const UNBOUNDED_STALLS = 1_000_000;
+
 export const LedgerJob = {
   VerifyChain: 'verify-chain',
 } as const;
@@ -25,7 +37,22 @@ export const DividendJob = {
 
 export interface DistributeJobData {
   declarationId: string;
+  /** The declaration's round when queued (absent in jobs queued before rounds existed). */
+  round?: number;
 }
 
-/** One job per declaration: adding it twice is a no-op while it exists (BullMQ refuses integer-only custom ids, hence the prefix). */
-export const dividendJobId = (declarationId: string): string => `dividend-${declarationId}`;
+/**
+ * One job per declaration and round (+1 at each approval and each resume): adding it twice is a no-op
+ * while it exists, and a finished job of an earlier round never blocks the next one. BullMQ refuses
+ * integer-only custom ids, hence the prefix.
+ */
+export const dividendJobId = (declarationId: string, round: number): string => `dividend-${declarationId}-r${round}`;
+
+/** A daily job queued by the reconciler: its schedule's name and the day it runs for (YYYY-MM-DD, China). */
+export interface ScheduledJobData {
+  schedule?: string;
+  asOf?: string;
+}
+
+/** One job per schedule and day. */
+export const scheduledJobId = (schedule: string, day: string): string => `${schedule}-${day}`;

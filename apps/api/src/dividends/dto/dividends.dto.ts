@@ -170,6 +170,7 @@ export class ProgressResponse {
 
 export class StateProgressResponse extends ProgressResponse {
   @ApiProperty({ enum: DECLARATION_STATES }) state!: DeclarationState;
+  @ApiProperty({ nullable: true, type: String, description: 'Set when the distribution truly failed; an ADMIN resumes it (POST /v1/dividends/:id/resume)' }) failedAt!: string | null;
 }
 
 export class DeclarationResponse {
@@ -194,6 +195,9 @@ export class DeclarationResponse {
   @ApiProperty() createdAt!: string;
   @ApiProperty({ nullable: true, type: String }) distributedAt!: string | null;
   @ApiProperty({ nullable: true, type: String }) cancelledAt!: string | null;
+  @ApiProperty({ example: 1, description: 'The distribution round: 1 at the first approval, +1 at each re-approval and each resume; its job is dividend-<id>-r<round>' }) round!: number;
+  @ApiProperty({ nullable: true, type: String, description: 'Set when the distribution truly failed (a dead worker is not a failure: another takes over); an ADMIN resumes it' }) failedAt!: string | null;
+  @ApiProperty({ nullable: true, type: String, description: 'The error of the failed distribution' }) failure!: string | null;
 }
 
 export class DividendLineResponse {
