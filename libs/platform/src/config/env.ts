@@ -80,6 +80,16 @@ export class Env {
   @IsIn(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'])
   LOG_LEVEL = 'info';
 
+  /**
+   * How long the service's own Redis client (health, login limits) waits for a reply, ms. It queues
+   * nothing while disconnected, so an unreachable Redis is known at once, a hung one after this.
+   */
+  @Transform(({ value }) => (typeof value === 'string' && /^\d+$/.test(value) ? Number(value) : value))
+  @IsInt()
+  @Min(50)
+  @Max(60_000)
+  REDIS_COMMAND_TIMEOUT_MS = 500;
+
   /** BullMQ key prefix in Redis: separates deployments (and test files) sharing one Redis. */
   @IsString()
   @Matches(/^[A-Za-z0-9_.:-]{1,50}$/, { message: 'QUEUE_PREFIX must be 1-50 of letters, digits, "_", ".", ":", "-"' })
