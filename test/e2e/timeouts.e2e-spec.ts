@@ -69,6 +69,21 @@ describe('a row held locked by another session', () => {
     expect(await written(key)).toEqual({ entries: 1, claims: 1 });
   });
 
+  it('in group commit only the requests on the held row get the 503; the others in the same shared transaction commit', async () => {
+    const toB = { ...transfer, postings: [{ account: 'bank:ICBC-YC:CNY', side: 'DEBIT', amount: '1.00' }, { account: B, side: 'CREDIT', amount: '1.00' }] };
+    const locker = await holdRowLock(A);
+    try {
+      // The first request waits on the lock alone; the next ones queue behind it and share one transaction, which meets the lock too.
+      const first = api.post('/v1/entries', transfer);
+      await new Promise((r) => setTimeout(r, 100));
+      const rest = await Promise.all([api.post('/v1/entries', transfer), ...Array.from({ length: 4 }, () => api.post('/v1/entries', toB))]);
+      expect([(await first).status, ...rest.map((r) => r.status)]).toEqual([503, 503, 201, 201, 201, 201]);
+    } finally {
+      await locker.query('ROLLBACK');
+      await locker.end();
+    }
+  });
+
   it('so does a command through the idempotent command runner (freeze), and the audit log records the 503', async () => {
     const locker = await holdRowLock(B);
     const key = randomUUID();
