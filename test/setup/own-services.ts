@@ -78,6 +78,24 @@ export interface OwnPostgres {
 
 const PG_VERSION = () => readdirSync('/usr/lib/postgresql').sort().at(-1)!;
 
+/** Clusters of earlier runs whose process is gone (killed before its exit hook ran). */
+function dropLeftovers(version: string): void {
+  const names = execFileSync('pg_lsclusters', ['-h'], { encoding: 'utf8' })
+    .split('\n')
+    .map((line) => line.split(/\s+/)[1])
+    .filter((name): name is string => name !== undefined && /^fl-.+-\d+$/.test(name));
+  for (const name of names) {
+    const pid = Number(/-(\d+)$/.exec(name)![1]);
+    let alive = true;
+    try {
+      process.kill(pid, 0);
+    } catch {
+      alive = false;
+    }
+    if (!alive) spawnSync('pg_dropcluster', [version, name, '--stop'], { stdio: 'ignore' });
+  }
+}
+
 /** A new cluster (durability off: a test server), started, with database `name` migrated from the repo's migrations. */
 export async function startOwnPostgres(name: string): Promise<OwnPostgres> {
   const version = PG_VERSION();
@@ -88,6 +106,7 @@ export async function startOwnPostgres(name: string): Promise<OwnPostgres> {
       .filter(Boolean)
       .map((line) => Number(line.split(/\s+/)[2])),
   );
+  dropLeftovers(version);
   const port = await freePort(OWN_POSTGRES_PORTS, (p) => taken.has(p));
   const ctl = (...args: string[]) => execFileSync('pg_ctlcluster', ['--skip-systemctl-redirect', version, cluster, ...args], { stdio: 'pipe' });
   let dropped = false;
