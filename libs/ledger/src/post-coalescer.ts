@@ -1,6 +1,6 @@
 import { Injectable, OnApplicationShutdown } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
-import { idempotencyConflict, IdempotencyService, IdempotentResult, inTransaction, replayOf } from '@forest-ledger/platform';
+import { idempotencyConflict, IdempotencyService, IdempotentResult, inTransaction, replayOf, unavailabilityOf } from '@forest-ledger/platform';
 import { DataSource, EntityManager } from 'typeorm';
 import { EntryDraft } from './domain/entry';
 import { LedgerService, PostOutcome } from './ledger.service';
@@ -24,6 +24,8 @@ const CREATED = 201;
 /** Bounds one shared transaction: enough to amortise a commit, small enough to keep lock hold times short. */
 const MAX_SUBMISSIONS = 128;
 const MAX_POSTINGS = 10_000;
+/** Requests retried alone at once after a shared commit met a lock timeout: each may wait the lock timeout. */
+const ALONE_CONCURRENCY = 4;
 
 /**
  * Group commit for single-entry requests (the TigerBeetle idea, on PostgreSQL): requests that
@@ -33,7 +35,8 @@ const MAX_POSTINGS = 10_000;
  *
  * Each request keeps its own semantics: its Idempotency-Key is claimed and answered as if alone,
  * a request that breaks a rule gets its own error and stores nothing, the others still commit.
- * If the shared transaction fails for an unexpected reason, every request is retried alone.
+ * If the shared transaction fails for an unexpected reason or a lock timeout, every request is retried
+ * alone; after an outage or another timeout every request gets that error (the API answers 503).
  */
 @Injectable()
 export class PostCoalescer implements OnApplicationShutdown {
@@ -93,19 +96,20 @@ export class PostCoalescer implements OnApplicationShutdown {
     let results: Map<string, Outcome>;
     try {
       results = await inTransaction(this.dataSource, (em) => this.commitTogether(em, [...leaders.values()]));
-    } catch {
+    } catch (error) {
       results = new Map();
-      for (const s of leaders.values()) {
-        try {
-          const value = await this.idempotency.execute(s.draft.idempotencyKey, s.fingerprint, async (em) => {
-            const body = await this.ledger.post(em, s.draft);
-            if (this.commitHook) await this.commitHook(em, [{ tag: s.tag, result: body }]);
-            return { status: CREATED, body };
-          });
-          results.set(s.draft.idempotencyKey, { ok: true, value });
-        } catch (error) {
-          results.set(s.draft.idempotencyKey, { ok: false, error });
-        }
+      // An outage, a saturated pool or a statement timeout would fail each request alone too (and
+      // slowly, one after another); a lock timeout of one request alone is the same answer again.
+      // Only a lock timeout of a shared commit is worth splitting: the requests on free rows go through.
+      const cause = unavailabilityOf(error)?.cause;
+      if (cause !== undefined && (cause !== 'LOCK_TIMEOUT' || leaders.size === 1)) {
+        for (const s of leaders.values()) results.set(s.draft.idempotencyKey, { ok: false, error });
+      } else {
+        const alone = [...leaders.values()];
+        const next = async (): Promise<void> => {
+          for (let s = alone.shift(); s; s = alone.shift()) results.set(s.draft.idempotencyKey, await this.commitAlone(s));
+        };
+        await Promise.all(Array.from({ length: cause === 'LOCK_TIMEOUT' ? ALONE_CONCURRENCY : 1 }, next));
       }
     }
     for (const s of leaders.values()) s.settle(results.get(s.draft.idempotencyKey)!);
@@ -115,6 +119,19 @@ export class PostCoalescer implements OnApplicationShutdown {
       if (!first.ok) s.settle(first);
       else if (s.fingerprint !== leader.fingerprint) s.settle({ ok: false, error: idempotencyConflict(s.draft.idempotencyKey) });
       else s.settle({ ok: true, value: { ...first.value, replayed: true } });
+    }
+  }
+
+  private async commitAlone(s: Submission): Promise<Outcome> {
+    try {
+      const value = await this.idempotency.execute(s.draft.idempotencyKey, s.fingerprint, async (em) => {
+        const body = await this.ledger.post(em, s.draft);
+        if (this.commitHook) await this.commitHook(em, [{ tag: s.tag, result: body }]);
+        return { status: CREATED, body };
+      });
+      return { ok: true, value };
+    } catch (error) {
+      return { ok: false, error };
     }
   }
 

@@ -3,6 +3,8 @@ export * from './config/env';
 export * from './database/data-source.options';
 export * from './database/database.module';
 export * from './database/transaction';
+export * from './database/timeouts';
+export * from './unavailable';
 export * from './idempotency/idempotency.module';
 export * from './idempotency/idempotency.service';
 export * from './queue/queue.module';

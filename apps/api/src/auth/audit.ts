@@ -1,6 +1,5 @@
-import { DomainError } from '@forest-ledger/ledger';
 import type { AuditRecord } from '@forest-ledger/forestry';
-import { STATUS_OF } from '../http/error.filter';
+import { classifyError } from '../http/error.filter';
 import { correlationIdOf, headerOf, pathOf } from '../http/http';
 import type { AuthenticatedRequest } from './auth.decorators';
 
@@ -20,13 +19,9 @@ export function successRecord(req: AuditableRequest, status: number, body: unkno
 }
 
 export function failureRecord(req: AuditableRequest, error: unknown): AuditRecord {
-  return {
-    ...base(req),
-    status: error instanceof DomainError ? STATUS_OF[error.kind] : 500,
-    outcome: 'FAILURE',
-    errorCode: error instanceof DomainError ? error.code : 'INTERNAL_ERROR',
-    entryIds: [],
-  };
+  // The status and code the client is answered (error.filter.ts), so a 503 is audited as a 503.
+  const { status, body } = classifyError(error);
+  return { ...base(req), status, outcome: 'FAILURE', errorCode: body.code, entryIds: [] };
 }
 
 function base(req: AuditableRequest) {

@@ -24,10 +24,11 @@ const DESCRIPTIONS: Record<number, string> = {
   409: 'Conflict: the Idempotency-Key was used for a different request (IDEMPOTENCY_CONFLICT) or the code exists (*_EXISTS)',
   413: 'Body over 1 MB (PAYLOAD_TOO_LARGE)',
   422: 'Business rule refused (LEDGER_UNBALANCED, INSUFFICIENT_FUNDS, ACCOUNT_FROZEN, ACCOUNT_CLOSED, ACCOUNT_NOT_ZERO, ALREADY_REVERSED); nothing was written',
-  500: 'Unexpected error; only the correlation id is returned',
+  500: 'Unexpected error (a bug); only the correlation id is returned',
+  503: 'SERVICE_UNAVAILABLE: PostgreSQL or Redis down, the pool saturated, a lock or statement timeout (details.cause); nothing was written; retry after Retry-After seconds with the same Idempotency-Key',
 };
 
-/** Documents the error responses of an endpoint with the shared error body. */
+/** Documents the error responses of an endpoint with the shared error body (500 and 503 on every one). */
 export function ApiErrors(...statuses: number[]) {
-  return applyDecorators(...[...statuses, 500].map((status) => ApiResponse({ status, description: DESCRIPTIONS[status], type: ErrorResponse })));
+  return applyDecorators(...[...statuses, 500, 503].map((status) => ApiResponse({ status, description: DESCRIPTIONS[status], type: ErrorResponse })));
 }

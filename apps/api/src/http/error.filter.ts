@@ -1,5 +1,6 @@
 import { ArgumentsHost, Catch, ExceptionFilter, HttpException, HttpStatus, Logger } from '@nestjs/common';
 import { DomainError, DomainErrorKind } from '@forest-ledger/ledger';
+import { unavailabilityOf } from '@forest-ledger/platform';
 import { ErrorResponse } from './error.dto';
 import { correlationIdOf, HttpRequest, HttpResponse } from './http';
 
@@ -30,6 +31,48 @@ const BODY_ERRORS: Record<string, { status: number; code: string; message: strin
   FL_ERR_UNSUPPORTED_CHARSET: { status: HttpStatus.UNSUPPORTED_MEDIA_TYPE, code: 'UNSUPPORTED_CHARSET', message: 'request body charset is not supported' },
 };
 
+/** What an error becomes on the wire; `retryAfterSeconds` also goes out as the Retry-After header. */
+export interface ClassifiedError {
+  status: number;
+  body: Omit<ErrorResponse, 'correlationId'>;
+  retryAfterSeconds?: number;
+}
+
+/**
+ * The one classification of errors: domain errors by kind, Fastify's body errors by code, a
+ * dependency outage or timeout as 503 SERVICE_UNAVAILABLE with Retry-After (the request wrote
+ * nothing and may be retried with its Idempotency-Key), anything else a 500 (a bug).
+ */
+export function classifyError(error: unknown): ClassifiedError {
+  if (error instanceof DomainError) {
+    const retryAfter = error.details?.retryAfterSeconds;
+    return {
+      status: STATUS_OF[error.kind],
+      body: { code: error.code, message: error.message, field: error.field, details: error.details },
+      ...(typeof retryAfter === 'number' ? { retryAfterSeconds: retryAfter } : {}),
+    };
+  }
+  const bodyError = typeof error === 'object' && error !== null && 'code' in error ? BODY_ERRORS[String((error as { code: unknown }).code)] : undefined;
+  if (bodyError) return { status: bodyError.status, body: { code: bodyError.code, message: bodyError.message } };
+  if (error instanceof HttpException) {
+    const status = error.getStatus();
+    if (status === HttpStatus.NOT_FOUND) return { status, body: { code: 'ROUTE_NOT_FOUND', message: 'no such route' } };
+    if (status === HttpStatus.PAYLOAD_TOO_LARGE) return { status, body: BODY_ERRORS.FST_ERR_CTP_BODY_TOO_LARGE };
+    // A plain 400 from the framework (a bad %-encoding in the path, for one).
+    if (status === HttpStatus.BAD_REQUEST) return { status, body: { code: 'MALFORMED_REQUEST', message: `request could not be parsed: ${error.message}` } };
+    if (status < 500) return { status, body: { code: `HTTP_${status}`, message: error.message } };
+  }
+  const outage = unavailabilityOf(error);
+  if (outage) {
+    return {
+      status: HttpStatus.SERVICE_UNAVAILABLE,
+      body: { code: 'SERVICE_UNAVAILABLE', message: outage.message, details: { cause: outage.cause, retryAfterSeconds: outage.retryAfterSeconds } },
+      retryAfterSeconds: outage.retryAfterSeconds,
+    };
+  }
+  return { status: HttpStatus.INTERNAL_SERVER_ERROR, body: { code: 'INTERNAL_ERROR', message: 'internal error; quote the correlation id when reporting it' } };
+}
+
 /**
  * Every error leaves as `{ code, message, field?, details?, correlationId }`. Unknown errors are a
  * 500 with the correlation id only: no stack, no SQL.
@@ -47,25 +90,10 @@ export class ErrorFilter implements ExceptionFilter {
   reply(error: unknown, req: HttpRequest, res: HttpResponse): void {
     // The request id is the correlation id (app.setup.ts); set here too for the errors raised before the hooks ran.
     const correlationId = correlationIdOf(req);
-    const { status, body } = this.describe(error);
-    if (status >= 500) this.logger.error({ err: error, correlationId }, 'unhandled error');
+    const { status, body, retryAfterSeconds } = classifyError(error);
+    if (status === HttpStatus.SERVICE_UNAVAILABLE) this.logger.warn({ err: error, correlationId, cause: body.details?.cause }, 'dependency unavailable');
+    else if (status >= 500) this.logger.error({ err: error, correlationId }, 'unhandled error');
+    if (retryAfterSeconds !== undefined) res.header('Retry-After', String(Math.max(1, Math.ceil(retryAfterSeconds))));
     res.status(status).header('X-Correlation-Id', correlationId).type('application/json; charset=utf-8').send({ ...body, correlationId } satisfies ErrorResponse);
-  }
-
-  private describe(error: unknown): { status: number; body: Omit<ErrorResponse, 'correlationId'> } {
-    if (error instanceof DomainError) {
-      return { status: STATUS_OF[error.kind], body: { code: error.code, message: error.message, field: error.field, details: error.details } };
-    }
-    const bodyError = typeof error === 'object' && error !== null && 'code' in error ? BODY_ERRORS[String((error as { code: unknown }).code)] : undefined;
-    if (bodyError) return { status: bodyError.status, body: { code: bodyError.code, message: bodyError.message } };
-    if (error instanceof HttpException) {
-      const status = error.getStatus();
-      if (status === HttpStatus.NOT_FOUND) return { status, body: { code: 'ROUTE_NOT_FOUND', message: 'no such route' } };
-      if (status === HttpStatus.PAYLOAD_TOO_LARGE) return { status, body: BODY_ERRORS.FST_ERR_CTP_BODY_TOO_LARGE };
-      // A plain 400 from the framework (a bad %-encoding in the path, for one).
-      if (status === HttpStatus.BAD_REQUEST) return { status, body: { code: 'MALFORMED_REQUEST', message: `request could not be parsed: ${error.message}` } };
-      if (status < 500) return { status, body: { code: `HTTP_${status}`, message: error.message } };
-    }
-    return { status: HttpStatus.INTERNAL_SERVER_ERROR, body: { code: 'INTERNAL_ERROR', message: 'internal error; quote the correlation id when reporting it' } };
   }
 }

@@ -1,6 +1,9 @@
 import { Controller, Get, Query } from '@nestjs/common';
 import { ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { LedgerService } from '@forest-ledger/ledger';
+import { Env, inReportTransaction, longTimeouts } from '@forest-ledger/platform';
+import { InjectDataSource } from '@nestjs/typeorm';
+import { DataSource } from 'typeorm';
 import { Roles, STAFF_READERS } from '../auth/auth.decorators';
 import { ApiErrors } from '../http/error.dto';
 import { ChainReportResponse, TrialBalanceQuery, TrialBalanceResponse } from './dto/ledger.dto';
@@ -8,7 +11,11 @@ import { ChainReportResponse, TrialBalanceQuery, TrialBalanceResponse } from './
 @ApiTags('ledger: reports')
 @Controller('v1')
 export class ReportsController {
-  constructor(private readonly ledger: LedgerService) {}
+  constructor(
+    private readonly ledger: LedgerService,
+    @InjectDataSource() private readonly dataSource: DataSource,
+    private readonly env: Env,
+  ) {}
 
   @Get('reports/trial-balance')
   @Roles(...STAFF_READERS)
@@ -16,7 +23,8 @@ export class ReportsController {
   @ApiOkResponse({ type: TrialBalanceResponse })
   @ApiErrors(400)
   trialBalance(@Query() query: TrialBalanceQuery): Promise<TrialBalanceResponse> {
-    return this.ledger.trialBalance(query);
+    // Sums every posting: one snapshot under the report timeouts, not the commands' 15 s.
+    return inReportTransaction(this.dataSource, longTimeouts(this.env), (em) => this.ledger.trialBalance(query, em));
   }
 
   @Get('admin/ledger/verify')

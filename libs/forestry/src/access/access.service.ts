@@ -11,6 +11,7 @@ import { PiiCipher } from '../parties/pii';
 import { Role, ROLES } from './access.entities';
 import { AuthUser } from './access.types';
 import { Hs256Jwt } from './hs256-jwt';
+import { AttemptCounter } from './login-attempts';
 
 /** Failed logins allowed per window, per account and per client address (shared through Redis). */
 export const LOGIN_LIMITS = { perAccount: 5, perAddress: 20, windowSeconds: 15 * 60 };
@@ -108,14 +109,17 @@ export class AccessService {
   private readonly jwt: Hs256Jwt;
   /** User id → the time (ms) until which the user is known to be active (per process). */
   private readonly activeUntil = new Map<string, number>();
+  /** Failed logins and PIN changes, in Redis, or in memory while Redis is unreachable. */
+  private readonly attempts: AttemptCounter;
 
   constructor(
     @InjectDataSource() private readonly dataSource: DataSource,
     private readonly env: Env,
     private readonly pii: PiiCipher,
-    @Inject(REDIS) private readonly redis: Redis,
+    @Inject(REDIS) redis: Redis,
   ) {
     this.jwt = new Hs256Jwt(env.JWT_SECRET);
+    this.attempts = new AttemptCounter(redis);
   }
 
   // ---------------------------------------------------------------- users
@@ -213,18 +217,18 @@ export class AccessService {
   async changePin(user: AuthUser, currentPin: string, newPin: string): Promise<void> {
     if (!PIN_PATTERN.test(newPin)) throw new DomainError('invalid', 'VALIDATION_FAILED', 'newPin must be 6 digits', 'newPin');
     const key = `${this.env.QUEUE_PREFIX}:pin-change-fail:user:${user.userId}`;
-    const fails = Number((await this.redis.get(key)) ?? 0);
+    const [fails] = await this.attempts.counts([key]);
     if (fails >= LOGIN_LIMITS.perAccount) {
-      const ttl = Math.max(1, await this.redis.ttl(key));
+      const ttl = await this.attempts.secondsLeft(key);
       throw new DomainError('rate-limited', 'TOO_MANY_ATTEMPTS', `too many wrong PINs; try again in ${ttl} s`, 'currentPin', { retryAfterSeconds: ttl });
     }
     const [row] = (await this.dataSource.query(`SELECT pin_hash FROM users WHERE id = $1 AND role = 'VILLAGER'`, [user.userId])) as Array<{ pin_hash: string }>;
     if (!row || !(await argon2.verify(row.pin_hash, currentPin))) {
-      await this.redis.multi().incr(key).expire(key, LOGIN_LIMITS.windowSeconds).exec();
+      await this.attempts.record([key], LOGIN_LIMITS.windowSeconds);
       throw new DomainError('rule', 'WRONG_PIN', 'currentPin is not your current PIN', 'currentPin');
     }
     await this.dataSource.query(`UPDATE users SET pin_hash = $2 WHERE id = $1`, [user.userId, await argon2.hash(newPin)]);
-    await this.redis.del(key);
+    await this.attempts.clear(key);
   }
 
   /**
@@ -233,17 +237,17 @@ export class AccessService {
    */
   private async limited(account: string, address: string, check: () => Promise<UserRow | null>): Promise<IssuedToken> {
     const keys = [`${this.env.QUEUE_PREFIX}:login-fail:account:${account}`, `${this.env.QUEUE_PREFIX}:login-fail:address:${address}`];
-    const [accountFails, addressFails] = (await this.redis.mget(...keys)).map((v) => Number(v ?? 0));
+    const [accountFails, addressFails] = await this.attempts.counts(keys);
     if (accountFails >= LOGIN_LIMITS.perAccount || addressFails >= LOGIN_LIMITS.perAddress) {
-      const ttl = Math.max(1, await this.redis.ttl(accountFails >= LOGIN_LIMITS.perAccount ? keys[0] : keys[1]));
+      const ttl = await this.attempts.secondsLeft(accountFails >= LOGIN_LIMITS.perAccount ? keys[0] : keys[1]);
       throw new DomainError('rate-limited', 'TOO_MANY_ATTEMPTS', `too many failed logins; try again in ${ttl} s`, undefined, { retryAfterSeconds: ttl });
     }
     const user = await check();
     if (!user) {
-      await this.redis.multi().incr(keys[0]).expire(keys[0], LOGIN_LIMITS.windowSeconds).incr(keys[1]).expire(keys[1], LOGIN_LIMITS.windowSeconds).exec();
+      await this.attempts.record(keys, LOGIN_LIMITS.windowSeconds);
       throw unauthenticated();
     }
-    await this.redis.del(keys[0]);
+    await this.attempts.clear(keys[0]);
     return this.issue(user);
   }
 

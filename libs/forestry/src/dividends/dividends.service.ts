@@ -1,7 +1,9 @@
-import { Injectable } from '@nestjs/common';
+import { Injectable, Optional } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { Amount, Dec, EntryDraft, isBigintId, LedgerError, LedgerService, OpenAccountInput, PostResult } from '@forest-ledger/ledger';
 import { inTransaction } from '@forest-ledger/platform/database/transaction';
+import { Env } from '@forest-ledger/platform/config/env';
+import { DbTimeouts, longTimeouts, withTimeouts } from '@forest-ledger/platform/database/timeouts';
 import { DataSource, EntityManager } from 'typeorm';
 import type { Role } from '../access/access.entities';
 import { inputChecks } from '../common/input-checks';
@@ -220,10 +222,16 @@ const OWNERSHIP_MOVES = `kind NOT IN ('PLEDGE', 'PLEDGE_RELEASE')`;
  */
 @Injectable()
 export class DividendsService {
+  /** The distribution's transactions run under the long timeouts: a chunk may wait behind commands and write thousands of postings. */
+  private readonly chunkTimeouts: DbTimeouts;
+
   constructor(
     @InjectDataSource() private readonly dataSource: DataSource,
     private readonly ledger: LedgerService,
-  ) {}
+    @Optional() env?: Env,
+  ) {
+    this.chunkTimeouts = longTimeouts(env ?? new Env());
+  }
 
   // ---------------------------------------------------------------- income and costs
 
@@ -579,10 +587,10 @@ export class DividendsService {
    * run twice at once. A stale declaration stops here as STALE (to be re-approved), not as an error.
    */
   async distribute(id: string, options: { maxChunks?: number; onProgress?: (progress: DistributionProgress) => Promise<void> | void } = {}): Promise<DistributionOutcome> {
-    let outcome = await inTransaction(this.dataSource, (em) => this.startDistribution(em, id));
+    let outcome = await inTransaction(this.dataSource, withTimeouts(this.chunkTimeouts, (em) => this.startDistribution(em, id)));
     let chunks = 0;
     while (outcome.state === 'DISTRIBUTING' && (options.maxChunks === undefined || chunks < options.maxChunks)) {
-      outcome = await inTransaction(this.dataSource, (em) => this.runChunk(em, id));
+      outcome = await inTransaction(this.dataSource, withTimeouts(this.chunkTimeouts, (em) => this.runChunk(em, id)));
       chunks += 1;
       if (options.onProgress) await options.onProgress(outcome.progress);
     }

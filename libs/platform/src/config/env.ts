@@ -32,6 +32,44 @@ export class Env {
   @Max(200)
   DB_POOL_SIZE = 20;
 
+  /**
+   * How long a request waits for a free connection of the pool (and for a new connection to open), ms:
+   * beyond it the pool counts as saturated and the answer is 503 with Retry-After.
+   */
+  @Transform(({ value }) => (typeof value === 'string' && /^\d+$/.test(value) ? Number(value) : value))
+  @IsInt()
+  @Min(100)
+  @Max(600_000)
+  DB_ACQUIRE_TIMEOUT_MS = 5_000;
+
+  /** PostgreSQL statement_timeout of commands and ordinary reads, ms (lock waits included). */
+  @Transform(({ value }) => (typeof value === 'string' && /^\d+$/.test(value) ? Number(value) : value))
+  @IsInt()
+  @Min(100)
+  @Max(3_600_000)
+  DB_STATEMENT_TIMEOUT_MS = 15_000;
+
+  /** PostgreSQL lock_timeout of commands, ms: a row held longer by another transaction gives 503 RESOURCE_BUSY. */
+  @Transform(({ value }) => (typeof value === 'string' && /^\d+$/.test(value) ? Number(value) : value))
+  @IsInt()
+  @Min(50)
+  @Max(3_600_000)
+  DB_LOCK_TIMEOUT_MS = 5_000;
+
+  /** statement_timeout of reports and of the dividend distribution's chunks (SET LOCAL in their transactions), ms. */
+  @Transform(({ value }) => (typeof value === 'string' && /^\d+$/.test(value) ? Number(value) : value))
+  @IsInt()
+  @Min(100)
+  @Max(86_400_000)
+  DB_LONG_STATEMENT_TIMEOUT_MS = 300_000;
+
+  /** lock_timeout of the dividend distribution's chunks (and reports), ms: they may wait behind commands. */
+  @Transform(({ value }) => (typeof value === 'string' && /^\d+$/.test(value) ? Number(value) : value))
+  @IsInt()
+  @Min(50)
+  @Max(86_400_000)
+  DB_LONG_LOCK_TIMEOUT_MS = 30_000;
+
   /** API processes sharing the port (node:cluster); one per core is typical in production. */
   @Transform(({ value }) => (typeof value === 'string' && /^\d+$/.test(value) ? Number(value) : value))
   @IsInt()
@@ -41,6 +79,16 @@ export class Env {
 
   @IsIn(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'])
   LOG_LEVEL = 'info';
+
+  /**
+   * How long the service's own Redis client (health, login limits) waits for a reply, ms. It queues
+   * nothing while disconnected, so an unreachable Redis is known at once, a hung one after this.
+   */
+  @Transform(({ value }) => (typeof value === 'string' && /^\d+$/.test(value) ? Number(value) : value))
+  @IsInt()
+  @Min(50)
+  @Max(60_000)
+  REDIS_COMMAND_TIMEOUT_MS = 500;
 
   /** BullMQ key prefix in Redis: separates deployments (and test files) sharing one Redis. */
   @IsString()
@@ -138,6 +186,11 @@ export function loadEnv(raw: Record<string, string | undefined> = process.env): 
     for (const name of SECRETS) if (!present[name]) problems.push(`${name} is required in production (the development default is public)`);
   }
   if (env.PROJECT_TERM_MIN_YEARS > env.PROJECT_TERM_MAX_YEARS) problems.push(`PROJECT_TERM_MIN_YEARS=${env.PROJECT_TERM_MIN_YEARS} is above PROJECT_TERM_MAX_YEARS=${env.PROJECT_TERM_MAX_YEARS}`);
+  // statement_timeout counts the lock wait too: a lock timeout at or above it would never fire.
+  if (env.DB_LOCK_TIMEOUT_MS >= env.DB_STATEMENT_TIMEOUT_MS) problems.push(`DB_LOCK_TIMEOUT_MS=${env.DB_LOCK_TIMEOUT_MS} must be below DB_STATEMENT_TIMEOUT_MS=${env.DB_STATEMENT_TIMEOUT_MS}`);
+  if (env.DB_LONG_LOCK_TIMEOUT_MS >= env.DB_LONG_STATEMENT_TIMEOUT_MS) {
+    problems.push(`DB_LONG_LOCK_TIMEOUT_MS=${env.DB_LONG_LOCK_TIMEOUT_MS} must be below DB_LONG_STATEMENT_TIMEOUT_MS=${env.DB_LONG_STATEMENT_TIMEOUT_MS}`);
+  }
   if (problems.length > 0) throw new ConfigError(problems);
   return env;
 }

@@ -3,8 +3,16 @@ import { DataSourceOptions } from 'typeorm';
 
 const root = join(__dirname, '..', '..', '..', '..');
 
+/** Pool and session limits of a running service (none for the migration CLI and the test harness's own connections). */
+export interface PoolTimeouts {
+  /** Wait for a free pooled connection, or for a new one to open (pg-pool connectionTimeoutMillis). */
+  acquireMs: number;
+  statementMs: number;
+  lockMs: number;
+}
+
 /** The one set of options for the app, the tests and the migration CLI. Schema changes only by migration. */
-export function dataSourceOptions(url: string, poolSize = 20): DataSourceOptions {
+export function dataSourceOptions(url: string, poolSize = 20, timeouts?: PoolTimeouts): DataSourceOptions {
   return {
     type: 'postgres',
     url,
@@ -13,7 +21,10 @@ export function dataSourceOptions(url: string, poolSize = 20): DataSourceOptions
     entities: [join(root, '{apps,libs}/**/*.{entity,entities}.{ts,js}')],
     migrations: [join(__dirname, 'migrations', '*.{ts,js}')],
     migrationsTableName: 'migrations',
-    extra: { max: poolSize },
+    // statement_timeout and lock_timeout are sent at connect, so every pooled session starts with the command limits.
+    extra: timeouts
+      ? { max: poolSize, connectionTimeoutMillis: timeouts.acquireMs, statement_timeout: timeouts.statementMs, lock_timeout: timeouts.lockMs, keepAlive: true }
+      : { max: poolSize },
     logging: false,
   };
 }

@@ -8,7 +8,8 @@ import { dataSourceOptions } from './data-source.options';
   imports: [
     TypeOrmModule.forRootAsync({
       inject: [Env],
-      useFactory: (env: Env) => dataSourceOptions(env.DATABASE_URL, env.DB_POOL_SIZE),
+      useFactory: (env: Env) =>
+        dataSourceOptions(env.DATABASE_URL, env.DB_POOL_SIZE, { acquireMs: env.DB_ACQUIRE_TIMEOUT_MS, statementMs: env.DB_STATEMENT_TIMEOUT_MS, lockMs: env.DB_LOCK_TIMEOUT_MS }),
     }),
   ],
 })
