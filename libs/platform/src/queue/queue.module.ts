@@ -1,6 +1,7 @@
 import { BullModule } from '@nestjs/bullmq';
 import { Global, Module } from '@nestjs/common';
 import { Env } from '../config/env';
+import { RedisKeys } from '../redis/redis-keys';
 import { DEFAULT_JOB_OPTIONS, QueueName } from './queues';
 
 /** The BullMQ connection (ioredis) and the registered queues, for both the API and the worker. */
@@ -11,7 +12,8 @@ import { DEFAULT_JOB_OPTIONS, QueueName } from './queues';
       inject: [Env],
       useFactory: (env: Env) => ({
         connection: { url: env.REDIS_URL, maxRetriesPerRequest: null },
-        prefix: env.QUEUE_PREFIX,
+        // A hash-tagged prefix: every key of every queue in one Redis Cluster slot (redis-keys.ts).
+        prefix: RedisKeys.of(env).queuePrefix,
         defaultJobOptions: DEFAULT_JOB_OPTIONS,
       }),
     }),
