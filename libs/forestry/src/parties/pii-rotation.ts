@@ -84,7 +84,7 @@ export async function rotatePii(ds: DataSource, pii: PiiCipher, options: PiiRota
           if (changed) report.rotated[s.table] += 1;
           else report.raced += 1;
         } catch (error) {
-          report.failed.push({ table: s.table, id: row.id, error: describe(error) });
+          report.failed.push({ table: s.table, id: row.id, error: reasonOf(error) });
         }
       }
       after = rows[rows.length - 1].id;
@@ -130,7 +130,7 @@ export async function checkPii(ds: DataSource, pii: PiiCipher, batchSize = 1000)
         try {
           pii.decrypt(row.cipher);
         } catch (error) {
-          report.undecryptable.push({ table: s.table, id: row.id, error: describe(error) });
+          report.undecryptable.push({ table: s.table, id: row.id, error: reasonOf(error) });
         }
       }
       after = rows[rows.length - 1].id;
@@ -139,7 +139,7 @@ export async function checkPii(ds: DataSource, pii: PiiCipher, batchSize = 1000)
   return report;
 }
 
-function describe(error: unknown): string {
+function reasonOf(error: unknown): string {
   const code = (error as { code?: unknown }).code;
   if (code === '23505') return 'another party holds this ID number under the newest HMAC key (a duplicate registered during the rotation)';
   return error instanceof Error ? error.message : String(error);
