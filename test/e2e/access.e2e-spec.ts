@@ -3,7 +3,7 @@ import { METHOD_METADATA, PATH_METADATA } from '@nestjs/common/constants';
 import { ModulesContainer } from '@nestjs/core';
 import type { ApiApplication } from '../../apps/api/src/app.setup';
 import { AccessService, LOGIN_LIMITS, PiiCipher, Role, ROLES } from '@forest-ledger/forestry';
-import { inTransaction, REDIS } from '@forest-ledger/platform';
+import { Env, inTransaction, REDIS, RedisKeys } from '@forest-ledger/platform';
 import type { Redis } from 'ioredis';
 import { randomUUID } from 'node:crypto';
 import request from 'supertest';
@@ -339,7 +339,7 @@ describe('user management', () => {
   // The failed logins above count against this address too.
   beforeAll(async () => {
     const redis = app.get<Redis>(REDIS);
-    const keys = await redis.keys(`test-${db.name}:login-fail:*`);
+    const keys = await redis.keys(`${RedisKeys.of(app.get(Env)).root}:rl:login:*`);
     if (keys.length > 0) await redis.del(...keys);
   });
 

@@ -12,7 +12,7 @@ import { TestDatabase } from './test-database';
 export async function createTestApp(db: TestDatabase, env: Record<string, string> = {}): Promise<ApiApplication> {
   const moduleRef = await Test.createTestingModule({ imports: [ApiModule] })
     .overrideProvider(Env)
-    .useValue(loadEnv({ ...process.env, DATABASE_URL: db.url, REDIS_URL: TEST_REDIS_URL, LOG_LEVEL: 'silent', NODE_ENV: 'test', QUEUE_PREFIX: `test-${db.name}`, ...env }))
+    .useValue(loadEnv({ ...process.env, DATABASE_URL: db.url, REDIS_URL: TEST_REDIS_URL, LOG_LEVEL: 'silent', NODE_ENV: 'test', DEPLOYMENT_ID: `test-${db.name}`, ...env }))
     .compile();
   const app = moduleRef.createNestApplication<ApiApplication>(createHttpAdapter(), { bodyParser: false, logger: false });
   configureApp(app);

@@ -7,6 +7,7 @@ export * from './access/access.types';
 export * from './access/audit.service';
 export * from './parties/pii';
 export * from './parties/pii.module';
+export * from './parties/pii-rotation';
 export * from './access/first-admin';
 export * from './parcels/parcel-import';
 export * from './parcels/parcels.errors';

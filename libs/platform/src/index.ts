@@ -1,5 +1,6 @@
 export * from './config/config.module';
 export * from './config/env';
+export * from './config/key-ring';
 export * from './database/data-source.options';
 export * from './database/database.module';
 export * from './database/transaction';
@@ -11,6 +12,7 @@ export * from './queue/queue.module';
 export * from './queue/queues';
 export * from './logging/logging.module';
 export * from './redis/redis.module';
+export * from './redis/redis-keys';
 export * from './database/bootstrap';
 export * from './database/prepared';
 export * from './queue/enqueue';

@@ -1,7 +1,7 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DomainError } from '@forest-ledger/ledger';
-import { Env, REDIS } from '@forest-ledger/platform';
+import { Env, keyRing, REDIS, RedisKeys } from '@forest-ledger/platform';
 import * as argon2 from 'argon2';
 import Redis from 'ioredis';
 import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
@@ -107,6 +107,7 @@ function toAuthUser(row: UserRow, via: AuthUser['via']): AuthUser {
 @Injectable()
 export class AccessService {
   private readonly jwt: Hs256Jwt;
+  private readonly keys: RedisKeys;
   /** User id → the time (ms) until which the user is known to be active (per process). */
   private readonly activeUntil = new Map<string, number>();
   /** Failed logins and PIN changes, in Redis, or in memory while Redis is unreachable. */
@@ -118,8 +119,9 @@ export class AccessService {
     private readonly pii: PiiCipher,
     @Inject(REDIS) redis: Redis,
   ) {
-    this.jwt = new Hs256Jwt(env.JWT_SECRET);
+    this.jwt = new Hs256Jwt(keyRing(env, 'JWT_SECRETS'));
     this.attempts = new AttemptCounter(redis);
+    this.keys = RedisKeys.of(env);
   }
 
   // ---------------------------------------------------------------- users
@@ -195,15 +197,15 @@ export class AccessService {
     });
   }
 
-  /** Villagers sign in with their resident ID number and PIN; the ID is matched by its HMAC. */
+  /** Villagers sign in with their resident ID number and PIN; the ID is matched by its HMAC under any configured key (rotation). */
   async villagerLogin(idNumber: string, pin: string, address: string): Promise<IssuedToken> {
     const normalised = normaliseResidentId(idNumber);
-    const hmac = this.pii.hmac('RESIDENT_ID', normalised);
-    return this.limited(`villager:${hmac}`, address, async () => {
+    const hmacs = this.pii.hmacCandidates('RESIDENT_ID', normalised);
+    return this.limited(`villager:${hmacs[0]}`, address, async () => {
       const [row] = (await this.dataSource.query(
         `SELECT ${USER_COLUMNS} FROM users u JOIN parties p ON p.id = u.party_id
-         WHERE u.role = 'VILLAGER' AND p.id_kind = 'RESIDENT_ID' AND p.id_hmac = $1 AND p.active`,
-        [hmac],
+         WHERE u.role = 'VILLAGER' AND p.id_kind = 'RESIDENT_ID' AND p.id_hmac = ANY($1::text[]) AND p.active`,
+        [hmacs],
       )) as UserRow[];
       const ok = row?.active && row.pin_hash ? await argon2.verify(row.pin_hash, pin) : false;
       return ok ? row : null;
@@ -216,7 +218,7 @@ export class AccessService {
    */
   async changePin(user: AuthUser, currentPin: string, newPin: string): Promise<void> {
     if (!PIN_PATTERN.test(newPin)) throw new DomainError('invalid', 'VALIDATION_FAILED', 'newPin must be 6 digits', 'newPin');
-    const key = `${this.env.QUEUE_PREFIX}:pin-change-fail:user:${user.userId}`;
+    const key = this.keys.pinFailures(user.userId);
     const [fails] = await this.attempts.counts([key]);
     if (fails >= LOGIN_LIMITS.perAccount) {
       const ttl = await this.attempts.secondsLeft(key);
@@ -236,7 +238,7 @@ export class AccessService {
    * refuses while either is at its limit, and clears the account's count on success.
    */
   private async limited(account: string, address: string, check: () => Promise<UserRow | null>): Promise<IssuedToken> {
-    const keys = [`${this.env.QUEUE_PREFIX}:login-fail:account:${account}`, `${this.env.QUEUE_PREFIX}:login-fail:address:${address}`];
+    const keys = [this.keys.loginFailures('account', account), this.keys.loginFailures('address', address)];
     const [accountFails, addressFails] = await this.attempts.counts(keys);
     if (accountFails >= LOGIN_LIMITS.perAccount || addressFails >= LOGIN_LIMITS.perAddress) {
       const ttl = await this.attempts.secondsLeft(accountFails >= LOGIN_LIMITS.perAccount ? keys[0] : keys[1]);

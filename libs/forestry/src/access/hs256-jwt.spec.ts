@@ -11,7 +11,7 @@ describe('Hs256Jwt', () => {
 
   it('is a standard HS256 JWT (verifiable by any library)', () => {
     const [h, b, s] = jwt.sign({ sub: '1' }, 60).split('.');
-    expect(JSON.parse(Buffer.from(h, 'base64url').toString())).toEqual({ alg: 'HS256', typ: 'JWT' });
+    expect(JSON.parse(Buffer.from(h, 'base64url').toString())).toEqual({ alg: 'HS256', typ: 'JWT', kid: 'k0' });
     expect(createHmac('sha256', 's'.repeat(32)).update(`${h}.${b}`).digest('base64url')).toBe(s);
   });
 
@@ -25,5 +25,38 @@ describe('Hs256Jwt', () => {
     const none = `${Buffer.from('{"alg":"none","typ":"JWT"}').toString('base64url')}.${token.split('.')[1]}.`;
     expect(jwt.verify(none, 0)).toBeNull();
     for (const bad of ['', 'a.b', 'a.b.c.d', `${h}.!!!.${s}`]) expect(jwt.verify(bad, 0)).toBeNull();
+  });
+
+  describe('key ring', () => {
+    const k0 = { id: 'k0', secret: 's'.repeat(32) };
+    const k1 = { id: 'k1', secret: 'n'.repeat(32) };
+    const rotated = new Hs256Jwt([k1, k0]);
+
+    it('signs with the first key, naming it in kid', () => {
+      const [h] = rotated.sign({ sub: '1' }, 60).split('.');
+      expect(JSON.parse(Buffer.from(h, 'base64url').toString())).toEqual({ alg: 'HS256', typ: 'JWT', kid: 'k1' });
+    });
+
+    it('verifies tokens of every listed key until they expire, and no longer once the key is dropped', () => {
+      const old = jwt.sign({ sub: '7' }, 60, 0);
+      expect(rotated.verify(old, 59_000)).toMatchObject({ sub: '7' });
+      expect(rotated.verify(old, 61_000)).toBeNull();
+      expect(new Hs256Jwt([k1]).verify(old, 0)).toBeNull();
+      expect(jwt.verify(rotated.sign({ sub: '8' }, 60, 0), 0)).toBeNull();
+    });
+
+    it('accepts tokens signed before kid existed under any listed key', () => {
+      const legacyHeader = Buffer.from(JSON.stringify({ alg: 'HS256', typ: 'JWT' })).toString('base64url');
+      const body = Buffer.from(JSON.stringify({ sub: '9', iat: 0, exp: 60 })).toString('base64url');
+      const token = `${legacyHeader}.${body}.${createHmac('sha256', k0.secret).update(`${legacyHeader}.${body}`).digest('base64url')}`;
+      expect(rotated.verify(token, 0)).toMatchObject({ sub: '9' });
+      expect(new Hs256Jwt([k1]).verify(token, 0)).toBeNull();
+    });
+
+    it('refuses a kid naming one key with the signature of another', () => {
+      const [, b, s] = jwt.sign({ sub: '7' }, 60, 0).split('.');
+      const k1Header = rotated.sign({}, 60, 0).split('.')[0];
+      expect(rotated.verify(`${k1Header}.${b}.${s}`, 0)).toBeNull();
+    });
   });
 });

@@ -335,14 +335,14 @@ export class ParcelsService {
 
   /** Finds each draft's holder by the HMAC of its ID number; appends an error per unregistered, renamed or deactivated holder. */
   private async resolveHolders(em: EntityManager, drafts: ParcelDraft[], nameColumn: string, idColumn: string, errors: ImportRowError[]): Promise<Map<number, string>> {
-    const keyOf = (draft: ParcelDraft) => ({ kind: draft.holderIdKind, hmac: this.pii.hmac(draft.holderIdKind, draft.holderIdNumber) });
-    const keys = drafts.map(keyOf);
-    const hmacs = Array.from(new Set(keys.map((k) => k.hmac)));
+    // Every candidate HMAC (one per configured key, while keys rotate) of each draft's ID.
+    const keys = drafts.map((draft) => ({ kind: draft.holderIdKind, hmacs: this.pii.hmacCandidates(draft.holderIdKind, draft.holderIdNumber) }));
+    const hmacs = Array.from(new Set(keys.flatMap((k) => k.hmacs)));
     const rows = hmacs.length === 0 ? [] : ((await em.query(`SELECT id, name, id_kind, id_hmac, active FROM parties WHERE id_hmac = ANY($1::text[])`, [hmacs])) as HolderRow[]);
     const byKey = new Map(rows.map((r) => [`${r.id_kind}:${r.id_hmac}`, r]));
     const holderOfRow = new Map<number, string>();
     drafts.forEach((draft, index) => {
-      const party = byKey.get(`${keys[index].kind}:${keys[index].hmac}`);
+      const party = keys[index].hmacs.map((hmac) => byKey.get(`${keys[index].kind}:${hmac}`)).find((r) => r !== undefined);
       if (party === undefined) {
         errors.push(rowError(draft.row, idColumn, '权利人未登记，请先导入花名册', 'right holder is not registered: import the roster first'));
       } else if (foldText(party.name) !== foldText(draft.holderName)) {

@@ -184,7 +184,10 @@ interface PartyInsert {
 
 interface SealedId {
   kind: IdKind;
+  /** Under the newest key: what is stored. */
   hmac: string;
+  /** Under every configured key, newest first: what an existing party may be stored under while keys rotate. */
+  lookup: string[];
   cipher: string;
   masked: string;
 }
@@ -273,7 +276,7 @@ export class PartiesService {
     const region = await this.resolveRegion(em, input, links.regionId);
     const id = this.sealId(input.kind, input.idNumber);
     if (id) {
-      const [existing] = (await em.query(`SELECT code FROM parties WHERE id_kind = $1 AND id_hmac = $2`, [id.kind, id.hmac])) as Array<{ code: string }>;
+      const [existing] = (await em.query(`SELECT code FROM parties WHERE id_kind = $1 AND id_hmac = ANY($2::text[])`, [id.kind, id.lookup])) as Array<{ code: string }>;
       if (existing) throw new PartyError('PARTY_EXISTS', `a party with this ID number is already registered (${existing.code})`, 'idNumber', { existingCode: existing.code });
     }
     let code: string;
@@ -324,7 +327,8 @@ export class PartiesService {
   }
 
   private seal(kind: IdKind, normalised: string): SealedId {
-    return { kind, hmac: this.pii.hmac(kind, normalised), cipher: this.pii.encrypt(normalised), masked: maskResidentId(normalised) };
+    const lookup = this.pii.hmacCandidates(kind, normalised);
+    return { kind, hmac: lookup[0], lookup, cipher: this.pii.encrypt(normalised), masked: maskResidentId(normalised) };
   }
 
   /** Household and collective links: only for households and villagers, each checked for kind and membership. */
@@ -610,13 +614,13 @@ export class PartiesService {
     }
     const members = households.flatMap((h) => h.members.map((m) => ({ ...m, household: h, id: this.seal('RESIDENT_ID', m.idNumber) })));
     const existing = new Map(
-      ((await em.query(`SELECT id_hmac, code FROM parties WHERE id_kind = 'RESIDENT_ID' AND id_hmac = ANY($1::text[])`, [members.map((m) => m.id.hmac)])) as Array<{
+      ((await em.query(`SELECT id_hmac, code FROM parties WHERE id_kind = 'RESIDENT_ID' AND id_hmac = ANY($1::text[])`, [members.flatMap((m) => m.id.lookup)])) as Array<{
         id_hmac: string;
         code: string;
       }>).map((r) => [r.id_hmac, r.code]),
     );
     for (const m of members) {
-      const code = existing.get(m.id.hmac);
+      const code = m.id.lookup.map((hmac) => existing.get(hmac)).find((c) => c !== undefined);
       if (code !== undefined) {
         errors.push(rowError(m.row, header('idNumber'), `身份证号${m.id.masked}已登记为${code}`, `ID number ${m.id.masked} is already registered as party ${code}`));
       }

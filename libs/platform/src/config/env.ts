@@ -1,9 +1,24 @@
 import { plainToInstance, Transform } from 'class-transformer';
-import { IsBoolean, IsIn, IsInt, IsString, Matches, Max, Min, validateSync } from 'class-validator';
+import { IsBoolean, IsIn, IsInt, IsString, Matches, Max, Min, ValidateIf, validateSync } from 'class-validator';
+import { NamedKey, parseKeyRing, SINGLE_KEY_ID } from './key-ring';
 
 /** Development-only secrets; production must set its own (checked in loadEnv). */
 const DEV_SECRET = (purpose: string) => `forest-ledger-development-only-${purpose}-secret-0000000000`;
-const SECRETS = ['JWT_SECRET', 'PII_ENCRYPTION_KEY', 'PII_HMAC_KEY'] as const;
+/** Each secret as a single value (the legacy form, key id `k0`) or as a ring `id:secret,…`, newest first. */
+const KEY_RINGS = [
+  { single: 'JWT_SECRET', ring: 'JWT_SECRETS' },
+  { single: 'PII_ENCRYPTION_KEY', ring: 'PII_ENCRYPTION_KEYS' },
+  { single: 'PII_HMAC_KEY', ring: 'PII_HMAC_KEYS' },
+] as const;
+type KeyRingName = (typeof KEY_RINGS)[number]['ring'];
+const SECRETS: readonly string[] = KEY_RINGS.flatMap((k) => [k.single, k.ring]);
+const BASE64_32 = /^[A-Za-z0-9+/]{43}=$/;
+const SECRET_RULES: Record<KeyRingName, (secret: string) => string | null> = {
+  JWT_SECRETS: (s) => (s.length >= 32 ? null : 'must be at least 32 characters'),
+  PII_ENCRYPTION_KEYS: (s) => (BASE64_32.test(s) ? null : 'must be 32 bytes in base64 (openssl rand -base64 32)'),
+  PII_HMAC_KEYS: (s) => (BASE64_32.test(s) ? null : 'must be 32 bytes in base64 (openssl rand -base64 32)'),
+};
+const DEPLOYMENT_ID_PATTERN = /^[A-Za-z0-9_.:-]{1,50}$/;
 
 const toBool = ({ value }: { value: unknown }) => (typeof value === 'string' ? ['1', 'true', 'yes', 'on'].includes(value.toLowerCase()) : value);
 
@@ -90,10 +105,22 @@ export class Env {
   @Max(60_000)
   REDIS_COMMAND_TIMEOUT_MS = 500;
 
-  /** BullMQ key prefix in Redis: separates deployments (and test files) sharing one Redis. */
+  /**
+   * Names this deployment's Redis keys: every key (queues, login limits) starts with `fl:{DEPLOYMENT_ID}:`,
+   * so deployments (and test files) sharing one Redis never share state. See redis-keys.ts.
+   */
   @IsString()
-  @Matches(/^[A-Za-z0-9_.:-]{1,50}$/, { message: 'QUEUE_PREFIX must be 1-50 of letters, digits, "_", ".", ":", "-"' })
-  QUEUE_PREFIX = 'forest-ledger';
+  @Matches(DEPLOYMENT_ID_PATTERN, { message: 'DEPLOYMENT_ID must be 1-50 of letters, digits, "_", ".", ":", "-"' })
+  DEPLOYMENT_ID = 'forest-ledger';
+
+  /**
+   * Deprecated (empty when not set): when set, the BullMQ prefix verbatim, as before DEPLOYMENT_ID (so queued
+   * jobs survive the upgrade; not Redis Cluster safe), and DEPLOYMENT_ID's default.
+   */
+  @ValidateIf((env: Env) => env.QUEUE_PREFIX !== '')
+  @IsString()
+  @Matches(DEPLOYMENT_ID_PATTERN, { message: 'QUEUE_PREFIX must be 1-50 of letters, digits, "_", ".", ":", "-"' })
+  QUEUE_PREFIX = '';
 
   /**
    * Lock of a running dividend distribution job, ms, and how often the worker looks for stalled ones: a job
@@ -127,6 +154,10 @@ export class Env {
   @Matches(/^.{32,}$/, { message: 'JWT_SECRET must be at least 32 characters' })
   JWT_SECRET = DEV_SECRET('jwt');
 
+  /** Rotation form of JWT_SECRET: `id:secret,…`; the first signs, all verify (tokens carry the id as `kid`). */
+  @IsString()
+  JWT_SECRETS = '';
+
   @Transform(({ value }) => (typeof value === 'string' && /^\d+$/.test(value) ? Number(value) : value))
   @IsInt()
   @Min(60)
@@ -138,10 +169,18 @@ export class Env {
   @Matches(/^[A-Za-z0-9+/]{43}=$/, { message: 'PII_ENCRYPTION_KEY must be 32 bytes in base64 (openssl rand -base64 32)' })
   PII_ENCRYPTION_KEY = Buffer.from(DEV_SECRET('pii-enc').slice(0, 32)).toString('base64');
 
+  /** Rotation form of PII_ENCRYPTION_KEY: `id:base64,…`; the first encrypts, all decrypt (ciphertexts carry the id). */
+  @IsString()
+  PII_ENCRYPTION_KEYS = '';
+
   /** 32-byte key (base64) for the HMAC that finds a party by ID number. Required in production. */
   @IsString()
   @Matches(/^[A-Za-z0-9+/]{43}=$/, { message: 'PII_HMAC_KEY must be 32 bytes in base64 (openssl rand -base64 32)' })
   PII_HMAC_KEY = Buffer.from(DEV_SECRET('pii-mac').slice(0, 32)).toString('base64');
+
+  /** Rotation form of PII_HMAC_KEY: `id:base64,…`; the first makes new HMACs, lookups try all (HMACs carry the id). */
+  @IsString()
+  PII_HMAC_KEYS = '';
 
   /** Load the demo data set into an empty database at start-up. */
   @Transform(toBool)
@@ -180,11 +219,15 @@ export function loadEnv(raw: Record<string, string | undefined> = process.env): 
   const env = plainToInstance(Env, present, { exposeDefaultValues: true });
   const errors = validateSync(env, { whitelist: false, forbidUnknownValues: true });
   const problems = errors.flatMap((e) =>
-    Object.values(e.constraints ?? {}).map((m) => `${e.property}=${SECRETS.includes(e.property as (typeof SECRETS)[number]) ? '(hidden)' : JSON.stringify(e.value)}: ${m}`),
+    Object.values(e.constraints ?? {}).map((m) => `${e.property}=${SECRETS.includes(e.property) ? '(hidden)' : JSON.stringify(e.value)}: ${m}`),
   );
-  if (env.NODE_ENV === 'production') {
-    for (const name of SECRETS) if (!present[name]) problems.push(`${name} is required in production (the development default is public)`);
+  for (const { single, ring } of KEY_RINGS) {
+    if (present[single] && present[ring]) problems.push(`set ${ring} or ${single}, not both (${single} is the one-key form of ${ring})`);
+    if (present[ring]) problems.push(...parseKeyRing(ring, env[ring], SECRET_RULES[ring]).problems);
+    if (env.NODE_ENV === 'production' && !present[single] && !present[ring]) problems.push(`${ring} (or ${single}) is required in production (the development default is public)`);
   }
+  // A deployment that separated itself with QUEUE_PREFIX stays separate (its login limits too) without new settings.
+  if (present.QUEUE_PREFIX && !present.DEPLOYMENT_ID) env.DEPLOYMENT_ID = env.QUEUE_PREFIX;
   if (env.PROJECT_TERM_MIN_YEARS > env.PROJECT_TERM_MAX_YEARS) problems.push(`PROJECT_TERM_MIN_YEARS=${env.PROJECT_TERM_MIN_YEARS} is above PROJECT_TERM_MAX_YEARS=${env.PROJECT_TERM_MAX_YEARS}`);
   // statement_timeout counts the lock wait too: a lock timeout at or above it would never fire.
   if (env.DB_LOCK_TIMEOUT_MS >= env.DB_STATEMENT_TIMEOUT_MS) problems.push(`DB_LOCK_TIMEOUT_MS=${env.DB_LOCK_TIMEOUT_MS} must be below DB_STATEMENT_TIMEOUT_MS=${env.DB_STATEMENT_TIMEOUT_MS}`);
@@ -193,4 +236,16 @@ export function loadEnv(raw: Record<string, string | undefined> = process.env): 
   }
   if (problems.length > 0) throw new ConfigError(problems);
   return env;
+}
+
+/**
+ * A secret's key ring, newest first: the `…S` list when set, else the single variable as key `k0`.
+ * The first key encrypts and signs; every key decrypts and verifies.
+ */
+export function keyRing(env: Env, name: KeyRingName): NamedKey[] {
+  const { single, ring } = KEY_RINGS.find((k) => k.ring === name)!;
+  if (!env[ring]) return [{ id: SINGLE_KEY_ID, secret: env[single] }];
+  const { keys, problems } = parseKeyRing(ring, env[ring], SECRET_RULES[ring]);
+  if (problems.length > 0) throw new ConfigError(problems);
+  return keys;
 }

@@ -2,6 +2,7 @@ import { BullModule } from '@nestjs/bullmq';
 import { Global, Module } from '@nestjs/common';
 import type { RedisOptions } from 'bullmq';
 import { Env } from '../config/env';
+import { RedisKeys } from '../redis/redis-keys';
 import { DEFAULT_JOB_OPTIONS, QueueName } from './queues';
 
 /**
@@ -26,7 +27,8 @@ export function workerConnection(env: Env): RedisOptions {
       inject: [Env],
       useFactory: (env: Env) => ({
         connection: producerConnection(env),
-        prefix: env.QUEUE_PREFIX,
+        // A hash-tagged prefix: every key of every queue in one Redis Cluster slot (redis-keys.ts).
+        prefix: RedisKeys.of(env).queuePrefix,
         defaultJobOptions: DEFAULT_JOB_OPTIONS,
       }),
     }),

@@ -1,0 +1,146 @@
+import { SINGLE_KEY_ID } from '@forest-ledger/platform';
+import { DataSource } from 'typeorm';
+import { PiiCipher } from './pii';
+
+/**
+ * Every column sealed by PiiCipher, in one list: re-keying is the cipher's concern, so this is the one
+ * place that reaches into the parties' and the payouts' tables (their stores never see a key id).
+ */
+const SEALED = [
+  { table: 'parties', id: 'id', cipher: 'id_cipher', hmac: 'id_hmac', hmacKind: 'id_kind' },
+  { table: 'party_bank_cards', id: 'party_id', cipher: 'card_cipher', hmac: null, hmacKind: null },
+] as const;
+type Sealed = (typeof SEALED)[number];
+
+export interface PiiRotationReport {
+  /** The newest keys every row is brought to. */
+  keyIds: { encryption: string; hmac: string };
+  /** Rows re-keyed, per table. */
+  rotated: Record<string, number>;
+  /** Rows changed by a concurrent write between the read and the update: left for the next run (usually already current). */
+  raced: number;
+  failed: Array<{ table: string; id: string; error: string }>;
+}
+
+export interface PiiCheckReport {
+  keyIds: { encryption: string; hmac: string };
+  /** Rows not yet under the newest keys, per table: the older keys are still needed while any remain. */
+  stale: Record<string, number>;
+  /** Rows that no configured key decrypts. */
+  undecryptable: Array<{ table: string; id: string; error: string }>;
+}
+
+interface Row {
+  id: string;
+  cipher: string;
+  hmac: string | null;
+  kind: string | null;
+}
+
+/** Rows not under the cipher's newest keys: SQL with its parameters from $1. */
+function staleFilter(s: Sealed, pii: PiiCipher): { sql: string; params: string[] } {
+  const { encryption, hmac } = pii.currentKeyIds;
+  const cipherStale = `NOT starts_with(${s.cipher}, $1)`;
+  if (!s.hmac) return { sql: cipherStale, params: [`v2.${encryption}.`] };
+  // Under k0 an HMAC is bare (no "<kid>:"); under any other key it starts with "<kid>:".
+  const hmacCurrent = hmac === SINGLE_KEY_ID ? `strpos(${s.hmac}, ':') = 0` : `starts_with(${s.hmac}, $2)`;
+  return { sql: `(${cipherStale} OR NOT ${hmacCurrent})`, params: [`v2.${encryption}.`, ...(hmac === SINGLE_KEY_ID ? [] : [`${hmac}:`])] };
+}
+
+function columns(s: Sealed): string {
+  return `${s.id} AS id, ${s.cipher} AS cipher, ${s.hmac ?? 'NULL'} AS hmac, ${s.hmacKind ?? 'NULL'} AS kind`;
+}
+
+/**
+ * Re-encrypts (and re-HMACs) every sealed value not yet under the cipher's newest keys, in batches read
+ * without locks and rows updated one by one, each in its own short transaction and only if unchanged
+ * since read (compare-and-set), so the API keeps serving reads and writes throughout. Resumable: a row
+ * already under the newest keys is never selected, so a rerun continues where a stopped one was.
+ */
+export interface PiiRotationOptions {
+  batchSize?: number;
+  /** A pause after each batch, ms: spreads the writes out on a busy database. */
+  pauseMs?: number;
+  onBatch?: (table: string, rotated: number) => void;
+}
+
+export async function rotatePii(ds: DataSource, pii: PiiCipher, options: PiiRotationOptions = {}): Promise<PiiRotationReport> {
+  const batchSize = options.batchSize ?? 500;
+  const report: PiiRotationReport = { keyIds: pii.currentKeyIds, rotated: {}, raced: 0, failed: [] };
+  for (const s of SEALED) {
+    report.rotated[s.table] = 0;
+    let after = '0';
+    for (;;) {
+      const stale = staleFilter(s, pii);
+      const n = stale.params.length;
+      const rows = (await ds.query(
+        `SELECT ${columns(s)} FROM ${s.table} WHERE ${s.cipher} IS NOT NULL AND ${stale.sql} AND ${s.id} > $${n + 1}::bigint ORDER BY ${s.id} LIMIT $${n + 2}`,
+        [...stale.params, after, batchSize],
+      )) as Row[];
+      if (rows.length === 0) break;
+      for (const row of rows) {
+        try {
+          const changed = await rekey(ds, pii, s, row);
+          if (changed) report.rotated[s.table] += 1;
+          else report.raced += 1;
+        } catch (error) {
+          report.failed.push({ table: s.table, id: row.id, error: reasonOf(error) });
+        }
+      }
+      after = rows[rows.length - 1].id;
+      options.onBatch?.(s.table, report.rotated[s.table]);
+      if (options.pauseMs) await new Promise((resolve) => setTimeout(resolve, options.pauseMs));
+    }
+  }
+  return report;
+}
+
+/** One row under the newest keys, if it still holds what was read; true when it changed. */
+async function rekey(ds: DataSource, pii: PiiCipher, s: Sealed, row: Row): Promise<boolean> {
+  const clear = pii.decrypt(row.cipher);
+  const cipher = pii.isCurrentCipher(row.cipher) ? row.cipher : pii.encrypt(clear);
+  if (!s.hmac || row.hmac === null || row.kind === null) {
+    const updated = (await ds.query(`WITH u AS (UPDATE ${s.table} SET ${s.cipher} = $2 WHERE ${s.id} = $1 AND ${s.cipher} = $3 RETURNING 1) SELECT count(*)::int AS n FROM u`, [
+      row.id,
+      cipher,
+      row.cipher,
+    ])) as Array<{ n: number }>;
+    return updated[0].n === 1;
+  }
+  const hmac = pii.hmac(row.kind, clear);
+  const updated = (await ds.query(
+    `WITH u AS (UPDATE ${s.table} SET ${s.cipher} = $2, ${s.hmac} = $3 WHERE ${s.id} = $1 AND ${s.cipher} = $4 AND ${s.hmac} = $5 RETURNING 1) SELECT count(*)::int AS n FROM u`,
+    [row.id, cipher, hmac, row.cipher, row.hmac],
+  )) as Array<{ n: number }>;
+  return updated[0].n === 1;
+}
+
+/** Counts the rows not under the newest keys and decrypts every sealed value (in batches): what must hold before an old key is dropped. */
+export async function checkPii(ds: DataSource, pii: PiiCipher, batchSize = 1000): Promise<PiiCheckReport> {
+  const report: PiiCheckReport = { keyIds: pii.currentKeyIds, stale: {}, undecryptable: [] };
+  for (const s of SEALED) {
+    const stale = staleFilter(s, pii);
+    const [{ n }] = (await ds.query(`SELECT count(*)::int AS n FROM ${s.table} WHERE ${s.cipher} IS NOT NULL AND ${stale.sql}`, stale.params)) as Array<{ n: number }>;
+    report.stale[s.table] = n;
+    let after = '0';
+    for (;;) {
+      const rows = (await ds.query(`SELECT ${columns(s)} FROM ${s.table} WHERE ${s.cipher} IS NOT NULL AND ${s.id} > $1::bigint ORDER BY ${s.id} LIMIT $2`, [after, batchSize])) as Row[];
+      if (rows.length === 0) break;
+      for (const row of rows) {
+        try {
+          pii.decrypt(row.cipher);
+        } catch (error) {
+          report.undecryptable.push({ table: s.table, id: row.id, error: reasonOf(error) });
+        }
+      }
+      after = rows[rows.length - 1].id;
+    }
+  }
+  return report;
+}
+
+function reasonOf(error: unknown): string {
+  const code = (error as { code?: unknown }).code;
+  if (code === '23505') return 'another party holds this ID number under the newest HMAC key (a duplicate registered during the rotation)';
+  return error instanceof Error ? error.message : String(error);
+}
