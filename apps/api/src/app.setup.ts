@@ -141,7 +141,7 @@ export function configureApp(app: ApiApplication): ApiApplication {
   const config = new DocumentBuilder()
     .setTitle('forest-ledger (林账)')
     .setDescription(
-      'Double-entry ledger for collective-forest reform. Amounts are decimal strings. Every state-changing request needs an Idempotency-Key header (keys are per user); bodies nest at most 32 levels; errors are `{ code, message, field, details, correlationId }`.',
+      `Double-entry ledger for collective-forest reform. Amounts are decimal strings. Every state-changing request needs an Idempotency-Key header (keys are per user); bodies nest at most ${MAX_BODY_DEPTH} levels; errors are \`{ code, message, field, details, correlationId }\`.`,
     )
     .setVersion('0.1.0')
     .addBearerAuth()
