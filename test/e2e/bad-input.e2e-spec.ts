@@ -1,4 +1,6 @@
 import type { ApiApplication } from '../../apps/api/src/app.setup';
+import { MAX_BODY_DEPTH } from '../../apps/api/src/http/body-checks';
+import { Dec } from '@forest-ledger/ledger';
 import { randomUUID } from 'node:crypto';
 import request, { Response } from 'supertest';
 import { createTestApp, tokenFor } from '../setup/test-app';
@@ -263,5 +265,105 @@ describe('bad input that PostgreSQL itself would refuse', () => {
 
   it.each([['/v1/accounts/party%00P1'], ['/v1/assets/CN%00Y']])('GET %s (a NUL in the path) is a 400', async (path) => {
     expectCleanError(await http().get(path), 400);
+  });
+});
+
+describe('hostile bodies: a 400 or 422 naming the fault, never a 500, nothing written', () => {
+  let before: Snapshot;
+
+  beforeEach(async () => {
+    before = await snapshot();
+  });
+  afterEach(async () => {
+    expect(await snapshot()).toEqual(before);
+  });
+
+  const nestedObjects = (levels: number) => `${'{"a":'.repeat(levels)}1${'}'.repeat(levels)}`;
+  const nestedArrays = (levels: number) => `${'['.repeat(levels)}${']'.repeat(levels)}`;
+  const send = (path: string, text: string, token = true) => {
+    const req = request(app.getHttpServer()).post(path).set('Idempotency-Key', randomUUID()).set('Content-Type', 'application/json');
+    return (token ? req.set('Authorization', `Bearer ${adminToken}`) : req).send(text);
+  };
+
+  it.each<[string, boolean]>([
+    ['/v1/auth/login', false],
+    ['/v1/auth/villager-login', false],
+    ['/v1/entries', true],
+    ['/v1/entries/batch', true],
+    ['/v1/accounts', true],
+    ['/v1/parties', true],
+  ])('POST %s with 20,000 levels of objects or arrays, or 33 in metadata, is a 400 BODY_TOO_DEEP', async (path, token) => {
+    for (const text of [nestedObjects(20_000), nestedArrays(20_000), `{"metadata":${nestedObjects(32)}}`]) {
+      const err = expectCleanError(await send(path, text, token), 400);
+      expect({ code: err.code, field: err.field, details: err.details }).toEqual({ code: 'BODY_TOO_DEEP', field: 'body', details: { maxDepth: MAX_BODY_DEPTH } });
+    }
+  });
+
+  it('a body of exactly 32 levels is parsed (and refused for what it says, not for its depth)', async () => {
+    const err = expectCleanError(await send('/v1/entries', `{"metadata":${nestedObjects(31)}}`), 400);
+    expect(err.code).toBe('VALIDATION_FAILED');
+    const ok = await send('/v1/entries', JSON.stringify({ ...validEntry(), metadata: JSON.parse(nestedObjects(31)) as unknown }));
+    expect(ok.status).toBe(201);
+    // The one entry this test writes, taken out of the comparison.
+    before.entries += 1;
+    before.idempotency += 1;
+    before.balances = [before.balances[0], new Dec(before.balances[1]).minus(10).toFixed(2), new Dec(before.balances[2]).plus(10).toFixed(2)];
+  });
+
+  it.each<[string, string, string]>([
+    ['__proto__ in metadata', '{"__proto__":{"admin":true}}', 'metadata.__proto__'],
+    ['constructor in metadata', '{"constructor":{"name":"x"}}', 'metadata.constructor'],
+    ['prototype deep inside metadata', '{"a":[{"b":{"prototype":1}}]}', 'metadata.a[0].b.prototype'],
+  ])('%s is a 400 FORBIDDEN_KEY naming the key', async (_name, metadata, field) => {
+    for (const [path, body] of [
+      ['/v1/entries', JSON.stringify(validEntry()).replace(/}$/, `,"metadata":${metadata}}`)],
+      ['/v1/accounts', `{"code":"party:PROTO:wallet:CNY","asset":"CNY","type":"LIABILITY","metadata":${metadata}}`],
+    ]) {
+      const err = expectCleanError(await send(path, body), 400);
+      expect({ code: err.code, field: err.field }).toEqual({ code: 'FORBIDDEN_KEY', field });
+      expect(err.message).toContain(`"${field.split('.').pop()}"`);
+    }
+  });
+
+  it.each<[string, string, string]>([
+    ['a number beyond a double (1e400)', '{"big":1e400}', 'metadata.big'],
+    ['a lone surrogate in a string', '{"note":"\\ud800"}', 'metadata.note'],
+    ['a lone surrogate in a key', '{"\\udc00":1}', 'metadata.\udc00'],
+  ])('metadata with %s is a 400 naming the field', async (_name, metadata, field) => {
+    const err = expectCleanError(await send('/v1/entries', JSON.stringify(validEntry()).replace(/}$/, `,"metadata":${metadata}}`)), 400);
+    expect({ code: err.code, field: err.field }).toEqual({ code: 'VALIDATION_FAILED', field });
+  });
+
+  it.each<[string, Array<Record<string, unknown>>, string]>([
+    ['debits and credits one account', [posting(P1, 'DEBIT', '10.00'), posting(P2, 'CREDIT', '10.00'), posting(P1, 'CREDIT', '1.00'), posting(P1, 'DEBIT', '1.00')], 'entry.postings[2].account'],
+    ['repeats a posting', [posting(P1, 'DEBIT', '5.00'), posting(P1, 'DEBIT', '5.00'), posting(P2, 'CREDIT', '10.00')], 'entry.postings[1].account'],
+  ])('an entry that %s is a 422 DUPLICATE_POSTING naming the posting', async (_name, postings, field) => {
+    const err = expectCleanError(await http().post('/v1/entries').set('Idempotency-Key', randomUUID()).send({ ...validEntry(), postings }), 422);
+    expect({ code: err.code, field: err.field }).toEqual({ code: 'DUPLICATE_POSTING', field });
+    const batch = expectCleanError(await http().post('/v1/entries/batch').set('Idempotency-Key', randomUUID()).send({ entries: [validEntry(), { ...validEntry(), postings }] }), 422);
+    expect({ code: batch.code, field: batch.field }).toEqual({ code: 'DUPLICATE_POSTING', field: field.replace('entry', 'entries[1]') });
+  });
+});
+
+describe('metadata: what is stored is what was sent', () => {
+  it('keeps unicode, nested arrays, nulls, numbers and keys named like Object.prototype members, on entries and accounts', async () => {
+    const metadata = {
+      '林票': { 村: ['常口', '余坑'], n: [0, -1, 1.5, 1e21, 9007199254740993, -0.000001] },
+      toString: 'x',
+      hasOwnProperty: { valueOf: null },
+      __defineGetter__: [],
+      empty: {},
+      list: [[[]], [{}], null, true, false, ''],
+      emoji: '🌲\u{1F332}',
+    };
+    const res = await http().post('/v1/entries').set('Idempotency-Key', randomUUID()).send({ ...validEntry(), metadata }).expect(201);
+    const id = (res.body as { entry: { id: string } }).entry.id;
+    const sent = JSON.parse(JSON.stringify(metadata)) as unknown;
+    expect((res.body as { entry: { metadata: unknown } }).entry.metadata).toEqual(sent);
+    expect(((await http().get(`/v1/entries/${id}`).expect(200)).body as { metadata: unknown }).metadata).toEqual(sent);
+    const code = `party:META-${randomUUID().slice(0, 8)}:wallet:CNY`;
+    await http().post('/v1/accounts').set('Idempotency-Key', randomUUID()).send({ code, asset: 'CNY', type: 'LIABILITY', metadata }).expect(201);
+    expect(((await http().get(`/v1/accounts/${code}`).expect(200)).body as { metadata: unknown }).metadata).toEqual(sent);
+    await http().post('/v1/entries').set('Idempotency-Key', randomUUID()).send({ ...validEntry(), postings: [posting(P2, 'DEBIT', '10.00'), posting(P1, 'CREDIT', '10.00')] }).expect(201);
   });
 });

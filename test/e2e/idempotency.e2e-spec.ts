@@ -7,10 +7,13 @@ import { useTestDatabase } from '../setup/test-database';
 const db = useTestDatabase();
 let app: ApiApplication;
 let adminToken: string;
+/** The admin's user id: entries store their keys as user:<id>/<Idempotency-Key>. */
+let adminId: string;
 
 beforeAll(async () => {
   app = await createTestApp(db);
   adminToken = await tokenFor(app, 'ADMIN');
+  adminId = await userIdOf(`Bearer ${adminToken}`);
   // Listen once up front so that parallel supertest requests share one server.
   await app.listen(0, '127.0.0.1');
 });
@@ -76,7 +79,11 @@ async function scalar(sql: string, params: unknown[] = []): Promise<number> {
   return rows[0].n;
 }
 
-const entriesWithKey = (key: string) => scalar(`SELECT count(*)::int AS n FROM ledger_entries WHERE idempotency_key = $1`, [key]);
+async function userIdOf(authorization: string): Promise<string> {
+  return ((await request(app.getHttpServer()).get('/v1/me').set('Authorization', authorization).expect(200)).body as { userId: string }).userId;
+}
+
+const entriesWithKey = (key: string, userId = adminId) => scalar(`SELECT count(*)::int AS n FROM ledger_entries WHERE idempotency_key = $1`, [`user:${userId}/${key}`]);
 const entryCount = () => scalar(`SELECT count(*)::int AS n FROM ledger_entries`);
 const keyRows = (key: string) => scalar(`SELECT count(*)::int AS n FROM idempotency_requests WHERE key = $1`, [key]);
 
@@ -183,7 +190,7 @@ describe('Idempotency-Key on POST /v1/entries', () => {
     const ok = await post('/v1/entries', key, body);
     expect(ok.status).toBe(201);
     expect(replayed(ok)).toBe('false');
-    expect((ok.body as PostEntryBody).entry.idempotencyKey).toBe(key);
+    expect((ok.body as PostEntryBody).entry.idempotencyKey).toBe(`user:${adminId}/${key}`);
     expect(await balance(poor)).toBe('5.00');
 
     const again = await post('/v1/entries', key, body);
@@ -334,5 +341,101 @@ describe('Idempotency-Key on the other commands', () => {
     expect(replay.body).toEqual(first.body);
     expect(replay.text).toBe(first.text);
     expect(((await http().get(`/v1/accounts/${P2}`).expect(200)).body as { frozen: boolean }).frozen).toBe(false);
+  });
+});
+
+describe('Idempotency-Key belongs to its caller', () => {
+  let other: string;
+  let otherId: string;
+  /** An API key of the first admin: the same principal as the admin's token. */
+  let apiKey: string;
+
+  beforeAll(async () => {
+    other = await tokenFor(app, 'ADMIN');
+    otherId = await userIdOf(`Bearer ${other}`);
+    apiKey = ((await post('/v1/api-keys', randomUUID(), { name: 'script', userId: adminId }).expect(201)).body as { key: string }).key;
+  });
+
+  const asOther = (path: string, key: string, payload: object = {}) =>
+    request(app.getHttpServer()).post(path).set('Authorization', `Bearer ${other}`).set('Idempotency-Key', key).send(payload);
+  const withApiKey = (path: string, key: string, payload: object = {}) => request(app.getHttpServer()).post(path).set('X-Api-Key', apiKey).set('Idempotency-Key', key).send(payload);
+
+  it("a second admin sending the first admin's key and body runs their own command and never sees the first answer", async () => {
+    const key = randomUUID();
+    const body = transfer(P1, P2, '1.25');
+    const first = await post('/v1/entries', key, body);
+    expect(first.status).toBe(201);
+    const before = await entryCount();
+
+    const theirs = await asOther('/v1/entries', key, body);
+    expect(theirs.status).toBe(201);
+    expect(replayed(theirs)).toBe('false');
+    expect((theirs.body as PostEntryBody).entry.id).not.toBe((first.body as PostEntryBody).entry.id);
+    expect((theirs.body as PostEntryBody).entry.idempotencyKey).toBe(`user:${otherId}/${key}`);
+    expect(await entryCount()).toBe(before + 1);
+
+    // Each replay goes to its own caller; another body under the key is a conflict for that caller only.
+    const mine = await post('/v1/entries', key, body);
+    expect(replayed(mine)).toBe('true');
+    expect(mine.text).toBe(first.text);
+    const theirsAgain = await asOther('/v1/entries', key, body);
+    expect(replayed(theirsAgain)).toBe('true');
+    expect(theirsAgain.text).toBe(theirs.text);
+    expectError(await asOther('/v1/entries', key, transfer(P1, P2, '1.26')), 409, 'IDEMPOTENCY_CONFLICT');
+    expect(await entriesWithKey(key)).toBe(1);
+    expect(await entriesWithKey(key, otherId)).toBe(1);
+    expect(await keyRows(key)).toBe(2);
+  });
+
+  it('the same holds on every other command: the second admin is told the account exists, not handed the first answer', async () => {
+    const key = randomUUID();
+    const body = { code: 'party:P7:wallet:CNY', asset: 'CNY', type: 'LIABILITY' };
+    const first = await post('/v1/accounts', key, body);
+    expect(first.status).toBe(201);
+    expectError(await asOther('/v1/accounts', key, body), 409, 'ACCOUNT_EXISTS');
+    const own = await asOther('/v1/accounts', key, { ...body, code: 'party:P8:wallet:CNY' });
+    expect(own.status).toBe(201);
+    expect(replayed(own)).toBe('false');
+    expect((await post('/v1/accounts', key, body)).text).toBe(first.text);
+  });
+
+  it("a user's API key is the user: it gets the replay of what the user's token sent, and a conflict for another body", async () => {
+    const key = randomUUID();
+    const body = transfer(P1, P2, '0.75');
+    const first = await post('/v1/entries', key, body);
+    expect(first.status).toBe(201);
+    const viaKey = await withApiKey('/v1/entries', key, body);
+    expect(viaKey.status).toBe(201);
+    expect(replayed(viaKey)).toBe('true');
+    expect(viaKey.text).toBe(first.text);
+    expectError(await withApiKey('/v1/entries', key, transfer(P1, P2, '0.76')), 409, 'IDEMPOTENCY_CONFLICT');
+    expect(await entriesWithKey(key)).toBe(1);
+  });
+
+  it('one key from two callers at once: each caller has exactly one effect and one answer, replayed to its other requests', async () => {
+    const key = randomUUID();
+    const body = transfer(P1, P2, '0.33');
+    const before = await entryCount();
+    const sends = Array.from({ length: 12 }, (_, i) => (i % 3 === 0 ? asOther('/v1/entries', key, body) : i % 3 === 1 ? post('/v1/entries', key, body) : withApiKey('/v1/entries', key, body)));
+    const responses = await Promise.all(sends);
+    expect(responses.map((r) => r.status)).toEqual(Array(12).fill(201));
+    const idsOf = (which: number[]) => new Set(which.map((i) => (responses[i].body as PostEntryBody).entry.id));
+    const others = idsOf([0, 3, 6, 9]);
+    const admins = idsOf([1, 2, 4, 5, 7, 8, 10, 11]);
+    expect([others.size, admins.size]).toEqual([1, 1]);
+    expect([...others][0]).not.toBe([...admins][0]);
+    expect(responses.filter((r) => replayed(r) === 'false')).toHaveLength(2);
+    expect(await entryCount()).toBe(before + 2);
+    expect(await entriesWithKey(key)).toBe(1);
+    expect(await entriesWithKey(key, otherId)).toBe(1);
+
+    // The same through the one-transaction commands (a batch).
+    const batchKey = randomUUID();
+    const batch = { entries: [transfer(P1, P2, '0.01')] };
+    const both = await Promise.all(Array.from({ length: 6 }, (_, i) => (i % 2 ? asOther('/v1/entries/batch', batchKey, batch) : post('/v1/entries/batch', batchKey, batch))));
+    expect(both.map((r) => r.status)).toEqual(Array(6).fill(201));
+    expect(both.filter((r) => replayed(r) === 'false')).toHaveLength(2);
+    expect(await entriesWithKey(`${batchKey}#0`)).toBe(1);
+    expect(await entriesWithKey(`${batchKey}#0`, otherId)).toBe(1);
   });
 });

@@ -451,13 +451,14 @@ describe('POST /v1/entries/batch', () => {
     await postEntry(transfer(BANK, W1, '50.00', { kind: 'BANK_RECEIPT' }));
   });
 
-  it('posts every entry atomically, entry i under key "<key>#i"', async () => {
+  it('posts every entry atomically, entry i under key "user:<caller>/<key>#i"', async () => {
     const key = randomUUID();
     const res = await postJson('/v1/entries/batch', { entries: [transfer(W1, W2, '30.00'), transfer(W2, W1, '5.50')] }, key);
     expect(res.status).toBe(201);
     const r = body<BatchBody>(res);
     expect(r.replayed).toBe(false);
-    expect(r.entries.map((e) => e.idempotencyKey)).toEqual([`${key}#0`, `${key}#1`]);
+    const me = body<{ userId: string }>(await request(app.getHttpServer()).get('/v1/me').set('Authorization', `Bearer ${adminToken}`));
+    expect(r.entries.map((e) => e.idempotencyKey)).toEqual([`user:${me.userId}/${key}#0`, `user:${me.userId}/${key}#1`]);
     expect(r.entries.map((e) => e.postings[0].amount)).toEqual(['30.00', '5.50']);
     expect(r.balances).toEqual(
       expect.arrayContaining([

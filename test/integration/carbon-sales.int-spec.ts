@@ -255,6 +255,18 @@ describe('revenue shares sum exactly to the sale amount', () => {
     expect(new Dec(await balance(t, walletOf(world.farm))).minus(farmBefore).toFixed(2)).toBe('9.33');
   });
 
+  it('a buyer that also has a share pays the price and receives its share in the same entry', async () => {
+    await createCarbonProject(t, c, world, 'SELF', { revenueRule: { shares: [{ kind: 'PARTY', party: world.collective, ratio: '1' }] }, coopProjectCode: SERIES });
+    await issueCredits(t, c, 'SELF', { quantity: '10' });
+    const listing = await list(t, c, 'SELF', { seller: world.farm, unitPrice: '2.50', quantity: '10' });
+    await deposit(t, world.collective, '10.00');
+    const before = await balance(t, walletOf(world.collective));
+    const sale = await order(t, c, listing.id, { buyer: world.collective, quantity: '4' });
+    expect(sale.shares).toEqual([{ share: 0, party: world.collective, amount: '10.00' }]);
+    expect(await balance(t, walletOf(world.collective))).toBe(before);
+    expect(await balance(t, holderCredits(world.collective, 'SELF'))).toBe('4');
+  });
+
   it('per household: the 4 households of the collective', async () => {
     const { sale } = await saleWith('HH', { shares: [{ kind: 'PER_HOUSEHOLD', collective: world.collective, ratio: '1' }] }, '1', '0.07');
     expect(sale.shares).toEqual([

@@ -7,6 +7,7 @@ import iconv from 'iconv-lite';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { Logger } from 'nestjs-pino';
 import { correlationIdFor } from '@forest-ledger/platform';
+import { bodyTooDeep, checkParsedBody, jsonDepth, MAX_BODY_DEPTH } from './http/body-checks';
 import { ErrorFilter } from './http/error.filter';
 import { HttpRequest, HttpResponse } from './http/http';
 import { NulCharacterPipe, validationPipe } from './http/validation';
@@ -44,7 +45,9 @@ function strictSyntaxError(text: string, char: string | undefined): SyntaxError 
 /**
  * The JSON body parser, with the semantics of Express's body-parser `json()` the API had before:
  * an empty body is `{}`; only an object or an array at the top (strict); charsets utf-*; no
- * Content-Encoding (a compressed body is refused with 415, it was never accepted).
+ * Content-Encoding (a compressed body is refused with 415, it was never accepted). Beyond it: at
+ * most MAX_BODY_DEPTH levels (400 BODY_TOO_DEEP), and no prototype keys, infinite numbers or
+ * lone surrogates (body-checks.ts).
  */
 export function parseJsonBody(body: Buffer, contentType: string | undefined, contentEncoding: string | undefined): unknown {
   const encoding = (contentEncoding ?? 'identity').trim().toLowerCase();
@@ -58,13 +61,18 @@ export function parseJsonBody(body: Buffer, contentType: string | undefined, con
   else throw bodyError('FL_ERR_UNSUPPORTED_ENCODING', `specified encoding unsupported: ${charset}`);
   if (text.charCodeAt(0) === 0xfeff) text = text.slice(1);
   const first = FIRST_CHAR.exec(text)?.[1];
+  // Measured before parsing: nothing recursive (validation, class-transformer, fingerprints) ever sees a deeper body.
+  if (jsonDepth(text, MAX_BODY_DEPTH) > MAX_BODY_DEPTH) throw bodyTooDeep();
+  let parsed: unknown;
   try {
     if (first !== '{' && first !== '[') throw strictSyntaxError(text, first);
-    return JSON.parse(text) as unknown;
+    parsed = JSON.parse(text) as unknown;
   } catch (error) {
     // The error filter answers a plain 400 as MALFORMED_REQUEST "request could not be parsed: …".
     throw new BadRequestException(error instanceof Error ? error.message : String(error));
   }
+  checkParsedBody(parsed);
+  return parsed;
 }
 
 /**
@@ -133,7 +141,7 @@ export function configureApp(app: ApiApplication): ApiApplication {
   const config = new DocumentBuilder()
     .setTitle('forest-ledger (林账)')
     .setDescription(
-      'Double-entry ledger for collective-forest reform. Amounts are decimal strings. Every state-changing request needs an Idempotency-Key header; errors are `{ code, message, field, details, correlationId }`.',
+      `Double-entry ledger for collective-forest reform. Amounts are decimal strings. Every state-changing request needs an Idempotency-Key header (keys are per user); bodies nest at most ${MAX_BODY_DEPTH} levels; errors are \`{ code, message, field, details, correlationId }\`.`,
     )
     .setVersion('0.1.0')
     .addBearerAuth()

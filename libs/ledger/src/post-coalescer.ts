@@ -1,6 +1,6 @@
 import { Injectable, OnApplicationShutdown } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
-import { idempotencyConflict, IdempotencyService, IdempotentResult, inTransaction, replayOf, unavailabilityOf } from '@forest-ledger/platform';
+import { CommandKey, idempotencyConflict, IdempotencyService, IdempotentResult, inTransaction, replayOf, unavailabilityOf } from '@forest-ledger/platform';
 import { DataSource, EntityManager } from 'typeorm';
 import { EntryDraft } from './domain/entry';
 import { LedgerService, PostOutcome } from './ledger.service';
@@ -10,6 +10,8 @@ type Outcome = { ok: true; value: IdempotentResult<PostResult> } | { ok: false; 
 
 /** A request to post one entry under an Idempotency-Key, waiting for its commit. */
 interface Submission {
+  /** The caller and its Idempotency-Key; the draft's idempotencyKey is scopedKey(id). */
+  id: CommandKey;
   draft: EntryDraft;
   fingerprint: string;
   /** The caller's own data for the commit hook (e.g. what to audit). */
@@ -51,9 +53,10 @@ export class PostCoalescer implements OnApplicationShutdown {
     private readonly idempotency: IdempotencyService,
   ) {}
 
-  submit(draft: EntryDraft, fingerprint: string, tag?: unknown): Promise<IdempotentResult<PostResult>> {
+  /** Posts `draft` (whose idempotencyKey is scopedKey(id), unique per caller) at most once per caller and key. */
+  submit(id: CommandKey, draft: EntryDraft, fingerprint: string, tag?: unknown): Promise<IdempotentResult<PostResult>> {
     return new Promise((resolve, reject) => {
-      this.pending.push({ draft, fingerprint, tag, settle: (o) => (o.ok ? resolve(o.value) : reject(o.error)) });
+      this.pending.push({ id, draft, fingerprint, tag, settle: (o) => (o.ok ? resolve(o.value) : reject(o.error)) });
       this.kick();
     });
   }
@@ -117,14 +120,14 @@ export class PostCoalescer implements OnApplicationShutdown {
       const first = results.get(s.draft.idempotencyKey)!;
       const leader = leaders.get(s.draft.idempotencyKey)!;
       if (!first.ok) s.settle(first);
-      else if (s.fingerprint !== leader.fingerprint) s.settle({ ok: false, error: idempotencyConflict(s.draft.idempotencyKey) });
+      else if (s.fingerprint !== leader.fingerprint) s.settle({ ok: false, error: idempotencyConflict(s.id.key) });
       else s.settle({ ok: true, value: { ...first.value, replayed: true } });
     }
   }
 
   private async commitAlone(s: Submission): Promise<Outcome> {
     try {
-      const value = await this.idempotency.execute(s.draft.idempotencyKey, s.fingerprint, async (em) => {
+      const value = await this.idempotency.execute<PostResult>(s.id, s.fingerprint, async (em) => {
         const body = await this.ledger.post(em, s.draft);
         if (this.commitHook) await this.commitHook(em, [{ tag: s.tag, result: body }]);
         return { status: CREATED, body };
@@ -139,14 +142,14 @@ export class PostCoalescer implements OnApplicationShutdown {
     const results = new Map<string, Outcome>();
     const claimed = await this.idempotency.claimMany(
       em,
-      leaders.map((s) => ({ key: s.draft.idempotencyKey, fingerprint: s.fingerprint })),
+      leaders.map((s) => ({ id: s.id, fingerprint: s.fingerprint })),
     );
     const seen = leaders.filter((s) => !claimed.has(s.draft.idempotencyKey));
     if (seen.length > 0) {
-      const answers = await this.idempotency.findAnswers<PostResult>(em, seen.map((s) => s.draft.idempotencyKey));
+      const answers = await this.idempotency.findAnswers<PostResult>(em, seen.map((s) => s.id));
       for (const s of seen) {
         try {
-          results.set(s.draft.idempotencyKey, { ok: true, value: replayOf(s.draft.idempotencyKey, s.fingerprint, answers.get(s.draft.idempotencyKey)!) });
+          results.set(s.draft.idempotencyKey, { ok: true, value: replayOf(s.id.key, s.fingerprint, answers.get(s.draft.idempotencyKey)!) });
         } catch (error) {
           results.set(s.draft.idempotencyKey, { ok: false, error });
         }
@@ -154,18 +157,18 @@ export class PostCoalescer implements OnApplicationShutdown {
     }
     const fresh = leaders.filter((s) => claimed.has(s.draft.idempotencyKey));
     const outcomes: PostOutcome[] = fresh.length > 0 ? await this.ledger.postEach(em, fresh.map((s) => s.draft)) : [];
-    const failed: string[] = [];
-    const answers: Array<{ key: string; status: number; body: PostResult }> = [];
+    const failed: CommandKey[] = [];
+    const answers: Array<{ id: CommandKey; status: number; body: PostResult }> = [];
     const committed: Array<{ tag: unknown; result: PostResult }> = [];
     fresh.forEach((s, i) => {
       const outcome = outcomes[i];
       const key = s.draft.idempotencyKey;
       if (outcome.ok) {
-        answers.push({ key, status: CREATED, body: outcome.result });
+        answers.push({ id: s.id, status: CREATED, body: outcome.result });
         committed.push({ tag: s.tag, result: outcome.result });
         results.set(key, { ok: true, value: { status: CREATED, body: outcome.result, replayed: false } });
       } else {
-        failed.push(key);
+        failed.push(s.id);
         results.set(key, { ok: false, error: outcome.error });
       }
     });

@@ -19,11 +19,11 @@ export class ErrorResponse {
 }
 
 const DESCRIPTIONS: Record<number, string> = {
-  400: 'Malformed input (VALIDATION_FAILED, INVALID_AMOUNT, INVALID_ENTRY, IDEMPOTENCY_KEY_REQUIRED, MALFORMED_REQUEST); nothing was written',
+  400: 'Malformed input (VALIDATION_FAILED, INVALID_AMOUNT, INVALID_ENTRY, IDEMPOTENCY_KEY_REQUIRED, MALFORMED_REQUEST, BODY_TOO_DEEP, FORBIDDEN_KEY); nothing was written',
   404: 'Unknown asset, account or entry (UNKNOWN_*)',
-  409: 'Conflict: the Idempotency-Key was used for a different request (IDEMPOTENCY_CONFLICT) or the code exists (*_EXISTS)',
+  409: 'Conflict: the caller used the Idempotency-Key for a different request (IDEMPOTENCY_CONFLICT) or the code exists (*_EXISTS)',
   413: 'Body over 1 MB (PAYLOAD_TOO_LARGE)',
-  422: 'Business rule refused (LEDGER_UNBALANCED, INSUFFICIENT_FUNDS, ACCOUNT_FROZEN, ACCOUNT_CLOSED, ACCOUNT_NOT_ZERO, ALREADY_REVERSED); nothing was written',
+  422: 'Business rule refused (LEDGER_UNBALANCED, INSUFFICIENT_FUNDS, ACCOUNT_FROZEN, ACCOUNT_CLOSED, ACCOUNT_NOT_ZERO, ALREADY_REVERSED, DUPLICATE_POSTING); nothing was written',
   500: 'Unexpected error (a bug); only the correlation id is returned',
   503: 'SERVICE_UNAVAILABLE: PostgreSQL or Redis down, the pool saturated, a lock or statement timeout (details.cause); nothing was written; retry after Retry-After seconds with the same Idempotency-Key',
 };

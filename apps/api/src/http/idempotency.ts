@@ -3,11 +3,11 @@ import { Reflector } from '@nestjs/core';
 import { canonicalJson, DomainError } from '@forest-ledger/ledger';
 import { AuditService, PiiCipher } from '@forest-ledger/forestry';
 import { AuditableRequest, successRecord } from '../auth/audit';
-import { IDEMPOTENCY_KEY_PATTERN, IdempotencyService, IdempotentResult } from '@forest-ledger/platform';
+import { CommandKey, IDEMPOTENCY_KEY_PATTERN, IdempotencyService, IdempotentResult, scopedKey } from '@forest-ledger/platform';
 import { EntityManager } from 'typeorm';
 import { headerOf, HttpRequest, HttpResponse, pathOf } from './http';
 
-import { NO_IDEMPOTENCY_KEY } from '../auth/auth.decorators';
+import { AuthenticatedRequest, NO_IDEMPOTENCY_KEY } from '../auth/auth.decorators';
 
 const STATE_CHANGING = new Set(['POST', 'PUT', 'PATCH', 'DELETE']);
 
@@ -18,6 +18,17 @@ function keyOf(req: HttpRequest): string {
     throw new DomainError('invalid', 'IDEMPOTENCY_KEY_INVALID', 'Idempotency-Key must be 8-200 characters of letters, digits, ".", "_", ":", "-" (a UUID is ideal)', 'Idempotency-Key');
   }
   return key;
+}
+
+/**
+ * Whose key it is: the authenticated user, whether they came with a token or one of their API
+ * keys (an API key acts as its user, as an account's keys do in payment APIs; it has no rights
+ * of its own to keep apart). Commands need a login, so there is always a user.
+ */
+export function principalOf(req: HttpRequest): string {
+  const user = (req as AuthenticatedRequest).user;
+  if (!user) throw new DomainError('unauthenticated', 'UNAUTHENTICATED', 'a command needs an access token or an API key');
+  return `user:${user.userId}`;
 }
 
 /** Refuses a state-changing request without a well-formed Idempotency-Key before anything else runs. */
@@ -34,8 +45,10 @@ export class IdempotencyKeyGuard implements CanActivate {
 }
 
 /**
- * Runs a command under the request's Idempotency-Key, in one transaction: same key and body
- * replays the first status and body (header Idempotency-Replayed: true); same key, other body is a 409.
+ * Runs a command under the caller's Idempotency-Key, in one transaction: same caller, key and
+ * body replays the first status and body (header Idempotency-Replayed: true); same key, other
+ * body is a 409; another caller's key is another command. The command gets scopedKey (unique
+ * across callers) to name what it stores.
  */
 @Injectable()
 export class CommandRunner {
@@ -46,8 +59,8 @@ export class CommandRunner {
   ) {}
 
   async run<T>(req: HttpRequest, res: HttpResponse, status: number, work: (em: EntityManager, key: string) => Promise<T>): Promise<T> {
-    const { key, fingerprint } = this.identify(req);
-    const result = await this.idempotency.execute(key, fingerprint, async (em) => {
+    const { id, key, fingerprint } = this.identify(req);
+    const result = await this.idempotency.execute<T>(id, fingerprint, async (em) => {
       const body = await work(em, key);
       // The audit row commits with the command's effects (the interceptor skips it then).
       await this.audit.insertMany(em, [successRecord(req as AuditableRequest, status, body)]);
@@ -57,13 +70,14 @@ export class CommandRunner {
     return this.respond(res, result);
   }
 
-  /** The request's key and the fingerprint that tells a replay from another request under it. */
-  identify(req: HttpRequest): { key: string; fingerprint: string } {
+  /** The caller and its key, the scoped key the command stores its effects under, and the fingerprint that tells a replay from another request. */
+  identify(req: HttpRequest): { id: CommandKey; key: string; fingerprint: string } {
     // Keyed (HMAC), because bodies carry PINs, passwords and ID numbers that a plain hash would
     // let anyone with the table recover by trying every value. A trailing slash names the same
     // route, so it must not turn a replay into a conflict.
     const request = canonicalJson({ method: req.method, path: pathOf(req).replace(/\/+$/, ''), body: req.body ?? null });
-    return { key: keyOf(req), fingerprint: this.pii.hmac('REQUEST', request) };
+    const id = { principal: principalOf(req), key: keyOf(req) };
+    return { id, key: scopedKey(id), fingerprint: this.pii.hmac('REQUEST', request) };
   }
 
   respond<T>(res: HttpResponse, result: IdempotentResult<T>): T {

@@ -1,5 +1,6 @@
 import { ArgumentMetadata, Injectable, PipeTransform, ValidationError, ValidationPipe } from '@nestjs/common';
 import { DomainError } from '@forest-ledger/ledger';
+import { findNul } from './body-checks';
 
 interface Problem {
   field: string;
@@ -28,25 +29,6 @@ export function validationPipe(): ValidationPipe {
       return new DomainError('invalid', 'VALIDATION_FAILED', problems.map((p) => p.message).join('; '), first.field, { problems });
     },
   });
-}
-
-/** Path of the first string holding a NUL character (PostgreSQL text cannot store one), or null. */
-function findNul(value: unknown, path: string): string | null {
-  if (typeof value === 'string') return value.includes('\u0000') ? path : null;
-  if (Array.isArray(value)) {
-    for (let i = 0; i < value.length; i++) {
-      const found = findNul(value[i], `${path}[${i}]`);
-      if (found) return found;
-    }
-    return null;
-  }
-  if (typeof value === 'object' && value !== null) {
-    for (const [key, v] of Object.entries(value)) {
-      const found = findNul(key, path ? `${path}.${key}` : key) ?? findNul(v, path ? `${path}.${key}` : key);
-      if (found) return found;
-    }
-  }
-  return null;
 }
 
 /** Refuses NUL characters anywhere in body, query or path parameters, naming the field. */

@@ -1,6 +1,7 @@
 import { applyDecorators } from '@nestjs/common';
 import { isIsoDate } from '@forest-ledger/ledger';
-import { IsString, Matches, ValidateBy, ValidationOptions } from 'class-validator';
+import { Transform } from 'class-transformer';
+import { IsObject, IsString, Matches, ValidateBy, ValidationOptions } from 'class-validator';
 
 /** An amount as JSON text: plain decimal digits, no sign, exponent, separators or spaces ("40845.00"). */
 export function IsDecimalString() {
@@ -17,5 +18,17 @@ export function IsCalendarDate(options?: ValidationOptions) {
   return ValidateBy(
     { name: 'isCalendarDate', validator: { validate: (v: unknown) => typeof v === 'string' && isIsoDate(v), defaultMessage: () => '$property must be a calendar date YYYY-MM-DD' } },
     options,
+  );
+}
+
+/**
+ * A free-form JSON object (metadata), kept exactly as parsed: class-transformer's copy would drop
+ * members named like Object.prototype's (toString, hasOwnProperty, …). The body parser has already
+ * refused prototype keys, infinite numbers and depth beyond the limit (body-checks.ts).
+ */
+export function IsFreeFormObject() {
+  return applyDecorators(
+    Transform(({ obj, key }: { obj: Record<string, unknown>; key: string }) => obj[key], { toClassOnly: true }),
+    IsObject(),
   );
 }

@@ -7,7 +7,7 @@ import { ApiErrors } from '../http/error.dto';
 import { CommandRunner } from '../http/idempotency';
 import { AssetResponse, CreateAssetDto } from './dto/ledger.dto';
 
-export const IDEMPOTENCY_HEADER = { name: 'Idempotency-Key', required: true, description: 'Unique per command (a UUID); a replay returns the first answer' } as const;
+export const IDEMPOTENCY_HEADER = { name: 'Idempotency-Key', required: true, description: 'Unique per command of one user (a UUID); a replay by the same user returns the first answer, another user\'s key is another command' } as const;
 
 @ApiTags('ledger: assets')
 @Controller('v1/assets')

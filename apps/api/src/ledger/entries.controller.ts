@@ -32,8 +32,8 @@ export class EntriesController {
   @ApiErrors(400, 404, 409, 413, 422)
   async post(@Body() dto: PostEntryDto, @Req() req: HttpRequest, @Res({ passthrough: true }) res: HttpResponse): Promise<PostEntryResponse> {
     // Concurrent single-entry posts share commits (group commit); each keeps its own idempotency and errors.
-    const { key, fingerprint } = this.commands.identify(req);
-    const result = await this.coalescer.submit(toDraft(dto, key), fingerprint, req);
+    const { id, key, fingerprint } = this.commands.identify(req);
+    const result = await this.coalescer.submit(id, toDraft(dto, key), fingerprint, req);
     // A fresh commit wrote the audit row with it (see AuditedCommits); a replay is audited by the interceptor.
     if (!result.replayed) (req as AuditableRequest).audited = true;
     return this.commands.respond(res, result);

@@ -856,6 +856,9 @@ export class CarbonService {
             ? `碳汇收益分配 ${code} (${i + 1}/${chunks.length})`
             : `碳汇交易 ${code} ${s.quantity} 吨 ${s.gross} 元，${s.ruleVersion === null ? '转售，价款归卖方' : `收益按第 ${s.ruleVersion} 版分配规则分配`}`,
         metadata: { ...metadata, part: i + 1, parts: chunks.length },
+        // The revenue account shows the gross price coming in and the shares going out; a buyer who
+        // also has a share pays the price and receives the share.
+        clearingAccounts: [carbonRevenue(code), walletOf(s.buyer)],
         postings: [
           ...sale,
           ...(chunk.length > 0 ? [{ account: carbonRevenue(code), side: 'DEBIT' as const, amount: paid }] : []),

@@ -790,6 +790,8 @@ export class LandUseService {
         effectiveDate: period.due_date,
         memo: `${c.lessee_name} 应付租金 第 ${period.seq} 期 ${period.period_start}~${period.period_end} ${money(period.amount)} 元${applied.greaterThan(0) ? `，以预收款抵 ${money(applied)} 元` : ''}`,
         metadata: { contract: c.code, periodSeq: period.seq, creditApplied: money(applied) },
+        // The receivable shows the rent raised and the prepaid credit applied to it.
+        clearingAccounts: [landReceivable(c.code)],
         postings,
       });
       await em.query(`UPDATE land_use_receivables SET entry_id = $2 WHERE id = $1`, [receivable.id, posted.entry.id]);

@@ -146,8 +146,40 @@ describe('checkDraftShape', () => {
     expect(expectCode(() => checkDraftShape(draft(two, { effectiveDate })), 'INVALID_ENTRY').field).toBe('entry.effectiveDate');
   });
 
-  it.each(['', 'k'.repeat(201)])('refuses an idempotency key of length %#', (idempotencyKey) => {
+  it.each(['', 'k'.repeat(401)])('refuses an idempotency key of length %#', (idempotencyKey) => {
     expect(expectCode(() => checkDraftShape(draft(two, { idempotencyKey })), 'INVALID_ENTRY').field).toBe('entry.idempotencyKey');
+  });
+
+  it('refuses an account debited and credited in one entry with DUPLICATE_POSTING naming the second posting', () => {
+    const err = expectCode(() => checkDraftShape(draft([debit('a', '1'), credit('b', '2'), credit('a', '1'), debit('b', '2')])), 'DUPLICATE_POSTING');
+    expect(err.kind).toBe('rule');
+    expect(err.field).toBe('entry.postings[2].account');
+    expect(err.message).toContain('postings[0]');
+    expect(err.details).toEqual({ account: 'a', postings: [0, 2] });
+  });
+
+  it('refuses a repeated posting with DUPLICATE_POSTING', () => {
+    const err = expectCode(() => checkDraftShape(draft([debit('a', '1'), debit('a', '1'), credit('b', '2')]), 'entries[4]'), 'DUPLICATE_POSTING');
+    expect(err.field).toBe('entries[4].postings[1].account');
+  });
+
+  it('lets a declared clearing account appear once on each side, never twice on one side', () => {
+    const through = [debit('buyer', '10'), credit('revenue', '10'), debit('revenue', '10'), credit('share', '10')];
+    expect(() => checkDraftShape(draft(through, { clearingAccounts: ['revenue'] }))).not.toThrow();
+    expect(expectCode(() => checkDraftShape(draft(through)), 'DUPLICATE_POSTING').field).toBe('entry.postings[2].account');
+    const twice = [debit('buyer', '10'), credit('revenue', '5'), credit('revenue', '5')];
+    expect(expectCode(() => checkDraftShape(draft(twice, { clearingAccounts: ['revenue'] })), 'DUPLICATE_POSTING').field).toBe('entry.postings[2].account');
+  });
+
+  it('property: a draft is refused as DUPLICATE_POSTING exactly when some account appears twice', () => {
+    fc.assert(
+      fc.property(fc.array(fc.constantFrom('a', 'b', 'c', 'd', 'e', 'f'), { minLength: 2, maxLength: 6 }), (accounts) => {
+        const postings = accounts.map((a, i) => (i % 2 ? credit(a, '1') : debit(a, '1')));
+        const distinct = new Set(accounts).size === accounts.length;
+        if (distinct) expect(() => checkDraftShape(draft(postings))).not.toThrow();
+        else expect(expectCode(() => checkDraftShape(draft(postings)), 'DUPLICATE_POSTING').field).toBe(`entry.postings[${accounts.findIndex((a, i) => accounts.indexOf(a) !== i)}].account`);
+      }),
+    );
   });
 
   it('prefixes fields with the given path', () => {
@@ -196,7 +228,7 @@ describe('EntryPlanner', () => {
   describe('a balanced entry', () => {
     it('applies debits and credits to the working states and hashes the entry', () => {
       const planner = new EntryPlanner(base());
-      const d = draft([debit('bank', '100.00'), credit('revenue', '60'), credit('revenue', '40.5'), debit('bank', '0.5')]);
+      const d = draft([debit('bank', '100.00'), credit('revenue', '60'), credit('equity', '40.5'), debit('cash', '0.5')]);
       const planned = planner.plan(d, BOOKED_AT);
 
       expect(planned.hash).toMatch(HEX64);
@@ -205,22 +237,23 @@ describe('EntryPlanner', () => {
       expect(planned.postings.map((p) => [p.accountId, p.account, p.side, p.amount.toString()])).toEqual([
         ['id-bank', 'bank', 'DEBIT', '100.00'],
         ['id-revenue', 'revenue', 'CREDIT', '60.00'],
-        ['id-revenue', 'revenue', 'CREDIT', '40.50'],
-        ['id-bank', 'bank', 'DEBIT', '0.50'],
+        ['id-equity', 'equity', 'CREDIT', '40.50'],
+        ['id-cash', 'cash', 'DEBIT', '0.50'],
       ]);
 
       const bank = planner.state('bank')!;
       const revenue = planner.state('revenue')!;
-      expect(bank.debits.toString()).toBe('100.5');
+      expect(bank.debits.toString()).toBe('100');
       expect(bank.credits.toString()).toBe('0');
       expect(revenue.debits.toString()).toBe('0');
-      expect(revenue.credits.toString()).toBe('100.5');
-      expect(balanceOf(bank).toString()).toBe('100.5');
-      expect(balanceOf(revenue).toString()).toBe('100.5');
-      expect(bank.headHash).toBe(planned.hash);
-      expect(revenue.headHash).toBe(planned.hash);
+      expect(revenue.credits.toString()).toBe('60');
+      expect(balanceOf(bank).toString()).toBe('100');
+      expect(balanceOf(revenue).toString()).toBe('60');
+      expect(planner.state('equity')!.credits.toString()).toBe('1040.5');
+      expect(planner.state('cash')!.debits.toString()).toBe('1000.5');
+      for (const code of ['bank', 'revenue', 'equity', 'cash']) expect(planner.state(code)!.headHash).toBe(planned.hash);
       // Untouched accounts keep their state.
-      expect(snap(planner.state('cash'))).toEqual(snap(account('cash', { debits: '1000' })));
+      expect(snap(planner.state('wallet'))).toEqual(snap(account('wallet', { normalSide: 'CREDIT', noOverdraft: true, credits: '50' })));
     });
 
     it('hashes exactly the documented content chained to the previous heads of the touched accounts', () => {
@@ -256,9 +289,9 @@ describe('EntryPlanner', () => {
       expect(a.hash).toBe(b.hash);
     });
 
-    it('accepts an account posted on both sides', () => {
+    it('accepts a reversal of an entry that named an account twice (booked before the rule)', () => {
       const planner = new EntryPlanner(base());
-      planner.plan(draft([debit('bank', '5'), credit('bank', '5')]), BOOKED_AT);
+      planner.plan(draft([debit('bank', '5'), credit('bank', '5')], { reversesEntryId: '7' }), BOOKED_AT);
       expect(planner.state('bank')!.debits.toString()).toBe('5');
       expect(planner.state('bank')!.credits.toString()).toBe('5');
     });
@@ -315,10 +348,11 @@ describe('EntryPlanner', () => {
     });
 
     it('accepts exactly 1000 postings', () => {
-      const planner = new EntryPlanner(base());
-      const many = Array.from({ length: MAX_POSTINGS }, (_, i) => (i % 2 === 0 ? debit('bank', '0.01') : credit('cash', '0.01')));
+      const planner = new EntryPlanner(Array.from({ length: MAX_POSTINGS }, (_, i) => account(`a${i}`)));
+      const many = Array.from({ length: MAX_POSTINGS }, (_, i) => (i % 2 === 0 ? debit(`a${i}`, '0.01') : credit(`a${i}`, '0.01')));
       planner.plan(draft(many), BOOKED_AT);
-      expect(planner.state('bank')!.debits.toString()).toBe('5');
+      expect(planner.state('a998')!.debits.toString()).toBe('0.01');
+      expect(planner.state('a999')!.credits.toString()).toBe('0.01');
     });
 
     it('refuses a bad kind, date or key with INVALID_ENTRY', () => {
@@ -397,10 +431,11 @@ describe('EntryPlanner', () => {
       expect(balanceOf(planner.state('purse')!).isZero()).toBe(true);
     });
 
-    it('judges the net effect of the entry on the account, not each posting', () => {
+    it('refuses an account posted on both sides (its net effect is one posting) and leaves the states untouched', () => {
       const planner = new EntryPlanner(base());
-      planner.plan(draft([debit('wallet', '60'), credit('wallet', '20'), credit('cash', '40')]), BOOKED_AT);
-      expect(balanceOf(planner.state('wallet')!).toString()).toBe('10');
+      const err = expectCode(() => planner.plan(draft([debit('wallet', '60'), credit('wallet', '20'), credit('cash', '40')]), BOOKED_AT), 'DUPLICATE_POSTING');
+      expect(err.field).toBe('entry.postings[1].account');
+      expect(balanceOf(planner.state('wallet')!).toString()).toBe('50');
     });
 
     it('lets an account without noOverdraft go negative', () => {
@@ -502,11 +537,18 @@ describe('EntryPlanner', () => {
       noOverdraft: fc.boolean(),
       opening: fc.bigInt({ min: BigInt(0), max: BigInt(100_000) }),
     });
+    // An entry names each account once: the legs go to distinct accounts other than the source.
     const transferArb = (n: number) =>
-      fc.record<Transfer>({
-        from: fc.integer({ min: 0, max: n - 1 }),
-        legs: fc.array(fc.record({ to: fc.integer({ min: 0, max: n - 1 }), units: fc.bigInt({ min: BigInt(1), max: BigInt(60_000) }) }), { minLength: 1, maxLength: 3 }),
-      });
+      fc.integer({ min: 0, max: n - 1 }).chain((from) =>
+        fc.record<Transfer>({
+          from: fc.constant(from),
+          legs: fc.uniqueArray(fc.record({ to: fc.integer({ min: 0, max: n - 1 }).filter((to) => to !== from), units: fc.bigInt({ min: BigInt(1), max: BigInt(60_000) }) }), {
+            minLength: 1,
+            maxLength: 3,
+            selector: (l) => l.to,
+          }),
+        }),
+      );
     const scenarioArb = fc.integer({ min: 3, max: 5 }).chain((n) =>
       fc.record({
         specs: fc.array(specArb, { minLength: n, maxLength: n }),

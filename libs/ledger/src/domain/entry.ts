@@ -10,6 +10,8 @@ export type Side = (typeof SIDES)[number];
 
 export const MIN_POSTINGS = 2;
 export const MAX_POSTINGS = 1000;
+/** An entry's key: the caller's Idempotency-Key (≤ 200) scoped to the caller, plus a feature's prefix and suffix. */
+export const MAX_ENTRY_KEY_LENGTH = 400;
 export const KIND_PATTERN = /^[A-Z][A-Z0-9_]{1,63}$/;
 export const DATE_PATTERN = /^\d{4}-\d{2}-\d{2}$/;
 
@@ -45,6 +47,12 @@ export interface EntryDraft {
   metadata?: Record<string, unknown>;
   reversesEntryId?: string | null;
   postings: PostingDraft[];
+  /**
+   * Accounts an internal flow credits and debits in this one entry to show a gross amount passing
+   * through (a sale's revenue shared out at once, a receivable raised and settled from a credit).
+   * Only these may appear twice, once on each side; never set from client input.
+   */
+  clearingAccounts?: readonly string[];
 }
 
 /** What the planner needs to know of an account; read under a row lock. */
@@ -92,9 +100,34 @@ export function checkDraftShape(draft: EntryDraft, field = 'entry'): void {
   if (!isIsoDate(draft.effectiveDate)) {
     throw new LedgerError('INVALID_ENTRY', `${field}.effectiveDate must be a calendar date YYYY-MM-DD`, `${field}.effectiveDate`);
   }
-  if (!draft.idempotencyKey || draft.idempotencyKey.length > 200) {
-    throw new LedgerError('INVALID_ENTRY', `${field}.idempotencyKey must be 1..200 characters`, `${field}.idempotencyKey`);
+  if (!draft.idempotencyKey || draft.idempotencyKey.length > MAX_ENTRY_KEY_LENGTH) {
+    throw new LedgerError('INVALID_ENTRY', `${field}.idempotencyKey must be 1..${MAX_ENTRY_KEY_LENGTH} characters`, `${field}.idempotencyKey`);
   }
+  // A reversal mirrors its original posting for posting, so an entry booked before this rule stays reversible.
+  if (!draft.reversesEntryId) checkDistinctAccounts(draft.postings, field, draft.clearingAccounts);
+}
+
+/**
+ * An entry names each account once: an account repeated on one side, or debited and credited
+ * (a wash that only adds noise), is refused naming the later posting. A declared clearing
+ * account may appear once on each side.
+ */
+export function checkDistinctAccounts(postings: readonly PostingDraft[], field = 'entry', clearing: readonly string[] = []): void {
+  const seen = new Map<string, number>();
+  postings.forEach((p, i) => {
+    const key = clearing.includes(p.account) ? `${p.side}:${p.account}` : p.account;
+    const first = seen.get(key);
+    if (first !== undefined) {
+      const how = postings[first].side === p.side ? 'repeated' : 'debited and credited';
+      throw new LedgerError(
+        'DUPLICATE_POSTING',
+        `${field}.postings[${i}].account: account ${JSON.stringify(p.account)} is already in postings[${first}] (${how}); an entry names each account once, net the amounts into one posting`,
+        `${field}.postings[${i}].account`,
+        { account: p.account, postings: [first, i] },
+      );
+    }
+    seen.set(key, i);
+  });
 }
 
 /**

@@ -32,6 +32,7 @@ export type LedgerErrorCode =
   | 'ACCOUNT_CLOSED'
   | 'ACCOUNT_NOT_ZERO'
   | 'ALREADY_REVERSED'
+  | 'DUPLICATE_POSTING'
   | 'IDEMPOTENCY_CONFLICT'
   | 'ALLOCATION_INVALID';
 
@@ -52,6 +53,7 @@ const KIND_OF: Record<LedgerErrorCode, DomainErrorKind> = {
   ACCOUNT_CLOSED: 'rule',
   ACCOUNT_NOT_ZERO: 'rule',
   ALREADY_REVERSED: 'rule',
+  DUPLICATE_POSTING: 'rule',
 };
 
 export class LedgerError extends DomainError {

@@ -112,6 +112,37 @@ describe('canonicalJson', () => {
   });
 });
 
+describe('canonicalJson over client data', () => {
+  /** The recursive definition the iterative implementation must match. */
+  function reference(value: unknown): string {
+    if (value === null || value === undefined) return 'null';
+    if (typeof value === 'number' || typeof value === 'string' || typeof value === 'boolean') return JSON.stringify(value);
+    if (Array.isArray(value)) return `[${Array.from(value, (v) => reference(v)).join(',')}]`;
+    const obj = value as Record<string, unknown>;
+    const keys = Object.keys(obj)
+      .filter((k) => obj[k] !== undefined)
+      .sort();
+    return `{${keys.map((k) => `${JSON.stringify(k)}:${reference(obj[k])}`).join(',')}}`;
+  }
+
+  it('equals the recursive definition (fc.jsonValue, prototype-named keys and holes included)', () => {
+    fc.assert(fc.property(fc.jsonValue({ maxDepth: 6 }), (value) => expect(canonicalJson(value)).toBe(reference(value))), { numRuns: 500 });
+    const tricky = JSON.parse('{"__proto__":{"a":1},"constructor":{"prototype":[]},"b":[1,null,2]}') as unknown;
+    expect(canonicalJson(tricky)).toBe(reference(tricky));
+    // eslint-disable-next-line no-sparse-arrays
+    expect(canonicalJson([1, , 3])).toBe('[1,null,3]');
+  });
+
+  it('serialises 20,000 levels of nesting without overflowing the stack', () => {
+    const depth = 20_000;
+    let deep: unknown = 0;
+    for (let i = 0; i < depth; i++) deep = i % 2 ? [deep] : { a: deep };
+    const text = canonicalJson(deep);
+    expect(text.length).toBe(1 + depth * 2 + (depth / 2) * 4);
+    expect(text.startsWith('[{"a":[{"a":')).toBe(true);
+  });
+});
+
 describe('sha256Hex', () => {
   it('is SHA-256 of the UTF-8 text in lower-case hex', () => {
     expect(sha256Hex('abc')).toBe('ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad');

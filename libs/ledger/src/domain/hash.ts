@@ -2,27 +2,57 @@ import { createHash } from 'node:crypto';
 
 export type Json = null | boolean | number | string | Json[] | { [key: string]: Json };
 
+/** Text to emit as is, queued among the values still to write. */
+class Raw {
+  constructor(readonly text: string) {}
+}
+const COMMA = new Raw(',');
+const CLOSE_ARRAY = new Raw(']');
+const CLOSE_OBJECT = new Raw('}');
+
 /**
  * Canonical JSON: object keys sorted by UTF-16 code units (JavaScript's default sort), no
  * whitespace, `undefined` members dropped, array holes written as null (as JSON.stringify does).
  * Two semantically equal values (e.g. one read back from jsonb) serialise to the same text.
+ * Iterative (an explicit stack), so no nesting depth of client data can overflow the call stack.
  */
 export function canonicalJson(value: unknown): string {
-  if (value === null || value === undefined) return 'null';
-  if (typeof value === 'number') {
-    if (!Number.isFinite(value)) throw new TypeError('canonicalJson: non-finite number');
-    return JSON.stringify(value);
+  let out = '';
+  const stack: unknown[] = [value];
+  while (stack.length > 0) {
+    const v = stack.pop();
+    if (v instanceof Raw) {
+      out += v.text;
+    } else if (v === null || v === undefined) {
+      out += 'null';
+    } else if (typeof v === 'number') {
+      if (!Number.isFinite(v)) throw new TypeError('canonicalJson: non-finite number');
+      out += JSON.stringify(v);
+    } else if (typeof v === 'string' || typeof v === 'boolean') {
+      out += JSON.stringify(v);
+    } else if (Array.isArray(v)) {
+      out += '[';
+      stack.push(CLOSE_ARRAY);
+      for (let i = v.length - 1; i >= 0; i--) {
+        stack.push(v[i]);
+        if (i > 0) stack.push(COMMA);
+      }
+    } else if (typeof v === 'object') {
+      const obj = v as Record<string, unknown>;
+      const keys = Object.keys(obj)
+        .filter((k) => obj[k] !== undefined)
+        .sort();
+      out += '{';
+      stack.push(CLOSE_OBJECT);
+      for (let i = keys.length - 1; i >= 0; i--) {
+        stack.push(obj[keys[i]]);
+        stack.push(new Raw(`${i > 0 ? ',' : ''}${JSON.stringify(keys[i])}:`));
+      }
+    } else {
+      throw new TypeError(`canonicalJson: unsupported ${typeof v}`);
+    }
   }
-  if (typeof value === 'string' || typeof value === 'boolean') return JSON.stringify(value);
-  if (Array.isArray(value)) return `[${Array.from(value, (v) => canonicalJson(v)).join(',')}]`;
-  if (typeof value === 'object') {
-    const obj = value as Record<string, unknown>;
-    const keys = Object.keys(obj)
-      .filter((k) => obj[k] !== undefined)
-      .sort();
-    return `{${keys.map((k) => `${JSON.stringify(k)}:${canonicalJson(obj[k])}`).join(',')}}`;
-  }
-  throw new TypeError(`canonicalJson: unsupported ${typeof value}`);
+  return out;
 }
 
 export function sha256Hex(text: string): string {

@@ -1,8 +1,14 @@
 import { Column, CreateDateColumn, Entity, PrimaryColumn } from 'typeorm';
 
-/** One row per state-changing request key: the fingerprint of the request and the first answer (json, not jsonb, so a replay is byte-identical). */
+/**
+ * One row per caller and state-changing request key: the fingerprint of the request and the first
+ * answer (json, not jsonb, so a replay is byte-identical). The principal is `user:<id>`.
+ */
 @Entity({ name: 'idempotency_requests' })
 export class IdempotencyRequestEntity {
+  @PrimaryColumn({ type: 'text', primaryKeyConstraintName: 'pk_idempotency_requests' })
+  principal!: string;
+
   @PrimaryColumn({ type: 'text', primaryKeyConstraintName: 'pk_idempotency_requests' })
   key!: string;
 

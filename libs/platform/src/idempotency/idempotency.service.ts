@@ -19,6 +19,25 @@ interface StoredAnswer<T> {
   body: T;
 }
 
+/**
+ * Who sent a command and the Idempotency-Key they chose. A key is unique per principal: the same
+ * key from two principals is two commands, and an answer is replayed only to its own principal.
+ * The principal is `user:<id>` (a user's API keys act as that user).
+ */
+export interface CommandKey {
+  principal: string;
+  key: string;
+}
+
+/**
+ * The name a command's effects are stored under (ledger entry keys, a feature's own keys):
+ * `<principal>/<key>`, unique across principals; "/" never occurs in an Idempotency-Key, so it
+ * cannot collide with a key a caller chose or with a job's own keys.
+ */
+export function scopedKey(id: CommandKey): string {
+  return `${id.principal}/${id.key}`;
+}
+
 export function idempotencyConflict(key: string): DomainError {
   return new DomainError('conflict', 'IDEMPOTENCY_CONFLICT', `Idempotency-Key ${key} was already used for a different request`, 'Idempotency-Key');
 }
@@ -31,31 +50,36 @@ export function replayOf<T>(key: string, fingerprint: string, first: StoredAnswe
 
 export const IDEMPOTENCY_KEY_PATTERN = /^[A-Za-z0-9._:\-]{8,200}$/;
 
+function byPrincipalAndKey(a: CommandKey, b: CommandKey): number {
+  return a.principal < b.principal ? -1 : a.principal > b.principal ? 1 : a.key < b.key ? -1 : a.key > b.key ? 1 : 0;
+}
+
 /**
- * Runs a command at most once per key. The key row is inserted first, in the command's own
- * transaction: a concurrent request with the same key blocks on the unique index until the first
- * commits (then replays its answer) or rolls back (then runs itself). A failed command leaves no
- * row, so it may be retried with the same key.
+ * Runs a command at most once per principal and key. The key row is inserted first, in the
+ * command's own transaction: a concurrent request of the same principal with the same key blocks
+ * on the unique index until the first commits (then replays its answer) or rolls back (then runs
+ * itself). A failed command leaves no row, so it may be retried with the same key.
  */
 @Injectable()
 export class IdempotencyService {
   constructor(private readonly dataSource: DataSource) {}
 
-  execute<T>(key: string, fingerprint: string, work: (em: EntityManager) => Promise<CommandResult<T>>): Promise<IdempotentResult<T>> {
+  execute<T>(id: CommandKey, fingerprint: string, work: (em: EntityManager) => Promise<CommandResult<T>>): Promise<IdempotentResult<T>> {
     return inTransaction(this.dataSource, async (em) => {
       const claimed = await preparedQuery<{ key: string }>(
         em,
         'idempotency_claim',
-        `INSERT INTO idempotency_requests (key, request_hash) VALUES ($1, $2) ON CONFLICT (key) DO NOTHING RETURNING key`,
-        [key, fingerprint],
+        `INSERT INTO idempotency_requests (principal, key, request_hash) VALUES ($1, $2, $3) ON CONFLICT (principal, key) DO NOTHING RETURNING key`,
+        [id.principal, id.key, fingerprint],
       );
       if (claimed.length === 0) {
-        const answers = await this.findAnswers<T>(em, [key]);
-        return replayOf(key, fingerprint, answers.get(key)!);
+        const answers = await this.findAnswers<T>(em, [id]);
+        return replayOf(id.key, fingerprint, answers.get(scopedKey(id))!);
       }
       const result = await work(em);
-      await preparedQuery(em, 'idempotency_answer', `UPDATE idempotency_requests SET response_status = $2, response_body = $3 WHERE key = $1`, [
-        key,
+      await preparedQuery(em, 'idempotency_answer', `UPDATE idempotency_requests SET response_status = $3, response_body = $4 WHERE principal = $1 AND key = $2`, [
+        id.principal,
+        id.key,
         result.status,
         JSON.stringify(result.body),
       ]);
@@ -63,46 +87,52 @@ export class IdempotencyService {
     });
   }
 
-  // Set operations for callers that run many commands in one transaction (PostCoalescer).
+  // Set operations for callers that run many commands in one transaction (PostCoalescer); maps and sets are by scopedKey.
 
-  /** Claims keys in one statement, in sorted order so that concurrent claimers cannot deadlock; returns the keys claimed. */
-  async claimMany(em: EntityManager, requests: Array<{ key: string; fingerprint: string }>): Promise<Set<string>> {
-    const sorted = [...requests].sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
-    const rows = await preparedQuery<{ key: string }>(
+  /** Claims keys in one statement, in sorted order so that concurrent claimers cannot deadlock; returns the scoped keys claimed. */
+  async claimMany(em: EntityManager, requests: Array<{ id: CommandKey; fingerprint: string }>): Promise<Set<string>> {
+    const sorted = [...requests].sort((a, b) => byPrincipalAndKey(a.id, b.id));
+    const rows = await preparedQuery<{ principal: string; key: string }>(
       em,
       'idempotency_claim_many',
-      `INSERT INTO idempotency_requests (key, request_hash)
-       SELECT k, h FROM unnest($1::text[], $2::text[]) WITH ORDINALITY AS t(k, h, ord) ORDER BY ord
-       ON CONFLICT (key) DO NOTHING RETURNING key`,
-      [sorted.map((r) => r.key), sorted.map((r) => r.fingerprint)],
+      `INSERT INTO idempotency_requests (principal, key, request_hash)
+       SELECT p, k, h FROM unnest($1::text[], $2::text[], $3::text[]) WITH ORDINALITY AS t(p, k, h, ord) ORDER BY ord
+       ON CONFLICT (principal, key) DO NOTHING RETURNING principal, key`,
+      [sorted.map((r) => r.id.principal), sorted.map((r) => r.id.key), sorted.map((r) => r.fingerprint)],
     );
-    return new Set(rows.map((r) => r.key));
+    return new Set(rows.map((r) => scopedKey(r)));
   }
 
-  async findAnswers<T>(em: EntityManager, keys: string[]): Promise<Map<string, StoredAnswer<T>>> {
-    const rows = await preparedQuery<{ key: string; request_hash: string; response_status: number; response_body: T }>(
+  async findAnswers<T>(em: EntityManager, ids: CommandKey[]): Promise<Map<string, StoredAnswer<T>>> {
+    const rows = await preparedQuery<{ principal: string; key: string; request_hash: string; response_status: number; response_body: T }>(
       em,
       'idempotency_find_answers',
-      `SELECT key, request_hash, response_status, response_body FROM idempotency_requests WHERE key = ANY($1::text[])`,
-      [keys],
+      `SELECT r.principal, r.key, r.request_hash, r.response_status, r.response_body
+         FROM idempotency_requests r JOIN unnest($1::text[], $2::text[]) AS t(p, k) ON r.principal = t.p AND r.key = t.k`,
+      [ids.map((i) => i.principal), ids.map((i) => i.key)],
     );
-    return new Map(rows.map((r) => [r.key, { requestHash: r.request_hash, status: r.response_status, body: r.response_body }]));
+    return new Map(rows.map((r) => [scopedKey(r), { requestHash: r.request_hash, status: r.response_status, body: r.response_body }]));
   }
 
-  async answerMany(em: EntityManager, answers: Array<{ key: string; status: number; body: unknown }>): Promise<void> {
+  async answerMany(em: EntityManager, answers: Array<{ id: CommandKey; status: number; body: unknown }>): Promise<void> {
     if (answers.length === 0) return;
     await preparedQuery(
       em,
       'idempotency_answer_many',
       `UPDATE idempotency_requests r SET response_status = v.status, response_body = v.body::json
-       FROM unnest($1::text[], $2::smallint[], $3::text[]) AS v(key, status, body) WHERE r.key = v.key`,
-      [answers.map((a) => a.key), answers.map((a) => a.status), answers.map((a) => JSON.stringify(a.body))],
+       FROM unnest($1::text[], $2::text[], $3::smallint[], $4::text[]) AS v(principal, key, status, body) WHERE r.principal = v.principal AND r.key = v.key`,
+      [answers.map((a) => a.id.principal), answers.map((a) => a.id.key), answers.map((a) => a.status), answers.map((a) => JSON.stringify(a.body))],
     );
   }
 
   /** Drops claims of commands that failed: a failed command stores nothing and may be retried. */
-  async releaseMany(em: EntityManager, keys: string[]): Promise<void> {
-    if (keys.length === 0) return;
-    await preparedQuery(em, 'idempotency_release_many', `DELETE FROM idempotency_requests WHERE key = ANY($1::text[])`, [keys]);
+  async releaseMany(em: EntityManager, ids: CommandKey[]): Promise<void> {
+    if (ids.length === 0) return;
+    await preparedQuery(
+      em,
+      'idempotency_release_many',
+      `DELETE FROM idempotency_requests r USING unnest($1::text[], $2::text[]) AS t(p, k) WHERE r.principal = t.p AND r.key = t.k`,
+      [ids.map((i) => i.principal), ids.map((i) => i.key)],
+    );
   }
 }

@@ -2,8 +2,8 @@ import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { ACCOUNT_CODE_PATTERN, ACCOUNT_TYPES, ASSET_CODE_PATTERN, KIND_PATTERN, MAX_POSTINGS, MIN_POSTINGS, SIDES } from '@forest-ledger/ledger';
 import type { AccountType, Side } from '@forest-ledger/ledger';
 import { Transform, Type } from 'class-transformer';
-import { ArrayMaxSize, ArrayMinSize, IsArray, IsBoolean, IsIn, IsInt, IsObject, IsOptional, IsString, Matches, Max, MaxLength, Min, ValidateNested } from 'class-validator';
-import { IsCalendarDate, IsDecimalString } from '../../http/validators';
+import { ArrayMaxSize, ArrayMinSize, IsArray, IsBoolean, IsIn, IsInt, IsOptional, IsString, Matches, Max, MaxLength, Min, ValidateNested } from 'class-validator';
+import { IsCalendarDate, IsDecimalString, IsFreeFormObject } from '../../http/validators';
 
 const toInt = ({ value }: { value: unknown }) => (typeof value === 'string' && /^\d+$/.test(value) ? Number(value) : value);
 const toBool = ({ value }: { value: unknown }) => (value === 'true' ? true : value === 'false' ? false : value);
@@ -57,7 +57,7 @@ export class OpenAccountDto {
 
   @ApiPropertyOptional({ type: 'object', additionalProperties: true })
   @IsOptional()
-  @IsObject()
+  @IsFreeFormObject()
   metadata?: Record<string, unknown>;
 }
 
@@ -94,7 +94,7 @@ export class PostEntryDto {
 
   @ApiPropertyOptional({ type: 'object', additionalProperties: true })
   @IsOptional()
-  @IsObject()
+  @IsFreeFormObject()
   metadata?: Record<string, unknown>;
 
   @ApiProperty({ type: [PostingDto], minItems: MIN_POSTINGS, maxItems: MAX_POSTINGS })

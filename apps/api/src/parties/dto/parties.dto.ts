@@ -2,7 +2,8 @@ import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { APPROVAL_STATES, ID_KINDS, PARTY_CODE_PATTERN, PARTY_KINDS, REGION_CODE_PATTERN, REGION_LEVELS } from '@forest-ledger/forestry';
 import type { ApprovalState, IdKind, PartyKind, RegionLevel } from '@forest-ledger/forestry';
 import { Transform } from 'class-transformer';
-import { IsBase64, IsBoolean, IsIn, IsInt, IsObject, IsOptional, IsString, Matches, Max, MaxLength, Min, MinLength } from 'class-validator';
+import { IsBase64, IsBoolean, IsIn, IsInt, IsOptional, IsString, Matches, Max, MaxLength, Min, MinLength } from 'class-validator';
+import { IsFreeFormObject } from '../../http/validators';
 
 const toInt = ({ value }: { value: unknown }) => (typeof value === 'string' && /^\d+$/.test(value) ? Number(value) : value);
 const toBool = ({ value }: { value: unknown }) => (value === 'true' ? true : value === 'false' ? false : value);
@@ -109,7 +110,7 @@ export class CreatePartyDto {
 
   @ApiPropertyOptional({ type: 'object', additionalProperties: true, description: 'Free-form; never put ID numbers here' })
   @IsOptional()
-  @IsObject()
+  @IsFreeFormObject()
   metadata?: Record<string, unknown>;
 }
 
