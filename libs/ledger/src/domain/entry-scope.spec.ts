@@ -1,5 +1,5 @@
 import fc from 'fast-check';
-import { entrySeenBy, OwnedPosting, ScopableEntry } from './entry-scope';
+import { entrySeenBy, linesSeenBy, OwnedPosting, ScopableEntry } from './entry-scope';
 
 const posting = (ownerRef: string | null, account: string, side: 'DEBIT' | 'CREDIT', amount: string): OwnedPosting => ({ account, asset: 'CNY', side, amount, ownerRef });
 
@@ -77,5 +77,19 @@ describe('entrySeenBy', () => {
         );
       }),
     );
+  });
+});
+
+describe('linesSeenBy', () => {
+  const lines = [
+    { party: 'V-1', amount: '1000.00' },
+    { party: 'V-2', amount: '2000.00' },
+  ];
+  const owner = (l: { party: string }) => `party:${l.party}`;
+
+  it('keeps every line for an unscoped reader, only its own for a scoped one', () => {
+    expect(linesSeenBy(null, lines, owner)).toEqual(lines);
+    expect(linesSeenBy({ ownerRefs: ['party:V-2'] }, lines, owner)).toEqual([lines[1]]);
+    expect(linesSeenBy({ ownerRefs: [] }, lines, owner)).toEqual([]);
   });
 });

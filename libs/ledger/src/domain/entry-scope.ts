@@ -56,3 +56,17 @@ export function entrySeenBy<E extends ScopableEntry>(scope: ReadScope, entry: E)
   if (mine.length === entry.postings.length) return { ...entry, postings: mine.map(strip), othersHidden: false };
   return { ...entry, idempotencyKey: null, memo: null, metadata: {}, hash: null, postings: mine.map(strip), othersHidden: true };
 }
+
+/**
+ * The same rule for any list of several parties' lines that is not postings (a register's holders,
+ * a dividend's lines, a sale's revenue shares): a scoped reader keeps only the lines whose owner is
+ * in its scope; another party's line is left out, not anonymised.
+ */
+export function linesSeenBy<L>(scope: ReadScope, lines: readonly L[], ownerRefOf: (line: L) => string | null): L[] {
+  if (scope === null) return [...lines];
+  const own = new Set(scope.ownerRefs);
+  return lines.filter((line) => {
+    const ref = ownerRefOf(line);
+    return ref !== null && own.has(ref);
+  });
+}
