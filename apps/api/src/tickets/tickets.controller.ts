@@ -1,7 +1,7 @@
 import { Body, Controller, Get, HttpCode, HttpStatus, Param, Post, Query, Req, Res, StreamableFile } from '@nestjs/common';
 import { ApiCreatedResponse, ApiHeader, ApiOkResponse, ApiOperation, ApiProduces, ApiTags } from '@nestjs/swagger';
 import { InjectDataSource } from '@nestjs/typeorm';
-import { businessToday, CertificatesService, MovementsService, ownerScopeOf, SeriesService, TicketError } from '@forest-ledger/forestry';
+import { businessToday, CertificatesService, MovementsService, ownerScopeOf, partyLinesSeenBy, SeriesService, TicketError } from '@forest-ledger/forestry';
 import type { AuthUser } from '@forest-ledger/forestry';
 import type { HttpRequest, HttpResponse } from '../http/http';
 import { DataSource, EntityManager } from 'typeorm';
@@ -171,7 +171,9 @@ export class TicketsController {
   buyBack(@Param('code') code: string, @Body() dto: BuyBackDto, @CurrentUser() user: AuthUser, @Req() req: HttpRequest, @Res({ passthrough: true }) res: HttpResponse): Promise<MovementResponse> {
     return this.commands.run(req, res, HttpStatus.CREATED, async (em, key) => {
       await this.issuingFarmOnly(em, code, user);
-      return this.movements.buyBack(em, code, dto, key);
+      const outcome = await this.movements.buyBack(em, code, dto, key);
+      // The holder's units and wallet after the buy-back are theirs: a FARM_OPERATOR's answer shows its own position only.
+      return { ...outcome, positions: partyLinesSeenBy(ownerScopeOf(user), outcome.positions, (p) => p.party) };
     });
   }
 
