@@ -186,6 +186,16 @@ beforeAll(async () => {
 }, 120_000);
 afterAll(() => app?.close());
 
+/** Every account of the caller's party, and one of each other party (the others answer alike: a 404). */
+function accountsFor(c: Caller): string[] {
+  const others = new Map<string, string>();
+  for (const a of data.accounts) {
+    const owner = data.ownerOf.get(a)!;
+    if (owner !== `party:${c.party}` && !others.has(owner)) others.set(owner, a);
+  }
+  return [...data.accounts.filter((a) => data.ownerOf.get(a) === `party:${c.party}`), ...others.values()];
+}
+
 /**
  * The URLs to call for each GET route (OpenAPI template), given the caller: the caller's own objects
  * and other parties'. A route missing here must answer 403 to every scoped caller (staff only, checked
@@ -208,9 +218,9 @@ const FILL: Record<string, (c: Caller) => string[]> = {
   '/v1/assets': () => ['/v1/assets'],
   '/v1/assets/{code}': () => ['/v1/assets/CNY', `/v1/assets/LP.${SERIES}`, '/v1/assets/TCO2E'],
   '/v1/accounts': () => ['/v1/accounts?limit=200'],
-  '/v1/accounts/{code}': () => data.accounts.map((a) => `/v1/accounts/${a}`),
-  '/v1/accounts/{code}/balance': () => data.accounts.map((a) => `/v1/accounts/${a}/balance?asOf=2026-12-31`),
-  '/v1/accounts/{code}/statement': () => data.accounts.map((a) => `/v1/accounts/${a}/statement?from=2025-01-01&to=2026-12-31`),
+  '/v1/accounts/{code}': (c) => accountsFor(c).map((a) => `/v1/accounts/${a}`),
+  '/v1/accounts/{code}/balance': (c) => accountsFor(c).map((a) => `/v1/accounts/${a}/balance?asOf=2026-12-31`),
+  '/v1/accounts/{code}/statement': (c) => accountsFor(c).map((a) => `/v1/accounts/${a}/statement?from=2025-01-01&to=2026-12-31`),
   '/v1/entries': () => ['/v1/entries?limit=200'],
   '/v1/entries/{id}': () => data.entryIds.map((id) => `/v1/entries/${id}`),
   '/v1/projects': () => ['/v1/projects'],
