@@ -311,6 +311,29 @@ function occurs(text: string, token: string): boolean {
   return new RegExp(pattern).test(plain);
 }
 
+describe('an entry as a villager sees it', () => {
+  it("shows their own posting of a dividend paid to every holder, and nothing that describes the others'", async () => {
+    const villager = callers.find((c) => c.role === 'VILLAGER')!;
+    const [{ id }] = (await ds.query(`SELECT id::text FROM ledger_entries WHERE kind = 'DIVIDEND_DISTRIBUTION'`)) as Array<{ id: string }>;
+    const seen = await request(app.getHttpServer()).get(`/v1/entries/${id}`).set('Authorization', `Bearer ${villager.token}`).expect(200);
+    expect(seen.body).toMatchObject({
+      id,
+      kind: 'DIVIDEND_DISTRIBUTION',
+      idempotencyKey: null,
+      memo: null,
+      metadata: {},
+      hash: null,
+      othersHidden: true,
+      postings: [{ account: 'party:V-0001:wallet:CNY', asset: 'CNY', side: 'CREDIT', amount: '1562.66' }],
+    });
+    const statement = await request(app.getHttpServer())
+      .get('/v1/accounts/party:V-0001:wallet:CNY/statement?from=2026-07-01&to=2026-07-01')
+      .set('Authorization', `Bearer ${villager.token}`)
+      .expect(200);
+    expect(statement.body.lines).toEqual([expect.objectContaining({ entryId: id, memo: null, amount: '1562.66' })]);
+  });
+});
+
 describe('scoped reads: every GET route of the OpenAPI document', () => {
   let getRoutes: string[] = [];
   const unfilled: string[] = [];
