@@ -168,10 +168,11 @@ beforeAll(async () => {
   await fact(LESSEES[SECOND_FARM]);
   await fact(LESSEES['F-GZLC']);
   await fact(world.collective);
+  for (const household of world.households) await fact(household);
 
   const caller = async (label: string, role: Role, party: string, counterparties: string[]) =>
     callers.push({ label, role, party, counterparties, token: await tokenFor(app, role, party) });
-  await caller('villager V-0001', 'VILLAGER', 'V-0001', [world.farm, world.collective]);
+  await caller('villager V-0001', 'VILLAGER', 'V-0001', [world.farm, world.collective, world.householdOf.get('V-0001')!]);
   await caller('buyer E-BUY1', 'BUYER', BUYERS[0], [world.farm]);
   await caller('farm operator F-GZLC', 'FARM_OPERATOR', world.farm, [world.collective, ...BUYERS, LESSEES['F-GZLC']]);
   await caller('farm operator F-SECOND', 'FARM_OPERATOR', SECOND_FARM, [LESSEES[SECOND_FARM]]);
