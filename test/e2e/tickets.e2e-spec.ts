@@ -383,7 +383,7 @@ describe('a cooperation project and its 林票 over HTTP', () => {
   });
 
   it('keeps the register exact after the movements, and downloads it as an .xlsx attachment that opens', async () => {
-    const register = (await get(`/v1/series/${SERIES}/register`, 'FARM_OPERATOR').expect(200)).body as RegisterBody;
+    const register = (await get(`/v1/series/${SERIES}/register`, 'AUDITOR').expect(200)).body as RegisterBody;
     const held = register.lines.filter((l) => l.units !== '0');
     expect(held.reduce((sum, l) => sum.plus(l.units), new Dec(0)).toFixed(0)).toBe('10000');
     expect(register.lines.reduce((sum, l) => sum.plus(l.share), new Dec(0)).toFixed(10)).toBe('1.0000000000');
@@ -409,8 +409,15 @@ describe('a cooperation project and its 林票 over HTTP', () => {
     expect([total[0], total[5], total[7]]).toEqual(['合计', 10000, '1.0000000000']);
     expect(sheet.rowCount).toBe(2 + register.lines.length + 1);
 
+    // The issuing farm gets the totals and its own line: the holders' lines are theirs (issue 14).
+    const farms = (await get(`/v1/series/${SERIES}/register`, 'FARM_OPERATOR').expect(200)).body as RegisterBody;
+    expect({ ...farms, lines: farms.lines.map((l) => l.partyCode) }).toEqual({ ...register, lines: [world.farm] });
     const own = await get(`/v1/series/${SERIES}/register.xlsx`, 'FARM_OPERATOR').buffer(true).parse(binary).expect(200);
     expect(own.headers['content-disposition']).toBe(res.headers['content-disposition']); // asOf defaults to today
+    const ownBook = new ExcelJS.Workbook();
+    await ownBook.xlsx.load(new Uint8Array(own.body as Buffer).buffer);
+    const ownSheet = ownBook.worksheets[0];
+    expect([ownSheet.rowCount, ownSheet.getRow(3).getCell(2).value, ownSheet.getRow(4).getCell(6).value]).toEqual([4, world.farm, 10000]);
     await get(`/v1/series/${SERIES}/register.xlsx`, 'OTHER_FARM_OPERATOR').expect(404);
   });
 
@@ -420,7 +427,8 @@ describe('a cooperation project and its 林票 over HTTP', () => {
     expect(mine.verificationCode).toMatch(/^[0-9A-Z]{4}(-[0-9A-Z]{4}){3}$/);
     expect(((await get(`/v1/certificates/${cert(4)}`, 'VILLAGER').expect(404)).body as ErrorBody).code).toBe('UNKNOWN_CERTIFICATE');
     await get(`/v1/certificates/${cert(4)}/pdf`, 'VILLAGER').expect(404);
-    await get(`/v1/certificates/${cert(4)}`, 'FARM_OPERATOR').expect(200);
+    // A certificate states one holder's units: not even the issuing farm reads another's (issue 14).
+    await get(`/v1/certificates/${cert(4)}`, 'FARM_OPERATOR').expect(404);
     await get(`/v1/certificates/${cert(4)}`, 'OTHER_FARM_OPERATOR').expect(404);
 
     const pdf = await get(`/v1/certificates/${cert(3)}/pdf`, 'VILLAGER').buffer(true).parse(binary).expect(200);

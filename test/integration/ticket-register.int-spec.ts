@@ -52,7 +52,7 @@ describe('the register at a past date, after later transfers', () => {
   });
 
   it('is empty before the issue date and shows the issuance on it', async () => {
-    expect(await t.series.register(SERIES, '2025-02-28')).toEqual({ series: SERIES, asOf: '2025-02-28', totalUnits: '0', holders: 0, lines: [] });
+    expect(await t.series.register(SERIES, '2025-02-28')).toEqual({ series: SERIES, asOf: '2025-02-28', totalUnits: '0', pledgedUnits: '0', holders: 0, lines: [] });
     const issued = await t.series.register(SERIES, '2025-03-01');
     expect(issued).toMatchObject({ totalUnits: '900000', holders: 101 });
     expect(issued.lines[0]).toEqual({ certificateNo: 'RG-2025-000001', partyCode: world.collective, name: '梨树村股份经济合作社', idMasked: null, origin: 'COLLECTIVE', units: '270000', pledgedUnits: '0', share: '0.3000000000' });

@@ -4,6 +4,7 @@ import { preparedQuery } from '@forest-ledger/platform/database/prepared';
 import { DataSource, EntityManager } from 'typeorm';
 import { Dec, formatDecimal } from './domain/amount';
 import { AccountState, AccountType, ACCOUNT_TYPES, balanceOf, checkDraftShape, EntryDraft, EntryPlanner, isBigintId, isIsoDate, mirrorPostings, normalSideOf, PlannedEntry, Side } from './domain/entry';
+import { entrySeenBy, OwnedPosting } from './domain/entry-scope';
 import { LedgerError } from './domain/errors';
 import { canonicalJson, entryHash } from './domain/hash';
 import type {
@@ -16,6 +17,7 @@ import type {
   ChainReport,
   EntryFilter,
   EntryView,
+  SeenEntryView,
   OpenAccountInput,
   PostResult,
   ReverseInput,
@@ -84,6 +86,7 @@ interface ExistingKey {
 interface PostingRow {
   entry_id: string;
   code: string;
+  owner_ref: string | null;
   asset_code: string;
   scale: number;
   side: Side;
@@ -614,32 +617,35 @@ export class LedgerService {
     return this.post(em, draft);
   }
 
-  /** An entry the caller may see: with visibility, only one touching their accounts (else 404). */
-  async getEntry(id: string, em: EntityManager = this.dataSource.manager, visibility: Visibility = null): Promise<EntryView> {
-    const [entry] = await this.loadEntries(em, [id]);
-    if (visibility) {
-      const codes = entry.postings.map((p) => p.account);
-      const [{ n }] = (await em.query(`SELECT count(*)::int AS n FROM ledger_accounts WHERE code = ANY($1::text[]) AND owner_ref = ANY($2::text[])`, [codes, visibility.ownerRefs])) as Array<{ n: number }>;
-      if (n === 0) throw new LedgerError('UNKNOWN_ENTRY', `no entry with id ${id}`, 'entryId');
-    }
-    return entry;
+  /** An entry as the caller may see it (entrySeenBy): with visibility, one touching none of their accounts is a 404. */
+  async getEntry(id: string, em: EntityManager = this.dataSource.manager, visibility: Visibility = null): Promise<SeenEntryView> {
+    const [row] = await this.loadEntryRows(em, [id]);
+    const postings = await this.loadPostings(em, [id]);
+    const seen = entrySeenBy(visibility, this.ownedEntryView(row, postings.get(id) ?? []));
+    if (!seen) throw new LedgerError('UNKNOWN_ENTRY', `no entry with id ${id}`, 'entryId');
+    return seen;
   }
 
   /** Entries by id, in the order asked; unknown ids are a 404. */
   private async loadEntries(em: EntityManager, ids: string[]): Promise<EntryView[]> {
+    const rows = await this.loadEntryRows(em, ids);
+    const postings = await this.loadPostings(em, ids);
+    return rows.map((row) => this.entryView(row, postings.get(row.id) ?? []));
+  }
+
+  private async loadEntryRows(em: EntityManager, ids: string[]): Promise<EntryRow[]> {
     const malformed = ids.find((id) => !isBigintId(id));
     if (malformed !== undefined) throw new LedgerError('UNKNOWN_ENTRY', `no entry with id ${JSON.stringify(malformed)}`, 'entryId');
     const rows = (await em.query(`SELECT ${ENTRY_COLUMNS} FROM ledger_entries e WHERE e.id = ANY($1::bigint[])`, [ids])) as EntryRow[];
     const byId = new Map(rows.map((r) => [r.id, r]));
     const missing = ids.find((id) => !byId.has(id));
     if (missing) throw new LedgerError('UNKNOWN_ENTRY', `no entry with id ${missing}`, 'entryId');
-    const postings = await this.loadPostings(em, ids);
-    return ids.map((id) => this.entryView(byId.get(id)!, postings.get(id) ?? []));
+    return ids.map((id) => byId.get(id)!);
   }
 
   private async loadPostings(em: EntityManager, entryIds: string[]): Promise<Map<string, PostingRow[]>> {
     const rows = (await em.query(
-      `SELECT p.entry_id, a.code, a.asset_code, s.scale, p.side, p.amount::text AS amount
+      `SELECT p.entry_id, a.code, a.owner_ref, a.asset_code, s.scale, p.side, p.amount::text AS amount
        FROM ledger_postings p JOIN ledger_accounts a ON a.id = p.account_id JOIN ledger_assets s ON s.code = a.asset_code
        WHERE p.entry_id = ANY($1::bigint[]) ORDER BY p.entry_id, p.seq`,
       [entryIds],
@@ -650,6 +656,12 @@ export class LedgerService {
   }
 
   private entryView(row: EntryRow, postings: PostingRow[]): EntryView {
+    const owned = this.ownedEntryView(row, postings);
+    return { ...owned, postings: owned.postings.map(({ ownerRef: _, ...p }) => p) };
+  }
+
+  /** The entry with the owner of each posting's account, as entrySeenBy takes it. */
+  private ownedEntryView(row: EntryRow, postings: PostingRow[]): Omit<EntryView, 'postings'> & { postings: OwnedPosting[] } {
     return {
       id: row.id,
       idempotencyKey: row.idempotency_key,
@@ -661,12 +673,12 @@ export class LedgerService {
       reversesEntryId: row.reverses_entry_id,
       reversedByEntryId: row.reversed_by,
       hash: row.hash,
-      postings: postings.map((p) => ({ account: p.code, asset: p.asset_code, side: p.side, amount: formatDecimal(p.amount, p.scale) })),
+      postings: postings.map((p) => ({ account: p.code, asset: p.asset_code, side: p.side, amount: formatDecimal(p.amount, p.scale), ownerRef: p.owner_ref })),
     };
   }
 
   /** Entries newest first, optionally those touching an account and within effective dates; keyset on id. */
-  async listEntries(filter: EntryFilter): Promise<{ items: EntryView[]; nextCursor: string | null }> {
+  async listEntries(filter: EntryFilter): Promise<{ items: SeenEntryView[]; nextCursor: string | null }> {
     const limit = Math.min(filter.limit ?? 50, 200);
     const where: string[] = [];
     const params: unknown[] = [];
@@ -691,7 +703,8 @@ export class LedgerService {
     )) as EntryRow[];
     const page = rows.slice(0, limit);
     const postings = await this.loadPostings(this.dataSource.manager, page.map((r) => r.id));
-    const items = page.map((r) => this.entryView(r, postings.get(r.id) ?? []));
+    // The filter above admits only entries touching the scope, so entrySeenBy never drops one here.
+    const items = page.flatMap((r) => entrySeenBy(filter.visibility ?? null, this.ownedEntryView(r, postings.get(r.id) ?? [])) ?? []);
     return { items, nextCursor: rows.length > limit ? encodeCursor([page[page.length - 1].id]) : null };
   }
 
@@ -774,6 +787,7 @@ export class LedgerService {
     const page = lines.slice(0, limit);
     const normal = (net: string) => formatDecimal(new Dec(net).times(sign), scale);
     const closing = await this.balanceOfAccountAsOf(account, scale, range.to, this.dataSource.manager);
+    const memoOf = await this.memosSeenBy(visibility, page.map((r) => ({ entryId: r.entry_id, memo: r.memo })));
     return {
       account: code,
       asset: account.asset,
@@ -785,7 +799,7 @@ export class LedgerService {
         postingId: r.id!,
         entryId: r.entry_id,
         kind: r.kind,
-        memo: r.memo,
+        memo: memoOf(r.entry_id),
         effectiveDate: r.effective_date,
         side: r.side,
         amount: formatDecimal(r.amount, scale),
@@ -793,6 +807,20 @@ export class LedgerService {
       })),
       nextCursor: lines.length > limit ? encodeCursor([page[page.length - 1].effective_date, page[page.length - 1].id!]) : null,
     };
+  }
+
+  /** The memo of each entry as `visibility` may see it (entrySeenBy): withheld where another party's postings were left out. */
+  private async memosSeenBy(visibility: Visibility, lines: Array<{ entryId: string; memo: string | null }>): Promise<(entryId: string) => string | null> {
+    const memos = new Map(lines.map((l) => [l.entryId, l.memo]));
+    if (visibility === null) return (id) => memos.get(id) ?? null;
+    const postings = await this.loadPostings(this.dataSource.manager, [...memos.keys()]);
+    const seen = new Map(
+      [...memos].map(([id, memo]) => {
+        const owned = (postings.get(id) ?? []).map((p) => ({ account: p.code, asset: p.asset_code, side: p.side, amount: p.amount, ownerRef: p.owner_ref }));
+        return [id, entrySeenBy(visibility, { idempotencyKey: null, memo, metadata: {}, hash: null, postings: owned })?.memo ?? null];
+      }),
+    );
+    return (id) => seen.get(id) ?? null;
   }
 
   /**

@@ -1,4 +1,5 @@
 import type { AccountType, EntryDraft, Side } from './domain/entry';
+import type { OwnedPosting, ReadScope, SeenEntry } from './domain/entry-scope';
 
 export interface AssetView {
   code: string;
@@ -78,7 +79,10 @@ export interface ReverseInput {
 }
 
 /** What a caller may read: null for everything, else accounts owned by these references (party:<code>). */
-export type Visibility = { ownerRefs: string[] } | null;
+export type Visibility = ReadScope;
+
+/** An entry as a reader of `GET /v1/entries` sees it: see entrySeenBy (only its own postings for a scoped reader). */
+export type SeenEntryView = SeenEntry<Omit<EntryView, 'postings'> & { postings: OwnedPosting[] }>;
 
 export interface AccountFilter {
   visibility?: Visibility;

@@ -1,6 +1,6 @@
 import { Body, Controller, Get, HttpCode, HttpStatus, Param, Post, Query, Req, Res, StreamableFile } from '@nestjs/common';
 import { ApiCreatedResponse, ApiHeader, ApiOkResponse, ApiOperation, ApiProduces, ApiTags } from '@nestjs/swagger';
-import { CarbonError, CarbonReadsService, CarbonService } from '@forest-ledger/forestry';
+import { CarbonError, CarbonReadsService, CarbonService, saleSeenBy } from '@forest-ledger/forestry';
 import type { AuthUser, RetirementView, Role } from '@forest-ledger/forestry';
 import { CurrentUser, Roles, STAFF_READERS } from '../auth/auth.decorators';
 import { ApiErrors } from '../http/error.dto';
@@ -15,6 +15,11 @@ import { ListingQuery, ListingResponse, OrderDto, RetirementResponse, SaleRespon
 /** Who may look at the market's listings: staff, the sellers' operators and the buyers. */
 export const MARKET_READERS: Role[] = [...STAFF_READERS, 'FARM_OPERATOR', 'BUYER'];
 
+/** Listings are offers to every buyer; a FARM_OPERATOR, a seller, sees only its own (undefined: no restriction). */
+function sellerScope(user: AuthUser): string | undefined {
+  return user.role === 'FARM_OPERATOR' ? (user.partyCode ?? '') : undefined;
+}
+
 /** The carbon market: listings, orders (payment, delivery and revenue shares in one entry), sales, and retirement certificates. */
 @ApiTags('carbon credits')
 @Controller('v1/carbon')
@@ -27,20 +32,26 @@ export class CarbonMarketController {
 
   @Get('listings')
   @Roles(...MARKET_READERS)
-  @ApiOperation({ summary: 'Listings, newest first (at most 500), of one project and/or in one state (OPEN for what can be bought)' })
+  @ApiOperation({
+    summary: 'Listings, newest first (at most 500), of one project and/or in one state (OPEN for what can be bought)',
+    description: 'A BUYER sees the whole market; a FARM_OPERATOR only its own listings.',
+  })
   @ApiOkResponse({ type: [ListingResponse] })
   @ApiErrors(400, 401, 403)
-  listings(@Query() query: ListingQuery): Promise<ListingResponse[]> {
-    return this.reads.listListings({ project: query.project, state: query.state });
+  listings(@Query() query: ListingQuery, @CurrentUser() user: AuthUser): Promise<ListingResponse[]> {
+    return this.reads.listListings({ project: query.project, state: query.state, seller: sellerScope(user) });
   }
 
   @Get('listings/:id')
   @Roles(...MARKET_READERS)
-  @ApiOperation({ summary: 'A listing with its price and the tonnes still available' })
+  @ApiOperation({ summary: 'A listing with its price and the tonnes still available; another seller\'s listing is a 404 to a FARM_OPERATOR' })
   @ApiOkResponse({ type: ListingResponse })
   @ApiErrors(401, 403, 404)
-  listing(@Param('id') id: string): Promise<ListingResponse> {
-    return this.carbon.getListing(id);
+  async listing(@Param('id') id: string, @CurrentUser() user: AuthUser): Promise<ListingResponse> {
+    const listing = await this.carbon.getListing(id);
+    const seller = sellerScope(user);
+    if (seller !== undefined && listing.seller !== seller) throw new CarbonError('UNKNOWN_LISTING', `no listing ${JSON.stringify(id)}`, 'listing');
+    return listing;
   }
 
   @Post('listings/:id/cancel')
@@ -73,7 +84,8 @@ export class CarbonMarketController {
   @ApiErrors(400, 401, 403, 404, 409, 413, 422)
   order(@Param('id') id: string, @Body() dto: OrderDto, @CurrentUser() user: AuthUser, @Req() req: HttpRequest, @Res({ passthrough: true }) res: HttpResponse): Promise<SaleResponse> {
     ownPartyOnly(user, dto.buyer, 'buyer');
-    return this.commands.run(req, res, HttpStatus.CREATED, (em, key) => this.carbon.order(em, id, dto, key));
+    // The buyer's answer shows its purchase, not how the seller's revenue is shared among others.
+    return this.commands.run(req, res, HttpStatus.CREATED, async (em, key) => saleSeenBy(saleScope(user), await this.carbon.order(em, id, dto, key)));
   }
 
   @Get('sales/:id')

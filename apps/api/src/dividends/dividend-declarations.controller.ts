@@ -69,12 +69,12 @@ export class DividendDeclarationsController {
 
   @Get(':id/lines')
   @Roles(...STAFF_READERS, 'FARM_OPERATOR')
-  @ApiOperation({ summary: 'The statement lines (one per holder: units, amount per unit, amount) in allocation order, paged by afterSeq and limit (default 1000)' })
+  @ApiOperation({ summary: 'The statement lines (one per holder: units, amount per unit, amount) in allocation order, paged by afterSeq and limit (default 1000)', description: 'A FARM_OPERATOR gets only its own farm\'s line: the holders\' lines are theirs.' })
   @ApiOkResponse({ type: [DividendLineResponse] })
   @ApiErrors(400, 401, 403, 404)
   async lines(@Param('id') id: string, @Query() query: LinesQuery, @CurrentUser() user: AuthUser): Promise<DividendLineResponse[]> {
     await this.visible(this.dataSource.manager, id, user);
-    return this.dividends.lines(id, { afterSeq: query.afterSeq, limit: query.limit });
+    return this.dividends.lines(id, { afterSeq: query.afterSeq, limit: query.limit, scope: ownerScopeOf(user) });
   }
 
   @Post(':id/approve')

@@ -9,7 +9,7 @@ import { AuditableRequest } from '../auth/audit';
 import { ApiErrors } from '../http/error.dto';
 import { CommandRunner } from '../http/idempotency';
 import { IDEMPOTENCY_HEADER } from './assets.controller';
-import { BatchResponse, EntryPageResponse, EntryResponse, ListEntriesQuery, PostBatchDto, PostEntryDto, PostEntryResponse, ReverseEntryDto } from './dto/ledger.dto';
+import { BatchResponse, EntryPageResponse, ListEntriesQuery, PostBatchDto, PostEntryDto, PostEntryResponse, ReverseEntryDto, SeenEntryResponse } from './dto/ledger.dto';
 
 function toDraft(dto: PostEntryDto, idempotencyKey: string): EntryDraft {
   return { idempotencyKey, kind: dto.kind, effectiveDate: dto.effectiveDate, memo: dto.memo, metadata: dto.metadata, postings: dto.postings };
@@ -61,7 +61,7 @@ export class EntriesController {
 
   @Get()
   @Roles(...ALL_ROLES)
-  @ApiOperation({ summary: 'List entries, newest first, by account and effective-date range (keyset pages)', description: 'Scoped roles see only entries touching their own accounts.' })
+  @ApiOperation({ summary: 'List entries, newest first, by account and effective-date range (keyset pages)', description: 'Scoped roles see only entries touching their own accounts, and of those only their own postings.' })
   @ApiOkResponse({ type: EntryPageResponse })
   @ApiErrors(400, 401, 404)
   list(@Query() query: ListEntriesQuery, @CurrentUser() user: AuthUser): Promise<EntryPageResponse> {
@@ -70,10 +70,10 @@ export class EntriesController {
 
   @Get(':id')
   @Roles(...ALL_ROLES)
-  @ApiOperation({ summary: 'Get an entry with its postings' })
-  @ApiOkResponse({ type: EntryResponse })
+  @ApiOperation({ summary: 'Get an entry with its postings', description: "Scoped roles see only their own postings of an entry touching their accounts (another party's are left out)." })
+  @ApiOkResponse({ type: SeenEntryResponse })
   @ApiErrors(401, 404)
-  get(@Param('id') id: string, @CurrentUser() user: AuthUser): Promise<EntryResponse> {
+  get(@Param('id') id: string, @CurrentUser() user: AuthUser): Promise<SeenEntryResponse> {
     return this.ledger.getEntry(id, undefined, ownerScopeOf(user));
   }
 }

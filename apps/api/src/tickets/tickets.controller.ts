@@ -1,7 +1,7 @@
 import { Body, Controller, Get, HttpCode, HttpStatus, Param, Post, Query, Req, Res, StreamableFile } from '@nestjs/common';
 import { ApiCreatedResponse, ApiHeader, ApiOkResponse, ApiOperation, ApiProduces, ApiTags } from '@nestjs/swagger';
 import { InjectDataSource } from '@nestjs/typeorm';
-import { businessToday, CertificatesService, MovementsService, ownerScopeOf, SeriesService, TicketError } from '@forest-ledger/forestry';
+import { businessToday, CertificatesService, MovementsService, ownerScopeOf, partyLinesSeenBy, SeriesService, TicketError } from '@forest-ledger/forestry';
 import type { AuthUser } from '@forest-ledger/forestry';
 import type { HttpRequest, HttpResponse } from '../http/http';
 import { DataSource, EntityManager } from 'typeorm';
@@ -60,25 +60,25 @@ export class TicketsController {
   @Roles(...STAFF_READERS, 'FARM_OPERATOR')
   @ApiOperation({
     summary: 'The holder register (股东名册) at the end of a date: every holder\'s units, pledged units and share (the shares add up to exactly 1)',
-    description: 'A FARM_OPERATOR gets only its own farm\'s series; any other is a 404.',
+    description: 'A FARM_OPERATOR gets only its own farm\'s series (any other is a 404), with the totals and only its own holding\'s line: the holders\' lines are theirs.',
   })
   @ApiOkResponse({ type: RegisterResponse })
   @ApiErrors(400, 401, 403, 404)
   async register(@Param('code') code: string, @Query() query: RegisterQuery, @CurrentUser() user: AuthUser): Promise<RegisterResponse> {
     await this.issuingFarmOnly(this.dataSource.manager, code, user);
-    return this.series.register(code, query.asOf);
+    return this.series.register(code, query.asOf, undefined, ownerScopeOf(user));
   }
 
   @Get('series/:code/register.xlsx')
   @Roles(...STAFF_READERS, 'FARM_OPERATOR')
-  @ApiOperation({ summary: 'The holder register as an Excel workbook (持有人名册, one sheet with a total row)', description: 'A FARM_OPERATOR gets only its own farm\'s series.' })
+  @ApiOperation({ summary: 'The holder register as an Excel workbook (持有人名册, one sheet with a total row)', description: 'A FARM_OPERATOR gets only its own farm\'s series, with the totals and only its own line.' })
   @ApiProduces(XLSX_CONTENT_TYPE)
   @ApiOkResponse({ schema: { type: 'string', format: 'binary' }, description: 'An .xlsx attachment' })
   @ApiErrors(400, 401, 403, 404)
   async registerWorkbook(@Param('code') code: string, @Query() query: RegisterQuery, @CurrentUser() user: AuthUser, @Res({ passthrough: true }) res: HttpResponse): Promise<StreamableFile> {
     await this.issuingFarmOnly(this.dataSource.manager, code, user);
     const asOf = query.asOf ?? businessToday();
-    const { fileName, buffer } = await this.certificates.registerWorkbook(code, asOf);
+    const { fileName, buffer } = await this.certificates.registerWorkbook(code, asOf, ownerScopeOf(user));
     res.header('Content-Type', XLSX_CONTENT_TYPE);
     res.header('Content-Disposition', contentDisposition('attachment', fileName, `register-${code}-${asOf}.xlsx`));
     return new StreamableFile(buffer, { length: buffer.length });
@@ -171,7 +171,9 @@ export class TicketsController {
   buyBack(@Param('code') code: string, @Body() dto: BuyBackDto, @CurrentUser() user: AuthUser, @Req() req: HttpRequest, @Res({ passthrough: true }) res: HttpResponse): Promise<MovementResponse> {
     return this.commands.run(req, res, HttpStatus.CREATED, async (em, key) => {
       await this.issuingFarmOnly(em, code, user);
-      return this.movements.buyBack(em, code, dto, key);
+      const outcome = await this.movements.buyBack(em, code, dto, key);
+      // The holder's units and wallet after the buy-back are theirs: a FARM_OPERATOR's answer shows its own position only.
+      return { ...outcome, positions: partyLinesSeenBy(ownerScopeOf(user), outcome.positions, (p) => p.party) };
     });
   }
 

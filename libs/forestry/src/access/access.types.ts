@@ -1,3 +1,4 @@
+import { linesSeenBy } from '@forest-ledger/ledger';
 import type { Role } from './access.entities';
 
 /** Who is calling, as every guard, query scope and audit row sees it. */
@@ -17,4 +18,12 @@ export type OwnerScope = { ownerRefs: string[] } | null;
 export function ownerScopeOf(user: AuthUser): OwnerScope {
   if (user.role === 'ADMIN' || user.role === 'AUDITOR' || user.role === 'APPROVER') return null;
   return { ownerRefs: user.partyCode ? [`party:${user.partyCode}`] : [] };
+}
+
+/** Of a list naming several parties (holders, dividend lines, revenue shares), the lines `scope` may see: its own party's only (linesSeenBy). */
+export function partyLinesSeenBy<L>(scope: OwnerScope, lines: readonly L[], partyOf: (line: L) => string | null): L[] {
+  return linesSeenBy(scope, lines, (line) => {
+    const party = partyOf(line);
+    return party === null ? null : `party:${party}`;
+  });
 }

@@ -5,6 +5,7 @@ import { CarbonProjectView, CarbonService, ListingView, MAX_CARBON_LIST, SaleVie
 import { CarbonStandard, ListingState, SerialStatus } from './carbon.entities';
 import { CarbonError } from './carbon.errors';
 import { serialText } from './serial-ranges';
+import { partyLinesSeenBy } from '../access/access.types';
 
 export interface SerialBlockView {
   id: string;
@@ -37,13 +38,13 @@ export class CarbonReadsService {
   ) {}
 
   /** Listings, newest first (at most MAX_CARBON_LIST), of one project and/or in one state. */
-  async listListings(filter: { project?: string; state?: ListingState }, em: EntityManager = this.dataSource.manager): Promise<ListingView[]> {
+  async listListings(filter: { project?: string; state?: ListingState; seller?: string }, em: EntityManager = this.dataSource.manager): Promise<ListingView[]> {
     const rows = (await em.query(
       `SELECT l.id::text AS id, p.code AS project, s.code AS seller, l.issuance_id::text AS issuance_id, l.unit_price::text AS unit_price,
               l.quantity_listed::text AS quantity_listed, l.quantity_available::text AS quantity_available, l.state
          FROM carbon_listings l JOIN carbon_projects p ON p.id = l.project_id JOIN parties s ON s.id = l.seller_party_id
-        WHERE ($1::text IS NULL OR p.code = $1) AND ($2::text IS NULL OR l.state = $2) ORDER BY l.id DESC LIMIT ${MAX_CARBON_LIST}`,
-      [filter.project ?? null, filter.state ?? null],
+        WHERE ($1::text IS NULL OR p.code = $1) AND ($2::text IS NULL OR l.state = $2) AND ($3::text IS NULL OR s.code = $3) ORDER BY l.id DESC LIMIT ${MAX_CARBON_LIST}`,
+      [filter.project ?? null, filter.state ?? null, filter.seller ?? null],
     )) as Array<{ id: string; project: string; seller: string; issuance_id: string | null; unit_price: string; quantity_listed: string; quantity_available: string; state: string }>;
     return rows.map((r) => ({
       id: r.id,
@@ -112,8 +113,13 @@ export class CarbonReadsService {
         )) as Array<{ buyer: string; seller: string }>)
       : [];
     if (!parties || (scope !== null && scope.party !== parties[scope.side])) throw new CarbonError('UNKNOWN_SALE', `no carbon sale ${JSON.stringify(id)}`, 'sale');
-    return this.carbon.getSale(id, em);
+    return saleSeenBy(scope, await this.carbon.getSale(id, em));
   }
+}
+
+/** A sale as a scoped party sees it: of the revenue shares only its own (another party's share is left out). */
+export function saleSeenBy(scope: SaleScope | null, sale: SaleView): SaleView {
+  return { ...sale, shares: partyLinesSeenBy(scope && { ownerRefs: [`party:${scope.party}`] }, sale.shares, (s) => s.party) };
 }
 
 const unknownProject = (code: string): CarbonError => new CarbonError('UNKNOWN_CARBON_PROJECT', `no carbon project ${JSON.stringify(code)}`, 'project');

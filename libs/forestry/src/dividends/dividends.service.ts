@@ -6,6 +6,7 @@ import { Env } from '@forest-ledger/platform/config/env';
 import { DbTimeouts, longTimeouts, withTimeouts } from '@forest-ledger/platform/database/timeouts';
 import { DataSource, EntityManager } from 'typeorm';
 import type { Role } from '../access/access.entities';
+import type { OwnerScope } from '../access/access.types';
 import { inputChecks } from '../common/input-checks';
 import { walletOf } from '../parties/parties.service';
 import { BANK_CLEARING_ACCOUNT, businessToday, projectOwnerRef, projectWallet } from '../projects/project-accounts';
@@ -532,12 +533,13 @@ export class DividendsService {
   }
 
   /** The statement lines of a declaration in allocation order (keyset on seq). */
-  async lines(id: string, options: { afterSeq?: number; limit?: number } = {}, em: EntityManager = this.dataSource.manager): Promise<DividendLineView[]> {
+  /** The declaration's lines by seq; a scoped reader gets only its own party's (partyLinesSeenBy's rule, in the SQL so that pages stay full). */
+  async lines(id: string, options: { afterSeq?: number; limit?: number; scope?: OwnerScope } = {}, em: EntityManager = this.dataSource.manager): Promise<DividendLineView[]> {
     const row = await this.load(em, id, false);
     const rows = (await em.query(
       `SELECT l.seq, p.code, p.name, l.units::text AS units, l.amount::text AS amount, l.entry_id FROM dividend_lines l JOIN parties p ON p.id = l.party_id
-        WHERE l.declaration_id = $1 AND l.seq > $2 ORDER BY l.seq LIMIT $3`,
-      [id, options.afterSeq ?? 0, Math.min(options.limit ?? 1000, 10_000)],
+        WHERE l.declaration_id = $1 AND l.seq > $2 AND ($4::text[] IS NULL OR 'party:' || p.code = ANY($4::text[])) ORDER BY l.seq LIMIT $3`,
+      [id, options.afterSeq ?? 0, Math.min(options.limit ?? 1000, 10_000), options.scope?.ownerRefs ?? null],
     )) as Array<{ seq: number; code: string; name: string; units: string; amount: string; entry_id: string | null }>;
     return rows.map((r) => ({
       declarationId: id,

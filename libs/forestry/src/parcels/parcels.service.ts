@@ -29,8 +29,9 @@ export interface ParcelView {
   id: string;
   certificateNo: string;
   realEstateUnitNo: string | null;
-  holderCode: string;
-  holderName: string;
+  /** null for a scoped reader when the parcel is not its own. */
+  holderCode: string | null;
+  holderName: string | null;
   holderIdMasked: string | null;
   villageCode: string;
   villageName: string;
@@ -175,11 +176,16 @@ interface HolderRow {
   active: boolean;
 }
 
-/** What a caller may read: staff everything; a villager the parcels they hold; farm operators and buyers lists by region, without ID numbers. */
+/**
+ * What a caller may read: staff everything; a villager the parcels they hold; farm operators and
+ * buyers lists by region, without ID numbers, and without the holder of a parcel not their own.
+ */
 interface ParcelScope {
   holderCodes: string[] | null;
   showHolderId: boolean;
   regionRequired: boolean;
+  /** Holders whose code and name may be shown (null: every holder); another holder's are null. */
+  namedHolders: string[] | null;
 }
 
 const AREA_SCALE = 4;
@@ -451,6 +457,8 @@ export class ParcelsService {
       else add('c.id = ?::bigint', region.id);
     }
     if (filter.holderCode !== undefined) add('h.code = ?', filter.holderCode);
+    // Asking for another holder's parcels would tell whose they are: a scoped reader finds only its own.
+    if (filter.holderCode !== undefined && scope.namedHolders !== null) add('h.code = ANY(?::text[])', scope.namedHolders);
     if (filter.certificateState !== undefined) add('p.certificate_state = ?', filter.certificateState);
     if (filter.mortgaged !== undefined) add('p.mortgaged = ?', filter.mortgaged);
     if (filter.seized !== undefined) add('p.seized = ?', filter.seized);
@@ -626,21 +634,20 @@ export class ParcelsService {
 
 function parcelScopeOf(user: AuthUser): ParcelScope {
   const scope = ownerScopeOf(user);
-  if (scope === null) return { holderCodes: null, showHolderId: true, regionRequired: false };
-  if (user.role === 'VILLAGER') {
-    const codes = scope.ownerRefs.filter((ref) => ref.startsWith('party:')).map((ref) => ref.slice('party:'.length));
-    return { holderCodes: codes, showHolderId: true, regionRequired: false };
-  }
-  return { holderCodes: null, showHolderId: false, regionRequired: true };
+  if (scope === null) return { holderCodes: null, showHolderId: true, regionRequired: false, namedHolders: null };
+  const codes = scope.ownerRefs.filter((ref) => ref.startsWith('party:')).map((ref) => ref.slice('party:'.length));
+  if (user.role === 'VILLAGER') return { holderCodes: codes, showHolderId: true, regionRequired: false, namedHolders: codes };
+  return { holderCodes: null, showHolderId: false, regionRequired: true, namedHolders: codes };
 }
 
 function parcelView(row: ParcelRow, scope: ParcelScope): ParcelView {
+  const named = scope.namedHolders === null || scope.namedHolders.includes(row.holder_code);
   return {
     id: row.id,
     certificateNo: row.certificate_no,
     realEstateUnitNo: row.real_estate_unit_no,
-    holderCode: row.holder_code,
-    holderName: row.holder_name,
+    holderCode: named ? row.holder_code : null,
+    holderName: named ? row.holder_name : null,
     holderIdMasked: scope.showHolderId ? row.holder_id_masked : null,
     villageCode: row.village_code,
     villageName: row.village_name,

@@ -104,12 +104,11 @@ export class CertificatesService {
     private readonly env: Env,
   ) {}
 
-  /** A certificate its holder, the series' farm or collective, or staff (scope null) may see; any other is a 404. */
+  /** A certificate its holder or staff (scope null) may see: it states one party's units, so any other (the issuing farm too) gets a 404. */
   async get(certificateNo: string, scope: OwnerScope, em: EntityManager = this.dataSource.manager): Promise<CertificateView> {
     const [row] = (await em.query(`${HOLDING_SELECT} WHERE h.certificate_no = $1`, [certificateNo])) as HoldingRow[];
     if (!row) throw new TicketError('UNKNOWN_CERTIFICATE', `no certificate ${JSON.stringify(certificateNo)}`, 'certificateNo');
-    const visibleTo = [row.party_code, row.farm_code, row.collective_code].map((code) => `party:${code}`);
-    if (scope !== null && !visibleTo.some((ref) => scope.ownerRefs.includes(ref))) {
+    if (scope !== null && !scope.ownerRefs.includes(`party:${row.party_code}`)) {
       throw new TicketError('UNKNOWN_CERTIFICATE', `no certificate ${JSON.stringify(certificateNo)}`, 'certificateNo');
     }
     const [units, pledged] = await this.unitsOf(em, row);
@@ -191,8 +190,9 @@ export class CertificatesService {
   }
 
   /** The holder register at a date as an .xlsx workbook (one sheet, a total row). */
-  async registerWorkbook(seriesCode: string, asOf: string = businessToday()): Promise<{ fileName: string; buffer: Buffer }> {
-    const register = await this.series.register(seriesCode, asOf);
+  /** The register as a workbook; a scoped reader's has only its own lines (partyLinesSeenBy) under the series' totals. */
+  async registerWorkbook(seriesCode: string, asOf: string = businessToday(), scope: OwnerScope = null): Promise<{ fileName: string; buffer: Buffer }> {
+    const register = await this.series.register(seriesCode, asOf, undefined, scope);
     const workbook = new ExcelJS.Workbook();
     workbook.creator = 'forest-ledger';
     const sheet = workbook.addWorksheet('股东名册', { views: [{ state: 'frozen', ySplit: 2 }] });
@@ -203,8 +203,7 @@ export class CertificatesService {
       // Units are whole numbers (exact in a spreadsheet number); the share stays text, so no digit is lost.
       sheet.addRow([line.certificateNo, line.partyCode, line.name, line.idMasked ?? '', ORIGIN_LABELS[line.origin], Number(line.units), Number(line.pledgedUnits), line.share]);
     }
-    const pledged = register.lines.reduce((s, l) => s.plus(l.pledgedUnits), new Dec(0));
-    sheet.addRow(['合计', '', `${register.holders} 户/人`, '', '', Number(register.totalUnits), Number(pledged.toFixed(0)), register.lines.length ? '1.0000000000' : '']).font = { bold: true };
+    sheet.addRow(['合计', '', `${register.holders} 户/人`, '', '', Number(register.totalUnits), Number(register.pledgedUnits), register.holders ? '1.0000000000' : '']).font = { bold: true };
     return { fileName: `林票持有人名册-${seriesCode}-${asOf}.xlsx`, buffer: Buffer.from(await workbook.xlsx.writeBuffer()) };
   }
 

@@ -2,7 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { allocate, Dec, EntryDraft, isIsoDate, LedgerService, OpenAccountInput } from '@forest-ledger/ledger';
 import { DataSource, EntityManager } from 'typeorm';
-import type { OwnerScope } from '../access/access.types';
+import { OwnerScope, partyLinesSeenBy } from '../access/access.types';
 import { ownerRefOf } from '../parties/parties.service';
 import { isHouseholdHead } from '../parties/roster-import';
 import { businessToday, holderPledged, holderTickets, seriesIssued, ticketAsset } from '../projects/project-accounts';
@@ -85,7 +85,10 @@ export interface RegisterView {
   series: string;
   asOf: string;
   totalUnits: string;
+  /** Pledged units of all holders. */
+  pledgedUnits: string;
   holders: number;
+  /** Every holder's line; a scoped reader's own only. */
   lines: RegisterLine[];
 }
 
@@ -314,7 +317,8 @@ export class SeriesService {
   }
 
   /** The holder register (股东名册) at the end of `asOf`: every holder with units, pledged units and exact share. */
-  async register(code: string, asOf: string = businessToday(), em: EntityManager = this.dataSource.manager): Promise<RegisterView> {
+  /** The register at the end of `asOf`; a scoped reader gets the series' totals and only its own lines (partyLinesSeenBy). */
+  async register(code: string, asOf: string = businessToday(), em: EntityManager = this.dataSource.manager, scope: OwnerScope = null): Promise<RegisterView> {
     if (!isIsoDate(asOf)) throw new TicketError('INVALID_TICKET_INPUT', 'asOf must be a calendar date YYYY-MM-DD', 'asOf');
     const series = await this.load(em, code);
     const balances = await this.ledger.balancesOfAssetAsOf(series.asset_code, 'LIABILITY', asOf, em);
@@ -334,12 +338,9 @@ export class SeriesService {
     )) as Array<{ code: string; name: string; id_masked: string | null; certificate_no: string; origin: HoldingOrigin }>;
     const total = holdings.reduce((sum, h) => sum.plus(byParty.get(h.code)!.units), new Dec(0));
     const shares = total.isZero() ? [] : allocate(1, holdings.map((h) => byParty.get(h.code)!.units), 10);
-    return {
-      series: code,
-      asOf,
-      totalUnits: total.toFixed(0),
-      holders: holdings.length,
-      lines: holdings.map((h, i) => ({
+    const pledged = holdings.reduce((sum, h) => sum.plus(byParty.get(h.code)!.pledged), new Dec(0));
+    const lines = holdings.map(
+      (h, i): RegisterLine => ({
         certificateNo: h.certificate_no,
         partyCode: h.code,
         name: h.name,
@@ -348,7 +349,15 @@ export class SeriesService {
         units: byParty.get(h.code)!.units.toFixed(0),
         pledgedUnits: byParty.get(h.code)!.pledged.toFixed(0),
         share: shares[i].toFixed(10),
-      })),
+      }),
+    );
+    return {
+      series: code,
+      asOf,
+      totalUnits: total.toFixed(0),
+      pledgedUnits: pledged.toFixed(0),
+      holders: holdings.length,
+      lines: partyLinesSeenBy(scope, lines, (l) => l.partyCode),
     };
   }
 

@@ -3,3 +3,4 @@ export * from './amount';
 export * from './entry';
 export * from './errors';
 export * from './hash';
+export * from './entry-scope';

@@ -224,8 +224,24 @@ export class EntryResponse {
   @ApiProperty({ type: [PostingResponse] }) postings!: PostingResponse[];
 }
 
+/** An entry as a reader sees it: a scoped reader (FARM_OPERATOR, BUYER, VILLAGER) gets only its own postings. */
+export class SeenEntryResponse {
+  @ApiProperty({ example: '1001' }) id!: string;
+  @ApiProperty({ nullable: true, type: String, description: 'null when othersHidden' }) idempotencyKey!: string | null;
+  @ApiProperty({ example: 'TICKET_TRANSFER' }) kind!: string;
+  @ApiProperty({ example: '2026-11-23' }) effectiveDate!: string;
+  @ApiProperty({ format: 'date-time' }) bookedAt!: string;
+  @ApiProperty({ nullable: true, type: String, description: 'null when othersHidden' }) memo!: string | null;
+  @ApiProperty({ type: 'object', additionalProperties: true, description: 'empty when othersHidden' }) metadata!: Record<string, unknown>;
+  @ApiProperty({ nullable: true, type: String }) reversesEntryId!: string | null;
+  @ApiProperty({ nullable: true, type: String }) reversedByEntryId!: string | null;
+  @ApiProperty({ nullable: true, type: String, description: 'SHA-256 over the entry and the previous link of each of its accounts; null when othersHidden' }) hash!: string | null;
+  @ApiProperty({ type: [PostingResponse], description: "a scoped reader's own postings only" }) postings!: PostingResponse[];
+  @ApiProperty({ description: "true when other parties' postings were left out (the postings shown then need not balance)" }) othersHidden!: boolean;
+}
+
 export class EntryPageResponse {
-  @ApiProperty({ type: [EntryResponse] }) items!: EntryResponse[];
+  @ApiProperty({ type: [SeenEntryResponse] }) items!: SeenEntryResponse[];
   @ApiProperty({ nullable: true, type: String }) nextCursor!: string | null;
 }
 

@@ -82,8 +82,8 @@ export class ParcelResponse {
   @ApiProperty({ example: '42' }) id!: string;
   @ApiProperty({ example: '晋(2025)阳城县不动产权第0001001号', description: '林权证号 / 不动产权证号' }) certificateNo!: string;
   @ApiProperty({ nullable: true, type: String, description: '不动产单元号' }) realEstateUnitNo!: string | null;
-  @ApiProperty({ example: 'V-0012' }) holderCode!: string;
-  @ApiProperty({ example: '李永胜' }) holderName!: string;
+  @ApiProperty({ example: 'V-0012', nullable: true, type: String, description: 'null for a FARM_OPERATOR or BUYER when the parcel is not its own' }) holderCode!: string | null;
+  @ApiProperty({ example: '李永胜', nullable: true, type: String, description: 'null when holderCode is' }) holderName!: string | null;
   @ApiProperty({ nullable: true, type: String, example: '1405**********0690', description: 'Masked ID number; null for FARM_OPERATOR and BUYER callers' }) holderIdMasked!: string | null;
   @ApiProperty({ example: '140522101201' }) villageCode!: string;
   @ApiProperty({ example: '大西沟村' }) villageName!: string;

@@ -156,8 +156,9 @@ export class RegisterResponse {
   @ApiProperty({ example: 'YC-DXG-2025' }) series!: string;
   @ApiProperty({ example: '2025-12-31' }) asOf!: string;
   @ApiProperty({ example: '5000' }) totalUnits!: string;
+  @ApiProperty({ example: '200', description: 'pledged units of all holders' }) pledgedUnits!: string;
   @ApiProperty({ example: 12 }) holders!: number;
-  @ApiProperty({ type: [RegisterLineResponse] }) lines!: RegisterLineResponse[];
+  @ApiProperty({ type: [RegisterLineResponse], description: "every holder's line; a FARM_OPERATOR's only its own farm's (the totals stay the series')" }) lines!: RegisterLineResponse[];
 }
 
 export class PositionResponse {
