@@ -248,7 +248,9 @@ export class SeriesService {
     const names = new Map(
       ((await em.query(`SELECT code, name FROM parties WHERE code = ANY($1::text[])`, [plan.holdings.map((h) => h.party)])) as Array<{ code: string; name: string }>).map((r) => [r.code, r.name]),
     );
-    return { project: projectCode, ...plan, holdings: plan.holdings.map((h) => ({ ...h, name: names.get(h.party) ?? h.party })) };
+    // The would-be holders' units are theirs: a scoped reader gets the split and its own holding only (partyLinesSeenBy).
+    const holdings = plan.holdings.map((h) => ({ ...h, name: names.get(h.party) ?? h.party }));
+    return { project: projectCode, ...plan, holdings: partyLinesSeenBy(scope, holdings, (h) => h.party) };
   }
 
   /** The issuance plan of the project now: its contributions, its active villagers (with who heads each household). */
