@@ -213,7 +213,7 @@ function expectError(res: Response, status: number, code: string): ErrorBody {
 
 beforeAll(async () => {
   expect((await postJson('/v1/assets', { code: 'CNY', scale: 2, description: 'Renminbi' })).status).toBe(201);
-  expect((await postJson('/v1/assets', { code: 'LP.TEST', scale: 0, description: 'land-use permit test series' })).status).toBe(201);
+  expect((await postJson('/v1/assets', { code: 'PERMIT.TEST', scale: 0, description: 'land-use permit test series' })).status).toBe(201);
   await openAccount(BANK, 'CNY', 'ASSET', { ownerRef: 'bank:B1' });
   await openAccount(P1, 'CNY', 'LIABILITY', { ownerRef: 'party:P1', noOverdraft: true });
   await openAccount(P2, 'CNY', 'LIABILITY', { ownerRef: 'party:P2', noOverdraft: true });
@@ -237,8 +237,8 @@ describe('assets', () => {
   it('GET /v1/assets lists every asset by code', async () => {
     const res = await http().get('/v1/assets').expect(200);
     const assets = body<AssetBody[]>(res);
-    expect(assets.map((a) => a.code)).toEqual(['CNY', 'LP.TEST', 'TCO2E']);
-    expect(assets.find((a) => a.code === 'LP.TEST')).toEqual({ code: 'LP.TEST', scale: 0, description: 'land-use permit test series' });
+    expect(assets.map((a) => a.code)).toEqual(['CNY', 'PERMIT.TEST', 'TCO2E']);
+    expect(assets.find((a) => a.code === 'PERMIT.TEST')).toEqual({ code: 'PERMIT.TEST', scale: 0, description: 'land-use permit test series' });
   });
 
   it('GET /v1/assets/:code returns one asset', async () => {
@@ -255,13 +255,13 @@ describe('assets', () => {
 
 describe('accounts', () => {
   it('POST /v1/accounts opens an account with a zero balance at the asset scale', async () => {
-    const res = await postJson('/v1/accounts', { code: 'party:P1:permits:LP.TEST', asset: 'LP.TEST', type: 'LIABILITY', ownerRef: 'party:P1', metadata: { village: 'V-1' } });
+    const res = await postJson('/v1/accounts', { code: 'party:P1:permits:PERMIT.TEST', asset: 'PERMIT.TEST', type: 'LIABILITY', ownerRef: 'party:P1', metadata: { village: 'V-1' } });
     expect(res.status).toBe(201);
     expect(res.headers['idempotency-replayed']).toBe('false');
     expect(body<AccountBody>(res)).toMatchObject({
-      code: 'party:P1:permits:LP.TEST',
-      account: 'party:P1:permits:LP.TEST',
-      asset: 'LP.TEST',
+      code: 'party:P1:permits:PERMIT.TEST',
+      account: 'party:P1:permits:PERMIT.TEST',
+      asset: 'PERMIT.TEST',
       type: 'LIABILITY',
       normalSide: 'CREDIT',
       ownerRef: 'party:P1',
@@ -301,11 +301,11 @@ describe('accounts', () => {
 
   it('GET /v1/accounts filters by codePrefix, ownerRef and asset', async () => {
     const byPrefix = body<Page<AccountBody>>(await http().get('/v1/accounts').query({ codePrefix: 'party:P' }).expect(200));
-    expect(byPrefix.items.map((a) => a.code)).toEqual(['party:P1:permits:LP.TEST', P1, P2]);
+    expect(byPrefix.items.map((a) => a.code)).toEqual(['party:P1:permits:PERMIT.TEST', P1, P2]);
     expect(byPrefix.nextCursor).toBeNull();
 
     const byOwner = body<Page<AccountBody>>(await http().get('/v1/accounts').query({ ownerRef: 'party:P1' }).expect(200));
-    expect(byOwner.items.map((a) => a.code)).toEqual(['party:P1:permits:LP.TEST', P1]);
+    expect(byOwner.items.map((a) => a.code)).toEqual(['party:P1:permits:PERMIT.TEST', P1]);
 
     const byOwnerAndAsset = body<Page<AccountBody>>(await http().get('/v1/accounts').query({ ownerRef: 'party:P1', asset: 'CNY' }).expect(200));
     expect(byOwnerAndAsset.items.map((a) => a.code)).toEqual([P1]);
@@ -391,10 +391,10 @@ describe('entries', () => {
   });
 
   it('amounts of a scale-0 asset come back without decimals', async () => {
-    await openAccount('platform:permits:issued:LP.TEST', 'LP.TEST', 'EQUITY');
-    const r = await postEntry(transfer('platform:permits:issued:LP.TEST', 'party:P1:permits:LP.TEST', '7', { kind: 'PERMIT_ISSUE' }));
+    await openAccount('platform:permits:issued:PERMIT.TEST', 'PERMIT.TEST', 'EQUITY');
+    const r = await postEntry(transfer('platform:permits:issued:PERMIT.TEST', 'party:P1:permits:PERMIT.TEST', '7', { kind: 'PERMIT_ISSUE' }));
     expect(r.entry.postings.map((p) => p.amount)).toEqual(['7', '7']);
-    expect((await account('party:P1:permits:LP.TEST')).balance).toBe('7');
+    expect((await account('party:P1:permits:PERMIT.TEST')).balance).toBe('7');
   });
 
   it('an unbalanced entry is a 422 LEDGER_UNBALANCED and writes nothing', async () => {
@@ -681,12 +681,12 @@ describe('reports and verification', () => {
   it('GET /v1/reports/trial-balance balances every asset', async () => {
     const tb = body<TrialBalanceBody>(await http().get('/v1/reports/trial-balance').expect(200));
     expect(tb.asOf).toBeNull();
-    expect(tb.assets.map((a) => a.asset)).toEqual(['CNY', 'LP.TEST', 'TCO2E']);
+    expect(tb.assets.map((a) => a.asset)).toEqual(['CNY', 'PERMIT.TEST', 'TCO2E']);
     expect(tb.assets.every((a) => a.balanced)).toBe(true);
     const cny = tb.assets.find((a) => a.asset === 'CNY');
     expect(cny?.debitBalances).toBe(cny?.creditBalances);
     expect(cny?.debitBalances).toMatch(/^\d+\.\d{2}$/);
-    expect(tb.assets.find((a) => a.asset === 'LP.TEST')).toEqual({ asset: 'LP.TEST', accounts: 2, debitBalances: '7', creditBalances: '7', balanced: true });
+    expect(tb.assets.find((a) => a.asset === 'PERMIT.TEST')).toEqual({ asset: 'PERMIT.TEST', accounts: 2, debitBalances: '7', creditBalances: '7', balanced: true });
     expect(tb.owners).toBeUndefined();
   });
 

@@ -267,6 +267,24 @@ describe('a cooperation project and its 林票 over HTTP', () => {
     expect(await footprint()).toEqual(before);
   });
 
+  it('never moves 林票 units by a raw ledger entry or reversal (422 ASSET_MANAGED): only the 林票 operations keep the register and its rules', async () => {
+    const before = await footprint();
+    const raw = await post('/v1/entries', {
+      kind: 'TRANSFER',
+      effectiveDate: TODAY,
+      postings: [
+        { account: walletOf('V-0002'), side: 'DEBIT', amount: '1.00' },
+        { account: walletOf('V-0001'), side: 'CREDIT', amount: '1.00' },
+        { account: units('V-0001'), side: 'DEBIT', amount: '1' },
+        { account: units('V-0002'), side: 'CREDIT', amount: '1' },
+      ],
+    }).expect(422);
+    expect(raw.body as ErrorBody).toMatchObject({ code: 'ASSET_MANAGED', field: 'entry.postings[2].account' });
+    const reversal = await post(`/v1/entries/${traded.entryId}/reverse`, {}).expect(422);
+    expect((reversal.body as ErrorBody).code).toBe('ASSET_MANAGED');
+    expect(await footprint()).toEqual(before);
+  });
+
   it('refuses bad inputs with 400/404/422 naming the field, and writes nothing', async () => {
     const before = await footprint();
     const wallets = await balances(units('V-0001'), units('V-0002'), walletOf('V-0002'));

@@ -608,6 +608,7 @@ export class LedgerService {
       metadata: { reversedKind: original.kind },
       reversesEntryId: original.id,
       postings: mirrorPostings(original.postings),
+      refusedAssetPrefixes: input.refusedAssetPrefixes,
     };
     if (original.reversedByEntryId !== null) {
       const replay = await this.findReplay(em, [draft]);

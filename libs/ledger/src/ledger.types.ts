@@ -76,6 +76,8 @@ export interface ReverseInput {
   idempotencyKey: string;
   effectiveDate?: string;
   memo?: string | null;
+  /** As EntryDraft.refusedAssetPrefixes: a raw reversal may not move units a feature keeps a register of. */
+  refusedAssetPrefixes?: readonly string[];
 }
 
 /** What a caller may read: null for everything, else accounts owned by these references (party:<code>). */

@@ -3,7 +3,7 @@ import { ApiCreatedResponse, ApiHeader, ApiOkResponse, ApiOperation, ApiTags } f
 import { EntryDraft, LedgerService, PostCoalescer } from '@forest-ledger/ledger';
 import type { HttpRequest, HttpResponse } from '../http/http';
 import { ALL_ROLES, CurrentUser, Roles } from '../auth/auth.decorators';
-import { ownerScopeOf } from '@forest-ledger/forestry';
+import { MANAGED_ASSET_PREFIXES, ownerScopeOf } from '@forest-ledger/forestry';
 import type { AuthUser } from '@forest-ledger/forestry';
 import { AuditableRequest } from '../auth/audit';
 import { ApiErrors } from '../http/error.dto';
@@ -11,8 +11,9 @@ import { CommandRunner } from '../http/idempotency';
 import { IDEMPOTENCY_HEADER } from './assets.controller';
 import { BatchResponse, EntryPageResponse, ListEntriesQuery, PostBatchDto, PostEntryDto, PostEntryResponse, ReverseEntryDto, SeenEntryResponse } from './dto/ledger.dto';
 
+/** A raw entry never moves 林票 units or carbon credits: their own operations keep the register, serials and rules (REGISTER_CLOSED …). */
 function toDraft(dto: PostEntryDto, idempotencyKey: string): EntryDraft {
-  return { idempotencyKey, kind: dto.kind, effectiveDate: dto.effectiveDate, memo: dto.memo, metadata: dto.metadata, postings: dto.postings };
+  return { idempotencyKey, kind: dto.kind, effectiveDate: dto.effectiveDate, memo: dto.memo, metadata: dto.metadata, postings: dto.postings, refusedAssetPrefixes: MANAGED_ASSET_PREFIXES };
 }
 
 @ApiTags('ledger: entries')
@@ -56,7 +57,7 @@ export class EntriesController {
   @ApiCreatedResponse({ type: PostEntryResponse })
   @ApiErrors(400, 404, 409, 413, 422)
   reverse(@Param('id') id: string, @Body() dto: ReverseEntryDto, @Req() req: HttpRequest, @Res({ passthrough: true }) res: HttpResponse): Promise<PostEntryResponse> {
-    return this.commands.run(req, res, HttpStatus.CREATED, (em, key) => this.ledger.reverse(em, id, { idempotencyKey: key, ...dto }));
+    return this.commands.run(req, res, HttpStatus.CREATED, (em, key) => this.ledger.reverse(em, id, { idempotencyKey: key, ...dto, refusedAssetPrefixes: MANAGED_ASSET_PREFIXES }));
   }
 
   @Get()

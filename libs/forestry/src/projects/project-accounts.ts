@@ -35,7 +35,13 @@ export const PLATFORM_ACCOUNTS: OpenAccountInput[] = [
 ];
 
 /** Units of a series: the ledger asset LP.<series> (scale 0). */
-export const ticketAsset = (series: string): string => `LP.${series}`;
+export const TICKET_ASSET_PREFIX = 'LP.';
+export const ticketAsset = (series: string): string => `${TICKET_ASSET_PREFIX}${series}`;
+/**
+ * Assets only their own operations move (林票 units: the register, REGISTER_CLOSED, restrictions;
+ * carbon credits: the serial blocks): the raw ledger routes refuse them (422 ASSET_MANAGED).
+ */
+export const MANAGED_ASSET_PREFIXES: readonly string[] = [TICKET_ASSET_PREFIX, 'TCO2E'];
 /** The issuer's side of the issuance: debit-normal, its balance is the units outstanding. */
 export const seriesIssued = (series: string): string => `series:${series}:issued`;
 /** A holder's free units. */

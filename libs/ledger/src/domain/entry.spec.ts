@@ -379,6 +379,12 @@ describe('EntryPlanner', () => {
       refuse(draft([debit('cash', '1'), credit('frozen', '1')]), 'ACCOUNT_FROZEN');
     });
 
+    it('refuses an asset the draft may not move with ASSET_MANAGED, naming the posting; other assets pass', () => {
+      const ok = [debit('bank', '1'), credit('cash', '1')];
+      expect(refuse(draft(ok, { refusedAssetPrefixes: ['CN'] }), 'ASSET_MANAGED').field).toBe('entry.postings[0].account');
+      expect(() => new EntryPlanner(base()).plan(draft(ok, { refusedAssetPrefixes: ['LP.'] }), BOOKED_AT)).not.toThrow();
+    });
+
     it('refuses a closed account with ACCOUNT_CLOSED', () => {
       expect(refuse(draft([debit('bank', '1'), credit('closed', '1')]), 'ACCOUNT_CLOSED').field).toBe('entry.postings[1].account');
     });

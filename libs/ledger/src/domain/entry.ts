@@ -53,6 +53,11 @@ export interface EntryDraft {
    * Only these may appear twice, once on each side; never set from client input.
    */
   clearingAccounts?: readonly string[];
+  /**
+   * Asset code prefixes this draft may not move (422 ASSET_MANAGED): the raw ledger routes may not move
+   * units that a feature keeps a register and rules for (林票 `LP.`), since they would bypass those rules.
+   */
+  refusedAssetPrefixes?: readonly string[];
 }
 
 /** What the planner needs to know of an account; read under a row lock. */
@@ -155,6 +160,9 @@ export class EntryPlanner {
       if (p.side !== 'DEBIT' && p.side !== 'CREDIT') throw new LedgerError('INVALID_ENTRY', `${at}.side must be DEBIT or CREDIT`, `${at}.side`);
       if (state.closed) throw new LedgerError('ACCOUNT_CLOSED', `${at}.account: account ${state.code} is closed`, `${at}.account`);
       if (state.frozen) throw new LedgerError('ACCOUNT_FROZEN', `${at}.account: account ${state.code} is frozen`, `${at}.account`);
+      if (draft.refusedAssetPrefixes?.some((prefix) => state.assetCode.startsWith(prefix))) {
+        throw new LedgerError('ASSET_MANAGED', `${at}.account: ${state.assetCode} moves only through its own operations (a raw entry would bypass their rules)`, `${at}.account`);
+      }
       const amount = Amount.parsePositive(p.amount, state.scale, `${at}.amount`);
       postings.push({ accountId: state.id, account: state.code, side: p.side, amount });
 

@@ -33,6 +33,7 @@ export type LedgerErrorCode =
   | 'ACCOUNT_NOT_ZERO'
   | 'ALREADY_REVERSED'
   | 'DUPLICATE_POSTING'
+  | 'ASSET_MANAGED'
   | 'IDEMPOTENCY_CONFLICT'
   | 'ALLOCATION_INVALID';
 
@@ -54,6 +55,7 @@ const KIND_OF: Record<LedgerErrorCode, DomainErrorKind> = {
   ACCOUNT_NOT_ZERO: 'rule',
   ALREADY_REVERSED: 'rule',
   DUPLICATE_POSTING: 'rule',
+  ASSET_MANAGED: 'rule',
 };
 
 export class LedgerError extends DomainError {
