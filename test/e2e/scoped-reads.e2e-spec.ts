@@ -208,6 +208,8 @@ function accountsFor(c: Caller): string[] {
  */
 const FILL: Record<string, (c: Caller) => string[]> = {
   '/health': () => ['/health'],
+  '/health/live': () => ['/health/live'],
+  '/health/ready': () => ['/health/ready'],
   '/v1/me': () => ['/v1/me'],
   '/v1/me/portal': () => ['/v1/me/portal'],
   '/v1/me/annual-statement': () => ['/v1/me/annual-statement?year=2026', '/v1/me/annual-statement?year=2025'],
@@ -231,6 +233,7 @@ const FILL: Record<string, (c: Caller) => string[]> = {
   '/v1/projects': () => ['/v1/projects'],
   '/v1/projects/{code}': () => [`/v1/projects/${SERIES}`],
   '/v1/projects/{code}/cash-flows': () => [`/v1/projects/${SERIES}/cash-flows`],
+  '/v1/projects/{code}/distributable': () => [`/v1/projects/${SERIES}/distributable`, `/v1/projects/${SERIES}/distributable?asOf=2026-06-30`],
   '/v1/projects/{code}/issuance-preview': () => [`/v1/projects/${DRAFT_PROJECT}/issuance-preview?seriesCode=${DRAFT_PROJECT}&faceValue=1.00`],
   '/v1/series': () => ['/v1/series'],
   '/v1/series/{code}': () => [`/v1/series/${SERIES}`],
