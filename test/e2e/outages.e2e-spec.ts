@@ -121,7 +121,8 @@ suite('outages of PostgreSQL and Redis', () => {
       const again = await post(key, walletOf.get(key)!).expect(201);
       expect(again.headers['idempotency-replayed']).toBe('true');
     }
-    const rows = (await ds.query(`SELECT idempotency_key AS key, count(*)::int AS n FROM ledger_entries WHERE idempotency_key = ANY($1::text[]) GROUP BY 1`, [keys])) as Array<{ key: string; n: number }>;
+    // An entry's key is the caller's Idempotency-Key scoped to its principal (user:<id>/<key>).
+    const rows = (await ds.query(`SELECT split_part(idempotency_key, '/', 2) AS key, count(*)::int AS n FROM ledger_entries WHERE split_part(idempotency_key, '/', 2) = ANY($1::text[]) GROUP BY 1`, [keys])) as Array<{ key: string; n: number }>;
     expect(rows.filter((r) => r.n !== 1)).toEqual([]);
     expect(rows.length).toBe(keys.length);
     const [{ total }] = (await ds.query(`SELECT (credits - debits)::text AS total FROM ledger_accounts WHERE code = $1`, [BANK])) as Array<{ total: string }>;
