@@ -38,8 +38,9 @@ async function holdRowLock(code: string): Promise<Client> {
   return client;
 }
 
+/** What a caller's key left behind; an entry's key is the caller's key scoped to its principal (user:<id>/<key>). */
 async function written(key: string): Promise<{ entries: number; claims: number }> {
-  const [{ entries }] = (await db.dataSource.query(`SELECT count(*)::int AS entries FROM ledger_entries WHERE idempotency_key = $1`, [key])) as Array<{ entries: number }>;
+  const [{ entries }] = (await db.dataSource.query(`SELECT count(*)::int AS entries FROM ledger_entries WHERE split_part(idempotency_key, '/', 2) = $1`, [key])) as Array<{ entries: number }>;
   const [{ claims }] = (await db.dataSource.query(`SELECT count(*)::int AS claims FROM idempotency_requests WHERE key = $1`, [key])) as Array<{ claims: number }>;
   return { entries, claims };
 }
