@@ -61,6 +61,11 @@ it('rotates every key while the API serves; old tokens live until they expire; n
   await post(before, `/v1/parties/${people[0].code}/villager-pin`, oldAdmin, { pin: PIN }).expect(200);
   await post(before, `/v1/parties/${people[20].code}/villager-pin`, oldAdmin, { pin: PIN }).expect(200);
   for (const p of people.slice(0, 8)) await post(before, `/v1/parties/${p.code}/bank-card`, oldAdmin, { bankName: '农商银行', cardNumber: `62284800${p.idNumber.slice(-11, -1)}` }).expect(200);
+  // A command whose answer the client never saw: it retries with the same key after the restart below.
+  const retryKey = randomUUID();
+  const sendRetried = (app: ApiApplication, token: string) =>
+    request(app.getHttpServer()).post(`/v1/parties/${people[30].code}/villager-pin`).set(bearer(token)).set('Idempotency-Key', retryKey).send({ pin: PIN });
+  const first = await sendRetried(before, oldAdmin).expect(200);
   await before.close();
   apps.pop();
 
@@ -72,6 +77,10 @@ it('rotates every key while the API serves; old tokens live until they expire; n
   });
   apps.push(during);
   await request(during.getHttpServer()).get('/v1/me').set(bearer(oldAdmin)).expect(200);
+  // The retry across the HMAC key change replays the first answer (its fingerprint is matched under every key).
+  const retried = await sendRetried(during, oldAdmin).expect(200);
+  expect(retried.headers['idempotency-replayed']).toBe('true');
+  expect(retried.body).toEqual(first.body);
   const newAdmin = await tokenFor(during, 'ADMIN');
 
   // 3. pii:rotate in small batches while requests read, write and log in.

@@ -1,6 +1,6 @@
 import { Injectable, OnApplicationShutdown } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
-import { CommandKey, idempotencyConflict, IdempotencyService, IdempotentResult, inTransaction, replayOf, unavailabilityOf } from '@forest-ledger/platform';
+import { CommandKey, Fingerprint, idempotencyConflict, IdempotencyService, IdempotentResult, inTransaction, replayOf, storedHashOf, unavailabilityOf } from '@forest-ledger/platform';
 import { DataSource, EntityManager } from 'typeorm';
 import { EntryDraft } from './domain/entry';
 import { LedgerService, PostOutcome } from './ledger.service';
@@ -13,7 +13,7 @@ interface Submission {
   /** The caller and its Idempotency-Key; the draft's idempotencyKey is scopedKey(id). */
   id: CommandKey;
   draft: EntryDraft;
-  fingerprint: string;
+  fingerprint: Fingerprint;
   /** The caller's own data for the commit hook (e.g. what to audit). */
   tag: unknown;
   settle: (outcome: Outcome) => void;
@@ -54,7 +54,7 @@ export class PostCoalescer implements OnApplicationShutdown {
   ) {}
 
   /** Posts `draft` (whose idempotencyKey is scopedKey(id), unique per caller) at most once per caller and key. */
-  submit(id: CommandKey, draft: EntryDraft, fingerprint: string, tag?: unknown): Promise<IdempotentResult<PostResult>> {
+  submit(id: CommandKey, draft: EntryDraft, fingerprint: Fingerprint, tag?: unknown): Promise<IdempotentResult<PostResult>> {
     return new Promise((resolve, reject) => {
       this.pending.push({ id, draft, fingerprint, tag, settle: (o) => (o.ok ? resolve(o.value) : reject(o.error)) });
       this.kick();
@@ -120,7 +120,7 @@ export class PostCoalescer implements OnApplicationShutdown {
       const first = results.get(s.draft.idempotencyKey)!;
       const leader = leaders.get(s.draft.idempotencyKey)!;
       if (!first.ok) s.settle(first);
-      else if (s.fingerprint !== leader.fingerprint) s.settle({ ok: false, error: idempotencyConflict(s.id.key) });
+      else if (storedHashOf(s.fingerprint) !== storedHashOf(leader.fingerprint)) s.settle({ ok: false, error: idempotencyConflict(s.id.key) });
       else s.settle({ ok: true, value: { ...first.value, replayed: true } });
     }
   }

@@ -3,7 +3,7 @@ import { Reflector } from '@nestjs/core';
 import { canonicalJson, DomainError } from '@forest-ledger/ledger';
 import { AuditService, PiiCipher } from '@forest-ledger/forestry';
 import { AuditableRequest, successRecord } from '../auth/audit';
-import { CommandKey, IDEMPOTENCY_KEY_PATTERN, IdempotencyService, IdempotentResult, scopedKey } from '@forest-ledger/platform';
+import { CommandKey, Fingerprint, IDEMPOTENCY_KEY_PATTERN, IdempotencyService, IdempotentResult, scopedKey } from '@forest-ledger/platform';
 import { EntityManager } from 'typeorm';
 import { headerOf, HttpRequest, HttpResponse, pathOf } from './http';
 
@@ -71,13 +71,13 @@ export class CommandRunner {
   }
 
   /** The caller and its key, the scoped key the command stores its effects under, and the fingerprint that tells a replay from another request. */
-  identify(req: HttpRequest): { id: CommandKey; key: string; fingerprint: string } {
+  identify(req: HttpRequest): { id: CommandKey; key: string; fingerprint: Fingerprint } {
     // Keyed (HMAC), because bodies carry PINs, passwords and ID numbers that a plain hash would
     // let anyone with the table recover by trying every value. A trailing slash names the same
     // route, so it must not turn a replay into a conflict.
     const request = canonicalJson({ method: req.method, path: pathOf(req).replace(/\/+$/, ''), body: req.body ?? null });
     const id = { principal: principalOf(req), key: keyOf(req) };
-    return { id, key: scopedKey(id), fingerprint: this.pii.hmac('REQUEST', request) };
+    return { id, key: scopedKey(id), fingerprint: this.pii.hmacCandidates('REQUEST', request) };
   }
 
   respond<T>(res: HttpResponse, result: IdempotentResult<T>): T {

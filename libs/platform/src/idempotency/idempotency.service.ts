@@ -42,9 +42,19 @@ export function idempotencyConflict(key: string): DomainError {
   return new DomainError('conflict', 'IDEMPOTENCY_CONFLICT', `Idempotency-Key ${key} was already used for a different request`, 'Idempotency-Key');
 }
 
+/**
+ * What tells a replay from another request: one hash, or the same request's hash under each key of a
+ * rotating key ring, newest first. The first is stored; a stored hash equal to any of them is the same
+ * request (so a retry across a key rotation still replays).
+ */
+export type Fingerprint = string | readonly string[];
+
+export const storedHashOf = (fingerprint: Fingerprint): string => (typeof fingerprint === 'string' ? fingerprint : fingerprint[0]);
+
 /** The first answer again, or a 409 when the key came with a different request. */
-export function replayOf<T>(key: string, fingerprint: string, first: StoredAnswer<T>): IdempotentResult<T> {
-  if (first.requestHash !== fingerprint) throw idempotencyConflict(key);
+export function replayOf<T>(key: string, fingerprint: Fingerprint, first: StoredAnswer<T>): IdempotentResult<T> {
+  const accepted = typeof fingerprint === 'string' ? [fingerprint] : fingerprint;
+  if (!accepted.includes(first.requestHash)) throw idempotencyConflict(key);
   return { status: first.status, body: first.body, replayed: true };
 }
 
@@ -64,13 +74,13 @@ function byPrincipalAndKey(a: CommandKey, b: CommandKey): number {
 export class IdempotencyService {
   constructor(private readonly dataSource: DataSource) {}
 
-  execute<T>(id: CommandKey, fingerprint: string, work: (em: EntityManager) => Promise<CommandResult<T>>): Promise<IdempotentResult<T>> {
+  execute<T>(id: CommandKey, fingerprint: Fingerprint, work: (em: EntityManager) => Promise<CommandResult<T>>): Promise<IdempotentResult<T>> {
     return inTransaction(this.dataSource, async (em) => {
       const claimed = await preparedQuery<{ key: string }>(
         em,
         'idempotency_claim',
         `INSERT INTO idempotency_requests (principal, key, request_hash) VALUES ($1, $2, $3) ON CONFLICT (principal, key) DO NOTHING RETURNING key`,
-        [id.principal, id.key, fingerprint],
+        [id.principal, id.key, storedHashOf(fingerprint)],
       );
       if (claimed.length === 0) {
         const answers = await this.findAnswers<T>(em, [id]);
@@ -90,7 +100,7 @@ export class IdempotencyService {
   // Set operations for callers that run many commands in one transaction (PostCoalescer); maps and sets are by scopedKey.
 
   /** Claims keys in one statement, in sorted order so that concurrent claimers cannot deadlock; returns the scoped keys claimed. */
-  async claimMany(em: EntityManager, requests: Array<{ id: CommandKey; fingerprint: string }>): Promise<Set<string>> {
+  async claimMany(em: EntityManager, requests: Array<{ id: CommandKey; fingerprint: Fingerprint }>): Promise<Set<string>> {
     const sorted = [...requests].sort((a, b) => byPrincipalAndKey(a.id, b.id));
     const rows = await preparedQuery<{ principal: string; key: string }>(
       em,
@@ -98,7 +108,7 @@ export class IdempotencyService {
       `INSERT INTO idempotency_requests (principal, key, request_hash)
        SELECT p, k, h FROM unnest($1::text[], $2::text[], $3::text[]) WITH ORDINALITY AS t(p, k, h, ord) ORDER BY ord
        ON CONFLICT (principal, key) DO NOTHING RETURNING principal, key`,
-      [sorted.map((r) => r.id.principal), sorted.map((r) => r.id.key), sorted.map((r) => r.fingerprint)],
+      [sorted.map((r) => r.id.principal), sorted.map((r) => r.id.key), sorted.map((r) => storedHashOf(r.fingerprint))],
     );
     return new Set(rows.map((r) => scopedKey(r)));
   }
