@@ -3,6 +3,7 @@ import { Global, Module } from '@nestjs/common';
 import type { RedisOptions } from 'bullmq';
 import { Env } from '../config/env';
 import { RedisKeys } from '../redis/redis-keys';
+import { QueueErrorLog } from './queue-errors';
 import { DEFAULT_JOB_OPTIONS, QueueName } from './queues';
 
 /**
@@ -34,6 +35,7 @@ export function workerConnection(env: Env): RedisOptions {
     }),
     BullModule.registerQueue({ name: QueueName.Ledger }, { name: QueueName.Dividends }, { name: QueueName.LandUse }, { name: QueueName.Subsidies }),
   ],
+  providers: [QueueErrorLog],
   exports: [BullModule],
 })
 export class QueueModule {}
