@@ -102,3 +102,14 @@ describe('POST /v1/dividends/:id/resume', () => {
     await queue.obliterate({ force: true });
   });
 });
+
+describe('shutting down while Redis is down', () => {
+  it('closes the API promptly and without an error (its queues are disconnected when they cannot quit)', async () => {
+    await redis.kill('SIGKILL');
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    const started = Date.now();
+    await expect(app.close()).resolves.toBeUndefined();
+    expect(Date.now() - started).toBeLessThan(5_000);
+    app = undefined as unknown as ApiApplication; // closed: afterAll has nothing left to close
+  });
+});

@@ -6,9 +6,14 @@ import { QueueName } from './queues';
 /** At most one warning per queue in this many ms while its Redis connection keeps failing. */
 const WARN_EVERY_MS = 30_000;
 
+/** Nest's shutdown hook that @nestjs/bullmq puts on each queue it provides. */
+type ShutdownHooked = Queue & { onApplicationShutdown?: () => Promise<void> };
+
 /**
- * Connection errors of the producers' queues as throttled warnings. Without a listener BullMQ prints
- * every reconnect failure with console.error; losing Redis is an outage the reconciler covers, not a bug.
+ * The producers' queues while Redis is down. Connection errors become throttled warnings (without a
+ * listener BullMQ prints every reconnect failure with console.error); losing Redis is an outage the
+ * reconciler covers, not a bug. And shutting down does not fail: closing a queue whose connection is
+ * down (no offline queue) rejects with "Stream isn't writeable"; the queue is then disconnected.
  */
 @Injectable()
 export class QueueErrorLog implements OnModuleInit {
@@ -33,6 +38,18 @@ export class QueueErrorLog implements OnModuleInit {
         lastWarnedAt = now;
         this.logger.warn(`queue ${queue.name}: Redis unavailable (${error.message}); jobs not queued now are queued by the reconciler`);
       });
+      const hooked = queue as ShutdownHooked;
+      const shutdown = hooked.onApplicationShutdown?.bind(queue);
+      if (!shutdown) continue;
+      hooked.onApplicationShutdown = async () => {
+        try {
+          await shutdown();
+        } catch (error) {
+          this.logger.warn(`queue ${queue.name}: closed by disconnecting (${error instanceof Error ? error.message : String(error)})`);
+          // Not awaited: BullMQ's disconnect waits for a connection that is not coming back.
+          void queue.disconnect().catch(() => undefined);
+        }
+      };
     }
   }
 }
