@@ -367,3 +367,33 @@ describe('metadata: what is stored is what was sent', () => {
     await http().post('/v1/entries').set('Idempotency-Key', randomUUID()).send({ ...validEntry(), postings: [posting(P2, 'DEBIT', '10.00'), posting(P1, 'CREDIT', '10.00')] }).expect(201);
   });
 });
+
+describe('a body that is not a JSON object', () => {
+  interface Operation {
+    requestBody?: { content?: Record<string, unknown> };
+  }
+
+  it('is a 400 on every write route that takes a JSON body, and writes nothing (found by the fuzz test: `[]` ran the land-use daily job)', async () => {
+    const doc = (await request(app.getHttpServer()).get('/docs-json').expect(200)).body as { paths: Record<string, Record<string, Operation>> };
+    const routes = Object.entries(doc.paths).flatMap(([path, ops]) =>
+      Object.entries(ops)
+        .filter(([method, op]) => ['post', 'put', 'patch', 'delete'].includes(method) && op.requestBody?.content?.['application/json'])
+        .map(([method]) => ({ method: method as 'post' | 'put' | 'patch' | 'delete', path: path.replace(/\{\w+\}/g, 'NOPE-1') })),
+    );
+    expect(routes.length).toBeGreaterThan(40);
+    const before = await snapshot();
+    const wrong: string[] = [];
+    for (const route of routes) {
+      for (const text of ['[]', '[{}]', '"text"', '1', 'null']) {
+        const res = await request(app.getHttpServer())[route.method](route.path).set('Authorization', `Bearer ${adminToken}`).set('Idempotency-Key', randomUUID()).set('Content-Type', 'application/json').send(text);
+        // Guards run before pipes: a route for another role answers 403 before it reads the body.
+        const refusedRole = res.status === 403 && (res.body as ErrorBody).code === 'FORBIDDEN';
+        if (res.status !== 400 && !refusedRole) wrong.push(`${route.method.toUpperCase()} ${route.path} ${text} → ${res.status} ${JSON.stringify(res.body).slice(0, 120)}`);
+      }
+    }
+    expect(wrong).toEqual([]);
+    expect(await snapshot()).toEqual(before);
+    const err = expectCleanError(await request(app.getHttpServer()).post('/v1/land-use-jobs/daily').set('Authorization', `Bearer ${adminToken}`).set('Idempotency-Key', randomUUID()).set('Content-Type', 'application/json').send('[]'), 400);
+    expect({ code: err.code, field: err.field, message: err.message }).toEqual({ code: 'VALIDATION_FAILED', field: 'body', message: 'body must be a JSON object, not an array' });
+  });
+});
