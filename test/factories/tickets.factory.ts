@@ -1,3 +1,4 @@
+import { DomainError } from '@forest-ledger/common';
 import {
   BANK_CLEARING_ACCOUNT,
   CertificatesService,
@@ -17,7 +18,7 @@ import {
   TransferRestriction,
   walletOf,
 } from '@forest-ledger/forestry';
-import { Dec, DomainError, LedgerService } from '@forest-ledger/ledger';
+import { Dec, LedgerService } from '@forest-ledger/ledger';
 import { Env, inTransaction, loadEnv } from '@forest-ledger/platform';
 import { randomUUID } from 'node:crypto';
 import { DataSource, EntityManager } from 'typeorm';

@@ -1,5 +1,6 @@
+import { DomainError } from '@forest-ledger/common';
 import { Actor, DeclarationState, holderPledged, holderTickets, INCOME_KINDS, managementFee, MovementOutcome, projectDividendReserve, projectWallet, RegisterView } from '@forest-ledger/forestry';
-import { Dec, DomainError } from '@forest-ledger/ledger';
+import { Dec } from '@forest-ledger/ledger';
 import { inTransaction } from '@forest-ledger/platform';
 import fc from 'fast-check';
 import { EntityManager } from 'typeorm';

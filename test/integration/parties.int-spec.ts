@@ -1,3 +1,4 @@
+import { DomainError } from '@forest-ledger/common';
 import {
   AccessService,
   AuthUser,
@@ -11,7 +12,7 @@ import {
   Role,
   walletOf,
 } from '@forest-ledger/forestry';
-import { DomainError, LedgerService } from '@forest-ledger/ledger';
+import { LedgerService } from '@forest-ledger/ledger';
 import { Env, inTransaction, loadEnv } from '@forest-ledger/platform';
 import Redis from 'ioredis';
 import { randomUUID } from 'node:crypto';

@@ -1,4 +1,5 @@
-import { LedgerError, PostCoalescer } from '@forest-ledger/ledger';
+import { LedgerError } from '@forest-ledger/ledger';
+import { PostCoalescer } from '../../apps/api/src/ledger/post-coalescer';
 import { IdempotencyService, scopedKey } from '@forest-ledger/platform';
 import type { EntryDraft } from '@forest-ledger/ledger';
 import { LedgerFactory } from '../factories/ledger.factory';

@@ -1,9 +1,9 @@
+import { DomainError } from '@forest-ledger/common';
 import { OnWorkerEvent, Processor, WorkerHost } from '@nestjs/bullmq';
 import { Logger } from '@nestjs/common';
 import { hostname } from 'node:os';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DistributionOutcome, DividendsService } from '@forest-ledger/forestry';
-import { DomainError } from '@forest-ledger/ledger';
 import { DistributeJobData, DividendJob, Env, inTransaction, QueueName, UNBOUNDED_STALLS, workerConnection } from '@forest-ledger/platform';
 import { Job, UnrecoverableError } from 'bullmq';
 import { DataSource } from 'typeorm';

@@ -1,8 +1,8 @@
+import { DomainError } from '@forest-ledger/common';
 import { Processor, WorkerHost } from '@nestjs/bullmq';
 import { Logger } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { businessToday, LandUseDailyRun, LandUseService } from '@forest-ledger/forestry';
-import { DomainError } from '@forest-ledger/ledger';
 import { Env, inTransaction, QueueName, ScheduledJobData, ScheduledRunsStore, workerConnection } from '@forest-ledger/platform';
 import { Job, UnrecoverableError } from 'bullmq';
 import { DataSource } from 'typeorm';

@@ -1,7 +1,7 @@
+import { DomainError } from '@forest-ledger/common';
 import { Processor, WorkerHost } from '@nestjs/bullmq';
 import { Logger } from '@nestjs/common';
 import { businessToday, DuePaymentsReport, SubsidiesService } from '@forest-ledger/forestry';
-import { DomainError } from '@forest-ledger/ledger';
 import { Env, QueueName, ScheduledJobData, ScheduledRunsStore, workerConnection } from '@forest-ledger/platform';
 import { Job, UnrecoverableError } from 'bullmq';
 import { SubsidyJob } from './schedules';

@@ -2,4 +2,3 @@ export * from './domain';
 export * from './ledger.module';
 export * from './ledger.service';
 export * from './ledger.types';
-export * from './post-coalescer';

@@ -1,6 +1,6 @@
 import { Injectable, OnModuleInit } from '@nestjs/common';
 import { AuditService } from '@forest-ledger/forestry';
-import { PostCoalescer } from '@forest-ledger/ledger';
+import { PostCoalescer } from '../ledger/post-coalescer';
 import { AuditableRequest, successRecord } from './audit';
 
 /** Makes every group commit of POST /v1/entries carry the audit rows of its requests. */

@@ -1,12 +1,12 @@
+import { IDEMPOTENCY_HEADER } from '../http/constants';
+import { DomainError } from '@forest-ledger/common';
 import { Body, Controller, Get, HttpCode, HttpStatus, Param, Post, Query, Req, Res } from '@nestjs/common';
 import { ApiCreatedResponse, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
-import { DomainError } from '@forest-ledger/ledger';
 import { AccessService, AuditService } from '@forest-ledger/forestry';
 import type { AuthUser } from '@forest-ledger/forestry';
 import type { HttpRequest, HttpResponse } from '../http/http';
 import { ApiErrors } from '../http/error.dto';
 import { CommandRunner } from '../http/idempotency';
-import { IDEMPOTENCY_HEADER } from '../ledger/assets.controller';
 import { ApiHeader } from '@nestjs/swagger';
 import { ALL_ROLES, CurrentUser, NoIdempotencyKey, Public, Roles } from './auth.decorators';
 import {

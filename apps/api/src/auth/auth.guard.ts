@@ -1,6 +1,6 @@
+import { DomainError } from '@forest-ledger/common';
 import { CanActivate, ExecutionContext, Injectable } from '@nestjs/common';
 import { Reflector } from '@nestjs/core';
-import { DomainError } from '@forest-ledger/ledger';
 import { AccessService, Role } from '@forest-ledger/forestry';
 import { headerOf } from '../http/http';
 import { AuthenticatedRequest, PUBLIC_KEY, ROLES_KEY } from './auth.decorators';

@@ -1,3 +1,4 @@
+import { IDEMPOTENCY_HEADER, PDF_CONTENT_TYPE } from '../http/constants';
 import { Body, Controller, Get, HttpCode, HttpStatus, Param, Post, Query, Req, Res, StreamableFile } from '@nestjs/common';
 import { ApiCreatedResponse, ApiHeader, ApiOkResponse, ApiOperation, ApiProduces, ApiTags } from '@nestjs/swagger';
 import { CarbonError, CarbonReadsService, CarbonService, saleSeenBy } from '@forest-ledger/forestry';
@@ -6,8 +7,6 @@ import { CurrentUser, Roles, STAFF_READERS } from '../auth/auth.decorators';
 import { ApiErrors } from '../http/error.dto';
 import type { HttpRequest, HttpResponse } from '../http/http';
 import { CommandRunner } from '../http/idempotency';
-import { IDEMPOTENCY_HEADER } from '../ledger/assets.controller';
-import { PDF_CONTENT_TYPE } from '../tickets/certificates.controller';
 import { contentDisposition } from '../tickets/content-disposition';
 import { ownPartyOnly, saleScope, scopedParty } from './carbon-scope';
 import { ListingQuery, ListingResponse, OrderDto, RetirementResponse, SaleResponse } from './dto/carbon.dto';

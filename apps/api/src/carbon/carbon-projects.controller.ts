@@ -1,3 +1,4 @@
+import { IDEMPOTENCY_HEADER } from '../http/constants';
 import { Body, Controller, Get, HttpCode, HttpStatus, Param, Post, Query, Req, Res } from '@nestjs/common';
 import { ApiCreatedResponse, ApiHeader, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { CarbonReadsService, CarbonService } from '@forest-ledger/forestry';
@@ -6,7 +7,6 @@ import { CurrentUser, Roles, STAFF_READERS } from '../auth/auth.decorators';
 import { ApiErrors } from '../http/error.dto';
 import type { HttpRequest, HttpResponse } from '../http/http';
 import { CommandRunner } from '../http/idempotency';
-import { IDEMPOTENCY_HEADER } from '../ledger/assets.controller';
 import { ownPartyOnly, revenueRuleOf, scopedParty } from './carbon-scope';
 import {
   CarbonInvariantResponse,

@@ -1,3 +1,4 @@
+import { CSV_CONTENT_TYPE } from '../http/constants';
 import { Controller, Get, Param, Query, Res, StreamableFile } from '@nestjs/common';
 import { ApiOkResponse, ApiOperation, ApiProduces, ApiTags } from '@nestjs/swagger';
 import { CarbonError, CarbonService } from '@forest-ledger/forestry';
@@ -7,7 +8,6 @@ import type { HttpResponse } from '../http/http';
 import { contentDisposition } from '../tickets/content-disposition';
 import { CarbonRegistryResponse, CarbonVerificationResponse, VerifyCarbonCertificateQuery } from './dto/carbon.dto';
 
-export const CSV_CONTENT_TYPE = 'text/csv; charset=utf-8';
 /** Spreadsheet programs read a UTF-8 CSV as UTF-8 (not GBK) only with the byte order mark. */
 const UTF8_BOM = '\uFEFF';
 

@@ -1,4 +1,4 @@
-import { DomainError } from '@forest-ledger/ledger';
+import { DomainError } from '@forest-ledger/common';
 import type { AuthUser, RevenueRule, RevenueShare, SaleScope } from '@forest-ledger/forestry';
 
 /** The caller's scope on the carbon routes and the request's revenue rule as the library types it; no reads here (they are CarbonReadsService's). */

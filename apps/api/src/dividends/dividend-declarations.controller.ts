@@ -1,3 +1,4 @@
+import { IDEMPOTENCY_HEADER } from '../http/constants';
 import { Body, Controller, Get, HttpCode, HttpStatus, Logger, Param, Post, Query, Req, Res } from '@nestjs/common';
 import { InjectQueue } from '@nestjs/bullmq';
 import { ApiCreatedResponse, ApiHeader, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
@@ -12,7 +13,6 @@ import type { HttpRequest, HttpResponse } from '../http/http';
 import { CurrentUser, Roles, STAFF_READERS } from '../auth/auth.decorators';
 import { ApiErrors } from '../http/error.dto';
 import { CommandRunner } from '../http/idempotency';
-import { IDEMPOTENCY_HEADER } from '../ledger/assets.controller';
 import { DeclarationResponse, DeclareDto, DividendLineResponse, LinesQuery, StateProgressResponse } from './dto/dividends.dto';
 
 /** Dividend declarations (分红方案): draft, four-eyes approval reserving the amount, distribution in the worker, cancellation. */

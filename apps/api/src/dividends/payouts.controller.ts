@@ -1,14 +1,13 @@
+import { IDEMPOTENCY_HEADER, XLSX_CONTENT_TYPE } from '../http/constants';
+import { DomainError } from '@forest-ledger/common';
 import { Body, Controller, Get, HttpCode, HttpStatus, Param, Post, Query, Req, Res, StreamableFile } from '@nestjs/common';
 import { ApiCreatedResponse, ApiHeader, ApiOkResponse, ApiOperation, ApiProduces, ApiTags } from '@nestjs/swagger';
 import { businessToday, DividendsService, PayoutsService } from '@forest-ledger/forestry';
 import type { AuthUser } from '@forest-ledger/forestry';
-import { DomainError } from '@forest-ledger/ledger';
 import type { HttpRequest, HttpResponse } from '../http/http';
 import { ALL_ROLES, CurrentUser, Roles, STAFF_READERS } from '../auth/auth.decorators';
 import { ApiErrors } from '../http/error.dto';
 import { CommandRunner } from '../http/idempotency';
-import { IDEMPOTENCY_HEADER } from '../ledger/assets.controller';
-import { XLSX_CONTENT_TYPE } from '../parcels/parcels.controller';
 import { contentDisposition } from '../tickets/content-disposition';
 import {
   BankCardDto,

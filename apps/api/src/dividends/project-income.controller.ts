@@ -1,15 +1,15 @@
+import { IDEMPOTENCY_HEADER } from '../http/constants';
+import { DomainError } from '@forest-ledger/common';
 import { Body, Controller, Get, HttpStatus, Param, Post, Query, Req, Res } from '@nestjs/common';
 import { ApiCreatedResponse, ApiHeader, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { DividendsService, ownerScopeOf, ProjectsService } from '@forest-ledger/forestry';
 import type { AuthUser, GuaranteeTopUpInput } from '@forest-ledger/forestry';
-import { DomainError } from '@forest-ledger/ledger';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource, EntityManager } from 'typeorm';
 import type { HttpRequest, HttpResponse } from '../http/http';
 import { CurrentUser, Roles, STAFF_READERS } from '../auth/auth.decorators';
 import { ApiErrors } from '../http/error.dto';
 import { CommandRunner } from '../http/idempotency';
-import { IDEMPOTENCY_HEADER } from '../ledger/assets.controller';
 import { CashFlowResponse, CostDto, DistributableQuery, DistributableResponse, FeeDto, GuaranteeTopUpDto, IncomeDto } from './dto/dividends.dto';
 
 /** A guarantee top-up request as the service takes it: the fields of its mode, each required there (400 naming the field). */

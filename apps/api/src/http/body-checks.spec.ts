@@ -1,5 +1,5 @@
+import { DomainError } from '@forest-ledger/common';
 import fc from 'fast-check';
-import { DomainError } from '@forest-ledger/ledger';
 import { checkParsedBody, findNul, isWellFormed, jsonDepth, MAX_BODY_DEPTH } from './body-checks';
 
 /** The depth of a parsed value, recursively: the definition jsonDepth measures on the text. */

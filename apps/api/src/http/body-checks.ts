@@ -1,4 +1,3 @@
-import { DomainError } from '@forest-ledger/ledger';
 
 /**
  * How deep a JSON body may nest (objects and arrays, the top one counting 1). The deepest route
@@ -133,4 +132,5 @@ export function findNul(value: unknown, prefix: string): string | null {
       return prefix && rel ? (typeof path[0] === 'number' ? `${prefix}${rel}` : `${prefix}.${rel}`) : prefix || rel;
     }) ?? null
   );
-}
+}import { DomainError } from '@forest-ledger/common';
+

@@ -1,5 +1,5 @@
+import { DomainError } from '@forest-ledger/common';
 import { HttpStatus } from '@nestjs/common';
-import { DomainError } from '@forest-ledger/ledger';
 import { DatabaseError } from 'pg';
 import { QueryFailedError } from 'typeorm';
 import { classifyError } from './error.filter';

@@ -1,5 +1,5 @@
+import { DomainError, DomainErrorKind } from '@forest-ledger/common';
 import { ArgumentsHost, Catch, ExceptionFilter, HttpException, HttpStatus, Logger } from '@nestjs/common';
-import { DomainError, DomainErrorKind } from '@forest-ledger/ledger';
 import { unavailabilityOf } from '@forest-ledger/platform';
 import { ErrorResponse } from './error.dto';
 import { correlationIdOf, HttpRequest, HttpResponse } from './http';

@@ -1,6 +1,7 @@
+import { DomainError } from '@forest-ledger/common';
 import { CanActivate, ExecutionContext, Injectable } from '@nestjs/common';
 import { Reflector } from '@nestjs/core';
-import { canonicalJson, DomainError } from '@forest-ledger/ledger';
+import { canonicalJson } from '@forest-ledger/ledger';
 import { AuditService, PiiCipher } from '@forest-ledger/forestry';
 import { AuditableRequest, successRecord } from '../auth/audit';
 import { CommandKey, Fingerprint, IDEMPOTENCY_KEY_PATTERN, IdempotencyService, IdempotentResult, scopedKey } from '@forest-ledger/platform';

@@ -1,5 +1,5 @@
+import { DomainError } from '@forest-ledger/common';
 import { ArgumentMetadata, Injectable, PipeTransform, ValidationError, ValidationPipe } from '@nestjs/common';
-import { DomainError } from '@forest-ledger/ledger';
 import { findNul } from './body-checks';
 
 interface Problem {

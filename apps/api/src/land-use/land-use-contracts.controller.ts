@@ -1,14 +1,13 @@
+import { IDEMPOTENCY_HEADER, XLSX_CONTENT_TYPE } from '../http/constants';
+import { DomainError } from '@forest-ledger/common';
 import { Body, Controller, Get, HttpCode, HttpStatus, Param, Post, Query, Req, Res, StreamableFile } from '@nestjs/common';
 import { ApiCreatedResponse, ApiHeader, ApiOkResponse, ApiOperation, ApiProduces, ApiTags } from '@nestjs/swagger';
-import { DomainError } from '@forest-ledger/ledger';
 import { businessToday, LandUseService, MAX_LAND_USE_CONTRACTS_LISTED, scheduleWorkbook } from '@forest-ledger/forestry';
 import type { AuthUser, CreateLandUseInput, Escalation, LandUseRentInput, LandUseScope } from '@forest-ledger/forestry';
 import type { HttpRequest, HttpResponse } from '../http/http';
 import { CurrentUser, Roles, STAFF_READERS } from '../auth/auth.decorators';
 import { ApiErrors } from '../http/error.dto';
 import { CommandRunner } from '../http/idempotency';
-import { IDEMPOTENCY_HEADER } from '../ledger/assets.controller';
-import { XLSX_CONTENT_TYPE } from '../parcels/parcels.controller';
 import { contentDisposition } from '../tickets/content-disposition';
 import {
   CreateLandUseContractDto,

@@ -1,10 +1,10 @@
+import { XLSX_CONTENT_TYPE } from '../http/constants';
 import { Controller, Get, Query, Res, StreamableFile } from '@nestjs/common';
 import { ApiOkResponse, ApiOperation, ApiProduces, ApiTags } from '@nestjs/swagger';
 import { businessToday, LandUseReportsService } from '@forest-ledger/forestry';
 import type { HttpResponse } from '../http/http';
 import { Roles, STAFF_READERS } from '../auth/auth.decorators';
 import { ApiErrors } from '../http/error.dto';
-import { XLSX_CONTENT_TYPE } from '../parcels/parcels.controller';
 import { contentDisposition } from '../tickets/content-disposition';
 import { LandUseAgingResponse, LandUseCashYearResponse, LandUseRegisterResponse, LandUseReportQuery } from './dto/land-use.dto';
 

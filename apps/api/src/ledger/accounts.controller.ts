@@ -1,3 +1,4 @@
+import { IDEMPOTENCY_HEADER } from '../http/constants';
 import { Body, Controller, Get, HttpCode, HttpStatus, Param, Post, Query, Req, Res } from '@nestjs/common';
 import { ApiCreatedResponse, ApiHeader, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { LedgerService } from '@forest-ledger/ledger';
@@ -7,7 +8,6 @@ import { ownerScopeOf } from '@forest-ledger/forestry';
 import type { AuthUser } from '@forest-ledger/forestry';
 import { ApiErrors } from '../http/error.dto';
 import { CommandRunner } from '../http/idempotency';
-import { IDEMPOTENCY_HEADER } from './assets.controller';
 import { AccountPageResponse, AccountResponse, AsOfBalanceResponse, BalanceQuery, ListAccountsQuery, OpenAccountDto, StatementQuery, StatementResponse } from './dto/ledger.dto';
 
 @ApiTags('ledger: accounts')

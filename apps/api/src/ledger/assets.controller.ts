@@ -1,3 +1,4 @@
+import { IDEMPOTENCY_HEADER } from '../http/constants';
 import { Body, Controller, Get, HttpStatus, Param, Post, Req, Res } from '@nestjs/common';
 import { ApiCreatedResponse, ApiHeader, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { LedgerService } from '@forest-ledger/ledger';
@@ -7,7 +8,6 @@ import { ApiErrors } from '../http/error.dto';
 import { CommandRunner } from '../http/idempotency';
 import { AssetResponse, CreateAssetDto } from './dto/ledger.dto';
 
-export const IDEMPOTENCY_HEADER = { name: 'Idempotency-Key', required: true, description: 'Unique per command of one user (a UUID); a replay by the same user returns the first answer, another user\'s key is another command' } as const;
 
 @ApiTags('ledger: assets')
 @Controller('v1/assets')

@@ -1,6 +1,8 @@
+import { IDEMPOTENCY_HEADER } from '../http/constants';
 import { Body, Controller, Get, HttpStatus, Param, Post, Query, Req, Res } from '@nestjs/common';
 import { ApiCreatedResponse, ApiHeader, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
-import { EntryDraft, LedgerService, PostCoalescer } from '@forest-ledger/ledger';
+import { EntryDraft, LedgerService } from '@forest-ledger/ledger';
+import { PostCoalescer } from './post-coalescer';
 import type { HttpRequest, HttpResponse } from '../http/http';
 import { ALL_ROLES, CurrentUser, Roles } from '../auth/auth.decorators';
 import { MANAGED_ASSET_PREFIXES, ownerScopeOf } from '@forest-ledger/forestry';
@@ -8,7 +10,6 @@ import type { AuthUser } from '@forest-ledger/forestry';
 import { AuditableRequest } from '../auth/audit';
 import { ApiErrors } from '../http/error.dto';
 import { CommandRunner } from '../http/idempotency';
-import { IDEMPOTENCY_HEADER } from './assets.controller';
 import { BatchResponse, EntryPageResponse, ListEntriesQuery, PostBatchDto, PostEntryDto, PostEntryResponse, ReverseEntryDto, SeenEntryResponse } from './dto/ledger.dto';
 
 /** A raw entry never moves 林票 units or carbon credits: their own operations keep the register, serials and rules (REGISTER_CLOSED …). */

@@ -1,3 +1,4 @@
+import { IDEMPOTENCY_HEADER, XLSX_CONTENT_TYPE } from '../http/constants';
 import { Body, Controller, Get, HttpCode, HttpStatus, Param, Post, Query, Req, Res, StreamableFile } from '@nestjs/common';
 import { ApiCreatedResponse, ApiExtraModels, ApiHeader, ApiOkResponse, ApiOperation, ApiProduces, ApiTags } from '@nestjs/swagger';
 import { importRejected, ParcelsService } from '@forest-ledger/forestry';
@@ -6,7 +7,6 @@ import type { HttpRequest, HttpResponse } from '../http/http';
 import { CurrentUser, Roles, STAFF_READERS } from '../auth/auth.decorators';
 import { ApiErrors } from '../http/error.dto';
 import { CommandRunner } from '../http/idempotency';
-import { IDEMPOTENCY_HEADER } from '../ledger/assets.controller';
 import {
   AttachabilityCheckDto,
   AttachabilityResponse,
@@ -20,7 +20,6 @@ import {
   RefusedParcelResponse,
 } from './dto/parcels.dto';
 
-export const XLSX_CONTENT_TYPE = 'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet';
 
 /** `attachment` with an ASCII fallback name and the real (Chinese) name as RFC 5987 `filename*`. */
 function attachment(fileName: string, asciiFallback: string): string {

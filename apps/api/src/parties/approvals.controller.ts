@@ -1,3 +1,4 @@
+import { IDEMPOTENCY_HEADER } from '../http/constants';
 import { Controller, Get, HttpCode, HttpStatus, Param, Post, Query, Req, Res } from '@nestjs/common';
 import { ApiHeader, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { PartiesService } from '@forest-ledger/forestry';
@@ -6,7 +7,6 @@ import type { HttpRequest, HttpResponse } from '../http/http';
 import { CurrentUser, Roles } from '../auth/auth.decorators';
 import { ApiErrors } from '../http/error.dto';
 import { CommandRunner } from '../http/idempotency';
-import { IDEMPOTENCY_HEADER } from '../ledger/assets.controller';
 import { ApprovalPageResponse, ApprovalQuery, ApprovalResponse } from './dto/parties.dto';
 
 /** Maker-checker decisions. The requester can never decide their own request (422 SAME_USER_APPROVAL). */

@@ -1,3 +1,4 @@
+import { IDEMPOTENCY_HEADER } from '../http/constants';
 import { Body, Controller, Get, HttpCode, HttpStatus, Param, Post, Query, Req, Res } from '@nestjs/common';
 import { ApiCreatedResponse, ApiHeader, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { InjectDataSource } from '@nestjs/typeorm';
@@ -9,7 +10,6 @@ import { DataSource } from 'typeorm';
 import { ALL_ROLES, CurrentUser, NoIdempotencyKey, Roles } from '../auth/auth.decorators';
 import { ApiErrors } from '../http/error.dto';
 import { CommandRunner } from '../http/idempotency';
-import { IDEMPOTENCY_HEADER } from '../ledger/assets.controller';
 import {
   ApprovalResponse,
   CreatePartyDto,

@@ -1,3 +1,4 @@
+import { IDEMPOTENCY_HEADER } from '../http/constants';
 import { Body, Controller, Get, HttpStatus, Param, Post, Query, Req, Res } from '@nestjs/common';
 import { ApiCreatedResponse, ApiHeader, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { RegionsService } from '@forest-ledger/forestry';
@@ -6,7 +7,6 @@ import type { HttpRequest, HttpResponse } from '../http/http';
 import { Roles, STAFF_READERS } from '../auth/auth.decorators';
 import { ApiErrors } from '../http/error.dto';
 import { CommandRunner } from '../http/idempotency';
-import { IDEMPOTENCY_HEADER } from '../ledger/assets.controller';
 import { CreateRegionDto, RegionQuery, RegionResponse } from './dto/parties.dto';
 
 const REGION_READERS: Role[] = [...STAFF_READERS, 'FARM_OPERATOR'];

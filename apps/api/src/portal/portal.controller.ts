@@ -1,3 +1,4 @@
+import { PDF_CONTENT_TYPE } from '../http/constants';
 import { Controller, Get, NotFoundException, OnModuleInit, Query, Res, StreamableFile } from '@nestjs/common';
 import { ApiExcludeEndpoint, ApiOkResponse, ApiOperation, ApiProduces, ApiTags } from '@nestjs/swagger';
 import { PartyError, PortalService } from '@forest-ledger/forestry';
@@ -7,7 +8,6 @@ import { join } from 'node:path';
 import type { HttpResponse } from '../http/http';
 import { CurrentUser, Public, Roles } from '../auth/auth.decorators';
 import { ApiErrors } from '../http/error.dto';
-import { PDF_CONTENT_TYPE } from '../tickets/certificates.controller';
 import { contentDisposition } from '../tickets/content-disposition';
 import { AnnualStatementQuery, PortalOverviewResponse } from './dto/portal.dto';
 

@@ -1,6 +1,7 @@
+import { IDEMPOTENCY_HEADER } from '../http/constants';
+import { DomainError } from '@forest-ledger/common';
 import { Body, Controller, Get, HttpCode, HttpStatus, Param, Post, Query, Req, Res } from '@nestjs/common';
 import { ApiCreatedResponse, ApiHeader, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
-import { DomainError } from '@forest-ledger/ledger';
 import { ownerScopeOf, ProjectsService, SeriesService } from '@forest-ledger/forestry';
 import type { AuthUser } from '@forest-ledger/forestry';
 import type { HttpRequest, HttpResponse } from '../http/http';
@@ -8,7 +9,6 @@ import { EntityManager } from 'typeorm';
 import { CurrentUser, Roles } from '../auth/auth.decorators';
 import { ApiErrors } from '../http/error.dto';
 import { CommandRunner } from '../http/idempotency';
-import { IDEMPOTENCY_HEADER } from '../ledger/assets.controller';
 import {
   CallContributionDto,
   CloseProjectDto,

@@ -1,3 +1,4 @@
+import { IDEMPOTENCY_HEADER } from '../http/constants';
 import { Body, Controller, Get, HttpCode, HttpStatus, Param, Post, Req, Res } from '@nestjs/common';
 import { ApiCreatedResponse, ApiHeader, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { businessToday, SubsidiesService } from '@forest-ledger/forestry';
@@ -6,7 +7,6 @@ import type { HttpRequest, HttpResponse } from '../http/http';
 import { CurrentUser, Roles, STAFF_READERS } from '../auth/auth.decorators';
 import { ApiErrors } from '../http/error.dto';
 import { CommandRunner } from '../http/idempotency';
-import { IDEMPOTENCY_HEADER } from '../ledger/assets.controller';
 import { ApplyDto, ApproveDto, ClaimResponse, DuePaymentsResponse, InstalmentResponse, PayDueDto, RecoveryDto, RejectDto } from './dto/subsidies.dto';
 
 /** Subsidy claims: application with eligibility and calculation, four-eyes approval or rejection, instalments, clawback recovery. */

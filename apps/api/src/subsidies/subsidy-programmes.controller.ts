@@ -1,3 +1,4 @@
+import { IDEMPOTENCY_HEADER } from '../http/constants';
 import { Body, Controller, Get, HttpStatus, Param, Post, Query, Req, Res } from '@nestjs/common';
 import { ApiCreatedResponse, ApiHeader, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { SubsidiesService } from '@forest-ledger/forestry';
@@ -6,7 +7,6 @@ import type { HttpRequest, HttpResponse } from '../http/http';
 import { CurrentUser, Roles, STAFF_READERS } from '../auth/auth.decorators';
 import { ApiErrors } from '../http/error.dto';
 import { CommandRunner } from '../http/idempotency';
-import { IDEMPOTENCY_HEADER } from '../ledger/assets.controller';
 import { ClaimQuery, ClaimResponse, CreateProgrammeDto, ProgrammeResponse, RuleDto, RuleResponse, TopUpDto, TopUpResponse } from './dto/subsidies.dto';
 
 export const MAX_PROGRAMMES_LISTED = 200;

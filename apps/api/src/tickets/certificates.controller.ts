@@ -1,3 +1,4 @@
+import { PDF_CONTENT_TYPE } from '../http/constants';
 import { Controller, Get, Param, Res, StreamableFile } from '@nestjs/common';
 import { ApiOkResponse, ApiOperation, ApiProduces, ApiTags } from '@nestjs/swagger';
 import { CertificatesService, ownerScopeOf } from '@forest-ledger/forestry';
@@ -8,7 +9,6 @@ import { ApiErrors } from '../http/error.dto';
 import { contentDisposition } from './content-disposition';
 import { CertificateResponse, VerificationResponse } from './dto/tickets.dto';
 
-export const PDF_CONTENT_TYPE = 'application/pdf';
 
 /** 林票 certificates (持有凭证): the holder's view, the printable PDF and the public verification of the printed code. */
 @ApiTags('林票 (tickets)')

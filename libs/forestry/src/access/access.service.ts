@@ -1,6 +1,6 @@
+import { DomainError } from '@forest-ledger/common';
 import { Inject, Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
-import { DomainError } from '@forest-ledger/ledger';
 import { Env, keyRing, REDIS, RedisKeys } from '@forest-ledger/platform';
 import * as argon2 from 'argon2';
 import Redis from 'ioredis';

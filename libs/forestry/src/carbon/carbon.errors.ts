@@ -1,4 +1,3 @@
-import { DomainError, DomainErrorKind } from '@forest-ledger/ledger/domain';
 
 export type CarbonErrorCode =
   | 'INVALID_CARBON_INPUT'
@@ -43,4 +42,5 @@ export class CarbonError extends DomainError {
   constructor(code: CarbonErrorCode, message: string, field?: string, details?: Record<string, unknown>) {
     super(KIND_OF[code], code, message, field, details);
   }
-}
+}import { DomainError, DomainErrorKind } from '@forest-ledger/common';
+

@@ -1,4 +1,4 @@
-import { DomainError } from '@forest-ledger/ledger/domain';
+import { DomainError } from '@forest-ledger/common';
 import { inputChecks } from './input-checks';
 
 class TestError extends DomainError {

@@ -1,4 +1,3 @@
-import { DomainError, DomainErrorKind } from '@forest-ledger/ledger/domain';
 
 export type DividendErrorCode =
   | 'INVALID_DIVIDEND_INPUT'
@@ -41,4 +40,5 @@ export class DividendError extends DomainError {
   constructor(code: DividendErrorCode, message: string, field?: string, details?: Record<string, unknown>) {
     super(KIND_OF[code], code, message, field, details);
   }
-}
+}import { DomainError, DomainErrorKind } from '@forest-ledger/common';
+

@@ -1,4 +1,3 @@
-import { DomainError } from '@forest-ledger/ledger/domain';
 
 export type TableReadErrorCode =
   | 'IMPORT_EMPTY_FILE'
@@ -27,4 +26,5 @@ export interface ImportRowError {
 
 export function rowError(row: number, column: string, zh: string, en: string): ImportRowError {
   return { row, column, message: `${zh} / ${en}` };
-}
+}import { DomainError } from '@forest-ledger/common';
+

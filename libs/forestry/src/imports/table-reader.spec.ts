@@ -1,7 +1,7 @@
+import { DomainError } from '@forest-ledger/common';
 import ExcelJS from 'exceljs';
 import fc from 'fast-check';
 import iconv from 'iconv-lite';
-import { DomainError } from '@forest-ledger/ledger/domain';
 import {
   csvBuffer,
   fixtureRecords,

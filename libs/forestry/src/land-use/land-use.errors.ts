@@ -1,4 +1,3 @@
-import { DomainError, DomainErrorKind } from '@forest-ledger/ledger/domain';
 
 export type LandUseErrorCode =
   | 'INVALID_CONTRACT'
@@ -56,4 +55,5 @@ export class LandUseError extends DomainError {
   constructor(code: LandUseErrorCode, message: string, field?: string, details?: Record<string, unknown>) {
     super(KIND_OF[code], code, message, field, details);
   }
-}
+}import { DomainError, DomainErrorKind } from '@forest-ledger/common';
+

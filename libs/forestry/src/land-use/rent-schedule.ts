@@ -1,4 +1,5 @@
-import { Amount, Dec, DomainError, isIsoDate } from '@forest-ledger/ledger/domain';
+import { DomainError } from '@forest-ledger/common';
+import { Amount, Dec, isIsoDate } from '@forest-ledger/ledger/domain';
 import Decimal from 'decimal.js';
 
 /**

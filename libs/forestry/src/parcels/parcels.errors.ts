@@ -1,4 +1,4 @@
-import { DomainError, DomainErrorKind } from '@forest-ledger/ledger/domain';
+import { DomainError, DomainErrorKind } from '@forest-ledger/common';
 import type { ImportRowError } from '../imports/imports.errors';
 
 export type ParcelErrorCode =

@@ -1,4 +1,3 @@
-import { DomainError, DomainErrorKind } from '@forest-ledger/ledger/domain';
 
 export type PartyErrorCode =
   | 'VALIDATION_FAILED'
@@ -46,4 +45,5 @@ export class PartyError extends DomainError {
   constructor(code: PartyErrorCode, message: string, field?: string, details?: Record<string, unknown>) {
     super(KIND_OF[code], code, message, field, details);
   }
-}
+}import { DomainError, DomainErrorKind } from '@forest-ledger/common';
+

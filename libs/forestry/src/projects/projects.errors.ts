@@ -1,4 +1,3 @@
-import { DomainError, DomainErrorKind } from '@forest-ledger/ledger/domain';
 
 export type ProjectErrorCode =
   | 'INVALID_PROJECT'
@@ -39,4 +38,5 @@ export class ProjectError extends DomainError {
   constructor(code: ProjectErrorCode, message: string, field?: string, details?: Record<string, unknown>) {
     super(KIND_OF[code], code, message, field, details);
   }
-}
+}import { DomainError, DomainErrorKind } from '@forest-ledger/common';
+

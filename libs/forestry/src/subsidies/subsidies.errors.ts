@@ -1,4 +1,3 @@
-import { DomainError, DomainErrorKind } from '@forest-ledger/ledger/domain';
 
 export type SubsidyErrorCode =
   | 'INVALID_CONTRACT'
@@ -63,4 +62,5 @@ export class SubsidyError extends DomainError {
   constructor(code: SubsidyErrorCode, message: string, field?: string, details?: Record<string, unknown>) {
     super(KIND_OF[code], code, message, field, details);
   }
-}
+}import { DomainError, DomainErrorKind } from '@forest-ledger/common';
+

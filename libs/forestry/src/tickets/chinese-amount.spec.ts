@@ -1,5 +1,5 @@
+import { DomainError } from '@forest-ledger/common';
 import fc from 'fast-check';
-import { DomainError } from '@forest-ledger/ledger/domain';
 import { CHINESE_CAPITAL_AMOUNT_CHARACTERS, toChineseCapitalAmount } from './chinese-amount';
 
 /**

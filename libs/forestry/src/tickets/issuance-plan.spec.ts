@@ -1,5 +1,6 @@
+import { DomainError } from '@forest-ledger/common';
 import fc from 'fast-check';
-import { DomainError, LedgerError } from '@forest-ledger/ledger/domain';
+import { LedgerError } from '@forest-ledger/ledger/domain';
 import { IssuanceContribution, IssuanceHolding, IssuanceInput, IssuanceMember, IssuancePlan, IssuancePlanError, planIssuance } from './issuance-plan';
 
 /** 梨树村: 100 villagers in 40 households — households H-01…H-20 of three, H-21…H-40 of two; the first of each is its head. */

@@ -1,4 +1,5 @@
-import { allocate, Amount, Dec, DomainError, DomainErrorKind } from '@forest-ledger/ledger/domain';
+import { DomainError, DomainErrorKind } from '@forest-ledger/common';
+import { allocate, Amount, Dec } from '@forest-ledger/ledger/domain';
 
 /**
  * The issuance plan of a 林票 series (DOMAIN §3): how many units, who holds them, which certificate

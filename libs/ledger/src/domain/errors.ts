@@ -1,21 +1,4 @@
-/**
- * Base of every domain error in the service. `kind` fixes the HTTP status class in one place
- * (apps/api/src/http/error.filter.ts); `code` is stable for clients; `field` names the input at fault.
- */
-export type DomainErrorKind = 'invalid' | 'unauthenticated' | 'forbidden' | 'not-found' | 'conflict' | 'rule' | 'rate-limited';
-
-export class DomainError extends Error {
-  constructor(
-    readonly kind: DomainErrorKind,
-    readonly code: string,
-    message: string,
-    readonly field?: string,
-    readonly details?: Record<string, unknown>,
-  ) {
-    super(message);
-    this.name = new.target.name;
-  }
-}
+import { DomainError, DomainErrorKind } from '@forest-ledger/common';
 
 export type LedgerErrorCode =
   | 'INVALID_AMOUNT'

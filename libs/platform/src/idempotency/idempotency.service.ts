@@ -1,5 +1,5 @@
+import { DomainError } from '@forest-ledger/common';
 import { Injectable } from '@nestjs/common';
-import { DomainError } from '@forest-ledger/ledger/domain/errors';
 import { DataSource, EntityManager } from 'typeorm';
 import { preparedQuery } from '../database/prepared';
 import { inTransaction } from '../database/transaction';

@@ -2,9 +2,7 @@ import { Injectable, OnApplicationShutdown } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { CommandKey, Fingerprint, idempotencyConflict, IdempotencyService, IdempotentResult, inTransaction, replayOf, storedHashOf, unavailabilityOf } from '@forest-ledger/platform';
 import { DataSource, EntityManager } from 'typeorm';
-import { EntryDraft } from './domain/entry';
-import { LedgerService, PostOutcome } from './ledger.service';
-import type { PostResult } from './ledger.types';
+import { EntryDraft, LedgerService, PostOutcome, type PostResult } from '@forest-ledger/ledger';
 
 type Outcome = { ok: true; value: IdempotentResult<PostResult> } | { ok: false; error: unknown };
 
