@@ -13,16 +13,7 @@ import 'reflect-metadata';
 import { createHash, randomUUID } from 'node:crypto';
 import os from 'node:os';
 import { Client } from 'pg';
-import {
-  BANK_CLEARING_ACCOUNT,
-  DividendsService,
-  ParcelsService,
-  PiiCipher,
-  projectDividendReserve,
-  ProjectsService,
-  SeriesService,
-  walletOf,
-} from '@forest-ledger/forestry';
+import { BANK_CLEARING_ACCOUNT, DividendsService, ParcelsService, PiiCipher, projectDividendReserve, ProjectsService, SeriesService, walletOf } from '@forest-ledger/forestry';
 import { Dec, LedgerService } from '@forest-ledger/ledger';
 import { ensureDatabase, inTransaction, loadEnv, migrate, openDataSource } from '@forest-ledger/platform';
 
@@ -84,7 +75,9 @@ async function main(): Promise<void> {
          INSERT INTO regions (code, name, level, parent_id) SELECT '140522101201', '大西沟村', 'VILLAGE', id FROM t`,
       );
       const village = `(SELECT id FROM regions WHERE code = '140522101201')`;
-      await em.query(`INSERT INTO parties (code, kind, name, region_id) VALUES ('F-BENCH', 'STATE_FARM', '官庄国有林场', ${village}), ('C-BENCH', 'COLLECTIVE', '梨树村股份经济合作社', ${village})`);
+      await em.query(
+        `INSERT INTO parties (code, kind, name, region_id) VALUES ('F-BENCH', 'STATE_FARM', '官庄国有林场', ${village}), ('C-BENCH', 'COLLECTIVE', '梨树村股份经济合作社', ${village})`,
+      );
       await em.query(
         `INSERT INTO parties (code, kind, name, region_id, collective_id)
          SELECT 'H-' || lpad(i::text, 5, '0'), 'HOUSEHOLD', '户' || i, ${village}, (SELECT id FROM parties WHERE code = 'C-BENCH') FROM generate_series(1, $1::int) AS i`,
@@ -99,7 +92,10 @@ async function main(): Promise<void> {
       await ledger.ensureAsset(em, { code: 'CNY', scale: 2, description: '人民币 (分)' });
       await ledger.ensureAccount(em, { code: BANK_CLEARING_ACCOUNT, asset: 'CNY', type: 'ASSET', ownerRef: 'platform' });
       const codes = (await em.query(`SELECT code FROM parties ORDER BY id`)) as Array<{ code: string }>;
-      await ledger.openAccounts(em, codes.map((p) => ({ code: walletOf(p.code), asset: 'CNY', type: 'LIABILITY' as const, ownerRef: `party:${p.code}`, noOverdraft: true })));
+      await ledger.openAccounts(
+        em,
+        codes.map((p) => ({ code: walletOf(p.code), asset: 'CNY', type: 'LIABILITY' as const, ownerRef: `party:${p.code}`, noOverdraft: true })),
+      );
       await em.query(
         `INSERT INTO parcels (certificate_no, holder_party_id, village_id, location, forest_compartment, sub_compartment, area_mu, forest_type, main_species, rights_start, rights_end, certificate_state)
          VALUES ('晋(2019)阳城县不动产权第0000001号', (SELECT id FROM parties WHERE code = 'H-00001'), ${village}, '梨树村后山', '12', '001', 3000, '商品林', '油松', '2019-01-01', '2068-12-31', 'ISSUED_TO_HOUSEHOLD')`,
@@ -122,11 +118,20 @@ async function main(): Promise<void> {
       }),
     );
     const units = new Dec(config.holders).times(10).toFixed(2);
-    await inTransaction(ds, (em) => projects.addContribution(em, PROJECT, { partyCode: 'C-BENCH', kind: 'IN_KIND_LAND', amount: units, valuationDocument: '评估报告', effectiveDate: '2025-01-01' }, randomUUID()));
+    await inTransaction(ds, (em) =>
+      projects.addContribution(
+        em,
+        PROJECT,
+        { partyCode: 'C-BENCH', kind: 'IN_KIND_LAND', amount: units, valuationDocument: '评估报告', effectiveDate: '2025-01-01' },
+        randomUUID(),
+      ),
+    );
     const issueStart = process.hrtime.bigint();
     await inTransaction(ds, (em) => series.issue(em, PROJECT, { seriesCode: PROJECT, faceValue: '1.00', transferRestriction: 'OPEN', issuedOn: '2025-03-01' }, randomUUID()));
     log(`issued ${PROJECT} to ${config.holders} villagers through SeriesService.issue in ${seconds(issueStart).toFixed(1)} s`);
-    await inTransaction(ds, (em) => dividends.recordIncome(em, PROJECT, { kind: 'HARVEST_FINAL', amount: config.amount, bankReference: 'BENCH-INCOME', effectiveDate: '2026-05-01' }, randomUUID()));
+    await inTransaction(ds, (em) =>
+      dividends.recordIncome(em, PROJECT, { kind: 'HARVEST_FINAL', amount: config.amount, bankReference: 'BENCH-INCOME', effectiveDate: '2026-05-01' }, randomUUID()),
+    );
     const users = (await ds.query(
       `INSERT INTO users (username, display_name, role, password_hash) VALUES ('bench-maker', 'bench-maker', 'ADMIN', 'x'), ('bench-checker', 'bench-checker', 'APPROVER', 'x') RETURNING id`,
     )) as Array<{ id: string }>;
@@ -137,7 +142,9 @@ async function main(): Promise<void> {
     // ---------------------------------------------------------------- the service, end to end
     const start = process.hrtime.bigint();
     const cpuStart = process.cpuUsage();
-    const draft = await inTransaction(ds, (em) => dividends.declare(em, { userId: users[0].id, role: 'ADMIN' }, { project: PROJECT, amount: config.amount, recordDate: RECORD, paymentDate: PAYMENT, chunkSize: config.chunk }));
+    const draft = await inTransaction(ds, (em) =>
+      dividends.declare(em, { userId: users[0].id, role: 'ADMIN' }, { project: PROJECT, amount: config.amount, recordDate: RECORD, paymentDate: PAYMENT, chunkSize: config.chunk }),
+    );
     await inTransaction(ds, (em) => dividends.approve(em, draft.id, { userId: users[1].id, role: 'APPROVER' }));
     const snapshotStart = process.hrtime.bigint();
     await inTransaction(ds, (em) => dividends.startDistribution(em, draft.id));
@@ -149,9 +156,13 @@ async function main(): Promise<void> {
     if (outcome.state !== 'DISTRIBUTED' || outcome.progress.holdersDone !== config.holders || outcome.progress.amountDistributed !== new Dec(config.amount).toFixed(2)) {
       throw new Error(`distribution incomplete: ${JSON.stringify(outcome)}`);
     }
-    const [{ reserve }] = (await ds.query(`SELECT (credits - debits)::text AS reserve FROM ledger_accounts WHERE code = $1`, [projectDividendReserve(PROJECT)])) as Array<{ reserve: string }>;
+    const [{ reserve }] = (await ds.query(`SELECT (credits - debits)::text AS reserve FROM ledger_accounts WHERE code = $1`, [projectDividendReserve(PROJECT)])) as Array<{
+      reserve: string;
+    }>;
     if (!new Dec(reserve).isZero()) throw new Error(`reserve left ${reserve}`);
-    log(`service: ${config.holders} holders paid in ${serviceSeconds.toFixed(2)} s (snapshot ${snapshotSeconds.toFixed(2)} s, ${outcome.progress.chunksTotal} chunks ${(serviceSeconds - snapshotSeconds).toFixed(2)} s)`);
+    log(
+      `service: ${config.holders} holders paid in ${serviceSeconds.toFixed(2)} s (snapshot ${snapshotSeconds.toFixed(2)} s, ${outcome.progress.chunksTotal} chunks ${(serviceSeconds - snapshotSeconds).toFixed(2)} s)`,
+    );
 
     // ---------------------------------------------------------------- raw-SQL baseline of the same rows
     const baselineSeconds = await rawBaseline(config.url, draft.id);
@@ -163,7 +174,12 @@ async function main(): Promise<void> {
     console.log(`service end to end   ${serviceSeconds.toFixed(2)} s   goal < 20 s   ${serviceSeconds < 20 ? 'OK' : 'MISSED'}`);
     console.log(`  of which node CPU  ${nodeCpuSeconds.toFixed(2)} s (the rest is PostgreSQL and waiting for a core)`);
     console.log(`raw SQL baseline     ${baselineSeconds.toFixed(2)} s`);
-    console.log(`load average         ${os.loadavg().map((l) => l.toFixed(1)).join(' ')} on ${os.cpus().length} cores`);
+    console.log(
+      `load average         ${os
+        .loadavg()
+        .map((l) => l.toFixed(1))
+        .join(' ')} on ${os.cpus().length} cores`,
+    );
     console.log(`ratio                ${ratio.toFixed(2)}×   goal ≤ 3×   ${ratio <= 3 ? 'OK' : 'MISSED'}`);
   } finally {
     await ds.destroy();
@@ -211,7 +227,11 @@ async function rawBaseline(url: string, declarationId: string): Promise<number> 
         const key = `baseline:${decl.id}:${part}`;
         const total = slice.reduce((s, l) => s.plus(l.amount), new Dec(0)).toFixed(2);
         keys.push(key);
-        hashes.push(createHash('sha256').update(`${key}|${slice.map((l) => `${l.wallet}:${l.amount}`).join(',')}`).digest('hex'));
+        hashes.push(
+          createHash('sha256')
+            .update(`${key}|${slice.map((l) => `${l.wallet}:${l.amount}`).join(',')}`)
+            .digest('hex'),
+        );
         p.key.push(key);
         p.seq.push(0);
         p.account.push(reserve.id);

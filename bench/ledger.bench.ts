@@ -124,10 +124,15 @@ function entryJson(t: Transfer, effectiveDate: string): { kind: string; effectiv
 
 function scenarios(ledger: ScratchLedger): Scenario[] {
   const { wallets, effectiveDate } = ledger;
-  const postEntry = (http: JsonHttpClient, keyPrefix: string, next: () => Transfer): Operation => async () => {
-    await http.postJson('/v1/entries', JSON.stringify(entryJson(next(), effectiveDate)), { 'idempotency-key': `${keyPrefix}${randomUUID()}` });
-  };
-  const rawEntry = (raw: RawLedgerBaseline, keyPrefix: string, next: () => Transfer): Operation => () => raw.transfer(`${keyPrefix}${randomUUID()}`, next());
+  const postEntry =
+    (http: JsonHttpClient, keyPrefix: string, next: () => Transfer): Operation =>
+    async () => {
+      await http.postJson('/v1/entries', JSON.stringify(entryJson(next(), effectiveDate)), { 'idempotency-key': `${keyPrefix}${randomUUID()}` });
+    };
+  const rawEntry =
+    (raw: RawLedgerBaseline, keyPrefix: string, next: () => Transfer): Operation =>
+    () =>
+      raw.transfer(`${keyPrefix}${randomUUID()}`, next());
   const batchOf = () => Array.from({ length: config.batchSize }, () => randomTransfer(wallets));
   return [
     {
@@ -412,7 +417,9 @@ class Bench {
     problems.push(
       ...(await q(`SELECT 'entry ' || entry_id || ' does not balance' AS problem FROM ledger_postings
                    GROUP BY entry_id HAVING SUM(CASE side WHEN 'DEBIT' THEN amount ELSE -amount END) <> 0 LIMIT 5`)),
-      ...(await q(`SELECT 'signed balances of ' || asset_code || ' sum to ' || SUM(debits - credits) AS problem FROM ledger_accounts GROUP BY asset_code HAVING SUM(debits - credits) <> 0`)),
+      ...(await q(
+        `SELECT 'signed balances of ' || asset_code || ' sum to ' || SUM(debits - credits) AS problem FROM ledger_accounts GROUP BY asset_code HAVING SUM(debits - credits) <> 0`,
+      )),
       ...(await q(`SELECT 'cached totals of ' || a.code || ' differ from its postings' AS problem FROM ledger_accounts a LEFT JOIN (
                      SELECT account_id, SUM(amount) FILTER (WHERE side = 'DEBIT') AS d, SUM(amount) FILTER (WHERE side = 'CREDIT') AS c
                      FROM ledger_postings GROUP BY account_id) t ON t.account_id = a.id
@@ -448,7 +455,21 @@ function printTables(reports: ScenarioReport[]): void {
   console.log('\nResults (ops = HTTP requests for the service, transactions for the baseline; B3: 1 op = 1 batch):\n');
   console.log(
     renderTable(
-      ['scenario', 'svc ops/s', 'svc p50 ms', 'svc p99 ms', 'raw ops/s', 'raw p50 ms', 'raw p99 ms', 'svc/raw', 'svc postings/s', 'raw postings/s', 'errors svc/raw', 'goal', 'met'],
+      [
+        'scenario',
+        'svc ops/s',
+        'svc p50 ms',
+        'svc p99 ms',
+        'raw ops/s',
+        'raw p50 ms',
+        'raw p99 ms',
+        'svc/raw',
+        'svc postings/s',
+        'raw postings/s',
+        'errors svc/raw',
+        'goal',
+        'met',
+      ],
       reports.map((r) => [
         `${r.name} ${r.name === 'B3' ? `(batch ${r.entriesPerOp})` : ''}`.trim(),
         fmt(r.service.result.opsPerSecond),
@@ -499,7 +520,24 @@ function printTables(reports: ScenarioReport[]): void {
     '\nCPU during the measured window, milliseconds per op (client = this process: HTTP client or pg client; pg = backends of the bench DB; aux = WAL writer, checkpointer, ...), and WAL written per op:\n',
   );
   console.log(
-    renderTable(['run', 'client', 'api', 'pg', 'pg aux', 'total', 'WAL KiB/op', 'machine busy %', 'steal %', 'other DBs CPU s', 'rest of machine CPU s', 'other active backends', 'load1 before'], cpuRows),
+    renderTable(
+      [
+        'run',
+        'client',
+        'api',
+        'pg',
+        'pg aux',
+        'total',
+        'WAL KiB/op',
+        'machine busy %',
+        'steal %',
+        'other DBs CPU s',
+        'rest of machine CPU s',
+        'other active backends',
+        'load1 before',
+      ],
+      cpuRows,
+    ),
   );
 }
 

@@ -22,7 +22,9 @@ async function prepareDatabase(): Promise<void> {
     const admin = await createAdmin(ds, 'admin', { onlyIfNoUsers: true });
     if (admin) {
       // Shown once, here only: the database keeps an argon2id hash.
-      console.log(`\n  First administrator created. Log in with POST /v1/auth/login\n    username: ${admin.username}\n    password: ${admin.password}\n  Keep it safe: it is not shown again (npm run admin:create -- <name> makes another).\n`);
+      console.log(
+        `\n  First administrator created. Log in with POST /v1/auth/login\n    username: ${admin.username}\n    password: ${admin.password}\n  Keep it safe: it is not shown again (npm run admin:create -- <name> makes another).\n`,
+      );
     }
   } finally {
     await ds.destroy();

@@ -61,20 +61,31 @@ function packageOf(frame: CallFrame): string {
     return parts[0].startsWith('@') ? `${parts[0]}/${parts[1]}` : parts[0];
   }
   const dist = url.indexOf('/dist/');
-  if (dist >= 0) return `app:${url.slice(dist + '/dist/'.length).split('/').slice(0, 3).join('/')}`;
+  if (dist >= 0)
+    return `app:${url
+      .slice(dist + '/dist/'.length)
+      .split('/')
+      .slice(0, 3)
+      .join('/')}`;
   return url;
 }
 
 const LAYERS: Array<[string, RegExp]> = [
   ['(idle)', /^\(idle\)$/],
   ['socket writes (syscall + descheduled)', /^\(socket write/],
-  ['request logging (pino-http, pino, nestjs-pino)', /^(pino-http|pino|nestjs-pino|pino-std-serializers|@pinojs\/redact|fast-redact|sonic-boom|thread-stream|quick-format-unescaped|atomic-sleep|on-exit-leak-free|safe-stable-stringify|real-require|process-warning)$/],
+  [
+    'request logging (pino-http, pino, nestjs-pino)',
+    /^(pino-http|pino|nestjs-pino|pino-std-serializers|@pinojs\/redact|fast-redact|sonic-boom|thread-stream|quick-format-unescaped|atomic-sleep|on-exit-leak-free|safe-stable-stringify|real-require|process-warning)$/,
+  ],
   ['garbage collector', /^\(garbage collector\)$/],
   ['ledger + platform code (app:*)', /^app:/],
   ['DB client (typeorm, pg, pg-protocol, pg-types)', /^(typeorm|pg|pg-protocol|pg-types|pg-pool|postgres-.*|pgpass)$/],
   ['validation (class-validator, class-transformer)', /^(class-validator|class-transformer|validator|libphonenumber-js)$/],
   ['Nest (@nestjs/*, rxjs)', /^(@nestjs\/.*|rxjs|reflect-metadata)$/],
-  ['HTTP stack (node:http/net, fastify, find-my-way, @fastify/*, helmet; express before)', /^(node:_http_.*|node:http|node:net|fastify|find-my-way|@fastify\/.*|avvio|light-my-request|toad-cache|reusify|fastq|fast-json-stringify|fast-querystring|fast-decode-uri-component|secure-json-parse|abstract-logging|rfdc|ret|safe-regex2|json-schema-ref-resolver|express|router|body-parser|raw-body|content-type|type-is|helmet|on-finished|finalhandler|send|iconv-lite|mime-types|qs|accepts|negotiator|vary|depd|statuses|fresh|etag|cookie|debug|ms|encodeurl|escape-html|parseurl|proxy-addr|forwarded|safe-buffer|http-errors|media-typer|bytes|unpipe|ee-first|setprototypeof|toidentifier|inherits|merge-descriptors|methods|path-to-regexp|utils-merge|content-disposition|serve-static|range-parser|cookie-signature|is-promise|once|wrappy)$/],
+  [
+    'HTTP stack (node:http/net, fastify, find-my-way, @fastify/*, helmet; express before)',
+    /^(node:_http_.*|node:http|node:net|fastify|find-my-way|@fastify\/.*|avvio|light-my-request|toad-cache|reusify|fastq|fast-json-stringify|fast-querystring|fast-decode-uri-component|secure-json-parse|abstract-logging|rfdc|ret|safe-regex2|json-schema-ref-resolver|express|router|body-parser|raw-body|content-type|type-is|helmet|on-finished|finalhandler|send|iconv-lite|mime-types|qs|accepts|negotiator|vary|depd|statuses|fresh|etag|cookie|debug|ms|encodeurl|escape-html|parseurl|proxy-addr|forwarded|safe-buffer|http-errors|media-typer|bytes|unpipe|ee-first|setprototypeof|toidentifier|inherits|merge-descriptors|methods|path-to-regexp|utils-merge|content-disposition|serve-static|range-parser|cookie-signature|is-promise|once|wrappy)$/,
+  ],
   ['decimal.js', /^decimal\.js$/],
   ['node internals (events, streams, timers, async hooks, crypto, buffer)', /^node:/],
 ];

@@ -100,7 +100,11 @@ export class CpuMeter {
       const stat = readStat(pid);
       if (!stat || (stat.ppid !== this.postmasterPid && pid !== this.postmasterPid)) continue;
       const cmd = readCmdline(pid);
-      const kind: PgKind = cmd.includes(` ${this.database} `) ? 'bench' : /checkpointer|background writer|walwriter|autovacuum|logical replication|archiver|stats|\/bin\/postgres/.test(cmd) ? 'aux' : 'other';
+      const kind: PgKind = cmd.includes(` ${this.database} `)
+        ? 'bench'
+        : /checkpointer|background writer|walwriter|autovacuum|logical replication|archiver|stats|\/bin\/postgres/.test(cmd)
+          ? 'aux'
+          : 'other';
       result.set(pid, { kind, ticks: stat.ticks });
     }
     return result;
@@ -159,7 +163,10 @@ export class CpuMeter {
       machineBusyPercent: a.machine && b.machine && b.machine.total > a.machine.total ? (100 * (b.machine.busy - a.machine.busy)) / (b.machine.total - a.machine.total) : null,
       machineBusySeconds,
       stealPercent: a.machine && b.machine && b.machine.total > a.machine.total ? (100 * (b.machine.steal - a.machine.steal)) / (b.machine.total - a.machine.total) : null,
-      unattributed: machineBusySeconds === null || !a.machine || !b.machine ? null : machineBusySeconds - (b.machine.steal - a.machine.steal) / CLOCK_TICKS - benchProcess - (api ?? 0) - (pg ? (sums.bench + sums.aux + sums.other) / CLOCK_TICKS : 0),
+      unattributed:
+        machineBusySeconds === null || !a.machine || !b.machine
+          ? null
+          : machineBusySeconds - (b.machine.steal - a.machine.steal) / CLOCK_TICKS - benchProcess - (api ?? 0) - (pg ? (sums.bench + sums.aux + sums.other) / CLOCK_TICKS : 0),
     };
   }
 }

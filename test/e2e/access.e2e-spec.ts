@@ -291,14 +291,28 @@ describe('audit log', () => {
       .post('/v1/entries')
       .set(as('ADMIN'))
       .set('Idempotency-Key', key)
-      .send({ kind: 'TRANSFER', effectiveDate: '2026-01-02', postings: [{ account: 'party:V-TEST-1:wallet:CNY', side: 'DEBIT', amount: '1.00' }, { account: 'party:V-TEST-2:wallet:CNY', side: 'CREDIT', amount: '1.00' }] })
+      .send({
+        kind: 'TRANSFER',
+        effectiveDate: '2026-01-02',
+        postings: [
+          { account: 'party:V-TEST-1:wallet:CNY', side: 'DEBIT', amount: '1.00' },
+          { account: 'party:V-TEST-2:wallet:CNY', side: 'CREDIT', amount: '1.00' },
+        ],
+      })
       .expect(201);
     const failedKey = randomUUID();
     await http()
       .post('/v1/entries')
       .set(as('ADMIN'))
       .set('Idempotency-Key', failedKey)
-      .send({ kind: 'TRANSFER', effectiveDate: '2026-01-02', postings: [{ account: 'party:V-TEST-1:wallet:CNY', side: 'DEBIT', amount: '999.00' }, { account: 'party:V-TEST-2:wallet:CNY', side: 'CREDIT', amount: '999.00' }] })
+      .send({
+        kind: 'TRANSFER',
+        effectiveDate: '2026-01-02',
+        postings: [
+          { account: 'party:V-TEST-1:wallet:CNY', side: 'DEBIT', amount: '999.00' },
+          { account: 'party:V-TEST-2:wallet:CNY', side: 'CREDIT', amount: '999.00' },
+        ],
+      })
       .expect(422);
     const log = await http().get('/v1/audit-log').set(as('AUDITOR')).expect(200);
     const ok = log.body.items.find((r: { idempotencyKey: string }) => r.idempotencyKey === key);
@@ -324,7 +338,11 @@ describe('login rate limit per address (runs last: it locks this client address 
     let status = 0;
     let attempts = 0;
     while (status !== 429 && attempts < LOGIN_LIMITS.perAddress + 1) {
-      status = (await http().post('/v1/auth/login').send({ username: `nobody-${attempts}`, password: 'x' })).status;
+      status = (
+        await http()
+          .post('/v1/auth/login')
+          .send({ username: `nobody-${attempts}`, password: 'x' })
+      ).status;
       attempts += 1;
     }
     expect(status).toBe(429);
@@ -347,14 +365,24 @@ describe('user management', () => {
     const res = await http().get('/v1/users').set(as('AUDITOR')).expect(200);
     const users = res.body as Array<Record<string, unknown>>;
     expect(users.length).toBeGreaterThanOrEqual(ROLES.length);
-    expect(users[0]).toEqual({ id: expect.any(String), username: expect.anything(), displayName: expect.any(String), role: expect.any(String), partyCode: null, active: true, createdAt: expect.any(String) });
+    expect(users[0]).toEqual({
+      id: expect.any(String),
+      username: expect.anything(),
+      displayName: expect.any(String),
+      role: expect.any(String),
+      partyCode: null,
+      active: true,
+      createdAt: expect.any(String),
+    });
     expect(JSON.stringify(users)).not.toMatch(/hash|\$argon2/);
     await http().get('/v1/users').set(as('FARM_OPERATOR')).expect(403);
   });
 
   it('deactivates a user: their token, password and API keys stop working at once; reactivation lets them log in again', async () => {
     const access = app.get(AccessService);
-    const { id } = await inTransaction(db.dataSource, (em) => access.createUser(em, { username: 'zhao.leaving', displayName: '赵', role: 'APPROVER', password: 'a-long-enough-password' }));
+    const { id } = await inTransaction(db.dataSource, (em) =>
+      access.createUser(em, { username: 'zhao.leaving', displayName: '赵', role: 'APPROVER', password: 'a-long-enough-password' }),
+    );
     const login = await http().post('/v1/auth/login').send({ username: 'zhao.leaving', password: 'a-long-enough-password' }).expect(200);
     const token = { Authorization: `Bearer ${login.body.accessToken as string}` };
     const key = (await http().post('/v1/api-keys').set(as('ADMIN')).set('Idempotency-Key', randomUUID()).send({ name: 'zhao', userId: id }).expect(201)).body.key as string;
@@ -386,7 +414,9 @@ describe('user management', () => {
     const others = (await db.dataSource.query(`SELECT id FROM users WHERE role = 'ADMIN' AND active AND id <> $1`, [me.userId])) as Array<{ id: string }>;
     for (const other of others) await post(`/v1/users/${other.id}/deactivate`).expect(200);
     const [approver] = (await db.dataSource.query(`SELECT id FROM users WHERE role = 'APPROVER' AND active ORDER BY id LIMIT 1`)) as Array<{ id: string }>;
-    const last = await inTransaction(db.dataSource, (em) => access.deactivateUser(em, { userId: approver.id, role: 'APPROVER', partyId: null, partyCode: null, displayName: 'x', via: 'token' }, me.userId)).then(
+    const last = await inTransaction(db.dataSource, (em) =>
+      access.deactivateUser(em, { userId: approver.id, role: 'APPROVER', partyId: null, partyCode: null, displayName: 'x', via: 'token' }, me.userId),
+    ).then(
       () => null,
       (e: unknown) => e,
     );

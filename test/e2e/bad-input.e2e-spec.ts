@@ -128,14 +128,24 @@ describe('bad input to POST /v1/entries: 400, the field named, nothing written',
     ['amount "0" (checked by the service)', () => withAmount('0'), 'INVALID_AMOUNT', 'postings[0].amount'],
     ['amount "1.005" on a scale-2 account (checked by the service)', () => withAmount('1.005'), 'INVALID_AMOUNT', 'postings[0].amount'],
     ['amount null', () => withAmount(null), 'VALIDATION_FAILED', 'postings[0].amount'],
-    ['amount missing in the 2nd posting', () => ({ ...validEntry(), postings: [posting(P1, 'DEBIT', '1.00'), { account: P2, side: 'CREDIT' }] }), 'VALIDATION_FAILED', 'postings[1].amount'],
+    [
+      'amount missing in the 2nd posting',
+      () => ({ ...validEntry(), postings: [posting(P1, 'DEBIT', '1.00'), { account: P2, side: 'CREDIT' }] }),
+      'VALIDATION_FAILED',
+      'postings[1].amount',
+    ],
     ['side "debit"', () => ({ ...validEntry(), postings: [posting(P1, 'debit' as 'DEBIT', '1.00'), posting(P2, 'CREDIT', '1.00')] }), 'VALIDATION_FAILED', 'postings[0].side'],
     ['an entry with one posting', () => ({ ...validEntry(), postings: [posting(P1, 'DEBIT', '1.00')] }), 'VALIDATION_FAILED', 'postings'],
     ['an entry with no postings', () => ({ ...validEntry(), postings: [] }), 'VALIDATION_FAILED', 'postings'],
     ['postings not an array', () => ({ ...validEntry(), postings: { 0: posting(P1, 'DEBIT', '1.00') } }), 'VALIDATION_FAILED', 'postings'],
     ['an entry with 1001 postings', tooMany, 'VALIDATION_FAILED', 'postings'],
     ['an unknown field at the top level', () => ({ ...validEntry(), currency: 'CNY' }), 'VALIDATION_FAILED', 'currency'],
-    ['an unknown field inside a posting', () => ({ ...validEntry(), postings: [{ ...posting(P1, 'DEBIT', '10.00'), note: 'x' }, posting(P2, 'CREDIT', '10.00')] }), 'VALIDATION_FAILED', 'postings[0].note'],
+    [
+      'an unknown field inside a posting',
+      () => ({ ...validEntry(), postings: [{ ...posting(P1, 'DEBIT', '10.00'), note: 'x' }, posting(P2, 'CREDIT', '10.00')] }),
+      'VALIDATION_FAILED',
+      'postings[0].note',
+    ],
     ['effectiveDate "2025-02-30"', () => ({ ...validEntry(), effectiveDate: '2025-02-30' }), 'VALIDATION_FAILED', 'effectiveDate'],
     ['effectiveDate "2025-5-1"', () => ({ ...validEntry(), effectiveDate: '2025-5-1' }), 'VALIDATION_FAILED', 'effectiveDate'],
     ['effectiveDate missing', () => ({ kind: 'TRANSFER', postings: validEntry().postings }), 'VALIDATION_FAILED', 'effectiveDate'],
@@ -237,7 +247,11 @@ describe('bad input that PostgreSQL itself would refuse', () => {
   it.each<[string, () => Record<string, unknown>, string]>([
     ['a NUL character in memo', () => ({ ...validEntry(), memo: 'a\u0000b' }), 'memo'],
     ['a NUL character inside metadata', () => ({ ...validEntry(), metadata: { note: 'a\u0000b' } }), 'metadata'],
-    ['a NUL character in a posting account', () => ({ ...validEntry(), postings: [posting(`${P1}\u0000`, 'DEBIT', '1.00'), posting(P2, 'CREDIT', '1.00')] }), 'postings[0].account'],
+    [
+      'a NUL character in a posting account',
+      () => ({ ...validEntry(), postings: [posting(`${P1}\u0000`, 'DEBIT', '1.00'), posting(P2, 'CREDIT', '1.00')] }),
+      'postings[0].account',
+    ],
     ['effectiveDate "0000-01-01" (no year 0 in PostgreSQL)', () => ({ ...validEntry(), effectiveDate: '0000-01-01' }), 'effectiveDate'],
   ])('POST /v1/entries with %s is a 400', async (_name, build, field) => {
     const res = await http().post('/v1/entries').set('Idempotency-Key', randomUUID()).send(build());
@@ -255,7 +269,11 @@ describe('bad input that PostgreSQL itself would refuse', () => {
   it.each<[string, string, Record<string, string>]>([
     ['entries after=<cursor of "abc">', '/v1/entries', { after: Buffer.from('abc').toString('base64url') }],
     ['statement cursor=<cursor of "x|y">', `/v1/accounts/${P1}/statement`, { from: '2025-01-01', to: '2025-12-31', cursor: Buffer.from('x|y').toString('base64url') }],
-    ['statement cursor=<cursor of "2025-01-01|abc">', `/v1/accounts/${P1}/statement`, { from: '2025-01-01', to: '2025-12-31', cursor: Buffer.from('2025-01-01|abc').toString('base64url') }],
+    [
+      'statement cursor=<cursor of "2025-01-01|abc">',
+      `/v1/accounts/${P1}/statement`,
+      { from: '2025-01-01', to: '2025-12-31', cursor: Buffer.from('2025-01-01|abc').toString('base64url') },
+    ],
     ['balance asOf=0000-01-01', `/v1/accounts/${P1}/balance`, { asOf: '0000-01-01' }],
     ['trial balance asOf=0000-01-01', '/v1/reports/trial-balance', { asOf: '0000-01-01' }],
     ['accounts codePrefix with a NUL character', '/v1/accounts', { codePrefix: 'party\u0000' }],
@@ -335,12 +353,28 @@ describe('hostile bodies: a 400 or 422 naming the fault, never a 500, nothing wr
   });
 
   it.each<[string, Array<Record<string, unknown>>, string]>([
-    ['debits and credits one account', [posting(P1, 'DEBIT', '10.00'), posting(P2, 'CREDIT', '10.00'), posting(P1, 'CREDIT', '1.00'), posting(P1, 'DEBIT', '1.00')], 'entry.postings[2].account'],
+    [
+      'debits and credits one account',
+      [posting(P1, 'DEBIT', '10.00'), posting(P2, 'CREDIT', '10.00'), posting(P1, 'CREDIT', '1.00'), posting(P1, 'DEBIT', '1.00')],
+      'entry.postings[2].account',
+    ],
     ['repeats a posting', [posting(P1, 'DEBIT', '5.00'), posting(P1, 'DEBIT', '5.00'), posting(P2, 'CREDIT', '10.00')], 'entry.postings[1].account'],
   ])('an entry that %s is a 422 DUPLICATE_POSTING naming the posting', async (_name, postings, field) => {
-    const err = expectCleanError(await http().post('/v1/entries').set('Idempotency-Key', randomUUID()).send({ ...validEntry(), postings }), 422);
+    const err = expectCleanError(
+      await http()
+        .post('/v1/entries')
+        .set('Idempotency-Key', randomUUID())
+        .send({ ...validEntry(), postings }),
+      422,
+    );
     expect({ code: err.code, field: err.field }).toEqual({ code: 'DUPLICATE_POSTING', field });
-    const batch = expectCleanError(await http().post('/v1/entries/batch').set('Idempotency-Key', randomUUID()).send({ entries: [validEntry(), { ...validEntry(), postings }] }), 422);
+    const batch = expectCleanError(
+      await http()
+        .post('/v1/entries/batch')
+        .set('Idempotency-Key', randomUUID())
+        .send({ entries: [validEntry(), { ...validEntry(), postings }] }),
+      422,
+    );
     expect({ code: batch.code, field: batch.field }).toEqual({ code: 'DUPLICATE_POSTING', field: field.replace('entry', 'entries[1]') });
   });
 });
@@ -348,7 +382,7 @@ describe('hostile bodies: a 400 or 422 naming the fault, never a 500, nothing wr
 describe('metadata: what is stored is what was sent', () => {
   it('keeps unicode, nested arrays, nulls, numbers and keys named like Object.prototype members, on entries and accounts', async () => {
     const metadata = {
-      '林票': { 村: ['常口', '余坑'], n: [0, -1, 1.5, 1e21, 9007199254740993, -0.000001] },
+      林票: { 村: ['常口', '余坑'], n: [0, -1, 1.5, 1e21, 9007199254740993, -0.000001] },
       toString: 'x',
       hasOwnProperty: { valueOf: null },
       __defineGetter__: [],
@@ -356,7 +390,11 @@ describe('metadata: what is stored is what was sent', () => {
       list: [[[]], [{}], null, true, false, ''],
       emoji: '🌲\u{1F332}',
     };
-    const res = await http().post('/v1/entries').set('Idempotency-Key', randomUUID()).send({ ...validEntry(), metadata }).expect(201);
+    const res = await http()
+      .post('/v1/entries')
+      .set('Idempotency-Key', randomUUID())
+      .send({ ...validEntry(), metadata })
+      .expect(201);
     const id = (res.body as { entry: { id: string } }).entry.id;
     const sent = JSON.parse(JSON.stringify(metadata)) as unknown;
     expect((res.body as { entry: { metadata: unknown } }).entry.metadata).toEqual(sent);
@@ -364,7 +402,11 @@ describe('metadata: what is stored is what was sent', () => {
     const code = `party:META-${randomUUID().slice(0, 8)}:wallet:CNY`;
     await http().post('/v1/accounts').set('Idempotency-Key', randomUUID()).send({ code, asset: 'CNY', type: 'LIABILITY', metadata }).expect(201);
     expect(((await http().get(`/v1/accounts/${code}`).expect(200)).body as { metadata: unknown }).metadata).toEqual(sent);
-    await http().post('/v1/entries').set('Idempotency-Key', randomUUID()).send({ ...validEntry(), postings: [posting(P2, 'DEBIT', '10.00'), posting(P1, 'CREDIT', '10.00')] }).expect(201);
+    await http()
+      .post('/v1/entries')
+      .set('Idempotency-Key', randomUUID())
+      .send({ ...validEntry(), postings: [posting(P2, 'DEBIT', '10.00'), posting(P1, 'CREDIT', '10.00')] })
+      .expect(201);
   });
 });
 
@@ -385,7 +427,12 @@ describe('a body that is not a JSON object', () => {
     const wrong: string[] = [];
     for (const route of routes) {
       for (const text of ['[]', '[{}]', '"text"', '1', 'null']) {
-        const res = await request(app.getHttpServer())[route.method](route.path).set('Authorization', `Bearer ${adminToken}`).set('Idempotency-Key', randomUUID()).set('Content-Type', 'application/json').send(text);
+        const res = await request(app.getHttpServer())
+          [route.method](route.path)
+          .set('Authorization', `Bearer ${adminToken}`)
+          .set('Idempotency-Key', randomUUID())
+          .set('Content-Type', 'application/json')
+          .send(text);
         // Guards run before pipes: a route for another role answers 403 before it reads the body.
         const refusedRole = res.status === 403 && (res.body as ErrorBody).code === 'FORBIDDEN';
         if (res.status !== 400 && !refusedRole) wrong.push(`${route.method.toUpperCase()} ${route.path} ${text} → ${res.status} ${JSON.stringify(res.body).slice(0, 120)}`);
@@ -393,7 +440,15 @@ describe('a body that is not a JSON object', () => {
     }
     expect(wrong).toEqual([]);
     expect(await snapshot()).toEqual(before);
-    const err = expectCleanError(await request(app.getHttpServer()).post('/v1/land-use-jobs/daily').set('Authorization', `Bearer ${adminToken}`).set('Idempotency-Key', randomUUID()).set('Content-Type', 'application/json').send('[]'), 400);
+    const err = expectCleanError(
+      await request(app.getHttpServer())
+        .post('/v1/land-use-jobs/daily')
+        .set('Authorization', `Bearer ${adminToken}`)
+        .set('Idempotency-Key', randomUUID())
+        .set('Content-Type', 'application/json')
+        .send('[]'),
+      400,
+    );
     expect({ code: err.code, field: err.field, message: err.message }).toEqual({ code: 'VALIDATION_FAILED', field: 'body', message: 'body must be a JSON object, not an array' });
   });
 });

@@ -73,7 +73,10 @@ interface RetirementBody {
   entryId: string;
 }
 
-const { http, post, get } = apiClient(() => app, (role) => token[role]);
+const { http, post, get } = apiClient(
+  () => app,
+  (role) => token[role],
+);
 
 /** Balances now of ledger accounts (by code; "0" when the account does not exist). */
 async function balances(...codes: string[]): Promise<Record<string, string>> {
@@ -173,13 +176,21 @@ describe('a forestry carbon project over HTTP, from creation to the public regis
 
     const issued = await post(`/v1/carbon/projects/${PROJECT}/issuances`, body).expect(201);
     issuance = issued.body as IssuanceBody;
-    expect(issuance).toMatchObject({ vintage: '2020', quantity: '12723', bufferQuantity: '1272', serialBlock: `FFCER-${PROJECT}-2020-1-12723`, serials: { start: '1', end: '12723' } });
+    expect(issuance).toMatchObject({
+      vintage: '2020',
+      quantity: '12723',
+      bufferQuantity: '1272',
+      serialBlock: `FFCER-${PROJECT}-2020-1-12723`,
+      serials: { start: '1', end: '12723' },
+    });
     expect(await balances(carbonIssued(PROJECT), holderCredits(world.farm, PROJECT), carbonBuffer(PROJECT))).toEqual({
       [carbonIssued(PROJECT)]: '12723',
       [holderCredits(world.farm, PROJECT)]: '11451',
       [carbonBuffer(PROJECT)]: '1272',
     });
-    const overlapping = await post(`/v1/carbon/projects/${PROJECT}/issuances`, { ...body, vintageStart: '2020-06-01', vintageEnd: '2021-12-31', issuedOn: '2022-05-01' }).expect(422);
+    const overlapping = await post(`/v1/carbon/projects/${PROJECT}/issuances`, { ...body, vintageStart: '2020-06-01', vintageEnd: '2021-12-31', issuedOn: '2022-05-01' }).expect(
+      422,
+    );
     expect((overlapping.body as ErrorBody).code).toBe('VINTAGE_OVERLAPS');
 
     expect(((await get(`/v1/carbon/projects/${PROJECT}/issuances`, 'FARM_OPERATOR').expect(200)).body as IssuanceBody[]).map((i) => i.id)).toEqual([issuance.id]);
@@ -206,7 +217,14 @@ describe('a forestry carbon project over HTTP, from creation to the public regis
     const first = await post(`/v1/carbon/listings/${listing.id}/orders`, { buyer: COMPANY, quantity: '2723' }, 'BUYER', key).expect(201);
     expect(first.headers['idempotency-replayed']).toBe('false');
     const sale = first.body as SaleBody;
-    expect(sale).toMatchObject({ buyer: COMPANY, quantity: '2723', grossAmount: '40845.00', ruleVersion: 1, serialBlocks: [`FFCER-${PROJECT}-2020-1-2723`], serialRanges: [{ start: '1', end: '2723' }] });
+    expect(sale).toMatchObject({
+      buyer: COMPANY,
+      quantity: '2723',
+      grossAmount: '40845.00',
+      ruleVersion: 1,
+      serialBlocks: [`FFCER-${PROJECT}-2020-1-2723`],
+      serialRanges: [{ start: '1', end: '2723' }],
+    });
     expect(sale.entryIds).toHaveLength(1);
     // The buyer's answer shows its purchase, not the others' shares of it (issue 14); staff see them all.
     expect(sale.shares).toEqual([]);
@@ -214,18 +232,31 @@ describe('a forestry carbon project over HTTP, from creation to the public regis
     // 10 % farm, 30 % collective, 60 % among the six villagers: 4084.50 / 12253.50 / 6 × 4084.50.
     // Villagers in the library's stable order (party id); compared by party here.
     const byParty = (a: { party: string }, b: { party: string }) => a.party.localeCompare(b.party);
-    expect([...shares].sort(byParty)).toEqual([
-      { share: 0, party: world.farm, amount: '4084.50' },
-      { share: 1, party: world.collective, amount: '12253.50' },
-      ...world.villagers.map((v) => ({ share: 2, party: v, amount: '4084.50' })),
-    ].sort(byParty));
+    expect([...shares].sort(byParty)).toEqual(
+      [
+        { share: 0, party: world.farm, amount: '4084.50' },
+        { share: 1, party: world.collective, amount: '12253.50' },
+        ...world.villagers.map((v) => ({ share: 2, party: v, amount: '4084.50' })),
+      ].sort(byParty),
+    );
     expect(shares.reduce((s, l) => s.plus(l.amount), new Dec(0)).toFixed(2)).toBe('40845.00');
-    const [entry] = (await t.ds.query(`SELECT kind, (SELECT count(*)::int FROM ledger_postings WHERE entry_id = e.id) AS postings FROM ledger_entries e WHERE id = $1`, [sale.entryIds[0]])) as Array<{
+    const [entry] = (await t.ds.query(`SELECT kind, (SELECT count(*)::int FROM ledger_postings WHERE entry_id = e.id) AS postings FROM ledger_entries e WHERE id = $1`, [
+      sale.entryIds[0],
+    ])) as Array<{
       kind: string;
       postings: number;
     }>;
     expect(entry).toEqual({ kind: 'CARBON_SALE', postings: 5 + 2 + world.villagers.length });
-    expect(await balances(walletOf(COMPANY), holderCredits(COMPANY, PROJECT), holderCredits(world.farm, PROJECT), walletOf(world.farm), walletOf(world.villagers[0]), carbonRevenue(PROJECT))).toEqual({
+    expect(
+      await balances(
+        walletOf(COMPANY),
+        holderCredits(COMPANY, PROJECT),
+        holderCredits(world.farm, PROJECT),
+        walletOf(world.farm),
+        walletOf(world.villagers[0]),
+        carbonRevenue(PROJECT),
+      ),
+    ).toEqual({
       [walletOf(COMPANY)]: '9155',
       [holderCredits(COMPANY, PROJECT)]: '2723',
       [holderCredits(world.farm, PROJECT)]: '8728',
@@ -266,11 +297,26 @@ describe('a forestry carbon project over HTTP, from creation to the public regis
     expect(bought.body as SaleBody).toMatchObject({ grossAmount: '4500.00', serialBlocks: [`FFCER-${PROJECT}-2020-2724-3023`] });
     expect(((await get(`/v1/carbon/listings/${listing.id}`, 'CONFERENCE').expect(200)).body as ListingBody).state).toBe('SOLD_OUT');
 
-    const body = { holder: CONFERENCE, issuanceId: issuance.id, quantity: '300', beneficiaryName: '2026 年林业碳汇国际研讨会组委会', publishBeneficiary: true, purpose: 'EVENT_NEUTRALITY', eventName: '2026 年林业碳汇国际研讨会', eventEmissions: '200' };
+    const body = {
+      holder: CONFERENCE,
+      issuanceId: issuance.id,
+      quantity: '300',
+      beneficiaryName: '2026 年林业碳汇国际研讨会组委会',
+      publishBeneficiary: true,
+      purpose: 'EVENT_NEUTRALITY',
+      eventName: '2026 年林业碳汇国际研讨会',
+      eventEmissions: '200',
+    };
     expect((await post(`/v1/carbon/projects/${PROJECT}/retirements`, body, 'BUYER').expect(403)).body.field).toBe('holder');
     const retired = await post(`/v1/carbon/projects/${PROJECT}/retirements`, body, 'CONFERENCE').expect(201);
     retirement = retired.body as RetirementBody;
-    expect(retirement).toMatchObject({ certificateNo: 'TH-0000001', quantity: '300', serialBlocks: [`FFCER-${PROJECT}-2020-2724-3023`], retiringParty: CONFERENCE, eventEmissions: '200.000' });
+    expect(retirement).toMatchObject({
+      certificateNo: 'TH-0000001',
+      quantity: '300',
+      serialBlocks: [`FFCER-${PROJECT}-2020-2724-3023`],
+      retiringParty: CONFERENCE,
+      eventEmissions: '200.000',
+    });
     expect(retirement.contentHash).toMatch(/^[0-9a-f]{64}$/);
     expect(await balances(holderCredits(CONFERENCE, PROJECT), carbonRetired(PROJECT))).toEqual({ [holderCredits(CONFERENCE, PROJECT)]: '0', [carbonRetired(PROJECT)]: '300' });
     const again = await post(`/v1/carbon/projects/${PROJECT}/retirements`, { ...body, quantity: '1' }, 'CONFERENCE').expect(422);
@@ -291,7 +337,14 @@ describe('a forestry carbon project over HTTP, from creation to the public regis
     expect(ok.body).toMatchObject({
       valid: true,
       intact: true,
-      certificate: { certificateNo: 'TH-0000001', project: PROJECT, quantity: '300', beneficiaryName: '2026 年林业碳汇国际研讨会组委会', purpose: 'EVENT_NEUTRALITY', contentHash: retirement.contentHash },
+      certificate: {
+        certificateNo: 'TH-0000001',
+        project: PROJECT,
+        quantity: '300',
+        beneficiaryName: '2026 年林业碳汇国际研讨会组委会',
+        purpose: 'EVENT_NEUTRALITY',
+        contentHash: retirement.contentHash,
+      },
     });
     expect(ok.body.certificate).not.toHaveProperty('retiringParty');
     const wrongCode = retirement.verificationCode.startsWith('0') ? `1${retirement.verificationCode.slice(1)}` : `0${retirement.verificationCode.slice(1)}`;
@@ -340,7 +393,11 @@ describe('a forestry carbon project over HTTP, from creation to the public regis
   it('keeps the invariant per vintage (staff only); versions the revenue rule; a closed project issues no more', async () => {
     await get(`/v1/carbon/projects/${PROJECT}/invariant`, 'BUYER').expect(403);
     const invariant = await get(`/v1/carbon/projects/${PROJECT}/invariant`, 'AUDITOR').expect(200);
-    expect(invariant.body).toMatchObject({ ok: true, ledgerMismatches: [], vintages: [{ issued: '12723', held: '11151', reserved: '0', retired: '300', buffer: '1272', cancelled: '0', ok: true }] });
+    expect(invariant.body).toMatchObject({
+      ok: true,
+      ledgerMismatches: [],
+      vintages: [{ issued: '12723', held: '11151', reserved: '0', retired: '300', buffer: '1272', cancelled: '0', ok: true }],
+    });
 
     const rule = await post(`/v1/carbon/projects/${PROJECT}/revenue-rules`, { shares: [{ kind: 'PER_HOUSEHOLD', collective: world.collective, ratio: '1' }] }).expect(201);
     expect(rule.body).toEqual({ version: 2, rule: { shares: [{ kind: 'PER_HOUSEHOLD', collective: world.collective, ratio: '1' }] } });
@@ -350,7 +407,13 @@ describe('a forestry carbon project over HTTP, from creation to the public regis
 
     const closed = await post(`/v1/carbon/projects/${PROJECT}/close`, {}).expect(200);
     expect(closed.body).toMatchObject({ state: 'CLOSED' });
-    const late = await post(`/v1/carbon/projects/${PROJECT}/issuances`, { vintageStart: '2021-01-01', vintageEnd: '2021-12-31', quantity: '10', verificationReference: 'x', issuedOn: '2022-05-01' }).expect(422);
+    const late = await post(`/v1/carbon/projects/${PROJECT}/issuances`, {
+      vintageStart: '2021-01-01',
+      vintageEnd: '2021-12-31',
+      quantity: '10',
+      verificationReference: 'x',
+      issuedOn: '2022-05-01',
+    }).expect(422);
     expect((late.body as ErrorBody).code).toBe('CARBON_PROJECT_NOT_REGISTERED');
   });
 });

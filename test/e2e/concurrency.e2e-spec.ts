@@ -27,7 +27,14 @@ function transfer(from: string, to: string, amount: string) {
     .post('/v1/entries')
     .set('Authorization', `Bearer ${adminToken}`)
     .set('Idempotency-Key', randomUUID())
-    .send({ kind: 'TRANSFER', effectiveDate: '2026-01-01', postings: [{ account: from, side: 'DEBIT', amount }, { account: to, side: 'CREDIT', amount }] });
+    .send({
+      kind: 'TRANSFER',
+      effectiveDate: '2026-01-01',
+      postings: [
+        { account: from, side: 'DEBIT', amount },
+        { account: to, side: 'CREDIT', amount },
+      ],
+    });
 }
 
 describe('concurrent requests', () => {

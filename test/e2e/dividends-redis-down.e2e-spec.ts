@@ -26,7 +26,10 @@ let t: TicketServices;
 let d: DividendServices;
 let maker: Actor | undefined;
 const token: Record<string, string> = {};
-const { post, get } = apiClient(() => app, (role) => token[role]);
+const { post, get } = apiClient(
+  () => app,
+  (role) => token[role],
+);
 
 beforeAll(async () => {
   await redis.up();

@@ -43,7 +43,10 @@ interface DeclarationBody {
   progress: { holdersTotal: number; holdersDone: number; amountDistributed: string };
 }
 
-const { http, post, get } = apiClient(() => app, (role) => token[role]);
+const { http, post, get } = apiClient(
+  () => app,
+  (role) => token[role],
+);
 
 async function counts(): Promise<Record<string, number>> {
   const [row] = (await t.ds.query(
@@ -110,7 +113,7 @@ describe('dividends over HTTP', () => {
     expect(await counts()).toEqual(before);
   });
 
-  it('the farm\'s operator records income and a cost of its project; a villager may not', async () => {
+  it("the farm's operator records income and a cost of its project; a villager may not", async () => {
     const income = await post(`/v1/projects/${P}/income`, { kind: 'HARVEST_THINNING', amount: '10.00', bankReference: 'BK-DVH-002' }, 'FARM').expect(201);
     expect(income.body).toMatchObject({ incomeKind: 'HARVEST_THINNING', walletBalance: '110.00' });
     const cost = await post(`/v1/projects/${P}/costs`, { amount: '10.00', bankReference: 'BK-DVH-003', description: '抚育人工费' }, 'FARM').expect(201);
@@ -187,7 +190,10 @@ describe('dividends over HTTP', () => {
     expect(await counts()).toEqual(before);
 
     const created = await post('/v1/payout-batches', { scope: 'PROJECT', code: P }).expect(201);
-    const { batch, withoutCard } = created.body as { batch: { id: string; totalAmount: string; lines: Array<{ id: string; party: string; amount: string; state: string }> }; withoutCard: string[] };
+    const { batch, withoutCard } = created.body as {
+      batch: { id: string; totalAmount: string; lines: Array<{ id: string; party: string; amount: string; state: string }> };
+      withoutCard: string[];
+    };
     expect(withoutCard).toEqual([v3]);
     expect(batch.lines.map((l) => l.party).sort()).toEqual([v1, v2].sort());
     expect(batch.totalAmount).toBe(new Dec(batch.lines[0].amount).plus(batch.lines[1].amount).toFixed(2));
@@ -285,7 +291,9 @@ describe('dividends over HTTP', () => {
       const [v1, v2, v3] = world.villagers;
       const register = (await get(`/v1/series/${P}/register?asOf=${RECORD}`, 'AUDITOR').expect(200)).body as unknown;
       // A pledge dated after the record date, to be enforced with a date before it.
-      const pledge = await post(`/v1/series/${P}/pledges`, { holder: v3, pledgee: world.bank, units: '1000', contractReference: 'ZY-DVH-1', effectiveDate: '2026-07-01' }).expect(201);
+      const pledge = await post(`/v1/series/${P}/pledges`, { holder: v3, pledgee: world.bank, units: '1000', contractReference: 'ZY-DVH-1', effectiveDate: '2026-07-01' }).expect(
+        201,
+      );
       const before = await counts();
       const attempts: Array<[string, object, string]> = [
         [`/v1/series/${P}/trades`, { seller: v1, buyer: v2, units: '100', unitPrice: '0.01', effectiveDate: RECORD }, 'ADMIN'],
@@ -295,7 +303,10 @@ describe('dividends over HTTP', () => {
       ];
       for (const [path, body, role] of attempts) {
         const res = await post(path, body, role).expect(422);
-        expect([path, res.body]).toEqual([path, expect.objectContaining({ code: 'REGISTER_CLOSED', field: 'effectiveDate', details: { declarationId, recordDate: RECORD, state: 'DISTRIBUTED' } })]);
+        expect([path, res.body]).toEqual([
+          path,
+          expect.objectContaining({ code: 'REGISTER_CLOSED', field: 'effectiveDate', details: { declarationId, recordDate: RECORD, state: 'DISTRIBUTED' } }),
+        ]);
         expect((res.body as ErrorBody).message).toContain(`dividend declaration #${declarationId} (DISTRIBUTED) pays the holders of record date ${RECORD}`);
       }
       expect(await counts()).toEqual(before);
@@ -305,7 +316,7 @@ describe('dividends over HTTP', () => {
       expect((await get(`/v1/series/${P}/register?asOf=${RECORD}`, 'AUDITOR').expect(200)).body).toEqual(register);
     });
 
-    it('shows the distributable amount line by line, as of a date, to the staff and the project\'s farm only', async () => {
+    it("shows the distributable amount line by line, as of a date, to the staff and the project's farm only", async () => {
       await post(`/v1/projects/${P}/income`, { kind: 'CARBON', amount: '50.00', bankReference: 'BK-DVH-005' }).expect(201);
       const now = (await get(`/v1/projects/${P}/distributable`, 'AUDITOR').expect(200)).body as Record<string, unknown>;
       expect(now).toMatchObject({
@@ -332,7 +343,11 @@ describe('dividends over HTTP', () => {
       await get(`/v1/projects/${P}/distributable`, 'V1').expect(403);
       expect((await get(`/v1/projects/${P}/distributable?asOf=2026-02-30`, 'AUDITOR').expect(400)).body).toMatchObject({ field: 'asOf' });
       const over = await post('/v1/dividends', { project: P, amount: '50.01', recordDate: '2026-07-31', paymentDate: '2026-08-15' }).expect(422);
-      expect(over.body).toMatchObject({ code: 'EXCEEDS_DISTRIBUTABLE', field: 'amount', details: { distributable: '50.00', incomeTotal: '160.00', costs: '10.00', dividendsDeclared: '100.00' } });
+      expect(over.body).toMatchObject({
+        code: 'EXCEEDS_DISTRIBUTABLE',
+        field: 'amount',
+        details: { distributable: '50.00', incomeTotal: '160.00', costs: '10.00', dividendsDeclared: '100.00' },
+      });
       expect((over.body as ErrorBody).message).toContain('收入 160.00 − 成本 10.00 − 管理费 0.00 − 已宣告分红 100.00 = 可分配 50.00 元');
     });
 

@@ -45,9 +45,11 @@ beforeAll(async () => {
       .map((method) => ({ method: method as Route['method'], path, params: [...path.matchAll(/\{(\w+)\}/g)].map((m) => m[1]) })),
   );
   propertyNames = [...new Set(Object.values(doc.components.schemas).flatMap((s) => Object.keys(s.properties ?? {})))];
-  tables = ((await db.dataSource.query(`SELECT tablename FROM pg_tables WHERE schemaname = 'public' AND tablename NOT IN ('migrations', 'audit_log') ORDER BY 1`)) as Array<{ tablename: string }>).map(
-    (t) => t.tablename,
-  );
+  tables = (
+    (await db.dataSource.query(`SELECT tablename FROM pg_tables WHERE schemaname = 'public' AND tablename NOT IN ('migrations', 'audit_log') ORDER BY 1`)) as Array<{
+      tablename: string;
+    }>
+  ).map((t) => t.tablename);
 });
 afterAll(() => app?.close());
 
@@ -94,13 +96,17 @@ function generators(names: string[]) {
     array: fc.array(tie('value'), { maxLength: 6 }).map((items) => `[${items.join(',')}]`),
   }));
   /** Deep: a value under up to 3,000 levels of arrays or single-member objects. */
-  const deep = fc.tuple(fc.integer({ min: 2, max: 3_000 }), fc.boolean(), key, value).map(([levels, arrays, k, v]) =>
-    arrays ? `${'['.repeat(levels)}${v}${']'.repeat(levels)}` : `${`{${quote(k)}:`.repeat(levels)}${v}${'}'.repeat(levels)}`,
-  );
+  const deep = fc
+    .tuple(fc.integer({ min: 2, max: 3_000 }), fc.boolean(), key, value)
+    .map(([levels, arrays, k, v]) => (arrays ? `${'['.repeat(levels)}${v}${']'.repeat(levels)}` : `${`{${quote(k)}:`.repeat(levels)}${v}${'}'.repeat(levels)}`));
   /** Wide: up to 20,000 members or items. */
-  const wide = fc.tuple(fc.integer({ min: 100, max: 20_000 }), fc.boolean(), leaf.filter((v) => v.length < 40)).map(([n, arrays, v]) =>
-    arrays ? `[${Array(n).fill(v).join(',')}]` : `{${Array.from({ length: n }, (_, i) => `"k${i}":${v}`).join(',')}}`,
-  );
+  const wide = fc
+    .tuple(
+      fc.integer({ min: 100, max: 20_000 }),
+      fc.boolean(),
+      leaf.filter((v) => v.length < 40),
+    )
+    .map(([n, arrays, v]) => (arrays ? `[${Array(n).fill(v).join(',')}]` : `{${Array.from({ length: n }, (_, i) => `"k${i}":${v}`).join(',')}}`));
   const top = fc.array(fc.tuple(key, value), { maxLength: 8 });
   return { value, deep, wide, top };
 }
@@ -110,7 +116,8 @@ function generators(names: string[]) {
  * reaches the handler (fingerprint, ledger checks) and must still end in a 4xx.
  */
 const SKELETONS: Record<string, (metadata: string) => string> = {
-  '/v1/entries': (m) => `{"kind":"FUZZ","effectiveDate":"2025-01-01","metadata":${m},"postings":[{"account":"fz:a","side":"DEBIT","amount":"1.00"},{"account":"fz:b","side":"CREDIT","amount":"1.00"}]}`,
+  '/v1/entries': (m) =>
+    `{"kind":"FUZZ","effectiveDate":"2025-01-01","metadata":${m},"postings":[{"account":"fz:a","side":"DEBIT","amount":"1.00"},{"account":"fz:b","side":"CREDIT","amount":"1.00"}]}`,
   '/v1/entries/batch': (m) => `{"entries":[${SKELETONS['/v1/entries'](m)}]}`,
   '/v1/accounts': (m) => `{"code":"fz:c","asset":"FZ-NONE","type":"ASSET","metadata":${m}}`,
 };
@@ -124,10 +131,18 @@ function bodyArbitrary(names: string[], path: string, poisoned: boolean): fc.Arb
     .map(([list, slot, filler]) => members(list, [...(slot ? [`${quote(slot)}:${filler}`] : []), ...(poisoned ? ['"fuzzUnknownMember":1'] : [])]));
   // An object from the other branches could be a valid command (`{}` runs a route whose fields are all optional).
   const spoil = (body: string) => (poisoned && body.startsWith('{') ? `{"fuzzUnknownMember":1${body === '{}' ? '' : ','}${body.slice(1)}` : body);
-  const bodies = [{ weight: 6, arbitrary: object }, { weight: 1, arbitrary: g.deep.map(spoil) }, { weight: 1, arbitrary: g.wide.map(spoil) }, { weight: 1, arbitrary: g.value.map(spoil) }];
+  const bodies = [
+    { weight: 6, arbitrary: object },
+    { weight: 1, arbitrary: g.deep.map(spoil) },
+    { weight: 1, arbitrary: g.wide.map(spoil) },
+    { weight: 1, arbitrary: g.value.map(spoil) },
+  ];
   const skeleton = SKELETONS[path];
   if (!skeleton) return fc.oneof(...bodies);
-  const metadata = fc.oneof(g.top.map((list) => members(list, [])), fc.tuple(g.top, g.deep).map(([list, deep]) => members(list, [`"deep":${deep}`])));
+  const metadata = fc.oneof(
+    g.top.map((list) => members(list, [])),
+    fc.tuple(g.top, g.deep).map(([list, deep]) => members(list, [`"deep":${deep}`])),
+  );
   return fc.oneof(...bodies, { weight: 6, arbitrary: metadata.map(skeleton) });
 }
 
@@ -145,7 +160,10 @@ const keyArbitrary = fc.oneof({ weight: 8, arbitrary: fc.constant(null) }, { wei
 function send(route: Route, params: string[], body: string, token: string | null, key: string | null) {
   let path = route.path;
   route.params.forEach((p, i) => (path = path.replace(`{${p}}`, encodeURIComponent(params[i]))));
-  let req = request(app.getHttpServer())[route.method](path).set('Content-Type', 'application/json').set('Idempotency-Key', key ?? randomUUID());
+  let req = request(app.getHttpServer())
+    [route.method](path)
+    .set('Content-Type', 'application/json')
+    .set('Idempotency-Key', key ?? randomUUID());
   if (token) req = req.set('Authorization', `Bearer ${token}`);
   return req.send(body);
 }
@@ -162,20 +180,29 @@ describe('fuzzed bodies on every write route', () => {
         // Without path parameters nothing is in the way of a valid command but the body, so it is spoilt
         // (but for the skeletons, which name what does not exist).
         const poisoned = route.params.length === 0;
-        const property = fc.asyncProperty(bodyArbitrary(propertyNames, route.path, poisoned), fc.array(paramArbitrary, { minLength: route.params.length, maxLength: route.params.length }), keyArbitrary, async (body, params, key) => {
-          const res = await send(route, params, body, asAdmin ? adminToken : null, key);
-          const answer = `${res.status} ${(res.body as { code?: string }).code ?? ''}`;
-          answers.set(answer, (answers.get(answer) ?? 0) + 1);
-          if (res.status >= 500) {
-            throw new Error(`${route.method.toUpperCase()} ${route.path} (${asAdmin ? 'ADMIN' : 'no token'}) params ${JSON.stringify(params)} → ${res.status} ${res.text}\nbody (${body.length} chars): ${body.slice(0, 300)}`);
-          }
-        });
+        const property = fc.asyncProperty(
+          bodyArbitrary(propertyNames, route.path, poisoned),
+          fc.array(paramArbitrary, { minLength: route.params.length, maxLength: route.params.length }),
+          keyArbitrary,
+          async (body, params, key) => {
+            const res = await send(route, params, body, asAdmin ? adminToken : null, key);
+            const answer = `${res.status} ${(res.body as { code?: string }).code ?? ''}`;
+            answers.set(answer, (answers.get(answer) ?? 0) + 1);
+            if (res.status >= 500) {
+              throw new Error(
+                `${route.method.toUpperCase()} ${route.path} (${asAdmin ? 'ADMIN' : 'no token'}) params ${JSON.stringify(params)} → ${res.status} ${res.text}\nbody (${body.length} chars): ${body.slice(0, 300)}`,
+              );
+            }
+          },
+        );
         const details = await fc.check(property, { seed: SEED + index * 2 + (asAdmin ? 0 : 1), numRuns: asAdmin ? RUNS : Math.max(1, RUNS / 2), endOnFailure: true });
         if (details.failed) failures.push(`${fc.defaultReportMessage(details) ?? 'failed'} (FUZZ_SEED=${SEED})`);
       }
       expect(failures).toEqual([]);
       expect({ route: `${route.method} ${route.path}`, rows: await rowCounts() }).toEqual({ route: `${route.method} ${route.path}`, rows: before });
-      const effects = (await db.dataSource.query(`SELECT method, path, status, outcome FROM audit_log WHERE id > $1 AND (outcome <> 'FAILURE' OR status >= 500)`, [audited])) as unknown[];
+      const effects = (await db.dataSource.query(`SELECT method, path, status, outcome FROM audit_log WHERE id > $1 AND (outcome <> 'FAILURE' OR status >= 500)`, [
+        audited,
+      ])) as unknown[];
       expect(effects).toEqual([]);
     }
     process.stdout.write(`fuzz.e2e-spec: answers ${JSON.stringify(Object.fromEntries([...answers].sort(([, a], [, b]) => b - a)))}\n`);

@@ -14,7 +14,11 @@ afterAll(() => app?.close());
 describe('GET /health', () => {
   it('reports PostgreSQL (with its pool) and Redis separately', async () => {
     const res = await request(app.getHttpServer()).get('/health').expect(200);
-    expect(res.body).toMatchObject({ status: 'ok', postgres: { status: 'up', pool: { max: 20, total: expect.any(Number), idle: expect.any(Number), waiting: 0 } }, redis: { status: 'up' } });
+    expect(res.body).toMatchObject({
+      status: 'ok',
+      postgres: { status: 'up', pool: { max: 20, total: expect.any(Number), idle: expect.any(Number), waiting: 0 } },
+      redis: { status: 'up' },
+    });
     expect(res.headers['x-correlation-id']).toBeTruthy();
     expect((await request(app.getHttpServer()).get('/health/ready').expect(200)).body).toMatchObject({ status: 'ok', postgres: { status: 'up' } });
     expect((await request(app.getHttpServer()).get('/health/live').expect(200)).body).toEqual({ status: 'ok' });

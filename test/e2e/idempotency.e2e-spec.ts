@@ -128,7 +128,7 @@ describe('Idempotency-Key on POST /v1/entries', () => {
     expect(await balance(P2)).toBe('12.34');
   });
 
-  it('the replay holds even with the body\'s keys in another order', async () => {
+  it("the replay holds even with the body's keys in another order", async () => {
     const key = randomUUID();
     const body = transfer(P1, P2, '1.00');
     const first = await post('/v1/entries', key, body);
@@ -358,7 +358,8 @@ describe('Idempotency-Key belongs to its caller', () => {
 
   const asOther = (path: string, key: string, payload: object = {}) =>
     request(app.getHttpServer()).post(path).set('Authorization', `Bearer ${other}`).set('Idempotency-Key', key).send(payload);
-  const withApiKey = (path: string, key: string, payload: object = {}) => request(app.getHttpServer()).post(path).set('X-Api-Key', apiKey).set('Idempotency-Key', key).send(payload);
+  const withApiKey = (path: string, key: string, payload: object = {}) =>
+    request(app.getHttpServer()).post(path).set('X-Api-Key', apiKey).set('Idempotency-Key', key).send(payload);
 
   it("a second admin sending the first admin's key and body runs their own command and never sees the first answer", async () => {
     const key = randomUUID();
@@ -416,7 +417,9 @@ describe('Idempotency-Key belongs to its caller', () => {
     const key = randomUUID();
     const body = transfer(P1, P2, '0.33');
     const before = await entryCount();
-    const sends = Array.from({ length: 12 }, (_, i) => (i % 3 === 0 ? asOther('/v1/entries', key, body) : i % 3 === 1 ? post('/v1/entries', key, body) : withApiKey('/v1/entries', key, body)));
+    const sends = Array.from({ length: 12 }, (_, i) =>
+      i % 3 === 0 ? asOther('/v1/entries', key, body) : i % 3 === 1 ? post('/v1/entries', key, body) : withApiKey('/v1/entries', key, body),
+    );
     const responses = await Promise.all(sends);
     expect(responses.map((r) => r.status)).toEqual(Array(12).fill(201));
     const idsOf = (which: number[]) => new Set(which.map((i) => (responses[i].body as PostEntryBody).entry.id));

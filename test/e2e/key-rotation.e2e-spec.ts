@@ -60,7 +60,8 @@ it('rotates every key while the API serves; old tokens live until they expire; n
   const oldAdmin = await tokenFor(before, 'ADMIN');
   await post(before, `/v1/parties/${people[0].code}/villager-pin`, oldAdmin, { pin: PIN }).expect(200);
   await post(before, `/v1/parties/${people[20].code}/villager-pin`, oldAdmin, { pin: PIN }).expect(200);
-  for (const p of people.slice(0, 8)) await post(before, `/v1/parties/${p.code}/bank-card`, oldAdmin, { bankName: '农商银行', cardNumber: `62284800${p.idNumber.slice(-11, -1)}` }).expect(200);
+  for (const p of people.slice(0, 8))
+    await post(before, `/v1/parties/${p.code}/bank-card`, oldAdmin, { bankName: '农商银行', cardNumber: `62284800${p.idNumber.slice(-11, -1)}` }).expect(200);
   // A command whose answer the client never saw: it retries with the same key after the restart below.
   const retryKey = randomUUID();
   const sendRetried = (app: ApiApplication, token: string) =>

@@ -35,7 +35,10 @@ interface ErrorBody {
   field?: string;
 }
 
-const { post, get } = apiClient(() => app, (role) => token[role]);
+const { post, get } = apiClient(
+  () => app,
+  (role) => token[role],
+);
 
 async function footprint(): Promise<Record<string, number>> {
   const [row] = (await t.ds.query(
@@ -107,7 +110,15 @@ describe('state forest land over HTTP', () => {
     const key = randomUUID();
     const body = leaseBody(C1);
     const created = await post('/v1/land-use-contracts', body, 'FARM_OPERATOR', key).expect(201);
-    expect(created.body).toMatchObject({ code: C1, mode: 'LEASE', state: 'DRAFT', lessor: { code: world.farm }, lessee: { code: world.lessees[0] }, areaMu: '100.0000', deposit: { amount: '5000.00', received: false } });
+    expect(created.body).toMatchObject({
+      code: C1,
+      mode: 'LEASE',
+      state: 'DRAFT',
+      lessor: { code: world.farm },
+      lessee: { code: world.lessees[0] },
+      areaMu: '100.0000',
+      deposit: { amount: '5000.00', received: false },
+    });
     const replay = await post('/v1/land-use-contracts', body, 'FARM_OPERATOR', key).expect(201);
     expect(replay.headers['idempotency-replayed']).toBe('true');
     expect(replay.body).toEqual(created.body);
@@ -118,7 +129,13 @@ describe('state forest land over HTTP', () => {
     const active = await post(`/v1/land-use-contracts/${C1}/activate`, {}).expect(200);
     expect(active.body.state).toBe('ACTIVE');
 
-    const schedule = (await get(`/v1/land-use-contracts/${C1}/schedule`, 'AUDITOR').expect(200)).body as Array<{ seq: number; dueDate: string; amount: string; calculation: string; state: string }>;
+    const schedule = (await get(`/v1/land-use-contracts/${C1}/schedule`, 'AUDITOR').expect(200)).body as Array<{
+      seq: number;
+      dueDate: string;
+      amount: string;
+      calculation: string;
+      state: string;
+    }>;
     expect(schedule).toHaveLength(10);
     expect(schedule[0]).toMatchObject({ seq: 1, dueDate: '2025-01-01', amount: '12000.00', state: 'SCHEDULED' });
     expect(schedule[9]).toMatchObject({ seq: 10, amount: '12000.00' });
@@ -216,9 +233,19 @@ describe('equity and cancellation over HTTP', () => {
   /** An EQUITY contract of one state parcel into project P: the collective is the lessee, 1,500,000.00 appraised. */
   const equityBody = (code: string, overrides: Record<string, unknown> = {}): Record<string, unknown> => {
     const { rent: _rent, billingFrequency: _frequency, deposit: _deposit, ...lease } = leaseBody(code);
-    return { ...lease, mode: 'EQUITY', lesseeCode: world.collective, endDate: '2044-12-31', appraisedValue: '1500000.00', appraisalReference: '晋评报字(2025)第031号', projectCode: P, ...overrides };
+    return {
+      ...lease,
+      mode: 'EQUITY',
+      lesseeCode: world.collective,
+      endDate: '2044-12-31',
+      appraisedValue: '1500000.00',
+      appraisalReference: '晋评报字(2025)第031号',
+      projectCode: P,
+      ...overrides,
+    };
   };
-  const contributionsOfP = async () => ((await t.ds.query(`SELECT count(*)::int AS n FROM project_contributions c JOIN coop_projects p ON p.id = c.project_id WHERE p.code = $1`, [P])) as Array<{ n: number }>)[0].n;
+  const contributionsOfP = async () =>
+    ((await t.ds.query(`SELECT count(*)::int AS n FROM project_contributions c JOIN coop_projects p ON p.id = c.project_id WHERE p.code = $1`, [P])) as Array<{ n: number }>)[0].n;
 
   beforeAll(async () => {
     await createProject(t, world, P);
@@ -238,7 +265,14 @@ describe('equity and cancellation over HTTP', () => {
 
   it('creates an EQUITY contract with projectCode; activation books the stake once (a replay returns the same body)', async () => {
     const created = await post('/v1/land-use-contracts', equityBody(Q), 'FARM_OPERATOR').expect(201);
-    expect(created.body).toMatchObject({ code: Q, mode: 'EQUITY', state: 'DRAFT', lessee: { code: world.collective }, rent: null, equity: { project: P, contributionId: null, series: null } });
+    expect(created.body).toMatchObject({
+      code: Q,
+      mode: 'EQUITY',
+      state: 'DRAFT',
+      lessee: { code: world.collective },
+      rent: null,
+      equity: { project: P, contributionId: null, series: null },
+    });
     const key = randomUUID();
     const active = await post(`/v1/land-use-contracts/${Q}/activate`, {}, 'FARM_OPERATOR', key).expect(200);
     expect(active.body).toMatchObject({ state: 'ACTIVE', equity: { appraisedValue: '1500000.00', appraisalReference: '晋评报字(2025)第031号', project: P, series: null } });
@@ -268,7 +302,7 @@ describe('equity and cancellation over HTTP', () => {
     expect((await get(`/v1/land-use-contracts?state=CANCELLED`).expect(200)).body.map((c: { code: string }) => c.code)).toEqual([code]);
   });
 
-  it('refuses to cancel an active contract (409, terminate instead) and another farm\'s contract (404)', async () => {
+  it("refuses to cancel an active contract (409, terminate instead) and another farm's contract (404)", async () => {
     const before = await footprint();
     const error = await refused(`/v1/land-use-contracts/${C2}/cancel`, { reason: '取消' }, 409, 'CONTRACT_NOT_CANCELLABLE', 'contract');
     expect(error.message).toContain('terminate');
@@ -361,7 +395,12 @@ describe('rent schedules by contract year over HTTP (issue 13)', () => {
   });
 
   it('raises nothing for a draft; activation stores the planned periods; termination inside the split quarter gives back its unused days at year 2’s rent', async () => {
-    const receivablesOf = async () => ((await t.ds.query(`SELECT count(*)::int AS n FROM land_use_receivables r JOIN land_use_contracts c ON c.id = r.contract_id WHERE c.code = $1`, [E5])) as Array<{ n: number }>)[0].n;
+    const receivablesOf = async () =>
+      (
+        (await t.ds.query(`SELECT count(*)::int AS n FROM land_use_receivables r JOIN land_use_contracts c ON c.id = r.contract_id WHERE c.code = $1`, [E5])) as Array<{
+          n: number;
+        }>
+      )[0].n;
     await post('/v1/land-use-jobs/daily', { asOf: '2026-03-01' }).expect(200); // the first period is due 2026-02-15: not raised while DRAFT
     expect(await receivablesOf()).toBe(0);
     const planned = (await get(`/v1/land-use-contracts/${E5}/schedule`).expect(200)).body as Period[];

@@ -183,7 +183,12 @@ async function postEntry(input: EntryInput): Promise<PostEntryBody> {
   return body<PostEntryBody>(res);
 }
 
-async function openAccount(code: string, asset: string, type: string, extra: { ownerRef?: string; noOverdraft?: boolean; metadata?: Record<string, unknown> } = {}): Promise<AccountBody> {
+async function openAccount(
+  code: string,
+  asset: string,
+  type: string,
+  extra: { ownerRef?: string; noOverdraft?: boolean; metadata?: Record<string, unknown> } = {},
+): Promise<AccountBody> {
   const res = await postJson('/v1/accounts', { code, asset, type, ...extra });
   expect(res.status).toBe(201);
   return body<AccountBody>(res);
@@ -255,7 +260,13 @@ describe('assets', () => {
 
 describe('accounts', () => {
   it('POST /v1/accounts opens an account with a zero balance at the asset scale', async () => {
-    const res = await postJson('/v1/accounts', { code: 'party:P1:permits:PERMIT.TEST', asset: 'PERMIT.TEST', type: 'LIABILITY', ownerRef: 'party:P1', metadata: { village: 'V-1' } });
+    const res = await postJson('/v1/accounts', {
+      code: 'party:P1:permits:PERMIT.TEST',
+      asset: 'PERMIT.TEST',
+      type: 'LIABILITY',
+      ownerRef: 'party:P1',
+      metadata: { village: 'V-1' },
+    });
     expect(res.status).toBe(201);
     expect(res.headers['idempotency-replayed']).toBe('false');
     expect(body<AccountBody>(res)).toMatchObject({
@@ -472,11 +483,7 @@ describe('POST /v1/entries/batch', () => {
 
   it('is all or nothing: the 2nd entry overdraws → 422 INSUFFICIENT_FUNDS, balances unchanged', async () => {
     const before = await entryCount();
-    const err = expectError(
-      await postJson('/v1/entries/batch', { entries: [transfer(W1, W2, '1.00'), transfer(W2, W1, '1000.00')] }),
-      422,
-      'INSUFFICIENT_FUNDS',
-    );
+    const err = expectError(await postJson('/v1/entries/batch', { entries: [transfer(W1, W2, '1.00'), transfer(W2, W1, '1000.00')] }), 422, 'INSUFFICIENT_FUNDS');
     expect(err.field).toBe('entries[1].postings');
     expect(await entryCount()).toBe(before);
     expect((await account(W1)).balance).toBe('25.50');
@@ -516,12 +523,7 @@ describe('POST /v1/entries/:id/reverse', () => {
       { account: R1, asset: 'CNY', side: 'CREDIT', amount: '7.25' },
       { account: R2, asset: 'CNY', side: 'DEBIT', amount: '7.25' },
     ]);
-    expect(r.balances).toEqual(
-      expect.arrayContaining([
-        expect.objectContaining({ account: R1, balance: '20.00' }),
-        expect.objectContaining({ account: R2, balance: '0.00' }),
-      ]),
-    );
+    expect(r.balances).toEqual(expect.arrayContaining([expect.objectContaining({ account: R1, balance: '20.00' }), expect.objectContaining({ account: R2, balance: '0.00' })]));
     reversalId = r.entry.id;
 
     const original = body<EntryBody>(await http().get(`/v1/entries/${originalId}`).expect(200));
@@ -620,7 +622,12 @@ describe('history of one account', () => {
 
   it('GET /v1/accounts/:code/statement pages with nextCursor and a running balance', async () => {
     const range = { from: '2025-06-01', to: '2025-06-30' };
-    const first = body<StatementBody>(await http().get(`/v1/accounts/${H}/statement`).query({ ...range, limit: 2 }).expect(200));
+    const first = body<StatementBody>(
+      await http()
+        .get(`/v1/accounts/${H}/statement`)
+        .query({ ...range, limit: 2 })
+        .expect(200),
+    );
     expect(first).toMatchObject({ account: H, asset: 'CNY', from: range.from, to: range.to, openingBalance: '0.00', closingBalance: '75.00' });
     expect(first.lines.map((l) => [l.effectiveDate, l.entryId, l.side, l.amount, l.runningBalance, l.memo])).toEqual([
       ['2025-06-01', ids.jun01, 'CREDIT', '5.00', '5.00', 'backdated'],
@@ -652,7 +659,7 @@ describe('history of one account', () => {
     expect(s.nextCursor).toBeNull();
   });
 
-  it('GET /v1/entries?account= lists the account\'s entries newest first, paged with after', async () => {
+  it("GET /v1/entries?account= lists the account's entries newest first, paged with after", async () => {
     const all = body<Page<EntryBody>>(await http().get('/v1/entries').query({ account: H }).expect(200));
     expect(all.items.map((e) => e.id)).toEqual([ids.jul05, ids.jun01, ids.jun20, ids.jun10]);
     expect(all.items.every((e) => e.postings.some((p) => p.account === H))).toBe(true);

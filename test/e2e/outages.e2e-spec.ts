@@ -67,7 +67,14 @@ suite('outages of PostgreSQL and Redis', () => {
         .post('/v1/entries')
         .set('Authorization', `Bearer ${admin}`)
         .set('Idempotency-Key', key)
-        .send({ kind: 'TRANSFER', effectiveDate: '2026-01-01', postings: [{ account: BANK, side: 'DEBIT', amount: '1.00' }, { account: wallet, side: 'CREDIT', amount: '1.00' }] });
+        .send({
+          kind: 'TRANSFER',
+          effectiveDate: '2026-01-01',
+          postings: [
+            { account: BANK, side: 'DEBIT', amount: '1.00' },
+            { account: wallet, side: 'CREDIT', amount: '1.00' },
+          ],
+        });
     let newKeys = true;
     const hardDeadline = Date.now() + 40_000;
 
@@ -81,7 +88,15 @@ suite('outages of PostgreSQL and Redis', () => {
           const sent = Date.now();
           const res = await post(key, wallet);
           const body = res.body as { code?: string; correlationId?: string };
-          answers.push({ key, status: res.status, retryAfter: res.headers['retry-after'], code: body.code, correlationId: body.correlationId, replayed: res.headers['idempotency-replayed'], tookMs: Date.now() - sent });
+          answers.push({
+            key,
+            status: res.status,
+            retryAfter: res.headers['retry-after'],
+            code: body.code,
+            correlationId: body.correlationId,
+            replayed: res.headers['idempotency-replayed'],
+            tookMs: Date.now() - sent,
+          });
           if (res.status !== 503 || Date.now() > hardDeadline) break;
           await new Promise((r) => setTimeout(r, 200));
         }
@@ -122,7 +137,10 @@ suite('outages of PostgreSQL and Redis', () => {
       expect(again.headers['idempotency-replayed']).toBe('true');
     }
     // An entry's key is the caller's Idempotency-Key scoped to its principal (user:<id>/<key>).
-    const rows = (await ds.query(`SELECT split_part(idempotency_key, '/', 2) AS key, count(*)::int AS n FROM ledger_entries WHERE split_part(idempotency_key, '/', 2) = ANY($1::text[]) GROUP BY 1`, [keys])) as Array<{ key: string; n: number }>;
+    const rows = (await ds.query(
+      `SELECT split_part(idempotency_key, '/', 2) AS key, count(*)::int AS n FROM ledger_entries WHERE split_part(idempotency_key, '/', 2) = ANY($1::text[]) GROUP BY 1`,
+      [keys],
+    )) as Array<{ key: string; n: number }>;
     expect(rows.filter((r) => r.n !== 1)).toEqual([]);
     expect(rows.length).toBe(keys.length);
     const [{ total }] = (await ds.query(`SELECT (credits - debits)::text AS total FROM ledger_accounts WHERE code = $1`, [BANK])) as Array<{ total: string }>;

@@ -59,7 +59,10 @@ beforeAll(async () => {
 });
 afterAll(() => app?.close());
 
-const { http, as } = apiClient(() => app, (role) => token[role]);
+const { http, as } = apiClient(
+  () => app,
+  (role) => token[role],
+);
 const importBody = (buffer: Buffer, fileName = PARCELS_FIXTURE) => ({ fileName, contentBase64: buffer.toString('base64') });
 const importPath = `/v1/regions/${DAXIGOU.code}/parcel-imports`;
 
@@ -67,7 +70,12 @@ describe('POST /v1/regions/:villageCode/parcel-imports', () => {
   it('refuses a table with bad rows with 422 IMPORT_REJECTED naming each row, and writes nothing', async () => {
     let records = withCell(FIXTURE, 20, '面积(亩)', '0');
     records = withCell(records, 40, '终止日期', '2000-01-01');
-    const res = await http().post(importPath).set(as('ADMIN')).set('Idempotency-Key', randomUUID()).send(importBody(csvBuffer(records), 'bad.csv')).expect(422);
+    const res = await http()
+      .post(importPath)
+      .set(as('ADMIN'))
+      .set('Idempotency-Key', randomUUID())
+      .send(importBody(csvBuffer(records), 'bad.csv'))
+      .expect(422);
     expect(res.body.code).toBe('IMPORT_REJECTED');
     expect(res.body.details.errors).toEqual([
       { row: 21, column: '面积(亩)', message: '面积必须大于0 / area must be greater than 0' },
@@ -78,17 +86,39 @@ describe('POST /v1/regions/:villageCode/parcel-imports', () => {
   });
 
   it('is for ADMIN only, needs an Idempotency-Key, and reads only tables', async () => {
-    await http().post(importPath).set(as('AUDITOR')).set('Idempotency-Key', randomUUID()).send(importBody(sharedFixture(PARCELS_FIXTURE))).expect(403);
-    await http().post(importPath).send(importBody(sharedFixture(PARCELS_FIXTURE))).expect(401);
-    const noKey = await http().post(importPath).set(as('ADMIN')).send(importBody(sharedFixture(PARCELS_FIXTURE))).expect(400);
+    await http()
+      .post(importPath)
+      .set(as('AUDITOR'))
+      .set('Idempotency-Key', randomUUID())
+      .send(importBody(sharedFixture(PARCELS_FIXTURE)))
+      .expect(403);
+    await http()
+      .post(importPath)
+      .send(importBody(sharedFixture(PARCELS_FIXTURE)))
+      .expect(401);
+    const noKey = await http()
+      .post(importPath)
+      .set(as('ADMIN'))
+      .send(importBody(sharedFixture(PARCELS_FIXTURE)))
+      .expect(400);
     expect(noKey.body.code).toBe('IDEMPOTENCY_KEY_REQUIRED');
     const notBase64 = await http().post(importPath).set(as('ADMIN')).set('Idempotency-Key', randomUUID()).send({ fileName: 'x.csv', contentBase64: '***' }).expect(400);
     expect(notBase64.body.field).toBe('contentBase64');
     const empty = await http().post(importPath).set(as('ADMIN')).set('Idempotency-Key', randomUUID()).send({ fileName: 'x.csv', contentBase64: '' }).expect(400);
     expect(empty.body.code).toBe('IMPORT_EMPTY_FILE');
-    const township = await http().post(`/v1/regions/${QINCHI.code}/parcel-imports`).set(as('ADMIN')).set('Idempotency-Key', randomUUID()).send(importBody(sharedFixture(PARCELS_FIXTURE))).expect(400);
+    const township = await http()
+      .post(`/v1/regions/${QINCHI.code}/parcel-imports`)
+      .set(as('ADMIN'))
+      .set('Idempotency-Key', randomUUID())
+      .send(importBody(sharedFixture(PARCELS_FIXTURE)))
+      .expect(400);
     expect(township.body.code).toBe('REGION_NOT_A_VILLAGE');
-    await http().post('/v1/regions/999999999999/parcel-imports').set(as('ADMIN')).set('Idempotency-Key', randomUUID()).send(importBody(sharedFixture(PARCELS_FIXTURE))).expect(404);
+    await http()
+      .post('/v1/regions/999999999999/parcel-imports')
+      .set(as('ADMIN'))
+      .set('Idempotency-Key', randomUUID())
+      .send(importBody(sharedFixture(PARCELS_FIXTURE)))
+      .expect(404);
   });
 
   it('imports the village table: 201 with the count and the exact area; a replay returns the first answer', async () => {
@@ -141,9 +171,11 @@ describe('GET /v1/regions/:code/parcel-summary(.xlsx)', () => {
 });
 
 describe('GET /v1/parcels', () => {
-  it('shows a villager the parcels they hold only; another holder\'s parcel is a 404', async () => {
+  it("shows a villager the parcels they hold only; another holder's parcel is a 404", async () => {
     const own = (await http().get('/v1/parcels').set(as('VILLAGER')).expect(200)).body.items as ParcelBody[];
-    const expected = FIXTURE.slice(1).filter((r) => r[col('证件号码')] === OWNER.idNumber).map((r) => r[col('林权证号')]);
+    const expected = FIXTURE.slice(1)
+      .filter((r) => r[col('证件号码')] === OWNER.idNumber)
+      .map((r) => r[col('林权证号')]);
     expect(own.map((p) => p.certificateNo).sort()).toEqual(expected.sort());
     expect(own.every((p) => p.holderCode === OWNER.code)).toBe(true);
     await http().get(`/v1/parcels/${own[0].id}`).set(as('VILLAGER')).expect(200);
@@ -152,8 +184,14 @@ describe('GET /v1/parcels', () => {
     expect(theirs.holderIdMasked).toMatch(/^\d{4}\*{10}[\dX]{4}$/);
     const hidden = await http().get(`/v1/parcels/${theirs.id}`).set(as('VILLAGER')).expect(404);
     expect(hidden.body.code).toBe('UNKNOWN_PARCEL');
-    await http().get(`/v1/parcels/${encodeURIComponent(theirs.certificateNo)}`).set(as('VILLAGER')).expect(404);
-    await http().get(`/v1/parcels/${encodeURIComponent(theirs.certificateNo)}`).set(as('AUDITOR')).expect(200);
+    await http()
+      .get(`/v1/parcels/${encodeURIComponent(theirs.certificateNo)}`)
+      .set(as('VILLAGER'))
+      .expect(404);
+    await http()
+      .get(`/v1/parcels/${encodeURIComponent(theirs.certificateNo)}`)
+      .set(as('AUDITOR'))
+      .expect(200);
   });
 
   it('lets a farm operator list by region, without holder ID numbers', async () => {
@@ -197,15 +235,27 @@ describe('POST /v1/parcels/attachability-checks', () => {
     expect(reasons[seized.id]).toContain('SEIZED');
     expect(reasons[notIssued.id]).toEqual(['CERTIFICATE_NOT_ISSUED']);
 
-    await http().post('/v1/parcels/attachability-checks').set(as('AUDITOR')).set('Idempotency-Key', randomUUID()).send({ parcelIds: [clean.id], purpose: 'LEASE' }).expect(403);
-    const invalid = await http().post('/v1/parcels/attachability-checks').set(as('ADMIN')).set('Idempotency-Key', randomUUID()).send({ parcelIds: ['abc'], purpose: 'LEASE' }).expect(400);
+    await http()
+      .post('/v1/parcels/attachability-checks')
+      .set(as('AUDITOR'))
+      .set('Idempotency-Key', randomUUID())
+      .send({ parcelIds: [clean.id], purpose: 'LEASE' })
+      .expect(403);
+    const invalid = await http()
+      .post('/v1/parcels/attachability-checks')
+      .set(as('ADMIN'))
+      .set('Idempotency-Key', randomUUID())
+      .send({ parcelIds: ['abc'], purpose: 'LEASE' })
+      .expect(400);
     expect(invalid.body.field).toMatch(/^parcelIds/);
   });
 });
 
 describe('OpenAPI', () => {
   it('documents the parcel routes, the 1 MB body limit of the import and the workbook media type', async () => {
-    const doc = (await http().get('/docs-json').expect(200)).body as { paths: Record<string, Record<string, { description?: string; responses: Record<string, { content?: Record<string, unknown> }> }>> };
+    const doc = (await http().get('/docs-json').expect(200)).body as {
+      paths: Record<string, Record<string, { description?: string; responses: Record<string, { content?: Record<string, unknown> }> }>>;
+    };
     expect(Object.keys(doc.paths)).toEqual(
       expect.arrayContaining([
         '/v1/regions/{villageCode}/parcel-imports',

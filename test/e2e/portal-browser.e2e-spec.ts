@@ -60,7 +60,7 @@ async function logIn(page: Page, v: PortalVillager): Promise<void> {
   await page.locator('#home').waitFor({ state: 'visible' });
 }
 
-describe('the villagers\' page in Chromium, 360 px wide', () => {
+describe("the villagers' page in Chromium, 360 px wide", () => {
   it('refuses a wrong PIN with a message in Chinese', async () => {
     const page = await phone();
     await page.goto(`${baseUrl}/portal`);
@@ -75,7 +75,11 @@ describe('the villagers\' page in Chromium, 360 px wide', () => {
   it('shows V-0001 their tickets, dividends and wallet, fitting the screen, and downloads the statement', async () => {
     const page = await phone();
     await logIn(page, world.villager);
-    const overview = (await (await page.request.get(`${baseUrl}/v1/me/portal`, { headers: { Authorization: `Bearer ${await page.evaluate<string | null>("sessionStorage.getItem('forest-ledger.portal.token')")}` } })).json()) as {
+    const overview = (await (
+      await page.request.get(`${baseUrl}/v1/me/portal`, {
+        headers: { Authorization: `Bearer ${await page.evaluate<string | null>("sessionStorage.getItem('forest-ledger.portal.token')")}` },
+      })
+    ).json()) as {
       holdings: Array<{ certificateNo: string; units: string }>;
       dividends: Array<{ amount: string; units: string; amountPerUnit: string }>;
       wallet: { balance: string };

@@ -20,14 +20,25 @@ const tokens: Record<string, string> = {};
 interface Overview {
   asOf: string;
   holder: { code: string; name: string; idMasked: string | null };
-  holdings: Array<{ certificateNo: string; series: string; units: string; pledgedUnits: string; faceValue: string; faceAmount: string; pledges: Array<{ pledgee: string; units: string }> }>;
+  holdings: Array<{
+    certificateNo: string;
+    series: string;
+    units: string;
+    pledgedUnits: string;
+    faceValue: string;
+    faceAmount: string;
+    pledges: Array<{ pledgee: string; units: string }>;
+  }>;
   dividends: Array<{ declarationId: string; paymentDate: string; units: string; amountPerUnit: string; amount: string; paid: boolean }>;
   wallet: { account: string; balance: string };
   payouts: Array<{ amount: string; state: string; paidOn: string | null; cardMasked: string | null }>;
   statementYears: number[];
 }
 
-const { http } = apiClient(() => app, (role) => tokens[role]);
+const { http } = apiClient(
+  () => app,
+  (role) => tokens[role],
+);
 const bearer = (token: string) => ({ Authorization: `Bearer ${token}` });
 
 /** The PDF's text layer, every page, spaces removed (pdf2json splits runs of CJK text). */
@@ -87,7 +98,9 @@ describe('GET /v1/me/portal', () => {
       ['2025-12-31', '5.000000', units, per('5'), true],
     ]);
     // The trade's 10,550.00 and the first two dividends went to the card; the last stays in the wallet.
-    expect(body.payouts).toEqual([expect.objectContaining({ amount: new Dec(per('55')).plus('10550').toFixed(2), state: 'PAID', paidOn: world.today, cardMasked: expect.stringMatching(/1234$/) })]);
+    expect(body.payouts).toEqual([
+      expect.objectContaining({ amount: new Dec(per('55')).plus('10550').toFixed(2), state: 'PAID', paidOn: world.today, cardMasked: expect.stringMatching(/1234$/) }),
+    ]);
     expect(body.wallet).toEqual({ account: walletOf('V-0001'), balance: per('10') });
     expect(body.statementYears[body.statementYears.length - 1]).toBe(2025);
     expect(body.statementYears[0]).toBe(Number(body.asOf.slice(0, 4)));
@@ -112,7 +125,7 @@ describe('GET /v1/me/portal', () => {
     await http().get('/v1/me/portal').expect(401);
   });
 
-  it('lets a villager download their own certificate, and not another villager\'s', async () => {
+  it("lets a villager download their own certificate, and not another villager's", async () => {
     const mine = (await http().get('/v1/me/portal').set(bearer(tokens.villager))).body as Overview;
     const theirs = (await http().get('/v1/me/portal').set(bearer(tokens.pledger))).body as Overview;
     const pdf = await http().get(`/v1/certificates/${mine.holdings[0].certificateNo}/pdf`).set(bearer(tokens.villager)).buffer(true).parse(binary).expect(200);

@@ -130,12 +130,20 @@ beforeAll(async () => {
 
   // Carbon credits of the farm: 30 % to the farm, 70 % per person of the collective; each buyer buys and retires some.
   await createCarbonProject(t, c, world, CARBON, {
-    revenueRule: { shares: [{ kind: 'PARTY', party: world.farm, ratio: '0.3' }, { kind: 'PER_PERSON', collective: world.collective, ratio: '0.7' }] },
+    revenueRule: {
+      shares: [
+        { kind: 'PARTY', party: world.farm, ratio: '0.3' },
+        { kind: 'PER_PERSON', collective: world.collective, ratio: '0.7' },
+      ],
+    },
   });
   const issuance = await issueCredits(t, c, CARBON, { quantity: '1000' });
   const listing = await list(t, c, CARBON, { seller: world.farm, unitPrice: '41.30', quantity: '500' });
   data.listings.push(listing.id);
-  for (const [buyer, quantity, retired] of [[BUYERS[0], '13', '5'], [BUYERS[1], '29', '7']] as const) {
+  for (const [buyer, quantity, retired] of [
+    [BUYERS[0], '13', '5'],
+    [BUYERS[1], '29', '7'],
+  ] as const) {
     data.sales.push((await order(t, c, listing.id, { buyer, quantity })).id);
     const r = await retire(t, c, CARBON, { holder: buyer, issuanceId: issuance.id, quantity: retired, beneficiaryName: `${buyer} 年会碳中和`, publishBeneficiary: false });
     data.retirements.push({ no: r.certificateNo, party: buyer, verification: r.verificationCode });
@@ -143,14 +151,26 @@ beforeAll(async () => {
 
   // Each farm leases state land to its own lessee; the rent is raised and paid.
   const operator = { userId: maker.userId, role: 'ADMIN' as const };
-  for (const [farm, rent, from] of [[SECOND_FARM, '12345.00', 1], [world.farm, '23456.00', 101]] as const) {
+  for (const [farm, rent, from] of [
+    [SECOND_FARM, '12345.00', 1],
+    [world.farm, '23456.00', 101],
+  ] as const) {
     const code = `LU-${farm}`;
     const parcelIds = await stateParcels(farm, from, 1);
     data.parcels.push(...parcelIds);
     await inTransaction(ds, (em) =>
       t.landUse.create(em, operator, {
-        code, lessorCode: farm, lesseeCode: LESSEES[farm], mode: 'LEASE', parcelIds, areaMu: '100.0000', permittedUses: ['FOREST_WELLNESS'],
-        startDate: '2025-01-01', endDate: '2034-12-31', rent: { kind: 'FIXED', annualAmount: rent }, billingFrequency: 'ANNUAL',
+        code,
+        lessorCode: farm,
+        lesseeCode: LESSEES[farm],
+        mode: 'LEASE',
+        parcelIds,
+        areaMu: '100.0000',
+        permittedUses: ['FOREST_WELLNESS'],
+        startDate: '2025-01-01',
+        endDate: '2034-12-31',
+        rent: { kind: 'FIXED', annualAmount: rent },
+        billingFrequency: 'ANNUAL',
       }),
     );
     await inTransaction(ds, (em) => t.landUse.activate(em, code));
@@ -389,6 +409,8 @@ describe('scoped reads: every GET route of the OpenAPI document', () => {
     for (let i = 0; i < calls.length; i += 8) await Promise.all(calls.slice(i, i + 8).map(check));
     expect(leaks.sort()).toEqual([]);
     // The data set reaches the routes: each caller reads its own entries, accounts and statements.
-    for (const c of callers) for (const route of ['/v1/entries/{id}', '/v1/accounts/{code}/statement', '/v1/parties/{code}']) expect([c.label, route, (answered.get(`${c.label} ${route}`) ?? 0) > 0]).toEqual([c.label, route, true]);
+    for (const c of callers)
+      for (const route of ['/v1/entries/{id}', '/v1/accounts/{code}/statement', '/v1/parties/{code}'])
+        expect([c.label, route, (answered.get(`${c.label} ${route}`) ?? 0) > 0]).toEqual([c.label, route, true]);
   }, 120_000);
 });

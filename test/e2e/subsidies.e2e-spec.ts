@@ -53,7 +53,10 @@ interface ClaimBody {
   clawback: { amount: string; entryId: string | null; calculation: { termDays: number; unexpiredDays: number; total: string } } | null;
 }
 
-const { http, post, get } = apiClient(() => app, (role) => token[role]);
+const { http, post, get } = apiClient(
+  () => app,
+  (role) => token[role],
+);
 
 /** Balances now of ledger accounts (by code, as decimal text; "0" when the account does not exist). */
 async function balances(...codes: string[]): Promise<Record<string, string>> {
@@ -138,7 +141,16 @@ describe('transfer subsidies over HTTP', () => {
     const key = randomUUID();
     const body = contractBody(C1);
     const created = await post('/v1/transfer-contracts', body, 'ADMIN', key).expect(201);
-    expect(created.body).toMatchObject({ code: C1, state: 'REGISTERED', transferor: { code: H }, transferee: { code: E }, township: { code: QINCHI.code }, areaMu: '100.0000', termYears: 5, certificate: null });
+    expect(created.body).toMatchObject({
+      code: C1,
+      state: 'REGISTERED',
+      transferor: { code: H },
+      transferee: { code: E },
+      township: { code: QINCHI.code },
+      areaMu: '100.0000',
+      termYears: 5,
+      certificate: null,
+    });
     const replay = await post('/v1/transfer-contracts', body, 'ADMIN', key).expect(201);
     expect(replay.headers['idempotency-replayed']).toBe('true');
     expect(replay.body).toEqual(created.body);
@@ -168,9 +180,22 @@ describe('transfer subsidies over HTTP', () => {
     await refused('/v1/subsidy-programmes', { code: 'p-lower', name: 'x', fundingPartyCode: world.fund, regionCodes: [YANGCHENG.code] }, 400, 'VALIDATION_FAILED', 'code');
     await refused(`/v1/subsidy-programmes/${P}/top-ups`, { amount: '-5.00' }, 400, 'VALIDATION_FAILED', 'amount');
     await refused(`/v1/subsidy-programmes/${P}/top-ups`, { amount: '5.001' }, 400, 'INVALID_AMOUNT', 'amount');
-    const shares = { ...RULE, effectiveFrom: '2026-01-01', recipients: [{ role: 'TRANSFEROR', share: '0.60' }, { role: 'TRANSFEREE', share: '0.30' }] };
+    const shares = {
+      ...RULE,
+      effectiveFrom: '2026-01-01',
+      recipients: [
+        { role: 'TRANSFEROR', share: '0.60' },
+        { role: 'TRANSFEREE', share: '0.30' },
+      ],
+    };
     await refused(`/v1/subsidy-programmes/${P}/rules`, shares, 400, 'INVALID_RULE', 'recipients');
-    await refused(`/v1/subsidy-programmes/${P}/rules`, { ...RULE, effectiveFrom: '2026-01-01', recipients: [{ role: 'OWNER', share: '1' }] }, 400, 'VALIDATION_FAILED', 'recipients[0].role');
+    await refused(
+      `/v1/subsidy-programmes/${P}/rules`,
+      { ...RULE, effectiveFrom: '2026-01-01', recipients: [{ role: 'OWNER', share: '1' }] },
+      400,
+      'VALIDATION_FAILED',
+      'recipients[0].role',
+    );
     await refused(`/v1/subsidy-programmes/${P}/rules`, { ...RULE, effectiveFrom: '2026-01-01', minTermYears: '5' }, 400, 'VALIDATION_FAILED', 'minTermYears');
     await refused(`/v1/subsidy-programmes/${P}/rules`, RULE, 409, 'RULE_VERSION_EXISTS', 'effectiveFrom');
     await refused('/v1/subsidy-claims', { programmeCode: P, contractCode: 'LZ-NOPE' }, 404, 'UNKNOWN_CONTRACT');
@@ -182,7 +207,15 @@ describe('transfer subsidies over HTTP', () => {
   it('a claim shows eligibility per rule and the calculation; the submitter cannot approve it, another APPROVER does and the budget is reserved', async () => {
     const res = await post('/v1/subsidy-claims', { programmeCode: P, contractCode: C1, appliedOn: '2025-03-01' }, 'APPROVER').expect(201);
     claim = res.body as ClaimBody;
-    expect(claim).toMatchObject({ programme: P, contract: C1, state: 'APPLIED', eligible: true, rule: { version: 1, effectiveFrom: '2024-01-01' }, amount: '3000.00', approvedBy: null });
+    expect(claim).toMatchObject({
+      programme: P,
+      contract: C1,
+      state: 'APPLIED',
+      eligible: true,
+      rule: { version: 1, effectiveFrom: '2024-01-01' },
+      amount: '3000.00',
+      approvedBy: null,
+    });
     expect(claim.eligibility.map((r) => [r.check, r.met])).toEqual([
       ['RULE_IN_FORCE', true],
       ['CONTRACT_IN_FORCE', true],
@@ -193,7 +226,14 @@ describe('transfer subsidies over HTTP', () => {
       ['TRANSFEROR_KIND', true],
       ['TRANSFEREE_KIND', true],
     ]);
-    expect(claim.calculation).toMatchObject({ gross: '3000.00', total: '3000.00', recipients: [{ party: H, amount: '1800.00' }, { party: E, amount: '1200.00' }] });
+    expect(claim.calculation).toMatchObject({
+      gross: '3000.00',
+      total: '3000.00',
+      recipients: [
+        { party: H, amount: '1800.00' },
+        { party: E, amount: '1200.00' },
+      ],
+    });
     expect(claim.calculation!.steps[0]).toBe('30 元/亩 × 100.0000 亩 = 3000.00 元 (四舍五入到分)');
     expect((await get(`/v1/subsidy-claims/${claim.id}`, 'AUDITOR').expect(200)).body).toEqual(claim);
 
@@ -314,7 +354,11 @@ describe('transfer subsidies over HTTP', () => {
       [programmeReserved(P)]: '0.00',
       [programmeReceivable(P, H)]: '720.10',
     });
-    expect((await get(`/v1/transfer-contracts/${C1}`, 'AUDITOR').expect(200)).body).toMatchObject({ state: 'TERMINATED', terminatedOn: '2025-12-31', terminationReason: '林地被依法征收' });
+    expect((await get(`/v1/transfer-contracts/${C1}`, 'AUDITOR').expect(200)).body).toMatchObject({
+      state: 'TERMINATED',
+      terminatedOn: '2025-12-31',
+      terminationReason: '林地被依法征收',
+    });
 
     const recoveries = `/v1/subsidy-claims/${claim.id}/recoveries`;
     const before = await footprint();
@@ -361,7 +405,14 @@ describe('transfer subsidies over HTTP', () => {
     expect(book.worksheets.map((w) => w.name)).toEqual(['乡镇奖补', '奖补项目']);
     const towns = book.getWorksheet('乡镇奖补')!;
     const row = towns.getRows(2, towns.rowCount - 1)!.find((r) => r.getCell(1).value === QINCHI.code)!;
-    expect([row.getCell(2).value, row.getCell(3).value, row.getCell(4).value, row.getCell(5).value, row.getCell(6).value, row.getCell(10).value]).toEqual(['芹池镇', 3, 449, 3000, 1500, '是']);
+    expect([row.getCell(2).value, row.getCell(3).value, row.getCell(4).value, row.getCell(5).value, row.getCell(6).value, row.getCell(10).value]).toEqual([
+      '芹池镇',
+      3,
+      449,
+      3000,
+      1500,
+      '是',
+    ]);
     expect(book.getWorksheet('奖补项目')!.getRow(2).getCell(1).value).toBe(P);
   });
 
@@ -386,7 +437,10 @@ describe('transfer subsidies over HTTP', () => {
 
   it('documents every subsidy route in the OpenAPI document, with response schemas and the xlsx media type', async () => {
     type Operation = { responses: Record<string, { content?: Record<string, { schema?: { $ref?: string; items?: { $ref?: string } } }> }> };
-    const doc = (await http().get('/docs-json').expect(200)).body as { paths: Record<string, Record<string, Operation>>; components: { schemas: Record<string, { properties?: Record<string, unknown> }> } };
+    const doc = (await http().get('/docs-json').expect(200)).body as {
+      paths: Record<string, Record<string, Operation>>;
+      components: { schemas: Record<string, { properties?: Record<string, unknown> }> };
+    };
     const routes: Array<[string, string, string]> = [
       ['post', '/v1/transfer-contracts', '201'],
       ['get', '/v1/transfer-contracts', '200'],
@@ -448,7 +502,12 @@ describe('rejecting a claim over HTTP', () => {
     await post(path, { reason: '材料不全' }, 'ADMIN').expect(403);
     await post(path, { reason: '材料不全' }, 'AUDITOR').expect(403);
     expect(await footprint()).toEqual(before);
-    expect((await get(`/v1/subsidy-claims/${applied.id}`, 'AUDITOR').expect(200)).body).toMatchObject({ state: 'APPLIED', rejectedBy: null, rejectedOn: null, rejectionReason: null });
+    expect((await get(`/v1/subsidy-claims/${applied.id}`, 'AUDITOR').expect(200)).body).toMatchObject({
+      state: 'APPLIED',
+      rejectedBy: null,
+      rejectedOn: null,
+      rejectionReason: null,
+    });
     expect((await post('/v1/subsidy-claims/999999999/reject', { reason: '材料不全' }, 'APPROVER_2').expect(404)).body.code).toBe('UNKNOWN_CLAIM');
   });
 
@@ -459,7 +518,15 @@ describe('rejecting a claim over HTTP', () => {
     const body = { reason: '流转合同签字与备案材料不符', rejectedOn: '2025-03-10' };
     const res = await post(`/v1/subsidy-claims/${applied.id}/reject`, body, 'APPROVER_2', key).expect(200);
     const rejected = res.body as ClaimBody & { rejectedBy: string; rejectedOn: string; rejectionReason: string };
-    expect(rejected).toMatchObject({ id: applied.id, state: 'REJECTED', rejectedOn: '2025-03-10', rejectionReason: '流转合同签字与备案材料不符', approvedBy: null, reserveEntryId: null, instalments: [] });
+    expect(rejected).toMatchObject({
+      id: applied.id,
+      state: 'REJECTED',
+      rejectedOn: '2025-03-10',
+      rejectionReason: '流转合同签字与备案材料不符',
+      approvedBy: null,
+      reserveEntryId: null,
+      instalments: [],
+    });
     expect(rejected.rejectedBy).not.toBe(rejected.appliedBy);
     expect(await balances(programmeWallet(PR), programmeReserved(PR))).toEqual(budget);
     expect((await footprint()).entries).toBe(entries);
@@ -482,7 +549,7 @@ describe('rejecting a claim over HTTP', () => {
   });
 
   it('refuses to reject an approved claim with 422 CLAIM_STATE: its reservation stays', async () => {
-    const [claim] = ((await get(`/v1/subsidy-programmes/${PR}/claims?state=APPLIED`, 'AUDITOR').expect(200)).body as ClaimBody[]);
+    const [claim] = (await get(`/v1/subsidy-programmes/${PR}/claims?state=APPLIED`, 'AUDITOR').expect(200)).body as ClaimBody[];
     await post(`/v1/subsidy-claims/${claim.id}/approve`, { approvedOn: '2025-04-02' }, 'APPROVER').expect(200);
     const budget = await balances(programmeWallet(PR), programmeReserved(PR));
     expect(budget).toEqual({ [programmeWallet(PR)]: '7000.00', [programmeReserved(PR)]: '3000.00' });

@@ -68,7 +68,10 @@ interface RegisterBody {
   lines: Array<{ certificateNo: string; partyCode: string; origin: string; units: string; pledgedUnits: string; share: string }>;
 }
 
-const { http, as, post, get } = apiClient(() => app, (role) => token[role]);
+const { http, as, post, get } = apiClient(
+  () => app,
+  (role) => token[role],
+);
 
 /** Balances now of ledger accounts (by code; "0" when the account does not exist). */
 async function balances(...codes: string[]): Promise<Record<string, string>> {
@@ -104,7 +107,7 @@ beforeAll(async () => {
 afterAll(() => app?.close());
 
 describe('a cooperation project and its 林票 over HTTP', () => {
-  it('a FARM_OPERATOR creates a project of its own farm, not of another (403 naming farmCode); another farm\'s operator cannot see it (404)', async () => {
+  it("a FARM_OPERATOR creates a project of its own farm, not of another (403 naming farmCode); another farm's operator cannot see it (404)", async () => {
     const body = {
       code: PROJECT,
       name: '梨树村油松合作经营项目',
@@ -145,14 +148,26 @@ describe('a cooperation project and its 林票 over HTTP', () => {
     const hidden = await get(`/v1/projects/${PROJECT}`, 'OTHER_FARM_OPERATOR').expect(404);
     expect((hidden.body as ErrorBody).code).toBe('UNKNOWN_PROJECT');
     expect((await get('/v1/projects', 'OTHER_FARM_OPERATOR').expect(200)).body).toEqual([]);
-    const write = await post(`/v1/projects/${PROJECT}/contributions`, { partyCode: world.farm, kind: 'CASH', amount: '1.00', paid: true, bankReference: 'X' }, 'OTHER_FARM_OPERATOR').expect(404);
+    const write = await post(
+      `/v1/projects/${PROJECT}/contributions`,
+      { partyCode: world.farm, kind: 'CASH', amount: '1.00', paid: true, bankReference: 'X' },
+      'OTHER_FARM_OPERATOR',
+    ).expect(404);
     expect((write.body as ErrorBody).code).toBe('UNKNOWN_PROJECT');
     await get(`/v1/projects/${PROJECT}`, 'VILLAGER').expect(403);
   });
 
   it('records contributions: cash paid, cash committed then called, land in kind', async () => {
-    const paid = await post(`/v1/projects/${PROJECT}/contributions`, { partyCode: world.farm, kind: 'CASH', amount: '300000.00', paid: true, bankReference: 'ICBC-20250102-001' }, 'FARM_OPERATOR').expect(201);
-    expect(paid.body as ContributionOutcomeBody).toMatchObject({ project: PROJECT, contribution: { role: 'FARM', kind: 'CASH', state: 'PAID', amount: '300000.00' }, walletBalance: '300000.00' });
+    const paid = await post(
+      `/v1/projects/${PROJECT}/contributions`,
+      { partyCode: world.farm, kind: 'CASH', amount: '300000.00', paid: true, bankReference: 'ICBC-20250102-001' },
+      'FARM_OPERATOR',
+    ).expect(201);
+    expect(paid.body as ContributionOutcomeBody).toMatchObject({
+      project: PROJECT,
+      contribution: { role: 'FARM', kind: 'CASH', state: 'PAID', amount: '300000.00' },
+      walletBalance: '300000.00',
+    });
 
     const committed = await post(`/v1/projects/${PROJECT}/contributions`, { partyCode: world.farm, kind: 'CASH', amount: '100000.00', paid: false }).expect(201);
     const commitment = (committed.body as ContributionOutcomeBody).contribution;
@@ -171,7 +186,12 @@ describe('a cooperation project and its 林票 over HTTP', () => {
     const again = await post(`/v1/projects/${PROJECT}/contributions/${commitment.id}/call`, { bankReference: 'ICBC-20250301-008' }).expect(422);
     expect((again.body as ErrorBody).code).toBe('CONTRIBUTION_NOT_COMMITTED');
 
-    const inKind = await post(`/v1/projects/${PROJECT}/contributions`, { partyCode: world.collective, kind: 'IN_KIND_LAND', amount: '600000.00', valuationDocument: '晋林评字(2025)第017号' }).expect(201);
+    const inKind = await post(`/v1/projects/${PROJECT}/contributions`, {
+      partyCode: world.collective,
+      kind: 'IN_KIND_LAND',
+      amount: '600000.00',
+      valuationDocument: '晋林评字(2025)第017号',
+    }).expect(201);
     expect(inKind.body as ContributionOutcomeBody).toMatchObject({ contribution: { role: 'COLLECTIVE', state: 'VALUED' }, walletBalance: '400000.00' });
 
     const project = (await get(`/v1/projects/${PROJECT}`).expect(200)).body as { totalContributions: string; contributions: unknown[] };
@@ -180,9 +200,20 @@ describe('a cooperation project and its 林票 over HTTP', () => {
   });
 
   it('issues the 林票: the farm by contribution, the collective 30 % retained, its six members 70 % per person; the project is ACTIVE', async () => {
-    const issued = await post(`/v1/projects/${PROJECT}/issuance`, { seriesCode: SERIES, faceValue: '100.00', transferRestriction: 'COLLECTIVE_MEMBERS' }, 'FARM_OPERATOR').expect(201);
+    const issued = await post(`/v1/projects/${PROJECT}/issuance`, { seriesCode: SERIES, faceValue: '100.00', transferRestriction: 'COLLECTIVE_MEMBERS' }, 'FARM_OPERATOR').expect(
+      201,
+    );
     expect(issued.body).toMatchObject({
-      series: { code: SERIES, assetCode: `LP.${SERIES}`, faceValue: '100.00', totalUnits: '10000', transferRestriction: 'COLLECTIVE_MEMBERS', issuedOn: TODAY, holders: 8, guaranteedBuyBackPrice: '100.00' },
+      series: {
+        code: SERIES,
+        assetCode: `LP.${SERIES}`,
+        faceValue: '100.00',
+        totalUnits: '10000',
+        transferRestriction: 'COLLECTIVE_MEMBERS',
+        issuedOn: TODAY,
+        holders: 8,
+        guaranteedBuyBackPrice: '100.00',
+      },
       plan: {
         totalUnits: '10000',
         collectiveUnits: '6000',
@@ -311,7 +342,13 @@ describe('a cooperation project and its 林票 over HTTP', () => {
     expect(broke.body as ErrorBody).toMatchObject({ code: 'INSUFFICIENT_FUNDS', field: 'buyer', details: { account: walletOf('V-0005'), balance: '0.00' } });
     await refused(`/v1/series/NOPE/trades`, trade, 404, 'UNKNOWN_SERIES', 'series');
     await refused(`/v1/series/${SERIES}/inheritances`, { from: 'V-0004', heirs: [{ party: 'V-0005', units: '700' }] }, 400, 'VALIDATION_FAILED', 'documentReference');
-    await refused(`/v1/series/${SERIES}/inheritances`, { from: 'V-0004', heirs: [{ party: 'V-0005', units: 'x' }], documentReference: 'D' }, 400, 'VALIDATION_FAILED', 'heirs[0].units');
+    await refused(
+      `/v1/series/${SERIES}/inheritances`,
+      { from: 'V-0004', heirs: [{ party: 'V-0005', units: 'x' }], documentReference: 'D' },
+      400,
+      'VALIDATION_FAILED',
+      'heirs[0].units',
+    );
     await refused(`/v1/series/${SERIES}/inheritances`, { from: 'V-0004', heirs: [], documentReference: 'D' }, 400, 'VALIDATION_FAILED', 'heirs');
     await refused(`/v1/series/${SERIES}/inheritances`, { from: 'V-0004', heirs: [{ party: 'V-0005', units: '600' }], documentReference: 'D' }, 422, 'HEIRS_MISMATCH', 'heirs');
     await refused(`/v1/series/${SERIES}/pledges`, { holder: 'V-0001', pledgee: world.outsider, units: '10', contractReference: 'C' }, 422, 'NOT_A_BANK', 'pledgee');
@@ -319,15 +356,68 @@ describe('a cooperation project and its 林票 over HTTP', () => {
     await refused(`/v1/series/${SERIES}/buy-backs`, { holder: 'V-0001', units: '0' }, 400, 'VALIDATION_FAILED', 'units');
     await refused(`/v1/projects/${PROJECT}/contributions`, { partyCode: world.farm, kind: 'GOLD', amount: '1.00' }, 400, 'VALIDATION_FAILED', 'kind');
     await refused(`/v1/projects/${PROJECT}/issuance`, { seriesCode: 'lower', faceValue: '1.00', transferRestriction: 'OPEN' }, 400, 'VALIDATION_FAILED', 'seriesCode');
-    await refused('/v1/projects', { code: 'X-1', name: 'x', farmCode: world.farm, collectiveCode: world.collective, projectType: 'EXISTING_FOREST', parcelIds: [world.parcelIds[1]], areaMu: 400, startDate: '2025-01-01', termYears: 10, managementFeeRate: '0.08' }, 400, 'VALIDATION_FAILED', 'areaMu');
-    await refused('/v1/projects', { code: 'X-1', name: 'x', farmCode: world.farm, collectiveCode: world.collective, projectType: 'EXISTING_FOREST', parcelIds: [world.parcelIds[1]], areaMu: '400', startDate: '2025-01-01', termYears: 10, managementFeeRate: '0.08', guarantee: { buyBackPrice: 100 } }, 400, 'VALIDATION_FAILED', 'guarantee.buyBackPrice');
-    await refused('/v1/projects', { code: 'X-1', name: 'x', farmCode: world.farm, collectiveCode: world.collective, projectType: 'EXISTING_FOREST', parcelIds: [world.parcelIds[0]], areaMu: '400', startDate: '2025-01-01', termYears: 10, managementFeeRate: '0.08' }, 422, 'PARCEL_IN_OTHER_PROJECT', 'parcelIds');
+    await refused(
+      '/v1/projects',
+      {
+        code: 'X-1',
+        name: 'x',
+        farmCode: world.farm,
+        collectiveCode: world.collective,
+        projectType: 'EXISTING_FOREST',
+        parcelIds: [world.parcelIds[1]],
+        areaMu: 400,
+        startDate: '2025-01-01',
+        termYears: 10,
+        managementFeeRate: '0.08',
+      },
+      400,
+      'VALIDATION_FAILED',
+      'areaMu',
+    );
+    await refused(
+      '/v1/projects',
+      {
+        code: 'X-1',
+        name: 'x',
+        farmCode: world.farm,
+        collectiveCode: world.collective,
+        projectType: 'EXISTING_FOREST',
+        parcelIds: [world.parcelIds[1]],
+        areaMu: '400',
+        startDate: '2025-01-01',
+        termYears: 10,
+        managementFeeRate: '0.08',
+        guarantee: { buyBackPrice: 100 },
+      },
+      400,
+      'VALIDATION_FAILED',
+      'guarantee.buyBackPrice',
+    );
+    await refused(
+      '/v1/projects',
+      {
+        code: 'X-1',
+        name: 'x',
+        farmCode: world.farm,
+        collectiveCode: world.collective,
+        projectType: 'EXISTING_FOREST',
+        parcelIds: [world.parcelIds[0]],
+        areaMu: '400',
+        startDate: '2025-01-01',
+        termYears: 10,
+        managementFeeRate: '0.08',
+      },
+      422,
+      'PARCEL_IN_OTHER_PROJECT',
+      'parcelIds',
+    );
     expect(await footprint()).toEqual(before);
     expect(await balances(units('V-0001'), units('V-0002'), walletOf('V-0002'))).toEqual(wallets);
   });
 
   it('pledges units to the bank: pledged units cannot be sold (422 INSUFFICIENT_UNITS); the pledge is released, another enforced (its transferee checked)', async () => {
-    const pledged = (await post(`/v1/series/${SERIES}/pledges`, { holder: 'V-0001', pledgee: world.bank, units: '500', contractReference: 'NSH-ZY-2025-0007' }).expect(201)).body as MovementBody;
+    const pledged = (await post(`/v1/series/${SERIES}/pledges`, { holder: 'V-0001', pledgee: world.bank, units: '500', contractReference: 'NSH-ZY-2025-0007' }).expect(201))
+      .body as MovementBody;
     expect(pledged).toMatchObject({ kind: 'PLEDGE', positions: [{ party: 'V-0001', units: '100', pledgedUnits: '500' }] });
     const pledgeId = pledged.pledgeId!;
 
@@ -336,19 +426,36 @@ describe('a cooperation project and its 林票 over HTTP', () => {
     expect(blocked.body as ErrorBody).toMatchObject({ code: 'INSUFFICIENT_UNITS', field: 'units', details: { party: 'V-0001', availableUnits: '100' } });
     expect(await footprint()).toEqual(before);
 
-    const listed = (await get(`/v1/series/${SERIES}/pledges?holder=V-0001&state=ACTIVE`, 'AUDITOR').expect(200)).body as Array<{ id: string; units: string; state: string; pledgee: string }>;
+    const listed = (await get(`/v1/series/${SERIES}/pledges?holder=V-0001&state=ACTIVE`, 'AUDITOR').expect(200)).body as Array<{
+      id: string;
+      units: string;
+      state: string;
+      pledgee: string;
+    }>;
     expect(listed).toEqual([expect.objectContaining({ id: pledgeId, units: '500', state: 'ACTIVE', pledgee: world.bank })]);
     await get(`/v1/series/${SERIES}/pledges`, 'FARM_OPERATOR').expect(403);
 
-    const released = await http().post(`/v1/pledges/${pledgeId}/release`).set(as('ADMIN')).set('Idempotency-Key', randomUUID()).send({ documentReference: 'NSH-JC-2025-0002' }).expect(200);
+    const released = await http()
+      .post(`/v1/pledges/${pledgeId}/release`)
+      .set(as('ADMIN'))
+      .set('Idempotency-Key', randomUUID())
+      .send({ documentReference: 'NSH-JC-2025-0002' })
+      .expect(200);
     expect(released.body as MovementBody).toMatchObject({ kind: 'PLEDGE_RELEASE', pledgeId, positions: [{ party: 'V-0001', units: '600', pledgedUnits: '0' }] });
     expect(((await post(`/v1/pledges/${pledgeId}/release`, {}).expect(422)).body as ErrorBody).code).toBe('PLEDGE_NOT_ACTIVE');
 
-    const second = ((await post(`/v1/series/${SERIES}/pledges`, { holder: 'V-0001', pledgee: world.bank, units: '300', contractReference: 'NSH-ZY-2025-0011' }).expect(201)).body as MovementBody).pledgeId!;
+    const second = (
+      (await post(`/v1/series/${SERIES}/pledges`, { holder: 'V-0001', pledgee: world.bank, units: '300', contractReference: 'NSH-ZY-2025-0011' }).expect(201)).body as MovementBody
+    ).pledgeId!;
     // The bank itself is not a member of the collective: under COLLECTIVE_MEMBERS it must name a member.
     const toBank = await post(`/v1/pledges/${second}/enforce`, {}).expect(422);
     expect(toBank.body as ErrorBody).toMatchObject({ code: 'TRANSFER_RESTRICTED', field: 'transferee' });
-    const enforced = await http().post(`/v1/pledges/${second}/enforce`).set(as('ADMIN')).set('Idempotency-Key', randomUUID()).send({ transferee: 'V-0003', documentReference: '(2025)晋0522执 88 号' }).expect(200);
+    const enforced = await http()
+      .post(`/v1/pledges/${second}/enforce`)
+      .set(as('ADMIN'))
+      .set('Idempotency-Key', randomUUID())
+      .send({ transferee: 'V-0003', documentReference: '(2025)晋0522执 88 号' })
+      .expect(200);
     expect(enforced.body as MovementBody).toMatchObject({
       kind: 'PLEDGE_ENFORCEMENT',
       positions: [
@@ -361,7 +468,7 @@ describe('a cooperation project and its 林票 over HTTP', () => {
     expect(await balances(holderPledged('V-0001', SERIES))).toEqual({ [holderPledged('V-0001', SERIES)]: '0' });
   });
 
-  it('passes a deceased holder\'s units to the heirs, one of them from outside the collective (inheritance is exempt from the restriction)', async () => {
+  it("passes a deceased holder's units to the heirs, one of them from outside the collective (inheritance is exempt from the restriction)", async () => {
     const inherited = await post(`/v1/series/${SERIES}/inheritances`, {
       from: 'V-0004',
       heirs: [
@@ -381,7 +488,7 @@ describe('a cooperation project and its 林票 over HTTP', () => {
     expect((inherited.body as MovementBody).movementIds).toHaveLength(2);
   });
 
-  it('buys back at the guaranteed price from the farm\'s wallet: refused while it is empty (nothing moves), then paid; only the issuing farm', async () => {
+  it("buys back at the guaranteed price from the farm's wallet: refused while it is empty (nothing moves), then paid; only the issuing farm", async () => {
     const body = { holder: 'V-0006', units: '100', documentReference: '兑现申请 2025-003' };
     const watched = [units('V-0006'), units(world.farm), walletOf('V-0006'), walletOf(world.farm)];
     const before = await footprint();
@@ -418,7 +525,9 @@ describe('a cooperation project and its 林票 over HTTP', () => {
 
     const res = await get(`/v1/series/${SERIES}/register.xlsx?asOf=${TODAY}`, 'AUDITOR').buffer(true).parse(binary).expect(200);
     expect(res.headers['content-type']).toBe(XLSX);
-    expect(res.headers['content-disposition']).toBe(`attachment; filename="register-${SERIES}-${TODAY}.xlsx"; filename*=UTF-8''${encodeURIComponent(`林票持有人名册-${SERIES}-${TODAY}.xlsx`)}`);
+    expect(res.headers['content-disposition']).toBe(
+      `attachment; filename="register-${SERIES}-${TODAY}.xlsx"; filename*=UTF-8''${encodeURIComponent(`林票持有人名册-${SERIES}-${TODAY}.xlsx`)}`,
+    );
     const workbook = new ExcelJS.Workbook();
     await workbook.xlsx.load(new Uint8Array(res.body as Buffer).buffer);
     const sheet = workbook.worksheets[0];
@@ -439,8 +548,16 @@ describe('a cooperation project and its 林票 over HTTP', () => {
     await get(`/v1/series/${SERIES}/register.xlsx`, 'OTHER_FARM_OPERATOR').expect(404);
   });
 
-  it('shows a villager their own certificate (JSON and PDF) and not another\'s; anyone verifies the printed code without logging in', async () => {
-    const mine = (await get(`/v1/certificates/${cert(3)}`, 'VILLAGER').expect(200)).body as { certificateNo: string; holder: { code: string }; units: string; faceAmount: string; faceAmountInWords: string; verificationCode: string; verificationUrl: string };
+  it("shows a villager their own certificate (JSON and PDF) and not another's; anyone verifies the printed code without logging in", async () => {
+    const mine = (await get(`/v1/certificates/${cert(3)}`, 'VILLAGER').expect(200)).body as {
+      certificateNo: string;
+      holder: { code: string };
+      units: string;
+      faceAmount: string;
+      faceAmountInWords: string;
+      verificationCode: string;
+      verificationUrl: string;
+    };
     expect(mine).toMatchObject({ certificateNo: cert(3), holder: { code: 'V-0001' }, units: '300', faceAmount: '30000.00', faceAmountInWords: '叁万元整' });
     expect(mine.verificationCode).toMatch(/^[0-9A-Z]{4}(-[0-9A-Z]{4}){3}$/);
     expect(((await get(`/v1/certificates/${cert(4)}`, 'VILLAGER').expect(404)).body as ErrorBody).code).toBe('UNKNOWN_CERTIFICATE');
@@ -449,7 +566,10 @@ describe('a cooperation project and its 林票 over HTTP', () => {
     await get(`/v1/certificates/${cert(4)}`, 'FARM_OPERATOR').expect(404);
     await get(`/v1/certificates/${cert(4)}`, 'OTHER_FARM_OPERATOR').expect(404);
 
-    const pdf = await get(`/v1/certificates/${cert(3)}/pdf`, 'VILLAGER').buffer(true).parse(binary).expect(200);
+    const pdf = await get(`/v1/certificates/${cert(3)}/pdf`, 'VILLAGER')
+      .buffer(true)
+      .parse(binary)
+      .expect(200);
     expect(pdf.headers['content-type']).toBe('application/pdf');
     expect(pdf.headers['content-disposition']).toBe(`inline; filename="certificate-${cert(3)}.pdf"; filename*=UTF-8''${encodeURIComponent(`林票-${cert(3)}.pdf`)}`);
     expect((pdf.body as Buffer).subarray(0, 5).toString('latin1')).toBe('%PDF-');
@@ -474,7 +594,7 @@ describe('a cooperation project and its 林票 over HTTP', () => {
     expect(await footprint()).toEqual(before);
   });
 
-  it('closes a project only after its term and once settled; a closed project\'s units no longer move', async () => {
+  it("closes a project only after its term and once settled; a closed project's units no longer move", async () => {
     const early = await post(`/v1/projects/${PROJECT}/close`, {}).expect(422);
     expect(early.body as ErrorBody).toMatchObject({ code: 'TERM_NOT_ENDED', field: 'closedOn' });
 
@@ -491,7 +611,12 @@ describe('a cooperation project and its 林票 over HTTP', () => {
       termYears: 3,
       managementFeeRate: '0',
     }).expect(201);
-    await post(`/v1/projects/${OLD_PROJECT}/contributions`, { partyCode: world.collective, kind: 'IN_KIND_TREES', amount: '50000.00', valuationDocument: '晋林评字(2015)第003号' }).expect(201);
+    await post(`/v1/projects/${OLD_PROJECT}/contributions`, {
+      partyCode: world.collective,
+      kind: 'IN_KIND_TREES',
+      amount: '50000.00',
+      valuationDocument: '晋林评字(2015)第003号',
+    }).expect(201);
     await post(`/v1/projects/${OLD_PROJECT}/issuance`, { seriesCode: OLD_PROJECT, faceValue: '100.00', transferRestriction: 'OPEN' }).expect(201);
     await post(`/v1/projects/${OLD_PROJECT}/close`, {}, 'OTHER_FARM_OPERATOR').expect(404);
     const closed = await http().post(`/v1/projects/${OLD_PROJECT}/close`).set(as('FARM_OPERATOR')).set('Idempotency-Key', randomUUID()).send({ closedOn: TODAY }).expect(200);
@@ -537,7 +662,7 @@ describe('a cooperation project and its 林票 over HTTP', () => {
   });
 });
 
-describe('per household over HTTP: the preview, then one holding per household in its head\'s name', () => {
+describe("per household over HTTP: the preview, then one holding per household in its head's name", () => {
   const HH = 'LSC-HH';
   interface PreviewBody {
     retainedUnits: string;
@@ -560,11 +685,17 @@ describe('per household over HTTP: the preview, then one holding per household i
       managementFeeRate: '0',
       memberWeighting: 'PER_HOUSEHOLD',
     }).expect(201);
-    await post(`/v1/projects/${HH}/contributions`, { partyCode: world.collective, kind: 'IN_KIND_LAND', amount: '50000.00', valuationDocument: '晋林评字(2025)第021号' }).expect(201);
+    await post(`/v1/projects/${HH}/contributions`, { partyCode: world.collective, kind: 'IN_KIND_LAND', amount: '50000.00', valuationDocument: '晋林评字(2025)第021号' }).expect(
+      201,
+    );
     const before = await footprint();
     const preview = (await get(`/v1/projects/${HH}/issuance-preview?seriesCode=${HH}&faceValue=100.00`, 'AUDITOR').expect(200)).body as PreviewBody;
     expect(await footprint()).toEqual(before);
-    expect(preview).toMatchObject({ retainedUnits: '152', membersUnits: '348', split: { basis: 'PER_HOUSEHOLD', claims: 3, poolUnits: '350', unitsPerClaim: '116', remainderUnits: '2', retainedByRatioUnits: '150' } });
+    expect(preview).toMatchObject({
+      retainedUnits: '152',
+      membersUnits: '348',
+      split: { basis: 'PER_HOUSEHOLD', claims: 3, poolUnits: '350', unitsPerClaim: '116', remainderUnits: '2', retainedByRatioUnits: '150' },
+    });
     expect(preview.split.explanation).toBe(
       "350 member units (the collective's 500 less 150 kept at retained ratio 0.3) among 3 households (each held by its head): 116 each; the 2 that cannot be divided equally stay with the collective, which keeps 150 + 2 = 152",
     );
@@ -586,9 +717,12 @@ describe('per household over HTTP: the preview, then one holding per household i
     expect((await get(`/v1/projects/${PROJECT}/issuance-preview?seriesCode=X&faceValue=100.00`).expect(422)).body as ErrorBody).toMatchObject({ code: 'PROJECT_NOT_DRAFT' });
   });
 
-  it('issues as previewed: the heads hold their households\' units, and each certificate names the household', async () => {
+  it("issues as previewed: the heads hold their households' units, and each certificate names the household", async () => {
     const issued = await post(`/v1/projects/${HH}/issuance`, { seriesCode: HH, faceValue: '100.00', transferRestriction: 'COLLECTIVE_MEMBERS' }).expect(201);
-    expect(issued.body).toMatchObject({ plan: { retainedUnits: '152', membersUnits: '348', holdings: 4, split: { claims: 3, unitsPerClaim: '116', remainderUnits: '2' } }, certificates: { first: `${HH}-000001`, last: `${HH}-000004` } });
+    expect(issued.body).toMatchObject({
+      plan: { retainedUnits: '152', membersUnits: '348', holdings: 4, split: { claims: 3, unitsPerClaim: '116', remainderUnits: '2' } },
+      certificates: { first: `${HH}-000001`, last: `${HH}-000004` },
+    });
     expect(await balances(units(world.collective, HH), ...world.villagers.map((v) => units(v, HH)))).toEqual({
       [units(world.collective, HH)]: '152',
       [units('V-0001', HH)]: '116',
@@ -598,7 +732,11 @@ describe('per household over HTTP: the preview, then one holding per household i
       [units('V-0005', HH)]: '0',
       [units('V-0006', HH)]: '0',
     });
-    const certificate = (await get(`/v1/certificates/${HH}-000002`, 'VILLAGER').expect(200)).body as { holder: { code: string }; household: { code: string; name: string } | null; units: string };
+    const certificate = (await get(`/v1/certificates/${HH}-000002`, 'VILLAGER').expect(200)).body as {
+      holder: { code: string };
+      household: { code: string; name: string } | null;
+      units: string;
+    };
     expect(certificate).toMatchObject({ holder: { code: 'V-0001' }, household: { code: 'H-001', name: 'H-001户' }, units: '116' });
     expect(((await get(`/v1/certificates/${HH}-000001`).expect(200)).body as { household: unknown }).household).toBeNull();
   });

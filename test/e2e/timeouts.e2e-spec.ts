@@ -14,7 +14,10 @@ const ENV = { DB_LOCK_TIMEOUT_MS: String(LOCK_TIMEOUT_MS), DB_STATEMENT_TIMEOUT_
 const db = useTestDatabase();
 let app: ApiApplication;
 let admin: string;
-const api = apiClient(() => app, () => admin);
+const api = apiClient(
+  () => app,
+  () => admin,
+);
 const A = 'party:A:wallet:CNY';
 const B = 'party:B:wallet:CNY';
 
@@ -27,7 +30,14 @@ beforeAll(async () => {
 });
 afterAll(() => app?.close());
 
-const transfer = { kind: 'TRANSFER', effectiveDate: '2026-01-01', postings: [{ account: A, side: 'DEBIT', amount: '1.00' }, { account: B, side: 'CREDIT', amount: '1.00' }] };
+const transfer = {
+  kind: 'TRANSFER',
+  effectiveDate: '2026-01-01',
+  postings: [
+    { account: A, side: 'DEBIT', amount: '1.00' },
+    { account: B, side: 'CREDIT', amount: '1.00' },
+  ],
+};
 
 /** Holds the row of account `code` locked FOR UPDATE in a connection of its own (like a long report or a stuck session). */
 async function holdRowLock(code: string): Promise<Client> {
@@ -40,7 +50,9 @@ async function holdRowLock(code: string): Promise<Client> {
 
 /** What a caller's key left behind; an entry's key is the caller's key scoped to its principal (user:<id>/<key>). */
 async function written(key: string): Promise<{ entries: number; claims: number }> {
-  const [{ entries }] = (await db.dataSource.query(`SELECT count(*)::int AS entries FROM ledger_entries WHERE split_part(idempotency_key, '/', 2) = $1`, [key])) as Array<{ entries: number }>;
+  const [{ entries }] = (await db.dataSource.query(`SELECT count(*)::int AS entries FROM ledger_entries WHERE split_part(idempotency_key, '/', 2) = $1`, [key])) as Array<{
+    entries: number;
+  }>;
   const [{ claims }] = (await db.dataSource.query(`SELECT count(*)::int AS claims FROM idempotency_requests WHERE key = $1`, [key])) as Array<{ claims: number }>;
   return { entries, claims };
 }
@@ -71,7 +83,13 @@ describe('a row held locked by another session', () => {
   });
 
   it('in group commit only the requests on the held row get the 503; the others in the same shared transaction commit', async () => {
-    const toB = { ...transfer, postings: [{ account: 'bank:ICBC-YC:CNY', side: 'DEBIT', amount: '1.00' }, { account: B, side: 'CREDIT', amount: '1.00' }] };
+    const toB = {
+      ...transfer,
+      postings: [
+        { account: 'bank:ICBC-YC:CNY', side: 'DEBIT', amount: '1.00' },
+        { account: B, side: 'CREDIT', amount: '1.00' },
+      ],
+    };
     const locker = await holdRowLock(A);
     try {
       // The first request waits on the lock alone; the next ones queue behind it and share one transaction, which meets the lock too.

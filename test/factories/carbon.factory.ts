@@ -61,8 +61,16 @@ export async function createCarbonProject(t: TicketServices, c: CarbonService, w
   });
 }
 
-export function issueCredits(t: TicketServices, c: CarbonService, project: string, input: Partial<IssueCreditsInput> & { quantity: string }, k: string = key()): Promise<IssuanceView> {
-  return inTransaction(t.ds, (em) => c.issue(em, project, { vintageStart: '2016-01-01', vintageEnd: '2020-12-31', verificationReference: `核查报告 ${project}`, issuedOn: '2021-05-01', ...input }, k));
+export function issueCredits(
+  t: TicketServices,
+  c: CarbonService,
+  project: string,
+  input: Partial<IssueCreditsInput> & { quantity: string },
+  k: string = key(),
+): Promise<IssuanceView> {
+  return inTransaction(t.ds, (em) =>
+    c.issue(em, project, { vintageStart: '2016-01-01', vintageEnd: '2020-12-31', verificationReference: `核查报告 ${project}`, issuedOn: '2021-05-01', ...input }, k),
+  );
 }
 
 export function list(t: TicketServices, c: CarbonService, project: string, input: ListingInput): Promise<ListingView> {
@@ -73,7 +81,13 @@ export function order(t: TicketServices, c: CarbonService, listingId: string, in
   return inTransaction(t.ds, (em) => c.order(em, listingId, { effectiveDate: '2021-06-01', ...input }, k));
 }
 
-export function retire(t: TicketServices, c: CarbonService, project: string, input: Partial<RetireInput> & { holder: string; issuanceId: string; quantity: string }, k: string = key()): Promise<RetirementView> {
+export function retire(
+  t: TicketServices,
+  c: CarbonService,
+  project: string,
+  input: Partial<RetireInput> & { holder: string; issuanceId: string; quantity: string },
+  k: string = key(),
+): Promise<RetirementView> {
   return inTransaction(t.ds, (em) =>
     c.retire(em, project, { beneficiaryName: '2021 年某国际会议组委会', publishBeneficiary: true, purpose: 'EVENT_NEUTRALITY', effectiveDate: '2021-07-01', ...input }, k),
   );

@@ -21,13 +21,18 @@ export function dividendServices(t: TicketServices): DividendServices {
 export async function staffUser(t: TicketServices, role: 'ADMIN' | 'FARM_OPERATOR' | 'APPROVER' | 'AUDITOR'): Promise<Actor> {
   const name = `${role.toLowerCase()}-${randomUUID().slice(0, 8)}`;
   const partyId = role === 'FARM_OPERATOR' ? `(SELECT id FROM parties WHERE kind = 'STATE_FARM' ORDER BY id LIMIT 1)` : 'NULL';
-  const [row] = (await t.ds.query(`INSERT INTO users (username, display_name, role, password_hash, party_id) VALUES ($1, $1, $2, 'x', ${partyId}) RETURNING id`, [name, role])) as Array<{ id: string }>;
+  const [row] = (await t.ds.query(`INSERT INTO users (username, display_name, role, password_hash, party_id) VALUES ($1, $1, $2, 'x', ${partyId}) RETURNING id`, [
+    name,
+    role,
+  ])) as Array<{ id: string }>;
   return { userId: row.id, role };
 }
 
 /** Income received into the project's wallet (a pre-dividend), in its own transaction. */
 export function fundProject(t: TicketServices, d: DividendServices, project: string, amount: string, effectiveDate = '2026-05-01'): Promise<unknown> {
-  return inTransaction(t.ds, (em) => d.dividends.recordIncome(em, project, { kind: 'PRE_DIVIDEND', amount, bankReference: `BANK-${randomUUID().slice(0, 8)}`, effectiveDate }, randomUUID()));
+  return inTransaction(t.ds, (em) =>
+    d.dividends.recordIncome(em, project, { kind: 'PRE_DIVIDEND', amount, bankReference: `BANK-${randomUUID().slice(0, 8)}`, effectiveDate }, randomUUID()),
+  );
 }
 
 /** Declares (by `maker`) and approves (by `checker`) in two transactions. */

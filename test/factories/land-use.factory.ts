@@ -29,11 +29,10 @@ export interface LandWorld extends TicketWorld {
 
 async function user(ds: DataSource, role: 'APPROVER' | 'FARM_OPERATOR', partyCode: string | null): Promise<LandUseActor> {
   const name = `${role.toLowerCase()}-${randomUUID().slice(0, 8)}`;
-  const [row] = (await ds.query(`INSERT INTO users (username, display_name, role, password_hash, party_id) VALUES ($1, $1, $2, 'x', (SELECT id FROM parties WHERE code = $3)) RETURNING id`, [
-    name,
-    role,
-    partyCode,
-  ])) as Array<{ id: string }>;
+  const [row] = (await ds.query(
+    `INSERT INTO users (username, display_name, role, password_hash, party_id) VALUES ($1, $1, $2, 'x', (SELECT id FROM parties WHERE code = $3)) RETURNING id`,
+    [name, role, partyCode],
+  )) as Array<{ id: string }>;
   return { userId: row.id, role };
 }
 

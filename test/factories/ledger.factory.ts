@@ -21,7 +21,15 @@ export class LedgerFactory {
 
   /** A two-posting transfer: debit `from`, credit `to`. */
   transfer(from: string, to: string, amount: string, options: { key?: string; effectiveDate?: string; kind?: string } = {}) {
-    return this.post(this.draft([[from, 'DEBIT', amount], [to, 'CREDIT', amount]], options));
+    return this.post(
+      this.draft(
+        [
+          [from, 'DEBIT', amount],
+          [to, 'CREDIT', amount],
+        ],
+        options,
+      ),
+    );
   }
 
   post(draft: EntryDraft) {

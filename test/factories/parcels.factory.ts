@@ -20,7 +20,20 @@ export async function seedRegions(ds: DataSource | EntityManager): Promise<void>
           t2 AS (INSERT INTO regions (code, name, level, parent_id) SELECT $5, $6, 'TOWNSHIP', id FROM c RETURNING id)
      INSERT INTO regions (code, name, level, parent_id)
      SELECT $7, $8, 'VILLAGE', id FROM t1 UNION ALL SELECT $9, $10, 'VILLAGE', id FROM t1 UNION ALL SELECT $11, $12, 'VILLAGE', id FROM t2`,
-    [YANGCHENG.code, YANGCHENG.name, QINCHI.code, QINCHI.name, DINGDIAN.code, DINGDIAN.name, DAXIGOU.code, DAXIGOU.name, XIAODONGGOU.code, XIAODONGGOU.name, YANSHAN.code, YANSHAN.name],
+    [
+      YANGCHENG.code,
+      YANGCHENG.name,
+      QINCHI.code,
+      QINCHI.name,
+      DINGDIAN.code,
+      DINGDIAN.name,
+      DAXIGOU.code,
+      DAXIGOU.name,
+      XIAODONGGOU.code,
+      XIAODONGGOU.name,
+      YANSHAN.code,
+      YANSHAN.name,
+    ],
   );
 }
 

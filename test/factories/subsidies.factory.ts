@@ -51,7 +51,10 @@ export interface SubsidyWorld extends TicketWorld {
  * 2068-12-31), plus a government fund holding `fundBalance` CNY and a household of 崦山村 (町店镇) with
  * its own parcels.
  */
-export async function seedSubsidyWorld(s: SubsidyServices, options: { parcels?: number; parcelAreaMu?: string; yanshanParcels?: number; fundBalance?: string } = {}): Promise<SubsidyWorld> {
+export async function seedSubsidyWorld(
+  s: SubsidyServices,
+  options: { parcels?: number; parcelAreaMu?: string; yanshanParcels?: number; fundBalance?: string } = {},
+): Promise<SubsidyWorld> {
   const world = await seedTicketWorld(s, { villagers: 4, households: 2, parcels: options.parcels ?? 20, parcelAreaMu: options.parcelAreaMu ?? '100.0000' });
   const fund = 'G-FUND';
   const yanshanHousehold = 'Y-H-001';
@@ -61,7 +64,10 @@ export async function seedSubsidyWorld(s: SubsidyServices, options: { parcels?: 
                                                             ($2, 'HOUSEHOLD', '崦山村一户', (SELECT id FROM regions WHERE code = $4))`,
       [fund, yanshanHousehold, YANGCHENG.code, YANSHAN.code],
     );
-    await s.ledger.openAccounts(em, [fund, yanshanHousehold].map((p) => ({ code: walletOf(p), asset: 'CNY', type: 'LIABILITY' as const, ownerRef: `party:${p}`, noOverdraft: true })));
+    await s.ledger.openAccounts(
+      em,
+      [fund, yanshanHousehold].map((p) => ({ code: walletOf(p), asset: 'CNY', type: 'LIABILITY' as const, ownerRef: `party:${p}`, noOverdraft: true })),
+    );
     const [{ taken }] = (await em.query(`SELECT count(*)::int AS taken FROM parcels`)) as Array<{ taken: number }>;
     const rows = (await em.query(
       `INSERT INTO parcels (certificate_no, holder_party_id, village_id, location, forest_compartment, sub_compartment, area_mu, forest_type, main_species, rights_start, rights_end, certificate_state)
@@ -116,7 +122,9 @@ export function createContract(s: SubsidyServices, world: SubsidyWorld, code: st
 
 /** A programme of the county funded by the world's fund, with `budget` topped up on 2025-01-02 (none when '0'). */
 export async function createProgramme(s: SubsidyServices, world: SubsidyWorld, code: string, options: { budget?: string; regionCodes?: string[] } = {}): Promise<ProgrammeView> {
-  await inTransaction(s.ds, (em) => s.subsidies.createProgramme(em, { code, name: `林权流转奖补 ${code}`, fundingPartyCode: world.fund, regionCodes: options.regionCodes ?? [YANGCHENG.code] }));
+  await inTransaction(s.ds, (em) =>
+    s.subsidies.createProgramme(em, { code, name: `林权流转奖补 ${code}`, fundingPartyCode: world.fund, regionCodes: options.regionCodes ?? [YANGCHENG.code] }),
+  );
   const budget = options.budget ?? '100000.00';
   if (budget !== '0') await topUp(s, code, budget);
   return s.subsidies.getProgramme(code);
@@ -149,7 +157,9 @@ export function addRule(s: SubsidyServices, programme: string, overrides: Partia
 }
 
 export function apply(s: SubsidyServices, programme: string, contract: string, options: { actor?: SubsidyActor; key?: string; appliedOn?: string } = {}): Promise<ClaimView> {
-  return inTransaction(s.ds, (em) => s.subsidies.apply(em, { programmeCode: programme, contractCode: contract, appliedOn: options.appliedOn ?? '2025-03-01' }, options.actor ?? CLERK, options.key ?? randomUUID()));
+  return inTransaction(s.ds, (em) =>
+    s.subsidies.apply(em, { programmeCode: programme, contractCode: contract, appliedOn: options.appliedOn ?? '2025-03-01' }, options.actor ?? CLERK, options.key ?? randomUUID()),
+  );
 }
 
 export function approve(s: SubsidyServices, claimId: string, options: { actor?: SubsidyActor; key?: string; approvedOn?: string } = {}): Promise<ClaimView> {
@@ -157,7 +167,13 @@ export function approve(s: SubsidyServices, claimId: string, options: { actor?: 
 }
 
 /** Contract, claim and approval in one go. */
-export async function approvedClaim(s: SubsidyServices, world: SubsidyWorld, programme: string, contract: string, overrides: Partial<CreateContractInput> = {}): Promise<ClaimView> {
+export async function approvedClaim(
+  s: SubsidyServices,
+  world: SubsidyWorld,
+  programme: string,
+  contract: string,
+  overrides: Partial<CreateContractInput> = {},
+): Promise<ClaimView> {
   await createContract(s, world, contract, overrides);
   const claim = await apply(s, programme, contract);
   return approve(s, claim.id);
@@ -165,6 +181,12 @@ export async function approvedClaim(s: SubsidyServices, world: SubsidyWorld, pro
 
 export function reject(s: SubsidyServices, claimId: string, options: { actor?: SubsidyActor; key?: string; reason?: string; rejectedOn?: string } = {}): Promise<ClaimView> {
   return inTransaction(s.ds, (em) =>
-    s.subsidies.reject(em, claimId, { reason: options.reason ?? '合同签字与备案材料不符', rejectedOn: options.rejectedOn ?? '2025-03-10' }, options.actor ?? APPROVER, options.key ?? randomUUID()),
+    s.subsidies.reject(
+      em,
+      claimId,
+      { reason: options.reason ?? '合同签字与备案材料不符', rejectedOn: options.rejectedOn ?? '2025-03-10' },
+      options.actor ?? APPROVER,
+      options.key ?? randomUUID(),
+    ),
   );
 }

@@ -169,7 +169,11 @@ export interface ExtraParty {
 /** Further parties (buyers, a second bank …) with their CNY wallets. */
 export async function seedParties(t: TicketServices, parties: readonly ExtraParty[]): Promise<void> {
   await inTransaction(t.ds, async (em) => {
-    await em.query(`INSERT INTO parties (code, kind, name) SELECT * FROM unnest($1::text[], $2::text[], $3::text[])`, [parties.map((p) => p.code), parties.map((p) => p.kind), parties.map((p) => p.name)]);
+    await em.query(`INSERT INTO parties (code, kind, name) SELECT * FROM unnest($1::text[], $2::text[], $3::text[])`, [
+      parties.map((p) => p.code),
+      parties.map((p) => p.kind),
+      parties.map((p) => p.name),
+    ]);
     await t.ledger.openAccounts(
       em,
       parties.map((p) => ({ code: walletOf(p.code), asset: 'CNY', type: 'LIABILITY' as const, ownerRef: `party:${p.code}`, noOverdraft: true })),
@@ -284,7 +288,9 @@ export async function lishuSeries(t: TicketServices, world: TicketWorld, code: s
 
 /** Balance of a ledger account now (0 when it does not exist). */
 export async function balance(t: TicketServices, account: string, em: EntityManager = t.ds.manager): Promise<string> {
-  const [row] = (await em.query(`SELECT (CASE normal_side WHEN 'DEBIT' THEN debits - credits ELSE credits - debits END)::text AS balance FROM ledger_accounts WHERE code = $1`, [account])) as Array<{
+  const [row] = (await em.query(`SELECT (CASE normal_side WHEN 'DEBIT' THEN debits - credits ELSE credits - debits END)::text AS balance FROM ledger_accounts WHERE code = $1`, [
+    account,
+  ])) as Array<{
     balance: string;
   }>;
   return row === undefined ? '0' : new Dec(row.balance).toString();
@@ -321,7 +327,9 @@ export async function footprint(t: TicketServices, series: string): Promise<{ en
 
 /** Certificate sequence numbers of the series' holdings, in order. */
 export async function certificateSeqs(t: TicketServices, series: string): Promise<number[]> {
-  const rows = (await t.ds.query(`SELECT h.seq FROM ticket_holdings h JOIN ticket_series s ON s.id = h.series_id WHERE s.code = $1 ORDER BY h.seq`, [series])) as Array<{ seq: number }>;
+  const rows = (await t.ds.query(`SELECT h.seq FROM ticket_holdings h JOIN ticket_series s ON s.id = h.series_id WHERE s.code = $1 ORDER BY h.seq`, [series])) as Array<{
+    seq: number;
+  }>;
   return rows.map((r) => r.seq);
 }
 

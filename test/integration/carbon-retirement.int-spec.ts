@@ -41,7 +41,14 @@ beforeAll(async () => {
 
 describe('retirement', () => {
   it('the conference retires its 300 t for 200 t of measured emissions: blocks RETIRED, tonnes to the retired account, certificate No. 1', async () => {
-    const r = await retire(t, c, P, { holder: CONFERENCE, issuanceId: older.id, quantity: '300', eventName: '2021 年某国际会议', eventEmissions: '200', purpose: 'EVENT_NEUTRALITY' });
+    const r = await retire(t, c, P, {
+      holder: CONFERENCE,
+      issuanceId: older.id,
+      quantity: '300',
+      eventName: '2021 年某国际会议',
+      eventEmissions: '200',
+      purpose: 'EVENT_NEUTRALITY',
+    });
     expect(r).toMatchObject({
       certificateNo: 'TH-0000001',
       project: P,
@@ -68,17 +75,29 @@ describe('retirement', () => {
   });
 
   it('is terminal: retired tonnes cannot be retired, listed or sold again', async () => {
-    expect(await refusal(retire(t, c, P, { holder: CONFERENCE, issuanceId: older.id, quantity: '1' }))).toMatchObject({ code: 'INSUFFICIENT_CREDITS', details: { available: '0' } });
+    expect(await refusal(retire(t, c, P, { holder: CONFERENCE, issuanceId: older.id, quantity: '1' }))).toMatchObject({
+      code: 'INSUFFICIENT_CREDITS',
+      details: { available: '0' },
+    });
     expect(await refusal(list(t, c, P, { seller: CONFERENCE, unitPrice: '1.00', quantity: '1' }))).toMatchObject({ code: 'INSUFFICIENT_CREDITS' });
     expect((await blocksOf(t, P))[0]).toEqual(['1', '300', 'RETIRED', CONFERENCE]);
   });
 
   it('never mixes vintages; splits at both ends and the middle; certificate numbers are gapless', async () => {
     // The company holds 650 t of 2020 (301-950) and 350 t of 2025 (1001-1350).
-    expect(await refusal(retire(t, c, P, { holder: COMPANY, issuanceId: older.id, quantity: '651' }))).toMatchObject({ code: 'INSUFFICIENT_CREDITS', details: { available: '650' } });
+    expect(await refusal(retire(t, c, P, { holder: COMPANY, issuanceId: older.id, quantity: '651' }))).toMatchObject({
+      code: 'INSUFFICIENT_CREDITS',
+      details: { available: '650' },
+    });
     const first = await retire(t, c, P, { holder: COMPANY, issuanceId: newer.id, quantity: '1', purpose: 'CSR', publishBeneficiary: false, beneficiaryName: '李某某' });
     expect(first).toMatchObject({ certificateNo: 'TH-0000002', vintage: '2025', serialBlocks: ['FFCER-RT-2025-1001-1001'] });
-    const middle = await retire(t, c, P, { holder: COMPANY, issuanceId: newer.id, quantity: '348', purpose: 'JUDICIAL_RESTORATION', beneficiaryName: '某县人民检察院生态修复基金' });
+    const middle = await retire(t, c, P, {
+      holder: COMPANY,
+      issuanceId: newer.id,
+      quantity: '348',
+      purpose: 'JUDICIAL_RESTORATION',
+      beneficiaryName: '某县人民检察院生态修复基金',
+    });
     expect(middle).toMatchObject({ certificateNo: 'TH-0000003', serialBlocks: ['FFCER-RT-2025-1002-1349'] });
     const last = await retire(t, c, P, { holder: COMPANY, issuanceId: newer.id, quantity: '1', purpose: 'COMPLIANCE_OFFSET' });
     expect(last).toMatchObject({ certificateNo: 'TH-0000004', serialBlocks: ['FFCER-RT-2025-1350-1350'] });
@@ -105,7 +124,16 @@ describe('the certificate', () => {
   it('is a PDF in Chinese with the serial range, beneficiary, emissions, hash and verification code', async () => {
     const r = await c.getRetirementByCertificate('TH-0000001');
     const text = (await pdfTextLayer(await c.certificatePdf(r.id))).text;
-    for (const expected of ['林业碳汇注销证明', 'TH-0000001', 'FFCER-RT-2020-1-300', '2021 年某国际会议组委会', '活动碳中和', '200.000 吨二氧化碳当量', '300 吨二氧化碳当量', r.verificationCode]) {
+    for (const expected of [
+      '林业碳汇注销证明',
+      'TH-0000001',
+      'FFCER-RT-2020-1-300',
+      '2021 年某国际会议组委会',
+      '活动碳中和',
+      '200.000 吨二氧化碳当量',
+      '300 吨二氧化碳当量',
+      r.verificationCode,
+    ]) {
       expect(text).toContain(expected);
     }
     expect(text).toContain(r.contentHash.slice(0, 32)); // printed as two lines of 32 hex digits
@@ -124,7 +152,11 @@ describe('the certificate', () => {
 
   it('verifies a good code (dashes and case do not matter); a wrong code or number is not valid; a tampered record is not intact', async () => {
     const r = await c.getRetirementByCertificate('TH-0000001');
-    expect(await c.verifyRetirement('TH-0000001', r.verificationCode.toLowerCase().replace(/-/g, ''))).toMatchObject({ valid: true, intact: true, certificate: { beneficiaryName: '2021 年某国际会议组委会' } });
+    expect(await c.verifyRetirement('TH-0000001', r.verificationCode.toLowerCase().replace(/-/g, ''))).toMatchObject({
+      valid: true,
+      intact: true,
+      certificate: { beneficiaryName: '2021 年某国际会议组委会' },
+    });
     const wrong = r.verificationCode.startsWith('A') ? `B${r.verificationCode.slice(1)}` : `A${r.verificationCode.slice(1)}`;
     expect(await c.verifyRetirement('TH-0000001', wrong)).toEqual({ valid: false, intact: false, certificate: null });
     expect(await c.verifyRetirement('TH-0000009', r.verificationCode)).toEqual({ valid: false, intact: false, certificate: null });
@@ -149,12 +181,7 @@ describe('the database refuses overlaps on its own', () => {
                        SELECT i.project_id, i.id, $2, $3, (SELECT id FROM parties WHERE code = $4), 'HELD' FROM carbon_issuances i WHERE i.id = $1`;
 
   it('an overlapping serial range of the same project (exclusion constraint), even by one serial at either end', async () => {
-    for (const [start, end] of [
-      ['300', '300'],
-      ['1', '1'],
-      ['1500', '1600'],
-      ['0', '1'].map((s) => String(Number(s) + 100)),
-    ]) {
+    for (const [start, end] of [['300', '300'], ['1', '1'], ['1500', '1600'], ['0', '1'].map((s) => String(Number(s) + 100))]) {
       expect(await rawInsert(insertBlock, [older.id, start, end, COMPANY])).toEqual({ code: '23P01', constraint: 'xc_carbon_serial_blocks_range' });
     }
     // Just past the last serial is free (and then removed again).
@@ -248,7 +275,18 @@ describe('the public registry', () => {
       retiredOn: r.retiredOn,
     }));
     expect(registry.retirements).toEqual(expected);
-    expect(registry.issuances).toEqual((await c.issuances(P)).map(({ vintage, vintageStart, vintageEnd, quantity, bufferQuantity, serialBlock, issuedOn, verificationReference }) => ({ vintage, vintageStart, vintageEnd, quantity, bufferQuantity, serialBlock, issuedOn, verificationReference })));
+    expect(registry.issuances).toEqual(
+      (await c.issuances(P)).map(({ vintage, vintageStart, vintageEnd, quantity, bufferQuantity, serialBlock, issuedOn, verificationReference }) => ({
+        vintage,
+        vintageStart,
+        vintageEnd,
+        quantity,
+        bufferQuantity,
+        serialBlock,
+        issuedOn,
+        verificationReference,
+      })),
+    );
   });
 
   it('a closed project issues nothing more, but its credits still trade and retire', async () => {

@@ -63,7 +63,11 @@ describe('the 将乐常口村 case: 12,723 t issued, sold 2,723 t at 15.00 and 1
 
     expect(s1).toMatchObject({ grossAmount: '40845.00', quantity: '2723', unitPrice: '15.00', ruleVersion: 1, serialBlocks: ['FFCER-CK-2020-1-2723'] });
     expect(s2).toMatchObject({ grossAmount: '100000.00', serialBlocks: ['FFCER-CK-2020-2724-12723'], entryIds: [expect.any(String)] });
-    const expected = allocate('40845.00', world.villagers.map(() => 1), 2).map((d) => d.toFixed(2));
+    const expected = allocate(
+      '40845.00',
+      world.villagers.map(() => 1),
+      2,
+    ).map((d) => d.toFixed(2));
     expect(s1.shares.map((s) => s.amount)).toEqual(expected);
     expect(sum(s1.shares.map((s) => s.amount))).toBe('40845.00');
     expect(sum(s2.shares.map((s) => s.amount))).toBe('100000.00');
@@ -87,7 +91,10 @@ describe('the 将乐常口村 case: 12,723 t issued, sold 2,723 t at 15.00 and 1
       ['2724', '12723', 'HELD', AGGREGATOR],
     ]);
     expect(await c.getListing(l1.id)).toMatchObject({ quantityAvailable: '0', state: 'SOLD_OUT' });
-    expect(await c.checkInvariant(CK)).toMatchObject({ ok: true, vintages: [{ issued: '12723', held: '12723', reserved: '0', retired: '0', buffer: '0', cancelled: '0', ok: true }] });
+    expect(await c.checkInvariant(CK)).toMatchObject({
+      ok: true,
+      vintages: [{ issued: '12723', held: '12723', reserved: '0', retired: '0', buffer: '0', cancelled: '0', ok: true }],
+    });
   });
 
   it('a resale by the aggregator pays the aggregator the whole price; the rule is not applied (ruleVersion null)', async () => {
@@ -96,7 +103,13 @@ describe('the 将乐常口村 case: 12,723 t issued, sold 2,723 t at 15.00 and 1
     const aggregator = await balance(t, walletOf(AGGREGATOR));
     await deposit(t, COMPANY, '1200.00');
     const sale = await order(t, c, listing.id, { buyer: COMPANY, quantity: '100' });
-    expect(sale).toMatchObject({ seller: AGGREGATOR, grossAmount: '1200.00', ruleVersion: null, shares: [{ share: 0, party: AGGREGATOR, amount: '1200.00' }], serialBlocks: ['FFCER-CK-2020-2724-2823'] });
+    expect(sale).toMatchObject({
+      seller: AGGREGATOR,
+      grossAmount: '1200.00',
+      ruleVersion: null,
+      shares: [{ share: 0, party: AGGREGATOR, amount: '1200.00' }],
+      serialBlocks: ['FFCER-CK-2020-2724-2823'],
+    });
     expect(new Dec(await balance(t, walletOf(AGGREGATOR))).minus(aggregator).toFixed(2)).toBe('1200.00');
     expect(await balance(t, walletOf(world.villagers[0]))).toBe(villager);
     expect(await balance(t, holderCredits(COMPANY, CK))).toBe('2823');
@@ -151,12 +164,23 @@ describe('issuance: serials continue per project, the buffer is rounded down, vi
     ]) {
       expect(await refusal(issueCredits(t, c, BUF, { quantity: '10', vintageStart, vintageEnd, issuedOn: '2026-03-01' }))).toMatchObject({ code: 'VINTAGE_OVERLAPS' });
     }
-    expect(await refusal(issueCredits(t, c, BUF, { quantity: '10', vintageStart: '2030-01-01', vintageEnd: '2036-01-01', issuedOn: '2036-02-01' }))).toMatchObject({ code: 'VINTAGE_OUTSIDE_CREDITING_PERIOD' });
-    expect(await refusal(issueCredits(t, c, BUF, { quantity: '1.5', vintageStart: '2026-01-01', vintageEnd: '2026-12-31', issuedOn: '2027-01-01' }))).toMatchObject({ code: 'INVALID_CARBON_INPUT', field: 'quantity' });
+    expect(await refusal(issueCredits(t, c, BUF, { quantity: '10', vintageStart: '2030-01-01', vintageEnd: '2036-01-01', issuedOn: '2036-02-01' }))).toMatchObject({
+      code: 'VINTAGE_OUTSIDE_CREDITING_PERIOD',
+    });
+    expect(await refusal(issueCredits(t, c, BUF, { quantity: '1.5', vintageStart: '2026-01-01', vintageEnd: '2026-12-31', issuedOn: '2027-01-01' }))).toMatchObject({
+      code: 'INVALID_CARBON_INPUT',
+      field: 'quantity',
+    });
     await createCarbonProject(t, c, world, 'DRAFT', { draft: true });
     expect(await refusal(issueCredits(t, c, 'DRAFT', { quantity: '10' }))).toMatchObject({ code: 'CARBON_PROJECT_NOT_REGISTERED' });
-    expect(await refusal(issueCredits(t, c, BUF, { quantity: '10', vintageStart: '2026-01-01', vintageEnd: '2026-06-30', issuedOn: '2099-01-01' }))).toMatchObject({ code: 'INVALID_CARBON_INPUT', field: 'issuedOn' });
-    expect(await refusal(issueCredits(t, c, BUF, { quantity: '10', vintageStart: '2026-01-01', vintageEnd: '2026-06-30', issuedOn: '2026-06-29' }))).toMatchObject({ code: 'INVALID_CARBON_INPUT', field: 'issuedOn' });
+    expect(await refusal(issueCredits(t, c, BUF, { quantity: '10', vintageStart: '2026-01-01', vintageEnd: '2026-06-30', issuedOn: '2099-01-01' }))).toMatchObject({
+      code: 'INVALID_CARBON_INPUT',
+      field: 'issuedOn',
+    });
+    expect(await refusal(issueCredits(t, c, BUF, { quantity: '10', vintageStart: '2026-01-01', vintageEnd: '2026-06-30', issuedOn: '2026-06-29' }))).toMatchObject({
+      code: 'INVALID_CARBON_INPUT',
+      field: 'issuedOn',
+    });
     expect(await blocksOf(t, BUF)).toEqual(before);
     expect(await balance(t, carbonIssued(BUF))).toBe('1011');
   });
@@ -250,7 +274,12 @@ describe('revenue shares sum exactly to the sale amount', () => {
       { share: 1, party: world.collective, amount: '27.99' },
     ]);
     expect(sale.shares.slice(2)).toHaveLength(12); // 55.99 among 12 villagers
-    expect(sale.shares.slice(2).map((s) => s.party).sort()).toEqual(world.villagers); // in party-id order
+    expect(
+      sale.shares
+        .slice(2)
+        .map((s) => s.party)
+        .sort(),
+    ).toEqual(world.villagers); // in party-id order
     expect(sum(sale.shares.map((s) => s.amount))).toBe('93.31');
     expect(new Dec(await balance(t, walletOf(world.farm))).minus(farmBefore).toFixed(2)).toBe('9.33');
   });
@@ -280,7 +309,9 @@ describe('revenue shares sum exactly to the sale amount', () => {
   it('pro rata to 林票 units of the linked series held at the sale date (later trades do not count)', async () => {
     // V-0001 sells 2,500 of its 52,500 units to V-0002 effective 2026-06-01.
     await deposit(t, world.villagers[1], '2500.00');
-    await inTransaction(db.dataSource, (em) => t.movements.trade(em, SERIES, { seller: world.villagers[0], buyer: world.villagers[1], units: '2500', unitPrice: '1.00', effectiveDate: '2026-06-01' }, key()));
+    await inTransaction(db.dataSource, (em) =>
+      t.movements.trade(em, SERIES, { seller: world.villagers[0], buyer: world.villagers[1], units: '2500', unitPrice: '1.00', effectiveDate: '2026-06-01' }, key()),
+    );
     const rule = { shares: [{ kind: 'TICKET_UNITS' as const, ratio: '1' }] };
     const before = await saleWith('UNITS', rule, '9', '1000.01', '2026-05-31'); // 9,000.09 over 900,000 units: 0.01 per 1,000 units, 9 分 left over
     const after = await order(t, c, before.listing.id, { buyer: COMPANY, quantity: '9', effectiveDate: '2026-06-01' });
@@ -291,9 +322,21 @@ describe('revenue shares sum exactly to the sale amount', () => {
     expect(b.get(world.collective)).toBe('2700.03');
     expect([b.get(world.villagers[0]), b.get(world.villagers[1])]).toEqual(['525.01', '525.01']);
     expect([a.get(world.villagers[0]), a.get(world.villagers[1])]).toEqual(['500.00', '550.01']); // 50,000 → 500.005, 55,000 → 550.0055
-    for (const [date, sale] of [['2026-05-31', before.sale], ['2026-06-01', after]] as const) {
+    for (const [date, sale] of [
+      ['2026-05-31', before.sale],
+      ['2026-06-01', after],
+    ] as const) {
       const register = await t.series.register(SERIES, date);
-      expect(sale.shares.map((s) => [s.party, s.amount])).toEqual(register.lines.map((l, i) => [l.partyCode, allocate('9000.09', register.lines.map((x) => x.units), 2)[i].toFixed(2)]));
+      expect(sale.shares.map((s) => [s.party, s.amount])).toEqual(
+        register.lines.map((l, i) => [
+          l.partyCode,
+          allocate(
+            '9000.09',
+            register.lines.map((x) => x.units),
+            2,
+          )[i].toFixed(2),
+        ]),
+      );
     }
   });
 
@@ -306,7 +349,13 @@ describe('revenue shares sum exactly to the sale amount', () => {
     expect(later).toMatchObject({ ruleVersion: 2, shares: [{ party: world.collective, amount: '5.00' }] });
     expect((await c.getSale(sale.id)).ruleVersion).toBe(1);
     // An unknown or malformed id is a typed 404, not a crash.
-    for (const unknown of ['999999999', 'abc']) expect(await c.getSale(unknown).then(() => null, (e: unknown) => e)).toMatchObject({ code: 'UNKNOWN_SALE', kind: 'not-found', field: 'id' });
+    for (const unknown of ['999999999', 'abc'])
+      expect(
+        await c.getSale(unknown).then(
+          () => null,
+          (e: unknown) => e,
+        ),
+      ).toMatchObject({ code: 'UNKNOWN_SALE', kind: 'not-found', field: 'id' });
     expect(await refusal(inTransaction(db.dataSource, (em) => c.setRevenueRule(em, 'VER', { shares: [{ kind: 'PARTY', party: world.farm, ratio: '0.99' }] })))).toMatchObject({
       code: 'INVALID_REVENUE_RULE',
     });
@@ -327,7 +376,9 @@ describe('a village of 1,200 members: more shares than one entry holds', () => {
     const [first, second] = await Promise.all(sale.entryIds.map((id) => t.ledger.getEntry(id)));
     expect([first.kind, first.postings.length, second.kind, second.postings.length]).toEqual(['CARBON_SALE', 4 + 1 + 990, 'CARBON_REVENUE_SHARE', 1 + 210]);
     expect(await balance(t, carbonRevenue('BIG'))).toBe('0');
-    const [{ paid }] = (await db.dataSource.query(`SELECT sum(credits - debits)::text AS paid FROM ledger_accounts WHERE code LIKE 'party:B-V-%:wallet:CNY'`)) as Array<{ paid: string }>;
+    const [{ paid }] = (await db.dataSource.query(`SELECT sum(credits - debits)::text AS paid FROM ledger_accounts WHERE code LIKE 'party:B-V-%:wallet:CNY'`)) as Array<{
+      paid: string;
+    }>;
     expect(paid).toBe('12340.00');
   });
 });
@@ -352,7 +403,10 @@ describe('money and concurrency', () => {
     expect(n).toBe(0);
     expect(await refusal(order(t, c, listing.id, { buyer: world.farm, quantity: '1' }))).toMatchObject({ code: 'INVALID_CARBON_INPUT', field: 'buyer' });
     expect(await refusal(order(t, c, listing.id, { buyer: POOR, quantity: '101' }))).toMatchObject({ code: 'INSUFFICIENT_CREDITS', details: { available: '100' } });
-    expect(await refusal(order(t, c, listing.id, { buyer: POOR, quantity: '1', effectiveDate: '2099-01-01' }))).toMatchObject({ code: 'INVALID_CARBON_INPUT', field: 'effectiveDate' });
+    expect(await refusal(order(t, c, listing.id, { buyer: POOR, quantity: '1', effectiveDate: '2099-01-01' }))).toMatchObject({
+      code: 'INVALID_CARBON_INPUT',
+      field: 'effectiveDate',
+    });
   });
 
   it('six concurrent orders of 2 t for the last 10 t: five succeed, one is refused, no tonne is sold twice', async () => {
@@ -436,7 +490,11 @@ describe('the scoped reads of the carbon routes (CarbonReadsService)', () => {
     // Each side sees the sale with its own revenue share only (issue 14): the buyer has none, here the collective takes all.
     await expect(reads.saleFor(saleId, { party: BUYERS[3], side: 'buyer' })).resolves.toEqual({ ...sale, shares: [] });
     await expect(reads.saleFor(saleId, { party: world.farm, side: 'seller' })).resolves.toEqual({ ...sale, shares: [] });
-    for (const scope of [{ party: BUYERS[4], side: 'buyer' as const }, { party: world.farm, side: 'buyer' as const }, { party: BUYERS[3], side: 'seller' as const }]) {
+    for (const scope of [
+      { party: BUYERS[4], side: 'buyer' as const },
+      { party: world.farm, side: 'buyer' as const },
+      { party: BUYERS[3], side: 'seller' as const },
+    ]) {
       expect(await refusal(reads.saleFor(saleId, scope))).toMatchObject({ code: 'UNKNOWN_SALE', field: 'sale' });
     }
     for (const id of ['999999999', 'abc', '']) expect(await refusal(reads.saleFor(id, null))).toMatchObject({ code: 'UNKNOWN_SALE', field: 'sale' });

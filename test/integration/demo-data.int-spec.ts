@@ -78,9 +78,12 @@ describe('the demo data set', () => {
   });
 
   it('has the region tree 阳城县 → 芹池镇 → 大西沟村', async () => {
-    const rows = (await db.dataSource.query(
-      `SELECT r.code, r.name, r.level, p.code AS parent FROM regions r LEFT JOIN regions p ON p.id = r.parent_id ORDER BY r.code`,
-    )) as Array<{ code: string; name: string; level: string; parent: string | null }>;
+    const rows = (await db.dataSource.query(`SELECT r.code, r.name, r.level, p.code AS parent FROM regions r LEFT JOIN regions p ON p.id = r.parent_id ORDER BY r.code`)) as Array<{
+      code: string;
+      name: string;
+      level: string;
+      parent: string | null;
+    }>;
     expect(rows).toEqual([
       { code: '140522', name: '阳城县', level: 'COUNTY', parent: null },
       { code: '140522101', name: '芹池镇', level: 'TOWNSHIP', parent: '140522' },
@@ -210,7 +213,9 @@ describe('the demo data set', () => {
     expect(units[holderTickets(DEMO_COLLECTIVE, DEMO_SERIES)]).toBe('1243');
     const villagerUnits = DEMO_VILLAGERS.map((v) => units[holderTickets(v.code, DEMO_SERIES)]);
     expect(villagerUnits).toEqual(['360', '360', '360', '360', '360', '360', '360', '360']);
-    const [{ metadata }] = (await db.dataSource.query(`SELECT metadata FROM ledger_entries WHERE idempotency_key = 'ticket-issuance:demo:issuance:1'`)) as Array<{ metadata: { split: unknown } }>;
+    const [{ metadata }] = (await db.dataSource.query(`SELECT metadata FROM ledger_entries WHERE idempotency_key = 'ticket-issuance:demo:issuance:1'`)) as Array<{
+      metadata: { split: unknown };
+    }>;
     expect(metadata.split).toMatchObject({ basis: 'PER_PERSON', claims: 8, poolUnits: '2886', unitsPerClaim: '360', remainderUnits: '6', retainedByRatioUnits: '1237' });
   });
 
@@ -222,11 +227,7 @@ describe('the demo data set', () => {
     )) as Array<{ seq: number; certificate_no: string; code: string; origin: string; issued: string }>;
     expect(holdings.map((h) => h.seq)).toEqual([1, 2, 3, 4, 5, 6, 7, 8, 9, 10]);
     expect(holdings.map((h) => h.certificate_no)).toEqual(holdings.map((h) => `${DEMO_SERIES}-${String(h.seq).padStart(6, '0')}`));
-    expect(holdings.map((h) => [h.code, h.origin])).toEqual([
-      [DEMO_FARM, 'FARM'],
-      [DEMO_COLLECTIVE, 'COLLECTIVE'],
-      ...DEMO_VILLAGERS.map((v) => [v.code, 'MEMBER']),
-    ]);
+    expect(holdings.map((h) => [h.code, h.origin])).toEqual([[DEMO_FARM, 'FARM'], [DEMO_COLLECTIVE, 'COLLECTIVE'], ...DEMO_VILLAGERS.map((v) => [v.code, 'MEMBER'])]);
     await expect(count(`SELECT last_certificate_seq AS n FROM ticket_series WHERE code = $1`, [DEMO_SERIES])).resolves.toBe(10);
 
     const series = moduleRef.get(SeriesService);
@@ -263,7 +264,17 @@ describe('the demo data set', () => {
     expect(movements).toEqual([
       { kind: 'TRADE', from: 'V-0001', to: 'V-0004', units: '100', price: '105.50', amount: '10550.00', date: '2025-06-02', ref: null, pledge: false },
       { kind: 'PLEDGE', from: 'V-0002', to: 'V-0002', units: '200', price: null, amount: null, date: '2025-07-10', ref: '工银阳城质字2025第017号', pledge: true },
-      { kind: 'BUY_BACK', from: 'V-0007', to: DEMO_FARM, units: '20', price: '100.00', amount: '2000.00', date: '2025-09-15', ref: '大西沟村林票兑现申请2025第003号', pledge: false },
+      {
+        kind: 'BUY_BACK',
+        from: 'V-0007',
+        to: DEMO_FARM,
+        units: '20',
+        price: '100.00',
+        amount: '2000.00',
+        date: '2025-09-15',
+        ref: '大西沟村林票兑现申请2025第003号',
+        pledge: false,
+      },
     ]);
     await expect(count(`SELECT count(*)::int AS n FROM ticket_movements WHERE kind = 'ISSUANCE'`)).resolves.toBe(10);
 

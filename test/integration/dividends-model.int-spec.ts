@@ -1,5 +1,16 @@
 import { DomainError } from '@forest-ledger/common';
-import { Actor, DeclarationState, holderPledged, holderTickets, INCOME_KINDS, managementFee, MovementOutcome, projectDividendReserve, projectWallet, RegisterView } from '@forest-ledger/forestry';
+import {
+  Actor,
+  DeclarationState,
+  holderPledged,
+  holderTickets,
+  INCOME_KINDS,
+  managementFee,
+  MovementOutcome,
+  projectDividendReserve,
+  projectWallet,
+  RegisterView,
+} from '@forest-ledger/forestry';
 import { Dec } from '@forest-ledger/ledger';
 import { inTransaction } from '@forest-ledger/platform';
 import fc from 'fast-check';
@@ -84,7 +95,8 @@ const pledgedOf = (m: Model, party: string) => m.pledged.get(party) ?? 0n;
 const lastOf = (m: Model, account: string) => m.last.get(account) ?? '0000-00-00';
 const closedUpTo = (m: Model): string | null =>
   m.declarations.filter((x) => CLOSING.includes(x.state)).reduce<string | null>((max, x) => (max === null || x.recordDate > max ? x.recordDate : max), null);
-const declaredExcept = (m: Model, except: Declaration | null) => m.declarations.filter((x) => x !== except && x.state !== 'CANCELLED').reduce((s, x) => s.plus(x.amount), new Dec(0));
+const declaredExcept = (m: Model, except: Declaration | null) =>
+  m.declarations.filter((x) => x !== except && x.state !== 'CANCELLED').reduce((s, x) => s.plus(x.amount), new Dec(0));
 const distributable = (m: Model, except: Declaration | null = null) => m.incomeTotal.minus(m.costs).minus(m.fees).minus(declaredExcept(m, except));
 
 function move(m: Model, date: string, party: string, free: bigint, pledged: bigint): void {
@@ -128,7 +140,8 @@ async function attempt<T>(label: string, reasons: string[], work: (em: EntityMan
     outcome = await inTransaction(t.ds, work);
   } catch (error) {
     if (!(error instanceof DomainError)) throw error;
-    if (!reasons.includes(error.code)) throw new Error(`${label}: refused ${error.code} (${error.message}), the model expected ${reasons.length ? reasons.join(' or ') : 'success'}`);
+    if (!reasons.includes(error.code))
+      throw new Error(`${label}: refused ${error.code} (${error.message}), the model expected ${reasons.length ? reasons.join(' or ') : 'success'}`);
     count(`${name} ${error.code}`);
     return;
   }
@@ -155,7 +168,9 @@ async function invariants(m: Model): Promise<void> {
     expect([decl.id, await t.series.register(m.series, decl.recordDate)]).toEqual([decl.id, decl.snapshot]);
   }
   // No no-overdraft account below zero (anywhere in the database).
-  const overdrawn = (await t.ds.query(`SELECT code FROM ledger_accounts WHERE no_overdraft AND CASE normal_side WHEN 'DEBIT' THEN debits < credits ELSE credits < debits END LIMIT 5`)) as Array<{
+  const overdrawn = (await t.ds.query(
+    `SELECT code FROM ledger_accounts WHERE no_overdraft AND CASE normal_side WHEN 'DEBIT' THEN debits < credits ELSE credits < debits END LIMIT 5`,
+  )) as Array<{
     code: string;
   }>;
   expect(overdrawn).toEqual([]);
@@ -199,10 +214,15 @@ const tradeCommand = ({ s, b, u, date }: { s: number; b: number; u: number; date
     (m) => pick(m.parties, s) !== pick(m.parties, b),
     async (m) => {
       const [seller, buyer] = [pick(m.parties, s), pick(m.parties, b)];
-      const reasons = movementReasons(m, date, [seller], [
-        [!m.holding.has(seller), 'NOT_A_HOLDER'],
-        [units(m, seller) < BigInt(u), 'INSUFFICIENT_UNITS'],
-      ]);
+      const reasons = movementReasons(
+        m,
+        date,
+        [seller],
+        [
+          [!m.holding.has(seller), 'NOT_A_HOLDER'],
+          [units(m, seller) < BigInt(u), 'INSUFFICIENT_UNITS'],
+        ],
+      );
       await attempt(
         `trade ${seller} → ${buyer} ${u} on ${date}`,
         reasons,
@@ -230,7 +250,13 @@ const inheritCommand = ({ f, h, date }: { f: number; h: number[]; date: string }
       await attempt(
         `inherit ${from} → ${heirs.join(', ')} on ${date}`,
         reasons,
-        (em) => t.movements.inherit(em, m.series, { from, heirs: heirs.map((party, i) => ({ party, units: shares[i].toString() })), documentReference: '继承公证书', effectiveDate: date }, key()),
+        (em) =>
+          t.movements.inherit(
+            em,
+            m.series,
+            { from, heirs: heirs.map((party, i) => ({ party, units: shares[i].toString() })), documentReference: '继承公证书', effectiveDate: date },
+            key(),
+          ),
         () => {
           move(m, date, from, -all, 0n);
           heirs.forEach((party, i) => {
@@ -249,10 +275,15 @@ const pledgeCommand = ({ h, u, date }: { h: number; u: number; date: string }) =
     (m) => pick(m.parties, h) !== world.bank,
     async (m) => {
       const holder = pick(m.parties, h);
-      const reasons = movementReasons(m, date, [holder], [
-        [!m.holding.has(holder), 'NOT_A_HOLDER'],
-        [units(m, holder) < BigInt(u), 'INSUFFICIENT_UNITS'],
-      ]);
+      const reasons = movementReasons(
+        m,
+        date,
+        [holder],
+        [
+          [!m.holding.has(holder), 'NOT_A_HOLDER'],
+          [units(m, holder) < BigInt(u), 'INSUFFICIENT_UNITS'],
+        ],
+      );
       await attempt(
         `pledge ${holder} ${u} on ${date}`,
         reasons,
@@ -301,10 +332,15 @@ const buyBackCommand = ({ h, u, date }: { h: number; u: number; date: string }) 
     (m) => pick(m.parties, h) !== world.farm,
     async (m) => {
       const holder = pick(m.parties, h);
-      const reasons = movementReasons(m, date, [holder], [
-        [!m.holding.has(holder), 'NOT_A_HOLDER'],
-        [units(m, holder) < BigInt(u), 'INSUFFICIENT_UNITS'],
-      ]);
+      const reasons = movementReasons(
+        m,
+        date,
+        [holder],
+        [
+          [!m.holding.has(holder), 'NOT_A_HOLDER'],
+          [units(m, holder) < BigInt(u), 'INSUFFICIENT_UNITS'],
+        ],
+      );
       await attempt(
         `buy-back ${holder} ${u} on ${date}`,
         reasons,
@@ -346,7 +382,13 @@ const topUpCommand = (actual: Dec) =>
       await attempt(
         'guarantee top-up',
         [],
-        (em) => d.dividends.recordGuaranteeTopUp(em, m.series, { mode: 'RETURN', principal: '1000.00', annualRate: '0.05', years: '1', actualReturn: actual.toFixed(2), bankReference: 'BK-MODEL', effectiveDate: '2026-05-01' }, key()),
+        (em) =>
+          d.dividends.recordGuaranteeTopUp(
+            em,
+            m.series,
+            { mode: 'RETURN', principal: '1000.00', annualRate: '0.05', years: '1', actualReturn: actual.toFixed(2), bankReference: 'BK-MODEL', effectiveDate: '2026-05-01' },
+            key(),
+          ),
         () => {
           m.incomeTotal = m.incomeTotal.plus(amount);
           m.wallet = m.wallet.plus(amount);
@@ -591,8 +633,18 @@ it(`a series' life keeps its units, its closed registers, its exact dividends an
     fc.asyncProperty(life, (commands) => fc.asyncModelRun(setup, commands)),
     { seed: SEED, numRuns: RUNS, examples: [[WRITTEN_OUT]] },
   );
-  console.log(`dividends model-based test: outcomes ${JSON.stringify(Object.fromEntries([...seen].sort()))}; ms in commands ${timing.act}, checks ${timing.check}, setups ${timing.setup}`);
-  for (const outcome of ['trade REGISTER_CLOSED', 'release REGISTER_CLOSED', 'inherit REGISTER_CLOSED', 'buy-back REGISTER_CLOSED', 'declare EXCEEDS_DISTRIBUTABLE', 'distribute APPROVED', 'cancel ok']) {
+  console.log(
+    `dividends model-based test: outcomes ${JSON.stringify(Object.fromEntries([...seen].sort()))}; ms in commands ${timing.act}, checks ${timing.check}, setups ${timing.setup}`,
+  );
+  for (const outcome of [
+    'trade REGISTER_CLOSED',
+    'release REGISTER_CLOSED',
+    'inherit REGISTER_CLOSED',
+    'buy-back REGISTER_CLOSED',
+    'declare EXCEEDS_DISTRIBUTABLE',
+    'distribute APPROVED',
+    'cancel ok',
+  ]) {
     expect([outcome, (seen.get(outcome) ?? 0) > 0]).toEqual([outcome, true]);
   }
 }, 300_000);

@@ -26,7 +26,8 @@ beforeAll(async () => {
   const decl = await declareAndApprove(t, d, operator, checker, { project: P, amount: '5000.00', recordDate: '2026-06-30', paymentDate: '2026-07-15' });
   expect((await d.dividends.distribute(decl.id)).state).toBe('DISTRIBUTED');
   await db.dataSource.query(`UPDATE parties SET id_kind = 'RESIDENT_ID', id_hmac = 'hmac-v1', id_cipher = 'sealed', id_masked = '140522********1234' WHERE code = 'V-0001'`);
-  for (const [party, card] of Object.entries(CARDS)) await inTransaction(db.dataSource, (em) => d.payouts.setBankCard(em, party, { bankName: '阳城农商银行芹池支行', cardNumber: card }));
+  for (const [party, card] of Object.entries(CARDS))
+    await inTransaction(db.dataSource, (em) => d.payouts.setBankCard(em, party, { bankName: '阳城农商银行芹池支行', cardNumber: card }));
 });
 
 describe('payouts', () => {
@@ -66,7 +67,9 @@ describe('payouts', () => {
     const clearingBefore = await balance(t, BANK_CLEARING_ACCOUNT);
     const before = await d.payouts.get(batchId);
     const refusedLine = before.lines.find((l) => l.party === 'V-0002')!;
-    const paid = await inTransaction(db.dataSource, (em) => d.payouts.confirmPaid(em, batchId, { bankReference: 'DF-20261120-01', paidOn: '2026-11-20', failed: [{ lineId: refusedLine.id, reason: '户名不符' }] }));
+    const paid = await inTransaction(db.dataSource, (em) =>
+      d.payouts.confirmPaid(em, batchId, { bankReference: 'DF-20261120-01', paidOn: '2026-11-20', failed: [{ lineId: refusedLine.id, reason: '户名不符' }] }),
+    );
     expect(paid.state).toBe('PAID');
     expect(paid.lines.map((l) => [l.party, l.state])).toEqual([
       ['V-0001', 'PAID'],

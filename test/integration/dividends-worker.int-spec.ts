@@ -81,7 +81,12 @@ describe('dividend distribution job', () => {
     // Today such a movement is refused (REGISTER_CLOSED); booked as it was before that rule, with the declaration set aside for it.
     await t.ds.transaction(async (em) => {
       await em.query(`UPDATE dividend_declarations SET state = 'DRAFT' WHERE id = $1`, [decl.id]);
-      await t.movements.inherit(em, 'JOB-STALE', { from: 'J-V-0001', heirs: [{ party: 'J-V-0002', units: '300000' }], documentReference: '(2026)晋阳证字第1号', effectiveDate: '2026-06-01' }, 'inherit-1');
+      await t.movements.inherit(
+        em,
+        'JOB-STALE',
+        { from: 'J-V-0001', heirs: [{ party: 'J-V-0002', units: '300000' }], documentReference: '(2026)晋阳证字第1号', effectiveDate: '2026-06-01' },
+        'inherit-1',
+      );
       await em.query(`UPDATE dividend_declarations SET state = 'APPROVED' WHERE id = $1`, [decl.id]);
     });
     const job = await queue.add(DividendJob.Distribute, { declarationId: decl.id, round: decl.round }, { jobId: dividendJobId(decl.id, decl.round) });
@@ -96,9 +101,16 @@ describe('dividend distribution job', () => {
     const checker = await staffUser(t, 'APPROVER');
     await lishuSeries(t, world, 'JOB-ROUND', { collectiveRetainedRatio: '0' });
     await fundProject(t, d, 'JOB-ROUND', '30.00');
-    const [{ before }] = (await t.ds.query(`SELECT COALESCE(max(m.id), 0)::text AS before FROM ticket_movements m JOIN ticket_series s ON s.id = m.series_id WHERE s.code = 'JOB-ROUND'`)) as Array<{ before: string }>;
+    const [{ before }] = (await t.ds.query(
+      `SELECT COALESCE(max(m.id), 0)::text AS before FROM ticket_movements m JOIN ticket_series s ON s.id = m.series_id WHERE s.code = 'JOB-ROUND'`,
+    )) as Array<{ before: string }>;
     await t.ds.transaction((em) =>
-      t.movements.inherit(em, 'JOB-ROUND', { from: 'R-V-0001', heirs: [{ party: 'R-V-0002', units: '300000' }], documentReference: '(2026)晋阳证字第2号', effectiveDate: '2026-06-01' }, 'inherit-round'),
+      t.movements.inherit(
+        em,
+        'JOB-ROUND',
+        { from: 'R-V-0001', heirs: [{ party: 'R-V-0002', units: '300000' }], documentReference: '(2026)晋阳证字第2号', effectiveDate: '2026-06-01' },
+        'inherit-round',
+      ),
     );
     const decl = await declareAndApprove(t, d, maker, checker, { project: 'JOB-ROUND', amount: '30.00', recordDate: '2026-06-30', paymentDate: '2026-07-15' });
     expect(decl).toMatchObject({ state: 'APPROVED', round: 1 });
@@ -123,7 +135,12 @@ describe('dividend distribution job', () => {
       ['R-V-0002', '600000', '20.00'],
       ['R-V-0003', '300000', '10.00'],
     ]);
-    expect(await paidByDeclaration(t, decl.id)).toEqual(new Map([[walletOf('R-V-0002'), '20.00'], [walletOf('R-V-0003'), '10.00']]));
+    expect(await paidByDeclaration(t, decl.id)).toEqual(
+      new Map([
+        [walletOf('R-V-0002'), '20.00'],
+        [walletOf('R-V-0003'), '10.00'],
+      ]),
+    );
     expect(await d.dividends.get(decl.id)).toMatchObject({ state: 'DISTRIBUTED', round: 2, failedAt: null });
   });
 

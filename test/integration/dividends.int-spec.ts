@@ -59,7 +59,9 @@ describe('income and costs of a project', () => {
   });
 
   it('income, a cost and the management fee are one entry each on the project wallet', async () => {
-    const income = await inTransaction(db.dataSource, (em) => d.dividends.recordIncome(em, P, { kind: 'HARVEST_THINNING', amount: '12345.67', bankReference: 'BK-001', effectiveDate: '2026-05-01' }, key()));
+    const income = await inTransaction(db.dataSource, (em) =>
+      d.dividends.recordIncome(em, P, { kind: 'HARVEST_THINNING', amount: '12345.67', bankReference: 'BK-001', effectiveDate: '2026-05-01' }, key()),
+    );
     expect(income).toMatchObject({ kind: 'INCOME', incomeKind: 'HARVEST_THINNING', amount: '12345.67', walletBalance: '12345.67' });
     const fee = await inTransaction(db.dataSource, (em) => d.dividends.chargeManagementFee(em, P, { incomeId: income.id, effectiveDate: '2026-05-02' }, key()));
     expect(fee).toMatchObject({ kind: 'MANAGEMENT_FEE', amount: '987.65', baseFlowId: income.id, walletBalance: '11358.02' });
@@ -67,7 +69,9 @@ describe('income and costs of a project', () => {
     expect(await balance(t, walletOf(world.farm))).toBe('987.65');
     const again = await refusal(inTransaction(db.dataSource, (em) => d.dividends.chargeManagementFee(em, P, { incomeId: income.id }, key())));
     expect(again.code).toBe('FEE_ALREADY_CHARGED');
-    const cost = await inTransaction(db.dataSource, (em) => d.dividends.recordCost(em, P, { amount: '358.02', bankReference: 'BK-002', description: '抚育间伐人工费', effectiveDate: '2026-05-03' }, key()));
+    const cost = await inTransaction(db.dataSource, (em) =>
+      d.dividends.recordCost(em, P, { amount: '358.02', bankReference: 'BK-002', description: '抚育间伐人工费', effectiveDate: '2026-05-03' }, key()),
+    );
     expect(cost.walletBalance).toBe('11000.00');
     const flows = await d.dividends.cashFlows(P);
     expect(flows.map((f) => f.kind)).toEqual(['INCOME', 'MANAGEMENT_FEE', 'COST']);
@@ -88,7 +92,9 @@ describe('income and costs of a project', () => {
     );
     expect(topUp).toMatchObject({ kind: 'GUARANTEE_TOP_UP', amount: '90000.00', walletBalance: '101100.00' });
     expect(topUp.calculation).toMatchObject({ mode: 'YIELD', topUp: '90000.00', figures: { guaranteedVolumeM3: '1300', shortfallM3: '150' } });
-    const notTriggered = await refusal(inTransaction(db.dataSource, (em) => d.dividends.recordGuaranteeTopUp(em, P, { mode: 'YIELD', actualVolumeM3: '1300', bankReference: 'BK-X' }, key())));
+    const notTriggered = await refusal(
+      inTransaction(db.dataSource, (em) => d.dividends.recordGuaranteeTopUp(em, P, { mode: 'YIELD', actualVolumeM3: '1300', bankReference: 'BK-X' }, key())),
+    );
     expect(notTriggered.code).toBe('NO_GUARANTEE');
   });
 });
@@ -113,7 +119,9 @@ describe('declaration and approval', () => {
 
   it('approved after its payment date, the reserve is dated the payment date, so no payment precedes its reserve', async () => {
     const late = await declareAndApprove(t, d, maker, checker, { project: P, amount: '10.00', recordDate: RECORD, paymentDate: PAYMENT });
-    const [reserve] = (await db.dataSource.query(`SELECT to_char(effective_date, 'YYYY-MM-DD') AS date FROM ledger_entries WHERE idempotency_key = $1`, [`dividend-reserve:${late.id}`])) as Array<{ date: string }>;
+    const [reserve] = (await db.dataSource.query(`SELECT to_char(effective_date, 'YYYY-MM-DD') AS date FROM ledger_entries WHERE idempotency_key = $1`, [
+      `dividend-reserve:${late.id}`,
+    ])) as Array<{ date: string }>;
     expect(reserve.date).toBe(PAYMENT);
     await inTransaction(db.dataSource, (em) => d.dividends.cancel(em, late.id, checker));
   });
@@ -151,7 +159,9 @@ describe('exact distribution', () => {
     const decl = await declareAndApprove(t, d, maker, checker, { project: 'DV-TRIO', amount: '100.00', recordDate: RECORD, paymentDate: PAYMENT });
     const outcome = await d.dividends.distribute(decl.id);
     expect(outcome).toMatchObject({ state: 'DISTRIBUTED', progress: { holdersTotal: 3, holdersDone: 3, amountDistributed: '100.00' } });
-    const ids = (await db.dataSource.query(`SELECT owner_ref FROM ledger_accounts WHERE code = ANY($1) ORDER BY id`, [trio.villagers.map((p) => holderTickets(p, 'DV-TRIO'))])) as Array<{ owner_ref: string }>;
+    const ids = (await db.dataSource.query(`SELECT owner_ref FROM ledger_accounts WHERE code = ANY($1) ORDER BY id`, [
+      trio.villagers.map((p) => holderTickets(p, 'DV-TRIO')),
+    ])) as Array<{ owner_ref: string }>;
     const lines = await linesOf(decl.id);
     expect(lines.map((l) => `party:${l.party}`)).toEqual(ids.map((r) => r.owner_ref));
     expect(lines.map((l) => [l.units, l.amount])).toEqual([
@@ -189,7 +199,9 @@ describe('entitlement at the record date', () => {
   it('a holder with zero units at the record date gets nothing; transfers after it change nothing; pledged units earn', async () => {
     // Before the record date: V-0001 sells everything to V-0002; V-0003 pledges half of its units.
     await trade(P, v(1), v(2), '90000', '2026-06-10');
-    await inTransaction(db.dataSource, (em) => t.movements.pledge(em, P, { holder: v(3), pledgee: world.bank, units: '45000', contractReference: 'ZY-1', effectiveDate: '2026-06-11' }, key()));
+    await inTransaction(db.dataSource, (em) =>
+      t.movements.pledge(em, P, { holder: v(3), pledgee: world.bank, units: '45000', contractReference: 'ZY-1', effectiveDate: '2026-06-11' }, key()),
+    );
     // After the record date (booked before the approval): V-0004 sells everything to the outsider.
     await trade(P, v(4), world.outsider, '90000', '2026-07-01');
     const decl = await declareAndApprove(t, d, maker, checker, { project: P, amount: '7000.00', recordDate: RECORD, paymentDate: PAYMENT });
@@ -225,7 +237,9 @@ describe('the register closes at the record date of an approved dividend', () =>
   };
 
   it('refuses every kind of movement dated on or before the record date of a paid declaration; nothing moves', async () => {
-    const pledge = await inTransaction(db.dataSource, (em) => t.movements.pledge(em, P, { holder: v(7), pledgee: world.bank, units: '100', contractReference: 'ZY-C1', effectiveDate: '2026-06-20' }, key()));
+    const pledge = await inTransaction(db.dataSource, (em) =>
+      t.movements.pledge(em, P, { holder: v(7), pledgee: world.bank, units: '100', contractReference: 'ZY-C1', effectiveDate: '2026-06-20' }, key()),
+    );
     const decl = await declareAndApprove(t, d, maker, checker, { project: P, amount: '700.00', recordDate: RECORD, paymentDate: PAYMENT });
     expect((await d.dividends.distribute(decl.id)).state).toBe('DISTRIBUTED');
     const register = await t.series.register(P, RECORD);
@@ -233,11 +247,33 @@ describe('the register closes at the record date of an approved dividend', () =>
     await deposit(t, v(2), '1000.00');
 
     await closed(trade(P, v(1), v(2), '100', RECORD), decl.id, RECORD);
-    await closed(inTransaction(db.dataSource, (em) => t.movements.inherit(em, P, { from: v(3), heirs: [{ party: v(4), units: '90000' }], documentReference: '(2026)晋阳证字第9号', effectiveDate: '2026-06-01' }, key())), decl.id, RECORD);
-    await closed(inTransaction(db.dataSource, (em) => t.movements.pledge(em, P, { holder: v(5), pledgee: world.bank, units: '10', contractReference: 'ZY-C2', effectiveDate: RECORD }, key())), decl.id, RECORD);
-    await closed(inTransaction(db.dataSource, (em) => t.movements.releasePledge(em, pledge.pledgeId!, { effectiveDate: RECORD }, key())), decl.id, RECORD);
-    await closed(inTransaction(db.dataSource, (em) => t.movements.enforcePledge(em, pledge.pledgeId!, { effectiveDate: '2026-06-25' }, key())), decl.id, RECORD);
-    await closed(inTransaction(db.dataSource, (em) => t.movements.buyBack(em, P, { holder: v(6), units: '10', unitPrice: '0.01', effectiveDate: '2026-06-29' }, key())), decl.id, RECORD);
+    await closed(
+      inTransaction(db.dataSource, (em) =>
+        t.movements.inherit(em, P, { from: v(3), heirs: [{ party: v(4), units: '90000' }], documentReference: '(2026)晋阳证字第9号', effectiveDate: '2026-06-01' }, key()),
+      ),
+      decl.id,
+      RECORD,
+    );
+    await closed(
+      inTransaction(db.dataSource, (em) => t.movements.pledge(em, P, { holder: v(5), pledgee: world.bank, units: '10', contractReference: 'ZY-C2', effectiveDate: RECORD }, key())),
+      decl.id,
+      RECORD,
+    );
+    await closed(
+      inTransaction(db.dataSource, (em) => t.movements.releasePledge(em, pledge.pledgeId!, { effectiveDate: RECORD }, key())),
+      decl.id,
+      RECORD,
+    );
+    await closed(
+      inTransaction(db.dataSource, (em) => t.movements.enforcePledge(em, pledge.pledgeId!, { effectiveDate: '2026-06-25' }, key())),
+      decl.id,
+      RECORD,
+    );
+    await closed(
+      inTransaction(db.dataSource, (em) => t.movements.buyBack(em, P, { holder: v(6), units: '10', unitPrice: '0.01', effectiveDate: '2026-06-29' }, key())),
+      decl.id,
+      RECORD,
+    );
     expect(await footprint(t, P)).toEqual(before);
     expect(await t.series.register(P, RECORD)).toEqual(register);
 
@@ -246,7 +282,12 @@ describe('the register closes at the record date of an approved dividend', () =>
     await inTransaction(db.dataSource, (em) => t.movements.enforcePledge(em, pledge.pledgeId!, { effectiveDate: '2026-07-01' }, key()));
     expect(await t.series.register(P, RECORD)).toEqual(register);
     const lines = await linesOf(decl.id);
-    expect(lines.map((l) => [l.party, l.units]).sort()).toEqual(register.lines.filter((r) => r.units !== '0').map((r) => [r.partyCode, r.units]).sort());
+    expect(lines.map((l) => [l.party, l.units]).sort()).toEqual(
+      register.lines
+        .filter((r) => r.units !== '0')
+        .map((r) => [r.partyCode, r.units])
+        .sort(),
+    );
     expect(lines.reduce((sum, l) => sum.plus(l.amount), new Dec(0)).toFixed(2)).toBe('700.00');
   });
 
@@ -316,12 +357,14 @@ describe('a movement racing an approval', () => {
     const gate = new Promise<void>((r) => (release = r));
     let locked!: () => void;
     const holding = new Promise<void>((r) => (locked = r));
-    const approval = track(db.dataSource.transaction(async (em) => {
-      const view = await d.dividends.approve(em, draft.id, checker);
-      locked();
-      await gate;
-      return view;
-    }));
+    const approval = track(
+      db.dataSource.transaction(async (em) => {
+        const view = await d.dividends.approve(em, draft.id, checker);
+        locked();
+        await gate;
+        return view;
+      }),
+    );
     await holding;
     const movement = track(db.dataSource.transaction((em) => tradeNow(em, '2026-07-10')));
     await sleep(300);
@@ -338,12 +381,14 @@ describe('a movement racing an approval', () => {
     const gate = new Promise<void>((r) => (release = r));
     let locked!: () => void;
     const holding = new Promise<void>((r) => (locked = r));
-    const movement = track(db.dataSource.transaction(async (em) => {
-      const outcome = await tradeNow(em, '2026-07-20');
-      locked();
-      await gate;
-      return outcome;
-    }));
+    const movement = track(
+      db.dataSource.transaction(async (em) => {
+        const outcome = await tradeNow(em, '2026-07-20');
+        locked();
+        await gate;
+        return outcome;
+      }),
+    );
     await holding;
     const approval = track(db.dataSource.transaction((em) => d.dividends.approve(em, draft.id, checker)));
     await sleep(300);
@@ -368,7 +413,12 @@ describe('a movement racing an approval', () => {
       if (movement.error !== undefined) expect(movement.error).toMatchObject({ code: 'REGISTER_CLOSED' });
       expect((await d.dividends.distribute(draft.id)).state).toBe('DISTRIBUTED');
       const register = await t.series.register(P, recordDate);
-      expect((await linesOf(draft.id)).map((l) => [l.party, l.units]).sort()).toEqual(register.lines.filter((l) => l.units !== '0').map((l) => [l.partyCode, l.units]).sort());
+      expect((await linesOf(draft.id)).map((l) => [l.party, l.units]).sort()).toEqual(
+        register.lines
+          .filter((l) => l.units !== '0')
+          .map((l) => [l.partyCode, l.units])
+          .sort(),
+      );
     }
   });
 });
@@ -378,13 +428,22 @@ describe('only distributable income is paid as a dividend', () => {
   beforeAll(async () => {
     // The farm's 5,000.00 cash is capital: in the wallet, never distributable.
     await lishuSeries(t, world, P, { collectiveRetainedRatio: '0', farmCash: '5000.00' });
-    const income = await inTransaction(db.dataSource, (em) => d.dividends.recordIncome(em, P, { kind: 'HARVEST_FINAL', amount: '1000.00', bankReference: 'BK-D1', effectiveDate: '2026-05-01' }, key()));
+    const income = await inTransaction(db.dataSource, (em) =>
+      d.dividends.recordIncome(em, P, { kind: 'HARVEST_FINAL', amount: '1000.00', bankReference: 'BK-D1', effectiveDate: '2026-05-01' }, key()),
+    );
     await inTransaction(db.dataSource, (em) => d.dividends.recordIncome(em, P, { kind: 'CARBON', amount: '200.00', bankReference: 'BK-D2', effectiveDate: '2026-05-02' }, key()));
     await inTransaction(db.dataSource, (em) =>
-      d.dividends.recordGuaranteeTopUp(em, P, { mode: 'RETURN', principal: '1000.00', annualRate: '0.05', years: '1', actualReturn: '0.00', bankReference: 'BK-D3', effectiveDate: '2026-05-03' }, key()),
+      d.dividends.recordGuaranteeTopUp(
+        em,
+        P,
+        { mode: 'RETURN', principal: '1000.00', annualRate: '0.05', years: '1', actualReturn: '0.00', bankReference: 'BK-D3', effectiveDate: '2026-05-03' },
+        key(),
+      ),
     );
     await inTransaction(db.dataSource, (em) => d.dividends.chargeManagementFee(em, P, { incomeId: income.id, effectiveDate: '2026-05-04' }, key()));
-    await inTransaction(db.dataSource, (em) => d.dividends.recordCost(em, P, { amount: '100.00', bankReference: 'BK-D4', description: '抚育人工费', effectiveDate: '2026-05-05' }, key()));
+    await inTransaction(db.dataSource, (em) =>
+      d.dividends.recordCost(em, P, { amount: '100.00', bankReference: 'BK-D4', description: '抚育人工费', effectiveDate: '2026-05-05' }, key()),
+    );
   });
 
   it('shows the calculation line by line: 1,000.00 + 200.00 + 50.00 − 100.00 − 80.00 = 1,070.00', async () => {
@@ -414,17 +473,27 @@ describe('only distributable income is paid as a dividend', () => {
 
   it('refuses the contributed cash as a dividend, and anything above the distributable amount, at declaration and at approval', async () => {
     const before = await footprintOfDeclarations();
-    const capital = await refusal(inTransaction(db.dataSource, (em) => d.dividends.declare(em, maker, { project: P, amount: '5000.00', recordDate: RECORD, paymentDate: PAYMENT })));
+    const capital = await refusal(
+      inTransaction(db.dataSource, (em) => d.dividends.declare(em, maker, { project: P, amount: '5000.00', recordDate: RECORD, paymentDate: PAYMENT })),
+    );
     expect(capital).toMatchObject({ code: 'EXCEEDS_DISTRIBUTABLE', field: 'amount', details: { distributable: '1070.00' } });
     expect(capital.message).toContain('收入 1250.00 − 成本 100.00 − 管理费 80.00 − 已宣告分红 0.00 = 可分配 1070.00 元');
     expect(capital.message).toContain('contributed capital is not distributable');
-    expect((await refusal(inTransaction(db.dataSource, (em) => d.dividends.declare(em, maker, { project: P, amount: '1070.01', recordDate: RECORD, paymentDate: PAYMENT })))).code).toBe('EXCEEDS_DISTRIBUTABLE');
+    expect(
+      (await refusal(inTransaction(db.dataSource, (em) => d.dividends.declare(em, maker, { project: P, amount: '1070.01', recordDate: RECORD, paymentDate: PAYMENT })))).code,
+    ).toBe('EXCEEDS_DISTRIBUTABLE');
     expect(await footprintOfDeclarations()).toBe(before);
 
     const draft = await inTransaction(db.dataSource, (em) => d.dividends.declare(em, maker, { project: P, amount: '1000.00', recordDate: RECORD, paymentDate: PAYMENT }));
-    expect(await d.dividends.distributable(P)).toMatchObject({ dividends: [{ id: draft.id, state: 'DRAFT', amount: '1000.00', recordDate: RECORD }], dividendsDeclared: '1000.00', distributable: '70.00' });
+    expect(await d.dividends.distributable(P)).toMatchObject({
+      dividends: [{ id: draft.id, state: 'DRAFT', amount: '1000.00', recordDate: RECORD }],
+      dividendsDeclared: '1000.00',
+      distributable: '70.00',
+    });
     // A cost since the declaration: at approval 1,250.00 − 200.00 − 80.00 = 970.00 is less than the 1,000.00.
-    await inTransaction(db.dataSource, (em) => d.dividends.recordCost(em, P, { amount: '100.00', bankReference: 'BK-D5', description: '防火巡护', effectiveDate: '2026-05-06' }, key()));
+    await inTransaction(db.dataSource, (em) =>
+      d.dividends.recordCost(em, P, { amount: '100.00', bankReference: 'BK-D5', description: '防火巡护', effectiveDate: '2026-05-06' }, key()),
+    );
     const atApproval = await refusal(inTransaction(db.dataSource, (em) => d.dividends.approve(em, draft.id, checker)));
     expect(atApproval).toMatchObject({ code: 'EXCEEDS_DISTRIBUTABLE', details: { distributable: '970.00', dividendsDeclared: '0.00' } });
     expect(atApproval.message).toContain(`declaration #${draft.id} itself left out`);
@@ -463,7 +532,9 @@ describe('resumable, exactly once', () => {
     expect(lines.map((l) => l.party)).toContain(world.collective);
     expect(await balance(t, projectDividendReserve(P))).toBe('0');
     // A chunk replayed by its key is a ledger replay, never a second payment.
-    const [{ n }] = (await db.dataSource.query(`SELECT count(*)::int AS n FROM ledger_entries WHERE idempotency_key LIKE $1`, [`dividend:${decl.id}:chunk:%`])) as Array<{ n: number }>;
+    const [{ n }] = (await db.dataSource.query(`SELECT count(*)::int AS n FROM ledger_entries WHERE idempotency_key LIKE $1`, [`dividend:${decl.id}:chunk:%`])) as Array<{
+      n: number;
+    }>;
     expect(n).toBe(4);
     expect((await refusal(inTransaction(db.dataSource, (em) => d.dividends.cancel(em, decl.id, checker)))).code).toBe('DECLARATION_STATE');
   });

@@ -29,7 +29,9 @@ describe('migration: Idempotency-Keys scoped to their caller', () => {
       ]);
 
       // Two callers under one key; reverting keeps the first.
-      await runner.query(`INSERT INTO idempotency_requests (principal, key, request_hash, created_at) VALUES ('user:1', 'both', 'x', now() - interval '1 minute'), ('user:2', 'both', 'y', now())`);
+      await runner.query(
+        `INSERT INTO idempotency_requests (principal, key, request_hash, created_at) VALUES ('user:1', 'both', 'x', now() - interval '1 minute'), ('user:2', 'both', 'y', now())`,
+      );
       await migration.down(runner);
       expect(await runner.query(`SELECT request_hash FROM idempotency_requests WHERE key = 'both'`)).toEqual([{ request_hash: 'x' }]);
       await migration.up(runner);

@@ -2,7 +2,19 @@ import { BANK_CLEARING_ACCOUNT, LandUseService } from '@forest-ledger/forestry';
 import { Dec } from '@forest-ledger/ledger';
 import { inTransaction } from '@forest-ledger/platform';
 import { randomUUID } from 'node:crypto';
-import { activeContract, cancelContract, createContract, entriesOf, equityInput, LandUseServices, landUseServices, LandWorld, runDaily, seedLandWorld, takeStateParcels } from '../factories/land-use.factory';
+import {
+  activeContract,
+  cancelContract,
+  createContract,
+  entriesOf,
+  equityInput,
+  LandUseServices,
+  landUseServices,
+  LandWorld,
+  runDaily,
+  seedLandWorld,
+  takeStateParcels,
+} from '../factories/land-use.factory';
 import { createProject, refusal } from '../factories/tickets.factory';
 import { useTestDatabase } from '../setup/test-database';
 
@@ -33,25 +45,39 @@ describe('the 20-year cap (Civil Code §705)', () => {
 
   it('applies the same cap to a concession, not to an equity contract', async () => {
     expect(await refusal(createContract(t, world, 'C-21Y', { mode: 'CONCESSION', startDate: '2025-01-01', endDate: '2045-01-01' }))).toMatchObject({ code: 'LEASE_TOO_LONG' });
-    await expect(createContract(t, world, 'C-20Y', { mode: 'CONCESSION', permittedUses: ['TOURISM'], startDate: '2025-01-01', endDate: '2044-12-31' })).resolves.toMatchObject({ mode: 'CONCESSION' });
+    await expect(createContract(t, world, 'C-20Y', { mode: 'CONCESSION', permittedUses: ['TOURISM'], startDate: '2025-01-01', endDate: '2044-12-31' })).resolves.toMatchObject({
+      mode: 'CONCESSION',
+    });
     await createProject(t, world, 'P-Q25Y');
     const equity = await createContract(t, world, 'Q-25Y', equityInput(world, 'Q-25Y', 'P-Q25Y', { endDate: '2049-12-31', appraisalReference: '晋评报字(2025)第018号' }));
-    expect(equity).toMatchObject({ mode: 'EQUITY', rent: null, equity: { appraisedValue: '1500000.00', appraisalReference: '晋评报字(2025)第018号', project: 'P-Q25Y', contributionId: null, series: null } });
+    expect(equity).toMatchObject({
+      mode: 'EQUITY',
+      rent: null,
+      equity: { appraisedValue: '1500000.00', appraisalReference: '晋评报字(2025)第018号', project: 'P-Q25Y', contributionId: null, series: null },
+    });
   });
 
   it('renews by a new contract of at most 20 years linked to the old one, once', async () => {
     const [parcel] = takeStateParcels(world);
     await activeContract(t, world, 'L-OLD', { parcelIds: [parcel], startDate: '2025-01-01', endDate: '2029-12-31' });
-    expect(await refusal(createContract(t, world, 'L-RENEW-LONG', { parcelIds: [parcel], renewsContractCode: 'L-OLD', startDate: '2030-01-01', endDate: '2050-01-01' }))).toMatchObject({ code: 'LEASE_TOO_LONG' });
-    expect(await refusal(createContract(t, world, 'L-RENEW-EARLY', { parcelIds: [parcel], renewsContractCode: 'L-OLD', startDate: '2029-06-01', endDate: '2039-12-31' }))).toMatchObject({
+    expect(
+      await refusal(createContract(t, world, 'L-RENEW-LONG', { parcelIds: [parcel], renewsContractCode: 'L-OLD', startDate: '2030-01-01', endDate: '2050-01-01' })),
+    ).toMatchObject({ code: 'LEASE_TOO_LONG' });
+    expect(
+      await refusal(createContract(t, world, 'L-RENEW-EARLY', { parcelIds: [parcel], renewsContractCode: 'L-OLD', startDate: '2029-06-01', endDate: '2039-12-31' })),
+    ).toMatchObject({
       code: 'INVALID_RENEWAL',
       field: 'startDate',
     });
     const renewal = await createContract(t, world, 'L-RENEW', { parcelIds: [parcel], renewsContractCode: 'L-OLD', startDate: '2030-01-01', endDate: '2049-12-31' });
     expect(renewal.renewsContract).toBe('L-OLD');
     expect((await t.landUse.get('L-OLD')).renewedBy).toBe('L-RENEW');
-    expect(await refusal(createContract(t, world, 'L-RENEW-2', { parcelIds: [parcel], renewsContractCode: 'L-OLD', startDate: '2030-01-01', endDate: '2039-12-31' }))).toMatchObject({ code: 'INVALID_RENEWAL' });
-    expect(await refusal(createContract(t, world, 'L-RENEW-OTHER', { lesseeCode: world.lessees[1], renewsContractCode: 'L-RENEW', startDate: '2050-01-01', endDate: '2059-12-31' }))).toMatchObject({
+    expect(
+      await refusal(createContract(t, world, 'L-RENEW-2', { parcelIds: [parcel], renewsContractCode: 'L-OLD', startDate: '2030-01-01', endDate: '2039-12-31' })),
+    ).toMatchObject({ code: 'INVALID_RENEWAL' });
+    expect(
+      await refusal(createContract(t, world, 'L-RENEW-OTHER', { lesseeCode: world.lessees[1], renewsContractCode: 'L-RENEW', startDate: '2050-01-01', endDate: '2059-12-31' })),
+    ).toMatchObject({
       code: 'INVALID_RENEWAL',
     });
   });
@@ -66,7 +92,9 @@ describe('contract checks', () => {
   it('refuses a parcel under another contract in overlapping dates, and a lessor that is not a state farm', async () => {
     const [parcel] = takeStateParcels(world);
     await createContract(t, world, 'L-BUSY', { parcelIds: [parcel], startDate: '2025-01-01', endDate: '2027-12-31' });
-    expect(await refusal(createContract(t, world, 'L-BUSY-2', { parcelIds: [parcel], startDate: '2027-12-31', endDate: '2030-12-31' }))).toMatchObject({ code: 'PARCEL_IN_OTHER_CONTRACT' });
+    expect(await refusal(createContract(t, world, 'L-BUSY-2', { parcelIds: [parcel], startDate: '2027-12-31', endDate: '2030-12-31' }))).toMatchObject({
+      code: 'PARCEL_IN_OTHER_CONTRACT',
+    });
     await expect(createContract(t, world, 'L-AFTER', { parcelIds: [parcel], startDate: '2028-01-01', endDate: '2030-12-31' })).resolves.toMatchObject({ state: 'DRAFT' });
     expect(await refusal(createContract(t, world, 'L-NOT-FARM', { lessorCode: world.collective }))).toMatchObject({ code: 'WRONG_PARTY', field: 'lessorCode' });
     expect(await refusal(createContract(t, world, 'L-AREA', { areaMu: '500.0001' }))).toMatchObject({ code: 'AREA_EXCEEDS_PARCELS' });
@@ -92,7 +120,12 @@ describe('contract checks', () => {
 
 describe('the stored schedule', () => {
   it('compounds 5 % a year over 10 years against a hand-computed table, rounded to the 分 each year', async () => {
-    await activeContract(t, world, 'L-ESC', { startDate: '2025-01-01', endDate: '2034-12-31', rent: { kind: 'FIXED', annualAmount: '10000.00' }, escalation: { kind: 'PERCENT', everyYears: 1, percent: '5' } });
+    await activeContract(t, world, 'L-ESC', {
+      startDate: '2025-01-01',
+      endDate: '2034-12-31',
+      rent: { kind: 'FIXED', annualAmount: '10000.00' },
+      escalation: { kind: 'PERCENT', everyYears: 1, percent: '5' },
+    });
     const schedule = await t.landUse.schedule('L-ESC');
     // 10000 × 1.05 = 10500.00; × 1.05 = 11025.00; 11576.25; 12155.0625 → 12155.06; 12762.813 → 12762.81; 13400.9505 → 13400.95;
     // 14070.9975 → 14071.00; 14774.55; 15513.2775 → 15513.28
@@ -150,7 +183,12 @@ describe('the stored schedule', () => {
       ['2024-02-01', '2024-12-31', 335, 366, '33500.00'],
       ['2025-01-01', '2025-01-31', 31, 365, '3100.00'],
     ]);
-    await activeContract(t, world, 'L-LEAP-Q', { startDate: '2024-01-01', endDate: '2024-12-31', rent: { kind: 'FIXED', annualAmount: '36600.00' }, billingFrequency: 'QUARTERLY' });
+    await activeContract(t, world, 'L-LEAP-Q', {
+      startDate: '2024-01-01',
+      endDate: '2024-12-31',
+      rent: { kind: 'FIXED', annualAmount: '36600.00' },
+      billingFrequency: 'QUARTERLY',
+    });
     expect((await t.landUse.schedule('L-LEAP-Q')).map((p) => [p.periodDays, p.amount])).toEqual([
       [91, '9150.00'],
       [91, '9150.00'],
@@ -165,7 +203,9 @@ describe('the stored schedule', () => {
     expect(await t.landUse.schedule('Q-EQ')).toEqual([]);
     await runDaily(t, '2023-12-31'); // before any contract's first due date: nothing else is raised
     expect(await count(`SELECT count(*) FROM ledger_entries WHERE metadata ->> 'contract' = 'Q-EQ'`)).toBe(0);
-    expect(await refusal(inTransaction(t.ds, (em) => t.landUse.recordPayment(em, 'Q-EQ', { amount: '1.00', receivedOn: '2025-06-30', bankReference: 'x' }, randomUUID())))).toMatchObject({ code: 'NOT_RENTED' });
+    expect(
+      await refusal(inTransaction(t.ds, (em) => t.landUse.recordPayment(em, 'Q-EQ', { amount: '1.00', receivedOn: '2025-06-30', bankReference: 'x' }, randomUUID()))),
+    ).toMatchObject({ code: 'NOT_RENTED' });
   });
 });
 
@@ -189,7 +229,6 @@ describe('the register', () => {
   });
 });
 
-
 describe('cancelling a draft', () => {
   const entriesFor = (code: string) => count(`SELECT count(*) FROM ledger_entries WHERE metadata ->> 'contract' = $1`, [code]);
 
@@ -212,7 +251,14 @@ describe('cancelling a draft', () => {
     const k = randomUUID();
     const cancelled = await cancelContract(t, 'X-DEP', '规划调整，合同未生效', k);
     expect(cancelled).toMatchObject({ state: 'CANCELLED', deposit: { amount: '6000.00', received: true, held: '0.00' } });
-    expect(cancelled.settlement).toMatchObject({ key: k, depositHeld: '6000.00', depositApplied: '0.00', depositReturned: '6000.00', depositForfeited: '0.00', remainingOwed: '0.00' });
+    expect(cancelled.settlement).toMatchObject({
+      key: k,
+      depositHeld: '6000.00',
+      depositApplied: '0.00',
+      depositReturned: '6000.00',
+      depositForfeited: '0.00',
+      remainingOwed: '0.00',
+    });
     expect((await t.ledger.getAccount('land:X-DEP:deposit:CNY')).balance).toBe('0.00');
     const returned = await entriesOf(t, 'X-DEP', 'LAND_USE_DEPOSIT_SETTLED');
     expect(returned).toEqual([{ key: `land-use-close:${k}:deposit`, date: (cancelled.settlement as { closedOn: string }).closedOn, amount: '6000.00' }]);
@@ -229,9 +275,11 @@ describe('cancelling a draft', () => {
     expect(await cancelContract(t, 'X-DEP', '规划调整，合同未生效', k)).toEqual(cancelled);
     expect(await entriesFor('X-DEP')).toBe(2);
     expect(await refusal(cancelContract(t, 'X-DEP', '再次取消'))).toMatchObject({ code: 'CONTRACT_NOT_CANCELLABLE', field: 'contract' });
-    expect(await refusal(inTransaction(t.ds, (em) => t.landUse.receiveDeposit(em, 'X-DEP', { receivedOn: '2024-12-21', bankReference: 'B-X-DEP-2' }, randomUUID())))).toMatchObject({
-      code: 'DEPOSIT_ALREADY_RECEIVED',
-    });
+    expect(await refusal(inTransaction(t.ds, (em) => t.landUse.receiveDeposit(em, 'X-DEP', { receivedOn: '2024-12-21', bankReference: 'B-X-DEP-2' }, randomUUID())))).toMatchObject(
+      {
+        code: 'DEPOSIT_ALREADY_RECEIVED',
+      },
+    );
   });
 
   it('refuses to cancel an active contract (terminate it instead), writing nothing', async () => {
@@ -278,7 +326,12 @@ describe('the register and cancelled drafts', () => {
     for (const total of register.totals) {
       const lines = register.lines.filter((l) => l.mode === total.mode);
       expect([total.contracts, total.cancelled]).toEqual([lines.filter((l) => l.state !== 'CANCELLED').length, lines.filter((l) => l.state === 'CANCELLED').length]);
-      expect(total.areaMu).toBe(lines.filter((l) => l.state !== 'CANCELLED').reduce((s, l) => s.plus(l.areaMu), new Dec(0)).toFixed(4));
+      expect(total.areaMu).toBe(
+        lines
+          .filter((l) => l.state !== 'CANCELLED')
+          .reduce((s, l) => s.plus(l.areaMu), new Dec(0))
+          .toFixed(4),
+      );
     }
   });
 });
@@ -311,7 +364,7 @@ describe('listing contracts', () => {
     expect(await listed({ party: 'NOBODY' })).toEqual([]);
   });
 
-  it('a farm\'s scope sees only the contracts it lets; any other contract is UNKNOWN_CONTRACT, like an unknown code', async () => {
+  it("a farm's scope sees only the contracts it lets; any other contract is UNKNOWN_CONTRACT, like an unknown code", async () => {
     const farm = { lessorPartyId: await partyId(world.farm) };
     const other = { lessorPartyId: await partyId(world.lessees[0]) };
     expect((await t.landUse.list({}, farm)).map((v) => v.code)).toEqual(await codes('true'));

@@ -65,7 +65,11 @@ describe('an EQUITY contract into a cooperation project', () => {
     expect(stake).toMatchObject({ role: 'FARM', kind: 'IN_KIND_LAND', state: 'VALUED', amount: '1500000.00', valuationDocument: '晋评报字(2025)第021号' });
     expect(stake.description).toContain(Q);
     expect(active.equity).toMatchObject({ contributionId: stake.id, contributionEntryId: stake.entryId, series: null });
-    const [entry] = (await t.ds.query(`SELECT idempotency_key, kind, effective_date::text AS date FROM ledger_entries WHERE id = $1`, [stake.entryId])) as Array<{ idempotency_key: string; kind: string; date: string }>;
+    const [entry] = (await t.ds.query(`SELECT idempotency_key, kind, effective_date::text AS date FROM ledger_entries WHERE id = $1`, [stake.entryId])) as Array<{
+      idempotency_key: string;
+      kind: string;
+      date: string;
+    }>;
     expect(entry).toEqual({ idempotency_key: `project-in-kind:${equityContributionKey(Q)}`, kind: 'PROJECT_IN_KIND', date: '2025-01-01' });
   });
 
@@ -79,7 +83,9 @@ describe('an EQUITY contract into a cooperation project', () => {
     await runDaily(t, '2025-06-30');
     expect(await count(`SELECT count(*) FROM land_use_receivables r JOIN land_use_contracts c ON c.id = r.contract_id WHERE c.code = $1`, [Q])).toBe(0);
     expect(await count(`SELECT count(*) FROM ledger_accounts WHERE code LIKE $1`, [`land:${Q}:%`])).toBe(0);
-    expect(await refusal(inTransaction(t.ds, (em) => t.landUse.recordPayment(em, Q, { amount: '1.00', receivedOn: '2025-06-30', bankReference: 'x' }, 'k-eq-pay')))).toMatchObject({ code: 'NOT_RENTED' });
+    expect(await refusal(inTransaction(t.ds, (em) => t.landUse.recordPayment(em, Q, { amount: '1.00', receivedOn: '2025-06-30', bankReference: 'x' }, 'k-eq-pay')))).toMatchObject({
+      code: 'NOT_RENTED',
+    });
   });
 
   it('the series gives the farm appraised value / face value more units', async () => {
@@ -137,8 +143,16 @@ describe('the project of an EQUITY contract', () => {
       kind: 'invalid',
       field: 'projectCode',
     });
-    expect(await refusal(createContract(t, world, 'L-WITH-PROJECT', { projectCode: 'EQ-MAIN' }))).toMatchObject({ code: 'INVALID_CONTRACT', kind: 'invalid', field: 'projectCode' });
-    expect(await refusal(createContract(t, world, 'Q-UNKNOWN', equityInput(world, 'Q-UNKNOWN', 'NO-SUCH-PROJECT')))).toMatchObject({ code: 'UNKNOWN_PROJECT', kind: 'not-found', field: 'projectCode' });
+    expect(await refusal(createContract(t, world, 'L-WITH-PROJECT', { projectCode: 'EQ-MAIN' }))).toMatchObject({
+      code: 'INVALID_CONTRACT',
+      kind: 'invalid',
+      field: 'projectCode',
+    });
+    expect(await refusal(createContract(t, world, 'Q-UNKNOWN', equityInput(world, 'Q-UNKNOWN', 'NO-SUCH-PROJECT')))).toMatchObject({
+      code: 'UNKNOWN_PROJECT',
+      kind: 'not-found',
+      field: 'projectCode',
+    });
     expect(await count(`SELECT count(*) FROM land_use_contracts`)).toBe(before);
   });
 

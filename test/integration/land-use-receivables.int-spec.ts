@@ -157,7 +157,9 @@ describe('waivers of late fees', () => {
     expect(await waive(world.approver, '6.00', k)).toMatchObject({ replayed: true, entryId: done.entryId });
     expect(await owed('W-FEE')).toBe('1004');
     expect(await balance(t, landIncome('W-FEE'))).toBe('1004');
-    expect(await refusal(inTransaction(t.ds, (em) => t.landUse.waiveLateFee(em, 'W-FEE', { periodSeq: 2, reason: 'x' }, world.approver, randomUUID())))).toMatchObject({ code: 'NO_LATE_FEE_TO_WAIVE' });
+    expect(await refusal(inTransaction(t.ds, (em) => t.landUse.waiveLateFee(em, 'W-FEE', { periodSeq: 2, reason: 'x' }, world.approver, randomUUID())))).toMatchObject({
+      code: 'NO_LATE_FEE_TO_WAIVE',
+    });
     // Waived fees still count toward the cap; the rest of the fee is still owed and payable.
     const paid = await pay(t, 'W-FEE', '1004.00', '2025-01-21');
     expect(paid.settlement.lines).toEqual([
@@ -171,7 +173,9 @@ describe('the close', () => {
   it('applies the deposit at an early termination: unused days credited, the rest of the deposit returned', async () => {
     await activeContract(t, world, 'T-RETURN', { ...QUARTERLY, deposit: '2000.00' });
     await runDaily(t, '2025-01-01');
-    const view = await inTransaction(t.ds, (em) => t.landUse.terminate(em, 'T-RETURN', { terminatedOn: '2025-05-15', reason: '承租方经营困难，双方协商解除', deposit: 'RETURN' }, 'term-1'));
+    const view = await inTransaction(t.ds, (em) =>
+      t.landUse.terminate(em, 'T-RETURN', { terminatedOn: '2025-05-15', reason: '承租方经营困难，双方协商解除', deposit: 'RETURN' }, 'term-1'),
+    );
     // By 15 May: Q1 fee 134 days = 67.00, Q2 raised on 1 April with 44 days = 22.00. Q2 used 45 of 91 days: 494.51, 505.49 credited.
     expect(view).toMatchObject({ state: 'TERMINATED', terminatedOn: '2025-05-15', terminationReason: '承租方经营困难，双方协商解除', receivable: '0.00', lesseeCredit: '0.00' });
     expect(view.settlement).toMatchObject({
@@ -186,7 +190,9 @@ describe('the close', () => {
     expect(await balance(t, landDeposit('T-RETURN'))).toBe('0');
     expect(await balance(t, landIncome('T-RETURN'))).toBe('1583.51'); // 1000 + 67 + 1000 + 22 − 505.49
     // Replayed under the same key; the job no longer touches it.
-    await expect(inTransaction(t.ds, (em) => t.landUse.terminate(em, 'T-RETURN', { terminatedOn: '2025-05-15', reason: 'x', deposit: 'RETURN' }, 'term-1'))).resolves.toMatchObject({ state: 'TERMINATED' });
+    await expect(inTransaction(t.ds, (em) => t.landUse.terminate(em, 'T-RETURN', { terminatedOn: '2025-05-15', reason: 'x', deposit: 'RETURN' }, 'term-1'))).resolves.toMatchObject(
+      { state: 'TERMINATED' },
+    );
     await runDaily(t, '2025-07-01');
     expect((await schedule('T-RETURN')).map((p) => p.state).slice(0, 3)).toEqual(['RAISED', 'RAISED', 'CANCELLED']);
     expect(await owed('T-RETURN')).toBe('0');
@@ -200,7 +206,9 @@ describe('the close', () => {
     expect(view.settlement).toMatchObject({ depositApplied: '500.00', depositForfeited: '0.00', remainingOwed: '1083.51' });
     expect(await refusal(pay(t, 'T-SHORT', '1083.52', '2025-06-01'))).toMatchObject({ code: 'PAYMENT_EXCEEDS_OWED' });
     await expect(pay(t, 'T-SHORT', '1083.51', '2025-06-01')).resolves.toMatchObject({ receivable: '0.00' });
-    expect(await refusal(inTransaction(t.ds, (em) => t.landUse.terminate(em, 'T-SHORT', { terminatedOn: '2025-05-15', reason: 'x', deposit: 'RETURN' }, randomUUID())))).toMatchObject({
+    expect(
+      await refusal(inTransaction(t.ds, (em) => t.landUse.terminate(em, 'T-SHORT', { terminatedOn: '2025-05-15', reason: 'x', deposit: 'RETURN' }, randomUUID()))),
+    ).toMatchObject({
       code: 'CONTRACT_NOT_ACTIVE',
     });
   });
@@ -213,11 +221,17 @@ describe('the close', () => {
       await inTransaction(t.ds, (em) => t.landUse.runDaily(em, '2025-01-01'));
       await pay(t, code, '1000.00', '2025-01-01');
     }
-    expect(await refusal(inTransaction(t.ds, (em) => t.landUse.endTerm(em, 'E-RETURN', { endedOn: '2025-12-30', deposit: 'RETURN' }, randomUUID())))).toMatchObject({ code: 'TERM_NOT_ENDED' });
+    expect(await refusal(inTransaction(t.ds, (em) => t.landUse.endTerm(em, 'E-RETURN', { endedOn: '2025-12-30', deposit: 'RETURN' }, randomUUID())))).toMatchObject({
+      code: 'TERM_NOT_ENDED',
+    });
     const returned = await inTransaction(t.ds, (em) => t.landUse.endTerm(em, 'E-RETURN', { endedOn: '2025-12-31', deposit: 'RETURN' }, randomUUID()));
     expect(returned).toMatchObject({ state: 'ENDED', settlement: { depositReturned: '300.00', depositForfeited: '0.00', remainingOwed: '0.00' }, deposit: { held: '0.00' } });
-    expect(await refusal(inTransaction(t.ds, (em) => t.landUse.endTerm(em, 'E-FORFEIT', { endedOn: '2025-12-31', deposit: 'FORFEIT' }, randomUUID())))).toMatchObject({ field: 'forfeitReason' });
-    const forfeited = await inTransaction(t.ds, (em) => t.landUse.endTerm(em, 'E-FORFEIT', { endedOn: '2026-01-05', deposit: 'FORFEIT', forfeitReason: '林地植被破坏，按合同第九条没收' }, randomUUID()));
+    expect(await refusal(inTransaction(t.ds, (em) => t.landUse.endTerm(em, 'E-FORFEIT', { endedOn: '2025-12-31', deposit: 'FORFEIT' }, randomUUID())))).toMatchObject({
+      field: 'forfeitReason',
+    });
+    const forfeited = await inTransaction(t.ds, (em) =>
+      t.landUse.endTerm(em, 'E-FORFEIT', { endedOn: '2026-01-05', deposit: 'FORFEIT', forfeitReason: '林地植被破坏，按合同第九条没收' }, randomUUID()),
+    );
     expect(forfeited).toMatchObject({ state: 'ENDED', income: '1300.00', settlement: { depositForfeited: '300.00', forfeitReason: '林地植被破坏，按合同第九条没收' } });
   });
 });
@@ -229,12 +243,27 @@ describe('reports', () => {
     const base = { lateFeeDailyRate: '0', rent: { kind: 'FIXED' as const, annualAmount: '4000.00' }, billingFrequency: 'QUARTERLY' as const, endDate: '2026-12-31' };
     await activeContract(t, world, 'A-OLD', { ...base, lesseeCode: 'E-AGE-1', startDate: '2024-01-01', parcelIds: takeStateParcels(world) });
     await activeContract(t, world, 'A-FEB', { ...base, lesseeCode: 'E-AGE-1', startDate: '2025-02-01', parcelIds: takeStateParcels(world) });
-    await activeContract(t, world, 'A-NEW', { ...base, lesseeCode: 'E-AGE-2', startDate: '2025-04-15', billingFrequency: 'ANNUAL', rent: { kind: 'FIXED', annualAmount: '5000.00' } });
+    await activeContract(t, world, 'A-NEW', {
+      ...base,
+      lesseeCode: 'E-AGE-2',
+      startDate: '2025-04-15',
+      billingFrequency: 'ANNUAL',
+      rent: { kind: 'FIXED', annualAmount: '5000.00' },
+    });
     await runDaily(t, '2025-04-15');
     const aging = await t.landUseReports.aging('2025-04-15');
     // A-OLD: due 2024-01-01 (470 days) and 2024-04-01 (379) over a year; 2024-07-01, 2024-10-01, 2025-01-01 in 91–365; 2025-04-01 (14) in 1–30.
     // A-FEB: 1 Feb – 31 Mar is 59 of 90 days (655.56), due 2025-02-01 (73 days); Q2 due 2025-04-01 (14). A-NEW: prorated 261/365 of 5000.00, due today.
-    expect(aging.lessees.find((l) => l.code === 'E-AGE-1')).toEqual({ code: 'E-AGE-1', name: '账龄测试一', current: '0.00', days1To30: '2000.00', days31To90: '655.56', days91To365: '3000.00', over365: '2000.00', total: '7655.56' });
+    expect(aging.lessees.find((l) => l.code === 'E-AGE-1')).toEqual({
+      code: 'E-AGE-1',
+      name: '账龄测试一',
+      current: '0.00',
+      days1To30: '2000.00',
+      days31To90: '655.56',
+      days91To365: '3000.00',
+      over365: '2000.00',
+      total: '7655.56',
+    });
     expect(aging.lessees.find((l) => l.code === 'E-AGE-2')).toMatchObject({ current: '3575.34', days1To30: '0.00', total: '3575.34' });
     const farm = aging.farms.find((f) => f.code === world.farm)!;
     expect(farm.total).toBe(aging.total.total);

@@ -43,7 +43,15 @@ describe('LedgerService', () => {
 
   it('rejects unbalanced, overdrawn, over-scale and frozen postings, writing nothing', async () => {
     const before = await db.dataSource.query(`SELECT count(*)::int AS n FROM ledger_entries`);
-    await expectLedgerError(f.post(f.draft([[A, 'DEBIT', '1.00'], [B, 'CREDIT', '2.00']])), 'LEDGER_UNBALANCED');
+    await expectLedgerError(
+      f.post(
+        f.draft([
+          [A, 'DEBIT', '1.00'],
+          [B, 'CREDIT', '2.00'],
+        ]),
+      ),
+      'LEDGER_UNBALANCED',
+    );
     await expectLedgerError(f.transfer(B, A, '0.01'), 'INSUFFICIENT_FUNDS');
     await expectLedgerError(f.transfer(A, B, '1.005'), 'INVALID_AMOUNT');
     await expectLedgerError(f.transfer(A, B, '0'), 'INVALID_AMOUNT');
@@ -58,7 +66,15 @@ describe('LedgerService', () => {
   it('refuses an asset mismatch inside one entry as unbalanced per asset', async () => {
     await f.asset('TCO2E', 3);
     await f.account('carbon:C1:issued', 'TCO2E', 'ASSET');
-    await expectLedgerError(f.post(f.draft([['carbon:C1:issued', 'DEBIT', '1.000'], [A, 'CREDIT', '1.00']])), 'LEDGER_UNBALANCED');
+    await expectLedgerError(
+      f.post(
+        f.draft([
+          ['carbon:C1:issued', 'DEBIT', '1.000'],
+          [A, 'CREDIT', '1.00'],
+        ]),
+      ),
+      'LEDGER_UNBALANCED',
+    );
   });
 
   it('reverses an entry once; the reversal restores balances', async () => {
@@ -70,13 +86,19 @@ describe('LedgerService', () => {
     expect((await f.ledger.getEntry(e.entry.id)).reversedByEntryId).toBe(rev.entry.id);
     const replay = await inTransaction(db.dataSource, (em) => f.ledger.reverse(em, e.entry.id, { idempotencyKey: 'rev-1' }));
     expect(replay.replayed).toBe(true);
-    await expectLedgerError(inTransaction(db.dataSource, (em) => f.ledger.reverse(em, e.entry.id, { idempotencyKey: 'rev-2' })), 'ALREADY_REVERSED');
+    await expectLedgerError(
+      inTransaction(db.dataSource, (em) => f.ledger.reverse(em, e.entry.id, { idempotencyKey: 'rev-2' })),
+      'ALREADY_REVERSED',
+    );
   });
 
   it('refuses a reversal that would overdraw a no-overdraft account', async () => {
     const e = await f.transfer(A, B, '10.00');
     await f.transfer(B, A, '10.00');
-    await expectLedgerError(inTransaction(db.dataSource, (em) => f.ledger.reverse(em, e.entry.id, { idempotencyKey: 'rev-3' })), 'INSUFFICIENT_FUNDS');
+    await expectLedgerError(
+      inTransaction(db.dataSource, (em) => f.ledger.reverse(em, e.entry.id, { idempotencyKey: 'rev-3' })),
+      'INSUFFICIENT_FUNDS',
+    );
   });
 
   it('refuses UPDATE, DELETE and TRUNCATE on entries and postings in the database', async () => {
@@ -87,10 +109,30 @@ describe('LedgerService', () => {
 
   it('posts a batch atomically: one bad entry and nothing is written', async () => {
     const before = (await f.ledger.getAccount(A)).balance;
-    const drafts = [f.draft([[A, 'DEBIT', '1.00'], [B, 'CREDIT', '1.00']]), f.draft([[B, 'DEBIT', '999.00'], [A, 'CREDIT', '999.00']])];
-    await expectLedgerError(inTransaction(db.dataSource, (em) => f.ledger.postBatch(em, drafts)), 'INSUFFICIENT_FUNDS');
+    const drafts = [
+      f.draft([
+        [A, 'DEBIT', '1.00'],
+        [B, 'CREDIT', '1.00'],
+      ]),
+      f.draft([
+        [B, 'DEBIT', '999.00'],
+        [A, 'CREDIT', '999.00'],
+      ]),
+    ];
+    await expectLedgerError(
+      inTransaction(db.dataSource, (em) => f.ledger.postBatch(em, drafts)),
+      'INSUFFICIENT_FUNDS',
+    );
     expect((await f.ledger.getAccount(A)).balance).toBe(before);
-    const ok = await inTransaction(db.dataSource, (em) => f.ledger.postBatch(em, [drafts[0], f.draft([[B, 'DEBIT', '1.00'], [A, 'CREDIT', '1.00']])]));
+    const ok = await inTransaction(db.dataSource, (em) =>
+      f.ledger.postBatch(em, [
+        drafts[0],
+        f.draft([
+          [B, 'DEBIT', '1.00'],
+          [A, 'CREDIT', '1.00'],
+        ]),
+      ]),
+    );
     expect(ok.entries).toHaveLength(2);
     expect(Number(ok.entries[1].id)).toBeGreaterThan(Number(ok.entries[0].id));
     expect((await f.ledger.getAccount(A)).balance).toBe(before);
@@ -121,7 +163,10 @@ describe('LedgerService', () => {
   it('closes an account only at zero balance, and a closed account takes no postings', async () => {
     await f.account('party:D:wallet:CNY', 'CNY', 'LIABILITY', { noOverdraft: true });
     await f.transfer(BANK, 'party:D:wallet:CNY', '1.00');
-    await expectLedgerError(inTransaction(db.dataSource, (em) => f.ledger.closeAccount(em, 'party:D:wallet:CNY')), 'ACCOUNT_NOT_ZERO');
+    await expectLedgerError(
+      inTransaction(db.dataSource, (em) => f.ledger.closeAccount(em, 'party:D:wallet:CNY')),
+      'ACCOUNT_NOT_ZERO',
+    );
     await f.transfer('party:D:wallet:CNY', BANK, '1.00');
     const closed = await inTransaction(db.dataSource, (em) => f.ledger.closeAccount(em, 'party:D:wallet:CNY'));
     expect(closed.closedAt).not.toBeNull();
@@ -146,7 +191,10 @@ describe('LedgerService', () => {
     const visibility = { ownerRefs: ['party:A'] };
     expect((await f.ledger.getAccounts([A, A], db.dataSource.manager, visibility)).map((a) => a.code)).toEqual([A, A]);
     expect(await f.ledger.getAccounts([A], db.dataSource.manager, visibility)).toEqual([await f.ledger.getAccount(A, db.dataSource.manager, visibility)]);
-    await expect(f.ledger.getAccounts([A, BANK, B], db.dataSource.manager, visibility)).rejects.toMatchObject({ code: 'UNKNOWN_ACCOUNT', message: `no account with code ${JSON.stringify(BANK)}` });
+    await expect(f.ledger.getAccounts([A, BANK, B], db.dataSource.manager, visibility)).rejects.toMatchObject({
+      code: 'UNKNOWN_ACCOUNT',
+      message: `no account with code ${JSON.stringify(BANK)}`,
+    });
     await expect(f.ledger.getAccount(BANK, db.dataSource.manager, visibility)).rejects.toMatchObject({ code: 'UNKNOWN_ACCOUNT' });
   });
 

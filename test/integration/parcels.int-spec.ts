@@ -3,19 +3,7 @@ import { inTransaction, loadEnv } from '@forest-ledger/platform';
 import Decimal from 'decimal.js';
 import ExcelJS from 'exceljs';
 import { DataSource, EntityManager } from 'typeorm';
-import {
-  DAXIGOU,
-  DINGDIAN,
-  holdersOf,
-  Person,
-  QINCHI,
-  registerPersons,
-  rosterPeople,
-  seedRegions,
-  XIAODONGGOU,
-  YANGCHENG,
-  YANSHAN,
-} from '../factories/parcels.factory';
+import { DAXIGOU, DINGDIAN, holdersOf, Person, QINCHI, registerPersons, rosterPeople, seedRegions, XIAODONGGOU, YANGCHENG, YANSHAN } from '../factories/parcels.factory';
 import { csvBuffer, fixtureRecords, generateParcelRecords, PARCELS_FIXTURE, Records, residentId, sharedFixture, withCell, xlsxBuffer } from '../fixtures/tables';
 import { useTestDatabase } from '../setup/test-database';
 
@@ -86,7 +74,11 @@ interface Expected {
 }
 
 function expectedFigures(...tables: Records[]): Expected {
-  const rows = tables.flatMap((t) => t.slice(1).map((r) => ({ area: r[col('面积(亩)')], state: STATE_OF_LABEL.get(r[col('发证状态')])!, mortgaged: r[col('是否抵押')] === '是', seized: r[col('是否查封')] === '是' })));
+  const rows = tables.flatMap((t) =>
+    t
+      .slice(1)
+      .map((r) => ({ area: r[col('面积(亩)')], state: STATE_OF_LABEL.get(r[col('发证状态')])!, mortgaged: r[col('是否抵押')] === '是', seized: r[col('是否查封')] === '是' })),
+  );
   const figure = (selected: typeof rows) => ({ parcels: selected.length, areaMu: selected.reduce((s, r) => s.plus(r.area), new Decimal(0)).toFixed(4) });
   return {
     ...figure(rows),
@@ -355,7 +347,9 @@ describe('ParcelsService.summary', () => {
 
 describe('ParcelsService reads', () => {
   const holder = ROSTER.find((p) => p.idNumber === FIXTURE[1][col('证件号码')])!;
-  const ownCertificates = FIXTURE.slice(1).filter((r) => r[col('证件号码')] === holder.idNumber).map((r) => r[col('林权证号')]);
+  const ownCertificates = FIXTURE.slice(1)
+    .filter((r) => r[col('证件号码')] === holder.idNumber)
+    .map((r) => r[col('林权证号')]);
   const other: Person = ROSTER.find((p) => p.idNumber === FIXTURE[2][col('证件号码')])!;
 
   it('gets a parcel by id and by certificate number, with the holder and the region names', async () => {
@@ -442,9 +436,7 @@ describe('ParcelsService.assertAttachable', () => {
   });
 
   it('refuses mortgaged, seized, not-issued and unknown parcels, each with its reasons', async () => {
-    const error = await rejection(
-      inTransaction(db.dataSource, (em) => service.assertAttachable(em, [ids.clean, ids.mortgaged, ids.seized, ids.notIssued, '987654321'], 'LEASE')),
-    );
+    const error = await rejection(inTransaction(db.dataSource, (em) => service.assertAttachable(em, [ids.clean, ids.mortgaged, ids.seized, ids.notIssued, '987654321'], 'LEASE')));
     expect(error).toMatchObject({ code: 'PARCEL_NOT_ATTACHABLE', kind: 'rule', field: 'parcelIds' });
     const refused = (error.details as { purpose: string; refused: Array<{ parcelId: string; reasons: string[]; certificateNo: string | null }> }).refused;
     expect((error.details as { purpose: string }).purpose).toBe('LEASE');

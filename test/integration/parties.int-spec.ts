@@ -72,7 +72,9 @@ async function userOf(w: World, role: Role, partyCode?: string): Promise<AuthUse
     const [party] = partyCode ? ((await em.query(`SELECT id FROM parties WHERE code = $1`, [partyCode])) as Array<{ id: string }>) : [];
     const { id } = await w.access.createUser(
       em,
-      role === 'VILLAGER' ? { displayName: name, role, pin: '654321', partyId: party?.id } : { username: name, displayName: name, role, password: 'long-enough-password', partyId: party?.id ?? null },
+      role === 'VILLAGER'
+        ? { displayName: name, role, pin: '654321', partyId: party?.id }
+        : { username: name, displayName: name, role, password: 'long-enough-password', partyId: party?.id ?? null },
     );
     return { userId: id, role, partyId: party?.id ?? null, partyCode: partyCode ?? null, displayName: name, via: 'token' };
   });
@@ -124,13 +126,41 @@ beforeAll(async () => {
 
 describe('RegionsService', () => {
   it('keeps the county → township → village hierarchy and the code digits', async () => {
-    await expectError(tx(w, (em) => w.regions.create(em, { code: '140581', name: '高平市', level: 'COUNTY', parentCode: COUNTY })), 'REGION_HIERARCHY', 'parentCode');
-    await expectError(tx(w, (em) => w.regions.create(em, { code: '140522102', name: '北留镇', level: 'TOWNSHIP' })), 'REGION_HIERARCHY', 'parentCode');
-    await expectError(tx(w, (em) => w.regions.create(em, { code: '140522102201', name: '某村', level: 'VILLAGE', parentCode: COUNTY })), 'REGION_HIERARCHY', 'parentCode');
-    await expectError(tx(w, (em) => w.regions.create(em, { code: '14052210', name: '北留镇', level: 'TOWNSHIP', parentCode: COUNTY })), 'VALIDATION_FAILED', 'code');
-    await expectError(tx(w, (em) => w.regions.create(em, { code: '140581102', name: '北留镇', level: 'TOWNSHIP', parentCode: COUNTY })), 'REGION_HIERARCHY', 'code');
-    await expectError(tx(w, (em) => w.regions.create(em, { code: '140522102201', name: '某村', level: 'VILLAGE', parentCode: '140522109' })), 'UNKNOWN_REGION', 'parentCode');
-    await expectError(tx(w, (em) => w.regions.create(em, { code: VILLAGE, name: '大西沟村', level: 'VILLAGE', parentCode: TOWNSHIP })), 'REGION_EXISTS', 'code');
+    await expectError(
+      tx(w, (em) => w.regions.create(em, { code: '140581', name: '高平市', level: 'COUNTY', parentCode: COUNTY })),
+      'REGION_HIERARCHY',
+      'parentCode',
+    );
+    await expectError(
+      tx(w, (em) => w.regions.create(em, { code: '140522102', name: '北留镇', level: 'TOWNSHIP' })),
+      'REGION_HIERARCHY',
+      'parentCode',
+    );
+    await expectError(
+      tx(w, (em) => w.regions.create(em, { code: '140522102201', name: '某村', level: 'VILLAGE', parentCode: COUNTY })),
+      'REGION_HIERARCHY',
+      'parentCode',
+    );
+    await expectError(
+      tx(w, (em) => w.regions.create(em, { code: '14052210', name: '北留镇', level: 'TOWNSHIP', parentCode: COUNTY })),
+      'VALIDATION_FAILED',
+      'code',
+    );
+    await expectError(
+      tx(w, (em) => w.regions.create(em, { code: '140581102', name: '北留镇', level: 'TOWNSHIP', parentCode: COUNTY })),
+      'REGION_HIERARCHY',
+      'code',
+    );
+    await expectError(
+      tx(w, (em) => w.regions.create(em, { code: '140522102201', name: '某村', level: 'VILLAGE', parentCode: '140522109' })),
+      'UNKNOWN_REGION',
+      'parentCode',
+    );
+    await expectError(
+      tx(w, (em) => w.regions.create(em, { code: VILLAGE, name: '大西沟村', level: 'VILLAGE', parentCode: TOWNSHIP })),
+      'REGION_EXISTS',
+      'code',
+    );
   });
 
   it('lists children and finds a village by name within its township', async () => {
@@ -166,7 +196,14 @@ describe('PartiesService.create', () => {
 
   it('generates readable codes by kind and links villagers to household, collective and village', async () => {
     expect(villager.code).toMatch(/^V-\d{4}$/);
-    expect(villager).toMatchObject({ kind: 'VILLAGER', householdCode: 'H-T-001', collectiveCode: 'C-DXG', region: { code: VILLAGE, name: '大西沟村', level: 'VILLAGE' }, phone: '13869893550', active: true });
+    expect(villager).toMatchObject({
+      kind: 'VILLAGER',
+      householdCode: 'H-T-001',
+      collectiveCode: 'C-DXG',
+      region: { code: VILLAGE, name: '大西沟村', level: 'VILLAGE' },
+      phone: '13869893550',
+      active: true,
+    });
     expect(household).toMatchObject({ collectiveCode: 'C-DXG', region: { code: VILLAGE }, idKind: null, idNumberMasked: null });
     const farm = await tx(w, (em) => w.parties.create(em, { kind: 'STATE_FARM', name: '阳城县国有林场', regionCode: COUNTY, idNumber: FARM_CODE }));
     expect(farm.code).toBe('F-0001');
@@ -186,7 +223,11 @@ describe('PartiesService.create', () => {
     await tx(w, (em) => w.ledger.openAccount(em, { code: walletOf('K-0001'), asset: 'CNY', type: 'LIABILITY', ownerRef: 'party:K-0001', noOverdraft: true }));
     const bank = await tx(w, (em) => w.parties.create(em, { kind: 'BANK', name: '中国工商银行阳城支行', idNumber: creditCode('91', '11223344') }));
     expect(bank.code).toBe('K-0002');
-    await expectError(tx(w, (em) => w.parties.create(em, { kind: 'BANK', name: 'x', code: 'K-0001', idNumber: creditCode('91', '11223345') })), 'PARTY_EXISTS', 'code');
+    await expectError(
+      tx(w, (em) => w.parties.create(em, { kind: 'BANK', name: 'x', code: 'K-0001', idNumber: creditCode('91', '11223345') })),
+      'PARTY_EXISTS',
+      'code',
+    );
   });
 
   it('stores the ID number only as HMAC, ciphertext and masked copy: no column holds it in clear', async () => {
@@ -214,41 +255,115 @@ describe('PartiesService.create', () => {
 
   it('refuses a second party with the same ID number (also written lower-case or full-width): PARTY_EXISTS on idNumber', async () => {
     const before = await counts(db.dataSource);
-    await expectError(tx(w, (em) => w.parties.create(em, { kind: 'VILLAGER', name: '张某', householdCode: 'H-T-001', idNumber: headId })), 'PARTY_EXISTS', 'idNumber');
+    await expectError(
+      tx(w, (em) => w.parties.create(em, { kind: 'VILLAGER', name: '张某', householdCode: 'H-T-001', idNumber: headId })),
+      'PARTY_EXISTS',
+      'idNumber',
+    );
     const fullWidth = headId.replace(/\d/g, (d) => String.fromCharCode(d.charCodeAt(0) + 0xfee0));
-    await expectError(tx(w, (em) => w.parties.create(em, { kind: 'INDIVIDUAL_BUYER', name: '张某', idNumber: ` ${fullWidth} ` })), 'PARTY_EXISTS', 'idNumber');
-    await expectError(tx(w, (em) => w.parties.create(em, { kind: 'COLLECTIVE', name: '另一个', regionCode: OTHER_VILLAGE, idNumber: COLLECTIVE_CODE.toLowerCase() })), 'PARTY_EXISTS', 'idNumber');
-    await expectError(tx(w, (em) => w.parties.create(em, { kind: 'ENTERPRISE', name: '重复代码', code: 'C-DXG', idNumber: creditCode('91', '55667788') })), 'PARTY_EXISTS', 'code');
+    await expectError(
+      tx(w, (em) => w.parties.create(em, { kind: 'INDIVIDUAL_BUYER', name: '张某', idNumber: ` ${fullWidth} ` })),
+      'PARTY_EXISTS',
+      'idNumber',
+    );
+    await expectError(
+      tx(w, (em) => w.parties.create(em, { kind: 'COLLECTIVE', name: '另一个', regionCode: OTHER_VILLAGE, idNumber: COLLECTIVE_CODE.toLowerCase() })),
+      'PARTY_EXISTS',
+      'idNumber',
+    );
+    await expectError(
+      tx(w, (em) => w.parties.create(em, { kind: 'ENTERPRISE', name: '重复代码', code: 'C-DXG', idNumber: creditCode('91', '55667788') })),
+      'PARTY_EXISTS',
+      'code',
+    );
     expect(await counts(db.dataSource)).toEqual(before);
   });
 
   it('refuses invalid check characters and wrong ID kinds, naming idNumber', async () => {
     const badCredit = COLLECTIVE_CODE.slice(0, 17) + (COLLECTIVE_CODE[17] === '0' ? '1' : '0');
-    await expectError(tx(w, (em) => w.parties.create(em, { kind: 'INDIVIDUAL_BUYER', name: '李四', idNumber: wrongCheck(residentId('1990-05-05', 17)) })), 'INVALID_ID_NUMBER', 'idNumber');
-    await expectError(tx(w, (em) => w.parties.create(em, { kind: 'INDIVIDUAL_BUYER', name: '李四', idNumber: '140522199002300171' })), 'INVALID_ID_NUMBER', 'idNumber');
-    await expectError(tx(w, (em) => w.parties.create(em, { kind: 'ENTERPRISE', name: '某公司', idNumber: badCredit })), 'INVALID_ID_NUMBER', 'idNumber');
-    await expectError(tx(w, (em) => w.parties.create(em, { kind: 'ENTERPRISE', name: '某公司', idNumber: residentId('1990-05-05', 17) })), 'INVALID_ID_NUMBER', 'idNumber');
-    await expectError(tx(w, (em) => w.parties.create(em, { kind: 'INDIVIDUAL_BUYER', name: '李四', idNumber: creditCode('91', '55667788') })), 'INVALID_ID_NUMBER', 'idNumber');
-    await expectError(tx(w, (em) => w.parties.create(em, { kind: 'ENTERPRISE', name: '某公司' })), 'VALIDATION_FAILED', 'idNumber');
-    await expectError(tx(w, (em) => w.parties.create(em, { kind: 'HOUSEHOLD', name: '某户', collectiveCode: 'C-DXG', idNumber: residentId('1990-05-05', 17) })), 'VALIDATION_FAILED', 'idNumber');
+    await expectError(
+      tx(w, (em) => w.parties.create(em, { kind: 'INDIVIDUAL_BUYER', name: '李四', idNumber: wrongCheck(residentId('1990-05-05', 17)) })),
+      'INVALID_ID_NUMBER',
+      'idNumber',
+    );
+    await expectError(
+      tx(w, (em) => w.parties.create(em, { kind: 'INDIVIDUAL_BUYER', name: '李四', idNumber: '140522199002300171' })),
+      'INVALID_ID_NUMBER',
+      'idNumber',
+    );
+    await expectError(
+      tx(w, (em) => w.parties.create(em, { kind: 'ENTERPRISE', name: '某公司', idNumber: badCredit })),
+      'INVALID_ID_NUMBER',
+      'idNumber',
+    );
+    await expectError(
+      tx(w, (em) => w.parties.create(em, { kind: 'ENTERPRISE', name: '某公司', idNumber: residentId('1990-05-05', 17) })),
+      'INVALID_ID_NUMBER',
+      'idNumber',
+    );
+    await expectError(
+      tx(w, (em) => w.parties.create(em, { kind: 'INDIVIDUAL_BUYER', name: '李四', idNumber: creditCode('91', '55667788') })),
+      'INVALID_ID_NUMBER',
+      'idNumber',
+    );
+    await expectError(
+      tx(w, (em) => w.parties.create(em, { kind: 'ENTERPRISE', name: '某公司' })),
+      'VALIDATION_FAILED',
+      'idNumber',
+    );
+    await expectError(
+      tx(w, (em) => w.parties.create(em, { kind: 'HOUSEHOLD', name: '某户', collectiveCode: 'C-DXG', idNumber: residentId('1990-05-05', 17) })),
+      'VALIDATION_FAILED',
+      'idNumber',
+    );
     const error = await tx(w, (em) => w.parties.create(em, { kind: 'INDIVIDUAL_BUYER', name: '李四', idNumber: wrongCheck(residentId('1990-05-05', 17)) })).catch((e: Error) => e);
     expect((error as Error).message).not.toContain(residentId('1990-05-05', 17).slice(4, 14));
   });
 
   it('checks region levels and household / collective links', async () => {
-    await expectError(tx(w, (em) => w.parties.create(em, { kind: 'COLLECTIVE', name: '某合作社', regionCode: TOWNSHIP, idNumber: creditCode('N2', '99887766') })), 'PARTY_REGION', 'regionCode');
-    await expectError(tx(w, (em) => w.parties.create(em, { kind: 'COLLECTIVE', name: '某合作社', idNumber: creditCode('N2', '99887766') })), 'VALIDATION_FAILED', 'regionCode');
-    await expectError(tx(w, (em) => w.parties.create(em, { kind: 'VILLAGER', name: '某人', idNumber: residentId('1970-01-01', 31) })), 'VALIDATION_FAILED', 'householdCode');
-    await expectError(tx(w, (em) => w.parties.create(em, { kind: 'VILLAGER', name: '某人', householdCode: 'C-DXG', idNumber: residentId('1970-01-01', 31) })), 'PARTY_LINK', 'householdCode');
-    await expectError(tx(w, (em) => w.parties.create(em, { kind: 'VILLAGER', name: '某人', householdCode: 'H-NONE', idNumber: residentId('1970-01-01', 31) })), 'UNKNOWN_PARTY', 'householdCode');
-    await tx(w, (em) => w.parties.create(em, { kind: 'COLLECTIVE', name: '刘东村股份经济合作社', code: 'C-LD', regionCode: OTHER_VILLAGE, idNumber: creditCode('N2', '99887766') }));
+    await expectError(
+      tx(w, (em) => w.parties.create(em, { kind: 'COLLECTIVE', name: '某合作社', regionCode: TOWNSHIP, idNumber: creditCode('N2', '99887766') })),
+      'PARTY_REGION',
+      'regionCode',
+    );
+    await expectError(
+      tx(w, (em) => w.parties.create(em, { kind: 'COLLECTIVE', name: '某合作社', idNumber: creditCode('N2', '99887766') })),
+      'VALIDATION_FAILED',
+      'regionCode',
+    );
+    await expectError(
+      tx(w, (em) => w.parties.create(em, { kind: 'VILLAGER', name: '某人', idNumber: residentId('1970-01-01', 31) })),
+      'VALIDATION_FAILED',
+      'householdCode',
+    );
+    await expectError(
+      tx(w, (em) => w.parties.create(em, { kind: 'VILLAGER', name: '某人', householdCode: 'C-DXG', idNumber: residentId('1970-01-01', 31) })),
+      'PARTY_LINK',
+      'householdCode',
+    );
+    await expectError(
+      tx(w, (em) => w.parties.create(em, { kind: 'VILLAGER', name: '某人', householdCode: 'H-NONE', idNumber: residentId('1970-01-01', 31) })),
+      'UNKNOWN_PARTY',
+      'householdCode',
+    );
+    await tx(w, (em) =>
+      w.parties.create(em, { kind: 'COLLECTIVE', name: '刘东村股份经济合作社', code: 'C-LD', regionCode: OTHER_VILLAGE, idNumber: creditCode('N2', '99887766') }),
+    );
     await expectError(
       tx(w, (em) => w.parties.create(em, { kind: 'VILLAGER', name: '某人', householdCode: 'H-T-001', collectiveCode: 'C-LD', idNumber: residentId('1970-01-01', 31) })),
       'PARTY_LINK',
       'householdCode',
     );
-    await expectError(tx(w, (em) => w.parties.create(em, { kind: 'HOUSEHOLD', name: '某户', collectiveCode: 'C-DXG', regionCode: OTHER_VILLAGE })), 'PARTY_REGION', 'regionCode');
-    await expectError(tx(w, (em) => w.parties.create(em, { kind: 'ENTERPRISE', name: '某公司', collectiveCode: 'C-DXG', idNumber: creditCode('91', '55667788') })), 'VALIDATION_FAILED', 'collectiveCode');
+    await expectError(
+      tx(w, (em) => w.parties.create(em, { kind: 'HOUSEHOLD', name: '某户', collectiveCode: 'C-DXG', regionCode: OTHER_VILLAGE })),
+      'PARTY_REGION',
+      'regionCode',
+    );
+    await expectError(
+      tx(w, (em) => w.parties.create(em, { kind: 'ENTERPRISE', name: '某公司', collectiveCode: 'C-DXG', idNumber: creditCode('91', '55667788') })),
+      'VALIDATION_FAILED',
+      'collectiveCode',
+    );
   });
 
   it('leaves neither party nor wallet when the transaction fails after the creation', async () => {
@@ -280,15 +395,25 @@ describe('PartiesService.create', () => {
 
   it('reveals the full ID number to an ADMIN with a reason, and logs the access', async () => {
     const clerk = await userOf(w, 'AUDITOR');
-    await expectError(tx(w, (em) => w.parties.revealId(em, villager.code, clerk, '看看')), 'FORBIDDEN');
-    await expectError(tx(w, (em) => w.parties.revealId(em, villager.code, admin, '  ')), 'VALIDATION_FAILED', 'reason');
-    await expectError(tx(w, (em) => w.parties.revealId(em, household.code, admin, '核对')), 'PARTY_HAS_NO_ID');
+    await expectError(
+      tx(w, (em) => w.parties.revealId(em, villager.code, clerk, '看看')),
+      'FORBIDDEN',
+    );
+    await expectError(
+      tx(w, (em) => w.parties.revealId(em, villager.code, admin, '  ')),
+      'VALIDATION_FAILED',
+      'reason',
+    );
+    await expectError(
+      tx(w, (em) => w.parties.revealId(em, household.code, admin, '核对')),
+      'PARTY_HAS_NO_ID',
+    );
     const revealed = await tx(w, (em) => w.parties.revealId(em, villager.code, admin, '核对林权证权利人'));
     expect(revealed).toEqual({ code: villager.code, idKind: 'RESIDENT_ID', idNumber: headId });
-    const log = (await db.dataSource.query(
-      `SELECT l.user_id, l.reason FROM pii_access_log l JOIN parties p ON p.id = l.party_id WHERE p.code = $1`,
-      [villager.code],
-    )) as Array<{ user_id: string; reason: string }>;
+    const log = (await db.dataSource.query(`SELECT l.user_id, l.reason FROM pii_access_log l JOIN parties p ON p.id = l.party_id WHERE p.code = $1`, [villager.code])) as Array<{
+      user_id: string;
+      reason: string;
+    }>;
     expect(log).toEqual([{ user_id: admin.userId, reason: '核对林权证权利人' }]);
   });
 
@@ -302,8 +427,15 @@ describe('PartiesService.create', () => {
     const changed = await tx(w, (em) => w.parties.setVillagerPin(em, spouse.code, '246802'));
     expect(changed).toEqual({ userId: created.userId, created: false });
     await expect(w.access.villagerLogin(spouseId, '246802', '10.0.0.1')).resolves.toMatchObject({ role: 'VILLAGER' });
-    await expectError(tx(w, (em) => w.parties.setVillagerPin(em, spouse.code, '12345')), 'VALIDATION_FAILED', 'pin');
-    await expectError(tx(w, (em) => w.parties.setVillagerPin(em, 'C-DXG', '123456')), 'PARTY_LINK');
+    await expectError(
+      tx(w, (em) => w.parties.setVillagerPin(em, spouse.code, '12345')),
+      'VALIDATION_FAILED',
+      'pin',
+    );
+    await expectError(
+      tx(w, (em) => w.parties.setVillagerPin(em, 'C-DXG', '123456')),
+      'PARTY_LINK',
+    );
   });
 });
 
@@ -329,8 +461,14 @@ describe('deactivation by maker-checker', () => {
   it('refuses the requester as approver, lets another user approve once, deactivates the party and freezes its wallet', async () => {
     const request = await tx(w, (em) => w.parties.requestDeactivation(em, target.code, admin, '企业注销'));
     expect(request).toMatchObject({ action: 'DEACTIVATE_PARTY', state: 'PENDING', requestedBy: admin.userId, payload: { partyCode: target.code, reason: '企业注销' } });
-    await expectError(tx(w, (em) => w.parties.requestDeactivation(em, target.code, secondAdmin)), 'APPROVAL_PENDING');
-    await expectError(tx(w, (em) => w.parties.decide(em, request.id, admin, true)), 'SAME_USER_APPROVAL');
+    await expectError(
+      tx(w, (em) => w.parties.requestDeactivation(em, target.code, secondAdmin)),
+      'APPROVAL_PENDING',
+    );
+    await expectError(
+      tx(w, (em) => w.parties.decide(em, request.id, admin, true)),
+      'SAME_USER_APPROVAL',
+    );
     expect((await w.parties.get(target.code, null)).active).toBe(true);
 
     const decided = await tx(w, (em) => w.parties.decide(em, request.id, approver, true));
@@ -353,10 +491,22 @@ describe('deactivation by maker-checker', () => {
       ),
       'ACCOUNT_FROZEN',
     );
-    await expectError(tx(w, (em) => w.parties.decide(em, request.id, secondAdmin, false)), 'APPROVAL_DECIDED');
-    await expectError(tx(w, (em) => w.parties.requestDeactivation(em, target.code, admin)), 'PARTY_INACTIVE');
-    await expectError(tx(w, (em) => w.parties.decide(em, '999999', approver, true)), 'UNKNOWN_APPROVAL');
-    await expectError(tx(w, (em) => w.parties.decide(em, 'abc', approver, true)), 'UNKNOWN_APPROVAL');
+    await expectError(
+      tx(w, (em) => w.parties.decide(em, request.id, secondAdmin, false)),
+      'APPROVAL_DECIDED',
+    );
+    await expectError(
+      tx(w, (em) => w.parties.requestDeactivation(em, target.code, admin)),
+      'PARTY_INACTIVE',
+    );
+    await expectError(
+      tx(w, (em) => w.parties.decide(em, '999999', approver, true)),
+      'UNKNOWN_APPROVAL',
+    );
+    await expectError(
+      tx(w, (em) => w.parties.decide(em, 'abc', approver, true)),
+      'UNKNOWN_APPROVAL',
+    );
   });
 
   it('a rejection changes nothing but the approval', async () => {
@@ -447,8 +597,14 @@ describe('roster import', () => {
       expect(again.errors[0]).toMatchObject({ row: 2, column: '户号' });
     }
     expect(await counts(db.dataSource)).toEqual(before);
-    await expectError(tx(w, (em) => w.parties.importRoster(em, 'H-DXG-001', csvBuffer(fresh), 'x.csv')), 'PARTY_LINK');
-    await expectError(tx(w, (em) => w.parties.importRoster(em, 'C-ROSTER2', Buffer.alloc(0), 'empty.csv')), 'IMPORT_EMPTY_FILE');
+    await expectError(
+      tx(w, (em) => w.parties.importRoster(em, 'H-DXG-001', csvBuffer(fresh), 'x.csv')),
+      'PARTY_LINK',
+    );
+    await expectError(
+      tx(w, (em) => w.parties.importRoster(em, 'C-ROSTER2', Buffer.alloc(0), 'empty.csv')),
+      'IMPORT_EMPTY_FILE',
+    );
   });
 });
 

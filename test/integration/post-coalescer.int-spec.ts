@@ -30,7 +30,17 @@ const count = async (table: string) => (await db.dataSource.query(`SELECT count(
 describe('PostCoalescer (group commit)', () => {
   it('commits concurrent submissions together, each with its own outcome and idempotency', async () => {
     const entriesBefore = await count('ledger_entries');
-    const ok = (key: string, amount: string) => submit(f.draft([[A, 'DEBIT', amount], [B, 'CREDIT', amount]], { key }), `fp-${key}-${amount}`);
+    const ok = (key: string, amount: string) =>
+      submit(
+        f.draft(
+          [
+            [A, 'DEBIT', amount],
+            [B, 'CREDIT', amount],
+          ],
+          { key },
+        ),
+        `fp-${key}-${amount}`,
+      );
     const settled = await Promise.allSettled([
       ok('k-1', '10.00'),
       ok('k-2', '500.00'), // overdraws A: refused alone
@@ -47,7 +57,10 @@ describe('PostCoalescer (group commit)', () => {
     expect(k1again).toMatchObject({ status: 'fulfilled', value: { replayed: true } });
     if (k1.status === 'fulfilled' && k1again.status === 'fulfilled') expect(k1again.value.body).toEqual(k1.value.body);
     expect(k1other).toMatchObject({ status: 'rejected', reason: { code: 'IDEMPOTENCY_CONFLICT' } });
-    expect(k4).toMatchObject({ status: 'fulfilled', value: { body: { balances: expect.arrayContaining([{ account: A, asset: 'CNY', debits: '100.00', credits: '100.00', balance: '0.00' }]) } } });
+    expect(k4).toMatchObject({
+      status: 'fulfilled',
+      value: { body: { balances: expect.arrayContaining([{ account: A, asset: 'CNY', debits: '100.00', credits: '100.00', balance: '0.00' }]) } },
+    });
     expect(k5.status === 'rejected' && k5.reason instanceof LedgerError && k5.reason.code).toBe('INSUFFICIENT_FUNDS');
     expect(await count('ledger_entries')).toBe(entriesBefore + 3);
     // Failed commands store nothing: their keys are free again.
@@ -56,14 +69,43 @@ describe('PostCoalescer (group commit)', () => {
   });
 
   it('replays a key answered by an earlier commit, and refuses it with another body', async () => {
-    await expect(submit(f.draft([[A, 'DEBIT', '10.00'], [B, 'CREDIT', '10.00']], { key: 'k-3' }), 'fp-k-3-20.00')).resolves.toMatchObject({ replayed: true });
-    await expect(submit(f.draft([[A, 'DEBIT', '10.00'], [B, 'CREDIT', '10.00']], { key: 'k-3' }), 'other')).rejects.toMatchObject({ code: 'IDEMPOTENCY_CONFLICT' });
+    await expect(
+      submit(
+        f.draft(
+          [
+            [A, 'DEBIT', '10.00'],
+            [B, 'CREDIT', '10.00'],
+          ],
+          { key: 'k-3' },
+        ),
+        'fp-k-3-20.00',
+      ),
+    ).resolves.toMatchObject({ replayed: true });
+    await expect(
+      submit(
+        f.draft(
+          [
+            [A, 'DEBIT', '10.00'],
+            [B, 'CREDIT', '10.00'],
+          ],
+          { key: 'k-3' },
+        ),
+        'other',
+      ),
+    ).rejects.toMatchObject({ code: 'IDEMPOTENCY_CONFLICT' });
   });
 
   it('keeps keys per caller: one key from two callers at once is two entries; each replay goes to its own caller', async () => {
     await f.transfer(BANK, A, '3.00');
     const entriesBefore = await count('ledger_entries');
-    const transfer = (amount: string) => f.draft([[A, 'DEBIT', amount], [B, 'CREDIT', amount]], { key: 'shared-key' });
+    const transfer = (amount: string) =>
+      f.draft(
+        [
+          [A, 'DEBIT', amount],
+          [B, 'CREDIT', amount],
+        ],
+        { key: 'shared-key' },
+      );
     const [one, two] = await Promise.all([submit(transfer('1.00'), 'fp-1', 'user:1'), submit(transfer('2.00'), 'fp-2', 'user:2')]);
     expect([one.replayed, two.replayed]).toEqual([false, false]);
     expect(one.body.entry.idempotencyKey).toBe('user:1/shared-key');
@@ -75,10 +117,40 @@ describe('PostCoalescer (group commit)', () => {
 
   it('isolates a submission that fails in the database: the others are retried alone and commit', async () => {
     await f.transfer(BANK, A, '50.00');
-    const good = submit(f.draft([[A, 'DEBIT', '1.00'], [B, 'CREDIT', '1.00']], { key: 'iso-1' }), 'fp-iso-1');
+    const good = submit(
+      f.draft(
+        [
+          [A, 'DEBIT', '1.00'],
+          [B, 'CREDIT', '1.00'],
+        ],
+        { key: 'iso-1' },
+      ),
+      'fp-iso-1',
+    );
     // PostgreSQL cannot store a NUL character in jsonb: this fails the shared transaction.
-    const bad = submit({ ...f.draft([[A, 'DEBIT', '1.00'], [B, 'CREDIT', '1.00']], { key: 'iso-2' }), metadata: { note: 'a\u0000b' } }, 'fp-iso-2');
-    const good2 = submit(f.draft([[A, 'DEBIT', '2.00'], [B, 'CREDIT', '2.00']], { key: 'iso-3' }), 'fp-iso-3');
+    const bad = submit(
+      {
+        ...f.draft(
+          [
+            [A, 'DEBIT', '1.00'],
+            [B, 'CREDIT', '1.00'],
+          ],
+          { key: 'iso-2' },
+        ),
+        metadata: { note: 'a\u0000b' },
+      },
+      'fp-iso-2',
+    );
+    const good2 = submit(
+      f.draft(
+        [
+          [A, 'DEBIT', '2.00'],
+          [B, 'CREDIT', '2.00'],
+        ],
+        { key: 'iso-3' },
+      ),
+      'fp-iso-3',
+    );
     const [r1, r2, r3] = await Promise.allSettled([good, bad, good2]);
     expect(r1.status).toBe('fulfilled');
     expect(r2.status).toBe('rejected');

@@ -53,7 +53,12 @@ function payOut(project: string, amount: string) {
 describe('ProjectsService.create', () => {
   it('creates a draft with its parcels, term and accounts', async () => {
     const parcels = takeParcels(world, 2);
-    const view = await createProject(t, world, 'P-CREATE', { parcelIds: parcels, areaMu: '1399.5000', termYears: 20, guarantee: { buyBackPrice: '1.05', description: '兜底回购' } });
+    const view = await createProject(t, world, 'P-CREATE', {
+      parcelIds: parcels,
+      areaMu: '1399.5000',
+      termYears: 20,
+      guarantee: { buyBackPrice: '1.05', description: '兜底回购' },
+    });
 
     expect(view).toMatchObject({
       code: 'P-CREATE',
@@ -73,7 +78,8 @@ describe('ProjectsService.create', () => {
       seriesCode: null,
     });
     expect(view.parcels.map((p) => p.id).sort()).toEqual([...parcels].sort());
-    for (const account of [projectWallet, projectCommitments, projectCapitalToReceive, projectInKind, projectInKindCapital]) expect(await balance(t, account('P-CREATE'))).toBe('0');
+    for (const account of [projectWallet, projectCommitments, projectCapitalToReceive, projectInKind, projectInKindCapital])
+      expect(await balance(t, account('P-CREATE'))).toBe('0');
   });
 
   it.each([2, 21, 3.5, 0])('refuses a term of %p years (TERM_OUT_OF_RANGE) and writes nothing', async (termYears) => {
@@ -144,8 +150,23 @@ describe('ProjectsService contributions', () => {
     expect(missing).toMatchObject({ code: 'INVALID_PROJECT', field: 'bankReference' });
     expect(await entryCount()).toBe(before);
 
-    const outcome = await contribute(t, project, { partyCode: world.farm, kind: 'CASH', paid: true, amount: '500000.00', bankReference: 'ICBC-20250101-0001', effectiveDate: '2025-01-01' });
-    expect(outcome.contribution).toMatchObject({ partyCode: world.farm, role: 'FARM', kind: 'CASH', state: 'PAID', amount: '500000.00', bankReference: 'ICBC-20250101-0001', callEntryId: null });
+    const outcome = await contribute(t, project, {
+      partyCode: world.farm,
+      kind: 'CASH',
+      paid: true,
+      amount: '500000.00',
+      bankReference: 'ICBC-20250101-0001',
+      effectiveDate: '2025-01-01',
+    });
+    expect(outcome.contribution).toMatchObject({
+      partyCode: world.farm,
+      role: 'FARM',
+      kind: 'CASH',
+      state: 'PAID',
+      amount: '500000.00',
+      bankReference: 'ICBC-20250101-0001',
+      callEntryId: null,
+    });
     expect(outcome.walletBalance).toBe('500000.00');
     const entry = await t.ledger.getEntry(outcome.entryId);
     expect(entry.kind).toBe('PROJECT_INVESTMENT');
@@ -166,8 +187,16 @@ describe('ProjectsService contributions', () => {
     expect(noReference).toMatchObject({ code: 'INVALID_PROJECT', field: 'bankReference' });
 
     const callKey = key();
-    const called = await inTransaction(db.dataSource, (em) => t.projects.callContribution(em, project, committed.contribution.id, { bankReference: 'ICBC-20250301-0002', effectiveDate: '2025-03-01' }, callKey));
-    expect(called.contribution).toMatchObject({ id: committed.contribution.id, state: 'PAID', bankReference: 'ICBC-20250301-0002', entryId: committed.entryId, callEntryId: called.entryId });
+    const called = await inTransaction(db.dataSource, (em) =>
+      t.projects.callContribution(em, project, committed.contribution.id, { bankReference: 'ICBC-20250301-0002', effectiveDate: '2025-03-01' }, callKey),
+    );
+    expect(called.contribution).toMatchObject({
+      id: committed.contribution.id,
+      state: 'PAID',
+      bankReference: 'ICBC-20250301-0002',
+      entryId: committed.entryId,
+      callEntryId: called.entryId,
+    });
     expect(called.walletBalance).toBe('800000.00');
     expect(await balance(t, projectCommitments(project))).toBe('0');
     expect(await balance(t, projectCapitalToReceive(project))).toBe('0');
@@ -182,13 +211,17 @@ describe('ProjectsService contributions', () => {
 
     // The same call again is the same entry; another call of a paid contribution is refused.
     const entries = await entryCount();
-    const replay = await inTransaction(db.dataSource, (em) => t.projects.callContribution(em, project, committed.contribution.id, { bankReference: 'ICBC-20250301-0002', effectiveDate: '2025-03-01' }, callKey));
+    const replay = await inTransaction(db.dataSource, (em) =>
+      t.projects.callContribution(em, project, committed.contribution.id, { bankReference: 'ICBC-20250301-0002', effectiveDate: '2025-03-01' }, callKey),
+    );
     expect(replay.entryId).toBe(called.entryId);
     expect(replay.walletBalance).toBe('800000.00');
     expect(await entryCount()).toBe(entries);
     const again = await refusal(inTransaction(db.dataSource, (em) => t.projects.callContribution(em, project, committed.contribution.id, { bankReference: 'ICBC-X' }, key())));
     expect(again).toMatchObject({ code: 'CONTRIBUTION_NOT_COMMITTED' });
-    expect(await refusal(inTransaction(db.dataSource, (em) => t.projects.callContribution(em, project, '999999', { bankReference: 'ICBC-X' }, key())))).toMatchObject({ code: 'UNKNOWN_CONTRIBUTION' });
+    expect(await refusal(inTransaction(db.dataSource, (em) => t.projects.callContribution(em, project, '999999', { bankReference: 'ICBC-X' }, key())))).toMatchObject({
+      code: 'UNKNOWN_CONTRIBUTION',
+    });
   });
 
   it('records an in-kind contribution only with its valuation document', async () => {
@@ -199,7 +232,13 @@ describe('ProjectsService contributions', () => {
     expect(withBank).toMatchObject({ code: 'INVALID_PROJECT', field: 'bankReference' });
     expect(await entryCount()).toBe(before);
 
-    const outcome = await contribute(t, project, { partyCode: world.collective, kind: 'IN_KIND_LAND', amount: '900000.00', valuationDocument: '晋阳评字(2025)第017号', effectiveDate: '2025-01-01' });
+    const outcome = await contribute(t, project, {
+      partyCode: world.collective,
+      kind: 'IN_KIND_LAND',
+      amount: '900000.00',
+      valuationDocument: '晋阳评字(2025)第017号',
+      effectiveDate: '2025-01-01',
+    });
     expect(outcome.contribution).toMatchObject({ role: 'COLLECTIVE', kind: 'IN_KIND_LAND', state: 'VALUED', valuationDocument: '晋阳评字(2025)第017号' });
     expect(outcome.walletBalance).toBe('800000.00'); // in kind: no money
     expect(await balance(t, projectInKind(project))).toBe('900000');
@@ -207,7 +246,9 @@ describe('ProjectsService contributions', () => {
   });
 
   it('refuses a party that is neither the farm nor the collective', async () => {
-    expect(await refusal(contribute(t, project, { partyCode: world.outsider, kind: 'CASH', paid: true, amount: '1.00', bankReference: 'B' }))).toMatchObject({ code: 'NOT_A_PROJECT_PARTY' });
+    expect(await refusal(contribute(t, project, { partyCode: world.outsider, kind: 'CASH', paid: true, amount: '1.00', bankReference: 'B' }))).toMatchObject({
+      code: 'NOT_A_PROJECT_PARTY',
+    });
   });
 
   it('replays a contribution with the same key: same entry, nothing changes', async () => {
@@ -240,7 +281,9 @@ describe('ProjectsService contributions', () => {
     }
     expect(await entryCount()).toBe(before);
 
-    const called = await inTransaction(db.dataSource, (em) => t.projects.callContribution(em, project, commitment.contribution.id, { bankReference: 'ICBC-LATE', effectiveDate: '2025-04-01' }, key()));
+    const called = await inTransaction(db.dataSource, (em) =>
+      t.projects.callContribution(em, project, commitment.contribution.id, { bankReference: 'ICBC-LATE', effectiveDate: '2025-04-01' }, key()),
+    );
     expect(called.contribution.state).toBe('PAID');
   });
 
@@ -268,7 +311,9 @@ describe('issuance refusals', () => {
     const hundred = await refusal(issueSeries(t, project, { seriesCode: 'P-FRACTION', faceValue: '100.00' }));
     expect(hundred.message).toContain('9000 units and 0.50 CNY over');
 
-    expect({ entries: await entryCount(), accounts: await count(`SELECT count(*) FROM ledger_accounts`), holdings: await count(`SELECT count(*) FROM ticket_holdings`) }).toEqual(before);
+    expect({ entries: await entryCount(), accounts: await count(`SELECT count(*) FROM ledger_accounts`), holdings: await count(`SELECT count(*) FROM ticket_holdings`) }).toEqual(
+      before,
+    );
     expect(await count(`SELECT count(*) FROM ticket_series WHERE code = 'P-FRACTION'`)).toBe(0);
     expect(await count(`SELECT count(*) FROM ledger_assets WHERE code = 'LP.P-FRACTION'`)).toBe(0);
     expect((await t.projects.get(project, null)).state).toBe('DRAFT');
@@ -322,9 +367,14 @@ describe('ProjectsService.close', () => {
     expect(unsettled).toMatchObject({ code: 'PROJECT_NOT_SETTLED', details: { walletBalance: '5000.00', unpaidCommitments: '2000.00' } });
     expect(unsettled.message).toContain('wallet 5000.00 CNY');
 
-    await inTransaction(db.dataSource, (em) => t.projects.callContribution(em, project, commitment.contribution.id, { bankReference: 'ICBC-CALL', effectiveDate: '2025-03-01' }, key()));
+    await inTransaction(db.dataSource, (em) =>
+      t.projects.callContribution(em, project, commitment.contribution.id, { bankReference: 'ICBC-CALL', effectiveDate: '2025-03-01' }, key()),
+    );
     await payOut(project, '5000.00');
-    expect(await refusal(inTransaction(db.dataSource, (em) => t.projects.close(em, project)))).toMatchObject({ code: 'PROJECT_NOT_SETTLED', details: { walletBalance: '2000.00', unpaidCommitments: '0.00' } });
+    expect(await refusal(inTransaction(db.dataSource, (em) => t.projects.close(em, project)))).toMatchObject({
+      code: 'PROJECT_NOT_SETTLED',
+      details: { walletBalance: '2000.00', unpaidCommitments: '0.00' },
+    });
     await payOut(project, '2000.00');
 
     const closed = await inTransaction(db.dataSource, (em) => t.projects.close(em, project, '2024-01-01'));
@@ -332,7 +382,9 @@ describe('ProjectsService.close', () => {
     expect(closed.closedAt).not.toBeNull();
 
     const trade = await refusal(
-      inTransaction(db.dataSource, (em) => t.movements.trade(em, 'P-ENDED', { seller: world.farm, buyer: world.villagers[0], units: '1', unitPrice: '1.00', effectiveDate: '2025-06-01' }, key())),
+      inTransaction(db.dataSource, (em) =>
+        t.movements.trade(em, 'P-ENDED', { seller: world.farm, buyer: world.villagers[0], units: '1', unitPrice: '1.00', effectiveDate: '2025-06-01' }, key()),
+      ),
     );
     expect(trade).toMatchObject({ code: 'SERIES_CLOSED' });
     await expect(createProject(t, world, 'P-AFTER', { parcelIds: [parcel] })).resolves.toMatchObject({ state: 'DRAFT' });

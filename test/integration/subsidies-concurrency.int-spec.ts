@@ -2,7 +2,19 @@ import { programmeReserved, programmeWallet, SubsidyError } from '@forest-ledger
 import { Dec } from '@forest-ledger/ledger';
 import { inTransaction } from '@forest-ledger/platform';
 import { randomUUID } from 'node:crypto';
-import { addRule, apply, approve, APPROVER, APPROVER_2, createContract, createProgramme, seedSubsidyWorld, SubsidyServices, subsidyServices, SubsidyWorld } from '../factories/subsidies.factory';
+import {
+  addRule,
+  apply,
+  approve,
+  APPROVER,
+  APPROVER_2,
+  createContract,
+  createProgramme,
+  seedSubsidyWorld,
+  SubsidyServices,
+  subsidyServices,
+  SubsidyWorld,
+} from '../factories/subsidies.factory';
 import { balance, oneTo } from '../factories/tickets.factory';
 import { useTestDatabase } from '../setup/test-database';
 
@@ -59,7 +71,9 @@ describe('the budget can never be overspent', () => {
     expect(refused).toEqual(Array(5).fill('BUDGET_EXCEEDED'));
     expect(await balance(s, programmeWallet('P-MANY'))).toBe('0');
     expect(await balance(s, programmeReserved('P-MANY'))).toBe('9000');
-    const states = (await db.dataSource.query(`SELECT state, count(*)::int AS n FROM subsidy_claims c JOIN subsidy_programmes p ON p.id = c.programme_id WHERE p.code = 'P-MANY' GROUP BY state ORDER BY state`)) as Array<{
+    const states = (await db.dataSource.query(
+      `SELECT state, count(*)::int AS n FROM subsidy_claims c JOIN subsidy_programmes p ON p.id = c.programme_id WHERE p.code = 'P-MANY' GROUP BY state ORDER BY state`,
+    )) as Array<{
       state: string;
       n: number;
     }>;
@@ -122,7 +136,9 @@ describe('instalments are paid once', () => {
     expect(results.filter((r) => r.paidNow)).toHaveLength(1);
     expect(new Set(results.map((r) => r.entryId)).size).toBe(1);
     await Promise.all([s.subsidies.payDueInstalments('2026-01-01'), s.subsidies.payDueInstalments('2026-01-01')]);
-    const [{ n }] = (await db.dataSource.query(`SELECT count(*)::int AS n FROM ledger_entries WHERE kind = 'SUBSIDY_PAYMENT' AND metadata ->> 'claim' = $1`, [id])) as Array<{ n: number }>;
+    const [{ n }] = (await db.dataSource.query(`SELECT count(*)::int AS n FROM ledger_entries WHERE kind = 'SUBSIDY_PAYMENT' AND metadata ->> 'claim' = $1`, [id])) as Array<{
+      n: number;
+    }>;
     expect(n).toBe(2);
     expect(await balance(s, programmeReserved('P-PAY'))).toBe('0');
     expect((await s.subsidies.getClaim(id)).state).toBe('COMPLETED');

@@ -43,7 +43,9 @@ beforeAll(async () => {
   await pay(q1.id, 2, '2026-01-01');
   await pay(q2.id, 1, '2025-03-10');
   await inTransaction(db.dataSource, (em) => s.subsidies.terminateContract(em, 'Q1', { terminatedOn: '2026-12-31', reason: '协商解除' }, randomUUID()));
-  await inTransaction(db.dataSource, (em) => s.subsidies.recover(em, q1.id, { partyCode: world.households[0], amount: '1080.40', source: 'WALLET', effectiveDate: '2027-01-10' }, randomUUID()));
+  await inTransaction(db.dataSource, (em) =>
+    s.subsidies.recover(em, q1.id, { partyCode: world.households[0], amount: '1080.40', source: 'WALLET', effectiveDate: '2027-01-10' }, randomUUID()),
+  );
 });
 
 describe('subsidy report per township and per programme', () => {

@@ -97,14 +97,18 @@ describe('transfer contracts (林权流转合同)', () => {
   it('refuses a parcel already transferred over overlapping dates, not over later ones', async () => {
     const [parcel] = freshParcels(world);
     await createContract(s, world, 'LZ-FIRST', { parcelIds: [parcel] });
-    expect((await refusal(createContract(s, world, 'LZ-OVERLAP', { parcelIds: [parcel], startDate: '2029-12-31', endDate: '2035-12-31' }))).code).toBe('PARCEL_ALREADY_TRANSFERRED');
+    expect((await refusal(createContract(s, world, 'LZ-OVERLAP', { parcelIds: [parcel], startDate: '2029-12-31', endDate: '2035-12-31' }))).code).toBe(
+      'PARCEL_ALREADY_TRANSFERRED',
+    );
     await expect(createContract(s, world, 'LZ-AFTER', { parcelIds: [parcel], startDate: '2030-01-01', endDate: '2035-12-31' })).resolves.toMatchObject({ state: 'REGISTERED' });
     expect((await refusal(createContract(s, world, 'LZ-FIRST', { parcelIds: freshParcels(world) }))).code).toBe('CONTRACT_EXISTS');
   });
 
   it('records an operating-rights certificate for 5 years or more, not for less', async () => {
     await createContract(s, world, 'LZ-CERT-5');
-    const view = await inTransaction(db.dataSource, (em) => s.contracts.recordCertificate(em, 'LZ-CERT-5', { certificateNo: '晋(2025)阳城县林地经营权第0001号', issuedOn: '2025-02-01' }));
+    const view = await inTransaction(db.dataSource, (em) =>
+      s.contracts.recordCertificate(em, 'LZ-CERT-5', { certificateNo: '晋(2025)阳城县林地经营权第0001号', issuedOn: '2025-02-01' }),
+    );
     expect(view.certificate).toEqual({ number: '晋(2025)阳城县林地经营权第0001号', issuedOn: '2025-02-01' });
     await createContract(s, world, 'LZ-CERT-4', { endDate: '2029-12-30' });
     const error = await refusal(inTransaction(db.dataSource, (em) => s.contracts.recordCertificate(em, 'LZ-CERT-4', { certificateNo: 'X-2', issuedOn: '2025-02-01' })));
@@ -123,7 +127,9 @@ describe('transfer contracts (林权流转合同)', () => {
 
 describe('programmes and rules', () => {
   it('is funded by a government fund only; top-ups move money from its wallet by one entry, replays once', async () => {
-    expect((await refusal(inTransaction(db.dataSource, (em) => s.subsidies.createProgramme(em, { code: 'P-BAD', name: 'x', fundingPartyCode: E, regionCodes: ['140522'] })))).code).toBe('WRONG_PARTY_KIND');
+    expect(
+      (await refusal(inTransaction(db.dataSource, (em) => s.subsidies.createProgramme(em, { code: 'P-BAD', name: 'x', fundingPartyCode: E, regionCodes: ['140522'] })))).code,
+    ).toBe('WRONG_PARTY_KIND');
     await createProgramme(s, world, 'P-TOPUP', { budget: '0' });
     const fundBefore = await balance(s, walletOf(world.fund));
     const k = randomUUID();
@@ -142,10 +148,20 @@ describe('programmes and rules', () => {
       [1, '2024-01-01', '30'],
       [2, '2025-06-01', '40'],
     ]);
-    const bad = await refusal(addRule(s, P, { effectiveFrom: '2026-01-01', recipients: [{ role: 'TRANSFEROR', share: '0.60' }, { role: 'TRANSFEREE', share: '0.30' }] }));
+    const bad = await refusal(
+      addRule(s, P, {
+        effectiveFrom: '2026-01-01',
+        recipients: [
+          { role: 'TRANSFEROR', share: '0.60' },
+          { role: 'TRANSFEREE', share: '0.30' },
+        ],
+      }),
+    );
     expect(bad).toMatchObject({ code: 'INVALID_RULE', field: 'recipients' });
     expect((await refusal(addRule(s, P, { effectiveFrom: '2025-06-01' }))).code).toBe('RULE_VERSION_EXISTS');
-    expect((await refusal(inTransaction(db.dataSource, (em) => s.subsidies.addRule(em, P, { ...BASE_RULE, effectiveFrom: '2027-01-01' }, { userId: '9', role: 'FARM_OPERATOR' })))).code).toBe('NOT_AN_APPROVER');
+    expect(
+      (await refusal(inTransaction(db.dataSource, (em) => s.subsidies.addRule(em, P, { ...BASE_RULE, effectiveFrom: '2027-01-01' }, { userId: '9', role: 'FARM_OPERATOR' })))).code,
+    ).toBe('NOT_AN_APPROVER');
   });
 });
 
@@ -238,8 +254,26 @@ describe('claims', () => {
   it('reserves the approved amount and schedules the instalments: half on approval, half after a year', async () => {
     const claim = await approvedClaim(s, world, P, 'LZ-SCHEDULE');
     expect(claim.instalments.map((i) => [i.seq, i.dueDate, i.amount, i.state, i.splits])).toEqual([
-      [1, '2025-03-10', '1500.00', 'SCHEDULED', [{ party: H, amount: '900.00' }, { party: E, amount: '600.00' }]],
-      [2, '2026-01-01', '1500.00', 'SCHEDULED', [{ party: H, amount: '900.00' }, { party: E, amount: '600.00' }]],
+      [
+        1,
+        '2025-03-10',
+        '1500.00',
+        'SCHEDULED',
+        [
+          { party: H, amount: '900.00' },
+          { party: E, amount: '600.00' },
+        ],
+      ],
+      [
+        2,
+        '2026-01-01',
+        '1500.00',
+        'SCHEDULED',
+        [
+          { party: H, amount: '900.00' },
+          { party: E, amount: '600.00' },
+        ],
+      ],
     ]);
     const entry = await s.ledger.getEntry(claim.reserveEntryId!);
     expect(entry).toMatchObject({ kind: 'SUBSIDY_RESERVE', effectiveDate: '2025-03-10' });
@@ -325,7 +359,9 @@ describe('clawback on early termination', () => {
     await inTransaction(db.dataSource, (em) => s.subsidies.payInstalment(em, claim.id, 1, '2025-03-10'));
     await inTransaction(db.dataSource, (em) => s.subsidies.payInstalment(em, claim.id, 2, '2026-01-01'));
     const k = randomUUID();
-    const outcome = await inTransaction(db.dataSource, (em) => s.subsidies.terminateContract(em, 'LZ-CLAW', { terminatedOn: '2026-12-31', reason: '流入方经营困难, 双方协商解除' }, k));
+    const outcome = await inTransaction(db.dataSource, (em) =>
+      s.subsidies.terminateContract(em, 'LZ-CLAW', { terminatedOn: '2026-12-31', reason: '流入方经营困难, 双方协商解除' }, k),
+    );
     const [after] = outcome.claims;
     // 3000.00 paid × 1096 unexpired / 1826 days = 1800.657… → 1800.66; by what each was paid (60/40): 1080.396 / 720.264 → 1080.40 / 720.26
     expect(after).toMatchObject({ state: 'CLAWBACK_DUE', clawback: { amount: '1800.66', calculation: { termDays: 1826, unexpiredDays: 1096, rate: '1', total: '1800.66' } } });
@@ -340,7 +376,7 @@ describe('clawback on early termination', () => {
       { account: programmeReceivable('P-CLAW', E), asset: 'CNY', side: 'DEBIT', amount: '720.26' },
       { account: programmeClawbackPending('P-CLAW'), asset: 'CNY', side: 'CREDIT', amount: '1800.66' },
     ]);
-    expect((await s.contracts.get('LZ-CLAW'))).toMatchObject({ state: 'TERMINATED', terminatedOn: '2026-12-31', terminationReason: '流入方经营困难, 双方协商解除' });
+    expect(await s.contracts.get('LZ-CLAW')).toMatchObject({ state: 'TERMINATED', terminatedOn: '2026-12-31', terminationReason: '流入方经营困难, 双方协商解除' });
     // A repeat of the termination changes nothing.
     const before = await entries();
     await inTransaction(db.dataSource, (em) => s.subsidies.terminateContract(em, 'LZ-CLAW', { terminatedOn: '2026-12-31', reason: '流入方经营困难, 双方协商解除' }, k));
@@ -350,9 +386,15 @@ describe('clawback on early termination', () => {
     const available = await balance(s, programmeWallet('P-CLAW'));
     await inTransaction(db.dataSource, (em) => s.subsidies.recover(em, claim.id, { partyCode: H, amount: '1080.40', source: 'WALLET', effectiveDate: '2027-01-15' }, randomUUID()));
     const rk = randomUUID();
-    await inTransaction(db.dataSource, (em) => s.subsidies.recover(em, claim.id, { partyCode: E, amount: '300.00', source: 'BANK', bankReference: 'ICBC-20270120-0001', effectiveDate: '2027-01-20' }, rk));
-    await inTransaction(db.dataSource, (em) => s.subsidies.recover(em, claim.id, { partyCode: E, amount: '300.00', source: 'BANK', bankReference: 'ICBC-20270120-0001', effectiveDate: '2027-01-20' }, rk));
-    const tooMuch = await refusal(inTransaction(db.dataSource, (em) => s.subsidies.recover(em, claim.id, { partyCode: E, amount: '420.27', source: 'BANK', bankReference: 'X' }, randomUUID())));
+    await inTransaction(db.dataSource, (em) =>
+      s.subsidies.recover(em, claim.id, { partyCode: E, amount: '300.00', source: 'BANK', bankReference: 'ICBC-20270120-0001', effectiveDate: '2027-01-20' }, rk),
+    );
+    await inTransaction(db.dataSource, (em) =>
+      s.subsidies.recover(em, claim.id, { partyCode: E, amount: '300.00', source: 'BANK', bankReference: 'ICBC-20270120-0001', effectiveDate: '2027-01-20' }, rk),
+    );
+    const tooMuch = await refusal(
+      inTransaction(db.dataSource, (em) => s.subsidies.recover(em, claim.id, { partyCode: E, amount: '420.27', source: 'BANK', bankReference: 'X' }, randomUUID())),
+    );
     expect(tooMuch).toMatchObject({ code: 'NOTHING_TO_RECOVER', details: { outstanding: '420.26' } });
     const recovered = await s.subsidies.getClaim(claim.id);
     expect(recovered.state).toBe('CLAWBACK_DUE');
@@ -363,7 +405,9 @@ describe('clawback on early termination', () => {
     expect(await balance(s, programmeWallet('P-CLAW'))).toBe(new Dec(available).plus('1380.40').toString());
     expect(await balance(s, programmeClawbackPending('P-CLAW'))).toBe('420.26');
     expect(await balance(s, programmeReceivable('P-CLAW', E))).toBe('420.26');
-    await inTransaction(db.dataSource, (em) => s.subsidies.recover(em, claim.id, { partyCode: E, amount: '420.26', source: 'BANK', bankReference: 'ICBC-20270301-0002' }, randomUUID()));
+    await inTransaction(db.dataSource, (em) =>
+      s.subsidies.recover(em, claim.id, { partyCode: E, amount: '420.26', source: 'BANK', bankReference: 'ICBC-20270301-0002' }, randomUUID()),
+    );
     expect((await s.subsidies.getClaim(claim.id)).state).toBe('RECOVERED');
     expect(await balance(s, BANK_CLEARING_ACCOUNT)).not.toBe('0');
   });
@@ -374,7 +418,9 @@ describe('clawback on early termination', () => {
     const claim = await approvedClaim(s, world, 'P-CLAW2', 'LZ-CLAW2');
     await inTransaction(db.dataSource, (em) => s.subsidies.payInstalment(em, claim.id, 1, '2025-03-10'));
     expect(await balance(s, programmeWallet('P-CLAW2'))).toBe('7000');
-    const outcome = await inTransaction(db.dataSource, (em) => s.subsidies.terminateContract(em, 'LZ-CLAW2', { terminatedOn: '2025-12-31', reason: '林地被依法征收' }, randomUUID()));
+    const outcome = await inTransaction(db.dataSource, (em) =>
+      s.subsidies.terminateContract(em, 'LZ-CLAW2', { terminatedOn: '2025-12-31', reason: '林地被依法征收' }, randomUUID()),
+    );
     const [after] = outcome.claims;
     // 1500.00 paid × 1461 / 1826 = 1200.164… → 1200.16; 60/40 of it: 720.096 / 480.064 → 720.10 / 480.06
     expect(after.clawback).toMatchObject({ amount: '1200.16', calculation: { unexpiredDays: 1461 } });
@@ -391,7 +437,9 @@ describe('clawback on early termination', () => {
     await inTransaction(db.dataSource, (em) => s.subsidies.terminateContract(em, 'LZ-OPEN', { terminatedOn: '2025-06-30', reason: '协商解除' }, randomUUID()));
     expect((await s.subsidies.getClaim(claim.id)).state).toBe('CANCELLED');
     await createContract(s, world, 'LZ-LATE');
-    expect((await refusal(inTransaction(db.dataSource, (em) => s.subsidies.terminateContract(em, 'LZ-LATE', { terminatedOn: '2029-12-31', reason: 'x' }, randomUUID())))).code).toBe('CONTRACT_STATE');
+    expect(
+      (await refusal(inTransaction(db.dataSource, (em) => s.subsidies.terminateContract(em, 'LZ-LATE', { terminatedOn: '2029-12-31', reason: 'x' }, randomUUID())))).code,
+    ).toBe('CONTRACT_STATE');
   });
 });
 
@@ -481,11 +529,14 @@ describe('rejection by an approver', () => {
   it('the schema itself refuses a REJECTED claim without its reason, and a rejection by the applicant', async () => {
     await createContract(s, world, 'LZ-REJECT-CHECK');
     const claim = await apply(s, P, 'LZ-REJECT-CHECK');
-    await expect(db.dataSource.query(`UPDATE subsidy_claims SET state = 'REJECTED', rejected_by = '202', rejected_on = '2025-03-10', rejection_key = 'k-check' WHERE id = $1`, [claim.id])).rejects.toThrow(
-      /ck_subsidy_claims_rejection/,
-    );
     await expect(
-      db.dataSource.query(`UPDATE subsidy_claims SET state = 'REJECTED', rejected_by = applied_by, rejected_on = '2025-03-10', rejection_reason = 'x', rejection_key = 'k-check' WHERE id = $1`, [claim.id]),
+      db.dataSource.query(`UPDATE subsidy_claims SET state = 'REJECTED', rejected_by = '202', rejected_on = '2025-03-10', rejection_key = 'k-check' WHERE id = $1`, [claim.id]),
+    ).rejects.toThrow(/ck_subsidy_claims_rejection/);
+    await expect(
+      db.dataSource.query(
+        `UPDATE subsidy_claims SET state = 'REJECTED', rejected_by = applied_by, rejected_on = '2025-03-10', rejection_reason = 'x', rejection_key = 'k-check' WHERE id = $1`,
+        [claim.id],
+      ),
     ).rejects.toThrow(/ck_subsidy_claims_four_eyes_rejection/);
   });
 
@@ -497,13 +548,30 @@ describe('rejection by an approver', () => {
     await reject(s, first.id);
     const onlyRejected = await s.reports.report('140522', { programmeCode: 'P-REJ-REPORT' });
     expect(onlyRejected.programmes).toEqual([
-      expect.objectContaining({ code: 'P-REJ-REPORT', contracts: 0, transferredAreaMu: '0.0000', approvedClaims: 0, approved: '0.00', paid: '0.00', reserved: '0.00', remainingBudget: '10000.00' }),
+      expect.objectContaining({
+        code: 'P-REJ-REPORT',
+        contracts: 0,
+        transferredAreaMu: '0.0000',
+        approvedClaims: 0,
+        approved: '0.00',
+        paid: '0.00',
+        reserved: '0.00',
+        remainingBudget: '10000.00',
+      }),
     ]);
     const second = await apply(s, 'P-REJ-REPORT', 'LZ-REJ-REPORT');
     await approve(s, second.id);
     const report = await s.reports.report('140522', { programmeCode: 'P-REJ-REPORT' });
     expect(report.programmes).toEqual([
-      expect.objectContaining({ code: 'P-REJ-REPORT', contracts: 1, transferredAreaMu: '100.0000', approvedClaims: 1, approved: '3000.00', reserved: '3000.00', remainingBudget: '7000.00' }),
+      expect.objectContaining({
+        code: 'P-REJ-REPORT',
+        contracts: 1,
+        transferredAreaMu: '100.0000',
+        approvedClaims: 1,
+        approved: '3000.00',
+        reserved: '3000.00',
+        remainingBudget: '7000.00',
+      }),
     ]);
     expect(report.townships.find((t) => t.code === '140522101')).toMatchObject({ contracts: 1, transferredAreaMu: '100.0000', approvedClaims: 1, approved: '3000.00' });
   });

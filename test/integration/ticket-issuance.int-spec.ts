@@ -81,8 +81,23 @@ async function expectConsistent(series: string, totalUnits: string): Promise<Hol
 describe('梨树村 × 官庄国有林场: 900,000 CNY in kind, face value 1.00, 30 % retained, 100 villagers in 40 households', () => {
   it('PER_PERSON: the collective keeps 270,000, each villager gets 6,300, in one ledger entry; certificates 000001..000101', async () => {
     const outcome = await lishuSeries(t, world, 'LS-PP', { memberWeighting: 'PER_PERSON' });
-    expect(outcome.plan).toMatchObject({ totalUnits: '900000', collectiveUnits: '900000', retainedUnits: '270000', membersUnits: '630000', memberWeighting: 'PER_PERSON', holdings: 101 });
-    expect(outcome.series).toMatchObject({ code: 'LS-PP', assetCode: 'LP.LS-PP', faceValue: '1.00', totalUnits: '900000', holders: 101, transferRestriction: 'OPEN', issuedOn: '2025-03-01' });
+    expect(outcome.plan).toMatchObject({
+      totalUnits: '900000',
+      collectiveUnits: '900000',
+      retainedUnits: '270000',
+      membersUnits: '630000',
+      memberWeighting: 'PER_PERSON',
+      holdings: 101,
+    });
+    expect(outcome.series).toMatchObject({
+      code: 'LS-PP',
+      assetCode: 'LP.LS-PP',
+      faceValue: '1.00',
+      totalUnits: '900000',
+      holders: 101,
+      transferRestriction: 'OPEN',
+      issuedOn: '2025-03-01',
+    });
     expect(outcome.certificates).toEqual({ first: 'LS-PP-000001', last: 'LS-PP-000101' });
     expect(outcome.entryIds).toHaveLength(1);
 
@@ -112,7 +127,7 @@ describe('梨树村 × 官庄国有林场: 900,000 CNY in kind, face value 1.00,
     expect(rows[101].certificateNo).toBe('LS-FARM-000102');
   });
 
-  it('PER_HOUSEHOLD (收益权量化到户): one holding of 15,750 per household, in its head\'s name: 41 certificates', async () => {
+  it("PER_HOUSEHOLD (收益权量化到户): one holding of 15,750 per household, in its head's name: 41 certificates", async () => {
     const outcome = await lishuSeries(t, world, 'LS-HH', { memberWeighting: 'PER_HOUSEHOLD' });
     expect(outcome.plan).toMatchObject({ totalUnits: '900000', retainedUnits: '270000', membersUnits: '630000', memberWeighting: 'PER_HOUSEHOLD', holdings: 41 });
     expect(outcome.plan.split).toMatchObject({ basis: 'PER_HOUSEHOLD', claims: 40, unitsPerClaim: '15750', remainderUnits: '0' });
@@ -194,14 +209,15 @@ describe('梨树村-style: 4,410 member units among 100 villagers in 40 househol
       unitsPerClaim: '44',
       remainderUnits: '10',
       retainedByRatioUnits: '1890',
-      explanation: "4410 member units (the collective's 6300 less 1890 kept at retained ratio 0.3) among 100 members: 44 each; the 10 that cannot be divided equally stay with the collective, which keeps 1890 + 10 = 1900",
+      explanation:
+        "4410 member units (the collective's 6300 less 1890 kept at retained ratio 0.3) among 100 members: 44 each; the 10 that cannot be divided equally stay with the collective, which keeps 1890 + 10 = 1900",
     });
     const rows = await expectConsistent('LS-4410', '6300');
     expect(rows[0]).toMatchObject({ party: world.collective, origin: 'COLLECTIVE', units: '1900' });
     expect(rows.slice(1).map((r) => [r.party, r.units])).toEqual(world.villagers.map((v) => [v, '44']));
   });
 
-  it('per household: 110 for each of the 40 households, one holding and one certificate per household in its head\'s name; the collective keeps 1,900', async () => {
+  it("per household: 110 for each of the 40 households, one holding and one certificate per household in its head's name; the collective keeps 1,900", async () => {
     const outcome = await lishuSeries(t, world, 'LS-4410-HH', { collectiveInKind: '6300.00', memberWeighting: 'PER_HOUSEHOLD' });
     expect(outcome.plan).toMatchObject({ retainedUnits: '1900', membersUnits: '4400', holdings: 41 });
     expect(outcome.plan.split).toMatchObject({ basis: 'PER_HOUSEHOLD', claims: 40, unitsPerClaim: '110', remainderUnits: '10', retainedByRatioUnits: '1890' });
@@ -261,7 +277,7 @@ describe('the fixture roster of 大西沟村, imported (40 households, 104 villa
     await redis?.quit();
   });
 
-  it('each household\'s 110 units go to the villager the roster names 户主, on a certificate naming the household; the collective keeps 1,900', async () => {
+  it("each household's 110 units go to the villager the roster names 户主, on a certificate naming the household; the collective keeps 1,900", async () => {
     redis = new Redis(TEST_REDIS_URL, { maxRetriesPerRequest: 1 });
     const pii = new PiiCipher(t.env.PII_ENCRYPTION_KEY, t.env.PII_HMAC_KEY);
     const access = new AccessService(t.ds, { ...t.env, QUEUE_PREFIX: `test-${db.name}` } as Env, pii, redis);
@@ -352,7 +368,10 @@ describe('a batch issuance: 2,500 villagers', () => {
     expect([rows[0], rows[998], rows[999], rows[1997], rows[1998], rows[2500]].map((r) => r.entryId)).toEqual([0, 0, 1, 1, 2, 2].map((i) => entries[i].id));
     for (const [i, e] of entries.entries()) {
       const credited = (await db.dataSource.query(`SELECT sum(amount)::text AS s FROM ledger_postings WHERE entry_id = $1 AND side = 'CREDIT'`, [e.id])) as Array<{ s: string }>;
-      expect({ part: i + 1, credited: credited[0].s }).toEqual({ part: i + 1, credited: i === 0 ? String(1500000 + 998 * 1400) : i === 1 ? String(999 * 1400) : String(503 * 1400) });
+      expect({ part: i + 1, credited: credited[0].s }).toEqual({
+        part: i + 1,
+        credited: i === 0 ? String(1500000 + 998 * 1400) : i === 1 ? String(999 * 1400) : String(503 * 1400),
+      });
     }
     expect(await balance(t, holderTickets('B-V-2500', 'BIG-2025'))).toBe('1400');
   });

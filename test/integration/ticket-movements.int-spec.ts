@@ -1,4 +1,16 @@
-import { BuyBackInput, EnforceInput, holderPledged, holderTickets, InheritanceInput, MovementOutcome, PLATFORM_FEES_ACCOUNT, PledgeInput, seriesIssued, TradeInput, walletOf } from '@forest-ledger/forestry';
+import {
+  BuyBackInput,
+  EnforceInput,
+  holderPledged,
+  holderTickets,
+  InheritanceInput,
+  MovementOutcome,
+  PLATFORM_FEES_ACCOUNT,
+  PledgeInput,
+  seriesIssued,
+  TradeInput,
+  walletOf,
+} from '@forest-ledger/forestry';
 import { LedgerError } from '@forest-ledger/ledger';
 import { inTransaction } from '@forest-ledger/platform';
 import {
@@ -42,7 +54,10 @@ beforeAll(async () => {
   t = ticketServices(db.dataSource);
   world = await seedTicketWorld(t, { villagers: 100, households: 40, parcels: 9 });
   neighbour = await seedTicketWorld(t, { collective: 'C-XDG', prefix: 'X-', villagers: 2, households: 1, parcels: 0 });
-  await seedParties(t, [...BUYERS.map((code, i) => ({ code, kind: 'INDIVIDUAL_BUYER' as const, name: `外村买家${i + 1}` })), { code: 'K-BANK-2', kind: 'BANK', name: '邮储银行阳城支行' }]);
+  await seedParties(t, [
+    ...BUYERS.map((code, i) => ({ code, kind: 'INDIVIDUAL_BUYER' as const, name: `外村买家${i + 1}` })),
+    { code: 'K-BANK-2', kind: 'BANK', name: '邮储银行阳城支行' },
+  ]);
   await lishuSeries(t, world, OPEN, { farmCash: '300000.00', restriction: 'OPEN', guarantee: { buyBackPrice: '1.10', description: '林场按 1.10 元/份兜底回购' } });
   await lishuSeries(t, world, MEMBERS, { restriction: 'COLLECTIVE_MEMBERS' });
   await lishuSeries(t, world, NONE, { restriction: 'NONE' });
@@ -54,7 +69,9 @@ function trade(series: string, input: Partial<TradeInput> & { seller: string; bu
   return inTransaction(db.dataSource, (em) => t.movements.trade(em, series, { unitPrice: '1.00', effectiveDate: DATE, ...input }, k));
 }
 function pledge(series: string, input: Partial<PledgeInput> & { holder: string; units: string }, k: string = key()): Promise<MovementOutcome> {
-  return inTransaction(db.dataSource, (em) => t.movements.pledge(em, series, { pledgee: world.bank, contractReference: `质押合同-${input.holder}`, effectiveDate: DATE, ...input }, k));
+  return inTransaction(db.dataSource, (em) =>
+    t.movements.pledge(em, series, { pledgee: world.bank, contractReference: `质押合同-${input.holder}`, effectiveDate: DATE, ...input }, k),
+  );
 }
 function release(pledgeId: string, k: string = key()): Promise<MovementOutcome> {
   return inTransaction(db.dataSource, (em) => t.movements.releasePledge(em, pledgeId, { documentReference: '解押通知书', effectiveDate: DATE }, k));
@@ -109,7 +126,17 @@ describe('trade: delivery versus payment in one entry', () => {
       [PLATFORM_FEES_ACCOUNT, 'CREDIT', '5.00'],
     ]);
     expect(await movementsOf(outcome.entryId)).toEqual([
-      { kind: 'TRADE', from: v(1), to: world.outsider, units: '1000', unitPrice: '1.20', amount: '1200.00', fee: '5.00', documentReference: '林交所成交 2026-0001', effectiveDate: DATE },
+      {
+        kind: 'TRADE',
+        from: v(1),
+        to: world.outsider,
+        units: '1000',
+        unitPrice: '1.20',
+        amount: '1200.00',
+        fee: '5.00',
+        documentReference: '林交所成交 2026-0001',
+        effectiveDate: DATE,
+      },
     ]);
     expect(await holdingOf(OPEN, world.outsider)).toEqual({ seq: 103, certificateNo: 'MV-OPEN-000103', origin: 'ACQUIRED' });
   });
@@ -139,7 +166,10 @@ describe('trade: delivery versus payment in one entry', () => {
     const before = await footprint(t, OPEN);
     expect(await refusal(trade(OPEN, { seller: v(3), buyer: v(3), units: '1' }))).toMatchObject({ code: 'SAME_PARTY' });
     expect(await refusal(trade(OPEN, { seller: BUYERS[0], buyer: v(3), units: '1' }))).toMatchObject({ code: 'NOT_A_HOLDER', field: 'seller' });
-    expect(await refusal(trade(OPEN, { seller: v(3), buyer: v(4), units: '6301' }))).toMatchObject({ code: 'INSUFFICIENT_UNITS', details: { party: v(3), availableUnits: '6300' } });
+    expect(await refusal(trade(OPEN, { seller: v(3), buyer: v(4), units: '6301' }))).toMatchObject({
+      code: 'INSUFFICIENT_UNITS',
+      details: { party: v(3), availableUnits: '6300' },
+    });
     expect(await refusal(trade(OPEN, { seller: v(3), buyer: v(4), units: '1.5' }))).toMatchObject({ code: 'INVALID_AMOUNT' });
     expect(await refusal(trade(OPEN, { seller: v(3), buyer: v(4), units: '1', effectiveDate: '2025-02-28' }))).toMatchObject({ code: 'EFFECTIVE_DATE_OUT_OF_RANGE' });
     expect(await refusal(trade(OPEN, { seller: v(3), buyer: v(4), units: '1', effectiveDate: '2099-01-01' }))).toMatchObject({ code: 'EFFECTIVE_DATE_OUT_OF_RANGE' });
@@ -175,9 +205,19 @@ describe('transfer restrictions', () => {
     expect(await footprint(t, MEMBERS)).toEqual(before);
 
     await deposit(t, v(2), '100.00');
-    await expect(trade(MEMBERS, { seller: v(1), buyer: v(2), units: '100' })).resolves.toMatchObject({ positions: [{ party: v(1), units: '6200' }, { party: v(2), units: '6400' }] });
+    await expect(trade(MEMBERS, { seller: v(1), buyer: v(2), units: '100' })).resolves.toMatchObject({
+      positions: [
+        { party: v(1), units: '6200' },
+        { party: v(2), units: '6400' },
+      ],
+    });
     await deposit(t, world.collective, '100.00');
-    await expect(trade(MEMBERS, { seller: v(1), buyer: world.collective, units: '100' })).resolves.toMatchObject({ positions: [{ party: v(1), units: '6100' }, { party: world.collective, units: '270100' }] });
+    await expect(trade(MEMBERS, { seller: v(1), buyer: world.collective, units: '100' })).resolves.toMatchObject({
+      positions: [
+        { party: v(1), units: '6100' },
+        { party: world.collective, units: '270100' },
+      ],
+    });
   });
 
   it('NONE: trades (even to a member) and pledges are refused; inheritance and buy-back are exempt', async () => {
@@ -188,7 +228,15 @@ describe('transfer restrictions', () => {
     expect(await footprint(t, NONE)).toEqual(before);
 
     // Inheritance, also to an heir outside the village.
-    await expect(inherit(NONE, { from: v(5), heirs: [{ party: v(6), units: '6000' }, { party: BUYERS[9], units: '300' }] })).resolves.toMatchObject({
+    await expect(
+      inherit(NONE, {
+        from: v(5),
+        heirs: [
+          { party: v(6), units: '6000' },
+          { party: BUYERS[9], units: '300' },
+        ],
+      }),
+    ).resolves.toMatchObject({
       kind: 'INHERITANCE',
       positions: [
         { party: v(5), units: '0' },
@@ -245,7 +293,15 @@ describe('pledge, release, enforcement', () => {
     expect(pledged).toMatchObject({ kind: 'PLEDGE', positions: [{ party: v(20), units: '1300', pledgedUnits: '5000' }] });
     expect(pledged.pledgeId).toBeDefined();
     const [view] = await t.movements.pledges(db.dataSource.manager, OPEN, { holder: v(20) });
-    expect(view).toMatchObject({ id: pledged.pledgeId, holder: v(20), pledgee: world.bank, units: '5000', state: 'ACTIVE', contractReference: `质押合同-${v(20)}`, closingEntryId: null });
+    expect(view).toMatchObject({
+      id: pledged.pledgeId,
+      holder: v(20),
+      pledgee: world.bank,
+      units: '5000',
+      state: 'ACTIVE',
+      contractReference: `质押合同-${v(20)}`,
+      closingEntryId: null,
+    });
 
     const line = (await t.series.register(OPEN)).lines.find((l) => l.partyCode === v(20));
     expect(line).toMatchObject({ units: '6300', pledgedUnits: '5000', certificateNo: 'MV-OPEN-000022' });
@@ -255,9 +311,17 @@ describe('pledge, release, enforcement', () => {
     const blocked = await refusal(trade(OPEN, { seller: v(20), buyer: v(21), units: '2000' }));
     expect(blocked).toMatchObject({ code: 'INSUFFICIENT_UNITS', details: { party: v(20), availableUnits: '1300' } });
     expect(blocked.message).toContain('1300 free units');
-    await expect(trade(OPEN, { seller: v(20), buyer: v(21), units: '1300' })).resolves.toMatchObject({ positions: [{ party: v(20), units: '0', pledgedUnits: '5000' }, { party: v(21), units: '7600' }] });
+    await expect(trade(OPEN, { seller: v(20), buyer: v(21), units: '1300' })).resolves.toMatchObject({
+      positions: [
+        { party: v(20), units: '0', pledgedUnits: '5000' },
+        { party: v(21), units: '7600' },
+      ],
+    });
     expect(await refusal(pledge(OPEN, { holder: v(20), units: '1' }))).toMatchObject({ code: 'INSUFFICIENT_UNITS' });
-    expect(await refusal(inherit(OPEN, { from: v(20), heirs: [{ party: v(21), units: '1' }] }))).toMatchObject({ code: 'PLEDGED_UNITS_OUTSTANDING', details: { pledgedUnits: '5000' } });
+    expect(await refusal(inherit(OPEN, { from: v(20), heirs: [{ party: v(21), units: '1' }] }))).toMatchObject({
+      code: 'PLEDGED_UNITS_OUTSTANDING',
+      details: { pledgedUnits: '5000' },
+    });
   });
 
   it('releases a pledge once (PLEDGE_NOT_ACTIVE the second time); the units are free again', async () => {
@@ -315,14 +379,28 @@ describe('inheritance', () => {
     const deceased = v(40);
     await deactivate(t, deceased);
     const before = await footprint(t, OPEN);
-    const mismatch = await refusal(inherit(OPEN, { from: deceased, heirs: [{ party: v(41), units: '3000' }, { party: v(42), units: '3000' }] }));
+    const mismatch = await refusal(
+      inherit(OPEN, {
+        from: deceased,
+        heirs: [
+          { party: v(41), units: '3000' },
+          { party: v(42), units: '3000' },
+        ],
+      }),
+    );
     expect(mismatch).toMatchObject({ code: 'HEIRS_MISMATCH', details: { heirsUnits: '6000', holderUnits: '6300' } });
     expect(await refusal(inherit(OPEN, { from: deceased, heirs: [{ party: v(41), units: '6301' }] }))).toMatchObject({ code: 'HEIRS_MISMATCH' });
     expect(await refusal(inherit(OPEN, { from: deceased, heirs: [{ party: deceased, units: '6300' }] }))).toMatchObject({ code: 'SAME_PARTY' });
     expect(await refusal(inherit(OPEN, { from: deceased, heirs: [] }))).toMatchObject({ code: 'INVALID_TICKET_INPUT' });
     expect(await footprint(t, OPEN)).toEqual(before);
 
-    const outcome = await inherit(OPEN, { from: deceased, heirs: [{ party: v(41), units: '3000' }, { party: v(42), units: '3300' }] });
+    const outcome = await inherit(OPEN, {
+      from: deceased,
+      heirs: [
+        { party: v(41), units: '3000' },
+        { party: v(42), units: '3300' },
+      ],
+    });
     expect(outcome.positions).toEqual([
       { party: deceased, certificateNo: 'MV-OPEN-000042', units: '0', pledgedUnits: '0' },
       { party: v(41), certificateNo: 'MV-OPEN-000043', units: '9300', pledgedUnits: '0' },
@@ -362,7 +440,13 @@ describe('buy-back by the issuing farm', () => {
     ]);
 
     const agreed = await buyBack(OPEN, { holder: v(50), units: '333', unitPrice: '0.95' });
-    expect(agreed).toMatchObject({ amount: '316.35', positions: [{ party: v(50), units: '4967', walletBalance: '1416.35' }, { party: world.farm, units: '301333', walletBalance: '8583.65' }] });
+    expect(agreed).toMatchObject({
+      amount: '316.35',
+      positions: [
+        { party: v(50), units: '4967', walletBalance: '1416.35' },
+        { party: world.farm, units: '301333', walletBalance: '8583.65' },
+      ],
+    });
     expect(await refusal(buyBack(OPEN, { holder: world.farm, units: '1' }))).toMatchObject({ code: 'SAME_PARTY' });
   });
 

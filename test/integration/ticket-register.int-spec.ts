@@ -48,14 +48,25 @@ describe('the register at a past date, after later transfers', () => {
     await deposit(t, world.outsider, '500.00');
     await trade({ seller: v(3), buyer: world.outsider, units: '500', effectiveDate: '2026-02-01' });
     // Booked later, effective earlier than the outsider's purchase: a pledge in 2025.
-    await inTransaction(db.dataSource, (em) => t.movements.pledge(em, SERIES, { holder: v(4), pledgee: world.bank, units: '4000', contractReference: '质押 2025-77', effectiveDate: '2025-12-01' }, key()));
+    await inTransaction(db.dataSource, (em) =>
+      t.movements.pledge(em, SERIES, { holder: v(4), pledgee: world.bank, units: '4000', contractReference: '质押 2025-77', effectiveDate: '2025-12-01' }, key()),
+    );
   });
 
   it('is empty before the issue date and shows the issuance on it', async () => {
     expect(await t.series.register(SERIES, '2025-02-28')).toEqual({ series: SERIES, asOf: '2025-02-28', totalUnits: '0', pledgedUnits: '0', holders: 0, lines: [] });
     const issued = await t.series.register(SERIES, '2025-03-01');
     expect(issued).toMatchObject({ totalUnits: '900000', holders: 101 });
-    expect(issued.lines[0]).toEqual({ certificateNo: 'RG-2025-000001', partyCode: world.collective, name: '梨树村股份经济合作社', idMasked: null, origin: 'COLLECTIVE', units: '270000', pledgedUnits: '0', share: '0.3000000000' });
+    expect(issued.lines[0]).toEqual({
+      certificateNo: 'RG-2025-000001',
+      partyCode: world.collective,
+      name: '梨树村股份经济合作社',
+      idMasked: null,
+      origin: 'COLLECTIVE',
+      units: '270000',
+      pledgedUnits: '0',
+      share: '0.3000000000',
+    });
     expect(issued.lines.slice(1).every((l) => l.units === '6300' && l.share === '0.0070000000' && l.origin === 'MEMBER')).toBe(true);
     expectSharesExact(issued);
   });
@@ -113,7 +124,9 @@ describe('the register at a past date, after later transfers', () => {
       expect(register.lines.every((l) => new Dec(l.units).greaterThanOrEqualTo(0) && new Dec(l.pledgedUnits).greaterThanOrEqualTo(0))).toBe(true);
     }
     // On or after the last movement of those units it is fine.
-    await expect(trade({ seller: world.outsider, buyer: v(7), units: '100', effectiveDate: '2026-02-01' })).resolves.toMatchObject({ positions: [{ units: '400' }, { units: '6400' }] });
+    await expect(trade({ seller: world.outsider, buyer: v(7), units: '100', effectiveDate: '2026-02-01' })).resolves.toMatchObject({
+      positions: [{ units: '400' }, { units: '6400' }],
+    });
   });
 });
 
@@ -134,16 +147,18 @@ describe('the register as an Excel workbook', () => {
     const origin: Record<string, string> = { FARM: '林场出资', COLLECTIVE: '村集体留存', MEMBER: '村民分配', ACQUIRED: '受让/继承' };
     register.lines.forEach((line, i) => {
       const [certificateNo, partyCode, name, idMasked, originLabel, units, pledgedUnits, share] = values(3 + i);
-      expect({ certificateNo, partyCode, name, idMasked: idMasked === null ? '' : idMasked, originLabel, units: String(units), pledgedUnits: String(pledgedUnits), share }).toEqual({
-        certificateNo: line.certificateNo,
-        partyCode: line.partyCode,
-        name: line.name,
-        idMasked: line.idMasked ?? '',
-        originLabel: origin[line.origin],
-        units: line.units,
-        pledgedUnits: line.pledgedUnits,
-        share: line.share,
-      });
+      expect({ certificateNo, partyCode, name, idMasked: idMasked === null ? '' : idMasked, originLabel, units: String(units), pledgedUnits: String(pledgedUnits), share }).toEqual(
+        {
+          certificateNo: line.certificateNo,
+          partyCode: line.partyCode,
+          name: line.name,
+          idMasked: line.idMasked ?? '',
+          originLabel: origin[line.origin],
+          units: line.units,
+          pledgedUnits: line.pledgedUnits,
+          share: line.share,
+        },
+      );
     });
     const total = values(3 + register.lines.length);
     expect(total[0]).toBe('合计');

@@ -54,7 +54,11 @@ async function startWorkers(labels: string[]): Promise<WorkerProcess[]> {
   );
   workers.push(...started);
   for (const w of started) {
-    await until(`waiting for ${labels.length} workers to connect`, async () => ((await queue.getWorkers()).length >= labels.length ? true : undefined), { timeoutMs: BOOT_TIMEOUT_MS, everyMs: 100, process: w });
+    await until(`waiting for ${labels.length} workers to connect`, async () => ((await queue.getWorkers()).length >= labels.length ? true : undefined), {
+      timeoutMs: BOOT_TIMEOUT_MS,
+      everyMs: 100,
+      process: w,
+    });
   }
   return started;
 }
@@ -101,7 +105,13 @@ async function expectPaidExactlyOnce(decl: DeclarationView, worker: WorkerProces
     everyMs: 50,
     process: worker,
   });
-  expect(await d.dividends.progress(decl.id)).toMatchObject({ holdersTotal: VILLAGERS + 1, holdersDone: VILLAGERS + 1, chunksTotal: CHUNKS, chunksDone: CHUNKS, amountDistributed: AMOUNT });
+  expect(await d.dividends.progress(decl.id)).toMatchObject({
+    holdersTotal: VILLAGERS + 1,
+    holdersDone: VILLAGERS + 1,
+    chunksTotal: CHUNKS,
+    chunksDone: CHUNKS,
+    amountDistributed: AMOUNT,
+  });
   const lines = await d.dividends.lines(decl.id);
   const paid = await paidByDeclaration(t, decl.id); // throws on a wallet credited twice
   expect(lines).toHaveLength(VILLAGERS + 1);
@@ -193,16 +203,17 @@ describe('the worker survives its own death and the loss of Redis', () => {
   }, 60_000);
 
   it('the daily and nightly runs live in PostgreSQL: each day runs once, and a due day runs after Redis was lost', async () => {
-    const runs = () => db.dataSource.query(`SELECT schedule, to_char(day, 'YYYY-MM-DD') AS day, runs, finished_at IS NOT NULL AS finished FROM scheduled_runs ORDER BY schedule, day`) as Promise<
-      Array<{ schedule: string; day: string; runs: number; finished: boolean }>
-    >;
+    const runs = () =>
+      db.dataSource.query(`SELECT schedule, to_char(day, 'YYYY-MM-DD') AS day, runs, finished_at IS NOT NULL AS finished FROM scheduled_runs ORDER BY schedule, day`) as Promise<
+        Array<{ schedule: string; day: string; runs: number; finished: boolean }>
+      >;
     const names = SCHEDULES.map((s) => s.name).sort();
     const allFinished = async () => {
       const rows = await runs();
       return rows.length === names.length && rows.every((r) => r.finished) ? rows : undefined;
     };
     // Run by the first worker's reconciler at its start, once, although Redis was flushed and then lost since.
-    const before = await until('waiting for the day\'s runs', allFinished, { timeoutMs: 10_000, everyMs: 50, process: survivor });
+    const before = await until("waiting for the day's runs", allFinished, { timeoutMs: 10_000, everyMs: 50, process: survivor });
     expect(before.map((r) => [r.schedule, r.runs])).toEqual(names.map((n) => [n, 1]));
 
     // A due day not yet run (its row gone, as on the next day), with Redis flushed: back within a reconcile interval, once.

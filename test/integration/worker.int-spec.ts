@@ -61,7 +61,16 @@ describe('worker', () => {
     expect(done.map((r) => r.schedule).sort()).toEqual(expected);
     for (const r of done) {
       expect(r.runs).toBe(1);
-      expect([dueDay(SCHEDULES.find((s) => s.name === r.schedule)!, now), dueDay(SCHEDULES.find((s) => s.name === r.schedule)!, new Date(now.getTime() - 60_000))]).toContain(r.day);
+      expect([
+        dueDay(
+          SCHEDULES.find((s) => s.name === r.schedule)!,
+          now,
+        ),
+        dueDay(
+          SCHEDULES.find((s) => s.name === r.schedule)!,
+          new Date(now.getTime() - 60_000),
+        ),
+      ]).toContain(r.day);
     }
     expect(done.find((r) => r.schedule === 'verify-chain-nightly')?.outcome).toMatchObject({ ok: true });
     // Another pass finds every due day finished: nothing queued, nothing run again.

@@ -21,9 +21,7 @@ export async function ledgerInvariantViolations(ds: DataSource): Promise<string[
      WHERE a.debits <> COALESCE(t.d, 0) OR a.credits <> COALESCE(t.c, 0) LIMIT 5`,
   );
   for (const r of cached) problems.push(`cached balance of ${r.code} differs from the sum of its postings`);
-  const overdrawn = await ds.query(
-    `SELECT code FROM ledger_accounts WHERE no_overdraft AND CASE normal_side WHEN 'DEBIT' THEN debits < credits ELSE credits < debits END LIMIT 5`,
-  );
+  const overdrawn = await ds.query(`SELECT code FROM ledger_accounts WHERE no_overdraft AND CASE normal_side WHEN 'DEBIT' THEN debits < credits ELSE credits < debits END LIMIT 5`);
   for (const r of overdrawn) problems.push(`no-overdraft account ${r.code} is below zero`);
   return problems;
 }

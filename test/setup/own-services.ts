@@ -119,7 +119,24 @@ export async function startOwnPostgres(name: string): Promise<OwnPostgres> {
   try {
     execFileSync(
       'pg_createcluster',
-      [version, cluster, '-p', String(port), '-o', 'fsync=off', '-o', 'full_page_writes=off', '-o', 'max_connections=40', '-o', 'shared_buffers=32MB', '--', '--auth-local=trust', '--auth-host=trust', '--no-sync'],
+      [
+        version,
+        cluster,
+        '-p',
+        String(port),
+        '-o',
+        'fsync=off',
+        '-o',
+        'full_page_writes=off',
+        '-o',
+        'max_connections=40',
+        '-o',
+        'shared_buffers=32MB',
+        '--',
+        '--auth-local=trust',
+        '--auth-host=trust',
+        '--no-sync',
+      ],
       { stdio: 'pipe' },
     );
     ctl('start');
@@ -173,7 +190,9 @@ export async function startOwnRedis(): Promise<OwnRedis & { stop(): void }> {
     }
   };
   const start = async () => {
-    execFileSync('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--daemonize', 'yes', '--pidfile', pidfile], { stdio: 'pipe' });
+    execFileSync('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--daemonize', 'yes', '--pidfile', pidfile], {
+      stdio: 'pipe',
+    });
     running = true;
     await waitFor('Redis answering', () => spawnSync('redis-cli', ['-p', String(port), 'ping'], { encoding: 'utf8' }).stdout.trim() === 'PONG');
   };

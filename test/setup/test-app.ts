@@ -37,7 +37,10 @@ export async function tokenFor(app: ApiApplication, role: Role, partyCode?: stri
       partyId = party.id;
     }
     const name = `${role.toLowerCase()}-${randomUUID().slice(0, 8)}`;
-    return access.createUser(em, role === 'VILLAGER' ? { displayName: name, role, partyId, pin: '123456' } : { username: name, displayName: name, role, password: 'test-password-long-enough', partyId });
+    return access.createUser(
+      em,
+      role === 'VILLAGER' ? { displayName: name, role, partyId, pin: '123456' } : { username: name, displayName: name, role, password: 'test-password-long-enough', partyId },
+    );
   });
   return (await access.tokenFor(user.id)).accessToken;
 }

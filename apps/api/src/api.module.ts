@@ -1,6 +1,17 @@
 import { Module } from '@nestjs/common';
 import { APP_FILTER, APP_GUARD, APP_INTERCEPTOR } from '@nestjs/core';
-import { AccessModule, CarbonModule, ParcelsModule, PartiesModule, PiiModule, SubsidiesModule, TicketsModule, LandUseModule, DividendsModule, PortalModule } from '@forest-ledger/forestry';
+import {
+  AccessModule,
+  CarbonModule,
+  ParcelsModule,
+  PartiesModule,
+  PiiModule,
+  SubsidiesModule,
+  TicketsModule,
+  LandUseModule,
+  DividendsModule,
+  PortalModule,
+} from '@forest-ledger/forestry';
 import { DIVIDEND_CONTROLLERS } from './dividends/dividends.controllers';
 import { LAND_USE_CONTROLLERS } from './land-use/land-use.controllers';
 import { AuditInterceptor } from './auth/audit.interceptor';
@@ -32,8 +43,47 @@ import { SUBSIDY_CONTROLLERS } from './subsidies/subsidies.controllers';
 
 /** The HTTP entrypoint: controllers over the shared libs. */
 @Module({
-  imports: [PlatformConfigModule, LoggingModule, DatabaseModule, QueueModule, RedisModule, IdempotencyModule, LedgerModule, PiiModule, AccessModule, ParcelsModule, PartiesModule, TicketsModule, CarbonModule, SubsidiesModule, LandUseModule, DividendsModule, PortalModule],
-  controllers: [HealthController, AuthController, AssetsController, AccountsController, EntriesController, ReportsController, ParcelsController, RegionsController, PartiesController, ApprovalsController, ProjectsController, TicketsController, CertificatesController, CarbonProjectsController, CarbonMarketController, CarbonPublicController, ...SUBSIDY_CONTROLLERS, ...LAND_USE_CONTROLLERS, ...DIVIDEND_CONTROLLERS, PortalController],
+  imports: [
+    PlatformConfigModule,
+    LoggingModule,
+    DatabaseModule,
+    QueueModule,
+    RedisModule,
+    IdempotencyModule,
+    LedgerModule,
+    PiiModule,
+    AccessModule,
+    ParcelsModule,
+    PartiesModule,
+    TicketsModule,
+    CarbonModule,
+    SubsidiesModule,
+    LandUseModule,
+    DividendsModule,
+    PortalModule,
+  ],
+  controllers: [
+    HealthController,
+    AuthController,
+    AssetsController,
+    AccountsController,
+    EntriesController,
+    ReportsController,
+    ParcelsController,
+    RegionsController,
+    PartiesController,
+    ApprovalsController,
+    ProjectsController,
+    TicketsController,
+    CertificatesController,
+    CarbonProjectsController,
+    CarbonMarketController,
+    CarbonPublicController,
+    ...SUBSIDY_CONTROLLERS,
+    ...LAND_USE_CONTROLLERS,
+    ...DIVIDEND_CONTROLLERS,
+    PortalController,
+  ],
   providers: [
     CommandRunner,
     PostCoalescer,

@@ -68,7 +68,11 @@ export class DividendsProcessor extends WorkerHost {
   private async recordFailure(job: Job<DistributeJobData>, failure: string): Promise<void> {
     try {
       const recorded = await inTransaction(this.dataSource, (em) => this.dividends.recordFailure(em, job.data.declarationId, job.data.round ?? null, failure));
-      if (recorded) this.logger.error({ declaration: job.data.declarationId, round: job.data.round, failure }, 'dividend distribution FAILED: an ADMIN resumes it (POST /v1/dividends/:id/resume)');
+      if (recorded)
+        this.logger.error(
+          { declaration: job.data.declarationId, round: job.data.round, failure },
+          'dividend distribution FAILED: an ADMIN resumes it (POST /v1/dividends/:id/resume)',
+        );
     } catch (error) {
       this.logger.error({ declaration: job.data.declarationId, err: error }, 'dividend distribution failure not recorded; the reconciler records it');
     }

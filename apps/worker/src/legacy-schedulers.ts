@@ -25,7 +25,8 @@ export class LegacySchedulers implements OnApplicationBootstrap {
       const queue = queues[s.queue];
       if (!queue) continue;
       try {
-        if (await within(queue.removeJobScheduler(s.name), this.env.QUEUE_PRODUCER_TIMEOUT_MS, `removing scheduler ${s.name}`)) this.logger.log({ scheduler: s.name }, 'removed a legacy BullMQ job scheduler');
+        if (await within(queue.removeJobScheduler(s.name), this.env.QUEUE_PRODUCER_TIMEOUT_MS, `removing scheduler ${s.name}`))
+          this.logger.log({ scheduler: s.name }, 'removed a legacy BullMQ job scheduler');
       } catch (error) {
         this.logger.warn({ scheduler: s.name, err: error }, 'legacy scheduler not removed now (Redis?); retried at the next start');
       }

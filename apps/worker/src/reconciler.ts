@@ -97,7 +97,12 @@ export class PendingWorkReconciler implements OnApplicationBootstrap, OnApplicat
     report.distributions = pending.length;
     for (const d of pending) {
       const jobId = dividendJobId(d.id, d.round);
-      const result = await this.ensureJob(this.queues[QueueName.Dividends], DividendJob.Distribute, { declarationId: d.id, round: d.round }, { ...DISTRIBUTION_JOB_OPTIONS, jobId });
+      const result = await this.ensureJob(
+        this.queues[QueueName.Dividends],
+        DividendJob.Distribute,
+        { declarationId: d.id, round: d.round },
+        { ...DISTRIBUTION_JOB_OPTIONS, jobId },
+      );
       if (result.kind === 'added') report.added.push(jobId);
       if (result.kind === 'failed' && (await inTransaction(this.dataSource, (em) => this.dividends.recordFailure(em, d.id, d.round, result.reason)))) {
         report.failed.push(jobId);

@@ -3,7 +3,21 @@ import { InjectDataSource } from '@nestjs/typeorm';
 import { preparedQuery } from '@forest-ledger/platform/database/prepared';
 import { DataSource, EntityManager } from 'typeorm';
 import { Dec, formatDecimal } from './domain/amount';
-import { AccountState, AccountType, ACCOUNT_TYPES, balanceOf, checkDraftShape, EntryDraft, EntryPlanner, isBigintId, isIsoDate, mirrorPostings, normalSideOf, PlannedEntry, Side } from './domain/entry';
+import {
+  AccountState,
+  AccountType,
+  ACCOUNT_TYPES,
+  balanceOf,
+  checkDraftShape,
+  EntryDraft,
+  EntryPlanner,
+  isBigintId,
+  isIsoDate,
+  mirrorPostings,
+  normalSideOf,
+  PlannedEntry,
+  Side,
+} from './domain/entry';
 import { entrySeenBy, OwnedPosting } from './domain/entry-scope';
 import { LedgerError } from './domain/errors';
 import { canonicalJson, entryHash } from './domain/hash';
@@ -201,10 +215,11 @@ export class LedgerService {
   async createAsset(em: EntityManager, input: { code: string; scale: number; description?: string }): Promise<AssetView> {
     if (!ASSET_CODE_PATTERN.test(input.code)) throw new LedgerError('INVALID_ENTRY', 'code must be 1-64 of A-Z, 0-9, ".", "_", "-", starting with a letter or digit', 'code');
     if (!Number.isInteger(input.scale) || input.scale < 0 || input.scale > 18) throw new LedgerError('INVALID_ENTRY', 'scale must be an integer from 0 to 18', 'scale');
-    const rows: unknown[] = await em.query(
-      `INSERT INTO ledger_assets (code, scale, description) VALUES ($1, $2, $3) ON CONFLICT (code) DO NOTHING RETURNING code`,
-      [input.code, input.scale, input.description ?? ''],
-    );
+    const rows: unknown[] = await em.query(`INSERT INTO ledger_assets (code, scale, description) VALUES ($1, $2, $3) ON CONFLICT (code) DO NOTHING RETURNING code`, [
+      input.code,
+      input.scale,
+      input.description ?? '',
+    ]);
     if (rows.length === 0) throw new LedgerError('ASSET_EXISTS', `asset ${input.code} already exists`, 'code');
     return { code: input.code, scale: input.scale, description: input.description ?? '' };
   }
@@ -254,7 +269,8 @@ export class LedgerService {
   async openAccounts(em: EntityManager, inputs: readonly OpenAccountInput[]): Promise<number> {
     if (inputs.length === 0) return 0;
     for (const input of inputs) {
-      if (!ACCOUNT_CODE_PATTERN.test(input.code)) throw new LedgerError('INVALID_ENTRY', `code ${JSON.stringify(input.code)} must be 1-200 of letters, digits, ":", ".", "_", "-"`, 'code');
+      if (!ACCOUNT_CODE_PATTERN.test(input.code))
+        throw new LedgerError('INVALID_ENTRY', `code ${JSON.stringify(input.code)} must be 1-200 of letters, digits, ":", ".", "_", "-"`, 'code');
       if (!ACCOUNT_TYPES.includes(input.type)) throw new LedgerError('INVALID_ENTRY', `type must be one of ${ACCOUNT_TYPES.join(', ')}`, 'type');
     }
     for (const asset of new Set(inputs.map((i) => i.asset))) await this.getAsset(asset, em);
@@ -337,7 +353,11 @@ export class LedgerService {
     if (filter.ownerRef !== undefined) add('a.owner_ref = ?', filter.ownerRef);
     if (filter.visibility) add('a.owner_ref = ANY(?::text[])', filter.visibility.ownerRefs);
     if (filter.asset !== undefined) add('a.asset_code = ?', filter.asset);
-    if (filter.codePrefix !== undefined) add(`a.code LIKE ? || '%'`, filter.codePrefix.replace(/[\\%_]/g, (c) => `\\${c}`));
+    if (filter.codePrefix !== undefined)
+      add(
+        `a.code LIKE ? || '%'`,
+        filter.codePrefix.replace(/[\\%_]/g, (c) => `\\${c}`),
+      );
     if (filter.after !== undefined) add('a.code > ?', decodeCursor(filter.after, ['code'], 'after')[0]);
     params.push(limit + 1);
     const rows = (await this.dataSource.query(
@@ -408,7 +428,11 @@ export class LedgerService {
       if (replay) return replay;
       throw refused.error;
     }
-    const ids = await this.write(em, plan.planned.map((p) => p.entry), plan.planner);
+    const ids = await this.write(
+      em,
+      plan.planned.map((p) => p.entry),
+      plan.planner,
+    );
     const touched = plan.planner.touched(codes);
     return { entries: plan.planned.map((p, n) => this.plannedView(p.entry, ids[n], touched)), balances: touched.map(balanceView), replayed: false };
   }
@@ -422,13 +446,24 @@ export class LedgerService {
   async postEach(em: EntityManager, drafts: EntryDraft[]): Promise<PostOutcome[]> {
     const shaped = drafts.map((d): Refusal | undefined => refusal(() => checkDraftShape(d, 'entry')));
     const live = drafts.filter((_, i) => shaped[i] === undefined);
-    const { states, existing } = live.length > 0 ? await this.lockForPosting(em, accountsOf(live), live.map((d) => d.idempotencyKey)) : { states: [], existing: [] };
+    const { states, existing } =
+      live.length > 0
+        ? await this.lockForPosting(
+            em,
+            accountsOf(live),
+            live.map((d) => d.idempotencyKey),
+          )
+        : { states: [], existing: [] };
     const existingKeys = new Set(existing.map((e) => e.idempotency_key));
     const outcomes: Array<PostOutcome | undefined> = [...shaped];
     for (const [i, d] of drafts.entries()) {
       if (outcomes[i] || !existingKeys.has(d.idempotencyKey)) continue;
       try {
-        const replay = await this.replay(em, [d], existing.filter((e) => e.idempotency_key === d.idempotencyKey));
+        const replay = await this.replay(
+          em,
+          [d],
+          existing.filter((e) => e.idempotency_key === d.idempotencyKey),
+        );
         outcomes[i] = { ok: true, result: { entry: replay.entries[0], balances: replay.balances, replayed: true } };
       } catch (error) {
         if (!(error instanceof LedgerError)) throw error;
@@ -437,7 +472,11 @@ export class LedgerService {
     }
     const plan = this.plan(states, drafts, () => 'entry', outcomes);
     if (plan.planned.length > 0) {
-      const ids = await this.write(em, plan.planned.map((p) => p.entry), plan.planner);
+      const ids = await this.write(
+        em,
+        plan.planned.map((p) => p.entry),
+        plan.planner,
+      );
       const touched = plan.planner.touched(accountsOf(live));
       plan.planned.forEach((p, n) => {
         plan.outcomes[p.index] = { ok: true, result: { entry: this.plannedView(p.entry, ids[n], touched), balances: p.balances, replayed: false } };
@@ -495,7 +534,10 @@ export class LedgerService {
       throw new LedgerError('IDEMPOTENCY_CONFLICT', `some idempotency keys of this batch were already used (e.g. ${existing[0].idempotency_key})`, 'idempotencyKey');
     }
     const byKey = new Map(existing.map((e) => [e.idempotency_key, e.id]));
-    const entries = await this.loadEntries(em, drafts.map((d) => byKey.get(d.idempotencyKey)!));
+    const entries = await this.loadEntries(
+      em,
+      drafts.map((d) => byKey.get(d.idempotencyKey)!),
+    );
     drafts.forEach((d, i) => {
       if (draftContent(d) !== entryContent(entries[i])) {
         throw new LedgerError('IDEMPOTENCY_CONFLICT', `idempotency key ${d.idempotencyKey} was already used for a different entry (#${entries[i].id})`, 'idempotencyKey');
@@ -514,7 +556,16 @@ export class LedgerService {
    * 100,000 postings is still one round trip and no parameter limit applies.
    */
   private async write(em: EntityManager, planned: PlannedEntry[], planner: EntryPlanner): Promise<string[]> {
-    const e = { key: [] as string[], kind: [] as string[], date: [] as string[], booked: [] as string[], memo: [] as Array<string | null>, reverses: [] as Array<string | null>, hash: [] as string[], metadata: [] as unknown[] };
+    const e = {
+      key: [] as string[],
+      kind: [] as string[],
+      date: [] as string[],
+      booked: [] as string[],
+      memo: [] as Array<string | null>,
+      reverses: [] as Array<string | null>,
+      hash: [] as string[],
+      metadata: [] as unknown[],
+    };
     const p = { key: [] as string[], seq: [] as number[], account: [] as string[], side: [] as string[], amount: [] as string[], date: [] as string[] };
     const delta = new Map<string, { debits: InstanceType<typeof Dec>; credits: InstanceType<typeof Dec> }>();
     for (const entry of planned) {
@@ -566,8 +617,20 @@ export class LedgerService {
        )
        SELECT id, idempotency_key FROM e`,
       [
-        e.key, e.kind, e.date, e.booked, e.memo, e.reverses, e.hash, JSON.stringify(e.metadata),
-        p.key, p.seq, p.account, p.side, p.amount, p.date,
+        e.key,
+        e.kind,
+        e.date,
+        e.booked,
+        e.memo,
+        e.reverses,
+        e.hash,
+        JSON.stringify(e.metadata),
+        p.key,
+        p.seq,
+        p.account,
+        p.side,
+        p.amount,
+        p.date,
         accounts.map((a) => a.id),
         accounts.map((a) => delta.get(a.code)!.debits.toString()),
         accounts.map((a) => delta.get(a.code)!.credits.toString()),
@@ -703,7 +766,10 @@ export class LedgerService {
       params,
     )) as EntryRow[];
     const page = rows.slice(0, limit);
-    const postings = await this.loadPostings(this.dataSource.manager, page.map((r) => r.id));
+    const postings = await this.loadPostings(
+      this.dataSource.manager,
+      page.map((r) => r.id),
+    );
     // The filter above admits only entries touching the scope, so entrySeenBy never drops one here.
     const items = page.flatMap((r) => entrySeenBy(filter.visibility ?? null, this.ownedEntryView(r, postings.get(r.id) ?? [])) ?? []);
     return { items, nextCursor: rows.length > limit ? encodeCursor([page[page.length - 1].id]) : null };
@@ -740,7 +806,12 @@ export class LedgerService {
    * The non-zero balances of every account of `asset` of the given type, from postings effective on
    * or before `date` (one scan of the asset's postings; a register or a record date reads this).
    */
-  async balancesOfAssetAsOf(asset: string, type: AccountType, date: string, em: EntityManager = this.dataSource.manager): Promise<Array<{ account: string; ownerRef: string | null; balance: string }>> {
+  async balancesOfAssetAsOf(
+    asset: string,
+    type: AccountType,
+    date: string,
+    em: EntityManager = this.dataSource.manager,
+  ): Promise<Array<{ account: string; ownerRef: string | null; balance: string }>> {
     if (!isIsoDate(date)) throw new LedgerError('INVALID_ENTRY', 'date must be a calendar date YYYY-MM-DD', 'date');
     const scale = await this.scaleOf(asset, em);
     const rows = (await em.query(
@@ -788,7 +859,10 @@ export class LedgerService {
     const page = lines.slice(0, limit);
     const normal = (net: string) => formatDecimal(new Dec(net).times(sign), scale);
     const closing = await this.balanceOfAccountAsOf(account, scale, range.to, this.dataSource.manager);
-    const memoOf = await this.memosSeenBy(visibility, page.map((r) => ({ entryId: r.entry_id, memo: r.memo })));
+    const memoOf = await this.memosSeenBy(
+      visibility,
+      page.map((r) => ({ entryId: r.entry_id, memo: r.memo })),
+    );
     return {
       account: code,
       asset: account.asset,
@@ -895,12 +969,15 @@ export class LedgerService {
       reason,
     });
     for (;;) {
-      const rows = (await this.dataSource.query(
-        `SELECT ${ENTRY_BASE_COLUMNS}, NULL AS reversed_by FROM ledger_entries e WHERE e.id > $1::bigint ORDER BY e.id LIMIT $2`,
-        [after, pageSize],
-      )) as EntryRow[];
+      const rows = (await this.dataSource.query(`SELECT ${ENTRY_BASE_COLUMNS}, NULL AS reversed_by FROM ledger_entries e WHERE e.id > $1::bigint ORDER BY e.id LIMIT $2`, [
+        after,
+        pageSize,
+      ])) as EntryRow[];
       if (rows.length === 0) break;
-      const postings = await this.loadPostings(this.dataSource.manager, rows.map((r) => r.id));
+      const postings = await this.loadPostings(
+        this.dataSource.manager,
+        rows.map((r) => r.id),
+      );
       for (const row of rows) {
         const ps = postings.get(row.id) ?? [];
         const view = this.entryView(row, ps);
@@ -933,7 +1010,8 @@ export class LedgerService {
        ORDER BY a.id`,
     )) as Array<{ code: string; head_hash: string | null; totals_ok: boolean }>;
     for (const a of accounts) {
-      if ((heads.get(a.code) ?? null) !== a.head_hash) return broken(null, a.code, `account ${a.code}: chain head does not match its last entry (an entry was removed or altered)`, accounts.length);
+      if ((heads.get(a.code) ?? null) !== a.head_hash)
+        return broken(null, a.code, `account ${a.code}: chain head does not match its last entry (an entry was removed or altered)`, accounts.length);
       if (!a.totals_ok) return broken(null, a.code, `account ${a.code}: cached totals differ from the sum of its postings`, accounts.length);
     }
     return { ok: true, entriesChecked: checked, accountsChecked: accounts.length, firstBrokenEntryId: null, brokenAccount: null, reason: null };

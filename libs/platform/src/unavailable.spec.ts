@@ -37,7 +37,9 @@ describe('unavailabilityOf', () => {
   it('classifies node-postgres and pg-pool errors without a SQLSTATE', () => {
     expect(unavailabilityOf(new Error('timeout exceeded when trying to connect'))).toMatchObject({ cause: 'DATABASE_BUSY' });
     expect(unavailabilityOf(new Error('Connection terminated unexpectedly'))).toMatchObject({ cause: 'DATABASE_UNAVAILABLE' });
-    expect(unavailabilityOf(new Error('Connection terminated due to connection timeout', { cause: new Error('Connection terminated unexpectedly') }))).toMatchObject({ cause: 'DATABASE_UNAVAILABLE' });
+    expect(unavailabilityOf(new Error('Connection terminated due to connection timeout', { cause: new Error('Connection terminated unexpectedly') }))).toMatchObject({
+      cause: 'DATABASE_UNAVAILABLE',
+    });
     expect(unavailabilityOf(new Error('Client has encountered a connection error and is not queryable'))).toMatchObject({ cause: 'DATABASE_UNAVAILABLE' });
     expect(unavailabilityOf(new QueryFailedError('SELECT 1', [], new Error('Connection terminated unexpectedly')))).toMatchObject({ cause: 'DATABASE_UNAVAILABLE' });
   });

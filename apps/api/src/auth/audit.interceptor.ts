@@ -23,7 +23,8 @@ export class AuditInterceptor implements NestInterceptor {
     const req = context.switchToHttp().getRequest<AuditableRequest>();
     if (!STATE_CHANGING.has(req.method)) return next.handle();
     const res = context.switchToHttp().getResponse<HttpResponse>();
-    const write = (record: Parameters<AuditService['record']>[0]) => this.audit.record(record).catch((error: unknown) => this.logger.error({ err: error }, 'audit row not written'));
+    const write = (record: Parameters<AuditService['record']>[0]) =>
+      this.audit.record(record).catch((error: unknown) => this.logger.error({ err: error }, 'audit row not written'));
     return next.handle().pipe(
       concatMap(async (body: unknown) => {
         if (!req.audited) await write(successRecord(req, res.statusCode, body));

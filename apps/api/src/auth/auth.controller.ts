@@ -37,7 +37,11 @@ export class AuthController {
   @Post('auth/login')
   @Public()
   @NoIdempotencyKey()
-  @ApiOperation({ summary: 'Staff login: a short-lived access token', description: 'Failed logins are limited per account and per address (429 with retryAfterSeconds and Retry-After); while Redis is unreachable they are counted per API process, and a correct login still succeeds.' })
+  @ApiOperation({
+    summary: 'Staff login: a short-lived access token',
+    description:
+      'Failed logins are limited per account and per address (429 with retryAfterSeconds and Retry-After); while Redis is unreachable they are counted per API process, and a correct login still succeeds.',
+  })
   @ApiOkResponse({ type: TokenResponse })
   @ApiErrors(400, 401, 429)
   async login(@Body() dto: LoginDto, @Req() req: HttpRequest, @Res({ passthrough: true }) res: HttpResponse): Promise<TokenResponse> {

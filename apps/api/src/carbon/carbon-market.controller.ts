@@ -43,7 +43,7 @@ export class CarbonMarketController {
 
   @Get('listings/:id')
   @Roles(...MARKET_READERS)
-  @ApiOperation({ summary: 'A listing with its price and the tonnes still available; another seller\'s listing is a 404 to a FARM_OPERATOR' })
+  @ApiOperation({ summary: "A listing with its price and the tonnes still available; another seller's listing is a 404 to a FARM_OPERATOR" })
   @ApiOkResponse({ type: ListingResponse })
   @ApiErrors(401, 403, 404)
   async listing(@Param('id') id: string, @CurrentUser() user: AuthUser): Promise<ListingResponse> {
@@ -74,14 +74,20 @@ export class CarbonMarketController {
   @ApiOperation({
     summary: 'Buy from a listing: payment, delivery and the revenue shares settle in one ledger entry',
     description:
-      'party:<buyer>:wallet:CNY → carbon-project:<code>:revenue:CNY (quantity × price, rounded to the 分 once) → the shares of the project\'s current revenue rule (largest remainder, exact to the 分; ' +
+      "party:<buyer>:wallet:CNY → carbon-project:<code>:revenue:CNY (quantity × price, rounded to the 分 once) → the shares of the project's current revenue rule (largest remainder, exact to the 分; " +
       'a resale pays the seller the whole price); holder:<seller>:credits:<code> → holder:<buyer>:credits:<code>, the oldest serials first (the last block split). ' +
       'More than available: 422 INSUFFICIENT_CREDITS (field quantity); a buyer who cannot pay: 422 INSUFFICIENT_FUNDS (field buyer); nothing moves. A BUYER may only buy for its own party (403 FORBIDDEN, field buyer).',
   })
   @ApiHeader(IDEMPOTENCY_HEADER)
   @ApiCreatedResponse({ type: SaleResponse })
   @ApiErrors(400, 401, 403, 404, 409, 413, 422)
-  order(@Param('id') id: string, @Body() dto: OrderDto, @CurrentUser() user: AuthUser, @Req() req: HttpRequest, @Res({ passthrough: true }) res: HttpResponse): Promise<SaleResponse> {
+  order(
+    @Param('id') id: string,
+    @Body() dto: OrderDto,
+    @CurrentUser() user: AuthUser,
+    @Req() req: HttpRequest,
+    @Res({ passthrough: true }) res: HttpResponse,
+  ): Promise<SaleResponse> {
     ownPartyOnly(user, dto.buyer, 'buyer');
     // The buyer's answer shows its purchase, not how the seller's revenue is shared among others.
     return this.commands.run(req, res, HttpStatus.CREATED, async (em, key) => saleSeenBy(saleScope(user), await this.carbon.order(em, id, dto, key)));
@@ -107,7 +113,9 @@ export class CarbonMarketController {
 
   @Get('retirements/:certificateNo/pdf')
   @Roles(...STAFF_READERS, 'BUYER')
-  @ApiOperation({ summary: 'The retirement certificate (碳汇注销证明) as a one-page PDF in Chinese with its verification code; the beneficiary is printed only if they allowed it' })
+  @ApiOperation({
+    summary: 'The retirement certificate (碳汇注销证明) as a one-page PDF in Chinese with its verification code; the beneficiary is printed only if they allowed it',
+  })
   @ApiProduces(PDF_CONTENT_TYPE)
   @ApiOkResponse({ schema: { type: 'string', format: 'binary' }, description: 'A PDF, inline' })
   @ApiErrors(401, 403, 404)
@@ -123,7 +131,8 @@ export class CarbonMarketController {
   private async ownRetirement(certificateNo: string, user: AuthUser): Promise<RetirementView> {
     const retirement = await this.carbon.getRetirementByCertificate(certificateNo);
     const own = scopedParty(user);
-    if (own !== null && retirement.retiringParty !== own) throw new CarbonError('UNKNOWN_CERTIFICATE', `no retirement certificate ${JSON.stringify(certificateNo)}`, 'certificateNo');
+    if (own !== null && retirement.retiringParty !== own)
+      throw new CarbonError('UNKNOWN_CERTIFICATE', `no retirement certificate ${JSON.stringify(certificateNo)}`, 'certificateNo');
     return retirement;
   }
 }

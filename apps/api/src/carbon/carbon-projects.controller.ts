@@ -39,13 +39,18 @@ export class CarbonProjectsController {
   @ApiOperation({
     summary: 'Create a carbon project as a DRAFT, with its parcels and version 1 of its revenue-sharing rule',
     description:
-      'Opens carbon-project:<code>:issued / :buffer / :retired (TCO2E), :revenue:CNY and the owner\'s holder:<owner>:credits:<code>. ' +
+      "Opens carbon-project:<code>:issued / :buffer / :retired (TCO2E), :revenue:CNY and the owner's holder:<owner>:credits:<code>. " +
       'The parcels must be attachable and in no other open carbon project (400 naming parcelIds). A FARM_OPERATOR may only create projects it owns (403 FORBIDDEN, field ownerCode).',
   })
   @ApiHeader(IDEMPOTENCY_HEADER)
   @ApiCreatedResponse({ type: CarbonProjectResponse })
   @ApiErrors(400, 401, 403, 404, 409, 413, 422)
-  create(@Body() dto: CreateCarbonProjectDto, @CurrentUser() user: AuthUser, @Req() req: HttpRequest, @Res({ passthrough: true }) res: HttpResponse): Promise<CarbonProjectResponse> {
+  create(
+    @Body() dto: CreateCarbonProjectDto,
+    @CurrentUser() user: AuthUser,
+    @Req() req: HttpRequest,
+    @Res({ passthrough: true }) res: HttpResponse,
+  ): Promise<CarbonProjectResponse> {
     ownPartyOnly(user, dto.ownerCode, 'ownerCode');
     return this.commands.run(req, res, HttpStatus.CREATED, (em) => this.carbon.createProject(em, { ...dto, revenueRule: revenueRuleOf(dto.revenueRule) }));
   }
@@ -61,7 +66,7 @@ export class CarbonProjectsController {
 
   @Get(':code')
   @Roles(...STAFF_READERS, 'FARM_OPERATOR')
-  @ApiOperation({ summary: 'Get a carbon project with its parcels and current revenue rule; another owner\'s project is a 404 for a FARM_OPERATOR, like an unknown code' })
+  @ApiOperation({ summary: "Get a carbon project with its parcels and current revenue rule; another owner's project is a 404 for a FARM_OPERATOR, like an unknown code" })
   @ApiOkResponse({ type: CarbonProjectResponse })
   @ApiErrors(401, 403, 404)
   get(@Param('code') code: string, @CurrentUser() user: AuthUser): Promise<CarbonProjectResponse> {
@@ -71,7 +76,7 @@ export class CarbonProjectsController {
   @Post(':code/register')
   @Roles('ADMIN')
   @HttpCode(HttpStatus.OK)
-  @ApiOperation({ summary: 'Register a DRAFT project with its standard\'s registry: from then on credits can be issued (422 CARBON_PROJECT_NOT_DRAFT otherwise)' })
+  @ApiOperation({ summary: "Register a DRAFT project with its standard's registry: from then on credits can be issued (422 CARBON_PROJECT_NOT_DRAFT otherwise)" })
   @ApiHeader(IDEMPOTENCY_HEADER)
   @ApiOkResponse({ type: CarbonProjectResponse })
   @ApiErrors(400, 401, 403, 404, 409, 413, 422)
@@ -93,20 +98,26 @@ export class CarbonProjectsController {
   @Post(':code/revenue-rules')
   @Roles('ADMIN')
   @ApiOperation({
-    summary: 'A new version of the project\'s revenue-sharing rule; later sales use it, earlier sales keep the version they recorded',
+    summary: "A new version of the project's revenue-sharing rule; later sales use it, earlier sales keep the version they recorded",
     description: 'The ratios add up to exactly 1 (400 INVALID_REVENUE_RULE naming rule.shares[i].…); TICKET_UNITS needs the project linked to a cooperation project.',
   })
   @ApiHeader(IDEMPOTENCY_HEADER)
   @ApiCreatedResponse({ type: RevenueRuleVersionResponse })
   @ApiErrors(400, 401, 403, 404, 409, 413, 422)
-  setRevenueRule(@Param('code') code: string, @Body() dto: RevenueRuleDto, @Req() req: HttpRequest, @Res({ passthrough: true }) res: HttpResponse): Promise<RevenueRuleVersionResponse> {
+  setRevenueRule(
+    @Param('code') code: string,
+    @Body() dto: RevenueRuleDto,
+    @Req() req: HttpRequest,
+    @Res({ passthrough: true }) res: HttpResponse,
+  ): Promise<RevenueRuleVersionResponse> {
     return this.commands.run(req, res, HttpStatus.CREATED, (em) => this.carbon.setRevenueRule(em, code, revenueRuleOf(dto)));
   }
 
   @Post(':code/issuances')
   @Roles('ADMIN')
   @ApiOperation({
-    summary: 'Issue one vintage (monitoring period) of verified whole tonnes: a serial block continuing the project\'s numbering, the buffer share (rounded down) withheld, in one TCO2E entry',
+    summary:
+      "Issue one vintage (monitoring period) of verified whole tonnes: a serial block continuing the project's numbering, the buffer share (rounded down) withheld, in one TCO2E entry",
     description:
       'carbon-project:<code>:issued → holder:<owner>:credits:<code> and carbon-project:<code>:buffer. The project must be REGISTERED (422 CARBON_PROJECT_NOT_REGISTERED); ' +
       'the period must lie inside the crediting period (422 VINTAGE_OUTSIDE_CREDITING_PERIOD) and overlap no earlier issuance (422 VINTAGE_OVERLAPS).',
@@ -120,7 +131,7 @@ export class CarbonProjectsController {
 
   @Get(':code/issuances')
   @Roles(...STAFF_READERS, 'FARM_OPERATOR')
-  @ApiOperation({ summary: 'The project\'s issuances by vintage, with serials and buffer; a FARM_OPERATOR sees only its own projects\'' })
+  @ApiOperation({ summary: "The project's issuances by vintage, with serials and buffer; a FARM_OPERATOR sees only its own projects'" })
   @ApiOkResponse({ type: [CarbonIssuanceResponse] })
   @ApiErrors(401, 403, 404)
   async issuances(@Param('code') code: string, @CurrentUser() user: AuthUser): Promise<CarbonIssuanceResponse[]> {
@@ -130,7 +141,7 @@ export class CarbonProjectsController {
 
   @Get(':code/serial-blocks')
   @Roles(...STAFF_READERS)
-  @ApiOperation({ summary: 'The project\'s serial blocks by serial number: every tonne\'s owner and status (HELD, RESERVED, RETIRED, BUFFER, CANCELLED), listing and certificate' })
+  @ApiOperation({ summary: "The project's serial blocks by serial number: every tonne's owner and status (HELD, RESERVED, RETIRED, BUFFER, CANCELLED), listing and certificate" })
   @ApiOkResponse({ type: [SerialBlockResponse] })
   @ApiErrors(401, 403, 404)
   serialBlocks(@Param('code') code: string): Promise<SerialBlockResponse[]> {
@@ -149,13 +160,20 @@ export class CarbonProjectsController {
   @Post(':code/listings')
   @Roles('ADMIN', 'FARM_OPERATOR')
   @ApiOperation({
-    summary: 'Offer a seller\'s credits of the project at a price per tonne: the oldest held serials (of one vintage if given) become RESERVED for the listing',
-    description: 'The tonnes stay in the seller\'s credits account until sold. 422 INSUFFICIENT_CREDITS when the seller holds fewer; a FARM_OPERATOR may only list its own credits (403 FORBIDDEN, field seller).',
+    summary: "Offer a seller's credits of the project at a price per tonne: the oldest held serials (of one vintage if given) become RESERVED for the listing",
+    description:
+      "The tonnes stay in the seller's credits account until sold. 422 INSUFFICIENT_CREDITS when the seller holds fewer; a FARM_OPERATOR may only list its own credits (403 FORBIDDEN, field seller).",
   })
   @ApiHeader(IDEMPOTENCY_HEADER)
   @ApiCreatedResponse({ type: ListingResponse })
   @ApiErrors(400, 401, 403, 404, 409, 413, 422)
-  createListing(@Param('code') code: string, @Body() dto: ListingDto, @CurrentUser() user: AuthUser, @Req() req: HttpRequest, @Res({ passthrough: true }) res: HttpResponse): Promise<ListingResponse> {
+  createListing(
+    @Param('code') code: string,
+    @Body() dto: ListingDto,
+    @CurrentUser() user: AuthUser,
+    @Req() req: HttpRequest,
+    @Res({ passthrough: true }) res: HttpResponse,
+  ): Promise<ListingResponse> {
     ownPartyOnly(user, dto.seller, 'seller');
     return this.commands.run(req, res, HttpStatus.CREATED, (em) => this.carbon.createListing(em, code, dto));
   }
@@ -163,7 +181,8 @@ export class CarbonProjectsController {
   @Post(':code/retirements')
   @Roles('ADMIN', 'BUYER')
   @ApiOperation({
-    summary: 'Retire (注销) a holder\'s tonnes of one vintage for a beneficiary: terminal, with a certificate (gapless number, serial ranges, SHA-256 of its content, verification code)',
+    summary:
+      "Retire (注销) a holder's tonnes of one vintage for a beneficiary: terminal, with a certificate (gapless number, serial ranges, SHA-256 of its content, verification code)",
     description:
       'holder:<holder>:credits:<code> → carbon-project:<code>:retired in one TCO2E entry; the oldest held serials of the vintage are retired. 422 INSUFFICIENT_CREDITS when the holder holds fewer of that vintage. ' +
       'A BUYER may only retire its own credits (403 FORBIDDEN, field holder).',
@@ -171,7 +190,13 @@ export class CarbonProjectsController {
   @ApiHeader(IDEMPOTENCY_HEADER)
   @ApiCreatedResponse({ type: RetirementResponse })
   @ApiErrors(400, 401, 403, 404, 409, 413, 422)
-  retire(@Param('code') code: string, @Body() dto: RetireDto, @CurrentUser() user: AuthUser, @Req() req: HttpRequest, @Res({ passthrough: true }) res: HttpResponse): Promise<RetirementResponse> {
+  retire(
+    @Param('code') code: string,
+    @Body() dto: RetireDto,
+    @CurrentUser() user: AuthUser,
+    @Req() req: HttpRequest,
+    @Res({ passthrough: true }) res: HttpResponse,
+  ): Promise<RetirementResponse> {
     ownPartyOnly(user, dto.holder, 'holder');
     return this.commands.run(req, res, HttpStatus.CREATED, (em, key) => this.carbon.retire(em, code, dto, key));
   }

@@ -23,7 +23,7 @@ export class CarbonPublicController {
     summary: 'Public verification of a retirement certificate by its number and printed code (no login): what it certifies',
     description:
       'The code accepts dashes, spaces, lower case and O, I, L typed for 0, 1, 1. A wrong code answers like an unknown number: 404 UNKNOWN_CERTIFICATE, nothing disclosed. ' +
-      'The beneficiary\'s name only if they allowed it; never the retiring party. `intact` is false if the stored content no longer hashes to its SHA-256.',
+      "The beneficiary's name only if they allowed it; never the retiring party. `intact` is false if the stored content no longer hashes to its SHA-256.",
   })
   @ApiOkResponse({ type: CarbonVerificationResponse })
   @ApiErrors(400, 404)
@@ -37,7 +37,9 @@ export class CarbonPublicController {
 
   @Get('carbon-projects/:code/registry')
   @Public()
-  @ApiOperation({ summary: 'The public registry of a carbon project (no login): issuances and retirements with their serials, and the totals; beneficiaries only if they allowed it' })
+  @ApiOperation({
+    summary: 'The public registry of a carbon project (no login): issuances and retirements with their serials, and the totals; beneficiaries only if they allowed it',
+  })
   @ApiOkResponse({ type: CarbonRegistryResponse })
   @ApiErrors(404)
   registry(@Param('code') code: string): Promise<CarbonRegistryResponse> {

@@ -33,9 +33,9 @@ export class DividendDeclarationsController {
   @Post()
   @Roles('ADMIN', 'FARM_OPERATOR')
   @ApiOperation({
-    summary: 'Declare a dividend of a project\'s 林票 series (DRAFT): amount ≤ the distributable amount and ≤ the project wallet, record date, payment date',
+    summary: "Declare a dividend of a project's 林票 series (DRAFT): amount ≤ the distributable amount and ≤ the project wallet, record date, payment date",
     description:
-      'Entitlement is the holdings at the record date. A FARM_OPERATOR only for its farm\'s projects (else 404). 422 EXCEEDS_DISTRIBUTABLE (with the figures) when the amount exceeds ' +
+      "Entitlement is the holdings at the record date. A FARM_OPERATOR only for its farm's projects (else 404). 422 EXCEEDS_DISTRIBUTABLE (with the figures) when the amount exceeds " +
       'income − costs − management fees − dividends declared and not cancelled (GET /v1/projects/:code/distributable); 422 EXCEEDS_WALLET when the wallet cannot cover it.',
   })
   @ApiHeader(IDEMPOTENCY_HEADER)
@@ -59,7 +59,7 @@ export class DividendDeclarationsController {
 
   @Get(':id/progress')
   @Roles(...STAFF_READERS, 'FARM_OPERATOR')
-  @ApiOperation({ summary: 'The distribution\'s progress while it runs: state, holders done / total, chunks, amount credited so far, and when it failed' })
+  @ApiOperation({ summary: "The distribution's progress while it runs: state, holders done / total, chunks, amount credited so far, and when it failed" })
   @ApiOkResponse({ type: StateProgressResponse })
   @ApiErrors(401, 403, 404)
   async progress(@Param('id') id: string, @CurrentUser() user: AuthUser): Promise<StateProgressResponse> {
@@ -69,7 +69,10 @@ export class DividendDeclarationsController {
 
   @Get(':id/lines')
   @Roles(...STAFF_READERS, 'FARM_OPERATOR')
-  @ApiOperation({ summary: 'The statement lines (one per holder: units, amount per unit, amount) in allocation order, paged by afterSeq and limit (default 1000)', description: 'A FARM_OPERATOR gets only its own farm\'s line: the holders\' lines are theirs.' })
+  @ApiOperation({
+    summary: 'The statement lines (one per holder: units, amount per unit, amount) in allocation order, paged by afterSeq and limit (default 1000)',
+    description: "A FARM_OPERATOR gets only its own farm's line: the holders' lines are theirs.",
+  })
   @ApiOkResponse({ type: [DividendLineResponse] })
   @ApiErrors(400, 401, 403, 404)
   async lines(@Param('id') id: string, @Query() query: LinesQuery, @CurrentUser() user: AuthUser): Promise<DividendLineResponse[]> {
@@ -85,7 +88,7 @@ export class DividendDeclarationsController {
     description:
       'By an APPROVER who did not declare it (403 SAME_USER_APPROVAL). The amount moves project wallet → project:<code>:dividend-reserve:CNY. ' +
       'Once the approval has committed, the distribution job (one per declaration and round) is queued if the payment date has come, without waiting on Redis ' +
-      'for more than QUEUE_PRODUCER_TIMEOUT_MS; otherwise the worker\'s reconciler queues it (within RECONCILE_INTERVAL_MS, on the payment date). A replay queues it again harmlessly.',
+      "for more than QUEUE_PRODUCER_TIMEOUT_MS; otherwise the worker's reconciler queues it (within RECONCILE_INTERVAL_MS, on the payment date). A replay queues it again harmlessly.",
   })
   @ApiHeader(IDEMPOTENCY_HEADER)
   @ApiOkResponse({ type: DeclarationResponse })
@@ -145,7 +148,7 @@ export class DividendDeclarationsController {
       { ...DISTRIBUTION_JOB_OPTIONS, jobId: dividendJobId(view.id, view.round) },
       this.env.QUEUE_PRODUCER_TIMEOUT_MS,
     );
-    if (!queued.queued) this.logger.warn({ declaration: view.id, round: view.round, err: queued.error }, 'distribution not queued now; the worker\'s reconciler queues it');
+    if (!queued.queued) this.logger.warn({ declaration: view.id, round: view.round, err: queued.error }, "distribution not queued now; the worker's reconciler queues it");
   }
 
   /** The declaration, if the caller may see it: a FARM_OPERATOR only its farm's (else 404, like an unknown id). */

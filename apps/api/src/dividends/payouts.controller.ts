@@ -40,7 +40,7 @@ export class PayoutsController {
   @Roles(...ALL_ROLES)
   @ApiOperation({
     summary: 'Every dividend of a holder, newest first: project, series, record and payment dates, units, amount per unit, amount, paid',
-    description: 'A VILLAGER or BUYER sees only its own party (another is a 404, like an unknown party); staff see any. A FARM_OPERATOR sees its own farm\'s.',
+    description: "A VILLAGER or BUYER sees only its own party (another is a 404, like an unknown party); staff see any. A FARM_OPERATOR sees its own farm's.",
   })
   @ApiOkResponse({ type: [PartyDividendResponse] })
   @ApiErrors(401, 403, 404)
@@ -54,7 +54,7 @@ export class PayoutsController {
   @Post('parties/:code/bank-card')
   @Roles('ADMIN')
   @HttpCode(HttpStatus.OK)
-  @ApiOperation({ summary: 'Record (or replace) a party\'s bank card for payouts; the number is sealed at rest, screens see a masked copy' })
+  @ApiOperation({ summary: "Record (or replace) a party's bank card for payouts; the number is sealed at rest, screens see a masked copy" })
   @ApiHeader(IDEMPOTENCY_HEADER)
   @ApiOkResponse({ type: BankCardResponse })
   @ApiErrors(400, 401, 403, 404, 409, 413)
@@ -126,7 +126,7 @@ export class PayoutsController {
   @Post('payout-lines/:id/fail')
   @Roles('ADMIN')
   @HttpCode(HttpStatus.OK)
-  @ApiOperation({ summary: 'A paid line the bank returned: its amount goes back to the holder\'s wallet (one ledger entry)' })
+  @ApiOperation({ summary: "A paid line the bank returned: its amount goes back to the holder's wallet (one ledger entry)" })
   @ApiHeader(IDEMPOTENCY_HEADER)
   @ApiOkResponse({ type: PayoutLineResponse })
   @ApiErrors(400, 401, 403, 404, 409, 413, 422)

@@ -20,7 +20,14 @@ export function guaranteeInput(dto: GuaranteeTopUpDto): GuaranteeTopUpInput {
     return value;
   };
   if (dto.mode === 'YIELD') return { mode: 'YIELD', actualVolumeM3: need(dto.actualVolumeM3, 'actualVolumeM3'), areaMu: dto.areaMu, ...common };
-  return { mode: 'RETURN', principal: need(dto.principal, 'principal'), annualRate: need(dto.annualRate, 'annualRate'), years: need(dto.years, 'years'), actualReturn: need(dto.actualReturn, 'actualReturn'), ...common };
+  return {
+    mode: 'RETURN',
+    principal: need(dto.principal, 'principal'),
+    annualRate: need(dto.annualRate, 'annualRate'),
+    years: need(dto.years, 'years'),
+    actualReturn: need(dto.actualReturn, 'actualReturn'),
+    ...common,
+  };
 }
 
 /** Project income and costs (issue 5): what comes into the project wallet and goes out of it before dividends. */
@@ -36,7 +43,7 @@ export class ProjectIncomeController {
 
   @Get(':code/cash-flows')
   @Roles(...STAFF_READERS, 'FARM_OPERATOR')
-  @ApiOperation({ summary: 'The project\'s income, costs, management fees and guarantee top-ups, oldest first; a FARM_OPERATOR sees only its farm\'s projects (else 404)' })
+  @ApiOperation({ summary: "The project's income, costs, management fees and guarantee top-ups, oldest first; a FARM_OPERATOR sees only its farm's projects (else 404)" })
   @ApiOkResponse({ type: [CashFlowResponse] })
   @ApiErrors(401, 403, 404)
   async cashFlows(@Param('code') code: string, @CurrentUser() user: AuthUser): Promise<CashFlowResponse[]> {
@@ -47,8 +54,9 @@ export class ProjectIncomeController {
   @Get(':code/distributable')
   @Roles(...STAFF_READERS, 'FARM_OPERATOR')
   @ApiOperation({
-    summary: 'What the project may still pay as dividends, line by line: income by kind (guarantee top-ups included) − costs − management fees − dividends declared and not cancelled',
-    description: 'As of a date (default today). Contributed capital is not distributable. A FARM_OPERATOR sees only its farm\'s projects (else 404).',
+    summary:
+      'What the project may still pay as dividends, line by line: income by kind (guarantee top-ups included) − costs − management fees − dividends declared and not cancelled',
+    description: "As of a date (default today). Contributed capital is not distributable. A FARM_OPERATOR sees only its farm's projects (else 404).",
   })
   @ApiOkResponse({ type: DistributableResponse })
   @ApiErrors(400, 401, 403, 404)
@@ -59,11 +67,20 @@ export class ProjectIncomeController {
 
   @Post(':code/income')
   @Roles('ADMIN', 'FARM_OPERATOR')
-  @ApiOperation({ summary: 'Record income received into the project wallet (bank:clearing:CNY → project wallet), with its bank reference', description: 'One ledger entry. A FARM_OPERATOR only for its farm\'s projects (else 404 UNKNOWN_PROJECT).' })
+  @ApiOperation({
+    summary: 'Record income received into the project wallet (bank:clearing:CNY → project wallet), with its bank reference',
+    description: "One ledger entry. A FARM_OPERATOR only for its farm's projects (else 404 UNKNOWN_PROJECT).",
+  })
   @ApiHeader(IDEMPOTENCY_HEADER)
   @ApiCreatedResponse({ type: CashFlowResponse })
   @ApiErrors(400, 401, 403, 404, 409, 413, 422)
-  income(@Param('code') code: string, @Body() dto: IncomeDto, @CurrentUser() user: AuthUser, @Req() req: HttpRequest, @Res({ passthrough: true }) res: HttpResponse): Promise<CashFlowResponse> {
+  income(
+    @Param('code') code: string,
+    @Body() dto: IncomeDto,
+    @CurrentUser() user: AuthUser,
+    @Req() req: HttpRequest,
+    @Res({ passthrough: true }) res: HttpResponse,
+  ): Promise<CashFlowResponse> {
     return this.commands.run(req, res, HttpStatus.CREATED, async (em, key) => {
       await this.ownProject(em, code, user);
       return this.dividends.recordIncome(em, code, dto, key);
@@ -76,7 +93,13 @@ export class ProjectIncomeController {
   @ApiHeader(IDEMPOTENCY_HEADER)
   @ApiCreatedResponse({ type: CashFlowResponse })
   @ApiErrors(400, 401, 403, 404, 409, 413, 422)
-  cost(@Param('code') code: string, @Body() dto: CostDto, @CurrentUser() user: AuthUser, @Req() req: HttpRequest, @Res({ passthrough: true }) res: HttpResponse): Promise<CashFlowResponse> {
+  cost(
+    @Param('code') code: string,
+    @Body() dto: CostDto,
+    @CurrentUser() user: AuthUser,
+    @Req() req: HttpRequest,
+    @Res({ passthrough: true }) res: HttpResponse,
+  ): Promise<CashFlowResponse> {
     return this.commands.run(req, res, HttpStatus.CREATED, async (em, key) => {
       await this.ownProject(em, code, user);
       return this.dividends.recordCost(em, code, dto, key);
@@ -85,11 +108,17 @@ export class ProjectIncomeController {
 
   @Post(':code/management-fees')
   @Roles('ADMIN', 'FARM_OPERATOR')
-  @ApiOperation({ summary: 'Charge the farm\'s management fee on an income (base × the project\'s rate), paid out of the project wallet; once per income (409 FEE_ALREADY_CHARGED)' })
+  @ApiOperation({ summary: "Charge the farm's management fee on an income (base × the project's rate), paid out of the project wallet; once per income (409 FEE_ALREADY_CHARGED)" })
   @ApiHeader(IDEMPOTENCY_HEADER)
   @ApiCreatedResponse({ type: CashFlowResponse })
   @ApiErrors(400, 401, 403, 404, 409, 413, 422)
-  fee(@Param('code') code: string, @Body() dto: FeeDto, @CurrentUser() user: AuthUser, @Req() req: HttpRequest, @Res({ passthrough: true }) res: HttpResponse): Promise<CashFlowResponse> {
+  fee(
+    @Param('code') code: string,
+    @Body() dto: FeeDto,
+    @CurrentUser() user: AuthUser,
+    @Req() req: HttpRequest,
+    @Res({ passthrough: true }) res: HttpResponse,
+  ): Promise<CashFlowResponse> {
     return this.commands.run(req, res, HttpStatus.CREATED, async (em, key) => {
       await this.ownProject(em, code, user);
       return this.dividends.chargeManagementFee(em, code, dto, key);
@@ -105,7 +134,13 @@ export class ProjectIncomeController {
   @ApiHeader(IDEMPOTENCY_HEADER)
   @ApiCreatedResponse({ type: CashFlowResponse })
   @ApiErrors(400, 401, 403, 404, 409, 413, 422)
-  guarantee(@Param('code') code: string, @Body() dto: GuaranteeTopUpDto, @CurrentUser() user: AuthUser, @Req() req: HttpRequest, @Res({ passthrough: true }) res: HttpResponse): Promise<CashFlowResponse> {
+  guarantee(
+    @Param('code') code: string,
+    @Body() dto: GuaranteeTopUpDto,
+    @CurrentUser() user: AuthUser,
+    @Req() req: HttpRequest,
+    @Res({ passthrough: true }) res: HttpResponse,
+  ): Promise<CashFlowResponse> {
     return this.commands.run(req, res, HttpStatus.CREATED, async (em, key) => {
       await this.ownProject(em, code, user);
       return this.dividends.recordGuaranteeTopUp(em, code, guaranteeInput(dto), key);

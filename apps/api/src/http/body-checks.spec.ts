@@ -23,9 +23,17 @@ describe('jsonDepth', () => {
   it('equals the depth of the parsed value, brackets and escaped quotes inside strings not counting', () => {
     const tricky = fc.constantFrom('[', ']', '{', '}', '"', '\\', '\\"[', 'a"b{');
     const value = fc.letrec<{ v: unknown }>((tie) => ({
-      v: fc.oneof({ depthSize: 'small' }, fc.oneof(fc.string(), tricky, fc.integer(), fc.constant(null)), fc.array(tie('v'), { maxLength: 4 }), fc.dictionary(fc.oneof(fc.string(), tricky), tie('v'), { maxKeys: 4 })),
+      v: fc.oneof(
+        { depthSize: 'small' },
+        fc.oneof(fc.string(), tricky, fc.integer(), fc.constant(null)),
+        fc.array(tie('v'), { maxLength: 4 }),
+        fc.dictionary(fc.oneof(fc.string(), tricky), tie('v'), { maxKeys: 4 }),
+      ),
     })).v;
-    fc.assert(fc.property(value, (v) => expect(jsonDepth(JSON.stringify(v))).toBe(depthOf(v))), { numRuns: 500 });
+    fc.assert(
+      fc.property(value, (v) => expect(jsonDepth(JSON.stringify(v))).toBe(depthOf(v))),
+      { numRuns: 500 },
+    );
   });
 
   it('stops counting past the limit, so a body of a million levels costs one short scan', () => {
@@ -55,7 +63,12 @@ describe('checkParsedBody', () => {
   it('accepts any JSON of well-formed strings without prototype keys, however wide', () => {
     const safeKey = fc.string().filter((k) => !['__proto__', 'constructor', 'prototype'].includes(k) && isWellFormed(k));
     const value = fc.letrec<{ v: unknown }>((tie) => ({
-      v: fc.oneof({ depthSize: 'small' }, fc.oneof(fc.string({ unit: 'grapheme' }), fc.double({ noNaN: true, noDefaultInfinity: true }), fc.boolean(), fc.constant(null)), fc.array(tie('v')), fc.dictionary(safeKey, tie('v'))),
+      v: fc.oneof(
+        { depthSize: 'small' },
+        fc.oneof(fc.string({ unit: 'grapheme' }), fc.double({ noNaN: true, noDefaultInfinity: true }), fc.boolean(), fc.constant(null)),
+        fc.array(tie('v')),
+        fc.dictionary(safeKey, tie('v')),
+      ),
     })).v;
     fc.assert(fc.property(value, (v) => expect(() => checkParsedBody(JSON.parse(JSON.stringify(v)))).not.toThrow()));
     expect(() => checkParsedBody({ list: Array.from({ length: 100_000 }, (_, i) => ({ i })) })).not.toThrow();
@@ -64,7 +77,9 @@ describe('checkParsedBody', () => {
 
 describe('isWellFormed', () => {
   it('agrees with encoding round trips: a string is well-formed exactly when UTF-8 keeps it', () => {
-    const units = fc.array(fc.oneof(fc.integer({ min: 0xd7f0, max: 0xe010 }), fc.integer({ min: 0x20, max: 0x7e })), { maxLength: 6 }).map((codes) => String.fromCharCode(...codes));
+    const units = fc
+      .array(fc.oneof(fc.integer({ min: 0xd7f0, max: 0xe010 }), fc.integer({ min: 0x20, max: 0x7e })), { maxLength: 6 })
+      .map((codes) => String.fromCharCode(...codes));
     fc.assert(fc.property(units, (s) => expect(isWellFormed(s)).toBe(Buffer.from(s, 'utf8').toString('utf8') === s)));
   });
 });

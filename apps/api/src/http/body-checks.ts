@@ -1,4 +1,3 @@
-
 /**
  * How deep a JSON body may nest (objects and arrays, the top one counting 1). The deepest route
  * needs 4 (a batch: entries › entry › postings › posting); the rest is for free-form `metadata`.
@@ -106,7 +105,13 @@ export function checkParsedBody(body: unknown): void {
     if (key !== null) {
       if (PROTOTYPE_KEYS.has(key)) {
         const field = pathText(pathOf());
-        return new DomainError('invalid', 'FORBIDDEN_KEY', `${field}: the key "${key}" is not allowed (__proto__, constructor and prototype are refused anywhere in a body)`, field, { key });
+        return new DomainError(
+          'invalid',
+          'FORBIDDEN_KEY',
+          `${field}: the key "${key}" is not allowed (__proto__, constructor and prototype are refused anywhere in a body)`,
+          field,
+          { key },
+        );
       }
       if (!isWellFormed(key)) return invalid(pathOf(), 'must be a key in well-formed Unicode (no lone surrogate)');
     }
@@ -132,5 +137,5 @@ export function findNul(value: unknown, prefix: string): string | null {
       return prefix && rel ? (typeof path[0] === 'number' ? `${prefix}${rel}` : `${prefix}.${rel}`) : prefix || rel;
     }) ?? null
   );
-}import { DomainError } from '@forest-ledger/common';
-
+}
+import { DomainError } from '@forest-ledger/common';

@@ -28,6 +28,9 @@ describe('classifyError', () => {
   it('puts a rate limit’s wait in Retry-After', () => {
     const limited = new DomainError('rate-limited', 'TOO_MANY_ATTEMPTS', 'too many failed logins; try again in 42 s', undefined, { retryAfterSeconds: 42 });
     expect(classifyError(limited)).toMatchObject({ status: 429, retryAfterSeconds: 42, body: { code: 'TOO_MANY_ATTEMPTS' } });
-    expect(classifyError(new DomainError('rule', 'INSUFFICIENT_FUNDS', 'no'))).toEqual({ status: 422, body: { code: 'INSUFFICIENT_FUNDS', message: 'no', field: undefined, details: undefined } });
+    expect(classifyError(new DomainError('rule', 'INSUFFICIENT_FUNDS', 'no'))).toEqual({
+      status: 422,
+      body: { code: 'INSUFFICIENT_FUNDS', message: 'no', field: undefined, details: undefined },
+    });
   });
 });

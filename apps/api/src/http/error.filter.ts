@@ -23,8 +23,16 @@ const BODY_ERRORS: Record<string, { status: number; code: string; message: strin
   FST_ERR_CTP_BODY_TOO_LARGE: { status: HttpStatus.PAYLOAD_TOO_LARGE, code: 'PAYLOAD_TOO_LARGE', message: 'request body exceeds the limit of 1 MB' },
   FL_ERR_INVALID_JSON: { status: HttpStatus.BAD_REQUEST, code: 'MALFORMED_REQUEST', message: 'request body is not valid JSON' },
   FST_ERR_CTP_INVALID_CONTENT_LENGTH: { status: HttpStatus.BAD_REQUEST, code: 'MALFORMED_REQUEST', message: 'request body length does not match its Content-Length' },
-  FST_ERR_CTP_INVALID_MEDIA_TYPE: { status: HttpStatus.UNSUPPORTED_MEDIA_TYPE, code: 'UNSUPPORTED_MEDIA_TYPE', message: 'request body content type is not supported (send application/json)' },
-  FST_ERR_CTP_INVALID_TYPE: { status: HttpStatus.UNSUPPORTED_MEDIA_TYPE, code: 'UNSUPPORTED_MEDIA_TYPE', message: 'request body content type is not supported (send application/json)' },
+  FST_ERR_CTP_INVALID_MEDIA_TYPE: {
+    status: HttpStatus.UNSUPPORTED_MEDIA_TYPE,
+    code: 'UNSUPPORTED_MEDIA_TYPE',
+    message: 'request body content type is not supported (send application/json)',
+  },
+  FST_ERR_CTP_INVALID_TYPE: {
+    status: HttpStatus.UNSUPPORTED_MEDIA_TYPE,
+    code: 'UNSUPPORTED_MEDIA_TYPE',
+    message: 'request body content type is not supported (send application/json)',
+  },
   FL_ERR_UNSUPPORTED_ENCODING: { status: HttpStatus.UNSUPPORTED_MEDIA_TYPE, code: 'UNSUPPORTED_ENCODING', message: 'request body encoding is not supported' },
   FST_ERR_BAD_URL: { status: HttpStatus.BAD_REQUEST, code: 'MALFORMED_REQUEST', message: 'request could not be parsed: the path is not a valid URL (bad %-encoding)' },
   FST_ERR_MAX_PARAM_LENGTH: { status: HttpStatus.URI_TOO_LONG, code: 'HTTP_414', message: 'a path parameter exceeds 2,000 characters' },
@@ -94,6 +102,10 @@ export class ErrorFilter implements ExceptionFilter {
     if (status === HttpStatus.SERVICE_UNAVAILABLE) this.logger.warn({ err: error, correlationId, cause: body.details?.cause }, 'dependency unavailable');
     else if (status >= 500) this.logger.error({ err: error, correlationId }, 'unhandled error');
     if (retryAfterSeconds !== undefined) res.header('Retry-After', String(Math.max(1, Math.ceil(retryAfterSeconds))));
-    res.status(status).header('X-Correlation-Id', correlationId).type('application/json; charset=utf-8').send({ ...body, correlationId } satisfies ErrorResponse);
+    res
+      .status(status)
+      .header('X-Correlation-Id', correlationId)
+      .type('application/json; charset=utf-8')
+      .send({ ...body, correlationId } satisfies ErrorResponse);
   }
 }

@@ -16,7 +16,12 @@ function keyOf(req: HttpRequest): string {
   const key = headerOf(req, 'idempotency-key');
   if (!key) throw new DomainError('invalid', 'IDEMPOTENCY_KEY_REQUIRED', 'Idempotency-Key header is required on every state-changing request', 'Idempotency-Key');
   if (!IDEMPOTENCY_KEY_PATTERN.test(key)) {
-    throw new DomainError('invalid', 'IDEMPOTENCY_KEY_INVALID', 'Idempotency-Key must be 8-200 characters of letters, digits, ".", "_", ":", "-" (a UUID is ideal)', 'Idempotency-Key');
+    throw new DomainError(
+      'invalid',
+      'IDEMPOTENCY_KEY_INVALID',
+      'Idempotency-Key must be 8-200 characters of letters, digits, ".", "_", ":", "-" (a UUID is ideal)',
+      'Idempotency-Key',
+    );
   }
   return key;
 }

@@ -43,7 +43,9 @@ export class BodyShapePipe implements PipeTransform {
     if (metadata.type !== 'body' || metadata.data || typeof metadata.metatype !== 'function' || NON_DTO_TYPES.has(metadata.metatype)) return value;
     if (value === null || typeof value !== 'object' || Array.isArray(value)) {
       const got = value === null ? 'null' : Array.isArray(value) ? 'an array' : `a ${typeof value}`;
-      throw new DomainError('invalid', 'VALIDATION_FAILED', `body must be a JSON object, not ${got}`, 'body', { problems: [{ field: 'body', rule: 'isObject', message: 'body must be a JSON object' }] });
+      throw new DomainError('invalid', 'VALIDATION_FAILED', `body must be a JSON object, not ${got}`, 'body', {
+        problems: [{ field: 'body', rule: 'isObject', message: 'body must be a JSON object' }],
+      });
     }
     return value;
   }

@@ -16,7 +16,10 @@ export function IsDecimalString() {
 /** A calendar date written YYYY-MM-DD (February 30 is refused). */
 export function IsCalendarDate(options?: ValidationOptions) {
   return ValidateBy(
-    { name: 'isCalendarDate', validator: { validate: (v: unknown) => typeof v === 'string' && isIsoDate(v), defaultMessage: () => '$property must be a calendar date YYYY-MM-DD' } },
+    {
+      name: 'isCalendarDate',
+      validator: { validate: (v: unknown) => typeof v === 'string' && isIsoDate(v), defaultMessage: () => '$property must be a calendar date YYYY-MM-DD' },
+    },
     options,
   );
 }

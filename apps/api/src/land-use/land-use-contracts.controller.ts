@@ -65,12 +65,17 @@ export class LandUseContractsController {
       'A LEASE or CONCESSION longer than 20 years is refused (Civil Code §705: 422, field endDate); a renewal is a new contract linked by renewsContractCode. ' +
       'A FARM_OPERATOR may only name its own farm as lessor (403 FORBIDDEN, field lessorCode). The answer includes the planned schedule (every period, state PLANNED) to review before signing; it is stored at activation, and receivables are raised only once the contract is ACTIVE. ' +
       'An EQUITY contract pays no rent: it names projectCode (400 if missing, and for LEASE/CONCESSION if given), a DRAFT cooperation project (404 UNKNOWN_PROJECT; 409 PROJECT_NOT_DRAFT) ' +
-      'whose farm is the lessor and whose collective is the lessee (422 NOT_THE_PROJECTS_PARTY, field lessorCode or lesseeCode); its appraised value becomes the farm\'s stake at activation.',
+      "whose farm is the lessor and whose collective is the lessee (422 NOT_THE_PROJECTS_PARTY, field lessorCode or lesseeCode); its appraised value becomes the farm's stake at activation.",
   })
   @ApiHeader(IDEMPOTENCY_HEADER)
   @ApiCreatedResponse({ type: LandUseCreatedResponse })
   @ApiErrors(400, 401, 403, 404, 409, 413, 422)
-  create(@Body() dto: CreateLandUseContractDto, @CurrentUser() user: AuthUser, @Req() req: HttpRequest, @Res({ passthrough: true }) res: HttpResponse): Promise<LandUseCreatedResponse> {
+  create(
+    @Body() dto: CreateLandUseContractDto,
+    @CurrentUser() user: AuthUser,
+    @Req() req: HttpRequest,
+    @Res({ passthrough: true }) res: HttpResponse,
+  ): Promise<LandUseCreatedResponse> {
     if (user.role === 'FARM_OPERATOR' && dto.lessorCode !== user.partyCode) {
       throw new DomainError('forbidden', 'FORBIDDEN', `a FARM_OPERATOR may only create contracts of its own farm (${user.partyCode ?? 'none'})`, 'lessorCode');
     }
@@ -79,7 +84,9 @@ export class LandUseContractsController {
 
   @Get()
   @Roles(...STAFF_READERS, 'FARM_OPERATOR')
-  @ApiOperation({ summary: `List contracts by code (at most ${MAX_LAND_USE_CONTRACTS_LISTED}), optionally by state, mode and party (lessor or lessee); a FARM_OPERATOR sees only its farm's` })
+  @ApiOperation({
+    summary: `List contracts by code (at most ${MAX_LAND_USE_CONTRACTS_LISTED}), optionally by state, mode and party (lessor or lessee); a FARM_OPERATOR sees only its farm's`,
+  })
   @ApiOkResponse({ type: [LandUseContractResponse] })
   @ApiErrors(400, 401, 403)
   list(@Query() query: LandUseContractQuery, @CurrentUser() user: AuthUser): Promise<LandUseContractResponse[]> {
@@ -91,7 +98,7 @@ export class LandUseContractsController {
   @ApiOperation({
     summary:
       'A contract: parties, parcels, term, rent, deposit, late-fee terms, what the lessee owes now and its credit, the closing settlement; ' +
-      'for EQUITY the stake: project, contribution, and once the series is issued the farm\'s units and the dividends paid to it',
+      "for EQUITY the stake: project, contribution, and once the series is issued the farm's units and the dividends paid to it",
   })
   @ApiOkResponse({ type: LandUseContractResponse })
   @ApiErrors(401, 403, 404)
@@ -115,7 +122,10 @@ export class LandUseContractsController {
 
   @Get(':code/schedule.xlsx')
   @Roles(...STAFF_READERS, 'FARM_OPERATOR')
-  @ApiOperation({ summary: 'The rent schedule as an Excel workbook: a row per part of a period (第 n 合同年, days, annual rent, amount, how computed, state) and the total per contract year; a draft\'s PLANNED periods too' })
+  @ApiOperation({
+    summary:
+      "The rent schedule as an Excel workbook: a row per part of a period (第 n 合同年, days, annual rent, amount, how computed, state) and the total per contract year; a draft's PLANNED periods too",
+  })
   @ApiProduces(XLSX_CONTENT_TYPE)
   @ApiOkResponse({ schema: { type: 'string', format: 'binary' }, description: 'An .xlsx attachment' })
   @ApiErrors(401, 403, 404)
@@ -134,7 +144,13 @@ export class LandUseContractsController {
   @ApiHeader(IDEMPOTENCY_HEADER)
   @ApiOkResponse({ type: LandUseContractResponse })
   @ApiErrors(400, 401, 403, 404, 409, 413, 422)
-  deposit(@Param('code') code: string, @Body() dto: ReceiveDepositDto, @CurrentUser() user: AuthUser, @Req() req: HttpRequest, @Res({ passthrough: true }) res: HttpResponse): Promise<LandUseContractResponse> {
+  deposit(
+    @Param('code') code: string,
+    @Body() dto: ReceiveDepositDto,
+    @CurrentUser() user: AuthUser,
+    @Req() req: HttpRequest,
+    @Res({ passthrough: true }) res: HttpResponse,
+  ): Promise<LandUseContractResponse> {
     return this.commands.run(req, res, HttpStatus.OK, async (em, key) => {
       await this.landUse.assertInScope(code, scopeOf(user), em);
       return this.landUse.receiveDeposit(em, code, { receivedOn: dto.receivedOn, bankReference: dto.bankReference }, key);
@@ -147,7 +163,7 @@ export class LandUseContractsController {
   @ApiOperation({
     summary: 'DRAFT → ACTIVE (a contract with a deposit needs it received first)',
     description:
-      'LEASE and CONCESSION: the rent schedule is stored. EQUITY: the appraised value is booked, in the same transaction, as the farm\'s IN_KIND_LAND contribution to the project ' +
+      "LEASE and CONCESSION: the rent schedule is stored. EQUITY: the appraised value is booked, in the same transaction, as the farm's IN_KIND_LAND contribution to the project " +
       '(valuation document = the appraisal reference); a project no longer DRAFT (its 林票 issued) is a 409 PROJECT_NOT_DRAFT and nothing is written.',
   })
   @ApiHeader(IDEMPOTENCY_HEADER)
@@ -162,11 +178,19 @@ export class LandUseContractsController {
 
   @Post(':code/payments')
   @Roles('ADMIN', 'FARM_OPERATOR')
-  @ApiOperation({ summary: 'A payment from the lessee: settles the oldest open receivable first (late fees before principal of the same period); any overpayment stays as the lessee\'s credit' })
+  @ApiOperation({
+    summary: "A payment from the lessee: settles the oldest open receivable first (late fees before principal of the same period); any overpayment stays as the lessee's credit",
+  })
   @ApiHeader(IDEMPOTENCY_HEADER)
   @ApiCreatedResponse({ type: LandUsePaymentResponse })
   @ApiErrors(400, 401, 403, 404, 409, 413, 422)
-  pay(@Param('code') code: string, @Body() dto: LandUsePaymentDto, @CurrentUser() user: AuthUser, @Req() req: HttpRequest, @Res({ passthrough: true }) res: HttpResponse): Promise<LandUsePaymentResponse> {
+  pay(
+    @Param('code') code: string,
+    @Body() dto: LandUsePaymentDto,
+    @CurrentUser() user: AuthUser,
+    @Req() req: HttpRequest,
+    @Res({ passthrough: true }) res: HttpResponse,
+  ): Promise<LandUsePaymentResponse> {
     return this.commands.run(req, res, HttpStatus.CREATED, async (em, key) => {
       await this.landUse.assertInScope(code, scopeOf(user), em);
       return this.landUse.recordPayment(em, code, { amount: dto.amount, receivedOn: dto.receivedOn, bankReference: dto.bankReference }, key);
@@ -175,11 +199,17 @@ export class LandUseContractsController {
 
   @Post(':code/late-fee-waivers')
   @Roles('APPROVER')
-  @ApiOperation({ summary: 'Waive a period\'s late fee (all of it by default) with a reason; the contract\'s creator may not (403 NOT_AN_APPROVER)' })
+  @ApiOperation({ summary: "Waive a period's late fee (all of it by default) with a reason; the contract's creator may not (403 NOT_AN_APPROVER)" })
   @ApiHeader(IDEMPOTENCY_HEADER)
   @ApiCreatedResponse({ type: LandUseWaiverResponse })
   @ApiErrors(400, 401, 403, 404, 409, 413, 422)
-  waive(@Param('code') code: string, @Body() dto: LandUseWaiverDto, @CurrentUser() user: AuthUser, @Req() req: HttpRequest, @Res({ passthrough: true }) res: HttpResponse): Promise<LandUseWaiverResponse> {
+  waive(
+    @Param('code') code: string,
+    @Body() dto: LandUseWaiverDto,
+    @CurrentUser() user: AuthUser,
+    @Req() req: HttpRequest,
+    @Res({ passthrough: true }) res: HttpResponse,
+  ): Promise<LandUseWaiverResponse> {
     return this.commands.run(req, res, HttpStatus.CREATED, (em, key) =>
       this.landUse.waiveLateFee(em, code, { periodSeq: dto.periodSeq, amount: dto.amount, reason: dto.reason }, { userId: user.userId, role: user.role }, key),
     );
@@ -189,12 +219,19 @@ export class LandUseContractsController {
   @Roles('ADMIN', 'FARM_OPERATOR')
   @HttpCode(HttpStatus.OK)
   @ApiOperation({
-    summary: 'Terminate early: future receivables stop, the last period is settled pro rata, the deposit is applied to what is owed and the rest returned or forfeited; the settlement reports what remains owed',
+    summary:
+      'Terminate early: future receivables stop, the last period is settled pro rata, the deposit is applied to what is owed and the rest returned or forfeited; the settlement reports what remains owed',
   })
   @ApiHeader(IDEMPOTENCY_HEADER)
   @ApiOkResponse({ type: LandUseContractResponse })
   @ApiErrors(400, 401, 403, 404, 409, 413, 422)
-  terminate(@Param('code') code: string, @Body() dto: LandUseTerminationDto, @CurrentUser() user: AuthUser, @Req() req: HttpRequest, @Res({ passthrough: true }) res: HttpResponse): Promise<LandUseContractResponse> {
+  terminate(
+    @Param('code') code: string,
+    @Body() dto: LandUseTerminationDto,
+    @CurrentUser() user: AuthUser,
+    @Req() req: HttpRequest,
+    @Res({ passthrough: true }) res: HttpResponse,
+  ): Promise<LandUseContractResponse> {
     return this.commands.run(req, res, HttpStatus.OK, async (em, key) => {
       await this.landUse.assertInScope(code, scopeOf(user), em);
       return this.landUse.terminate(em, code, { terminatedOn: dto.terminatedOn, reason: dto.reason, deposit: dto.deposit, forfeitReason: dto.forfeitReason }, key);
@@ -211,7 +248,13 @@ export class LandUseContractsController {
   @ApiHeader(IDEMPOTENCY_HEADER)
   @ApiOkResponse({ type: LandUseContractResponse })
   @ApiErrors(400, 401, 403, 404, 409, 413, 422)
-  cancel(@Param('code') code: string, @Body() dto: LandUseCancellationDto, @CurrentUser() user: AuthUser, @Req() req: HttpRequest, @Res({ passthrough: true }) res: HttpResponse): Promise<LandUseContractResponse> {
+  cancel(
+    @Param('code') code: string,
+    @Body() dto: LandUseCancellationDto,
+    @CurrentUser() user: AuthUser,
+    @Req() req: HttpRequest,
+    @Res({ passthrough: true }) res: HttpResponse,
+  ): Promise<LandUseContractResponse> {
     return this.commands.run(req, res, HttpStatus.OK, async (em, key) => {
       await this.landUse.assertInScope(code, scopeOf(user), em);
       return this.landUse.cancel(em, code, { reason: dto.reason }, key);
@@ -225,7 +268,13 @@ export class LandUseContractsController {
   @ApiHeader(IDEMPOTENCY_HEADER)
   @ApiOkResponse({ type: LandUseContractResponse })
   @ApiErrors(400, 401, 403, 404, 409, 413, 422)
-  end(@Param('code') code: string, @Body() dto: LandUseEndOfTermDto, @CurrentUser() user: AuthUser, @Req() req: HttpRequest, @Res({ passthrough: true }) res: HttpResponse): Promise<LandUseContractResponse> {
+  end(
+    @Param('code') code: string,
+    @Body() dto: LandUseEndOfTermDto,
+    @CurrentUser() user: AuthUser,
+    @Req() req: HttpRequest,
+    @Res({ passthrough: true }) res: HttpResponse,
+  ): Promise<LandUseContractResponse> {
     return this.commands.run(req, res, HttpStatus.OK, async (em, key) => {
       await this.landUse.assertInScope(code, scopeOf(user), em);
       return this.landUse.endTerm(em, code, { endedOn: dto.endedOn, deposit: dto.deposit, forfeitReason: dto.forfeitReason }, key);

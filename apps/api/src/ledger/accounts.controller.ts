@@ -30,7 +30,7 @@ export class AccountsController {
 
   @Get()
   @Roles(...ALL_ROLES)
-  @ApiOperation({ summary: 'List accounts by owner, asset or code prefix (keyset pages by code)', description: 'Scoped roles see only their own party\'s accounts.' })
+  @ApiOperation({ summary: 'List accounts by owner, asset or code prefix (keyset pages by code)', description: "Scoped roles see only their own party's accounts." })
   @ApiOkResponse({ type: AccountPageResponse })
   @ApiErrors(400, 401)
   list(@Query() query: ListAccountsQuery, @CurrentUser() user: AuthUser): Promise<AccountPageResponse> {
@@ -39,7 +39,7 @@ export class AccountsController {
 
   @Get(':code')
   @Roles(...ALL_ROLES)
-  @ApiOperation({ summary: 'Get an account with its current balance', description: 'Another party\'s account is a 404 for scoped roles.' })
+  @ApiOperation({ summary: 'Get an account with its current balance', description: "Another party's account is a 404 for scoped roles." })
   @ApiOkResponse({ type: AccountResponse })
   @ApiErrors(401, 404)
   get(@Param('code') code: string, @CurrentUser() user: AuthUser): Promise<AccountResponse> {

@@ -8,7 +8,6 @@ import { ApiErrors } from '../http/error.dto';
 import { CommandRunner } from '../http/idempotency';
 import { AssetResponse, CreateAssetDto } from './dto/ledger.dto';
 
-
 @ApiTags('ledger: assets')
 @Controller('v1/assets')
 export class AssetsController {

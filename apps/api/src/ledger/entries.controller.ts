@@ -14,7 +14,15 @@ import { BatchResponse, EntryPageResponse, ListEntriesQuery, PostBatchDto, PostE
 
 /** A raw entry never moves 林票 units or carbon credits: their own operations keep the register, serials and rules (REGISTER_CLOSED …). */
 function toDraft(dto: PostEntryDto, idempotencyKey: string): EntryDraft {
-  return { idempotencyKey, kind: dto.kind, effectiveDate: dto.effectiveDate, memo: dto.memo, metadata: dto.metadata, postings: dto.postings, refusedAssetPrefixes: MANAGED_ASSET_PREFIXES };
+  return {
+    idempotencyKey,
+    kind: dto.kind,
+    effectiveDate: dto.effectiveDate,
+    memo: dto.memo,
+    metadata: dto.metadata,
+    postings: dto.postings,
+    refusedAssetPrefixes: MANAGED_ASSET_PREFIXES,
+  };
 }
 
 @ApiTags('ledger: entries')
@@ -48,7 +56,12 @@ export class EntriesController {
   @ApiCreatedResponse({ type: BatchResponse })
   @ApiErrors(400, 404, 409, 413, 422)
   batch(@Body() dto: PostBatchDto, @Req() req: HttpRequest, @Res({ passthrough: true }) res: HttpResponse): Promise<BatchResponse> {
-    return this.commands.run(req, res, HttpStatus.CREATED, (em, key) => this.ledger.postBatch(em, dto.entries.map((e, i) => toDraft(e, `${key}#${i}`))));
+    return this.commands.run(req, res, HttpStatus.CREATED, (em, key) =>
+      this.ledger.postBatch(
+        em,
+        dto.entries.map((e, i) => toDraft(e, `${key}#${i}`)),
+      ),
+    );
   }
 
   @Post(':id/reverse')
@@ -63,7 +76,10 @@ export class EntriesController {
 
   @Get()
   @Roles(...ALL_ROLES)
-  @ApiOperation({ summary: 'List entries, newest first, by account and effective-date range (keyset pages)', description: 'Scoped roles see only entries touching their own accounts, and of those only their own postings.' })
+  @ApiOperation({
+    summary: 'List entries, newest first, by account and effective-date range (keyset pages)',
+    description: 'Scoped roles see only entries touching their own accounts, and of those only their own postings.',
+  })
   @ApiOkResponse({ type: EntryPageResponse })
   @ApiErrors(400, 401, 404)
   list(@Query() query: ListEntriesQuery, @CurrentUser() user: AuthUser): Promise<EntryPageResponse> {
@@ -72,7 +88,10 @@ export class EntriesController {
 
   @Get(':id')
   @Roles(...ALL_ROLES)
-  @ApiOperation({ summary: 'Get an entry with its postings', description: "Scoped roles see only their own postings of an entry touching their accounts (another party's are left out)." })
+  @ApiOperation({
+    summary: 'Get an entry with its postings',
+    description: "Scoped roles see only their own postings of an entry touching their accounts (another party's are left out).",
+  })
   @ApiOkResponse({ type: SeenEntryResponse })
   @ApiErrors(401, 404)
   get(@Param('id') id: string, @CurrentUser() user: AuthUser): Promise<SeenEntryResponse> {

@@ -1,6 +1,16 @@
 import { Injectable, OnApplicationShutdown } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
-import { CommandKey, Fingerprint, idempotencyConflict, IdempotencyService, IdempotentResult, inTransaction, replayOf, storedHashOf, unavailabilityOf } from '@forest-ledger/platform';
+import {
+  CommandKey,
+  Fingerprint,
+  idempotencyConflict,
+  IdempotencyService,
+  IdempotentResult,
+  inTransaction,
+  replayOf,
+  storedHashOf,
+  unavailabilityOf,
+} from '@forest-ledger/platform';
 import { DataSource, EntityManager } from 'typeorm';
 import { EntryDraft, LedgerService, PostOutcome, type PostResult } from '@forest-ledger/ledger';
 
@@ -144,7 +154,10 @@ export class PostCoalescer implements OnApplicationShutdown {
     );
     const seen = leaders.filter((s) => !claimed.has(s.draft.idempotencyKey));
     if (seen.length > 0) {
-      const answers = await this.idempotency.findAnswers<PostResult>(em, seen.map((s) => s.id));
+      const answers = await this.idempotency.findAnswers<PostResult>(
+        em,
+        seen.map((s) => s.id),
+      );
       for (const s of seen) {
         try {
           results.set(s.draft.idempotencyKey, { ok: true, value: replayOf(s.id.key, s.fingerprint, answers.get(s.draft.idempotencyKey)!) });
@@ -154,7 +167,13 @@ export class PostCoalescer implements OnApplicationShutdown {
       }
     }
     const fresh = leaders.filter((s) => claimed.has(s.draft.idempotencyKey));
-    const outcomes: PostOutcome[] = fresh.length > 0 ? await this.ledger.postEach(em, fresh.map((s) => s.draft)) : [];
+    const outcomes: PostOutcome[] =
+      fresh.length > 0
+        ? await this.ledger.postEach(
+            em,
+            fresh.map((s) => s.draft),
+          )
+        : [];
     const failed: CommandKey[] = [];
     const answers: Array<{ id: CommandKey; status: number; body: PostResult }> = [];
     const committed: Array<{ tag: unknown; result: PostResult }> = [];

@@ -20,7 +20,6 @@ import {
   RefusedParcelResponse,
 } from './dto/parcels.dto';
 
-
 /** `attachment` with an ASCII fallback name and the real (Chinese) name as RFC 5987 `filename*`. */
 function attachment(fileName: string, asciiFallback: string): string {
   return `attachment; filename="${asciiFallback}"; filename*=UTF-8''${encodeURIComponent(fileName)}`;

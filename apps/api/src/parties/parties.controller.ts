@@ -38,7 +38,8 @@ export class PartiesController {
   @Roles('ADMIN')
   @ApiOperation({
     summary: 'Register a party and open its CNY wallet (party:<code>:wallet:CNY, credit-normal, no overdraft) in one transaction',
-    description: 'ID numbers are validated (GB 11643 / GB 32100 check characters), stored as HMAC + ciphertext and returned masked. 409 PARTY_EXISTS names the field (code or idNumber).',
+    description:
+      'ID numbers are validated (GB 11643 / GB 32100 check characters), stored as HMAC + ciphertext and returned masked. 409 PARTY_EXISTS names the field (code or idNumber).',
   })
   @ApiHeader(IDEMPOTENCY_HEADER)
   @ApiCreatedResponse({ type: PartyResponse })
@@ -58,7 +59,7 @@ export class PartiesController {
 
   @Get(':code')
   @Roles(...ALL_ROLES)
-  @ApiOperation({ summary: 'Get a party; another party than a scoped caller\'s own is a 404, like an unknown code' })
+  @ApiOperation({ summary: "Get a party; another party than a scoped caller's own is a 404, like an unknown code" })
   @ApiOkResponse({ type: PartyResponse })
   @ApiErrors(401, 403, 404)
   get(@Param('code') code: string, @CurrentUser() user: AuthUser): Promise<PartyResponse> {
@@ -82,7 +83,7 @@ export class PartiesController {
 
   @Post(':code/deactivation-requests')
   @Roles('ADMIN')
-  @ApiOperation({ summary: 'Ask for a party\'s deactivation; an APPROVER other than the requester decides (POST /v1/approvals/:id/approve)' })
+  @ApiOperation({ summary: "Ask for a party's deactivation; an APPROVER other than the requester decides (POST /v1/approvals/:id/approve)" })
   @ApiHeader(IDEMPOTENCY_HEADER)
   @ApiCreatedResponse({ type: ApprovalResponse })
   @ApiErrors(400, 401, 403, 404, 409, 422)
@@ -99,7 +100,7 @@ export class PartiesController {
   @Post(':code/roster')
   @Roles('ADMIN')
   @ApiOperation({
-    summary: 'Import a collective\'s member roster (CSV UTF-8 / GB18030 or .xlsx): households H-<户号> and villagers V-nnnn, each with a wallet',
+    summary: "Import a collective's member roster (CSV UTF-8 / GB18030 or .xlsx): households H-<户号> and villagers V-nnnn, each with a wallet",
     description:
       'JSON body `{ fileName, contentBase64 }` (no multipart). The body limit is 1 MB, so the file may be up to about 750 KB. Columns: 户号, 户主姓名, 成员姓名, 身份证号, 与户主关系, 联系电话 (optional). Any row error: 422 IMPORT_REJECTED with `details.errors` = [{ row, column, message }] and nothing is written.',
   })
@@ -120,7 +121,7 @@ export class PartiesController {
   @Post(':code/villager-pin')
   @Roles('ADMIN')
   @HttpCode(HttpStatus.OK)
-  @ApiOperation({ summary: 'Set a villager\'s 6-digit PIN, creating their VILLAGER login if needed (they sign in with ID number + PIN)' })
+  @ApiOperation({ summary: "Set a villager's 6-digit PIN, creating their VILLAGER login if needed (they sign in with ID number + PIN)" })
   @ApiHeader(IDEMPOTENCY_HEADER)
   @ApiOkResponse({ type: VillagerPinResponse })
   @ApiErrors(400, 401, 403, 404, 409, 422)

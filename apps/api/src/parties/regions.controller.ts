@@ -21,7 +21,10 @@ export class RegionsController {
 
   @Post()
   @Roles('ADMIN')
-  @ApiOperation({ summary: 'Create a county, township (乡镇) or village (村)', description: 'COUNTY has no parent; a TOWNSHIP\'s parent is a COUNTY; a VILLAGE\'s a TOWNSHIP. A child\'s code is its parent\'s code + 3 digits.' })
+  @ApiOperation({
+    summary: 'Create a county, township (乡镇) or village (村)',
+    description: "COUNTY has no parent; a TOWNSHIP's parent is a COUNTY; a VILLAGE's a TOWNSHIP. A child's code is its parent's code + 3 digits.",
+  })
   @ApiHeader(IDEMPOTENCY_HEADER)
   @ApiCreatedResponse({ type: RegionResponse })
   @ApiErrors(400, 401, 403, 404, 409, 422)

@@ -24,7 +24,7 @@ type AssetName = keyof typeof ASSETS;
  * and PIN and reads /v1/me/portal. The data routes take no party code: a villager only ever reads
  * their own party, the one their login is bound to.
  */
-@ApiTags('村民页面 (villagers\' page)')
+@ApiTags("村民页面 (villagers' page)")
 @Controller()
 export class PortalController implements OnModuleInit {
   private readonly files = new Map<AssetName, Buffer>();
@@ -59,7 +59,8 @@ export class PortalController implements OnModuleInit {
   @Get('v1/me/portal')
   @Roles('VILLAGER')
   @ApiOperation({
-    summary: 'What the villagers\' page shows, for the caller\'s own party only: 林票 holdings (units, pledged, face value, certificate numbers), every dividend, wallet balance, payouts, statement years',
+    summary:
+      "What the villagers' page shows, for the caller's own party only: 林票 holdings (units, pledged, face value, certificate numbers), every dividend, wallet balance, payouts, statement years",
   })
   @ApiOkResponse({ type: PortalOverviewResponse })
   @ApiErrors(401, 403, 404)
@@ -69,7 +70,7 @@ export class PortalController implements OnModuleInit {
 
   @Get('v1/me/annual-statement')
   @Roles('VILLAGER')
-  @ApiOperation({ summary: 'The caller\'s annual statement (年度对账单) as a PDF: holdings at the year\'s end, dividends, payouts and the wallet\'s movement' })
+  @ApiOperation({ summary: "The caller's annual statement (年度对账单) as a PDF: holdings at the year's end, dividends, payouts and the wallet's movement" })
   @ApiProduces(PDF_CONTENT_TYPE)
   @ApiOkResponse({ schema: { type: 'string', format: 'binary' }, description: 'A PDF, as an attachment' })
   @ApiErrors(400, 401, 403, 404)

@@ -52,7 +52,7 @@ export class ProjectsController {
 
   @Get()
   @Roles('ADMIN', 'AUDITOR', 'APPROVER', 'FARM_OPERATOR')
-  @ApiOperation({ summary: 'List projects (by code, at most 500); a FARM_OPERATOR sees only its farm\'s' })
+  @ApiOperation({ summary: "List projects (by code, at most 500); a FARM_OPERATOR sees only its farm's" })
   @ApiOkResponse({ type: [ProjectResponse] })
   @ApiErrors(400, 401, 403)
   list(@Query() query: ProjectQuery, @CurrentUser() user: AuthUser): Promise<ProjectResponse[]> {
@@ -61,7 +61,7 @@ export class ProjectsController {
 
   @Get(':code')
   @Roles('ADMIN', 'AUDITOR', 'APPROVER', 'FARM_OPERATOR')
-  @ApiOperation({ summary: 'Get a project with its parcels, contributions and wallet; another farm\'s project is a 404, like an unknown code' })
+  @ApiOperation({ summary: "Get a project with its parcels, contributions and wallet; another farm's project is a 404, like an unknown code" })
   @ApiOkResponse({ type: ProjectResponse })
   @ApiErrors(401, 403, 404)
   get(@Param('code') code: string, @CurrentUser() user: AuthUser): Promise<ProjectResponse> {
@@ -116,16 +116,22 @@ export class ProjectsController {
   @Post(':code/issuance')
   @Roles('ADMIN', 'FARM_OPERATOR')
   @ApiOperation({
-    summary: 'Issue the project\'s 林票: units for the farm, the collective and its members, certificates numbered gaplessly; the project becomes ACTIVE',
+    summary: "Issue the project's 林票: units for the farm, the collective and its members, certificates numbered gaplessly; the project becomes ACTIVE",
     description:
-      'Total units = contributions / face value (each contribution must be whole units). Level 2 splits the collective\'s units between what it retains and its active villagers: ' +
+      "Total units = contributions / face value (each contribution must be whole units). Level 2 splits the collective's units between what it retains and its active villagers: " +
       'equal claims (each villager PER_PERSON; each household PER_HOUSEHOLD, held by its head) get equal whole units, the remainder stays with the collective (plan.split; preview it with GET …/issuance-preview). ' +
       'Opens the ledger asset LP.<seriesCode>, series:<seriesCode>:issued and holder:<party>:tickets:<seriesCode>[:pledged] per holder.',
   })
   @ApiHeader(IDEMPOTENCY_HEADER)
   @ApiCreatedResponse({ type: IssuanceResponse })
   @ApiErrors(400, 401, 403, 404, 409, 413, 422)
-  issue(@Param('code') code: string, @Body() dto: IssueDto, @CurrentUser() user: AuthUser, @Req() req: HttpRequest, @Res({ passthrough: true }) res: HttpResponse): Promise<IssuanceResponse> {
+  issue(
+    @Param('code') code: string,
+    @Body() dto: IssueDto,
+    @CurrentUser() user: AuthUser,
+    @Req() req: HttpRequest,
+    @Res({ passthrough: true }) res: HttpResponse,
+  ): Promise<IssuanceResponse> {
     return this.commands.run(req, res, HttpStatus.CREATED, async (em, key) => {
       await this.ownProject(em, code, user);
       return this.series.issue(em, code, dto, key);
@@ -135,9 +141,9 @@ export class ProjectsController {
   @Get(':code/issuance-preview')
   @Roles('ADMIN', 'AUDITOR', 'APPROVER', 'FARM_OPERATOR')
   @ApiOperation({
-    summary: 'Preview the issuance of a DRAFT project\'s 林票: the split and every holding it would create now, nothing written',
+    summary: "Preview the issuance of a DRAFT project's 林票: the split and every holding it would create now, nothing written",
     description:
-      'Equal claims get equal whole units: each active villager (PER_PERSON) or each household (PER_HOUSEHOLD, one holding in its head\'s name) gets floor(pool / claims); ' +
+      "Equal claims get equal whole units: each active villager (PER_PERSON) or each household (PER_HOUSEHOLD, one holding in its head's name) gets floor(pool / claims); " +
       'what cannot be divided equally stays with the collective (split.remainderUnits, split.explanation). Refusals are those of the issuance (422 NOT_WHOLE_UNITS, HOUSEHOLD_HEAD, NO_MEMBERS, PROJECT_NOT_DRAFT).',
   })
   @ApiOkResponse({ type: IssuancePreviewResponse })
@@ -153,7 +159,13 @@ export class ProjectsController {
   @ApiHeader(IDEMPOTENCY_HEADER)
   @ApiOkResponse({ type: ProjectResponse })
   @ApiErrors(400, 401, 403, 404, 409, 413, 422)
-  close(@Param('code') code: string, @Body() dto: CloseProjectDto, @CurrentUser() user: AuthUser, @Req() req: HttpRequest, @Res({ passthrough: true }) res: HttpResponse): Promise<ProjectResponse> {
+  close(
+    @Param('code') code: string,
+    @Body() dto: CloseProjectDto,
+    @CurrentUser() user: AuthUser,
+    @Req() req: HttpRequest,
+    @Res({ passthrough: true }) res: HttpResponse,
+  ): Promise<ProjectResponse> {
     return this.commands.run(req, res, HttpStatus.OK, async (em) => {
       await this.ownProject(em, code, user);
       return this.projects.close(em, code, dto.closedOn);

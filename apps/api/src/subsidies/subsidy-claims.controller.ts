@@ -23,7 +23,7 @@ export class SubsidyClaimsController {
   @ApiOperation({
     summary: 'Submit a claim for a contract under a programme: every eligibility check with its outcome, and the amount with its calculation',
     description:
-      'The rule version in force on the contract\'s start date applies and is recorded. An ineligible claim is kept (201, state INELIGIBLE, eligible false) to show which checks failed. ' +
+      "The rule version in force on the contract's start date applies and is recorded. An ineligible claim is kept (201, state INELIGIBLE, eligible false) to show which checks failed. " +
       'One open claim per contract and programme (409 CLAIM_EXISTS; an INELIGIBLE or REJECTED claim does not count). An APPROVER may submit too: another APPROVER must then approve or reject it (four eyes).',
   })
   @ApiHeader(IDEMPOTENCY_HEADER)
@@ -54,7 +54,13 @@ export class SubsidyClaimsController {
   @ApiHeader(IDEMPOTENCY_HEADER)
   @ApiOkResponse({ type: ClaimResponse })
   @ApiErrors(400, 401, 403, 404, 409, 413, 422)
-  approve(@Param('id') id: string, @Body() dto: ApproveDto, @CurrentUser() user: AuthUser, @Req() req: HttpRequest, @Res({ passthrough: true }) res: HttpResponse): Promise<ClaimResponse> {
+  approve(
+    @Param('id') id: string,
+    @Body() dto: ApproveDto,
+    @CurrentUser() user: AuthUser,
+    @Req() req: HttpRequest,
+    @Res({ passthrough: true }) res: HttpResponse,
+  ): Promise<ClaimResponse> {
     return this.commands.run(req, res, HttpStatus.OK, (em, key) => this.subsidies.approve(em, id, dto, { userId: user.userId, role: user.role }, key));
   }
 
@@ -70,7 +76,13 @@ export class SubsidyClaimsController {
   @ApiHeader(IDEMPOTENCY_HEADER)
   @ApiOkResponse({ type: ClaimResponse })
   @ApiErrors(400, 401, 403, 404, 409, 413, 422)
-  reject(@Param('id') id: string, @Body() dto: RejectDto, @CurrentUser() user: AuthUser, @Req() req: HttpRequest, @Res({ passthrough: true }) res: HttpResponse): Promise<ClaimResponse> {
+  reject(
+    @Param('id') id: string,
+    @Body() dto: RejectDto,
+    @CurrentUser() user: AuthUser,
+    @Req() req: HttpRequest,
+    @Res({ passthrough: true }) res: HttpResponse,
+  ): Promise<ClaimResponse> {
     return this.commands.run(req, res, HttpStatus.OK, (em, key) => this.subsidies.reject(em, id, dto, { userId: user.userId, role: user.role }, key));
   }
 
@@ -86,7 +98,7 @@ export class SubsidyClaimsController {
   @Post('subsidy-claims/:id/recoveries')
   @Roles('ADMIN')
   @ApiOperation({
-    summary: 'Record a clawback recovery: set-off from the recipient\'s wallet (WALLET) or a bank payment (BANK, bankReference)',
+    summary: "Record a clawback recovery: set-off from the recipient's wallet (WALLET) or a bank payment (BANK, bankReference)",
     description:
       'One entry settles programme:<p>:receivable:<party>:CNY and returns the money to the budget (:clawback-pending → :wallet). At most what the party owes (422 NOTHING_TO_RECOVER); the claim becomes RECOVERED once nothing is owed.',
   })
@@ -103,7 +115,7 @@ export class SubsidyClaimsController {
   @ApiOperation({
     summary: 'Pay every scheduled instalment due on or before asOf now: what the daily job does, for an operator',
     description:
-      'Each instalment is one entry (programme:<p>:reserved:CNY → the recipients\' wallets) keyed subsidy-payment:<claim>:<seq> in its own transaction, so a run twice (or alongside the job) pays each once. ' +
+      "Each instalment is one entry (programme:<p>:reserved:CNY → the recipients' wallets) keyed subsidy-payment:<claim>:<seq> in its own transaction, so a run twice (or alongside the job) pays each once. " +
       'Instalments that cannot be paid are listed under refused with their reason.',
   })
   @ApiHeader(IDEMPOTENCY_HEADER)

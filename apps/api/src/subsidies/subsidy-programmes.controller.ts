@@ -24,7 +24,8 @@ export class SubsidyProgrammesController {
   @Roles('ADMIN')
   @ApiOperation({
     summary: 'Create a subsidy programme of a county or townships, funded by a GOVERNMENT_FUND (else 422 WRONG_PARTY_KIND)',
-    description: 'Opens programme:<code>:wallet:CNY (available budget), :reserved:CNY (approved, not yet paid) and :clawback-pending:CNY, all never negative. The budget starts at 0.00: top it up.',
+    description:
+      'Opens programme:<code>:wallet:CNY (available budget), :reserved:CNY (approved, not yet paid) and :clawback-pending:CNY, all never negative. The budget starts at 0.00: top it up.',
   })
   @ApiHeader(IDEMPOTENCY_HEADER)
   @ApiCreatedResponse({ type: ProgrammeResponse })
@@ -54,8 +55,8 @@ export class SubsidyProgrammesController {
   @Post(':code/top-ups')
   @Roles('ADMIN')
   @ApiOperation({
-    summary: 'Top up the budget: one entry from the funding party\'s wallet (party:<fund>:wallet:CNY) to programme:<code>:wallet:CNY',
-    description: 'The fund\'s wallet must cover it (422 INSUFFICIENT_FUNDS).',
+    summary: "Top up the budget: one entry from the funding party's wallet (party:<fund>:wallet:CNY) to programme:<code>:wallet:CNY",
+    description: "The fund's wallet must cover it (422 INSUFFICIENT_FUNDS).",
   })
   @ApiHeader(IDEMPOTENCY_HEADER)
   @ApiCreatedResponse({ type: TopUpResponse })
@@ -79,12 +80,18 @@ export class SubsidyProgrammesController {
     summary: 'Add the next rule version, in force from effectiveFrom (versions are never edited: a change is a new version)',
     description:
       'Recipient shares and instalment shares must each sum to 1 (400 INVALID_RULE naming the field); one version per date (409 RULE_VERSION_EXISTS). ' +
-      'The version in force on a contract\'s start date applies to its claim, whenever the claim is made.',
+      "The version in force on a contract's start date applies to its claim, whenever the claim is made.",
   })
   @ApiHeader(IDEMPOTENCY_HEADER)
   @ApiCreatedResponse({ type: RuleResponse })
   @ApiErrors(400, 401, 403, 404, 409, 413)
-  addRule(@Param('code') code: string, @Body() dto: RuleDto, @CurrentUser() user: AuthUser, @Req() req: HttpRequest, @Res({ passthrough: true }) res: HttpResponse): Promise<RuleResponse> {
+  addRule(
+    @Param('code') code: string,
+    @Body() dto: RuleDto,
+    @CurrentUser() user: AuthUser,
+    @Req() req: HttpRequest,
+    @Res({ passthrough: true }) res: HttpResponse,
+  ): Promise<RuleResponse> {
     return this.commands.run(req, res, HttpStatus.CREATED, (em) => this.subsidies.addRule(em, code, dto, { userId: user.userId, role: user.role }));
   }
 

@@ -17,8 +17,9 @@ export class SubsidyReportsController {
   @Get('subsidy-reports')
   @Roles(...STAFF_READERS)
   @ApiOperation({
-    summary: 'Per township and per programme: contracts, transferred area, subsidies approved, paid, clawed back and recovered, remaining budget, and whether each township has a pilot',
-    description: 'region is a county (all its townships) or one township (else 400 INVALID_PROGRAMME, field region); programme restricts the figures to that programme\'s claims.',
+    summary:
+      'Per township and per programme: contracts, transferred area, subsidies approved, paid, clawed back and recovered, remaining budget, and whether each township has a pilot',
+    description: "region is a county (all its townships) or one township (else 400 INVALID_PROGRAMME, field region); programme restricts the figures to that programme's claims.",
   })
   @ApiOkResponse({ type: SubsidyReportResponse })
   @ApiErrors(400, 401, 403)

@@ -38,10 +38,10 @@ export class TransferContractsController {
   @Post()
   @Roles('ADMIN')
   @ApiOperation({
-    summary: 'Register a transfer contract (流转合同备案) between the parcels\' holder and a transferee',
+    summary: "Register a transfer contract (流转合同备案) between the parcels' holder and a transferee",
     description:
       'The parcels must be held by the transferor, lie in one township, be attachable (not mortgaged, seized or with an undelivered certificate: 422 PARCEL_NOT_ATTACHABLE) and not be transferred over overlapping dates (422 PARCEL_ALREADY_TRANSFERRED). ' +
-      'areaMu at most the parcels\' total (422 AREA_EXCEEDS_PARCELS); the dates within the transferor\'s rights term on every parcel (422 BEYOND_RIGHTS_TERM). The contract starts REGISTERED.',
+      "areaMu at most the parcels' total (422 AREA_EXCEEDS_PARCELS); the dates within the transferor's rights term on every parcel (422 BEYOND_RIGHTS_TERM). The contract starts REGISTERED.",
   })
   @ApiHeader(IDEMPOTENCY_HEADER)
   @ApiCreatedResponse({ type: ContractResponse })
@@ -92,7 +92,9 @@ export class TransferContractsController {
   @Post(':code/certificate')
   @Roles('ADMIN')
   @HttpCode(HttpStatus.OK)
-  @ApiOperation({ summary: 'Record the operating-rights certificate (经营权证书) issued for the contract: only for a transfer of 5 years or more (else 422 CERTIFICATE_NOT_ELIGIBLE)' })
+  @ApiOperation({
+    summary: 'Record the operating-rights certificate (经营权证书) issued for the contract: only for a transfer of 5 years or more (else 422 CERTIFICATE_NOT_ELIGIBLE)',
+  })
   @ApiHeader(IDEMPOTENCY_HEADER)
   @ApiOkResponse({ type: ContractResponse })
   @ApiErrors(400, 401, 403, 404, 409, 413, 422)

@@ -9,7 +9,6 @@ import { ApiErrors } from '../http/error.dto';
 import { contentDisposition } from './content-disposition';
 import { CertificateResponse, VerificationResponse } from './dto/tickets.dto';
 
-
 /** 林票 certificates (持有凭证): the holder's view, the printable PDF and the public verification of the printed code. */
 @ApiTags('林票 (tickets)')
 @Controller('v1')
@@ -18,7 +17,9 @@ export class CertificatesController {
 
   @Get('certificates/:certificateNo')
   @Roles(...ALL_ROLES)
-  @ApiOperation({ summary: 'A certificate with its units now, face amount (and in 大写) and verification code; a scoped caller sees its own, or its farm\'s or collective\'s, else 404' })
+  @ApiOperation({
+    summary: "A certificate with its units now, face amount (and in 大写) and verification code; a scoped caller sees its own, or its farm's or collective's, else 404",
+  })
   @ApiOkResponse({ type: CertificateResponse })
   @ApiErrors(401, 403, 404)
   get(@Param('certificateNo') certificateNo: string, @CurrentUser() user: AuthUser): Promise<CertificateResponse> {
@@ -27,7 +28,7 @@ export class CertificatesController {
 
   @Get('certificates/:certificateNo/pdf')
   @Roles(...ALL_ROLES)
-  @ApiOperation({ summary: 'The certificate as a one-page PDF (Chinese, 大写 amount, verification code); a person\'s name is masked' })
+  @ApiOperation({ summary: "The certificate as a one-page PDF (Chinese, 大写 amount, verification code); a person's name is masked" })
   @ApiProduces(PDF_CONTENT_TYPE)
   @ApiOkResponse({ schema: { type: 'string', format: 'binary' }, description: 'A PDF, inline' })
   @ApiErrors(401, 403, 404)
@@ -42,7 +43,8 @@ export class CertificatesController {
   @Public()
   @ApiOperation({
     summary: 'Public verification of a printed certificate by its code (no login): what it stands for today',
-    description: 'Dashes, spaces, lower case and the letters O, I, L typed for 0, 1, 1 are accepted. The holder\'s name is masked for persons; no ID number. Unknown code: 404 UNKNOWN_CERTIFICATE.',
+    description:
+      "Dashes, spaces, lower case and the letters O, I, L typed for 0, 1, 1 are accepted. The holder's name is masked for persons; no ID number. Unknown code: 404 UNKNOWN_CERTIFICATE.",
   })
   @ApiOkResponse({ type: VerificationResponse })
   @ApiErrors(404)

@@ -39,7 +39,7 @@ export class TicketsController {
 
   @Get('series')
   @Roles(...ALL_ROLES)
-  @ApiOperation({ summary: 'List 林票 series (by code, at most 500); scoped callers see their farm\'s or collective\'s series and those they hold units of' })
+  @ApiOperation({ summary: "List 林票 series (by code, at most 500); scoped callers see their farm's or collective's series and those they hold units of" })
   @ApiOkResponse({ type: [SeriesResponse] })
   @ApiErrors(401, 403)
   list(@CurrentUser() user: AuthUser): Promise<SeriesResponse[]> {
@@ -58,8 +58,8 @@ export class TicketsController {
   @Get('series/:code/register')
   @Roles(...STAFF_READERS, 'FARM_OPERATOR')
   @ApiOperation({
-    summary: 'The holder register (股东名册) at the end of a date: every holder\'s units, pledged units and share (the shares add up to exactly 1)',
-    description: 'A FARM_OPERATOR gets only its own farm\'s series (any other is a 404), with the totals and only its own holding\'s line: the holders\' lines are theirs.',
+    summary: "The holder register (股东名册) at the end of a date: every holder's units, pledged units and share (the shares add up to exactly 1)",
+    description: "A FARM_OPERATOR gets only its own farm's series (any other is a 404), with the totals and only its own holding's line: the holders' lines are theirs.",
   })
   @ApiOkResponse({ type: RegisterResponse })
   @ApiErrors(400, 401, 403, 404)
@@ -70,11 +70,19 @@ export class TicketsController {
 
   @Get('series/:code/register.xlsx')
   @Roles(...STAFF_READERS, 'FARM_OPERATOR')
-  @ApiOperation({ summary: 'The holder register as an Excel workbook (持有人名册, one sheet with a total row)', description: 'A FARM_OPERATOR gets only its own farm\'s series, with the totals and only its own line.' })
+  @ApiOperation({
+    summary: 'The holder register as an Excel workbook (持有人名册, one sheet with a total row)',
+    description: "A FARM_OPERATOR gets only its own farm's series, with the totals and only its own line.",
+  })
   @ApiProduces(XLSX_CONTENT_TYPE)
   @ApiOkResponse({ schema: { type: 'string', format: 'binary' }, description: 'An .xlsx attachment' })
   @ApiErrors(400, 401, 403, 404)
-  async registerWorkbook(@Param('code') code: string, @Query() query: RegisterQuery, @CurrentUser() user: AuthUser, @Res({ passthrough: true }) res: HttpResponse): Promise<StreamableFile> {
+  async registerWorkbook(
+    @Param('code') code: string,
+    @Query() query: RegisterQuery,
+    @CurrentUser() user: AuthUser,
+    @Res({ passthrough: true }) res: HttpResponse,
+  ): Promise<StreamableFile> {
     await this.issuingFarmOnly(this.dataSource.manager, code, user);
     const asOf = query.asOf ?? businessToday();
     const { fileName, buffer } = await this.certificates.registerWorkbook(code, asOf, ownerScopeOf(user));
@@ -88,8 +96,8 @@ export class TicketsController {
   @ApiOperation({
     summary: 'Trade units between holders, delivery versus payment in one entry',
     description:
-      'holder:<seller>:tickets:<series> → holder:<buyer>:tickets:<series>; the buyer\'s wallet pays units × unitPrice to the seller\'s, and the fee (if any) to platform:fees:CNY on top. ' +
-      'Only free units move (422 INSUFFICIENT_UNITS); the buyer must pass the series\' restriction (422 TRANSFER_RESTRICTED) and afford price + fee (422 INSUFFICIENT_FUNDS).',
+      "holder:<seller>:tickets:<series> → holder:<buyer>:tickets:<series>; the buyer's wallet pays units × unitPrice to the seller's, and the fee (if any) to platform:fees:CNY on top. " +
+      "Only free units move (422 INSUFFICIENT_UNITS); the buyer must pass the series' restriction (422 TRANSFER_RESTRICTED) and afford price + fee (422 INSUFFICIENT_FUNDS).",
   })
   @ApiHeader(IDEMPOTENCY_HEADER)
   @ApiCreatedResponse({ type: MovementResponse })
@@ -101,8 +109,8 @@ export class TicketsController {
   @Post('series/:code/inheritances')
   @Roles('ADMIN')
   @ApiOperation({
-    summary: 'Inheritance (继承): all the deceased holder\'s units to the heirs as split, without price',
-    description: 'Exempt from the transfer restriction. The heirs\' units must add up to the holder\'s (422 HEIRS_MISMATCH); pledged units must be released or enforced first.',
+    summary: "Inheritance (继承): all the deceased holder's units to the heirs as split, without price",
+    description: "Exempt from the transfer restriction. The heirs' units must add up to the holder's (422 HEIRS_MISMATCH); pledged units must be released or enforced first.",
   })
   @ApiHeader(IDEMPOTENCY_HEADER)
   @ApiCreatedResponse({ type: MovementResponse })
@@ -114,7 +122,7 @@ export class TicketsController {
   @Post('series/:code/pledges')
   @Roles('ADMIN')
   @ApiOperation({
-    summary: 'Pledge (质押) units to a bank: they move to holder:<party>:tickets:<series>:pledged, still the holder\'s, and cannot move until released or enforced',
+    summary: "Pledge (质押) units to a bank: they move to holder:<party>:tickets:<series>:pledged, still the holder's, and cannot move until released or enforced",
     description: 'Refused for a non-transferable series (NONE).',
   })
   @ApiHeader(IDEMPOTENCY_HEADER)
@@ -136,7 +144,7 @@ export class TicketsController {
   @Post('pledges/:id/release')
   @Roles('ADMIN')
   @HttpCode(HttpStatus.OK)
-  @ApiOperation({ summary: 'Release an active pledge: the units return to the holder\'s free account' })
+  @ApiOperation({ summary: "Release an active pledge: the units return to the holder's free account" })
   @ApiHeader(IDEMPOTENCY_HEADER)
   @ApiOkResponse({ type: MovementResponse })
   @ApiErrors(400, 401, 403, 404, 409, 413, 422)
@@ -149,7 +157,7 @@ export class TicketsController {
   @HttpCode(HttpStatus.OK)
   @ApiOperation({
     summary: 'Enforce an active pledge (质权实现): the pledged units go to the bank, or to a transferee it names',
-    description: 'The transferee must pass the series\' transfer restriction (422 TRANSFER_RESTRICTED).',
+    description: "The transferee must pass the series' transfer restriction (422 TRANSFER_RESTRICTED).",
   })
   @ApiHeader(IDEMPOTENCY_HEADER)
   @ApiOkResponse({ type: MovementResponse })
@@ -162,12 +170,19 @@ export class TicketsController {
   @Roles('ADMIN', 'FARM_OPERATOR')
   @ApiOperation({
     summary: 'Buy-back (兑现 / 兜底回购) by the issuing farm, from its own wallet, at the guaranteed or an agreed price',
-    description: 'Exempt from the transfer restriction. The farm\'s wallet must cover the amount (422 INSUFFICIENT_FUNDS). A FARM_OPERATOR may buy back only its own farm\'s series (else 404).',
+    description:
+      "Exempt from the transfer restriction. The farm's wallet must cover the amount (422 INSUFFICIENT_FUNDS). A FARM_OPERATOR may buy back only its own farm's series (else 404).",
   })
   @ApiHeader(IDEMPOTENCY_HEADER)
   @ApiCreatedResponse({ type: MovementResponse })
   @ApiErrors(400, 401, 403, 404, 409, 413, 422)
-  buyBack(@Param('code') code: string, @Body() dto: BuyBackDto, @CurrentUser() user: AuthUser, @Req() req: HttpRequest, @Res({ passthrough: true }) res: HttpResponse): Promise<MovementResponse> {
+  buyBack(
+    @Param('code') code: string,
+    @Body() dto: BuyBackDto,
+    @CurrentUser() user: AuthUser,
+    @Req() req: HttpRequest,
+    @Res({ passthrough: true }) res: HttpResponse,
+  ): Promise<MovementResponse> {
     return this.commands.run(req, res, HttpStatus.CREATED, async (em, key) => {
       await this.issuingFarmOnly(em, code, user);
       const outcome = await this.movements.buyBack(em, code, dto, key);

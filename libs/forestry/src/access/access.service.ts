@@ -62,12 +62,12 @@ export interface IssuedToken {
 const USER_COLUMNS = `u.id, u.username, u.display_name, u.role, u.party_id, p.code AS party_code, u.password_hash, u.pin_hash, u.active`;
 
 export interface NewUser {
-username?: string | null;
-displayName: string;
-role: Role;
-password?: string;
-pin?: string;
-partyId?: string | null;
+  username?: string | null;
+  displayName: string;
+  role: Role;
+  password?: string;
+  pin?: string;
+  partyId?: string | null;
 }
 
 /** Inserts a user with argon2id hashes of its password or PIN (no Nest needed: the start script uses it for the first admin). */
@@ -179,7 +179,15 @@ export class AccessService {
         WHERE $1::bigint IS NULL OR u.id = $1 ORDER BY u.id`,
       [userId],
     )) as Array<{ id: string; username: string | null; display_name: string; role: Role; party_code: string | null; active: boolean; created_at: Date }>;
-    return rows.map((r) => ({ id: r.id, username: r.username, displayName: r.display_name, role: r.role, partyCode: r.party_code, active: r.active, createdAt: r.created_at.toISOString() }));
+    return rows.map((r) => ({
+      id: r.id,
+      username: r.username,
+      displayName: r.display_name,
+      role: r.role,
+      partyCode: r.party_code,
+      active: r.active,
+      createdAt: r.created_at.toISOString(),
+    }));
   }
 
   async countUsers(): Promise<number> {
@@ -333,6 +341,13 @@ export class AccessService {
       created_at: Date;
       revoked_at: Date | null;
     }>;
-    return rows.map((r) => ({ id: r.id, prefix: r.prefix, name: r.name, userId: r.user_id, createdAt: r.created_at.toISOString(), revokedAt: r.revoked_at?.toISOString() ?? null }));
+    return rows.map((r) => ({
+      id: r.id,
+      prefix: r.prefix,
+      name: r.name,
+      userId: r.user_id,
+      createdAt: r.created_at.toISOString(),
+      revokedAt: r.revoked_at?.toISOString() ?? null,
+    }));
   }
 }

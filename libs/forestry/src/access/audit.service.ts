@@ -52,8 +52,16 @@ export class AuditService {
        FROM unnest($1::bigint[], $2::text[], $3::text[], $4::text[], $5::text[], $6::smallint[], $7::text[], $8::text[], $9::jsonb[], $10::text[])
          WITH ORDINALITY AS t(u, r, m, p, k, s, o, e, ids, c, ord) ORDER BY ord`,
       [
-        col('userId'), col('role'), col('method'), col('path'), col('idempotencyKey'), col('status'), col('outcome'), col('errorCode'),
-        records.map((r) => JSON.stringify(r.entryIds)), col('correlationId'),
+        col('userId'),
+        col('role'),
+        col('method'),
+        col('path'),
+        col('idempotencyKey'),
+        col('status'),
+        col('outcome'),
+        col('errorCode'),
+        records.map((r) => JSON.stringify(r.entryIds)),
+        col('correlationId'),
       ],
     );
   }
@@ -63,7 +71,10 @@ export class AuditService {
     this.flushing = true;
     const batch = this.pending.splice(0, 500);
     try {
-      await this.insertMany(this.dataSource.manager, batch.map((b) => b.record));
+      await this.insertMany(
+        this.dataSource.manager,
+        batch.map((b) => b.record),
+      );
       for (const b of batch) b.done();
     } catch (error) {
       for (const b of batch) b.done(error);

@@ -45,7 +45,16 @@ export class CarbonReadsService {
          FROM carbon_listings l JOIN carbon_projects p ON p.id = l.project_id JOIN parties s ON s.id = l.seller_party_id
         WHERE ($1::text IS NULL OR p.code = $1) AND ($2::text IS NULL OR l.state = $2) AND ($3::text IS NULL OR s.code = $3) ORDER BY l.id DESC LIMIT ${MAX_CARBON_LIST}`,
       [filter.project ?? null, filter.state ?? null, filter.seller ?? null],
-    )) as Array<{ id: string; project: string; seller: string; issuance_id: string | null; unit_price: string; quantity_listed: string; quantity_available: string; state: string }>;
+    )) as Array<{
+      id: string;
+      project: string;
+      seller: string;
+      issuance_id: string | null;
+      unit_price: string;
+      quantity_listed: string;
+      quantity_available: string;
+      state: string;
+    }>;
     return rows.map((r) => ({
       id: r.id,
       project: r.project,

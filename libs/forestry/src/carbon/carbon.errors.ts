@@ -1,4 +1,3 @@
-
 export type CarbonErrorCode =
   | 'INVALID_CARBON_INPUT'
   | 'INVALID_REVENUE_RULE'
@@ -42,5 +41,5 @@ export class CarbonError extends DomainError {
   constructor(code: CarbonErrorCode, message: string, field?: string, details?: Record<string, unknown>) {
     super(KIND_OF[code], code, message, field, details);
   }
-}import { DomainError, DomainErrorKind } from '@forest-ledger/common';
-
+}
+import { DomainError, DomainErrorKind } from '@forest-ledger/common';

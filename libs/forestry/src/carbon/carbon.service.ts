@@ -12,16 +12,7 @@ import { partyRefs, PartyRef } from '../projects/party-refs';
 import { businessToday } from '../projects/project-accounts';
 import { SeriesService } from '../tickets/series.service';
 import { formatVerificationCode, newVerificationCode, normaliseVerificationCode } from '../tickets/verification-code';
-import {
-  CARBON_ASSET,
-  carbonBuffer,
-  carbonIssued,
-  carbonProjectAccounts,
-  carbonRetired,
-  carbonRevenue,
-  holderCredits,
-  holderCreditsAccount,
-} from './carbon-accounts';
+import { CARBON_ASSET, carbonBuffer, carbonIssued, carbonProjectAccounts, carbonRetired, carbonRevenue, holderCredits, holderCreditsAccount } from './carbon-accounts';
 import { CARBON_STANDARDS, CarbonProjectState, CarbonStandard, RETIREMENT_PURPOSES, RetirementPurpose, SERIAL_STATUSES, SerialStatus } from './carbon.entities';
 import { CarbonError } from './carbon.errors';
 import type { SerialRangeText } from './carbon.types';
@@ -220,8 +211,25 @@ export interface CarbonRegistryView {
   standard: CarbonStandard;
   externalId: string | null;
   state: CarbonProjectState;
-  issuances: Array<{ vintage: string; vintageStart: string; vintageEnd: string; quantity: string; bufferQuantity: string; serialBlock: string; issuedOn: string; verificationReference: string }>;
-  retirements: Array<{ certificateNo: string; vintage: string; quantity: string; serialBlocks: string[]; purpose: RetirementPurpose; beneficiaryName: string | null; retiredOn: string }>;
+  issuances: Array<{
+    vintage: string;
+    vintageStart: string;
+    vintageEnd: string;
+    quantity: string;
+    bufferQuantity: string;
+    serialBlock: string;
+    issuedOn: string;
+    verificationReference: string;
+  }>;
+  retirements: Array<{
+    certificateNo: string;
+    vintage: string;
+    quantity: string;
+    serialBlocks: string[];
+    purpose: RetirementPurpose;
+    beneficiaryName: string | null;
+    retiredOn: string;
+  }>;
   totals: { issued: string; buffer: string; retired: string };
 }
 
@@ -360,7 +368,9 @@ export class CarbonService {
 
     if (!Array.isArray(input.parcelIds) || input.parcelIds.length === 0) throw invalid('parcelIds must list at least one parcel', 'parcelIds');
     // Locked before the check so that two projects created at once cannot both find the parcels free.
-    await em.query(`SELECT 1 FROM parcels WHERE id = ANY($1::bigint[]) ORDER BY id FOR NO KEY UPDATE`, [input.parcelIds.filter((id) => typeof id === 'string' && /^\d{1,18}$/.test(id))]);
+    await em.query(`SELECT 1 FROM parcels WHERE id = ANY($1::bigint[]) ORDER BY id FOR NO KEY UPDATE`, [
+      input.parcelIds.filter((id) => typeof id === 'string' && /^\d{1,18}$/.test(id)),
+    ]);
     const parcels = await this.parcels.assertAttachable(em, input.parcelIds, 'COOPERATION_PROJECT');
     const busy = (await em.query(
       `SELECT pa.certificate_no, p.code FROM carbon_project_parcels pp JOIN carbon_projects p ON p.id = pp.project_id JOIN parcels pa ON pa.id = pp.parcel_id
@@ -368,7 +378,10 @@ export class CarbonService {
       [parcels.map((p) => p.id)],
     )) as Array<{ certificate_no: string; code: string }>;
     if (busy.length > 0) {
-      throw invalid(`parcel(s) already under an open carbon project (credits would be counted twice): ${busy.map((b) => `${b.certificate_no} (${b.code})`).join(', ')}`, 'parcelIds');
+      throw invalid(
+        `parcel(s) already under an open carbon project (credits would be counted twice): ${busy.map((b) => `${b.certificate_no} (${b.code})`).join(', ')}`,
+        'parcelIds',
+      );
     }
     const [row] = (await em.query(
       `INSERT INTO carbon_projects (code, name, owner_party_id, coop_project_id, standard, external_id, methodology, crediting_start, crediting_end, buffer_ratio)
@@ -423,7 +436,10 @@ export class CarbonService {
   private async projectViews(em: EntityManager, rows: ProjectRow[]): Promise<CarbonProjectView[]> {
     if (rows.length === 0) return [];
     const ids = rows.map((p) => p.id);
-    const parcels = (await em.query(`SELECT project_id::text AS project_id, parcel_id::text AS id FROM carbon_project_parcels WHERE project_id = ANY($1::bigint[]) ORDER BY parcel_id`, [ids])) as Array<{
+    const parcels = (await em.query(
+      `SELECT project_id::text AS project_id, parcel_id::text AS id FROM carbon_project_parcels WHERE project_id = ANY($1::bigint[]) ORDER BY parcel_id`,
+      [ids],
+    )) as Array<{
       project_id: string;
       id: string;
     }>;
@@ -537,7 +553,8 @@ export class CarbonService {
       if ((s.kind === 'PER_PERSON' || s.kind === 'PER_HOUSEHOLD') && refs.get(s.collective)?.kind !== 'COLLECTIVE') {
         throw new CarbonError('INVALID_REVENUE_RULE', `rule.shares[${i}]: ${s.collective} is not a collective`, `rule.shares[${i}].collective`);
       }
-      if (s.kind === 'TICKET_UNITS' && !linked) throw new CarbonError('INVALID_REVENUE_RULE', `rule.shares[${i}]: TICKET_UNITS needs the project linked to a cooperation project`, `rule.shares[${i}].kind`);
+      if (s.kind === 'TICKET_UNITS' && !linked)
+        throw new CarbonError('INVALID_REVENUE_RULE', `rule.shares[${i}]: TICKET_UNITS needs the project linked to a cooperation project`, `rule.shares[${i}].kind`);
     });
     return rule;
   }
@@ -553,25 +570,38 @@ export class CarbonService {
   async issue(em: EntityManager, code: string, input: IssueCreditsInput, key: string): Promise<IssuanceView> {
     const project = await this.load(em, code, true);
     const idempotencyKey = `carbon-issuance:${key}`;
-    const replay = (await em.query(`${ISSUANCE_SELECT} JOIN ledger_entries e ON e.id = i.entry_id WHERE i.project_id = $1 AND e.idempotency_key = $2`, [project.id, idempotencyKey])) as IssuanceRow[];
+    const replay = (await em.query(`${ISSUANCE_SELECT} JOIN ledger_entries e ON e.id = i.entry_id WHERE i.project_id = $1 AND e.idempotency_key = $2`, [
+      project.id,
+      idempotencyKey,
+    ])) as IssuanceRow[];
     if (replay.length > 0) {
       const r = replay[0];
       if (r.quantity !== String(input.quantity) || r.vintage_start !== input.vintageStart || r.vintage_end !== input.vintageEnd) throw conflict(key, `issuance ${r.id}`);
       return this.issuanceView(project, r);
     }
-    if (project.state !== 'REGISTERED') throw new CarbonError('CARBON_PROJECT_NOT_REGISTERED', `carbon project ${code} is ${project.state}: credits are issued for registered projects only`, 'project');
+    if (project.state !== 'REGISTERED')
+      throw new CarbonError('CARBON_PROJECT_NOT_REGISTERED', `carbon project ${code} is ${project.state}: credits are issued for registered projects only`, 'project');
     const vintageStart = requireDate(input.vintageStart, 'vintageStart');
     const vintageEnd = requireDate(input.vintageEnd, 'vintageEnd');
     if (vintageEnd < vintageStart) throw invalid('vintageEnd must not be before vintageStart', 'vintageEnd');
     if (vintageStart < project.crediting_start || vintageEnd > project.crediting_end) {
-      throw new CarbonError('VINTAGE_OUTSIDE_CREDITING_PERIOD', `the monitoring period ${vintageStart}..${vintageEnd} is not inside the crediting period ${project.crediting_start}..${project.crediting_end}`, 'vintageStart');
+      throw new CarbonError(
+        'VINTAGE_OUTSIDE_CREDITING_PERIOD',
+        `the monitoring period ${vintageStart}..${vintageEnd} is not inside the crediting period ${project.crediting_start}..${project.crediting_end}`,
+        'vintageStart',
+      );
     }
     const overlapping = (await em.query(
       `SELECT to_char(vintage_start, 'YYYY-MM-DD') AS s, to_char(vintage_end, 'YYYY-MM-DD') AS e FROM carbon_issuances WHERE project_id = $1 AND vintage_start <= $3::date AND vintage_end >= $2::date`,
       [project.id, vintageStart, vintageEnd],
     )) as Array<{ s: string; e: string }>;
     if (overlapping.length > 0) {
-      throw new CarbonError('VINTAGE_OVERLAPS', `the monitoring period ${vintageStart}..${vintageEnd} overlaps the issued ${overlapping[0].s}..${overlapping[0].e}`, 'vintageStart', { existing: overlapping });
+      throw new CarbonError(
+        'VINTAGE_OVERLAPS',
+        `the monitoring period ${vintageStart}..${vintageEnd} overlaps the issued ${overlapping[0].s}..${overlapping[0].e}`,
+        'vintageStart',
+        { existing: overlapping },
+      );
     }
     const quantity = wholeTonnes(input.quantity, 'quantity');
     const verificationReference = requireText(input.verificationReference, 'verificationReference');
@@ -597,7 +627,19 @@ export class CarbonService {
     const [issuance] = (await em.query(
       `INSERT INTO carbon_issuances (project_id, vintage, vintage_start, vintage_end, quantity, buffer_quantity, serial_start, serial_end, verification_reference, issued_on, entry_id)
        VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11) RETURNING id`,
-      [project.id, vintage, vintageStart, vintageEnd, quantity.toString(), buffer.toString(), ranges.issued.start.toString(), ranges.issued.end.toString(), verificationReference, issuedOn, posted.entry.id],
+      [
+        project.id,
+        vintage,
+        vintageStart,
+        vintageEnd,
+        quantity.toString(),
+        buffer.toString(),
+        ranges.issued.start.toString(),
+        ranges.issued.end.toString(),
+        verificationReference,
+        issuedOn,
+        posted.entry.id,
+      ],
     )) as Array<{ id: string }>;
     const blocks: Array<[SerialRange, string | null, SerialStatus]> = [];
     if (ranges.held) blocks.push([ranges.held, project.owner_party_id, 'HELD']);
@@ -679,7 +721,16 @@ export class CarbonService {
                   l.quantity_listed::text AS quantity_listed, l.quantity_available::text AS quantity_available, l.state
              FROM carbon_listings l JOIN carbon_projects p ON p.id = l.project_id JOIN parties s ON s.id = l.seller_party_id WHERE l.id = $1`,
           [id],
-        )) as Array<{ id: string; project: string; seller: string; issuance_id: string | null; unit_price: string; quantity_listed: string; quantity_available: string; state: string }>)
+        )) as Array<{
+          id: string;
+          project: string;
+          seller: string;
+          issuance_id: string | null;
+          unit_price: string;
+          quantity_listed: string;
+          quantity_available: string;
+          state: string;
+        }>)
       : [];
     if (!row) throw new CarbonError('UNKNOWN_LISTING', `no listing ${JSON.stringify(id)}`, 'listing');
     return {
@@ -735,9 +786,23 @@ export class CarbonService {
     const lines = rule ? splitRevenue(gross, rule.rule, await this.recipients(em, project, rule.rule, effectiveDate)) : [{ share: 0, party: listing.seller_code, amount: gross }];
     const totals = revenueTotalsByParty(lines);
     await this.ensureCreditsAccounts(em, [buyer.code], project.code);
-    await this.ensureWallets(em, totals.map((t) => t.party));
+    await this.ensureWallets(
+      em,
+      totals.map((t) => t.party),
+    );
 
-    const drafts = this.saleDrafts({ project, key, effectiveDate, gross, quantity, buyer: buyer.code, seller: listing.seller_code, listingId: listing.id, ruleVersion: rule?.version ?? null, totals });
+    const drafts = this.saleDrafts({
+      project,
+      key,
+      effectiveDate,
+      gross,
+      quantity,
+      buyer: buyer.code,
+      seller: listing.seller_code,
+      listingId: listing.id,
+      ruleVersion: rule?.version ?? null,
+      totals,
+    });
     let entryIds: string[];
     try {
       entryIds = drafts.length === 1 ? [(await this.ledger.post(em, drafts[0])).entry.id] : (await this.ledger.postBatch(em, drafts)).entries.map((e) => e.id);
@@ -753,7 +818,19 @@ export class CarbonService {
     const [sale] = (await em.query(
       `INSERT INTO carbon_sales (listing_id, buyer_party_id, quantity, unit_price, gross_amount, rule_id, rule_version, serial_ranges, shares, effective_date, entry_id)
        VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11) RETURNING id`,
-      [listing.id, buyer.id, quantity.toString(), listing.unit_price, gross, rule?.id ?? null, rule?.version ?? null, JSON.stringify(ranges), JSON.stringify(lines), effectiveDate, entryIds[0]],
+      [
+        listing.id,
+        buyer.id,
+        quantity.toString(),
+        listing.unit_price,
+        gross,
+        rule?.id ?? null,
+        rule?.version ?? null,
+        JSON.stringify(ranges),
+        JSON.stringify(lines),
+        effectiveDate,
+        entryIds[0],
+      ],
     )) as Array<{ id: string }>;
     return this.getSale(sale.id, em);
   }
@@ -880,17 +957,20 @@ export class CarbonService {
         out.push(register.lines.map((l) => ({ party: l.partyCode, weight: l.units })));
       } else {
         const kind = share.kind === 'PER_PERSON' ? 'VILLAGER' : 'HOUSEHOLD';
-        const rows = (await em.query(
-          `SELECT p.code FROM parties p JOIN parties c ON c.id = p.collective_id WHERE c.code = $1 AND p.kind = $2 AND p.active ORDER BY p.id`,
-          [share.collective, kind],
-        )) as Array<{ code: string }>;
+        const rows = (await em.query(`SELECT p.code FROM parties p JOIN parties c ON c.id = p.collective_id WHERE c.code = $1 AND p.kind = $2 AND p.active ORDER BY p.id`, [
+          share.collective,
+          kind,
+        ])) as Array<{ code: string }>;
         out.push(rows.map((r) => ({ party: r.code, weight: '1' })));
       }
     }
     return out;
   }
 
-  private async lockListing(em: EntityManager, listingId: string): Promise<{ id: string; state: string; project_code: string; seller_code: string; unit_price: string; quantity_available: string }> {
+  private async lockListing(
+    em: EntityManager,
+    listingId: string,
+  ): Promise<{ id: string; state: string; project_code: string; seller_code: string; unit_price: string; quantity_available: string }> {
     const [row] = /^\d{1,18}$/.test(listingId)
       ? ((await em.query(
           `SELECT l.id::text AS id, l.state, p.code AS project_code, s.code AS seller_code, l.unit_price::text AS unit_price, l.quantity_available::text AS quantity_available
@@ -912,10 +992,13 @@ export class CarbonService {
   async retire(em: EntityManager, code: string, input: RetireInput, key: string): Promise<RetirementView> {
     const project = await this.load(em, code);
     const idempotencyKey = `carbon-retirement:${key}`;
-    const [replay] = (await em.query(`SELECT r.id::text AS id FROM carbon_retirements r JOIN ledger_entries e ON e.id = r.entry_id WHERE e.idempotency_key = $1`, [idempotencyKey])) as Array<{ id: string }>;
+    const [replay] = (await em.query(`SELECT r.id::text AS id FROM carbon_retirements r JOIN ledger_entries e ON e.id = r.entry_id WHERE e.idempotency_key = $1`, [
+      idempotencyKey,
+    ])) as Array<{ id: string }>;
     if (replay) {
       const retirement = await this.getRetirement(replay.id, em);
-      if (retirement.retiringParty !== input.holder || retirement.quantity !== String(input.quantity) || retirement.project !== code) throw conflict(key, `retirement ${retirement.certificateNo}`);
+      if (retirement.retiringParty !== input.holder || retirement.quantity !== String(input.quantity) || retirement.project !== code)
+        throw conflict(key, `retirement ${retirement.certificateNo}`);
       return retirement;
     }
     const holder = await this.requireParty(em, input.holder, 'holder');
@@ -1144,15 +1227,24 @@ export class CarbonService {
     const sum = (f: (v: VintageBalance) => string) => vintages.reduce((s, v) => s + BigInt(f(v)), 0n);
     const mismatches: string[] = [];
     const expect = async (account: string, tonnes: bigint) => {
-      const [row] = (await em.query(`SELECT (CASE normal_side WHEN 'DEBIT' THEN debits - credits ELSE credits - debits END)::text AS balance FROM ledger_accounts WHERE code = $1`, [account])) as Array<{
+      const [row] = (await em.query(
+        `SELECT (CASE normal_side WHEN 'DEBIT' THEN debits - credits ELSE credits - debits END)::text AS balance FROM ledger_accounts WHERE code = $1`,
+        [account],
+      )) as Array<{
         balance: string;
       }>;
       const balance = new Dec(row?.balance ?? 0);
       if (!balance.equals(tonnes.toString())) mismatches.push(`${account}: ledger ${balance.toString()} t, serial blocks ${tonnes} t`);
     };
     await expect(carbonIssued(code), sum((v) => v.issued) - sum((v) => v.cancelled));
-    await expect(carbonBuffer(code), sum((v) => v.buffer));
-    await expect(carbonRetired(code), sum((v) => v.retired));
+    await expect(
+      carbonBuffer(code),
+      sum((v) => v.buffer),
+    );
+    await expect(
+      carbonRetired(code),
+      sum((v) => v.retired),
+    );
     const holders = (await em.query(
       `SELECT a.code AS account, COALESCE(t.tonnes, 0)::text AS tonnes
          FROM ledger_accounts a LEFT JOIN (
@@ -1187,7 +1279,10 @@ export class CarbonService {
       return takeSerials(blocks, quantity);
     } catch (error) {
       if (error instanceof CarbonError && error.code === 'INSUFFICIENT_CREDITS') {
-        throw new CarbonError('INSUFFICIENT_CREDITS', `${party} has ${String(error.details?.available)} t available here, ${quantity} t asked`, 'quantity', { ...error.details, party });
+        throw new CarbonError('INSUFFICIENT_CREDITS', `${party} has ${String(error.details?.available)} t available here, ${quantity} t asked`, 'quantity', {
+          ...error.details,
+          party,
+        });
       }
       throw error;
     }
@@ -1198,7 +1293,11 @@ export class CarbonService {
    * first shrinks to its rest (so the ranges never overlap, even for an instant) and the taken part
    * becomes a new block.
    */
-  private async moveTakes(em: EntityManager, takes: BlockTake[], to: { ownerPartyId: string; status: SerialStatus; listingId: string | null; retirementId: string | null }): Promise<void> {
+  private async moveTakes(
+    em: EntityManager,
+    takes: BlockTake[],
+    to: { ownerPartyId: string; status: SerialStatus; listingId: string | null; retirementId: string | null },
+  ): Promise<void> {
     const whole = takes.filter((t) => t.rest === null).map((t) => t.blockId);
     if (whole.length > 0) {
       await em.query(`UPDATE carbon_serial_blocks SET owner_party_id = $2, status = $3, listing_id = $4, retirement_id = $5 WHERE id = ANY($1::bigint[])`, [
@@ -1228,7 +1327,10 @@ export class CarbonService {
   }
 
   private async requireIssuance(em: EntityManager, project: ProjectRow, issuanceId: string): Promise<IssuanceRow> {
-    const [row] = typeof issuanceId === 'string' && /^\d{1,18}$/.test(issuanceId) ? ((await em.query(`${ISSUANCE_SELECT} WHERE i.id = $1 AND i.project_id = $2`, [issuanceId, project.id])) as IssuanceRow[]) : [];
+    const [row] =
+      typeof issuanceId === 'string' && /^\d{1,18}$/.test(issuanceId)
+        ? ((await em.query(`${ISSUANCE_SELECT} WHERE i.id = $1 AND i.project_id = $2`, [issuanceId, project.id])) as IssuanceRow[])
+        : [];
     if (!row) throw new CarbonError('UNKNOWN_VINTAGE', `carbon project ${project.code} has no issuance ${JSON.stringify(issuanceId)}`, 'issuanceId');
     return row;
   }
@@ -1237,15 +1339,24 @@ export class CarbonService {
     const codes = parties.map((p) => holderCredits(p, project));
     const existing = new Set(((await em.query(`SELECT code FROM ledger_accounts WHERE code = ANY($1::text[])`, [codes])) as Array<{ code: string }>).map((r) => r.code));
     const missing = parties.filter((p) => !existing.has(holderCredits(p, project)));
-    if (missing.length > 0) await this.ledger.openAccounts(em, missing.map((p) => holderCreditsAccount(p, project)));
+    if (missing.length > 0)
+      await this.ledger.openAccounts(
+        em,
+        missing.map((p) => holderCreditsAccount(p, project)),
+      );
   }
 
   /** Every party has its wallet from registration; one opened here only covers a party created without (as parties.service does). */
   private async ensureWallets(em: EntityManager, parties: string[]): Promise<void> {
-    const existing = new Set(((await em.query(`SELECT code FROM ledger_accounts WHERE code = ANY($1::text[])`, [parties.map(walletOf)])) as Array<{ code: string }>).map((r) => r.code));
+    const existing = new Set(
+      ((await em.query(`SELECT code FROM ledger_accounts WHERE code = ANY($1::text[])`, [parties.map(walletOf)])) as Array<{ code: string }>).map((r) => r.code),
+    );
     const missing = parties.filter((p) => !existing.has(walletOf(p)));
     if (missing.length > 0) {
-      await this.ledger.openAccounts(em, missing.map((p) => ({ code: walletOf(p), asset: WALLET_ASSET.code, type: 'LIABILITY' as const, ownerRef: `party:${p}`, noOverdraft: true })));
+      await this.ledger.openAccounts(
+        em,
+        missing.map((p) => ({ code: walletOf(p), asset: WALLET_ASSET.code, type: 'LIABILITY' as const, ownerRef: `party:${p}`, noOverdraft: true })),
+      );
     }
   }
 }
@@ -1284,7 +1395,12 @@ function translateFunds(error: unknown): unknown {
   if (!(error instanceof LedgerError) || error.code !== 'INSUFFICIENT_FUNDS') return error;
   const account = String(error.details?.account ?? '');
   const wallet = /^party:(.+):wallet:CNY$/.exec(account);
-  if (wallet) return new LedgerError('INSUFFICIENT_FUNDS', `${wallet[1]}'s wallet holds ${String(error.details?.balance)} CNY, less than the order costs; nothing moved`, 'buyer', { ...error.details, party: wallet[1] });
-  if (/^holder:.+:credits:/.test(account)) return new CarbonError('INSUFFICIENT_CREDITS', `account ${account} holds fewer tonnes than asked; nothing moved`, 'quantity', error.details);
+  if (wallet)
+    return new LedgerError('INSUFFICIENT_FUNDS', `${wallet[1]}'s wallet holds ${String(error.details?.balance)} CNY, less than the order costs; nothing moved`, 'buyer', {
+      ...error.details,
+      party: wallet[1],
+    });
+  if (/^holder:.+:credits:/.test(account))
+    return new CarbonError('INSUFFICIENT_CREDITS', `account ${account} holds fewer tonnes than asked; nothing moved`, 'quantity', error.details);
   return error;
 }

@@ -43,7 +43,11 @@ export async function renderRetirementCertificatePdf(input: RetirementPdfInput, 
   const done = collect(doc);
   useFont(doc, font);
 
-  doc.lineWidth(2).strokeColor(COLOR.frame).rect(24, 24, PAGE.width - 48, PAGE.height - 48).stroke();
+  doc
+    .lineWidth(2)
+    .strokeColor(COLOR.frame)
+    .rect(24, 24, PAGE.width - 48, PAGE.height - 48)
+    .stroke();
   doc.fillColor(COLOR.ink).fontSize(24).text('林业碳汇注销证明', 0, 64, { width: PAGE.width, align: 'center', characterSpacing: 4 });
   doc.fillColor(COLOR.muted).fontSize(11).text(`证书编号 ${input.certificateNo}`, 0, 100, { width: PAGE.width, align: 'center' });
   const rows: Array<[string, string]> = [
@@ -75,7 +79,10 @@ export async function renderRetirementCertificatePdf(input: RetirementPdfInput, 
     doc.text(value, valueX, y + TABLE.padY, { width: valueWidth, lineGap: 2 });
     y += height;
   }
-  doc.fillColor(COLOR.muted).fontSize(9).text('注销的碳汇不可再转让或使用。本证明以林账登记为准，可凭证书编号与验证码在线核验。', TABLE.x, Math.max(y + 16, PAGE.height - 80), { width: TABLE.width, align: 'center' });
+  doc
+    .fillColor(COLOR.muted)
+    .fontSize(9)
+    .text('注销的碳汇不可再转让或使用。本证明以林账登记为准，可凭证书编号与验证码在线核验。', TABLE.x, Math.max(y + 16, PAGE.height - 80), { width: TABLE.width, align: 'center' });
   doc.end();
   return done;
 }

@@ -7,7 +7,15 @@ const sum = (amounts: string[]) => amounts.reduce((s, a) => s.plus(a), new Dec(0
 
 describe('checkRevenueRule', () => {
   it('accepts shares adding up to 1 and normalises the ratios', () => {
-    expect(checkRevenueRule({ shares: [{ kind: 'PARTY', party: 'F', ratio: '0.10' }, { kind: 'PARTY', party: 'C', ratio: '0.300000' }, { kind: 'PER_PERSON', collective: 'C', ratio: '0.6', extra: 1 }] })).toEqual({
+    expect(
+      checkRevenueRule({
+        shares: [
+          { kind: 'PARTY', party: 'F', ratio: '0.10' },
+          { kind: 'PARTY', party: 'C', ratio: '0.300000' },
+          { kind: 'PER_PERSON', collective: 'C', ratio: '0.6', extra: 1 },
+        ],
+      }),
+    ).toEqual({
       shares: [
         { kind: 'PARTY', party: 'F', ratio: '0.1' },
         { kind: 'PARTY', party: 'C', ratio: '0.3' },
@@ -21,7 +29,12 @@ describe('checkRevenueRule', () => {
       { shares: [{ kind: 'NOPE', ratio: '1' }] },
       { shares: [{ kind: 'PARTY', ratio: '1' }] },
       { shares: [{ kind: 'PER_HOUSEHOLD', ratio: '1' }] },
-      { shares: [{ kind: 'TICKET_UNITS', ratio: '0.1234567' }, { kind: 'PARTY', party: 'F', ratio: '0.8765433' }] },
+      {
+        shares: [
+          { kind: 'TICKET_UNITS', ratio: '0.1234567' },
+          { kind: 'PARTY', party: 'F', ratio: '0.8765433' },
+        ],
+      },
       { shares: [] },
       null,
     ]) {
@@ -31,7 +44,13 @@ describe('checkRevenueRule', () => {
 });
 
 describe('splitRevenue', () => {
-  const rule: RevenueRule = { shares: [{ kind: 'PARTY', party: 'F', ratio: '0.1' }, { kind: 'PARTY', party: 'C', ratio: '0.3' }, { kind: 'PER_PERSON', collective: 'C', ratio: '0.6' }] };
+  const rule: RevenueRule = {
+    shares: [
+      { kind: 'PARTY', party: 'F', ratio: '0.1' },
+      { kind: 'PARTY', party: 'C', ratio: '0.3' },
+      { kind: 'PER_PERSON', collective: 'C', ratio: '0.6' },
+    ],
+  };
 
   it('10 % farm, 30 % collective, 60 % per person: exact to the 分', () => {
     const lines = splitRevenue('100.00', rule, [[{ party: 'F', weight: '1' }], [{ party: 'C', weight: '1' }], people(7)]);
@@ -51,16 +70,30 @@ describe('splitRevenue', () => {
   });
 
   it('pro rata to units; a holder of zero units gets nothing; nobody to pay is refused', () => {
-    const lines = splitRevenue('1.00', { shares: [{ kind: 'TICKET_UNITS', ratio: '1' }] }, [[{ party: 'A', weight: '2' }, { party: 'B', weight: '1' }, { party: 'Z', weight: '0' }]]);
+    const lines = splitRevenue('1.00', { shares: [{ kind: 'TICKET_UNITS', ratio: '1' }] }, [
+      [
+        { party: 'A', weight: '2' },
+        { party: 'B', weight: '1' },
+        { party: 'Z', weight: '0' },
+      ],
+    ]);
     expect(lines).toEqual([
       { share: 0, party: 'A', amount: '0.67' },
       { share: 0, party: 'B', amount: '0.33' },
     ]);
-    expect(() => splitRevenue('1.00', { shares: [{ kind: 'PER_HOUSEHOLD', collective: 'C', ratio: '1' }] }, [[]])).toThrow(expect.objectContaining({ code: 'NO_REVENUE_RECIPIENTS' }));
+    expect(() => splitRevenue('1.00', { shares: [{ kind: 'PER_HOUSEHOLD', collective: 'C', ratio: '1' }] }, [[]])).toThrow(
+      expect.objectContaining({ code: 'NO_REVENUE_RECIPIENTS' }),
+    );
   });
 
   it('totals by party when a party is paid under two shares', () => {
-    expect(revenueTotalsByParty([{ share: 0, party: 'C', amount: '1.10' }, { share: 1, party: 'V', amount: '2.00' }, { share: 2, party: 'C', amount: '0.05' }])).toEqual([
+    expect(
+      revenueTotalsByParty([
+        { share: 0, party: 'C', amount: '1.10' },
+        { share: 1, party: 'V', amount: '2.00' },
+        { share: 2, party: 'C', amount: '0.05' },
+      ]),
+    ).toEqual([
       { party: 'C', amount: '1.15' },
       { party: 'V', amount: '2.00' },
     ]);
@@ -74,14 +107,19 @@ describe('splitRevenue', () => {
       return ratios.map((r) => r.toString());
     });
     fc.assert(
-      fc.property(arbRule, fc.integer({ min: 0, max: 10_000_000 }), fc.array(fc.array(fc.integer({ min: 1, max: 5000 }), { minLength: 1, maxLength: 30 }), { minLength: 5, maxLength: 5 }), (ratios, cents, weightLists) => {
-        const gross = new Dec(cents).div(100).toFixed(2);
-        const shares = ratios.map((ratio) => ({ kind: 'TICKET_UNITS' as const, ratio }));
-        const recipients = ratios.map((_, i) => weightLists[i].map((w, j) => ({ party: `P${i}-${j}`, weight: String(w) })));
-        const lines = splitRevenue(gross, { shares }, recipients);
-        expect(sum(lines.map((l) => l.amount))).toBe(gross);
-        for (const l of lines) expect(new Dec(l.amount).decimalPlaces()).toBeLessThanOrEqual(2);
-      }),
+      fc.property(
+        arbRule,
+        fc.integer({ min: 0, max: 10_000_000 }),
+        fc.array(fc.array(fc.integer({ min: 1, max: 5000 }), { minLength: 1, maxLength: 30 }), { minLength: 5, maxLength: 5 }),
+        (ratios, cents, weightLists) => {
+          const gross = new Dec(cents).div(100).toFixed(2);
+          const shares = ratios.map((ratio) => ({ kind: 'TICKET_UNITS' as const, ratio }));
+          const recipients = ratios.map((_, i) => weightLists[i].map((w, j) => ({ party: `P${i}-${j}`, weight: String(w) })));
+          const lines = splitRevenue(gross, { shares }, recipients);
+          expect(sum(lines.map((l) => l.amount))).toBe(gross);
+          for (const l of lines) expect(new Dec(l.amount).decimalPlaces()).toBeLessThanOrEqual(2);
+        },
+      ),
     );
   });
 });

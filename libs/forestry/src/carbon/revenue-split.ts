@@ -9,9 +9,7 @@ import { CarbonError } from './carbon.errors';
  *  - TICKET_UNITS: a share split pro rata to the units of the linked 林票 series held at the sale date.
  */
 export type RevenueShare =
-  | { kind: 'PARTY'; ratio: string; party: string }
-  | { kind: 'PER_PERSON' | 'PER_HOUSEHOLD'; ratio: string; collective: string }
-  | { kind: 'TICKET_UNITS'; ratio: string };
+  { kind: 'PARTY'; ratio: string; party: string } | { kind: 'PER_PERSON' | 'PER_HOUSEHOLD'; ratio: string; collective: string } | { kind: 'TICKET_UNITS'; ratio: string };
 
 export interface RevenueRule {
   shares: RevenueShare[];
@@ -76,7 +74,11 @@ export interface RevenueShareLine {
  */
 export function splitRevenue(gross: string, rule: RevenueRule, recipients: ReadonlyArray<readonly RevenueRecipient[]>): RevenueShareLine[] {
   if (recipients.length !== rule.shares.length) throw new RangeError('splitRevenue: one recipient list per share');
-  const parts = allocate(gross, rule.shares.map((s) => s.ratio), 2);
+  const parts = allocate(
+    gross,
+    rule.shares.map((s) => s.ratio),
+    2,
+  );
   const lines: RevenueShareLine[] = [];
   rule.shares.forEach((share, i) => {
     if (parts[i].isZero()) return;

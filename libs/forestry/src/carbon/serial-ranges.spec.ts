@@ -113,6 +113,7 @@ describe('mergeRanges, serialText, wholeTonnes', () => {
   });
   it('parses whole tonnes only', () => {
     expect(wholeTonnes('2723', 'quantity')).toBe(2723n);
-    for (const bad of ['0', '-1', '1.5', '01', '', 12, null]) expect(() => wholeTonnes(bad, 'quantity')).toThrow(expect.objectContaining({ code: 'INVALID_CARBON_INPUT', field: 'quantity' }));
+    for (const bad of ['0', '-1', '1.5', '01', '', 12, null])
+      expect(() => wholeTonnes(bad, 'quantity')).toThrow(expect.objectContaining({ code: 'INVALID_CARBON_INPUT', field: 'quantity' }));
   });
 });

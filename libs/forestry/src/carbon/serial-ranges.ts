@@ -93,7 +93,8 @@ export function issuanceRanges(lastIssued: bigint, quantity: bigint, bufferTonne
 /** The buffer share of an issuance, rounded down to whole tonnes: floor(quantity × ratio), exact (ratio has at most 6 decimals). */
 export function bufferTonnes(quantity: bigint, ratio: string): bigint {
   const match = /^(0|1)(?:\.([0-9]{1,6}))?$/.exec(ratio);
-  if (!match || (match[1] === '1' && /[1-9]/.test(match[2] ?? ''))) throw new CarbonError('INVALID_CARBON_INPUT', `buffer ratio must be a decimal from 0 to 1 with up to 6 places; got ${JSON.stringify(ratio)}`, 'bufferRatio');
+  if (!match || (match[1] === '1' && /[1-9]/.test(match[2] ?? '')))
+    throw new CarbonError('INVALID_CARBON_INPUT', `buffer ratio must be a decimal from 0 to 1 with up to 6 places; got ${JSON.stringify(ratio)}`, 'bufferRatio');
   const millionths = BigInt(match[1]) * 1_000_000n + BigInt((match[2] ?? '').padEnd(6, '0'));
   return (quantity * millionths) / 1_000_000n; // bigint division truncates: floor for non-negatives
 }

@@ -52,7 +52,11 @@ describe('inputChecks', () => {
   it('requireDate accepts a calendar date and refuses anything else', () => {
     expect(checks.requireDate('2024-02-29', 'startDate')).toBe('2024-02-29');
     for (const bad of [undefined, 20240101, '2023-02-29', '2024-1-01', '2024-01-01T00:00:00Z', ' 2024-01-01']) {
-      expect(refusal(() => checks.requireDate(bad, 'startDate'))).toMatchObject({ code: 'TEST_INVALID', field: 'startDate', message: 'startDate must be a calendar date YYYY-MM-DD' });
+      expect(refusal(() => checks.requireDate(bad, 'startDate'))).toMatchObject({
+        code: 'TEST_INVALID',
+        field: 'startDate',
+        message: 'startDate must be a calendar date YYYY-MM-DD',
+      });
     }
   });
 });

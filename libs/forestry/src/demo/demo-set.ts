@@ -59,7 +59,14 @@ const PLEDGE = { holder: 'V-0002', units: '200', contractReference: '工银阳�
 /** The farm pays buy-backs from its own wallet (its cash contribution went to the project's wallet). */
 const FARM_DEPOSIT = { amount: '10000.00', bankReference: '20250901000219', effectiveDate: '2025-09-01' } as const;
 /** 9,123 units × 5.00: received into the project's wallet, declared, approved and paid to the holders' wallets. */
-const PRE_DIVIDEND = { amount: '45615.00', bankReference: '20251220000888', receivedOn: '2025-12-20', recordDate: '2025-12-20', paymentDate: '2025-12-31', memo: '2025 年度预分红 每份 5 元' } as const;
+const PRE_DIVIDEND = {
+  amount: '45615.00',
+  bankReference: '20251220000888',
+  receivedOn: '2025-12-20',
+  recordDate: '2025-12-20',
+  paymentDate: '2025-12-31',
+  memo: '2025 年度预分红 每份 5 元',
+} as const;
 const BUY_BACK = { holder: 'V-0007', units: '20', documentReference: '大西沟村林票兑现申请2025第003号', effectiveDate: '2025-09-15' } as const;
 
 /** A resident ID number of 阳城县 (region 140522) with its GB 11643 check character. */
@@ -153,12 +160,96 @@ interface DemoParcel {
  * alone; 002 (seized), 003/005/006 (certificate not issued) and 004 (mortgaged) stay out of the project.
  */
 const PARCELS: readonly DemoParcel[] = [
-  { seq: '001', holder: 'V-0001', place: '后沟', compartment: '12', subCompartment: '3', areaMu: '32.6500', forestType: '用材林', species: '油松', rightsEnd: '2077-12-31', state: '发放到户', mortgaged: false, seized: false, remarks: '' },
-  { seq: '002', holder: 'V-0001', place: '北凹', compartment: '12', subCompartment: '7', areaMu: '8.4', forestType: '经济林', species: '核桃', rightsEnd: '2077-12-31', state: '发放到户', mortgaged: false, seized: true, remarks: '阳城县人民法院查封' },
-  { seq: '003', holder: 'V-0004', place: '南岭', compartment: '15', subCompartment: '2', areaMu: '45.125', forestType: '用材林', species: '华山松', rightsEnd: '2077-12-31', state: '已打印盖章未发放', mortgaged: false, seized: false, remarks: '' },
-  { seq: '004', holder: 'V-0006', place: '西梁', compartment: '17', subCompartment: '11', areaMu: '27.3318', forestType: '经济林', species: '山茱萸', rightsEnd: '2058-06-30', state: '发放到户', mortgaged: true, seized: false, remarks: '抵押给中国工商银行阳城支行' },
-  { seq: '005', holder: 'V-0005', place: '前坡', compartment: '15', subCompartment: '9', areaMu: '19.86', forestType: '防护林', species: '侧柏', rightsEnd: '2077-12-31', state: '已打印未盖章', mortgaged: false, seized: false, remarks: '' },
-  { seq: '006', holder: 'V-0007', place: '后沟', compartment: '13', subCompartment: '5', areaMu: '12.0750', forestType: '特种用途林', species: '栎类', rightsEnd: '2077-12-31', state: '未打印未盖章', mortgaged: false, seized: false, remarks: '待补测' },
+  {
+    seq: '001',
+    holder: 'V-0001',
+    place: '后沟',
+    compartment: '12',
+    subCompartment: '3',
+    areaMu: '32.6500',
+    forestType: '用材林',
+    species: '油松',
+    rightsEnd: '2077-12-31',
+    state: '发放到户',
+    mortgaged: false,
+    seized: false,
+    remarks: '',
+  },
+  {
+    seq: '002',
+    holder: 'V-0001',
+    place: '北凹',
+    compartment: '12',
+    subCompartment: '7',
+    areaMu: '8.4',
+    forestType: '经济林',
+    species: '核桃',
+    rightsEnd: '2077-12-31',
+    state: '发放到户',
+    mortgaged: false,
+    seized: true,
+    remarks: '阳城县人民法院查封',
+  },
+  {
+    seq: '003',
+    holder: 'V-0004',
+    place: '南岭',
+    compartment: '15',
+    subCompartment: '2',
+    areaMu: '45.125',
+    forestType: '用材林',
+    species: '华山松',
+    rightsEnd: '2077-12-31',
+    state: '已打印盖章未发放',
+    mortgaged: false,
+    seized: false,
+    remarks: '',
+  },
+  {
+    seq: '004',
+    holder: 'V-0006',
+    place: '西梁',
+    compartment: '17',
+    subCompartment: '11',
+    areaMu: '27.3318',
+    forestType: '经济林',
+    species: '山茱萸',
+    rightsEnd: '2058-06-30',
+    state: '发放到户',
+    mortgaged: true,
+    seized: false,
+    remarks: '抵押给中国工商银行阳城支行',
+  },
+  {
+    seq: '005',
+    holder: 'V-0005',
+    place: '前坡',
+    compartment: '15',
+    subCompartment: '9',
+    areaMu: '19.86',
+    forestType: '防护林',
+    species: '侧柏',
+    rightsEnd: '2077-12-31',
+    state: '已打印未盖章',
+    mortgaged: false,
+    seized: false,
+    remarks: '',
+  },
+  {
+    seq: '006',
+    holder: 'V-0007',
+    place: '后沟',
+    compartment: '13',
+    subCompartment: '5',
+    areaMu: '12.0750',
+    forestType: '特种用途林',
+    species: '栎类',
+    rightsEnd: '2077-12-31',
+    state: '未打印未盖章',
+    mortgaged: false,
+    seized: false,
+    remarks: '待补测',
+  },
 ];
 
 const certificateNoOf = (p: DemoParcel): string => `晋(2025)阳城县不动产权第0009${p.seq}号`;
@@ -220,9 +311,7 @@ const DEMO_LOCK = [0x444d, 0] as const;
 export async function loadDemoData(dataSource: DataSource, services: DemoServices): Promise<boolean> {
   return inTransaction(dataSource, async (em) => {
     await em.query(`SELECT pg_advisory_xact_lock($1, $2)`, [...DEMO_LOCK]);
-    const [{ empty }] = (await em.query(
-      `SELECT NOT EXISTS (SELECT 1 FROM ledger_assets) AND NOT EXISTS (SELECT 1 FROM parties) AS empty`,
-    )) as Array<{ empty: boolean }>;
+    const [{ empty }] = (await em.query(`SELECT NOT EXISTS (SELECT 1 FROM ledger_assets) AND NOT EXISTS (SELECT 1 FROM parties) AS empty`)) as Array<{ empty: boolean }>;
     if (!empty) return false;
     await writeRegions(em, services.regions);
     await writeParties(em, services.parties);
@@ -243,7 +332,13 @@ async function writeParties(em: EntityManager, parties: PartiesService): Promise
   for (const organisation of DEMO_ORGANISATIONS) await parties.create(em, organisation);
   for (const h of DEMO_HOUSEHOLDS) {
     const head = h.members[0];
-    await parties.create(em, { kind: 'HOUSEHOLD', code: h.code, name: `${head.name}户`, collectiveCode: DEMO_COLLECTIVE, metadata: { householdNo: h.householdNo, headName: head.name } });
+    await parties.create(em, {
+      kind: 'HOUSEHOLD',
+      code: h.code,
+      name: `${head.name}户`,
+      collectiveCode: DEMO_COLLECTIVE,
+      metadata: { householdNo: h.householdNo, headName: head.name },
+    });
     for (const m of h.members) {
       await parties.create(em, {
         kind: 'VILLAGER',
@@ -267,7 +362,10 @@ async function writeParcels(em: EntityManager, parcels: ParcelsService): Promise
 /** The ids of the demo parcels that can back the project (see PARCELS), with their total area. */
 async function projectParcels(em: EntityManager): Promise<{ ids: string[]; areaMu: string }> {
   const certificates = PARCELS.filter(attachable).map(certificateNoOf);
-  const rows = (await em.query(`SELECT id, area_mu::text AS area_mu FROM parcels WHERE certificate_no = ANY($1::text[]) ORDER BY id`, [certificates])) as Array<{ id: string; area_mu: string }>;
+  const rows = (await em.query(`SELECT id, area_mu::text AS area_mu FROM parcels WHERE certificate_no = ANY($1::text[]) ORDER BY id`, [certificates])) as Array<{
+    id: string;
+    area_mu: string;
+  }>;
   if (rows.length !== certificates.length) throw new Error(`the demo project's parcels ${certificates.join(', ')} were not all imported`);
   return { ids: rows.map((r) => r.id), areaMu: rows.reduce((sum, r) => sum.plus(r.area_mu), new Dec(0)).toFixed(4) };
 }
@@ -307,7 +405,15 @@ async function writeLedger(em: EntityManager, services: DemoServices): Promise<v
   await projects.addContribution(
     em,
     DEMO_PROJECT,
-    { partyCode: DEMO_FARM, kind: 'CASH', amount: FARM_CONTRIBUTION, paid: true, bankReference: '20250301000123', description: '阳城县国有林场 现金出资', effectiveDate: '2025-03-01' },
+    {
+      partyCode: DEMO_FARM,
+      kind: 'CASH',
+      amount: FARM_CONTRIBUTION,
+      paid: true,
+      bankReference: '20250301000123',
+      description: '阳城县国有林场 现金出资',
+      effectiveDate: '2025-03-01',
+    },
     'demo:farm-cash',
   );
   await projects.addContribution(
@@ -326,17 +432,38 @@ async function writeLedger(em: EntityManager, services: DemoServices): Promise<v
   await series.issue(
     em,
     DEMO_PROJECT,
-    { seriesCode: DEMO_SERIES, name: `林票 ${DEMO_COUNTY.name}${DEMO_TOWNSHIP.name}${DEMO_VILLAGE.name} 2025`, faceValue: DEMO_FACE_VALUE, transferRestriction: 'COLLECTIVE_MEMBERS', issuedOn: '2025-03-15' },
+    {
+      seriesCode: DEMO_SERIES,
+      name: `林票 ${DEMO_COUNTY.name}${DEMO_TOWNSHIP.name}${DEMO_VILLAGE.name} 2025`,
+      faceValue: DEMO_FACE_VALUE,
+      transferRestriction: 'COLLECTIVE_MEMBERS',
+      issuedOn: '2025-03-15',
+    },
     'demo:issuance',
   );
 
   await bankReceipt(em, ledger, 'demo:villager-deposit', DEPOSIT.party, DEPOSIT.amount, DEPOSIT.bankReference, DEPOSIT.effectiveDate, '赵福旺 存入');
   // Delivery versus payment: the units and the money move in one entry, or neither does.
-  await movements.trade(em, DEMO_SERIES, { seller: TRADE.seller, buyer: TRADE.buyer, units: TRADE.units, unitPrice: TRADE.unitPrice, effectiveDate: TRADE.effectiveDate }, 'demo:trade-1');
-  await movements.pledge(em, DEMO_SERIES, { holder: PLEDGE.holder, pledgee: DEMO_BANK, units: PLEDGE.units, contractReference: PLEDGE.contractReference, effectiveDate: PLEDGE.effectiveDate }, 'demo:pledge-1');
+  await movements.trade(
+    em,
+    DEMO_SERIES,
+    { seller: TRADE.seller, buyer: TRADE.buyer, units: TRADE.units, unitPrice: TRADE.unitPrice, effectiveDate: TRADE.effectiveDate },
+    'demo:trade-1',
+  );
+  await movements.pledge(
+    em,
+    DEMO_SERIES,
+    { holder: PLEDGE.holder, pledgee: DEMO_BANK, units: PLEDGE.units, contractReference: PLEDGE.contractReference, effectiveDate: PLEDGE.effectiveDate },
+    'demo:pledge-1',
+  );
   await bankReceipt(em, ledger, 'demo:farm-deposit', DEMO_FARM, FARM_DEPOSIT.amount, FARM_DEPOSIT.bankReference, FARM_DEPOSIT.effectiveDate, '阳城县国有林场 存入 (兑付准备金)');
   // At the project's guaranteed buy-back price (100.00): no unitPrice given.
-  await movements.buyBack(em, DEMO_SERIES, { holder: BUY_BACK.holder, units: BUY_BACK.units, documentReference: BUY_BACK.documentReference, effectiveDate: BUY_BACK.effectiveDate }, 'demo:buy-back-1');
+  await movements.buyBack(
+    em,
+    DEMO_SERIES,
+    { holder: BUY_BACK.holder, units: BUY_BACK.units, documentReference: BUY_BACK.documentReference, effectiveDate: BUY_BACK.effectiveDate },
+    'demo:buy-back-1',
+  );
   await writePreDividend(em, services.dividends);
 }
 
@@ -351,8 +478,19 @@ async function writePreDividend(em: EntityManager, dividends: DividendsService):
      RETURNING id, role`,
   )) as Array<{ id: string; role: 'ADMIN' | 'APPROVER' }>;
   const [declarer, approver] = users.map((u) => ({ userId: u.id, role: u.role }));
-  await dividends.recordIncome(em, DEMO_PROJECT, { kind: 'PRE_DIVIDEND', amount: PRE_DIVIDEND.amount, bankReference: PRE_DIVIDEND.bankReference, description: PRE_DIVIDEND.memo, effectiveDate: PRE_DIVIDEND.receivedOn }, 'demo:pre-dividend');
-  const draft = await dividends.declare(em, declarer, { project: DEMO_PROJECT, amount: PRE_DIVIDEND.amount, recordDate: PRE_DIVIDEND.recordDate, paymentDate: PRE_DIVIDEND.paymentDate, memo: PRE_DIVIDEND.memo });
+  await dividends.recordIncome(
+    em,
+    DEMO_PROJECT,
+    { kind: 'PRE_DIVIDEND', amount: PRE_DIVIDEND.amount, bankReference: PRE_DIVIDEND.bankReference, description: PRE_DIVIDEND.memo, effectiveDate: PRE_DIVIDEND.receivedOn },
+    'demo:pre-dividend',
+  );
+  const draft = await dividends.declare(em, declarer, {
+    project: DEMO_PROJECT,
+    amount: PRE_DIVIDEND.amount,
+    recordDate: PRE_DIVIDEND.recordDate,
+    paymentDate: PRE_DIVIDEND.paymentDate,
+    memo: PRE_DIVIDEND.memo,
+  });
   await dividends.approve(em, draft.id, approver);
   let outcome = await dividends.startDistribution(em, draft.id);
   while (outcome.state === 'DISTRIBUTING') outcome = await dividends.runChunk(em, draft.id);
@@ -360,7 +498,16 @@ async function writePreDividend(em: EntityManager, dividends: DividendsService):
 }
 
 /** Money that arrived at the platform's bank account for a party's wallet. */
-async function bankReceipt(em: EntityManager, ledger: LedgerService, key: string, party: string, amount: string, bankReference: string, effectiveDate: string, memo: string): Promise<void> {
+async function bankReceipt(
+  em: EntityManager,
+  ledger: LedgerService,
+  key: string,
+  party: string,
+  amount: string,
+  bankReference: string,
+  effectiveDate: string,
+  memo: string,
+): Promise<void> {
   await ledger.post(em, {
     idempotencyKey: key,
     kind: 'BANK_RECEIPT',

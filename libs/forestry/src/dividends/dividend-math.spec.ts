@@ -53,7 +53,7 @@ describe('splitPool', () => {
     );
   });
 
-  it('property: exactly the ledger\'s allocate (same rule, same tie-break), zero-unit holders aside', () => {
+  it("property: exactly the ledger's allocate (same rule, same tie-break), zero-unit holders aside", () => {
     fc.assert(
       fc.property(fc.bigInt({ min: 0n, max: 10n ** 14n }), fc.array(fc.integer({ min: 0, max: 50 }), { minLength: 1, maxLength: 80 }), (cents, units) => {
         fc.pre(units.some((u) => u > 0));
@@ -66,7 +66,12 @@ describe('splitPool', () => {
   });
 
   it('fractional weights fall back to allocate itself', () => {
-    expect(splitPool('1.00', [{ key: 'a', units: '0.5' }, { key: 'b', units: '0.25' }]).map((l) => l.amount.toFixed(2))).toEqual(['0.67', '0.33']);
+    expect(
+      splitPool('1.00', [
+        { key: 'a', units: '0.5' },
+        { key: 'b', units: '0.25' },
+      ]).map((l) => l.amount.toFixed(2)),
+    ).toEqual(['0.67', '0.33']);
   });
 
   it('property: equal holders differ by at most one 分, and earlier ones never get less', () => {
@@ -149,11 +154,17 @@ describe('management fee and guarantee', () => {
   });
 
   it('a yield at or above the guarantee triggers nothing', () => {
-    expect(guaranteeTopUp({ mode: 'YIELD', guaranteedYieldPerMu: '13', areaMu: '100', actualVolumeM3: '1400', referencePrice: '600.00' })).toMatchObject({ triggered: false, topUp: '0.00' });
+    expect(guaranteeTopUp({ mode: 'YIELD', guaranteedYieldPerMu: '13', areaMu: '100', actualVolumeM3: '1400', referencePrice: '600.00' })).toMatchObject({
+      triggered: false,
+      topUp: '0.00',
+    });
   });
 
   it('return guarantee: 3 %/year on 900,000.00 for 2 years against 40,000.00 paid → 14,000.00', () => {
-    expect(guaranteeTopUp({ mode: 'RETURN', principal: '900000.00', annualRate: '0.03', years: '2', actualReturn: '40000.00' })).toMatchObject({ triggered: true, topUp: '14000.00' });
+    expect(guaranteeTopUp({ mode: 'RETURN', principal: '900000.00', annualRate: '0.03', years: '2', actualReturn: '40000.00' })).toMatchObject({
+      triggered: true,
+      topUp: '14000.00',
+    });
   });
 });
 

@@ -21,7 +21,11 @@ export function splitPool(pool: Decimal.Value, holders: readonly Holding[]): Arr
   if (!cents.isInteger() || cents.isNegative()) throw new RangeError(`pool ${new Dec(pool).toString()} must be a non-negative amount in 分`);
   const live = holders.map((h) => ({ key: h.key, units: new Dec(h.units) })).filter((h) => h.units.greaterThan(0));
   if (live.length === 0) return [];
-  const amounts = allocate(pool, live.map((h) => h.units), 2);
+  const amounts = allocate(
+    pool,
+    live.map((h) => h.units),
+    2,
+  );
   return live.map((h, i) => ({ ...h, amount: amounts[i] }));
 }
 

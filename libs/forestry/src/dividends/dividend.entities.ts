@@ -25,7 +25,10 @@ export type PayoutLineState = (typeof PAYOUT_LINE_STATES)[number];
 @Index('ix_project_cash_flows_project', ['projectId', 'id'])
 @Unique('uq_project_cash_flows_entry', ['entryId'])
 @Check('ck_project_cash_flows_kind', `"kind" IN ('INCOME', 'COST', 'MANAGEMENT_FEE', 'GUARANTEE_TOP_UP')`)
-@Check('ck_project_cash_flows_income_kind', `("kind" = 'INCOME') = ("income_kind" IS NOT NULL) AND ("income_kind" IS NULL OR "income_kind" IN ('HARVEST_FINAL', 'HARVEST_THINNING', 'PRE_DIVIDEND', 'CARBON', 'OTHER'))`)
+@Check(
+  'ck_project_cash_flows_income_kind',
+  `("kind" = 'INCOME') = ("income_kind" IS NOT NULL) AND ("income_kind" IS NULL OR "income_kind" IN ('HARVEST_FINAL', 'HARVEST_THINNING', 'PRE_DIVIDEND', 'CARBON', 'OTHER'))`,
+)
 @Check('ck_project_cash_flows_amount', `"amount" > 0`)
 export class ProjectCashFlowEntity {
   @PrimaryGeneratedColumn('identity', { type: 'bigint', generatedIdentity: 'ALWAYS', primaryKeyConstraintName: 'pk_project_cash_flows' })

@@ -1,4 +1,3 @@
-
 export type DividendErrorCode =
   | 'INVALID_DIVIDEND_INPUT'
   | 'UNKNOWN_DECLARATION'
@@ -40,5 +39,5 @@ export class DividendError extends DomainError {
   constructor(code: DividendErrorCode, message: string, field?: string, details?: Record<string, unknown>) {
     super(KIND_OF[code], code, message, field, details);
   }
-}import { DomainError, DomainErrorKind } from '@forest-ledger/common';
-
+}
+import { DomainError, DomainErrorKind } from '@forest-ledger/common';

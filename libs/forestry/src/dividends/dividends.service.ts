@@ -287,12 +287,16 @@ export class DividendsService {
   async chargeManagementFee(em: EntityManager, projectCode: string, input: FeeInput, key: string): Promise<CashFlowView> {
     const project = await this.project(em, projectCode);
     const [income] = isBigintId(String(input.incomeId))
-      ? ((await em.query(`SELECT id, amount::text AS amount FROM project_cash_flows WHERE id = $1 AND project_id = $2 AND kind = 'INCOME'`, [input.incomeId, project.id])) as Array<{ id: string; amount: string }>)
+      ? ((await em.query(`SELECT id, amount::text AS amount FROM project_cash_flows WHERE id = $1 AND project_id = $2 AND kind = 'INCOME'`, [
+          input.incomeId,
+          project.id,
+        ])) as Array<{ id: string; amount: string }>)
       : [];
     if (!income) throw invalid(`project ${projectCode} has no income ${JSON.stringify(input.incomeId)}`, 'incomeId');
-    const [charged] = (await em.query(`SELECT f.id, e.idempotency_key FROM project_cash_flows f JOIN ledger_entries e ON e.id = f.entry_id WHERE f.base_flow_id = $1 AND f.kind = 'MANAGEMENT_FEE'`, [
-      income.id,
-    ])) as Array<{ id: string; idempotency_key: string }>;
+    const [charged] = (await em.query(
+      `SELECT f.id, e.idempotency_key FROM project_cash_flows f JOIN ledger_entries e ON e.id = f.entry_id WHERE f.base_flow_id = $1 AND f.kind = 'MANAGEMENT_FEE'`,
+      [income.id],
+    )) as Array<{ id: string; idempotency_key: string }>;
     if (charged && charged.idempotency_key !== `project-management-fee:${key}`) {
       throw new DividendError('FEE_ALREADY_CHARGED', `the management fee on income ${income.id} was charged already (record ${charged.id})`, 'incomeId');
     }
@@ -306,7 +310,11 @@ export class DividendsService {
       amount,
       bankReference: null,
       description: null,
-      calculation: { base: new Dec(income.amount).toFixed(2), rate: rate.toString(), formula: `${new Dec(income.amount).toFixed(2)} 元 × ${rate.toString()} = ${amount} 元 (四舍五入到分)` },
+      calculation: {
+        base: new Dec(income.amount).toFixed(2),
+        rate: rate.toString(),
+        formula: `${new Dec(income.amount).toFixed(2)} 元 × ${rate.toString()} = ${amount} 元 (四舍五入到分)`,
+      },
       baseFlowId: income.id,
       effectiveDate: dateOrToday(input.effectiveDate, 'effectiveDate'),
       memo: `林场管理费 ${amount} 元 (收入 #${income.id} × ${rate.toString()})`,
@@ -388,7 +396,10 @@ export class DividendsService {
    */
   async declare(em: EntityManager, actor: Actor, input: DeclareInput): Promise<DeclarationView> {
     const project = await this.project(em, input.project);
-    const [series] = (await em.query(`SELECT id, to_char(issued_on, 'YYYY-MM-DD') AS issued_on FROM ticket_series WHERE project_id = $1`, [project.id])) as Array<{ id: string; issued_on: string }>;
+    const [series] = (await em.query(`SELECT id, to_char(issued_on, 'YYYY-MM-DD') AS issued_on FROM ticket_series WHERE project_id = $1`, [project.id])) as Array<{
+      id: string;
+      issued_on: string;
+    }>;
     if (!series) throw invalid(`project ${input.project} has no 林票 series to pay dividends on`, 'project');
     const amount = Amount.parsePositive(input.amount, 2, 'amount').toString();
     const recordDate = requireDate(input.recordDate, 'recordDate');
@@ -425,7 +436,9 @@ export class DividendsService {
     if (row.record_date > today) throw invalid(`recordDate ${row.record_date} is after today ${today}: the holdings on it are not known yet`, 'recordDate');
     await em.query(`SELECT 1 FROM ticket_series WHERE id = $1 FOR UPDATE`, [row.series_id]);
     await this.assertDistributable(em, await this.project(em, row.project_code), new Dec(row.amount).toFixed(2), row.id);
-    const [{ watermark }] = (await em.query(`SELECT COALESCE(max(id), 0)::text AS watermark FROM ticket_movements WHERE series_id = $1`, [row.series_id])) as Array<{ watermark: string }>;
+    const [{ watermark }] = (await em.query(`SELECT COALESCE(max(id), 0)::text AS watermark FROM ticket_movements WHERE series_id = $1`, [row.series_id])) as Array<{
+      watermark: string;
+    }>;
     let reserveEntryId = row.reserve_entry_id;
     if (reserveEntryId === null) {
       await this.ledger.ensureAccount(em, dividendReserveAccount(row.project_code));
@@ -562,7 +575,21 @@ export class DividendsService {
          JOIN coop_projects cp ON cp.id = d.project_id JOIN ticket_series s ON s.id = d.series_id
         WHERE p.code = $1 ORDER BY d.payment_date DESC, d.id DESC`,
       [partyCode],
-    )) as Array<{ declaration_id: string; seq: number; code: string; name: string; units: string; amount: string; entry_id: string | null; amount_per_unit: string; project: string; project_name: string; series: string; record_date: string; payment_date: string }>;
+    )) as Array<{
+      declaration_id: string;
+      seq: number;
+      code: string;
+      name: string;
+      units: string;
+      amount: string;
+      entry_id: string | null;
+      amount_per_unit: string;
+      project: string;
+      project_name: string;
+      series: string;
+      record_date: string;
+      payment_date: string;
+    }>;
     return rows.map((r) => ({
       declarationId: r.declaration_id,
       seq: r.seq,
@@ -589,10 +616,16 @@ export class DividendsService {
    * run twice at once. A stale declaration stops here as STALE (to be re-approved), not as an error.
    */
   async distribute(id: string, options: { maxChunks?: number; onProgress?: (progress: DistributionProgress) => Promise<void> | void } = {}): Promise<DistributionOutcome> {
-    let outcome = await inTransaction(this.dataSource, withTimeouts(this.chunkTimeouts, (em) => this.startDistribution(em, id)));
+    let outcome = await inTransaction(
+      this.dataSource,
+      withTimeouts(this.chunkTimeouts, (em) => this.startDistribution(em, id)),
+    );
     let chunks = 0;
     while (outcome.state === 'DISTRIBUTING' && (options.maxChunks === undefined || chunks < options.maxChunks)) {
-      outcome = await inTransaction(this.dataSource, withTimeouts(this.chunkTimeouts, (em) => this.runChunk(em, id)));
+      outcome = await inTransaction(
+        this.dataSource,
+        withTimeouts(this.chunkTimeouts, (em) => this.runChunk(em, id)),
+      );
       chunks += 1;
       if (options.onProgress) await options.onProgress(outcome.progress);
     }
@@ -621,13 +654,18 @@ export class DividendsService {
       unitsByOwner.set(b.ownerRef, (unitsByOwner.get(b.ownerRef) ?? new Dec(0)).plus(b.balance));
     }
     // The tie-break key: each owner's first account of the series (its free units), by id.
-    const owners = (await em.query(`SELECT owner_ref, min(id)::text AS account_id FROM ledger_accounts WHERE asset_code = $1 AND type = 'LIABILITY' GROUP BY owner_ref`, [row.asset_code])) as Array<{
+    const owners = (await em.query(`SELECT owner_ref, min(id)::text AS account_id FROM ledger_accounts WHERE asset_code = $1 AND type = 'LIABILITY' GROUP BY owner_ref`, [
+      row.asset_code,
+    ])) as Array<{
       owner_ref: string;
       account_id: string;
     }>;
     const holders = owners.filter((o) => unitsByOwner.get(o.owner_ref)?.greaterThan(0)).map((o) => ({ ...o, code: o.owner_ref.slice('party:'.length) }));
     holders.sort((a, b) => (BigInt(a.account_id) < BigInt(b.account_id) ? -1 : BigInt(a.account_id) > BigInt(b.account_id) ? 1 : 0));
-    const split = splitPool(row.amount, holders.map((o) => ({ key: o.owner_ref, units: unitsByOwner.get(o.owner_ref)! })));
+    const split = splitPool(
+      row.amount,
+      holders.map((o) => ({ key: o.owner_ref, units: unitsByOwner.get(o.owner_ref)! })),
+    );
     if (split.length === 0) throw new DividendError('NO_HOLDERS', `nobody held units of ${row.series_code} on ${row.record_date}`, 'recordDate');
     const totalUnits = split.reduce((s, l) => s.plus(l.units), new Dec(0));
 
@@ -655,7 +693,11 @@ export class DividendsService {
         WHERE l.declaration_id = $1 AND NOT EXISTS (SELECT 1 FROM ledger_accounts a WHERE a.code = 'party:' || p.code || ':wallet:CNY')`,
       [row.id],
     )) as Array<{ code: string }>;
-    if (missing.length > 0) await this.ledger.openAccounts(em, missing.map((m) => ({ code: walletOf(m.code), asset: 'CNY', type: 'LIABILITY' as const, ownerRef: `party:${m.code}`, noOverdraft: true })));
+    if (missing.length > 0)
+      await this.ledger.openAccounts(
+        em,
+        missing.map((m) => ({ code: walletOf(m.code), asset: 'CNY', type: 'LIABILITY' as const, ownerRef: `party:${m.code}`, noOverdraft: true })),
+      );
     await em.query(
       `UPDATE dividend_declarations SET state = 'DISTRIBUTING', started_at = now(), total_units = $2, amount_per_unit = $3, holders_total = $4, chunks_total = $5 WHERE id = $1`,
       [row.id, totalUnits.toFixed(0), amountPerUnit(row.amount, totalUnits), split.length, Math.ceil(split.length / row.chunk_size)],
@@ -691,10 +733,11 @@ export class DividendsService {
         };
       });
       const batch = await this.ledger.postBatch(em, drafts);
-      await em.query(
-        `UPDATE dividend_lines l SET entry_id = v.entry_id FROM unnest($2::int[], $3::bigint[]) AS v(seq, entry_id) WHERE l.declaration_id = $1 AND l.seq = v.seq`,
-        [id, parts.flatMap((part) => part.map((l) => l.seq)), parts.flatMap((part, j) => part.map(() => batch.entries[j].id))],
-      );
+      await em.query(`UPDATE dividend_lines l SET entry_id = v.entry_id FROM unnest($2::int[], $3::bigint[]) AS v(seq, entry_id) WHERE l.declaration_id = $1 AND l.seq = v.seq`, [
+        id,
+        parts.flatMap((part) => part.map((l) => l.seq)),
+        parts.flatMap((part, j) => part.map(() => batch.entries[j].id)),
+      ]);
     }
     const last = chunk === row.chunks_total;
     await em.query(
@@ -786,10 +829,20 @@ export class DividendsService {
     try {
       return await this.ledger.post(em, draft);
     } catch (error) {
-      if (error instanceof LedgerError && error.code === 'INSUFFICIENT_FUNDS' && String(error.details?.account ?? '').endsWith(':wallet:CNY') && String(error.details?.account ?? '').startsWith('project:')) {
-        throw new DividendError('EXCEEDS_WALLET', `the project wallet holds ${String(error.details?.balance ?? '?')} CNY free (reserved dividends excluded), less than ${draft.postings[0].amount}`, 'amount', {
-          ...error.details,
-        });
+      if (
+        error instanceof LedgerError &&
+        error.code === 'INSUFFICIENT_FUNDS' &&
+        String(error.details?.account ?? '').endsWith(':wallet:CNY') &&
+        String(error.details?.account ?? '').startsWith('project:')
+      ) {
+        throw new DividendError(
+          'EXCEEDS_WALLET',
+          `the project wallet holds ${String(error.details?.balance ?? '?')} CNY free (reserved dividends excluded), less than ${draft.postings[0].amount}`,
+          'amount',
+          {
+            ...error.details,
+          },
+        );
       }
       throw error;
     }
@@ -814,7 +867,18 @@ export class DividendsService {
       await em.query(
         `INSERT INTO project_cash_flows (project_id, kind, income_kind, amount, bank_reference, description, calculation, base_flow_id, effective_date, entry_id)
          VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)`,
-        [project.id, spec.kind, spec.incomeKind, spec.amount, spec.bankReference, spec.description, JSON.stringify(spec.calculation), spec.baseFlowId, spec.effectiveDate, posted.entry.id],
+        [
+          project.id,
+          spec.kind,
+          spec.incomeKind,
+          spec.amount,
+          spec.bankReference,
+          spec.description,
+          JSON.stringify(spec.calculation),
+          spec.baseFlowId,
+          spec.effectiveDate,
+          posted.entry.id,
+        ],
       );
     }
     const [row] = (await em.query(`${FLOW_SELECT} WHERE f.entry_id = $1`, [posted.entry.id])) as FlowRow[];
@@ -921,7 +985,13 @@ function declarationView(r: DeclarationRow): DeclarationView {
 }
 
 function progressOf(r: DeclarationRow): DistributionProgress {
-  return { holdersTotal: r.holders_total, holdersDone: r.holders_done, chunksTotal: r.chunks_total, chunksDone: r.chunks_done, amountDistributed: new Dec(r.distributed).toFixed(2) };
+  return {
+    holdersTotal: r.holders_total,
+    holdersDone: r.holders_done,
+    chunksTotal: r.chunks_total,
+    chunksDone: r.chunks_done,
+    amountDistributed: new Dec(r.distributed).toFixed(2),
+  };
 }
 
 function outcomeOf(r: DeclarationRow): DistributionOutcome {

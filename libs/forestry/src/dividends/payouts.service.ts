@@ -122,7 +122,10 @@ export class PayoutsService {
       [parties],
     )) as Array<{ id: string; code: string; balance: string; has_card: boolean }>;
     const paying = rows.filter((r) => r.has_card);
-    if (paying.length === 0) throw new DividendError('NOTHING_TO_PAY', `no wallet in ${input.scope} ${input.code} has money to pay to a card on record`, 'scope', { withoutCard: rows.map((r) => r.code) });
+    if (paying.length === 0)
+      throw new DividendError('NOTHING_TO_PAY', `no wallet in ${input.scope} ${input.code} has money to pay to a card on record`, 'scope', {
+        withoutCard: rows.map((r) => r.code),
+      });
     const total = paying.reduce((s, r) => s.plus(r.balance), new Dec(0)).toFixed(2);
     const [batch] = (await em.query(`INSERT INTO payout_batches (scope, scope_code, total_amount, line_count, created_by) VALUES ($1, $2, $3, $4, $5) RETURNING id`, [
       input.scope,
@@ -131,11 +134,10 @@ export class PayoutsService {
       paying.length,
       actor.userId,
     ])) as Array<{ id: string }>;
-    await em.query(`INSERT INTO payout_lines (batch_id, party_id, amount) SELECT $1, t.party_id, t.amount FROM unnest($2::bigint[], $3::numeric[]) WITH ORDINALITY AS t(party_id, amount, n) ORDER BY t.n`, [
-      batch.id,
-      paying.map((r) => r.id),
-      paying.map((r) => new Dec(r.balance).toFixed(2)),
-    ]);
+    await em.query(
+      `INSERT INTO payout_lines (batch_id, party_id, amount) SELECT $1, t.party_id, t.amount FROM unnest($2::bigint[], $3::numeric[]) WITH ORDINALITY AS t(party_id, amount, n) ORDER BY t.n`,
+      [batch.id, paying.map((r) => r.id), paying.map((r) => new Dec(r.balance).toFixed(2))],
+    );
     return { batch: await this.get(batch.id, em), withoutCard: rows.filter((r) => !r.has_card).map((r) => r.code) };
   }
 
@@ -144,7 +146,18 @@ export class PayoutsService {
       ? ((await em.query(
           `SELECT id, scope, scope_code, state, total_amount::text AS total_amount, line_count, bank_reference, to_char(paid_on, 'YYYY-MM-DD') AS paid_on, created_at, confirmed_at FROM payout_batches WHERE id = $1`,
           [id],
-        )) as Array<{ id: string; scope: PayoutScope; scope_code: string; state: PayoutBatchState; total_amount: string; line_count: number; bank_reference: string | null; paid_on: string | null; created_at: Date; confirmed_at: Date | null }>)
+        )) as Array<{
+          id: string;
+          scope: PayoutScope;
+          scope_code: string;
+          state: PayoutBatchState;
+          total_amount: string;
+          line_count: number;
+          bank_reference: string | null;
+          paid_on: string | null;
+          created_at: Date;
+          confirmed_at: Date | null;
+        }>)
       : [];
     if (!b) throw new DividendError('UNKNOWN_PAYOUT_BATCH', `no payout batch ${JSON.stringify(id)}`, 'id');
     const lines = (await em.query(`${LINE_SELECT} WHERE l.batch_id = $1 ORDER BY l.id`, [id])) as LineRow[];
@@ -166,7 +179,10 @@ export class PayoutsService {
   /** The bank payment file, CSV (UTF-8 with BOM, for Excel) and XLSX: 序号, 户名, 证件号码 (masked), 开户行, 银行卡号 (full), 金额, 附言. */
   async bankFile(id: string, em: EntityManager = this.dataSource.manager): Promise<BankFile> {
     const batch = await this.get(id, em);
-    const cards = (await em.query(`SELECT l.id, c.card_cipher FROM payout_lines l JOIN party_bank_cards c ON c.party_id = l.party_id WHERE l.batch_id = $1`, [id])) as Array<{ id: string; card_cipher: string }>;
+    const cards = (await em.query(`SELECT l.id, c.card_cipher FROM payout_lines l JOIN party_bank_cards c ON c.party_id = l.party_id WHERE l.batch_id = $1`, [id])) as Array<{
+      id: string;
+      card_cipher: string;
+    }>;
     const cardOf = new Map(cards.map((c) => [c.id, this.pii.decrypt(c.card_cipher)]));
     const header = ['序号', '户名', '证件号码', '开户行', '银行卡号', '金额', '附言'];
     const rows = batch.lines
@@ -178,7 +194,18 @@ export class PayoutsService {
     sheet.addRow(header);
     // Card numbers and amounts as text: Excel would show a 19-digit card in exponent form and drop digits.
     for (const r of rows) sheet.addRow(r);
-    sheet.addRow(['合计', '', '', '', '', batch.lines.filter((l) => l.state === 'PENDING').reduce((s, l) => s.plus(l.amount), new Dec(0)).toFixed(2), `${rows.length} 笔`]);
+    sheet.addRow([
+      '合计',
+      '',
+      '',
+      '',
+      '',
+      batch.lines
+        .filter((l) => l.state === 'PENDING')
+        .reduce((s, l) => s.plus(l.amount), new Dec(0))
+        .toFixed(2),
+      `${rows.length} 笔`,
+    ]);
     sheet.columns.forEach((c, i) => (c.width = [6, 12, 22, 24, 24, 14, 30][i]));
     const xlsx = Buffer.from(await workbook.xlsx.writeBuffer());
     return { fileName: `payout-batch-${batch.id}`, csv, xlsx };
@@ -189,7 +216,11 @@ export class PayoutsService {
    * outright are given as `failed` and never leave their wallet. Refused whole (nothing written) when a
    * wallet no longer holds its line's amount.
    */
-  async confirmPaid(em: EntityManager, id: string, input: { bankReference: string; paidOn?: string; failed?: Array<{ lineId: string; reason: string }> }): Promise<PayoutBatchView> {
+  async confirmPaid(
+    em: EntityManager,
+    id: string,
+    input: { bankReference: string; paidOn?: string; failed?: Array<{ lineId: string; reason: string }> },
+  ): Promise<PayoutBatchView> {
     await em.query(`SELECT 1 FROM payout_batches WHERE id = $1 FOR UPDATE`, [isBigintId(String(id)) ? id : '0']);
     const batch = await this.get(id, em);
     if (batch.state !== 'OPEN') throw new DividendError('PAYOUT_STATE', `payout batch ${id} is ${batch.state}`, 'id', { state: batch.state });
@@ -198,7 +229,8 @@ export class PayoutsService {
     const paidOn = input.paidOn ?? businessToday();
     if (!isIsoDate(paidOn)) throw new DividendError('INVALID_DIVIDEND_INPUT', 'paidOn must be a calendar date YYYY-MM-DD', 'paidOn');
     const failed = new Map((input.failed ?? []).map((f) => [f.lineId, f.reason]));
-    for (const lineId of failed.keys()) if (!batch.lines.some((l) => l.id === lineId)) throw new DividendError('UNKNOWN_PAYOUT_LINE', `batch ${id} has no line ${lineId}`, 'failed');
+    for (const lineId of failed.keys())
+      if (!batch.lines.some((l) => l.id === lineId)) throw new DividendError('UNKNOWN_PAYOUT_LINE', `batch ${id} has no line ${lineId}`, 'failed');
     const paying = batch.lines.filter((l) => !failed.has(l.id));
     const parts: PayoutLineView[][] = [];
     for (let i = 0; i < paying.length; i += LINES_PER_ENTRY) parts.push(paying.slice(i, i + LINES_PER_ENTRY));
@@ -210,7 +242,10 @@ export class PayoutsService {
         effectiveDate: paidOn,
         memo: `代发到卡 批次 #${batch.id} (${j + 1}/${parts.length}) ${part.length} 笔 ${total} 元 银行流水 ${bankReference}`,
         metadata: { payoutBatch: batch.id, part: j + 1, bankReference },
-        postings: [...part.map((l) => ({ account: walletOf(l.party), side: 'DEBIT' as const, amount: l.amount })), { account: BANK_CLEARING_ACCOUNT, side: 'CREDIT', amount: total }],
+        postings: [
+          ...part.map((l) => ({ account: walletOf(l.party), side: 'DEBIT' as const, amount: l.amount })),
+          { account: BANK_CLEARING_ACCOUNT, side: 'CREDIT', amount: total },
+        ],
       };
     });
     if (drafts.length > 0) {
@@ -221,7 +256,10 @@ export class PayoutsService {
       ]);
     }
     if (failed.size > 0) {
-      await em.query(`UPDATE payout_lines l SET state = 'FAILED', failure_reason = v.reason FROM unnest($1::bigint[], $2::text[]) AS v(id, reason) WHERE l.id = v.id`, [[...failed.keys()], [...failed.values()]]);
+      await em.query(`UPDATE payout_lines l SET state = 'FAILED', failure_reason = v.reason FROM unnest($1::bigint[], $2::text[]) AS v(id, reason) WHERE l.id = v.id`, [
+        [...failed.keys()],
+        [...failed.values()],
+      ]);
     }
     await em.query(`UPDATE payout_batches SET state = 'PAID', bank_reference = $2, paid_on = $3, confirmed_at = now() WHERE id = $1`, [batch.id, bankReference, paidOn]);
     return this.get(id, em);
@@ -296,7 +334,11 @@ export class PayoutsService {
     if (!PAYOUT_SCOPES.includes(input.scope)) throw new DividendError('INVALID_DIVIDEND_INPUT', `scope must be one of ${PAYOUT_SCOPES.join(', ')}`, 'scope');
     let rows: Array<{ id: string }>;
     if (input.scope === 'PROJECT') {
-      const [project] = (await em.query(`SELECT id, farm_party_id, collective_party_id FROM coop_projects WHERE code = $1`, [input.code])) as Array<{ id: string; farm_party_id: string; collective_party_id: string }>;
+      const [project] = (await em.query(`SELECT id, farm_party_id, collective_party_id FROM coop_projects WHERE code = $1`, [input.code])) as Array<{
+        id: string;
+        farm_party_id: string;
+        collective_party_id: string;
+      }>;
       if (!project) throw new DividendError('INVALID_DIVIDEND_INPUT', `no project with code ${JSON.stringify(input.code)}`, 'code');
       rows = (await em.query(
         `SELECT h.party_id AS id FROM ticket_holdings h JOIN ticket_series s ON s.id = h.series_id WHERE s.project_id = $1 UNION SELECT $2::bigint UNION SELECT $3::bigint`,
@@ -304,7 +346,8 @@ export class PayoutsService {
       )) as Array<{ id: string }>;
     } else {
       const [region] = (await em.query(`SELECT id, level FROM regions WHERE code = $1`, [input.code])) as Array<{ id: string; level: string }>;
-      if (!region || region.level !== input.scope) throw new DividendError('INVALID_DIVIDEND_INPUT', `no ${input.scope.toLowerCase()} with code ${JSON.stringify(input.code)}`, 'code');
+      if (!region || region.level !== input.scope)
+        throw new DividendError('INVALID_DIVIDEND_INPUT', `no ${input.scope.toLowerCase()} with code ${JSON.stringify(input.code)}`, 'code');
       rows = (await em.query(`SELECT p.id FROM parties p JOIN regions r ON r.id = p.region_id WHERE r.id = $1 OR r.parent_id = $1`, [region.id])) as Array<{ id: string }>;
     }
     return rows.map((r) => r.id);

@@ -1,11 +1,5 @@
 import { isIsoDate } from '@forest-ledger/ledger/domain';
-import {
-  maskResidentId,
-  normaliseCreditCode,
-  normaliseResidentId,
-  validateResidentId,
-  validateUnifiedSocialCreditCode,
-} from '../parties/identity-codes';
+import { maskResidentId, normaliseCreditCode, normaliseResidentId, validateResidentId, validateUnifiedSocialCreditCode } from '../parties/identity-codes';
 
 const DAY_MS = 86_400_000;
 /** Day 0 of Excel's 1900 date system as used for serials after 1900-02-28 (Excel's phantom 1900-02-29 absorbed). */
@@ -65,9 +59,7 @@ export function checkPartyId(text: string, options: { allowCreditCode: boolean; 
     if (credit.ok) return { ok: true, kind: 'CREDIT_CODE', idNumber: code };
     if (!looksResident) {
       reason =
-        Array.from(code).length === 18
-          ? credit.reason
-          : `expected an 18-character resident ID number or unified social credit code, got ${Array.from(code).length} characters`;
+        Array.from(code).length === 18 ? credit.reason : `expected an 18-character resident ID number or unified social credit code, got ${Array.from(code).length} characters`;
     }
   }
   // Excel keeps 15 significant digits: an ID typed into a number cell ends in 000 or shows as 1.40522E+17.

@@ -29,10 +29,7 @@ export function foldText(text: string): string {
  * missing required column, and one per column that matches a spec already matched by another header.
  * Headers matching no spec are ignored.
  */
-export function mapColumns<K extends string>(
-  table: TableInput,
-  specs: ReadonlyArray<ColumnSpec<K>>,
-): { columns: ColumnMap<K>; errors: ImportRowError[] } {
+export function mapColumns<K extends string>(table: TableInput, specs: ReadonlyArray<ColumnSpec<K>>): { columns: ColumnMap<K>; errors: ImportRowError[] } {
   const headerRow = table.headerRowNumber ?? 1;
   const specByName = new Map<string, ColumnSpec<K>>();
   for (const spec of specs) {
@@ -45,9 +42,7 @@ export function mapColumns<K extends string>(
     if (spec === undefined) continue;
     const previous = columns[spec.key];
     if (previous !== undefined) {
-      errors.push(
-        rowError(headerRow, header, `列“${header}”与列“${previous}”重复`, `column "${header}" duplicates column "${previous}"`),
-      );
+      errors.push(rowError(headerRow, header, `列“${header}”与列“${previous}”重复`, `column "${header}" duplicates column "${previous}"`));
       continue;
     }
     columns[spec.key] = header;

@@ -22,11 +22,7 @@ export function parseCsv(text: string): string[][] {
       const close = readQuoted(text, i + 1);
       if (close === undefined) {
         const row = records.length + 1;
-        throw new TableReadError(
-          'IMPORT_MALFORMED_CSV',
-          `CSV第${row}行有未闭合的引号 / CSV row ${row} has a quoted field that is never closed`,
-          { row },
-        );
+        throw new TableReadError('IMPORT_MALFORMED_CSV', `CSV第${row}行有未闭合的引号 / CSV row ${row} has a quoted field that is never closed`, { row });
       }
       field += close.value;
       i = close.next;

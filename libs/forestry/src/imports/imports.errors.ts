@@ -1,4 +1,3 @@
-
 export type TableReadErrorCode =
   | 'IMPORT_EMPTY_FILE'
   | 'IMPORT_NO_HEADER'
@@ -26,5 +25,5 @@ export interface ImportRowError {
 
 export function rowError(row: number, column: string, zh: string, en: string): ImportRowError {
   return { row, column, message: `${zh} / ${en}` };
-}import { DomainError } from '@forest-ledger/common';
-
+}
+import { DomainError } from '@forest-ledger/common';

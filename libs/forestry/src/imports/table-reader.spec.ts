@@ -2,16 +2,7 @@ import { DomainError } from '@forest-ledger/common';
 import ExcelJS from 'exceljs';
 import fc from 'fast-check';
 import iconv from 'iconv-lite';
-import {
-  csvBuffer,
-  fixtureRecords,
-  PARCELS_FIXTURE,
-  ROSTER_FIXTURE,
-  Records,
-  sharedFixture,
-  toCsv,
-  xlsxBuffer,
-} from '../../../../test/fixtures/tables';
+import { csvBuffer, fixtureRecords, PARCELS_FIXTURE, ROSTER_FIXTURE, Records, sharedFixture, toCsv, xlsxBuffer } from '../../../../test/fixtures/tables';
 import { TableReadError, TableReadErrorCode } from './imports.errors';
 import { cellText, columnLetter, readTable, Table } from './table-reader';
 
@@ -87,7 +78,10 @@ describe('readTable: encodings and formats of the same table', () => {
   });
 
   it('GB18030 keeps characters outside GBK (four-byte sequences)', async () => {
-    const rare = [['姓名', '备注'], ['王䶮', '𠀀村 ']];
+    const rare = [
+      ['姓名', '备注'],
+      ['王䶮', '𠀀村 '],
+    ];
     const table = await readTable(csvBuffer(rare, { encoding: 'gb18030' }), 'rare.csv');
     expect(table.format).toBe('csv-gb18030');
     expect(table.rows[0].cells).toEqual({ 姓名: '王䶮', 备注: '𠀀村' });
@@ -140,7 +134,16 @@ describe('readTable: encodings and formats of the same table', () => {
   });
 
   it('numbers rows as Excel does when the header is not on row 1', async () => {
-    const table = await readTable(await xlsxBuffer([['户号', '姓名'], ['A-1', '张三']], { startRow: 3 }), 'r.xlsx');
+    const table = await readTable(
+      await xlsxBuffer(
+        [
+          ['户号', '姓名'],
+          ['A-1', '张三'],
+        ],
+        { startRow: 3 },
+      ),
+      'r.xlsx',
+    );
     expect(table.headerRowNumber).toBe(3);
     expect(table.rows).toEqual([{ rowNumber: 4, cells: { 户号: 'A-1', 姓名: '张三' } }]);
   });
@@ -148,7 +151,10 @@ describe('readTable: encodings and formats of the same table', () => {
 
 describe('readTable: what offices really send', () => {
   it('trims headers and cells, including full-width (U+3000) and no-break spaces', async () => {
-    const records: Records = [[' 户号 ', '\u3000户主姓名\u3000', '面积（亩） '], ['  DXG-001', '吴丽娟\u3000', '\u00a01.5 ']];
+    const records: Records = [
+      [' 户号 ', '\u3000户主姓名\u3000', '面积（亩） '],
+      ['  DXG-001', '吴丽娟\u3000', '\u00a01.5 '],
+    ];
     const table = await readTable(csvBuffer(records), 'r.csv');
     expect(table.headers).toEqual(['户号', '户主姓名', '面积（亩）']);
     expect(table.rows[0].cells).toEqual({ 户号: 'DXG-001', 户主姓名: '吴丽娟', '面积（亩）': '1.5' });
@@ -164,7 +170,16 @@ describe('readTable: what offices really send', () => {
   });
 
   it('skips blank rows above the header and empty trailing rows of a workbook', async () => {
-    const buffer = await xlsxBuffer([['', ''], ['a', 'b'], ['1', '2'], ['', ''], [' ', '']], { typed: false });
+    const buffer = await xlsxBuffer(
+      [
+        ['', ''],
+        ['a', 'b'],
+        ['1', '2'],
+        ['', ''],
+        [' ', ''],
+      ],
+      { typed: false },
+    );
     const table = await readTable(buffer, 'x.xlsx');
     expect(table.headerRowNumber).toBe(2);
     expect(table.rows).toEqual([{ rowNumber: 3, cells: { a: '1', b: '2' } }]);
@@ -263,15 +278,21 @@ describe('cellText: exceljs values as the text the user sees', () => {
   });
 
   it('reads rich text, formulas and hyperlinks back from a saved workbook', async () => {
-    const buffer = await xlsxBuffer([['a', 'b', 'c', 'd'], ['x', 'x', 'x', 'x']], {
-      cell: (_value, row, column) => {
-        if (row !== 1) return undefined;
-        if (column === 0) return { richText: [{ text: '大西' }, { text: '沟村' }] };
-        if (column === 1) return { formula: '1+1', result: 2 };
-        if (column === 2) return { text: '链接', hyperlink: 'https://example.org' };
-        return new Date('2038-06-30T00:00:00Z');
+    const buffer = await xlsxBuffer(
+      [
+        ['a', 'b', 'c', 'd'],
+        ['x', 'x', 'x', 'x'],
+      ],
+      {
+        cell: (_value, row, column) => {
+          if (row !== 1) return undefined;
+          if (column === 0) return { richText: [{ text: '大西' }, { text: '沟村' }] };
+          if (column === 1) return { formula: '1+1', result: 2 };
+          if (column === 2) return { text: '链接', hyperlink: 'https://example.org' };
+          return new Date('2038-06-30T00:00:00Z');
+        },
       },
-    });
+    );
     const table = await readTable(buffer, 'x.xlsx');
     expect(table.rows[0].cells).toEqual({ a: '大西沟村', b: '2', c: '链接', d: '2038-06-30' });
   });
@@ -295,7 +316,10 @@ function isValidUtf8(buffer: Buffer): boolean {
 describe('readTable round trip (property)', () => {
   const unit = fc.constantFrom('a', 'B', '1', '.', ',', '"', '\n', ' ', '\u3000', '林', '权', '证', '号', '䶮', '𠀀', '-');
   const text = fc.string({ unit, maxLength: 8 });
-  const headers = fc.uniqueArray(text.map((h) => h.trim()).filter((h) => h !== ''), { minLength: 1, maxLength: 5 });
+  const headers = fc.uniqueArray(
+    text.map((h) => h.trim()).filter((h) => h !== ''),
+    { minLength: 1, maxLength: 5 },
+  );
 
   it('a table written as CSV (UTF-8 or GB18030) reads back trimmed, empty rows skipped, row numbers kept', async () => {
     await fc.assert(
@@ -323,7 +347,12 @@ describe('readTable round trip (property)', () => {
 
 describe('test builders', () => {
   it('toCsv writes what Excel writes', () => {
-    expect(toCsv([['a', 'b,c'], ['"q"', '']])).toBe('a,"b,c"\r\n"""q""",\r\n');
+    expect(
+      toCsv([
+        ['a', 'b,c'],
+        ['"q"', ''],
+      ]),
+    ).toBe('a,"b,c"\r\n"""q""",\r\n');
     expect(iconv.decode(csvBuffer([['林']], { encoding: 'gb18030' }), 'gb18030')).toBe('林\r\n');
   });
 });

@@ -84,11 +84,7 @@ function decodeText(buffer: Buffer, fileName: string): { text: string; encoding:
     decoded = { text: iconv.decode(buffer, 'gb18030'), encoding: 'gb18030' };
   }
   if (decoded.text.includes('\u0000')) {
-    throw new TableReadError(
-      'IMPORT_UNSUPPORTED_FORMAT',
-      `不是CSV或Excel文件：${fileName} / not a CSV or Excel file: ${fileName}`,
-      { fileName },
-    );
+    throw new TableReadError('IMPORT_UNSUPPORTED_FORMAT', `不是CSV或Excel文件：${fileName} / not a CSV or Excel file: ${fileName}`, { fileName });
   }
   return decoded;
 }
@@ -100,11 +96,7 @@ async function readWorkbook(buffer: Buffer, fileName: string): Promise<RawRow[]>
     await workbook.xlsx.load(new Uint8Array(buffer).buffer);
   } catch (error: unknown) {
     const reason = error instanceof Error ? error.message : String(error);
-    throw new TableReadError(
-      'IMPORT_UNREADABLE_WORKBOOK',
-      `无法读取Excel文件：${fileName} / cannot read the Excel workbook ${fileName}: ${reason}`,
-      { fileName },
-    );
+    throw new TableReadError('IMPORT_UNREADABLE_WORKBOOK', `无法读取Excel文件：${fileName} / cannot read the Excel workbook ${fileName}: ${reason}`, { fileName });
   }
   const sheet = workbook.worksheets[0];
   if (sheet === undefined) {

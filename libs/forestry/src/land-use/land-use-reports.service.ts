@@ -48,7 +48,16 @@ export interface LandUseRegisterReport {
   /** Every contract, CANCELLED drafts included (with their state). */
   lines: LandUseRegisterLine[];
   /** Per mode, over the contracts not CANCELLED; `cancelled` counts the CANCELLED drafts left out. */
-  totals: Array<{ mode: LandUseMode; contracts: number; cancelled: number; areaMu: string; scheduledRent: string; depositHeld: string; outstanding: string; appraisedValue: string }>;
+  totals: Array<{
+    mode: LandUseMode;
+    contracts: number;
+    cancelled: number;
+    areaMu: string;
+    scheduledRent: string;
+    depositHeld: string;
+    outstanding: string;
+    appraisedValue: string;
+  }>;
 }
 
 export interface LandUseCashYear {
@@ -172,7 +181,14 @@ export class LandUseReportsService {
       const deposits = of('LAND_USE_DEPOSIT_RECEIVED', 'DEBIT');
       const returned = of('LAND_USE_DEPOSIT_SETTLED', 'CREDIT');
       const refunded = of('LAND_USE_CREDIT_REFUNDED', 'CREDIT');
-      return { year, rentReceived: money(rent), depositsReceived: money(deposits), depositsReturned: money(returned), creditRefunded: money(refunded), net: money(rent.plus(deposits).minus(returned).minus(refunded)) };
+      return {
+        year,
+        rentReceived: money(rent),
+        depositsReceived: money(deposits),
+        depositsReturned: money(returned),
+        creditRefunded: money(refunded),
+        net: money(rent.plus(deposits).minus(returned).minus(refunded)),
+      };
     });
   }
 
@@ -235,7 +251,15 @@ export class LandUseReportsService {
       });
     }
     for (const t of register.totals) {
-      reg.addRow({ code: `合计 ${t.mode}`, mode: t.cancelled > 0 ? `${t.contracts} 份 (另 ${t.cancelled} 份已取消)` : `${t.contracts} 份`, area: Number(t.areaMu), rent: amount(t.scheduledRent), deposit: amount(t.depositHeld), outstanding: amount(t.outstanding), appraised: amount(t.appraisedValue) }).font = {
+      reg.addRow({
+        code: `合计 ${t.mode}`,
+        mode: t.cancelled > 0 ? `${t.contracts} 份 (另 ${t.cancelled} 份已取消)` : `${t.contracts} 份`,
+        area: Number(t.areaMu),
+        rent: amount(t.scheduledRent),
+        deposit: amount(t.depositHeld),
+        outstanding: amount(t.outstanding),
+        appraised: amount(t.appraisedValue),
+      }).font = {
         bold: true,
       };
     }
@@ -248,7 +272,15 @@ export class LandUseReportsService {
       { header: '预收款退还(元)', key: 'refunded', width: 14, style: MONEY },
       { header: '净收款(元)', key: 'net', width: 14, style: MONEY },
     ];
-    for (const y of cash) cashSheet.addRow({ year: y.year, rent: amount(y.rentReceived), deposits: amount(y.depositsReceived), returned: amount(y.depositsReturned), refunded: amount(y.creditRefunded), net: amount(y.net) });
+    for (const y of cash)
+      cashSheet.addRow({
+        year: y.year,
+        rent: amount(y.rentReceived),
+        deposits: amount(y.depositsReceived),
+        returned: amount(y.depositsReturned),
+        refunded: amount(y.creditRefunded),
+        net: amount(y.net),
+      });
     return { fileName: `国有林地有偿使用报表-${asOf}.xlsx`, buffer: Buffer.from(await book.xlsx.writeBuffer()) };
   }
 }

@@ -49,7 +49,10 @@ export type SettlementSource = (typeof SETTLEMENT_SOURCES)[number];
 @Unique('uq_land_use_contracts_contribution', ['contributionId'])
 @Check('ck_land_use_contracts_mode', `"mode" IN ('LEASE', 'EQUITY', 'CONCESSION')`)
 @Check('ck_land_use_contracts_state', `"state" IN ('DRAFT', 'ACTIVE', 'ENDED', 'TERMINATED', 'CANCELLED')`)
-@Check('ck_land_use_contracts_uses', `cardinality("permitted_uses") > 0 AND "permitted_uses" <@ ARRAY['UNDERSTORY_ECONOMY', 'FOREST_WELLNESS', 'TOURISM', 'NATURE_EDUCATION', 'OTHER']::text[]`)
+@Check(
+  'ck_land_use_contracts_uses',
+  `cardinality("permitted_uses") > 0 AND "permitted_uses" <@ ARRAY['UNDERSTORY_ECONOMY', 'FOREST_WELLNESS', 'TOURISM', 'NATURE_EDUCATION', 'OTHER']::text[]`,
+)
 @Check('ck_land_use_contracts_area', `"area_mu" > 0`)
 @Check('ck_land_use_contracts_dates', `"end_date" >= "start_date"`)
 @Check('ck_land_use_contracts_parties', `"lessor_party_id" <> "lessee_party_id"`)

@@ -1,4 +1,3 @@
-
 export type LandUseErrorCode =
   | 'INVALID_CONTRACT'
   | 'UNKNOWN_CONTRACT'
@@ -55,5 +54,5 @@ export class LandUseError extends DomainError {
   constructor(code: LandUseErrorCode, message: string, field?: string, details?: Record<string, unknown>) {
     super(KIND_OF[code], code, message, field, details);
   }
-}import { DomainError, DomainErrorKind } from '@forest-ledger/common';
-
+}
+import { DomainError, DomainErrorKind } from '@forest-ledger/common';

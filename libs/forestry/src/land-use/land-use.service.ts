@@ -14,7 +14,19 @@ import { landDeposit, landIncome, landLesseeCredit, landReceivable, landUseAccou
 import { LAND_USE_MODES, LandUseMode, LandUseScheduleState, LandUseState, PERMITTED_USES, PermittedUse, ReceivableKind, SettlementSource } from './land-use.entities';
 import { LandUseError } from './land-use.errors';
 import { allocatePayment, DEFAULT_DAILY_LATE_FEE_RATE, lateFeeForDay, OpenItem } from './receivables';
-import { addDays, assertLeaseTerm, BILLING_FREQUENCIES, BillingFrequency, buildSchedule, daysInclusive, Escalation, ScheduleInput, SchedulePeriod, SchedulePeriodPart, unusedRent } from './rent-schedule';
+import {
+  addDays,
+  assertLeaseTerm,
+  BILLING_FREQUENCIES,
+  BillingFrequency,
+  buildSchedule,
+  daysInclusive,
+  Escalation,
+  ScheduleInput,
+  SchedulePeriod,
+  SchedulePeriodPart,
+  unusedRent,
+} from './rent-schedule';
 
 export const LAND_USE_CODE_PATTERN = /^[A-Z0-9][A-Z0-9._-]{0,39}$/;
 const AREA_SCALE = 4;
@@ -332,10 +344,15 @@ function invalid(message: string, field: string): LandUseError {
 }
 
 function projectNotDraft(projectCode: string, state: string): LandUseError {
-  return new LandUseError('PROJECT_NOT_DRAFT', `project ${projectCode} is ${state}: its contributions are frozen once its 林票 are issued, so no land can go into it`, 'projectCode', {
-    project: projectCode,
-    state,
-  });
+  return new LandUseError(
+    'PROJECT_NOT_DRAFT',
+    `project ${projectCode} is ${state}: its contributions are frozen once its 林票 are issued, so no land can go into it`,
+    'projectCode',
+    {
+      project: projectCode,
+      state,
+    },
+  );
 }
 
 /** The idempotency key of the farm's contribution booked by an EQUITY contract: one per contract, whoever activates it. */
@@ -353,7 +370,10 @@ function scheduleInputOf(row: ContractRow): ScheduleInput {
   return {
     startDate: row.start_date,
     endDate: row.end_date,
-    rent: row.rent_basis === 'PER_MU' ? { kind: 'PER_MU', ratePerMuYear: money(row.rent_rate_per_mu!), areaMu: new Dec(row.area_mu).toFixed(AREA_SCALE) } : { kind: 'FIXED', annualAmount: money(row.rent_annual_amount!) },
+    rent:
+      row.rent_basis === 'PER_MU'
+        ? { kind: 'PER_MU', ratePerMuYear: money(row.rent_rate_per_mu!), areaMu: new Dec(row.area_mu).toFixed(AREA_SCALE) }
+        : { kind: 'FIXED', annualAmount: money(row.rent_annual_amount!) },
     escalation,
     frequency: row.billing_frequency!,
   };
@@ -431,8 +451,10 @@ export class LandUseService {
     if (input.renewsContractCode !== undefined) {
       const [old] = (await em.query(`${CONTRACT_SELECT} WHERE c.code = $1 FOR UPDATE OF c`, [input.renewsContractCode])) as ContractRow[];
       if (!old) throw new LandUseError('INVALID_RENEWAL', `renewsContractCode: no contract ${JSON.stringify(input.renewsContractCode)}`, 'renewsContractCode');
-      if (old.lessor_code !== lessor.code || old.lessee_code !== lessee.code) throw new LandUseError('INVALID_RENEWAL', `a renewal is between the same lessor and lessee as ${old.code}`, 'renewsContractCode');
-      if (old.state === 'DRAFT' || old.state === 'TERMINATED' || old.state === 'CANCELLED') throw new LandUseError('INVALID_RENEWAL', `${old.code} is ${old.state}: only an active or ended contract can be renewed`, 'renewsContractCode');
+      if (old.lessor_code !== lessor.code || old.lessee_code !== lessee.code)
+        throw new LandUseError('INVALID_RENEWAL', `a renewal is between the same lessor and lessee as ${old.code}`, 'renewsContractCode');
+      if (old.state === 'DRAFT' || old.state === 'TERMINATED' || old.state === 'CANCELLED')
+        throw new LandUseError('INVALID_RENEWAL', `${old.code} is ${old.state}: only an active or ended contract can be renewed`, 'renewsContractCode');
       if (old.renewed_by !== null) throw new LandUseError('INVALID_RENEWAL', `${old.code} was already renewed by ${old.renewed_by}`, 'renewsContractCode');
       if (startDate <= old.end_date) throw new LandUseError('INVALID_RENEWAL', `a renewal starts after ${old.code} ends (${old.end_date})`, 'startDate');
       renewsId = old.id;
@@ -440,11 +462,15 @@ export class LandUseService {
 
     if (!Array.isArray(input.parcelIds) || input.parcelIds.length === 0) throw invalid('parcelIds must list at least one parcel', 'parcelIds');
     // Locked before the checks, so two contracts created at once cannot both find the parcels free.
-    await em.query(`SELECT 1 FROM parcels WHERE id = ANY($1::bigint[]) ORDER BY id FOR NO KEY UPDATE`, [input.parcelIds.filter((id) => typeof id === 'string' && /^\d{1,18}$/.test(id))]);
+    await em.query(`SELECT 1 FROM parcels WHERE id = ANY($1::bigint[]) ORDER BY id FOR NO KEY UPDATE`, [
+      input.parcelIds.filter((id) => typeof id === 'string' && /^\d{1,18}$/.test(id)),
+    ]);
     const parcels = await this.parcels.assertAttachable(em, input.parcelIds, 'LEASE');
     const notLessors = parcels.filter((p) => p.holderPartyId !== lessor.id);
     if (notLessors.length > 0) {
-      throw new LandUseError('PARCEL_NOT_LESSORS', `state land only: ${notLessors.map((p) => p.certificateNo).join(', ')} not held by ${lessor.code}`, 'parcelIds', { parcels: notLessors.map((p) => p.id) });
+      throw new LandUseError('PARCEL_NOT_LESSORS', `state land only: ${notLessors.map((p) => p.certificateNo).join(', ')} not held by ${lessor.code}`, 'parcelIds', {
+        parcels: notLessors.map((p) => p.id),
+      });
     }
     const busy = (await em.query(
       `SELECT pa.certificate_no, c.code FROM land_use_contract_parcels cp JOIN land_use_contracts c ON c.id = cp.contract_id JOIN parcels pa ON pa.id = cp.parcel_id
@@ -453,11 +479,18 @@ export class LandUseService {
       [parcels.map((p) => p.id), startDate, endDate],
     )) as Array<{ certificate_no: string; code: string }>;
     if (busy.length > 0) {
-      throw new LandUseError('PARCEL_IN_OTHER_CONTRACT', `parcel(s) under another contract in these dates: ${busy.map((b) => `${b.certificate_no} (${b.code})`).join(', ')}`, 'parcelIds', { parcels: busy });
+      throw new LandUseError(
+        'PARCEL_IN_OTHER_CONTRACT',
+        `parcel(s) under another contract in these dates: ${busy.map((b) => `${b.certificate_no} (${b.code})`).join(', ')}`,
+        'parcelIds',
+        { parcels: busy },
+      );
     }
     const parcelsArea = sum(parcels.map((p) => p.areaMu));
     if (areaMu.greaterThan(parcelsArea)) {
-      throw new LandUseError('AREA_EXCEEDS_PARCELS', `areaMu ${areaMu.toFixed(AREA_SCALE)} is more than the parcels' ${parcelsArea.toFixed(AREA_SCALE)} 亩`, 'areaMu', { parcelsAreaMu: parcelsArea.toFixed(AREA_SCALE) });
+      throw new LandUseError('AREA_EXCEEDS_PARCELS', `areaMu ${areaMu.toFixed(AREA_SCALE)} is more than the parcels' ${parcelsArea.toFixed(AREA_SCALE)} 亩`, 'areaMu', {
+        parcelsAreaMu: parcelsArea.toFixed(AREA_SCALE),
+      });
     }
 
     const [row] = (await em.query(
@@ -467,10 +500,31 @@ export class LandUseService {
        VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21, $22, $23, $24, $25)
        ON CONFLICT (code) DO NOTHING RETURNING id`,
       [
-        code, lessor.id, lessee.id, input.mode, areaMu.toFixed(AREA_SCALE), uses, otherUse, startDate, endDate, renewsId,
-        rated.rentBasis, rated.ratePerMu, rated.annualAmount, rated.escalation.kind, rated.escalation.kind === 'NONE' ? null : rated.escalation.everyYears,
-        rated.escalation.kind === 'STEP' ? rated.escalation.step : null, rated.escalation.kind === 'PERCENT' ? rated.escalation.percent : null,
-        rated.frequency, rated.deposit, rated.dailyRate, rated.capRatio, rated.appraisedValue, rated.appraisalReference, actor.userId, projectId,
+        code,
+        lessor.id,
+        lessee.id,
+        input.mode,
+        areaMu.toFixed(AREA_SCALE),
+        uses,
+        otherUse,
+        startDate,
+        endDate,
+        renewsId,
+        rated.rentBasis,
+        rated.ratePerMu,
+        rated.annualAmount,
+        rated.escalation.kind,
+        rated.escalation.kind === 'NONE' ? null : rated.escalation.everyYears,
+        rated.escalation.kind === 'STEP' ? rated.escalation.step : null,
+        rated.escalation.kind === 'PERCENT' ? rated.escalation.percent : null,
+        rated.frequency,
+        rated.deposit,
+        rated.dailyRate,
+        rated.capRatio,
+        rated.appraisedValue,
+        rated.appraisalReference,
+        actor.userId,
+        projectId,
       ],
     )) as Array<{ id: string }>;
     if (!row) throw new LandUseError('CONTRACT_EXISTS', `a contract with code ${code} exists already`, 'code');
@@ -490,7 +544,8 @@ export class LandUseService {
    * so an issuance cannot slip in before this transaction commits.
    */
   private async equityProject(em: EntityManager, projectCode: string | undefined, lessorCode: string, lesseeCode: string): Promise<string> {
-    if (typeof projectCode !== 'string' || projectCode.trim() === '') throw invalid('projectCode: an EQUITY contract names the cooperation project its land goes into', 'projectCode');
+    if (typeof projectCode !== 'string' || projectCode.trim() === '')
+      throw invalid('projectCode: an EQUITY contract names the cooperation project its land goes into', 'projectCode');
     const [project] = (await em.query(
       `SELECT p.id, p.state, f.code AS farm_code, c.code AS collective_code FROM coop_projects p JOIN parties f ON f.id = p.farm_party_id JOIN parties c ON c.id = p.collective_party_id
         WHERE p.code = $1 FOR SHARE OF p`,
@@ -498,13 +553,21 @@ export class LandUseService {
     )) as Array<{ id: string; state: string; farm_code: string; collective_code: string }>;
     if (!project) throw new LandUseError('UNKNOWN_PROJECT', `projectCode: no cooperation project with code ${JSON.stringify(projectCode)}`, 'projectCode');
     if (project.farm_code !== lessorCode) {
-      throw new LandUseError('NOT_THE_PROJECTS_PARTY', `lessorCode: the farm of project ${projectCode} is ${project.farm_code}, not ${lessorCode}`, 'lessorCode', { project: projectCode, farm: project.farm_code });
+      throw new LandUseError('NOT_THE_PROJECTS_PARTY', `lessorCode: the farm of project ${projectCode} is ${project.farm_code}, not ${lessorCode}`, 'lessorCode', {
+        project: projectCode,
+        farm: project.farm_code,
+      });
     }
     if (project.collective_code !== lesseeCode) {
-      throw new LandUseError('NOT_THE_PROJECTS_PARTY', `lesseeCode: an EQUITY lessee is the collective of project ${projectCode} (${project.collective_code}), not ${lesseeCode}`, 'lesseeCode', {
-        project: projectCode,
-        collective: project.collective_code,
-      });
+      throw new LandUseError(
+        'NOT_THE_PROJECTS_PARTY',
+        `lesseeCode: an EQUITY lessee is the collective of project ${projectCode} (${project.collective_code}), not ${lesseeCode}`,
+        'lesseeCode',
+        {
+          project: projectCode,
+          collective: project.collective_code,
+        },
+      );
     }
     if (project.state !== 'DRAFT') throw projectNotDraft(projectCode, project.state);
     return project.id;
@@ -536,7 +599,8 @@ export class LandUseService {
       if (input[field] !== undefined) throw invalid(`${field} is for EQUITY contracts only`, field);
     }
     const rent = input.rent;
-    if (rent === undefined || (rent.kind !== 'PER_MU' && rent.kind !== 'FIXED')) throw invalid('rent must be { kind: PER_MU, ratePerMuYear } or { kind: FIXED, annualAmount }', 'rent');
+    if (rent === undefined || (rent.kind !== 'PER_MU' && rent.kind !== 'FIXED'))
+      throw invalid('rent must be { kind: PER_MU, ratePerMuYear } or { kind: FIXED, annualAmount }', 'rent');
     const escalation = input.escalation ?? { kind: 'NONE' };
     if (!['NONE', 'STEP', 'PERCENT'].includes(escalation.kind)) throw invalid('escalation.kind must be NONE, STEP or PERCENT', 'escalation.kind');
     const frequency = input.billingFrequency;
@@ -861,9 +925,19 @@ export class LandUseService {
       });
     if (drafts.length > 0) await this.ledger.postBatch(em, drafts);
     for (const { principal, fee, added } of updates) {
-      if (fee) await em.query(`UPDATE land_use_receivables SET amount = amount + $2, accrued_through = GREATEST(accrued_through, $3::date) WHERE id = $1`, [fee.id, added.toFixed(2), asOf]);
+      if (fee)
+        await em.query(`UPDATE land_use_receivables SET amount = amount + $2, accrued_through = GREATEST(accrued_through, $3::date) WHERE id = $1`, [
+          fee.id,
+          added.toFixed(2),
+          asOf,
+        ]);
       else if (added.greaterThan(0)) {
-        await em.query(`INSERT INTO land_use_receivables (contract_id, period_id, kind, amount, accrued_through) VALUES ($1, $2, 'LATE_FEE', $3, $4)`, [c.id, principal.period_id, added.toFixed(2), asOf]);
+        await em.query(`INSERT INTO land_use_receivables (contract_id, period_id, kind, amount, accrued_through) VALUES ($1, $2, 'LATE_FEE', $3, $4)`, [
+          c.id,
+          principal.period_id,
+          added.toFixed(2),
+          asOf,
+        ]);
       }
     }
     return { lateFeeEntries: drafts.length, lateFees: money(sum(drafts.map((d) => d.postings[0].amount))) };
@@ -882,9 +956,16 @@ export class LandUseService {
     const amount = Amount.parsePositive(input.amount, 2, 'amount').value;
     const receivedOn = requireDate(input.receivedOn, 'receivedOn');
     const bankReference = requireText(input.bankReference, 'bankReference', 100);
-    const [{ through }] = (await em.query(`SELECT max(accrued_through)::text AS through FROM land_use_receivables WHERE contract_id = $1`, [c.id])) as Array<{ through: string | null }>;
+    const [{ through }] = (await em.query(`SELECT max(accrued_through)::text AS through FROM land_use_receivables WHERE contract_id = $1`, [c.id])) as Array<{
+      through: string | null;
+    }>;
     if (through !== null && receivedOn < through) {
-      throw new LandUseError('PAYMENT_BEFORE_ACCRUED_FEES', `late fees of ${code} are accrued through ${through}; a payment received on ${receivedOn} would change them`, 'receivedOn', { accruedThrough: through });
+      throw new LandUseError(
+        'PAYMENT_BEFORE_ACCRUED_FEES',
+        `late fees of ${code} are accrued through ${through}; a payment received on ${receivedOn} would change them`,
+        'receivedOn',
+        { accruedThrough: through },
+      );
     }
     const items = await this.openItems(em, c.id);
     const allocation = allocatePayment(money(amount), items);
@@ -924,13 +1005,22 @@ export class LandUseService {
     const feeOf = async (seq: number) => (await this.receivables(em, c.id)).find((r) => r.kind === 'LATE_FEE' && r.seq === seq);
     if (done) {
       const fee = await feeOf(done.seq);
-      return { contract: code, periodSeq: done.seq, amount: money(done.amount), reason: done.reason, entryId: done.entry_id, lateFeeOutstanding: money(fee ? outstandingOf(fee) : ZERO), replayed: true };
+      return {
+        contract: code,
+        periodSeq: done.seq,
+        amount: money(done.amount),
+        reason: done.reason,
+        entryId: done.entry_id,
+        lateFeeOutstanding: money(fee ? outstandingOf(fee) : ZERO),
+        replayed: true,
+      };
     }
     const fee = await feeOf(input.periodSeq);
     const outstanding = fee ? outstandingOf(fee) : ZERO;
     if (!fee || outstanding.isZero()) throw new LandUseError('NO_LATE_FEE_TO_WAIVE', `period ${input.periodSeq} of ${code} has no late fee outstanding`, 'periodSeq');
     const amount = input.amount === undefined ? outstanding : Amount.parsePositive(input.amount, 2, 'amount').value;
-    if (amount.greaterThan(outstanding)) throw new LandUseError('NO_LATE_FEE_TO_WAIVE', `only ${money(outstanding)} 元 of late fee is outstanding on period ${input.periodSeq}`, 'amount');
+    if (amount.greaterThan(outstanding))
+      throw new LandUseError('NO_LATE_FEE_TO_WAIVE', `only ${money(outstanding)} 元 of late fee is outstanding on period ${input.periodSeq}`, 'amount');
     const posted = await this.ledger.post(em, {
       idempotencyKey,
       kind: 'LAND_USE_LATE_FEE_WAIVED',
@@ -943,8 +1033,22 @@ export class LandUseService {
       ],
     });
     await em.query(`UPDATE land_use_receivables SET waived = waived + $2 WHERE id = $1`, [fee.id, money(amount)]);
-    await em.query(`INSERT INTO land_use_waivers (receivable_id, amount, reason, waived_by, entry_id) VALUES ($1, $2, $3, $4, $5)`, [fee.id, money(amount), reason, actor.userId, posted.entry.id]);
-    return { contract: code, periodSeq: input.periodSeq, amount: money(amount), reason, entryId: posted.entry.id, lateFeeOutstanding: money(outstanding.minus(amount)), replayed: false };
+    await em.query(`INSERT INTO land_use_waivers (receivable_id, amount, reason, waived_by, entry_id) VALUES ($1, $2, $3, $4, $5)`, [
+      fee.id,
+      money(amount),
+      reason,
+      actor.userId,
+      posted.entry.id,
+    ]);
+    return {
+      contract: code,
+      periodSeq: input.periodSeq,
+      amount: money(amount),
+      reason,
+      entryId: posted.entry.id,
+      lateFeeOutstanding: money(outstanding.minus(amount)),
+      replayed: false,
+    };
   }
 
   // ---------------------------------------------------------------- the close
@@ -961,7 +1065,11 @@ export class LandUseService {
     if (c.state !== 'ACTIVE') throw new LandUseError('CONTRACT_NOT_ACTIVE', `${code} is ${c.state}; only an active contract can be terminated`, 'contract');
     const terminatedOn = requireDate(input.terminatedOn, 'terminatedOn');
     if (terminatedOn < c.start_date || terminatedOn >= c.end_date) {
-      throw new LandUseError('INVALID_TERMINATION', `terminatedOn must lie from ${c.start_date} to the day before the end ${c.end_date} (the end of term is endTerm)`, 'terminatedOn');
+      throw new LandUseError(
+        'INVALID_TERMINATION',
+        `terminatedOn must lie from ${c.start_date} to the day before the end ${c.end_date} (the end of term is endTerm)`,
+        'terminatedOn',
+      );
     }
     const reason = requireText(input.reason, 'reason', 500);
     const forfeitReason = this.dispositionReason(input);
@@ -992,7 +1100,8 @@ export class LandUseService {
     if (c.settlement !== null && c.settlement.key === key && c.state === 'ENDED') return this.view(em, c);
     if (c.state !== 'ACTIVE') throw new LandUseError('CONTRACT_NOT_ACTIVE', `${code} is ${c.state}; only an active contract can end`, 'contract');
     const endedOn = requireDate(input.endedOn, 'endedOn');
-    if (endedOn < c.end_date) throw new LandUseError('TERM_NOT_ENDED', `${code} runs until ${c.end_date}; it cannot end on ${endedOn} (terminate it early instead)`, 'endedOn', { endDate: c.end_date });
+    if (endedOn < c.end_date)
+      throw new LandUseError('TERM_NOT_ENDED', `${code} runs until ${c.end_date}; it cannot end on ${endedOn} (terminate it early instead)`, 'endedOn', { endDate: c.end_date });
     const forfeitReason = this.dispositionReason(input);
     if (c.mode !== 'EQUITY') await this.bringUpTo(em, c, endedOn);
     const settlement = await this.settleClose(em, c, endedOn, input.deposit, forfeitReason, key, null, []);
@@ -1011,11 +1120,20 @@ export class LandUseService {
     if (c.settlement !== null && c.settlement.key === key && c.state === 'CANCELLED') return this.view(em, c);
     if (c.state === 'CANCELLED') throw new LandUseError('CONTRACT_NOT_CANCELLABLE', `${code} is cancelled already`, 'contract', { state: c.state });
     if (c.state !== 'DRAFT') {
-      throw new LandUseError('CONTRACT_NOT_CANCELLABLE', `${code} is ${c.state}: only a draft can be cancelled; ${c.state === 'ACTIVE' ? 'terminate it instead' : 'it is closed already'}`, 'contract', { state: c.state });
+      throw new LandUseError(
+        'CONTRACT_NOT_CANCELLABLE',
+        `${code} is ${c.state}: only a draft can be cancelled; ${c.state === 'ACTIVE' ? 'terminate it instead' : 'it is closed already'}`,
+        'contract',
+        { state: c.state },
+      );
     }
     const reason = requireText(input.reason, 'reason', 500);
     const settlement = await this.settleClose(em, c, businessToday(), 'RETURN', null, key, null, []);
-    await em.query(`UPDATE land_use_contracts SET state = 'CANCELLED', cancellation_reason = $2, settlement = $3, closed_at = now() WHERE id = $1`, [c.id, reason, JSON.stringify(settlement)]);
+    await em.query(`UPDATE land_use_contracts SET state = 'CANCELLED', cancellation_reason = $2, settlement = $3, closed_at = now() WHERE id = $1`, [
+      c.id,
+      reason,
+      JSON.stringify(settlement),
+    ]);
     return this.view(em, await this.load(em, code));
   }
 
@@ -1031,7 +1149,10 @@ export class LandUseService {
    * (unusedRent): income back, off what is owed for it, the rest to the lessee's credit.
    */
   private async creditUnusedDays(em: EntityManager, c: ContractRow, lastDay: string, key: string): Promise<LandUseClosingSettlement['periodCredit']> {
-    const [current] = (await em.query(`${RECEIVABLE_SELECT} WHERE r.contract_id = $1 AND r.kind = 'PRINCIPAL' AND p.period_start <= $2::date AND p.period_end > $2::date`, [c.id, lastDay])) as ReceivableRow[];
+    const [current] = (await em.query(`${RECEIVABLE_SELECT} WHERE r.contract_id = $1 AND r.kind = 'PRINCIPAL' AND p.period_start <= $2::date AND p.period_end > $2::date`, [
+      c.id,
+      lastDay,
+    ])) as ReceivableRow[];
     if (!current) return null;
     const [period] = (await em.query(
       `SELECT id, period_start::text AS period_start, period_end::text AS period_end, days, amount::text AS amount, parts FROM land_use_periods WHERE id = $1`,
@@ -1221,9 +1342,10 @@ export class LandUseService {
   private async equityViews(em: EntityManager, contracts: ContractRow[]): Promise<Map<string, LandUseEquityView>> {
     const out = new Map<string, LandUseEquityView>();
     if (contracts.length === 0) return out;
-    const seriesRows = (await em.query(`SELECT s.project_id::text AS project_id, s.id, s.code, s.face_value::text AS face_value FROM ticket_series s WHERE s.project_id = ANY($1::bigint[])`, [
-      [...new Set(contracts.map((c) => String(c.project_id)))],
-    ])) as Array<{ project_id: string; id: string; code: string; face_value: string }>;
+    const seriesRows = (await em.query(
+      `SELECT s.project_id::text AS project_id, s.id, s.code, s.face_value::text AS face_value FROM ticket_series s WHERE s.project_id = ANY($1::bigint[])`,
+      [[...new Set(contracts.map((c) => String(c.project_id)))]],
+    )) as Array<{ project_id: string; id: string; code: string; face_value: string }>;
     const seriesOf = new Map<string, { id: string; code: string; face_value: string }>();
     for (const r of seriesRows) if (!seriesOf.has(r.project_id)) seriesOf.set(r.project_id, r);
     const stakes = contracts.flatMap((c) => {
@@ -1270,7 +1392,14 @@ export class LandUseService {
           faceValue: money(series.face_value),
           unitsFromContract: new Dec(c.appraised_value!).div(series.face_value).toString(),
           farmUnitsHeld: held.toFixed(0),
-          distributions: own.map((l) => ({ declarationId: l.declaration_id, recordDate: l.record_date, paymentDate: l.payment_date, units: new Dec(l.units).toFixed(0), amount: money(l.amount), entryId: l.entry_id })),
+          distributions: own.map((l) => ({
+            declarationId: l.declaration_id,
+            recordDate: l.record_date,
+            paymentDate: l.payment_date,
+            units: new Dec(l.units).toFixed(0),
+            amount: money(l.amount),
+            entryId: l.entry_id,
+          })),
           distributedTotal: money(sum(own.map((l) => l.amount))),
         },
       });
@@ -1296,7 +1425,10 @@ export class LandUseService {
       em,
     );
     const balances = new Map(accounts.map((a) => [a.code, a.balance]));
-    const equity = await this.equityViews(em, rows.filter((c) => c.mode === 'EQUITY'));
+    const equity = await this.equityViews(
+      em,
+      rows.filter((c) => c.mode === 'EQUITY'),
+    );
     return rows.map((c) => {
       const rented = c.mode !== 'EQUITY';
       const balance = (account: string) => (rented ? balances.get(account)! : '0.00');

@@ -71,7 +71,13 @@ describe('payment allocation', () => {
     });
     fc.assert(
       fc.property(fc.array(item, { maxLength: 30 }), fc.integer({ min: 1, max: 5_000_000 }), (raw, paidCents) => {
-        const items: OpenItem[] = raw.map((r, i) => ({ id: `i${i}`, periodSeq: r.periodSeq, dueDate: `2025-01-${String(((r.periodSeq - 1) % 28) + 1).padStart(2, '0')}`, kind: r.kind, outstanding: new Decimal(r.cents).div(100).toFixed(2) }));
+        const items: OpenItem[] = raw.map((r, i) => ({
+          id: `i${i}`,
+          periodSeq: r.periodSeq,
+          dueDate: `2025-01-${String(((r.periodSeq - 1) % 28) + 1).padStart(2, '0')}`,
+          kind: r.kind,
+          outstanding: new Decimal(r.cents).div(100).toFixed(2),
+        }));
         const paid = new Decimal(paidCents).div(100);
         const { applications, credit } = allocatePayment(paid.toFixed(2), items);
         const applied = applications.reduce((s, a) => s.plus(a.amount), new Decimal(0));

@@ -27,7 +27,10 @@ export function lateFeeForDay(overduePrincipal: string, dailyRate: string, accru
 
 /** Days of late fee from the day after `dueDate` through `asOf` (0 when not yet overdue). */
 export function overdueDays(dueDate: string, asOf: string): number {
-  for (const [field, value] of [['dueDate', dueDate], ['asOf', asOf]] as const) {
+  for (const [field, value] of [
+    ['dueDate', dueDate],
+    ['asOf', asOf],
+  ] as const) {
     if (!isIsoDate(value)) throw new RentScheduleError('INVALID_SCHEDULE', `${field} must be a calendar date YYYY-MM-DD`, field);
   }
   return Math.max(0, daysInclusive(dueDate, asOf) - 1);
@@ -62,7 +65,9 @@ export interface PaymentAllocation {
 /** Settles the oldest period first, its late fee before its principal; the rest is credit. */
 export function allocatePayment(amount: string, items: readonly OpenItem[]): PaymentAllocation {
   let left = Amount.parsePositive(amount, 2, 'amount').value;
-  const ordered = [...items].sort((a, b) => a.dueDate.localeCompare(b.dueDate) || a.periodSeq - b.periodSeq || (a.kind === b.kind ? 0 : a.kind === 'LATE_FEE' ? -1 : 1) || (a.id < b.id ? -1 : 1));
+  const ordered = [...items].sort(
+    (a, b) => a.dueDate.localeCompare(b.dueDate) || a.periodSeq - b.periodSeq || (a.kind === b.kind ? 0 : a.kind === 'LATE_FEE' ? -1 : 1) || (a.id < b.id ? -1 : 1),
+  );
   const applications: PaymentAllocation['applications'] = [];
   for (const item of ordered) {
     if (left.isZero()) break;

@@ -36,8 +36,22 @@ describe('escalation', () => {
   });
 
   it('steps every N years, and a percentage every N years', () => {
-    expect(annualRents(FIXED('1000.00'), { kind: 'STEP', everyYears: 3, step: '50.00' }, 7).map((d) => d.toFixed(2))).toEqual(['1000.00', '1000.00', '1000.00', '1050.00', '1050.00', '1050.00', '1100.00']);
-    expect(annualRents(FIXED('1000.00'), { kind: 'PERCENT', everyYears: 2, percent: '3.5' }, 5).map((d) => d.toFixed(2))).toEqual(['1000.00', '1000.00', '1035.00', '1035.00', '1071.23']);
+    expect(annualRents(FIXED('1000.00'), { kind: 'STEP', everyYears: 3, step: '50.00' }, 7).map((d) => d.toFixed(2))).toEqual([
+      '1000.00',
+      '1000.00',
+      '1000.00',
+      '1050.00',
+      '1050.00',
+      '1050.00',
+      '1100.00',
+    ]);
+    expect(annualRents(FIXED('1000.00'), { kind: 'PERCENT', everyYears: 2, percent: '3.5' }, 5).map((d) => d.toFixed(2))).toEqual([
+      '1000.00',
+      '1000.00',
+      '1035.00',
+      '1035.00',
+      '1071.23',
+    ]);
   });
 
   it('computes rent per 亩 from the rate and the area, rounded to the 分', () => {
@@ -45,7 +59,13 @@ describe('escalation', () => {
   });
 
   it('bills each contract year at its own rent, numbered from 第 1 合同年', () => {
-    const periods = buildSchedule({ startDate: '2025-07-01', endDate: '2027-06-30', rent: FIXED('1200.00'), escalation: { kind: 'STEP', everyYears: 1, step: '120.00' }, frequency: 'QUARTERLY' });
+    const periods = buildSchedule({
+      startDate: '2025-07-01',
+      endDate: '2027-06-30',
+      rent: FIXED('1200.00'),
+      escalation: { kind: 'STEP', everyYears: 1, step: '120.00' },
+      frequency: 'QUARTERLY',
+    });
     expect(periods.map((p) => [p.periodStart, p.contractYear, p.amount])).toEqual([
       ['2025-07-01', 1, '300.00'],
       ['2025-10-01', 1, '300.00'],
@@ -100,10 +120,15 @@ describe('proration of the first and last periods', () => {
   });
 });
 
-
 describe('escalation on the contract anniversary, also inside a billing period', () => {
   // The hand-computed case: 12,000.00 a year from 2026-02-15, +5 % a year, quarterly in advance, 5 years.
-  const FIVE_YEARS: ScheduleInput = { startDate: '2026-02-15', endDate: '2031-02-14', rent: FIXED('12000.00'), escalation: { kind: 'PERCENT', everyYears: 1, percent: '5' }, frequency: 'QUARTERLY' };
+  const FIVE_YEARS: ScheduleInput = {
+    startDate: '2026-02-15',
+    endDate: '2031-02-14',
+    rent: FIXED('12000.00'),
+    escalation: { kind: 'PERCENT', everyYears: 1, percent: '5' },
+    frequency: 'QUARTERLY',
+  };
 
   it('bills the quarter spanning the anniversary by days at each contract year’s rent: 1,500.00 + 1,575.00', () => {
     const periods = buildSchedule(FIVE_YEARS);
@@ -151,7 +176,13 @@ describe('escalation on the contract anniversary, also inside a billing period',
   });
 
   it('splits a half-year and a calendar year at the anniversary too', () => {
-    const semi = buildSchedule({ startDate: '2025-04-01', endDate: '2027-03-31', rent: FIXED('10000.00'), escalation: { kind: 'STEP', everyYears: 1, step: '1000.00' }, frequency: 'SEMI_ANNUAL' });
+    const semi = buildSchedule({
+      startDate: '2025-04-01',
+      endDate: '2027-03-31',
+      rent: FIXED('10000.00'),
+      escalation: { kind: 'STEP', everyYears: 1, step: '1000.00' },
+      frequency: 'SEMI_ANNUAL',
+    });
     // H1 2025: 91/181 of 5000.00; H1 2026: 90 days of year 1 (the rest, 2486.19) + 91/181 of 5500.00 = 2765.19.
     expect(semi.map((p) => [p.periodStart, p.amount, p.parts.map((x) => `${x.contractYear}:${x.amount}`).join(' ')])).toEqual([
       ['2025-04-01', '2513.81', '1:2513.81'],
@@ -160,7 +191,13 @@ describe('escalation on the contract anniversary, also inside a billing period',
       ['2026-07-01', '5500.00', '2:5500.00'],
       ['2027-01-01', '2734.81', '2:2734.81'],
     ]);
-    const annual = buildSchedule({ startDate: '2025-07-01', endDate: '2027-06-30', rent: FIXED('3650.00'), escalation: { kind: 'PERCENT', everyYears: 1, percent: '10' }, frequency: 'ANNUAL' });
+    const annual = buildSchedule({
+      startDate: '2025-07-01',
+      endDate: '2027-06-30',
+      rent: FIXED('3650.00'),
+      escalation: { kind: 'PERCENT', everyYears: 1, percent: '10' },
+      frequency: 'ANNUAL',
+    });
     // 184/365 of 3650.00 = 1840.00; 2026: the rest of year 1 (1810.00) + 184/365 of 4015.00 (2024.00); 2027: the rest of year 2.
     expect(annual.map((p) => [p.periodStart, p.periodEnd, p.amount])).toEqual([
       ['2025-07-01', '2025-12-31', '1840.00'],
@@ -178,7 +215,13 @@ describe('escalation on the contract anniversary, also inside a billing period',
   });
 
   it('prorates a contract year cut short by the end date (there is no rest to take)', () => {
-    const periods = buildSchedule({ startDate: '2025-01-01', endDate: '2026-05-15', rent: FIXED('3650.00'), escalation: { kind: 'STEP', everyYears: 1, step: '365.00' }, frequency: 'ANNUAL' });
+    const periods = buildSchedule({
+      startDate: '2025-01-01',
+      endDate: '2026-05-15',
+      rent: FIXED('3650.00'),
+      escalation: { kind: 'STEP', everyYears: 1, step: '365.00' },
+      frequency: 'ANNUAL',
+    });
     expect(periods.map((p) => [p.contractYear, p.days, p.amount, p.parts[0].basis])).toEqual([
       [1, 365, '3650.00', 'FULL'],
       [2, 135, '1485.00', 'PRORATED'], // 4015.00 × 135/365
@@ -198,19 +241,43 @@ describe('schedule properties', () => {
   // Random days, and the days that break date arithmetic: 29 February, month ends, year ends.
   const starts = fc.oneof(
     fc.integer({ min: 0, max: 4000 }).map((n) => addDays('2020-01-01', n)),
-    fc.constantFrom('2024-02-29', '2028-02-29', '2025-01-31', '2025-02-28', '2025-03-31', '2025-04-30', '2025-06-30', '2025-08-31', '2025-09-30', '2025-12-31', '2026-01-01', '2027-07-01'),
+    fc.constantFrom(
+      '2024-02-29',
+      '2028-02-29',
+      '2025-01-31',
+      '2025-02-28',
+      '2025-03-31',
+      '2025-04-30',
+      '2025-06-30',
+      '2025-08-31',
+      '2025-09-30',
+      '2025-12-31',
+      '2026-01-01',
+      '2027-07-01',
+    ),
   );
   const rent = fc.oneof(
     cents(10_000, 1_000_000_000).map(FIXED),
-    fc.record({ kind: fc.constant('PER_MU' as const), ratePerMuYear: cents(1_000, 100_000), areaMu: fc.integer({ min: 100_000, max: 100_000_000 }).map((n) => new Decimal(n).div(10_000).toFixed(4)) }),
+    fc.record({
+      kind: fc.constant('PER_MU' as const),
+      ratePerMuYear: cents(1_000, 100_000),
+      areaMu: fc.integer({ min: 100_000, max: 100_000_000 }).map((n) => new Decimal(n).div(10_000).toFixed(4)),
+    }),
   );
   const escalation = fc.oneof(
     fc.constant(NONE),
     fc.record({ kind: fc.constant('STEP' as const), everyYears: fc.integer({ min: 1, max: 5 }), step: cents(0, 10_000_000) }),
-    fc.record({ kind: fc.constant('PERCENT' as const), everyYears: fc.integer({ min: 1, max: 5 }), percent: fc.integer({ min: 0, max: 150_000 }).map((n) => new Decimal(n).div(10_000).toString()) }),
+    fc.record({
+      kind: fc.constant('PERCENT' as const),
+      everyYears: fc.integer({ min: 1, max: 5 }),
+      percent: fc.integer({ min: 0, max: 150_000 }).map((n) => new Decimal(n).div(10_000).toString()),
+    }),
   );
   // Whole contract years (the usual contract) or any length up to 20 years.
-  const terms = fc.oneof(fc.integer({ min: 1, max: 20 }).map((years) => ({ years })), fc.integer({ min: 1, max: 20 * 365 }).map((days) => ({ days })));
+  const terms = fc.oneof(
+    fc.integer({ min: 1, max: 20 }).map((years) => ({ years })),
+    fc.integer({ min: 1, max: 20 * 365 }).map((days) => ({ days })),
+  );
   const inputs = fc.record({ start: starts, term: terms, rent, escalation, frequency: fc.constantFrom(...FREQUENCIES) }).map(({ start, term, ...rest }) => ({
     startDate: start,
     endDate: 'years' in term ? addDays(addMonths(start, term.years * 12), -1) : addDays(start, term.days - 1),

@@ -123,9 +123,14 @@ export function daysInclusive(from: string, to: string): number {
 export function assertLeaseTerm(startDate: string, endDate: string, field = 'endDate'): void {
   const latest = addDays(addMonths(startDate, MAX_LEASE_YEARS * 12), -1);
   if (endDate > latest) {
-    throw new RentScheduleError('LEASE_TOO_LONG', `a lease may not exceed ${MAX_LEASE_YEARS} years (Civil Code §705): it may end on ${latest} at the latest, not ${endDate}; a renewal is a new contract`, field, {
-      latestEndDate: latest,
-    });
+    throw new RentScheduleError(
+      'LEASE_TOO_LONG',
+      `a lease may not exceed ${MAX_LEASE_YEARS} years (Civil Code §705): it may end on ${latest} at the latest, not ${endDate}; a renewal is a new contract`,
+      field,
+      {
+        latestEndDate: latest,
+      },
+    );
   }
 }
 
@@ -187,7 +192,7 @@ export function buildSchedule(input: ScheduleInput): SchedulePeriod[] {
     const periodDays = daysInclusive(calendarStart, calendarEnd);
     const parts: SchedulePeriodPart[] = [];
     const calculations: string[] = [];
-    for (let from = periodStart; from <= periodEnd; ) {
+    for (let from = periodStart; from <= periodEnd;) {
       while (year < yearStarts.length && yearStarts[year] <= from) year++;
       const yearLastDay = addDays(addMonths(input.startDate, year * 12), -1);
       const to = yearLastDay < periodEnd ? yearLastDay : periodEnd;
@@ -200,7 +205,10 @@ export function buildSchedule(input: ScheduleInput): SchedulePeriod[] {
       const before = billed[year - 1];
       const amount = closesYear ? annual.minus(before) : prorated;
       if (amount.lessThanOrEqualTo(0)) {
-        throw new RentScheduleError('INVALID_SCHEDULE', `the rent is so small that ${from}~${to} (${contractYearLabel(year)}) bills ${amount.toFixed(2)}`, 'rent', { partStart: from, partEnd: to });
+        throw new RentScheduleError('INVALID_SCHEDULE', `the rent is so small that ${from}~${to} (${contractYearLabel(year)}) bills ${amount.toFixed(2)}`, 'rent', {
+          partStart: from,
+          partEnd: to,
+        });
       }
       billed[year - 1] = before.plus(amount);
       const steps = [`年租金 ${annual.toFixed(2)} 元 (${contractYearLabel(year)})`];
@@ -221,7 +229,9 @@ export function buildSchedule(input: ScheduleInput): SchedulePeriod[] {
     }
     const amount = parts.reduce((s, p) => s.plus(p.amount), new Dec(0));
     const calculation =
-      parts.length === 1 ? calculations[0] : `${parts.map((p, i) => `${p.partStart}~${p.partEnd} ${calculations[i]}`).join('；')}；合计 ${parts.map((p) => p.amount).join(' + ')} = ${amount.toFixed(2)}`;
+      parts.length === 1
+        ? calculations[0]
+        : `${parts.map((p, i) => `${p.partStart}~${p.partEnd} ${calculations[i]}`).join('；')}；合计 ${parts.map((p) => p.amount).join(' + ')} = ${amount.toFixed(2)}`;
     periods.push({
       seq: periods.length + 1,
       periodStart,

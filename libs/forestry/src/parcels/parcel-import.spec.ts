@@ -225,7 +225,11 @@ describe('parseParcelTable: certificate numbers', () => {
     const existing = new Map([[unit, '晋(2019)阳城县不动产权第0009999号']]);
     const errors = errorsOf(await parse(RECORDS, { ...CONTEXT, existingRealEstateUnits: existing }));
     expect(errors).toEqual([
-      { row: 3, column: '不动产单元号', message: '不动产单元号已登记于晋(2019)阳城县不动产权第0009999号 / real-estate unit number is already registered for certificate 晋(2019)阳城县不动产权第0009999号' },
+      {
+        row: 3,
+        column: '不动产单元号',
+        message: '不动产单元号已登记于晋(2019)阳城县不动产权第0009999号 / real-estate unit number is already registered for certificate 晋(2019)阳城县不动产权第0009999号',
+      },
     ]);
   });
 });
@@ -275,7 +279,9 @@ describe('parseParcelTable: dates', () => {
 
   it.each(['2008-02-30', '2008/13/01', '2008-01', '01/01/2008', '2008', 'abc', '2008-01/01', '9999999'])('start date %j is invalid', async (text) => {
     const errors = errorsOf(await parse(withCell(RECORDS, at(2), '起始日期', text)));
-    expect(errors).toEqual([{ row: 2, column: '起始日期', message: `起始日期“${text}”无效，应为YYYY-MM-DD等日期格式 / invalid start date "${text}"; expected a date such as YYYY-MM-DD` }]);
+    expect(errors).toEqual([
+      { row: 2, column: '起始日期', message: `起始日期“${text}”无效，应为YYYY-MM-DD等日期格式 / invalid start date "${text}"; expected a date such as YYYY-MM-DD` },
+    ]);
   });
 
   it('reads an Excel date cell whose Chinese format exceljs does not recognise (it arrives as its serial)', async () => {

@@ -157,11 +157,7 @@ export function parseParcelTable(table: TableInput, context: ParcelImportContext
       realEstateUnitNo = normaliseRealEstateUnitNo(unitText);
       const first = firstRowOfUnit.get(realEstateUnitNo);
       if (!REAL_ESTATE_UNIT_NO.test(realEstateUnitNo)) {
-        r.error(
-          'realEstateUnitNo',
-          '不动产单元号格式错误，应为28位',
-          `real-estate unit number must be 28 characters: 12 digits, 2 letters, 5 digits, 1 letter, 8 digits`,
-        );
+        r.error('realEstateUnitNo', '不动产单元号格式错误，应为28位', `real-estate unit number must be 28 characters: 12 digits, 2 letters, 5 digits, 1 letter, 8 digits`);
       } else if (first !== undefined) {
         r.error('realEstateUnitNo', `不动产单元号与第${first}行重复`, `real-estate unit number duplicates row ${first}`);
       } else {

@@ -1,14 +1,7 @@
 import { DomainError, DomainErrorKind } from '@forest-ledger/common';
 import type { ImportRowError } from '../imports/imports.errors';
 
-export type ParcelErrorCode =
-  | 'UNKNOWN_REGION'
-  | 'REGION_NOT_A_VILLAGE'
-  | 'REGION_REQUIRED'
-  | 'UNKNOWN_PARCEL'
-  | 'INVALID_CURSOR'
-  | 'IMPORT_REJECTED'
-  | 'PARCEL_NOT_ATTACHABLE';
+export type ParcelErrorCode = 'UNKNOWN_REGION' | 'REGION_NOT_A_VILLAGE' | 'REGION_REQUIRED' | 'UNKNOWN_PARCEL' | 'INVALID_CURSOR' | 'IMPORT_REJECTED' | 'PARCEL_NOT_ATTACHABLE';
 
 const KIND_OF: Record<ParcelErrorCode, DomainErrorKind> = {
   UNKNOWN_REGION: 'not-found',

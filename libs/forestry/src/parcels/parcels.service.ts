@@ -245,17 +245,25 @@ export class ParcelsService {
     const { columns } = mapColumns(table, PARCEL_COLUMNS);
     const context: ParcelImportContext = {
       knownVillages: await this.countyVillageNames(em, village.countyId),
-      existingCertificateNumbers: await this.registeredCertificates(em, table.rows.map((row) => row.cells[columns.certificateNo ?? ''] ?? '')),
-      existingRealEstateUnits: await this.registeredUnits(em, table.rows.map((row) => row.cells[columns.realEstateUnitNo ?? ''] ?? '')),
+      existingCertificateNumbers: await this.registeredCertificates(
+        em,
+        table.rows.map((row) => row.cells[columns.certificateNo ?? ''] ?? ''),
+      ),
+      existingRealEstateUnits: await this.registeredUnits(
+        em,
+        table.rows.map((row) => row.cells[columns.realEstateUnitNo ?? ''] ?? ''),
+      ),
       today: options.today,
     };
     const whole = parseParcelTable(table, context);
     // The parser returns drafts only for a clean table; parsing each row alone as well gives the
     // drafts of the good rows, so holder and village errors come in the same report as cell errors.
-    const drafts = whole.ok ? whole.parcels : table.rows.flatMap((row) => {
-      const one = parseParcelTable({ ...table, rows: [row] }, context);
-      return one.ok ? one.parcels : [];
-    });
+    const drafts = whole.ok
+      ? whole.parcels
+      : table.rows.flatMap((row) => {
+          const one = parseParcelTable({ ...table, rows: [row] }, context);
+          return one.ok ? one.parcels : [];
+        });
     const errors = whole.ok ? [] : [...whole.errors];
 
     const locationColumn = columns.location ?? '坐落';
@@ -282,7 +290,12 @@ export class ParcelsService {
       return {
         ok: false,
         errors: inserted.conflicts.map((draft) =>
-          rowError(draft.row, column, '林权证号或不动产单元号已登记（另一导入刚刚登记）', 'certificate number or real-estate unit number was registered meanwhile by another import'),
+          rowError(
+            draft.row,
+            column,
+            '林权证号或不动产单元号已登记（另一导入刚刚登记）',
+            'certificate number or real-estate unit number was registered meanwhile by another import',
+          ),
         ),
       };
     }
@@ -313,10 +326,9 @@ export class ParcelsService {
    * as "unknown"), and `大西沟村` is never taken for the shorter `西沟村` it contains.
    */
   private async countyVillageNames(em: EntityManager, countyId: string): Promise<Set<string>> {
-    const rows = (await em.query(
-      `SELECT v.name FROM regions v JOIN regions t ON t.id = v.parent_id WHERE v.level = 'VILLAGE' AND t.parent_id = $1`,
-      [countyId],
-    )) as Array<{ name: string }>;
+    const rows = (await em.query(`SELECT v.name FROM regions v JOIN regions t ON t.id = v.parent_id WHERE v.level = 'VILLAGE' AND t.parent_id = $1`, [countyId])) as Array<{
+      name: string;
+    }>;
     return new Set(rows.map((r) => r.name));
   }
 
@@ -507,7 +519,14 @@ export class ParcelsService {
 
     const tallies = new Map(villages.map((v) => [v.id, new Tally()]));
     for (const g of groups) {
-      tallies.get(g.village_id)?.addGroup(g.certificate_state, { parcels: g.parcels, areaMu: g.area_mu }, { parcels: g.mortgaged, areaMu: g.mortgaged_area }, { parcels: g.seized, areaMu: g.seized_area });
+      tallies
+        .get(g.village_id)
+        ?.addGroup(
+          g.certificate_state,
+          { parcels: g.parcels, areaMu: g.area_mu },
+          { parcels: g.mortgaged, areaMu: g.mortgaged_area },
+          { parcels: g.seized, areaMu: g.seized_area },
+        );
     }
     const villageFigures: VillageFigures[] = villages.map((v) => ({
       code: v.code,
@@ -611,7 +630,16 @@ export class ParcelsService {
             `SELECT id, certificate_no, holder_party_id, village_id, area_mu::text AS area_mu, certificate_state, mortgaged, seized
                FROM parcels WHERE id = ANY($1::bigint[]) ORDER BY id FOR SHARE`,
             [wellFormed],
-          )) as Array<{ id: string; certificate_no: string; holder_party_id: string; village_id: string; area_mu: string; certificate_state: CertificateState; mortgaged: boolean; seized: boolean }>);
+          )) as Array<{
+            id: string;
+            certificate_no: string;
+            holder_party_id: string;
+            village_id: string;
+            area_mu: string;
+            certificate_state: CertificateState;
+            mortgaged: boolean;
+            seized: boolean;
+          }>);
     const byId = new Map(rows.map((r) => [r.id, r]));
     const refused: RefusedParcel[] = [];
     for (const id of unique) {
@@ -685,7 +713,10 @@ function decodeCursor(cursor: string): string {
 
 /** Header-row errors first, then by row; the order within a row is kept. */
 function sortByRow(errors: ImportRowError[]): ImportRowError[] {
-  return errors.map((error, index) => ({ error, index })).sort((a, b) => a.error.row - b.error.row || a.index - b.index).map((e) => e.error);
+  return errors
+    .map((error, index) => ({ error, index }))
+    .sort((a, b) => a.error.row - b.error.row || a.index - b.index)
+    .map((e) => e.error);
 }
 
 /** Exact running totals of parcels and 亩. */

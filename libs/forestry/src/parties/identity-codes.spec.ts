@@ -231,7 +231,7 @@ describe('validateResidentId', () => {
     });
   });
 
-  it("defaults today to the current UTC date", () => {
+  it('defaults today to the current UTC date', () => {
     const now = new Date();
     const ymd = (d: Date): string => d.toISOString().slice(0, 10).replace(/-/g, '');
     const tomorrow = new Date(now.getTime() + 2 * 24 * 3600 * 1000); // two days: immune to a UTC midnight during the test
@@ -251,9 +251,7 @@ describe('validateResidentId', () => {
 
   describe('properties', () => {
     const regionArb = fc.integer({ min: 100000, max: 999999 }).map(String);
-    const dateArb = fc
-      .date({ min: new Date('1900-01-01T00:00:00Z'), max: new Date(`${TODAY}T00:00:00Z`), noInvalidDate: true })
-      .map((d) => d.toISOString().slice(0, 10));
+    const dateArb = fc.date({ min: new Date('1900-01-01T00:00:00Z'), max: new Date(`${TODAY}T00:00:00Z`), noInvalidDate: true }).map((d) => d.toISOString().slice(0, 10));
     const sequenceArb = fc.integer({ min: 0, max: 999 }).map((n) => String(n).padStart(3, '0'));
     const validIdArb = fc.tuple(regionArb, dateArb, sequenceArb).map(([region, date, sequence]) => ({
       id: residentId(region, date.replace(/-/g, ''), sequence),
@@ -462,7 +460,10 @@ describe('validateUnifiedSocialCreditCode', () => {
       .map(([authority, type, region, body]) => creditCode(authority, type, region, body.join('')));
 
     it('a random code built from the algorithm validates', () => {
-      fc.assert(fc.property(validCodeArb, (code) => expect(validateUnifiedSocialCreditCode(code)).toEqual({ ok: true })), { numRuns: 500 });
+      fc.assert(
+        fc.property(validCodeArb, (code) => expect(validateUnifiedSocialCreditCode(code)).toEqual({ ok: true })),
+        { numRuns: 500 },
+      );
     });
 
     it('the implementation check characters agree with the definitions', () => {

@@ -13,9 +13,7 @@
 // Resident ID number (GB 11643-1999)
 // ---------------------------------------------------------------------------------------------
 
-export type ResidentIdValidation =
-  | { ok: true; birthDate: string /* YYYY-MM-DD */; sex: 'M' | 'F'; regionCode: string }
-  | { ok: false; reason: string };
+export type ResidentIdValidation = { ok: true; birthDate: string /* YYYY-MM-DD */; sex: 'M' | 'F'; regionCode: string } | { ok: false; reason: string };
 
 /** ISO 7064 MOD 11-2 weights for positions 1-17 (2^(18-i) mod 11). */
 const RESIDENT_ID_WEIGHTS: readonly number[] = [7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2];

@@ -1,4 +1,3 @@
-
 export type PartyErrorCode =
   | 'VALIDATION_FAILED'
   | 'INVALID_ID_NUMBER'
@@ -45,5 +44,5 @@ export class PartyError extends DomainError {
   constructor(code: PartyErrorCode, message: string, field?: string, details?: Record<string, unknown>) {
     super(KIND_OF[code], code, message, field, details);
   }
-}import { DomainError, DomainErrorKind } from '@forest-ledger/common';
-
+}
+import { DomainError, DomainErrorKind } from '@forest-ledger/common';

@@ -132,9 +132,7 @@ export interface ApprovalFilter {
   before?: string;
 }
 
-export type RosterImportOutcome =
-  | { ok: true; collectiveCode: string; households: number; villagers: number }
-  | { ok: false; errors: ImportRowError[] };
+export type RosterImportOutcome = { ok: true; collectiveCode: string; households: number; villagers: number } | { ok: false; errors: ImportRowError[] };
 
 interface PartyRow {
   id: string;
@@ -303,7 +301,8 @@ export class PartiesService {
   private checkPhone(phone: string | undefined): string | null {
     if (phone === undefined || phone.trim() === '') return null;
     const digits = normalisePhone(phone);
-    if (!/^\d{7,15}$/.test(digits)) throw new PartyError('VALIDATION_FAILED', 'phone must be a mobile or landline number of 7-15 digits (spaces, hyphens and +86 allowed)', 'phone');
+    if (!/^\d{7,15}$/.test(digits))
+      throw new PartyError('VALIDATION_FAILED', 'phone must be a mobile or landline number of 7-15 digits (spaces, hyphens and +86 allowed)', 'phone');
     return digits;
   }
 
@@ -370,14 +369,19 @@ export class PartiesService {
     if (input.regionCode !== undefined) {
       region = await this.regions.require(input.regionCode, em, 'regionCode');
       if (inherited !== null && region.id !== inherited) {
-        throw new PartyError('PARTY_REGION', `a ${input.kind} lives in the village of its ${input.kind === 'VILLAGER' ? 'household' : 'collective'}, not in ${region.code}`, 'regionCode');
+        throw new PartyError(
+          'PARTY_REGION',
+          `a ${input.kind} lives in the village of its ${input.kind === 'VILLAGER' ? 'household' : 'collective'}, not in ${region.code}`,
+          'regionCode',
+        );
       }
     } else if (inherited !== null) {
       region = await this.regions.findById(inherited, em);
     }
     if (VILLAGE_KINDS.has(input.kind)) {
       if (region === null) throw new PartyError('VALIDATION_FAILED', `a ${input.kind} needs regionCode (its village)`, 'regionCode');
-      if (region.level !== 'VILLAGE') throw new PartyError('PARTY_REGION', `a ${input.kind} belongs to a VILLAGE; ${region.code} (${region.name}) is a ${region.level}`, 'regionCode');
+      if (region.level !== 'VILLAGE')
+        throw new PartyError('PARTY_REGION', `a ${input.kind} belongs to a VILLAGE; ${region.code} (${region.name}) is a ${region.level}`, 'regionCode');
     }
     return region;
   }
@@ -540,9 +544,7 @@ export class PartiesService {
    * Approving a deactivation sets the party inactive, disables its users and freezes its wallet.
    */
   async decide(em: EntityManager, approvalId: string, user: AuthUser, approve: boolean): Promise<ApprovalView> {
-    const [row] = isBigintId(approvalId)
-      ? ((await em.query(`SELECT ${APPROVAL_COLUMNS} FROM approvals WHERE id = $1 FOR UPDATE`, [approvalId])) as ApprovalRow[])
-      : [];
+    const [row] = isBigintId(approvalId) ? ((await em.query(`SELECT ${APPROVAL_COLUMNS} FROM approvals WHERE id = $1 FOR UPDATE`, [approvalId])) as ApprovalRow[]) : [];
     if (!row) throw new PartyError('UNKNOWN_APPROVAL', `no approval with id ${JSON.stringify(approvalId)}`, 'id');
     if (row.action !== DEACTIVATE_PARTY) throw new PartyError('APPROVAL_ACTION_UNSUPPORTED', `approval ${row.id} (${row.action}) is decided by its own feature`, 'id');
     if (row.state !== 'PENDING') throw new PartyError('APPROVAL_DECIDED', `approval ${row.id} was already ${row.state.toLowerCase()}`, 'id');
@@ -562,7 +564,8 @@ export class PartiesService {
   /** Newest first, keyset on id. */
   async listApprovals(filter: ApprovalFilter = {}): Promise<{ items: ApprovalView[]; nextBefore: string | null }> {
     const limit = Math.min(Math.max(filter.limit ?? 100, 1), 500);
-    if (filter.state !== undefined && !APPROVAL_STATES.includes(filter.state)) throw new PartyError('VALIDATION_FAILED', `state must be one of ${APPROVAL_STATES.join(', ')}`, 'state');
+    if (filter.state !== undefined && !APPROVAL_STATES.includes(filter.state))
+      throw new PartyError('VALIDATION_FAILED', `state must be one of ${APPROVAL_STATES.join(', ')}`, 'state');
     if (filter.before !== undefined && !isBigintId(filter.before)) throw new PartyError('VALIDATION_FAILED', 'before must be an approval id', 'before');
     const rows = (await this.dataSource.query(
       `SELECT ${APPROVAL_COLUMNS} FROM approvals
@@ -598,26 +601,36 @@ export class PartiesService {
     for (const h of households) {
       if (!PARTY_CODE_PATTERN.test(h.code)) {
         errors.push(
-          rowError(h.row, header('householdNo'), `户号“${h.householdNo}”只能包含字母、数字、“-”“.”“_”`, `household number "${h.householdNo}" may hold only letters, digits, "-", ".", "_" (it becomes the household code ${h.code})`),
+          rowError(
+            h.row,
+            header('householdNo'),
+            `户号“${h.householdNo}”只能包含字母、数字、“-”“.”“_”`,
+            `household number "${h.householdNo}" may hold only letters, digits, "-", ".", "_" (it becomes the household code ${h.code})`,
+          ),
         );
       }
     }
     const codes = households.map((h) => h.code);
     const takenCodes = new Set(
-      ((await em.query(
-        `SELECT code FROM parties WHERE code = ANY($1::text[]) UNION SELECT substring(owner_ref FROM 7) FROM ledger_accounts WHERE owner_ref = ANY($2::text[])`,
-        [codes, codes.map(ownerRefOf)],
-      )) as Array<{ code: string }>).map((r) => r.code),
+      (
+        (await em.query(`SELECT code FROM parties WHERE code = ANY($1::text[]) UNION SELECT substring(owner_ref FROM 7) FROM ledger_accounts WHERE owner_ref = ANY($2::text[])`, [
+          codes,
+          codes.map(ownerRefOf),
+        ])) as Array<{ code: string }>
+      ).map((r) => r.code),
     );
     for (const h of households) {
-      if (takenCodes.has(h.code)) errors.push(rowError(h.row, header('householdNo'), `户号${h.householdNo}已登记（${h.code}）`, `household ${h.householdNo} is already registered as ${h.code}`));
+      if (takenCodes.has(h.code))
+        errors.push(rowError(h.row, header('householdNo'), `户号${h.householdNo}已登记（${h.code}）`, `household ${h.householdNo} is already registered as ${h.code}`));
     }
     const members = households.flatMap((h) => h.members.map((m) => ({ ...m, household: h, id: this.seal('RESIDENT_ID', m.idNumber) })));
     const existing = new Map(
-      ((await em.query(`SELECT id_hmac, code FROM parties WHERE id_kind = 'RESIDENT_ID' AND id_hmac = ANY($1::text[])`, [members.flatMap((m) => m.id.lookup)])) as Array<{
-        id_hmac: string;
-        code: string;
-      }>).map((r) => [r.id_hmac, r.code]),
+      (
+        (await em.query(`SELECT id_hmac, code FROM parties WHERE id_kind = 'RESIDENT_ID' AND id_hmac = ANY($1::text[])`, [members.flatMap((m) => m.id.lookup)])) as Array<{
+          id_hmac: string;
+          code: string;
+        }>
+      ).map((r) => [r.id_hmac, r.code]),
     );
     for (const m of members) {
       const code = m.id.lookup.map((hmac) => existing.get(hmac)).find((c) => c !== undefined);

@@ -124,7 +124,10 @@ export async function checkPii(ds: DataSource, pii: PiiCipher, batchSize = 1000)
     report.stale[s.table] = n;
     let after = '0';
     for (;;) {
-      const rows = (await ds.query(`SELECT ${columns(s)} FROM ${s.table} WHERE ${s.cipher} IS NOT NULL AND ${s.id} > $1::bigint ORDER BY ${s.id} LIMIT $2`, [after, batchSize])) as Row[];
+      const rows = (await ds.query(`SELECT ${columns(s)} FROM ${s.table} WHERE ${s.cipher} IS NOT NULL AND ${s.id} > $1::bigint ORDER BY ${s.id} LIMIT $2`, [
+        after,
+        batchSize,
+      ])) as Row[];
       if (rows.length === 0) break;
       for (const row of rows) {
         try {

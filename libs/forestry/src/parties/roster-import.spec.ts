@@ -121,7 +121,11 @@ describe('parseRoster: rules', () => {
   it('refuses a second 户主 row', async () => {
     const records = withCell(RECORDS, at(7), '与户主关系', '户主');
     const errors = errorsOf(await parse(records));
-    expect(errors).toContainEqual({ row: 7, column: '与户主关系', message: '户号DXG-003有多个户主（第6行已是户主） / household DXG-003 has more than one head (row 6 is already the head)' });
+    expect(errors).toContainEqual({
+      row: 7,
+      column: '与户主关系',
+      message: '户号DXG-003有多个户主（第6行已是户主） / household DXG-003 has more than one head (row 6 is already the head)',
+    });
   });
 
   it('requires the 户主 row’s name to be the head’s name', async () => {

@@ -139,19 +139,27 @@ export function parseRoster(table: TableInput, options: RosterImportOptions = {}
     }
     const heads = rows.filter((row) => row.isHead === true);
     if (heads.length === 0 && rows.every((row) => row.isHead === false)) {
-      errors.push(
-        rowError(rows[0].row, column('relation'), `户号${householdNo}没有与户主关系为“户主”的行`, `household ${householdNo} has no row whose relation is 户主 (head)`),
-      );
+      errors.push(rowError(rows[0].row, column('relation'), `户号${householdNo}没有与户主关系为“户主”的行`, `household ${householdNo} has no row whose relation is 户主 (head)`));
     }
     for (const extra of heads.slice(1)) {
       errors.push(
-        rowError(extra.row, column('relation'), `户号${householdNo}有多个户主（第${heads[0].row}行已是户主）`, `household ${householdNo} has more than one head (row ${heads[0].row} is already the head)`),
+        rowError(
+          extra.row,
+          column('relation'),
+          `户号${householdNo}有多个户主（第${heads[0].row}行已是户主）`,
+          `household ${householdNo} has more than one head (row ${heads[0].row} is already the head)`,
+        ),
       );
     }
     const head = heads[0];
     if (head !== undefined && head.name !== undefined && headName !== undefined && head.name !== headName) {
       errors.push(
-        rowError(head.row, column('name'), `户主行的成员姓名“${head.name}”与户主姓名“${headName}”不一致`, `the head's member name "${head.name}" differs from the head name "${headName}"`),
+        rowError(
+          head.row,
+          column('name'),
+          `户主行的成员姓名“${head.name}”与户主姓名“${headName}”不一致`,
+          `the head's member name "${head.name}" differs from the head name "${headName}"`,
+        ),
       );
     }
     const members = rows.flatMap((row) => (row.member === undefined ? [] : [row.member]));
@@ -171,5 +179,8 @@ export function normalisePhone(text: string): string {
 
 /** Stable: errors of one row keep the order they were found in. */
 function sortByRow(errors: ImportRowError[]): ImportRowError[] {
-  return errors.map((error, index) => ({ error, index })).sort((a, b) => a.error.row - b.error.row || a.index - b.index).map(({ error }) => error);
+  return errors
+    .map((error, index) => ({ error, index }))
+    .sort((a, b) => a.error.row - b.error.row || a.index - b.index)
+    .map(({ error }) => error);
 }

@@ -21,7 +21,17 @@ function statement(dividendCount: number): AnnualStatement {
     closingDate: '2026-12-31',
     printedOn: '2027-01-05',
     holder: { code: 'V-0001', name: '张守仁', idMasked: '1405**********0310' },
-    holdings: [{ series: 'YC-DXG-2025', seriesName: '林票 2025', projectName: '芹池镇大西沟村国有林场—村集体合作经营项目', faceValue: '100.00', units: '1261', pledgedUnits: '200', faceAmount: '146100.00' }],
+    holdings: [
+      {
+        series: 'YC-DXG-2025',
+        seriesName: '林票 2025',
+        projectName: '芹池镇大西沟村国有林场—村集体合作经营项目',
+        faceValue: '100.00',
+        units: '1261',
+        pledgedUnits: '200',
+        faceAmount: '146100.00',
+      },
+    ],
     dividends,
     dividendsTotal: new Dec('322.20').times(dividendCount).toFixed(2),
     payouts: [{ paidOn: '2026-07-20', amount: '23600.00', state: 'PAID', cardMasked: '6222 **** **** 1234' }],
@@ -33,14 +43,30 @@ function statement(dividendCount: number): AnnualStatement {
 /** Each page's text, spaces removed (pdf2json splits runs of CJK text). */
 async function pages(buffer: Buffer): Promise<string[]> {
   const { text } = await pdfTextLayer(buffer);
-  return text.split(/-+Page \(\d+\) Break-+/).filter((p) => p.trim() !== '').map((p) => p.replace(/\s+/g, ''));
+  return text
+    .split(/-+Page \(\d+\) Break-+/)
+    .filter((p) => p.trim() !== '')
+    .map((p) => p.replace(/\s+/g, ''));
 }
 
 describe('renderAnnualStatementPdf', () => {
   it('prints the holder, the holdings with grouped ¥ amounts, the dividends, the payouts and the wallet on one page', async () => {
     const text = await pages(await renderAnnualStatementPdf(statement(2)));
     expect(text).toHaveLength(1);
-    for (const expected of ['林账2026年度对账单', '张守仁（V-0001）', '1405**********0310', '对账期间2026-01-01至2026-12-31', '1,261', '¥146,100.00', '1.234500', '¥322.20', '合计¥644.40', '已到卡', '¥23,600.00', '¥10,550.00¥15,660.00¥23,600.00¥2,610.00']) {
+    for (const expected of [
+      '林账2026年度对账单',
+      '张守仁（V-0001）',
+      '1405**********0310',
+      '对账期间2026-01-01至2026-12-31',
+      '1,261',
+      '¥146,100.00',
+      '1.234500',
+      '¥322.20',
+      '合计¥644.40',
+      '已到卡',
+      '¥23,600.00',
+      '¥10,550.00¥15,660.00¥23,600.00¥2,610.00',
+    ]) {
       expect(text[0]).toContain(expected);
     }
   });

@@ -28,7 +28,12 @@ export async function renderAnnualStatementPdf(statement: AnnualStatement, font:
   const doc = new PDFDocument({
     size: 'A4',
     margin: 0,
-    info: { Title: `林账年度对账单 ${statement.year} ${statement.holder.code}`, Creator: 'forest-ledger', Producer: 'forest-ledger', CreationDate: new Date(`${statement.printedOn}T00:00:00+08:00`) },
+    info: {
+      Title: `林账年度对账单 ${statement.year} ${statement.holder.code}`,
+      Creator: 'forest-ledger',
+      Producer: 'forest-ledger',
+      CreationDate: new Date(`${statement.printedOn}T00:00:00+08:00`),
+    },
     lang: 'zh-CN',
     displayTitle: true,
   });
@@ -114,7 +119,10 @@ export async function renderAnnualStatementPdf(statement: AnnualStatement, font:
     doc.addPage();
     y = PAGE.margin;
   }
-  doc.fillColor(COLOR.muted).fontSize(SIZE.note).text(note, PAGE.margin, y + 16, { width: CONTENT_WIDTH });
+  doc
+    .fillColor(COLOR.muted)
+    .fontSize(SIZE.note)
+    .text(note, PAGE.margin, y + 16, { width: CONTENT_WIDTH });
   doc.end();
   return done;
 }
@@ -140,11 +148,23 @@ function table(doc: PDFKit.PDFDocument, columns: Column[], rows: string[][], top
     doc.fillColor(COLOR.muted).fontSize(SIZE.cell).text(empty, PAGE.margin, top, { width: CONTENT_WIDTH });
     return top + doc.heightOfString(empty, { width: CONTENT_WIDTH }) + 2;
   }
-  let y = drawRow(doc, columns, columns.map((c) => c.title), top, true);
+  let y = drawRow(
+    doc,
+    columns,
+    columns.map((c) => c.title),
+    top,
+    true,
+  );
   for (const row of rows) {
     if (y + rowHeight(doc, columns, row) > PAGE.height - PAGE.bottom) {
       doc.addPage();
-      y = drawRow(doc, columns, columns.map((c) => c.title), PAGE.margin, true);
+      y = drawRow(
+        doc,
+        columns,
+        columns.map((c) => c.title),
+        PAGE.margin,
+        true,
+      );
     }
     y = drawRow(doc, columns, row, y, false);
   }
@@ -164,7 +184,10 @@ function drawRow(doc: PDFKit.PDFDocument, columns: Column[], cells: string[], y:
     const width = column.width * CONTENT_WIDTH;
     if (header) doc.rect(x, y, width, height).fillAndStroke(COLOR.head, COLOR.rule);
     else doc.rect(x, y, width, height).strokeColor(COLOR.rule).stroke();
-    doc.fillColor(COLOR.ink).fontSize(SIZE.cell).text(cells[i] ?? '', x + PAD.x, y + PAD.y, { width: width - 2 * PAD.x, align: header ? 'left' : (column.align ?? 'left') });
+    doc
+      .fillColor(COLOR.ink)
+      .fontSize(SIZE.cell)
+      .text(cells[i] ?? '', x + PAD.x, y + PAD.y, { width: width - 2 * PAD.x, align: header ? 'left' : (column.align ?? 'left') });
     x += width;
   }
   return y + height;

@@ -255,7 +255,17 @@ export class PortalService {
          FROM payout_lines l JOIN payout_batches b ON b.id = l.batch_id LEFT JOIN party_bank_cards c ON c.party_id = l.party_id
         WHERE l.party_id = $1 ORDER BY l.id DESC`,
       [holder.id],
-    )) as Array<{ id: string; batch_id: string; amount: string; state: PayoutLineState; paid_on: string | null; bank_name: string | null; card_masked: string | null; failure_reason: string | null; created_on: string }>;
+    )) as Array<{
+      id: string;
+      batch_id: string;
+      amount: string;
+      state: PayoutLineState;
+      paid_on: string | null;
+      bank_name: string | null;
+      card_masked: string | null;
+      failure_reason: string | null;
+      created_on: string;
+    }>;
     return rows.map((r) => ({
       lineId: r.id,
       batchId: r.batch_id,

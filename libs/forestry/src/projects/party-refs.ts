@@ -23,11 +23,31 @@ export async function partyRefs(em: EntityManager, codes: readonly string[]): Pr
        FROM parties p LEFT JOIN parties h ON h.id = p.household_id
       WHERE p.code = ANY($1::text[])`,
     [Array.from(new Set(codes))],
-  )) as Array<{ id: string; code: string; kind: PartyKind; name: string; active: boolean; id_masked: string | null; collective_id: string | null; household_id: string | null; household_code: string | null }>;
+  )) as Array<{
+    id: string;
+    code: string;
+    kind: PartyKind;
+    name: string;
+    active: boolean;
+    id_masked: string | null;
+    collective_id: string | null;
+    household_id: string | null;
+    household_code: string | null;
+  }>;
   return new Map(
     rows.map((r) => [
       r.code,
-      { id: r.id, code: r.code, kind: r.kind, name: r.name, active: r.active, idMasked: r.id_masked, collectiveId: r.collective_id, householdId: r.household_id, householdCode: r.household_code },
+      {
+        id: r.id,
+        code: r.code,
+        kind: r.kind,
+        name: r.name,
+        active: r.active,
+        idMasked: r.id_masked,
+        collectiveId: r.collective_id,
+        householdId: r.household_id,
+        householdCode: r.household_code,
+      },
     ]),
   );
 }

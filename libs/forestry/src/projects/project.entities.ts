@@ -135,7 +135,10 @@ export class CoopProjectParcelEntity {
 @Check('ck_project_contributions_state', `"state" IN ('PAID', 'COMMITTED', 'VALUED')`)
 @Check('ck_project_contributions_role', `"role" IN ('FARM', 'COLLECTIVE')`)
 @Check('ck_project_contributions_amount', `"amount" > 0`)
-@Check('ck_project_contributions_evidence', `("kind" = 'CASH') = ("state" IN ('PAID', 'COMMITTED')) AND ("state" <> 'PAID' OR "bank_reference" IS NOT NULL) AND ("state" <> 'VALUED' OR "valuation_document" IS NOT NULL)`)
+@Check(
+  'ck_project_contributions_evidence',
+  `("kind" = 'CASH') = ("state" IN ('PAID', 'COMMITTED')) AND ("state" <> 'PAID' OR "bank_reference" IS NOT NULL) AND ("state" <> 'VALUED' OR "valuation_document" IS NOT NULL)`,
+)
 export class ProjectContributionEntity {
   @PrimaryGeneratedColumn('identity', { type: 'bigint', generatedIdentity: 'ALWAYS', primaryKeyConstraintName: 'pk_project_contributions' })
   id!: string;

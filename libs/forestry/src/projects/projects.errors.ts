@@ -1,4 +1,3 @@
-
 export type ProjectErrorCode =
   | 'INVALID_PROJECT'
   | 'UNKNOWN_PROJECT'
@@ -38,5 +37,5 @@ export class ProjectError extends DomainError {
   constructor(code: ProjectErrorCode, message: string, field?: string, details?: Record<string, unknown>) {
     super(KIND_OF[code], code, message, field, details);
   }
-}import { DomainError, DomainErrorKind } from '@forest-ledger/common';
-
+}
+import { DomainError, DomainErrorKind } from '@forest-ledger/common';

@@ -233,7 +233,9 @@ export class ProjectsService {
 
     if (!Array.isArray(input.parcelIds) || input.parcelIds.length === 0) throw invalid('parcelIds must list at least one parcel', 'parcelIds');
     // Locked before the check, so two projects created at once cannot both find the parcels free (FOR SHARE alone does not exclude them).
-    await em.query(`SELECT 1 FROM parcels WHERE id = ANY($1::bigint[]) ORDER BY id FOR NO KEY UPDATE`, [input.parcelIds.filter((id) => typeof id === 'string' && /^\d{1,18}$/.test(id))]);
+    await em.query(`SELECT 1 FROM parcels WHERE id = ANY($1::bigint[]) ORDER BY id FOR NO KEY UPDATE`, [
+      input.parcelIds.filter((id) => typeof id === 'string' && /^\d{1,18}$/.test(id)),
+    ]);
     const parcels = await this.parcels.assertAttachable(em, input.parcelIds, 'COOPERATION_PROJECT');
     const busy = (await em.query(
       `SELECT pp.parcel_id, pa.certificate_no, p.code FROM coop_project_parcels pp JOIN coop_projects p ON p.id = pp.project_id JOIN parcels pa ON pa.id = pp.parcel_id
@@ -247,7 +249,9 @@ export class ProjectsService {
     }
     const parcelsArea = parcels.reduce((sum, p) => sum.plus(p.areaMu), new Dec(0));
     if (areaMu.greaterThan(parcelsArea)) {
-      throw new ProjectError('AREA_EXCEEDS_PARCELS', `areaMu ${areaMu.toFixed(AREA_SCALE)} is more than the parcels' ${parcelsArea.toFixed(AREA_SCALE)} 亩`, 'areaMu', { parcelsAreaMu: parcelsArea.toFixed(AREA_SCALE) });
+      throw new ProjectError('AREA_EXCEEDS_PARCELS', `areaMu ${areaMu.toFixed(AREA_SCALE)} is more than the parcels' ${parcelsArea.toFixed(AREA_SCALE)} 亩`, 'areaMu', {
+        parcelsAreaMu: parcelsArea.toFixed(AREA_SCALE),
+      });
     }
 
     const [row] = (await em.query(
@@ -255,7 +259,23 @@ export class ProjectsService {
                                   collective_retained_ratio, member_weighting, guarantee_description, guaranteed_buy_back_price, guaranteed_yield_per_mu, guarantee_reference_price)
        VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15)
        ON CONFLICT (code) DO NOTHING RETURNING id`,
-      [code, name, farm.id, collective.id, input.projectType, areaMu.toFixed(AREA_SCALE), startDate, input.termYears, feeRate.toString(), retained.toString(), weighting, description, buyBackPrice?.toFixed(2) ?? null, yieldPerMu?.toFixed(4) ?? null, referencePrice?.toFixed(2) ?? null],
+      [
+        code,
+        name,
+        farm.id,
+        collective.id,
+        input.projectType,
+        areaMu.toFixed(AREA_SCALE),
+        startDate,
+        input.termYears,
+        feeRate.toString(),
+        retained.toString(),
+        weighting,
+        description,
+        buyBackPrice?.toFixed(2) ?? null,
+        yieldPerMu?.toFixed(4) ?? null,
+        referencePrice?.toFixed(2) ?? null,
+      ],
     )) as Array<{ id: string }>;
     if (!row) throw new ProjectError('PROJECT_EXISTS', `a project with code ${code} exists already`, 'code');
     await em.query(`INSERT INTO coop_project_parcels (project_id, parcel_id) SELECT $1, unnest($2::bigint[])`, [row.id, parcels.map((p) => p.id)]);
@@ -301,14 +321,22 @@ export class ProjectsService {
     if (project.state !== 'DRAFT') {
       // A replay of a contribution recorded before the issuance still answers with it (the ledger checks the content is the same).
       const keys = ['project-investment', 'project-commitment', 'project-in-kind'].map((prefix) => `${prefix}:${key}`);
-      const recorded = await em.query(`SELECT 1 FROM project_contributions c JOIN ledger_entries e ON e.id = c.entry_id WHERE c.project_id = $1 AND e.idempotency_key = ANY($2::text[])`, [project.id, keys]);
-      if (recorded.length === 0) throw new ProjectError('PROJECT_NOT_DRAFT', `project ${projectCode} is ${project.state}: contributions are frozen once its 林票 are issued`, 'project');
+      const recorded = await em.query(
+        `SELECT 1 FROM project_contributions c JOIN ledger_entries e ON e.id = c.entry_id WHERE c.project_id = $1 AND e.idempotency_key = ANY($2::text[])`,
+        [project.id, keys],
+      );
+      if (recorded.length === 0)
+        throw new ProjectError('PROJECT_NOT_DRAFT', `project ${projectCode} is ${project.state}: contributions are frozen once its 林票 are issued`, 'project');
     }
     if (!CONTRIBUTION_KINDS.includes(input.kind)) throw invalid(`kind must be one of ${CONTRIBUTION_KINDS.join(', ')}`, 'kind');
     const amount = Amount.parsePositive(input.amount, 2, 'amount').value.toFixed(2);
     const role = input.partyCode === project.farm_code ? 'FARM' : input.partyCode === project.collective_code ? 'COLLECTIVE' : null;
     if (role === null) {
-      throw new ProjectError('NOT_A_PROJECT_PARTY', `${input.partyCode} is neither the farm (${project.farm_code}) nor the collective (${project.collective_code}) of project ${projectCode}`, 'partyCode');
+      throw new ProjectError(
+        'NOT_A_PROJECT_PARTY',
+        `${input.partyCode} is neither the farm (${project.farm_code}) nor the collective (${project.collective_code}) of project ${projectCode}`,
+        'partyCode',
+      );
     }
     const effectiveDate = input.effectiveDate === undefined ? businessToday() : requireDate(input.effectiveDate, 'effectiveDate');
     const description = optionalText(input.description, 'description');
@@ -349,7 +377,8 @@ export class ProjectsService {
         };
       }
     } else {
-      if (input.paid !== undefined || input.bankReference !== undefined) throw invalid('paid and bankReference are for CASH contributions only', input.paid !== undefined ? 'paid' : 'bankReference');
+      if (input.paid !== undefined || input.bankReference !== undefined)
+        throw invalid('paid and bankReference are for CASH contributions only', input.paid !== undefined ? 'paid' : 'bankReference');
       state = 'VALUED';
       valuationDocument = requireText(input.valuationDocument, 'valuationDocument', 200);
       draft = {
@@ -382,7 +411,10 @@ export class ProjectsService {
     const bankReference = requireText(input.bankReference, 'bankReference', 100);
     const effectiveDate = input.effectiveDate === undefined ? businessToday() : requireDate(input.effectiveDate, 'effectiveDate');
     const [row] = /^\d{1,18}$/.test(contributionId)
-      ? ((await em.query(`SELECT id, state, amount::text AS amount FROM project_contributions WHERE id = $1 AND project_id = $2 FOR UPDATE`, [contributionId, project.id])) as Array<{ id: string; state: ContributionState; amount: string }>)
+      ? ((await em.query(`SELECT id, state, amount::text AS amount FROM project_contributions WHERE id = $1 AND project_id = $2 FOR UPDATE`, [
+          contributionId,
+          project.id,
+        ])) as Array<{ id: string; state: ContributionState; amount: string }>)
       : [];
     if (!row) throw new ProjectError('UNKNOWN_CONTRIBUTION', `project ${projectCode} has no contribution ${contributionId}`, 'contribution');
     const idempotencyKey = `project-capital-call:${key}`;
@@ -486,7 +518,10 @@ export class ProjectsService {
   }
 
   private async contributionOutcome(em: EntityManager, projectCode: string, posted: PostResult, column: 'entry_id' | 'call_entry_id'): Promise<ContributionOutcome> {
-    const [{ id, project_id }] = (await em.query(`SELECT id, project_id FROM project_contributions WHERE ${column} = $1`, [posted.entry.id])) as Array<{ id: string; project_id: string }>;
+    const [{ id, project_id }] = (await em.query(`SELECT id, project_id FROM project_contributions WHERE ${column} = $1`, [posted.entry.id])) as Array<{
+      id: string;
+      project_id: string;
+    }>;
     const contribution = (await this.contributions(em, project_id)).find((c) => c.id === id)!;
     const wallet = await this.ledger.getAccount(projectWallet(projectCode), em);
     return { project: projectCode, contribution, entryId: posted.entry.id, walletBalance: wallet.balance };
@@ -534,4 +569,3 @@ export class ProjectsService {
     };
   }
 }
-

@@ -1,4 +1,3 @@
-
 export type SubsidyErrorCode =
   | 'INVALID_CONTRACT'
   | 'CONTRACT_EXISTS'
@@ -62,5 +61,5 @@ export class SubsidyError extends DomainError {
   constructor(code: SubsidyErrorCode, message: string, field?: string, details?: Record<string, unknown>) {
     super(KIND_OF[code], code, message, field, details);
   }
-}import { DomainError, DomainErrorKind } from '@forest-ledger/common';
-
+}
+import { DomainError, DomainErrorKind } from '@forest-ledger/common';

@@ -270,15 +270,21 @@ export class SubsidiesService {
     const name = subsidyText(input.name, 'name', 200, 'INVALID_PROGRAMME');
     const fund = (await partyRefs(em, [input.fundingPartyCode])).get(input.fundingPartyCode);
     if (!fund) throw new SubsidyError('INVALID_PROGRAMME', `no party with code ${JSON.stringify(input.fundingPartyCode)}`, 'fundingPartyCode');
-    if (fund.kind !== 'GOVERNMENT_FUND') throw new SubsidyError('WRONG_PARTY_KIND', `the funding party must be a GOVERNMENT_FUND; ${fund.code} is a ${fund.kind}`, 'fundingPartyCode');
-    if (!Array.isArray(input.regionCodes) || input.regionCodes.length === 0) throw new SubsidyError('INVALID_PROGRAMME', 'regionCodes must name a county or townships', 'regionCodes');
+    if (fund.kind !== 'GOVERNMENT_FUND')
+      throw new SubsidyError('WRONG_PARTY_KIND', `the funding party must be a GOVERNMENT_FUND; ${fund.code} is a ${fund.kind}`, 'fundingPartyCode');
+    if (!Array.isArray(input.regionCodes) || input.regionCodes.length === 0)
+      throw new SubsidyError('INVALID_PROGRAMME', 'regionCodes must name a county or townships', 'regionCodes');
     const regions = (await em.query(`SELECT id, code, level FROM regions WHERE code = ANY($1::text[])`, [input.regionCodes])) as Array<{ id: string; code: string; level: string }>;
     for (const rc of input.regionCodes) {
       const region = regions.find((r) => r.code === rc);
       if (!region) throw new SubsidyError('INVALID_PROGRAMME', `no region with code ${JSON.stringify(rc)}`, 'regionCodes');
       if (region.level === 'VILLAGE') throw new SubsidyError('INVALID_PROGRAMME', `region ${rc} is a village: give its county or township`, 'regionCodes');
     }
-    const [row] = (await em.query(`INSERT INTO subsidy_programmes (code, name, funding_party_id) VALUES ($1, $2, $3) ON CONFLICT (code) DO NOTHING RETURNING id`, [code, name, fund.id])) as Array<{ id: string }>;
+    const [row] = (await em.query(`INSERT INTO subsidy_programmes (code, name, funding_party_id) VALUES ($1, $2, $3) ON CONFLICT (code) DO NOTHING RETURNING id`, [
+      code,
+      name,
+      fund.id,
+    ])) as Array<{ id: string }>;
     if (!row) throw new SubsidyError('PROGRAMME_EXISTS', `a programme with code ${code} exists already`, 'code');
     await em.query(`INSERT INTO subsidy_programme_regions (programme_id, region_id) SELECT $1, unnest($2::bigint[])`, [row.id, regions.map((r) => r.id)]);
     await this.ledger.ensureAsset(em, WALLET_ASSET);
@@ -307,7 +313,9 @@ export class SubsidiesService {
       transferorKinds: kinds(input.transferorKinds, 'transferorKinds'),
       transfereeKinds: kinds(input.transfereeKinds, 'transfereeKinds'),
       recipients: Array.isArray(input.recipients) ? input.recipients.map((r, i) => ({ role: r.role, share: share(r.share, `recipients[${i}].share`) })) : [],
-      instalments: Array.isArray(input.instalments) ? input.instalments.map((r, i) => ({ share: share(r.share, `instalments[${i}].share`), afterContractYears: r.afterContractYears })) : [],
+      instalments: Array.isArray(input.instalments)
+        ? input.instalments.map((r, i) => ({ share: share(r.share, `instalments[${i}].share`), afterContractYears: r.afterContractYears }))
+        : [],
       clawbackRate: share(input.clawbackRate, 'clawbackRate'),
     };
     const problem = ruleProblem(terms);
@@ -336,16 +344,28 @@ export class SubsidiesService {
         actor.userId,
       ],
     )) as Array<{ id: string }>;
-    if (!row) throw new SubsidyError('RULE_VERSION_EXISTS', `programme ${programmeCode} has a rule version from ${effectiveFrom} already: add one from another date`, 'effectiveFrom');
+    if (!row)
+      throw new SubsidyError('RULE_VERSION_EXISTS', `programme ${programmeCode} has a rule version from ${effectiveFrom} already: add one from another date`, 'effectiveFrom');
     return { ...terms, id: row.id, version: Number(next) };
   }
 
   /** Moves budget from the funding party's wallet into the programme's wallet (one entry). */
-  async topUp(em: EntityManager, programmeCode: string, input: { amount: string; effectiveDate?: string; memo?: string }, key: string): Promise<{ entryId: string; available: string; replayed: boolean }> {
+  async topUp(
+    em: EntityManager,
+    programmeCode: string,
+    input: { amount: string; effectiveDate?: string; memo?: string },
+    key: string,
+  ): Promise<{ entryId: string; available: string; replayed: boolean }> {
     const programme = await this.loadProgramme(em, programmeCode);
     const amount = Amount.parsePositive(input.amount, 2, 'amount').value.toFixed(2);
     const effectiveDate = input.effectiveDate === undefined ? businessToday() : subsidyDate(input.effectiveDate, 'effectiveDate', 'INVALID_PROGRAMME');
-    await this.ledger.ensureAccount(em, { code: walletOf(programme.funding_code), asset: 'CNY', type: 'LIABILITY', ownerRef: `party:${programme.funding_code}`, noOverdraft: true });
+    await this.ledger.ensureAccount(em, {
+      code: walletOf(programme.funding_code),
+      asset: 'CNY',
+      type: 'LIABILITY',
+      ownerRef: `party:${programme.funding_code}`,
+      noOverdraft: true,
+    });
     const posted = await this.ledger.post(em, {
       idempotencyKey: `subsidy-topup:${key}`,
       kind: 'SUBSIDY_BUDGET_TOPUP',
@@ -390,12 +410,26 @@ export class SubsidiesService {
     const [row] = (await em.query(
       `INSERT INTO subsidy_claims (programme_id, contract_id, rule_id, state, apply_key, eligibility, calculation, amount, applied_by)
        VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) ON CONFLICT DO NOTHING RETURNING id`,
-      [programme.id, contract.id, rule?.id ?? null, eligible ? 'APPLIED' : 'INELIGIBLE', key, JSON.stringify(eligibility), calculation ? JSON.stringify(calculation) : null, calculation?.total ?? '0.00', actor.userId],
+      [
+        programme.id,
+        contract.id,
+        rule?.id ?? null,
+        eligible ? 'APPLIED' : 'INELIGIBLE',
+        key,
+        JSON.stringify(eligibility),
+        calculation ? JSON.stringify(calculation) : null,
+        calculation?.total ?? '0.00',
+        actor.userId,
+      ],
     )) as Array<{ id: string }>;
     if (!row) {
       const raced = await this.claimByKey(em, key);
       if (raced) return this.sameClaim(raced, input, em);
-      throw new SubsidyError('CLAIM_EXISTS', `contract ${contract.code} has an open claim under programme ${programme.code} already (only an ineligible or rejected one allows another)`, 'contractCode');
+      throw new SubsidyError(
+        'CLAIM_EXISTS',
+        `contract ${contract.code} has an open claim under programme ${programme.code} already (only an ineligible or rejected one allows another)`,
+        'contractCode',
+      );
     }
     return this.getClaim(row.id, em);
   }
@@ -424,7 +458,9 @@ export class SubsidiesService {
     const parties = await partyRefs(em, [contract.transferor_code, contract.transferee_code]);
     // Under an annual cap per recipient, approvals for one recipient under one programme take turns
     // (the cap reads what was approved before). The budget needs no such lock: the ledger's is enough.
-    const [{ capped }] = (await em.query(`SELECT EXISTS (SELECT 1 FROM subsidy_rules WHERE programme_id = $1 AND cap_per_recipient_per_year IS NOT NULL) AS capped`, [programme.id])) as Array<{ capped: boolean }>;
+    const [{ capped }] = (await em.query(`SELECT EXISTS (SELECT 1 FROM subsidy_rules WHERE programme_id = $1 AND cap_per_recipient_per_year IS NOT NULL) AS capped`, [
+      programme.id,
+    ])) as Array<{ capped: boolean }>;
     if (capped) {
       const lockKeys = [...parties.values()].map((p) => `subsidy-cap:${programme.id}:${p.id}`).sort();
       for (const k of lockKeys) await em.query(`SELECT pg_advisory_xact_lock(hashtextextended($1, 0))`, [k]);
@@ -454,18 +490,37 @@ export class SubsidiesService {
     const schedule = instalmentSchedule(rule.instalments, calculation.recipients, approvedOn, contract.start_date);
     await em.query(
       `UPDATE subsidy_claims SET state = $2, rule_id = $3, eligibility = $4, calculation = $5, amount = $6, approved_by = $7, approved_on = $8, reserve_entry_id = $9 WHERE id = $1`,
-      [claim.id, schedule.length === 0 ? 'COMPLETED' : 'APPROVED', rule.id, JSON.stringify(eligibility), JSON.stringify(calculation), calculation.total, actor.userId, approvedOn, reserveEntryId],
+      [
+        claim.id,
+        schedule.length === 0 ? 'COMPLETED' : 'APPROVED',
+        rule.id,
+        JSON.stringify(eligibility),
+        JSON.stringify(calculation),
+        calculation.total,
+        actor.userId,
+        approvedOn,
+        reserveEntryId,
+      ],
     );
     const partyId = (code: string) => [...parties.values()].find((p) => p.code === code)!.id;
     await em.query(
       `INSERT INTO subsidy_claim_recipients (claim_id, party_id, role, amount, approved_year) SELECT $1, * FROM unnest($2::bigint[], $3::text[], $4::numeric[], $5::smallint[])`,
-      [claim.id, calculation.recipients.map((r) => partyId(r.party)), calculation.recipients.map((r) => r.role), calculation.recipients.map((r) => r.amount), calculation.recipients.map(() => year)],
+      [
+        claim.id,
+        calculation.recipients.map((r) => partyId(r.party)),
+        calculation.recipients.map((r) => r.role),
+        calculation.recipients.map((r) => r.amount),
+        calculation.recipients.map(() => year),
+      ],
     );
     if (schedule.length > 0) {
-      await em.query(
-        `INSERT INTO subsidy_instalments (claim_id, seq, due_date, amount, splits) SELECT $1, * FROM unnest($2::smallint[], $3::date[], $4::numeric[], $5::jsonb[])`,
-        [claim.id, schedule.map((s) => s.seq), schedule.map((s) => s.dueDate), schedule.map((s) => s.amount), schedule.map((s) => JSON.stringify(s.splits))],
-      );
+      await em.query(`INSERT INTO subsidy_instalments (claim_id, seq, due_date, amount, splits) SELECT $1, * FROM unnest($2::smallint[], $3::date[], $4::numeric[], $5::jsonb[])`, [
+        claim.id,
+        schedule.map((s) => s.seq),
+        schedule.map((s) => s.dueDate),
+        schedule.map((s) => s.amount),
+        schedule.map((s) => JSON.stringify(s.splits)),
+      ]);
     }
     return this.getClaim(claim.id, em);
   }
@@ -485,7 +540,8 @@ export class SubsidiesService {
     if (other) throw new SubsidyError('IDEMPOTENCY_CONFLICT', `this key rejected claim ${other.id}, not ${claim.id}`, 'idempotencyKey');
     const reason = subsidyText(input.reason, 'reason', 500, 'INVALID_CLAIM');
     const rejectedOn = input.rejectedOn === undefined ? businessToday() : subsidyDate(input.rejectedOn, 'rejectedOn', 'INVALID_CLAIM');
-    if (claim.state !== 'APPLIED') throw new SubsidyError('CLAIM_STATE', `claim ${claim.id} is ${claim.state}: only an APPLIED claim can be rejected`, 'claim', { state: claim.state });
+    if (claim.state !== 'APPLIED')
+      throw new SubsidyError('CLAIM_STATE', `claim ${claim.id} is ${claim.state}: only an APPLIED claim can be rejected`, 'claim', { state: claim.state });
     if (claim.applied_by === actor.userId) throw new SubsidyError('SELF_REJECTION', 'the applicant cannot reject their own claim: a second person must', 'claim');
     await em.query(`UPDATE subsidy_claims SET state = 'REJECTED', rejected_by = $2, rejected_on = $3, rejection_reason = $4, rejection_key = $5 WHERE id = $1`, [
       claim.id,
@@ -510,7 +566,8 @@ export class SubsidiesService {
     )) as Array<{ id: string; seq: number; due_date: string; amount: string; splits: Array<{ party: string; amount: string }>; state: InstalmentState; entry_id: string | null }>;
     if (!inst) throw new SubsidyError('UNKNOWN_CLAIM', `claim ${claimId} has no instalment ${seq}`, 'seq');
     if (inst.state === 'PAID') return { claim: await this.getClaim(claim.id, em), entryId: inst.entry_id!, paidNow: false };
-    if (inst.state === 'CANCELLED' || claim.state !== 'APPROVED') throw new SubsidyError('CLAIM_STATE', `instalment ${seq} of claim ${claimId} cannot be paid: claim ${claim.state}, instalment ${inst.state}`, 'claim');
+    if (inst.state === 'CANCELLED' || claim.state !== 'APPROVED')
+      throw new SubsidyError('CLAIM_STATE', `instalment ${seq} of claim ${claimId} cannot be paid: claim ${claim.state}, instalment ${inst.state}`, 'claim');
     if (inst.due_date > asOf) throw new SubsidyError('CLAIM_STATE', `instalment ${seq} of claim ${claimId} is due on ${inst.due_date}`, 'seq', { dueDate: inst.due_date });
     for (const s of inst.splits) await this.ledger.ensureAccount(em, { code: walletOf(s.party), asset: 'CNY', type: 'LIABILITY', ownerRef: `party:${s.party}`, noOverdraft: true });
     const amount = new Dec(inst.amount).toFixed(2);
@@ -522,16 +579,18 @@ export class SubsidiesService {
         effectiveDate: asOf,
         memo: `流转奖补 合同 ${claim.contract_code} 第${seq}期 ${amount} 元`,
         metadata: { programme: claim.programme_code, claim: claim.id, contract: claim.contract_code, seq },
-        postings: [{ account: programmeReserved(claim.programme_code), side: 'DEBIT', amount }, ...inst.splits.map((s): PostingDraft => ({ account: walletOf(s.party), side: 'CREDIT', amount: s.amount }))],
+        postings: [
+          { account: programmeReserved(claim.programme_code), side: 'DEBIT', amount },
+          ...inst.splits.map((s): PostingDraft => ({ account: walletOf(s.party), side: 'CREDIT', amount: s.amount })),
+        ],
       });
     } catch (error) {
       throw this.budgetShort(error, claim.programme_code, amount);
     }
     await em.query(`UPDATE subsidy_instalments SET state = 'PAID', entry_id = $2, paid_on = $3 WHERE id = $1`, [inst.id, posted.entry.id, asOf]);
-    await em.query(
-      `UPDATE subsidy_claims SET state = 'COMPLETED' WHERE id = $1 AND NOT EXISTS (SELECT 1 FROM subsidy_instalments WHERE claim_id = $1 AND state = 'SCHEDULED')`,
-      [claim.id],
-    );
+    await em.query(`UPDATE subsidy_claims SET state = 'COMPLETED' WHERE id = $1 AND NOT EXISTS (SELECT 1 FROM subsidy_instalments WHERE claim_id = $1 AND state = 'SCHEDULED')`, [
+      claim.id,
+    ]);
     return { claim: await this.getClaim(claim.id, em), entryId: posted.entry.id, paidNow: true };
   }
 
@@ -572,10 +631,16 @@ export class SubsidiesService {
     if (contract.state === 'TERMINATED' && contract.terminated_on === terminatedOn) return this.terminationOutcome(em, contract, terminatedOn);
     if (contract.state !== 'REGISTERED' && contract.state !== 'ACTIVE') throw new SubsidyError('CONTRACT_STATE', `contract ${contractCode} is ${contract.state}`, 'contract');
     if (terminatedOn < contract.start_date || terminatedOn >= contract.end_date) {
-      throw new SubsidyError('CONTRACT_STATE', `an early termination lies from ${contract.start_date} to before ${contract.end_date}; a contract that ran its term ends on schedule`, 'terminatedOn');
+      throw new SubsidyError(
+        'CONTRACT_STATE',
+        `an early termination lies from ${contract.start_date} to before ${contract.end_date}; a contract that ran its term ends on schedule`,
+        'terminatedOn',
+      );
     }
     await this.contracts.markTerminated(em, contract, terminatedOn, reason);
-    const claims = (await em.query(`SELECT id FROM subsidy_claims WHERE contract_id = $1 AND state IN ('APPLIED', 'APPROVED', 'COMPLETED') ORDER BY id FOR UPDATE`, [contract.id])) as Array<{ id: string }>;
+    const claims = (await em.query(`SELECT id FROM subsidy_claims WHERE contract_id = $1 AND state IN ('APPLIED', 'APPROVED', 'COMPLETED') ORDER BY id FOR UPDATE`, [
+      contract.id,
+    ])) as Array<{ id: string }>;
     for (const { id } of claims) await this.clawbackClaim(em, await this.loadClaim(em, id), contract, terminatedOn, key);
     return this.terminationOutcome(em, contract, terminatedOn);
   }
@@ -604,7 +669,10 @@ export class SubsidiesService {
     )) as Array<{ party_id: string; clawback: string | null; recovered: string }>;
     if (!recipient) throw new SubsidyError('NOTHING_TO_RECOVER', `${input.partyCode} is not a recipient of claim ${claimId}`, 'partyCode');
     const outstanding = new Dec(recipient.clawback ?? 0).minus(recipient.recovered);
-    if (amount.greaterThan(outstanding)) throw new SubsidyError('NOTHING_TO_RECOVER', `${input.partyCode} owes ${outstanding.toFixed(2)} on claim ${claimId}, less than ${amount.toFixed(2)}`, 'amount', { outstanding: outstanding.toFixed(2) });
+    if (amount.greaterThan(outstanding))
+      throw new SubsidyError('NOTHING_TO_RECOVER', `${input.partyCode} owes ${outstanding.toFixed(2)} on claim ${claimId}, less than ${amount.toFixed(2)}`, 'amount', {
+        outstanding: outstanding.toFixed(2),
+      });
     let source: string;
     if (input.source === 'WALLET') source = walletOf(input.partyCode);
     else if (input.source === 'BANK') {
@@ -720,7 +788,9 @@ export class SubsidiesService {
     if (claims.length === 0) return [];
     const ids = claims.map((c) => c.id);
     const ruleIds = [...new Set(claims.map((c) => c.rule_id).filter((id): id is string => id !== null))];
-    const rules = (await em.query(`SELECT id, version, to_char(effective_from, 'YYYY-MM-DD') AS effective_from FROM subsidy_rules WHERE id = ANY($1::bigint[])`, [ruleIds])) as Array<{
+    const rules = (await em.query(`SELECT id, version, to_char(effective_from, 'YYYY-MM-DD') AS effective_from FROM subsidy_rules WHERE id = ANY($1::bigint[])`, [
+      ruleIds,
+    ])) as Array<{
       id: string;
       version: number;
       effective_from: string;
@@ -729,7 +799,17 @@ export class SubsidiesService {
       `SELECT claim_id, id, seq, to_char(due_date, 'YYYY-MM-DD') AS due_date, amount::text AS amount, state, splits, entry_id, to_char(paid_on, 'YYYY-MM-DD') AS paid_on
          FROM subsidy_instalments WHERE claim_id = ANY($1::bigint[]) ORDER BY claim_id, seq`,
       [ids],
-    )) as Array<{ claim_id: string; id: string; seq: number; due_date: string; amount: string; state: InstalmentState; splits: Array<{ party: string; amount: string }>; entry_id: string | null; paid_on: string | null }>;
+    )) as Array<{
+      claim_id: string;
+      id: string;
+      seq: number;
+      due_date: string;
+      amount: string;
+      state: InstalmentState;
+      splits: Array<{ party: string; amount: string }>;
+      entry_id: string | null;
+      paid_on: string | null;
+    }>;
     const recipients = (await em.query(
       `SELECT r.claim_id, p.code, r.role, r.amount::text AS amount, r.clawback_amount::text AS clawback, r.recovered_amount::text AS recovered
          FROM subsidy_claim_recipients r JOIN parties p ON p.id = r.party_id WHERE r.claim_id = ANY($1::bigint[])`,
@@ -798,7 +878,12 @@ export class SubsidiesService {
   }
 
   /** The rule in force on the contract's start date, every eligibility check, and the amount (caps counted in `year`). */
-  private async assess(em: EntityManager, programme: ProgrammeRow, contract: ContractRecord, year: number): Promise<{ rule: RuleView | null; eligibility: EligibilityReason[]; calculation: Calculation | null }> {
+  private async assess(
+    em: EntityManager,
+    programme: ProgrammeRow,
+    contract: ContractRecord,
+    year: number,
+  ): Promise<{ rule: RuleView | null; eligibility: EligibilityReason[]; calculation: Calculation | null }> {
     const rules = ((await em.query(`${RULE_SELECT} WHERE programme_id = $1`, [programme.id])) as RuleRow[]).map(ruleTerms);
     const rule = ruleInForce(rules, contract.start_date);
     const [{ inside }] = (await em.query(
@@ -835,16 +920,30 @@ export class SubsidiesService {
 
   private notEligible(reasons: EligibilityReason[], claimId: string): SubsidyError {
     const failed = reasons.filter((r) => !r.met);
-    return new SubsidyError('CLAIM_NOT_ELIGIBLE', `claim ${claimId} is not eligible: ${failed.map((r) => `${r.check} (required ${r.required}, actual ${r.actual})`).join('; ')}`, 'claim', { failed });
+    return new SubsidyError(
+      'CLAIM_NOT_ELIGIBLE',
+      `claim ${claimId} is not eligible: ${failed.map((r) => `${r.check} (required ${r.required}, actual ${r.actual})`).join('; ')}`,
+      'claim',
+      { failed },
+    );
   }
 
   /** A ledger refusal on the programme's accounts becomes BUDGET_EXCEEDED; anything else propagates. */
   private budgetShort(error: unknown, programme: string, amount: string): unknown {
-    if (error instanceof LedgerError && error.code === 'INSUFFICIENT_FUNDS' && [programmeWallet(programme), programmeReserved(programme)].includes(String(error.details?.account))) {
-      return new SubsidyError('BUDGET_EXCEEDED', `programme ${programme} has ${String(error.details?.balance)} left in ${String(error.details?.account)}, less than ${amount}`, 'claim', {
-        available: error.details?.balance,
-        requested: amount,
-      });
+    if (
+      error instanceof LedgerError &&
+      error.code === 'INSUFFICIENT_FUNDS' &&
+      [programmeWallet(programme), programmeReserved(programme)].includes(String(error.details?.account))
+    ) {
+      return new SubsidyError(
+        'BUDGET_EXCEEDED',
+        `programme ${programme} has ${String(error.details?.balance)} left in ${String(error.details?.account)}, less than ${amount}`,
+        'claim',
+        {
+          available: error.details?.balance,
+          requested: amount,
+        },
+      );
     }
     return error;
   }
@@ -859,7 +958,9 @@ export class SubsidiesService {
       return;
     }
     const [rule] = ((await em.query(`${RULE_SELECT} WHERE id = $1`, [claim.rule_id])) as RuleRow[]).map(ruleTerms);
-    const instalments = (await em.query(`SELECT id, amount::text AS amount, state, splits FROM subsidy_instalments WHERE claim_id = $1 ORDER BY seq FOR UPDATE`, [claim.id])) as Array<{
+    const instalments = (await em.query(`SELECT id, amount::text AS amount, state, splits FROM subsidy_instalments WHERE claim_id = $1 ORDER BY seq FOR UPDATE`, [
+      claim.id,
+    ])) as Array<{
       id: string;
       amount: string;
       state: InstalmentState;
@@ -869,7 +970,10 @@ export class SubsidiesService {
     const recipients = claim.calculation?.recipients ?? [];
     const paid = recipients.map((r) => ({
       party: r.party,
-      paid: instalments.filter((i) => i.state === 'PAID').reduce((s, i) => s.plus(i.splits.find((x) => x.party === r.party)?.amount ?? 0), new Dec(0)).toFixed(2),
+      paid: instalments
+        .filter((i) => i.state === 'PAID')
+        .reduce((s, i) => s.plus(i.splits.find((x) => x.party === r.party)?.amount ?? 0), new Dec(0))
+        .toFixed(2),
     }));
     const result = clawback(paid, rule.clawbackRate, contract.start_date, contract.end_date, terminatedOn);
     const programme = claim.programme_code;
@@ -898,7 +1002,11 @@ export class SubsidiesService {
     }
     await em.query(`UPDATE subsidy_instalments SET state = 'CANCELLED' WHERE claim_id = $1 AND state = 'SCHEDULED'`, [claim.id]);
     for (const line of result.lines) {
-      await em.query(`UPDATE subsidy_claim_recipients SET clawback_amount = $3 WHERE claim_id = $1 AND party_id = (SELECT id FROM parties WHERE code = $2)`, [claim.id, line.party, line.amount]);
+      await em.query(`UPDATE subsidy_claim_recipients SET clawback_amount = $3 WHERE claim_id = $1 AND party_id = (SELECT id FROM parties WHERE code = $2)`, [
+        claim.id,
+        line.party,
+        line.amount,
+      ]);
     }
     await em.query(`UPDATE subsidy_claims SET state = $2, clawback_amount = $3, clawback_entry_id = $4, clawback_calculation = $5 WHERE id = $1`, [
       claim.id,

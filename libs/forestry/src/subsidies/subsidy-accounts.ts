@@ -22,5 +22,12 @@ export function programmeAccounts(programme: string): OpenAccountInput[] {
 }
 
 export function receivableAccount(programme: string, party: string): OpenAccountInput {
-  return { code: programmeReceivable(programme, party), asset: 'CNY', type: 'ASSET', ownerRef: programmeOwnerRef(programme), noOverdraft: true, metadata: { name: `应收回奖补 ${party}` } };
+  return {
+    code: programmeReceivable(programme, party),
+    asset: 'CNY',
+    type: 'ASSET',
+    ownerRef: programmeOwnerRef(programme),
+    noOverdraft: true,
+    metadata: { name: `应收回奖补 ${party}` },
+  };
 }

@@ -97,12 +97,16 @@ export class SubsidyReportsService {
   /** For a county (its townships) or one township; optionally one programme's claims only. */
   async report(regionCode: string, options: { programmeCode?: string } = {}): Promise<SubsidyReport> {
     const ds = this.dataSource;
-    const [region] = (await ds.query(`SELECT id, code, name, level FROM regions WHERE code = $1`, [regionCode])) as Array<{ id: string; code: string; name: string; level: string }>;
+    const [region] = (await ds.query(`SELECT id, code, name, level FROM regions WHERE code = $1`, [regionCode])) as Array<{
+      id: string;
+      code: string;
+      name: string;
+      level: string;
+    }>;
     if (!region || region.level === 'VILLAGE') throw new SubsidyError('INVALID_PROGRAMME', `no county or township with code ${JSON.stringify(regionCode)}`, 'region');
-    const townships = (await ds.query(
-      `SELECT id, code, name FROM regions WHERE (level = 'TOWNSHIP' AND parent_id = $1) OR (id = $1 AND level = 'TOWNSHIP') ORDER BY code`,
-      [region.id],
-    )) as Array<{ id: string; code: string; name: string }>;
+    const townships = (await ds.query(`SELECT id, code, name FROM regions WHERE (level = 'TOWNSHIP' AND parent_id = $1) OR (id = $1 AND level = 'TOWNSHIP') ORDER BY code`, [
+      region.id,
+    ])) as Array<{ id: string; code: string; name: string }>;
     const ids = townships.map((t) => t.id);
     const programme = options.programmeCode ?? null;
     const contractRows = (await ds.query(

@@ -80,7 +80,13 @@ describe('ruleInForce', () => {
         const chosen = ruleInForce([...list].reverse(), on);
         const candidates = list.filter((r) => r.effectiveFrom <= on);
         if (candidates.length === 0) expect(chosen).toBeNull();
-        else expect(chosen!.effectiveFrom).toBe(candidates.map((c) => c.effectiveFrom).sort().at(-1));
+        else
+          expect(chosen!.effectiveFrom).toBe(
+            candidates
+              .map((c) => c.effectiveFrom)
+              .sort()
+              .at(-1),
+          );
       }),
     );
   });
@@ -170,7 +176,15 @@ describe('calculateSubsidy', () => {
         shareArb,
         fc.option(fc.integer({ min: 0, max: 10_000_000 }).map((n) => new Dec(n).div(100).toFixed(2))),
         (rate, area, s, cap) => {
-          const rule: RuleTerms = { ...RULE, rate, capPerContract: cap, recipients: [{ role: 'TRANSFEROR', share: s.toString() }, { role: 'TRANSFEREE', share: new Dec(1).minus(s).toString() }] };
+          const rule: RuleTerms = {
+            ...RULE,
+            rate,
+            capPerContract: cap,
+            recipients: [
+              { role: 'TRANSFEROR', share: s.toString() },
+              { role: 'TRANSFEREE', share: new Dec(1).minus(s).toString() },
+            ],
+          };
           const calc = calculateSubsidy(rule, area, WHO);
           expect(sum(calc.recipients.map((r) => r.amount)).toFixed(2)).toBe(calc.afterContractCap);
           if (cap !== null) expect(new Dec(calc.total).lessThanOrEqualTo(cap)).toBe(true);
@@ -189,7 +203,11 @@ describe('calculateSubsidy', () => {
       fc.property(fc.integer({ min: 0, max: 2_000_000 }), fc.integer({ min: 0, max: 1_000_000 }), fc.integer({ min: 0, max: 1_500_000 }), (rateFen, capFen, usedFen) => {
         const cap = new Dec(capFen).div(100).toFixed(2);
         const used = new Dec(usedFen).div(100).toFixed(2);
-        const calc = calculateSubsidy({ ...RULE, rate: new Dec(rateFen).div(100).toString(), capPerRecipientPerYear: cap }, '77.7777', WHO.map((w) => ({ ...w, approvedThisYear: used })));
+        const calc = calculateSubsidy(
+          { ...RULE, rate: new Dec(rateFen).div(100).toString(), capPerRecipientPerYear: cap },
+          '77.7777',
+          WHO.map((w) => ({ ...w, approvedThisYear: used })),
+        );
         for (const r of calc.recipients) {
           expect(new Dec(r.amount).greaterThanOrEqualTo(0)).toBe(true);
           expect(new Dec(r.amount).lessThanOrEqualTo(r.allocated)).toBe(true);
@@ -202,10 +220,34 @@ describe('calculateSubsidy', () => {
 
 describe('instalmentSchedule', () => {
   it('50 % on approval, 50 % once the contract has run one year; each recipient split by largest remainder', () => {
-    const schedule = instalmentSchedule(RULE.instalments, [{ party: 'H-001', amount: '900.01' }, { party: 'E-OUTSIDE', amount: '600.01' }], '2025-03-10', '2025-01-01');
+    const schedule = instalmentSchedule(
+      RULE.instalments,
+      [
+        { party: 'H-001', amount: '900.01' },
+        { party: 'E-OUTSIDE', amount: '600.01' },
+      ],
+      '2025-03-10',
+      '2025-01-01',
+    );
     expect(schedule).toEqual([
-      { seq: 1, dueDate: '2025-03-10', amount: '750.02', splits: [{ party: 'H-001', amount: '450.01' }, { party: 'E-OUTSIDE', amount: '300.01' }] },
-      { seq: 2, dueDate: '2026-01-01', amount: '750.00', splits: [{ party: 'H-001', amount: '450.00' }, { party: 'E-OUTSIDE', amount: '300.00' }] },
+      {
+        seq: 1,
+        dueDate: '2025-03-10',
+        amount: '750.02',
+        splits: [
+          { party: 'H-001', amount: '450.01' },
+          { party: 'E-OUTSIDE', amount: '300.01' },
+        ],
+      },
+      {
+        seq: 2,
+        dueDate: '2026-01-01',
+        amount: '750.00',
+        splits: [
+          { party: 'H-001', amount: '450.00' },
+          { party: 'E-OUTSIDE', amount: '300.00' },
+        ],
+      },
     ]);
   });
 
@@ -214,16 +256,14 @@ describe('instalmentSchedule', () => {
     expect(schedule).toEqual([{ seq: 1, dueDate: '2027-05-05', amount: '0.01', splits: [{ party: 'H-001', amount: '0.01' }] }]);
   });
 
-  it('property: instalments add up to each recipient\'s amount exactly and to the total', () => {
+  it("property: instalments add up to each recipient's amount exactly and to the total", () => {
     const fen = fc.integer({ min: 0, max: 100_000_000 }).map((n) => new Dec(n).div(100).toFixed(2));
-    const terms = fc
-      .array(fc.integer({ min: 1, max: 100 }), { minLength: 1, maxLength: 5 })
-      .map((ws) => {
-        const total = ws.reduce((a, b) => a + b, 0);
-        const shares = ws.map((w) => new Dec(w).div(total).toDecimalPlaces(6, Dec.ROUND_DOWN));
-        shares[0] = shares[0].plus(new Dec(1).minus(shares.reduce((a, b) => a.plus(b), new Dec(0))));
-        return shares.map((s, i) => ({ share: s.toString(), afterContractYears: i }));
-      });
+    const terms = fc.array(fc.integer({ min: 1, max: 100 }), { minLength: 1, maxLength: 5 }).map((ws) => {
+      const total = ws.reduce((a, b) => a + b, 0);
+      const shares = ws.map((w) => new Dec(w).div(total).toDecimalPlaces(6, Dec.ROUND_DOWN));
+      shares[0] = shares[0].plus(new Dec(1).minus(shares.reduce((a, b) => a.plus(b), new Dec(0))));
+      return shares.map((s, i) => ({ share: s.toString(), afterContractYears: i }));
+    });
     fc.assert(
       fc.property(terms, fc.array(fen, { minLength: 1, maxLength: 3 }), (ts, amounts) => {
         const recipients = amounts.map((a, i) => ({ party: `P${i}`, amount: a }));
@@ -242,7 +282,16 @@ describe('instalmentSchedule', () => {
 describe('clawback', () => {
   it('pro rata to the unexpired term, to the 分: 1000.00 paid, 5-year term (1826 days), ended after 2 years', () => {
     // 2025-01-01 … 2029-12-31 = 1826 days; last day in force 2026-12-31 → 365 + 366 + 365 = 1096 days unexpired.
-    const result = clawback([{ party: 'H-001', paid: '600.00' }, { party: 'E-OUTSIDE', paid: '400.00' }], '1', '2025-01-01', '2029-12-31', '2026-12-31');
+    const result = clawback(
+      [
+        { party: 'H-001', paid: '600.00' },
+        { party: 'E-OUTSIDE', paid: '400.00' },
+      ],
+      '1',
+      '2025-01-01',
+      '2029-12-31',
+      '2026-12-31',
+    );
     expect(result).toMatchObject({ termDays: 1826, unexpiredDays: 1096, total: '600.22' });
     // 1000 × 1096 / 1826 = 600.2190… → 600.22; split by what was paid: 360.132 / 240.088 → 360.13 / 240.08 + the leftover 分 to the larger remainder
     expect(result.lines).toEqual([
@@ -290,11 +339,27 @@ describe('clawback', () => {
 describe('ruleProblem', () => {
   it('accepts a well-formed rule', () => expect(ruleProblem(RULE)).toBeNull());
   it('refuses shares that do not sum to 100 %', () => {
-    expect(ruleProblem({ ...RULE, recipients: [{ role: 'TRANSFEROR', share: '0.6' }, { role: 'TRANSFEREE', share: '0.3' }] })).toEqual(['recipients', 'recipient shares must sum to 100 %; they sum to 90 %']);
+    expect(
+      ruleProblem({
+        ...RULE,
+        recipients: [
+          { role: 'TRANSFEROR', share: '0.6' },
+          { role: 'TRANSFEREE', share: '0.3' },
+        ],
+      }),
+    ).toEqual(['recipients', 'recipient shares must sum to 100 %; they sum to 90 %']);
     expect(ruleProblem({ ...RULE, instalments: [{ share: '0.5', afterContractYears: 0 }] })?.[0]).toBe('instalments');
   });
   it('refuses an unknown mode or a repeated role', () => {
     expect(ruleProblem({ ...RULE, modes: ['SALE' as never] })?.[0]).toBe('modes');
-    expect(ruleProblem({ ...RULE, recipients: [{ role: 'TRANSFEROR', share: '0.5' }, { role: 'TRANSFEROR', share: '0.5' }] })?.[0]).toBe('recipients');
+    expect(
+      ruleProblem({
+        ...RULE,
+        recipients: [
+          { role: 'TRANSFEROR', share: '0.5' },
+          { role: 'TRANSFEROR', share: '0.5' },
+        ],
+      })?.[0],
+    ).toBe('recipients');
   });
 });

@@ -114,18 +114,43 @@ export function termYears(startDate: string, endDate: string): number {
 /** Every eligibility check of the rule with its outcome; eligible when all are met. */
 export function evaluateEligibility(rule: RuleTerms | null, facts: ContractFacts): { eligible: boolean; reasons: EligibilityReason[] } {
   const reasons: EligibilityReason[] = [
-    { check: 'RULE_IN_FORCE', met: rule !== null, required: 'a rule version in force on the contract start date', actual: rule ? `version ${rule.version} from ${rule.effectiveFrom}` : `none on ${facts.startDate}` },
+    {
+      check: 'RULE_IN_FORCE',
+      met: rule !== null,
+      required: 'a rule version in force on the contract start date',
+      actual: rule ? `version ${rule.version} from ${rule.effectiveFrom}` : `none on ${facts.startDate}`,
+    },
     { check: 'CONTRACT_IN_FORCE', met: facts.inForce, required: 'contract registered or active', actual: facts.inForce ? 'in force' : 'ended or terminated' },
     { check: 'REGION', met: facts.inProgrammeRegion, required: "contract's township within the programme's region", actual: facts.inProgrammeRegion ? 'within' : 'outside' },
   ];
   if (rule !== null) {
     const years = termYears(facts.startDate, facts.endDate);
-    reasons.push({ check: 'MIN_TERM', met: years >= rule.minTermYears, required: `≥ ${rule.minTermYears} years`, actual: `${years} years (${facts.startDate} – ${facts.endDate})` });
-    reasons.push({ check: 'MIN_AREA', met: new Dec(facts.areaMu).greaterThanOrEqualTo(rule.minAreaMu), required: `≥ ${new Dec(rule.minAreaMu).toFixed(4)} 亩`, actual: `${new Dec(facts.areaMu).toFixed(4)} 亩` });
+    reasons.push({
+      check: 'MIN_TERM',
+      met: years >= rule.minTermYears,
+      required: `≥ ${rule.minTermYears} years`,
+      actual: `${years} years (${facts.startDate} – ${facts.endDate})`,
+    });
+    reasons.push({
+      check: 'MIN_AREA',
+      met: new Dec(facts.areaMu).greaterThanOrEqualTo(rule.minAreaMu),
+      required: `≥ ${new Dec(rule.minAreaMu).toFixed(4)} 亩`,
+      actual: `${new Dec(facts.areaMu).toFixed(4)} 亩`,
+    });
     const anyOf = (list: readonly string[]) => (list.length === 0 ? 'any' : `one of ${list.join(', ')}`);
     reasons.push({ check: 'MODE', met: rule.modes.length === 0 || rule.modes.includes(facts.mode), required: anyOf(rule.modes), actual: facts.mode });
-    reasons.push({ check: 'TRANSFEROR_KIND', met: rule.transferorKinds.length === 0 || rule.transferorKinds.includes(facts.transferorKind), required: anyOf(rule.transferorKinds), actual: facts.transferorKind });
-    reasons.push({ check: 'TRANSFEREE_KIND', met: rule.transfereeKinds.length === 0 || rule.transfereeKinds.includes(facts.transfereeKind), required: anyOf(rule.transfereeKinds), actual: facts.transfereeKind });
+    reasons.push({
+      check: 'TRANSFEROR_KIND',
+      met: rule.transferorKinds.length === 0 || rule.transferorKinds.includes(facts.transferorKind),
+      required: anyOf(rule.transferorKinds),
+      actual: facts.transferorKind,
+    });
+    reasons.push({
+      check: 'TRANSFEREE_KIND',
+      met: rule.transfereeKinds.length === 0 || rule.transfereeKinds.includes(facts.transfereeKind),
+      required: anyOf(rule.transfereeKinds),
+      actual: facts.transfereeKind,
+    });
   }
   return { eligible: reasons.every((r) => r.met), reasons };
 }
@@ -190,7 +215,11 @@ export function calculateSubsidy(rule: RuleTerms, areaMu: string, recipients: re
     if (!who) throw new Error(`no party given for recipient role ${r.role}`);
     return { ...who, share: r.share };
   });
-  const parts = allocate(capped, ordered.map((r) => r.share), MONEY_SCALE);
+  const parts = allocate(
+    capped,
+    ordered.map((r) => r.share),
+    MONEY_SCALE,
+  );
   const out: RecipientAmount[] = ordered.map((r, i) => {
     let amount = parts[i];
     const used = new Dec(r.approvedThisYear);
@@ -233,8 +262,19 @@ export interface ScheduledInstalment {
  * exactly their amount in the end and every instalment is the sum of its splits. Due on
  * max(approval date, contract start + N years). Instalments of zero are left out.
  */
-export function instalmentSchedule(terms: readonly InstalmentTerm[], recipients: ReadonlyArray<{ party: string; amount: string }>, approvalDate: string, contractStart: string): ScheduledInstalment[] {
-  const perRecipient = recipients.map((r) => allocate(r.amount, terms.map((t) => t.share), MONEY_SCALE));
+export function instalmentSchedule(
+  terms: readonly InstalmentTerm[],
+  recipients: ReadonlyArray<{ party: string; amount: string }>,
+  approvalDate: string,
+  contractStart: string,
+): ScheduledInstalment[] {
+  const perRecipient = recipients.map((r) =>
+    allocate(
+      r.amount,
+      terms.map((t) => t.share),
+      MONEY_SCALE,
+    ),
+  );
   const schedule: ScheduledInstalment[] = [];
   terms.forEach((term, i) => {
     const splits = recipients.map((r, j) => ({ party: r.party, amount: perRecipient[j][i] })).filter((s) => !s.amount.isZero());
@@ -280,7 +320,13 @@ export function clawback(paid: ReadonlyArray<{ party: string; paid: string }>, r
   const denominator = rateScale.times(termDays);
   const fen = numerator.times(2).plus(denominator).divToInt(denominator.times(2));
   const total = fen.div(100);
-  const parts = totalPaid.isZero() ? paid.map(() => new Dec(0)) : allocate(total, paid.map((p) => p.paid), MONEY_SCALE);
+  const parts = totalPaid.isZero()
+    ? paid.map(() => new Dec(0))
+    : allocate(
+        total,
+        paid.map((p) => p.paid),
+        MONEY_SCALE,
+      );
   return {
     termDays,
     unexpiredDays,
@@ -301,7 +347,8 @@ export function ruleProblem(rule: RuleTerms): [string, string] | null {
   if (rule.instalments.length === 0) return ['instalments', 'instalments must list at least one instalment'];
   const instSum = rule.instalments.reduce((s, r) => s.plus(r.share), new Dec(0));
   if (!instSum.equals(1)) return ['instalments', `instalment shares must sum to 100 %; they sum to ${instSum.times(100).toString()} %`];
-  if (rule.instalments.some((i) => !Number.isInteger(i.afterContractYears) || i.afterContractYears < 0 || i.afterContractYears > 70)) return ['instalments', 'afterContractYears must be a whole number 0-70'];
+  if (rule.instalments.some((i) => !Number.isInteger(i.afterContractYears) || i.afterContractYears < 0 || i.afterContractYears > 70))
+    return ['instalments', 'afterContractYears must be a whole number 0-70'];
   if (rule.modes.some((m) => !TRANSFER_MODES.includes(m))) return ['modes', `modes must be among ${TRANSFER_MODES.join(', ')}`];
   if (!Number.isInteger(rule.minTermYears) || rule.minTermYears < 0 || rule.minTermYears > 70) return ['minTermYears', 'minTermYears must be a whole number 0-70'];
   return null;

@@ -123,7 +123,12 @@ export function invalidContract(message: string, field: string): SubsidyError {
   return new SubsidyError('INVALID_CONTRACT', message, field);
 }
 
-export function subsidyText(value: unknown, field: string, max = 200, code: 'INVALID_CONTRACT' | 'INVALID_PROGRAMME' | 'INVALID_RULE' | 'INVALID_CLAIM' = 'INVALID_CONTRACT'): string {
+export function subsidyText(
+  value: unknown,
+  field: string,
+  max = 200,
+  code: 'INVALID_CONTRACT' | 'INVALID_PROGRAMME' | 'INVALID_RULE' | 'INVALID_CLAIM' = 'INVALID_CONTRACT',
+): string {
   if (typeof value !== 'string' || value.trim() === '') throw new SubsidyError(code, `${field} must be a non-empty text`, field);
   if (value.length > max) throw new SubsidyError(code, `${field} must be at most ${max} characters`, field);
   return value.trim();
@@ -157,7 +162,10 @@ export class TransferContractsService {
     if (input.transferorCode === input.transfereeCode) throw invalidContract('transferor and transferee must be different parties', 'transfereeCode');
 
     const parties = await partyRefs(em, [input.transferorCode, input.transfereeCode]);
-    for (const [field, partyCode] of [['transferorCode', input.transferorCode], ['transfereeCode', input.transfereeCode]] as const) {
+    for (const [field, partyCode] of [
+      ['transferorCode', input.transferorCode],
+      ['transfereeCode', input.transfereeCode],
+    ] as const) {
       const party = parties.get(partyCode);
       if (!party) throw invalidContract(`no party with code ${JSON.stringify(partyCode)}`, field);
       if (!party.active) throw new SubsidyError('WRONG_PARTY_KIND', `party ${partyCode} is deactivated`, field);
@@ -167,7 +175,9 @@ export class TransferContractsService {
     const transferee = parties.get(input.transfereeCode)!;
 
     if (!Array.isArray(input.parcelIds) || input.parcelIds.length === 0) throw invalidContract('parcelIds must list at least one parcel', 'parcelIds');
-    await em.query(`SELECT 1 FROM parcels WHERE id = ANY($1::bigint[]) ORDER BY id FOR NO KEY UPDATE`, [input.parcelIds.filter((id) => typeof id === 'string' && /^\d{1,18}$/.test(id))]);
+    await em.query(`SELECT 1 FROM parcels WHERE id = ANY($1::bigint[]) ORDER BY id FOR NO KEY UPDATE`, [
+      input.parcelIds.filter((id) => typeof id === 'string' && /^\d{1,18}$/.test(id)),
+    ]);
     const parcels = await this.parcels.assertAttachable(em, input.parcelIds, 'TRANSFER_CONTRACT');
     const details = (await em.query(
       `SELECT p.id, p.certificate_no, p.holder_party_id, to_char(p.rights_start, 'YYYY-MM-DD') AS rights_start, to_char(p.rights_end, 'YYYY-MM-DD') AS rights_end, v.parent_id AS township_id
@@ -176,9 +186,14 @@ export class TransferContractsService {
     )) as Array<{ id: string; certificate_no: string; holder_party_id: string; rights_start: string; rights_end: string; township_id: string }>;
     const notHeld = details.filter((d) => d.holder_party_id !== transferor.id);
     if (notHeld.length > 0) {
-      throw new SubsidyError('PARCEL_NOT_HELD_BY_TRANSFEROR', `parcel(s) not held by the transferor ${transferor.code}: ${notHeld.map((d) => d.certificate_no).join(', ')}`, 'parcelIds', {
-        parcels: notHeld.map((d) => d.id),
-      });
+      throw new SubsidyError(
+        'PARCEL_NOT_HELD_BY_TRANSFEROR',
+        `parcel(s) not held by the transferor ${transferor.code}: ${notHeld.map((d) => d.certificate_no).join(', ')}`,
+        'parcelIds',
+        {
+          parcels: notHeld.map((d) => d.id),
+        },
+      );
     }
     const beyond = details.filter((d) => endDate > d.rights_end || startDate < d.rights_start);
     if (beyond.length > 0) {
@@ -190,18 +205,26 @@ export class TransferContractsService {
       );
     }
     const townships = new Set(details.map((d) => d.township_id));
-    if (townships.size !== 1) throw new SubsidyError('PARCELS_IN_SEVERAL_TOWNSHIPS', 'the parcels of one contract must lie in one township (register one contract per township)', 'parcelIds');
+    if (townships.size !== 1)
+      throw new SubsidyError('PARCELS_IN_SEVERAL_TOWNSHIPS', 'the parcels of one contract must lie in one township (register one contract per township)', 'parcelIds');
     const busy = (await em.query(
       `SELECT DISTINCT c.code, pa.certificate_no FROM transfer_contract_parcels cp JOIN transfer_contracts c ON c.id = cp.contract_id JOIN parcels pa ON pa.id = cp.parcel_id
         WHERE cp.parcel_id = ANY($1::bigint[]) AND c.state IN ('REGISTERED', 'ACTIVE') AND c.start_date <= $3::date AND c.end_date >= $2::date ORDER BY c.code`,
       [parcels.map((p) => p.id), startDate, endDate],
     )) as Array<{ code: string; certificate_no: string }>;
     if (busy.length > 0) {
-      throw new SubsidyError('PARCEL_ALREADY_TRANSFERRED', `parcel(s) already transferred over these dates: ${busy.map((b) => `${b.certificate_no} (${b.code})`).join(', ')}`, 'parcelIds', { contracts: busy.map((b) => b.code) });
+      throw new SubsidyError(
+        'PARCEL_ALREADY_TRANSFERRED',
+        `parcel(s) already transferred over these dates: ${busy.map((b) => `${b.certificate_no} (${b.code})`).join(', ')}`,
+        'parcelIds',
+        { contracts: busy.map((b) => b.code) },
+      );
     }
     const parcelsArea = parcels.reduce((sum, p) => sum.plus(p.areaMu), new Dec(0));
     if (areaMu.greaterThan(parcelsArea)) {
-      throw new SubsidyError('AREA_EXCEEDS_PARCELS', `areaMu ${areaMu.toFixed(AREA_SCALE)} is more than the parcels' ${parcelsArea.toFixed(AREA_SCALE)} 亩`, 'areaMu', { parcelsAreaMu: parcelsArea.toFixed(AREA_SCALE) });
+      throw new SubsidyError('AREA_EXCEEDS_PARCELS', `areaMu ${areaMu.toFixed(AREA_SCALE)} is more than the parcels' ${parcelsArea.toFixed(AREA_SCALE)} 亩`, 'areaMu', {
+        parcelsAreaMu: parcelsArea.toFixed(AREA_SCALE),
+      });
     }
     const [row] = (await em.query(
       `INSERT INTO transfer_contracts (code, transferor_party_id, transferee_party_id, township_id, mode, area_mu, start_date, end_date, price_terms, annual_amount, platform_reference)
@@ -294,7 +317,12 @@ export class TransferContractsService {
     const issuedOn = subsidyDate(input.issuedOn, 'issuedOn');
     const years = termYears(contract.start_date, contract.end_date);
     if (years < OPERATING_CERTIFICATE_MIN_YEARS) {
-      throw new SubsidyError('CERTIFICATE_NOT_ELIGIBLE', `an operating-rights certificate needs a transfer of ${OPERATING_CERTIFICATE_MIN_YEARS} years or more; contract ${code} runs ${years}`, 'contract', { termYears: years });
+      throw new SubsidyError(
+        'CERTIFICATE_NOT_ELIGIBLE',
+        `an operating-rights certificate needs a transfer of ${OPERATING_CERTIFICATE_MIN_YEARS} years or more; contract ${code} runs ${years}`,
+        'contract',
+        { termYears: years },
+      );
     }
     if (contract.state === 'ENDED' || contract.state === 'TERMINATED') throw new SubsidyError('CONTRACT_STATE', `contract ${code} is ${contract.state}`, 'contract');
     await em.query(`UPDATE transfer_contracts SET certificate_no = $2, certificate_issued_on = $3 WHERE id = $1`, [contract.id, number, issuedOn]);

@@ -49,7 +49,18 @@ describe('renderCertificatePdf', () => {
     expect(pdf.length).toBeLessThan(2 * 1024 * 1024); // a font subset, not the whole CJK font
     const { text, pages } = await textLayer(pdf);
     expect(pages).toBe(1);
-    for (const expected of ['林票持有凭证', '张*仁', '140522********0310', '陆拾叁万元整', '¥630,000.00', 'YC-DXG-2025-000003', 'K7Q2-M9XW-4HTB-P3NA', '限本集体成员间转让', '阳城县国有林场', '本凭证以林账登记为准']) {
+    for (const expected of [
+      '林票持有凭证',
+      '张*仁',
+      '140522********0310',
+      '陆拾叁万元整',
+      '¥630,000.00',
+      'YC-DXG-2025-000003',
+      'K7Q2-M9XW-4HTB-P3NA',
+      '限本集体成员间转让',
+      '阳城县国有林场',
+      '本凭证以林账登记为准',
+    ]) {
       expect(text).toContain(expected);
     }
     expect(text).toContain('芹池镇大西沟村后沟第1小班');

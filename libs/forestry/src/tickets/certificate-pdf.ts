@@ -182,8 +182,15 @@ function drawPage(doc: PDFKit.PDFDocument, input: CertificatePdfInput): void {
 }
 
 function drawFrame(doc: PDFKit.PDFDocument): void {
-  doc.lineWidth(2).strokeColor(COLOR.frame).rect(24, 24, PAGE.width - 48, PAGE.height - 48).stroke();
-  doc.lineWidth(0.6).rect(30, 30, PAGE.width - 60, PAGE.height - 60).stroke();
+  doc
+    .lineWidth(2)
+    .strokeColor(COLOR.frame)
+    .rect(24, 24, PAGE.width - 48, PAGE.height - 48)
+    .stroke();
+  doc
+    .lineWidth(0.6)
+    .rect(30, 30, PAGE.width - 60, PAGE.height - 60)
+    .stroke();
 }
 
 function drawHeading(doc: PDFKit.PDFDocument, input: CertificatePdfInput): number {
@@ -238,7 +245,10 @@ function drawRow(doc: PDFKit.PDFDocument, row: Row, top: number): number {
   doc.lineWidth(0.6).strokeColor(COLOR.rule);
   doc.rect(TABLE.x, top, TABLE.labelWidth, height).fillAndStroke(COLOR.labelFill, COLOR.rule);
   doc.rect(TABLE.x + TABLE.labelWidth, top, TABLE.width - TABLE.labelWidth, height).stroke();
-  doc.fillColor(COLOR.ink).fontSize(FONT_SIZE.cell).text(row.label, TABLE.x + TABLE.padX, top + TABLE.padY, { width: TABLE.labelWidth - 2 * TABLE.padX, lineGap: LINE_GAP });
+  doc
+    .fillColor(COLOR.ink)
+    .fontSize(FONT_SIZE.cell)
+    .text(row.label, TABLE.x + TABLE.padX, top + TABLE.padY, { width: TABLE.labelWidth - 2 * TABLE.padX, lineGap: LINE_GAP });
   row.render(doc, valueX, top + TABLE.padY, valueWidth, true);
   return top + height;
 }

@@ -203,13 +203,18 @@ export class CertificatesService {
       // Units are whole numbers (exact in a spreadsheet number); the share stays text, so no digit is lost.
       sheet.addRow([line.certificateNo, line.partyCode, line.name, line.idMasked ?? '', ORIGIN_LABELS[line.origin], Number(line.units), Number(line.pledgedUnits), line.share]);
     }
-    sheet.addRow(['合计', '', `${register.holders} 户/人`, '', '', Number(register.totalUnits), Number(register.pledgedUnits), register.holders ? '1.0000000000' : '']).font = { bold: true };
+    sheet.addRow(['合计', '', `${register.holders} 户/人`, '', '', Number(register.totalUnits), Number(register.pledgedUnits), register.holders ? '1.0000000000' : '']).font = {
+      bold: true,
+    };
     return { fileName: `林票持有人名册-${seriesCode}-${asOf}.xlsx`, buffer: Buffer.from(await workbook.xlsx.writeBuffer()) };
   }
 
   private async unitsOf(em: EntityManager, row: HoldingRow): Promise<[Dec, Dec]> {
     const codes = [holderTickets(row.party_code, row.series_code), holderPledged(row.party_code, row.series_code)];
-    const rows = (await em.query(`SELECT code, (credits - debits)::text AS balance FROM ledger_accounts WHERE code = ANY($1::text[])`, [codes])) as Array<{ code: string; balance: string }>;
+    const rows = (await em.query(`SELECT code, (credits - debits)::text AS balance FROM ledger_accounts WHERE code = ANY($1::text[])`, [codes])) as Array<{
+      code: string;
+      balance: string;
+    }>;
     const of = (code: string) => new Dec(rows.find((r) => r.code === code)?.balance ?? '0');
     return [of(codes[0]), of(codes[1])];
   }

@@ -56,7 +56,9 @@ describe('planIssuance', () => {
         memberWeighting: 'PER_PERSON',
         split: { basis: 'PER_PERSON', claims: 100, poolUnits: '630000', unitsPerClaim: '6300', remainderUnits: '0', retainedByRatioUnits: '270000' },
       });
-      expect(plan.split.explanation).toBe("630000 member units (the collective's 900000 less 270000 kept at retained ratio 0.3) among 100 members: 6300 each, nothing left over; the collective keeps 270000");
+      expect(plan.split.explanation).toBe(
+        "630000 member units (the collective's 900000 less 270000 kept at retained ratio 0.3) among 100 members: 6300 each, nothing left over; the collective keeps 270000",
+      );
       expect(plan.holdings).toHaveLength(101);
       expect(plan.holdings[0]).toEqual({ party: 'LS-COLL', role: 'COLLECTIVE', units: '270000', certificateNo: 'LS-GZ-2021-000001' });
       const members = plan.holdings.slice(1);
@@ -68,7 +70,7 @@ describe('planIssuance', () => {
       expect(sumUnits(plan.holdings)).toBe(900000n);
     });
 
-    it('PER_HOUSEHOLD (收益权量化到户): one holding of 15750 per household, in its head\'s name; 41 certificates', () => {
+    it("PER_HOUSEHOLD (收益权量化到户): one holding of 15750 per household, in its head's name; 41 certificates", () => {
       const plan = planIssuance(lishu({ memberWeighting: 'PER_HOUSEHOLD' }));
       expect(plan).toMatchObject({
         totalUnits: '900000',
@@ -119,7 +121,9 @@ describe('planIssuance', () => {
         membersUnits: '4400',
         split: { basis: 'PER_HOUSEHOLD', claims: 40, poolUnits: '4410', unitsPerClaim: '110', remainderUnits: '10', retainedByRatioUnits: '1890' },
       });
-      expect(plan.split.explanation).toContain('among 40 households (each held by its head): 110 each; the 10 that cannot be divided equally stay with the collective, which keeps 1890 + 10 = 1900');
+      expect(plan.split.explanation).toContain(
+        'among 40 households (each held by its head): 110 each; the 10 that cannot be divided equally stay with the collective, which keeps 1890 + 10 = 1900',
+      );
       expect(plan.holdings.slice(1).map((h) => [h.party, h.role, h.household, h.units])).toEqual(lishuHeads().map((m) => [m.party, 'MEMBER', m.household, '110']));
       expect(plan.holdings.map((h) => h.certificateNo)).toEqual(Array.from({ length: 41 }, (_, i) => certificate('LS-GZ-2021', i + 1)));
     });
@@ -131,7 +135,11 @@ describe('planIssuance', () => {
 
     it('fewer units than claims: nobody gets any, all stay with the collective, which says why', () => {
       const plan = planIssuance(small({ contributions: [{ party: 'LS-COLL', role: 'COLLECTIVE', amount: '100.00' }] }));
-      expect(plan).toMatchObject({ retainedUnits: '100', membersUnits: '0', split: { claims: 100, poolUnits: '70', unitsPerClaim: '0', remainderUnits: '70', retainedByRatioUnits: '30' } });
+      expect(plan).toMatchObject({
+        retainedUnits: '100',
+        membersUnits: '0',
+        split: { claims: 100, poolUnits: '70', unitsPerClaim: '0', remainderUnits: '70', retainedByRatioUnits: '30' },
+      });
       expect(plan.holdings).toEqual([{ party: 'LS-COLL', role: 'COLLECTIVE', units: '100', certificateNo: 'LS-GZ-2021-000001' }]);
       expect(plan.split.explanation).toContain('fewer units than claims, so none each; all 70 stay with the collective, which keeps 30 + 70 = 100');
     });
@@ -184,7 +192,13 @@ describe('planIssuance', () => {
 
     it('143 collective units at 30 %: the pool is floor(100.1) = 100, 14 for each of 7 members; the 0.1 and the 2 left over stay with the collective (43 + 2)', () => {
       const plan = planIssuance({ ...lishu(), contributions: [{ party: 'COLL', role: 'COLLECTIVE', amount: '143.00' }], members: seven });
-      expect(plan).toMatchObject({ totalUnits: '143', collectiveUnits: '143', retainedUnits: '45', membersUnits: '98', split: { poolUnits: '100', unitsPerClaim: '14', remainderUnits: '2', retainedByRatioUnits: '43' } });
+      expect(plan).toMatchObject({
+        totalUnits: '143',
+        collectiveUnits: '143',
+        retainedUnits: '45',
+        membersUnits: '98',
+        split: { poolUnits: '100', unitsPerClaim: '14', remainderUnits: '2', retainedByRatioUnits: '43' },
+      });
       expect(unitsBy(plan)).toEqual({ COLL: '45', 'M-1': '14', 'M-2': '14', 'M-3': '14', 'M-4': '14', 'M-5': '14', 'M-6': '14', 'M-7': '14' });
       expect(sumUnits(plan.holdings)).toBe(143n);
     });

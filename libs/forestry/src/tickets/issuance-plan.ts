@@ -174,7 +174,10 @@ export function planIssuance(input: IssuanceInput): IssuancePlan {
   });
   const collectives = [...contributors].filter(([, c]) => c.role === 'COLLECTIVE').map(([party]) => party);
   if (collectives.length !== 1) {
-    throw invalid(`a series has exactly one COLLECTIVE contributor; got ${collectives.length}${collectives.length ? ` (${collectives.sort(byCode).join(', ')})` : ''}`, 'contributions');
+    throw invalid(
+      `a series has exactly one COLLECTIVE contributor; got ${collectives.length}${collectives.length ? ` (${collectives.sort(byCode).join(', ')})` : ''}`,
+      'contributions',
+    );
   }
   if (total.isZero()) throw invalid('the contributions add up to 0.00 CNY: nothing to issue', 'contributions');
   if (!total.mod(faceValue).isZero()) {
@@ -321,7 +324,8 @@ function explain(basis: MemberWeighting, collectiveUnits: Dec, ratio: Dec, pool:
   if (pool.isZero()) return `the collective keeps all its ${collectiveUnits.toString()} units (retained ratio ${ratio.toString()}); nothing goes to the members`;
   const who = basis === 'PER_PERSON' ? `${claims} members` : `${claims} households (each held by its head)`;
   const share = `${pool.toString()} member units (the collective's ${collectiveUnits.toString()} less ${byRatio.toString()} kept at retained ratio ${ratio.toString()}) among ${who}`;
-  if (perClaim.isZero()) return `${share}: fewer units than claims, so none each; all ${pool.toString()} stay with the collective, which keeps ${byRatio.toString()} + ${remainder.toString()} = ${kept.toString()}`;
+  if (perClaim.isZero())
+    return `${share}: fewer units than claims, so none each; all ${pool.toString()} stay with the collective, which keeps ${byRatio.toString()} + ${remainder.toString()} = ${kept.toString()}`;
   if (remainder.isZero()) return `${share}: ${perClaim.toString()} each, nothing left over; the collective keeps ${kept.toString()}`;
   return `${share}: ${perClaim.toString()} each; the ${remainder.toString()} that cannot be divided equally stay with the collective, which keeps ${byRatio.toString()} + ${remainder.toString()} = ${kept.toString()}`;
 }

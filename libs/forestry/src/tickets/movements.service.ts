@@ -145,7 +145,16 @@ export class MovementsService {
       entry: {
         effectiveDate,
         memo: `林票转让 ${seriesCode} ${units} 份 × ${unitPrice.toFixed(2)} 元 = ${amount.toFixed(2)} 元 (${seller.certificateNo})`,
-        metadata: { series: seriesCode, seller: input.seller, buyer: input.buyer, units, unitPrice: unitPrice.toFixed(2), amount: amount.toFixed(2), fee: fee.toFixed(2), contractReference },
+        metadata: {
+          series: seriesCode,
+          seller: input.seller,
+          buyer: input.buyer,
+          units,
+          unitPrice: unitPrice.toFixed(2),
+          amount: amount.toFixed(2),
+          fee: fee.toFixed(2),
+          contractReference,
+        },
         postings,
       },
       legs: [{ from: input.seller, to: input.buyer, units }],
@@ -176,11 +185,16 @@ export class MovementsService {
     await this.requireHolding(em, series, input.from, 'from');
     const [free, pledged] = await this.balances(em, [holderTickets(input.from, seriesCode), holderPledged(input.from, seriesCode)], true);
     if (pledged.greaterThan(0)) {
-      throw new TicketError('PLEDGED_UNITS_OUTSTANDING', `${input.from} has ${pledged.toFixed(0)} pledged units; release or enforce the pledge before the inheritance`, 'from', { pledgedUnits: pledged.toFixed(0) });
+      throw new TicketError('PLEDGED_UNITS_OUTSTANDING', `${input.from} has ${pledged.toFixed(0)} pledged units; release or enforce the pledge before the inheritance`, 'from', {
+        pledgedUnits: pledged.toFixed(0),
+      });
     }
     const sum = heirs.reduce((s, h) => s.plus(h.units), new Dec(0));
     if (!sum.equals(free)) {
-      throw new TicketError('HEIRS_MISMATCH', `the heirs' units add up to ${sum.toFixed(0)}, but ${input.from} holds ${free.toFixed(0)}; they must be equal`, 'heirs', { heirsUnits: sum.toFixed(0), holderUnits: free.toFixed(0) });
+      throw new TicketError('HEIRS_MISMATCH', `the heirs' units add up to ${sum.toFixed(0)}, but ${input.from} holds ${free.toFixed(0)}; they must be equal`, 'heirs', {
+        heirsUnits: sum.toFixed(0),
+        holderUnits: free.toFixed(0),
+      });
     }
     for (const h of heirs) await this.series.ensureHolding(em, series, h.party, 'ACQUIRED');
     return this.book(em, series, 'INHERITANCE', key, {
@@ -203,12 +217,14 @@ export class MovementsService {
     const series = await this.openSeries(em, seriesCode);
     const replay = await this.replayOf(em, series, entryKeyOf('PLEDGE', key));
     if (replay) return replay;
-    if (series.transfer_restriction === 'NONE') throw new TicketError('TRANSFER_RESTRICTED', `series ${seriesCode} is non-transferable, so its units cannot be pledged (enforcement could not transfer them)`, 'series');
+    if (series.transfer_restriction === 'NONE')
+      throw new TicketError('TRANSFER_RESTRICTED', `series ${seriesCode} is non-transferable, so its units cannot be pledged (enforcement could not transfer them)`, 'series');
     const units = wholeUnits(input.units, 'units');
     const contractReference = requireText(input.contractReference, 'contractReference');
     const effectiveDate = this.effectiveDate(series, input.effectiveDate);
     const parties = await this.parties(em, [input.holder, input.pledgee], ['holder', 'pledgee']);
-    if (parties.get(input.pledgee)!.kind !== 'BANK') throw new TicketError('NOT_A_BANK', `pledgee ${input.pledgee} is a ${parties.get(input.pledgee)!.kind}, not a BANK`, 'pledgee');
+    if (parties.get(input.pledgee)!.kind !== 'BANK')
+      throw new TicketError('NOT_A_BANK', `pledgee ${input.pledgee} is a ${parties.get(input.pledgee)!.kind}, not a BANK`, 'pledgee');
     await this.requireHolding(em, series, input.holder, 'holder');
     const outcome = await this.book(em, series, 'PLEDGE', key, {
       entry: {
@@ -327,12 +343,15 @@ export class MovementsService {
   async positions(em: EntityManager, series: SeriesRecord, parties: readonly string[], wallets: readonly string[] = []): Promise<Position[]> {
     const unique = Array.from(new Set(parties));
     const codes = unique.flatMap((p) => [holderTickets(p, series.code), holderPledged(p, series.code)]).concat(wallets.map(walletOf));
-    const rows = (await em.query(`SELECT code, (credits - debits)::text AS balance FROM ledger_accounts WHERE code = ANY($1::text[])`, [codes])) as Array<{ code: string; balance: string }>;
+    const rows = (await em.query(`SELECT code, (credits - debits)::text AS balance FROM ledger_accounts WHERE code = ANY($1::text[])`, [codes])) as Array<{
+      code: string;
+      balance: string;
+    }>;
     const balance = new Map(rows.map((r) => [r.code, new Dec(r.balance)]));
-    const certificates = (await em.query(`SELECT p.code, h.certificate_no FROM ticket_holdings h JOIN parties p ON p.id = h.party_id WHERE h.series_id = $1 AND p.code = ANY($2::text[])`, [
-      series.id,
-      unique,
-    ])) as Array<{ code: string; certificate_no: string }>;
+    const certificates = (await em.query(
+      `SELECT p.code, h.certificate_no FROM ticket_holdings h JOIN parties p ON p.id = h.party_id WHERE h.series_id = $1 AND p.code = ANY($2::text[])`,
+      [series.id, unique],
+    )) as Array<{ code: string; certificate_no: string }>;
     const certificateOf = new Map(certificates.map((c) => [c.code, c.certificate_no]));
     return unique.map((p) => ({
       party: p,
@@ -382,15 +401,22 @@ export class MovementsService {
   private assertTransferable(series: SeriesRecord, to: PartyRef, field: string): void {
     if (series.transfer_restriction === 'NONE') throw new TicketError('TRANSFER_RESTRICTED', `units of ${series.code} are non-transferable`, field, { restriction: 'NONE' });
     if (series.transfer_restriction === 'COLLECTIVE_MEMBERS' && to.id !== series.collective_party_id && to.collectiveId !== series.collective_party_id) {
-      throw new TicketError('TRANSFER_RESTRICTED', `units of ${series.code} may go only to members of ${series.collective_name} (${series.collective_code}); ${to.code} is not one`, field, {
-        restriction: 'COLLECTIVE_MEMBERS',
-        collective: series.collective_code,
-      });
+      throw new TicketError(
+        'TRANSFER_RESTRICTED',
+        `units of ${series.code} may go only to members of ${series.collective_name} (${series.collective_code}); ${to.code} is not one`,
+        field,
+        {
+          restriction: 'COLLECTIVE_MEMBERS',
+          collective: series.collective_code,
+        },
+      );
     }
   }
 
   private async balances(em: EntityManager, codes: string[], lock: boolean): Promise<Dec[]> {
-    const rows = (await em.query(`SELECT code, (credits - debits)::text AS balance FROM ledger_accounts WHERE code = ANY($1::text[]) ORDER BY id ${lock ? 'FOR UPDATE' : ''}`, [codes])) as Array<{
+    const rows = (await em.query(`SELECT code, (credits - debits)::text AS balance FROM ledger_accounts WHERE code = ANY($1::text[]) ORDER BY id ${lock ? 'FOR UPDATE' : ''}`, [
+      codes,
+    ])) as Array<{
       code: string;
       balance: string;
     }>;
@@ -399,11 +425,18 @@ export class MovementsService {
   }
 
   /** Locks and returns an active pledge, or null when this key already closed it (a replay). */
-  private async activePledge(em: EntityManager, pledgeId: string, entryKey: string): Promise<{ pledge: { id: string; holder: string; pledgee: string; units: string } | null; series: SeriesRecord }> {
+  private async activePledge(
+    em: EntityManager,
+    pledgeId: string,
+    entryKey: string,
+  ): Promise<{ pledge: { id: string; holder: string; pledgee: string; units: string } | null; series: SeriesRecord }> {
     const [row] = /^\d{1,18}$/.test(pledgeId) ? ((await em.query(`${PLEDGE_SELECT} WHERE tp.id = $1`, [pledgeId])) as PledgeRow[]) : [];
     if (!row) throw new TicketError('UNKNOWN_PLEDGE', `no pledge ${JSON.stringify(pledgeId)}`, 'pledge');
     const series = await this.openSeries(em, row.series_code);
-    const [locked] = (await em.query(`SELECT state, closing_entry_id FROM ticket_pledges WHERE id = $1 FOR UPDATE`, [pledgeId])) as Array<{ state: PledgeState; closing_entry_id: string | null }>;
+    const [locked] = (await em.query(`SELECT state, closing_entry_id FROM ticket_pledges WHERE id = $1 FOR UPDATE`, [pledgeId])) as Array<{
+      state: PledgeState;
+      closing_entry_id: string | null;
+    }>;
     if (locked.state !== 'ACTIVE') {
       const [closing] = (await em.query(`SELECT idempotency_key FROM ledger_entries WHERE id = $1`, [locked.closing_entry_id])) as Array<{ idempotency_key: string }>;
       if (closing?.idempotency_key === entryKey) return { pledge: null, series };
@@ -414,10 +447,10 @@ export class MovementsService {
 
   /** The recorded outcome when this key was booked already (a replay), else null. */
   private async replayOf(em: EntityManager, series: SeriesRecord, entryKey: string): Promise<MovementOutcome | null> {
-    const [entry] = (await em.query(`SELECT e.id FROM ledger_entries e WHERE e.idempotency_key = $1 AND EXISTS (SELECT 1 FROM ticket_movements m WHERE m.entry_id = e.id AND m.series_id = $2)`, [
-      entryKey,
-      series.id,
-    ])) as Array<{ id: string }>;
+    const [entry] = (await em.query(
+      `SELECT e.id FROM ledger_entries e WHERE e.idempotency_key = $1 AND EXISTS (SELECT 1 FROM ticket_movements m WHERE m.entry_id = e.id AND m.series_id = $2)`,
+      [entryKey, series.id],
+    )) as Array<{ id: string }>;
     return entry ? this.outcomeOfEntry(em, series, entry.id) : null;
   }
 
@@ -458,7 +491,11 @@ export class MovementsService {
         pledgeId = row.id;
       }
       if (spec.closesPledge) {
-        await em.query(`UPDATE ticket_pledges SET state = $2, closing_entry_id = $3, closed_at = now() WHERE id = $1`, [spec.closesPledge.id, spec.closesPledge.state, posted.entry.id]);
+        await em.query(`UPDATE ticket_pledges SET state = $2, closing_entry_id = $3, closed_at = now() WHERE id = $1`, [
+          spec.closesPledge.id,
+          spec.closesPledge.state,
+          posted.entry.id,
+        ]);
       }
       await em.query(
         `INSERT INTO ticket_movements (series_id, kind, entry_id, effective_date, from_party_id, to_party_id, units, unit_price, amount, fee, document_reference, pledge_id)
@@ -602,12 +639,20 @@ function translate(error: unknown, series: SeriesRecord, moneyField: string): un
   const available = String(error.details?.balance ?? '0');
   const wallet = /^party:(.+):wallet:CNY$/.exec(account);
   if (wallet) {
-    return new LedgerError('INSUFFICIENT_FUNDS', `${wallet[1]}'s wallet holds ${available} CNY, less than this movement pays; nothing moved`, moneyField, { ...error.details, party: wallet[1] });
+    return new LedgerError('INSUFFICIENT_FUNDS', `${wallet[1]}'s wallet holds ${available} CNY, less than this movement pays; nothing moved`, moneyField, {
+      ...error.details,
+      party: wallet[1],
+    });
   }
   const match = /^holder:(.+):tickets:[^:]+(:pledged)?$/.exec(account);
   if (!match) return error;
-  return new TicketError('INSUFFICIENT_UNITS', `${match[1]} has ${available} free units of ${series.code}${match[2] ? ' pledged' : ''}; pledged or frozen units cannot move`, 'units', {
-    party: match[1],
-    availableUnits: available,
-  });
+  return new TicketError(
+    'INSUFFICIENT_UNITS',
+    `${match[1]} has ${available} free units of ${series.code}${match[2] ? ' pledged' : ''}; pledged or frozen units cannot move`,
+    'units',
+    {
+      party: match[1],
+      availableUnits: available,
+    },
+  );
 }

@@ -165,14 +165,16 @@ export class SeriesService {
       throw new ProjectError('PROJECT_NOT_DRAFT', `project ${projectCode} is ${project.state}: its 林票 are issued already`, 'project');
     }
     const seriesCode = typeof input.seriesCode === 'string' ? input.seriesCode : '';
-    if (!SERIES_CODE_PATTERN.test(seriesCode)) throw new TicketError('INVALID_TICKET_INPUT', 'seriesCode must be 1-40 of capital letters, digits, ".", "_", "-" (e.g. YC-DXG-2025)', 'seriesCode');
+    if (!SERIES_CODE_PATTERN.test(seriesCode))
+      throw new TicketError('INVALID_TICKET_INPUT', 'seriesCode must be 1-40 of capital letters, digits, ".", "_", "-" (e.g. YC-DXG-2025)', 'seriesCode');
     if (!TRANSFER_RESTRICTIONS.includes(input.transferRestriction)) {
       throw new TicketError('INVALID_TICKET_INPUT', `transferRestriction must be one of ${TRANSFER_RESTRICTIONS.join(', ')}`, 'transferRestriction');
     }
     const issuedOn = input.issuedOn ?? businessToday();
     if (!isIsoDate(issuedOn)) throw new TicketError('INVALID_TICKET_INPUT', 'issuedOn must be a calendar date YYYY-MM-DD', 'issuedOn');
     const today = businessToday();
-    if (issuedOn > today) throw new TicketError('EFFECTIVE_DATE_OUT_OF_RANGE', `issuedOn ${issuedOn} is after today ${today}: 林票 are issued on or before the day they are booked`, 'issuedOn');
+    if (issuedOn > today)
+      throw new TicketError('EFFECTIVE_DATE_OUT_OF_RANGE', `issuedOn ${issuedOn} is after today ${today}: 林票 are issued on or before the day they are booked`, 'issuedOn');
     const name = input.name === undefined ? `林票 ${project.name}` : input.name.trim();
     if (name === '' || name.length > 200) throw new TicketError('INVALID_TICKET_INPUT', 'name must be 1-200 characters', 'name');
     const taken = await em.query(`SELECT 1 FROM ticket_series WHERE code = $1 UNION ALL SELECT 1 FROM ledger_assets WHERE code = $2`, [seriesCode, ticketAsset(seriesCode)]);
@@ -182,8 +184,17 @@ export class SeriesService {
 
     const asset = ticketAsset(seriesCode);
     await this.ledger.createAsset(em, { code: asset, scale: 0, description: `${name} (面值 ${plan.faceValue} 元/份)` });
-    await this.ledger.openAccount(em, { code: seriesIssued(seriesCode), asset, type: 'ASSET', ownerRef: `series:${seriesCode}`, metadata: { faceValue: plan.faceValue, issuer: project.farm_code } });
-    await this.ledger.openAccounts(em, plan.holdings.flatMap((h) => holderAccounts(h.party, seriesCode)));
+    await this.ledger.openAccount(em, {
+      code: seriesIssued(seriesCode),
+      asset,
+      type: 'ASSET',
+      ownerRef: `series:${seriesCode}`,
+      metadata: { faceValue: plan.faceValue, issuer: project.farm_code },
+    });
+    await this.ledger.openAccounts(
+      em,
+      plan.holdings.flatMap((h) => holderAccounts(h.party, seriesCode)),
+    );
 
     const drafts = chunk(plan.holdings, HOLDINGS_PER_ENTRY).map((holdings, i, all): EntryDraft => {
       const units = holdings.reduce((sum, h) => sum.plus(h.units), new Dec(0)).toFixed(0);
@@ -239,14 +250,23 @@ export class SeriesService {
    * The plan `issue` would carry out now for this DRAFT project, its contributions and its active
    * villagers; nothing is written. Refusals are the issuance's own (NOT_WHOLE_UNITS, HOUSEHOLD_HEAD …).
    */
-  async preview(projectCode: string, input: { seriesCode: string; faceValue: string }, scope: OwnerScope = null, em: EntityManager = this.dataSource.manager): Promise<IssuancePreview> {
+  async preview(
+    projectCode: string,
+    input: { seriesCode: string; faceValue: string },
+    scope: OwnerScope = null,
+    em: EntityManager = this.dataSource.manager,
+  ): Promise<IssuancePreview> {
     const project = await this.projects.load(em, projectCode, { scope });
     if (project.state !== 'DRAFT') throw new ProjectError('PROJECT_NOT_DRAFT', `project ${projectCode} is ${project.state}: its 林票 are issued already`, 'project');
     const seriesCode = typeof input.seriesCode === 'string' ? input.seriesCode : '';
-    if (!SERIES_CODE_PATTERN.test(seriesCode)) throw new TicketError('INVALID_TICKET_INPUT', 'seriesCode must be 1-40 of capital letters, digits, ".", "_", "-" (e.g. YC-DXG-2025)', 'seriesCode');
+    if (!SERIES_CODE_PATTERN.test(seriesCode))
+      throw new TicketError('INVALID_TICKET_INPUT', 'seriesCode must be 1-40 of capital letters, digits, ".", "_", "-" (e.g. YC-DXG-2025)', 'seriesCode');
     const plan = await this.planFor(em, project, seriesCode, input.faceValue);
     const names = new Map(
-      ((await em.query(`SELECT code, name FROM parties WHERE code = ANY($1::text[])`, [plan.holdings.map((h) => h.party)])) as Array<{ code: string; name: string }>).map((r) => [r.code, r.name]),
+      ((await em.query(`SELECT code, name FROM parties WHERE code = ANY($1::text[])`, [plan.holdings.map((h) => h.party)])) as Array<{ code: string; name: string }>).map((r) => [
+        r.code,
+        r.name,
+      ]),
     );
     // The would-be holders' units are theirs: a scoped reader gets the split and its own holding only (partyLinesSeenBy).
     const holdings = plan.holdings.map((h) => ({ ...h, name: names.get(h.party) ?? h.party }));
@@ -285,7 +305,10 @@ export class SeriesService {
        ORDER BY s.code LIMIT 500`,
       [scope?.ownerRefs ?? null],
     )) as SeriesRow[];
-    const holders = await this.holderCounts(this.dataSource.manager, rows.map((r) => r.asset_code));
+    const holders = await this.holderCounts(
+      this.dataSource.manager,
+      rows.map((r) => r.asset_code),
+    );
     return rows.map((r) => seriesView(r, holders.get(r.asset_code) ?? 0));
   }
 
@@ -311,7 +334,8 @@ export class SeriesService {
       const visible =
         refs.includes(`party:${row.farm_code}`) ||
         refs.includes(`party:${row.collective_code}`) ||
-        (await em.query(`SELECT 1 FROM ticket_holdings th JOIN parties p ON p.id = th.party_id WHERE th.series_id = $1 AND ('party:' || p.code) = ANY($2)`, [row.id, refs])).length > 0;
+        (await em.query(`SELECT 1 FROM ticket_holdings th JOIN parties p ON p.id = th.party_id WHERE th.series_id = $1 AND ('party:' || p.code) = ANY($2)`, [row.id, refs]))
+          .length > 0;
       if (!visible) throw new TicketError('UNKNOWN_SERIES', `no 林票 series ${JSON.stringify(code)}`, 'series');
     }
     if (!row) throw new TicketError('UNKNOWN_SERIES', `no 林票 series ${JSON.stringify(code)}`, 'series');
@@ -339,20 +363,24 @@ export class SeriesService {
       [series.id, [...byParty.keys()]],
     )) as Array<{ code: string; name: string; id_masked: string | null; certificate_no: string; origin: HoldingOrigin }>;
     const total = holdings.reduce((sum, h) => sum.plus(byParty.get(h.code)!.units), new Dec(0));
-    const shares = total.isZero() ? [] : allocate(1, holdings.map((h) => byParty.get(h.code)!.units), 10);
+    const shares = total.isZero()
+      ? []
+      : allocate(
+          1,
+          holdings.map((h) => byParty.get(h.code)!.units),
+          10,
+        );
     const pledged = holdings.reduce((sum, h) => sum.plus(byParty.get(h.code)!.pledged), new Dec(0));
-    const lines = holdings.map(
-      (h, i): RegisterLine => ({
-        certificateNo: h.certificate_no,
-        partyCode: h.code,
-        name: h.name,
-        idMasked: h.id_masked,
-        origin: h.origin,
-        units: byParty.get(h.code)!.units.toFixed(0),
-        pledgedUnits: byParty.get(h.code)!.pledged.toFixed(0),
-        share: shares[i].toFixed(10),
-      }),
-    );
+    const lines = holdings.map((h, i): RegisterLine => ({
+      certificateNo: h.certificate_no,
+      partyCode: h.code,
+      name: h.name,
+      idMasked: h.id_masked,
+      origin: h.origin,
+      units: byParty.get(h.code)!.units.toFixed(0),
+      pledgedUnits: byParty.get(h.code)!.pledged.toFixed(0),
+      share: shares[i].toFixed(10),
+    }));
     return {
       series: code,
       asOf,
@@ -371,9 +399,10 @@ export class SeriesService {
     const existing = await this.holdingOf(em, series.id, partyCode);
     if (existing) return existing;
     // Wrapped in a CTE: TypeORM answers a bare UPDATE … RETURNING with [rows, rowCount], not the rows.
-    const [{ seq }] = (await em.query(`WITH u AS (UPDATE ticket_series SET last_certificate_seq = last_certificate_seq + 1 WHERE id = $1 RETURNING last_certificate_seq) SELECT last_certificate_seq AS seq FROM u`, [
-      series.id,
-    ])) as Array<{ seq: number }>;
+    const [{ seq }] = (await em.query(
+      `WITH u AS (UPDATE ticket_series SET last_certificate_seq = last_certificate_seq + 1 WHERE id = $1 RETURNING last_certificate_seq) SELECT last_certificate_seq AS seq FROM u`,
+      [series.id],
+    )) as Array<{ seq: number }>;
     await this.ledger.openAccounts(em, holderAccounts(partyCode, series.code));
     await em.query(
       `INSERT INTO ticket_holdings (series_id, party_id, seq, certificate_no, origin, issued_units, verification_code)
@@ -390,14 +419,25 @@ export class SeriesService {
       [seriesId, partyCode],
     )) as Array<{ id: string; series_id: string; party_id: string; party_code: string; seq: number; certificate_no: string; origin: HoldingOrigin; verification_code: string }>;
     return row
-      ? { id: row.id, seriesId: row.series_id, partyId: row.party_id, partyCode: row.party_code, seq: row.seq, certificateNo: row.certificate_no, origin: row.origin, verificationCode: row.verification_code }
+      ? {
+          id: row.id,
+          seriesId: row.series_id,
+          partyId: row.party_id,
+          partyCode: row.party_code,
+          seq: row.seq,
+          certificateNo: row.certificate_no,
+          origin: row.origin,
+          verificationCode: row.verification_code,
+        }
       : null;
   }
 
   private async outcomeOf(em: EntityManager, code: string): Promise<IssuanceOutcome> {
     const series = await this.get(code, null, em);
     const row = await this.load(em, code);
-    const entries = (await em.query(`SELECT DISTINCT entry_id FROM ticket_movements WHERE series_id = $1 AND kind = 'ISSUANCE' ORDER BY entry_id`, [row.id])) as Array<{ entry_id: string }>;
+    const entries = (await em.query(`SELECT DISTINCT entry_id FROM ticket_movements WHERE series_id = $1 AND kind = 'ISSUANCE' ORDER BY entry_id`, [row.id])) as Array<{
+      entry_id: string;
+    }>;
     const [levels] = (await em.query(
       `SELECT COALESCE(SUM(issued_units) FILTER (WHERE origin = 'FARM'), 0)::text AS farm, COALESCE(SUM(issued_units) FILTER (WHERE origin = 'COLLECTIVE'), 0)::text AS retained,
               COALESCE(SUM(issued_units) FILTER (WHERE origin = 'MEMBER'), 0)::text AS members, count(*) FILTER (WHERE issued_units > 0)::int AS holdings,

@@ -1,4 +1,3 @@
-
 export type TicketErrorCode =
   | 'INVALID_TICKET_INPUT'
   | 'UNKNOWN_SERIES'
@@ -46,5 +45,5 @@ export class TicketError extends DomainError {
   constructor(code: TicketErrorCode, message: string, field?: string, details?: Record<string, unknown>) {
     super(KIND_OF[code], code, message, field, details);
   }
-}import { DomainError, DomainErrorKind } from '@forest-ledger/common';
-
+}
+import { DomainError, DomainErrorKind } from '@forest-ledger/common';

@@ -21,10 +21,6 @@ export function formatVerificationCode(code: string): string {
  * reads as digits (O → 0, I and L → 1). Null when it cannot be a code.
  */
 export function normaliseVerificationCode(text: string): string | null {
-  const code = text
-    .replace(/[\s-]/g, '')
-    .toUpperCase()
-    .replace(/O/g, '0')
-    .replace(/[IL]/g, '1');
+  const code = text.replace(/[\s-]/g, '').toUpperCase().replace(/O/g, '0').replace(/[IL]/g, '1');
   return code.length === LENGTH && [...code].every((c) => ALPHABET.includes(c)) ? code : null;
 }

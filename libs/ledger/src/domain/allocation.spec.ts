@@ -136,7 +136,9 @@ describe('allocate: properties', () => {
   /** Non-negative weights: integers, or decimals with up to 4 places; at least one strictly positive. */
   const weightArb = fc.oneof(
     fc.integer({ min: 0, max: 1_000_000 }).map((n) => n.toString()),
-    fc.record({ units: fc.integer({ min: 0, max: 10_000_000 }), places: fc.integer({ min: 1, max: 4 }) }).map(({ units, places }) => new Dec(units).div(new Dec(10).pow(places)).toFixed(places)),
+    fc
+      .record({ units: fc.integer({ min: 0, max: 10_000_000 }), places: fc.integer({ min: 1, max: 4 }) })
+      .map(({ units, places }) => new Dec(units).div(new Dec(10).pow(places)).toFixed(places)),
     fc.constant('0'),
   );
   const weightsArb = fc.array(weightArb, { minLength: 1, maxLength: 12 }).filter((ws) => ws.some((w) => new Dec(w).greaterThan(0)));
@@ -244,15 +246,21 @@ describe('allocate: properties', () => {
 
   it('(6) permuting the weights keeps the sum exact and each part within one unit of its quota', () => {
     const permutedArb = caseArb.chain((c) =>
-      fc.shuffledSubarray(
-        c.weights.map((w, i) => ({ w, i })),
-        { minLength: c.weights.length, maxLength: c.weights.length },
-      ).map((perm) => ({ ...c, perm })),
+      fc
+        .shuffledSubarray(
+          c.weights.map((w, i) => ({ w, i })),
+          { minLength: c.weights.length, maxLength: c.weights.length },
+        )
+        .map((perm) => ({ ...c, perm })),
     );
     fc.assert(
       fc.property(permutedArb, ({ total, weights, scale, perm }) => {
         const original = allocate(total, weights, scale);
-        const permuted = allocate(total, perm.map((p) => p.w), scale);
+        const permuted = allocate(
+          total,
+          perm.map((p) => p.w),
+          scale,
+        );
         expect(sum(permuted).toFixed(scale)).toBe(total);
         // A part may move by at most one unit between equal-weight holders when the order changes.
         const unit = new Dec(10).pow(-scale);

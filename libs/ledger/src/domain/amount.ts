@@ -26,7 +26,11 @@ export class Amount {
       throw new LedgerError('INVALID_AMOUNT', `${field} must be a decimal string such as "12.50", not a JSON ${text === null ? 'null' : typeof text}`, field);
     }
     if (!DECIMAL_TEXT.test(text)) {
-      throw new LedgerError('INVALID_AMOUNT', `${field} must be a plain non-negative decimal string (digits and one optional point, e.g. "12.50"); got ${JSON.stringify(text)}`, field);
+      throw new LedgerError(
+        'INVALID_AMOUNT',
+        `${field} must be a plain non-negative decimal string (digits and one optional point, e.g. "12.50"); got ${JSON.stringify(text)}`,
+        field,
+      );
     }
     const decimals = text.includes('.') ? text.length - text.indexOf('.') - 1 : 0;
     if (decimals > scale) {

@@ -177,7 +177,10 @@ describe('checkDraftShape', () => {
         const postings = accounts.map((a, i) => (i % 2 ? credit(a, '1') : debit(a, '1')));
         const distinct = new Set(accounts).size === accounts.length;
         if (distinct) expect(() => checkDraftShape(draft(postings))).not.toThrow();
-        else expect(expectCode(() => checkDraftShape(draft(postings)), 'DUPLICATE_POSTING').field).toBe(`entry.postings[${accounts.findIndex((a, i) => accounts.indexOf(a) !== i)}].account`);
+        else
+          expect(expectCode(() => checkDraftShape(draft(postings)), 'DUPLICATE_POSTING').field).toBe(
+            `entry.postings[${accounts.findIndex((a, i) => accounts.indexOf(a) !== i)}].account`,
+          );
       }),
     );
   });

@@ -192,10 +192,15 @@ export class EntryPlanner {
       const state = this.states.get(code)!;
       const after = { ...state, debits: state.debits.plus(delta.debits), credits: state.credits.plus(delta.credits) };
       if (state.noOverdraft && balanceOf(after).isNegative()) {
-        throw new LedgerError('INSUFFICIENT_FUNDS', `${field}.postings: account ${code} would be overdrawn (balance ${balanceOf(state).toFixed(state.scale)}, change ${balanceOf({ ...delta, normalSide: state.normalSide }).toFixed(state.scale)})`, `${field}.postings`, {
-          account: code,
-          balance: balanceOf(state).toFixed(state.scale),
-        });
+        throw new LedgerError(
+          'INSUFFICIENT_FUNDS',
+          `${field}.postings: account ${code} would be overdrawn (balance ${balanceOf(state).toFixed(state.scale)}, change ${balanceOf({ ...delta, normalSide: state.normalSide }).toFixed(state.scale)})`,
+          `${field}.postings`,
+          {
+            account: code,
+            balance: balanceOf(state).toFixed(state.scale),
+          },
+        );
       }
       next.set(code, after);
     }

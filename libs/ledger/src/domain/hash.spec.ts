@@ -27,7 +27,9 @@ describe('canonicalJson', () => {
   });
 
   it('writes no whitespace and escapes like JSON.stringify', () => {
-    expect(canonicalJson({ 'k e"y': 'va\nl\u2028', n: -1.5e-7, t: [true, false, null] })).toBe(`{${JSON.stringify('k e"y')}:${JSON.stringify('va\nl\u2028')},"n":-1.5e-7,"t":[true,false,null]}`);
+    expect(canonicalJson({ 'k e"y': 'va\nl\u2028', n: -1.5e-7, t: [true, false, null] })).toBe(
+      `{${JSON.stringify('k e"y')}:${JSON.stringify('va\nl\u2028')},"n":-1.5e-7,"t":[true,false,null]}`,
+    );
   });
 
   it('serialises scalars like JSON', () => {
@@ -88,13 +90,15 @@ describe('canonicalJson', () => {
   it('is stable under any permutation of keys (fc.object)', () => {
     fc.assert(
       fc.property(
-          fc.object({
-            maxDepth: 3,
-            values: [fc.boolean(), fc.integer(), fc.double({ noNaN: true, noDefaultInfinity: true }), fc.string(), fc.constant(null), fc.constant(undefined)],
-          }),
-          fc.integer(), (value, seed) => {
-        expect(canonicalJson(reorderKeys(value, seed))).toBe(canonicalJson(value));
-      }),
+        fc.object({
+          maxDepth: 3,
+          values: [fc.boolean(), fc.integer(), fc.double({ noNaN: true, noDefaultInfinity: true }), fc.string(), fc.constant(null), fc.constant(undefined)],
+        }),
+        fc.integer(),
+        (value, seed) => {
+          expect(canonicalJson(reorderKeys(value, seed))).toBe(canonicalJson(value));
+        },
+      ),
       { numRuns: 300 },
     );
   });
@@ -126,7 +130,10 @@ describe('canonicalJson over client data', () => {
   }
 
   it('equals the recursive definition (fc.jsonValue, prototype-named keys and holes included)', () => {
-    fc.assert(fc.property(fc.jsonValue({ maxDepth: 6 }), (value) => expect(canonicalJson(value)).toBe(reference(value))), { numRuns: 500 });
+    fc.assert(
+      fc.property(fc.jsonValue({ maxDepth: 6 }), (value) => expect(canonicalJson(value)).toBe(reference(value))),
+      { numRuns: 500 },
+    );
     const tricky = JSON.parse('{"__proto__":{"a":1},"constructor":{"prototype":[]},"b":[1,null,2]}') as unknown;
     expect(canonicalJson(tricky)).toBe(reference(tricky));
     // eslint-disable-next-line no-sparse-arrays

@@ -32,7 +32,11 @@ describe('loadEnv', () => {
 
   it('refuses a lock timeout that the statement timeout would pre-empt', () => {
     expect(() => loadEnv({ DB_LOCK_TIMEOUT_MS: '20000', DB_STATEMENT_TIMEOUT_MS: '10000' })).toThrow(/DB_LOCK_TIMEOUT_MS=20000 must be below DB_STATEMENT_TIMEOUT_MS=10000/);
-    expect(loadEnv({ DB_LOCK_TIMEOUT_MS: '500', DB_STATEMENT_TIMEOUT_MS: '3000', DB_ACQUIRE_TIMEOUT_MS: '400' })).toMatchObject({ DB_LOCK_TIMEOUT_MS: 500, DB_STATEMENT_TIMEOUT_MS: 3000, DB_ACQUIRE_TIMEOUT_MS: 400 });
+    expect(loadEnv({ DB_LOCK_TIMEOUT_MS: '500', DB_STATEMENT_TIMEOUT_MS: '3000', DB_ACQUIRE_TIMEOUT_MS: '400' })).toMatchObject({
+      DB_LOCK_TIMEOUT_MS: 500,
+      DB_STATEMENT_TIMEOUT_MS: 3000,
+      DB_ACQUIRE_TIMEOUT_MS: 400,
+    });
   });
 
   const problemsOf = (raw: Record<string, string>): string => {

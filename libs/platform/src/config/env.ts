@@ -228,9 +228,11 @@ export function loadEnv(raw: Record<string, string | undefined> = process.env): 
   }
   // A deployment that separated itself with QUEUE_PREFIX stays separate (its login limits too) without new settings.
   if (present.QUEUE_PREFIX && !present.DEPLOYMENT_ID) env.DEPLOYMENT_ID = env.QUEUE_PREFIX;
-  if (env.PROJECT_TERM_MIN_YEARS > env.PROJECT_TERM_MAX_YEARS) problems.push(`PROJECT_TERM_MIN_YEARS=${env.PROJECT_TERM_MIN_YEARS} is above PROJECT_TERM_MAX_YEARS=${env.PROJECT_TERM_MAX_YEARS}`);
+  if (env.PROJECT_TERM_MIN_YEARS > env.PROJECT_TERM_MAX_YEARS)
+    problems.push(`PROJECT_TERM_MIN_YEARS=${env.PROJECT_TERM_MIN_YEARS} is above PROJECT_TERM_MAX_YEARS=${env.PROJECT_TERM_MAX_YEARS}`);
   // statement_timeout counts the lock wait too: a lock timeout at or above it would never fire.
-  if (env.DB_LOCK_TIMEOUT_MS >= env.DB_STATEMENT_TIMEOUT_MS) problems.push(`DB_LOCK_TIMEOUT_MS=${env.DB_LOCK_TIMEOUT_MS} must be below DB_STATEMENT_TIMEOUT_MS=${env.DB_STATEMENT_TIMEOUT_MS}`);
+  if (env.DB_LOCK_TIMEOUT_MS >= env.DB_STATEMENT_TIMEOUT_MS)
+    problems.push(`DB_LOCK_TIMEOUT_MS=${env.DB_LOCK_TIMEOUT_MS} must be below DB_STATEMENT_TIMEOUT_MS=${env.DB_STATEMENT_TIMEOUT_MS}`);
   if (env.DB_LONG_LOCK_TIMEOUT_MS >= env.DB_LONG_STATEMENT_TIMEOUT_MS) {
     problems.push(`DB_LONG_LOCK_TIMEOUT_MS=${env.DB_LONG_LOCK_TIMEOUT_MS} must be below DB_LONG_STATEMENT_TIMEOUT_MS=${env.DB_LONG_STATEMENT_TIMEOUT_MS}`);
   }

@@ -16,7 +16,9 @@ describe('parseKeyRing', () => {
   });
 
   it('never puts a secret in a problem, whatever is wrong with the ring', () => {
-    const item = fc.tuple(fc.oneof(id, fc.string({ maxLength: 20 })), fc.stringMatching(/^[0-9a-f]{0,40}$/)).map(([i, hex]) => ({ text: `${i}:SECRET-${hex}`, secret: `SECRET-${hex}` }));
+    const item = fc
+      .tuple(fc.oneof(id, fc.string({ maxLength: 20 })), fc.stringMatching(/^[0-9a-f]{0,40}$/))
+      .map(([i, hex]) => ({ text: `${i}:SECRET-${hex}`, secret: `SECRET-${hex}` }));
     fc.assert(
       fc.property(fc.array(item, { minLength: 1, maxLength: 4 }), (items) => {
         const { problems } = parseKeyRing('KEYS', items.map((i) => i.text).join(','), (s) => (s.length >= 32 ? null : 'too short'));

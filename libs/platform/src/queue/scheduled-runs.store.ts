@@ -36,7 +36,10 @@ export class ScheduledRunsStore {
 
   /** The schedules of `names` finished on `day`. */
   async finishedOn(names: string[], day: string): Promise<Set<string>> {
-    const rows = (await this.dataSource.query(`SELECT schedule FROM scheduled_runs WHERE schedule = ANY($1::text[]) AND day = $2 AND finished_at IS NOT NULL`, [names, day])) as Array<{ schedule: string }>;
+    const rows = (await this.dataSource.query(`SELECT schedule FROM scheduled_runs WHERE schedule = ANY($1::text[]) AND day = $2 AND finished_at IS NOT NULL`, [
+      names,
+      day,
+    ])) as Array<{ schedule: string }>;
     return new Set(rows.map((r) => r.schedule));
   }
 
@@ -45,6 +48,13 @@ export class ScheduledRunsStore {
       `SELECT schedule, to_char(day, 'YYYY-MM-DD') AS day, runs, started_at, finished_at, outcome FROM scheduled_runs WHERE ($1::text IS NULL OR schedule = $1) ORDER BY day, schedule`,
       [schedule ?? null],
     )) as Array<{ schedule: string; day: string; runs: number; started_at: Date | null; finished_at: Date | null; outcome: Record<string, unknown> | null }>;
-    return rows.map((r) => ({ schedule: r.schedule, day: r.day, runs: r.runs, startedAt: r.started_at?.toISOString() ?? null, finishedAt: r.finished_at?.toISOString() ?? null, outcome: r.outcome }));
+    return rows.map((r) => ({
+      schedule: r.schedule,
+      day: r.day,
+      runs: r.runs,
+      startedAt: r.started_at?.toISOString() ?? null,
+      finishedAt: r.finished_at?.toISOString() ?? null,
+      outcome: r.outcome,
+    }));
   }
 }

@@ -38,7 +38,11 @@ type RevenueShareKind = (typeof REVENUE_SHARE_KINDS)[number];
 // ------------------------------------------------------------------ requests
 
 export class RevenueShareDto {
-  @ApiProperty({ enum: REVENUE_SHARE_KINDS, description: 'PARTY: to one party; PER_PERSON / PER_HOUSEHOLD: equally among the active villagers / households of `collective`; TICKET_UNITS: pro rata to the linked 林票 series\' units at the sale date' })
+  @ApiProperty({
+    enum: REVENUE_SHARE_KINDS,
+    description:
+      "PARTY: to one party; PER_PERSON / PER_HOUSEHOLD: equally among the active villagers / households of `collective`; TICKET_UNITS: pro rata to the linked 林票 series' units at the sale date",
+  })
   @IsIn(REVENUE_SHARE_KINDS)
   kind!: RevenueShareKind;
 
@@ -72,7 +76,11 @@ export class RevenueRuleDto {
 }
 
 export class CreateCarbonProjectDto {
-  @ApiProperty({ example: 'JL-CK', pattern: CARBON_PROJECT_CODE_PATTERN.source, description: 'Readable unique code, part of the serials and account codes (carbon-project:<code>:issued)' })
+  @ApiProperty({
+    example: 'JL-CK',
+    pattern: CARBON_PROJECT_CODE_PATTERN.source,
+    description: 'Readable unique code, part of the serials and account codes (carbon-project:<code>:issued)',
+  })
   @IsString()
   @Matches(CARBON_PROJECT_CODE_PATTERN, { message: '$property must be 1-40 of capital letters, digits, ".", "_", "-", starting with a letter or digit' })
   code!: string;
@@ -93,7 +101,12 @@ export class CreateCarbonProjectDto {
 
   @ApiProperty({ enum: CARBON_STANDARDS }) @IsIn(CARBON_STANDARDS) standard!: CarbonStandard;
 
-  @ApiPropertyOptional({ example: 'FJ-FFCER-2021-001', description: 'The id in the standard\'s registry' }) @IsOptional() @IsString() @MinLength(1) @MaxLength(100) externalId?: string;
+  @ApiPropertyOptional({ example: 'FJ-FFCER-2021-001', description: "The id in the standard's registry" })
+  @IsOptional()
+  @IsString()
+  @MinLength(1)
+  @MaxLength(100)
+  externalId?: string;
 
   @ApiProperty({ example: 'FFCER-CM-001 森林经营碳汇项目方法学' }) @IsString() @MinLength(1) @MaxLength(200) methodology!: string;
 
@@ -123,7 +136,9 @@ export class CarbonProjectQuery {
 }
 
 export class IssueCreditsDto {
-  @ApiProperty({ example: '2016-01-01', description: 'Monitoring period (vintage) start, inside the crediting period, overlapping no earlier issuance' }) @IsCalendarDate() vintageStart!: string;
+  @ApiProperty({ example: '2016-01-01', description: 'Monitoring period (vintage) start, inside the crediting period, overlapping no earlier issuance' })
+  @IsCalendarDate()
+  vintageStart!: string;
   @ApiProperty({ example: '2020-12-31', description: 'Monitoring period end; its year names the vintage' }) @IsCalendarDate() vintageEnd!: string;
 
   @ApiProperty({ example: '12723', pattern: WHOLE_TONNES.source, description: 'Verified whole tonnes (tCO2e)' })
@@ -133,7 +148,10 @@ export class IssueCreditsDto {
 
   @ApiProperty({ example: '核查报告 FJ-HC-2021-017', description: 'The verification (核查) reference' }) @IsString() @MinLength(1) @MaxLength(200) verificationReference!: string;
 
-  @ApiPropertyOptional({ example: '2021-05-01', description: 'Not before the vintage ends, not after today; defaults to today (Asia/Shanghai)' }) @IsOptional() @IsCalendarDate() issuedOn?: string;
+  @ApiPropertyOptional({ example: '2021-05-01', description: 'Not before the vintage ends, not after today; defaults to today (Asia/Shanghai)' })
+  @IsOptional()
+  @IsCalendarDate()
+  issuedOn?: string;
 }
 
 export class ListingDto {
@@ -144,12 +162,12 @@ export class ListingDto {
 
   @ApiProperty({ example: '15.00', description: 'CNY per tonne, 2 decimals, > 0' }) @IsDecimalString() unitPrice!: string;
 
-  @ApiProperty({ example: '2723', pattern: WHOLE_TONNES.source, description: 'Whole tonnes reserved for the listing from the seller\'s held credits, oldest vintage first' })
+  @ApiProperty({ example: '2723', pattern: WHOLE_TONNES.source, description: "Whole tonnes reserved for the listing from the seller's held credits, oldest vintage first" })
   @IsString({ message: WHOLE_TONNES_MESSAGE })
   @WholeTonnes()
   quantity!: string;
 
-  @ApiPropertyOptional({ example: '3', description: 'Only this issuance\'s (vintage\'s) credits' })
+  @ApiPropertyOptional({ example: '3', description: "Only this issuance's (vintage's) credits" })
   @IsOptional()
   @IsString()
   @Matches(ROW_ID, { message: '$property must be an issuance id (a positive integer as a string)' })
@@ -157,7 +175,7 @@ export class ListingDto {
 }
 
 export class ListingQuery {
-  @ApiPropertyOptional({ example: 'JL-CK', description: 'Only this carbon project\'s listings' }) @IsOptional() @IsString() @MaxLength(40) project?: string;
+  @ApiPropertyOptional({ example: 'JL-CK', description: "Only this carbon project's listings" }) @IsOptional() @IsString() @MaxLength(40) project?: string;
   @ApiPropertyOptional({ enum: LISTING_STATES, description: 'Only listings in this state' }) @IsOptional() @IsIn(LISTING_STATES) state?: ListingState;
 }
 
@@ -167,7 +185,7 @@ export class OrderDto {
   @PartyCode()
   buyer!: string;
 
-  @ApiProperty({ example: '2723', pattern: WHOLE_TONNES.source, description: 'Whole tonnes, at most the listing\'s available quantity' })
+  @ApiProperty({ example: '2723', pattern: WHOLE_TONNES.source, description: "Whole tonnes, at most the listing's available quantity" })
   @IsString({ message: WHOLE_TONNES_MESSAGE })
   @WholeTonnes()
   quantity!: string;
@@ -194,8 +212,12 @@ export class RetireDto {
   @WholeTonnes()
   quantity!: string;
 
-  @ApiProperty({ example: '2026 年林业碳汇国际研讨会组委会', description: 'On whose behalf the tonnes are retired (may differ from the holder)' }) @IsString() @MinLength(1) @MaxLength(200) beneficiaryName!: string;
-  @ApiProperty({ description: 'May the beneficiary\'s name be published (certificate PDF, public verification, registry)?' }) @IsBoolean() publishBeneficiary!: boolean;
+  @ApiProperty({ example: '2026 年林业碳汇国际研讨会组委会', description: 'On whose behalf the tonnes are retired (may differ from the holder)' })
+  @IsString()
+  @MinLength(1)
+  @MaxLength(200)
+  beneficiaryName!: string;
+  @ApiProperty({ description: "May the beneficiary's name be published (certificate PDF, public verification, registry)?" }) @IsBoolean() publishBeneficiary!: boolean;
   @ApiProperty({ enum: RETIREMENT_PURPOSES }) @IsIn(RETIREMENT_PURPOSES) purpose!: RetirementPurpose;
   @ApiPropertyOptional({ example: '2026 年林业碳汇国际研讨会' }) @IsOptional() @IsString() @MinLength(1) @MaxLength(200) eventName?: string;
 
@@ -267,7 +289,7 @@ export class CarbonIssuanceResponse {
   @ApiProperty({ type: SerialRangeResponse }) serials!: SerialRangeResponse;
   @ApiProperty() verificationReference!: string;
   @ApiProperty({ example: '2021-05-01' }) issuedOn!: string;
-  @ApiProperty({ description: 'The one TCO2E ledger entry: issued → owner\'s credits and buffer' }) entryId!: string;
+  @ApiProperty({ description: "The one TCO2E ledger entry: issued → owner's credits and buffer" }) entryId!: string;
 }
 
 export class SerialBlockResponse {
@@ -306,7 +328,7 @@ export class ListingResponse {
   @ApiProperty({ example: '5' }) id!: string;
   @ApiProperty({ example: 'JL-CK' }) project!: string;
   @ApiProperty({ example: 'F-YCLC' }) seller!: string;
-  @ApiProperty({ nullable: true, type: String, description: 'Only this issuance\'s credits, else the seller\'s oldest' }) issuanceId!: string | null;
+  @ApiProperty({ nullable: true, type: String, description: "Only this issuance's credits, else the seller's oldest" }) issuanceId!: string | null;
   @ApiProperty({ example: '15.00', description: 'CNY per tonne' }) unitPrice!: string;
   @ApiProperty({ example: '2723' }) quantityListed!: string;
   @ApiProperty({ example: '723' }) quantityAvailable!: string;
@@ -314,9 +336,9 @@ export class ListingResponse {
 }
 
 export class RevenueShareLineResponse {
-  @ApiProperty({ example: 0, description: 'Index of the rule\'s share this line belongs to' }) share!: number;
+  @ApiProperty({ example: 0, description: "Index of the rule's share this line belongs to" }) share!: number;
   @ApiProperty({ example: 'V-0001' }) party!: string;
-  @ApiProperty({ example: '3403.75', description: 'CNY credited to the party\'s wallet in the sale\'s entry' }) amount!: string;
+  @ApiProperty({ example: '3403.75', description: "CNY credited to the party's wallet in the sale's entry" }) amount!: string;
 }
 
 export class SaleResponse {
@@ -328,12 +350,13 @@ export class SaleResponse {
   @ApiProperty({ example: '2723' }) quantity!: string;
   @ApiProperty({ example: '15.00' }) unitPrice!: string;
   @ApiProperty({ example: '40845.00', description: 'quantity × unitPrice, rounded to the 分 once' }) grossAmount!: string;
-  @ApiProperty({ nullable: true, type: Number, example: 1, description: 'The revenue rule version used; null for a resale (the seller is paid the whole price)' }) ruleVersion!: number | null;
+  @ApiProperty({ nullable: true, type: Number, example: 1, description: 'The revenue rule version used; null for a resale (the seller is paid the whole price)' }) ruleVersion!:
+    number | null;
   @ApiProperty({ type: [String], example: ['FFCER-JL-CK-2020-1-2723'], description: 'Delivered blocks, oldest vintage first' }) serialBlocks!: string[];
   @ApiProperty({ type: [SerialRangeResponse] }) serialRanges!: SerialRangeResponse[];
   @ApiProperty({ type: [RevenueShareLineResponse], description: 'The revenue shares; they add up to grossAmount exactly' }) shares!: RevenueShareLineResponse[];
   @ApiProperty({ example: '2026-11-23' }) effectiveDate!: string;
-  @ApiProperty({ type: [String], description: 'The sale\'s ledger entry (more only when the shares need over ~990 postings, posted in one atomic batch)' }) entryIds!: string[];
+  @ApiProperty({ type: [String], description: "The sale's ledger entry (more only when the shares need over ~990 postings, posted in one atomic batch)" }) entryIds!: string[];
 }
 
 export class RetirementResponse {
@@ -356,9 +379,9 @@ export class RetirementResponse {
   @ApiProperty({ nullable: true, type: String }) eventName!: string | null;
   @ApiProperty({ nullable: true, type: String, example: '200.000' }) eventEmissions!: string | null;
   @ApiProperty({ example: '2026-11-23' }) retiredOn!: string;
-  @ApiProperty({ description: 'SHA-256 (hex) of the certificate\'s canonical content' }) contentHash!: string;
+  @ApiProperty({ description: "SHA-256 (hex) of the certificate's canonical content" }) contentHash!: string;
   @ApiProperty({ example: '7K2M-9QXH-4TNB-R8WD', description: 'Printed on the certificate; the public verification needs it' }) verificationCode!: string;
-  @ApiProperty({ description: 'The TCO2E entry: holder\'s credits → the project\'s retired account' }) entryId!: string;
+  @ApiProperty({ description: "The TCO2E entry: holder's credits → the project's retired account" }) entryId!: string;
 }
 
 export class PublicCarbonCertificateResponse {

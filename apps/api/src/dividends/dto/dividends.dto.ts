@@ -46,7 +46,7 @@ export class GuaranteeTopUpDto {
   mode!: 'YIELD' | 'RETURN';
 
   @ApiPropertyOptional({ example: '800.000', description: 'YIELD: m³ actually harvested' }) @IsOptional() @IsDecimalString() actualVolumeM3?: string;
-  @ApiPropertyOptional({ example: '100.0000', description: 'YIELD: 亩 (defaults to the project\'s area)' }) @IsOptional() @IsDecimalString() areaMu?: string;
+  @ApiPropertyOptional({ example: '100.0000', description: "YIELD: 亩 (defaults to the project's area)" }) @IsOptional() @IsDecimalString() areaMu?: string;
   @ApiPropertyOptional({ example: '100000.00', description: 'RETURN' }) @IsOptional() @IsDecimalString() principal?: string;
   @ApiPropertyOptional({ example: '0.05', description: 'RETURN' }) @IsOptional() @IsDecimalString() annualRate?: string;
   @ApiPropertyOptional({ example: '3', description: 'RETURN' }) @IsOptional() @IsDecimalString() years?: string;
@@ -59,7 +59,7 @@ export class GuaranteeTopUpDto {
 
 export class DeclareDto {
   @ApiProperty({ example: 'P-001' }) @IsString() @Matches(CODE, { message: '$property must be a project code' }) project!: string;
-  @ApiProperty({ example: '100.00', description: 'CNY, ≤ the project\'s distributable amount (422 EXCEEDS_DISTRIBUTABLE) and ≤ its wallet (422 EXCEEDS_WALLET)' })
+  @ApiProperty({ example: '100.00', description: "CNY, ≤ the project's distributable amount (422 EXCEEDS_DISTRIBUTABLE) and ≤ its wallet (422 EXCEEDS_WALLET)" })
   @IsDecimalString()
   amount!: string;
   @ApiProperty({ example: '2026-06-30' }) @IsCalendarDate() recordDate!: string;
@@ -72,7 +72,6 @@ export class DeclareDto {
   @Max(50_000)
   chunkSize?: number;
 }
-
 
 export class DistributableQuery {
   @ApiPropertyOptional({ example: '2026-06-30', description: 'Cash flows effective on or before this date, declarations made on or before it; defaults to today (Asia/Shanghai)' })
@@ -139,7 +138,6 @@ export class FailLineDto {
   @ApiPropertyOptional({ example: '2026-07-20' }) @IsOptional() @IsCalendarDate() effectiveDate?: string;
 }
 
-
 // ------------------------------------------------------------------ responses
 
 const AMOUNT_PER_UNIT_PATTERN = `^\\d+\\.\\d{${PER_UNIT_PLACES}}$`;
@@ -170,7 +168,8 @@ export class ProgressResponse {
 
 export class StateProgressResponse extends ProgressResponse {
   @ApiProperty({ enum: DECLARATION_STATES }) state!: DeclarationState;
-  @ApiProperty({ nullable: true, type: String, description: 'Set when the distribution truly failed; an ADMIN resumes it (POST /v1/dividends/:id/resume)' }) failedAt!: string | null;
+  @ApiProperty({ nullable: true, type: String, description: 'Set when the distribution truly failed; an ADMIN resumes it (POST /v1/dividends/:id/resume)' }) failedAt!:
+    string | null;
 }
 
 export class DeclarationResponse {
@@ -189,14 +188,22 @@ export class DeclarationResponse {
   @ApiProperty({ nullable: true, type: String }) releaseEntryId!: string | null;
   @ApiProperty({ nullable: true, type: String }) staleReason!: string | null;
   @ApiProperty({ nullable: true, type: String }) totalUnits!: string | null;
-  @ApiProperty({ nullable: true, type: String, example: '0.000111', pattern: AMOUNT_PER_UNIT_PATTERN, description: `${AMOUNT_PER_UNIT_DESCRIPTION}; null until the distribution starts` })
+  @ApiProperty({
+    nullable: true,
+    type: String,
+    example: '0.000111',
+    pattern: AMOUNT_PER_UNIT_PATTERN,
+    description: `${AMOUNT_PER_UNIT_DESCRIPTION}; null until the distribution starts`,
+  })
   amountPerUnit!: string | null;
   @ApiProperty({ type: ProgressResponse }) progress!: ProgressResponse;
   @ApiProperty() createdAt!: string;
   @ApiProperty({ nullable: true, type: String }) distributedAt!: string | null;
   @ApiProperty({ nullable: true, type: String }) cancelledAt!: string | null;
-  @ApiProperty({ example: 1, description: 'The distribution round: 1 at the first approval, +1 at each re-approval and each resume; its job is dividend-<id>-r<round>' }) round!: number;
-  @ApiProperty({ nullable: true, type: String, description: 'Set when the distribution truly failed (a dead worker is not a failure: another takes over); an ADMIN resumes it' }) failedAt!: string | null;
+  @ApiProperty({ example: 1, description: 'The distribution round: 1 at the first approval, +1 at each re-approval and each resume; its job is dividend-<id>-r<round>' })
+  round!: number;
+  @ApiProperty({ nullable: true, type: String, description: 'Set when the distribution truly failed (a dead worker is not a failure: another takes over); an ADMIN resumes it' })
+  failedAt!: string | null;
   @ApiProperty({ nullable: true, type: String, description: 'The error of the failed distribution' }) failure!: string | null;
 }
 

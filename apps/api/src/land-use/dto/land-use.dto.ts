@@ -1,5 +1,14 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
-import { BILLING_FREQUENCIES, LAND_USE_CODE_PATTERN, LAND_USE_MODES, LAND_USE_SCHEDULE_STATES, LAND_USE_STATES, PART_BASES, PERMITTED_USES, PROJECT_CODE_PATTERN } from '@forest-ledger/forestry';
+import {
+  BILLING_FREQUENCIES,
+  LAND_USE_CODE_PATTERN,
+  LAND_USE_MODES,
+  LAND_USE_SCHEDULE_STATES,
+  LAND_USE_STATES,
+  PART_BASES,
+  PERMITTED_USES,
+  PROJECT_CODE_PATTERN,
+} from '@forest-ledger/forestry';
 import type { BillingFrequency, DepositDisposition, LandUseMode, LandUseScheduleState, LandUseState, PartBasis, PermittedUse } from '@forest-ledger/forestry';
 import { Type } from 'class-transformer';
 import { ArrayMaxSize, ArrayMinSize, IsArray, IsIn, IsInt, IsOptional, IsString, Matches, Max, MaxLength, Min, MinLength, ValidateNested } from 'class-validator';
@@ -27,11 +36,20 @@ export class LandUseEscalationDto {
 }
 
 export class CreateLandUseContractDto {
-  @ApiProperty({ example: 'GYLD-2025-001', pattern: LAND_USE_CODE_PATTERN.source }) @IsString() @Matches(LAND_USE_CODE_PATTERN, { message: '$property must be 1-40 of capital letters, digits, ".", "_", "-"' }) code!: string;
+  @ApiProperty({ example: 'GYLD-2025-001', pattern: LAND_USE_CODE_PATTERN.source })
+  @IsString()
+  @Matches(LAND_USE_CODE_PATTERN, { message: '$property must be 1-40 of capital letters, digits, ".", "_", "-"' })
+  code!: string;
   @ApiProperty({ example: 'F-YCLC', description: 'The state forest farm; a FARM_OPERATOR may only name its own' }) @IsString() @Matches(PARTY_CODE) lessorCode!: string;
   @ApiProperty({ example: 'E-KANGYANG' }) @IsString() @Matches(PARTY_CODE) lesseeCode!: string;
   @ApiProperty({ enum: LAND_USE_MODES }) @IsIn(LAND_USE_MODES) mode!: LandUseMode;
-  @ApiProperty({ type: [String], example: ['12'] }) @IsArray() @ArrayMinSize(1) @ArrayMaxSize(500) @IsString({ each: true }) @Matches(PARCEL_ID, { each: true, message: '$property must list parcel ids' }) parcelIds!: string[];
+  @ApiProperty({ type: [String], example: ['12'] })
+  @IsArray()
+  @ArrayMinSize(1)
+  @ArrayMaxSize(500)
+  @IsString({ each: true })
+  @Matches(PARCEL_ID, { each: true, message: '$property must list parcel ids' })
+  parcelIds!: string[];
   @ApiProperty({ example: '100.0000' }) @IsDecimalString() areaMu!: string;
   @ApiProperty({ enum: PERMITTED_USES, isArray: true }) @IsArray() @ArrayMinSize(1) @IsIn(PERMITTED_USES, { each: true }) permittedUses!: PermittedUse[];
   @ApiPropertyOptional({ description: 'Required with OTHER' }) @IsOptional() @IsString() @MinLength(1) @MaxLength(200) otherUse?: string;
@@ -44,12 +62,23 @@ export class CreateLandUseContractDto {
   @ApiPropertyOptional({ example: '5000.00' }) @IsOptional() @IsDecimalString() deposit?: string;
   @ApiPropertyOptional({ example: '0.0005' }) @IsOptional() @IsDecimalString() lateFeeDailyRate?: string;
   @ApiPropertyOptional({ example: '1' }) @IsOptional() @IsDecimalString() lateFeeCapRatio?: string;
-  @ApiPropertyOptional({ example: '2000000.00', description: 'EQUITY: the land\'s appraised value, CNY; booked as the farm\'s IN_KIND_LAND contribution to the project at activation' }) @IsOptional() @IsDecimalString() appraisedValue?: string;
-  @ApiPropertyOptional({ description: 'EQUITY: the appraisal report (the contribution\'s valuation document)' }) @IsOptional() @IsString() @MaxLength(200) appraisalReference?: string;
+  @ApiPropertyOptional({
+    example: '2000000.00',
+    description: "EQUITY: the land's appraised value, CNY; booked as the farm's IN_KIND_LAND contribution to the project at activation",
+  })
+  @IsOptional()
+  @IsDecimalString()
+  appraisedValue?: string;
+  @ApiPropertyOptional({ description: "EQUITY: the appraisal report (the contribution's valuation document)" })
+  @IsOptional()
+  @IsString()
+  @MaxLength(200)
+  appraisalReference?: string;
   @ApiPropertyOptional({
     example: 'YC-DXG-2025',
     pattern: PROJECT_CODE_PATTERN.source,
-    description: 'EQUITY (required there; 400 for LEASE and CONCESSION): the DRAFT cooperation project the land goes into; its farm must be the lessor and its collective the lessee',
+    description:
+      'EQUITY (required there; 400 for LEASE and CONCESSION): the DRAFT cooperation project the land goes into; its farm must be the lessor and its collective the lessee',
   })
   @IsOptional()
   @IsString()
@@ -76,7 +105,7 @@ export class LandUsePaymentDto {
 
 export class LandUseWaiverDto {
   @ApiProperty({ example: 1 }) @IsInt() @Min(1) periodSeq!: number;
-  @ApiPropertyOptional({ example: '6.00', description: 'Default: all of the period\'s outstanding late fee' }) @IsOptional() @IsDecimalString() amount?: string;
+  @ApiPropertyOptional({ example: '6.00', description: "Default: all of the period's outstanding late fee" }) @IsOptional() @IsDecimalString() amount?: string;
   @ApiProperty({ example: '不可抗力' }) @IsString() @MinLength(1) @MaxLength(500) reason!: string;
 }
 
@@ -133,15 +162,15 @@ export class LandUseEquityDistributionResponse {
   @ApiProperty() declarationId!: string;
   @ApiProperty({ example: '2026-06-30' }) recordDate!: string;
   @ApiProperty({ example: '2026-07-15' }) paymentDate!: string;
-  @ApiProperty({ example: '1500000', description: 'The farm\'s units (all its contributions) at the record date' }) units!: string;
+  @ApiProperty({ example: '1500000', description: "The farm's units (all its contributions) at the record date" }) units!: string;
   @ApiProperty({ example: '12345.67' }) amount!: string;
-  @ApiProperty({ description: 'The distribution entry that credited the farm\'s wallet' }) entryId!: string;
+  @ApiProperty({ description: "The distribution entry that credited the farm's wallet" }) entryId!: string;
 }
 
 export class LandUseEquitySeriesResponse {
   @ApiProperty({ example: 'YC-DXG-2025' }) code!: string;
   @ApiProperty({ example: '1.00' }) faceValue!: string;
-  @ApiProperty({ example: '1500000', description: 'appraisedValue / faceValue: the units this contract\'s land brought the farm' }) unitsFromContract!: string;
+  @ApiProperty({ example: '1500000', description: "appraisedValue / faceValue: the units this contract's land brought the farm" }) unitsFromContract!: string;
   @ApiProperty({ example: '1512300', description: 'Free plus pledged units the farm holds in the series now (all its contributions)' }) farmUnitsHeld!: string;
   @ApiProperty({ type: [LandUseEquityDistributionResponse], description: 'Dividends the series paid the farm, oldest first' }) distributions!: LandUseEquityDistributionResponse[];
   @ApiProperty({ example: '12345.67' }) distributedTotal!: string;
@@ -151,9 +180,9 @@ export class LandUseEquityResponse {
   @ApiProperty({ example: '1500000.00' }) appraisedValue!: string;
   @ApiProperty() appraisalReference!: string;
   @ApiProperty({ example: 'YC-DXG-2025', description: 'The cooperation project the land went into' }) project!: string;
-  @ApiProperty({ nullable: true, type: String, description: 'The farm\'s IN_KIND_LAND contribution, booked at activation' }) contributionId!: string | null;
+  @ApiProperty({ nullable: true, type: String, description: "The farm's IN_KIND_LAND contribution, booked at activation" }) contributionId!: string | null;
   @ApiProperty({ nullable: true, type: String }) contributionEntryId!: string | null;
-  @ApiProperty({ nullable: true, type: LandUseEquitySeriesResponse, description: 'Once the project\'s 林票 series is issued' }) series!: LandUseEquitySeriesResponse | null;
+  @ApiProperty({ nullable: true, type: LandUseEquitySeriesResponse, description: "Once the project's 林票 series is issued" }) series!: LandUseEquitySeriesResponse | null;
 }
 
 export class LandUseContractResponse {
@@ -175,7 +204,8 @@ export class LandUseContractResponse {
   @ApiProperty({ nullable: true, enum: BILLING_FREQUENCIES }) billingFrequency!: BillingFrequency | null;
   @ApiProperty({ type: LandUseDepositResponse }) deposit!: LandUseDepositResponse;
   @ApiProperty({ type: LandUseLateFeeResponse }) lateFee!: LandUseLateFeeResponse;
-  @ApiProperty({ nullable: true, type: LandUseEquityResponse, description: 'EQUITY: the stake in the project, its units and the dividends paid on them' }) equity!: LandUseEquityResponse | null;
+  @ApiProperty({ nullable: true, type: LandUseEquityResponse, description: 'EQUITY: the stake in the project, its units and the dividends paid on them' })
+  equity!: LandUseEquityResponse | null;
   @ApiProperty() createdBy!: string;
   @ApiProperty({ description: 'Owed by the lessee now (rent and late fees)' }) receivable!: string;
   @ApiProperty() lesseeCredit!: string;
@@ -183,7 +213,12 @@ export class LandUseContractResponse {
   @ApiProperty({ nullable: true, type: String }) terminatedOn!: string | null;
   @ApiProperty({ nullable: true, type: String }) terminationReason!: string | null;
   @ApiProperty({ nullable: true, type: String, description: 'CANCELLED: why the draft was cancelled' }) cancellationReason!: string | null;
-  @ApiProperty({ nullable: true, type: Object, description: 'The closing settlement (deposit applied, returned, forfeited, remaining owed); for a cancelled draft, the deposit returned' }) settlement!: Record<string, unknown> | null;
+  @ApiProperty({
+    nullable: true,
+    type: Object,
+    description: 'The closing settlement (deposit applied, returned, forfeited, remaining owed); for a cancelled draft, the deposit returned',
+  })
+  settlement!: Record<string, unknown> | null;
   @ApiProperty() createdAt!: string;
   @ApiProperty({ nullable: true, type: String }) activatedAt!: string | null;
   @ApiProperty({ nullable: true, type: String }) closedAt!: string | null;
@@ -198,7 +233,8 @@ export class LandUseSchedulePartResponse {
   @ApiProperty({ example: '1575.00' }) amount!: string;
   @ApiProperty({
     enum: PART_BASES,
-    description: "FULL: the whole period's share of the annual rent (÷ periods per year, to the 分); PRORATED: that share × days / the calendar period's days; REMAINDER: the part closing a contract year takes the year's rent less its other parts",
+    description:
+      "FULL: the whole period's share of the annual rent (÷ periods per year, to the 分); PRORATED: that share × days / the calendar period's days; REMAINDER: the part closing a contract year takes the year's rent less its other parts",
   })
   basis!: PartBasis;
 }
@@ -208,14 +244,18 @@ export class LandUseSchedulePeriodResponse {
   @ApiProperty() periodStart!: string;
   @ApiProperty() periodEnd!: string;
   @ApiProperty() dueDate!: string;
-  @ApiProperty({ example: 1, description: 'The contract year (1-based: 第 1 合同年 is the first) of the period\'s first day; a period spanning an anniversary has a part per contract year' }) contractYear!: number;
+  @ApiProperty({
+    example: 1,
+    description: "The contract year (1-based: 第 1 合同年 is the first) of the period's first day; a period spanning an anniversary has a part per contract year",
+  })
+  contractYear!: number;
   @ApiProperty({ description: 'The annual rent of that contract year' }) annualRent!: string;
   @ApiProperty() days!: number;
   @ApiProperty() periodDays!: number;
   @ApiProperty({ description: 'The sum of the parts' }) amount!: string;
   @ApiProperty({ description: 'How the amount was computed' }) calculation!: string;
-  @ApiProperty({ type: [LandUseSchedulePartResponse], description: 'The period\'s days per contract year, each billed at that year\'s rent' }) parts!: LandUseSchedulePartResponse[];
-  @ApiProperty({ enum: LAND_USE_SCHEDULE_STATES, description: 'PLANNED: a draft\'s period (nothing is raised before activation)' }) state!: LandUseScheduleState;
+  @ApiProperty({ type: [LandUseSchedulePartResponse], description: "The period's days per contract year, each billed at that year's rent" }) parts!: LandUseSchedulePartResponse[];
+  @ApiProperty({ enum: LAND_USE_SCHEDULE_STATES, description: "PLANNED: a draft's period (nothing is raised before activation)" }) state!: LandUseScheduleState;
   @ApiProperty() principalOutstanding!: string;
   @ApiProperty() lateFeeAccrued!: string;
   @ApiProperty() lateFeeOutstanding!: string;
@@ -224,7 +264,8 @@ export class LandUseSchedulePeriodResponse {
 
 /** The created draft with the periods it plans, to review before signing (none for EQUITY). */
 export class LandUseCreatedResponse extends LandUseContractResponse {
-  @ApiProperty({ type: [LandUseSchedulePeriodResponse], description: 'The planned periods (state PLANNED), as activation will store them' }) schedule!: LandUseSchedulePeriodResponse[];
+  @ApiProperty({ type: [LandUseSchedulePeriodResponse], description: 'The planned periods (state PLANNED), as activation will store them' })
+  schedule!: LandUseSchedulePeriodResponse[];
 }
 
 export class LandUseDailyRunResponse {

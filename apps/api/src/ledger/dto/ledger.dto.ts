@@ -71,7 +71,7 @@ export class PostingDto {
   @IsIn(SIDES)
   side!: Side;
 
-  @ApiProperty({ example: '40845.00', description: 'Positive decimal string with at most the asset\'s scale of decimals' })
+  @ApiProperty({ example: '40845.00', description: "Positive decimal string with at most the asset's scale of decimals" })
   @IsDecimalString()
   amount!: string;
 }

@@ -13,7 +13,7 @@ export const MAX_ATTACH_CHECK = 1000;
 // ------------------------------------------------------------------ requests
 
 export class ImportParcelTableDto {
-  @ApiProperty({ example: 'parcels-大西沟村.xlsx', description: 'The uploaded file\'s name, quoted in error messages; the format is recognised from the content' })
+  @ApiProperty({ example: 'parcels-大西沟村.xlsx', description: "The uploaded file's name, quoted in error messages; the format is recognised from the content" })
   @IsString()
   @MinLength(1)
   @MaxLength(255)
@@ -84,7 +84,8 @@ export class ParcelResponse {
   @ApiProperty({ nullable: true, type: String, description: '不动产单元号' }) realEstateUnitNo!: string | null;
   @ApiProperty({ example: 'V-0012', nullable: true, type: String, description: 'null for a FARM_OPERATOR or BUYER when the parcel is not its own' }) holderCode!: string | null;
   @ApiProperty({ example: '李永胜', nullable: true, type: String, description: 'null when holderCode is' }) holderName!: string | null;
-  @ApiProperty({ nullable: true, type: String, example: '1405**********0690', description: 'Masked ID number; null for FARM_OPERATOR and BUYER callers' }) holderIdMasked!: string | null;
+  @ApiProperty({ nullable: true, type: String, example: '1405**********0690', description: 'Masked ID number; null for FARM_OPERATOR and BUYER callers' }) holderIdMasked!:
+    string | null;
   @ApiProperty({ example: '140522101201' }) villageCode!: string;
   @ApiProperty({ example: '大西沟村' }) villageName!: string;
   @ApiProperty({ example: '140522101' }) townshipCode!: string;

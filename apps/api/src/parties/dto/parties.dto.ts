@@ -13,7 +13,7 @@ const PARTY_CODE_MESSAGE = '$property must be 1-48 of upper-case letters, digits
 // ------------------------------------------------------------------ regions
 
 export class CreateRegionDto {
-  @ApiProperty({ example: '140522101201', description: '6 digits for a county; the parent\'s code + 3 digits for a township or a village' })
+  @ApiProperty({ example: '140522101201', description: "6 digits for a county; the parent's code + 3 digits for a township or a village" })
   @IsString()
   @Matches(REGION_CODE_PATTERN, { message: REGION_CODE_MESSAGE })
   code!: string;
@@ -24,7 +24,7 @@ export class CreateRegionDto {
   @MaxLength(100)
   name!: string;
 
-  @ApiProperty({ enum: REGION_LEVELS, description: 'COUNTY has no parent; a TOWNSHIP\'s parent is a COUNTY; a VILLAGE\'s a TOWNSHIP' })
+  @ApiProperty({ enum: REGION_LEVELS, description: "COUNTY has no parent; a TOWNSHIP's parent is a COUNTY; a VILLAGE's a TOWNSHIP" })
   @IsIn(REGION_LEVELS)
   level!: RegionLevel;
 
@@ -71,14 +71,18 @@ export class CreatePartyDto {
 
   @ApiPropertyOptional({
     example: 'C-DXG',
-    description: 'Readable unique code (part of account codes). When absent: the kind\'s prefix and the next number, e.g. V-0013 (F farm, C collective, H household, V villager, E enterprise, B buyer, G fund, K bank, L lessee)',
+    description:
+      "Readable unique code (part of account codes). When absent: the kind's prefix and the next number, e.g. V-0013 (F farm, C collective, H household, V villager, E enterprise, B buyer, G fund, K bank, L lessee)",
   })
   @IsOptional()
   @IsString()
   @Matches(PARTY_CODE_PATTERN, { message: PARTY_CODE_MESSAGE })
   code?: string;
 
-  @ApiPropertyOptional({ example: '140522101201', description: 'A VILLAGE for collectives (required), households and villagers (default: their collective\'s / household\'s); any level otherwise' })
+  @ApiPropertyOptional({
+    example: '140522101201',
+    description: "A VILLAGE for collectives (required), households and villagers (default: their collective's / household's); any level otherwise",
+  })
   @IsOptional()
   @IsString()
   @Matches(REGION_CODE_PATTERN, { message: REGION_CODE_MESSAGE })
@@ -96,13 +100,13 @@ export class CreatePartyDto {
 
   @ApiPropertyOptional({ example: '13869893550' }) @IsOptional() @IsString() @MaxLength(30) phone?: string;
 
-  @ApiPropertyOptional({ example: 'H-DXG-001', description: 'A VILLAGER\'s household (required for a VILLAGER)' })
+  @ApiPropertyOptional({ example: 'H-DXG-001', description: "A VILLAGER's household (required for a VILLAGER)" })
   @IsOptional()
   @IsString()
   @Matches(PARTY_CODE_PATTERN, { message: PARTY_CODE_MESSAGE })
   householdCode?: string;
 
-  @ApiPropertyOptional({ example: 'C-DXG', description: 'A HOUSEHOLD\'s collective (required); for a VILLAGER it must be its household\'s' })
+  @ApiPropertyOptional({ example: 'C-DXG', description: "A HOUSEHOLD's collective (required); for a VILLAGER it must be its household's" })
   @IsOptional()
   @IsString()
   @Matches(PARTY_CODE_PATTERN, { message: PARTY_CODE_MESSAGE })
@@ -127,7 +131,11 @@ export class PartyQuery {
   @ApiPropertyOptional({ example: 'H-DXG-001' }) @IsOptional() @IsString() @Matches(PARTY_CODE_PATTERN, { message: PARTY_CODE_MESSAGE }) householdCode?: string;
   @ApiPropertyOptional() @IsOptional() @Transform(toBool) @IsBoolean() active?: boolean;
   @ApiPropertyOptional({ default: 100, maximum: 500 }) @IsOptional() @Transform(toInt) @IsInt() @Min(1) @Max(500) limit?: number;
-  @ApiPropertyOptional({ description: 'nextCursor of the previous page' }) @IsOptional() @IsString() @Matches(PARTY_CODE_PATTERN, { message: '$property must be a nextCursor this API returned' }) after?: string;
+  @ApiPropertyOptional({ description: 'nextCursor of the previous page' })
+  @IsOptional()
+  @IsString()
+  @Matches(PARTY_CODE_PATTERN, { message: '$property must be a nextCursor this API returned' })
+  after?: string;
 }
 
 export class PartyRegionResponse {
@@ -142,7 +150,8 @@ export class PartyResponse {
   @ApiProperty({ example: '王建国' }) name!: string;
   @ApiProperty({ type: PartyRegionResponse, nullable: true }) region!: PartyRegionResponse | null;
   @ApiProperty({ enum: ID_KINDS, nullable: true }) idKind!: IdKind | null;
-  @ApiProperty({ nullable: true, type: String, example: '1405**********0030', description: 'Always masked; the full value only through the audited reveal-id' }) idNumberMasked!: string | null;
+  @ApiProperty({ nullable: true, type: String, example: '1405**********0030', description: 'Always masked; the full value only through the audited reveal-id' }) idNumberMasked!:
+    string | null;
   @ApiProperty({ nullable: true, type: String, example: '13809578776' }) phone!: string | null;
   @ApiProperty({ nullable: true, type: String, example: 'H-DXG-002' }) householdCode!: string | null;
   @ApiProperty({ nullable: true, type: String, example: 'C-DXG' }) collectiveCode!: string | null;
@@ -185,7 +194,7 @@ export class RosterImportDto {
   @MaxLength(255)
   fileName!: string;
 
-  @ApiProperty({ description: 'The file\'s bytes in base64. The JSON body limit is 1 MB, so the file may be up to about 750 KB' })
+  @ApiProperty({ description: "The file's bytes in base64. The JSON body limit is 1 MB, so the file may be up to about 750 KB" })
   @IsString()
   @MaxLength(MAX_ROSTER_BASE64)
   @IsBase64(undefined, { message: '$property must be the file in base64' })

@@ -64,14 +64,20 @@ export class CreateProjectDto {
   @Matches(PARTY_CODE_PATTERN, { message: PARTY_CODE_MESSAGE })
   farmCode!: string;
 
-  @ApiProperty({ example: 'C-DXG', description: 'The village collective (COLLECTIVE); its active villagers receive the members\' units' })
+  @ApiProperty({ example: 'C-DXG', description: "The village collective (COLLECTIVE); its active villagers receive the members' units" })
   @IsString()
   @Matches(PARTY_CODE_PATTERN, { message: PARTY_CODE_MESSAGE })
   collectiveCode!: string;
 
   @ApiProperty({ enum: PROJECT_TYPES }) @IsIn(PROJECT_TYPES) projectType!: ProjectType;
 
-  @ApiProperty({ type: [String], example: ['12', '13'], minItems: 1, maxItems: MAX_PROJECT_PARCELS, description: 'Parcel ids; each must be attachable (issued to the household, not mortgaged, not seized) and in no other open project' })
+  @ApiProperty({
+    type: [String],
+    example: ['12', '13'],
+    minItems: 1,
+    maxItems: MAX_PROJECT_PARCELS,
+    description: 'Parcel ids; each must be attachable (issued to the household, not mortgaged, not seized) and in no other open project',
+  })
   @IsArray()
   @ArrayMinSize(1)
   @ArrayMaxSize(MAX_PROJECT_PARCELS)
@@ -79,7 +85,7 @@ export class CreateProjectDto {
   @Matches(PARCEL_ID, { each: true, message: '$property must hold parcel ids (positive integers as strings)' })
   parcelIds!: string[];
 
-  @ApiProperty({ example: '1200.5000', description: '亩, up to 4 decimals, at most the parcels\' total area' })
+  @ApiProperty({ example: '1200.5000', description: "亩, up to 4 decimals, at most the parcels' total area" })
   @IsDecimalString()
   areaMu!: string;
 
@@ -91,11 +97,11 @@ export class CreateProjectDto {
   @Max(100)
   termYears!: number;
 
-  @ApiProperty({ example: '0.08', description: 'The farm\'s management fee, a share of project income, 0..1 (up to 6 decimals)' })
+  @ApiProperty({ example: '0.08', description: "The farm's management fee, a share of project income, 0..1 (up to 6 decimals)" })
   @IsDecimalString()
   managementFeeRate!: string;
 
-  @ApiPropertyOptional({ example: '0.30', default: '0.30', description: 'Level 2: the share of the collective\'s units it keeps, 0..1' })
+  @ApiPropertyOptional({ example: '0.30', default: '0.30', description: "Level 2: the share of the collective's units it keeps, 0..1" })
   @IsOptional()
   @IsDecimalString()
   collectiveRetainedRatio?: string;
@@ -114,7 +120,7 @@ export class ProjectQuery {
 }
 
 export class ContributionDto {
-  @ApiProperty({ example: 'F-YCLC', description: 'The project\'s farm or its collective' })
+  @ApiProperty({ example: 'F-YCLC', description: "The project's farm or its collective" })
   @IsString()
   @Matches(PARTY_CODE_PATTERN, { message: PARTY_CODE_MESSAGE })
   partyCode!: string;
@@ -158,7 +164,11 @@ export class CallContributionDto {
 }
 
 export class IssueDto {
-  @ApiProperty({ example: 'YC-DXG-2025', pattern: SERIES_CODE_PATTERN.source, description: 'The series; its units are the ledger asset LP.<seriesCode>, its certificates <seriesCode>-000001 …' })
+  @ApiProperty({
+    example: 'YC-DXG-2025',
+    pattern: SERIES_CODE_PATTERN.source,
+    description: 'The series; its units are the ledger asset LP.<seriesCode>, its certificates <seriesCode>-000001 …',
+  })
   @IsString()
   @Matches(SERIES_CODE_PATTERN, { message: '$property must be 1-40 of capital letters, digits, ".", "_", "-" (e.g. YC-DXG-2025)' })
   seriesCode!: string;
@@ -174,7 +184,10 @@ export class IssueDto {
   @IsDecimalString()
   faceValue!: string;
 
-  @ApiProperty({ enum: TRANSFER_RESTRICTIONS, description: 'OPEN: anyone; COLLECTIVE_MEMBERS: only the collective and its members may receive units by trade or pledge enforcement; NONE: no trades or pledges' })
+  @ApiProperty({
+    enum: TRANSFER_RESTRICTIONS,
+    description: 'OPEN: anyone; COLLECTIVE_MEMBERS: only the collective and its members may receive units by trade or pledge enforcement; NONE: no trades or pledges',
+  })
   @IsIn(TRANSFER_RESTRICTIONS)
   transferRestriction!: TransferRestriction;
 
@@ -274,14 +287,17 @@ export class ContributionOutcomeResponse {
 }
 
 export class MemberSplitResponse {
-  @ApiProperty({ enum: MEMBER_WEIGHTINGS, description: 'PER_PERSON: each active villager is a claim; PER_HOUSEHOLD: each household is one claim, held by its head (户主)' }) basis!: MemberWeighting;
-  @ApiProperty({ example: 100, description: 'Equal claims on the members\' pool: villagers or households' }) claims!: number;
+  @ApiProperty({ enum: MEMBER_WEIGHTINGS, description: 'PER_PERSON: each active villager is a claim; PER_HOUSEHOLD: each household is one claim, held by its head (户主)' })
+  basis!: MemberWeighting;
+  @ApiProperty({ example: 100, description: "Equal claims on the members' pool: villagers or households" }) claims!: number;
   @ApiProperty({ example: '4410', description: 'floor(collectiveUnits × (1 − collectiveRetainedRatio)): at most this many units go to the members' }) poolUnits!: string;
   @ApiProperty({ example: '44', description: 'floor(poolUnits / claims): what every villager (or household) gets, the same for all' }) unitsPerClaim!: string;
-  @ApiProperty({ example: '10', description: 'poolUnits − claims × unitsPerClaim (less than claims): cannot be divided equally, so the collective keeps it' }) remainderUnits!: string;
+  @ApiProperty({ example: '10', description: 'poolUnits − claims × unitsPerClaim (less than claims): cannot be divided equally, so the collective keeps it' })
+  remainderUnits!: string;
   @ApiProperty({ example: '1890', description: 'collectiveUnits − poolUnits: kept by the retained ratio' }) retainedByRatioUnits!: string;
   @ApiProperty({
-    example: "4410 member units (the collective's 6300 less 1890 kept at retained ratio 0.3) among 100 members: 44 each; the 10 that cannot be divided equally stay with the collective, which keeps 1890 + 10 = 1900",
+    example:
+      "4410 member units (the collective's 6300 less 1890 kept at retained ratio 0.3) among 100 members: 44 each; the 10 that cannot be divided equally stay with the collective, which keeps 1890 + 10 = 1900",
   })
   explanation!: string;
 }
@@ -290,16 +306,17 @@ export class IssuancePlanResponse {
   @ApiProperty({ example: 'YC-DXG-2025' }) seriesCode!: string;
   @ApiProperty({ example: '100.00' }) faceValue!: string;
   @ApiProperty({ example: '5000' }) totalUnits!: string;
-  @ApiProperty({ example: '2000', description: 'Level 1: the collective\'s units = retainedUnits + membersUnits' }) collectiveUnits!: string;
-  @ApiProperty({ example: '1900', description: 'The collective\'s own holding: split.retainedByRatioUnits + split.remainderUnits' }) retainedUnits!: string;
+  @ApiProperty({ example: '2000', description: "Level 1: the collective's units = retainedUnits + membersUnits" }) collectiveUnits!: string;
+  @ApiProperty({ example: '1900', description: "The collective's own holding: split.retainedByRatioUnits + split.remainderUnits" }) retainedUnits!: string;
   @ApiProperty({ example: '4400', description: 'split.claims × split.unitsPerClaim' }) membersUnits!: string;
   @ApiProperty({ enum: MEMBER_WEIGHTINGS }) memberWeighting!: MemberWeighting;
-  @ApiProperty({ type: MemberSplitResponse, nullable: true, description: 'Level 2 as decided; null only for a series issued before it was recorded' }) split!: MemberSplitResponse | null;
+  @ApiProperty({ type: MemberSplitResponse, nullable: true, description: 'Level 2 as decided; null only for a series issued before it was recorded' })
+  split!: MemberSplitResponse | null;
   @ApiProperty({ example: 12, description: 'Number of holdings (certificates) issued' }) holdings!: number;
 }
 
 export class PlannedHoldingResponse {
-  @ApiProperty({ example: 'V-0001', description: 'The holder; per household the household\'s head (户主)' }) party!: string;
+  @ApiProperty({ example: 'V-0001', description: "The holder; per household the household's head (户主)" }) party!: string;
   @ApiProperty({ example: '张守仁' }) name!: string;
   @ApiProperty({ enum: ['FARM', 'COLLECTIVE', 'MEMBER'] }) role!: 'FARM' | 'COLLECTIVE' | 'MEMBER';
   @ApiProperty({ example: '360' }) units!: string;

@@ -32,7 +32,7 @@ export class CreateContractDto {
   @Matches(CONTRACT_CODE_PATTERN, { message: '$property must be 1-80 of letters, digits, Chinese characters, ".", "_", "-", "(", ")"' })
   code!: string;
 
-  @ApiProperty({ example: 'H-001', description: 'The parcels\' rights holder (流出方); not a GOVERNMENT_FUND or BANK' })
+  @ApiProperty({ example: 'H-001', description: "The parcels' rights holder (流出方); not a GOVERNMENT_FUND or BANK" })
   @IsString()
   @Matches(PARTY_CODE_PATTERN, { message: PARTY_CODE_MESSAGE })
   transferorCode!: string;
@@ -42,7 +42,13 @@ export class CreateContractDto {
   @Matches(PARTY_CODE_PATTERN, { message: PARTY_CODE_MESSAGE })
   transfereeCode!: string;
 
-  @ApiProperty({ type: [String], example: ['12'], minItems: 1, maxItems: MAX_CONTRACT_PARCELS, description: 'Parcel ids held by the transferor, in one township, attachable (not mortgaged, seized or undelivered) and not transferred over these dates' })
+  @ApiProperty({
+    type: [String],
+    example: ['12'],
+    minItems: 1,
+    maxItems: MAX_CONTRACT_PARCELS,
+    description: 'Parcel ids held by the transferor, in one township, attachable (not mortgaged, seized or undelivered) and not transferred over these dates',
+  })
   @IsArray()
   @ArrayMinSize(1)
   @ArrayMaxSize(MAX_CONTRACT_PARCELS)
@@ -50,7 +56,7 @@ export class CreateContractDto {
   @Matches(PARCEL_ID, { each: true, message: '$property must hold parcel ids (positive integers as strings)' })
   parcelIds!: string[];
 
-  @ApiProperty({ example: '100.0000', description: '亩, up to 4 decimals, > 0, at most the parcels\' total area' })
+  @ApiProperty({ example: '100.0000', description: "亩, up to 4 decimals, > 0, at most the parcels' total area" })
   @IsDecimalString()
   areaMu!: string;
 
@@ -60,7 +66,7 @@ export class CreateContractDto {
 
   @ApiProperty({ example: '2025-01-01' }) @IsCalendarDate() startDate!: string;
 
-  @ApiProperty({ example: '2029-12-31', description: 'The last day in force; within the transferor\'s rights term on every parcel' }) @IsCalendarDate() endDate!: string;
+  @ApiProperty({ example: '2029-12-31', description: "The last day in force; within the transferor's rights term on every parcel" }) @IsCalendarDate() endDate!: string;
 
   @ApiProperty({ example: '每亩每年租金 20 元, 每年 12 月 31 日前支付', description: 'Price and payment terms as agreed (free text)' })
   @IsString()
@@ -109,7 +115,10 @@ export class ContractCertificateDto {
 }
 
 export class EndContractDto {
-  @ApiPropertyOptional({ example: '2029-12-31', description: 'Defaults to today (Asia/Shanghai); on or after the end date (earlier: terminate it)' }) @IsOptional() @IsCalendarDate() endedOn?: string;
+  @ApiPropertyOptional({ example: '2029-12-31', description: 'Defaults to today (Asia/Shanghai); on or after the end date (earlier: terminate it)' })
+  @IsOptional()
+  @IsCalendarDate()
+  endedOn?: string;
 }
 
 export class TerminateContractDto {
@@ -151,7 +160,7 @@ export class CreateProgrammeDto {
 }
 
 export class TopUpDto {
-  @ApiProperty({ example: '100000.00', description: 'CNY, 2 decimals, > 0: moved from the funding party\'s wallet to the programme wallet' }) @IsDecimalString() amount!: string;
+  @ApiProperty({ example: '100000.00', description: "CNY, 2 decimals, > 0: moved from the funding party's wallet to the programme wallet" }) @IsDecimalString() amount!: string;
   @ApiPropertyOptional({ example: '2025-01-02', description: 'Defaults to today (Asia/Shanghai)' }) @IsOptional() @IsCalendarDate() effectiveDate?: string;
   @ApiPropertyOptional({ example: '县财政拨入 2025 年第一批奖补资金' }) @IsOptional() @IsString() @MinLength(1) @MaxLength(500) memo?: string;
 }
@@ -172,15 +181,16 @@ export class InstalmentTermDto {
 }
 
 export class RuleDto {
-  @ApiProperty({ example: '2025-01-01', description: 'In force from this date until the next version\'s; the version in force on a contract\'s start date applies to its claim' })
+  @ApiProperty({ example: '2025-01-01', description: "In force from this date until the next version's; the version in force on a contract's start date applies to its claim" })
   @IsCalendarDate()
   effectiveFrom!: string;
 
-  @ApiProperty({ enum: RATE_BASES, description: 'PER_MU: rate × the contract\'s area; PER_CONTRACT: a fixed amount per contract' }) @IsIn(RATE_BASES) rateBasis!: RateBasis;
+  @ApiProperty({ enum: RATE_BASES, description: "PER_MU: rate × the contract's area; PER_CONTRACT: a fixed amount per contract" }) @IsIn(RATE_BASES) rateBasis!: RateBasis;
 
   @ApiProperty({ example: '30', description: 'CNY per 亩 (PER_MU, up to 6 decimals) or per contract (PER_CONTRACT, 2 decimals)' }) @IsDecimalString() rate!: string;
 
-  @ApiPropertyOptional({ example: '50000.00', nullable: true, type: String, description: 'Most a contract gets (CNY)' }) @IsOptional() @IsDecimalString() capPerContract?: string | null;
+  @ApiPropertyOptional({ example: '50000.00', nullable: true, type: String, description: 'Most a contract gets (CNY)' }) @IsOptional() @IsDecimalString() capPerContract?:
+    string | null;
 
   @ApiPropertyOptional({ example: '20000.00', nullable: true, type: String, description: 'Most one recipient gets under the programme per calendar year of approval (CNY)' })
   @IsOptional()
@@ -232,7 +242,9 @@ export class RuleDto {
   @Type(() => InstalmentTermDto)
   instalments!: InstalmentTermDto[];
 
-  @ApiProperty({ example: '1', description: 'Share 0..1 of what was paid that is clawed back, pro rata to the unexpired term, on early termination' }) @IsDecimalString() clawbackRate!: string;
+  @ApiProperty({ example: '1', description: 'Share 0..1 of what was paid that is clawed back, pro rata to the unexpired term, on early termination' })
+  @IsDecimalString()
+  clawbackRate!: string;
 }
 
 // ------------------------------------------------------------------ requests: claims
@@ -248,7 +260,10 @@ export class ApplyDto {
   @Matches(CONTRACT_CODE_PATTERN, { message: '$property must be a registered contract number' })
   contractCode!: string;
 
-  @ApiPropertyOptional({ example: '2025-03-01', description: 'Defaults to today (Asia/Shanghai); its year counts for the annual caps shown' }) @IsOptional() @IsCalendarDate() appliedOn?: string;
+  @ApiPropertyOptional({ example: '2025-03-01', description: 'Defaults to today (Asia/Shanghai); its year counts for the annual caps shown' })
+  @IsOptional()
+  @IsCalendarDate()
+  appliedOn?: string;
 }
 
 export class ClaimQuery {
@@ -257,7 +272,10 @@ export class ClaimQuery {
 }
 
 export class ApproveDto {
-  @ApiPropertyOptional({ example: '2025-03-10', description: 'Defaults to today (Asia/Shanghai); first instalments fall due from it' }) @IsOptional() @IsCalendarDate() approvedOn?: string;
+  @ApiPropertyOptional({ example: '2025-03-10', description: 'Defaults to today (Asia/Shanghai); first instalments fall due from it' })
+  @IsOptional()
+  @IsCalendarDate()
+  approvedOn?: string;
 }
 
 export class RejectDto {
@@ -271,7 +289,10 @@ export class RejectDto {
 }
 
 export class PayDueDto {
-  @ApiPropertyOptional({ example: '2025-03-10', description: 'Pays every scheduled instalment due on or before it; defaults to today (Asia/Shanghai)' }) @IsOptional() @IsCalendarDate() asOf?: string;
+  @ApiPropertyOptional({ example: '2025-03-10', description: 'Pays every scheduled instalment due on or before it; defaults to today (Asia/Shanghai)' })
+  @IsOptional()
+  @IsCalendarDate()
+  asOf?: string;
 }
 
 export class RecoveryDto {
@@ -282,7 +303,7 @@ export class RecoveryDto {
 
   @ApiProperty({ example: '1080.40', description: 'CNY, 2 decimals, > 0, at most what the party still owes on the claim' }) @IsDecimalString() amount!: string;
 
-  @ApiProperty({ enum: RECOVERY_SOURCES, description: 'WALLET: set-off from the party\'s wallet (抵扣); BANK: paid through the bank (bankReference required)' })
+  @ApiProperty({ enum: RECOVERY_SOURCES, description: "WALLET: set-off from the party's wallet (抵扣); BANK: paid through the bank (bankReference required)" })
   @IsIn(RECOVERY_SOURCES)
   source!: RecoverySource;
 
@@ -297,7 +318,7 @@ export class SubsidyReportQuery {
   @Matches(REGION_CODE_PATTERN, { message: '$property must be a county or township code' })
   region!: string;
 
-  @ApiPropertyOptional({ example: 'YC-LZJB-2025', description: 'Only this programme\'s claims' })
+  @ApiPropertyOptional({ example: 'YC-LZJB-2025', description: "Only this programme's claims" })
   @IsOptional()
   @IsString()
   @Matches(PROGRAMME_CODE_PATTERN, { message: '$property must be 1-40 of capital letters, digits, ".", "_", "-"' })
@@ -464,7 +485,7 @@ export class InstalmentResponse {
   @ApiProperty({ example: '1500.00' }) amount!: string;
   @ApiProperty({ enum: INSTALMENT_STATES }) state!: InstalmentState;
   @ApiProperty({ type: [SplitResponse] }) splits!: SplitResponse[];
-  @ApiProperty({ nullable: true, type: String, description: 'The payment entry (programme reserved → recipients\' wallets)' }) entryId!: string | null;
+  @ApiProperty({ nullable: true, type: String, description: "The payment entry (programme reserved → recipients' wallets)" }) entryId!: string | null;
   @ApiProperty({ nullable: true, type: String }) paidOn!: string | null;
 }
 
@@ -492,8 +513,13 @@ export class ClaimResponse {
   @ApiProperty({ example: '11' }) id!: string;
   @ApiProperty({ example: 'YC-LZJB-2025' }) programme!: string;
   @ApiProperty({ example: 'YC-LZ-2025-001' }) contract!: string;
-  @ApiProperty({ enum: CLAIM_STATES, description: 'APPLIED → APPROVED → COMPLETED; INELIGIBLE (kept to show the failed checks); REJECTED by an approver (from APPLIED); CLAWBACK_DUE → RECOVERED or CANCELLED on early termination' }) state!: ClaimState;
-  @ApiProperty({ nullable: true, type: ClaimRuleResponse, description: 'The rule version in force on the contract\'s start date' }) rule!: ClaimRuleResponse | null;
+  @ApiProperty({
+    enum: CLAIM_STATES,
+    description:
+      'APPLIED → APPROVED → COMPLETED; INELIGIBLE (kept to show the failed checks); REJECTED by an approver (from APPLIED); CLAWBACK_DUE → RECOVERED or CANCELLED on early termination',
+  })
+  state!: ClaimState;
+  @ApiProperty({ nullable: true, type: ClaimRuleResponse, description: "The rule version in force on the contract's start date" }) rule!: ClaimRuleResponse | null;
   @ApiProperty() eligible!: boolean;
   @ApiProperty({ type: [EligibilityReasonResponse], description: 'Every check with its outcome' }) eligibility!: EligibilityReasonResponse[];
   @ApiProperty({ nullable: true, type: CalculationResponse }) calculation!: CalculationResponse | null;
@@ -513,7 +539,7 @@ export class ClaimResponse {
 export class TerminationResponse {
   @ApiProperty({ example: 'YC-LZ-2025-001' }) contract!: string;
   @ApiProperty({ example: '2026-12-31' }) terminatedOn!: string;
-  @ApiProperty({ type: [ClaimResponse], description: 'The contract\'s claims after the clawback' }) claims!: ClaimResponse[];
+  @ApiProperty({ type: [ClaimResponse], description: "The contract's claims after the clawback" }) claims!: ClaimResponse[];
 }
 
 export class PaidInstalmentResponse {
@@ -549,7 +575,7 @@ export class SubsidyFiguresResponse {
 export class TownshipFiguresResponse extends SubsidyFiguresResponse {
   @ApiProperty({ example: '140522101' }) code!: string;
   @ApiProperty({ example: '芹池镇' }) name!: string;
-  @ApiProperty({ description: 'At least one approved claim (the seed\'s pilot target)' }) hasPilot!: boolean;
+  @ApiProperty({ description: "At least one approved claim (the seed's pilot target)" }) hasPilot!: boolean;
 }
 
 export class ProgrammeFiguresResponse extends SubsidyFiguresResponse {

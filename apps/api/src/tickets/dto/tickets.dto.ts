@@ -25,15 +25,15 @@ export class RegisterQuery {
 }
 
 export class PledgeQuery {
-  @ApiPropertyOptional({ example: 'V-0003', description: 'Only this holder\'s pledges' }) @IsOptional() @IsString() @PartyCode() holder?: string;
+  @ApiPropertyOptional({ example: 'V-0003', description: "Only this holder's pledges" }) @IsOptional() @IsString() @PartyCode() holder?: string;
   @ApiPropertyOptional({ enum: PLEDGE_STATES }) @IsOptional() @IsIn(PLEDGE_STATES) state?: PledgeState;
 }
 
 export class TradeDto {
   @ApiProperty({ example: 'V-0003', description: 'A holder of the series' }) @IsString() @PartyCode() seller!: string;
-  @ApiProperty({ example: 'V-0007', description: 'Who receives the units; the series\' transfer restriction applies' }) @IsString() @PartyCode() buyer!: string;
+  @ApiProperty({ example: 'V-0007', description: "Who receives the units; the series' transfer restriction applies" }) @IsString() @PartyCode() buyer!: string;
 
-  @ApiProperty({ example: '10', pattern: WHOLE_UNITS.source, description: 'Whole units, from the seller\'s free (not pledged) units' })
+  @ApiProperty({ example: '10', pattern: WHOLE_UNITS.source, description: "Whole units, from the seller's free (not pledged) units" })
   @IsString({ message: WHOLE_UNITS_MESSAGE })
   @Matches(WHOLE_UNITS, { message: WHOLE_UNITS_MESSAGE })
   units!: string;
@@ -49,7 +49,10 @@ export class TradeDto {
 
   @ApiPropertyOptional({ example: 'LQJY-2025-00042', description: '交易合同 / 平台成交编号' }) @IsOptional() @IsString() @MinLength(1) @MaxLength(200) contractReference?: string;
 
-  @ApiPropertyOptional({ example: '2025-11-23', description: 'Between the issue date and today; defaults to today (Asia/Shanghai)' }) @IsOptional() @IsCalendarDate() effectiveDate?: string;
+  @ApiPropertyOptional({ example: '2025-11-23', description: 'Between the issue date and today; defaults to today (Asia/Shanghai)' })
+  @IsOptional()
+  @IsCalendarDate()
+  effectiveDate?: string;
 }
 
 export class HeirDto {
@@ -64,7 +67,7 @@ export class HeirDto {
 export class InheritanceDto {
   @ApiProperty({ example: 'V-0003', description: 'The deceased holder (may be deactivated); must have no pledged units' }) @IsString() @PartyCode() from!: string;
 
-  @ApiProperty({ type: [HeirDto], minItems: 1, maxItems: MAX_HEIRS, description: 'Their units must add up exactly to the holder\'s units' })
+  @ApiProperty({ type: [HeirDto], minItems: 1, maxItems: MAX_HEIRS, description: "Their units must add up exactly to the holder's units" })
   @ValidateNested({ each: true })
   @Type(() => HeirDto)
   @ArrayMaxSize(MAX_HEIRS)
@@ -91,7 +94,12 @@ export class PledgeDto {
 }
 
 export class PledgeCloseDto {
-  @ApiPropertyOptional({ example: 'NSH-JC-2026-0002', description: '解除质押通知书 / court order' }) @IsOptional() @IsString() @MinLength(1) @MaxLength(200) documentReference?: string;
+  @ApiPropertyOptional({ example: 'NSH-JC-2026-0002', description: '解除质押通知书 / court order' })
+  @IsOptional()
+  @IsString()
+  @MinLength(1)
+  @MaxLength(200)
+  documentReference?: string;
   @ApiPropertyOptional({ example: '2025-11-23' }) @IsOptional() @IsCalendarDate() effectiveDate?: string;
 }
 
@@ -111,7 +119,7 @@ export class BuyBackDto {
   @Matches(WHOLE_UNITS, { message: WHOLE_UNITS_MESSAGE })
   units!: string;
 
-  @ApiPropertyOptional({ example: '100.00', description: 'CNY per unit; defaults to the project\'s guaranteed buy-back price' }) @IsOptional() @IsDecimalString() unitPrice?: string;
+  @ApiPropertyOptional({ example: '100.00', description: "CNY per unit; defaults to the project's guaranteed buy-back price" }) @IsOptional() @IsDecimalString() unitPrice?: string;
   @ApiPropertyOptional({ example: '兑付协议 2035-001' }) @IsOptional() @IsString() @MinLength(1) @MaxLength(200) documentReference?: string;
   @ApiPropertyOptional({ example: '2025-11-23' }) @IsOptional() @IsCalendarDate() effectiveDate?: string;
 }
@@ -158,7 +166,8 @@ export class RegisterResponse {
   @ApiProperty({ example: '5000' }) totalUnits!: string;
   @ApiProperty({ example: '200', description: 'pledged units of all holders' }) pledgedUnits!: string;
   @ApiProperty({ example: 12 }) holders!: number;
-  @ApiProperty({ type: [RegisterLineResponse], description: "every holder's line; a FARM_OPERATOR's only its own farm's (the totals stay the series')" }) lines!: RegisterLineResponse[];
+  @ApiProperty({ type: [RegisterLineResponse], description: "every holder's line; a FARM_OPERATOR's only its own farm's (the totals stay the series')" })
+  lines!: RegisterLineResponse[];
 }
 
 export class PositionResponse {
@@ -177,7 +186,7 @@ export class MovementResponse {
   @ApiPropertyOptional({ description: 'Pledges and their release or enforcement' }) pledgeId?: string;
   @ApiPropertyOptional({ example: '1050.00', description: 'Trades and buy-backs: units × unit price, rounded to the 分 once' }) amount?: string;
   @ApiPropertyOptional({ example: '5.00', description: 'The platform fee the buyer paid on top' }) fee?: string;
-  @ApiProperty({ type: [PositionResponse], description: 'The parties\' positions right after' }) positions!: PositionResponse[];
+  @ApiProperty({ type: [PositionResponse], description: "The parties' positions right after" }) positions!: PositionResponse[];
 }
 
 export class PledgeResponse {
@@ -231,13 +240,13 @@ export class CertificateResponse {
 }
 
 export class VerificationResponse {
-  @ApiProperty({ description: 'True while the certificate\'s holding has units' }) valid!: boolean;
+  @ApiProperty({ description: "True while the certificate's holding has units" }) valid!: boolean;
   @ApiProperty({ example: 'YC-DXG-2025-000003' }) certificateNo!: string;
   @ApiProperty({ example: 'YC-DXG-2025' }) series!: string;
   @ApiProperty() seriesName!: string;
   @ApiProperty() projectName!: string;
   @ApiProperty({ example: '阳城国有林场' }) issuer!: string;
-  @ApiProperty({ example: '张*仁', description: 'A person\'s name masked; an organisation\'s in full' }) holderName!: string;
+  @ApiProperty({ example: '张*仁', description: "A person's name masked; an organisation's in full" }) holderName!: string;
   @ApiProperty({ example: '140', description: 'Units held (free and pledged) today' }) units!: string;
   @ApiProperty({ example: '20' }) pledgedUnits!: string;
   @ApiProperty({ example: '100.00' }) faceValue!: string;
