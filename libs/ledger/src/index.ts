@@ -6,3 +6,4 @@ export * from './ledger.module';
 export * from './ledger.service';
 export * from './ledger.types';
 export type { PostOutcome } from './posting-plan';
+export { LEDGER_RACE_CONSTRAINTS } from './ledger.store';

@@ -1,4 +1,5 @@
 import { preparedQuery } from '@forest-ledger/platform/database/prepared';
+import { registerRaceConstraints } from '@forest-ledger/platform/database/transaction';
 import { EntityManager } from 'typeorm';
 import { Dec, formatDecimal } from './domain/amount';
 import { AccountState, AccountType, isBigintId, normalSideOf, PlannedEntry, Side } from './domain/entry';
@@ -13,6 +14,13 @@ import type { AccountView, AssetView, EntryView, OpenAccountInput, Visibility } 
  * the command side and the entry reads: row types, row → view mapping, locking, inserting. Every
  * function runs in the caller's `em`. Reports live in ledger-reports.store.ts, features' reads in ledger-reads.ts.
  */
+
+/**
+ * The unique constraints two concurrent writers of one key can both pass the pre-check of (an entry's
+ * idempotency key, one reversal per entry): the loser's transaction is retried by inTransaction and then replays.
+ */
+export const LEDGER_RACE_CONSTRAINTS = ['uq_ledger_entries_idempotency_key', 'uq_ledger_entries_reverses'] as const;
+registerRaceConstraints(LEDGER_RACE_CONSTRAINTS);
 
 export interface AccountRow {
   id: string;
