@@ -44,7 +44,7 @@ export * from './subsidies/subsidy-rules';
 export * from './subsidies/subsidy.entities';
 export * from './subsidies/transfer-contracts.service';
 export * from './carbon/carbon-accounts';
-export * from './carbon/carbon.entities';
+export * from './carbon/carbon.model';
 export * from './carbon/carbon.errors';
 export * from './carbon/carbon.module';
 export * from './carbon/carbon.service';

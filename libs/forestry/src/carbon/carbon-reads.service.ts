@@ -2,7 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource, EntityManager } from 'typeorm';
 import { CarbonProjectView, CarbonService, ListingView, MAX_CARBON_LIST, SaleView } from './carbon.service';
-import { CarbonStandard, ListingState, SerialStatus } from './carbon.entities';
+import { CarbonStandard, ListingState, SerialStatus } from './carbon.model';
 import { CarbonError } from './carbon.errors';
 import { serialText } from './serial-ranges';
 import { partyLinesSeenBy } from '../access/access.types';

@@ -13,7 +13,7 @@ import { businessToday } from '../projects/project-accounts';
 import { SeriesService } from '../tickets/series.service';
 import { formatVerificationCode, newVerificationCode, normaliseVerificationCode } from '../tickets/verification-code';
 import { CARBON_ASSET, carbonBuffer, carbonIssued, carbonProjectAccounts, carbonRetired, carbonRevenue, holderCredits, holderCreditsAccount } from './carbon-accounts';
-import { CARBON_STANDARDS, CarbonProjectState, CarbonStandard, RETIREMENT_PURPOSES, RetirementPurpose, SERIAL_STATUSES, SerialStatus } from './carbon.entities';
+import { CARBON_STANDARDS, CarbonProjectState, CarbonStandard, RETIREMENT_PURPOSES, RetirementPurpose, SERIAL_STATUSES, SerialStatus } from './carbon.model';
 import { CarbonError } from './carbon.errors';
 import type { SerialRangeText } from './carbon.types';
 import { renderRetirementCertificatePdf } from './retirement-certificate-pdf';
