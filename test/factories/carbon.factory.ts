@@ -35,7 +35,7 @@ export function carbonService(t: TicketServices): CarbonService {
   const issuance = new CarbonIssuanceService(t.ds, t.ledger, ledgerReads);
   const market = new CarbonMarketService(t.ds, t.ledger, ledgerReads, revenue);
   const retirements = new CarbonRetirementService(t.ds, t.ledger, ledgerReads, t.env);
-  const reads = new CarbonReadsService(t.ds, projects, market, retirements);
+  const reads = new CarbonReadsService(t.ds, projects, market);
   return {
     createProject: projects.createProject.bind(projects),
     register: projects.register.bind(projects),

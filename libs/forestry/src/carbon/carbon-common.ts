@@ -1,10 +1,10 @@
 import { LedgerError, LedgerReads, LedgerService, OpenAccountInput } from '@forest-ledger/ledger';
 import { EntityManager } from 'typeorm';
 import { inputChecks } from '../common/input-checks';
-import { PartyBrief, partiesByCodes, partiesByIds } from '../parties/party-refs';
+import { PartyRefRow, partiesByCodes, partiesByIds } from '../parties/party-refs';
 import { WALLET_ASSET, walletOf } from '../parties/parties.service';
 import { businessToday } from '../projects/project-accounts';
-import { coopProjectsByIds } from '../projects/project-refs';
+import { projectCodesByIds } from '../projects/project-refs';
 import { CarbonError } from './carbon.errors';
 import { CarbonProjectRow, projectByCode } from './carbon-projects.store';
 import type { SerialRangeText } from './carbon.types';
@@ -35,17 +35,17 @@ export interface CarbonProject extends CarbonProjectRow {
 }
 
 /** The rows with their owners' and cooperation projects' codes, in two queries whatever their number. */
-export async function withRefs(em: EntityManager, rows: CarbonProjectRow[]): Promise<CarbonProject[]> {
+export async function withRefs<R extends CarbonProjectRow>(em: EntityManager, rows: R[]): Promise<Array<R & CarbonProject>> {
   if (rows.length === 0) return [];
   const owners = await partiesByIds(
     em,
     rows.map((r) => r.owner_party_id),
   );
-  const coops = await coopProjectsByIds(
+  const coops = await projectCodesByIds(
     em,
     rows.flatMap((r) => (r.coop_project_id === null ? [] : [r.coop_project_id])),
   );
-  return rows.map((r) => ({ ...r, ownerCode: owners.get(r.owner_party_id)!.code, coopProjectCode: r.coop_project_id === null ? null : coops.get(r.coop_project_id)!.code }));
+  return rows.map((r) => ({ ...r, ownerCode: owners.get(r.owner_party_id)!.code, coopProjectCode: r.coop_project_id === null ? null : coops.get(r.coop_project_id)! }));
 }
 
 /** The project `code` (`lock`: its row FOR UPDATE); UNKNOWN_CARBON_PROJECT when there is none. */
@@ -57,7 +57,7 @@ export async function loadProject(em: EntityManager, code: string, lock = false)
 }
 
 /** An active party by code, or UNKNOWN_PARTY naming `field`. */
-export async function requireParty(em: EntityManager, code: string, field: string): Promise<PartyBrief> {
+export async function requireParty(em: EntityManager, code: string, field: string): Promise<PartyRefRow> {
   const party = typeof code === 'string' ? (await partiesByCodes(em, [code])).get(code) : undefined;
   if (!party || !party.active) throw new CarbonError('UNKNOWN_PARTY', `no active party ${JSON.stringify(code)}`, field);
   return party;

@@ -5,18 +5,17 @@ import { DataSource, EntityManager } from 'typeorm';
 import { ParcelsService } from '../parcels/parcels.service';
 import { partiesByCodes } from '../parties/party-refs';
 import { WALLET_ASSET } from '../parties/parties.service';
-import { coopProjectsByCodes } from '../projects/project-refs';
+import { projectIdsByCodes } from '../projects/project-refs';
 import { CARBON_ASSET, carbonProjectAccounts, holderCreditsAccount } from './carbon-accounts';
-import { CarbonProject, invalid, loadProject, requireDate, requireText, withRefs } from './carbon-common';
+import { invalid, loadProject, requireDate, requireText, withRefs } from './carbon-common';
 import {
-  currentRevenueRules,
   insertProject,
   insertProjectParcels,
   insertRevenueRule,
-  listProjectRows,
   lockParcelsForProjects,
-  parcelIdsOf,
   parcelsInOpenProjects,
+  projectViewRows,
+  CarbonProjectViewRow,
   setProjectState,
 } from './carbon-projects.store';
 import { CarbonRevenueService } from './carbon-revenue.service';
@@ -62,9 +61,8 @@ export class CarbonProjectsService {
     if (!owner || !owner.active) throw new CarbonError('UNKNOWN_PARTY', `no active party ${JSON.stringify(input.ownerCode)}`, 'ownerCode');
     let coopProjectId: string | null = null;
     if (input.coopProjectCode !== undefined) {
-      const coop = (await coopProjectsByCodes(em, [input.coopProjectCode])).get(input.coopProjectCode);
-      if (!coop) throw invalid(`no cooperation project ${JSON.stringify(input.coopProjectCode)}`, 'coopProjectCode');
-      coopProjectId = coop.id;
+      coopProjectId = (await projectIdsByCodes(em, [input.coopProjectCode])).get(input.coopProjectCode) ?? null;
+      if (coopProjectId === null) throw invalid(`no cooperation project ${JSON.stringify(input.coopProjectCode)}`, 'coopProjectCode');
     }
     const rule = await this.revenue.checkRule(em, input.revenueRule, coopProjectId !== null);
 
@@ -137,11 +135,13 @@ export class CarbonProjectsService {
   }
 
   async getProject(code: string, em: EntityManager = this.dataSource.manager): Promise<CarbonProjectView> {
-    const [view] = await this.projectViews(em, [await loadProject(em, code)]);
+    const [row] = await projectViewRows(em, { code });
+    if (!row) throw new CarbonError('UNKNOWN_CARBON_PROJECT', `no carbon project ${JSON.stringify(code)}`, 'project');
+    const [view] = await this.projectViews(em, [row]);
     return view;
   }
 
-  /** Projects by code (at most MAX_CARBON_LIST), only `owner`'s when given; a few queries whatever the count. */
+  /** Projects by code (at most MAX_CARBON_LIST), only `owner`'s when given; at most three queries whatever the count. */
   async listProjects(filter: { owner?: string | null; state?: CarbonProjectState }, em: EntityManager = this.dataSource.manager): Promise<CarbonProjectView[]> {
     let ownerPartyId: string | null = null;
     if (filter.owner !== undefined && filter.owner !== null) {
@@ -149,34 +149,26 @@ export class CarbonProjectsService {
       if (!owner) return [];
       ownerPartyId = owner.id;
     }
-    const rows = await listProjectRows(em, { ownerPartyId, state: filter.state ?? null }, MAX_CARBON_LIST);
-    return this.projectViews(em, await withRefs(em, rows));
+    return this.projectViews(em, await projectViewRows(em, { ownerPartyId, state: filter.state ?? null, limit: MAX_CARBON_LIST }));
   }
 
-  /** The views of `projects`, in their order: their parcels and current rules in one query each. */
-  private async projectViews(em: EntityManager, projects: CarbonProject[]): Promise<CarbonProjectView[]> {
-    if (projects.length === 0) return [];
-    const ids = projects.map((p) => p.id);
-    const parcels = await parcelIdsOf(em, ids);
-    const rules = await currentRevenueRules(em, ids);
-    return projects.map((p) => {
-      const rule = rules.get(p.id)!;
-      return {
-        code: p.code,
-        name: p.name,
-        state: p.state,
-        owner: p.ownerCode,
-        coopProject: p.coopProjectCode,
-        standard: p.standard,
-        externalId: p.external_id,
-        methodology: p.methodology,
-        creditingStart: p.crediting_start,
-        creditingEnd: p.crediting_end,
-        bufferRatio: new Dec(p.buffer_ratio).toString(),
-        parcelIds: parcels.get(p.id) ?? [],
-        lastSerial: p.last_serial,
-        revenueRule: { version: rule.version, rule: rule.rule },
-      };
-    });
+  /** The views of `rows`, in their order, with their owners' and cooperation projects' codes. */
+  private async projectViews(em: EntityManager, rows: CarbonProjectViewRow[]): Promise<CarbonProjectView[]> {
+    return (await withRefs(em, rows)).map((p) => ({
+      code: p.code,
+      name: p.name,
+      state: p.state,
+      owner: p.ownerCode,
+      coopProject: p.coopProjectCode,
+      standard: p.standard,
+      externalId: p.external_id,
+      methodology: p.methodology,
+      creditingStart: p.crediting_start,
+      creditingEnd: p.crediting_end,
+      bufferRatio: new Dec(p.buffer_ratio).toString(),
+      parcelIds: p.parcel_ids,
+      lastSerial: p.last_serial,
+      revenueRule: { version: p.current_rule.version, rule: p.current_rule.rule },
+    }));
   }
 }

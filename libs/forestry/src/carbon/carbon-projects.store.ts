@@ -32,12 +32,25 @@ export async function projectByCode(em: EntityManager, code: string, lock = fals
   return row ?? null;
 }
 
-/** Projects by code, at most `limit`, of one owner and/or in one state. */
-export async function listProjectRows(em: EntityManager, filter: { ownerPartyId: string | null; state: CarbonProjectState | null }, limit: number): Promise<CarbonProjectRow[]> {
-  return (await em.query(`${PROJECT_SELECT} WHERE ($1::bigint IS NULL OR p.owner_party_id = $1) AND ($2::text IS NULL OR p.state = $2) ORDER BY p.code LIMIT ${limit}`, [
-    filter.ownerPartyId,
-    filter.state,
-  ])) as CarbonProjectRow[];
+/** A project row with its parcel ids and its current revenue rule, for its view. */
+export interface CarbonProjectViewRow extends CarbonProjectRow {
+  parcel_ids: string[];
+  current_rule: RevenueRuleRow;
+}
+
+/** Projects by code with their parcels and current rules, in one query: one code, or at most `limit` of one owner and/or in one state. */
+export async function projectViewRows(
+  em: EntityManager,
+  filter: { code: string } | { ownerPartyId: string | null; state: CarbonProjectState | null; limit: number },
+): Promise<CarbonProjectViewRow[]> {
+  const select = `SELECT v.*, ARRAY(SELECT pp.parcel_id::text FROM carbon_project_parcels pp WHERE pp.project_id = v.id::bigint ORDER BY pp.parcel_id) AS parcel_ids,
+         (SELECT json_build_object('id', r.id::text, 'version', r.version, 'rule', r.rule) FROM carbon_revenue_rules r WHERE r.project_id = v.id::bigint ORDER BY r.version DESC LIMIT 1) AS current_rule
+    FROM (${PROJECT_SELECT}`;
+  if ('code' in filter) return (await em.query(`${select} WHERE p.code = $1) v`, [filter.code])) as CarbonProjectViewRow[];
+  return (await em.query(
+    `${select} WHERE ($1::bigint IS NULL OR p.owner_party_id = $1) AND ($2::text IS NULL OR p.state = $2) ORDER BY p.code LIMIT ${filter.limit}) v ORDER BY v.code`,
+    [filter.ownerPartyId, filter.state],
+  )) as CarbonProjectViewRow[];
 }
 
 /** A new DRAFT project; null when the code is taken. */
@@ -91,17 +104,6 @@ export async function parcelsInOpenProjects(em: EntityManager, parcelIds: readon
 
 export async function insertProjectParcels(em: EntityManager, projectId: string, parcelIds: readonly string[]): Promise<void> {
   await em.query(`INSERT INTO carbon_project_parcels (project_id, parcel_id) SELECT $1, unnest($2::bigint[])`, [projectId, parcelIds]);
-}
-
-/** The parcel ids of each project, by parcel id. */
-export async function parcelIdsOf(em: EntityManager, projectIds: readonly string[]): Promise<Map<string, string[]>> {
-  const rows = (await em.query(
-    `SELECT project_id::text AS project_id, parcel_id::text AS parcel_id FROM carbon_project_parcels WHERE project_id = ANY($1::bigint[]) ORDER BY parcel_id`,
-    [projectIds],
-  )) as Array<{ project_id: string; parcel_id: string }>;
-  const out = new Map<string, string[]>(projectIds.map((id) => [id, []]));
-  for (const r of rows) out.get(r.project_id)?.push(r.parcel_id);
-  return out;
 }
 
 // ---------------------------------------------------------------- revenue rules

@@ -10,8 +10,9 @@ import { issuanceView } from './carbon-issuance.service';
 import { listingView, CarbonMarketService } from './carbon-market.service';
 import { listListingRows, saleById } from './carbon-market.store';
 import { CarbonProjectsService, MAX_CARBON_LIST } from './carbon-projects.service';
-import { issuancesOf } from './carbon-projects.store';
-import { CarbonRetirementService } from './carbon-retirement.service';
+import { issuancesOf, projectByCode } from './carbon-projects.store';
+import { retirementRows } from './carbon-retirements.store';
+import { retirementSerialBlocks } from './carbon-retirement.service';
 import { ListingState, SerialStatus } from './carbon.model';
 import { CarbonError } from './carbon.errors';
 import type { CarbonProjectView, CarbonRegistryView, ListingView, SaleView } from './carbon.types';
@@ -47,7 +48,6 @@ export class CarbonReadsService {
     @InjectDataSource() private readonly dataSource: DataSource,
     private readonly projects: CarbonProjectsService,
     private readonly market: CarbonMarketService,
-    private readonly retirements: CarbonRetirementService,
   ) {}
 
   /** Listings, newest first (at most MAX_CARBON_LIST), of one project, in one state and/or of one seller. */
@@ -106,16 +106,18 @@ export class CarbonReadsService {
 
   /** The public registry of a project (issuances, retirements, totals), in a few queries whatever their number. */
   async registry(code: string, em: EntityManager = this.dataSource.manager): Promise<CarbonRegistryView> {
-    const project = await loadProject(em, code);
+    // The registry names no party, so the project row is read without its owner's code.
+    const project = await projectByCode(em, code);
+    if (!project) throw unknownProject(code);
     const issuances = (await issuancesOf(em, project.id)).map((r) => issuanceView(project, r));
-    const retirements: CarbonRegistryView['retirements'] = (await this.retirements.views(em, { projectId: project.id })).map((r) => ({
-      certificateNo: r.certificateNo,
+    const retirements: CarbonRegistryView['retirements'] = (await retirementRows(em, { projectId: project.id })).map((r) => ({
+      certificateNo: r.certificate_no,
       vintage: r.vintage,
       quantity: r.quantity,
-      serialBlocks: r.serialBlocks,
+      serialBlocks: retirementSerialBlocks(r),
       purpose: r.purpose,
-      beneficiaryName: r.publishBeneficiary ? r.beneficiaryName : null,
-      retiredOn: r.retiredOn,
+      beneficiaryName: r.publish_beneficiary ? r.beneficiary_name : null,
+      retiredOn: r.retired_on,
     }));
     const total = (values: string[]) => values.reduce((s, v) => s + BigInt(v), 0n).toString();
     return {

@@ -215,8 +215,8 @@ export class CarbonRetirementService {
     });
   }
 
-  /** The retirements `key` names (a project's: by certificate number), with their retiring parties, in two queries. */
-  async views(em: EntityManager, key: RetirementKey): Promise<RetirementView[]> {
+  /** The retirements `key` names, with their retiring parties, in two queries. */
+  private async views(em: EntityManager, key: RetirementKey): Promise<RetirementView[]> {
     const rows = await retirementRows(em, key);
     const parties = await partiesByIds(
       em,
@@ -224,6 +224,11 @@ export class CarbonRetirementService {
     );
     return rows.map((row) => retirementView(row, parties.get(row.retiring_party_id)!));
   }
+}
+
+/** A retirement's serial ranges in the standard's notation. */
+export function retirementSerialBlocks(row: Pick<RetirementRow, 'standard' | 'project' | 'vintage' | 'serial_ranges'>): string[] {
+  return row.serial_ranges.map((r) => serialText(row.standard, row.project, row.vintage, fromText(r)));
 }
 
 function retirementView(row: RetirementRow, holder: { code: string; name: string }): RetirementView {
@@ -238,7 +243,7 @@ function retirementView(row: RetirementRow, holder: { code: string; name: string
     vintageStart: row.vintage_start,
     vintageEnd: row.vintage_end,
     quantity: row.quantity,
-    serialBlocks: row.serial_ranges.map((r) => serialText(row.standard, row.project, row.vintage, fromText(r))),
+    serialBlocks: retirementSerialBlocks(row),
     retiringParty: holder.code,
     retiringPartyName: holder.name,
     beneficiaryName: row.beneficiary_name,
