@@ -6,6 +6,7 @@ import { WALLET_ASSET, walletOf } from '../parties/parties.service';
 import { businessToday } from '../projects/project-accounts';
 import { projectCodesByIds } from '../projects/project-refs';
 import { CarbonError } from './carbon.errors';
+import { CARBON_TEXT_MAX } from './carbon.model';
 import { CarbonProjectRow, projectByCode } from './carbon-projects.store';
 import type { SerialRangeText } from './carbon.types';
 import { BlockTake, SerialRange, takeSerials } from './serial-ranges';
@@ -16,7 +17,7 @@ export function invalid(message: string, field: string): CarbonError {
   return new CarbonError('INVALID_CARBON_INPUT', message, field);
 }
 
-export const { requireText, requireDate } = inputChecks(invalid);
+export const { requireText, requireDate } = inputChecks(invalid, { maxText: CARBON_TEXT_MAX });
 
 /** The effective date of a movement: given, or today (Asia/Shanghai); never in the future. */
 export function effectiveDateOf(value: unknown, field = 'effectiveDate'): string {

@@ -19,7 +19,7 @@ import {
   setProjectState,
 } from './carbon-projects.store';
 import { CarbonRevenueService } from './carbon-revenue.service';
-import { CARBON_STANDARDS, CarbonProjectState } from './carbon.model';
+import { CARBON_EXTERNAL_ID_MAX, CARBON_STANDARDS, CarbonProjectState } from './carbon.model';
 import { CarbonError } from './carbon.errors';
 import type { CarbonProjectView, CreateCarbonProjectInput } from './carbon.types';
 import { RevenueRule } from './revenue-split';
@@ -50,7 +50,7 @@ export class CarbonProjectsService {
     const name = requireText(input.name, 'name');
     if (!CARBON_STANDARDS.includes(input.standard)) throw invalid(`standard must be one of ${CARBON_STANDARDS.join(', ')}`, 'standard');
     const methodology = requireText(input.methodology, 'methodology');
-    const externalId = input.externalId === undefined ? null : requireText(input.externalId, 'externalId', 100);
+    const externalId = input.externalId === undefined ? null : requireText(input.externalId, 'externalId', CARBON_EXTERNAL_ID_MAX);
     const creditingStart = requireDate(input.creditingStart, 'creditingStart');
     const creditingEnd = requireDate(input.creditingEnd, 'creditingEnd');
     if (creditingEnd <= creditingStart) throw invalid('creditingEnd must be after creditingStart', 'creditingEnd');

@@ -9,3 +9,7 @@ export const LISTING_STATES = ['OPEN', 'SOLD_OUT', 'CANCELLED'] as const;
 export type ListingState = (typeof LISTING_STATES)[number];
 export const RETIREMENT_PURPOSES = ['EVENT_NEUTRALITY', 'CSR', 'JUDICIAL_RESTORATION', 'COMPLIANCE_OFFSET', 'OTHER'] as const;
 export type RetirementPurpose = (typeof RETIREMENT_PURPOSES)[number];
+
+/** The longest text of a carbon input (names, methodology, references, beneficiary, event) and of an external registry id. */
+export const CARBON_TEXT_MAX = 200;
+export const CARBON_EXTERNAL_ID_MAX = 100;
