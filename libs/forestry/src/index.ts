@@ -41,7 +41,7 @@ export * from './subsidies/subsidies.service';
 export * from './subsidies/subsidy-accounts';
 export * from './subsidies/subsidy-reports.service';
 export * from './subsidies/subsidy-rules';
-export * from './subsidies/subsidy.entities';
+export * from './subsidies/subsidy.model';
 export * from './subsidies/transfer-contracts.service';
 export * from './carbon/carbon-accounts';
 export * from './carbon/carbon.entities';

@@ -9,7 +9,7 @@ import { BANK_CLEARING_ACCOUNT, businessToday, PLATFORM_ACCOUNTS } from '../proj
 import { walletOf, WALLET_ASSET } from '../parties/parties.service';
 import { SubsidyError } from './subsidies.errors';
 import { programmeAccounts, programmeClawbackPending, programmeReceivable, programmeReserved, programmeWallet, receivableAccount } from './subsidy-accounts';
-import { ClaimState, InstalmentState } from './subsidy.entities';
+import { ClaimState, InstalmentState } from './subsidy.model';
 import {
   calculateSubsidy,
   Calculation,

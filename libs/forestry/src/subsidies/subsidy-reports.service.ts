@@ -5,7 +5,7 @@ import ExcelJS from 'exceljs';
 import { DataSource } from 'typeorm';
 import { SubsidyError } from './subsidies.errors';
 import { programmeReserved, programmeWallet } from './subsidy-accounts';
-import { REFUSED_CLAIM_STATES } from './subsidy.entities';
+import { REFUSED_CLAIM_STATES } from './subsidy.model';
 
 /**
  * Figures of claims by state: only approved claims count as approved, committed (reserved) or paid;

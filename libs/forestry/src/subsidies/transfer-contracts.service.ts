@@ -5,7 +5,7 @@ import { DataSource, EntityManager } from 'typeorm';
 import { ParcelsService } from '../parcels/parcels.service';
 import { partyRefs } from '../projects/party-refs';
 import { SubsidyError } from './subsidies.errors';
-import { ContractState } from './subsidy.entities';
+import { ContractState } from './subsidy.model';
 import { termYears, TRANSFER_MODES, TransferMode } from './subsidy-rules';
 
 export const CONTRACT_CODE_PATTERN = /^[A-Za-z0-9][A-Za-z0-9._()\-\u4e00-\u9fff]{0,79}$/;
