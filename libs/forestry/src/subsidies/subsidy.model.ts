@@ -1,3 +1,5 @@
+import type { Role } from '../access/access.entities';
+
 /** States of transfer contracts, subsidy claims and instalments (the tables' shapes are the migrations and the stores' row types). */
 
 export const CONTRACT_STATES = ['REGISTERED', 'ACTIVE', 'ENDED', 'TERMINATED'] as const;
@@ -12,3 +14,9 @@ export const REFUSED_CLAIM_STATES = ['INELIGIBLE', 'REJECTED'] as const satisfie
 export type ClaimState = (typeof CLAIM_STATES)[number];
 export const INSTALMENT_STATES = ['SCHEDULED', 'PAID', 'CANCELLED'] as const;
 export type InstalmentState = (typeof INSTALMENT_STATES)[number];
+
+/** Who acts: the user id and role the API authenticated (the library trusts the caller for both). */
+export interface SubsidyActor {
+  userId: string;
+  role: Role;
+}
