@@ -261,11 +261,13 @@ export class SubsidyClaimsService {
     const rules = await selectRulesByIds(em, [...new Set(claims.map((c) => c.rule_id).filter((id): id is string => id !== null))]);
     const instalments = await selectInstalments(em, ids);
     const recipientRows = await selectRecipients(em, ids);
-    const parties = await partiesByIds(
+    // A recipient's party is the one its role named in the claim's calculation (written together at approval); any other is looked up.
+    const byRole = (claimId: string, role: RecipientRole) => claims.find((c) => c.id === claimId)?.calculation?.recipients.find((r) => r.role === role)?.party;
+    const others = await partiesByIds(
       em,
-      recipientRows.map((r) => r.party_id),
+      recipientRows.filter((r) => byRole(r.claim_id, r.role) === undefined).map((r) => r.party_id),
     );
-    const recipients = recipientRows.map((r) => ({ ...r, code: parties.get(r.party_id)!.code }));
+    const recipients = recipientRows.map((r) => ({ ...r, code: byRole(r.claim_id, r.role) ?? others.get(r.party_id)!.code }));
     return claims.map((claim) => {
       const rule = rules.find((r) => r.id === claim.rule_id);
       const own = instalments.filter((i) => i.claim_id === claim.id);
