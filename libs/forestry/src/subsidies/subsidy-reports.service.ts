@@ -82,8 +82,7 @@ export class SubsidyReportsService {
     const ids = townships.map((t) => t.id);
     const programme = options.programmeCode ?? null;
     const contractRows = await contractFiguresByTownship(em, ids, programme);
-    const byTownship = await claimFigures(em, 'township', ids, programme);
-    const byProgramme = await claimFigures(em, 'programme', ids, programme);
+    const { byTownship, byProgramme } = await claimFigures(em, ids, programme);
     const programmeContracts = await contractFiguresByProgramme(em, ids, programme);
 
     const townshipFigures: TownshipSubsidyFigures[] = townships.map((t) => {

@@ -15,23 +15,27 @@ export interface FigureRow {
 }
 
 /**
- * Claims' figures grouped by `groupBy` (an expression over c = claims, t = contracts, p = programmes).
- * Money columns come from the claims and their instalments and recipients, never re-derived.
+ * Claims' figures in these townships (optionally of one programme), per township id and per programme code, in one query
+ * (two grouping sets). Money columns come from the claims and their instalments and recipients, never re-derived.
  */
-const CLAIM_FIGURES = (groupBy: string) => `
-  SELECT ${groupBy} AS key,
-         COUNT(*) FILTER (WHERE c.approved_by IS NOT NULL)::int AS approved_claims,
-         COALESCE(SUM(c.amount) FILTER (WHERE c.approved_by IS NOT NULL), 0)::text AS approved,
-         COALESCE(SUM((SELECT SUM(i.amount) FROM subsidy_instalments i WHERE i.claim_id = c.id AND i.state = 'PAID')), 0)::text AS paid,
-         COALESCE(SUM(c.clawback_amount), 0)::text AS clawed_back,
-         COALESCE(SUM((SELECT SUM(r.recovered_amount) FROM subsidy_claim_recipients r WHERE r.claim_id = c.id)), 0)::text AS recovered
-    FROM subsidy_claims c JOIN transfer_contracts t ON t.id = c.contract_id JOIN subsidy_programmes p ON p.id = c.programme_id
-   WHERE t.township_id = ANY($1::bigint[]) AND ($2::text IS NULL OR p.code = $2)
-   GROUP BY ${groupBy}`;
-
-/** Claims' figures in these townships (optionally of one programme), per township id or per programme code. */
-export async function claimFigures(em: EntityManager, by: 'township' | 'programme', townshipIds: readonly string[], programme: string | null): Promise<FigureRow[]> {
-  return (await em.query(CLAIM_FIGURES(by === 'township' ? 't.township_id::text' : 'p.code'), [townshipIds, programme])) as FigureRow[];
+export async function claimFigures(em: EntityManager, townshipIds: readonly string[], programme: string | null): Promise<{ byTownship: FigureRow[]; byProgramme: FigureRow[] }> {
+  const rows = (await em.query(
+    `SELECT t.township_id::text AS township, p.code AS programme,
+            COUNT(*) FILTER (WHERE c.approved_by IS NOT NULL)::int AS approved_claims,
+            COALESCE(SUM(c.amount) FILTER (WHERE c.approved_by IS NOT NULL), 0)::text AS approved,
+            COALESCE(SUM((SELECT SUM(i.amount) FROM subsidy_instalments i WHERE i.claim_id = c.id AND i.state = 'PAID')), 0)::text AS paid,
+            COALESCE(SUM(c.clawback_amount), 0)::text AS clawed_back,
+            COALESCE(SUM((SELECT SUM(r.recovered_amount) FROM subsidy_claim_recipients r WHERE r.claim_id = c.id)), 0)::text AS recovered
+       FROM subsidy_claims c JOIN transfer_contracts t ON t.id = c.contract_id JOIN subsidy_programmes p ON p.id = c.programme_id
+      WHERE t.township_id = ANY($1::bigint[]) AND ($2::text IS NULL OR p.code = $2)
+      GROUP BY GROUPING SETS ((t.township_id), (p.code))`,
+    [townshipIds, programme],
+  )) as Array<Omit<FigureRow, 'key'> & { township: string | null; programme: string | null }>;
+  const keyed = (key: string, r: (typeof rows)[number]): FigureRow => ({ ...r, key });
+  return {
+    byTownship: rows.filter((r) => r.township !== null).map((r) => keyed(r.township!, r)),
+    byProgramme: rows.filter((r) => r.programme !== null).map((r) => keyed(r.programme!, r)),
+  };
 }
 
 /** Contracts and their area per township (with a programme: only contracts with a claim under it). */
