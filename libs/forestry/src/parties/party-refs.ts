@@ -1,36 +1,27 @@
 import { EntityManager } from 'typeorm';
-import type { PartyKind } from './party.entity';
+import { PartyRefRow, selectCollectiveMembers, selectPartyRefs } from './parties.store';
 
-/** What another feature may know of a party: its id, code, name, kind and whether it is active. */
-export interface PartyRefRow {
-  id: string;
-  code: string;
-  name: string;
-  kind: PartyKind;
-  active: boolean;
-}
-
-const SELECT = `SELECT id::text AS id, code, name, kind, active FROM parties`;
+/** What other features may know of a party (id, code, name, kind, active), instead of `JOIN parties`. */
+export type PartyRef = PartyRefRow;
+/** The same shape under the name some features use. */
+export type { PartyRefRow };
 
 /** The parties with these codes, by code (unknown codes are absent). */
-export async function partiesByCodes(em: EntityManager, codes: readonly string[]): Promise<Map<string, PartyRefRow>> {
-  if (codes.length === 0) return new Map();
-  const rows = (await em.query(`${SELECT} WHERE code = ANY($1::text[])`, [[...new Set(codes)]])) as PartyRefRow[];
-  return new Map(rows.map((r) => [r.code, r]));
+export async function partiesByCodes(em: EntityManager, codes: readonly string[]): Promise<Map<string, PartyRef>> {
+  return new Map((await selectPartyRefs(em, { codes })).map((r) => [r.code, r]));
 }
 
 /** The parties with these ids, by id (unknown ids are absent). */
-export async function partiesByIds(em: EntityManager, ids: readonly string[]): Promise<Map<string, PartyRefRow>> {
-  if (ids.length === 0) return new Map();
-  const rows = (await em.query(`${SELECT} WHERE id = ANY($1::bigint[])`, [[...new Set(ids.map(String))]])) as PartyRefRow[];
-  return new Map(rows.map((r) => [r.id, r]));
+export async function partiesByIds(em: EntityManager, ids: readonly string[]): Promise<Map<string, PartyRef>> {
+  return new Map((await selectPartyRefs(em, { ids })).map((r) => [r.id, r]));
 }
 
-/** The active members of one kind (VILLAGER, HOUSEHOLD) of the collective `collectiveCode`, by party id. */
-export async function collectiveMembers(em: EntityManager, collectiveCode: string, kind: PartyKind): Promise<PartyRefRow[]> {
-  return (await em.query(
-    `SELECT m.id::text AS id, m.code, m.name, m.kind, m.active FROM parties m JOIN parties c ON c.id = m.collective_id
-      WHERE c.code = $1 AND m.kind = $2 AND m.active ORDER BY m.id`,
-    [collectiveCode, kind],
-  )) as PartyRefRow[];
+/** The active members of one kind (VILLAGER, HOUSEHOLD) of the collective `collectiveCode`, in id order. */
+export function collectiveMembers(em: EntityManager, collectiveCode: string, kind: PartyRef['kind']): Promise<PartyRef[]> {
+  return selectCollectiveMembers(em, collectiveCode, kind);
+}
+
+/** Which of these parties are deactivated, by code (unknown codes are absent). */
+export async function inactivePartyCodes(em: EntityManager, codes: readonly string[]): Promise<Set<string>> {
+  return new Set([...(await partiesByCodes(em, codes)).values()].filter((p) => !p.active).map((p) => p.code));
 }

@@ -1,10 +1,9 @@
 import { Check, Column, CreateDateColumn, Entity, Index, JoinColumn, ManyToOne, PrimaryGeneratedColumn, Unique } from 'typeorm';
 import { RegionEntity } from '../regions/region.entity';
 
-export const PARTY_KINDS = ['STATE_FARM', 'COLLECTIVE', 'HOUSEHOLD', 'VILLAGER', 'ENTERPRISE', 'INDIVIDUAL_BUYER', 'GOVERNMENT_FUND', 'BANK', 'LESSEE'] as const;
-export type PartyKind = (typeof PARTY_KINDS)[number];
-export const ID_KINDS = ['RESIDENT_ID', 'CREDIT_CODE'] as const;
-export type IdKind = (typeof ID_KINDS)[number];
+import type { IdKind, PartyKind } from './party.model';
+export { ID_KINDS, PARTY_KINDS } from './party.model';
+export type { IdKind, PartyKind } from './party.model';
 
 /**
  * Who: organisations and persons, real-name registered. The ID number is kept as an HMAC (for

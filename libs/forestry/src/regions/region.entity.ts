@@ -1,7 +1,8 @@
 import { Check, Column, CreateDateColumn, Entity, Index, JoinColumn, ManyToOne, PrimaryGeneratedColumn, Unique } from 'typeorm';
 
-export const REGION_LEVELS = ['COUNTY', 'TOWNSHIP', 'VILLAGE'] as const;
-export type RegionLevel = (typeof REGION_LEVELS)[number];
+import type { RegionLevel } from './region.model';
+export { REGION_LEVELS } from './region.model';
+export type { RegionLevel } from './region.model';
 
 /** The administrative hierarchy county → township (乡镇) → village (村). */
 @Entity({ name: 'regions' })
