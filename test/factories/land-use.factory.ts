@@ -10,6 +10,7 @@ import {
   LandUseReportsService,
   LandUseViews,
 } from '@forest-ledger/forestry';
+import { LedgerReads } from '@forest-ledger/ledger';
 import { inTransaction } from '@forest-ledger/platform';
 import { randomUUID } from 'node:crypto';
 import { DataSource } from 'typeorm';
@@ -26,11 +27,12 @@ export interface LandUseServices extends TicketServices {
 
 export function landUseServices(ds: DataSource): LandUseServices {
   const t = ticketServices(ds);
-  const views = new LandUseViews(t.ledger);
+  const reads = new LedgerReads();
+  const views = new LandUseViews(t.ledger, reads);
   const landUseReceivables = new LandUseReceivablesService(t.ledger, views);
   return {
     ...t,
-    landUse: new LandUseContractsService(ds, t.ledger, t.parcels, t.projects, views),
+    landUse: new LandUseContractsService(ds, t.ledger, reads, t.parcels, t.projects, views),
     landUseReceivables,
     landUseClosing: new LandUseClosingService(t.ledger, landUseReceivables, views),
     landUseReports: new LandUseReportsService(ds, t.ledger),

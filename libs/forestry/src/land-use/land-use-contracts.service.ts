@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
-import { Amount, Dec, LedgerService } from '@forest-ledger/ledger';
+import { Amount, Dec, LedgerReads, LedgerService } from '@forest-ledger/ledger';
 import { DataSource, EntityManager } from 'typeorm';
 import { lockParcels } from '../parcels/parcel-refs';
 import { ParcelsService } from '../parcels/parcels.service';
@@ -53,6 +53,7 @@ export class LandUseContractsService {
   constructor(
     @InjectDataSource() private readonly dataSource: DataSource,
     private readonly ledger: LedgerService,
+    private readonly reads: LedgerReads,
     private readonly parcels: ParcelsService,
     private readonly projects: ProjectsService,
     private readonly views: LandUseViews,
@@ -230,8 +231,8 @@ export class LandUseContractsService {
     const c = await this.views.load(em, code, { lock: true });
     const idempotencyKey = `land-use-deposit:${key}`;
     if (c.deposit_entry_id !== null) {
-      const entry = await this.ledger.getEntry(c.deposit_entry_id, em);
-      if (entry.idempotencyKey === idempotencyKey) return this.views.view(em, c);
+      const keys = await this.reads.entryKeys(em, [c.deposit_entry_id]);
+      if (keys.get(c.deposit_entry_id) === idempotencyKey) return this.views.view(em, c);
       throw new LandUseError('DEPOSIT_ALREADY_RECEIVED', `the deposit of ${code} was received already (entry ${c.deposit_entry_id})`, 'contract');
     }
     if (c.state !== 'DRAFT' && c.state !== 'ACTIVE') throw new LandUseError('CONTRACT_NOT_ACTIVE', `${code} is ${c.state}`, 'contract');

@@ -1,11 +1,10 @@
 import { Injectable } from '@nestjs/common';
-import { Dec, LedgerService } from '@forest-ledger/ledger';
+import { Dec, LedgerReads, LedgerService } from '@forest-ledger/ledger';
 import { EntityManager } from 'typeorm';
 import { paidDividendLines } from '../dividends/dividend-refs';
 import { parcelsByIds } from '../parcels/parcel-refs';
 import { partiesByIds } from '../parties/party-refs';
-import { ownerRefOf } from '../parties/parties.service';
-import { holderPledged, holderTickets, ticketAsset } from '../projects/project-accounts';
+import { holderPledged, holderTickets } from '../projects/project-accounts';
 import { projectCodesByIds } from '../projects/project-refs';
 import { seriesOfProjects } from '../tickets/series-refs';
 import { landDeposit, landIncome, landLesseeCredit, landReceivable } from './land-use-accounts';
@@ -23,7 +22,10 @@ export type Contract = ContractRow & { lessor_code: string; lessor_name: string;
  */
 @Injectable()
 export class LandUseViews {
-  constructor(private readonly ledger: LedgerService) {}
+  constructor(
+    private readonly ledger: LedgerService,
+    private readonly reads: LedgerReads,
+  ) {}
 
   /** The contract `code` with its parties; `lock` takes its row FOR UPDATE first (every write does). */
   async load(em: EntityManager, code: string, options: { lock?: boolean } = {}): Promise<Contract> {
@@ -140,12 +142,11 @@ export class LandUseViews {
       return series ? [{ c, series }] : [];
     });
     const pairs = [...new Map(stakes.map(({ c, series }) => [`${series.id}/${c.lessor_party_id}`, { seriesId: series.id, partyId: c.lessor_party_id, c, series }])).values()];
-    const heldOf = new Map<string, string>();
-    for (const { c, series } of pairs) {
-      // Tolerates a farm without a holding in the series (no accounts): it holds nothing.
-      const { items } = await this.ledger.listAccounts({ ownerRef: ownerRefOf(c.lessor_code), asset: ticketAsset(series.code) });
-      for (const a of items) heldOf.set(a.code, a.balance);
-    }
+    // A farm without a holding in the series has no such accounts: it holds nothing.
+    const heldOf = await this.reads.balances(
+      em,
+      pairs.flatMap(({ c, series }) => [holderTickets(c.lessor_code, series.code), holderPledged(c.lessor_code, series.code)]),
+    );
     const lines = await paidDividendLines(
       em,
       pairs.map(({ seriesId, partyId }) => ({ seriesId, partyId })),
