@@ -2,7 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { Amount, Dec, LedgerReads, LedgerService } from '@forest-ledger/ledger';
 import { DataSource, EntityManager } from 'typeorm';
-import { lockParcels } from '../parcels/parcel-refs';
+import { lockParcelsForAttachment } from '../parcels/parcel-refs';
 import { ParcelsService } from '../parcels/parcels.service';
 import { partiesByCodes } from '../parties/party-refs';
 import { WALLET_ASSET } from '../parties/parties.service';
@@ -102,7 +102,7 @@ export class LandUseContractsService {
 
     if (!Array.isArray(input.parcelIds) || input.parcelIds.length === 0) throw invalid('parcelIds must list at least one parcel', 'parcelIds');
     // Locked before the checks, so two contracts created at once cannot both find the parcels free.
-    await lockParcels(em, input.parcelIds);
+    await lockParcelsForAttachment(em, input.parcelIds);
     const parcels = await this.parcels.assertAttachable(em, input.parcelIds, 'LEASE');
     const notLessors = parcels.filter((p) => String(p.holderPartyId) !== lessor.id);
     if (notLessors.length > 0) {

@@ -87,8 +87,8 @@ export class LandUseViews {
       const input = rented ? scheduleInputOf(c) : null;
       const own = c.parcel_ids
         .map((id) => parcels.get(id)!)
-        .sort((a, b) => (a.certificateNo < b.certificateNo ? -1 : a.certificateNo > b.certificateNo ? 1 : 0))
-        .map((p) => ({ id: p.id, certificateNo: p.certificateNo, areaMu: new Dec(p.areaMu).toFixed(AREA_SCALE) }));
+        .sort((a, b) => (a.code < b.code ? -1 : a.code > b.code ? 1 : 0))
+        .map((p) => ({ id: p.id, certificateNo: p.code, areaMu: new Dec(p.areaMu).toFixed(AREA_SCALE) }));
       return {
         code: c.code,
         mode: c.mode,

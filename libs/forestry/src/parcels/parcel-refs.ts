@@ -1,9 +1,10 @@
 import { EntityManager } from 'typeorm';
 
-/** What another feature may show of a parcel. */
+/** What other features may know of a parcel, instead of `JOIN parcels`. The code is the certificate number (林权证号). */
 export interface ParcelRef {
   id: string;
-  certificateNo: string;
+  code: string;
+  /** 亩, 4 decimals, as a decimal string. */
   areaMu: string;
 }
 
@@ -17,13 +18,13 @@ export async function parcelsByIds(em: EntityManager, ids: readonly string[]): P
     certificate_no: string;
     area_mu: string;
   }>;
-  return new Map(rows.map((r) => [r.id, { id: r.id, certificateNo: r.certificate_no, areaMu: r.area_mu }]));
+  return new Map(rows.map((r) => [r.id, { id: r.id, code: r.certificate_no, areaMu: r.area_mu }]));
 }
 
 /**
  * Locks the parcels (well-formed ids only) FOR NO KEY UPDATE in id order until the caller's transaction
  * ends, so that two writers attaching the same parcels run one after the other.
  */
-export async function lockParcels(em: EntityManager, ids: readonly string[]): Promise<void> {
+export async function lockParcelsForAttachment(em: EntityManager, ids: readonly string[]): Promise<void> {
   await em.query(`SELECT 1 FROM parcels WHERE id = ANY($1::bigint[]) ORDER BY id FOR NO KEY UPDATE`, [ids.filter((id) => typeof id === 'string' && /^\d{1,18}$/.test(id))]);
 }
