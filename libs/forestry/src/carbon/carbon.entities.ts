@@ -3,7 +3,6 @@ import { numericTransformer } from '@forest-ledger/ledger/persistence/numeric.tr
 import { Check, Column, CreateDateColumn, Entity, Exclusion, Index, JoinColumn, ManyToOne, PrimaryColumn, PrimaryGeneratedColumn, Unique } from 'typeorm';
 import { ParcelEntity } from '../parcels/parcel.entity';
 import { PartyEntity } from '../parties/party.entity';
-import { CoopProjectEntity } from '../projects/project.entities';
 import type { RevenueRule } from './revenue-split';
 import type { SerialRangeText } from './carbon.types';
 
@@ -49,10 +48,6 @@ export class CarbonProjectEntity {
   /** The cooperation project whose 林票 units can share the revenue (TICKET_UNITS). */
   @Column({ name: 'coop_project_id', type: 'bigint', nullable: true })
   coopProjectId!: string | null;
-
-  @ManyToOne(() => CoopProjectEntity, { onDelete: 'RESTRICT' })
-  @JoinColumn({ name: 'coop_project_id', foreignKeyConstraintName: 'fk_carbon_projects_coop_project' })
-  coopProject?: CoopProjectEntity;
 
   @Column({ type: 'text' })
   standard!: CarbonStandard;

@@ -4,7 +4,6 @@ import { Check, Column, CreateDateColumn, Entity, Index, JoinColumn, ManyToOne, 
 import { UserEntity } from '../access/access.entities';
 import { ParcelEntity } from '../parcels/parcel.entity';
 import { PartyEntity } from '../parties/party.entity';
-import { CoopProjectEntity, ProjectContributionEntity } from '../projects/project.entities';
 import type { SchedulePeriodPart } from './rent-schedule';
 
 export const LAND_USE_MODES = ['LEASE', 'EQUITY', 'CONCESSION'] as const;
@@ -178,17 +177,9 @@ export class LandUseContractEntity {
   @Column({ name: 'project_id', type: 'bigint', nullable: true })
   projectId!: string | null;
 
-  @ManyToOne(() => CoopProjectEntity, { onDelete: 'RESTRICT' })
-  @JoinColumn({ name: 'project_id', foreignKeyConstraintName: 'fk_land_use_contracts_project' })
-  project?: CoopProjectEntity;
-
   /** EQUITY: the farm's IN_KIND_LAND contribution booked at activation (set from ACTIVE on). */
   @Column({ name: 'contribution_id', type: 'bigint', nullable: true })
   contributionId!: string | null;
-
-  @ManyToOne(() => ProjectContributionEntity, { onDelete: 'RESTRICT' })
-  @JoinColumn({ name: 'contribution_id', foreignKeyConstraintName: 'fk_land_use_contracts_contribution' })
-  contribution?: ProjectContributionEntity;
 
   @Column({ name: 'created_by', type: 'bigint' })
   createdBy!: string;
