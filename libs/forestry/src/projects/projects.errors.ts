@@ -1,4 +1,6 @@
+import { DomainError, DomainErrorKind } from '@forest-ledger/common';
 import { inputChecks } from '../common/input-checks';
+
 export type ProjectErrorCode =
   | 'INVALID_PROJECT'
   | 'UNKNOWN_PROJECT'
@@ -39,7 +41,6 @@ export class ProjectError extends DomainError {
     super(KIND_OF[code], code, message, field, details);
   }
 }
-import { DomainError, DomainErrorKind } from '@forest-ledger/common';
 
 /** INVALID_PROJECT naming the field. */
 export function invalidProject(message: string, field: string): ProjectError {
