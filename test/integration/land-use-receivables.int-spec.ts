@@ -1,4 +1,5 @@
 import { landDeposit, landIncome, landLesseeCredit, landReceivable } from '@forest-ledger/forestry';
+import { LedgerReportsService } from '@forest-ledger/ledger';
 import { inTransaction } from '@forest-ledger/platform';
 import { randomUUID } from 'node:crypto';
 import { activeContract, entriesOf, LandUseServices, landUseServices, LandWorld, pay, runDaily, runEveryDay, seedLandWorld, takeStateParcels } from '../factories/land-use.factory';
@@ -133,7 +134,7 @@ describe('payments', () => {
     expect([await owed('P-CREDIT'), await balance(t, landLesseeCredit('P-CREDIT'))]).toEqual(['0', '500']);
     await runDaily(t, '2025-04-01');
     expect([await owed('P-CREDIT'), await balance(t, landLesseeCredit('P-CREDIT'))]).toEqual(['500', '0']);
-    const raised = await t.ledger.listEntries({ account: landLesseeCredit('P-CREDIT') });
+    const raised = await new LedgerReportsService(db.dataSource).listEntries({ account: landLesseeCredit('P-CREDIT') });
     expect(raised.items[0]).toMatchObject({ kind: 'LAND_USE_RENT_RAISED', idempotencyKey: 'land-use:P-CREDIT:raise:2', metadata: { creditApplied: '500.00' } });
     expect((await schedule('P-CREDIT'))[1]).toMatchObject({ principalOutstanding: '500.00' });
     // Late fee on the 500.00 still owed: 0.25 a day.
