@@ -117,3 +117,9 @@ export async function pledgesOf(em: EntityManager, seriesId: string, filter: { h
     filter.state ?? null,
   ])) as PledgeRow[];
 }
+
+/** The pledges these parties made, in any series, by id. */
+export async function pledgesOfHolders(em: EntityManager, partyIds: readonly string[]): Promise<PledgeRow[]> {
+  if (partyIds.length === 0) return [];
+  return (await em.query(`${PLEDGE_SELECT} WHERE holder_party_id = ANY($1::bigint[]) ORDER BY id`, [Array.from(new Set(partyIds))])) as PledgeRow[];
+}

@@ -62,6 +62,13 @@ export async function findSeriesOfProject(em: EntityManager, projectId: string):
   return row;
 }
 
+/** The series of these projects, by project id (a project has at most one). */
+export async function seriesOfProjects(em: EntityManager, projectIds: readonly string[]): Promise<Map<string, SeriesRow>> {
+  if (projectIds.length === 0) return new Map();
+  const rows = (await em.query(`${SERIES_SELECT} WHERE project_id = ANY($1::bigint[])`, [Array.from(new Set(projectIds))])) as SeriesRow[];
+  return new Map(rows.map((r) => [r.project_id, r]));
+}
+
 export async function seriesCodeTaken(em: EntityManager, code: string): Promise<boolean> {
   return ((await em.query(`SELECT 1 FROM ticket_series WHERE code = $1`, [code])) as unknown[]).length > 0;
 }
@@ -115,6 +122,12 @@ export async function insertHoldings(em: EntityManager, rows: ReadonlyArray<Omit
 export async function holdingsOf(em: EntityManager, seriesId: string, partyIds: readonly string[]): Promise<HoldingRow[]> {
   if (partyIds.length === 0) return [];
   return (await em.query(`${HOLDING_SELECT} WHERE series_id = $1 AND party_id = ANY($2::bigint[]) ORDER BY seq`, [seriesId, Array.from(new Set(partyIds))])) as HoldingRow[];
+}
+
+/** Every holding of these parties, in any series, by series and certificate sequence. */
+export async function holdingsOfParties(em: EntityManager, partyIds: readonly string[]): Promise<HoldingRow[]> {
+  if (partyIds.length === 0) return [];
+  return (await em.query(`${HOLDING_SELECT} WHERE party_id = ANY($1::bigint[]) ORDER BY series_id, seq`, [Array.from(new Set(partyIds))])) as HoldingRow[];
 }
 
 export async function holdingByCertificateNo(em: EntityManager, certificateNo: string): Promise<HoldingRow | undefined> {
