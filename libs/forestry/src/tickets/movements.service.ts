@@ -73,7 +73,7 @@ export interface BuyBackInput {
 @Injectable()
 export class MovementsService {
   constructor(
-    private readonly ledger: LedgerService,
+    ledger: LedgerService,
     private readonly series: SeriesService,
     reads: LedgerReads,
   ) {
