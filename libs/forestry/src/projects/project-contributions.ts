@@ -4,8 +4,8 @@ import { partyRefsByIds } from '../parties/party-refs';
 import { BANK_CLEARING_ACCOUNT, businessToday, projectCapitalToReceive, projectCommitments, projectInKind, projectInKindCapital, projectWallet } from './project-accounts';
 import { CONTRIBUTION_KINDS, ContributionKind, ContributionState } from './project.model';
 import { invalidProject as invalid, ProjectError, projectInput } from './projects.errors';
-import type { ProjectsService } from './projects.service';
 import * as store from './projects.store';
+import type { ProjectRow } from './projects.store';
 
 const { requireText, optionalText, requireDate } = projectInput;
 export interface ContributionView {
@@ -50,6 +50,17 @@ export interface ContributionOutcome {
   walletBalance: string;
 }
 
+/** How contributions read their project (ProjectsService.load): locked, with its parties' codes and names. */
+export interface ProjectLoader {
+  load(
+    em: EntityManager,
+    code: string,
+    options: { lock: true },
+  ): Promise<
+    Pick<ProjectRow, 'id' | 'state' | 'farm_party_id' | 'collective_party_id'> & { farm_code: string; farm_name: string; collective_code: string; collective_name: string }
+  >;
+}
+
 /**
  * Contributions to a cooperation project (cash paid, cash committed then called, in kind), each with
  * its ledger entry in the caller's transaction. A plain class ProjectsService builds and delegates to.
@@ -58,7 +69,7 @@ export class ProjectContributions {
   constructor(
     private readonly ledger: LedgerService,
     private readonly reads: LedgerReads,
-    private readonly projects: ProjectsService,
+    private readonly projects: ProjectLoader,
   ) {}
 
   /** Records a contribution and posts its entry; only while the project is a draft (parameters freeze at issuance). */

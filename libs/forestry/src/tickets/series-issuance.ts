@@ -10,7 +10,6 @@ import { ProjectRecord, ProjectsService } from '../projects/projects.service';
 import { IssuanceHolding, IssuancePlan, MemberSplit, planIssuance } from './issuance-plan';
 import * as movementsStore from './movements.store';
 import * as store from './series.store';
-import type { SeriesService, SeriesView } from './series.service';
 import { HoldingOrigin, TRANSFER_RESTRICTIONS, TransferRestriction } from './ticket.model';
 import { TicketError } from './tickets.errors';
 import { newVerificationCode } from './verification-code';
@@ -28,6 +27,25 @@ export interface IssueInput {
   transferRestriction: TransferRestriction;
   /** Defaults to today (Asia/Shanghai). */
   issuedOn?: string;
+}
+
+export interface SeriesView {
+  code: string;
+  name: string;
+  project: string;
+  projectName: string;
+  projectState: string;
+  farm: { code: string; name: string };
+  collective: { code: string; name: string };
+  assetCode: string;
+  faceValue: string;
+  totalUnits: string;
+  transferRestriction: TransferRestriction;
+  issuedOn: string;
+  issuanceEntryId: string;
+  /** Parties holding units now. */
+  holders: number;
+  guaranteedBuyBackPrice: string | null;
 }
 
 export interface IssuanceOutcome {
@@ -60,7 +78,8 @@ export class SeriesIssuance {
     private readonly ledger: LedgerService,
     private readonly reads: LedgerReads,
     private readonly projects: ProjectsService,
-    private readonly series: SeriesService,
+    /** The series as SeriesService shows it. */
+    private readonly viewOf: (em: EntityManager, code: string) => Promise<SeriesView>,
   ) {}
 
   /**
@@ -218,8 +237,8 @@ export class SeriesIssuance {
 
   /** The issuance as recorded: the series, the levels of its holdings, its entries and its certificate numbers. */
   async outcomeOf(em: EntityManager, code: string): Promise<IssuanceOutcome> {
-    const series = await this.series.get(code, null, em);
-    const row = await this.series.load(em, code);
+    const series = await this.viewOf(em, code);
+    const row = (await store.findSeries(em, code))!;
     const entryIds = await movementsStore.issuanceEntryIds(em, row.id);
     const levels = await store.issuedLevels(em, row.id);
     const [project] = [...(await this.projects.recordsByIds(em, [row.project_id])).values()];

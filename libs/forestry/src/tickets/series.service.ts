@@ -6,7 +6,7 @@ import { OwnerScope, partyLinesSeenBy } from '../access/access.types';
 import { partyRefs } from '../parties/party-refs';
 import { businessToday, holderPledged } from '../projects/project-accounts';
 import { ProjectRecord, ProjectsService, scopePartyIds } from '../projects/projects.service';
-import { certificateNoOf, holderAccounts, IssuanceOutcome, IssuancePreview, IssueInput, SeriesIssuance } from './series-issuance';
+import { certificateNoOf, holderAccounts, IssuanceOutcome, IssuancePreview, IssueInput, SeriesIssuance, SeriesView } from './series-issuance';
 import * as store from './series.store';
 import { SeriesRow } from './series.store';
 import { HoldingOrigin, TransferRestriction } from './ticket.model';
@@ -14,26 +14,7 @@ import { TicketError } from './tickets.errors';
 import { newVerificationCode } from './verification-code';
 
 export { certificateNoOf, holderAccounts, SERIES_CODE_PATTERN } from './series-issuance';
-export type { IssuanceOutcome, IssuancePreview, IssueInput, PlannedHolding } from './series-issuance';
-
-export interface SeriesView {
-  code: string;
-  name: string;
-  project: string;
-  projectName: string;
-  projectState: string;
-  farm: { code: string; name: string };
-  collective: { code: string; name: string };
-  assetCode: string;
-  faceValue: string;
-  totalUnits: string;
-  transferRestriction: TransferRestriction;
-  issuedOn: string;
-  issuanceEntryId: string;
-  /** Parties holding units now. */
-  holders: number;
-  guaranteedBuyBackPrice: string | null;
-}
+export type { IssuanceOutcome, IssuancePreview, IssueInput, PlannedHolding, SeriesView } from './series-issuance';
 
 export interface RegisterLine {
   certificateNo: string;
@@ -109,7 +90,7 @@ export class SeriesService {
     private readonly projects: ProjectsService,
     private readonly reads: LedgerReads,
   ) {
-    this.issuance = new SeriesIssuance(ledger, reads, projects, this);
+    this.issuance = new SeriesIssuance(ledger, reads, projects, (em, code) => this.get(code, null, em));
   }
 
   private readonly issuance: SeriesIssuance;
