@@ -14,7 +14,7 @@ import { createHash, randomUUID } from 'node:crypto';
 import os from 'node:os';
 import { Client } from 'pg';
 import { BANK_CLEARING_ACCOUNT, DividendsService, ParcelsService, PiiCipher, projectDividendReserve, ProjectsService, SeriesService, walletOf } from '@forest-ledger/forestry';
-import { Dec, LedgerService } from '@forest-ledger/ledger';
+import { Dec, LedgerReads, LedgerService } from '@forest-ledger/ledger';
 import { ensureDatabase, inTransaction, loadEnv, migrate, openDataSource } from '@forest-ledger/platform';
 
 function intEnv(name: string, fallback: number, min: number, max: number): number {
@@ -62,8 +62,9 @@ async function main(): Promise<void> {
   const pii = new PiiCipher(env.PII_ENCRYPTION_KEY, env.PII_HMAC_KEY);
   const ledger = new LedgerService(ds);
   const parcels = new ParcelsService(ds, pii);
-  const projects = new ProjectsService(ds, ledger, parcels, env);
-  const series = new SeriesService(ds, ledger, projects);
+  const reads = new LedgerReads();
+  const projects = new ProjectsService(ds, ledger, parcels, env, reads);
+  const series = new SeriesService(ds, ledger, projects, reads);
   const dividends = new DividendsService(ds, ledger);
   try {
     await migrate(ds);

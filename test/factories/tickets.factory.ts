@@ -18,7 +18,7 @@ import {
   TransferRestriction,
   walletOf,
 } from '@forest-ledger/forestry';
-import { Dec, LedgerService } from '@forest-ledger/ledger';
+import { Dec, LedgerReads, LedgerService } from '@forest-ledger/ledger';
 import { Env, inTransaction, loadEnv } from '@forest-ledger/platform';
 import { randomUUID } from 'node:crypto';
 import { DataSource, EntityManager } from 'typeorm';
@@ -41,9 +41,19 @@ export function ticketServices(ds: DataSource, overrides: Partial<Env> = {}): Ti
   const pii = new PiiCipher(env.PII_ENCRYPTION_KEY, env.PII_HMAC_KEY);
   const ledger = new LedgerService(ds);
   const parcels = new ParcelsService(ds, pii);
-  const projects = new ProjectsService(ds, ledger, parcels, env);
-  const series = new SeriesService(ds, ledger, projects);
-  return { ds, env, ledger, parcels, projects, series, movements: new MovementsService(ledger, series), certificates: new CertificatesService(ds, series, env) };
+  const reads = new LedgerReads();
+  const projects = new ProjectsService(ds, ledger, parcels, env, reads);
+  const series = new SeriesService(ds, ledger, projects, reads);
+  return {
+    ds,
+    env,
+    ledger,
+    parcels,
+    projects,
+    series,
+    movements: new MovementsService(ledger, series, reads),
+    certificates: new CertificatesService(ds, series, env, projects, reads),
+  };
 }
 
 /** The parties of a cooperation: a state farm, a village collective with households and villagers, a bank, an outside buyer. */

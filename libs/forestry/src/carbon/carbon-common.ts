@@ -1,7 +1,7 @@
 import { LedgerError, LedgerReads, LedgerService, OpenAccountInput } from '@forest-ledger/ledger';
 import { EntityManager } from 'typeorm';
 import { inputChecks } from '../common/input-checks';
-import { PartyRefRow, partiesByCodes, partiesByIds } from '../parties/party-refs';
+import { PartyRef, partiesByCodes, partiesByIds } from '../parties/party-refs';
 import { WALLET_ASSET, walletOf } from '../parties/parties.service';
 import { businessToday } from '../projects/project-accounts';
 import { projectCodesByIds } from '../projects/project-refs';
@@ -58,7 +58,7 @@ export async function loadProject(em: EntityManager, code: string, lock = false)
 }
 
 /** An active party by code, or UNKNOWN_PARTY naming `field`. */
-export async function requireParty(em: EntityManager, code: string, field: string): Promise<PartyRefRow> {
+export async function requireParty(em: EntityManager, code: string, field: string): Promise<PartyRef> {
   const party = typeof code === 'string' ? (await partiesByCodes(em, [code])).get(code) : undefined;
   if (!party || !party.active) throw new CarbonError('UNKNOWN_PARTY', `no active party ${JSON.stringify(code)}`, field);
   return party;

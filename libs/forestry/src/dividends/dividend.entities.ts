@@ -3,8 +3,6 @@ import { numericTransformer } from '@forest-ledger/ledger/persistence/numeric.tr
 import { Check, Column, CreateDateColumn, Entity, Index, JoinColumn, ManyToOne, PrimaryColumn, PrimaryGeneratedColumn, Unique } from 'typeorm';
 import { UserEntity } from '../access/access.entities';
 import { PartyEntity } from '../parties/party.entity';
-import { CoopProjectEntity } from '../projects/project.entities';
-import { TicketSeriesEntity } from '../tickets/ticket.entities';
 
 export const CASH_FLOW_KINDS = ['INCOME', 'COST', 'MANAGEMENT_FEE', 'GUARANTEE_TOP_UP'] as const;
 export type CashFlowKind = (typeof CASH_FLOW_KINDS)[number];
@@ -36,10 +34,6 @@ export class ProjectCashFlowEntity {
 
   @Column({ name: 'project_id', type: 'bigint' })
   projectId!: string;
-
-  @ManyToOne(() => CoopProjectEntity, { onDelete: 'RESTRICT' })
-  @JoinColumn({ name: 'project_id', foreignKeyConstraintName: 'fk_project_cash_flows_project' })
-  project?: CoopProjectEntity;
 
   @Column({ type: 'text' })
   kind!: CashFlowKind;
@@ -99,16 +93,8 @@ export class DividendDeclarationEntity {
   @Column({ name: 'project_id', type: 'bigint' })
   projectId!: string;
 
-  @ManyToOne(() => CoopProjectEntity, { onDelete: 'RESTRICT' })
-  @JoinColumn({ name: 'project_id', foreignKeyConstraintName: 'fk_dividend_declarations_project' })
-  project?: CoopProjectEntity;
-
   @Column({ name: 'series_id', type: 'bigint' })
   seriesId!: string;
-
-  @ManyToOne(() => TicketSeriesEntity, { onDelete: 'RESTRICT' })
-  @JoinColumn({ name: 'series_id', foreignKeyConstraintName: 'fk_dividend_declarations_series' })
-  series?: TicketSeriesEntity;
 
   /** CNY to distribute. */
   @Column({ type: 'numeric', precision: 20, scale: 2, transformer: numericTransformer })

@@ -8,7 +8,7 @@ import { PartyError } from '../parties/parties.errors';
 import { walletOf } from '../parties/parties.service';
 import { businessToday, holderTickets } from '../projects/project-accounts';
 import { RESTRICTION_LABELS } from '../tickets/certificates.service';
-import type { TransferRestriction } from '../tickets/ticket.entities';
+import type { TransferRestriction } from '../tickets/ticket.model';
 import { renderAnnualStatementPdf } from './annual-statement-pdf';
 
 /** One 林票 holding as its holder sees it: free and pledged units, face value, and who holds the pledge. */

@@ -1,4 +1,6 @@
 import { DomainError, DomainErrorKind } from '@forest-ledger/common';
+import { inputChecks } from '../common/input-checks';
+
 export type ProjectErrorCode =
   | 'INVALID_PROJECT'
   | 'UNKNOWN_PROJECT'
@@ -39,3 +41,11 @@ export class ProjectError extends DomainError {
     super(KIND_OF[code], code, message, field, details);
   }
 }
+
+/** INVALID_PROJECT naming the field. */
+export function invalidProject(message: string, field: string): ProjectError {
+  return new ProjectError('INVALID_PROJECT', message, field);
+}
+
+/** The projects feature's checks of plain input (INVALID_PROJECT). */
+export const projectInput = inputChecks(invalidProject);

@@ -1,13 +1,15 @@
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
-import { Amount, Dec, EntryDraft, LedgerService, PostResult } from '@forest-ledger/ledger';
+import { Amount, Dec, EntryDraft, LedgerReads, LedgerService, PostResult } from '@forest-ledger/ledger';
 import { Env } from '@forest-ledger/platform';
 import { DataSource, EntityManager } from 'typeorm';
 import type { OwnerScope } from '../access/access.types';
 import { inputChecks } from '../common/input-checks';
+import { lockParcelsForAttachment, parcelRefs } from '../parcels/parcel-refs';
 import { ParcelsService } from '../parcels/parcels.service';
 import { WALLET_ASSET } from '../parties/parties.service';
-import { PartyRef, partyRefs } from './party-refs';
+import { PartyRef, partyRefs, partyRefsByIds } from '../parties/party-refs';
+import { findSeriesOfProject, lockSeriesOfProject } from '../tickets/series.store';
 import {
   BANK_CLEARING_ACCOUNT,
   businessToday,
@@ -19,8 +21,13 @@ import {
   projectInKindCapital,
   projectWallet,
 } from './project-accounts';
-import { CONTRIBUTION_KINDS, ContributionKind, ContributionState, MEMBER_WEIGHTINGS, PROJECT_TYPES, ProjectState, ProjectType } from './project.entities';
-import { ProjectError } from './projects.errors';
+import { CONTRIBUTION_KINDS, ContributionKind, ContributionState, MEMBER_WEIGHTINGS, PROJECT_TYPES, ProjectState, ProjectType } from './project.model';
+import { invalidProject, ProjectError, projectInput } from './projects.errors';
+import { CallInput, ContributionInput, ContributionOutcome, ContributionView, ProjectContributions } from './project-contributions';
+
+export type { CallInput, ContributionInput, ContributionOutcome, ContributionView } from './project-contributions';
+import * as store from './projects.store';
+import { ProjectRow } from './projects.store';
 
 export const PROJECT_CODE_PATTERN = /^[A-Z0-9][A-Z0-9._-]{0,39}$/;
 const AREA_SCALE = 4;
@@ -62,22 +69,6 @@ export interface ProjectParcelView {
   location: string;
 }
 
-export interface ContributionView {
-  id: string;
-  partyCode: string;
-  partyName: string;
-  role: 'FARM' | 'COLLECTIVE';
-  kind: ContributionKind;
-  state: ContributionState;
-  amount: string;
-  bankReference: string | null;
-  valuationDocument: string | null;
-  description: string | null;
-  entryId: string;
-  callEntryId: string | null;
-  createdAt: string;
-}
-
 export interface ProjectView {
   code: string;
   name: string;
@@ -106,75 +97,16 @@ export interface ProjectView {
   closedAt: string | null;
 }
 
-export interface ContributionInput {
-  partyCode: string;
-  kind: ContributionKind;
-  /** CNY, 2 decimals. */
-  amount: string;
-  /** CASH only: true when the money has arrived (bankReference required), false for a commitment called later. */
-  paid?: boolean;
-  bankReference?: string;
-  /** In kind: the valuation report or document (评估报告编号). */
-  valuationDocument?: string;
-  description?: string;
-  effectiveDate?: string;
-}
-
-export interface CallInput {
-  bankReference: string;
-  effectiveDate?: string;
-}
-
-export interface ContributionOutcome {
-  project: string;
-  contribution: ContributionView;
-  entryId: string;
-  walletBalance: string;
-}
-
-interface ProjectRow {
-  id: string;
-  code: string;
-  name: string;
-  state: ProjectState;
-  farm_party_id: string;
+/** A project row with its farm's and collective's codes and names, as the 林票 services need it (locked or not). */
+export interface ProjectRecord extends ProjectRow {
   farm_code: string;
   farm_name: string;
-  collective_party_id: string;
   collective_code: string;
   collective_name: string;
-  project_type: ProjectType;
-  area_mu: string;
-  start_date: string;
-  term_years: number;
-  management_fee_rate: string;
-  collective_retained_ratio: string;
-  member_weighting: 'PER_PERSON' | 'PER_HOUSEHOLD';
-  guarantee_description: string | null;
-  guaranteed_buy_back_price: string | null;
-  guaranteed_yield_per_mu: string | null;
-  guarantee_reference_price: string | null;
-  created_at: Date;
-  activated_at: Date | null;
-  closed_at: Date | null;
 }
 
-/** A project row as the 林票 services need it (locked or not). */
-export type ProjectRecord = ProjectRow;
-
-const PROJECT_SELECT = `SELECT p.id, p.code, p.name, p.state, p.farm_party_id, f.code AS farm_code, f.name AS farm_name,
-       p.collective_party_id, c.code AS collective_code, c.name AS collective_name, p.project_type, p.area_mu::text AS area_mu,
-       to_char(p.start_date, 'YYYY-MM-DD') AS start_date, p.term_years, p.management_fee_rate::text AS management_fee_rate,
-       p.collective_retained_ratio::text AS collective_retained_ratio, p.member_weighting, p.guarantee_description,
-       p.guaranteed_buy_back_price::text AS guaranteed_buy_back_price, p.guaranteed_yield_per_mu::text AS guaranteed_yield_per_mu,
-       p.guarantee_reference_price::text AS guarantee_reference_price, p.created_at, p.activated_at, p.closed_at
-  FROM coop_projects p JOIN parties f ON f.id = p.farm_party_id JOIN parties c ON c.id = p.collective_party_id`;
-
-function invalid(message: string, field: string): ProjectError {
-  return new ProjectError('INVALID_PROJECT', message, field);
-}
-
-const { requireText, optionalText, requireDate } = inputChecks(invalid);
+const invalid = invalidProject;
+const { requireText, optionalText, requireDate } = projectInput;
 
 function ratio(value: unknown, field: string): Dec {
   const d = Amount.parse(value, RATIO_SCALE, field).value;
@@ -201,7 +133,12 @@ export class ProjectsService {
     private readonly ledger: LedgerService,
     private readonly parcels: ParcelsService,
     private readonly env: Env,
-  ) {}
+    reads: LedgerReads,
+  ) {
+    this.contributionsOf = new ProjectContributions(ledger, reads, this);
+  }
+
+  private readonly contributionsOf: ProjectContributions;
 
   async create(em: EntityManager, input: CreateProjectInput): Promise<ProjectView> {
     const code = requireText(input.code, 'code', 40);
@@ -233,15 +170,15 @@ export class ProjectsService {
 
     if (!Array.isArray(input.parcelIds) || input.parcelIds.length === 0) throw invalid('parcelIds must list at least one parcel', 'parcelIds');
     // Locked before the check, so two projects created at once cannot both find the parcels free (FOR SHARE alone does not exclude them).
-    await em.query(`SELECT 1 FROM parcels WHERE id = ANY($1::bigint[]) ORDER BY id FOR NO KEY UPDATE`, [
-      input.parcelIds.filter((id) => typeof id === 'string' && /^\d{1,18}$/.test(id)),
-    ]);
+    await lockParcelsForAttachment(em, input.parcelIds);
     const parcels = await this.parcels.assertAttachable(em, input.parcelIds, 'COOPERATION_PROJECT');
-    const busy = (await em.query(
-      `SELECT pp.parcel_id, pa.certificate_no, p.code FROM coop_project_parcels pp JOIN coop_projects p ON p.id = pp.project_id JOIN parcels pa ON pa.id = pp.parcel_id
-        WHERE pp.parcel_id = ANY($1::bigint[]) AND p.state <> 'CLOSED' ORDER BY pp.parcel_id`,
-      [parcels.map((p) => p.id)],
-    )) as Array<{ parcel_id: string; certificate_no: string; code: string }>;
+    const certificateOf = new Map(parcels.map((p) => [p.id, p.certificateNo]));
+    const busy = (
+      await store.parcelsInOpenProjects(
+        em,
+        parcels.map((p) => p.id),
+      )
+    ).map((b) => ({ ...b, certificate_no: certificateOf.get(b.parcel_id)! }));
     if (busy.length > 0) {
       throw new ProjectError('PARCEL_IN_OTHER_PROJECT', `parcel(s) already under an open project: ${busy.map((b) => `${b.certificate_no} (${b.code})`).join(', ')}`, 'parcelIds', {
         parcels: busy.map((b) => ({ parcelId: b.parcel_id, certificateNo: b.certificate_no, project: b.code })),
@@ -254,31 +191,29 @@ export class ProjectsService {
       });
     }
 
-    const [row] = (await em.query(
-      `INSERT INTO coop_projects (code, name, farm_party_id, collective_party_id, project_type, area_mu, start_date, term_years, management_fee_rate,
-                                  collective_retained_ratio, member_weighting, guarantee_description, guaranteed_buy_back_price, guaranteed_yield_per_mu, guarantee_reference_price)
-       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15)
-       ON CONFLICT (code) DO NOTHING RETURNING id`,
-      [
-        code,
-        name,
-        farm.id,
-        collective.id,
-        input.projectType,
-        areaMu.toFixed(AREA_SCALE),
-        startDate,
-        input.termYears,
-        feeRate.toString(),
-        retained.toString(),
-        weighting,
-        description,
-        buyBackPrice?.toFixed(2) ?? null,
-        yieldPerMu?.toFixed(4) ?? null,
-        referencePrice?.toFixed(2) ?? null,
-      ],
-    )) as Array<{ id: string }>;
-    if (!row) throw new ProjectError('PROJECT_EXISTS', `a project with code ${code} exists already`, 'code');
-    await em.query(`INSERT INTO coop_project_parcels (project_id, parcel_id) SELECT $1, unnest($2::bigint[])`, [row.id, parcels.map((p) => p.id)]);
+    const id = await store.insertProject(em, {
+      code,
+      name,
+      farm_party_id: farm.id,
+      collective_party_id: collective.id,
+      project_type: input.projectType,
+      area_mu: areaMu.toFixed(AREA_SCALE),
+      start_date: startDate,
+      term_years: input.termYears,
+      management_fee_rate: feeRate.toString(),
+      collective_retained_ratio: retained.toString(),
+      member_weighting: weighting,
+      guarantee_description: description,
+      guaranteed_buy_back_price: buyBackPrice?.toFixed(2) ?? null,
+      guaranteed_yield_per_mu: yieldPerMu?.toFixed(4) ?? null,
+      guarantee_reference_price: referencePrice?.toFixed(2) ?? null,
+    });
+    if (id === null) throw new ProjectError('PROJECT_EXISTS', `a project with code ${code} exists already`, 'code');
+    await store.attachParcels(
+      em,
+      id,
+      parcels.map((p) => p.id),
+    );
 
     await this.ledger.ensureAsset(em, WALLET_ASSET);
     for (const account of [...PLATFORM_ACCOUNTS, ...projectAccounts(code)]) await this.ledger.ensureAccount(em, account);
@@ -292,10 +227,7 @@ export class ProjectsService {
 
   async list(scope: OwnerScope, filter: { state?: ProjectState } = {}): Promise<ProjectView[]> {
     const em = this.dataSource.manager;
-    const rows = (await em.query(
-      `${PROJECT_SELECT} WHERE ($1::text IS NULL OR p.state = $1) AND ($2::text[] IS NULL OR ('party:' || f.code) = ANY($2) OR ('party:' || c.code) = ANY($2)) ORDER BY p.code LIMIT 500`,
-      [filter.state ?? null, scope?.ownerRefs ?? null],
-    )) as ProjectRow[];
+    const rows = await this.withParties(em, await store.listProjects(em, { state: filter.state, partyIds: scope === null ? null : await scopePartyIds(em, scope) }));
     const views: ProjectView[] = [];
     for (const row of rows) views.push(await this.view(em, row));
     return views;
@@ -306,8 +238,9 @@ export class ProjectsService {
    * `scope` is reported as unknown.
    */
   async load(em: EntityManager, code: string, options: { lock?: boolean; scope?: OwnerScope } = {}): Promise<ProjectRecord> {
-    if (options.lock) await em.query(`SELECT 1 FROM coop_projects WHERE code = $1 FOR UPDATE`, [code]);
-    const [row] = (await em.query(`${PROJECT_SELECT} WHERE p.code = $1`, [code])) as ProjectRow[];
+    if (options.lock) await store.lockProject(em, code);
+    const found = await store.findProject(em, code);
+    const [row] = found ? await this.withParties(em, [found]) : [];
     const scope = options.scope ?? null;
     if (!row || (scope !== null && !scope.ownerRefs.includes(`party:${row.farm_code}`) && !scope.ownerRefs.includes(`party:${row.collective_code}`))) {
       throw new ProjectError('UNKNOWN_PROJECT', `no project with code ${JSON.stringify(code)}`, 'project');
@@ -317,129 +250,17 @@ export class ProjectsService {
 
   /** Records a contribution and posts its entry; only while the project is a draft (parameters freeze at issuance). */
   async addContribution(em: EntityManager, projectCode: string, input: ContributionInput, key: string): Promise<ContributionOutcome> {
-    const project = await this.load(em, projectCode, { lock: true });
-    if (project.state !== 'DRAFT') {
-      // A replay of a contribution recorded before the issuance still answers with it (the ledger checks the content is the same).
-      const keys = ['project-investment', 'project-commitment', 'project-in-kind'].map((prefix) => `${prefix}:${key}`);
-      const recorded = await em.query(
-        `SELECT 1 FROM project_contributions c JOIN ledger_entries e ON e.id = c.entry_id WHERE c.project_id = $1 AND e.idempotency_key = ANY($2::text[])`,
-        [project.id, keys],
-      );
-      if (recorded.length === 0)
-        throw new ProjectError('PROJECT_NOT_DRAFT', `project ${projectCode} is ${project.state}: contributions are frozen once its 林票 are issued`, 'project');
-    }
-    if (!CONTRIBUTION_KINDS.includes(input.kind)) throw invalid(`kind must be one of ${CONTRIBUTION_KINDS.join(', ')}`, 'kind');
-    const amount = Amount.parsePositive(input.amount, 2, 'amount').value.toFixed(2);
-    const role = input.partyCode === project.farm_code ? 'FARM' : input.partyCode === project.collective_code ? 'COLLECTIVE' : null;
-    if (role === null) {
-      throw new ProjectError(
-        'NOT_A_PROJECT_PARTY',
-        `${input.partyCode} is neither the farm (${project.farm_code}) nor the collective (${project.collective_code}) of project ${projectCode}`,
-        'partyCode',
-      );
-    }
-    const effectiveDate = input.effectiveDate === undefined ? businessToday() : requireDate(input.effectiveDate, 'effectiveDate');
-    const description = optionalText(input.description, 'description');
-    let state: ContributionState;
-    let bankReference: string | null = null;
-    let valuationDocument: string | null = null;
-    let draft: EntryDraft;
-    const base = { effectiveDate, metadata: { project: projectCode, party: input.partyCode, kind: input.kind } };
-    if (input.kind === 'CASH') {
-      if (typeof input.paid !== 'boolean') throw invalid('paid must be true (the money arrived) or false (committed, called later) for a CASH contribution', 'paid');
-      if (input.valuationDocument !== undefined) throw invalid('valuationDocument is for in-kind contributions only', 'valuationDocument');
-      if (input.paid) {
-        state = 'PAID';
-        bankReference = requireText(input.bankReference, 'bankReference', 100);
-        draft = {
-          ...base,
-          idempotencyKey: `project-investment:${key}`,
-          kind: 'PROJECT_INVESTMENT',
-          memo: `${project.farm_code === input.partyCode ? project.farm_name : project.collective_name} 现金投入 ${amount} 元 银行流水 ${bankReference}`,
-          metadata: { ...base.metadata, bankReference },
-          postings: [
-            { account: BANK_CLEARING_ACCOUNT, side: 'DEBIT', amount },
-            { account: projectWallet(projectCode), side: 'CREDIT', amount },
-          ],
-        };
-      } else {
-        state = 'COMMITTED';
-        if (input.bankReference !== undefined) throw invalid('bankReference comes with the call of a commitment, not with the commitment', 'bankReference');
-        draft = {
-          ...base,
-          idempotencyKey: `project-commitment:${key}`,
-          kind: 'PROJECT_COMMITMENT',
-          memo: `认缴出资 ${amount} 元 (待实缴)`,
-          postings: [
-            { account: projectCommitments(projectCode), side: 'DEBIT', amount },
-            { account: projectCapitalToReceive(projectCode), side: 'CREDIT', amount },
-          ],
-        };
-      }
-    } else {
-      if (input.paid !== undefined || input.bankReference !== undefined)
-        throw invalid('paid and bankReference are for CASH contributions only', input.paid !== undefined ? 'paid' : 'bankReference');
-      state = 'VALUED';
-      valuationDocument = requireText(input.valuationDocument, 'valuationDocument', 200);
-      draft = {
-        ...base,
-        idempotencyKey: `project-in-kind:${key}`,
-        kind: 'PROJECT_IN_KIND',
-        memo: `实物出资 (${input.kind}) 折资 ${amount} 元 评估依据 ${valuationDocument}`,
-        metadata: { ...base.metadata, valuationDocument },
-        postings: [
-          { account: projectInKind(projectCode), side: 'DEBIT', amount },
-          { account: projectInKindCapital(projectCode), side: 'CREDIT', amount },
-        ],
-      };
-    }
-    const posted = await this.ledger.post(em, draft);
-    if (!posted.replayed) {
-      await em.query(
-        `INSERT INTO project_contributions (project_id, party_id, role, kind, state, amount, bank_reference, valuation_document, description, entry_id)
-         VALUES ($1, (SELECT id FROM parties WHERE code = $2), $3, $4, $5, $6, $7, $8, $9, $10)`,
-        [project.id, input.partyCode, role, input.kind, state, amount, bankReference, valuationDocument, description, posted.entry.id],
-      );
-    }
-    return this.contributionOutcome(em, projectCode, posted, 'entry_id');
+    return this.contributionsOf.add(em, projectCode, input, key);
   }
 
   /** Calls a commitment: the money arrives (bank reference) and the commitment is settled, in one entry. Draft or active projects. */
   async callContribution(em: EntityManager, projectCode: string, contributionId: string, input: CallInput, key: string): Promise<ContributionOutcome> {
-    const project = await this.load(em, projectCode, { lock: true });
-    if (project.state === 'CLOSED') throw new ProjectError('PROJECT_NOT_ACTIVE', `project ${projectCode} is closed`, 'project');
-    const bankReference = requireText(input.bankReference, 'bankReference', 100);
-    const effectiveDate = input.effectiveDate === undefined ? businessToday() : requireDate(input.effectiveDate, 'effectiveDate');
-    const [row] = /^\d{1,18}$/.test(contributionId)
-      ? ((await em.query(`SELECT id, state, amount::text AS amount FROM project_contributions WHERE id = $1 AND project_id = $2 FOR UPDATE`, [
-          contributionId,
-          project.id,
-        ])) as Array<{ id: string; state: ContributionState; amount: string }>)
-      : [];
-    if (!row) throw new ProjectError('UNKNOWN_CONTRIBUTION', `project ${projectCode} has no contribution ${contributionId}`, 'contribution');
-    const idempotencyKey = `project-capital-call:${key}`;
-    if (row.state !== 'COMMITTED') {
-      const replay = await em.query(`SELECT 1 FROM ledger_entries WHERE idempotency_key = $1`, [idempotencyKey]);
-      if (replay.length === 0) throw new ProjectError('CONTRIBUTION_NOT_COMMITTED', `contribution ${contributionId} is ${row.state}, not an open commitment`, 'contribution');
-    }
-    const amount = new Dec(row.amount).toFixed(2);
-    const posted = await this.ledger.post(em, {
-      idempotencyKey,
-      kind: 'PROJECT_CAPITAL_CALL',
-      effectiveDate,
-      memo: `认缴出资实缴 ${amount} 元 银行流水 ${bankReference}`,
-      metadata: { project: projectCode, contribution: contributionId, bankReference },
-      postings: [
-        { account: BANK_CLEARING_ACCOUNT, side: 'DEBIT', amount },
-        { account: projectWallet(projectCode), side: 'CREDIT', amount },
-        { account: projectCapitalToReceive(projectCode), side: 'DEBIT', amount },
-        { account: projectCommitments(projectCode), side: 'CREDIT', amount },
-      ],
-    });
-    if (!posted.replayed) {
-      await em.query(`UPDATE project_contributions SET state = 'PAID', bank_reference = $2, call_entry_id = $3 WHERE id = $1`, [row.id, bankReference, posted.entry.id]);
-    }
-    return this.contributionOutcome(em, projectCode, posted, 'call_entry_id');
+    return this.contributionsOf.call(em, projectCode, contributionId, input, key);
+  }
+
+  /** The contributions of a project, oldest first. */
+  async contributions(em: EntityManager, projectId: string): Promise<ContributionView[]> {
+    return this.contributionsOf.list(em, projectId);
   }
 
   /**
@@ -450,7 +271,7 @@ export class ProjectsService {
     const project = await this.load(em, projectCode, { lock: true });
     if (project.state !== 'ACTIVE') throw new ProjectError('PROJECT_NOT_ACTIVE', `project ${projectCode} is ${project.state}; only an active project can be closed`, 'project');
     // The series row too: movements lock it first, so none is booked while the project closes.
-    await em.query(`SELECT 1 FROM ticket_series WHERE project_id = $1 FOR UPDATE`, [project.id]);
+    await lockSeriesOfProject(em, project.id);
     requireDate(closedOn, 'closedOn');
     const endDate = addYears(project.start_date, project.term_years);
     if (closedOn < endDate) throw new ProjectError('TERM_NOT_ENDED', `project ${projectCode} runs until ${endDate}; it cannot close on ${closedOn}`, 'closedOn', { endDate });
@@ -466,47 +287,8 @@ export class ProjectsService {
         { walletBalance: wallet.balance, unpaidCommitments: commitments.balance },
       );
     }
-    await em.query(`UPDATE coop_projects SET state = 'CLOSED', closed_at = now() WHERE id = $1`, [project.id]);
+    await store.setProjectState(em, project.id, 'CLOSED');
     return this.view(em, await this.load(em, projectCode));
-  }
-
-  /** The contributions of a project, oldest first. */
-  async contributions(em: EntityManager, projectId: string): Promise<ContributionView[]> {
-    const rows = (await em.query(
-      `SELECT c.id, p.code AS party_code, p.name AS party_name, c.role, c.kind, c.state, c.amount::text AS amount, c.bank_reference, c.valuation_document,
-              c.description, c.entry_id, c.call_entry_id, c.created_at
-         FROM project_contributions c JOIN parties p ON p.id = c.party_id WHERE c.project_id = $1 ORDER BY c.id`,
-      [projectId],
-    )) as Array<{
-      id: string;
-      party_code: string;
-      party_name: string;
-      role: 'FARM' | 'COLLECTIVE';
-      kind: ContributionKind;
-      state: ContributionState;
-      amount: string;
-      bank_reference: string | null;
-      valuation_document: string | null;
-      description: string | null;
-      entry_id: string;
-      call_entry_id: string | null;
-      created_at: Date;
-    }>;
-    return rows.map((r) => ({
-      id: r.id,
-      partyCode: r.party_code,
-      partyName: r.party_name,
-      role: r.role,
-      kind: r.kind,
-      state: r.state,
-      amount: new Dec(r.amount).toFixed(2),
-      bankReference: r.bank_reference,
-      valuationDocument: r.valuation_document,
-      description: r.description,
-      entryId: r.entry_id,
-      callEntryId: r.call_entry_id,
-      createdAt: r.created_at.toISOString(),
-    }));
   }
 
   private requireParty(parties: Map<string, PartyRef>, code: string, field: string, kind: 'STATE_FARM' | 'COLLECTIVE'): PartyRef {
@@ -517,24 +299,45 @@ export class ProjectsService {
     return party;
   }
 
-  private async contributionOutcome(em: EntityManager, projectCode: string, posted: PostResult, column: 'entry_id' | 'call_entry_id'): Promise<ContributionOutcome> {
-    const [{ id, project_id }] = (await em.query(`SELECT id, project_id FROM project_contributions WHERE ${column} = $1`, [posted.entry.id])) as Array<{
-      id: string;
-      project_id: string;
-    }>;
-    const contribution = (await this.contributions(em, project_id)).find((c) => c.id === id)!;
-    const wallet = await this.ledger.getAccount(projectWallet(projectCode), em);
-    return { project: projectCode, contribution, entryId: posted.entry.id, walletBalance: wallet.balance };
+  /** The projects' parcels (id, certificate number, area, location), by certificate number. */
+  async parcelsOf(em: EntityManager, projectId: string): Promise<ProjectParcelView[]> {
+    const refs = await parcelRefs(em, await store.projectParcelIds(em, projectId));
+    return [...refs.values()].map((p) => ({ id: p.id, certificateNo: p.certificateNo, areaMu: new Dec(p.areaMu).toFixed(AREA_SCALE), location: p.location }));
   }
 
-  private async view(em: EntityManager, row: ProjectRow): Promise<ProjectView> {
-    const parcels = (await em.query(
-      `SELECT pa.id, pa.certificate_no, pa.area_mu::text AS area_mu, pa.location FROM coop_project_parcels pp JOIN parcels pa ON pa.id = pp.parcel_id WHERE pp.project_id = $1 ORDER BY pa.certificate_no`,
-      [row.id],
-    )) as Array<{ id: string; certificate_no: string; area_mu: string; location: string }>;
+  /** Projects by id (unknown ids absent), with their parties' codes and names. */
+  async recordsByIds(em: EntityManager, ids: readonly string[]): Promise<Map<string, ProjectRecord>> {
+    const records = await this.withParties(em, [...(await store.findProjectsByIds(em, ids)).values()]);
+    return new Map(records.map((r) => [r.id, r]));
+  }
+
+  /** The ids of the projects of which one of these parties is the farm or the collective. */
+  async idsOfParties(em: EntityManager, partyIds: readonly string[]): Promise<string[]> {
+    return store.projectIdsOfParties(em, partyIds);
+  }
+
+  /** Marks the project ACTIVE (its 林票 issued; its parameters frozen from now on). */
+  async activate(em: EntityManager, projectId: string): Promise<void> {
+    await store.setProjectState(em, projectId, 'ACTIVE');
+  }
+
+  private async withParties(em: EntityManager, rows: ProjectRow[]): Promise<ProjectRecord[]> {
+    const parties = await partyRefsByIds(
+      em,
+      rows.flatMap((r) => [r.farm_party_id, r.collective_party_id]),
+    );
+    return rows.map((r) => {
+      const farm = parties.get(r.farm_party_id)!;
+      const collective = parties.get(r.collective_party_id)!;
+      return { ...r, farm_code: farm.code, farm_name: farm.name, collective_code: collective.code, collective_name: collective.name };
+    });
+  }
+
+  private async view(em: EntityManager, row: ProjectRecord): Promise<ProjectView> {
+    const parcels = await this.parcelsOf(em, row.id);
     const contributions = await this.contributions(em, row.id);
     const wallet = await this.ledger.getAccount(projectWallet(row.code), em);
-    const [series] = (await em.query(`SELECT code FROM ticket_series WHERE project_id = $1`, [row.id])) as Array<{ code: string }>;
+    const series = await findSeriesOfProject(em, row.id);
     const dec = (v: string | null, places: number) => (v === null ? null : new Dec(v).toFixed(places));
     return {
       code: row.code,
@@ -544,8 +347,8 @@ export class ProjectsService {
       collective: { code: row.collective_code, name: row.collective_name },
       projectType: row.project_type,
       areaMu: new Dec(row.area_mu).toFixed(AREA_SCALE),
-      parcels: parcels.map((p) => ({ id: p.id, certificateNo: p.certificate_no, areaMu: new Dec(p.area_mu).toFixed(AREA_SCALE), location: p.location })),
-      parcelsAreaMu: parcels.reduce((s, p) => s.plus(p.area_mu), new Dec(0)).toFixed(AREA_SCALE),
+      parcels,
+      parcelsAreaMu: parcels.reduce((s, p) => s.plus(p.areaMu), new Dec(0)).toFixed(AREA_SCALE),
       startDate: row.start_date,
       termYears: row.term_years,
       endDate: addYears(row.start_date, row.term_years),
@@ -568,4 +371,10 @@ export class ProjectsService {
       closedAt: row.closed_at?.toISOString() ?? null,
     };
   }
+}
+
+/** The parties a scope stands for (its `party:<code>` owner refs), by id. */
+export async function scopePartyIds(em: EntityManager, scope: OwnerScope & object): Promise<string[]> {
+  const codes = scope.ownerRefs.filter((ref) => ref.startsWith('party:')).map((ref) => ref.slice('party:'.length));
+  return [...(await partyRefs(em, codes)).values()].map((p) => p.id);
 }

@@ -1,17 +1,19 @@
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
-import { Dec } from '@forest-ledger/ledger';
+import { Dec, LedgerReads } from '@forest-ledger/ledger';
 import { Env } from '@forest-ledger/platform';
 import ExcelJS from 'exceljs';
 import { DataSource, EntityManager } from 'typeorm';
 import type { OwnerScope } from '../access/access.types';
 import type { PartyKind } from '../parties/party.entity';
-import { maskName } from '../projects/party-refs';
+import { maskName, partyRefsByIds } from '../parties/party-refs';
 import { businessToday, holderPledged, holderTickets } from '../projects/project-accounts';
+import { ProjectsService } from '../projects/projects.service';
 import { renderCertificatePdf } from './certificate-pdf';
 import { toChineseCapitalAmount } from './chinese-amount';
 import { SeriesService } from './series.service';
-import { HoldingOrigin, TransferRestriction } from './ticket.entities';
+import * as store from './series.store';
+import { HoldingOrigin, TransferRestriction } from './ticket.model';
 import { TicketError } from './tickets.errors';
 import { formatVerificationCode, normaliseVerificationCode } from './verification-code';
 
@@ -59,7 +61,8 @@ export interface VerificationView {
   asOf: string;
 }
 
-interface HoldingRow {
+/** A holding with its series, project and holder, as a certificate shows it. */
+interface CertificateRow {
   series_id: string;
   certificate_no: string;
   origin: HoldingOrigin;
@@ -84,14 +87,6 @@ interface HoldingRow {
   collective_code: string;
 }
 
-const HOLDING_SELECT = `SELECT h.series_id, h.certificate_no, h.origin, h.verification_code, p.code AS party_code, p.name AS party_name, p.kind AS party_kind, p.id_masked,
-       s.code AS series_code, s.name AS series_name, s.face_value::text AS face_value, s.transfer_restriction, to_char(s.issued_on, 'YYYY-MM-DD') AS issued_on,
-       pr.id AS project_id, pr.code AS project_code, pr.name AS project_name, f.name AS farm_name, f.code AS farm_code, c.code AS collective_code,
-       hh.code AS household_code, hh.name AS household_name
-  FROM ticket_holdings h JOIN parties p ON p.id = h.party_id JOIN ticket_series s ON s.id = h.series_id
-  JOIN coop_projects pr ON pr.id = s.project_id JOIN parties f ON f.id = pr.farm_party_id JOIN parties c ON c.id = pr.collective_party_id
-  LEFT JOIN parties hh ON hh.id = p.household_id AND h.origin = 'MEMBER' AND pr.member_weighting = 'PER_HOUSEHOLD'`;
-
 export const REGISTER_HEADERS = ['林票编号', '持有人编码', '持有人', '证件号 (脱敏)', '来源', '持有份数', '其中质押份数', '持有比例'] as const;
 const ORIGIN_LABELS: Record<HoldingOrigin, string> = { FARM: '林场出资', COLLECTIVE: '村集体留存', MEMBER: '村民分配', ACQUIRED: '受让/继承' };
 
@@ -102,11 +97,13 @@ export class CertificatesService {
     @InjectDataSource() private readonly dataSource: DataSource,
     private readonly series: SeriesService,
     private readonly env: Env,
+    private readonly projects: ProjectsService,
+    private readonly reads: LedgerReads,
   ) {}
 
   /** A certificate its holder or staff (scope null) may see: it states one party's units, so any other (the issuing farm too) gets a 404. */
   async get(certificateNo: string, scope: OwnerScope, em: EntityManager = this.dataSource.manager): Promise<CertificateView> {
-    const [row] = (await em.query(`${HOLDING_SELECT} WHERE h.certificate_no = $1`, [certificateNo])) as HoldingRow[];
+    const row = await this.certificateRow(em, await store.holdingByCertificateNo(em, certificateNo));
     if (!row) throw new TicketError('UNKNOWN_CERTIFICATE', `no certificate ${JSON.stringify(certificateNo)}`, 'certificateNo');
     if (scope !== null && !scope.ownerRefs.includes(`party:${row.party_code}`)) {
       throw new TicketError('UNKNOWN_CERTIFICATE', `no certificate ${JSON.stringify(certificateNo)}`, 'certificateNo');
@@ -138,12 +135,9 @@ export class CertificatesService {
   async pdf(certificateNo: string, scope: OwnerScope): Promise<{ fileName: string; buffer: Buffer }> {
     const em = this.dataSource.manager;
     const view = await this.get(certificateNo, scope, em);
-    const [row] = (await em.query(`${HOLDING_SELECT} WHERE h.certificate_no = $1`, [certificateNo])) as HoldingRow[];
-    const parcels = (await em.query(
-      `SELECT pa.certificate_no, pa.area_mu::text AS area_mu, pa.location FROM coop_project_parcels pp JOIN parcels pa ON pa.id = pp.parcel_id WHERE pp.project_id = $1 ORDER BY pa.certificate_no`,
-      [row.project_id],
-    )) as Array<{ certificate_no: string; area_mu: string; location: string }>;
-    const [area] = (await em.query(`SELECT area_mu::text AS area_mu FROM coop_projects WHERE id = $1`, [row.project_id])) as Array<{ area_mu: string }>;
+    const row = (await this.certificateRow(em, await store.holdingByCertificateNo(em, certificateNo)))!;
+    const parcels = await this.projects.parcelsOf(em, row.project_id);
+    const [project] = [...(await this.projects.recordsByIds(em, [row.project_id])).values()];
     const buffer = await renderCertificatePdf({
       certificateNo: view.certificateNo,
       seriesCode: view.series,
@@ -155,8 +149,8 @@ export class CertificatesService {
       faceValue: view.faceValue,
       faceAmount: view.faceAmount,
       faceAmountInWords: view.faceAmountInWords,
-      parcels: parcels.map((p) => ({ certificateNo: p.certificate_no, areaMu: new Dec(p.area_mu).toFixed(4), location: p.location })),
-      totalAreaMu: new Dec(area.area_mu).toFixed(4),
+      parcels: parcels.map((p) => ({ certificateNo: p.certificateNo, areaMu: new Dec(p.areaMu).toFixed(4), location: p.location })),
+      totalAreaMu: new Dec(project.area_mu).toFixed(4),
       issuer: row.farm_name,
       issuedOn: view.issuedOn,
       printedAt: businessToday(),
@@ -171,7 +165,7 @@ export class CertificatesService {
   async verify(code: string): Promise<VerificationView> {
     const normalised = normaliseVerificationCode(code);
     const em = this.dataSource.manager;
-    const [row] = normalised === null ? [] : ((await em.query(`${HOLDING_SELECT} WHERE h.verification_code = $1`, [normalised])) as HoldingRow[]);
+    const row = normalised === null ? undefined : await this.certificateRow(em, await store.holdingByVerificationCode(em, normalised));
     if (!row) throw new TicketError('UNKNOWN_CERTIFICATE', 'no certificate has this verification code', 'code');
     const [units, pledged] = await this.unitsOf(em, row);
     return {
@@ -209,19 +203,48 @@ export class CertificatesService {
     return { fileName: `林票持有人名册-${seriesCode}-${asOf}.xlsx`, buffer: Buffer.from(await workbook.xlsx.writeBuffer()) };
   }
 
-  private async unitsOf(em: EntityManager, row: HoldingRow): Promise<[Dec, Dec]> {
+  private async unitsOf(em: EntityManager, row: CertificateRow): Promise<[Dec, Dec]> {
     const codes = [holderTickets(row.party_code, row.series_code), holderPledged(row.party_code, row.series_code)];
-    const rows = (await em.query(`SELECT code, (credits - debits)::text AS balance FROM ledger_accounts WHERE code = ANY($1::text[])`, [codes])) as Array<{
-      code: string;
-      balance: string;
-    }>;
-    const of = (code: string) => new Dec(rows.find((r) => r.code === code)?.balance ?? '0');
-    return [of(codes[0]), of(codes[1])];
+    const balances = await this.reads.balances(em, codes);
+    return [balances.get(codes[0]) ?? new Dec(0), balances.get(codes[1]) ?? new Dec(0)];
+  }
+
+  /** The holding with its series, project, holder and (issued per household) household; undefined for none. */
+  private async certificateRow(em: EntityManager, h: store.HoldingRow | undefined): Promise<CertificateRow | undefined> {
+    if (!h) return undefined;
+    const series = (await store.findSeriesByIds(em, [h.series_id])).get(h.series_id)!;
+    const project = (await this.projects.recordsByIds(em, [series.project_id])).get(series.project_id)!;
+    const party = (await partyRefsByIds(em, [h.party_id])).get(h.party_id)!;
+    const perHousehold = h.origin === 'MEMBER' && project.member_weighting === 'PER_HOUSEHOLD' && party.householdId !== null;
+    const household = perHousehold ? (await partyRefsByIds(em, [party.householdId!])).get(party.householdId!) : undefined;
+    return {
+      series_id: h.series_id,
+      certificate_no: h.certificate_no,
+      origin: h.origin,
+      verification_code: h.verification_code,
+      party_code: party.code,
+      party_name: party.name,
+      party_kind: party.kind,
+      id_masked: party.idMasked,
+      series_code: series.code,
+      series_name: series.name,
+      face_value: series.face_value,
+      transfer_restriction: series.transfer_restriction,
+      issued_on: series.issued_on,
+      project_id: project.id,
+      project_code: project.code,
+      household_code: household?.code ?? null,
+      household_name: household?.name ?? null,
+      project_name: project.name,
+      farm_name: project.farm_name,
+      farm_code: project.farm_code,
+      collective_code: project.collective_code,
+    };
   }
 }
 
 /** The holder as printed and verified; per household the head holds the whole household's units (收益权量化到户). */
-function holderLabel(row: HoldingRow): string {
+function holderLabel(row: CertificateRow): string {
   return `${displayName(row.party_kind, row.party_name)}${row.household_code === null ? '' : '（户主，全户共有）'}`;
 }
 

@@ -1,0 +1,182 @@
+import { EntityManager } from 'typeorm';
+import type { ContributionKind, ContributionState, ProjectState, ProjectType } from './project.model';
+
+/** The only SQL on coop_projects, coop_project_parcels and project_contributions: their rows as the store reads and writes them. */
+
+/** A coop_projects row (dates as text, numerics as text). */
+export interface ProjectRow {
+  id: string;
+  code: string;
+  name: string;
+  state: ProjectState;
+  farm_party_id: string;
+  collective_party_id: string;
+  project_type: ProjectType;
+  area_mu: string;
+  start_date: string;
+  term_years: number;
+  management_fee_rate: string;
+  collective_retained_ratio: string;
+  member_weighting: 'PER_PERSON' | 'PER_HOUSEHOLD';
+  guarantee_description: string | null;
+  guaranteed_buy_back_price: string | null;
+  guaranteed_yield_per_mu: string | null;
+  guarantee_reference_price: string | null;
+  created_at: Date;
+  activated_at: Date | null;
+  closed_at: Date | null;
+}
+
+/** A project_contributions row. */
+export interface ContributionRow {
+  id: string;
+  project_id: string;
+  party_id: string;
+  role: 'FARM' | 'COLLECTIVE';
+  kind: ContributionKind;
+  state: ContributionState;
+  amount: string;
+  bank_reference: string | null;
+  valuation_document: string | null;
+  description: string | null;
+  entry_id: string;
+  call_entry_id: string | null;
+  created_at: Date;
+}
+
+export type NewProject = Omit<ProjectRow, 'id' | 'state' | 'created_at' | 'activated_at' | 'closed_at'>;
+export type NewContribution = Omit<ContributionRow, 'id' | 'call_entry_id' | 'created_at'>;
+
+const PROJECT_SELECT = `SELECT id, code, name, state, farm_party_id, collective_party_id, project_type, area_mu::text AS area_mu,
+       to_char(start_date, 'YYYY-MM-DD') AS start_date, term_years, management_fee_rate::text AS management_fee_rate,
+       collective_retained_ratio::text AS collective_retained_ratio, member_weighting, guarantee_description,
+       guaranteed_buy_back_price::text AS guaranteed_buy_back_price, guaranteed_yield_per_mu::text AS guaranteed_yield_per_mu,
+       guarantee_reference_price::text AS guarantee_reference_price, created_at, activated_at, closed_at
+  FROM coop_projects`;
+
+/** Takes the project's row lock (state changes, contributions, issuance). */
+export async function lockProject(em: EntityManager, code: string): Promise<void> {
+  await em.query(`SELECT 1 FROM coop_projects WHERE code = $1 FOR UPDATE`, [code]);
+}
+
+export async function findProject(em: EntityManager, code: string): Promise<ProjectRow | undefined> {
+  const [row] = (await em.query(`${PROJECT_SELECT} WHERE code = $1`, [code])) as ProjectRow[];
+  return row;
+}
+
+export async function findProjectById(em: EntityManager, id: string): Promise<ProjectRow | undefined> {
+  const [row] = (await em.query(`${PROJECT_SELECT} WHERE id = $1`, [id])) as ProjectRow[];
+  return row;
+}
+
+export async function findProjectsByIds(em: EntityManager, ids: readonly string[]): Promise<Map<string, ProjectRow>> {
+  if (ids.length === 0) return new Map();
+  const rows = (await em.query(`${PROJECT_SELECT} WHERE id = ANY($1::bigint[])`, [Array.from(new Set(ids))])) as ProjectRow[];
+  return new Map(rows.map((r) => [r.id, r]));
+}
+
+/** Projects by state, and (when `partyIds` is given) only those whose farm or collective is one of them; by code, at most 500. */
+export async function listProjects(em: EntityManager, filter: { state?: ProjectState; partyIds: string[] | null }): Promise<ProjectRow[]> {
+  return (await em.query(
+    `${PROJECT_SELECT} WHERE ($1::text IS NULL OR state = $1) AND ($2::bigint[] IS NULL OR farm_party_id = ANY($2) OR collective_party_id = ANY($2)) ORDER BY code LIMIT 500`,
+    [filter.state ?? null, filter.partyIds],
+  )) as ProjectRow[];
+}
+
+/** The ids of the projects whose farm or collective is one of these parties. */
+export async function projectIdsOfParties(em: EntityManager, partyIds: readonly string[]): Promise<string[]> {
+  if (partyIds.length === 0) return [];
+  const rows = (await em.query(`SELECT id FROM coop_projects WHERE farm_party_id = ANY($1::bigint[]) OR collective_party_id = ANY($1::bigint[])`, [partyIds])) as Array<{
+    id: string;
+  }>;
+  return rows.map((r) => r.id);
+}
+
+/** Inserts the project (state DRAFT); null when its code is taken. */
+export async function insertProject(em: EntityManager, p: NewProject): Promise<string | null> {
+  const [row] = (await em.query(
+    `INSERT INTO coop_projects (code, name, farm_party_id, collective_party_id, project_type, area_mu, start_date, term_years, management_fee_rate,
+                                collective_retained_ratio, member_weighting, guarantee_description, guaranteed_buy_back_price, guaranteed_yield_per_mu, guarantee_reference_price)
+     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15)
+     ON CONFLICT (code) DO NOTHING RETURNING id`,
+    [
+      p.code,
+      p.name,
+      p.farm_party_id,
+      p.collective_party_id,
+      p.project_type,
+      p.area_mu,
+      p.start_date,
+      p.term_years,
+      p.management_fee_rate,
+      p.collective_retained_ratio,
+      p.member_weighting,
+      p.guarantee_description,
+      p.guaranteed_buy_back_price,
+      p.guaranteed_yield_per_mu,
+      p.guarantee_reference_price,
+    ],
+  )) as Array<{ id: string }>;
+  return row?.id ?? null;
+}
+
+export async function setProjectState(em: EntityManager, id: string, state: 'ACTIVE' | 'CLOSED'): Promise<void> {
+  await em.query(`UPDATE coop_projects SET state = $2, ${state === 'ACTIVE' ? 'activated_at' : 'closed_at'} = now() WHERE id = $1`, [id, state]);
+}
+
+export async function attachParcels(em: EntityManager, projectId: string, parcelIds: readonly string[]): Promise<void> {
+  await em.query(`INSERT INTO coop_project_parcels (project_id, parcel_id) SELECT $1, unnest($2::bigint[])`, [projectId, parcelIds]);
+}
+
+/** Of these parcels, those under a project not closed, with that project's code (by parcel id). */
+export async function parcelsInOpenProjects(em: EntityManager, parcelIds: readonly string[]): Promise<Array<{ parcel_id: string; code: string }>> {
+  return (await em.query(
+    `SELECT pp.parcel_id, p.code FROM coop_project_parcels pp JOIN coop_projects p ON p.id = pp.project_id
+      WHERE pp.parcel_id = ANY($1::bigint[]) AND p.state <> 'CLOSED' ORDER BY pp.parcel_id`,
+    [parcelIds],
+  )) as Array<{ parcel_id: string; code: string }>;
+}
+
+export async function projectParcelIds(em: EntityManager, projectId: string): Promise<string[]> {
+  const rows = (await em.query(`SELECT parcel_id FROM coop_project_parcels WHERE project_id = $1`, [projectId])) as Array<{ parcel_id: string }>;
+  return rows.map((r) => r.parcel_id);
+}
+
+const CONTRIBUTION_SELECT = `SELECT id, project_id, party_id, role, kind, state, amount::text AS amount, bank_reference, valuation_document, description, entry_id, call_entry_id, created_at
+  FROM project_contributions`;
+
+/** The contributions of a project, oldest first. */
+export async function contributionsOf(em: EntityManager, projectId: string): Promise<ContributionRow[]> {
+  return (await em.query(`${CONTRIBUTION_SELECT} WHERE project_id = $1 ORDER BY id`, [projectId])) as ContributionRow[];
+}
+
+/** The contribution of this project, locked FOR UPDATE (a call). */
+export async function lockContribution(em: EntityManager, projectId: string, id: string): Promise<ContributionRow | undefined> {
+  const [row] = (await em.query(`${CONTRIBUTION_SELECT} WHERE id = $1 AND project_id = $2 FOR UPDATE`, [id, projectId])) as ContributionRow[];
+  return row;
+}
+
+/** The contribution recorded by this entry (its own entry, or the call's). */
+export async function contributionOfEntry(em: EntityManager, column: 'entry_id' | 'call_entry_id', entryId: string): Promise<ContributionRow | undefined> {
+  const [row] = (await em.query(`${CONTRIBUTION_SELECT} WHERE ${column === 'entry_id' ? 'entry_id' : 'call_entry_id'} = $1`, [entryId])) as ContributionRow[];
+  return row;
+}
+
+/** Whether the project has a contribution recorded by one of these entries. */
+export async function hasContributionOfEntries(em: EntityManager, projectId: string, entryIds: readonly string[]): Promise<boolean> {
+  if (entryIds.length === 0) return false;
+  const rows = (await em.query(`SELECT 1 FROM project_contributions WHERE project_id = $1 AND entry_id = ANY($2::bigint[])`, [projectId, entryIds])) as unknown[];
+  return rows.length > 0;
+}
+
+export async function insertContribution(em: EntityManager, c: NewContribution): Promise<void> {
+  await em.query(
+    `INSERT INTO project_contributions (project_id, party_id, role, kind, state, amount, bank_reference, valuation_document, description, entry_id)
+     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)`,
+    [c.project_id, c.party_id, c.role, c.kind, c.state, c.amount, c.bank_reference, c.valuation_document, c.description, c.entry_id],
+  );
+}
+
+export async function markContributionCalled(em: EntityManager, id: string, bankReference: string, callEntryId: string): Promise<void> {
+  await em.query(`UPDATE project_contributions SET state = 'PAID', bank_reference = $2, call_entry_id = $3 WHERE id = $1`, [id, bankReference, callEntryId]);
+}
