@@ -1,6 +1,6 @@
 import type { ApiApplication } from '../../apps/api/src/app.setup';
 import { getQueueToken } from '@nestjs/bullmq';
-import { DividendsService, walletOf } from '@forest-ledger/forestry';
+import { DividendDistributionService, walletOf } from '@forest-ledger/forestry';
 import { Dec } from '@forest-ledger/ledger';
 import { dividendJobId, QueueName } from '@forest-ledger/platform';
 import { Queue } from 'bullmq';
@@ -147,7 +147,7 @@ describe('dividends over HTTP', () => {
   });
 
   it('the distribution pays every holder; progress reaches the total and the amounts sum exactly to the declared amount', async () => {
-    const outcome = await app.get(DividendsService).distribute(declarationId);
+    const outcome = await app.get(DividendDistributionService).distribute(declarationId);
     expect(outcome.state).toBe('DISTRIBUTED');
     const progress = await get(`/v1/dividends/${declarationId}/progress`, 'AUDITOR').expect(200);
     expect(progress.body).toMatchObject({ state: 'DISTRIBUTED', holdersTotal: 3, holdersDone: 3, amountDistributed: '100.00' });

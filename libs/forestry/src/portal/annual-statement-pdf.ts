@@ -1,5 +1,5 @@
 import PDFDocument from 'pdfkit';
-import type { PayoutLineState } from '../dividends/dividend.entities';
+import type { PayoutLineState } from '../dividends/dividend.model';
 import { CjkFont, collect, findCjkFont, useFont } from '../tickets/certificate-pdf';
 import type { AnnualStatement } from './portal.service';
 import { formatUnits, formatYuan } from './yuan';

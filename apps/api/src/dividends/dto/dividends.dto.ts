@@ -1,5 +1,5 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
-import { DECLARATION_STATES, INCOME_KINDS, PAYOUT_BATCH_STATES, PAYOUT_LINE_STATES, PAYOUT_SCOPES, PER_UNIT_PLACES } from '@forest-ledger/forestry';
+import { DECLARATION_MEMO_MAX, DECLARATION_STATES, INCOME_KINDS, PAYOUT_BATCH_STATES, PAYOUT_LINE_STATES, PAYOUT_SCOPES, PER_UNIT_PLACES } from '@forest-ledger/forestry';
 import type { DeclarationState, DistributableIncomeKind, IncomeKind, PayoutBatchState, PayoutLineState, PayoutScope } from '@forest-ledger/forestry';
 import { Type } from 'class-transformer';
 import { ArrayMaxSize, IsArray, IsIn, IsInt, IsOptional, IsString, Matches, Max, MaxLength, Min, MinLength, ValidateNested } from 'class-validator';
@@ -64,7 +64,7 @@ export class DeclareDto {
   amount!: string;
   @ApiProperty({ example: '2026-06-30' }) @IsCalendarDate() recordDate!: string;
   @ApiProperty({ example: '2026-07-15' }) @IsCalendarDate() paymentDate!: string;
-  @ApiPropertyOptional({ example: '2026 年度分红' }) @IsOptional() @IsString() @MaxLength(500) memo?: string;
+  @ApiPropertyOptional({ example: '2026 年度分红' }) @IsOptional() @IsString() @MaxLength(DECLARATION_MEMO_MAX) memo?: string;
   @ApiPropertyOptional({ example: 5000, minimum: 1, maximum: 50000, description: 'Holders per chunk of the distribution' })
   @IsOptional()
   @IsInt()
