@@ -131,6 +131,7 @@ export class DividendDeclarationsService {
     const paymentDate = requireDate(input.paymentDate, 'paymentDate');
     if (recordDate < series.issued_on) throw invalid(`recordDate ${recordDate} is before the series was issued (${series.issued_on})`, 'recordDate');
     if (paymentDate < recordDate) throw invalid('paymentDate must not be before recordDate', 'paymentDate');
+    const memo = optionalText(input.memo, 'memo', DECLARATION_MEMO_MAX);
     const chunkSize = input.chunkSize ?? DEFAULT_CHUNK_SIZE;
     if (!Number.isInteger(chunkSize) || chunkSize < 1 || chunkSize > 50_000) throw invalid('chunkSize must be an integer from 1 to 50,000', 'chunkSize');
     await this.seriesService.load(em, seriesCode, null, true);
@@ -145,7 +146,7 @@ export class DividendDeclarationsService {
       amount,
       recordDate,
       paymentDate,
-      memo: optionalText(input.memo, 'memo', DECLARATION_MEMO_MAX),
+      memo,
       declaredBy: actor.userId,
       chunkSize,
     });

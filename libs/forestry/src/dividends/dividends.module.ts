@@ -1,7 +1,7 @@
 import { Module } from '@nestjs/common';
 import { LedgerModule } from '@forest-ledger/ledger';
-import { PartiesModule } from '../parties/parties.module';
 import { PiiModule } from '../parties/pii.module';
+import { RegionsService } from '../regions/regions.service';
 import { TicketsModule } from '../tickets/tickets.module';
 import { BankCardsService } from './bank-cards.service';
 import { ProjectCashFlowsService } from './cash-flows.service';
@@ -13,8 +13,9 @@ const SERVICES = [ProjectCashFlowsService, DividendDeclarationsService, Dividend
 
 /** Project income and costs, dividend declarations and their distribution, payouts to bank cards. */
 @Module({
-  imports: [LedgerModule, PiiModule, PartiesModule, TicketsModule],
-  providers: SERVICES,
+  imports: [LedgerModule, PiiModule, TicketsModule],
+  // RegionsService is a plain reader of regions (payout scopes); PartiesModule would bring access and Redis into the worker.
+  providers: [...SERVICES, RegionsService],
   exports: SERVICES,
 })
 export class DividendsModule {}
