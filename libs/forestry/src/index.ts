@@ -72,6 +72,7 @@ export * from './dividends/dividend-distribution.service';
 export * from './dividends/dividend-support';
 export * from './dividends/payouts.service';
 export * from './portal/annual-statement-pdf';
+export * from './portal/portal.model';
 export * from './portal/portal.module';
 export * from './portal/portal.service';
 export * from './portal/yuan';

@@ -2,9 +2,8 @@ import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { Dec, LedgerReads, LedgerService } from '@forest-ledger/ledger';
 import { DataSource, EntityManager } from 'typeorm';
-import { DividendDeclarationsService, PartyDividendView } from '../dividends/dividend-declarations.service';
-import type { PayoutLineState } from '../dividends/dividend.model';
-import { PartyPayoutView, PayoutsService } from '../dividends/payouts.service';
+import { DividendDeclarationsService } from '../dividends/dividend-declarations.service';
+import { PayoutsService } from '../dividends/payouts.service';
 import { PartyError } from '../parties/parties.errors';
 import { walletOf } from '../parties/parties.service';
 import { PartyRef, partyRefsByCodes } from '../parties/party-refs';
@@ -15,52 +14,7 @@ import { SeriesRecord, SeriesService } from '../tickets/series.service';
 import type { TransferRestriction } from '../tickets/ticket.entities';
 import { holdingsOfParty } from '../tickets/ticket-register.reads';
 import { renderAnnualStatementPdf } from './annual-statement-pdf';
-
-/** One 林票 holding as its holder sees it: free and pledged units, face value, and who holds the pledge. */
-export interface PortalHolding {
-  certificateNo: string;
-  series: string;
-  seriesName: string;
-  project: string;
-  projectName: string;
-  faceValue: string;
-  units: string;
-  pledgedUnits: string;
-  /** (units + pledged) × face value. */
-  faceAmount: string;
-  transferRestriction: TransferRestriction;
-  transferRestrictionLabel: string;
-  issuedOn: string;
-  pledges: Array<{ pledgee: string; units: string; contractReference: string; since: string }>;
-}
-
-export type PortalPayout = PartyPayoutView;
-
-/** Everything the villagers' page shows, for one party only. */
-export interface PortalOverview {
-  asOf: string;
-  holder: { code: string; name: string; idMasked: string | null };
-  holdings: PortalHolding[];
-  dividends: PartyDividendView[];
-  wallet: { account: string; balance: string };
-  payouts: PortalPayout[];
-  /** Years with an annual statement (from the first year the holder had tickets or money, to this year). */
-  statementYears: number[];
-}
-
-export interface AnnualStatement {
-  year: number;
-  /** Dec 31, or today for the current year. */
-  closingDate: string;
-  printedOn: string;
-  holder: { code: string; name: string; idMasked: string | null };
-  holdings: Array<{ series: string; seriesName: string; projectName: string; faceValue: string; units: string; pledgedUnits: string; faceAmount: string }>;
-  dividends: Array<{ paymentDate: string; projectName: string; series: string; units: string; amountPerUnit: string; amount: string; paid: boolean }>;
-  dividendsTotal: string;
-  payouts: Array<{ paidOn: string; amount: string; state: PayoutLineState; cardMasked: string | null }>;
-  payoutsTotal: string;
-  wallet: { opening: string; credits: string; debits: string; closing: string };
-}
+import { AnnualStatement, PortalHolding, PortalOverview, PortalPayout } from './portal.model';
 
 export const FIRST_STATEMENT_YEAR = 2000;
 
