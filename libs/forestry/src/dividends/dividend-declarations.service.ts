@@ -3,7 +3,7 @@ import { InjectDataSource } from '@nestjs/typeorm';
 import { Amount, Dec, isBigintId, LedgerService } from '@forest-ledger/ledger';
 import { DataSource, EntityManager } from 'typeorm';
 import type { OwnerScope } from '../access/access.types';
-import { partyRefsByCodes, partyRefsByIds } from '../parties/party-refs';
+import { partyRefs, partyRefsByIds } from '../parties/party-refs';
 import { businessToday, projectWallet } from '../projects/project-accounts';
 import { ProjectsService } from '../projects/projects.service';
 import { SeriesRecord, SeriesService } from '../tickets/series.service';
@@ -280,7 +280,7 @@ export class DividendDeclarationsService {
         ? null
         : [
             ...(
-              await partyRefsByCodes(
+              await partyRefs(
                 em,
                 scope.ownerRefs.filter((r) => r.startsWith('party:')).map((r) => r.slice('party:'.length)),
               )
@@ -305,7 +305,7 @@ export class DividendDeclarationsService {
 
   /** Every dividend of one party (their statement), newest first: what the villagers' page shows. */
   async dividendsOf(partyCode: string, em: EntityManager = this.dataSource.manager): Promise<PartyDividendView[]> {
-    const party = (await partyRefsByCodes(em, [partyCode])).get(partyCode);
+    const party = (await partyRefs(em, [partyCode])).get(partyCode);
     if (!party) return [];
     const lines = await declarationsStore.linesOfParty(em, party.id);
     const series = await this.seriesOf(

@@ -6,7 +6,7 @@ import { Env } from '@forest-ledger/platform/config/env';
 import { DbTimeouts, longTimeouts, withTimeouts } from '@forest-ledger/platform/database/timeouts';
 import { DataSource, EntityManager } from 'typeorm';
 import { walletOf } from '../parties/parties.service';
-import { partyRefsByCodes, partyRefsByIds } from '../parties/party-refs';
+import { partyRefs, partyRefsByIds } from '../parties/party-refs';
 import { businessToday, holderTickets } from '../projects/project-accounts';
 import { SeriesService } from '../tickets/series.service';
 import { firstOwnershipMoveAfter } from '../tickets/ticket-register.reads';
@@ -107,7 +107,7 @@ export class DividendDistributionService {
     if (split.length === 0) throw new DividendError('NO_HOLDERS', `nobody held units of ${series.code} on ${row.record_date}`, 'recordDate');
     const totalUnits = split.reduce((s, l) => s.plus(l.units), new Dec(0));
 
-    const parties = await partyRefsByCodes(
+    const parties = await partyRefs(
       em,
       holders.map((h) => h.code),
     );

@@ -4,7 +4,7 @@ import { Dec, EntryDraft, isBigintId, isIsoDate, LedgerReads, LedgerService } fr
 import ExcelJS from 'exceljs';
 import { DataSource, EntityManager } from 'typeorm';
 import { walletOf } from '../parties/parties.service';
-import { PartyRef, partyIdsInRegions, partyRefsByCodes, partyRefsByIds } from '../parties/party-refs';
+import { PartyRef, partyIdsInRegions, partyRefs, partyRefsByIds } from '../parties/party-refs';
 import { PiiCipher } from '../parties/pii';
 import { BANK_CLEARING_ACCOUNT, businessToday } from '../projects/project-accounts';
 import { ProjectError } from '../projects/projects.errors';
@@ -344,7 +344,7 @@ export class PayoutsService {
       for (const a of page.items) if (a.code.endsWith(':wallet:CNY')) codes.push(a.code.slice('party:'.length, -':wallet:CNY'.length));
       after = page.nextCursor ?? undefined;
     } while (after !== undefined);
-    return [...(await partyRefsByCodes(em, codes)).values()];
+    return [...(await partyRefs(em, codes)).values()];
   }
 
   /** Party ids in a project (its series' holders, its farm and collective), a village or a township (its villages included). */

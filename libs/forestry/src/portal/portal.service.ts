@@ -6,7 +6,7 @@ import { DividendDeclarationsService } from '../dividends/dividend-declarations.
 import { PayoutsService } from '../dividends/payouts.service';
 import { PartyError } from '../parties/parties.errors';
 import { walletOf } from '../parties/parties.service';
-import { PartyRef, partyRefsByCodes } from '../parties/party-refs';
+import { PartyRef, partyRefs } from '../parties/party-refs';
 import { businessToday, holderPledged, holderTickets } from '../projects/project-accounts';
 import { RESTRICTION_LABELS } from '../tickets/certificates.service';
 import { MovementsService } from '../tickets/movements.service';
@@ -152,7 +152,7 @@ export class PortalService {
   }
 
   private async holder(em: EntityManager, partyCode: string): Promise<PartyRef> {
-    const row = (await partyRefsByCodes(em, [partyCode])).get(partyCode);
+    const row = (await partyRefs(em, [partyCode])).get(partyCode);
     if (!row) throw new PartyError('UNKNOWN_PARTY', `no party ${JSON.stringify(partyCode)}`, 'party');
     return row;
   }
@@ -181,7 +181,7 @@ export class PortalService {
       };
       if (!held(r)) continue;
       const pledges = await this.movements.pledges(em, series.code, { holder: holder.code, state: 'ACTIVE' });
-      const pledgees = await partyRefsByCodes(
+      const pledgees = await partyRefs(
         em,
         pledges.map((p) => p.pledgee),
       );
