@@ -6,6 +6,9 @@ import { maskCard, normaliseCard } from './dividend-math';
 import { DividendError } from './dividends.errors';
 import { payoutsStore } from './payouts.store';
 
+/** The longest bank name of a payout card. */
+export const BANK_NAME_MAX = 100;
+
 /** Payout cards of parties: the number sealed at rest (the ID-number cipher), a masked copy for screens. */
 @Injectable()
 export class BankCardsService {
@@ -16,7 +19,7 @@ export class BankCardsService {
     const card = typeof input.cardNumber === 'string' ? normaliseCard(input.cardNumber) : null;
     if (card === null) throw new DividendError('INVALID_BANK_CARD', 'cardNumber must be 12 to 19 digits', 'cardNumber');
     const bankName = typeof input.bankName === 'string' ? input.bankName.trim() : '';
-    if (bankName === '' || bankName.length > 100) throw new DividendError('INVALID_DIVIDEND_INPUT', 'bankName must be 1-100 characters', 'bankName');
+    if (bankName === '' || bankName.length > BANK_NAME_MAX) throw new DividendError('INVALID_DIVIDEND_INPUT', `bankName must be 1-${BANK_NAME_MAX} characters`, 'bankName');
     const party = (await partyRefs(em, [partyCode])).get(partyCode);
     if (!party) throw new DividendError('INVALID_DIVIDEND_INPUT', `no party with code ${JSON.stringify(partyCode)}`, 'party');
     await payoutsStore.upsertCard(em, party.id, { bankName, cipher: this.pii.encrypt(card), masked: maskCard(card) });

@@ -9,7 +9,7 @@ import { CashFlowRow, cashFlowsStore } from './cash-flows.store';
 import { declarationsStore } from './declarations.store';
 import { CashFlowKind, DeclarationState, INCOME_KINDS, IncomeKind } from './dividend.model';
 import { distributableOf, guaranteeTopUp, GuaranteeCalculation, managementFee } from './dividend-math';
-import { dateOrToday, INCOME_LABEL, invalid, optionalText, postFromProjectWallet, projectByCode, requireDate, requireText } from './dividend-support';
+import { BANK_REFERENCE_MAX, dateOrToday, INCOME_LABEL, invalid, optionalText, postFromProjectWallet, projectByCode, requireDate, requireText } from './dividend-support';
 import { DividendError } from './dividends.errors';
 
 export interface IncomeInput {
@@ -97,7 +97,7 @@ export class ProjectCashFlowsService {
     const project = await projectByCode(this.projects, em, projectCode);
     if (!INCOME_KINDS.includes(input.kind)) throw invalid(`kind must be one of ${INCOME_KINDS.join(', ')}`, 'kind');
     const amount = Amount.parsePositive(input.amount, 2, 'amount').toString();
-    const bankReference = requireText(input.bankReference, 'bankReference');
+    const bankReference = requireText(input.bankReference, 'bankReference', BANK_REFERENCE_MAX);
     const description = optionalText(input.description, 'description');
     return this.book(em, project, key, {
       kind: 'INCOME',
@@ -120,7 +120,7 @@ export class ProjectCashFlowsService {
   async recordCost(em: EntityManager, projectCode: string, input: CostInput, key: string): Promise<CashFlowView> {
     const project = await projectByCode(this.projects, em, projectCode);
     const amount = Amount.parsePositive(input.amount, 2, 'amount').toString();
-    const bankReference = requireText(input.bankReference, 'bankReference');
+    const bankReference = requireText(input.bankReference, 'bankReference', BANK_REFERENCE_MAX);
     const description = requireText(input.description, 'description');
     return this.book(em, project, key, {
       kind: 'COST',
@@ -203,7 +203,7 @@ export class ProjectCashFlowsService {
     if (!calculation.triggered) {
       throw new DividendError('NO_GUARANTEE', `the guarantee is not triggered: ${calculation.formula}`, 'mode', { calculation });
     }
-    const bankReference = requireText(input.bankReference, 'bankReference');
+    const bankReference = requireText(input.bankReference, 'bankReference', BANK_REFERENCE_MAX);
     const amount = calculation.topUp;
     return this.book(em, project, key, {
       kind: 'GUARANTEE_TOP_UP',

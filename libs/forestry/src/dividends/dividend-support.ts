@@ -27,8 +27,12 @@ export function invalid(message: string, field: string): DividendError {
   return new DividendError('INVALID_DIVIDEND_INPUT', message, field);
 }
 
-/** Optional texts of the dividend commands (descriptions of cash flows) are at most 200 characters. */
-export const { requireText, optionalText, requireDate } = inputChecks(invalid, { maxOptionalText: 200 });
+/** The longest free text of a dividend command (descriptions, reasons); the API's DTOs state their limits through these constants. */
+export const DIVIDEND_TEXT_MAX = 200;
+/** The longest bank reference (bank transaction number) of a cash flow or a payout. */
+export const BANK_REFERENCE_MAX = 100;
+
+export const { requireText, optionalText, requireDate } = inputChecks(invalid, { maxText: DIVIDEND_TEXT_MAX, maxOptionalText: DIVIDEND_TEXT_MAX });
 
 export function dateOrToday(value: unknown, field: string): string {
   return value === undefined ? businessToday() : requireDate(value, field);

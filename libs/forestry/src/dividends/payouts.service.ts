@@ -13,6 +13,7 @@ import { RegionsService } from '../regions/regions.service';
 import { holderPartyIdsOfProject } from '../tickets/ticket-register.reads';
 import { PAYOUT_SCOPES, PayoutLineState, PayoutScope, PayoutBatchState } from './dividend.model';
 import { AGE_BUCKETS, AgeBucket, ageBucketOf } from './dividend-math';
+import { BANK_REFERENCE_MAX, DIVIDEND_TEXT_MAX } from './dividend-support';
 import type { Actor } from './dividend-support';
 import { DividendError } from './dividends.errors';
 import { PayoutLineRow, payoutsStore } from './payouts.store';
@@ -228,7 +229,8 @@ export class PayoutsService {
     const batch = await this.get(id, em);
     if (batch.state !== 'OPEN') throw new DividendError('PAYOUT_STATE', `payout batch ${id} is ${batch.state}`, 'id', { state: batch.state });
     const bankReference = typeof input.bankReference === 'string' ? input.bankReference.trim() : '';
-    if (bankReference === '' || bankReference.length > 200) throw new DividendError('INVALID_DIVIDEND_INPUT', 'bankReference must be 1-200 characters', 'bankReference');
+    if (bankReference === '' || bankReference.length > BANK_REFERENCE_MAX)
+      throw new DividendError('INVALID_DIVIDEND_INPUT', `bankReference must be 1-${BANK_REFERENCE_MAX} characters`, 'bankReference');
     const paidOn = input.paidOn ?? businessToday();
     if (!isIsoDate(paidOn)) throw new DividendError('INVALID_DIVIDEND_INPUT', 'paidOn must be a calendar date YYYY-MM-DD', 'paidOn');
     const failed = new Map((input.failed ?? []).map((f) => [f.lineId, f.reason]));
@@ -270,7 +272,7 @@ export class PayoutsService {
     if (!row) throw new DividendError('UNKNOWN_PAYOUT_LINE', `no payout line ${JSON.stringify(lineId)}`, 'lineId');
     if (row.state !== 'PAID') throw new DividendError('PAYOUT_STATE', `payout line ${lineId} is ${row.state}; only a paid line can come back`, 'lineId', { state: row.state });
     const reason = typeof input.reason === 'string' ? input.reason.trim() : '';
-    if (reason === '' || reason.length > 200) throw new DividendError('INVALID_DIVIDEND_INPUT', 'reason must be 1-200 characters', 'reason');
+    if (reason === '' || reason.length > DIVIDEND_TEXT_MAX) throw new DividendError('INVALID_DIVIDEND_INPUT', `reason must be 1-${DIVIDEND_TEXT_MAX} characters`, 'reason');
     const effectiveDate = input.effectiveDate ?? businessToday();
     if (!isIsoDate(effectiveDate)) throw new DividendError('INVALID_DIVIDEND_INPUT', 'effectiveDate must be a calendar date YYYY-MM-DD', 'effectiveDate');
     const party = (await partyRefsByIds(em, [row.party_id])).get(row.party_id)!;
