@@ -1,6 +1,6 @@
 /**
  * `npm run bench:dividend` — a 林票 series with 100,000 holders and a dividend distributed to all of
- * them through DividendsService (what the worker's job runs), next to a raw-SQL baseline that inserts
+ * them through DividendDistributionService (what the worker's job runs), next to a raw-SQL baseline that inserts
  * the same rows (lines, entries, postings, account totals) in one transaction with `pg`.
  *
  * Goal (issue 5): distribution under 20 s end to end (declare → approve → snapshot → every chunk),
@@ -13,7 +13,18 @@ import 'reflect-metadata';
 import { createHash, randomUUID } from 'node:crypto';
 import os from 'node:os';
 import { Client } from 'pg';
-import { BANK_CLEARING_ACCOUNT, DividendsService, ParcelsService, PiiCipher, projectDividendReserve, ProjectsService, SeriesService, walletOf } from '@forest-ledger/forestry';
+import {
+  BANK_CLEARING_ACCOUNT,
+  DividendDeclarationsService,
+  DividendDistributionService,
+  ParcelsService,
+  ProjectCashFlowsService,
+  PiiCipher,
+  projectDividendReserve,
+  ProjectsService,
+  SeriesService,
+  walletOf,
+} from '@forest-ledger/forestry';
 import { Dec, LedgerReads, LedgerService } from '@forest-ledger/ledger';
 import { ensureDatabase, inTransaction, loadEnv, migrate, openDataSource } from '@forest-ledger/platform';
 
@@ -65,7 +76,9 @@ async function main(): Promise<void> {
   const reads = new LedgerReads();
   const projects = new ProjectsService(ds, ledger, parcels, env, reads);
   const series = new SeriesService(ds, ledger, projects, reads);
-  const dividends = new DividendsService(ds, ledger);
+  const cashFlows = new ProjectCashFlowsService(ds, ledger, reads, projects);
+  const declarations = new DividendDeclarationsService(ds, ledger, projects, series, cashFlows);
+  const distribution = new DividendDistributionService(ds, ledger, reads, series, declarations);
   try {
     await migrate(ds);
     // Parties straight in SQL (a roster import of 100,000 is not what is measured); then the real issuance.
@@ -131,7 +144,7 @@ async function main(): Promise<void> {
     await inTransaction(ds, (em) => series.issue(em, PROJECT, { seriesCode: PROJECT, faceValue: '1.00', transferRestriction: 'OPEN', issuedOn: '2025-03-01' }, randomUUID()));
     log(`issued ${PROJECT} to ${config.holders} villagers through SeriesService.issue in ${seconds(issueStart).toFixed(1)} s`);
     await inTransaction(ds, (em) =>
-      dividends.recordIncome(em, PROJECT, { kind: 'HARVEST_FINAL', amount: config.amount, bankReference: 'BENCH-INCOME', effectiveDate: '2026-05-01' }, randomUUID()),
+      cashFlows.recordIncome(em, PROJECT, { kind: 'HARVEST_FINAL', amount: config.amount, bankReference: 'BENCH-INCOME', effectiveDate: '2026-05-01' }, randomUUID()),
     );
     const users = (await ds.query(
       `INSERT INTO users (username, display_name, role, password_hash) VALUES ('bench-maker', 'bench-maker', 'ADMIN', 'x'), ('bench-checker', 'bench-checker', 'APPROVER', 'x') RETURNING id`,
@@ -144,13 +157,17 @@ async function main(): Promise<void> {
     const start = process.hrtime.bigint();
     const cpuStart = process.cpuUsage();
     const draft = await inTransaction(ds, (em) =>
-      dividends.declare(em, { userId: users[0].id, role: 'ADMIN' }, { project: PROJECT, amount: config.amount, recordDate: RECORD, paymentDate: PAYMENT, chunkSize: config.chunk }),
+      declarations.declare(
+        em,
+        { userId: users[0].id, role: 'ADMIN' },
+        { project: PROJECT, amount: config.amount, recordDate: RECORD, paymentDate: PAYMENT, chunkSize: config.chunk },
+      ),
     );
-    await inTransaction(ds, (em) => dividends.approve(em, draft.id, { userId: users[1].id, role: 'APPROVER' }));
+    await inTransaction(ds, (em) => declarations.approve(em, draft.id, { userId: users[1].id, role: 'APPROVER' }));
     const snapshotStart = process.hrtime.bigint();
-    await inTransaction(ds, (em) => dividends.startDistribution(em, draft.id));
+    await inTransaction(ds, (em) => distribution.startDistribution(em, draft.id));
     const snapshotSeconds = seconds(snapshotStart);
-    const outcome = await dividends.distribute(draft.id);
+    const outcome = await distribution.distribute(draft.id);
     const serviceSeconds = seconds(start);
     const cpu = process.cpuUsage(cpuStart);
     const nodeCpuSeconds = (cpu.user + cpu.system) / 1e6;

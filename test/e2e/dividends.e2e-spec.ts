@@ -1,6 +1,6 @@
 import type { ApiApplication } from '../../apps/api/src/app.setup';
 import { getQueueToken } from '@nestjs/bullmq';
-import { DividendsService, walletOf } from '@forest-ledger/forestry';
+import { DividendDistributionService, walletOf } from '@forest-ledger/forestry';
 import { Dec } from '@forest-ledger/ledger';
 import { dividendJobId, QueueName } from '@forest-ledger/platform';
 import { Queue } from 'bullmq';
@@ -113,6 +113,15 @@ describe('dividends over HTTP', () => {
     expect(await counts()).toEqual(before);
   });
 
+  it('a memo of up to 500 characters passes the DTO and the service alike; 501 is a 400 naming memo', async () => {
+    const before = await counts();
+    const declare = (memo: string) => post('/v1/dividends', { project: P, amount: '100.01', recordDate: '2026-06-30', paymentDate: '2026-07-15', memo });
+    // 500 characters pass every memo check and reach the amount rule (nothing written).
+    expect((await declare('分'.repeat(500)).expect(422)).body).toMatchObject({ code: 'EXCEEDS_DISTRIBUTABLE', field: 'amount' });
+    expect((await declare('分'.repeat(501)).expect(400)).body).toMatchObject({ field: 'memo' });
+    expect(await counts()).toEqual(before);
+  });
+
   it("the farm's operator records income and a cost of its project; a villager may not", async () => {
     const income = await post(`/v1/projects/${P}/income`, { kind: 'HARVEST_THINNING', amount: '10.00', bankReference: 'BK-DVH-002' }, 'FARM').expect(201);
     expect(income.body).toMatchObject({ incomeKind: 'HARVEST_THINNING', walletBalance: '110.00' });
@@ -147,7 +156,7 @@ describe('dividends over HTTP', () => {
   });
 
   it('the distribution pays every holder; progress reaches the total and the amounts sum exactly to the declared amount', async () => {
-    const outcome = await app.get(DividendsService).distribute(declarationId);
+    const outcome = await app.get(DividendDistributionService).distribute(declarationId);
     expect(outcome.state).toBe('DISTRIBUTED');
     const progress = await get(`/v1/dividends/${declarationId}/progress`, 'AUDITOR').expect(200);
     expect(progress.body).toMatchObject({ state: 'DISTRIBUTED', holdersTotal: 3, holdersDone: 3, amountDistributed: '100.00' });

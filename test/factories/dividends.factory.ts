@@ -1,19 +1,67 @@
-import { Actor, DeclareInput, DeclarationView, DividendsService, PayoutsService, PiiCipher, projectWallet, walletOf } from '@forest-ledger/forestry';
-import { Dec } from '@forest-ledger/ledger';
+import {
+  Actor,
+  BankCardsService,
+  DeclareInput,
+  DeclarationView,
+  DividendDeclarationsService,
+  DividendDistributionService,
+  PayoutsService,
+  PiiCipher,
+  ProjectCashFlowsService,
+  projectWallet,
+  RegionsService,
+  walletOf,
+} from '@forest-ledger/forestry';
+import { Dec, LedgerReads } from '@forest-ledger/ledger';
 import { inTransaction } from '@forest-ledger/platform';
 import { randomUUID } from 'node:crypto';
 import { TicketServices } from './tickets.factory';
 
+/** The public methods of a service (a mapped type keeps no private members, so services intersect). */
+type Public<T> = { [K in keyof T]: T[K] };
+
+/** The dividend use cases under one name, as the tests call them (d.dividends.declare, d.dividends.distribute …). */
+export type DividendsFacade = Public<ProjectCashFlowsService> & Public<DividendDeclarationsService> & Public<DividendDistributionService>;
+/** Payouts and bank cards under one name (d.payouts.setBankCard, d.payouts.createBatch …). */
+export type PayoutsFacade = Public<PayoutsService> & Public<BankCardsService>;
+
 /** The dividend services over the ticket services of a test database (no Nest container). */
 export interface DividendServices {
-  dividends: DividendsService;
-  payouts: PayoutsService;
+  cashFlows: ProjectCashFlowsService;
+  declarations: DividendDeclarationsService;
+  distribution: DividendDistributionService;
+  bankCards: BankCardsService;
+  dividends: DividendsFacade;
+  payouts: PayoutsFacade;
+}
+
+/** One object with the bound public methods of `services` (test convenience only). */
+function facade<T>(...services: object[]): T {
+  const out: Record<string, unknown> = {};
+  for (const service of services) {
+    for (const name of Object.getOwnPropertyNames(Object.getPrototypeOf(service))) {
+      const member = (service as Record<string, unknown>)[name];
+      if (name !== 'constructor' && typeof member === 'function') out[name] = (member as (...args: unknown[]) => unknown).bind(service);
+    }
+  }
+  return out as T;
 }
 
 export function dividendServices(t: TicketServices): DividendServices {
+  const reads = new LedgerReads();
+  const pii = new PiiCipher(t.env.PII_ENCRYPTION_KEY, t.env.PII_HMAC_KEY);
+  const cashFlows = new ProjectCashFlowsService(t.ds, t.ledger, reads, t.projects);
+  const declarations = new DividendDeclarationsService(t.ds, t.ledger, t.projects, t.series, cashFlows);
+  const distribution = new DividendDistributionService(t.ds, t.ledger, reads, t.series, declarations);
+  const payouts = new PayoutsService(t.ds, t.ledger, reads, pii, t.projects, new RegionsService(t.ds));
+  const bankCards = new BankCardsService(pii);
   return {
-    dividends: new DividendsService(t.ds, t.ledger),
-    payouts: new PayoutsService(t.ds, t.ledger, new PiiCipher(t.env.PII_ENCRYPTION_KEY, t.env.PII_HMAC_KEY)),
+    cashFlows,
+    declarations,
+    distribution,
+    bankCards,
+    dividends: facade<DividendsFacade>(cashFlows, declarations, distribution),
+    payouts: facade<PayoutsFacade>(payouts, bankCards),
   };
 }
 

@@ -4,7 +4,9 @@ import {
   DEMO_VILLAGER_PIN,
   DEMO_VILLAGERS,
   businessToday,
-  DividendsService,
+  DividendDeclarationsService,
+  DividendDistributionService,
+  ProjectCashFlowsService,
   loadDemoData,
   MovementsService,
   ParcelsService,
@@ -64,7 +66,7 @@ export async function seedPortalWorld(app: ApiApplication): Promise<PortalWorld>
     projects: app.get(ProjectsService),
     series: app.get(SeriesService),
     movements: app.get(MovementsService),
-    dividends: app.get(DividendsService),
+    dividends: { cashFlows: app.get(ProjectCashFlowsService), declarations: app.get(DividendDeclarationsService), distribution: app.get(DividendDistributionService) },
   });
   if (!loaded) throw new Error('the demo set needs an empty database');
   const pledger = villager('V-0002', '246810');

@@ -51,4 +51,12 @@ describe('LedgerReads', () => {
     expect(text(await reads.postingSums(em(), [A], { kinds: ['TRANSFER'] }))).toEqual({ [A]: '-25' });
     expect(text(await reads.postingSums(em(), [A], { asOf: '2026-02-28' }))).toEqual({ [A]: '70' });
   });
+
+  it('reads the credits still owed (newest credits cover the balance) and the first posting date per owner', async () => {
+    expect(Object.fromEntries([...(await reads.owedCredits(em(), [A, B, BANK]))].map(([k, v]) => [k, v.map((c) => `${c.effectiveDate}:${c.amount.toString()}`)]))).toEqual({
+      [A]: ['2026-01-10:70', '2026-03-10:5'],
+      [B]: ['2026-02-10:25'],
+    });
+    expect(Object.fromEntries(await reads.firstPostingDates(em(), ['party:A', 'party:B', 'party:Z']))).toEqual({ 'party:A': '2026-01-10', 'party:B': '2026-02-10' });
+  });
 });

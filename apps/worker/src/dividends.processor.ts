@@ -3,7 +3,7 @@ import { OnWorkerEvent, Processor, WorkerHost } from '@nestjs/bullmq';
 import { Logger } from '@nestjs/common';
 import { hostname } from 'node:os';
 import { InjectDataSource } from '@nestjs/typeorm';
-import { DistributionOutcome, DividendsService } from '@forest-ledger/forestry';
+import { DistributionOutcome, DividendDeclarationsService, DividendDistributionService } from '@forest-ledger/forestry';
 import { DistributeJobData, DividendJob, Env, inTransaction, QueueName, UNBOUNDED_STALLS, workerConnection } from '@forest-ledger/platform';
 import { Job, UnrecoverableError } from 'bullmq';
 import { DataSource } from 'typeorm';
@@ -21,7 +21,8 @@ export class DividendsProcessor extends WorkerHost {
   private readonly logger = new Logger(DividendsProcessor.name);
 
   constructor(
-    private readonly dividends: DividendsService,
+    private readonly distribution: DividendDistributionService,
+    private readonly declarations: DividendDeclarationsService,
     @InjectDataSource() private readonly dataSource: DataSource,
     env: Env,
   ) {
@@ -43,7 +44,7 @@ export class DividendsProcessor extends WorkerHost {
     const { declarationId, round } = job.data;
     try {
       // Progress in Redis is for watching; a job Redis lost fails here, and the reconciler's new job takes over.
-      const outcome = await this.dividends.distribute(declarationId, { onProgress: (progress) => job.updateProgress({ ...progress }) });
+      const outcome = await this.distribution.distribute(declarationId, { onProgress: (progress) => job.updateProgress({ ...progress }) });
       this.logger.log({ declaration: declarationId, round, outcome }, 'dividend distribution finished');
       return outcome;
     } catch (error) {
@@ -67,7 +68,7 @@ export class DividendsProcessor extends WorkerHost {
   /** Best effort: when PostgreSQL cannot take it now, the reconciler records it from the failed job. */
   private async recordFailure(job: Job<DistributeJobData>, failure: string): Promise<void> {
     try {
-      const recorded = await inTransaction(this.dataSource, (em) => this.dividends.recordFailure(em, job.data.declarationId, job.data.round ?? null, failure));
+      const recorded = await inTransaction(this.dataSource, (em) => this.declarations.recordFailure(em, job.data.declarationId, job.data.round ?? null, failure));
       if (recorded)
         this.logger.error(
           { declaration: job.data.declarationId, round: job.data.round, failure },

@@ -1,7 +1,7 @@
 import { InjectQueue } from '@nestjs/bullmq';
 import { Injectable, Logger, OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
-import { businessToday, DividendsService } from '@forest-ledger/forestry';
+import { businessToday, DividendDeclarationsService } from '@forest-ledger/forestry';
 import { DISTRIBUTION_JOB_OPTIONS, DividendJob, dividendJobId, Env, inTransaction, QueueName, scheduledJobId, ScheduledRunsStore, within } from '@forest-ledger/platform';
 import { JobsOptions, Queue } from 'bullmq';
 import { DataSource } from 'typeorm';
@@ -38,7 +38,7 @@ export class PendingWorkReconciler implements OnApplicationBootstrap, OnApplicat
   constructor(
     @InjectDataSource() private readonly dataSource: DataSource,
     private readonly env: Env,
-    private readonly dividends: DividendsService,
+    private readonly dividends: DividendDeclarationsService,
     private readonly runs: ScheduledRunsStore,
     @InjectQueue(QueueName.Ledger) ledger: Queue,
     @InjectQueue(QueueName.Dividends) dividendsQueue: Queue,

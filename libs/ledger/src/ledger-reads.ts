@@ -112,6 +112,41 @@ export class LedgerReads {
     return new Map(rows.map((r) => [r.code, sum(r)]));
   }
 
+  /**
+   * Per credit-normal account with a positive balance now: the credits still owed, oldest first. The balance is
+   * matched to the newest credits (money is paid out oldest first); each part carries its credit's effective date.
+   * Accounts without a positive balance, and unknown codes, are absent.
+   */
+  async owedCredits(em: EntityManager, codes: string[]): Promise<Map<string, Array<{ effectiveDate: string; amount: Dec }>>> {
+    if (codes.length === 0) return new Map();
+    const rows = (await em.query(
+      `WITH w AS (
+         SELECT id, code, credits - debits AS balance FROM ledger_accounts WHERE code = ANY($1::text[]) AND normal_side = 'CREDIT' AND credits > debits
+       ), c AS (
+         SELECT w.code, w.balance, x.id, x.effective_date, x.amount,
+                SUM(x.amount) OVER (PARTITION BY w.id ORDER BY x.effective_date DESC, x.id DESC) AS running
+           FROM w JOIN ledger_postings x ON x.account_id = w.id AND x.side = 'CREDIT'
+       )
+       SELECT code, to_char(effective_date, 'YYYY-MM-DD') AS effective_date, LEAST(amount, balance - (running - amount))::text AS owed
+         FROM c WHERE running - amount < balance ORDER BY code, effective_date, id`,
+      [[...new Set(codes)]],
+    )) as Array<{ code: string; effective_date: string; owed: string }>;
+    const out = new Map<string, Array<{ effectiveDate: string; amount: Dec }>>();
+    for (const r of rows) out.set(r.code, [...(out.get(r.code) ?? []), { effectiveDate: r.effective_date, amount: new Dec(r.owed) }]);
+    return out;
+  }
+
+  /** Per owner: the earliest effective date (YYYY-MM-DD) of a posting on any of its accounts. Owners without postings are absent. */
+  async firstPostingDates(em: EntityManager, ownerRefs: string[]): Promise<Map<string, string>> {
+    if (ownerRefs.length === 0) return new Map();
+    const rows = (await em.query(
+      `SELECT a.owner_ref, to_char(min(p.effective_date), 'YYYY-MM-DD') AS date FROM ledger_postings p JOIN ledger_accounts a ON a.id = p.account_id
+        WHERE a.owner_ref = ANY($1::text[]) GROUP BY a.owner_ref`,
+      [[...new Set(ownerRefs)]],
+    )) as Array<{ owner_ref: string; date: string }>;
+    return new Map(rows.map((r) => [r.owner_ref, r.date]));
+  }
+
   /** Which of `refs` own at least one account (open or closed). */
   async ownerRefsInUse(em: EntityManager, refs: string[]): Promise<Set<string>> {
     if (refs.length === 0) return new Set();

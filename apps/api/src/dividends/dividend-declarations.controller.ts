@@ -3,7 +3,7 @@ import { Body, Controller, Get, HttpCode, HttpStatus, Logger, Param, Post, Query
 import { InjectQueue } from '@nestjs/bullmq';
 import { ApiCreatedResponse, ApiHeader, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { InjectDataSource } from '@nestjs/typeorm';
-import { businessToday, DividendError, DividendsService, ownerScopeOf, ProjectsService } from '@forest-ledger/forestry';
+import { businessToday, DividendDeclarationsService, DividendError, ownerScopeOf, ProjectError, ProjectsService } from '@forest-ledger/forestry';
 import type { AuthUser, DeclarationView } from '@forest-ledger/forestry';
 import { addWithin, DISTRIBUTION_JOB_OPTIONS, DividendJob, dividendJobId, Env, QueueName } from '@forest-ledger/platform';
 import type { DistributeJobData } from '@forest-ledger/platform';
@@ -22,7 +22,7 @@ export class DividendDeclarationsController {
   private readonly logger = new Logger(DividendDeclarationsController.name);
 
   constructor(
-    private readonly dividends: DividendsService,
+    private readonly dividends: DividendDeclarationsService,
     private readonly projects: ProjectsService,
     private readonly commands: CommandRunner,
     @InjectDataSource() private readonly dataSource: DataSource,
@@ -157,8 +157,10 @@ export class DividendDeclarationsController {
     if (user.role === 'FARM_OPERATOR') {
       try {
         await this.projects.load(em, view.project, { scope: ownerScopeOf(user) });
-      } catch {
-        throw new DividendError('UNKNOWN_DECLARATION', `no dividend declaration ${JSON.stringify(id)}`, 'id');
+      } catch (error) {
+        if (error instanceof ProjectError && error.code === 'UNKNOWN_PROJECT')
+          throw new DividendError('UNKNOWN_DECLARATION', `no dividend declaration ${JSON.stringify(id)}`, 'id');
+        throw error;
       }
     }
     return view;

@@ -2,7 +2,7 @@ import { IDEMPOTENCY_HEADER, XLSX_CONTENT_TYPE } from '../http/constants';
 import { DomainError } from '@forest-ledger/common';
 import { Body, Controller, Get, HttpCode, HttpStatus, Param, Post, Query, Req, Res, StreamableFile } from '@nestjs/common';
 import { ApiCreatedResponse, ApiHeader, ApiOkResponse, ApiOperation, ApiProduces, ApiTags } from '@nestjs/swagger';
-import { businessToday, DividendsService, PayoutsService } from '@forest-ledger/forestry';
+import { BankCardsService, businessToday, DividendDeclarationsService, PayoutsService } from '@forest-ledger/forestry';
 import type { AuthUser } from '@forest-ledger/forestry';
 import type { HttpRequest, HttpResponse } from '../http/http';
 import { ALL_ROLES, CurrentUser, Roles, STAFF_READERS } from '../auth/auth.decorators';
@@ -31,8 +31,9 @@ const SELF_SCOPED = new Set(['VILLAGER', 'BUYER']);
 @Controller('v1')
 export class PayoutsController {
   constructor(
-    private readonly dividends: DividendsService,
+    private readonly declarations: DividendDeclarationsService,
     private readonly payouts: PayoutsService,
+    private readonly bankCards: BankCardsService,
     private readonly commands: CommandRunner,
   ) {}
 
@@ -48,7 +49,7 @@ export class PayoutsController {
     if ((SELF_SCOPED.has(user.role) || user.role === 'FARM_OPERATOR') && user.partyCode !== code) {
       throw new DomainError('not-found', 'UNKNOWN_PARTY', `no party ${JSON.stringify(code)}`, 'code');
     }
-    return this.dividends.dividendsOf(code);
+    return this.declarations.dividendsOf(code);
   }
 
   @Post('parties/:code/bank-card')
@@ -59,7 +60,7 @@ export class PayoutsController {
   @ApiOkResponse({ type: BankCardResponse })
   @ApiErrors(400, 401, 403, 404, 409, 413)
   bankCard(@Param('code') code: string, @Body() dto: BankCardDto, @Req() req: HttpRequest, @Res({ passthrough: true }) res: HttpResponse): Promise<BankCardResponse> {
-    return this.commands.run(req, res, HttpStatus.OK, (em) => this.payouts.setBankCard(em, code, dto));
+    return this.commands.run(req, res, HttpStatus.OK, (em) => this.bankCards.setBankCard(em, code, dto));
   }
 
   @Post('payout-batches')

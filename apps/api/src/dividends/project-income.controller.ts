@@ -2,7 +2,7 @@ import { IDEMPOTENCY_HEADER } from '../http/constants';
 import { DomainError } from '@forest-ledger/common';
 import { Body, Controller, Get, HttpStatus, Param, Post, Query, Req, Res } from '@nestjs/common';
 import { ApiCreatedResponse, ApiHeader, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
-import { DividendsService, ownerScopeOf, ProjectsService } from '@forest-ledger/forestry';
+import { ownerScopeOf, ProjectCashFlowsService, ProjectsService } from '@forest-ledger/forestry';
 import type { AuthUser, GuaranteeTopUpInput } from '@forest-ledger/forestry';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource, EntityManager } from 'typeorm';
@@ -35,7 +35,7 @@ export function guaranteeInput(dto: GuaranteeTopUpDto): GuaranteeTopUpInput {
 @Controller('v1/projects')
 export class ProjectIncomeController {
   constructor(
-    private readonly dividends: DividendsService,
+    private readonly flows: ProjectCashFlowsService,
     private readonly projects: ProjectsService,
     private readonly commands: CommandRunner,
     @InjectDataSource() private readonly dataSource: DataSource,
@@ -48,7 +48,7 @@ export class ProjectIncomeController {
   @ApiErrors(401, 403, 404)
   async cashFlows(@Param('code') code: string, @CurrentUser() user: AuthUser): Promise<CashFlowResponse[]> {
     await this.projects.load(this.dataSource.manager, code, { scope: ownerScopeOf(user) });
-    return this.dividends.cashFlows(code);
+    return this.flows.cashFlows(code);
   }
 
   @Get(':code/distributable')
@@ -62,7 +62,7 @@ export class ProjectIncomeController {
   @ApiErrors(400, 401, 403, 404)
   async distributable(@Param('code') code: string, @Query() query: DistributableQuery, @CurrentUser() user: AuthUser): Promise<DistributableResponse> {
     await this.projects.load(this.dataSource.manager, code, { scope: ownerScopeOf(user) });
-    return this.dividends.distributable(code, query.asOf);
+    return this.flows.distributable(code, query.asOf);
   }
 
   @Post(':code/income')
@@ -83,7 +83,7 @@ export class ProjectIncomeController {
   ): Promise<CashFlowResponse> {
     return this.commands.run(req, res, HttpStatus.CREATED, async (em, key) => {
       await this.ownProject(em, code, user);
-      return this.dividends.recordIncome(em, code, dto, key);
+      return this.flows.recordIncome(em, code, dto, key);
     });
   }
 
@@ -102,7 +102,7 @@ export class ProjectIncomeController {
   ): Promise<CashFlowResponse> {
     return this.commands.run(req, res, HttpStatus.CREATED, async (em, key) => {
       await this.ownProject(em, code, user);
-      return this.dividends.recordCost(em, code, dto, key);
+      return this.flows.recordCost(em, code, dto, key);
     });
   }
 
@@ -121,7 +121,7 @@ export class ProjectIncomeController {
   ): Promise<CashFlowResponse> {
     return this.commands.run(req, res, HttpStatus.CREATED, async (em, key) => {
       await this.ownProject(em, code, user);
-      return this.dividends.chargeManagementFee(em, code, dto, key);
+      return this.flows.chargeManagementFee(em, code, dto, key);
     });
   }
 
@@ -143,7 +143,7 @@ export class ProjectIncomeController {
   ): Promise<CashFlowResponse> {
     return this.commands.run(req, res, HttpStatus.CREATED, async (em, key) => {
       await this.ownProject(em, code, user);
-      return this.dividends.recordGuaranteeTopUp(em, code, guaranteeInput(dto), key);
+      return this.flows.recordGuaranteeTopUp(em, code, guaranteeInput(dto), key);
     });
   }
 

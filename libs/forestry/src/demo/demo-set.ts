@@ -5,7 +5,9 @@ import { CERTIFICATE_STATE_LABELS, PARCEL_COLUMNS } from '../parcels/parcel-impo
 import { ParcelsService } from '../parcels/parcels.service';
 import { creditCodeCheckCharacter, organisationCodeCheckCharacter, residentIdCheckCharacter } from '../parties/identity-codes';
 import { CreatePartyInput, PartiesService, walletOf } from '../parties/parties.service';
-import { DividendsService } from '../dividends/dividends.service';
+import { ProjectCashFlowsService } from '../dividends/cash-flows.service';
+import { DividendDeclarationsService } from '../dividends/dividend-declarations.service';
+import { DividendDistributionService } from '../dividends/dividend-distribution.service';
 import { BANK_CLEARING_ACCOUNT, ticketAsset } from '../projects/project-accounts';
 import { ProjectsService } from '../projects/projects.service';
 import { RegionsService } from '../regions/regions.service';
@@ -21,7 +23,7 @@ import { SeriesService } from '../tickets/series.service';
  * a trade settled delivery-versus-payment after a villager's deposit, a pledge to the bank and a
  * buy-back by the farm at the guaranteed price; and a pre-dividend (预分红) of 5.00 per unit declared,
  * approved and paid to every holder's wallet. All of it goes through the features' own services
- * (ProjectsService, SeriesService, MovementsService, DividendsService) with fixed idempotency keys `demo:…`, in one
+ * (ProjectsService, SeriesService, MovementsService, the dividends services) with fixed idempotency keys `demo:…`, in one
  * transaction. Names are invented; ID numbers are well-formed (valid dates and check characters)
  * but belong to no one. Household numbers (DXG-101 …), ID numbers and certificate numbers do not
  * collide with shared/fixtures, so the fixture roster and parcel table can still be imported on top
@@ -298,7 +300,14 @@ export interface DemoServices {
   projects: ProjectsService;
   series: SeriesService;
   movements: MovementsService;
-  dividends: DividendsService;
+  dividends: DemoDividendServices;
+}
+
+/** The dividends use cases the demo's pre-dividend goes through. */
+export interface DemoDividendServices {
+  cashFlows: ProjectCashFlowsService;
+  declarations: DividendDeclarationsService;
+  distribution: DividendDistributionService;
 }
 
 /** First key of the advisory lock taken while loading ('DM'), so two starting instances load once. */
@@ -471,29 +480,29 @@ async function writeLedger(em: EntityManager, services: DemoServices): Promise<v
  * The pre-dividend, through the dividends service. Maker-checker needs two users: the demo's are
  * records only, without password and inactive, so nobody can log in as them.
  */
-async function writePreDividend(em: EntityManager, dividends: DividendsService): Promise<void> {
+async function writePreDividend(em: EntityManager, dividends: DemoDividendServices): Promise<void> {
   const users = (await em.query(
     `INSERT INTO users (username, display_name, role, active)
      VALUES ('demo-declarer', '演示数据·申报人（不可登录）', 'ADMIN', false), ('demo-approver', '演示数据·审批人（不可登录）', 'APPROVER', false)
      RETURNING id, role`,
   )) as Array<{ id: string; role: 'ADMIN' | 'APPROVER' }>;
   const [declarer, approver] = users.map((u) => ({ userId: u.id, role: u.role }));
-  await dividends.recordIncome(
+  await dividends.cashFlows.recordIncome(
     em,
     DEMO_PROJECT,
     { kind: 'PRE_DIVIDEND', amount: PRE_DIVIDEND.amount, bankReference: PRE_DIVIDEND.bankReference, description: PRE_DIVIDEND.memo, effectiveDate: PRE_DIVIDEND.receivedOn },
     'demo:pre-dividend',
   );
-  const draft = await dividends.declare(em, declarer, {
+  const draft = await dividends.declarations.declare(em, declarer, {
     project: DEMO_PROJECT,
     amount: PRE_DIVIDEND.amount,
     recordDate: PRE_DIVIDEND.recordDate,
     paymentDate: PRE_DIVIDEND.paymentDate,
     memo: PRE_DIVIDEND.memo,
   });
-  await dividends.approve(em, draft.id, approver);
-  let outcome = await dividends.startDistribution(em, draft.id);
-  while (outcome.state === 'DISTRIBUTING') outcome = await dividends.runChunk(em, draft.id);
+  await dividends.declarations.approve(em, draft.id, approver);
+  let outcome = await dividends.distribution.startDistribution(em, draft.id);
+  while (outcome.state === 'DISTRIBUTING') outcome = await dividends.distribution.runChunk(em, draft.id);
   if (outcome.state !== 'DISTRIBUTED') throw new Error(`demo pre-dividend ended ${outcome.state}`);
 }
 

@@ -5,7 +5,9 @@ import { DatabaseModule, PlatformConfigModule, RedisModule } from '@forest-ledge
 import { DataSource } from 'typeorm';
 import { AccessModule } from '../access/access.module';
 import { DividendsModule } from '../dividends/dividends.module';
-import { DividendsService } from '../dividends/dividends.service';
+import { ProjectCashFlowsService } from '../dividends/cash-flows.service';
+import { DividendDeclarationsService } from '../dividends/dividend-declarations.service';
+import { DividendDistributionService } from '../dividends/dividend-distribution.service';
 import { ParcelsModule } from '../parcels/parcels.module';
 import { ParcelsService } from '../parcels/parcels.service';
 import { PartiesModule } from '../parties/parties.module';
@@ -30,7 +32,9 @@ export class DemoLoader {
     private readonly projects: ProjectsService,
     private readonly series: SeriesService,
     private readonly movements: MovementsService,
-    private readonly dividends: DividendsService,
+    private readonly cashFlows: ProjectCashFlowsService,
+    private readonly declarations: DividendDeclarationsService,
+    private readonly distribution: DividendDistributionService,
   ) {}
 
   /** True when the set was loaded; false (nothing written) when the ledger has an asset or a party exists. */
@@ -43,7 +47,7 @@ export class DemoLoader {
       projects: this.projects,
       series: this.series,
       movements: this.movements,
-      dividends: this.dividends,
+      dividends: { cashFlows: this.cashFlows, declarations: this.declarations, distribution: this.distribution },
     });
   }
 }

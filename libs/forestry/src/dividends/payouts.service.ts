@@ -1,15 +1,22 @@
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
-import { Dec, EntryDraft, isBigintId, isIsoDate, LedgerService } from '@forest-ledger/ledger';
+import { Dec, EntryDraft, isBigintId, isIsoDate, LedgerReads, LedgerService } from '@forest-ledger/ledger';
 import ExcelJS from 'exceljs';
 import { DataSource, EntityManager } from 'typeorm';
 import { walletOf } from '../parties/parties.service';
+import { PartyRef, partyIdsInRegions, partyRefs, partyRefsByIds } from '../parties/party-refs';
 import { PiiCipher } from '../parties/pii';
 import { BANK_CLEARING_ACCOUNT, businessToday } from '../projects/project-accounts';
-import { PAYOUT_SCOPES, PayoutBatchState, PayoutLineState, PayoutScope } from './dividend.entities';
-import { AGE_BUCKETS, AgeBucket, ageBucketOf, maskCard, normaliseCard } from './dividend-math';
+import { ProjectError } from '../projects/projects.errors';
+import { ProjectsService } from '../projects/projects.service';
+import { RegionsService } from '../regions/regions.service';
+import { holderPartyIdsOfProject } from '../tickets/ticket-register.reads';
+import { PAYOUT_SCOPES, PayoutLineState, PayoutScope, PayoutBatchState } from './dividend.model';
+import { AGE_BUCKETS, AgeBucket, ageBucketOf } from './dividend-math';
+import { BANK_REFERENCE_MAX, DIVIDEND_TEXT_MAX } from './dividend-support';
+import type { Actor } from './dividend-support';
 import { DividendError } from './dividends.errors';
-import type { Actor } from './dividends.service';
+import { PayoutLineRow, payoutsStore } from './payouts.store';
 
 const LINES_PER_ENTRY = 999;
 
@@ -45,6 +52,20 @@ export interface PayoutBatchView {
   createdAt: string;
   confirmedAt: string | null;
   lines: PayoutLineView[];
+}
+
+/** One payout line as its party sees it. */
+export interface PartyPayoutView {
+  lineId: string;
+  batchId: string;
+  amount: string;
+  /** PENDING (in a batch sent to the bank), PAID, or FAILED (the money went back to the wallet). */
+  state: PayoutLineState;
+  paidOn: string | null;
+  bankName: string | null;
+  cardMasked: string | null;
+  failureReason: string | null;
+  createdOn: string;
 }
 
 export interface CreateBatchOutcome {
@@ -88,79 +109,65 @@ export class PayoutsService {
   constructor(
     @InjectDataSource() private readonly dataSource: DataSource,
     private readonly ledger: LedgerService,
+    private readonly ledgerReads: LedgerReads,
     private readonly pii: PiiCipher,
+    private readonly projects: ProjectsService,
+    private readonly regions: RegionsService,
   ) {}
-
-  /** Records (or replaces) a party's payout card. */
-  async setBankCard(em: EntityManager, partyCode: string, input: { bankName: string; cardNumber: string }): Promise<{ party: string; bankName: string; cardMasked: string }> {
-    const card = typeof input.cardNumber === 'string' ? normaliseCard(input.cardNumber) : null;
-    if (card === null) throw new DividendError('INVALID_BANK_CARD', 'cardNumber must be 12 to 19 digits', 'cardNumber');
-    const bankName = typeof input.bankName === 'string' ? input.bankName.trim() : '';
-    if (bankName === '' || bankName.length > 100) throw new DividendError('INVALID_DIVIDEND_INPUT', 'bankName must be 1-100 characters', 'bankName');
-    const rows = (await em.query(
-      `INSERT INTO party_bank_cards (party_id, bank_name, card_cipher, card_masked) SELECT id, $2, $3, $4 FROM parties WHERE code = $1
-       ON CONFLICT (party_id) DO UPDATE SET bank_name = EXCLUDED.bank_name, card_cipher = EXCLUDED.card_cipher, card_masked = EXCLUDED.card_masked, updated_at = now()
-       RETURNING party_id`,
-      [partyCode, bankName, this.pii.encrypt(card), maskCard(card)],
-    )) as Array<{ party_id: string }>;
-    if (rows.length === 0) throw new DividendError('INVALID_DIVIDEND_INPUT', `no party with code ${JSON.stringify(partyCode)}`, 'party');
-    return { party: partyCode, bankName, cardMasked: maskCard(card) };
-  }
 
   /**
    * A batch of every wallet in the scope with a positive balance, an active party, a card on record and
-   * no line in another open batch; each line is the wallet's whole balance now.
+   * no line in another open batch; each line is the wallet's whole balance now. The cards of the scope
+   * are locked first, so two batches over the same parties are made one after the other.
    */
   async createBatch(em: EntityManager, actor: Actor, input: PayoutScopeInput): Promise<CreateBatchOutcome> {
-    const parties = await this.partiesInScope(em, input);
-    const rows = (await em.query(
-      `SELECT p.id, p.code, (a.credits - a.debits)::text AS balance, c.party_id IS NOT NULL AS has_card
-         FROM parties p JOIN ledger_accounts a ON a.code = 'party:' || p.code || ':wallet:CNY' LEFT JOIN party_bank_cards c ON c.party_id = p.id
-        WHERE p.id = ANY($1::bigint[]) AND p.active AND NOT a.frozen AND a.credits > a.debits
-          AND NOT EXISTS (SELECT 1 FROM payout_lines l JOIN payout_batches b ON b.id = l.batch_id WHERE l.party_id = p.id AND b.state = 'OPEN')
-        ORDER BY a.id FOR UPDATE OF a`,
-      [parties],
-    )) as Array<{ id: string; code: string; balance: string; has_card: boolean }>;
-    const paying = rows.filter((r) => r.has_card);
+    const partyIds = await this.partiesInScope(em, input);
+    const withCard = await payoutsStore.lockCards(em, partyIds);
+    const parties = [...(await partyRefsByIds(em, partyIds)).values()].filter((p) => p.active);
+    const existing = await this.ledgerReads.balances(
+      em,
+      parties.map((p) => walletOf(p.code)),
+    );
+    const open = await payoutsStore.inOpenBatches(
+      em,
+      parties.map((p) => p.id),
+    );
+    const candidates = parties.filter((p) => existing.get(walletOf(p.code))?.greaterThan(0) && !open.has(p.id));
+    const wallets = new Map(
+      (
+        await this.ledger.getAccounts(
+          candidates.map((p) => walletOf(p.code)),
+          em,
+        )
+      ).map((a) => [a.code, a]),
+    );
+    const rows = candidates
+      .map((p) => ({ party: p, wallet: wallets.get(walletOf(p.code))! }))
+      .filter((r) => !r.wallet.frozen)
+      .sort((a, b) => (BigInt(a.wallet.id) < BigInt(b.wallet.id) ? -1 : 1));
+    const paying = rows.filter((r) => withCard.has(r.party.id));
+    const withoutCard = rows.filter((r) => !withCard.has(r.party.id)).map((r) => r.party.code);
     if (paying.length === 0)
       throw new DividendError('NOTHING_TO_PAY', `no wallet in ${input.scope} ${input.code} has money to pay to a card on record`, 'scope', {
-        withoutCard: rows.map((r) => r.code),
+        withoutCard: rows.map((r) => r.party.code),
       });
-    const total = paying.reduce((s, r) => s.plus(r.balance), new Dec(0)).toFixed(2);
-    const [batch] = (await em.query(`INSERT INTO payout_batches (scope, scope_code, total_amount, line_count, created_by) VALUES ($1, $2, $3, $4, $5) RETURNING id`, [
-      input.scope,
-      input.code,
-      total,
-      paying.length,
-      actor.userId,
-    ])) as Array<{ id: string }>;
-    await em.query(
-      `INSERT INTO payout_lines (batch_id, party_id, amount) SELECT $1, t.party_id, t.amount FROM unnest($2::bigint[], $3::numeric[]) WITH ORDINALITY AS t(party_id, amount, n) ORDER BY t.n`,
-      [batch.id, paying.map((r) => r.id), paying.map((r) => new Dec(r.balance).toFixed(2))],
+    const total = paying.reduce((s, r) => s.plus(r.wallet.balance), new Dec(0)).toFixed(2);
+    const id = await payoutsStore.insertBatch(
+      em,
+      { scope: input.scope, scopeCode: input.code, total, createdBy: actor.userId },
+      paying.map((r) => ({ partyId: r.party.id, amount: new Dec(r.wallet.balance).toFixed(2) })),
     );
-    return { batch: await this.get(batch.id, em), withoutCard: rows.filter((r) => !r.has_card).map((r) => r.code) };
+    return { batch: await this.get(id, em), withoutCard };
   }
 
   async get(id: string, em: EntityManager = this.dataSource.manager): Promise<PayoutBatchView> {
-    const [b] = isBigintId(String(id))
-      ? ((await em.query(
-          `SELECT id, scope, scope_code, state, total_amount::text AS total_amount, line_count, bank_reference, to_char(paid_on, 'YYYY-MM-DD') AS paid_on, created_at, confirmed_at FROM payout_batches WHERE id = $1`,
-          [id],
-        )) as Array<{
-          id: string;
-          scope: PayoutScope;
-          scope_code: string;
-          state: PayoutBatchState;
-          total_amount: string;
-          line_count: number;
-          bank_reference: string | null;
-          paid_on: string | null;
-          created_at: Date;
-          confirmed_at: Date | null;
-        }>)
-      : [];
+    const b = isBigintId(String(id)) ? await payoutsStore.batch(em, id) : null;
     if (!b) throw new DividendError('UNKNOWN_PAYOUT_BATCH', `no payout batch ${JSON.stringify(id)}`, 'id');
-    const lines = (await em.query(`${LINE_SELECT} WHERE l.batch_id = $1 ORDER BY l.id`, [id])) as LineRow[];
+    const lines = await payoutsStore.linesOfBatch(em, b.id);
+    const parties = await partyRefsByIds(
+      em,
+      lines.map((l) => l.party_id),
+    );
     return {
       id: b.id,
       scope: b.scope,
@@ -172,18 +179,15 @@ export class PayoutsService {
       paidOn: b.paid_on,
       createdAt: b.created_at.toISOString(),
       confirmedAt: b.confirmed_at?.toISOString() ?? null,
-      lines: lines.map(lineView),
+      lines: lines.map((l) => lineView(l, parties.get(l.party_id)!)),
     };
   }
 
   /** The bank payment file, CSV (UTF-8 with BOM, for Excel) and XLSX: 序号, 户名, 证件号码 (masked), 开户行, 银行卡号 (full), 金额, 附言. */
   async bankFile(id: string, em: EntityManager = this.dataSource.manager): Promise<BankFile> {
     const batch = await this.get(id, em);
-    const cards = (await em.query(`SELECT l.id, c.card_cipher FROM payout_lines l JOIN party_bank_cards c ON c.party_id = l.party_id WHERE l.batch_id = $1`, [id])) as Array<{
-      id: string;
-      card_cipher: string;
-    }>;
-    const cardOf = new Map(cards.map((c) => [c.id, this.pii.decrypt(c.card_cipher)]));
+    const ciphers = await payoutsStore.cardCiphersOfBatch(em, batch.id);
+    const cardOf = new Map([...ciphers].map(([lineId, cipher]) => [lineId, this.pii.decrypt(cipher)]));
     const header = ['序号', '户名', '证件号码', '开户行', '银行卡号', '金额', '附言'];
     const rows = batch.lines
       .filter((l) => l.state === 'PENDING')
@@ -221,11 +225,12 @@ export class PayoutsService {
     id: string,
     input: { bankReference: string; paidOn?: string; failed?: Array<{ lineId: string; reason: string }> },
   ): Promise<PayoutBatchView> {
-    await em.query(`SELECT 1 FROM payout_batches WHERE id = $1 FOR UPDATE`, [isBigintId(String(id)) ? id : '0']);
+    if (isBigintId(String(id))) await payoutsStore.batch(em, id, true);
     const batch = await this.get(id, em);
     if (batch.state !== 'OPEN') throw new DividendError('PAYOUT_STATE', `payout batch ${id} is ${batch.state}`, 'id', { state: batch.state });
     const bankReference = typeof input.bankReference === 'string' ? input.bankReference.trim() : '';
-    if (bankReference === '' || bankReference.length > 200) throw new DividendError('INVALID_DIVIDEND_INPUT', 'bankReference must be 1-200 characters', 'bankReference');
+    if (bankReference === '' || bankReference.length > BANK_REFERENCE_MAX)
+      throw new DividendError('INVALID_DIVIDEND_INPUT', `bankReference must be 1-${BANK_REFERENCE_MAX} characters`, 'bankReference');
     const paidOn = input.paidOn ?? businessToday();
     if (!isIsoDate(paidOn)) throw new DividendError('INVALID_DIVIDEND_INPUT', 'paidOn must be a calendar date YYYY-MM-DD', 'paidOn');
     const failed = new Map((input.failed ?? []).map((f) => [f.lineId, f.reason]));
@@ -250,30 +255,27 @@ export class PayoutsService {
     });
     if (drafts.length > 0) {
       const posted = await this.ledger.postBatch(em, drafts);
-      await em.query(`UPDATE payout_lines l SET state = 'PAID', entry_id = v.entry_id FROM unnest($1::bigint[], $2::bigint[]) AS v(id, entry_id) WHERE l.id = v.id`, [
+      await payoutsStore.setLinesPaid(
+        em,
         parts.flatMap((p) => p.map((l) => l.id)),
         parts.flatMap((p, j) => p.map(() => posted.entries[j].id)),
-      ]);
+      );
     }
-    if (failed.size > 0) {
-      await em.query(`UPDATE payout_lines l SET state = 'FAILED', failure_reason = v.reason FROM unnest($1::bigint[], $2::text[]) AS v(id, reason) WHERE l.id = v.id`, [
-        [...failed.keys()],
-        [...failed.values()],
-      ]);
-    }
-    await em.query(`UPDATE payout_batches SET state = 'PAID', bank_reference = $2, paid_on = $3, confirmed_at = now() WHERE id = $1`, [batch.id, bankReference, paidOn]);
+    if (failed.size > 0) await payoutsStore.setLinesFailed(em, [...failed.keys()], [...failed.values()]);
+    await payoutsStore.setBatchPaid(em, batch.id, bankReference, paidOn);
     return this.get(id, em);
   }
 
   /** A paid line the bank returned (closed account, wrong name …): its amount goes back to the wallet, still owed. */
   async failLine(em: EntityManager, lineId: string, input: { reason: string; effectiveDate?: string }): Promise<PayoutLineView> {
-    const [row] = isBigintId(String(lineId)) ? ((await em.query(`${LINE_SELECT} WHERE l.id = $1 FOR UPDATE OF l`, [lineId])) as LineRow[]) : [];
+    const row = isBigintId(String(lineId)) ? await payoutsStore.line(em, lineId, true) : null;
     if (!row) throw new DividendError('UNKNOWN_PAYOUT_LINE', `no payout line ${JSON.stringify(lineId)}`, 'lineId');
     if (row.state !== 'PAID') throw new DividendError('PAYOUT_STATE', `payout line ${lineId} is ${row.state}; only a paid line can come back`, 'lineId', { state: row.state });
     const reason = typeof input.reason === 'string' ? input.reason.trim() : '';
-    if (reason === '' || reason.length > 200) throw new DividendError('INVALID_DIVIDEND_INPUT', 'reason must be 1-200 characters', 'reason');
+    if (reason === '' || reason.length > DIVIDEND_TEXT_MAX) throw new DividendError('INVALID_DIVIDEND_INPUT', `reason must be 1-${DIVIDEND_TEXT_MAX} characters`, 'reason');
     const effectiveDate = input.effectiveDate ?? businessToday();
     if (!isIsoDate(effectiveDate)) throw new DividendError('INVALID_DIVIDEND_INPUT', 'effectiveDate must be a calendar date YYYY-MM-DD', 'effectiveDate');
+    const party = (await partyRefsByIds(em, [row.party_id])).get(row.party_id)!;
     const amount = new Dec(row.amount).toFixed(2);
     const posted = await this.ledger.post(em, {
       idempotencyKey: `payout-return:${row.id}`,
@@ -283,12 +285,26 @@ export class PayoutsService {
       metadata: { payoutLine: row.id, reason },
       postings: [
         { account: BANK_CLEARING_ACCOUNT, side: 'DEBIT', amount },
-        { account: walletOf(row.code), side: 'CREDIT', amount },
+        { account: walletOf(party.code), side: 'CREDIT', amount },
       ],
     });
-    await em.query(`UPDATE payout_lines SET state = 'FAILED', failure_reason = $2, return_entry_id = $3 WHERE id = $1`, [row.id, reason, posted.entry.id]);
-    const [updated] = (await em.query(`${LINE_SELECT} WHERE l.id = $1`, [row.id])) as LineRow[];
-    return lineView(updated);
+    await payoutsStore.setLineReturned(em, row.id, reason, posted.entry.id);
+    return lineView((await payoutsStore.line(em, row.id))!, party);
+  }
+
+  /** Every payout line of one party (the villagers' page), newest first. */
+  async payoutsOf(em: EntityManager, partyId: string): Promise<PartyPayoutView[]> {
+    return (await payoutsStore.linesOfParty(em, partyId)).map((r) => ({
+      lineId: r.id,
+      batchId: r.batch_id,
+      amount: new Dec(r.amount).toFixed(2),
+      state: r.state,
+      paidOn: r.paid_on,
+      bankName: r.bank_name,
+      cardMasked: r.card_masked,
+      failureReason: r.failure_reason,
+      createdOn: r.created_on,
+    }));
   }
 
   /**
@@ -297,86 +313,73 @@ export class PayoutsService {
    */
   async unclaimed(input: PayoutScopeInput | null, asOf: string = businessToday(), em: EntityManager = this.dataSource.manager): Promise<UnclaimedReport> {
     if (!isIsoDate(asOf)) throw new DividendError('INVALID_DIVIDEND_INPUT', 'asOf must be a calendar date YYYY-MM-DD', 'asOf');
-    const parties = input === null ? null : await this.partiesInScope(em, input);
-    const rows = (await em.query(
-      `WITH w AS (
-         SELECT a.id, p.code, p.name, a.credits - a.debits AS balance FROM ledger_accounts a JOIN parties p ON a.code = 'party:' || p.code || ':wallet:CNY'
-          WHERE a.credits > a.debits AND ($1::bigint[] IS NULL OR p.id = ANY($1::bigint[]))
-       ), c AS (
-         SELECT w.id, w.code, w.name, w.balance, x.effective_date, x.amount,
-                SUM(x.amount) OVER (PARTITION BY w.id ORDER BY x.effective_date DESC, x.id DESC) AS running
-           FROM w JOIN ledger_postings x ON x.account_id = w.id AND x.side = 'CREDIT'
-       )
-       SELECT code, name, balance::text AS balance, to_char(effective_date, 'YYYY-MM-DD') AS since, LEAST(amount, balance - (running - amount))::text AS owed
-         FROM c WHERE running - amount < balance ORDER BY code, effective_date`,
-      [parties],
-    )) as Array<{ code: string; name: string; balance: string; since: string; owed: string }>;
+    const parties = input === null ? await this.partiesWithWallets(em) : [...(await partyRefsByIds(em, await this.partiesInScope(em, input))).values()];
+    const owed = await this.ledgerReads.owedCredits(
+      em,
+      parties.map((p) => walletOf(p.code)),
+    );
     const zero = (): Record<AgeBucket, Dec> => Object.fromEntries(AGE_BUCKETS.map((b) => [b, new Dec(0)])) as Record<AgeBucket, Dec>;
-    const byParty = new Map<string, { name: string; balance: string; since: string; buckets: Record<AgeBucket, Dec> }>();
-    const totals = zero();
-    for (const r of rows) {
-      const line = byParty.get(r.code) ?? { name: r.name, balance: r.balance, since: r.since, buckets: zero() };
-      const bucket = ageBucketOf(r.since, asOf);
-      line.buckets[bucket] = line.buckets[bucket].plus(r.owed);
-      totals[bucket] = totals[bucket].plus(r.owed);
-      byParty.set(r.code, line);
-    }
     const text = (b: Record<AgeBucket, Dec>) => Object.fromEntries(AGE_BUCKETS.map((k) => [k, b[k].toFixed(2)])) as Record<AgeBucket, string>;
-    return {
-      asOf,
-      totals: { ...text(totals), all: AGE_BUCKETS.reduce((s, k) => s.plus(totals[k]), new Dec(0)).toFixed(2) },
-      lines: [...byParty.entries()].map(([party, l]) => ({ party, name: l.name, balance: new Dec(l.balance).toFixed(2), owedSince: l.since, buckets: text(l.buckets) })),
-    };
+    const totals = zero();
+    const lines: UnclaimedLine[] = [];
+    for (const party of [...parties].sort((a, b) => (a.code < b.code ? -1 : a.code > b.code ? 1 : 0))) {
+      const credits = owed.get(walletOf(party.code));
+      if (!credits) continue;
+      const buckets = zero();
+      for (const c of credits) {
+        const bucket = ageBucketOf(c.effectiveDate, asOf);
+        buckets[bucket] = buckets[bucket].plus(c.amount);
+        totals[bucket] = totals[bucket].plus(c.amount);
+      }
+      const balance = credits.reduce((s, c) => s.plus(c.amount), new Dec(0));
+      lines.push({ party: party.code, name: party.name, balance: balance.toFixed(2), owedSince: credits[0].effectiveDate, buckets: text(buckets) });
+    }
+    return { asOf, totals: { ...text(totals), all: AGE_BUCKETS.reduce((s, k) => s.plus(totals[k]), new Dec(0)).toFixed(2) }, lines };
   }
 
-  /** Party ids in a project (its series' holders, its farm and collective), a village or a township. */
+  /** Every party with a CNY wallet in the ledger. */
+  private async partiesWithWallets(em: EntityManager): Promise<PartyRef[]> {
+    const codes: string[] = [];
+    let after: string | undefined;
+    do {
+      const page = await this.ledger.listAccounts({ codePrefix: 'party:', asset: 'CNY', limit: 500, after });
+      for (const a of page.items) if (a.code.endsWith(':wallet:CNY')) codes.push(a.code.slice('party:'.length, -':wallet:CNY'.length));
+      after = page.nextCursor ?? undefined;
+    } while (after !== undefined);
+    return [...(await partyRefs(em, codes)).values()];
+  }
+
+  /** Party ids in a project (its series' holders, its farm and collective), a village or a township (its villages included). */
   private async partiesInScope(em: EntityManager, input: PayoutScopeInput): Promise<string[]> {
     if (!PAYOUT_SCOPES.includes(input.scope)) throw new DividendError('INVALID_DIVIDEND_INPUT', `scope must be one of ${PAYOUT_SCOPES.join(', ')}`, 'scope');
-    let rows: Array<{ id: string }>;
     if (input.scope === 'PROJECT') {
-      const [project] = (await em.query(`SELECT id, farm_party_id, collective_party_id FROM coop_projects WHERE code = $1`, [input.code])) as Array<{
-        id: string;
-        farm_party_id: string;
-        collective_party_id: string;
-      }>;
-      if (!project) throw new DividendError('INVALID_DIVIDEND_INPUT', `no project with code ${JSON.stringify(input.code)}`, 'code');
-      rows = (await em.query(
-        `SELECT h.party_id AS id FROM ticket_holdings h JOIN ticket_series s ON s.id = h.series_id WHERE s.project_id = $1 UNION SELECT $2::bigint UNION SELECT $3::bigint`,
-        [project.id, project.farm_party_id, project.collective_party_id],
-      )) as Array<{ id: string }>;
-    } else {
-      const [region] = (await em.query(`SELECT id, level FROM regions WHERE code = $1`, [input.code])) as Array<{ id: string; level: string }>;
-      if (!region || region.level !== input.scope)
-        throw new DividendError('INVALID_DIVIDEND_INPUT', `no ${input.scope.toLowerCase()} with code ${JSON.stringify(input.code)}`, 'code');
-      rows = (await em.query(`SELECT p.id FROM parties p JOIN regions r ON r.id = p.region_id WHERE r.id = $1 OR r.parent_id = $1`, [region.id])) as Array<{ id: string }>;
+      let project;
+      try {
+        project = await this.projects.load(em, input.code);
+      } catch (error) {
+        if (error instanceof ProjectError && error.code === 'UNKNOWN_PROJECT')
+          throw new DividendError('INVALID_DIVIDEND_INPUT', `no project with code ${JSON.stringify(input.code)}`, 'code');
+        throw error;
+      }
+      return [...new Set([...(await holderPartyIdsOfProject(em, project.id)), project.farm_party_id, project.collective_party_id])];
     }
-    return rows.map((r) => r.id);
+    const region = await this.regions.find(input.code, em);
+    if (!region || region.level !== input.scope)
+      throw new DividendError('INVALID_DIVIDEND_INPUT', `no ${input.scope.toLowerCase()} with code ${JSON.stringify(input.code)}`, 'code');
+    const regionIds = [region.id];
+    if (region.level === 'TOWNSHIP') {
+      for (const village of await this.regions.list({ parentCode: region.code })) regionIds.push((await this.regions.find(village.code, em))!.id);
+    }
+    return partyIdsInRegions(em, regionIds);
   }
 }
 
-interface LineRow {
-  id: string;
-  code: string;
-  name: string;
-  id_masked: string | null;
-  bank_name: string | null;
-  card_masked: string | null;
-  amount: string;
-  state: PayoutLineState;
-  entry_id: string | null;
-  return_entry_id: string | null;
-  failure_reason: string | null;
-}
-
-const LINE_SELECT = `SELECT l.id, p.code, p.name, p.id_masked, c.bank_name, c.card_masked, l.amount::text AS amount, l.state, l.entry_id, l.return_entry_id, l.failure_reason
-  FROM payout_lines l JOIN parties p ON p.id = l.party_id LEFT JOIN party_bank_cards c ON c.party_id = l.party_id`;
-
-function lineView(r: LineRow): PayoutLineView {
+function lineView(r: PayoutLineRow, party: PartyRef): PayoutLineView {
   return {
     id: r.id,
-    party: r.code,
-    name: r.name,
-    idMasked: r.id_masked,
+    party: party.code,
+    name: party.name,
+    idMasked: party.idMasked,
     bankName: r.bank_name ?? '',
     cardMasked: r.card_masked ?? '',
     amount: new Dec(r.amount).toFixed(2),

@@ -1,5 +1,6 @@
 import { EntityManager } from 'typeorm';
-import type { DeclarationState } from './dividend.entities';
+import { declarationsStore } from './declarations.store';
+import type { DeclarationState } from './dividend.model';
 
 /** Declarations whose record-date register is fixed: approved (or paid), so the holders of that date are owed. */
 export const REGISTER_CLOSING_STATES: readonly DeclarationState[] = ['APPROVED', 'DISTRIBUTING', 'DISTRIBUTED'];
@@ -17,10 +18,6 @@ export interface ClosingDeclaration {
  * and the caller's commit.
  */
 export async function closingDeclaration(em: EntityManager, seriesId: string, date: string): Promise<ClosingDeclaration | null> {
-  const [row] = (await em.query(
-    `SELECT id::text AS id, state, to_char(record_date, 'YYYY-MM-DD') AS record_date FROM dividend_declarations
-      WHERE series_id = $1 AND state = ANY($2::text[]) AND record_date >= $3::date ORDER BY record_date DESC, id LIMIT 1`,
-    [seriesId, REGISTER_CLOSING_STATES, date],
-  )) as Array<{ id: string; state: DeclarationState; record_date: string }>;
+  const row = await declarationsStore.latestClosing(em, seriesId, REGISTER_CLOSING_STATES, date);
   return row ? { id: row.id, state: row.state, recordDate: row.record_date } : null;
 }

@@ -31,10 +31,10 @@ export async function selectPartyRefs(em: EntityManager, by: { codes: readonly s
 
 /** The active members of one kind (VILLAGER, HOUSEHOLD) of the collective `collectiveCode`, in id order. */
 export async function selectCollectiveMembers(em: EntityManager, collectiveCode: string, kind: PartyKind): Promise<PartyRefRow[]> {
-  return (await em.query(
-    `${PARTY_REF_SELECT} JOIN parties c ON c.id = p.collective_id WHERE c.code = $1 AND p.kind = $2 AND p.active ORDER BY p.id`,
-    [collectiveCode, kind],
-  )) as PartyRefRow[];
+  return (await em.query(`${PARTY_REF_SELECT} JOIN parties c ON c.id = p.collective_id WHERE c.code = $1 AND p.kind = $2 AND p.active ORDER BY p.id`, [
+    collectiveCode,
+    kind,
+  ])) as PartyRefRow[];
 }
 
 /** The active villagers of a collective (by id), with their household's code and their relation to its head (as the roster import records it). */
@@ -44,4 +44,11 @@ export async function selectActiveVillagers(em: EntityManager, collectiveId: str
       WHERE v.kind = 'VILLAGER' AND v.active AND v.collective_id = $1`,
     [collectiveId],
   )) as Array<{ code: string; household: string; relation: string | null }>;
+}
+
+/** Ids of the parties registered in these regions (their own region, not the regions below). */
+export async function selectPartyIdsInRegions(em: EntityManager, regionIds: readonly string[]): Promise<string[]> {
+  if (regionIds.length === 0) return [];
+  const rows = (await em.query(`SELECT id::text AS id FROM parties WHERE region_id = ANY($1::bigint[]) ORDER BY id`, [[...new Set(regionIds)]])) as Array<{ id: string }>;
+  return rows.map((r) => r.id);
 }

@@ -1,5 +1,5 @@
 import { EntityManager } from 'typeorm';
-import { PartyRefRow, selectActiveVillagers, selectCollectiveMembers, selectPartyRefs } from './parties.store';
+import { PartyRefRow, selectActiveVillagers, selectCollectiveMembers, selectPartyIdsInRegions, selectPartyRefs } from './parties.store';
 import type { PartyKind } from './party.model';
 
 /** What other features may know of a party, instead of `JOIN parties` (the parties feature owns the table). */
@@ -66,4 +66,9 @@ export function maskName(name: string): string {
   if (chars.length <= 1) return chars.join('');
   if (chars.length === 2) return `${chars[0]}*`;
   return `${chars[0]}${'*'.repeat(chars.length - 2)}${chars[chars.length - 1]}`;
+}
+
+/** Ids of the parties registered in these regions (their own region, not the regions below). */
+export function partyIdsInRegions(em: EntityManager, regionIds: readonly string[]): Promise<string[]> {
+  return selectPartyIdsInRegions(em, regionIds);
 }

@@ -1,7 +1,7 @@
 import { Dec } from '@forest-ledger/ledger';
 import { pdfTextLayer } from '../../../../test/setup/pdf-text';
 import { renderAnnualStatementPdf } from './annual-statement-pdf';
-import type { AnnualStatement } from './portal.service';
+import type { AnnualStatement } from './portal.model';
 import { formatYuan } from './yuan';
 
 /** Needs a CJK font (Debian: fonts-noto-cjk). The text layer is read back with pdf2json, page by page. */

@@ -1,5 +1,16 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
-import { DECLARATION_STATES, INCOME_KINDS, PAYOUT_BATCH_STATES, PAYOUT_LINE_STATES, PAYOUT_SCOPES, PER_UNIT_PLACES } from '@forest-ledger/forestry';
+import {
+  BANK_NAME_MAX,
+  BANK_REFERENCE_MAX,
+  DECLARATION_MEMO_MAX,
+  DECLARATION_STATES,
+  DIVIDEND_TEXT_MAX,
+  INCOME_KINDS,
+  PAYOUT_BATCH_STATES,
+  PAYOUT_LINE_STATES,
+  PAYOUT_SCOPES,
+  PER_UNIT_PLACES,
+} from '@forest-ledger/forestry';
 import type { DeclarationState, DistributableIncomeKind, IncomeKind, PayoutBatchState, PayoutLineState, PayoutScope } from '@forest-ledger/forestry';
 import { Type } from 'class-transformer';
 import { ArrayMaxSize, IsArray, IsIn, IsInt, IsOptional, IsString, Matches, Max, MaxLength, Min, MinLength, ValidateNested } from 'class-validator';
@@ -17,17 +28,17 @@ export class IncomeDto {
 
   @ApiProperty({ example: '100000.00', description: 'CNY, 2 decimals, > 0' }) @IsDecimalString() amount!: string;
 
-  @ApiProperty({ example: 'BANK-2026-0001' }) @IsString() @MinLength(1) @MaxLength(100) bankReference!: string;
+  @ApiProperty({ example: 'BANK-2026-0001' }) @IsString() @MinLength(1) @MaxLength(BANK_REFERENCE_MAX) bankReference!: string;
 
-  @ApiPropertyOptional({ example: '2026 年主伐木材销售' }) @IsOptional() @IsString() @MaxLength(500) description?: string;
+  @ApiPropertyOptional({ example: '2026 年主伐木材销售' }) @IsOptional() @IsString() @MaxLength(DIVIDEND_TEXT_MAX) description?: string;
 
   @ApiPropertyOptional({ example: '2026-05-01' }) @IsOptional() @IsCalendarDate() effectiveDate?: string;
 }
 
 export class CostDto {
   @ApiProperty({ example: '5000.00' }) @IsDecimalString() amount!: string;
-  @ApiProperty({ example: 'BANK-2026-0002' }) @IsString() @MinLength(1) @MaxLength(100) bankReference!: string;
-  @ApiProperty({ example: '采伐作业费' }) @IsString() @MinLength(1) @MaxLength(500) description!: string;
+  @ApiProperty({ example: 'BANK-2026-0002' }) @IsString() @MinLength(1) @MaxLength(BANK_REFERENCE_MAX) bankReference!: string;
+  @ApiProperty({ example: '采伐作业费' }) @IsString() @MinLength(1) @MaxLength(DIVIDEND_TEXT_MAX) description!: string;
   @ApiPropertyOptional({ example: '2026-05-02' }) @IsOptional() @IsCalendarDate() effectiveDate?: string;
 }
 
@@ -52,8 +63,8 @@ export class GuaranteeTopUpDto {
   @ApiPropertyOptional({ example: '3', description: 'RETURN' }) @IsOptional() @IsDecimalString() years?: string;
   @ApiPropertyOptional({ example: '10000.00', description: 'RETURN' }) @IsOptional() @IsDecimalString() actualReturn?: string;
 
-  @ApiProperty({ example: 'BANK-2026-0003' }) @IsString() @MinLength(1) @MaxLength(100) bankReference!: string;
-  @ApiPropertyOptional() @IsOptional() @IsString() @MaxLength(500) description?: string;
+  @ApiProperty({ example: 'BANK-2026-0003' }) @IsString() @MinLength(1) @MaxLength(BANK_REFERENCE_MAX) bankReference!: string;
+  @ApiPropertyOptional() @IsOptional() @IsString() @MaxLength(DIVIDEND_TEXT_MAX) description?: string;
   @ApiPropertyOptional({ example: '2026-05-03' }) @IsOptional() @IsCalendarDate() effectiveDate?: string;
 }
 
@@ -64,7 +75,7 @@ export class DeclareDto {
   amount!: string;
   @ApiProperty({ example: '2026-06-30' }) @IsCalendarDate() recordDate!: string;
   @ApiProperty({ example: '2026-07-15' }) @IsCalendarDate() paymentDate!: string;
-  @ApiPropertyOptional({ example: '2026 年度分红' }) @IsOptional() @IsString() @MaxLength(500) memo?: string;
+  @ApiPropertyOptional({ example: '2026 年度分红' }) @IsOptional() @IsString() @MaxLength(DECLARATION_MEMO_MAX) memo?: string;
   @ApiPropertyOptional({ example: 5000, minimum: 1, maximum: 50000, description: 'Holders per chunk of the distribution' })
   @IsOptional()
   @IsInt()
@@ -98,7 +109,7 @@ export class LinesQuery {
 }
 
 export class BankCardDto {
-  @ApiProperty({ example: '中国农业银行' }) @IsString() @MinLength(1) @MaxLength(100) bankName!: string;
+  @ApiProperty({ example: '中国农业银行' }) @IsString() @MinLength(1) @MaxLength(BANK_NAME_MAX) bankName!: string;
   @ApiProperty({ example: '6228480000000000000' }) @IsString() @MinLength(1) @MaxLength(40) cardNumber!: string;
 }
 
@@ -122,7 +133,7 @@ export class FailedLineDto {
 }
 
 export class ConfirmBatchDto {
-  @ApiProperty({ example: 'BANK-PAY-0001' }) @IsString() @MinLength(1) @MaxLength(100) bankReference!: string;
+  @ApiProperty({ example: 'BANK-PAY-0001' }) @IsString() @MinLength(1) @MaxLength(BANK_REFERENCE_MAX) bankReference!: string;
   @ApiPropertyOptional({ example: '2026-07-16' }) @IsOptional() @IsCalendarDate() paidOn?: string;
   @ApiPropertyOptional({ type: [FailedLineDto] })
   @IsOptional()
@@ -134,7 +145,7 @@ export class ConfirmBatchDto {
 }
 
 export class FailLineDto {
-  @ApiProperty({ example: '账户已销户' }) @IsString() @MinLength(1) @MaxLength(500) reason!: string;
+  @ApiProperty({ example: '账户已销户' }) @IsString() @MinLength(1) @MaxLength(DIVIDEND_TEXT_MAX) reason!: string;
   @ApiPropertyOptional({ example: '2026-07-20' }) @IsOptional() @IsCalendarDate() effectiveDate?: string;
 }
 

@@ -1,0 +1,200 @@
+import { Injectable, Optional } from '@nestjs/common';
+import { InjectDataSource } from '@nestjs/typeorm';
+import { Dec, EntryDraft, LedgerReads, LedgerService } from '@forest-ledger/ledger';
+import { inTransaction } from '@forest-ledger/platform/database/transaction';
+import { Env } from '@forest-ledger/platform/config/env';
+import { DbTimeouts, longTimeouts, withTimeouts } from '@forest-ledger/platform/database/timeouts';
+import { DataSource, EntityManager } from 'typeorm';
+import { walletOf } from '../parties/parties.service';
+import { partyRefs, partyRefsByIds } from '../parties/party-refs';
+import { businessToday, holderTickets } from '../projects/project-accounts';
+import { SeriesService } from '../tickets/series.service';
+import { firstOwnershipMoveAfter } from '../tickets/ticket-register.reads';
+import { declarationsStore } from './declarations.store';
+import { DistributionOutcome, DistributionProgress, DividendDeclarationsService, LoadedDeclaration, outcomeOf } from './dividend-declarations.service';
+import { amountPerUnit, splitPool } from './dividend-math';
+import { projectDividendReserve } from './dividend-support';
+import { DividendError } from './dividends.errors';
+
+const CREDITS_PER_ENTRY = 999;
+
+/**
+ * The distribution of an approved declaration (DOMAIN.md §4): the record-date snapshot and the
+ * chunked, resumable, exactly-once payment that the worker runs.
+ *
+ * Exactly-once: each chunk is one transaction that locks the declaration row, posts the chunk's
+ * entries under deterministic keys (`dividend:<id>:chunk:<k>:<part>`), marks its lines paid and
+ * advances `chunks_done`. A crash loses at most an uncommitted chunk; a second runner waits on the
+ * row lock and then sees the chunk done; a replayed key is a ledger replay, never a second payment.
+ */
+@Injectable()
+export class DividendDistributionService {
+  /** The distribution's transactions run under the long timeouts: a chunk may wait behind commands and write thousands of postings. */
+  private readonly chunkTimeouts: DbTimeouts;
+
+  constructor(
+    @InjectDataSource() private readonly dataSource: DataSource,
+    private readonly ledger: LedgerService,
+    private readonly ledgerReads: LedgerReads,
+    private readonly seriesService: SeriesService,
+    private readonly declarations: DividendDeclarationsService,
+    @Optional() env?: Env,
+  ) {
+    this.chunkTimeouts = longTimeouts(env ?? new Env());
+  }
+
+  /**
+   * Runs the distribution to the end (or `maxChunks` chunks): the snapshot first if the declaration
+   * is APPROVED, then chunk after chunk, each in its own transaction. Resumable at any point; safe to
+   * run twice at once. A stale declaration stops here as STALE (to be re-approved), not as an error.
+   */
+  async distribute(id: string, options: { maxChunks?: number; onProgress?: (progress: DistributionProgress) => Promise<void> | void } = {}): Promise<DistributionOutcome> {
+    let outcome = await inTransaction(
+      this.dataSource,
+      withTimeouts(this.chunkTimeouts, (em) => this.startDistribution(em, id)),
+    );
+    let chunks = 0;
+    while (outcome.state === 'DISTRIBUTING' && (options.maxChunks === undefined || chunks < options.maxChunks)) {
+      outcome = await inTransaction(
+        this.dataSource,
+        withTimeouts(this.chunkTimeouts, (em) => this.runChunk(em, id)),
+      );
+      chunks += 1;
+      if (options.onProgress) await options.onProgress(outcome.progress);
+    }
+    return outcome;
+  }
+
+  /**
+   * APPROVED → DISTRIBUTING: under the series row lock (no movement meanwhile), checks staleness and
+   * fixes the entitlements: the record-date holdings (free + pledged units per owner), split by largest
+   * remainder in holder account id order, written as lines with their chunk numbers. Other states, and
+   * a declaration whose payment date is still to come, pass through unchanged.
+   */
+  async startDistribution(em: EntityManager, id: string): Promise<DistributionOutcome> {
+    const declaration = await this.declarations.load(em, id, true);
+    const { row, series } = declaration;
+    if (row.state !== 'APPROVED') return outcomeOf(row);
+    const today = businessToday();
+    // Not due yet: nothing to do and nothing wrong; the reconciler queues it again on the payment date.
+    if (row.payment_date > today) return outcomeOf(row);
+    await this.seriesService.load(em, series.code, null, true);
+    if (await this.markIfStale(em, declaration)) return outcomeOf((await this.declarations.load(em, id, false)).row);
+
+    const balances = await this.ledger.balancesOfAssetAsOf(series.asset_code, 'LIABILITY', row.record_date, em);
+    const unitsByOwner = new Map<string, Dec>();
+    const accountsByOwner = new Map<string, string[]>();
+    for (const b of balances) {
+      if (b.ownerRef === null || !b.ownerRef.startsWith('party:')) continue;
+      unitsByOwner.set(b.ownerRef, (unitsByOwner.get(b.ownerRef) ?? new Dec(0)).plus(b.balance));
+      accountsByOwner.set(b.ownerRef, [...(accountsByOwner.get(b.ownerRef) ?? []), b.account]);
+    }
+    // The tie-break key: each owner's first account of the series (its free units, opened first), by id.
+    const owners = [...unitsByOwner.keys()].filter((o) => unitsByOwner.get(o)!.greaterThan(0));
+    const freeAccounts = owners.map((o) => holderTickets(o.slice('party:'.length), series.code));
+    const accountIds = new Map(
+      (await this.ledger.getAccounts([...new Set([...freeAccounts, ...owners.flatMap((o) => accountsByOwner.get(o)!)])], em)).map((a) => [a.code, BigInt(a.id)]),
+    );
+    const holders = owners.map((ownerRef, i) => {
+      const ids = [freeAccounts[i], ...accountsByOwner.get(ownerRef)!].map((code) => accountIds.get(code)!);
+      return { ownerRef, code: ownerRef.slice('party:'.length), accountId: ids.reduce((min, x) => (x < min ? x : min)) };
+    });
+    holders.sort((a, b) => (a.accountId < b.accountId ? -1 : a.accountId > b.accountId ? 1 : 0));
+    const split = splitPool(
+      row.amount,
+      holders.map((o) => ({ key: o.ownerRef, units: unitsByOwner.get(o.ownerRef)! })),
+    );
+    if (split.length === 0) throw new DividendError('NO_HOLDERS', `nobody held units of ${series.code} on ${row.record_date}`, 'recordDate');
+    const totalUnits = split.reduce((s, l) => s.plus(l.units), new Dec(0));
+
+    const parties = await partyRefs(
+      em,
+      holders.map((h) => h.code),
+    );
+    const orphans = holders.filter((h) => !parties.has(h.code));
+    if (orphans.length > 0) throw new Error(`declaration ${id}: ${orphans.length} holder accounts of ${series.code} belong to no party`);
+    await declarationsStore.insertLines(
+      em,
+      row.id,
+      row.chunk_size,
+      holders.map((h, i) => ({ partyId: parties.get(h.code)!.id, holderAccountId: h.accountId.toString(), units: split[i].units.toFixed(0), amount: split[i].amount.toFixed(2) })),
+    );
+    await this.ensureWallets(
+      em,
+      holders.map((h) => h.code),
+    );
+    await declarationsStore.startDistributing(em, row.id, {
+      totalUnits: totalUnits.toFixed(0),
+      amountPerUnit: amountPerUnit(row.amount, totalUnits),
+      holders: split.length,
+      chunks: Math.ceil(split.length / row.chunk_size),
+    });
+    return outcomeOf((await this.declarations.load(em, id, false)).row);
+  }
+
+  /** One chunk (the next one): posts its entries, marks its lines paid, advances the progress; the last one completes the declaration. */
+  async runChunk(em: EntityManager, id: string): Promise<DistributionOutcome> {
+    const { row, series } = await this.declarations.load(em, id, true);
+    if (row.state !== 'DISTRIBUTING') return outcomeOf(row);
+    const chunk = row.chunks_done + 1;
+    const lines = await declarationsStore.lines(em, id, { afterSeq: (chunk - 1) * row.chunk_size, toSeq: chunk * row.chunk_size });
+    const parties = await partyRefsByIds(
+      em,
+      lines.map((l) => l.party_id),
+    );
+    const paying = lines.filter((l) => !new Dec(l.amount).isZero()).map((l) => ({ seq: l.seq, amount: l.amount, code: parties.get(l.party_id)!.code }));
+    const parts: Array<typeof paying> = [];
+    for (let i = 0; i < paying.length; i += CREDITS_PER_ENTRY) parts.push(paying.slice(i, i + CREDITS_PER_ENTRY));
+    if (parts.length > 0) {
+      const drafts = parts.map((part, j): EntryDraft => {
+        const total = part.reduce((s, l) => s.plus(l.amount), new Dec(0)).toFixed(2);
+        return {
+          idempotencyKey: `dividend:${row.id}:chunk:${chunk}:${j + 1}`,
+          kind: 'DIVIDEND_DISTRIBUTION',
+          effectiveDate: row.payment_date,
+          memo: `分红 ${series.code} 方案 #${row.id} 第 ${chunk}/${row.chunks_total} 批 (${j + 1}/${parts.length}): ${part.length} 户/人 ${total} 元`,
+          metadata: { project: series.project_code, series: series.code, declaration: row.id, chunk, part: j + 1 },
+          postings: [
+            { account: projectDividendReserve(series.project_code), side: 'DEBIT', amount: total },
+            ...part.map((l) => ({ account: walletOf(l.code), side: 'CREDIT' as const, amount: new Dec(l.amount).toFixed(2) })),
+          ],
+        };
+      });
+      const batch = await this.ledger.postBatch(em, drafts);
+      await declarationsStore.setLineEntries(
+        em,
+        id,
+        parts.flatMap((part) => part.map((l) => l.seq)),
+        parts.flatMap((part, j) => part.map(() => batch.entries[j].id)),
+      );
+    }
+    const amount = paying.reduce((sum, l) => sum.plus(l.amount), new Dec(0)).toFixed(2);
+    await declarationsStore.chunkDone(em, id, chunk, lines.length, amount, chunk === row.chunks_total);
+    return outcomeOf((await this.declarations.load(em, id, false)).row);
+  }
+
+  /**
+   * Sets STALE (with the reason) when an ownership movement after the watermark is dated on or before
+   * the record date. Unreachable for declarations approved since the register closes at approval
+   * (movements dated on or before the record date are refused, REGISTER_CLOSED); it still catches
+   * declarations approved before that rule whose register a later movement changed.
+   */
+  private async markIfStale(em: EntityManager, { row }: LoadedDeclaration): Promise<boolean> {
+    const late = await firstOwnershipMoveAfter(em, row.series_id, row.movement_watermark ?? '0', row.record_date);
+    if (!late) return false;
+    const reason = `movement #${late.id} (${late.kind}, entry ${late.entryId}) dated ${late.effectiveDate} was booked after the approval and changes the holdings on the record date ${row.record_date}; re-approve`;
+    await declarationsStore.markStale(em, row.id, reason);
+    return true;
+  }
+
+  /** Opens the wallets of holders who have none yet (e.g. parties registered before wallets existed). */
+  private async ensureWallets(em: EntityManager, partyCodes: string[]): Promise<void> {
+    const known = await this.ledgerReads.balances(em, partyCodes.map(walletOf));
+    const missing = partyCodes.filter((c) => !known.has(walletOf(c)));
+    if (missing.length > 0)
+      await this.ledger.openAccounts(
+        em,
+        missing.map((code) => ({ code: walletOf(code), asset: 'CNY', type: 'LIABILITY' as const, ownerRef: `party:${code}`, noOverdraft: true })),
+      );
+  }
+}
