@@ -1,0 +1,132 @@
+import { Injectable } from '@nestjs/common';
+import { EntityManager } from 'typeorm';
+import { Dec } from './domain/amount';
+import { balanceOf, isIsoDate, Side, SIDES } from './domain/entry';
+import { LedgerError } from './domain/errors';
+
+/** A posting filter of `postingSums`: entry kinds (any when absent), one side (net by normal side when absent), effective on or before `asOf`. */
+export interface PostingSumFilter {
+  kinds?: string[];
+  side?: Side;
+  asOf?: string;
+}
+
+function checkAsOf(asOf: string | undefined): void {
+  if (asOf !== undefined && !isIsoDate(asOf)) throw new LedgerError('INVALID_ENTRY', 'asOf must be a calendar date YYYY-MM-DD', 'asOf');
+}
+
+function signedBalance(normalSide: Side, debits: string, credits: string): Dec {
+  return balanceOf({ normalSide, debits: new Dec(debits), credits: new Dec(credits) });
+}
+
+/**
+ * The ledger's read model for features: small set-based questions about entries, accounts and
+ * postings, each in the caller's `em` (its transaction and snapshot). Nothing here locks or writes.
+ * Amounts are raw decimals (not rounded to the asset's scale; postings never exceed it).
+ */
+@Injectable()
+export class LedgerReads {
+  /** Idempotency key → entry id, for the keys that exist. Keys match exactly as stored (the HTTP API stores `user:<id>/<key>`). */
+  async entryIdsByKeys(em: EntityManager, keys: string[]): Promise<Map<string, string>> {
+    if (keys.length === 0) return new Map();
+    const rows = (await em.query(`SELECT id::text AS id, idempotency_key FROM ledger_entries WHERE idempotency_key = ANY($1::text[])`, [[...new Set(keys)]])) as Array<{
+      id: string;
+      idempotency_key: string;
+    }>;
+    return new Map(rows.map((r) => [r.idempotency_key, r.id]));
+  }
+
+  /** Entry id → idempotency key, for the ids that exist. */
+  async entryKeys(em: EntityManager, ids: string[]): Promise<Map<string, string>> {
+    if (ids.length === 0) return new Map();
+    const rows = (await em.query(`SELECT id::text AS id, idempotency_key FROM ledger_entries WHERE id = ANY($1::bigint[])`, [[...new Set(ids)]])) as Array<{
+      id: string;
+      idempotency_key: string;
+    }>;
+    return new Map(rows.map((r) => [r.id, r.idempotency_key]));
+  }
+
+  /**
+   * Balance by the account's normal side (credits − debits for LIABILITY/EQUITY/INCOME, debits − credits
+   * for ASSET/EXPENSE). Now: the running totals; with `asOf`: the postings effective on or before it. Unknown codes are absent.
+   */
+  async balances(em: EntityManager, codes: string[], asOf?: string): Promise<Map<string, Dec>> {
+    checkAsOf(asOf);
+    if (codes.length === 0) return new Map();
+    const rows = (
+      asOf === undefined
+        ? await em.query(`SELECT code, normal_side, debits::text AS debits, credits::text AS credits FROM ledger_accounts WHERE code = ANY($1::text[])`, [[...new Set(codes)]])
+        : await em.query(
+            `SELECT a.code, a.normal_side, COALESCE(SUM(p.amount) FILTER (WHERE p.side = 'DEBIT'), 0)::text AS debits,
+                    COALESCE(SUM(p.amount) FILTER (WHERE p.side = 'CREDIT'), 0)::text AS credits
+               FROM ledger_accounts a LEFT JOIN ledger_postings p ON p.account_id = a.id AND p.effective_date <= $2::date
+              WHERE a.code = ANY($1::text[]) GROUP BY a.id`,
+            [[...new Set(codes)], asOf],
+          )
+    ) as Array<{ code: string; normal_side: Side; debits: string; credits: string }>;
+    return new Map(rows.map((r) => [r.code, signedBalance(r.normal_side, r.debits, r.credits)]));
+  }
+
+  /** Per asset: how many distinct owners hold a LIABILITY account of it with a non-zero balance (holders on a register). Assets with none are absent. */
+  async holderCounts(em: EntityManager, assets: string[]): Promise<Map<string, number>> {
+    if (assets.length === 0) return new Map();
+    const rows = (await em.query(
+      `SELECT asset_code, count(DISTINCT owner_ref)::int AS n FROM ledger_accounts
+        WHERE asset_code = ANY($1::text[]) AND type = 'LIABILITY' AND credits <> debits GROUP BY asset_code`,
+      [[...new Set(assets)]],
+    )) as Array<{ asset_code: string; n: number }>;
+    return new Map(rows.map((r) => [r.asset_code, r.n]));
+  }
+
+  /** Per account: the latest effective date (YYYY-MM-DD) of its postings. Accounts without postings, and unknown codes, are absent. */
+  async lastPostingDates(em: EntityManager, codes: string[]): Promise<Map<string, string>> {
+    if (codes.length === 0) return new Map();
+    const rows = (await em.query(
+      `SELECT a.code, to_char(max(p.effective_date), 'YYYY-MM-DD') AS date FROM ledger_accounts a JOIN ledger_postings p ON p.account_id = a.id
+        WHERE a.code = ANY($1::text[]) GROUP BY a.code`,
+      [[...new Set(codes)]],
+    )) as Array<{ code: string; date: string }>;
+    return new Map(rows.map((r) => [r.code, r.date]));
+  }
+
+  /**
+   * Per account: the sum of its postings in entries of `kinds`, effective on or before `asOf`. With `side`, the sum of
+   * that side's amounts; without, the net by the account's normal side (like `balances`). Every known code is present (0 when nothing matches).
+   */
+  async postingSums(em: EntityManager, codes: string[], filter: PostingSumFilter = {}): Promise<Map<string, Dec>> {
+    checkAsOf(filter.asOf);
+    if (filter.side !== undefined && !SIDES.includes(filter.side)) throw new LedgerError('INVALID_ENTRY', `side must be one of ${SIDES.join(', ')}`, 'side');
+    if (codes.length === 0) return new Map();
+    const rows = (await em.query(
+      `SELECT a.code, a.normal_side,
+              COALESCE(SUM(p.amount) FILTER (WHERE p.side = 'DEBIT'), 0)::text AS debits,
+              COALESCE(SUM(p.amount) FILTER (WHERE p.side = 'CREDIT'), 0)::text AS credits
+         FROM ledger_accounts a
+         LEFT JOIN (ledger_postings p JOIN ledger_entries e ON e.id = p.entry_id)
+           ON p.account_id = a.id AND ($2::text[] IS NULL OR e.kind = ANY($2::text[])) AND ($3::date IS NULL OR p.effective_date <= $3::date)
+        WHERE a.code = ANY($1::text[]) GROUP BY a.id`,
+      [[...new Set(codes)], filter.kinds ?? null, filter.asOf ?? null],
+    )) as Array<{ code: string; normal_side: Side; debits: string; credits: string }>;
+    const sum = (r: (typeof rows)[number]): Dec =>
+      filter.side === 'DEBIT' ? new Dec(r.debits) : filter.side === 'CREDIT' ? new Dec(r.credits) : signedBalance(r.normal_side, r.debits, r.credits);
+    return new Map(rows.map((r) => [r.code, sum(r)]));
+  }
+
+  /** Which of `refs` own at least one account (open or closed). */
+  async ownerRefsInUse(em: EntityManager, refs: string[]): Promise<Set<string>> {
+    if (refs.length === 0) return new Set();
+    const rows = (await em.query(`SELECT DISTINCT owner_ref FROM ledger_accounts WHERE owner_ref = ANY($1::text[])`, [[...new Set(refs)]])) as Array<{ owner_ref: string }>;
+    return new Set(rows.map((r) => r.owner_ref));
+  }
+
+  async assetExists(em: EntityManager, code: string): Promise<boolean> {
+    const rows = (await em.query(`SELECT 1 FROM ledger_assets WHERE code = $1`, [code])) as unknown[];
+    return rows.length > 0;
+  }
+
+  /** True when the ledger has no asset at all (a fresh installation). */
+  async isEmpty(em: EntityManager): Promise<boolean> {
+    const [row] = (await em.query(`SELECT NOT EXISTS (SELECT 1 FROM ledger_assets) AS empty`)) as Array<{ empty: boolean }>;
+    return row.empty;
+  }
+}
