@@ -1,8 +1,6 @@
 import Decimal from 'decimal.js';
 import { numericTransformer } from '@forest-ledger/ledger/persistence/numeric.transformer';
 import { Check, Column, CreateDateColumn, Entity, Exclusion, Index, JoinColumn, ManyToOne, PrimaryColumn, PrimaryGeneratedColumn, Unique } from 'typeorm';
-import { ParcelEntity } from '../parcels/parcel.entity';
-import { PartyEntity } from '../parties/party.entity';
 import { CoopProjectEntity } from '../projects/project.entities';
 import type { RevenueRule } from './revenue-split';
 import type { SerialRangeText } from './carbon.types';
@@ -41,10 +39,6 @@ export class CarbonProjectEntity {
 
   @Column({ name: 'owner_party_id', type: 'bigint' })
   ownerPartyId!: string;
-
-  @ManyToOne(() => PartyEntity, { onDelete: 'RESTRICT' })
-  @JoinColumn({ name: 'owner_party_id', foreignKeyConstraintName: 'fk_carbon_projects_owner' })
-  owner?: PartyEntity;
 
   /** The cooperation project whose 林票 units can share the revenue (TICKET_UNITS). */
   @Column({ name: 'coop_project_id', type: 'bigint', nullable: true })
@@ -102,10 +96,6 @@ export class CarbonProjectParcelEntity {
   @ManyToOne(() => CarbonProjectEntity, { onDelete: 'RESTRICT' })
   @JoinColumn({ name: 'project_id', foreignKeyConstraintName: 'fk_carbon_project_parcels_project' })
   project?: CarbonProjectEntity;
-
-  @ManyToOne(() => ParcelEntity, { onDelete: 'RESTRICT' })
-  @JoinColumn({ name: 'parcel_id', foreignKeyConstraintName: 'fk_carbon_project_parcels_parcel' })
-  parcel?: ParcelEntity;
 }
 
 /** A version of a project's revenue-sharing rule; a new version never edits an old one, and each sale records the one it used. */
@@ -207,10 +197,6 @@ export class CarbonListingEntity {
   @Column({ name: 'seller_party_id', type: 'bigint' })
   sellerPartyId!: string;
 
-  @ManyToOne(() => PartyEntity, { onDelete: 'RESTRICT' })
-  @JoinColumn({ name: 'seller_party_id', foreignKeyConstraintName: 'fk_carbon_listings_seller' })
-  seller?: PartyEntity;
-
   @Column({ name: 'issuance_id', type: 'bigint', nullable: true })
   issuanceId!: string | null;
 
@@ -256,10 +242,6 @@ export class CarbonSaleEntity {
 
   @Column({ name: 'buyer_party_id', type: 'bigint' })
   buyerPartyId!: string;
-
-  @ManyToOne(() => PartyEntity, { onDelete: 'RESTRICT' })
-  @JoinColumn({ name: 'buyer_party_id', foreignKeyConstraintName: 'fk_carbon_sales_buyer' })
-  buyer?: PartyEntity;
 
   @Column({ type: 'bigint' })
   quantity!: string;
@@ -331,10 +313,6 @@ export class CarbonRetirementEntity {
 
   @Column({ name: 'retiring_party_id', type: 'bigint' })
   retiringPartyId!: string;
-
-  @ManyToOne(() => PartyEntity, { onDelete: 'RESTRICT' })
-  @JoinColumn({ name: 'retiring_party_id', foreignKeyConstraintName: 'fk_carbon_retirements_retiring_party' })
-  retiringParty?: PartyEntity;
 
   @Column({ name: 'beneficiary_name', type: 'text' })
   beneficiaryName!: string;
@@ -416,10 +394,6 @@ export class CarbonSerialBlockEntity {
   /** The holder (for RETIRED: who retired it); null for the project's buffer. */
   @Column({ name: 'owner_party_id', type: 'bigint', nullable: true })
   ownerPartyId!: string | null;
-
-  @ManyToOne(() => PartyEntity, { onDelete: 'RESTRICT' })
-  @JoinColumn({ name: 'owner_party_id', foreignKeyConstraintName: 'fk_carbon_serial_blocks_owner' })
-  owner?: PartyEntity;
 
   @Column({ type: 'text' })
   status!: SerialStatus;

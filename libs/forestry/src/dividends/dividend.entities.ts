@@ -1,8 +1,6 @@
 import Decimal from 'decimal.js';
 import { numericTransformer } from '@forest-ledger/ledger/persistence/numeric.transformer';
 import { Check, Column, CreateDateColumn, Entity, Index, JoinColumn, ManyToOne, PrimaryColumn, PrimaryGeneratedColumn, Unique } from 'typeorm';
-import { UserEntity } from '../access/access.entities';
-import { PartyEntity } from '../parties/party.entity';
 import { CoopProjectEntity } from '../projects/project.entities';
 import { TicketSeriesEntity } from '../tickets/ticket.entities';
 
@@ -129,16 +127,8 @@ export class DividendDeclarationEntity {
   @Column({ name: 'declared_by', type: 'bigint' })
   declaredBy!: string;
 
-  @ManyToOne(() => UserEntity, { onDelete: 'RESTRICT' })
-  @JoinColumn({ name: 'declared_by', foreignKeyConstraintName: 'fk_dividend_declarations_declared_by' })
-  declarer?: UserEntity;
-
   @Column({ name: 'approved_by', type: 'bigint', nullable: true })
   approvedBy!: string | null;
-
-  @ManyToOne(() => UserEntity, { onDelete: 'RESTRICT' })
-  @JoinColumn({ name: 'approved_by', foreignKeyConstraintName: 'fk_dividend_declarations_approved_by' })
-  approver?: UserEntity;
 
   @Column({ name: 'approved_at', type: 'timestamptz', nullable: true })
   approvedAt!: Date | null;
@@ -229,10 +219,6 @@ export class DividendLineEntity {
   @Column({ name: 'party_id', type: 'bigint' })
   partyId!: string;
 
-  @ManyToOne(() => PartyEntity, { onDelete: 'RESTRICT' })
-  @JoinColumn({ name: 'party_id', foreignKeyConstraintName: 'fk_dividend_lines_party' })
-  party?: PartyEntity;
-
   /** The holder's free-units account id: the allocation's tie-break key. */
   @Column({ name: 'holder_account_id', type: 'bigint' })
   holderAccountId!: string;
@@ -281,10 +267,6 @@ export class PayoutBatchEntity {
   @Column({ name: 'created_by', type: 'bigint' })
   createdBy!: string;
 
-  @ManyToOne(() => UserEntity, { onDelete: 'RESTRICT' })
-  @JoinColumn({ name: 'created_by', foreignKeyConstraintName: 'fk_payout_batches_created_by' })
-  creator?: UserEntity;
-
   /** The bank's reference of the batch payment, when confirmed. */
   @Column({ name: 'bank_reference', type: 'text', nullable: true })
   bankReference!: string | null;
@@ -319,10 +301,6 @@ export class PayoutLineEntity {
   @Column({ name: 'party_id', type: 'bigint' })
   partyId!: string;
 
-  @ManyToOne(() => PartyEntity, { onDelete: 'RESTRICT' })
-  @JoinColumn({ name: 'party_id', foreignKeyConstraintName: 'fk_payout_lines_party' })
-  party?: PartyEntity;
-
   @Column({ type: 'numeric', precision: 20, scale: 2, transformer: numericTransformer })
   amount!: Decimal;
 
@@ -349,10 +327,6 @@ export class PayoutLineEntity {
 export class PartyBankCardEntity {
   @PrimaryColumn({ name: 'party_id', type: 'bigint', primaryKeyConstraintName: 'pk_party_bank_cards' })
   partyId!: string;
-
-  @ManyToOne(() => PartyEntity, { onDelete: 'RESTRICT' })
-  @JoinColumn({ name: 'party_id', foreignKeyConstraintName: 'fk_party_bank_cards_party' })
-  party?: PartyEntity;
 
   /** 开户行. */
   @Column({ name: 'bank_name', type: 'text' })

@@ -1,9 +1,6 @@
 import Decimal from 'decimal.js';
 import { numericTransformer } from '@forest-ledger/ledger/persistence/numeric.transformer';
 import { Check, Column, CreateDateColumn, Entity, Index, JoinColumn, ManyToOne, PrimaryColumn, PrimaryGeneratedColumn, Unique } from 'typeorm';
-import { UserEntity } from '../access/access.entities';
-import { ParcelEntity } from '../parcels/parcel.entity';
-import { PartyEntity } from '../parties/party.entity';
 import { CoopProjectEntity, ProjectContributionEntity } from '../projects/project.entities';
 import type { SchedulePeriodPart } from './rent-schedule';
 
@@ -82,16 +79,8 @@ export class LandUseContractEntity {
   @Column({ name: 'lessor_party_id', type: 'bigint' })
   lessorPartyId!: string;
 
-  @ManyToOne(() => PartyEntity, { onDelete: 'RESTRICT' })
-  @JoinColumn({ name: 'lessor_party_id', foreignKeyConstraintName: 'fk_land_use_contracts_lessor' })
-  lessor?: PartyEntity;
-
   @Column({ name: 'lessee_party_id', type: 'bigint' })
   lesseePartyId!: string;
-
-  @ManyToOne(() => PartyEntity, { onDelete: 'RESTRICT' })
-  @JoinColumn({ name: 'lessee_party_id', foreignKeyConstraintName: 'fk_land_use_contracts_lessee' })
-  lessee?: PartyEntity;
 
   @Column({ type: 'text' })
   mode!: LandUseMode;
@@ -193,10 +182,6 @@ export class LandUseContractEntity {
   @Column({ name: 'created_by', type: 'bigint' })
   createdBy!: string;
 
-  @ManyToOne(() => UserEntity, { onDelete: 'RESTRICT' })
-  @JoinColumn({ name: 'created_by', foreignKeyConstraintName: 'fk_land_use_contracts_created_by' })
-  creator?: UserEntity;
-
   @CreateDateColumn({ name: 'created_at', type: 'timestamptz' })
   createdAt!: Date;
 
@@ -234,10 +219,6 @@ export class LandUseContractParcelEntity {
   @ManyToOne(() => LandUseContractEntity, { onDelete: 'RESTRICT' })
   @JoinColumn({ name: 'contract_id', foreignKeyConstraintName: 'fk_land_use_contract_parcels_contract' })
   contract?: LandUseContractEntity;
-
-  @ManyToOne(() => ParcelEntity, { onDelete: 'RESTRICT' })
-  @JoinColumn({ name: 'parcel_id', foreignKeyConstraintName: 'fk_land_use_contract_parcels_parcel' })
-  parcel?: ParcelEntity;
 }
 
 /** One billing period of the schedule, stored at activation (rent-schedule.ts computes it). */
@@ -441,10 +422,6 @@ export class LandUseWaiverEntity {
 
   @Column({ name: 'waived_by', type: 'bigint' })
   waivedBy!: string;
-
-  @ManyToOne(() => UserEntity, { onDelete: 'RESTRICT' })
-  @JoinColumn({ name: 'waived_by', foreignKeyConstraintName: 'fk_land_use_waivers_waived_by' })
-  approver?: UserEntity;
 
   @Column({ name: 'entry_id', type: 'bigint' })
   entryId!: string;

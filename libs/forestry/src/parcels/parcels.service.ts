@@ -8,7 +8,7 @@ import { foldText, mapColumns } from '../imports/columns';
 import { ImportRowError, rowError } from '../imports/imports.errors';
 import { readTable } from '../imports/table-reader';
 import { PiiCipher } from '../parties/pii';
-import type { RegionLevel } from '../regions/region.entity';
+import type { RegionLevel } from '../regions/region.model';
 import {
   CERTIFICATE_STATE_LABELS,
   CERTIFICATE_STATES,

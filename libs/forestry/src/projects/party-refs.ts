@@ -1,5 +1,5 @@
 import { EntityManager } from 'typeorm';
-import type { PartyKind } from '../parties/party.entity';
+import type { PartyKind } from '../parties/party.model';
 
 /** What projects and 林票 need to know of a party. */
 export interface PartyRef {

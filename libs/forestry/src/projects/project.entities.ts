@@ -1,8 +1,6 @@
 import Decimal from 'decimal.js';
 import { numericTransformer } from '@forest-ledger/ledger/persistence/numeric.transformer';
 import { Check, Column, CreateDateColumn, Entity, Index, JoinColumn, ManyToOne, PrimaryColumn, PrimaryGeneratedColumn, Unique } from 'typeorm';
-import { ParcelEntity } from '../parcels/parcel.entity';
-import { PartyEntity } from '../parties/party.entity';
 
 export const PROJECT_TYPES = ['JOINT_AFFORESTATION', 'EXISTING_FOREST'] as const;
 export type ProjectType = (typeof PROJECT_TYPES)[number];
@@ -44,16 +42,8 @@ export class CoopProjectEntity {
   @Column({ name: 'farm_party_id', type: 'bigint' })
   farmPartyId!: string;
 
-  @ManyToOne(() => PartyEntity, { onDelete: 'RESTRICT' })
-  @JoinColumn({ name: 'farm_party_id', foreignKeyConstraintName: 'fk_coop_projects_farm' })
-  farm?: PartyEntity;
-
   @Column({ name: 'collective_party_id', type: 'bigint' })
   collectivePartyId!: string;
-
-  @ManyToOne(() => PartyEntity, { onDelete: 'RESTRICT' })
-  @JoinColumn({ name: 'collective_party_id', foreignKeyConstraintName: 'fk_coop_projects_collective' })
-  collective?: PartyEntity;
 
   @Column({ name: 'project_type', type: 'text' })
   projectType!: ProjectType;
@@ -121,10 +111,6 @@ export class CoopProjectParcelEntity {
   @ManyToOne(() => CoopProjectEntity, { onDelete: 'RESTRICT' })
   @JoinColumn({ name: 'project_id', foreignKeyConstraintName: 'fk_coop_project_parcels_project' })
   project?: CoopProjectEntity;
-
-  @ManyToOne(() => ParcelEntity, { onDelete: 'RESTRICT' })
-  @JoinColumn({ name: 'parcel_id', foreignKeyConstraintName: 'fk_coop_project_parcels_parcel' })
-  parcel?: ParcelEntity;
 }
 
 /** A contribution (出资 / 折资量化) to a project, each with its ledger entry. */
@@ -152,10 +138,6 @@ export class ProjectContributionEntity {
 
   @Column({ name: 'party_id', type: 'bigint' })
   partyId!: string;
-
-  @ManyToOne(() => PartyEntity, { onDelete: 'RESTRICT' })
-  @JoinColumn({ name: 'party_id', foreignKeyConstraintName: 'fk_project_contributions_party' })
-  party?: PartyEntity;
 
   @Column({ type: 'text' })
   role!: 'FARM' | 'COLLECTIVE';

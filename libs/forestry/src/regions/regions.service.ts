@@ -2,7 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource, EntityManager } from 'typeorm';
 import { PartyError } from '../parties/parties.errors';
-import { REGION_LEVELS, RegionLevel } from './region.entity';
+import { REGION_LEVELS, RegionLevel } from './region.model';
 
 export interface RegionView {
   code: string;

@@ -16,3 +16,9 @@ export async function selectRegionsByIds(em: EntityManager, ids: readonly string
   if (ids.length === 0) return [];
   return (await em.query(`SELECT id, code, name, level, parent_id FROM regions WHERE id = ANY($1::bigint[])`, [Array.from(new Set(ids))])) as RegionRefRow[];
 }
+
+/** Ids of the regions whose code starts with `codePrefix` (a township's code finds itself and its villages). */
+export async function selectRegionIdsUnder(em: EntityManager, codePrefix: string): Promise<string[]> {
+  const rows = (await em.query(`SELECT id FROM regions WHERE code LIKE $1 || '%'`, [codePrefix])) as Array<{ id: string }>;
+  return rows.map((r) => r.id);
+}

@@ -1,9 +1,6 @@
 import Decimal from 'decimal.js';
 import { numericTransformer } from '@forest-ledger/ledger/persistence/numeric.transformer';
 import { Check, Column, CreateDateColumn, Entity, Index, JoinColumn, ManyToOne, PrimaryColumn, PrimaryGeneratedColumn, Unique } from 'typeorm';
-import { ParcelEntity } from '../parcels/parcel.entity';
-import { PartyEntity } from '../parties/party.entity';
-import { RegionEntity } from '../regions/region.entity';
 import type { Calculation, EligibilityReason, InstalmentTerm, RateBasis, RecipientRole, RecipientShare, TransferMode } from './subsidy-rules';
 
 export const CONTRACT_STATES = ['REGISTERED', 'ACTIVE', 'ENDED', 'TERMINATED'] as const;
@@ -42,24 +39,12 @@ export class TransferContractEntity {
   @Column({ name: 'transferor_party_id', type: 'bigint' })
   transferorPartyId!: string;
 
-  @ManyToOne(() => PartyEntity, { onDelete: 'RESTRICT' })
-  @JoinColumn({ name: 'transferor_party_id', foreignKeyConstraintName: 'fk_transfer_contracts_transferor' })
-  transferor?: PartyEntity;
-
   @Column({ name: 'transferee_party_id', type: 'bigint' })
   transfereePartyId!: string;
-
-  @ManyToOne(() => PartyEntity, { onDelete: 'RESTRICT' })
-  @JoinColumn({ name: 'transferee_party_id', foreignKeyConstraintName: 'fk_transfer_contracts_transferee' })
-  transferee?: PartyEntity;
 
   /** The township of the parcels (reports count the contract there). */
   @Column({ name: 'township_id', type: 'bigint' })
   townshipId!: string;
-
-  @ManyToOne(() => RegionEntity, { onDelete: 'RESTRICT' })
-  @JoinColumn({ name: 'township_id', foreignKeyConstraintName: 'fk_transfer_contracts_township' })
-  township?: RegionEntity;
 
   @Column({ type: 'text' })
   mode!: TransferMode;
@@ -121,10 +106,6 @@ export class TransferContractParcelEntity {
   @ManyToOne(() => TransferContractEntity, { onDelete: 'RESTRICT' })
   @JoinColumn({ name: 'contract_id', foreignKeyConstraintName: 'fk_transfer_contract_parcels_contract' })
   contract?: TransferContractEntity;
-
-  @ManyToOne(() => ParcelEntity, { onDelete: 'RESTRICT' })
-  @JoinColumn({ name: 'parcel_id', foreignKeyConstraintName: 'fk_transfer_contract_parcels_parcel' })
-  parcel?: ParcelEntity;
 }
 
 /** A subsidy programme (奖补项目): a budget in its own wallet, funded by a government fund. */
@@ -144,10 +125,6 @@ export class SubsidyProgrammeEntity {
   @Column({ name: 'funding_party_id', type: 'bigint' })
   fundingPartyId!: string;
 
-  @ManyToOne(() => PartyEntity, { onDelete: 'RESTRICT' })
-  @JoinColumn({ name: 'funding_party_id', foreignKeyConstraintName: 'fk_subsidy_programmes_funding_party' })
-  fundingParty?: PartyEntity;
-
   @CreateDateColumn({ name: 'created_at', type: 'timestamptz' })
   createdAt!: Date;
 }
@@ -165,10 +142,6 @@ export class SubsidyProgrammeRegionEntity {
   @ManyToOne(() => SubsidyProgrammeEntity, { onDelete: 'RESTRICT' })
   @JoinColumn({ name: 'programme_id', foreignKeyConstraintName: 'fk_subsidy_programme_regions_programme' })
   programme?: SubsidyProgrammeEntity;
-
-  @ManyToOne(() => RegionEntity, { onDelete: 'RESTRICT' })
-  @JoinColumn({ name: 'region_id', foreignKeyConstraintName: 'fk_subsidy_programme_regions_region' })
-  region?: RegionEntity;
 }
 
 /** One version of a programme's rule; the version in force on a contract's start date applies to its claim. Never edited. */
@@ -360,10 +333,6 @@ export class SubsidyClaimRecipientEntity {
   @ManyToOne(() => SubsidyClaimEntity, { onDelete: 'RESTRICT' })
   @JoinColumn({ name: 'claim_id', foreignKeyConstraintName: 'fk_subsidy_claim_recipients_claim' })
   claim?: SubsidyClaimEntity;
-
-  @ManyToOne(() => PartyEntity, { onDelete: 'RESTRICT' })
-  @JoinColumn({ name: 'party_id', foreignKeyConstraintName: 'fk_subsidy_claim_recipients_party' })
-  party?: PartyEntity;
 
   @Column({ type: 'text' })
   role!: RecipientRole;

@@ -1,7 +1,6 @@
 import Decimal from 'decimal.js';
 import { numericTransformer } from '@forest-ledger/ledger/persistence/numeric.transformer';
 import { Check, Column, CreateDateColumn, Entity, Index, JoinColumn, ManyToOne, PrimaryGeneratedColumn, Unique } from 'typeorm';
-import { PartyEntity } from '../parties/party.entity';
 import { CoopProjectEntity } from '../projects/project.entities';
 
 export const TRANSFER_RESTRICTIONS = ['OPEN', 'COLLECTIVE_MEMBERS', 'NONE'] as const;
@@ -87,10 +86,6 @@ export class TicketHoldingEntity {
   @Column({ name: 'party_id', type: 'bigint' })
   partyId!: string;
 
-  @ManyToOne(() => PartyEntity, { onDelete: 'RESTRICT' })
-  @JoinColumn({ name: 'party_id', foreignKeyConstraintName: 'fk_ticket_holdings_party' })
-  party?: PartyEntity;
-
   @Column({ type: 'integer' })
   seq!: number;
 
@@ -131,16 +126,8 @@ export class TicketPledgeEntity {
   @Column({ name: 'holder_party_id', type: 'bigint' })
   holderPartyId!: string;
 
-  @ManyToOne(() => PartyEntity, { onDelete: 'RESTRICT' })
-  @JoinColumn({ name: 'holder_party_id', foreignKeyConstraintName: 'fk_ticket_pledges_holder' })
-  holder?: PartyEntity;
-
   @Column({ name: 'pledgee_party_id', type: 'bigint' })
   pledgeePartyId!: string;
-
-  @ManyToOne(() => PartyEntity, { onDelete: 'RESTRICT' })
-  @JoinColumn({ name: 'pledgee_party_id', foreignKeyConstraintName: 'fk_ticket_pledges_pledgee' })
-  pledgee?: PartyEntity;
 
   @Column({ type: 'numeric', precision: 20, scale: 0, transformer: numericTransformer })
   units!: Decimal;
@@ -198,16 +185,8 @@ export class TicketMovementEntity {
   @Column({ name: 'from_party_id', type: 'bigint', nullable: true })
   fromPartyId!: string | null;
 
-  @ManyToOne(() => PartyEntity, { onDelete: 'RESTRICT' })
-  @JoinColumn({ name: 'from_party_id', foreignKeyConstraintName: 'fk_ticket_movements_from' })
-  fromParty?: PartyEntity;
-
   @Column({ name: 'to_party_id', type: 'bigint' })
   toPartyId!: string;
-
-  @ManyToOne(() => PartyEntity, { onDelete: 'RESTRICT' })
-  @JoinColumn({ name: 'to_party_id', foreignKeyConstraintName: 'fk_ticket_movements_to' })
-  toParty?: PartyEntity;
 
   @Column({ type: 'numeric', precision: 20, scale: 0, transformer: numericTransformer })
   units!: Decimal;
