@@ -178,3 +178,27 @@ export const partiesStore = {
     await em.query(`UPDATE parties SET active = false, deactivated_at = now() WHERE id = $1 AND active`, [partyId]);
   },
 };
+
+export interface HolderRow {
+  id: string;
+  code: string;
+  name: string;
+  id_kind: IdKind | null;
+  id_hmac: string | null;
+  id_masked: string | null;
+  active: boolean;
+}
+
+/** Parties as holders of other features' records (parcels): code, name, masked ID, active. */
+export const holdersStore = {
+  async byIds(em: EntityManager, ids: readonly string[]): Promise<HolderRow[]> {
+    if (ids.length === 0) return [];
+    return (await em.query(`SELECT id, code, name, id_kind, id_hmac, id_masked, active FROM parties WHERE id = ANY($1::bigint[])`, [Array.from(new Set(ids))])) as HolderRow[];
+  },
+
+  /** Registered under any of these HMACs (of any ID kind). */
+  async byIdHmacs(em: EntityManager, hmacs: readonly string[]): Promise<HolderRow[]> {
+    if (hmacs.length === 0) return [];
+    return (await em.query(`SELECT id, code, name, id_kind, id_hmac, id_masked, active FROM parties WHERE id_hmac = ANY($1::text[])`, [hmacs])) as HolderRow[];
+  },
+};

@@ -22,3 +22,17 @@ export async function selectRegionIdsUnder(em: EntityManager, codePrefix: string
   const rows = (await em.query(`SELECT id FROM regions WHERE code LIKE $1 || '%'`, [codePrefix])) as Array<{ id: string }>;
   return rows.map((r) => r.id);
 }
+
+export async function selectRegionByCode(em: EntityManager, code: string): Promise<RegionRefRow | undefined> {
+  const [row] = (await em.query(`SELECT id, code, name, level, parent_id FROM regions WHERE code = $1`, [code])) as RegionRefRow[];
+  return row;
+}
+
+/** The children of these regions at `level`, by code. */
+export async function selectRegionChildren(em: EntityManager, parentIds: readonly string[], level: RegionLevel): Promise<RegionRefRow[]> {
+  if (parentIds.length === 0) return [];
+  return (await em.query(`SELECT id, code, name, level, parent_id FROM regions WHERE parent_id = ANY($1::bigint[]) AND level = $2 ORDER BY code`, [
+    Array.from(new Set(parentIds)),
+    level,
+  ])) as RegionRefRow[];
+}
