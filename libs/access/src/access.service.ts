@@ -79,6 +79,21 @@ export async function insertUser(em: EntityManager, input: NewUser): Promise<{ i
   return row;
 }
 
+/** A staff user who can never log in (no password, inactive): a named maker or checker of loaded data. */
+export async function insertRecordOnlyUser(em: EntityManager, input: { username: string; displayName: string; role: Role }): Promise<{ id: string }> {
+  const row = await usersStore.insert(em, {
+    username: input.username,
+    displayName: input.displayName,
+    role: input.role,
+    partyId: null,
+    passwordHash: null,
+    pinHash: null,
+    active: false,
+  });
+  if (!row) throw new DomainError('conflict', 'USER_EXISTS', 'a user with this username already exists', 'username');
+  return row;
+}
+
 const unauthenticated = (message = 'invalid credentials') => new DomainError('unauthenticated', 'UNAUTHENTICATED', message);
 
 /** A user row with its party's code (a scoped user's), as tokens and guards see it. */

@@ -33,12 +33,12 @@ export const usersStore = {
   /** Null when the username, or the party and role, is taken (ON CONFLICT DO NOTHING). */
   async insert(
     em: EntityManager,
-    row: { username: string | null; displayName: string; role: Role; partyId: string | null; passwordHash: string | null; pinHash: string | null },
+    row: { username: string | null; displayName: string; role: Role; partyId: string | null; passwordHash: string | null; pinHash: string | null; active?: boolean },
   ): Promise<{ id: string } | null> {
     const rows = (await em.query(
-      `INSERT INTO users (username, display_name, role, party_id, password_hash, pin_hash) VALUES ($1, $2, $3, $4, $5, $6)
+      `INSERT INTO users (username, display_name, role, party_id, password_hash, pin_hash, active) VALUES ($1, $2, $3, $4, $5, $6, $7)
        ON CONFLICT DO NOTHING RETURNING id`,
-      [row.username, row.displayName, row.role, row.partyId, row.passwordHash, row.pinHash],
+      [row.username, row.displayName, row.role, row.partyId, row.passwordHash, row.pinHash, row.active ?? true],
     )) as Array<{ id: string }>;
     return rows[0] ?? null;
   },

@@ -72,6 +72,11 @@ const FROM = `parties p LEFT JOIN parties h ON h.id = p.household_id LEFT JOIN p
 const CODE_LOCK_NAMESPACE = 0x5041;
 
 export const partiesStore = {
+  async any(em: EntityManager): Promise<boolean> {
+    const [{ found }] = (await em.query(`SELECT EXISTS (SELECT 1 FROM parties) AS found`)) as Array<{ found: boolean }>;
+    return found;
+  },
+
   /** `lock`: FOR UPDATE (to change it) or FOR SHARE (so it cannot be deactivated before the caller commits). */
   async byCode(em: EntityManager, code: string, lock: 'FOR UPDATE' | 'FOR SHARE' | null = null): Promise<PartyRow | undefined> {
     const [row] = (await em.query(`SELECT ${COLUMNS} FROM ${FROM} WHERE p.code = $1 ${lock ? `${lock} OF p` : ''}`, [code])) as PartyRow[];
