@@ -36,3 +36,59 @@ export async function selectRegionChildren(em: EntityManager, parentIds: readonl
     level,
   ])) as RegionRefRow[];
 }
+
+/** A region with its parent's code (a self-join inside the regions table). */
+export interface RegionRow {
+  id: string;
+  code: string;
+  name: string;
+  level: RegionLevel;
+  parent_code: string | null;
+}
+
+const COLUMNS = `r.id, r.code, r.name, r.level, p.code AS parent_code`;
+const FROM = `regions r LEFT JOIN regions p ON p.id = r.parent_id`;
+
+export const regionsStore = {
+  /** Null when the code is taken (ON CONFLICT DO NOTHING). */
+  async insert(em: EntityManager, row: { code: string; name: string; level: RegionLevel; parentId: string | null }): Promise<{ id: string } | null> {
+    const rows = (await em.query(`INSERT INTO regions (code, name, level, parent_id) VALUES ($1, $2, $3, $4) ON CONFLICT (code) DO NOTHING RETURNING id`, [
+      row.code,
+      row.name,
+      row.level,
+      row.parentId,
+    ])) as Array<{ id: string }>;
+    return rows[0] ?? null;
+  },
+
+  async byCode(em: EntityManager, code: string): Promise<RegionRow | undefined> {
+    const [row] = (await em.query(`SELECT ${COLUMNS} FROM ${FROM} WHERE r.code = $1`, [code])) as RegionRow[];
+    return row;
+  },
+
+  async byId(em: EntityManager, id: string): Promise<RegionRow | undefined> {
+    const [row] = (await em.query(`SELECT ${COLUMNS} FROM ${FROM} WHERE r.id = $1`, [id])) as RegionRow[];
+    return row;
+  },
+
+  /** By code: the children of `parentCode`, or (neither given) the counties; `level` narrows. */
+  async list(em: EntityManager, filter: { parentCode?: string; level?: RegionLevel; topOnly: boolean }): Promise<RegionRow[]> {
+    const where: string[] = [];
+    const params: unknown[] = [];
+    if (filter.parentCode !== undefined) {
+      params.push(filter.parentCode);
+      where.push(`p.code = $${params.length}`);
+    } else if (filter.topOnly) {
+      where.push(`r.parent_id IS NULL`);
+    }
+    if (filter.level !== undefined) {
+      params.push(filter.level);
+      where.push(`r.level = $${params.length}`);
+    }
+    return (await em.query(`SELECT ${COLUMNS} FROM ${FROM} ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY r.code`, params)) as RegionRow[];
+  },
+
+  async villagesOf(em: EntityManager, townshipId: string): Promise<RegionRow[]> {
+    return (await em.query(`SELECT ${COLUMNS} FROM ${FROM} WHERE r.parent_id = $1 AND r.level = 'VILLAGE' ORDER BY r.code`, [townshipId])) as RegionRow[];
+  },
+};
