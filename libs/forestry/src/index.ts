@@ -12,6 +12,8 @@ export * from './parcels/parcels.service';
 export * from './parties/identity-codes';
 export * from './parties/party.model';
 export * from './parties/party-access';
+export { partiesByCodes, partiesByIds } from './parties/party-refs';
+export { parcelsByCodes, parcelsByIds } from './parcels/parcel-refs';
 export * from './parties/parties.errors';
 export * from './parties/parties.module';
 export * from './parties/parties.service';
