@@ -15,10 +15,6 @@ export type VillageImportResult = { ok: true; villageCode: string; imported: num
 
 const AREA_SCALE = 4;
 
-async function selectRegionsUnderParent(em: EntityManager, countyId: string) {
-  return selectRegionChildren(em, [countyId], 'TOWNSHIP');
-}
-
 /** Header-row errors first, then by row; the order within a row is kept. */
 function sortByRow(errors: ImportRowError[]): ImportRowError[] {
   return errors
@@ -121,7 +117,7 @@ export class ParcelVillageImport {
    * as "unknown"), and `大西沟村` is never taken for the shorter `西沟村` it contains.
    */
   private async countyVillageNames(em: EntityManager, countyId: string): Promise<Set<string>> {
-    const townships = await selectRegionsUnderParent(em, countyId);
+    const townships = await selectRegionChildren(em, [countyId], 'TOWNSHIP');
     const villages = await selectRegionChildren(
       em,
       townships.map((t) => t.id),
