@@ -1,12 +1,12 @@
 import 'reflect-metadata';
-import { LedgerService } from '@forest-ledger/ledger';
+import { ChainVerifier } from '@forest-ledger/ledger';
 import { loadEnv, openDataSource } from '@forest-ledger/platform';
 
 /** `npm run ledger:verify`: recomputes the hash chain and cached balances; exits 1 at the first broken link. */
 async function main(): Promise<void> {
   const ds = await openDataSource(loadEnv().DATABASE_URL, 2);
   try {
-    const report = await new LedgerService(ds).verifyChain();
+    const report = await new ChainVerifier(ds).verify();
     console.log(JSON.stringify(report, null, 2));
     process.exitCode = report.ok ? 0 : 1;
   } finally {

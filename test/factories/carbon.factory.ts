@@ -1,6 +1,10 @@
 import {
+  CarbonIssuanceService,
+  CarbonMarketService,
+  CarbonProjectsService,
   CarbonReadsService,
-  CarbonService,
+  CarbonRetirementService,
+  CarbonRevenueService,
   CreateCarbonProjectInput,
   IssuanceView,
   IssueCreditsInput,
@@ -12,17 +16,55 @@ import {
   RevenueRule,
   SaleView,
 } from '@forest-ledger/forestry';
+import { LedgerReads } from '@forest-ledger/ledger';
 import { inTransaction } from '@forest-ledger/platform';
 import { key, takeParcels, TicketServices, TicketWorld } from './tickets.factory';
 
-/** The carbon service on the ticket services of a test database. */
+/** The carbon use cases of a test database as one object, each method bound to the service that owns it; `reads` for the read service. */
+export type CarbonService = Pick<CarbonProjectsService, 'createProject' | 'register' | 'setRevenueRule' | 'close' | 'getProject' | 'listProjects'> &
+  Pick<CarbonIssuanceService, 'issue' | 'issuances' | 'checkInvariant'> &
+  Pick<CarbonMarketService, 'createListing' | 'cancelListing' | 'getListing' | 'order' | 'getSale'> &
+  Pick<CarbonRetirementService, 'retire' | 'getRetirement' | 'getRetirementByCertificate' | 'verifyRetirement' | 'certificatePdf'> &
+  Pick<CarbonReadsService, 'registry' | 'registryCsv'> & { reads: CarbonReadsService };
+
+/** The carbon services on the ticket services of a test database. */
 export function carbonService(t: TicketServices): CarbonService {
-  return new CarbonService(t.ds, t.ledger, t.parcels, t.series, t.env);
+  const ledgerReads = new LedgerReads();
+  const revenue = new CarbonRevenueService(t.projects, t.series);
+  const projects = new CarbonProjectsService(t.ds, t.ledger, t.parcels, revenue);
+  const issuance = new CarbonIssuanceService(t.ds, t.ledger, ledgerReads);
+  const market = new CarbonMarketService(t.ds, t.ledger, ledgerReads, revenue);
+  const retirements = new CarbonRetirementService(t.ds, t.ledger, ledgerReads, t.env);
+  const reads = new CarbonReadsService(t.ds, projects, market);
+  return {
+    createProject: projects.createProject.bind(projects),
+    register: projects.register.bind(projects),
+    setRevenueRule: projects.setRevenueRule.bind(projects),
+    close: projects.close.bind(projects),
+    getProject: projects.getProject.bind(projects),
+    listProjects: projects.listProjects.bind(projects),
+    issue: issuance.issue.bind(issuance),
+    issuances: issuance.issuances.bind(issuance),
+    checkInvariant: issuance.checkInvariant.bind(issuance),
+    createListing: market.createListing.bind(market),
+    cancelListing: market.cancelListing.bind(market),
+    getListing: market.getListing.bind(market),
+    order: market.order.bind(market),
+    getSale: market.getSale.bind(market),
+    retire: retirements.retire.bind(retirements),
+    getRetirement: retirements.getRetirement.bind(retirements),
+    getRetirementByCertificate: retirements.getRetirementByCertificate.bind(retirements),
+    verifyRetirement: retirements.verifyRetirement.bind(retirements),
+    certificatePdf: retirements.certificatePdf.bind(retirements),
+    registry: reads.registry.bind(reads),
+    registryCsv: reads.registryCsv.bind(reads),
+    reads,
+  };
 }
 
-/** The carbon read service over `c`. */
-export function carbonReadsService(t: TicketServices, c: CarbonService): CarbonReadsService {
-  return new CarbonReadsService(t.ds, c);
+/** The carbon read service of `c`. */
+export function carbonReadsService(_t: TicketServices, c: CarbonService): CarbonReadsService {
+  return c.reads;
 }
 
 export interface CarbonProjectOptions extends Partial<Omit<CreateCarbonProjectInput, 'code'>> {

@@ -1,4 +1,16 @@
-import { CreateLandUseInput, LandUseActor, LandUseContractView, LandUseDailyRun, LandUsePaymentOutcome, LandUseReportsService, LandUseService } from '@forest-ledger/forestry';
+import {
+  CreateLandUseInput,
+  LandUseActor,
+  LandUseClosingService,
+  LandUseContractsService,
+  LandUseContractView,
+  LandUseDailyRun,
+  LandUsePaymentOutcome,
+  LandUseReceivablesService,
+  LandUseReportsService,
+  LandUseViews,
+} from '@forest-ledger/forestry';
+import { LedgerReads } from '@forest-ledger/ledger';
 import { inTransaction } from '@forest-ledger/platform';
 import { randomUUID } from 'node:crypto';
 import { DataSource } from 'typeorm';
@@ -7,13 +19,24 @@ import { seedParties, seedTicketWorld, TicketServices, ticketServices, TicketWor
 
 /** The ticket services plus the land-use services, built by hand on a test database. */
 export interface LandUseServices extends TicketServices {
-  landUse: LandUseService;
+  landUse: LandUseContractsService;
+  landUseReceivables: LandUseReceivablesService;
+  landUseClosing: LandUseClosingService;
   landUseReports: LandUseReportsService;
 }
 
 export function landUseServices(ds: DataSource): LandUseServices {
   const t = ticketServices(ds);
-  return { ...t, landUse: new LandUseService(ds, t.ledger, t.parcels, t.projects), landUseReports: new LandUseReportsService(ds) };
+  const reads = new LedgerReads();
+  const views = new LandUseViews(t.ledger, reads);
+  const landUseReceivables = new LandUseReceivablesService(t.ledger, views);
+  return {
+    ...t,
+    landUse: new LandUseContractsService(ds, t.ledger, reads, t.parcels, t.projects, views),
+    landUseReceivables,
+    landUseClosing: new LandUseClosingService(t.ledger, landUseReceivables, views),
+    landUseReports: new LandUseReportsService(ds, t.ledger),
+  };
 }
 
 /** The ticket world's farm (the lessor), two lessees, state parcels held by the farm, and the acting users. */
@@ -124,11 +147,11 @@ export function equityInput(world: LandWorld, code: string, projectCode: string,
 
 /** Cancels a draft in its own transaction. */
 export function cancelContract(t: LandUseServices, code: string, reason = '合同未生效，双方协商解除', key: string = randomUUID()): Promise<LandUseContractView> {
-  return inTransaction(t.ds, (em) => t.landUse.cancel(em, code, { reason }, key));
+  return inTransaction(t.ds, (em) => t.landUseClosing.cancel(em, code, { reason }, key));
 }
 
 export function runDaily(t: LandUseServices, asOf: string): Promise<LandUseDailyRun> {
-  return inTransaction(t.ds, (em) => t.landUse.runDaily(em, asOf));
+  return inTransaction(t.ds, (em) => t.landUseReceivables.runDaily(em, asOf));
 }
 
 /** The daily job on every day from `from` through `to`. */
@@ -137,7 +160,7 @@ export async function runEveryDay(t: LandUseServices, from: string, to: string):
 }
 
 export function pay(t: LandUseServices, code: string, amount: string, receivedOn: string, key: string = randomUUID()): Promise<LandUsePaymentOutcome> {
-  return inTransaction(t.ds, (em) => t.landUse.recordPayment(em, code, { amount, receivedOn, bankReference: `PAY-${key.slice(0, 8)}` }, key));
+  return inTransaction(t.ds, (em) => t.landUseReceivables.recordPayment(em, code, { amount, receivedOn, bankReference: `PAY-${key.slice(0, 8)}` }, key));
 }
 
 /** Entries of a kind booked for a contract. */

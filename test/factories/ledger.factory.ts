@@ -1,4 +1,4 @@
-import { AccountType, EntryDraft, LedgerService, Side } from '@forest-ledger/ledger';
+import { AccountType, ChainVerifier, EntryDraft, LedgerReportsService, LedgerService, Side } from '@forest-ledger/ledger';
 import { inTransaction } from '@forest-ledger/platform/database/transaction';
 import { randomUUID } from 'node:crypto';
 import { DataSource } from 'typeorm';
@@ -6,9 +6,13 @@ import { DataSource } from 'typeorm';
 /** Builders for ledger fixtures; each call runs in its own transaction like a real use case. */
 export class LedgerFactory {
   readonly ledger: LedgerService;
+  readonly reports: LedgerReportsService;
+  readonly verifier: ChainVerifier;
 
   constructor(readonly dataSource: DataSource) {
-    this.ledger = new LedgerService(dataSource);
+    this.reports = new LedgerReportsService(dataSource);
+    this.ledger = new LedgerService(dataSource, this.reports);
+    this.verifier = new ChainVerifier(dataSource);
   }
 
   asset(code: string, scale: number) {

@@ -6,12 +6,16 @@ import {
   ProgrammeView,
   RuleInput,
   RuleView,
-  SubsidiesService,
   SubsidyActor,
+  SubsidyClaimsService,
+  SubsidyClawbacksService,
+  SubsidyInstalmentsService,
+  SubsidyProgrammesService,
   SubsidyReportsService,
   TransferContractsService,
   walletOf,
 } from '@forest-ledger/forestry';
+import { LedgerReads } from '@forest-ledger/ledger';
 import { inTransaction } from '@forest-ledger/platform';
 import { randomUUID } from 'node:crypto';
 import { DataSource } from 'typeorm';
@@ -21,14 +25,28 @@ import { seedTicketWorld, TicketServices, ticketServices, TicketWorld } from './
 /** The subsidy services on a test database, over the ticket services (ledger, parcels). */
 export interface SubsidyServices extends TicketServices {
   contracts: TransferContractsService;
-  subsidies: SubsidiesService;
+  programmes: SubsidyProgrammesService;
+  claims: SubsidyClaimsService;
+  instalments: SubsidyInstalmentsService;
+  clawbacks: SubsidyClawbacksService;
   reports: SubsidyReportsService;
 }
 
 export function subsidyServices(ds: DataSource): SubsidyServices {
   const t = ticketServices(ds);
+  const reads = new LedgerReads();
   const contracts = new TransferContractsService(ds, t.parcels);
-  return { ...t, contracts, subsidies: new SubsidiesService(ds, t.ledger, contracts), reports: new SubsidyReportsService(ds) };
+  const programmes = new SubsidyProgrammesService(ds, t.ledger, reads);
+  const claims = new SubsidyClaimsService(ds, t.ledger, reads, contracts, programmes);
+  return {
+    ...t,
+    contracts,
+    programmes,
+    claims,
+    instalments: new SubsidyInstalmentsService(ds, t.ledger, claims),
+    clawbacks: new SubsidyClawbacksService(t.ledger, reads, contracts, claims),
+    reports: new SubsidyReportsService(ds, reads),
+  };
 }
 
 /** The bureau's clerk who enters claims, and two approvers. */
@@ -123,15 +141,15 @@ export function createContract(s: SubsidyServices, world: SubsidyWorld, code: st
 /** A programme of the county funded by the world's fund, with `budget` topped up on 2025-01-02 (none when '0'). */
 export async function createProgramme(s: SubsidyServices, world: SubsidyWorld, code: string, options: { budget?: string; regionCodes?: string[] } = {}): Promise<ProgrammeView> {
   await inTransaction(s.ds, (em) =>
-    s.subsidies.createProgramme(em, { code, name: `林权流转奖补 ${code}`, fundingPartyCode: world.fund, regionCodes: options.regionCodes ?? [YANGCHENG.code] }),
+    s.programmes.createProgramme(em, { code, name: `林权流转奖补 ${code}`, fundingPartyCode: world.fund, regionCodes: options.regionCodes ?? [YANGCHENG.code] }),
   );
   const budget = options.budget ?? '100000.00';
   if (budget !== '0') await topUp(s, code, budget);
-  return s.subsidies.getProgramme(code);
+  return s.programmes.getProgramme(code);
 }
 
 export function topUp(s: SubsidyServices, programme: string, amount: string, key: string = randomUUID()) {
-  return inTransaction(s.ds, (em) => s.subsidies.topUp(em, programme, { amount, effectiveDate: '2025-01-02' }, key));
+  return inTransaction(s.ds, (em) => s.programmes.topUp(em, programme, { amount, effectiveDate: '2025-01-02' }, key));
 }
 
 /** 30.00 元/亩, min 5 years and 50 亩, 60 % transferor / 40 % transferee, half on approval and half after a year, full clawback pro rata. */
@@ -153,17 +171,17 @@ export const BASE_RULE: RuleInput = {
 };
 
 export function addRule(s: SubsidyServices, programme: string, overrides: Partial<RuleInput> = {}): Promise<RuleView> {
-  return inTransaction(s.ds, (em) => s.subsidies.addRule(em, programme, { ...BASE_RULE, ...overrides }, APPROVER));
+  return inTransaction(s.ds, (em) => s.programmes.addRule(em, programme, { ...BASE_RULE, ...overrides }, APPROVER));
 }
 
 export function apply(s: SubsidyServices, programme: string, contract: string, options: { actor?: SubsidyActor; key?: string; appliedOn?: string } = {}): Promise<ClaimView> {
   return inTransaction(s.ds, (em) =>
-    s.subsidies.apply(em, { programmeCode: programme, contractCode: contract, appliedOn: options.appliedOn ?? '2025-03-01' }, options.actor ?? CLERK, options.key ?? randomUUID()),
+    s.claims.apply(em, { programmeCode: programme, contractCode: contract, appliedOn: options.appliedOn ?? '2025-03-01' }, options.actor ?? CLERK, options.key ?? randomUUID()),
   );
 }
 
 export function approve(s: SubsidyServices, claimId: string, options: { actor?: SubsidyActor; key?: string; approvedOn?: string } = {}): Promise<ClaimView> {
-  return inTransaction(s.ds, (em) => s.subsidies.approve(em, claimId, { approvedOn: options.approvedOn ?? '2025-03-10' }, options.actor ?? APPROVER, options.key ?? randomUUID()));
+  return inTransaction(s.ds, (em) => s.claims.approve(em, claimId, { approvedOn: options.approvedOn ?? '2025-03-10' }, options.actor ?? APPROVER, options.key ?? randomUUID()));
 }
 
 /** Contract, claim and approval in one go. */
@@ -181,7 +199,7 @@ export async function approvedClaim(
 
 export function reject(s: SubsidyServices, claimId: string, options: { actor?: SubsidyActor; key?: string; reason?: string; rejectedOn?: string } = {}): Promise<ClaimView> {
   return inTransaction(s.ds, (em) =>
-    s.subsidies.reject(
+    s.claims.reject(
       em,
       claimId,
       { reason: options.reason ?? '合同签字与备案材料不符', rejectedOn: options.rejectedOn ?? '2025-03-10' },

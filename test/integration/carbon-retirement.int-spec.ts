@@ -1,7 +1,7 @@
-import { CarbonService, carbonRetired, certificateHash, retirementCertificateOf, holderCredits, IssuanceView } from '@forest-ledger/forestry';
+import { carbonRetired, certificateHash, retirementCertificateOf, holderCredits, IssuanceView } from '@forest-ledger/forestry';
 import { inTransaction, pgErrorCode } from '@forest-ledger/platform';
 import { pdfTextLayer } from '../setup/pdf-text';
-import { blocksOf, carbonService, createCarbonProject, issueCredits, list, order, retire } from '../factories/carbon.factory';
+import { blocksOf, CarbonService, carbonService, createCarbonProject, issueCredits, list, order, retire } from '../factories/carbon.factory';
 import { balance, deposit, key, refusal, seedParties, seedTicketWorld, TicketServices, ticketServices, TicketWorld } from '../factories/tickets.factory';
 import { useTestDatabase } from '../setup/test-database';
 

@@ -1,7 +1,7 @@
-import { CarbonReadsService, CarbonService, carbonBuffer, carbonIssued, carbonRevenue, holderCredits, walletOf } from '@forest-ledger/forestry';
+import { CarbonReadsService, carbonBuffer, carbonIssued, carbonRevenue, holderCredits, walletOf } from '@forest-ledger/forestry';
 import { allocate, Dec, LedgerError } from '@forest-ledger/ledger';
 import { inTransaction } from '@forest-ledger/platform';
-import { allTo, blocksOf, carbonReadsService, carbonService, createCarbonProject, issueCredits, list, order } from '../factories/carbon.factory';
+import { allTo, blocksOf, CarbonService, carbonReadsService, carbonService, createCarbonProject, issueCredits, list, order } from '../factories/carbon.factory';
 import { balance, deposit, key, lishuSeries, refusal, seedParties, seedTicketWorld, TicketServices, ticketServices, TicketWorld } from '../factories/tickets.factory';
 import { useTestDatabase } from '../setup/test-database';
 

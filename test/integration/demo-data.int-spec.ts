@@ -29,7 +29,7 @@ import {
   SeriesService,
   walletOf,
 } from '@forest-ledger/forestry';
-import { Dec, LedgerService } from '@forest-ledger/ledger';
+import { Dec, LedgerReportsService, LedgerService } from '@forest-ledger/ledger';
 import { Env, loadEnv } from '@forest-ledger/platform';
 import { TEST_REDIS_URL } from '../setup/databases';
 import { useTestDatabase } from '../setup/test-database';
@@ -326,7 +326,7 @@ describe('the demo data set', () => {
   });
 
   it('leaves a balanced trial balance in every asset', async () => {
-    const trial = await moduleRef.get(LedgerService).trialBalance();
+    const trial = await moduleRef.get(LedgerReportsService).trialBalance();
     expect(trial.assets.map((a) => a.asset)).toEqual(['CNY', DEMO_TICKET_ASSET, 'TCO2E']);
     for (const a of trial.assets) expect(a.balanced).toBe(true);
   });

@@ -1,4 +1,4 @@
-import { BANK_CLEARING_ACCOUNT, LandUseService } from '@forest-ledger/forestry';
+import { BANK_CLEARING_ACCOUNT, LandUseContractsService } from '@forest-ledger/forestry';
 import { Dec } from '@forest-ledger/ledger';
 import { inTransaction } from '@forest-ledger/platform';
 import { randomUUID } from 'node:crypto';
@@ -204,7 +204,7 @@ describe('the stored schedule', () => {
     await runDaily(t, '2023-12-31'); // before any contract's first due date: nothing else is raised
     expect(await count(`SELECT count(*) FROM ledger_entries WHERE metadata ->> 'contract' = 'Q-EQ'`)).toBe(0);
     expect(
-      await refusal(inTransaction(t.ds, (em) => t.landUse.recordPayment(em, 'Q-EQ', { amount: '1.00', receivedOn: '2025-06-30', bankReference: 'x' }, randomUUID()))),
+      await refusal(inTransaction(t.ds, (em) => t.landUseReceivables.recordPayment(em, 'Q-EQ', { amount: '1.00', receivedOn: '2025-06-30', bankReference: 'x' }, randomUUID()))),
     ).toMatchObject({ code: 'NOT_RENTED' });
   });
 });
@@ -354,7 +354,7 @@ describe('listing contracts', () => {
   });
 
   it('filters by state, mode and party (lessor or lessee)', async () => {
-    const listed = async (filter: Parameters<LandUseService['list']>[0]) => (await t.landUse.list(filter, null)).map((v) => v.code);
+    const listed = async (filter: Parameters<LandUseContractsService['list']>[0]) => (await t.landUse.list(filter, null)).map((v) => v.code);
     expect(await listed({ state: 'CANCELLED' })).toEqual(await codes(`c.state = 'CANCELLED'`));
     expect(await listed({ mode: 'EQUITY' })).toEqual(await codes(`c.mode = 'EQUITY'`));
     expect(await listed({ state: 'ACTIVE', mode: 'LEASE' })).toEqual(await codes(`c.state = 'ACTIVE' AND c.mode = 'LEASE'`));

@@ -83,7 +83,9 @@ describe('an EQUITY contract into a cooperation project', () => {
     await runDaily(t, '2025-06-30');
     expect(await count(`SELECT count(*) FROM land_use_receivables r JOIN land_use_contracts c ON c.id = r.contract_id WHERE c.code = $1`, [Q])).toBe(0);
     expect(await count(`SELECT count(*) FROM ledger_accounts WHERE code LIKE $1`, [`land:${Q}:%`])).toBe(0);
-    expect(await refusal(inTransaction(t.ds, (em) => t.landUse.recordPayment(em, Q, { amount: '1.00', receivedOn: '2025-06-30', bankReference: 'x' }, 'k-eq-pay')))).toMatchObject({
+    expect(
+      await refusal(inTransaction(t.ds, (em) => t.landUseReceivables.recordPayment(em, Q, { amount: '1.00', receivedOn: '2025-06-30', bankReference: 'x' }, 'k-eq-pay'))),
+    ).toMatchObject({
       code: 'NOT_RENTED',
     });
   });

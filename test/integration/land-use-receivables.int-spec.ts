@@ -1,4 +1,5 @@
 import { landDeposit, landIncome, landLesseeCredit, landReceivable } from '@forest-ledger/forestry';
+import { LedgerReportsService } from '@forest-ledger/ledger';
 import { inTransaction } from '@forest-ledger/platform';
 import { randomUUID } from 'node:crypto';
 import { activeContract, entriesOf, LandUseServices, landUseServices, LandWorld, pay, runDaily, runEveryDay, seedLandWorld, takeStateParcels } from '../factories/land-use.factory';
@@ -133,7 +134,7 @@ describe('payments', () => {
     expect([await owed('P-CREDIT'), await balance(t, landLesseeCredit('P-CREDIT'))]).toEqual(['0', '500']);
     await runDaily(t, '2025-04-01');
     expect([await owed('P-CREDIT'), await balance(t, landLesseeCredit('P-CREDIT'))]).toEqual(['500', '0']);
-    const raised = await t.ledger.listEntries({ account: landLesseeCredit('P-CREDIT') });
+    const raised = await new LedgerReportsService(db.dataSource).listEntries({ account: landLesseeCredit('P-CREDIT') });
     expect(raised.items[0]).toMatchObject({ kind: 'LAND_USE_RENT_RAISED', idempotencyKey: 'land-use:P-CREDIT:raise:2', metadata: { creditApplied: '500.00' } });
     expect((await schedule('P-CREDIT'))[1]).toMatchObject({ principalOutstanding: '500.00' });
     // Late fee on the 500.00 still owed: 0.25 a day.
@@ -147,7 +148,7 @@ describe('waivers of late fees', () => {
     await activeContract(t, world, 'W-FEE', QUARTERLY);
     await runDaily(t, '2025-01-21'); // 20 days: 10.00
     const waive = (actor = world.approver, amount?: string, k = randomUUID()) =>
-      inTransaction(t.ds, (em) => t.landUse.waiveLateFee(em, 'W-FEE', { periodSeq: 1, amount, reason: '疫情期间减免' }, actor, k));
+      inTransaction(t.ds, (em) => t.landUseReceivables.waiveLateFee(em, 'W-FEE', { periodSeq: 1, amount, reason: '疫情期间减免' }, actor, k));
     expect(await refusal(waive(world.creator))).toMatchObject({ code: 'NOT_AN_APPROVER', field: 'role' });
     expect(await refusal(waive(world.operator))).toMatchObject({ code: 'NOT_AN_APPROVER' });
     expect(await refusal(waive(world.approver, '10.01'))).toMatchObject({ code: 'NO_LATE_FEE_TO_WAIVE', field: 'amount' });
@@ -157,7 +158,7 @@ describe('waivers of late fees', () => {
     expect(await waive(world.approver, '6.00', k)).toMatchObject({ replayed: true, entryId: done.entryId });
     expect(await owed('W-FEE')).toBe('1004');
     expect(await balance(t, landIncome('W-FEE'))).toBe('1004');
-    expect(await refusal(inTransaction(t.ds, (em) => t.landUse.waiveLateFee(em, 'W-FEE', { periodSeq: 2, reason: 'x' }, world.approver, randomUUID())))).toMatchObject({
+    expect(await refusal(inTransaction(t.ds, (em) => t.landUseReceivables.waiveLateFee(em, 'W-FEE', { periodSeq: 2, reason: 'x' }, world.approver, randomUUID())))).toMatchObject({
       code: 'NO_LATE_FEE_TO_WAIVE',
     });
     // Waived fees still count toward the cap; the rest of the fee is still owed and payable.
@@ -174,7 +175,7 @@ describe('the close', () => {
     await activeContract(t, world, 'T-RETURN', { ...QUARTERLY, deposit: '2000.00' });
     await runDaily(t, '2025-01-01');
     const view = await inTransaction(t.ds, (em) =>
-      t.landUse.terminate(em, 'T-RETURN', { terminatedOn: '2025-05-15', reason: '承租方经营困难，双方协商解除', deposit: 'RETURN' }, 'term-1'),
+      t.landUseClosing.terminate(em, 'T-RETURN', { terminatedOn: '2025-05-15', reason: '承租方经营困难，双方协商解除', deposit: 'RETURN' }, 'term-1'),
     );
     // By 15 May: Q1 fee 134 days = 67.00, Q2 raised on 1 April with 44 days = 22.00. Q2 used 45 of 91 days: 494.51, 505.49 credited.
     expect(view).toMatchObject({ state: 'TERMINATED', terminatedOn: '2025-05-15', terminationReason: '承租方经营困难，双方协商解除', receivable: '0.00', lesseeCredit: '0.00' });
@@ -190,9 +191,9 @@ describe('the close', () => {
     expect(await balance(t, landDeposit('T-RETURN'))).toBe('0');
     expect(await balance(t, landIncome('T-RETURN'))).toBe('1583.51'); // 1000 + 67 + 1000 + 22 − 505.49
     // Replayed under the same key; the job no longer touches it.
-    await expect(inTransaction(t.ds, (em) => t.landUse.terminate(em, 'T-RETURN', { terminatedOn: '2025-05-15', reason: 'x', deposit: 'RETURN' }, 'term-1'))).resolves.toMatchObject(
-      { state: 'TERMINATED' },
-    );
+    await expect(
+      inTransaction(t.ds, (em) => t.landUseClosing.terminate(em, 'T-RETURN', { terminatedOn: '2025-05-15', reason: 'x', deposit: 'RETURN' }, 'term-1')),
+    ).resolves.toMatchObject({ state: 'TERMINATED' });
     await runDaily(t, '2025-07-01');
     expect((await schedule('T-RETURN')).map((p) => p.state).slice(0, 3)).toEqual(['RAISED', 'RAISED', 'CANCELLED']);
     expect(await owed('T-RETURN')).toBe('0');
@@ -201,13 +202,13 @@ describe('the close', () => {
   it('reports what remains owed when the deposit does not cover it, and takes a payment of it', async () => {
     await activeContract(t, world, 'T-SHORT', { ...QUARTERLY, deposit: '500.00' });
     const view = await inTransaction(t.ds, (em) =>
-      t.landUse.terminate(em, 'T-SHORT', { terminatedOn: '2025-05-15', reason: '违约', deposit: 'FORFEIT', forfeitReason: '承租方违约，保证金不予退还' }, randomUUID()),
+      t.landUseClosing.terminate(em, 'T-SHORT', { terminatedOn: '2025-05-15', reason: '违约', deposit: 'FORFEIT', forfeitReason: '承租方违约，保证金不予退还' }, randomUUID()),
     );
     expect(view.settlement).toMatchObject({ depositApplied: '500.00', depositForfeited: '0.00', remainingOwed: '1083.51' });
     expect(await refusal(pay(t, 'T-SHORT', '1083.52', '2025-06-01'))).toMatchObject({ code: 'PAYMENT_EXCEEDS_OWED' });
     await expect(pay(t, 'T-SHORT', '1083.51', '2025-06-01')).resolves.toMatchObject({ receivable: '0.00' });
     expect(
-      await refusal(inTransaction(t.ds, (em) => t.landUse.terminate(em, 'T-SHORT', { terminatedOn: '2025-05-15', reason: 'x', deposit: 'RETURN' }, randomUUID()))),
+      await refusal(inTransaction(t.ds, (em) => t.landUseClosing.terminate(em, 'T-SHORT', { terminatedOn: '2025-05-15', reason: 'x', deposit: 'RETURN' }, randomUUID()))),
     ).toMatchObject({
       code: 'CONTRACT_NOT_ACTIVE',
     });
@@ -218,19 +219,19 @@ describe('the close', () => {
     await activeContract(t, world, 'E-RETURN', annual);
     await activeContract(t, world, 'E-FORFEIT', annual);
     for (const code of ['E-RETURN', 'E-FORFEIT']) {
-      await inTransaction(t.ds, (em) => t.landUse.runDaily(em, '2025-01-01'));
+      await inTransaction(t.ds, (em) => t.landUseReceivables.runDaily(em, '2025-01-01'));
       await pay(t, code, '1000.00', '2025-01-01');
     }
-    expect(await refusal(inTransaction(t.ds, (em) => t.landUse.endTerm(em, 'E-RETURN', { endedOn: '2025-12-30', deposit: 'RETURN' }, randomUUID())))).toMatchObject({
+    expect(await refusal(inTransaction(t.ds, (em) => t.landUseClosing.endTerm(em, 'E-RETURN', { endedOn: '2025-12-30', deposit: 'RETURN' }, randomUUID())))).toMatchObject({
       code: 'TERM_NOT_ENDED',
     });
-    const returned = await inTransaction(t.ds, (em) => t.landUse.endTerm(em, 'E-RETURN', { endedOn: '2025-12-31', deposit: 'RETURN' }, randomUUID()));
+    const returned = await inTransaction(t.ds, (em) => t.landUseClosing.endTerm(em, 'E-RETURN', { endedOn: '2025-12-31', deposit: 'RETURN' }, randomUUID()));
     expect(returned).toMatchObject({ state: 'ENDED', settlement: { depositReturned: '300.00', depositForfeited: '0.00', remainingOwed: '0.00' }, deposit: { held: '0.00' } });
-    expect(await refusal(inTransaction(t.ds, (em) => t.landUse.endTerm(em, 'E-FORFEIT', { endedOn: '2025-12-31', deposit: 'FORFEIT' }, randomUUID())))).toMatchObject({
+    expect(await refusal(inTransaction(t.ds, (em) => t.landUseClosing.endTerm(em, 'E-FORFEIT', { endedOn: '2025-12-31', deposit: 'FORFEIT' }, randomUUID())))).toMatchObject({
       field: 'forfeitReason',
     });
     const forfeited = await inTransaction(t.ds, (em) =>
-      t.landUse.endTerm(em, 'E-FORFEIT', { endedOn: '2026-01-05', deposit: 'FORFEIT', forfeitReason: '林地植被破坏，按合同第九条没收' }, randomUUID()),
+      t.landUseClosing.endTerm(em, 'E-FORFEIT', { endedOn: '2026-01-05', deposit: 'FORFEIT', forfeitReason: '林地植被破坏，按合同第九条没收' }, randomUUID()),
     );
     expect(forfeited).toMatchObject({ state: 'ENDED', income: '1300.00', settlement: { depositForfeited: '300.00', forfeitReason: '林地植被破坏，按合同第九条没收' } });
   });

@@ -144,19 +144,19 @@ describe('LedgerService', () => {
     await f.transfer(BANK, C, '10.00', { effectiveDate: '2025-01-10' });
     await f.transfer(BANK, C, '20.00', { effectiveDate: '2025-03-10' });
     await f.transfer(C, A, '5.00', { effectiveDate: '2025-02-01' }); // booked later, effective earlier
-    expect((await f.ledger.balanceAsOf(C, '2025-01-31')).balance).toBe('10.00');
-    expect((await f.ledger.balanceAsOf(C, '2025-02-28')).balance).toBe('5.00');
-    expect((await f.ledger.balanceAsOf(C, '2024-12-31')).balance).toBe('0.00');
-    const page1 = await f.ledger.statement(C, { from: '2025-02-01', to: '2025-12-31', limit: 1 });
+    expect((await f.reports.balanceAsOf(C, '2025-01-31')).balance).toBe('10.00');
+    expect((await f.reports.balanceAsOf(C, '2025-02-28')).balance).toBe('5.00');
+    expect((await f.reports.balanceAsOf(C, '2024-12-31')).balance).toBe('0.00');
+    const page1 = await f.reports.statement(C, { from: '2025-02-01', to: '2025-12-31', limit: 1 });
     expect(page1.openingBalance).toBe('10.00');
     expect(page1.lines.map((l) => [l.side, l.amount, l.runningBalance])).toEqual([['DEBIT', '5.00', '5.00']]);
     expect(page1.closingBalance).toBe('25.00');
-    const page2 = await f.ledger.statement(C, { from: '2025-02-01', to: '2025-12-31', limit: 1, cursor: page1.nextCursor! });
+    const page2 = await f.reports.statement(C, { from: '2025-02-01', to: '2025-12-31', limit: 1, cursor: page1.nextCursor! });
     expect(page2.lines.map((l) => l.runningBalance)).toEqual(['25.00']);
     expect(page2.nextCursor).toBeNull();
-    const tb = await f.ledger.trialBalance({ byOwner: true });
+    const tb = await f.reports.trialBalance({ byOwner: true });
     for (const a of tb.assets) expect(a.balanced).toBe(true);
-    const past = await f.ledger.trialBalance({ asOf: '2025-02-15' });
+    const past = await f.reports.trialBalance({ asOf: '2025-02-15' });
     expect(past.assets.every((a) => a.balanced)).toBe(true);
   });
 
@@ -198,8 +198,22 @@ describe('LedgerService', () => {
     await expect(f.ledger.getAccount(BANK, db.dataSource.manager, visibility)).rejects.toMatchObject({ code: 'UNKNOWN_ACCOUNT' });
   });
 
+  it('verifies the chain as one snapshot while entries are being posted: never a false break', async () => {
+    let posting = true;
+    const writers = (async () => {
+      for (let i = 0; i < 40; i += 1) await Promise.all([f.transfer(BANK, A, '1.00'), f.transfer(BANK, B, '1.00'), f.transfer(A, B, '0.01')]);
+      posting = false;
+    })();
+    const reports = [];
+    while (posting) reports.push(await f.verifier.verify(2));
+    await writers;
+    reports.push(await f.verifier.verify(2));
+    expect(reports.length).toBeGreaterThan(1);
+    expect(reports.filter((r) => !r.ok)).toEqual([]);
+  });
+
   it('verifies the hash chain and finds the first tampered entry', async () => {
-    const ok = await f.ledger.verifyChain(3);
+    const ok = await f.verifier.verify(3);
     expect(ok).toMatchObject({ ok: true, firstBrokenEntryId: null });
     expect(ok.entriesChecked).toBeGreaterThan(5);
     const [victim] = await db.dataSource.query(`SELECT id FROM ledger_entries ORDER BY id LIMIT 1 OFFSET 2`);
@@ -208,7 +222,7 @@ describe('LedgerService', () => {
     try {
       await qr.query(`SET session_replication_role = replica`); // bypasses the append-only triggers, as an attacker with superuser would
       await qr.query(`UPDATE ledger_entries SET memo = 'tampered' WHERE id = $1`, [victim.id]);
-      const report = await f.ledger.verifyChain(3);
+      const report = await f.verifier.verify(3);
       expect(report).toMatchObject({ ok: false, firstBrokenEntryId: victim.id });
     } finally {
       await qr.release();

@@ -88,13 +88,13 @@ describe('the budget can never be overspent', () => {
     await addRule(s, 'P-MIX');
     const ids = await appliedClaims('P-MIX', 6);
     const work: Array<Promise<unknown>> = ids.map((id) => approve(s, id));
-    work.push(inTransaction(db.dataSource, (em) => s.subsidies.topUp(em, 'P-MIX', { amount: '3000.00', effectiveDate: '2025-03-10' }, randomUUID())));
-    work.push(s.subsidies.payDueInstalments('2025-03-10'));
+    work.push(inTransaction(db.dataSource, (em) => s.programmes.topUp(em, 'P-MIX', { amount: '3000.00', effectiveDate: '2025-03-10' }, randomUUID())));
+    work.push(s.instalments.payDueInstalments('2025-03-10'));
     const { ok } = await outcomes(work);
     const approved = ok.length - 2;
     expect(approved).toBeGreaterThanOrEqual(2);
     expect(approved).toBeLessThanOrEqual(3);
-    const programme = await s.subsidies.getProgramme('P-MIX');
+    const programme = await s.programmes.getProgramme('P-MIX');
     expect(new Dec(programme.available).isNegative()).toBe(false);
     expect(new Dec(programme.available).plus(programme.reserved).plus(programme.paid).toFixed(2)).toBe('9000.00');
     expect(new Dec(programme.reserved).plus(programme.paid).toFixed(2)).toBe(new Dec(approved).times(3000).toFixed(2));
@@ -132,15 +132,15 @@ describe('instalments are paid once', () => {
     await addRule(s, 'P-PAY');
     const [id] = await appliedClaims('P-PAY', 1);
     await approve(s, id);
-    const results = await Promise.all(oneTo(5).map(() => inTransaction(db.dataSource, (em) => s.subsidies.payInstalment(em, id, 1, '2025-03-10'))));
+    const results = await Promise.all(oneTo(5).map(() => inTransaction(db.dataSource, (em) => s.instalments.payInstalment(em, id, 1, '2025-03-10'))));
     expect(results.filter((r) => r.paidNow)).toHaveLength(1);
     expect(new Set(results.map((r) => r.entryId)).size).toBe(1);
-    await Promise.all([s.subsidies.payDueInstalments('2026-01-01'), s.subsidies.payDueInstalments('2026-01-01')]);
+    await Promise.all([s.instalments.payDueInstalments('2026-01-01'), s.instalments.payDueInstalments('2026-01-01')]);
     const [{ n }] = (await db.dataSource.query(`SELECT count(*)::int AS n FROM ledger_entries WHERE kind = 'SUBSIDY_PAYMENT' AND metadata ->> 'claim' = $1`, [id])) as Array<{
       n: number;
     }>;
     expect(n).toBe(2);
     expect(await balance(s, programmeReserved('P-PAY'))).toBe('0');
-    expect((await s.subsidies.getClaim(id)).state).toBe('COMPLETED');
+    expect((await s.claims.getClaim(id)).state).toBe('COMPLETED');
   });
 });

@@ -9,7 +9,7 @@ const db = useTestDatabase();
 let s: SubsidyServices;
 let world: SubsidyWorld;
 
-const pay = (claimId: string, seq: number, on: string) => inTransaction(db.dataSource, (em) => s.subsidies.payInstalment(em, claimId, seq, on));
+const pay = (claimId: string, seq: number, on: string) => inTransaction(db.dataSource, (em) => s.instalments.payInstalment(em, claimId, seq, on));
 
 /**
  * The fixture, by hand (rule: 30.00 元/亩, ≥ 5 years, ≥ 50 亩, 60/40, half on approval and half after a year, full clawback):
@@ -42,9 +42,9 @@ beforeAll(async () => {
   await pay(q1.id, 1, '2025-03-10');
   await pay(q1.id, 2, '2026-01-01');
   await pay(q2.id, 1, '2025-03-10');
-  await inTransaction(db.dataSource, (em) => s.subsidies.terminateContract(em, 'Q1', { terminatedOn: '2026-12-31', reason: '协商解除' }, randomUUID()));
+  await inTransaction(db.dataSource, (em) => s.clawbacks.terminateContract(em, 'Q1', { terminatedOn: '2026-12-31', reason: '协商解除' }, randomUUID()));
   await inTransaction(db.dataSource, (em) =>
-    s.subsidies.recover(em, q1.id, { partyCode: world.households[0], amount: '1080.40', source: 'WALLET', effectiveDate: '2027-01-10' }, randomUUID()),
+    s.clawbacks.recover(em, q1.id, { partyCode: world.households[0], amount: '1080.40', source: 'WALLET', effectiveDate: '2027-01-10' }, randomUUID()),
   );
 });
 
@@ -123,7 +123,7 @@ describe('subsidy report per township and per programme', () => {
         remainingBudget: '0.00',
       },
     ]);
-    const programme = await s.subsidies.getProgramme('P-R');
+    const programme = await s.programmes.getProgramme('P-R');
     expect(programme).toMatchObject({ budget: '20000.00', available: '15747.07', reserved: '1166.66', paid: '4166.67', clawbackPending: '720.26' });
   });
 

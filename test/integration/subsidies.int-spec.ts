@@ -47,7 +47,7 @@ async function count(sql: string, params: unknown[] = []): Promise<number> {
 }
 const entries = () => count(`SELECT count(*) FROM ledger_entries`);
 const contracts = () => count(`SELECT count(*) FROM transfer_contracts`);
-const payDue = (asOf: string) => s.subsidies.payDueInstalments(asOf);
+const payDue = (asOf: string) => s.instalments.payDueInstalments(asOf);
 
 describe('transfer contracts (林权流转合同)', () => {
   it('registers a contract with its parcels, area, township and term', async () => {
@@ -128,7 +128,7 @@ describe('transfer contracts (林权流转合同)', () => {
 describe('programmes and rules', () => {
   it('is funded by a government fund only; top-ups move money from its wallet by one entry, replays once', async () => {
     expect(
-      (await refusal(inTransaction(db.dataSource, (em) => s.subsidies.createProgramme(em, { code: 'P-BAD', name: 'x', fundingPartyCode: E, regionCodes: ['140522'] })))).code,
+      (await refusal(inTransaction(db.dataSource, (em) => s.programmes.createProgramme(em, { code: 'P-BAD', name: 'x', fundingPartyCode: E, regionCodes: ['140522'] })))).code,
     ).toBe('WRONG_PARTY_KIND');
     await createProgramme(s, world, 'P-TOPUP', { budget: '0' });
     const fundBefore = await balance(s, walletOf(world.fund));
@@ -137,13 +137,13 @@ describe('programmes and rules', () => {
     const again = await topUp(s, 'P-TOPUP', '5000.00', k);
     expect(again).toMatchObject({ entryId: first.entryId, replayed: true });
     expect(await balance(s, walletOf(world.fund))).toBe(new Dec(fundBefore).minus(5000).toString());
-    expect(await s.subsidies.getProgramme('P-TOPUP')).toMatchObject({ budget: '5000.00', available: '5000.00', reserved: '0.00', paid: '0.00' });
+    expect(await s.programmes.getProgramme('P-TOPUP')).toMatchObject({ budget: '5000.00', available: '5000.00', reserved: '0.00', paid: '0.00' });
     const error = await refusal(topUp(s, 'P-TOPUP', '99999999.00'));
     expect(error).toMatchObject({ code: 'INSUFFICIENT_FUNDS' });
   });
 
   it('versions rules by effective date; refuses shares that do not sum to 100 % and a second version on one date', async () => {
-    const programme = await s.subsidies.getProgramme(P);
+    const programme = await s.programmes.getProgramme(P);
     expect(programme.rules.map((r) => [r.version, r.effectiveFrom, r.rate])).toEqual([
       [1, '2024-01-01', '30'],
       [2, '2025-06-01', '40'],
@@ -160,7 +160,8 @@ describe('programmes and rules', () => {
     expect(bad).toMatchObject({ code: 'INVALID_RULE', field: 'recipients' });
     expect((await refusal(addRule(s, P, { effectiveFrom: '2025-06-01' }))).code).toBe('RULE_VERSION_EXISTS');
     expect(
-      (await refusal(inTransaction(db.dataSource, (em) => s.subsidies.addRule(em, P, { ...BASE_RULE, effectiveFrom: '2027-01-01' }, { userId: '9', role: 'FARM_OPERATOR' })))).code,
+      (await refusal(inTransaction(db.dataSource, (em) => s.programmes.addRule(em, P, { ...BASE_RULE, effectiveFrom: '2027-01-01' }, { userId: '9', role: 'FARM_OPERATOR' }))))
+        .code,
     ).toBe('NOT_AN_APPROVER');
   });
 });
@@ -231,9 +232,9 @@ describe('claims', () => {
     expect((await refusal(approve(s, claim.id, { actor: APPROVER_2 }))).code).toBe('SELF_APPROVAL');
     expect((await refusal(approve(s, claim.id, { actor: { userId: '404', role: 'ADMIN' } }))).code).toBe('NOT_AN_APPROVER');
     expect(await entries()).toBe(before);
-    expect((await s.subsidies.getClaim(claim.id)).state).toBe('APPLIED');
+    expect((await s.claims.getClaim(claim.id)).state).toBe('APPLIED');
     expect(await approve(s, claim.id, { actor: APPROVER })).toMatchObject({ state: 'APPROVED', appliedBy: APPROVER_2.userId, approvedBy: APPROVER.userId });
-    expect((await s.subsidies.listClaims({ programmeCode: P, state: 'APPROVED' })).map((c) => c.contract)).toContain('LZ-FOUR-EYES');
+    expect((await s.claims.listClaims({ programmeCode: P, state: 'APPROVED' })).map((c) => c.contract)).toContain('LZ-FOUR-EYES');
   });
 
   it('is idempotent: the same apply key returns the claim, the same approve key the approval; one claim per contract and programme', async () => {
@@ -292,7 +293,7 @@ describe('claims', () => {
     const error = await refusal(approve(s, claim.id));
     expect(error).toMatchObject({ code: 'BUDGET_EXCEEDED', details: { available: '2999.99', requested: '3000.00' } });
     expect(await entries()).toBe(before);
-    expect(await s.subsidies.getClaim(claim.id)).toMatchObject({ state: 'APPLIED', approvedBy: null, instalments: [], recipients: [] });
+    expect(await s.claims.getClaim(claim.id)).toMatchObject({ state: 'APPLIED', approvedBy: null, instalments: [], recipients: [] });
     expect(await balance(s, programmeWallet('P-SMALL'))).toBe('2999.99');
   });
 
@@ -333,10 +334,10 @@ describe('instalments', () => {
     ]);
 
     await payDue('2025-12-31');
-    expect((await s.subsidies.getClaim(claim.id)).instalments.map((i) => i.state)).toEqual(['PAID', 'SCHEDULED']);
-    expect((await refusal(inTransaction(db.dataSource, (em) => s.subsidies.payInstalment(em, claim.id, 2, '2025-12-31')))).code).toBe('CLAIM_STATE');
+    expect((await s.claims.getClaim(claim.id)).instalments.map((i) => i.state)).toEqual(['PAID', 'SCHEDULED']);
+    expect((await refusal(inTransaction(db.dataSource, (em) => s.instalments.payInstalment(em, claim.id, 2, '2025-12-31')))).code).toBe('CLAIM_STATE');
     await Promise.all([payDue('2026-01-01'), payDue('2026-01-01'), payDue('2026-01-01')]);
-    const done = await s.subsidies.getClaim(claim.id);
+    const done = await s.claims.getClaim(claim.id);
     expect(done.state).toBe('COMPLETED');
     expect(done.instalments.map((i) => [i.state, i.paidOn])).toEqual([
       ['PAID', '2025-03-10'],
@@ -347,7 +348,7 @@ describe('instalments', () => {
       [E, '1200.00'],
     ]);
     expect(await count(`SELECT count(*) FROM ledger_entries WHERE kind = 'SUBSIDY_PAYMENT' AND metadata ->> 'claim' = $1`, [claim.id])).toBe(2);
-    expect(await s.subsidies.getProgramme('P-JOB')).toMatchObject({ budget: '3000.00', available: '0.00', reserved: '0.00', paid: '3000.00' });
+    expect(await s.programmes.getProgramme('P-JOB')).toMatchObject({ budget: '3000.00', available: '0.00', reserved: '0.00', paid: '3000.00' });
   });
 });
 
@@ -356,11 +357,11 @@ describe('clawback on early termination', () => {
     await createProgramme(s, world, 'P-CLAW', { budget: '10000.00' });
     await addRule(s, 'P-CLAW');
     const claim = await approvedClaim(s, world, 'P-CLAW', 'LZ-CLAW');
-    await inTransaction(db.dataSource, (em) => s.subsidies.payInstalment(em, claim.id, 1, '2025-03-10'));
-    await inTransaction(db.dataSource, (em) => s.subsidies.payInstalment(em, claim.id, 2, '2026-01-01'));
+    await inTransaction(db.dataSource, (em) => s.instalments.payInstalment(em, claim.id, 1, '2025-03-10'));
+    await inTransaction(db.dataSource, (em) => s.instalments.payInstalment(em, claim.id, 2, '2026-01-01'));
     const k = randomUUID();
     const outcome = await inTransaction(db.dataSource, (em) =>
-      s.subsidies.terminateContract(em, 'LZ-CLAW', { terminatedOn: '2026-12-31', reason: '流入方经营困难, 双方协商解除' }, k),
+      s.clawbacks.terminateContract(em, 'LZ-CLAW', { terminatedOn: '2026-12-31', reason: '流入方经营困难, 双方协商解除' }, k),
     );
     const [after] = outcome.claims;
     // 3000.00 paid × 1096 unexpired / 1826 days = 1800.657… → 1800.66; by what each was paid (60/40): 1080.396 / 720.264 → 1080.40 / 720.26
@@ -379,24 +380,24 @@ describe('clawback on early termination', () => {
     expect(await s.contracts.get('LZ-CLAW')).toMatchObject({ state: 'TERMINATED', terminatedOn: '2026-12-31', terminationReason: '流入方经营困难, 双方协商解除' });
     // A repeat of the termination changes nothing.
     const before = await entries();
-    await inTransaction(db.dataSource, (em) => s.subsidies.terminateContract(em, 'LZ-CLAW', { terminatedOn: '2026-12-31', reason: '流入方经营困难, 双方协商解除' }, k));
+    await inTransaction(db.dataSource, (em) => s.clawbacks.terminateContract(em, 'LZ-CLAW', { terminatedOn: '2026-12-31', reason: '流入方经营困难, 双方协商解除' }, k));
     expect(await entries()).toBe(before);
 
     // Set-off from the transferor's wallet, part repayment by the transferee through the bank.
     const available = await balance(s, programmeWallet('P-CLAW'));
-    await inTransaction(db.dataSource, (em) => s.subsidies.recover(em, claim.id, { partyCode: H, amount: '1080.40', source: 'WALLET', effectiveDate: '2027-01-15' }, randomUUID()));
+    await inTransaction(db.dataSource, (em) => s.clawbacks.recover(em, claim.id, { partyCode: H, amount: '1080.40', source: 'WALLET', effectiveDate: '2027-01-15' }, randomUUID()));
     const rk = randomUUID();
     await inTransaction(db.dataSource, (em) =>
-      s.subsidies.recover(em, claim.id, { partyCode: E, amount: '300.00', source: 'BANK', bankReference: 'ICBC-20270120-0001', effectiveDate: '2027-01-20' }, rk),
+      s.clawbacks.recover(em, claim.id, { partyCode: E, amount: '300.00', source: 'BANK', bankReference: 'ICBC-20270120-0001', effectiveDate: '2027-01-20' }, rk),
     );
     await inTransaction(db.dataSource, (em) =>
-      s.subsidies.recover(em, claim.id, { partyCode: E, amount: '300.00', source: 'BANK', bankReference: 'ICBC-20270120-0001', effectiveDate: '2027-01-20' }, rk),
+      s.clawbacks.recover(em, claim.id, { partyCode: E, amount: '300.00', source: 'BANK', bankReference: 'ICBC-20270120-0001', effectiveDate: '2027-01-20' }, rk),
     );
     const tooMuch = await refusal(
-      inTransaction(db.dataSource, (em) => s.subsidies.recover(em, claim.id, { partyCode: E, amount: '420.27', source: 'BANK', bankReference: 'X' }, randomUUID())),
+      inTransaction(db.dataSource, (em) => s.clawbacks.recover(em, claim.id, { partyCode: E, amount: '420.27', source: 'BANK', bankReference: 'X' }, randomUUID())),
     );
     expect(tooMuch).toMatchObject({ code: 'NOTHING_TO_RECOVER', details: { outstanding: '420.26' } });
-    const recovered = await s.subsidies.getClaim(claim.id);
+    const recovered = await s.claims.getClaim(claim.id);
     expect(recovered.state).toBe('CLAWBACK_DUE');
     expect(recovered.recipients.map((r) => [r.recovered, r.outstanding])).toEqual([
       ['1080.40', '0.00'],
@@ -406,9 +407,9 @@ describe('clawback on early termination', () => {
     expect(await balance(s, programmeClawbackPending('P-CLAW'))).toBe('420.26');
     expect(await balance(s, programmeReceivable('P-CLAW', E))).toBe('420.26');
     await inTransaction(db.dataSource, (em) =>
-      s.subsidies.recover(em, claim.id, { partyCode: E, amount: '420.26', source: 'BANK', bankReference: 'ICBC-20270301-0002' }, randomUUID()),
+      s.clawbacks.recover(em, claim.id, { partyCode: E, amount: '420.26', source: 'BANK', bankReference: 'ICBC-20270301-0002' }, randomUUID()),
     );
-    expect((await s.subsidies.getClaim(claim.id)).state).toBe('RECOVERED');
+    expect((await s.claims.getClaim(claim.id)).state).toBe('RECOVERED');
     expect(await balance(s, BANK_CLEARING_ACCOUNT)).not.toBe('0');
   });
 
@@ -416,10 +417,10 @@ describe('clawback on early termination', () => {
     await createProgramme(s, world, 'P-CLAW2', { budget: '10000.00' });
     await addRule(s, 'P-CLAW2');
     const claim = await approvedClaim(s, world, 'P-CLAW2', 'LZ-CLAW2');
-    await inTransaction(db.dataSource, (em) => s.subsidies.payInstalment(em, claim.id, 1, '2025-03-10'));
+    await inTransaction(db.dataSource, (em) => s.instalments.payInstalment(em, claim.id, 1, '2025-03-10'));
     expect(await balance(s, programmeWallet('P-CLAW2'))).toBe('7000');
     const outcome = await inTransaction(db.dataSource, (em) =>
-      s.subsidies.terminateContract(em, 'LZ-CLAW2', { terminatedOn: '2025-12-31', reason: '林地被依法征收' }, randomUUID()),
+      s.clawbacks.terminateContract(em, 'LZ-CLAW2', { terminatedOn: '2025-12-31', reason: '林地被依法征收' }, randomUUID()),
     );
     const [after] = outcome.claims;
     // 1500.00 paid × 1461 / 1826 = 1200.164… → 1200.16; 60/40 of it: 720.096 / 480.064 → 720.10 / 480.06
@@ -428,17 +429,17 @@ describe('clawback on early termination', () => {
     expect(after.instalments.map((i) => i.state)).toEqual(['PAID', 'CANCELLED']);
     expect(await balance(s, programmeWallet('P-CLAW2'))).toBe('8500');
     expect(await balance(s, programmeReserved('P-CLAW2'))).toBe('0');
-    expect((await refusal(inTransaction(db.dataSource, (em) => s.subsidies.payInstalment(em, claim.id, 2, '2026-01-01')))).code).toBe('CLAIM_STATE');
+    expect((await refusal(inTransaction(db.dataSource, (em) => s.instalments.payInstalment(em, claim.id, 2, '2026-01-01')))).code).toBe('CLAIM_STATE');
   });
 
   it('an open claim is cancelled; a contract past its end date is ended, not terminated', async () => {
     await createContract(s, world, 'LZ-OPEN');
     const claim = await apply(s, P, 'LZ-OPEN');
-    await inTransaction(db.dataSource, (em) => s.subsidies.terminateContract(em, 'LZ-OPEN', { terminatedOn: '2025-06-30', reason: '协商解除' }, randomUUID()));
-    expect((await s.subsidies.getClaim(claim.id)).state).toBe('CANCELLED');
+    await inTransaction(db.dataSource, (em) => s.clawbacks.terminateContract(em, 'LZ-OPEN', { terminatedOn: '2025-06-30', reason: '协商解除' }, randomUUID()));
+    expect((await s.claims.getClaim(claim.id)).state).toBe('CANCELLED');
     await createContract(s, world, 'LZ-LATE');
     expect(
-      (await refusal(inTransaction(db.dataSource, (em) => s.subsidies.terminateContract(em, 'LZ-LATE', { terminatedOn: '2029-12-31', reason: 'x' }, randomUUID())))).code,
+      (await refusal(inTransaction(db.dataSource, (em) => s.clawbacks.terminateContract(em, 'LZ-LATE', { terminatedOn: '2029-12-31', reason: 'x' }, randomUUID())))).code,
     ).toBe('CONTRACT_STATE');
   });
 });
@@ -446,7 +447,7 @@ describe('clawback on early termination', () => {
 describe('rejection by an approver', () => {
   /** The programme's budget figures and the number of entries: a rejection changes none of them. */
   const budget = async (programme: string) => {
-    const p = await s.subsidies.getProgramme(programme);
+    const p = await s.programmes.getProgramme(programme);
     return { available: p.available, reserved: p.reserved, paid: p.paid, entries: await entries() };
   };
 
@@ -467,8 +468,8 @@ describe('rejection by an approver', () => {
       instalments: [],
     });
     expect(await budget(P)).toEqual(before);
-    expect(await s.subsidies.getClaim(claim.id)).toEqual(rejected);
-    expect((await s.subsidies.listClaims({ programmeCode: P, state: 'REJECTED' })).map((c) => c.id)).toEqual([claim.id]);
+    expect(await s.claims.getClaim(claim.id)).toEqual(rejected);
+    expect((await s.claims.listClaims({ programmeCode: P, state: 'REJECTED' })).map((c) => c.id)).toEqual([claim.id]);
     // A rejected claim can be neither approved nor rejected again.
     expect((await refusal(approve(s, claim.id, { actor: APPROVER_2 }))).code).toBe('CLAIM_STATE');
     expect((await refusal(reject(s, claim.id, { actor: APPROVER_2 }))).code).toBe('CLAIM_STATE');
@@ -480,7 +481,7 @@ describe('rejection by an approver', () => {
     const error = await refusal(reject(s, claim.id, { actor: APPROVER_2 }));
     expect(error).toMatchObject({ code: 'CLAIM_STATE', field: 'claim', details: { state: 'APPROVED' } });
     expect(await budget(P)).toEqual(before);
-    expect(await s.subsidies.getClaim(claim.id)).toMatchObject({ state: 'APPROVED', rejectedBy: null, rejectionReason: null });
+    expect(await s.claims.getClaim(claim.id)).toMatchObject({ state: 'APPROVED', rejectedBy: null, rejectionReason: null });
   });
 
   it('refuses the applicant, anyone but an APPROVER, and an empty or overlong reason; writes nothing', async () => {
@@ -490,7 +491,7 @@ describe('rejection by an approver', () => {
     expect((await refusal(reject(s, claim.id, { actor: { userId: '404', role: 'ADMIN' } }))).code).toBe('NOT_AN_APPROVER');
     expect(await refusal(reject(s, claim.id, { reason: '   ' }))).toMatchObject({ code: 'INVALID_CLAIM', field: 'reason' });
     expect(await refusal(reject(s, claim.id, { reason: '材'.repeat(501) }))).toMatchObject({ code: 'INVALID_CLAIM', field: 'reason' });
-    expect(await s.subsidies.getClaim(claim.id)).toMatchObject({ state: 'APPLIED', rejectedBy: null, rejectedOn: null, rejectionReason: null });
+    expect(await s.claims.getClaim(claim.id)).toMatchObject({ state: 'APPLIED', rejectedBy: null, rejectedOn: null, rejectionReason: null });
     // A reason of exactly 500 characters is accepted.
     expect(await reject(s, claim.id, { reason: '材'.repeat(500) })).toMatchObject({ state: 'REJECTED', rejectedBy: APPROVER.userId });
   });
@@ -506,7 +507,7 @@ describe('rejection by an approver', () => {
     expect(again).toEqual(first);
     expect(await reject(s, claim.id, { key: k, reason: '另一个理由', rejectedOn: '2025-04-01' })).toEqual(first);
     expect((await refusal(reject(s, other.id, { key: k }))).code).toBe('IDEMPOTENCY_CONFLICT');
-    expect((await s.subsidies.getClaim(other.id)).state).toBe('APPLIED');
+    expect((await s.claims.getClaim(other.id)).state).toBe('APPLIED');
   });
 
   it('lets the contract apply again after a rejection (one open claim still), and the new claim can be approved', async () => {
@@ -520,7 +521,7 @@ describe('rejection by an approver', () => {
     expect((await refusal(apply(s, P, 'LZ-REAPPLY'))).code).toBe('CLAIM_EXISTS');
     const approved = await approve(s, second.id, { actor: APPROVER_2, approvedOn: '2025-04-02' });
     expect(approved).toMatchObject({ state: 'APPROVED', amount: '3000.00' });
-    expect((await s.subsidies.claimsOfContract('LZ-REAPPLY')).map((c) => [c.id, c.state])).toEqual([
+    expect((await s.claims.claimsOfContract('LZ-REAPPLY')).map((c) => [c.id, c.state])).toEqual([
       [first.id, 'REJECTED'],
       [second.id, 'APPROVED'],
     ]);
@@ -592,14 +593,14 @@ describe('list reads', () => {
 
   it('lists programmes exactly as each reads alone, in a fixed number of queries', async () => {
     const one = counting();
-    const first = await s.subsidies.listProgrammes(1, one.em);
+    const first = await s.programmes.listProgrammes(1, one.em);
     const all = counting();
-    const listed = await s.subsidies.listProgrammes(200, all.em);
+    const listed = await s.programmes.listProgrammes(200, all.em);
     expect(first).toHaveLength(1);
     expect(listed.length).toBeGreaterThan(3);
     expect(all.queries()).toBe(one.queries());
     expect(listed.map((p) => p.code)).toEqual([...listed.map((p) => p.code)].sort());
-    for (const p of listed) expect(p).toEqual(await s.subsidies.getProgramme(p.code));
+    for (const p of listed) expect(p).toEqual(await s.programmes.getProgramme(p.code));
   });
 
   it('lists contracts exactly as each reads alone, by number and filtered, in a fixed number of queries', async () => {
@@ -619,13 +620,13 @@ describe('list reads', () => {
   });
 
   it('lists claims exactly as each reads alone, in a fixed number of queries', async () => {
-    const listed = await s.subsidies.listClaims({ programmeCode: P, limit: 200 });
+    const listed = await s.claims.listClaims({ programmeCode: P, limit: 200 });
     expect(listed.length).toBeGreaterThan(5);
-    for (const c of listed) expect(c).toEqual(await s.subsidies.getClaim(c.id));
+    for (const c of listed) expect(c).toEqual(await s.claims.getClaim(c.id));
     const one = counting();
-    await s.subsidies.claimsOfContract('LZ-REJECT', one.em);
+    await s.claims.claimsOfContract('LZ-REJECT', one.em);
     const two = counting();
-    expect(await s.subsidies.claimsOfContract('LZ-REAPPLY', two.em)).toHaveLength(2);
+    expect(await s.claims.claimsOfContract('LZ-REAPPLY', two.em)).toHaveLength(2);
     expect(two.queries()).toBe(one.queries());
   });
 });
@@ -634,7 +635,7 @@ describe('the ledger stays whole', () => {
   it('no programme account is below zero and every programme balances: topped up = available + reserved + paid + released clawbacks', async () => {
     const rows = (await db.dataSource.query(`SELECT code FROM subsidy_programmes ORDER BY code`)) as Array<{ code: string }>;
     for (const { code } of rows) {
-      const p = await s.subsidies.getProgramme(code);
+      const p = await s.programmes.getProgramme(code);
       for (const v of [p.available, p.reserved, p.clawbackPending]) expect(new Dec(v).isNegative()).toBe(false);
       const [{ recovered }] = (await db.dataSource.query(
         `SELECT COALESCE(SUM(r.recovered_amount), 0)::text AS recovered FROM subsidy_claim_recipients r JOIN subsidy_claims c ON c.id = r.claim_id JOIN subsidy_programmes p ON p.id = c.programme_id WHERE p.code = $1`,

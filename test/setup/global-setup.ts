@@ -1,4 +1,3 @@
-import 'tsconfig-paths/register'; // the entity files, loaded by TypeORM's glob outside jest's resolver, use path aliases
 import { dataSourceOptions } from '../../libs/platform/src/database/data-source.options';
 import { DataSource } from 'typeorm';
 import { databaseUrl, withServer } from './databases';

@@ -10,7 +10,7 @@ import { correlationIdFor } from '@forest-ledger/platform';
 import { bodyTooDeep, checkParsedBody, jsonDepth, MAX_BODY_DEPTH } from './http/body-checks';
 import { ErrorFilter } from './http/error.filter';
 import { HttpRequest, HttpResponse } from './http/http';
-import { BodyShapePipe, NulCharacterPipe, validationPipe } from './http/validation';
+import { NulCharacterPipe, validationPipe } from './http/validation';
 
 /** The API application: Nest on Fastify. */
 export type ApiApplication = NestFastifyApplication;
@@ -136,7 +136,7 @@ export function createHttpAdapter(): FastifyAdapter {
 export function configureApp(app: ApiApplication): ApiApplication {
   app.useLogger(app.get(Logger));
   installBodyParsers(app.getHttpAdapter().getInstance());
-  app.useGlobalPipes(new BodyShapePipe(), new NulCharacterPipe(), validationPipe());
+  app.useGlobalPipes(new NulCharacterPipe(), validationPipe());
   app.enableShutdownHooks();
   const config = new DocumentBuilder()
     .setTitle('forest-ledger (林账)')

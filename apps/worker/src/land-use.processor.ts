@@ -2,7 +2,7 @@ import { DomainError } from '@forest-ledger/common';
 import { Processor, WorkerHost } from '@nestjs/bullmq';
 import { Logger } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
-import { businessToday, LandUseDailyRun, LandUseService } from '@forest-ledger/forestry';
+import { businessToday, LandUseDailyRun, LandUseReceivablesService } from '@forest-ledger/forestry';
 import { Env, inTransaction, QueueName, ScheduledJobData, ScheduledRunsStore, workerConnection } from '@forest-ledger/platform';
 import { Job, UnrecoverableError } from 'bullmq';
 import { DataSource } from 'typeorm';
@@ -22,7 +22,7 @@ export class LandUseProcessor extends WorkerHost {
 
   constructor(
     @InjectDataSource() private readonly dataSource: DataSource,
-    private readonly landUse: LandUseService,
+    private readonly landUse: LandUseReceivablesService,
     private readonly runs: ScheduledRunsStore,
     env: Env,
   ) {

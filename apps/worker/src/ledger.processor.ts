@@ -1,6 +1,6 @@
 import { Processor, WorkerHost } from '@nestjs/bullmq';
 import { Logger } from '@nestjs/common';
-import { ChainReport, LedgerService } from '@forest-ledger/ledger';
+import { ChainReport, ChainVerifier } from '@forest-ledger/ledger';
 import { Env, LedgerJob, QueueName, ScheduledJobData, ScheduledRunsStore, workerConnection } from '@forest-ledger/platform';
 import { Job } from 'bullmq';
 
@@ -13,7 +13,7 @@ export class LedgerProcessor extends WorkerHost {
   private readonly logger = new Logger(LedgerProcessor.name);
 
   constructor(
-    private readonly ledger: LedgerService,
+    private readonly verifier: ChainVerifier,
     private readonly runs: ScheduledRunsStore,
     env: Env,
   ) {
@@ -24,7 +24,7 @@ export class LedgerProcessor extends WorkerHost {
   async process(job: Job<ScheduledJobData>): Promise<ChainReport | null> {
     switch (job.name) {
       case LedgerJob.VerifyChain: {
-        const verify = () => this.ledger.verifyChain();
+        const verify = () => this.verifier.verify();
         const report = job.data?.schedule && job.data.asOf ? await this.runs.runOnce(job.data.schedule, job.data.asOf, verify) : await verify();
         if (report === null) this.logger.log({ day: job.data.asOf }, 'ledger chain already verified for the day');
         else if (report.ok) this.logger.log({ report }, 'ledger chain verified');

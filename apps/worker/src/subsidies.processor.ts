@@ -1,7 +1,7 @@
 import { DomainError } from '@forest-ledger/common';
 import { Processor, WorkerHost } from '@nestjs/bullmq';
 import { Logger } from '@nestjs/common';
-import { businessToday, DuePaymentsReport, SubsidiesService } from '@forest-ledger/forestry';
+import { businessToday, DuePaymentsReport, SubsidyInstalmentsService } from '@forest-ledger/forestry';
 import { Env, QueueName, ScheduledJobData, ScheduledRunsStore, workerConnection } from '@forest-ledger/platform';
 import { Job, UnrecoverableError } from 'bullmq';
 import { SubsidyJob } from './schedules';
@@ -19,7 +19,7 @@ export class SubsidiesProcessor extends WorkerHost {
   private readonly logger = new Logger(SubsidiesProcessor.name);
 
   constructor(
-    private readonly subsidies: SubsidiesService,
+    private readonly instalments: SubsidyInstalmentsService,
     private readonly runs: ScheduledRunsStore,
     env: Env,
   ) {
@@ -30,7 +30,7 @@ export class SubsidiesProcessor extends WorkerHost {
   async process(job: Job<SubsidyPayDueJobData>): Promise<DuePaymentsReport | null> {
     if (job.name !== SubsidyJob.PayDue) throw new UnrecoverableError(`unknown job ${job.name} on queue ${QueueName.Subsidies}`);
     const asOf = job.data?.asOf ?? businessToday();
-    const run = () => this.subsidies.payDueInstalments(asOf);
+    const run = () => this.instalments.payDueInstalments(asOf);
     try {
       const report = job.data?.schedule ? await this.runs.runOnce(job.data.schedule, asOf, run) : await run();
       this.logger.log({ asOf, report }, report ? 'subsidy instalments paid' : 'subsidy instalments already paid for the day');

@@ -1,6 +1,11 @@
 import { Module } from '@nestjs/common';
+import { ChainVerifier } from './chain-verifier';
 import { LedgerReads } from './ledger-reads';
+import { LedgerReportsService } from './ledger-reports.service';
 import { LedgerService } from './ledger.service';
 
-@Module({ providers: [LedgerService, LedgerReads], exports: [LedgerService, LedgerReads] })
+@Module({
+  providers: [LedgerService, LedgerReportsService, LedgerReads, ChainVerifier],
+  exports: [LedgerService, LedgerReportsService, LedgerReads, ChainVerifier],
+})
 export class LedgerModule {}

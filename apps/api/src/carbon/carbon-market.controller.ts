@@ -1,7 +1,7 @@
 import { IDEMPOTENCY_HEADER, PDF_CONTENT_TYPE } from '../http/constants';
 import { Body, Controller, Get, HttpCode, HttpStatus, Param, Post, Query, Req, Res, StreamableFile } from '@nestjs/common';
 import { ApiCreatedResponse, ApiHeader, ApiOkResponse, ApiOperation, ApiProduces, ApiTags } from '@nestjs/swagger';
-import { CarbonError, CarbonReadsService, CarbonService, saleSeenBy } from '@forest-ledger/forestry';
+import { CarbonError, CarbonMarketService, CarbonReadsService, CarbonRetirementService, saleSeenBy } from '@forest-ledger/forestry';
 import type { AuthUser, RetirementView, Role } from '@forest-ledger/forestry';
 import { CurrentUser, Roles, STAFF_READERS } from '../auth/auth.decorators';
 import { ApiErrors } from '../http/error.dto';
@@ -24,7 +24,8 @@ function sellerScope(user: AuthUser): string | undefined {
 @Controller('v1/carbon')
 export class CarbonMarketController {
   constructor(
-    private readonly carbon: CarbonService,
+    private readonly market: CarbonMarketService,
+    private readonly retirements: CarbonRetirementService,
     private readonly reads: CarbonReadsService,
     private readonly commands: CommandRunner,
   ) {}
@@ -47,7 +48,7 @@ export class CarbonMarketController {
   @ApiOkResponse({ type: ListingResponse })
   @ApiErrors(401, 403, 404)
   async listing(@Param('id') id: string, @CurrentUser() user: AuthUser): Promise<ListingResponse> {
-    const listing = await this.carbon.getListing(id);
+    const listing = await this.market.getListing(id);
     const seller = sellerScope(user);
     if (seller !== undefined && listing.seller !== seller) throw new CarbonError('UNKNOWN_LISTING', `no listing ${JSON.stringify(id)}`, 'listing');
     return listing;
@@ -62,10 +63,10 @@ export class CarbonMarketController {
   @ApiErrors(400, 401, 403, 404, 409, 413, 422)
   cancel(@Param('id') id: string, @CurrentUser() user: AuthUser, @Req() req: HttpRequest, @Res({ passthrough: true }) res: HttpResponse): Promise<ListingResponse> {
     return this.commands.run(req, res, HttpStatus.OK, async (em) => {
-      const listing = await this.carbon.getListing(id, em);
+      const listing = await this.market.getListing(id, em);
       const own = scopedParty(user);
       if (own !== null && listing.seller !== own) throw new CarbonError('UNKNOWN_LISTING', `no listing ${JSON.stringify(id)}`, 'listing');
-      return this.carbon.cancelListing(em, id);
+      return this.market.cancelListing(em, id);
     });
   }
 
@@ -90,7 +91,7 @@ export class CarbonMarketController {
   ): Promise<SaleResponse> {
     ownPartyOnly(user, dto.buyer, 'buyer');
     // The buyer's answer shows its purchase, not how the seller's revenue is shared among others.
-    return this.commands.run(req, res, HttpStatus.CREATED, async (em, key) => saleSeenBy(saleScope(user), await this.carbon.order(em, id, dto, key)));
+    return this.commands.run(req, res, HttpStatus.CREATED, async (em, key) => saleSeenBy(saleScope(user), await this.market.order(em, id, dto, key)));
   }
 
   @Get('sales/:id')
@@ -121,7 +122,7 @@ export class CarbonMarketController {
   @ApiErrors(401, 403, 404)
   async pdf(@Param('certificateNo') certificateNo: string, @CurrentUser() user: AuthUser, @Res({ passthrough: true }) res: HttpResponse): Promise<StreamableFile> {
     const retirement = await this.ownRetirement(certificateNo, user);
-    const buffer = await this.carbon.certificatePdf(retirement.id);
+    const buffer = await this.retirements.certificatePdf(retirement.id);
     res.header('Content-Type', PDF_CONTENT_TYPE);
     res.header('Content-Disposition', contentDisposition('inline', `碳汇注销证明-${retirement.certificateNo}.pdf`, `carbon-certificate-${retirement.certificateNo}.pdf`));
     return new StreamableFile(buffer, { length: buffer.length });
@@ -129,7 +130,7 @@ export class CarbonMarketController {
 
   /** A BUYER sees only the retirements it made; any other is a 404, like an unknown number. */
   private async ownRetirement(certificateNo: string, user: AuthUser): Promise<RetirementView> {
-    const retirement = await this.carbon.getRetirementByCertificate(certificateNo);
+    const retirement = await this.retirements.getRetirementByCertificate(certificateNo);
     const own = scopedParty(user);
     if (own !== null && retirement.retiringParty !== own)
       throw new CarbonError('UNKNOWN_CERTIFICATE', `no retirement certificate ${JSON.stringify(certificateNo)}`, 'certificateNo');

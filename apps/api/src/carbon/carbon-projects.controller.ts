@@ -1,7 +1,7 @@
 import { IDEMPOTENCY_HEADER } from '../http/constants';
 import { Body, Controller, Get, HttpCode, HttpStatus, Param, Post, Query, Req, Res } from '@nestjs/common';
 import { ApiCreatedResponse, ApiHeader, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
-import { CarbonReadsService, CarbonService } from '@forest-ledger/forestry';
+import { CarbonIssuanceService, CarbonMarketService, CarbonProjectsService, CarbonReadsService, CarbonRetirementService } from '@forest-ledger/forestry';
 import type { AuthUser } from '@forest-ledger/forestry';
 import { CurrentUser, Roles, STAFF_READERS } from '../auth/auth.decorators';
 import { ApiErrors } from '../http/error.dto';
@@ -29,7 +29,10 @@ import {
 @Controller('v1/carbon/projects')
 export class CarbonProjectsController {
   constructor(
-    private readonly carbon: CarbonService,
+    private readonly projects: CarbonProjectsService,
+    private readonly issuance: CarbonIssuanceService,
+    private readonly market: CarbonMarketService,
+    private readonly retirements: CarbonRetirementService,
     private readonly reads: CarbonReadsService,
     private readonly commands: CommandRunner,
   ) {}
@@ -52,7 +55,7 @@ export class CarbonProjectsController {
     @Res({ passthrough: true }) res: HttpResponse,
   ): Promise<CarbonProjectResponse> {
     ownPartyOnly(user, dto.ownerCode, 'ownerCode');
-    return this.commands.run(req, res, HttpStatus.CREATED, (em) => this.carbon.createProject(em, { ...dto, revenueRule: revenueRuleOf(dto.revenueRule) }));
+    return this.commands.run(req, res, HttpStatus.CREATED, (em) => this.projects.createProject(em, { ...dto, revenueRule: revenueRuleOf(dto.revenueRule) }));
   }
 
   @Get()
@@ -61,7 +64,7 @@ export class CarbonProjectsController {
   @ApiOkResponse({ type: [CarbonProjectResponse] })
   @ApiErrors(400, 401, 403)
   list(@Query() query: CarbonProjectQuery, @CurrentUser() user: AuthUser): Promise<CarbonProjectResponse[]> {
-    return this.carbon.listProjects({ owner: scopedParty(user), state: query.state });
+    return this.projects.listProjects({ owner: scopedParty(user), state: query.state });
   }
 
   @Get(':code')
@@ -81,7 +84,7 @@ export class CarbonProjectsController {
   @ApiOkResponse({ type: CarbonProjectResponse })
   @ApiErrors(400, 401, 403, 404, 409, 413, 422)
   register(@Param('code') code: string, @Req() req: HttpRequest, @Res({ passthrough: true }) res: HttpResponse): Promise<CarbonProjectResponse> {
-    return this.commands.run(req, res, HttpStatus.OK, (em) => this.carbon.register(em, code));
+    return this.commands.run(req, res, HttpStatus.OK, (em) => this.projects.register(em, code));
   }
 
   @Post(':code/close')
@@ -92,7 +95,7 @@ export class CarbonProjectsController {
   @ApiOkResponse({ type: CarbonProjectResponse })
   @ApiErrors(400, 401, 403, 404, 409, 413, 422)
   close(@Param('code') code: string, @Req() req: HttpRequest, @Res({ passthrough: true }) res: HttpResponse): Promise<CarbonProjectResponse> {
-    return this.commands.run(req, res, HttpStatus.OK, (em) => this.carbon.close(em, code));
+    return this.commands.run(req, res, HttpStatus.OK, (em) => this.projects.close(em, code));
   }
 
   @Post(':code/revenue-rules')
@@ -110,7 +113,7 @@ export class CarbonProjectsController {
     @Req() req: HttpRequest,
     @Res({ passthrough: true }) res: HttpResponse,
   ): Promise<RevenueRuleVersionResponse> {
-    return this.commands.run(req, res, HttpStatus.CREATED, (em) => this.carbon.setRevenueRule(em, code, revenueRuleOf(dto)));
+    return this.commands.run(req, res, HttpStatus.CREATED, (em) => this.projects.setRevenueRule(em, code, revenueRuleOf(dto)));
   }
 
   @Post(':code/issuances')
@@ -126,7 +129,7 @@ export class CarbonProjectsController {
   @ApiCreatedResponse({ type: CarbonIssuanceResponse })
   @ApiErrors(400, 401, 403, 404, 409, 413, 422)
   issue(@Param('code') code: string, @Body() dto: IssueCreditsDto, @Req() req: HttpRequest, @Res({ passthrough: true }) res: HttpResponse): Promise<CarbonIssuanceResponse> {
-    return this.commands.run(req, res, HttpStatus.CREATED, (em, key) => this.carbon.issue(em, code, dto, key));
+    return this.commands.run(req, res, HttpStatus.CREATED, (em, key) => this.issuance.issue(em, code, dto, key));
   }
 
   @Get(':code/issuances')
@@ -136,7 +139,7 @@ export class CarbonProjectsController {
   @ApiErrors(401, 403, 404)
   async issuances(@Param('code') code: string, @CurrentUser() user: AuthUser): Promise<CarbonIssuanceResponse[]> {
     await this.reads.projectFor(code, scopedParty(user));
-    return this.carbon.issuances(code);
+    return this.issuance.issuances(code);
   }
 
   @Get(':code/serial-blocks')
@@ -154,7 +157,7 @@ export class CarbonProjectsController {
   @ApiOkResponse({ type: CarbonInvariantResponse })
   @ApiErrors(401, 403, 404)
   invariant(@Param('code') code: string): Promise<CarbonInvariantResponse> {
-    return this.carbon.checkInvariant(code);
+    return this.issuance.checkInvariant(code);
   }
 
   @Post(':code/listings')
@@ -175,7 +178,7 @@ export class CarbonProjectsController {
     @Res({ passthrough: true }) res: HttpResponse,
   ): Promise<ListingResponse> {
     ownPartyOnly(user, dto.seller, 'seller');
-    return this.commands.run(req, res, HttpStatus.CREATED, (em) => this.carbon.createListing(em, code, dto));
+    return this.commands.run(req, res, HttpStatus.CREATED, (em) => this.market.createListing(em, code, dto));
   }
 
   @Post(':code/retirements')
@@ -198,6 +201,6 @@ export class CarbonProjectsController {
     @Res({ passthrough: true }) res: HttpResponse,
   ): Promise<RetirementResponse> {
     ownPartyOnly(user, dto.holder, 'holder');
-    return this.commands.run(req, res, HttpStatus.CREATED, (em, key) => this.carbon.retire(em, code, dto, key));
+    return this.commands.run(req, res, HttpStatus.CREATED, (em, key) => this.retirements.retire(em, code, dto, key));
   }
 }

@@ -1,7 +1,7 @@
 import { CSV_CONTENT_TYPE } from '../http/constants';
 import { Controller, Get, Param, Query, Res, StreamableFile } from '@nestjs/common';
 import { ApiOkResponse, ApiOperation, ApiProduces, ApiTags } from '@nestjs/swagger';
-import { CarbonError, CarbonService } from '@forest-ledger/forestry';
+import { CarbonError, CarbonReadsService, CarbonRetirementService } from '@forest-ledger/forestry';
 import { Public } from '../auth/auth.decorators';
 import { ApiErrors } from '../http/error.dto';
 import type { HttpResponse } from '../http/http';
@@ -15,7 +15,10 @@ const UTF8_BOM = '\uFEFF';
 @ApiTags('carbon credits')
 @Controller('v1/public')
 export class CarbonPublicController {
-  constructor(private readonly carbon: CarbonService) {}
+  constructor(
+    private readonly retirements: CarbonRetirementService,
+    private readonly reads: CarbonReadsService,
+  ) {}
 
   @Get('carbon-certificates/:certificateNo')
   @Public()
@@ -28,7 +31,7 @@ export class CarbonPublicController {
   @ApiOkResponse({ type: CarbonVerificationResponse })
   @ApiErrors(400, 404)
   async verify(@Param('certificateNo') certificateNo: string, @Query() query: VerifyCarbonCertificateQuery): Promise<CarbonVerificationResponse> {
-    const result = await this.carbon.verifyRetirement(certificateNo, query.code);
+    const result = await this.retirements.verifyRetirement(certificateNo, query.code);
     if (!result.valid || result.certificate === null) {
       throw new CarbonError('UNKNOWN_CERTIFICATE', `no retirement certificate ${JSON.stringify(certificateNo)} with this verification code`, 'code');
     }
@@ -43,7 +46,7 @@ export class CarbonPublicController {
   @ApiOkResponse({ type: CarbonRegistryResponse })
   @ApiErrors(404)
   registry(@Param('code') code: string): Promise<CarbonRegistryResponse> {
-    return this.carbon.registry(code);
+    return this.reads.registry(code);
   }
 
   @Get('carbon-projects/:code/registry.csv')
@@ -53,7 +56,7 @@ export class CarbonPublicController {
   @ApiOkResponse({ schema: { type: 'string', format: 'binary' }, description: 'A CSV attachment' })
   @ApiErrors(404)
   async registryCsv(@Param('code') code: string, @Res({ passthrough: true }) res: HttpResponse): Promise<StreamableFile> {
-    const buffer = Buffer.from(UTF8_BOM + (await this.carbon.registryCsv(code)), 'utf8');
+    const buffer = Buffer.from(UTF8_BOM + (await this.reads.registryCsv(code)), 'utf8');
     res.header('Content-Type', CSV_CONTENT_TYPE);
     res.header('Content-Disposition', contentDisposition('attachment', `碳汇登记簿-${code}.csv`, `carbon-registry-${code}.csv`));
     return new StreamableFile(buffer, { length: buffer.length });

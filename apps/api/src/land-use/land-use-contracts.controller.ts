@@ -2,7 +2,7 @@ import { IDEMPOTENCY_HEADER, XLSX_CONTENT_TYPE } from '../http/constants';
 import { DomainError } from '@forest-ledger/common';
 import { Body, Controller, Get, HttpCode, HttpStatus, Param, Post, Query, Req, Res, StreamableFile } from '@nestjs/common';
 import { ApiCreatedResponse, ApiHeader, ApiOkResponse, ApiOperation, ApiProduces, ApiTags } from '@nestjs/swagger';
-import { businessToday, LandUseService, MAX_LAND_USE_CONTRACTS_LISTED, scheduleWorkbook } from '@forest-ledger/forestry';
+import { businessToday, LandUseClosingService, LandUseContractsService, LandUseReceivablesService, MAX_LAND_USE_CONTRACTS_LISTED, scheduleWorkbook } from '@forest-ledger/forestry';
 import type { AuthUser, CreateLandUseInput, Escalation, LandUseRentInput, LandUseScope } from '@forest-ledger/forestry';
 import type { HttpRequest, HttpResponse } from '../http/http';
 import { CurrentUser, Roles, STAFF_READERS } from '../auth/auth.decorators';
@@ -53,7 +53,9 @@ function scopeOf(user: AuthUser): LandUseScope {
 @Controller('v1/land-use-contracts')
 export class LandUseContractsController {
   constructor(
-    private readonly landUse: LandUseService,
+    private readonly landUse: LandUseContractsService,
+    private readonly receivables: LandUseReceivablesService,
+    private readonly closing: LandUseClosingService,
     private readonly commands: CommandRunner,
   ) {}
 
@@ -193,7 +195,7 @@ export class LandUseContractsController {
   ): Promise<LandUsePaymentResponse> {
     return this.commands.run(req, res, HttpStatus.CREATED, async (em, key) => {
       await this.landUse.assertInScope(code, scopeOf(user), em);
-      return this.landUse.recordPayment(em, code, { amount: dto.amount, receivedOn: dto.receivedOn, bankReference: dto.bankReference }, key);
+      return this.receivables.recordPayment(em, code, { amount: dto.amount, receivedOn: dto.receivedOn, bankReference: dto.bankReference }, key);
     });
   }
 
@@ -211,7 +213,7 @@ export class LandUseContractsController {
     @Res({ passthrough: true }) res: HttpResponse,
   ): Promise<LandUseWaiverResponse> {
     return this.commands.run(req, res, HttpStatus.CREATED, (em, key) =>
-      this.landUse.waiveLateFee(em, code, { periodSeq: dto.periodSeq, amount: dto.amount, reason: dto.reason }, { userId: user.userId, role: user.role }, key),
+      this.receivables.waiveLateFee(em, code, { periodSeq: dto.periodSeq, amount: dto.amount, reason: dto.reason }, { userId: user.userId, role: user.role }, key),
     );
   }
 
@@ -234,7 +236,7 @@ export class LandUseContractsController {
   ): Promise<LandUseContractResponse> {
     return this.commands.run(req, res, HttpStatus.OK, async (em, key) => {
       await this.landUse.assertInScope(code, scopeOf(user), em);
-      return this.landUse.terminate(em, code, { terminatedOn: dto.terminatedOn, reason: dto.reason, deposit: dto.deposit, forfeitReason: dto.forfeitReason }, key);
+      return this.closing.terminate(em, code, { terminatedOn: dto.terminatedOn, reason: dto.reason, deposit: dto.deposit, forfeitReason: dto.forfeitReason }, key);
     });
   }
 
@@ -257,7 +259,7 @@ export class LandUseContractsController {
   ): Promise<LandUseContractResponse> {
     return this.commands.run(req, res, HttpStatus.OK, async (em, key) => {
       await this.landUse.assertInScope(code, scopeOf(user), em);
-      return this.landUse.cancel(em, code, { reason: dto.reason }, key);
+      return this.closing.cancel(em, code, { reason: dto.reason }, key);
     });
   }
 
@@ -277,7 +279,7 @@ export class LandUseContractsController {
   ): Promise<LandUseContractResponse> {
     return this.commands.run(req, res, HttpStatus.OK, async (em, key) => {
       await this.landUse.assertInScope(code, scopeOf(user), em);
-      return this.landUse.endTerm(em, code, { endedOn: dto.endedOn, deposit: dto.deposit, forfeitReason: dto.forfeitReason }, key);
+      return this.closing.endTerm(em, code, { endedOn: dto.endedOn, deposit: dto.deposit, forfeitReason: dto.forfeitReason }, key);
     });
   }
 }
@@ -287,7 +289,7 @@ export class LandUseContractsController {
 @Controller('v1/land-use-jobs')
 export class LandUseJobsController {
   constructor(
-    private readonly landUse: LandUseService,
+    private readonly receivables: LandUseReceivablesService,
     private readonly commands: CommandRunner,
   ) {}
 
@@ -299,6 +301,6 @@ export class LandUseJobsController {
   @ApiOkResponse({ type: LandUseDailyRunResponse })
   @ApiErrors(400, 401, 403, 409, 413, 422)
   runDaily(@Body() dto: LandUseDailyRunDto, @Req() req: HttpRequest, @Res({ passthrough: true }) res: HttpResponse): Promise<LandUseDailyRunResponse> {
-    return this.commands.run(req, res, HttpStatus.OK, (em) => this.landUse.runDaily(em, dto.asOf ?? businessToday()));
+    return this.commands.run(req, res, HttpStatus.OK, (em) => this.receivables.runDaily(em, dto.asOf ?? businessToday()));
   }
 }

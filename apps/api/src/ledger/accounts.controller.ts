@@ -1,7 +1,7 @@
 import { IDEMPOTENCY_HEADER } from '../http/constants';
 import { Body, Controller, Get, HttpCode, HttpStatus, Param, Post, Query, Req, Res } from '@nestjs/common';
 import { ApiCreatedResponse, ApiHeader, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
-import { LedgerService } from '@forest-ledger/ledger';
+import { LedgerReportsService, LedgerService } from '@forest-ledger/ledger';
 import type { HttpRequest, HttpResponse } from '../http/http';
 import { ALL_ROLES, CurrentUser, Roles } from '../auth/auth.decorators';
 import { ownerScopeOf } from '@forest-ledger/forestry';
@@ -15,6 +15,7 @@ import { AccountPageResponse, AccountResponse, AsOfBalanceResponse, BalanceQuery
 export class AccountsController {
   constructor(
     private readonly ledger: LedgerService,
+    private readonly reports: LedgerReportsService,
     private readonly commands: CommandRunner,
   ) {}
 
@@ -52,7 +53,7 @@ export class AccountsController {
   @ApiOkResponse({ type: AsOfBalanceResponse })
   @ApiErrors(400, 401, 404)
   balance(@Param('code') code: string, @Query() query: BalanceQuery, @CurrentUser() user: AuthUser): Promise<AsOfBalanceResponse> {
-    return this.ledger.balanceAsOf(code, query.asOf, undefined, ownerScopeOf(user));
+    return this.reports.balanceAsOf(code, query.asOf, undefined, ownerScopeOf(user));
   }
 
   @Get(':code/statement')
@@ -61,7 +62,7 @@ export class AccountsController {
   @ApiOkResponse({ type: StatementResponse })
   @ApiErrors(400, 401, 404)
   statement(@Param('code') code: string, @Query() query: StatementQuery, @CurrentUser() user: AuthUser): Promise<StatementResponse> {
-    return this.ledger.statement(code, query, ownerScopeOf(user));
+    return this.reports.statement(code, query, ownerScopeOf(user));
   }
 
   @Post(':code/freeze')

@@ -1,7 +1,7 @@
 import { IDEMPOTENCY_HEADER } from '../http/constants';
 import { Body, Controller, Get, HttpStatus, Param, Post, Query, Req, Res } from '@nestjs/common';
 import { ApiCreatedResponse, ApiHeader, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
-import { EntryDraft, LedgerService } from '@forest-ledger/ledger';
+import { EntryDraft, LedgerReportsService, LedgerService } from '@forest-ledger/ledger';
 import { PostCoalescer } from './post-coalescer';
 import type { HttpRequest, HttpResponse } from '../http/http';
 import { ALL_ROLES, CurrentUser, Roles } from '../auth/auth.decorators';
@@ -30,6 +30,7 @@ function toDraft(dto: PostEntryDto, idempotencyKey: string): EntryDraft {
 export class EntriesController {
   constructor(
     private readonly ledger: LedgerService,
+    private readonly reports: LedgerReportsService,
     private readonly commands: CommandRunner,
     private readonly coalescer: PostCoalescer,
   ) {}
@@ -83,7 +84,7 @@ export class EntriesController {
   @ApiOkResponse({ type: EntryPageResponse })
   @ApiErrors(400, 401, 404)
   list(@Query() query: ListEntriesQuery, @CurrentUser() user: AuthUser): Promise<EntryPageResponse> {
-    return this.ledger.listEntries({ ...query, visibility: ownerScopeOf(user) });
+    return this.reports.listEntries({ ...query, visibility: ownerScopeOf(user) });
   }
 
   @Get(':id')
@@ -95,6 +96,6 @@ export class EntriesController {
   @ApiOkResponse({ type: SeenEntryResponse })
   @ApiErrors(401, 404)
   get(@Param('id') id: string, @CurrentUser() user: AuthUser): Promise<SeenEntryResponse> {
-    return this.ledger.getEntry(id, undefined, ownerScopeOf(user));
+    return this.reports.getEntry(id, undefined, ownerScopeOf(user));
   }
 }

@@ -1,6 +1,6 @@
 import { Controller, Get, Query } from '@nestjs/common';
 import { ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
-import { LedgerService } from '@forest-ledger/ledger';
+import { ChainVerifier, LedgerReportsService } from '@forest-ledger/ledger';
 import { Env, inReportTransaction, longTimeouts } from '@forest-ledger/platform';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
@@ -12,7 +12,8 @@ import { ChainReportResponse, TrialBalanceQuery, TrialBalanceResponse } from './
 @Controller('v1')
 export class ReportsController {
   constructor(
-    private readonly ledger: LedgerService,
+    private readonly reports: LedgerReportsService,
+    private readonly verifier: ChainVerifier,
     @InjectDataSource() private readonly dataSource: DataSource,
     private readonly env: Env,
   ) {}
@@ -24,7 +25,7 @@ export class ReportsController {
   @ApiErrors(400)
   trialBalance(@Query() query: TrialBalanceQuery): Promise<TrialBalanceResponse> {
     // Sums every posting: one snapshot under the report timeouts, not the commands' 15 s.
-    return inReportTransaction(this.dataSource, longTimeouts(this.env), (em) => this.ledger.trialBalance(query, em));
+    return inReportTransaction(this.dataSource, longTimeouts(this.env), (em) => this.reports.trialBalance(query, em));
   }
 
   @Get('admin/ledger/verify')
@@ -33,6 +34,6 @@ export class ReportsController {
   @ApiOkResponse({ type: ChainReportResponse })
   @ApiErrors()
   verify(): Promise<ChainReportResponse> {
-    return this.ledger.verifyChain();
+    return this.verifier.verify();
   }
 }

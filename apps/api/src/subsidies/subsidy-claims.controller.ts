@@ -1,7 +1,7 @@
 import { IDEMPOTENCY_HEADER } from '../http/constants';
 import { Body, Controller, Get, HttpCode, HttpStatus, Param, Post, Req, Res } from '@nestjs/common';
 import { ApiCreatedResponse, ApiHeader, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
-import { businessToday, SubsidiesService } from '@forest-ledger/forestry';
+import { businessToday, SubsidyClaimsService, SubsidyClawbacksService, SubsidyInstalmentsService } from '@forest-ledger/forestry';
 import type { AuthUser } from '@forest-ledger/forestry';
 import type { HttpRequest, HttpResponse } from '../http/http';
 import { CurrentUser, Roles, STAFF_READERS } from '../auth/auth.decorators';
@@ -14,7 +14,9 @@ import { ApplyDto, ApproveDto, ClaimResponse, DuePaymentsResponse, InstalmentRes
 @Controller('v1')
 export class SubsidyClaimsController {
   constructor(
-    private readonly subsidies: SubsidiesService,
+    private readonly claims: SubsidyClaimsService,
+    private readonly subsidyInstalments: SubsidyInstalmentsService,
+    private readonly clawbacks: SubsidyClawbacksService,
     private readonly commands: CommandRunner,
   ) {}
 
@@ -30,7 +32,7 @@ export class SubsidyClaimsController {
   @ApiCreatedResponse({ type: ClaimResponse })
   @ApiErrors(400, 401, 403, 404, 409, 413)
   apply(@Body() dto: ApplyDto, @CurrentUser() user: AuthUser, @Req() req: HttpRequest, @Res({ passthrough: true }) res: HttpResponse): Promise<ClaimResponse> {
-    return this.commands.run(req, res, HttpStatus.CREATED, (em, key) => this.subsidies.apply(em, dto, { userId: user.userId, role: user.role }, key));
+    return this.commands.run(req, res, HttpStatus.CREATED, (em, key) => this.claims.apply(em, dto, { userId: user.userId, role: user.role }, key));
   }
 
   @Get('subsidy-claims/:id')
@@ -39,7 +41,7 @@ export class SubsidyClaimsController {
   @ApiOkResponse({ type: ClaimResponse })
   @ApiErrors(401, 403, 404)
   get(@Param('id') id: string): Promise<ClaimResponse> {
-    return this.subsidies.getClaim(id);
+    return this.claims.getClaim(id);
   }
 
   @Post('subsidy-claims/:id/approve')
@@ -61,7 +63,7 @@ export class SubsidyClaimsController {
     @Req() req: HttpRequest,
     @Res({ passthrough: true }) res: HttpResponse,
   ): Promise<ClaimResponse> {
-    return this.commands.run(req, res, HttpStatus.OK, (em, key) => this.subsidies.approve(em, id, dto, { userId: user.userId, role: user.role }, key));
+    return this.commands.run(req, res, HttpStatus.OK, (em, key) => this.claims.approve(em, id, dto, { userId: user.userId, role: user.role }, key));
   }
 
   @Post('subsidy-claims/:id/reject')
@@ -83,7 +85,7 @@ export class SubsidyClaimsController {
     @Req() req: HttpRequest,
     @Res({ passthrough: true }) res: HttpResponse,
   ): Promise<ClaimResponse> {
-    return this.commands.run(req, res, HttpStatus.OK, (em, key) => this.subsidies.reject(em, id, dto, { userId: user.userId, role: user.role }, key));
+    return this.commands.run(req, res, HttpStatus.OK, (em, key) => this.claims.reject(em, id, dto, { userId: user.userId, role: user.role }, key));
   }
 
   @Get('subsidy-claims/:id/instalments')
@@ -92,7 +94,7 @@ export class SubsidyClaimsController {
   @ApiOkResponse({ type: [InstalmentResponse] })
   @ApiErrors(401, 403, 404)
   async instalments(@Param('id') id: string): Promise<InstalmentResponse[]> {
-    return (await this.subsidies.getClaim(id)).instalments;
+    return (await this.claims.getClaim(id)).instalments;
   }
 
   @Post('subsidy-claims/:id/recoveries')
@@ -106,7 +108,7 @@ export class SubsidyClaimsController {
   @ApiCreatedResponse({ type: ClaimResponse })
   @ApiErrors(400, 401, 403, 404, 409, 413, 422)
   recover(@Param('id') id: string, @Body() dto: RecoveryDto, @Req() req: HttpRequest, @Res({ passthrough: true }) res: HttpResponse): Promise<ClaimResponse> {
-    return this.commands.run(req, res, HttpStatus.CREATED, (em, key) => this.subsidies.recover(em, id, dto, key));
+    return this.commands.run(req, res, HttpStatus.CREATED, (em, key) => this.clawbacks.recover(em, id, dto, key));
   }
 
   @Post('subsidy-instalments/pay-due')
@@ -122,6 +124,6 @@ export class SubsidyClaimsController {
   @ApiOkResponse({ type: DuePaymentsResponse })
   @ApiErrors(400, 401, 403, 409, 413)
   payDue(@Body() dto: PayDueDto, @Req() req: HttpRequest, @Res({ passthrough: true }) res: HttpResponse): Promise<DuePaymentsResponse> {
-    return this.commands.run(req, res, HttpStatus.OK, () => this.subsidies.payDueInstalments(dto.asOf ?? businessToday()));
+    return this.commands.run(req, res, HttpStatus.OK, () => this.subsidyInstalments.payDueInstalments(dto.asOf ?? businessToday()));
   }
 }

@@ -1,7 +1,7 @@
 import { IDEMPOTENCY_HEADER } from '../http/constants';
 import { Body, Controller, Get, HttpStatus, Param, Post, Query, Req, Res } from '@nestjs/common';
 import { ApiCreatedResponse, ApiHeader, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
-import { SubsidiesService } from '@forest-ledger/forestry';
+import { SubsidyClaimsService, SubsidyProgrammesService } from '@forest-ledger/forestry';
 import type { AuthUser } from '@forest-ledger/forestry';
 import type { HttpRequest, HttpResponse } from '../http/http';
 import { CurrentUser, Roles, STAFF_READERS } from '../auth/auth.decorators';
@@ -16,7 +16,8 @@ export const MAX_PROGRAMMES_LISTED = 200;
 @Controller('v1/subsidy-programmes')
 export class SubsidyProgrammesController {
   constructor(
-    private readonly subsidies: SubsidiesService,
+    private readonly programmes: SubsidyProgrammesService,
+    private readonly subsidyClaims: SubsidyClaimsService,
     private readonly commands: CommandRunner,
   ) {}
 
@@ -31,7 +32,7 @@ export class SubsidyProgrammesController {
   @ApiCreatedResponse({ type: ProgrammeResponse })
   @ApiErrors(400, 401, 403, 404, 409, 413, 422)
   create(@Body() dto: CreateProgrammeDto, @Req() req: HttpRequest, @Res({ passthrough: true }) res: HttpResponse): Promise<ProgrammeResponse> {
-    return this.commands.run(req, res, HttpStatus.CREATED, (em) => this.subsidies.createProgramme(em, dto));
+    return this.commands.run(req, res, HttpStatus.CREATED, (em) => this.programmes.createProgramme(em, dto));
   }
 
   @Get()
@@ -40,7 +41,7 @@ export class SubsidyProgrammesController {
   @ApiOkResponse({ type: [ProgrammeResponse] })
   @ApiErrors(401, 403)
   list(): Promise<ProgrammeResponse[]> {
-    return this.subsidies.listProgrammes(MAX_PROGRAMMES_LISTED);
+    return this.programmes.listProgrammes(MAX_PROGRAMMES_LISTED);
   }
 
   @Get(':code')
@@ -49,7 +50,7 @@ export class SubsidyProgrammesController {
   @ApiOkResponse({ type: ProgrammeResponse })
   @ApiErrors(401, 403, 404)
   get(@Param('code') code: string): Promise<ProgrammeResponse> {
-    return this.subsidies.getProgramme(code);
+    return this.programmes.getProgramme(code);
   }
 
   @Post(':code/top-ups')
@@ -62,7 +63,7 @@ export class SubsidyProgrammesController {
   @ApiCreatedResponse({ type: TopUpResponse })
   @ApiErrors(400, 401, 403, 404, 409, 413, 422)
   topUp(@Param('code') code: string, @Body() dto: TopUpDto, @Req() req: HttpRequest, @Res({ passthrough: true }) res: HttpResponse): Promise<TopUpResponse> {
-    return this.commands.run(req, res, HttpStatus.CREATED, (em, key) => this.subsidies.topUp(em, code, dto, key));
+    return this.commands.run(req, res, HttpStatus.CREATED, (em, key) => this.programmes.topUp(em, code, dto, key));
   }
 
   @Get(':code/rules')
@@ -71,7 +72,7 @@ export class SubsidyProgrammesController {
   @ApiOkResponse({ type: [RuleResponse] })
   @ApiErrors(401, 403, 404)
   async rules(@Param('code') code: string): Promise<RuleResponse[]> {
-    return (await this.subsidies.getProgramme(code)).rules;
+    return (await this.programmes.getProgramme(code)).rules;
   }
 
   @Post(':code/rules')
@@ -92,7 +93,7 @@ export class SubsidyProgrammesController {
     @Req() req: HttpRequest,
     @Res({ passthrough: true }) res: HttpResponse,
   ): Promise<RuleResponse> {
-    return this.commands.run(req, res, HttpStatus.CREATED, (em) => this.subsidies.addRule(em, code, dto, { userId: user.userId, role: user.role }));
+    return this.commands.run(req, res, HttpStatus.CREATED, (em) => this.programmes.addRule(em, code, dto, { userId: user.userId, role: user.role }));
   }
 
   @Get(':code/claims')
@@ -101,7 +102,7 @@ export class SubsidyProgrammesController {
   @ApiOkResponse({ type: [ClaimResponse] })
   @ApiErrors(400, 401, 403, 404)
   async claims(@Param('code') code: string, @Query() query: ClaimQuery): Promise<ClaimResponse[]> {
-    await this.subsidies.getProgramme(code);
-    return this.subsidies.listClaims({ programmeCode: code, state: query.state, limit: query.limit });
+    await this.programmes.getProgramme(code);
+    return this.subsidyClaims.listClaims({ programmeCode: code, state: query.state, limit: query.limit });
   }
 }

@@ -1,7 +1,7 @@
 import { IDEMPOTENCY_HEADER } from '../http/constants';
 import { Body, Controller, Get, HttpCode, HttpStatus, Param, Post, Query, Req, Res } from '@nestjs/common';
 import { ApiCreatedResponse, ApiHeader, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
-import { businessToday, SubsidiesService, TransferContractsService } from '@forest-ledger/forestry';
+import { businessToday, SubsidyClaimsService, SubsidyClawbacksService, TransferContractsService } from '@forest-ledger/forestry';
 import type { HttpRequest, HttpResponse } from '../http/http';
 import { Roles, STAFF_READERS } from '../auth/auth.decorators';
 import { ApiErrors } from '../http/error.dto';
@@ -31,7 +31,8 @@ export const MAX_CONTRACTS_LISTED = 200;
 export class TransferContractsController {
   constructor(
     private readonly contracts: TransferContractsService,
-    private readonly subsidies: SubsidiesService,
+    private readonly subsidyClaims: SubsidyClaimsService,
+    private readonly clawbacks: SubsidyClawbacksService,
     private readonly commands: CommandRunner,
   ) {}
 
@@ -75,7 +76,7 @@ export class TransferContractsController {
   @ApiErrors(401, 403, 404)
   async claims(@Param('code') code: string): Promise<ClaimResponse[]> {
     await this.contracts.get(code);
-    return this.subsidies.claimsOfContract(code);
+    return this.subsidyClaims.claimsOfContract(code);
   }
 
   @Post(':code/activate')
@@ -126,6 +127,6 @@ export class TransferContractsController {
   @ApiOkResponse({ type: TerminationResponse })
   @ApiErrors(400, 401, 403, 404, 409, 413, 422)
   terminate(@Param('code') code: string, @Body() dto: TerminateContractDto, @Req() req: HttpRequest, @Res({ passthrough: true }) res: HttpResponse): Promise<TerminationResponse> {
-    return this.commands.run(req, res, HttpStatus.OK, (em, key) => this.subsidies.terminateContract(em, code, dto, key));
+    return this.commands.run(req, res, HttpStatus.OK, (em, key) => this.clawbacks.terminateContract(em, code, dto, key));
   }
 }

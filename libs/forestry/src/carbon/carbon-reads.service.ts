@@ -1,11 +1,22 @@
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource, EntityManager } from 'typeorm';
-import { CarbonProjectView, CarbonService, ListingView, MAX_CARBON_LIST, SaleView } from './carbon.service';
-import { CarbonStandard, ListingState, SerialStatus } from './carbon.entities';
-import { CarbonError } from './carbon.errors';
-import { serialText } from './serial-ranges';
 import { partyLinesSeenBy } from '../access/access.types';
+import { serialiseCsv } from '../imports/csv';
+import { partiesByCodes, partiesByIds } from '../parties/party-refs';
+import { blocksOf } from './carbon-blocks.store';
+import { loadProject } from './carbon-common';
+import { issuanceView } from './carbon-issuance.service';
+import { listingView, CarbonMarketService } from './carbon-market.service';
+import { listListingRows, saleById } from './carbon-market.store';
+import { CarbonProjectsService, MAX_CARBON_LIST } from './carbon-projects.service';
+import { issuancesOf, projectByCode } from './carbon-projects.store';
+import { retirementRows } from './carbon-retirements.store';
+import { retirementSerialBlocks } from './carbon-retirement.service';
+import { ListingState, SerialStatus } from './carbon.model';
+import { CarbonError } from './carbon.errors';
+import type { CarbonProjectView, CarbonRegistryView, ListingView, SaleView } from './carbon.types';
+import { serialText } from './serial-ranges';
 
 export interface SerialBlockView {
   id: string;
@@ -27,79 +38,51 @@ export interface SaleScope {
 }
 
 /**
- * Read-only lists and the scoped reads of the carbon routes: each list is one query, and a row
- * outside the caller's scope is the same not-found as an unknown id.
+ * Read-only lists, the public registry and the scoped reads of the carbon routes: each list is a
+ * few queries whatever its length, and a row outside the caller's scope is the same not-found as an
+ * unknown id.
  */
 @Injectable()
 export class CarbonReadsService {
   constructor(
     @InjectDataSource() private readonly dataSource: DataSource,
-    private readonly carbon: CarbonService,
+    private readonly projects: CarbonProjectsService,
+    private readonly market: CarbonMarketService,
   ) {}
 
-  /** Listings, newest first (at most MAX_CARBON_LIST), of one project and/or in one state. */
+  /** Listings, newest first (at most MAX_CARBON_LIST), of one project, in one state and/or of one seller. */
   async listListings(filter: { project?: string; state?: ListingState; seller?: string }, em: EntityManager = this.dataSource.manager): Promise<ListingView[]> {
-    const rows = (await em.query(
-      `SELECT l.id::text AS id, p.code AS project, s.code AS seller, l.issuance_id::text AS issuance_id, l.unit_price::text AS unit_price,
-              l.quantity_listed::text AS quantity_listed, l.quantity_available::text AS quantity_available, l.state
-         FROM carbon_listings l JOIN carbon_projects p ON p.id = l.project_id JOIN parties s ON s.id = l.seller_party_id
-        WHERE ($1::text IS NULL OR p.code = $1) AND ($2::text IS NULL OR l.state = $2) AND ($3::text IS NULL OR s.code = $3) ORDER BY l.id DESC LIMIT ${MAX_CARBON_LIST}`,
-      [filter.project ?? null, filter.state ?? null, filter.seller ?? null],
-    )) as Array<{
-      id: string;
-      project: string;
-      seller: string;
-      issuance_id: string | null;
-      unit_price: string;
-      quantity_listed: string;
-      quantity_available: string;
-      state: string;
-    }>;
-    return rows.map((r) => ({
-      id: r.id,
-      project: r.project,
-      seller: r.seller,
-      issuanceId: r.issuance_id,
-      unitPrice: r.unit_price,
-      quantityListed: r.quantity_listed,
-      quantityAvailable: r.quantity_available,
-      state: r.state,
-    }));
+    let sellerPartyId: string | null = null;
+    if (filter.seller !== undefined) {
+      const seller = (await partiesByCodes(em, [filter.seller])).get(filter.seller);
+      if (!seller) return [];
+      sellerPartyId = seller.id;
+    }
+    const rows = await listListingRows(em, { project: filter.project ?? null, state: filter.state ?? null, sellerPartyId }, MAX_CARBON_LIST);
+    const sellers = await partiesByIds(
+      em,
+      rows.map((r) => r.seller_party_id),
+    );
+    return rows.map((r) => listingView(r, sellers.get(r.seller_party_id)!.code));
   }
 
   /** A project's serial blocks by serial number, with owner, status, listing and certificate; UNKNOWN_CARBON_PROJECT for an unknown code. */
-  async serialBlocks(project: string, em: EntityManager = this.dataSource.manager): Promise<SerialBlockView[]> {
-    const known = (await em.query(`SELECT 1 FROM carbon_projects WHERE code = $1`, [project])) as unknown[];
-    if (known.length === 0) throw unknownProject(project);
-    const rows = (await em.query(
-      `SELECT b.id::text AS id, b.issuance_id::text AS issuance_id, i.vintage, p.standard, b.serial_start::text AS serial_start, b.serial_end::text AS serial_end,
-              (b.serial_end - b.serial_start + 1)::text AS quantity, b.status, o.code AS owner, b.listing_id::text AS listing_id, r.certificate_no
-         FROM carbon_serial_blocks b JOIN carbon_projects p ON p.id = b.project_id JOIN carbon_issuances i ON i.id = b.issuance_id
-         LEFT JOIN parties o ON o.id = b.owner_party_id LEFT JOIN carbon_retirements r ON r.id = b.retirement_id
-        WHERE p.code = $1 ORDER BY b.serial_start`,
-      [project],
-    )) as Array<{
-      id: string;
-      issuance_id: string;
-      vintage: string;
-      standard: CarbonStandard;
-      serial_start: string;
-      serial_end: string;
-      quantity: string;
-      status: SerialStatus;
-      owner: string | null;
-      listing_id: string | null;
-      certificate_no: string | null;
-    }>;
+  async serialBlocks(code: string, em: EntityManager = this.dataSource.manager): Promise<SerialBlockView[]> {
+    const project = await loadProject(em, code);
+    const rows = await blocksOf(em, project.id);
+    const owners = await partiesByIds(
+      em,
+      rows.flatMap((r) => (r.owner_party_id === null ? [] : [r.owner_party_id])),
+    );
     return rows.map((r) => ({
       id: r.id,
       issuanceId: r.issuance_id,
       vintage: r.vintage,
-      serialBlock: serialText(r.standard, project, r.vintage, { start: BigInt(r.serial_start), end: BigInt(r.serial_end) }),
+      serialBlock: serialText(project.standard, project.code, r.vintage, { start: BigInt(r.serial_start), end: BigInt(r.serial_end) }),
       serials: { start: r.serial_start, end: r.serial_end },
       quantity: r.quantity,
       status: r.status,
-      owner: r.owner,
+      owner: r.owner_party_id === null ? null : owners.get(r.owner_party_id)!.code,
       listingId: r.listing_id,
       certificateNo: r.certificate_no,
     }));
@@ -107,22 +90,69 @@ export class CarbonReadsService {
 
   /** A project as `owner` (null: any owner) may see it; another owner's project is UNKNOWN_CARBON_PROJECT, like an unknown code. */
   async projectFor(code: string, owner: string | null, em: EntityManager = this.dataSource.manager): Promise<CarbonProjectView> {
-    const project = await this.carbon.getProject(code, em);
+    const project = await this.projects.getProject(code, em);
     if (owner !== null && project.owner !== owner) throw unknownProject(code);
     return project;
   }
 
   /** A sale as `scope` (null: any) may see it. The scope is checked before the sale is read, so another party's sale is the same UNKNOWN_SALE as an unknown id. */
   async saleFor(id: string, scope: SaleScope | null, em: EntityManager = this.dataSource.manager): Promise<SaleView> {
-    const [parties] = /^\d{1,18}$/.test(id)
-      ? ((await em.query(
-          `SELECT b.code AS buyer, se.code AS seller FROM carbon_sales s JOIN parties b ON b.id = s.buyer_party_id
-             JOIN carbon_listings l ON l.id = s.listing_id JOIN parties se ON se.id = l.seller_party_id WHERE s.id = $1`,
-          [id],
-        )) as Array<{ buyer: string; seller: string }>)
-      : [];
-    if (!parties || (scope !== null && scope.party !== parties[scope.side])) throw new CarbonError('UNKNOWN_SALE', `no carbon sale ${JSON.stringify(id)}`, 'sale');
-    return saleSeenBy(scope, await this.carbon.getSale(id, em));
+    const row = await saleById(em, id);
+    const parties = row ? await partiesByIds(em, [row.buyer_party_id, row.seller_party_id]) : new Map();
+    const sides = row && { buyer: parties.get(row.buyer_party_id)?.code, seller: parties.get(row.seller_party_id)?.code };
+    if (!sides || (scope !== null && scope.party !== sides[scope.side])) throw new CarbonError('UNKNOWN_SALE', `no carbon sale ${JSON.stringify(id)}`, 'sale');
+    return saleSeenBy(scope, await this.market.getSale(id, em));
+  }
+
+  /** The public registry of a project (issuances, retirements, totals), in a few queries whatever their number. */
+  async registry(code: string, em: EntityManager = this.dataSource.manager): Promise<CarbonRegistryView> {
+    // The registry names no party, so the project row is read without its owner's code.
+    const project = await projectByCode(em, code);
+    if (!project) throw unknownProject(code);
+    const issuances = (await issuancesOf(em, project.id)).map((r) => issuanceView(project, r));
+    const retirements: CarbonRegistryView['retirements'] = (await retirementRows(em, { projectId: project.id })).map((r) => ({
+      certificateNo: r.certificate_no,
+      vintage: r.vintage,
+      quantity: r.quantity,
+      serialBlocks: retirementSerialBlocks(r),
+      purpose: r.purpose,
+      beneficiaryName: r.publish_beneficiary ? r.beneficiary_name : null,
+      retiredOn: r.retired_on,
+    }));
+    const total = (values: string[]) => values.reduce((s, v) => s + BigInt(v), 0n).toString();
+    return {
+      project: project.code,
+      name: project.name,
+      standard: project.standard,
+      externalId: project.external_id,
+      state: project.state,
+      issuances: issuances.map((i) => ({
+        vintage: i.vintage,
+        vintageStart: i.vintageStart,
+        vintageEnd: i.vintageEnd,
+        quantity: i.quantity,
+        bufferQuantity: i.bufferQuantity,
+        serialBlock: i.serialBlock,
+        issuedOn: i.issuedOn,
+        verificationReference: i.verificationReference,
+      })),
+      retirements,
+      totals: { issued: total(issuances.map((i) => i.quantity)), buffer: total(issuances.map((i) => i.bufferQuantity)), retired: total(retirements.map((r) => r.quantity)) },
+    };
+  }
+
+  /** The registry as CSV (UTF-8, one row per issuance and per retirement, then the totals). */
+  async registryCsv(code: string, em: EntityManager = this.dataSource.manager): Promise<string> {
+    const r = await this.registry(code, em);
+    const cell = (text: string | null) => (text === null ? '' : /^[=+\-@]/.test(text) ? `'${text}` : text); // no formulas in a spreadsheet
+    return serialiseCsv([
+      ['记录类型 record', '年份 vintage', '数量(吨) tonnes', '序列号 serials', '日期 date', '编号 number', '用途 purpose', '受益方 beneficiary'],
+      ...r.issuances.map((i) => ['签发 ISSUANCE', i.vintage, i.quantity, i.serialBlock, i.issuedOn, cell(i.verificationReference), '', '']),
+      ...r.retirements.map((x) => ['注销 RETIREMENT', x.vintage, x.quantity, x.serialBlocks.join(' '), x.retiredOn, x.certificateNo, x.purpose, cell(x.beneficiaryName)]),
+      ['合计签发 TOTAL_ISSUED', '', r.totals.issued, '', '', '', '', ''],
+      ['其中缓冲 TOTAL_BUFFER', '', r.totals.buffer, '', '', '', '', ''],
+      ['合计注销 TOTAL_RETIRED', '', r.totals.retired, '', '', '', '', ''],
+    ]);
   }
 }
 

@@ -1,5 +1,4 @@
 import { DomainError, DomainErrorKind } from '@forest-ledger/common';
-
 export type CarbonErrorCode =
   | 'INVALID_CARBON_INPUT'
   | 'INVALID_REVENUE_RULE'

@@ -16,7 +16,9 @@ export interface RevenueRule {
 }
 
 export const REVENUE_SHARE_KINDS = ['PARTY', 'PER_PERSON', 'PER_HOUSEHOLD', 'TICKET_UNITS'] as const;
-const RATIO = /^(0|1)(\.[0-9]{1,6})?$/;
+/** A share's ratio as text: 0 < ratio ≤ 1, up to 6 decimals (the zero and above-1 cases are refused by value). */
+export const REVENUE_RATIO_PATTERN = /^(0|1)(\.[0-9]{1,6})?$/;
+export const MAX_REVENUE_SHARES = 20;
 
 function invalid(message: string, field: string): CarbonError {
   return new CarbonError('INVALID_REVENUE_RULE', message, field);
@@ -25,12 +27,12 @@ function invalid(message: string, field: string): CarbonError {
 /** Checks a rule's shape and that the ratios add up to 1; returns a clean copy (ratios normalised, no extra keys). */
 export function checkRevenueRule(rule: unknown): RevenueRule {
   const shares = (rule as { shares?: unknown } | null)?.shares;
-  if (!Array.isArray(shares) || shares.length === 0 || shares.length > 20) throw invalid('rule.shares must list 1 to 20 shares', 'rule.shares');
+  if (!Array.isArray(shares) || shares.length === 0 || shares.length > MAX_REVENUE_SHARES) throw invalid(`rule.shares must list 1 to ${MAX_REVENUE_SHARES} shares`, 'rule.shares');
   let sum = new Dec(0);
   const clean = shares.map((raw: unknown, i): RevenueShare => {
     const at = `rule.shares[${i}]`;
     const s = (raw ?? {}) as Record<string, unknown>;
-    if (typeof s.ratio !== 'string' || !RATIO.test(s.ratio) || new Dec(s.ratio).isZero() || new Dec(s.ratio).greaterThan(1)) {
+    if (typeof s.ratio !== 'string' || !REVENUE_RATIO_PATTERN.test(s.ratio) || new Dec(s.ratio).isZero() || new Dec(s.ratio).greaterThan(1)) {
       throw invalid(`${at}.ratio must be a decimal above 0 and at most 1 with up to 6 places, e.g. "0.30"`, `${at}.ratio`);
     }
     const ratio = new Dec(s.ratio).toString();

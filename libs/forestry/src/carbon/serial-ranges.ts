@@ -22,13 +22,16 @@ export function rangeSize(range: SerialRange): bigint {
   return range.end - range.start + 1n;
 }
 
+/** A whole number of tonnes as text: positive, at most 15 digits. */
+export const WHOLE_TONNES_PATTERN = /^[1-9][0-9]{0,14}$/;
+
 /** Parses a whole number of tonnes (text "2723" or a bigint); refuses fractions, signs and zero. */
 export function wholeTonnes(value: unknown, field: string): bigint {
   if (typeof value === 'bigint') {
     if (value <= 0n) throw new CarbonError('INVALID_CARBON_INPUT', `${field} must be a positive whole number of tonnes`, field);
     return value;
   }
-  if (typeof value !== 'string' || !/^[1-9][0-9]{0,14}$/.test(value)) {
+  if (typeof value !== 'string' || !WHOLE_TONNES_PATTERN.test(value)) {
     throw new CarbonError('INVALID_CARBON_INPUT', `${field} must be a positive whole number of tonnes as text, e.g. "2723"; got ${JSON.stringify(value)}`, field);
   }
   return BigInt(value);

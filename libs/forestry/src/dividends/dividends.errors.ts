@@ -1,5 +1,4 @@
 import { DomainError, DomainErrorKind } from '@forest-ledger/common';
-
 export type DividendErrorCode =
   | 'INVALID_DIVIDEND_INPUT'
   | 'UNKNOWN_DECLARATION'

@@ -1,5 +1,4 @@
 import { DomainError } from '@forest-ledger/common';
-
 export type TableReadErrorCode =
   | 'IMPORT_EMPTY_FILE'
   | 'IMPORT_NO_HEADER'

@@ -1,20 +1,16 @@
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
-import { Dec } from '@forest-ledger/ledger';
+import { Dec, LedgerService } from '@forest-ledger/ledger';
 import Decimal from 'decimal.js';
 import ExcelJS from 'exceljs';
 import { DataSource, EntityManager } from 'typeorm';
-import { inputChecks } from '../common/input-checks';
-import { BANK_CLEARING_ACCOUNT } from '../projects/project-accounts';
-import { LAND_USE_MODES, LandUseMode, LandUseState } from './land-use.entities';
-import { LandUseError } from './land-use.errors';
-
-const AREA_SCALE = 4;
-const ZERO = new Dec(0);
-const money = (d: Decimal.Value): string => new Dec(d).toFixed(2);
-const sum = (values: Iterable<Decimal.Value>): Decimal => [...values].reduce<Decimal>((s, v) => s.plus(v), new Dec(0));
-
-const { requireDate } = inputChecks((message, field) => new LandUseError('INVALID_CONTRACT', message, field));
+import { partiesByIds } from '../parties/party-refs';
+import { landDeposit } from './land-use-accounts';
+import { cashRows, registerRows } from './land-use-contracts.store';
+import { agingRows } from './land-use-receivables.store';
+import { money, requireDate, sum, ZERO } from './land-use-terms';
+import { LAND_USE_MODES, LandUseMode, LandUseState } from './land-use.model';
+import { AREA_SCALE } from './land-use.types';
 
 export const AGING_BUCKETS = ['current', 'days1To30', 'days31To90', 'days91To365', 'over365'] as const;
 export type AgingBucket = (typeof AGING_BUCKETS)[number];
@@ -72,19 +68,24 @@ export interface LandUseCashYear {
 /** Reports of the paid-use contracts (DOMAIN.md §7): aging of receivables, the contract register, cash per year; JSON and Excel. Reads only. */
 @Injectable()
 export class LandUseReportsService {
-  constructor(@InjectDataSource() private readonly dataSource: DataSource) {}
+  constructor(
+    @InjectDataSource() private readonly dataSource: DataSource,
+    private readonly ledger: LedgerService,
+  ) {}
 
   /** Receivables outstanding now, aged by days past their due date at `asOf`, per lessee and per farm. */
   async aging(asOf: string, em: EntityManager = this.dataSource.manager): Promise<LandUseAgingReport> {
     requireDate(asOf, 'asOf');
-    const rows = (await em.query(
-      `SELECT e.code AS lessee_code, e.name AS lessee_name, l.code AS lessor_code, l.name AS lessor_name, ($1::date - p.due_date) AS days,
-              (r.amount - r.settled - r.waived - r.credited)::text AS outstanding
-         FROM land_use_receivables r JOIN land_use_periods p ON p.id = r.period_id JOIN land_use_contracts c ON c.id = r.contract_id
-         JOIN parties e ON e.id = c.lessee_party_id JOIN parties l ON l.id = c.lessor_party_id
-        WHERE r.amount - r.settled - r.waived - r.credited > 0 AND p.due_date <= $1::date`,
-      [asOf],
-    )) as Array<{ lessee_code: string; lessee_name: string; lessor_code: string; lessor_name: string; days: number; outstanding: string }>;
+    const owed = await agingRows(em, asOf);
+    const parties = await partiesByIds(
+      em,
+      owed.flatMap((r) => [r.lessee_party_id, r.lessor_party_id]),
+    );
+    const rows = owed.map((r) => {
+      const lessee = parties.get(r.lessee_party_id)!;
+      const lessor = parties.get(r.lessor_party_id)!;
+      return { lessee_code: lessee.code, lessee_name: lessee.name, lessor_code: lessor.code, lessor_name: lessor.name, days: r.days, outstanding: r.outstanding };
+    });
     const bucketOf = (days: number): AgingBucket => (days <= 0 ? 'current' : days <= 30 ? 'days1To30' : days <= 90 ? 'days31To90' : days <= 365 ? 'days91To365' : 'over365');
     const empty = () => new Map<AgingBucket | 'total', Decimal>([...AGING_BUCKETS, 'total' as const].map((b) => [b, ZERO]));
     const figures = (m: Map<AgingBucket | 'total', Decimal>): LandUseAgingFigures => Object.fromEntries([...m.entries()].map(([k, v]) => [k, money(v)])) as LandUseAgingFigures;
@@ -111,28 +112,31 @@ export class LandUseReportsService {
 
   /** Every contract with its rent, deposit held and what is owed, and totals per mode; a CANCELLED draft is listed but left out of the totals (counted in `cancelled`). */
   async register(em: EntityManager = this.dataSource.manager): Promise<LandUseRegisterReport> {
-    const rows = (await em.query(
-      `SELECT c.code, c.mode, c.state, l.code AS lessor_code, e.code AS lessee_code, e.name AS lessee_name, c.area_mu::text AS area_mu,
-              c.start_date::text AS start_date, c.end_date::text AS end_date, c.appraised_value::text AS appraised_value,
-              COALESCE((SELECT sum(p.amount) FROM land_use_periods p WHERE p.contract_id = c.id AND p.state <> 'CANCELLED'), 0)::text AS scheduled_rent,
-              COALESCE((SELECT sum(r.amount - r.settled - r.waived - r.credited) FROM land_use_receivables r WHERE r.contract_id = c.id), 0)::text AS outstanding,
-              COALESCE((SELECT a.credits - a.debits FROM ledger_accounts a WHERE a.code = 'land:' || c.code || ':deposit:CNY'), 0)::text AS deposit_held
-         FROM land_use_contracts c JOIN parties l ON l.id = c.lessor_party_id JOIN parties e ON e.id = c.lessee_party_id ORDER BY c.code`,
-    )) as Array<{
-      code: string;
-      mode: LandUseMode;
-      state: LandUseState;
-      lessor_code: string;
-      lessee_code: string;
-      lessee_name: string;
-      area_mu: string;
-      start_date: string;
-      end_date: string;
-      appraised_value: string | null;
-      scheduled_rent: string;
-      outstanding: string;
-      deposit_held: string;
-    }>;
+    const found = await registerRows(em);
+    const parties = await partiesByIds(
+      em,
+      found.flatMap(({ contract: c }) => [c.lessor_party_id, c.lessee_party_id]),
+    );
+    const deposits = await this.ledger.getAccounts(
+      found.filter(({ contract: c }) => c.mode !== 'EQUITY').map(({ contract: c }) => landDeposit(c.code)),
+      em,
+    );
+    const heldOf = new Map(deposits.map((a) => [a.code, a.balance]));
+    const rows = found.map(({ contract: c, scheduled_rent, outstanding }) => ({
+      code: c.code,
+      mode: c.mode,
+      state: c.state,
+      lessor_code: parties.get(c.lessor_party_id)!.code,
+      lessee_code: parties.get(c.lessee_party_id)!.code,
+      lessee_name: parties.get(c.lessee_party_id)!.name,
+      area_mu: c.area_mu,
+      start_date: c.start_date,
+      end_date: c.end_date,
+      appraised_value: c.appraised_value,
+      scheduled_rent,
+      outstanding,
+      deposit_held: heldOf.get(landDeposit(c.code)) ?? '0',
+    }));
     const lines: LandUseRegisterLine[] = rows.map((r) => ({
       code: r.code,
       mode: r.mode,
@@ -165,22 +169,16 @@ export class LandUseReportsService {
     return { lines, totals };
   }
 
-  /** Money through the bank for land use, per calendar year of its effective date. */
+  /** Money through the bank for land use, per calendar year of its effective date (from the contracts' own records of payments, deposits and closes). */
   async cashByYear(em: EntityManager = this.dataSource.manager): Promise<LandUseCashYear[]> {
-    const rows = (await em.query(
-      `SELECT extract(year FROM e.effective_date)::int AS year, e.kind, p.side, sum(p.amount)::text AS amount
-         FROM ledger_entries e JOIN ledger_postings p ON p.entry_id = e.id JOIN ledger_accounts a ON a.id = p.account_id
-        WHERE a.code = $1 AND e.kind LIKE 'LAND\\_USE\\_%'
-        GROUP BY 1, 2, 3 ORDER BY 1`,
-      [BANK_CLEARING_ACCOUNT],
-    )) as Array<{ year: number; kind: string; side: 'DEBIT' | 'CREDIT'; amount: string }>;
-    const years = [...new Set(rows.map((r) => r.year))];
+    const rows = await cashRows(em);
+    const years = [...new Set(rows.map((r) => r.year))].sort((a, b) => a - b);
     return years.map((year) => {
-      const of = (kind: string, side: 'DEBIT' | 'CREDIT') => sum(rows.filter((r) => r.year === year && r.kind === kind && r.side === side).map((r) => r.amount));
-      const rent = of('LAND_USE_PAYMENT', 'DEBIT');
-      const deposits = of('LAND_USE_DEPOSIT_RECEIVED', 'DEBIT');
-      const returned = of('LAND_USE_DEPOSIT_SETTLED', 'CREDIT');
-      const refunded = of('LAND_USE_CREDIT_REFUNDED', 'CREDIT');
+      const of = (what: (typeof rows)[number]['what']) => sum(rows.filter((r) => r.year === year && r.what === what).map((r) => r.amount));
+      const rent = of('RENT');
+      const deposits = of('DEPOSIT_RECEIVED');
+      const returned = of('DEPOSIT_RETURNED');
+      const refunded = of('CREDIT_REFUNDED');
       return {
         year,
         rentReceived: money(rent),

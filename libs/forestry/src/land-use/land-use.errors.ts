@@ -1,5 +1,4 @@
 import { DomainError, DomainErrorKind } from '@forest-ledger/common';
-
 export type LandUseErrorCode =
   | 'INVALID_CONTRACT'
   | 'UNKNOWN_CONTRACT'

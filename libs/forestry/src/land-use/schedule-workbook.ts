@@ -1,7 +1,7 @@
 import { Dec } from '@forest-ledger/ledger';
 import Decimal from 'decimal.js';
 import ExcelJS from 'exceljs';
-import type { LandUseContractView, LandUseSchedulePeriodView } from './land-use.service';
+import type { LandUseContractView, LandUseSchedulePeriodView } from './land-use.types';
 import { contractYearLabel, PartBasis } from './rent-schedule';
 
 const BASIS_LABELS: Readonly<Record<PartBasis, string>> = { FULL: '整期', PRORATED: '按天折算', REMAINDER: '合同年末段取余额' };

@@ -1,5 +1,4 @@
 import { DomainError, DomainErrorKind } from '@forest-ledger/common';
-
 export type PartyErrorCode =
   | 'VALIDATION_FAILED'
   | 'INVALID_ID_NUMBER'

@@ -1,5 +1,4 @@
 import { DomainError, DomainErrorKind } from '@forest-ledger/common';
-
 export type ProjectErrorCode =
   | 'INVALID_PROJECT'
   | 'UNKNOWN_PROJECT'

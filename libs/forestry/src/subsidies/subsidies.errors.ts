@@ -1,5 +1,4 @@
 import { DomainError, DomainErrorKind } from '@forest-ledger/common';
-
 export type SubsidyErrorCode =
   | 'INVALID_CONTRACT'
   | 'CONTRACT_EXISTS'

@@ -1,4 +1,5 @@
-import { OpenAccountInput } from '@forest-ledger/ledger';
+import { LedgerError, OpenAccountInput } from '@forest-ledger/ledger';
+import { SubsidyError } from './subsidies.errors';
 
 /** Account codes of subsidy programmes (DOMAIN.md §2, §6), in one place. All CNY, all never negative. */
 
@@ -30,4 +31,20 @@ export function receivableAccount(programme: string, party: string): OpenAccount
     noOverdraft: true,
     metadata: { name: `应收回奖补 ${party}` },
   };
+}
+
+/** A ledger refusal on the programme's wallet or reserved account becomes BUDGET_EXCEEDED; anything else is returned as it is (to rethrow). */
+export function budgetShort(error: unknown, programme: string, amount: string): unknown {
+  if (error instanceof LedgerError && error.code === 'INSUFFICIENT_FUNDS' && [programmeWallet(programme), programmeReserved(programme)].includes(String(error.details?.account))) {
+    return new SubsidyError(
+      'BUDGET_EXCEEDED',
+      `programme ${programme} has ${String(error.details?.balance)} left in ${String(error.details?.account)}, less than ${amount}`,
+      'claim',
+      {
+        available: error.details?.balance,
+        requested: amount,
+      },
+    );
+  }
+  return error;
 }

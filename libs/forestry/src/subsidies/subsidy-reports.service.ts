@@ -1,11 +1,13 @@
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
-import { Dec } from '@forest-ledger/ledger';
+import { Dec, LedgerReads } from '@forest-ledger/ledger';
 import ExcelJS from 'exceljs';
 import { DataSource } from 'typeorm';
+import { childRegions, regionsByCodes } from '../regions/region-refs';
+import { selectProgrammesCovering } from './programmes.store';
 import { SubsidyError } from './subsidies.errors';
 import { programmeReserved, programmeWallet } from './subsidy-accounts';
-import { REFUSED_CLAIM_STATES } from './subsidy.entities';
+import { claimFigures, contractFiguresByProgramme, contractFiguresByTownship, FigureRow } from './subsidy-reports.store';
 
 /**
  * Figures of claims by state: only approved claims count as approved, committed (reserved) or paid;
@@ -48,17 +50,6 @@ export interface SubsidyReport {
   townshipsWithoutPilot: string[];
 }
 
-interface FigureRow {
-  key: string;
-  contracts: number;
-  area: string;
-  approved_claims: number;
-  approved: string;
-  paid: string;
-  clawed_back: string;
-  recovered: string;
-}
-
 function figures(row: FigureRow | undefined): SubsidyFigures {
   const clawedBack = new Dec(row?.clawed_back ?? 0);
   const recovered = new Dec(row?.recovered ?? 0);
@@ -74,56 +65,25 @@ function figures(row: FigureRow | undefined): SubsidyFigures {
   };
 }
 
-/**
- * Claims' figures grouped by `groupBy` (an expression over c = claims, t = contracts, p = programmes).
- * Money columns come from the claims and their instalments and recipients, never re-derived.
- */
-const CLAIM_FIGURES = (groupBy: string) => `
-  SELECT ${groupBy} AS key,
-         COUNT(*) FILTER (WHERE c.approved_by IS NOT NULL)::int AS approved_claims,
-         COALESCE(SUM(c.amount) FILTER (WHERE c.approved_by IS NOT NULL), 0)::text AS approved,
-         COALESCE(SUM((SELECT SUM(i.amount) FROM subsidy_instalments i WHERE i.claim_id = c.id AND i.state = 'PAID')), 0)::text AS paid,
-         COALESCE(SUM(c.clawback_amount), 0)::text AS clawed_back,
-         COALESCE(SUM((SELECT SUM(r.recovered_amount) FROM subsidy_claim_recipients r WHERE r.claim_id = c.id)), 0)::text AS recovered
-    FROM subsidy_claims c JOIN transfer_contracts t ON t.id = c.contract_id JOIN subsidy_programmes p ON p.id = c.programme_id
-   WHERE t.township_id = ANY($1::bigint[]) AND ($2::text IS NULL OR p.code = $2)
-   GROUP BY ${groupBy}`;
-
 /** Subsidy reports per township and per programme (issue 7), as JSON and as an Excel workbook. */
 @Injectable()
 export class SubsidyReportsService {
-  constructor(@InjectDataSource() private readonly dataSource: DataSource) {}
+  constructor(
+    @InjectDataSource() private readonly dataSource: DataSource,
+    private readonly reads: LedgerReads,
+  ) {}
 
   /** For a county (its townships) or one township; optionally one programme's claims only. */
   async report(regionCode: string, options: { programmeCode?: string } = {}): Promise<SubsidyReport> {
-    const ds = this.dataSource;
-    const [region] = (await ds.query(`SELECT id, code, name, level FROM regions WHERE code = $1`, [regionCode])) as Array<{
-      id: string;
-      code: string;
-      name: string;
-      level: string;
-    }>;
+    const em = this.dataSource.manager;
+    const region = typeof regionCode === 'string' ? (await regionsByCodes(em, [regionCode])).get(regionCode) : undefined;
     if (!region || region.level === 'VILLAGE') throw new SubsidyError('INVALID_PROGRAMME', `no county or township with code ${JSON.stringify(regionCode)}`, 'region');
-    const townships = (await ds.query(`SELECT id, code, name FROM regions WHERE (level = 'TOWNSHIP' AND parent_id = $1) OR (id = $1 AND level = 'TOWNSHIP') ORDER BY code`, [
-      region.id,
-    ])) as Array<{ id: string; code: string; name: string }>;
+    const townships = region.level === 'TOWNSHIP' ? [region] : (await childRegions(em, [region.id])).filter((r) => r.level === 'TOWNSHIP');
     const ids = townships.map((t) => t.id);
     const programme = options.programmeCode ?? null;
-    const contractRows = (await ds.query(
-      `SELECT t.township_id::text AS key, COUNT(*)::int AS contracts, COALESCE(SUM(t.area_mu), 0)::text AS area FROM transfer_contracts t
-        WHERE t.township_id = ANY($1::bigint[])
-          AND ($2::text IS NULL OR EXISTS (SELECT 1 FROM subsidy_claims c JOIN subsidy_programmes p ON p.id = c.programme_id WHERE c.contract_id = t.id AND p.code = $2))
-        GROUP BY t.township_id`,
-      [ids, programme],
-    )) as Array<{ key: string; contracts: number; area: string }>;
-    const byTownship = (await ds.query(CLAIM_FIGURES('t.township_id::text'), [ids, programme])) as FigureRow[];
-    const byProgramme = (await ds.query(CLAIM_FIGURES('p.code'), [ids, programme])) as FigureRow[];
-    const programmeContracts = (await ds.query(
-      `SELECT p.code AS key, COUNT(DISTINCT t.id)::int AS contracts, COALESCE(SUM(t.area_mu), 0)::text AS area
-         FROM subsidy_claims c JOIN transfer_contracts t ON t.id = c.contract_id JOIN subsidy_programmes p ON p.id = c.programme_id
-        WHERE t.township_id = ANY($1::bigint[]) AND ($2::text IS NULL OR p.code = $2) AND c.state <> ALL($3::text[]) GROUP BY p.code`,
-      [ids, programme, REFUSED_CLAIM_STATES],
-    )) as Array<{ key: string; contracts: number; area: string }>;
+    const contractRows = await contractFiguresByTownship(em, ids, programme);
+    const { byTownship, byProgramme } = await claimFigures(em, ids, programme);
+    const programmeContracts = await contractFiguresByProgramme(em, ids, programme);
 
     const townshipFigures: TownshipSubsidyFigures[] = townships.map((t) => {
       const c = contractRows.find((r) => r.key === t.id);
@@ -131,22 +91,19 @@ export class SubsidyReportsService {
       return { code: t.code, name: t.name, ...f, contracts: c?.contracts ?? 0, transferredAreaMu: new Dec(c?.area ?? 0).toFixed(4), hasPilot: f.approvedClaims > 0 };
     });
 
-    const programmes = (await ds.query(
-      `SELECT DISTINCT p.code, p.name FROM subsidy_programmes p JOIN subsidy_programme_regions pr ON pr.programme_id = p.id
-        WHERE (pr.region_id = ANY($1::bigint[]) OR pr.region_id = $2 OR pr.region_id = (SELECT parent_id FROM regions WHERE id = $2)) AND ($3::text IS NULL OR p.code = $3) ORDER BY p.code`,
-      [ids, region.id, programme],
-    )) as Array<{ code: string; name: string }>;
-    // Every programme's budget, wallet and reserved balance in one query; a programme without both accounts reads as zeros.
-    const ledgerRows = (await ds.query(
-      `SELECT x.programme AS key,
-              COALESCE((SELECT SUM(pp.amount) FROM ledger_postings pp JOIN ledger_entries e ON e.id = pp.entry_id WHERE pp.account_id = w.id AND e.kind = 'SUBSIDY_BUDGET_TOPUP' AND pp.side = 'CREDIT'), 0)::text AS budget,
-              (w.credits - w.debits)::text AS available, (r.credits - r.debits)::text AS reserved
-         FROM unnest($1::text[], $2::text[], $3::text[]) AS x(programme, wallet, reserved)
-         JOIN ledger_accounts w ON w.code = x.wallet JOIN ledger_accounts r ON r.code = x.reserved`,
-      [programmes.map((p) => p.code), programmes.map((p) => programmeWallet(p.code)), programmes.map((p) => programmeReserved(p.code))],
-    )) as Array<{ key: string; budget: string; available: string; reserved: string }>;
+    // Programmes of these townships, of the region itself, or of the county above it.
+    const programmes = await selectProgrammesCovering(em, [...ids, region.id, ...(region.parentId ? [region.parentId] : [])], programme);
+    const wallets = programmes.map((p) => programmeWallet(p.code));
+    const budgets = await this.reads.postingSums(em, wallets, { kinds: ['SUBSIDY_BUDGET_TOPUP'], side: 'CREDIT' });
+    const balances = await this.reads.balances(em, [...wallets, ...programmes.map((p) => programmeReserved(p.code))]);
+    // A programme without both accounts reads as zeros.
+    const ledgerOf = (code: string) => {
+      const available = balances.get(programmeWallet(code));
+      const reserved = balances.get(programmeReserved(code));
+      return available === undefined || reserved === undefined ? undefined : { budget: budgets.get(programmeWallet(code)) ?? 0, available, reserved };
+    };
     const programmeFigures: ProgrammeSubsidyFigures[] = programmes.map((p) => {
-      const ledger = ledgerRows.find((r) => r.key === p.code);
+      const ledger = ledgerOf(p.code);
       const c = programmeContracts.find((r) => r.key === p.code);
       return {
         code: p.code,

@@ -1,5 +1,4 @@
 import { DomainError, DomainErrorKind } from '@forest-ledger/common';
-
 export type TicketErrorCode =
   | 'INVALID_TICKET_INPUT'
   | 'UNKNOWN_SERIES'

@@ -14,6 +14,9 @@ export const MAX_POSTINGS = 1000;
 export const MAX_ENTRY_KEY_LENGTH = 400;
 export const KIND_PATTERN = /^[A-Z][A-Z0-9_]{1,63}$/;
 export const DATE_PATTERN = /^\d{4}-\d{2}-\d{2}$/;
+export const ASSET_CODE_PATTERN = /^[A-Z0-9][A-Z0-9._-]{0,63}$/;
+export const ACCOUNT_CODE_PATTERN = /^[A-Za-z0-9][A-Za-z0-9:._-]{0,199}$/;
+export const MAX_BATCH_ENTRIES = 50_000;
 
 const MAX_BIGINT = '9223372036854775807';
 

@@ -6,8 +6,14 @@ const RETRYABLE = new Set(['40001', '40P01']);
 /**
  * Unique constraints that two concurrent writers can both pass the pre-check of. The loser is
  * retried from the start and then finds the winner's row (a replay, or a clear domain error).
+ * Each table's owner registers its own (the ledger registers its entry keys when loaded).
  */
-const RACE_CONSTRAINTS = new Set(['uq_ledger_entries_idempotency_key', 'uq_ledger_entries_reverses']);
+const RACE_CONSTRAINTS = new Set<string>();
+
+/** Declares unique constraints whose violation means "a concurrent writer won: run the transaction again". */
+export function registerRaceConstraints(names: readonly string[]): void {
+  for (const name of names) RACE_CONSTRAINTS.add(name);
+}
 
 function isRetryable(error: unknown): boolean {
   const code = pgErrorCode(error) ?? '';

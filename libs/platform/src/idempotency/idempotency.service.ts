@@ -13,6 +13,10 @@ export interface IdempotentResult<T> extends CommandResult<T> {
   replayed: boolean;
 }
 
+/**
+ * What an `idempotency_requests` row holds (one per principal and key, the table's only code is here): the
+ * fingerprint of the request and the first answer (json, not jsonb, so a replay is byte-identical).
+ */
 interface StoredAnswer<T> {
   requestHash: string;
   status: number;

@@ -11,7 +11,10 @@ export interface ScheduledRunView {
   outcome: Record<string, unknown> | null;
 }
 
-/** The `scheduled_runs` table: which daily run is finished for which day. */
+/**
+ * The `scheduled_runs` table: which daily run (per China date) is finished for which day. `runs` counts the
+ * starts (more than one only when a run was interrupted and started again); `outcome` is what the run reported.
+ */
 @Injectable()
 export class ScheduledRunsStore {
   constructor(@InjectDataSource() private readonly dataSource: DataSource) {}

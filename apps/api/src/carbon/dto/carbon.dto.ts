@@ -1,13 +1,18 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import {
+  CARBON_EXTERNAL_ID_MAX,
   CARBON_PROJECT_CODE_PATTERN,
+  CARBON_TEXT_MAX,
   CARBON_PROJECT_STATES,
   CARBON_STANDARDS,
   LISTING_STATES,
+  MAX_REVENUE_SHARES,
   PARTY_CODE_PATTERN,
   RETIREMENT_PURPOSES,
+  REVENUE_RATIO_PATTERN,
   REVENUE_SHARE_KINDS,
   SERIAL_STATUSES,
+  WHOLE_TONNES_PATTERN,
 } from '@forest-ledger/forestry';
 import type { CarbonProjectState, CarbonStandard, ListingState, RetirementPurpose, SerialStatus } from '@forest-ledger/forestry';
 import { Type } from 'class-transformer';
@@ -18,12 +23,11 @@ const PARTY_CODE_MESSAGE = '$property must be a party code: 1-48 of upper-case l
 const PARCEL_ID = /^[1-9][0-9]{0,18}$/;
 const ROW_ID = /^[1-9][0-9]{0,17}$/;
 /** Credits are whole tonnes: a positive integer as a string, as the service expects (at most 15 digits). */
-export const WHOLE_TONNES = /^[1-9][0-9]{0,14}$/;
+export const WHOLE_TONNES = WHOLE_TONNES_PATTERN;
 const WHOLE_TONNES_MESSAGE = '$property must be a whole number of tonnes as a string, e.g. "2723"';
 /** A share's ratio as the rule stores it: 0 < ratio ≤ 1, up to 6 decimals. */
-const RATIO = /^(0|1)(\.[0-9]{1,6})?$/;
+const RATIO = REVENUE_RATIO_PATTERN;
 export const MAX_CARBON_PARCELS = 1000;
-export const MAX_REVENUE_SHARES = 20;
 
 function PartyCode() {
   return Matches(PARTY_CODE_PATTERN, { message: PARTY_CODE_MESSAGE });
@@ -85,7 +89,7 @@ export class CreateCarbonProjectDto {
   @Matches(CARBON_PROJECT_CODE_PATTERN, { message: '$property must be 1-40 of capital letters, digits, ".", "_", "-", starting with a letter or digit' })
   code!: string;
 
-  @ApiProperty({ example: '将乐县常口村林业碳汇项目' }) @IsString() @MinLength(1) @MaxLength(200) name!: string;
+  @ApiProperty({ example: '将乐县常口村林业碳汇项目' }) @IsString() @MinLength(1) @MaxLength(CARBON_TEXT_MAX) name!: string;
 
   @ApiProperty({ example: 'F-YCLC', description: 'The owner (a state farm or a collective): issuances go to its credits account. A FARM_OPERATOR may only name its own party' })
   @IsString()
@@ -105,10 +109,10 @@ export class CreateCarbonProjectDto {
   @IsOptional()
   @IsString()
   @MinLength(1)
-  @MaxLength(100)
+  @MaxLength(CARBON_EXTERNAL_ID_MAX)
   externalId?: string;
 
-  @ApiProperty({ example: 'FFCER-CM-001 森林经营碳汇项目方法学' }) @IsString() @MinLength(1) @MaxLength(200) methodology!: string;
+  @ApiProperty({ example: 'FFCER-CM-001 森林经营碳汇项目方法学' }) @IsString() @MinLength(1) @MaxLength(CARBON_TEXT_MAX) methodology!: string;
 
   @ApiProperty({ example: '2016-01-01', description: 'First day of the crediting period' }) @IsCalendarDate() creditingStart!: string;
   @ApiProperty({ example: '2035-12-31', description: 'Last day of the crediting period, after its start' }) @IsCalendarDate() creditingEnd!: string;
@@ -146,7 +150,11 @@ export class IssueCreditsDto {
   @WholeTonnes()
   quantity!: string;
 
-  @ApiProperty({ example: '核查报告 FJ-HC-2021-017', description: 'The verification (核查) reference' }) @IsString() @MinLength(1) @MaxLength(200) verificationReference!: string;
+  @ApiProperty({ example: '核查报告 FJ-HC-2021-017', description: 'The verification (核查) reference' })
+  @IsString()
+  @MinLength(1)
+  @MaxLength(CARBON_TEXT_MAX)
+  verificationReference!: string;
 
   @ApiPropertyOptional({ example: '2021-05-01', description: 'Not before the vintage ends, not after today; defaults to today (Asia/Shanghai)' })
   @IsOptional()
@@ -215,11 +223,11 @@ export class RetireDto {
   @ApiProperty({ example: '2026 年林业碳汇国际研讨会组委会', description: 'On whose behalf the tonnes are retired (may differ from the holder)' })
   @IsString()
   @MinLength(1)
-  @MaxLength(200)
+  @MaxLength(CARBON_TEXT_MAX)
   beneficiaryName!: string;
   @ApiProperty({ description: "May the beneficiary's name be published (certificate PDF, public verification, registry)?" }) @IsBoolean() publishBeneficiary!: boolean;
   @ApiProperty({ enum: RETIREMENT_PURPOSES }) @IsIn(RETIREMENT_PURPOSES) purpose!: RetirementPurpose;
-  @ApiPropertyOptional({ example: '2026 年林业碳汇国际研讨会' }) @IsOptional() @IsString() @MinLength(1) @MaxLength(200) eventName?: string;
+  @ApiPropertyOptional({ example: '2026 年林业碳汇国际研讨会' }) @IsOptional() @IsString() @MinLength(1) @MaxLength(CARBON_TEXT_MAX) eventName?: string;
 
   @ApiPropertyOptional({ example: '200', description: 'tCO2e the event emitted, up to 3 decimals' })
   @IsOptional()
