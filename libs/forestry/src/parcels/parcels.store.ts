@@ -179,3 +179,28 @@ export const parcelsStore = {
     await em.query(`DELETE FROM parcels WHERE id = ANY($1::bigint[])`, [ids]);
   },
 };
+
+/** A parcel's certificate, holder, village, area and rights term (YYYY-MM-DD). */
+export interface ParcelTermsRow {
+  id: string;
+  certificate_no: string;
+  holder_party_id: string;
+  village_id: string;
+  area_mu: string;
+  rights_start: string;
+  rights_end: string;
+}
+
+/** Locks the parcels FOR NO KEY UPDATE in id order until the caller's transaction ends. */
+export async function lockParcelRows(em: EntityManager, ids: readonly string[]): Promise<void> {
+  await em.query(`SELECT 1 FROM parcels WHERE id = ANY($1::bigint[]) ORDER BY id FOR NO KEY UPDATE`, [ids]);
+}
+
+export async function selectParcelTerms(em: EntityManager, ids: readonly string[]): Promise<ParcelTermsRow[]> {
+  if (ids.length === 0) return [];
+  return (await em.query(
+    `SELECT id, certificate_no, holder_party_id, village_id, area_mu::text AS area_mu, to_char(rights_start, 'YYYY-MM-DD') AS rights_start, to_char(rights_end, 'YYYY-MM-DD') AS rights_end
+       FROM parcels WHERE id = ANY($1::bigint[])`,
+    [Array.from(new Set(ids))],
+  )) as ParcelTermsRow[];
+}

@@ -92,3 +92,17 @@ export const regionsStore = {
     return (await em.query(`SELECT ${COLUMNS} FROM ${FROM} WHERE r.parent_id = $1 AND r.level = 'VILLAGE' ORDER BY r.code`, [townshipId])) as RegionRow[];
   },
 };
+
+/** The regions with these codes; unknown codes are absent. */
+export async function selectRegionsByCodes(em: EntityManager, codes: readonly string[]): Promise<RegionRefRow[]> {
+  if (codes.length === 0) return [];
+  return (await em.query(`SELECT id, code, name, level, parent_id FROM regions WHERE code = ANY($1::text[])`, [Array.from(new Set(codes))])) as RegionRefRow[];
+}
+
+/** The direct children of these regions (any level), by code. */
+export async function selectAllRegionChildren(em: EntityManager, parentIds: readonly string[]): Promise<RegionRefRow[]> {
+  if (parentIds.length === 0) return [];
+  return (await em.query(`SELECT id, code, name, level, parent_id FROM regions WHERE parent_id = ANY($1::bigint[]) ORDER BY code`, [
+    Array.from(new Set(parentIds)),
+  ])) as RegionRefRow[];
+}
