@@ -1,6 +1,6 @@
 /** Three tiers: unit specs beside the code; integration and e2e on real PostgreSQL and Redis. */
 const moduleNameMapper = {
-  '^@forest-ledger/(common|ledger|platform|forestry)(/.*)?$': '<rootDir>/libs/$1/src$2',
+  '^@forest-ledger/(common|access|ledger|platform|forestry)(/.*)?$': '<rootDir>/libs/$1/src$2',
 };
 const transform = { '^.+\\.ts$': ['ts-jest', { tsconfig: '<rootDir>/tsconfig.json' }] };
 const common = { rootDir: __dirname, testTimeout: 60_000, moduleFileExtensions: ['ts', 'js', 'json'], transform, moduleNameMapper, testEnvironment: 'node' };

@@ -6,6 +6,7 @@ import {
   organisationCodeCheckCharacter,
   ownerScopeOf,
   PartiesService,
+  PartyAccessDirectory,
   PartyView,
   PiiCipher,
   RegionsService,
@@ -60,7 +61,7 @@ function worldOf(db: TestDatabase): World {
   const ds = db.dataSource;
   const ledger = new LedgerService(ds);
   const regions = new RegionsService(ds);
-  const access = new AccessService(ds, { ...env, DEPLOYMENT_ID: `test-${db.name}` } as Env, pii, redis);
+  const access = new AccessService(ds, { ...env, DEPLOYMENT_ID: `test-${db.name}` } as Env, new PartyAccessDirectory(pii), redis);
   return { ds, ledger, regions, access, parties: new PartiesService(ds, ledger, pii, access, regions) };
 }
 

@@ -1,4 +1,4 @@
-import { AccessService, insertUser, LOGIN_LIMITS, PiiCipher } from '@forest-ledger/forestry';
+import { AccessService, insertUser, LOGIN_LIMITS, PartyAccessDirectory, PiiCipher } from '@forest-ledger/forestry';
 import { DEFAULT_JOB_OPTIONS, inTransaction, loadEnv, QueueName, RedisKeys } from '@forest-ledger/platform';
 import * as argon2 from 'argon2';
 import { FlowProducer, Queue, QueueEvents, Worker } from 'bullmq';
@@ -126,7 +126,7 @@ it('a prefix without a hash tag fails on the cluster (CROSSSLOT): the control fo
 describe('login limits', () => {
   const pii = new PiiCipher(loadEnv({}).PII_ENCRYPTION_KEY, loadEnv({}).PII_HMAC_KEY);
   const accessOf = (deploymentId: string, redis: Redis | Cluster) =>
-    new AccessService(db.dataSource, loadEnv({ DATABASE_URL: db.url, NODE_ENV: 'test', DEPLOYMENT_ID: deploymentId }), pii, redis as Redis);
+    new AccessService(db.dataSource, loadEnv({ DATABASE_URL: db.url, NODE_ENV: 'test', DEPLOYMENT_ID: deploymentId }), new PartyAccessDirectory(pii), redis as Redis);
   const password = 'the-right-password-long';
   let username: string;
 

@@ -1,4 +1,4 @@
-import { AccessService, holderTickets, PartiesService, PiiCipher, RegionsService, seriesIssued } from '@forest-ledger/forestry';
+import { AccessService, holderTickets, PartiesService, PartyAccessDirectory, PiiCipher, RegionsService, seriesIssued } from '@forest-ledger/forestry';
 import { Dec } from '@forest-ledger/ledger';
 import { Env, inTransaction } from '@forest-ledger/platform';
 import fc from 'fast-check';
@@ -280,7 +280,7 @@ describe('the fixture roster of 大西沟村, imported (40 households, 104 villa
   it("each household's 110 units go to the villager the roster names 户主, on a certificate naming the household; the collective keeps 1,900", async () => {
     redis = new Redis(TEST_REDIS_URL, { maxRetriesPerRequest: 1 });
     const pii = new PiiCipher(t.env.PII_ENCRYPTION_KEY, t.env.PII_HMAC_KEY);
-    const access = new AccessService(t.ds, { ...t.env, QUEUE_PREFIX: `test-${db.name}` } as Env, pii, redis);
+    const access = new AccessService(t.ds, { ...t.env, QUEUE_PREFIX: `test-${db.name}` } as Env, new PartyAccessDirectory(pii), redis);
     const parties = new PartiesService(t.ds, t.ledger, pii, access, new RegionsService(t.ds));
     // The collective and a parcel; its one seeded household has no villager, so no claim.
     const w = await seedTicketWorld(t, { collective: 'C-ROSTER', prefix: 'R-', villagers: 0, households: 1, parcels: 1 });

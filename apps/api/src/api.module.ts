@@ -1,7 +1,7 @@
 import { Module } from '@nestjs/common';
 import { APP_FILTER, APP_GUARD, APP_INTERCEPTOR } from '@nestjs/core';
+import { AccessModule } from '@forest-ledger/access';
 import {
-  AccessModule,
   CarbonModule,
   ParcelsModule,
   PartiesModule,
@@ -11,6 +11,7 @@ import {
   LandUseModule,
   DividendsModule,
   PortalModule,
+  PartyAccessDirectory,
 } from '@forest-ledger/forestry';
 import { DIVIDEND_CONTROLLERS } from './dividends/dividends.controllers';
 import { LAND_USE_CONTROLLERS } from './land-use/land-use.controllers';
@@ -52,7 +53,7 @@ import { SUBSIDY_CONTROLLERS } from './subsidies/subsidies.controllers';
     IdempotencyModule,
     LedgerModule,
     PiiModule,
-    AccessModule,
+    AccessModule.withParties(PartyAccessDirectory),
     ParcelsModule,
     PartiesModule,
     TicketsModule,

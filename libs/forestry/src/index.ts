@@ -1,28 +1,27 @@
 /** Forestry features: access, regions, parties, parcels, cooperation projects and 林票, dividends, carbon, subsidies, state-land use. */
 export * from './demo/demo-data';
-export * from './access/access.entities';
-export * from './access/access.module';
-export * from './access/access.service';
-export * from './access/access.types';
-export * from './access/audit.service';
+// Access has its own library; re-exported for callers that import everything from here.
+export * from '@forest-ledger/access';
 export * from './parties/pii';
 export * from './parties/pii.module';
 export * from './parties/pii-rotation';
-export * from './access/first-admin';
 export * from './parcels/parcel-import';
 export * from './parcels/parcels.errors';
 export * from './parcels/parcels.module';
 export * from './parcels/parcels.service';
 export * from './parties/identity-codes';
-export * from './parties/party.entity';
+export * from './parties/party.model';
+export * from './parties/party-access';
+export { partiesByCodes, partiesByIds } from './parties/party-refs';
+export { parcelsByCodes, parcelsByIds } from './parcels/parcel-refs';
 export * from './parties/parties.errors';
 export * from './parties/parties.module';
 export * from './parties/parties.service';
-export * from './regions/region.entity';
+export * from './regions/region.model';
 export * from './regions/regions.service';
 export * from './tickets/chinese-amount';
 export * from './tickets/issuance-plan';
-export * from './projects/party-refs';
+export { maskName, partyRefs, partyRefsByIds, type PartyRef } from './parties/party-refs';
 export * from './projects/project-accounts';
 export * from './projects/project.model';
 export * from './projects/projects.errors';

@@ -1,5 +1,5 @@
 import { CallHandler, ExecutionContext, Injectable, Logger, NestInterceptor } from '@nestjs/common';
-import { AuditService } from '@forest-ledger/forestry';
+import { AuditService } from '@forest-ledger/access';
 import { catchError, concatMap, from, Observable, throwError } from 'rxjs';
 import type { HttpResponse } from '../http/http';
 import { AuditableRequest, failureRecord, successRecord } from './audit';

@@ -1,4 +1,4 @@
-import type { AuditRecord } from '@forest-ledger/forestry';
+import type { AuditRecord } from '@forest-ledger/access';
 import { classifyError } from '../http/error.filter';
 import { correlationIdOf, headerOf, pathOf } from '../http/http';
 import type { AuthenticatedRequest } from './auth.decorators';

@@ -1,5 +1,5 @@
 import { Injectable, OnModuleInit } from '@nestjs/common';
-import { AuditService } from '@forest-ledger/forestry';
+import { AuditService } from '@forest-ledger/access';
 import { PostCoalescer } from '../ledger/post-coalescer';
 import { AuditableRequest, successRecord } from './audit';
 

@@ -2,8 +2,9 @@ import { IDEMPOTENCY_HEADER } from '../http/constants';
 import { DomainError } from '@forest-ledger/common';
 import { Body, Controller, Get, HttpCode, HttpStatus, Param, Post, Query, Req, Res } from '@nestjs/common';
 import { ApiCreatedResponse, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
-import { AccessService, AuditService } from '@forest-ledger/forestry';
-import type { AuthUser } from '@forest-ledger/forestry';
+import { AccessService, AuditService } from '@forest-ledger/access';
+import type { AuthUser } from '@forest-ledger/access';
+import { partiesByCodes } from '@forest-ledger/forestry';
 import type { HttpRequest, HttpResponse } from '../http/http';
 import { ApiErrors } from '../http/error.dto';
 import { CommandRunner } from '../http/idempotency';
@@ -94,7 +95,7 @@ export class AuthController {
     return this.commands.run(req, res, HttpStatus.CREATED, async (em) => {
       let partyId: string | null = null;
       if (dto.partyCode !== undefined) {
-        const [party] = (await em.query(`SELECT id FROM parties WHERE code = $1`, [dto.partyCode])) as Array<{ id: string }>;
+        const party = (await partiesByCodes(em, [dto.partyCode])).get(dto.partyCode);
         if (!party) throw new DomainError('not-found', 'UNKNOWN_PARTY', `no party with code ${JSON.stringify(dto.partyCode)}`, 'partyCode');
         partyId = party.id;
       }

@@ -1,6 +1,6 @@
 import { applyDecorators, createParamDecorator, ExecutionContext, SetMetadata } from '@nestjs/common';
 import { ApiBearerAuth, ApiSecurity } from '@nestjs/swagger';
-import type { AuthUser, Role } from '@forest-ledger/forestry';
+import type { AuthUser, Role } from '@forest-ledger/access';
 import type { HttpRequest } from '../http/http';
 
 export const ROLES_KEY = 'forest-ledger:roles';
@@ -9,7 +9,15 @@ export const NO_IDEMPOTENCY_KEY = 'forest-ledger:no-idempotency-key';
 
 /**
  * Who may call a route. Every route declares it (or @Public); a test enumerates them all.
- * Scoped roles (FARM_OPERATOR, BUYER, VILLAGER) are further restricted in the queries.
+ *
+ * Authorization, decided once per use case:
+ * - `@Roles` on the route is the gate: the roles that may call it at all. Controllers hold no other
+ *   role logic; they pass the caller (`@CurrentUser()`, or `ownerScopeOf(user)`) down unchanged.
+ * - The use case decides what that caller may see or do, in one place at its top: a scope function
+ *   (`ownerScopeOf`, `parcelScopeOf`) or one check (`PartiesService.revealId`), with the scope passed
+ *   into the store queries. A scoped caller (FARM_OPERATOR, BUYER, VILLAGER) asking for another
+ *   party's record gets the same 404 as for a missing one.
+ * - Stores never look at roles; they filter by the scope they are given.
  */
 export function Roles(...roles: Role[]) {
   return applyDecorators(SetMetadata(ROLES_KEY, roles), ApiBearerAuth(), ApiSecurity('api-key'));

@@ -1,6 +1,6 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
-import { ROLES } from '@forest-ledger/forestry';
-import type { Role } from '@forest-ledger/forestry';
+import { ROLES } from '@forest-ledger/access';
+import type { Role } from '@forest-ledger/access';
 import { Transform } from 'class-transformer';
 import { IsIn, IsInt, IsOptional, IsString, Matches, Max, MaxLength, Min, MinLength } from 'class-validator';
 

@@ -1,7 +1,7 @@
 import { DomainError } from '@forest-ledger/common';
 import { CanActivate, ExecutionContext, Injectable } from '@nestjs/common';
 import { Reflector } from '@nestjs/core';
-import { AccessService, Role } from '@forest-ledger/forestry';
+import { AccessService, Role } from '@forest-ledger/access';
 import { headerOf } from '../http/http';
 import { AuthenticatedRequest, PUBLIC_KEY, ROLES_KEY } from './auth.decorators';
 

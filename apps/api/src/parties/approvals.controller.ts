@@ -1,19 +1,21 @@
 import { IDEMPOTENCY_HEADER } from '../http/constants';
 import { Controller, Get, HttpCode, HttpStatus, Param, Post, Query, Req, Res } from '@nestjs/common';
 import { ApiHeader, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
+import { ApprovalsService } from '@forest-ledger/access';
+import type { AuthUser } from '@forest-ledger/access';
 import { PartiesService } from '@forest-ledger/forestry';
-import type { AuthUser } from '@forest-ledger/forestry';
 import type { HttpRequest, HttpResponse } from '../http/http';
 import { CurrentUser, Roles } from '../auth/auth.decorators';
 import { ApiErrors } from '../http/error.dto';
 import { CommandRunner } from '../http/idempotency';
 import { ApprovalPageResponse, ApprovalQuery, ApprovalResponse } from './dto/parties.dto';
 
-/** Maker-checker decisions. The requester can never decide their own request (422 SAME_USER_APPROVAL). */
+/** Maker-checker decisions: access keeps the approvals; a party's deactivation is decided by the parties feature. The requester can never decide their own request (422 SAME_USER_APPROVAL). */
 @ApiTags('approvals')
 @Controller('v1/approvals')
 export class ApprovalsController {
   constructor(
+    private readonly approvals: ApprovalsService,
     private readonly parties: PartiesService,
     private readonly commands: CommandRunner,
   ) {}
@@ -24,7 +26,7 @@ export class ApprovalsController {
   @ApiOkResponse({ type: ApprovalPageResponse })
   @ApiErrors(400, 401, 403)
   list(@Query() query: ApprovalQuery): Promise<ApprovalPageResponse> {
-    return this.parties.listApprovals(query);
+    return this.approvals.list(query);
   }
 
   @Post(':id/approve')

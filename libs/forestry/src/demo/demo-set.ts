@@ -1,13 +1,17 @@
-import { Dec, LedgerService } from '@forest-ledger/ledger';
+// Over 500 lines: the demo data set itself (regions, parties, parcels, the project and its movements) is most of it, loaded step by step.
+import { insertRecordOnlyUser } from '@forest-ledger/access';
+import { Dec, LedgerReads, LedgerService } from '@forest-ledger/ledger';
 import { inTransaction } from '@forest-ledger/platform';
 import { DataSource, EntityManager } from 'typeorm';
 import { CERTIFICATE_STATE_LABELS, PARCEL_COLUMNS } from '../parcels/parcel-import';
+import { parcelsByCodes } from '../parcels/parcel-refs';
 import { ParcelsService } from '../parcels/parcels.service';
 import { creditCodeCheckCharacter, organisationCodeCheckCharacter, residentIdCheckCharacter } from '../parties/identity-codes';
 import { CreatePartyInput, PartiesService, walletOf } from '../parties/parties.service';
 import { ProjectCashFlowsService } from '../dividends/cash-flows.service';
 import { DividendDeclarationsService } from '../dividends/dividend-declarations.service';
 import { DividendDistributionService } from '../dividends/dividend-distribution.service';
+import { partiesStore } from '../parties/parties.store';
 import { BANK_CLEARING_ACCOUNT, ticketAsset } from '../projects/project-accounts';
 import { ProjectsService } from '../projects/projects.service';
 import { RegionsService } from '../regions/regions.service';
@@ -320,8 +324,7 @@ const DEMO_LOCK = [0x444d, 0] as const;
 export async function loadDemoData(dataSource: DataSource, services: DemoServices): Promise<boolean> {
   return inTransaction(dataSource, async (em) => {
     await em.query(`SELECT pg_advisory_xact_lock($1, $2)`, [...DEMO_LOCK]);
-    const [{ empty }] = (await em.query(`SELECT NOT EXISTS (SELECT 1 FROM ledger_assets) AND NOT EXISTS (SELECT 1 FROM parties) AS empty`)) as Array<{ empty: boolean }>;
-    if (!empty) return false;
+    if (!(await new LedgerReads().isEmpty(em)) || (await partiesStore.any(em))) return false;
     await writeRegions(em, services.regions);
     await writeParties(em, services.parties);
     await writeParcels(em, services.parcels);
@@ -371,10 +374,7 @@ async function writeParcels(em: EntityManager, parcels: ParcelsService): Promise
 /** The ids of the demo parcels that can back the project (see PARCELS), with their total area. */
 async function projectParcels(em: EntityManager): Promise<{ ids: string[]; areaMu: string }> {
   const certificates = PARCELS.filter(attachable).map(certificateNoOf);
-  const rows = (await em.query(`SELECT id, area_mu::text AS area_mu FROM parcels WHERE certificate_no = ANY($1::text[]) ORDER BY id`, [certificates])) as Array<{
-    id: string;
-    area_mu: string;
-  }>;
+  const rows = [...(await parcelsByCodes(em, certificates)).values()].sort((a, b) => (BigInt(a.id) < BigInt(b.id) ? -1 : 1)).map((p) => ({ id: p.id, area_mu: p.areaMu }));
   if (rows.length !== certificates.length) throw new Error(`the demo project's parcels ${certificates.join(', ')} were not all imported`);
   return { ids: rows.map((r) => r.id), areaMu: rows.reduce((sum, r) => sum.plus(r.area_mu), new Dec(0)).toFixed(4) };
 }
@@ -481,12 +481,14 @@ async function writeLedger(em: EntityManager, services: DemoServices): Promise<v
  * records only, without password and inactive, so nobody can log in as them.
  */
 async function writePreDividend(em: EntityManager, dividends: DemoDividendServices): Promise<void> {
-  const users = (await em.query(
-    `INSERT INTO users (username, display_name, role, active)
-     VALUES ('demo-declarer', '演示数据·申报人（不可登录）', 'ADMIN', false), ('demo-approver', '演示数据·审批人（不可登录）', 'APPROVER', false)
-     RETURNING id, role`,
-  )) as Array<{ id: string; role: 'ADMIN' | 'APPROVER' }>;
-  const [declarer, approver] = users.map((u) => ({ userId: u.id, role: u.role }));
+  const declarer = {
+    userId: (await insertRecordOnlyUser(em, { username: 'demo-declarer', displayName: '演示数据·申报人（不可登录）', role: 'ADMIN' })).id,
+    role: 'ADMIN' as const,
+  };
+  const approver = {
+    userId: (await insertRecordOnlyUser(em, { username: 'demo-approver', displayName: '演示数据·审批人（不可登录）', role: 'APPROVER' })).id,
+    role: 'APPROVER' as const,
+  };
   await dividends.cashFlows.recordIncome(
     em,
     DEMO_PROJECT,

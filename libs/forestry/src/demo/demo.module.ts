@@ -1,9 +1,9 @@
+import { AccessModule } from '@forest-ledger/access';
 import { Injectable, Module } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { LedgerModule, LedgerService } from '@forest-ledger/ledger';
 import { DatabaseModule, PlatformConfigModule, RedisModule } from '@forest-ledger/platform';
 import { DataSource } from 'typeorm';
-import { AccessModule } from '../access/access.module';
 import { DividendsModule } from '../dividends/dividends.module';
 import { ProjectCashFlowsService } from '../dividends/cash-flows.service';
 import { DividendDeclarationsService } from '../dividends/dividend-declarations.service';
@@ -12,6 +12,7 @@ import { ParcelsModule } from '../parcels/parcels.module';
 import { ParcelsService } from '../parcels/parcels.service';
 import { PartiesModule } from '../parties/parties.module';
 import { PartiesService } from '../parties/parties.service';
+import { PartyAccessDirectory } from '../parties/party-access';
 import { PiiModule } from '../parties/pii.module';
 import { ProjectsService } from '../projects/projects.service';
 import { RegionsService } from '../regions/regions.service';
@@ -58,7 +59,18 @@ export class DemoLoader {
  * parcels, projects, 林票 and dividends.
  */
 @Module({
-  imports: [PlatformConfigModule, DatabaseModule, RedisModule, LedgerModule, PiiModule, AccessModule, PartiesModule, ParcelsModule, TicketsModule, DividendsModule],
+  imports: [
+    PlatformConfigModule,
+    DatabaseModule,
+    RedisModule,
+    LedgerModule,
+    PiiModule,
+    AccessModule.withParties(PartyAccessDirectory),
+    PartiesModule,
+    ParcelsModule,
+    TicketsModule,
+    DividendsModule,
+  ],
   providers: [DemoLoader],
   exports: [DemoLoader],
 })

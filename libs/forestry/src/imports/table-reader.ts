@@ -80,7 +80,8 @@ function decodeText(buffer: Buffer, fileName: string): { text: string; encoding:
   try {
     // The decoder drops a leading byte-order mark (ignoreBOM defaults to false).
     decoded = { text: new TextDecoder('utf-8', { fatal: true }).decode(buffer), encoding: 'utf-8' };
-  } catch {
+  } catch (error: unknown) {
+    if ((error as { code?: unknown } | null)?.code !== 'ERR_ENCODING_INVALID_ENCODED_DATA') throw error; // the fatal decoder's "not UTF-8"
     decoded = { text: iconv.decode(buffer, 'gb18030'), encoding: 'gb18030' };
   }
   if (decoded.text.includes('\u0000')) {

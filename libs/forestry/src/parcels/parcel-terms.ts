@@ -1,4 +1,5 @@
 import { EntityManager } from 'typeorm';
+import { lockParcelRows, selectParcelTerms } from './parcels.store';
 
 /** A parcel's certificate, holder, village, area and rights term, for features that attach parcels (instead of `JOIN parcels`). */
 export interface ParcelTerms {
@@ -18,17 +19,12 @@ export interface ParcelTerms {
  */
 export async function lockParcels(em: EntityManager, ids: readonly unknown[]): Promise<void> {
   const wellFormed = ids.filter((id): id is string => typeof id === 'string' && /^\d{1,18}$/.test(id));
-  await em.query(`SELECT 1 FROM parcels WHERE id = ANY($1::bigint[]) ORDER BY id FOR NO KEY UPDATE`, [wellFormed]);
+  await lockParcelRows(em, wellFormed);
 }
 
 /** The parcels with these ids, by id (unknown ids are absent). */
 export async function parcelTermsByIds(em: EntityManager, ids: readonly string[]): Promise<Map<string, ParcelTerms>> {
-  if (ids.length === 0) return new Map();
-  const rows = (await em.query(
-    `SELECT id, certificate_no, holder_party_id, village_id, area_mu::text AS area_mu, to_char(rights_start, 'YYYY-MM-DD') AS rights_start, to_char(rights_end, 'YYYY-MM-DD') AS rights_end
-       FROM parcels WHERE id = ANY($1::bigint[])`,
-    [Array.from(new Set(ids))],
-  )) as Array<{ id: string; certificate_no: string; holder_party_id: string; village_id: string; area_mu: string; rights_start: string; rights_end: string }>;
+  const rows = await selectParcelTerms(em, ids);
   return new Map(
     rows.map((r) => [
       r.id,

@@ -1,5 +1,5 @@
 import { EntityManager } from 'typeorm';
-import type { PartyKind } from './party.model';
+import type { IdKind, PartyKind } from './party.model';
 
 /** The only code that names the parties and pii_access_log tables in SQL. */
 
@@ -52,3 +52,191 @@ export async function selectPartyIdsInRegions(em: EntityManager, regionIds: read
   const rows = (await em.query(`SELECT id::text AS id FROM parties WHERE region_id = ANY($1::bigint[]) ORDER BY id`, [[...new Set(regionIds)]])) as Array<{ id: string }>;
   return rows.map((r) => r.id);
 }
+
+/** A party as the parties feature reads it; never the clear ID (id_cipher is selected by the reveal only). */
+export interface PartyRow {
+  id: string;
+  code: string;
+  kind: PartyKind;
+  name: string;
+  region_id: string | null;
+  id_kind: IdKind | null;
+  id_masked: string | null;
+  phone: string | null;
+  household_id: string | null;
+  household_code: string | null;
+  collective_id: string | null;
+  collective_code: string | null;
+  active: boolean;
+  deactivated_at: Date | null;
+  metadata: Record<string, unknown>;
+  created_at: Date;
+}
+
+/** One row for the parties table, everything resolved; `id` is the sealed ID number. */
+export interface PartyInsert {
+  code: string;
+  kind: PartyKind;
+  name: string;
+  regionId: string | null;
+  id: { kind: IdKind; hmac: string; cipher: string; masked: string } | null;
+  phone: string | null;
+  householdId: string | null;
+  collectiveId: string | null;
+  metadata: Record<string, unknown>;
+}
+
+export interface PartyListFilter {
+  /** Only these codes (a scoped caller's own). */
+  codes?: string[];
+  kind?: PartyKind;
+  regionIds?: string[];
+  collectiveCode?: string;
+  householdCode?: string;
+  active?: boolean;
+  after?: string;
+  limit: number;
+}
+
+const COLUMNS = `p.id, p.code, p.kind, p.name, p.region_id, p.id_kind, p.id_masked, p.phone, p.household_id, h.code AS household_code,
+  p.collective_id, c.code AS collective_code, p.active, p.deactivated_at, p.metadata, p.created_at`;
+const FROM = `parties p LEFT JOIN parties h ON h.id = p.household_id LEFT JOIN parties c ON c.id = p.collective_id`;
+/** First key of the two-key advisory locks taken here ('PA'), so they never collide with other features' locks. */
+const CODE_LOCK_NAMESPACE = 0x5041;
+
+export const partiesStore = {
+  async any(em: EntityManager): Promise<boolean> {
+    const [{ found }] = (await em.query(`SELECT EXISTS (SELECT 1 FROM parties) AS found`)) as Array<{ found: boolean }>;
+    return found;
+  },
+
+  /** `lock`: FOR UPDATE (to change it) or FOR SHARE (so it cannot be deactivated before the caller commits). */
+  async byCode(em: EntityManager, code: string, lock: 'FOR UPDATE' | 'FOR SHARE' | null = null): Promise<PartyRow | undefined> {
+    const [row] = (await em.query(`SELECT ${COLUMNS} FROM ${FROM} WHERE p.code = $1 ${lock ? `${lock} OF p` : ''}`, [code])) as PartyRow[];
+    return row;
+  },
+
+  /** Keyset page by code. */
+  async list(em: EntityManager, filter: PartyListFilter): Promise<PartyRow[]> {
+    const where: string[] = [];
+    const params: unknown[] = [];
+    const add = (sql: string, value: unknown) => {
+      params.push(value);
+      where.push(sql.replace('?', `$${params.length}`));
+    };
+    if (filter.codes !== undefined) add('p.code = ANY(?::text[])', filter.codes);
+    if (filter.kind !== undefined) add('p.kind = ?', filter.kind);
+    if (filter.regionIds !== undefined) add('p.region_id = ANY(?::bigint[])', filter.regionIds);
+    if (filter.collectiveCode !== undefined) add('c.code = ?', filter.collectiveCode);
+    if (filter.householdCode !== undefined) add('h.code = ?', filter.householdCode);
+    if (filter.active !== undefined) add('p.active = ?', filter.active);
+    if (filter.after !== undefined) add('p.code > ?', filter.after);
+    params.push(filter.limit);
+    return (await em.query(`SELECT ${COLUMNS} FROM ${FROM} ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY p.code LIMIT $${params.length}`, params)) as PartyRow[];
+  },
+
+  /** Codes of the parties registered under any of these HMACs of an ID number of `kind`. */
+  async codesByIdHmacs(em: EntityManager, kind: IdKind, hmacs: readonly string[]): Promise<Array<{ id_hmac: string; code: string }>> {
+    if (hmacs.length === 0) return [];
+    return (await em.query(`SELECT id_hmac, code FROM parties WHERE id_kind = $1 AND id_hmac = ANY($2::text[])`, [kind, hmacs])) as Array<{ id_hmac: string; code: string }>;
+  },
+
+  /** Ids of the active parties registered under any of these HMACs of a resident ID number. */
+  async activeResidentIds(em: EntityManager, hmacs: readonly string[]): Promise<string[]> {
+    const rows = (await em.query(`SELECT id FROM parties WHERE id_kind = 'RESIDENT_ID' AND id_hmac = ANY($1::text[]) AND active ORDER BY id`, [hmacs])) as Array<{ id: string }>;
+    return rows.map((r) => r.id);
+  },
+
+  async statesByIds(em: EntityManager, ids: readonly string[]): Promise<Array<{ id: string; code: string; active: boolean }>> {
+    if (ids.length === 0) return [];
+    return (await em.query(`SELECT id, code, active FROM parties WHERE id = ANY($1::bigint[])`, [Array.from(new Set(ids))])) as Array<{
+      id: string;
+      code: string;
+      active: boolean;
+    }>;
+  },
+
+  /** Of these codes, those a party has. */
+  async existingCodes(em: EntityManager, codes: readonly string[]): Promise<Set<string>> {
+    if (codes.length === 0) return new Set();
+    const rows = (await em.query(`SELECT code FROM parties WHERE code = ANY($1::text[])`, [codes])) as Array<{ code: string }>;
+    return new Set(rows.map((r) => r.code));
+  },
+
+  /** Queues concurrent allocators of one code prefix until the transaction ends. */
+  async lockCodePrefix(em: EntityManager, prefix: string): Promise<void> {
+    await em.query(`SELECT pg_advisory_xact_lock($1, hashtext($2))`, [CODE_LOCK_NAMESPACE, `party-code:${prefix}`]);
+  },
+
+  /** The highest number n of the codes `<prefix>-n`, 0 when none. */
+  async maxCodeNumber(em: EntityManager, prefix: string): Promise<number> {
+    const [{ n }] = (await em.query(
+      `SELECT COALESCE(max(substring(code FROM '^[A-Z]+-(\\d{1,9})$')::bigint), 0)::text AS n FROM parties WHERE code ~ ('^' || $1 || '-\\d{1,9}$')`,
+      [prefix],
+    )) as Array<{ n: string }>;
+    return Number(n);
+  },
+
+  /** One statement for any number of rows; rows lost to a unique key (code or ID number) are absent from the answer. */
+  async insertMany(em: EntityManager, rows: readonly PartyInsert[]): Promise<Map<string, string>> {
+    const column = <T>(pick: (r: PartyInsert) => T) => rows.map(pick);
+    const inserted = (await em.query(
+      `INSERT INTO parties (code, kind, name, region_id, id_kind, id_hmac, id_cipher, id_masked, phone, household_id, collective_id, metadata)
+       SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::bigint[], $5::text[], $6::text[], $7::text[], $8::text[], $9::text[], $10::bigint[], $11::bigint[], $12::jsonb[])
+       ON CONFLICT DO NOTHING RETURNING id, code`,
+      [
+        column((r) => r.code),
+        column((r) => r.kind),
+        column((r) => r.name),
+        column((r) => r.regionId),
+        column((r) => r.id?.kind ?? null),
+        column((r) => r.id?.hmac ?? null),
+        column((r) => r.id?.cipher ?? null),
+        column((r) => r.id?.masked ?? null),
+        column((r) => r.phone),
+        column((r) => r.householdId),
+        column((r) => r.collectiveId),
+        column((r) => JSON.stringify(r.metadata)),
+      ],
+    )) as Array<{ id: string; code: string }>;
+    return new Map(inserted.map((r) => [r.code, r.id]));
+  },
+
+  async sealedId(em: EntityManager, code: string): Promise<{ id: string; id_kind: IdKind | null; id_cipher: string | null } | undefined> {
+    const [row] = (await em.query(`SELECT id, id_kind, id_cipher FROM parties WHERE code = $1`, [code])) as Array<{ id: string; id_kind: IdKind | null; id_cipher: string | null }>;
+    return row;
+  },
+
+  /** Who saw whose full ID number, and why (append-only). */
+  async logPiiAccess(em: EntityManager, partyId: string, userId: string, reason: string): Promise<void> {
+    await em.query(`INSERT INTO pii_access_log (party_id, user_id, reason) VALUES ($1, $2, $3)`, [partyId, userId, reason]);
+  },
+
+  async deactivate(em: EntityManager, partyId: string): Promise<void> {
+    await em.query(`UPDATE parties SET active = false, deactivated_at = now() WHERE id = $1 AND active`, [partyId]);
+  },
+};
+
+export interface HolderRow {
+  id: string;
+  code: string;
+  name: string;
+  id_kind: IdKind | null;
+  id_hmac: string | null;
+  id_masked: string | null;
+  active: boolean;
+}
+
+/** Parties as holders of other features' records (parcels): code, name, masked ID, active. */
+export const holdersStore = {
+  async byIds(em: EntityManager, ids: readonly string[]): Promise<HolderRow[]> {
+    if (ids.length === 0) return [];
+    return (await em.query(`SELECT id, code, name, id_kind, id_hmac, id_masked, active FROM parties WHERE id = ANY($1::bigint[])`, [Array.from(new Set(ids))])) as HolderRow[];
+  },
+
+  /** Registered under any of these HMACs (of any ID kind). */
+  async byIdHmacs(em: EntityManager, hmacs: readonly string[]): Promise<HolderRow[]> {
+    if (hmacs.length === 0) return [];
+    return (await em.query(`SELECT id, code, name, id_kind, id_hmac, id_masked, active FROM parties WHERE id_hmac = ANY($1::text[])`, [hmacs])) as HolderRow[];
+  },
+};

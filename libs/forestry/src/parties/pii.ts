@@ -83,8 +83,9 @@ export class PiiCipher {
       for (const k of this.encryption) {
         try {
           return open(k.key, parts[1], parts[2], parts[3]);
-        } catch {
-          // the GCM tag names no key: the next one may be it
+        } catch (error: unknown) {
+          // the GCM tag names no key: a failed authentication means the next one may be it
+          if (!String((error as { message?: unknown } | null)?.message).includes('unable to authenticate data')) throw error;
         }
       }
       throw new Error('no configured PII key decrypts this v1 ciphertext');

@@ -1,8 +1,9 @@
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource, EntityManager } from 'typeorm';
+import { RegionRow, regionsStore } from './regions.store';
 import { PartyError } from '../parties/parties.errors';
-import { REGION_LEVELS, RegionLevel } from './region.entity';
+import { REGION_LEVELS, RegionLevel } from './region.model';
 
 export interface RegionView {
   code: string;
@@ -41,17 +42,6 @@ const RULES: Record<RegionLevel, { parent: RegionLevel | null; digits: number }>
 
 export const REGION_CODE_PATTERN = /^\d{6}(\d{3}){0,2}$/;
 const MAX_NAME = 100;
-
-interface RegionRow {
-  id: string;
-  code: string;
-  name: string;
-  level: RegionLevel;
-  parent_code: string | null;
-}
-
-const COLUMNS = `r.id, r.code, r.name, r.level, p.code AS parent_code`;
-const FROM = `regions r LEFT JOIN regions p ON p.id = r.parent_id`;
 
 function toRecord(row: RegionRow): RegionRecord {
   return { id: row.id, code: row.code, name: row.name, level: row.level, parentCode: row.parent_code };
@@ -98,13 +88,8 @@ export class RegionsService {
       }
       parentId = parent.id;
     }
-    const rows = (await em.query(`INSERT INTO regions (code, name, level, parent_id) VALUES ($1, $2, $3, $4) ON CONFLICT (code) DO NOTHING RETURNING id`, [
-      input.code,
-      name,
-      input.level,
-      parentId,
-    ])) as Array<{ id: string }>;
-    if (rows.length === 0) throw new PartyError('REGION_EXISTS', `region ${input.code} already exists`, 'code');
+    const inserted = await regionsStore.insert(em, { code: input.code, name, level: input.level, parentId });
+    if (!inserted) throw new PartyError('REGION_EXISTS', `region ${input.code} already exists`, 'code');
     return { code: input.code, name, level: input.level, parentCode: rule.parent === null ? null : (input.parentCode ?? null) };
   }
 
@@ -121,12 +106,12 @@ export class RegionsService {
 
   async find(code: string, em: EntityManager = this.dataSource.manager): Promise<RegionRecord | null> {
     if (!REGION_CODE_PATTERN.test(code)) return null;
-    const [row] = (await em.query(`SELECT ${COLUMNS} FROM ${FROM} WHERE r.code = $1`, [code])) as RegionRow[];
+    const row = await regionsStore.byCode(em, code);
     return row ? toRecord(row) : null;
   }
 
   async findById(id: string, em: EntityManager = this.dataSource.manager): Promise<RegionRecord | null> {
-    const [row] = (await em.query(`SELECT ${COLUMNS} FROM ${FROM} WHERE r.id = $1`, [id])) as RegionRow[];
+    const row = await regionsStore.byId(em, id);
     return row ? toRecord(row) : null;
   }
 
@@ -138,19 +123,11 @@ export class RegionsService {
 
   /** By code. At most a few thousand rows per county, so no paging. */
   async list(filter: RegionFilter = {}): Promise<RegionView[]> {
-    const where: string[] = [];
-    const params: unknown[] = [];
-    if (filter.parentCode !== undefined) {
-      params.push(filter.parentCode);
-      where.push(`p.code = $${params.length}`);
-    } else if (filter.level === undefined && filter.name === undefined) {
-      where.push(`r.parent_id IS NULL`);
-    }
-    if (filter.level !== undefined) {
-      params.push(filter.level);
-      where.push(`r.level = $${params.length}`);
-    }
-    const rows = (await this.dataSource.query(`SELECT ${COLUMNS} FROM ${FROM} ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY r.code`, params)) as RegionRow[];
+    const rows = await regionsStore.list(this.dataSource.manager, {
+      parentCode: filter.parentCode,
+      level: filter.level,
+      topOnly: filter.level === undefined && filter.name === undefined,
+    });
     const name = filter.name === undefined ? undefined : foldName(filter.name);
     return rows.filter((row) => name === undefined || foldName(row.name) === name).map((row) => toRegionView(toRecord(row)));
   }
@@ -159,7 +136,7 @@ export class RegionsService {
   async findVillage(townshipCode: string, name: string, em: EntityManager = this.dataSource.manager): Promise<RegionRecord | null> {
     const township = await this.require(townshipCode, em, 'townshipCode');
     if (township.level !== 'TOWNSHIP') throw new PartyError('REGION_HIERARCHY', `${township.code} (${township.name}) is a ${township.level}, not a TOWNSHIP`, 'townshipCode');
-    const rows = (await em.query(`SELECT ${COLUMNS} FROM ${FROM} WHERE r.parent_id = $1 AND r.level = 'VILLAGE' ORDER BY r.code`, [township.id])) as RegionRow[];
+    const rows = await regionsStore.villagesOf(em, township.id);
     const wanted = foldName(name);
     const row = rows.find((r) => foldName(r.name) === wanted);
     return row ? toRecord(row) : null;

@@ -5,7 +5,7 @@ import { Env } from '@forest-ledger/platform';
 import ExcelJS from 'exceljs';
 import { DataSource, EntityManager } from 'typeorm';
 import type { OwnerScope } from '../access/access.types';
-import type { PartyKind } from '../parties/party.entity';
+import type { PartyKind } from '../parties/party.model';
 import { maskName, partyRefsByIds } from '../parties/party-refs';
 import { businessToday, holderPledged, holderTickets } from '../projects/project-accounts';
 import { ProjectsService } from '../projects/projects.service';

@@ -47,8 +47,9 @@ export class Hs256Jwt {
     try {
       const claims = JSON.parse(Buffer.from(parts[1], 'base64url').toString('utf8')) as T & { iat: number; exp: number };
       return typeof claims.exp === 'number' && claims.exp * 1000 > now ? claims : null;
-    } catch {
-      return null;
+    } catch (error: unknown) {
+      if (error instanceof SyntaxError) return null; // signed but not JSON: refused like a bad signature
+      throw error;
     }
   }
 }

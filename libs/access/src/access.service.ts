@@ -6,12 +6,12 @@ import * as argon2 from 'argon2';
 import Redis from 'ioredis';
 import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
 import { DataSource, EntityManager } from 'typeorm';
-import { normaliseResidentId } from '../parties/identity-codes';
-import { PiiCipher } from '../parties/pii';
-import { Role, ROLES } from './access.entities';
+import { AccessParties } from './access-parties';
+import { PARTY_SCOPED_ROLES, Role, ROLES } from './access.model';
 import { AuthUser } from './access.types';
 import { Hs256Jwt } from './hs256-jwt';
 import { AttemptCounter } from './login-attempts';
+import { UserRow, usersStore } from './users.store';
 
 /** Failed logins allowed per window, per account and per client address (shared through Redis). */
 export const LOGIN_LIMITS = { perAccount: 5, perAddress: 20, windowSeconds: 15 * 60 };
@@ -32,18 +32,6 @@ export interface UserView {
 }
 export const PIN_PATTERN = /^\d{6}$/;
 
-interface UserRow {
-  id: string;
-  username: string | null;
-  display_name: string;
-  role: Role;
-  party_id: string | null;
-  party_code: string | null;
-  password_hash: string | null;
-  pin_hash: string | null;
-  active: boolean;
-}
-
 interface TokenClaims {
   sub: string;
   role: Role;
@@ -59,8 +47,6 @@ export interface IssuedToken {
   role: Role;
 }
 
-const USER_COLUMNS = `u.id, u.username, u.display_name, u.role, u.party_id, p.code AS party_code, u.password_hash, u.pin_hash, u.active`;
-
 export interface NewUser {
   username?: string | null;
   displayName: string;
@@ -73,7 +59,7 @@ export interface NewUser {
 /** Inserts a user with argon2id hashes of its password or PIN (no Nest needed: the start script uses it for the first admin). */
 export async function insertUser(em: EntityManager, input: NewUser): Promise<{ id: string }> {
   if (!ROLES.includes(input.role)) throw new DomainError('invalid', 'VALIDATION_FAILED', `role must be one of ${ROLES.join(', ')}`, 'role');
-  const scoped = input.role === 'FARM_OPERATOR' || input.role === 'BUYER' || input.role === 'VILLAGER';
+  const scoped = PARTY_SCOPED_ROLES.includes(input.role);
   if (scoped !== Boolean(input.partyId)) {
     throw new DomainError('invalid', 'VALIDATION_FAILED', scoped ? `a ${input.role} user must be scoped to a party` : `a ${input.role} user is not scoped to a party`, 'party');
   }
@@ -81,25 +67,39 @@ export async function insertUser(em: EntityManager, input: NewUser): Promise<{ i
   if (input.role !== 'VILLAGER' && (!input.username || !input.password || input.password.length < 12)) {
     throw new DomainError('invalid', 'VALIDATION_FAILED', 'staff users need a username and a password of at least 12 characters', 'password');
   }
-  const rows = (await em.query(
-    `INSERT INTO users (username, display_name, role, party_id, password_hash, pin_hash) VALUES ($1, $2, $3, $4, $5, $6)
-     ON CONFLICT DO NOTHING RETURNING id`,
-    [
-      input.role === 'VILLAGER' ? null : input.username,
-      input.displayName,
-      input.role,
-      input.partyId ?? null,
-      input.password ? await argon2.hash(input.password) : null,
-      input.pin ? await argon2.hash(input.pin) : null,
-    ],
-  )) as Array<{ id: string }>;
-  if (rows.length === 0) throw new DomainError('conflict', 'USER_EXISTS', 'a user with this username (or this party and role) already exists', 'username');
-  return rows[0];
+  const row = await usersStore.insert(em, {
+    username: input.role === 'VILLAGER' ? null : (input.username ?? null),
+    displayName: input.displayName,
+    role: input.role,
+    partyId: input.partyId ?? null,
+    passwordHash: input.password ? await argon2.hash(input.password) : null,
+    pinHash: input.pin ? await argon2.hash(input.pin) : null,
+  });
+  if (!row) throw new DomainError('conflict', 'USER_EXISTS', 'a user with this username (or this party and role) already exists', 'username');
+  return row;
+}
+
+/** A staff user who can never log in (no password, inactive): a named maker or checker of loaded data. */
+export async function insertRecordOnlyUser(em: EntityManager, input: { username: string; displayName: string; role: Role }): Promise<{ id: string }> {
+  const row = await usersStore.insert(em, {
+    username: input.username,
+    displayName: input.displayName,
+    role: input.role,
+    partyId: null,
+    passwordHash: null,
+    pinHash: null,
+    active: false,
+  });
+  if (!row) throw new DomainError('conflict', 'USER_EXISTS', 'a user with this username already exists', 'username');
+  return row;
 }
 
 const unauthenticated = (message = 'invalid credentials') => new DomainError('unauthenticated', 'UNAUTHENTICATED', message);
 
-function toAuthUser(row: UserRow, via: AuthUser['via']): AuthUser {
+/** A user row with its party's code (a scoped user's), as tokens and guards see it. */
+type ScopedUser = UserRow & { party_code: string | null };
+
+function toAuthUser(row: ScopedUser, via: AuthUser['via']): AuthUser {
   return { userId: row.id, role: row.role, partyId: row.party_id, partyCode: row.party_code, displayName: row.display_name, via };
 }
 
@@ -116,7 +116,7 @@ export class AccessService {
   constructor(
     @InjectDataSource() private readonly dataSource: DataSource,
     private readonly env: Env,
-    private readonly pii: PiiCipher,
+    private readonly parties: AccessParties,
     @Inject(REDIS) redis: Redis,
   ) {
     this.jwt = new Hs256Jwt(keyRing(env, 'JWT_SECRETS'));
@@ -143,11 +143,11 @@ export class AccessService {
     const user = await this.lockUser(em, userId);
     if (user.id === actor.userId) throw new DomainError('rule', 'CANNOT_DEACTIVATE_SELF', 'you cannot deactivate your own login', 'id');
     if (user.active && user.role === 'ADMIN') {
-      const [{ n }] = (await em.query(`SELECT count(*)::int AS n FROM users WHERE role = 'ADMIN' AND active AND id <> $1`, [user.id])) as Array<{ n: number }>;
-      if (n === 0) throw new DomainError('rule', 'LAST_ADMIN', 'this is the last active ADMIN: create or reactivate another first', 'id');
+      if ((await usersStore.countActiveAdminsExcept(em, user.id)) === 0)
+        throw new DomainError('rule', 'LAST_ADMIN', 'this is the last active ADMIN: create or reactivate another first', 'id');
     }
-    await em.query(`UPDATE users SET active = false WHERE id = $1`, [user.id]);
-    await em.query(`UPDATE api_keys SET revoked_at = now() WHERE user_id = $1 AND revoked_at IS NULL`, [user.id]);
+    await usersStore.setActive(em, user.id, false);
+    await usersStore.revokeApiKeysOf(em, user.id);
     this.activeUntil.delete(user.id);
     return this.userView(em, user.id);
   }
@@ -155,14 +155,12 @@ export class AccessService {
   /** Lets a deactivated user log in again (their revoked API keys stay revoked). */
   async reactivateUser(em: EntityManager, userId: string): Promise<UserView> {
     const user = await this.lockUser(em, userId);
-    await em.query(`UPDATE users SET active = true WHERE id = $1`, [user.id]);
+    await usersStore.setActive(em, user.id, true);
     return this.userView(em, user.id);
   }
 
-  private async lockUser(em: EntityManager, userId: string): Promise<{ id: string; role: Role; active: boolean }> {
-    const [row] = /^[1-9]\d{0,17}$/.test(userId)
-      ? ((await em.query(`SELECT id, role, active FROM users WHERE id = $1 FOR UPDATE`, [userId])) as Array<{ id: string; role: Role; active: boolean }>)
-      : [];
+  private async lockUser(em: EntityManager, userId: string): Promise<UserRow> {
+    const row = /^[1-9]\d{0,17}$/.test(userId) ? await usersStore.lock(em, userId) : undefined;
     if (!row) throw new DomainError('not-found', 'UNKNOWN_USER', `no user with id ${JSON.stringify(userId)}`, 'id');
     return row;
   }
@@ -174,11 +172,7 @@ export class AccessService {
 
   /** Every user by id, or the one `userId`; never credentials. */
   private async userViews(em: EntityManager, userId: string | null): Promise<UserView[]> {
-    const rows = (await em.query(
-      `SELECT u.id, u.username, u.display_name, u.role, p.code AS party_code, u.active, u.created_at FROM users u LEFT JOIN parties p ON p.id = u.party_id
-        WHERE $1::bigint IS NULL OR u.id = $1 ORDER BY u.id`,
-      [userId],
-    )) as Array<{ id: string; username: string | null; display_name: string; role: Role; party_code: string | null; active: boolean; created_at: Date }>;
+    const rows = await this.withPartyCodes(em, await usersStore.list(em, userId));
     return rows.map((r) => ({
       id: r.id,
       username: r.username,
@@ -190,16 +184,45 @@ export class AccessService {
     }));
   }
 
-  async countUsers(): Promise<number> {
-    const [{ n }] = (await this.dataSource.query(`SELECT count(*)::int AS n FROM users`)) as Array<{ n: number }>;
-    return n;
+  countUsers(): Promise<number> {
+    return usersStore.count(this.dataSource.manager);
+  }
+
+  /** The rows with their party's code (asked of the parties feature). */
+  private async withPartyCodes(em: EntityManager, rows: UserRow[]): Promise<ScopedUser[]> {
+    const ids = rows.flatMap((r) => (r.party_id === null ? [] : [r.party_id]));
+    const parties = await this.parties.byIds(em, ids);
+    return rows.map((r) => ({ ...r, party_code: r.party_id === null ? null : (parties.get(r.party_id)?.code ?? null) }));
+  }
+
+  private async withPartyCode(em: EntityManager, row: UserRow | undefined): Promise<ScopedUser | null> {
+    return row ? (await this.withPartyCodes(em, [row]))[0] : null;
+  }
+
+  // ---------------------------------------------------------------- what the parties feature asks
+
+  /** A party deactivated: its users lose access (tokens within ACTIVE_CHECK_TTL_MS). */
+  async deactivatePartyUsers(em: EntityManager, partyId: string): Promise<void> {
+    await usersStore.deactivateOfParty(em, partyId);
+  }
+
+  /** Creates the party's VILLAGER user with this PIN, or sets a new PIN on the existing one (locked). */
+  async setVillagerPin(em: EntityManager, partyId: string, displayName: string, pin: string): Promise<{ userId: string; created: boolean }> {
+    const user = await usersStore.lockVillagerOfParty(em, partyId);
+    if (user) {
+      await usersStore.setPinHash(em, user.id, await argon2.hash(pin));
+      return { userId: user.id, created: false };
+    }
+    const created = await insertUser(em, { displayName, role: 'VILLAGER', pin, partyId });
+    return { userId: created.id, created: true };
   }
 
   // ---------------------------------------------------------------- logins
 
   async login(username: string, password: string, address: string): Promise<IssuedToken> {
     return this.limited(`user:${username.toLowerCase()}`, address, async () => {
-      const [row] = (await this.dataSource.query(`SELECT ${USER_COLUMNS} FROM users u LEFT JOIN parties p ON p.id = u.party_id WHERE u.username = $1`, [username])) as UserRow[];
+      const em = this.dataSource.manager;
+      const row = await this.withPartyCode(em, await usersStore.byUsername(em, username));
       const ok = row?.active && row.password_hash ? await argon2.verify(row.password_hash, password) : false;
       return ok ? row : null;
     });
@@ -207,14 +230,10 @@ export class AccessService {
 
   /** Villagers sign in with their resident ID number and PIN; the ID is matched by its HMAC under any configured key (rotation). */
   async villagerLogin(idNumber: string, pin: string, address: string): Promise<IssuedToken> {
-    const normalised = normaliseResidentId(idNumber);
-    const hmacs = this.pii.hmacCandidates('RESIDENT_ID', normalised);
-    return this.limited(`villager:${hmacs[0]}`, address, async () => {
-      const [row] = (await this.dataSource.query(
-        `SELECT ${USER_COLUMNS} FROM users u JOIN parties p ON p.id = u.party_id
-         WHERE u.role = 'VILLAGER' AND p.id_kind = 'RESIDENT_ID' AND p.id_hmac = ANY($1::text[]) AND p.active`,
-        [hmacs],
-      )) as UserRow[];
+    const resident = this.parties.resident(idNumber);
+    return this.limited(`villager:${resident.limitKey}`, address, async () => {
+      const em = this.dataSource.manager;
+      const row = await this.withPartyCode(em, await usersStore.villagerOfParties(em, await resident.partyIds(em)));
       const ok = row?.active && row.pin_hash ? await argon2.verify(row.pin_hash, pin) : false;
       return ok ? row : null;
     });
@@ -232,12 +251,12 @@ export class AccessService {
       const ttl = await this.attempts.secondsLeft(key);
       throw new DomainError('rate-limited', 'TOO_MANY_ATTEMPTS', `too many wrong PINs; try again in ${ttl} s`, 'currentPin', { retryAfterSeconds: ttl });
     }
-    const [row] = (await this.dataSource.query(`SELECT pin_hash FROM users WHERE id = $1 AND role = 'VILLAGER'`, [user.userId])) as Array<{ pin_hash: string }>;
-    if (!row || !(await argon2.verify(row.pin_hash, currentPin))) {
+    const row = await usersStore.byId(this.dataSource.manager, user.userId);
+    if (row?.role !== 'VILLAGER' || row.pin_hash === null || !(await argon2.verify(row.pin_hash, currentPin))) {
       await this.attempts.record([key], LOGIN_LIMITS.windowSeconds);
       throw new DomainError('rule', 'WRONG_PIN', 'currentPin is not your current PIN', 'currentPin');
     }
-    await this.dataSource.query(`UPDATE users SET pin_hash = $2 WHERE id = $1`, [user.userId, await argon2.hash(newPin)]);
+    await usersStore.setPinHash(this.dataSource.manager, user.userId, await argon2.hash(newPin));
     await this.attempts.clear(key);
   }
 
@@ -245,7 +264,7 @@ export class AccessService {
    * Counts failures per account and per address in Redis (so every API instance shares them);
    * refuses while either is at its limit, and clears the account's count on success.
    */
-  private async limited(account: string, address: string, check: () => Promise<UserRow | null>): Promise<IssuedToken> {
+  private async limited(account: string, address: string, check: () => Promise<ScopedUser | null>): Promise<IssuedToken> {
     const keys = [this.keys.loginFailures('account', account), this.keys.loginFailures('address', address)];
     const [accountFails, addressFails] = await this.attempts.counts(keys);
     if (accountFails >= LOGIN_LIMITS.perAccount || addressFails >= LOGIN_LIMITS.perAddress) {
@@ -261,14 +280,15 @@ export class AccessService {
     return this.issue(user);
   }
 
-  private issue(row: UserRow): IssuedToken {
+  private issue(row: ScopedUser): IssuedToken {
     const claims: TokenClaims = { sub: row.id, role: row.role, pid: row.party_id, pcode: row.party_code, name: row.display_name };
     return { accessToken: this.jwt.sign({ ...claims }, this.env.JWT_TTL_SECONDS), tokenType: 'Bearer', expiresIn: this.env.JWT_TTL_SECONDS, role: row.role };
   }
 
   /** A token for a user, bypassing credentials: for the first-admin CLI and for tests. */
   async tokenFor(userId: string): Promise<IssuedToken> {
-    const [row] = (await this.dataSource.query(`SELECT ${USER_COLUMNS} FROM users u LEFT JOIN parties p ON p.id = u.party_id WHERE u.id = $1`, [userId])) as UserRow[];
+    const em = this.dataSource.manager;
+    const row = await this.withPartyCode(em, await usersStore.byId(em, userId));
     if (!row) throw unauthenticated('no such user');
     return this.issue(row);
   }
@@ -282,15 +302,14 @@ export class AccessService {
     return { userId: claims.sub, role: claims.role, partyId: claims.pid, partyCode: claims.pcode, displayName: claims.name, via: 'token' };
   }
 
-  /** API keys look like `flk_<prefix>_<secret>`; only SHA-256(secret) is stored, compared in constant time. */
   /** The user and their party (if any) are active: asked of the database at most every ACTIVE_CHECK_TTL_MS per user. */
   private async stillActive(userId: string): Promise<boolean> {
     const now = Date.now();
     if ((this.activeUntil.get(userId) ?? 0) > now) return true;
-    const [row] = (await this.dataSource.query(`SELECT u.active AND COALESCE(p.active, true) AS active FROM users u LEFT JOIN parties p ON p.id = u.party_id WHERE u.id = $1`, [
-      userId,
-    ])) as Array<{ active: boolean }>;
-    if (!row?.active) {
+    const em = this.dataSource.manager;
+    const user = await usersStore.byId(em, userId);
+    const active = user?.active === true && (user.party_id === null || (await this.parties.byIds(em, [user.party_id])).get(user.party_id)?.active === true);
+    if (!active) {
       this.activeUntil.delete(userId);
       return false;
     }
@@ -299,14 +318,13 @@ export class AccessService {
     return true;
   }
 
+  /** API keys look like `flk_<prefix>_<secret>`; only SHA-256(secret) is stored, compared in constant time. */
   async authenticateApiKey(key: string): Promise<AuthUser> {
     const match = /^flk_([A-Za-z0-9]{12})_([A-Za-z0-9_-]{43})$/.exec(key);
     if (!match) throw unauthenticated('the API key is malformed');
-    const [row] = (await this.dataSource.query(
-      `SELECT ${USER_COLUMNS}, k.secret_hash FROM api_keys k JOIN users u ON u.id = k.user_id LEFT JOIN parties p ON p.id = u.party_id
-       WHERE k.prefix = $1 AND k.revoked_at IS NULL AND u.active`,
-      [match[1]],
-    )) as Array<UserRow & { secret_hash: string }>;
+    const em = this.dataSource.manager;
+    const found = await usersStore.activeKeyUser(em, match[1]);
+    const row = found ? { ...(await this.withPartyCode(em, found))!, secret_hash: found.secret_hash } : undefined;
     const given = createHash('sha256').update(match[2]).digest();
     if (!row || !timingSafeEqual(given, Buffer.from(row.secret_hash, 'hex'))) throw unauthenticated('the API key is unknown or revoked');
     return toAuthUser(row, 'api-key');
@@ -315,32 +333,16 @@ export class AccessService {
   async createApiKey(em: EntityManager, userId: string, name: string): Promise<{ id: string; prefix: string; key: string }> {
     const prefix = randomBytes(9).toString('base64url').replace(/[-_]/g, '').slice(0, 12).padEnd(12, '0');
     const secret = randomBytes(32).toString('base64url');
-    const [row] = (await em.query(`INSERT INTO api_keys (prefix, secret_hash, name, user_id) VALUES ($1, $2, $3, $4) RETURNING id`, [
-      prefix,
-      createHash('sha256').update(secret).digest('hex'),
-      name,
-      userId,
-    ])) as Array<{ id: string }>;
+    const row = await usersStore.insertApiKey(em, { prefix, secretHash: createHash('sha256').update(secret).digest('hex'), name, userId });
     return { id: row.id, prefix, key: `flk_${prefix}_${secret}` };
   }
 
   async revokeApiKey(em: EntityManager, id: string): Promise<void> {
-    // In a CTE: TypeORM answers a bare UPDATE … RETURNING with [rows, rowCount], which is never empty.
-    const rows = (await em.query(`WITH u AS (UPDATE api_keys SET revoked_at = now() WHERE id = $1 AND revoked_at IS NULL RETURNING id) SELECT id FROM u`, [
-      /^\d{1,18}$/.test(id) ? id : '0',
-    ])) as unknown[];
-    if (rows.length === 0) throw new DomainError('not-found', 'UNKNOWN_API_KEY', `no active API key with id ${id}`, 'id');
+    if (!(await usersStore.revokeApiKey(em, /^\d{1,18}$/.test(id) ? id : '0'))) throw new DomainError('not-found', 'UNKNOWN_API_KEY', `no active API key with id ${id}`, 'id');
   }
 
   async listApiKeys(): Promise<Array<{ id: string; prefix: string; name: string; userId: string; createdAt: string; revokedAt: string | null }>> {
-    const rows = (await this.dataSource.query(`SELECT id, prefix, name, user_id, created_at, revoked_at FROM api_keys ORDER BY id`)) as Array<{
-      id: string;
-      prefix: string;
-      name: string;
-      user_id: string;
-      created_at: Date;
-      revoked_at: Date | null;
-    }>;
+    const rows = await usersStore.listApiKeys(this.dataSource.manager);
     return rows.map((r) => ({
       id: r.id,
       prefix: r.prefix,

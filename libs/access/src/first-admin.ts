@@ -2,6 +2,7 @@ import { inTransaction } from '@forest-ledger/platform';
 import { randomBytes } from 'node:crypto';
 import { DataSource } from 'typeorm';
 import { insertUser } from './access.service';
+import { usersStore } from './users.store';
 
 /** A password to show once: 24 characters from a 56-letter alphabet without look-alikes (~139 bits). */
 function newPassword(): string {
@@ -16,9 +17,8 @@ function newPassword(): string {
 export async function createAdmin(dataSource: DataSource, username: string, options: { onlyIfNoUsers?: boolean } = {}): Promise<{ username: string; password: string } | null> {
   return inTransaction(dataSource, async (em) => {
     if (options.onlyIfNoUsers) {
-      await em.query(`LOCK TABLE users IN SHARE ROW EXCLUSIVE MODE`); // two starting instances create one admin
-      const [{ n }] = (await em.query(`SELECT count(*)::int AS n FROM users`)) as Array<{ n: number }>;
-      if (n > 0) return null;
+      await usersStore.lockTable(em); // two starting instances create one admin
+      if ((await usersStore.count(em)) > 0) return null;
     }
     const password = newPassword();
     await insertUser(em, { username, displayName: username, role: 'ADMIN', password });
