@@ -1,4 +1,4 @@
-// Over 500 lines: the demo data set itself (regions, parties, parcels, the project and its movements) is most of it, loaded step by step.
+// Over 500 lines because the demo data set itself (regions, parties, parcels, the project and its movements) is most of it, loaded step by step.
 import { insertRecordOnlyUser } from '@forest-ledger/access';
 import { Dec, LedgerReads, LedgerService } from '@forest-ledger/ledger';
 import { inTransaction } from '@forest-ledger/platform';

@@ -7,7 +7,7 @@ import { partyRefs, partyRefsByIds } from '../parties/party-refs';
 import { businessToday, projectWallet } from '../projects/project-accounts';
 import { ProjectsService } from '../projects/projects.service';
 import { SeriesRecord, SeriesService } from '../tickets/series.service';
-import { lastMovementId, seriesCodeOfProject, seriesCodesByIds } from '../tickets/ticket-register.reads';
+import { lastMovementId, seriesCodeOfProject, seriesCodesByIds } from '../tickets/ticket-register.store';
 import { ProjectCashFlowsService } from './cash-flows.service';
 import { DeclarationRow, declarationsStore } from './declarations.store';
 import { DeclarationState } from './dividend.model';

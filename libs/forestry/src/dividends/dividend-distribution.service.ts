@@ -9,7 +9,7 @@ import { walletOf } from '../parties/parties.service';
 import { partyRefs, partyRefsByIds } from '../parties/party-refs';
 import { businessToday, holderTickets } from '../projects/project-accounts';
 import { SeriesService } from '../tickets/series.service';
-import { firstOwnershipMoveAfter } from '../tickets/ticket-register.reads';
+import { firstOwnershipMoveAfter } from '../tickets/ticket-register.store';
 import { declarationsStore } from './declarations.store';
 import { DistributionOutcome, DistributionProgress, DividendDeclarationsService, LoadedDeclaration, outcomeOf } from './dividend-declarations.service';
 import { amountPerUnit, splitPool } from './dividend-math';

@@ -10,7 +10,7 @@ import { BANK_CLEARING_ACCOUNT, businessToday } from '../projects/project-accoun
 import { ProjectError } from '../projects/projects.errors';
 import { ProjectsService } from '../projects/projects.service';
 import { RegionsService } from '../regions/regions.service';
-import { holderPartyIdsOfProject } from '../tickets/ticket-register.reads';
+import { holderPartyIdsOfProject } from '../tickets/ticket-register.store';
 import { PAYOUT_SCOPES, PayoutLineState, PayoutScope, PayoutBatchState } from './dividend.model';
 import { AGE_BUCKETS, AgeBucket, ageBucketOf } from './dividend-math';
 import { BANK_REFERENCE_MAX, DIVIDEND_TEXT_MAX } from './dividend-support';

@@ -1,4 +1,4 @@
-// Over 500 lines: the published check-digit cases of three national standards (GB 11643, GB 32100, GB 11714), one table each.
+// Over 500 lines because the published check-digit cases of three national standards (GB 11643, GB 32100, GB 11714), one table each.
 import { readFileSync } from 'fs';
 import { join } from 'path';
 import fc from 'fast-check';

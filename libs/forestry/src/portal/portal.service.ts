@@ -12,7 +12,7 @@ import { RESTRICTION_LABELS } from '../tickets/certificates.service';
 import { MovementsService } from '../tickets/movements.service';
 import { SeriesRecord, SeriesService } from '../tickets/series.service';
 import type { TransferRestriction } from '../tickets/ticket.model';
-import { holdingsOfParty } from '../tickets/ticket-register.reads';
+import { holdingsOfParty } from '../tickets/ticket-register.store';
 import { renderAnnualStatementPdf } from './annual-statement-pdf';
 import { AnnualStatement, PortalHolding, PortalOverview, PortalPayout } from './portal.model';
 

@@ -75,6 +75,12 @@ export async function findProjectsByIds(em: EntityManager, ids: readonly string[
   return new Map(rows.map((r) => [r.id, r]));
 }
 
+export async function findProjectsByCodes(em: EntityManager, codes: readonly string[]): Promise<Map<string, ProjectRow>> {
+  if (codes.length === 0) return new Map();
+  const rows = (await em.query(`${PROJECT_SELECT} WHERE code = ANY($1::text[])`, [Array.from(new Set(codes))])) as ProjectRow[];
+  return new Map(rows.map((r) => [r.code, r]));
+}
+
 /** Projects by state, and (when `partyIds` is given) only those whose farm or collective is one of them; by code, at most 500. */
 export async function listProjects(em: EntityManager, filter: { state?: ProjectState; partyIds: string[] | null }): Promise<ProjectRow[]> {
   return (await em.query(

@@ -1,3 +1,4 @@
+// Over 500 lines because it holds every request and response shape of the subsidies API (programmes, rules, claims, contracts, reports) with their OpenAPI examples; split by resource if it grows.
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import {
   CLAIM_STATES,
