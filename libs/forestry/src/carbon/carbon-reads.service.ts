@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource, EntityManager } from 'typeorm';
-import { partyLinesSeenBy } from '../access/access.types';
+import { partyLinesSeenBy } from '@forest-ledger/access';
 import { serialiseCsv } from '../imports/csv';
 import { partiesByCodes, partiesByIds } from '../parties/party-refs';
 import { blocksOf } from './carbon-blocks.store';

@@ -2,7 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { Amount, Dec, isBigintId, LedgerService } from '@forest-ledger/ledger';
 import { DataSource, EntityManager } from 'typeorm';
-import type { OwnerScope } from '../access/access.types';
+import type { OwnerScope } from '@forest-ledger/access';
 import { partyRefs, partyRefsByIds } from '../parties/party-refs';
 import { businessToday, projectWallet } from '../projects/project-accounts';
 import { ProjectsService } from '../projects/projects.service';

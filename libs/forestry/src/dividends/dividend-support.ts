@@ -1,6 +1,6 @@
 import { EntryDraft, LedgerError, LedgerService, OpenAccountInput, PostResult } from '@forest-ledger/ledger';
 import { EntityManager } from 'typeorm';
-import type { Role } from '../access/access.entities';
+import type { Role } from '@forest-ledger/access';
 import { inputChecks } from '../common/input-checks';
 import { ProjectError } from '../projects/projects.errors';
 import { businessToday, projectOwnerRef } from '../projects/project-accounts';

@@ -1,4 +1,4 @@
-import type { Role } from '../access/access.entities';
+import type { Role } from '@forest-ledger/access';
 import type { LandUseMode, LandUseScheduleState, LandUseState, PermittedUse, ReceivableKind, SettlementSource } from './land-use.model';
 import type { BillingFrequency, Escalation, SchedulePeriod } from './rent-schedule';
 

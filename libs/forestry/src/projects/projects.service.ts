@@ -3,7 +3,7 @@ import { InjectDataSource } from '@nestjs/typeorm';
 import { Amount, Dec, EntryDraft, LedgerReads, LedgerService, PostResult } from '@forest-ledger/ledger';
 import { Env } from '@forest-ledger/platform';
 import { DataSource, EntityManager } from 'typeorm';
-import type { OwnerScope } from '../access/access.types';
+import type { OwnerScope } from '@forest-ledger/access';
 import { inputChecks } from '../common/input-checks';
 import { lockParcelsForAttachment, parcelRefs } from '../parcels/parcel-refs';
 import { ParcelsService } from '../parcels/parcels.service';

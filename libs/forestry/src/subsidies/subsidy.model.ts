@@ -1,4 +1,4 @@
-import type { Role } from '../access/access.entities';
+import type { Role } from '@forest-ledger/access';
 
 /** States of transfer contracts, subsidy claims and instalments (the tables' shapes are the migrations and the stores' row types). */
 

@@ -4,7 +4,7 @@ import { Dec, LedgerReads } from '@forest-ledger/ledger';
 import { Env } from '@forest-ledger/platform';
 import ExcelJS from 'exceljs';
 import { DataSource, EntityManager } from 'typeorm';
-import type { OwnerScope } from '../access/access.types';
+import type { OwnerScope } from '@forest-ledger/access';
 import type { PartyKind } from '../parties/party.model';
 import { maskName, partyRefsByIds } from '../parties/party-refs';
 import { businessToday, holderPledged, holderTickets } from '../projects/project-accounts';

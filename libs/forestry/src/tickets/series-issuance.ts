@@ -1,6 +1,6 @@
 import { Dec, EntryDraft, isIsoDate, LedgerReads, LedgerService, OpenAccountInput } from '@forest-ledger/ledger';
 import { EntityManager } from 'typeorm';
-import { OwnerScope, partyLinesSeenBy } from '../access/access.types';
+import { OwnerScope, partyLinesSeenBy } from '@forest-ledger/access';
 import { ownerRefOf } from '../parties/parties.service';
 import { activeVillagersOf, partyRefs } from '../parties/party-refs';
 import { isHouseholdHead } from '../parties/roster-import';

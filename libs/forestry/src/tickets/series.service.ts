@@ -2,7 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { allocate, Dec, isIsoDate, LedgerReads, LedgerService } from '@forest-ledger/ledger';
 import { DataSource, EntityManager } from 'typeorm';
-import { OwnerScope, partyLinesSeenBy } from '../access/access.types';
+import { OwnerScope, partyLinesSeenBy } from '@forest-ledger/access';
 import { partyRefs } from '../parties/party-refs';
 import { businessToday, holderPledged } from '../projects/project-accounts';
 import { ProjectRecord, ProjectsService, scopePartyIds } from '../projects/projects.service';
