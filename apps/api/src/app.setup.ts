@@ -6,7 +6,9 @@ import helmet from 'helmet';
 import iconv from 'iconv-lite';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { Logger } from 'nestjs-pino';
-import { correlationIdFor } from '@forest-ledger/platform';
+import { correlationIdFor, Env, Metrics } from '@forest-ledger/platform';
+import { installHttpMetrics } from './observability/http-metrics';
+import { installQueueDashboard } from './observability/queue-dashboard';
 import { bodyTooDeep, checkParsedBody, jsonDepth, MAX_BODY_DEPTH } from './http/body-checks';
 import { ErrorFilter } from './http/error.filter';
 import { HttpRequest, HttpResponse } from './http/http';
@@ -136,6 +138,8 @@ export function createHttpAdapter(): FastifyAdapter {
 export function configureApp(app: ApiApplication): ApiApplication {
   app.useLogger(app.get(Logger));
   installBodyParsers(app.getHttpAdapter().getInstance());
+  installHttpMetrics(app.getHttpAdapter().getInstance(), app.get(Metrics), app.get(Env));
+  installQueueDashboard(app);
   app.useGlobalPipes(new BodyShapePipe(), new NulCharacterPipe(), validationPipe());
   app.enableShutdownHooks();
   const config = new DocumentBuilder()

@@ -207,8 +207,15 @@ function decodeCursor(cursor: string, shape: CursorPart[], field: string): strin
 export class LedgerService {
   /** Asset scales never change once created, so they are cached for the process. */
   private readonly scales = new Map<string, number>();
+  /** Told of every batch of entries written, inside the writer's transaction (metrics: observeWrites). */
+  private writeObserver: ((em: EntityManager, entries: Array<{ kind: string; postings: number }>) => void) | null = null;
 
   constructor(@InjectDataSource() private readonly dataSource: DataSource) {}
+
+  /** The one optional hook: `observer` learns each written entry's kind and posting count (it must not throw). */
+  observeWrites(observer: (em: EntityManager, entries: Array<{ kind: string; postings: number }>) => void): void {
+    this.writeObserver = observer;
+  }
 
   // ---------------------------------------------------------------- assets
 
@@ -637,6 +644,7 @@ export class LedgerService {
         accounts.map((a) => a.headHash),
       ],
     );
+    this.writeObserver?.(em, planned.map((entry) => ({ kind: entry.draft.kind, postings: entry.postings.length })));
     const idByKey = new Map(rows.map((r) => [r.idempotency_key, r.id]));
     return planned.map((entry) => idByKey.get(entry.draft.idempotencyKey)!);
   }
