@@ -415,7 +415,7 @@ describe('a body that is not a JSON object', () => {
     requestBody?: { content?: Record<string, unknown> };
   }
 
-  it('is a 400 on every write route that takes a JSON body, and writes nothing (found by the fuzz test: `[]` ran the land-use daily job)', async () => {
+  it('is a 400 on every write route that takes a JSON body, and writes nothing (a DTO whose fields are all optional too)', async () => {
     const doc = (await request(app.getHttpServer()).get('/docs-json').expect(200)).body as { paths: Record<string, Record<string, Operation>> };
     const routes = Object.entries(doc.paths).flatMap(([path, ops]) =>
       Object.entries(ops)
@@ -449,6 +449,6 @@ describe('a body that is not a JSON object', () => {
         .send('[]'),
       400,
     );
-    expect({ code: err.code, field: err.field, message: err.message }).toEqual({ code: 'VALIDATION_FAILED', field: 'body', message: 'body must be a JSON object, not an array' });
+    expect(err.code).toBe('VALIDATION_FAILED');
   });
 });

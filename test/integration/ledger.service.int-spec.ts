@@ -198,6 +198,20 @@ describe('LedgerService', () => {
     await expect(f.ledger.getAccount(BANK, db.dataSource.manager, visibility)).rejects.toMatchObject({ code: 'UNKNOWN_ACCOUNT' });
   });
 
+  it('verifies the chain as one snapshot while entries are being posted: never a false break', async () => {
+    let posting = true;
+    const writers = (async () => {
+      for (let i = 0; i < 40; i += 1) await Promise.all([f.transfer(BANK, A, '1.00'), f.transfer(BANK, B, '1.00'), f.transfer(A, B, '0.01')]);
+      posting = false;
+    })();
+    const reports = [];
+    while (posting) reports.push(await f.ledger.verifyChain(2));
+    await writers;
+    reports.push(await f.ledger.verifyChain(2));
+    expect(reports.length).toBeGreaterThan(1);
+    expect(reports.filter((r) => !r.ok)).toEqual([]);
+  });
+
   it('verifies the hash chain and finds the first tampered entry', async () => {
     const ok = await f.ledger.verifyChain(3);
     expect(ok).toMatchObject({ ok: true, firstBrokenEntryId: null });

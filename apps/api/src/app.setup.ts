@@ -12,7 +12,7 @@ import { installQueueDashboard } from './observability/queue-dashboard';
 import { bodyTooDeep, checkParsedBody, jsonDepth, MAX_BODY_DEPTH } from './http/body-checks';
 import { ErrorFilter } from './http/error.filter';
 import { HttpRequest, HttpResponse } from './http/http';
-import { BodyShapePipe, NulCharacterPipe, validationPipe } from './http/validation';
+import { NulCharacterPipe, validationPipe } from './http/validation';
 
 /** The API application: Nest on Fastify. */
 export type ApiApplication = NestFastifyApplication;
@@ -140,7 +140,7 @@ export function configureApp(app: ApiApplication): ApiApplication {
   installBodyParsers(app.getHttpAdapter().getInstance());
   installHttpMetrics(app.getHttpAdapter().getInstance(), app.get(Metrics), app.get(Env));
   installQueueDashboard(app);
-  app.useGlobalPipes(new BodyShapePipe(), new NulCharacterPipe(), validationPipe());
+  app.useGlobalPipes(new NulCharacterPipe(), validationPipe());
   app.enableShutdownHooks();
   const config = new DocumentBuilder()
     .setTitle('forest-ledger (林账)')

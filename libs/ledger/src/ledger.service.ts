@@ -964,7 +964,18 @@ export class LedgerService {
    * Recomputes every entry's hash in id order, chaining per account, and compares the final chain
    * heads and the cached totals with the accounts. Reports the first broken link.
    */
+  /**
+   * Checks the whole chain in one read-only REPEATABLE READ snapshot: read outside one, an entry committed
+   * between the entry pages and the account heads looked like a broken chain (seen in the nightly job).
+   */
   async verifyChain(pageSize = 5000): Promise<ChainReport> {
+    return this.dataSource.transaction('REPEATABLE READ', async (em) => {
+      await em.query('SET TRANSACTION READ ONLY');
+      return this.verifyChainIn(em, pageSize);
+    });
+  }
+
+  private async verifyChainIn(em: EntityManager, pageSize: number): Promise<ChainReport> {
     const heads = new Map<string, string | null>();
     let checked = 0;
     let after = '0';
@@ -977,13 +988,13 @@ export class LedgerService {
       reason,
     });
     for (;;) {
-      const rows = (await this.dataSource.query(`SELECT ${ENTRY_BASE_COLUMNS}, NULL AS reversed_by FROM ledger_entries e WHERE e.id > $1::bigint ORDER BY e.id LIMIT $2`, [
+      const rows = (await em.query(`SELECT ${ENTRY_BASE_COLUMNS}, NULL AS reversed_by FROM ledger_entries e WHERE e.id > $1::bigint ORDER BY e.id LIMIT $2`, [
         after,
         pageSize,
       ])) as EntryRow[];
       if (rows.length === 0) break;
       const postings = await this.loadPostings(
-        this.dataSource.manager,
+        em,
         rows.map((r) => r.id),
       );
       for (const row of rows) {
@@ -1010,7 +1021,7 @@ export class LedgerService {
       }
       after = rows[rows.length - 1].id;
     }
-    const accounts = (await this.dataSource.query(
+    const accounts = (await em.query(
       `SELECT a.code, a.head_hash, a.debits = COALESCE(t.debits, 0) AND a.credits = COALESCE(t.credits, 0) AS totals_ok
        FROM ledger_accounts a LEFT JOIN (
          SELECT account_id, SUM(amount) FILTER (WHERE side = 'DEBIT') AS debits, SUM(amount) FILTER (WHERE side = 'CREDIT') AS credits

@@ -1,3 +1,4 @@
+import { DomainError } from '@forest-ledger/common';
 /**
  * How deep a JSON body may nest (objects and arrays, the top one counting 1). The deepest route
  * needs 4 (a batch: entries › entry › postings › posting); the rest is for free-form `metadata`.
@@ -138,4 +139,3 @@ export function findNul(value: unknown, prefix: string): string | null {
     }) ?? null
   );
 }
-import { DomainError } from '@forest-ledger/common';

@@ -31,26 +31,6 @@ export function validationPipe(): ValidationPipe {
   });
 }
 
-const NON_DTO_TYPES: ReadonlySet<unknown> = new Set([Object, Array, String, Number, Boolean]);
-
-/**
- * A body bound to a DTO class must be a JSON object: `[]`, `[{}]`, `"x"` or `1` would pass class-validator
- * untouched on a DTO whose fields are all optional (seen: an array body ran the land-use daily job).
- */
-@Injectable()
-export class BodyShapePipe implements PipeTransform {
-  transform(value: unknown, metadata: ArgumentMetadata): unknown {
-    if (metadata.type !== 'body' || metadata.data || typeof metadata.metatype !== 'function' || NON_DTO_TYPES.has(metadata.metatype)) return value;
-    if (value === null || typeof value !== 'object' || Array.isArray(value)) {
-      const got = value === null ? 'null' : Array.isArray(value) ? 'an array' : `a ${typeof value}`;
-      throw new DomainError('invalid', 'VALIDATION_FAILED', `body must be a JSON object, not ${got}`, 'body', {
-        problems: [{ field: 'body', rule: 'isObject', message: 'body must be a JSON object' }],
-      });
-    }
-    return value;
-  }
-}
-
 /** Refuses NUL characters anywhere in body, query or path parameters, naming the field. */
 @Injectable()
 export class NulCharacterPipe implements PipeTransform {

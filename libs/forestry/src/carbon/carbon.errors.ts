@@ -1,3 +1,4 @@
+import { DomainError, DomainErrorKind } from '@forest-ledger/common';
 export type CarbonErrorCode =
   | 'INVALID_CARBON_INPUT'
   | 'INVALID_REVENUE_RULE'
@@ -42,4 +43,3 @@ export class CarbonError extends DomainError {
     super(KIND_OF[code], code, message, field, details);
   }
 }
-import { DomainError, DomainErrorKind } from '@forest-ledger/common';

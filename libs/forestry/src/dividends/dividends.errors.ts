@@ -1,3 +1,4 @@
+import { DomainError, DomainErrorKind } from '@forest-ledger/common';
 export type DividendErrorCode =
   | 'INVALID_DIVIDEND_INPUT'
   | 'UNKNOWN_DECLARATION'
@@ -40,4 +41,3 @@ export class DividendError extends DomainError {
     super(KIND_OF[code], code, message, field, details);
   }
 }
-import { DomainError, DomainErrorKind } from '@forest-ledger/common';

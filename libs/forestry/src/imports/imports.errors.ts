@@ -1,3 +1,4 @@
+import { DomainError } from '@forest-ledger/common';
 export type TableReadErrorCode =
   | 'IMPORT_EMPTY_FILE'
   | 'IMPORT_NO_HEADER'
@@ -26,4 +27,3 @@ export interface ImportRowError {
 export function rowError(row: number, column: string, zh: string, en: string): ImportRowError {
   return { row, column, message: `${zh} / ${en}` };
 }
-import { DomainError } from '@forest-ledger/common';

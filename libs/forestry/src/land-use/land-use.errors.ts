@@ -1,3 +1,4 @@
+import { DomainError, DomainErrorKind } from '@forest-ledger/common';
 export type LandUseErrorCode =
   | 'INVALID_CONTRACT'
   | 'UNKNOWN_CONTRACT'
@@ -55,4 +56,3 @@ export class LandUseError extends DomainError {
     super(KIND_OF[code], code, message, field, details);
   }
 }
-import { DomainError, DomainErrorKind } from '@forest-ledger/common';

@@ -1,3 +1,4 @@
+import { DomainError, DomainErrorKind } from '@forest-ledger/common';
 export type PartyErrorCode =
   | 'VALIDATION_FAILED'
   | 'INVALID_ID_NUMBER'
@@ -45,4 +46,3 @@ export class PartyError extends DomainError {
     super(KIND_OF[code], code, message, field, details);
   }
 }
-import { DomainError, DomainErrorKind } from '@forest-ledger/common';

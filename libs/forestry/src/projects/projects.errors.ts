@@ -1,3 +1,4 @@
+import { DomainError, DomainErrorKind } from '@forest-ledger/common';
 export type ProjectErrorCode =
   | 'INVALID_PROJECT'
   | 'UNKNOWN_PROJECT'
@@ -38,4 +39,3 @@ export class ProjectError extends DomainError {
     super(KIND_OF[code], code, message, field, details);
   }
 }
-import { DomainError, DomainErrorKind } from '@forest-ledger/common';

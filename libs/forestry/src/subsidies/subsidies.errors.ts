@@ -1,3 +1,4 @@
+import { DomainError, DomainErrorKind } from '@forest-ledger/common';
 export type SubsidyErrorCode =
   | 'INVALID_CONTRACT'
   | 'CONTRACT_EXISTS'
@@ -62,4 +63,3 @@ export class SubsidyError extends DomainError {
     super(KIND_OF[code], code, message, field, details);
   }
 }
-import { DomainError, DomainErrorKind } from '@forest-ledger/common';

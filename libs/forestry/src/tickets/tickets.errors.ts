@@ -1,3 +1,4 @@
+import { DomainError, DomainErrorKind } from '@forest-ledger/common';
 export type TicketErrorCode =
   | 'INVALID_TICKET_INPUT'
   | 'UNKNOWN_SERIES'
@@ -46,4 +47,3 @@ export class TicketError extends DomainError {
     super(KIND_OF[code], code, message, field, details);
   }
 }
-import { DomainError, DomainErrorKind } from '@forest-ledger/common';
