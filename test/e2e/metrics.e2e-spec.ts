@@ -37,7 +37,12 @@ describe('GET /metrics (API)', () => {
     const docs = await http().get('/docs-json').expect(200);
     expect(Object.keys(docs.body.paths)).not.toContain('/metrics');
     expect(metricsAccess(loadEnv({ NODE_ENV: 'development' }), undefined)).toBe('ok');
-    const production = { NODE_ENV: 'production', JWT_SECRET: 'x'.repeat(32), PII_ENCRYPTION_KEY: Buffer.alloc(32).toString('base64'), PII_HMAC_KEY: Buffer.alloc(32, 1).toString('base64') };
+    const production = {
+      NODE_ENV: 'production',
+      JWT_SECRET: 'x'.repeat(32),
+      PII_ENCRYPTION_KEY: Buffer.alloc(32).toString('base64'),
+      PII_HMAC_KEY: Buffer.alloc(32, 1).toString('base64'),
+    };
     expect(metricsAccess(loadEnv(production), undefined)).toBe('hidden');
     expect(metricsAccess(loadEnv({ ...production, METRICS_TOKEN: TOKEN }), `Bearer ${TOKEN}`)).toBe('ok');
   });
@@ -83,7 +88,9 @@ describe('GET /metrics (API)', () => {
     await http().post('/v1/auth/login').send({ username: 'nobody-here', password: 'wrong-password-123' }).expect(401);
 
     const after = await scrape();
-    expect(valueOf(after, 'forest_ledger_ledger_entries_posted_total', 'kind="METRICS_TEST"') - valueOf(before, 'forest_ledger_ledger_entries_posted_total', 'kind="METRICS_TEST"')).toBe(1);
+    expect(
+      valueOf(after, 'forest_ledger_ledger_entries_posted_total', 'kind="METRICS_TEST"') - valueOf(before, 'forest_ledger_ledger_entries_posted_total', 'kind="METRICS_TEST"'),
+    ).toBe(1);
     expect(valueOf(after, 'forest_ledger_ledger_postings_posted_total', 'kind="METRICS_TEST"')).toBe(2);
     expect(valueOf(after, 'forest_ledger_idempotency_outcomes_total', 'outcome="replay"')).toBeGreaterThanOrEqual(1);
     expect(valueOf(after, 'forest_ledger_idempotency_outcomes_total', 'outcome="conflict"')).toBeGreaterThanOrEqual(1);
@@ -134,10 +141,18 @@ describe('GET /metrics (worker, on WORKER_METRICS_PORT)', () => {
 });
 
 describe('/admin/queues (bull-board)', () => {
-  it('is for ADMIN only: no token 401, a villager or an approver 403, an ADMIN by token or by the login cookie 200', async () => {
+  it('is for ADMIN only: no token 401, an approver or a villager 403, an ADMIN by token or by the login cookie 200', async () => {
     await http().get('/admin/queues').expect(401);
     await http().get('/admin/queues/api/queues').expect(401);
-    await http().get('/admin/queues').set('Authorization', `Bearer ${await tokenFor(app, 'APPROVER')}`).expect(403);
+    await http()
+      .get('/admin/queues')
+      .set('Authorization', `Bearer ${await tokenFor(app, 'APPROVER')}`)
+      .expect(403);
+    await db.dataSource.query(`INSERT INTO parties (code, kind, name) VALUES ('V-METRICS', 'VILLAGER', '村民')`);
+    await http()
+      .get('/admin/queues/api/queues')
+      .set('Authorization', `Bearer ${await tokenFor(app, 'VILLAGER', 'V-METRICS')}`)
+      .expect(403);
     const admin = await tokenFor(app, 'ADMIN');
     const page = await http().get('/admin/queues').set('Authorization', `Bearer ${admin}`).expect(200);
     expect(page.text).toContain('<div id="root">');

@@ -644,7 +644,10 @@ export class LedgerService {
         accounts.map((a) => a.headHash),
       ],
     );
-    this.writeObserver?.(em, planned.map((entry) => ({ kind: entry.draft.kind, postings: entry.postings.length })));
+    this.writeObserver?.(
+      em,
+      planned.map((entry) => ({ kind: entry.draft.kind, postings: entry.postings.length })),
+    );
     const idByKey = new Map(rows.map((r) => [r.idempotency_key, r.id]));
     return planned.map((entry) => idByKey.get(entry.draft.idempotencyKey)!);
   }

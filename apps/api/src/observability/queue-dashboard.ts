@@ -70,7 +70,10 @@ export function installQueueDashboard(app: NestFastifyApplication): void {
           issued = await access.login(username, password, req.ip);
         } catch (error) {
           if (!(error instanceof DomainError)) throw error;
-          return reply.status(error.kind === 'rate-limited' ? 429 : 401).type('text/html; charset=utf-8').send(LOGIN_PAGE('Login refused.'));
+          return reply
+            .status(error.kind === 'rate-limited' ? 429 : 401)
+            .type('text/html; charset=utf-8')
+            .send(LOGIN_PAGE('Login refused.'));
         }
         if (issued.role !== 'ADMIN') return reply.status(403).type('text/html; charset=utf-8').send(LOGIN_PAGE('Only an ADMIN may open the queue dashboard.'));
         const cookie = [`${DASHBOARD_COOKIE}=${issued.accessToken}`, `Path=${QUEUE_DASHBOARD_PATH}`, 'HttpOnly', 'SameSite=Strict', `Max-Age=${issued.expiresIn}`];
@@ -80,7 +83,8 @@ export function installQueueDashboard(app: NestFastifyApplication): void {
       await scope.register(async (dashboard: FastifyInstance) => {
         dashboard.addHook('onRequest', async (req, reply) => {
           const token = /^Bearer (\S+)$/i.exec(req.headers.authorization ?? '')?.[1] ?? cookieOf(req, DASHBOARD_COOKIE);
-          if (!token) return refuse(req, reply, new DomainError('unauthenticated', 'UNAUTHENTICATED', `log in at ${LOGIN_PATH} or send an ADMIN's access token (Authorization: Bearer …)`));
+          if (!token)
+            return refuse(req, reply, new DomainError('unauthenticated', 'UNAUTHENTICATED', `log in at ${LOGIN_PATH} or send an ADMIN's access token (Authorization: Bearer …)`));
           try {
             const user = await access.authenticateToken(token);
             if (user.role !== 'ADMIN') return refuse(req, reply, new DomainError('forbidden', 'FORBIDDEN', 'only an ADMIN may open the queue dashboard'));
