@@ -9,6 +9,7 @@ import { Logger } from 'nestjs-pino';
 import { correlationIdFor, Env, Metrics } from '@forest-ledger/platform';
 import { installHttpMetrics } from './observability/http-metrics';
 import { installQueueDashboard } from './observability/queue-dashboard';
+import { installTracingHooks } from './observability/tracing-hooks';
 import { bodyTooDeep, checkParsedBody, jsonDepth, MAX_BODY_DEPTH } from './http/body-checks';
 import { ErrorFilter } from './http/error.filter';
 import { HttpRequest, HttpResponse } from './http/http';
@@ -140,6 +141,7 @@ export function configureApp(app: ApiApplication): ApiApplication {
   installBodyParsers(app.getHttpAdapter().getInstance());
   installHttpMetrics(app.getHttpAdapter().getInstance(), app.get(Metrics), app.get(Env));
   installQueueDashboard(app);
+  installTracingHooks(app.getHttpAdapter().getInstance());
   app.useGlobalPipes(new NulCharacterPipe(), validationPipe());
   app.enableShutdownHooks();
   const config = new DocumentBuilder()

@@ -18,3 +18,4 @@ export * from './database/prepared';
 export * from './queue/enqueue';
 export * from './queue/scheduled-runs.store';
 export * from './observability/metrics';
+export * from './observability/startup';
