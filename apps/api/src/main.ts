@@ -14,7 +14,7 @@ async function bootstrap(): Promise<void> {
   const env = app.get(Env);
   await app.listen(env.PORT, '0.0.0.0');
   const url = `http://0.0.0.0:${env.PORT}`;
-  const where = { url, openapi: `${url}/docs`, metrics: `${url}/metrics`, queueDashboard: `${url}/admin/queues`, pid: process.pid };
+  const where = { url, openapi: `${url}/docs`, metricsUrl: `${url}/metrics`, queueDashboard: `${url}/admin/queues`, pid: process.pid };
   app.get(Logger).log({ msg: 'forest-ledger API started', ...startupSummary(env, { service: 'api', ...where }) });
 }
 
