@@ -58,9 +58,13 @@ describe('tracing (OTEL_TRACES_EXPORTER=console)', () => {
       everyMs: 250,
       process: alive,
     });
-    const started = output.split('\n').find((line) => line.includes('"forest-ledger API started"'));
-    expect(started).toBeDefined();
-    const line = JSON.parse(started!) as Record<string, unknown>;
+    // The log line reaches this process through a pipe: it may come after the first answer.
+    const started = await until('the start-up line', async () => output.split('\n').find((l) => l.includes('"forest-ledger API started"') && l.endsWith('}')), {
+      timeoutMs: 10_000,
+      everyMs: 100,
+      process: alive,
+    });
+    const line = JSON.parse(started) as Record<string, unknown>;
     expect(line).toMatchObject({ version: expect.any(String), deploymentId: `test-${db.name}`, tracing: 'console', redis: expect.stringContaining('127.0.0.1') });
     expect(String(line.postgres)).toContain(db.name);
     expect(started).not.toMatch(/postgres:\/\//); // hosts only, never a URL with credentials
