@@ -43,18 +43,20 @@ export function installHttpMetrics(fastify: FastifyInstance, metrics: Metrics, e
     const { contentType, body } = await metrics.scrape();
     return reply.header('content-type', contentType).header('cache-control', 'no-store').send(body);
   });
-  fastify.addHook('onSend', async (req, reply, payload) => {
+  // Callback hooks (not async): no promise per request on the hot path.
+  fastify.addHook('onSend', (_req, reply, payload, done) => {
     if (reply.getHeader('idempotency-replayed') === 'true') metrics.idempotency.inc({ outcome: 'replay' });
     else if (reply.statusCode === 409 && typeof payload === 'string' && payload.includes('"IDEMPOTENCY_CONFLICT"')) metrics.idempotency.inc({ outcome: 'conflict' });
-    return payload;
+    done(null, payload);
   });
-  fastify.addHook('onResponse', async (req, reply) => {
+  fastify.addHook('onResponse', (req, reply, done) => {
     const route = req.routeOptions.url ?? 'unmatched';
-    if (route === METRICS_PATH) return;
+    if (route === METRICS_PATH) return done();
     const labels = { route, method: req.method, status: String(reply.statusCode) };
     metrics.httpRequests.inc(labels);
     metrics.httpDuration.observe(labels, reply.elapsedTime / 1000);
     const login = LOGINS[route];
     if (login && (reply.statusCode === 401 || reply.statusCode === 429)) metrics.logins.inc({ kind: login, reason: reply.statusCode === 401 ? 'failed' : 'locked' });
+    done();
   });
 }
