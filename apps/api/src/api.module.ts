@@ -24,7 +24,8 @@ import { CarbonProjectsController } from './carbon/carbon-projects.controller';
 import { CarbonPublicController } from './carbon/carbon-public.controller';
 import { LedgerModule } from '@forest-ledger/ledger';
 import { PostCoalescer } from './ledger/post-coalescer';
-import { DatabaseModule, IdempotencyModule, LoggingModule, PlatformConfigModule, QueueModule, RedisModule } from '@forest-ledger/platform';
+import { DatabaseModule, IdempotencyModule, LoggingModule, MetricsModule, PlatformConfigModule, QueueModule, RedisModule } from '@forest-ledger/platform';
+import { LedgerMetrics } from './observability/http-metrics';
 import { HealthController } from './health/health.controller';
 import { ErrorFilter } from './http/error.filter';
 import { CommandRunner, IdempotencyKeyGuard } from './http/idempotency';
@@ -51,6 +52,7 @@ import { SUBSIDY_CONTROLLERS } from './subsidies/subsidies.controllers';
     QueueModule,
     RedisModule,
     IdempotencyModule,
+    MetricsModule,
     LedgerModule,
     PiiModule,
     AccessModule.withParties(PartyAccessDirectory),
@@ -89,6 +91,7 @@ import { SUBSIDY_CONTROLLERS } from './subsidies/subsidies.controllers';
     CommandRunner,
     PostCoalescer,
     AuditedCommits,
+    LedgerMetrics,
     { provide: APP_FILTER, useClass: ErrorFilter },
     // Guards run in this order: who is calling, then the Idempotency-Key check.
     { provide: APP_GUARD, useClass: AuthGuard },

@@ -6,7 +6,10 @@ import helmet from 'helmet';
 import iconv from 'iconv-lite';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { Logger } from 'nestjs-pino';
-import { correlationIdFor } from '@forest-ledger/platform';
+import { correlationIdFor, Env, Metrics } from '@forest-ledger/platform';
+import { installHttpMetrics } from './observability/http-metrics';
+import { installQueueDashboard } from './observability/queue-dashboard';
+import { installTracingHooks } from './observability/tracing-hooks';
 import { bodyTooDeep, checkParsedBody, jsonDepth, MAX_BODY_DEPTH } from './http/body-checks';
 import { ErrorFilter } from './http/error.filter';
 import { HttpRequest, HttpResponse } from './http/http';
@@ -136,6 +139,9 @@ export function createHttpAdapter(): FastifyAdapter {
 export function configureApp(app: ApiApplication): ApiApplication {
   app.useLogger(app.get(Logger));
   installBodyParsers(app.getHttpAdapter().getInstance());
+  installHttpMetrics(app.getHttpAdapter().getInstance(), app.get(Metrics), app.get(Env));
+  installQueueDashboard(app);
+  installTracingHooks(app.getHttpAdapter().getInstance());
   app.useGlobalPipes(new NulCharacterPipe(), validationPipe());
   app.enableShutdownHooks();
   const config = new DocumentBuilder()

@@ -1,7 +1,9 @@
+import './tracing';
 import 'reflect-metadata';
 import cluster from 'node:cluster';
 import { NestFactory } from '@nestjs/core';
-import { Env, loadEnv } from '@forest-ledger/platform';
+import { Env, loadEnv, startupSummary } from '@forest-ledger/platform';
+import { Logger } from 'nestjs-pino';
 import { ApiModule } from './api.module';
 import { ApiApplication, configureApp, createHttpAdapter } from './app.setup';
 
@@ -9,7 +11,11 @@ async function bootstrap(): Promise<void> {
   const app = await NestFactory.create<ApiApplication>(ApiModule, createHttpAdapter(), { bufferLogs: true, bodyParser: false });
   configureApp(app);
   // Fastify listens on 127.0.0.1 unless told otherwise; Express listened on every interface.
-  await app.listen(app.get(Env).PORT, '0.0.0.0');
+  const env = app.get(Env);
+  await app.listen(env.PORT, '0.0.0.0');
+  const url = `http://0.0.0.0:${env.PORT}`;
+  const where = { url, openapi: `${url}/docs`, metricsUrl: `${url}/metrics`, queueDashboard: `${url}/admin/queues`, pid: process.pid };
+  app.get(Logger).log({ msg: 'forest-ledger API started', ...startupSummary(env, { service: 'api', ...where }) });
 }
 
 /**

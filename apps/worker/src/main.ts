@@ -1,6 +1,8 @@
+import './tracing';
 import 'reflect-metadata';
 import { NestFactory } from '@nestjs/core';
 import { Logger } from 'nestjs-pino';
+import { Env, startupSummary } from '@forest-ledger/platform';
 import { WorkerModule } from './worker.module';
 
 async function bootstrap(): Promise<void> {
@@ -8,6 +10,9 @@ async function bootstrap(): Promise<void> {
   app.useLogger(app.get(Logger));
   app.enableShutdownHooks();
   await app.init();
+  const env = app.get(Env);
+  const metricsPort = env.WORKER_METRICS_PORT === 0 ? 'none (WORKER_METRICS_PORT=0)' : env.WORKER_METRICS_PORT;
+  app.get(Logger).log({ msg: 'forest-ledger worker started', ...startupSummary(env, { service: 'worker', metricsPort, pid: process.pid }) });
 }
 
 bootstrap().catch((error: unknown) => {

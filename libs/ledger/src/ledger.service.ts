@@ -14,6 +14,7 @@ import {
   MAX_BATCH_ENTRIES,
   mirrorPostings,
 } from './domain/entry';
+import type { PlannedEntry } from './domain/entry';
 import { LedgerError } from './domain/errors';
 import { decodeCursor, encodeCursor } from './cursor';
 import { LedgerReportsService } from './ledger-reports.service';
@@ -36,12 +37,29 @@ export class LedgerService {
   /** Asset scales never change once created, so they are cached for the process. */
   private readonly scales = new Map<string, number>();
   private readonly reports: LedgerReportsService;
+  /** Told of every batch of entries written, inside the writer's transaction (metrics: observeWrites). */
+  private writeObserver: ((em: EntityManager, entries: Array<{ kind: string; postings: number }>) => void) | null = null;
 
   constructor(
     @InjectDataSource() private readonly dataSource: DataSource,
     @Optional() reports?: LedgerReportsService,
   ) {
     this.reports = reports ?? new LedgerReportsService(dataSource);
+  }
+
+  /** The one optional hook: `observer` learns each written entry's kind and posting count (it must not throw). */
+  observeWrites(observer: (em: EntityManager, entries: Array<{ kind: string; postings: number }>) => void): void {
+    this.writeObserver = observer;
+  }
+
+  /** Writes planned entries (one statement) and tells the observer, inside the writer's transaction. */
+  private async insert(em: EntityManager, planned: PlannedEntry[], planner: Parameters<typeof accountDeltas>[1]): Promise<string[]> {
+    const ids = await store.insertEntries(em, planned, accountDeltas(planned, planner));
+    this.writeObserver?.(
+      em,
+      planned.map((entry) => ({ kind: entry.draft.kind, postings: entry.postings.length })),
+    );
+    return ids;
   }
 
   // ---------------------------------------------------------------- assets
@@ -212,7 +230,7 @@ export class LedgerService {
       throw refused.error;
     }
     const planned = plan.planned.map((p) => p.entry);
-    const ids = await store.insertEntries(em, planned, accountDeltas(planned, plan.planner));
+    const ids = await this.insert(em, planned, plan.planner);
     const touched = plan.planner.touched(codes);
     return { entries: plan.planned.map((p, n) => plannedView(p.entry, ids[n], touched)), balances: touched.map(balanceView), replayed: false };
   }
@@ -253,7 +271,7 @@ export class LedgerService {
     const plan = planDrafts(states, drafts, () => 'entry', outcomes);
     if (plan.planned.length > 0) {
       const planned = plan.planned.map((p) => p.entry);
-      const ids = await store.insertEntries(em, planned, accountDeltas(planned, plan.planner));
+      const ids = await this.insert(em, planned, plan.planner);
       const touched = plan.planner.touched(accountsOf(live));
       plan.planned.forEach((p, n) => {
         plan.outcomes[p.index] = { ok: true, result: { entry: plannedView(p.entry, ids[n], touched), balances: p.balances, replayed: false } };

@@ -17,3 +17,5 @@ export * from './database/bootstrap';
 export * from './database/prepared';
 export * from './queue/enqueue';
 export * from './queue/scheduled-runs.store';
+export * from './observability/metrics';
+export * from './observability/startup';

@@ -11,7 +11,7 @@ const KEY_RINGS = [
   { single: 'PII_HMAC_KEY', ring: 'PII_HMAC_KEYS' },
 ] as const;
 type KeyRingName = (typeof KEY_RINGS)[number]['ring'];
-const SECRETS: readonly string[] = KEY_RINGS.flatMap((k) => [k.single, k.ring]);
+const SECRETS: readonly string[] = [...KEY_RINGS.flatMap((k) => [k.single, k.ring]), 'METRICS_TOKEN'];
 const BASE64_32 = /^[A-Za-z0-9+/]{43}=$/;
 const SECRET_RULES: Record<KeyRingName, (secret: string) => string | null> = {
   JWT_SECRETS: (s) => (s.length >= 32 ? null : 'must be at least 32 characters'),
@@ -149,6 +149,20 @@ export class Env {
   @Max(60_000)
   QUEUE_PRODUCER_TIMEOUT_MS = 2_000;
 
+  /**
+   * Bearer token for GET /metrics (API) and the worker's metrics port. Unset: /metrics is open in
+   * development and test, and not served at all in production (see README, Operations).
+   */
+  @IsString()
+  METRICS_TOKEN = '';
+
+  /** Port of the worker's own metrics endpoint (GET /metrics); 0: none. */
+  @Transform(({ value }) => (typeof value === 'string' && /^\d+$/.test(value) ? Number(value) : value))
+  @IsInt()
+  @Min(0)
+  @Max(65535)
+  WORKER_METRICS_PORT = 0;
+
   /** HMAC secret for access tokens. Required in production; a fixed development value otherwise. */
   @IsString()
   @Matches(/^.{32,}$/, { message: 'JWT_SECRET must be at least 32 characters' })
@@ -228,6 +242,7 @@ export function loadEnv(raw: Record<string, string | undefined> = process.env): 
   }
   // A deployment that separated itself with QUEUE_PREFIX stays separate (its login limits too) without new settings.
   if (present.QUEUE_PREFIX && !present.DEPLOYMENT_ID) env.DEPLOYMENT_ID = env.QUEUE_PREFIX;
+  if (env.METRICS_TOKEN !== '' && env.METRICS_TOKEN.length < 16) problems.push('METRICS_TOKEN=(hidden): must be at least 16 characters');
   if (env.PROJECT_TERM_MIN_YEARS > env.PROJECT_TERM_MAX_YEARS)
     problems.push(`PROJECT_TERM_MIN_YEARS=${env.PROJECT_TERM_MIN_YEARS} is above PROJECT_TERM_MAX_YEARS=${env.PROJECT_TERM_MAX_YEARS}`);
   // statement_timeout counts the lock wait too: a lock timeout at or above it would never fire.

@@ -2,6 +2,7 @@ import { BullModule } from '@nestjs/bullmq';
 import { Global, Module } from '@nestjs/common';
 import type { RedisOptions } from 'bullmq';
 import { Env } from '../config/env';
+import { bullmqTelemetry } from '../observability/tracing';
 import { RedisKeys } from '../redis/redis-keys';
 import { QueueErrorLog } from './queue-errors';
 import { DEFAULT_JOB_OPTIONS, QueueName } from './queues';
@@ -31,6 +32,8 @@ export function workerConnection(env: Env): RedisOptions {
         // A hash-tagged prefix: every key of every queue in one Redis Cluster slot (redis-keys.ts).
         prefix: RedisKeys.of(env).queuePrefix,
         defaultJobOptions: DEFAULT_JOB_OPTIONS,
+        // With tracing on (OTEL_*), each job carries the trace of the request or run that queued it.
+        telemetry: bullmqTelemetry(),
       }),
     }),
     BullModule.registerQueue({ name: QueueName.Ledger }, { name: QueueName.Dividends }, { name: QueueName.LandUse }, { name: QueueName.Subsidies }),
