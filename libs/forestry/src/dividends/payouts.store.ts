@@ -1,3 +1,4 @@
+import type { SealedColumns } from '../parties/pii';
 import { EntityManager } from 'typeorm';
 import type { PayoutBatchState, PayoutLineState, PayoutScope } from './dividend.model';
 
@@ -145,3 +146,6 @@ export const payoutsStore = {
     )) as Array<PayoutLineRow & { paid_on: string | null; created_on: string }>;
   },
 };
+
+/** The card number column sealed by PiiCipher, for key rotation. */
+export const BANK_CARD_SEALED_COLUMNS: SealedColumns = { table: 'party_bank_cards', id: 'party_id', cipher: 'card_cipher', hmac: null, hmacKind: null };

@@ -1,4 +1,5 @@
 import { EntityManager } from 'typeorm';
+import type { SealedColumns } from './pii';
 import type { IdKind, PartyKind } from './party.model';
 
 /** The only code that names the parties and pii_access_log tables in SQL. */
@@ -240,3 +241,6 @@ export const holdersStore = {
     return (await em.query(`SELECT id, code, name, id_kind, id_hmac, id_masked, active FROM parties WHERE id_hmac = ANY($1::text[])`, [hmacs])) as HolderRow[];
   },
 };
+
+/** The ID number columns sealed by PiiCipher, for key rotation. */
+export const PARTY_SEALED_COLUMNS: SealedColumns = { table: 'parties', id: 'id', cipher: 'id_cipher', hmac: 'id_hmac', hmacKind: 'id_kind' };

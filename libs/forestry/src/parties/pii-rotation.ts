@@ -1,16 +1,15 @@
 import { SINGLE_KEY_ID } from '@forest-ledger/platform';
 import { DataSource } from 'typeorm';
-import { PiiCipher } from './pii';
+import { BANK_CARD_SEALED_COLUMNS } from '../dividends/payouts.store';
+import { PARTY_SEALED_COLUMNS } from './parties.store';
+import { PiiCipher, SealedColumns } from './pii';
 
 /**
- * Every column sealed by PiiCipher, in one list: re-keying is the cipher's concern, so this is the one
- * place that reaches into the parties' and the payouts' tables (their stores never see a key id).
+ * Every column sealed by PiiCipher, as each table's owner describes it (the parties store and the payouts
+ * store): re-keying is the cipher's concern, so this engine runs over them; the owners' stores never see a key id.
  */
-const SEALED = [
-  { table: 'parties', id: 'id', cipher: 'id_cipher', hmac: 'id_hmac', hmacKind: 'id_kind' },
-  { table: 'party_bank_cards', id: 'party_id', cipher: 'card_cipher', hmac: null, hmacKind: null },
-] as const;
-type Sealed = (typeof SEALED)[number];
+const SEALED = [PARTY_SEALED_COLUMNS, BANK_CARD_SEALED_COLUMNS] as const;
+type Sealed = SealedColumns;
 
 export interface PiiRotationReport {
   /** The newest keys every row is brought to. */

@@ -105,3 +105,12 @@ function open(key: Buffer, iv: string, tag: string, body: string): string {
   decipher.setAuthTag(Buffer.from(tag, 'base64url'));
   return Buffer.concat([decipher.update(Buffer.from(body, 'base64url')), decipher.final()]).toString('utf8');
 }
+
+/** A table's columns sealed by PiiCipher, described by the table's owner for key rotation (pii-rotation.ts). */
+export interface SealedColumns {
+  readonly table: string;
+  readonly id: string;
+  readonly cipher: string;
+  readonly hmac: string | null;
+  readonly hmacKind: string | null;
+}
