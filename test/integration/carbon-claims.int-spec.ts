@@ -1,6 +1,8 @@
+import type { AuthUser } from '@forest-ledger/access';
+import { ParcelClaimsService } from '@forest-ledger/forestry';
 import { inTransaction } from '@forest-ledger/platform';
 import { CarbonService, carbonService, createCarbonProject, issueCredits } from '../factories/carbon.factory';
-import { refusal, seedTicketWorld, takeParcels, TicketServices, ticketServices, TicketWorld } from '../factories/tickets.factory';
+import { createProject, refusal, seedTicketWorld, takeParcels, TicketServices, ticketServices, TicketWorld } from '../factories/tickets.factory';
 import { useTestDatabase } from '../setup/test-database';
 
 /**
@@ -89,5 +91,26 @@ describe('one forest, one claim', () => {
     await expect(
       db.dataSource.query(`UPDATE carbon_project_parcels SET crediting = daterange('2016-01-01', '2036-01-01', '[]') WHERE project_id = $1 AND parcel_id = $2`, [a, parcelIds[0]]),
     ).rejects.toMatchObject({ driverError: expect.objectContaining({ code: '23P01' }) });
+  });
+});
+
+describe('the claims on a parcel', () => {
+  const auditor: AuthUser = { userId: '0', role: 'AUDITOR', partyId: null, partyCode: null, displayName: 'auditor', via: 'token' };
+
+  it('assembles the cooperation project (its term) and the carbon projects (their crediting periods) holding it, oldest first', async () => {
+    const parcelIds = takeParcels(world, 1);
+    await createProject(t, world, 'COOP-CL', { parcelIds, startDate: '2025-01-01', termYears: 10 });
+    await createCarbonProject(t, c, world, 'CL-OLD', { parcelIds, creditingStart: '2010-01-01', creditingEnd: '2019-12-31' });
+    await createCarbonProject(t, c, world, 'CL-NEW', { parcelIds, creditingStart: '2020-01-01', creditingEnd: '2039-12-31', draft: true });
+    const view = await new ParcelClaimsService(db.dataSource, t.parcels).claimsOn(auditor, parcelIds[0]);
+    expect(view).toEqual({
+      parcelId: parcelIds[0],
+      certificateNo: expect.any(String),
+      claims: [
+        { kind: 'CARBON_PROJECT', code: 'CL-OLD', name: expect.any(String), state: 'REGISTERED', from: '2010-01-01', to: '2019-12-31' },
+        { kind: 'CARBON_PROJECT', code: 'CL-NEW', name: expect.any(String), state: 'DRAFT', from: '2020-01-01', to: '2039-12-31' },
+        { kind: 'COOP_PROJECT', code: 'COOP-CL', name: '梨树村合作经营项目 COOP-CL', state: 'DRAFT', from: '2025-01-01', to: '2035-01-01' },
+      ],
+    });
   });
 });
