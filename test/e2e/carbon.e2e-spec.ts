@@ -485,3 +485,55 @@ describe('OpenAPI', () => {
     expect(doc.paths['/v1/carbon/listings/{id}/orders'].post.responses['201'].content?.['application/json'].schema?.$ref).toBe('#/components/schemas/SaleResponse');
   });
 });
+
+describe('one forest, one claim over HTTP (issue 18 §4)', () => {
+  const CLAIMING = 'JL-CK-2';
+  const projectBody = (code: string, creditingStart: string, creditingEnd: string) => ({
+    code,
+    name: `将乐县常口村林业碳汇项目 ${code}`,
+    ownerCode: world.farm,
+    standard: 'FFCER',
+    methodology: 'FFCER-CM-001 森林经营碳汇项目方法学',
+    creditingStart,
+    creditingEnd,
+    bufferRatio: '0',
+    parcelIds: [world.parcelIds[1]],
+    revenueRule: { shares: [{ kind: 'PARTY', party: world.farm, ratio: '1' }] },
+  });
+
+  it('refuses a second project on a parcel over an overlapping crediting period: 409 naming the parcel and the other project', async () => {
+    await post('/v1/carbon/projects', projectBody(CLAIMING, '2021-01-01', '2040-12-31')).expect(201);
+    const before = await footprint();
+    const refused = await post('/v1/carbon/projects', projectBody('JL-CK-3', '2040-12-31', '2060-12-30')).expect(409);
+    expect(refused.body as ErrorBody).toMatchObject({
+      code: 'PARCEL_ALREADY_CLAIMED',
+      field: 'parcelIds',
+      details: { claims: [{ parcelId: world.parcelIds[1], certificateNo: expect.any(String), project: CLAIMING, state: 'DRAFT', from: '2021-01-01', to: '2040-12-31' }] },
+    });
+    expect(await footprint()).toEqual(before);
+    // The day after the other period ends: no overlap.
+    await post('/v1/carbon/projects', projectBody('JL-CK-4', '2041-01-01', '2060-12-31')).expect(201);
+  });
+
+  it('GET /v1/parcels/:id/claims lists every instrument holding the parcel with its dates, scoped like the parcel read', async () => {
+    const claims = await get(`/v1/parcels/${world.parcelIds[1]}/claims`, 'AUDITOR').expect(200);
+    expect(claims.body).toEqual({
+      parcelId: world.parcelIds[1],
+      certificateNo: expect.any(String),
+      claims: [
+        { kind: 'CARBON_PROJECT', code: CLAIMING, name: `将乐县常口村林业碳汇项目 ${CLAIMING}`, state: 'DRAFT', from: '2021-01-01', to: '2040-12-31' },
+        { kind: 'CARBON_PROJECT', code: 'JL-CK-4', name: '将乐县常口村林业碳汇项目 JL-CK-4', state: 'DRAFT', from: '2041-01-01', to: '2060-12-31' },
+      ],
+    });
+    // By certificate number too; a parcel nothing holds has no claims.
+    const free = await get(`/v1/parcels/${world.parcelIds[2]}/claims`).expect(200);
+    expect(free.body.claims).toEqual([]);
+    expect((await get(`/v1/parcels/${encodeURIComponent(claims.body.certificateNo as string)}/claims`).expect(200)).body.parcelId).toBe(world.parcelIds[1]);
+    expect((await get('/v1/parcels/999999999/claims').expect(404)).body.code).toBe('UNKNOWN_PARCEL');
+    await get(`/v1/parcels/${world.parcelIds[1]}/claims`, 'BUYER').expect(403);
+    // A villager sees claims on a parcel exactly when it sees the parcel (the world's parcels are H-001's).
+    token.VILLAGER_OTHER = await tokenFor(app, 'VILLAGER', world.villagers[1]);
+    await get(`/v1/parcels/${world.parcelIds[1]}`, 'VILLAGER_OTHER').expect(404);
+    expect((await get(`/v1/parcels/${world.parcelIds[1]}/claims`, 'VILLAGER_OTHER').expect(404)).body.code).toBe('UNKNOWN_PARCEL');
+  });
+});

@@ -187,7 +187,7 @@ describe('issuance: serials continue per project, the buffer is rounded down, vi
 
   it('refuses a parcel already under an open carbon project', async () => {
     const { parcelIds } = await c.getProject(BUF);
-    expect(await refusal(createCarbonProject(t, c, world, 'TWICE', { parcelIds }))).toMatchObject({ code: 'INVALID_CARBON_INPUT', field: 'parcelIds' });
+    expect(await refusal(createCarbonProject(t, c, world, 'TWICE', { parcelIds }))).toMatchObject({ code: 'PARCEL_ALREADY_CLAIMED', kind: 'conflict', field: 'parcelIds' });
   });
 });
 

@@ -3,6 +3,7 @@ import { APP_FILTER, APP_GUARD, APP_INTERCEPTOR } from '@nestjs/core';
 import { AccessModule } from '@forest-ledger/access';
 import {
   CarbonModule,
+  ClaimsModule,
   ParcelsModule,
   PartiesModule,
   PiiModule,
@@ -60,6 +61,7 @@ import { SUBSIDY_CONTROLLERS } from './subsidies/subsidies.controllers';
     PartiesModule,
     TicketsModule,
     CarbonModule,
+    ClaimsModule,
     SubsidiesModule,
     LandUseModule,
     DividendsModule,

@@ -9,6 +9,8 @@ export * from './parcels/parcel-import';
 export * from './parcels/parcels.errors';
 export * from './parcels/parcels.module';
 export * from './parcels/parcels.service';
+export * from './claims/claims.module';
+export * from './claims/parcel-claims.service';
 export * from './parties/identity-codes';
 export * from './parties/party.model';
 export * from './parties/party-access';

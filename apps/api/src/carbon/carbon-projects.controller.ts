@@ -43,7 +43,7 @@ export class CarbonProjectsController {
     summary: 'Create a carbon project as a DRAFT, with its parcels and version 1 of its revenue-sharing rule',
     description:
       "Opens carbon-project:<code>:issued / :buffer / :retired (TCO2E), :revenue:CNY and the owner's holder:<owner>:credits:<code>. " +
-      'The parcels must be attachable and in no other open carbon project (400 naming parcelIds). A FARM_OPERATOR may only create projects it owns (403 FORBIDDEN, field ownerCode).',
+      'The parcels must be attachable and claimed by no other carbon project over an overlapping period (409 PARCEL_ALREADY_CLAIMED, field parcelIds, `details.claims` naming each parcel, the other project and its period; a CLOSED project keeps only the span of the vintages it issued). A FARM_OPERATOR may only create projects it owns (403 FORBIDDEN, field ownerCode).',
   })
   @ApiHeader(IDEMPOTENCY_HEADER)
   @ApiCreatedResponse({ type: CarbonProjectResponse })

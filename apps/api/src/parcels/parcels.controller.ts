@@ -1,7 +1,7 @@
 import { IDEMPOTENCY_HEADER, XLSX_CONTENT_TYPE } from '../http/constants';
 import { Body, Controller, Get, HttpCode, HttpStatus, Param, Post, Query, Req, Res, StreamableFile } from '@nestjs/common';
 import { ApiCreatedResponse, ApiExtraModels, ApiHeader, ApiOkResponse, ApiOperation, ApiProduces, ApiTags } from '@nestjs/swagger';
-import { importRejected, ParcelsService } from '@forest-ledger/forestry';
+import { importRejected, ParcelClaimsService, ParcelsService } from '@forest-ledger/forestry';
 import type { AuthUser } from '@forest-ledger/forestry';
 import type { HttpRequest, HttpResponse } from '../http/http';
 import { CurrentUser, Roles, STAFF_READERS } from '../auth/auth.decorators';
@@ -13,6 +13,7 @@ import {
   ImportParcelTableDto,
   ImportRowErrorResponse,
   ListParcelsQuery,
+  ParcelClaimsResponse,
   ParcelImportResponse,
   ParcelPageResponse,
   ParcelResponse,
@@ -31,6 +32,7 @@ function attachment(fileName: string, asciiFallback: string): string {
 export class ParcelsController {
   constructor(
     private readonly parcels: ParcelsService,
+    private readonly claims: ParcelClaimsService,
     private readonly commands: CommandRunner,
   ) {}
 
@@ -80,6 +82,20 @@ export class ParcelsController {
   @ApiErrors(401, 403, 404)
   get(@Param('id') id: string, @CurrentUser() user: AuthUser): Promise<ParcelResponse> {
     return this.parcels.get(user, id);
+  }
+
+  @Get('parcels/:id/claims')
+  @Roles('ADMIN', 'AUDITOR', 'APPROVER', 'FARM_OPERATOR', 'VILLAGER')
+  @ApiOperation({
+    summary: 'What holds a parcel and over which dates (one forest, one claim)',
+    description:
+      'Every cooperation project (林票, its term), carbon project (its crediting period; a CLOSED one only the span of its issued vintages), transfer contract (流转) and state-land use contract holding the parcel, oldest first. ' +
+      'By id or certificate number; a VILLAGER gets only a parcel they hold (any other is a 404).',
+  })
+  @ApiOkResponse({ type: ParcelClaimsResponse })
+  @ApiErrors(401, 403, 404)
+  claimsOn(@Param('id') id: string, @CurrentUser() user: AuthUser): Promise<ParcelClaimsResponse> {
+    return this.claims.claimsOn(user, id);
   }
 
   @Get('regions/:code/parcel-summary')

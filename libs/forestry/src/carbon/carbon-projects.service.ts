@@ -9,14 +9,14 @@ import { projectIdsByCodes } from '../projects/project-refs';
 import { CARBON_ASSET, carbonProjectAccounts, holderCreditsAccount } from './carbon-accounts';
 import { invalid, loadProject, requireDate, requireText, withRefs } from './carbon-common';
 import {
+  claimProjectParcels,
   insertProject,
-  insertProjectParcels,
   insertRevenueRule,
   lockParcelsForProjects,
-  parcelsInOpenProjects,
   projectViewRows,
   CarbonProjectViewRow,
   setProjectState,
+  shrinkClaimsToIssuedVintages,
 } from './carbon-projects.store';
 import { CarbonRevenueService } from './carbon-revenue.service';
 import { CARBON_EXTERNAL_ID_MAX, CARBON_STANDARDS, CarbonProjectState } from './carbon.model';
@@ -67,23 +67,12 @@ export class CarbonProjectsService {
     const rule = await this.revenue.checkRule(em, input.revenueRule, coopProjectId !== null);
 
     if (!Array.isArray(input.parcelIds) || input.parcelIds.length === 0) throw invalid('parcelIds must list at least one parcel', 'parcelIds');
-    // Locked before the check so that two projects created at once cannot both find the parcels free.
+    // Creators naming the same parcels take turns (in lock-key order, so they never deadlock); the claim itself is checked by the database.
     await lockParcelsForProjects(
       em,
       input.parcelIds.filter((id) => typeof id === 'string' && /^\d{1,18}$/.test(id)),
     );
     const parcels = await this.parcels.assertAttachable(em, input.parcelIds, 'COOPERATION_PROJECT');
-    const busy = await parcelsInOpenProjects(
-      em,
-      parcels.map((p) => p.id),
-    );
-    if (busy.length > 0) {
-      const certificateOf = new Map(parcels.map((p) => [p.id, p.certificateNo]));
-      throw invalid(
-        `parcel(s) already under an open carbon project (credits would be counted twice): ${busy.map((b) => `${certificateOf.get(b.parcelId)} (${b.project})`).join(', ')}`,
-        'parcelIds',
-      );
-    }
     const projectId = await insertProject(em, {
       code,
       name,
@@ -97,11 +86,19 @@ export class CarbonProjectsService {
       buffer_ratio: bufferRatio.toString(),
     });
     if (projectId === null) throw new CarbonError('CARBON_PROJECT_EXISTS', `a carbon project ${code} exists already`, 'code');
-    await insertProjectParcels(
-      em,
-      projectId,
-      parcels.map((p) => p.id),
-    );
+    const conflicts = await claimProjectParcels(em, projectId, [...new Set(parcels.map((p) => p.id))], creditingStart, creditingEnd);
+    if (conflicts.length > 0) {
+      const certificateOf = new Map(parcels.map((p) => [p.id, p.certificateNo]));
+      const claims = conflicts.map((c) => ({ ...c, certificateNo: certificateOf.get(c.parcelId) ?? null }));
+      throw new CarbonError(
+        'PARCEL_ALREADY_CLAIMED',
+        `parcel(s) already claimed by another carbon project over an overlapping period (credits would be counted twice): ${claims
+          .map((c) => `${c.certificateNo} (${c.project} ${c.from}..${c.to})`)
+          .join(', ')}`,
+        'parcelIds',
+        { claims },
+      );
+    }
     await insertRevenueRule(em, projectId, rule);
 
     await this.ledger.ensureAsset(em, CARBON_ASSET);
@@ -126,11 +123,15 @@ export class CarbonProjectsService {
     return { version: await insertRevenueRule(em, project.id, clean), rule: clean };
   }
 
-  /** Closes a project: no more issuances; credits already issued are still listed, sold and retired. */
+  /**
+   * Closes a project: no more issuances; credits already issued are still listed, sold and retired. Its
+   * parcels stay claimed over the vintages it issued and are free for another project outside them.
+   */
   async close(em: EntityManager, code: string): Promise<CarbonProjectView> {
     const project = await loadProject(em, code, true);
     if (project.state === 'CLOSED') throw new CarbonError('CARBON_PROJECT_CLOSED', `carbon project ${code} is closed already`, 'project');
     await setProjectState(em, project.id, 'CLOSED');
+    await shrinkClaimsToIssuedVintages(em, project.id);
     return this.getProject(code, em);
   }
 

@@ -1,3 +1,4 @@
+import { pgErrorCode } from '@forest-ledger/platform';
 import { EntityManager } from 'typeorm';
 import type { CarbonProjectState, CarbonStandard } from './carbon.model';
 import type { RevenueRule } from './revenue-split';
@@ -93,17 +94,66 @@ export async function lockParcelsForProjects(em: EntityManager, parcelIds: reado
   ]);
 }
 
-/** Which of these parcels an open (not CLOSED) project holds already: parcel id and project code, by parcel. */
-export async function parcelsInOpenProjects(em: EntityManager, parcelIds: readonly string[]): Promise<Array<{ parcelId: string; project: string }>> {
-  return (await em.query(
-    `SELECT pp.parcel_id::text AS "parcelId", p.code AS project FROM carbon_project_parcels pp JOIN carbon_projects p ON p.id = pp.project_id
-      WHERE pp.parcel_id = ANY($1::bigint[]) AND p.state <> 'CLOSED' ORDER BY pp.parcel_id`,
-    [parcelIds],
-  )) as Array<{ parcelId: string; project: string }>;
+/** Another carbon project's claim on a parcel over a period (both ends inclusive, YYYY-MM-DD). */
+export interface CarbonParcelClaim {
+  parcelId: string;
+  project: string;
+  projectName: string;
+  state: CarbonProjectState;
+  from: string;
+  to: string;
 }
 
-export async function insertProjectParcels(em: EntityManager, projectId: string, parcelIds: readonly string[]): Promise<void> {
-  await em.query(`INSERT INTO carbon_project_parcels (project_id, parcel_id) SELECT $1, unnest($2::bigint[])`, [projectId, parcelIds]);
+const CLAIM_SELECT = `SELECT pp.parcel_id::text AS "parcelId", p.code AS project, p.name AS "projectName", p.state,
+       to_char(lower(pp.crediting), 'YYYY-MM-DD') AS "from", to_char(upper(pp.crediting) - 1, 'YYYY-MM-DD') AS "to"
+  FROM carbon_project_parcels pp JOIN carbon_projects p ON p.id = pp.project_id`;
+
+/**
+ * Claims the parcels for the project over its crediting period (start..end inclusive). The exclusion
+ * constraint `xc_carbon_project_parcels_crediting` is the one checker of "one forest, one claim": when
+ * another project claims one of them over an overlapping period, nothing is inserted and the conflicting
+ * claims are returned (under a savepoint, so the caller's transaction stays usable); [] when all are claimed.
+ */
+export async function claimProjectParcels(em: EntityManager, projectId: string, parcelIds: readonly string[], start: string, end: string): Promise<CarbonParcelClaim[]> {
+  await em.query(`SAVEPOINT carbon_parcel_claims`);
+  try {
+    await em.query(`INSERT INTO carbon_project_parcels (project_id, parcel_id, crediting) SELECT $1, unnest($2::bigint[]), daterange($3::date, $4::date, '[]')`, [
+      projectId,
+      parcelIds,
+      start,
+      end,
+    ]);
+  } catch (error) {
+    if (pgErrorCode(error) !== '23P01') throw error;
+    await em.query(`ROLLBACK TO SAVEPOINT carbon_parcel_claims`);
+    const conflicts = (await em.query(
+      `${CLAIM_SELECT} WHERE pp.parcel_id = ANY($2::bigint[]) AND pp.project_id <> $1 AND pp.crediting && daterange($3::date, $4::date, '[]') ORDER BY pp.parcel_id, lower(pp.crediting)`,
+      [projectId, parcelIds, start, end],
+    )) as CarbonParcelClaim[];
+    // A violation with no other project to name (a parcel listed twice): not a claim conflict.
+    if (conflicts.length === 0) throw error;
+    return conflicts;
+  }
+  await em.query(`RELEASE SAVEPOINT carbon_parcel_claims`);
+  return [];
+}
+
+/**
+ * On closing: the project keeps its parcels only over the vintages it issued (the first vintage's
+ * start to the last one's end), or over nothing when it issued none, so the rest of the period is free.
+ */
+export async function shrinkClaimsToIssuedVintages(em: EntityManager, projectId: string): Promise<void> {
+  await em.query(
+    `UPDATE carbon_project_parcels SET crediting = (SELECT CASE WHEN count(*) = 0 THEN 'empty'::daterange ELSE daterange(min(vintage_start), max(vintage_end), '[]') END
+                           FROM carbon_issuances WHERE project_id = $1)
+      WHERE project_id = $1`,
+    [projectId],
+  );
+}
+
+/** Every carbon project's claim on the parcel (an empty claim of a closed project that issued nothing is left out), oldest first. */
+export async function carbonClaimsOnParcel(em: EntityManager, parcelId: string): Promise<CarbonParcelClaim[]> {
+  return (await em.query(`${CLAIM_SELECT} WHERE pp.parcel_id = $1 AND NOT isempty(pp.crediting) ORDER BY lower(pp.crediting), p.code`, [parcelId])) as CarbonParcelClaim[];
 }
 
 // ---------------------------------------------------------------- revenue rules

@@ -16,7 +16,8 @@ export type CarbonErrorCode =
   | 'INSUFFICIENT_CREDITS'
   | 'NO_REVENUE_RECIPIENTS'
   | 'UNKNOWN_PARTY'
-  | 'UNKNOWN_CERTIFICATE';
+  | 'UNKNOWN_CERTIFICATE'
+  | 'PARCEL_ALREADY_CLAIMED';
 
 const KIND_OF: Record<CarbonErrorCode, DomainErrorKind> = {
   INVALID_CARBON_INPUT: 'invalid',
@@ -36,6 +37,7 @@ const KIND_OF: Record<CarbonErrorCode, DomainErrorKind> = {
   NO_REVENUE_RECIPIENTS: 'rule',
   UNKNOWN_PARTY: 'not-found',
   UNKNOWN_CERTIFICATE: 'not-found',
+  PARCEL_ALREADY_CLAIMED: 'conflict',
 };
 
 export class CarbonError extends DomainError {

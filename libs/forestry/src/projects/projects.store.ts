@@ -186,3 +186,21 @@ export async function insertContribution(em: EntityManager, c: NewContribution):
 export async function markContributionCalled(em: EntityManager, id: string, bankReference: string, callEntryId: string): Promise<void> {
   await em.query(`UPDATE project_contributions SET state = 'PAID', bank_reference = $2, call_entry_id = $3 WHERE id = $1`, [id, bankReference, callEntryId]);
 }
+
+/** A holding of a parcel by an instrument over a period (both ends inclusive, YYYY-MM-DD); what a feature answers for the parcel claims read. */
+export interface ParcelHoldingRow {
+  code: string;
+  name: string | null;
+  state: string;
+  from: string;
+  to: string;
+}
+
+/** The cooperation projects (林票) holding the parcel, over their terms (start date + term years), oldest first. */
+export async function coopClaimsOnParcel(em: EntityManager, parcelId: string): Promise<ParcelHoldingRow[]> {
+  return (await em.query(
+    `SELECT p.code, p.name, p.state, to_char(p.start_date, 'YYYY-MM-DD') AS "from", to_char(p.start_date + make_interval(years => p.term_years), 'YYYY-MM-DD') AS "to"
+       FROM coop_project_parcels pp JOIN coop_projects p ON p.id = pp.project_id WHERE pp.parcel_id = $1 ORDER BY p.start_date, p.code`,
+    [parcelId],
+  )) as ParcelHoldingRow[];
+}

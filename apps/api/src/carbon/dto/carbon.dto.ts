@@ -121,7 +121,13 @@ export class CreateCarbonProjectDto {
   @IsDecimalString()
   bufferRatio!: string;
 
-  @ApiProperty({ type: [String], example: ['12', '13'], minItems: 1, maxItems: MAX_CARBON_PARCELS, description: 'Parcel ids; attachable and in no other open carbon project' })
+  @ApiProperty({
+    type: [String],
+    example: ['12', '13'],
+    minItems: 1,
+    maxItems: MAX_CARBON_PARCELS,
+    description: 'Parcel ids; attachable and claimed by no other carbon project over an overlapping period',
+  })
   @IsArray()
   @ArrayMinSize(1)
   @ArrayMaxSize(MAX_CARBON_PARCELS)

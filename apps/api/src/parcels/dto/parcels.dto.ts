@@ -1,6 +1,6 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { ATTACH_PURPOSES, CERTIFICATE_STATES, REFUSAL_REASONS } from '@forest-ledger/forestry';
-import type { AttachPurpose, CertificateState, RefusalReason } from '@forest-ledger/forestry';
+import type { AttachPurpose, CertificateState, ParcelClaimKind, RefusalReason } from '@forest-ledger/forestry';
 import { Transform } from 'class-transformer';
 import { ArrayMaxSize, ArrayMinSize, IsArray, IsBase64, IsBoolean, IsIn, IsInt, IsOptional, IsString, Matches, Max, MaxLength, Min, MinLength } from 'class-validator';
 
@@ -176,4 +176,23 @@ export class RefusedParcelResponse {
   @ApiProperty({ nullable: true, type: String }) certificateNo!: string | null;
   @ApiProperty({ enum: REFUSAL_REASONS, isArray: true }) reasons!: RefusalReason[];
   @ApiProperty({ example: '已抵押 / mortgaged' }) message!: string;
+}
+
+export class ParcelClaimResponse {
+  @ApiProperty({ enum: ['COOP_PROJECT', 'CARBON_PROJECT', 'TRANSFER_CONTRACT', 'LAND_USE_CONTRACT'], example: 'CARBON_PROJECT' }) kind!: ParcelClaimKind;
+  @ApiProperty({ example: 'DXG-C1' }) code!: string;
+  @ApiProperty({ nullable: true, type: String, example: '大西沟村森林经营碳汇项目' }) name!: string | null;
+  @ApiProperty({ example: 'REGISTERED', description: "The instrument's own state" }) state!: string;
+  @ApiProperty({ example: '2021-01-01', description: 'First day held' }) from!: string;
+  @ApiProperty({
+    example: '2040-12-31',
+    description: 'Last day held: a cooperation project its term end, a carbon project its crediting end (a CLOSED one its last issued vintage), a contract its end or termination',
+  })
+  to!: string;
+}
+
+export class ParcelClaimsResponse {
+  @ApiProperty() parcelId!: string;
+  @ApiProperty() certificateNo!: string;
+  @ApiProperty({ type: [ParcelClaimResponse], description: 'Oldest first' }) claims!: ParcelClaimResponse[];
 }
