@@ -117,10 +117,14 @@ describe('ledger_account_days', () => {
   it('is checked by the chain verifier: a day row that differs from the postings is reported', async () => {
     expect((await f.verifier.verify()).ok).toBe(true);
     await db.dataSource.query(
-      `UPDATE ledger_account_days SET credits = credits + 1 WHERE (account_id, day) = (SELECT account_id, day FROM ledger_account_days ORDER BY day DESC LIMIT 1)`,
+      `UPDATE ledger_account_days SET credits = credits + 1 WHERE (account_id, day) = (SELECT account_id, day FROM ledger_account_days ORDER BY day DESC, account_id LIMIT 1)`,
     );
     const report = await f.verifier.verify();
     expect(report.ok).toBe(false);
     expect(report.reason).toMatch(/day totals differ/);
+    await db.dataSource.query(
+      `UPDATE ledger_account_days SET credits = credits - 1 WHERE (account_id, day) = (SELECT account_id, day FROM ledger_account_days ORDER BY day DESC, account_id LIMIT 1)`,
+    );
+    expect((await f.verifier.verify()).ok).toBe(true);
   });
 });
