@@ -53,9 +53,14 @@ export class RawLedgerBaseline {
         `INSERT INTO ledger_entries (idempotency_key, kind, effective_date, booked_at, hash) VALUES ($1, $2, $3, $4, $5) RETURNING id::text AS id`,
         [key, this.kind, this.effectiveDate, bookedAt, hash],
       );
+      // the postings and the accounts' day totals (ledger_account_days, as the service keeps them) in one statement
       await client.query(
-        `INSERT INTO ledger_postings (entry_id, seq, account_id, side, amount, effective_date)
-         VALUES ($1, 0, $2, 'DEBIT', $4, $5), ($1, 1, $3, 'CREDIT', $4, $5)`,
+        `WITH p AS (
+           INSERT INTO ledger_postings (entry_id, seq, account_id, side, amount, effective_date)
+           VALUES ($1, 0, $2, 'DEBIT', $4, $5), ($1, 1, $3, 'CREDIT', $4, $5)
+         )
+         INSERT INTO ledger_account_days AS d (account_id, day, debits, credits) VALUES ($2, $5, $4, 0), ($3, $5, 0, $4)
+         ON CONFLICT (account_id, day) DO UPDATE SET debits = d.debits + excluded.debits, credits = d.credits + excluded.credits`,
         [entry.rows[0].id, t.from.id, t.to.id, t.amount, this.effectiveDate],
       );
       const updated = await client.query(
@@ -112,9 +117,16 @@ export class RawLedgerBaseline {
         p.amount.push(t.amount, t.amount);
       });
       await client.query(
-        `INSERT INTO ledger_postings (entry_id, seq, account_id, side, amount, effective_date)
-         SELECT x.entry_id, x.seq, x.account_id, x.side, x.amount, $6::date
-         FROM unnest($1::bigint[], $2::smallint[], $3::bigint[], $4::text[], $5::numeric[]) AS x(entry_id, seq, account_id, side, amount)`,
+        `WITH x AS (
+           SELECT * FROM unnest($1::bigint[], $2::smallint[], $3::bigint[], $4::text[], $5::numeric[]) AS x(entry_id, seq, account_id, side, amount)
+         ), p AS (
+           INSERT INTO ledger_postings (entry_id, seq, account_id, side, amount, effective_date)
+           SELECT x.entry_id, x.seq, x.account_id, x.side, x.amount, $6::date FROM x
+         )
+         INSERT INTO ledger_account_days AS d (account_id, day, debits, credits)
+         SELECT account_id, $6::date, COALESCE(SUM(amount) FILTER (WHERE side = 'DEBIT'), 0), COALESCE(SUM(amount) FILTER (WHERE side = 'CREDIT'), 0)
+         FROM x GROUP BY account_id ORDER BY account_id
+         ON CONFLICT (account_id, day) DO UPDATE SET debits = d.debits + excluded.debits, credits = d.credits + excluded.credits`,
         [p.entry, p.seq, p.account, p.side, p.amount, this.effectiveDate],
       );
       const updated = await client.query(

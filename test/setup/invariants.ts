@@ -3,7 +3,7 @@ import { DataSource } from 'typeorm';
 /**
  * The ledger invariants, checked straight in SQL (not through the code under test):
  * every entry balances per asset; per asset, all debits equal all credits; cached totals equal
- * the sums of postings; no no-overdraft account is below zero.
+ * the sums of postings, and day totals (ledger_account_days) those of each day; no no-overdraft account is below zero.
  */
 export async function ledgerInvariantViolations(ds: DataSource): Promise<string[]> {
   const problems: string[] = [];
@@ -21,6 +21,14 @@ export async function ledgerInvariantViolations(ds: DataSource): Promise<string[
      WHERE a.debits <> COALESCE(t.d, 0) OR a.credits <> COALESCE(t.c, 0) LIMIT 5`,
   );
   for (const r of cached) problems.push(`cached balance of ${r.code} differs from the sum of its postings`);
+  const days = await ds.query(
+    `SELECT COALESCE(t.account_id, d.account_id)::text AS account_id, COALESCE(t.day, d.day)::text AS day FROM (
+       SELECT account_id, effective_date AS day, COALESCE(SUM(amount) FILTER (WHERE side = 'DEBIT'), 0) AS d, COALESCE(SUM(amount) FILTER (WHERE side = 'CREDIT'), 0) AS c
+       FROM ledger_postings GROUP BY account_id, effective_date) t
+     FULL JOIN ledger_account_days d ON d.account_id = t.account_id AND d.day = t.day
+     WHERE COALESCE(t.d, 0) <> COALESCE(d.debits, 0) OR COALESCE(t.c, 0) <> COALESCE(d.credits, 0) LIMIT 5`,
+  );
+  for (const r of days) problems.push(`day totals of account ${r.account_id} on ${r.day} differ from that day's postings`);
   const overdrawn = await ds.query(`SELECT code FROM ledger_accounts WHERE no_overdraft AND CASE normal_side WHEN 'DEBIT' THEN debits < credits ELSE credits < debits END LIMIT 5`);
   for (const r of overdrawn) problems.push(`no-overdraft account ${r.code} is below zero`);
   return problems;

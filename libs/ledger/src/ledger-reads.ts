@@ -48,7 +48,7 @@ export class LedgerReads {
 
   /**
    * Balance by the account's normal side (credits − debits for LIABILITY/EQUITY/INCOME, debits − credits
-   * for ASSET/EXPENSE). Now: the running totals; with `asOf`: the postings effective on or before it. Unknown codes are absent.
+   * for ASSET/EXPENSE). Now: the running totals; with `asOf`: the day totals (ledger_account_days) on or before it. Unknown codes are absent.
    */
   async balances(em: EntityManager, codes: string[], asOf?: string): Promise<Map<string, Dec>> {
     checkAsOf(asOf);
@@ -57,9 +57,8 @@ export class LedgerReads {
       asOf === undefined
         ? await em.query(`SELECT code, normal_side, debits::text AS debits, credits::text AS credits FROM ledger_accounts WHERE code = ANY($1::text[])`, [[...new Set(codes)]])
         : await em.query(
-            `SELECT a.code, a.normal_side, COALESCE(SUM(p.amount) FILTER (WHERE p.side = 'DEBIT'), 0)::text AS debits,
-                    COALESCE(SUM(p.amount) FILTER (WHERE p.side = 'CREDIT'), 0)::text AS credits
-               FROM ledger_accounts a LEFT JOIN ledger_postings p ON p.account_id = a.id AND p.effective_date <= $2::date
+            `SELECT a.code, a.normal_side, COALESCE(SUM(d.debits), 0)::text AS debits, COALESCE(SUM(d.credits), 0)::text AS credits
+               FROM ledger_accounts a LEFT JOIN ledger_account_days d ON d.account_id = a.id AND d.day <= $2::date
               WHERE a.code = ANY($1::text[]) GROUP BY a.id`,
             [[...new Set(codes)], asOf],
           )

@@ -3,11 +3,11 @@ import { AccountType, Side } from './domain/entry';
 
 /** The SQL of the ledger's reports (balances as of a date, statements, trial balance) over the ledger's tables; runs in the caller's `em`. */
 
-/** Debit and credit totals of an account's postings effective on or before `date`. */
+/** Debit and credit totals of an account's postings effective on or before `date` (from its day totals: one row per day, not per posting). */
 export async function selectTotalsAsOf(em: EntityManager, accountId: string, date: string): Promise<{ debits: string; credits: string }> {
   const [sum] = (await em.query(
-    `SELECT COALESCE(SUM(amount) FILTER (WHERE side = 'DEBIT'), 0)::text AS debits, COALESCE(SUM(amount) FILTER (WHERE side = 'CREDIT'), 0)::text AS credits
-     FROM ledger_postings WHERE account_id = $1 AND effective_date <= $2::date`,
+    `SELECT COALESCE(SUM(debits), 0)::text AS debits, COALESCE(SUM(credits), 0)::text AS credits
+     FROM ledger_account_days WHERE account_id = $1 AND day <= $2::date`,
     [accountId, date],
   )) as Array<{ debits: string; credits: string }>;
   return sum;
@@ -21,9 +21,9 @@ export async function selectAssetNetsAsOf(
   date: string,
 ): Promise<Array<{ code: string; owner_ref: string | null; normal_side: Side; net: string }>> {
   return (await em.query(
-    `SELECT a.code, a.owner_ref, a.normal_side, SUM(CASE p.side WHEN 'DEBIT' THEN p.amount ELSE -p.amount END)::text AS net
-       FROM ledger_accounts a JOIN ledger_postings p ON p.account_id = a.id
-      WHERE a.asset_code = $1 AND a.type = $2 AND p.effective_date <= $3::date
+    `SELECT a.code, a.owner_ref, a.normal_side, SUM(d.debits - d.credits)::text AS net
+       FROM ledger_accounts a JOIN ledger_account_days d ON d.account_id = a.id
+      WHERE a.asset_code = $1 AND a.type = $2 AND d.day <= $3::date
       GROUP BY a.id ORDER BY a.code`,
     [asset, type, date],
   )) as Array<{ code: string; owner_ref: string | null; normal_side: Side; net: string }>;
@@ -53,9 +53,11 @@ export async function selectStatementRows(
 ): Promise<StatementRow[]> {
   return (await em.query(
     `WITH opening AS (
-       SELECT COALESCE(SUM(CASE side WHEN 'DEBIT' THEN amount ELSE -amount END), 0) AS net
-       FROM ledger_postings
-       WHERE account_id = $1 AND (effective_date < $2::date OR ($4::date IS NOT NULL AND (effective_date, id) <= ($4::date, $5::bigint)))
+       -- the days before the from date or the cursor's day (day totals), plus the cursor day's postings up to the cursor
+       SELECT (SELECT COALESCE(SUM(debits - credits), 0) FROM ledger_account_days
+                WHERE account_id = $1 AND day < GREATEST($2::date, COALESCE($4::date, $2::date)))
+            + (SELECT COALESCE(SUM(CASE side WHEN 'DEBIT' THEN amount ELSE -amount END), 0) FROM ledger_postings
+                WHERE $4::date IS NOT NULL AND $4::date >= $2::date AND account_id = $1 AND effective_date = $4::date AND id <= $5::bigint) AS net
      ), page AS (
        SELECT p.id, p.entry_id, e.kind, e.memo, to_char(p.effective_date, 'YYYY-MM-DD') AS effective_date, p.side, p.amount,
               CASE p.side WHEN 'DEBIT' THEN p.amount ELSE -p.amount END AS signed
@@ -71,14 +73,13 @@ export async function selectStatementRows(
   )) as StatementRow[];
 }
 
-/** Per account: its totals now (the cached ones) or from its postings effective on or before `asOf`. */
+/** Per account: its totals now (the cached ones) or from its day totals on or before `asOf`. */
 function accountTotals(asOf: string | null): string {
   return asOf
-    ? `SELECT a.id, a.asset_code, a.owner_ref,
-              COALESCE(SUM(p.amount) FILTER (WHERE p.side = 'DEBIT'), 0) AS debits,
-              COALESCE(SUM(p.amount) FILTER (WHERE p.side = 'CREDIT'), 0) AS credits
-       FROM ledger_accounts a LEFT JOIN ledger_postings p ON p.account_id = a.id AND p.effective_date <= $1::date
-       GROUP BY a.id`
+    ? `SELECT a.id, a.asset_code, a.owner_ref, COALESCE(t.debits, 0) AS debits, COALESCE(t.credits, 0) AS credits
+       FROM ledger_accounts a LEFT JOIN (
+         SELECT account_id, SUM(debits) AS debits, SUM(credits) AS credits FROM ledger_account_days WHERE day <= $1::date GROUP BY account_id
+       ) t ON t.account_id = a.id`
     : `SELECT id, asset_code, owner_ref, debits, credits FROM ledger_accounts WHERE $1::date IS NULL`;
 }
 

@@ -277,7 +277,7 @@ export async function selectExistingKeys(em: EntityManager, keys: string[]): Pro
 
 /**
  * One statement: inserts the entries (ids drawn in order, under the locks), their postings, and
- * the new account totals and chain heads. Arrays are passed whole (unnest), so a batch of
+ * the new account totals and chain heads, and each account's day totals (ledger_account_days, backdated days included). Arrays are passed whole (unnest), so a batch of
  * 100,000 postings is still one round trip and no parameter limit applies. Returns the ids in the order of `planned`.
  */
 export async function insertEntries(em: EntityManager, planned: PlannedEntry[], accounts: AccountDelta[]): Promise<string[]> {
@@ -322,12 +322,18 @@ export async function insertEntries(em: EntityManager, planned: PlannedEntry[], 
        SELECT idempotency_key, kind, effective_date, booked_at, memo, ($8::jsonb) -> (ord::int - 1), reverses_entry_id, hash
        FROM input ORDER BY ord
        RETURNING id, idempotency_key
+     ), x AS (
+       SELECT * FROM unnest($9::text[], $10::smallint[], $11::bigint[], $12::text[], $13::numeric[], $14::date[])
+         AS x(idempotency_key, seq, account_id, side, amount, effective_date)
      ), p AS (
        INSERT INTO ledger_postings (entry_id, seq, account_id, side, amount, effective_date)
        SELECT e.id, x.seq, x.account_id, x.side, x.amount, x.effective_date
-       FROM unnest($9::text[], $10::smallint[], $11::bigint[], $12::text[], $13::numeric[], $14::date[])
-         AS x(idempotency_key, seq, account_id, side, amount, effective_date)
-       JOIN e USING (idempotency_key)
+       FROM x JOIN e USING (idempotency_key)
+     ), d AS (
+       INSERT INTO ledger_account_days AS d (account_id, day, debits, credits)
+       SELECT account_id, effective_date, COALESCE(SUM(amount) FILTER (WHERE side = 'DEBIT'), 0), COALESCE(SUM(amount) FILTER (WHERE side = 'CREDIT'), 0)
+       FROM x GROUP BY account_id, effective_date ORDER BY account_id, effective_date
+       ON CONFLICT (account_id, day) DO UPDATE SET debits = d.debits + excluded.debits, credits = d.credits + excluded.credits
      ), u AS (
        UPDATE ledger_accounts a
        SET debits = a.debits + v.debits, credits = a.credits + v.credits, head_hash = v.head_hash
@@ -436,13 +442,24 @@ export async function selectEntriesAfter(em: EntityManager, afterId: string, lim
   return (await em.query(`SELECT ${ENTRY_BASE_COLUMNS}, NULL AS reversed_by FROM ledger_entries e WHERE e.id > $1::bigint ORDER BY e.id LIMIT $2`, [afterId, limit])) as EntryRow[];
 }
 
-/** Every account's chain head, and whether its cached totals equal the sums of its postings; in id order. */
-export async function selectAccountChecks(em: EntityManager): Promise<Array<{ code: string; head_hash: string | null; totals_ok: boolean }>> {
+/**
+ * Every account's chain head, whether its cached totals equal the sums of its postings, and whether its day
+ * totals (ledger_account_days) equal its postings summed per day; in id order.
+ */
+export async function selectAccountChecks(em: EntityManager): Promise<Array<{ code: string; head_hash: string | null; totals_ok: boolean; days_ok: boolean }>> {
   return (await em.query(
-    `SELECT a.code, a.head_hash, a.debits = COALESCE(t.debits, 0) AND a.credits = COALESCE(t.credits, 0) AS totals_ok
-     FROM ledger_accounts a LEFT JOIN (
-       SELECT account_id, SUM(amount) FILTER (WHERE side = 'DEBIT') AS debits, SUM(amount) FILTER (WHERE side = 'CREDIT') AS credits
-       FROM ledger_postings GROUP BY account_id) t ON t.account_id = a.id
+    `WITH t AS (
+       SELECT account_id, effective_date AS day, COALESCE(SUM(amount) FILTER (WHERE side = 'DEBIT'), 0) AS debits,
+              COALESCE(SUM(amount) FILTER (WHERE side = 'CREDIT'), 0) AS credits
+       FROM ledger_postings GROUP BY account_id, effective_date
+     ), bad AS (
+       SELECT DISTINCT COALESCE(t.account_id, d.account_id) AS account_id
+       FROM t FULL JOIN ledger_account_days d ON d.account_id = t.account_id AND d.day = t.day
+       WHERE t.account_id IS NULL AND (d.debits <> 0 OR d.credits <> 0) OR d.account_id IS NULL OR t.debits <> d.debits OR t.credits <> d.credits
+     ), s AS (SELECT account_id, SUM(debits) AS debits, SUM(credits) AS credits FROM t GROUP BY account_id)
+     SELECT a.code, a.head_hash, a.debits = COALESCE(s.debits, 0) AND a.credits = COALESCE(s.credits, 0) AS totals_ok,
+            NOT EXISTS (SELECT 1 FROM bad WHERE bad.account_id = a.id) AS days_ok
+     FROM ledger_accounts a LEFT JOIN s ON s.account_id = a.id
      ORDER BY a.id`,
-  )) as Array<{ code: string; head_hash: string | null; totals_ok: boolean }>;
+  )) as Array<{ code: string; head_hash: string | null; totals_ok: boolean; days_ok: boolean }>;
 }
