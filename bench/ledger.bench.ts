@@ -344,7 +344,8 @@ class Bench {
       }
     }
     const perOp = (seconds: number | null) => (seconds === null || result.ops === 0 ? null : (1000 * seconds) / result.ops);
-    const foundEntries = await this.count(`SELECT count(*)::int AS n FROM ledger_entries WHERE idempotency_key LIKE $1`, keyPrefix);
+    // Entries written through the API carry the caller's principal: `user:<id>/<key>`.
+    const foundEntries = await this.count(`SELECT count(*)::int AS n FROM ledger_entries WHERE idempotency_key LIKE $1 OR idempotency_key LIKE '%/' || $1`, keyPrefix);
     const foundIdempotencyRows = side === 'service' ? await this.count(`SELECT count(*)::int AS n FROM idempotency_requests WHERE key LIKE $1`, keyPrefix) : null;
     const expectedEntries = result.totalOk * scenario.entriesPerOp;
     const expectedIdempotencyRows = side === 'service' ? result.totalOk : null;
