@@ -380,7 +380,7 @@ export class TicketMarketService {
 
   private async ensureListedAccount(em: EntityManager, series: SeriesRecord, party: string): Promise<void> {
     const code = holderListed(party, series.code);
-    if ((await this.ledger.getAccounts([code], em)).length > 0) return;
+    if ((await this.reads.balances(em, [code])).has(code)) return;
     await this.ledger.openAccounts(em, [{ code, asset: ticketAsset(series.code), type: 'LIABILITY', ownerRef: ownerRefOf(party), noOverdraft: true }]);
   }
 
