@@ -211,9 +211,12 @@ describe('withdrawal and expiry', () => {
     const own = await market.listings({ series: OPEN }, { ownerRefs: [`party:${v(9)}`] });
     expect(own.length).toBeGreaterThan(0);
     expect(own.every((l) => l.seller === v(9))).toBe(true);
-    const other = await market.listings({ series: OPEN }, { market: true });
-    expect(new Set(other.map((l) => l.seller)).size).toBeGreaterThan(1);
-    const foreign = other.find((l) => l.seller !== v(9))!;
+    const everyone = await market.listings({ series: OPEN });
+    expect(new Set(everyone.map((l) => l.seller)).size).toBeGreaterThan(1);
+    const anonymous = await market.listings({ series: OPEN }, { market: true, ownerRefs: ['party:I-05'] });
+    expect(anonymous.map((l) => l.id)).toEqual(everyone.map((l) => l.id));
+    expect(new Set(anonymous.map((l) => l.seller))).toEqual(new Set(['']));
+    const foreign = everyone.find((l) => l.seller !== v(9))!;
     expect((await refusal(market.getListing(foreign.id, { ownerRefs: [`party:${v(9)}`] }))).code).toBe('UNKNOWN_LISTING');
   });
 });

@@ -23,10 +23,10 @@ import {
 /** Spreadsheet programs read a UTF-8 CSV as UTF-8 (not GBK) only with the byte order mark. */
 const UTF8_BOM = '\uFEFF';
 
-/** Staff see every listing; a BUYER the whole market (it buys from it); a FARM_OPERATOR or a VILLAGER only its own listings. */
+/** Staff see every listing; a BUYER the whole market, anonymous (no sellers); a FARM_OPERATOR or a VILLAGER only its own listings. */
 function listingScope(user: AuthUser): ListingScope {
-  if (user.role === 'BUYER') return { market: true };
-  return ownerScopeOf(user);
+  const scope = ownerScopeOf(user);
+  return user.role === 'BUYER' && scope !== null ? { market: true, ownerRefs: scope.ownerRefs } : scope;
 }
 
 /** A scoped caller (FARM_OPERATOR, BUYER, VILLAGER) may only name its own party in `field`: else 403 FORBIDDEN naming the field. */
@@ -73,7 +73,7 @@ export class TicketMarketController {
   @Roles(...ALL_ROLES)
   @ApiOperation({
     summary: 'Listings of 林票, newest first (at most 500), of one series and/or in one state (OPEN for what can be taken)',
-    description: 'Staff and a BUYER see the market; a FARM_OPERATOR or a VILLAGER only its own listings.',
+    description: "Staff see every listing; a BUYER the market without the sellers (seller ''); a FARM_OPERATOR or a VILLAGER only its own listings.",
   })
   @ApiOkResponse({ type: [TicketListingResponse] })
   @ApiErrors(400, 401, 403)
@@ -127,8 +127,10 @@ export class TicketMarketController {
     ownPartyOnly(user, dto.buyer, 'buyer');
     return this.commands.run(req, res, HttpStatus.CREATED, async (em, key) => {
       const outcome = await this.market.take(em, id, dto, key);
-      // The seller's units and wallet after the take are the seller's: a BUYER's answer shows its own position only.
-      return { ...outcome, positions: partyLinesSeenBy(ownerScopeOf(user), outcome.positions, (p) => p.party) };
+      // The seller's units and wallet after the take are the seller's: a BUYER's answer shows its own position only, and no seller.
+      const scope = ownerScopeOf(user);
+      if (scope === null) return outcome;
+      return { ...outcome, listing: { ...outcome.listing, seller: '' }, positions: partyLinesSeenBy(scope, outcome.positions, (p) => p.party) };
     });
   }
 

@@ -90,8 +90,11 @@ export interface ValuedRegisterView extends RegisterView {
   lines: Array<RegisterLine & { indicativeValue: string | null }>;
 }
 
-/** Who reads listings: null = staff (everything); `market` = a buyer (every seller's listings); else the scope's own listings only. */
-export type ListingScope = null | { market: true } | { ownerRefs: string[] };
+/**
+ * Who reads listings: null = staff (everything, with parties); `market` = a buyer: every listing, but
+ * anonymous (no seller, no other buyer: the exchange matches them); else the scope's own listings only.
+ */
+export type ListingScope = null | { market: true; ownerRefs: string[] } | { ownerRefs: string[] };
 
 /**
  * The 林票 market (挂牌/摘牌, issue #18): a holder lists units at a price per unit until a last day; the
@@ -281,7 +284,7 @@ export class TicketMarketService {
       sellerPartyId = ref.id;
     }
     const rows = await store.listListings(em, { series: filter.series, state: filter.state, sellerPartyId }, LISTINGS_LIMIT);
-    return this.views(em, rows);
+    return this.views(em, rows, marketParty(scope));
   }
 
   /** One listing; another seller's is a 404 to a holder's scope. */
@@ -292,10 +295,10 @@ export class TicketMarketService {
       em,
       takes.map((t) => t.buyer_party_id),
     );
-    const own = scope === null || 'market' in scope ? null : ownParty(scope);
-    // A seller sees that its units were taken, when and at what price, not by whom (unless staff).
+    const own = scope === null ? null : ownParty(scope);
+    // A seller sees that its units were taken, when and at what price, not by whom (unless staff); a buyer sees its own takes.
     return {
-      ...(await this.view(em, row)),
+      ...(await this.view(em, row, marketParty(scope))),
       takes: takes.map((t) => takeView(t, scope === null || buyers.get(t.buyer_party_id)!.code === own ? buyers.get(t.buyer_party_id)!.code : '')),
     };
   }
@@ -396,11 +399,12 @@ export class TicketMarketService {
     };
   }
 
-  private async view(em: EntityManager, row: TicketListingRow): Promise<TicketListingView> {
-    return (await this.views(em, [row]))[0];
+  /** `anonymousExcept`: the listing is seen on the market by this party (a buyer): the seller is '' unless it is this party. */
+  private async view(em: EntityManager, row: TicketListingRow, anonymousExcept?: string | null): Promise<TicketListingView> {
+    return (await this.views(em, [row], anonymousExcept))[0];
   }
 
-  private async views(em: EntityManager, rows: TicketListingRow[]): Promise<TicketListingView[]> {
+  private async views(em: EntityManager, rows: TicketListingRow[], anonymousExcept?: string | null): Promise<TicketListingView[]> {
     const sellers = await partyRefsByIds(
       em,
       rows.map((r) => r.seller_party_id),
@@ -408,7 +412,7 @@ export class TicketMarketService {
     return rows.map((r) => ({
       id: r.id,
       series: r.series,
-      seller: sellers.get(r.seller_party_id)!.code,
+      seller: anonymousExcept === undefined || sellers.get(r.seller_party_id)!.code === anonymousExcept ? sellers.get(r.seller_party_id)!.code : '',
       unitPrice: new Dec(r.unit_price).toFixed(2),
       unitsListed: new Dec(r.units_listed).toFixed(0),
       unitsAvailable: new Dec(r.units_available).toFixed(0),
@@ -435,6 +439,11 @@ function takeView(t: TicketTakeRow, buyer: string): TicketTakeView {
     effectiveDate: t.effective_date,
     entryId: t.entry_id,
   };
+}
+
+/** The buyer's party of a market scope (undefined for any other scope: parties shown as the scope allows). */
+function marketParty(scope: ListingScope): string | null | undefined {
+  return scope !== null && 'market' in scope ? ownParty(scope) : undefined;
 }
 
 /** The party of a holder's scope (`party:<code>`), or null. */
