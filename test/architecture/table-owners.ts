@@ -9,7 +9,10 @@ export const OWNERS: Record<string, { files: RegExp; tables: string[] }> = {
   regions: { files: /^libs\/forestry\/src\/regions\/.*\.store\.ts$/, tables: ['regions'] },
   parcels: { files: /^libs\/forestry\/src\/parcels\/.*\.store\.ts$/, tables: ['parcels'] },
   projects: { files: /^libs\/forestry\/src\/projects\/.*\.store\.ts$/, tables: ['coop_projects', 'coop_project_parcels', 'project_contributions'] },
-  tickets: { files: /^libs\/forestry\/src\/tickets\/.*\.store\.ts$/, tables: ['ticket_series', 'ticket_holdings', 'ticket_movements', 'ticket_pledges'] },
+  tickets: {
+    files: /^libs\/forestry\/src\/tickets\/.*\.store\.ts$/,
+    tables: ['ticket_series', 'ticket_holdings', 'ticket_movements', 'ticket_pledges', 'ticket_listings', 'ticket_listing_takes'],
+  },
   dividends: {
     files: /^libs\/forestry\/src\/dividends\/.*\.store\.ts$/,
     tables: ['project_cash_flows', 'dividend_declarations', 'dividend_lines', 'payout_batches', 'payout_lines', 'party_bank_cards'],

@@ -1,5 +1,5 @@
 import type { ApiApplication } from '../../apps/api/src/app.setup';
-import { Role } from '@forest-ledger/forestry';
+import { businessToday, Role, TicketMarketService } from '@forest-ledger/forestry';
 import { inTransaction } from '@forest-ledger/platform';
 import ExcelJS from 'exceljs';
 import request from 'supertest';
@@ -70,6 +70,8 @@ const data = {
   contracts: [] as string[],
   parcels: [] as string[],
   payoutBatch: '',
+  /** 林票 market listings: the collective's (partly taken by E-BUY2), V-0002's and V-0001's. */
+  ticketListings: [] as string[],
 };
 
 async function fact(code: string, amounts: string[] = [], sharedWith: string[] = []): Promise<void> {
@@ -148,6 +150,18 @@ beforeAll(async () => {
     const r = await retire(t, c, CARBON, { holder: buyer, issuanceId: issuance.id, quantity: retired, beneficiaryName: `${buyer} 年会碳中和`, publishBeneficiary: false });
     data.retirements.push({ no: r.certificateNo, party: buyer, verification: r.verificationCode });
   }
+
+  // 林票 market: the collective lists 500 units and E-BUY2 takes 40; V-0002 and V-0001 list some of theirs.
+  const market = app.get(TicketMarketService);
+  const lastDay = new Date(Date.parse(`${businessToday()}T00:00:00Z`) + 30 * 86_400_000).toISOString().slice(0, 10);
+  for (const [seller, units, unitPrice] of [
+    [world.collective, '500', '1.50'],
+    ['V-0002', '77', '1.11'],
+    ['V-0001', '33', '1.20'],
+  ] as const) {
+    data.ticketListings.push((await inTransaction(ds, (em) => market.createListing(em, SERIES, { seller, units, unitPrice, expiresOn: lastDay }, key()))).id);
+  }
+  await inTransaction(ds, (em) => market.take(em, data.ticketListings[0], { buyer: BUYERS[1], units: '40' }, key()));
 
   // Each farm leases state land to its own lessee; the rent is raised and paid.
   const operator = { userId: maker.userId, role: 'ADMIN' as const };
@@ -258,7 +272,11 @@ const FILL: Record<string, (c: Caller) => string[]> = {
   '/v1/projects/{code}/issuance-preview': () => [`/v1/projects/${DRAFT_PROJECT}/issuance-preview?seriesCode=${DRAFT_PROJECT}&faceValue=1.00`],
   '/v1/series': () => ['/v1/series'],
   '/v1/series/{code}': () => [`/v1/series/${SERIES}`],
-  '/v1/series/{code}/register': () => [`/v1/series/${SERIES}/register`],
+  '/v1/series/{code}/register': () => [`/v1/series/${SERIES}/register`, `/v1/series/${SERIES}/register?valueAtLastPrice=true`],
+  '/v1/ticket-listings': () => ['/v1/ticket-listings', `/v1/ticket-listings?series=${SERIES}&state=OPEN`],
+  '/v1/ticket-listings/{id}': () => data.ticketListings.map((id) => `/v1/ticket-listings/${id}`),
+  '/v1/public/series/{code}/prices': () => [`/v1/public/series/${SERIES}/prices`],
+  '/v1/public/series/{code}/prices.csv': () => [`/v1/public/series/${SERIES}/prices.csv`],
   '/v1/series/{code}/register.xlsx': () => [`/v1/series/${SERIES}/register.xlsx`],
   '/v1/series/{code}/pledges': () => [`/v1/series/${SERIES}/pledges`],
   '/v1/certificates/{certificateNo}': () => data.certificates.map((h) => `/v1/certificates/${h.no}`),

@@ -42,6 +42,7 @@ import { RegionsController } from './parties/regions.controller';
 import { ProjectsController } from './projects/projects.controller';
 import { CertificatesController } from './tickets/certificates.controller';
 import { TicketsController } from './tickets/tickets.controller';
+import { TicketMarketController } from './tickets/market.controller';
 import { SUBSIDY_CONTROLLERS } from './subsidies/subsidies.controllers';
 
 /** The HTTP entrypoint: controllers over the shared libs. */
@@ -80,6 +81,7 @@ import { SUBSIDY_CONTROLLERS } from './subsidies/subsidies.controllers';
     ApprovalsController,
     ProjectsController,
     TicketsController,
+    TicketMarketController,
     CertificatesController,
     CarbonProjectsController,
     CarbonMarketController,

@@ -30,6 +30,7 @@ export * from './projects/projects.errors';
 export * from './projects/projects.service';
 export * from './tickets/certificates.service';
 export * from './tickets/movements.service';
+export * from './tickets/market.service';
 export * from './tickets/series.service';
 export * from './tickets/ticket.model';
 export * from './tickets/tickets.errors';

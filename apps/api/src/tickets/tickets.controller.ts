@@ -2,7 +2,7 @@ import { IDEMPOTENCY_HEADER, XLSX_CONTENT_TYPE } from '../http/constants';
 import { Body, Controller, Get, HttpCode, HttpStatus, Param, Post, Query, Req, Res, StreamableFile } from '@nestjs/common';
 import { ApiCreatedResponse, ApiHeader, ApiOkResponse, ApiOperation, ApiProduces, ApiTags } from '@nestjs/swagger';
 import { InjectDataSource } from '@nestjs/typeorm';
-import { businessToday, CertificatesService, MovementsService, ownerScopeOf, partyLinesSeenBy, SeriesService, TicketError } from '@forest-ledger/forestry';
+import { businessToday, CertificatesService, MovementsService, ownerScopeOf, partyLinesSeenBy, SeriesService, TicketError, TicketMarketService } from '@forest-ledger/forestry';
 import type { AuthUser } from '@forest-ledger/forestry';
 import type { HttpRequest, HttpResponse } from '../http/http';
 import { DataSource, EntityManager } from 'typeorm';
@@ -10,6 +10,7 @@ import { ALL_ROLES, CurrentUser, Roles, STAFF_READERS } from '../auth/auth.decor
 import { ApiErrors } from '../http/error.dto';
 import { CommandRunner } from '../http/idempotency';
 import { contentDisposition } from './content-disposition';
+import { ValuedRegisterQuery, ValuedRegisterResponse } from './dto/market.dto';
 import {
   BuyBackDto,
   EnforceDto,
@@ -20,7 +21,6 @@ import {
   PledgeQuery,
   PledgeResponse,
   RegisterQuery,
-  RegisterResponse,
   SeriesResponse,
   TradeDto,
 } from './dto/tickets.dto';
@@ -33,6 +33,7 @@ export class TicketsController {
     private readonly series: SeriesService,
     private readonly movements: MovementsService,
     private readonly certificates: CertificatesService,
+    private readonly market: TicketMarketService,
     private readonly commands: CommandRunner,
     @InjectDataSource() private readonly dataSource: DataSource,
   ) {}
@@ -59,13 +60,16 @@ export class TicketsController {
   @Roles(...STAFF_READERS, 'FARM_OPERATOR')
   @ApiOperation({
     summary: "The holder register (股东名册) at the end of a date: every holder's units, pledged units and share (the shares add up to exactly 1)",
-    description: "A FARM_OPERATOR gets only its own farm's series (any other is a 404), with the totals and only its own holding's line: the holders' lines are theirs.",
+    description:
+      "A FARM_OPERATOR gets only its own farm's series (any other is a 404), with the totals and only its own holding's line: the holders' lines are theirs. " +
+      'With ?valueAtLastPrice=true each line and the total carry an indicative value at the last market price on or before asOf (null before the first trade).',
   })
-  @ApiOkResponse({ type: RegisterResponse })
+  @ApiOkResponse({ type: ValuedRegisterResponse })
   @ApiErrors(400, 401, 403, 404)
-  async register(@Param('code') code: string, @Query() query: RegisterQuery, @CurrentUser() user: AuthUser): Promise<RegisterResponse> {
+  async register(@Param('code') code: string, @Query() query: ValuedRegisterQuery, @CurrentUser() user: AuthUser): Promise<ValuedRegisterResponse> {
     await this.issuingFarmOnly(this.dataSource.manager, code, user);
-    return this.series.register(code, query.asOf, undefined, ownerScopeOf(user));
+    const register = await this.series.register(code, query.asOf, undefined, ownerScopeOf(user));
+    return query.valueAtLastPrice ? this.market.valueAtLastPrice(register) : register;
   }
 
   @Get('series/:code/register.xlsx')

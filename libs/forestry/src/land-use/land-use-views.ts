@@ -4,7 +4,7 @@ import { EntityManager } from 'typeorm';
 import { paidDividendLines } from '../dividends/dividend-refs';
 import { parcelsByIds } from '../parcels/parcel-refs';
 import { partiesByIds } from '../parties/party-refs';
-import { holderPledged, holderTickets } from '../projects/project-accounts';
+import { holderListed, holderPledged, holderTickets } from '../projects/project-accounts';
 import { projectCodesByIds } from '../projects/project-refs';
 import { seriesOfProjects } from '../tickets/series-refs';
 import { landDeposit, landIncome, landLesseeCredit, landReceivable } from './land-use-accounts';
@@ -145,7 +145,7 @@ export class LandUseViews {
     // A farm without a holding in the series has no such accounts: it holds nothing.
     const heldOf = await this.reads.balances(
       em,
-      pairs.flatMap(({ c, series }) => [holderTickets(c.lessor_code, series.code), holderPledged(c.lessor_code, series.code)]),
+      pairs.flatMap(({ c, series }) => [holderTickets(c.lessor_code, series.code), holderPledged(c.lessor_code, series.code), holderListed(c.lessor_code, series.code)]),
     );
     const lines = await paidDividendLines(
       em,
@@ -164,7 +164,9 @@ export class LandUseViews {
         out.set(c.id, { ...base, series: null });
         continue;
       }
-      const held = sum([holderTickets(c.lessor_code, series.code), holderPledged(c.lessor_code, series.code)].map((code) => heldOf.get(code) ?? 0));
+      const held = sum(
+        [holderTickets(c.lessor_code, series.code), holderPledged(c.lessor_code, series.code), holderListed(c.lessor_code, series.code)].map((code) => heldOf.get(code) ?? 0),
+      );
       const own = lines.filter((l) => l.seriesId === series.id && l.partyId === c.lessor_party_id);
       out.set(c.id, {
         ...base,

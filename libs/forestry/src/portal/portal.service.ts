@@ -7,7 +7,7 @@ import { PayoutsService } from '../dividends/payouts.service';
 import { PartyError } from '../parties/parties.errors';
 import { walletOf } from '../parties/parties.service';
 import { PartyRef, partyRefs } from '../parties/party-refs';
-import { businessToday, holderPledged, holderTickets } from '../projects/project-accounts';
+import { businessToday, holderListed, holderPledged, holderTickets } from '../projects/project-accounts';
 import { RESTRICTION_LABELS } from '../tickets/certificates.service';
 import { MovementsService } from '../tickets/movements.service';
 import { SeriesRecord, SeriesService } from '../tickets/series.service';
@@ -99,7 +99,7 @@ export class PortalService {
     const held_ = await this.heldSeries(em, holder);
     const asOf = await this.ledgerReads.balances(
       em,
-      held_.flatMap(({ series }) => [holderTickets(holder.code, series.code), holderPledged(holder.code, series.code)]),
+      held_.flatMap(({ series }) => [holderTickets(holder.code, series.code), holderPledged(holder.code, series.code), holderListed(holder.code, series.code)]),
       closingDate,
     );
     for (const { series } of held_) {
@@ -108,7 +108,8 @@ export class PortalService {
         series_name: series.name,
         project_name: series.project_name,
         face_value: series.face_value,
-        units: asOf.get(holderTickets(holder.code, series.code)) ?? new Dec(0),
+        // Units listed on the market are still the holder's (free until sold, withdrawn or expired).
+        units: (asOf.get(holderTickets(holder.code, series.code)) ?? new Dec(0)).plus(asOf.get(holderListed(holder.code, series.code)) ?? 0),
         pledged: asOf.get(holderPledged(holder.code, series.code)) ?? new Dec(0),
       });
     }
@@ -170,13 +171,13 @@ export class PortalService {
     );
     const now = await this.ledgerReads.balances(
       em,
-      held_.flatMap(({ series }) => [holderTickets(holder.code, series.code), holderPledged(holder.code, series.code)]),
+      held_.flatMap(({ series }) => [holderTickets(holder.code, series.code), holderPledged(holder.code, series.code), holderListed(holder.code, series.code)]),
     );
     const holdings: PortalHolding[] = [];
     for (const { certificateNo, series } of held_) {
       const r: UnitsRow = {
         face_value: series.face_value,
-        units: now.get(holderTickets(holder.code, series.code)) ?? new Dec(0),
+        units: (now.get(holderTickets(holder.code, series.code)) ?? new Dec(0)).plus(now.get(holderListed(holder.code, series.code)) ?? 0),
         pledged: now.get(holderPledged(holder.code, series.code)) ?? new Dec(0),
       };
       if (!held(r)) continue;

@@ -48,6 +48,8 @@ export const seriesIssued = (series: string): string => `series:${series}:issued
 export const holderTickets = (party: string, series: string): string => `holder:${party}:tickets:${series}`;
 /** A holder's pledged units: still theirs (same owner), but they cannot move. */
 export const holderPledged = (party: string, series: string): string => `holder:${party}:tickets:${series}:pledged`;
+/** A holder's units listed on the market (挂牌): still theirs, reserved for the listing's buyers until sold, withdrawn or expired. */
+export const holderListed = (party: string, series: string): string => `holder:${party}:tickets:${series}:listed`;
 
 /** China's calendar date now (Asia/Shanghai), the default effective date of a command. */
 export function businessToday(now: Date = new Date()): string {

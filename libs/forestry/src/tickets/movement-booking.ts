@@ -63,6 +63,11 @@ export interface BookingSpec {
   wallets?: string[];
   pledge?: { holder: PartyRef; pledgee: PartyRef; units: string; contractReference: string };
   closesPledge?: { id: string; state: 'RELEASED' | 'ENFORCED' };
+  /**
+   * A market reservation or its return (LISTING, LISTING_RETURN): the units stay the holder's and the
+   * register's columns (units, pledged) do not change on any date, so the closed register does not refuse it.
+   */
+  keepsRegister?: boolean;
 }
 
 /**
@@ -166,13 +171,13 @@ export class MovementBooking {
    * answers with the new positions. The ledger's refusals become the 林票 words for them.
    */
   async book(em: EntityManager, series: SeriesRecord, kind: MovementKind, key: string, spec: BookingSpec): Promise<MovementOutcome> {
-    await this.assertRegisterOpen(em, series, spec.entry.effectiveDate);
+    if (!spec.keepsRegister) await this.assertRegisterOpen(em, series, spec.entry.effectiveDate);
     await this.assertNotBeforeLastMovement(em, series, spec.entry);
     let posted: PostResult;
     try {
       posted = await this.ledger.post(em, { ...spec.entry, idempotencyKey: entryKeyOf(kind, key), kind: `TICKET_${kind}` });
     } catch (error) {
-      throw translate(error, series, kind === 'TRADE' ? 'buyer' : 'units');
+      throw translate(error, series, kind === 'TRADE' || kind === 'MARKET_TRADE' ? 'buyer' : 'units');
     }
     if (!posted.replayed) {
       let pledgeId: string | null = spec.closesPledge?.id ?? null;
@@ -349,11 +354,11 @@ function translate(error: unknown, series: SeriesRecord, moneyField: string): un
       party: wallet[1],
     });
   }
-  const match = /^holder:(.+):tickets:[^:]+(:pledged)?$/.exec(account);
+  const match = /^holder:(.+):tickets:[^:]+(:pledged|:listed)?$/.exec(account);
   if (!match) return error;
   return new TicketError(
     'INSUFFICIENT_UNITS',
-    `${match[1]} has ${available} free units of ${series.code}${match[2] ? ' pledged' : ''}; pledged or frozen units cannot move`,
+    `${match[1]} has ${available} ${match[2] ? match[2].slice(1) : 'free'} units of ${series.code}; pledged, listed or frozen units cannot move`,
     'units',
     {
       party: match[1],

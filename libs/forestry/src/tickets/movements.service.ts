@@ -2,7 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { Amount, Dec, LedgerReads, LedgerService, PostingDraft } from '@forest-ledger/ledger';
 import { EntityManager } from 'typeorm';
 import { walletOf } from '../parties/parties.service';
-import { holderPledged, holderTickets, PLATFORM_FEES_ACCOUNT } from '../projects/project-accounts';
+import { holderListed, holderPledged, holderTickets, PLATFORM_FEES_ACCOUNT } from '../projects/project-accounts';
 import { entryKeyOf, MovementBooking, MovementOutcome, optionalText, PledgeView, Position, requireText, wholeUnits } from './movement-booking';
 import { SeriesRecord, SeriesService } from './series.service';
 import { PledgeState } from './ticket.model';
@@ -146,7 +146,16 @@ export class MovementsService {
     });
     await this.booking.parties(em, [input.from, ...heirs.map((h) => h.party)], ['from', ...heirs.map((_, i) => `heirs[${i}].party`)], { allowInactive: [input.from] });
     await this.booking.requireHolding(em, series, input.from, 'from');
-    const [free, pledged] = await this.booking.balances(em, [holderTickets(input.from, seriesCode), holderPledged(input.from, seriesCode)]);
+    const [free, pledged, listed] = await this.booking.balances(em, [
+      holderTickets(input.from, seriesCode),
+      holderPledged(input.from, seriesCode),
+      holderListed(input.from, seriesCode),
+    ]);
+    if (listed.greaterThan(0)) {
+      throw new TicketError('LISTED_UNITS_OUTSTANDING', `${input.from} has ${listed.toFixed(0)} units listed on the market; withdraw the listing before the inheritance`, 'from', {
+        listedUnits: listed.toFixed(0),
+      });
+    }
     if (pledged.greaterThan(0)) {
       throw new TicketError('PLEDGED_UNITS_OUTSTANDING', `${input.from} has ${pledged.toFixed(0)} pledged units; release or enforce the pledge before the inheritance`, 'from', {
         pledgedUnits: pledged.toFixed(0),

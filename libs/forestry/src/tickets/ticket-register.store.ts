@@ -24,7 +24,7 @@ export async function lastMovementId(em: EntityManager, seriesId: string): Promi
   return row.id;
 }
 
-/** The first movement after `afterId` that changes who owns units (a pledge or its release keeps the owner) dated on or before `onOrBefore`. */
+/** The first movement after `afterId` that changes who owns units (a pledge, a listing or their return keeps the owner) dated on or before `onOrBefore`. */
 export async function firstOwnershipMoveAfter(
   em: EntityManager,
   seriesId: string,
@@ -33,7 +33,7 @@ export async function firstOwnershipMoveAfter(
 ): Promise<{ id: string; kind: string; effectiveDate: string; entryId: string } | null> {
   const [row] = (await em.query(
     `SELECT id::text AS id, kind, to_char(effective_date, 'YYYY-MM-DD') AS effective_date, entry_id::text AS entry_id FROM ticket_movements
-      WHERE series_id = $1 AND id > $2 AND effective_date <= $3::date AND kind NOT IN ('PLEDGE', 'PLEDGE_RELEASE') ORDER BY id LIMIT 1`,
+      WHERE series_id = $1 AND id > $2 AND effective_date <= $3::date AND kind NOT IN ('PLEDGE', 'PLEDGE_RELEASE', 'LISTING', 'LISTING_RETURN') ORDER BY id LIMIT 1`,
     [seriesId, afterId, onOrBefore],
   )) as Array<{ id: string; kind: string; effective_date: string; entry_id: string }>;
   return row ? { id: row.id, kind: row.kind, effectiveDate: row.effective_date, entryId: row.entry_id } : null;

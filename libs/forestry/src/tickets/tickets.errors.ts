@@ -18,7 +18,10 @@ export type TicketErrorCode =
   | 'HEIRS_MISMATCH'
   | 'NO_GUARANTEED_PRICE'
   | 'EFFECTIVE_DATE_OUT_OF_RANGE'
-  | 'REGISTER_CLOSED';
+  | 'REGISTER_CLOSED'
+  | 'LISTED_UNITS_OUTSTANDING'
+  | 'UNKNOWN_LISTING'
+  | 'LISTING_NOT_OPEN';
 
 const KIND_OF: Record<TicketErrorCode, DomainErrorKind> = {
   INVALID_TICKET_INPUT: 'invalid',
@@ -40,6 +43,9 @@ const KIND_OF: Record<TicketErrorCode, DomainErrorKind> = {
   NO_GUARANTEED_PRICE: 'rule',
   EFFECTIVE_DATE_OUT_OF_RANGE: 'rule',
   REGISTER_CLOSED: 'rule',
+  LISTED_UNITS_OUTSTANDING: 'rule',
+  UNKNOWN_LISTING: 'not-found',
+  LISTING_NOT_OPEN: 'rule',
 };
 
 export class TicketError extends DomainError {
