@@ -20,7 +20,13 @@ export const SubsidyJob = {
   PayDue: 'pay-due',
 } as const;
 
+export const TicketJob = {
+  /** Returns the unsold units of every 林票 listing past its last day (runs on the ledger-maintenance queue). */
+  ExpireListings: 'expire-ticket-listings',
+} as const;
+
 export const SCHEDULES: readonly Schedule[] = [
+  { name: 'ticket-listings-daily', queue: QueueName.Ledger, job: TicketJob.ExpireListings, at: '00:10' },
   { name: 'land-use-daily', queue: QueueName.LandUse, job: LandUseJob.RunDaily, at: '01:00' },
   { name: 'subsidies-daily', queue: QueueName.Subsidies, job: SubsidyJob.PayDue, at: '02:00' },
   { name: 'verify-chain-nightly', queue: QueueName.Ledger, job: LedgerJob.VerifyChain, at: '02:30' },

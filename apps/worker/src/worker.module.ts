@@ -1,5 +1,5 @@
 import { Module } from '@nestjs/common';
-import { DividendsModule, LandUseModule, SubsidiesModule } from '@forest-ledger/forestry';
+import { DividendsModule, LandUseModule, SubsidiesModule, TicketsModule } from '@forest-ledger/forestry';
 import { LedgerModule } from '@forest-ledger/ledger';
 import { DatabaseModule, LoggingModule, MetricsModule, PlatformConfigModule, QueueModule, ScheduledRunsStore } from '@forest-ledger/platform';
 import { DividendsProcessor } from './dividends.processor';
@@ -12,7 +12,7 @@ import { WorkerMetrics } from './worker-metrics';
 
 /** The background entrypoint: BullMQ processors over the shared libs and the reconciler that queues their work from PostgreSQL; no HTTP. */
 @Module({
-  imports: [PlatformConfigModule, LoggingModule, DatabaseModule, QueueModule, MetricsModule, LedgerModule, DividendsModule, LandUseModule, SubsidiesModule],
+  imports: [PlatformConfigModule, LoggingModule, DatabaseModule, QueueModule, MetricsModule, LedgerModule, DividendsModule, LandUseModule, SubsidiesModule, TicketsModule],
   providers: [ScheduledRunsStore, LedgerProcessor, DividendsProcessor, LandUseProcessor, SubsidiesProcessor, PendingWorkReconciler, LegacySchedulers, WorkerMetrics],
 })
 export class WorkerModule {}
