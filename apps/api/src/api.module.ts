@@ -25,7 +25,8 @@ import { CarbonProjectsController } from './carbon/carbon-projects.controller';
 import { CarbonPublicController } from './carbon/carbon-public.controller';
 import { LedgerModule } from '@forest-ledger/ledger';
 import { PostCoalescer } from './ledger/post-coalescer';
-import { DatabaseModule, IdempotencyModule, LoggingModule, MetricsModule, PlatformConfigModule, QueueModule, RedisModule } from '@forest-ledger/platform';
+import { DatabaseModule, IdempotencyModule, LoggingModule, MetricsModule, PlatformConfigModule, QueueModule, ReadDatabaseModule, RedisModule } from '@forest-ledger/platform';
+import { ReadRoutingInterceptor } from './http/read-routing.interceptor';
 import { LedgerMetrics } from './observability/http-metrics';
 import { HealthController } from './health/health.controller';
 import { ErrorFilter } from './http/error.filter';
@@ -51,6 +52,7 @@ import { SUBSIDY_CONTROLLERS } from './subsidies/subsidies.controllers';
     PlatformConfigModule,
     LoggingModule,
     DatabaseModule,
+    ReadDatabaseModule,
     QueueModule,
     RedisModule,
     IdempotencyModule,
@@ -101,6 +103,7 @@ import { SUBSIDY_CONTROLLERS } from './subsidies/subsidies.controllers';
     { provide: APP_GUARD, useClass: AuthGuard },
     { provide: APP_GUARD, useClass: IdempotencyKeyGuard },
     { provide: APP_INTERCEPTOR, useClass: AuditInterceptor },
+    { provide: APP_INTERCEPTOR, useClass: ReadRoutingInterceptor },
   ],
 })
 export class ApiModule {}

@@ -2,6 +2,7 @@ import { CSV_CONTENT_TYPE } from '../http/constants';
 import { Controller, Get, Param, Query, Res, StreamableFile } from '@nestjs/common';
 import { ApiOkResponse, ApiOperation, ApiProduces, ApiTags } from '@nestjs/swagger';
 import { CarbonError, CarbonReadsService, CarbonRetirementService } from '@forest-ledger/forestry';
+import { ReadDatabase } from '@forest-ledger/platform';
 import { Public } from '../auth/auth.decorators';
 import { ApiErrors } from '../http/error.dto';
 import type { HttpResponse } from '../http/http';
@@ -18,6 +19,8 @@ export class CarbonPublicController {
   constructor(
     private readonly retirements: CarbonRetirementService,
     private readonly reads: CarbonReadsService,
+    // Everything here is public and lag-tolerant: the read replica when there is one within READ_MAX_LAG_MS.
+    private readonly readDb: ReadDatabase,
   ) {}
 
   @Get('carbon-certificates/:certificateNo')
@@ -31,7 +34,7 @@ export class CarbonPublicController {
   @ApiOkResponse({ type: CarbonVerificationResponse })
   @ApiErrors(400, 404)
   async verify(@Param('certificateNo') certificateNo: string, @Query() query: VerifyCarbonCertificateQuery): Promise<CarbonVerificationResponse> {
-    const result = await this.retirements.verifyRetirement(certificateNo, query.code);
+    const result = await this.retirements.verifyRetirement(certificateNo, query.code, await this.readDb.manager());
     if (!result.valid || result.certificate === null) {
       throw new CarbonError('UNKNOWN_CERTIFICATE', `no retirement certificate ${JSON.stringify(certificateNo)} with this verification code`, 'code');
     }
@@ -45,8 +48,8 @@ export class CarbonPublicController {
   })
   @ApiOkResponse({ type: CarbonRegistryResponse })
   @ApiErrors(404)
-  registry(@Param('code') code: string): Promise<CarbonRegistryResponse> {
-    return this.reads.registry(code);
+  async registry(@Param('code') code: string): Promise<CarbonRegistryResponse> {
+    return this.reads.registry(code, await this.readDb.manager());
   }
 
   @Get('carbon-projects/:code/registry.csv')
@@ -56,7 +59,7 @@ export class CarbonPublicController {
   @ApiOkResponse({ schema: { type: 'string', format: 'binary' }, description: 'A CSV attachment' })
   @ApiErrors(404)
   async registryCsv(@Param('code') code: string, @Res({ passthrough: true }) res: HttpResponse): Promise<StreamableFile> {
-    const buffer = Buffer.from(UTF8_BOM + (await this.reads.registryCsv(code)), 'utf8');
+    const buffer = Buffer.from(UTF8_BOM + (await this.reads.registryCsv(code, await this.readDb.manager())), 'utf8');
     res.header('Content-Type', CSV_CONTENT_TYPE);
     res.header('Content-Disposition', contentDisposition('attachment', `碳汇登记簿-${code}.csv`, `carbon-registry-${code}.csv`));
     return new StreamableFile(buffer, { length: buffer.length });

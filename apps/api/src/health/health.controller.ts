@@ -1,7 +1,7 @@
 import { Controller, Get, Inject, Res } from '@nestjs/common';
 import { ApiOperation, ApiProperty, ApiResponse, ApiTags } from '@nestjs/swagger';
 import { InjectDataSource } from '@nestjs/typeorm';
-import { Env, REDIS, unavailabilityOf } from '@forest-ledger/platform';
+import { Env, ReadDatabase, REDIS, unavailabilityOf } from '@forest-ledger/platform';
 import Redis from 'ioredis';
 import { Client, Pool } from 'pg';
 import type { HttpResponse } from '../http/http';
@@ -33,11 +33,25 @@ class PostgresHealth extends DependencyHealth {
   @ApiProperty({ type: PoolHealth }) pool!: PoolHealth;
 }
 
+class ReplicaHealth {
+  @ApiProperty({
+    enum: ['replica', 'primary'],
+    description: '`primary`: the replica lags above READ_MAX_LAG_MS or is down, and lag-tolerant reads go to the primary (not an outage)',
+  })
+  routing!: 'replica' | 'primary' | 'none';
+  @ApiProperty({ nullable: true, example: 12, description: 'Replay lag in ms (0: all the primary wrote is replayed), measured every second' }) lagMs!: number | null;
+  @ApiProperty({ nullable: true, example: 0 }) lagBytes!: number | null;
+  @ApiProperty({ nullable: true, example: '0/3000148' }) replayLsn!: string | null;
+  @ApiProperty({ example: 1000 }) maxLagMs!: number;
+  @ApiProperty({ required: false }) error?: string;
+}
+
 export class HealthResponse {
   @ApiProperty({ enum: ['ok', 'degraded', 'unavailable'], description: '`degraded`: all reachable, the pool saturated (200); `unavailable`: a dependency is down (503)' })
   status!: 'ok' | 'degraded' | 'unavailable';
   @ApiProperty({ type: PostgresHealth }) postgres!: PostgresHealth;
   @ApiProperty({ type: DependencyHealth }) redis!: DependencyHealth;
+  @ApiProperty({ type: ReplicaHealth, required: false, description: 'Only with DATABASE_READ_URL: the read replica and where lag-tolerant reads go' }) replica?: ReplicaHealth;
 }
 
 async function probe(check: () => Promise<unknown>): Promise<DependencyHealth> {
@@ -63,6 +77,7 @@ export class HealthController {
     @InjectDataSource() private readonly dataSource: DataSource,
     @Inject(REDIS) private readonly redis: Redis,
     private readonly env: Env,
+    private readonly readDb: ReadDatabase,
   ) {}
 
   @Get('live')
@@ -85,7 +100,10 @@ export class HealthController {
     const [postgres, redis] = await Promise.all([this.postgres(), probe(() => this.redis.ping())]);
     const down = postgres.status === 'down' || redis.status === 'down';
     res.status(down ? 503 : 200);
-    return { status: down ? 'unavailable' : postgres.status === 'saturated' ? 'degraded' : 'ok', postgres, redis };
+    const body: HealthResponse = { status: down ? 'unavailable' : postgres.status === 'saturated' ? 'degraded' : 'ok', postgres, redis };
+    // A lagging or lost replica is no outage (reads fall back to the primary): reported, not a 503.
+    if (this.readDb.configured) body.replica = this.readDb.replicaStatus();
+    return body;
   }
 
   /**

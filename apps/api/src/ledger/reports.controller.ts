@@ -1,9 +1,7 @@
 import { Controller, Get, Query } from '@nestjs/common';
 import { ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { ChainVerifier, LedgerReportsService } from '@forest-ledger/ledger';
-import { Env, inReportTransaction, longTimeouts } from '@forest-ledger/platform';
-import { InjectDataSource } from '@nestjs/typeorm';
-import { DataSource } from 'typeorm';
+import { Env, inReportTransaction, longTimeouts, ReadDatabase } from '@forest-ledger/platform';
 import { Roles, STAFF_READERS } from '../auth/auth.decorators';
 import { ApiErrors } from '../http/error.dto';
 import { ChainReportResponse, TrialBalanceQuery, TrialBalanceResponse } from './dto/ledger.dto';
@@ -14,7 +12,7 @@ export class ReportsController {
   constructor(
     private readonly reports: LedgerReportsService,
     private readonly verifier: ChainVerifier,
-    @InjectDataSource() private readonly dataSource: DataSource,
+    private readonly readDb: ReadDatabase,
     private readonly env: Env,
   ) {}
 
@@ -23,9 +21,9 @@ export class ReportsController {
   @ApiOperation({ summary: 'Trial balance per asset (and per owner), now or as of an effective date' })
   @ApiOkResponse({ type: TrialBalanceResponse })
   @ApiErrors(400)
-  trialBalance(@Query() query: TrialBalanceQuery): Promise<TrialBalanceResponse> {
-    // Sums every posting: one snapshot under the report timeouts, not the commands' 15 s.
-    return inReportTransaction(this.dataSource, longTimeouts(this.env), (em) => this.reports.trialBalance(query, em));
+  async trialBalance(@Query() query: TrialBalanceQuery): Promise<TrialBalanceResponse> {
+    // Sums every posting: one snapshot under the report timeouts, not the commands' 15 s; on the read replica when there is one within its lag bound.
+    return inReportTransaction(await this.readDb.dataSource(), longTimeouts(this.env), (em) => this.reports.trialBalance(query, em));
   }
 
   @Get('admin/ledger/verify')

@@ -1,3 +1,4 @@
+import { ReadDatabase } from '@forest-ledger/platform';
 import { PDF_CONTENT_TYPE } from '../http/constants';
 import { Controller, Get, Param, Res, StreamableFile } from '@nestjs/common';
 import { ApiOkResponse, ApiOperation, ApiProduces, ApiTags } from '@nestjs/swagger';
@@ -13,7 +14,10 @@ import { CertificateResponse, VerificationResponse } from './dto/tickets.dto';
 @ApiTags('林票 (tickets)')
 @Controller('v1')
 export class CertificatesController {
-  constructor(private readonly certificates: CertificatesService) {}
+  constructor(
+    private readonly certificates: CertificatesService,
+    private readonly readDb: ReadDatabase,
+  ) {}
 
   @Get('certificates/:certificateNo')
   @Roles(...ALL_ROLES)
@@ -48,7 +52,8 @@ export class CertificatesController {
   })
   @ApiOkResponse({ type: VerificationResponse })
   @ApiErrors(404)
-  verify(@Param('code') code: string): Promise<VerificationResponse> {
-    return this.certificates.verify(code);
+  async verify(@Param('code') code: string): Promise<VerificationResponse> {
+    // Lag-tolerant: the read replica when there is one within READ_MAX_LAG_MS.
+    return this.certificates.verify(code, await this.readDb.manager());
   }
 }

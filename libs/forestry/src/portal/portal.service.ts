@@ -1,6 +1,7 @@
-import { Injectable } from '@nestjs/common';
+import { Injectable, Optional } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { Dec, LedgerReads, LedgerService } from '@forest-ledger/ledger';
+import { ReadDatabase } from '@forest-ledger/platform';
 import { DataSource, EntityManager } from 'typeorm';
 import { DividendDeclarationsService } from '../dividends/dividend-declarations.service';
 import { PayoutsService } from '../dividends/payouts.service';
@@ -52,11 +53,18 @@ export class PortalService {
     private readonly payoutsService: PayoutsService,
     private readonly seriesService: SeriesService,
     private readonly movements: MovementsService,
+    // The replica when DATABASE_READ_URL is set and within READ_MAX_LAG_MS (absent in tests that build the service by hand: the primary).
+    @Optional() private readonly readDb?: ReadDatabase,
   ) {}
+
+  /** One REPEATABLE READ snapshot, on the read replica when there is one within its lag bound (a villager's page tolerates a second). */
+  private snapshot<T>(work: (em: EntityManager) => Promise<T>): Promise<T> {
+    return this.readDb ? this.readDb.transaction('REPEATABLE READ', work) : this.dataSource.transaction('REPEATABLE READ', work);
+  }
 
   /** Read in one REPEATABLE READ snapshot, so a distribution committing meanwhile shows wholly or not at all. */
   overview(partyCode: string, asOf: string = businessToday()): Promise<PortalOverview> {
-    return this.dataSource.transaction('REPEATABLE READ', (em) => this.readOverview(em, partyCode, asOf));
+    return this.snapshot((em) => this.readOverview(em, partyCode, asOf));
   }
 
   private async readOverview(em: EntityManager, partyCode: string, asOf: string): Promise<PortalOverview> {
@@ -87,7 +95,7 @@ export class PortalService {
     if (!Number.isInteger(year) || year < FIRST_STATEMENT_YEAR || year > thisYear) {
       throw new PartyError('VALIDATION_FAILED', `year must be a whole year from ${FIRST_STATEMENT_YEAR} to ${thisYear}; got ${String(year)}`, 'year');
     }
-    return this.dataSource.transaction('REPEATABLE READ', (em) => this.readStatement(em, partyCode, year, today));
+    return this.snapshot((em) => this.readStatement(em, partyCode, year, today));
   }
 
   private async readStatement(em: EntityManager, partyCode: string, year: number, today: string): Promise<AnnualStatement> {

@@ -161,10 +161,9 @@ export class CertificatesService {
     return { fileName: `林票-${view.certificateNo}.pdf`, buffer };
   }
 
-  /** Public: what the verification code printed on a certificate stands for, today. */
-  async verify(code: string): Promise<VerificationView> {
+  /** Public: what the verification code printed on a certificate stands for, today (em: the read replica's, from the controller). */
+  async verify(code: string, em: EntityManager = this.dataSource.manager): Promise<VerificationView> {
     const normalised = normaliseVerificationCode(code);
-    const em = this.dataSource.manager;
     const row = normalised === null ? undefined : await this.certificateRow(em, await store.holdingByVerificationCode(em, normalised));
     if (!row) throw new TicketError('UNKNOWN_CERTIFICATE', 'no certificate has this verification code', 'code');
     const [units, pledged] = await this.unitsOf(em, row);

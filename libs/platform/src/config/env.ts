@@ -106,6 +106,34 @@ export class Env {
   REDIS_COMMAND_TIMEOUT_MS = 500;
 
   /**
+   * Redis Cluster instead of REDIS_URL (empty: one Redis at REDIS_URL): comma-separated host:port of some of the
+   * cluster's nodes; the service's own client and every BullMQ connection become ioredis Cluster clients.
+   */
+  @Matches(/^$|^[A-Za-z0-9_.-]+:\d{1,5}(,[A-Za-z0-9_.-]+:\d{1,5})*$/, { message: 'REDIS_CLUSTER_NODES must be host:port[,host:port…]' })
+  REDIS_CLUSTER_NODES = '';
+
+  /**
+   * A read-only PostgreSQL (a streaming replica) for reads that tolerate a little lag (the villagers' page, public
+   * verification and registry, reports); empty: everything reads from DATABASE_URL. Commands never use it.
+   */
+  @Matches(/^$|^postgres(ql)?:\/\/.+\/[A-Za-z0-9_]+(\?.*)?$/, { message: 'DATABASE_READ_URL must be postgres://user@host:port/database' })
+  DATABASE_READ_URL = '';
+
+  /** Above this replay lag of the replica (ms), lag-tolerant reads go to the primary until it catches up. */
+  @Transform(({ value }) => (typeof value === 'string' && /^\d+$/.test(value) ? Number(value) : value))
+  @IsInt()
+  @Min(0)
+  @Max(3_600_000)
+  READ_MAX_LAG_MS = 1_000;
+
+  /** Read-your-writes: how long a read carrying X-Min-LSN waits for the replica to replay it before reading the primary, ms. */
+  @Transform(({ value }) => (typeof value === 'string' && /^\d+$/.test(value) ? Number(value) : value))
+  @IsInt()
+  @Min(0)
+  @Max(10_000)
+  READ_MIN_LSN_WAIT_MS = 200;
+
+  /**
    * Names this deployment's Redis keys: every key (queues, login limits) starts with `fl:{DEPLOYMENT_ID}:`,
    * so deployments (and test files) sharing one Redis never share state. See redis-keys.ts.
    */

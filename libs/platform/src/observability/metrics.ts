@@ -1,5 +1,5 @@
 import { InjectQueue } from '@nestjs/bullmq';
-import { Global, Injectable, Module } from '@nestjs/common';
+import { Global, Injectable, Module, Optional } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import type { Queue } from 'bullmq';
 import { timingSafeEqual } from 'node:crypto';
@@ -7,6 +7,7 @@ import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom
 import type { Pool } from 'pg';
 import { DataSource, EntityManager, EntitySubscriberInterface, QueryRunner } from 'typeorm';
 import { Env } from '../config/env';
+import { ReadDatabase } from '../database/read-database';
 import { within } from '../queue/enqueue';
 import { QueueName } from '../queue/queues';
 
@@ -100,6 +101,7 @@ export class Metrics {
     @InjectQueue(QueueName.Dividends) dividends: Queue,
     @InjectQueue(QueueName.LandUse) landUse: Queue,
     @InjectQueue(QueueName.Subsidies) subsidies: Queue,
+    @Optional() reads?: ReadDatabase,
   ) {
     collectDefaultMetrics({ register: this.registry, prefix: METRIC_PREFIX });
     const pool = () => (this.dataSource.driver as unknown as { master?: Pool }).master;
@@ -116,6 +118,25 @@ export class Metrics {
         this.set({ state: 'waiting' }, p.waitingCount);
       },
     });
+    if (reads?.configured) {
+      new Gauge({
+        name: `${METRIC_PREFIX}replica_lag_seconds`,
+        help: 'Replay lag of the read replica (DATABASE_READ_URL), measured every second; -1 while it cannot be measured',
+        registers: [this.registry],
+        collect() {
+          const { lagMs } = reads.replicaStatus();
+          this.set(lagMs === null ? -1 : lagMs / 1000);
+        },
+      });
+      new Gauge({
+        name: `${METRIC_PREFIX}replica_reads_routed`,
+        help: '1 while lag-tolerant reads go to the replica, 0 while they fall back to the primary (lag above READ_MAX_LAG_MS, or the replica down)',
+        registers: [this.registry],
+        collect() {
+          this.set(reads.replicaStatus().routing === 'replica' ? 1 : 0);
+        },
+      });
+    }
     const queues = [ledger, dividends, landUse, subsidies];
     new Gauge({
       name: `${METRIC_PREFIX}queue_jobs`,

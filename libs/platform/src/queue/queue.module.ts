@@ -1,8 +1,9 @@
 import { BullModule } from '@nestjs/bullmq';
-import { Global, Module } from '@nestjs/common';
-import type { RedisOptions } from 'bullmq';
+import { Global, Injectable, Module, OnApplicationShutdown } from '@nestjs/common';
+import type { ConnectionOptions } from 'bullmq';
 import { Env } from '../config/env';
 import { bullmqTelemetry } from '../observability/tracing';
+import { closeClusterClients, redisClient } from '../redis/redis-cluster';
 import { RedisKeys } from '../redis/redis-keys';
 import { QueueErrorLog } from './queue-errors';
 import { DEFAULT_JOB_OPTIONS, QueueName } from './queues';
@@ -12,13 +13,23 @@ import { DEFAULT_JOB_OPTIONS, QueueName } from './queues';
  * Redis is down (no offline queue, one retry, a command timeout) so that nothing waits on Redis for
  * long; whatever could not be queued is queued by the reconciler from PostgreSQL.
  */
-export function producerConnection(env: Env): RedisOptions {
-  return { url: env.REDIS_URL, enableOfflineQueue: false, maxRetriesPerRequest: 1, commandTimeout: env.QUEUE_PRODUCER_TIMEOUT_MS, connectTimeout: env.QUEUE_PRODUCER_TIMEOUT_MS };
+export function producerConnection(env: Env): ConnectionOptions {
+  const options = { enableOfflineQueue: false, maxRetriesPerRequest: 1, commandTimeout: env.QUEUE_PRODUCER_TIMEOUT_MS, connectTimeout: env.QUEUE_PRODUCER_TIMEOUT_MS };
+  // On Redis Cluster (REDIS_CLUSTER_NODES) BullMQ is handed a Cluster client; its keys share one slot (the hash-tagged prefix).
+  return env.REDIS_CLUSTER_NODES ? redisClient(env, options) : { url: env.REDIS_URL, ...options };
 }
 
 /** The workers' connection: blocking commands, so no command timeout and retries until Redis is back (BullMQ requires it). */
-export function workerConnection(env: Env): RedisOptions {
-  return { url: env.REDIS_URL, maxRetriesPerRequest: null };
+export function workerConnection(env: Env): ConnectionOptions {
+  return env.REDIS_CLUSTER_NODES ? redisClient(env, { maxRetriesPerRequest: null }) : { url: env.REDIS_URL, maxRetriesPerRequest: null };
+}
+
+/** Quits the Cluster clients handed to BullMQ (it closes only connections it made), after its queues and workers closed. */
+@Injectable()
+class ClusterClientCloser implements OnApplicationShutdown {
+  async onApplicationShutdown(): Promise<void> {
+    await closeClusterClients();
+  }
 }
 
 /** The BullMQ connection (ioredis) and the registered queues, for both the API and the worker. */
@@ -38,7 +49,7 @@ export function workerConnection(env: Env): RedisOptions {
     }),
     BullModule.registerQueue({ name: QueueName.Ledger }, { name: QueueName.Dividends }, { name: QueueName.LandUse }, { name: QueueName.Subsidies }),
   ],
-  providers: [QueueErrorLog],
+  providers: [QueueErrorLog, ClusterClientCloser],
   exports: [BullModule],
 })
 export class QueueModule {}

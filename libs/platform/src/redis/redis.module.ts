@@ -1,6 +1,7 @@
 import { Global, Inject, Injectable, Module, OnApplicationShutdown } from '@nestjs/common';
 import Redis from 'ioredis';
 import { Env } from '../config/env';
+import { redisClient } from './redis-cluster';
 
 export const REDIS = Symbol('REDIS');
 
@@ -23,13 +24,14 @@ const FIRST_CONNECT_WAIT_MS = 2_000;
  * Redis means for them (the login limits fall back to this process's memory).
  */
 export async function connectRedis(env: Env): Promise<Redis> {
-  const redis = new Redis(env.REDIS_URL, {
+  // With REDIS_CLUSTER_NODES an ioredis Cluster: the commands used (GET/MGET/MULTI on one deployment's hash tag, PING) are the same.
+  const redis = redisClient(env, {
     enableOfflineQueue: false,
     maxRetriesPerRequest: 0,
     commandTimeout: env.REDIS_COMMAND_TIMEOUT_MS,
     connectTimeout: FIRST_CONNECT_WAIT_MS,
     retryStrategy: (times) => Math.min(100 * times, 1_000),
-  });
+  }) as Redis;
   redis.on('error', () => undefined); // reconnection is automatic; the health check reports the state
   await new Promise<void>((resolve) => {
     const timer = setTimeout(resolve, FIRST_CONNECT_WAIT_MS);
