@@ -99,4 +99,18 @@ describe('payouts', () => {
     const { batch } = await inTransaction(db.dataSource, (em) => d.payouts.createBatch(em, operator, { scope: 'VILLAGE', code: DAXIGOU.code }));
     expect(batch.lines.map((l) => l.party)).toEqual(['V-0002', 'V-0003']);
   });
+
+  it('as of a past date: the balances of that day, aged from the dividends still unpaid then', async () => {
+    // By hand: 1,000.00 to each of 5 wallets on 2026-07-15; V-0001, V-0003, V-0004 paid out on 2026-11-20; V-0003 returned on 2026-11-21.
+    const before = await d.payouts.unclaimed({ scope: 'PROJECT', code: P }, '2026-11-19');
+    expect(before.totals).toEqual({ '0-30': '0.00', '31-90': '0.00', '91-365': '5000.00', '365+': '0.00', all: '5000.00' });
+    expect(before.lines.map((l) => [l.party, l.balance, l.owedSince])).toEqual(['V-0001', 'V-0002', 'V-0003', 'V-0004', 'V-0005'].map((p) => [p, '1000.00', '2026-07-15']));
+    const paidDay = await d.payouts.unclaimed({ scope: 'PROJECT', code: P }, '2026-11-20');
+    expect(paidDay.totals.all).toBe('2000.00');
+    expect(paidDay.lines.map((l) => l.party)).toEqual(['V-0002', 'V-0005']);
+    const early = await d.payouts.unclaimed({ scope: 'PROJECT', code: P }, '2026-08-20');
+    expect(early.totals).toMatchObject({ '0-30': '0.00', '31-90': '5000.00', all: '5000.00' });
+    const beforeDividend = await d.payouts.unclaimed({ scope: 'PROJECT', code: P }, '2026-07-14');
+    expect(beforeDividend).toMatchObject({ lines: [], totals: { all: '0.00' } });
+  });
 });

@@ -308,7 +308,8 @@ export class PayoutsService {
   }
 
   /**
-   * What wallets in the scope still owe, aged: a wallet's balance is matched to its newest credits
+   * What wallets in the scope owed on `asOf` (its balance from the postings effective on or before that date), aged
+   * as of that date: a wallet's balance is matched to its newest credits
    * (payouts take the oldest money first), and each owed part is aged from its credit's effective date.
    */
   async unclaimed(input: PayoutScopeInput | null, asOf: string = businessToday(), em: EntityManager = this.dataSource.manager): Promise<UnclaimedReport> {
@@ -317,6 +318,7 @@ export class PayoutsService {
     const owed = await this.ledgerReads.owedCredits(
       em,
       parties.map((p) => walletOf(p.code)),
+      asOf,
     );
     const zero = (): Record<AgeBucket, Dec> => Object.fromEntries(AGE_BUCKETS.map((b) => [b, new Dec(0)])) as Record<AgeBucket, Dec>;
     const text = (b: Record<AgeBucket, Dec>) => Object.fromEntries(AGE_BUCKETS.map((k) => [k, b[k].toFixed(2)])) as Record<AgeBucket, string>;
