@@ -1,9 +1,9 @@
 import { Actor, BANK_CLEARING_ACCOUNT, walletOf } from '@forest-ledger/forestry';
 import { inTransaction } from '@forest-ledger/platform';
-import ExcelJS from 'exceljs';
 import { declareAndApprove, DividendServices, dividendServices, fundProject, staffUser } from '../factories/dividends.factory';
 import { DAXIGOU } from '../factories/parcels.factory';
 import { balance, lishuSeries, refusal, seedTicketWorld, TicketServices, ticketServices, TicketWorld } from '../factories/tickets.factory';
+import { expectNumericXlsx } from '../setup/xlsx-check';
 import { useTestDatabase } from '../setup/test-database';
 
 /** Payouts of dividend money to bank cards: batches, the bank file, confirmation, returned lines, unclaimed amounts by age. */
@@ -54,11 +54,12 @@ describe('payouts', () => {
     expect(csv.startsWith('\uFEFF序号,户名,证件号码,开户行,银行卡号,金额,附言\r\n')).toBe(true);
     expect(csv).toContain(`1,村民甲1,140522********1234,阳城农商银行芹池支行,6222021234567890123,1000.00,林账代发 批次${batchId} 明细`);
     expect(csv).not.toMatch(/140522\d{8}1234/);
-    const workbook = new ExcelJS.Workbook();
-    await workbook.xlsx.load(new Uint8Array(file.xlsx).buffer);
+    const workbook = await expectNumericXlsx(file.xlsx, ['代发明细']);
     const sheet = workbook.getWorksheet('代发明细')!;
     expect(sheet.getRow(2).getCell(5).value).toBe('6222021234567890123');
-    expect(sheet.getRow(6).getCell(6).value).toBe('4000.00');
+    // Amounts are numbers with 0.00 (Excel/WPS SUM works): 4000.00 reads back as 4000, shown 4000.00.
+    expect([sheet.getRow(6).getCell(6).value, sheet.getRow(6).getCell(6).numFmt]).toEqual([4000, '0.00']);
+    expect([sheet.getRow(2).getCell(6).value, sheet.getRow(2).getCell(6).numFmt]).toEqual([1000, '0.00']);
     // Screens never show the card in full.
     expect(JSON.stringify(await d.payouts.get(batchId))).not.toContain('6222021234567890123');
   });

@@ -15,6 +15,7 @@ import { PAYOUT_SCOPES, PayoutLineState, PayoutScope, PayoutBatchState } from '.
 import { AGE_BUCKETS, AgeBucket, ageBucketOf } from './dividend-math';
 import { BANK_REFERENCE_MAX, DIVIDEND_TEXT_MAX } from './dividend-support';
 import type { Actor } from './dividend-support';
+import { decimalCell, MONEY_SCALE } from '../common/xlsx-cells';
 import { DividendError } from './dividends.errors';
 import { PayoutLineRow, payoutsStore } from './payouts.store';
 
@@ -192,24 +193,17 @@ export class PayoutsService {
     const rows = batch.lines
       .filter((l) => l.state === 'PENDING')
       .map((l, i) => [String(i + 1), l.name, l.idMasked ?? '', l.bankName, cardOf.get(l.id) ?? '', l.amount, `林账代发 批次${batch.id} 明细${l.id}`]);
+    const total = batch.lines
+      .filter((l) => l.state === 'PENDING')
+      .reduce((s, l) => s.plus(l.amount), new Dec(0))
+      .toFixed(2);
     const csv = Buffer.from(`\uFEFF${[header, ...rows].map((r) => r.map(csvField).join(',')).join('\r\n')}\r\n`, 'utf8');
     const workbook = new ExcelJS.Workbook();
     const sheet = workbook.addWorksheet('代发明细');
     sheet.addRow(header);
-    // Card numbers and amounts as text: Excel would show a 19-digit card in exponent form and drop digits.
-    for (const r of rows) sheet.addRow(r);
-    sheet.addRow([
-      '合计',
-      '',
-      '',
-      '',
-      '',
-      batch.lines
-        .filter((l) => l.state === 'PENDING')
-        .reduce((s, l) => s.plus(l.amount), new Dec(0))
-        .toFixed(2),
-      `${rows.length} 笔`,
-    ]);
+    // Card numbers as text (Excel would show a 19-digit card in exponent form and drop digits); amounts as numbers with 0.00.
+    for (const r of rows) decimalCell(sheet.addRow([...r.slice(0, 5), null, r[6]]).getCell(6), r[5], MONEY_SCALE);
+    decimalCell(sheet.addRow(['合计', '', '', '', '', null, `${rows.length} 笔`]).getCell(6), total, MONEY_SCALE);
     sheet.columns.forEach((c, i) => (c.width = [6, 12, 22, 24, 24, 14, 30][i]));
     const xlsx = Buffer.from(await workbook.xlsx.writeBuffer());
     return { fileName: `payout-batch-${batch.id}`, csv, xlsx };
