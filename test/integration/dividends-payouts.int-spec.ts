@@ -36,7 +36,7 @@ describe('payouts', () => {
   it('a batch takes every wallet of the project with money and a card; the others are named', async () => {
     const { batch, withoutCard } = await inTransaction(db.dataSource, (em) => d.payouts.createBatch(em, operator, { scope: 'PROJECT', code: P }));
     batchId = batch.id;
-    expect(batch).toMatchObject({ state: 'OPEN', lineCount: 4, totalAmount: '4000.00' });
+    expect(batch).toMatchObject({ state: 'OPEN', outcome: 'OPEN', lineCount: 4, totalAmount: '4000.00', paidAmount: '0.00', failedAmount: '0.00', returnedAmount: '0.00' });
     expect(batch.lines.map((l) => [l.party, l.amount, l.cardMasked])).toEqual([
       ['V-0001', '1000.00', '6222 **** **** 0123'],
       ['V-0002', '1000.00', '6228 **** **** 5678'],
@@ -54,6 +54,13 @@ describe('payouts', () => {
     expect(csv.startsWith('\uFEFF序号,户名,证件号码,开户行,银行卡号,金额,附言\r\n')).toBe(true);
     expect(csv).toContain(`1,村民甲1,140522********1234,阳城农商银行芹池支行,6222021234567890123,1000.00,林账代发 批次${batchId} 明细`);
     expect(csv).not.toMatch(/140522\d{8}1234/);
+    // For Excel/WPS: the card stays text (="…"), and a 合计 line as in the XLSX.
+    const forSheets = file.spreadsheetCsv.toString('utf8').split('\r\n');
+    expect(forSheets[1]).toBe(
+      `1,村民甲1,140522********1234,阳城农商银行芹池支行,="6222021234567890123",1000.00,林账代发 批次${batchId} 明细${file.csv.toString('utf8').split('明细')[1].split('\r\n')[0]}`,
+    );
+    expect(forSheets.slice(-2)).toEqual(['合计,,,,,4000.00,4 笔', '']);
+    expect(forSheets).toHaveLength(1 + 4 + 1 + 1);
     const workbook = await expectNumericXlsx(file.xlsx, ['代发明细']);
     const sheet = workbook.getWorksheet('代发明细')!;
     expect(sheet.getRow(2).getCell(5).value).toBe('6222021234567890123');
@@ -72,6 +79,7 @@ describe('payouts', () => {
       d.payouts.confirmPaid(em, batchId, { bankReference: 'DF-20261120-01', paidOn: '2026-11-20', failed: [{ lineId: refusedLine.id, reason: '户名不符' }] }),
     );
     expect(paid.state).toBe('PAID');
+    expect(paid).toMatchObject({ outcome: 'PAID_WITH_FAILURES', totalAmount: '4000.00', paidAmount: '3000.00', failedAmount: '1000.00', returnedAmount: '0.00' });
     expect(paid.lines.map((l) => [l.party, l.state])).toEqual([
       ['V-0001', 'PAID'],
       ['V-0002', 'FAILED'],
@@ -85,6 +93,7 @@ describe('payouts', () => {
     const line = await inTransaction(db.dataSource, (em) => d.payouts.failLine(em, returned.id, { reason: '账户已销户', effectiveDate: '2026-11-21' }));
     expect(line).toMatchObject({ state: 'FAILED', failureReason: '账户已销户' });
     expect(line.returnEntryId).not.toBeNull();
+    expect(await d.payouts.get(batchId)).toMatchObject({ state: 'PAID', outcome: 'PAID_WITH_FAILURES', paidAmount: '2000.00', failedAmount: '1000.00', returnedAmount: '1000.00' });
     expect(await balance(t, walletOf('V-0003'))).toBe('1000');
     expect((await refusal(inTransaction(db.dataSource, (em) => d.payouts.failLine(em, returned.id, { reason: 'again' })))).code).toBe('PAYOUT_STATE');
     expect((await refusal(inTransaction(db.dataSource, (em) => d.payouts.confirmPaid(em, batchId, { bankReference: 'again' })))).code).toBe('PAYOUT_STATE');

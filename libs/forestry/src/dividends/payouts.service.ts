@@ -41,12 +41,28 @@ export interface PayoutLineView {
   failureReason: string | null;
 }
 
+/**
+ * How a batch ended: OPEN (at the bank), PAID (every line reached its card), PAID_WITH_FAILURES (confirmed, but
+ * some lines were refused at confirmation or returned later: see failedAmount and returnedAmount), CANCELLED.
+ */
+export const PAYOUT_OUTCOMES = ['OPEN', 'PAID', 'PAID_WITH_FAILURES', 'CANCELLED'] as const;
+export type PayoutOutcome = (typeof PAYOUT_OUTCOMES)[number];
+
 export interface PayoutBatchView {
   id: string;
   scope: PayoutScope;
   scopeCode: string;
+  /** The batch's own state (PAID once confirmed, whatever its lines); `outcome` says whether some lines failed. */
   state: PayoutBatchState;
+  outcome: PayoutOutcome;
+  /** What the batch was made for (every line). */
   totalAmount: string;
+  /** What reached cards and stayed there (lines PAID). */
+  paidAmount: string;
+  /** Lines the bank refused at confirmation (never left their wallets). */
+  failedAmount: string;
+  /** Lines paid, then returned by the bank (booked back to their wallets). */
+  returnedAmount: string;
   lineCount: number;
   bankReference: string | null;
   paidOn: string | null;
@@ -77,7 +93,14 @@ export interface CreateBatchOutcome {
 
 export interface BankFile {
   fileName: string;
+  /** For the bank's upload: plain fields, card numbers as digits, one line per payment (no 合计 line a bank would read as a payment). */
   csv: Buffer;
+  /**
+   * For people opening it in Excel/WPS: the card number written `="6222021234567890123"` (the spreadsheet convention that
+   * keeps a long digit string as text, not 6.22202E+18), and a 合计 line (total amount, number of lines) as in the XLSX.
+   */
+  spreadsheetCsv: Buffer;
+  /** The primary file for people: card numbers as text cells, amounts as numbers with 0.00, a 合计 row. */
   xlsx: Buffer;
 }
 
@@ -169,12 +192,24 @@ export class PayoutsService {
       em,
       lines.map((l) => l.party_id),
     );
+    const sum = (pick: (l: PayoutLineRow) => boolean) =>
+      lines
+        .filter(pick)
+        .reduce((s, l) => s.plus(l.amount), new Dec(0))
+        .toFixed(2);
+    const failedAmount = sum((l) => l.state === 'FAILED' && l.return_entry_id === null);
+    const returnedAmount = sum((l) => l.state === 'FAILED' && l.return_entry_id !== null);
+    const outcome: PayoutOutcome = b.state === 'PAID' && lines.some((l) => l.state === 'FAILED') ? 'PAID_WITH_FAILURES' : b.state;
     return {
       id: b.id,
       scope: b.scope,
       scopeCode: b.scope_code,
       state: b.state,
+      outcome,
       totalAmount: new Dec(b.total_amount).toFixed(2),
+      paidAmount: sum((l) => l.state === 'PAID'),
+      failedAmount,
+      returnedAmount,
       lineCount: b.line_count,
       bankReference: b.bank_reference,
       paidOn: b.paid_on,
@@ -198,6 +233,13 @@ export class PayoutsService {
       .reduce((s, l) => s.plus(l.amount), new Dec(0))
       .toFixed(2);
     const csv = Buffer.from(`\uFEFF${[header, ...rows].map((r) => r.map(csvField).join(',')).join('\r\n')}\r\n`, 'utf8');
+    const asText = (card: string) => (/^\d+$/.test(card) ? `="${card}"` : csvField(card));
+    const spreadsheetLines = [
+      header.map(csvField).join(','),
+      ...rows.map((r) => r.map((v, i) => (i === 4 ? asText(v) : csvField(v))).join(',')),
+      ['合计', '', '', '', '', total, `${rows.length} 笔`].map(csvField).join(','),
+    ];
+    const spreadsheetCsv = Buffer.from(`\uFEFF${spreadsheetLines.join('\r\n')}\r\n`, 'utf8');
     const workbook = new ExcelJS.Workbook();
     const sheet = workbook.addWorksheet('代发明细');
     sheet.addRow(header);
@@ -206,7 +248,7 @@ export class PayoutsService {
     decimalCell(sheet.addRow(['合计', '', '', '', '', null, `${rows.length} 笔`]).getCell(6), total, MONEY_SCALE);
     sheet.columns.forEach((c, i) => (c.width = [6, 12, 22, 24, 24, 14, 30][i]));
     const xlsx = Buffer.from(await workbook.xlsx.writeBuffer());
-    return { fileName: `payout-batch-${batch.id}`, csv, xlsx };
+    return { fileName: `payout-batch-${batch.id}`, csv, spreadsheetCsv, xlsx };
   }
 
   /**
