@@ -213,6 +213,10 @@ describe('dividends over HTTP', () => {
     expect(csv.text).toContain(cards[v1]);
     expect(csv.text.split('\r\n').filter((l) => l !== '')).toHaveLength(3);
     await get(`/v1/payout-batches/${batch.id}/bank-file.csv`, 'AUDITOR').expect(403);
+    const forSheets = await get(`/v1/payout-batches/${batch.id}/bank-file.csv?layout=spreadsheet`).expect(200);
+    expect(forSheets.text).toContain(`,="${cards[v1]}",`);
+    expect(forSheets.text.split('\r\n').filter((l) => l !== '')).toEqual(expect.arrayContaining([`合计,,,,,${batch.totalAmount},2 笔`]));
+    await get(`/v1/payout-batches/${batch.id}/bank-file.csv?layout=excel`).expect(400);
 
     const xlsx = await get(`/v1/payout-batches/${batch.id}/bank-file.xlsx`).buffer(true).parse(binary).expect(200);
     expect(xlsx.headers['content-type']).toContain(XLSX);
@@ -225,6 +229,7 @@ describe('dividends over HTTP', () => {
     const key = randomUUID();
     const confirmed = await post(`/v1/payout-batches/${batch.id}/confirm`, { bankReference: 'BK-PAY-001', paidOn: '2026-07-16' }, 'ADMIN', key).expect(200);
     expect(confirmed.body).toMatchObject({ id: batch.id, state: 'PAID', bankReference: 'BK-PAY-001' });
+    expect(confirmed.body).toMatchObject({ outcome: 'PAID', paidAmount: batch.totalAmount, failedAmount: '0.00', returnedAmount: '0.00' });
     expect(await balance(t, walletOf(v1))).toBe('0');
     expect(await balance(t, walletOf(v2))).toBe('0');
     const replay = await post(`/v1/payout-batches/${batch.id}/confirm`, { bankReference: 'BK-PAY-001', paidOn: '2026-07-16' }, 'ADMIN', key).expect(200);

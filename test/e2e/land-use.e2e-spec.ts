@@ -9,6 +9,7 @@ import { contributeInKind, createProject } from '../factories/tickets.factory';
 import { apiClient, binary } from '../setup/http-client';
 import { createTestApp, tokenFor } from '../setup/test-app';
 import { assertLedgerInvariants } from '../setup/invariants';
+import { expectNumericXlsx } from '../setup/xlsx-check';
 import { useTestDatabase } from '../setup/test-database';
 
 /**
@@ -372,8 +373,7 @@ describe('rent schedules by contract year over HTTP (issue 13)', () => {
     // The Excel export: a row per part, labelled as in the JSON; the total per contract year.
     const res = await get(`/v1/land-use-contracts/${E5}/schedule.xlsx`, 'FARM_OPERATOR').buffer(true).parse(binary).expect(200);
     expect(res.headers['content-type']).toContain('spreadsheetml');
-    const book = new ExcelJS.Workbook();
-    await book.xlsx.load(new Uint8Array(res.body as Buffer).buffer);
+    const book = await expectNumericXlsx(res.body as Buffer, ['租金计划', '合同年合计']);
     const rows = book.getWorksheet('租金计划')!.getSheetValues().slice(2) as unknown[][];
     const partRows = planned.flatMap((p) => p.parts.map((part) => [p.seq, `第 ${part.contractYear} 合同年`, part.partStart, part.partEnd, Number(part.amount), 'PLANNED']));
     expect(rows.slice(0, -1).map((r) => [r[1], r[4], r[5], r[6], r[10], r[12]])).toEqual(partRows);

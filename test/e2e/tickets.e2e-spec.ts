@@ -533,7 +533,8 @@ describe('a cooperation project and its 林票 over HTTP', () => {
     const sheet = workbook.worksheets[0];
     expect((sheet.getRow(2).values as ExcelJS.CellValue[]).slice(1)).toEqual([...REGISTER_HEADERS]);
     const total = (sheet.getRow(sheet.rowCount).values as ExcelJS.CellValue[]).slice(1);
-    expect([total[0], total[5], total[7]]).toEqual(['合计', 10000, '1.0000000000']);
+    // 持有比例 is a number shown with ten places since #20 (was text '1.0000000000').
+    expect([total[0], total[5], total[7], sheet.getRow(sheet.rowCount).getCell(8).numFmt]).toEqual(['合计', 10000, 1, '0.0000000000']);
     expect(sheet.rowCount).toBe(2 + register.lines.length + 1);
 
     // The issuing farm gets the totals and its own line: the holders' lines are theirs (issue 14).

@@ -1,9 +1,9 @@
 import { Actor, BANK_CLEARING_ACCOUNT, walletOf } from '@forest-ledger/forestry';
 import { inTransaction } from '@forest-ledger/platform';
-import ExcelJS from 'exceljs';
 import { declareAndApprove, DividendServices, dividendServices, fundProject, staffUser } from '../factories/dividends.factory';
 import { DAXIGOU } from '../factories/parcels.factory';
 import { balance, lishuSeries, refusal, seedTicketWorld, TicketServices, ticketServices, TicketWorld } from '../factories/tickets.factory';
+import { expectNumericXlsx } from '../setup/xlsx-check';
 import { useTestDatabase } from '../setup/test-database';
 
 /** Payouts of dividend money to bank cards: batches, the bank file, confirmation, returned lines, unclaimed amounts by age. */
@@ -36,7 +36,7 @@ describe('payouts', () => {
   it('a batch takes every wallet of the project with money and a card; the others are named', async () => {
     const { batch, withoutCard } = await inTransaction(db.dataSource, (em) => d.payouts.createBatch(em, operator, { scope: 'PROJECT', code: P }));
     batchId = batch.id;
-    expect(batch).toMatchObject({ state: 'OPEN', lineCount: 4, totalAmount: '4000.00' });
+    expect(batch).toMatchObject({ state: 'OPEN', outcome: 'OPEN', lineCount: 4, totalAmount: '4000.00', paidAmount: '0.00', failedAmount: '0.00', returnedAmount: '0.00' });
     expect(batch.lines.map((l) => [l.party, l.amount, l.cardMasked])).toEqual([
       ['V-0001', '1000.00', '6222 **** **** 0123'],
       ['V-0002', '1000.00', '6228 **** **** 5678'],
@@ -54,11 +54,19 @@ describe('payouts', () => {
     expect(csv.startsWith('\uFEFF序号,户名,证件号码,开户行,银行卡号,金额,附言\r\n')).toBe(true);
     expect(csv).toContain(`1,村民甲1,140522********1234,阳城农商银行芹池支行,6222021234567890123,1000.00,林账代发 批次${batchId} 明细`);
     expect(csv).not.toMatch(/140522\d{8}1234/);
-    const workbook = new ExcelJS.Workbook();
-    await workbook.xlsx.load(new Uint8Array(file.xlsx).buffer);
+    // For Excel/WPS: the card stays text (="…"), and a 合计 line as in the XLSX.
+    const forSheets = file.spreadsheetCsv.toString('utf8').split('\r\n');
+    expect(forSheets[1]).toBe(
+      `1,村民甲1,140522********1234,阳城农商银行芹池支行,="6222021234567890123",1000.00,林账代发 批次${batchId} 明细${file.csv.toString('utf8').split('明细')[1].split('\r\n')[0]}`,
+    );
+    expect(forSheets.slice(-2)).toEqual(['合计,,,,,4000.00,4 笔', '']);
+    expect(forSheets).toHaveLength(1 + 4 + 1 + 1);
+    const workbook = await expectNumericXlsx(file.xlsx, ['代发明细']);
     const sheet = workbook.getWorksheet('代发明细')!;
     expect(sheet.getRow(2).getCell(5).value).toBe('6222021234567890123');
-    expect(sheet.getRow(6).getCell(6).value).toBe('4000.00');
+    // Amounts are numbers with 0.00 (Excel/WPS SUM works): 4000.00 reads back as 4000, shown 4000.00.
+    expect([sheet.getRow(6).getCell(6).value, sheet.getRow(6).getCell(6).numFmt]).toEqual([4000, '0.00']);
+    expect([sheet.getRow(2).getCell(6).value, sheet.getRow(2).getCell(6).numFmt]).toEqual([1000, '0.00']);
     // Screens never show the card in full.
     expect(JSON.stringify(await d.payouts.get(batchId))).not.toContain('6222021234567890123');
   });
@@ -71,6 +79,7 @@ describe('payouts', () => {
       d.payouts.confirmPaid(em, batchId, { bankReference: 'DF-20261120-01', paidOn: '2026-11-20', failed: [{ lineId: refusedLine.id, reason: '户名不符' }] }),
     );
     expect(paid.state).toBe('PAID');
+    expect(paid).toMatchObject({ outcome: 'PAID_WITH_FAILURES', totalAmount: '4000.00', paidAmount: '3000.00', failedAmount: '1000.00', returnedAmount: '0.00' });
     expect(paid.lines.map((l) => [l.party, l.state])).toEqual([
       ['V-0001', 'PAID'],
       ['V-0002', 'FAILED'],
@@ -84,6 +93,7 @@ describe('payouts', () => {
     const line = await inTransaction(db.dataSource, (em) => d.payouts.failLine(em, returned.id, { reason: '账户已销户', effectiveDate: '2026-11-21' }));
     expect(line).toMatchObject({ state: 'FAILED', failureReason: '账户已销户' });
     expect(line.returnEntryId).not.toBeNull();
+    expect(await d.payouts.get(batchId)).toMatchObject({ state: 'PAID', outcome: 'PAID_WITH_FAILURES', paidAmount: '2000.00', failedAmount: '1000.00', returnedAmount: '1000.00' });
     expect(await balance(t, walletOf('V-0003'))).toBe('1000');
     expect((await refusal(inTransaction(db.dataSource, (em) => d.payouts.failLine(em, returned.id, { reason: 'again' })))).code).toBe('PAYOUT_STATE');
     expect((await refusal(inTransaction(db.dataSource, (em) => d.payouts.confirmPaid(em, batchId, { bankReference: 'again' })))).code).toBe('PAYOUT_STATE');
@@ -98,5 +108,19 @@ describe('payouts', () => {
     expect(byParty.get('V-0003')).toMatchObject({ balance: '1000.00', owedSince: '2026-11-21', buckets: { '0-30': '1000.00' } });
     const { batch } = await inTransaction(db.dataSource, (em) => d.payouts.createBatch(em, operator, { scope: 'VILLAGE', code: DAXIGOU.code }));
     expect(batch.lines.map((l) => l.party)).toEqual(['V-0002', 'V-0003']);
+  });
+
+  it('as of a past date: the balances of that day, aged from the dividends still unpaid then', async () => {
+    // By hand: 1,000.00 to each of 5 wallets on 2026-07-15; V-0001, V-0003, V-0004 paid out on 2026-11-20; V-0003 returned on 2026-11-21.
+    const before = await d.payouts.unclaimed({ scope: 'PROJECT', code: P }, '2026-11-19');
+    expect(before.totals).toEqual({ '0-30': '0.00', '31-90': '0.00', '91-365': '5000.00', '365+': '0.00', all: '5000.00' });
+    expect(before.lines.map((l) => [l.party, l.balance, l.owedSince])).toEqual(['V-0001', 'V-0002', 'V-0003', 'V-0004', 'V-0005'].map((p) => [p, '1000.00', '2026-07-15']));
+    const paidDay = await d.payouts.unclaimed({ scope: 'PROJECT', code: P }, '2026-11-20');
+    expect(paidDay.totals.all).toBe('2000.00');
+    expect(paidDay.lines.map((l) => l.party)).toEqual(['V-0002', 'V-0005']);
+    const early = await d.payouts.unclaimed({ scope: 'PROJECT', code: P }, '2026-08-20');
+    expect(early.totals).toMatchObject({ '0-30': '0.00', '31-90': '5000.00', all: '5000.00' });
+    const beforeDividend = await d.payouts.unclaimed({ scope: 'PROJECT', code: P }, '2026-07-14');
+    expect(beforeDividend).toMatchObject({ lines: [], totals: { all: '0.00' } });
   });
 });

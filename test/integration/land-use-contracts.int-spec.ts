@@ -16,6 +16,7 @@ import {
   takeStateParcels,
 } from '../factories/land-use.factory';
 import { createProject, refusal } from '../factories/tickets.factory';
+import { expectNumericXlsx } from '../setup/xlsx-check';
 import { useTestDatabase } from '../setup/test-database';
 
 const db = useTestDatabase();
@@ -221,9 +222,7 @@ describe('the register', () => {
     expect(lease.depositHeld).toBe('6000.00');
     const { fileName, buffer } = await t.landUseReports.reportsWorkbook('2025-06-30');
     expect(fileName).toBe('国有林地有偿使用报表-2025-06-30.xlsx');
-    const ExcelJS = (await import('exceljs')).default;
-    const book = new ExcelJS.Workbook();
-    await book.xlsx.load(buffer as unknown as ArrayBuffer);
+    const book = await expectNumericXlsx(buffer, ['账龄-承租方', '账龄-林场']);
     expect(book.worksheets.map((s) => s.name)).toEqual(['账龄-承租方', '账龄-林场', '合同台账', '年度收款']);
     expect(book.getWorksheet('合同台账')!.rowCount).toBe(1 + register.lines.length + 3);
   });

@@ -57,6 +57,11 @@ describe('LedgerReads', () => {
       [A]: ['2026-01-10:70', '2026-03-10:5'],
       [B]: ['2026-02-10:25'],
     });
+    const owedOn = async (asOf: string) =>
+      Object.fromEntries([...(await reads.owedCredits(em(), [A, B, BANK], asOf))].map(([k, v]) => [k, v.map((c) => `${c.effectiveDate}:${c.amount.toString()}`)]));
+    expect(await owedOn('2026-02-28')).toEqual({ [A]: ['2026-01-10:70'], [B]: ['2026-02-10:30'] });
+    expect(await owedOn('2026-01-31')).toEqual({ [A]: ['2026-01-10:100'] });
+    expect(await owedOn('2025-12-31')).toEqual({});
     expect(Object.fromEntries(await reads.firstPostingDates(em(), ['party:A', 'party:B', 'party:Z']))).toEqual({ 'party:A': '2026-01-10', 'party:B': '2026-02-10' });
   });
 });

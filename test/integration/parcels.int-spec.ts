@@ -5,6 +5,7 @@ import ExcelJS from 'exceljs';
 import { DataSource, EntityManager } from 'typeorm';
 import { DAXIGOU, DINGDIAN, holdersOf, Person, QINCHI, registerPersons, rosterPeople, seedRegions, XIAODONGGOU, YANGCHENG, YANSHAN } from '../factories/parcels.factory';
 import { csvBuffer, fixtureRecords, generateParcelRecords, PARCELS_FIXTURE, Records, residentId, sharedFixture, withCell, xlsxBuffer } from '../fixtures/tables';
+import { expectNumericXlsx } from '../setup/xlsx-check';
 import { useTestDatabase } from '../setup/test-database';
 
 const db = useTestDatabase();
@@ -311,8 +312,7 @@ describe('ParcelsService.summary', () => {
   it('exports the summary as a workbook with Chinese headers and numeric cells from the exact totals', async () => {
     const { fileName, buffer } = await service.summaryWorkbook(YANGCHENG.code);
     expect(fileName).toBe('宗地汇总-阳城县-140522.xlsx');
-    const workbook = new ExcelJS.Workbook();
-    await workbook.xlsx.load(new Uint8Array(buffer).buffer);
+    const workbook = await expectNumericXlsx(buffer, ['宗地汇总']);
     const sheet = workbook.worksheets[0];
     expect(sheet.name).toBe('宗地汇总');
     const values = (rowNumber: number) => (sheet.getRow(rowNumber).values as ExcelJS.CellValue[]).slice(1);

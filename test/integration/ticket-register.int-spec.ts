@@ -1,9 +1,9 @@
 import { formatVerificationCode, REGISTER_HEADERS, RegisterView, TradeInput } from '@forest-ledger/forestry';
 import { Dec } from '@forest-ledger/ledger';
 import { inTransaction } from '@forest-ledger/platform';
-import ExcelJS from 'exceljs';
 import { pdfTextLayer as textLayer } from '../setup/pdf-text';
 import { deposit, key, lishuSeries, refusal, seedTicketWorld, TicketServices, ticketServices, TicketWorld } from '../factories/tickets.factory';
+import { expectNumericXlsx } from '../setup/xlsx-check';
 import { useTestDatabase } from '../setup/test-database';
 
 /**
@@ -137,8 +137,7 @@ describe('the register as an Excel workbook', () => {
     const { fileName, buffer } = await t.certificates.registerWorkbook(SERIES, asOf);
     expect(fileName).toBe(`林票持有人名册-${SERIES}-${asOf}.xlsx`);
 
-    const workbook = new ExcelJS.Workbook();
-    await workbook.xlsx.load(new Uint8Array(buffer).buffer);
+    const workbook = await expectNumericXlsx(buffer, ['股东名册']);
     const sheet = workbook.getWorksheet('股东名册')!;
     const values = (n: number): unknown[] => Array.from({ length: 8 }, (_, i) => sheet.getRow(n).getCell(i + 1).value ?? null);
     expect(values(1)[0]).toBe(`林票 ${SERIES} 持有人名册 截至 ${asOf}`);
@@ -147,24 +146,32 @@ describe('the register as an Excel workbook', () => {
     const origin: Record<string, string> = { FARM: '林场出资', COLLECTIVE: '村集体留存', MEMBER: '村民分配', ACQUIRED: '受让/继承' };
     register.lines.forEach((line, i) => {
       const [certificateNo, partyCode, name, idMasked, originLabel, units, pledgedUnits, share] = values(3 + i);
-      expect({ certificateNo, partyCode, name, idMasked: idMasked === null ? '' : idMasked, originLabel, units: String(units), pledgedUnits: String(pledgedUnits), share }).toEqual(
-        {
-          certificateNo: line.certificateNo,
-          partyCode: line.partyCode,
-          name: line.name,
-          idMasked: line.idMasked ?? '',
-          originLabel: origin[line.origin],
-          units: line.units,
-          pledgedUnits: line.pledgedUnits,
-          share: line.share,
-        },
-      );
+      expect({
+        certificateNo,
+        partyCode,
+        name,
+        idMasked: idMasked === null ? '' : idMasked,
+        originLabel,
+        units: String(units),
+        pledgedUnits: String(pledgedUnits),
+        share: new Dec(String(share)).toFixed(10),
+      }).toEqual({
+        certificateNo: line.certificateNo,
+        partyCode: line.partyCode,
+        name: line.name,
+        idMasked: line.idMasked ?? '',
+        originLabel: origin[line.origin],
+        units: line.units,
+        pledgedUnits: line.pledgedUnits,
+        share: line.share,
+      });
     });
     const total = values(3 + register.lines.length);
     expect(total[0]).toBe('合计');
     expect(total[2]).toBe(`${register.holders} 户/人`);
     expect(total[5]).toBe(900000);
-    expect(total[7]).toBe('1.0000000000');
+    // The share is a number with ten places shown (was text before #20): 1 shown as 1.0000000000.
+    expect([total[7], sheet.getRow(3 + register.lines.length).getCell(8).numFmt]).toEqual([1, '0.0000000000']);
   });
 });
 

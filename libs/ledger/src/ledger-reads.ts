@@ -112,23 +112,29 @@ export class LedgerReads {
   }
 
   /**
-   * Per credit-normal account with a positive balance now: the credits still owed, oldest first. The balance is
-   * matched to the newest credits (money is paid out oldest first); each part carries its credit's effective date.
-   * Accounts without a positive balance, and unknown codes, are absent.
+   * Per credit-normal account with a positive balance (now, or with `asOf` from the postings effective on or before it):
+   * the credits still owed, oldest first. The balance is matched to the newest credits (money is paid out oldest first);
+   * each part carries its credit's effective date. Accounts without a positive balance, and unknown codes, are absent.
    */
-  async owedCredits(em: EntityManager, codes: string[]): Promise<Map<string, Array<{ effectiveDate: string; amount: Dec }>>> {
+  async owedCredits(em: EntityManager, codes: string[], asOf?: string): Promise<Map<string, Array<{ effectiveDate: string; amount: Dec }>>> {
+    checkAsOf(asOf);
     if (codes.length === 0) return new Map();
     const rows = (await em.query(
       `WITH w AS (
-         SELECT id, code, credits - debits AS balance FROM ledger_accounts WHERE code = ANY($1::text[]) AND normal_side = 'CREDIT' AND credits > debits
+         SELECT a.id, a.code,
+                CASE WHEN $2::date IS NULL THEN a.credits - a.debits
+                     ELSE (SELECT COALESCE(SUM(CASE WHEN p.side = 'CREDIT' THEN p.amount ELSE -p.amount END), 0) FROM ledger_postings p
+                            WHERE p.account_id = a.id AND p.effective_date <= $2::date) END AS balance
+           FROM ledger_accounts a WHERE a.code = ANY($1::text[]) AND a.normal_side = 'CREDIT'
        ), c AS (
          SELECT w.code, w.balance, x.id, x.effective_date, x.amount,
                 SUM(x.amount) OVER (PARTITION BY w.id ORDER BY x.effective_date DESC, x.id DESC) AS running
-           FROM w JOIN ledger_postings x ON x.account_id = w.id AND x.side = 'CREDIT'
+           FROM w JOIN ledger_postings x ON x.account_id = w.id AND x.side = 'CREDIT' AND ($2::date IS NULL OR x.effective_date <= $2::date)
+          WHERE w.balance > 0
        )
        SELECT code, to_char(effective_date, 'YYYY-MM-DD') AS effective_date, LEAST(amount, balance - (running - amount))::text AS owed
          FROM c WHERE running - amount < balance ORDER BY code, effective_date, id`,
-      [[...new Set(codes)]],
+      [[...new Set(codes)], asOf ?? null],
     )) as Array<{ code: string; effective_date: string; owed: string }>;
     const out = new Map<string, Array<{ effectiveDate: string; amount: Dec }>>();
     for (const r of rows) out.set(r.code, [...(out.get(r.code) ?? []), { effectiveDate: r.effective_date, amount: new Dec(r.owed) }]);

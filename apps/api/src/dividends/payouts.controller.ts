@@ -11,6 +11,7 @@ import { CommandRunner } from '../http/idempotency';
 import { contentDisposition } from '../tickets/content-disposition';
 import {
   BankCardDto,
+  BankFileQuery,
   BankCardResponse,
   ConfirmBatchDto,
   CreateBatchResponse,
@@ -88,11 +89,14 @@ export class PayoutsController {
   @Get('payout-batches/:id/bank-file.csv')
   @Roles('ADMIN')
   @ApiProduces('text/csv')
-  @ApiOperation({ summary: 'The bank payment file as CSV (name, masked ID, full bank card number, amount)' })
+  @ApiOperation({
+    summary: 'The bank payment file as CSV (name, masked ID, full bank card number, amount); ?layout=spreadsheet for Excel/WPS (cards as ="…" text, a 合计 line)',
+  })
   @ApiOkResponse({ description: 'text/csv; charset=utf-8', schema: { type: 'string' } })
-  @ApiErrors(401, 403, 404)
-  async csv(@Param('id') id: string, @Res({ passthrough: true }) res: HttpResponse): Promise<StreamableFile> {
-    const file = await this.payouts.bankFile(id);
+  @ApiErrors(400, 401, 403, 404)
+  async csv(@Param('id') id: string, @Query() query: BankFileQuery, @Res({ passthrough: true }) res: HttpResponse): Promise<StreamableFile> {
+    const bankFile = await this.payouts.bankFile(id);
+    const file = { ...bankFile, csv: query.layout === 'spreadsheet' ? bankFile.spreadsheetCsv : bankFile.csv };
     res.header('Content-Type', 'text/csv; charset=utf-8');
     res.header('Content-Disposition', contentDisposition('attachment', `${file.fileName}.csv`, `payout-batch-${id}.csv`));
     return new StreamableFile(file.csv, { length: file.csv.length });

@@ -15,6 +15,7 @@ import { PAYOUT_SCOPES, PayoutLineState, PayoutScope, PayoutBatchState } from '.
 import { AGE_BUCKETS, AgeBucket, ageBucketOf } from './dividend-math';
 import { BANK_REFERENCE_MAX, DIVIDEND_TEXT_MAX } from './dividend-support';
 import type { Actor } from './dividend-support';
+import { decimalCell, MONEY_SCALE } from '../common/xlsx-cells';
 import { DividendError } from './dividends.errors';
 import { PayoutLineRow, payoutsStore } from './payouts.store';
 
@@ -40,12 +41,28 @@ export interface PayoutLineView {
   failureReason: string | null;
 }
 
+/**
+ * How a batch ended: OPEN (at the bank), PAID (every line reached its card), PAID_WITH_FAILURES (confirmed, but
+ * some lines were refused at confirmation or returned later: see failedAmount and returnedAmount), CANCELLED.
+ */
+export const PAYOUT_OUTCOMES = ['OPEN', 'PAID', 'PAID_WITH_FAILURES', 'CANCELLED'] as const;
+export type PayoutOutcome = (typeof PAYOUT_OUTCOMES)[number];
+
 export interface PayoutBatchView {
   id: string;
   scope: PayoutScope;
   scopeCode: string;
+  /** The batch's own state (PAID once confirmed, whatever its lines); `outcome` says whether some lines failed. */
   state: PayoutBatchState;
+  outcome: PayoutOutcome;
+  /** What the batch was made for (every line). */
   totalAmount: string;
+  /** What reached cards and stayed there (lines PAID). */
+  paidAmount: string;
+  /** Lines the bank refused at confirmation (never left their wallets). */
+  failedAmount: string;
+  /** Lines paid, then returned by the bank (booked back to their wallets). */
+  returnedAmount: string;
   lineCount: number;
   bankReference: string | null;
   paidOn: string | null;
@@ -76,7 +93,14 @@ export interface CreateBatchOutcome {
 
 export interface BankFile {
   fileName: string;
+  /** For the bank's upload: plain fields, card numbers as digits, one line per payment (no 合计 line a bank would read as a payment). */
   csv: Buffer;
+  /**
+   * For people opening it in Excel/WPS: the card number written `="6222021234567890123"` (the spreadsheet convention that
+   * keeps a long digit string as text, not 6.22202E+18), and a 合计 line (total amount, number of lines) as in the XLSX.
+   */
+  spreadsheetCsv: Buffer;
+  /** The primary file for people: card numbers as text cells, amounts as numbers with 0.00, a 合计 row. */
   xlsx: Buffer;
 }
 
@@ -168,12 +192,24 @@ export class PayoutsService {
       em,
       lines.map((l) => l.party_id),
     );
+    const sum = (pick: (l: PayoutLineRow) => boolean) =>
+      lines
+        .filter(pick)
+        .reduce((s, l) => s.plus(l.amount), new Dec(0))
+        .toFixed(2);
+    const failedAmount = sum((l) => l.state === 'FAILED' && l.return_entry_id === null);
+    const returnedAmount = sum((l) => l.state === 'FAILED' && l.return_entry_id !== null);
+    const outcome: PayoutOutcome = b.state === 'PAID' && lines.some((l) => l.state === 'FAILED') ? 'PAID_WITH_FAILURES' : b.state;
     return {
       id: b.id,
       scope: b.scope,
       scopeCode: b.scope_code,
       state: b.state,
+      outcome,
       totalAmount: new Dec(b.total_amount).toFixed(2),
+      paidAmount: sum((l) => l.state === 'PAID'),
+      failedAmount,
+      returnedAmount,
       lineCount: b.line_count,
       bankReference: b.bank_reference,
       paidOn: b.paid_on,
@@ -192,27 +228,27 @@ export class PayoutsService {
     const rows = batch.lines
       .filter((l) => l.state === 'PENDING')
       .map((l, i) => [String(i + 1), l.name, l.idMasked ?? '', l.bankName, cardOf.get(l.id) ?? '', l.amount, `林账代发 批次${batch.id} 明细${l.id}`]);
+    const total = batch.lines
+      .filter((l) => l.state === 'PENDING')
+      .reduce((s, l) => s.plus(l.amount), new Dec(0))
+      .toFixed(2);
     const csv = Buffer.from(`\uFEFF${[header, ...rows].map((r) => r.map(csvField).join(',')).join('\r\n')}\r\n`, 'utf8');
+    const asText = (card: string) => (/^\d+$/.test(card) ? `="${card}"` : csvField(card));
+    const spreadsheetLines = [
+      header.map(csvField).join(','),
+      ...rows.map((r) => r.map((v, i) => (i === 4 ? asText(v) : csvField(v))).join(',')),
+      ['合计', '', '', '', '', total, `${rows.length} 笔`].map(csvField).join(','),
+    ];
+    const spreadsheetCsv = Buffer.from(`\uFEFF${spreadsheetLines.join('\r\n')}\r\n`, 'utf8');
     const workbook = new ExcelJS.Workbook();
     const sheet = workbook.addWorksheet('代发明细');
     sheet.addRow(header);
-    // Card numbers and amounts as text: Excel would show a 19-digit card in exponent form and drop digits.
-    for (const r of rows) sheet.addRow(r);
-    sheet.addRow([
-      '合计',
-      '',
-      '',
-      '',
-      '',
-      batch.lines
-        .filter((l) => l.state === 'PENDING')
-        .reduce((s, l) => s.plus(l.amount), new Dec(0))
-        .toFixed(2),
-      `${rows.length} 笔`,
-    ]);
+    // Card numbers as text (Excel would show a 19-digit card in exponent form and drop digits); amounts as numbers with 0.00.
+    for (const r of rows) decimalCell(sheet.addRow([...r.slice(0, 5), null, r[6]]).getCell(6), r[5], MONEY_SCALE);
+    decimalCell(sheet.addRow(['合计', '', '', '', '', null, `${rows.length} 笔`]).getCell(6), total, MONEY_SCALE);
     sheet.columns.forEach((c, i) => (c.width = [6, 12, 22, 24, 24, 14, 30][i]));
     const xlsx = Buffer.from(await workbook.xlsx.writeBuffer());
-    return { fileName: `payout-batch-${batch.id}`, csv, xlsx };
+    return { fileName: `payout-batch-${batch.id}`, csv, spreadsheetCsv, xlsx };
   }
 
   /**
@@ -308,7 +344,8 @@ export class PayoutsService {
   }
 
   /**
-   * What wallets in the scope still owe, aged: a wallet's balance is matched to its newest credits
+   * What wallets in the scope owed on `asOf` (its balance from the postings effective on or before that date), aged
+   * as of that date: a wallet's balance is matched to its newest credits
    * (payouts take the oldest money first), and each owed part is aged from its credit's effective date.
    */
   async unclaimed(input: PayoutScopeInput | null, asOf: string = businessToday(), em: EntityManager = this.dataSource.manager): Promise<UnclaimedReport> {
@@ -317,6 +354,7 @@ export class PayoutsService {
     const owed = await this.ledgerReads.owedCredits(
       em,
       parties.map((p) => walletOf(p.code)),
+      asOf,
     );
     const zero = (): Record<AgeBucket, Dec> => Object.fromEntries(AGE_BUCKETS.map((b) => [b, new Dec(0)])) as Record<AgeBucket, Dec>;
     const text = (b: Record<AgeBucket, Dec>) => Object.fromEntries(AGE_BUCKETS.map((k) => [k, b[k].toFixed(2)])) as Record<AgeBucket, string>;

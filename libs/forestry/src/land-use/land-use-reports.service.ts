@@ -3,6 +3,7 @@ import { InjectDataSource } from '@nestjs/typeorm';
 import { Dec, LedgerService } from '@forest-ledger/ledger';
 import Decimal from 'decimal.js';
 import ExcelJS from 'exceljs';
+import { decimalStyle, decimalValue, MONEY_SCALE } from '../common/xlsx-cells';
 import { DataSource, EntityManager } from 'typeorm';
 import { partiesByIds } from '../parties/party-refs';
 import { landDeposit } from './land-use-accounts';
@@ -195,8 +196,8 @@ export class LandUseReportsService {
     const [aging, register, cash] = [await this.aging(asOf), await this.register(), await this.cashByYear()];
     const book = new ExcelJS.Workbook();
     book.creator = 'forest-ledger';
-    const amount = (s: string) => Number(s); // display only: the cell's number format shows the 分
-    const MONEY = { numFmt: '0.00' };
+    const amount = (s: string) => decimalValue(s, MONEY_SCALE); // numbers with 0.00 (xlsx-cells)
+    const MONEY = decimalStyle(MONEY_SCALE);
     const agingColumns = [
       { header: '代码', key: 'code', width: 14 },
       { header: '名称', key: 'name', width: 24 },
@@ -224,7 +225,7 @@ export class LandUseReportsService {
       { header: '状态', key: 'state', width: 12 },
       { header: '出租方', key: 'lessor', width: 12 },
       { header: '承租方', key: 'lessee', width: 24 },
-      { header: '面积(亩)', key: 'area', width: 12, style: { numFmt: '0.0000' } },
+      { header: '面积(亩)', key: 'area', width: 12, style: decimalStyle(AREA_SCALE) },
       { header: '起始日', key: 'start', width: 12 },
       { header: '终止日', key: 'end', width: 12 },
       { header: '租金总额(元)', key: 'rent', width: 14, style: MONEY },
@@ -239,7 +240,7 @@ export class LandUseReportsService {
         state: l.state,
         lessor: l.lessorCode,
         lessee: l.lesseeName,
-        area: Number(l.areaMu),
+        area: decimalValue(l.areaMu, AREA_SCALE),
         start: l.startDate,
         end: l.endDate,
         rent: amount(l.scheduledRent),
@@ -252,7 +253,7 @@ export class LandUseReportsService {
       reg.addRow({
         code: `合计 ${t.mode}`,
         mode: t.cancelled > 0 ? `${t.contracts} 份 (另 ${t.cancelled} 份已取消)` : `${t.contracts} 份`,
-        area: Number(t.areaMu),
+        area: decimalValue(t.areaMu, AREA_SCALE),
         rent: amount(t.scheduledRent),
         deposit: amount(t.depositHeld),
         outstanding: amount(t.outstanding),
@@ -263,7 +264,7 @@ export class LandUseReportsService {
     }
     const cashSheet = book.addWorksheet('年度收款');
     cashSheet.columns = [
-      { header: '年度', key: 'year', width: 8 },
+      { header: '年度', key: 'year', width: 8, style: decimalStyle(0) },
       { header: '租金收款(元)', key: 'rent', width: 14, style: MONEY },
       { header: '保证金收款(元)', key: 'deposits', width: 14, style: MONEY },
       { header: '保证金退还(元)', key: 'returned', width: 14, style: MONEY },

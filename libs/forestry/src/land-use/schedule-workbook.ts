@@ -1,6 +1,7 @@
 import { Dec } from '@forest-ledger/ledger';
 import Decimal from 'decimal.js';
 import ExcelJS from 'exceljs';
+import { decimalStyle, decimalValue, MONEY_SCALE } from '../common/xlsx-cells';
 import type { LandUseContractView, LandUseSchedulePeriodView } from './land-use.types';
 import { contractYearLabel, PartBasis } from './rent-schedule';
 
@@ -9,23 +10,23 @@ const BASIS_LABELS: Readonly<Record<PartBasis, string>> = { FULL: '整期', PROR
 /**
  * A contract's rent schedule as a workbook, to review (a draft's PLANNED periods) or to reconcile:
  * one row per part of a period (each in one contract year, labelled 第 n 合同年 as in the JSON and
- * the calculations), then the total per contract year. Amounts are written as numbers with two places
- * (display only: the JSON's decimal strings are the record).
+ * the calculations), then the total per contract year. Amounts are numbers with 0.00 (xlsx-cells: exact, SUM works).
  */
 export async function scheduleWorkbook(contract: LandUseContractView, periods: readonly LandUseSchedulePeriodView[]): Promise<{ fileName: string; buffer: Buffer }> {
   const book = new ExcelJS.Workbook();
   book.creator = 'forest-ledger';
-  const MONEY = { numFmt: '0.00' };
+  const MONEY = decimalStyle(MONEY_SCALE);
+  const money = (v: string | Decimal) => decimalValue(v, MONEY_SCALE);
   const sheet = book.addWorksheet('租金计划', { views: [{ state: 'frozen', ySplit: 1 }] });
   sheet.columns = [
-    { header: '期次', key: 'seq', width: 6 },
+    { header: '期次', key: 'seq', width: 6, style: decimalStyle(0) },
     { header: '计费期', key: 'period', width: 24 },
     { header: '应付日', key: 'due', width: 12 },
     { header: '合同年', key: 'year', width: 12 },
     { header: '起', key: 'from', width: 12 },
     { header: '止', key: 'to', width: 12 },
-    { header: '天数', key: 'days', width: 6 },
-    { header: '计费期天数', key: 'periodDays', width: 10 },
+    { header: '天数', key: 'days', width: 6, style: decimalStyle(0) },
+    { header: '计费期天数', key: 'periodDays', width: 10, style: decimalStyle(0) },
     { header: '年租金(元)', key: 'annual', width: 14, style: MONEY },
     { header: '金额(元)', key: 'amount', width: 14, style: MONEY },
     { header: '计算', key: 'basis', width: 16 },
@@ -43,8 +44,8 @@ export async function scheduleWorkbook(contract: LandUseContractView, periods: r
         to: part.partEnd,
         days: part.days,
         periodDays: p.periodDays,
-        annual: Number(part.annualRent),
-        amount: Number(part.amount),
+        annual: money(part.annualRent),
+        amount: money(part.amount),
         basis: BASIS_LABELS[part.basis],
         state: p.state,
       });
@@ -53,7 +54,7 @@ export async function scheduleWorkbook(contract: LandUseContractView, periods: r
     }
   }
   const total = periods.reduce((s, p) => s.plus(p.amount), new Dec(0));
-  sheet.addRow({ period: `合计 ${contract.code}`, amount: Number(total.toFixed(2)) }).font = { bold: true };
+  sheet.addRow({ period: `合计 ${contract.code}`, amount: money(total) }).font = { bold: true };
 
   const years = book.addWorksheet('合同年合计');
   years.columns = [
@@ -61,7 +62,7 @@ export async function scheduleWorkbook(contract: LandUseContractView, periods: r
     { header: '年租金(元)', key: 'annual', width: 14, style: MONEY },
     { header: '计划金额(元)', key: 'total', width: 14, style: MONEY },
   ];
-  for (const [year, { annualRent, total: yearTotal }] of perYear) years.addRow({ year: contractYearLabel(year), annual: Number(annualRent), total: Number(yearTotal.toFixed(2)) });
-  years.addRow({ year: '合计', total: Number(total.toFixed(2)) }).font = { bold: true };
+  for (const [year, { annualRent, total: yearTotal }] of perYear) years.addRow({ year: contractYearLabel(year), annual: money(annualRent), total: money(yearTotal) });
+  years.addRow({ year: '合计', total: money(total) }).font = { bold: true };
   return { fileName: `租金计划-${contract.code}.xlsx`, buffer: Buffer.from(await book.xlsx.writeBuffer()) };
 }

@@ -1,5 +1,6 @@
 import { Dec } from '@forest-ledger/ledger/domain';
 import ExcelJS from 'exceljs';
+import { decimalStyle, decimalValue } from '../common/xlsx-cells';
 import { DataSource, EntityManager } from 'typeorm';
 import { RegionLevel } from '../regions/region.model';
 import { villagesIn } from '../regions/region-tree';
@@ -145,7 +146,7 @@ export class ParcelSummaries {
     sheet.columns = SUMMARY_HEADERS.map((header, index) => ({
       header,
       width: index < 2 ? 14 : index === 2 ? 16 : Math.max(12, header.length * 2 + 2),
-      style: index < 3 ? {} : { numFmt: header.endsWith('(亩)') ? '0.0000' : '0' },
+      style: index < 3 ? {} : decimalStyle(header.endsWith('(亩)') ? AREA_SCALE : 0),
     }));
     sheet.getRow(1).font = { bold: true };
 
@@ -155,12 +156,12 @@ export class ParcelSummaries {
         village,
         code,
         f.parcels,
-        Number(f.areaMu),
-        ...CERTIFICATE_STATES.flatMap((state) => [f.byState[state].parcels, Number(f.byState[state].areaMu)]),
+        decimalValue(f.areaMu, AREA_SCALE),
+        ...CERTIFICATE_STATES.flatMap((state) => [f.byState[state].parcels, decimalValue(f.byState[state].areaMu, AREA_SCALE)]),
         f.mortgaged.parcels,
-        Number(f.mortgaged.areaMu),
+        decimalValue(f.mortgaged.areaMu, AREA_SCALE),
         f.seized.parcels,
-        Number(f.seized.areaMu),
+        decimalValue(f.seized.areaMu, AREA_SCALE),
       ]);
       if (bold) row.font = { bold: true };
     };

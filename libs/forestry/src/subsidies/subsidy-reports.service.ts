@@ -2,6 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { Dec, LedgerReads } from '@forest-ledger/ledger';
 import ExcelJS from 'exceljs';
+import { decimalStyle, decimalValue, MONEY_SCALE, XLSX_AREA_SCALE as AREA_SCALE } from '../common/xlsx-cells';
 import { DataSource } from 'typeorm';
 import { childRegions, regionsByCodes } from '../regions/region-refs';
 import { selectProgrammesCovering } from './programmes.store';
@@ -141,23 +142,23 @@ export class SubsidyReportsService {
   async reportWorkbook(regionCode: string, options: { programmeCode?: string } = {}): Promise<Buffer> {
     const report = await this.report(regionCode, options);
     const book = new ExcelJS.Workbook();
-    const money = (s: string) => Number(s); // display only: the cell's number format shows the 分
+    const money = (s: string) => decimalValue(s, MONEY_SCALE); // numbers with 0.00 (xlsx-cells)
     const towns = book.addWorksheet('乡镇奖补');
     towns.columns = [
       { header: '乡镇代码', key: 'code', width: 14 },
       { header: '乡镇', key: 'name', width: 12 },
-      { header: '流转合同数', key: 'contracts', width: 10 },
-      { header: '流转面积(亩)', key: 'area', width: 14, style: { numFmt: '0.0000' } },
-      { header: '批准奖补(元)', key: 'approved', width: 14, style: { numFmt: '0.00' } },
-      { header: '已拨付(元)', key: 'paid', width: 14, style: { numFmt: '0.00' } },
-      { header: '应收回(元)', key: 'clawedBack', width: 14, style: { numFmt: '0.00' } },
-      { header: '已收回(元)', key: 'recovered', width: 14, style: { numFmt: '0.00' } },
-      { header: '未收回(元)', key: 'unrecovered', width: 14, style: { numFmt: '0.00' } },
+      { header: '流转合同数', key: 'contracts', width: 10, style: decimalStyle(0) },
+      { header: '流转面积(亩)', key: 'area', width: 14, style: decimalStyle(AREA_SCALE) },
+      { header: '批准奖补(元)', key: 'approved', width: 14, style: decimalStyle(MONEY_SCALE) },
+      { header: '已拨付(元)', key: 'paid', width: 14, style: decimalStyle(MONEY_SCALE) },
+      { header: '应收回(元)', key: 'clawedBack', width: 14, style: decimalStyle(MONEY_SCALE) },
+      { header: '已收回(元)', key: 'recovered', width: 14, style: decimalStyle(MONEY_SCALE) },
+      { header: '未收回(元)', key: 'unrecovered', width: 14, style: decimalStyle(MONEY_SCALE) },
       { header: '是否有试点', key: 'pilot', width: 10 },
     ];
     const line = (f: SubsidyFigures) => ({
       contracts: f.contracts,
-      area: Number(f.transferredAreaMu),
+      area: decimalValue(f.transferredAreaMu, AREA_SCALE),
       approved: money(f.approved),
       paid: money(f.paid),
       clawedBack: money(f.clawedBack),
@@ -170,15 +171,15 @@ export class SubsidyReportsService {
     progs.columns = [
       { header: '项目代码', key: 'code', width: 14 },
       { header: '项目', key: 'name', width: 24 },
-      { header: '预算(元)', key: 'budget', width: 14, style: { numFmt: '0.00' } },
-      { header: '流转合同数', key: 'contracts', width: 10 },
-      { header: '流转面积(亩)', key: 'area', width: 14, style: { numFmt: '0.0000' } },
-      { header: '批准奖补(元)', key: 'approved', width: 14, style: { numFmt: '0.00' } },
-      { header: '已拨付(元)', key: 'paid', width: 14, style: { numFmt: '0.00' } },
-      { header: '待拨付(元)', key: 'reserved', width: 14, style: { numFmt: '0.00' } },
-      { header: '应收回(元)', key: 'clawedBack', width: 14, style: { numFmt: '0.00' } },
-      { header: '未收回(元)', key: 'unrecovered', width: 14, style: { numFmt: '0.00' } },
-      { header: '剩余预算(元)', key: 'remaining', width: 14, style: { numFmt: '0.00' } },
+      { header: '预算(元)', key: 'budget', width: 14, style: decimalStyle(MONEY_SCALE) },
+      { header: '流转合同数', key: 'contracts', width: 10, style: decimalStyle(0) },
+      { header: '流转面积(亩)', key: 'area', width: 14, style: decimalStyle(AREA_SCALE) },
+      { header: '批准奖补(元)', key: 'approved', width: 14, style: decimalStyle(MONEY_SCALE) },
+      { header: '已拨付(元)', key: 'paid', width: 14, style: decimalStyle(MONEY_SCALE) },
+      { header: '待拨付(元)', key: 'reserved', width: 14, style: decimalStyle(MONEY_SCALE) },
+      { header: '应收回(元)', key: 'clawedBack', width: 14, style: decimalStyle(MONEY_SCALE) },
+      { header: '未收回(元)', key: 'unrecovered', width: 14, style: decimalStyle(MONEY_SCALE) },
+      { header: '剩余预算(元)', key: 'remaining', width: 14, style: decimalStyle(MONEY_SCALE) },
     ];
     for (const p of report.programmes) {
       progs.addRow({ code: p.code, name: p.name, budget: money(p.budget), ...line(p), reserved: money(p.reserved), remaining: money(p.remainingBudget) });

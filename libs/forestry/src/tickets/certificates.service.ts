@@ -9,6 +9,7 @@ import type { PartyKind } from '../parties/party.model';
 import { maskName, partyRefsByIds } from '../parties/party-refs';
 import { businessToday, holderPledged, holderTickets } from '../projects/project-accounts';
 import { ProjectsService } from '../projects/projects.service';
+import { decimalCell, RATIO_SCALE } from '../common/xlsx-cells';
 import { renderCertificatePdf } from './certificate-pdf';
 import { toChineseCapitalAmount } from './chinese-amount';
 import { SeriesService } from './series.service';
@@ -192,13 +193,16 @@ export class CertificatesService {
     sheet.addRow([`林票 ${seriesCode} 持有人名册 截至 ${asOf}`]).font = { bold: true };
     sheet.addRow([...REGISTER_HEADERS]).font = { bold: true };
     sheet.columns = REGISTER_HEADERS.map((_, i) => ({ width: [22, 14, 16, 22, 12, 12, 14, 16][i] }));
-    for (const line of register.lines) {
-      // Units are whole numbers (exact in a spreadsheet number); the share stays text, so no digit is lost.
-      sheet.addRow([line.certificateNo, line.partyCode, line.name, line.idMasked ?? '', ORIGIN_LABELS[line.origin], Number(line.units), Number(line.pledgedUnits), line.share]);
-    }
-    sheet.addRow(['合计', '', `${register.holders} 户/人`, '', '', Number(register.totalUnits), Number(register.pledgedUnits), register.holders ? '1.0000000000' : '']).font = {
-      bold: true,
+    // Units are whole numbers (format 0), the share a ratio with its ten places (0.0000000000): numbers, exact (xlsx-cells).
+    const figures = (row: ExcelJS.Row, units: string, pledged: string, share: string | null): ExcelJS.Row => {
+      decimalCell(row.getCell(6), units, 0);
+      decimalCell(row.getCell(7), pledged, 0);
+      if (share !== null) decimalCell(row.getCell(8), share, RATIO_SCALE);
+      return row;
     };
+    for (const line of register.lines)
+      figures(sheet.addRow([line.certificateNo, line.partyCode, line.name, line.idMasked ?? '', ORIGIN_LABELS[line.origin]]), line.units, line.pledgedUnits, line.share);
+    figures(sheet.addRow(['合计', '', `${register.holders} 户/人`, '', '']), register.totalUnits, register.pledgedUnits, register.holders ? '1' : null).font = { bold: true };
     return { fileName: `林票持有人名册-${seriesCode}-${asOf}.xlsx`, buffer: Buffer.from(await workbook.xlsx.writeBuffer()) };
   }
 

@@ -7,11 +7,12 @@ import {
   DIVIDEND_TEXT_MAX,
   INCOME_KINDS,
   PAYOUT_BATCH_STATES,
+  PAYOUT_OUTCOMES,
   PAYOUT_LINE_STATES,
   PAYOUT_SCOPES,
   PER_UNIT_PLACES,
 } from '@forest-ledger/forestry';
-import type { DeclarationState, DistributableIncomeKind, IncomeKind, PayoutBatchState, PayoutLineState, PayoutScope } from '@forest-ledger/forestry';
+import type { DeclarationState, DistributableIncomeKind, IncomeKind, PayoutBatchState, PayoutLineState, PayoutOutcome, PayoutScope } from '@forest-ledger/forestry';
 import { Type } from 'class-transformer';
 import { ArrayMaxSize, IsArray, IsIn, IsInt, IsOptional, IsString, Matches, Max, MaxLength, Min, MinLength, ValidateNested } from 'class-validator';
 import { IsCalendarDate, IsDecimalString } from '../../http/validators';
@@ -119,6 +120,20 @@ export class PayoutScopeDto {
   @IsString()
   @Matches(CODE, { message: '$property must be a project or region code' })
   code!: string;
+}
+
+export const BANK_FILE_LAYOUTS = ['bank', 'spreadsheet'] as const;
+
+export class BankFileQuery {
+  @ApiPropertyOptional({
+    enum: BANK_FILE_LAYOUTS,
+    default: 'bank',
+    description:
+      'bank: for the bank upload (card numbers as plain digits, no total line). spreadsheet: for Excel/WPS (card numbers written ="…" so they stay text, and a 合计 line). People should prefer bank-file.xlsx.',
+  })
+  @IsOptional()
+  @IsIn(BANK_FILE_LAYOUTS)
+  layout?: (typeof BANK_FILE_LAYOUTS)[number];
 }
 
 export class UnclaimedQuery {
@@ -262,8 +277,12 @@ export class PayoutBatchResponse {
   @ApiProperty() id!: string;
   @ApiProperty({ enum: PAYOUT_SCOPES }) scope!: PayoutScope;
   @ApiProperty() scopeCode!: string;
-  @ApiProperty({ enum: PAYOUT_BATCH_STATES }) state!: PayoutBatchState;
-  @ApiProperty({ example: '100.00' }) totalAmount!: string;
+  @ApiProperty({ enum: PAYOUT_BATCH_STATES, description: 'PAID once confirmed, whatever its lines: see outcome' }) state!: PayoutBatchState;
+  @ApiProperty({ enum: PAYOUT_OUTCOMES, description: 'PAID_WITH_FAILURES: confirmed, but some lines were refused or returned' }) outcome!: PayoutOutcome;
+  @ApiProperty({ example: '100.00', description: 'Every line of the batch' }) totalAmount!: string;
+  @ApiProperty({ example: '80.00', description: 'Lines that reached their cards and stayed there' }) paidAmount!: string;
+  @ApiProperty({ example: '20.00', description: 'Lines the bank refused at confirmation (never left their wallets)' }) failedAmount!: string;
+  @ApiProperty({ example: '0.00', description: 'Lines paid, then returned by the bank (booked back to their wallets)' }) returnedAmount!: string;
   @ApiProperty() lineCount!: number;
   @ApiProperty({ nullable: true, type: String }) bankReference!: string | null;
   @ApiProperty({ nullable: true, type: String }) paidOn!: string | null;
