@@ -145,7 +145,7 @@ export async function insertAsset(em: EntityManager, input: { code: string; scal
 }
 
 export async function selectAsset(em: EntityManager, code: string): Promise<AssetView | undefined> {
-  const [row] = (await em.query(`SELECT code, scale, description FROM ledger_assets WHERE code = $1`, [code])) as AssetView[];
+  const [row] = await em.query<AssetView[]>(`SELECT code, scale, description FROM ledger_assets WHERE code = $1`, [code]);
   return row;
 }
 
@@ -157,14 +157,14 @@ export async function readAsset(em: EntityManager, code: string): Promise<AssetV
 }
 
 export async function selectAssets(em: EntityManager): Promise<AssetView[]> {
-  return (await em.query(`SELECT code, scale, description FROM ledger_assets ORDER BY code`)) as AssetView[];
+  return await em.query<AssetView[]>(`SELECT code, scale, description FROM ledger_assets ORDER BY code`);
 }
 
 // ---------------------------------------------------------------- accounts
 
 /** Inserts the accounts whose codes are free, in one statement; returns the codes inserted. */
 export async function insertAccounts(em: EntityManager, inputs: readonly OpenAccountInput[]): Promise<string[]> {
-  const rows = (await em.query(
+  const rows = await em.query<Array<{ code: string }>>(
     `INSERT INTO ledger_accounts (code, asset_code, type, normal_side, owner_ref, no_overdraft, metadata)
      SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::boolean[], $7::jsonb[])
      ON CONFLICT (code) DO NOTHING RETURNING code`,
@@ -177,17 +177,17 @@ export async function insertAccounts(em: EntityManager, inputs: readonly OpenAcc
       inputs.map((i) => i.noOverdraft ?? false),
       inputs.map((i) => JSON.stringify(i.metadata ?? {})),
     ],
-  )) as Array<{ code: string }>;
+  );
   return rows.map((r) => r.code);
 }
 
 /** The accounts of `codes` that `visibility` may see (null: all), in no particular order. */
 export async function selectAccounts(em: EntityManager, codes: readonly string[], visibility: Visibility): Promise<AccountRow[]> {
-  return (await em.query(
+  return await em.query<AccountRow[]>(
     `SELECT ${ACCOUNT_COLUMNS} FROM ledger_accounts a JOIN ledger_assets s ON s.code = a.asset_code
      WHERE a.code = ANY($1::text[]) AND ($2::text[] IS NULL OR a.owner_ref = ANY($2::text[]))`,
     [[...new Set(codes)], visibility?.ownerRefs ?? null],
-  )) as AccountRow[];
+  );
 }
 
 /**
@@ -234,11 +234,11 @@ export async function selectAccountPage(em: EntityManager, q: AccountPageQuery):
     );
   if (q.afterCode !== undefined) add('a.code > ?', q.afterCode);
   params.push(q.limit);
-  return (await em.query(
+  return await em.query<AccountRow[]>(
     `SELECT ${ACCOUNT_COLUMNS} FROM ledger_accounts a JOIN ledger_assets s ON s.code = a.asset_code
      ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY a.code LIMIT $${params.length}`,
     params,
-  )) as AccountRow[];
+  );
 }
 
 export async function updateFrozen(em: EntityManager, id: string, frozen: boolean): Promise<void> {
@@ -272,7 +272,7 @@ export async function lockForPosting(em: EntityManager, codes: string[], keys: s
 
 /** Entries already posted under any of the keys (for callers that have not locked anything). */
 export async function selectExistingKeys(em: EntityManager, keys: string[]): Promise<ExistingKey[]> {
-  return (await em.query(`SELECT id::text, idempotency_key FROM ledger_entries WHERE idempotency_key = ANY($1::text[])`, [keys])) as ExistingKey[];
+  return await em.query<ExistingKey[]>(`SELECT id::text, idempotency_key FROM ledger_entries WHERE idempotency_key = ANY($1::text[])`, [keys]);
 }
 
 /**
@@ -364,17 +364,17 @@ export async function insertEntries(em: EntityManager, planned: PlannedEntry[], 
 
 /** The entry rows of `ids` (well-formed bigint ids), in no particular order. */
 export async function selectEntryRows(em: EntityManager, ids: string[]): Promise<EntryRow[]> {
-  return (await em.query(`SELECT ${ENTRY_COLUMNS} FROM ledger_entries e WHERE e.id = ANY($1::bigint[])`, [ids])) as EntryRow[];
+  return await em.query<EntryRow[]>(`SELECT ${ENTRY_COLUMNS} FROM ledger_entries e WHERE e.id = ANY($1::bigint[])`, [ids]);
 }
 
 /** The postings of the entries, per entry id, in posting order. */
 export async function selectPostings(em: EntityManager, entryIds: string[]): Promise<Map<string, PostingRow[]>> {
-  const rows = (await em.query(
+  const rows = await em.query<PostingRow[]>(
     `SELECT p.entry_id, a.code, a.owner_ref, a.asset_code, s.scale, p.side, p.amount::text AS amount
      FROM ledger_postings p JOIN ledger_accounts a ON a.id = p.account_id JOIN ledger_assets s ON s.code = a.asset_code
      WHERE p.entry_id = ANY($1::bigint[]) ORDER BY p.entry_id, p.seq`,
     [entryIds],
-  )) as PostingRow[];
+  );
   const map = new Map<string, PostingRow[]>();
   for (const r of rows) map.set(r.entry_id, [...(map.get(r.entry_id) ?? []), r]);
   return map;
@@ -423,26 +423,26 @@ export async function selectEntryPage(em: EntityManager, q: EntryPageQuery): Pro
   if (q.to !== undefined) add('e.effective_date <= ?::date', q.to);
   if (q.beforeId !== undefined) add('e.id < ?::bigint', q.beforeId);
   params.push(q.limit);
-  return (await em.query(
+  return await em.query<EntryRow[]>(
     `SELECT ${ENTRY_COLUMNS} FROM ledger_entries e ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY e.id DESC LIMIT $${params.length}`,
     params,
-  )) as EntryRow[];
+  );
 }
 
 // ---------------------------------------------------------------- chain verification
 
 /** Entries after `afterId` in id order (commit order per account), without their reversal link. */
 export async function selectEntriesAfter(em: EntityManager, afterId: string, limit: number): Promise<EntryRow[]> {
-  return (await em.query(`SELECT ${ENTRY_BASE_COLUMNS}, NULL AS reversed_by FROM ledger_entries e WHERE e.id > $1::bigint ORDER BY e.id LIMIT $2`, [afterId, limit])) as EntryRow[];
+  return await em.query<EntryRow[]>(`SELECT ${ENTRY_BASE_COLUMNS}, NULL AS reversed_by FROM ledger_entries e WHERE e.id > $1::bigint ORDER BY e.id LIMIT $2`, [afterId, limit]);
 }
 
 /** Every account's chain head, and whether its cached totals equal the sums of its postings; in id order. */
 export async function selectAccountChecks(em: EntityManager): Promise<Array<{ code: string; head_hash: string | null; totals_ok: boolean }>> {
-  return (await em.query(
+  return await em.query<Array<{ code: string; head_hash: string | null; totals_ok: boolean }>>(
     `SELECT a.code, a.head_hash, a.debits = COALESCE(t.debits, 0) AND a.credits = COALESCE(t.credits, 0) AS totals_ok
      FROM ledger_accounts a LEFT JOIN (
        SELECT account_id, SUM(amount) FILTER (WHERE side = 'DEBIT') AS debits, SUM(amount) FILTER (WHERE side = 'CREDIT') AS credits
        FROM ledger_postings GROUP BY account_id) t ON t.account_id = a.id
      ORDER BY a.id`,
-  )) as Array<{ code: string; head_hash: string | null; totals_ok: boolean }>;
+  );
 }
