@@ -1,7 +1,7 @@
 import { Controller, Get, Inject, Res } from '@nestjs/common';
 import { ApiOperation, ApiProperty, ApiResponse, ApiTags } from '@nestjs/swagger';
 import { InjectDataSource } from '@nestjs/typeorm';
-import { Env, REDIS, unavailabilityOf } from '@forest-ledger/platform';
+import { Env, pendingMigrations, REDIS, unavailabilityOf } from '@forest-ledger/platform';
 import Redis from 'ioredis';
 import { Client, Pool } from 'pg';
 import type { HttpResponse } from '../http/http';
@@ -33,11 +33,22 @@ class PostgresHealth extends DependencyHealth {
   @ApiProperty({ type: PoolHealth }) pool!: PoolHealth;
 }
 
+class MigrationsHealth {
+  @ApiProperty({ enum: ['up', 'pending', 'unknown'], description: '`pending`: the schema is behind this build (503); `unknown`: PostgreSQL is not up, so not asked' })
+  status!: 'up' | 'pending' | 'unknown';
+  @ApiProperty({ type: [String], example: [], description: 'Compiled migrations the migrations table does not list yet' }) pending!: string[];
+  @ApiProperty({ required: false }) error?: string;
+}
+
 export class HealthResponse {
-  @ApiProperty({ enum: ['ok', 'degraded', 'unavailable'], description: '`degraded`: all reachable, the pool saturated (200); `unavailable`: a dependency is down (503)' })
+  @ApiProperty({
+    enum: ['ok', 'degraded', 'unavailable'],
+    description: '`degraded`: all reachable, the pool saturated (200); `unavailable`: a dependency is down or migrations are pending (503)',
+  })
   status!: 'ok' | 'degraded' | 'unavailable';
   @ApiProperty({ type: PostgresHealth }) postgres!: PostgresHealth;
   @ApiProperty({ type: DependencyHealth }) redis!: DependencyHealth;
+  @ApiProperty({ type: MigrationsHealth }) migrations!: MigrationsHealth;
 }
 
 async function probe(check: () => Promise<unknown>): Promise<DependencyHealth> {
@@ -76,16 +87,28 @@ export class HealthController {
   @Get(['', 'ready'])
   @Public()
   @ApiOperation({
-    summary: 'Readiness: PostgreSQL (with the pool: max, total, idle, waiting) and Redis, each reported',
-    description: 'A saturated pool is `degraded` (200), not down: PostgreSQL is probed on a connection of its own then. 503 when PostgreSQL or Redis cannot be reached.',
+    summary: 'Readiness: PostgreSQL (with the pool: max, total, idle, waiting), Redis and the migrations, each reported',
+    description:
+      'A saturated pool is `degraded` (200), not down: PostgreSQL is probed on a connection of its own then. 503 when PostgreSQL or Redis cannot be reached, or while migrations are pending.',
   })
-  @ApiResponse({ status: 200, type: HealthResponse, description: 'Both dependencies answer (perhaps saturated)' })
-  @ApiResponse({ status: 503, type: HealthResponse, description: 'At least one dependency is down' })
+  @ApiResponse({ status: 200, type: HealthResponse, description: 'Both dependencies answer (perhaps saturated) and the schema is migrated' })
+  @ApiResponse({ status: 503, type: HealthResponse, description: 'At least one dependency is down, or migrations are pending' })
   async check(@Res({ passthrough: true }) res: HttpResponse): Promise<HealthResponse> {
     const [postgres, redis] = await Promise.all([this.postgres(), probe(() => this.redis.ping())]);
-    const down = postgres.status === 'down' || redis.status === 'down';
+    const migrations = postgres.status === 'up' ? await this.migrations() : { status: 'unknown' as const, pending: [] };
+    const down = postgres.status === 'down' || redis.status === 'down' || migrations.status === 'pending';
     res.status(down ? 503 : 200);
-    return { status: down ? 'unavailable' : postgres.status === 'saturated' ? 'degraded' : 'ok', postgres, redis };
+    return { status: down ? 'unavailable' : postgres.status === 'saturated' ? 'degraded' : 'ok', postgres, redis, migrations };
+  }
+
+  /** Compares the migrations table to the compiled migration list (asked only while PostgreSQL is up and the pool has room). */
+  private async migrations(): Promise<MigrationsHealth> {
+    let pending: string[] = [];
+    const health = await probe(async () => {
+      pending = await pendingMigrations(this.dataSource);
+    });
+    if (health.status !== 'up') return { status: 'unknown', pending, error: health.error };
+    return { status: pending.length > 0 ? 'pending' : 'up', pending };
   }
 
   /**
