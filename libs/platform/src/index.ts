@@ -19,3 +19,4 @@ export * from './queue/enqueue';
 export * from './queue/scheduled-runs.store';
 export * from './observability/metrics';
 export * from './observability/startup';
+export * from './logging/boot-logger';
