@@ -21,7 +21,7 @@ interface LogLine {
 /** Runs apps/api/src/main.ts as `npm run start:api` would (from the sources), until `act` is done; its stdout and exit code. */
 async function runApi(
   env: Record<string, string>,
-  act: (api: { label: string; lastOutput: string; alive(): boolean; assertAlive(while_: string): void }) => Promise<void>,
+  act: (api: { label: string; lastOutput: string; alive(): boolean; assertAlive(while_: string): void }) => Promise<unknown>,
 ): Promise<{ stdout: string; code: number | null }> {
   const api = spawn(process.execPath, ['-r', 'ts-node/register/transpile-only', '-r', 'tsconfig-paths/register', 'apps/api/src/main.ts'], {
     cwd: ROOT,
