@@ -16,7 +16,7 @@ describe('GET /health', () => {
     const res = await request(app.getHttpServer()).get('/health').expect(200);
     expect(res.body).toMatchObject({
       status: 'ok',
-      postgres: { status: 'up', pool: { max: 20, total: expect.any(Number), idle: expect.any(Number), waiting: 0 } },
+      postgres: { status: 'up', pool: { max: 20, total: expect.any(Number) as unknown, idle: expect.any(Number) as unknown, waiting: 0 } },
       redis: { status: 'up' },
     });
     expect(res.headers['x-correlation-id']).toBeTruthy();
@@ -42,6 +42,8 @@ describe('GET /health', () => {
 
   it('serves the OpenAPI document', async () => {
     const res = await request(app.getHttpServer()).get('/docs-json').expect(200);
-    expect(Object.keys(res.body.paths)).toEqual(expect.arrayContaining(['/v1/entries', '/v1/entries/batch', '/v1/accounts/{code}/statement']));
+    expect(Object.keys((res.body as { paths: Record<string, unknown> }).paths)).toEqual(
+      expect.arrayContaining(['/v1/entries', '/v1/entries/batch', '/v1/accounts/{code}/statement']),
+    );
   });
 });
