@@ -105,7 +105,7 @@ async function main(): Promise<void> {
       );
       await ledger.ensureAsset(em, { code: 'CNY', scale: 2, description: '人民币 (分)' });
       await ledger.ensureAccount(em, { code: BANK_CLEARING_ACCOUNT, asset: 'CNY', type: 'ASSET', ownerRef: 'platform' });
-      const codes = (await em.query(`SELECT code FROM parties ORDER BY id`)) as Array<{ code: string }>;
+      const codes = await em.query<Array<{ code: string }>>(`SELECT code FROM parties ORDER BY id`);
       await ledger.openAccounts(
         em,
         codes.map((p) => ({ code: walletOf(p.code), asset: 'CNY', type: 'LIABILITY' as const, ownerRef: `party:${p.code}`, noOverdraft: true })),
@@ -115,7 +115,7 @@ async function main(): Promise<void> {
          VALUES ('晋(2019)阳城县不动产权第0000001号', (SELECT id FROM parties WHERE code = 'H-00001'), ${village}, '梨树村后山', '12', '001', 3000, '商品林', '油松', '2019-01-01', '2068-12-31', 'ISSUED_TO_HOUSEHOLD')`,
       );
     });
-    const [parcel] = (await ds.query(`SELECT id FROM parcels`)) as Array<{ id: string }>;
+    const [parcel] = await ds.query<Array<{ id: string }>>(`SELECT id FROM parcels`);
     await inTransaction(ds, (em) =>
       projects.create(em, {
         code: PROJECT,
@@ -146,9 +146,9 @@ async function main(): Promise<void> {
     await inTransaction(ds, (em) =>
       cashFlows.recordIncome(em, PROJECT, { kind: 'HARVEST_FINAL', amount: config.amount, bankReference: 'BENCH-INCOME', effectiveDate: '2026-05-01' }, randomUUID()),
     );
-    const users = (await ds.query(
+    const users = await ds.query<Array<{ id: string }>>(
       `INSERT INTO users (username, display_name, role, password_hash) VALUES ('bench-maker', 'bench-maker', 'ADMIN', 'x'), ('bench-checker', 'bench-checker', 'APPROVER', 'x') RETURNING id`,
-    )) as Array<{ id: string }>;
+    );
     await ds.query('VACUUM ANALYZE');
     const setupSeconds = seconds(setupStart);
     log(`setup ${setupSeconds.toFixed(1)} s`);
@@ -174,9 +174,11 @@ async function main(): Promise<void> {
     if (outcome.state !== 'DISTRIBUTED' || outcome.progress.holdersDone !== config.holders || outcome.progress.amountDistributed !== new Dec(config.amount).toFixed(2)) {
       throw new Error(`distribution incomplete: ${JSON.stringify(outcome)}`);
     }
-    const [{ reserve }] = (await ds.query(`SELECT (credits - debits)::text AS reserve FROM ledger_accounts WHERE code = $1`, [projectDividendReserve(PROJECT)])) as Array<{
-      reserve: string;
-    }>;
+    const [{ reserve }] = await ds.query<
+      Array<{
+        reserve: string;
+      }>
+    >(`SELECT (credits - debits)::text AS reserve FROM ledger_accounts WHERE code = $1`, [projectDividendReserve(PROJECT)]);
     if (!new Dec(reserve).isZero()) throw new Error(`reserve left ${reserve}`);
     log(
       `service: ${config.holders} holders paid in ${serviceSeconds.toFixed(2)} s (snapshot ${snapshotSeconds.toFixed(2)} s, ${outcome.progress.chunksTotal} chunks ${(serviceSeconds - snapshotSeconds).toFixed(2)} s)`,

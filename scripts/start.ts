@@ -3,7 +3,7 @@ import { ChildProcess, spawn } from 'node:child_process';
 import { join } from 'node:path';
 import { NestFactory } from '@nestjs/core';
 import { createAdmin, DemoLoader, DemoModule } from '@forest-ledger/forestry';
-import { ensureDatabase, loadEnv, migrate, openDataSource } from '@forest-ledger/platform';
+import { bootLogger, ensureDatabase, exitOnStartFailure, loadEnv, migrate, openDataSource } from '@forest-ledger/platform';
 
 /**
  * `npm start`: creates the database if missing, migrates, creates the first admin, loads the demo
@@ -12,7 +12,7 @@ import { ensureDatabase, loadEnv, migrate, openDataSource } from '@forest-ledger
  */
 async function prepareDatabase(): Promise<void> {
   const env = loadEnv();
-  const log = (msg: string) => console.log(JSON.stringify({ level: 'info', time: new Date().toISOString(), msg }));
+  const log = (msg: string) => bootLogger.info(msg);
   if (await ensureDatabase(env.DATABASE_URL)) log(`created database ${new URL(env.DATABASE_URL).pathname.slice(1)}`);
   const ds = await openDataSource(env.DATABASE_URL, 2);
   try {
@@ -22,8 +22,9 @@ async function prepareDatabase(): Promise<void> {
     const admin = await createAdmin(ds, 'admin', { onlyIfNoUsers: true });
     if (admin) {
       // Shown once, here only: the database keeps an argon2id hash.
-      console.log(
-        `\n  First administrator created. Log in with POST /v1/auth/login\n    username: ${admin.username}\n    password: ${admin.password}\n  Keep it safe: it is not shown again (npm run admin:create -- <name> makes another).\n`,
+      bootLogger.warn(
+        { username: admin.username, password: admin.password },
+        `first administrator created: log in with POST /v1/auth/login as ${admin.username}; keep the password safe, it is not shown again (npm run admin:create -- <name> makes another)`,
       );
     }
   } finally {
@@ -51,7 +52,7 @@ function run(): void {
     stopping = true;
     for (const c of children) if (c.exitCode === null) c.kill('SIGTERM');
     setTimeout(() => process.exit(code), 10_000).unref();
-    Promise.all(children.map((c) => (c.exitCode !== null ? Promise.resolve() : new Promise((r) => c.once('exit', r))))).then(() => process.exit(code));
+    void Promise.all(children.map((c) => (c.exitCode !== null ? Promise.resolve() : new Promise((r) => c.once('exit', r))))).then(() => process.exit(code));
   };
   for (const c of children) c.once('exit', (code) => stop(code ?? 1));
   process.once('SIGINT', () => stop(0));
@@ -62,7 +63,4 @@ prepareDatabase()
   .then(() => {
     if (!process.argv.includes('--migrate-only')) run();
   })
-  .catch((error: unknown) => {
-    console.error(error instanceof Error ? error.message : error);
-    process.exit(1);
-  });
+  .catch(exitOnStartFailure);

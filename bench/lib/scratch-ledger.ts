@@ -86,7 +86,7 @@ export async function createScratchLedger(options: SetupOptions): Promise<Scratc
        FROM generate_series(1, $1::int) AS i`,
       [options.wallets, ASSET, normalSideOf('LIABILITY')],
     );
-    const wallets = (await ds.query(`SELECT id::text AS id, code FROM ledger_accounts WHERE code LIKE 'bench:wallet:%' ORDER BY code`)) as BenchAccount[];
+    const wallets = await ds.query<BenchAccount[]>(`SELECT id::text AS id, code FROM ledger_accounts WHERE code LIKE 'bench:wallet:%' ORDER BY code`);
     if (wallets.length !== options.wallets) throw new Error(`expected ${options.wallets} wallets, found ${wallets.length}`);
 
     const effectiveDate = today();

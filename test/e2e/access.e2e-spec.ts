@@ -112,7 +112,7 @@ describe('every route declares who may call it', () => {
 describe('audit trail of every write', () => {
   it('has an audit row for each state-changing route called by each role allowed to call it', async () => {
     // The previous test called every route as every role; the allowed calls reached the handlers.
-    const rows = (await db.dataSource.query(`SELECT DISTINCT method, path, role FROM audit_log`)) as Array<{ method: string; path: string; role: string }>;
+    const rows = await db.dataSource.query<Array<{ method: string; path: string; role: string }>>(`SELECT DISTINCT method, path, role FROM audit_log`);
     const seen = new Set(rows.map((r) => `${r.method} ${r.path} ${r.role}`));
     const expected = routesOf(app)
       .filter((r) => !r.isPublic && r.method !== 'GET')
@@ -269,7 +269,7 @@ describe('logins', () => {
 
 describe('API keys', () => {
   it('authenticates with a created key and refuses it once revoked', async () => {
-    const [auditor] = (await db.dataSource.query(`SELECT id FROM users WHERE role = 'AUDITOR' ORDER BY id LIMIT 1`)) as Array<{ id: string }>;
+    const [auditor] = await db.dataSource.query<Array<{ id: string }>>(`SELECT id FROM users WHERE role = 'AUDITOR' ORDER BY id LIMIT 1`);
     const created = await http().post('/v1/api-keys').set(as('ADMIN')).set('Idempotency-Key', randomUUID()).send({ name: 'export', userId: auditor.id }).expect(201);
     await http().get('/v1/reports/trial-balance').set('X-Api-Key', created.body.key).expect(200);
     await http().post('/v1/assets').set('X-Api-Key', created.body.key).set('Idempotency-Key', randomUUID()).send({ code: 'NOPE', scale: 2 }).expect(403);
@@ -411,9 +411,9 @@ describe('user management', () => {
 
     // Every other ADMIN deactivated first: the last one stays, whoever asks.
     const access = app.get(AccessService);
-    const others = (await db.dataSource.query(`SELECT id FROM users WHERE role = 'ADMIN' AND active AND id <> $1`, [me.userId])) as Array<{ id: string }>;
+    const others = await db.dataSource.query<Array<{ id: string }>>(`SELECT id FROM users WHERE role = 'ADMIN' AND active AND id <> $1`, [me.userId]);
     for (const other of others) await post(`/v1/users/${other.id}/deactivate`).expect(200);
-    const [approver] = (await db.dataSource.query(`SELECT id FROM users WHERE role = 'APPROVER' AND active ORDER BY id LIMIT 1`)) as Array<{ id: string }>;
+    const [approver] = await db.dataSource.query<Array<{ id: string }>>(`SELECT id FROM users WHERE role = 'APPROVER' AND active ORDER BY id LIMIT 1`);
     const last = await inTransaction(db.dataSource, (em) =>
       access.deactivateUser(em, { userId: approver.id, role: 'APPROVER', partyId: null, partyCode: null, displayName: 'x', via: 'token' }, me.userId),
     ).then(

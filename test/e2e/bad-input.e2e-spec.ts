@@ -58,7 +58,7 @@ interface Snapshot {
 }
 
 async function count(table: 'ledger_entries' | 'idempotency_requests'): Promise<number> {
-  const rows = (await db.dataSource.query(`SELECT count(*)::int AS n FROM ${table}`)) as Array<{ n: number }>;
+  const rows = await db.dataSource.query<Array<{ n: number }>>(`SELECT count(*)::int AS n FROM ${table}`);
   return rows[0].n;
 }
 

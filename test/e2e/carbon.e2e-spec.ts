@@ -86,13 +86,13 @@ async function balances(...codes: string[]): Promise<Record<string, string>> {
 
 /** What any carbon command could write: a refused one must leave all of it unchanged. */
 async function footprint(): Promise<Record<string, unknown>> {
-  const [row] = (await t.ds.query(
+  const [row] = await t.ds.query<Array<Record<string, unknown>>>(
     `SELECT (SELECT count(*)::int FROM ledger_entries) AS entries, (SELECT count(*)::int FROM ledger_accounts) AS accounts,
             (SELECT count(*)::int FROM carbon_sales) AS sales, (SELECT count(*)::int FROM carbon_retirements) AS retirements,
             (SELECT count(*)::int FROM carbon_listings) AS listings, (SELECT COALESCE(sum(quantity_available), 0)::text FROM carbon_listings) AS available,
             (SELECT string_agg(serial_start || '-' || serial_end || ':' || status || ':' || COALESCE(owner_party_id::text, ''), ',' ORDER BY serial_start) FROM carbon_serial_blocks) AS blocks,
             (SELECT string_agg(code || '=' || (debits - credits)::text, ',' ORDER BY code) FROM ledger_accounts) AS balances`,
-  )) as Array<Record<string, unknown>>;
+  );
   return row;
 }
 
@@ -240,12 +240,12 @@ describe('a forestry carbon project over HTTP, from creation to the public regis
       ].sort(byParty),
     );
     expect(shares.reduce((s, l) => s.plus(l.amount), new Dec(0)).toFixed(2)).toBe('40845.00');
-    const [entry] = (await t.ds.query(`SELECT kind, (SELECT count(*)::int FROM ledger_postings WHERE entry_id = e.id) AS postings FROM ledger_entries e WHERE id = $1`, [
-      sale.entryIds[0],
-    ])) as Array<{
-      kind: string;
-      postings: number;
-    }>;
+    const [entry] = await t.ds.query<
+      Array<{
+        kind: string;
+        postings: number;
+      }>
+    >(`SELECT kind, (SELECT count(*)::int FROM ledger_postings WHERE entry_id = e.id) AS postings FROM ledger_entries e WHERE id = $1`, [sale.entryIds[0]]);
     expect(entry).toEqual({ kind: 'CARBON_SALE', postings: 5 + 2 + world.villagers.length });
     expect(
       await balances(

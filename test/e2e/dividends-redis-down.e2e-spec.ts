@@ -96,11 +96,13 @@ describe('POST /v1/dividends/:id/resume', () => {
     expect((await post(`/v1/dividends/${id}/resume`, {}, 'ADMIN').expect(200)).body).toMatchObject({ round: 2 }); // not failed: unchanged
     const queue = app.get<Queue>(getQueueToken(QueueName.Dividends));
     expect((await queue.getJob(dividendJobId(id, 2)))?.data).toEqual({ declarationId: id, round: 2 });
-    const [audit] = (await t.ds.query(`SELECT role, status, outcome FROM audit_log WHERE path = $1 AND idempotency_key = $2`, [`/v1/dividends/${id}/resume`, key])) as Array<{
-      role: string;
-      status: number;
-      outcome: string;
-    }>;
+    const [audit] = await t.ds.query<
+      Array<{
+        role: string;
+        status: number;
+        outcome: string;
+      }>
+    >(`SELECT role, status, outcome FROM audit_log WHERE path = $1 AND idempotency_key = $2`, [`/v1/dividends/${id}/resume`, key]);
     expect(audit).toEqual({ role: 'ADMIN', status: 200, outcome: 'SUCCESS' });
     await queue.obliterate({ force: true });
   });

@@ -49,10 +49,10 @@ const { http, post, get } = apiClient(
 );
 
 async function counts(): Promise<Record<string, number>> {
-  const [row] = (await t.ds.query(
+  const [row] = await t.ds.query<Array<Record<string, number>>>(
     `SELECT (SELECT count(*)::int FROM ledger_entries) AS entries, (SELECT count(*)::int FROM dividend_declarations) AS declarations,
             (SELECT count(*)::int FROM payout_batches) AS batches, (SELECT count(*)::int FROM party_bank_cards) AS cards`,
-  )) as Array<Record<string, number>>;
+  );
   return row;
 }
 

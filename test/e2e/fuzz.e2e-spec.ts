@@ -46,21 +46,23 @@ beforeAll(async () => {
   );
   propertyNames = [...new Set(Object.values(doc.components.schemas).flatMap((s) => Object.keys(s.properties ?? {})))];
   tables = (
-    (await db.dataSource.query(`SELECT tablename FROM pg_tables WHERE schemaname = 'public' AND tablename NOT IN ('migrations', 'audit_log') ORDER BY 1`)) as Array<{
-      tablename: string;
-    }>
+    await db.dataSource.query<
+      Array<{
+        tablename: string;
+      }>
+    >(`SELECT tablename FROM pg_tables WHERE schemaname = 'public' AND tablename NOT IN ('migrations', 'audit_log') ORDER BY 1`)
   ).map((t) => t.tablename);
 });
 afterAll(() => app?.close());
 
 /** Row counts of every table but the audit log (checked on its own: a refused request is audited as a FAILURE). */
 async function rowCounts(): Promise<Record<string, number>> {
-  const rows = (await db.dataSource.query(tables.map((t) => `SELECT '${t}' AS t, count(*)::int AS n FROM "${t}"`).join(' UNION ALL '))) as Array<{ t: string; n: number }>;
+  const rows = await db.dataSource.query<Array<{ t: string; n: number }>>(tables.map((t) => `SELECT '${t}' AS t, count(*)::int AS n FROM "${t}"`).join(' UNION ALL '));
   return Object.fromEntries(rows.map((r) => [r.t, r.n]));
 }
 
 async function lastAuditId(): Promise<string> {
-  const [row] = (await db.dataSource.query(`SELECT coalesce(max(id), 0)::text AS id FROM audit_log`)) as Array<{ id: string }>;
+  const [row] = await db.dataSource.query<Array<{ id: string }>>(`SELECT coalesce(max(id), 0)::text AS id FROM audit_log`);
   return row.id;
 }
 
@@ -200,9 +202,9 @@ describe('fuzzed bodies on every write route', () => {
       }
       expect(failures).toEqual([]);
       expect({ route: `${route.method} ${route.path}`, rows: await rowCounts() }).toEqual({ route: `${route.method} ${route.path}`, rows: before });
-      const effects = (await db.dataSource.query(`SELECT method, path, status, outcome FROM audit_log WHERE id > $1 AND (outcome <> 'FAILURE' OR status >= 500)`, [
+      const effects = await db.dataSource.query<unknown[]>(`SELECT method, path, status, outcome FROM audit_log WHERE id > $1 AND (outcome <> 'FAILURE' OR status >= 500)`, [
         audited,
-      ])) as unknown[];
+      ]);
       expect(effects).toEqual([]);
     }
     process.stdout.write(`fuzz.e2e-spec: answers ${JSON.stringify(Object.fromEntries([...answers].sort(([, a], [, b]) => b - a)))}\n`);

@@ -180,10 +180,12 @@ describe('correlation ids', () => {
       .expect(201);
     expect(res.headers['x-correlation-id']).toBe('audit-corr-1');
     expect(res.headers['idempotency-replayed']).toBe('false');
-    const rows = (await db.dataSource.query(`SELECT correlation_id, path, status FROM audit_log WHERE correlation_id = $1`, ['audit-corr-1'])) as Array<{
-      path: string;
-      status: number;
-    }>;
+    const rows = await db.dataSource.query<
+      Array<{
+        path: string;
+        status: number;
+      }>
+    >(`SELECT correlation_id, path, status FROM audit_log WHERE correlation_id = $1`, ['audit-corr-1']);
     expect(rows).toEqual([expect.objectContaining({ path: '/v1/assets', status: 201 })]);
   });
 });

@@ -75,7 +75,7 @@ function replayed(res: Response): string | undefined {
 }
 
 async function scalar(sql: string, params: unknown[] = []): Promise<number> {
-  const rows = (await db.dataSource.query(sql, params)) as Array<{ n: number }>;
+  const rows = await db.dataSource.query<Array<{ n: number }>>(sql, params);
   return rows[0].n;
 }
 

@@ -123,7 +123,7 @@ it('rotates every key while the API serves; old tokens live until they expire; n
   const onlyK1 = new PiiCipher(named(['k1', k1.enc]), named(['k1', k1.mac]));
   const check = await checkPii(db.dataSource, onlyK1);
   expect(check).toEqual({ keyIds: { encryption: 'k1', hmac: 'k1' }, stale: { parties: 0, party_bank_cards: 0 }, undecryptable: [] });
-  const [{ n }] = (await db.dataSource.query(`SELECT count(*)::int AS n FROM parties WHERE id_cipher IS NOT NULL`)) as Array<{ n: number }>;
+  const [{ n }] = await db.dataSource.query<Array<{ n: number }>>(`SELECT count(*)::int AS n FROM parties WHERE id_cipher IS NOT NULL`);
   expect(n).toBeGreaterThan(PEOPLE);
 
   // 5. Restart with k1 alone: villagers log in by ID number, reveals and duplicate checks work, k0 tokens are refused.

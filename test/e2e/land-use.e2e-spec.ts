@@ -42,10 +42,10 @@ const { post, get } = apiClient(
 );
 
 async function footprint(): Promise<Record<string, number>> {
-  const [row] = (await t.ds.query(
+  const [row] = await t.ds.query<Array<Record<string, number>>>(
     `SELECT (SELECT count(*)::int FROM ledger_entries) AS entries, (SELECT count(*)::int FROM land_use_contracts) AS contracts,
             (SELECT count(*)::int FROM land_use_periods) AS periods, (SELECT count(*)::int FROM land_use_receivables) AS receivables`,
-  )) as Array<Record<string, number>>;
+  );
   return row;
 }
 
@@ -246,7 +246,7 @@ describe('equity and cancellation over HTTP', () => {
     };
   };
   const contributionsOfP = async () =>
-    ((await t.ds.query(`SELECT count(*)::int AS n FROM project_contributions c JOIN coop_projects p ON p.id = c.project_id WHERE p.code = $1`, [P])) as Array<{ n: number }>)[0].n;
+    (await t.ds.query<Array<{ n: number }>>(`SELECT count(*)::int AS n FROM project_contributions c JOIN coop_projects p ON p.id = c.project_id WHERE p.code = $1`, [P]))[0].n;
 
   beforeAll(async () => {
     await createProject(t, world, P);
@@ -397,9 +397,11 @@ describe('rent schedules by contract year over HTTP (issue 13)', () => {
   it('raises nothing for a draft; activation stores the planned periods; termination inside the split quarter gives back its unused days at year 2’s rent', async () => {
     const receivablesOf = async () =>
       (
-        (await t.ds.query(`SELECT count(*)::int AS n FROM land_use_receivables r JOIN land_use_contracts c ON c.id = r.contract_id WHERE c.code = $1`, [E5])) as Array<{
-          n: number;
-        }>
+        await t.ds.query<
+          Array<{
+            n: number;
+          }>
+        >(`SELECT count(*)::int AS n FROM land_use_receivables r JOIN land_use_contracts c ON c.id = r.contract_id WHERE c.code = $1`, [E5])
       )[0].n;
     await post('/v1/land-use-jobs/daily', { asOf: '2026-03-01' }).expect(200); // the first period is due 2026-02-15: not raised while DRAFT
     expect(await receivablesOf()).toBe(0);

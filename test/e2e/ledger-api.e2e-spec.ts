@@ -201,7 +201,7 @@ async function account(code: string): Promise<AccountBody> {
 }
 
 async function entryCount(): Promise<number> {
-  const rows = (await db.dataSource.query(`SELECT count(*)::int AS n FROM ledger_entries`)) as Array<{ n: number }>;
+  const rows = await db.dataSource.query<Array<{ n: number }>>(`SELECT count(*)::int AS n FROM ledger_entries`);
   return rows[0].n;
 }
 

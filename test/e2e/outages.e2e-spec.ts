@@ -137,13 +137,13 @@ suite('outages of PostgreSQL and Redis', () => {
       expect(again.headers['idempotency-replayed']).toBe('true');
     }
     // An entry's key is the caller's Idempotency-Key scoped to its principal (user:<id>/<key>).
-    const rows = (await ds.query(
+    const rows = await ds.query<Array<{ key: string; n: number }>>(
       `SELECT split_part(idempotency_key, '/', 2) AS key, count(*)::int AS n FROM ledger_entries WHERE split_part(idempotency_key, '/', 2) = ANY($1::text[]) GROUP BY 1`,
       [keys],
-    )) as Array<{ key: string; n: number }>;
+    );
     expect(rows.filter((r) => r.n !== 1)).toEqual([]);
     expect(rows.length).toBe(keys.length);
-    const [{ total }] = (await ds.query(`SELECT (credits - debits)::text AS total FROM ledger_accounts WHERE code = $1`, [BANK])) as Array<{ total: string }>;
+    const [{ total }] = await ds.query<Array<{ total: string }>>(`SELECT (credits - debits)::text AS total FROM ledger_accounts WHERE code = $1`, [BANK]);
     expect(Number(total)).toBe(-keys.length);
     await http().get('/health').expect(200);
     await assertLedgerInvariants(ds);

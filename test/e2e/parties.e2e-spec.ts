@@ -57,10 +57,12 @@ async function get(path: string, role = 'ADMIN', auth = as(role)): Promise<Respo
 }
 
 async function counts(): Promise<{ parties: number; accounts: number }> {
-  const [row] = (await db.dataSource.query(`SELECT (SELECT count(*)::int FROM parties) AS parties, (SELECT count(*)::int FROM ledger_accounts) AS accounts`)) as Array<{
-    parties: number;
-    accounts: number;
-  }>;
+  const [row] = await db.dataSource.query<
+    Array<{
+      parties: number;
+      accounts: number;
+    }>
+  >(`SELECT (SELECT count(*)::int FROM parties) AS parties, (SELECT count(*)::int FROM ledger_accounts) AS accounts`);
   return row;
 }
 
@@ -161,18 +163,18 @@ describe('regions and parties over HTTP', () => {
     const revealed = await request(app.getHttpServer()).post(`/v1/parties/${head.code}/reveal-id`).set('Authorization', as('ADMIN')).send({ reason: '核对林权证权利人身份' });
     expect(revealed.status).toBe(200);
     expect(revealed.body).toEqual({ code: head.code, idKind: 'RESIDENT_ID', idNumber: HEAD_ID });
-    const [{ n }] = (await db.dataSource.query(
+    const [{ n }] = await db.dataSource.query<Array<{ n: number }>>(
       `SELECT count(*)::int AS n FROM pii_access_log l JOIN parties p ON p.id = l.party_id WHERE p.code = $1 AND l.reason = '核对林权证权利人身份'`,
       [head.code],
-    )) as Array<{ n: number }>;
+    );
     expect(n).toBe(1);
   });
 
   it('no response but reveal-id, and no stored request or answer, holds a full ID number', async () => {
     for (const text of seen) for (const id of [HEAD_ID, SPOUSE_ID]) expect(text).not.toContain(id);
-    const [stored] = (await db.dataSource.query(
+    const [stored] = await db.dataSource.query<Array<{ idem: string; parties: string }>>(
       `SELECT (SELECT string_agg(to_jsonb(r)::text, ' ') FROM idempotency_requests r) AS idem, (SELECT string_agg(to_jsonb(p)::text, ' ') FROM parties p) AS parties`,
-    )) as Array<{ idem: string; parties: string }>;
+    );
     for (const id of [HEAD_ID, SPOUSE_ID]) {
       expect(stored.idem).not.toContain(id.slice(4, 14));
       expect(stored.parties).not.toContain(id.slice(4, 14));

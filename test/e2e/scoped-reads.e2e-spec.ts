@@ -75,19 +75,19 @@ const data = {
 };
 
 async function fact(code: string, amounts: string[] = [], sharedWith: string[] = []): Promise<void> {
-  const [row] = (await ds.query(`SELECT name FROM parties WHERE code = $1`, [code])) as Array<{ name: string }>;
+  const [row] = await ds.query<Array<{ name: string }>>(`SELECT name FROM parties WHERE code = $1`, [code]);
   facts.set(code, { code, name: row.name, amounts, sharedWith });
 }
 
 /** State parcels held by `farm` (what a land-use contract leases). */
 async function stateParcels(farm: string, from: number, count: number): Promise<string[]> {
-  const rows = (await ds.query(
+  const rows = await ds.query<Array<{ id: string }>>(
     `INSERT INTO parcels (certificate_no, holder_party_id, village_id, location, forest_compartment, sub_compartment, area_mu, forest_type, main_species, rights_start, rights_end, certificate_state)
      SELECT '晋(2020)阳城县不动产权第8' || lpad(i::text, 6, '0') || '号', (SELECT id FROM parties WHERE code = $1), (SELECT id FROM regions WHERE code = $2),
             '国有林场第' || i || '林班', '3', lpad(i::text, 3, '0'), 500.0000, '公益林', '油松', '2000-01-01', '2069-12-31', 'ISSUED_TO_HOUSEHOLD'
        FROM generate_series($3::int, $3::int + $4::int - 1) AS i ORDER BY i RETURNING id`,
     [farm, DAXIGOU.code, from, count],
-  )) as Array<{ id: string }>;
+  );
   return rows.map((r) => r.id);
 }
 
@@ -215,13 +215,13 @@ beforeAll(async () => {
   await caller('farm operator F-GZLC', 'FARM_OPERATOR', world.farm, [world.collective, ...BUYERS, LESSEES['F-GZLC']]);
   await caller('farm operator F-SECOND', 'FARM_OPERATOR', SECOND_FARM, [LESSEES[SECOND_FARM]]);
 
-  data.entryIds = ((await ds.query(`SELECT id::text FROM ledger_entries ORDER BY id`)) as Array<{ id: string }>).map((r) => r.id);
-  const accounts = (await ds.query(`SELECT code, owner_ref FROM ledger_accounts ORDER BY code`)) as Array<{ code: string; owner_ref: string | null }>;
+  data.entryIds = (await ds.query<Array<{ id: string }>>(`SELECT id::text FROM ledger_entries ORDER BY id`)).map((r) => r.id);
+  const accounts = await ds.query<Array<{ code: string; owner_ref: string | null }>>(`SELECT code, owner_ref FROM ledger_accounts ORDER BY code`);
   data.ownerOf = new Map(accounts.map((a) => [a.code, a.owner_ref]));
   data.accounts = accounts.filter((a) => a.owner_ref?.startsWith('party:')).map((a) => a.code);
-  data.certificates = (await ds.query(
+  data.certificates = await ds.query<Array<{ no: string; party: string; verification: string }>>(
     `SELECT h.certificate_no AS no, p.code AS party, h.verification_code AS verification FROM ticket_holdings h JOIN parties p ON p.id = h.party_id ORDER BY h.seq`,
-  )) as Array<{ no: string; party: string; verification: string }>;
+  );
 }, 120_000);
 afterAll(() => app?.close());
 
@@ -363,7 +363,7 @@ function occurs(text: string, token: string): boolean {
 describe('an entry as a villager sees it', () => {
   it("shows their own posting of a dividend paid to every holder, and nothing that describes the others'", async () => {
     const villager = callers.find((c) => c.role === 'VILLAGER')!;
-    const [{ id }] = (await ds.query(`SELECT id::text FROM ledger_entries WHERE kind = 'DIVIDEND_DISTRIBUTION'`)) as Array<{ id: string }>;
+    const [{ id }] = await ds.query<Array<{ id: string }>>(`SELECT id::text FROM ledger_entries WHERE kind = 'DIVIDEND_DISTRIBUTION'`);
     const seen = await request(app.getHttpServer()).get(`/v1/entries/${id}`).set('Authorization', `Bearer ${villager.token}`).expect(200);
     expect(seen.body).toMatchObject({
       id,

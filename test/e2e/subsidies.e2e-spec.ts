@@ -66,13 +66,13 @@ async function balances(...codes: string[]): Promise<Record<string, string>> {
 
 /** What any subsidy command could write: a refused one must leave all of it unchanged. */
 async function footprint(): Promise<Record<string, number>> {
-  const [row] = (await s.ds.query(
+  const [row] = await s.ds.query<Array<Record<string, number>>>(
     `SELECT (SELECT count(*)::int FROM ledger_entries) AS entries, (SELECT count(*)::int FROM ledger_accounts) AS accounts,
             (SELECT count(*)::int FROM transfer_contracts) AS contracts, (SELECT count(*)::int FROM subsidy_programmes) AS programmes,
             (SELECT count(*)::int FROM subsidy_rules) AS rules, (SELECT count(*)::int FROM subsidy_claims) AS claims,
             (SELECT count(*)::int FROM subsidy_claims WHERE approved_by IS NOT NULL) AS approved,
             (SELECT count(*)::int FROM subsidy_claim_recipients) AS recipients, (SELECT count(*)::int FROM subsidy_instalments) AS instalments`,
-  )) as Array<Record<string, number>>;
+  );
   return row;
 }
 

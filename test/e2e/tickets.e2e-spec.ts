@@ -82,12 +82,12 @@ const units = (party: string, series = SERIES) => holderTickets(party, series);
 
 /** What any command could write: a refused one must leave all of it unchanged. */
 async function footprint(): Promise<Record<string, number>> {
-  const [row] = (await t.ds.query(
+  const [row] = await t.ds.query<Array<Record<string, number>>>(
     `SELECT (SELECT count(*)::int FROM ledger_entries) AS entries, (SELECT count(*)::int FROM ledger_accounts) AS accounts,
             (SELECT count(*)::int FROM ticket_movements) AS movements, (SELECT count(*)::int FROM ticket_holdings) AS holdings,
             (SELECT count(*)::int FROM ticket_pledges) AS pledges, (SELECT count(*)::int FROM coop_projects) AS projects,
             (SELECT count(*)::int FROM project_contributions) AS contributions, (SELECT COALESCE(sum(last_certificate_seq), 0)::int FROM ticket_series) AS seqs`,
-  )) as Array<Record<string, number>>;
+  );
   return row;
 }
 

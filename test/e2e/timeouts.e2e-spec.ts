@@ -50,10 +50,12 @@ async function holdRowLock(code: string): Promise<Client> {
 
 /** What a caller's key left behind; an entry's key is the caller's key scoped to its principal (user:<id>/<key>). */
 async function written(key: string): Promise<{ entries: number; claims: number }> {
-  const [{ entries }] = (await db.dataSource.query(`SELECT count(*)::int AS entries FROM ledger_entries WHERE split_part(idempotency_key, '/', 2) = $1`, [key])) as Array<{
-    entries: number;
-  }>;
-  const [{ claims }] = (await db.dataSource.query(`SELECT count(*)::int AS claims FROM idempotency_requests WHERE key = $1`, [key])) as Array<{ claims: number }>;
+  const [{ entries }] = await db.dataSource.query<
+    Array<{
+      entries: number;
+    }>
+  >(`SELECT count(*)::int AS entries FROM ledger_entries WHERE split_part(idempotency_key, '/', 2) = $1`, [key]);
+  const [{ claims }] = await db.dataSource.query<Array<{ claims: number }>>(`SELECT count(*)::int AS claims FROM idempotency_requests WHERE key = $1`, [key]);
   return { entries, claims };
 }
 
@@ -116,9 +118,9 @@ describe('a row held locked by another session', () => {
       await locker.end();
     }
     expect(await written(key)).toEqual({ entries: 0, claims: 0 });
-    const [{ frozen }] = (await db.dataSource.query(`SELECT frozen FROM ledger_accounts WHERE code = $1`, [B])) as Array<{ frozen: boolean }>;
+    const [{ frozen }] = await db.dataSource.query<Array<{ frozen: boolean }>>(`SELECT frozen FROM ledger_accounts WHERE code = $1`, [B]);
     expect(frozen).toBe(false);
-    const audit = (await db.dataSource.query(`SELECT status, outcome, error_code FROM audit_log WHERE idempotency_key = $1`, [key])) as Array<Record<string, unknown>>;
+    const audit = await db.dataSource.query<Array<Record<string, unknown>>>(`SELECT status, outcome, error_code FROM audit_log WHERE idempotency_key = $1`, [key]);
     expect(audit).toEqual([{ status: 503, outcome: 'FAILURE', error_code: 'SERVICE_UNAVAILABLE' }]);
   });
 });

@@ -137,10 +137,10 @@ export function retire(
 
 /** The project's serial blocks, by serial: [start, end, status, owner code or null]. */
 export async function blocksOf(t: TicketServices, project: string): Promise<Array<[string, string, string, string | null]>> {
-  const rows = (await t.ds.query(
+  const rows = await t.ds.query<Array<{ s: string; e: string; status: string; owner: string | null }>>(
     `SELECT b.serial_start::text AS s, b.serial_end::text AS e, b.status, o.code AS owner FROM carbon_serial_blocks b JOIN carbon_projects p ON p.id = b.project_id
        LEFT JOIN parties o ON o.id = b.owner_party_id WHERE p.code = $1 ORDER BY b.serial_start`,
     [project],
-  )) as Array<{ s: string; e: string; status: string; owner: string | null }>;
+  );
   return rows.map((r) => [r.s, r.e, r.status, r.owner]);
 }

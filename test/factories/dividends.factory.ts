@@ -69,10 +69,10 @@ export function dividendServices(t: TicketServices): DividendServices {
 export async function staffUser(t: TicketServices, role: 'ADMIN' | 'FARM_OPERATOR' | 'APPROVER' | 'AUDITOR'): Promise<Actor> {
   const name = `${role.toLowerCase()}-${randomUUID().slice(0, 8)}`;
   const partyId = role === 'FARM_OPERATOR' ? `(SELECT id FROM parties WHERE kind = 'STATE_FARM' ORDER BY id LIMIT 1)` : 'NULL';
-  const [row] = (await t.ds.query(`INSERT INTO users (username, display_name, role, password_hash, party_id) VALUES ($1, $1, $2, 'x', ${partyId}) RETURNING id`, [
-    name,
-    role,
-  ])) as Array<{ id: string }>;
+  const [row] = await t.ds.query<Array<{ id: string }>>(
+    `INSERT INTO users (username, display_name, role, password_hash, party_id) VALUES ($1, $1, $2, 'x', ${partyId}) RETURNING id`,
+    [name, role],
+  );
   return { userId: row.id, role };
 }
 
@@ -91,11 +91,11 @@ export async function declareAndApprove(t: TicketServices, d: DividendServices, 
 
 /** CNY credited to each wallet by the declaration's distribution entries, from the postings themselves. */
 export async function paidByDeclaration(t: TicketServices, declarationId: string): Promise<Map<string, string>> {
-  const rows = (await t.ds.query(
+  const rows = await t.ds.query<Array<{ code: string; amount: string; n: number }>>(
     `SELECT a.code, SUM(p.amount)::text AS amount, count(*)::int AS n FROM ledger_postings p JOIN ledger_entries e ON e.id = p.entry_id JOIN ledger_accounts a ON a.id = p.account_id
       WHERE e.kind = 'DIVIDEND_DISTRIBUTION' AND e.metadata ->> 'declaration' = $1 AND p.side = 'CREDIT' GROUP BY a.code`,
     [declarationId],
-  )) as Array<{ code: string; amount: string; n: number }>;
+  );
   for (const r of rows) if (r.n !== 1) throw new Error(`${r.code} was credited ${r.n} times by declaration ${declarationId}`);
   return new Map(rows.map((r) => [r.code, new Dec(r.amount).toFixed(2)]));
 }

@@ -52,10 +52,10 @@ export interface LandWorld extends TicketWorld {
 
 async function user(ds: DataSource, role: 'APPROVER' | 'FARM_OPERATOR', partyCode: string | null): Promise<LandUseActor> {
   const name = `${role.toLowerCase()}-${randomUUID().slice(0, 8)}`;
-  const [row] = (await ds.query(
+  const [row] = await ds.query<Array<{ id: string }>>(
     `INSERT INTO users (username, display_name, role, password_hash, party_id) VALUES ($1, $1, $2, 'x', (SELECT id FROM parties WHERE code = $3)) RETURNING id`,
     [name, role, partyCode],
-  )) as Array<{ id: string }>;
+  );
   return { userId: row.id, role };
 }
 
@@ -68,13 +68,13 @@ export async function seedLandWorld(t: LandUseServices, options: { stateParcels?
     { code: lessees[1], kind: 'ENTERPRISE', name: '大西沟林下经济合作社' },
   ]);
   const count = options.stateParcels ?? 30;
-  const parcels = (await t.ds.query(
+  const parcels = await t.ds.query<Array<{ id: string }>>(
     `INSERT INTO parcels (certificate_no, holder_party_id, village_id, location, forest_compartment, sub_compartment, area_mu, forest_type, main_species, rights_start, rights_end, certificate_state)
      SELECT '晋(2020)阳城县不动产权第9' || lpad(i::text, 6, '0') || '号', (SELECT id FROM parties WHERE code = $1), (SELECT id FROM regions WHERE code = $2),
             '国有林场第' || i || '林班', '3', lpad(i::text, 3, '0'), 500.0000, '公益林', '油松', '2000-01-01', '2069-12-31', 'ISSUED_TO_HOUSEHOLD'
        FROM generate_series(1, $3::int) AS i ORDER BY i RETURNING id`,
     [world.farm, DAXIGOU.code, count],
-  )) as Array<{ id: string }>;
+  );
   return {
     ...world,
     lessees,
@@ -165,9 +165,9 @@ export function pay(t: LandUseServices, code: string, amount: string, receivedOn
 
 /** Entries of a kind booked for a contract. */
 export async function entriesOf(t: LandUseServices, code: string, kind: string): Promise<Array<{ key: string; date: string; amount: string }>> {
-  return (await t.ds.query(
+  return await t.ds.query<Array<{ key: string; date: string; amount: string }>>(
     `SELECT e.idempotency_key AS key, e.effective_date::text AS date, (SELECT max(p.amount) FROM ledger_postings p WHERE p.entry_id = e.id)::text AS amount
        FROM ledger_entries e WHERE e.kind = $1 AND e.metadata ->> 'contract' = $2 ORDER BY e.id`,
     [kind, code],
-  )) as Array<{ key: string; date: string; amount: string }>;
+  );
 }

@@ -86,14 +86,14 @@ export async function seedSubsidyWorld(
       em,
       [fund, yanshanHousehold].map((p) => ({ code: walletOf(p), asset: 'CNY', type: 'LIABILITY' as const, ownerRef: `party:${p}`, noOverdraft: true })),
     );
-    const [{ taken }] = (await em.query(`SELECT count(*)::int AS taken FROM parcels`)) as Array<{ taken: number }>;
-    const rows = (await em.query(
+    const [{ taken }] = await em.query<Array<{ taken: number }>>(`SELECT count(*)::int AS taken FROM parcels`);
+    const rows = await em.query<Array<{ id: string }>>(
       `INSERT INTO parcels (certificate_no, holder_party_id, village_id, location, forest_compartment, sub_compartment, area_mu, forest_type, main_species, rights_start, rights_end, certificate_state)
        SELECT '晋(2019)阳城县不动产权第' || lpad(i::text, 7, '0') || '号', (SELECT id FROM parties WHERE code = $1), (SELECT id FROM regions WHERE code = $2), '崦山' || i || '号地块', '07', lpad(i::text, 3, '0'),
               '80.0000', '商品林', '侧柏', '2019-01-01', '2048-12-31', 'ISSUED_TO_HOUSEHOLD'
          FROM generate_series($3::int + 1, $3::int + $4::int) AS i ORDER BY i RETURNING id`,
       [yanshanHousehold, YANSHAN.code, taken, options.yanshanParcels ?? 4],
-    )) as Array<{ id: string }>;
+    );
     const amount = options.fundBalance ?? '1000000.00';
     await s.ledger.post(em, {
       idempotencyKey: `test-fund:${randomUUID()}`,

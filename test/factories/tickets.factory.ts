@@ -37,7 +37,7 @@ export interface TicketServices {
 }
 
 export function ticketServices(ds: DataSource, overrides: Partial<Env> = {}): TicketServices {
-  const env = { ...loadEnv({}), ...overrides } as Env;
+  const env = { ...loadEnv({}), ...overrides };
   const pii = new PiiCipher(env.PII_ENCRYPTION_KEY, env.PII_HMAC_KEY);
   const ledger = new LedgerService(ds);
   const parcels = new ParcelsService(ds, pii);
@@ -113,16 +113,16 @@ export async function seedTicketWorld(t: TicketServices, options: WorldOptions =
   const names = options.names ?? {};
 
   return inTransaction(t.ds, async (em) => {
-    const [{ n }] = (await em.query(`SELECT count(*)::int AS n FROM regions`)) as Array<{ n: number }>;
+    const [{ n }] = await em.query<Array<{ n: number }>>(`SELECT count(*)::int AS n FROM regions`);
     if (n === 0) await seedRegions(em);
     const village = `(SELECT id FROM regions WHERE code = '${DAXIGOU.code}')`;
-    const created = (await em.query(
+    const created = await em.query<Array<{ code: string }>>(
       `INSERT INTO parties (code, kind, name, region_id)
        SELECT * FROM (VALUES ($1, 'STATE_FARM', '官庄国有林场', ${village}), ($2, 'COLLECTIVE', '梨树村股份经济合作社', ${village}),
                              ($3, 'BANK', '农村商业银行芹池支行', ${village}), ($4, 'ENTERPRISE', '外地木业有限公司', NULL::bigint)) AS v(code, kind, name, region_id)
        ON CONFLICT (code) DO NOTHING RETURNING code`,
       [farm, collective, bank, outsider],
-    )) as Array<{ code: string }>;
+    );
     if (!created.some((c) => c.code === collective)) throw new Error(`collective ${collective} exists already: give another code (and a prefix) for a further collective`);
     await em.query(
       `INSERT INTO parties (code, kind, name, region_id, collective_id)
@@ -147,14 +147,14 @@ export async function seedTicketWorld(t: TicketServices, options: WorldOptions =
       em,
       all.map((p) => ({ code: walletOf(p), asset: 'CNY', type: 'LIABILITY' as const, ownerRef: `party:${p}`, noOverdraft: true })),
     );
-    const [{ taken }] = (await em.query(`SELECT count(*)::int AS taken FROM parcels`)) as Array<{ taken: number }>;
-    const parcels = (await em.query(
+    const [{ taken }] = await em.query<Array<{ taken: number }>>(`SELECT count(*)::int AS taken FROM parcels`);
+    const parcels = await em.query<Array<{ id: string }>>(
       `INSERT INTO parcels (certificate_no, holder_party_id, village_id, location, forest_compartment, sub_compartment, area_mu, forest_type, main_species, rights_start, rights_end, certificate_state)
        SELECT '晋(2019)阳城县不动产权第' || lpad(i::text, 7, '0') || '号', (SELECT id FROM parties WHERE code = $1), ${village}, '梨树村后山' || i || '号地块', '12', lpad(i::text, 3, '0'),
               $2::numeric, '商品林', '油松', '2019-01-01', '2068-12-31', 'ISSUED_TO_HOUSEHOLD'
          FROM generate_series($4::int + 1, $4::int + $3::int) AS i ORDER BY i RETURNING id`,
       [households[0], area, parcelCount, taken],
-    )) as Array<{ id: string }>;
+    );
     return {
       farm,
       collective,
@@ -298,11 +298,11 @@ export async function lishuSeries(t: TicketServices, world: TicketWorld, code: s
 
 /** Balance of a ledger account now (0 when it does not exist). */
 export async function balance(t: TicketServices, account: string, em: EntityManager = t.ds.manager): Promise<string> {
-  const [row] = (await em.query(`SELECT (CASE normal_side WHEN 'DEBIT' THEN debits - credits ELSE credits - debits END)::text AS balance FROM ledger_accounts WHERE code = $1`, [
-    account,
-  ])) as Array<{
-    balance: string;
-  }>;
+  const [row] = await em.query<
+    Array<{
+      balance: string;
+    }>
+  >(`SELECT (CASE normal_side WHEN 'DEBIT' THEN debits - credits ELSE credits - debits END)::text AS balance FROM ledger_accounts WHERE code = $1`, [account]);
   return row === undefined ? '0' : new Dec(row.balance).toString();
 }
 
@@ -323,7 +323,7 @@ export async function refusal(promise: Promise<unknown>): Promise<DomainError> {
 
 /** Rows and entries written for a series, to prove a refused command wrote nothing. */
 export async function footprint(t: TicketServices, series: string): Promise<{ entries: number; movements: number; holdings: number; lastSeq: number; pledges: number }> {
-  const [row] = (await t.ds.query(
+  const [row] = await t.ds.query<Array<{ entries: number; movements: number; holdings: number; lastSeq: number; pledges: number }>>(
     `SELECT (SELECT count(*)::int FROM ledger_entries WHERE metadata ->> 'series' = s.code) AS entries,
             (SELECT count(*)::int FROM ticket_movements WHERE series_id = s.id) AS movements,
             (SELECT count(*)::int FROM ticket_holdings WHERE series_id = s.id) AS holdings,
@@ -331,15 +331,17 @@ export async function footprint(t: TicketServices, series: string): Promise<{ en
             (SELECT count(*)::int FROM ticket_pledges WHERE series_id = s.id) AS pledges
        FROM ticket_series s WHERE s.code = $1`,
     [series],
-  )) as Array<{ entries: number; movements: number; holdings: number; lastSeq: number; pledges: number }>;
+  );
   return row;
 }
 
 /** Certificate sequence numbers of the series' holdings, in order. */
 export async function certificateSeqs(t: TicketServices, series: string): Promise<number[]> {
-  const rows = (await t.ds.query(`SELECT h.seq FROM ticket_holdings h JOIN ticket_series s ON s.id = h.series_id WHERE s.code = $1 ORDER BY h.seq`, [series])) as Array<{
-    seq: number;
-  }>;
+  const rows = await t.ds.query<
+    Array<{
+      seq: number;
+    }>
+  >(`SELECT h.seq FROM ticket_holdings h JOIN ticket_series s ON s.id = h.series_id WHERE s.code = $1 ORDER BY h.seq`, [series]);
   return rows.map((r) => r.seq);
 }
 

@@ -260,10 +260,10 @@ describe('the public registry', () => {
     const queries = spy.mock.calls.length;
     spy.mockRestore();
     expect(queries).toBe(3);
-    const ids = (await db.dataSource.query(
+    const ids = await db.dataSource.query<Array<{ id: string }>>(
       `SELECT r.id::text AS id FROM carbon_retirements r JOIN carbon_issuances i ON i.id = r.issuance_id JOIN carbon_projects p ON p.id = i.project_id WHERE p.code = $1 ORDER BY r.certificate_seq`,
       [P],
-    )) as Array<{ id: string }>;
+    );
     expect(ids.length).toBeGreaterThanOrEqual(5);
     const expected = (await Promise.all(ids.map(({ id }) => c.getRetirement(id)))).map((r) => ({
       certificateNo: r.certificateNo,
@@ -309,7 +309,7 @@ describe('concurrent retirements of the same tonnes', () => {
     expect(done).toHaveLength(3);
     for (const r of results) if (r.status === 'rejected') expect(r.reason).toMatchObject({ code: 'INSUFFICIENT_CREDITS' });
     expect(done.map((r) => r.serialBlocks[0]).sort()).toEqual(['FFCER-CONC-2020-1-100', 'FFCER-CONC-2020-101-200', 'FFCER-CONC-2020-201-300']);
-    const seqs = (await db.dataSource.query(`SELECT certificate_seq AS seq FROM carbon_retirements ORDER BY certificate_seq`)) as Array<{ seq: number }>;
+    const seqs = await db.dataSource.query<Array<{ seq: number }>>(`SELECT certificate_seq AS seq FROM carbon_retirements ORDER BY certificate_seq`);
     expect(seqs.map((s) => s.seq)).toEqual(Array.from({ length: seqs.length }, (_, i) => i + 1));
     expect(await c.checkInvariant('CONC')).toMatchObject({ ok: true, vintages: [{ retired: '300', held: '0' }] });
   });

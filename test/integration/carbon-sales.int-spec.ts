@@ -376,9 +376,11 @@ describe('a village of 1,200 members: more shares than one entry holds', () => {
     const [first, second] = await Promise.all(sale.entryIds.map((id) => t.ledger.getEntry(id)));
     expect([first.kind, first.postings.length, second.kind, second.postings.length]).toEqual(['CARBON_SALE', 4 + 1 + 990, 'CARBON_REVENUE_SHARE', 1 + 210]);
     expect(await balance(t, carbonRevenue('BIG'))).toBe('0');
-    const [{ paid }] = (await db.dataSource.query(`SELECT sum(credits - debits)::text AS paid FROM ledger_accounts WHERE code LIKE 'party:B-V-%:wallet:CNY'`)) as Array<{
-      paid: string;
-    }>;
+    const [{ paid }] = await db.dataSource.query<
+      Array<{
+        paid: string;
+      }>
+    >(`SELECT sum(credits - debits)::text AS paid FROM ledger_accounts WHERE code LIKE 'party:B-V-%:wallet:CNY'`);
     expect(paid).toBe('12340.00');
   });
 });
@@ -399,7 +401,7 @@ describe('money and concurrency', () => {
     expect(await balance(t, walletOf(POOR))).toBe('99.99');
     expect(await balance(t, walletOf(world.farm))).toBe(farm);
     expect(await balance(t, holderCredits(POOR, 'POOR'))).toBe('0');
-    const [{ n }] = (await db.dataSource.query(`SELECT count(*)::int AS n FROM carbon_sales WHERE listing_id = $1`, [listing.id])) as Array<{ n: number }>;
+    const [{ n }] = await db.dataSource.query<Array<{ n: number }>>(`SELECT count(*)::int AS n FROM carbon_sales WHERE listing_id = $1`, [listing.id]);
     expect(n).toBe(0);
     expect(await refusal(order(t, c, listing.id, { buyer: world.farm, quantity: '1' }))).toMatchObject({ code: 'INVALID_CARBON_INPUT', field: 'buyer' });
     expect(await refusal(order(t, c, listing.id, { buyer: POOR, quantity: '101' }))).toMatchObject({ code: 'INSUFFICIENT_CREDITS', details: { available: '100' } });
@@ -514,7 +516,7 @@ describe('the scoped reads of the carbon routes (CarbonReadsService)', () => {
 
 describe('the invariant', () => {
   it('holds for every project and vintage after everything above: issued = held + reserved + retired + buffer + cancelled, and the ledger agrees', async () => {
-    const projects = (await db.dataSource.query(`SELECT code FROM carbon_projects ORDER BY code`)) as Array<{ code: string }>;
+    const projects = await db.dataSource.query<Array<{ code: string }>>(`SELECT code FROM carbon_projects ORDER BY code`);
     expect(projects.length).toBeGreaterThan(10);
     for (const { code } of projects) expect(await c.checkInvariant(code)).toMatchObject({ ok: true, ledgerMismatches: [] });
   });

@@ -49,7 +49,7 @@ afterAll(async () => {
   await moduleRef?.close();
 });
 
-const count = async (sql: string, params: unknown[] = []): Promise<number> => ((await db.dataSource.query(sql, params)) as Array<{ n: number }>)[0].n;
+const count = async (sql: string, params: unknown[] = []): Promise<number> => (await db.dataSource.query<Array<{ n: number }>>(sql, params))[0].n;
 
 const balanceOf = async (code: string): Promise<string> => (await moduleRef.get(LedgerService).getAccount(code)).balance;
 
@@ -61,7 +61,7 @@ describe('the demo data set', () => {
     await expect(loader.load()).resolves.toBe(false);
     await expect(count(`SELECT count(*)::int AS n FROM ledger_entries`)).resolves.toBe(entries);
     // Every entry comes from a command with a fixed demo key (the services prefix their own kind).
-    const keys = (await db.dataSource.query(`SELECT idempotency_key AS key FROM ledger_entries ORDER BY id`)) as Array<{ key: string }>;
+    const keys = await db.dataSource.query<Array<{ key: string }>>(`SELECT idempotency_key AS key FROM ledger_entries ORDER BY id`);
     expect(keys.map((k) => k.key)).toEqual([
       'project-investment:demo:farm-cash',
       'project-in-kind:demo:collective-land',
@@ -78,12 +78,14 @@ describe('the demo data set', () => {
   });
 
   it('has the region tree 阳城县 → 芹池镇 → 大西沟村', async () => {
-    const rows = (await db.dataSource.query(`SELECT r.code, r.name, r.level, p.code AS parent FROM regions r LEFT JOIN regions p ON p.id = r.parent_id ORDER BY r.code`)) as Array<{
-      code: string;
-      name: string;
-      level: string;
-      parent: string | null;
-    }>;
+    const rows = await db.dataSource.query<
+      Array<{
+        code: string;
+        name: string;
+        level: string;
+        parent: string | null;
+      }>
+    >(`SELECT r.code, r.name, r.level, p.code AS parent FROM regions r LEFT JOIN regions p ON p.id = r.parent_id ORDER BY r.code`);
     expect(rows).toEqual([
       { code: '140522', name: '阳城县', level: 'COUNTY', parent: null },
       { code: '140522101', name: '芹池镇', level: 'TOWNSHIP', parent: '140522' },
@@ -92,7 +94,7 @@ describe('the demo data set', () => {
   });
 
   it('has the parties, each with exactly one CNY wallet, and the villager login', async () => {
-    const kinds = (await db.dataSource.query(`SELECT kind, count(*)::int AS n FROM parties GROUP BY kind ORDER BY kind`)) as Array<{ kind: string; n: number }>;
+    const kinds = await db.dataSource.query<Array<{ kind: string; n: number }>>(`SELECT kind, count(*)::int AS n FROM parties GROUP BY kind ORDER BY kind`);
     expect(Object.fromEntries(kinds.map((k) => [k.kind, k.n]))).toEqual({ BANK: 1, COLLECTIVE: 1, GOVERNMENT_FUND: 1, HOUSEHOLD: 3, STATE_FARM: 1, VILLAGER: 8 });
     await expect(count(`SELECT count(*)::int AS n FROM ledger_accounts WHERE code LIKE 'party:%:wallet:CNY'`)).resolves.toBe(15);
     await expect(
@@ -115,7 +117,7 @@ describe('the demo data set', () => {
   it('keeps every ID number out of the database in clear', async () => {
     const clear = [...DEMO_VILLAGERS.map((v) => v.idNumber), ...DEMO_ORGANISATIONS.flatMap((o) => (o.idNumber ? [o.idNumber] : []))];
     expect(clear).toHaveLength(11);
-    const dumps = (await db.dataSource.query(
+    const dumps = await db.dataSource.query<Array<{ row: string }>>(
       `SELECT row_to_json(t)::text AS row FROM parties t
        UNION ALL SELECT row_to_json(t)::text FROM parcels t
        UNION ALL SELECT row_to_json(t)::text FROM users t
@@ -127,9 +129,9 @@ describe('the demo data set', () => {
        UNION ALL SELECT row_to_json(t)::text FROM ticket_holdings t
        UNION ALL SELECT row_to_json(t)::text FROM ticket_movements t
        UNION ALL SELECT row_to_json(t)::text FROM ticket_pledges t`,
-    )) as Array<{ row: string }>;
+    );
     for (const { row } of dumps) for (const id of clear) expect(row).not.toContain(id);
-    const masked = (await db.dataSource.query(`SELECT id_masked FROM parties WHERE id_kind IS NOT NULL`)) as Array<{ id_masked: string }>;
+    const masked = await db.dataSource.query<Array<{ id_masked: string }>>(`SELECT id_masked FROM parties WHERE id_kind IS NOT NULL`);
     expect(masked).toHaveLength(11);
     for (const m of masked) expect(m.id_masked).toMatch(/^.{4}\*{10}.{4}$/);
   });
@@ -197,11 +199,11 @@ describe('the demo data set', () => {
     // 9,123 units × 100.00 = the contributions, exactly.
     expect(BigInt(series.totalUnits) * 100n).toBe(912300n);
 
-    const postings = (await db.dataSource.query(
+    const postings = await db.dataSource.query<Array<{ code: string; asset_code: string; side: string; amount: string }>>(
       `SELECT a.code, a.asset_code, p.side, p.amount::text AS amount FROM ledger_postings p
          JOIN ledger_entries e ON e.id = p.entry_id JOIN ledger_accounts a ON a.id = p.account_id
         WHERE e.idempotency_key = 'ticket-issuance:demo:issuance:1' ORDER BY p.seq`,
-    )) as Array<{ code: string; asset_code: string; side: string; amount: string }>;
+    );
     expect(new Set(postings.map((p) => p.asset_code))).toEqual(new Set([DEMO_TICKET_ASSET]));
     const debits = postings.filter((p) => p.side === 'DEBIT');
     const credits = postings.filter((p) => p.side === 'CREDIT');
@@ -213,18 +215,20 @@ describe('the demo data set', () => {
     expect(units[holderTickets(DEMO_COLLECTIVE, DEMO_SERIES)]).toBe('1243');
     const villagerUnits = DEMO_VILLAGERS.map((v) => units[holderTickets(v.code, DEMO_SERIES)]);
     expect(villagerUnits).toEqual(['360', '360', '360', '360', '360', '360', '360', '360']);
-    const [{ metadata }] = (await db.dataSource.query(`SELECT metadata FROM ledger_entries WHERE idempotency_key = 'ticket-issuance:demo:issuance:1'`)) as Array<{
-      metadata: { split: unknown };
-    }>;
+    const [{ metadata }] = await db.dataSource.query<
+      Array<{
+        metadata: { split: unknown };
+      }>
+    >(`SELECT metadata FROM ledger_entries WHERE idempotency_key = 'ticket-issuance:demo:issuance:1'`);
     expect(metadata.split).toMatchObject({ basis: 'PER_PERSON', claims: 8, poolUnits: '2886', unitsPerClaim: '360', remainderUnits: '6', retainedByRatioUnits: '1237' });
   });
 
   it('numbers the certificates gaplessly and keeps a register that sums to 9,123 before and after the movements', async () => {
-    const holdings = (await db.dataSource.query(
+    const holdings = await db.dataSource.query<Array<{ seq: number; certificate_no: string; code: string; origin: string; issued: string }>>(
       `SELECT h.seq, h.certificate_no, p.code, h.origin, h.issued_units::text AS issued FROM ticket_holdings h JOIN parties p ON p.id = h.party_id
         JOIN ticket_series s ON s.id = h.series_id WHERE s.code = $1 ORDER BY h.seq`,
       [DEMO_SERIES],
-    )) as Array<{ seq: number; certificate_no: string; code: string; origin: string; issued: string }>;
+    );
     expect(holdings.map((h) => h.seq)).toEqual([1, 2, 3, 4, 5, 6, 7, 8, 9, 10]);
     expect(holdings.map((h) => h.certificate_no)).toEqual(holdings.map((h) => `${DEMO_SERIES}-${String(h.seq).padStart(6, '0')}`));
     expect(holdings.map((h) => [h.code, h.origin])).toEqual([[DEMO_FARM, 'FARM'], [DEMO_COLLECTIVE, 'COLLECTIVE'], ...DEMO_VILLAGERS.map((v) => [v.code, 'MEMBER'])]);
@@ -255,12 +259,12 @@ describe('the demo data set', () => {
   });
 
   it('records the trade, the pledge and the buy-back as movements, one entry each', async () => {
-    const movements = (await db.dataSource.query(
+    const movements = await db.dataSource.query<Array<Record<string, string | boolean | null>>>(
       `SELECT m.kind, f.code AS "from", t.code AS "to", m.units::text AS units, m.unit_price::text AS price, m.amount::text AS amount,
               to_char(m.effective_date, 'YYYY-MM-DD') AS date, m.document_reference AS ref, m.pledge_id IS NOT NULL AS pledge
          FROM ticket_movements m LEFT JOIN parties f ON f.id = m.from_party_id JOIN parties t ON t.id = m.to_party_id
         WHERE m.kind <> 'ISSUANCE' ORDER BY m.id`,
-    )) as Array<Record<string, string | boolean | null>>;
+    );
     expect(movements).toEqual([
       { kind: 'TRADE', from: 'V-0001', to: 'V-0004', units: '100', price: '105.50', amount: '10550.00', date: '2025-06-02', ref: null, pledge: false },
       { kind: 'PLEDGE', from: 'V-0002', to: 'V-0002', units: '200', price: null, amount: null, date: '2025-07-10', ref: '工银阳城质字2025第017号', pledge: true },
@@ -279,10 +283,10 @@ describe('the demo data set', () => {
     await expect(count(`SELECT count(*)::int AS n FROM ticket_movements WHERE kind = 'ISSUANCE'`)).resolves.toBe(10);
 
     // Delivery versus payment: units and money in the trade's one entry.
-    const assets = (await db.dataSource.query(
+    const assets = await db.dataSource.query<Array<{ asset_code: string }>>(
       `SELECT DISTINCT a.asset_code FROM ledger_postings p JOIN ledger_entries e ON e.id = p.entry_id JOIN ledger_accounts a ON a.id = p.account_id
         WHERE e.idempotency_key = 'ticket-trade:demo:trade-1' ORDER BY 1`,
-    )) as Array<{ asset_code: string }>;
+    );
     expect(assets.map((a) => a.asset_code)).toEqual(['CNY', DEMO_TICKET_ASSET]);
 
     const pledges = await moduleRef.get(MovementsService).pledges(db.dataSource.manager, DEMO_SERIES);
@@ -293,9 +297,9 @@ describe('the demo data set', () => {
   });
 
   it('leaves the wallets and the bank clearing account as the receipts, the trade, the buy-back and the pre-dividend make them', async () => {
-    const wallets = (await db.dataSource.query(
+    const wallets = await db.dataSource.query<Array<{ code: string; balance: string }>>(
       `SELECT code, (credits - debits)::text AS balance FROM ledger_accounts WHERE code LIKE 'party:%:wallet:CNY' AND credits <> debits ORDER BY code`,
-    )) as Array<{ code: string; balance: string }>;
+    );
     expect(Object.fromEntries(wallets.map((w) => [w.code, new Dec(w.balance).toFixed(2)]))).toEqual({
       // The pre-dividend pays 5.00 on every unit held on its record date (9,123 units: 45,615.00).
       [walletOf(DEMO_FARM)]: '33100.00', // 10,000.00 received − 2,000.00 paid for the buy-back + 5,020 units × 5.00
@@ -317,7 +321,7 @@ describe('the demo data set', () => {
 
   it('replays a demo command with its key instead of booking it twice', async () => {
     const movements = moduleRef.get(MovementsService);
-    const [trade] = (await db.dataSource.query(`SELECT id FROM ledger_entries WHERE idempotency_key = 'ticket-trade:demo:trade-1'`)) as Array<{ id: string }>;
+    const [trade] = await db.dataSource.query<Array<{ id: string }>>(`SELECT id FROM ledger_entries WHERE idempotency_key = 'ticket-trade:demo:trade-1'`);
     const replay = await db.dataSource.transaction((em) =>
       movements.trade(em, DEMO_SERIES, { seller: 'V-0001', buyer: 'V-0004', units: '100', unitPrice: '105.50', effectiveDate: '2025-06-02' }, 'demo:trade-1'),
     );

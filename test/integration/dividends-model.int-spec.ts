@@ -152,11 +152,13 @@ async function attempt<T>(label: string, reasons: string[], work: (em: EntityMan
 
 async function invariants(m: Model): Promise<void> {
   // Units conserved, and each holder's free and pledged units are the model's.
-  const rows = (await t.ds.query(`SELECT code, type, (credits - debits)::text AS balance FROM ledger_accounts WHERE asset_code = $1`, [`LP.${m.series}`])) as Array<{
-    code: string;
-    type: string;
-    balance: string;
-  }>;
+  const rows = await t.ds.query<
+    Array<{
+      code: string;
+      type: string;
+      balance: string;
+    }>
+  >(`SELECT code, type, (credits - debits)::text AS balance FROM ledger_accounts WHERE asset_code = $1`, [`LP.${m.series}`]);
   const held = rows.filter((r) => r.type === 'LIABILITY').reduce((s, r) => s + BigInt(r.balance), 0n);
   expect(held).toBe(m.totalUnits);
   const actual = new Map(rows.map((r) => [r.code, BigInt(r.balance)]));
@@ -168,18 +170,18 @@ async function invariants(m: Model): Promise<void> {
     expect([decl.id, await t.series.register(m.series, decl.recordDate)]).toEqual([decl.id, decl.snapshot]);
   }
   // No no-overdraft account below zero (anywhere in the database).
-  const overdrawn = (await t.ds.query(
-    `SELECT code FROM ledger_accounts WHERE no_overdraft AND CASE normal_side WHEN 'DEBIT' THEN debits < credits ELSE credits < debits END LIMIT 5`,
-  )) as Array<{
-    code: string;
-  }>;
+  const overdrawn = await t.ds.query<
+    Array<{
+      code: string;
+    }>
+  >(`SELECT code FROM ledger_accounts WHERE no_overdraft AND CASE normal_side WHEN 'DEBIT' THEN debits < credits ELSE credits < debits END LIMIT 5`);
   expect(overdrawn).toEqual([]);
   // The distributable amount, the wallet and the reserve are the model's.
   const view = await d.dividends.distributable(m.series);
   expect(view.distributable).toBe(distributable(m).toFixed(2));
-  const money = (await t.ds.query(`SELECT code, (credits - debits)::text AS balance FROM ledger_accounts WHERE code = ANY($1::text[])`, [
+  const money = await t.ds.query<Array<{ code: string; balance: string }>>(`SELECT code, (credits - debits)::text AS balance FROM ledger_accounts WHERE code = ANY($1::text[])`, [
     [projectWallet(m.series), projectDividendReserve(m.series)],
-  ])) as Array<{ code: string; balance: string }>;
+  ]);
   const balanceOf = (code: string) => new Dec(money.find((r) => r.code === code)?.balance ?? 0).toFixed(2);
   expect([balanceOf(projectWallet(m.series)), balanceOf(projectDividendReserve(m.series))]).toEqual([m.wallet.toFixed(2), m.reserve.toFixed(2)]);
 }

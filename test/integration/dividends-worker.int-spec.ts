@@ -101,9 +101,9 @@ describe('dividend distribution job', () => {
     const checker = await staffUser(t, 'APPROVER');
     await lishuSeries(t, world, 'JOB-ROUND', { collectiveRetainedRatio: '0' });
     await fundProject(t, d, 'JOB-ROUND', '30.00');
-    const [{ before }] = (await t.ds.query(
+    const [{ before }] = await t.ds.query<Array<{ before: string }>>(
       `SELECT COALESCE(max(m.id), 0)::text AS before FROM ticket_movements m JOIN ticket_series s ON s.id = m.series_id WHERE s.code = 'JOB-ROUND'`,
-    )) as Array<{ before: string }>;
+    );
     await t.ds.transaction((em) =>
       t.movements.inherit(
         em,

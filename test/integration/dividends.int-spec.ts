@@ -119,9 +119,9 @@ describe('declaration and approval', () => {
 
   it('approved after its payment date, the reserve is dated the payment date, so no payment precedes its reserve', async () => {
     const late = await declareAndApprove(t, d, maker, checker, { project: P, amount: '10.00', recordDate: RECORD, paymentDate: PAYMENT });
-    const [reserve] = (await db.dataSource.query(`SELECT to_char(effective_date, 'YYYY-MM-DD') AS date FROM ledger_entries WHERE idempotency_key = $1`, [
+    const [reserve] = await db.dataSource.query<Array<{ date: string }>>(`SELECT to_char(effective_date, 'YYYY-MM-DD') AS date FROM ledger_entries WHERE idempotency_key = $1`, [
       `dividend-reserve:${late.id}`,
-    ])) as Array<{ date: string }>;
+    ]);
     expect(reserve.date).toBe(PAYMENT);
     await inTransaction(db.dataSource, (em) => d.dividends.cancel(em, late.id, checker));
   });
@@ -159,9 +159,9 @@ describe('exact distribution', () => {
     const decl = await declareAndApprove(t, d, maker, checker, { project: 'DV-TRIO', amount: '100.00', recordDate: RECORD, paymentDate: PAYMENT });
     const outcome = await d.dividends.distribute(decl.id);
     expect(outcome).toMatchObject({ state: 'DISTRIBUTED', progress: { holdersTotal: 3, holdersDone: 3, amountDistributed: '100.00' } });
-    const ids = (await db.dataSource.query(`SELECT owner_ref FROM ledger_accounts WHERE code = ANY($1) ORDER BY id`, [
+    const ids = await db.dataSource.query<Array<{ owner_ref: string }>>(`SELECT owner_ref FROM ledger_accounts WHERE code = ANY($1) ORDER BY id`, [
       trio.villagers.map((p) => holderTickets(p, 'DV-TRIO')),
-    ])) as Array<{ owner_ref: string }>;
+    ]);
     const lines = await linesOf(decl.id);
     expect(lines.map((l) => `party:${l.party}`)).toEqual(ids.map((r) => r.owner_ref));
     expect(lines.map((l) => [l.units, l.amount])).toEqual([
@@ -506,7 +506,7 @@ describe('only distributable income is paid as a dividend', () => {
   });
 
   async function footprintOfDeclarations(): Promise<number> {
-    const [{ n }] = (await db.dataSource.query(`SELECT count(*)::int AS n FROM dividend_declarations`)) as Array<{ n: number }>;
+    const [{ n }] = await db.dataSource.query<Array<{ n: number }>>(`SELECT count(*)::int AS n FROM dividend_declarations`);
     return n;
   }
 });
@@ -532,9 +532,11 @@ describe('resumable, exactly once', () => {
     expect(lines.map((l) => l.party)).toContain(world.collective);
     expect(await balance(t, projectDividendReserve(P))).toBe('0');
     // A chunk replayed by its key is a ledger replay, never a second payment.
-    const [{ n }] = (await db.dataSource.query(`SELECT count(*)::int AS n FROM ledger_entries WHERE idempotency_key LIKE $1`, [`dividend:${decl.id}:chunk:%`])) as Array<{
-      n: number;
-    }>;
+    const [{ n }] = await db.dataSource.query<
+      Array<{
+        n: number;
+      }>
+    >(`SELECT count(*)::int AS n FROM ledger_entries WHERE idempotency_key LIKE $1`, [`dividend:${decl.id}:chunk:%`]);
     expect(n).toBe(4);
     expect((await refusal(inTransaction(db.dataSource, (em) => d.dividends.cancel(em, decl.id, checker)))).code).toBe('DECLARATION_STATE');
   });

@@ -29,7 +29,7 @@ beforeAll(async () => {
 });
 
 async function count(sql: string, params: unknown[] = []): Promise<number> {
-  const [{ n }] = (await db.dataSource.query(`SELECT (${sql})::int AS n`, params)) as Array<{ n: number }>;
+  const [{ n }] = await db.dataSource.query<Array<{ n: number }>>(`SELECT (${sql})::int AS n`, params);
   return n;
 }
 
@@ -261,10 +261,10 @@ describe('cancelling a draft', () => {
     expect((await t.ledger.getAccount('land:X-DEP:deposit:CNY')).balance).toBe('0.00');
     const returned = await entriesOf(t, 'X-DEP', 'LAND_USE_DEPOSIT_SETTLED');
     expect(returned).toEqual([{ key: `land-use-close:${k}:deposit`, date: (cancelled.settlement as { closedOn: string }).closedOn, amount: '6000.00' }]);
-    const postings = (await t.ds.query(
+    const postings = await t.ds.query<Array<{ code: string; side: string; amount: string }>>(
       `SELECT a.code, p.side, p.amount::text AS amount FROM ledger_postings p JOIN ledger_entries e ON e.id = p.entry_id JOIN ledger_accounts a ON a.id = p.account_id WHERE e.idempotency_key = $1 ORDER BY p.side`,
       [`land-use-close:${k}:deposit`],
-    )) as Array<{ code: string; side: string; amount: string }>;
+    );
     expect(postings).toEqual([
       { code: BANK_CLEARING_ACCOUNT, side: 'CREDIT', amount: '6000.00' },
       { code: 'land:X-DEP:deposit:CNY', side: 'DEBIT', amount: '6000.00' },
@@ -336,9 +336,9 @@ describe('the register and cancelled drafts', () => {
 });
 
 describe('listing contracts', () => {
-  const partyId = async (code: string) => ((await t.ds.query(`SELECT id::text AS id FROM parties WHERE code = $1`, [code])) as Array<{ id: string }>)[0].id;
+  const partyId = async (code: string) => (await t.ds.query<Array<{ id: string }>>(`SELECT id::text AS id FROM parties WHERE code = $1`, [code]))[0].id;
   const codes = async (where: string, params: unknown[] = []) =>
-    ((await t.ds.query(`SELECT c.code FROM land_use_contracts c WHERE ${where} ORDER BY c.code`, params)) as Array<{ code: string }>).map((r) => r.code);
+    (await t.ds.query<Array<{ code: string }>>(`SELECT c.code FROM land_use_contracts c WHERE ${where} ORDER BY c.code`, params)).map((r) => r.code);
 
   it('lists every contract by code, each as its own read shows it, in a fixed number of queries', async () => {
     const spy = jest.spyOn(t.ds.manager, 'query');

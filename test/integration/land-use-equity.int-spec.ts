@@ -28,7 +28,7 @@ beforeAll(async () => {
 });
 
 async function count(sql: string, params: unknown[] = []): Promise<number> {
-  const [{ n }] = (await db.dataSource.query(`SELECT (${sql})::int AS n`, params)) as Array<{ n: number }>;
+  const [{ n }] = await db.dataSource.query<Array<{ n: number }>>(`SELECT (${sql})::int AS n`, params);
   return n;
 }
 
@@ -65,11 +65,13 @@ describe('an EQUITY contract into a cooperation project', () => {
     expect(stake).toMatchObject({ role: 'FARM', kind: 'IN_KIND_LAND', state: 'VALUED', amount: '1500000.00', valuationDocument: '晋评报字(2025)第021号' });
     expect(stake.description).toContain(Q);
     expect(active.equity).toMatchObject({ contributionId: stake.id, contributionEntryId: stake.entryId, series: null });
-    const [entry] = (await t.ds.query(`SELECT idempotency_key, kind, effective_date::text AS date FROM ledger_entries WHERE id = $1`, [stake.entryId])) as Array<{
-      idempotency_key: string;
-      kind: string;
-      date: string;
-    }>;
+    const [entry] = await t.ds.query<
+      Array<{
+        idempotency_key: string;
+        kind: string;
+        date: string;
+      }>
+    >(`SELECT idempotency_key, kind, effective_date::text AS date FROM ledger_entries WHERE id = $1`, [stake.entryId]);
     expect(entry).toEqual({ idempotency_key: `project-in-kind:${equityContributionKey(Q)}`, kind: 'PROJECT_IN_KIND', date: '2025-01-01' });
   });
 

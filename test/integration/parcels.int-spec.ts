@@ -40,7 +40,7 @@ function importInto(em: EntityManager, villageCode: string, buffer: Buffer, file
 }
 
 async function parcelCount(ds: DataSource | EntityManager = db.dataSource, villageCode = DAXIGOU.code): Promise<number> {
-  const [{ n }] = (await ds.query(`SELECT count(*)::int AS n FROM parcels p JOIN regions v ON v.id = p.village_id WHERE v.code = $1`, [villageCode])) as Array<{ n: number }>;
+  const [{ n }] = await ds.query<Array<{ n: number }>>(`SELECT count(*)::int AS n FROM parcels p JOIN regions v ON v.id = p.village_id WHERE v.code = $1`, [villageCode]);
   return n;
 }
 
@@ -116,7 +116,7 @@ describe('ParcelsService.importVillageTable', () => {
       const result = await importInto(em, DAXIGOU.code, sharedFixture(PARCELS_FIXTURE), PARCELS_FIXTURE);
       expect(result).toEqual({ ok: true, villageCode: DAXIGOU.code, imported: 60, areaMu: '2486.1769' });
       expect(await parcelCount(em)).toBe(60);
-      const [{ total }] = (await em.query(`SELECT sum(area_mu)::text AS total FROM parcels`)) as Array<{ total: string }>;
+      const [{ total }] = await em.query<Array<{ total: string }>>(`SELECT sum(area_mu)::text AS total FROM parcels`);
       expect(total).toBe('2486.1769');
       const [first] = (await storedParcels(em)) as Array<Record<string, unknown>>;
       const holder = ROSTER.find((p) => p.idNumber === '140522198309110690')!;
@@ -242,9 +242,9 @@ describe('ParcelsService.importVillageTable', () => {
       // The loser checked the register before the winner committed, so it reaches the INSERT and waits there.
       const loser = inTransaction(db.dataSource, (em) => importInto(em, YANSHAN.code, file));
       for (let i = 0; i < 200; i++) {
-        const [{ waiting }] = (await db.dataSource.query(
+        const [{ waiting }] = await db.dataSource.query<Array<{ waiting: number }>>(
           `SELECT count(*)::int AS waiting FROM pg_stat_activity WHERE datname = current_database() AND wait_event_type = 'Lock'`,
-        )) as Array<{ waiting: number }>;
+        );
         if (waiting > 0) break;
         await new Promise((r) => setTimeout(r, 20));
       }

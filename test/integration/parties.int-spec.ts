@@ -61,7 +61,7 @@ function worldOf(db: TestDatabase): World {
   const ds = db.dataSource;
   const ledger = new LedgerService(ds);
   const regions = new RegionsService(ds);
-  const access = new AccessService(ds, { ...env, DEPLOYMENT_ID: `test-${db.name}` } as Env, new PartyAccessDirectory(pii), redis);
+  const access = new AccessService(ds, { ...env, DEPLOYMENT_ID: `test-${db.name}` }, new PartyAccessDirectory(pii), redis);
   return { ds, ledger, regions, access, parties: new PartiesService(ds, ledger, pii, access, regions) };
 }
 
@@ -70,7 +70,7 @@ const tx = <T>(w: World, work: (em: EntityManager) => Promise<T>) => inTransacti
 async function userOf(w: World, role: Role, partyCode?: string): Promise<AuthUser> {
   const name = `${role.toLowerCase()}-${randomUUID().slice(0, 8)}`;
   return tx(w, async (em) => {
-    const [party] = partyCode ? ((await em.query(`SELECT id FROM parties WHERE code = $1`, [partyCode])) as Array<{ id: string }>) : [];
+    const [party] = partyCode ? await em.query<Array<{ id: string }>>(`SELECT id FROM parties WHERE code = $1`, [partyCode]) : [];
     const { id } = await w.access.createUser(
       em,
       role === 'VILLAGER'
@@ -91,10 +91,12 @@ async function regionTree(w: World): Promise<void> {
 }
 
 async function counts(ds: DataSource): Promise<{ parties: number; accounts: number }> {
-  const [row] = (await ds.query(`SELECT (SELECT count(*)::int FROM parties) AS parties, (SELECT count(*)::int FROM ledger_accounts) AS accounts`)) as Array<{
-    parties: number;
-    accounts: number;
-  }>;
+  const [row] = await ds.query<
+    Array<{
+      parties: number;
+      accounts: number;
+    }>
+  >(`SELECT (SELECT count(*)::int FROM parties) AS parties, (SELECT count(*)::int FROM ledger_accounts) AS accounts`);
   return row;
 }
 
@@ -232,18 +234,20 @@ describe('PartiesService.create', () => {
   });
 
   it('stores the ID number only as HMAC, ciphertext and masked copy: no column holds it in clear', async () => {
-    const [row] = (await db.dataSource.query(`SELECT to_jsonb(p)::text AS json, id_hmac, id_cipher, id_masked FROM parties p WHERE code = $1`, [villager.code])) as Array<{
-      json: string;
-      id_hmac: string;
-      id_cipher: string;
-      id_masked: string;
-    }>;
+    const [row] = await db.dataSource.query<
+      Array<{
+        json: string;
+        id_hmac: string;
+        id_cipher: string;
+        id_masked: string;
+      }>
+    >(`SELECT to_jsonb(p)::text AS json, id_hmac, id_cipher, id_masked FROM parties p WHERE code = $1`, [villager.code]);
     expect(row.json).not.toContain(headId);
     expect(row.json).not.toContain(headId.slice(4, 14)); // birth date and sequence, the masked part
     expect(row.id_masked).toBe(`${headId.slice(0, 4)}**********${headId.slice(14)}`);
     expect(row.id_hmac).toBe(pii.hmac('RESIDENT_ID', headId));
     expect(pii.decrypt(row.id_cipher)).toBe(headId);
-    const [accounts] = (await db.dataSource.query(`SELECT string_agg(to_jsonb(a)::text, ' ') AS json FROM ledger_accounts a`)) as Array<{ json: string }>;
+    const [accounts] = await db.dataSource.query<Array<{ json: string }>>(`SELECT string_agg(to_jsonb(a)::text, ' ') AS json FROM ledger_accounts a`);
     expect(accounts.json).not.toContain(headId.slice(4, 14));
   });
 
@@ -411,10 +415,12 @@ describe('PartiesService.create', () => {
     );
     const revealed = await tx(w, (em) => w.parties.revealId(em, villager.code, admin, '核对林权证权利人'));
     expect(revealed).toEqual({ code: villager.code, idKind: 'RESIDENT_ID', idNumber: headId });
-    const log = (await db.dataSource.query(`SELECT l.user_id, l.reason FROM pii_access_log l JOIN parties p ON p.id = l.party_id WHERE p.code = $1`, [villager.code])) as Array<{
-      user_id: string;
-      reason: string;
-    }>;
+    const log = await db.dataSource.query<
+      Array<{
+        user_id: string;
+        reason: string;
+      }>
+    >(`SELECT l.user_id, l.reason FROM pii_access_log l JOIN parties p ON p.id = l.party_id WHERE p.code = $1`, [villager.code]);
     expect(log).toEqual([{ user_id: admin.userId, reason: '核对林权证权利人' }]);
   });
 
@@ -569,14 +575,16 @@ describe('roster import', () => {
       ['吴丽娟', '户主'],
       ['吴桂芳', '配偶'],
     ]);
-    const [{ wallets }] = (await db.dataSource.query(
+    const [{ wallets }] = await db.dataSource.query<Array<{ wallets: number }>>(
       `SELECT count(*)::int AS wallets FROM parties p JOIN ledger_accounts a ON a.code = 'party:' || p.code || ':wallet:CNY'
        WHERE p.collective_id = (SELECT id FROM parties WHERE code = 'C-ROSTER') AND a.no_overdraft AND a.type = 'LIABILITY'`,
-    )) as Array<{ wallets: number }>;
+    );
     expect(wallets).toBe(144);
-    const [{ clear }] = (await db.dataSource.query(`SELECT count(*)::int AS clear FROM parties p WHERE to_jsonb(p)::text LIKE '%' || $1 || '%'`, [records[1][idColumn]])) as Array<{
-      clear: number;
-    }>;
+    const [{ clear }] = await db.dataSource.query<
+      Array<{
+        clear: number;
+      }>
+    >(`SELECT count(*)::int AS clear FROM parties p WHERE to_jsonb(p)::text LIKE '%' || $1 || '%'`, [records[1][idColumn]]);
     expect(clear).toBe(0);
     const revealed = await tx(w, (em) => w.parties.revealId(em, members.items[0].code, admin, '核对名册'));
     expect(revealed.idNumber).toBe(records[1][idColumn]);

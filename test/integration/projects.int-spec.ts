@@ -28,7 +28,7 @@ beforeAll(async () => {
 });
 
 async function count(sql: string, params: unknown[] = []): Promise<number> {
-  const [{ n }] = (await db.dataSource.query(`SELECT (${sql})::int AS n`, params)) as Array<{ n: number }>;
+  const [{ n }] = await db.dataSource.query<Array<{ n: number }>>(`SELECT (${sql})::int AS n`, params);
   return n;
 }
 

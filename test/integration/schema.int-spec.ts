@@ -5,9 +5,11 @@ const db = useTestDatabase();
 
 describe('schema', () => {
   it('the migrated schema holds exactly the tables that have an owner (there are no entities: the migrations are the schema)', async () => {
-    const rows = (await db.dataSource.query(`SELECT tablename FROM pg_tables WHERE schemaname = 'public' AND tablename <> 'migrations' ORDER BY 1`)) as Array<{
-      tablename: string;
-    }>;
+    const rows = await db.dataSource.query<
+      Array<{
+        tablename: string;
+      }>
+    >(`SELECT tablename FROM pg_tables WHERE schemaname = 'public' AND tablename <> 'migrations' ORDER BY 1`);
     const owned = Object.values(OWNERS).flatMap((o) => o.tables);
     expect(rows.map((r) => r.tablename)).toEqual([...owned].sort());
   });

@@ -71,12 +71,12 @@ describe('the budget can never be overspent', () => {
     expect(refused).toEqual(Array(5).fill('BUDGET_EXCEEDED'));
     expect(await balance(s, programmeWallet('P-MANY'))).toBe('0');
     expect(await balance(s, programmeReserved('P-MANY'))).toBe('9000');
-    const states = (await db.dataSource.query(
-      `SELECT state, count(*)::int AS n FROM subsidy_claims c JOIN subsidy_programmes p ON p.id = c.programme_id WHERE p.code = 'P-MANY' GROUP BY state ORDER BY state`,
-    )) as Array<{
-      state: string;
-      n: number;
-    }>;
+    const states = await db.dataSource.query<
+      Array<{
+        state: string;
+        n: number;
+      }>
+    >(`SELECT state, count(*)::int AS n FROM subsidy_claims c JOIN subsidy_programmes p ON p.id = c.programme_id WHERE p.code = 'P-MANY' GROUP BY state ORDER BY state`);
     expect(states).toEqual([
       { state: 'APPLIED', n: 5 },
       { state: 'APPROVED', n: 3 },
@@ -115,10 +115,10 @@ describe('the budget can never be overspent', () => {
     await addRule(s, 'P-YCAP', { capPerRecipientPerYear: '2500.00' });
     const ids = await appliedClaims('P-YCAP', 4);
     await outcomes(ids.map((id) => approve(s, id)));
-    const rows = (await db.dataSource.query(
+    const rows = await db.dataSource.query<Array<{ code: string; total: string }>>(
       `SELECT pa.code, SUM(r.amount)::text AS total FROM subsidy_claim_recipients r JOIN parties pa ON pa.id = r.party_id JOIN subsidy_claims c ON c.id = r.claim_id
          JOIN subsidy_programmes p ON p.id = c.programme_id WHERE p.code = 'P-YCAP' GROUP BY pa.code ORDER BY pa.code`,
-    )) as Array<{ code: string; total: string }>;
+    );
     expect(rows).toEqual([
       { code: world.outsider, total: '2500.00' },
       { code: world.households[0], total: '2500.00' },
@@ -136,9 +136,11 @@ describe('instalments are paid once', () => {
     expect(results.filter((r) => r.paidNow)).toHaveLength(1);
     expect(new Set(results.map((r) => r.entryId)).size).toBe(1);
     await Promise.all([s.instalments.payDueInstalments('2026-01-01'), s.instalments.payDueInstalments('2026-01-01')]);
-    const [{ n }] = (await db.dataSource.query(`SELECT count(*)::int AS n FROM ledger_entries WHERE kind = 'SUBSIDY_PAYMENT' AND metadata ->> 'claim' = $1`, [id])) as Array<{
-      n: number;
-    }>;
+    const [{ n }] = await db.dataSource.query<
+      Array<{
+        n: number;
+      }>
+    >(`SELECT count(*)::int AS n FROM ledger_entries WHERE kind = 'SUBSIDY_PAYMENT' AND metadata ->> 'claim' = $1`, [id]);
     expect(n).toBe(2);
     expect(await balance(s, programmeReserved('P-PAY'))).toBe('0');
     expect((await s.claims.getClaim(id)).state).toBe('COMPLETED');

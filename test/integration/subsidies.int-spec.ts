@@ -42,7 +42,7 @@ beforeAll(async () => {
 });
 
 async function count(sql: string, params: unknown[] = []): Promise<number> {
-  const [{ n }] = (await db.dataSource.query(`SELECT (${sql})::int AS n`, params)) as Array<{ n: number }>;
+  const [{ n }] = await db.dataSource.query<Array<{ n: number }>>(`SELECT (${sql})::int AS n`, params);
   return n;
 }
 const entries = () => count(`SELECT count(*) FROM ledger_entries`);
@@ -633,14 +633,14 @@ describe('list reads', () => {
 
 describe('the ledger stays whole', () => {
   it('no programme account is below zero and every programme balances: topped up = available + reserved + paid + released clawbacks', async () => {
-    const rows = (await db.dataSource.query(`SELECT code FROM subsidy_programmes ORDER BY code`)) as Array<{ code: string }>;
+    const rows = await db.dataSource.query<Array<{ code: string }>>(`SELECT code FROM subsidy_programmes ORDER BY code`);
     for (const { code } of rows) {
       const p = await s.programmes.getProgramme(code);
       for (const v of [p.available, p.reserved, p.clawbackPending]) expect(new Dec(v).isNegative()).toBe(false);
-      const [{ recovered }] = (await db.dataSource.query(
+      const [{ recovered }] = await db.dataSource.query<Array<{ recovered: string }>>(
         `SELECT COALESCE(SUM(r.recovered_amount), 0)::text AS recovered FROM subsidy_claim_recipients r JOIN subsidy_claims c ON c.id = r.claim_id JOIN subsidy_programmes p ON p.id = c.programme_id WHERE p.code = $1`,
         [code],
-      )) as Array<{ recovered: string }>;
+      );
       expect(new Dec(p.available).plus(p.reserved).plus(p.paid).minus(recovered).toFixed(2)).toBe(p.budget);
     }
   });

@@ -53,7 +53,7 @@ interface HoldingRow {
 
 /** Every holding of a series with its issued units, its free units now and the entry that issued it. */
 async function holdings(series: string): Promise<HoldingRow[]> {
-  return (await db.dataSource.query(
+  return await db.dataSource.query<HoldingRow[]>(
     `SELECT p.code AS party, h.seq, h.certificate_no AS "certificateNo", h.origin, h.issued_units::text AS "issuedUnits",
             (a.credits - a.debits)::text AS units, hh.code AS household, m.entry_id::text AS "entryId"
        FROM ticket_holdings h JOIN ticket_series s ON s.id = h.series_id JOIN parties p ON p.id = h.party_id LEFT JOIN parties hh ON hh.id = p.household_id
@@ -61,7 +61,7 @@ async function holdings(series: string): Promise<HoldingRow[]> {
        LEFT JOIN ticket_movements m ON m.series_id = s.id AND m.kind = 'ISSUANCE' AND m.to_party_id = p.id
       WHERE s.code = $1 ORDER BY h.seq`,
     [series],
-  )) as HoldingRow[];
+  );
 }
 
 const sum = (values: string[]): string => values.reduce((s, v) => s.plus(v), new Dec(0)).toFixed(0);
@@ -167,14 +167,14 @@ describe('梨树村 × 官庄国有林场: 900,000 CNY in kind, face value 1.00,
     await contributeInKind(t, 'LS-IDEM', world.collective, '900000.00');
     const k = key();
     const first = await issueSeries(t, 'LS-IDEM', { seriesCode: 'LS-IDEM' }, k);
-    const [{ n: entriesBefore }] = (await db.dataSource.query(`SELECT count(*)::int AS n FROM ledger_entries`)) as Array<{ n: number }>;
+    const [{ n: entriesBefore }] = await db.dataSource.query<Array<{ n: number }>>(`SELECT count(*)::int AS n FROM ledger_entries`);
     const again = await issueSeries(t, 'LS-IDEM', { seriesCode: 'LS-IDEM' }, k);
     expect(again.plan).toEqual(first.plan); // the split too, as recorded on the issuance entry
     expect(again.plan.split).toMatchObject({ claims: 100, unitsPerClaim: '6300' });
     expect(again.entryIds).toEqual(first.entryIds);
     expect(again.certificates).toEqual(first.certificates);
     expect(again.series).toEqual(first.series);
-    const [{ n: entriesAfter }] = (await db.dataSource.query(`SELECT count(*)::int AS n FROM ledger_entries`)) as Array<{ n: number }>;
+    const [{ n: entriesAfter }] = await db.dataSource.query<Array<{ n: number }>>(`SELECT count(*)::int AS n FROM ledger_entries`);
     expect(entriesAfter).toBe(entriesBefore);
     await expectConsistent('LS-IDEM', '900000');
 
@@ -239,9 +239,9 @@ describe('梨树村-style: 4,410 member units among 100 villagers in 40 househol
   it('the preview shows the same plan, with names, and writes nothing', async () => {
     await createProject(t, world, 'LS-PREVIEW', { parcels: 1, memberWeighting: 'PER_HOUSEHOLD' });
     await contributeInKind(t, 'LS-PREVIEW', world.collective, '6300.00');
-    const [{ n: before }] = (await db.dataSource.query(`SELECT count(*)::int AS n FROM ledger_entries`)) as Array<{ n: number }>;
+    const [{ n: before }] = await db.dataSource.query<Array<{ n: number }>>(`SELECT count(*)::int AS n FROM ledger_entries`);
     const preview = await t.series.preview('LS-PREVIEW', { seriesCode: 'LS-PREVIEW', faceValue: '1.00' });
-    const [{ n: after }] = (await db.dataSource.query(`SELECT count(*)::int AS n FROM ledger_entries`)) as Array<{ n: number }>;
+    const [{ n: after }] = await db.dataSource.query<Array<{ n: number }>>(`SELECT count(*)::int AS n FROM ledger_entries`);
     expect(after).toBe(before);
     expect(preview).toMatchObject({ project: 'LS-PREVIEW', retainedUnits: '1900', membersUnits: '4400', split: { claims: 40, unitsPerClaim: '110', remainderUnits: '10' } });
     expect(preview.holdings[0]).toEqual({ party: world.collective, name: '梨树村股份经济合作社', role: 'COLLECTIVE', units: '1900', certificateNo: 'LS-PREVIEW-000001' });
@@ -280,7 +280,7 @@ describe('the fixture roster of 大西沟村, imported (40 households, 104 villa
   it("each household's 110 units go to the villager the roster names 户主, on a certificate naming the household; the collective keeps 1,900", async () => {
     redis = new Redis(TEST_REDIS_URL, { maxRetriesPerRequest: 1 });
     const pii = new PiiCipher(t.env.PII_ENCRYPTION_KEY, t.env.PII_HMAC_KEY);
-    const access = new AccessService(t.ds, { ...t.env, QUEUE_PREFIX: `test-${db.name}` } as Env, new PartyAccessDirectory(pii), redis);
+    const access = new AccessService(t.ds, { ...t.env, QUEUE_PREFIX: `test-${db.name}` }, new PartyAccessDirectory(pii), redis);
     const parties = new PartiesService(t.ds, t.ledger, pii, access, new RegionsService(t.ds));
     // The collective and a parcel; its one seeded household has no villager, so no claim.
     const w = await seedTicketWorld(t, { collective: 'C-ROSTER', prefix: 'R-', villagers: 0, households: 1, parcels: 1 });
@@ -291,10 +291,10 @@ describe('the fixture roster of 大西沟村, imported (40 households, 104 villa
 
     const outcome = await issueSeries(t, 'DXG-ROSTER', { seriesCode: 'DXG-ROSTER' });
     expect(outcome.plan).toMatchObject({ retainedUnits: '1900', membersUnits: '4400', holdings: 41, split: { claims: 40, unitsPerClaim: '110', remainderUnits: '10' } });
-    const heads = (await t.ds.query(
+    const heads = await t.ds.query<Array<{ code: string; household: string }>>(
       `SELECT v.code, h.code AS household FROM parties v JOIN parties h ON h.id = v.household_id JOIN parties c ON c.id = v.collective_id
         WHERE c.code = 'C-ROSTER' AND v.metadata ->> 'relation' = '户主' ORDER BY v.code`,
-    )) as Array<{ code: string; household: string }>;
+    );
     expect(heads).toHaveLength(40);
     const rows = await expectConsistent('DXG-ROSTER', '6300');
     expect(rows.slice(1).map((r) => [r.party, r.household, r.units])).toEqual(heads.map((h) => [h.code, h.household, '110']));
@@ -332,14 +332,14 @@ describe('a batch issuance: 2,500 villagers', () => {
     } finally {
       await db.dataSource.query(`DROP TRIGGER test_fail_issuance ON ledger_postings; DROP FUNCTION test_fail_issuance();`);
     }
-    const [left] = (await db.dataSource.query(
+    const [left] = await db.dataSource.query<Array<Record<string, unknown>>>(
       `SELECT (SELECT count(*)::int FROM ledger_entries WHERE idempotency_key LIKE $1) AS entries,
               (SELECT count(*)::int FROM ledger_assets WHERE code = 'LP.BIG-2025') AS assets,
               (SELECT count(*)::int FROM ledger_accounts WHERE asset_code = 'LP.BIG-2025') AS accounts,
               (SELECT count(*)::int FROM ticket_series WHERE code = 'BIG-2025') AS series,
               (SELECT state FROM coop_projects WHERE code = 'BIG-2025') AS state`,
       [`ticket-issuance:${k}:%`],
-    )) as Array<Record<string, unknown>>;
+    );
     expect(left).toEqual({ entries: 0, assets: 0, accounts: 0, series: 0, state: 'DRAFT' });
 
     // The same command again (same key) goes through once the cause is gone.
@@ -350,11 +350,11 @@ describe('a batch issuance: 2,500 villagers', () => {
   it('is an atomic batch of 3 entries of at most 999 holders; the holders add up to the total; certificates gapless', async () => {
     const outcome = await t.series.get('BIG-2025', null);
     expect(outcome).toMatchObject({ totalUnits: '5000000', holders: 2501 });
-    const entries = (await db.dataSource.query(
+    const entries = await db.dataSource.query<Array<{ id: string; key: string; metadata: { part: number; parts: number }; postings: number }>>(
       `SELECT e.id::text AS id, e.idempotency_key AS key, e.metadata, count(p.*)::int AS postings
          FROM ledger_entries e JOIN ledger_postings p ON p.entry_id = e.id WHERE e.kind = 'TICKET_ISSUANCE' AND e.metadata ->> 'series' = 'BIG-2025'
         GROUP BY e.id ORDER BY e.id`,
-    )) as Array<{ id: string; key: string; metadata: { part: number; parts: number }; postings: number }>;
+    );
     expect(entries.map((e) => [e.metadata.part, e.metadata.parts, e.postings])).toEqual([
       [1, 3, 1000],
       [2, 3, 1000],
@@ -367,7 +367,7 @@ describe('a batch issuance: 2,500 villagers', () => {
     // Each holding points at the entry that credited it: holders 1-999 the first, and so on.
     expect([rows[0], rows[998], rows[999], rows[1997], rows[1998], rows[2500]].map((r) => r.entryId)).toEqual([0, 0, 1, 1, 2, 2].map((i) => entries[i].id));
     for (const [i, e] of entries.entries()) {
-      const credited = (await db.dataSource.query(`SELECT sum(amount)::text AS s FROM ledger_postings WHERE entry_id = $1 AND side = 'CREDIT'`, [e.id])) as Array<{ s: string }>;
+      const credited = await db.dataSource.query<Array<{ s: string }>>(`SELECT sum(amount)::text AS s FROM ledger_postings WHERE entry_id = $1 AND side = 'CREDIT'`, [e.id]);
       expect({ part: i + 1, credited: credited[0].s }).toEqual({
         part: i + 1,
         credited: i === 0 ? String(1500000 + 998 * 1400) : i === 1 ? String(999 * 1400) : String(503 * 1400),

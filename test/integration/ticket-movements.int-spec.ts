@@ -87,19 +87,19 @@ function buyBack(series: string, input: Omit<BuyBackInput, 'effectiveDate'>, k: 
 }
 
 async function movementsOf(entryId: string): Promise<Array<Record<string, unknown>>> {
-  return db.dataSource.query(
+  return db.dataSource.query<Array<Record<string, unknown>>>(
     `SELECT m.kind, f.code AS "from", tp.code AS "to", m.units::text AS units, m.unit_price::text AS "unitPrice", m.amount::text AS amount, m.fee::text AS fee,
             m.document_reference AS "documentReference", to_char(m.effective_date, 'YYYY-MM-DD') AS "effectiveDate"
        FROM ticket_movements m LEFT JOIN parties f ON f.id = m.from_party_id JOIN parties tp ON tp.id = m.to_party_id WHERE m.entry_id = $1 ORDER BY m.id`,
     [entryId],
-  ) as Promise<Array<Record<string, unknown>>>;
+  );
 }
 
 async function holdingOf(series: string, party: string): Promise<{ seq: number; certificateNo: string; origin: string } | undefined> {
-  const [row] = (await db.dataSource.query(
+  const [row] = await db.dataSource.query<Array<{ seq: number; certificateNo: string; origin: string }>>(
     `SELECT h.seq, h.certificate_no AS "certificateNo", h.origin FROM ticket_holdings h JOIN ticket_series s ON s.id = h.series_id JOIN parties p ON p.id = h.party_id WHERE s.code = $1 AND p.code = $2`,
     [series, party],
-  )) as Array<{ seq: number; certificateNo: string; origin: string }>;
+  );
   return row;
 }
 
@@ -514,12 +514,12 @@ describe('the series stays whole', () => {
   it('sum of every holder’s free and pledged units = the series issued account, for each series', async () => {
     await pledge(OPEN, { holder: v(70), units: '1234' });
     for (const series of [OPEN, MEMBERS, NONE]) {
-      const [row] = (await db.dataSource.query(
+      const [row] = await db.dataSource.query<Array<{ free: string; pledged: string }>>(
         `SELECT COALESCE(SUM(credits - debits) FILTER (WHERE code LIKE 'holder:%:tickets:' || $1), 0)::text AS free,
                 COALESCE(SUM(credits - debits) FILTER (WHERE code LIKE 'holder:%:tickets:' || $1 || ':pledged'), 0)::text AS pledged
            FROM ledger_accounts WHERE asset_code = 'LP.' || $1`,
         [series],
-      )) as Array<{ free: string; pledged: string }>;
+      );
       const issued = await balance(t, seriesIssued(series));
       expect({ series, holders: String(BigInt(row.free) + BigInt(row.pledged)) }).toEqual({ series, holders: issued });
       const register = await t.series.register(series);

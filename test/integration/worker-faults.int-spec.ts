@@ -123,9 +123,10 @@ async function expectPaidExactlyOnce(decl: DeclarationView, worker: WorkerProces
   expect(lines.reduce((sum, l) => sum.plus(l.amount), new Dec(0)).toFixed(2)).toBe(AMOUNT);
   expect([...paid.values()].reduce((sum, a) => sum.plus(a), new Dec(0)).toFixed(2)).toBe(AMOUNT);
   // Each chunk booked by one entry under its deterministic key, none twice.
-  const entries = (await db.dataSource.query(`SELECT idempotency_key AS key, count(*)::int AS n FROM ledger_entries WHERE idempotency_key LIKE $1 GROUP BY idempotency_key`, [
-    `dividend:${decl.id}:chunk:%`,
-  ])) as Array<{ key: string; n: number }>;
+  const entries = await db.dataSource.query<Array<{ key: string; n: number }>>(
+    `SELECT idempotency_key AS key, count(*)::int AS n FROM ledger_entries WHERE idempotency_key LIKE $1 GROUP BY idempotency_key`,
+    [`dividend:${decl.id}:chunk:%`],
+  );
   expect(entries.map((e) => e.key).sort()).toEqual(Array.from({ length: CHUNKS }, (_, i) => `dividend:${decl.id}:chunk:${i + 1}:1`).sort());
   expect(entries.every((e) => e.n === 1)).toBe(true);
 }
@@ -204,9 +205,9 @@ describe('the worker survives its own death and the loss of Redis', () => {
 
   it('the daily and nightly runs live in PostgreSQL: each day runs once, and a due day runs after Redis was lost', async () => {
     const runs = () =>
-      db.dataSource.query(`SELECT schedule, to_char(day, 'YYYY-MM-DD') AS day, runs, finished_at IS NOT NULL AS finished FROM scheduled_runs ORDER BY schedule, day`) as Promise<
-        Array<{ schedule: string; day: string; runs: number; finished: boolean }>
-      >;
+      db.dataSource.query<Array<{ schedule: string; day: string; runs: number; finished: boolean }>>(
+        `SELECT schedule, to_char(day, 'YYYY-MM-DD') AS day, runs, finished_at IS NOT NULL AS finished FROM scheduled_runs ORDER BY schedule, day`,
+      );
     const names = SCHEDULES.map((s) => s.name).sort();
     const allFinished = async () => {
       const rows = await runs();

@@ -26,9 +26,9 @@ export function binary(res: request.Response, done: (error: Error | null, body: 
 
 /** Balances now of ledger accounts by code (0 when the account does not exist). */
 export async function ledgerBalances(ds: DataSource, codes: string[]): Promise<Record<string, Dec>> {
-  const rows = (await ds.query(
+  const rows = await ds.query<Array<{ code: string; balance: string }>>(
     `SELECT code, (CASE normal_side WHEN 'DEBIT' THEN debits - credits ELSE credits - debits END)::text AS balance FROM ledger_accounts WHERE code = ANY($1::text[])`,
     [codes],
-  )) as Array<{ code: string; balance: string }>;
+  );
   return Object.fromEntries(codes.map((c) => [c, new Dec(rows.find((r) => r.code === c)?.balance ?? '0')]));
 }

@@ -32,7 +32,7 @@ export async function tokenFor(app: ApiApplication, role: Role, partyCode?: stri
   const user = await inTransaction(ds, async (em) => {
     let partyId: string | null = null;
     if (partyCode) {
-      const [party] = (await em.query(`SELECT id FROM parties WHERE code = $1`, [partyCode])) as Array<{ id: string }>;
+      const [party] = await em.query<Array<{ id: string }>>(`SELECT id FROM parties WHERE code = $1`, [partyCode]);
       if (!party) throw new Error(`tokenFor: no party ${partyCode}`);
       partyId = party.id;
     }

@@ -2,13 +2,13 @@ import './tracing';
 import 'reflect-metadata';
 import cluster from 'node:cluster';
 import { NestFactory } from '@nestjs/core';
-import { Env, loadEnv, startupSummary } from '@forest-ledger/platform';
+import { bootLogger, bootNestLogger, Env, exitOnStartFailure, loadEnv, startupSummary } from '@forest-ledger/platform';
 import { Logger } from 'nestjs-pino';
 import { ApiModule } from './api.module';
 import { ApiApplication, configureApp, createHttpAdapter } from './app.setup';
 
 async function bootstrap(): Promise<void> {
-  const app = await NestFactory.create<ApiApplication>(ApiModule, createHttpAdapter(), { bufferLogs: true, bodyParser: false });
+  const app = await NestFactory.create<ApiApplication>(ApiModule, createHttpAdapter(), { bufferLogs: true, bodyParser: false, logger: bootNestLogger, abortOnError: false });
   configureApp(app);
   // Fastify listens on 127.0.0.1 unless told otherwise; Express listened on every interface.
   const env = app.get(Env);
@@ -32,7 +32,12 @@ const WORKER_V8_FLAGS = ['--max-semi-space-size=64'];
  * per core for the HTTP and validation work. Each process group-commits its own requests.
  */
 function main(): void {
-  const processes = loadEnv().API_PROCESSES;
+  let processes: number;
+  try {
+    processes = loadEnv().API_PROCESSES;
+  } catch (error: unknown) {
+    exitOnStartFailure(error);
+  }
   if (processes > 1 && cluster.isPrimary) {
     const given = [...process.execArgv, ...(process.env.NODE_OPTIONS ?? '').split(/\s+/)];
     const extra = WORKER_V8_FLAGS.filter((flag) => !given.some((arg) => arg.startsWith(flag.split('=')[0])));
@@ -46,15 +51,15 @@ function main(): void {
     process.once('SIGTERM', stop);
     process.once('SIGINT', stop);
     cluster.on('exit', (worker, code) => {
-      if (!stopping && code !== 0) cluster.fork(); // replace a crashed process
+      if (!stopping && code !== 0) {
+        bootLogger.warn({ pid: worker.process.pid, code }, 'an API process exited; starting another');
+        cluster.fork(); // replace a crashed process
+      }
       if (Object.keys(cluster.workers ?? {}).length === 0) process.exit(0);
     });
     return;
   }
-  bootstrap().catch((error: unknown) => {
-    console.error(error instanceof Error ? error.message : error);
-    process.exit(1);
-  });
+  bootstrap().catch(exitOnStartFailure);
 }
 
 main();

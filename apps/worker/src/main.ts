@@ -2,11 +2,11 @@ import './tracing';
 import 'reflect-metadata';
 import { NestFactory } from '@nestjs/core';
 import { Logger } from 'nestjs-pino';
-import { Env, startupSummary } from '@forest-ledger/platform';
+import { bootNestLogger, Env, exitOnStartFailure, startupSummary } from '@forest-ledger/platform';
 import { WorkerModule } from './worker.module';
 
 async function bootstrap(): Promise<void> {
-  const app = await NestFactory.createApplicationContext(WorkerModule, { bufferLogs: true });
+  const app = await NestFactory.createApplicationContext(WorkerModule, { bufferLogs: true, logger: bootNestLogger, abortOnError: false });
   app.useLogger(app.get(Logger));
   app.enableShutdownHooks();
   await app.init();
@@ -15,7 +15,4 @@ async function bootstrap(): Promise<void> {
   app.get(Logger).log({ msg: 'forest-ledger worker started', ...startupSummary(env, { service: 'worker', metricsPort, pid: process.pid }) });
 }
 
-bootstrap().catch((error: unknown) => {
-  console.error(error instanceof Error ? error.message : error);
-  process.exit(1);
-});
+bootstrap().catch(exitOnStartFailure);

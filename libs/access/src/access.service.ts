@@ -280,9 +280,9 @@ export class AccessService {
     return this.issue(user);
   }
 
-  private issue(row: ScopedUser): IssuedToken {
+  private async issue(row: ScopedUser): Promise<IssuedToken> {
     const claims: TokenClaims = { sub: row.id, role: row.role, pid: row.party_id, pcode: row.party_code, name: row.display_name };
-    return { accessToken: this.jwt.sign({ ...claims }, this.env.JWT_TTL_SECONDS), tokenType: 'Bearer', expiresIn: this.env.JWT_TTL_SECONDS, role: row.role };
+    return { accessToken: await this.jwt.sign({ ...claims }, this.env.JWT_TTL_SECONDS), tokenType: 'Bearer', expiresIn: this.env.JWT_TTL_SECONDS, role: row.role };
   }
 
   /** A token for a user, bypassing credentials: for the first-admin CLI and for tests. */
@@ -296,7 +296,7 @@ export class AccessService {
   // ---------------------------------------------------------------- authentication of requests
 
   async authenticateToken(token: string): Promise<AuthUser> {
-    const claims = this.jwt.verify<TokenClaims>(token);
+    const claims = await this.jwt.verify<TokenClaims>(token);
     if (!claims) throw unauthenticated('the access token is invalid or expired');
     if (!(await this.stillActive(claims.sub))) throw unauthenticated('this login has been deactivated');
     return { userId: claims.sub, role: claims.role, partyId: claims.pid, partyCode: claims.pcode, displayName: claims.name, via: 'token' };

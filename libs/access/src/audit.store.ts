@@ -58,10 +58,10 @@ export const auditStore = {
 
   /** Newest first, `limit` rows with ids below `before`. */
   async list(em: EntityManager, filter: { userId: string | null; before: string | null; limit: number }): Promise<AuditRow[]> {
-    return (await em.query(
+    return await em.query<AuditRow[]>(
       `SELECT id, at, user_id, role, method, path, idempotency_key, status, outcome, error_code, entry_ids::text[] AS entry_ids, correlation_id
        FROM audit_log WHERE ($1::bigint IS NULL OR user_id = $1) AND ($2::bigint IS NULL OR id < $2) ORDER BY id DESC LIMIT $3`,
       [filter.userId, filter.before, filter.limit],
-    )) as AuditRow[];
+    );
   },
 };

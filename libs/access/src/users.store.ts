@@ -35,11 +35,11 @@ export const usersStore = {
     em: EntityManager,
     row: { username: string | null; displayName: string; role: Role; partyId: string | null; passwordHash: string | null; pinHash: string | null; active?: boolean },
   ): Promise<{ id: string } | null> {
-    const rows = (await em.query(
+    const rows = await em.query<Array<{ id: string }>>(
       `INSERT INTO users (username, display_name, role, party_id, password_hash, pin_hash, active) VALUES ($1, $2, $3, $4, $5, $6, $7)
        ON CONFLICT DO NOTHING RETURNING id`,
       [row.username, row.displayName, row.role, row.partyId, row.passwordHash, row.pinHash, row.active ?? true],
-    )) as Array<{ id: string }>;
+    );
     return rows[0] ?? null;
   },
 
@@ -49,43 +49,43 @@ export const usersStore = {
   },
 
   async count(em: EntityManager): Promise<number> {
-    const [{ n }] = (await em.query(`SELECT count(*)::int AS n FROM users`)) as Array<{ n: number }>;
+    const [{ n }] = await em.query<Array<{ n: number }>>(`SELECT count(*)::int AS n FROM users`);
     return n;
   },
 
   async countActiveAdminsExcept(em: EntityManager, userId: string): Promise<number> {
-    const [{ n }] = (await em.query(`SELECT count(*)::int AS n FROM users WHERE role = 'ADMIN' AND active AND id <> $1`, [userId])) as Array<{ n: number }>;
+    const [{ n }] = await em.query<Array<{ n: number }>>(`SELECT count(*)::int AS n FROM users WHERE role = 'ADMIN' AND active AND id <> $1`, [userId]);
     return n;
   },
 
   async lock(em: EntityManager, userId: string): Promise<UserRow | undefined> {
-    const [row] = (await em.query(`SELECT ${USER_COLUMNS} FROM users WHERE id = $1 FOR UPDATE`, [userId])) as UserRow[];
+    const [row] = await em.query<UserRow[]>(`SELECT ${USER_COLUMNS} FROM users WHERE id = $1 FOR UPDATE`, [userId]);
     return row;
   },
 
   async byId(em: EntityManager, userId: string): Promise<UserRow | undefined> {
-    const [row] = (await em.query(`SELECT ${USER_COLUMNS} FROM users WHERE id = $1`, [userId])) as UserRow[];
+    const [row] = await em.query<UserRow[]>(`SELECT ${USER_COLUMNS} FROM users WHERE id = $1`, [userId]);
     return row;
   },
 
   async byUsername(em: EntityManager, username: string): Promise<UserRow | undefined> {
-    const [row] = (await em.query(`SELECT ${USER_COLUMNS} FROM users WHERE username = $1`, [username])) as UserRow[];
+    const [row] = await em.query<UserRow[]>(`SELECT ${USER_COLUMNS} FROM users WHERE username = $1`, [username]);
     return row;
   },
 
   /** Every user by id, or the one `userId`. */
   async list(em: EntityManager, userId: string | null): Promise<UserRow[]> {
-    return (await em.query(`SELECT ${USER_COLUMNS} FROM users WHERE $1::bigint IS NULL OR id = $1 ORDER BY id`, [userId])) as UserRow[];
+    return await em.query<UserRow[]>(`SELECT ${USER_COLUMNS} FROM users WHERE $1::bigint IS NULL OR id = $1 ORDER BY id`, [userId]);
   },
 
   async villagerOfParties(em: EntityManager, partyIds: readonly string[]): Promise<UserRow | undefined> {
     if (partyIds.length === 0) return undefined;
-    const [row] = (await em.query(`SELECT ${USER_COLUMNS} FROM users WHERE role = 'VILLAGER' AND party_id = ANY($1::bigint[]) ORDER BY id LIMIT 1`, [partyIds])) as UserRow[];
+    const [row] = await em.query<UserRow[]>(`SELECT ${USER_COLUMNS} FROM users WHERE role = 'VILLAGER' AND party_id = ANY($1::bigint[]) ORDER BY id LIMIT 1`, [partyIds]);
     return row;
   },
 
   async lockVillagerOfParty(em: EntityManager, partyId: string): Promise<{ id: string } | undefined> {
-    const [row] = (await em.query(`SELECT id FROM users WHERE party_id = $1 AND role = 'VILLAGER' FOR UPDATE`, [partyId])) as Array<{ id: string }>;
+    const [row] = await em.query<Array<{ id: string }>>(`SELECT id FROM users WHERE party_id = $1 AND role = 'VILLAGER' FOR UPDATE`, [partyId]);
     return row;
   },
 
@@ -104,19 +104,19 @@ export const usersStore = {
   // ---------------------------------------------------------------- api_keys
 
   async insertApiKey(em: EntityManager, row: { prefix: string; secretHash: string; name: string; userId: string }): Promise<{ id: string }> {
-    const [inserted] = (await em.query(`INSERT INTO api_keys (prefix, secret_hash, name, user_id) VALUES ($1, $2, $3, $4) RETURNING id`, [
+    const [inserted] = await em.query<Array<{ id: string }>>(`INSERT INTO api_keys (prefix, secret_hash, name, user_id) VALUES ($1, $2, $3, $4) RETURNING id`, [
       row.prefix,
       row.secretHash,
       row.name,
       row.userId,
-    ])) as Array<{ id: string }>;
+    ]);
     return inserted;
   },
 
   /** False when there is no unrevoked key with this id. */
   async revokeApiKey(em: EntityManager, id: string): Promise<boolean> {
     // In a CTE: TypeORM answers a bare UPDATE … RETURNING with [rows, rowCount], which is never empty.
-    const rows = (await em.query(`WITH u AS (UPDATE api_keys SET revoked_at = now() WHERE id = $1 AND revoked_at IS NULL RETURNING id) SELECT id FROM u`, [id])) as unknown[];
+    const rows = await em.query<unknown[]>(`WITH u AS (UPDATE api_keys SET revoked_at = now() WHERE id = $1 AND revoked_at IS NULL RETURNING id) SELECT id FROM u`, [id]);
     return rows.length > 0;
   },
 
@@ -126,14 +126,14 @@ export const usersStore = {
 
   /** The active user of an unrevoked key with this prefix, and the key's secret hash. */
   async activeKeyUser(em: EntityManager, prefix: string): Promise<(UserRow & { secret_hash: string }) | undefined> {
-    const [row] = (await em.query(
+    const [row] = await em.query<Array<UserRow & { secret_hash: string }>>(
       `SELECT ${U_USER_COLUMNS}, k.secret_hash FROM api_keys k JOIN users u ON u.id = k.user_id WHERE k.prefix = $1 AND k.revoked_at IS NULL AND u.active`,
       [prefix],
-    )) as Array<UserRow & { secret_hash: string }>;
+    );
     return row;
   },
 
   async listApiKeys(em: EntityManager): Promise<ApiKeyRow[]> {
-    return (await em.query(`SELECT id, prefix, name, user_id, created_at, revoked_at FROM api_keys ORDER BY id`)) as ApiKeyRow[];
+    return await em.query<ApiKeyRow[]>(`SELECT id, prefix, name, user_id, created_at, revoked_at FROM api_keys ORDER BY id`);
   },
 };

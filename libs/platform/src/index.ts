@@ -21,3 +21,4 @@ export * from './queue/scheduled-runs.store';
 export * from './observability/metrics';
 export * from './observability/startup';
 export * from './database/read-database';
+export * from './logging/boot-logger';

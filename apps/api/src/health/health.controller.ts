@@ -1,7 +1,7 @@
 import { Controller, Get, Inject, Res } from '@nestjs/common';
 import { ApiOperation, ApiProperty, ApiResponse, ApiTags } from '@nestjs/swagger';
 import { InjectDataSource } from '@nestjs/typeorm';
-import { Env, ReadDatabase, REDIS, unavailabilityOf } from '@forest-ledger/platform';
+import { Env, pendingMigrations, ReadDatabase, REDIS, unavailabilityOf } from '@forest-ledger/platform';
 import Redis from 'ioredis';
 import { Client, Pool } from 'pg';
 import type { HttpResponse } from '../http/http';
@@ -46,12 +46,23 @@ class ReplicaHealth {
   @ApiProperty({ required: false }) error?: string;
 }
 
+class MigrationsHealth {
+  @ApiProperty({ enum: ['up', 'pending', 'unknown'], description: '`pending`: the schema is behind this build (503); `unknown`: PostgreSQL is not up, so not asked' })
+  status!: 'up' | 'pending' | 'unknown';
+  @ApiProperty({ type: [String], example: [], description: 'Compiled migrations the migrations table does not list yet' }) pending!: string[];
+  @ApiProperty({ required: false }) error?: string;
+}
+
 export class HealthResponse {
-  @ApiProperty({ enum: ['ok', 'degraded', 'unavailable'], description: '`degraded`: all reachable, the pool saturated (200); `unavailable`: a dependency is down (503)' })
+  @ApiProperty({
+    enum: ['ok', 'degraded', 'unavailable'],
+    description: '`degraded`: all reachable, the pool saturated (200); `unavailable`: a dependency is down or migrations are pending (503)',
+  })
   status!: 'ok' | 'degraded' | 'unavailable';
   @ApiProperty({ type: PostgresHealth }) postgres!: PostgresHealth;
   @ApiProperty({ type: DependencyHealth }) redis!: DependencyHealth;
   @ApiProperty({ type: ReplicaHealth, required: false, description: 'Only with DATABASE_READ_URL: the read replica and where lag-tolerant reads go' }) replica?: ReplicaHealth;
+  @ApiProperty({ type: MigrationsHealth }) migrations!: MigrationsHealth;
 }
 
 async function probe(check: () => Promise<unknown>): Promise<DependencyHealth> {
@@ -91,19 +102,31 @@ export class HealthController {
   @Get(['', 'ready'])
   @Public()
   @ApiOperation({
-    summary: 'Readiness: PostgreSQL (with the pool: max, total, idle, waiting) and Redis, each reported',
-    description: 'A saturated pool is `degraded` (200), not down: PostgreSQL is probed on a connection of its own then. 503 when PostgreSQL or Redis cannot be reached.',
+    summary: 'Readiness: PostgreSQL (with the pool: max, total, idle, waiting), Redis and the migrations, each reported',
+    description:
+      'A saturated pool is `degraded` (200), not down: PostgreSQL is probed on a connection of its own then. 503 when PostgreSQL or Redis cannot be reached, or while migrations are pending.',
   })
-  @ApiResponse({ status: 200, type: HealthResponse, description: 'Both dependencies answer (perhaps saturated)' })
-  @ApiResponse({ status: 503, type: HealthResponse, description: 'At least one dependency is down' })
+  @ApiResponse({ status: 200, type: HealthResponse, description: 'Both dependencies answer (perhaps saturated) and the schema is migrated' })
+  @ApiResponse({ status: 503, type: HealthResponse, description: 'At least one dependency is down, or migrations are pending' })
   async check(@Res({ passthrough: true }) res: HttpResponse): Promise<HealthResponse> {
     const [postgres, redis] = await Promise.all([this.postgres(), probe(() => this.redis.ping())]);
-    const down = postgres.status === 'down' || redis.status === 'down';
+    const migrations = postgres.status === 'up' ? await this.migrations() : { status: 'unknown' as const, pending: [] };
+    const down = postgres.status === 'down' || redis.status === 'down' || migrations.status === 'pending';
     res.status(down ? 503 : 200);
-    const body: HealthResponse = { status: down ? 'unavailable' : postgres.status === 'saturated' ? 'degraded' : 'ok', postgres, redis };
+    const body: HealthResponse = { status: down ? 'unavailable' : postgres.status === 'saturated' ? 'degraded' : 'ok', postgres, redis, migrations };
     // A lagging or lost replica is no outage (reads fall back to the primary): reported, not a 503.
     if (this.readDb.configured) body.replica = this.readDb.replicaStatus();
     return body;
+  }
+
+  /** Compares the migrations table to the compiled migration list (asked only while PostgreSQL is up and the pool has room). */
+  private async migrations(): Promise<MigrationsHealth> {
+    let pending: string[] = [];
+    const health = await probe(async () => {
+      pending = await pendingMigrations(this.dataSource);
+    });
+    if (health.status !== 'up') return { status: 'unknown', pending, error: health.error };
+    return { status: pending.length > 0 ? 'pending' : 'up', pending };
   }
 
   /**

@@ -60,7 +60,7 @@ export function classifyError(error: unknown): ClassifiedError {
       ...(typeof retryAfter === 'number' ? { retryAfterSeconds: retryAfter } : {}),
     };
   }
-  const bodyError = typeof error === 'object' && error !== null && 'code' in error ? BODY_ERRORS[String((error as { code: unknown }).code)] : undefined;
+  const bodyError = typeof error === 'object' && error !== null && 'code' in error ? BODY_ERRORS[String(error.code)] : undefined;
   if (bodyError) return { status: bodyError.status, body: { code: bodyError.code, message: bodyError.message } };
   if (error instanceof HttpException) {
     const status = error.getStatus();

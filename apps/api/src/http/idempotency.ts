@@ -69,7 +69,7 @@ export class CommandRunner {
     const result = await this.idempotency.execute<T>(id, fingerprint, async (em) => {
       const body = await work(em, key);
       // The audit row commits with the command's effects (the interceptor skips it then).
-      await this.audit.insertMany(em, [successRecord(req as AuditableRequest, status, body)]);
+      await this.audit.insertMany(em, [successRecord(req, status, body)]);
       (req as AuditableRequest).audited = true;
       return { status, body };
     });

@@ -25,12 +25,12 @@ export async function lockBlocks(em: EntityManager, source: BlockSource): Promis
           `b.owner_party_id = $1 AND b.status = 'HELD' AND ($2::bigint IS NULL OR b.project_id = $2) AND ($3::bigint IS NULL OR b.issuance_id = $3::bigint)`,
           [source.heldBy, source.projectId ?? null, source.issuanceId ?? null],
         ];
-  const rows = (await em.query(
+  const rows = await em.query<Array<{ id: string; issuance_id: string; vintage: string; serial_start: string; serial_end: string }>>(
     `SELECT b.id::text AS id, b.issuance_id::text AS issuance_id, i.vintage, b.serial_start::text AS serial_start, b.serial_end::text AS serial_end
        FROM carbon_serial_blocks b JOIN carbon_issuances i ON i.id = b.issuance_id
       WHERE ${where} ORDER BY i.vintage_start, b.serial_start FOR UPDATE OF b`,
     params,
-  )) as Array<{ id: string; issuance_id: string; vintage: string; serial_start: string; serial_end: string }>;
+  );
   return rows.map((r) => ({ id: r.id, issuance_id: r.issuance_id, vintage: r.vintage, start: BigInt(r.serial_start), end: BigInt(r.serial_end) }));
 }
 
@@ -92,23 +92,23 @@ export async function tonnesByStatus(
   em: EntityManager,
   projectId: string,
 ): Promise<Array<{ id: string; vintage: string; issued: string } & Record<Lowercase<SerialStatus>, string>>> {
-  return (await em.query(
+  return await em.query<Array<{ id: string; vintage: string; issued: string } & Record<Lowercase<SerialStatus>, string>>>(
     `SELECT i.id::text AS id, i.vintage, i.quantity::text AS issued, ${SERIAL_STATUSES.map(
       (s) => `COALESCE(SUM(b.serial_end - b.serial_start + 1) FILTER (WHERE b.status = '${s}'), 0)::text AS ${s.toLowerCase()}`,
     ).join(', ')}
        FROM carbon_issuances i LEFT JOIN carbon_serial_blocks b ON b.issuance_id = i.id
       WHERE i.project_id = $1 GROUP BY i.id ORDER BY i.vintage_start`,
     [projectId],
-  )) as Array<{ id: string; vintage: string; issued: string } & Record<Lowercase<SerialStatus>, string>>;
+  );
 }
 
 /** Every party that ever owned a block of the project, with its HELD + RESERVED tonnes (0 when none left). */
 export async function tonnesByOwner(em: EntityManager, projectId: string): Promise<Map<string, bigint>> {
-  const rows = (await em.query(
+  const rows = await em.query<Array<{ owner: string; tonnes: string }>>(
     `SELECT owner_party_id::text AS owner, COALESCE(SUM(serial_end - serial_start + 1) FILTER (WHERE status IN ('HELD', 'RESERVED')), 0)::text AS tonnes
        FROM carbon_serial_blocks WHERE project_id = $1 AND owner_party_id IS NOT NULL GROUP BY owner_party_id`,
     [projectId],
-  )) as Array<{ owner: string; tonnes: string }>;
+  );
   return new Map(rows.map((r) => [r.owner, BigInt(r.tonnes)]));
 }
 
@@ -128,11 +128,11 @@ export interface SerialBlockRow {
 
 /** A project's blocks by serial, with their vintage and the certificate of a retired one. */
 export async function blocksOf(em: EntityManager, projectId: string): Promise<SerialBlockRow[]> {
-  return (await em.query(
+  return await em.query<SerialBlockRow[]>(
     `SELECT b.id::text AS id, b.issuance_id::text AS issuance_id, i.vintage, b.serial_start::text AS serial_start, b.serial_end::text AS serial_end,
             (b.serial_end - b.serial_start + 1)::text AS quantity, b.status, b.owner_party_id::text AS owner_party_id, b.listing_id::text AS listing_id, r.certificate_no
        FROM carbon_serial_blocks b JOIN carbon_issuances i ON i.id = b.issuance_id LEFT JOIN carbon_retirements r ON r.id = b.retirement_id
       WHERE b.project_id = $1 ORDER BY b.serial_start`,
     [projectId],
-  )) as SerialBlockRow[];
+  );
 }

@@ -25,7 +25,7 @@ const LISTING_SELECT = `SELECT l.id::text AS id, l.project_id::text AS project_i
 /** A listing (`lock`: its row FOR UPDATE, how orders on it queue); null when unknown or not a well-formed id. */
 export async function listingById(em: EntityManager, id: string, lock = false): Promise<ListingRow | null> {
   if (typeof id !== 'string' || !/^\d{1,18}$/.test(id)) return null;
-  const [row] = (await em.query(`${LISTING_SELECT} WHERE l.id = $1${lock ? ' FOR UPDATE OF l' : ''}`, [id])) as ListingRow[];
+  const [row] = await em.query<ListingRow[]>(`${LISTING_SELECT} WHERE l.id = $1${lock ? ' FOR UPDATE OF l' : ''}`, [id]);
   return row ?? null;
 }
 
@@ -35,21 +35,21 @@ export async function listListingRows(
   filter: { project: string | null; state: ListingState | null; sellerPartyId: string | null },
   limit: number,
 ): Promise<ListingRow[]> {
-  return (await em.query(
+  return await em.query<ListingRow[]>(
     `${LISTING_SELECT} WHERE ($1::text IS NULL OR p.code = $1) AND ($2::text IS NULL OR l.state = $2) AND ($3::bigint IS NULL OR l.seller_party_id = $3)
       ORDER BY l.id DESC LIMIT ${limit}`,
     [filter.project, filter.state, filter.sellerPartyId],
-  )) as ListingRow[];
+  );
 }
 
 export async function insertListing(
   em: EntityManager,
   l: { projectId: string; sellerPartyId: string; issuanceId: string | null; unitPrice: string; quantity: bigint },
 ): Promise<string> {
-  const [{ id }] = (await em.query(
+  const [{ id }] = await em.query<Array<{ id: string }>>(
     `INSERT INTO carbon_listings (project_id, seller_party_id, issuance_id, unit_price, quantity_listed, quantity_available) VALUES ($1, $2, $3, $4, $5, $5) RETURNING id::text AS id`,
     [l.projectId, l.sellerPartyId, l.issuanceId, l.unitPrice, l.quantity.toString()],
-  )) as Array<{ id: string }>;
+  );
   return id;
 }
 
@@ -93,13 +93,13 @@ const SALE_SELECT = `SELECT s.id::text AS id, s.listing_id::text AS listing_id, 
 /** A sale; null when unknown or not a well-formed id. */
 export async function saleById(em: EntityManager, id: string): Promise<SaleRow | null> {
   if (typeof id !== 'string' || !/^\d{1,18}$/.test(id)) return null;
-  const [row] = (await em.query(`${SALE_SELECT} WHERE s.id = $1`, [id])) as SaleRow[];
+  const [row] = await em.query<SaleRow[]>(`${SALE_SELECT} WHERE s.id = $1`, [id]);
   return row ?? null;
 }
 
 /** The sale of this listing whose CARBON_SALE entry is `entryId`, if any. */
 export async function saleByEntry(em: EntityManager, listingId: string, entryId: string): Promise<SaleRow | null> {
-  const [row] = (await em.query(`${SALE_SELECT} WHERE s.listing_id = $1 AND s.entry_id = $2`, [listingId, entryId])) as SaleRow[];
+  const [row] = await em.query<SaleRow[]>(`${SALE_SELECT} WHERE s.listing_id = $1 AND s.entry_id = $2`, [listingId, entryId]);
   return row ?? null;
 }
 
@@ -118,7 +118,7 @@ export async function insertSale(
     entryIds: string[];
   },
 ): Promise<string> {
-  const [{ id }] = (await em.query(
+  const [{ id }] = await em.query<Array<{ id: string }>>(
     `INSERT INTO carbon_sales (listing_id, buyer_party_id, quantity, unit_price, gross_amount, rule_id, rule_version, serial_ranges, shares, effective_date, entry_id, entry_ids)
      VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12::bigint[]) RETURNING id::text AS id`,
     [
@@ -135,14 +135,15 @@ export async function insertSale(
       s.entryIds[0],
       s.entryIds,
     ],
-  )) as Array<{ id: string }>;
+  );
   return id;
 }
 
 /** Every party that bought credits of the project. */
 export async function buyersOf(em: EntityManager, projectId: string): Promise<string[]> {
-  const rows = (await em.query(`SELECT DISTINCT s.buyer_party_id::text AS id FROM carbon_sales s JOIN carbon_listings l ON l.id = s.listing_id WHERE l.project_id = $1`, [
-    projectId,
-  ])) as Array<{ id: string }>;
+  const rows = await em.query<Array<{ id: string }>>(
+    `SELECT DISTINCT s.buyer_party_id::text AS id FROM carbon_sales s JOIN carbon_listings l ON l.id = s.listing_id WHERE l.project_id = $1`,
+    [projectId],
+  );
   return rows.map((r) => r.id);
 }

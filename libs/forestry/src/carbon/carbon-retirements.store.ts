@@ -41,20 +41,20 @@ export type RetirementKey = { id: string } | { entryId: string } | { certificate
 export async function retirementRows(em: EntityManager, key: RetirementKey): Promise<RetirementRow[]> {
   if ('id' in key) {
     if (!/^\d{1,18}$/.test(String(key.id))) return [];
-    return (await em.query(`${RETIREMENT_SELECT} WHERE r.id = $1`, [key.id])) as RetirementRow[];
+    return await em.query<RetirementRow[]>(`${RETIREMENT_SELECT} WHERE r.id = $1`, [key.id]);
   }
-  if ('entryId' in key) return (await em.query(`${RETIREMENT_SELECT} WHERE r.entry_id = $1`, [key.entryId])) as RetirementRow[];
-  if ('projectId' in key) return (await em.query(`${RETIREMENT_SELECT} WHERE i.project_id = $1 ORDER BY r.certificate_seq`, [key.projectId])) as RetirementRow[];
+  if ('entryId' in key) return await em.query<RetirementRow[]>(`${RETIREMENT_SELECT} WHERE r.entry_id = $1`, [key.entryId]);
+  if ('projectId' in key) return await em.query<RetirementRow[]>(`${RETIREMENT_SELECT} WHERE i.project_id = $1 ORDER BY r.certificate_seq`, [key.projectId]);
   if (key.verificationCode !== undefined) {
-    return (await em.query(`${RETIREMENT_SELECT} WHERE r.certificate_no = $1 AND r.verification_code = $2`, [key.certificateNo, key.verificationCode])) as RetirementRow[];
+    return await em.query<RetirementRow[]>(`${RETIREMENT_SELECT} WHERE r.certificate_no = $1 AND r.verification_code = $2`, [key.certificateNo, key.verificationCode]);
   }
-  return (await em.query(`${RETIREMENT_SELECT} WHERE r.certificate_no = $1`, [key.certificateNo])) as RetirementRow[];
+  return await em.query<RetirementRow[]>(`${RETIREMENT_SELECT} WHERE r.certificate_no = $1`, [key.certificateNo]);
 }
 
 /** The next certificate number's sequence; holds a transaction lock so numbers stay gapless (one writer at a time, released at commit or rollback). */
 export async function nextCertificateSeq(em: EntityManager): Promise<number> {
   await em.query(`SELECT pg_advisory_xact_lock(hashtext('carbon_retirement_certificate_seq'))`);
-  const [{ seq }] = (await em.query(`SELECT COALESCE(max(certificate_seq), 0) + 1 AS seq FROM carbon_retirements`)) as Array<{ seq: number }>;
+  const [{ seq }] = await em.query<Array<{ seq: number }>>(`SELECT COALESCE(max(certificate_seq), 0) + 1 AS seq FROM carbon_retirements`);
   return seq;
 }
 
@@ -78,7 +78,7 @@ export async function insertRetirement(
     entryId: string;
   },
 ): Promise<string> {
-  const [{ id }] = (await em.query(
+  const [{ id }] = await em.query<Array<{ id: string }>>(
     `INSERT INTO carbon_retirements (certificate_seq, certificate_no, issuance_id, retiring_party_id, beneficiary_name, publish_beneficiary, purpose, event_name, event_emissions,
                                      quantity, serial_ranges, effective_date, content_hash, verification_code, entry_id)
      VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15) RETURNING id::text AS id`,
@@ -99,6 +99,6 @@ export async function insertRetirement(
       r.verificationCode,
       r.entryId,
     ],
-  )) as Array<{ id: string }>;
+  );
   return id;
 }

@@ -258,7 +258,7 @@ export class ProjectCashFlowsService {
     const total = (kind: CashFlowKind, incomeKind: IncomeKind | null = null) =>
       flows.filter((f) => f.kind === kind && f.income_kind === incomeKind).reduce((s, f) => s.plus(f.amount), new Dec(0));
     const income = [
-      ...INCOME_KINDS.map((kind) => ({ kind: kind as DistributableIncomeKind, label: INCOME_LABEL[kind], amount: total('INCOME', kind).toFixed(2) })),
+      ...INCOME_KINDS.map((kind) => ({ kind: kind, label: INCOME_LABEL[kind], amount: total('INCOME', kind).toFixed(2) })),
       { kind: 'GUARANTEE_TOP_UP' as const, label: '保底补足', amount: total('GUARANTEE_TOP_UP').toFixed(2) },
     ];
     const calc = distributableOf({ income, costs: total('COST'), managementFees: total('MANAGEMENT_FEE'), dividends: declarations.map((d) => d.amount) });

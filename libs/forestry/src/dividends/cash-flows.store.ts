@@ -32,32 +32,32 @@ export const cashFlowsStore = {
   },
 
   async byEntry(em: EntityManager, entryId: string): Promise<CashFlowRow | null> {
-    const [row] = (await em.query(`${FLOW_SELECT} WHERE entry_id = $1`, [entryId])) as CashFlowRow[];
+    const [row] = await em.query<CashFlowRow[]>(`${FLOW_SELECT} WHERE entry_id = $1`, [entryId]);
     return row ?? null;
   },
 
   /** The project's records, oldest first. */
   async ofProject(em: EntityManager, projectId: string): Promise<CashFlowRow[]> {
-    return (await em.query(`${FLOW_SELECT} WHERE project_id = $1 ORDER BY id`, [projectId])) as CashFlowRow[];
+    return await em.query<CashFlowRow[]>(`${FLOW_SELECT} WHERE project_id = $1 ORDER BY id`, [projectId]);
   },
 
   async income(em: EntityManager, projectId: string, id: string): Promise<CashFlowRow | null> {
-    const [row] = (await em.query(`${FLOW_SELECT} WHERE id = $1 AND project_id = $2 AND kind = 'INCOME'`, [id, projectId])) as CashFlowRow[];
+    const [row] = await em.query<CashFlowRow[]>(`${FLOW_SELECT} WHERE id = $1 AND project_id = $2 AND kind = 'INCOME'`, [id, projectId]);
     return row ?? null;
   },
 
   /** The management fee charged on an income, if any. */
   async feeOn(em: EntityManager, incomeId: string): Promise<CashFlowRow | null> {
-    const [row] = (await em.query(`${FLOW_SELECT} WHERE base_flow_id = $1 AND kind = 'MANAGEMENT_FEE'`, [incomeId])) as CashFlowRow[];
+    const [row] = await em.query<CashFlowRow[]>(`${FLOW_SELECT} WHERE base_flow_id = $1 AND kind = 'MANAGEMENT_FEE'`, [incomeId]);
     return row ?? null;
   },
 
   /** Sums by kind and income kind of the records effective on or before `asOf` (null: all). */
   async totals(em: EntityManager, projectId: string, asOf: string | null): Promise<Array<{ kind: CashFlowKind; income_kind: IncomeKind | null; amount: string }>> {
-    return (await em.query(
+    return await em.query<Array<{ kind: CashFlowKind; income_kind: IncomeKind | null; amount: string }>>(
       `SELECT kind, income_kind, sum(amount)::text AS amount FROM project_cash_flows
         WHERE project_id = $1 AND ($2::date IS NULL OR effective_date <= $2::date) GROUP BY kind, income_kind`,
       [projectId, asOf],
-    )) as Array<{ kind: CashFlowKind; income_kind: IncomeKind | null; amount: string }>;
+    );
   },
 };

@@ -63,27 +63,27 @@ export const declarationsStore = {
     em: EntityManager,
     d: { projectId: string; seriesId: string; amount: string; recordDate: string; paymentDate: string; memo: string | null; declaredBy: string; chunkSize: number },
   ): Promise<string> {
-    const [row] = (await em.query(
+    const [row] = await em.query<Array<{ id: string }>>(
       `INSERT INTO dividend_declarations (project_id, series_id, amount, record_date, payment_date, memo, declared_by, chunk_size) VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING id::text AS id`,
       [d.projectId, d.seriesId, d.amount, d.recordDate, d.paymentDate, d.memo, d.declaredBy, d.chunkSize],
-    )) as Array<{ id: string }>;
+    );
     return row.id;
   },
 
   /** The declaration (`lock`: FOR UPDATE of its row first), or null. */
   async get(em: EntityManager, id: string, lock = false): Promise<DeclarationRow | null> {
     if (lock) await em.query(`SELECT 1 FROM dividend_declarations WHERE id = $1 FOR UPDATE`, [id]);
-    const [row] = (await em.query(`${DECLARATION_SELECT} WHERE d.id = $1`, [id])) as DeclarationRow[];
+    const [row] = await em.query<DeclarationRow[]>(`${DECLARATION_SELECT} WHERE d.id = $1`, [id]);
     return row ?? null;
   },
 
   async byIds(em: EntityManager, ids: readonly string[]): Promise<DeclarationRow[]> {
     if (ids.length === 0) return [];
-    return (await em.query(`${DECLARATION_SELECT} WHERE d.id = ANY($1::bigint[])`, [[...new Set(ids)]])) as DeclarationRow[];
+    return await em.query<DeclarationRow[]>(`${DECLARATION_SELECT} WHERE d.id = ANY($1::bigint[])`, [[...new Set(ids)]]);
   },
 
   async ofProject(em: EntityManager, projectId: string): Promise<DeclarationRow[]> {
-    return (await em.query(`${DECLARATION_SELECT} WHERE d.project_id = $1 ORDER BY d.id`, [projectId])) as DeclarationRow[];
+    return await em.query<DeclarationRow[]>(`${DECLARATION_SELECT} WHERE d.project_id = $1 ORDER BY d.id`, [projectId]);
   },
 
   /**
@@ -96,7 +96,7 @@ export const declarationsStore = {
     asOf: string | null,
     excludeId: string | null,
   ): Promise<Array<{ id: string; state: DeclarationState; amount: string; record_date: string; declared_on: string }>> {
-    return (await em.query(
+    return await em.query<Array<{ id: string; state: DeclarationState; amount: string; record_date: string; declared_on: string }>>(
       `SELECT id::text AS id, state, amount::text AS amount, to_char(record_date, 'YYYY-MM-DD') AS record_date,
               to_char(created_at AT TIME ZONE '${BUSINESS_TIME_ZONE}', 'YYYY-MM-DD') AS declared_on
          FROM dividend_declarations
@@ -105,7 +105,7 @@ export const declarationsStore = {
           AND (cancelled_at IS NULL OR ($2::date IS NOT NULL AND (cancelled_at AT TIME ZONE '${BUSINESS_TIME_ZONE}')::date > $2::date))
         ORDER BY id`,
       [projectId, asOf, excludeId],
-    )) as Array<{ id: string; state: DeclarationState; amount: string; record_date: string; declared_on: string }>;
+    );
   },
 
   /** The declaration of the series in one of `states` with the latest record date on or after `date`. */
@@ -115,11 +115,11 @@ export const declarationsStore = {
     states: readonly DeclarationState[],
     date: string,
   ): Promise<{ id: string; state: DeclarationState; record_date: string } | null> {
-    const [row] = (await em.query(
+    const [row] = await em.query<Array<{ id: string; state: DeclarationState; record_date: string }>>(
       `SELECT id::text AS id, state, to_char(record_date, 'YYYY-MM-DD') AS record_date FROM dividend_declarations
         WHERE series_id = $1 AND state = ANY($2::text[]) AND record_date >= $3::date ORDER BY record_date DESC, id LIMIT 1`,
       [seriesId, states, date],
-    )) as Array<{ id: string; state: DeclarationState; record_date: string }>;
+    );
     return row ?? null;
   },
 
@@ -147,20 +147,20 @@ export const declarationsStore = {
   /** Records the failure of `round` (null: any) of an APPROVED or DISTRIBUTING declaration not failed yet; whether it did. */
   async recordFailure(em: EntityManager, id: string, round: number | null, error: string): Promise<boolean> {
     // In a CTE: TypeORM answers a bare UPDATE … RETURNING with [rows, rowCount], which is never empty.
-    const rows = (await em.query(
+    const rows = await em.query<Array<{ id: string }>>(
       `WITH u AS (UPDATE dividend_declarations SET failed_at = now(), failure = $3
         WHERE id = $1 AND ($2::int IS NULL OR round = $2) AND state IN ('APPROVED', 'DISTRIBUTING') AND failed_at IS NULL RETURNING id) SELECT id FROM u`,
       [id, round, error],
-    )) as Array<{ id: string }>;
+    );
     return rows.length > 0;
   },
 
   /** APPROVED and due on `today`, or DISTRIBUTING; not failed. */
   async pending(em: EntityManager, today: string): Promise<Array<{ id: string; round: number }>> {
-    return (await em.query(
+    return await em.query<Array<{ id: string; round: number }>>(
       `SELECT id::text AS id, round FROM dividend_declarations WHERE failed_at IS NULL AND (state = 'DISTRIBUTING' OR (state = 'APPROVED' AND payment_date <= $1::date)) ORDER BY id`,
       [today],
-    )) as Array<{ id: string; round: number }>;
+    );
   },
 
   async startDistributing(em: EntityManager, id: string, figures: { totalUnits: string; amountPerUnit: string; holders: number; chunks: number }): Promise<void> {
@@ -188,7 +188,7 @@ export const declarationsStore = {
     chunkSize: number,
     lines: Array<{ partyId: string; holderAccountId: string; units: string; amount: string }>,
   ): Promise<number> {
-    const [{ n }] = (await em.query(
+    const [{ n }] = await em.query<Array<{ n: number }>>(
       `WITH ins AS (
          INSERT INTO dividend_lines (declaration_id, seq, party_id, holder_account_id, units, amount, chunk)
          SELECT $1, t.seq, t.party_id, t.account_id, t.units, t.amount, (t.seq - 1) / $7 + 1
@@ -204,7 +204,7 @@ export const declarationsStore = {
         lines.map((l) => l.amount),
         chunkSize,
       ],
-    )) as Array<{ n: number }>;
+    );
     return n;
   },
 
@@ -214,11 +214,11 @@ export const declarationsStore = {
     declarationId: string,
     range: { afterSeq: number; toSeq?: number; limit?: number; partyIds?: readonly string[] | null },
   ): Promise<DividendLineRow[]> {
-    return (await em.query(
+    return await em.query<DividendLineRow[]>(
       `SELECT ${LINE_COLUMNS} FROM dividend_lines l
         WHERE l.declaration_id = $1 AND l.seq > $2 AND ($3::int IS NULL OR l.seq <= $3) AND ($5::bigint[] IS NULL OR l.party_id = ANY($5::bigint[])) ORDER BY l.seq LIMIT $4`,
       [declarationId, range.afterSeq, range.toSeq ?? null, range.limit ?? null, range.partyIds ?? null],
-    )) as DividendLineRow[];
+    );
   },
 
   async setLineEntries(em: EntityManager, declarationId: string, seqs: number[], entryIds: string[]): Promise<void> {
@@ -231,10 +231,10 @@ export const declarationsStore = {
 
   /** Every line of one party with its declaration, newest payment first. */
   async linesOfParty(em: EntityManager, partyId: string): Promise<Array<{ line: DividendLineRow; declaration: DeclarationRow }>> {
-    const lines = (await em.query(
+    const lines = await em.query<DividendLineRow[]>(
       `SELECT ${LINE_COLUMNS} FROM dividend_lines l JOIN dividend_declarations d ON d.id = l.declaration_id WHERE l.party_id = $1 ORDER BY d.payment_date DESC, d.id DESC`,
       [partyId],
-    )) as DividendLineRow[];
+    );
     const declarations = new Map(
       (
         await this.byIds(
@@ -252,13 +252,13 @@ export const declarationsStore = {
     keys: ReadonlyArray<{ seriesId: string; partyId: string }>,
   ): Promise<Array<{ line: DividendLineRow; seriesId: string; recordDate: string; paymentDate: string }>> {
     if (keys.length === 0) return [];
-    const rows = (await em.query(
+    const rows = await em.query<Array<DividendLineRow & { series_id: string; record_date: string; payment_date: string }>>(
       `SELECT ${LINE_COLUMNS}, d.series_id::text AS series_id, to_char(d.record_date, 'YYYY-MM-DD') AS record_date, to_char(d.payment_date, 'YYYY-MM-DD') AS payment_date
          FROM dividend_lines l JOIN dividend_declarations d ON d.id = l.declaration_id
          JOIN unnest($1::bigint[], $2::bigint[]) AS k(series_id, party_id) ON k.series_id = d.series_id AND k.party_id = l.party_id
         WHERE l.entry_id IS NOT NULL ORDER BY d.payment_date, d.id`,
       [keys.map((k) => k.seriesId), keys.map((k) => k.partyId)],
-    )) as Array<DividendLineRow & { series_id: string; record_date: string; payment_date: string }>;
+    );
     return rows.map((r) => ({
       line: { declaration_id: r.declaration_id, seq: r.seq, party_id: r.party_id, units: r.units, amount: r.amount, entry_id: r.entry_id },
       seriesId: r.series_id,

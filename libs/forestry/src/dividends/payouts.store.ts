@@ -50,27 +50,29 @@ export const payoutsStore = {
   /** Locks the cards of these parties (FOR UPDATE, in id order: two batches over the same parties take turns); returns the parties with a card. */
   async lockCards(em: EntityManager, partyIds: readonly string[]): Promise<Set<string>> {
     if (partyIds.length === 0) return new Set();
-    const rows = (await em.query(`SELECT party_id::text AS party_id FROM party_bank_cards WHERE party_id = ANY($1::bigint[]) ORDER BY party_id FOR UPDATE`, [
-      [...new Set(partyIds)],
-    ])) as Array<{ party_id: string }>;
+    const rows = await em.query<Array<{ party_id: string }>>(
+      `SELECT party_id::text AS party_id FROM party_bank_cards WHERE party_id = ANY($1::bigint[]) ORDER BY party_id FOR UPDATE`,
+      [[...new Set(partyIds)]],
+    );
     return new Set(rows.map((r) => r.party_id));
   },
 
   /** The sealed card number of each line's party, by line id. */
   async cardCiphersOfBatch(em: EntityManager, batchId: string): Promise<Map<string, string>> {
-    const rows = (await em.query(`SELECT l.id::text AS id, c.card_cipher FROM payout_lines l JOIN party_bank_cards c ON c.party_id = l.party_id WHERE l.batch_id = $1`, [
-      batchId,
-    ])) as Array<{ id: string; card_cipher: string }>;
+    const rows = await em.query<Array<{ id: string; card_cipher: string }>>(
+      `SELECT l.id::text AS id, c.card_cipher FROM payout_lines l JOIN party_bank_cards c ON c.party_id = l.party_id WHERE l.batch_id = $1`,
+      [batchId],
+    );
     return new Map(rows.map((r) => [r.id, r.card_cipher]));
   },
 
   /** Which of these parties have a line in an OPEN batch. */
   async inOpenBatches(em: EntityManager, partyIds: readonly string[]): Promise<Set<string>> {
     if (partyIds.length === 0) return new Set();
-    const rows = (await em.query(
+    const rows = await em.query<Array<{ party_id: string }>>(
       `SELECT DISTINCT l.party_id::text AS party_id FROM payout_lines l JOIN payout_batches b ON b.id = l.batch_id WHERE l.party_id = ANY($1::bigint[]) AND b.state = 'OPEN'`,
       [[...new Set(partyIds)]],
-    )) as Array<{ party_id: string }>;
+    );
     return new Set(rows.map((r) => r.party_id));
   },
 
@@ -80,13 +82,10 @@ export const payoutsStore = {
     batch: { scope: PayoutScope; scopeCode: string; total: string; createdBy: string },
     lines: Array<{ partyId: string; amount: string }>,
   ): Promise<string> {
-    const [row] = (await em.query(`INSERT INTO payout_batches (scope, scope_code, total_amount, line_count, created_by) VALUES ($1, $2, $3, $4, $5) RETURNING id::text AS id`, [
-      batch.scope,
-      batch.scopeCode,
-      batch.total,
-      lines.length,
-      batch.createdBy,
-    ])) as Array<{ id: string }>;
+    const [row] = await em.query<Array<{ id: string }>>(
+      `INSERT INTO payout_batches (scope, scope_code, total_amount, line_count, created_by) VALUES ($1, $2, $3, $4, $5) RETURNING id::text AS id`,
+      [batch.scope, batch.scopeCode, batch.total, lines.length, batch.createdBy],
+    );
     await em.query(
       `INSERT INTO payout_lines (batch_id, party_id, amount) SELECT $1, t.party_id, t.amount FROM unnest($2::bigint[], $3::numeric[]) WITH ORDINALITY AS t(party_id, amount, n) ORDER BY t.n`,
       [row.id, lines.map((l) => l.partyId), lines.map((l) => l.amount)],
@@ -97,17 +96,17 @@ export const payoutsStore = {
   /** The batch (`lock`: FOR UPDATE of its row first), or null. */
   async batch(em: EntityManager, id: string, lock = false): Promise<PayoutBatchRow | null> {
     if (lock) await em.query(`SELECT 1 FROM payout_batches WHERE id = $1 FOR UPDATE`, [id]);
-    const [row] = (await em.query(`${BATCH_SELECT} WHERE id = $1`, [id])) as PayoutBatchRow[];
+    const [row] = await em.query<PayoutBatchRow[]>(`${BATCH_SELECT} WHERE id = $1`, [id]);
     return row ?? null;
   },
 
   async linesOfBatch(em: EntityManager, batchId: string): Promise<PayoutLineRow[]> {
-    return (await em.query(`${LINE_SELECT} WHERE l.batch_id = $1 ORDER BY l.id`, [batchId])) as PayoutLineRow[];
+    return await em.query<PayoutLineRow[]>(`${LINE_SELECT} WHERE l.batch_id = $1 ORDER BY l.id`, [batchId]);
   },
 
   /** The line (`lock`: FOR UPDATE of it), or null. */
   async line(em: EntityManager, id: string, lock = false): Promise<PayoutLineRow | null> {
-    const [row] = (await em.query(`${LINE_SELECT} WHERE l.id = $1${lock ? ' FOR UPDATE OF l' : ''}`, [id])) as PayoutLineRow[];
+    const [row] = await em.query<PayoutLineRow[]>(`${LINE_SELECT} WHERE l.id = $1${lock ? ' FOR UPDATE OF l' : ''}`, [id]);
     return row ?? null;
   },
 
@@ -136,14 +135,14 @@ export const payoutsStore = {
 
   /** Every payout line of one party with its batch's dates (Asia/Shanghai), newest first. */
   async linesOfParty(em: EntityManager, partyId: string): Promise<Array<PayoutLineRow & { paid_on: string | null; created_on: string }>> {
-    return (await em.query(
+    return await em.query<Array<PayoutLineRow & { paid_on: string | null; created_on: string }>>(
       `SELECT l.id::text AS id, l.batch_id::text AS batch_id, l.party_id::text AS party_id, c.bank_name, c.card_masked, l.amount::text AS amount, l.state,
               l.entry_id::text AS entry_id, l.return_entry_id::text AS return_entry_id, l.failure_reason,
               to_char(b.paid_on, 'YYYY-MM-DD') AS paid_on, to_char(b.created_at AT TIME ZONE 'Asia/Shanghai', 'YYYY-MM-DD') AS created_on
          FROM payout_lines l JOIN payout_batches b ON b.id = l.batch_id LEFT JOIN party_bank_cards c ON c.party_id = l.party_id
         WHERE l.party_id = $1 ORDER BY l.id DESC`,
       [partyId],
-    )) as Array<PayoutLineRow & { paid_on: string | null; created_on: string }>;
+    );
   },
 };
 

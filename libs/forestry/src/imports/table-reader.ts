@@ -126,8 +126,8 @@ export function cellText(value: ExcelJS.CellValue): string {
   if ('richText' in value) return value.richText.map((run) => run.text).join('');
   if ('error' in value) return String(value.error);
   // exceljs may put rich text in a hyperlink's text at runtime, whatever its typings say.
-  if ('hyperlink' in value) return cellText(value.text as ExcelJS.CellValue);
-  if ('formula' in value || 'sharedFormula' in value) return cellText(value.result as ExcelJS.CellValue);
+  if ('hyperlink' in value) return cellText(value.text);
+  if ('formula' in value || 'sharedFormula' in value) return cellText(value.result);
   return '';
 }
 

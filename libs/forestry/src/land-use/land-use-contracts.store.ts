@@ -62,7 +62,7 @@ const CONTRACT_SELECT = `SELECT c.id::text AS id, c.code, c.mode, c.state, c.les
 /** The contract `code`, or null; `lock` takes its row FOR UPDATE first (every write does). */
 export async function contractByCode(em: EntityManager, code: string, options: { lock?: boolean } = {}): Promise<ContractRow | null> {
   if (options.lock) await em.query(`SELECT 1 FROM land_use_contracts WHERE code = $1 FOR UPDATE`, [code]);
-  const [row] = (await em.query(`${CONTRACT_SELECT} WHERE c.code = $1`, [code])) as ContractRow[];
+  const [row] = await em.query<ContractRow[]>(`${CONTRACT_SELECT} WHERE c.code = $1`, [code]);
   return row ?? null;
 }
 
@@ -71,7 +71,7 @@ export async function listContracts(
   em: EntityManager,
   filter: { state: LandUseState | null; mode: LandUseMode | null; partyId: string | null; lessorPartyId: string | null; limit: number },
 ): Promise<ContractRow[]> {
-  return (await em.query(
+  return await em.query<ContractRow[]>(
     `${CONTRACT_SELECT}
       WHERE ($1::text IS NULL OR c.state = $1)
         AND ($2::text IS NULL OR c.mode = $2)
@@ -79,28 +79,28 @@ export async function listContracts(
         AND ($4::bigint IS NULL OR c.lessor_party_id = $4::bigint)
       ORDER BY c.code LIMIT $5`,
     [filter.state, filter.mode, filter.partyId, filter.lessorPartyId, filter.limit],
-  )) as ContractRow[];
+  );
 }
 
 /** Whether contract `code` exists with this lessor. */
 export async function isLessorsContract(em: EntityManager, code: string, lessorPartyId: string): Promise<boolean> {
-  const rows = (await em.query(`SELECT 1 FROM land_use_contracts WHERE code = $1 AND lessor_party_id = $2::bigint`, [code, lessorPartyId])) as unknown[];
+  const rows = await em.query<unknown[]>(`SELECT 1 FROM land_use_contracts WHERE code = $1 AND lessor_party_id = $2::bigint`, [code, lessorPartyId]);
   return rows.length > 0;
 }
 
 /** The codes of the ACTIVE rent contracts (not EQUITY), oldest first. */
 export async function activeRentContractCodes(em: EntityManager): Promise<string[]> {
-  const rows = (await em.query(`SELECT code FROM land_use_contracts WHERE state = 'ACTIVE' AND mode <> 'EQUITY' ORDER BY id`)) as Array<{ code: string }>;
+  const rows = await em.query<Array<{ code: string }>>(`SELECT code FROM land_use_contracts WHERE state = 'ACTIVE' AND mode <> 'EQUITY' ORDER BY id`);
   return rows.map((r) => r.code);
 }
 
 /** DRAFT or ACTIVE contracts holding any of the parcels on a day from `startDate` to `endDate`: parcel id and contract code. */
 export async function contractsHoldingParcels(em: EntityManager, parcelIds: string[], startDate: string, endDate: string): Promise<Array<{ parcel_id: string; code: string }>> {
-  return (await em.query(
+  return await em.query<Array<{ parcel_id: string; code: string }>>(
     `SELECT cp.parcel_id::text AS parcel_id, c.code FROM land_use_contract_parcels cp JOIN land_use_contracts c ON c.id = cp.contract_id
       WHERE cp.parcel_id = ANY($1::bigint[]) AND c.state IN ('DRAFT', 'ACTIVE') AND c.start_date <= $3::date AND COALESCE(c.terminated_on, c.end_date) >= $2::date`,
     [parcelIds, startDate, endDate],
-  )) as Array<{ parcel_id: string; code: string }>;
+  );
 }
 
 export interface ContractInsert {
@@ -131,7 +131,7 @@ export interface ContractInsert {
 
 /** Inserts a DRAFT contract and its parcels; null if the code is taken. */
 export async function insertContract(em: EntityManager, c: ContractInsert): Promise<string | null> {
-  const [row] = (await em.query(
+  const [row] = await em.query<Array<{ id: string }>>(
     `INSERT INTO land_use_contracts (code, lessor_party_id, lessee_party_id, mode, area_mu, permitted_uses, other_use, start_date, end_date, renews_contract_id,
                                      rent_basis, rent_rate_per_mu, rent_annual_amount, escalation_kind, escalation_every_years, escalation_step, escalation_percent,
                                      billing_frequency, deposit_amount, late_fee_daily_rate, late_fee_cap_ratio, appraised_value, appraisal_reference, created_by, project_id)
@@ -164,7 +164,7 @@ export async function insertContract(em: EntityManager, c: ContractInsert): Prom
       c.createdBy,
       c.projectId,
     ],
-  )) as Array<{ id: string }>;
+  );
   if (!row) return null;
   await em.query(`INSERT INTO land_use_contract_parcels (contract_id, parcel_id) SELECT $1, unnest($2::bigint[])`, [row.id, c.parcelIds]);
   return row.id;
@@ -211,11 +211,11 @@ export async function markClosed(
 
 /** The register's figures of every contract, by code: scheduled rent (periods not cancelled) and what is outstanding. */
 export async function registerRows(em: EntityManager): Promise<Array<{ contract: ContractRow; scheduled_rent: string; outstanding: string }>> {
-  const rows = (await em.query(
+  const rows = await em.query<Array<ContractRow & { scheduled_rent: string; outstanding: string }>>(
     `SELECT x.*, COALESCE((SELECT sum(p.amount) FROM land_use_periods p WHERE p.contract_id = x.id::bigint AND p.state <> 'CANCELLED'), 0)::text AS scheduled_rent,
             COALESCE((SELECT sum(r.amount - r.settled - r.waived - r.credited) FROM land_use_receivables r WHERE r.contract_id = x.id::bigint), 0)::text AS outstanding
        FROM (${CONTRACT_SELECT}) x ORDER BY x.code`,
-  )) as Array<ContractRow & { scheduled_rent: string; outstanding: string }>;
+  );
   return rows.map(({ scheduled_rent, outstanding, ...contract }) => ({ contract, scheduled_rent, outstanding }));
 }
 
@@ -224,7 +224,7 @@ export async function registerRows(em: EntityManager): Promise<Array<{ contract:
  * received, and at each close the deposit returned and the credit refunded (amounts > 0 only).
  */
 export async function cashRows(em: EntityManager): Promise<Array<{ year: number; what: 'RENT' | 'DEPOSIT_RECEIVED' | 'DEPOSIT_RETURNED' | 'CREDIT_REFUNDED'; amount: string }>> {
-  return (await em.query(
+  return await em.query<Array<{ year: number; what: 'RENT' | 'DEPOSIT_RECEIVED' | 'DEPOSIT_RETURNED' | 'CREDIT_REFUNDED'; amount: string }>>(
     `SELECT extract(year FROM s.effective_date)::int AS year, 'RENT' AS what, sum(s.amount)::text AS amount FROM land_use_settlements s WHERE s.source = 'PAYMENT' GROUP BY 1
      UNION ALL
      SELECT extract(year FROM c.deposit_received_on)::int, 'DEPOSIT_RECEIVED', sum(c.deposit_amount)::text FROM land_use_contracts c WHERE c.deposit_received_on IS NOT NULL GROUP BY 1
@@ -234,7 +234,7 @@ export async function cashRows(em: EntityManager): Promise<Array<{ year: number;
      UNION ALL
      SELECT extract(year FROM (c.settlement->>'closedOn')::date)::int, 'CREDIT_REFUNDED', sum((c.settlement->>'creditRefunded')::numeric)::text
        FROM land_use_contracts c WHERE (c.settlement->>'creditRefunded')::numeric > 0 GROUP BY 1`,
-  )) as Array<{ year: number; what: 'RENT' | 'DEPOSIT_RECEIVED' | 'DEPOSIT_RETURNED' | 'CREDIT_REFUNDED'; amount: string }>;
+  );
 }
 
 /** The state-land use contracts holding the parcel, from their start to their end (or termination), oldest first. */

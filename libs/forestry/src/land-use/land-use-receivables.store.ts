@@ -78,17 +78,17 @@ export async function insertPeriods(em: EntityManager, contractId: string, perio
 }
 
 export async function periodsOf(em: EntityManager, contractId: string): Promise<PeriodRow[]> {
-  return (await em.query(`${PERIOD_SELECT} WHERE p.contract_id = $1 ORDER BY p.seq`, [contractId])) as PeriodRow[];
+  return await em.query<PeriodRow[]>(`${PERIOD_SELECT} WHERE p.contract_id = $1 ORDER BY p.seq`, [contractId]);
 }
 
 export async function periodById(em: EntityManager, periodId: string): Promise<PeriodRow> {
-  const [row] = (await em.query(`${PERIOD_SELECT} WHERE p.id = $1`, [periodId])) as PeriodRow[];
+  const [row] = await em.query<PeriodRow[]>(`${PERIOD_SELECT} WHERE p.id = $1`, [periodId]);
   return row;
 }
 
 /** The SCHEDULED periods due on or before `asOf`, oldest first. */
 export async function duePeriods(em: EntityManager, contractId: string, asOf: string): Promise<PeriodRow[]> {
-  return (await em.query(`${PERIOD_SELECT} WHERE p.contract_id = $1 AND p.state = 'SCHEDULED' AND p.due_date <= $2::date ORDER BY p.seq`, [contractId, asOf])) as PeriodRow[];
+  return await em.query<PeriodRow[]>(`${PERIOD_SELECT} WHERE p.contract_id = $1 AND p.state = 'SCHEDULED' AND p.due_date <= $2::date ORDER BY p.seq`, [contractId, asOf]);
 }
 
 export async function markPeriodRaised(em: EntityManager, periodId: string): Promise<void> {
@@ -97,34 +97,33 @@ export async function markPeriodRaised(em: EntityManager, periodId: string): Pro
 
 /** Cancels the SCHEDULED periods starting after `day`; their seqs. */
 export async function cancelPeriodsAfter(em: EntityManager, contractId: string, day: string): Promise<number[]> {
-  const rows = (await em.query(
+  const rows = await em.query<Array<{ seq: number }>>(
     `WITH u AS (UPDATE land_use_periods SET state = 'CANCELLED' WHERE contract_id = $1 AND period_start > $2::date AND state = 'SCHEDULED' RETURNING seq) SELECT seq FROM u`,
     [contractId, day],
-  )) as Array<{ seq: number }>;
+  );
   return rows.map((p) => p.seq).sort((a, b) => a - b);
 }
 
 // ---------------------------------------------------------------- receivables
 
 export async function receivablesOf(em: EntityManager, contractId: string): Promise<ReceivableRow[]> {
-  return (await em.query(`${RECEIVABLE_SELECT} WHERE r.contract_id = $1 ORDER BY p.seq, r.kind`, [contractId])) as ReceivableRow[];
+  return await em.query<ReceivableRow[]>(`${RECEIVABLE_SELECT} WHERE r.contract_id = $1 ORDER BY p.seq, r.kind`, [contractId]);
 }
 
 /** The principal of the period running on `day` (started on or before it, ending after it), if raised. */
 export async function principalRunningOn(em: EntityManager, contractId: string, day: string): Promise<ReceivableRow | null> {
-  const [row] = (await em.query(`${RECEIVABLE_SELECT} WHERE r.contract_id = $1 AND r.kind = 'PRINCIPAL' AND p.period_start <= $2::date AND p.period_end > $2::date`, [
-    contractId,
-    day,
-  ])) as ReceivableRow[];
+  const [row] = await em.query<ReceivableRow[]>(
+    `${RECEIVABLE_SELECT} WHERE r.contract_id = $1 AND r.kind = 'PRINCIPAL' AND p.period_start <= $2::date AND p.period_end > $2::date`,
+    [contractId, day],
+  );
   return row ?? null;
 }
 
 export async function insertPrincipal(em: EntityManager, contractId: string, periodId: string, amount: string): Promise<string> {
-  const [row] = (await em.query(`INSERT INTO land_use_receivables (contract_id, period_id, kind, amount) VALUES ($1, $2, 'PRINCIPAL', $3) RETURNING id::text AS id`, [
-    contractId,
-    periodId,
-    amount,
-  ])) as Array<{ id: string }>;
+  const [row] = await em.query<Array<{ id: string }>>(
+    `INSERT INTO land_use_receivables (contract_id, period_id, kind, amount) VALUES ($1, $2, 'PRINCIPAL', $3) RETURNING id::text AS id`,
+    [contractId, periodId, amount],
+  );
   return row.id;
 }
 
@@ -156,9 +155,11 @@ export async function addCredited(em: EntityManager, receivableId: string, amoun
 
 /** The latest day late fees of the contract are accrued through, or null. */
 export async function lateFeesAccruedThrough(em: EntityManager, contractId: string): Promise<string | null> {
-  const [{ through }] = (await em.query(`SELECT max(accrued_through)::text AS through FROM land_use_receivables WHERE contract_id = $1`, [contractId])) as Array<{
-    through: string | null;
-  }>;
+  const [{ through }] = await em.query<
+    Array<{
+      through: string | null;
+    }>
+  >(`SELECT max(accrued_through)::text AS through FROM land_use_receivables WHERE contract_id = $1`, [contractId]);
   return through;
 }
 
@@ -166,11 +167,11 @@ export async function lateFeesAccruedThrough(em: EntityManager, contractId: stri
 
 /** Every settlement line of the contract with its day. */
 export async function settlementLinesOf(em: EntityManager, contractId: string): Promise<Array<{ receivable_id: string; effective_date: string; amount: string }>> {
-  return (await em.query(
+  return await em.query<Array<{ receivable_id: string; effective_date: string; amount: string }>>(
     `SELECT l.receivable_id::text AS receivable_id, s.effective_date::text AS effective_date, l.amount::text AS amount
        FROM land_use_settlement_lines l JOIN land_use_settlements s ON s.id = l.settlement_id WHERE s.contract_id = $1`,
     [contractId],
-  )) as Array<{ receivable_id: string; effective_date: string; amount: string }>;
+  );
 }
 
 export interface SettlementInsert {
@@ -188,10 +189,10 @@ export interface SettlementInsert {
 
 /** Stores a settlement, its lines, and what each receivable has been settled by. */
 export async function insertSettlement(em: EntityManager, s: SettlementInsert): Promise<void> {
-  const [row] = (await em.query(
+  const [row] = await em.query<Array<{ id: string }>>(
     `INSERT INTO land_use_settlements (contract_id, source, amount, to_credit, effective_date, bank_reference, entry_id, entry_key) VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING id`,
     [s.contractId, s.source, s.amount, s.toCredit, s.effectiveDate, s.bankReference, s.entryId, s.entryKey],
-  )) as Array<{ id: string }>;
+  );
   if (s.applications.length === 0) return;
   await em.query(`INSERT INTO land_use_settlement_lines (settlement_id, receivable_id, amount) SELECT $1, * FROM unnest($2::bigint[], $3::numeric[])`, [
     row.id,
@@ -206,17 +207,17 @@ export async function insertSettlement(em: EntityManager, s: SettlementInsert): 
 
 /** The contract's settlement whose entry has this idempotency key, with its lines (oldest period first), or null. */
 export async function settlementByEntryKey(em: EntityManager, contractId: string, entryKey: string): Promise<SettlementRow | null> {
-  const [s] = (await em.query(
+  const [s] = await em.query<Array<Omit<SettlementRow, 'lines'>>>(
     `SELECT s.id::text AS id, s.source, s.amount::text AS amount, s.to_credit::text AS to_credit, s.effective_date::text AS effective_date, s.bank_reference, s.entry_id::text AS entry_id
        FROM land_use_settlements s WHERE s.entry_key = $1 AND s.contract_id = $2`,
     [entryKey, contractId],
-  )) as Array<Omit<SettlementRow, 'lines'>>;
+  );
   if (!s) return null;
-  const lines = (await em.query(
+  const lines = await em.query<Array<{ seq: number; kind: ReceivableKind; amount: string }>>(
     `SELECT p.seq, r.kind, l.amount::text AS amount FROM land_use_settlement_lines l JOIN land_use_receivables r ON r.id = l.receivable_id JOIN land_use_periods p ON p.id = r.period_id
       WHERE l.settlement_id = $1 ORDER BY p.due_date, p.seq, r.kind`,
     [s.id],
-  )) as Array<{ seq: number; kind: ReceivableKind; amount: string }>;
+  );
   return { ...s, lines };
 }
 
@@ -238,11 +239,11 @@ export async function insertWaiver(
 
 /** The contract's waiver whose entry has this idempotency key, or null. */
 export async function waiverByEntryKey(em: EntityManager, contractId: string, entryKey: string): Promise<{ amount: string; reason: string; entry_id: string; seq: number } | null> {
-  const [row] = (await em.query(
+  const [row] = await em.query<Array<{ amount: string; reason: string; entry_id: string; seq: number }>>(
     `SELECT w.amount::text AS amount, w.reason, w.entry_id::text AS entry_id, p.seq FROM land_use_waivers w
        JOIN land_use_receivables r ON r.id = w.receivable_id JOIN land_use_periods p ON p.id = r.period_id WHERE w.entry_key = $1 AND r.contract_id = $2`,
     [entryKey, contractId],
-  )) as Array<{ amount: string; reason: string; entry_id: string; seq: number }>;
+  );
   return row ?? null;
 }
 
@@ -250,11 +251,11 @@ export async function waiverByEntryKey(em: EntityManager, contractId: string, en
 
 /** Receivables outstanding and due by `asOf`, with days past due and the contract's parties. */
 export async function agingRows(em: EntityManager, asOf: string): Promise<Array<{ lessee_party_id: string; lessor_party_id: string; days: number; outstanding: string }>> {
-  return (await em.query(
+  return await em.query<Array<{ lessee_party_id: string; lessor_party_id: string; days: number; outstanding: string }>>(
     `SELECT c.lessee_party_id::text AS lessee_party_id, c.lessor_party_id::text AS lessor_party_id, ($1::date - p.due_date) AS days,
             (r.amount - r.settled - r.waived - r.credited)::text AS outstanding
        FROM land_use_receivables r JOIN land_use_periods p ON p.id = r.period_id JOIN land_use_contracts c ON c.id = r.contract_id
       WHERE r.amount - r.settled - r.waived - r.credited > 0 AND p.due_date <= $1::date`,
     [asOf],
-  )) as Array<{ lessee_party_id: string; lessor_party_id: string; days: number; outstanding: string }>;
+  );
 }

@@ -18,10 +18,10 @@ export async function selectParcelRefs(em: EntityManager, by: { codes: readonly 
   const select = `SELECT id::text AS id, certificate_no, village_id::text AS village_id, holder_party_id::text AS holder_party_id, area_mu::text AS area_mu, location FROM parcels`;
   if ('codes' in by) {
     if (by.codes.length === 0) return [];
-    return (await em.query(`${select} WHERE certificate_no = ANY($1::text[]) ORDER BY certificate_no`, [Array.from(new Set(by.codes))])) as ParcelRefRow[];
+    return await em.query<ParcelRefRow[]>(`${select} WHERE certificate_no = ANY($1::text[]) ORDER BY certificate_no`, [Array.from(new Set(by.codes))]);
   }
   if (by.ids.length === 0) return [];
-  return (await em.query(`${select} WHERE id = ANY($1::bigint[]) ORDER BY certificate_no`, [Array.from(new Set(by.ids))])) as ParcelRefRow[];
+  return await em.query<ParcelRefRow[]>(`${select} WHERE id = ANY($1::bigint[]) ORDER BY certificate_no`, [Array.from(new Set(by.ids))]);
 }
 
 /** A parcel row as the parcels feature reads it (holder and village by id; their names come from their features). */
@@ -85,7 +85,7 @@ export const parcelsStore = {
       params.push(by.holderIds);
       match += ` AND holder_party_id = ANY($${params.length}::bigint[])`;
     }
-    const [row] = (await em.query(`${SELECT} WHERE ${match} ${order} LIMIT 1`, params)) as ParcelRow[];
+    const [row] = await em.query<ParcelRow[]>(`${SELECT} WHERE ${match} ${order} LIMIT 1`, params);
     return row;
   },
 
@@ -104,48 +104,50 @@ export const parcelsStore = {
     if (filter.seized !== undefined) add('seized = ?', filter.seized);
     if (filter.afterId !== undefined) add('id > ?::bigint', filter.afterId);
     params.push(filter.limit);
-    return (await em.query(`${SELECT} ${where.length > 0 ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY id LIMIT $${params.length}`, params)) as ParcelRow[];
+    return await em.query<ParcelRow[]>(`${SELECT} ${where.length > 0 ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY id LIMIT $${params.length}`, params);
   },
 
   /** Counts and areas per village and certificate state (and of those mortgaged, seized), exact. */
   async summaryGroups(em: EntityManager, villageIds: readonly string[]): Promise<SummaryGroupRow[]> {
     if (villageIds.length === 0) return [];
-    return (await em.query(
+    return await em.query<SummaryGroupRow[]>(
       `SELECT village_id, certificate_state, count(*)::int AS parcels, sum(area_mu)::text AS area_mu,
               count(*) FILTER (WHERE mortgaged)::int AS mortgaged, COALESCE(sum(area_mu) FILTER (WHERE mortgaged), 0)::text AS mortgaged_area,
               count(*) FILTER (WHERE seized)::int AS seized, COALESCE(sum(area_mu) FILTER (WHERE seized), 0)::text AS seized_area
          FROM parcels WHERE village_id = ANY($1::bigint[])
         GROUP BY village_id, certificate_state`,
       [villageIds],
-    )) as SummaryGroupRow[];
+    );
   },
 
   /** Locks the parcels FOR SHARE in id order (`ids` sorted by the caller). */
   async lockForShare(em: EntityManager, ids: readonly string[]): Promise<ParcelRow[]> {
     if (ids.length === 0) return [];
-    return (await em.query(`${SELECT} WHERE id = ANY($1::bigint[]) ORDER BY id FOR SHARE`, [ids])) as ParcelRow[];
+    return await em.query<ParcelRow[]>(`${SELECT} WHERE id = ANY($1::bigint[]) ORDER BY id FOR SHARE`, [ids]);
   },
 
   async existingCertificates(em: EntityManager, numbers: readonly string[]): Promise<Set<string>> {
     if (numbers.length === 0) return new Set();
-    const rows = (await em.query(`SELECT certificate_no FROM parcels WHERE certificate_no = ANY($1::text[])`, [numbers])) as Array<{ certificate_no: string }>;
+    const rows = await em.query<Array<{ certificate_no: string }>>(`SELECT certificate_no FROM parcels WHERE certificate_no = ANY($1::text[])`, [numbers]);
     return new Set(rows.map((r) => r.certificate_no));
   },
 
   /** 不动产单元号 → the certificate number of the parcel registered with it. */
   async existingUnits(em: EntityManager, units: readonly string[]): Promise<Map<string, string>> {
     if (units.length === 0) return new Map();
-    const rows = (await em.query(`SELECT real_estate_unit_no, certificate_no FROM parcels WHERE real_estate_unit_no = ANY($1::text[])`, [units])) as Array<{
-      real_estate_unit_no: string;
-      certificate_no: string;
-    }>;
+    const rows = await em.query<
+      Array<{
+        real_estate_unit_no: string;
+        certificate_no: string;
+      }>
+    >(`SELECT real_estate_unit_no, certificate_no FROM parcels WHERE real_estate_unit_no = ANY($1::text[])`, [units]);
     return new Map(rows.map((r) => [r.real_estate_unit_no, r.certificate_no]));
   },
 
   /** One INSERT, rows in the order given; rows lost to a unique key are absent from the answer. */
   async insertMany(em: EntityManager, villageId: string, drafts: ReadonlyArray<ParcelDraft & { holderPartyId: string }>): Promise<Array<{ id: string; certificate_no: string }>> {
     const col = <T>(pick: (d: ParcelDraft & { holderPartyId: string }) => T): T[] => drafts.map(pick);
-    return (await em.query(
+    return await em.query<Array<{ id: string; certificate_no: string }>>(
       `INSERT INTO parcels (certificate_no, real_estate_unit_no, holder_party_id, village_id, location, forest_compartment, sub_compartment, area_mu,
                             forest_type, main_species, rights_start, rights_end, certificate_state, mortgaged, seized, remarks)
        SELECT cn, ru, hp, $1::bigint, lo, fc, sc, am, ft, ms, rs, re, cs, mo, se, rm
@@ -173,7 +175,7 @@ export const parcelsStore = {
         col((d) => d.seized),
         col((d) => d.remarks ?? null),
       ],
-    )) as Array<{ id: string; certificate_no: string }>;
+    );
   },
 
   async deleteByIds(em: EntityManager, ids: readonly string[]): Promise<void> {
@@ -199,9 +201,9 @@ export async function lockParcelRows(em: EntityManager, ids: readonly string[]):
 
 export async function selectParcelTerms(em: EntityManager, ids: readonly string[]): Promise<ParcelTermsRow[]> {
   if (ids.length === 0) return [];
-  return (await em.query(
+  return await em.query<ParcelTermsRow[]>(
     `SELECT id, certificate_no, holder_party_id, village_id, area_mu::text AS area_mu, to_char(rights_start, 'YYYY-MM-DD') AS rights_start, to_char(rights_end, 'YYYY-MM-DD') AS rights_end
        FROM parcels WHERE id = ANY($1::bigint[])`,
     [Array.from(new Set(ids))],
-  )) as ParcelTermsRow[];
+  );
 }

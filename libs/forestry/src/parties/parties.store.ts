@@ -24,33 +24,33 @@ const PARTY_REF_SELECT = `SELECT p.id::text AS id, p.code, p.name, p.kind, p.act
 export async function selectPartyRefs(em: EntityManager, by: { codes: readonly string[] } | { ids: readonly string[] }): Promise<PartyRefRow[]> {
   if ('codes' in by) {
     if (by.codes.length === 0) return [];
-    return (await em.query(`${PARTY_REF_SELECT} WHERE p.code = ANY($1::text[])`, [Array.from(new Set(by.codes))])) as PartyRefRow[];
+    return await em.query<PartyRefRow[]>(`${PARTY_REF_SELECT} WHERE p.code = ANY($1::text[])`, [Array.from(new Set(by.codes))]);
   }
   if (by.ids.length === 0) return [];
-  return (await em.query(`${PARTY_REF_SELECT} WHERE p.id = ANY($1::bigint[])`, [Array.from(new Set(by.ids.map(String)))])) as PartyRefRow[];
+  return await em.query<PartyRefRow[]>(`${PARTY_REF_SELECT} WHERE p.id = ANY($1::bigint[])`, [Array.from(new Set(by.ids.map(String)))]);
 }
 
 /** The active members of one kind (VILLAGER, HOUSEHOLD) of the collective `collectiveCode`, in id order. */
 export async function selectCollectiveMembers(em: EntityManager, collectiveCode: string, kind: PartyKind): Promise<PartyRefRow[]> {
-  return (await em.query(`${PARTY_REF_SELECT} JOIN parties c ON c.id = p.collective_id WHERE c.code = $1 AND p.kind = $2 AND p.active ORDER BY p.id`, [
+  return await em.query<PartyRefRow[]>(`${PARTY_REF_SELECT} JOIN parties c ON c.id = p.collective_id WHERE c.code = $1 AND p.kind = $2 AND p.active ORDER BY p.id`, [
     collectiveCode,
     kind,
-  ])) as PartyRefRow[];
+  ]);
 }
 
 /** The active villagers of a collective (by id), with their household's code and their relation to its head (as the roster import records it). */
 export async function selectActiveVillagers(em: EntityManager, collectiveId: string): Promise<Array<{ code: string; household: string; relation: string | null }>> {
-  return (await em.query(
+  return await em.query<Array<{ code: string; household: string; relation: string | null }>>(
     `SELECT v.code, h.code AS household, v.metadata ->> 'relation' AS relation FROM parties v JOIN parties h ON h.id = v.household_id
       WHERE v.kind = 'VILLAGER' AND v.active AND v.collective_id = $1`,
     [collectiveId],
-  )) as Array<{ code: string; household: string; relation: string | null }>;
+  );
 }
 
 /** Ids of the parties registered in these regions (their own region, not the regions below). */
 export async function selectPartyIdsInRegions(em: EntityManager, regionIds: readonly string[]): Promise<string[]> {
   if (regionIds.length === 0) return [];
-  const rows = (await em.query(`SELECT id::text AS id FROM parties WHERE region_id = ANY($1::bigint[]) ORDER BY id`, [[...new Set(regionIds)]])) as Array<{ id: string }>;
+  const rows = await em.query<Array<{ id: string }>>(`SELECT id::text AS id FROM parties WHERE region_id = ANY($1::bigint[]) ORDER BY id`, [[...new Set(regionIds)]]);
   return rows.map((r) => r.id);
 }
 
@@ -107,13 +107,13 @@ const CODE_LOCK_NAMESPACE = 0x5041;
 
 export const partiesStore = {
   async any(em: EntityManager): Promise<boolean> {
-    const [{ found }] = (await em.query(`SELECT EXISTS (SELECT 1 FROM parties) AS found`)) as Array<{ found: boolean }>;
+    const [{ found }] = await em.query<Array<{ found: boolean }>>(`SELECT EXISTS (SELECT 1 FROM parties) AS found`);
     return found;
   },
 
   /** `lock`: FOR UPDATE (to change it) or FOR SHARE (so it cannot be deactivated before the caller commits). */
   async byCode(em: EntityManager, code: string, lock: 'FOR UPDATE' | 'FOR SHARE' | null = null): Promise<PartyRow | undefined> {
-    const [row] = (await em.query(`SELECT ${COLUMNS} FROM ${FROM} WHERE p.code = $1 ${lock ? `${lock} OF p` : ''}`, [code])) as PartyRow[];
+    const [row] = await em.query<PartyRow[]>(`SELECT ${COLUMNS} FROM ${FROM} WHERE p.code = $1 ${lock ? `${lock} OF p` : ''}`, [code]);
     return row;
   },
 
@@ -133,34 +133,36 @@ export const partiesStore = {
     if (filter.active !== undefined) add('p.active = ?', filter.active);
     if (filter.after !== undefined) add('p.code > ?', filter.after);
     params.push(filter.limit);
-    return (await em.query(`SELECT ${COLUMNS} FROM ${FROM} ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY p.code LIMIT $${params.length}`, params)) as PartyRow[];
+    return await em.query<PartyRow[]>(`SELECT ${COLUMNS} FROM ${FROM} ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY p.code LIMIT $${params.length}`, params);
   },
 
   /** Codes of the parties registered under any of these HMACs of an ID number of `kind`. */
   async codesByIdHmacs(em: EntityManager, kind: IdKind, hmacs: readonly string[]): Promise<Array<{ id_hmac: string; code: string }>> {
     if (hmacs.length === 0) return [];
-    return (await em.query(`SELECT id_hmac, code FROM parties WHERE id_kind = $1 AND id_hmac = ANY($2::text[])`, [kind, hmacs])) as Array<{ id_hmac: string; code: string }>;
+    return await em.query<Array<{ id_hmac: string; code: string }>>(`SELECT id_hmac, code FROM parties WHERE id_kind = $1 AND id_hmac = ANY($2::text[])`, [kind, hmacs]);
   },
 
   /** Ids of the active parties registered under any of these HMACs of a resident ID number. */
   async activeResidentIds(em: EntityManager, hmacs: readonly string[]): Promise<string[]> {
-    const rows = (await em.query(`SELECT id FROM parties WHERE id_kind = 'RESIDENT_ID' AND id_hmac = ANY($1::text[]) AND active ORDER BY id`, [hmacs])) as Array<{ id: string }>;
+    const rows = await em.query<Array<{ id: string }>>(`SELECT id FROM parties WHERE id_kind = 'RESIDENT_ID' AND id_hmac = ANY($1::text[]) AND active ORDER BY id`, [hmacs]);
     return rows.map((r) => r.id);
   },
 
   async statesByIds(em: EntityManager, ids: readonly string[]): Promise<Array<{ id: string; code: string; active: boolean }>> {
     if (ids.length === 0) return [];
-    return (await em.query(`SELECT id, code, active FROM parties WHERE id = ANY($1::bigint[])`, [Array.from(new Set(ids))])) as Array<{
-      id: string;
-      code: string;
-      active: boolean;
-    }>;
+    return await em.query<
+      Array<{
+        id: string;
+        code: string;
+        active: boolean;
+      }>
+    >(`SELECT id, code, active FROM parties WHERE id = ANY($1::bigint[])`, [Array.from(new Set(ids))]);
   },
 
   /** Of these codes, those a party has. */
   async existingCodes(em: EntityManager, codes: readonly string[]): Promise<Set<string>> {
     if (codes.length === 0) return new Set();
-    const rows = (await em.query(`SELECT code FROM parties WHERE code = ANY($1::text[])`, [codes])) as Array<{ code: string }>;
+    const rows = await em.query<Array<{ code: string }>>(`SELECT code FROM parties WHERE code = ANY($1::text[])`, [codes]);
     return new Set(rows.map((r) => r.code));
   },
 
@@ -171,17 +173,17 @@ export const partiesStore = {
 
   /** The highest number n of the codes `<prefix>-n`, 0 when none. */
   async maxCodeNumber(em: EntityManager, prefix: string): Promise<number> {
-    const [{ n }] = (await em.query(
+    const [{ n }] = await em.query<Array<{ n: string }>>(
       `SELECT COALESCE(max(substring(code FROM '^[A-Z]+-(\\d{1,9})$')::bigint), 0)::text AS n FROM parties WHERE code ~ ('^' || $1 || '-\\d{1,9}$')`,
       [prefix],
-    )) as Array<{ n: string }>;
+    );
     return Number(n);
   },
 
   /** One statement for any number of rows; rows lost to a unique key (code or ID number) are absent from the answer. */
   async insertMany(em: EntityManager, rows: readonly PartyInsert[]): Promise<Map<string, string>> {
     const column = <T>(pick: (r: PartyInsert) => T) => rows.map(pick);
-    const inserted = (await em.query(
+    const inserted = await em.query<Array<{ id: string; code: string }>>(
       `INSERT INTO parties (code, kind, name, region_id, id_kind, id_hmac, id_cipher, id_masked, phone, household_id, collective_id, metadata)
        SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::bigint[], $5::text[], $6::text[], $7::text[], $8::text[], $9::text[], $10::bigint[], $11::bigint[], $12::jsonb[])
        ON CONFLICT DO NOTHING RETURNING id, code`,
@@ -199,12 +201,12 @@ export const partiesStore = {
         column((r) => r.collectiveId),
         column((r) => JSON.stringify(r.metadata)),
       ],
-    )) as Array<{ id: string; code: string }>;
+    );
     return new Map(inserted.map((r) => [r.code, r.id]));
   },
 
   async sealedId(em: EntityManager, code: string): Promise<{ id: string; id_kind: IdKind | null; id_cipher: string | null } | undefined> {
-    const [row] = (await em.query(`SELECT id, id_kind, id_cipher FROM parties WHERE code = $1`, [code])) as Array<{ id: string; id_kind: IdKind | null; id_cipher: string | null }>;
+    const [row] = await em.query<Array<{ id: string; id_kind: IdKind | null; id_cipher: string | null }>>(`SELECT id, id_kind, id_cipher FROM parties WHERE code = $1`, [code]);
     return row;
   },
 
@@ -232,13 +234,13 @@ export interface HolderRow {
 export const holdersStore = {
   async byIds(em: EntityManager, ids: readonly string[]): Promise<HolderRow[]> {
     if (ids.length === 0) return [];
-    return (await em.query(`SELECT id, code, name, id_kind, id_hmac, id_masked, active FROM parties WHERE id = ANY($1::bigint[])`, [Array.from(new Set(ids))])) as HolderRow[];
+    return await em.query<HolderRow[]>(`SELECT id, code, name, id_kind, id_hmac, id_masked, active FROM parties WHERE id = ANY($1::bigint[])`, [Array.from(new Set(ids))]);
   },
 
   /** Registered under any of these HMACs (of any ID kind). */
   async byIdHmacs(em: EntityManager, hmacs: readonly string[]): Promise<HolderRow[]> {
     if (hmacs.length === 0) return [];
-    return (await em.query(`SELECT id, code, name, id_kind, id_hmac, id_masked, active FROM parties WHERE id_hmac = ANY($1::text[])`, [hmacs])) as HolderRow[];
+    return await em.query<HolderRow[]>(`SELECT id, code, name, id_kind, id_hmac, id_masked, active FROM parties WHERE id_hmac = ANY($1::text[])`, [hmacs]);
   },
 };
 

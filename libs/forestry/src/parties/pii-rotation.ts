@@ -72,10 +72,10 @@ export async function rotatePii(ds: DataSource, pii: PiiCipher, options: PiiRota
     for (;;) {
       const stale = staleFilter(s, pii);
       const n = stale.params.length;
-      const rows = (await ds.query(
+      const rows = await ds.query<Row[]>(
         `SELECT ${columns(s)} FROM ${s.table} WHERE ${s.cipher} IS NOT NULL AND ${stale.sql} AND ${s.id} > $${n + 1}::bigint ORDER BY ${s.id} LIMIT $${n + 2}`,
         [...stale.params, after, batchSize],
-      )) as Row[];
+      );
       if (rows.length === 0) break;
       for (const row of rows) {
         try {
@@ -99,18 +99,17 @@ async function rekey(ds: DataSource, pii: PiiCipher, s: Sealed, row: Row): Promi
   const clear = pii.decrypt(row.cipher);
   const cipher = pii.isCurrentCipher(row.cipher) ? row.cipher : pii.encrypt(clear);
   if (!s.hmac || row.hmac === null || row.kind === null) {
-    const updated = (await ds.query(`WITH u AS (UPDATE ${s.table} SET ${s.cipher} = $2 WHERE ${s.id} = $1 AND ${s.cipher} = $3 RETURNING 1) SELECT count(*)::int AS n FROM u`, [
-      row.id,
-      cipher,
-      row.cipher,
-    ])) as Array<{ n: number }>;
+    const updated = await ds.query<Array<{ n: number }>>(
+      `WITH u AS (UPDATE ${s.table} SET ${s.cipher} = $2 WHERE ${s.id} = $1 AND ${s.cipher} = $3 RETURNING 1) SELECT count(*)::int AS n FROM u`,
+      [row.id, cipher, row.cipher],
+    );
     return updated[0].n === 1;
   }
   const hmac = pii.hmac(row.kind, clear);
-  const updated = (await ds.query(
+  const updated = await ds.query<Array<{ n: number }>>(
     `WITH u AS (UPDATE ${s.table} SET ${s.cipher} = $2, ${s.hmac} = $3 WHERE ${s.id} = $1 AND ${s.cipher} = $4 AND ${s.hmac} = $5 RETURNING 1) SELECT count(*)::int AS n FROM u`,
     [row.id, cipher, hmac, row.cipher, row.hmac],
-  )) as Array<{ n: number }>;
+  );
   return updated[0].n === 1;
 }
 
@@ -119,14 +118,14 @@ export async function checkPii(ds: DataSource, pii: PiiCipher, batchSize = 1000)
   const report: PiiCheckReport = { keyIds: pii.currentKeyIds, stale: {}, undecryptable: [] };
   for (const s of SEALED) {
     const stale = staleFilter(s, pii);
-    const [{ n }] = (await ds.query(`SELECT count(*)::int AS n FROM ${s.table} WHERE ${s.cipher} IS NOT NULL AND ${stale.sql}`, stale.params)) as Array<{ n: number }>;
+    const [{ n }] = await ds.query<Array<{ n: number }>>(`SELECT count(*)::int AS n FROM ${s.table} WHERE ${s.cipher} IS NOT NULL AND ${stale.sql}`, stale.params);
     report.stale[s.table] = n;
     let after = '0';
     for (;;) {
-      const rows = (await ds.query(`SELECT ${columns(s)} FROM ${s.table} WHERE ${s.cipher} IS NOT NULL AND ${s.id} > $1::bigint ORDER BY ${s.id} LIMIT $2`, [
+      const rows = await ds.query<Row[]>(`SELECT ${columns(s)} FROM ${s.table} WHERE ${s.cipher} IS NOT NULL AND ${s.id} > $1::bigint ORDER BY ${s.id} LIMIT $2`, [
         after,
         batchSize,
-      ])) as Row[];
+      ]);
       if (rows.length === 0) break;
       for (const row of rows) {
         try {

@@ -202,7 +202,7 @@ export class PortalService {
         projectName: series.project_name,
         ...unitFigures(r),
         transferRestriction: series.transfer_restriction,
-        transferRestrictionLabel: RESTRICTION_LABELS[series.transfer_restriction as TransferRestriction],
+        transferRestrictionLabel: RESTRICTION_LABELS[series.transfer_restriction],
         issuedOn: series.issued_on,
         pledges: pledges.map((p) => ({
           pledgee: pledgees.get(p.pledgee)?.name ?? p.pledgee,

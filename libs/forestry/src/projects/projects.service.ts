@@ -1,27 +1,16 @@
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
-import { Amount, Dec, EntryDraft, LedgerReads, LedgerService, PostResult } from '@forest-ledger/ledger';
+import { Amount, Dec, LedgerReads, LedgerService } from '@forest-ledger/ledger';
 import { Env } from '@forest-ledger/platform';
 import { DataSource, EntityManager } from 'typeorm';
 import type { OwnerScope } from '@forest-ledger/access';
-import { inputChecks } from '../common/input-checks';
 import { lockParcelsForAttachment, parcelRefs } from '../parcels/parcel-refs';
 import { ParcelsService } from '../parcels/parcels.service';
 import { WALLET_ASSET } from '../parties/parties.service';
 import { PartyRef, partyRefs, partyRefsByIds } from '../parties/party-refs';
 import { findSeriesOfProject, lockSeriesOfProject } from '../tickets/series.store';
-import {
-  BANK_CLEARING_ACCOUNT,
-  businessToday,
-  PLATFORM_ACCOUNTS,
-  projectAccounts,
-  projectCapitalToReceive,
-  projectCommitments,
-  projectInKind,
-  projectInKindCapital,
-  projectWallet,
-} from './project-accounts';
-import { CONTRIBUTION_KINDS, ContributionKind, ContributionState, MEMBER_WEIGHTINGS, PROJECT_TYPES, ProjectState, ProjectType } from './project.model';
+import { businessToday, PLATFORM_ACCOUNTS, projectAccounts, projectCommitments, projectWallet } from './project-accounts';
+import { MEMBER_WEIGHTINGS, PROJECT_TYPES, ProjectState, ProjectType } from './project.model';
 import { invalidProject, ProjectError, projectInput } from './projects.errors';
 import { CallInput, ContributionInput, ContributionOutcome, ContributionView, ProjectContributions } from './project-contributions';
 

@@ -60,47 +60,49 @@ export async function lockProject(em: EntityManager, code: string): Promise<void
 }
 
 export async function findProject(em: EntityManager, code: string): Promise<ProjectRow | undefined> {
-  const [row] = (await em.query(`${PROJECT_SELECT} WHERE code = $1`, [code])) as ProjectRow[];
+  const [row] = await em.query<ProjectRow[]>(`${PROJECT_SELECT} WHERE code = $1`, [code]);
   return row;
 }
 
 export async function findProjectById(em: EntityManager, id: string): Promise<ProjectRow | undefined> {
-  const [row] = (await em.query(`${PROJECT_SELECT} WHERE id = $1`, [id])) as ProjectRow[];
+  const [row] = await em.query<ProjectRow[]>(`${PROJECT_SELECT} WHERE id = $1`, [id]);
   return row;
 }
 
 export async function findProjectsByIds(em: EntityManager, ids: readonly string[]): Promise<Map<string, ProjectRow>> {
   if (ids.length === 0) return new Map();
-  const rows = (await em.query(`${PROJECT_SELECT} WHERE id = ANY($1::bigint[])`, [Array.from(new Set(ids))])) as ProjectRow[];
+  const rows = await em.query<ProjectRow[]>(`${PROJECT_SELECT} WHERE id = ANY($1::bigint[])`, [Array.from(new Set(ids))]);
   return new Map(rows.map((r) => [r.id, r]));
 }
 
 export async function findProjectsByCodes(em: EntityManager, codes: readonly string[]): Promise<Map<string, ProjectRow>> {
   if (codes.length === 0) return new Map();
-  const rows = (await em.query(`${PROJECT_SELECT} WHERE code = ANY($1::text[])`, [Array.from(new Set(codes))])) as ProjectRow[];
+  const rows = await em.query<ProjectRow[]>(`${PROJECT_SELECT} WHERE code = ANY($1::text[])`, [Array.from(new Set(codes))]);
   return new Map(rows.map((r) => [r.code, r]));
 }
 
 /** Projects by state, and (when `partyIds` is given) only those whose farm or collective is one of them; by code, at most 500. */
 export async function listProjects(em: EntityManager, filter: { state?: ProjectState; partyIds: string[] | null }): Promise<ProjectRow[]> {
-  return (await em.query(
+  return await em.query<ProjectRow[]>(
     `${PROJECT_SELECT} WHERE ($1::text IS NULL OR state = $1) AND ($2::bigint[] IS NULL OR farm_party_id = ANY($2) OR collective_party_id = ANY($2)) ORDER BY code LIMIT 500`,
     [filter.state ?? null, filter.partyIds],
-  )) as ProjectRow[];
+  );
 }
 
 /** The ids of the projects whose farm or collective is one of these parties. */
 export async function projectIdsOfParties(em: EntityManager, partyIds: readonly string[]): Promise<string[]> {
   if (partyIds.length === 0) return [];
-  const rows = (await em.query(`SELECT id FROM coop_projects WHERE farm_party_id = ANY($1::bigint[]) OR collective_party_id = ANY($1::bigint[])`, [partyIds])) as Array<{
-    id: string;
-  }>;
+  const rows = await em.query<
+    Array<{
+      id: string;
+    }>
+  >(`SELECT id FROM coop_projects WHERE farm_party_id = ANY($1::bigint[]) OR collective_party_id = ANY($1::bigint[])`, [partyIds]);
   return rows.map((r) => r.id);
 }
 
 /** Inserts the project (state DRAFT); null when its code is taken. */
 export async function insertProject(em: EntityManager, p: NewProject): Promise<string | null> {
-  const [row] = (await em.query(
+  const [row] = await em.query<Array<{ id: string }>>(
     `INSERT INTO coop_projects (code, name, farm_party_id, collective_party_id, project_type, area_mu, start_date, term_years, management_fee_rate,
                                 collective_retained_ratio, member_weighting, guarantee_description, guaranteed_buy_back_price, guaranteed_yield_per_mu, guarantee_reference_price)
      VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15)
@@ -122,7 +124,7 @@ export async function insertProject(em: EntityManager, p: NewProject): Promise<s
       p.guaranteed_yield_per_mu,
       p.guarantee_reference_price,
     ],
-  )) as Array<{ id: string }>;
+  );
   return row?.id ?? null;
 }
 
@@ -136,15 +138,15 @@ export async function attachParcels(em: EntityManager, projectId: string, parcel
 
 /** Of these parcels, those under a project not closed, with that project's code (by parcel id). */
 export async function parcelsInOpenProjects(em: EntityManager, parcelIds: readonly string[]): Promise<Array<{ parcel_id: string; code: string }>> {
-  return (await em.query(
+  return await em.query<Array<{ parcel_id: string; code: string }>>(
     `SELECT pp.parcel_id, p.code FROM coop_project_parcels pp JOIN coop_projects p ON p.id = pp.project_id
       WHERE pp.parcel_id = ANY($1::bigint[]) AND p.state <> 'CLOSED' ORDER BY pp.parcel_id`,
     [parcelIds],
-  )) as Array<{ parcel_id: string; code: string }>;
+  );
 }
 
 export async function projectParcelIds(em: EntityManager, projectId: string): Promise<string[]> {
-  const rows = (await em.query(`SELECT parcel_id FROM coop_project_parcels WHERE project_id = $1`, [projectId])) as Array<{ parcel_id: string }>;
+  const rows = await em.query<Array<{ parcel_id: string }>>(`SELECT parcel_id FROM coop_project_parcels WHERE project_id = $1`, [projectId]);
   return rows.map((r) => r.parcel_id);
 }
 
@@ -153,25 +155,25 @@ const CONTRIBUTION_SELECT = `SELECT id, project_id, party_id, role, kind, state,
 
 /** The contributions of a project, oldest first. */
 export async function contributionsOf(em: EntityManager, projectId: string): Promise<ContributionRow[]> {
-  return (await em.query(`${CONTRIBUTION_SELECT} WHERE project_id = $1 ORDER BY id`, [projectId])) as ContributionRow[];
+  return await em.query<ContributionRow[]>(`${CONTRIBUTION_SELECT} WHERE project_id = $1 ORDER BY id`, [projectId]);
 }
 
 /** The contribution of this project, locked FOR UPDATE (a call). */
 export async function lockContribution(em: EntityManager, projectId: string, id: string): Promise<ContributionRow | undefined> {
-  const [row] = (await em.query(`${CONTRIBUTION_SELECT} WHERE id = $1 AND project_id = $2 FOR UPDATE`, [id, projectId])) as ContributionRow[];
+  const [row] = await em.query<ContributionRow[]>(`${CONTRIBUTION_SELECT} WHERE id = $1 AND project_id = $2 FOR UPDATE`, [id, projectId]);
   return row;
 }
 
 /** The contribution recorded by this entry (its own entry, or the call's). */
 export async function contributionOfEntry(em: EntityManager, column: 'entry_id' | 'call_entry_id', entryId: string): Promise<ContributionRow | undefined> {
-  const [row] = (await em.query(`${CONTRIBUTION_SELECT} WHERE ${column === 'entry_id' ? 'entry_id' : 'call_entry_id'} = $1`, [entryId])) as ContributionRow[];
+  const [row] = await em.query<ContributionRow[]>(`${CONTRIBUTION_SELECT} WHERE ${column === 'entry_id' ? 'entry_id' : 'call_entry_id'} = $1`, [entryId]);
   return row;
 }
 
 /** Whether the project has a contribution recorded by one of these entries. */
 export async function hasContributionOfEntries(em: EntityManager, projectId: string, entryIds: readonly string[]): Promise<boolean> {
   if (entryIds.length === 0) return false;
-  const rows = (await em.query(`SELECT 1 FROM project_contributions WHERE project_id = $1 AND entry_id = ANY($2::bigint[])`, [projectId, entryIds])) as unknown[];
+  const rows = await em.query<unknown[]>(`SELECT 1 FROM project_contributions WHERE project_id = $1 AND entry_id = ANY($2::bigint[])`, [projectId, entryIds]);
   return rows.length > 0;
 }
 

@@ -14,27 +14,27 @@ export interface RegionRefRow {
 /** The regions with these ids; unknown ids are absent. */
 export async function selectRegionsByIds(em: EntityManager, ids: readonly string[]): Promise<RegionRefRow[]> {
   if (ids.length === 0) return [];
-  return (await em.query(`SELECT id, code, name, level, parent_id FROM regions WHERE id = ANY($1::bigint[])`, [Array.from(new Set(ids))])) as RegionRefRow[];
+  return await em.query<RegionRefRow[]>(`SELECT id, code, name, level, parent_id FROM regions WHERE id = ANY($1::bigint[])`, [Array.from(new Set(ids))]);
 }
 
 /** Ids of the regions whose code starts with `codePrefix` (a township's code finds itself and its villages). */
 export async function selectRegionIdsUnder(em: EntityManager, codePrefix: string): Promise<string[]> {
-  const rows = (await em.query(`SELECT id FROM regions WHERE code LIKE $1 || '%'`, [codePrefix])) as Array<{ id: string }>;
+  const rows = await em.query<Array<{ id: string }>>(`SELECT id FROM regions WHERE code LIKE $1 || '%'`, [codePrefix]);
   return rows.map((r) => r.id);
 }
 
 export async function selectRegionByCode(em: EntityManager, code: string): Promise<RegionRefRow | undefined> {
-  const [row] = (await em.query(`SELECT id, code, name, level, parent_id FROM regions WHERE code = $1`, [code])) as RegionRefRow[];
+  const [row] = await em.query<RegionRefRow[]>(`SELECT id, code, name, level, parent_id FROM regions WHERE code = $1`, [code]);
   return row;
 }
 
 /** The children of these regions at `level`, by code. */
 export async function selectRegionChildren(em: EntityManager, parentIds: readonly string[], level: RegionLevel): Promise<RegionRefRow[]> {
   if (parentIds.length === 0) return [];
-  return (await em.query(`SELECT id, code, name, level, parent_id FROM regions WHERE parent_id = ANY($1::bigint[]) AND level = $2 ORDER BY code`, [
+  return await em.query<RegionRefRow[]>(`SELECT id, code, name, level, parent_id FROM regions WHERE parent_id = ANY($1::bigint[]) AND level = $2 ORDER BY code`, [
     Array.from(new Set(parentIds)),
     level,
-  ])) as RegionRefRow[];
+  ]);
 }
 
 /** A region with its parent's code (a self-join inside the regions table). */
@@ -52,22 +52,22 @@ const FROM = `regions r LEFT JOIN regions p ON p.id = r.parent_id`;
 export const regionsStore = {
   /** Null when the code is taken (ON CONFLICT DO NOTHING). */
   async insert(em: EntityManager, row: { code: string; name: string; level: RegionLevel; parentId: string | null }): Promise<{ id: string } | null> {
-    const rows = (await em.query(`INSERT INTO regions (code, name, level, parent_id) VALUES ($1, $2, $3, $4) ON CONFLICT (code) DO NOTHING RETURNING id`, [
+    const rows = await em.query<Array<{ id: string }>>(`INSERT INTO regions (code, name, level, parent_id) VALUES ($1, $2, $3, $4) ON CONFLICT (code) DO NOTHING RETURNING id`, [
       row.code,
       row.name,
       row.level,
       row.parentId,
-    ])) as Array<{ id: string }>;
+    ]);
     return rows[0] ?? null;
   },
 
   async byCode(em: EntityManager, code: string): Promise<RegionRow | undefined> {
-    const [row] = (await em.query(`SELECT ${COLUMNS} FROM ${FROM} WHERE r.code = $1`, [code])) as RegionRow[];
+    const [row] = await em.query<RegionRow[]>(`SELECT ${COLUMNS} FROM ${FROM} WHERE r.code = $1`, [code]);
     return row;
   },
 
   async byId(em: EntityManager, id: string): Promise<RegionRow | undefined> {
-    const [row] = (await em.query(`SELECT ${COLUMNS} FROM ${FROM} WHERE r.id = $1`, [id])) as RegionRow[];
+    const [row] = await em.query<RegionRow[]>(`SELECT ${COLUMNS} FROM ${FROM} WHERE r.id = $1`, [id]);
     return row;
   },
 
@@ -85,24 +85,22 @@ export const regionsStore = {
       params.push(filter.level);
       where.push(`r.level = $${params.length}`);
     }
-    return (await em.query(`SELECT ${COLUMNS} FROM ${FROM} ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY r.code`, params)) as RegionRow[];
+    return await em.query<RegionRow[]>(`SELECT ${COLUMNS} FROM ${FROM} ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY r.code`, params);
   },
 
   async villagesOf(em: EntityManager, townshipId: string): Promise<RegionRow[]> {
-    return (await em.query(`SELECT ${COLUMNS} FROM ${FROM} WHERE r.parent_id = $1 AND r.level = 'VILLAGE' ORDER BY r.code`, [townshipId])) as RegionRow[];
+    return await em.query<RegionRow[]>(`SELECT ${COLUMNS} FROM ${FROM} WHERE r.parent_id = $1 AND r.level = 'VILLAGE' ORDER BY r.code`, [townshipId]);
   },
 };
 
 /** The regions with these codes; unknown codes are absent. */
 export async function selectRegionsByCodes(em: EntityManager, codes: readonly string[]): Promise<RegionRefRow[]> {
   if (codes.length === 0) return [];
-  return (await em.query(`SELECT id, code, name, level, parent_id FROM regions WHERE code = ANY($1::text[])`, [Array.from(new Set(codes))])) as RegionRefRow[];
+  return await em.query<RegionRefRow[]>(`SELECT id, code, name, level, parent_id FROM regions WHERE code = ANY($1::text[])`, [Array.from(new Set(codes))]);
 }
 
 /** The direct children of these regions (any level), by code. */
 export async function selectAllRegionChildren(em: EntityManager, parentIds: readonly string[]): Promise<RegionRefRow[]> {
   if (parentIds.length === 0) return [];
-  return (await em.query(`SELECT id, code, name, level, parent_id FROM regions WHERE parent_id = ANY($1::bigint[]) ORDER BY code`, [
-    Array.from(new Set(parentIds)),
-  ])) as RegionRefRow[];
+  return await em.query<RegionRefRow[]>(`SELECT id, code, name, level, parent_id FROM regions WHERE parent_id = ANY($1::bigint[]) ORDER BY code`, [Array.from(new Set(parentIds))]);
 }

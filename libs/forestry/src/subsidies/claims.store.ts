@@ -68,34 +68,35 @@ const RECIPIENT_SELECT = `SELECT claim_id, party_id, role, amount::text AS amoun
 /** The claim; `lock` first takes its row FOR UPDATE. */
 export async function selectClaim(em: EntityManager, id: string, lock = false): Promise<ClaimRow | undefined> {
   if (lock) await em.query(`SELECT 1 FROM subsidy_claims WHERE id = $1 FOR UPDATE`, [id]);
-  const [row] = (await em.query(`${CLAIM_SELECT} WHERE c.id = $1`, [id])) as ClaimRow[];
+  const [row] = await em.query<ClaimRow[]>(`${CLAIM_SELECT} WHERE c.id = $1`, [id]);
   return row;
 }
 
 export async function selectClaimByApplyKey(em: EntityManager, key: string): Promise<ClaimRow | undefined> {
-  const [row] = (await em.query(`${CLAIM_SELECT} WHERE c.apply_key = $1`, [key])) as ClaimRow[];
+  const [row] = await em.query<ClaimRow[]>(`${CLAIM_SELECT} WHERE c.apply_key = $1`, [key]);
   return row;
 }
 
 export async function selectClaimIdByRejectionKey(em: EntityManager, key: string): Promise<string | undefined> {
-  const [row] = (await em.query(`SELECT id FROM subsidy_claims WHERE rejection_key = $1`, [key])) as Array<{ id: string }>;
+  const [row] = await em.query<Array<{ id: string }>>(`SELECT id FROM subsidy_claims WHERE rejection_key = $1`, [key]);
   return row?.id;
 }
 
 /** Claims of a programme (optionally in one state), oldest first. */
 export async function selectClaimsOfProgramme(em: EntityManager, programmeCode: string, state: ClaimState | null, limit: number): Promise<ClaimRow[]> {
-  return (await em.query(`${CLAIM_SELECT} WHERE p.code = $1 AND ($2::text IS NULL OR c.state = $2) ORDER BY c.id LIMIT $3`, [programmeCode, state, limit])) as ClaimRow[];
+  return await em.query<ClaimRow[]>(`${CLAIM_SELECT} WHERE p.code = $1 AND ($2::text IS NULL OR c.state = $2) ORDER BY c.id LIMIT $3`, [programmeCode, state, limit]);
 }
 
 export async function selectClaimsOfContract(em: EntityManager, contractCode: string): Promise<ClaimRow[]> {
-  return (await em.query(`${CLAIM_SELECT} WHERE t.code = $1 ORDER BY c.id`, [contractCode])) as ClaimRow[];
+  return await em.query<ClaimRow[]>(`${CLAIM_SELECT} WHERE t.code = $1 ORDER BY c.id`, [contractCode]);
 }
 
 /** Ids of the contract's open claims (APPLIED, APPROVED, COMPLETED), locked FOR UPDATE in id order. */
 export async function lockOpenClaimsOfContract(em: EntityManager, contractId: string): Promise<string[]> {
-  const rows = (await em.query(`SELECT id FROM subsidy_claims WHERE contract_id = $1 AND state IN ('APPLIED', 'APPROVED', 'COMPLETED') ORDER BY id FOR UPDATE`, [
-    contractId,
-  ])) as Array<{ id: string }>;
+  const rows = await em.query<Array<{ id: string }>>(
+    `SELECT id FROM subsidy_claims WHERE contract_id = $1 AND state IN ('APPLIED', 'APPROVED', 'COMPLETED') ORDER BY id FOR UPDATE`,
+    [contractId],
+  );
   return rows.map((r) => r.id);
 }
 
@@ -113,7 +114,7 @@ export async function insertClaim(
     appliedBy: string;
   },
 ): Promise<string | null> {
-  const [row] = (await em.query(
+  const [row] = await em.query<Array<{ id: string }>>(
     `INSERT INTO subsidy_claims (programme_id, contract_id, rule_id, state, apply_key, eligibility, calculation, amount, applied_by)
      VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) ON CONFLICT DO NOTHING RETURNING id`,
     [
@@ -127,7 +128,7 @@ export async function insertClaim(
       c.calculation?.total ?? '0.00',
       c.appliedBy,
     ],
-  )) as Array<{ id: string }>;
+  );
   return row?.id ?? null;
 }
 
@@ -188,12 +189,12 @@ export async function recoverClaimIfSettled(em: EntityManager, id: string): Prom
 // ---------------------------------------------------------------- recipients
 
 export async function selectRecipients(em: EntityManager, claimIds: readonly string[]): Promise<RecipientRow[]> {
-  return (await em.query(`${RECIPIENT_SELECT} WHERE claim_id = ANY($1::bigint[])`, [claimIds])) as RecipientRow[];
+  return await em.query<RecipientRow[]>(`${RECIPIENT_SELECT} WHERE claim_id = ANY($1::bigint[])`, [claimIds]);
 }
 
 /** The recipient's row, locked FOR UPDATE. */
 export async function lockRecipient(em: EntityManager, claimId: string, partyId: string): Promise<RecipientRow | undefined> {
-  const [row] = (await em.query(`${RECIPIENT_SELECT} WHERE claim_id = $1 AND party_id = $2 FOR UPDATE`, [claimId, partyId])) as RecipientRow[];
+  const [row] = await em.query<RecipientRow[]>(`${RECIPIENT_SELECT} WHERE claim_id = $1 AND party_id = $2 FOR UPDATE`, [claimId, partyId]);
   return row;
 }
 
@@ -216,13 +217,13 @@ export async function approvedInYear(
   year: number,
   states: readonly ClaimState[],
 ): Promise<Map<string, string>> {
-  const rows = (await em.query(
+  const rows = await em.query<Array<{ party_id: string; used: string }>>(
     `SELECT r.party_id, SUM(r.amount)::text AS used FROM subsidy_claim_recipients r
       WHERE r.party_id = ANY($1::bigint[]) AND r.approved_year = $3
         AND r.claim_id IN (SELECT id FROM subsidy_claims WHERE programme_id = $2 AND state = ANY($4::text[]))
       GROUP BY r.party_id`,
     [partyIds, programmeId, year, states],
-  )) as Array<{ party_id: string; used: string }>;
+  );
   return new Map(rows.map((r) => [r.party_id, r.used]));
 }
 
@@ -238,12 +239,12 @@ export async function addRecovered(em: EntityManager, claimId: string, partyId: 
 
 /** The instalments of these claims, by claim and sequence; `lock` takes them FOR UPDATE. */
 export async function selectInstalments(em: EntityManager, claimIds: readonly string[], lock = false): Promise<InstalmentRow[]> {
-  return (await em.query(`${INSTALMENT_SELECT} WHERE claim_id = ANY($1::bigint[]) ORDER BY claim_id, seq ${lock ? 'FOR UPDATE' : ''}`, [claimIds])) as InstalmentRow[];
+  return await em.query<InstalmentRow[]>(`${INSTALMENT_SELECT} WHERE claim_id = ANY($1::bigint[]) ORDER BY claim_id, seq ${lock ? 'FOR UPDATE' : ''}`, [claimIds]);
 }
 
 /** One instalment, locked FOR UPDATE. */
 export async function lockInstalment(em: EntityManager, claimId: string, seq: number): Promise<InstalmentRow | undefined> {
-  const [row] = (await em.query(`${INSTALMENT_SELECT} WHERE claim_id = $1 AND seq = $2 FOR UPDATE`, [claimId, seq])) as InstalmentRow[];
+  const [row] = await em.query<InstalmentRow[]>(`${INSTALMENT_SELECT} WHERE claim_id = $1 AND seq = $2 FOR UPDATE`, [claimId, seq]);
   return row;
 }
 
@@ -267,11 +268,11 @@ export async function cancelScheduledInstalments(em: EntityManager, claimId: str
 
 /** Scheduled instalments of approved claims due on or before `asOf`, by due date, claim and sequence. */
 export async function selectDueInstalments(em: EntityManager, asOf: string): Promise<Array<{ claim_id: string; seq: number }>> {
-  return (await em.query(
+  return await em.query<Array<{ claim_id: string; seq: number }>>(
     `SELECT i.claim_id, i.seq FROM subsidy_instalments i JOIN subsidy_claims c ON c.id = i.claim_id
       WHERE i.state = 'SCHEDULED' AND i.due_date <= $1::date AND c.state = 'APPROVED' ORDER BY i.due_date, i.claim_id, i.seq`,
     [asOf],
-  )) as Array<{ claim_id: string; seq: number }>;
+  );
 }
 
 /** Transaction-scoped advisory locks on these keys, in sorted order (no deadlock between two callers). */

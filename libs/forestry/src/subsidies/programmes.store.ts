@@ -63,11 +63,10 @@ export function ruleView(row: RuleRow): RuleView {
 
 /** The new programme's id, or null when its code is taken. */
 export async function insertProgramme(em: EntityManager, p: { code: string; name: string; fundingPartyId: string }): Promise<string | null> {
-  const [row] = (await em.query(`INSERT INTO subsidy_programmes (code, name, funding_party_id) VALUES ($1, $2, $3) ON CONFLICT (code) DO NOTHING RETURNING id`, [
-    p.code,
-    p.name,
-    p.fundingPartyId,
-  ])) as Array<{ id: string }>;
+  const [row] = await em.query<Array<{ id: string }>>(
+    `INSERT INTO subsidy_programmes (code, name, funding_party_id) VALUES ($1, $2, $3) ON CONFLICT (code) DO NOTHING RETURNING id`,
+    [p.code, p.name, p.fundingPartyId],
+  );
   return row?.id ?? null;
 }
 
@@ -77,61 +76,64 @@ export async function insertProgrammeRegions(em: EntityManager, programmeId: str
 
 /** The programme with this code; `lock` takes its row FOR UPDATE. */
 export async function selectProgramme(em: EntityManager, code: string, lock = false): Promise<ProgrammeRow | undefined> {
-  const [row] = (await em.query(`${PROGRAMME_SELECT} WHERE code = $1 ${lock ? 'FOR UPDATE' : ''}`, [code])) as ProgrammeRow[];
+  const [row] = await em.query<ProgrammeRow[]>(`${PROGRAMME_SELECT} WHERE code = $1 ${lock ? 'FOR UPDATE' : ''}`, [code]);
   return row;
 }
 
 export async function selectProgrammes(em: EntityManager, limit: number): Promise<ProgrammeRow[]> {
-  return (await em.query(`${PROGRAMME_SELECT} ORDER BY code LIMIT $1`, [limit])) as ProgrammeRow[];
+  return await em.query<ProgrammeRow[]>(`${PROGRAMME_SELECT} ORDER BY code LIMIT $1`, [limit]);
 }
 
 export async function selectProgrammeRegions(em: EntityManager, programmeIds: readonly string[]): Promise<Array<{ programme_id: string; region_id: string }>> {
-  return (await em.query(`SELECT programme_id, region_id FROM subsidy_programme_regions WHERE programme_id = ANY($1::bigint[])`, [programmeIds])) as Array<{
-    programme_id: string;
-    region_id: string;
-  }>;
+  return await em.query<
+    Array<{
+      programme_id: string;
+      region_id: string;
+    }>
+  >(`SELECT programme_id, region_id FROM subsidy_programme_regions WHERE programme_id = ANY($1::bigint[])`, [programmeIds]);
 }
 
 /** Whether the programme covers any of these regions. */
 export async function programmeCovers(em: EntityManager, programmeId: string, regionIds: readonly string[]): Promise<boolean> {
-  const [{ inside }] = (await em.query(`SELECT EXISTS (SELECT 1 FROM subsidy_programme_regions WHERE programme_id = $1 AND region_id = ANY($2::bigint[])) AS inside`, [
-    programmeId,
-    regionIds,
-  ])) as Array<{ inside: boolean }>;
+  const [{ inside }] = await em.query<Array<{ inside: boolean }>>(
+    `SELECT EXISTS (SELECT 1 FROM subsidy_programme_regions WHERE programme_id = $1 AND region_id = ANY($2::bigint[])) AS inside`,
+    [programmeId, regionIds],
+  );
   return inside;
 }
 
 /** Programmes covering any of these regions (and of this code, if given), by code. */
 export async function selectProgrammesCovering(em: EntityManager, regionIds: readonly string[], code: string | null): Promise<Array<{ code: string; name: string }>> {
-  return (await em.query(
+  return await em.query<Array<{ code: string; name: string }>>(
     `SELECT DISTINCT p.code, p.name FROM subsidy_programmes p JOIN subsidy_programme_regions pr ON pr.programme_id = p.id
       WHERE pr.region_id = ANY($1::bigint[]) AND ($2::text IS NULL OR p.code = $2) ORDER BY p.code`,
     [regionIds, code],
-  )) as Array<{ code: string; name: string }>;
+  );
 }
 
 /** The rules of these programmes, by version. */
 export async function selectRules(em: EntityManager, programmeIds: readonly string[]): Promise<RuleRow[]> {
-  return (await em.query(`${RULE_SELECT} WHERE programme_id = ANY($1::bigint[]) ORDER BY version`, [programmeIds])) as RuleRow[];
+  return await em.query<RuleRow[]>(`${RULE_SELECT} WHERE programme_id = ANY($1::bigint[]) ORDER BY version`, [programmeIds]);
 }
 
 export async function selectRulesByIds(em: EntityManager, ids: readonly string[]): Promise<RuleRow[]> {
   if (ids.length === 0) return [];
-  return (await em.query(`${RULE_SELECT} WHERE id = ANY($1::bigint[])`, [ids])) as RuleRow[];
+  return await em.query<RuleRow[]>(`${RULE_SELECT} WHERE id = ANY($1::bigint[])`, [ids]);
 }
 
 /** Whether any rule version of the programme caps the amount per recipient and year. */
 export async function hasRecipientCap(em: EntityManager, programmeId: string): Promise<boolean> {
-  const [{ capped }] = (await em.query(`SELECT EXISTS (SELECT 1 FROM subsidy_rules WHERE programme_id = $1 AND cap_per_recipient_per_year IS NOT NULL) AS capped`, [
-    programmeId,
-  ])) as Array<{ capped: boolean }>;
+  const [{ capped }] = await em.query<Array<{ capped: boolean }>>(
+    `SELECT EXISTS (SELECT 1 FROM subsidy_rules WHERE programme_id = $1 AND cap_per_recipient_per_year IS NOT NULL) AS capped`,
+    [programmeId],
+  );
   return capped;
 }
 
 /** Inserts the programme's next rule version; its id and version, or null when a version from that date exists. */
 export async function insertNextRule(em: EntityManager, programmeId: string, terms: RuleTerms, createdBy: string): Promise<{ id: string; version: number } | null> {
-  const [{ next }] = (await em.query(`SELECT COALESCE(MAX(version), 0) + 1 AS next FROM subsidy_rules WHERE programme_id = $1`, [programmeId])) as Array<{ next: number }>;
-  const [row] = (await em.query(
+  const [{ next }] = await em.query<Array<{ next: number }>>(`SELECT COALESCE(MAX(version), 0) + 1 AS next FROM subsidy_rules WHERE programme_id = $1`, [programmeId]);
+  const [row] = await em.query<Array<{ id: string }>>(
     `INSERT INTO subsidy_rules (programme_id, version, effective_from, rate_basis, rate, cap_per_contract, cap_per_recipient_per_year, min_term_years, min_area_mu,
                                 modes, transferor_kinds, transferee_kinds, recipients, instalments, clawback_rate, created_by)
      VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16) ON CONFLICT DO NOTHING RETURNING id`,
@@ -153,6 +155,6 @@ export async function insertNextRule(em: EntityManager, programmeId: string, ter
       terms.clawbackRate,
       createdBy,
     ],
-  )) as Array<{ id: string }>;
+  );
   return row ? { id: row.id, version: Number(next) } : null;
 }

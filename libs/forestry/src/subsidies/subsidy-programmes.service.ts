@@ -144,7 +144,7 @@ export class SubsidyProgrammesService {
       capPerRecipientPerYear: cap(input.capPerRecipientPerYear, 'capPerRecipientPerYear'),
       minTermYears: input.minTermYears,
       minAreaMu: Amount.parse(input.minAreaMu, 4, 'minAreaMu').value.toFixed(4),
-      modes: (input.modes ?? []) as TransferMode[],
+      modes: input.modes ?? [],
       transferorKinds: kinds(input.transferorKinds, 'transferorKinds'),
       transfereeKinds: kinds(input.transfereeKinds, 'transfereeKinds'),
       recipients: Array.isArray(input.recipients) ? input.recipients.map((r, i) => ({ role: r.role, share: share(r.share, `recipients[${i}].share`) })) : [],

@@ -19,7 +19,7 @@ export interface FigureRow {
  * (two grouping sets). Money columns come from the claims and their instalments and recipients, never re-derived.
  */
 export async function claimFigures(em: EntityManager, townshipIds: readonly string[], programme: string | null): Promise<{ byTownship: FigureRow[]; byProgramme: FigureRow[] }> {
-  const rows = (await em.query(
+  const rows = await em.query<Array<Omit<FigureRow, 'key'> & { township: string | null; programme: string | null }>>(
     `SELECT t.township_id::text AS township, p.code AS programme,
             COUNT(*) FILTER (WHERE c.approved_by IS NOT NULL)::int AS approved_claims,
             COALESCE(SUM(c.amount) FILTER (WHERE c.approved_by IS NOT NULL), 0)::text AS approved,
@@ -30,7 +30,7 @@ export async function claimFigures(em: EntityManager, townshipIds: readonly stri
       WHERE t.township_id = ANY($1::bigint[]) AND ($2::text IS NULL OR p.code = $2)
       GROUP BY GROUPING SETS ((t.township_id), (p.code))`,
     [townshipIds, programme],
-  )) as Array<Omit<FigureRow, 'key'> & { township: string | null; programme: string | null }>;
+  );
   const keyed = (key: string, r: (typeof rows)[number]): FigureRow => ({ ...r, key });
   return {
     byTownship: rows.filter((r) => r.township !== null).map((r) => keyed(r.township!, r)),
@@ -44,13 +44,13 @@ export async function contractFiguresByTownship(
   townshipIds: readonly string[],
   programme: string | null,
 ): Promise<Array<{ key: string; contracts: number; area: string }>> {
-  return (await em.query(
+  return await em.query<Array<{ key: string; contracts: number; area: string }>>(
     `SELECT t.township_id::text AS key, COUNT(*)::int AS contracts, COALESCE(SUM(t.area_mu), 0)::text AS area FROM transfer_contracts t
       WHERE t.township_id = ANY($1::bigint[])
         AND ($2::text IS NULL OR EXISTS (SELECT 1 FROM subsidy_claims c JOIN subsidy_programmes p ON p.id = c.programme_id WHERE c.contract_id = t.id AND p.code = $2))
       GROUP BY t.township_id`,
     [townshipIds, programme],
-  )) as Array<{ key: string; contracts: number; area: string }>;
+  );
 }
 
 /** Per programme: the contracts (and their area) with a claim not refused before approval, in these townships. */
@@ -59,10 +59,10 @@ export async function contractFiguresByProgramme(
   townshipIds: readonly string[],
   programme: string | null,
 ): Promise<Array<{ key: string; contracts: number; area: string }>> {
-  return (await em.query(
+  return await em.query<Array<{ key: string; contracts: number; area: string }>>(
     `SELECT p.code AS key, COUNT(DISTINCT t.id)::int AS contracts, COALESCE(SUM(t.area_mu), 0)::text AS area
        FROM subsidy_claims c JOIN transfer_contracts t ON t.id = c.contract_id JOIN subsidy_programmes p ON p.id = c.programme_id
       WHERE t.township_id = ANY($1::bigint[]) AND ($2::text IS NULL OR p.code = $2) AND c.state <> ALL($3::text[]) GROUP BY p.code`,
     [townshipIds, programme, REFUSED_CLAIM_STATES],
-  )) as Array<{ key: string; contracts: number; area: string }>;
+  );
 }

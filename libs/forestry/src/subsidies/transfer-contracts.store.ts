@@ -48,11 +48,11 @@ const CONTRACT_SELECT = `SELECT c.id, c.code, c.state, c.transferor_party_id, c.
 
 /** The new contract's id, or null when its number is taken. */
 export async function insertContract(em: EntityManager, c: ContractInsert): Promise<string | null> {
-  const [row] = (await em.query(
+  const [row] = await em.query<Array<{ id: string }>>(
     `INSERT INTO transfer_contracts (code, transferor_party_id, transferee_party_id, township_id, mode, area_mu, start_date, end_date, price_terms, annual_amount, platform_reference)
      VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11) ON CONFLICT (code) DO NOTHING RETURNING id`,
     [c.code, c.transferorPartyId, c.transfereePartyId, c.townshipId, c.mode, c.areaMu, c.startDate, c.endDate, c.priceTerms, c.annualAmount, c.platformReference],
-  )) as Array<{ id: string }>;
+  );
   return row?.id ?? null;
 }
 
@@ -62,13 +62,13 @@ export async function insertContractParcels(em: EntityManager, contractId: strin
 
 /** The contract with this number; `lock` takes its row FOR UPDATE. */
 export async function selectContract(em: EntityManager, code: string, lock = false): Promise<ContractRow | undefined> {
-  const [row] = (await em.query(`${CONTRACT_SELECT} WHERE c.code = $1 ${lock ? 'FOR UPDATE' : ''}`, [code])) as ContractRow[];
+  const [row] = await em.query<ContractRow[]>(`${CONTRACT_SELECT} WHERE c.code = $1 ${lock ? 'FOR UPDATE' : ''}`, [code]);
   return row;
 }
 
 export async function selectContractsByIds(em: EntityManager, ids: readonly string[]): Promise<ContractRow[]> {
   if (ids.length === 0) return [];
-  return (await em.query(`${CONTRACT_SELECT} WHERE c.id = ANY($1::bigint[])`, [Array.from(new Set(ids))])) as ContractRow[];
+  return await em.query<ContractRow[]>(`${CONTRACT_SELECT} WHERE c.id = ANY($1::bigint[])`, [Array.from(new Set(ids))]);
 }
 
 /** Contracts by number, at most `limit`, optionally in a state, in these townships, with this party on either side. */
@@ -76,31 +76,33 @@ export async function selectContracts(
   em: EntityManager,
   filter: { state: ContractState | null; townshipIds: string[] | null; partyId: string | null; limit: number },
 ): Promise<ContractRow[]> {
-  return (await em.query(
+  return await em.query<ContractRow[]>(
     `${CONTRACT_SELECT}
       WHERE ($1::text IS NULL OR c.state = $1) AND ($2::bigint[] IS NULL OR c.township_id = ANY($2::bigint[]))
         AND ($3::bigint IS NULL OR $3::bigint IN (c.transferor_party_id, c.transferee_party_id))
       ORDER BY c.code LIMIT $4`,
     [filter.state, filter.townshipIds, filter.partyId, filter.limit],
-  )) as ContractRow[];
+  );
 }
 
 /** Parcel ids of these contracts, by parcel id. */
 export async function selectContractParcels(em: EntityManager, contractIds: readonly string[]): Promise<Array<{ contract_id: string; parcel_id: string }>> {
   if (contractIds.length === 0) return [];
-  return (await em.query(`SELECT contract_id, parcel_id FROM transfer_contract_parcels WHERE contract_id = ANY($1::bigint[]) ORDER BY parcel_id`, [contractIds])) as Array<{
-    contract_id: string;
-    parcel_id: string;
-  }>;
+  return await em.query<
+    Array<{
+      contract_id: string;
+      parcel_id: string;
+    }>
+  >(`SELECT contract_id, parcel_id FROM transfer_contract_parcels WHERE contract_id = ANY($1::bigint[]) ORDER BY parcel_id`, [contractIds]);
 }
 
 /** Contracts in force (REGISTERED or ACTIVE) over any day of [start, end] holding any of these parcels: (contract number, parcel id), by number. */
 export async function selectBusyParcels(em: EntityManager, parcelIds: string[], start: string, end: string): Promise<Array<{ code: string; parcel_id: string }>> {
-  return (await em.query(
+  return await em.query<Array<{ code: string; parcel_id: string }>>(
     `SELECT DISTINCT c.code, cp.parcel_id FROM transfer_contract_parcels cp JOIN transfer_contracts c ON c.id = cp.contract_id
       WHERE cp.parcel_id = ANY($1::bigint[]) AND c.state IN ('REGISTERED', 'ACTIVE') AND c.start_date <= $3::date AND c.end_date >= $2::date ORDER BY c.code`,
     [parcelIds, start, end],
-  )) as Array<{ code: string; parcel_id: string }>;
+  );
 }
 
 export async function updateContractState(em: EntityManager, id: string, state: ContractState): Promise<void> {

@@ -67,23 +67,27 @@ export async function insertMovements(em: EntityManager, rows: ReadonlyArray<Omi
 
 /** The legs recorded for this entry, in order. */
 export async function movementsOfEntry(em: EntityManager, entryId: string): Promise<MovementRow[]> {
-  return (await em.query(`${MOVEMENT_SELECT} WHERE entry_id = $1 ORDER BY id`, [entryId])) as MovementRow[];
+  return await em.query<MovementRow[]>(`${MOVEMENT_SELECT} WHERE entry_id = $1 ORDER BY id`, [entryId]);
 }
 
 /** Of these entries, the first that recorded a movement of the series (a replay's), else null. */
 export async function movementEntryOf(em: EntityManager, seriesId: string, entryIds: readonly string[]): Promise<string | null> {
   if (entryIds.length === 0) return null;
-  const [row] = (await em.query(`SELECT entry_id FROM ticket_movements WHERE series_id = $1 AND entry_id = ANY($2::bigint[]) ORDER BY id LIMIT 1`, [seriesId, entryIds])) as Array<{
-    entry_id: string;
-  }>;
+  const [row] = await em.query<
+    Array<{
+      entry_id: string;
+    }>
+  >(`SELECT entry_id FROM ticket_movements WHERE series_id = $1 AND entry_id = ANY($2::bigint[]) ORDER BY id LIMIT 1`, [seriesId, entryIds]);
   return row?.entry_id ?? null;
 }
 
 /** The issuance entries of the series, in id order. */
 export async function issuanceEntryIds(em: EntityManager, seriesId: string): Promise<string[]> {
-  const rows = (await em.query(`SELECT DISTINCT entry_id FROM ticket_movements WHERE series_id = $1 AND kind = 'ISSUANCE' ORDER BY entry_id`, [seriesId])) as Array<{
-    entry_id: string;
-  }>;
+  const rows = await em.query<
+    Array<{
+      entry_id: string;
+    }>
+  >(`SELECT DISTINCT entry_id FROM ticket_movements WHERE series_id = $1 AND kind = 'ISSUANCE' ORDER BY entry_id`, [seriesId]);
   return rows.map((r) => r.entry_id);
 }
 
@@ -91,10 +95,10 @@ export async function insertPledge(
   em: EntityManager,
   p: Pick<PledgeRow, 'series_id' | 'holder_party_id' | 'pledgee_party_id' | 'units' | 'contract_reference' | 'pledge_entry_id'>,
 ): Promise<string> {
-  const [row] = (await em.query(
+  const [row] = await em.query<Array<{ id: string }>>(
     `INSERT INTO ticket_pledges (series_id, holder_party_id, pledgee_party_id, units, contract_reference, pledge_entry_id) VALUES ($1, $2, $3, $4, $5, $6) RETURNING id`,
     [p.series_id, p.holder_party_id, p.pledgee_party_id, p.units, p.contract_reference, p.pledge_entry_id],
-  )) as Array<{ id: string }>;
+  );
   return row.id;
 }
 
@@ -104,22 +108,22 @@ export async function closePledge(em: EntityManager, id: string, state: 'RELEASE
 
 /** The pledge (`lock`: FOR UPDATE of its row). */
 export async function findPledge(em: EntityManager, id: string, lock = false): Promise<PledgeRow | undefined> {
-  const [row] = (await em.query(`${PLEDGE_SELECT} WHERE id = $1${lock ? ' FOR UPDATE' : ''}`, [id])) as PledgeRow[];
+  const [row] = await em.query<PledgeRow[]>(`${PLEDGE_SELECT} WHERE id = $1${lock ? ' FOR UPDATE' : ''}`, [id]);
   return row;
 }
 
 /** The pledges of the series, by id; `holderPartyId` null matches nobody's (an unknown holder), undefined everyone's. */
 export async function pledgesOf(em: EntityManager, seriesId: string, filter: { holderPartyId?: string | null; state?: PledgeState }): Promise<PledgeRow[]> {
   if (filter.holderPartyId === null) return [];
-  return (await em.query(`${PLEDGE_SELECT} WHERE series_id = $1 AND ($2::bigint IS NULL OR holder_party_id = $2) AND ($3::text IS NULL OR state = $3) ORDER BY id`, [
+  return await em.query<PledgeRow[]>(`${PLEDGE_SELECT} WHERE series_id = $1 AND ($2::bigint IS NULL OR holder_party_id = $2) AND ($3::text IS NULL OR state = $3) ORDER BY id`, [
     seriesId,
     filter.holderPartyId ?? null,
     filter.state ?? null,
-  ])) as PledgeRow[];
+  ]);
 }
 
 /** The pledges these parties made, in any series, by id. */
 export async function pledgesOfHolders(em: EntityManager, partyIds: readonly string[]): Promise<PledgeRow[]> {
   if (partyIds.length === 0) return [];
-  return (await em.query(`${PLEDGE_SELECT} WHERE holder_party_id = ANY($1::bigint[]) ORDER BY id`, [Array.from(new Set(partyIds))])) as PledgeRow[];
+  return await em.query<PledgeRow[]>(`${PLEDGE_SELECT} WHERE holder_party_id = ANY($1::bigint[]) ORDER BY id`, [Array.from(new Set(partyIds))]);
 }

@@ -47,57 +47,57 @@ export async function lockSeriesOfProject(em: EntityManager, projectId: string):
 }
 
 export async function findSeries(em: EntityManager, code: string): Promise<SeriesRow | undefined> {
-  const [row] = (await em.query(`${SERIES_SELECT} WHERE code = $1`, [code])) as SeriesRow[];
+  const [row] = await em.query<SeriesRow[]>(`${SERIES_SELECT} WHERE code = $1`, [code]);
   return row;
 }
 
 export async function findSeriesByIds(em: EntityManager, ids: readonly string[]): Promise<Map<string, SeriesRow>> {
   if (ids.length === 0) return new Map();
-  const rows = (await em.query(`${SERIES_SELECT} WHERE id = ANY($1::bigint[])`, [Array.from(new Set(ids))])) as SeriesRow[];
+  const rows = await em.query<SeriesRow[]>(`${SERIES_SELECT} WHERE id = ANY($1::bigint[])`, [Array.from(new Set(ids))]);
   return new Map(rows.map((r) => [r.id, r]));
 }
 
 export async function findSeriesOfProject(em: EntityManager, projectId: string): Promise<SeriesRow | undefined> {
-  const [row] = (await em.query(`${SERIES_SELECT} WHERE project_id = $1`, [projectId])) as SeriesRow[];
+  const [row] = await em.query<SeriesRow[]>(`${SERIES_SELECT} WHERE project_id = $1`, [projectId]);
   return row;
 }
 
 /** The series of these projects, by project id (a project has at most one). */
 export async function seriesOfProjects(em: EntityManager, projectIds: readonly string[]): Promise<Map<string, SeriesRow>> {
   if (projectIds.length === 0) return new Map();
-  const rows = (await em.query(`${SERIES_SELECT} WHERE project_id = ANY($1::bigint[])`, [Array.from(new Set(projectIds))])) as SeriesRow[];
+  const rows = await em.query<SeriesRow[]>(`${SERIES_SELECT} WHERE project_id = ANY($1::bigint[])`, [Array.from(new Set(projectIds))]);
   return new Map(rows.map((r) => [r.project_id, r]));
 }
 
 export async function seriesCodeTaken(em: EntityManager, code: string): Promise<boolean> {
-  return ((await em.query(`SELECT 1 FROM ticket_series WHERE code = $1`, [code])) as unknown[]).length > 0;
+  return (await em.query<unknown[]>(`SELECT 1 FROM ticket_series WHERE code = $1`, [code])).length > 0;
 }
 
 /** Series by code (at most 500); with a scope, those of `projectIds` and those `holderPartyIds` hold a certificate of. */
 export async function listSeries(em: EntityManager, scope: { projectIds: string[]; holderPartyIds: string[] } | null): Promise<SeriesRow[]> {
-  return (await em.query(
+  return await em.query<SeriesRow[]>(
     `${SERIES_SELECT} s WHERE $1::bigint[] IS NULL OR s.project_id = ANY($1) OR EXISTS (SELECT 1 FROM ticket_holdings th WHERE th.series_id = s.id AND th.party_id = ANY($2::bigint[]))
       ORDER BY s.code LIMIT 500`,
     [scope?.projectIds ?? null, scope?.holderPartyIds ?? []],
-  )) as SeriesRow[];
+  );
 }
 
 export async function insertSeries(em: EntityManager, s: Omit<SeriesRow, 'id'>): Promise<string> {
-  const [row] = (await em.query(
+  const [row] = await em.query<Array<{ id: string }>>(
     `INSERT INTO ticket_series (code, name, project_id, asset_code, face_value, total_units, transfer_restriction, issued_on, issuance_entry_id, last_certificate_seq)
      VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) RETURNING id`,
     [s.code, s.name, s.project_id, s.asset_code, s.face_value, s.total_units, s.transfer_restriction, s.issued_on, s.issuance_entry_id, s.last_certificate_seq],
-  )) as Array<{ id: string }>;
+  );
   return row.id;
 }
 
 /** The next certificate sequence number of the series (the caller holds its row lock). */
 export async function nextCertificateSeq(em: EntityManager, seriesId: string): Promise<number> {
   // Wrapped in a CTE: TypeORM answers a bare UPDATE … RETURNING with [rows, rowCount], not the rows.
-  const [{ seq }] = (await em.query(
+  const [{ seq }] = await em.query<Array<{ seq: number }>>(
     `WITH u AS (UPDATE ticket_series SET last_certificate_seq = last_certificate_seq + 1 WHERE id = $1 RETURNING last_certificate_seq) SELECT last_certificate_seq AS seq FROM u`,
     [seriesId],
-  )) as Array<{ seq: number }>;
+  );
   return seq;
 }
 
@@ -121,22 +121,22 @@ export async function insertHoldings(em: EntityManager, rows: ReadonlyArray<Omit
 /** The holdings of these parties in the series, by certificate sequence. */
 export async function holdingsOf(em: EntityManager, seriesId: string, partyIds: readonly string[]): Promise<HoldingRow[]> {
   if (partyIds.length === 0) return [];
-  return (await em.query(`${HOLDING_SELECT} WHERE series_id = $1 AND party_id = ANY($2::bigint[]) ORDER BY seq`, [seriesId, Array.from(new Set(partyIds))])) as HoldingRow[];
+  return await em.query<HoldingRow[]>(`${HOLDING_SELECT} WHERE series_id = $1 AND party_id = ANY($2::bigint[]) ORDER BY seq`, [seriesId, Array.from(new Set(partyIds))]);
 }
 
 /** Every holding of these parties, in any series, by series and certificate sequence. */
 export async function holdingsOfParties(em: EntityManager, partyIds: readonly string[]): Promise<HoldingRow[]> {
   if (partyIds.length === 0) return [];
-  return (await em.query(`${HOLDING_SELECT} WHERE party_id = ANY($1::bigint[]) ORDER BY series_id, seq`, [Array.from(new Set(partyIds))])) as HoldingRow[];
+  return await em.query<HoldingRow[]>(`${HOLDING_SELECT} WHERE party_id = ANY($1::bigint[]) ORDER BY series_id, seq`, [Array.from(new Set(partyIds))]);
 }
 
 export async function holdingByCertificateNo(em: EntityManager, certificateNo: string): Promise<HoldingRow | undefined> {
-  const [row] = (await em.query(`${HOLDING_SELECT} WHERE certificate_no = $1`, [certificateNo])) as HoldingRow[];
+  const [row] = await em.query<HoldingRow[]>(`${HOLDING_SELECT} WHERE certificate_no = $1`, [certificateNo]);
   return row;
 }
 
 export async function holdingByVerificationCode(em: EntityManager, code: string): Promise<HoldingRow | undefined> {
-  const [row] = (await em.query(`${HOLDING_SELECT} WHERE verification_code = $1`, [code])) as HoldingRow[];
+  const [row] = await em.query<HoldingRow[]>(`${HOLDING_SELECT} WHERE verification_code = $1`, [code]);
   return row;
 }
 
@@ -145,12 +145,12 @@ export async function issuedLevels(
   em: EntityManager,
   seriesId: string,
 ): Promise<{ farm: string; retained: string; members: string; holdings: number; first: number; last: number }> {
-  const [levels] = (await em.query(
+  const [levels] = await em.query<Array<{ farm: string; retained: string; members: string; holdings: number; first: number; last: number }>>(
     `SELECT COALESCE(SUM(issued_units) FILTER (WHERE origin = 'FARM'), 0)::text AS farm, COALESCE(SUM(issued_units) FILTER (WHERE origin = 'COLLECTIVE'), 0)::text AS retained,
             COALESCE(SUM(issued_units) FILTER (WHERE origin = 'MEMBER'), 0)::text AS members, count(*) FILTER (WHERE issued_units > 0)::int AS holdings,
             min(seq) FILTER (WHERE issued_units > 0) AS first, max(seq) FILTER (WHERE issued_units > 0) AS last
        FROM ticket_holdings WHERE series_id = $1`,
     [seriesId],
-  )) as Array<{ farm: string; retained: string; members: string; holdings: number; first: number; last: number }>;
+  );
   return levels;
 }

@@ -8,19 +8,19 @@ import { EntityManager } from 'typeorm';
 /** Series codes by series id (unknown ids absent). */
 export async function seriesCodesByIds(em: EntityManager, ids: readonly string[]): Promise<Map<string, string>> {
   if (ids.length === 0) return new Map();
-  const rows = (await em.query(`SELECT id::text AS id, code FROM ticket_series WHERE id = ANY($1::bigint[])`, [[...new Set(ids)]])) as Array<{ id: string; code: string }>;
+  const rows = await em.query<Array<{ id: string; code: string }>>(`SELECT id::text AS id, code FROM ticket_series WHERE id = ANY($1::bigint[])`, [[...new Set(ids)]]);
   return new Map(rows.map((r) => [r.id, r.code]));
 }
 
 /** The code of the project's series, or null before issuance. */
 export async function seriesCodeOfProject(em: EntityManager, projectId: string): Promise<string | null> {
-  const [row] = (await em.query(`SELECT code FROM ticket_series WHERE project_id = $1`, [projectId])) as Array<{ code: string }>;
+  const [row] = await em.query<Array<{ code: string }>>(`SELECT code FROM ticket_series WHERE project_id = $1`, [projectId]);
   return row?.code ?? null;
 }
 
 /** The id of the series' latest movement ('0' when none): movements booked later have higher ids. */
 export async function lastMovementId(em: EntityManager, seriesId: string): Promise<string> {
-  const [row] = (await em.query(`SELECT COALESCE(max(id), 0)::text AS id FROM ticket_movements WHERE series_id = $1`, [seriesId])) as Array<{ id: string }>;
+  const [row] = await em.query<Array<{ id: string }>>(`SELECT COALESCE(max(id), 0)::text AS id FROM ticket_movements WHERE series_id = $1`, [seriesId]);
   return row.id;
 }
 
@@ -31,27 +31,28 @@ export async function firstOwnershipMoveAfter(
   afterId: string,
   onOrBefore: string,
 ): Promise<{ id: string; kind: string; effectiveDate: string; entryId: string } | null> {
-  const [row] = (await em.query(
+  const [row] = await em.query<Array<{ id: string; kind: string; effective_date: string; entry_id: string }>>(
     `SELECT id::text AS id, kind, to_char(effective_date, 'YYYY-MM-DD') AS effective_date, entry_id::text AS entry_id FROM ticket_movements
       WHERE series_id = $1 AND id > $2 AND effective_date <= $3::date AND kind NOT IN ('PLEDGE', 'PLEDGE_RELEASE', 'LISTING', 'LISTING_RETURN') ORDER BY id LIMIT 1`,
     [seriesId, afterId, onOrBefore],
-  )) as Array<{ id: string; kind: string; effective_date: string; entry_id: string }>;
+  );
   return row ? { id: row.id, kind: row.kind, effectiveDate: row.effective_date, entryId: row.entry_id } : null;
 }
 
 /** Ids of every party with a holding (a certificate) in the project's series. */
 export async function holderPartyIdsOfProject(em: EntityManager, projectId: string): Promise<string[]> {
-  const rows = (await em.query(`SELECT DISTINCT h.party_id::text AS id FROM ticket_holdings h JOIN ticket_series s ON s.id = h.series_id WHERE s.project_id = $1`, [
-    projectId,
-  ])) as Array<{ id: string }>;
+  const rows = await em.query<Array<{ id: string }>>(
+    `SELECT DISTINCT h.party_id::text AS id FROM ticket_holdings h JOIN ticket_series s ON s.id = h.series_id WHERE s.project_id = $1`,
+    [projectId],
+  );
   return rows.map((r) => r.id);
 }
 
 /** The party's holdings (one certificate per series), by series code. */
 export async function holdingsOfParty(em: EntityManager, partyId: string): Promise<Array<{ certificateNo: string; series: string }>> {
-  const rows = (await em.query(
+  const rows = await em.query<Array<{ certificate_no: string; series: string }>>(
     `SELECT h.certificate_no, s.code AS series FROM ticket_holdings h JOIN ticket_series s ON s.id = h.series_id WHERE h.party_id = $1 ORDER BY s.code`,
     [partyId],
-  )) as Array<{ certificate_no: string; series: string }>;
+  );
   return rows.map((r) => ({ certificateNo: r.certificate_no, series: r.series }));
 }

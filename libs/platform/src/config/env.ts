@@ -27,7 +27,7 @@ export class Env {
   @IsIn(['development', 'test', 'production'])
   NODE_ENV: 'development' | 'test' | 'production' = 'development';
 
-  @Transform(({ value }) => (typeof value === 'string' && /^\d+$/.test(value) ? Number(value) : value))
+  @Transform(({ value }: { value: unknown }) => (typeof value === 'string' && /^\d+$/.test(value) ? Number(value) : value))
   @IsInt()
   @Min(1)
   @Max(65535)
@@ -41,7 +41,7 @@ export class Env {
   @Matches(/^rediss?:\/\/.+/, { message: 'REDIS_URL must be redis://host:port' })
   REDIS_URL = 'redis://127.0.0.1:6379';
 
-  @Transform(({ value }) => (typeof value === 'string' && /^\d+$/.test(value) ? Number(value) : value))
+  @Transform(({ value }: { value: unknown }) => (typeof value === 'string' && /^\d+$/.test(value) ? Number(value) : value))
   @IsInt()
   @Min(1)
   @Max(200)
@@ -51,42 +51,42 @@ export class Env {
    * How long a request waits for a free connection of the pool (and for a new connection to open), ms:
    * beyond it the pool counts as saturated and the answer is 503 with Retry-After.
    */
-  @Transform(({ value }) => (typeof value === 'string' && /^\d+$/.test(value) ? Number(value) : value))
+  @Transform(({ value }: { value: unknown }) => (typeof value === 'string' && /^\d+$/.test(value) ? Number(value) : value))
   @IsInt()
   @Min(100)
   @Max(600_000)
   DB_ACQUIRE_TIMEOUT_MS = 5_000;
 
   /** PostgreSQL statement_timeout of commands and ordinary reads, ms (lock waits included). */
-  @Transform(({ value }) => (typeof value === 'string' && /^\d+$/.test(value) ? Number(value) : value))
+  @Transform(({ value }: { value: unknown }) => (typeof value === 'string' && /^\d+$/.test(value) ? Number(value) : value))
   @IsInt()
   @Min(100)
   @Max(3_600_000)
   DB_STATEMENT_TIMEOUT_MS = 15_000;
 
   /** PostgreSQL lock_timeout of commands, ms: a row held longer by another transaction gives 503 RESOURCE_BUSY. */
-  @Transform(({ value }) => (typeof value === 'string' && /^\d+$/.test(value) ? Number(value) : value))
+  @Transform(({ value }: { value: unknown }) => (typeof value === 'string' && /^\d+$/.test(value) ? Number(value) : value))
   @IsInt()
   @Min(50)
   @Max(3_600_000)
   DB_LOCK_TIMEOUT_MS = 5_000;
 
   /** statement_timeout of reports and of the dividend distribution's chunks (SET LOCAL in their transactions), ms. */
-  @Transform(({ value }) => (typeof value === 'string' && /^\d+$/.test(value) ? Number(value) : value))
+  @Transform(({ value }: { value: unknown }) => (typeof value === 'string' && /^\d+$/.test(value) ? Number(value) : value))
   @IsInt()
   @Min(100)
   @Max(86_400_000)
   DB_LONG_STATEMENT_TIMEOUT_MS = 300_000;
 
   /** lock_timeout of the dividend distribution's chunks (and reports), ms: they may wait behind commands. */
-  @Transform(({ value }) => (typeof value === 'string' && /^\d+$/.test(value) ? Number(value) : value))
+  @Transform(({ value }: { value: unknown }) => (typeof value === 'string' && /^\d+$/.test(value) ? Number(value) : value))
   @IsInt()
   @Min(50)
   @Max(86_400_000)
   DB_LONG_LOCK_TIMEOUT_MS = 30_000;
 
   /** API processes sharing the port (node:cluster); one per core is typical in production. */
-  @Transform(({ value }) => (typeof value === 'string' && /^\d+$/.test(value) ? Number(value) : value))
+  @Transform(({ value }: { value: unknown }) => (typeof value === 'string' && /^\d+$/.test(value) ? Number(value) : value))
   @IsInt()
   @Min(1)
   @Max(64)
@@ -99,7 +99,7 @@ export class Env {
    * How long the service's own Redis client (health, login limits) waits for a reply, ms. It queues
    * nothing while disconnected, so an unreachable Redis is known at once, a hung one after this.
    */
-  @Transform(({ value }) => (typeof value === 'string' && /^\d+$/.test(value) ? Number(value) : value))
+  @Transform(({ value }: { value: unknown }) => (typeof value === 'string' && /^\d+$/.test(value) ? Number(value) : value))
   @IsInt()
   @Min(50)
   @Max(60_000)
@@ -154,7 +154,7 @@ export class Env {
    * Lock of a running dividend distribution job, ms, and how often the worker looks for stalled ones: a job
    * whose worker died is resumed within about twice this once another worker is running. BullMQ's default is 30 s.
    */
-  @Transform(({ value }) => (typeof value === 'string' && /^\d+$/.test(value) ? Number(value) : value))
+  @Transform(({ value }: { value: unknown }) => (typeof value === 'string' && /^\d+$/.test(value) ? Number(value) : value))
   @IsInt()
   @Min(1000)
   @Max(600_000)
@@ -164,14 +164,14 @@ export class Env {
    * How often the worker's reconciler makes sure a job exists for every piece of pending work PostgreSQL
    * holds (distributions, the daily runs), ms. Also the most a daily run starts late.
    */
-  @Transform(({ value }) => (typeof value === 'string' && /^\d+$/.test(value) ? Number(value) : value))
+  @Transform(({ value }: { value: unknown }) => (typeof value === 'string' && /^\d+$/.test(value) ? Number(value) : value))
   @IsInt()
   @Min(100)
   @Max(3_600_000)
   RECONCILE_INTERVAL_MS = 60_000;
 
   /** The most a producer (an approval, the reconciler) waits on Redis to queue a job, ms: then it logs and the reconciler queues it later. */
-  @Transform(({ value }) => (typeof value === 'string' && /^\d+$/.test(value) ? Number(value) : value))
+  @Transform(({ value }: { value: unknown }) => (typeof value === 'string' && /^\d+$/.test(value) ? Number(value) : value))
   @IsInt()
   @Min(100)
   @Max(60_000)
@@ -185,7 +185,7 @@ export class Env {
   METRICS_TOKEN = '';
 
   /** Port of the worker's own metrics endpoint (GET /metrics); 0: none. */
-  @Transform(({ value }) => (typeof value === 'string' && /^\d+$/.test(value) ? Number(value) : value))
+  @Transform(({ value }: { value: unknown }) => (typeof value === 'string' && /^\d+$/.test(value) ? Number(value) : value))
   @IsInt()
   @Min(0)
   @Max(65535)
@@ -200,7 +200,7 @@ export class Env {
   @IsString()
   JWT_SECRETS = '';
 
-  @Transform(({ value }) => (typeof value === 'string' && /^\d+$/.test(value) ? Number(value) : value))
+  @Transform(({ value }: { value: unknown }) => (typeof value === 'string' && /^\d+$/.test(value) ? Number(value) : value))
   @IsInt()
   @Min(60)
   @Max(86400)
@@ -230,13 +230,13 @@ export class Env {
   DEMO_DATA = true;
 
   /** The range of a cooperation project's term, in years (DOMAIN.md §3: 3–20 is typical). */
-  @Transform(({ value }) => (typeof value === 'string' && /^\d+$/.test(value) ? Number(value) : value))
+  @Transform(({ value }: { value: unknown }) => (typeof value === 'string' && /^\d+$/.test(value) ? Number(value) : value))
   @IsInt()
   @Min(1)
   @Max(99)
   PROJECT_TERM_MIN_YEARS = 3;
 
-  @Transform(({ value }) => (typeof value === 'string' && /^\d+$/.test(value) ? Number(value) : value))
+  @Transform(({ value }: { value: unknown }) => (typeof value === 'string' && /^\d+$/.test(value) ? Number(value) : value))
   @IsInt()
   @Min(1)
   @Max(99)

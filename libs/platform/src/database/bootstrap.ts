@@ -1,5 +1,5 @@
 import { Client } from 'pg';
-import { DataSource } from 'typeorm';
+import { DataSource, MigrationExecutor } from 'typeorm';
 import { dataSourceOptions } from './data-source.options';
 
 /** Creates the database named in `url` if it does not exist (connecting to the server's `postgres` database). */
@@ -24,6 +24,11 @@ export async function ensureDatabase(url: string): Promise<boolean> {
 export async function migrate(dataSource: DataSource): Promise<string[]> {
   const done = await dataSource.runMigrations({ transaction: 'each' });
   return done.map((m) => m.name);
+}
+
+/** Names of the compiled migrations the migrations table does not list yet: the service is not ready while any is pending. */
+export async function pendingMigrations(dataSource: DataSource): Promise<string[]> {
+  return (await new MigrationExecutor(dataSource).getPendingMigrations()).map((m) => m.name);
 }
 
 export async function openDataSource(url: string, poolSize = 5): Promise<DataSource> {

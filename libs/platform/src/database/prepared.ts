@@ -8,7 +8,7 @@ import { EntityManager } from 'typeorm';
  */
 export async function preparedQuery<T>(em: EntityManager, name: string, text: string, values: unknown[]): Promise<T[]> {
   const runner = em.queryRunner;
-  if (!runner || runner.isReleased || runner.connection.options.type !== 'postgres') return (await em.query(text, values)) as T[];
+  if (!runner || runner.isReleased || runner.connection.options.type !== 'postgres') return await em.query<T[]>(text, values);
   const client = (await runner.connect()) as PoolClient;
   const result = await client.query({ name, text, values });
   return result.rows as T[];

@@ -23,7 +23,7 @@ function isRetryable(error: unknown): boolean {
 
 export function pgErrorCode(error: unknown): string | undefined {
   if (error instanceof QueryFailedError) return (error.driverError as { code?: string }).code;
-  if (typeof error === 'object' && error !== null && 'code' in error) return String((error as { code: unknown }).code);
+  if (typeof error === 'object' && error !== null && 'code' in error) return String(error.code);
   return undefined;
 }
 

@@ -25,12 +25,12 @@ export class ScheduledRunsStore {
    * its own, so an interrupted run leaves the day unfinished and the reconciler queues it again.
    */
   async runOnce<T extends object>(schedule: string, day: string, work: () => Promise<T>): Promise<T | null> {
-    const started = (await this.dataSource.query(
+    const started = await this.dataSource.query<Array<{ runs: number }>>(
       `INSERT INTO scheduled_runs (schedule, day, runs, started_at) VALUES ($1, $2, 1, now())
        ON CONFLICT (schedule, day) DO UPDATE SET runs = scheduled_runs.runs + 1, started_at = now() WHERE scheduled_runs.finished_at IS NULL
        RETURNING runs`,
       [schedule, day],
-    )) as Array<{ runs: number }>;
+    );
     if (started.length === 0) return null;
     const outcome = await work();
     await this.dataSource.query(`UPDATE scheduled_runs SET finished_at = now(), outcome = $3 WHERE schedule = $1 AND day = $2`, [schedule, day, JSON.stringify(outcome)]);
@@ -39,18 +39,20 @@ export class ScheduledRunsStore {
 
   /** The schedules of `names` finished on `day`. */
   async finishedOn(names: string[], day: string): Promise<Set<string>> {
-    const rows = (await this.dataSource.query(`SELECT schedule FROM scheduled_runs WHERE schedule = ANY($1::text[]) AND day = $2 AND finished_at IS NOT NULL`, [
-      names,
-      day,
-    ])) as Array<{ schedule: string }>;
+    const rows = await this.dataSource.query<Array<{ schedule: string }>>(
+      `SELECT schedule FROM scheduled_runs WHERE schedule = ANY($1::text[]) AND day = $2 AND finished_at IS NOT NULL`,
+      [names, day],
+    );
     return new Set(rows.map((r) => r.schedule));
   }
 
   async list(schedule?: string): Promise<ScheduledRunView[]> {
-    const rows = (await this.dataSource.query(
+    const rows = await this.dataSource.query<
+      Array<{ schedule: string; day: string; runs: number; started_at: Date | null; finished_at: Date | null; outcome: Record<string, unknown> | null }>
+    >(
       `SELECT schedule, to_char(day, 'YYYY-MM-DD') AS day, runs, started_at, finished_at, outcome FROM scheduled_runs WHERE ($1::text IS NULL OR schedule = $1) ORDER BY day, schedule`,
       [schedule ?? null],
-    )) as Array<{ schedule: string; day: string; runs: number; started_at: Date | null; finished_at: Date | null; outcome: Record<string, unknown> | null }>;
+    );
     return rows.map((r) => ({
       schedule: r.schedule,
       day: r.day,
