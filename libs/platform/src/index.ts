@@ -19,3 +19,6 @@ export * from './queue/enqueue';
 export * from './queue/scheduled-runs.store';
 export * from './observability/metrics';
 export * from './observability/startup';
+export * from './outbox/outbox.store';
+export * from './outbox/event-types';
+export * from './outbox/outbox-relay';
