@@ -90,3 +90,4 @@ export * from './portal/portal.service';
 export * from './portal/yuan';
 export * from './carbon/carbon-reads.service';
 export * from './events/record-event';
+export * from './events/events-feed.service';
