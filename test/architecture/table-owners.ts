@@ -3,6 +3,7 @@
 export const OWNERS: Record<string, { files: RegExp; tables: string[] }> = {
   ledger: { files: /^libs\/ledger\/src\//, tables: ['ledger_assets', 'ledger_accounts', 'ledger_entries', 'ledger_postings', 'ledger_account_days'] },
   idempotency: { files: /^libs\/platform\/src\/idempotency\/[\w.-]+\.(store|service)\.ts$/, tables: ['idempotency_requests'] },
+  outbox: { files: /^libs\/platform\/src\/outbox\/outbox\.store\.ts$/, tables: ['outbox_events'] },
   scheduledRuns: { files: /^libs\/platform\/src\/queue\/scheduled-runs\.store\.ts$/, tables: ['scheduled_runs'] },
   access: { files: /^libs\/(access\/src|forestry\/src\/access)\/.*\.store\.ts$/, tables: ['users', 'api_keys', 'audit_log', 'approvals'] },
   parties: { files: /^libs\/forestry\/src\/parties\/.*\.store\.ts$/, tables: ['parties', 'pii_access_log'] },

@@ -257,6 +257,7 @@ const FILL: Record<string, (c: Caller) => string[]> = {
   '/v1/parcels': () => ['/v1/parcels?limit=200'],
   '/v1/parcels/{id}': () => [...world.parcelIds, ...data.parcels].map((id) => `/v1/parcels/${id}`),
   '/v1/parcels/{id}/claims': () => [...world.parcelIds, ...data.parcels].map((id) => `/v1/parcels/${id}/claims`),
+  '/v1/events': () => ['/v1/events?limit=500'],
   '/v1/assets': () => ['/v1/assets'],
   '/v1/assets/{code}': () => ['/v1/assets/CNY', `/v1/assets/LP.${SERIES}`, '/v1/assets/TCO2E'],
   '/v1/accounts': () => ['/v1/accounts?limit=200'],

@@ -1,3 +1,5 @@
+import { EventsController } from './events/events.controller';
+import { EventsFeedService } from '@forest-ledger/forestry';
 import { Module } from '@nestjs/common';
 import { APP_FILTER, APP_GUARD, APP_INTERCEPTOR } from '@nestjs/core';
 import { AccessModule } from '@forest-ledger/access';
@@ -92,10 +94,12 @@ import { SUBSIDY_CONTROLLERS } from './subsidies/subsidies.controllers';
     ...LAND_USE_CONTROLLERS,
     ...DIVIDEND_CONTROLLERS,
     PortalController,
+    EventsController,
   ],
   providers: [
     CommandRunner,
     PostCoalescer,
+    EventsFeedService,
     AuditedCommits,
     LedgerMetrics,
     { provide: APP_FILTER, useClass: ErrorFilter },

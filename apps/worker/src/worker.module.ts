@@ -1,7 +1,8 @@
 import { Module } from '@nestjs/common';
 import { DividendsModule, LandUseModule, SubsidiesModule, TicketsModule } from '@forest-ledger/forestry';
 import { LedgerModule } from '@forest-ledger/ledger';
-import { DatabaseModule, LoggingModule, MetricsModule, PlatformConfigModule, QueueModule, ScheduledRunsStore } from '@forest-ledger/platform';
+import { DatabaseModule, LoggingModule, MetricsModule, OutboxRelay, PlatformConfigModule, QueueModule, ScheduledRunsStore } from '@forest-ledger/platform';
+import { OutboxRelayLoop } from './outbox-relay-loop';
 import { DividendsProcessor } from './dividends.processor';
 import { LandUseProcessor } from './land-use.processor';
 import { SubsidiesProcessor } from './subsidies.processor';
@@ -13,6 +14,17 @@ import { WorkerMetrics } from './worker-metrics';
 /** The background entrypoint: BullMQ processors over the shared libs and the reconciler that queues their work from PostgreSQL; no HTTP. */
 @Module({
   imports: [PlatformConfigModule, LoggingModule, DatabaseModule, QueueModule, MetricsModule, LedgerModule, DividendsModule, LandUseModule, SubsidiesModule, TicketsModule],
-  providers: [ScheduledRunsStore, LedgerProcessor, DividendsProcessor, LandUseProcessor, SubsidiesProcessor, PendingWorkReconciler, LegacySchedulers, WorkerMetrics],
+  providers: [
+    ScheduledRunsStore,
+    OutboxRelay,
+    OutboxRelayLoop,
+    LedgerProcessor,
+    DividendsProcessor,
+    LandUseProcessor,
+    SubsidiesProcessor,
+    PendingWorkReconciler,
+    LegacySchedulers,
+    WorkerMetrics,
+  ],
 })
 export class WorkerModule {}

@@ -92,3 +92,5 @@ export * from './portal/portal.module';
 export * from './portal/portal.service';
 export * from './portal/yuan';
 export * from './carbon/carbon-reads.service';
+export * from './events/record-event';
+export * from './events/events-feed.service';

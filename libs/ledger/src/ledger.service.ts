@@ -19,6 +19,7 @@ import { LedgerError } from './domain/errors';
 import { decodeCursor, encodeCursor } from './cursor';
 import { LedgerReportsService } from './ledger-reports.service';
 import * as store from './ledger.store';
+import { appendEvents } from '@forest-ledger/platform/outbox/outbox.store';
 import { ExistingKey } from './ledger.store';
 import type { AccountFilter, AccountView, AssetView, BalanceView, BatchResult, OpenAccountInput, PostResult, ReverseInput, SeenEntryView, Visibility } from './ledger.types';
 import { accountDeltas, accountsOf, balanceView, draftContent, entryContent, planDrafts, plannedView, PostOutcome, Refusal, refusal } from './posting-plan';
@@ -52,9 +53,16 @@ export class LedgerService {
     this.writeObserver = observer;
   }
 
-  /** Writes planned entries (one statement) and tells the observer, inside the writer's transaction. */
+  /**
+   * Writes planned entries (one statement), their `ledger.entry.posted` events (one more statement, in the
+   * same transaction: issue 17's outbox) and tells the observer, inside the writer's transaction.
+   */
   private async insert(em: EntityManager, planned: PlannedEntry[], planner: Parameters<typeof accountDeltas>[1]): Promise<string[]> {
     const ids = await store.insertEntries(em, planned, accountDeltas(planned, planner));
+    await appendEvents(
+      em,
+      planned.map((entry, i) => entryPostedEvent(entry, ids[i])),
+    );
     this.writeObserver?.(
       em,
       planned.map((entry) => ({ kind: entry.draft.kind, postings: entry.postings.length })),
@@ -354,4 +362,30 @@ export class LedgerService {
   ): Promise<Array<{ account: string; ownerRef: string | null; balance: string }>> {
     return this.reports.balancesOfAssetAsOf(asset, type, date, em);
   }
+}
+
+/**
+ * The `ledger.entry.posted` event of a written entry: everything its hash covers, and the previous link of
+ * each account it touches, so that a consumer of the feed can recompute the hash offline (README "Events").
+ */
+export function entryPostedEvent(entry: PlannedEntry, id: string) {
+  const d = entry.draft;
+  return {
+    type: 'ledger.entry.posted',
+    aggregateType: 'ledger_entry',
+    aggregateId: id,
+    payload: {
+      entryId: id,
+      idempotencyKey: d.idempotencyKey,
+      kind: d.kind,
+      effectiveDate: d.effectiveDate,
+      bookedAt: entry.bookedAt,
+      memo: d.memo ?? null,
+      metadata: d.metadata ?? {},
+      reversesEntryId: d.reversesEntryId ?? null,
+      hash: entry.hash,
+      previous: entry.previous,
+      postings: entry.postings.map((p) => ({ account: p.account, side: p.side, amount: p.amount.toString() })),
+    },
+  };
 }

@@ -22,3 +22,6 @@ export * from './observability/metrics';
 export * from './observability/startup';
 export * from './database/read-database';
 export * from './logging/boot-logger';
+export * from './outbox/outbox.store';
+export * from './outbox/event-types';
+export * from './outbox/outbox-relay';

@@ -27,6 +27,7 @@ import { CarbonError } from './carbon.errors';
 import type { ListingInput, ListingView, OrderInput, SaleView } from './carbon.types';
 import { carbonSaleAmount, revenueTotalsByParty } from './revenue-split';
 import { serialText, wholeTonnes } from './serial-ranges';
+import { recordEvent } from '../events/record-event';
 
 /** Share postings per ledger entry: the ledger allows 1,000 postings; the sale's own legs take 5. */
 const SHARES_PER_ENTRY = 990;
@@ -160,6 +161,23 @@ export class CarbonMarketService {
       effectiveDate,
       entryIds,
     });
+    await recordEvent(
+      em,
+      'carbon.sold',
+      { type: 'carbon_sale', id: saleId },
+      {
+        saleId,
+        listingId: listing.id,
+        project: project.code,
+        seller,
+        buyer: buyer.code,
+        quantity: quantity.toString(),
+        unitPrice: listing.unit_price,
+        grossAmount: gross.toString(),
+        effectiveDate,
+        entryIds,
+      },
+    );
     return this.getSale(saleId, em);
   }
 

@@ -16,6 +16,7 @@ import { CarbonError } from './carbon.errors';
 import type { RetireInput, RetirementCertificate, RetirementVerification, RetirementView } from './carbon.types';
 import { renderRetirementCertificatePdf } from './retirement-certificate-pdf';
 import { mergeRanges, serialText, wholeTonnes } from './serial-ranges';
+import { recordEvent } from '../events/record-event';
 
 const PURPOSE_LABELS: Record<RetirementPurpose, string> = {
   EVENT_NEUTRALITY: '活动碳中和',
@@ -162,6 +163,25 @@ export class CarbonRetirementService {
       entryId: postedId,
     });
     await moveTakes(em, takes, { ownerPartyId: holder.id, status: 'RETIRED', listingId: null, retirementId });
+    // The beneficiary only when published (the public certificate's rule); the retiring party by code.
+    await recordEvent(
+      em,
+      'carbon.retired',
+      { type: 'carbon_retirement', id: retirementId },
+      {
+        retirementId,
+        certificateNo: certificate.certificateNo,
+        project: code,
+        vintage: issuance.vintage,
+        quantity: quantity.toString(),
+        serialBlocks: certificate.serialBlocks,
+        retiringParty: holder.code,
+        beneficiaryName: input.publishBeneficiary ? beneficiaryName : null,
+        purpose: input.purpose,
+        retiredOn: effectiveDate,
+        entryId: postedId,
+      },
+    );
     return this.getRetirement(retirementId, em);
   }
 

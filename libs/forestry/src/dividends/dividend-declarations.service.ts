@@ -13,6 +13,7 @@ import { DeclarationRow, declarationsStore } from './declarations.store';
 import { DeclarationState } from './dividend.model';
 import { Actor, dividendReserveAccount, invalid, optionalText, postFromProjectWallet, projectByCode, projectDividendReserve, requireDate } from './dividend-support';
 import { DividendError } from './dividends.errors';
+import { recordEvent } from '../events/record-event';
 
 /** Holders per chunk: one transaction, a few ledger entries of ≤ 999 credits each. */
 export const DEFAULT_CHUNK_SIZE = 5000;
@@ -191,6 +192,20 @@ export class DividendDeclarationsService {
       reserveEntryId = posted.entry.id;
     }
     await declarationsStore.approve(em, row.id, actor.userId, watermark, reserveEntryId);
+    await recordEvent(
+      em,
+      'dividend.approved',
+      { type: 'dividend_declaration', id: row.id },
+      {
+        declarationId: row.id,
+        series: series.code,
+        project: series.project_code,
+        amount: new Dec(row.amount).toFixed(2),
+        recordDate: row.record_date,
+        paymentDate: row.payment_date,
+        reserveEntryId,
+      },
+    );
     return this.get(row.id, em);
   }
 

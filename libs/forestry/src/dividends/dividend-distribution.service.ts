@@ -15,6 +15,7 @@ import { DistributionOutcome, DistributionProgress, DividendDeclarationsService,
 import { amountPerUnit, splitPool } from './dividend-math';
 import { projectDividendReserve } from './dividend-support';
 import { DividendError } from './dividends.errors';
+import { recordEvent } from '../events/record-event';
 
 const CREDITS_PER_ENTRY = 999;
 
@@ -170,7 +171,25 @@ export class DividendDistributionService {
     }
     const amount = paying.reduce((sum, l) => sum.plus(l.amount), new Dec(0)).toFixed(2);
     await declarationsStore.chunkDone(em, id, chunk, lines.length, amount, chunk === row.chunks_total);
-    return outcomeOf((await this.declarations.load(em, id, false)).row);
+    const done = (await this.declarations.load(em, id, false)).row;
+    if (chunk === row.chunks_total) {
+      // One event with the totals; the per-holder lines are read by cursor (GET /v1/dividends/:id/lines).
+      await recordEvent(
+        em,
+        'dividend.distributed',
+        { type: 'dividend_declaration', id: row.id },
+        {
+          declarationId: row.id,
+          series: series.code,
+          project: series.project_code,
+          paymentDate: row.payment_date,
+          amount: new Dec(row.amount).toFixed(2),
+          amountDistributed: new Dec(done.distributed).toFixed(2),
+          holders: done.holders_total,
+        },
+      );
+    }
+    return outcomeOf(done);
   }
 
   /**

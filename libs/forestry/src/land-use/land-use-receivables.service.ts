@@ -14,6 +14,7 @@ import { LandUseError } from './land-use.errors';
 import { LandUseActor, LandUseDailyRun, LandUsePaymentInput, LandUsePaymentOutcome, LandUseSettlementView, LandUseWaiverInput, LandUseWaiverOutcome } from './land-use.types';
 import { allocatePayment, lateFeeForDay, OpenItem } from './receivables';
 import { addDays } from './rent-schedule';
+import { recordEvent } from '../events/record-event';
 
 /**
  * What lessees owe (DOMAIN.md §7): the daily run raising receivables on their due dates and accruing
@@ -194,6 +195,7 @@ export class LandUseReceivablesService {
     });
     await this.recordSettlement(em, c.id, 'PAYMENT', amount, credit, receivedOn, bankReference, posted.entry, allocation.applications);
     const settlement = settlementView((await receivables.settlementByEntryKey(em, c.id, posted.entry.idempotencyKey))!);
+    await recordEvent(em, 'land_use.payment_received', { type: 'land_use_contract', id: code }, { contract: code, settlement });
     return { contract: code, settlement, ...(await this.balances(em, code)), replayed: false };
   }
 

@@ -4,6 +4,7 @@ import { EntityManager } from 'typeorm';
 import { PartyError } from './parties.errors';
 import { partiesStore } from './parties.store';
 import { walletOf } from './party-registration';
+import { recordEvent } from '../events/record-event';
 
 export const DEACTIVATE_PARTY = 'DEACTIVATE_PARTY';
 const MAX_REASON = 500;
@@ -47,6 +48,8 @@ export class PartyDeactivation {
       await partiesStore.deactivate(em, party.id);
       await this.access.deactivatePartyUsers(em, party.id);
       await this.ledger.setFrozen(em, walletOf(code), true);
+      // The code and kind only: the name and ID number are personal data.
+      await recordEvent(em, 'party.deactivated', { type: 'party', id: code }, { party: code, kind: party.kind, approvalId: approval.id, wallet: walletOf(code) });
     }
     return this.approvals.record(em, approval.id, approve, user.userId);
   }

@@ -30,6 +30,7 @@ import { ClaimState, InstalmentState, SubsidyActor } from './subsidy.model';
 import { SubsidyProgrammesService } from './subsidy-programmes.service';
 import { calculateSubsidy, Calculation, ClawbackResult, EligibilityReason, evaluateEligibility, instalmentSchedule, RecipientRole, ruleInForce } from './subsidy-rules';
 import { ContractRecord, TransferContractsService } from './transfer-contracts.service';
+import { recordEvent } from '../events/record-event';
 
 export interface RecipientView {
   party: string;
@@ -200,6 +201,21 @@ export class SubsidyClaimsService {
       calculation.recipients.map((r) => ({ partyId: parties.get(r.party)!.id, role: r.role, amount: r.amount, approvedYear: year })),
     );
     if (schedule.length > 0) await insertInstalments(em, claim.id, schedule);
+    await recordEvent(
+      em,
+      'subsidy.claim_approved',
+      { type: 'subsidy_claim', id: claim.id },
+      {
+        claimId: claim.id,
+        programme: programme.code,
+        contract: contract.code,
+        approvedOn,
+        total: calculation.total,
+        recipients: calculation.recipients.map((r) => ({ party: r.party, role: r.role, amount: r.amount })),
+        instalments: schedule.length,
+        reserveEntryId,
+      },
+    );
     return this.getClaim(claim.id, em);
   }
 

@@ -11,6 +11,22 @@ import * as seriesStore from './series.store';
 import type { SeriesRecord, SeriesService } from './series.service';
 import { MovementKind, PledgeState } from './ticket.model';
 import { TicketError } from './tickets.errors';
+import { recordEvent } from '../events/record-event';
+import type { EventType } from '@forest-ledger/platform';
+
+/** The outbox event of each movement kind (issue 17). */
+const MOVEMENT_EVENTS: Record<MovementKind, EventType> = {
+  ISSUANCE: 'ticket.issued',
+  TRADE: 'ticket.traded',
+  INHERITANCE: 'ticket.inherited',
+  PLEDGE: 'ticket.pledged',
+  PLEDGE_RELEASE: 'ticket.released',
+  PLEDGE_ENFORCEMENT: 'ticket.enforced',
+  BUY_BACK: 'ticket.bought_back',
+  LISTING: 'ticket.listed',
+  LISTING_RETURN: 'ticket.listing_returned',
+  MARKET_TRADE: 'ticket.market_traded',
+};
 
 export interface Position {
   party: string;
@@ -214,6 +230,21 @@ export class MovementBooking {
             document_reference: spec.documentReference,
             pledge_id: pledgeId,
           })),
+      );
+      await recordEvent(
+        em,
+        MOVEMENT_EVENTS[kind],
+        { type: 'ticket_series', id: series.code },
+        {
+          series: series.code,
+          kind,
+          entryId: posted.entry.id,
+          pledgeId,
+          effectiveDate: spec.entry.effectiveDate,
+          legs: spec.legs.map((l) => ({ from: l.from, to: l.to, units: String(l.units) })),
+          ...(spec.money ? { unitPrice: spec.money.unitPrice, amount: spec.money.amount, fee: spec.money.fee } : {}),
+          documentReference: spec.documentReference,
+        },
       );
     }
     return this.outcomeOfEntry(em, series, posted.entry.id);

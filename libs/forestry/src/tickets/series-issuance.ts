@@ -13,6 +13,7 @@ import * as store from './series.store';
 import { HoldingOrigin, TRANSFER_RESTRICTIONS, TransferRestriction } from './ticket.model';
 import { TicketError } from './tickets.errors';
 import { newVerificationCode } from './verification-code';
+import { recordEvent } from '../events/record-event';
 
 export const SERIES_CODE_PATTERN = /^[A-Z0-9][A-Z0-9._-]{0,39}$/;
 /** Credits per issuance entry: the ledger allows 1,000 postings, one of them the debit. */
@@ -192,6 +193,20 @@ export class SeriesIssuance {
       })),
     );
     await this.projects.activate(em, project.id);
+    await recordEvent(
+      em,
+      'ticket.issued',
+      { type: 'ticket_series', id: seriesCode },
+      {
+        series: seriesCode,
+        project: projectCode,
+        issuedOn,
+        faceValue: plan.faceValue,
+        totalUnits: plan.totalUnits,
+        holders: plan.holdings.length,
+        entryIds,
+      },
+    );
     return this.outcomeOf(em, seriesCode);
   }
 

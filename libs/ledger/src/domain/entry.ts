@@ -90,6 +90,8 @@ export interface PlannedEntry {
   bookedAt: string;
   postings: PlannedPosting[];
   hash: string;
+  /** The previous chain head of each account the entry touches (its hashed links), by account code. */
+  previous: Record<string, string | null>;
 }
 
 export function balanceOf(state: Pick<AccountState, 'normalSide' | 'debits' | 'credits'>): Decimal {
@@ -223,7 +225,7 @@ export class EntryPlanner {
       previous,
     );
     for (const [code, after] of next) this.states.set(code, { ...after, headHash: hash });
-    return { draft, bookedAt, postings, hash };
+    return { draft, bookedAt, postings, hash, previous: Object.fromEntries(previous) };
   }
 
   /** Working states of the given accounts after everything planned so far. */

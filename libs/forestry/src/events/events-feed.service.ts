@@ -1,0 +1,42 @@
+import { Injectable } from '@nestjs/common';
+import { InjectDataSource } from '@nestjs/typeorm';
+import { DataSource } from 'typeorm';
+import { DomainError } from '@forest-ledger/common';
+import { EVENT_TYPE_NAMES, FeedEvent, selectFeed } from '@forest-ledger/platform';
+
+export const MAX_FEED_PAGE = 500;
+export const DEFAULT_FEED_PAGE = 100;
+
+export interface FeedQuery {
+  after?: string;
+  types?: string;
+  limit?: string;
+}
+
+export interface FeedPage {
+  items: FeedEvent[];
+  /** The sequence to ask `after` next (the last item's, or `after` itself when the page is empty). */
+  next: string;
+}
+
+/**
+ * The resumable event feed (issue 17): pages of published events in feed-sequence order. A consumer that
+ * stores the last sequence it handled and asks `after` it never misses or reorders an event. Only staff
+ * read it for now (the controller's roles); bank- and farm-scoped feeds are still to come.
+ */
+@Injectable()
+export class EventsFeedService {
+  constructor(@InjectDataSource() private readonly dataSource: DataSource) {}
+
+  async page(q: FeedQuery): Promise<FeedPage> {
+    const after = q.after ?? '0';
+    if (!/^\d{1,18}$/.test(after)) throw new DomainError('invalid', 'INVALID_QUERY', 'after must be a feed sequence number (0 for the start)', 'after');
+    const limit = q.limit === undefined ? DEFAULT_FEED_PAGE : Number(q.limit);
+    if (!Number.isInteger(limit) || limit < 1 || limit > MAX_FEED_PAGE) throw new DomainError('invalid', 'INVALID_QUERY', `limit must be 1..${MAX_FEED_PAGE}`, 'limit');
+    const types = q.types === undefined || q.types === '' ? [] : q.types.split(',');
+    const unknown = types.find((t) => !(EVENT_TYPE_NAMES as string[]).includes(t));
+    if (unknown !== undefined) throw new DomainError('invalid', 'INVALID_QUERY', `unknown event type ${unknown}; one of ${EVENT_TYPE_NAMES.join(', ')}`, 'types');
+    const items = await selectFeed(this.dataSource.manager, { after, types, limit });
+    return { items, next: items.length > 0 ? items[items.length - 1].seq : after };
+  }
+}
