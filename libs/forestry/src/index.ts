@@ -23,7 +23,7 @@ export * from './regions/region.model';
 export * from './regions/regions.service';
 export * from './tickets/chinese-amount';
 export * from './tickets/issuance-plan';
-export { maskName, partyRefs, partyRefsByIds, type PartyRef } from './parties/party-refs';
+export { maskName, type PartyRef } from './parties/party-refs';
 export * from './projects/project-accounts';
 export * from './projects/project.model';
 export * from './projects/projects.errors';

@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { EntityManager } from 'typeorm';
-import { partyRefs } from '../parties/party-refs';
+import { partiesByCodes } from '../parties/party-refs';
 import { PiiCipher } from '../parties/pii';
 import { maskCard, normaliseCard } from './dividend-math';
 import { DividendError } from './dividends.errors';
@@ -20,7 +20,7 @@ export class BankCardsService {
     if (card === null) throw new DividendError('INVALID_BANK_CARD', 'cardNumber must be 12 to 19 digits', 'cardNumber');
     const bankName = typeof input.bankName === 'string' ? input.bankName.trim() : '';
     if (bankName === '' || bankName.length > BANK_NAME_MAX) throw new DividendError('INVALID_DIVIDEND_INPUT', `bankName must be 1-${BANK_NAME_MAX} characters`, 'bankName');
-    const party = (await partyRefs(em, [partyCode])).get(partyCode);
+    const party = (await partiesByCodes(em, [partyCode])).get(partyCode);
     if (!party) throw new DividendError('INVALID_DIVIDEND_INPUT', `no party with code ${JSON.stringify(partyCode)}`, 'party');
     await payoutsStore.upsertCard(em, party.id, { bankName, cipher: this.pii.encrypt(card), masked: maskCard(card) });
     return { party: partyCode, bankName, cardMasked: maskCard(card) };

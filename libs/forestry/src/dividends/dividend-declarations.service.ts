@@ -3,7 +3,7 @@ import { InjectDataSource } from '@nestjs/typeorm';
 import { Amount, Dec, isBigintId, LedgerService } from '@forest-ledger/ledger';
 import { DataSource, EntityManager } from 'typeorm';
 import type { OwnerScope } from '@forest-ledger/access';
-import { partyRefs, partyRefsByIds } from '../parties/party-refs';
+import { partiesByCodes, partiesByIds } from '../parties/party-refs';
 import { businessToday, projectWallet } from '../projects/project-accounts';
 import { ProjectsService } from '../projects/projects.service';
 import { SeriesRecord, SeriesService } from '../tickets/series.service';
@@ -295,14 +295,14 @@ export class DividendDeclarationsService {
         ? null
         : [
             ...(
-              await partyRefs(
+              await partiesByCodes(
                 em,
                 scope.ownerRefs.filter((r) => r.startsWith('party:')).map((r) => r.slice('party:'.length)),
               )
             ).values(),
           ].map((p) => p.id);
     const lines = await declarationsStore.lines(em, id, { afterSeq: options.afterSeq ?? 0, limit: Math.min(options.limit ?? 1000, 10_000), partyIds });
-    const parties = await partyRefsByIds(
+    const parties = await partiesByIds(
       em,
       lines.map((l) => l.party_id),
     );
@@ -320,7 +320,7 @@ export class DividendDeclarationsService {
 
   /** Every dividend of one party (their statement), newest first: what the villagers' page shows. */
   async dividendsOf(partyCode: string, em: EntityManager = this.dataSource.manager): Promise<PartyDividendView[]> {
-    const party = (await partyRefs(em, [partyCode])).get(partyCode);
+    const party = (await partiesByCodes(em, [partyCode])).get(partyCode);
     if (!party) return [];
     const lines = await declarationsStore.linesOfParty(em, party.id);
     const series = await this.seriesOf(

@@ -6,7 +6,7 @@ import { Env } from '@forest-ledger/platform/config/env';
 import { DbTimeouts, longTimeouts, withTimeouts } from '@forest-ledger/platform/database/timeouts';
 import { DataSource, EntityManager } from 'typeorm';
 import { walletOf } from '../parties/parties.service';
-import { partyRefs, partyRefsByIds } from '../parties/party-refs';
+import { partiesByCodes, partiesByIds } from '../parties/party-refs';
 import { businessToday, holderTickets } from '../projects/project-accounts';
 import { SeriesService } from '../tickets/series.service';
 import { firstOwnershipMoveAfter } from '../tickets/ticket-register.store';
@@ -108,7 +108,7 @@ export class DividendDistributionService {
     if (split.length === 0) throw new DividendError('NO_HOLDERS', `nobody held units of ${series.code} on ${row.record_date}`, 'recordDate');
     const totalUnits = split.reduce((s, l) => s.plus(l.units), new Dec(0));
 
-    const parties = await partyRefs(
+    const parties = await partiesByCodes(
       em,
       holders.map((h) => h.code),
     );
@@ -139,7 +139,7 @@ export class DividendDistributionService {
     if (row.state !== 'DISTRIBUTING') return outcomeOf(row);
     const chunk = row.chunks_done + 1;
     const lines = await declarationsStore.lines(em, id, { afterSeq: (chunk - 1) * row.chunk_size, toSeq: chunk * row.chunk_size });
-    const parties = await partyRefsByIds(
+    const parties = await partiesByIds(
       em,
       lines.map((l) => l.party_id),
     );

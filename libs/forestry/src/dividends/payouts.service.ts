@@ -4,7 +4,7 @@ import { Dec, EntryDraft, isBigintId, isIsoDate, LedgerReads, LedgerService } fr
 import ExcelJS from 'exceljs';
 import { DataSource, EntityManager } from 'typeorm';
 import { walletOf } from '../parties/parties.service';
-import { PartyRef, partyIdsInRegions, partyRefs, partyRefsByIds } from '../parties/party-refs';
+import { PartyRef, partyIdsInRegions, partiesByCodes, partiesByIds } from '../parties/party-refs';
 import { PiiCipher } from '../parties/pii';
 import { BANK_CLEARING_ACCOUNT, businessToday } from '../projects/project-accounts';
 import { ProjectError } from '../projects/projects.errors';
@@ -147,7 +147,7 @@ export class PayoutsService {
   async createBatch(em: EntityManager, actor: Actor, input: PayoutScopeInput): Promise<CreateBatchOutcome> {
     const partyIds = await this.partiesInScope(em, input);
     const withCard = await payoutsStore.lockCards(em, partyIds);
-    const parties = [...(await partyRefsByIds(em, partyIds)).values()].filter((p) => p.active);
+    const parties = [...(await partiesByIds(em, partyIds)).values()].filter((p) => p.active);
     const existing = await this.ledgerReads.balances(
       em,
       parties.map((p) => walletOf(p.code)),
@@ -188,7 +188,7 @@ export class PayoutsService {
     const b = isBigintId(String(id)) ? await payoutsStore.batch(em, id) : null;
     if (!b) throw new DividendError('UNKNOWN_PAYOUT_BATCH', `no payout batch ${JSON.stringify(id)}`, 'id');
     const lines = await payoutsStore.linesOfBatch(em, b.id);
-    const parties = await partyRefsByIds(
+    const parties = await partiesByIds(
       em,
       lines.map((l) => l.party_id),
     );
@@ -311,7 +311,7 @@ export class PayoutsService {
     if (reason === '' || reason.length > DIVIDEND_TEXT_MAX) throw new DividendError('INVALID_DIVIDEND_INPUT', `reason must be 1-${DIVIDEND_TEXT_MAX} characters`, 'reason');
     const effectiveDate = input.effectiveDate ?? businessToday();
     if (!isIsoDate(effectiveDate)) throw new DividendError('INVALID_DIVIDEND_INPUT', 'effectiveDate must be a calendar date YYYY-MM-DD', 'effectiveDate');
-    const party = (await partyRefsByIds(em, [row.party_id])).get(row.party_id)!;
+    const party = (await partiesByIds(em, [row.party_id])).get(row.party_id)!;
     const amount = new Dec(row.amount).toFixed(2);
     const posted = await this.ledger.post(em, {
       idempotencyKey: `payout-return:${row.id}`,
@@ -350,7 +350,7 @@ export class PayoutsService {
    */
   async unclaimed(input: PayoutScopeInput | null, asOf: string = businessToday(), em: EntityManager = this.dataSource.manager): Promise<UnclaimedReport> {
     if (!isIsoDate(asOf)) throw new DividendError('INVALID_DIVIDEND_INPUT', 'asOf must be a calendar date YYYY-MM-DD', 'asOf');
-    const parties = input === null ? await this.partiesWithWallets(em) : [...(await partyRefsByIds(em, await this.partiesInScope(em, input))).values()];
+    const parties = input === null ? await this.partiesWithWallets(em) : [...(await partiesByIds(em, await this.partiesInScope(em, input))).values()];
     const owed = await this.ledgerReads.owedCredits(
       em,
       parties.map((p) => walletOf(p.code)),
@@ -384,7 +384,7 @@ export class PayoutsService {
       for (const a of page.items) if (a.code.endsWith(':wallet:CNY')) codes.push(a.code.slice('party:'.length, -':wallet:CNY'.length));
       after = page.nextCursor ?? undefined;
     } while (after !== undefined);
-    return [...(await partyRefs(em, codes)).values()];
+    return [...(await partiesByCodes(em, codes)).values()];
   }
 
   /** Party ids in a project (its series' holders, its farm and collective), a village or a township (its villages included). */

@@ -30,9 +30,6 @@ export async function parcelsByIds(em: EntityManager, ids: readonly string[]): P
   return new Map((await selectParcelRefs(em, { ids: ids.map(String) })).map((r) => [r.id, toRef(r)]));
 }
 
-/** Same as parcelsByIds (the name the projects code uses). */
-export const parcelRefs = parcelsByIds;
-
 /** Locks the parcels in id order until the caller's transaction ends (see lockParcels): attachments of one parcel take turns. */
 export function lockParcelsForAttachment(em: EntityManager, ids: readonly unknown[]): Promise<void> {
   return lockParcels(em, ids);

@@ -40,11 +40,6 @@ export async function partiesByIds(em: EntityManager, ids: readonly string[]): P
   return new Map((await selectPartyRefs(em, { ids })).map((r) => [r.id, partyRefOf(r)]));
 }
 
-/** Same as partiesByCodes (the name the tickets and projects code uses). */
-export const partyRefs = partiesByCodes;
-/** Same as partiesByIds. */
-export const partyRefsByIds = partiesByIds;
-
 /** The active members of one kind (VILLAGER, HOUSEHOLD) of the collective `collectiveCode`, in id order. */
 export async function collectiveMembers(em: EntityManager, collectiveCode: string, kind: PartyKind): Promise<PartyRef[]> {
   return (await selectCollectiveMembers(em, collectiveCode, kind)).map(partyRefOf);

@@ -7,7 +7,7 @@ import { DividendDeclarationsService } from '../dividends/dividend-declarations.
 import { PayoutsService } from '../dividends/payouts.service';
 import { PartyError } from '../parties/parties.errors';
 import { walletOf } from '../parties/parties.service';
-import { PartyRef, partyRefs } from '../parties/party-refs';
+import { PartyRef, partiesByCodes } from '../parties/party-refs';
 import { businessToday, holderListed, holderPledged, holderTickets } from '../projects/project-accounts';
 import { RESTRICTION_LABELS } from '../tickets/certificates.service';
 import { MovementsService } from '../tickets/movements.service';
@@ -161,7 +161,7 @@ export class PortalService {
   }
 
   private async holder(em: EntityManager, partyCode: string): Promise<PartyRef> {
-    const row = (await partyRefs(em, [partyCode])).get(partyCode);
+    const row = (await partiesByCodes(em, [partyCode])).get(partyCode);
     if (!row) throw new PartyError('UNKNOWN_PARTY', `no party ${JSON.stringify(partyCode)}`, 'party');
     return row;
   }
@@ -190,7 +190,7 @@ export class PortalService {
       };
       if (!held(r)) continue;
       const pledges = await this.movements.pledges(em, series.code, { holder: holder.code, state: 'ACTIVE' });
-      const pledgees = await partyRefs(
+      const pledgees = await partiesByCodes(
         em,
         pledges.map((p) => p.pledgee),
       );

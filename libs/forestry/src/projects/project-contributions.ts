@@ -1,6 +1,6 @@
 import { Amount, Dec, EntryDraft, LedgerReads, LedgerService, PostResult } from '@forest-ledger/ledger';
 import { EntityManager } from 'typeorm';
-import { partyRefsByIds } from '../parties/party-refs';
+import { partiesByIds } from '../parties/party-refs';
 import { BANK_CLEARING_ACCOUNT, businessToday, projectCapitalToReceive, projectCommitments, projectInKind, projectInKindCapital, projectWallet } from './project-accounts';
 import { CONTRIBUTION_KINDS, ContributionKind, ContributionState } from './project.model';
 import { invalidProject as invalid, ProjectError, projectInput } from './projects.errors';
@@ -201,7 +201,7 @@ export class ProjectContributions {
   /** The contributions of a project, oldest first. */
   async list(em: EntityManager, projectId: string): Promise<ContributionView[]> {
     const rows = await store.contributionsOf(em, projectId);
-    const parties = await partyRefsByIds(
+    const parties = await partiesByIds(
       em,
       rows.map((r) => r.party_id),
     );

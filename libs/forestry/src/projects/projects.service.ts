@@ -4,10 +4,10 @@ import { Amount, Dec, LedgerReads, LedgerService } from '@forest-ledger/ledger';
 import { Env } from '@forest-ledger/platform';
 import { DataSource, EntityManager } from 'typeorm';
 import type { OwnerScope } from '@forest-ledger/access';
-import { lockParcelsForAttachment, parcelRefs } from '../parcels/parcel-refs';
+import { lockParcelsForAttachment, parcelsByIds } from '../parcels/parcel-refs';
 import { ParcelsService } from '../parcels/parcels.service';
 import { WALLET_ASSET } from '../parties/parties.service';
-import { PartyRef, partyRefs, partyRefsByIds } from '../parties/party-refs';
+import { PartyRef, partiesByCodes, partiesByIds } from '../parties/party-refs';
 import { findSeriesOfProject, lockSeriesOfProject } from '../tickets/series.store';
 import { businessToday, PLATFORM_ACCOUNTS, projectAccounts, projectCommitments, projectWallet } from './project-accounts';
 import { MEMBER_WEIGHTINGS, PROJECT_TYPES, ProjectState, ProjectType } from './project.model';
@@ -153,7 +153,7 @@ export class ProjectsService {
     }
     const description = optionalText(guarantee.description, 'guarantee.description');
 
-    const parties = await partyRefs(em, [input.farmCode, input.collectiveCode]);
+    const parties = await partiesByCodes(em, [input.farmCode, input.collectiveCode]);
     const farm = this.requireParty(parties, input.farmCode, 'farmCode', 'STATE_FARM');
     const collective = this.requireParty(parties, input.collectiveCode, 'collectiveCode', 'COLLECTIVE');
 
@@ -290,7 +290,7 @@ export class ProjectsService {
 
   /** The projects' parcels (id, certificate number, area, location), by certificate number. */
   async parcelsOf(em: EntityManager, projectId: string): Promise<ProjectParcelView[]> {
-    const refs = await parcelRefs(em, await store.projectParcelIds(em, projectId));
+    const refs = await parcelsByIds(em, await store.projectParcelIds(em, projectId));
     return [...refs.values()].map((p) => ({ id: p.id, certificateNo: p.certificateNo, areaMu: new Dec(p.areaMu).toFixed(AREA_SCALE), location: p.location }));
   }
 
@@ -311,7 +311,7 @@ export class ProjectsService {
   }
 
   private async withParties(em: EntityManager, rows: ProjectRow[]): Promise<ProjectRecord[]> {
-    const parties = await partyRefsByIds(
+    const parties = await partiesByIds(
       em,
       rows.flatMap((r) => [r.farm_party_id, r.collective_party_id]),
     );
@@ -365,5 +365,5 @@ export class ProjectsService {
 /** The parties a scope stands for (its `party:<code>` owner refs), by id. */
 export async function scopePartyIds(em: EntityManager, scope: OwnerScope & object): Promise<string[]> {
   const codes = scope.ownerRefs.filter((ref) => ref.startsWith('party:')).map((ref) => ref.slice('party:'.length));
-  return [...(await partyRefs(em, codes)).values()].map((p) => p.id);
+  return [...(await partiesByCodes(em, codes)).values()].map((p) => p.id);
 }

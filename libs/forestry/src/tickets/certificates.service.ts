@@ -6,7 +6,7 @@ import ExcelJS from 'exceljs';
 import { DataSource, EntityManager } from 'typeorm';
 import type { OwnerScope } from '@forest-ledger/access';
 import type { PartyKind } from '../parties/party.model';
-import { maskName, partyRefsByIds } from '../parties/party-refs';
+import { maskName, partiesByIds } from '../parties/party-refs';
 import { businessToday, holderPledged, holderTickets } from '../projects/project-accounts';
 import { ProjectsService } from '../projects/projects.service';
 import { decimalCell, RATIO_SCALE } from '../common/xlsx-cells';
@@ -217,9 +217,9 @@ export class CertificatesService {
     if (!h) return undefined;
     const series = (await store.findSeriesByIds(em, [h.series_id])).get(h.series_id)!;
     const project = (await this.projects.recordsByIds(em, [series.project_id])).get(series.project_id)!;
-    const party = (await partyRefsByIds(em, [h.party_id])).get(h.party_id)!;
+    const party = (await partiesByIds(em, [h.party_id])).get(h.party_id)!;
     const perHousehold = h.origin === 'MEMBER' && project.member_weighting === 'PER_HOUSEHOLD' && party.householdId !== null;
-    const household = perHousehold ? (await partyRefsByIds(em, [party.householdId!])).get(party.householdId!) : undefined;
+    const household = perHousehold ? (await partiesByIds(em, [party.householdId!])).get(party.householdId!) : undefined;
     return {
       series_id: h.series_id,
       certificate_no: h.certificate_no,

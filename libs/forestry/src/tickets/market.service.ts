@@ -5,7 +5,7 @@ import { Amount, Dec, isIsoDate, LedgerReads, LedgerService, PostingDraft } from
 import { DataSource, EntityManager } from 'typeorm';
 import { OwnerScope } from '@forest-ledger/access';
 import { ownerRefOf, walletOf } from '../parties/parties.service';
-import { partyRefs, partyRefsByIds } from '../parties/party-refs';
+import { partiesByCodes, partiesByIds } from '../parties/party-refs';
 import { businessToday, holderListed, holderTickets, PLATFORM_FEES_ACCOUNT, ticketAsset } from '../projects/project-accounts';
 import * as store from './listings.store';
 import { TicketListingRow, TicketTakeRow } from './listings.store';
@@ -232,7 +232,7 @@ export class TicketMarketService {
         availableUnits: listing.units_available,
       });
     }
-    const seller = (await partyRefsByIds(em, [listing.seller_party_id])).get(listing.seller_party_id)!.code;
+    const seller = (await partiesByIds(em, [listing.seller_party_id])).get(listing.seller_party_id)!.code;
     if (input.buyer === seller) throw new TicketError('SAME_PARTY', `${seller} is the seller of listing ${listingId}`, 'buyer');
     const parties = await this.booking.parties(em, [input.buyer], ['buyer']);
     this.booking.assertTransferable(series, parties.get(input.buyer)!, 'buyer');
@@ -279,7 +279,7 @@ export class TicketMarketService {
     let sellerPartyId: string | undefined;
     if (scope !== null && !('market' in scope)) {
       const own = ownParty(scope);
-      const ref = own === null ? undefined : (await partyRefs(em, [own])).get(own);
+      const ref = own === null ? undefined : (await partiesByCodes(em, [own])).get(own);
       if (!ref) return [];
       sellerPartyId = ref.id;
     }
@@ -291,7 +291,7 @@ export class TicketMarketService {
   async getListing(id: string, scope: ListingScope = null, em: EntityManager = this.dataSource.manager): Promise<TicketListingView & { takes: TicketTakeView[] }> {
     const row = await this.visibleListing(em, id, scope);
     const takes = await store.takesOf(em, row.id);
-    const buyers = await partyRefsByIds(
+    const buyers = await partiesByIds(
       em,
       takes.map((t) => t.buyer_party_id),
     );
@@ -348,7 +348,7 @@ export class TicketMarketService {
       if (closingKey === entryKey) return this.view(em, listing);
       throw new TicketError('LISTING_NOT_OPEN', `listing ${listingId} is ${listing.state}`, 'listing', { state: listing.state });
     }
-    const seller = (await partyRefsByIds(em, [listing.seller_party_id])).get(listing.seller_party_id)!.code;
+    const seller = (await partiesByIds(em, [listing.seller_party_id])).get(listing.seller_party_id)!.code;
     const units = new Dec(listing.units_available).toFixed(0);
     const word = state === 'WITHDRAWN' ? '撤牌' : '挂牌到期';
     const outcome = await this.booking.book(em, series, 'LISTING_RETURN', key, {
@@ -374,7 +374,7 @@ export class TicketMarketService {
     const row = await store.listingById(em, id);
     if (row && scope !== null && !('market' in scope)) {
       const own = ownParty(scope);
-      const ref = own === null ? undefined : (await partyRefs(em, [own])).get(own);
+      const ref = own === null ? undefined : (await partiesByCodes(em, [own])).get(own);
       if (ref?.id !== row.seller_party_id) throw new TicketError('UNKNOWN_LISTING', `no listing ${JSON.stringify(id)}`, 'listing');
     }
     if (!row) throw new TicketError('UNKNOWN_LISTING', `no listing ${JSON.stringify(id)}`, 'listing');
@@ -389,7 +389,7 @@ export class TicketMarketService {
 
   private async takeOutcome(em: EntityManager, series: SeriesRecord, take: TicketTakeRow): Promise<TicketTakeOutcome> {
     const listing = (await store.listingById(em, take.listing_id))!;
-    const parties = await partyRefsByIds(em, [listing.seller_party_id, take.buyer_party_id]);
+    const parties = await partiesByIds(em, [listing.seller_party_id, take.buyer_party_id]);
     const seller = parties.get(listing.seller_party_id)!.code;
     const buyer = parties.get(take.buyer_party_id)!.code;
     return {
@@ -405,7 +405,7 @@ export class TicketMarketService {
   }
 
   private async views(em: EntityManager, rows: TicketListingRow[], anonymousExcept?: string | null): Promise<TicketListingView[]> {
-    const sellers = await partyRefsByIds(
+    const sellers = await partiesByIds(
       em,
       rows.map((r) => r.seller_party_id),
     );

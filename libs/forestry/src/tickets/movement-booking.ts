@@ -3,7 +3,7 @@ import { EntityManager } from 'typeorm';
 import { inputChecks } from '../common/input-checks';
 import { closingDeclaration } from '../dividends/register-closure';
 import { walletOf } from '../parties/parties.service';
-import { PartyRef, partyRefs, partyRefsByIds } from '../parties/party-refs';
+import { PartyRef, partiesByCodes, partiesByIds } from '../parties/party-refs';
 import { businessToday, holderPledged, holderTickets } from '../projects/project-accounts';
 import * as store from './movements.store';
 import { PledgeRow } from './movements.store';
@@ -116,7 +116,7 @@ export class MovementBooking {
   }
 
   async parties(em: EntityManager, codes: string[], fields: string[], options: { allowInactive?: string[] } = {}): Promise<Map<string, PartyRef>> {
-    const found = await partyRefs(em, codes);
+    const found = await partiesByCodes(em, codes);
     codes.forEach((code, i) => {
       const party = typeof code === 'string' ? found.get(code) : undefined;
       if (!party) throw new TicketError('UNKNOWN_PARTY', `${fields[i]}: no party with code ${JSON.stringify(code)}`, fields[i]);
@@ -169,7 +169,7 @@ export class MovementBooking {
       if (closingKey === entryKey) return { pledge: null, series };
       throw new TicketError('PLEDGE_NOT_ACTIVE', `pledge ${pledgeId} is ${locked.state}`, 'pledge', { state: locked.state });
     }
-    const parties = await partyRefsByIds(em, [row.holder_party_id, row.pledgee_party_id]);
+    const parties = await partiesByIds(em, [row.holder_party_id, row.pledgee_party_id]);
     return {
       pledge: { id: row.id, holder: parties.get(row.holder_party_id)!.code, pledgee: parties.get(row.pledgee_party_id)!.code, units: new Dec(row.units).toFixed(0) },
       series,
@@ -208,7 +208,7 @@ export class MovementBooking {
         });
       }
       if (spec.closesPledge) await store.closePledge(em, spec.closesPledge.id, spec.closesPledge.state, posted.entry.id);
-      const parties = await partyRefs(
+      const parties = await partiesByCodes(
         em,
         spec.legs.flatMap((l) => (l.from === null ? [l.to] : [l.from, l.to])),
       );
@@ -290,7 +290,7 @@ export class MovementBooking {
 
   async outcomeOfEntry(em: EntityManager, series: SeriesRecord, entryId: string): Promise<MovementOutcome> {
     const rows = await store.movementsOfEntry(em, entryId);
-    const codes = await partyRefsByIds(
+    const codes = await partiesByIds(
       em,
       rows.flatMap((r) => (r.from_party_id === null ? [r.to_party_id] : [r.from_party_id, r.to_party_id])),
     );
@@ -317,7 +317,7 @@ export class MovementBooking {
     const unique = Array.from(new Set(parties));
     const codes = unique.flatMap((p) => [holderTickets(p, series.code), holderPledged(p, series.code)]).concat(wallets.map(walletOf));
     const balance = await this.reads.balances(em, codes);
-    const refs = await partyRefs(em, unique);
+    const refs = await partiesByCodes(em, unique);
     const holdings = await seriesStore.holdingsOf(
       em,
       series.id,
@@ -335,9 +335,9 @@ export class MovementBooking {
 
   /** The pledges of the series, by id, with their parties' codes. */
   async pledgeViews(em: EntityManager, series: SeriesRecord, filter: { holder?: string; state?: PledgeState }): Promise<PledgeView[]> {
-    const holderPartyId = filter.holder === undefined ? undefined : ((await partyRefs(em, [filter.holder])).get(filter.holder)?.id ?? null);
+    const holderPartyId = filter.holder === undefined ? undefined : ((await partiesByCodes(em, [filter.holder])).get(filter.holder)?.id ?? null);
     const rows = await store.pledgesOf(em, series.id, { holderPartyId, state: filter.state });
-    const parties = await partyRefsByIds(
+    const parties = await partiesByIds(
       em,
       rows.flatMap((r) => [r.holder_party_id, r.pledgee_party_id]),
     );

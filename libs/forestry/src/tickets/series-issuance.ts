@@ -2,7 +2,7 @@ import { Dec, EntryDraft, isIsoDate, LedgerReads, LedgerService, OpenAccountInpu
 import { EntityManager } from 'typeorm';
 import { OwnerScope, partyLinesSeenBy } from '@forest-ledger/access';
 import { ownerRefOf } from '../parties/parties.service';
-import { activeVillagersOf, partyRefs } from '../parties/party-refs';
+import { activeVillagersOf, partiesByCodes } from '../parties/party-refs';
 import { isHouseholdHead } from '../parties/roster-import';
 import { businessToday, holderPledged, holderTickets, seriesIssued, ticketAsset } from '../projects/project-accounts';
 import { ProjectError } from '../projects/projects.errors';
@@ -157,7 +157,7 @@ export class SeriesIssuance {
       issuance_entry_id: entryIds[0],
       last_certificate_seq: plan.holdings.length,
     });
-    const parties = await partyRefs(
+    const parties = await partiesByCodes(
       em,
       plan.holdings.map((h) => h.party),
     );
@@ -219,7 +219,7 @@ export class SeriesIssuance {
     if (project.state !== 'DRAFT') throw new ProjectError('PROJECT_NOT_DRAFT', `project ${projectCode} is ${project.state}: its 林票 are issued already`, 'project');
     const seriesCode = this.seriesCodeOf(input.seriesCode);
     const plan = await this.planFor(em, project, seriesCode, input.faceValue);
-    const names = await partyRefs(
+    const names = await partiesByCodes(
       em,
       plan.holdings.map((h) => h.party),
     );

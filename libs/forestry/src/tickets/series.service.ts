@@ -3,7 +3,7 @@ import { InjectDataSource } from '@nestjs/typeorm';
 import { allocate, Dec, isIsoDate, LedgerReads, LedgerService } from '@forest-ledger/ledger';
 import { DataSource, EntityManager } from 'typeorm';
 import { OwnerScope, partyLinesSeenBy } from '@forest-ledger/access';
-import { partyRefs } from '../parties/party-refs';
+import { partiesByCodes } from '../parties/party-refs';
 import { businessToday, holderPledged } from '../projects/project-accounts';
 import { ProjectRecord, ProjectsService, scopePartyIds } from '../projects/projects.service';
 import { certificateNoOf, holderAccounts, IssuanceOutcome, IssuancePreview, IssueInput, SeriesIssuance, SeriesView } from './series-issuance';
@@ -173,7 +173,7 @@ export class SeriesService {
       if (b.account === holderPledged(party, code)) entry.pledged = entry.pledged.plus(b.balance);
       byParty.set(party, entry);
     }
-    const parties = await partyRefs(em, [...byParty.keys()]);
+    const parties = await partiesByCodes(em, [...byParty.keys()]);
     const byId = new Map([...parties.values()].map((p) => [p.id, p]));
     const holdings = (await store.holdingsOf(em, series.id, [...byId.keys()])).map((h) => {
       const p = byId.get(h.party_id)!;
@@ -217,7 +217,7 @@ export class SeriesService {
     if (existing) return existing;
     const seq = await store.nextCertificateSeq(em, series.id);
     await this.ledger.openAccounts(em, holderAccounts(partyCode, series.code));
-    const party = (await partyRefs(em, [partyCode])).get(partyCode);
+    const party = (await partiesByCodes(em, [partyCode])).get(partyCode);
     if (party) {
       await store.insertHoldings(em, [
         {
@@ -235,7 +235,7 @@ export class SeriesService {
   }
 
   async holdingOf(em: EntityManager, seriesId: string, partyCode: string): Promise<HoldingRecord | null> {
-    const party = (await partyRefs(em, [partyCode])).get(partyCode);
+    const party = (await partiesByCodes(em, [partyCode])).get(partyCode);
     const [row] = party ? await store.holdingsOf(em, seriesId, [party.id]) : [];
     return row
       ? {
