@@ -22,6 +22,7 @@
  * BENCH_WARMUP_SECONDS (2), BENCH_CLIENTS (16), BENCH_TB_CLIENTS (2), BENCH_PORT (3999), BENCH_SCENARIOS
  * (H1,…), BENCH_SKIP_SUM (1: leave out the posting-sum runs), BENCH_DATABASE_URL (…/forest_ledger_history_bench), REDIS_URL.
  */
+import { createAdmin } from '@forest-ledger/access';
 import 'reflect-metadata';
 import { randomBytes } from 'node:crypto';
 import { existsSync } from 'node:fs';
@@ -29,7 +30,6 @@ import os from 'node:os';
 import { join, resolve } from 'node:path';
 import { Pool } from 'pg';
 import { DataSource } from 'typeorm';
-import { createAdmin } from '@forest-ledger/forestry';
 import { LedgerReportsService, LedgerService } from '@forest-ledger/ledger';
 import { ensureDatabase, inTransaction, migrate, openDataSource } from '@forest-ledger/platform';
 import { ApiProcess } from './lib/api-process';

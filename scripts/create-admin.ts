@@ -1,5 +1,5 @@
+import { createAdmin } from '@forest-ledger/access';
 import 'reflect-metadata';
-import { createAdmin } from '@forest-ledger/forestry';
 import { loadEnv, openDataSource } from '@forest-ledger/platform';
 
 /** `npm run admin:create -- <username>`: a new ADMIN user; its password is printed once. */

@@ -1,8 +1,9 @@
+import { createAdmin } from '@forest-ledger/access';
 import 'reflect-metadata';
 import { ChildProcess, spawn } from 'node:child_process';
 import { join } from 'node:path';
 import { NestFactory } from '@nestjs/core';
-import { createAdmin, DemoLoader, DemoModule } from '@forest-ledger/forestry';
+import { DemoLoader, DemoModule } from '@forest-ledger/forestry';
 import { bootLogger, ensureDatabase, exitOnStartFailure, loadEnv, migrate, openDataSource } from '@forest-ledger/platform';
 
 /**

@@ -1,7 +1,7 @@
+import { createAdmin } from '@forest-ledger/access';
 import { Client } from 'pg';
 import { DataSource } from 'typeorm';
 import { EntryDraft, LedgerService, normalSideOf } from '@forest-ledger/ledger';
-import { createAdmin } from '@forest-ledger/forestry';
 import { ensureDatabase, inTransaction, migrate, openDataSource } from '@forest-ledger/platform';
 
 export interface BenchAccount {

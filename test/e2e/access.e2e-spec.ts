@@ -1,8 +1,9 @@
+import { AccessService, LOGIN_LIMITS, Role, ROLES } from '@forest-ledger/access';
 import { RequestMethod } from '@nestjs/common';
 import { METHOD_METADATA, PATH_METADATA } from '@nestjs/common/constants';
 import { ModulesContainer } from '@nestjs/core';
 import type { ApiApplication } from '../../apps/api/src/app.setup';
-import { AccessService, LOGIN_LIMITS, PiiCipher, Role, ROLES } from '@forest-ledger/forestry';
+import { PiiCipher } from '@forest-ledger/forestry';
 import { Env, inTransaction, REDIS, RedisKeys } from '@forest-ledger/platform';
 import type { Redis } from 'ioredis';
 import { randomUUID } from 'node:crypto';

@@ -1,5 +1,5 @@
+import { AccessService } from '@forest-ledger/access';
 import type { ApiApplication } from '../../apps/api/src/app.setup';
-import { AccessService } from '@forest-ledger/forestry';
 import { Dec } from '@forest-ledger/ledger';
 import ExcelJS from 'exceljs';
 import { randomUUID } from 'node:crypto';

@@ -168,7 +168,7 @@ describe('/admin/queues (bull-board)', () => {
   });
 
   it('a browser logs in with the form: an ADMIN gets an HttpOnly cookie, anyone else no cookie', async () => {
-    const { AccessService } = await import('@forest-ledger/forestry');
+    const { AccessService } = await import('@forest-ledger/access');
     const { DataSource } = await import('typeorm');
     const { inTransaction } = await import('@forest-ledger/platform');
     const access = app.get(AccessService);

@@ -1,4 +1,4 @@
-import { AccessService } from '@forest-ledger/forestry';
+import { AccessService } from '@forest-ledger/access';
 import { inTransaction } from '@forest-ledger/platform';
 import { dataSourceOptions } from '@forest-ledger/platform/database/data-source.options';
 import { randomUUID } from 'node:crypto';

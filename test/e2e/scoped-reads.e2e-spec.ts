@@ -1,5 +1,6 @@
+import { Role } from '@forest-ledger/access';
 import type { ApiApplication } from '../../apps/api/src/app.setup';
-import { businessToday, Role, TicketMarketService } from '@forest-ledger/forestry';
+import { businessToday, TicketMarketService } from '@forest-ledger/forestry';
 import { inTransaction } from '@forest-ledger/platform';
 import ExcelJS from 'exceljs';
 import request from 'supertest';

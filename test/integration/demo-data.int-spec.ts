@@ -1,6 +1,6 @@
+import { AccessService } from '@forest-ledger/access';
 import { Test, TestingModule } from '@nestjs/testing';
 import {
-  AccessService,
   BANK_CLEARING_ACCOUNT,
   DEMO_BANK,
   DEMO_COLLECTIVE,

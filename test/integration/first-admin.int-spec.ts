@@ -1,4 +1,4 @@
-import { createAdmin } from '@forest-ledger/forestry';
+import { createAdmin } from '@forest-ledger/access';
 import * as argon2 from 'argon2';
 import { useTestDatabase } from '../setup/test-database';
 

@@ -1,4 +1,5 @@
-import { AuthUser, CERTIFICATE_STATE_LABELS, CERTIFICATE_STATES, CertificateState, ParcelError, ParcelsService, PiiCipher, SUMMARY_HEADERS } from '@forest-ledger/forestry';
+import { AuthUser } from '@forest-ledger/access';
+import { CERTIFICATE_STATE_LABELS, CERTIFICATE_STATES, CertificateState, ParcelError, ParcelsService, PiiCipher, SUMMARY_HEADERS } from '@forest-ledger/forestry';
 import { inTransaction, loadEnv } from '@forest-ledger/platform';
 import Decimal from 'decimal.js';
 import ExcelJS from 'exceljs';

@@ -1,16 +1,13 @@
+import { AccessService, AuthUser, ownerScopeOf, Role } from '@forest-ledger/access';
 import { DomainError } from '@forest-ledger/common';
 import {
-  AccessService,
-  AuthUser,
   creditCodeCheckCharacter,
   organisationCodeCheckCharacter,
-  ownerScopeOf,
   PartiesService,
   PartyAccessDirectory,
   PartyView,
   PiiCipher,
   RegionsService,
-  Role,
   walletOf,
 } from '@forest-ledger/forestry';
 import { LedgerService } from '@forest-ledger/ledger';

@@ -1,4 +1,5 @@
-import { AccessService, insertUser, LOGIN_LIMITS, PartyAccessDirectory, PiiCipher } from '@forest-ledger/forestry';
+import { AccessService, insertUser, LOGIN_LIMITS } from '@forest-ledger/access';
+import { PartyAccessDirectory, PiiCipher } from '@forest-ledger/forestry';
 import { DEFAULT_JOB_OPTIONS, inTransaction, loadEnv, QueueName, RedisKeys } from '@forest-ledger/platform';
 import * as argon2 from 'argon2';
 import { FlowProducer, Queue, QueueEvents, Worker } from 'bullmq';

@@ -1,4 +1,5 @@
-import { AccessService, holderTickets, PartiesService, PartyAccessDirectory, PiiCipher, RegionsService, seriesIssued } from '@forest-ledger/forestry';
+import { AccessService } from '@forest-ledger/access';
+import { holderTickets, PartiesService, PartyAccessDirectory, PiiCipher, RegionsService, seriesIssued } from '@forest-ledger/forestry';
 import { Dec } from '@forest-ledger/ledger';
 import { Env, inTransaction } from '@forest-ledger/platform';
 import fc from 'fast-check';

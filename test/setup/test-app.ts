@@ -1,5 +1,5 @@
+import { AccessService, Role } from '@forest-ledger/access';
 import { Test } from '@nestjs/testing';
-import { AccessService, Role } from '@forest-ledger/forestry';
 import { Env, inTransaction, loadEnv } from '@forest-ledger/platform';
 import { randomUUID } from 'node:crypto';
 import { DataSource } from 'typeorm';

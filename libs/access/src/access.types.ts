@@ -1,4 +1,5 @@
 import { linesSeenBy } from '@forest-ledger/ledger';
+import { DomainError } from '@forest-ledger/common';
 import type { Role } from './access.model';
 
 /** Who is calling, as every guard, query scope and audit row sees it. */
@@ -26,4 +27,23 @@ export function partyLinesSeenBy<L>(scope: OwnerScope, lines: readonly L[], part
     const party = partyOf(line);
     return party === null ? null : `party:${party}`;
   });
+}
+
+/** The party a scoped caller (any non-staff role) acts for; null for staff, who act for anyone. */
+export function actingPartyOf(user: AuthUser): string | null {
+  return ownerScopeOf(user) === null ? null : (user.partyCode ?? '');
+}
+
+/** A scoped caller may only name its own party in `field`: else 403 FORBIDDEN naming the field (nothing runs). */
+export function ownPartyOnly(user: AuthUser, party: string, field: string): void {
+  const own = actingPartyOf(user);
+  if (own !== null && party !== own) {
+    throw new DomainError('forbidden', 'FORBIDDEN', `a ${user.role} may only act for its own party (${user.partyCode ?? 'none'}), not ${party}`, field);
+  }
+}
+
+/** A scoped caller reads only its own party's records: another party is `notFound()` (a 404, like an unknown code). */
+export function ownPartyOrNotFound(user: AuthUser, party: string, notFound: () => Error): void {
+  const own = actingPartyOf(user);
+  if (own !== null && party !== own) throw notFound();
 }

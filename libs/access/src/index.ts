@@ -9,3 +9,4 @@ export * from './approvals.service';
 export * from './audit.service';
 export * from './first-admin';
 export * from './hs256-jwt';
+export * from './use-case-policy';

@@ -1,7 +1,6 @@
-/** Forestry features: access, regions, parties, parcels, cooperation projects and 林票, dividends, carbon, subsidies, state-land use. */
+/** Forestry features: regions, parties, parcels, cooperation projects and 林票, dividends, carbon, subsidies, state-land use. Access (users, tokens, audit) is @forest-ledger/access. */
 export * from './demo/demo-data';
 // Access has its own library; re-exported for callers that import everything from here.
-export * from '@forest-ledger/access';
 export * from './parties/pii';
 export * from './parties/pii.module';
 export * from './parties/pii-rotation';
@@ -19,6 +18,7 @@ export { parcelsByCodes, parcelsByIds } from './parcels/parcel-refs';
 export * from './parties/parties.errors';
 export * from './parties/parties.module';
 export * from './parties/parties.service';
+export * from './parties/party-policies';
 export * from './regions/region.model';
 export * from './regions/regions.service';
 export * from './tickets/chinese-amount';
@@ -45,6 +45,7 @@ export * from './subsidies/subsidy-input';
 export * from './subsidies/subsidy-instalments.service';
 export * from './subsidies/subsidy-programmes.service';
 export * from './subsidies/subsidy-accounts';
+export * from './subsidies/subsidy-policies';
 export * from './subsidies/subsidy-reports.service';
 export * from './subsidies/subsidy-rules';
 export * from './subsidies/subsidy.model';
@@ -70,6 +71,8 @@ export * from './land-use/land-use.types';
 export * from './land-use/land-use-contracts.service';
 export * from './land-use/land-use-receivables.service';
 export * from './land-use/land-use-closing.service';
+export * from './land-use/land-use-policies';
+export * from './land-use/land-use-scope';
 export { LandUseViews } from './land-use/land-use-views';
 export { equityContributionKey } from './land-use/land-use-terms';
 export * from './land-use/receivables';
@@ -85,6 +88,7 @@ export * from './dividends/cash-flows.service';
 export * from './dividends/dividend-declarations.service';
 export * from './dividends/dividend-distribution.service';
 export * from './dividends/dividend-support';
+export * from './dividends/dividend-policies';
 export * from './dividends/payouts.service';
 export * from './portal/annual-statement-pdf';
 export * from './portal/portal.model';
@@ -94,3 +98,6 @@ export * from './portal/yuan';
 export * from './carbon/carbon-reads.service';
 export * from './events/record-event';
 export * from './events/events-feed.service';
+export * from './carbon/carbon-scope';
+export * from './tickets/listing-scope';
+export * from './tickets/ticket-policies';

@@ -1,6 +1,6 @@
 import { applyDecorators, createParamDecorator, ExecutionContext, SetMetadata } from '@nestjs/common';
 import { ApiBearerAuth, ApiSecurity } from '@nestjs/swagger';
-import type { AuthUser, Role } from '@forest-ledger/access';
+import type { AuthUser, Role, UseCasePolicy } from '@forest-ledger/access';
 import type { HttpRequest } from '../http/http';
 
 export const ROLES_KEY = 'forest-ledger:roles';
@@ -17,10 +17,18 @@ export const NO_IDEMPOTENCY_KEY = 'forest-ledger:no-idempotency-key';
  *   (`ownerScopeOf`, `parcelScopeOf`) or one check (`PartiesService.revealId`), with the scope passed
  *   into the store queries. A scoped caller (FARM_OPERATOR, BUYER, VILLAGER) asking for another
  *   party's record gets the same 404 as for a missing one.
+ * - A use case with a role rule of its own (approve, reject, waive, reveal) states it once as a
+ *   `UseCasePolicy` in its feature (`*-policies.ts`); the route gates with `@RolesOf(policy)` and the
+ *   use case calls `requireRole(actor, policy, …)`, so scripts and jobs meet the same rule.
  * - Stores never look at roles; they filter by the scope they are given.
  */
 export function Roles(...roles: Role[]) {
   return applyDecorators(SetMetadata(ROLES_KEY, roles), ApiBearerAuth(), ApiSecurity('api-key'));
+}
+
+/** The route gate of a use case whose roles its feature states (`requireRole` checks the same policy). */
+export function RolesOf(policy: UseCasePolicy) {
+  return Roles(...policy.roles);
 }
 
 export const ALL_ROLES: Role[] = ['ADMIN', 'FARM_OPERATOR', 'APPROVER', 'BUYER', 'VILLAGER', 'AUDITOR'];

@@ -1,23 +1,18 @@
+import { actingPartyOf, ownPartyOnly, type AuthUser, type Role } from '@forest-ledger/access';
 import { IDEMPOTENCY_HEADER, PDF_CONTENT_TYPE } from '../http/constants';
 import { Body, Controller, Get, HttpCode, HttpStatus, Param, Post, Query, Req, Res, StreamableFile } from '@nestjs/common';
 import { ApiCreatedResponse, ApiHeader, ApiOkResponse, ApiOperation, ApiProduces, ApiTags } from '@nestjs/swagger';
-import { CarbonError, CarbonMarketService, CarbonReadsService, CarbonRetirementService, saleSeenBy } from '@forest-ledger/forestry';
-import type { AuthUser, RetirementView, Role } from '@forest-ledger/forestry';
+import { CarbonError, CarbonMarketService, CarbonReadsService, CarbonRetirementService, saleSeenBy, listingSellerScopeOf, saleScopeOf } from '@forest-ledger/forestry';
+import type { RetirementView } from '@forest-ledger/forestry';
 import { CurrentUser, Roles, STAFF_READERS } from '../auth/auth.decorators';
 import { ApiErrors } from '../http/error.dto';
 import type { HttpRequest, HttpResponse } from '../http/http';
 import { CommandRunner } from '../http/idempotency';
 import { contentDisposition } from '../tickets/content-disposition';
-import { ownPartyOnly, saleScope, scopedParty } from './carbon-scope';
 import { ListingQuery, ListingResponse, OrderDto, RetirementResponse, SaleResponse } from './dto/carbon.dto';
 
 /** Who may look at the market's listings: staff, the sellers' operators and the buyers. */
 export const MARKET_READERS: Role[] = [...STAFF_READERS, 'FARM_OPERATOR', 'BUYER'];
-
-/** Listings are offers to every buyer; a FARM_OPERATOR, a seller, sees only its own (undefined: no restriction). */
-function sellerScope(user: AuthUser): string | undefined {
-  return user.role === 'FARM_OPERATOR' ? (user.partyCode ?? '') : undefined;
-}
 
 /** The carbon market: listings, orders (payment, delivery and revenue shares in one entry), sales, and retirement certificates. */
 @ApiTags('carbon credits')
@@ -39,7 +34,7 @@ export class CarbonMarketController {
   @ApiOkResponse({ type: [ListingResponse] })
   @ApiErrors(400, 401, 403)
   listings(@Query() query: ListingQuery, @CurrentUser() user: AuthUser): Promise<ListingResponse[]> {
-    return this.reads.listListings({ project: query.project, state: query.state, seller: sellerScope(user) });
+    return this.reads.listListings({ project: query.project, state: query.state, seller: listingSellerScopeOf(user) });
   }
 
   @Get('listings/:id')
@@ -49,7 +44,7 @@ export class CarbonMarketController {
   @ApiErrors(401, 403, 404)
   async listing(@Param('id') id: string, @CurrentUser() user: AuthUser): Promise<ListingResponse> {
     const listing = await this.market.getListing(id);
-    const seller = sellerScope(user);
+    const seller = listingSellerScopeOf(user);
     if (seller !== undefined && listing.seller !== seller) throw new CarbonError('UNKNOWN_LISTING', `no listing ${JSON.stringify(id)}`, 'listing');
     return listing;
   }
@@ -64,7 +59,7 @@ export class CarbonMarketController {
   cancel(@Param('id') id: string, @CurrentUser() user: AuthUser, @Req() req: HttpRequest, @Res({ passthrough: true }) res: HttpResponse): Promise<ListingResponse> {
     return this.commands.run(req, res, HttpStatus.OK, async (em) => {
       const listing = await this.market.getListing(id, em);
-      const own = scopedParty(user);
+      const own = actingPartyOf(user);
       if (own !== null && listing.seller !== own) throw new CarbonError('UNKNOWN_LISTING', `no listing ${JSON.stringify(id)}`, 'listing');
       return this.market.cancelListing(em, id);
     });
@@ -91,7 +86,7 @@ export class CarbonMarketController {
   ): Promise<SaleResponse> {
     ownPartyOnly(user, dto.buyer, 'buyer');
     // The buyer's answer shows its purchase, not how the seller's revenue is shared among others.
-    return this.commands.run(req, res, HttpStatus.CREATED, async (em, key) => saleSeenBy(saleScope(user), await this.market.order(em, id, dto, key)));
+    return this.commands.run(req, res, HttpStatus.CREATED, async (em, key) => saleSeenBy(saleScopeOf(user), await this.market.order(em, id, dto, key)));
   }
 
   @Get('sales/:id')
@@ -100,7 +95,7 @@ export class CarbonMarketController {
   @ApiOkResponse({ type: SaleResponse })
   @ApiErrors(401, 403, 404)
   sale(@Param('id') id: string, @CurrentUser() user: AuthUser): Promise<SaleResponse> {
-    return this.reads.saleFor(id, saleScope(user));
+    return this.reads.saleFor(id, saleScopeOf(user));
   }
 
   @Get('retirements/:certificateNo')
@@ -131,7 +126,7 @@ export class CarbonMarketController {
   /** A BUYER sees only the retirements it made; any other is a 404, like an unknown number. */
   private async ownRetirement(certificateNo: string, user: AuthUser): Promise<RetirementView> {
     const retirement = await this.retirements.getRetirementByCertificate(certificateNo);
-    const own = scopedParty(user);
+    const own = actingPartyOf(user);
     if (own !== null && retirement.retiringParty !== own)
       throw new CarbonError('UNKNOWN_CERTIFICATE', `no retirement certificate ${JSON.stringify(certificateNo)}`, 'certificateNo');
     return retirement;

@@ -1,13 +1,13 @@
+import { actingPartyOf, ownPartyOnly, type AuthUser } from '@forest-ledger/access';
 import { IDEMPOTENCY_HEADER } from '../http/constants';
 import { Body, Controller, Get, HttpCode, HttpStatus, Param, Post, Query, Req, Res } from '@nestjs/common';
 import { ApiCreatedResponse, ApiHeader, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { CarbonIssuanceService, CarbonMarketService, CarbonProjectsService, CarbonReadsService, CarbonRetirementService } from '@forest-ledger/forestry';
-import type { AuthUser } from '@forest-ledger/forestry';
 import { CurrentUser, Roles, STAFF_READERS } from '../auth/auth.decorators';
 import { ApiErrors } from '../http/error.dto';
 import type { HttpRequest, HttpResponse } from '../http/http';
 import { CommandRunner } from '../http/idempotency';
-import { ownPartyOnly, revenueRuleOf, scopedParty } from './carbon-scope';
+import { revenueRuleOf } from './revenue-rule';
 import {
   CarbonInvariantResponse,
   CarbonIssuanceResponse,
@@ -64,7 +64,7 @@ export class CarbonProjectsController {
   @ApiOkResponse({ type: [CarbonProjectResponse] })
   @ApiErrors(400, 401, 403)
   list(@Query() query: CarbonProjectQuery, @CurrentUser() user: AuthUser): Promise<CarbonProjectResponse[]> {
-    return this.projects.listProjects({ owner: scopedParty(user), state: query.state });
+    return this.projects.listProjects({ owner: actingPartyOf(user), state: query.state });
   }
 
   @Get(':code')
@@ -73,7 +73,7 @@ export class CarbonProjectsController {
   @ApiOkResponse({ type: CarbonProjectResponse })
   @ApiErrors(401, 403, 404)
   get(@Param('code') code: string, @CurrentUser() user: AuthUser): Promise<CarbonProjectResponse> {
-    return this.reads.projectFor(code, scopedParty(user));
+    return this.reads.projectFor(code, actingPartyOf(user));
   }
 
   @Post(':code/register')
@@ -138,7 +138,7 @@ export class CarbonProjectsController {
   @ApiOkResponse({ type: [CarbonIssuanceResponse] })
   @ApiErrors(401, 403, 404)
   async issuances(@Param('code') code: string, @CurrentUser() user: AuthUser): Promise<CarbonIssuanceResponse[]> {
-    await this.reads.projectFor(code, scopedParty(user));
+    await this.reads.projectFor(code, actingPartyOf(user));
     return this.issuance.issuances(code);
   }
 

@@ -1,16 +1,17 @@
+import { ownerScopeOf, type AuthUser } from '@forest-ledger/access';
 import { IDEMPOTENCY_HEADER } from '../http/constants';
 import { Body, Controller, Get, HttpCode, HttpStatus, Logger, Param, Post, Query, Req, Res } from '@nestjs/common';
 import { InjectQueue } from '@nestjs/bullmq';
 import { ApiCreatedResponse, ApiHeader, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { InjectDataSource } from '@nestjs/typeorm';
-import { businessToday, DividendDeclarationsService, DividendError, ownerScopeOf, ProjectError, ProjectsService } from '@forest-ledger/forestry';
-import type { AuthUser, DeclarationView } from '@forest-ledger/forestry';
+import { businessToday, DividendDeclarationsService, DividendError, ProjectError, ProjectsService, DIVIDEND_POLICIES } from '@forest-ledger/forestry';
+import type { DeclarationView } from '@forest-ledger/forestry';
 import { addWithin, DISTRIBUTION_JOB_OPTIONS, DividendJob, dividendJobId, Env, QueueName } from '@forest-ledger/platform';
 import type { DistributeJobData } from '@forest-ledger/platform';
 import { Queue } from 'bullmq';
 import { DataSource, EntityManager } from 'typeorm';
 import type { HttpRequest, HttpResponse } from '../http/http';
-import { CurrentUser, Roles, STAFF_READERS } from '../auth/auth.decorators';
+import { CurrentUser, Roles, STAFF_READERS, RolesOf } from '../auth/auth.decorators';
 import { ApiErrors } from '../http/error.dto';
 import { CommandRunner } from '../http/idempotency';
 import { DeclarationResponse, DeclareDto, DividendLineResponse, LinesQuery, StateProgressResponse } from './dto/dividends.dto';
@@ -81,7 +82,7 @@ export class DividendDeclarationsController {
   }
 
   @Post(':id/approve')
-  @Roles('APPROVER')
+  @RolesOf(DIVIDEND_POLICIES.approve)
   @HttpCode(HttpStatus.OK)
   @ApiOperation({
     summary: 'Approve a DRAFT (or re-approve a STALE) declaration: reserves the amount and queues the distribution in the worker',
@@ -120,7 +121,7 @@ export class DividendDeclarationsController {
   }
 
   @Post(':id/cancel')
-  @Roles('ADMIN', 'APPROVER', 'FARM_OPERATOR')
+  @RolesOf(DIVIDEND_POLICIES.cancel)
   @HttpCode(HttpStatus.OK)
   @ApiOperation({ summary: 'Cancel a declaration before its distribution starts (by its declarer, an APPROVER or an ADMIN); a reserved amount returns to the wallet' })
   @ApiHeader(IDEMPOTENCY_HEADER)
@@ -151,12 +152,13 @@ export class DividendDeclarationsController {
     if (!queued.queued) this.logger.warn({ declaration: view.id, round: view.round, err: queued.error }, "distribution not queued now; the worker's reconciler queues it");
   }
 
-  /** The declaration, if the caller may see it: a FARM_OPERATOR only its farm's (else 404, like an unknown id). */
+  /** The declaration, if the caller may see it: a scoped caller (a FARM_OPERATOR) only its farm's (else 404, like an unknown id). */
   private async visible(em: EntityManager, id: string, user: AuthUser): Promise<DeclarationResponse> {
     const view = await this.dividends.get(id, em);
-    if (user.role === 'FARM_OPERATOR') {
+    const scope = ownerScopeOf(user);
+    if (scope !== null) {
       try {
-        await this.projects.load(em, view.project, { scope: ownerScopeOf(user) });
+        await this.projects.load(em, view.project, { scope });
       } catch (error) {
         if (error instanceof ProjectError && error.code === 'UNKNOWN_PROJECT')
           throw new DividendError('UNKNOWN_DECLARATION', `no dividend declaration ${JSON.stringify(id)}`, 'id');

@@ -1,9 +1,9 @@
+import { ownPartyOrNotFound, type AuthUser } from '@forest-ledger/access';
 import { IDEMPOTENCY_HEADER, XLSX_CONTENT_TYPE } from '../http/constants';
 import { DomainError } from '@forest-ledger/common';
 import { Body, Controller, Get, HttpCode, HttpStatus, Param, Post, Query, Req, Res, StreamableFile } from '@nestjs/common';
 import { ApiCreatedResponse, ApiHeader, ApiOkResponse, ApiOperation, ApiProduces, ApiTags } from '@nestjs/swagger';
 import { BankCardsService, businessToday, DividendDeclarationsService, PayoutsService } from '@forest-ledger/forestry';
-import type { AuthUser } from '@forest-ledger/forestry';
 import type { HttpRequest, HttpResponse } from '../http/http';
 import { ALL_ROLES, CurrentUser, Roles, STAFF_READERS } from '../auth/auth.decorators';
 import { ApiErrors } from '../http/error.dto';
@@ -23,9 +23,6 @@ import {
   UnclaimedQuery,
   UnclaimedResponse,
 } from './dto/dividends.dto';
-
-/** Scoped callers (VILLAGER, BUYER) see only their own party. */
-const SELF_SCOPED = new Set(['VILLAGER', 'BUYER']);
 
 /** A holder's dividends, bank cards, payout batches with their bank files, and the unclaimed report. */
 @ApiTags('分红 (dividends)')
@@ -47,9 +44,7 @@ export class PayoutsController {
   @ApiOkResponse({ type: [PartyDividendResponse] })
   @ApiErrors(401, 403, 404)
   dividendsOf(@Param('code') code: string, @CurrentUser() user: AuthUser): Promise<PartyDividendResponse[]> {
-    if ((SELF_SCOPED.has(user.role) || user.role === 'FARM_OPERATOR') && user.partyCode !== code) {
-      throw new DomainError('not-found', 'UNKNOWN_PARTY', `no party ${JSON.stringify(code)}`, 'code');
-    }
+    ownPartyOrNotFound(user, code, () => new DomainError('not-found', 'UNKNOWN_PARTY', `no party ${JSON.stringify(code)}`, 'code'));
     return this.declarations.dividendsOf(code);
   }
 

@@ -1,9 +1,10 @@
+import { ownerScopeOf, type AuthUser } from '@forest-ledger/access';
 import { IDEMPOTENCY_HEADER } from '../http/constants';
 import { DomainError } from '@forest-ledger/common';
 import { Body, Controller, Get, HttpStatus, Param, Post, Query, Req, Res } from '@nestjs/common';
 import { ApiCreatedResponse, ApiHeader, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
-import { ownerScopeOf, ProjectCashFlowsService, ProjectsService } from '@forest-ledger/forestry';
-import type { AuthUser, GuaranteeTopUpInput } from '@forest-ledger/forestry';
+import { ProjectCashFlowsService, ProjectsService } from '@forest-ledger/forestry';
+import type { GuaranteeTopUpInput } from '@forest-ledger/forestry';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource, EntityManager } from 'typeorm';
 import type { HttpRequest, HttpResponse } from '../http/http';

@@ -1,8 +1,9 @@
+import { AuditService } from '@forest-ledger/access';
 import { DomainError } from '@forest-ledger/common';
 import { CanActivate, ExecutionContext, Injectable } from '@nestjs/common';
 import { Reflector } from '@nestjs/core';
 import { canonicalJson } from '@forest-ledger/ledger';
-import { AuditService, PiiCipher } from '@forest-ledger/forestry';
+import { PiiCipher } from '@forest-ledger/forestry';
 import { AuditableRequest, successRecord } from '../auth/audit';
 import { CommandKey, Fingerprint, IDEMPOTENCY_KEY_PATTERN, IdempotencyService, IdempotentResult, scopedKey } from '@forest-ledger/platform';
 import { EntityManager } from 'typeorm';

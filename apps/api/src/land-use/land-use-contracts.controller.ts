@@ -1,11 +1,20 @@
+import { ownPartyOnly, type AuthUser } from '@forest-ledger/access';
 import { IDEMPOTENCY_HEADER, XLSX_CONTENT_TYPE } from '../http/constants';
-import { DomainError } from '@forest-ledger/common';
 import { Body, Controller, Get, HttpCode, HttpStatus, Param, Post, Query, Req, Res, StreamableFile } from '@nestjs/common';
 import { ApiCreatedResponse, ApiHeader, ApiOkResponse, ApiOperation, ApiProduces, ApiTags } from '@nestjs/swagger';
-import { businessToday, LandUseClosingService, LandUseContractsService, LandUseReceivablesService, MAX_LAND_USE_CONTRACTS_LISTED, scheduleWorkbook } from '@forest-ledger/forestry';
-import type { AuthUser, CreateLandUseInput, Escalation, LandUseRentInput, LandUseScope } from '@forest-ledger/forestry';
+import {
+  businessToday,
+  LandUseClosingService,
+  LandUseContractsService,
+  LandUseReceivablesService,
+  MAX_LAND_USE_CONTRACTS_LISTED,
+  scheduleWorkbook,
+  LAND_USE_POLICIES,
+  landUseScopeOf,
+} from '@forest-ledger/forestry';
+import type { CreateLandUseInput, Escalation, LandUseRentInput } from '@forest-ledger/forestry';
 import type { HttpRequest, HttpResponse } from '../http/http';
-import { CurrentUser, Roles, STAFF_READERS } from '../auth/auth.decorators';
+import { CurrentUser, Roles, STAFF_READERS, RolesOf } from '../auth/auth.decorators';
 import { ApiErrors } from '../http/error.dto';
 import { CommandRunner } from '../http/idempotency';
 import { contentDisposition } from '../tickets/content-disposition';
@@ -35,11 +44,6 @@ function createInputOf(dto: CreateLandUseContractDto): CreateLandUseInput {
     ...(rent === undefined ? {} : { rent: { ...rent } as LandUseRentInput }),
     ...(escalation === undefined ? {} : { escalation: { ...escalation } as Escalation }),
   };
-}
-
-/** A FARM_OPERATOR sees and writes only its farm's contracts; any other is a 404 (UNKNOWN_CONTRACT), like an unknown code. */
-function scopeOf(user: AuthUser): LandUseScope {
-  return user.role === 'FARM_OPERATOR' ? { lessorPartyId: user.partyId ?? '0' } : null;
 }
 
 /**
@@ -78,9 +82,7 @@ export class LandUseContractsController {
     @Req() req: HttpRequest,
     @Res({ passthrough: true }) res: HttpResponse,
   ): Promise<LandUseCreatedResponse> {
-    if (user.role === 'FARM_OPERATOR' && dto.lessorCode !== user.partyCode) {
-      throw new DomainError('forbidden', 'FORBIDDEN', `a FARM_OPERATOR may only create contracts of its own farm (${user.partyCode ?? 'none'})`, 'lessorCode');
-    }
+    ownPartyOnly(user, dto.lessorCode, 'lessorCode');
     return this.commands.run(req, res, HttpStatus.CREATED, (em) => this.landUse.create(em, { userId: user.userId, role: user.role }, createInputOf(dto)));
   }
 
@@ -92,7 +94,7 @@ export class LandUseContractsController {
   @ApiOkResponse({ type: [LandUseContractResponse] })
   @ApiErrors(400, 401, 403)
   list(@Query() query: LandUseContractQuery, @CurrentUser() user: AuthUser): Promise<LandUseContractResponse[]> {
-    return this.landUse.list({ state: query.state, mode: query.mode, party: query.party }, scopeOf(user));
+    return this.landUse.list({ state: query.state, mode: query.mode, party: query.party }, landUseScopeOf(user));
   }
 
   @Get(':code')
@@ -105,7 +107,7 @@ export class LandUseContractsController {
   @ApiOkResponse({ type: LandUseContractResponse })
   @ApiErrors(401, 403, 404)
   async get(@Param('code') code: string, @CurrentUser() user: AuthUser): Promise<LandUseContractResponse> {
-    await this.landUse.assertInScope(code, scopeOf(user));
+    await this.landUse.assertInScope(code, landUseScopeOf(user));
     return this.landUse.get(code);
   }
 
@@ -118,7 +120,7 @@ export class LandUseContractsController {
   @ApiOkResponse({ type: [LandUseSchedulePeriodResponse] })
   @ApiErrors(401, 403, 404)
   async schedule(@Param('code') code: string, @CurrentUser() user: AuthUser): Promise<LandUseSchedulePeriodResponse[]> {
-    await this.landUse.assertInScope(code, scopeOf(user));
+    await this.landUse.assertInScope(code, landUseScopeOf(user));
     return this.landUse.schedule(code);
   }
 
@@ -132,7 +134,7 @@ export class LandUseContractsController {
   @ApiOkResponse({ schema: { type: 'string', format: 'binary' }, description: 'An .xlsx attachment' })
   @ApiErrors(401, 403, 404)
   async scheduleXlsx(@Param('code') code: string, @CurrentUser() user: AuthUser, @Res({ passthrough: true }) res: HttpResponse): Promise<StreamableFile> {
-    await this.landUse.assertInScope(code, scopeOf(user));
+    await this.landUse.assertInScope(code, landUseScopeOf(user));
     const { fileName, buffer } = await scheduleWorkbook(await this.landUse.get(code), await this.landUse.schedule(code));
     res.header('Content-Type', XLSX_CONTENT_TYPE);
     res.header('Content-Disposition', contentDisposition('attachment', fileName, `rent-schedule-${code}.xlsx`));
@@ -154,7 +156,7 @@ export class LandUseContractsController {
     @Res({ passthrough: true }) res: HttpResponse,
   ): Promise<LandUseContractResponse> {
     return this.commands.run(req, res, HttpStatus.OK, async (em, key) => {
-      await this.landUse.assertInScope(code, scopeOf(user), em);
+      await this.landUse.assertInScope(code, landUseScopeOf(user), em);
       return this.landUse.receiveDeposit(em, code, { receivedOn: dto.receivedOn, bankReference: dto.bankReference }, key);
     });
   }
@@ -173,7 +175,7 @@ export class LandUseContractsController {
   @ApiErrors(400, 401, 403, 404, 409, 413, 422)
   activate(@Param('code') code: string, @CurrentUser() user: AuthUser, @Req() req: HttpRequest, @Res({ passthrough: true }) res: HttpResponse): Promise<LandUseContractResponse> {
     return this.commands.run(req, res, HttpStatus.OK, async (em) => {
-      await this.landUse.assertInScope(code, scopeOf(user), em);
+      await this.landUse.assertInScope(code, landUseScopeOf(user), em);
       return this.landUse.activate(em, code);
     });
   }
@@ -194,13 +196,13 @@ export class LandUseContractsController {
     @Res({ passthrough: true }) res: HttpResponse,
   ): Promise<LandUsePaymentResponse> {
     return this.commands.run(req, res, HttpStatus.CREATED, async (em, key) => {
-      await this.landUse.assertInScope(code, scopeOf(user), em);
+      await this.landUse.assertInScope(code, landUseScopeOf(user), em);
       return this.receivables.recordPayment(em, code, { amount: dto.amount, receivedOn: dto.receivedOn, bankReference: dto.bankReference }, key);
     });
   }
 
   @Post(':code/late-fee-waivers')
-  @Roles('APPROVER')
+  @RolesOf(LAND_USE_POLICIES.waiveLateFee)
   @ApiOperation({ summary: "Waive a period's late fee (all of it by default) with a reason; the contract's creator may not (403 NOT_AN_APPROVER)" })
   @ApiHeader(IDEMPOTENCY_HEADER)
   @ApiCreatedResponse({ type: LandUseWaiverResponse })
@@ -235,7 +237,7 @@ export class LandUseContractsController {
     @Res({ passthrough: true }) res: HttpResponse,
   ): Promise<LandUseContractResponse> {
     return this.commands.run(req, res, HttpStatus.OK, async (em, key) => {
-      await this.landUse.assertInScope(code, scopeOf(user), em);
+      await this.landUse.assertInScope(code, landUseScopeOf(user), em);
       return this.closing.terminate(em, code, { terminatedOn: dto.terminatedOn, reason: dto.reason, deposit: dto.deposit, forfeitReason: dto.forfeitReason }, key);
     });
   }
@@ -258,7 +260,7 @@ export class LandUseContractsController {
     @Res({ passthrough: true }) res: HttpResponse,
   ): Promise<LandUseContractResponse> {
     return this.commands.run(req, res, HttpStatus.OK, async (em, key) => {
-      await this.landUse.assertInScope(code, scopeOf(user), em);
+      await this.landUse.assertInScope(code, landUseScopeOf(user), em);
       return this.closing.cancel(em, code, { reason: dto.reason }, key);
     });
   }
@@ -278,7 +280,7 @@ export class LandUseContractsController {
     @Res({ passthrough: true }) res: HttpResponse,
   ): Promise<LandUseContractResponse> {
     return this.commands.run(req, res, HttpStatus.OK, async (em, key) => {
-      await this.landUse.assertInScope(code, scopeOf(user), em);
+      await this.landUse.assertInScope(code, landUseScopeOf(user), em);
       return this.closing.endTerm(em, code, { endedOn: dto.endedOn, deposit: dto.deposit, forfeitReason: dto.forfeitReason }, key);
     });
   }

@@ -1,3 +1,4 @@
+import { ownerScopeOf, type AuthUser } from '@forest-ledger/access';
 import { IDEMPOTENCY_HEADER } from '../http/constants';
 import { Body, Controller, Get, HttpStatus, Param, Post, Query, Req, Res } from '@nestjs/common';
 import { ApiCreatedResponse, ApiHeader, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
@@ -5,8 +6,7 @@ import { EntryDraft, LedgerReportsService, LedgerService } from '@forest-ledger/
 import { PostCoalescer } from './post-coalescer';
 import type { HttpRequest, HttpResponse } from '../http/http';
 import { ALL_ROLES, CurrentUser, Roles } from '../auth/auth.decorators';
-import { MANAGED_ASSET_PREFIXES, ownerScopeOf } from '@forest-ledger/forestry';
-import type { AuthUser } from '@forest-ledger/forestry';
+import { MANAGED_ASSET_PREFIXES } from '@forest-ledger/forestry';
 import { AuditableRequest } from '../auth/audit';
 import { ApiErrors } from '../http/error.dto';
 import { CommandRunner } from '../http/idempotency';

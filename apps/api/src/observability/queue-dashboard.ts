@@ -1,8 +1,8 @@
+import { AccessService } from '@forest-ledger/access';
 import { createBullBoard } from '@bull-board/api';
 import { BullMQAdapter } from '@bull-board/api/bullMQAdapter';
 import { FastifyAdapter } from '@bull-board/fastify';
 import { DomainError } from '@forest-ledger/common';
-import { AccessService } from '@forest-ledger/forestry';
 import { getQueueToken } from '@nestjs/bullmq';
 import { Env, QueueName } from '@forest-ledger/platform';
 import type { Queue } from 'bullmq';

@@ -1,13 +1,13 @@
+import { ownerScopeOf, type AuthUser } from '@forest-ledger/access';
 import { IDEMPOTENCY_HEADER } from '../http/constants';
 import { Body, Controller, Get, HttpCode, HttpStatus, Param, Post, Query, Req, Res } from '@nestjs/common';
 import { ApiCreatedResponse, ApiHeader, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { InjectDataSource } from '@nestjs/typeorm';
-import { ownerScopeOf, PartiesService, PartyError } from '@forest-ledger/forestry';
-import type { AuthUser } from '@forest-ledger/forestry';
+import { PartiesService, PartyError, PARTY_POLICIES } from '@forest-ledger/forestry';
 import { inTransaction } from '@forest-ledger/platform';
 import type { HttpRequest, HttpResponse } from '../http/http';
 import { DataSource } from 'typeorm';
-import { ALL_ROLES, CurrentUser, NoIdempotencyKey, Roles } from '../auth/auth.decorators';
+import { ALL_ROLES, CurrentUser, NoIdempotencyKey, Roles, RolesOf } from '../auth/auth.decorators';
 import { ApiErrors } from '../http/error.dto';
 import { CommandRunner } from '../http/idempotency';
 import {
@@ -67,7 +67,7 @@ export class PartiesController {
   }
 
   @Post(':code/reveal-id')
-  @Roles('ADMIN')
+  @RolesOf(PARTY_POLICIES.revealId)
   @NoIdempotencyKey()
   @HttpCode(HttpStatus.OK)
   @ApiOperation({

@@ -1,8 +1,8 @@
+import type { AuthUser } from '@forest-ledger/access';
 import { PDF_CONTENT_TYPE } from '../http/constants';
 import { Controller, Get, NotFoundException, OnModuleInit, Query, Res, StreamableFile } from '@nestjs/common';
 import { ApiExcludeEndpoint, ApiOkResponse, ApiOperation, ApiProduces, ApiTags } from '@nestjs/swagger';
 import { PartyError, PortalService } from '@forest-ledger/forestry';
-import type { AuthUser } from '@forest-ledger/forestry';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { HttpResponse } from '../http/http';

@@ -1,9 +1,8 @@
+import { ownerScopeOf, ownPartyOnly, type AuthUser } from '@forest-ledger/access';
 import { IDEMPOTENCY_HEADER } from '../http/constants';
-import { DomainError } from '@forest-ledger/common';
 import { Body, Controller, Get, HttpCode, HttpStatus, Param, Post, Query, Req, Res } from '@nestjs/common';
 import { ApiCreatedResponse, ApiHeader, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
-import { ownerScopeOf, ProjectsService, SeriesService } from '@forest-ledger/forestry';
-import type { AuthUser } from '@forest-ledger/forestry';
+import { ProjectsService, SeriesService } from '@forest-ledger/forestry';
 import type { HttpRequest, HttpResponse } from '../http/http';
 import { EntityManager } from 'typeorm';
 import { CurrentUser, Roles } from '../auth/auth.decorators';
@@ -44,9 +43,7 @@ export class ProjectsController {
   @ApiCreatedResponse({ type: ProjectResponse })
   @ApiErrors(400, 401, 403, 404, 409, 413, 422)
   create(@Body() dto: CreateProjectDto, @CurrentUser() user: AuthUser, @Req() req: HttpRequest, @Res({ passthrough: true }) res: HttpResponse): Promise<ProjectResponse> {
-    if (user.role === 'FARM_OPERATOR' && dto.farmCode !== user.partyCode) {
-      throw new DomainError('forbidden', 'FORBIDDEN', `a FARM_OPERATOR may only create projects of its own farm (${user.partyCode ?? 'none'})`, 'farmCode');
-    }
+    ownPartyOnly(user, dto.farmCode, 'farmCode');
     return this.commands.run(req, res, HttpStatus.CREATED, (em) => this.projects.create(em, dto));
   }
 

@@ -1,10 +1,10 @@
+import type { AuthUser } from '@forest-ledger/access';
 import { IDEMPOTENCY_HEADER } from '../http/constants';
 import { Body, Controller, Get, HttpCode, HttpStatus, Param, Post, Req, Res } from '@nestjs/common';
 import { ApiCreatedResponse, ApiHeader, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
-import { businessToday, SubsidyClaimsService, SubsidyClawbacksService, SubsidyInstalmentsService } from '@forest-ledger/forestry';
-import type { AuthUser } from '@forest-ledger/forestry';
+import { businessToday, SubsidyClaimsService, SubsidyClawbacksService, SubsidyInstalmentsService, SUBSIDY_POLICIES } from '@forest-ledger/forestry';
 import type { HttpRequest, HttpResponse } from '../http/http';
-import { CurrentUser, Roles, STAFF_READERS } from '../auth/auth.decorators';
+import { CurrentUser, Roles, STAFF_READERS, RolesOf } from '../auth/auth.decorators';
 import { ApiErrors } from '../http/error.dto';
 import { CommandRunner } from '../http/idempotency';
 import { ApplyDto, ApproveDto, ClaimResponse, DuePaymentsResponse, InstalmentResponse, PayDueDto, RecoveryDto, RejectDto } from './dto/subsidies.dto';
@@ -45,7 +45,7 @@ export class SubsidyClaimsController {
   }
 
   @Post('subsidy-claims/:id/approve')
-  @Roles('APPROVER')
+  @RolesOf(SUBSIDY_POLICIES.approveClaim)
   @HttpCode(HttpStatus.OK)
   @ApiOperation({
     summary: 'Approve a claim: reserves its amount from the programme budget and schedules its instalments',
@@ -67,7 +67,7 @@ export class SubsidyClaimsController {
   }
 
   @Post('subsidy-claims/:id/reject')
-  @Roles('APPROVER')
+  @RolesOf(SUBSIDY_POLICIES.rejectClaim)
   @HttpCode(HttpStatus.OK)
   @ApiOperation({
     summary: 'Reject an APPLIED claim with a reason (wrong documents, contract not genuine …): state REJECTED, nothing moves in the ledger',

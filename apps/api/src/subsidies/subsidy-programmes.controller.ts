@@ -1,10 +1,10 @@
+import type { AuthUser } from '@forest-ledger/access';
 import { IDEMPOTENCY_HEADER } from '../http/constants';
 import { Body, Controller, Get, HttpStatus, Param, Post, Query, Req, Res } from '@nestjs/common';
 import { ApiCreatedResponse, ApiHeader, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
-import { SubsidyClaimsService, SubsidyProgrammesService } from '@forest-ledger/forestry';
-import type { AuthUser } from '@forest-ledger/forestry';
+import { SubsidyClaimsService, SubsidyProgrammesService, SUBSIDY_POLICIES } from '@forest-ledger/forestry';
 import type { HttpRequest, HttpResponse } from '../http/http';
-import { CurrentUser, Roles, STAFF_READERS } from '../auth/auth.decorators';
+import { CurrentUser, Roles, STAFF_READERS, RolesOf } from '../auth/auth.decorators';
 import { ApiErrors } from '../http/error.dto';
 import { CommandRunner } from '../http/idempotency';
 import { ClaimQuery, ClaimResponse, CreateProgrammeDto, ProgrammeResponse, RuleDto, RuleResponse, TopUpDto, TopUpResponse } from './dto/subsidies.dto';
@@ -76,7 +76,7 @@ export class SubsidyProgrammesController {
   }
 
   @Post(':code/rules')
-  @Roles('ADMIN', 'APPROVER')
+  @RolesOf(SUBSIDY_POLICIES.addRule)
   @ApiOperation({
     summary: 'Add the next rule version, in force from effectiveFrom (versions are never edited: a change is a new version)',
     description:

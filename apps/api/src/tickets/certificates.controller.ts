@@ -1,9 +1,9 @@
+import { ownerScopeOf, type AuthUser } from '@forest-ledger/access';
 import { ReadDatabase } from '@forest-ledger/platform';
 import { PDF_CONTENT_TYPE } from '../http/constants';
 import { Controller, Get, Param, Res, StreamableFile } from '@nestjs/common';
 import { ApiOkResponse, ApiOperation, ApiProduces, ApiTags } from '@nestjs/swagger';
-import { CertificatesService, ownerScopeOf } from '@forest-ledger/forestry';
-import type { AuthUser } from '@forest-ledger/forestry';
+import { CertificatesService } from '@forest-ledger/forestry';
 import type { HttpResponse } from '../http/http';
 import { ALL_ROLES, CurrentUser, Public, Roles } from '../auth/auth.decorators';
 import { ApiErrors } from '../http/error.dto';

@@ -1,9 +1,9 @@
+import { ownerScopeOf, partyLinesSeenBy, ownPartyOnly, requireRole, type AuthUser } from '@forest-ledger/access';
 import { CSV_CONTENT_TYPE, IDEMPOTENCY_HEADER } from '../http/constants';
 import { Body, Controller, Get, HttpCode, HttpStatus, Param, Post, Query, Req, Res, StreamableFile } from '@nestjs/common';
 import { ApiCreatedResponse, ApiHeader, ApiOkResponse, ApiOperation, ApiProduces, ApiTags } from '@nestjs/swagger';
 import { DomainError } from '@forest-ledger/common';
-import { ownerScopeOf, partyLinesSeenBy, TicketMarketService } from '@forest-ledger/forestry';
-import type { AuthUser, ListingScope } from '@forest-ledger/forestry';
+import { TicketMarketService, listingScopeOf, TICKET_POLICIES } from '@forest-ledger/forestry';
 import { ALL_ROLES, CurrentUser, Public, Roles } from '../auth/auth.decorators';
 import { ApiErrors } from '../http/error.dto';
 import type { HttpRequest, HttpResponse } from '../http/http';
@@ -22,19 +22,6 @@ import {
 
 /** Spreadsheet programs read a UTF-8 CSV as UTF-8 (not GBK) only with the byte order mark. */
 const UTF8_BOM = '\uFEFF';
-
-/** Staff see every listing; a BUYER the whole market, anonymous (no sellers); a FARM_OPERATOR or a VILLAGER only its own listings. */
-function listingScope(user: AuthUser): ListingScope {
-  const scope = ownerScopeOf(user);
-  return user.role === 'BUYER' && scope !== null ? { market: true, ownerRefs: scope.ownerRefs } : scope;
-}
-
-/** A scoped caller (FARM_OPERATOR, BUYER, VILLAGER) may only name its own party in `field`: else 403 FORBIDDEN naming the field. */
-function ownPartyOnly(user: AuthUser, party: string, field: string): void {
-  if (ownerScopeOf(user) !== null && party !== user.partyCode) {
-    throw new DomainError('forbidden', 'FORBIDDEN', `a ${user.role} may only act for its own party (${user.partyCode ?? 'none'}), not ${party}`, field);
-  }
-}
 
 /** The 林票 market (挂牌/摘牌): listings that reserve a holder's units, takes that settle delivery versus payment, and the public price history. */
 @ApiTags('林票 market')
@@ -65,7 +52,7 @@ export class TicketMarketController {
     @Res({ passthrough: true }) res: HttpResponse,
   ): Promise<TicketListingResponse> {
     ownPartyOnly(user, dto.seller, 'seller');
-    if (dto.feeRate !== undefined && user.role !== 'ADMIN') throw new DomainError('forbidden', 'FORBIDDEN', 'only an ADMIN sets the fee rate of a listing', 'feeRate');
+    if (dto.feeRate !== undefined) requireRole(user, TICKET_POLICIES.setListingFee, (m) => new DomainError('forbidden', 'FORBIDDEN', m, 'feeRate'));
     return this.commands.run(req, res, HttpStatus.CREATED, (em, key) => this.market.createListing(em, code, dto, key));
   }
 
@@ -78,7 +65,7 @@ export class TicketMarketController {
   @ApiOkResponse({ type: [TicketListingResponse] })
   @ApiErrors(400, 401, 403)
   listings(@Query() query: TicketListingQuery, @CurrentUser() user: AuthUser): Promise<TicketListingResponse[]> {
-    return this.market.listings({ series: query.series, state: query.state }, listingScope(user));
+    return this.market.listings({ series: query.series, state: query.state }, listingScopeOf(user));
   }
 
   @Get('ticket-listings/:id')
@@ -89,7 +76,7 @@ export class TicketMarketController {
   @ApiOkResponse({ type: TicketListingDetailResponse })
   @ApiErrors(401, 403, 404)
   listing(@Param('id') id: string, @CurrentUser() user: AuthUser): Promise<TicketListingDetailResponse> {
-    return this.market.getListing(id, listingScope(user));
+    return this.market.getListing(id, listingScopeOf(user));
   }
 
   @Post('ticket-listings/:id/withdraw')

@@ -1,9 +1,9 @@
+import { ownerScopeOf, partyLinesSeenBy, actingPartyOf, type AuthUser } from '@forest-ledger/access';
 import { IDEMPOTENCY_HEADER, XLSX_CONTENT_TYPE } from '../http/constants';
 import { Body, Controller, Get, HttpCode, HttpStatus, Param, Post, Query, Req, Res, StreamableFile } from '@nestjs/common';
 import { ApiCreatedResponse, ApiHeader, ApiOkResponse, ApiOperation, ApiProduces, ApiTags } from '@nestjs/swagger';
 import { InjectDataSource } from '@nestjs/typeorm';
-import { businessToday, CertificatesService, MovementsService, ownerScopeOf, partyLinesSeenBy, SeriesService, TicketError, TicketMarketService } from '@forest-ledger/forestry';
-import type { AuthUser } from '@forest-ledger/forestry';
+import { businessToday, CertificatesService, MovementsService, SeriesService, TicketError, TicketMarketService } from '@forest-ledger/forestry';
 import type { HttpRequest, HttpResponse } from '../http/http';
 import { DataSource, EntityManager } from 'typeorm';
 import { ALL_ROLES, CurrentUser, Roles, STAFF_READERS } from '../auth/auth.decorators';
@@ -197,8 +197,9 @@ export class TicketsController {
 
   /** A FARM_OPERATOR acts only on its own farm's series; any other is a 404 (UNKNOWN_SERIES), like an unknown code. */
   private async issuingFarmOnly(em: EntityManager, code: string, user: AuthUser): Promise<void> {
-    if (user.role !== 'FARM_OPERATOR') return;
+    const own = actingPartyOf(user);
+    if (own === null) return;
     const series = await this.series.load(em, code);
-    if (series.farm_code !== user.partyCode) throw new TicketError('UNKNOWN_SERIES', `no 林票 series ${JSON.stringify(code)}`, 'series');
+    if (series.farm_code !== own) throw new TicketError('UNKNOWN_SERIES', `no 林票 series ${JSON.stringify(code)}`, 'series');
   }
 }

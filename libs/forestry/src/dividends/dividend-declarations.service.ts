@@ -2,7 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { Amount, Dec, isBigintId, LedgerService } from '@forest-ledger/ledger';
 import { DataSource, EntityManager } from 'typeorm';
-import type { OwnerScope } from '@forest-ledger/access';
+import { requireRole, type OwnerScope } from '@forest-ledger/access';
 import { partiesByCodes, partiesByIds } from '../parties/party-refs';
 import { businessToday, projectWallet } from '../projects/project-accounts';
 import { ProjectsService } from '../projects/projects.service';
@@ -14,6 +14,7 @@ import { DeclarationState } from './dividend.model';
 import { Actor, dividendReserveAccount, invalid, optionalText, postFromProjectWallet, projectByCode, projectDividendReserve, requireDate } from './dividend-support';
 import { DividendError } from './dividends.errors';
 import { recordEvent } from '../events/record-event';
+import { CANCEL_ANY_DECLARATION, DIVIDEND_POLICIES } from './dividend-policies';
 
 /** Holders per chunk: one transaction, a few ledger entries of ≤ 999 credits each. */
 export const DEFAULT_CHUNK_SIZE = 5000;
@@ -164,8 +165,8 @@ export class DividendDeclarationsService {
    * the watermark.
    */
   async approve(em: EntityManager, id: string, actor: Actor): Promise<DeclarationView> {
+    requireRole(actor, DIVIDEND_POLICIES.approve, (m) => new DividendError('NOT_AN_APPROVER', m, 'role'));
     const { row, series } = await this.load(em, id, true);
-    if (actor.role !== 'APPROVER') throw new DividendError('NOT_AN_APPROVER', `only an APPROVER may approve a declaration; you are ${actor.role}`, 'role');
     if (actor.userId === row.declared_by) throw new DividendError('SAME_USER_APPROVAL', 'the user who declared a dividend cannot approve it', 'id');
     if (row.state !== 'DRAFT' && row.state !== 'STALE') throw stateError(row, 'approved');
     const today = businessToday();
@@ -211,8 +212,9 @@ export class DividendDeclarationsService {
 
   /** Cancels a declaration before its distribution starts; a reserved amount returns to the wallet. */
   async cancel(em: EntityManager, id: string, actor: Actor): Promise<DeclarationView> {
+    requireRole(actor, DIVIDEND_POLICIES.cancel, (m) => new DividendError('NOT_AN_APPROVER', m, 'role'));
     const { row, series } = await this.load(em, id, true);
-    if (actor.role !== 'APPROVER' && actor.role !== 'ADMIN' && actor.userId !== row.declared_by) {
+    if (!CANCEL_ANY_DECLARATION.includes(actor.role) && actor.userId !== row.declared_by) {
       throw new DividendError('NOT_AN_APPROVER', 'only the declarer, an APPROVER or an ADMIN may cancel a declaration', 'role');
     }
     if (!['DRAFT', 'APPROVED', 'STALE'].includes(row.state)) throw stateError(row, 'cancelled');

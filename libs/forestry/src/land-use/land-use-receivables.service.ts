@@ -15,6 +15,8 @@ import { LandUseActor, LandUseDailyRun, LandUsePaymentInput, LandUsePaymentOutco
 import { allocatePayment, lateFeeForDay, OpenItem } from './receivables';
 import { addDays } from './rent-schedule';
 import { recordEvent } from '../events/record-event';
+import { requireRole } from '@forest-ledger/access';
+import { LAND_USE_POLICIES } from './land-use-policies';
 
 /**
  * What lessees owe (DOMAIN.md §7): the daily run raising receivables on their due dates and accruing
@@ -201,8 +203,8 @@ export class LandUseReceivablesService {
 
   /** Waives (part of) a period's late fee: an APPROVER other than the contract's creator, with a reason. */
   async waiveLateFee(em: EntityManager, code: string, input: LandUseWaiverInput, actor: LandUseActor, key: string): Promise<LandUseWaiverOutcome> {
+    requireRole(actor, LAND_USE_POLICIES.waiveLateFee, (m) => new LandUseError('NOT_AN_APPROVER', m, 'role'));
     const c = await this.views.load(em, code, { lock: true });
-    if (actor.role !== 'APPROVER') throw new LandUseError('NOT_AN_APPROVER', `waiving a late fee needs the APPROVER role; the caller is ${actor.role}`, 'role');
     if (actor.userId === c.created_by) throw new LandUseError('NOT_AN_APPROVER', `the creator of ${code} cannot waive its late fees (four eyes)`, 'role');
     const reason = requireText(input.reason, 'reason', 500);
     const idempotencyKey = `land-use-waiver:${key}`;

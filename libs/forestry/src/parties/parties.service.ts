@@ -1,4 +1,4 @@
-import { AccessService, ApprovalsService, ApprovalFilter, ApprovalView, AuthUser, OwnerScope, PIN_PATTERN } from '@forest-ledger/access';
+import { AccessService, ApprovalsService, ApprovalFilter, ApprovalView, AuthUser, OwnerScope, PIN_PATTERN, requireRole } from '@forest-ledger/access';
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { LedgerReads, LedgerService } from '@forest-ledger/ledger';
@@ -14,6 +14,7 @@ import { PartyRoster, RosterImportOutcome } from './party-roster';
 import { IdKind, PARTY_KINDS, PartyKind } from './party.model';
 import { PiiCipher } from './pii';
 import { normalisePhone } from './roster-import';
+import { PARTY_POLICIES } from './party-policies';
 
 export { DEACTIVATE_PARTY } from './party-deactivation';
 export { ownerRefOf, PARTY_CODE_PATTERN, PARTY_CODE_PREFIX, PARTY_ID_RULES, WALLET_ASSET, walletOf } from './party-registration';
@@ -289,7 +290,7 @@ export class PartiesService {
 
   /** The full ID number, for an ADMIN giving a reason; the access is logged in the same transaction. */
   async revealId(em: EntityManager, code: string, user: AuthUser, reason: string): Promise<{ code: string; idKind: IdKind; idNumber: string }> {
-    if (user.role !== 'ADMIN') throw new PartyError('FORBIDDEN', 'only an ADMIN may see a full ID number', 'role');
+    requireRole(user, PARTY_POLICIES.revealId, (m) => new PartyError('FORBIDDEN', m, 'role'));
     const why = typeof reason === 'string' ? reason.normalize('NFKC').trim() : '';
     if (why === '' || why.length > MAX_REASON) throw new PartyError('VALIDATION_FAILED', `reason must be 1-${MAX_REASON} characters`, 'reason');
     const row = await partiesStore.sealedId(em, code);

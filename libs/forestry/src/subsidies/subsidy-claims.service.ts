@@ -31,6 +31,8 @@ import { SubsidyProgrammesService } from './subsidy-programmes.service';
 import { calculateSubsidy, Calculation, ClawbackResult, EligibilityReason, evaluateEligibility, instalmentSchedule, RecipientRole, ruleInForce } from './subsidy-rules';
 import { ContractRecord, TransferContractsService } from './transfer-contracts.service';
 import { recordEvent } from '../events/record-event';
+import { requireRole } from '@forest-ledger/access';
+import { SUBSIDY_POLICIES } from './subsidy-policies';
 
 export interface RecipientView {
   party: string;
@@ -141,7 +143,7 @@ export class SubsidyClaimsService {
    */
   async approve(em: EntityManager, claimId: string, input: { approvedOn?: string }, actor: SubsidyActor, key: string): Promise<ClaimView> {
     const entryKey = `subsidy-reserve:${key}`;
-    if (actor.role !== 'APPROVER') throw new SubsidyError('NOT_AN_APPROVER', `approving a subsidy needs the APPROVER role; the caller is ${actor.role}`, 'role');
+    requireRole(actor, SUBSIDY_POLICIES.approveClaim, (m) => new SubsidyError('NOT_AN_APPROVER', m, 'role'));
     // Contract before claim, the order a termination locks them in.
     const contract = await this.contracts.load(em, (await this.loadClaim(em, claimId)).contract_code, { lock: true });
     const claim = await this.loadClaim(em, claimId, true);
@@ -226,7 +228,7 @@ export class SubsidyClaimsService {
    * returns the rejected claim.
    */
   async reject(em: EntityManager, claimId: string, input: { reason: string; rejectedOn?: string }, actor: SubsidyActor, key: string): Promise<ClaimView> {
-    if (actor.role !== 'APPROVER') throw new SubsidyError('NOT_AN_APPROVER', `rejecting a subsidy claim needs the APPROVER role; the caller is ${actor.role}`, 'role');
+    requireRole(actor, SUBSIDY_POLICIES.rejectClaim, (m) => new SubsidyError('NOT_AN_APPROVER', m, 'role'));
     // The claim row only: a rejection touches nothing else (an approval or a termination waits on this lock, then sees REJECTED).
     const claim = await this.loadClaim(em, claimId, true);
     if (claim.rejection_key === key) return this.getClaim(claim.id, em);

@@ -23,6 +23,8 @@ import { programmeAccounts, programmeClawbackPending, programmeReserved, program
 import { subsidyDate, subsidyText } from './subsidy-input';
 import { SubsidyActor } from './subsidy.model';
 import { InstalmentTerm, RATE_BASES, RateBasis, RecipientShare, ruleProblem, RuleTerms, TransferMode } from './subsidy-rules';
+import { requireRole } from '@forest-ledger/access';
+import { SUBSIDY_POLICIES } from './subsidy-policies';
 
 export type { RuleView } from './programmes.store';
 
@@ -129,8 +131,8 @@ export class SubsidyProgrammesService {
 
   /** Adds the next rule version, in force from its date. Versions are never edited: a change is a new version. */
   async addRule(em: EntityManager, programmeCode: string, input: RuleInput, actor: SubsidyActor): Promise<RuleView> {
+    requireRole(actor, SUBSIDY_POLICIES.addRule, (m) => new SubsidyError('NOT_AN_APPROVER', m, 'role'));
     const programme = await this.loadProgramme(em, programmeCode, true);
-    if (actor.role !== 'ADMIN' && actor.role !== 'APPROVER') throw new SubsidyError('NOT_AN_APPROVER', 'only an ADMIN or APPROVER enters subsidy rules', 'role');
     const effectiveFrom = subsidyDate(input.effectiveFrom, 'effectiveFrom', 'INVALID_RULE');
     if (!RATE_BASES.includes(input.rateBasis)) throw invalidRule(`rateBasis must be one of ${RATE_BASES.join(', ')}`, 'rateBasis');
     const rate = Amount.parse(input.rate, input.rateBasis === 'PER_MU' ? RATE_SCALE : 2, 'rate').value.toString();

@@ -1,6 +1,7 @@
+import { APPROVAL_STATES, type ApprovalState } from '@forest-ledger/access';
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
-import { APPROVAL_STATES, ID_KINDS, PARTY_CODE_PATTERN, PARTY_KINDS, REGION_CODE_PATTERN, REGION_LEVELS } from '@forest-ledger/forestry';
-import type { ApprovalState, IdKind, PartyKind, RegionLevel } from '@forest-ledger/forestry';
+import { ID_KINDS, PARTY_CODE_PATTERN, PARTY_KINDS, REGION_CODE_PATTERN, REGION_LEVELS } from '@forest-ledger/forestry';
+import type { IdKind, PartyKind, RegionLevel } from '@forest-ledger/forestry';
 import { Transform } from 'class-transformer';
 import { IsBase64, IsBoolean, IsIn, IsInt, IsOptional, IsString, Matches, Max, MaxLength, Min, MinLength } from 'class-validator';
 import { IsFreeFormObject } from '../../http/validators';
