@@ -21,8 +21,9 @@ export const DEFAULT_JOB_OPTIONS = {
 export const DISTRIBUTION_JOB_OPTIONS = { ...DEFAULT_JOB_OPTIONS, attempts: 13, backoff: { type: 'exponential', delay: 2000 } } as const;
 
 /**
- * How often a job may be taken over from a dead worker: effectively unbounded, since a distribution
- * resumes where its last chunk committed and a stalled job must never end failed with money unpaid.
+ * How often a job may be taken over from a dead worker, on every queue: effectively unbounded, since a
+ * distribution resumes where its last chunk committed, the daily runs are idempotent, and a stalled job
+ * must never end failed with money unpaid (BullMQ's default of 1 fails a job at a worker's second death).
  */
 export const UNBOUNDED_STALLS = 1_000_000;
 
