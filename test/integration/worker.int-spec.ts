@@ -3,7 +3,7 @@ import { INestApplicationContext } from '@nestjs/common';
 import { Test } from '@nestjs/testing';
 import { ChainReport } from '@forest-ledger/ledger';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { Env, LedgerJob, loadEnv, QueueName, ScheduledRunsStore, UNBOUNDED_STALLS } from '@forest-ledger/platform';
+import { Env, LedgerJob, loadEnv, QueueName, SCHEDULED_JOB_OPTIONS, scheduledJobId, ScheduledRunsStore, UNBOUNDED_STALLS } from '@forest-ledger/platform';
 import { Queue, QueueEvents } from 'bullmq';
 import { DividendsProcessor } from '../../apps/worker/src/dividends.processor';
 import { LandUseProcessor } from '../../apps/worker/src/land-use.processor';
@@ -84,6 +84,12 @@ describe('worker', () => {
       ]).toContain(r.day);
     }
     expect(done.find((r) => r.schedule === 'verify-chain-nightly')?.outcome).toMatchObject({ ok: true });
+    // Each day's job waits out an outage (about 2¼ hours of retries) rather than losing its day.
+    for (const r of done) {
+      const s = SCHEDULES.find((x) => x.name === r.schedule)!;
+      const job = await worker.get<Queue>(getQueueToken(s.queue)).getJob(scheduledJobId(s.name, r.day));
+      expect([r.schedule, job?.opts.attempts, job?.opts.backoff]).toEqual([r.schedule, SCHEDULED_JOB_OPTIONS.attempts, SCHEDULED_JOB_OPTIONS.backoff]);
+    }
     // Another pass finds every due day finished: nothing queued, nothing run again.
     expect(await worker.get(PendingWorkReconciler).reconcile()).toMatchObject({ skipped: false, added: [], scheduled: [] });
     expect((await runs.list()).map((r) => r.runs)).toEqual(done.map(() => 1));
