@@ -1,3 +1,4 @@
+import { Hs256Jwt } from '@forest-ledger/access';
 import { checkPii, PiiCipher, residentIdCheckCharacter, rotatePii } from '@forest-ledger/forestry';
 import { NamedKey } from '@forest-ledger/platform';
 import { createCipheriv, createHmac, randomBytes, randomUUID } from 'node:crypto';
@@ -28,6 +29,7 @@ const people = Array.from({ length: PEOPLE }, (_, i) => ({ code: `V-R${String(i 
 const PIN = '246810';
 
 const apps: ApiApplication[] = [];
+type Revealed = { idNumber: string };
 const bearer = (token: string) => ({ Authorization: `Bearer ${token}` });
 const post = (app: ApiApplication, path: string, token: string, body: object) =>
   request(app.getHttpServer()).post(path).set(bearer(token)).set('Idempotency-Key', randomUUID()).send(body);
@@ -48,7 +50,7 @@ afterAll(async () => {
   for (const app of apps) await app.close();
 });
 
-it('rotates every key while the API serves; old tokens live until they expire; nothing is left undecryptable; villagers still log in', async () => {
+it('rotates every key while the API serves; old tokens live until they expire, and not beyond; nothing is left undecryptable; villagers still log in', async () => {
   // 1. Before: single variables (key k0), some rows in the format from before key ids.
   const before = await createTestApp(db, { JWT_SECRET: k0.jwt, PII_ENCRYPTION_KEY: k0.enc, PII_HMAC_KEY: k0.mac });
   apps.push(before);
@@ -78,6 +80,15 @@ it('rotates every key while the API serves; old tokens live until they expire; n
   });
   apps.push(during);
   await request(during.getHttpServer()).get('/v1/me').set(bearer(oldAdmin)).expect(200);
+  // Valid until it expires, not beyond: the same admin's claims signed with k0, issued a TTL and a minute ago (the API's own
+  // signer, so only the time differs), are refused although k0 is still listed.
+  const claims = JSON.parse(Buffer.from(oldAdmin.split('.')[1], 'base64url').toString('utf8')) as Record<string, unknown> & { iat: number; exp: number };
+  const ttl = claims.exp - claims.iat;
+  const { iat: _iat, exp: _exp, ...rest } = claims;
+  const expiredOld = await new Hs256Jwt(named(['k0', k0.jwt])).sign(rest, ttl, Date.now() - (ttl + 60) * 1000);
+  await request(during.getHttpServer()).get('/v1/me').set(bearer(expiredOld)).expect(401);
+  const liveOld = await new Hs256Jwt(named(['k0', k0.jwt])).sign(rest, ttl, Date.now() - (ttl - 60) * 1000);
+  await request(during.getHttpServer()).get('/v1/me').set(bearer(liveOld)).expect(200); // the control: a minute left, accepted
   // The retry across the HMAC key change replays the first answer (its fingerprint is matched under every key).
   const retried = await sendRetried(during, oldAdmin).expect(200);
   expect(retried.headers['idempotency-replayed']).toBe('true');
@@ -99,11 +110,11 @@ it('rotates every key while the API serves; old tokens live until they expire; n
       const p = people[(worker * 17 + i * 7) % PEOPLE];
       const token = i % 2 === 0 ? oldAdmin : newAdmin;
       const revealed = await post(during, `/v1/parties/${p.code}/reveal-id`, token, { reason: 'key rotation test' });
-      outcomes.push(`reveal ${revealed.status} ${revealed.body.idNumber === p.idNumber}`);
+      outcomes.push(`reveal ${revealed.status} ${(revealed.body as Revealed).idNumber === p.idNumber}`);
       const login = await villagerLogin(during, people[i % 2 === 0 ? 0 : 20].idNumber);
       outcomes.push(`login ${login.status}`);
       const duplicate = await post(during, '/v1/parties', token, { kind: 'INDIVIDUAL_BUYER', name: '重复登记', idNumber: p.idNumber });
-      outcomes.push(`duplicate ${duplicate.status} ${duplicate.body.code}`);
+      outcomes.push(`duplicate ${duplicate.status} ${(duplicate.body as { code?: string }).code}`);
       const created = await post(during, '/v1/parties', token, { kind: 'INDIVIDUAL_BUYER', name: `买家${next}`, idNumber: residentId(next++) });
       outcomes.push(`create ${created.status}`);
       const card = await post(during, `/v1/parties/${p.code}/bank-card`, token, { bankName: '农商银行', cardNumber: `6228480000${String(i).padStart(9, '0')}` });
@@ -136,7 +147,7 @@ it('rotates every key while the API serves; old tokens live until they expire; n
   await request(after.getHttpServer()).get('/v1/me').set(bearer(newAdmin)).expect(200);
   await request(after.getHttpServer()).get('/v1/me').set(bearer(oldAdmin)).expect(401);
   const revealed = await post(after, `/v1/parties/${people[5].code}/reveal-id`, newAdmin, { reason: 'after rotation' }).expect(200);
-  expect(revealed.body.idNumber).toBe(people[5].idNumber);
+  expect((revealed.body as Revealed).idNumber).toBe(people[5].idNumber);
   await post(after, '/v1/parties', newAdmin, { kind: 'INDIVIDUAL_BUYER', name: '重复登记', idNumber: people[5].idNumber }).expect(409);
 
   // 6. A second run finds nothing to do (resumable, idempotent).

@@ -8,6 +8,8 @@ import { until, WorkerProcess } from '../setup/processes';
 import { createTestApp, tokenFor } from '../setup/test-app';
 import { useTestDatabase } from '../setup/test-database';
 
+type OpenApi = { paths: Record<string, unknown> };
+
 const db = useTestDatabase();
 const TOKEN = 'metrics-token-for-the-e2e-test';
 /** From the ports given to this test file's author (3470-3479); one worker at a time. */
@@ -35,7 +37,7 @@ describe('GET /metrics (API)', () => {
     await http().get('/metrics').expect(401);
     await http().get('/metrics').set('Authorization', 'Bearer wrong-token-of-some-length').expect(401);
     const docs = await http().get('/docs-json').expect(200);
-    expect(Object.keys(docs.body.paths)).not.toContain('/metrics');
+    expect(Object.keys((docs.body as OpenApi).paths)).not.toContain('/metrics');
     expect(metricsAccess(loadEnv({ NODE_ENV: 'development' }), undefined)).toBe('ok');
     const production = {
       NODE_ENV: 'production',
@@ -130,12 +132,14 @@ describe('GET /metrics (worker, on WORKER_METRICS_PORT)', () => {
       'forest_ledger_queue_job_duration_seconds',
       'forest_ledger_pg_pool_connections',
       'forest_ledger_dividend_distributions_pending',
+      'forest_ledger_dividend_distributions_failed',
       'forest_ledger_dividend_distribution_holders',
       'forest_ledger_process_resident_memory_bytes',
     ]) {
       expect(text).toContain(`# TYPE ${name} `);
     }
     expect(text).toMatch(/forest_ledger_dividend_distributions_pending \d+/);
+    expect(text).toMatch(/forest_ledger_dividend_distributions_failed 0\n/);
     expect((await fetch(url)).status).toBe(401);
   });
 });
@@ -157,14 +161,14 @@ describe('/admin/queues (bull-board)', () => {
     const page = await http().get('/admin/queues').set('Authorization', `Bearer ${admin}`).expect(200);
     expect(page.text).toContain('<div id="root">');
     const queues = await http().get('/admin/queues/api/queues').set('Authorization', `Bearer ${admin}`).expect(200);
-    expect(queues.body.queues.map((q: { name: string; readOnlyMode: boolean }) => [q.name, q.readOnlyMode]).sort()).toEqual([
+    expect((queues.body as { queues: Array<{ name: string; readOnlyMode: boolean }> }).queues.map((q) => [q.name, q.readOnlyMode]).sort()).toEqual([
       ['dividends', true],
       ['land-use', true],
       ['ledger', true],
       ['subsidies', true],
     ]);
     const docs = await http().get('/docs-json').expect(200);
-    expect(Object.keys(docs.body.paths).filter((p) => p.startsWith('/admin'))).toEqual([]);
+    expect(Object.keys((docs.body as OpenApi).paths).filter((p) => p.startsWith('/admin'))).toEqual([]);
   });
 
   it('a browser logs in with the form: an ADMIN gets an HttpOnly cookie, anyone else no cookie', async () => {

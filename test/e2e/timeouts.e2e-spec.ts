@@ -39,6 +39,9 @@ const transfer = {
   ],
 };
 
+/** A 503's body. */
+type Refusal = { code: string; details: { cause: string }; correlationId: string };
+
 /** Holds the row of account `code` locked FOR UPDATE in a connection of its own (like a long report or a stuck session). */
 async function holdRowLock(code: string): Promise<Client> {
   const client = new Client({ connectionString: db.url });
@@ -69,7 +72,8 @@ describe('a row held locked by another session', () => {
       const res = await api.post('/v1/entries', transfer, 'ADMIN', key);
       const took = Date.now() - started;
       expect(res.status).toBe(503);
-      expect(res.body).toMatchObject({ code: 'SERVICE_UNAVAILABLE', details: { cause: 'LOCK_TIMEOUT' }, correlationId: expect.any(String) });
+      expect(res.body).toMatchObject({ code: 'SERVICE_UNAVAILABLE', details: { cause: 'LOCK_TIMEOUT' } });
+      expect(typeof (res.body as Refusal).correlationId).toBe('string');
       expect(Number(res.headers['retry-after'])).toBeGreaterThanOrEqual(1);
       expect(took).toBeGreaterThanOrEqual(LOCK_TIMEOUT_MS - 50);
       expect(took).toBeLessThan(LOCK_TIMEOUT_MS + 2_000);
@@ -82,6 +86,35 @@ describe('a row held locked by another session', () => {
     expect(retried.headers['idempotency-replayed']).toBe('false');
     expect((await api.post('/v1/entries', transfer, 'ADMIN', key).expect(201)).headers['idempotency-replayed']).toBe('true');
     expect(await written(key)).toEqual({ entries: 1, claims: 1 });
+  });
+
+  it('requests piling up on it meanwhile: health says up or saturated (200), never down; each answers 503 within the lock timeout and writes nothing', async () => {
+    const locker = await holdRowLock(A);
+    const keys = Array.from({ length: 8 }, () => randomUUID());
+    try {
+      const started = Date.now();
+      // More requests than the pool has connections (3), some through group commit, some through the command runner (freeze).
+      const pending = keys.map((key, i) => (i % 4 === 3 ? api.post(`/v1/accounts/${A}/freeze`, {}, 'ADMIN', key) : api.post('/v1/entries', transfer, 'ADMIN', key)));
+      await new Promise((r) => setTimeout(r, LOCK_TIMEOUT_MS / 3));
+      const health = await api.http().get('/health/ready');
+      expect(health.status).toBe(200);
+      expect(['up', 'saturated']).toContain((health.body as { postgres: { status: string } }).postgres.status);
+      const answers = await Promise.all(pending);
+      expect(answers.map((r) => r.status)).toEqual(Array(keys.length).fill(503));
+      for (const r of answers) {
+        expect(['LOCK_TIMEOUT', 'DATABASE_BUSY']).toContain((r.body as Refusal).details.cause);
+        expect(Number(r.headers['retry-after'])).toBeGreaterThanOrEqual(1);
+      }
+      // Each waited at most about one lock timeout (and the pool's acquire timeout) behind the others, never the lock's holder's time.
+      expect(Date.now() - started).toBeLessThan(LOCK_TIMEOUT_MS * 3 + 2_000);
+      for (const key of keys) expect(await written(key)).toEqual({ entries: 0, claims: 0 });
+    } finally {
+      await locker.query('ROLLBACK');
+      await locker.end();
+    }
+    const [{ frozen }] = await db.dataSource.query<Array<{ frozen: boolean }>>(`SELECT frozen FROM ledger_accounts WHERE code = $1`, [A]);
+    expect(frozen).toBe(false);
+    expect((await api.http().get('/health/ready').expect(200)).body).toMatchObject({ status: 'ok', postgres: { status: 'up' } });
   });
 
   it('in group commit only the requests on the held row get the 503; the others in the same shared transaction commit', async () => {
@@ -111,7 +144,7 @@ describe('a row held locked by another session', () => {
     try {
       const res = await api.post(`/v1/accounts/${B}/freeze`, {}, 'ADMIN', key);
       expect(res.status).toBe(503);
-      expect(res.body.details.cause).toBe('LOCK_TIMEOUT');
+      expect((res.body as Refusal).details.cause).toBe('LOCK_TIMEOUT');
       expect(res.headers['retry-after']).toBeDefined();
     } finally {
       await locker.query('ROLLBACK');
@@ -140,7 +173,7 @@ describe('a saturated pool', () => {
       const started = Date.now();
       const res = await api.post('/v1/entries', transfer);
       expect(res.status).toBe(503);
-      expect(res.body.details.cause).toBe('DATABASE_BUSY');
+      expect((res.body as Refusal).details.cause).toBe('DATABASE_BUSY');
       expect(res.headers['retry-after']).toBeDefined();
       expect(Date.now() - started).toBeLessThan(3_000);
     } finally {

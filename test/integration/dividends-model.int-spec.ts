@@ -20,21 +20,25 @@ import { deposit, key, lishuSeries, seedTicketWorld, TicketServices, ticketServi
 import { useTestDatabase } from '../setup/test-database';
 
 /**
+ * Over 500 lines because the model, its commands and the invariants read best side by side.
+ *
  * Model-based test of a series' life (issue 13): random sequences of issue, trade, pledge, release,
  * enforcement, inheritance, buy-back, income, guarantee top-up, cost, management fee, declaration,
- * approval, cancellation and distribution (the service's own code, in-process), with effective dates
- * drawn around the record dates, run against PostgreSQL and against a small in-memory model.
+ * approval, cancellation and distribution (the worker's service, in-process; to the end or stopped
+ * after a few chunks, as a worker that died leaves it), with effective dates drawn around the record
+ * dates, run against PostgreSQL and against a small in-memory model.
  *
  * Each command's outcome must be one the model allows (a refusal only for a reason the model sees),
  * and after every command: units are conserved and every holder's free and pledged units are the
  * model's; the register at the record date of every approved or paid declaration is what it was at
- * approval; each paid declaration's lines sum exactly to its amount with no holder paid twice; no
- * no-overdraft account is negative; the distributable amount, wallet and reserve are the model's.
+ * approval; each declaration being or done paying has lines that are its register, sum exactly to its
+ * amount, and no holder credited twice or other than its line; no no-overdraft account is negative;
+ * the distributable amount, wallet and reserve are the model's.
  * One database; every run issues a fresh project and series. Seeded: MODEL_SEED=<n> replays a run.
  */
 const db = useTestDatabase();
 const SEED = Number(process.env.MODEL_SEED ?? Date.now() % 2_147_483_647);
-const RUNS = Number(process.env.MODEL_RUNS ?? 15);
+const RUNS = Number(process.env.MODEL_RUNS ?? 40);
 
 let t: TicketServices;
 let d: DividendServices;
@@ -62,6 +66,8 @@ interface Declaration {
   state: DeclarationState;
   /** The register at the record date when it was approved. */
   snapshot?: RegisterView;
+  /** Paid to holders so far (out of the reserve), by the chunks run. */
+  paid: Dec;
 }
 
 interface Model {
@@ -169,6 +175,10 @@ async function invariants(m: Model): Promise<void> {
   for (const decl of m.declarations.filter((x) => CLOSING.includes(x.state))) {
     expect([decl.id, await t.series.register(m.series, decl.recordDate)]).toEqual([decl.id, decl.snapshot]);
   }
+  // Every declaration being or done paying: its lines are the register at its record date, one per owner, summing exactly
+  // to its amount; each holder is credited once (paidByDeclaration throws on a second credit), exactly its line, and all
+  // of them once DISTRIBUTED.
+  for (const decl of m.declarations.filter((x) => x.state === 'DISTRIBUTING' || x.state === 'DISTRIBUTED')) await paidExactly(m, decl);
   // No no-overdraft account below zero (anywhere in the database).
   const overdrawn = await t.ds.query<
     Array<{
@@ -184,6 +194,20 @@ async function invariants(m: Model): Promise<void> {
   ]);
   const balanceOf = (code: string) => new Dec(money.find((r) => r.code === code)?.balance ?? 0).toFixed(2);
   expect([balanceOf(projectWallet(m.series)), balanceOf(projectDividendReserve(m.series))]).toEqual([m.wallet.toFixed(2), m.reserve.toFixed(2)]);
+}
+
+async function paidExactly(m: Model, decl: Declaration): Promise<void> {
+  const lines = await d.dividends.lines(decl.id, { limit: 10_000 });
+  const expected = registerAt(m, decl.recordDate);
+  expect([decl.id, lines.map((l) => [l.party, BigInt(l.units)]).sort()]).toEqual([decl.id, [...expected].map(([party, e]) => [party, e.units]).sort()]);
+  expect([decl.id, new Set(lines.map((l) => l.party)).size]).toEqual([decl.id, lines.length]);
+  expect([decl.id, lines.reduce((s, l) => s.plus(l.amount), new Dec(0)).toFixed(2)]).toEqual([decl.id, decl.amount.toFixed(2)]);
+  const paid = await paidByDeclaration(t, decl.id);
+  const owed = new Map(lines.filter((l) => l.amount !== '0.00').map((l) => [`party:${l.party}:wallet:CNY`, l.amount]));
+  for (const [wallet, amount] of paid) expect([decl.id, wallet, amount]).toEqual([decl.id, wallet, owed.get(wallet)]);
+  if (decl.state === 'DISTRIBUTED') expect([decl.id, paid.size]).toEqual([decl.id, owed.size]);
+  const total = [...paid.values()].reduce((s, a) => s.plus(a), new Dec(0));
+  expect([decl.id, total.toFixed(2)]).toEqual([decl.id, decl.paid.toFixed(2)]);
 }
 
 /** A command: `check` says whether it applies to the model's state; `act` runs it against both. */
@@ -452,7 +476,7 @@ const declareCommand = ({ percent, r }: { percent: number; r: number }) =>
         [...(amount.greaterThan(distributable(m)) ? ['EXCEEDS_DISTRIBUTABLE'] : []), ...(amount.greaterThan(m.wallet) ? ['EXCEEDS_WALLET'] : [])],
         (em) => d.dividends.declare(em, maker, { project: m.series, amount: amount.toFixed(2), recordDate, paymentDate: dayShift(recordDate, 14), chunkSize: 3 }),
         (view) => {
-          m.declarations.push({ id: view.id, amount, recordDate, state: 'DRAFT' });
+          m.declarations.push({ id: view.id, amount, recordDate, state: 'DRAFT', paid: new Dec(0) });
         },
       );
     },
@@ -509,34 +533,34 @@ const cancelCommand = (i: number) =>
   );
 const cancel = fc.nat({ max: 100 }).map(cancelCommand);
 
-const distributeCommand = (i: number) =>
+/**
+ * Runs the distribution as the worker does (the same service, in-process): to the end, or only `chunks` chunks (0: the
+ * entitlements fixed, nothing paid yet), leaving it DISTRIBUTING, as a worker that died or a Redis that was lost would.
+ */
+const distributeCommand = ({ i, chunks }: { i: number; chunks: number | undefined }) =>
   command(
-    `distribute(#${i})`,
+    `distribute(#${i}${chunks === undefined ? '' : `, ${chunks} chunks`})`,
     (m) => m.declarations.length > 0,
     async (m) => {
       const decl = pick(m.declarations, i);
-      const outcome = await d.dividends.distribute(decl.id);
+      const outcome = await d.dividends.distribute(decl.id, chunks === undefined ? {} : { maxChunks: chunks });
       count(`distribute ${decl.state}`);
-      if (decl.state !== 'APPROVED') {
+      if (decl.state !== 'APPROVED' && decl.state !== 'DISTRIBUTING') {
         expect([decl.id, outcome.state]).toEqual([decl.id, decl.state]);
         return;
       }
-      expect([decl.id, outcome.state]).toEqual([decl.id, 'DISTRIBUTED']);
-      decl.state = 'DISTRIBUTED';
-      m.reserve = m.reserve.minus(decl.amount);
-      // The lines: every owner at the record date once, with the model's units, summing exactly to the amount.
-      const lines = await d.dividends.lines(decl.id, { limit: 10_000 });
-      const expected = registerAt(m, decl.recordDate);
-      expect(lines.map((l) => [l.party, BigInt(l.units)]).sort()).toEqual([...expected].map(([party, e]) => [party, e.units]).sort());
-      expect(new Set(lines.map((l) => l.party)).size).toBe(lines.length);
-      expect(lines.reduce((s, l) => s.plus(l.amount), new Dec(0)).toFixed(2)).toBe(decl.amount.toFixed(2));
-      // Credited once each (paidByDeclaration throws on a second credit), exactly the line.
-      const paid = await paidByDeclaration(t, decl.id);
-      expect(paid.size).toBe(lines.filter((l) => l.amount !== '0.00').length);
-      for (const l of lines) if (l.amount !== '0.00') expect([l.party, paid.get(`party:${l.party}:wallet:CNY`)]).toEqual([l.party, l.amount]);
+      if (chunks === undefined) expect([decl.id, outcome.state]).toEqual([decl.id, 'DISTRIBUTED']);
+      else expect([decl.id, ['DISTRIBUTING', 'DISTRIBUTED'].includes(outcome.state)]).toEqual([decl.id, true]);
+      if (chunks === 0) expect([decl.id, outcome.state]).toEqual([decl.id, 'DISTRIBUTING']);
+      decl.state = outcome.state;
+      // The reserve pays the holders: what this run paid leaves it (all of the amount once DISTRIBUTED).
+      const paid = [...(await paidByDeclaration(t, decl.id)).values()].reduce((s, a) => s.plus(a), new Dec(0));
+      m.reserve = m.reserve.minus(paid.minus(decl.paid));
+      decl.paid = paid;
+      if (decl.state === 'DISTRIBUTED') expect([decl.id, paid.toFixed(2)]).toEqual([decl.id, decl.amount.toFixed(2)]);
     },
   );
-const distribute = fc.nat({ max: 100 }).map(distributeCommand);
+const distribute = fc.record({ i: fc.nat({ max: 100 }), chunks: fc.option(fc.integer({ min: 0, max: 2 }), { nil: undefined, freq: 2 }) }).map(distributeCommand);
 
 // ------------------------------------------------------------------ the property
 
@@ -559,12 +583,17 @@ const WRITTEN_OUT: Array<fc.AsyncCommand<Model, Real>> = [
   closePledgeCommand({ p: 0, enforce: true, to: 6, date: '2026-07-01' }),
   inheritCommand({ f: 5, h: [2, 3], date: '2026-06-29' }), // REGISTER_CLOSED
   buyBackCommand({ h: 2, u: 5, date: '2026-06-30' }), // REGISTER_CLOSED
-  distributeCommand(0),
+  distributeCommand({ i: 0, chunks: 0 }), // DISTRIBUTING: entitlements fixed, nothing paid (a worker died here)
+  tradeCommand({ s: 3, b: 6, u: 10, date: '2026-06-29' }), // REGISTER_CLOSED while DISTRIBUTING
+  cancelCommand(0), // DECLARATION_STATE: too late to cancel
+  approveCommand(0), // DECLARATION_STATE
+  distributeCommand({ i: 0, chunks: 1 }),
+  distributeCommand({ i: 0, chunks: undefined }), // resumed to the end
   declareCommand({ percent: 100, r: 2 }),
   approveCommand(1),
   cancelCommand(1), // reopens the register up to 2026-09-30
   tradeCommand({ s: 2, b: 6, u: 5, date: '2026-09-30' }),
-  distributeCommand(1),
+  distributeCommand({ i: 1, chunks: undefined }),
 ];
 
 /** Issues a fresh series (the "issue" of the series' life) and reads its opening register into a model. */
@@ -627,7 +656,7 @@ it(`a series' life keeps its units, its closed registers, its exact dividends an
     [declare, 4],
     [approve, 4],
     [cancel, 1],
-    [distribute, 3],
+    [distribute, 5],
   ];
   // Sequences of 15 to 35 commands (fc.commands favours short ones); a command whose check fails is skipped.
   const life = fc.array(fc.oneof(...weighted.map(([arbitrary, weight]) => ({ arbitrary, weight }))), { minLength: 15, maxLength: 35 });
@@ -645,7 +674,9 @@ it(`a series' life keeps its units, its closed registers, its exact dividends an
     'buy-back REGISTER_CLOSED',
     'declare EXCEEDS_DISTRIBUTABLE',
     'distribute APPROVED',
+    'distribute DISTRIBUTING',
     'cancel ok',
+    'cancel DECLARATION_STATE',
   ]) {
     expect([outcome, (seen.get(outcome) ?? 0) > 0]).toEqual([outcome, true]);
   }

@@ -4,7 +4,7 @@ import { Test } from '@nestjs/testing';
 import { DistributionOutcome, walletOf } from '@forest-ledger/forestry';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Dec } from '@forest-ledger/ledger';
-import { dividendJobId, DividendJob, Env, inTransaction, loadEnv, QueueName } from '@forest-ledger/platform';
+import { dividendJobId, DividendJob, Env, inTransaction, loadEnv, Metrics, QueueName } from '@forest-ledger/platform';
 import { Queue, QueueEvents } from 'bullmq';
 import { PendingWorkReconciler, ReconcileReport } from '../../apps/worker/src/reconciler';
 import { WorkerModule } from '../../apps/worker/src/worker.module';
@@ -160,10 +160,15 @@ describe('dividend distribution job', () => {
     expect(await reconcile()).toMatchObject({ added: [dividendJobId(decl.id, 1)] });
     await expect(finished(dividendJobId(decl.id, 1))).rejects.toThrow(/ACCOUNT_FROZEN/);
     const failed = await d.dividends.get(decl.id);
-    expect(failed).toMatchObject({ state: 'DISTRIBUTING', round: 1, failure: expect.stringMatching(/ACCOUNT_FROZEN/) });
+    expect(failed).toMatchObject({ state: 'DISTRIBUTING', round: 1 });
+    expect(failed.failure).toMatch(/ACCOUNT_FROZEN/);
     expect(failed.failedAt).not.toBeNull();
     expect(failed.progress.chunksDone).toBe(failed.progress.chunksTotal - 1);
     expect(await reconcile()).toMatchObject({ added: [] }); // failed: waits for an ADMIN, no retry loop
+    // Counted where an operator alerts: the failed distribution from PostgreSQL, the failed attempt by the job metrics.
+    const failedMetrics = await scrape();
+    expect(metric(failedMetrics, 'forest_ledger_dividend_distributions_failed')).toBe(1);
+    expect(metric(failedMetrics, 'forest_ledger_queue_job_duration_seconds_count', `outcome="failed",queue="${QueueName.Dividends}"`)).toBeGreaterThanOrEqual(1);
 
     await inTransaction(t.ds, (em) => t.ledger.setFrozen(em, walletOf(last.party), false));
     const resumed = await inTransaction(t.ds, (em) => d.dividends.resume(em, decl.id));
@@ -171,6 +176,7 @@ describe('dividend distribution job', () => {
     expect(await inTransaction(t.ds, (em) => d.dividends.resume(em, decl.id))).toMatchObject({ round: 2 }); // not failed: unchanged
     expect(await reconcile()).toMatchObject({ added: [dividendJobId(decl.id, 2)] });
     expect(await finished(dividendJobId(decl.id, 2))).toMatchObject({ state: 'DISTRIBUTED', progress: { amountDistributed: '60.00' } });
+    expect(metric(await scrape(), 'forest_ledger_dividend_distributions_failed')).toBe(0);
 
     const paid = await paidByDeclaration(t, decl.id);
     const lines = await d.dividends.lines(decl.id);
@@ -190,6 +196,18 @@ describe('dividend distribution job', () => {
     expect(await d.dividends.get(decl.id)).toMatchObject({ state: 'APPROVED', failedAt: null });
   });
 });
+
+async function scrape(): Promise<string> {
+  return (await worker.get(Metrics).scrape()).body;
+}
+
+/** A sample's value: the line of `name` whose labels include each of `labels` (sorted as prom-client writes them). */
+function metric(text: string, name: string, labels = ''): number {
+  const wanted = labels.split(',').filter(Boolean);
+  const line = text.split('\n').find((l) => (l.startsWith(`${name}{`) || l.startsWith(`${name} `)) && wanted.every((w) => l.includes(w)));
+  if (!line) throw new Error(`no sample ${name}{${labels}}`);
+  return Number(line.split(' ').pop());
+}
 
 /** One reconciler pass (again if the worker's own pass holds the lock just then). */
 async function reconcile(): Promise<ReconcileReport> {

@@ -1,11 +1,15 @@
-import { getQueueToken } from '@nestjs/bullmq';
+import { getQueueToken, WorkerHost } from '@nestjs/bullmq';
 import { INestApplicationContext } from '@nestjs/common';
 import { Test } from '@nestjs/testing';
 import { ChainReport } from '@forest-ledger/ledger';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { Env, LedgerJob, loadEnv, QueueName, ScheduledRunsStore } from '@forest-ledger/platform';
+import { Env, LedgerJob, loadEnv, QueueName, SCHEDULED_JOB_OPTIONS, scheduledJobId, ScheduledRunsStore, UNBOUNDED_STALLS } from '@forest-ledger/platform';
 import { Queue, QueueEvents } from 'bullmq';
+import { DividendsProcessor } from '../../apps/worker/src/dividends.processor';
+import { LandUseProcessor } from '../../apps/worker/src/land-use.processor';
+import { LedgerProcessor } from '../../apps/worker/src/ledger.processor';
 import { PendingWorkReconciler } from '../../apps/worker/src/reconciler';
+import { SubsidiesProcessor } from '../../apps/worker/src/subsidies.processor';
 import { dueDay, SCHEDULES } from '../../apps/worker/src/schedules';
 import { WorkerModule } from '../../apps/worker/src/worker.module';
 import { LedgerFactory } from '../factories/ledger.factory';
@@ -38,6 +42,13 @@ afterAll(async () => {
 });
 
 describe('worker', () => {
+  it("takes a dead worker's job over on every queue without a cap: no job ends failed because workers died (issue 15)", () => {
+    const hosts = [DividendsProcessor, LandUseProcessor, LedgerProcessor, SubsidiesProcessor].map((type) => worker.get<WorkerHost>(type));
+    expect(hosts.map((h) => [h.worker.name, h.worker.opts.maxStalledCount])).toEqual(
+      [QueueName.Dividends, QueueName.LandUse, QueueName.Ledger, QueueName.Subsidies].map((name) => [name, UNBOUNDED_STALLS]),
+    );
+  });
+
   it('runs the chain verification job on the real queue and returns the report', async () => {
     const f = new LedgerFactory(db.dataSource);
     await f.cnyWorld(['party:A:wallet:CNY']);
@@ -73,6 +84,12 @@ describe('worker', () => {
       ]).toContain(r.day);
     }
     expect(done.find((r) => r.schedule === 'verify-chain-nightly')?.outcome).toMatchObject({ ok: true });
+    // Each day's job waits out an outage (about 2¼ hours of retries) rather than losing its day.
+    for (const r of done) {
+      const s = SCHEDULES.find((x) => x.name === r.schedule)!;
+      const job = await worker.get<Queue>(getQueueToken(s.queue)).getJob(scheduledJobId(s.name, r.day));
+      expect([r.schedule, job?.opts.attempts, job?.opts.backoff]).toEqual([r.schedule, SCHEDULED_JOB_OPTIONS.attempts, SCHEDULED_JOB_OPTIONS.backoff]);
+    }
     // Another pass finds every due day finished: nothing queued, nothing run again.
     expect(await worker.get(PendingWorkReconciler).reconcile()).toMatchObject({ skipped: false, added: [], scheduled: [] });
     expect((await runs.list()).map((r) => r.runs)).toEqual(done.map(() => 1));

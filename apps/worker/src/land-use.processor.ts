@@ -3,7 +3,7 @@ import { Processor, WorkerHost } from '@nestjs/bullmq';
 import { Logger } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { businessToday, LandUseDailyRun, LandUseReceivablesService } from '@forest-ledger/forestry';
-import { Env, inTransaction, QueueName, ScheduledJobData, ScheduledRunsStore, workerConnection } from '@forest-ledger/platform';
+import { Env, inTransaction, QueueName, ScheduledJobData, ScheduledRunsStore, UNBOUNDED_STALLS, workerConnection } from '@forest-ledger/platform';
 import { Job, UnrecoverableError } from 'bullmq';
 import { DataSource } from 'typeorm';
 import { LandUseJob } from './schedules';
@@ -27,7 +27,8 @@ export class LandUseProcessor extends WorkerHost {
     env: Env,
   ) {
     super();
-    Processor(QueueName.LandUse, { connection: workerConnection(env) })(LandUseProcessor);
+    // A dead worker's job is taken over as often as it takes (its runs are idempotent): a crash never fails a day's run for good.
+    Processor(QueueName.LandUse, { connection: workerConnection(env), maxStalledCount: UNBOUNDED_STALLS })(LandUseProcessor);
   }
 
   async process(job: Job<LandUseRunJobData>): Promise<LandUseDailyRun | null> {

@@ -2,7 +2,7 @@ import { Processor, WorkerHost } from '@nestjs/bullmq';
 import { Logger } from '@nestjs/common';
 import { TicketMarketService } from '@forest-ledger/forestry';
 import { ChainReport, ChainVerifier } from '@forest-ledger/ledger';
-import { Env, LedgerJob, QueueName, ScheduledJobData, ScheduledRunsStore, workerConnection } from '@forest-ledger/platform';
+import { Env, LedgerJob, QueueName, ScheduledJobData, ScheduledRunsStore, UNBOUNDED_STALLS, workerConnection } from '@forest-ledger/platform';
 import { Job } from 'bullmq';
 import { TicketJob } from './schedules';
 
@@ -22,7 +22,8 @@ export class LedgerProcessor extends WorkerHost {
     env: Env,
   ) {
     super();
-    Processor(QueueName.Ledger, { connection: workerConnection(env) })(LedgerProcessor);
+    // A dead worker's job is taken over as often as it takes (its runs are idempotent): a crash never fails a day's run for good.
+    Processor(QueueName.Ledger, { connection: workerConnection(env), maxStalledCount: UNBOUNDED_STALLS })(LedgerProcessor);
   }
 
   async process(job: Job<ScheduledJobData>): Promise<ChainReport | { expired: string[] } | null> {

@@ -2,7 +2,18 @@ import { InjectQueue } from '@nestjs/bullmq';
 import { Injectable, Logger, OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { businessToday, DividendDeclarationsService } from '@forest-ledger/forestry';
-import { DISTRIBUTION_JOB_OPTIONS, DividendJob, dividendJobId, Env, inTransaction, QueueName, scheduledJobId, ScheduledRunsStore, within } from '@forest-ledger/platform';
+import {
+  DISTRIBUTION_JOB_OPTIONS,
+  DividendJob,
+  dividendJobId,
+  Env,
+  inTransaction,
+  QueueName,
+  SCHEDULED_JOB_OPTIONS,
+  scheduledJobId,
+  ScheduledRunsStore,
+  within,
+} from '@forest-ledger/platform';
 import { JobsOptions, Queue } from 'bullmq';
 import { DataSource } from 'typeorm';
 import { dueDay, SCHEDULES } from './schedules';
@@ -117,7 +128,7 @@ export class PendingWorkReconciler implements OnApplicationBootstrap, OnApplicat
       const day = dueDay(s, now);
       if ((await this.runs.finishedOn([s.name], day)).has(s.name)) continue;
       const jobId = scheduledJobId(s.name, day);
-      const result = await this.ensureJob(this.queues[s.queue], s.job, { schedule: s.name, asOf: day }, { jobId });
+      const result = await this.ensureJob(this.queues[s.queue], s.job, { schedule: s.name, asOf: day }, { ...SCHEDULED_JOB_OPTIONS, jobId });
       if (result.kind === 'added') report.scheduled.push(jobId);
       if (result.kind === 'failed') this.logger.error({ schedule: s.name, day, failure: result.reason }, 'scheduled run FAILED for the day');
     }

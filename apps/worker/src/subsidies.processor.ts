@@ -2,7 +2,7 @@ import { DomainError } from '@forest-ledger/common';
 import { Processor, WorkerHost } from '@nestjs/bullmq';
 import { Logger } from '@nestjs/common';
 import { businessToday, DuePaymentsReport, SubsidyInstalmentsService } from '@forest-ledger/forestry';
-import { Env, QueueName, ScheduledJobData, ScheduledRunsStore, workerConnection } from '@forest-ledger/platform';
+import { Env, QueueName, ScheduledJobData, ScheduledRunsStore, UNBOUNDED_STALLS, workerConnection } from '@forest-ledger/platform';
 import { Job, UnrecoverableError } from 'bullmq';
 import { SubsidyJob } from './schedules';
 
@@ -24,7 +24,8 @@ export class SubsidiesProcessor extends WorkerHost {
     env: Env,
   ) {
     super();
-    Processor(QueueName.Subsidies, { connection: workerConnection(env) })(SubsidiesProcessor);
+    // A dead worker's job is taken over as often as it takes (its runs are idempotent): a crash never fails a day's run for good.
+    Processor(QueueName.Subsidies, { connection: workerConnection(env), maxStalledCount: UNBOUNDED_STALLS })(SubsidiesProcessor);
   }
 
   async process(job: Job<SubsidyPayDueJobData>): Promise<DuePaymentsReport | null> {

@@ -16,8 +16,9 @@ const MAX_DISTRIBUTIONS_REPORTED = 20;
 /**
  * The worker's metrics, served at GET /metrics on WORKER_METRICS_PORT (0: not served) with the same
  * METRICS_TOKEN rule as the API's: committed ledger entries (the dividend distribution posts them here),
- * job run times per queue, the queues' job counts, the pool, and the distributions in progress (from
- * the dividends feature at each scrape: pending ones, and holders done of total per declaration).
+ * job run times per queue (failed attempts counted by outcome="failed"), the queues' job counts, the pool,
+ * and the distributions from the dividends feature at each scrape: pending ones, holders done of total
+ * per declaration, and the failed ones that wait for an ADMIN.
  */
 @Injectable()
 export class WorkerMetrics implements OnModuleInit, OnApplicationBootstrap, OnApplicationShutdown {
@@ -55,6 +56,19 @@ export class WorkerMetrics implements OnModuleInit, OnApplicationBootstrap, OnAp
       async collect() {
         const list = await pending();
         if (list) this.set(list.length);
+      },
+    });
+    new Gauge({
+      name: 'forest_ledger_dividend_distributions_failed',
+      help: 'Dividend distributions that truly failed and wait for an ADMIN to resume them (POST /v1/dividends/:id/resume); alert when above 0',
+      registers: [this.metrics.registry],
+      async collect() {
+        try {
+          this.set(await dividends.failedDistributions());
+        } catch (error) {
+          if (!(error instanceof Error)) throw error;
+          logger.warn({ err: error }, 'metrics: failed dividend distributions not read'); // PostgreSQL down: this scrape goes without it
+        }
       },
     });
     new Gauge({

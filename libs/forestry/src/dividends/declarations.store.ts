@@ -155,6 +155,14 @@ export const declarationsStore = {
     return rows.length > 0;
   },
 
+  /** Distributions that truly failed and wait for an ADMIN to resume them. */
+  async failedCount(em: EntityManager): Promise<number> {
+    const [{ n }] = await em.query<Array<{ n: number }>>(
+      `SELECT count(*)::int AS n FROM dividend_declarations WHERE failed_at IS NOT NULL AND state IN ('APPROVED', 'DISTRIBUTING')`,
+    );
+    return n;
+  },
+
   /** APPROVED and due on `today`, or DISTRIBUTING; not failed. */
   async pending(em: EntityManager, today: string): Promise<Array<{ id: string; round: number }>> {
     return await em.query<Array<{ id: string; round: number }>>(

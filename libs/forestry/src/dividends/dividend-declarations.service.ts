@@ -248,6 +248,11 @@ export class DividendDeclarationsService {
     return declarationsStore.pending(em, today);
   }
 
+  /** How many distributions truly failed and wait for an ADMIN (POST /v1/dividends/:id/resume): a metric to alert on. */
+  async failedDistributions(em: EntityManager = this.dataSource.manager): Promise<number> {
+    return declarationsStore.failedCount(em);
+  }
+
   /**
    * Records that the distribution of `round` truly failed (its job's last attempt, or a domain refusal),
    * so the reconciler stops queuing it and the declaration shows the error. No-op when the declaration

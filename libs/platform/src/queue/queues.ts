@@ -21,8 +21,16 @@ export const DEFAULT_JOB_OPTIONS = {
 export const DISTRIBUTION_JOB_OPTIONS = { ...DEFAULT_JOB_OPTIONS, attempts: 13, backoff: { type: 'exponential', delay: 2000 } } as const;
 
 /**
- * How often a job may be taken over from a dead worker: effectively unbounded, since a distribution
- * resumes where its last chunk committed and a stalled job must never end failed with money unpaid.
+ * A day's scheduled run (the reconciler's job) waits out an outage the same way, about 2¼ hours: a
+ * PostgreSQL restart at 01:00 must not cost the state-land run or the subsidy instalments their day.
+ * A domain refusal is not retried (the processors throw it as unrecoverable).
+ */
+export const SCHEDULED_JOB_OPTIONS = { ...DEFAULT_JOB_OPTIONS, attempts: 13, backoff: { type: 'exponential', delay: 2000 } } as const;
+
+/**
+ * How often a job may be taken over from a dead worker, on every queue: effectively unbounded, since a
+ * distribution resumes where its last chunk committed, the daily runs are idempotent, and a stalled job
+ * must never end failed with money unpaid (BullMQ's default of 1 fails a job at a worker's second death).
  */
 export const UNBOUNDED_STALLS = 1_000_000;
 
