@@ -1,6 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource, EntityManager } from 'typeorm';
+import type { StatementPart } from '@forest-ledger/platform/database/statement-part';
 import { AuditRecord, auditStore } from './audit.store';
 
 export type { AuditRecord } from './audit.store';
@@ -24,6 +25,7 @@ export class AuditService {
    */
   record(record: AuditRecord): Promise<void> {
     return new Promise((resolve, reject) => {
+      // eslint-disable-next-line @typescript-eslint/prefer-promise-reject-errors -- the insert's error as thrown
       this.pending.push({ record, done: (error) => (error ? reject(error) : resolve()) });
       void this.flush();
     });
@@ -35,6 +37,11 @@ export class AuditService {
    */
   insertMany(em: EntityManager, records: AuditRecord[]): Promise<void> {
     return auditStore.insertMany(em, records);
+  }
+
+  /** The statement insertMany runs, for a writer to carry in its own statement of the same commit (PostCoalescer's answers). */
+  insertManyPart(records: AuditRecord[]): StatementPart {
+    return auditStore.insertManyPart(records);
   }
 
   private async flush(): Promise<void> {

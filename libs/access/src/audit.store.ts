@@ -1,3 +1,4 @@
+import { runPart, StatementPart } from '@forest-ledger/platform/database/statement-part';
 import { EntityManager } from 'typeorm';
 import type { AuditOutcome } from './access.model';
 
@@ -35,13 +36,19 @@ export const auditStore = {
   /** One statement for any number of rows, in the order given. */
   async insertMany(em: EntityManager, records: readonly AuditRecord[]): Promise<void> {
     if (records.length === 0) return;
+    await runPart(em, this.insertManyPart(records));
+  },
+
+  /** insertMany's statement, for another store's statement to carry (StatementPart). */
+  insertManyPart(records: readonly AuditRecord[]): StatementPart {
     const col = <K extends keyof AuditRecord>(k: K) => records.map((r) => r[k]);
-    await em.query(
-      `INSERT INTO audit_log (user_id, role, method, path, idempotency_key, status, outcome, error_code, entry_ids, correlation_id)
+    return {
+      name: 'audit_insert_many',
+      text: `INSERT INTO audit_log (user_id, role, method, path, idempotency_key, status, outcome, error_code, entry_ids, correlation_id)
        SELECT u, r, m, p, k, s, o, e, (SELECT COALESCE(array_agg(x::bigint), '{}') FROM jsonb_array_elements_text(ids) x), c
        FROM unnest($1::bigint[], $2::text[], $3::text[], $4::text[], $5::text[], $6::smallint[], $7::text[], $8::text[], $9::jsonb[], $10::text[])
          WITH ORDINALITY AS t(u, r, m, p, k, s, o, e, ids, c, ord) ORDER BY ord`,
-      [
+      values: [
         col('userId'),
         col('role'),
         col('method'),
@@ -53,7 +60,7 @@ export const auditStore = {
         records.map((r) => JSON.stringify(r.entryIds)),
         col('correlationId'),
       ],
-    );
+    };
   },
 
   /** Newest first, `limit` rows with ids below `before`. */

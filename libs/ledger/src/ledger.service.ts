@@ -19,10 +19,9 @@ import { LedgerError } from './domain/errors';
 import { decodeCursor, encodeCursor } from './cursor';
 import { LedgerReportsService } from './ledger-reports.service';
 import * as store from './ledger.store';
-import { appendEvents } from '@forest-ledger/platform/outbox/outbox.store';
 import { ExistingKey } from './ledger.store';
 import type { AccountFilter, AccountView, AssetView, BalanceView, BatchResult, OpenAccountInput, PostResult, ReverseInput, SeenEntryView, Visibility } from './ledger.types';
-import { accountDeltas, accountsOf, balanceView, draftContent, entryContent, planDrafts, plannedView, PostOutcome, Refusal, refusal } from './posting-plan';
+import { accountDeltas, accountsOf, assetsByCode, balanceView, draftContent, entryContent, planDrafts, plannedView, PostOutcome, Refusal, refusal } from './posting-plan';
 
 /**
  * The double-entry ledger's command side: assets, accounts, posting (one entry, batches, postEach),
@@ -54,15 +53,11 @@ export class LedgerService {
   }
 
   /**
-   * Writes planned entries (one statement), their `ledger.entry.posted` events (one more statement, in the
-   * same transaction: issue 17's outbox) and tells the observer, inside the writer's transaction.
+   * Writes planned entries and their `ledger.entry.posted` events (issue 17's outbox) in one statement,
+   * and tells the observer, inside the writer's transaction.
    */
   private async insert(em: EntityManager, planned: PlannedEntry[], planner: Parameters<typeof accountDeltas>[1]): Promise<string[]> {
-    const ids = await store.insertEntries(em, planned, accountDeltas(planned, planner));
-    await appendEvents(
-      em,
-      planned.map((entry, i) => entryPostedEvent(entry, ids[i])),
-    );
+    const ids = await store.insertEntries(em, planned, accountDeltas(planned, planner), planned.map(entryPostedPayload));
     this.writeObserver?.(
       em,
       planned.map((entry) => ({ kind: entry.draft.kind, postings: entry.postings.length })),
@@ -240,7 +235,8 @@ export class LedgerService {
     const planned = plan.planned.map((p) => p.entry);
     const ids = await this.insert(em, planned, plan.planner);
     const touched = plan.planner.touched(codes);
-    return { entries: plan.planned.map((p, n) => plannedView(p.entry, ids[n], touched)), balances: touched.map(balanceView), replayed: false };
+    const assets = assetsByCode(touched);
+    return { entries: plan.planned.map((p, n) => plannedView(p.entry, ids[n], assets)), balances: touched.map(balanceView), replayed: false };
   }
 
   /**
@@ -276,13 +272,13 @@ export class LedgerService {
         outcomes[i] = { ok: false, error };
       }
     }
-    const plan = planDrafts(states, drafts, () => 'entry', outcomes);
+    const plan = planDrafts(states, drafts, () => 'entry', outcomes, true);
     if (plan.planned.length > 0) {
       const planned = plan.planned.map((p) => p.entry);
       const ids = await this.insert(em, planned, plan.planner);
-      const touched = plan.planner.touched(accountsOf(live));
+      const assets = assetsByCode(plan.planner.touched(accountsOf(live)));
       plan.planned.forEach((p, n) => {
-        plan.outcomes[p.index] = { ok: true, result: { entry: plannedView(p.entry, ids[n], touched), balances: p.balances, replayed: false } };
+        plan.outcomes[p.index] = { ok: true, result: { entry: plannedView(p.entry, ids[n], assets), balances: p.balances, replayed: false } };
       });
     }
     return plan.outcomes as PostOutcome[];
@@ -366,26 +362,21 @@ export class LedgerService {
 
 /**
  * The `ledger.entry.posted` event of a written entry: everything its hash covers, and the previous link of
- * each account it touches, so that a consumer of the feed can recompute the hash offline (README "Events").
+ * each account it touches, so that a consumer of the feed can recompute the hash offline (README "Events");
+ * without its `entryId`, which the write adds (and the event's aggregate id) with the id it draws.
  */
-export function entryPostedEvent(entry: PlannedEntry, id: string) {
+export function entryPostedPayload(entry: PlannedEntry) {
   const d = entry.draft;
   return {
-    type: 'ledger.entry.posted',
-    aggregateType: 'ledger_entry',
-    aggregateId: id,
-    payload: {
-      entryId: id,
-      idempotencyKey: d.idempotencyKey,
-      kind: d.kind,
-      effectiveDate: d.effectiveDate,
-      bookedAt: entry.bookedAt,
-      memo: d.memo ?? null,
-      metadata: d.metadata ?? {},
-      reversesEntryId: d.reversesEntryId ?? null,
-      hash: entry.hash,
-      previous: entry.previous,
-      postings: entry.postings.map((p) => ({ account: p.account, side: p.side, amount: p.amount.toString() })),
-    },
+    idempotencyKey: d.idempotencyKey,
+    kind: d.kind,
+    effectiveDate: d.effectiveDate,
+    bookedAt: entry.bookedAt,
+    memo: d.memo ?? null,
+    metadata: d.metadata ?? {},
+    reversesEntryId: d.reversesEntryId ?? null,
+    hash: entry.hash,
+    previous: entry.previous,
+    postings: entry.postings.map((p) => ({ account: p.account, side: p.side, amount: p.amount.toString() })),
   };
 }

@@ -1,5 +1,6 @@
 import { preparedQuery } from '@forest-ledger/platform/database/prepared';
 import { registerRaceConstraints } from '@forest-ledger/platform/database/transaction';
+import { outboxInsertSql } from '@forest-ledger/platform/outbox/outbox.store';
 import { EntityManager } from 'typeorm';
 import { Dec, formatDecimal } from './domain/amount';
 import { AccountState, AccountType, isBigintId, normalSideOf, PlannedEntry, Side } from './domain/entry';
@@ -78,7 +79,13 @@ const ENTRY_COLUMNS = `${ENTRY_BASE_COLUMNS}, (SELECT r.id FROM ledger_entries r
 
 // ---------------------------------------------------------------- mapping
 
-export function toState(row: AccountRow): AccountState {
+/** What posting needs of an account row (lockForPosting reads only these). */
+type StateRow = Pick<AccountRow, 'id' | 'code' | 'asset_code' | 'scale' | 'normal_side' | 'no_overdraft' | 'frozen' | 'closed_at' | 'debits' | 'credits' | 'head_hash'>;
+
+/** The columns of StateRow: no metadata, owner or timestamps to parse for every locked account. */
+const STATE_COLUMNS = `a.id, a.code, a.asset_code, s.scale, a.normal_side, a.no_overdraft, a.frozen, a.closed_at, a.debits::text AS debits, a.credits::text AS credits, a.head_hash`;
+
+export function toState(row: StateRow): AccountState {
   return {
     id: row.id,
     code: row.code,
@@ -145,7 +152,7 @@ export async function insertAsset(em: EntityManager, input: { code: string; scal
 }
 
 export async function selectAsset(em: EntityManager, code: string): Promise<AssetView | undefined> {
-  const [row] = (await em.query(`SELECT code, scale, description FROM ledger_assets WHERE code = $1`, [code])) as AssetView[];
+  const [row] = await em.query<AssetView[]>(`SELECT code, scale, description FROM ledger_assets WHERE code = $1`, [code]);
   return row;
 }
 
@@ -157,14 +164,14 @@ export async function readAsset(em: EntityManager, code: string): Promise<AssetV
 }
 
 export async function selectAssets(em: EntityManager): Promise<AssetView[]> {
-  return (await em.query(`SELECT code, scale, description FROM ledger_assets ORDER BY code`)) as AssetView[];
+  return await em.query<AssetView[]>(`SELECT code, scale, description FROM ledger_assets ORDER BY code`);
 }
 
 // ---------------------------------------------------------------- accounts
 
 /** Inserts the accounts whose codes are free, in one statement; returns the codes inserted. */
 export async function insertAccounts(em: EntityManager, inputs: readonly OpenAccountInput[]): Promise<string[]> {
-  const rows = (await em.query(
+  const rows = await em.query<Array<{ code: string }>>(
     `INSERT INTO ledger_accounts (code, asset_code, type, normal_side, owner_ref, no_overdraft, metadata)
      SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::boolean[], $7::jsonb[])
      ON CONFLICT (code) DO NOTHING RETURNING code`,
@@ -177,17 +184,17 @@ export async function insertAccounts(em: EntityManager, inputs: readonly OpenAcc
       inputs.map((i) => i.noOverdraft ?? false),
       inputs.map((i) => JSON.stringify(i.metadata ?? {})),
     ],
-  )) as Array<{ code: string }>;
+  );
   return rows.map((r) => r.code);
 }
 
 /** The accounts of `codes` that `visibility` may see (null: all), in no particular order. */
 export async function selectAccounts(em: EntityManager, codes: readonly string[], visibility: Visibility): Promise<AccountRow[]> {
-  return (await em.query(
+  return await em.query<AccountRow[]>(
     `SELECT ${ACCOUNT_COLUMNS} FROM ledger_accounts a JOIN ledger_assets s ON s.code = a.asset_code
      WHERE a.code = ANY($1::text[]) AND ($2::text[] IS NULL OR a.owner_ref = ANY($2::text[]))`,
     [[...new Set(codes)], visibility?.ownerRefs ?? null],
-  )) as AccountRow[];
+  );
 }
 
 /**
@@ -234,11 +241,11 @@ export async function selectAccountPage(em: EntityManager, q: AccountPageQuery):
     );
   if (q.afterCode !== undefined) add('a.code > ?', q.afterCode);
   params.push(q.limit);
-  return (await em.query(
+  return await em.query<AccountRow[]>(
     `SELECT ${ACCOUNT_COLUMNS} FROM ledger_accounts a JOIN ledger_assets s ON s.code = a.asset_code
      ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY a.code LIMIT $${params.length}`,
     params,
-  )) as AccountRow[];
+  );
 }
 
 export async function updateFrozen(em: EntityManager, id: string, frozen: boolean): Promise<void> {
@@ -257,10 +264,10 @@ export async function updateClosed(em: EntityManager, id: string): Promise<void>
  * unique key; the transaction is retried and then finds it here.
  */
 export async function lockForPosting(em: EntityManager, codes: string[], keys: string[]): Promise<{ states: AccountState[]; existing: ExistingKey[] }> {
-  const rows = await preparedQuery<AccountRow & { existing: ExistingKey[] }>(
+  const rows = await preparedQuery<StateRow & { existing: ExistingKey[] }>(
     em,
     'ledger_lock_for_posting',
-    `SELECT ${ACCOUNT_COLUMNS},
+    `SELECT ${STATE_COLUMNS},
        (SELECT COALESCE(json_agg(json_build_object('id', e.id::text, 'idempotency_key', e.idempotency_key)), '[]'::json)
         FROM ledger_entries e WHERE e.idempotency_key = ANY($2::text[])) AS existing
      FROM ledger_accounts a JOIN ledger_assets s ON s.code = a.asset_code
@@ -272,15 +279,17 @@ export async function lockForPosting(em: EntityManager, codes: string[], keys: s
 
 /** Entries already posted under any of the keys (for callers that have not locked anything). */
 export async function selectExistingKeys(em: EntityManager, keys: string[]): Promise<ExistingKey[]> {
-  return (await em.query(`SELECT id::text, idempotency_key FROM ledger_entries WHERE idempotency_key = ANY($1::text[])`, [keys])) as ExistingKey[];
+  return await em.query<ExistingKey[]>(`SELECT id::text, idempotency_key FROM ledger_entries WHERE idempotency_key = ANY($1::text[])`, [keys]);
 }
 
 /**
  * One statement: inserts the entries (ids drawn in order, under the locks), their postings, and
- * the new account totals and chain heads, and each account's day totals (ledger_account_days, backdated days included). Arrays are passed whole (unnest), so a batch of
- * 100,000 postings is still one round trip and no parameter limit applies. Returns the ids in the order of `planned`.
+ * the new account totals and chain heads, each account's day totals (ledger_account_days, backdated days included),
+ * and one `ledger.entry.posted` outbox event per entry (`events[i]` is entry i's payload; the statement adds its
+ * `entryId` and aggregate id, in entry order). Arrays are passed whole (unnest), so a batch of 100,000 postings is
+ * still one round trip and no parameter limit applies. Returns the ids in the order of `planned`.
  */
-export async function insertEntries(em: EntityManager, planned: PlannedEntry[], accounts: AccountDelta[]): Promise<string[]> {
+export async function insertEntries(em: EntityManager, planned: PlannedEntry[], accounts: AccountDelta[], events: ReadonlyArray<Record<string, unknown>>): Promise<string[]> {
   const e = {
     key: [] as string[],
     kind: [] as string[],
@@ -339,6 +348,9 @@ export async function insertEntries(em: EntityManager, planned: PlannedEntry[], 
        SET debits = a.debits + v.debits, credits = a.credits + v.credits, head_hash = v.head_hash
        FROM unnest($15::bigint[], $16::numeric[], $17::numeric[], $18::text[]) AS v(id, debits, credits, head_hash)
        WHERE a.id = v.id
+     ), o AS (
+       ${outboxInsertSql(`SELECT 'ledger.entry.posted', 1, 'ledger_entry', e.id::text, jsonb_build_object('entryId', e.id::text) || (($19::jsonb) -> (input.ord::int - 1))
+          FROM input JOIN e USING (idempotency_key) ORDER BY input.ord`)}
      )
      SELECT id, idempotency_key FROM e`,
     [
@@ -360,6 +372,7 @@ export async function insertEntries(em: EntityManager, planned: PlannedEntry[], 
       accounts.map((a) => a.debits),
       accounts.map((a) => a.credits),
       accounts.map((a) => a.headHash),
+      JSON.stringify(events),
     ],
   );
   const idByKey = new Map(rows.map((r) => [r.idempotency_key, r.id]));
@@ -370,17 +383,17 @@ export async function insertEntries(em: EntityManager, planned: PlannedEntry[], 
 
 /** The entry rows of `ids` (well-formed bigint ids), in no particular order. */
 export async function selectEntryRows(em: EntityManager, ids: string[]): Promise<EntryRow[]> {
-  return (await em.query(`SELECT ${ENTRY_COLUMNS} FROM ledger_entries e WHERE e.id = ANY($1::bigint[])`, [ids])) as EntryRow[];
+  return await em.query<EntryRow[]>(`SELECT ${ENTRY_COLUMNS} FROM ledger_entries e WHERE e.id = ANY($1::bigint[])`, [ids]);
 }
 
 /** The postings of the entries, per entry id, in posting order. */
 export async function selectPostings(em: EntityManager, entryIds: string[]): Promise<Map<string, PostingRow[]>> {
-  const rows = (await em.query(
+  const rows = await em.query<PostingRow[]>(
     `SELECT p.entry_id, a.code, a.owner_ref, a.asset_code, s.scale, p.side, p.amount::text AS amount
      FROM ledger_postings p JOIN ledger_accounts a ON a.id = p.account_id JOIN ledger_assets s ON s.code = a.asset_code
      WHERE p.entry_id = ANY($1::bigint[]) ORDER BY p.entry_id, p.seq`,
     [entryIds],
-  )) as PostingRow[];
+  );
   const map = new Map<string, PostingRow[]>();
   for (const r of rows) map.set(r.entry_id, [...(map.get(r.entry_id) ?? []), r]);
   return map;
@@ -429,17 +442,17 @@ export async function selectEntryPage(em: EntityManager, q: EntryPageQuery): Pro
   if (q.to !== undefined) add('e.effective_date <= ?::date', q.to);
   if (q.beforeId !== undefined) add('e.id < ?::bigint', q.beforeId);
   params.push(q.limit);
-  return (await em.query(
+  return await em.query<EntryRow[]>(
     `SELECT ${ENTRY_COLUMNS} FROM ledger_entries e ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY e.id DESC LIMIT $${params.length}`,
     params,
-  )) as EntryRow[];
+  );
 }
 
 // ---------------------------------------------------------------- chain verification
 
 /** Entries after `afterId` in id order (commit order per account), without their reversal link. */
 export async function selectEntriesAfter(em: EntityManager, afterId: string, limit: number): Promise<EntryRow[]> {
-  return (await em.query(`SELECT ${ENTRY_BASE_COLUMNS}, NULL AS reversed_by FROM ledger_entries e WHERE e.id > $1::bigint ORDER BY e.id LIMIT $2`, [afterId, limit])) as EntryRow[];
+  return await em.query<EntryRow[]>(`SELECT ${ENTRY_BASE_COLUMNS}, NULL AS reversed_by FROM ledger_entries e WHERE e.id > $1::bigint ORDER BY e.id LIMIT $2`, [afterId, limit]);
 }
 
 /**
@@ -447,7 +460,7 @@ export async function selectEntriesAfter(em: EntityManager, afterId: string, lim
  * totals (ledger_account_days) equal its postings summed per day; in id order.
  */
 export async function selectAccountChecks(em: EntityManager): Promise<Array<{ code: string; head_hash: string | null; totals_ok: boolean; days_ok: boolean }>> {
-  return (await em.query(
+  return await em.query<Array<{ code: string; head_hash: string | null; totals_ok: boolean; days_ok: boolean }>>(
     `WITH t AS (
        SELECT account_id, effective_date AS day, COALESCE(SUM(amount) FILTER (WHERE side = 'DEBIT'), 0) AS debits,
               COALESCE(SUM(amount) FILTER (WHERE side = 'CREDIT'), 0) AS credits
@@ -461,5 +474,5 @@ export async function selectAccountChecks(em: EntityManager): Promise<Array<{ co
             NOT EXISTS (SELECT 1 FROM bad WHERE bad.account_id = a.id) AS days_ok
      FROM ledger_accounts a LEFT JOIN s ON s.account_id = a.id
      ORDER BY a.id`,
-  )) as Array<{ code: string; head_hash: string | null; totals_ok: boolean; days_ok: boolean }>;
+  );
 }

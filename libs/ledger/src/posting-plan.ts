@@ -38,12 +38,22 @@ export function balanceView(state: AccountState): BalanceView {
 
 export interface DraftPlan {
   planner: EntryPlanner;
+  /** `balances`: the entry's accounts just after it (empty unless asked for: a batch answers with the balances after all of them). */
   planned: Array<{ index: number; entry: PlannedEntry; balances: BalanceView[] }>;
   outcomes: Array<PostOutcome | undefined>;
 }
 
-/** Plans, in order, every draft without an outcome yet (`settled`); a refused draft applies nothing. */
-export function planDrafts(states: AccountState[], drafts: EntryDraft[], at: (i: number) => string, settled: Array<PostOutcome | undefined> = []): DraftPlan {
+/**
+ * Plans, in order, every draft without an outcome yet (`settled`); a refused draft applies nothing. `perEntryBalances`:
+ * each planned entry carries its accounts' balances just after it (postEach answers each request with them).
+ */
+export function planDrafts(
+  states: AccountState[],
+  drafts: EntryDraft[],
+  at: (i: number) => string,
+  settled: Array<PostOutcome | undefined> = [],
+  perEntryBalances = false,
+): DraftPlan {
   const planner = new EntryPlanner(states);
   const bookedAt = new Date().toISOString();
   const outcomes: Array<PostOutcome | undefined> = [...settled];
@@ -52,7 +62,7 @@ export function planDrafts(states: AccountState[], drafts: EntryDraft[], at: (i:
     if (outcomes[i]) return;
     outcomes[i] = refusal(() => {
       const entry = planner.plan(d, bookedAt, at(i));
-      planned.push({ index: i, entry, balances: planner.touched(d.postings.map((p) => p.account)).map(balanceView) });
+      planned.push({ index: i, entry, balances: perEntryBalances ? planner.touched(d.postings.map((p) => p.account)).map(balanceView) : [] });
     });
   });
   return { planner, planned, outcomes };
@@ -82,9 +92,13 @@ export function accountDeltas(planned: PlannedEntry[], planner: EntryPlanner): A
   });
 }
 
+/** Each touched account's asset, by code (built once per write, for plannedView). */
+export function assetsByCode(touched: readonly AccountState[]): Map<string, string> {
+  return new Map(touched.map((s) => [s.code, s.assetCode]));
+}
+
 /** The view of an entry just written, without reading it back. */
-export function plannedView(entry: PlannedEntry, id: string, touched: AccountState[]): EntryView {
-  const assetOf = new Map(touched.map((s) => [s.code, s.assetCode]));
+export function plannedView(entry: PlannedEntry, id: string, assetOf: ReadonlyMap<string, string>): EntryView {
   const d = entry.draft;
   return {
     id,

@@ -16,6 +16,7 @@ export * from './redis/redis-keys';
 export * from './redis/redis-cluster';
 export * from './database/bootstrap';
 export * from './database/prepared';
+export * from './database/statement-part';
 export * from './queue/enqueue';
 export * from './queue/scheduled-runs.store';
 export * from './observability/metrics';

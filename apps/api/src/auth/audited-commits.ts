@@ -12,11 +12,6 @@ export class AuditedCommits implements OnModuleInit {
   ) {}
 
   onModuleInit(): void {
-    this.coalescer.useCommitHook((em, committed) =>
-      this.audit.insertMany(
-        em,
-        committed.map(({ tag, result }) => successRecord(tag as AuditableRequest, 201, result)),
-      ),
-    );
+    this.coalescer.useCommitHook((committed) => this.audit.insertManyPart(committed.map(({ tag, result }) => successRecord(tag as AuditableRequest, 201, result))));
   }
 }

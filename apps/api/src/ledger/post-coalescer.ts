@@ -8,6 +8,8 @@ import {
   IdempotentResult,
   inTransaction,
   replayOf,
+  runPart,
+  StatementPart,
   storedHashOf,
   unavailabilityOf,
 } from '@forest-ledger/platform';
@@ -27,8 +29,11 @@ interface Submission {
   settle: (outcome: Outcome) => void;
 }
 
-/** Runs inside the shared transaction, after the entries are written, for the requests that succeeded. */
-export type CommitHook = (em: EntityManager, committed: Array<{ tag: unknown; result: PostResult }>) => Promise<void>;
+/**
+ * The application's own write for the requests that succeeded (the audit trail), as a statement the commit runs
+ * after the entries: carried in the idempotency answers' statement (one round trip), or alone.
+ */
+export type CommitHook = (committed: Array<{ tag: unknown; result: PostResult }>) => StatementPart;
 
 const CREATED = 201;
 /** Bounds one shared transaction: enough to amortise a commit, small enough to keep lock hold times short. */
@@ -64,6 +69,7 @@ export class PostCoalescer implements OnApplicationShutdown {
   /** Posts `draft` (whose idempotencyKey is scopedKey(id), unique per caller) at most once per caller and key. */
   submit(id: CommandKey, draft: EntryDraft, fingerprint: Fingerprint, tag?: unknown): Promise<IdempotentResult<PostResult>> {
     return new Promise((resolve, reject) => {
+      // eslint-disable-next-line @typescript-eslint/prefer-promise-reject-errors -- the commit's error as thrown (a DomainError, the driver's)
       this.pending.push({ id, draft, fingerprint, tag, settle: (o) => (o.ok ? resolve(o.value) : reject(o.error)) });
       this.kick();
     });
@@ -137,7 +143,7 @@ export class PostCoalescer implements OnApplicationShutdown {
     try {
       const value = await this.idempotency.execute<PostResult>(s.id, s.fingerprint, async (em) => {
         const body = await this.ledger.post(em, s.draft);
-        if (this.commitHook) await this.commitHook(em, [{ tag: s.tag, result: body }]);
+        if (this.commitHook) await runPart(em, this.commitHook([{ tag: s.tag, result: body }]));
         return { status: CREATED, body };
       });
       return { ok: true, value };
@@ -190,8 +196,8 @@ export class PostCoalescer implements OnApplicationShutdown {
       }
     });
     await this.idempotency.releaseMany(em, failed);
-    await this.idempotency.answerMany(em, answers);
-    if (this.commitHook && committed.length > 0) await this.commitHook(em, committed);
+    // The answers and the audit rows: one statement.
+    await this.idempotency.answerMany(em, answers, this.commitHook && committed.length > 0 ? this.commitHook(committed) : null);
     return results;
   }
 }

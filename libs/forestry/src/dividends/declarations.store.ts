@@ -47,13 +47,13 @@ export interface DividendLineRow {
 /** The zone of business dates (businessToday), for the dates of timestamps. */
 const BUSINESS_TIME_ZONE = 'Asia/Shanghai';
 
-const DECLARATION_SELECT = `SELECT d.id::text AS id, d.project_id::text AS project_id, d.series_id::text AS series_id, d.amount::text AS amount,
+const DECLARATION_COLUMNS = `d.id::text AS id, d.project_id::text AS project_id, d.series_id::text AS series_id, d.amount::text AS amount,
        to_char(d.record_date, 'YYYY-MM-DD') AS record_date, to_char(d.payment_date, 'YYYY-MM-DD') AS payment_date, d.memo, d.state, d.declared_by::text AS declared_by,
        d.approved_by::text AS approved_by, d.approved_at, d.movement_watermark::text AS movement_watermark, d.reserve_entry_id::text AS reserve_entry_id,
        d.release_entry_id::text AS release_entry_id, d.stale_reason, d.total_units::text AS total_units, d.amount_per_unit::text AS amount_per_unit, d.holders_total, d.holders_done,
        d.chunk_size, d.chunks_total, d.chunks_done, d.created_at, d.distributed_at, d.cancelled_at, d.amount_distributed::text AS distributed,
-       d.round, d.failed_at, d.failure
-  FROM dividend_declarations d`;
+       d.round, d.failed_at, d.failure`;
+const DECLARATION_SELECT = `SELECT ${DECLARATION_COLUMNS} FROM dividend_declarations d`;
 
 const LINE_COLUMNS = `l.declaration_id::text AS declaration_id, l.seq, l.party_id::text AS party_id, l.units::text AS units, l.amount::text AS amount, l.entry_id::text AS entry_id`;
 
@@ -72,8 +72,7 @@ export const declarationsStore = {
 
   /** The declaration (`lock`: FOR UPDATE of its row first), or null. */
   async get(em: EntityManager, id: string, lock = false): Promise<DeclarationRow | null> {
-    if (lock) await em.query(`SELECT 1 FROM dividend_declarations WHERE id = $1 FOR UPDATE`, [id]);
-    const [row] = await em.query<DeclarationRow[]>(`${DECLARATION_SELECT} WHERE d.id = $1`, [id]);
+    const [row] = await em.query<DeclarationRow[]>(`${DECLARATION_SELECT} WHERE d.id = $1${lock ? ' FOR UPDATE' : ''}`, [id]);
     return row ?? null;
   },
 
@@ -178,13 +177,27 @@ export const declarationsStore = {
     );
   },
 
-  /** Chunk `chunk` done: `holders` more lines, `amount` more credited; `last` completes the declaration. */
-  async chunkDone(em: EntityManager, id: string, chunk: number, holders: number, amount: string, last: boolean): Promise<void> {
-    await em.query(
-      `UPDATE dividend_declarations SET chunks_done = $2, holders_done = holders_done + $3, amount_distributed = amount_distributed + $5, state = CASE WHEN $4 THEN 'DISTRIBUTED' ELSE state END,
-              distributed_at = CASE WHEN $4 THEN now() ELSE distributed_at END WHERE id = $1`,
-      [id, chunk, holders, last, amount],
+  /**
+   * Chunk `chunk` done, in one statement: its paid lines get their entries (`seqs[i]` was paid by `entryIds[i]`), the
+   * declaration `holders` more lines and `amount` more credited, `last` completes it. Returns the declaration as it is now.
+   */
+  async finishChunk(
+    em: EntityManager,
+    id: string,
+    chunk: { chunk: number; holders: number; amount: string; last: boolean; seqs: readonly number[]; entryIds: readonly string[] },
+  ): Promise<DeclarationRow> {
+    const [row] = await em.query<DeclarationRow[]>(
+      `WITH l AS (
+         UPDATE dividend_lines l SET entry_id = v.entry_id FROM unnest($6::int[], $7::bigint[]) AS v(seq, entry_id) WHERE l.declaration_id = $1 AND l.seq = v.seq
+       ), d AS (
+         UPDATE dividend_declarations SET chunks_done = $2, holders_done = holders_done + $3, amount_distributed = amount_distributed + $5,
+                state = CASE WHEN $4 THEN 'DISTRIBUTED' ELSE state END, distributed_at = CASE WHEN $4 THEN now() ELSE distributed_at END
+          WHERE id = $1 RETURNING *
+       )
+       SELECT ${DECLARATION_COLUMNS} FROM d`,
+      [id, chunk.chunk, chunk.holders, chunk.last, chunk.amount, chunk.seqs, chunk.entryIds],
     );
+    return row;
   },
 
   // ---------------------------------------------------------------- lines
@@ -227,14 +240,6 @@ export const declarationsStore = {
         WHERE l.declaration_id = $1 AND l.seq > $2 AND ($3::int IS NULL OR l.seq <= $3) AND ($5::bigint[] IS NULL OR l.party_id = ANY($5::bigint[])) ORDER BY l.seq LIMIT $4`,
       [declarationId, range.afterSeq, range.toSeq ?? null, range.limit ?? null, range.partyIds ?? null],
     );
-  },
-
-  async setLineEntries(em: EntityManager, declarationId: string, seqs: number[], entryIds: string[]): Promise<void> {
-    await em.query(`UPDATE dividend_lines l SET entry_id = v.entry_id FROM unnest($2::int[], $3::bigint[]) AS v(seq, entry_id) WHERE l.declaration_id = $1 AND l.seq = v.seq`, [
-      declarationId,
-      seqs,
-      entryIds,
-    ]);
   },
 
   /** Every line of one party with its declaration, newest payment first. */

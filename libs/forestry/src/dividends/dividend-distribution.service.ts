@@ -93,11 +93,9 @@ export class DividendDistributionService {
     // The tie-break key: each owner's first account of the series (its free units, opened first), by id.
     const owners = [...unitsByOwner.keys()].filter((o) => unitsByOwner.get(o)!.greaterThan(0));
     const freeAccounts = owners.map((o) => holderTickets(o.slice('party:'.length), series.code));
-    const accountIds = new Map(
-      (await this.ledger.getAccounts([...new Set([...freeAccounts, ...owners.flatMap((o) => accountsByOwner.get(o)!)])], em)).map((a) => [a.code, BigInt(a.id)]),
-    );
+    const accountIds = await this.ledgerReads.accountIds(em, [...freeAccounts, ...owners.flatMap((o) => accountsByOwner.get(o)!)]);
     const holders = owners.map((ownerRef, i) => {
-      const ids = [freeAccounts[i], ...accountsByOwner.get(ownerRef)!].map((code) => accountIds.get(code)!);
+      const ids = [freeAccounts[i], ...accountsByOwner.get(ownerRef)!].flatMap((code) => (accountIds.has(code) ? [BigInt(accountIds.get(code)!)] : []));
       return { ownerRef, code: ownerRef.slice('party:'.length), accountId: ids.reduce((min, x) => (x < min ? x : min)) };
     });
     holders.sort((a, b) => (a.accountId < b.accountId ? -1 : a.accountId > b.accountId ? 1 : 0));
@@ -146,6 +144,7 @@ export class DividendDistributionService {
     const paying = lines.filter((l) => !new Dec(l.amount).isZero()).map((l) => ({ seq: l.seq, amount: l.amount, code: parties.get(l.party_id)!.code }));
     const parts: Array<typeof paying> = [];
     for (let i = 0; i < paying.length; i += CREDITS_PER_ENTRY) parts.push(paying.slice(i, i + CREDITS_PER_ENTRY));
+    const entryIds: string[] = [];
     if (parts.length > 0) {
       const drafts = parts.map((part, j): EntryDraft => {
         const total = part.reduce((s, l) => s.plus(l.amount), new Dec(0)).toFixed(2);
@@ -162,16 +161,17 @@ export class DividendDistributionService {
         };
       });
       const batch = await this.ledger.postBatch(em, drafts);
-      await declarationsStore.setLineEntries(
-        em,
-        id,
-        parts.flatMap((part) => part.map((l) => l.seq)),
-        parts.flatMap((part, j) => part.map(() => batch.entries[j].id)),
-      );
+      parts.forEach((part, j) => part.forEach(() => entryIds.push(batch.entries[j].id)));
     }
     const amount = paying.reduce((sum, l) => sum.plus(l.amount), new Dec(0)).toFixed(2);
-    await declarationsStore.chunkDone(em, id, chunk, lines.length, amount, chunk === row.chunks_total);
-    const done = (await this.declarations.load(em, id, false)).row;
+    const done = await declarationsStore.finishChunk(em, id, {
+      chunk,
+      holders: lines.length,
+      amount,
+      last: chunk === row.chunks_total,
+      seqs: parts.flatMap((part) => part.map((l) => l.seq)),
+      entryIds,
+    });
     if (chunk === row.chunks_total) {
       // One event with the totals; the per-holder lines are read by cursor (GET /v1/dividends/:id/lines).
       await recordEvent(
@@ -208,7 +208,7 @@ export class DividendDistributionService {
 
   /** Opens the wallets of holders who have none yet (e.g. parties registered before wallets existed). */
   private async ensureWallets(em: EntityManager, partyCodes: string[]): Promise<void> {
-    const known = await this.ledgerReads.balances(em, partyCodes.map(walletOf));
+    const known = await this.ledgerReads.accountIds(em, partyCodes.map(walletOf));
     const missing = partyCodes.filter((c) => !known.has(walletOf(c)));
     if (missing.length > 0)
       await this.ledger.openAccounts(

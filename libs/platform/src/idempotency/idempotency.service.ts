@@ -2,6 +2,7 @@ import { DomainError } from '@forest-ledger/common';
 import { Injectable } from '@nestjs/common';
 import { DataSource, EntityManager } from 'typeorm';
 import { preparedQuery } from '../database/prepared';
+import { runPart, shiftedText, StatementPart } from '../database/statement-part';
 import { inTransaction } from '../database/transaction';
 
 export interface CommandResult<T> {
@@ -62,7 +63,7 @@ export function replayOf<T>(key: string, fingerprint: Fingerprint, first: Stored
   return { status: first.status, body: first.body, replayed: true };
 }
 
-export const IDEMPOTENCY_KEY_PATTERN = /^[A-Za-z0-9._:\-]{8,200}$/;
+export const IDEMPOTENCY_KEY_PATTERN = /^[A-Za-z0-9._:-]{8,200}$/;
 
 function byPrincipalAndKey(a: CommandKey, b: CommandKey): number {
   return a.principal < b.principal ? -1 : a.principal > b.principal ? 1 : a.key < b.key ? -1 : a.key > b.key ? 1 : 0;
@@ -128,15 +129,26 @@ export class IdempotencyService {
     return new Map(rows.map((r) => [scopedKey(r), { requestHash: r.request_hash, status: r.response_status, body: r.response_body }]));
   }
 
-  async answerMany(em: EntityManager, answers: Array<{ id: CommandKey; status: number; body: unknown }>): Promise<void> {
-    if (answers.length === 0) return;
-    await preparedQuery(
-      em,
-      'idempotency_answer_many',
-      `UPDATE idempotency_requests r SET response_status = v.status, response_body = v.body::json
-       FROM unnest($1::text[], $2::text[], $3::smallint[], $4::text[]) AS v(principal, key, status, body) WHERE r.principal = v.principal AND r.key = v.key`,
-      [answers.map((a) => a.id.principal), answers.map((a) => a.id.key), answers.map((a) => a.status), answers.map((a) => JSON.stringify(a.body))],
-    );
+  /**
+   * Stores the answers of claimed commands. `alongside`: another store's write of the same commit (the audit rows of a
+   * group commit), carried in this statement as a CTE, so both cost one round trip; it runs alone when there is no answer.
+   */
+  async answerMany(em: EntityManager, answers: Array<{ id: CommandKey; status: number; body: unknown }>, alongside?: StatementPart | null): Promise<void> {
+    if (answers.length === 0) {
+      if (alongside) await runPart(em, alongside);
+      return;
+    }
+    const update = `UPDATE idempotency_requests r SET response_status = v.status, response_body = v.body::json
+       FROM unnest($1::text[], $2::text[], $3::smallint[], $4::text[]) AS v(principal, key, status, body) WHERE r.principal = v.principal AND r.key = v.key`;
+    const values = [answers.map((a) => a.id.principal), answers.map((a) => a.id.key), answers.map((a) => a.status), answers.map((a) => JSON.stringify(a.body))];
+    if (!alongside) {
+      await preparedQuery(em, 'idempotency_answer_many', update, values);
+      return;
+    }
+    await preparedQuery(em, `idempotency_answer_many+${alongside.name}`, `WITH alongside AS (${shiftedText(alongside, values.length)}) ${update}`, [
+      ...values,
+      ...alongside.values,
+    ]);
   }
 
   /** Drops claims of commands that failed: a failed command stores nothing and may be retried. */
