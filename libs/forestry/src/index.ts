@@ -94,3 +94,8 @@ export * from './portal/yuan';
 export * from './carbon/carbon-reads.service';
 export * from './events/record-event';
 export * from './events/events-feed.service';
+export * from './income-rights/income-rights.module';
+export * from './income-rights/income-rights.service';
+export * from './income-rights/income-rights.errors';
+export * from './income-rights/income-right-progress';
+export * from './income-rights/quantification';

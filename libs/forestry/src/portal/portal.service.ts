@@ -196,6 +196,7 @@ export class PortalService {
       );
       holdings.push({
         certificateNo,
+        instrument: series.project_kind === 'INCOME_RIGHT' ? 'INCOME_RIGHT' : 'TICKET',
         series: series.code,
         seriesName: series.name,
         project: series.project_code,
