@@ -80,14 +80,14 @@ describe('collective income-right schemes', () => {
     });
     const claims = await get(`/v1/parcels/${world.parcelIds[0]}/claims`).expect(200);
     const end = `${Number(today.slice(0, 4)) + 30}${today.slice(4)}`;
-    expect(claims.body.claims).toEqual([expect.objectContaining({ kind: 'INCOME_RIGHT_SCHEME', code: S, state: 'DRAFT', from: today, to: end })]);
+    expect((claims.body as { claims: unknown[] }).claims).toEqual([expect.objectContaining({ kind: 'INCOME_RIGHT_SCHEME', code: S, state: 'DRAFT', from: today, to: end })]);
     // The same land cannot back a second scheme (one forest, one claim).
     expect((await post('/v1/income-right-schemes', { ...scheme(), code: 'SY-TWICE' }).expect(422)).body).toMatchObject({ code: 'PARCEL_IN_OTHER_PROJECT' });
   });
 
   it('previews: 800 units to households (320 per household, 480 per person), equal claims equal units, the rest with the collective', async () => {
     const res = await get(`/v1/income-right-schemes/${S}/issuance-preview?seriesCode=${S}`).expect(200);
-    expect(res.body.split).toMatchObject({
+    expect((res.body as { split: unknown }).split).toMatchObject({
       households: 3,
       persons: 7,
       poolUnits: '800',
@@ -96,7 +96,7 @@ describe('collective income-right schemes', () => {
       remainderUnits: '6',
       collectiveUnits: '206',
     });
-    expect(res.body.holdings.map((h: { party: string; units: string }) => [h.party, h.units])).toEqual([
+    expect((res.body as { holdings: Array<{ party: string; units: string }> }).holdings.map((h) => [h.party, h.units])).toEqual([
       [world.collective, '206'],
       ['V-0001', '310'],
       ['V-0002', '242'],
@@ -107,8 +107,10 @@ describe('collective income-right schemes', () => {
   it('issues one holding per household in its head’s name, with a certificate titled 集体林地收益权证书', async () => {
     const key = 'issue-sy-1';
     const res = await post(`/v1/income-right-schemes/${S}/issuance`, { seriesCode: S }, 'ADMIN', key).expect(201);
-    expect(res.body.issuance).toMatchObject({ series: { code: S, instrument: 'INCOME_RIGHT', farm: null, transferRestriction: 'COLLECTIVE_MEMBERS', totalUnits: '1000' } });
-    expect(res.body.issuance.certificates).toEqual({ first: `${S}-000001`, last: `${S}-000004` });
+    expect((res.body as { issuance: unknown }).issuance).toMatchObject({
+      series: { code: S, instrument: 'INCOME_RIGHT', farm: null, transferRestriction: 'COLLECTIVE_MEMBERS', totalUnits: '1000' },
+    });
+    expect((res.body as { issuance: { certificates: unknown } }).issuance.certificates).toEqual({ first: `${S}-000001`, last: `${S}-000004` });
     const replay = await post(`/v1/income-right-schemes/${S}/issuance`, { seriesCode: S }, 'ADMIN', key).expect(201);
     expect(replay.body).toEqual(res.body);
     const pdf = await http().get(`/v1/certificates/${S}-000002/pdf`).set(as('V1')).buffer(true).parse(binary).expect(200);
@@ -120,7 +122,7 @@ describe('collective income-right schemes', () => {
     // A villager sees its own certificate only.
     await get(`/v1/certificates/${S}-000002`, 'V2').expect(404);
     const portal = await get('/v1/me/portal', 'V1').expect(200);
-    expect(portal.body.holdings).toEqual([expect.objectContaining({ instrument: 'INCOME_RIGHT', certificateNo: `${S}-000002`, units: '310' })]);
+    expect((portal.body as { holdings: unknown[] }).holdings).toEqual([expect.objectContaining({ instrument: 'INCOME_RIGHT', certificateNo: `${S}-000002`, units: '310' })]);
   });
 
   it('units follow the register rules: no trade outside the collective, no buy-back, inheritance exempt but exact', async () => {
@@ -135,14 +137,15 @@ describe('collective income-right schemes', () => {
   it("the land's rent is paid to the scheme's holders, exact to the 分", async () => {
     await post(`/v1/projects/${S}/income`, { kind: 'RENT', amount: '777.77', bankReference: 'BK-SY-RENT-1' }).expect(201);
     const draft = await post('/v1/dividends', { project: S, amount: '777.77', recordDate: today, paymentDate: today, memo: '2026 年流转租金分红' }).expect(201);
-    await post(`/v1/dividends/${draft.body.id}/approve`, {}, 'APPROVER').expect(200);
-    await (await app.get<Queue>(getQueueToken(QueueName.Dividends)).getJob(dividendJobId(draft.body.id, 1)))?.remove();
-    expect((await app.get(DividendDistributionService).distribute(draft.body.id)).state).toBe('DISTRIBUTED');
-    const lines = (await get(`/v1/dividends/${draft.body.id}/lines?limit=100`).expect(200)).body as Array<{ party: string; amount: string }>;
+    const id = (draft.body as { id: string }).id;
+    await post(`/v1/dividends/${id}/approve`, {}, 'APPROVER').expect(200);
+    await (await app.get<Queue>(getQueueToken(QueueName.Dividends)).getJob(dividendJobId(id, 1)))?.remove();
+    expect((await app.get(DividendDistributionService).distribute(id)).state).toBe('DISTRIBUTED');
+    const lines = (await get(`/v1/dividends/${id}/lines?limit=100`).expect(200)).body as Array<{ party: string; amount: string }>;
     // 206, 310, 242, 242 of 1,000 units: 160.22062, 241.1087, 188.22034 ×2; the largest remainder gets the last 分.
     expect(Object.fromEntries(lines.map((l) => [l.party, l.amount]))).toEqual({ [world.collective]: '160.22', 'V-0001': '241.11', 'V-0002': '188.22', 'V-0006': '188.22' });
     const portal = await get('/v1/me/portal', 'V1').expect(200);
-    expect(portal.body.dividends).toEqual([expect.objectContaining({ amount: '241.11' })]);
+    expect((portal.body as { dividends: unknown[] }).dividends).toEqual([expect.objectContaining({ amount: '241.11' })]);
   });
 
   it("reports progress against the county's dates, as JSON and Excel with numeric cells", async () => {
@@ -155,12 +158,13 @@ describe('collective income-right schemes', () => {
       ],
     }).expect(201);
     const res = await get(`/v1/regions/${YANGCHENG.code}/income-right-progress?asOf=${today}`).expect(200);
-    const village = res.body.lines.find((l: { code: string }) => l.code === DAXIGOU.code);
+    const lines = (res.body as { lines: Array<{ code: string }> }).lines;
+    const village = lines.find((l) => l.code === DAXIGOU.code);
     // H-003's head died: its heir V-0006 is still of H-003, so three households issued of three.
     expect(village).toMatchObject({ level: 'VILLAGE', householdsToIssue: 3, householdsIssued: 3, issuedShare: '1', onTrack: true });
-    expect(res.body.lines.at(-1)).toMatchObject({ level: 'TOTAL', householdsIssued: 3 });
+    expect(lines.at(-1)).toMatchObject({ level: 'TOTAL', householdsIssued: 3 });
     const before = await get(`/v1/regions/${YANGCHENG.code}/income-right-progress?asOf=2026-01-01`).expect(200);
-    expect(before.body.lines.at(-1)).toMatchObject({ householdsIssued: 0, due: null });
+    expect((before.body as { lines: unknown[] }).lines.at(-1)).toMatchObject({ householdsIssued: 0, due: null });
     const xlsx = await http().get(`/v1/regions/${YANGCHENG.code}/income-right-progress.xlsx?asOf=${today}`).set(as('ADMIN')).buffer(true).parse(binary).expect(200);
     const workbook = new ExcelJS.Workbook();
     await workbook.xlsx.load(xlsx.body as ExcelJS.Buffer);

@@ -19,7 +19,8 @@ import { CensusHousehold, QUANTIFICATION_BASES, QuantificationBasis, Quantificat
 
 /** A scheme's term: the collective's own land, up to the 70 years of a forest-land contract (农村土地承包法 §21). */
 export const SCHEME_TERM_YEARS = { min: 1, max: 70 } as const;
-const { requireText, requireDate } = schemeInput;
+const requireText = (value: unknown, field: string): string => schemeInput.requireText(value, field);
+const requireDate = (value: unknown, field: string): string => schemeInput.requireDate(value, field);
 
 export interface CreateSchemeInput {
   code: string;
