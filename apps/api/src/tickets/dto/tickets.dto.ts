@@ -219,6 +219,7 @@ export class CertificateHouseholdResponse {
 
 export class CertificateResponse {
   @ApiProperty({ example: 'YC-DXG-2025-000003' }) certificateNo!: string;
+  @ApiProperty({ enum: ['TICKET', 'INCOME_RIGHT'], description: 'TICKET: 林票持有凭证; INCOME_RIGHT: 集体林地收益权证书' }) instrument!: 'TICKET' | 'INCOME_RIGHT';
   @ApiProperty({ example: 'YC-DXG-2025' }) series!: string;
   @ApiProperty() seriesName!: string;
   @ApiProperty() project!: string;
