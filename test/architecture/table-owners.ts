@@ -44,6 +44,7 @@ export const OWNERS: Record<string, { files: RegExp; tables: string[] }> = {
       'transfer_contract_parcels',
     ],
   },
+  incomeRights: { files: /^libs\/forestry\/src\/income-rights\/.*\.store\.ts$/, tables: ['income_right_schemes', 'income_right_targets'] },
   landUse: {
     files: /^libs\/forestry\/src\/land-use\/.*\.store\.ts$/,
     tables: [

@@ -340,6 +340,7 @@ describe('dividends over HTTP', () => {
           { kind: 'HARVEST_THINNING', label: '间伐', amount: '10.00' },
           { kind: 'PRE_DIVIDEND', label: '预分红', amount: '100.00' },
           { kind: 'CARBON', label: '碳汇收入', amount: '50.00' },
+          { kind: 'RENT', label: '流转租金', amount: '0.00' },
           { kind: 'OTHER', label: '其他', amount: '0.00' },
           { kind: 'GUARANTEE_TOP_UP', label: '保底补足', amount: '0.00' },
         ],

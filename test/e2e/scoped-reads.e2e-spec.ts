@@ -1,6 +1,6 @@
 import { Role } from '@forest-ledger/access';
 import type { ApiApplication } from '../../apps/api/src/app.setup';
-import { businessToday, TicketMarketService } from '@forest-ledger/forestry';
+import { businessToday, IncomeRightsService, TicketMarketService } from '@forest-ledger/forestry';
 import { inTransaction } from '@forest-ledger/platform';
 import ExcelJS from 'exceljs';
 import request from 'supertest';
@@ -30,6 +30,8 @@ let world: TicketWorld;
 
 const SERIES = 'LS-A';
 const DRAFT_PROJECT = 'LS-DRAFT';
+/** The collective's income-right scheme (集体林地收益权): one certificate per household, in its head's name. */
+const SCHEME = 'SY-LSC';
 const CARBON = 'CP-A';
 const SECOND_FARM = 'F-SECOND';
 const BUYERS = ['E-BUY1', 'E-BUY2'] as const;
@@ -115,6 +117,31 @@ beforeAll(async () => {
   await lishuSeries(t, world, SERIES);
   await inTransaction(ds, (em) => t.movements.trade(em, SERIES, { seller: 'V-0001', buyer: 'V-0002', units: '1234', unitPrice: '1.00', effectiveDate: '2026-06-01' }, key()));
   await inTransaction(ds, (em) => t.movements.trade(em, SERIES, { seller: 'V-0003', buyer: 'V-0004', units: '2345', unitPrice: '1.00', effectiveDate: '2026-06-01' }, key()));
+  // The collective's income-right scheme over a parcel of its own: 1,000 units, 500 per household (V-0001 and V-0002 head them).
+  const [schemeParcel] = await ds.query<Array<{ id: string }>>(
+    `INSERT INTO parcels (certificate_no, holder_party_id, village_id, location, forest_compartment, sub_compartment, area_mu, forest_type, main_species, rights_start, rights_end, certificate_state)
+     VALUES ('晋(2020)阳城县不动产权第9000001号', (SELECT id FROM parties WHERE code = $1), (SELECT id FROM regions WHERE code = $2), '梨树村集体山场', '9', '001', 300.0000, '商品林', '油松', '2000-01-01', '2069-12-31', 'ISSUED_TO_HOUSEHOLD')
+     RETURNING id`,
+    [world.collective, DAXIGOU.code],
+  );
+  data.parcels.push(schemeParcel.id);
+  const schemes = app.get(IncomeRightsService);
+  await inTransaction(ds, (em) =>
+    schemes.create(em, {
+      code: SCHEME,
+      name: '梨树村集体林地收益权',
+      collectiveCode: world.collective,
+      parcelIds: [schemeParcel.id],
+      areaMu: '300.0000',
+      startDate: businessToday(),
+      termYears: 30,
+      censusDate: businessToday(),
+      basis: 'PER_HOUSEHOLD',
+      totalUnits: '1000',
+      faceValue: '1.00',
+    }),
+  );
+  await inTransaction(ds, (em) => schemes.issue(em, SCHEME, { seriesCode: SCHEME }, key()));
   // A second project of the farm, still a draft (its issuance can be previewed).
   await createProject(t, world, DRAFT_PROJECT);
   await contributeInKind(t, DRAFT_PROJECT, world.collective, '100000.00');
@@ -272,8 +299,13 @@ const FILL: Record<string, (c: Caller) => string[]> = {
   '/v1/projects/{code}/cash-flows': () => [`/v1/projects/${SERIES}/cash-flows`],
   '/v1/projects/{code}/distributable': () => [`/v1/projects/${SERIES}/distributable`, `/v1/projects/${SERIES}/distributable?asOf=2026-06-30`],
   '/v1/projects/{code}/issuance-preview': () => [`/v1/projects/${DRAFT_PROJECT}/issuance-preview?seriesCode=${DRAFT_PROJECT}&faceValue=1.00`],
+  '/v1/income-right-schemes': () => ['/v1/income-right-schemes'],
+  '/v1/income-right-schemes/{code}': () => [`/v1/income-right-schemes/${SCHEME}`],
+  '/v1/income-right-schemes/{code}/issuance-preview': () => [`/v1/income-right-schemes/${SCHEME}/issuance-preview?seriesCode=${SCHEME}`],
+  '/v1/regions/{code}/income-right-progress': () => [`/v1/regions/${DAXIGOU.code}/income-right-progress`],
+  '/v1/regions/{code}/income-right-progress.xlsx': () => [`/v1/regions/${DAXIGOU.code}/income-right-progress.xlsx`],
   '/v1/series': () => ['/v1/series'],
-  '/v1/series/{code}': () => [`/v1/series/${SERIES}`],
+  '/v1/series/{code}': () => [`/v1/series/${SERIES}`, `/v1/series/${SCHEME}`],
   '/v1/series/{code}/register': () => [`/v1/series/${SERIES}/register`, `/v1/series/${SERIES}/register?valueAtLastPrice=true`],
   '/v1/ticket-listings': () => ['/v1/ticket-listings', `/v1/ticket-listings?series=${SERIES}&state=OPEN`],
   '/v1/ticket-listings/{id}': () => data.ticketListings.map((id) => `/v1/ticket-listings/${id}`),

@@ -6,6 +6,7 @@ import { AccessModule } from '@forest-ledger/access';
 import {
   CarbonModule,
   ClaimsModule,
+  IncomeRightsModule,
   ParcelsModule,
   PartiesModule,
   PiiModule,
@@ -43,6 +44,7 @@ import { PartiesController } from './parties/parties.controller';
 import { PortalController } from './portal/portal.controller';
 import { RegionsController } from './parties/regions.controller';
 import { ProjectsController } from './projects/projects.controller';
+import { IncomeRightsController } from './income-rights/income-rights.controller';
 import { CertificatesController } from './tickets/certificates.controller';
 import { TicketsController } from './tickets/tickets.controller';
 import { TicketMarketController } from './tickets/market.controller';
@@ -67,6 +69,7 @@ import { SUBSIDY_CONTROLLERS } from './subsidies/subsidies.controllers';
     TicketsModule,
     CarbonModule,
     ClaimsModule,
+    IncomeRightsModule,
     SubsidiesModule,
     LandUseModule,
     DividendsModule,
@@ -84,6 +87,7 @@ import { SUBSIDY_CONTROLLERS } from './subsidies/subsidies.controllers';
     PartiesController,
     ApprovalsController,
     ProjectsController,
+    IncomeRightsController,
     TicketsController,
     TicketMarketController,
     CertificatesController,

@@ -101,3 +101,8 @@ export * from './events/events-feed.service';
 export * from './carbon/carbon-scope';
 export * from './tickets/listing-scope';
 export * from './tickets/ticket-policies';
+export * from './income-rights/income-rights.module';
+export * from './income-rights/income-rights.service';
+export * from './income-rights/income-rights.errors';
+export * from './income-rights/income-right-progress';
+export * from './income-rights/quantification';

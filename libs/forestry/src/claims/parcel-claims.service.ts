@@ -5,12 +5,11 @@ import { DataSource } from 'typeorm';
 import { carbonClaimsOnParcel } from '../carbon/carbon-projects.store';
 import { landUseClaimsOnParcel } from '../land-use/land-use-contracts.store';
 import { ParcelsService } from '../parcels/parcels.service';
-import { coopClaimsOnParcel } from '../projects/projects.store';
+import { coopClaimsOnParcel, incomeRightClaimsOnParcel } from '../projects/projects.store';
 import { transferClaimsOnParcel } from '../subsidies/transfer-contracts.store';
 
 /** The instruments that can hold a parcel. */
-// TODO(#18 §2): INCOME_RIGHT_SCHEME (集体林地收益权) once collective income-right schemes exist.
-export type ParcelClaimKind = 'COOP_PROJECT' | 'CARBON_PROJECT' | 'TRANSFER_CONTRACT' | 'LAND_USE_CONTRACT';
+export type ParcelClaimKind = 'COOP_PROJECT' | 'INCOME_RIGHT_SCHEME' | 'CARBON_PROJECT' | 'TRANSFER_CONTRACT' | 'LAND_USE_CONTRACT';
 
 /** One instrument holding the parcel over a period (both ends inclusive, YYYY-MM-DD), in its own state. */
 export interface ParcelClaim {
@@ -31,7 +30,7 @@ export interface ParcelClaimsView {
 
 /**
  * What holds a parcel and over which dates (issue 18 §4): each owner answers for its own instruments
- * (cooperation projects' terms, carbon projects' crediting periods, transfer contracts, state-land
+ * (cooperation projects' and income-right schemes' terms, carbon projects' crediting periods, transfer contracts, state-land
  * contracts); this use case only assembles them. Scoped like the parcel read it starts from.
  */
 @Injectable()
@@ -46,16 +45,18 @@ export class ParcelClaimsService {
     const parcel = await this.parcels.get(user, idOrCertificateNo);
     const em = this.dataSource.manager;
     const coop = await coopClaimsOnParcel(em, parcel.id);
+    const schemes = await incomeRightClaimsOnParcel(em, parcel.id);
     const carbon = await carbonClaimsOnParcel(em, parcel.id);
     const transfers = await transferClaimsOnParcel(em, parcel.id);
     const leases = await landUseClaimsOnParcel(em, parcel.id);
     const claims: ParcelClaim[] = [
       ...coop.map((c) => ({ kind: 'COOP_PROJECT' as const, ...c })),
+      ...schemes.map((c) => ({ kind: 'INCOME_RIGHT_SCHEME' as const, ...c })),
       ...carbon.map((c) => ({ kind: 'CARBON_PROJECT' as const, code: c.project, name: c.projectName, state: c.state, from: c.from, to: c.to })),
       ...transfers.map((c) => ({ kind: 'TRANSFER_CONTRACT' as const, ...c })),
       ...leases.map((c) => ({ kind: 'LAND_USE_CONTRACT' as const, ...c })),
     ];
-    const order: ParcelClaimKind[] = ['COOP_PROJECT', 'CARBON_PROJECT', 'TRANSFER_CONTRACT', 'LAND_USE_CONTRACT'];
+    const order: ParcelClaimKind[] = ['COOP_PROJECT', 'INCOME_RIGHT_SCHEME', 'CARBON_PROJECT', 'TRANSFER_CONTRACT', 'LAND_USE_CONTRACT'];
     claims.sort((a, b) => a.from.localeCompare(b.from) || order.indexOf(a.kind) - order.indexOf(b.kind) || a.code.localeCompare(b.code));
     return { parcelId: parcel.id, certificateNo: parcel.certificateNo, claims };
   }

@@ -1,4 +1,5 @@
 import { Injectable } from '@nestjs/common';
+import { ProjectError } from '../projects/projects.errors';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { Amount, Dec, EntryDraft, isBigintId, LedgerReads, LedgerService } from '@forest-ledger/ledger';
 import { DataSource, EntityManager } from 'typeorm';
@@ -142,6 +143,7 @@ export class ProjectCashFlowsService {
   /** The farm's management fee on an income, by the project's rate: wallet → the farm's wallet. Once per income. */
   async chargeManagementFee(em: EntityManager, projectCode: string, input: FeeInput, key: string): Promise<CashFlowView> {
     const project = await projectByCode(this.projects, em, projectCode);
+    if (project.farm_code === null) throw new ProjectError('WRONG_PROJECT_KIND', `${projectCode} is a collective income-right scheme: no farm charges a management fee`, 'project');
     const income = isBigintId(String(input.incomeId)) ? await cashFlowsStore.income(em, project.id, input.incomeId) : null;
     if (!income) throw invalid(`project ${projectCode} has no income ${JSON.stringify(input.incomeId)}`, 'incomeId');
     const charged = await cashFlowsStore.feeOn(em, income.id);

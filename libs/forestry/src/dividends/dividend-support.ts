@@ -21,7 +21,14 @@ export function dividendReserveAccount(project: string): OpenAccountInput {
   return { code: projectDividendReserve(project), asset: 'CNY', type: 'LIABILITY', ownerRef: projectOwnerRef(project), noOverdraft: true, metadata: { name: '分红准备金' } };
 }
 
-export const INCOME_LABEL: Record<IncomeKind, string> = { HARVEST_FINAL: '主伐', HARVEST_THINNING: '间伐', PRE_DIVIDEND: '预分红', CARBON: '碳汇收入', OTHER: '其他' };
+export const INCOME_LABEL: Record<IncomeKind, string> = {
+  HARVEST_FINAL: '主伐',
+  HARVEST_THINNING: '间伐',
+  PRE_DIVIDEND: '预分红',
+  CARBON: '碳汇收入',
+  RENT: '流转租金',
+  OTHER: '其他',
+};
 
 export function invalid(message: string, field: string): DividendError {
   return new DividendError('INVALID_DIVIDEND_INPUT', message, field);

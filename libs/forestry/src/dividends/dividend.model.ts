@@ -3,7 +3,8 @@
 export const CASH_FLOW_KINDS = ['INCOME', 'COST', 'MANAGEMENT_FEE', 'GUARANTEE_TOP_UP'] as const;
 export type CashFlowKind = (typeof CASH_FLOW_KINDS)[number];
 
-export const INCOME_KINDS = ['HARVEST_FINAL', 'HARVEST_THINNING', 'PRE_DIVIDEND', 'CARBON', 'OTHER'] as const;
+/** RENT: rent of the collective's land from transfers (流转租金), income of an income-right scheme. */
+export const INCOME_KINDS = ['HARVEST_FINAL', 'HARVEST_THINNING', 'PRE_DIVIDEND', 'CARBON', 'RENT', 'OTHER'] as const;
 export type IncomeKind = (typeof INCOME_KINDS)[number];
 export const DECLARATION_STATES = ['DRAFT', 'APPROVED', 'STALE', 'DISTRIBUTING', 'DISTRIBUTED', 'CANCELLED'] as const;
 export type DeclarationState = (typeof DECLARATION_STATES)[number];

@@ -399,7 +399,7 @@ export class PayoutsService {
           throw new DividendError('INVALID_DIVIDEND_INPUT', `no project with code ${JSON.stringify(input.code)}`, 'code');
         throw error;
       }
-      return [...new Set([...(await holderPartyIdsOfProject(em, project.id)), project.farm_party_id, project.collective_party_id])];
+      return [...new Set([...(await holderPartyIdsOfProject(em, project.id)), ...(project.farm_party_id === null ? [] : [project.farm_party_id]), project.collective_party_id])];
     }
     const region = await this.regions.find(input.code, em);
     if (!region || region.level !== input.scope)

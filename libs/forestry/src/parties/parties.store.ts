@@ -246,3 +246,38 @@ export const holdersStore = {
 
 /** The ID number columns sealed by PiiCipher, for key rotation. */
 export const PARTY_SEALED_COLUMNS: SealedColumns = { table: 'parties', id: 'id', cipher: 'id_cipher', hmac: 'id_hmac', hmacKind: 'id_kind' };
+
+/** The villagers of a collective registered on or before `date` and not deactivated by its end (Asia/Shanghai), with household and relation, and whether active now. */
+export async function selectVillagersAsOf(
+  em: EntityManager,
+  collectiveId: string,
+  date: string,
+): Promise<Array<{ code: string; household: string; relation: string | null; active: boolean }>> {
+  return await em.query<Array<{ code: string; household: string; relation: string | null; active: boolean }>>(
+    `SELECT v.code, h.code AS household, v.metadata ->> 'relation' AS relation, v.active FROM parties v JOIN parties h ON h.id = v.household_id
+      WHERE v.kind = 'VILLAGER' AND v.collective_id = $1 AND (v.created_at AT TIME ZONE 'Asia/Shanghai')::date <= $2::date
+        AND (v.deactivated_at IS NULL OR (v.deactivated_at AT TIME ZONE 'Asia/Shanghai')::date > $2::date) ORDER BY v.code`,
+    [collectiveId, date],
+  );
+}
+
+/** Per region, the households with an active villager registered in it (the households of its collectives). */
+export async function selectHouseholdCountsByRegion(em: EntityManager, regionIds: readonly string[]): Promise<Map<string, number>> {
+  if (regionIds.length === 0) return new Map();
+  const rows = await em.query<Array<{ region_id: string; households: number }>>(
+    `SELECT region_id::text AS region_id, count(DISTINCT household_id)::int AS households FROM parties
+      WHERE kind = 'VILLAGER' AND active AND household_id IS NOT NULL AND region_id = ANY($1::bigint[]) GROUP BY region_id`,
+    [[...new Set(regionIds)]],
+  );
+  return new Map(rows.map((r) => [r.region_id, r.households]));
+}
+
+/** The region of each of these parties, by party id (parties without one are absent). */
+export async function selectRegionIdsOfParties(em: EntityManager, ids: readonly string[]): Promise<Map<string, string>> {
+  if (ids.length === 0) return new Map();
+  const rows = await em.query<Array<{ id: string; region_id: string }>>(
+    `SELECT id::text AS id, region_id::text AS region_id FROM parties WHERE id = ANY($1::bigint[]) AND region_id IS NOT NULL`,
+    [[...new Set(ids)]],
+  );
+  return new Map(rows.map((r) => [r.id, r.region_id]));
+}

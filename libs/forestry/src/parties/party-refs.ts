@@ -1,5 +1,14 @@
 import { EntityManager } from 'typeorm';
-import { PartyRefRow, selectActiveVillagers, selectCollectiveMembers, selectPartyIdsInRegions, selectPartyRefs } from './parties.store';
+import {
+  PartyRefRow,
+  selectActiveVillagers,
+  selectCollectiveMembers,
+  selectHouseholdCountsByRegion,
+  selectPartyIdsInRegions,
+  selectPartyRefs,
+  selectRegionIdsOfParties,
+  selectVillagersAsOf,
+} from './parties.store';
 import type { PartyKind } from './party.model';
 
 /** What other features may know of a party, instead of `JOIN parties` (the parties feature owns the table). */
@@ -66,4 +75,23 @@ export function maskName(name: string): string {
 /** Ids of the parties registered in these regions (their own region, not the regions below). */
 export function partyIdsInRegions(em: EntityManager, regionIds: readonly string[]): Promise<string[]> {
   return selectPartyIdsInRegions(em, regionIds);
+}
+
+/** The collective's villagers on a census date (registered by then, not yet deactivated), with household, relation and whether active now. */
+export function villagersAsOf(
+  em: EntityManager,
+  collectiveId: string,
+  date: string,
+): Promise<Array<{ code: string; household: string; relation: string | null; active: boolean }>> {
+  return selectVillagersAsOf(em, collectiveId, date);
+}
+
+/** Per region id, the households with an active villager registered there. */
+export function householdCountsByRegion(em: EntityManager, regionIds: readonly string[]): Promise<Map<string, number>> {
+  return selectHouseholdCountsByRegion(em, regionIds);
+}
+
+/** The region id of each of these parties, by party id. */
+export function regionIdsOfParties(em: EntityManager, ids: readonly string[]): Promise<Map<string, string>> {
+  return selectRegionIdsOfParties(em, ids);
 }

@@ -8,6 +8,8 @@ import type { TransferRestriction } from '../tickets/ticket.model';
 /** One 林票 holding as its holder sees it: free and pledged units, face value, and who holds the pledge. */
 export interface PortalHolding {
   certificateNo: string;
+  /** TICKET (林票) or INCOME_RIGHT (集体林地收益权证书): the page shows both, each labelled. */
+  instrument: 'TICKET' | 'INCOME_RIGHT';
   series: string;
   seriesName: string;
   project: string;

@@ -57,7 +57,12 @@ export interface ProjectLoader {
     code: string,
     options: { lock: true },
   ): Promise<
-    Pick<ProjectRow, 'id' | 'state' | 'farm_party_id' | 'collective_party_id'> & { farm_code: string; farm_name: string; collective_code: string; collective_name: string }
+    Pick<ProjectRow, 'id' | 'state' | 'project_kind' | 'farm_party_id' | 'collective_party_id'> & {
+      farm_code: string | null;
+      farm_name: string | null;
+      collective_code: string;
+      collective_name: string;
+    }
   >;
 }
 
@@ -75,6 +80,9 @@ export class ProjectContributions {
   /** Records a contribution and posts its entry; only while the project is a draft (parameters freeze at issuance). */
   async add(em: EntityManager, projectCode: string, input: ContributionInput, key: string): Promise<ContributionOutcome> {
     const project = await this.projects.load(em, projectCode, { lock: true });
+    if (project.project_kind !== 'COOPERATION') {
+      throw new ProjectError('WRONG_PROJECT_KIND', `${projectCode} is a collective income-right scheme: its units are quantified, not contributed`, 'project');
+    }
     if (project.state !== 'DRAFT') {
       // A replay of a contribution recorded before the issuance still answers with it (the ledger checks the content is the same).
       const keys = ['project-investment', 'project-commitment', 'project-in-kind'].map((prefix) => `${prefix}:${key}`);
@@ -84,7 +92,7 @@ export class ProjectContributions {
     }
     if (!CONTRIBUTION_KINDS.includes(input.kind)) throw invalid(`kind must be one of ${CONTRIBUTION_KINDS.join(', ')}`, 'kind');
     const amount = Amount.parsePositive(input.amount, 2, 'amount').value.toFixed(2);
-    const role = input.partyCode === project.farm_code ? 'FARM' : input.partyCode === project.collective_code ? 'COLLECTIVE' : null;
+    const role = project.farm_code !== null && input.partyCode === project.farm_code ? 'FARM' : input.partyCode === project.collective_code ? 'COLLECTIVE' : null;
     if (role === null) {
       throw new ProjectError(
         'NOT_A_PROJECT_PARTY',
@@ -151,7 +159,7 @@ export class ProjectContributions {
     if (!posted.replayed) {
       await store.insertContribution(em, {
         project_id: project.id,
-        party_id: role === 'FARM' ? project.farm_party_id : project.collective_party_id,
+        party_id: role === 'FARM' ? project.farm_party_id! : project.collective_party_id,
         role,
         kind: input.kind,
         state,

@@ -1,6 +1,9 @@
 /** The states and kinds of cooperation projects and contributions (the tables' shapes are the migrations; the store's row types are their TypeScript shape). */
 export const PROJECT_TYPES = ['JOINT_AFFORESTATION', 'EXISTING_FOREST'] as const;
 export type ProjectType = (typeof PROJECT_TYPES)[number];
+/** COOPERATION: a farm and a collective (林票); INCOME_RIGHT: a collective's income-right scheme (收益权证书), no farm. */
+export const PROJECT_KINDS = ['COOPERATION', 'INCOME_RIGHT'] as const;
+export type ProjectKind = (typeof PROJECT_KINDS)[number];
 export const PROJECT_STATES = ['DRAFT', 'ACTIVE', 'CLOSED'] as const;
 export type ProjectState = (typeof PROJECT_STATES)[number];
 export const MEMBER_WEIGHTINGS = ['PER_PERSON', 'PER_HOUSEHOLD'] as const;

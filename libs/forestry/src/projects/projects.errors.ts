@@ -16,7 +16,9 @@ export type ProjectErrorCode =
   | 'CONTRIBUTION_NOT_COMMITTED'
   | 'NO_CONTRIBUTIONS'
   | 'TERM_NOT_ENDED'
-  | 'PROJECT_NOT_SETTLED';
+  | 'PROJECT_NOT_SETTLED'
+  | 'PARCEL_NOT_HELD'
+  | 'WRONG_PROJECT_KIND';
 
 const KIND_OF: Record<ProjectErrorCode, DomainErrorKind> = {
   INVALID_PROJECT: 'invalid',
@@ -34,6 +36,8 @@ const KIND_OF: Record<ProjectErrorCode, DomainErrorKind> = {
   NO_CONTRIBUTIONS: 'rule',
   TERM_NOT_ENDED: 'rule',
   PROJECT_NOT_SETTLED: 'rule',
+  PARCEL_NOT_HELD: 'rule',
+  WRONG_PROJECT_KIND: 'rule',
 };
 
 export class ProjectError extends DomainError {

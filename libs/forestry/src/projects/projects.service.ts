@@ -10,7 +10,7 @@ import { WALLET_ASSET } from '../parties/parties.service';
 import { PartyRef, partiesByCodes, partiesByIds } from '../parties/party-refs';
 import { findSeriesOfProject, lockSeriesOfProject } from '../tickets/series.store';
 import { businessToday, PLATFORM_ACCOUNTS, projectAccounts, projectCommitments, projectWallet } from './project-accounts';
-import { MEMBER_WEIGHTINGS, PROJECT_TYPES, ProjectState, ProjectType } from './project.model';
+import { MEMBER_WEIGHTINGS, PROJECT_TYPES, ProjectKind, ProjectState, ProjectType } from './project.model';
 import { invalidProject, ProjectError, projectInput } from './projects.errors';
 import { CallInput, ContributionInput, ContributionOutcome, ContributionView, ProjectContributions } from './project-contributions';
 
@@ -62,7 +62,9 @@ export interface ProjectView {
   code: string;
   name: string;
   state: ProjectState;
-  farm: { code: string; name: string };
+  projectKind: ProjectKind;
+  /** The state farm; null for a collective's income-right scheme (INCOME_RIGHT). */
+  farm: { code: string; name: string } | null;
   collective: { code: string; name: string };
   projectType: ProjectType;
   areaMu: string;
@@ -88,8 +90,9 @@ export interface ProjectView {
 
 /** A project row with its farm's and collective's codes and names, as the 林票 services need it (locked or not). */
 export interface ProjectRecord extends ProjectRow {
-  farm_code: string;
-  farm_name: string;
+  /** Null for an INCOME_RIGHT scheme (the collective alone). */
+  farm_code: string | null;
+  farm_name: string | null;
   collective_code: string;
   collective_name: string;
 }
@@ -156,8 +159,95 @@ export class ProjectsService {
     const parties = await partiesByCodes(em, [input.farmCode, input.collectiveCode]);
     const farm = this.requireParty(parties, input.farmCode, 'farmCode', 'STATE_FARM');
     const collective = this.requireParty(parties, input.collectiveCode, 'collectiveCode', 'COLLECTIVE');
+    const parcels = await this.freeParcels(em, input.parcelIds, areaMu);
 
-    if (!Array.isArray(input.parcelIds) || input.parcelIds.length === 0) throw invalid('parcelIds must list at least one parcel', 'parcelIds');
+    const id = await store.insertProject(em, {
+      code,
+      name,
+      project_kind: 'COOPERATION',
+      farm_party_id: farm.id,
+      collective_party_id: collective.id,
+      project_type: input.projectType,
+      area_mu: areaMu.toFixed(AREA_SCALE),
+      start_date: startDate,
+      term_years: input.termYears,
+      management_fee_rate: feeRate.toString(),
+      collective_retained_ratio: retained.toString(),
+      member_weighting: weighting,
+      guarantee_description: description,
+      guaranteed_buy_back_price: buyBackPrice?.toFixed(2) ?? null,
+      guaranteed_yield_per_mu: yieldPerMu?.toFixed(4) ?? null,
+      guarantee_reference_price: referencePrice?.toFixed(2) ?? null,
+    });
+    return this.finishCreate(em, id, code, parcels);
+  }
+
+  /**
+   * A collective's income-right scheme (集体林地收益权, issue 18 §2) as a DRAFT project of kind
+   * INCOME_RIGHT: the collective alone (no farm, no contributions, no management fee), its parcels held
+   * like a cooperation project's (attachable, in no other open project), one holding per household.
+   * The scheme's own rule lives with the income-rights feature, which calls this in its transaction.
+   */
+  async createIncomeRight(
+    em: EntityManager,
+    input: { code: string; name: string; collectiveCode: string; parcelIds: string[]; areaMu: string; startDate: string; termYears: number; retainedRatio: string },
+    termLimits: { min: number; max: number },
+  ): Promise<ProjectView> {
+    const code = requireText(input.code, 'code', 40);
+    if (!PROJECT_CODE_PATTERN.test(code)) throw invalid('code must be 1-40 of capital letters, digits, ".", "_", "-", starting with a letter or digit', 'code');
+    const name = requireText(input.name, 'name');
+    const areaMu = Amount.parsePositive(input.areaMu, AREA_SCALE, 'areaMu').value;
+    const startDate = requireDate(input.startDate, 'startDate');
+    if (!Number.isInteger(input.termYears) || input.termYears < termLimits.min || input.termYears > termLimits.max) {
+      throw new ProjectError(
+        'TERM_OUT_OF_RANGE',
+        `termYears must be a whole number of years from ${termLimits.min} to ${termLimits.max}; got ${String(input.termYears)}`,
+        'termYears',
+        termLimits,
+      );
+    }
+    const retained = ratio(input.retainedRatio, 'retainedRatio');
+    const parties = await partiesByCodes(em, [input.collectiveCode]);
+    const collective = this.requireParty(parties, input.collectiveCode, 'collectiveCode', 'COLLECTIVE');
+    // The collective's own land (村集体统一经营的林地): every parcel held by it.
+    const parcels = await this.freeParcels(em, input.parcelIds, areaMu, collective);
+    const id = await store.insertProject(em, {
+      code,
+      name,
+      project_kind: 'INCOME_RIGHT',
+      farm_party_id: null,
+      collective_party_id: collective.id,
+      project_type: 'EXISTING_FOREST',
+      area_mu: areaMu.toFixed(AREA_SCALE),
+      start_date: startDate,
+      term_years: input.termYears,
+      management_fee_rate: '0',
+      collective_retained_ratio: retained.toString(),
+      member_weighting: 'PER_HOUSEHOLD',
+      guarantee_description: null,
+      guaranteed_buy_back_price: null,
+      guaranteed_yield_per_mu: null,
+      guarantee_reference_price: null,
+    });
+    return this.finishCreate(em, id, code, parcels);
+  }
+
+  private async finishCreate(em: EntityManager, id: string | null, code: string, parcels: Array<{ id: string }>): Promise<ProjectView> {
+    if (id === null) throw new ProjectError('PROJECT_EXISTS', `a project with code ${code} exists already`, 'code');
+    await store.attachParcels(
+      em,
+      id,
+      parcels.map((p) => p.id),
+    );
+    await this.ledger.ensureAsset(em, WALLET_ASSET);
+    for (const account of [...PLATFORM_ACCOUNTS, ...projectAccounts(code)]) await this.ledger.ensureAccount(em, account);
+    return this.view(em, await this.load(em, code));
+  }
+
+  /** The parcels, locked, attachable, under no other open project (of either kind), and their area at least `areaMu`. */
+  private async freeParcels(em: EntityManager, parcelIds: string[], areaMu: Dec, holder?: PartyRef) {
+    if (!Array.isArray(parcelIds) || parcelIds.length === 0) throw invalid('parcelIds must list at least one parcel', 'parcelIds');
+    const input = { parcelIds };
     // Locked before the check, so two projects created at once cannot both find the parcels free (FOR SHARE alone does not exclude them).
     await lockParcelsForAttachment(em, input.parcelIds);
     const parcels = await this.parcels.assertAttachable(em, input.parcelIds, 'COOPERATION_PROJECT');
@@ -173,6 +263,18 @@ export class ProjectsService {
         parcels: busy.map((b) => ({ parcelId: b.parcel_id, certificateNo: b.certificate_no, project: b.code })),
       });
     }
+    if (holder !== undefined) {
+      const refs = await parcelsByIds(
+        em,
+        parcels.map((p) => p.id),
+      );
+      const others = [...refs.values()].filter((p) => p.holderPartyId !== holder.id);
+      if (others.length > 0) {
+        throw new ProjectError('PARCEL_NOT_HELD', `parcel(s) not held by ${holder.code}: ${others.map((p) => p.certificateNo).join(', ')}`, 'parcelIds', {
+          parcels: others.map((p) => ({ parcelId: p.id, certificateNo: p.certificateNo })),
+        });
+      }
+    }
     const parcelsArea = parcels.reduce((sum, p) => sum.plus(p.areaMu), new Dec(0));
     if (areaMu.greaterThan(parcelsArea)) {
       throw new ProjectError('AREA_EXCEEDS_PARCELS', `areaMu ${areaMu.toFixed(AREA_SCALE)} is more than the parcels' ${parcelsArea.toFixed(AREA_SCALE)} 亩`, 'areaMu', {
@@ -180,33 +282,7 @@ export class ProjectsService {
       });
     }
 
-    const id = await store.insertProject(em, {
-      code,
-      name,
-      farm_party_id: farm.id,
-      collective_party_id: collective.id,
-      project_type: input.projectType,
-      area_mu: areaMu.toFixed(AREA_SCALE),
-      start_date: startDate,
-      term_years: input.termYears,
-      management_fee_rate: feeRate.toString(),
-      collective_retained_ratio: retained.toString(),
-      member_weighting: weighting,
-      guarantee_description: description,
-      guaranteed_buy_back_price: buyBackPrice?.toFixed(2) ?? null,
-      guaranteed_yield_per_mu: yieldPerMu?.toFixed(4) ?? null,
-      guarantee_reference_price: referencePrice?.toFixed(2) ?? null,
-    });
-    if (id === null) throw new ProjectError('PROJECT_EXISTS', `a project with code ${code} exists already`, 'code');
-    await store.attachParcels(
-      em,
-      id,
-      parcels.map((p) => p.id),
-    );
-
-    await this.ledger.ensureAsset(em, WALLET_ASSET);
-    for (const account of [...PLATFORM_ACCOUNTS, ...projectAccounts(code)]) await this.ledger.ensureAccount(em, account);
-    return this.view(em, await this.load(em, code));
+    return parcels;
   }
 
   /** A project the scope may see: staff see all, a farm or collective its own; any other is the same 404. */
@@ -231,7 +307,7 @@ export class ProjectsService {
     const found = await store.findProject(em, code);
     const [row] = found ? await this.withParties(em, [found]) : [];
     const scope = options.scope ?? null;
-    if (!row || (scope !== null && !scope.ownerRefs.includes(`party:${row.farm_code}`) && !scope.ownerRefs.includes(`party:${row.collective_code}`))) {
+    if (!row || (scope !== null && (row.farm_code === null || !scope.ownerRefs.includes(`party:${row.farm_code}`)) && !scope.ownerRefs.includes(`party:${row.collective_code}`))) {
       throw new ProjectError('UNKNOWN_PROJECT', `no project with code ${JSON.stringify(code)}`, 'project');
     }
     return row;
@@ -313,12 +389,12 @@ export class ProjectsService {
   private async withParties(em: EntityManager, rows: ProjectRow[]): Promise<ProjectRecord[]> {
     const parties = await partiesByIds(
       em,
-      rows.flatMap((r) => [r.farm_party_id, r.collective_party_id]),
+      rows.flatMap((r) => (r.farm_party_id === null ? [r.collective_party_id] : [r.farm_party_id, r.collective_party_id])),
     );
     return rows.map((r) => {
-      const farm = parties.get(r.farm_party_id)!;
+      const farm = r.farm_party_id === null ? null : parties.get(r.farm_party_id)!;
       const collective = parties.get(r.collective_party_id)!;
-      return { ...r, farm_code: farm.code, farm_name: farm.name, collective_code: collective.code, collective_name: collective.name };
+      return { ...r, farm_code: farm?.code ?? null, farm_name: farm?.name ?? null, collective_code: collective.code, collective_name: collective.name };
     });
   }
 
@@ -332,7 +408,8 @@ export class ProjectsService {
       code: row.code,
       name: row.name,
       state: row.state,
-      farm: { code: row.farm_code, name: row.farm_name },
+      projectKind: row.project_kind,
+      farm: row.farm_code === null ? null : { code: row.farm_code, name: row.farm_name! },
       collective: { code: row.collective_code, name: row.collective_name },
       projectType: row.project_type,
       areaMu: new Dec(row.area_mu).toFixed(AREA_SCALE),

@@ -1,5 +1,5 @@
 import { EntityManager } from 'typeorm';
-import type { ContributionKind, ContributionState, ProjectState, ProjectType } from './project.model';
+import type { ContributionKind, ContributionState, ProjectKind, ProjectState, ProjectType } from './project.model';
 
 /** The only SQL on coop_projects, coop_project_parcels and project_contributions: their rows as the store reads and writes them. */
 
@@ -9,7 +9,9 @@ export interface ProjectRow {
   code: string;
   name: string;
   state: ProjectState;
-  farm_party_id: string;
+  /** COOPERATION (林票: a farm and a collective) or INCOME_RIGHT (集体林地收益权: the collective alone, farm null). */
+  project_kind: ProjectKind;
+  farm_party_id: string | null;
   collective_party_id: string;
   project_type: ProjectType;
   area_mu: string;
@@ -47,7 +49,7 @@ export interface ContributionRow {
 export type NewProject = Omit<ProjectRow, 'id' | 'state' | 'created_at' | 'activated_at' | 'closed_at'>;
 export type NewContribution = Omit<ContributionRow, 'id' | 'call_entry_id' | 'created_at'>;
 
-const PROJECT_SELECT = `SELECT id, code, name, state, farm_party_id, collective_party_id, project_type, area_mu::text AS area_mu,
+const PROJECT_SELECT = `SELECT id, code, name, state, project_kind, farm_party_id, collective_party_id, project_type, area_mu::text AS area_mu,
        to_char(start_date, 'YYYY-MM-DD') AS start_date, term_years, management_fee_rate::text AS management_fee_rate,
        collective_retained_ratio::text AS collective_retained_ratio, member_weighting, guarantee_description,
        guaranteed_buy_back_price::text AS guaranteed_buy_back_price, guaranteed_yield_per_mu::text AS guaranteed_yield_per_mu,
@@ -104,8 +106,8 @@ export async function projectIdsOfParties(em: EntityManager, partyIds: readonly 
 export async function insertProject(em: EntityManager, p: NewProject): Promise<string | null> {
   const [row] = await em.query<Array<{ id: string }>>(
     `INSERT INTO coop_projects (code, name, farm_party_id, collective_party_id, project_type, area_mu, start_date, term_years, management_fee_rate,
-                                collective_retained_ratio, member_weighting, guarantee_description, guaranteed_buy_back_price, guaranteed_yield_per_mu, guarantee_reference_price)
-     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15)
+                                collective_retained_ratio, member_weighting, guarantee_description, guaranteed_buy_back_price, guaranteed_yield_per_mu, guarantee_reference_price, project_kind)
+     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16)
      ON CONFLICT (code) DO NOTHING RETURNING id`,
     [
       p.code,
@@ -123,6 +125,7 @@ export async function insertProject(em: EntityManager, p: NewProject): Promise<s
       p.guaranteed_buy_back_price,
       p.guaranteed_yield_per_mu,
       p.guarantee_reference_price,
+      p.project_kind,
     ],
   );
   return row?.id ?? null;
@@ -198,11 +201,29 @@ export interface ParcelHoldingRow {
   to: string;
 }
 
-/** The cooperation projects (林票) holding the parcel, over their terms (start date + term years), oldest first. */
-export async function coopClaimsOnParcel(em: EntityManager, parcelId: string): Promise<ParcelHoldingRow[]> {
-  return (await em.query(
+/** The projects of one kind holding the parcel, over their terms (start date + term years), oldest first. */
+async function claimsOnParcel(em: EntityManager, parcelId: string, kind: ProjectKind): Promise<ParcelHoldingRow[]> {
+  return await em.query<ParcelHoldingRow[]>(
     `SELECT p.code, p.name, p.state, to_char(p.start_date, 'YYYY-MM-DD') AS "from", to_char(p.start_date + make_interval(years => p.term_years), 'YYYY-MM-DD') AS "to"
-       FROM coop_project_parcels pp JOIN coop_projects p ON p.id = pp.project_id WHERE pp.parcel_id = $1 ORDER BY p.start_date, p.code`,
-    [parcelId],
-  )) as ParcelHoldingRow[];
+       FROM coop_project_parcels pp JOIN coop_projects p ON p.id = pp.project_id WHERE pp.parcel_id = $1 AND p.project_kind = $2 ORDER BY p.start_date, p.code`,
+    [parcelId, kind],
+  );
+}
+
+/** The cooperation projects (林票) holding the parcel, over their terms, oldest first. */
+export function coopClaimsOnParcel(em: EntityManager, parcelId: string): Promise<ParcelHoldingRow[]> {
+  return claimsOnParcel(em, parcelId, 'COOPERATION');
+}
+
+/** The collective income-right schemes (集体林地收益权) holding the parcel, over their terms, oldest first. */
+export function incomeRightClaimsOnParcel(em: EntityManager, parcelId: string): Promise<ParcelHoldingRow[]> {
+  return claimsOnParcel(em, parcelId, 'INCOME_RIGHT');
+}
+
+/** The projects of one kind (by code, at most 500), when `collectivePartyIds` is given only those of these collectives. */
+export async function listProjectsOfKind(em: EntityManager, kind: ProjectKind, collectivePartyIds: string[] | null = null): Promise<ProjectRow[]> {
+  return await em.query<ProjectRow[]>(`${PROJECT_SELECT} WHERE project_kind = $1 AND ($2::bigint[] IS NULL OR collective_party_id = ANY($2)) ORDER BY code LIMIT 500`, [
+    kind,
+    collectivePartyIds,
+  ]);
 }

@@ -40,7 +40,11 @@ export interface CertificatePdfInput {
   verificationCode: string;
   verificationUrl: string;
   transferRestrictionLabel: string;
+  /** TICKET (default): 林票持有凭证; INCOME_RIGHT: 集体林地收益权证书 of a collective's scheme. */
+  instrument?: 'TICKET' | 'INCOME_RIGHT';
 }
+
+const TITLES = { TICKET: { title: '林票持有凭证', number: '林票编号' }, INCOME_RIGHT: { title: '集体林地收益权证书', number: '证书编号' } } as const;
 
 export interface CjkFont {
   path: string;
@@ -101,7 +105,7 @@ export async function renderCertificatePdf(input: CertificatePdfInput, font: Cjk
     size: 'A4',
     margin: 0, // every position is computed here; a margin would only trigger pdfkit's automatic page breaks
     info: {
-      Title: `林票持有凭证 ${input.certificateNo}`,
+      Title: `${TITLES[input.instrument ?? 'TICKET'].title} ${input.certificateNo}`,
       Subject: input.seriesName,
       Author: input.issuer,
       Creator: 'forest-ledger',
@@ -194,14 +198,17 @@ function drawFrame(doc: PDFKit.PDFDocument): void {
 }
 
 function drawHeading(doc: PDFKit.PDFDocument, input: CertificatePdfInput): number {
-  doc.fillColor(COLOR.ink).fontSize(FONT_SIZE.title).text('林票持有凭证', 0, 64, { width: PAGE.width, align: 'center', characterSpacing: 6 });
+  doc
+    .fillColor(COLOR.ink)
+    .fontSize(FONT_SIZE.title)
+    .text(TITLES[input.instrument ?? 'TICKET'].title, 0, 64, { width: PAGE.width, align: 'center', characterSpacing: 6 });
   doc.fillColor(COLOR.muted).fontSize(FONT_SIZE.subtitle).text(input.seriesName, 0, 100, { width: PAGE.width, align: 'center' });
   return 132;
 }
 
 function rows(input: CertificatePdfInput): Row[] {
   return [
-    textRow('林票编号', input.certificateNo),
+    textRow(TITLES[input.instrument ?? 'TICKET'].number, input.certificateNo),
     textRow('系列', `${input.seriesName}（${input.seriesCode}）`),
     textRow('项目', input.projectName),
     textRow('持有人', input.holderName),

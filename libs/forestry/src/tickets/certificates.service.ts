@@ -31,6 +31,8 @@ export interface CertificateView {
   project: string;
   projectName: string;
   holder: { code: string; name: string; idMasked: string | null };
+  /** TICKET (林票) or INCOME_RIGHT (集体林地收益权证书). */
+  instrument: 'TICKET' | 'INCOME_RIGHT';
   /** Issued per household (收益权量化到户): the household whose units these are, held by its head. */
   household: { code: string; name: string } | null;
   origin: HoldingOrigin;
@@ -83,9 +85,10 @@ interface CertificateRow {
   household_code: string | null;
   household_name: string | null;
   project_name: string;
-  farm_name: string;
-  farm_code: string;
+  /** The farm (林票) or, for an income-right scheme, the collective. */
+  issuer_name: string;
   collective_code: string;
+  instrument: 'TICKET' | 'INCOME_RIGHT';
 }
 
 export const REGISTER_HEADERS = ['林票编号', '持有人编码', '持有人', '证件号 (脱敏)', '来源', '持有份数', '其中质押份数', '持有比例'] as const;
@@ -118,6 +121,7 @@ export class CertificatesService {
       project: row.project_code,
       projectName: row.project_name,
       holder: { code: row.party_code, name: row.party_name, idMasked: row.id_masked },
+      instrument: row.instrument,
       household: row.household_code === null ? null : { code: row.household_code, name: row.household_name ?? row.household_code },
       origin: row.origin,
       units: units.toFixed(0),
@@ -152,14 +156,15 @@ export class CertificatesService {
       faceAmountInWords: view.faceAmountInWords,
       parcels: parcels.map((p) => ({ certificateNo: p.certificateNo, areaMu: new Dec(p.areaMu).toFixed(4), location: p.location })),
       totalAreaMu: new Dec(project.area_mu).toFixed(4),
-      issuer: row.farm_name,
+      issuer: row.issuer_name,
       issuedOn: view.issuedOn,
       printedAt: businessToday(),
       verificationCode: view.verificationCode,
       verificationUrl: view.verificationUrl,
       transferRestrictionLabel: RESTRICTION_LABELS[view.transferRestriction],
+      instrument: row.instrument,
     });
-    return { fileName: `林票-${view.certificateNo}.pdf`, buffer };
+    return { fileName: `${row.instrument === 'INCOME_RIGHT' ? '收益权证书' : '林票'}-${view.certificateNo}.pdf`, buffer };
   }
 
   /** Public: what the verification code printed on a certificate stands for, today (em: the read replica's, from the controller). */
@@ -174,7 +179,7 @@ export class CertificatesService {
       series: row.series_code,
       seriesName: row.series_name,
       projectName: row.project_name,
-      issuer: row.farm_name,
+      issuer: row.issuer_name,
       holderName: holderLabel(row),
       units: units.plus(pledged).toFixed(0),
       pledgedUnits: pledged.toFixed(0),
@@ -239,8 +244,8 @@ export class CertificatesService {
       household_code: household?.code ?? null,
       household_name: household?.name ?? null,
       project_name: project.name,
-      farm_name: project.farm_name,
-      farm_code: project.farm_code,
+      issuer_name: project.farm_name ?? project.collective_name,
+      instrument: project.project_kind === 'INCOME_RIGHT' ? 'INCOME_RIGHT' : 'TICKET',
       collective_code: project.collective_code,
     };
   }

@@ -299,7 +299,7 @@ export class MovementBooking {
     const parties = rows.flatMap((r) => (r.from_party_id !== null ? [codeOf(r.from_party_id), codeOf(r.to_party_id)] : [codeOf(r.to_party_id)]));
     const moneyMoved = first.amount !== null;
     const wallets = moneyMoved ? Array.from(new Set(parties)) : [];
-    if (moneyMoved && first.kind === 'BUY_BACK') wallets.push(series.farm_code);
+    if (moneyMoved && first.kind === 'BUY_BACK' && series.farm_code !== null) wallets.push(series.farm_code);
     return {
       series: series.code,
       kind: first.kind,

@@ -271,6 +271,7 @@ export class MovementsService {
     if (replay) return replay;
     const units = wholeUnits(input.units, 'units');
     const farm = series.farm_code;
+    if (farm === null) throw new TicketError('NO_GUARANTEED_PRICE', `${seriesCode} is a collective income-right scheme: no farm buys its units back`, 'series');
     if (input.holder === farm) throw new TicketError('SAME_PARTY', `${farm} is the issuing farm itself`, 'holder');
     let unitPrice: Dec;
     if (input.unitPrice !== undefined) unitPrice = Amount.parsePositive(input.unitPrice, 2, 'unitPrice').value;

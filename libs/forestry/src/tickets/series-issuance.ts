@@ -36,7 +36,10 @@ export interface SeriesView {
   project: string;
   projectName: string;
   projectState: string;
-  farm: { code: string; name: string };
+  /** TICKET (林票 of a cooperation project) or INCOME_RIGHT (集体林地收益权证书 of a collective's scheme). */
+  instrument: 'TICKET' | 'INCOME_RIGHT';
+  /** The issuing farm; null for an income-right scheme (issued by the collective). */
+  farm: { code: string; name: string } | null;
   collective: { code: string; name: string };
   assetCode: string;
   faceValue: string;
@@ -111,16 +114,37 @@ export class SeriesIssuance {
     if ((await store.seriesCodeTaken(em, seriesCode)) || (await this.reads.assetExists(em, ticketAsset(seriesCode))))
       throw new TicketError('SERIES_EXISTS', `a series ${seriesCode} (or ledger asset ${ticketAsset(seriesCode)}) exists already`, 'seriesCode');
 
+    if (project.project_kind !== 'COOPERATION')
+      throw new ProjectError('WRONG_PROJECT_KIND', `${projectCode} is a collective income-right scheme: issue it through /v1/income-right-schemes`, 'project');
     const plan = await this.planFor(em, project, seriesCode, input.faceValue);
+    return this.book(em, project, { seriesCode, name, issuedOn, transferRestriction: input.transferRestriction, label: '林票发行' }, plan, key);
+  }
 
+  /**
+   * Books a planned issuance of a DRAFT project (locked by the caller, inputs checked): the asset and
+   * accounts, the entries (999 holders each, atomically), the series, its holdings (certificates
+   * numbered as planned) and ISSUANCE movements; the project becomes ACTIVE. Shared by the 林票
+   * issuance and the collective income-right schemes (收益权证书), whose plans differ only in who gets what.
+   */
+  async book(
+    em: EntityManager,
+    project: ProjectRecord,
+    input: { seriesCode: string; name: string; issuedOn: string; transferRestriction: TransferRestriction; label: string },
+    plan: { faceValue: string; totalUnits: string; holdings: IssuanceHolding[]; split: unknown },
+    key: string,
+  ): Promise<IssuanceOutcome> {
+    const { seriesCode, name, issuedOn } = input;
+    const projectCode = project.code;
     const asset = ticketAsset(seriesCode);
+    if ((await store.seriesCodeTaken(em, seriesCode)) || (await this.reads.assetExists(em, asset)))
+      throw new TicketError('SERIES_EXISTS', `a series ${seriesCode} (or ledger asset ${asset}) exists already`, 'seriesCode');
     await this.ledger.createAsset(em, { code: asset, scale: 0, description: `${name} (面值 ${plan.faceValue} 元/份)` });
     await this.ledger.openAccount(em, {
       code: seriesIssued(seriesCode),
       asset,
       type: 'ASSET',
       ownerRef: `series:${seriesCode}`,
-      metadata: { faceValue: plan.faceValue, issuer: project.farm_code },
+      metadata: { faceValue: plan.faceValue, issuer: project.farm_code ?? project.collective_code },
     });
     await this.ledger.openAccounts(
       em,
@@ -133,7 +157,7 @@ export class SeriesIssuance {
         idempotencyKey: `ticket-issuance:${key}:${i + 1}`,
         kind: 'TICKET_ISSUANCE',
         effectiveDate: issuedOn,
-        memo: `林票发行 ${seriesCode}${all.length > 1 ? ` (${i + 1}/${all.length})` : ''}: ${holdings.length} 户/人 ${units} 份`,
+        memo: `${input.label} ${seriesCode}${all.length > 1 ? ` (${i + 1}/${all.length})` : ''}: ${holdings.length} 户/人 ${units} 份`,
         // The first entry records level 2 as decided (claims, units each, the remainder kept), for the issuance's replay.
         metadata: { series: seriesCode, project: projectCode, faceValue: plan.faceValue, part: i + 1, parts: all.length, ...(i === 0 ? { split: plan.split } : {}) },
         postings: [

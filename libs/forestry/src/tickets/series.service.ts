@@ -9,7 +9,8 @@ import { ProjectRecord, ProjectsService, scopePartyIds } from '../projects/proje
 import { certificateNoOf, holderAccounts, IssuanceOutcome, IssuancePreview, IssueInput, SeriesIssuance, SeriesView } from './series-issuance';
 import * as store from './series.store';
 import { SeriesRow } from './series.store';
-import { HoldingOrigin, TransferRestriction } from './ticket.model';
+import { HoldingOrigin } from './ticket.model';
+import type { ProjectKind } from '../projects/project.model';
 import { TicketError } from './tickets.errors';
 import { newVerificationCode } from './verification-code';
 
@@ -56,9 +57,11 @@ export interface SeriesRecord extends SeriesRow {
   project_code: string;
   project_name: string;
   project_state: string;
-  farm_code: string;
-  farm_name: string;
-  farm_party_id: string;
+  /** Null for an income-right scheme's series (the collective issues it). */
+  farm_code: string | null;
+  farm_name: string | null;
+  farm_party_id: string | null;
+  project_kind: ProjectKind;
   collective_code: string;
   collective_name: string;
   collective_party_id: string;
@@ -71,6 +74,7 @@ function recordOf(row: SeriesRow, p: ProjectRecord): SeriesRecord {
     project_code: p.code,
     project_name: p.name,
     project_state: p.state,
+    project_kind: p.project_kind,
     farm_code: p.farm_code,
     farm_name: p.farm_name,
     farm_party_id: p.farm_party_id,
@@ -98,6 +102,22 @@ export class SeriesService {
   /** Issues the project's 林票 (see SeriesIssuance.issue); a replay with the same key returns the same issuance. */
   async issue(em: EntityManager, projectCode: string, input: IssueInput, key: string): Promise<IssuanceOutcome> {
     return this.issuance.issue(em, projectCode, input, key);
+  }
+
+  /** Books an issuance planned elsewhere (a collective income-right scheme, SeriesIssuance.book): same series, holdings, certificates and entries as 林票. */
+  async issuePlanned(
+    em: EntityManager,
+    project: ProjectRecord,
+    input: Parameters<SeriesIssuance['book']>[2],
+    plan: Parameters<SeriesIssuance['book']>[3],
+    key: string,
+  ): Promise<IssuanceOutcome> {
+    return this.issuance.book(em, project, input, plan, key);
+  }
+
+  /** The issuance as recorded (series, levels, entries, certificate numbers). */
+  async issuanceOutcome(em: EntityManager, code: string): Promise<IssuanceOutcome> {
+    return this.issuance.outcomeOf(em, code);
   }
 
   /** The plan `issue` would carry out now for this DRAFT project; nothing is written. */
@@ -259,7 +279,8 @@ export function seriesView(row: SeriesRecord, holders: number): SeriesView {
     project: row.project_code,
     projectName: row.project_name,
     projectState: row.project_state,
-    farm: { code: row.farm_code, name: row.farm_name },
+    instrument: row.project_kind === 'INCOME_RIGHT' ? 'INCOME_RIGHT' : 'TICKET',
+    farm: row.farm_code === null ? null : { code: row.farm_code, name: row.farm_name! },
     collective: { code: row.collective_code, name: row.collective_name },
     assetCode: row.asset_code,
     faceValue: new Dec(row.face_value).toFixed(2),

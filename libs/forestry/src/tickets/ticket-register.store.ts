@@ -56,3 +56,14 @@ export async function holdingsOfParty(em: EntityManager, partyId: string): Promi
   );
   return rows.map((r) => ({ certificateNo: r.certificate_no, series: r.series }));
 }
+
+/** Holdings issued to members (per household: to its head) in the series of these projects, with the series' issue date. */
+export async function memberHoldingsOfProjects(em: EntityManager, projectIds: readonly string[]): Promise<Array<{ partyId: string; projectId: string; issuedOn: string }>> {
+  if (projectIds.length === 0) return [];
+  const rows = await em.query<Array<{ party_id: string; project_id: string; issued_on: string }>>(
+    `SELECT h.party_id::text AS party_id, s.project_id::text AS project_id, to_char(s.issued_on, 'YYYY-MM-DD') AS issued_on FROM ticket_holdings h JOIN ticket_series s ON s.id = h.series_id
+      WHERE s.project_id = ANY($1::bigint[]) AND h.origin = 'MEMBER' AND h.issued_units > 0`,
+    [[...new Set(projectIds)]],
+  );
+  return rows.map((r) => ({ partyId: r.party_id, projectId: r.project_id, issuedOn: r.issued_on }));
+}

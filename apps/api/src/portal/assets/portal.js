@@ -119,24 +119,43 @@
 
     $('holdings').replaceChildren(
       ...(data.holdings.length === 0
-        ? [el('p', { class: 'empty' }, '暂无林票')]
+        ? [el('p', { class: 'empty' }, '暂无林票或收益权证书')]
         : data.holdings.map((h) =>
             el(
               'div',
               { class: 'item holding', 'data-series': h.series },
-              el('div', { class: 'row' }, el('strong', {}, h.projectName), el('span', { class: 'amount' }, yuan(h.faceAmount))),
+              el(
+                'div',
+                { class: 'row' },
+                el('strong', {}, (h.instrument === 'INCOME_RIGHT' ? '【集体林地收益权证书】' : '【林票】') + h.projectName),
+                el('span', { class: 'amount' }, yuan(h.faceAmount)),
+              ),
               el(
                 'dl',
                 {},
-                el('dt', {}, '林票系列'), el('dd', {}, h.series),
-                el('dt', {}, '林票编号'), el('dd', {}, h.certificateNo),
-                el('dt', {}, '持有份数'), el('dd', { class: 'units' }, units(h.units) + ' 份'),
-                el('dt', {}, '其中质押'), el('dd', { class: 'pledged' }, units(h.pledgedUnits) + ' 份'),
-                el('dt', {}, '每份面值'), el('dd', {}, yuan(h.faceValue)),
-                el('dt', {}, '转让'), el('dd', {}, h.transferRestrictionLabel),
+                el('dt', {}, h.instrument === 'INCOME_RIGHT' ? '证书系列' : '林票系列'),
+                el('dd', {}, h.series),
+                el('dt', {}, h.instrument === 'INCOME_RIGHT' ? '证书编号' : '林票编号'),
+                el('dd', {}, h.certificateNo),
+                el('dt', {}, '持有份数'),
+                el('dd', { class: 'units' }, units(h.units) + ' 份'),
+                el('dt', {}, '其中质押'),
+                el('dd', { class: 'pledged' }, units(h.pledgedUnits) + ' 份'),
+                el('dt', {}, '每份面值'),
+                el('dd', {}, yuan(h.faceValue)),
+                el('dt', {}, '转让'),
+                el('dd', {}, h.transferRestrictionLabel),
               ),
               h.pledges.map((p) => el('p', { class: 'small muted' }, '质押给 ' + p.pledgee + ' ' + units(p.units) + ' 份（' + p.since + ' 起，合同 ' + p.contractReference + '）')),
-              el('div', { class: 'downloads' }, el('button', { type: 'button', onclick: () => download('/v1/certificates/' + encodeURIComponent(h.certificateNo) + '/pdf', h.certificateNo + '.pdf') }, '下载林票凭证')),
+              el(
+                'div',
+                { class: 'downloads' },
+                el(
+                  'button',
+                  { type: 'button', onclick: () => download('/v1/certificates/' + encodeURIComponent(h.certificateNo) + '/pdf', h.certificateNo + '.pdf') },
+                  h.instrument === 'INCOME_RIGHT' ? '下载收益权证书' : '下载林票凭证',
+                ),
+              ),
             ),
           )),
     );
@@ -149,7 +168,12 @@
               'div',
               { class: 'item dividend' },
               el('div', { class: 'row' }, el('span', {}, d.paymentDate + ' ' + d.projectName), el('span', { class: 'amount' }, yuan(d.amount))),
-              el('div', { class: 'row small muted' }, el('span', { class: 'per-unit' }, '按 ' + units(d.units) + ' 份分得，' + perUnit(d)), el('span', { class: d.paid ? 'tag' : 'tag warn' }, d.paid ? '已入钱包' : '发放中')),
+              el(
+                'div',
+                { class: 'row small muted' },
+                el('span', { class: 'per-unit' }, '按 ' + units(d.units) + ' 份分得，' + perUnit(d)),
+                el('span', { class: d.paid ? 'tag' : 'tag warn' }, d.paid ? '已入钱包' : '发放中'),
+              ),
             ),
           )),
     );
@@ -163,7 +187,12 @@
               'div',
               { class: 'item payout' },
               el('div', { class: 'row' }, el('span', {}, p.paidOn || p.createdOn), el('span', { class: 'amount' }, yuan(p.amount))),
-              el('div', { class: 'row small muted' }, el('span', {}, (p.bankName || '') + ' ' + (p.cardMasked || '')), el('span', { class: payoutLabels[p.state][1] }, payoutLabels[p.state][0])),
+              el(
+                'div',
+                { class: 'row small muted' },
+                el('span', {}, (p.bankName || '') + ' ' + (p.cardMasked || '')),
+                el('span', { class: payoutLabels[p.state][1] }, payoutLabels[p.state][0]),
+              ),
             ),
           )),
     );
@@ -172,7 +201,9 @@
       el(
         'div',
         { class: 'downloads' },
-        data.statementYears.map((year) => el('button', { type: 'button', onclick: () => download('/v1/me/annual-statement?year=' + year, '林账年度对账单-' + year + '.pdf') }, year + ' 年')),
+        data.statementYears.map((year) =>
+          el('button', { type: 'button', onclick: () => download('/v1/me/annual-statement?year=' + year, '林账年度对账单-' + year + '.pdf') }, year + ' 年'),
+        ),
       ),
     );
   }

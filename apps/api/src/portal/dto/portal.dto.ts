@@ -23,6 +23,7 @@ export class PortalPledgeResponse {
 
 export class PortalHoldingResponse {
   @ApiProperty({ example: 'YC-DXG-2025-000004' }) certificateNo!: string;
+  @ApiProperty({ enum: ['TICKET', 'INCOME_RIGHT'], description: 'TICKET: 林票; INCOME_RIGHT: 集体林地收益权证书' }) instrument!: 'TICKET' | 'INCOME_RIGHT';
   @ApiProperty() series!: string;
   @ApiProperty() seriesName!: string;
   @ApiProperty() project!: string;

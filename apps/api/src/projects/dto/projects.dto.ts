@@ -256,7 +256,9 @@ export class ProjectResponse {
   @ApiProperty({ example: 'YC-DXG-2025' }) code!: string;
   @ApiProperty() name!: string;
   @ApiProperty({ enum: PROJECT_STATES, description: 'DRAFT until its 林票 are issued, then ACTIVE (parameters frozen), CLOSED at the end' }) state!: ProjectState;
-  @ApiProperty({ type: PartyNameResponse }) farm!: PartyNameResponse;
+  @ApiProperty({ enum: ['COOPERATION', 'INCOME_RIGHT'], description: 'COOPERATION (林票); INCOME_RIGHT: a collective income-right scheme (see /v1/income-right-schemes)' })
+  projectKind!: 'COOPERATION' | 'INCOME_RIGHT';
+  @ApiProperty({ type: PartyNameResponse, nullable: true, description: 'The state farm; null for an income-right scheme' }) farm!: PartyNameResponse | null;
   @ApiProperty({ type: PartyNameResponse }) collective!: PartyNameResponse;
   @ApiProperty({ enum: PROJECT_TYPES }) projectType!: ProjectType;
   @ApiProperty({ example: '1200.5000' }) areaMu!: string;

@@ -137,7 +137,10 @@ export class SeriesResponse {
   @ApiProperty({ example: 'YC-DXG-2025' }) project!: string;
   @ApiProperty() projectName!: string;
   @ApiProperty({ enum: ['DRAFT', 'ACTIVE', 'CLOSED'] }) projectState!: string;
-  @ApiProperty({ type: SeriesPartyResponse }) farm!: SeriesPartyResponse;
+  @ApiProperty({ enum: ['TICKET', 'INCOME_RIGHT'], description: 'TICKET: 林票 of a cooperation project; INCOME_RIGHT: 集体林地收益权证书 of a collective scheme' })
+  instrument!: 'TICKET' | 'INCOME_RIGHT';
+  @ApiProperty({ type: SeriesPartyResponse, nullable: true, description: 'The issuing farm; null for an income-right scheme (the collective issues it)' })
+  farm!: SeriesPartyResponse | null;
   @ApiProperty({ type: SeriesPartyResponse }) collective!: SeriesPartyResponse;
   @ApiProperty({ example: 'LP.YC-DXG-2025', description: 'The ledger asset of the units (scale 0)' }) assetCode!: string;
   @ApiProperty({ example: '100.00', description: 'CNY per unit' }) faceValue!: string;
@@ -216,6 +219,7 @@ export class CertificateHouseholdResponse {
 
 export class CertificateResponse {
   @ApiProperty({ example: 'YC-DXG-2025-000003' }) certificateNo!: string;
+  @ApiProperty({ enum: ['TICKET', 'INCOME_RIGHT'], description: 'TICKET: 林票持有凭证; INCOME_RIGHT: 集体林地收益权证书' }) instrument!: 'TICKET' | 'INCOME_RIGHT';
   @ApiProperty({ example: 'YC-DXG-2025' }) series!: string;
   @ApiProperty() seriesName!: string;
   @ApiProperty() project!: string;
