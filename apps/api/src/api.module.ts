@@ -14,6 +14,7 @@ import {
   LandUseModule,
   DividendsModule,
   PortalModule,
+  DisclosuresModule,
   PartyAccessDirectory,
 } from '@forest-ledger/forestry';
 import { DIVIDEND_CONTROLLERS } from './dividends/dividends.controllers';
@@ -41,6 +42,8 @@ import { ParcelsController } from './parcels/parcels.controller';
 import { ApprovalsController } from './parties/approvals.controller';
 import { PartiesController } from './parties/parties.controller';
 import { PortalController } from './portal/portal.controller';
+import { DisclosurePageController } from './portal/disclosure-page.controller';
+import { DisclosuresController } from './disclosures/disclosures.controller';
 import { RegionsController } from './parties/regions.controller';
 import { ProjectsController } from './projects/projects.controller';
 import { CertificatesController } from './tickets/certificates.controller';
@@ -71,6 +74,7 @@ import { SUBSIDY_CONTROLLERS } from './subsidies/subsidies.controllers';
     LandUseModule,
     DividendsModule,
     PortalModule,
+    DisclosuresModule,
   ],
   controllers: [
     HealthController,
@@ -94,6 +98,8 @@ import { SUBSIDY_CONTROLLERS } from './subsidies/subsidies.controllers';
     ...LAND_USE_CONTROLLERS,
     ...DIVIDEND_CONTROLLERS,
     PortalController,
+    DisclosurePageController,
+    DisclosuresController,
     EventsController,
   ],
   providers: [
