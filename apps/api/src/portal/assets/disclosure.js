@@ -87,7 +87,7 @@
   }
 
   function fill(target, list, empty) {
-    target.replaceChildren(list.length ? list.map(notice) : el('p', { class: 'empty' }, empty));
+    target.replaceChildren(...(list.length ? list.map(notice) : [el('p', { class: 'empty' }, empty)]));
   }
 
   async function load() {
