@@ -53,6 +53,10 @@ interface DisclosureBody {
   objections: Array<{ id: string; state: string; raisedBy: string; text: string; resolution: string | null }>;
 }
 
+/** What the answers of this file carry: a disclosure, a declaration, an issuance or an error. */
+type Answer = DisclosureBody & { code: string; field?: string; message: string; series: { code: string } } & Array<DisclosureBody>;
+const body = (res: request.Response): Answer => res.body as Answer;
+
 const plusDays = (date: string, days: number) => new Date(Date.parse(`${date}T00:00:00Z`) + days * 86_400_000).toISOString().slice(0, 10);
 
 /** Moves a round's period `days` into the past, as if it had been published that much earlier. */
@@ -63,7 +67,7 @@ async function age(id: string, days = 8): Promise<void> {
 
 async function declare(amount: string, recordDate = '2026-07-01'): Promise<string> {
   const res = await post('/v1/dividends', { project: SERIES, amount, recordDate, paymentDate: recordDate }).expect(201);
-  return res.body.id as string;
+  return body(res).id;
 }
 
 async function fund(amount: string): Promise<void> {
@@ -74,7 +78,7 @@ const approve = (id: string) => post(`/v1/dividends/${id}/approve`, {}, 'APPROVE
 const publishDividend = (id: string) => post('/v1/disclosures', { kind: 'DIVIDEND', subject: id });
 
 function expectRefusal(res: request.Response, code: string): void {
-  expect([res.status, res.body.code, res.body.field]).toEqual([422, code, 'disclosure']);
+  expect([res.status, body(res).code, body(res).field]).toEqual([422, code, 'disclosure']);
 }
 
 beforeAll(async () => {
@@ -99,8 +103,8 @@ describe('a region at 0 days (or none set) keeps today’s behaviour', () => {
     expect((await get(`/v1/regions/${DAXIGOU.code}/disclosure-days`).expect(200)).body).toEqual({ region: DAXIGOU.code, disclosureDays: null, effectiveDays: 0 });
     const id = await declare('100.00');
     const refused = await publishDividend(id).expect(422);
-    expect([refused.body.code, refused.body.field]).toEqual(['DISCLOSURE_OFF', 'subject']);
-    expect((await approve(id).expect(200)).body.state).toBe('APPROVED');
+    expect([body(refused).code, body(refused).field]).toEqual(['DISCLOSURE_OFF', 'subject']);
+    expect(body(await approve(id).expect(200)).state).toBe('APPROVED');
     await post(`/v1/dividends/${id}/cancel`, {}, 'APPROVER').expect(200);
   });
 });
@@ -145,34 +149,34 @@ describe('a dividend: published → objection → upheld → corrected and publi
     expect(lines.reduce((s, l) => s.plus(l.amount), new Dec(0)).toFixed(2)).toBe('9000.00');
     expect(lines.reduce((s, l) => s.plus(l.units), new Dec(0)).toFixed(0)).toBe(first.totalUnits);
     // The same list again is no new round.
-    expect((await publishDividend(declaration).expect(422)).body.code).toBe('PLAN_UNCHANGED');
+    expect(body(await publishDividend(declaration).expect(422)).code).toBe('PLAN_UNCHANGED');
   });
 
   it('approval in the period is refused: DISCLOSURE_PERIOD_OPEN, with the dates', async () => {
     const res = await approve(declaration);
     expectRefusal(res, 'DISCLOSURE_PERIOD_OPEN');
-    expect(res.body.message).toContain(first.endsOn);
+    expect(body(res).message).toContain(first.endsOn);
   });
 
   it('an objection is recorded; after the period it still blocks: OBJECTION_OPEN', async () => {
     const res = await post(`/v1/disclosures/${first.id}/objections`, { raisedBy: '李秀英（V-0002 户）', text: '我 6 月 30 日买的 100 份林票没有算进去' }).expect(201);
-    expect(res.body.objections).toEqual([expect.objectContaining({ state: 'OPEN', raisedBy: '李秀英（V-0002 户）', raisedOn: businessToday() })]);
+    expect(body(res).objections).toEqual([expect.objectContaining({ state: 'OPEN', raisedBy: '李秀英（V-0002 户）', raisedOn: businessToday() })]);
     await post(`/v1/disclosures/${first.id}/objections`, { raisedBy: '', text: 'x' }).expect(400);
     await post(`/v1/disclosures/${first.id}/objections`, { raisedBy: 'x', text: 'y', raisedOn: plusDays(businessToday(), 1) }).expect(400);
     await age(first.id);
     expectRefusal(await approve(declaration), 'OBJECTION_OPEN');
-    expect((await get(`/v1/disclosures/${first.id}`).expect(200)).body.phase).toBe('OBJECTION_OPEN');
+    expect(body(await get(`/v1/disclosures/${first.id}`).expect(200)).phase).toBe('OBJECTION_OPEN');
   });
 
   it('upheld: the round is superseded; approval needs a new round, and the unchanged plan cannot be it', async () => {
-    const objection = (await get(`/v1/disclosures/${first.id}`).expect(200)).body.objections[0].id as string;
+    const objection = body(await get(`/v1/disclosures/${first.id}`).expect(200)).objections[0].id;
     const res = await post(`/v1/disclosures/${first.id}/objections/${objection}/resolve`, { outcome: 'UPHELD', reason: '交易在登记日前已成交，漏登' }, 'APPROVER').expect(200);
     expect(res.body).toMatchObject({ state: 'SUPERSEDED', phase: 'SUPERSEDED', objections: [{ state: 'UPHELD', resolution: '交易在登记日前已成交，漏登' }] });
-    expect(res.body.closeReason).toContain(`objection #${objection} upheld`);
-    expect((await post(`/v1/disclosures/${first.id}/objections/${objection}/resolve`, { outcome: 'DISMISSED', reason: 'again' }).expect(422)).body.code).toBe('DISCLOSURE_STATE');
+    expect(body(res).closeReason).toContain(`objection #${objection} upheld`);
+    expect(body(await post(`/v1/disclosures/${first.id}/objections/${objection}/resolve`, { outcome: 'DISMISSED', reason: 'again' }).expect(422)).code).toBe('DISCLOSURE_STATE');
     expectRefusal(await approve(declaration), 'DISCLOSURE_REQUIRED');
-    expect((await publishDividend(declaration).expect(422)).body.code).toBe('PLAN_UNCHANGED');
-    expect((await post(`/v1/disclosures/${first.id}/objections`, { raisedBy: 'x', text: 'y' }).expect(422)).body.code).toBe('DISCLOSURE_STATE');
+    expect(body(await publishDividend(declaration).expect(422)).code).toBe('PLAN_UNCHANGED');
+    expect(body(await post(`/v1/disclosures/${first.id}/objections`, { raisedBy: 'x', text: 'y' }).expect(422)).code).toBe('DISCLOSURE_STATE');
   });
 
   it('the corrected plan (the trade booked before the record date) is published as round 2', async () => {
@@ -184,11 +188,11 @@ describe('a dividend: published → objection → upheld → corrected and publi
 
   it('once the period is over with no objection open, approval goes ahead and concludes the round; the distribution pays exactly the list', async () => {
     await age(second.id);
-    expect((await get(`/v1/disclosures/${second.id}`).expect(200)).body.phase).toBe('CLEARED');
-    expect((await approve(declaration).expect(200)).body.state).toBe('APPROVED');
+    expect(body(await get(`/v1/disclosures/${second.id}`).expect(200)).phase).toBe('CLEARED');
+    expect(body(await approve(declaration).expect(200)).state).toBe('APPROVED');
     const concluded = (await get(`/v1/disclosures/${second.id}`).expect(200)).body as DisclosureBody;
     expect(concluded).toMatchObject({ state: 'CONCLUDED', phase: 'CONCLUDED', concludedByAct: `分红方案 #${declaration} 批准` });
-    expect((await post(`/v1/disclosures/${second.id}/objections`, { raisedBy: 'x', text: 'late' }).expect(422)).body.code).toBe('DISCLOSURE_STATE');
+    expect(body(await post(`/v1/disclosures/${second.id}/objections`, { raisedBy: 'x', text: 'late' }).expect(422)).code).toBe('DISCLOSURE_STATE');
 
     const lines = (await get(`/v1/disclosures/${second.id}/lines`).expect(200)).body as Array<{ party: string; amount: string }>;
     const before = await Promise.all(lines.map((l) => balance(t, walletOf(l.party))));
@@ -227,7 +231,7 @@ describe('a dismissed objection', () => {
       reason: '按登记日持有份数分配，符合章程',
     }).expect(200);
     expect(res.body).toMatchObject({ state: 'PUBLISHED', phase: 'CLEARED', objections: [{ state: 'DISMISSED', resolution: '按登记日持有份数分配，符合章程' }] });
-    expect((await approve(id).expect(200)).body.state).toBe('APPROVED');
+    expect(body(await approve(id).expect(200)).state).toBe('APPROVED');
     await post(`/v1/dividends/${id}/cancel`, {}, 'APPROVER').expect(200);
   });
 
@@ -238,7 +242,7 @@ describe('a dismissed objection', () => {
     await inTransaction(t.ds, (em) => t.movements.trade(em, SERIES, { seller: 'V-0003', buyer: 'V-0004', units: '10', unitPrice: '1.00', effectiveDate: '2026-07-31' }, key()));
     expectRefusal(await approve(id), 'DISCLOSURE_OUTDATED');
     // Withdrawn, it needs a new list.
-    expect((await post(`/v1/disclosures/${published.id}/withdraw`, { reason: '名单有变，重新公示' }).expect(200)).body.state).toBe('WITHDRAWN');
+    expect(body(await post(`/v1/disclosures/${published.id}/withdraw`, { reason: '名单有变，重新公示' }).expect(200)).state).toBe('WITHDRAWN');
     expectRefusal(await approve(id), 'DISCLOSURE_REQUIRED');
     await post(`/v1/dividends/${id}/cancel`, {}, 'APPROVER').expect(200);
   });
@@ -261,7 +265,7 @@ describe('a 林票 issuance is gated the same way', () => {
     expectRefusal(await issue('1.00'), 'DISCLOSURE_PERIOD_OPEN');
     await age(published.id);
     expectRefusal(await issue('2.00'), 'DISCLOSURE_OUTDATED');
-    expect((await issue('1.00').expect(201)).body.series.code).toBe(DRAFT);
+    expect(body(await issue('1.00').expect(201)).series.code).toBe(DRAFT);
     expect((await get(`/v1/disclosures/${published.id}`).expect(200)).body).toMatchObject({ state: 'CONCLUDED', concludedByAct: `林票发行 ${DRAFT}` });
   });
 });
@@ -270,7 +274,7 @@ describe('reads', () => {
   it('staff list by village and state; scoped callers and unknown ids are refused', async () => {
     const list = (await get(`/v1/disclosures?village=${DAXIGOU.code}`, 'AUDITOR').expect(200)).body as DisclosureBody[];
     expect(list.length).toBeGreaterThanOrEqual(5);
-    expect((await get('/v1/disclosures?state=CONCLUDED').expect(200)).body.every((d: DisclosureBody) => d.state === 'CONCLUDED')).toBe(true);
+    expect(body(await get('/v1/disclosures?state=CONCLUDED').expect(200)).every((d: DisclosureBody) => d.state === 'CONCLUDED')).toBe(true);
     await get('/v1/disclosures', 'V1').expect(403);
     await get('/v1/disclosures/999999').expect(404);
     await get('/v1/disclosures/abc').expect(404);

@@ -392,7 +392,7 @@ describe('an entry as a villager sees it', () => {
       .get('/v1/accounts/party:V-0001:wallet:CNY/statement?from=2026-07-01&to=2026-07-01')
       .set('Authorization', `Bearer ${villager.token}`)
       .expect(200);
-    expect(statement.body.lines).toEqual([expect.objectContaining({ entryId: id, memo: null, amount: '1562.66' })]);
+    expect((statement.body as { lines: unknown[] }).lines).toEqual([expect.objectContaining({ entryId: id, memo: null, amount: '1562.66' })]);
   });
 });
 

@@ -51,7 +51,7 @@ export async function renderDisclosureNoticePdf(input: DisclosureNoticeInput, fo
   y = paragraph(doc, `根据农民知情权的要求，现将以下名单在${place}公示 ${input.days} 天。`, y + 4, 10.5);
   y = paragraph(doc, `公示期：${input.startsOn} 至 ${input.endsOn}`, y, 12);
   y = paragraph(doc, '对名单有异议的，请在公示期内向村集体经济组织或县林业局林权服务中心书面或当面反映；公示期满且无异议（或异议已处理）后方可实施。', y, 10.5);
-  y = paragraph(doc, `状态：${input.phaseLabel}　公示编号 #${input.id}（第 ${input.round} 轮）　发布日期 ${input.publishedOn}`, y + 2, 10.5);
+  y = paragraph(doc, `状态：${input.phaseLabel}，公示编号 #${input.id}（第 ${input.round} 轮），发布日期 ${input.publishedOn}`, y + 2, 10.5);
   const payment = input.totalAmount !== null;
   const columns = payment
     ? [
