@@ -248,6 +248,22 @@ describe('a dismissed objection', () => {
   });
 });
 
+describe('an objection racing the approval', () => {
+  it('either is recorded first and blocks the approval, or finds the round concluded: never both', async () => {
+    const id = await declare('300.00', '2026-08-01');
+    const published = body(await publishDividend(id).expect(201));
+    await age(published.id);
+    const [approval, objection] = await Promise.all([approve(id), post(`/v1/disclosures/${published.id}/objections`, { raisedBy: '赵桂兰', text: '最后一天提出的异议' })]);
+    const outcome = [approval.status, objection.status];
+    if (approval.status === 200) expect([outcome, body(objection).code]).toEqual([[200, 422], 'DISCLOSURE_STATE']);
+    else expect([outcome, body(approval).code]).toEqual([[422, 201], 'OBJECTION_OPEN']);
+    const state = body(await get(`/v1/disclosures/${published.id}`).expect(200)).state;
+    expect(state).toBe(approval.status === 200 ? 'CONCLUDED' : 'PUBLISHED');
+    if (approval.status === 200) await post(`/v1/dividends/${id}/cancel`, {}, 'APPROVER').expect(200);
+    else await post(`/v1/disclosures/${published.id}/withdraw`, { reason: 'test' }).expect(200);
+  });
+});
+
 describe('a 林票 issuance is gated the same way', () => {
   it('refused without a list, in the period, and with another face value; issued once the list clears', async () => {
     await createProject(t, world, DRAFT);
