@@ -248,6 +248,15 @@ describe('a dismissed objection', () => {
   });
 });
 
+describe('a declaration cancelled while its list is up', () => {
+  it('takes the list down (WITHDRAWN, with the reason)', async () => {
+    const id = await declare('200.00', '2026-08-01');
+    const published = body(await publishDividend(id).expect(201));
+    await post(`/v1/dividends/${id}/cancel`, {}, 'APPROVER').expect(200);
+    expect(body(await get(`/v1/disclosures/${published.id}`).expect(200))).toMatchObject({ state: 'WITHDRAWN', closeReason: `分红方案 #${id} 已撤销` });
+  });
+});
+
 describe('an objection racing the approval', () => {
   it('either is recorded first and blocks the approval, or finds the round concluded: never both', async () => {
     const id = await declare('300.00', '2026-08-01');

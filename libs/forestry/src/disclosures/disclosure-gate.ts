@@ -88,6 +88,12 @@ export async function requireClearedDisclosure(
   await disclosuresStore.close(em, round.id, 'CONCLUDED', input.userId, null, input.act);
 }
 
+/** Takes down a subject's PUBLISHED round when the subject itself is dropped (a declaration cancelled), so the board does not show it as current. */
+export async function withdrawDisclosureOf(em: EntityManager, subject: DisclosureSubject, userId: string, reason: string): Promise<void> {
+  const round = await disclosuresStore.latest(em, subject, true);
+  if (round?.state === 'PUBLISHED') await disclosuresStore.close(em, round.id, 'WITHDRAWN', userId, reason);
+}
+
 /** A line of a plan with what the published list shows of its holder. */
 export interface NamedPlanLine extends PlanLine {
   kind: PartyKind;

@@ -14,7 +14,7 @@ import { DeclarationState } from './dividend.model';
 import { Actor, dividendReserveAccount, invalid, optionalText, postFromProjectWallet, projectByCode, projectDividendReserve, requireDate } from './dividend-support';
 import { DividendError } from './dividends.errors';
 import { recordEvent } from '../events/record-event';
-import { requireClearedDisclosure, SubjectPlan, villageOfParty } from '../disclosures/disclosure-gate';
+import { requireClearedDisclosure, SubjectPlan, villageOfParty, withdrawDisclosureOf } from '../disclosures/disclosure-gate';
 import { dividendDisclosurePlan } from './dividend-disclosure';
 
 /** Holders per chunk: one transaction, a few ledger entries of ≤ 999 credits each. */
@@ -261,6 +261,7 @@ export class DividendDeclarationsService {
       releaseEntryId = posted.entry.id;
     }
     await declarationsStore.cancel(em, row.id, releaseEntryId);
+    await withdrawDisclosureOf(em, { kind: 'DIVIDEND', id: row.id }, actor.userId, `分红方案 #${row.id} 已撤销`);
     return this.get(row.id, em);
   }
 
