@@ -12,7 +12,7 @@
  */
 import { ChildProcess, spawn } from 'node:child_process';
 import { createServer, request as httpRequest, Server } from 'node:http';
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, openSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Queue, QueueEvents } from 'bullmq';
@@ -42,11 +42,18 @@ let pg: PgPair | undefined;
 let redis: RedisClusterHandle | undefined;
 let proxy: Server | undefined;
 
+/** Each process's output (pino JSON) goes to its own file here; a failed check prints their errors. */
+const LOG_DIR = mkdtempSync(join(tmpdir(), 'fl-scale-demo-logs-'));
+const logFiles: string[] = [];
+
 function start(kind: 'api' | 'worker', env: Record<string, string>): ChildProcess {
+  const file = join(LOG_DIR, `${kind}-${children.length + 1}.log`);
+  logFiles.push(file);
+  const out = openSync(file, 'a');
   const args = FROM_SOURCE
     ? ['-r', 'ts-node/register/transpile-only', '-r', 'tsconfig-paths/register', `apps/${kind}/src/main.ts`]
     : [kind === 'api' ? 'dist/apps/api/src/main.js' : 'dist/apps/worker/src/main.js'];
-  const child = spawn(process.execPath, args, { env: { ...process.env, ...env }, stdio: ['ignore', 'ignore', 'inherit'] });
+  const child = spawn(process.execPath, args, { env: { ...process.env, ...env }, stdio: ['ignore', out, out] });
   children.push(child);
   return child;
 }
@@ -64,24 +71,37 @@ async function waitHttp(port: number, path = '/health/live', ms = 180_000): Prom
   throw new Error(`nothing answers on ${port}${path}`);
 }
 
-/** Round-robin over the live API ports; a refused connection is retried on the next one (the dead API is skipped). */
+/**
+ * Round-robin over the API ports, as a load balancer with passive health checks does: a request goes to the next
+ * port in turn; a refused or reset connection sends it on to the others in order (each at most once), and marks
+ * the port down for a second so the following requests skip it.
+ */
 function roundRobin(port: number, targets: number[]): Server {
   let next = 0;
+  const downUntil = new Map<number, number>();
   const server = createServer((req, res) => {
     const chunks: Buffer[] = [];
     req.on('data', (c: Buffer) => chunks.push(c));
     req.on('end', () => {
       const body = Buffer.concat(chunks);
-      const attempt = (tries: number) => {
-        const target = targets[next++ % targets.length];
+      const start = next++;
+      const rotated = targets.map((_, i) => targets[(start + i) % targets.length]);
+      const order = [...rotated.filter((t) => (downUntil.get(t) ?? 0) <= Date.now()), ...rotated.filter((t) => (downUntil.get(t) ?? 0) > Date.now())];
+      const attempt = (i: number) => {
+        const target = order[i];
         const up = httpRequest({ host: '127.0.0.1', port: target, path: req.url, method: req.method, headers: req.headers }, (r) => {
           res.writeHead(r.statusCode ?? 502, r.headers);
           r.pipe(res);
         });
-        up.on('error', () => (tries > 1 ? attempt(tries - 1) : (res.writeHead(502), res.end())));
+        up.on('error', () => {
+          downUntil.set(target, Date.now() + 1000);
+          if (res.headersSent) res.destroy();
+          else if (i + 1 < order.length) attempt(i + 1);
+          else res.writeHead(502).end();
+        });
         up.end(body);
       };
-      attempt(targets.length);
+      attempt(0);
     });
   });
   server.listen(port, '127.0.0.1');
@@ -167,10 +187,10 @@ async function main(): Promise<void> {
   let reading = true;
   const reader = (async () => {
     while (reading) {
-      const health = await fetch('http://127.0.0.1:3520/health/ready').then(
-        (r) => r.json() as Promise<{ replica?: { lagMs: number | null; routing: string } }>,
-        () => undefined,
-      );
+      // A killed API may cut an answer short: that read is an error, not the end of the demo.
+      const health = await fetch('http://127.0.0.1:3520/health/ready')
+        .then((r) => r.json() as Promise<{ replica?: { lagMs: number | null; routing: string } }>)
+        .catch(() => undefined);
       const registry = await fetch('http://127.0.0.1:3520/v1/public/carbon-projects/NONE/registry').then(
         (r) => r.status,
         () => 0,
@@ -210,7 +230,8 @@ async function main(): Promise<void> {
   let recoveredAfter = NaN;
   let doneAtKill = 0;
   for (let i = 0; i < 600; i++) {
-    const p = (await d.dividends.progress(decl.id)) as { holdersDone: number; holdersTotal: number };
+    const progress = (await d.dividends.progress(decl.id)) as { holdersDone: number | string; holdersTotal: number | string };
+    const p = { holdersDone: Number(progress.holdersDone), holdersTotal: Number(progress.holdersTotal) };
     if (!killedAt && p.holdersDone >= p.holdersTotal / 3) {
       killedAt = Date.now();
       workers[0].kill('SIGKILL');
@@ -294,7 +315,16 @@ async function main(): Promise<void> {
     stats.serverErrors === 0 &&
     dailyRunsNotOnce.length === 0 &&
     new Set(runs.map((r) => r.schedule)).size === SCHEDULES.length;
-  if (!ok) throw new Error('scale demo: a check failed (see the figures above)');
+  if (!ok) {
+    const errors = logFiles.flatMap((f) =>
+      readFileSync(f, 'utf8')
+        .split('\n')
+        .filter((l) => /"level":(50|60)/.test(l))
+        .map((l) => `${f}: ${l.slice(0, 2000)}`),
+    );
+    console.error(`the processes' errors (logs in ${LOG_DIR}):\n${errors.slice(0, 20).join('\n')}`);
+    throw new Error('scale demo: a check failed (see the figures above)');
+  }
   console.log('scale demo: all checks passed');
 }
 

@@ -18,6 +18,10 @@ export const OWNERS: Record<string, { files: RegExp; tables: string[] }> = {
     files: /^libs\/forestry\/src\/dividends\/.*\.store\.ts$/,
     tables: ['project_cash_flows', 'dividend_declarations', 'dividend_lines', 'payout_batches', 'payout_lines', 'party_bank_cards'],
   },
+  disclosures: {
+    files: /^libs\/forestry\/src\/disclosures\/.*\.store\.ts$/,
+    tables: ['disclosure_settings', 'disclosures', 'disclosure_lines', 'disclosure_objections'],
+  },
   carbon: {
     files: /^libs\/forestry\/src\/carbon\/.*\.store\.ts$/,
     tables: [

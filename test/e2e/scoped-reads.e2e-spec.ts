@@ -1,6 +1,6 @@
 import { Role } from '@forest-ledger/access';
 import type { ApiApplication } from '../../apps/api/src/app.setup';
-import { businessToday, IncomeRightsService, TicketMarketService } from '@forest-ledger/forestry';
+import { businessToday, DisclosuresService, IncomeRightsService, TicketMarketService } from '@forest-ledger/forestry';
 import { inTransaction } from '@forest-ledger/platform';
 import ExcelJS from 'exceljs';
 import request from 'supertest';
@@ -75,6 +75,8 @@ const data = {
   payoutBatch: '',
   /** 林票 market listings: the collective's (partly taken by E-BUY2), V-0002's and V-0001's. */
   ticketListings: [] as string[],
+  /** The village's published list (公示) of the draft project's issuance. */
+  disclosure: '',
 };
 
 async function fact(code: string, amounts: string[] = [], sharedWith: string[] = []): Promise<void> {
@@ -190,6 +192,13 @@ beforeAll(async () => {
     data.ticketListings.push((await inTransaction(ds, (em) => market.createListing(em, SERIES, { seller, units, unitPrice, expiresOn: lastDay }, key()))).id);
   }
   await inTransaction(ds, (em) => market.take(em, data.ticketListings[0], { buyer: BUYERS[1], units: '40' }, key()));
+
+  // 公示: the county turns disclosure on and the draft project's issuance is published to the village (masked names).
+  const disclosures = app.get(DisclosuresService);
+  await inTransaction(ds, (em) => disclosures.setDays(em, maker, '140522', 7));
+  data.disclosure = (
+    await inTransaction(ds, (em) => disclosures.publish(em, maker, { kind: 'TICKET_ISSUANCE', subject: DRAFT_PROJECT, seriesCode: DRAFT_PROJECT, faceValue: '1.00' }))
+  ).id;
 
   // Each farm leases state land to its own lessee; the rent is raised and paid.
   const operator = { userId: maker.userId, role: 'ADMIN' as const };
@@ -309,6 +318,9 @@ const FILL: Record<string, (c: Caller) => string[]> = {
   '/v1/series/{code}/register': () => [`/v1/series/${SERIES}/register`, `/v1/series/${SERIES}/register?valueAtLastPrice=true`],
   '/v1/ticket-listings': () => ['/v1/ticket-listings', `/v1/ticket-listings?series=${SERIES}&state=OPEN`],
   '/v1/ticket-listings/{id}': () => data.ticketListings.map((id) => `/v1/ticket-listings/${id}`),
+  // Public: the village's board, with masked names and the draft issuance's units (nobody's own figures).
+  '/v1/public/villages/{code}/disclosures': () => [`/v1/public/villages/${DAXIGOU.code}/disclosures`],
+  '/v1/public/disclosures/{id}/notice.pdf': () => [`/v1/public/disclosures/${data.disclosure}/notice.pdf`],
   '/v1/public/series/{code}/prices': () => [`/v1/public/series/${SERIES}/prices`],
   '/v1/public/series/{code}/prices.csv': () => [`/v1/public/series/${SERIES}/prices.csv`],
   '/v1/series/{code}/register.xlsx': () => [`/v1/series/${SERIES}/register.xlsx`],
@@ -413,7 +425,7 @@ describe('an entry as a villager sees it', () => {
       .get('/v1/accounts/party:V-0001:wallet:CNY/statement?from=2026-07-01&to=2026-07-01')
       .set('Authorization', `Bearer ${villager.token}`)
       .expect(200);
-    expect(statement.body.lines).toEqual([expect.objectContaining({ entryId: id, memo: null, amount: '1562.66' })]);
+    expect((statement.body as { lines: unknown[] }).lines).toEqual([expect.objectContaining({ entryId: id, memo: null, amount: '1562.66' })]);
   });
 });
 

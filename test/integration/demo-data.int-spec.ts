@@ -1,6 +1,7 @@
 import { AccessService } from '@forest-ledger/access';
 import { Test, TestingModule } from '@nestjs/testing';
 import {
+  DisclosuresService,
   BANK_CLEARING_ACCOUNT,
   DEMO_BANK,
   DEMO_COLLECTIVE,
@@ -74,6 +75,8 @@ describe('the demo data set', () => {
       'project-income:demo:pre-dividend',
       expect.stringMatching(/^dividend-reserve:\d+$/),
       expect.stringMatching(/^dividend:\d+:chunk:1:1$/),
+      // 公示: the 2026 pre-dividend is received and declared, its list published; nothing is paid yet.
+      'project-income:demo:pre-dividend-2026',
     ]);
   });
 
@@ -168,7 +171,7 @@ describe('the demo data set', () => {
       guarantee: { buyBackPrice: '100.00', yieldPerMu: '13.0000', referencePrice: '500.00' },
       totalContributions: '912300.00',
       walletAccount: projectWallet(DEMO_PROJECT),
-      walletBalance: '500000.00',
+      walletBalance: '518246.00', // the farm's cash and the 2026 income awaiting its 公示
       seriesCode: DEMO_SERIES,
     });
     expect(project.guarantee.description).toContain('每亩13立方米');
@@ -313,10 +316,19 @@ describe('the demo data set', () => {
       [walletOf('V-0007')]: '3700.00', // 2,000.00 from the buy-back + 340 units
       [walletOf('V-0008')]: '1800.00', // 360 units, like every villager
     });
-    // Income in and the dividend out: the project's wallet holds the farm's cash contribution again.
-    await expect(balanceOf(projectWallet(DEMO_PROJECT))).resolves.toBe('500000.00');
-    await expect(balanceOf(BANK_CLEARING_ACCOUNT)).resolves.toBe('575615.00');
+    // Income in and the dividend out: the project's wallet holds the farm's cash contribution again, and the 2026 income awaiting its 公示.
+    await expect(balanceOf(projectWallet(DEMO_PROJECT))).resolves.toBe('518246.00');
+    await expect(balanceOf(BANK_CLEARING_ACCOUNT)).resolves.toBe('593861.00');
     await expect(balanceOf(PLATFORM_FEES_ACCOUNT)).resolves.toBe('0.00');
+  });
+
+  it('turns 公示 on for 芹池镇 and has the 2026 pre-dividend’s list up in 大西沟村, its approval waiting for the period', async () => {
+    const disclosures = moduleRef.get(DisclosuresService);
+    expect(await disclosures.days(DEMO_VILLAGE.code)).toEqual({ region: DEMO_VILLAGE.code, disclosureDays: null, effectiveDays: 7 });
+    const board = await disclosures.publicVillage(DEMO_VILLAGE.code);
+    expect(board.current).toHaveLength(1);
+    expect(board.current[0]).toMatchObject({ kind: 'DIVIDEND', phase: 'IN_PERIOD', days: 7, totalUnits: '9123', totalAmount: '18246.00' });
+    expect(board.current[0].lines.map((l) => l.name)).toContain('张**');
   });
 
   it('replays a demo command with its key instead of booking it twice', async () => {

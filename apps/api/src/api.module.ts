@@ -15,6 +15,7 @@ import {
   LandUseModule,
   DividendsModule,
   PortalModule,
+  DisclosuresModule,
   PartyAccessDirectory,
 } from '@forest-ledger/forestry';
 import { DIVIDEND_CONTROLLERS } from './dividends/dividends.controllers';
@@ -42,6 +43,8 @@ import { ParcelsController } from './parcels/parcels.controller';
 import { ApprovalsController } from './parties/approvals.controller';
 import { PartiesController } from './parties/parties.controller';
 import { PortalController } from './portal/portal.controller';
+import { DisclosurePageController } from './portal/disclosure-page.controller';
+import { DisclosuresController } from './disclosures/disclosures.controller';
 import { RegionsController } from './parties/regions.controller';
 import { ProjectsController } from './projects/projects.controller';
 import { IncomeRightsController } from './income-rights/income-rights.controller';
@@ -74,6 +77,7 @@ import { SUBSIDY_CONTROLLERS } from './subsidies/subsidies.controllers';
     LandUseModule,
     DividendsModule,
     PortalModule,
+    DisclosuresModule,
   ],
   controllers: [
     HealthController,
@@ -98,6 +102,8 @@ import { SUBSIDY_CONTROLLERS } from './subsidies/subsidies.controllers';
     ...LAND_USE_CONTROLLERS,
     ...DIVIDEND_CONTROLLERS,
     PortalController,
+    DisclosurePageController,
+    DisclosuresController,
     EventsController,
   ],
   providers: [

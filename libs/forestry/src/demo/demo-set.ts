@@ -17,6 +17,8 @@ import { ProjectsService } from '../projects/projects.service';
 import { RegionsService } from '../regions/regions.service';
 import { MovementsService } from '../tickets/movements.service';
 import { SeriesService } from '../tickets/series.service';
+import { DisclosuresService } from '../disclosures/disclosures.service';
+import type { Actor } from '../dividends/dividend-support';
 
 /**
  * The demo data set, modelled on the Yangcheng pilot (阳城县芹池镇大西沟村, DOMAIN.md §3): the region
@@ -26,7 +28,8 @@ import { SeriesService } from '../tickets/series.service';
  * contribution / collective 30 % retained / villagers 70 % per person), and one of each movement:
  * a trade settled delivery-versus-payment after a villager's deposit, a pledge to the bank and a
  * buy-back by the farm at the guaranteed price; and a pre-dividend (预分红) of 5.00 per unit declared,
- * approved and paid to every holder's wallet. All of it goes through the features' own services
+ * approved and paid to every holder's wallet; 公示 on for 芹池镇 (7 days) with the list of the 2026
+ * pre-dividend (declared, not yet approved) up in the village. All of it goes through the features' own services
  * (ProjectsService, SeriesService, MovementsService, the dividends services) with fixed idempotency keys `demo:…`, in one
  * transaction. Names are invented; ID numbers are well-formed (valid dates and check characters)
  * but belong to no one. Household numbers (DXG-101 …), ID numbers and certificate numbers do not
@@ -72,6 +75,19 @@ const PRE_DIVIDEND = {
   recordDate: '2025-12-20',
   paymentDate: '2025-12-31',
   memo: '2025 年度预分红 每份 5 元',
+} as const;
+/**
+ * 公示 (issue 18 §3): 芹池镇 sets 7 days, so 大西沟村's next dividend (2.00 per unit, received 2026-06-20)
+ * is declared and its list published to the village on the day the demo loads, awaiting its period.
+ */
+const DISCLOSED_DIVIDEND = {
+  days: 7,
+  amount: '18246.00',
+  bankReference: '20260620000312',
+  receivedOn: '2026-06-20',
+  recordDate: '2026-06-30',
+  paymentDate: '2026-07-15',
+  memo: '2026 年度预分红 每份 2 元（公示中）',
 } as const;
 const BUY_BACK = { holder: 'V-0007', units: '20', documentReference: '大西沟村林票兑现申请2025第003号', effectiveDate: '2025-09-15' } as const;
 
@@ -305,6 +321,8 @@ export interface DemoServices {
   series: SeriesService;
   movements: MovementsService;
   dividends: DemoDividendServices;
+  /** When given, the demo turns 公示 on for its township and publishes a declared dividend's list. */
+  disclosures?: DisclosuresService;
 }
 
 /** The dividends use cases the demo's pre-dividend goes through. */
@@ -473,14 +491,29 @@ async function writeLedger(em: EntityManager, services: DemoServices): Promise<v
     { holder: BUY_BACK.holder, units: BUY_BACK.units, documentReference: BUY_BACK.documentReference, effectiveDate: BUY_BACK.effectiveDate },
     'demo:buy-back-1',
   );
-  await writePreDividend(em, services.dividends);
+  const declarer = await writePreDividend(em, services.dividends);
+  if (services.disclosures) await writeDisclosure(em, services.dividends, services.disclosures, declarer);
+}
+
+/** The township's disclosure days, and a declared dividend whose list is up in the village (DISCLOSED_DIVIDEND). */
+async function writeDisclosure(em: EntityManager, dividends: DemoDividendServices, disclosures: DisclosuresService, declarer: Actor): Promise<void> {
+  const d = DISCLOSED_DIVIDEND;
+  await disclosures.setDays(em, declarer, DEMO_TOWNSHIP.code, d.days);
+  await dividends.cashFlows.recordIncome(
+    em,
+    DEMO_PROJECT,
+    { kind: 'PRE_DIVIDEND', amount: d.amount, bankReference: d.bankReference, description: d.memo, effectiveDate: d.receivedOn },
+    'demo:pre-dividend-2026',
+  );
+  const draft = await dividends.declarations.declare(em, declarer, { project: DEMO_PROJECT, amount: d.amount, recordDate: d.recordDate, paymentDate: d.paymentDate, memo: d.memo });
+  await disclosures.publish(em, declarer, { kind: 'DIVIDEND', subject: draft.id });
 }
 
 /**
  * The pre-dividend, through the dividends service. Maker-checker needs two users: the demo's are
  * records only, without password and inactive, so nobody can log in as them.
  */
-async function writePreDividend(em: EntityManager, dividends: DemoDividendServices): Promise<void> {
+async function writePreDividend(em: EntityManager, dividends: DemoDividendServices): Promise<Actor> {
   const declarer = {
     userId: (await insertRecordOnlyUser(em, { username: 'demo-declarer', displayName: '演示数据·申报人（不可登录）', role: 'ADMIN' })).id,
     role: 'ADMIN' as const,
@@ -506,6 +539,7 @@ async function writePreDividend(em: EntityManager, dividends: DemoDividendServic
   let outcome = await dividends.distribution.startDistribution(em, draft.id);
   while (outcome.state === 'DISTRIBUTING') outcome = await dividends.distribution.runChunk(em, draft.id);
   if (outcome.state !== 'DISTRIBUTED') throw new Error(`demo pre-dividend ended ${outcome.state}`);
+  return declarer;
 }
 
 /** Money that arrived at the platform's bank account for a party's wallet. */

@@ -20,6 +20,8 @@ import { MovementsService } from '../tickets/movements.service';
 import { SeriesService } from '../tickets/series.service';
 import { TicketsModule } from '../tickets/tickets.module';
 import { loadDemoData } from './demo-set';
+import { DisclosuresModule } from '../disclosures/disclosures.module';
+import { DisclosuresService } from '../disclosures/disclosures.service';
 
 /** Loads the demo set through the real services (see demo-set.ts). */
 @Injectable()
@@ -36,6 +38,7 @@ export class DemoLoader {
     private readonly cashFlows: ProjectCashFlowsService,
     private readonly declarations: DividendDeclarationsService,
     private readonly distribution: DividendDistributionService,
+    private readonly disclosures: DisclosuresService,
   ) {}
 
   /** True when the set was loaded; false (nothing written) when the ledger has an asset or a party exists. */
@@ -49,6 +52,7 @@ export class DemoLoader {
       series: this.series,
       movements: this.movements,
       dividends: { cashFlows: this.cashFlows, declarations: this.declarations, distribution: this.distribution },
+      disclosures: this.disclosures,
     });
   }
 }
@@ -70,6 +74,7 @@ export class DemoLoader {
     ParcelsModule,
     TicketsModule,
     DividendsModule,
+    DisclosuresModule,
   ],
   providers: [DemoLoader],
   exports: [DemoLoader],

@@ -15,6 +15,8 @@ import { Actor, dividendReserveAccount, invalid, optionalText, postFromProjectWa
 import { DividendError } from './dividends.errors';
 import { recordEvent } from '../events/record-event';
 import { CANCEL_ANY_DECLARATION, DIVIDEND_POLICIES } from './dividend-policies';
+import { requireClearedDisclosure, SubjectPlan, villageOfParty, withdrawDisclosureOf } from '../disclosures/disclosure-gate';
+import { dividendDisclosurePlan } from './dividend-disclosure';
 
 /** Holders per chunk: one transaction, a few ledger entries of ≤ 999 credits each. */
 export const DEFAULT_CHUNK_SIZE = 5000;
@@ -173,6 +175,14 @@ export class DividendDeclarationsService {
     if (row.record_date > today) throw invalid(`recordDate ${row.record_date} is after today ${today}: the holdings on it are not known yet`, 'recordDate');
     await this.seriesService.load(em, series.code, null, true);
     await this.cashFlows.assertDistributable(em, { id: row.project_id, code: series.project_code }, new Dec(row.amount).toFixed(2), row.id);
+    // 公示: where the village's region asks for it, the list must have been published and cleared (issue 18 §3).
+    await requireClearedDisclosure(em, {
+      subject: { kind: 'DIVIDEND', id: row.id },
+      villageId: await villageOfParty(em, series.collective_party_id),
+      plan: () => this.planOf(em, row, series),
+      act: `分红方案 #${row.id} 批准`,
+      userId: actor.userId,
+    });
     const watermark = await lastMovementId(em, row.series_id);
     let reserveEntryId = row.reserve_entry_id;
     if (reserveEntryId === null) {
@@ -210,6 +220,24 @@ export class DividendDeclarationsService {
     return this.get(row.id, em);
   }
 
+  /**
+   * The list a disclosure (公示) of a DRAFT or STALE declaration publishes: the holders at its record
+   * date (which must have come) with their units and the amounts the distribution would pay.
+   */
+  async disclosurePlan(em: EntityManager, id: string): Promise<SubjectPlan> {
+    const { row, series } = await this.load(em, id, false);
+    if (row.state !== 'DRAFT' && row.state !== 'STALE') throw stateError(row, 'published for disclosure');
+    const today = businessToday();
+    if (row.record_date > today) throw invalid(`recordDate ${row.record_date} is after today ${today}: the holdings on it are not known yet`, 'recordDate');
+    const plan = await this.planOf(em, row, series);
+    if (plan.lines.length === 0) throw new DividendError('NO_HOLDERS', `nobody held units of ${series.code} on ${row.record_date}`, 'recordDate');
+    return plan;
+  }
+
+  private planOf(em: EntityManager, row: DeclarationRow, series: SeriesRecord): Promise<SubjectPlan> {
+    return dividendDisclosurePlan(this.ledger, em, { id: row.id, amount: row.amount, recordDate: row.record_date, paymentDate: row.payment_date }, series);
+  }
+
   /** Cancels a declaration before its distribution starts; a reserved amount returns to the wallet. */
   async cancel(em: EntityManager, id: string, actor: Actor): Promise<DeclarationView> {
     requireRole(actor, DIVIDEND_POLICIES.cancel, (m) => new DividendError('NOT_AN_APPROVER', m, 'role'));
@@ -235,6 +263,7 @@ export class DividendDeclarationsService {
       releaseEntryId = posted.entry.id;
     }
     await declarationsStore.cancel(em, row.id, releaseEntryId);
+    await withdrawDisclosureOf(em, { kind: 'DIVIDEND', id: row.id }, actor.userId, `分红方案 #${row.id} 已撤销`);
     return this.get(row.id, em);
   }
 

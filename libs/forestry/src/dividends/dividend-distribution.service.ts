@@ -7,12 +7,13 @@ import { DbTimeouts, longTimeouts, withTimeouts } from '@forest-ledger/platform/
 import { DataSource, EntityManager } from 'typeorm';
 import { walletOf } from '../parties/parties.service';
 import { partiesByCodes, partiesByIds } from '../parties/party-refs';
-import { businessToday, holderTickets } from '../projects/project-accounts';
+import { businessToday } from '../projects/project-accounts';
 import { SeriesService } from '../tickets/series.service';
 import { firstOwnershipMoveAfter } from '../tickets/ticket-register.store';
 import { declarationsStore } from './declarations.store';
 import { DistributionOutcome, DistributionProgress, DividendDeclarationsService, LoadedDeclaration, outcomeOf } from './dividend-declarations.service';
-import { amountPerUnit, splitPool } from './dividend-math';
+import { amountPerUnit } from './dividend-math';
+import { allocationAtRecordDate } from './record-date-allocation';
 import { projectDividendReserve } from './dividend-support';
 import { DividendError } from './dividends.errors';
 import { recordEvent } from '../events/record-event';
@@ -82,29 +83,9 @@ export class DividendDistributionService {
     await this.seriesService.load(em, series.code, null, true);
     if (await this.markIfStale(em, declaration)) return outcomeOf((await this.declarations.load(em, id, false)).row);
 
-    const balances = await this.ledger.balancesOfAssetAsOf(series.asset_code, 'LIABILITY', row.record_date, em);
-    const unitsByOwner = new Map<string, Dec>();
-    const accountsByOwner = new Map<string, string[]>();
-    for (const b of balances) {
-      if (b.ownerRef === null || !b.ownerRef.startsWith('party:')) continue;
-      unitsByOwner.set(b.ownerRef, (unitsByOwner.get(b.ownerRef) ?? new Dec(0)).plus(b.balance));
-      accountsByOwner.set(b.ownerRef, [...(accountsByOwner.get(b.ownerRef) ?? []), b.account]);
-    }
-    // The tie-break key: each owner's first account of the series (its free units, opened first), by id.
-    const owners = [...unitsByOwner.keys()].filter((o) => unitsByOwner.get(o)!.greaterThan(0));
-    const freeAccounts = owners.map((o) => holderTickets(o.slice('party:'.length), series.code));
-    const accountIds = await this.ledgerReads.accountIds(em, [...freeAccounts, ...owners.flatMap((o) => accountsByOwner.get(o)!)]);
-    const holders = owners.map((ownerRef, i) => {
-      const ids = [freeAccounts[i], ...accountsByOwner.get(ownerRef)!].flatMap((code) => (accountIds.has(code) ? [BigInt(accountIds.get(code)!)] : []));
-      return { ownerRef, code: ownerRef.slice('party:'.length), accountId: ids.reduce((min, x) => (x < min ? x : min)) };
-    });
-    holders.sort((a, b) => (a.accountId < b.accountId ? -1 : a.accountId > b.accountId ? 1 : 0));
-    const split = splitPool(
-      row.amount,
-      holders.map((o) => ({ key: o.ownerRef, units: unitsByOwner.get(o.ownerRef)! })),
-    );
-    if (split.length === 0) throw new DividendError('NO_HOLDERS', `nobody held units of ${series.code} on ${row.record_date}`, 'recordDate');
-    const totalUnits = split.reduce((s, l) => s.plus(l.units), new Dec(0));
+    const holders = await allocationAtRecordDate(this.ledger, em, series, row.amount, row.record_date);
+    if (holders.length === 0) throw new DividendError('NO_HOLDERS', `nobody held units of ${series.code} on ${row.record_date}`, 'recordDate');
+    const totalUnits = holders.reduce((s, l) => s.plus(l.units), new Dec(0));
 
     const parties = await partiesByCodes(
       em,
@@ -116,7 +97,7 @@ export class DividendDistributionService {
       em,
       row.id,
       row.chunk_size,
-      holders.map((h, i) => ({ partyId: parties.get(h.code)!.id, holderAccountId: h.accountId.toString(), units: split[i].units.toFixed(0), amount: split[i].amount.toFixed(2) })),
+      holders.map((h) => ({ partyId: parties.get(h.code)!.id, holderAccountId: h.accountId.toString(), units: h.units.toFixed(0), amount: h.amount.toFixed(2) })),
     );
     await this.ensureWallets(
       em,
@@ -125,8 +106,8 @@ export class DividendDistributionService {
     await declarationsStore.startDistributing(em, row.id, {
       totalUnits: totalUnits.toFixed(0),
       amountPerUnit: amountPerUnit(row.amount, totalUnits),
-      holders: split.length,
-      chunks: Math.ceil(split.length / row.chunk_size),
+      holders: holders.length,
+      chunks: Math.ceil(holders.length / row.chunk_size),
     });
     return outcomeOf((await this.declarations.load(em, id, false)).row);
   }

@@ -14,10 +14,11 @@ export interface PartyRefRow {
   collective_id: string | null;
   household_id: string | null;
   household_code: string | null;
+  region_id: string | null;
 }
 
 const PARTY_REF_SELECT = `SELECT p.id::text AS id, p.code, p.name, p.kind, p.active, p.id_masked, p.collective_id::text AS collective_id,
-    p.household_id::text AS household_id, h.code AS household_code
+    p.household_id::text AS household_id, h.code AS household_code, p.region_id::text AS region_id
   FROM parties p LEFT JOIN parties h ON h.id = p.household_id`;
 
 /** What other features may know of the parties with these codes or ids; unknown ones are absent. */

@@ -23,6 +23,8 @@ export interface PartyRef {
   collectiveId: string | null;
   householdId: string | null;
   householdCode: string | null;
+  /** The region it is registered in (a collective's village), if any. */
+  regionId: string | null;
 }
 
 function partyRefOf(r: PartyRefRow): PartyRef {
@@ -36,6 +38,7 @@ function partyRefOf(r: PartyRefRow): PartyRef {
     collectiveId: r.collective_id,
     householdId: r.household_id,
     householdCode: r.household_code,
+    regionId: r.region_id,
   };
 }
 

@@ -14,6 +14,8 @@ import { HoldingOrigin, TRANSFER_RESTRICTIONS, TransferRestriction } from './tic
 import { TicketError } from './tickets.errors';
 import { newVerificationCode } from './verification-code';
 import { recordEvent } from '../events/record-event';
+import { requireClearedDisclosure, SubjectPlan, villageOfParty } from '../disclosures/disclosure-gate';
+import { issuanceDisclosurePlan } from './issuance-disclosure';
 
 export const SERIES_CODE_PATTERN = /^[A-Z0-9][A-Z0-9._-]{0,39}$/;
 /** Credits per issuance entry: the ledger allows 1,000 postings, one of them the debit. */
@@ -117,6 +119,14 @@ export class SeriesIssuance {
     if (project.project_kind !== 'COOPERATION')
       throw new ProjectError('WRONG_PROJECT_KIND', `${projectCode} is a collective income-right scheme: issue it through /v1/income-right-schemes`, 'project');
     const plan = await this.planFor(em, project, seriesCode, input.faceValue);
+    // 公示: where the village's region asks for it, the list must have been published and cleared (issue 18 §3).
+    await requireClearedDisclosure(em, {
+      subject: { kind: 'TICKET_ISSUANCE', id: project.code },
+      villageId: await villageOfParty(em, project.collective_party_id),
+      plan: () => issuanceDisclosurePlan(em, project, plan),
+      act: `林票发行 ${seriesCode}`,
+      userId: null,
+    });
     return this.book(em, project, { seriesCode, name, issuedOn, transferRestriction: input.transferRestriction, label: '林票发行' }, plan, key);
   }
 
@@ -250,6 +260,14 @@ export class SeriesIssuance {
     // The would-be holders' units are theirs: a scoped reader gets the split and its own holding only (partyLinesSeenBy).
     const holdings = plan.holdings.map((h) => ({ ...h, name: names.get(h.party)?.name ?? h.party }));
     return { project: projectCode, ...plan, holdings: partyLinesSeenBy(scope, holdings, (h) => h.party) };
+  }
+
+  /** The list a disclosure (公示) of this DRAFT project's issuance publishes: the plan `issue` would carry out now. */
+  async disclosurePlan(em: EntityManager, projectCode: string, input: { seriesCode: string; faceValue: string }): Promise<SubjectPlan> {
+    const project = await this.projects.load(em, projectCode);
+    if (project.state !== 'DRAFT') throw new ProjectError('PROJECT_NOT_DRAFT', `project ${projectCode} is ${project.state}: its 林票 are issued already`, 'project');
+    const plan = await this.planFor(em, project, this.seriesCodeOf(input.seriesCode), input.faceValue);
+    return issuanceDisclosurePlan(em, project, plan);
   }
 
   private seriesCodeOf(value: unknown): string {

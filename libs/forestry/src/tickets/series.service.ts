@@ -1,3 +1,4 @@
+import type { SubjectPlan } from '../disclosures/disclosure-gate';
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { allocate, Dec, isIsoDate, LedgerReads, LedgerService } from '@forest-ledger/ledger';
@@ -128,6 +129,11 @@ export class SeriesService {
     em: EntityManager = this.dataSource.manager,
   ): Promise<IssuancePreview> {
     return this.issuance.preview(em, projectCode, input, scope);
+  }
+
+  /** The list a disclosure (公示) of this DRAFT project's issuance publishes. */
+  disclosurePlan(em: EntityManager, projectCode: string, input: { seriesCode: string; faceValue: string }): Promise<SubjectPlan> {
+    return this.issuance.disclosurePlan(em, projectCode, input);
   }
 
   async get(code: string, scope: OwnerScope = null, em: EntityManager = this.dataSource.manager): Promise<SeriesView> {

@@ -1,0 +1,53 @@
+import { Dec, LedgerReads, LedgerService } from '@forest-ledger/ledger';
+import { EntityManager } from 'typeorm';
+import { holderTickets } from '../projects/project-accounts';
+import { splitPool } from './dividend-math';
+
+/** One holder's entitlement: its party code, the id of its first account of the series (the tie-break), units at the record date and amount. */
+export interface Entitlement {
+  code: string;
+  accountId: bigint;
+  units: Dec;
+  amount: Dec;
+}
+
+/**
+ * The allocation of `amount` among the holders of `series` at `recordDate`, as a distribution pays it:
+ * each owner's free + pledged (+ listed) units, split by largest remainder in the order of each owner's
+ * lowest account id of the series. Holders with no units are left out. Used by the distribution's
+ * snapshot and by the disclosure (公示) of a declaration, so the published list is the one paid.
+ */
+/** The ledger's reads hold no state: one instance serves every caller. */
+const reads = new LedgerReads();
+
+export async function allocationAtRecordDate(
+  ledger: LedgerService,
+  em: EntityManager,
+  series: { code: string; asset_code: string },
+  amount: string,
+  recordDate: string,
+): Promise<Entitlement[]> {
+  const balances = await ledger.balancesOfAssetAsOf(series.asset_code, 'LIABILITY', recordDate, em);
+  const unitsByOwner = new Map<string, Dec>();
+  const accountsByOwner = new Map<string, string[]>();
+  for (const b of balances) {
+    if (b.ownerRef === null || !b.ownerRef.startsWith('party:')) continue;
+    unitsByOwner.set(b.ownerRef, (unitsByOwner.get(b.ownerRef) ?? new Dec(0)).plus(b.balance));
+    accountsByOwner.set(b.ownerRef, [...(accountsByOwner.get(b.ownerRef) ?? []), b.account]);
+  }
+  // The tie-break key: each owner's first account of the series (its free units, opened first), by id.
+  const owners = [...unitsByOwner.keys()].filter((o) => unitsByOwner.get(o)!.greaterThan(0));
+  const freeAccounts = owners.map((o) => holderTickets(o.slice('party:'.length), series.code));
+  // Ids only (not whole account rows): at 100,000 holders this is the snapshot's largest read.
+  const accountIds = await reads.accountIds(em, [...freeAccounts, ...owners.flatMap((o) => accountsByOwner.get(o)!)]);
+  const holders = owners.map((ownerRef, i) => {
+    const ids = [freeAccounts[i], ...accountsByOwner.get(ownerRef)!].flatMap((code) => (accountIds.has(code) ? [BigInt(accountIds.get(code)!)] : []));
+    return { ownerRef, code: ownerRef.slice('party:'.length), accountId: ids.reduce((min, x) => (x < min ? x : min)) };
+  });
+  holders.sort((a, b) => (a.accountId < b.accountId ? -1 : a.accountId > b.accountId ? 1 : 0));
+  const split = splitPool(
+    amount,
+    holders.map((o) => ({ key: o.ownerRef, units: unitsByOwner.get(o.ownerRef)! })),
+  );
+  return holders.map((h, i) => ({ code: h.code, accountId: h.accountId, units: split[i].units, amount: split[i].amount }));
+}
