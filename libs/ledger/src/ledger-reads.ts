@@ -29,20 +29,24 @@ export class LedgerReads {
   /** Idempotency key → entry id, for the keys that exist. Keys match exactly as stored (the HTTP API stores `user:<id>/<key>`). */
   async entryIdsByKeys(em: EntityManager, keys: string[]): Promise<Map<string, string>> {
     if (keys.length === 0) return new Map();
-    const rows = (await em.query(`SELECT id::text AS id, idempotency_key FROM ledger_entries WHERE idempotency_key = ANY($1::text[])`, [[...new Set(keys)]])) as Array<{
-      id: string;
-      idempotency_key: string;
-    }>;
+    const rows = await em.query<
+      Array<{
+        id: string;
+        idempotency_key: string;
+      }>
+    >(`SELECT id::text AS id, idempotency_key FROM ledger_entries WHERE idempotency_key = ANY($1::text[])`, [[...new Set(keys)]]);
     return new Map(rows.map((r) => [r.idempotency_key, r.id]));
   }
 
   /** Entry id → idempotency key, for the ids that exist. */
   async entryKeys(em: EntityManager, ids: string[]): Promise<Map<string, string>> {
     if (ids.length === 0) return new Map();
-    const rows = (await em.query(`SELECT id::text AS id, idempotency_key FROM ledger_entries WHERE id = ANY($1::bigint[])`, [[...new Set(ids)]])) as Array<{
-      id: string;
-      idempotency_key: string;
-    }>;
+    const rows = await em.query<
+      Array<{
+        id: string;
+        idempotency_key: string;
+      }>
+    >(`SELECT id::text AS id, idempotency_key FROM ledger_entries WHERE id = ANY($1::bigint[])`, [[...new Set(ids)]]);
     return new Map(rows.map((r) => [r.id, r.idempotency_key]));
   }
 
@@ -53,38 +57,40 @@ export class LedgerReads {
   async balances(em: EntityManager, codes: string[], asOf?: string): Promise<Map<string, Dec>> {
     checkAsOf(asOf);
     if (codes.length === 0) return new Map();
-    const rows = (
+    type Row = { code: string; normal_side: Side; debits: string; credits: string };
+    const rows =
       asOf === undefined
-        ? await em.query(`SELECT code, normal_side, debits::text AS debits, credits::text AS credits FROM ledger_accounts WHERE code = ANY($1::text[])`, [[...new Set(codes)]])
-        : await em.query(
+        ? await em.query<Row[]>(`SELECT code, normal_side, debits::text AS debits, credits::text AS credits FROM ledger_accounts WHERE code = ANY($1::text[])`, [
+            [...new Set(codes)],
+          ])
+        : await em.query<Row[]>(
             `SELECT a.code, a.normal_side, COALESCE(SUM(d.debits), 0)::text AS debits, COALESCE(SUM(d.credits), 0)::text AS credits
                FROM ledger_accounts a LEFT JOIN ledger_account_days d ON d.account_id = a.id AND d.day <= $2::date
               WHERE a.code = ANY($1::text[]) GROUP BY a.id`,
             [[...new Set(codes)], asOf],
-          )
-    ) as Array<{ code: string; normal_side: Side; debits: string; credits: string }>;
+          );
     return new Map(rows.map((r) => [r.code, signedBalance(r.normal_side, r.debits, r.credits)]));
   }
 
   /** Per asset: how many distinct owners hold a LIABILITY account of it with a non-zero balance (holders on a register). Assets with none are absent. */
   async holderCounts(em: EntityManager, assets: string[]): Promise<Map<string, number>> {
     if (assets.length === 0) return new Map();
-    const rows = (await em.query(
+    const rows = await em.query<Array<{ asset_code: string; n: number }>>(
       `SELECT asset_code, count(DISTINCT owner_ref)::int AS n FROM ledger_accounts
         WHERE asset_code = ANY($1::text[]) AND type = 'LIABILITY' AND credits <> debits GROUP BY asset_code`,
       [[...new Set(assets)]],
-    )) as Array<{ asset_code: string; n: number }>;
+    );
     return new Map(rows.map((r) => [r.asset_code, r.n]));
   }
 
   /** Per account: the latest effective date (YYYY-MM-DD) of its postings. Accounts without postings, and unknown codes, are absent. */
   async lastPostingDates(em: EntityManager, codes: string[]): Promise<Map<string, string>> {
     if (codes.length === 0) return new Map();
-    const rows = (await em.query(
+    const rows = await em.query<Array<{ code: string; date: string }>>(
       `SELECT a.code, to_char(max(p.effective_date), 'YYYY-MM-DD') AS date FROM ledger_accounts a JOIN ledger_postings p ON p.account_id = a.id
         WHERE a.code = ANY($1::text[]) GROUP BY a.code`,
       [[...new Set(codes)]],
-    )) as Array<{ code: string; date: string }>;
+    );
     return new Map(rows.map((r) => [r.code, r.date]));
   }
 
@@ -96,7 +102,7 @@ export class LedgerReads {
     checkAsOf(filter.asOf);
     if (filter.side !== undefined && !SIDES.includes(filter.side)) throw new LedgerError('INVALID_ENTRY', `side must be one of ${SIDES.join(', ')}`, 'side');
     if (codes.length === 0) return new Map();
-    const rows = (await em.query(
+    const rows = await em.query<Array<{ code: string; normal_side: Side; debits: string; credits: string }>>(
       `SELECT a.code, a.normal_side,
               COALESCE(SUM(p.amount) FILTER (WHERE p.side = 'DEBIT'), 0)::text AS debits,
               COALESCE(SUM(p.amount) FILTER (WHERE p.side = 'CREDIT'), 0)::text AS credits
@@ -105,7 +111,7 @@ export class LedgerReads {
            ON p.account_id = a.id AND ($2::text[] IS NULL OR e.kind = ANY($2::text[])) AND ($3::date IS NULL OR p.effective_date <= $3::date)
         WHERE a.code = ANY($1::text[]) GROUP BY a.id`,
       [[...new Set(codes)], filter.kinds ?? null, filter.asOf ?? null],
-    )) as Array<{ code: string; normal_side: Side; debits: string; credits: string }>;
+    );
     const sum = (r: (typeof rows)[number]): Dec =>
       filter.side === 'DEBIT' ? new Dec(r.debits) : filter.side === 'CREDIT' ? new Dec(r.credits) : signedBalance(r.normal_side, r.debits, r.credits);
     return new Map(rows.map((r) => [r.code, sum(r)]));
@@ -119,7 +125,7 @@ export class LedgerReads {
   async owedCredits(em: EntityManager, codes: string[], asOf?: string): Promise<Map<string, Array<{ effectiveDate: string; amount: Dec }>>> {
     checkAsOf(asOf);
     if (codes.length === 0) return new Map();
-    const rows = (await em.query(
+    const rows = await em.query<Array<{ code: string; effective_date: string; owed: string }>>(
       `WITH w AS (
          SELECT a.id, a.code,
                 CASE WHEN $2::date IS NULL THEN a.credits - a.debits
@@ -135,7 +141,7 @@ export class LedgerReads {
        SELECT code, to_char(effective_date, 'YYYY-MM-DD') AS effective_date, LEAST(amount, balance - (running - amount))::text AS owed
          FROM c WHERE running - amount < balance ORDER BY code, effective_date, id`,
       [[...new Set(codes)], asOf ?? null],
-    )) as Array<{ code: string; effective_date: string; owed: string }>;
+    );
     const out = new Map<string, Array<{ effectiveDate: string; amount: Dec }>>();
     for (const r of rows) out.set(r.code, [...(out.get(r.code) ?? []), { effectiveDate: r.effective_date, amount: new Dec(r.owed) }]);
     return out;
@@ -144,29 +150,29 @@ export class LedgerReads {
   /** Per owner: the earliest effective date (YYYY-MM-DD) of a posting on any of its accounts. Owners without postings are absent. */
   async firstPostingDates(em: EntityManager, ownerRefs: string[]): Promise<Map<string, string>> {
     if (ownerRefs.length === 0) return new Map();
-    const rows = (await em.query(
+    const rows = await em.query<Array<{ owner_ref: string; date: string }>>(
       `SELECT a.owner_ref, to_char(min(p.effective_date), 'YYYY-MM-DD') AS date FROM ledger_postings p JOIN ledger_accounts a ON a.id = p.account_id
         WHERE a.owner_ref = ANY($1::text[]) GROUP BY a.owner_ref`,
       [[...new Set(ownerRefs)]],
-    )) as Array<{ owner_ref: string; date: string }>;
+    );
     return new Map(rows.map((r) => [r.owner_ref, r.date]));
   }
 
   /** Which of `refs` own at least one account (open or closed). */
   async ownerRefsInUse(em: EntityManager, refs: string[]): Promise<Set<string>> {
     if (refs.length === 0) return new Set();
-    const rows = (await em.query(`SELECT DISTINCT owner_ref FROM ledger_accounts WHERE owner_ref = ANY($1::text[])`, [[...new Set(refs)]])) as Array<{ owner_ref: string }>;
+    const rows = await em.query<Array<{ owner_ref: string }>>(`SELECT DISTINCT owner_ref FROM ledger_accounts WHERE owner_ref = ANY($1::text[])`, [[...new Set(refs)]]);
     return new Set(rows.map((r) => r.owner_ref));
   }
 
   async assetExists(em: EntityManager, code: string): Promise<boolean> {
-    const rows = (await em.query(`SELECT 1 FROM ledger_assets WHERE code = $1`, [code])) as unknown[];
+    const rows = await em.query<unknown[]>(`SELECT 1 FROM ledger_assets WHERE code = $1`, [code]);
     return rows.length > 0;
   }
 
   /** True when the ledger has no asset at all (a fresh installation). */
   async isEmpty(em: EntityManager): Promise<boolean> {
-    const [row] = (await em.query(`SELECT NOT EXISTS (SELECT 1 FROM ledger_assets) AS empty`)) as Array<{ empty: boolean }>;
+    const [row] = await em.query<Array<{ empty: boolean }>>(`SELECT NOT EXISTS (SELECT 1 FROM ledger_assets) AS empty`);
     return row.empty;
   }
 }

@@ -145,7 +145,7 @@ export async function insertAsset(em: EntityManager, input: { code: string; scal
 }
 
 export async function selectAsset(em: EntityManager, code: string): Promise<AssetView | undefined> {
-  const [row] = (await em.query(`SELECT code, scale, description FROM ledger_assets WHERE code = $1`, [code])) as AssetView[];
+  const [row] = await em.query<AssetView[]>(`SELECT code, scale, description FROM ledger_assets WHERE code = $1`, [code]);
   return row;
 }
 
@@ -157,14 +157,14 @@ export async function readAsset(em: EntityManager, code: string): Promise<AssetV
 }
 
 export async function selectAssets(em: EntityManager): Promise<AssetView[]> {
-  return (await em.query(`SELECT code, scale, description FROM ledger_assets ORDER BY code`)) as AssetView[];
+  return await em.query<AssetView[]>(`SELECT code, scale, description FROM ledger_assets ORDER BY code`);
 }
 
 // ---------------------------------------------------------------- accounts
 
 /** Inserts the accounts whose codes are free, in one statement; returns the codes inserted. */
 export async function insertAccounts(em: EntityManager, inputs: readonly OpenAccountInput[]): Promise<string[]> {
-  const rows = (await em.query(
+  const rows = await em.query<Array<{ code: string }>>(
     `INSERT INTO ledger_accounts (code, asset_code, type, normal_side, owner_ref, no_overdraft, metadata)
      SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::boolean[], $7::jsonb[])
      ON CONFLICT (code) DO NOTHING RETURNING code`,
@@ -177,17 +177,17 @@ export async function insertAccounts(em: EntityManager, inputs: readonly OpenAcc
       inputs.map((i) => i.noOverdraft ?? false),
       inputs.map((i) => JSON.stringify(i.metadata ?? {})),
     ],
-  )) as Array<{ code: string }>;
+  );
   return rows.map((r) => r.code);
 }
 
 /** The accounts of `codes` that `visibility` may see (null: all), in no particular order. */
 export async function selectAccounts(em: EntityManager, codes: readonly string[], visibility: Visibility): Promise<AccountRow[]> {
-  return (await em.query(
+  return await em.query<AccountRow[]>(
     `SELECT ${ACCOUNT_COLUMNS} FROM ledger_accounts a JOIN ledger_assets s ON s.code = a.asset_code
      WHERE a.code = ANY($1::text[]) AND ($2::text[] IS NULL OR a.owner_ref = ANY($2::text[]))`,
     [[...new Set(codes)], visibility?.ownerRefs ?? null],
-  )) as AccountRow[];
+  );
 }
 
 /**
@@ -234,11 +234,11 @@ export async function selectAccountPage(em: EntityManager, q: AccountPageQuery):
     );
   if (q.afterCode !== undefined) add('a.code > ?', q.afterCode);
   params.push(q.limit);
-  return (await em.query(
+  return await em.query<AccountRow[]>(
     `SELECT ${ACCOUNT_COLUMNS} FROM ledger_accounts a JOIN ledger_assets s ON s.code = a.asset_code
      ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY a.code LIMIT $${params.length}`,
     params,
-  )) as AccountRow[];
+  );
 }
 
 export async function updateFrozen(em: EntityManager, id: string, frozen: boolean): Promise<void> {
@@ -272,7 +272,7 @@ export async function lockForPosting(em: EntityManager, codes: string[], keys: s
 
 /** Entries already posted under any of the keys (for callers that have not locked anything). */
 export async function selectExistingKeys(em: EntityManager, keys: string[]): Promise<ExistingKey[]> {
-  return (await em.query(`SELECT id::text, idempotency_key FROM ledger_entries WHERE idempotency_key = ANY($1::text[])`, [keys])) as ExistingKey[];
+  return await em.query<ExistingKey[]>(`SELECT id::text, idempotency_key FROM ledger_entries WHERE idempotency_key = ANY($1::text[])`, [keys]);
 }
 
 /**
@@ -370,17 +370,17 @@ export async function insertEntries(em: EntityManager, planned: PlannedEntry[], 
 
 /** The entry rows of `ids` (well-formed bigint ids), in no particular order. */
 export async function selectEntryRows(em: EntityManager, ids: string[]): Promise<EntryRow[]> {
-  return (await em.query(`SELECT ${ENTRY_COLUMNS} FROM ledger_entries e WHERE e.id = ANY($1::bigint[])`, [ids])) as EntryRow[];
+  return await em.query<EntryRow[]>(`SELECT ${ENTRY_COLUMNS} FROM ledger_entries e WHERE e.id = ANY($1::bigint[])`, [ids]);
 }
 
 /** The postings of the entries, per entry id, in posting order. */
 export async function selectPostings(em: EntityManager, entryIds: string[]): Promise<Map<string, PostingRow[]>> {
-  const rows = (await em.query(
+  const rows = await em.query<PostingRow[]>(
     `SELECT p.entry_id, a.code, a.owner_ref, a.asset_code, s.scale, p.side, p.amount::text AS amount
      FROM ledger_postings p JOIN ledger_accounts a ON a.id = p.account_id JOIN ledger_assets s ON s.code = a.asset_code
      WHERE p.entry_id = ANY($1::bigint[]) ORDER BY p.entry_id, p.seq`,
     [entryIds],
-  )) as PostingRow[];
+  );
   const map = new Map<string, PostingRow[]>();
   for (const r of rows) map.set(r.entry_id, [...(map.get(r.entry_id) ?? []), r]);
   return map;
@@ -429,17 +429,17 @@ export async function selectEntryPage(em: EntityManager, q: EntryPageQuery): Pro
   if (q.to !== undefined) add('e.effective_date <= ?::date', q.to);
   if (q.beforeId !== undefined) add('e.id < ?::bigint', q.beforeId);
   params.push(q.limit);
-  return (await em.query(
+  return await em.query<EntryRow[]>(
     `SELECT ${ENTRY_COLUMNS} FROM ledger_entries e ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY e.id DESC LIMIT $${params.length}`,
     params,
-  )) as EntryRow[];
+  );
 }
 
 // ---------------------------------------------------------------- chain verification
 
 /** Entries after `afterId` in id order (commit order per account), without their reversal link. */
 export async function selectEntriesAfter(em: EntityManager, afterId: string, limit: number): Promise<EntryRow[]> {
-  return (await em.query(`SELECT ${ENTRY_BASE_COLUMNS}, NULL AS reversed_by FROM ledger_entries e WHERE e.id > $1::bigint ORDER BY e.id LIMIT $2`, [afterId, limit])) as EntryRow[];
+  return await em.query<EntryRow[]>(`SELECT ${ENTRY_BASE_COLUMNS}, NULL AS reversed_by FROM ledger_entries e WHERE e.id > $1::bigint ORDER BY e.id LIMIT $2`, [afterId, limit]);
 }
 
 /**
@@ -447,7 +447,7 @@ export async function selectEntriesAfter(em: EntityManager, afterId: string, lim
  * totals (ledger_account_days) equal its postings summed per day; in id order.
  */
 export async function selectAccountChecks(em: EntityManager): Promise<Array<{ code: string; head_hash: string | null; totals_ok: boolean; days_ok: boolean }>> {
-  return (await em.query(
+  return await em.query<Array<{ code: string; head_hash: string | null; totals_ok: boolean; days_ok: boolean }>>(
     `WITH t AS (
        SELECT account_id, effective_date AS day, COALESCE(SUM(amount) FILTER (WHERE side = 'DEBIT'), 0) AS debits,
               COALESCE(SUM(amount) FILTER (WHERE side = 'CREDIT'), 0) AS credits
@@ -461,5 +461,5 @@ export async function selectAccountChecks(em: EntityManager): Promise<Array<{ co
             NOT EXISTS (SELECT 1 FROM bad WHERE bad.account_id = a.id) AS days_ok
      FROM ledger_accounts a LEFT JOIN s ON s.account_id = a.id
      ORDER BY a.id`,
-  )) as Array<{ code: string; head_hash: string | null; totals_ok: boolean; days_ok: boolean }>;
+  );
 }

@@ -12,7 +12,6 @@ import { businessToday, holderListed, holderPledged, holderTickets } from '../pr
 import { RESTRICTION_LABELS } from '../tickets/certificates.service';
 import { MovementsService } from '../tickets/movements.service';
 import { SeriesRecord, SeriesService } from '../tickets/series.service';
-import type { TransferRestriction } from '../tickets/ticket.model';
 import { holdingsOfParty } from '../tickets/ticket-register.store';
 import { renderAnnualStatementPdf } from './annual-statement-pdf';
 import { AnnualStatement, PortalHolding, PortalOverview, PortalPayout } from './portal.model';

@@ -200,9 +200,9 @@ export interface ParcelHoldingRow {
 
 /** The cooperation projects (林票) holding the parcel, over their terms (start date + term years), oldest first. */
 export async function coopClaimsOnParcel(em: EntityManager, parcelId: string): Promise<ParcelHoldingRow[]> {
-  return (await em.query(
+  return await em.query<ParcelHoldingRow[]>(
     `SELECT p.code, p.name, p.state, to_char(p.start_date, 'YYYY-MM-DD') AS "from", to_char(p.start_date + make_interval(years => p.term_years), 'YYYY-MM-DD') AS "to"
        FROM coop_project_parcels pp JOIN coop_projects p ON p.id = pp.project_id WHERE pp.parcel_id = $1 ORDER BY p.start_date, p.code`,
     [parcelId],
-  )) as ParcelHoldingRow[];
+  );
 }

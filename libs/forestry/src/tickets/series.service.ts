@@ -9,7 +9,7 @@ import { ProjectRecord, ProjectsService, scopePartyIds } from '../projects/proje
 import { certificateNoOf, holderAccounts, IssuanceOutcome, IssuancePreview, IssueInput, SeriesIssuance, SeriesView } from './series-issuance';
 import * as store from './series.store';
 import { SeriesRow } from './series.store';
-import { HoldingOrigin, TransferRestriction } from './ticket.model';
+import { HoldingOrigin } from './ticket.model';
 import { TicketError } from './tickets.errors';
 import { newVerificationCode } from './verification-code';
 

@@ -62,7 +62,7 @@ export function replayOf<T>(key: string, fingerprint: Fingerprint, first: Stored
   return { status: first.status, body: first.body, replayed: true };
 }
 
-export const IDEMPOTENCY_KEY_PATTERN = /^[A-Za-z0-9._:\-]{8,200}$/;
+export const IDEMPOTENCY_KEY_PATTERN = /^[A-Za-z0-9._:-]{8,200}$/;
 
 function byPrincipalAndKey(a: CommandKey, b: CommandKey): number {
   return a.principal < b.principal ? -1 : a.principal > b.principal ? 1 : a.key < b.key ? -1 : a.key > b.key ? 1 : 0;
