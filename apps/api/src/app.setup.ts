@@ -27,7 +27,7 @@ function bodyError(code: string, message: string): Error & { code: string } {
 }
 
 const JSON_SYNTAX_CHAR = '#';
-const FIRST_CHAR = /^[\x20\x09\x0a\x0d]*([^\x20\x09\x0a\x0d])/;
+const FIRST_CHAR = /^[ \t\n\r]*([^ \t\n\r])/;
 
 /**
  * JSON.parse's own message for a body that is valid JSON but not an object or array (which
@@ -61,7 +61,7 @@ export function parseJsonBody(body: Buffer, contentType: string | undefined, con
   let text: string;
   if (charset === 'utf-8') text = body.toString('utf8');
   else if (iconv.encodingExists(charset)) text = iconv.decode(body, charset);
-  else throw bodyError('FL_ERR_UNSUPPORTED_ENCODING', `specified encoding unsupported: ${charset}`);
+  else throw bodyError('FL_ERR_UNSUPPORTED_ENCODING', `specified encoding unsupported: ${charset as string}`);
   if (text.charCodeAt(0) === 0xfeff) text = text.slice(1);
   const first = FIRST_CHAR.exec(text)?.[1];
   // Measured before parsing: nothing recursive (validation, class-transformer, fingerprints) ever sees a deeper body.
