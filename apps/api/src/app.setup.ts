@@ -14,6 +14,7 @@ import { bodyTooDeep, checkParsedBody, jsonDepth, MAX_BODY_DEPTH } from './http/
 import { ErrorFilter } from './http/error.filter';
 import { HttpRequest, HttpResponse } from './http/http';
 import { NulCharacterPipe, validationPipe } from './http/validation';
+import { withRequestExamples } from './http/openapi-examples';
 
 /** The API application: Nest on Fastify. */
 export type ApiApplication = NestFastifyApplication;
@@ -153,6 +154,6 @@ export function configureApp(app: ApiApplication): ApiApplication {
     .addBearerAuth()
     .addApiKey({ type: 'apiKey', in: 'header', name: 'X-Api-Key' }, 'api-key')
     .build();
-  SwaggerModule.setup('docs', app, () => SwaggerModule.createDocument(app, config), { jsonDocumentUrl: 'docs-json' });
+  SwaggerModule.setup('docs', app, () => withRequestExamples(SwaggerModule.createDocument(app, config)), { jsonDocumentUrl: 'docs-json' });
   return app;
 }
