@@ -108,6 +108,8 @@ describe('the OpenAPI request examples', () => {
       if (!ok) failures.push(`${key} → ${res.status} ${JSON.stringify(res.body).slice(0, 300)}`);
     }
     expect(failures).toEqual([]);
+    // The user id the examples name: li.approver is user 5 after the admin and the demo set's logins.
+    expect(await db.dataSource.query(`SELECT id::text AS id FROM users WHERE username = 'li.approver'`)).toEqual([{ id: '5' }]);
   }, 240_000);
 
   it('every write route has one (or is listed as not yet)', async () => {
