@@ -103,19 +103,19 @@ async function load(ds: DataSource): Promise<History> {
      SELECT 'h:holder:' || lpad(i::text, 7, '0') || ':TKT', 'TKT', 'LIABILITY', 'CREDIT', 'party:t' || i FROM generate_series(1, $1::int) i ORDER BY i`,
     [holders],
   );
-  const [ids] = (await ds.query(
+  const [ids] = await ds.query<Array<{ issuer: number; hot0: number; wallet0: number; wallet_span: number; holder0: number; holder_span: number }>>(
     `SELECT (SELECT id FROM ledger_accounts WHERE code = 'h:issuer:TKT')::int AS issuer,
             (SELECT min(id) FROM ledger_accounts WHERE code LIKE 'h:clearing:%')::int AS hot0,
             (SELECT min(id) FROM ledger_accounts WHERE code LIKE 'h:wallet:%')::int AS wallet0,
             (SELECT max(id) - min(id) + 1 FROM ledger_accounts WHERE code LIKE 'h:wallet:%')::int AS wallet_span,
             (SELECT min(id) FROM ledger_accounts WHERE code LIKE 'h:holder:%')::int AS holder0,
             (SELECT max(id) - min(id) + 1 FROM ledger_accounts WHERE code LIKE 'h:holder:%')::int AS holder_span`,
-  )) as Array<{ issuer: number; hot0: number; wallet0: number; wallet_span: number; holder0: number; holder_span: number }>;
+  );
   if (ids.wallet_span !== wallets || ids.holder_span !== holders) throw new Error('account ids are not contiguous: cannot address them by offset');
-  const [{ start, days }] = (await ds.query(
+  const [{ start, days }] = await ds.query<Array<{ start: string; days: number }>>(
     `SELECT (current_date - make_interval(years => $1::int))::date::text AS start, (current_date - (current_date - make_interval(years => $1::int))::date) AS days`,
     [config.years],
-  )) as Array<{ start: string; days: number }>;
+  );
   const entries = Math.ceil(config.postings / 2);
   const started = Date.now();
   for (let lo = 1; lo <= entries; lo += CHUNK) {
@@ -190,11 +190,11 @@ async function main(): Promise<void> {
     await migrate(ds);
     log(`loading ${config.postings.toLocaleString('en-US')} postings over ${config.years} years into ${config.accounts.toLocaleString('en-US')} accounts (${config.hot} hot)`);
     const h = await load(ds);
-    const [{ counts }] = (await ds.query(
+    const [{ counts }] = await ds.query<Array<{ counts: { postings: number; days: number; hotPostings: number } }>>(
       `SELECT json_build_object('postings', (SELECT count(*) FROM ledger_postings), 'days', (SELECT count(*) FROM ledger_account_days),
          'hotPostings', (SELECT count(*) FROM ledger_postings p JOIN ledger_accounts a ON a.id = p.account_id WHERE a.code = $1)) AS counts`,
       [h.hot[0]],
-    )) as Array<{ counts: { postings: number; days: number; hotPostings: number } }>;
+    );
     log(`rows: ${JSON.stringify(counts)}`);
 
     api = new ApiProcess({

@@ -311,8 +311,8 @@ class Bench {
         .query<{ lsn: string }>('SELECT pg_current_wal_lsn()::text AS lsn')
         .then((r) => r.rows[0].lsn)
         .catch(() => null);
-    let walStart: Promise<string | null> | null = null;
-    let walEnd: Promise<string | null> | null = null;
+    // Set inside the callbacks below: an object keeps TypeScript from narrowing them to null here.
+    const wal: { start: Promise<string | null> | null; end: Promise<string | null> | null } = { start: null, end: null };
     let result: LoadResult;
     try {
       result = await runLoad(op, {
@@ -321,12 +321,12 @@ class Bench {
         seconds: config.seconds,
         onWindowStart: () => {
           before = this.meter!.snapshot();
-          walStart = lsn();
+          wal.start = lsn();
           if (profile) this.api!.signal('SIGWINCH');
         },
         onWindowEnd: () => {
           after = this.meter!.snapshot();
-          walEnd = lsn();
+          wal.end = lsn();
           if (profile) this.api!.signal('SIGWINCH');
         },
       });
@@ -336,8 +336,8 @@ class Bench {
     }
     const cpu = before && after ? CpuMeter.diff(before, after) : null;
     let walBytesPerOp: number | null = null;
-    if (walStart && walEnd && result.ops > 0) {
-      const [from, to] = await Promise.all([walStart, walEnd]);
+    if (wal.start && wal.end && result.ops > 0) {
+      const [from, to] = await Promise.all([wal.start, wal.end]);
       if (from !== null && to !== null) {
         const diff = await admin.query<{ bytes: string }>('SELECT pg_wal_lsn_diff($2::pg_lsn, $1::pg_lsn)::text AS bytes', [from, to]);
         walBytesPerOp = Number(diff.rows[0].bytes) / result.ops;

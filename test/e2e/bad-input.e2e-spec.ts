@@ -382,7 +382,7 @@ describe('hostile bodies: a 400 or 422 naming the fault, never a 500, nothing wr
 describe('metadata: what is stored is what was sent', () => {
   it('keeps unicode, nested arrays, nulls, numbers and keys named like Object.prototype members, on entries and accounts', async () => {
     const metadata = {
-      林票: { 村: ['常口', '余坑'], n: [0, -1, 1.5, 1e21, 9007199254740993, -0.000001] },
+      林票: { 村: ['常口', '余坑'], n: [0, -1, 1.5, 1e21, 9007199254740992, -0.000001] },
       toString: 'x',
       hasOwnProperty: { valueOf: null },
       __defineGetter__: [],
@@ -427,8 +427,8 @@ describe('a body that is not a JSON object', () => {
     const wrong: string[] = [];
     for (const route of routes) {
       for (const text of ['[]', '[{}]', '"text"', '1', 'null']) {
-        const res = await request(app.getHttpServer())
-          [route.method](route.path)
+        const agent = request(app.getHttpServer());
+        const res = await agent[route.method](route.path)
           .set('Authorization', `Bearer ${adminToken}`)
           .set('Idempotency-Key', randomUUID())
           .set('Content-Type', 'application/json')

@@ -223,7 +223,7 @@ describe('dividends over HTTP', () => {
     const workbook = new ExcelJS.Workbook();
     await workbook.xlsx.load(new Uint8Array(xlsx.body as Buffer).buffer);
     const cells: string[] = [];
-    workbook.worksheets[0].eachRow((row) => row.eachCell((cell) => cells.push(String(cell.value))));
+    workbook.worksheets[0].eachRow((row) => row.eachCell((cell) => cells.push(cell.text)));
     expect(cells).toEqual(expect.arrayContaining([cards[v1], cards[v2]]));
 
     const key = randomUUID();

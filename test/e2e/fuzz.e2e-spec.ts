@@ -162,8 +162,8 @@ const keyArbitrary = fc.oneof({ weight: 8, arbitrary: fc.constant(null) }, { wei
 function send(route: Route, params: string[], body: string, token: string | null, key: string | null) {
   let path = route.path;
   route.params.forEach((p, i) => (path = path.replace(`{${p}}`, encodeURIComponent(params[i]))));
-  let req = request(app.getHttpServer())
-    [route.method](path)
+  const agent = request(app.getHttpServer());
+  let req = agent[route.method](path)
     .set('Content-Type', 'application/json')
     .set('Idempotency-Key', key ?? randomUUID());
   if (token) req = req.set('Authorization', `Bearer ${token}`);

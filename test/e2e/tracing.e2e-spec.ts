@@ -59,7 +59,7 @@ describe('tracing (OTEL_TRACES_EXPORTER=console)', () => {
       process: alive,
     });
     // The log line reaches this process through a pipe: it may come after the first answer.
-    const started = await until('the start-up line', async () => output.split('\n').find((l) => l.includes('"forest-ledger API started"') && l.endsWith('}')), {
+    const started = await until('the start-up line', () => Promise.resolve(output.split('\n').find((l) => l.includes('"forest-ledger API started"') && l.endsWith('}'))), {
       timeoutMs: 10_000,
       everyMs: 100,
       process: alive,
@@ -78,7 +78,7 @@ describe('tracing (OTEL_TRACES_EXPORTER=console)', () => {
     expect(res.status).toBe(401);
     const at = await until(
       'the request span printed',
-      async () => (output.includes(`'forest_ledger.correlation_id': '${correlationId}'`) ? output.indexOf(correlationId) : undefined),
+      () => Promise.resolve(output.includes(`'forest_ledger.correlation_id': '${correlationId}'`) ? output.indexOf(correlationId) : undefined),
       {
         timeoutMs: 10_000,
         everyMs: 100,

@@ -21,7 +21,7 @@ beforeAll(async () => {
 });
 
 const projectId = async (code: string): Promise<string> =>
-  ((await db.dataSource.query(`SELECT id::text AS id FROM carbon_projects WHERE code = $1`, [code])) as Array<{ id: string }>)[0].id;
+  (await db.dataSource.query<Array<{ id: string }>>(`SELECT id::text AS id FROM carbon_projects WHERE code = $1`, [code]))[0].id;
 
 describe('one forest, one claim', () => {
   it('refuses a second project over an overlapping period with a 409 naming the parcel and the other project; nothing is written', async () => {

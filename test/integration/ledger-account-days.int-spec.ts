@@ -31,11 +31,11 @@ const DAYS = 40;
 
 /** Balance by normal side from the postings themselves, per account, as of `date`. */
 async function fromPostings(date: string): Promise<Record<string, string>> {
-  const rows = (await db.dataSource.query(
+  const rows = await db.dataSource.query<Array<{ code: string; b: string }>>(
     `SELECT a.code, (CASE a.normal_side WHEN 'DEBIT' THEN 1 ELSE -1 END * COALESCE(SUM(CASE p.side WHEN 'DEBIT' THEN p.amount ELSE -p.amount END), 0))::numeric(20,2)::text AS b
        FROM ledger_accounts a LEFT JOIN ledger_postings p ON p.account_id = a.id AND p.effective_date <= $1::date GROUP BY a.id`,
     [date],
-  )) as Array<{ code: string; b: string }>;
+  );
   return Object.fromEntries(rows.map((r) => [r.code, r.b]));
 }
 

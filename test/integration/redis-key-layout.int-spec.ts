@@ -78,14 +78,10 @@ it('keeps every key BullMQ creates for the deployment in one Redis Cluster slot'
   const connection = cluster;
   const queues = Object.values(QueueName).map((name) => new Queue(name, { connection, prefix, defaultJobOptions: DEFAULT_JOB_OPTIONS }));
   const events = new QueueEvents(QueueName.Ledger, { connection, prefix });
-  const worker = new Worker(
-    QueueName.Ledger,
-    async (job) => {
-      if (job.name === 'fails') throw new Error('planned failure');
-      return { ok: true };
-    },
-    { connection, prefix },
-  );
+  const worker = new Worker(QueueName.Ledger, (job) => (job.name === 'fails' ? Promise.reject(new Error('planned failure')) : Promise.resolve({ ok: true })), {
+    connection,
+    prefix,
+  });
   try {
     await events.waitUntilReady();
     const [ledger] = queues;

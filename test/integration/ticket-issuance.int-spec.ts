@@ -1,7 +1,7 @@
 import { AccessService } from '@forest-ledger/access';
 import { holderTickets, PartiesService, PartyAccessDirectory, PiiCipher, RegionsService, seriesIssued } from '@forest-ledger/forestry';
 import { Dec } from '@forest-ledger/ledger';
-import { Env, inTransaction } from '@forest-ledger/platform';
+import { inTransaction } from '@forest-ledger/platform';
 import fc from 'fast-check';
 import Redis from 'ioredis';
 import {

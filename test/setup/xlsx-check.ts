@@ -9,7 +9,7 @@ import ExcelJS from 'exceljs';
  */
 export async function expectNumericXlsx(buffer: Buffer | Uint8Array, sums: string[] = []): Promise<ExcelJS.Workbook> {
   const book = new ExcelJS.Workbook();
-  await book.xlsx.load(new Uint8Array(buffer).buffer as ArrayBuffer);
+  await book.xlsx.load(new Uint8Array(buffer).buffer);
   for (const sheet of book.worksheets) {
     sheet.eachRow((row, r) =>
       row.eachCell((cell, c) => {
@@ -29,7 +29,10 @@ export async function expectNumericXlsx(buffer: Buffer | Uint8Array, sums: strin
     total.eachCell((cell, c) => {
       if (typeof cell.value !== 'number') return;
       const lines = rows.slice(headerIndex + 1, totalIndex).filter((row) => !(row.values as unknown[]).some((x) => x === '小计'));
-      const sum = lines.reduce((s, row) => (typeof row.getCell(c).value === 'number' ? s.plus(String(row.getCell(c).value)) : s), new Dec(0));
+      const sum = lines.reduce((s, row) => {
+        const value = row.getCell(c).value;
+        return typeof value === 'number' ? s.plus(String(value)) : s;
+      }, new Dec(0));
       expect({ sheet: sheet.name, column: c, sum: sum.toString() }).toEqual({ sheet: sheet.name, column: c, sum: new Dec(String(cell.value)).toString() });
     });
   }

@@ -14,6 +14,7 @@ import { bodyTooDeep, checkParsedBody, jsonDepth, MAX_BODY_DEPTH } from './http/
 import { ErrorFilter } from './http/error.filter';
 import { HttpRequest, HttpResponse } from './http/http';
 import { NulCharacterPipe, validationPipe } from './http/validation';
+import { withRequestExamples } from './http/openapi-examples';
 
 /** The API application: Nest on Fastify. */
 export type ApiApplication = NestFastifyApplication;
@@ -27,7 +28,7 @@ function bodyError(code: string, message: string): Error & { code: string } {
 }
 
 const JSON_SYNTAX_CHAR = '#';
-const FIRST_CHAR = /^[\x20\x09\x0a\x0d]*([^\x20\x09\x0a\x0d])/;
+const FIRST_CHAR = /^[ \t\n\r]*([^ \t\n\r])/;
 
 /**
  * JSON.parse's own message for a body that is valid JSON but not an object or array (which
@@ -61,7 +62,7 @@ export function parseJsonBody(body: Buffer, contentType: string | undefined, con
   let text: string;
   if (charset === 'utf-8') text = body.toString('utf8');
   else if (iconv.encodingExists(charset)) text = iconv.decode(body, charset);
-  else throw bodyError('FL_ERR_UNSUPPORTED_ENCODING', `specified encoding unsupported: ${charset}`);
+  else throw bodyError('FL_ERR_UNSUPPORTED_ENCODING', `specified encoding unsupported: ${charset as string}`);
   if (text.charCodeAt(0) === 0xfeff) text = text.slice(1);
   const first = FIRST_CHAR.exec(text)?.[1];
   // Measured before parsing: nothing recursive (validation, class-transformer, fingerprints) ever sees a deeper body.
@@ -153,6 +154,6 @@ export function configureApp(app: ApiApplication): ApiApplication {
     .addBearerAuth()
     .addApiKey({ type: 'apiKey', in: 'header', name: 'X-Api-Key' }, 'api-key')
     .build();
-  SwaggerModule.setup('docs', app, () => SwaggerModule.createDocument(app, config), { jsonDocumentUrl: 'docs-json' });
+  SwaggerModule.setup('docs', app, () => withRequestExamples(SwaggerModule.createDocument(app, config)), { jsonDocumentUrl: 'docs-json' });
   return app;
 }

@@ -16,7 +16,7 @@ export interface AuditView extends AuditRecord {
 export class AuditService {
   constructor(@InjectDataSource() private readonly dataSource: DataSource) {}
 
-  private pending: Array<{ record: AuditRecord; done: (error?: unknown) => void }> = [];
+  private pending: Array<{ record: AuditRecord; done: (failure?: { error: unknown }) => void }> = [];
   private flushing = false;
 
   /**
@@ -25,8 +25,7 @@ export class AuditService {
    */
   record(record: AuditRecord): Promise<void> {
     return new Promise((resolve, reject) => {
-      // eslint-disable-next-line @typescript-eslint/prefer-promise-reject-errors -- the insert's error as thrown
-      this.pending.push({ record, done: (error) => (error ? reject(error) : resolve()) });
+      this.pending.push({ record, done: (failure) => (failure ? reject(failure.error) : resolve()) });
       void this.flush();
     });
   }
@@ -55,7 +54,7 @@ export class AuditService {
       );
       for (const b of batch) b.done();
     } catch (error) {
-      for (const b of batch) b.done(error);
+      for (const b of batch) b.done({ error });
     } finally {
       this.flushing = false;
       void this.flush();

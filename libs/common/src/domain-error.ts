@@ -16,4 +16,10 @@ export class DomainError extends Error {
     super(message);
     this.name = new.target.name;
   }
+
+  /** A detail as text for a message (`fallback` when absent or not a string or number). */
+  detailText(key: string, fallback = ''): string {
+    const value = this.details?.[key];
+    return typeof value === 'string' || typeof value === 'number' ? String(value) : fallback;
+  }
 }

@@ -5,11 +5,11 @@ import { AccountType, Side } from './domain/entry';
 
 /** Debit and credit totals of an account's postings effective on or before `date` (from its day totals: one row per day, not per posting). */
 export async function selectTotalsAsOf(em: EntityManager, accountId: string, date: string): Promise<{ debits: string; credits: string }> {
-  const [sum] = (await em.query(
+  const [sum] = await em.query<Array<{ debits: string; credits: string }>>(
     `SELECT COALESCE(SUM(debits), 0)::text AS debits, COALESCE(SUM(credits), 0)::text AS credits
      FROM ledger_account_days WHERE account_id = $1 AND day <= $2::date`,
     [accountId, date],
-  )) as Array<{ debits: string; credits: string }>;
+  );
   return sum;
 }
 
@@ -20,13 +20,13 @@ export async function selectAssetNetsAsOf(
   type: AccountType,
   date: string,
 ): Promise<Array<{ code: string; owner_ref: string | null; normal_side: Side; net: string }>> {
-  return (await em.query(
+  return await em.query<Array<{ code: string; owner_ref: string | null; normal_side: Side; net: string }>>(
     `SELECT a.code, a.owner_ref, a.normal_side, SUM(d.debits - d.credits)::text AS net
        FROM ledger_accounts a JOIN ledger_account_days d ON d.account_id = a.id
       WHERE a.asset_code = $1 AND a.type = $2 AND d.day <= $3::date
       GROUP BY a.id ORDER BY a.code`,
     [asset, type, date],
-  )) as Array<{ code: string; owner_ref: string | null; normal_side: Side; net: string }>;
+  );
 }
 
 export interface StatementRow {
@@ -51,7 +51,7 @@ export async function selectStatementRows(
   em: EntityManager,
   q: { accountId: string; from: string; to: string; afterDate: string | null; afterId: string | null; limit: number },
 ): Promise<StatementRow[]> {
-  return (await em.query(
+  return await em.query<StatementRow[]>(
     `WITH opening AS (
        -- the days before the from date or the cursor's day (day totals), plus the cursor day's postings up to the cursor
        SELECT (SELECT COALESCE(SUM(debits - credits), 0) FROM ledger_account_days
@@ -70,7 +70,7 @@ export async function selectStatementRows(
             page.amount::text AS amount, ((SELECT net FROM opening) + SUM(page.signed) OVER (ORDER BY page.effective_date, page.id))::text AS running
      FROM (SELECT 1) one LEFT JOIN page ON true ORDER BY page.effective_date, page.id`,
     [q.accountId, q.from, q.to, q.afterDate, q.afterId, q.limit],
-  )) as StatementRow[];
+  );
 }
 
 /** Per account: its totals now (the cached ones) or from its day totals on or before `asOf`. */
@@ -88,7 +88,7 @@ export async function selectTrialBalanceAssets(
   em: EntityManager,
   asOf: string | null,
 ): Promise<Array<{ asset: string; scale: number; accounts: number; debit_balances: string; credit_balances: string }>> {
-  return (await em.query(
+  return await em.query<Array<{ asset: string; scale: number; accounts: number; debit_balances: string; credit_balances: string }>>(
     `WITH b AS (${accountTotals(asOf)})
      SELECT s.code AS asset, s.scale, COUNT(b.id)::int AS accounts,
             COALESCE(SUM(GREATEST(b.debits - b.credits, 0)), 0)::text AS debit_balances,
@@ -96,7 +96,7 @@ export async function selectTrialBalanceAssets(
      FROM ledger_assets s LEFT JOIN b ON b.asset_code = s.code
      GROUP BY s.code, s.scale ORDER BY s.code`,
     [asOf],
-  )) as Array<{ asset: string; scale: number; accounts: number; debit_balances: string; credit_balances: string }>;
+  );
 }
 
 /** Per owner and asset: the debit and credit totals of the owner's accounts. */
@@ -104,11 +104,11 @@ export async function selectTrialBalanceOwners(
   em: EntityManager,
   asOf: string | null,
 ): Promise<Array<{ owner_ref: string | null; asset: string; scale: number; debits: string; credits: string }>> {
-  return (await em.query(
+  return await em.query<Array<{ owner_ref: string | null; asset: string; scale: number; debits: string; credits: string }>>(
     `WITH b AS (${accountTotals(asOf)})
      SELECT b.owner_ref, b.asset_code AS asset, s.scale, SUM(b.debits)::text AS debits, SUM(b.credits)::text AS credits
      FROM b JOIN ledger_assets s ON s.code = b.asset_code
      GROUP BY b.owner_ref, b.asset_code, s.scale ORDER BY b.owner_ref NULLS FIRST, b.asset_code`,
     [asOf],
-  )) as Array<{ owner_ref: string | null; asset: string; scale: number; debits: string; credits: string }>;
+  );
 }

@@ -86,7 +86,7 @@ export class AuditQuery {
   @ApiPropertyOptional({ description: 'nextBefore of the previous page' }) @IsOptional() @IsString() @Matches(/^\d{1,18}$/) before?: string;
   @ApiPropertyOptional({ default: 100, maximum: 500 })
   @IsOptional()
-  @Transform(({ value }) => (typeof value === 'string' && /^\d+$/.test(value) ? Number(value) : value))
+  @Transform(({ value }: { value: unknown }) => (typeof value === 'string' && /^\d+$/.test(value) ? Number(value) : value))
   @IsInt()
   @Min(1)
   @Max(500)

@@ -41,7 +41,7 @@ const BODY_ERRORS: Record<string, { status: number; code: string; message: strin
 
 /** What an error becomes on the wire; `retryAfterSeconds` also goes out as the Retry-After header. */
 export interface ClassifiedError {
-  status: number;
+  status: HttpStatus;
   body: Omit<ErrorResponse, 'correlationId'>;
   retryAfterSeconds?: number;
 }
@@ -63,12 +63,12 @@ export function classifyError(error: unknown): ClassifiedError {
   const bodyError = typeof error === 'object' && error !== null && 'code' in error ? BODY_ERRORS[String(error.code)] : undefined;
   if (bodyError) return { status: bodyError.status, body: { code: bodyError.code, message: bodyError.message } };
   if (error instanceof HttpException) {
-    const status = error.getStatus();
+    const status: HttpStatus = error.getStatus();
     if (status === HttpStatus.NOT_FOUND) return { status, body: { code: 'ROUTE_NOT_FOUND', message: 'no such route' } };
     if (status === HttpStatus.PAYLOAD_TOO_LARGE) return { status, body: BODY_ERRORS.FST_ERR_CTP_BODY_TOO_LARGE };
     // A plain 400 from the framework (a bad %-encoding in the path, for one).
     if (status === HttpStatus.BAD_REQUEST) return { status, body: { code: 'MALFORMED_REQUEST', message: `request could not be parsed: ${error.message}` } };
-    if (status < 500) return { status, body: { code: `HTTP_${status}`, message: error.message } };
+    if (status < HttpStatus.INTERNAL_SERVER_ERROR) return { status, body: { code: `HTTP_${status}`, message: error.message } };
   }
   const outage = unavailabilityOf(error);
   if (outage) {
@@ -100,7 +100,7 @@ export class ErrorFilter implements ExceptionFilter {
     const correlationId = correlationIdOf(req);
     const { status, body, retryAfterSeconds } = classifyError(error);
     if (status === HttpStatus.SERVICE_UNAVAILABLE) this.logger.warn({ err: error, correlationId, cause: body.details?.cause }, 'dependency unavailable');
-    else if (status >= 500) this.logger.error({ err: error, correlationId }, 'unhandled error');
+    else if (status >= HttpStatus.INTERNAL_SERVER_ERROR) this.logger.error({ err: error, correlationId }, 'unhandled error');
     if (retryAfterSeconds !== undefined) res.header('Retry-After', String(Math.max(1, Math.ceil(retryAfterSeconds))));
     res
       .status(status)

@@ -69,7 +69,6 @@ export class PostCoalescer implements OnApplicationShutdown {
   /** Posts `draft` (whose idempotencyKey is scopedKey(id), unique per caller) at most once per caller and key. */
   submit(id: CommandKey, draft: EntryDraft, fingerprint: Fingerprint, tag?: unknown): Promise<IdempotentResult<PostResult>> {
     return new Promise((resolve, reject) => {
-      // eslint-disable-next-line @typescript-eslint/prefer-promise-reject-errors -- the commit's error as thrown (a DomainError, the driver's)
       this.pending.push({ id, draft, fingerprint, tag, settle: (o) => (o.ok ? resolve(o.value) : reject(o.error)) });
       this.kick();
     });

@@ -106,7 +106,7 @@ export function conflict(key: string, first: string): LedgerError {
 /** INSUFFICIENT_FUNDS on a buyer's wallet names the party; on a credits account it is INSUFFICIENT_CREDITS. */
 export function translateFunds(error: unknown): unknown {
   if (!(error instanceof LedgerError) || error.code !== 'INSUFFICIENT_FUNDS') return error;
-  const account = String(error.details?.account ?? '');
+  const account = error.detailText('account');
   const wallet = /^party:(.+):wallet:CNY$/.exec(account);
   if (wallet)
     return new LedgerError('INSUFFICIENT_FUNDS', `${wallet[1]}'s wallet holds ${String(error.details?.balance)} CNY, less than the order costs; nothing moved`, 'buyer', {

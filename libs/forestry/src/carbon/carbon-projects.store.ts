@@ -29,7 +29,7 @@ const PROJECT_SELECT = `SELECT p.id::text AS id, p.code, p.name, p.state, p.owne
 
 /** A project by code (`lock`: its row FOR UPDATE first, how issuances number gaplessly and state changes serialise); null when unknown. */
 export async function projectByCode(em: EntityManager, code: string, lock = false): Promise<CarbonProjectRow | null> {
-  const [row] = (await em.query(`${PROJECT_SELECT} WHERE p.code = $1${lock ? ' FOR UPDATE' : ''}`, [code])) as CarbonProjectRow[];
+  const [row] = await em.query<CarbonProjectRow[]>(`${PROJECT_SELECT} WHERE p.code = $1${lock ? ' FOR UPDATE' : ''}`, [code]);
   return row ?? null;
 }
 
@@ -47,11 +47,11 @@ export async function projectViewRows(
   const select = `SELECT v.*, ARRAY(SELECT pp.parcel_id::text FROM carbon_project_parcels pp WHERE pp.project_id = v.id::bigint ORDER BY pp.parcel_id) AS parcel_ids,
          (SELECT json_build_object('id', r.id::text, 'version', r.version, 'rule', r.rule) FROM carbon_revenue_rules r WHERE r.project_id = v.id::bigint ORDER BY r.version DESC LIMIT 1) AS current_rule
     FROM (${PROJECT_SELECT}`;
-  if ('code' in filter) return (await em.query(`${select} WHERE p.code = $1) v`, [filter.code])) as CarbonProjectViewRow[];
-  return (await em.query(
+  if ('code' in filter) return await em.query<CarbonProjectViewRow[]>(`${select} WHERE p.code = $1) v`, [filter.code]);
+  return await em.query<CarbonProjectViewRow[]>(
     `${select} WHERE ($1::bigint IS NULL OR p.owner_party_id = $1) AND ($2::text IS NULL OR p.state = $2) ORDER BY p.code LIMIT ${filter.limit}) v ORDER BY v.code`,
     [filter.ownerPartyId, filter.state],
-  )) as CarbonProjectViewRow[];
+  );
 }
 
 /** A new DRAFT project; null when the code is taken. */
@@ -62,11 +62,11 @@ export async function insertProject(
     'code' | 'name' | 'owner_party_id' | 'coop_project_id' | 'standard' | 'external_id' | 'methodology' | 'crediting_start' | 'crediting_end' | 'buffer_ratio'
   >,
 ): Promise<string | null> {
-  const [row] = (await em.query(
+  const [row] = await em.query<Array<{ id: string }>>(
     `INSERT INTO carbon_projects (code, name, owner_party_id, coop_project_id, standard, external_id, methodology, crediting_start, crediting_end, buffer_ratio)
      VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) ON CONFLICT (code) DO NOTHING RETURNING id::text AS id`,
     [p.code, p.name, p.owner_party_id, p.coop_project_id, p.standard, p.external_id, p.methodology, p.crediting_start, p.crediting_end, p.buffer_ratio],
-  )) as Array<{ id: string }>;
+  );
   return row?.id ?? null;
 }
 
@@ -126,10 +126,10 @@ export async function claimProjectParcels(em: EntityManager, projectId: string, 
   } catch (error) {
     if (pgErrorCode(error) !== '23P01') throw error;
     await em.query(`ROLLBACK TO SAVEPOINT carbon_parcel_claims`);
-    const conflicts = (await em.query(
+    const conflicts = await em.query<CarbonParcelClaim[]>(
       `${CLAIM_SELECT} WHERE pp.parcel_id = ANY($2::bigint[]) AND pp.project_id <> $1 AND pp.crediting && daterange($3::date, $4::date, '[]') ORDER BY pp.parcel_id, lower(pp.crediting)`,
       [projectId, parcelIds, start, end],
-    )) as CarbonParcelClaim[];
+    );
     // A violation with no other project to name (a parcel listed twice): not a claim conflict.
     if (conflicts.length === 0) throw error;
     return conflicts;
@@ -153,7 +153,7 @@ export async function shrinkClaimsToIssuedVintages(em: EntityManager, projectId:
 
 /** Every carbon project's claim on the parcel (an empty claim of a closed project that issued nothing is left out), oldest first. */
 export async function carbonClaimsOnParcel(em: EntityManager, parcelId: string): Promise<CarbonParcelClaim[]> {
-  return (await em.query(`${CLAIM_SELECT} WHERE pp.parcel_id = $1 AND NOT isempty(pp.crediting) ORDER BY lower(pp.crediting), p.code`, [parcelId])) as CarbonParcelClaim[];
+  return await em.query<CarbonParcelClaim[]>(`${CLAIM_SELECT} WHERE pp.parcel_id = $1 AND NOT isempty(pp.crediting) ORDER BY lower(pp.crediting), p.code`, [parcelId]);
 }
 
 // ---------------------------------------------------------------- revenue rules
@@ -166,20 +166,20 @@ export interface RevenueRuleRow {
 
 /** The next version of a project's rule (1 for a new project); returns the version. */
 export async function insertRevenueRule(em: EntityManager, projectId: string, rule: RevenueRule): Promise<number> {
-  const [{ version }] = (await em.query(
+  const [{ version }] = await em.query<Array<{ version: number }>>(
     `INSERT INTO carbon_revenue_rules (project_id, version, rule) SELECT $1, COALESCE(max(version), 0) + 1, $2 FROM carbon_revenue_rules WHERE project_id = $1 RETURNING version`,
     [projectId, JSON.stringify(rule)],
-  )) as Array<{ version: number }>;
+  );
   return version;
 }
 
 /** The current (latest) rule of each project. */
 export async function currentRevenueRules(em: EntityManager, projectIds: readonly string[]): Promise<Map<string, RevenueRuleRow>> {
-  const rows = (await em.query(
+  const rows = await em.query<Array<RevenueRuleRow & { project_id: string }>>(
     `SELECT DISTINCT ON (project_id) project_id::text AS project_id, id::text AS id, version, rule FROM carbon_revenue_rules
       WHERE project_id = ANY($1::bigint[]) ORDER BY project_id, version DESC`,
     [projectIds],
-  )) as Array<RevenueRuleRow & { project_id: string }>;
+  );
   return new Map(rows.map(({ project_id, ...rule }) => [project_id, rule]));
 }
 
@@ -208,46 +208,46 @@ const ISSUANCE_SELECT = `SELECT i.id::text AS id, i.project_id::text AS project_
 
 /** A project's issuances, oldest vintage first. */
 export async function issuancesOf(em: EntityManager, projectId: string): Promise<IssuanceRow[]> {
-  return (await em.query(`${ISSUANCE_SELECT} WHERE i.project_id = $1 ORDER BY i.vintage_start`, [projectId])) as IssuanceRow[];
+  return await em.query<IssuanceRow[]>(`${ISSUANCE_SELECT} WHERE i.project_id = $1 ORDER BY i.vintage_start`, [projectId]);
 }
 
 /** An issuance of the project; null when unknown (or not a well-formed id). */
 export async function issuanceOf(em: EntityManager, projectId: string, issuanceId: string): Promise<IssuanceRow | null> {
   if (typeof issuanceId !== 'string' || !/^\d{1,18}$/.test(issuanceId)) return null;
-  const [row] = (await em.query(`${ISSUANCE_SELECT} WHERE i.id = $1 AND i.project_id = $2`, [issuanceId, projectId])) as IssuanceRow[];
+  const [row] = await em.query<IssuanceRow[]>(`${ISSUANCE_SELECT} WHERE i.id = $1 AND i.project_id = $2`, [issuanceId, projectId]);
   return row ?? null;
 }
 
 /** The issuance that posted ledger entry `entryId`, if any. */
 export async function issuanceByEntry(em: EntityManager, entryId: string): Promise<IssuanceRow | null> {
-  const [row] = (await em.query(`${ISSUANCE_SELECT} WHERE i.entry_id = $1`, [entryId])) as IssuanceRow[];
+  const [row] = await em.query<IssuanceRow[]>(`${ISSUANCE_SELECT} WHERE i.entry_id = $1`, [entryId]);
   return row ?? null;
 }
 
 /** The project's issued monitoring periods overlapping start..end (both inclusive). */
 export async function overlappingVintages(em: EntityManager, projectId: string, start: string, end: string): Promise<Array<{ s: string; e: string }>> {
-  return (await em.query(
+  return await em.query<Array<{ s: string; e: string }>>(
     `SELECT to_char(vintage_start, 'YYYY-MM-DD') AS s, to_char(vintage_end, 'YYYY-MM-DD') AS e FROM carbon_issuances WHERE project_id = $1 AND vintage_start <= $3::date AND vintage_end >= $2::date`,
     [projectId, start, end],
-  )) as Array<{ s: string; e: string }>;
+  );
 }
 
 export async function insertIssuance(em: EntityManager, i: Omit<IssuanceRow, 'id'>): Promise<IssuanceRow> {
-  const [{ id }] = (await em.query(
+  const [{ id }] = await em.query<Array<{ id: string }>>(
     `INSERT INTO carbon_issuances (project_id, vintage, vintage_start, vintage_end, quantity, buffer_quantity, serial_start, serial_end, verification_reference, issued_on, entry_id)
      VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11) RETURNING id::text AS id`,
     [i.project_id, i.vintage, i.vintage_start, i.vintage_end, i.quantity, i.buffer_quantity, i.serial_start, i.serial_end, i.verification_reference, i.issued_on, i.entry_id],
-  )) as Array<{ id: string }>;
-  const [row] = (await em.query(`${ISSUANCE_SELECT} WHERE i.id = $1`, [id])) as IssuanceRow[];
+  );
+  const [row] = await em.query<IssuanceRow[]>(`${ISSUANCE_SELECT} WHERE i.id = $1`, [id]);
   return row;
 }
 
 /** The vintage of the issuance each serial belongs to, in the order given. */
 export async function vintagesOfSerials(em: EntityManager, projectId: string, serials: readonly string[]): Promise<string[]> {
-  const rows = (await em.query(
+  const rows = await em.query<Array<{ ord: string; vintage: string }>>(
     `SELECT r.ord, i.vintage FROM unnest($2::bigint[]) WITH ORDINALITY AS r(serial, ord)
        JOIN carbon_issuances i ON i.project_id = $1 AND r.serial BETWEEN i.serial_start AND i.serial_end ORDER BY r.ord`,
     [projectId, serials],
-  )) as Array<{ ord: string; vintage: string }>;
+  );
   return rows.map((r) => r.vintage);
 }

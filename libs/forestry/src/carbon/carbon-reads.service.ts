@@ -3,7 +3,7 @@ import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource, EntityManager } from 'typeorm';
 import { partyLinesSeenBy } from '@forest-ledger/access';
 import { serialiseCsv } from '../imports/csv';
-import { partiesByCodes, partiesByIds } from '../parties/party-refs';
+import { partiesByCodes, partiesByIds, PartyRef } from '../parties/party-refs';
 import { blocksOf } from './carbon-blocks.store';
 import { loadProject } from './carbon-common';
 import { issuanceView } from './carbon-issuance.service';
@@ -98,7 +98,7 @@ export class CarbonReadsService {
   /** A sale as `scope` (null: any) may see it. The scope is checked before the sale is read, so another party's sale is the same UNKNOWN_SALE as an unknown id. */
   async saleFor(id: string, scope: SaleScope | null, em: EntityManager = this.dataSource.manager): Promise<SaleView> {
     const row = await saleById(em, id);
-    const parties = row ? await partiesByIds(em, [row.buyer_party_id, row.seller_party_id]) : new Map();
+    const parties = row ? await partiesByIds(em, [row.buyer_party_id, row.seller_party_id]) : new Map<string, PartyRef>();
     const sides = row && { buyer: parties.get(row.buyer_party_id)?.code, seller: parties.get(row.seller_party_id)?.code };
     if (!sides || (scope !== null && scope.party !== sides[scope.side])) throw new CarbonError('UNKNOWN_SALE', `no carbon sale ${JSON.stringify(id)}`, 'sale');
     return saleSeenBy(scope, await this.market.getSale(id, em));

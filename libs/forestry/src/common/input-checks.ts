@@ -5,11 +5,11 @@ export type InvalidInput = (message: string, field: string) => Error;
 
 export interface InputChecks {
   /** The trimmed text; refuses a non-string, a blank one, or one longer than `max` characters before trimming. */
-  requireText(value: unknown, field: string, max?: number): string;
+  requireText: (value: unknown, field: string, max?: number) => string;
   /** null when absent (undefined or null), otherwise as `requireText`. */
-  optionalText(value: unknown, field: string, max?: number): string | null;
+  optionalText: (value: unknown, field: string, max?: number) => string | null;
   /** A calendar date YYYY-MM-DD, returned as given. */
-  requireDate(value: unknown, field: string): string;
+  requireDate: (value: unknown, field: string) => string;
 }
 
 /**

@@ -60,11 +60,11 @@ export async function postFromProjectWallet(ledger: LedgerService, em: EntityMan
   try {
     return await ledger.post(em, draft);
   } catch (error) {
-    const account = error instanceof LedgerError ? String(error.details?.account ?? '') : '';
+    const account = error instanceof LedgerError ? error.detailText('account') : '';
     if (error instanceof LedgerError && error.code === 'INSUFFICIENT_FUNDS' && account.endsWith(':wallet:CNY') && account.startsWith('project:')) {
       throw new DividendError(
         'EXCEEDS_WALLET',
-        `the project wallet holds ${String(error.details?.balance ?? '?')} CNY free (reserved dividends excluded), less than ${draft.postings[0].amount}`,
+        `the project wallet holds ${error.detailText('balance', '?')} CNY free (reserved dividends excluded), less than ${draft.postings[0].amount}`,
         'amount',
         { ...error.details },
       );

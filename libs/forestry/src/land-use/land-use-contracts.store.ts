@@ -239,9 +239,9 @@ export async function cashRows(em: EntityManager): Promise<Array<{ year: number;
 
 /** The state-land use contracts holding the parcel, from their start to their end (or termination), oldest first. */
 export async function landUseClaimsOnParcel(em: EntityManager, parcelId: string): Promise<Array<{ code: string; name: null; state: LandUseState; from: string; to: string }>> {
-  return (await em.query(
+  return await em.query<Array<{ code: string; name: null; state: LandUseState; from: string; to: string }>>(
     `SELECT c.code, NULL AS name, c.state, to_char(c.start_date, 'YYYY-MM-DD') AS "from", to_char(COALESCE(c.terminated_on, c.end_date), 'YYYY-MM-DD') AS "to"
        FROM land_use_contract_parcels cp JOIN land_use_contracts c ON c.id = cp.contract_id WHERE cp.parcel_id = $1 ORDER BY c.start_date, c.code`,
     [parcelId],
-  )) as Array<{ code: string; name: null; state: LandUseState; from: string; to: string }>;
+  );
 }

@@ -123,9 +123,9 @@ export async function updateContractTerminated(em: EntityManager, id: string, te
 
 /** The transfer contracts (流转) holding the parcel, from their start to their end (or the day they ended or were terminated), oldest first. */
 export async function transferClaimsOnParcel(em: EntityManager, parcelId: string): Promise<Array<{ code: string; name: null; state: ContractState; from: string; to: string }>> {
-  return (await em.query(
+  return await em.query<Array<{ code: string; name: null; state: ContractState; from: string; to: string }>>(
     `SELECT c.code, NULL AS name, c.state, to_char(c.start_date, 'YYYY-MM-DD') AS "from", to_char(LEAST(c.end_date, c.ended_on, c.terminated_on), 'YYYY-MM-DD') AS "to"
        FROM transfer_contract_parcels cp JOIN transfer_contracts c ON c.id = cp.contract_id WHERE cp.parcel_id = $1 ORDER BY c.start_date, c.code`,
     [parcelId],
-  )) as Array<{ code: string; name: null; state: ContractState; from: string; to: string }>;
+  );
 }

@@ -158,7 +158,7 @@ export function planIssuance(input: IssuanceInput): IssuancePlan {
   const faceText = faceValue.toFixed(2);
 
   // Level 0: validate the contributions, each a whole number of units, and add them up per party.
-  if (!Array.isArray(input.contributions) || input.contributions.length === 0) throw invalid('contributions must list at least the collective', 'contributions');
+  if (!isList(input.contributions) || input.contributions.length === 0) throw invalid('contributions must list at least the collective', 'contributions');
   const contributors = new Map<string, { role: ContributorRole; amount: Dec }>();
   let total = new Dec(0);
   const lines = input.contributions.map((c, i) => {
@@ -279,7 +279,7 @@ interface Member {
 
 /** Checks the members and returns them ordered by party code. */
 function validateMembers(input: readonly IssuanceMember[], contributors: ReadonlyMap<string, unknown>): Member[] {
-  if (!Array.isArray(input)) throw invalid('members must be a list (it may be empty)', 'members');
+  if (!isList(input)) throw invalid('members must be a list (it may be empty)', 'members');
   const seen = new Set<string>();
   const members = input.map((m, i) => {
     const field = `members[${i}]`;
@@ -328,4 +328,9 @@ function explain(basis: MemberWeighting, collectiveUnits: Dec, ratio: Dec, pool:
     return `${share}: fewer units than claims, so none each; all ${pool.toString()} stay with the collective, which keeps ${byRatio.toString()} + ${remainder.toString()} = ${kept.toString()}`;
   if (remainder.isZero()) return `${share}: ${perClaim.toString()} each, nothing left over; the collective keeps ${kept.toString()}`;
   return `${share}: ${perClaim.toString()} each; the ${remainder.toString()} that cannot be divided equally stay with the collective, which keeps ${byRatio.toString()} + ${remainder.toString()} = ${kept.toString()}`;
+}
+
+/** Array.isArray without its `any[]` narrowing (a readonly array typed by the caller may still be anything at run time). */
+function isList(value: unknown): value is readonly unknown[] {
+  return Array.isArray(value);
 }

@@ -306,7 +306,7 @@ export class TicketMarketService {
   /** The public, anonymised price history of a series' market (no login): every trade's date, units and price, and the last price. */
   async priceHistory(seriesCode: string, filter: { from?: string; to?: string } = {}, em: EntityManager = this.dataSource.manager): Promise<PriceHistoryView> {
     for (const f of ['from', 'to'] as const) {
-      if (filter[f] !== undefined && !isIsoDate(filter[f]!)) throw new TicketError('INVALID_TICKET_INPUT', `${f} must be a calendar date YYYY-MM-DD`, f);
+      if (filter[f] !== undefined && !isIsoDate(filter[f])) throw new TicketError('INVALID_TICKET_INPUT', `${f} must be a calendar date YYYY-MM-DD`, f);
     }
     const series = await this.series.load(em, seriesCode);
     const points = await store.priceHistory(em, series.id, filter);

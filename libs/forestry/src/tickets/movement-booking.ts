@@ -376,8 +376,8 @@ export const { requireText, optionalText } = inputChecks((message, field) => new
  */
 function translate(error: unknown, series: SeriesRecord, moneyField: string): unknown {
   if (!(error instanceof LedgerError) || error.code !== 'INSUFFICIENT_FUNDS') return error;
-  const account = String(error.details?.account ?? '');
-  const available = String(error.details?.balance ?? '0');
+  const account = error.detailText('account');
+  const available = error.detailText('balance', '0');
   const wallet = /^party:(.+):wallet:CNY$/.exec(account);
   if (wallet) {
     return new LedgerError('INSUFFICIENT_FUNDS', `${wallet[1]}'s wallet holds ${available} CNY, less than this movement pays; nothing moved`, moneyField, {

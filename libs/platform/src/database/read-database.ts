@@ -71,7 +71,7 @@ export class ReadDatabase implements OnModuleInit, OnApplicationShutdown {
       lockMs: this.env.DB_LOCK_TIMEOUT_MS,
     });
     // Read-only sessions even if the URL names a primary by mistake: nothing written through this source.
-    this.replica = new DataSource({ ...options, extra: { ...(options.extra as object), options: '-c default_transaction_read_only=on' } } as typeof options);
+    this.replica = new DataSource({ ...options, extra: { ...(options.extra as object), options: '-c default_transaction_read_only=on' } });
     try {
       await this.replica.initialize();
     } catch (error) {
@@ -111,7 +111,7 @@ export class ReadDatabase implements OnModuleInit, OnApplicationShutdown {
 
   /** The primary's WAL insert position now: what a write's response tells its caller (X-Last-Write-LSN). */
   async primaryLsn(): Promise<string> {
-    const [row] = (await this.primary.query(`SELECT pg_current_wal_lsn()::text AS lsn`)) as Array<{ lsn: string }>;
+    const [row] = await this.primary.query<Array<{ lsn: string }>>(`SELECT pg_current_wal_lsn()::text AS lsn`);
     return row.lsn;
   }
 
@@ -141,7 +141,7 @@ export class ReadDatabase implements OnModuleInit, OnApplicationShutdown {
   }
 
   private async replayLsn(replica: DataSource): Promise<string> {
-    const [row] = (await replica.query(`SELECT coalesce(pg_last_wal_replay_lsn(), pg_current_wal_lsn())::text AS lsn`)) as Array<{ lsn: string }>;
+    const [row] = await replica.query<Array<{ lsn: string }>>(`SELECT coalesce(pg_last_wal_replay_lsn(), pg_current_wal_lsn())::text AS lsn`);
     return row.lsn;
   }
 
@@ -151,10 +151,10 @@ export class ReadDatabase implements OnModuleInit, OnApplicationShutdown {
     if (!replica?.isInitialized) return this.status;
     try {
       const primaryLsn = await this.primaryLsn();
-      const [row] = (await replica.query(
+      const [row] = await replica.query<Array<{ replay: string; age_ms: number }>>(
         `SELECT coalesce(pg_last_wal_replay_lsn(), pg_current_wal_lsn())::text AS replay,
                 coalesce(extract(epoch FROM now() - pg_last_xact_replay_timestamp()) * 1000, 0)::float8 AS age_ms`,
-      )) as Array<{ replay: string; age_ms: number }>;
+      );
       const behind = lsnToBigInt(primaryLsn) - lsnToBigInt(row.replay);
       this.replayed = lsnToBigInt(row.replay);
       const lagMs = behind <= 0n ? 0 : Math.max(0, Math.round(row.age_ms));

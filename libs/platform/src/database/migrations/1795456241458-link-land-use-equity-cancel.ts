@@ -10,7 +10,7 @@ export class LinkLandUseEquityCancel1795456241458 implements MigrationInterface 
 
   public async up(queryRunner: QueryRunner): Promise<void> {
     // An EQUITY contract without its project would break ck_land_use_contracts_project: there is no project to guess.
-    const [{ n }] = await queryRunner.query(`SELECT count(*)::int AS n FROM "land_use_contracts" WHERE "mode" = 'EQUITY'`);
+    const [{ n }] = (await queryRunner.query(`SELECT count(*)::int AS n FROM "land_use_contracts" WHERE "mode" = 'EQUITY'`)) as Array<{ n: number }>;
     if (n > 0) throw new Error(`${n} EQUITY land-use contract(s) exist without a project: set land_use_contracts.project_id for them (or remove them) before this migration`);
     await queryRunner.query(`ALTER TABLE "land_use_contracts" ADD "project_id" bigint`);
     await queryRunner.query(`ALTER TABLE "land_use_contracts" ADD "contribution_id" bigint`);
@@ -39,7 +39,7 @@ export class LinkLandUseEquityCancel1795456241458 implements MigrationInterface 
 
   public async down(queryRunner: QueryRunner): Promise<void> {
     // The old state check knows no CANCELLED: such contracts must go first (deleting them is a business decision, not the migration's).
-    const [{ n }] = await queryRunner.query(`SELECT count(*)::int AS n FROM "land_use_contracts" WHERE "state" = 'CANCELLED'`);
+    const [{ n }] = (await queryRunner.query(`SELECT count(*)::int AS n FROM "land_use_contracts" WHERE "state" = 'CANCELLED'`)) as Array<{ n: number }>;
     if (n > 0) throw new Error(`${n} CANCELLED land-use contract(s) exist: the previous schema cannot hold them; remove them before reverting`);
     await queryRunner.query(`ALTER TABLE "land_use_contracts" DROP CONSTRAINT "fk_land_use_contracts_contribution"`);
     await queryRunner.query(`ALTER TABLE "land_use_contracts" DROP CONSTRAINT "fk_land_use_contracts_project"`);

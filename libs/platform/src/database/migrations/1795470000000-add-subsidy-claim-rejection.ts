@@ -28,7 +28,7 @@ export class AddSubsidyClaimRejection1795470000000 implements MigrationInterface
 
   public async down(queryRunner: QueryRunner): Promise<void> {
     // The old state check has no REJECTED, and the old index would count a rejected claim beside its contract's next one.
-    const [{ n }] = await queryRunner.query(`SELECT count(*)::int AS n FROM "subsidy_claims" WHERE "state" = 'REJECTED'`);
+    const [{ n }] = (await queryRunner.query(`SELECT count(*)::int AS n FROM "subsidy_claims" WHERE "state" = 'REJECTED'`)) as Array<{ n: number }>;
     if (n > 0)
       throw new Error(`${n} REJECTED subsidy claim(s) exist: there is no state to give them before this migration; remove them (and any later claim of their contracts) first`);
     await queryRunner.query(`DROP INDEX "public"."uq_subsidy_claims_contract"`);

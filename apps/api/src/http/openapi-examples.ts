@@ -1,0 +1,346 @@
+import type { OpenAPIObject } from '@nestjs/swagger';
+
+/**
+ * The request example of each write route, on the demo data set (`npm start` loads it; see the README).
+ * They are written into the OpenAPI document (`requestBody` examples and path parameter examples), and
+ * test/e2e/openapi-examples.e2e-spec.ts posts every one of them, in this order, to an API holding only
+ * the demo data: each must answer 2xx (or its `status`). Some use what an earlier one made (the user
+ * that logs in, the carbon project that is registered), so the order matters.
+ */
+export interface RequestExample {
+  summary: string;
+  /** Path parameters, by name. */
+  params?: Record<string, string>;
+  body?: Record<string, unknown>;
+  /** Who sends it: the first administrator `admin` (the default), the approver `li.approver` made by the first example, or the demo villager 张守仁 (ID 140522196203150310, PIN 123456). */
+  caller?: 'ADMIN' | 'APPROVER' | 'VILLAGER';
+  /** The answer when it is not a 2xx, and why. */
+  expect?: { status: number; code: string; why: string };
+}
+
+/** A date `days` after today (UTC), for fields that must lie in a window around today. */
+function inDays(days: number): string {
+  return new Date(Date.now() + days * 86_400_000).toISOString().slice(0, 10);
+}
+
+const TODAY_OR_EARLIER = '2026-11-23';
+const CARBON_PROJECT = {
+  code: 'DXG-C1',
+  name: '大西沟村森林经营碳汇项目',
+  ownerCode: 'C-DXG',
+  standard: 'FFCER',
+  methodology: 'FFCER-CM-001 森林经营碳汇项目方法学',
+  creditingStart: '2021-01-01',
+  creditingEnd: '2040-12-31',
+  bufferRatio: '0.10',
+  parcelIds: ['1'],
+  revenueRule: {
+    shares: [
+      { kind: 'PARTY', party: 'C-DXG', ratio: '0.30' },
+      { kind: 'PER_PERSON', collective: 'C-DXG', ratio: '0.70' },
+    ],
+  },
+};
+
+/** `METHOD /path/{param}` → its example, in the order they run against the demo data. */
+export const REQUEST_EXAMPLES: ReadonlyArray<readonly [string, RequestExample]> = [
+  ['POST /v1/users', { summary: 'an approver (staff user)', body: { username: 'li.approver', displayName: '李审核', role: 'APPROVER', password: 'change-me-at-once-2026' } }],
+  ['POST /v1/auth/login', { summary: 'the approver made above', body: { username: 'li.approver', password: 'change-me-at-once-2026' } }],
+  ['POST /v1/auth/villager-login', { summary: 'the demo villager 张守仁', body: { idNumber: '140522196203150310', pin: '123456' } }],
+  ['POST /v1/parties/{code}/villager-pin', { summary: "sets V-0002's PIN (creates their login)", params: { code: 'V-0002' }, body: { pin: '482913' } }],
+  ['POST /v1/assets', { summary: 'a second currency', body: { code: 'USD', scale: 2, description: 'US dollar' } }],
+  [
+    'POST /v1/accounts',
+    { summary: "a villager's savings account", body: { code: 'party:V-0001:savings:CNY', asset: 'CNY', type: 'LIABILITY', ownerRef: 'party:V-0001', noOverdraft: true } },
+  ],
+  ['POST /v1/accounts/{code}/freeze', { summary: 'freezes the savings account', params: { code: 'party:V-0001:savings:CNY' } }],
+  ['POST /v1/accounts/{code}/unfreeze', { summary: 'unfreezes it', params: { code: 'party:V-0001:savings:CNY' } }],
+  [
+    'POST /v1/entries',
+    {
+      summary: 'a transfer between two villagers',
+      body: {
+        kind: 'TRANSFER',
+        effectiveDate: TODAY_OR_EARLIER,
+        memo: '代付农资款',
+        postings: [
+          { account: 'party:V-0001:wallet:CNY', side: 'DEBIT', amount: '25.50' },
+          { account: 'party:V-0002:wallet:CNY', side: 'CREDIT', amount: '25.50' },
+        ],
+      },
+    },
+  ],
+  [
+    'POST /v1/entries/batch',
+    {
+      summary: 'money into the subsidy fund and a transfer, all or nothing',
+      body: {
+        entries: [
+          {
+            kind: 'FUND_DEPOSIT',
+            effectiveDate: TODAY_OR_EARLIER,
+            memo: '县财政拨入林权流转奖补资金',
+            postings: [
+              { account: 'bank:clearing:CNY', side: 'DEBIT', amount: '200000.00' },
+              { account: 'party:G-YC-SUBSIDY:wallet:CNY', side: 'CREDIT', amount: '200000.00' },
+            ],
+          },
+          {
+            kind: 'TRANSFER',
+            effectiveDate: TODAY_OR_EARLIER,
+            postings: [
+              { account: 'party:V-0005:wallet:CNY', side: 'DEBIT', amount: '5.00' },
+              { account: 'party:V-0006:wallet:CNY', side: 'CREDIT', amount: '5.00' },
+            ],
+          },
+        ],
+      },
+    },
+  ],
+  ['POST /v1/entries/{id}/reverse', { summary: 'the transfer above reversed', params: { id: '12' }, body: { effectiveDate: TODAY_OR_EARLIER, memo: '金额录入错误' } }],
+  ['POST /v1/regions', { summary: 'a second village of 芹池镇', body: { code: '140522101202', name: '小西沟村', level: 'VILLAGE', parentCode: '140522101' } }],
+  [
+    'POST /v1/parties',
+    {
+      summary: 'an enterprise buyer',
+      body: { kind: 'ENTERPRISE', name: '阳城县绿源林业有限公司', code: 'E-LVYUAN', regionCode: '140522', idNumber: '91140522MA0K12348Q', phone: '13869893550' },
+    },
+  ],
+  [
+    'POST /v1/parties/{code}/reveal-id',
+    { summary: "a villager's full ID number, with the reason", params: { code: 'V-0001' }, body: { reason: '核对林权证权利人身份（工单 2026-0153）' } },
+  ],
+  [
+    'POST /v1/parties/{code}/bank-card',
+    { summary: "a villager's card for payouts", params: { code: 'V-0005' }, body: { bankName: '中国农业银行', cardNumber: '6228480000000000000' } },
+  ],
+  ['POST /v1/parcels/attachability-checks', { summary: 'can these parcels back a project?', body: { parcelIds: ['1'], purpose: 'COOPERATION_PROJECT' } }],
+  [
+    'POST /v1/series/{code}/trades',
+    {
+      summary: 'a trade between two villagers',
+      params: { code: 'YC-DXG-2025' },
+      body: { seller: 'V-0001', buyer: 'V-0004', units: '10', unitPrice: '105.50', fee: '2.00', contractReference: 'LQJY-2026-0042' },
+    },
+  ],
+  [
+    'POST /v1/series/{code}/pledges',
+    {
+      summary: 'units pledged to the bank',
+      params: { code: 'YC-DXG-2025' },
+      body: { holder: 'V-0003', pledgee: 'K-ICBC-YC', units: '20', contractReference: 'ICBC-ZY-2026-0007' },
+    },
+  ],
+  [
+    'POST /v1/series/{code}/inheritances',
+    {
+      summary: 'units passed to an heir',
+      params: { code: 'YC-DXG-2025' },
+      body: {
+        from: 'V-0006',
+        heirs: [
+          { party: 'V-0007', units: '200' },
+          { party: 'V-0008', units: '160' },
+        ],
+        documentReference: '(2026)晋阳证字第 118 号',
+      },
+    },
+  ],
+  [
+    'POST /v1/series/{code}/listings',
+    { summary: 'a villager lists units', params: { code: 'YC-DXG-2025' }, body: { seller: 'V-0002', units: '20', unitPrice: '102.00', expiresOn: inDays(30) } },
+  ],
+  ['POST /v1/carbon/projects', { summary: "the collective's carbon project on parcel 1", body: CARBON_PROJECT }],
+  [
+    'POST /v1/carbon/projects/{code}/revenue-rules',
+    {
+      summary: 'the revenue split, changed before registration',
+      params: { code: 'DXG-C1' },
+      body: {
+        shares: [
+          { kind: 'PARTY', party: 'C-DXG', ratio: '0.40' },
+          { kind: 'PER_PERSON', collective: 'C-DXG', ratio: '0.60' },
+        ],
+      },
+    },
+  ],
+  ['POST /v1/carbon/projects/{code}/register', { summary: 'registers it', params: { code: 'DXG-C1' }, body: {} }],
+  [
+    'POST /v1/carbon/projects/{code}/issuances',
+    {
+      summary: '1,000 tonnes issued',
+      params: { code: 'DXG-C1' },
+      body: { vintageStart: '2021-01-01', vintageEnd: '2024-12-31', quantity: '1000', verificationReference: '核查报告 YC-HC-2025-003', issuedOn: '2025-06-01' },
+    },
+  ],
+  ['POST /v1/carbon/projects/{code}/listings', { summary: '500 tonnes listed', params: { code: 'DXG-C1' }, body: { seller: 'C-DXG', unitPrice: '15.00', quantity: '500' } }],
+  ['POST /v1/ticket-listings/{id}/takes', { summary: 'a member buys 5 of them', params: { id: '1' }, body: { buyer: 'V-0003', units: '5' } }],
+  ['POST /v1/ticket-listings/{id}/withdraw', { summary: 'the seller withdraws the rest', params: { id: '1' }, body: {} }],
+  [
+    'POST /v1/series/{code}/buy-backs',
+    { summary: 'the farm buys units back', params: { code: 'YC-DXG-2025' }, body: { holder: 'V-0004', units: '10', unitPrice: '100.00', documentReference: '兑付协议 2026-001' } },
+  ],
+  ['POST /v1/pledges/{id}/release', { summary: 'the pledge above released', params: { id: '2' }, body: { documentReference: 'ICBC-JC-2026-0002' } }],
+  [
+    'POST /v1/pledges/{id}/enforce',
+    { summary: "the demo's pledge enforced: the units go to another member", params: { id: '1' }, body: { documentReference: 'ICBC-JC-2026-0003', transferee: 'V-0005' } },
+  ],
+  ['POST /v1/carbon/listings/{id}/orders', { summary: 'the farm buys 100 tonnes', params: { id: '1' }, body: { buyer: 'F-YCLC', quantity: '100' } }],
+  ['POST /v1/carbon/listings/{id}/cancel', { summary: 'the rest of the listing withdrawn', params: { id: '1' }, body: {} }],
+  [
+    'POST /v1/carbon/projects/{code}/retirements',
+    {
+      summary: 'the farm retires 10 tonnes for an event',
+      params: { code: 'DXG-C1' },
+      body: {
+        holder: 'F-YCLC',
+        issuanceId: '1',
+        quantity: '10',
+        beneficiaryName: '阳城县林业局 2026 年度工作会议',
+        publishBeneficiary: true,
+        purpose: 'EVENT_NEUTRALITY',
+        eventName: '阳城县林业局 2026 年度工作会议',
+        eventEmissions: '10',
+      },
+    },
+  ],
+  ['POST /v1/api-keys', { summary: "a key for the approver's exports", body: { name: 'county ERP export', userId: '5' } }],
+  ['POST /v1/api-keys/{id}/revoke', { summary: 'revoked again', params: { id: '1' }, body: {} }],
+  ['POST /v1/users/{id}/deactivate', { summary: 'the approver li.approver (user 5 on the demo data) deactivated', params: { id: '5' }, body: {} }],
+  ['POST /v1/users/{id}/reactivate', { summary: 'and reactivated', params: { id: '5' }, body: {} }],
+  ['POST /v1/accounts/{code}/close', { summary: 'the empty savings account closed', params: { code: 'party:V-0001:savings:CNY' }, body: {} }],
+  ['POST /v1/parties/{code}/deactivation-requests', { summary: 'a villager moved away (needs a second person)', params: { code: 'V-0008' }, body: { reason: '户籍迁出' } }],
+  ['POST /v1/approvals/{id}/reject', { summary: 'the approver rejects it', caller: 'APPROVER', params: { id: '1' }, body: {} }],
+  [
+    'POST /v1/subsidy-programmes',
+    { summary: "the county's 2026 programme", body: { code: 'YC-LZJB-2026', name: '阳城县 2026 年林权流转奖补', fundingPartyCode: 'G-YC-SUBSIDY', regionCodes: ['140522'] } },
+  ],
+  [
+    'POST /v1/subsidy-programmes/{code}/top-ups',
+    { summary: 'money for it', params: { code: 'YC-LZJB-2026' }, body: { amount: '100000.00', memo: '县财政拨入 2026 年第一批奖补资金' } },
+  ],
+  [
+    'POST /v1/projects/{code}/income',
+    {
+      summary: 'timber sold',
+      params: { code: 'YC-DXG' },
+      body: { kind: 'HARVEST_THINNING', amount: '100000.00', bankReference: 'BANK-2026-0001', description: '2026 年抚育间伐木材销售', effectiveDate: TODAY_OR_EARLIER },
+    },
+  ],
+  [
+    'POST /v1/projects/{code}/costs',
+    {
+      summary: 'a cost paid',
+      params: { code: 'YC-DXG' },
+      body: { amount: '5000.00', bankReference: 'BANK-2026-0002', description: '采伐作业费', effectiveDate: TODAY_OR_EARLIER },
+    },
+  ],
+  [
+    'POST /v1/dividends',
+    {
+      summary: 'a dividend of 1.00 per unit, holdings as of today, paid in 30 days',
+      body: { project: 'YC-DXG', amount: '1.00', recordDate: inDays(0), paymentDate: inDays(30), memo: '年度分红' },
+    },
+  ],
+  ['POST /v1/dividends/{id}/approve', { summary: 'the dividend approved', caller: 'APPROVER', params: { id: '2' }, body: {} }],
+  ['POST /v1/dividends/{id}/resume', { summary: 'queues its distribution again (after a failure; harmless before)', params: { id: '2' }, body: {} }],
+  ['POST /v1/dividends/{id}/cancel', { summary: 'cancelled before its payment date', params: { id: '2' }, body: {} }],
+  ['POST /v1/projects/{code}/management-fees', { summary: "the farm's fee on the timber income", params: { code: 'YC-DXG' }, body: { incomeId: '2' } }],
+  ['POST /v1/payout-batches', { summary: "the project's unpaid payouts", body: { scope: 'PROJECT', code: 'YC-DXG' } }],
+  ['POST /v1/payout-batches/{id}/confirm', { summary: 'the bank paid the batch', params: { id: '1' }, body: { bankReference: 'BANK-PAY-0001' } }],
+  ['POST /v1/land-use-jobs/daily', { summary: "today's rent and late-fee run", body: {} }],
+  [
+    'POST /v1/transfer-contracts',
+    {
+      summary: "a villager leases their parcel's management right to an enterprise",
+      body: {
+        code: 'YC-LZ-2026-001',
+        transferorCode: 'V-0001',
+        transfereeCode: 'E-LVYUAN',
+        parcelIds: ['1'],
+        areaMu: '32.6500',
+        mode: 'LEASE',
+        startDate: '2026-01-01',
+        endDate: '2035-12-31',
+        priceTerms: '每亩每年租金 60 元, 每年 12 月 31 日前支付',
+        annualAmount: '1959.00',
+        platformReference: 'SXNCCQ-2026-0007',
+      },
+    },
+  ],
+  ['POST /v1/transfer-contracts/{code}/activate', { summary: 'in force', params: { code: 'YC-LZ-2026-001' }, body: { asOf: '2026-01-01' } }],
+  [
+    'POST /v1/transfer-contracts/{code}/certificate',
+    { summary: 'its 林地经营权 certificate', params: { code: 'YC-LZ-2026-001' }, body: { certificateNo: '晋(2026)阳城县林地经营权第0001号', issuedOn: '2026-02-01' } },
+  ],
+  [
+    'POST /v1/subsidy-programmes/{code}/rules',
+    {
+      summary: '30.00 per 亩, 60 % to the transferor, in two instalments',
+      params: { code: 'YC-LZJB-2026' },
+      body: {
+        effectiveFrom: '2026-01-01',
+        rateBasis: 'PER_MU',
+        rate: '30',
+        capPerContract: '50000.00',
+        minTermYears: 5,
+        minAreaMu: '10.0000',
+        recipients: [
+          { role: 'TRANSFEROR', share: '0.60' },
+          { role: 'TRANSFEREE', share: '0.40' },
+        ],
+        instalments: [
+          { share: '0.50', afterContractYears: 0 },
+          { share: '0.50', afterContractYears: 1 },
+        ],
+        clawbackRate: '1',
+      },
+    },
+  ],
+  ['POST /v1/subsidy-claims', { summary: 'the lease claims the subsidy', body: { programmeCode: 'YC-LZJB-2026', contractCode: 'YC-LZ-2026-001', appliedOn: '2026-03-01' } }],
+  ['POST /v1/subsidy-claims/{id}/approve', { summary: 'approved', caller: 'APPROVER', params: { id: '1' }, body: { approvedOn: '2026-03-10' } }],
+  ['POST /v1/subsidy-instalments/pay-due', { summary: 'pays the instalments due today (the first half of the claim)', body: {} }],
+  [
+    'POST /v1/transfer-contracts/{code}/termination',
+    { summary: 'ended early by agreement', params: { code: 'YC-LZ-2026-001' }, body: { terminatedOn: TODAY_OR_EARLIER, reason: '流入方经营困难, 双方协商解除' } },
+  ],
+  [
+    'POST /v1/subsidy-claims/{id}/recoveries',
+    {
+      summary: 'the transferor pays part of the clawback back',
+      params: { id: '1' },
+      body: { partyCode: 'V-0001', amount: '1.00', source: 'BANK', bankReference: 'ICBC-2026-1201-0001' },
+    },
+  ],
+  [
+    'POST /v1/projects/{code}/guarantee-top-ups',
+    {
+      summary: 'the harvest fell short of the guaranteed yield: the farm tops up',
+      params: { code: 'YC-DXG' },
+      body: { mode: 'YIELD', actualVolumeM3: '400.000', bankReference: 'BANK-2026-0003', description: '主伐实际出材 400 立方米, 低于保底产量' },
+    },
+  ],
+  ['POST /v1/payout-lines/{id}/fail', { summary: 'one payout came back from the bank', params: { id: '1' }, body: { reason: '账户已销户' } }],
+  ['POST /v1/carbon/projects/{code}/close', { summary: 'the carbon project closed', params: { code: 'DXG-C1' }, body: {} }],
+  ['POST /v1/auth/pin', { summary: 'the demo villager changes their PIN', caller: 'VILLAGER', body: { currentPin: '123456', newPin: '482913' } }],
+];
+
+/** `METHOD /path` with `{param}` placeholders, as the document's keys and REQUEST_EXAMPLES name them. */
+export function exampleKey(method: string, path: string): string {
+  return `${method.toUpperCase()} ${path}`;
+}
+
+/** Writes REQUEST_EXAMPLES into the document: the body's `examples.demo` and each path parameter's `example`. */
+export function withRequestExamples(document: OpenAPIObject): OpenAPIObject {
+  for (const [key, example] of REQUEST_EXAMPLES) {
+    const [method, path] = key.split(' ');
+    const operation = document.paths[path]?.[method.toLowerCase() as 'post' | 'put' | 'patch' | 'delete'];
+    if (!operation) continue;
+    const json = operation.requestBody && 'content' in operation.requestBody ? operation.requestBody.content['application/json'] : undefined;
+    if (json && example.body) json.examples = { demo: { summary: example.summary, value: example.body } };
+    for (const parameter of operation.parameters ?? []) {
+      if ('in' in parameter && parameter.in === 'path' && example.params?.[parameter.name] !== undefined) parameter.example = example.params[parameter.name];
+    }
+  }
+  return document;
+}
