@@ -44,6 +44,7 @@ export const OWNERS: Record<string, { files: RegExp; tables: string[] }> = {
       'transfer_contract_parcels',
     ],
   },
+  webhooks: { files: /^libs\/forestry\/src\/webhooks\/.*\.store\.ts$/, tables: ['webhook_subscriptions', 'webhook_deliveries'] },
   landUse: {
     files: /^libs\/forestry\/src\/land-use\/.*\.store\.ts$/,
     tables: [
