@@ -31,7 +31,8 @@ const receivers: WebhookReceiver[] = [];
 
 const WORKER_ENV = {
   WEBHOOK_ALLOW_PRIVATE: 'true',
-  WEBHOOK_TIMEOUT_MS: '300',
+  // Long enough that a loaded machine's local 200 is never taken for a timeout (which would deliver it twice).
+  WEBHOOK_TIMEOUT_MS: '1500',
   WEBHOOK_BACKOFF_MS: '50',
   WEBHOOK_BACKOFF_MAX_MS: '400',
   RECONCILE_INTERVAL_MS: '500',
