@@ -140,6 +140,11 @@ describe('webhook subscriptions (issue 17)', () => {
     const [row] = await db.dataSource.query<Array<{ secret_sealed: string }>>(`SELECT secret_sealed FROM webhook_subscriptions WHERE id = $1`, [created.body.id]);
     expect(row.secret_sealed).not.toContain(created.body.secret);
     expect(row.secret_sealed).toMatch(/^v2\./);
+    // Nor in clear in the answer kept for replays; a replay (same key and body) gets the same secret.
+    const [kept] = await db.dataSource.query<Array<{ body: string }>>(`SELECT response_body::text AS body FROM idempotency_requests WHERE response_body::text LIKE $1`, [
+      `%${created.body.id}%`,
+    ]);
+    expect(kept.body).not.toContain(created.body.secret);
     const got = await get(`/v1/webhook-subscriptions/${created.body.id}`);
     expect(got.secret).toBeUndefined();
     expect(got).toMatchObject({ url, types: ['ticket.pledged'], state: 'ACTIVE', scope: null });

@@ -1,12 +1,13 @@
 import { Body, Controller, Delete, Get, HttpStatus, Param, Patch, Post, Query, Req, Res } from '@nestjs/common';
 import { ApiCreatedResponse, ApiHeader, ApiOkResponse, ApiOperation, ApiQuery, ApiTags } from '@nestjs/swagger';
 import type { AuthUser } from '@forest-ledger/access';
-import { DeliveryView, SubscriptionView, SubscriptionWithSecret, WebhooksService } from '@forest-ledger/forestry';
+import { DeliveryView, PiiCipher, SubscriptionView, SubscriptionWithSecret, WebhooksService } from '@forest-ledger/forestry';
 import { CurrentUser, Roles } from '../auth/auth.decorators';
 import { IDEMPOTENCY_HEADER } from '../http/constants';
 import { ApiErrors } from '../http/error.dto';
 import type { HttpRequest, HttpResponse } from '../http/http';
 import { CommandRunner } from '../http/idempotency';
+import { EntityManager } from 'typeorm';
 import { CreateWebhookSubscriptionDto, RedeliverDto, RotateWebhookSecretDto, UpdateWebhookSubscriptionDto } from './webhooks.dto';
 
 /** Signed webhook subscriptions (issue 17): ADMIN only. Delivery is the worker's. */
@@ -16,7 +17,20 @@ export class WebhooksController {
   constructor(
     private readonly webhooks: WebhooksService,
     private readonly commands: CommandRunner,
+    private readonly pii: PiiCipher,
   ) {}
+
+  /**
+   * Runs a command whose answer carries a new secret: the answer kept for replays (idempotency_requests) holds it
+   * sealed, never in clear; the caller (and a replay of its request) gets it unsealed.
+   */
+  private async withSecret(req: HttpRequest, res: HttpResponse, status: number, work: (em: EntityManager) => Promise<SubscriptionWithSecret>): Promise<SubscriptionWithSecret> {
+    const answer = await this.commands.run(req, res, status, async (em) => {
+      const made = await work(em);
+      return { ...made, secret: this.pii.encrypt(made.secret) };
+    });
+    return { ...answer, secret: this.pii.decrypt(answer.secret) };
+  }
 
   @Post()
   @Roles('ADMIN')
@@ -30,7 +44,7 @@ export class WebhooksController {
     @Req() req: HttpRequest,
     @Res({ passthrough: true }) res: HttpResponse,
   ): Promise<SubscriptionWithSecret> {
-    return this.commands.run(req, res, HttpStatus.CREATED, (em) => this.webhooks.create(em, dto, user.userId));
+    return this.withSecret(req, res, HttpStatus.CREATED, (em) => this.webhooks.create(em, dto, user.userId));
   }
 
   @Get()
@@ -99,7 +113,7 @@ export class WebhooksController {
   @ApiOkResponse({ description: 'the subscription and its new `secret`' })
   @ApiErrors(400, 401, 403, 404, 409)
   rotate(@Param('id') id: string, @Body() dto: RotateWebhookSecretDto, @Req() req: HttpRequest, @Res({ passthrough: true }) res: HttpResponse): Promise<SubscriptionWithSecret> {
-    return this.commands.run(req, res, HttpStatus.OK, (em) => this.webhooks.rotateSecret(em, id, dto.overlapHours));
+    return this.withSecret(req, res, HttpStatus.OK, (em) => this.webhooks.rotateSecret(em, id, dto.overlapHours));
   }
 
   @Post(':id/redeliver')
