@@ -49,6 +49,7 @@ export const OWNERS: Record<string, { files: RegExp; tables: string[] }> = {
     ],
   },
   incomeRights: { files: /^libs\/forestry\/src\/income-rights\/.*\.store\.ts$/, tables: ['income_right_schemes', 'income_right_targets'] },
+  webhooks: { files: /^libs\/forestry\/src\/webhooks\/.*\.store\.ts$/, tables: ['webhook_subscriptions', 'webhook_deliveries'] },
   landUse: {
     files: /^libs\/forestry\/src\/land-use\/.*\.store\.ts$/,
     tables: [

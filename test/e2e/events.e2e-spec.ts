@@ -75,6 +75,6 @@ describe('GET /v1/events (issue 17)', () => {
     expect((await feed('?types=nope')).status).toBe(400);
     expect((await feed('?after=-1')).status).toBe(400);
     expect((await feed('?limit=501')).status).toBe(400);
-    // Scoped callers (FARM_OPERATOR, BUYER, VILLAGER) get 403: test/e2e/scoped-reads.e2e-spec.ts reads /v1/events as each.
+    // A VILLAGER gets 403, a FARM_OPERATOR or BUYER its own events: test/e2e/scoped-reads.e2e-spec.ts reads /v1/events as each, test/e2e/webhooks.e2e-spec.ts as a bank.
   });
 });

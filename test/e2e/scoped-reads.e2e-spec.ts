@@ -1,7 +1,7 @@
 import { Role } from '@forest-ledger/access';
 import type { ApiApplication } from '../../apps/api/src/app.setup';
 import { businessToday, DisclosuresService, IncomeRightsService, TicketMarketService } from '@forest-ledger/forestry';
-import { inTransaction } from '@forest-ledger/platform';
+import { inTransaction, OutboxRelay } from '@forest-ledger/platform';
 import ExcelJS from 'exceljs';
 import request from 'supertest';
 import { DataSource } from 'typeorm';
@@ -252,6 +252,8 @@ beforeAll(async () => {
   await caller('farm operator F-GZLC', 'FARM_OPERATOR', world.farm, [world.collective, ...BUYERS, LESSEES['F-GZLC']]);
   await caller('farm operator F-SECOND', 'FARM_OPERATOR', SECOND_FARM, [LESSEES[SECOND_FARM]]);
 
+  // Every event of the data set published into the feed, so that GET /v1/events answers with them (issue 17's scoped feed).
+  await new OutboxRelay(ds).drain();
   data.entryIds = (await ds.query<Array<{ id: string }>>(`SELECT id::text FROM ledger_entries ORDER BY id`)).map((r) => r.id);
   const accounts = await ds.query<Array<{ code: string; owner_ref: string | null }>>(`SELECT code, owner_ref FROM ledger_accounts ORDER BY code`);
   data.ownerOf = new Map(accounts.map((a) => [a.code, a.owner_ref]));
@@ -477,5 +479,8 @@ describe('scoped reads: every GET route of the OpenAPI document', () => {
     for (const c of callers)
       for (const route of ['/v1/entries/{id}', '/v1/accounts/{code}/statement', '/v1/parties/{code}'])
         expect([c.label, route, (answered.get(`${c.label} ${route}`) ?? 0) > 0]).toEqual([c.label, route, true]);
+    // The event feed was read with events in it: the buyer's and the first farm's own (issue 17).
+    for (const c of callers.filter((x) => x.label === 'buyer E-BUY1' || x.label === 'farm operator F-GZLC'))
+      expect([c.label, (JSON.parse((await call('/v1/events?limit=500', c.token)).text) as { items: unknown[] }).items.length > 0]).toEqual([c.label, true]);
   }, 120_000);
 });

@@ -1,5 +1,6 @@
 import { EventsController } from './events/events.controller';
-import { EventsFeedService } from '@forest-ledger/forestry';
+import { EventsFeedService, WebhooksModule } from '@forest-ledger/forestry';
+import { WebhooksController } from './webhooks/webhooks.controller';
 import { Module } from '@nestjs/common';
 import { APP_FILTER, APP_GUARD, APP_INTERCEPTOR } from '@nestjs/core';
 import { AccessModule } from '@forest-ledger/access';
@@ -66,6 +67,7 @@ import { SUBSIDY_CONTROLLERS } from './subsidies/subsidies.controllers';
     MetricsModule,
     LedgerModule,
     PiiModule,
+    WebhooksModule,
     AccessModule.withParties(PartyAccessDirectory),
     ParcelsModule,
     PartiesModule,
@@ -105,6 +107,7 @@ import { SUBSIDY_CONTROLLERS } from './subsidies/subsidies.controllers';
     DisclosurePageController,
     DisclosuresController,
     EventsController,
+    WebhooksController,
   ],
   providers: [
     CommandRunner,

@@ -1,7 +1,7 @@
 import { InjectQueue } from '@nestjs/bullmq';
 import { Injectable, Logger, OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
-import { businessToday, DividendDeclarationsService } from '@forest-ledger/forestry';
+import { businessToday, DividendDeclarationsService, WebhookDeliveryService } from '@forest-ledger/forestry';
 import {
   DISTRIBUTION_JOB_OPTIONS,
   DividendJob,
@@ -17,6 +17,7 @@ import {
 import { JobsOptions, Queue } from 'bullmq';
 import { DataSource } from 'typeorm';
 import { dueDay, SCHEDULES } from './schedules';
+import { WebhookDispatcher } from './webhook-dispatcher';
 
 /** pg advisory lock key of the reconciler: one pass at a time across every worker process. */
 const RECONCILER_LOCK = 0x464c_5243; // "FLRC"
@@ -28,6 +29,8 @@ export interface ReconcileReport {
   added: string[];
   scheduled: string[];
   failed: string[];
+  /** Webhook subscriptions behind the feed whose delivery job was made sure of. */
+  webhooks: number;
 }
 
 type EnsureResult = { kind: 'present' } | { kind: 'added'; replaced: boolean } | { kind: 'failed'; reason: string };
@@ -35,7 +38,7 @@ type EnsureResult = { kind: 'present' } | { kind: 'added'; replaced: boolean } |
 /**
  * PostgreSQL is the source of truth for pending work; the queue only delivers it. On start and every
  * RECONCILE_INTERVAL_MS, makes sure a job exists for each distribution the database says must run and
- * for each daily run due and not finished (it is the scheduler of the daily runs: nothing of theirs
+ * for each daily run due and not finished, and for each webhook subscription behind the feed (it is the scheduler of the daily runs: nothing of theirs
  * lives only in Redis). A pg advisory lock keeps passes from overlapping across workers; job ids per
  * unit of work (and round, and day) make a doubled add a no-op anyway.
  */
@@ -55,8 +58,17 @@ export class PendingWorkReconciler implements OnApplicationBootstrap, OnApplicat
     @InjectQueue(QueueName.Dividends) dividendsQueue: Queue,
     @InjectQueue(QueueName.LandUse) landUse: Queue,
     @InjectQueue(QueueName.Subsidies) subsidies: Queue,
+    @InjectQueue(QueueName.Webhooks) webhooks: Queue,
+    private readonly webhookDeliveries: WebhookDeliveryService,
+    private readonly webhookDispatcher: WebhookDispatcher,
   ) {
-    this.queues = { [QueueName.Ledger]: ledger, [QueueName.Dividends]: dividendsQueue, [QueueName.LandUse]: landUse, [QueueName.Subsidies]: subsidies };
+    this.queues = {
+      [QueueName.Ledger]: ledger,
+      [QueueName.Dividends]: dividendsQueue,
+      [QueueName.LandUse]: landUse,
+      [QueueName.Subsidies]: subsidies,
+      [QueueName.Webhooks]: webhooks,
+    };
   }
 
   onApplicationBootstrap(): void {
@@ -83,7 +95,7 @@ export class PendingWorkReconciler implements OnApplicationBootstrap, OnApplicat
 
   /** One pass, if no other worker is in one. */
   async reconcile(now = new Date()): Promise<ReconcileReport> {
-    const report: ReconcileReport = { skipped: true, distributions: 0, added: [], scheduled: [], failed: [] };
+    const report: ReconcileReport = { skipped: true, distributions: 0, added: [], scheduled: [], failed: [], webhooks: 0 };
     const session = this.dataSource.createQueryRunner();
     await session.connect();
     try {
@@ -93,6 +105,8 @@ export class PendingWorkReconciler implements OnApplicationBootstrap, OnApplicat
         report.skipped = false;
         await this.distributions(now, report);
         await this.schedules(now, report);
+        // Every subscription behind the feed has its delivery job (one in back-off moves itself to its delayed time).
+        report.webhooks = await this.webhookDispatcher.ensureJobs(await this.webhookDeliveries.behind());
       } finally {
         await session.query(`SELECT pg_advisory_unlock($1)`, [RECONCILER_LOCK]);
       }

@@ -1,5 +1,5 @@
 import { Module } from '@nestjs/common';
-import { DividendsModule, LandUseModule, SubsidiesModule, TicketsModule } from '@forest-ledger/forestry';
+import { DividendsModule, LandUseModule, SubsidiesModule, TicketsModule, WebhooksModule } from '@forest-ledger/forestry';
 import { LedgerModule } from '@forest-ledger/ledger';
 import { DatabaseModule, LoggingModule, MetricsModule, OutboxRelay, PlatformConfigModule, QueueModule, ScheduledRunsStore } from '@forest-ledger/platform';
 import { OutboxRelayLoop } from './outbox-relay-loop';
@@ -10,10 +10,24 @@ import { LedgerProcessor } from './ledger.processor';
 import { PendingWorkReconciler } from './reconciler';
 import { LegacySchedulers } from './legacy-schedulers';
 import { WorkerMetrics } from './worker-metrics';
+import { WebhooksProcessor } from './webhooks.processor';
+import { WebhookDispatcher } from './webhook-dispatcher';
 
 /** The background entrypoint: BullMQ processors over the shared libs and the reconciler that queues their work from PostgreSQL; no HTTP. */
 @Module({
-  imports: [PlatformConfigModule, LoggingModule, DatabaseModule, QueueModule, MetricsModule, LedgerModule, DividendsModule, LandUseModule, SubsidiesModule, TicketsModule],
+  imports: [
+    PlatformConfigModule,
+    LoggingModule,
+    DatabaseModule,
+    QueueModule,
+    MetricsModule,
+    LedgerModule,
+    DividendsModule,
+    LandUseModule,
+    SubsidiesModule,
+    TicketsModule,
+    WebhooksModule,
+  ],
   providers: [
     ScheduledRunsStore,
     OutboxRelay,
@@ -24,6 +38,8 @@ import { WorkerMetrics } from './worker-metrics';
     SubsidiesProcessor,
     PendingWorkReconciler,
     LegacySchedulers,
+    WebhooksProcessor,
+    WebhookDispatcher,
     WorkerMetrics,
   ],
 })

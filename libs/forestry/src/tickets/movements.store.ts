@@ -127,3 +127,9 @@ export async function pledgesOfHolders(em: EntityManager, partyIds: readonly str
   if (partyIds.length === 0) return [];
   return await em.query<PledgeRow[]>(`${PLEDGE_SELECT} WHERE holder_party_id = ANY($1::bigint[]) ORDER BY id`, [Array.from(new Set(partyIds))]);
 }
+
+/** The ids of every pledge (open or closed) given in favour of this party (a bank): what its event feed shows. */
+export async function pledgeIdsOfPledgee(em: EntityManager, pledgeePartyId: string): Promise<string[]> {
+  const rows = await em.query<Array<{ id: string }>>(`SELECT id::text AS id FROM ticket_pledges WHERE pledgee_party_id = $1`, [pledgeePartyId]);
+  return rows.map((r) => r.id);
+}

@@ -14,3 +14,5 @@ export async function seriesOfProjects(em: EntityManager, projectIds: readonly s
   const rows = await seriesRowsOfProjects(em, projectIds.map(String));
   return new Map([...rows.values()].map((r) => [String(r.project_id), { projectId: String(r.project_id), id: String(r.id), code: r.code, faceValue: r.face_value }]));
 }
+
+export { pledgeIdsOfPledgee } from './movements.store';

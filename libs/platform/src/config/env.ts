@@ -1,5 +1,5 @@
 import { plainToInstance, Transform } from 'class-transformer';
-import { IsBoolean, IsIn, IsInt, IsString, Matches, Max, Min, ValidateIf, validateSync } from 'class-validator';
+import { IsBoolean, IsIn, IsInt, IsNumber, IsString, Matches, Max, Min, ValidateIf, validateSync } from 'class-validator';
 import { NamedKey, parseKeyRing, SINGLE_KEY_ID } from './key-ring';
 
 /** Development-only secrets; production must set its own (checked in loadEnv). */
@@ -169,6 +169,49 @@ export class Env {
   @Min(100)
   @Max(3_600_000)
   RECONCILE_INTERVAL_MS = 60_000;
+
+  /** Webhooks (issue 17): the most one delivery request may take, ms, connection to last byte; then it is a failed attempt. */
+  @Transform(({ value }: { value: unknown }) => (typeof value === 'string' && /^\d+$/.test(value) ? Number(value) : value))
+  @IsInt()
+  @Min(100)
+  @Max(120_000)
+  WEBHOOK_TIMEOUT_MS = 10_000;
+
+  /** Webhooks: the first retry's delay, ms; each further failure doubles it, up to WEBHOOK_BACKOFF_MAX_MS. */
+  @Transform(({ value }: { value: unknown }) => (typeof value === 'string' && /^\d+$/.test(value) ? Number(value) : value))
+  @IsInt()
+  @Min(10)
+  @Max(3_600_000)
+  WEBHOOK_BACKOFF_MS = 5_000;
+
+  /** Webhooks: the longest wait between two attempts, ms (an hour). */
+  @Transform(({ value }: { value: unknown }) => (typeof value === 'string' && /^\d+$/.test(value) ? Number(value) : value))
+  @IsInt()
+  @Min(10)
+  @Max(86_400_000)
+  WEBHOOK_BACKOFF_MAX_MS = 3_600_000;
+
+  /** Webhooks: a subscription whose deliveries have failed without a success for this many days is disabled (fractions allowed). */
+  @Transform(({ value }: { value: unknown }) => (typeof value === 'string' && /^\d+(\.\d+)?$/.test(value) ? Number(value) : value))
+  @IsNumber()
+  @Min(0.000001)
+  @Max(365)
+  WEBHOOK_DISABLE_AFTER_DAYS = 3;
+
+  /** Webhooks: how long a rotated-out secret still signs (beside the new one), hours, unless the rotation says otherwise. */
+  @Transform(({ value }: { value: unknown }) => (typeof value === 'string' && /^\d+$/.test(value) ? Number(value) : value))
+  @IsInt()
+  @Min(0)
+  @Max(720)
+  WEBHOOK_SECRET_OVERLAP_HOURS = 24;
+
+  /**
+   * Webhooks: allow URLs that resolve to private, loopback or link-local addresses, and plain http
+   * (tests, a receiver inside the same network). Off: such a URL is refused at subscription and at each delivery.
+   */
+  @Transform(toBool)
+  @IsBoolean()
+  WEBHOOK_ALLOW_PRIVATE = false;
 
   /** The most a producer (an approval, the reconciler) waits on Redis to queue a job, ms: then it logs and the reconciler queues it later. */
   @Transform(({ value }: { value: unknown }) => (typeof value === 'string' && /^\d+$/.test(value) ? Number(value) : value))

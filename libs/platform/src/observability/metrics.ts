@@ -85,6 +85,12 @@ export class Metrics {
     labelNames: ['kind', 'reason'] as const,
     registers: [this.registry],
   });
+  readonly webhookDeliveries = new Counter({
+    name: `${METRIC_PREFIX}webhook_deliveries_total`,
+    help: 'Webhook delivery attempts by outcome (succeeded, failed), and subscriptions disabled after failing too long (disabled)',
+    labelNames: ['outcome'] as const,
+    registers: [this.registry],
+  });
   readonly jobDuration = new Histogram({
     name: `${METRIC_PREFIX}queue_job_duration_seconds`,
     help: 'BullMQ job run time (processedOn to finishedOn), by queue, job name and outcome',

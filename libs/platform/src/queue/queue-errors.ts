@@ -25,8 +25,9 @@ export class QueueErrorLog implements OnModuleInit {
     @InjectQueue(QueueName.Dividends) dividends: Queue,
     @InjectQueue(QueueName.LandUse) landUse: Queue,
     @InjectQueue(QueueName.Subsidies) subsidies: Queue,
+    @InjectQueue(QueueName.Webhooks) webhooks: Queue,
   ) {
-    this.queues = [ledger, dividends, landUse, subsidies];
+    this.queues = [ledger, dividends, landUse, subsidies, webhooks];
   }
 
   onModuleInit(): void {

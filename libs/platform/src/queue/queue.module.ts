@@ -47,7 +47,7 @@ class ClusterClientCloser implements OnApplicationShutdown {
         telemetry: bullmqTelemetry(),
       }),
     }),
-    BullModule.registerQueue({ name: QueueName.Ledger }, { name: QueueName.Dividends }, { name: QueueName.LandUse }, { name: QueueName.Subsidies }),
+    BullModule.registerQueue({ name: QueueName.Ledger }, { name: QueueName.Dividends }, { name: QueueName.LandUse }, { name: QueueName.Subsidies }, { name: QueueName.Webhooks }),
   ],
   providers: [QueueErrorLog, ClusterClientCloser],
   exports: [BullModule],

@@ -4,6 +4,7 @@ export enum QueueName {
   Dividends = 'dividends',
   LandUse = 'land-use',
   Subsidies = 'subsidies',
+  Webhooks = 'webhooks',
 }
 
 /** Job defaults set once: bounded retries with backoff, bounded retention. */
@@ -64,3 +65,21 @@ export interface ScheduledJobData {
 
 /** One job per schedule and day. */
 export const scheduledJobId = (schedule: string, day: string): string => `${schedule}-${day}`;
+
+export const WebhookJob = {
+  /** Delivers a subscription's events past its cursor, in feed order (one job per subscription at a time). */
+  Deliver: 'deliver',
+} as const;
+
+export interface WebhookJobData {
+  subscriptionId: string;
+}
+
+/**
+ * One job per subscription: while it exists (waiting, delayed for its back-off, active) adding it again
+ * is a no-op, so a subscription never has two deliveries in flight; finished jobs are removed at once,
+ * so the next add (the relay's nudge, the reconciler) makes a fresh one.
+ */
+export const webhookJobId = (subscriptionId: string): string => `webhook-${subscriptionId}`;
+
+export const WEBHOOK_JOB_OPTIONS = { attempts: 1, removeOnComplete: true, removeOnFail: true } as const;
