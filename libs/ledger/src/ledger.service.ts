@@ -20,6 +20,7 @@ import { decodeCursor, encodeCursor } from './cursor';
 import { LedgerReportsService } from './ledger-reports.service';
 import * as store from './ledger.store';
 import { appendEvents } from '@forest-ledger/platform/outbox/outbox.store';
+import type { EventData } from '@forest-ledger/platform/outbox/event-types';
 import { ExistingKey } from './ledger.store';
 import type { AccountFilter, AccountView, AssetView, BalanceView, BatchResult, OpenAccountInput, PostResult, ReverseInput, SeenEntryView, Visibility } from './ledger.types';
 import { accountDeltas, accountsOf, balanceView, draftContent, entryContent, planDrafts, plannedView, PostOutcome, Refusal, refusal } from './posting-plan';
@@ -386,6 +387,6 @@ export function entryPostedEvent(entry: PlannedEntry, id: string) {
       hash: entry.hash,
       previous: entry.previous,
       postings: entry.postings.map((p) => ({ account: p.account, side: p.side, amount: p.amount.toString() })),
-    },
+    } satisfies EventData<'ledger.entry.posted'>,
   };
 }
