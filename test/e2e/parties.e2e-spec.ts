@@ -103,7 +103,7 @@ describe('regions and parties over HTTP', () => {
     expect(household.status).toBe(201);
 
     const key = randomUUID();
-    const body = { kind: 'VILLAGER', name: '卫国平', householdCode: 'H-DXG-T01', idNumber: HEAD_ID, phone: '13812345678' };
+    const body = { kind: 'VILLAGER', name: '卫国平', householdCode: 'H-DXG-T01', idNumber: HEAD_ID, mobile: '13812345678' };
     const first = await post('/v1/parties', body, 'ADMIN', key);
     expect(first.status).toBe(201);
     head = first.body as PartyBody;

@@ -185,7 +185,7 @@ describe('PartiesService.create', () => {
   beforeAll(async () => {
     collective = await tx(w, (em) => w.parties.create(em, { kind: 'COLLECTIVE', name: '大西沟村股份经济合作社', code: 'C-DXG', regionCode: VILLAGE, idNumber: COLLECTIVE_CODE }));
     household = await tx(w, (em) => w.parties.create(em, { kind: 'HOUSEHOLD', name: '张建国户', code: 'H-T-001', collectiveCode: 'C-DXG' }));
-    villager = await tx(w, (em) => w.parties.create(em, { kind: 'VILLAGER', name: '张建国', householdCode: 'H-T-001', idNumber: headId, phone: '138 6989 3550' }));
+    villager = await tx(w, (em) => w.parties.create(em, { kind: 'VILLAGER', name: '张建国', householdCode: 'H-T-001', idNumber: headId, mobile: '138 6989 3550' }));
   });
 
   it('opens the CNY wallet with the party: credit-normal, no overdraft, balance 0.00', async () => {
@@ -204,7 +204,7 @@ describe('PartiesService.create', () => {
       householdCode: 'H-T-001',
       collectiveCode: 'C-DXG',
       region: { code: VILLAGE, name: '大西沟村', level: 'VILLAGE' },
-      phone: '13869893550',
+      mobileMasked: '138****3550',
       active: true,
     });
     expect(household).toMatchObject({ collectiveCode: 'C-DXG', region: { code: VILLAGE }, idKind: null, idNumberMasked: null });

@@ -13,7 +13,6 @@ import { ownerRefOf, PARTY_CODE_PATTERN, PARTY_CODE_PREFIX, PartyRegistration, w
 import { PartyRoster, RosterImportOutcome } from './party-roster';
 import { IdKind, PARTY_KINDS, PartyKind } from './party.model';
 import { PiiCipher } from './pii';
-import { normalisePhone } from './roster-import';
 
 export { DEACTIVATE_PARTY } from './party-deactivation';
 export { ownerRefOf, PARTY_CODE_PATTERN, PARTY_CODE_PREFIX, PARTY_ID_RULES, WALLET_ASSET, walletOf } from './party-registration';
@@ -35,7 +34,8 @@ export interface CreatePartyInput {
   regionCode?: string;
   /** Resident ID number (persons) or unified social credit code (organisations); see PARTY_ID_RULES. */
   idNumber?: string;
-  phone?: string;
+  /** A mainland mobile number (for the villagers' SMS): sealed at rest like the ID number, shown masked. */
+  mobile?: string;
   /** A villager's household (a HOUSEHOLD party). */
   householdCode?: string;
   /** A household's or villager's collective (a COLLECTIVE party); a villager's defaults to its household's. */
@@ -57,7 +57,8 @@ export interface PartyView {
   region: PartyRegion | null;
   idKind: IdKind | null;
   idNumberMasked: string | null;
-  phone: string | null;
+  /** The mobile number masked (138****3550); never shown in full. */
+  mobileMasked: string | null;
   householdCode: string | null;
   collectiveCode: string | null;
   active: boolean;
@@ -121,7 +122,7 @@ export class PartiesService {
     if (input.code !== undefined && !PARTY_CODE_PATTERN.test(input.code)) {
       throw new PartyError('VALIDATION_FAILED', 'code must be 1-48 of upper-case letters, digits, ".", "_", "-", starting with a letter or digit', 'code');
     }
-    const phone = this.checkPhone(input.phone);
+    const mobile = this.registration.sealMobile(input.mobile);
     const links = await this.resolveLinks(em, input);
     const region = await this.resolveRegion(em, input, links.regionId);
     const id = this.registration.sealId(input.kind, input.idNumber);
@@ -137,7 +138,7 @@ export class PartiesService {
       [code] = await this.registration.allocateCodes(em, PARTY_CODE_PREFIX[input.kind], 1);
     }
     await this.registration.insert(em, [
-      { code, kind: input.kind, name, regionId: region?.id ?? null, id, phone, householdId: links.householdId, collectiveId: links.collectiveId, metadata: input.metadata ?? {} },
+      { code, kind: input.kind, name, regionId: region?.id ?? null, id, mobile, householdId: links.householdId, collectiveId: links.collectiveId, metadata: input.metadata ?? {} },
     ]);
     await this.registration.ensureWalletAsset(em);
     await this.registration.openWallet(em, code, name);
@@ -148,14 +149,6 @@ export class PartiesService {
     const clean = typeof name === 'string' ? name.normalize('NFKC').trim() : '';
     if (clean === '' || clean.length > MAX_NAME) throw new PartyError('VALIDATION_FAILED', `${field} must be 1-${MAX_NAME} characters`, field);
     return clean;
-  }
-
-  private checkPhone(phone: string | undefined): string | null {
-    if (phone === undefined || phone.trim() === '') return null;
-    const digits = normalisePhone(phone);
-    if (!/^\d{7,15}$/.test(digits))
-      throw new PartyError('VALIDATION_FAILED', 'phone must be a mobile or landline number of 7-15 digits (spaces, hyphens and +86 allowed)', 'phone');
-    return digits;
   }
 
   /** Household and collective links: only for households and villagers, each checked for kind and membership. */
@@ -263,7 +256,7 @@ export class PartiesService {
         region: region ? { code: region.code, name: region.name, level: region.level } : null,
         idKind: row.id_kind,
         idNumberMasked: row.id_masked,
-        phone: row.phone,
+        mobileMasked: row.mobile_masked,
         householdCode: row.household_code,
         collectiveCode: row.collective_code,
         active: row.active,

@@ -1,5 +1,5 @@
 import { EntityManager } from 'typeorm';
-import { PartyRefRow, selectActiveVillagers, selectCollectiveMembers, selectPartyIdsInRegions, selectPartyRefs } from './parties.store';
+import { PartyRefRow, selectActiveVillagers, selectCollectiveMembers, selectPartyIdsInRegions, selectPartyMobiles, selectPartyRefs } from './parties.store';
 import type { PartyKind } from './party.model';
 
 /** What other features may know of a party, instead of `JOIN parties` (the parties feature owns the table). */
@@ -66,4 +66,20 @@ export function maskName(name: string): string {
 /** Ids of the parties registered in these regions (their own region, not the regions below). */
 export function partyIdsInRegions(em: EntityManager, regionIds: readonly string[]): Promise<string[]> {
   return selectPartyIdsInRegions(em, regionIds);
+}
+
+/** A party's sealed mobile number (decrypted only by whoever sends to it), with its kind and masked copy. */
+export interface PartyMobile {
+  id: string;
+  code: string;
+  kind: PartyKind;
+  active: boolean;
+  mobileCipher: string | null;
+  mobileMasked: string | null;
+}
+
+/** The sealed mobile numbers of these parties, by id (unknown ids are absent). */
+export async function partyMobilesByIds(em: EntityManager, ids: readonly string[]): Promise<Map<string, PartyMobile>> {
+  const rows = await selectPartyMobiles(em, ids);
+  return new Map(rows.map((r) => [r.id, { id: r.id, code: r.code, kind: r.kind, active: r.active, mobileCipher: r.mobile_cipher, mobileMasked: r.mobile_masked }]));
 }

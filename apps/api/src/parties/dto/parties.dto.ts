@@ -98,7 +98,11 @@ export class CreatePartyDto {
   @MaxLength(40)
   idNumber?: string;
 
-  @ApiPropertyOptional({ example: '13869893550' }) @IsOptional() @IsString() @MaxLength(30) phone?: string;
+  @ApiPropertyOptional({ example: '13869893550', description: 'A mainland mobile number (the villagers’ SMS); sealed at rest, returned masked' })
+  @IsOptional()
+  @IsString()
+  @MaxLength(30)
+  mobile?: string;
 
   @ApiPropertyOptional({ example: 'H-DXG-001', description: "A VILLAGER's household (required for a VILLAGER)" })
   @IsOptional()
@@ -152,7 +156,7 @@ export class PartyResponse {
   @ApiProperty({ enum: ID_KINDS, nullable: true }) idKind!: IdKind | null;
   @ApiProperty({ nullable: true, type: String, example: '1405**********0030', description: 'Always masked; the full value only through the audited reveal-id' }) idNumberMasked!:
     string | null;
-  @ApiProperty({ nullable: true, type: String, example: '13809578776' }) phone!: string | null;
+  @ApiProperty({ nullable: true, type: String, example: '138****8776', description: 'Always masked' }) mobileMasked!: string | null;
   @ApiProperty({ nullable: true, type: String, example: 'H-DXG-002' }) householdCode!: string | null;
   @ApiProperty({ nullable: true, type: String, example: 'C-DXG' }) collectiveCode!: string | null;
   @ApiProperty() active!: boolean;
