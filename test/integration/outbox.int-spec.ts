@@ -131,4 +131,15 @@ describe('the outbox and its feed (issue 17)', () => {
     expect(eventSchemaProblems({ ...event, data: { ...event.data, name: '张三' } })[0]).toContain('must NOT have additional properties');
     expect(eventSchemaProblems({ ...event, type: 'nope' })).toEqual(['unknown event type nope']);
   });
+
+  it('pages in numeric sequence order past 9, 99 … (not the text order of the sequence)', async () => {
+    await relay.drain();
+    const start = await feedHead(em());
+    for (let i = 0; i < 12; i++) await f.transfer(BANK, A, '1.00', { effectiveDate: '2026-03-01' });
+    await publishUntil(BigInt(start) + 12n);
+    const page = await selectFeed(em(), { after: '0', limit: 500 });
+    const seqs = page.map((e) => BigInt(e.seq));
+    expect(seqs.length).toBeGreaterThanOrEqual(12);
+    expect(seqs).toEqual(seqs.map((_, i) => BigInt(i + 1)));
+  });
 });

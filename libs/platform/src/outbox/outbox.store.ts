@@ -95,13 +95,16 @@ export async function publishCommitted(em: EntityManager, limit = 5000): Promise
   return rows[0].n;
 }
 
-/** A page of the feed after `after`, in sequence order, optionally of some types only. */
+/**
+ * A page of the feed after `after`, in sequence order, optionally of some types only. Ordered by the column
+ * (`o.feed_seq`), not the text alias of the same name: as text, 10 would sort before 9.
+ */
 export async function selectFeed(em: EntityManager, q: { after: string; types?: readonly string[]; limit: number }): Promise<FeedEvent[]> {
   const rows = (await em.query(
     `SELECT id, feed_seq::text AS feed_seq, type, version, aggregate_type, aggregate_id, occurred_at, payload
-     FROM outbox_events
-     WHERE feed_seq > $1 AND ($2::text[] IS NULL OR type = ANY($2))
-     ORDER BY feed_seq LIMIT $3`,
+     FROM outbox_events o
+     WHERE o.feed_seq > $1 AND ($2::text[] IS NULL OR o.type = ANY($2))
+     ORDER BY o.feed_seq LIMIT $3`,
     [q.after, q.types && q.types.length > 0 ? q.types : null, q.limit],
   )) as FeedRow[];
   return rows.map((r) => ({
