@@ -1,8 +1,9 @@
 import { Module } from '@nestjs/common';
-import { DividendsModule, LandUseModule, SubsidiesModule, TicketsModule } from '@forest-ledger/forestry';
+import { DividendsModule, LandUseModule, NotificationsModule, SubsidiesModule, TicketsModule } from '@forest-ledger/forestry';
 import { LedgerModule } from '@forest-ledger/ledger';
 import { DatabaseModule, LoggingModule, MetricsModule, OutboxRelay, PlatformConfigModule, QueueModule, ScheduledRunsStore } from '@forest-ledger/platform';
 import { OutboxRelayLoop } from './outbox-relay-loop';
+import { SmsNotifierLoop } from './sms-notifier-loop';
 import { DividendsProcessor } from './dividends.processor';
 import { LandUseProcessor } from './land-use.processor';
 import { SubsidiesProcessor } from './subsidies.processor';
@@ -13,11 +14,24 @@ import { WorkerMetrics } from './worker-metrics';
 
 /** The background entrypoint: BullMQ processors over the shared libs and the reconciler that queues their work from PostgreSQL; no HTTP. */
 @Module({
-  imports: [PlatformConfigModule, LoggingModule, DatabaseModule, QueueModule, MetricsModule, LedgerModule, DividendsModule, LandUseModule, SubsidiesModule, TicketsModule],
+  imports: [
+    PlatformConfigModule,
+    LoggingModule,
+    DatabaseModule,
+    QueueModule,
+    MetricsModule,
+    LedgerModule,
+    DividendsModule,
+    LandUseModule,
+    SubsidiesModule,
+    TicketsModule,
+    NotificationsModule,
+  ],
   providers: [
     ScheduledRunsStore,
     OutboxRelay,
     OutboxRelayLoop,
+    SmsNotifierLoop,
     LedgerProcessor,
     DividendsProcessor,
     LandUseProcessor,

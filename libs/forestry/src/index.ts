@@ -94,3 +94,7 @@ export * from './portal/yuan';
 export * from './carbon/carbon-reads.service';
 export * from './events/record-event';
 export * from './events/events-feed.service';
+export * from './notifications/notifications.module';
+export * from './notifications/sms-notifier.service';
+export * from './notifications/sms-provider';
+export * from './notifications/sms-notifications.store';

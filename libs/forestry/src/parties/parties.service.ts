@@ -210,6 +210,13 @@ export class PartiesService {
   // ---------------------------------------------------------------- reads
 
   /** 404 for a party the caller may not see, never 403: a scoped caller cannot probe other codes. */
+  /** Sets (or, with null, removes) a party's mobile number: validated, sealed, shown masked (issue 17's SMS). */
+  async setMobile(em: EntityManager, code: string, mobile: string | null): Promise<PartyView> {
+    const row = await this.row(em, code, 'FOR UPDATE');
+    await partiesStore.setMobile(em, row.id, mobile === null ? null : this.registration.sealMobile(mobile));
+    return this.view(em, code);
+  }
+
   async get(code: string, scope: OwnerScope, em: EntityManager = this.dataSource.manager): Promise<PartyView> {
     if (!visible(code, scope)) throw unknownParty(code);
     return this.view(em, code);

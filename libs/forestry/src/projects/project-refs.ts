@@ -10,3 +10,8 @@ export async function projectCodesByIds(em: EntityManager, ids: readonly string[
 export async function projectIdsByCodes(em: EntityManager, codes: readonly string[]): Promise<Map<string, string>> {
   return new Map([...(await findProjectsByCodes(em, codes)).values()].map((p) => [p.code, String(p.id)]));
 }
+
+/** The names of the cooperation projects with these codes, by code (unknown codes are absent). */
+export async function projectNamesByCodes(em: EntityManager, codes: readonly string[]): Promise<Map<string, string>> {
+  return new Map([...(await findProjectsByCodes(em, codes)).values()].map((p) => [p.code, p.name]));
+}

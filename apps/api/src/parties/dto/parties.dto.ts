@@ -2,7 +2,7 @@ import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { APPROVAL_STATES, ID_KINDS, PARTY_CODE_PATTERN, PARTY_KINDS, REGION_CODE_PATTERN, REGION_LEVELS } from '@forest-ledger/forestry';
 import type { ApprovalState, IdKind, PartyKind, RegionLevel } from '@forest-ledger/forestry';
 import { Transform } from 'class-transformer';
-import { IsBase64, IsBoolean, IsIn, IsInt, IsOptional, IsString, Matches, Max, MaxLength, Min, MinLength } from 'class-validator';
+import { IsBase64, IsBoolean, IsIn, IsInt, IsOptional, IsString, Matches, Max, MaxLength, Min, MinLength, ValidateIf } from 'class-validator';
 import { IsFreeFormObject } from '../../http/validators';
 
 const toInt = ({ value }: { value: unknown }) => (typeof value === 'string' && /^\d+$/.test(value) ? Number(value) : value);
@@ -169,6 +169,14 @@ export class PartyResponse {
 export class PartyPageResponse {
   @ApiProperty({ type: [PartyResponse] }) items!: PartyResponse[];
   @ApiProperty({ nullable: true, type: String }) nextCursor!: string | null;
+}
+
+export class SetMobileDto {
+  @ApiProperty({ nullable: true, type: String, example: '13869893550', description: 'A mainland mobile number, or null to remove it; sealed at rest, returned masked' })
+  @ValidateIf((o: SetMobileDto) => o.mobile !== null)
+  @IsString()
+  @MaxLength(30)
+  mobile!: string | null;
 }
 
 export class RevealIdDto {
