@@ -257,7 +257,7 @@ export class Env {
   @Matches(/^https?:\/\/[^\s]+$/, { message: 'SMS_HTTP_URL must be an http(s) URL' })
   SMS_HTTP_URL = '';
 
-  /** The gateway's key: sent as X-Sms-Key-Id's secret, it signs every request (HMAC-SHA256 over timestamp and body). */
+  /** The gateway's secret key: it signs every request (HMAC-SHA256 over timestamp and body); never sent. */
   @IsString()
   SMS_HTTP_KEY = '';
 
