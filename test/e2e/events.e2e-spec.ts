@@ -47,7 +47,7 @@ describe('GET /v1/events (issue 17)', () => {
           ],
         });
       expect(res.status).toBe(201);
-      posted.push(res.body.entry.id);
+      posted.push((res.body as { entry: { id: string } }).entry.id);
     }
     for (let i = 0; i < 100 && !posted.every((id) => feedIds.has(id)); i++) {
       if ((await relay.drain()) === 0) await new Promise((r) => setTimeout(r, 50));
@@ -104,7 +104,7 @@ describe('the event schemas in the OpenAPI document (issue 17)', () => {
     expect(page.items.length).toBeGreaterThan(0);
     const ajv = new Ajv({ strict: false, allErrors: true });
     addFormats(ajv);
-    ajv.addSchema({ ...doc, $id: 'openapi' } as object);
+    ajv.addSchema({ ...doc, $id: 'openapi' });
     const validate = ajv.compile({ $ref: 'openapi#/components/schemas/EventPage' });
     expect(validate(page) ? [] : validate.errors).toEqual([]);
     // And a forged payload is refused: an amount as a number.

@@ -106,11 +106,11 @@ it('rotates every key while the API serves; old tokens live until they expire; n
       const p = people[(worker * 17 + i * 7) % PEOPLE];
       const token = i % 2 === 0 ? oldAdmin : newAdmin;
       const revealed = await post(during, `/v1/parties/${p.code}/reveal-id`, token, { reason: 'key rotation test' });
-      outcomes.push(`reveal ${revealed.status} ${revealed.body.idNumber === p.idNumber}`);
+      outcomes.push(`reveal ${revealed.status} ${(revealed.body as { idNumber: string }).idNumber === p.idNumber}`);
       const login = await villagerLogin(during, people[i % 2 === 0 ? 0 : 20].idNumber);
       outcomes.push(`login ${login.status}`);
       const duplicate = await post(during, '/v1/parties', token, { kind: 'INDIVIDUAL_BUYER', name: '重复登记', idNumber: p.idNumber });
-      outcomes.push(`duplicate ${duplicate.status} ${duplicate.body.code}`);
+      outcomes.push(`duplicate ${duplicate.status} ${(duplicate.body as { code: string }).code}`);
       const created = await post(during, '/v1/parties', token, { kind: 'INDIVIDUAL_BUYER', name: `买家${next}`, idNumber: residentId(next++) });
       outcomes.push(`create ${created.status}`);
       const card = await post(during, `/v1/parties/${p.code}/bank-card`, token, { bankName: '农商银行', cardNumber: `6228480000${String(i).padStart(9, '0')}` });
@@ -157,7 +157,7 @@ it('rotates every key while the API serves; old tokens live until they expire; n
   await request(after.getHttpServer()).get('/v1/me').set(bearer(newAdmin)).expect(200);
   await request(after.getHttpServer()).get('/v1/me').set(bearer(oldAdmin)).expect(401);
   const revealed = await post(after, `/v1/parties/${people[5].code}/reveal-id`, newAdmin, { reason: 'after rotation' }).expect(200);
-  expect(revealed.body.idNumber).toBe(people[5].idNumber);
+  expect((revealed.body as { idNumber: string }).idNumber).toBe(people[5].idNumber);
   await post(after, '/v1/parties', newAdmin, { kind: 'INDIVIDUAL_BUYER', name: '重复登记', idNumber: people[5].idNumber }).expect(409);
 
   // 6. A second run finds nothing to do (resumable, idempotent).

@@ -447,7 +447,7 @@ describe('money and concurrency', () => {
     const refused = results.filter((r): r is PromiseRejectedResult => r.status === 'rejected');
     expect(sold).toHaveLength(5);
     expect(refused).toHaveLength(1);
-    expect(refused[0].reason).toMatchObject({ code: expect.stringMatching(/^(INSUFFICIENT_CREDITS|LISTING_NOT_OPEN)$/) });
+    expect(refused[0].reason).toMatchObject({ code: expect.stringMatching(/^(INSUFFICIENT_CREDITS|LISTING_NOT_OPEN)$/) as string });
     const blocks = await blocksOf(t, 'LAST');
     expect(blocks.map((b) => [b[0], b[1]])).toEqual([
       ['1', '2'],

@@ -598,7 +598,9 @@ describe('roster import', () => {
     const outcome = await tx(w, (em) => w.parties.importRoster(em, 'C-ROSTER2', csvBuffer(clash), 'clash.csv'));
     expect(outcome.ok).toBe(false);
     if (outcome.ok) return;
-    expect(outcome.errors).toEqual([expect.objectContaining({ row: clash.length, column: '身份证号', message: expect.stringContaining('already registered as party V-') })]);
+    expect(outcome.errors).toEqual([
+      expect.objectContaining({ row: clash.length, column: '身份证号', message: expect.stringContaining('already registered as party V-') as string }),
+    ]);
     const again = await tx(w, (em) => w.parties.importRoster(em, 'C-ROSTER', sharedFixture(ROSTER_FIXTURE), ROSTER_FIXTURE));
     expect(again.ok).toBe(false);
     if (!again.ok) {

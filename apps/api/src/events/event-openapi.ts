@@ -13,7 +13,7 @@ export const EVENT_PAGE_SCHEMA = 'EventPage';
 export function addEventSchemas(doc: OpenAPIObject): OpenAPIObject {
   const schemas: Record<string, SchemaObject | ReferenceObject> = (doc.components ??= {}).schemas ?? {};
   const ref = (name: string) => ({ $ref: `#/components/schemas/${name}` });
-  for (const type of EVENT_TYPE_NAMES) schemas[eventSchemaName(type)] = eventJsonSchema(type) as SchemaObject;
+  for (const type of EVENT_TYPE_NAMES) schemas[eventSchemaName(type)] = eventJsonSchema(type);
   schemas.Event = {
     description: 'An event of the feed; its `data` is the schema of its type and version.',
     oneOf: EVENT_TYPE_NAMES.map((t) => ref(eventSchemaName(t))),

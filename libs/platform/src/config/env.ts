@@ -120,14 +120,14 @@ export class Env {
   DATABASE_READ_URL = '';
 
   /** Above this replay lag of the replica (ms), lag-tolerant reads go to the primary until it catches up. */
-  @Transform(({ value }) => (typeof value === 'string' && /^\d+$/.test(value) ? Number(value) : value))
+  @Transform(({ value }: { value: unknown }) => (typeof value === 'string' && /^\d+$/.test(value) ? Number(value) : value))
   @IsInt()
   @Min(0)
   @Max(3_600_000)
   READ_MAX_LAG_MS = 1_000;
 
   /** Read-your-writes: how long a read carrying X-Min-LSN waits for the replica to replay it before reading the primary, ms. */
-  @Transform(({ value }) => (typeof value === 'string' && /^\d+$/.test(value) ? Number(value) : value))
+  @Transform(({ value }: { value: unknown }) => (typeof value === 'string' && /^\d+$/.test(value) ? Number(value) : value))
   @IsInt()
   @Min(0)
   @Max(10_000)

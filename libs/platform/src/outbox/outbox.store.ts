@@ -71,15 +71,15 @@ export const OUTBOX_RELAY_LOCK = 1_795_520_017;
  * Returns how many were published.
  */
 export async function publishCommitted(em: EntityManager, limit = 5000): Promise<number> {
-  const [lock] = (await em.query(`SELECT pg_try_advisory_xact_lock($1) AS ok`, [OUTBOX_RELAY_LOCK])) as Array<{ ok: boolean }>;
+  const [lock] = await em.query<Array<{ ok: boolean }>>(`SELECT pg_try_advisory_xact_lock($1) AS ok`, [OUTBOX_RELAY_LOCK]);
   if (!lock.ok) return 0;
-  const [{ horizon }] = (await em.query(
+  const [{ horizon }] = await em.query<Array<{ horizon: string }>>(
     `SELECT LEAST(
        (SELECT min(backend_xid::text::bigint) FROM pg_stat_activity WHERE datname = current_database() AND backend_xid IS NOT NULL),
        pg_snapshot_xmax(pg_current_snapshot())::text::bigint
      )::text AS horizon`,
-  )) as Array<{ horizon: string }>;
-  const rows = (await em.query(
+  );
+  const rows = await em.query<Array<{ n: number }>>(
     `WITH head AS (SELECT COALESCE(MAX(feed_seq), 0) AS seq FROM outbox_events),
           ready AS (
             SELECT id, row_number() OVER (ORDER BY txid, ord) AS n FROM (
@@ -91,7 +91,7 @@ export async function publishCommitted(em: EntityManager, limit = 5000): Promise
           , published AS (UPDATE outbox_events o SET feed_seq = head.seq + ready.n FROM ready, head WHERE o.id = ready.id RETURNING o.feed_seq)
      SELECT count(*)::int AS n FROM published`,
     [limit, horizon],
-  )) as Array<{ n: number }>;
+  );
   return rows[0].n;
 }
 
@@ -100,13 +100,13 @@ export async function publishCommitted(em: EntityManager, limit = 5000): Promise
  * (`o.feed_seq`), not the text alias of the same name: as text, 10 would sort before 9.
  */
 export async function selectFeed(em: EntityManager, q: { after: string; types?: readonly string[]; limit: number }): Promise<FeedEvent[]> {
-  const rows = (await em.query(
+  const rows = await em.query<FeedRow[]>(
     `SELECT id, feed_seq::text AS feed_seq, type, version, aggregate_type, aggregate_id, occurred_at, payload
      FROM outbox_events o
      WHERE o.feed_seq > $1 AND ($2::text[] IS NULL OR o.type = ANY($2))
      ORDER BY o.feed_seq LIMIT $3`,
     [q.after, q.types && q.types.length > 0 ? q.types : null, q.limit],
-  )) as FeedRow[];
+  );
   return rows.map((r) => ({
     id: r.id,
     seq: r.feed_seq,
@@ -120,6 +120,6 @@ export async function selectFeed(em: EntityManager, q: { after: string; types?: 
 
 /** The highest published sequence (0 for none). */
 export async function feedHead(em: EntityManager): Promise<string> {
-  const [row] = (await em.query(`SELECT COALESCE(MAX(feed_seq), 0)::text AS seq FROM outbox_events`)) as Array<{ seq: string }>;
+  const [row] = await em.query<Array<{ seq: string }>>(`SELECT COALESCE(MAX(feed_seq), 0)::text AS seq FROM outbox_events`);
   return row.seq;
 }
