@@ -575,6 +575,14 @@ describe('roster import', () => {
       ['吴丽娟', '户主'],
       ['吴桂芳', '配偶'],
     ]);
+    // 联系电话 becomes the sealed mobile number, shown masked; the clear number is stored nowhere.
+    expect(members.items.map((m) => m.mobileMasked)).toEqual(['138****3550', '139****0121']);
+    const [{ sealed, clearPhones }] = await db.dataSource.query<Array<{ sealed: number; clearPhones: number }>>(
+      `SELECT count(*) FILTER (WHERE mobile_cipher IS NOT NULL)::int AS sealed, count(*) FILTER (WHERE to_jsonb(p)::text LIKE '%13869893550%' OR phone IS NOT NULL)::int AS "clearPhones"
+         FROM parties p WHERE collective_id = (SELECT id FROM parties WHERE code = 'C-ROSTER')`,
+    );
+    expect(sealed).toBeGreaterThan(0);
+    expect(clearPhones).toBe(0);
     const [{ wallets }] = await db.dataSource.query<Array<{ wallets: number }>>(
       `SELECT count(*)::int AS wallets FROM parties p JOIN ledger_accounts a ON a.code = 'party:' || p.code || ':wallet:CNY'
        WHERE p.collective_id = (SELECT id FROM parties WHERE code = 'C-ROSTER') AND a.no_overdraft AND a.type = 'LIABILITY'`,
