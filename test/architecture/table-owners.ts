@@ -7,6 +7,7 @@ export const OWNERS: Record<string, { files: RegExp; tables: string[] }> = {
   scheduledRuns: { files: /^libs\/platform\/src\/queue\/scheduled-runs\.store\.ts$/, tables: ['scheduled_runs'] },
   access: { files: /^libs\/(access\/src|forestry\/src\/access)\/.*\.store\.ts$/, tables: ['users', 'api_keys', 'audit_log', 'approvals'] },
   parties: { files: /^libs\/forestry\/src\/parties\/.*\.store\.ts$/, tables: ['parties', 'pii_access_log'] },
+  notifications: { files: /^libs\/forestry\/src\/notifications\/.*\.store\.ts$/, tables: ['sms_notifications', 'sms_notifier_cursor'] },
   regions: { files: /^libs\/forestry\/src\/regions\/.*\.store\.ts$/, tables: ['regions'] },
   parcels: { files: /^libs\/forestry\/src\/parcels\/.*\.store\.ts$/, tables: ['parcels'] },
   projects: { files: /^libs\/forestry\/src\/projects\/.*\.store\.ts$/, tables: ['coop_projects', 'coop_project_parcels', 'project_contributions'] },

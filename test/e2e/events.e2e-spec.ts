@@ -1,5 +1,7 @@
 import type { ApiApplication } from '../../apps/api/src/app.setup';
-import { OutboxRelay } from '@forest-ledger/platform';
+import { EVENT_TYPE_NAMES, eventJsonSchema, eventSchemaName, OutboxRelay } from '@forest-ledger/platform';
+import Ajv from 'ajv';
+import addFormats from 'ajv-formats';
 import { randomUUID } from 'node:crypto';
 import request from 'supertest';
 import { LedgerFactory } from '../factories/ledger.factory';
@@ -45,7 +47,7 @@ describe('GET /v1/events (issue 17)', () => {
           ],
         });
       expect(res.status).toBe(201);
-      posted.push(res.body.entry.id);
+      posted.push((res.body as { entry: { id: string } }).entry.id);
     }
     for (let i = 0; i < 100 && !posted.every((id) => feedIds.has(id)); i++) {
       if ((await relay.drain()) === 0) await new Promise((r) => setTimeout(r, 50));
@@ -76,5 +78,39 @@ describe('GET /v1/events (issue 17)', () => {
     expect((await feed('?after=-1')).status).toBe(400);
     expect((await feed('?limit=501')).status).toBe(400);
     // A VILLAGER gets 403, a FARM_OPERATOR or BUYER its own events: test/e2e/scoped-reads.e2e-spec.ts reads /v1/events as each, test/e2e/webhooks.e2e-spec.ts as a bank.
+  });
+});
+
+describe('the event schemas in the OpenAPI document (issue 17)', () => {
+  it('declares one versioned schema per type, the catalogue’s own, and the feed as a oneOf on type; the feed’s events validate against the document', async () => {
+    const doc = (await request(app.getHttpServer()).get('/docs-json').expect(200)).body as {
+      components: { schemas: Record<string, { oneOf?: Array<{ $ref: string }>; discriminator?: { propertyName: string; mapping: Record<string, string> } }> };
+      paths: Record<string, Record<string, { responses: Record<string, { content: Record<string, { schema: unknown }> }> }>>;
+    };
+    const schemas = doc.components.schemas;
+    for (const type of EVENT_TYPE_NAMES) expect(schemas[eventSchemaName(type)]).toEqual(eventJsonSchema(type));
+    expect(schemas['Event.ticket.traded.v1']).toBeDefined();
+    expect(schemas['Event.payout.batch_confirmed.v1']).toBeDefined();
+    expect(schemas.Event.oneOf).toHaveLength(EVENT_TYPE_NAMES.length);
+    expect(schemas.Event.discriminator).toEqual({
+      propertyName: 'type',
+      mapping: Object.fromEntries(EVENT_TYPE_NAMES.map((t) => [t, `#/components/schemas/${eventSchemaName(t)}`])),
+    });
+    expect(doc.paths['/v1/events'].get.responses['200'].content['application/json'].schema).toEqual({ $ref: '#/components/schemas/EventPage' });
+
+    // A page of the real feed, validated against the document itself (not the catalogue).
+    await relay.drain();
+    const page = (await feed('?limit=500')).body as Page;
+    expect(page.items.length).toBeGreaterThan(0);
+    const ajv = new Ajv({ strict: false, allErrors: true });
+    addFormats(ajv);
+    ajv.addSchema({ ...doc, $id: 'openapi' });
+    const validate = ajv.compile({ $ref: 'openapi#/components/schemas/EventPage' });
+    expect(validate(page) ? [] : validate.errors).toEqual([]);
+    // And a forged payload is refused: an amount as a number.
+    const forged = structuredClone(page);
+    const posted = forged.items.find((e) => e.type === 'ledger.entry.posted')!;
+    (posted.data.postings as Array<{ amount: unknown }>)[0].amount = 1;
+    expect(validate(forged)).toBe(false);
   });
 });

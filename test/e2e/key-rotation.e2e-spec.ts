@@ -59,6 +59,13 @@ it('rotates every key while the API serves; old tokens live until they expire, a
     const { cipher, hmac } = legacySeal(p.idNumber);
     await db.dataSource.query(`UPDATE parties SET id_cipher = $2, id_hmac = $3 WHERE code = $1`, [p.code, cipher, hmac]);
   }
+  // Mobile numbers: 12 sealed under k0, and 3 left in the clear `phone` column by versions before they were sealed (one a landline).
+  const k0Cipher = new PiiCipher(k0.enc, k0.mac);
+  const mobileOf = (i: number) => `1390000${String(1000 + i)}`;
+  for (const [i, p] of people.slice(0, 12).entries())
+    await db.dataSource.query(`UPDATE parties SET mobile_cipher = $2, mobile_masked = $3 WHERE code = $1`, [p.code, k0Cipher.encrypt(mobileOf(i)), `139****${String(1000 + i)}`]);
+  const clearPhones = ['138 6989 3550', '+86 139-2276-0121', '0356-4221158'];
+  for (const [i, phone] of clearPhones.entries()) await db.dataSource.query(`UPDATE parties SET phone = $2 WHERE code = $1`, [people[12 + i].code, phone]);
   const oldAdmin = await tokenFor(before, 'ADMIN');
   await post(before, `/v1/parties/${people[0].code}/villager-pin`, oldAdmin, { pin: PIN }).expect(200);
   await post(before, `/v1/parties/${people[20].code}/villager-pin`, oldAdmin, { pin: PIN }).expect(200);
@@ -126,6 +133,8 @@ it('rotates every key while the API serves; old tokens live until they expire, a
   expect(report.failed).toEqual([]);
   // A card the API replaced (under k1) before the rotation reached it needs nothing.
   expect(report.rotated.parties).toBe(PEOPLE);
+  expect(report.rotated['parties.mobile']).toBe(12);
+  expect(report.clearPhonesSealed).toBe(3);
   expect(report.rotated.party_bank_cards).toBeLessThanOrEqual(8);
   expect(servedWhileRotating).toBeGreaterThanOrEqual(5); // requests were answered while rows were being re-keyed
   expect(new Set(outcomes)).toEqual(new Set(['reveal 200 true', 'login 200', 'duplicate 409 PARTY_EXISTS', 'create 201', 'card 200']));
@@ -133,9 +142,21 @@ it('rotates every key while the API serves; old tokens live until they expire, a
   // 4. Every sealed value is under k1 and decrypts with k1 alone.
   const onlyK1 = new PiiCipher(named(['k1', k1.enc]), named(['k1', k1.mac]));
   const check = await checkPii(db.dataSource, onlyK1);
-  expect(check).toEqual({ keyIds: { encryption: 'k1', hmac: 'k1' }, stale: { parties: 0, party_bank_cards: 0 }, undecryptable: [] });
+  expect(check).toEqual({ keyIds: { encryption: 'k1', hmac: 'k1' }, stale: { parties: 0, 'parties.mobile': 0, party_bank_cards: 0 }, undecryptable: [] });
   const [{ n }] = await db.dataSource.query<Array<{ n: number }>>(`SELECT count(*)::int AS n FROM parties WHERE id_cipher IS NOT NULL`);
   expect(n).toBeGreaterThan(PEOPLE);
+  const mobiles = await db.dataSource.query<Array<{ code: string; mobile_cipher: string | null; mobile_masked: string | null; phone: string | null }>>(
+    `SELECT code, mobile_cipher, mobile_masked, phone FROM parties WHERE code = ANY($1) ORDER BY id`,
+    [people.slice(0, 15).map((p) => p.code)],
+  );
+  expect(mobiles.every((m) => m.phone === null)).toBe(true);
+  expect(mobiles.slice(0, 12).map((m) => onlyK1.decrypt(m.mobile_cipher!))).toEqual(people.slice(0, 12).map((_, i) => mobileOf(i)));
+  // The clear numbers: the two mobiles sealed (and masked), the landline dropped.
+  expect(mobiles.slice(12).map((m) => [m.mobile_cipher && onlyK1.decrypt(m.mobile_cipher), m.mobile_masked])).toEqual([
+    ['13869893550', '138****3550'],
+    ['13922760121', '139****0121'],
+    [null, null],
+  ]);
 
   // 5. Restart with k1 alone: villagers log in by ID number, reveals and duplicate checks work, k0 tokens are refused.
   await during.close();
@@ -151,5 +172,5 @@ it('rotates every key while the API serves; old tokens live until they expire, a
   await post(after, '/v1/parties', newAdmin, { kind: 'INDIVIDUAL_BUYER', name: '重复登记', idNumber: people[5].idNumber }).expect(409);
 
   // 6. A second run finds nothing to do (resumable, idempotent).
-  expect((await rotatePii(db.dataSource, onlyK1)).rotated).toEqual({ parties: 0, party_bank_cards: 0 });
+  expect((await rotatePii(db.dataSource, onlyK1)).rotated).toEqual({ parties: 0, 'parties.mobile': 0, party_bank_cards: 0 });
 });

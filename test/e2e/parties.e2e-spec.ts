@@ -29,6 +29,7 @@ interface PartyBody {
   region: { code: string; name: string; level: string } | null;
   idKind: string | null;
   idNumberMasked: string | null;
+  mobileMasked: string | null;
   householdCode: string | null;
   collectiveCode: string | null;
   active: boolean;
@@ -103,7 +104,7 @@ describe('regions and parties over HTTP', () => {
     expect(household.status).toBe(201);
 
     const key = randomUUID();
-    const body = { kind: 'VILLAGER', name: '卫国平', householdCode: 'H-DXG-T01', idNumber: HEAD_ID, phone: '13812345678' };
+    const body = { kind: 'VILLAGER', name: '卫国平', householdCode: 'H-DXG-T01', idNumber: HEAD_ID, mobile: '13812345678' };
     const first = await post('/v1/parties', body, 'ADMIN', key);
     expect(first.status).toBe(201);
     head = first.body as PartyBody;
@@ -130,6 +131,26 @@ describe('regions and parties over HTTP', () => {
     expect(bad.status).toBe(400);
     expect(bad.body as ErrorBody).toMatchObject({ code: 'INVALID_ID_NUMBER', field: 'idNumber' });
     expect((await post('/v1/parties', { kind: 'INDIVIDUAL_BUYER', name: '卫某', idNumber: residentId('1990-01-01', 5) }, 'AUDITOR')).status).toBe(403);
+  });
+
+  it('keeps a mobile number sealed and shows it masked: on create, set, replaced and removed; bad numbers are a 400 naming the field (issue 17)', async () => {
+    expect(head.mobileMasked).toBe('138****5678');
+    expect((await get(`/v1/parties/${head.code}`)).body).toMatchObject({ mobileMasked: '138****5678' });
+    const set = await post(`/v1/parties/${spouse.code}/mobile`, { mobile: '+86 139-2276-0121' });
+    expect(set.status).toBe(200);
+    expect(set.body).toMatchObject({ code: spouse.code, mobileMasked: '139****0121' });
+    expect(JSON.stringify((await get(`/v1/parties?limit=500`)).body)).not.toMatch(/13812345678|13922760121/);
+    const [row] = await db.dataSource.query<Array<{ mobile_cipher: string; phone: string | null }>>(`SELECT mobile_cipher, phone FROM parties WHERE code = $1`, [spouse.code]);
+    expect(row.phone).toBeNull();
+    expect(row.mobile_cipher).not.toContain('13922760121');
+    for (const mobile of ['0356-4221158', '1392276012', 12345678901]) {
+      const refused = await post(`/v1/parties/${spouse.code}/mobile`, { mobile });
+      expect(refused.status).toBe(400);
+      expect(refused.body as ErrorBody).toMatchObject({ field: 'mobile' });
+    }
+    expect((await post(`/v1/parties/${spouse.code}/mobile`, { mobile: '13800000000' }, 'AUDITOR')).status).toBe(403);
+    expect((await post('/v1/parties/NOPE/mobile', { mobile: '13800000000' })).status).toBe(404);
+    expect((await post(`/v1/parties/${spouse.code}/mobile`, { mobile: null })).body).toMatchObject({ mobileMasked: null });
   });
 
   it('a VILLAGER sees their own party and gets 404 for another villager, like an unknown code', async () => {

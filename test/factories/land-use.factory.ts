@@ -164,9 +164,9 @@ export function pay(t: LandUseServices, code: string, amount: string, receivedOn
 }
 
 /** Entries of a kind booked for a contract. */
-export async function entriesOf(t: LandUseServices, code: string, kind: string): Promise<Array<{ key: string; date: string; amount: string }>> {
-  return await t.ds.query<Array<{ key: string; date: string; amount: string }>>(
-    `SELECT e.idempotency_key AS key, e.effective_date::text AS date, (SELECT max(p.amount) FROM ledger_postings p WHERE p.entry_id = e.id)::text AS amount
+export async function entriesOf(t: LandUseServices, code: string, kind: string): Promise<Array<{ id: string; key: string; date: string; amount: string }>> {
+  return await t.ds.query<Array<{ id: string; key: string; date: string; amount: string }>>(
+    `SELECT e.id::text AS id, e.idempotency_key AS key, e.effective_date::text AS date, (SELECT max(p.amount) FROM ledger_postings p WHERE p.entry_id = e.id)::text AS amount
        FROM ledger_entries e WHERE e.kind = $1 AND e.metadata ->> 'contract' = $2 ORDER BY e.id`,
     [kind, code],
   );

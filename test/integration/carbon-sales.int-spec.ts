@@ -4,6 +4,7 @@ import { inTransaction } from '@forest-ledger/platform';
 import { allTo, blocksOf, CarbonService, carbonReadsService, carbonService, createCarbonProject, issueCredits, list, order } from '../factories/carbon.factory';
 import { balance, deposit, key, lishuSeries, refusal, seedParties, seedTicketWorld, TicketServices, ticketServices, TicketWorld } from '../factories/tickets.factory';
 import { useTestDatabase } from '../setup/test-database';
+import { outboxMark, outboxSince, rolledBack } from '../setup/outbox-events';
 
 /**
  * Forestry carbon credits on PostgreSQL: issuance with serial blocks and buffer, vintages, listings,
@@ -42,7 +43,32 @@ describe('the 将乐常口村 case: 12,723 t issued, sold 2,723 t at 15.00 and 1
 
   it('issues one serial block to the owner in one TCO2E entry (0 % buffer)', async () => {
     await createCarbonProject(t, c, world, CK, { revenueRule: personRule });
-    const issuance = await issueCredits(t, c, CK, { quantity: '12723', vintageStart: '2016-01-01', vintageEnd: '2020-12-31' });
+    const input = { vintageStart: '2016-01-01', vintageEnd: '2020-12-31', verificationReference: '核查报告 CK', issuedOn: '2021-05-01', quantity: '12723' };
+    const mark = await outboxMark(db.dataSource);
+    await rolledBack(db.dataSource, (em) => c.issue(em, CK, input, key()));
+    expect(await outboxSince(db.dataSource, mark, ['carbon.issued'])).toEqual([]);
+    const issuance = await inTransaction(db.dataSource, (em) => c.issue(em, CK, input, key()));
+    // carbon.issued in the issuance's transaction (issue 17).
+    expect((await outboxSince(db.dataSource, mark, ['carbon.issued'])).map((e) => [e.aggregate, e.data])).toEqual([
+      [
+        { type: 'carbon_project', id: CK },
+        {
+          issuanceId: issuance.id,
+          project: CK,
+          owner: world.farm,
+          vintage: '2020',
+          vintageStart: '2016-01-01',
+          vintageEnd: '2020-12-31',
+          quantity: '12723',
+          bufferQuantity: '0',
+          serialStart: '1',
+          serialEnd: '12723',
+          verificationReference: '核查报告 CK',
+          issuedOn: '2021-05-01',
+          entryId: issuance.entryId,
+        },
+      ],
+    ]);
     expect(issuance).toMatchObject({ vintage: '2020', quantity: '12723', bufferQuantity: '0', serialBlock: 'FFCER-CK-2020-1-12723', serials: { start: '1', end: '12723' } });
     const entry = await t.ledger.getEntry(issuance.entryId);
     expect(entry.kind).toBe('CARBON_ISSUANCE');
@@ -421,7 +447,7 @@ describe('money and concurrency', () => {
     const refused = results.filter((r): r is PromiseRejectedResult => r.status === 'rejected');
     expect(sold).toHaveLength(5);
     expect(refused).toHaveLength(1);
-    expect(refused[0].reason).toMatchObject({ code: expect.stringMatching(/^(INSUFFICIENT_CREDITS|LISTING_NOT_OPEN)$/) });
+    expect(refused[0].reason).toMatchObject({ code: expect.stringMatching(/^(INSUFFICIENT_CREDITS|LISTING_NOT_OPEN)$/) as string });
     const blocks = await blocksOf(t, 'LAST');
     expect(blocks.map((b) => [b[0], b[1]])).toEqual([
       ['1', '2'],

@@ -4,6 +4,7 @@ import { declareAndApprove, DividendServices, dividendServices, fundProject, sta
 import { DAXIGOU } from '../factories/parcels.factory';
 import { balance, lishuSeries, refusal, seedTicketWorld, TicketServices, ticketServices, TicketWorld } from '../factories/tickets.factory';
 import { expectNumericXlsx } from '../setup/xlsx-check';
+import { outboxMark, outboxSince, rolledBack } from '../setup/outbox-events';
 import { useTestDatabase } from '../setup/test-database';
 
 /** Payouts of dividend money to bank cards: batches, the bank file, confirmation, returned lines, unclaimed amounts by age. */
@@ -75,9 +76,43 @@ describe('payouts', () => {
     const clearingBefore = await balance(t, BANK_CLEARING_ACCOUNT);
     const before = await d.payouts.get(batchId);
     const refusedLine = before.lines.find((l) => l.party === 'V-0002')!;
-    const paid = await inTransaction(db.dataSource, (em) =>
-      d.payouts.confirmPaid(em, batchId, { bankReference: 'DF-20261120-01', paidOn: '2026-11-20', failed: [{ lineId: refusedLine.id, reason: '户名不符' }] }),
-    );
+    const confirm = { bankReference: 'DF-20261120-01', paidOn: '2026-11-20', failed: [{ lineId: refusedLine.id, reason: '户名不符' }] };
+    // Rolled back: no event (issue 17: an event exists if and only if its change committed).
+    let mark = await outboxMark(db.dataSource);
+    await rolledBack(db.dataSource, (em) => d.payouts.confirmPaid(em, batchId, confirm));
+    expect(await outboxSince(db.dataSource, mark, ['payout.batch_confirmed', 'payout.line_failed'])).toEqual([]);
+    const paid = await inTransaction(db.dataSource, (em) => d.payouts.confirmPaid(em, batchId, confirm));
+    const events = await outboxSince(db.dataSource, mark, ['payout.batch_confirmed', 'payout.line_failed']);
+    expect(events.map((e) => [e.type, e.aggregate])).toEqual([
+      ['payout.batch_confirmed', { type: 'payout_batch', id: batchId }],
+      ['payout.line_failed', { type: 'payout_batch', id: batchId }],
+    ]);
+    expect(events[0].data).toEqual({
+      batchId,
+      scope: 'PROJECT',
+      scopeCode: P,
+      bankReference: 'DF-20261120-01',
+      paidOn: '2026-11-20',
+      totalAmount: '4000.00',
+      paidAmount: '3000.00',
+      failedAmount: '1000.00',
+      lineCount: 4,
+      paidLines: 3,
+      failedLines: 1,
+      entryIds: [paid.lines[0].entryId],
+    });
+    expect(events[1].data).toEqual({
+      lineId: refusedLine.id,
+      batchId,
+      party: 'V-0002',
+      amount: '1000.00',
+      stage: 'REFUSED',
+      reason: '户名不符',
+      effectiveDate: '2026-11-20',
+      returnEntryId: null,
+    });
+    // Personal data never: no names, ID numbers or card numbers.
+    expect(JSON.stringify(events)).not.toMatch(/村民|6228|\*\*\*\*/);
     expect(paid.state).toBe('PAID');
     expect(paid).toMatchObject({ outcome: 'PAID_WITH_FAILURES', totalAmount: '4000.00', paidAmount: '3000.00', failedAmount: '1000.00', returnedAmount: '0.00' });
     expect(paid.lines.map((l) => [l.party, l.state])).toEqual([
@@ -90,7 +125,13 @@ describe('payouts', () => {
     expect(await balance(t, walletOf('V-0002'))).toBe('1000');
     expect(Number(clearingBefore) - Number(await balance(t, BANK_CLEARING_ACCOUNT))).toBe(3000);
     const returned = paid.lines.find((l) => l.party === 'V-0003')!;
+    mark = await outboxMark(db.dataSource);
+    await rolledBack(db.dataSource, (em) => d.payouts.failLine(em, returned.id, { reason: '账户已销户', effectiveDate: '2026-11-21' }));
+    expect(await outboxSince(db.dataSource, mark, ['payout.line_failed'])).toEqual([]);
     const line = await inTransaction(db.dataSource, (em) => d.payouts.failLine(em, returned.id, { reason: '账户已销户', effectiveDate: '2026-11-21' }));
+    expect((await outboxSince(db.dataSource, mark, ['payout.line_failed'])).map((e) => e.data)).toEqual([
+      { lineId: returned.id, batchId, party: 'V-0003', amount: '1000.00', stage: 'RETURNED', reason: '账户已销户', effectiveDate: '2026-11-21', returnEntryId: line.returnEntryId },
+    ]);
     expect(line).toMatchObject({ state: 'FAILED', failureReason: '账户已销户' });
     expect(line.returnEntryId).not.toBeNull();
     expect(await d.payouts.get(batchId)).toMatchObject({ state: 'PAID', outcome: 'PAID_WITH_FAILURES', paidAmount: '2000.00', failedAmount: '1000.00', returnedAmount: '1000.00' });

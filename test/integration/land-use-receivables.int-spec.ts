@@ -5,6 +5,7 @@ import { randomUUID } from 'node:crypto';
 import { activeContract, entriesOf, LandUseServices, landUseServices, LandWorld, pay, runDaily, runEveryDay, seedLandWorld, takeStateParcels } from '../factories/land-use.factory';
 import { balance, refusal } from '../factories/tickets.factory';
 import { useTestDatabase } from '../setup/test-database';
+import { outboxMark, outboxSince, rolledBack } from '../setup/outbox-events';
 
 const db = useTestDatabase();
 let t: LandUseServices;
@@ -99,7 +100,7 @@ describe('payments', () => {
       ['1000.00', '4.50'],
     ]);
     expect(await owed('P-THREE')).toBe('3149.5');
-    const entriesBefore = await t.ds.query(`SELECT count(*)::int AS n FROM ledger_entries`);
+    const entriesBefore = await t.ds.query<Array<{ n: number }>>(`SELECT count(*)::int AS n FROM ledger_entries`);
     const outcome = await pay(t, 'P-THREE', '2200.00', '2025-07-10');
     expect(outcome.settlement.lines).toEqual([
       { seq: 1, kind: 'LATE_FEE', amount: '95.00' },
@@ -110,7 +111,7 @@ describe('payments', () => {
       { seq: 3, kind: 'PRINCIPAL', amount: '50.50' },
     ]);
     expect(outcome).toMatchObject({ receivable: '949.50', lesseeCredit: '0.00', settlement: { source: 'PAYMENT', amount: '2200.00', toCredit: '0.00' } });
-    const [{ n }] = await t.ds.query(`SELECT count(*)::int AS n FROM ledger_entries`);
+    const [{ n }] = await t.ds.query<Array<{ n: number }>>(`SELECT count(*)::int AS n FROM ledger_entries`);
     expect(n).toBe(entriesBefore[0].n + 1);
     // The next day only Q3's rest is overdue: 949.50 × 0.0005 = 0.47475 → 0.47.
     await runDaily(t, '2025-07-11');
@@ -279,5 +280,51 @@ describe('reports', () => {
     expect(y2025.depositsReceived).toBe('3100.00'); // 2000 + 500 + 300 + 300
     expect(y2025.depositsReturned).toBe('716.49'); // 416.49 + 300.00
     expect(cash.map((y) => y.year)).toEqual([...cash.map((y) => y.year)].sort());
+  });
+});
+
+describe('events (issue 17)', () => {
+  it('land_use.receivable_raised per period raised and land_use.late_fee_accrued per run, in the run’s transaction; none when it rolls back', async () => {
+    const contract = await activeContract(t, world, 'D-EVENTS', { ...QUARTERLY, lesseeCode: world.lessees[0] });
+    const mine = async (mark: string) =>
+      (await outboxSince(db.dataSource, mark, ['land_use.receivable_raised', 'land_use.late_fee_accrued'])).filter((e) => e.aggregate.id === 'D-EVENTS');
+    const mark = await outboxMark(db.dataSource);
+    await rolledBack(db.dataSource, (em) => t.landUseReceivables.runDaily(em, '2025-01-03'));
+    expect(await mine(mark)).toEqual([]);
+    await runDaily(t, '2025-01-03');
+    const events = await mine(mark);
+    expect(events.map((e) => [e.type, e.aggregate.type])).toEqual([
+      ['land_use.receivable_raised', 'land_use_contract'],
+      ['land_use.late_fee_accrued', 'land_use_contract'],
+    ]);
+    const raised = (await entriesOf(t, 'D-EVENTS', 'LAND_USE_RENT_RAISED'))[0];
+    expect(events[0].data).toEqual({
+      contract: 'D-EVENTS',
+      lessee: contract.lessee.code,
+      receivableId: events[0].data.receivableId,
+      periodSeq: 1,
+      periodStart: '2025-01-01',
+      periodEnd: '2025-03-31',
+      dueDate: '2025-01-01',
+      amount: '1000.00',
+      creditApplied: '0.00',
+      entryId: raised.id,
+    });
+    const fees = await entriesOf(t, 'D-EVENTS', 'LAND_USE_LATE_FEE');
+    expect(events[1].data).toEqual({
+      contract: 'D-EVENTS',
+      lessee: contract.lessee.code,
+      accruedThrough: '2025-01-03',
+      total: '1.00',
+      days: [
+        { date: '2025-01-02', amount: '0.50', periods: { '1': '0.50' } },
+        { date: '2025-01-03', amount: '0.50', periods: { '1': '0.50' } },
+      ],
+      entryIds: fees.map((f) => f.id),
+    });
+    // The same day again books nothing, so no event either.
+    const again = await outboxMark(db.dataSource);
+    await runDaily(t, '2025-01-03');
+    expect(await mine(again)).toEqual([]);
   });
 });

@@ -1,5 +1,6 @@
 import { feedHead, OutboxRelay, selectFeed } from '@forest-ledger/platform';
 import { LedgerFactory } from '../factories/ledger.factory';
+import { eventSchemaProblems, eventSchemaViolations } from '../setup/event-schemas';
 import { useTestDatabase } from '../setup/test-database';
 
 const db = useTestDatabase();
@@ -118,5 +119,27 @@ describe('the outbox and its feed (issue 17)', () => {
     await consume();
     expect(seen.sort()).toEqual([late.entry.id, ...others.map((o) => o.entry.id)].sort());
     expect(await relay.publishOnce()).toBe(0);
+  });
+
+  it('checks every event against its declared schema (what each test file’s teardown runs): the ledger’s pass, a forged one is named', async () => {
+    expect(await eventSchemaViolations(db.dataSource)).toEqual([]);
+    const [event] = await selectFeed(em(), { after: '0', types: ['ledger.entry.posted'], limit: 1 });
+    expect(eventSchemaProblems({ ...event })).toEqual([]);
+    expect(eventSchemaProblems({ ...event, data: { ...event.data, postings: [{ account: A, side: 'DEBIT', amount: 1 }] } })).toEqual([
+      expect.stringContaining('ledger.entry.posted/data/postings/0/amount must be string'),
+    ]);
+    expect(eventSchemaProblems({ ...event, data: { ...event.data, name: '张三' } })[0]).toContain('must NOT have additional properties');
+    expect(eventSchemaProblems({ ...event, type: 'nope' })).toEqual(['unknown event type nope']);
+  });
+
+  it('pages in numeric sequence order past 9, 99 … (not the text order of the sequence)', async () => {
+    await relay.drain();
+    const start = await feedHead(em());
+    for (let i = 0; i < 12; i++) await f.transfer(BANK, A, '1.00', { effectiveDate: '2026-03-01' });
+    await publishUntil(BigInt(start) + 12n);
+    const page = await selectFeed(em(), { after: '0', limit: 500 });
+    const seqs = page.map((e) => BigInt(e.seq));
+    expect(seqs.length).toBeGreaterThanOrEqual(12);
+    expect(seqs).toEqual(seqs.map((_, i) => BigInt(i + 1)));
   });
 });

@@ -182,7 +182,7 @@ describe('PartiesService.create', () => {
   beforeAll(async () => {
     collective = await tx(w, (em) => w.parties.create(em, { kind: 'COLLECTIVE', name: '大西沟村股份经济合作社', code: 'C-DXG', regionCode: VILLAGE, idNumber: COLLECTIVE_CODE }));
     household = await tx(w, (em) => w.parties.create(em, { kind: 'HOUSEHOLD', name: '张建国户', code: 'H-T-001', collectiveCode: 'C-DXG' }));
-    villager = await tx(w, (em) => w.parties.create(em, { kind: 'VILLAGER', name: '张建国', householdCode: 'H-T-001', idNumber: headId, phone: '138 6989 3550' }));
+    villager = await tx(w, (em) => w.parties.create(em, { kind: 'VILLAGER', name: '张建国', householdCode: 'H-T-001', idNumber: headId, mobile: '138 6989 3550' }));
   });
 
   it('opens the CNY wallet with the party: credit-normal, no overdraft, balance 0.00', async () => {
@@ -201,7 +201,7 @@ describe('PartiesService.create', () => {
       householdCode: 'H-T-001',
       collectiveCode: 'C-DXG',
       region: { code: VILLAGE, name: '大西沟村', level: 'VILLAGE' },
-      phone: '13869893550',
+      mobileMasked: '138****3550',
       active: true,
     });
     expect(household).toMatchObject({ collectiveCode: 'C-DXG', region: { code: VILLAGE }, idKind: null, idNumberMasked: null });
@@ -572,6 +572,14 @@ describe('roster import', () => {
       ['吴丽娟', '户主'],
       ['吴桂芳', '配偶'],
     ]);
+    // 联系电话 becomes the sealed mobile number, shown masked; the clear number is stored nowhere.
+    expect(members.items.map((m) => m.mobileMasked)).toEqual(['138****3550', '139****0121']);
+    const [{ sealed, clearPhones }] = await db.dataSource.query<Array<{ sealed: number; clearPhones: number }>>(
+      `SELECT count(*) FILTER (WHERE mobile_cipher IS NOT NULL)::int AS sealed, count(*) FILTER (WHERE to_jsonb(p)::text LIKE '%13869893550%' OR phone IS NOT NULL)::int AS "clearPhones"
+         FROM parties p WHERE collective_id = (SELECT id FROM parties WHERE code = 'C-ROSTER')`,
+    );
+    expect(sealed).toBeGreaterThan(0);
+    expect(clearPhones).toBe(0);
     const [{ wallets }] = await db.dataSource.query<Array<{ wallets: number }>>(
       `SELECT count(*)::int AS wallets FROM parties p JOIN ledger_accounts a ON a.code = 'party:' || p.code || ':wallet:CNY'
        WHERE p.collective_id = (SELECT id FROM parties WHERE code = 'C-ROSTER') AND a.no_overdraft AND a.type = 'LIABILITY'`,
@@ -595,7 +603,9 @@ describe('roster import', () => {
     const outcome = await tx(w, (em) => w.parties.importRoster(em, 'C-ROSTER2', csvBuffer(clash), 'clash.csv'));
     expect(outcome.ok).toBe(false);
     if (outcome.ok) return;
-    expect(outcome.errors).toEqual([expect.objectContaining({ row: clash.length, column: '身份证号', message: expect.stringContaining('already registered as party V-') })]);
+    expect(outcome.errors).toEqual([
+      expect.objectContaining({ row: clash.length, column: '身份证号', message: expect.stringContaining('already registered as party V-') as string }),
+    ]);
     const again = await tx(w, (em) => w.parties.importRoster(em, 'C-ROSTER', sharedFixture(ROSTER_FIXTURE), ROSTER_FIXTURE));
     expect(again.ok).toBe(false);
     if (!again.ok) {

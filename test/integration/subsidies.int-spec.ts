@@ -23,6 +23,7 @@ import {
 } from '../factories/subsidies.factory';
 import { balance, refusal } from '../factories/tickets.factory';
 import { useTestDatabase } from '../setup/test-database';
+import { outboxMark, outboxSince, rolledBack } from '../setup/outbox-events';
 
 const db = useTestDatabase();
 let s: SubsidyServices;
@@ -33,7 +34,7 @@ const P = 'P-2025';
 
 beforeAll(async () => {
   s = subsidyServices(db.dataSource);
-  world = await seedSubsidyWorld(s, { parcels: 40 });
+  world = await seedSubsidyWorld(s, { parcels: 42 });
   H = world.households[0];
   E = world.outsider;
   await createProgramme(s, world, P, { budget: '100000.00' });
@@ -643,5 +644,60 @@ describe('the ledger stays whole', () => {
       );
       expect(new Dec(p.available).plus(p.reserved).plus(p.paid).minus(recovered).toFixed(2)).toBe(p.budget);
     }
+  });
+});
+
+describe('events (issue 17)', () => {
+  it('subsidy.instalment_paid and subsidy.clawback_booked in their transactions, once each; none when rolled back', async () => {
+    await createProgramme(s, world, 'P-EVT', { budget: '3000.00' });
+    await addRule(s, 'P-EVT');
+    const claim = await approvedClaim(s, world, 'P-EVT', 'LZ-EVT');
+    const types = ['subsidy.instalment_paid', 'subsidy.clawback_booked'] as const;
+    let mark = await outboxMark(db.dataSource);
+    await rolledBack(db.dataSource, (em) => s.instalments.payInstalment(em, claim.id, 1, '2025-03-10'));
+    expect(await outboxSince(db.dataSource, mark, [...types])).toEqual([]);
+    const paid = await inTransaction(db.dataSource, (em) => s.instalments.payInstalment(em, claim.id, 1, '2025-03-10'));
+    // Paying it again is a no-op: no second event.
+    await inTransaction(db.dataSource, (em) => s.instalments.payInstalment(em, claim.id, 1, '2025-03-10'));
+    expect((await outboxSince(db.dataSource, mark, [...types])).map((e) => [e.type, e.aggregate, e.data])).toEqual([
+      [
+        'subsidy.instalment_paid',
+        { type: 'subsidy_claim', id: claim.id },
+        {
+          claimId: claim.id,
+          programme: 'P-EVT',
+          contract: 'LZ-EVT',
+          seq: 1,
+          amount: '1500.00',
+          paidOn: '2025-03-10',
+          splits: [
+            { party: H, amount: '900.00' },
+            { party: E, amount: '600.00' },
+          ],
+          claimCompleted: false,
+          entryId: paid.entryId,
+        },
+      ],
+    ]);
+    const terminate = (em: EntityManager) => s.clawbacks.terminateContract(em, 'LZ-EVT', { terminatedOn: '2026-12-31', reason: '双方协商解除' }, 'evt-terminate');
+    mark = await outboxMark(db.dataSource);
+    await rolledBack(db.dataSource, terminate);
+    expect(await outboxSince(db.dataSource, mark, [...types])).toEqual([]);
+    const [after] = (await inTransaction(db.dataSource, terminate)).claims;
+    const events = await outboxSince(db.dataSource, mark, [...types]);
+    expect(events.map((e) => [e.type, e.aggregate])).toEqual([['subsidy.clawback_booked', { type: 'subsidy_claim', id: claim.id }]]);
+    expect(events[0].data).toEqual({
+      claimId: claim.id,
+      programme: 'P-EVT',
+      contract: 'LZ-EVT',
+      terminatedOn: '2026-12-31',
+      state: 'CLAWBACK_DUE',
+      total: after.clawback!.amount,
+      released: '1500.00',
+      lines: after.recipients.map((r) => ({ party: r.party, amount: r.clawback })),
+      unexpiredDays: 1096,
+      termDays: 1826,
+      entryId: after.clawback!.entryId,
+    });
   });
 });

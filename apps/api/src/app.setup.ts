@@ -1,6 +1,7 @@
 import { BadRequestException } from '@nestjs/common';
 import { FastifyAdapter, NestFastifyApplication } from '@nestjs/platform-fastify';
 import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
+import { addEventSchemas } from './events/event-openapi';
 import type { FastifyError, FastifyInstance } from 'fastify';
 import helmet from 'helmet';
 import iconv from 'iconv-lite';
@@ -154,6 +155,6 @@ export function configureApp(app: ApiApplication): ApiApplication {
     .addBearerAuth()
     .addApiKey({ type: 'apiKey', in: 'header', name: 'X-Api-Key' }, 'api-key')
     .build();
-  SwaggerModule.setup('docs', app, () => withRequestExamples(SwaggerModule.createDocument(app, config)), { jsonDocumentUrl: 'docs-json' });
+  SwaggerModule.setup('docs', app, () => addEventSchemas(withRequestExamples(SwaggerModule.createDocument(app, config))), { jsonDocumentUrl: 'docs-json' });
   return app;
 }

@@ -1,8 +1,9 @@
 import { Module } from '@nestjs/common';
-import { DividendsModule, LandUseModule, SubsidiesModule, TicketsModule, WebhooksModule } from '@forest-ledger/forestry';
+import { DividendsModule, LandUseModule, NotificationsModule, SubsidiesModule, TicketsModule, WebhooksModule } from '@forest-ledger/forestry';
 import { LedgerModule } from '@forest-ledger/ledger';
 import { DatabaseModule, LoggingModule, MetricsModule, OutboxRelay, PlatformConfigModule, QueueModule, ScheduledRunsStore } from '@forest-ledger/platform';
 import { OutboxRelayLoop } from './outbox-relay-loop';
+import { SmsNotifierLoop } from './sms-notifier-loop';
 import { DividendsProcessor } from './dividends.processor';
 import { LandUseProcessor } from './land-use.processor';
 import { SubsidiesProcessor } from './subsidies.processor';
@@ -27,11 +28,13 @@ import { WebhookDispatcher } from './webhook-dispatcher';
     SubsidiesModule,
     TicketsModule,
     WebhooksModule,
+    NotificationsModule,
   ],
   providers: [
     ScheduledRunsStore,
     OutboxRelay,
     OutboxRelayLoop,
+    SmsNotifierLoop,
     LedgerProcessor,
     DividendsProcessor,
     LandUseProcessor,

@@ -19,6 +19,7 @@ import { LedgerError } from './domain/errors';
 import { decodeCursor, encodeCursor } from './cursor';
 import { LedgerReportsService } from './ledger-reports.service';
 import * as store from './ledger.store';
+import type { EventData } from '@forest-ledger/platform/outbox/event-types';
 import { ExistingKey } from './ledger.store';
 import type { AccountFilter, AccountView, AssetView, BalanceView, BatchResult, OpenAccountInput, PostResult, ReverseInput, SeenEntryView, Visibility } from './ledger.types';
 import { accountDeltas, accountsOf, assetsByCode, balanceView, draftContent, entryContent, planDrafts, plannedView, PostOutcome, Refusal, refusal } from './posting-plan';
@@ -378,5 +379,5 @@ export function entryPostedPayload(entry: PlannedEntry) {
     hash: entry.hash,
     previous: entry.previous,
     postings: entry.postings.map((p) => ({ account: p.account, side: p.side, amount: p.amount.toString() })),
-  };
+  } satisfies Omit<EventData<'ledger.entry.posted'>, 'entryId'>;
 }

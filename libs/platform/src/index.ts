@@ -26,3 +26,4 @@ export * from './logging/boot-logger';
 export * from './outbox/outbox.store';
 export * from './outbox/event-types';
 export * from './outbox/outbox-relay';
+export * from './outbox/event-schema';

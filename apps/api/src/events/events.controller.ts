@@ -5,6 +5,7 @@ import { EVENT_TYPE_NAMES } from '@forest-ledger/platform';
 import type { AuthUser } from '@forest-ledger/access';
 import { CurrentUser, Roles, STAFF_READERS } from '../auth/auth.decorators';
 import { ApiErrors } from '../http/error.dto';
+import { EVENT_PAGE_SCHEMA } from './event-openapi';
 
 /** The event feed (issue 17): the outbox's published events, resumable by sequence. */
 @ApiTags('events')
@@ -22,7 +23,11 @@ export class EventsController {
   @ApiQuery({ name: 'after', required: false, description: 'the last sequence handled (0 or absent: from the start)' })
   @ApiQuery({ name: 'types', required: false, description: 'comma-separated event types' })
   @ApiQuery({ name: 'limit', required: false, description: `1..${MAX_FEED_PAGE}, default 100` })
-  @ApiOkResponse({ description: '{ items: [{ id, seq, type, version, aggregate: { type, id }, occurredAt, data }], next }' })
+  @ApiOkResponse({
+    description:
+      '{ items: [{ id, seq, type, version, aggregate: { type, id }, occurredAt, data }], next }; each item is one of the Event.<type>.v<version> schemas (discriminator: type)',
+    schema: { $ref: `#/components/schemas/${EVENT_PAGE_SCHEMA}` },
+  })
   @ApiErrors(400, 401, 403)
   list(@CurrentUser() user: AuthUser, @Query('after') after?: string, @Query('types') types?: string, @Query('limit') limit?: string): Promise<FeedPage> {
     const staff = STAFF_READERS.includes(user.role);

@@ -18,6 +18,7 @@ import {
   PartyQuery,
   PartyResponse,
   RevealIdDto,
+  SetMobileDto,
   RevealIdResponse,
   RosterImportDto,
   RosterImportResponse,
@@ -79,6 +80,17 @@ export class PartiesController {
   @ApiErrors(400, 401, 403, 404, 422)
   reveal(@Param('code') code: string, @Body() dto: RevealIdDto, @CurrentUser() user: AuthUser): Promise<RevealIdResponse> {
     return inTransaction(this.dataSource, (em) => this.parties.revealId(em, code, user, dto.reason));
+  }
+
+  @Post(':code/mobile')
+  @Roles('ADMIN')
+  @HttpCode(HttpStatus.OK)
+  @ApiOperation({ summary: "Set or remove (null) a party's mobile number for the villagers' SMS; sealed at rest like the ID number, answered masked" })
+  @ApiHeader(IDEMPOTENCY_HEADER)
+  @ApiOkResponse({ type: PartyResponse })
+  @ApiErrors(400, 401, 403, 404, 409, 413, 422)
+  setMobile(@Param('code') code: string, @Body() dto: SetMobileDto, @Req() req: HttpRequest, @Res({ passthrough: true }) res: HttpResponse): Promise<PartyResponse> {
+    return this.commands.run(req, res, HttpStatus.OK, (em) => this.parties.setMobile(em, code, dto.mobile));
   }
 
   @Post(':code/deactivation-requests')

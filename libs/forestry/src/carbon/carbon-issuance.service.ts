@@ -13,6 +13,7 @@ import { CarbonError } from './carbon.errors';
 import { SerialStatus } from './carbon.model';
 import type { CarbonInvariantReport, IssuanceView, IssueCreditsInput, VintageBalance } from './carbon.types';
 import { bufferTonnes, issuanceRanges, SerialRange, serialText, wholeTonnes } from './serial-ranges';
+import { recordEvent } from '../events/record-event';
 
 /** An issuance as clients see it: its serial block in the standard's notation. */
 export function issuanceView(project: Pick<CarbonProject, 'code' | 'standard'>, r: IssuanceRow): IssuanceView {
@@ -120,6 +121,26 @@ export class CarbonIssuanceService {
     if (ranges.buffer) blocks.push({ range: ranges.buffer, ownerPartyId: null, status: 'BUFFER' });
     await insertIssuedBlocks(em, project.id, issuance.id, blocks);
     await setLastSerial(em, project.id, ranges.issued.end);
+    await recordEvent(
+      em,
+      'carbon.issued',
+      { type: 'carbon_project', id: code },
+      {
+        issuanceId: issuance.id,
+        project: code,
+        owner: project.ownerCode,
+        vintage,
+        vintageStart,
+        vintageEnd,
+        quantity: quantity.toString(),
+        bufferQuantity: buffer.toString(),
+        serialStart: ranges.issued.start.toString(),
+        serialEnd: ranges.issued.end.toString(),
+        verificationReference,
+        issuedOn,
+        entryId: posted.entry.id,
+      },
+    );
     return issuanceView(project, issuance);
   }
 

@@ -153,7 +153,7 @@ export const DEMO_VILLAGERS: readonly DemoVillager[] = DEMO_HOUSEHOLDS.flatMap((
 export const DEMO_VILLAGER_ID_NUMBER = DEMO_VILLAGERS[0].idNumber;
 
 export const DEMO_ORGANISATIONS: readonly CreatePartyInput[] = [
-  { kind: 'STATE_FARM', code: DEMO_FARM, name: '阳城县国有林场', regionCode: DEMO_COUNTY.code, idNumber: creditCode('12', '41215036'), phone: '03564221158' },
+  { kind: 'STATE_FARM', code: DEMO_FARM, name: '阳城县国有林场', regionCode: DEMO_COUNTY.code, idNumber: creditCode('12', '41215036') },
   // N2: 农业部门登记的村级集体经济组织 (GB 32100 as extended by the agriculture authority).
   { kind: 'COLLECTIVE', code: DEMO_COLLECTIVE, name: '大西沟村股份经济合作社', regionCode: DEMO_VILLAGE.code, idNumber: creditCode('N2', '59347188') },
   { kind: 'BANK', code: DEMO_BANK, name: '中国工商银行阳城支行', regionCode: DEMO_COUNTY.code, idNumber: creditCode('91', '11705923') },
@@ -375,7 +375,7 @@ async function writeParties(em: EntityManager, parties: PartiesService): Promise
         code: m.code,
         name: m.name,
         idNumber: m.idNumber,
-        phone: m.phone,
+        mobile: m.phone,
         householdCode: h.code,
         metadata: { householdNo: h.householdNo, relation: m.relation },
       });

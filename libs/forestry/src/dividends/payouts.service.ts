@@ -18,6 +18,8 @@ import type { Actor } from './dividend-support';
 import { decimalCell, MONEY_SCALE } from '../common/xlsx-cells';
 import { DividendError } from './dividends.errors';
 import { PayoutLineRow, payoutsStore } from './payouts.store';
+import { recordEvent } from '../events/record-event';
+import type { EventData } from '@forest-ledger/platform';
 
 const LINES_PER_ENTRY = 999;
 
@@ -289,8 +291,10 @@ export class PayoutsService {
         ],
       };
     });
+    let entryIds: string[] = [];
     if (drafts.length > 0) {
       const posted = await this.ledger.postBatch(em, drafts);
+      entryIds = posted.entries.map((e) => e.id);
       await payoutsStore.setLinesPaid(
         em,
         parts.flatMap((p) => p.map((l) => l.id)),
@@ -299,7 +303,30 @@ export class PayoutsService {
     }
     if (failed.size > 0) await payoutsStore.setLinesFailed(em, [...failed.keys()], [...failed.values()]);
     await payoutsStore.setBatchPaid(em, batch.id, bankReference, paidOn);
-    return this.get(id, em);
+    const confirmed = await this.get(id, em);
+    // One event with the totals (the per-party lines are read with GET /v1/payout-batches/:id), one per line the bank refused.
+    await recordEvent(
+      em,
+      'payout.batch_confirmed',
+      { type: 'payout_batch', id: batch.id },
+      {
+        batchId: batch.id,
+        scope: confirmed.scope,
+        scopeCode: confirmed.scopeCode,
+        bankReference,
+        paidOn,
+        totalAmount: confirmed.totalAmount,
+        paidAmount: confirmed.paidAmount,
+        failedAmount: confirmed.failedAmount,
+        lineCount: confirmed.lineCount,
+        paidLines: paying.length,
+        failedLines: failed.size,
+        entryIds,
+      },
+    );
+    for (const line of confirmed.lines.filter((l) => failed.has(l.id)))
+      await recordEvent(em, 'payout.line_failed', { type: 'payout_batch', id: batch.id }, failedLineEvent(batch.id, line, 'REFUSED', paidOn));
+    return confirmed;
   }
 
   /** A paid line the bank returned (closed account, wrong name …): its amount goes back to the wallet, still owed. */
@@ -325,7 +352,9 @@ export class PayoutsService {
       ],
     });
     await payoutsStore.setLineReturned(em, row.id, reason, posted.entry.id);
-    return lineView((await payoutsStore.line(em, row.id))!, party);
+    const view = lineView((await payoutsStore.line(em, row.id))!, party);
+    await recordEvent(em, 'payout.line_failed', { type: 'payout_batch', id: row.batch_id }, failedLineEvent(row.batch_id, view, 'RETURNED', effectiveDate));
+    return view;
   }
 
   /** Every payout line of one party (the villagers' page), newest first. */
@@ -410,6 +439,20 @@ export class PayoutsService {
     }
     return partyIdsInRegions(em, regionIds);
   }
+}
+
+/** A failed line as its event carries it: the party by code, never its name, ID or card. */
+function failedLineEvent(batchId: string, line: PayoutLineView, stage: 'REFUSED' | 'RETURNED', effectiveDate: string): EventData<'payout.line_failed'> {
+  return {
+    lineId: line.id,
+    batchId,
+    party: line.party,
+    amount: line.amount,
+    stage,
+    reason: line.failureReason ?? '',
+    effectiveDate,
+    returnEntryId: line.returnEntryId,
+  };
 }
 
 function lineView(r: PayoutLineRow, party: PartyRef): PayoutLineView {

@@ -87,6 +87,23 @@ export class LandUseReceivablesService {
       });
       await receivables.setReceivableEntry(em, receivableId, posted.entry.id);
       await receivables.markPeriodRaised(em, period.id);
+      await recordEvent(
+        em,
+        'land_use.receivable_raised',
+        { type: 'land_use_contract', id: c.code },
+        {
+          contract: c.code,
+          lessee: c.lessee_code,
+          receivableId,
+          periodSeq: period.seq,
+          periodStart: period.period_start,
+          periodEnd: period.period_end,
+          dueDate: period.due_date,
+          amount: money(period.amount),
+          creditApplied: money(applied),
+          entryId: posted.entry.id,
+        },
+      );
       if (allocation && applied.greaterThan(0)) {
         await this.recordSettlement(em, c.id, 'CREDIT', applied, ZERO, period.due_date, null, posted.entry, allocation.applications);
       }
@@ -148,11 +165,33 @@ export class LandUseReceivablesService {
           ],
         };
       });
-    if (drafts.length > 0) await this.ledger.postBatch(em, drafts);
+    const posted = drafts.length > 0 ? await this.ledger.postBatch(em, drafts) : null;
     for (const { principal, fee, added } of updates) {
       if (fee || added.greaterThan(0)) await receivables.addLateFee(em, c.id, principal.period_id, fee?.id ?? null, added.toFixed(2), asOf);
     }
-    return { lateFeeEntries: drafts.length, lateFees: money(sum(drafts.map((d) => d.postings[0].amount))) };
+    const lateFees = money(sum(drafts.map((d) => d.postings[0].amount)));
+    // One event per run and contract: the days accrued (each its own entry) with the fee of each period.
+    if (posted)
+      await recordEvent(
+        em,
+        'land_use.late_fee_accrued',
+        { type: 'land_use_contract', id: c.code },
+        {
+          contract: c.code,
+          lessee: c.lessee_code,
+          accruedThrough: asOf,
+          total: lateFees,
+          days: [...byDay.entries()]
+            .sort(([a], [b]) => a.localeCompare(b))
+            .map(([date, perPeriod]) => ({
+              date,
+              amount: money(sum(perPeriod.values())),
+              periods: Object.fromEntries([...perPeriod.entries()].map(([seq, amount]) => [String(seq), money(amount)])),
+            })),
+          entryIds: posted.entries.map((e) => e.id),
+        },
+      );
+    return { lateFeeEntries: drafts.length, lateFees };
   }
 
   // ---------------------------------------------------------------- payments and waivers

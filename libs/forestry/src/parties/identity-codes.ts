@@ -75,6 +75,13 @@ export function maskResidentId(text: string): string {
   return chars.slice(0, 4).join('') + '*'.repeat(chars.length - 8) + chars.slice(-4).join('');
 }
 
+/** Masks a mobile number as every screen shows it: the first 3 and last 4 digits (`13869893550` → `138****3550`). */
+export function maskMobile(text: string): string {
+  const chars = Array.from(text);
+  if (chars.length <= 7) return '*'.repeat(chars.length);
+  return chars.slice(0, 3).join('') + '*'.repeat(chars.length - 7) + chars.slice(-4).join('');
+}
+
 // ---------------------------------------------------------------------------------------------
 // Unified social credit code (GB 32100-2015)
 // ---------------------------------------------------------------------------------------------

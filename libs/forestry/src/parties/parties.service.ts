@@ -13,7 +13,6 @@ import { ownerRefOf, PARTY_CODE_PATTERN, PARTY_CODE_PREFIX, PartyRegistration, w
 import { PartyRoster, RosterImportOutcome } from './party-roster';
 import { IdKind, PARTY_KINDS, PartyKind } from './party.model';
 import { PiiCipher } from './pii';
-import { normalisePhone } from './roster-import';
 import { PARTY_POLICIES } from './party-policies';
 
 export { DEACTIVATE_PARTY } from './party-deactivation';
@@ -36,7 +35,8 @@ export interface CreatePartyInput {
   regionCode?: string;
   /** Resident ID number (persons) or unified social credit code (organisations); see PARTY_ID_RULES. */
   idNumber?: string;
-  phone?: string;
+  /** A mainland mobile number (for the villagers' SMS): sealed at rest like the ID number, shown masked. */
+  mobile?: string;
   /** A villager's household (a HOUSEHOLD party). */
   householdCode?: string;
   /** A household's or villager's collective (a COLLECTIVE party); a villager's defaults to its household's. */
@@ -58,7 +58,8 @@ export interface PartyView {
   region: PartyRegion | null;
   idKind: IdKind | null;
   idNumberMasked: string | null;
-  phone: string | null;
+  /** The mobile number masked (138****3550); never shown in full. */
+  mobileMasked: string | null;
   householdCode: string | null;
   collectiveCode: string | null;
   active: boolean;
@@ -122,7 +123,7 @@ export class PartiesService {
     if (input.code !== undefined && !PARTY_CODE_PATTERN.test(input.code)) {
       throw new PartyError('VALIDATION_FAILED', 'code must be 1-48 of upper-case letters, digits, ".", "_", "-", starting with a letter or digit', 'code');
     }
-    const phone = this.checkPhone(input.phone);
+    const mobile = this.registration.sealMobile(input.mobile);
     const links = await this.resolveLinks(em, input);
     const region = await this.resolveRegion(em, input, links.regionId);
     const id = this.registration.sealId(input.kind, input.idNumber);
@@ -138,7 +139,7 @@ export class PartiesService {
       [code] = await this.registration.allocateCodes(em, PARTY_CODE_PREFIX[input.kind], 1);
     }
     await this.registration.insert(em, [
-      { code, kind: input.kind, name, regionId: region?.id ?? null, id, phone, householdId: links.householdId, collectiveId: links.collectiveId, metadata: input.metadata ?? {} },
+      { code, kind: input.kind, name, regionId: region?.id ?? null, id, mobile, householdId: links.householdId, collectiveId: links.collectiveId, metadata: input.metadata ?? {} },
     ]);
     await this.registration.ensureWalletAsset(em);
     await this.registration.openWallet(em, code, name);
@@ -149,14 +150,6 @@ export class PartiesService {
     const clean = typeof name === 'string' ? name.normalize('NFKC').trim() : '';
     if (clean === '' || clean.length > MAX_NAME) throw new PartyError('VALIDATION_FAILED', `${field} must be 1-${MAX_NAME} characters`, field);
     return clean;
-  }
-
-  private checkPhone(phone: string | undefined): string | null {
-    if (phone === undefined || phone.trim() === '') return null;
-    const digits = normalisePhone(phone);
-    if (!/^\d{7,15}$/.test(digits))
-      throw new PartyError('VALIDATION_FAILED', 'phone must be a mobile or landline number of 7-15 digits (spaces, hyphens and +86 allowed)', 'phone');
-    return digits;
   }
 
   /** Household and collective links: only for households and villagers, each checked for kind and membership. */
@@ -218,6 +211,13 @@ export class PartiesService {
   // ---------------------------------------------------------------- reads
 
   /** 404 for a party the caller may not see, never 403: a scoped caller cannot probe other codes. */
+  /** Sets (or, with null, removes) a party's mobile number: validated, sealed, shown masked (issue 17's SMS). */
+  async setMobile(em: EntityManager, code: string, mobile: string | null): Promise<PartyView> {
+    const row = await this.row(em, code, 'FOR UPDATE');
+    await partiesStore.setMobile(em, row.id, mobile === null ? null : this.registration.sealMobile(mobile));
+    return this.view(em, code);
+  }
+
   async get(code: string, scope: OwnerScope, em: EntityManager = this.dataSource.manager): Promise<PartyView> {
     if (!visible(code, scope)) throw unknownParty(code);
     return this.view(em, code);
@@ -264,7 +264,7 @@ export class PartiesService {
         region: region ? { code: region.code, name: region.name, level: region.level } : null,
         idKind: row.id_kind,
         idNumberMasked: row.id_masked,
-        phone: row.phone,
+        mobileMasked: row.mobile_masked,
         householdCode: row.household_code,
         collectiveCode: row.collective_code,
         active: row.active,

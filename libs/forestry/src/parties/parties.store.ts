@@ -64,7 +64,8 @@ export interface PartyRow {
   region_id: string | null;
   id_kind: IdKind | null;
   id_masked: string | null;
-  phone: string | null;
+  /** The mobile number masked (138****3550); the number itself is only in mobile_cipher. */
+  mobile_masked: string | null;
   household_id: string | null;
   household_code: string | null;
   collective_id: string | null;
@@ -82,7 +83,8 @@ export interface PartyInsert {
   name: string;
   regionId: string | null;
   id: { kind: IdKind; hmac: string; cipher: string; masked: string } | null;
-  phone: string | null;
+  /** The mobile number sealed (cipher) with its masked copy; the clear `phone` column is no longer written. */
+  mobile: { cipher: string; masked: string } | null;
   householdId: string | null;
   collectiveId: string | null;
   metadata: Record<string, unknown>;
@@ -100,7 +102,7 @@ export interface PartyListFilter {
   limit: number;
 }
 
-const COLUMNS = `p.id, p.code, p.kind, p.name, p.region_id, p.id_kind, p.id_masked, p.phone, p.household_id, h.code AS household_code,
+const COLUMNS = `p.id, p.code, p.kind, p.name, p.region_id, p.id_kind, p.id_masked, p.mobile_masked, p.household_id, h.code AS household_code,
   p.collective_id, c.code AS collective_code, p.active, p.deactivated_at, p.metadata, p.created_at`;
 const FROM = `parties p LEFT JOIN parties h ON h.id = p.household_id LEFT JOIN parties c ON c.id = p.collective_id`;
 /** First key of the two-key advisory locks taken here ('PA'), so they never collide with other features' locks. */
@@ -185,8 +187,8 @@ export const partiesStore = {
   async insertMany(em: EntityManager, rows: readonly PartyInsert[]): Promise<Map<string, string>> {
     const column = <T>(pick: (r: PartyInsert) => T) => rows.map(pick);
     const inserted = await em.query<Array<{ id: string; code: string }>>(
-      `INSERT INTO parties (code, kind, name, region_id, id_kind, id_hmac, id_cipher, id_masked, phone, household_id, collective_id, metadata)
-       SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::bigint[], $5::text[], $6::text[], $7::text[], $8::text[], $9::text[], $10::bigint[], $11::bigint[], $12::jsonb[])
+      `INSERT INTO parties (code, kind, name, region_id, id_kind, id_hmac, id_cipher, id_masked, mobile_cipher, mobile_masked, household_id, collective_id, metadata)
+       SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::bigint[], $5::text[], $6::text[], $7::text[], $8::text[], $9::text[], $10::text[], $11::bigint[], $12::bigint[], $13::jsonb[])
        ON CONFLICT DO NOTHING RETURNING id, code`,
       [
         column((r) => r.code),
@@ -197,7 +199,8 @@ export const partiesStore = {
         column((r) => r.id?.hmac ?? null),
         column((r) => r.id?.cipher ?? null),
         column((r) => r.id?.masked ?? null),
-        column((r) => r.phone),
+        column((r) => r.mobile?.cipher ?? null),
+        column((r) => r.mobile?.masked ?? null),
         column((r) => r.householdId),
         column((r) => r.collectiveId),
         column((r) => JSON.stringify(r.metadata)),
@@ -214,6 +217,29 @@ export const partiesStore = {
   /** Who saw whose full ID number, and why (append-only). */
   async logPiiAccess(em: EntityManager, partyId: string, userId: string, reason: string): Promise<void> {
     await em.query(`INSERT INTO pii_access_log (party_id, user_id, reason) VALUES ($1, $2, $3)`, [partyId, userId, reason]);
+  },
+
+  /** Sets (or, with null, removes) the party's sealed mobile number. */
+  async setMobile(em: EntityManager, partyId: string, mobile: { cipher: string; masked: string } | null): Promise<void> {
+    await em.query(`UPDATE parties SET mobile_cipher = $2, mobile_masked = $3, phone = NULL WHERE id = $1`, [partyId, mobile?.cipher ?? null, mobile?.masked ?? null]);
+  },
+
+  /** Parties whose number is still in the clear `phone` column (written before numbers were sealed), after `after` in id order. */
+  async clearPhones(em: EntityManager, after: string, limit: number): Promise<Array<{ id: string; phone: string }>> {
+    return await em.query<Array<{ id: string; phone: string }>>(`SELECT id::text AS id, phone FROM parties WHERE phone IS NOT NULL AND id > $1::bigint ORDER BY id LIMIT $2`, [
+      after,
+      limit,
+    ]);
+  },
+
+  /** Seals a clear `phone` into the mobile columns, if it is still the value read (compare-and-set); true when it changed. */
+  async sealClearPhone(em: EntityManager, id: string, phone: string, mobile: { cipher: string; masked: string } | null): Promise<boolean> {
+    const rows = await em.query<Array<{ n: number }>>(
+      `WITH u AS (UPDATE parties SET mobile_cipher = COALESCE($3, mobile_cipher), mobile_masked = COALESCE($4, mobile_masked), phone = NULL WHERE id = $1 AND phone = $2 RETURNING 1)
+       SELECT count(*)::int AS n FROM u`,
+      [id, phone, mobile?.cipher ?? null, mobile?.masked ?? null],
+    );
+    return rows[0].n === 1;
   },
 
   async deactivate(em: EntityManager, partyId: string): Promise<void> {
@@ -281,4 +307,24 @@ export async function selectRegionIdsOfParties(em: EntityManager, ids: readonly 
     [[...new Set(ids)]],
   );
   return new Map(rows.map((r) => [r.id, r.region_id]));
+}
+
+/** The mobile number column sealed by PiiCipher (no HMAC: nobody is looked up by number), for key rotation. */
+export const PARTY_MOBILE_SEALED_COLUMNS: SealedColumns = { table: 'parties', label: 'parties.mobile', id: 'id', cipher: 'mobile_cipher', hmac: null, hmacKind: null };
+
+/** A party's sealed mobile number, for the notifier (which decrypts it only to send). */
+export interface PartyMobileRow {
+  id: string;
+  code: string;
+  kind: PartyKind;
+  active: boolean;
+  mobile_cipher: string | null;
+  mobile_masked: string | null;
+}
+
+export async function selectPartyMobiles(em: EntityManager, ids: readonly string[]): Promise<PartyMobileRow[]> {
+  if (ids.length === 0) return [];
+  return await em.query<PartyMobileRow[]>(`SELECT id::text AS id, code, kind, active, mobile_cipher, mobile_masked FROM parties WHERE id = ANY($1::bigint[]) ORDER BY id`, [
+    Array.from(new Set(ids)),
+  ]);
 }

@@ -5,6 +5,7 @@ import {
   selectCollectiveMembers,
   selectHouseholdCountsByRegion,
   selectPartyIdsInRegions,
+  selectPartyMobiles,
   selectPartyRefs,
   selectRegionIdsOfParties,
   selectVillagersAsOf,
@@ -97,4 +98,20 @@ export function householdCountsByRegion(em: EntityManager, regionIds: readonly s
 /** The region id of each of these parties, by party id. */
 export function regionIdsOfParties(em: EntityManager, ids: readonly string[]): Promise<Map<string, string>> {
   return selectRegionIdsOfParties(em, ids);
+}
+
+/** A party's sealed mobile number (decrypted only by whoever sends to it), with its kind and masked copy. */
+export interface PartyMobile {
+  id: string;
+  code: string;
+  kind: PartyKind;
+  active: boolean;
+  mobileCipher: string | null;
+  mobileMasked: string | null;
+}
+
+/** The sealed mobile numbers of these parties, by id (unknown ids are absent). */
+export async function partyMobilesByIds(em: EntityManager, ids: readonly string[]): Promise<Map<string, PartyMobile>> {
+  const rows = await selectPartyMobiles(em, ids);
+  return new Map(rows.map((r) => [r.id, { id: r.id, code: r.code, kind: r.kind, active: r.active, mobileCipher: r.mobile_cipher, mobileMasked: r.mobile_masked }]));
 }

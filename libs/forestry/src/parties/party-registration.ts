@@ -1,7 +1,8 @@
 import { LedgerReads, LedgerService } from '@forest-ledger/ledger';
 import { EntityManager } from 'typeorm';
 import { checkPartyId } from '../imports/cell-values';
-import { maskResidentId } from './identity-codes';
+import { maskMobile, maskResidentId } from './identity-codes';
+import { MOBILE, normalisePhone } from './roster-import';
 import { PartyError } from './parties.errors';
 import { PartyInsert, partiesStore } from './parties.store';
 import { IdKind, PartyKind } from './party.model';
@@ -78,6 +79,15 @@ export class PartyRegistration {
       throw new PartyError('INVALID_ID_NUMBER', `a ${kind} carries a unified social credit code, not a resident ID number (${maskResidentId(check.idNumber)})`, 'idNumber');
     }
     return this.seal(check.kind, check.idNumber);
+  }
+
+  /** Validates a mobile number (11-digit mainland, spaces, hyphens and +86 allowed); returns it sealed with its masked copy. */
+  sealMobile(text: string | null | undefined, field = 'mobile'): { cipher: string; masked: string } | null {
+    if (text === undefined || text === null || text.trim() === '') return null;
+    const digits = normalisePhone(text);
+    if (!MOBILE.test(digits))
+      throw new PartyError('VALIDATION_FAILED', `${field} must be an 11-digit mainland mobile number starting with 1 (spaces, hyphens and +86 allowed)`, field);
+    return { cipher: this.pii.encrypt(digits), masked: maskMobile(digits) };
   }
 
   seal(kind: IdKind, normalised: string): SealedId {

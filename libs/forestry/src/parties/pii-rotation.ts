@@ -1,21 +1,26 @@
 import { SINGLE_KEY_ID } from '@forest-ledger/platform';
 import { DataSource } from 'typeorm';
 import { BANK_CARD_SEALED_COLUMNS } from '../dividends/payouts.store';
-import { PARTY_SEALED_COLUMNS } from './parties.store';
+import { maskMobile } from './identity-codes';
+import { PARTY_MOBILE_SEALED_COLUMNS, PARTY_SEALED_COLUMNS, partiesStore } from './parties.store';
+import { MOBILE, normalisePhone } from './roster-import';
 import { PiiCipher, SealedColumns } from './pii';
 
 /**
  * Every column sealed by PiiCipher, as each table's owner describes it (the parties store and the payouts
  * store): re-keying is the cipher's concern, so this engine runs over them; the owners' stores never see a key id.
  */
-const SEALED = [PARTY_SEALED_COLUMNS, BANK_CARD_SEALED_COLUMNS] as const;
+const SEALED = [PARTY_SEALED_COLUMNS, PARTY_MOBILE_SEALED_COLUMNS, BANK_CARD_SEALED_COLUMNS] as const;
+const labelOf = (s: Sealed) => s.label ?? s.table;
 type Sealed = SealedColumns;
 
 export interface PiiRotationReport {
   /** The newest keys every row is brought to. */
   keyIds: { encryption: string; hmac: string };
-  /** Rows re-keyed, per table. */
+  /** Rows re-keyed, per table (per column as `parties.mobile` where a table has two). */
   rotated: Record<string, number>;
+  /** Numbers found in the clear `phone` column (written before mobile numbers were sealed): sealed, the clear value removed. */
+  clearPhonesSealed: number;
   /** Rows changed by a concurrent write between the read and the update: left for the next run (usually already current). */
   raced: number;
   failed: Array<{ table: string; id: string; error: string }>;
@@ -65,9 +70,11 @@ export interface PiiRotationOptions {
 
 export async function rotatePii(ds: DataSource, pii: PiiCipher, options: PiiRotationOptions = {}): Promise<PiiRotationReport> {
   const batchSize = options.batchSize ?? 500;
-  const report: PiiRotationReport = { keyIds: pii.currentKeyIds, rotated: {}, raced: 0, failed: [] };
+  const report: PiiRotationReport = { keyIds: pii.currentKeyIds, rotated: {}, clearPhonesSealed: 0, raced: 0, failed: [] };
+  report.clearPhonesSealed = await sealClearPhones(ds, pii, batchSize);
   for (const s of SEALED) {
-    report.rotated[s.table] = 0;
+    const label = labelOf(s);
+    report.rotated[label] = 0;
     let after = '0';
     for (;;) {
       const stale = staleFilter(s, pii);
@@ -80,14 +87,14 @@ export async function rotatePii(ds: DataSource, pii: PiiCipher, options: PiiRota
       for (const row of rows) {
         try {
           const changed = await rekey(ds, pii, s, row);
-          if (changed) report.rotated[s.table] += 1;
+          if (changed) report.rotated[label] += 1;
           else report.raced += 1;
         } catch (error) {
-          report.failed.push({ table: s.table, id: row.id, error: reasonOf(error) });
+          report.failed.push({ table: label, id: row.id, error: reasonOf(error) });
         }
       }
       after = rows[rows.length - 1].id;
-      options.onBatch?.(s.table, report.rotated[s.table]);
+      options.onBatch?.(label, report.rotated[label]);
       if (options.pauseMs) await new Promise((resolve) => setTimeout(resolve, options.pauseMs));
     }
   }
@@ -119,7 +126,7 @@ export async function checkPii(ds: DataSource, pii: PiiCipher, batchSize = 1000)
   for (const s of SEALED) {
     const stale = staleFilter(s, pii);
     const [{ n }] = await ds.query<Array<{ n: number }>>(`SELECT count(*)::int AS n FROM ${s.table} WHERE ${s.cipher} IS NOT NULL AND ${stale.sql}`, stale.params);
-    report.stale[s.table] = n;
+    report.stale[labelOf(s)] = n;
     let after = '0';
     for (;;) {
       const rows = await ds.query<Row[]>(`SELECT ${columns(s)} FROM ${s.table} WHERE ${s.cipher} IS NOT NULL AND ${s.id} > $1::bigint ORDER BY ${s.id} LIMIT $2`, [
@@ -131,13 +138,33 @@ export async function checkPii(ds: DataSource, pii: PiiCipher, batchSize = 1000)
         try {
           pii.decrypt(row.cipher);
         } catch (error) {
-          report.undecryptable.push({ table: s.table, id: row.id, error: reasonOf(error) });
+          report.undecryptable.push({ table: labelOf(s), id: row.id, error: reasonOf(error) });
         }
       }
       after = rows[rows.length - 1].id;
     }
   }
   return report;
+}
+
+/**
+ * Numbers left in the clear `phone` column by versions before mobile numbers were sealed: a mobile number is
+ * sealed into the mobile columns (unless one is set already), anything else (a landline) is dropped; the clear
+ * value is removed either way. Row by row, compare-and-set, like the re-keying.
+ */
+async function sealClearPhones(ds: DataSource, pii: PiiCipher, batchSize: number): Promise<number> {
+  let sealed = 0;
+  let after = '0';
+  for (;;) {
+    const rows = await partiesStore.clearPhones(ds.manager, after, batchSize);
+    if (rows.length === 0) return sealed;
+    for (const row of rows) {
+      const digits = normalisePhone(row.phone);
+      const mobile = MOBILE.test(digits) ? { cipher: pii.encrypt(digits), masked: maskMobile(digits) } : null;
+      if (await partiesStore.sealClearPhone(ds.manager, row.id, row.phone, mobile)) sealed += 1;
+    }
+    after = rows[rows.length - 1].id;
+  }
 }
 
 function reasonOf(error: unknown): string {

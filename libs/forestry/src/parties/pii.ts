@@ -109,6 +109,8 @@ function open(key: Buffer, iv: string, tag: string, body: string): string {
 /** A table's columns sealed by PiiCipher, described by the table's owner for key rotation (pii-rotation.ts). */
 export interface SealedColumns {
   readonly table: string;
+  /** The name in reports when a table has more than one sealed column (default: the table). */
+  readonly label?: string;
   readonly id: string;
   readonly cipher: string;
   readonly hmac: string | null;

@@ -50,7 +50,8 @@ const HEAD_RELATIONS = new Set(['户主', '本人']);
 
 /** Whether a villager's 与户主关系 (party metadata `relation`) makes them the household's head (户主). */
 export const isHouseholdHead = (relation: unknown): boolean => typeof relation === 'string' && HEAD_RELATIONS.has(foldText(relation));
-const MOBILE = /^1[3-9]\d{9}$/;
+/** A mainland mobile number (11 digits from 13…19), the only kind an SMS reaches. */
+export const MOBILE = /^1[3-9]\d{9}$/;
 
 interface HouseholdRow {
   row: number;

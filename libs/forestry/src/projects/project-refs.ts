@@ -16,3 +16,8 @@ export async function projectIdsByCodes(em: EntityManager, codes: readonly strin
 export async function projectIdsOfKind(em: EntityManager, kind: ProjectKind): Promise<string[]> {
   return (await listProjectsOfKind(em, kind)).map((p) => String(p.id));
 }
+
+/** The names of the cooperation projects with these codes, by code (unknown codes are absent). */
+export async function projectNamesByCodes(em: EntityManager, codes: readonly string[]): Promise<Map<string, string>> {
+  return new Map([...(await findProjectsByCodes(em, codes)).values()].map((p) => [p.code, p.name]));
+}

@@ -22,6 +22,7 @@ import { ClaimView, SubsidyClaimsService } from './subsidy-claims.service';
 import { subsidyDate, subsidyText } from './subsidy-input';
 import { clawback } from './subsidy-rules';
 import { ContractRecord, TransferContractsService } from './transfer-contracts.service';
+import { recordEvent } from '../events/record-event';
 
 export interface TerminationOutcome {
   contract: string;
@@ -163,12 +164,26 @@ export class SubsidyClawbacksService {
       const party = parties.get(line.party);
       if (party) await updateRecipientClawback(em, claim.id, party.id, line.amount);
     }
-    await updateClaimClawback(em, claim.id, {
-      state: new Dec(result.total).greaterThan(0) ? 'CLAWBACK_DUE' : 'CANCELLED',
-      amount: result.total,
-      entryId,
-      calculation: result,
-    });
+    const state = new Dec(result.total).greaterThan(0) ? 'CLAWBACK_DUE' : 'CANCELLED';
+    await updateClaimClawback(em, claim.id, { state, amount: result.total, entryId, calculation: result });
+    await recordEvent(
+      em,
+      'subsidy.clawback_booked',
+      { type: 'subsidy_claim', id: claim.id },
+      {
+        claimId: claim.id,
+        programme,
+        contract: contract.code,
+        terminatedOn,
+        state,
+        total: result.total,
+        released: unpaid.toFixed(2),
+        lines: result.lines.map((l) => ({ party: l.party, amount: l.amount })),
+        unexpiredDays: result.unexpiredDays,
+        termDays: result.termDays,
+        entryId,
+      },
+    );
   }
 
   private async terminationOutcome(em: EntityManager, contract: ContractRecord, terminatedOn: string): Promise<TerminationOutcome> {

@@ -9,6 +9,7 @@ import { SubsidyError } from './subsidies.errors';
 import { budgetShort, programmeReserved } from './subsidy-accounts';
 import { ClaimView, SubsidyClaimsService } from './subsidy-claims.service';
 import { subsidyDate } from './subsidy-input';
+import { recordEvent } from '../events/record-event';
 
 export interface DuePaymentsReport {
   asOf: string;
@@ -58,7 +59,24 @@ export class SubsidyInstalmentsService {
     }
     await markInstalmentPaid(em, inst.id, posted.entry.id, asOf);
     await completeClaimIfAllPaid(em, claim.id);
-    return { claim: await this.claims.getClaim(claim.id, em), entryId: posted.entry.id, paidNow: true };
+    const view = await this.claims.getClaim(claim.id, em);
+    await recordEvent(
+      em,
+      'subsidy.instalment_paid',
+      { type: 'subsidy_claim', id: claim.id },
+      {
+        claimId: claim.id,
+        programme: claim.programme_code,
+        contract: claim.contract_code,
+        seq,
+        amount,
+        paidOn: asOf,
+        splits: inst.splits.map((x) => ({ party: x.party, amount: new Dec(x.amount).toFixed(2) })),
+        claimCompleted: view.state === 'COMPLETED',
+        entryId: posted.entry.id,
+      },
+    );
+    return { claim: view, entryId: posted.entry.id, paidNow: true };
   }
 
   /**

@@ -15,7 +15,7 @@ import { recordEvent } from '../events/record-event';
 import type { EventType } from '@forest-ledger/platform';
 
 /** The outbox event of each movement kind (issue 17). */
-const MOVEMENT_EVENTS: Record<MovementKind, EventType> = {
+const MOVEMENT_EVENTS: Record<MovementKind, Extract<EventType, `ticket.${string}`>> = {
   ISSUANCE: 'ticket.issued',
   TRADE: 'ticket.traded',
   INHERITANCE: 'ticket.inherited',

@@ -11,7 +11,7 @@ const KEY_RINGS = [
   { single: 'PII_HMAC_KEY', ring: 'PII_HMAC_KEYS' },
 ] as const;
 type KeyRingName = (typeof KEY_RINGS)[number]['ring'];
-const SECRETS: readonly string[] = [...KEY_RINGS.flatMap((k) => [k.single, k.ring]), 'METRICS_TOKEN'];
+const SECRETS: readonly string[] = [...KEY_RINGS.flatMap((k) => [k.single, k.ring]), 'METRICS_TOKEN', 'SMS_HTTP_KEY'];
 const BASE64_32 = /^[A-Za-z0-9+/]{43}=$/;
 const SECRET_RULES: Record<KeyRingName, (secret: string) => string | null> = {
   JWT_SECRETS: (s) => (s.length >= 32 ? null : 'must be at least 32 characters'),
@@ -289,6 +289,37 @@ export class Env {
   @IsString()
   @Matches(/^https?:\/\/[^\s]+[^/\s]$/, { message: 'PUBLIC_BASE_URL must be an http(s) URL without a trailing slash' })
   PUBLIC_BASE_URL = 'http://localhost:3000';
+
+  /** How the villagers' SMS are sent (issue 17): `log` (development default: logged with the number masked, nothing sent) or `http`. */
+  @IsIn(['log', 'http'])
+  SMS_PROVIDER: 'log' | 'http' = 'log';
+
+  /** The HTTP SMS gateway's endpoint (SMS_PROVIDER=http): each message is one signed POST. */
+  @IsString()
+  @ValidateIf((e: Env) => e.SMS_HTTP_URL !== '')
+  @Matches(/^https?:\/\/[^\s]+$/, { message: 'SMS_HTTP_URL must be an http(s) URL' })
+  SMS_HTTP_URL = '';
+
+  /** The gateway's secret key: it signs every request (HMAC-SHA256 over timestamp and body); never sent. */
+  @IsString()
+  SMS_HTTP_KEY = '';
+
+  /** The key's id at the gateway (X-Sms-Key-Id). */
+  @IsString()
+  SMS_HTTP_KEY_ID = 'forest-ledger';
+
+  @Transform(({ value }: { value: unknown }) => (typeof value === 'string' && /^\d+$/.test(value) ? Number(value) : value))
+  @IsInt()
+  @Min(100)
+  @Max(60_000)
+  SMS_HTTP_TIMEOUT_MS = 5000;
+
+  /** How often the worker's notifier reads the feed for new dividend and payout events. */
+  @Transform(({ value }: { value: unknown }) => (typeof value === 'string' && /^\d+$/.test(value) ? Number(value) : value))
+  @IsInt()
+  @Min(100)
+  @Max(3_600_000)
+  SMS_NOTIFIER_INTERVAL_MS = 5000;
 }
 
 export class ConfigError extends Error {
@@ -322,6 +353,8 @@ export function loadEnv(raw: Record<string, string | undefined> = process.env): 
   if (env.DB_LONG_LOCK_TIMEOUT_MS >= env.DB_LONG_STATEMENT_TIMEOUT_MS) {
     problems.push(`DB_LONG_LOCK_TIMEOUT_MS=${env.DB_LONG_LOCK_TIMEOUT_MS} must be below DB_LONG_STATEMENT_TIMEOUT_MS=${env.DB_LONG_STATEMENT_TIMEOUT_MS}`);
   }
+  if (env.SMS_PROVIDER === 'http' && (env.SMS_HTTP_URL === '' || env.SMS_HTTP_KEY.length < 16))
+    problems.push('SMS_PROVIDER=http needs SMS_HTTP_URL and SMS_HTTP_KEY (at least 16 characters)');
   if (problems.length > 0) throw new ConfigError(problems);
   return env;
 }

@@ -3,7 +3,7 @@ import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { ID_KINDS, PARTY_CODE_PATTERN, PARTY_KINDS, REGION_CODE_PATTERN, REGION_LEVELS } from '@forest-ledger/forestry';
 import type { IdKind, PartyKind, RegionLevel } from '@forest-ledger/forestry';
 import { Transform } from 'class-transformer';
-import { IsBase64, IsBoolean, IsIn, IsInt, IsOptional, IsString, Matches, Max, MaxLength, Min, MinLength } from 'class-validator';
+import { IsBase64, IsBoolean, IsIn, IsInt, IsOptional, IsString, Matches, Max, MaxLength, Min, MinLength, ValidateIf } from 'class-validator';
 import { IsFreeFormObject } from '../../http/validators';
 
 const toInt = ({ value }: { value: unknown }) => (typeof value === 'string' && /^\d+$/.test(value) ? Number(value) : value);
@@ -99,7 +99,11 @@ export class CreatePartyDto {
   @MaxLength(40)
   idNumber?: string;
 
-  @ApiPropertyOptional({ example: '13869893550' }) @IsOptional() @IsString() @MaxLength(30) phone?: string;
+  @ApiPropertyOptional({ example: '13869893550', description: 'A mainland mobile number (the villagers’ SMS); sealed at rest, returned masked' })
+  @IsOptional()
+  @IsString()
+  @MaxLength(30)
+  mobile?: string;
 
   @ApiPropertyOptional({ example: 'H-DXG-001', description: "A VILLAGER's household (required for a VILLAGER)" })
   @IsOptional()
@@ -153,7 +157,7 @@ export class PartyResponse {
   @ApiProperty({ enum: ID_KINDS, nullable: true }) idKind!: IdKind | null;
   @ApiProperty({ nullable: true, type: String, example: '1405**********0030', description: 'Always masked; the full value only through the audited reveal-id' }) idNumberMasked!:
     string | null;
-  @ApiProperty({ nullable: true, type: String, example: '13809578776' }) phone!: string | null;
+  @ApiProperty({ nullable: true, type: String, example: '138****8776', description: 'Always masked' }) mobileMasked!: string | null;
   @ApiProperty({ nullable: true, type: String, example: 'H-DXG-002' }) householdCode!: string | null;
   @ApiProperty({ nullable: true, type: String, example: 'C-DXG' }) collectiveCode!: string | null;
   @ApiProperty() active!: boolean;
@@ -166,6 +170,14 @@ export class PartyResponse {
 export class PartyPageResponse {
   @ApiProperty({ type: [PartyResponse] }) items!: PartyResponse[];
   @ApiProperty({ nullable: true, type: String }) nextCursor!: string | null;
+}
+
+export class SetMobileDto {
+  @ApiProperty({ nullable: true, type: String, example: '13869893550', description: 'A mainland mobile number, or null to remove it; sealed at rest, returned masked' })
+  @ValidateIf((o: SetMobileDto) => o.mobile !== null)
+  @IsString()
+  @MaxLength(30)
+  mobile!: string | null;
 }
 
 export class RevealIdDto {
