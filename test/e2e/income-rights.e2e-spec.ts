@@ -104,9 +104,29 @@ describe('collective income-right schemes', () => {
     ]);
   });
 
+  let disclosureId = '';
+  it('where the village asks for 公示, the households’ list must be published and its period passed before certificates are issued', async () => {
+    await post(`/v1/regions/${DAXIGOU.code}/disclosure-days`, { disclosureDays: 7 }).expect(200);
+    const issue = () => post(`/v1/income-right-schemes/${S}/issuance`, { seriesCode: S });
+    expect((await issue().expect(422)).body).toMatchObject({ code: 'DISCLOSURE_REQUIRED', field: 'disclosure' });
+    await post('/v1/disclosures', { kind: 'INCOME_RIGHT_ISSUANCE', subject: S }).expect(400);
+    const published = (await post('/v1/disclosures', { kind: 'INCOME_RIGHT_ISSUANCE', subject: S, seriesCode: S }).expect(201)).body as { id: string; totalUnits: string };
+    disclosureId = published.id;
+    expect(published.totalUnits).toBe('1000');
+    const lines = (await get(`/v1/disclosures/${published.id}/lines`).expect(200)).body as Array<{ units: string; amount: string | null; name: string }>;
+    // The list the village reads: each household head and the collective, with the units the preview plans; names masked.
+    expect(lines.map((l) => l.units).sort()).toEqual(['206', '242', '242', '310']);
+    expect(lines.every((l) => l.amount === null)).toBe(true);
+    expect((await issue().expect(422)).body).toMatchObject({ code: 'DISCLOSURE_PERIOD_OPEN' });
+    // The period passes (the round is dated back, as the disclosures tests do); the region turns 公示 off again, and the published round still binds.
+    await t.ds.query(`UPDATE disclosures SET published_on = published_on - 8, starts_on = starts_on - 8, ends_on = ends_on - 8 WHERE id = $1`, [published.id]);
+    await post(`/v1/regions/${DAXIGOU.code}/disclosure-days`, { disclosureDays: 0 }).expect(200);
+  });
+
   it('issues one holding per household in its head’s name, with a certificate titled 集体林地收益权证书', async () => {
     const key = 'issue-sy-1';
     const res = await post(`/v1/income-right-schemes/${S}/issuance`, { seriesCode: S }, 'ADMIN', key).expect(201);
+    expect((await get(`/v1/disclosures/${disclosureId}`).expect(200)).body).toMatchObject({ state: 'CONCLUDED', concludedByAct: `收益权证书发放 ${S}` });
     expect((res.body as { issuance: unknown }).issuance).toMatchObject({
       series: { code: S, instrument: 'INCOME_RIGHT', farm: null, transferRestriction: 'COLLECTIVE_MEMBERS', totalUnits: '1000' },
     });

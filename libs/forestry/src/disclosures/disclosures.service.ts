@@ -3,6 +3,7 @@ import { InjectDataSource } from '@nestjs/typeorm';
 import { Dec, isBigintId, isIsoDate } from '@forest-ledger/ledger';
 import { DataSource, EntityManager } from 'typeorm';
 import { DividendDeclarationsService } from '../dividends/dividend-declarations.service';
+import { IncomeRightsService } from '../income-rights/income-rights.service';
 import { partiesByIds } from '../parties/party-refs';
 import { businessToday } from '../projects/project-accounts';
 import { villageChains } from '../regions/region-tree';
@@ -159,7 +160,7 @@ function text(value: unknown, field: string, max: number): string {
  */
 @Injectable()
 export class DisclosuresService {
-  /** How each kind of subject makes its list; an income-right scheme adds its own. */
+  /** How each kind of subject makes its list. */
   private readonly plans: Partial<Record<DisclosureSubjectKind, (em: EntityManager, input: PublishInput) => Promise<SubjectPlan>>>;
 
   constructor(
@@ -167,12 +168,17 @@ export class DisclosuresService {
     private readonly regions: RegionsService,
     series: SeriesService,
     dividends: DividendDeclarationsService,
+    incomeRights: IncomeRightsService,
   ) {
     this.plans = {
       TICKET_ISSUANCE: (em, input) => {
         if (typeof input.seriesCode !== 'string') throw new DisclosureError('INVALID_DISCLOSURE_INPUT', 'seriesCode is required for a TICKET_ISSUANCE', 'seriesCode');
         if (typeof input.faceValue !== 'string') throw new DisclosureError('INVALID_DISCLOSURE_INPUT', 'faceValue is required for a TICKET_ISSUANCE', 'faceValue');
         return series.disclosurePlan(em, input.subject, { seriesCode: input.seriesCode, faceValue: input.faceValue });
+      },
+      INCOME_RIGHT_ISSUANCE: (em, input) => {
+        if (typeof input.seriesCode !== 'string') throw new DisclosureError('INVALID_DISCLOSURE_INPUT', 'seriesCode is required for an INCOME_RIGHT_ISSUANCE', 'seriesCode');
+        return incomeRights.disclosurePlan(em, input.subject, input.seriesCode);
       },
       DIVIDEND: (em, input) => {
         if (!isBigintId(input.subject)) throw new DisclosureError('INVALID_DISCLOSURE_INPUT', 'subject of a DIVIDEND is the declaration id', 'subject');

@@ -2,6 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { Amount, Dec, LedgerReads } from '@forest-ledger/ledger';
 import { DataSource, EntityManager } from 'typeorm';
+import { namedLines, requireClearedDisclosure, SubjectPlan, villageOfParty } from '../disclosures/disclosure-gate';
 import { partiesByCodes, villagersAsOf } from '../parties/party-refs';
 import { isHouseholdHead } from '../parties/roster-import';
 import { addYears, ProjectRecord, ProjectsService, ProjectParcelView } from '../projects/projects.service';
@@ -173,8 +174,9 @@ export class IncomeRightsService {
   /**
    * Issues the scheme's units and certificates (one holding per household, in its head's name; the
    * collective keeps what its ratio retains and what cannot be divided equally), in one use case and
-   * the caller's transaction. A disclosure gate (公示, issue 18 §3) goes in front of this call. A
-   * replay with the same key answers with the same issuance.
+   * the caller's transaction. Where the village's region asks for it, the list must have been
+   * published (公示, issue 18 §3) and cleared, as for a 林票 issuance. A replay with the same key
+   * answers with the same issuance.
    */
   async issue(em: EntityManager, code: string, input: SchemeIssueInput, key: string): Promise<SchemeIssuanceView> {
     const { project, scheme } = await this.load(em, code, true);
@@ -198,6 +200,13 @@ export class IncomeRightsService {
       throw invalidScheme(`issuedOn ${issuedOn} must lie between the census date ${scheme.census_date} and today ${today}`, 'issuedOn');
     const name = input.name === undefined ? `集体林地收益权 ${project.name}` : requireText(input.name, 'name');
     const plan = await this.plan(em, project, scheme, seriesCode);
+    await requireClearedDisclosure(em, {
+      subject: { kind: 'INCOME_RIGHT_ISSUANCE', id: project.code },
+      villageId: await villageOfParty(em, project.collective_party_id),
+      plan: () => this.disclosurePlanOf(em, project, plan),
+      act: `收益权证书发放 ${seriesCode}`,
+      userId: null,
+    });
     const holdings: IssuanceHolding[] = plan.holdings.map((h) => ({
       party: h.party,
       role: h.role,
@@ -213,6 +222,29 @@ export class IncomeRightsService {
       key,
     );
     return { scheme: await this.view(em, (await this.load(em, code)).project, scheme), split: plan.split, issuance };
+  }
+
+  /** The list to publish in the village (公示) before issuing: each household head's units, and the collective's. */
+  async disclosurePlan(em: EntityManager, code: string, seriesCode: string): Promise<SubjectPlan> {
+    const { project, scheme } = await this.load(em, code);
+    if (project.state !== 'DRAFT') throw new ProjectError('PROJECT_NOT_DRAFT', `scheme ${code} is ${project.state}: its certificates are issued already`, 'scheme');
+    return this.disclosurePlanOf(em, project, await this.plan(em, project, scheme, this.seriesCodeOf(seriesCode)));
+  }
+
+  private async disclosurePlanOf(
+    em: EntityManager,
+    project: ProjectRecord,
+    plan: { totalUnits: string; faceValue: string; holdings: Array<{ party: string; role: string; units: string }> },
+  ): Promise<SubjectPlan> {
+    return {
+      title: `${project.name} 集体林地收益权证书发放：共 ${plan.totalUnits} 份（每份 ${plan.faceValue} 元）`,
+      villageId: await villageOfParty(em, project.collective_party_id),
+      params: { faceValue: plan.faceValue, totalUnits: plan.totalUnits },
+      lines: await namedLines(
+        em,
+        plan.holdings.map((h) => ({ party: h.party, units: h.units, amount: null, role: h.role })),
+      ),
+    };
   }
 
   /** Households issued / to issue per village and township of a region, against the county's dates (JSON; progressWorkbook for Excel). */
