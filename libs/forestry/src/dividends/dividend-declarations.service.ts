@@ -3,11 +3,11 @@ import { InjectDataSource } from '@nestjs/typeorm';
 import { Amount, Dec, isBigintId, LedgerService } from '@forest-ledger/ledger';
 import { DataSource, EntityManager } from 'typeorm';
 import { requireRole, type OwnerScope } from '@forest-ledger/access';
-import { partiesByCodes, partiesByIds } from '../parties/party-refs';
+import { partiesByCodes, partiesByIds, type PartyRef } from '../parties/party-refs';
 import { businessToday, projectWallet } from '../projects/project-accounts';
 import { ProjectsService } from '../projects/projects.service';
 import { SeriesRecord, SeriesService } from '../tickets/series.service';
-import { lastMovementId, seriesCodeOfProject, seriesCodesByIds } from '../tickets/ticket-register.store';
+import { lastMovementId, seriesCodeOfProject } from '../tickets/ticket-register.store';
 import { ProjectCashFlowsService } from './cash-flows.service';
 import { DeclarationRow, declarationsStore } from './declarations.store';
 import { DeclarationState } from './dividend.model';
@@ -354,15 +354,21 @@ export class DividendDeclarationsService {
     }));
   }
 
-  /** Every dividend of one party (their statement), newest first: what the villagers' page shows. */
-  async dividendsOf(partyCode: string, em: EntityManager = this.dataSource.manager): Promise<PartyDividendView[]> {
-    const party = (await partiesByCodes(em, [partyCode])).get(partyCode);
+  /**
+   * Every dividend of one party (their statement), newest first: what the villagers' page shows. `known`: the party
+   * and series the caller already read in the same snapshot (the page has them), so they are not read again.
+   */
+  async dividendsOf(
+    partyCode: string,
+    em: EntityManager = this.dataSource.manager,
+    known: { party?: PartyRef; seriesById?: ReadonlyMap<string, SeriesRecord> } = {},
+  ): Promise<PartyDividendView[]> {
+    const party = known.party?.code === partyCode ? known.party : (await partiesByCodes(em, [partyCode])).get(partyCode);
     if (!party) return [];
     const lines = await declarationsStore.linesOfParty(em, party.id);
-    const series = await this.seriesOf(
-      em,
-      lines.map((l) => l.declaration),
-    );
+    const series = new Map(known.seriesById ?? []);
+    const missing = [...new Set(lines.map((l) => l.declaration.series_id))].filter((id) => !series.has(id));
+    if (missing.length > 0) for (const [id, s] of await this.seriesService.recordsByIds(em, missing)) series.set(id, s);
     return lines.map(({ line, declaration }) => {
       const s = series.get(declaration.series_id)!;
       return {
@@ -392,14 +398,11 @@ export class DividendDeclarationsService {
   }
 
   /** The series of these declarations (with their projects), by series id. */
-  private async seriesOf(em: EntityManager, rows: readonly DeclarationRow[]): Promise<Map<string, SeriesRecord>> {
-    const codes = await seriesCodesByIds(
+  private seriesOf(em: EntityManager, rows: readonly DeclarationRow[]): Promise<Map<string, SeriesRecord>> {
+    return this.seriesService.recordsByIds(
       em,
       rows.map((r) => r.series_id),
     );
-    const out = new Map<string, SeriesRecord>();
-    for (const [id, code] of codes) out.set(id, await this.seriesService.load(em, code));
-    return out;
   }
 }
 

@@ -1,4 +1,5 @@
 import PDFDocument from 'pdfkit';
+import type { PdfRenderJob } from '../common/pdf-renderer';
 import type { PayoutLineState } from '../dividends/dividend.model';
 import { CjkFont, collect, findCjkFont, useFont } from '../tickets/certificate-pdf';
 import type { AnnualStatement } from './portal.model';
@@ -24,6 +25,13 @@ interface Column {
   align?: 'left' | 'right';
 }
 
+/** The statement as a job for the PDF render thread and its cache (pdfRenderer). */
+export const ANNUAL_STATEMENT_PDF: PdfRenderJob<AnnualStatement> = {
+  module: __filename,
+  exportName: 'renderAnnualStatementPdf',
+  render: (statement) => renderAnnualStatementPdf(statement),
+};
+
 export async function renderAnnualStatementPdf(statement: AnnualStatement, font: CjkFont = findCjkFont()): Promise<Buffer> {
   const doc = new PDFDocument({
     size: 'A4',
@@ -43,9 +51,9 @@ export async function renderAnnualStatementPdf(statement: AnnualStatement, font:
   doc.fillColor(COLOR.frame).fontSize(SIZE.title).text(`林账 ${statement.year} 年度对账单`, PAGE.margin, 52, { width: CONTENT_WIDTH, align: 'center', characterSpacing: 2 });
   let y = 88;
   const s = statement;
-  const idText = s.holder.idMasked ? `　证件号 ${s.holder.idMasked}` : '';
+  const idText = s.holder.idMasked ? `\u3000证件号 ${s.holder.idMasked}` : '';
   y = paragraph(doc, `持有人 ${s.holder.name}（${s.holder.code}）${idText}`, y);
-  y = paragraph(doc, `对账期间 ${s.year}-01-01 至 ${s.closingDate}　打印日期 ${s.printedOn}`, y);
+  y = paragraph(doc, `对账期间 ${s.year}-01-01 至 ${s.closingDate}\u3000打印日期 ${s.printedOn}`, y);
 
   y = section(doc, `一、林票持有（截至 ${s.closingDate}）`, y + 8);
   y = table(

@@ -13,10 +13,13 @@ import { RESTRICTION_LABELS } from '../tickets/certificates.service';
 import { MovementsService } from '../tickets/movements.service';
 import { SeriesRecord, SeriesService } from '../tickets/series.service';
 import { holdingsOfParty } from '../tickets/ticket-register.store';
-import { renderAnnualStatementPdf } from './annual-statement-pdf';
+import { pdfRenderer } from '../common/pdf-renderer';
+import { ANNUAL_STATEMENT_PDF } from './annual-statement-pdf';
 import { AnnualStatement, PortalHolding, PortalOverview, PortalPayout } from './portal.model';
 
 export const FIRST_STATEMENT_YEAR = 2000;
+
+const seriesByIdOf = (held: ReadonlyArray<{ series: SeriesRecord }>): Map<string, SeriesRecord> => new Map(held.map(({ series }) => [series.id, series]));
 
 interface UnitsRow {
   face_value: string;
@@ -68,9 +71,11 @@ export class PortalService {
 
   private async readOverview(em: EntityManager, partyCode: string, asOf: string): Promise<PortalOverview> {
     const holder = await this.holder(em, partyCode);
-    // One after another: pg warns about overlapping queries on one client.
-    const holdings = await this.holdings(em, holder);
-    const dividends = await this.dividends.dividendsOf(partyCode, em);
+    // One after another: pg warns about overlapping queries on one client. The held series are read once, in a
+    // few set-based statements, and handed to the dividends' read (about ten statements a page, whatever it holds).
+    const held_ = await this.heldSeries(em, holder);
+    const holdings = await this.holdings(em, holder, held_);
+    const dividends = await this.dividends.dividendsOf(partyCode, em, { party: holder, seriesById: seriesByIdOf(held_) });
     const wallet = await this.ledger.getAccount(walletOf(partyCode), em);
     const payouts = await this.payouts(em, holder);
     const firstYear = await this.firstYear(em, holder);
@@ -122,7 +127,7 @@ export class PortalService {
     }
     const holdings = units.filter(held).map((r) => ({ series: r.series, seriesName: r.series_name, projectName: r.project_name, ...unitFigures(r) }));
 
-    const dividends = (await this.dividends.dividendsOf(partyCode, em))
+    const dividends = (await this.dividends.dividendsOf(partyCode, em, { party: holder, seriesById: seriesByIdOf(held_) }))
       .filter((d) => d.paymentDate >= `${year}-01-01` && d.paymentDate <= closingDate)
       .reverse()
       .map((d) => ({ paymentDate: d.paymentDate, projectName: d.projectName, series: d.series, units: d.units, amountPerUnit: d.amountPerUnit, amount: d.amount, paid: d.paid }));
@@ -156,7 +161,7 @@ export class PortalService {
 
   async annualStatementPdf(partyCode: string, year: number, today: string = businessToday()): Promise<{ fileName: string; buffer: Buffer }> {
     const statement = await this.annualStatement(partyCode, year, today);
-    return { fileName: `林账年度对账单-${year}-${partyCode}.pdf`, buffer: await renderAnnualStatementPdf(statement) };
+    return { fileName: `林账年度对账单-${year}-${partyCode}.pdf`, buffer: await pdfRenderer.render(ANNUAL_STATEMENT_PDF, statement) };
   }
 
   private async holder(em: EntityManager, partyCode: string): Promise<PartyRef> {
@@ -167,13 +172,16 @@ export class PortalService {
 
   /** The party's holdings with their series (and projects): one certificate per series. */
   private async heldSeries(em: EntityManager, holder: PartyRef): Promise<Array<{ certificateNo: string; series: SeriesRecord }>> {
-    const out: Array<{ certificateNo: string; series: SeriesRecord }> = [];
-    for (const h of await holdingsOfParty(em, holder.id)) out.push({ certificateNo: h.certificateNo, series: await this.seriesService.load(em, h.series) });
-    return out;
+    const holdings = await holdingsOfParty(em, holder.id);
+    const series = await this.seriesService.recordsByIds(
+      em,
+      holdings.map((h) => h.seriesId),
+    );
+    return holdings.map((h) => ({ certificateNo: h.certificateNo, series: series.get(h.seriesId)! }));
   }
 
-  private async holdings(em: EntityManager, holder: PartyRef): Promise<PortalHolding[]> {
-    const held_ = (await this.heldSeries(em, holder)).sort((a, b) =>
+  private async holdings(em: EntityManager, holder: PartyRef, heldSeries: Array<{ certificateNo: string; series: SeriesRecord }>): Promise<PortalHolding[]> {
+    const held_ = [...heldSeries].sort((a, b) =>
       a.series.issued_on !== b.series.issued_on ? (a.series.issued_on < b.series.issued_on ? 1 : -1) : a.series.code < b.series.code ? -1 : a.series.code > b.series.code ? 1 : 0,
     );
     const now = await this.ledgerReads.balances(
@@ -188,7 +196,8 @@ export class PortalService {
         pledged: now.get(holderPledged(holder.code, series.code)) ?? new Dec(0),
       };
       if (!held(r)) continue;
-      const pledges = await this.movements.pledges(em, series.code, { holder: holder.code, state: 'ACTIVE' });
+      // Active pledges hold their units in the pledged account: none when it is empty, so no need to ask.
+      const pledges = r.pledged.isZero() ? [] : await this.movements.pledges(em, series.code, { holder: holder.code, state: 'ACTIVE' });
       const pledgees = await partiesByCodes(
         em,
         pledges.map((p) => p.pledgee),

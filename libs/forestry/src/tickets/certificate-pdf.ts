@@ -1,6 +1,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { basename } from 'node:path';
 import PDFDocument from 'pdfkit';
+import type { PdfRenderJob } from '../common/pdf-renderer';
 
 /**
  * The printable 林票持有凭证: one A4 page rendered with pdfkit. Pure apart from reading the font file:
@@ -121,6 +122,9 @@ export async function renderCertificatePdf(input: CertificatePdfInput, font: Cjk
   doc.end();
   return await done;
 }
+
+/** The certificate as a job for the PDF render thread and its cache (pdfRenderer). */
+export const CERTIFICATE_PDF: PdfRenderJob<CertificatePdfInput> = { module: __filename, exportName: 'renderCertificatePdf', render: (input) => renderCertificatePdf(input) };
 
 /** The document's bytes once it ends. */
 export function collect(doc: PDFKit.PDFDocument): Promise<Buffer> {

@@ -10,7 +10,8 @@ import { maskName, partiesByIds } from '../parties/party-refs';
 import { businessToday, holderPledged, holderTickets } from '../projects/project-accounts';
 import { ProjectsService } from '../projects/projects.service';
 import { decimalCell, RATIO_SCALE } from '../common/xlsx-cells';
-import { renderCertificatePdf } from './certificate-pdf';
+import { pdfRenderer } from '../common/pdf-renderer';
+import { CERTIFICATE_PDF } from './certificate-pdf';
 import { toChineseCapitalAmount } from './chinese-amount';
 import { SeriesService } from './series.service';
 import * as store from './series.store';
@@ -107,6 +108,10 @@ export class CertificatesService {
 
   /** A certificate its holder or staff (scope null) may see: it states one party's units, so any other (the issuing farm too) gets a 404. */
   async get(certificateNo: string, scope: OwnerScope, em: EntityManager = this.dataSource.manager): Promise<CertificateView> {
+    return (await this.viewWithRow(certificateNo, scope, em)).view;
+  }
+
+  private async viewWithRow(certificateNo: string, scope: OwnerScope, em: EntityManager): Promise<{ view: CertificateView; row: CertificateRow }> {
     const row = await this.certificateRow(em, await store.holdingByCertificateNo(em, certificateNo));
     if (!row) throw new TicketError('UNKNOWN_CERTIFICATE', `no certificate ${JSON.stringify(certificateNo)}`, 'certificateNo');
     if (scope !== null && !scope.ownerRefs.includes(`party:${row.party_code}`)) {
@@ -114,7 +119,7 @@ export class CertificatesService {
     }
     const [units, pledged] = await this.unitsOf(em, row);
     const faceAmount = units.plus(pledged).times(row.face_value);
-    return {
+    const view: CertificateView = {
       certificateNo: row.certificate_no,
       series: row.series_code,
       seriesName: row.series_name,
@@ -134,16 +139,17 @@ export class CertificatesService {
       verificationCode: formatVerificationCode(row.verification_code),
       verificationUrl: `${this.env.PUBLIC_BASE_URL}/v1/public/certificates/${row.verification_code}`,
     };
+    return { view, row };
   }
 
   /** The certificate as a one-page PDF (Chinese, with the 大写 amount and the verification code); a person's name is masked. */
   async pdf(certificateNo: string, scope: OwnerScope): Promise<{ fileName: string; buffer: Buffer }> {
     const em = this.dataSource.manager;
-    const view = await this.get(certificateNo, scope, em);
-    const row = (await this.certificateRow(em, await store.holdingByCertificateNo(em, certificateNo)))!;
+    const { view, row } = await this.viewWithRow(certificateNo, scope, em);
     const parcels = await this.projects.parcelsOf(em, row.project_id);
     const [project] = [...(await this.projects.recordsByIds(em, [row.project_id])).values()];
-    const buffer = await renderCertificatePdf({
+    // Off the event loop, and once per distinct content (the same certificate on the same day is the same bytes).
+    const buffer = await pdfRenderer.render(CERTIFICATE_PDF, {
       certificateNo: view.certificateNo,
       seriesCode: view.series,
       seriesName: view.seriesName,

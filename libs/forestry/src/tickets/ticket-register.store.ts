@@ -49,12 +49,12 @@ export async function holderPartyIdsOfProject(em: EntityManager, projectId: stri
 }
 
 /** The party's holdings (one certificate per series), by series code. */
-export async function holdingsOfParty(em: EntityManager, partyId: string): Promise<Array<{ certificateNo: string; series: string }>> {
-  const rows = await em.query<Array<{ certificate_no: string; series: string }>>(
-    `SELECT h.certificate_no, s.code AS series FROM ticket_holdings h JOIN ticket_series s ON s.id = h.series_id WHERE h.party_id = $1 ORDER BY s.code`,
+export async function holdingsOfParty(em: EntityManager, partyId: string): Promise<Array<{ certificateNo: string; series: string; seriesId: string }>> {
+  const rows = await em.query<Array<{ certificate_no: string; series: string; series_id: string }>>(
+    `SELECT h.certificate_no, s.code AS series, s.id::text AS series_id FROM ticket_holdings h JOIN ticket_series s ON s.id = h.series_id WHERE h.party_id = $1 ORDER BY s.code`,
     [partyId],
   );
-  return rows.map((r) => ({ certificateNo: r.certificate_no, series: r.series }));
+  return rows.map((r) => ({ certificateNo: r.certificate_no, series: r.series, seriesId: r.series_id }));
 }
 
 /** Holdings issued to members (per household: to its head) in the series of these projects, with the series' issue date. */
