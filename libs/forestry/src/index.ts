@@ -36,6 +36,7 @@ export * from './tickets/ticket.model';
 export * from './tickets/tickets.errors';
 export * from './tickets/tickets.module';
 export * from './tickets/verification-code';
+export * from './common/verification-qr';
 export * from './tickets/certificate-pdf';
 export * from './subsidies/subsidies.errors';
 export * from './subsidies/subsidies.module';
