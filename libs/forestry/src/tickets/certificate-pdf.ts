@@ -169,7 +169,7 @@ function chinaMidnight(date: string): Date {
 // ---- layout (points; A4 is 595.28 × 841.89) ----------------------------------------------------
 
 const PAGE = { width: 595.28, height: 841.89 };
-const TABLE = { x: 56, width: 483.28, labelWidth: 92, padX: 8, padY: 6 };
+const TABLE = { x: 56, width: 483.28, labelWidth: 104, padX: 8, padY: 6 }; // the label column holds 统一社会信用代码 on one line
 const FONT_SIZE = { title: 24, subtitle: 11, cell: 10.5, parcel: 9, footer: 9 };
 const LINE_GAP = 2;
 const COLOR = { ink: '#1a1a1a', muted: '#666666', rule: '#333333', frame: '#2e5e3a', labelFill: '#eef3ee' };
