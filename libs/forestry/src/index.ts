@@ -95,3 +95,4 @@ export * from './portal/yuan';
 export * from './carbon/carbon-reads.service';
 export * from './events/record-event';
 export * from './events/events-feed.service';
+export * from './imports/imports.errors';
