@@ -4,10 +4,12 @@ import { EventsFeedService, FeedPage, MAX_FEED_PAGE } from '@forest-ledger/fores
 import { EVENT_TYPE_NAMES } from '@forest-ledger/platform';
 import { Roles, STAFF_READERS } from '../auth/auth.decorators';
 import { ApiErrors } from '../http/error.dto';
+import { ApiErrorCodes, EVENT_FEED_ERRORS } from '../http/error-codes';
 
 /** The event feed (issue 17): the outbox's published events, resumable by sequence. */
 @ApiTags('events')
 @Controller('v1/events')
+@ApiErrorCodes(EVENT_FEED_ERRORS)
 export class EventsController {
   constructor(private readonly feed: EventsFeedService) {}
 

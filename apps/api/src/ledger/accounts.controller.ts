@@ -9,9 +9,11 @@ import type { AuthUser } from '@forest-ledger/forestry';
 import { ApiErrors } from '../http/error.dto';
 import { CommandRunner } from '../http/idempotency';
 import { AccountPageResponse, AccountResponse, AsOfBalanceResponse, BalanceQuery, ListAccountsQuery, OpenAccountDto, StatementQuery, StatementResponse } from './dto/ledger.dto';
+import { ApiErrorCodes, LEDGER_ERRORS } from '../http/error-codes';
 
 @ApiTags('ledger: accounts')
 @Controller('v1/accounts')
+@ApiErrorCodes(LEDGER_ERRORS)
 export class AccountsController {
   constructor(
     private readonly ledger: LedgerService,
