@@ -4,6 +4,7 @@ import { Dec } from '@forest-ledger/ledger';
 import { randomUUID } from 'node:crypto';
 import { DataSource } from 'typeorm';
 import { deposit, seedParties, seedTicketWorld, TicketServices, ticketServices, TicketWorld } from '../factories/tickets.factory';
+import { contractOf } from '../setup/contract';
 import { apiClient, binary, ledgerBalances } from '../setup/http-client';
 import { createTestApp, tokenFor } from '../setup/test-app';
 import { useTestDatabase } from '../setup/test-database';
@@ -77,6 +78,8 @@ interface RetirementBody {
 const { http, post, get } = apiClient(
   () => app,
   (role) => token[role],
+  // Every answer is checked against the OpenAPI document (issue 20, item 10).
+  contractOf(() => app),
 );
 
 /** Balances now of ledger accounts (by code; "0" when the account does not exist). */
