@@ -1,4 +1,5 @@
-import { execFileSync } from 'node:child_process';
+import { execFile, execFileSync } from 'node:child_process';
+import { promisify } from 'node:util';
 import { copyFileSync, existsSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -9,7 +10,7 @@ import { DataSource } from 'typeorm';
 import { AccessService } from '@forest-ledger/forestry';
 import { inTransaction } from '@forest-ledger/platform';
 import type { ApiApplication } from '../../apps/api/src/app.setup';
-import { deposit, seedParties, ticketServices } from '../factories/tickets.factory';
+import { deposit, seedTicketWorld, ticketServices } from '../factories/tickets.factory';
 import { createTestApp } from '../setup/test-app';
 import { useTestDatabase } from '../setup/test-database';
 
@@ -33,10 +34,8 @@ const PASSWORD = 'readme-example-password-2026';
     baseUrl = `http://127.0.0.1:${(app.getHttpServer().address() as AddressInfo).port}`;
     const ds = app.get(DataSource);
     const t = ticketServices(ds);
-    await seedParties(t, [
-      { code: 'V-0001', kind: 'INDIVIDUAL_BUYER', name: '张守仁' },
-      { code: 'V-0002', kind: 'INDIVIDUAL_BUYER', name: '李秀英' },
-    ]);
+    // The README's villagers V-0001 and V-0002 with their wallets (and the CNY asset).
+    await seedTicketWorld(t, { villagers: 2, households: 1, parcels: 1 });
     await deposit(t, 'V-0001', '100.00');
     await deposit(t, 'V-0002', '1.00');
     await inTransaction(ds, (em) => app.get(AccessService).createUser(em, { username: 'readme-admin', displayName: 'README', role: 'ADMIN', password: PASSWORD, partyId: null }));
@@ -74,9 +73,11 @@ const PASSWORD = 'readme-example-password-2026';
 
     const js = ts.transpileModule(readExamples(dir), { compilerOptions: { module: ts.ModuleKind.CommonJS, target: ts.ScriptTarget.ES2022 } }).outputText;
     writeFileSync(join(dir, 'readme-examples.js'), js);
-    const output = execFileSync(process.execPath, [join(dir, 'readme-examples.js')], {
+    // Asynchronously: the app answering the examples runs in this process.
+    const { stdout: output } = await promisify(execFile)(process.execPath, [join(dir, 'readme-examples.js')], {
       env: { ...process.env, BASE_URL: baseUrl, ADMIN_USER: 'readme-admin', ADMIN_PASSWORD: PASSWORD, NODE_PATH: join(ROOT, 'node_modules') },
       encoding: 'utf8',
+      timeout: 60_000,
     });
     const result = JSON.parse(output.trim().split('\n').pop()!) as Record<string, unknown>;
     expect(result).toMatchObject({ health: 200, entry: 201, replayed: 'false', refused: 'UNKNOWN_ACCOUNT' });
