@@ -1,12 +1,14 @@
 import type { ApiApplication } from '../../apps/api/src/app.setup';
-import { carbonBuffer, carbonIssued, carbonRetired, carbonRevenue, holderCredits, walletOf } from '@forest-ledger/forestry';
+import { QR_SIDE, qrMatrix, carbonBuffer, carbonIssued, carbonRetired, carbonRevenue, holderCredits, walletOf } from '@forest-ledger/forestry';
 import { Dec } from '@forest-ledger/ledger';
 import { randomUUID } from 'node:crypto';
 import { DataSource } from 'typeorm';
 import { deposit, seedParties, seedTicketWorld, TicketServices, ticketServices, TicketWorld } from '../factories/tickets.factory';
+import { contractOf } from '../setup/contract';
 import { apiClient, binary, ledgerBalances } from '../setup/http-client';
 import { createTestApp, tokenFor } from '../setup/test-app';
 import { useTestDatabase } from '../setup/test-database';
+import { pdfLinkUris, qrModulesInPdf } from '../setup/pdf-qr';
 
 /**
  * Forestry carbon credits over HTTP: a project created by its farm's operator and registered, a
@@ -76,6 +78,8 @@ interface RetirementBody {
 const { http, post, get } = apiClient(
   () => app,
   (role) => token[role],
+  // Every answer is checked against the OpenAPI document (issue 20, item 10).
+  contractOf(() => app),
 );
 
 /** Balances now of ledger accounts (by code; "0" when the account does not exist). */
@@ -326,6 +330,10 @@ describe('a forestry carbon project over HTTP, from creation to the public regis
     expect(pdf.headers['content-type']).toBe('application/pdf');
     expect(pdf.headers['content-disposition']).toContain(`carbon-certificate-${retirement.certificateNo}.pdf`);
     expect((pdf.body as Buffer).subarray(0, 5).toString('latin1')).toBe('%PDF-');
+    // 扫码验真: the link (PUBLIC_BASE_URL, the number, the code) is a link of the page and the QR code drawn is that link's.
+    const link = `http://localhost:3000/v1/public/carbon-certificates/${retirement.certificateNo}?code=${retirement.verificationCode.replace(/-/g, '')}`;
+    expect(pdfLinkUris(pdf.body as Buffer)).toContain(link);
+    expect(qrModulesInPdf(pdf.body as Buffer, QR_SIDE)).toEqual(qrMatrix(link).dark);
     expect((await get(`/v1/carbon/retirements/${retirement.certificateNo}`, 'BUYER').expect(404)).body.code).toBe('UNKNOWN_CERTIFICATE');
     await get(`/v1/carbon/retirements/${retirement.certificateNo}/pdf`, 'BUYER').expect(404);
     expect((await get(`/v1/carbon/retirements/${retirement.certificateNo}`, 'AUDITOR').expect(200)).body).toEqual(retirement);
@@ -351,7 +359,11 @@ describe('a forestry carbon project over HTTP, from creation to the public regis
     const wrong = await http().get(`/v1/public/carbon-certificates/${retirement.certificateNo}`).query({ code: wrongCode }).expect(404);
     expect((wrong.body as ErrorBody).code).toBe('UNKNOWN_CERTIFICATE');
     await http().get(`/v1/public/carbon-certificates/TH-9999999`).query({ code: retirement.verificationCode }).expect(404);
-    expect((await http().get(`/v1/public/carbon-certificates/${retirement.certificateNo}`).expect(400)).body.field).toBe('code');
+    // A link opened without its code (the printed link and its QR code carry it) is told so.
+    for (const query of [{}, { code: '' }]) {
+      const missing = await http().get(`/v1/public/carbon-certificates/${retirement.certificateNo}`).query(query).expect(400);
+      expect(missing.body).toMatchObject({ code: 'VALIDATION_FAILED', field: 'code', message: 'code is required' });
+    }
   });
 
   it('publishes the registry as JSON and CSV without a token', async () => {

@@ -8,6 +8,7 @@ import ExcelJS from 'exceljs';
 import { randomUUID } from 'node:crypto';
 import { DataSource } from 'typeorm';
 import { balance, lishuSeries, seedTicketWorld, TicketServices, ticketServices, TicketWorld } from '../factories/tickets.factory';
+import { contractOf } from '../setup/contract';
 import { apiClient, binary } from '../setup/http-client';
 import { createTestApp, tokenFor } from '../setup/test-app';
 import { useTestDatabase } from '../setup/test-database';
@@ -46,6 +47,8 @@ interface DeclarationBody {
 const { http, post, get } = apiClient(
   () => app,
   (role) => token[role],
+  // Every answer is checked against the OpenAPI document (issue 20, item 10).
+  contractOf(() => app),
 );
 
 async function counts(): Promise<Record<string, number>> {

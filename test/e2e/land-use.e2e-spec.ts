@@ -6,6 +6,7 @@ import { randomUUID } from 'node:crypto';
 import { DataSource } from 'typeorm';
 import { activeContract, landUseServices, LandUseServices, LandWorld, seedLandWorld, takeStateParcels } from '../factories/land-use.factory';
 import { contributeInKind, createProject } from '../factories/tickets.factory';
+import { contractOf } from '../setup/contract';
 import { apiClient, binary } from '../setup/http-client';
 import { createTestApp, tokenFor } from '../setup/test-app';
 import { assertLedgerInvariants } from '../setup/invariants';
@@ -39,6 +40,8 @@ interface ErrorBody {
 const { post, get } = apiClient(
   () => app,
   (role) => token[role],
+  // Every answer is checked against the OpenAPI document (issue 20, item 10).
+  contractOf(() => app),
 );
 
 async function footprint(): Promise<Record<string, number>> {

@@ -44,6 +44,7 @@ describe('GET /metrics (API)', () => {
       JWT_SECRET: 'x'.repeat(32),
       PII_ENCRYPTION_KEY: Buffer.alloc(32).toString('base64'),
       PII_HMAC_KEY: Buffer.alloc(32, 1).toString('base64'),
+      PUBLIC_BASE_URL: 'https://lin.example.gov.cn',
     };
     expect(metricsAccess(loadEnv(production), undefined)).toBe('hidden');
     expect(metricsAccess(loadEnv({ ...production, METRICS_TOKEN: TOKEN }), `Bearer ${TOKEN}`)).toBe('ok');

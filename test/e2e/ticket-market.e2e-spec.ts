@@ -2,6 +2,7 @@ import type { ApiApplication } from '../../apps/api/src/app.setup';
 import { businessToday } from '@forest-ledger/forestry';
 import { DataSource } from 'typeorm';
 import { deposit, lishuSeries, seedParties, seedTicketWorld, TicketServices, ticketServices, TicketWorld } from '../factories/tickets.factory';
+import { contractOf } from '../setup/contract';
 import { apiClient } from '../setup/http-client';
 import { createTestApp, tokenFor } from '../setup/test-app';
 import { useTestDatabase } from '../setup/test-database';
@@ -23,6 +24,8 @@ const lastDay = new Date(Date.parse(`${businessToday()}T00:00:00Z`) + 14 * 86_40
 const { http, post, get } = apiClient(
   () => app,
   (role) => token[role],
+  // Every answer is checked against the OpenAPI document (issue 20, item 10).
+  contractOf(() => app),
 );
 
 beforeAll(async () => {

@@ -3,17 +3,23 @@ import { randomUUID } from 'node:crypto';
 import request from 'supertest';
 import { DataSource } from 'typeorm';
 import type { ApiApplication } from '../../apps/api/src/app.setup';
+import type { ContractChecker } from './contract';
 
 /**
  * What every e2e file says to the API: a request as a role (its bearer token from `tokenOf`), a
  * command with a fresh Idempotency-Key unless one is given, and a read. `app` is read at call time,
- * so the helpers can be made before beforeAll creates it.
+ * so the helpers can be made before beforeAll creates it. With `contract`, every answer of `post` and `get` is
+ * checked against the OpenAPI document (status declared, body valid, shapes; test/setup/contract.ts).
  */
-export function apiClient(app: () => ApiApplication, tokenOf: (role: string) => string | undefined) {
+export function apiClient(app: () => ApiApplication, tokenOf: (role: string) => string | undefined, contract?: () => ContractChecker | undefined) {
   const http = () => request(app().getHttpServer());
   const as = (role: string) => ({ Authorization: `Bearer ${tokenOf(role) ?? ''}` });
-  const post = (path: string, body: object, role = 'ADMIN', key: string = randomUUID()) => http().post(path).set(as(role)).set('Idempotency-Key', key).send(body);
-  const get = (path: string, role = 'ADMIN') => http().get(path).set(as(role));
+  const checked = (test: request.Test): request.Test => {
+    const checker = contract?.();
+    return checker ? test.expect((res) => checker.check(res)) : test;
+  };
+  const post = (path: string, body: object, role = 'ADMIN', key: string = randomUUID()) => checked(http().post(path).set(as(role)).set('Idempotency-Key', key).send(body));
+  const get = (path: string, role = 'ADMIN') => checked(http().get(path).set(as(role)));
   return { http, as, post, get };
 }
 

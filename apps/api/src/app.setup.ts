@@ -13,6 +13,7 @@ import { installQueueDashboard } from './observability/queue-dashboard';
 import { installTracingHooks } from './observability/tracing-hooks';
 import { bodyTooDeep, checkParsedBody, jsonDepth, MAX_BODY_DEPTH } from './http/body-checks';
 import { ErrorFilter } from './http/error.filter';
+import { completeDocument } from './http/openapi-contract';
 import { HttpRequest, HttpResponse } from './http/http';
 import { NulCharacterPipe, validationPipe } from './http/validation';
 import { withRequestExamples } from './http/openapi-examples';
@@ -155,6 +156,7 @@ export function configureApp(app: ApiApplication): ApiApplication {
     .addBearerAuth()
     .addApiKey({ type: 'apiKey', in: 'header', name: 'X-Api-Key' }, 'api-key')
     .build();
-  SwaggerModule.setup('docs', app, () => addEventSchemas(withRequestExamples(SwaggerModule.createDocument(app, config))), { jsonDocumentUrl: 'docs-json' });
+  // The guards, error maps and validators complete the document (openapi-contract.ts): it cannot drift from them.
+  SwaggerModule.setup('docs', app, () => completeDocument(addEventSchemas(withRequestExamples(SwaggerModule.createDocument(app, config))), app), { jsonDocumentUrl: 'docs-json' });
   return app;
 }

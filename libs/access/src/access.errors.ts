@@ -16,3 +16,20 @@ export class ApprovalError extends DomainError {
     super(KIND_OF[code], code, message, field, details);
   }
 }
+
+/** Every code of this feature with its kind (so its HTTP status): the API declares them per route (ApiErrorCodes). */
+export const APPROVAL_ERRORS: Readonly<Record<ApprovalErrorCode, DomainErrorKind>> = KIND_OF;
+
+/** The codes of users, logins, PINs and API keys (access.service.ts), with their kinds. */
+export const ACCESS_ERRORS: Readonly<Record<string, DomainErrorKind>> = {
+  VALIDATION_FAILED: 'invalid',
+  UNAUTHENTICATED: 'unauthenticated',
+  USER_EXISTS: 'conflict',
+  UNKNOWN_USER: 'not-found',
+  UNKNOWN_API_KEY: 'not-found',
+  UNKNOWN_PARTY: 'not-found',
+  CANNOT_DEACTIVATE_SELF: 'rule',
+  LAST_ADMIN: 'rule',
+  WRONG_PIN: 'rule',
+  TOO_MANY_ATTEMPTS: 'rate-limited',
+};

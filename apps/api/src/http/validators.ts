@@ -1,13 +1,31 @@
 import { applyDecorators } from '@nestjs/common';
+import { ApiProperty, DECORATORS } from '@nestjs/swagger';
 import { isIsoDate } from '@forest-ledger/ledger';
 import { Transform } from 'class-transformer';
 import { IsObject, IsString, Matches, ValidateBy, ValidationOptions } from 'class-validator';
 
+/** What IsDecimalString accepts: plain decimal digits, no sign, exponent, separators or spaces. */
+export const DECIMAL_STRING = /^(0|[1-9][0-9]{0,19})(\.[0-9]{1,18})?$/;
+
+/**
+ * The document says what the validator checks: the pattern (or format) is added to the property's OpenAPI
+ * schema here, so no DTO repeats it and none can forget it. Without overriding what the DTO's own
+ * @ApiProperty says (it may narrow the pattern further).
+ */
+function documented(schema: { pattern: string } | { format: string }): PropertyDecorator {
+  return (target, key) => {
+    const existing = Reflect.getMetadata(DECORATORS.API_MODEL_PROPERTIES, target, key) as Record<string, unknown> | undefined;
+    if (existing === undefined) ApiProperty(schema)(target, key);
+    else Reflect.defineMetadata(DECORATORS.API_MODEL_PROPERTIES, { ...schema, ...existing }, target, key);
+  };
+}
+
 /** An amount as JSON text: plain decimal digits, no sign, exponent, separators or spaces ("40845.00"). */
 export function IsDecimalString() {
   return applyDecorators(
+    documented({ pattern: DECIMAL_STRING.source }),
     IsString({ message: '$property must be a decimal string such as "12.50", not a JSON number' }),
-    Matches(/^(0|[1-9][0-9]{0,19})(\.[0-9]{1,18})?$/, {
+    Matches(DECIMAL_STRING, {
       message: '$property must be a plain non-negative decimal string (ASCII digits and one optional point, e.g. "12.50")',
     }),
   );
@@ -15,13 +33,14 @@ export function IsDecimalString() {
 
 /** A calendar date written YYYY-MM-DD (February 30 is refused). */
 export function IsCalendarDate(options?: ValidationOptions) {
-  return ValidateBy(
+  const validator = ValidateBy(
     {
       name: 'isCalendarDate',
       validator: { validate: (v: unknown) => typeof v === 'string' && isIsoDate(v), defaultMessage: () => '$property must be a calendar date YYYY-MM-DD' },
     },
     options,
   );
+  return options?.each === true ? validator : applyDecorators(documented({ format: 'date' }), validator);
 }
 
 /**

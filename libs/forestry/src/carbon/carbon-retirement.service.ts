@@ -15,6 +15,7 @@ import { CarbonStandard, RETIREMENT_PURPOSES, RetirementPurpose } from './carbon
 import { CarbonError } from './carbon.errors';
 import type { RetireInput, RetirementCertificate, RetirementVerification, RetirementView } from './carbon.types';
 import { renderRetirementCertificatePdf } from './retirement-certificate-pdf';
+import { verificationLink } from '../common/verification-qr';
 import { mergeRanges, serialText, wholeTonnes } from './serial-ranges';
 import { recordEvent } from '../events/record-event';
 
@@ -231,7 +232,7 @@ export class CarbonRetirementService {
       retiredOn: r.retiredOn,
       contentHash: r.contentHash,
       verificationCode: r.verificationCode,
-      verificationUrl: `${this.env.PUBLIC_BASE_URL}/v1/public/carbon-certificates/${r.certificateNo}`,
+      verificationUrl: retirementVerificationUrl(this.env.PUBLIC_BASE_URL, r.certificateNo, r.verificationCode),
     });
   }
 
@@ -244,6 +245,11 @@ export class CarbonRetirementService {
     );
     return rows.map((row) => retirementView(row, parties.get(row.retiring_party_id)!));
   }
+}
+
+/** The public verification of a retirement certificate: its number in the path, its code (as printed) in the query. */
+export function retirementVerificationUrl(baseUrl: string, certificateNo: string, code: string): string {
+  return verificationLink(baseUrl, `/v1/public/carbon-certificates/${encodeURIComponent(certificateNo)}`, { code: normaliseVerificationCode(code) ?? code });
 }
 
 /** A retirement's serial ranges in the standard's notation. */

@@ -45,3 +45,6 @@ export class CarbonError extends DomainError {
     super(KIND_OF[code], code, message, field, details);
   }
 }
+
+/** Every code of this feature with its kind (so its HTTP status): the API declares them per route (ApiErrorCodes). */
+export const CARBON_ERRORS: Readonly<Record<CarbonErrorCode, DomainErrorKind>> = KIND_OF;

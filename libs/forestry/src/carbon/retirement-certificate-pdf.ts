@@ -1,4 +1,5 @@
 import PDFDocument from 'pdfkit';
+import { drawCornerVerificationQr, oneLineFontSize } from '../common/verification-qr';
 import { CjkFont, collect, findCjkFont, useFont } from '../tickets/certificate-pdf';
 
 /**
@@ -25,6 +26,7 @@ export interface RetirementPdfInput {
   retiredOn: string;
   contentHash: string;
   verificationCode: string;
+  /** The public verification link with the number and the code in it; printed on one line, and encoded in the QR code (扫码验真). */
   verificationUrl: string;
 }
 
@@ -48,6 +50,7 @@ export async function renderRetirementCertificatePdf(input: RetirementPdfInput, 
     .strokeColor(COLOR.frame)
     .rect(24, 24, PAGE.width - 48, PAGE.height - 48)
     .stroke();
+  drawCornerVerificationQr(doc, input.verificationUrl, PAGE.width);
   doc.fillColor(COLOR.ink).fontSize(24).text('林业碳汇注销证明', 0, 64, { width: PAGE.width, align: 'center', characterSpacing: 4 });
   doc.fillColor(COLOR.muted).fontSize(11).text(`证书编号 ${input.certificateNo}`, 0, 100, { width: PAGE.width, align: 'center' });
   const rows: Array<[string, string]> = [
@@ -64,7 +67,6 @@ export async function renderRetirementCertificatePdf(input: RetirementPdfInput, 
     ['注销日期', input.retiredOn],
     // Two lines of 32 hex digits, so the hash never wraps at an arbitrary place.
     ['内容摘要 SHA-256', `${input.contentHash.slice(0, 32)}\n${input.contentHash.slice(32)}`],
-    ['验证码', `${input.verificationCode}\n${input.verificationUrl}`],
   ];
   let y = 132;
   const valueX = TABLE.x + TABLE.labelWidth + TABLE.padX;
@@ -79,10 +81,30 @@ export async function renderRetirementCertificatePdf(input: RetirementPdfInput, 
     doc.text(value, valueX, y + TABLE.padY, { width: valueWidth, lineGap: 2 });
     y += height;
   }
+  {
+    // The code, then the link on one line (its font shrunk to fit), as in the QR code in the corner.
+    const urlSize = oneLineFontSize(doc, input.verificationUrl, valueWidth, 9);
+    doc.fontSize(10.5);
+    const codeHeight = doc.heightOfString(input.verificationCode, { width: valueWidth, lineGap: 2 });
+    const height = codeHeight + doc.fontSize(urlSize).heightOfString(input.verificationUrl, { width: valueWidth, lineGap: 2 }) + 2 * TABLE.padY;
+    doc.lineWidth(0.6);
+    doc.rect(TABLE.x, y, TABLE.labelWidth, height).fillAndStroke(COLOR.labelFill, COLOR.rule);
+    doc.rect(TABLE.x + TABLE.labelWidth, y, TABLE.width - TABLE.labelWidth, height).stroke();
+    doc
+      .fillColor(COLOR.ink)
+      .fontSize(10.5)
+      .text('验证码', TABLE.x + TABLE.padX, y + TABLE.padY, { width: TABLE.labelWidth - 2 * TABLE.padX, lineGap: 2 });
+    doc.text(input.verificationCode, valueX, y + TABLE.padY, { width: valueWidth, lineGap: 2 });
+    doc.fontSize(urlSize).text(input.verificationUrl, valueX, y + TABLE.padY + codeHeight, { width: valueWidth, lineGap: 2, link: input.verificationUrl, underline: false });
+    y += height;
+  }
   doc
     .fillColor(COLOR.muted)
     .fontSize(9)
-    .text('注销的碳汇不可再转让或使用。本证明以林账登记为准，可凭证书编号与验证码在线核验。', TABLE.x, Math.max(y + 16, PAGE.height - 80), { width: TABLE.width, align: 'center' });
+    .text('注销的碳汇不可再转让或使用。本证明以林账登记为准，可凭证书编号与验证码在线核验，或手机扫描右上角二维码验真。', TABLE.x, Math.max(y + 16, PAGE.height - 80), {
+      width: TABLE.width,
+      align: 'center',
+    });
   doc.end();
   return done;
 }

@@ -41,3 +41,6 @@ export class DividendError extends DomainError {
     super(KIND_OF[code], code, message, field, details);
   }
 }
+
+/** Every code of this feature with its kind (so its HTTP status): the API declares them per route (ApiErrorCodes). */
+export const DIVIDEND_ERRORS: Readonly<Record<DividendErrorCode, DomainErrorKind>> = KIND_OF;

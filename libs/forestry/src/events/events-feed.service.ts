@@ -1,11 +1,13 @@
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
-import { DomainError } from '@forest-ledger/common';
+import { DomainError, DomainErrorKind } from '@forest-ledger/common';
 import { EVENT_TYPE_NAMES, FeedEvent } from '@forest-ledger/platform';
 import { feedScopeOf, scopedFeed } from './feed-scope';
 
 export const MAX_FEED_PAGE = 500;
+/** The feed's own codes (a query it cannot answer), with their kinds: the API declares them (ApiErrorCodes). */
+export const EVENT_FEED_ERRORS: Readonly<Record<'INVALID_QUERY', DomainErrorKind>> = { INVALID_QUERY: 'invalid' };
 export const DEFAULT_FEED_PAGE = 100;
 
 export interface FeedQuery {

@@ -1,4 +1,4 @@
-import { DomainError } from '@forest-ledger/common';
+import { DomainError, DomainErrorKind } from '@forest-ledger/common';
 export type TableReadErrorCode =
   | 'IMPORT_EMPTY_FILE'
   | 'IMPORT_NO_HEADER'
@@ -8,10 +8,21 @@ export type TableReadErrorCode =
   | 'IMPORT_UNSUPPORTED_FORMAT'
   | 'IMPORT_UNREADABLE_WORKBOOK';
 
+/** Every code of a table that cannot be read, with its kind: the API declares them on the import routes (ApiErrorCodes). */
+export const TABLE_READ_ERRORS: Readonly<Record<TableReadErrorCode, DomainErrorKind>> = {
+  IMPORT_EMPTY_FILE: 'invalid',
+  IMPORT_NO_HEADER: 'invalid',
+  IMPORT_DUPLICATE_HEADER: 'invalid',
+  IMPORT_UNNAMED_COLUMN: 'invalid',
+  IMPORT_MALFORMED_CSV: 'invalid',
+  IMPORT_UNSUPPORTED_FORMAT: 'invalid',
+  IMPORT_UNREADABLE_WORKBOOK: 'invalid',
+};
+
 /** The file as a whole cannot be read as a table; nothing in it was looked at row by row. */
 export class TableReadError extends DomainError {
   constructor(code: TableReadErrorCode, message: string, details?: Record<string, unknown>) {
-    super('invalid', code, message, 'file', details);
+    super(TABLE_READ_ERRORS[code], code, message, 'file', details);
   }
 }
 

@@ -56,3 +56,6 @@ export class LandUseError extends DomainError {
     super(KIND_OF[code], code, message, field, details);
   }
 }
+
+/** Every code of this feature with its kind (so its HTTP status): the API declares them per route (ApiErrorCodes). */
+export const LAND_USE_ERRORS: Readonly<Record<LandUseErrorCode, DomainErrorKind>> = KIND_OF;

@@ -1,4 +1,4 @@
-import { DomainError } from '@forest-ledger/common';
+import { DomainError, DomainErrorKind } from '@forest-ledger/common';
 import { Amount, Dec, isIsoDate } from '@forest-ledger/ledger/domain';
 import Decimal from 'decimal.js';
 
@@ -83,9 +83,12 @@ export interface SchedulePeriod {
 
 export const MAX_LEASE_YEARS = 20;
 
+/** The schedule's codes with their kinds: the API declares them on the land-use routes (ApiErrorCodes). */
+export const RENT_SCHEDULE_ERRORS: Readonly<Record<'INVALID_SCHEDULE' | 'LEASE_TOO_LONG', DomainErrorKind>> = { INVALID_SCHEDULE: 'invalid', LEASE_TOO_LONG: 'rule' };
+
 export class RentScheduleError extends DomainError {
   constructor(code: 'INVALID_SCHEDULE' | 'LEASE_TOO_LONG', message: string, field: string, details?: Record<string, unknown>) {
-    super(code === 'INVALID_SCHEDULE' ? 'invalid' : 'rule', code, message, field, details);
+    super(RENT_SCHEDULE_ERRORS[code], code, message, field, details);
   }
 }
 

@@ -60,3 +60,6 @@ export function parcelsNotAttachable(purpose: AttachPurpose, refused: RefusedPar
     { purpose, refused },
   );
 }
+
+/** Every code of this feature with its kind (so its HTTP status): the API declares them per route (ApiErrorCodes). */
+export const PARCEL_ERRORS: Readonly<Record<ParcelErrorCode, DomainErrorKind>> = KIND_OF;

@@ -46,3 +46,6 @@ export class PartyError extends DomainError {
     super(KIND_OF[code], code, message, field, details);
   }
 }
+
+/** Every code of this feature with its kind (so its HTTP status): the API declares them per route (ApiErrorCodes). */
+export const PARTY_ERRORS: Readonly<Record<PartyErrorCode, DomainErrorKind>> = KIND_OF;

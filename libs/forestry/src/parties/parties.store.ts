@@ -10,6 +10,7 @@ export interface PartyRefRow {
   name: string;
   kind: PartyKind;
   active: boolean;
+  id_kind: IdKind | null;
   id_masked: string | null;
   collective_id: string | null;
   household_id: string | null;
@@ -17,7 +18,7 @@ export interface PartyRefRow {
   region_id: string | null;
 }
 
-const PARTY_REF_SELECT = `SELECT p.id::text AS id, p.code, p.name, p.kind, p.active, p.id_masked, p.collective_id::text AS collective_id,
+const PARTY_REF_SELECT = `SELECT p.id::text AS id, p.code, p.name, p.kind, p.active, p.id_kind, p.id_masked, p.collective_id::text AS collective_id,
     p.household_id::text AS household_id, h.code AS household_code, p.region_id::text AS region_id
   FROM parties p LEFT JOIN parties h ON h.id = p.household_id`;
 

@@ -10,7 +10,7 @@ import {
   selectRegionIdsOfParties,
   selectVillagersAsOf,
 } from './parties.store';
-import type { PartyKind } from './party.model';
+import type { IdKind, PartyKind } from './party.model';
 
 /** What other features may know of a party, instead of `JOIN parties` (the parties feature owns the table). */
 export interface PartyRef {
@@ -19,6 +19,8 @@ export interface PartyRef {
   kind: PartyKind;
   name: string;
   active: boolean;
+  /** Which number idMasked is: a person's 身份证号 (RESIDENT_ID) or an organisation's 统一社会信用代码 (CREDIT_CODE). */
+  idKind: IdKind | null;
   idMasked: string | null;
   /** For a household or villager: its collective; for a villager also its household. */
   collectiveId: string | null;
@@ -35,6 +37,7 @@ function partyRefOf(r: PartyRefRow): PartyRef {
     kind: r.kind,
     name: r.name,
     active: r.active,
+    idKind: r.id_kind,
     idMasked: r.id_masked,
     collectiveId: r.collective_id,
     householdId: r.household_id,

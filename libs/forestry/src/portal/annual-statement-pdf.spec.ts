@@ -60,7 +60,7 @@ describe('renderAnnualStatementPdf', () => {
       '对账期间2026-01-01至2026-12-31',
       '1,261',
       '¥146,100.00',
-      '1.234500',
+      '¥1.23', // the amount per unit like every other amount: ¥ and two decimals
       '¥322.20',
       '合计¥644.40',
       '已到卡',
@@ -69,12 +69,13 @@ describe('renderAnnualStatementPdf', () => {
     ]) {
       expect(text[0]).toContain(expected);
     }
+    expect(text[0]).not.toContain('1.234500');
   });
 
   it('breaks a long dividend table across pages with its header repeated, and says when a section is empty', async () => {
     const text = await pages(await renderAnnualStatementPdf({ ...statement(80), payouts: [], payoutsTotal: '0.00' }));
     expect(text.length).toBeGreaterThan(1);
-    expect(text[1]).toContain('发放日期项目份数每份约（元）金额状态');
+    expect(text[1]).toContain('发放日期项目份数每份约金额状态');
     expect(text.join('')).toContain(`合计${formatYuan(new Dec('322.20').times(80).toFixed(2))}`);
     expect(text.join('')).toContain('本年无兑付');
     expect(text[text.length - 1]).toContain('本对账单以林账登记为准');

@@ -3,7 +3,7 @@ import type { PdfRenderJob } from '../common/pdf-renderer';
 import type { PayoutLineState } from '../dividends/dividend.model';
 import { CjkFont, collect, findCjkFont, useFont } from '../tickets/certificate-pdf';
 import type { AnnualStatement } from './portal.model';
-import { formatUnits, formatYuan } from './yuan';
+import { formatUnits, formatYuan, formatYuanPerUnit } from './yuan';
 
 /**
  * A holder's 年度对账单: A4 pages with pdfkit and the CJK font of the certificates (a subset with a
@@ -78,18 +78,18 @@ export async function renderAnnualStatementPdf(statement: AnnualStatement, font:
       { title: '发放日期', width: 0.15 },
       { title: '项目', width: 0.29 },
       { title: '份数', width: 0.12, align: 'right' },
-      { title: '每份约（元）', width: 0.17, align: 'right' },
+      { title: '每份约', width: 0.17, align: 'right' },
       { title: '金额', width: 0.15, align: 'right' },
       { title: '状态', width: 0.12 },
     ],
     [
-      ...s.dividends.map((d) => [d.paymentDate, d.projectName, formatUnits(d.units), d.amountPerUnit, formatYuan(d.amount), d.paid ? '已入钱包' : '发放中']),
+      ...s.dividends.map((d) => [d.paymentDate, d.projectName, formatUnits(d.units), formatYuanPerUnit(d.amountPerUnit), formatYuan(d.amount), d.paid ? '已入钱包' : '发放中']),
       ...(s.dividends.length > 0 ? [['合计', '', '', '', formatYuan(s.dividendsTotal), '']] : []),
     ],
     y,
     '本年无分红',
   );
-  if (s.dividends.length > 0) y = paragraph(doc, '每份约 = 分红总额 ÷ 登记日总份数，保留 6 位小数，仅供参考；实得金额按持有份数分配，精确到分。', y + 4);
+  if (s.dividends.length > 0) y = paragraph(doc, '每份约 = 分红总额 ÷ 登记日总份数，四舍五入到分，仅供参考；实得金额按持有份数分配，精确到分。', y + 4);
 
   y = section(doc, '三、兑付到银行卡', y + 14);
   y = table(

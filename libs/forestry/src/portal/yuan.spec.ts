@@ -1,5 +1,5 @@
 import fc from 'fast-check';
-import { formatUnits, formatYuan } from './yuan';
+import { formatUnits, formatYuan, formatYuanPerUnit } from './yuan';
 
 describe('formatYuan', () => {
   it.each([
@@ -36,5 +36,21 @@ describe('formatUnits', () => {
     expect(formatUnits('900000')).toBe('900,000');
     expect(formatUnits('63')).toBe('63');
     expect(() => formatUnits('1.5')).toThrow(RangeError);
+  });
+});
+
+describe('formatYuanPerUnit', () => {
+  it.each([
+    ['1.234500', '¥1.23'],
+    ['5.000000', '¥5.00'],
+    ['0.005000', '¥0.01'],
+    ['0.004999', '¥0.00'],
+    ['0.995000', '¥1.00'],
+    ['1234.565', '¥1,234.57'],
+    ['12', '¥12.00'],
+  ])('%s → %s (half up to the cent, as every other amount)', (perUnit, shown) => expect(formatYuanPerUnit(perUnit)).toBe(shown));
+
+  it('refuses what is not a decimal amount', () => {
+    for (const bad of ['', '1e5', '¥1', 'NaN']) expect(() => formatYuanPerUnit(bad)).toThrow(RangeError);
   });
 });

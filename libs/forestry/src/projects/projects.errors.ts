@@ -53,3 +53,6 @@ export function invalidProject(message: string, field: string): ProjectError {
 
 /** The projects feature's checks of plain input (INVALID_PROJECT). */
 export const projectInput = inputChecks(invalidProject);
+
+/** Every code of this feature with its kind (so its HTTP status): the API declares them per route (ApiErrorCodes). */
+export const PROJECT_ERRORS: Readonly<Record<ProjectErrorCode, DomainErrorKind>> = KIND_OF;

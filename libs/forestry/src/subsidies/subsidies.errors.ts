@@ -63,3 +63,6 @@ export class SubsidyError extends DomainError {
     super(KIND_OF[code], code, message, field, details);
   }
 }
+
+/** Every code of this feature with its kind (so its HTTP status): the API declares them per route (ApiErrorCodes). */
+export const SUBSIDY_ERRORS: Readonly<Record<SubsidyErrorCode, DomainErrorKind>> = KIND_OF;

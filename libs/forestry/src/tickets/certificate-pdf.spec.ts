@@ -15,6 +15,7 @@ function input(overrides: Partial<CertificatePdfInput> = {}): CertificatePdfInpu
     projectName: '芹池镇大西沟村国有林场—村集体合作经营项目',
     holderName: '张*仁',
     holderIdMasked: '140522********0310',
+    holderIdKind: 'PERSON',
     units: '6300',
     faceValue: '100.00',
     faceAmount: '630000.00',
@@ -71,6 +72,15 @@ describe('renderCertificatePdf', () => {
   it('prints a dash when the holder has no ID number', async () => {
     const { text } = await textLayer(await renderCertificatePdf(input({ holderIdMasked: null }), font));
     expect(text).toMatch(/身份证号\s+—/);
+  });
+
+  it("labels an organisation's number 统一社会信用代码, a person's 身份证号", async () => {
+    const organisation = await textLayer(
+      await renderCertificatePdf(input({ holderName: '大西沟村股份经济合作社', holderIdMasked: '93140522MA0K1234X5', holderIdKind: 'ORGANISATION' }), font),
+    );
+    expect(organisation.text).toMatch(/统一社会信用代码\s*93140522MA0K1234X5/);
+    expect(organisation.text).not.toContain('身份证号');
+    expect((await textLayer(await renderCertificatePdf(input(), font))).text).toMatch(/身份证号\s*140522\*{8}0310/);
   });
 
   it(`lists at most ${MAX_PARCEL_ROWS} of 30 parcels and counts the rest, still on one page`, async () => {

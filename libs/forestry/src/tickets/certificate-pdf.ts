@@ -2,6 +2,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { basename } from 'node:path';
 import PDFDocument from 'pdfkit';
 import type { PdfRenderJob } from '../common/pdf-renderer';
+import { drawCornerVerificationQr, oneLineFontSize } from '../common/verification-qr';
 
 /**
  * The printable 林票持有凭证: one A4 page rendered with pdfkit. Pure apart from reading the font file:
@@ -20,8 +21,10 @@ export interface CertificatePdfInput {
   projectName: string;
   /** Already masked by the caller for display, e.g. '张*仁'. */
   holderName: string;
-  /** e.g. '140522********0310'; null when the holder has none (an organisation). */
+  /** e.g. '140522********0310' (a person's, masked) or an organisation's 统一社会信用代码; null when there is none. */
   holderIdMasked: string | null;
+  /** Which number holderIdMasked is: a person's 身份证号, or a collective's or company's 统一社会信用代码. */
+  holderIdKind: CertificateHolderKind;
   /** Whole units as text, e.g. '6300'. */
   units: string;
   /** CNY per unit, e.g. '100.00'. */
@@ -39,6 +42,7 @@ export interface CertificatePdfInput {
   /** YYYY-MM-DD; also the PDF's CreationDate (midnight, China Standard Time). */
   printedAt: string;
   verificationCode: string;
+  /** The public verification link with the code in it; printed on one line, and encoded in the QR code (扫码验真). */
   verificationUrl: string;
   transferRestrictionLabel: string;
   /** TICKET (default): 林票持有凭证; INCOME_RIGHT: 集体林地收益权证书 of a collective's scheme. */
@@ -46,6 +50,9 @@ export interface CertificatePdfInput {
 }
 
 const TITLES = { TICKET: { title: '林票持有凭证', number: '林票编号' }, INCOME_RIGHT: { title: '集体林地收益权证书', number: '证书编号' } } as const;
+export type CertificateHolderKind = 'PERSON' | 'ORGANISATION';
+/** The label of the holder's number: an organisation (collective, farm, company) has a 统一社会信用代码, not an ID card. */
+export const HOLDER_ID_LABELS: Record<CertificateHolderKind, string> = { PERSON: '身份证号', ORGANISATION: '统一社会信用代码' };
 
 export interface CjkFont {
   path: string;
@@ -169,7 +176,7 @@ function chinaMidnight(date: string): Date {
 // ---- layout (points; A4 is 595.28 × 841.89) ----------------------------------------------------
 
 const PAGE = { width: 595.28, height: 841.89 };
-const TABLE = { x: 56, width: 483.28, labelWidth: 92, padX: 8, padY: 6 };
+const TABLE = { x: 56, width: 483.28, labelWidth: 104, padX: 8, padY: 6 }; // the label column holds 统一社会信用代码 on one line
 const FONT_SIZE = { title: 24, subtitle: 11, cell: 10.5, parcel: 9, footer: 9 };
 const LINE_GAP = 2;
 const COLOR = { ink: '#1a1a1a', muted: '#666666', rule: '#333333', frame: '#2e5e3a', labelFill: '#eef3ee' };
@@ -184,6 +191,7 @@ interface Row {
 
 function drawPage(doc: PDFKit.PDFDocument, input: CertificatePdfInput): void {
   drawFrame(doc);
+  drawCornerVerificationQr(doc, input.verificationUrl, PAGE.width);
   let y = drawHeading(doc, input);
   for (const row of rows(input)) y = drawRow(doc, row, y);
   drawFooter(doc, y);
@@ -216,7 +224,7 @@ function rows(input: CertificatePdfInput): Row[] {
     textRow('系列', `${input.seriesName}（${input.seriesCode}）`),
     textRow('项目', input.projectName),
     textRow('持有人', input.holderName),
-    textRow('身份证号', input.holderIdMasked ?? '—'),
+    textRow(HOLDER_ID_LABELS[input.holderIdKind], input.holderIdMasked ?? '—'),
     textRow('份数', `${groupThousands(input.units)} 份`),
     textRow('每份面值（元）', input.faceValue),
     textRow('面值合计', `¥${groupThousands(input.faceAmount)}\n人民币（大写）${input.faceAmountInWords}`),
@@ -229,7 +237,8 @@ function rows(input: CertificatePdfInput): Row[] {
       label: '验证码',
       render: (doc, x, y, width, draw) => {
         const code = textBlock(doc, input.verificationCode, x, y, width, draw, FONT_SIZE.cell);
-        return code + textBlock(doc, input.verificationUrl, x, y + code, width, draw, FONT_SIZE.parcel, input.verificationUrl);
+        const size = oneLineFontSize(doc, input.verificationUrl, width, FONT_SIZE.parcel);
+        return code + textBlock(doc, input.verificationUrl, x, y + code, width, draw, size, input.verificationUrl);
       },
     },
   ];
@@ -305,7 +314,10 @@ function fitToWidth(doc: PDFKit.PDFDocument, text: string, width: number): strin
 
 function drawFooter(doc: PDFKit.PDFDocument, tableBottom: number): void {
   const y = Math.max(tableBottom + 16, PAGE.height - 80);
-  doc.fillColor(COLOR.muted).fontSize(FONT_SIZE.footer).text('本凭证以林账登记为准，可凭验证码在线核验。', TABLE.x, y, { width: TABLE.width, align: 'center', lineBreak: false });
+  doc
+    .fillColor(COLOR.muted)
+    .fontSize(FONT_SIZE.footer)
+    .text('本凭证以林账登记为准，可凭验证码在线核验，或手机扫描右上角二维码验真。', TABLE.x, y, { width: TABLE.width, align: 'center', lineBreak: false });
 }
 
 /** '630000.00' → '630,000.00'; text that is not a plain decimal is printed as given. */

@@ -5,13 +5,14 @@ import { Env } from '@forest-ledger/platform';
 import ExcelJS from 'exceljs';
 import { DataSource, EntityManager } from 'typeorm';
 import type { OwnerScope } from '@forest-ledger/access';
-import type { PartyKind } from '../parties/party.model';
+import type { IdKind, PartyKind } from '../parties/party.model';
 import { maskName, partiesByIds } from '../parties/party-refs';
 import { businessToday, holderPledged, holderTickets } from '../projects/project-accounts';
 import { ProjectsService } from '../projects/projects.service';
 import { decimalCell, RATIO_SCALE } from '../common/xlsx-cells';
 import { pdfRenderer } from '../common/pdf-renderer';
-import { CERTIFICATE_PDF } from './certificate-pdf';
+import { verificationLink } from '../common/verification-qr';
+import { CERTIFICATE_PDF, CertificateHolderKind } from './certificate-pdf';
 import { toChineseCapitalAmount } from './chinese-amount';
 import { SeriesService } from './series.service';
 import * as store from './series.store';
@@ -74,6 +75,7 @@ interface CertificateRow {
   party_code: string;
   party_name: string;
   party_kind: PartyKind;
+  id_kind: IdKind | null;
   id_masked: string | null;
   series_code: string;
   series_name: string;
@@ -137,7 +139,7 @@ export class CertificatesService {
       transferRestriction: row.transfer_restriction,
       issuedOn: row.issued_on,
       verificationCode: formatVerificationCode(row.verification_code),
-      verificationUrl: `${this.env.PUBLIC_BASE_URL}/v1/public/certificates/${row.verification_code}`,
+      verificationUrl: certificateVerificationUrl(this.env.PUBLIC_BASE_URL, row.verification_code),
     };
     return { view, row };
   }
@@ -156,6 +158,7 @@ export class CertificatesService {
       projectName: view.projectName,
       holderName: holderLabel(row),
       holderIdMasked: view.holder.idMasked,
+      holderIdKind: holderIdKind(row),
       units: new Dec(view.units).plus(view.pledgedUnits).toFixed(0),
       faceValue: view.faceValue,
       faceAmount: view.faceAmount,
@@ -239,6 +242,7 @@ export class CertificatesService {
       party_code: party.code,
       party_name: party.name,
       party_kind: party.kind,
+      id_kind: party.idKind,
       id_masked: party.idMasked,
       series_code: series.code,
       series_name: series.name,
@@ -255,6 +259,17 @@ export class CertificatesService {
       collective_code: project.collective_code,
     };
   }
+}
+
+/** The public verification of a 林票 certificate, its code in the path (printed, and in the QR code). */
+export function certificateVerificationUrl(baseUrl: string, code: string): string {
+  return verificationLink(baseUrl, `/v1/public/certificates/${encodeURIComponent(code)}`);
+}
+
+/** A resident ID for a person; a 统一社会信用代码 for a collective, farm or company (by the number's kind, else the party's). */
+function holderIdKind(row: CertificateRow): CertificateHolderKind {
+  if (row.id_kind !== null) return row.id_kind === 'RESIDENT_ID' ? 'PERSON' : 'ORGANISATION';
+  return row.party_kind === 'VILLAGER' || row.party_kind === 'INDIVIDUAL_BUYER' ? 'PERSON' : 'ORGANISATION';
 }
 
 /** The holder as printed and verified; per household the head holds the whole household's units (收益权量化到户). */

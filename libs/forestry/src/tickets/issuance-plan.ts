@@ -123,6 +123,9 @@ const KIND_OF: Record<IssuancePlanErrorCode, DomainErrorKind> = {
   TOO_MANY_HOLDINGS: 'rule',
 };
 
+/** The issuance plan's codes with their kinds: the API declares them on the issuing routes (ApiErrorCodes). */
+export const ISSUANCE_PLAN_ERRORS: Readonly<Record<IssuancePlanErrorCode, DomainErrorKind>> = KIND_OF;
+
 export class IssuancePlanError extends DomainError {
   constructor(code: IssuancePlanErrorCode, message: string, field?: string, details?: Record<string, unknown>) {
     super(KIND_OF[code], code, message, field, details);

@@ -53,3 +53,6 @@ export class TicketError extends DomainError {
     super(KIND_OF[code], code, message, field, details);
   }
 }
+
+/** Every code of this feature with its kind (so its HTTP status): the API declares them per route (ApiErrorCodes). */
+export const TICKET_ERRORS: Readonly<Record<TicketErrorCode, DomainErrorKind>> = KIND_OF;

@@ -74,9 +74,26 @@ describe('loadEnv', () => {
     });
 
     it('requires each secret in production, in either form', () => {
-      expect(problemsOf({ NODE_ENV: 'production', JWT_SECRETS: `k1:${'x'.repeat(32)}`, PII_ENCRYPTION_KEY: b64() })).toBe(
+      expect(problemsOf({ NODE_ENV: 'production', JWT_SECRETS: `k1:${'x'.repeat(32)}`, PII_ENCRYPTION_KEY: b64(), PUBLIC_BASE_URL: 'https://lin.example.gov.cn' })).toBe(
         'PII_HMAC_KEYS (or PII_HMAC_KEY) is required in production (the development default is public)',
       );
+    });
+  });
+
+  describe('PUBLIC_BASE_URL (the verification link of certificates)', () => {
+    const secrets = { JWT_SECRET: 'x'.repeat(32), PII_ENCRYPTION_KEY: b64(), PII_HMAC_KEY: b64() };
+
+    it('is required in production, where the localhost default would print links no phone can open', () => {
+      expect(problemsOf({ NODE_ENV: 'production', ...secrets })).toBe(
+        'PUBLIC_BASE_URL is required in production: certificates print it (and encode it in their QR code) as the start of their verification link',
+      );
+      expect(loadEnv({ NODE_ENV: 'production', ...secrets, PUBLIC_BASE_URL: 'https://lin.example.gov.cn/forest' }).PUBLIC_BASE_URL).toBe('https://lin.example.gov.cn/forest');
+    });
+
+    it('defaults to localhost elsewhere, and is an http(s) URL without a trailing slash', () => {
+      expect(loadEnv({}).PUBLIC_BASE_URL).toBe('http://localhost:3000');
+      expect(problemsOf({ PUBLIC_BASE_URL: 'https://lin.example.gov.cn/' })).toContain('PUBLIC_BASE_URL must be an http(s) URL without a trailing slash');
+      expect(problemsOf({ PUBLIC_BASE_URL: 'ftp://lin.example.gov.cn' })).toContain('PUBLIC_BASE_URL');
     });
   });
 

@@ -285,7 +285,11 @@ export class Env {
   @Max(99)
   PROJECT_TERM_MAX_YEARS = 20;
 
-  /** The public base URL printed on certificates for their verification link. */
+  /**
+   * Where the public reaches this service (scheme, host, optional path; no trailing slash): the start of the
+   * verification link every certificate prints and encodes in its QR code (扫码验真). Required in production
+   * (the default points at localhost, which no phone can open).
+   */
   @IsString()
   @Matches(/^https?:\/\/[^\s]+[^/\s]$/, { message: 'PUBLIC_BASE_URL must be an http(s) URL without a trailing slash' })
   PUBLIC_BASE_URL = 'http://localhost:3000';
@@ -344,6 +348,9 @@ export function loadEnv(raw: Record<string, string | undefined> = process.env): 
   }
   // A deployment that separated itself with QUEUE_PREFIX stays separate (its login limits too) without new settings.
   if (present.QUEUE_PREFIX && !present.DEPLOYMENT_ID) env.DEPLOYMENT_ID = env.QUEUE_PREFIX;
+  if (env.NODE_ENV === 'production' && !present.PUBLIC_BASE_URL) {
+    problems.push('PUBLIC_BASE_URL is required in production: certificates print it (and encode it in their QR code) as the start of their verification link');
+  }
   if (env.METRICS_TOKEN !== '' && env.METRICS_TOKEN.length < 16) problems.push('METRICS_TOKEN=(hidden): must be at least 16 characters');
   if (env.PROJECT_TERM_MIN_YEARS > env.PROJECT_TERM_MAX_YEARS)
     problems.push(`PROJECT_TERM_MIN_YEARS=${env.PROJECT_TERM_MIN_YEARS} is above PROJECT_TERM_MAX_YEARS=${env.PROJECT_TERM_MAX_YEARS}`);

@@ -16,7 +16,7 @@ import {
 } from '@forest-ledger/forestry';
 import type { CarbonProjectState, CarbonStandard, ListingState, RetirementPurpose, SerialStatus } from '@forest-ledger/forestry';
 import { Type } from 'class-transformer';
-import { ArrayMaxSize, ArrayMinSize, IsArray, IsBoolean, IsIn, IsOptional, IsString, Matches, MaxLength, MinLength, ValidateNested } from 'class-validator';
+import { IsDefined, ArrayMaxSize, ArrayMinSize, IsArray, IsBoolean, IsIn, IsOptional, IsString, Matches, MaxLength, MinLength, ValidateNested } from 'class-validator';
 import { IsCalendarDate, IsDecimalString } from '../../http/validators';
 
 const PARTY_CODE_MESSAGE = '$property must be a party code: 1-48 of upper-case letters, digits, ".", "_", "-"';
@@ -244,10 +244,15 @@ export class RetireDto {
 }
 
 export class VerifyCarbonCertificateQuery {
-  @ApiProperty({ example: '7K2M-9QXH-4TNB-R8WD', description: 'The verification code printed on the certificate (dashes, spaces and lower case accepted)' })
+  @ApiProperty({
+    example: '7K2M-9QXH-4TNB-R8WD',
+    description: 'The verification code printed on the certificate (dashes, spaces and lower case accepted); the printed link and its QR code carry it',
+  })
   @IsString()
-  @MinLength(1)
+  @MinLength(1, { message: 'code is required' })
   @MaxLength(64)
+  // Checked first: a link opened without its code is told so, not that the code is too long.
+  @IsDefined({ message: 'code is required' })
   code!: string;
 }
 

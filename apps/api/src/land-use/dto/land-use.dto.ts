@@ -1,4 +1,4 @@
-import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
+import { ApiSchema, ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import {
   BILLING_FREQUENCIES,
   LAND_USE_CODE_PATTERN,
@@ -136,6 +136,8 @@ export class LandUseReportQuery {
 
 // ------------------------------------------------------------------ responses
 
+// Another DTO of the API has this class name: one schema name each, or the document would merge them.
+@ApiSchema({ name: 'LandUsePartyRefResponse' })
 export class PartyRefResponse {
   @ApiProperty() code!: string;
   @ApiProperty() name!: string;
@@ -312,11 +314,11 @@ export class LandUseWaiverResponse {
 }
 
 export class AgingFiguresResponse {
-  @ApiProperty() current!: string;
-  @ApiProperty() days1To30!: string;
-  @ApiProperty() days31To90!: string;
-  @ApiProperty() days91To365!: string;
-  @ApiProperty() over365!: string;
+  @ApiProperty({ example: '1200.00', description: 'CNY not yet due' }) current!: string;
+  @ApiProperty({ example: '350.00', description: 'CNY overdue 1–30 days' }) days1To30!: string;
+  @ApiProperty({ example: '0.00', description: 'CNY overdue 31–90 days' }) days31To90!: string;
+  @ApiProperty({ example: '0.00', description: 'CNY overdue 91–365 days' }) days91To365!: string;
+  @ApiProperty({ example: '0.00', description: 'CNY overdue over 365 days' }) over365!: string;
   @ApiProperty() total!: string;
 }
 
@@ -332,6 +334,8 @@ export class LandUseAgingResponse {
   @ApiProperty({ type: AgingFiguresResponse }) total!: AgingFiguresResponse;
 }
 
+// Another DTO of the API has this class name: one schema name each, or the document would merge them.
+@ApiSchema({ name: 'LandUseRegisterLineResponse' })
 export class RegisterLineResponse {
   @ApiProperty() code!: string;
   @ApiProperty({ enum: LAND_USE_MODES }) mode!: LandUseMode;
@@ -339,7 +343,7 @@ export class RegisterLineResponse {
   @ApiProperty() lessorCode!: string;
   @ApiProperty() lesseeCode!: string;
   @ApiProperty() lesseeName!: string;
-  @ApiProperty() areaMu!: string;
+  @ApiProperty({ example: '316.5000' }) areaMu!: string;
   @ApiProperty() startDate!: string;
   @ApiProperty() endDate!: string;
   @ApiProperty() scheduledRent!: string;
@@ -352,7 +356,7 @@ export class RegisterTotalResponse {
   @ApiProperty({ enum: LAND_USE_MODES }) mode!: LandUseMode;
   @ApiProperty({ description: 'Contracts of the mode not CANCELLED: the sums below are over these' }) contracts!: number;
   @ApiProperty({ description: 'CANCELLED drafts of the mode: listed in the lines, left out of every total' }) cancelled!: number;
-  @ApiProperty() areaMu!: string;
+  @ApiProperty({ example: '316.5000' }) areaMu!: string;
   @ApiProperty() scheduledRent!: string;
   @ApiProperty() depositHeld!: string;
   @ApiProperty() outstanding!: string;

@@ -1,5 +1,5 @@
 // Over 500 lines because it holds every request and response shape of the subsidies API (programmes, rules, claims, contracts, reports) with their OpenAPI examples; split by resource if it grows.
-import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
+import { ApiSchema, ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import {
   CLAIM_STATES,
   CONTRACT_CODE_PATTERN,
@@ -334,6 +334,8 @@ export class ContractPartyResponse {
   @ApiProperty({ enum: PARTY_KINDS }) kind!: string;
 }
 
+// Another DTO of the API has this class name: one schema name each, or the document would merge them.
+@ApiSchema({ name: 'SubsidyRegionRefResponse' })
 export class RegionRefResponse {
   @ApiProperty({ example: '140522101' }) code!: string;
   @ApiProperty({ example: '芹池镇' }) name!: string;
@@ -573,6 +575,8 @@ export class SubsidyFiguresResponse {
   @ApiProperty({ example: '720.26' }) unrecovered!: string;
 }
 
+// Another DTO of the API has this class name: one schema name each, or the document would merge them.
+@ApiSchema({ name: 'SubsidyTownshipFiguresResponse' })
 export class TownshipFiguresResponse extends SubsidyFiguresResponse {
   @ApiProperty({ example: '140522101' }) code!: string;
   @ApiProperty({ example: '芹池镇' }) name!: string;
