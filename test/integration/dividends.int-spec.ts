@@ -463,6 +463,7 @@ describe('only distributable income is paid as a dividend', () => {
       ['HARVEST_THINNING', '0.00'],
       ['PRE_DIVIDEND', '0.00'],
       ['CARBON', '200.00'],
+      ['RENT', '0.00'],
       ['OTHER', '0.00'],
       ['GUARANTEE_TOP_UP', '50.00'],
     ]);

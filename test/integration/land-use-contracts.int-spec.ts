@@ -259,7 +259,7 @@ describe('cancelling a draft', () => {
       remainingOwed: '0.00',
     });
     expect((await t.ledger.getAccount('land:X-DEP:deposit:CNY')).balance).toBe('0.00');
-    const returned = await entriesOf(t, 'X-DEP', 'LAND_USE_DEPOSIT_SETTLED');
+    const returned = (await entriesOf(t, 'X-DEP', 'LAND_USE_DEPOSIT_SETTLED')).map(({ key, date, amount }) => ({ key, date, amount }));
     expect(returned).toEqual([{ key: `land-use-close:${k}:deposit`, date: (cancelled.settlement as { closedOn: string }).closedOn, amount: '6000.00' }]);
     const postings = await t.ds.query<Array<{ code: string; side: string; amount: string }>>(
       `SELECT a.code, p.side, p.amount::text AS amount FROM ledger_postings p JOIN ledger_entries e ON e.id = p.entry_id JOIN ledger_accounts a ON a.id = p.account_id WHERE e.idempotency_key = $1 ORDER BY p.side`,

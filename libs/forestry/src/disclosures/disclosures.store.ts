@@ -89,17 +89,31 @@ export const disclosuresStore = {
     await em.query(`SELECT pg_advisory_xact_lock(hashtextextended($1, 18))`, [`disclosure:${subject.kind}:${subject.id}`]);
   },
 
-  /** The subject's latest round (`lock`: FOR UPDATE, which publishing, objections and the gate all take). */
+  /**
+   * The subject's latest round (`lock`: FOR UPDATE, which publishing, objections and the gate all take).
+   * Locked, the row is read again by a second statement: a statement that waited for the lock sees the
+   * row's new version but computes its other columns (the open objections) from its own older snapshot,
+   * so an objection committed while the gate waited would be missed.
+   */
   async latest(em: EntityManager, subject: DisclosureSubject, lock: boolean): Promise<DisclosureRow | undefined> {
-    const [row] = await em.query<DisclosureRow[]>(
-      `SELECT ${COLUMNS} FROM disclosures d WHERE d.subject_kind = $1 AND d.subject_id = $2 ORDER BY d.round DESC LIMIT 1 ${lock ? 'FOR UPDATE OF d' : ''}`,
-      [subject.kind, subject.id],
-    );
+    if (lock) {
+      const [locked] = await em.query<Array<{ id: string }>>(
+        `SELECT d.id::text AS id FROM disclosures d WHERE d.subject_kind = $1 AND d.subject_id = $2 ORDER BY d.round DESC LIMIT 1 FOR UPDATE OF d`,
+        [subject.kind, subject.id],
+      );
+      return locked === undefined ? undefined : this.get(em, locked.id, false);
+    }
+    const [row] = await em.query<DisclosureRow[]>(`SELECT ${COLUMNS} FROM disclosures d WHERE d.subject_kind = $1 AND d.subject_id = $2 ORDER BY d.round DESC LIMIT 1`, [
+      subject.kind,
+      subject.id,
+    ]);
     return row;
   },
 
+  /** One round; `lock` as for `latest` (locked first, then read by a fresh statement). */
   async get(em: EntityManager, id: string, lock: boolean): Promise<DisclosureRow | undefined> {
-    const [row] = await em.query<DisclosureRow[]>(`SELECT ${COLUMNS} FROM disclosures d WHERE d.id = $1 ${lock ? 'FOR UPDATE OF d' : ''}`, [id]);
+    if (lock) await em.query(`SELECT 1 FROM disclosures WHERE id = $1 FOR UPDATE`, [id]);
+    const [row] = await em.query<DisclosureRow[]>(`SELECT ${COLUMNS} FROM disclosures d WHERE d.id = $1`, [id]);
     return row;
   },
 
