@@ -140,7 +140,8 @@ describe('item 9: shapes and headers', () => {
         const file = join(dir, name);
         if (statSync(file).isDirectory()) scan(file);
         else if (file.endsWith('.ts')) {
-          for (const m of readFileSync(file, 'utf8').matchAll(/(@ApiSchema\(\{ name: '(\w+)' \}\)\s*)?export class (\w+)/g))
+          // Every class, exported or not: a nested response class is a schema of the document too.
+          for (const m of readFileSync(file, 'utf8').matchAll(/(@ApiSchema\(\{ name: '(\w+)' \}\)\s*)?^(?:export )?class (\w+)/gm))
             names.set(m[2] ?? m[3], [...(names.get(m[2] ?? m[3]) ?? []), file]);
         }
       }

@@ -167,6 +167,7 @@ describe('/admin/queues (bull-board)', () => {
       ['land-use', true],
       ['ledger', true],
       ['subsidies', true],
+      ['webhooks', true],
     ]);
     const docs = await http().get('/docs-json').expect(200);
     expect(Object.keys((docs.body as OpenApi).paths).filter((p) => p.startsWith('/admin'))).toEqual([]);

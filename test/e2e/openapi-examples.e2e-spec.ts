@@ -50,6 +50,22 @@ const WITHOUT_EXAMPLE_YET: string[] = [
   'POST /v1/regions/{villageCode}/parcel-imports',
   'POST /v1/subsidy-claims/{id}/reject',
   'POST /v1/transfer-contracts/{code}/end',
+  // Routes added in the session after the examples were written (webhooks, disclosure, income-right schemes, mobile numbers): examples to come.
+  'DELETE /v1/webhook-subscriptions/{id}',
+  'PATCH /v1/webhook-subscriptions/{id}',
+  'POST /v1/disclosures',
+  'POST /v1/disclosures/{id}/objections',
+  'POST /v1/disclosures/{id}/objections/{objectionId}/resolve',
+  'POST /v1/disclosures/{id}/withdraw',
+  'POST /v1/income-right-schemes',
+  'POST /v1/income-right-schemes/{code}/issuance',
+  'POST /v1/parties/{code}/mobile',
+  'POST /v1/regions/{code}/income-right-targets',
+  'POST /v1/webhook-subscriptions',
+  'POST /v1/webhook-subscriptions/{id}/disable',
+  'POST /v1/webhook-subscriptions/{id}/enable',
+  'POST /v1/webhook-subscriptions/{id}/redeliver',
+  'POST /v1/webhook-subscriptions/{id}/rotate-secret',
 ];
 
 let adminPassword: string;

@@ -1,9 +1,7 @@
 import Ajv, { ValidateFunction } from 'ajv';
 import addFormats from 'ajv-formats';
-import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
 import type request from 'supertest';
-import type { ApiApplication } from '../../apps/api/src/app.setup';
-import { completeDocument } from '../../apps/api/src/http/openapi-contract';
+import { openApiDocument, type ApiApplication } from '../../apps/api/src/app.setup';
 
 /**
  * Checks answers against the service's own OpenAPI document (issue 20, item 10): the status is declared for the
@@ -131,7 +129,8 @@ export function contractOf(app: () => ApiApplication): () => ContractChecker | u
     if (current === undefined) return undefined;
     let checker = checkers.get(current);
     if (!checker) {
-      const document = completeDocument(SwaggerModule.createDocument(current, new DocumentBuilder().build()), current);
+      // The document exactly as served (/docs-json), event schemas and request examples included.
+      const document = openApiDocument(current);
       checker = new ContractChecker(JSON.parse(JSON.stringify(document)) as OpenApiDocument);
       checkers.set(current, checker);
     }

@@ -3,19 +3,20 @@ import { randomUUID } from 'node:crypto';
 import request from 'supertest';
 import { DataSource } from 'typeorm';
 import type { ApiApplication } from '../../apps/api/src/app.setup';
-import type { ContractChecker } from './contract';
+import { ContractChecker, contractOf } from './contract';
 
 /**
  * What every e2e file says to the API: a request as a role (its bearer token from `tokenOf`), a
  * command with a fresh Idempotency-Key unless one is given, and a read. `app` is read at call time,
- * so the helpers can be made before beforeAll creates it. With `contract`, every answer of `post` and `get` is
- * checked against the OpenAPI document (status declared, body valid, shapes; test/setup/contract.ts).
+ * so the helpers can be made before beforeAll creates it. Every answer of `post` and `get` is checked against
+ * the OpenAPI document as served (status declared, body valid, shapes; test/setup/contract.ts), so a drift
+ * between the API and its document fails the e2e suite.
  */
-export function apiClient(app: () => ApiApplication, tokenOf: (role: string) => string | undefined, contract?: () => ContractChecker | undefined) {
+export function apiClient(app: () => ApiApplication, tokenOf: (role: string) => string | undefined, contract: () => ContractChecker | undefined = contractOf(app)) {
   const http = () => request(app().getHttpServer());
   const as = (role: string) => ({ Authorization: `Bearer ${tokenOf(role) ?? ''}` });
   const checked = (test: request.Test): request.Test => {
-    const checker = contract?.();
+    const checker = contract();
     return checker ? test.expect((res) => checker.check(res)) : test;
   };
   const post = (path: string, body: object, role = 'ADMIN', key: string = randomUUID()) => checked(http().post(path).set(as(role)).set('Idempotency-Key', key).send(body));

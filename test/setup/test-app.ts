@@ -4,7 +4,8 @@ import { Env, inTransaction, loadEnv } from '@forest-ledger/platform';
 import { randomUUID } from 'node:crypto';
 import { DataSource } from 'typeorm';
 import { ApiModule } from '../../apps/api/src/api.module';
-import { ApiApplication, configureApp, createHttpAdapter } from '../../apps/api/src/app.setup';
+import { ApiApplication, configureApp, createHttpAdapter, openApiDocument } from '../../apps/api/src/app.setup';
+import { ContractChecker, OpenApiDocument } from './contract';
 import { TEST_REDIS_URL } from './databases';
 import { TestDatabase } from './test-database';
 
@@ -16,10 +17,57 @@ export async function createTestApp(db: TestDatabase, env: Record<string, string
     .compile();
   const app = moduleRef.createNestApplication<ApiApplication>(createHttpAdapter(), { bodyParser: false, logger: false });
   configureApp(app);
+  const answers = recordAnswers(app);
   await app.init();
   // Fastify serves only once ready; supertest then drives app.getHttpServer() directly.
   await app.getHttpAdapter().getInstance().ready();
+  // Every answer the app gave is checked against its OpenAPI document when the file closes it (issue 20, item 10):
+  // an undeclared status, a body off its schema or an amount or date without its pattern or format fails the file.
+  const close = app.close.bind(app);
+  app.close = async () => {
+    const problems = contractProblems(app, answers);
+    await close();
+    if (problems.length > 0) throw new Error(`answers broke the OpenAPI contract (${problems.length}):\n${problems.slice(0, 20).join('\n')}`);
+  };
   return app;
+}
+
+interface Answer {
+  method: string;
+  url: string;
+  status: number;
+  headers: Record<string, string | string[] | undefined>;
+  body: unknown;
+}
+
+/** Records each answer of the app (method, URL, status, headers, JSON body) as it is sent. */
+function recordAnswers(app: ApiApplication): Answer[] {
+  const answers: Answer[] = [];
+  app
+    .getHttpAdapter()
+    .getInstance()
+    .addHook('onSend', async (request, reply, payload) => {
+      const type = String(reply.getHeader('content-type') ?? '');
+      let body: unknown = undefined;
+      if (type.startsWith('application/json') && (typeof payload === 'string' || Buffer.isBuffer(payload))) {
+        try {
+          body = JSON.parse(payload.toString()) as unknown;
+        } catch (error) {
+          if (!(error instanceof SyntaxError)) throw error;
+          body = payload.toString();
+        }
+      }
+      const headers = Object.fromEntries(Object.entries(reply.getHeaders()).map(([k, v]) => [k, v === undefined ? undefined : Array.isArray(v) ? v.map(String) : String(v)]));
+      answers.push({ method: request.method, url: request.url, status: reply.statusCode, headers, body });
+      return payload;
+    });
+  return answers;
+}
+
+function contractProblems(app: ApiApplication, answers: readonly Answer[]): string[] {
+  if (answers.length === 0) return [];
+  const checker = new ContractChecker(JSON.parse(JSON.stringify(openApiDocument(app))) as OpenApiDocument);
+  return answers.flatMap((a) => checker.problems(a.method, a.url, a.status, a.headers, a.body));
 }
 
 /**

@@ -1,6 +1,6 @@
 import { BadRequestException } from '@nestjs/common';
 import { FastifyAdapter, NestFastifyApplication } from '@nestjs/platform-fastify';
-import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
+import { DocumentBuilder, OpenAPIObject, SwaggerModule } from '@nestjs/swagger';
 import { addEventSchemas } from './events/event-openapi';
 import type { FastifyError, FastifyInstance } from 'fastify';
 import helmet from 'helmet';
@@ -138,15 +138,12 @@ export function createHttpAdapter(): FastifyAdapter {
   return adapter;
 }
 
-/** Everything main.ts and the e2e tests share besides the adapter: body parsing, validation, docs, shutdown. */
-export function configureApp(app: ApiApplication): ApiApplication {
-  app.useLogger(app.get(Logger));
-  installBodyParsers(app.getHttpAdapter().getInstance());
-  installHttpMetrics(app.getHttpAdapter().getInstance(), app.get(Metrics), app.get(Env));
-  installQueueDashboard(app);
-  installTracingHooks(app.getHttpAdapter().getInstance());
-  app.useGlobalPipes(new NulCharacterPipe(), validationPipe());
-  app.enableShutdownHooks();
+/**
+ * The OpenAPI document as served at /docs-json: Nest's reading of the controllers and DTOs, the request examples,
+ * the event schemas, then completed from the guards, error maps and validators (openapi-contract.ts), so it
+ * cannot drift from them. The e2e tests validate answers against this same document.
+ */
+export function openApiDocument(app: ApiApplication): OpenAPIObject {
   const config = new DocumentBuilder()
     .setTitle('forest-ledger (林账)')
     .setDescription(
@@ -156,7 +153,18 @@ export function configureApp(app: ApiApplication): ApiApplication {
     .addBearerAuth()
     .addApiKey({ type: 'apiKey', in: 'header', name: 'X-Api-Key' }, 'api-key')
     .build();
-  // The guards, error maps and validators complete the document (openapi-contract.ts): it cannot drift from them.
-  SwaggerModule.setup('docs', app, () => completeDocument(addEventSchemas(withRequestExamples(SwaggerModule.createDocument(app, config))), app), { jsonDocumentUrl: 'docs-json' });
+  return completeDocument(addEventSchemas(withRequestExamples(SwaggerModule.createDocument(app, config))), app);
+}
+
+/** Everything main.ts and the e2e tests share besides the adapter: body parsing, validation, docs, shutdown. */
+export function configureApp(app: ApiApplication): ApiApplication {
+  app.useLogger(app.get(Logger));
+  installBodyParsers(app.getHttpAdapter().getInstance());
+  installHttpMetrics(app.getHttpAdapter().getInstance(), app.get(Metrics), app.get(Env));
+  installQueueDashboard(app);
+  installTracingHooks(app.getHttpAdapter().getInstance());
+  app.useGlobalPipes(new NulCharacterPipe(), validationPipe());
+  app.enableShutdownHooks();
+  SwaggerModule.setup('docs', app, () => openApiDocument(app), { jsonDocumentUrl: 'docs-json' });
   return app;
 }

@@ -121,6 +121,7 @@ export * from './webhooks/webhooks.service';
 export * from './webhooks/webhook-delivery.service';
 export * from './webhooks/webhook-signature';
 export * from './webhooks/url-guard';
+export * from './webhooks/webhooks.errors';
 export * from './notifications/notifications.module';
 export * from './notifications/sms-notifier.service';
 export * from './notifications/sms-provider';

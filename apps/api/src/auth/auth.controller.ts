@@ -70,7 +70,7 @@ export class AuthController {
   @ApiHeader(IDEMPOTENCY_HEADER)
   @ApiOperation({ summary: 'A villager changes their own PIN' })
   @ApiOkResponse({ type: MeResponse })
-  @ApiErrors(400, 401, 403, 422)
+  @ApiErrors(400, 401, 403, 422, 429)
   changePin(@Body() dto: ChangePinDto, @CurrentUser() user: AuthUser, @Req() req: HttpRequest, @Res({ passthrough: true }) res: HttpResponse): Promise<MeResponse> {
     return this.commands.run(req, res, HttpStatus.OK, async () => {
       await this.access.changePin(user, dto.currentPin, dto.newPin);

@@ -4,16 +4,20 @@ import { ACCESS_ERRORS, APPROVAL_ERRORS } from '@forest-ledger/access';
 import {
   CARBON_ERRORS,
   DIVIDEND_ERRORS,
+  DISCLOSURE_ERRORS,
   EVENT_FEED_ERRORS,
+  INCOME_RIGHT_ERRORS,
   ISSUANCE_PLAN_ERRORS,
   LAND_USE_ERRORS,
   PARCEL_ERRORS,
   PARTY_ERRORS,
   PROJECT_ERRORS,
+  QUANTIFICATION_ERRORS,
   RENT_SCHEDULE_ERRORS,
   SUBSIDY_ERRORS,
   TABLE_READ_ERRORS,
   TICKET_ERRORS,
+  WEBHOOK_ERRORS,
 } from '@forest-ledger/forestry';
 import { LEDGER_ERRORS } from '@forest-ledger/ledger';
 import { STATUS_OF } from './error.filter';
@@ -23,17 +27,21 @@ export {
   APPROVAL_ERRORS,
   CARBON_ERRORS,
   DIVIDEND_ERRORS,
+  DISCLOSURE_ERRORS,
   EVENT_FEED_ERRORS,
+  INCOME_RIGHT_ERRORS,
   ISSUANCE_PLAN_ERRORS,
   LAND_USE_ERRORS,
   LEDGER_ERRORS,
   PARCEL_ERRORS,
   PARTY_ERRORS,
   PROJECT_ERRORS,
+  QUANTIFICATION_ERRORS,
   RENT_SCHEDULE_ERRORS,
   SUBSIDY_ERRORS,
   TABLE_READ_ERRORS,
   TICKET_ERRORS,
+  WEBHOOK_ERRORS,
 };
 
 /** A feature's typed error map (`*.errors.ts`): each code with its kind, which fixes its HTTP status (STATUS_OF). */
@@ -82,6 +90,10 @@ export const FEATURE_ERRORS = {
   LAND_USE_ERRORS,
   RENT_SCHEDULE_ERRORS,
   EVENT_FEED_ERRORS,
+  INCOME_RIGHT_ERRORS,
+  QUANTIFICATION_ERRORS,
+  DISCLOSURE_ERRORS,
+  WEBHOOK_ERRORS,
 } as const satisfies Record<string, ErrorCodeMap>;
 
 /** Every code the service can answer (the enum of ErrorResponse.code), sorted. */

@@ -103,7 +103,7 @@ export const REQUEST_EXAMPLES: ReadonlyArray<readonly [string, RequestExample]> 
     'POST /v1/parties',
     {
       summary: 'an enterprise buyer',
-      body: { kind: 'ENTERPRISE', name: '阳城县绿源林业有限公司', code: 'E-LVYUAN', regionCode: '140522', idNumber: '91140522MA0K12348Q', phone: '13869893550' },
+      body: { kind: 'ENTERPRISE', name: '阳城县绿源林业有限公司', code: 'E-LVYUAN', regionCode: '140522', idNumber: '91140522MA0K12348Q', mobile: '13869893550' },
     },
   ],
   [
@@ -236,16 +236,24 @@ export const REQUEST_EXAMPLES: ReadonlyArray<readonly [string, RequestExample]> 
     },
   ],
   [
+    'POST /v1/regions/{code}/disclosure-days',
+    {
+      summary: '公示 off for 芹池镇 (the demo sets 7 days), so the dividend below can be approved at once',
+      params: { code: '140522101' },
+      body: { disclosureDays: 0 },
+    },
+  ],
+  [
     'POST /v1/dividends',
     {
       summary: 'a dividend of 1.00 per unit, holdings as of today, paid in 30 days',
       body: { project: 'YC-DXG', amount: '1.00', recordDate: inDays(0), paymentDate: inDays(30), memo: '年度分红' },
     },
   ],
-  ['POST /v1/dividends/{id}/approve', { summary: 'the dividend approved', caller: 'APPROVER', params: { id: '2' }, body: {} }],
-  ['POST /v1/dividends/{id}/resume', { summary: 'queues its distribution again (after a failure; harmless before)', params: { id: '2' }, body: {} }],
-  ['POST /v1/dividends/{id}/cancel', { summary: 'cancelled before its payment date', params: { id: '2' }, body: {} }],
-  ['POST /v1/projects/{code}/management-fees', { summary: "the farm's fee on the timber income", params: { code: 'YC-DXG' }, body: { incomeId: '2' } }],
+  ['POST /v1/dividends/{id}/approve', { summary: 'the dividend approved', caller: 'APPROVER', params: { id: '3' }, body: {} }],
+  ['POST /v1/dividends/{id}/resume', { summary: 'queues its distribution again (after a failure; harmless before)', params: { id: '3' }, body: {} }],
+  ['POST /v1/dividends/{id}/cancel', { summary: 'cancelled before its payment date', params: { id: '3' }, body: {} }],
+  ['POST /v1/projects/{code}/management-fees', { summary: "the farm's fee on the timber income", params: { code: 'YC-DXG' }, body: { incomeId: '3' } }],
   ['POST /v1/payout-batches', { summary: "the project's unpaid payouts", body: { scope: 'PROJECT', code: 'YC-DXG' } }],
   ['POST /v1/payout-batches/{id}/confirm', { summary: 'the bank paid the batch', params: { id: '1' }, body: { bankReference: 'BANK-PAY-0001' } }],
   ['POST /v1/land-use-jobs/daily', { summary: "today's rent and late-fee run", body: {} }],

@@ -13,7 +13,8 @@ export type DisclosureErrorCode =
   | 'OBJECTION_OPEN'
   | 'DISCLOSURE_OUTDATED';
 
-const KIND_OF: Record<DisclosureErrorCode, DomainErrorKind> = {
+/** The codes and their kinds (the API declares them per route). */
+export const DISCLOSURE_ERRORS: Readonly<Record<DisclosureErrorCode, DomainErrorKind>> = {
   INVALID_DISCLOSURE_INPUT: 'invalid',
   UNKNOWN_DISCLOSURE: 'not-found',
   UNKNOWN_OBJECTION: 'not-found',
@@ -29,6 +30,6 @@ const KIND_OF: Record<DisclosureErrorCode, DomainErrorKind> = {
 
 export class DisclosureError extends DomainError {
   constructor(code: DisclosureErrorCode, message: string, field?: string, details?: Record<string, unknown>) {
-    super(KIND_OF[code], code, message, field, details);
+    super(DISCLOSURE_ERRORS[code], code, message, field, details);
   }
 }

@@ -78,11 +78,12 @@ export interface Quantification {
 
 export type QuantificationErrorCode = 'INVALID_QUANTIFICATION' | 'NO_HOUSEHOLDS';
 
-const KIND_OF: Record<QuantificationErrorCode, DomainErrorKind> = { INVALID_QUANTIFICATION: 'invalid', NO_HOUSEHOLDS: 'rule' };
+/** The codes and their kinds (the API declares them on the scheme routes). */
+export const QUANTIFICATION_ERRORS: Readonly<Record<QuantificationErrorCode, DomainErrorKind>> = { INVALID_QUANTIFICATION: 'invalid', NO_HOUSEHOLDS: 'rule' };
 
 export class QuantificationError extends DomainError {
   constructor(code: QuantificationErrorCode, message: string, field?: string, details?: Record<string, unknown>) {
-    super(KIND_OF[code], code, message, field, details);
+    super(QUANTIFICATION_ERRORS[code], code, message, field, details);
   }
 }
 

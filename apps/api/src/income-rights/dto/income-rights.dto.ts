@@ -1,4 +1,4 @@
-import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
+import { ApiProperty, ApiPropertyOptional, ApiSchema } from '@nestjs/swagger';
 import { PARTY_CODE_PATTERN, PROJECT_CODE_PATTERN, QUANTIFICATION_BASES, SCHEME_TERM_YEARS, SERIES_CODE_PATTERN, TRANSFER_RESTRICTIONS } from '@forest-ledger/forestry';
 import type { QuantificationBasis, TransferRestriction } from '@forest-ledger/forestry';
 import { Type } from 'class-transformer';
@@ -147,6 +147,7 @@ export class SchemeResponse {
   @ApiProperty({ nullable: true, type: String }) issuedOn!: string | null;
 }
 
+@ApiSchema({ name: 'IncomeRightSplitResponse' })
 class SplitResponse {
   @ApiProperty({ enum: QUANTIFICATION_BASES }) basis!: QuantificationBasis;
   @ApiProperty() householdWeight!: string;
@@ -164,6 +165,7 @@ class SplitResponse {
   @ApiProperty() explanation!: string;
 }
 
+@ApiSchema({ name: 'IncomeRightPlannedHoldingResponse' })
 class PlannedHoldingResponse {
   @ApiProperty() certificateNo!: string;
   @ApiProperty() party!: string;
@@ -195,12 +197,14 @@ export class TargetResponse {
   @ApiProperty() share!: string;
 }
 
+@ApiSchema({ name: 'IncomeRightDueResponse' })
 class DueResponse {
   @ApiProperty() dueDate!: string;
   @ApiProperty() share!: string;
   @ApiProperty() householdsRequired!: number;
 }
 
+@ApiSchema({ name: 'IncomeRightProgressLineResponse' })
 class ProgressLineResponse {
   @ApiProperty({ enum: ['VILLAGE', 'TOWNSHIP', 'TOTAL'] }) level!: 'VILLAGE' | 'TOWNSHIP' | 'TOTAL';
   @ApiProperty() code!: string;
@@ -213,12 +217,14 @@ class ProgressLineResponse {
   @ApiProperty() onTrack!: boolean;
 }
 
+@ApiSchema({ name: 'IncomeRightRegionBriefResponse' })
 class RegionBriefResponse {
   @ApiProperty() code!: string;
   @ApiProperty() name!: string;
   @ApiProperty() level!: string;
 }
 
+@ApiSchema({ name: 'IncomeRightProgressResponse' })
 export class ProgressResponse {
   @ApiProperty({ type: RegionBriefResponse }) region!: RegionBriefResponse;
   @ApiProperty() asOf!: string;

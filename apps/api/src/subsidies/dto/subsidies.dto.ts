@@ -367,7 +367,7 @@ export class ContractResponse {
   @ApiProperty({ example: '2025-01-01' }) startDate!: string;
   @ApiProperty({ example: '2029-12-31' }) endDate!: string;
   @ApiProperty({ example: 5, description: 'Whole years the contract runs' }) termYears!: number;
-  @ApiProperty() priceTerms!: string;
+  @ApiProperty({ example: '每亩每年 30 元，每五年递增 5%', description: 'The price terms as the contract states them (text)' }) priceTerms!: string;
   @ApiProperty({ nullable: true, type: String, example: '2000.00' }) annualAmount!: string | null;
   @ApiProperty({ nullable: true, type: String }) platformReference!: string | null;
   @ApiProperty({ nullable: true, type: OperatingCertificateResponse }) certificate!: OperatingCertificateResponse | null;
@@ -452,9 +452,9 @@ export class CalculationResponse {
   @ApiProperty({ example: '30' }) rate!: string;
   @ApiProperty({ example: '100.0000' }) areaMu!: string;
   @ApiProperty({ example: '3000.00', description: 'rate × area rounded half-up to the 分, or the fixed amount' }) gross!: string;
-  @ApiProperty({ nullable: true, type: String }) capPerContract!: string | null;
+  @ApiProperty({ nullable: true, type: String, example: '50000.00' }) capPerContract!: string | null;
   @ApiProperty({ example: '3000.00' }) afterContractCap!: string;
-  @ApiProperty({ nullable: true, type: String }) capPerRecipientPerYear!: string | null;
+  @ApiProperty({ nullable: true, type: String, example: '20000.00' }) capPerRecipientPerYear!: string | null;
   @ApiProperty({ type: [RecipientAmountResponse] }) recipients!: RecipientAmountResponse[];
   @ApiProperty({ example: '3000.00' }) total!: string;
   @ApiProperty({ type: [String], example: ['30 元/亩 × 100.0000 亩 = 3000.00 元 (四舍五入到分)'], description: 'The calculation in words, one line per step' }) steps!: string[];
