@@ -65,7 +65,7 @@ export function completeDocument(document: OpenAPIObject, app: INestApplicationC
       if (typeof operation !== 'object' || operation === null || !('responses' in operation)) continue;
       const route = routes.get((operation.operationId ?? '').replace(/\[\d+\]$/, ''));
       if (!route) throw new Error(`openapi-contract: no route found for ${method.toUpperCase()} ${path} (operationId ${operation.operationId ?? '?'})`);
-      completeOperation(operation, { ...route, command: route.command && STATE_CHANGING.has(method) });
+      completeOperation(operation, { ...route, command: route.command && STATE_CHANGING.has(method) }, STATE_CHANGING.has(method));
       for (const parameter of operation.parameters ?? []) if (!('$ref' in parameter)) shapeParameter(parameter);
     }
   }
@@ -84,7 +84,7 @@ const HEADERS: Record<string, HeaderObject> = {
   },
 };
 
-function completeOperation(operation: OperationObject, route: RouteContract): void {
+function completeOperation(operation: OperationObject, route: RouteContract, readsBody: boolean): void {
   const responses = operation.responses;
   if (route.roles !== null) {
     (operation as OperationObject & { 'x-roles'?: Role[] })['x-roles'] = route.roles;
@@ -94,6 +94,13 @@ function completeOperation(operation: OperationObject, route: RouteContract): vo
     );
   } else if (!route.isPublic) {
     responses['403'] ??= errorResponse('This route declares no roles, so nobody may call it (FORBIDDEN)');
+  }
+  // What the HTTP layer answers before any route runs: a malformed request (bad path encoding, a NUL in a
+  // parameter) on every route; on a route that reads a body, one too large or of a type or encoding not read.
+  responses['400'] ??= errorResponse('The request is malformed or its input invalid (the code and field say which)');
+  if (readsBody) {
+    responses['413'] ??= errorResponse('The body is larger than the service reads (PAYLOAD_TOO_LARGE)');
+    responses['415'] ??= errorResponse('The body is not JSON in UTF-8 (UNSUPPORTED_MEDIA_TYPE, UNSUPPORTED_ENCODING, UNSUPPORTED_CHARSET)');
   }
   for (const [status, response] of Object.entries(responses) as Array<[string, ResponseObject | ReferenceObject]>) {
     if ('$ref' in response) continue;

@@ -9,7 +9,9 @@ import { coopClaimsOnParcel, incomeRightClaimsOnParcel } from '../projects/proje
 import { transferClaimsOnParcel } from '../subsidies/transfer-contracts.store';
 
 /** The instruments that can hold a parcel. */
-export type ParcelClaimKind = 'COOP_PROJECT' | 'INCOME_RIGHT_SCHEME' | 'CARBON_PROJECT' | 'TRANSFER_CONTRACT' | 'LAND_USE_CONTRACT';
+/** The instruments that can hold a parcel, in the order a parcel's claims list them (the API's enum reads this). */
+export const PARCEL_CLAIM_KINDS = ['COOP_PROJECT', 'INCOME_RIGHT_SCHEME', 'CARBON_PROJECT', 'TRANSFER_CONTRACT', 'LAND_USE_CONTRACT'] as const;
+export type ParcelClaimKind = (typeof PARCEL_CLAIM_KINDS)[number];
 
 /** One instrument holding the parcel over a period (both ends inclusive, YYYY-MM-DD), in its own state. */
 export interface ParcelClaim {
@@ -56,7 +58,7 @@ export class ParcelClaimsService {
       ...transfers.map((c) => ({ kind: 'TRANSFER_CONTRACT' as const, ...c })),
       ...leases.map((c) => ({ kind: 'LAND_USE_CONTRACT' as const, ...c })),
     ];
-    const order: ParcelClaimKind[] = ['COOP_PROJECT', 'INCOME_RIGHT_SCHEME', 'CARBON_PROJECT', 'TRANSFER_CONTRACT', 'LAND_USE_CONTRACT'];
+    const order: readonly ParcelClaimKind[] = PARCEL_CLAIM_KINDS;
     claims.sort((a, b) => a.from.localeCompare(b.from) || order.indexOf(a.kind) - order.indexOf(b.kind) || a.code.localeCompare(b.code));
     return { parcelId: parcel.id, certificateNo: parcel.certificateNo, claims };
   }

@@ -31,16 +31,18 @@ export const EVENT_DEFINITIONS = {
     aggregate: 'ledger_entry',
     data: s.object({
       entryId: s.id(),
-      idempotencyKey: s.string(),
+      // null (with memo, metadata and hash) in a scoped reader's view of an entry with other parties' postings (othersHidden)
+      idempotencyKey: s.nullable(s.string()),
       kind: s.string(),
       effectiveDate: s.date(),
       bookedAt: s.dateTime(),
       memo: s.nullable(s.string()),
       metadata: s.json(),
       reversesEntryId: s.nullable(s.id()),
-      hash: s.string('SHA-256 of the entry (hex)'),
+      hash: s.nullable(s.string('SHA-256 of the entry (hex); null in a scoped view with othersHidden')),
       previous: s.record(s.nullable(s.string())),
       postings: s.array(s.object({ account: s.string(), side: s.literal('DEBIT', 'CREDIT'), amount: s.decimal() })),
+      othersHidden: s.optional(s.boolean()),
     }),
   },
   'ticket.issued': {

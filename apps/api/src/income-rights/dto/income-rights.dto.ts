@@ -150,8 +150,8 @@ export class SchemeResponse {
 @ApiSchema({ name: 'IncomeRightSplitResponse' })
 class SplitResponse {
   @ApiProperty({ enum: QUANTIFICATION_BASES }) basis!: QuantificationBasis;
-  @ApiProperty() householdWeight!: string;
-  @ApiProperty() personWeight!: string;
+  @ApiProperty({ example: '0.4' }) householdWeight!: string;
+  @ApiProperty({ example: '0.6' }) personWeight!: string;
   @ApiProperty() households!: number;
   @ApiProperty() persons!: number;
   @ApiProperty() poolUnits!: string;
@@ -194,13 +194,13 @@ export class SchemeIssuanceResponse {
 
 export class TargetResponse {
   @ApiProperty() dueDate!: string;
-  @ApiProperty() share!: string;
+  @ApiProperty({ example: '0.40' }) share!: string;
 }
 
 @ApiSchema({ name: 'IncomeRightDueResponse' })
 class DueResponse {
   @ApiProperty() dueDate!: string;
-  @ApiProperty() share!: string;
+  @ApiProperty({ example: '0.40' }) share!: string;
   @ApiProperty() householdsRequired!: number;
 }
 

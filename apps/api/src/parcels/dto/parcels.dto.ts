@@ -1,6 +1,7 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { ATTACH_PURPOSES, CERTIFICATE_STATES, REFUSAL_REASONS } from '@forest-ledger/forestry';
 import type { AttachPurpose, CertificateState, ParcelClaimKind, RefusalReason } from '@forest-ledger/forestry';
+import { PARCEL_CLAIM_KINDS } from '@forest-ledger/forestry';
 import { Transform } from 'class-transformer';
 import { ArrayMaxSize, ArrayMinSize, IsArray, IsBase64, IsBoolean, IsIn, IsInt, IsOptional, IsString, Matches, Max, MaxLength, Min, MinLength } from 'class-validator';
 
@@ -179,7 +180,7 @@ export class RefusedParcelResponse {
 }
 
 export class ParcelClaimResponse {
-  @ApiProperty({ enum: ['COOP_PROJECT', 'CARBON_PROJECT', 'TRANSFER_CONTRACT', 'LAND_USE_CONTRACT'], example: 'CARBON_PROJECT' }) kind!: ParcelClaimKind;
+  @ApiProperty({ enum: PARCEL_CLAIM_KINDS, example: 'CARBON_PROJECT' }) kind!: ParcelClaimKind;
   @ApiProperty({ example: 'DXG-C1' }) code!: string;
   @ApiProperty({ nullable: true, type: String, example: '大西沟村森林经营碳汇项目' }) name!: string | null;
   @ApiProperty({ example: 'REGISTERED', description: "The instrument's own state" }) state!: string;
