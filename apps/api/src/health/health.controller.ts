@@ -39,9 +39,9 @@ class ReplicaHealth {
     description: '`primary`: the replica lags above READ_MAX_LAG_MS or is down, and lag-tolerant reads go to the primary (not an outage)',
   })
   routing!: 'replica' | 'primary' | 'none';
-  @ApiProperty({ nullable: true, example: 12, description: 'Replay lag in ms (0: all the primary wrote is replayed), measured every second' }) lagMs!: number | null;
-  @ApiProperty({ nullable: true, example: 0 }) lagBytes!: number | null;
-  @ApiProperty({ nullable: true, example: '0/3000148' }) replayLsn!: string | null;
+  @ApiProperty({ nullable: true, type: Number, example: 12, description: 'Replay lag in ms (0: all the primary wrote is replayed), measured every second' }) lagMs!: number | null;
+  @ApiProperty({ nullable: true, type: Number, example: 0 }) lagBytes!: number | null;
+  @ApiProperty({ nullable: true, type: String, example: '0/3000148' }) replayLsn!: string | null;
   @ApiProperty({ example: 1000 }) maxLagMs!: number;
   @ApiProperty({ required: false }) error?: string;
 }
