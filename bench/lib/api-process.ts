@@ -20,7 +20,8 @@ export class ApiProcess {
 
   constructor(private readonly options: ApiProcessOptions) {
     this.child = spawn(process.execPath, [...(options.nodeArgs ?? []), options.mainJs], {
-      env: { ...process.env, ...options.env, PORT: String(options.port) },
+      // Production refuses to start without PUBLIC_BASE_URL (certificates' verification links); the bench serves itself.
+      env: { ...process.env, PUBLIC_BASE_URL: `http://127.0.0.1:${options.port}`, ...options.env, PORT: String(options.port) },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     for (const stream of [this.child.stdout, this.child.stderr]) {
