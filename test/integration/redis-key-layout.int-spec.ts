@@ -4,11 +4,8 @@ import { DEFAULT_JOB_OPTIONS, inTransaction, loadEnv, QueueName, RedisKeys } fro
 import * as argon2 from 'argon2';
 import { FlowProducer, Queue, QueueEvents, Worker } from 'bullmq';
 import Redis, { Cluster } from 'ioredis';
-import { execFileSync } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { TEST_REDIS_URL } from '../setup/databases';
+import { startOwnRedisClusterNode } from '../setup/own-services';
 import { useTestDatabase } from '../setup/test-database';
 
 /**
@@ -16,59 +13,18 @@ import { useTestDatabase } from '../setup/test-database';
  * on a spare port. Redis refuses multi-key commands and scripts across slots even on one node, so a
  * prefix without a hash tag fails here as it would on a many-node cluster.
  */
-const CLUSTER_PORT = 7003;
 const db = useTestDatabase({ checkInvariants: false });
-const dir = mkdtempSync(join(tmpdir(), 'fl-redis-cluster-'));
+let node: { port: number; stop(): void } | undefined;
 let cluster: Cluster;
-let started = false;
-
-function stopCluster(): void {
-  if (!started) return;
-  started = false;
-  try {
-    execFileSync('redis-cli', ['-p', String(CLUSTER_PORT), 'shutdown', 'nosave'], { stdio: 'ignore' });
-  } catch {
-    // already gone
-  }
-  rmSync(dir, { recursive: true, force: true });
-}
-process.once('exit', stopCluster);
 
 beforeAll(async () => {
-  execFileSync('redis-server', [
-    '--port',
-    String(CLUSTER_PORT),
-    '--bind',
-    '127.0.0.1',
-    '--cluster-enabled',
-    'yes',
-    '--cluster-announce-ip',
-    '127.0.0.1',
-    '--cluster-config-file',
-    join(dir, 'nodes.conf'),
-    '--dir',
-    dir,
-    '--save',
-    '',
-    '--appendonly',
-    'no',
-    '--daemonize',
-    'yes',
-    '--pidfile',
-    join(dir, 'redis.pid'),
-  ]);
-  started = true;
-  const admin = new Redis(CLUSTER_PORT, '127.0.0.1', { lazyConnect: true, retryStrategy: (n) => (n > 50 ? null : 100) });
-  await admin.connect();
-  await admin.call('CLUSTER', 'ADDSLOTSRANGE', '0', '16383');
-  for (let i = 0; i < 100 && !/cluster_state:ok/.test(String(await admin.call('CLUSTER', 'INFO'))); i++) await new Promise((r) => setTimeout(r, 100));
-  await admin.quit();
-  cluster = new Cluster([{ host: '127.0.0.1', port: CLUSTER_PORT }], { redisOptions: { maxRetriesPerRequest: null } });
+  node = await startOwnRedisClusterNode();
+  cluster = new Cluster([{ host: '127.0.0.1', port: node.port }], { redisOptions: { maxRetriesPerRequest: null } });
 });
 
 afterAll(async () => {
   await cluster?.quit().catch(() => cluster.disconnect());
-  stopCluster();
+  node?.stop();
 });
 
 const slotOf = async (key: string) => Number(await cluster.call('CLUSTER', 'KEYSLOT', key));

@@ -1,5 +1,7 @@
 import { execFileSync, spawnSync } from 'node:child_process';
-import { existsSync, readdirSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { createConnection } from 'node:net';
 import { dataSourceOptions } from '@forest-ledger/platform/database/data-source.options';
 import { DataSource } from 'typeorm';
@@ -14,6 +16,7 @@ import { DataSource } from 'typeorm';
 /** The spare ports these tests may use. */
 export const OWN_POSTGRES_PORTS = [5441, 5442, 5443, 5444, 5445];
 export const OWN_REDIS_PORTS = [6380, 6381, 6382, 6383, 6384, 6385, 6386, 6387, 6388, 6389];
+export const OWN_REDIS_CLUSTER_PORTS = [7003, 7004, 7005, 7006, 7007, 7008, 7009];
 
 const cleanups = new Map<string, () => void>();
 let hooked = false;
@@ -199,4 +202,40 @@ export async function startOwnRedis(): Promise<OwnRedis & { stop(): void }> {
   onExit(`redis:${port}`, kill);
   await start();
   return { port, url: `redis://127.0.0.1:${port}`, kill, start, stop: kill };
+}
+
+/**
+ * A one-node Redis Cluster (all 16384 slots on one node) on a spare port that nothing answers on:
+ * a server some earlier, killed run left behind is stepped over, not reused. Its log is in the
+ * error when it does not come up.
+ */
+export async function startOwnRedisClusterNode(): Promise<{ port: number; stop(): void }> {
+  const port = await freePort(OWN_REDIS_CLUSTER_PORTS);
+  const dir = mkdtempSync(join(tmpdir(), `fl-redis-cluster-${port}-`));
+  const cli = (...args: string[]) => spawnSync('redis-cli', ['-p', String(port), ...args], { encoding: 'utf8' }).stdout.trim();
+  let running = true;
+  const stop = () => {
+    if (!running) return;
+    running = false;
+    cli('shutdown', 'nosave');
+    rmSync(dir, { recursive: true, force: true });
+  };
+  onExit(`redis-cluster:${port}`, stop);
+  const log = join(dir, 'redis.log');
+  execFileSync('redis-server', [
+    '--port', String(port), '--bind', '127.0.0.1', '--cluster-enabled', 'yes', '--cluster-announce-ip', '127.0.0.1',
+    '--cluster-config-file', join(dir, 'nodes.conf'), '--dir', dir, '--save', '', '--appendonly', 'no',
+    '--daemonize', 'yes', '--pidfile', join(dir, 'redis.pid'), '--logfile', log,
+  ]); // prettier-ignore
+  const logTail = () => (existsSync(log) ? readFileSync(log, 'utf8').split('\n').slice(-20).join('\n') : '(no log)');
+  try {
+    await waitFor(`the cluster node on ${port} answering`, () => cli('ping') === 'PONG');
+    const added = cli('cluster', 'addslotsrange', '0', '16383');
+    if (added !== 'OK') throw new Error(`CLUSTER ADDSLOTSRANGE on ${port}: ${added}`);
+    await waitFor(`the cluster on ${port} in state ok`, () => /cluster_state:ok/.test(cli('cluster', 'info')));
+  } catch (e) {
+    stop();
+    throw new Error(`${(e as Error).message}\nits log:\n${logTail()}`);
+  }
+  return { port, stop };
 }
