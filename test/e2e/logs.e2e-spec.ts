@@ -1,13 +1,16 @@
 import { spawn } from 'node:child_process';
 import { join } from 'node:path';
 import { TEST_REDIS_URL } from '../setup/databases';
-import { until } from '../setup/processes';
+import { kernelFreePort, until } from '../setup/processes';
 import { useTestDatabase } from '../setup/test-database';
 
 const db = useTestDatabase();
 const ROOT = join(__dirname, '..', '..');
 /** From the ports given to this test file's author (3480-3489). */
-const PORT = 3481;
+let PORT = 0;
+beforeAll(async () => {
+  PORT = await kernelFreePort();
+});
 
 interface LogLine {
   level: number;

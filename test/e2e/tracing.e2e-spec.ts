@@ -1,23 +1,13 @@
 import { ChildProcess, spawn } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
-import { createServer } from 'node:net';
-import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { TEST_REDIS_URL } from '../setup/databases';
-import { until } from '../setup/processes';
+import { kernelFreePort, until } from '../setup/processes';
 import { useTestDatabase } from '../setup/test-database';
 
 const db = useTestDatabase();
 const ROOT = join(__dirname, '..', '..');
-/** A port the kernel says is free (a fixed one can be held by a process another run left behind). */
 let PORT = 0;
-async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as AddressInfo;
-  await new Promise((resolve) => server.close(resolve));
-  return port;
-}
 let api: ChildProcess;
 let output = '';
 const alive = {
@@ -31,7 +21,7 @@ const alive = {
 };
 
 beforeAll(async () => {
-  PORT = await freePort();
+  PORT = await kernelFreePort();
   // The API as main.ts starts it (tracing is set up before anything loads), spans printed on stdout.
   api = spawn(process.execPath, ['-r', 'ts-node/register/transpile-only', '-r', 'tsconfig-paths/register', 'apps/api/src/main.ts'], {
     cwd: ROOT,
