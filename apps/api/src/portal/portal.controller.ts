@@ -10,7 +10,7 @@ import { CurrentUser, Public, Roles } from '../auth/auth.decorators';
 import { ApiErrors } from '../http/error.dto';
 import { contentDisposition } from '../tickets/content-disposition';
 import { AnnualStatementQuery, PortalOverviewResponse } from './dto/portal.dto';
-import { ApiErrorCodes, ACCESS_ERRORS, DIVIDEND_ERRORS, LEDGER_ERRORS, PARTY_ERRORS, TICKET_ERRORS } from '../http/error-codes';
+import { ApiErrorCodes } from '../http/error-codes';
 
 /** The page's files, next to this module (the build copies assets/ into dist). */
 const ASSETS = {
@@ -27,7 +27,7 @@ type AssetName = keyof typeof ASSETS;
  */
 @ApiTags("村民页面 (villagers' page)")
 @Controller()
-@ApiErrorCodes(PARTY_ERRORS, TICKET_ERRORS, DIVIDEND_ERRORS, ACCESS_ERRORS, LEDGER_ERRORS)
+@ApiErrorCodes('party', 'ticket', 'dividend', 'access', 'ledger')
 export class PortalController implements OnModuleInit {
   private readonly files = new Map<AssetName, Buffer>();
 
