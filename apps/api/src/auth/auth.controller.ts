@@ -25,11 +25,11 @@ import {
   UserResponse,
   VillagerLoginDto,
 } from './auth.dto';
-import { ApiErrorCodes, ACCESS_ERRORS, PARTY_ERRORS } from '../http/error-codes';
+import { ApiErrorCodes } from '../http/error-codes';
 
 @ApiTags('access')
 @Controller('v1')
-@ApiErrorCodes(ACCESS_ERRORS, PARTY_ERRORS)
+@ApiErrorCodes('access', 'party')
 export class AuthController {
   constructor(
     private readonly access: AccessService,

@@ -10,7 +10,7 @@ import type { HttpRequest, HttpResponse } from '../http/http';
 import { CommandRunner } from '../http/idempotency';
 import { contentDisposition } from '../tickets/content-disposition';
 import { ListingQuery, ListingResponse, OrderDto, RetirementResponse, SaleResponse } from './dto/carbon.dto';
-import { ApiErrorCodes, CARBON_ERRORS, LEDGER_ERRORS, PARTY_ERRORS } from '../http/error-codes';
+import { ApiErrorCodes } from '../http/error-codes';
 
 /** Who may look at the market's listings: staff, the sellers' operators and the buyers. */
 export const MARKET_READERS: Role[] = [...STAFF_READERS, 'FARM_OPERATOR', 'BUYER'];
@@ -18,7 +18,7 @@ export const MARKET_READERS: Role[] = [...STAFF_READERS, 'FARM_OPERATOR', 'BUYER
 /** The carbon market: listings, orders (payment, delivery and revenue shares in one entry), sales, and retirement certificates. */
 @ApiTags('carbon credits')
 @Controller('v1/carbon')
-@ApiErrorCodes(CARBON_ERRORS, PARTY_ERRORS, LEDGER_ERRORS)
+@ApiErrorCodes('carbon', 'party', 'ledger')
 export class CarbonMarketController {
   constructor(
     private readonly market: CarbonMarketService,

@@ -23,12 +23,12 @@ import {
   RevenueRuleVersionResponse,
   SerialBlockResponse,
 } from './dto/carbon.dto';
-import { ApiErrorCodes, CARBON_ERRORS, LEDGER_ERRORS, PARCEL_ERRORS, PARTY_ERRORS } from '../http/error-codes';
+import { ApiErrorCodes } from '../http/error-codes';
 
 /** Forestry carbon projects (林业碳汇项目): registration, revenue rules, issuance by vintage, serial blocks, and the project's listings and retirements. */
 @ApiTags('carbon credits')
 @Controller('v1/carbon/projects')
-@ApiErrorCodes(CARBON_ERRORS, PARTY_ERRORS, PARCEL_ERRORS, LEDGER_ERRORS)
+@ApiErrorCodes('carbon', 'party', 'parcel', 'ledger')
 export class CarbonProjectsController {
   constructor(
     private readonly projects: CarbonProjectsService,

@@ -8,7 +8,7 @@ import { ApiErrors } from '../http/error.dto';
 import type { HttpResponse } from '../http/http';
 import { contentDisposition } from '../tickets/content-disposition';
 import { CarbonRegistryResponse, CarbonVerificationResponse, VerifyCarbonCertificateQuery } from './dto/carbon.dto';
-import { ApiErrorCodes, CARBON_ERRORS } from '../http/error-codes';
+import { ApiErrorCodes } from '../http/error-codes';
 
 /** Spreadsheet programs read a UTF-8 CSV as UTF-8 (not GBK) only with the byte order mark. */
 const UTF8_BOM = '\uFEFF';
@@ -16,7 +16,7 @@ const UTF8_BOM = '\uFEFF';
 /** What anyone may check without logging in: a retirement certificate, and a project's public registry. */
 @ApiTags('carbon credits')
 @Controller('v1/public')
-@ApiErrorCodes(CARBON_ERRORS)
+@ApiErrorCodes('carbon')
 export class CarbonPublicController {
   constructor(
     private readonly retirements: CarbonRetirementService,

@@ -1,4 +1,4 @@
-import { ApiErrorCodes, DISCLOSURE_ERRORS, PARTY_ERRORS, PROJECT_ERRORS, DIVIDEND_ERRORS, TICKET_ERRORS, ISSUANCE_PLAN_ERRORS, INCOME_RIGHT_ERRORS } from '../http/error-codes';
+import { ApiErrorCodes } from '../http/error-codes';
 import type { AuthUser } from '@forest-ledger/access';
 import { IDEMPOTENCY_HEADER, PDF_CONTENT_TYPE } from '../http/constants';
 import { Body, Controller, Get, HttpCode, HttpStatus, Param, Post, Query, Req, Res, StreamableFile } from '@nestjs/common';
@@ -24,7 +24,7 @@ import {
 } from './dto/disclosures.dto';
 
 /** Village disclosure (公示) of 林票 issuances and dividends before they go ahead (issue 18 §3): staff routes. */
-@ApiErrorCodes(DISCLOSURE_ERRORS, PARTY_ERRORS, PROJECT_ERRORS, DIVIDEND_ERRORS, TICKET_ERRORS, ISSUANCE_PLAN_ERRORS, INCOME_RIGHT_ERRORS)
+@ApiErrorCodes('disclosure', 'party', 'project', 'dividend', 'ticket', 'issuancePlan', 'incomeRight')
 @ApiTags('公示 (village disclosure)')
 @Controller()
 export class DisclosuresController {

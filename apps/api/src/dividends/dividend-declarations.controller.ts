@@ -15,12 +15,12 @@ import { CurrentUser, Roles, STAFF_READERS, RolesOf } from '../auth/auth.decorat
 import { ApiErrors } from '../http/error.dto';
 import { CommandRunner } from '../http/idempotency';
 import { DeclarationResponse, DeclareDto, DividendLineResponse, LinesQuery, StateProgressResponse } from './dto/dividends.dto';
-import { ApiErrorCodes, DISCLOSURE_ERRORS, DIVIDEND_ERRORS, LEDGER_ERRORS, PROJECT_ERRORS, TICKET_ERRORS } from '../http/error-codes';
+import { ApiErrorCodes } from '../http/error-codes';
 
 /** Dividend declarations (分红方案): draft, four-eyes approval reserving the amount, distribution in the worker, cancellation. */
 @ApiTags('分红 (dividends)')
 @Controller('v1/dividends')
-@ApiErrorCodes(DIVIDEND_ERRORS, PROJECT_ERRORS, TICKET_ERRORS, LEDGER_ERRORS, DISCLOSURE_ERRORS)
+@ApiErrorCodes('dividend', 'project', 'ticket', 'ledger', 'disclosure')
 export class DividendDeclarationsController {
   private readonly logger = new Logger(DividendDeclarationsController.name);
 

@@ -23,12 +23,12 @@ import {
   UnclaimedQuery,
   UnclaimedResponse,
 } from './dto/dividends.dto';
-import { ApiErrorCodes, DIVIDEND_ERRORS, LEDGER_ERRORS, PARTY_ERRORS } from '../http/error-codes';
+import { ApiErrorCodes } from '../http/error-codes';
 
 /** A holder's dividends, bank cards, payout batches with their bank files, and the unclaimed report. */
 @ApiTags('分红 (dividends)')
 @Controller('v1')
-@ApiErrorCodes(DIVIDEND_ERRORS, PARTY_ERRORS, LEDGER_ERRORS)
+@ApiErrorCodes('dividend', 'party', 'ledger')
 export class PayoutsController {
   constructor(
     private readonly declarations: DividendDeclarationsService,

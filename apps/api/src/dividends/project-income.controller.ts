@@ -12,7 +12,7 @@ import { CurrentUser, Roles, STAFF_READERS } from '../auth/auth.decorators';
 import { ApiErrors } from '../http/error.dto';
 import { CommandRunner } from '../http/idempotency';
 import { CashFlowResponse, CostDto, DistributableQuery, DistributableResponse, FeeDto, GuaranteeTopUpDto, IncomeDto } from './dto/dividends.dto';
-import { ApiErrorCodes, DIVIDEND_ERRORS, LEDGER_ERRORS, PARTY_ERRORS, PROJECT_ERRORS } from '../http/error-codes';
+import { ApiErrorCodes } from '../http/error-codes';
 
 /** A guarantee top-up request as the service takes it: the fields of its mode, each required there (400 naming the field). */
 export function guaranteeInput(dto: GuaranteeTopUpDto): GuaranteeTopUpInput {
@@ -35,7 +35,7 @@ export function guaranteeInput(dto: GuaranteeTopUpDto): GuaranteeTopUpInput {
 /** Project income and costs (issue 5): what comes into the project wallet and goes out of it before dividends. */
 @ApiTags('分红 (dividends)')
 @Controller('v1/projects')
-@ApiErrorCodes(DIVIDEND_ERRORS, PROJECT_ERRORS, PARTY_ERRORS, LEDGER_ERRORS)
+@ApiErrorCodes('dividend', 'project', 'party', 'ledger')
 export class ProjectIncomeController {
   constructor(
     private readonly flows: ProjectCashFlowsService,

@@ -6,12 +6,12 @@ import type { AuthUser } from '@forest-ledger/access';
 import { CurrentUser, Roles, STAFF_READERS } from '../auth/auth.decorators';
 import { ApiErrors } from '../http/error.dto';
 import { EVENT_PAGE_SCHEMA } from './event-openapi';
-import { ApiErrorCodes, EVENT_FEED_ERRORS } from '../http/error-codes';
+import { ApiErrorCodes } from '../http/error-codes';
 
 /** The event feed (issue 17): the outbox's published events, resumable by sequence. */
 @ApiTags('events')
 @Controller('v1/events')
-@ApiErrorCodes(EVENT_FEED_ERRORS)
+@ApiErrorCodes('eventFeed')
 export class EventsController {
   constructor(private readonly feed: EventsFeedService) {}
 

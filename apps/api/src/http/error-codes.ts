@@ -22,39 +22,45 @@ import {
 import { LEDGER_ERRORS } from '@forest-ledger/ledger';
 import { STATUS_OF } from './error.filter';
 
-export {
-  ACCESS_ERRORS,
-  APPROVAL_ERRORS,
-  CARBON_ERRORS,
-  DIVIDEND_ERRORS,
-  DISCLOSURE_ERRORS,
-  EVENT_FEED_ERRORS,
-  INCOME_RIGHT_ERRORS,
-  ISSUANCE_PLAN_ERRORS,
-  LAND_USE_ERRORS,
-  LEDGER_ERRORS,
-  PARCEL_ERRORS,
-  PARTY_ERRORS,
-  PROJECT_ERRORS,
-  QUANTIFICATION_ERRORS,
-  RENT_SCHEDULE_ERRORS,
-  SUBSIDY_ERRORS,
-  TABLE_READ_ERRORS,
-  TICKET_ERRORS,
-  WEBHOOK_ERRORS,
-};
-
 /** A feature's typed error map (`*.errors.ts`): each code with its kind, which fixes its HTTP status (STATUS_OF). */
 export type ErrorCodeMap = Readonly<Record<string, DomainErrorKind>>;
 
 export const ERROR_CODES_KEY = 'forest-ledger:error-codes';
 
+/** Every feature's map, by feature: the whole vocabulary of `ErrorResponse.code`, and the names `@ApiErrorCodes` takes. */
+export const FEATURE_ERRORS = {
+  ledger: LEDGER_ERRORS,
+  access: ACCESS_ERRORS,
+  approval: APPROVAL_ERRORS,
+  party: PARTY_ERRORS,
+  parcel: PARCEL_ERRORS,
+  tableRead: TABLE_READ_ERRORS,
+  project: PROJECT_ERRORS,
+  ticket: TICKET_ERRORS,
+  issuancePlan: ISSUANCE_PLAN_ERRORS,
+  dividend: DIVIDEND_ERRORS,
+  carbon: CARBON_ERRORS,
+  subsidy: SUBSIDY_ERRORS,
+  landUse: LAND_USE_ERRORS,
+  rentSchedule: RENT_SCHEDULE_ERRORS,
+  eventFeed: EVENT_FEED_ERRORS,
+  incomeRight: INCOME_RIGHT_ERRORS,
+  quantification: QUANTIFICATION_ERRORS,
+  disclosure: DISCLOSURE_ERRORS,
+  webhook: WEBHOOK_ERRORS,
+} as const satisfies Record<string, ErrorCodeMap>;
+export type Feature = keyof typeof FEATURE_ERRORS;
+
 /**
- * The error codes a route (or every route of a controller) can answer besides the ones every route can: the
- * features' typed error maps it calls into. The OpenAPI document lists them per route and status
- * (openapi-contract.ts), as the enum of that response's `code`.
+ * The error codes a route (or every route of a controller) can answer besides the ones every route can: those
+ * of the features it calls into, named as in FEATURE_ERRORS. The OpenAPI document lists them per route and
+ * status (openapi-contract.ts), as the enum of that response's `code`.
  */
-export const ApiErrorCodes = (...maps: ErrorCodeMap[]) => SetMetadata(ERROR_CODES_KEY, maps);
+export const ApiErrorCodes = (...features: Feature[]) =>
+  SetMetadata(
+    ERROR_CODES_KEY,
+    features.map((feature): ErrorCodeMap => FEATURE_ERRORS[feature]),
+  );
 
 /** Codes any route may answer, by status: the HTTP layer's own (body, validation, guards) and the outages. */
 export const HTTP_ERRORS: Readonly<Record<number, readonly string[]>> = {
@@ -72,29 +78,6 @@ export const COMMAND_ERRORS: Readonly<Record<number, readonly string[]>> = {
   400: ['IDEMPOTENCY_KEY_REQUIRED', 'IDEMPOTENCY_KEY_INVALID'],
   409: ['IDEMPOTENCY_CONFLICT'],
 };
-
-/** Every feature's map: the whole vocabulary of `ErrorResponse.code`. */
-export const FEATURE_ERRORS = {
-  LEDGER_ERRORS,
-  ACCESS_ERRORS,
-  APPROVAL_ERRORS,
-  PARTY_ERRORS,
-  PARCEL_ERRORS,
-  TABLE_READ_ERRORS,
-  PROJECT_ERRORS,
-  TICKET_ERRORS,
-  ISSUANCE_PLAN_ERRORS,
-  DIVIDEND_ERRORS,
-  CARBON_ERRORS,
-  SUBSIDY_ERRORS,
-  LAND_USE_ERRORS,
-  RENT_SCHEDULE_ERRORS,
-  EVENT_FEED_ERRORS,
-  INCOME_RIGHT_ERRORS,
-  QUANTIFICATION_ERRORS,
-  DISCLOSURE_ERRORS,
-  WEBHOOK_ERRORS,
-} as const satisfies Record<string, ErrorCodeMap>;
 
 /** Every code the service can answer (the enum of ErrorResponse.code), sorted. */
 export function allErrorCodes(): string[] {

@@ -1,15 +1,4 @@
-import {
-  ApiErrorCodes,
-  INCOME_RIGHT_ERRORS,
-  QUANTIFICATION_ERRORS,
-  PROJECT_ERRORS,
-  TICKET_ERRORS,
-  ISSUANCE_PLAN_ERRORS,
-  PARCEL_ERRORS,
-  PARTY_ERRORS,
-  DISCLOSURE_ERRORS,
-  LEDGER_ERRORS,
-} from '../http/error-codes';
+import { ApiErrorCodes } from '../http/error-codes';
 import { IDEMPOTENCY_HEADER, XLSX_CONTENT_TYPE } from '../http/constants';
 import { Body, Controller, Get, HttpStatus, Param, Post, Query, Req, Res, StreamableFile } from '@nestjs/common';
 import { ApiCreatedResponse, ApiHeader, ApiOkResponse, ApiOperation, ApiProduces, ApiTags } from '@nestjs/swagger';
@@ -36,7 +25,7 @@ function attachment(fileName: string, asciiFallback: string): string {
   return `attachment; filename="${asciiFallback}"; filename*=UTF-8''${encodeURIComponent(fileName)}`;
 }
 
-@ApiErrorCodes(INCOME_RIGHT_ERRORS, QUANTIFICATION_ERRORS, PROJECT_ERRORS, TICKET_ERRORS, ISSUANCE_PLAN_ERRORS, PARCEL_ERRORS, PARTY_ERRORS, DISCLOSURE_ERRORS, LEDGER_ERRORS)
+@ApiErrorCodes('incomeRight', 'quantification', 'project', 'ticket', 'issuancePlan', 'parcel', 'party', 'disclosure', 'ledger')
 @ApiTags('income-rights')
 @Controller('v1')
 export class IncomeRightsController {

@@ -35,7 +35,7 @@ import {
   LandUseWaiverResponse,
   ReceiveDepositDto,
 } from './dto/land-use.dto';
-import { ApiErrorCodes, LAND_USE_ERRORS, LEDGER_ERRORS, PARCEL_ERRORS, PARTY_ERRORS, RENT_SCHEDULE_ERRORS } from '../http/error-codes';
+import { ApiErrorCodes } from '../http/error-codes';
 
 /** The request body as the service's input: the DTO has been validated; the service checks the rest (the rent and escalation variants). */
 function createInputOf(dto: CreateLandUseContractDto): CreateLandUseInput {
@@ -56,7 +56,7 @@ function createInputOf(dto: CreateLandUseContractDto): CreateLandUseInput {
  */
 @ApiTags('国有林地有偿使用 (state forest land)')
 @Controller('v1/land-use-contracts')
-@ApiErrorCodes(LAND_USE_ERRORS, RENT_SCHEDULE_ERRORS, PARTY_ERRORS, PARCEL_ERRORS, LEDGER_ERRORS)
+@ApiErrorCodes('landUse', 'rentSchedule', 'party', 'parcel', 'ledger')
 export class LandUseContractsController {
   constructor(
     private readonly landUse: LandUseContractsService,
@@ -291,7 +291,7 @@ export class LandUseContractsController {
 /** The daily job (raise receivables due, accrue late fees) run now, for an operator. */
 @ApiTags('国有林地有偿使用 (state forest land)')
 @Controller('v1/land-use-jobs')
-@ApiErrorCodes(LAND_USE_ERRORS, RENT_SCHEDULE_ERRORS, LEDGER_ERRORS)
+@ApiErrorCodes('landUse', 'rentSchedule', 'ledger')
 export class LandUseJobsController {
   constructor(
     private readonly receivables: LandUseReceivablesService,

@@ -7,12 +7,12 @@ import { Roles, STAFF_READERS } from '../auth/auth.decorators';
 import { ApiErrors } from '../http/error.dto';
 import { contentDisposition } from '../tickets/content-disposition';
 import { LandUseAgingResponse, LandUseCashYearResponse, LandUseRegisterResponse, LandUseReportQuery } from './dto/land-use.dto';
-import { ApiErrorCodes, LAND_USE_ERRORS, PARTY_ERRORS } from '../http/error-codes';
+import { ApiErrorCodes } from '../http/error-codes';
 
 /** Reports of the paid-use contracts (issue 8): aging of receivables, the contract register, cash per year; JSON and one Excel workbook. */
 @ApiTags('国有林地有偿使用 (state forest land)')
 @Controller('v1/land-use-reports')
-@ApiErrorCodes(LAND_USE_ERRORS, PARTY_ERRORS)
+@ApiErrorCodes('landUse', 'party')
 export class LandUseReportsController {
   constructor(private readonly reports: LandUseReportsService) {}
 

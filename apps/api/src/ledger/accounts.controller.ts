@@ -8,11 +8,11 @@ import { ALL_ROLES, CurrentUser, Roles } from '../auth/auth.decorators';
 import { ApiErrors } from '../http/error.dto';
 import { CommandRunner } from '../http/idempotency';
 import { AccountPageResponse, AccountResponse, AsOfBalanceResponse, BalanceQuery, ListAccountsQuery, OpenAccountDto, StatementQuery, StatementResponse } from './dto/ledger.dto';
-import { ApiErrorCodes, LEDGER_ERRORS } from '../http/error-codes';
+import { ApiErrorCodes } from '../http/error-codes';
 
 @ApiTags('ledger: accounts')
 @Controller('v1/accounts')
-@ApiErrorCodes(LEDGER_ERRORS)
+@ApiErrorCodes('ledger')
 export class AccountsController {
   constructor(
     private readonly ledger: LedgerService,

@@ -7,11 +7,11 @@ import { ALL_ROLES, Roles } from '../auth/auth.decorators';
 import { ApiErrors } from '../http/error.dto';
 import { CommandRunner } from '../http/idempotency';
 import { AssetResponse, CreateAssetDto } from './dto/ledger.dto';
-import { ApiErrorCodes, LEDGER_ERRORS } from '../http/error-codes';
+import { ApiErrorCodes } from '../http/error-codes';
 
 @ApiTags('ledger: assets')
 @Controller('v1/assets')
-@ApiErrorCodes(LEDGER_ERRORS)
+@ApiErrorCodes('ledger')
 export class AssetsController {
   constructor(
     private readonly ledger: LedgerService,

@@ -11,7 +11,7 @@ import { AuditableRequest } from '../auth/audit';
 import { ApiErrors } from '../http/error.dto';
 import { CommandRunner } from '../http/idempotency';
 import { BatchResponse, EntryPageResponse, ListEntriesQuery, PostBatchDto, PostEntryDto, PostEntryResponse, ReverseEntryDto, SeenEntryResponse } from './dto/ledger.dto';
-import { ApiErrorCodes, LEDGER_ERRORS } from '../http/error-codes';
+import { ApiErrorCodes } from '../http/error-codes';
 
 /** A raw entry never moves 林票 units or carbon credits: their own operations keep the register, serials and rules (REGISTER_CLOSED …). */
 function toDraft(dto: PostEntryDto, idempotencyKey: string): EntryDraft {
@@ -28,7 +28,7 @@ function toDraft(dto: PostEntryDto, idempotencyKey: string): EntryDraft {
 
 @ApiTags('ledger: entries')
 @Controller('v1/entries')
-@ApiErrorCodes(LEDGER_ERRORS)
+@ApiErrorCodes('ledger')
 export class EntriesController {
   constructor(
     private readonly ledger: LedgerService,

@@ -5,11 +5,11 @@ import { Env, inReportTransaction, longTimeouts, ReadDatabase } from '@forest-le
 import { Roles, STAFF_READERS } from '../auth/auth.decorators';
 import { ApiErrors } from '../http/error.dto';
 import { ChainReportResponse, TrialBalanceQuery, TrialBalanceResponse } from './dto/ledger.dto';
-import { ApiErrorCodes, LEDGER_ERRORS } from '../http/error-codes';
+import { ApiErrorCodes } from '../http/error-codes';
 
 @ApiTags('ledger: reports')
 @Controller('v1')
-@ApiErrorCodes(LEDGER_ERRORS)
+@ApiErrorCodes('ledger')
 export class ReportsController {
   constructor(
     private readonly reports: LedgerReportsService,

@@ -20,7 +20,7 @@ import {
   ParcelSummaryResponse,
   RefusedParcelResponse,
 } from './dto/parcels.dto';
-import { ApiErrorCodes, PARCEL_ERRORS, PARTY_ERRORS, TABLE_READ_ERRORS } from '../http/error-codes';
+import { ApiErrorCodes } from '../http/error-codes';
 
 /** `attachment` with an ASCII fallback name and the real (Chinese) name as RFC 5987 `filename*`. */
 function attachment(fileName: string, asciiFallback: string): string {
@@ -30,7 +30,7 @@ function attachment(fileName: string, asciiFallback: string): string {
 @ApiTags('parcels')
 @ApiExtraModels(ImportRowErrorResponse, RefusedParcelResponse)
 @Controller('v1')
-@ApiErrorCodes(PARCEL_ERRORS, TABLE_READ_ERRORS, PARTY_ERRORS)
+@ApiErrorCodes('parcel', 'tableRead', 'party')
 export class ParcelsController {
   constructor(
     private readonly parcels: ParcelsService,

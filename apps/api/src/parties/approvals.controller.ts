@@ -9,37 +9,12 @@ import { CurrentUser, Roles } from '../auth/auth.decorators';
 import { ApiErrors } from '../http/error.dto';
 import { CommandRunner } from '../http/idempotency';
 import { ApprovalPageResponse, ApprovalQuery, ApprovalResponse } from './dto/parties.dto';
-import {
-  ApiErrorCodes,
-  ACCESS_ERRORS,
-  APPROVAL_ERRORS,
-  CARBON_ERRORS,
-  DIVIDEND_ERRORS,
-  LAND_USE_ERRORS,
-  LEDGER_ERRORS,
-  PARCEL_ERRORS,
-  PARTY_ERRORS,
-  PROJECT_ERRORS,
-  SUBSIDY_ERRORS,
-  TICKET_ERRORS,
-} from '../http/error-codes';
+import { ApiErrorCodes } from '../http/error-codes';
 
 /** Maker-checker decisions: access keeps the approvals; a party's deactivation is decided by the parties feature. The requester can never decide their own request (422 SAME_USER_APPROVAL). */
 @ApiTags('approvals')
 @Controller('v1/approvals')
-@ApiErrorCodes(
-  ACCESS_ERRORS,
-  APPROVAL_ERRORS,
-  CARBON_ERRORS,
-  DIVIDEND_ERRORS,
-  LAND_USE_ERRORS,
-  LEDGER_ERRORS,
-  PARCEL_ERRORS,
-  PARTY_ERRORS,
-  PROJECT_ERRORS,
-  SUBSIDY_ERRORS,
-  TICKET_ERRORS,
-)
+@ApiErrorCodes('access', 'approval', 'carbon', 'dividend', 'landUse', 'ledger', 'parcel', 'party', 'project', 'subsidy', 'ticket')
 export class ApprovalsController {
   constructor(
     private readonly approvals: ApprovalsService,

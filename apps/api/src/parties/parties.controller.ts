@@ -25,11 +25,11 @@ import {
   VillagerPinDto,
   VillagerPinResponse,
 } from './dto/parties.dto';
-import { ApiErrorCodes, ACCESS_ERRORS, LEDGER_ERRORS, PARTY_ERRORS, TABLE_READ_ERRORS } from '../http/error-codes';
+import { ApiErrorCodes } from '../http/error-codes';
 
 @ApiTags('parties')
 @Controller('v1/parties')
-@ApiErrorCodes(PARTY_ERRORS, TABLE_READ_ERRORS, ACCESS_ERRORS, LEDGER_ERRORS)
+@ApiErrorCodes('party', 'tableRead', 'access', 'ledger')
 export class PartiesController {
   constructor(
     private readonly parties: PartiesService,

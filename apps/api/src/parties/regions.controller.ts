@@ -8,13 +8,13 @@ import { Roles, STAFF_READERS } from '../auth/auth.decorators';
 import { ApiErrors } from '../http/error.dto';
 import { CommandRunner } from '../http/idempotency';
 import { CreateRegionDto, RegionQuery, RegionResponse } from './dto/parties.dto';
-import { ApiErrorCodes, PARTY_ERRORS } from '../http/error-codes';
+import { ApiErrorCodes } from '../http/error-codes';
 
 const REGION_READERS: Role[] = [...STAFF_READERS, 'FARM_OPERATOR'];
 
 @ApiTags('parties: regions')
 @Controller('v1/regions')
-@ApiErrorCodes(PARTY_ERRORS)
+@ApiErrorCodes('party')
 export class RegionsController {
   constructor(
     private readonly regions: RegionsService,

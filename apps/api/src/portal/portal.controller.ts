@@ -1,24 +1,16 @@
 import type { AuthUser } from '@forest-ledger/access';
 import { PDF_CONTENT_TYPE } from '../http/constants';
-import { Controller, Get, NotFoundException, OnModuleInit, Query, Res, StreamableFile } from '@nestjs/common';
-import { ApiExcludeEndpoint, ApiOkResponse, ApiOperation, ApiProduces, ApiTags } from '@nestjs/swagger';
+import { Controller, Get, OnModuleInit, Query, Res, StreamableFile } from '@nestjs/common';
+import { ApiOkResponse, ApiOperation, ApiProduces, ApiTags } from '@nestjs/swagger';
 import { PartyError, PortalService } from '@forest-ledger/forestry';
-import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { HttpResponse } from '../http/http';
-import { CurrentUser, Public, Roles } from '../auth/auth.decorators';
+import { CurrentUser, Roles } from '../auth/auth.decorators';
 import { ApiErrors } from '../http/error.dto';
 import { contentDisposition } from '../tickets/content-disposition';
 import { AnnualStatementQuery, PortalOverviewResponse } from './dto/portal.dto';
-import { ApiErrorCodes, ACCESS_ERRORS, DIVIDEND_ERRORS, LEDGER_ERRORS, PARTY_ERRORS, TICKET_ERRORS } from '../http/error-codes';
-
-/** The page's files, next to this module (the build copies assets/ into dist). */
-const ASSETS = {
-  'index.html': 'text/html; charset=utf-8',
-  'portal.js': 'text/javascript; charset=utf-8',
-  'portal.css': 'text/css; charset=utf-8',
-} as const;
-type AssetName = keyof typeof ASSETS;
+import { ApiErrorCodes } from '../http/error-codes';
+import { StaticFileRoute, StaticFiles } from '../http/static-files';
 
 /**
  * The villagers' page (/portal): a static page in Chinese, no build step, that logs in with ID number
@@ -27,35 +19,30 @@ type AssetName = keyof typeof ASSETS;
  */
 @ApiTags("村民页面 (villagers' page)")
 @Controller()
-@ApiErrorCodes(PARTY_ERRORS, TICKET_ERRORS, DIVIDEND_ERRORS, ACCESS_ERRORS, LEDGER_ERRORS)
+@ApiErrorCodes('party', 'ticket', 'dividend', 'access', 'ledger')
 export class PortalController implements OnModuleInit {
-  private readonly files = new Map<AssetName, Buffer>();
+  /** The page's files, next to this module. */
+  private readonly files = new StaticFiles(join(__dirname, 'assets'), ['index.html', 'portal.js', 'portal.css']);
 
   constructor(private readonly portal: PortalService) {}
 
   onModuleInit(): void {
-    for (const name of Object.keys(ASSETS) as AssetName[]) this.files.set(name, readFileSync(join(__dirname, 'assets', name)));
+    this.files.load();
   }
 
-  @Get('portal')
-  @Public()
-  @ApiExcludeEndpoint()
+  @StaticFileRoute('portal')
   page(@Res({ passthrough: true }) res: HttpResponse): Buffer {
-    return this.asset('index.html', res);
+    return this.files.send('index.html', res);
   }
 
-  @Get('portal/portal.js')
-  @Public()
-  @ApiExcludeEndpoint()
+  @StaticFileRoute('portal/portal.js')
   script(@Res({ passthrough: true }) res: HttpResponse): Buffer {
-    return this.asset('portal.js', res);
+    return this.files.send('portal.js', res);
   }
 
-  @Get('portal/portal.css')
-  @Public()
-  @ApiExcludeEndpoint()
+  @StaticFileRoute('portal/portal.css')
   style(@Res({ passthrough: true }) res: HttpResponse): Buffer {
-    return this.asset('portal.css', res);
+    return this.files.send('portal.css', res);
   }
 
   @Get('v1/me/portal')
@@ -87,13 +74,5 @@ export class PortalController implements OnModuleInit {
   private ownParty(user: AuthUser): string {
     if (!user.partyCode) throw new PartyError('UNKNOWN_PARTY', 'this login is not bound to a party', 'party');
     return user.partyCode;
-  }
-
-  private asset(name: AssetName, res: HttpResponse): Buffer {
-    const body = this.files.get(name);
-    if (body === undefined) throw new NotFoundException();
-    res.header('Content-Type', ASSETS[name]);
-    res.header('Cache-Control', 'no-cache');
-    return body;
   }
 }

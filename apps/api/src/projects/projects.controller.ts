@@ -21,11 +21,11 @@ import {
   ProjectQuery,
   ProjectResponse,
 } from './dto/projects.dto';
-import { ApiErrorCodes, DISCLOSURE_ERRORS, ISSUANCE_PLAN_ERRORS, LEDGER_ERRORS, PARCEL_ERRORS, PARTY_ERRORS, PROJECT_ERRORS, TICKET_ERRORS } from '../http/error-codes';
+import { ApiErrorCodes } from '../http/error-codes';
 
 @ApiTags('projects')
 @Controller('v1/projects')
-@ApiErrorCodes(PROJECT_ERRORS, PARCEL_ERRORS, PARTY_ERRORS, TICKET_ERRORS, ISSUANCE_PLAN_ERRORS, LEDGER_ERRORS, DISCLOSURE_ERRORS)
+@ApiErrorCodes('project', 'parcel', 'party', 'ticket', 'issuancePlan', 'ledger', 'disclosure')
 export class ProjectsController {
   constructor(
     private readonly projects: ProjectsService,

@@ -8,12 +8,12 @@ import { CurrentUser, Roles, STAFF_READERS, RolesOf } from '../auth/auth.decorat
 import { ApiErrors } from '../http/error.dto';
 import { CommandRunner } from '../http/idempotency';
 import { ApplyDto, ApproveDto, ClaimResponse, DuePaymentsResponse, InstalmentResponse, PayDueDto, RecoveryDto, RejectDto } from './dto/subsidies.dto';
-import { ApiErrorCodes, LEDGER_ERRORS, PARCEL_ERRORS, PARTY_ERRORS, SUBSIDY_ERRORS } from '../http/error-codes';
+import { ApiErrorCodes } from '../http/error-codes';
 
 /** Subsidy claims: application with eligibility and calculation, four-eyes approval or rejection, instalments, clawback recovery. */
 @ApiTags('流转奖补 (transfer subsidies)')
 @Controller('v1')
-@ApiErrorCodes(SUBSIDY_ERRORS, PARTY_ERRORS, PARCEL_ERRORS, LEDGER_ERRORS)
+@ApiErrorCodes('subsidy', 'party', 'parcel', 'ledger')
 export class SubsidyClaimsController {
   constructor(
     private readonly claims: SubsidyClaimsService,

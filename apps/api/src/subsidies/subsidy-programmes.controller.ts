@@ -8,14 +8,14 @@ import { CurrentUser, Roles, STAFF_READERS, RolesOf } from '../auth/auth.decorat
 import { ApiErrors } from '../http/error.dto';
 import { CommandRunner } from '../http/idempotency';
 import { ClaimQuery, ClaimResponse, CreateProgrammeDto, ProgrammeResponse, RuleDto, RuleResponse, TopUpDto, TopUpResponse } from './dto/subsidies.dto';
-import { ApiErrorCodes, LEDGER_ERRORS, PARCEL_ERRORS, PARTY_ERRORS, SUBSIDY_ERRORS } from '../http/error-codes';
+import { ApiErrorCodes } from '../http/error-codes';
 
 export const MAX_PROGRAMMES_LISTED = 200;
 
 /** Subsidy programmes (奖补项目): budgets funded by a government fund, and their versioned rules. */
 @ApiTags('流转奖补 (transfer subsidies)')
 @Controller('v1/subsidy-programmes')
-@ApiErrorCodes(SUBSIDY_ERRORS, PARTY_ERRORS, PARCEL_ERRORS, LEDGER_ERRORS)
+@ApiErrorCodes('subsidy', 'party', 'parcel', 'ledger')
 export class SubsidyProgrammesController {
   constructor(
     private readonly programmes: SubsidyProgrammesService,

@@ -7,12 +7,12 @@ import { Roles, STAFF_READERS } from '../auth/auth.decorators';
 import { ApiErrors } from '../http/error.dto';
 import { contentDisposition } from '../tickets/content-disposition';
 import { SubsidyReportQuery, SubsidyReportResponse } from './dto/subsidies.dto';
-import { ApiErrorCodes, PARTY_ERRORS, SUBSIDY_ERRORS } from '../http/error-codes';
+import { ApiErrorCodes } from '../http/error-codes';
 
 /** Subsidy figures per township and per programme (issue 7), as JSON and as an Excel workbook. */
 @ApiTags('流转奖补 (transfer subsidies)')
 @Controller('v1')
-@ApiErrorCodes(SUBSIDY_ERRORS, PARTY_ERRORS)
+@ApiErrorCodes('subsidy', 'party')
 export class SubsidyReportsController {
   constructor(private readonly reports: SubsidyReportsService) {}
 

@@ -17,7 +17,7 @@ import {
   TerminateContractDto,
   TerminationResponse,
 } from './dto/subsidies.dto';
-import { ApiErrorCodes, LEDGER_ERRORS, PARCEL_ERRORS, PARTY_ERRORS, SUBSIDY_ERRORS } from '../http/error-codes';
+import { ApiErrorCodes } from '../http/error-codes';
 
 /** At most this many contracts in one listing. */
 export const MAX_CONTRACTS_LISTED = 200;
@@ -29,7 +29,7 @@ export const MAX_CONTRACTS_LISTED = 200;
  */
 @ApiTags('流转奖补 (transfer subsidies)')
 @Controller('v1/transfer-contracts')
-@ApiErrorCodes(SUBSIDY_ERRORS, PARTY_ERRORS, PARCEL_ERRORS, LEDGER_ERRORS)
+@ApiErrorCodes('subsidy', 'party', 'parcel', 'ledger')
 export class TransferContractsController {
   constructor(
     private readonly contracts: TransferContractsService,

@@ -9,12 +9,12 @@ import { ALL_ROLES, CurrentUser, Public, Roles } from '../auth/auth.decorators';
 import { ApiErrors } from '../http/error.dto';
 import { contentDisposition } from './content-disposition';
 import { CertificateResponse, VerificationResponse } from './dto/tickets.dto';
-import { ApiErrorCodes, TICKET_ERRORS } from '../http/error-codes';
+import { ApiErrorCodes } from '../http/error-codes';
 
 /** 林票 certificates (持有凭证): the holder's view, the printable PDF and the public verification of the printed code. */
 @ApiTags('林票 (tickets)')
 @Controller('v1')
-@ApiErrorCodes(TICKET_ERRORS)
+@ApiErrorCodes('ticket')
 export class CertificatesController {
   constructor(
     private readonly certificates: CertificatesService,

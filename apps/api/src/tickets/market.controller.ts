@@ -19,7 +19,7 @@ import {
   TicketTakeDto,
   TicketTakeOutcomeResponse,
 } from './dto/market.dto';
-import { ApiErrorCodes, LEDGER_ERRORS, PARTY_ERRORS, TICKET_ERRORS } from '../http/error-codes';
+import { ApiErrorCodes } from '../http/error-codes';
 
 /** Spreadsheet programs read a UTF-8 CSV as UTF-8 (not GBK) only with the byte order mark. */
 const UTF8_BOM = '\uFEFF';
@@ -27,7 +27,7 @@ const UTF8_BOM = '\uFEFF';
 /** The 林票 market (挂牌/摘牌): listings that reserve a holder's units, takes that settle delivery versus payment, and the public price history. */
 @ApiTags('林票 market')
 @Controller('v1')
-@ApiErrorCodes(TICKET_ERRORS, PARTY_ERRORS, LEDGER_ERRORS)
+@ApiErrorCodes('ticket', 'party', 'ledger')
 export class TicketMarketController {
   constructor(
     private readonly market: TicketMarketService,

@@ -24,12 +24,12 @@ import {
   SeriesResponse,
   TradeDto,
 } from './dto/tickets.dto';
-import { ApiErrorCodes, ISSUANCE_PLAN_ERRORS, LEDGER_ERRORS, PARTY_ERRORS, PROJECT_ERRORS, TICKET_ERRORS } from '../http/error-codes';
+import { ApiErrorCodes } from '../http/error-codes';
 
 /** 林票 series, their register and the movements of their units. */
 @ApiTags('林票 (tickets)')
 @Controller('v1')
-@ApiErrorCodes(TICKET_ERRORS, ISSUANCE_PLAN_ERRORS, PROJECT_ERRORS, PARTY_ERRORS, LEDGER_ERRORS)
+@ApiErrorCodes('ticket', 'issuancePlan', 'project', 'party', 'ledger')
 export class TicketsController {
   constructor(
     private readonly series: SeriesService,

@@ -1,4 +1,4 @@
-import { ApiErrorCodes, WEBHOOK_ERRORS, PARTY_ERRORS } from '../http/error-codes';
+import { ApiErrorCodes } from '../http/error-codes';
 import { Body, Controller, Delete, Get, HttpStatus, Param, Patch, Post, Query, Req, Res } from '@nestjs/common';
 import { ApiCreatedResponse, ApiHeader, ApiOkResponse, ApiOperation, ApiQuery, ApiTags } from '@nestjs/swagger';
 import type { AuthUser } from '@forest-ledger/access';
@@ -12,7 +12,7 @@ import { EntityManager } from 'typeorm';
 import { CreateWebhookSubscriptionDto, RedeliverDto, RotateWebhookSecretDto, UpdateWebhookSubscriptionDto } from './webhooks.dto';
 
 /** Signed webhook subscriptions (issue 17): ADMIN only. Delivery is the worker's. */
-@ApiErrorCodes(WEBHOOK_ERRORS, PARTY_ERRORS)
+@ApiErrorCodes('webhook', 'party')
 @ApiTags('webhooks')
 @Controller('v1/webhook-subscriptions')
 export class WebhooksController {
