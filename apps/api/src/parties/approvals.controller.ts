@@ -14,7 +14,8 @@ import { ApiErrorCodes } from '../http/error-codes';
 /** Maker-checker decisions: access keeps the approvals; a party's deactivation is decided by the parties feature. The requester can never decide their own request (422 SAME_USER_APPROVAL). */
 @ApiTags('approvals')
 @Controller('v1/approvals')
-@ApiErrorCodes('access', 'approval', 'carbon', 'dividend', 'landUse', 'ledger', 'parcel', 'party', 'project', 'subsidy', 'ticket')
+// What approve and reject call into: the approvals (access), the party's deactivation and its wallet's freeze (ledger).
+@ApiErrorCodes('access', 'approval', 'party', 'ledger')
 export class ApprovalsController {
   constructor(
     private readonly approvals: ApprovalsService,
