@@ -11,6 +11,7 @@
  * baseline; issuance within 2× of its baseline (issue 21).
  *
  * Environment: BENCH_HOLDERS (100000), BENCH_CHUNK (5000), BENCH_AMOUNT (123456.78), BENCH_TRACE_SQL=1 (statements per phase),
+ * BENCH_PROFILE_DIR (a V8 CPU profile of the service's distribution, declare to last chunk, written there and summarised),
  * BENCH_DATABASE_URL (postgres://postgres@127.0.0.1:5432/forest_ledger_dividend_bench; dropped and recreated).
  */
 import 'reflect-metadata';
@@ -33,6 +34,7 @@ import { Dec, LedgerReads, LedgerService } from '@forest-ledger/ledger';
 import { ensureDatabase, inTransaction, loadEnv, migrate, openDataSource } from '@forest-ledger/platform';
 import { rawIssuanceBaseline } from './lib/issuance-baseline';
 import { RawEntry, writeRawEntries } from './lib/raw-entries';
+import { InProcessProfile } from './lib/in-process-profile';
 import { SqlTrace } from './lib/sql-trace';
 
 function intEnv(name: string, fallback: number, min: number, max: number): number {
@@ -50,6 +52,7 @@ const config = {
   url: process.env.BENCH_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/forest_ledger_dividend_bench',
 };
 const trace = new SqlTrace(process.env.BENCH_TRACE_SQL === '1');
+const profile = new InProcessProfile(process.env.BENCH_PROFILE_DIR, 'dividend-distribution');
 const PROJECT = 'BENCH-DIV';
 const RECORD = '2026-06-30';
 const PAYMENT = '2026-07-15';
@@ -165,6 +168,7 @@ async function main(): Promise<void> {
     log(`setup ${setupSeconds.toFixed(1)} s`);
 
     // ---------------------------------------------------------------- the service, end to end
+    await profile.start();
     const start = process.hrtime.bigint();
     trace.set('declare+approve');
     const cpuStart = process.cpuUsage();
@@ -184,6 +188,7 @@ async function main(): Promise<void> {
     const outcome = await distribution.distribute(draft.id);
     const serviceSeconds = seconds(start);
     const cpu = process.cpuUsage(cpuStart);
+    await profile.stopAndPrint();
     const nodeCpuSeconds = (cpu.user + cpu.system) / 1e6;
     if (outcome.state !== 'DISTRIBUTED' || outcome.progress.holdersDone !== config.holders || outcome.progress.amountDistributed !== new Dec(config.amount).toFixed(2)) {
       throw new Error(`distribution incomplete: ${JSON.stringify(outcome)}`);

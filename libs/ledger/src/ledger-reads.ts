@@ -57,6 +57,16 @@ export class LedgerReads {
     return new Map(rows.map((r) => [r.code, r.id]));
   }
 
+  /** Which of these codes name no account (a set-based writer's "open the missing ones"): sends the codes, receives only the unknown. */
+  async unknownAccountCodes(em: EntityManager, codes: readonly string[]): Promise<string[]> {
+    if (codes.length === 0) return [];
+    const rows = await em.query<Array<{ code: string }>>(
+      `SELECT c.code FROM unnest($1::text[]) AS c(code) WHERE NOT EXISTS (SELECT 1 FROM ledger_accounts a WHERE a.code = c.code)`,
+      [[...new Set(codes)]],
+    );
+    return rows.map((r) => r.code);
+  }
+
   /**
    * Balance by the account's normal side (credits − debits for LIABILITY/EQUITY/INCOME, debits − credits
    * for ASSET/EXPENSE). Now: the running totals; with `asOf`: the day totals (ledger_account_days) on or before it. Unknown codes are absent.

@@ -96,14 +96,14 @@ export class LedgerReportsService {
     type: AccountType,
     date: string,
     em: EntityManager = this.dataSource.manager,
-  ): Promise<Array<{ account: string; ownerRef: string | null; balance: string }>> {
+  ): Promise<Array<{ account: string; accountId: string; ownerRef: string | null; balance: string }>> {
     if (!isIsoDate(date)) throw new LedgerError('INVALID_ENTRY', 'date must be a calendar date YYYY-MM-DD', 'date');
     const scale = await this.scaleOf(asset, em);
     const rows = await reports.selectAssetNetsAsOf(em, asset, type, date);
     return rows
-      .map((r) => ({ account: r.code, ownerRef: r.owner_ref, balance: r.normal_side === 'DEBIT' ? new Dec(r.net) : new Dec(r.net).negated() }))
+      .map((r) => ({ account: r.code, accountId: r.id, ownerRef: r.owner_ref, balance: r.normal_side === 'DEBIT' ? new Dec(r.net) : new Dec(r.net).negated() }))
       .filter((r) => !r.balance.isZero())
-      .map((r) => ({ account: r.account, ownerRef: r.ownerRef, balance: formatDecimal(r.balance, scale) }));
+      .map((r) => ({ account: r.account, accountId: r.accountId, ownerRef: r.ownerRef, balance: formatDecimal(r.balance, scale) }));
   }
 
   // ---------------------------------------------------------------- statements

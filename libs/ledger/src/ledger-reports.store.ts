@@ -19,9 +19,9 @@ export async function selectAssetNetsAsOf(
   asset: string,
   type: AccountType,
   date: string,
-): Promise<Array<{ code: string; owner_ref: string | null; normal_side: Side; net: string }>> {
-  return await em.query<Array<{ code: string; owner_ref: string | null; normal_side: Side; net: string }>>(
-    `SELECT a.code, a.owner_ref, a.normal_side, SUM(d.debits - d.credits)::text AS net
+): Promise<Array<{ id: string; code: string; owner_ref: string | null; normal_side: Side; net: string }>> {
+  return await em.query<Array<{ id: string; code: string; owner_ref: string | null; normal_side: Side; net: string }>>(
+    `SELECT a.id::text AS id, a.code, a.owner_ref, a.normal_side, SUM(d.debits - d.credits)::text AS net
        FROM ledger_accounts a JOIN ledger_account_days d ON d.account_id = a.id
       WHERE a.asset_code = $1 AND a.type = $2 AND d.day <= $3::date
       GROUP BY a.id ORDER BY a.code`,

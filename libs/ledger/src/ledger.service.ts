@@ -356,7 +356,7 @@ export class LedgerService {
     type: AccountType,
     date: string,
     em: EntityManager = this.dataSource.manager,
-  ): Promise<Array<{ account: string; ownerRef: string | null; balance: string }>> {
+  ): Promise<Array<{ account: string; accountId: string; ownerRef: string | null; balance: string }>> {
     return this.reports.balancesOfAssetAsOf(asset, type, date, em);
   }
 }

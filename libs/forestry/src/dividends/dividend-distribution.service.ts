@@ -6,7 +6,7 @@ import { Env } from '@forest-ledger/platform/config/env';
 import { DbTimeouts, longTimeouts, withTimeouts } from '@forest-ledger/platform/database/timeouts';
 import { DataSource, EntityManager } from 'typeorm';
 import { walletOf } from '../parties/parties.service';
-import { partiesByCodes, partiesByIds } from '../parties/party-refs';
+import { partyCodesByIds, partyIdsByCodes } from '../parties/party-refs';
 import { businessToday } from '../projects/project-accounts';
 import { SeriesService } from '../tickets/series.service';
 import { firstOwnershipMoveAfter } from '../tickets/ticket-register.store';
@@ -87,7 +87,7 @@ export class DividendDistributionService {
     if (holders.length === 0) throw new DividendError('NO_HOLDERS', `nobody held units of ${series.code} on ${row.record_date}`, 'recordDate');
     const totalUnits = holders.reduce((s, l) => s.plus(l.units), new Dec(0));
 
-    const parties = await partiesByCodes(
+    const parties = await partyIdsByCodes(
       em,
       holders.map((h) => h.code),
     );
@@ -97,7 +97,7 @@ export class DividendDistributionService {
       em,
       row.id,
       row.chunk_size,
-      holders.map((h) => ({ partyId: parties.get(h.code)!.id, holderAccountId: h.accountId.toString(), units: h.units.toFixed(0), amount: h.amount.toFixed(2) })),
+      holders.map((h) => ({ partyId: parties.get(h.code)!, holderAccountId: h.accountId.toString(), units: h.units.toFixed(0), amount: h.amount.toFixed(2) })),
     );
     await this.ensureWallets(
       em,
@@ -118,11 +118,11 @@ export class DividendDistributionService {
     if (row.state !== 'DISTRIBUTING') return outcomeOf(row);
     const chunk = row.chunks_done + 1;
     const lines = await declarationsStore.lines(em, id, { afterSeq: (chunk - 1) * row.chunk_size, toSeq: chunk * row.chunk_size });
-    const parties = await partiesByIds(
+    const codes = await partyCodesByIds(
       em,
       lines.map((l) => l.party_id),
     );
-    const paying = lines.filter((l) => !new Dec(l.amount).isZero()).map((l) => ({ seq: l.seq, amount: l.amount, code: parties.get(l.party_id)!.code }));
+    const paying = lines.filter((l) => !new Dec(l.amount).isZero()).map((l) => ({ seq: l.seq, amount: l.amount, code: codes.get(l.party_id)! }));
     const parts: Array<typeof paying> = [];
     for (let i = 0; i < paying.length; i += CREDITS_PER_ENTRY) parts.push(paying.slice(i, i + CREDITS_PER_ENTRY));
     const entryIds: string[] = [];
@@ -189,8 +189,8 @@ export class DividendDistributionService {
 
   /** Opens the wallets of holders who have none yet (e.g. parties registered before wallets existed). */
   private async ensureWallets(em: EntityManager, partyCodes: string[]): Promise<void> {
-    const known = await this.ledgerReads.accountIds(em, partyCodes.map(walletOf));
-    const missing = partyCodes.filter((c) => !known.has(walletOf(c)));
+    const unknown = new Set(await this.ledgerReads.unknownAccountCodes(em, partyCodes.map(walletOf)));
+    const missing = partyCodes.filter((c) => unknown.has(walletOf(c)));
     if (missing.length > 0)
       await this.ledger.openAccounts(
         em,

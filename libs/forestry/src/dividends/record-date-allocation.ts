@@ -29,20 +29,28 @@ export async function allocationAtRecordDate(
 ): Promise<Entitlement[]> {
   const balances = await ledger.balancesOfAssetAsOf(series.asset_code, 'LIABILITY', recordDate, em);
   const unitsByOwner = new Map<string, Dec>();
-  const accountsByOwner = new Map<string, string[]>();
+  const lowestIdByOwner = new Map<string, bigint>();
+  const heldAccounts = new Set<string>();
   for (const b of balances) {
     if (b.ownerRef === null || !b.ownerRef.startsWith('party:')) continue;
     unitsByOwner.set(b.ownerRef, (unitsByOwner.get(b.ownerRef) ?? new Dec(0)).plus(b.balance));
-    accountsByOwner.set(b.ownerRef, [...(accountsByOwner.get(b.ownerRef) ?? []), b.account]);
+    const id = BigInt(b.accountId);
+    const lowest = lowestIdByOwner.get(b.ownerRef);
+    if (lowest === undefined || id < lowest) lowestIdByOwner.set(b.ownerRef, id);
+    heldAccounts.add(b.account);
   }
-  // The tie-break key: each owner's first account of the series (its free units, opened first), by id.
+  // The tie-break key: each owner's first account of the series (its free units, opened first), by id. Its id
+  // came with the balances unless it held nothing on the record date (all pledged or listed): those are looked up.
   const owners = [...unitsByOwner.keys()].filter((o) => unitsByOwner.get(o)!.greaterThan(0));
-  const freeAccounts = owners.map((o) => holderTickets(o.slice('party:'.length), series.code));
-  // Ids only (not whole account rows): at 100,000 holders this is the snapshot's largest read.
-  const accountIds = await reads.accountIds(em, [...freeAccounts, ...owners.flatMap((o) => accountsByOwner.get(o)!)]);
-  const holders = owners.map((ownerRef, i) => {
-    const ids = [freeAccounts[i], ...accountsByOwner.get(ownerRef)!].flatMap((code) => (accountIds.has(code) ? [BigInt(accountIds.get(code)!)] : []));
-    return { ownerRef, code: ownerRef.slice('party:'.length), accountId: ids.reduce((min, x) => (x < min ? x : min)) };
+  const freeAccountOf = (ownerRef: string) => holderTickets(ownerRef.slice('party:'.length), series.code);
+  const emptyFree = await reads.accountIds(
+    em,
+    owners.map(freeAccountOf).filter((code) => !heldAccounts.has(code)),
+  );
+  const holders = owners.map((ownerRef) => {
+    const held = lowestIdByOwner.get(ownerRef)!;
+    const free = emptyFree.get(freeAccountOf(ownerRef));
+    return { ownerRef, code: ownerRef.slice('party:'.length), accountId: free !== undefined && BigInt(free) < held ? BigInt(free) : held };
   });
   holders.sort((a, b) => (a.accountId < b.accountId ? -1 : a.accountId > b.accountId ? 1 : 0));
   const split = splitPool(

@@ -6,6 +6,7 @@ import {
   selectHouseholdCountsByRegion,
   selectPartyIdsInRegions,
   selectPartyMobiles,
+  selectPartyKeys,
   selectPartyRefs,
   selectRegionIdsOfParties,
   selectVillagersAsOf,
@@ -54,6 +55,16 @@ export async function partiesByCodes(em: EntityManager, codes: readonly string[]
 /** The parties with these ids, by id (unknown ids are absent). */
 export async function partiesByIds(em: EntityManager, ids: readonly string[]): Promise<Map<string, PartyRef>> {
   return new Map((await selectPartyRefs(em, { ids })).map((r) => [r.id, partyRefOf(r)]));
+}
+
+/** Party code → id, for the codes that exist (the id alone, for writers of many rows). */
+export async function partyIdsByCodes(em: EntityManager, codes: readonly string[]): Promise<Map<string, string>> {
+  return new Map((await selectPartyKeys(em, { codes })).map((r) => [r.code, r.id]));
+}
+
+/** Party id → code, for the ids that exist (the code alone, for writers of many rows). */
+export async function partyCodesByIds(em: EntityManager, ids: readonly string[]): Promise<Map<string, string>> {
+  return new Map((await selectPartyKeys(em, { ids })).map((r) => [r.id, r.code]));
 }
 
 /** The active members of one kind (VILLAGER, HOUSEHOLD) of the collective `collectiveCode`, in id order. */
