@@ -36,14 +36,8 @@ import { rawIssuanceBaseline } from './lib/issuance-baseline';
 import { RawEntry, writeRawEntries } from './lib/raw-entries';
 import { InProcessProfile } from './lib/in-process-profile';
 import { SqlTrace } from './lib/sql-trace';
-
-function intEnv(name: string, fallback: number, min: number, max: number): number {
-  const raw = process.env[name];
-  if (raw === undefined || raw === '') return fallback;
-  const value = Number(raw);
-  if (!Number.isInteger(value) || value < min || value > max) throw new Error(`${name}=${raw}: expected an integer from ${min} to ${max}`);
-  return value;
-}
+import { intEnv } from './lib/env';
+import { dropDatabase } from './lib/scratch-ledger';
 
 const config = {
   holders: intEnv('BENCH_HOLDERS', 100_000, 10, 1_000_000),
@@ -60,25 +54,11 @@ const PAYMENT = '2026-07-15';
 const log = (msg: string) => console.log(`[bench ${new Date().toISOString().slice(11, 19)}] ${msg}`);
 const seconds = (from: bigint) => Number(process.hrtime.bigint() - from) / 1e9;
 
-async function recreate(url: string): Promise<void> {
-  const name = decodeURIComponent(new URL(url).pathname.slice(1));
-  if (!/^[a-z0-9_]*bench[a-z0-9_]*$/.test(name)) throw new Error(`refusing to drop ${name}: the scratch database must be named *bench*`);
-  const admin = new URL(url);
-  admin.pathname = '/postgres';
-  const client = new Client({ connectionString: admin.toString() });
-  await client.connect();
-  try {
-    await client.query(`DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`);
-  } finally {
-    await client.end();
-  }
-  await ensureDatabase(url);
-}
-
 async function main(): Promise<void> {
   log(`holders ${config.holders}, chunk ${config.chunk}, amount ${config.amount}, database ${new URL(config.url).pathname.slice(1)}`);
   const setupStart = process.hrtime.bigint();
-  await recreate(config.url);
+  await dropDatabase(config.url);
+  await ensureDatabase(config.url);
   const ds = await openDataSource(config.url, 4);
   const env = loadEnv({ DATABASE_URL: config.url });
   const pii = new PiiCipher(env.PII_ENCRYPTION_KEY, env.PII_HMAC_KEY);

@@ -42,14 +42,7 @@ import { JsonHttpClient } from './lib/http-client';
 import { LoadResult, Operation, runLoad } from './lib/load';
 import { dropDatabase } from './lib/scratch-ledger';
 import { fmt, renderTable, summarize } from './lib/stats';
-
-function intEnv(name: string, fallback: number, min: number, max: number): number {
-  const raw = process.env[name];
-  if (raw === undefined || raw === '') return fallback;
-  const value = Number(raw);
-  if (!Number.isInteger(value) || value < min || value > max) throw new Error(`${name}=${raw}: expected an integer from ${min} to ${max}`);
-  return value;
-}
+import { intEnv } from './lib/env';
 
 const config = {
   villagers: intEnv('BENCH_VILLAGERS', 1000, 10, 200_000),
