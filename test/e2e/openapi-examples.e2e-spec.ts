@@ -1,5 +1,5 @@
 import { createAdmin } from '@forest-ledger/access';
-import { DemoLoader, DemoModule } from '@forest-ledger/forestry';
+import { DemoLoader, DemoModule, idAfterDemo } from '@forest-ledger/forestry';
 import { Env, loadEnv } from '@forest-ledger/platform';
 import { Test } from '@nestjs/testing';
 import { randomUUID } from 'node:crypto';
@@ -125,8 +125,8 @@ describe('the OpenAPI request examples', () => {
       if (!ok) failures.push(`${key} → ${res.status} ${JSON.stringify(res.body).slice(0, 300)}`);
     }
     expect(failures).toEqual([]);
-    // The user id the examples name: li.approver is user 5 after the admin and the demo set's logins.
-    expect(await db.dataSource.query(`SELECT id::text AS id FROM users WHERE username = 'li.approver'`)).toEqual([{ id: '5' }]);
+    // The user id the examples name: li.approver is the first user after the admin and the demo set's (DEMO_IDS).
+    expect(await db.dataSource.query(`SELECT id::text AS id FROM users WHERE username = 'li.approver'`)).toEqual([{ id: idAfterDemo('user') }]);
   }, 240_000);
 
   it('every write route has one (or is listed as not yet)', async () => {

@@ -1,4 +1,4 @@
-import { AccessService } from '@forest-ledger/access';
+import { AccessService, createAdmin } from '@forest-ledger/access';
 import { Test, TestingModule } from '@nestjs/testing';
 import {
   DisclosuresService,
@@ -7,6 +7,8 @@ import {
   DEMO_COLLECTIVE,
   DEMO_FACE_VALUE,
   DEMO_FARM,
+  DEMO_ID_TABLES,
+  DEMO_IDS,
   DEMO_ORGANISATIONS,
   DEMO_PROJECT,
   DEMO_SERIES,
@@ -44,6 +46,8 @@ beforeAll(async () => {
     .useValue(loadEnv({ DATABASE_URL: db.url, REDIS_URL: TEST_REDIS_URL, LOG_LEVEL: 'silent', NODE_ENV: 'test', QUEUE_PREFIX: `test-${db.name}` }))
     .compile();
   await moduleRef.init();
+  // As `npm start` does: the first administrator, then the demo (DEMO_IDS.last.user counts them).
+  await createAdmin(db.dataSource, 'admin', { onlyIfNoUsers: true });
 });
 
 afterAll(async () => {
@@ -339,6 +343,24 @@ describe('the demo data set', () => {
     );
     expect(replay.entryId).toBe(trade.id);
     await expect(balanceOf(holderTickets('V-0001', DEMO_SERIES))).resolves.toBe('260');
+  });
+
+  it('creates the rows DEMO_IDS names, with those ids, and uses exactly the ids DEMO_IDS.last says in each table', async () => {
+    const [parcel] = await db.dataSource.query<Array<{ certificate_no: string; holder: string; projects: string[] }>>(
+      `SELECT p.certificate_no, h.code AS holder, array(SELECT c.code FROM coop_project_parcels cp JOIN coop_projects c ON c.id = cp.project_id WHERE cp.parcel_id = p.id ORDER BY c.code) AS projects
+         FROM parcels p JOIN parties h ON h.id = p.holder_party_id WHERE p.id = $1`,
+      [DEMO_IDS.householdParcel],
+    );
+    expect(parcel).toEqual({ certificate_no: '晋(2025)阳城县不动产权第0009001号', holder: 'V-0001', projects: [DEMO_PROJECT] });
+    const pledges = await moduleRef.get(MovementsService).pledges(db.dataSource.manager, DEMO_SERIES);
+    expect(pledges.find((p) => p.id === DEMO_IDS.pledge)).toMatchObject({ holder: 'V-0002', pledgee: DEMO_BANK, units: '200', state: 'ACTIVE' });
+    // A row made after the demo gets the next value of its table's sequence: DEMO_IDS.last + 1.
+    const last: Record<string, number> = {};
+    for (const [key, table] of Object.entries(DEMO_ID_TABLES)) {
+      const [{ n }] = await db.dataSource.query<Array<{ n: number }>>(`SELECT coalesce(pg_sequence_last_value(pg_get_serial_sequence($1, 'id')::regclass), 0)::int AS n`, [table]);
+      last[key] = n;
+    }
+    expect(last).toEqual(DEMO_IDS.last);
   });
 
   it('leaves a balanced trial balance in every asset', async () => {

@@ -1,3 +1,4 @@
+import { DEMO_IDS, idAfterDemo } from '@forest-ledger/forestry';
 import type { OpenAPIObject } from '@nestjs/swagger';
 
 /**
@@ -5,7 +6,9 @@ import type { OpenAPIObject } from '@nestjs/swagger';
  * They are written into the OpenAPI document (`requestBody` examples and path parameter examples), and
  * test/e2e/openapi-examples.e2e-spec.ts posts every one of them, in this order, to an API holding only
  * the demo data: each must answer 2xx (or its `status`). Some use what an earlier one made (the user
- * that logs in, the carbon project that is registered), so the order matters.
+ * that logs in, the carbon project that is registered), so the order matters. Ids are never written
+ * as literals: a demo row is named by DEMO_IDS, a row an earlier example made by idAfterDemo (the demo's
+ * last id in that table plus how many the examples made before it); routes that take a code get codes.
  */
 export interface RequestExample {
   summary: string;
@@ -24,6 +27,10 @@ function inDays(days: number): string {
 }
 
 const TODAY_OR_EARLIER = '2026-11-23';
+/** li.approver, the first user the examples make. */
+const LI_APPROVER = idAfterDemo('user');
+/** The dividend the examples declare, the first after the demo's. */
+const DIVIDEND = idAfterDemo('dividend');
 const CARBON_PROJECT = {
   code: 'DXG-C1',
   name: '大西沟村森林经营碳汇项目',
@@ -33,7 +40,7 @@ const CARBON_PROJECT = {
   creditingStart: '2021-01-01',
   creditingEnd: '2040-12-31',
   bufferRatio: '0.10',
-  parcelIds: ['1'],
+  parcelIds: [DEMO_IDS.householdParcel],
   revenueRule: {
     shares: [
       { kind: 'PARTY', party: 'C-DXG', ratio: '0.30' },
@@ -97,7 +104,10 @@ export const REQUEST_EXAMPLES: ReadonlyArray<readonly [string, RequestExample]> 
       },
     },
   ],
-  ['POST /v1/entries/{id}/reverse', { summary: 'the transfer above reversed', params: { id: '12' }, body: { effectiveDate: TODAY_OR_EARLIER, memo: '金额录入错误' } }],
+  [
+    'POST /v1/entries/{id}/reverse',
+    { summary: 'the transfer above reversed', params: { id: idAfterDemo('ledgerEntry', 3) }, body: { effectiveDate: TODAY_OR_EARLIER, memo: '金额录入错误' } },
+  ],
   ['POST /v1/regions', { summary: 'a second village of 芹池镇', body: { code: '140522101202', name: '小西沟村', level: 'VILLAGE', parentCode: '140522101' } }],
   [
     'POST /v1/parties',
@@ -114,7 +124,7 @@ export const REQUEST_EXAMPLES: ReadonlyArray<readonly [string, RequestExample]> 
     'POST /v1/parties/{code}/bank-card',
     { summary: "a villager's card for payouts", params: { code: 'V-0005' }, body: { bankName: '中国农业银行', cardNumber: '6228480000000000000' } },
   ],
-  ['POST /v1/parcels/attachability-checks', { summary: 'can these parcels back a project?', body: { parcelIds: ['1'], purpose: 'COOPERATION_PROJECT' } }],
+  ['POST /v1/parcels/attachability-checks', { summary: 'can these parcels back a project?', body: { parcelIds: [DEMO_IDS.householdParcel], purpose: 'COOPERATION_PROJECT' } }],
   [
     'POST /v1/series/{code}/trades',
     {
@@ -174,19 +184,23 @@ export const REQUEST_EXAMPLES: ReadonlyArray<readonly [string, RequestExample]> 
     },
   ],
   ['POST /v1/carbon/projects/{code}/listings', { summary: '500 tonnes listed', params: { code: 'DXG-C1' }, body: { seller: 'C-DXG', unitPrice: '15.00', quantity: '500' } }],
-  ['POST /v1/ticket-listings/{id}/takes', { summary: 'a member buys 5 of them', params: { id: '1' }, body: { buyer: 'V-0003', units: '5' } }],
-  ['POST /v1/ticket-listings/{id}/withdraw', { summary: 'the seller withdraws the rest', params: { id: '1' }, body: {} }],
+  ['POST /v1/ticket-listings/{id}/takes', { summary: 'a member buys 5 of them', params: { id: idAfterDemo('ticketListing') }, body: { buyer: 'V-0003', units: '5' } }],
+  ['POST /v1/ticket-listings/{id}/withdraw', { summary: 'the seller withdraws the rest', params: { id: idAfterDemo('ticketListing') }, body: {} }],
   [
     'POST /v1/series/{code}/buy-backs',
     { summary: 'the farm buys units back', params: { code: 'YC-DXG-2025' }, body: { holder: 'V-0004', units: '10', unitPrice: '100.00', documentReference: '兑付协议 2026-001' } },
   ],
-  ['POST /v1/pledges/{id}/release', { summary: 'the pledge above released', params: { id: '2' }, body: { documentReference: 'ICBC-JC-2026-0002' } }],
+  ['POST /v1/pledges/{id}/release', { summary: 'the pledge above released', params: { id: idAfterDemo('ticketPledge') }, body: { documentReference: 'ICBC-JC-2026-0002' } }],
   [
     'POST /v1/pledges/{id}/enforce',
-    { summary: "the demo's pledge enforced: the units go to another member", params: { id: '1' }, body: { documentReference: 'ICBC-JC-2026-0003', transferee: 'V-0005' } },
+    {
+      summary: "the demo's pledge enforced: the units go to another member",
+      params: { id: DEMO_IDS.pledge },
+      body: { documentReference: 'ICBC-JC-2026-0003', transferee: 'V-0005' },
+    },
   ],
-  ['POST /v1/carbon/listings/{id}/orders', { summary: 'the farm buys 100 tonnes', params: { id: '1' }, body: { buyer: 'F-YCLC', quantity: '100' } }],
-  ['POST /v1/carbon/listings/{id}/cancel', { summary: 'the rest of the listing withdrawn', params: { id: '1' }, body: {} }],
+  ['POST /v1/carbon/listings/{id}/orders', { summary: 'the farm buys 100 tonnes', params: { id: idAfterDemo('carbonListing') }, body: { buyer: 'F-YCLC', quantity: '100' } }],
+  ['POST /v1/carbon/listings/{id}/cancel', { summary: 'the rest of the listing withdrawn', params: { id: idAfterDemo('carbonListing') }, body: {} }],
   [
     'POST /v1/carbon/projects/{code}/retirements',
     {
@@ -194,7 +208,7 @@ export const REQUEST_EXAMPLES: ReadonlyArray<readonly [string, RequestExample]> 
       params: { code: 'DXG-C1' },
       body: {
         holder: 'F-YCLC',
-        issuanceId: '1',
+        issuanceId: idAfterDemo('carbonIssuance'),
         quantity: '10',
         beneficiaryName: '阳城县林业局 2026 年度工作会议',
         publishBeneficiary: true,
@@ -204,13 +218,13 @@ export const REQUEST_EXAMPLES: ReadonlyArray<readonly [string, RequestExample]> 
       },
     },
   ],
-  ['POST /v1/api-keys', { summary: "a key for the approver's exports", body: { name: 'county ERP export', userId: '5' } }],
-  ['POST /v1/api-keys/{id}/revoke', { summary: 'revoked again', params: { id: '1' }, body: {} }],
-  ['POST /v1/users/{id}/deactivate', { summary: 'the approver li.approver (user 5 on the demo data) deactivated', params: { id: '5' }, body: {} }],
-  ['POST /v1/users/{id}/reactivate', { summary: 'and reactivated', params: { id: '5' }, body: {} }],
+  ['POST /v1/api-keys', { summary: "a key for the approver's exports", body: { name: 'county ERP export', userId: LI_APPROVER } }],
+  ['POST /v1/api-keys/{id}/revoke', { summary: 'revoked again', params: { id: idAfterDemo('apiKey') }, body: {} }],
+  ['POST /v1/users/{id}/deactivate', { summary: 'the approver li.approver deactivated', params: { id: LI_APPROVER }, body: {} }],
+  ['POST /v1/users/{id}/reactivate', { summary: 'and reactivated', params: { id: LI_APPROVER }, body: {} }],
   ['POST /v1/accounts/{code}/close', { summary: 'the empty savings account closed', params: { code: 'party:V-0001:savings:CNY' }, body: {} }],
   ['POST /v1/parties/{code}/deactivation-requests', { summary: 'a villager moved away (needs a second person)', params: { code: 'V-0008' }, body: { reason: '户籍迁出' } }],
-  ['POST /v1/approvals/{id}/reject', { summary: 'the approver rejects it', caller: 'APPROVER', params: { id: '1' }, body: {} }],
+  ['POST /v1/approvals/{id}/reject', { summary: 'the approver rejects it', caller: 'APPROVER', params: { id: idAfterDemo('approval') }, body: {} }],
   [
     'POST /v1/subsidy-programmes',
     { summary: "the county's 2026 programme", body: { code: 'YC-LZJB-2026', name: '阳城县 2026 年林权流转奖补', fundingPartyCode: 'G-YC-SUBSIDY', regionCodes: ['140522'] } },
@@ -250,12 +264,12 @@ export const REQUEST_EXAMPLES: ReadonlyArray<readonly [string, RequestExample]> 
       body: { project: 'YC-DXG', amount: '1.00', recordDate: inDays(0), paymentDate: inDays(30), memo: '年度分红' },
     },
   ],
-  ['POST /v1/dividends/{id}/approve', { summary: 'the dividend approved', caller: 'APPROVER', params: { id: '3' }, body: {} }],
-  ['POST /v1/dividends/{id}/resume', { summary: 'queues its distribution again (after a failure; harmless before)', params: { id: '3' }, body: {} }],
-  ['POST /v1/dividends/{id}/cancel', { summary: 'cancelled before its payment date', params: { id: '3' }, body: {} }],
-  ['POST /v1/projects/{code}/management-fees', { summary: "the farm's fee on the timber income", params: { code: 'YC-DXG' }, body: { incomeId: '3' } }],
+  ['POST /v1/dividends/{id}/approve', { summary: 'the dividend approved', caller: 'APPROVER', params: { id: DIVIDEND }, body: {} }],
+  ['POST /v1/dividends/{id}/resume', { summary: 'queues its distribution again (after a failure; harmless before)', params: { id: DIVIDEND }, body: {} }],
+  ['POST /v1/dividends/{id}/cancel', { summary: 'cancelled before its payment date', params: { id: DIVIDEND }, body: {} }],
+  ['POST /v1/projects/{code}/management-fees', { summary: "the farm's fee on the timber income", params: { code: 'YC-DXG' }, body: { incomeId: idAfterDemo('projectCashFlow') } }],
   ['POST /v1/payout-batches', { summary: "the project's unpaid payouts", body: { scope: 'PROJECT', code: 'YC-DXG' } }],
-  ['POST /v1/payout-batches/{id}/confirm', { summary: 'the bank paid the batch', params: { id: '1' }, body: { bankReference: 'BANK-PAY-0001' } }],
+  ['POST /v1/payout-batches/{id}/confirm', { summary: 'the bank paid the batch', params: { id: idAfterDemo('payoutBatch') }, body: { bankReference: 'BANK-PAY-0001' } }],
   ['POST /v1/land-use-jobs/daily', { summary: "today's rent and late-fee run", body: {} }],
   [
     'POST /v1/transfer-contracts',
@@ -265,7 +279,7 @@ export const REQUEST_EXAMPLES: ReadonlyArray<readonly [string, RequestExample]> 
         code: 'YC-LZ-2026-001',
         transferorCode: 'V-0001',
         transfereeCode: 'E-LVYUAN',
-        parcelIds: ['1'],
+        parcelIds: [DEMO_IDS.householdParcel],
         areaMu: '32.6500',
         mode: 'LEASE',
         startDate: '2026-01-01',
@@ -306,7 +320,7 @@ export const REQUEST_EXAMPLES: ReadonlyArray<readonly [string, RequestExample]> 
     },
   ],
   ['POST /v1/subsidy-claims', { summary: 'the lease claims the subsidy', body: { programmeCode: 'YC-LZJB-2026', contractCode: 'YC-LZ-2026-001', appliedOn: '2026-03-01' } }],
-  ['POST /v1/subsidy-claims/{id}/approve', { summary: 'approved', caller: 'APPROVER', params: { id: '1' }, body: { approvedOn: '2026-03-10' } }],
+  ['POST /v1/subsidy-claims/{id}/approve', { summary: 'approved', caller: 'APPROVER', params: { id: idAfterDemo('subsidyClaim') }, body: { approvedOn: '2026-03-10' } }],
   ['POST /v1/subsidy-instalments/pay-due', { summary: 'pays the instalments due today (the first half of the claim)', body: {} }],
   [
     'POST /v1/transfer-contracts/{code}/termination',
@@ -316,7 +330,7 @@ export const REQUEST_EXAMPLES: ReadonlyArray<readonly [string, RequestExample]> 
     'POST /v1/subsidy-claims/{id}/recoveries',
     {
       summary: 'the transferor pays part of the clawback back',
-      params: { id: '1' },
+      params: { id: idAfterDemo('subsidyClaim') },
       body: { partyCode: 'V-0001', amount: '1.00', source: 'BANK', bankReference: 'ICBC-2026-1201-0001' },
     },
   ],
@@ -328,7 +342,7 @@ export const REQUEST_EXAMPLES: ReadonlyArray<readonly [string, RequestExample]> 
       body: { mode: 'YIELD', actualVolumeM3: '400.000', bankReference: 'BANK-2026-0003', description: '主伐实际出材 400 立方米, 低于保底产量' },
     },
   ],
-  ['POST /v1/payout-lines/{id}/fail', { summary: 'one payout came back from the bank', params: { id: '1' }, body: { reason: '账户已销户' } }],
+  ['POST /v1/payout-lines/{id}/fail', { summary: 'one payout came back from the bank', params: { id: idAfterDemo('payoutLine') }, body: { reason: '账户已销户' } }],
   ['POST /v1/carbon/projects/{code}/close', { summary: 'the carbon project closed', params: { code: 'DXG-C1' }, body: {} }],
   ['POST /v1/auth/pin', { summary: 'the demo villager changes their PIN', caller: 'VILLAGER', body: { currentPin: '123456', newPin: '482913' } }],
 ];
