@@ -8,6 +8,8 @@
 export const DEMO_IDS = {
   /** Parcel 001 (后沟, 32.65 亩, V-0001's, 发放到户, neither mortgaged nor seized): backs YC-DXG; the examples' carbon project and lease (and the README's carbon example) use it too. */
   householdParcel: '1',
+  /** Parcel 007 (阴坡, 86.2 亩, the collective C-DXG's own): backs the income-right scheme SY-DXG. */
+  collectiveParcel: '7',
   /** V-0002's 200 units of YC-DXG-2025 pledged to K-ICBC-YC, ACTIVE. */
   pledge: '1',
   /**
@@ -16,7 +18,8 @@ export const DEMO_IDS = {
    * before it loads the demo.
    */
   last: {
-    ledgerEntry: 12,
+    parcel: 7,
+    ledgerEntry: 13,
     user: 4,
     dividend: 2,
     projectCashFlow: 2,
@@ -34,6 +37,7 @@ export const DEMO_IDS = {
 
 /** The table behind each of DEMO_IDS.last (what the test counts). */
 export const DEMO_ID_TABLES: Readonly<Record<keyof typeof DEMO_IDS.last, string>> = {
+  parcel: 'parcels',
   ledgerEntry: 'ledger_entries',
   user: 'users',
   dividend: 'dividend_declarations',
