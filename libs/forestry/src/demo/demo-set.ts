@@ -24,7 +24,7 @@ import type { Actor } from '../dividends/dividend-support';
 /**
  * The demo data set, modelled on the Yangcheng pilot (阳城县芹池镇大西沟村, DOMAIN.md §3): the region
  * tree, the state farm, the village collective with three households and eight villagers (one with a
- * villager login), a bank and a subsidy fund; six parcels; the cooperation project YC-DXG with the
+ * villager login), a bank and a subsidy fund; seven parcels (one the collective's own); the cooperation project YC-DXG with the
  * farm's cash and the collective's land as contributions, its 林票 series YC-DXG-2025 (farm by
  * contribution / collective 30 % retained / villagers 70 % per person), and one of each movement:
  * a trade settled delivery-versus-payment after a villager's deposit, a pledge to the bank and a
