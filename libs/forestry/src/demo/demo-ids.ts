@@ -10,6 +10,10 @@ export const DEMO_IDS = {
   householdParcel: '1',
   /** Parcel 007 (阴坡, 86.2 亩, the collective C-DXG's own): backs the income-right scheme SY-DXG. */
   collectiveParcel: '7',
+  /** The 2026 pre-dividend (declared, DRAFT), whose list is published in 大西沟村 … */
+  disclosedDividend: '2',
+  /** … as this disclosure (公示), IN_PERIOD. */
+  disclosure: '1',
   /** V-0002's 200 units of YC-DXG-2025 pledged to K-ICBC-YC, ACTIVE. */
   pledge: '1',
   /**
@@ -22,6 +26,9 @@ export const DEMO_IDS = {
     ledgerEntry: 13,
     user: 4,
     dividend: 2,
+    disclosure: 1,
+    disclosureObjection: 0,
+    projectContribution: 2,
     projectCashFlow: 2,
     ticketPledge: 1,
     ticketListing: 0,
@@ -41,6 +48,9 @@ export const DEMO_ID_TABLES: Readonly<Record<keyof typeof DEMO_IDS.last, string>
   ledgerEntry: 'ledger_entries',
   user: 'users',
   dividend: 'dividend_declarations',
+  disclosure: 'disclosures',
+  disclosureObjection: 'disclosure_objections',
+  projectContribution: 'project_contributions',
   projectCashFlow: 'project_cash_flows',
   ticketPledge: 'ticket_pledges',
   ticketListing: 'ticket_listings',
