@@ -1,4 +1,4 @@
-import { AccessService } from '@forest-ledger/access';
+import { AccessService, createAdmin } from '@forest-ledger/access';
 import { Test, TestingModule } from '@nestjs/testing';
 import {
   DisclosuresService,
@@ -7,8 +7,11 @@ import {
   DEMO_COLLECTIVE,
   DEMO_FACE_VALUE,
   DEMO_FARM,
+  DEMO_ID_TABLES,
+  DEMO_IDS,
   DEMO_ORGANISATIONS,
   DEMO_PROJECT,
+  DEMO_SCHEME,
   DEMO_SERIES,
   DEMO_TICKET_ASSET,
   DEMO_VILLAGE,
@@ -20,6 +23,7 @@ import {
   DemoModule,
   holderPledged,
   holderTickets,
+  IncomeRightsService,
   MovementsService,
   ParcelsService,
   PLATFORM_FEES_ACCOUNT,
@@ -44,6 +48,8 @@ beforeAll(async () => {
     .useValue(loadEnv({ DATABASE_URL: db.url, REDIS_URL: TEST_REDIS_URL, LOG_LEVEL: 'silent', NODE_ENV: 'test', QUEUE_PREFIX: `test-${db.name}` }))
     .compile();
   await moduleRef.init();
+  // As `npm start` does: the first administrator, then the demo (DEMO_IDS.last.user counts them).
+  await createAdmin(db.dataSource, 'admin', { onlyIfNoUsers: true });
 });
 
 afterAll(async () => {
@@ -75,6 +81,8 @@ describe('the demo data set', () => {
       'project-income:demo:pre-dividend',
       expect.stringMatching(/^dividend-reserve:\d+$/),
       expect.stringMatching(/^dividend:\d+:chunk:1:1$/),
+      // The collective's income-right scheme, issued before 公示 is turned on.
+      'ticket-issuance:demo:income-right-issuance:1',
       // 公示: the 2026 pre-dividend is received and declared, its list published; nothing is paid yet.
       'project-income:demo:pre-dividend-2026',
     ]);
@@ -139,17 +147,18 @@ describe('the demo data set', () => {
     for (const m of masked) expect(m.id_masked).toMatch(/^.{4}\*{10}.{4}$/);
   });
 
-  it('has six parcels in 大西沟村 in every certificate state, one mortgaged and one seized', async () => {
+  it('has seven parcels in 大西沟村 in every certificate state, one mortgaged and one seized, one the collective’s own', async () => {
     const summary = await moduleRef.get(ParcelsService).summary('140522');
-    expect(summary.total.parcels).toBe(6);
-    expect(summary.total.areaMu).toBe('145.4418');
-    expect(summary.villages.map((v) => [v.code, v.parcels])).toEqual([[DEMO_VILLAGE.code, 6]]);
+    expect(summary.total.parcels).toBe(7);
+    expect(summary.total.areaMu).toBe('231.6418');
+    expect(summary.villages.map((v) => [v.code, v.parcels])).toEqual([[DEMO_VILLAGE.code, 7]]);
     const byState = summary.total.byState;
-    expect([byState.ISSUED_TO_HOUSEHOLD, byState.PRINTED_SEALED_NOT_ISSUED, byState.PRINTED_NOT_SEALED, byState.NOT_PRINTED].map((s) => s.parcels)).toEqual([3, 1, 1, 1]);
+    expect([byState.ISSUED_TO_HOUSEHOLD, byState.PRINTED_SEALED_NOT_ISSUED, byState.PRINTED_NOT_SEALED, byState.NOT_PRINTED].map((s) => s.parcels)).toEqual([4, 1, 1, 1]);
     expect(summary.total.mortgaged.parcels).toBe(1);
     expect(summary.total.seized.parcels).toBe(1);
-    // Only villagers of the demo hold them.
+    // Villagers of the demo hold them, but 007: the collective's own land (村集体统一经营).
     await expect(count(`SELECT count(*)::int AS n FROM parcels p JOIN parties h ON h.id = p.holder_party_id WHERE h.kind = 'VILLAGER'`)).resolves.toBe(6);
+    await expect(count(`SELECT count(*)::int AS n FROM parcels p JOIN parties h ON h.id = p.holder_party_id WHERE h.code = $1`, [DEMO_COLLECTIVE])).resolves.toBe(1);
   });
 
   it('has the project YC-DXG, active, on the one attachable parcel, with the cash of the farm and the land of the collective', async () => {
@@ -266,7 +275,8 @@ describe('the demo data set', () => {
       `SELECT m.kind, f.code AS "from", t.code AS "to", m.units::text AS units, m.unit_price::text AS price, m.amount::text AS amount,
               to_char(m.effective_date, 'YYYY-MM-DD') AS date, m.document_reference AS ref, m.pledge_id IS NOT NULL AS pledge
          FROM ticket_movements m LEFT JOIN parties f ON f.id = m.from_party_id JOIN parties t ON t.id = m.to_party_id
-        WHERE m.kind <> 'ISSUANCE' ORDER BY m.id`,
+        WHERE m.kind <> 'ISSUANCE' AND m.series_id = (SELECT id FROM ticket_series WHERE code = $1) ORDER BY m.id`,
+      [DEMO_SERIES],
     );
     expect(movements).toEqual([
       { kind: 'TRADE', from: 'V-0001', to: 'V-0004', units: '100', price: '105.50', amount: '10550.00', date: '2025-06-02', ref: null, pledge: false },
@@ -283,7 +293,7 @@ describe('the demo data set', () => {
         pledge: false,
       },
     ]);
-    await expect(count(`SELECT count(*)::int AS n FROM ticket_movements WHERE kind = 'ISSUANCE'`)).resolves.toBe(10);
+    await expect(count(`SELECT count(*)::int AS n FROM ticket_movements WHERE kind = 'ISSUANCE'`)).resolves.toBe(14); // 10 of the 林票, 4 of the income-right scheme
 
     // Delivery versus payment: units and money in the trade's one entry.
     const assets = await db.dataSource.query<Array<{ asset_code: string }>>(
@@ -341,9 +351,52 @@ describe('the demo data set', () => {
     await expect(balanceOf(holderTickets('V-0001', DEMO_SERIES))).resolves.toBe('260');
   });
 
+  it('has the collective’s income-right scheme over parcel 007, issued to the three households (heads) and the collective', async () => {
+    const scheme = await moduleRef.get(IncomeRightsService).get(DEMO_SCHEME);
+    expect(scheme).toMatchObject({
+      code: DEMO_SCHEME,
+      state: 'ACTIVE',
+      collective: { code: DEMO_COLLECTIVE },
+      areaMu: '86.2000',
+      rule: { basis: 'WEIGHTED', householdWeight: '0.4', personWeight: '0.6', retainedRatio: '0.2' },
+      totalUnits: '10000',
+      faceValue: '1.00',
+      seriesCode: DEMO_SCHEME,
+      walletBalance: '0.00',
+    });
+    expect(scheme.parcels.map((p) => [p.id, p.certificateNo])).toEqual([[DEMO_IDS.collectiveParcel, '晋(2025)阳城县不动产权第0009007号']]);
+    const register = await moduleRef.get(SeriesService).register(DEMO_SCHEME);
+    // 20 % kept (2,000); 8,000 split 40 % per household (1,066 each, 2 left over) and 60 % per person (600 each).
+    expect(Object.fromEntries(register.lines.map((l) => [l.partyCode, l.units]))).toEqual({ [DEMO_COLLECTIVE]: '2002', 'V-0001': '2866', 'V-0004': '2266', 'V-0006': '2866' });
+    // Issued without a 公示: 芹池镇 turns it on after (as for the 林票); the only list up is the 2026 pre-dividend's.
+    await expect(count(`SELECT count(*)::int AS n FROM disclosures`)).resolves.toBe(1);
+  });
+
+  it('creates the rows DEMO_IDS names, with those ids, and uses exactly the ids DEMO_IDS.last says in each table', async () => {
+    const [parcel] = await db.dataSource.query<Array<{ certificate_no: string; holder: string; projects: string[] }>>(
+      `SELECT p.certificate_no, h.code AS holder, array(SELECT c.code FROM coop_project_parcels cp JOIN coop_projects c ON c.id = cp.project_id WHERE cp.parcel_id = p.id ORDER BY c.code) AS projects
+         FROM parcels p JOIN parties h ON h.id = p.holder_party_id WHERE p.id = $1`,
+      [DEMO_IDS.householdParcel],
+    );
+    expect(parcel).toEqual({ certificate_no: '晋(2025)阳城县不动产权第0009001号', holder: 'V-0001', projects: [DEMO_PROJECT] });
+    const [own] = await db.dataSource.query<Array<{ holder: string }>>(`SELECT h.code AS holder FROM parcels p JOIN parties h ON h.id = p.holder_party_id WHERE p.id = $1`, [
+      DEMO_IDS.collectiveParcel,
+    ]);
+    expect(own).toEqual({ holder: DEMO_COLLECTIVE });
+    const pledges = await moduleRef.get(MovementsService).pledges(db.dataSource.manager, DEMO_SERIES);
+    expect(pledges.find((p) => p.id === DEMO_IDS.pledge)).toMatchObject({ holder: 'V-0002', pledgee: DEMO_BANK, units: '200', state: 'ACTIVE' });
+    // A row made after the demo gets the next value of its table's sequence: DEMO_IDS.last + 1.
+    const last: Record<string, number> = {};
+    for (const [key, table] of Object.entries(DEMO_ID_TABLES)) {
+      const [{ n }] = await db.dataSource.query<Array<{ n: number }>>(`SELECT coalesce(pg_sequence_last_value(pg_get_serial_sequence($1, 'id')::regclass), 0)::int AS n`, [table]);
+      last[key] = n;
+    }
+    expect(last).toEqual(DEMO_IDS.last);
+  });
+
   it('leaves a balanced trial balance in every asset', async () => {
     const trial = await moduleRef.get(LedgerReportsService).trialBalance();
-    expect(trial.assets.map((a) => a.asset)).toEqual(['CNY', DEMO_TICKET_ASSET, 'TCO2E']);
+    expect(trial.assets.map((a) => a.asset)).toEqual(['CNY', `LP.${DEMO_SCHEME}`, DEMO_TICKET_ASSET, 'TCO2E']);
     for (const a of trial.assets) expect(a.balanced).toBe(true);
   });
 });

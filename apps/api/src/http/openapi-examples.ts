@@ -1,11 +1,21 @@
+// Over 500 lines because the examples are one ordered list over the whole API (each may use what an earlier one made).
+import { DEMO_COLLECTIVE, DEMO_FARM, DEMO_IDS, DEMO_VILLAGE, idAfterDemo } from '@forest-ledger/forestry';
 import type { OpenAPIObject } from '@nestjs/swagger';
+import { COLLECTIVE_PARCEL, HOUSEHOLD_PARCEL, PARCEL_FILE, ROSTER_FILE, STATE_PARCEL } from './openapi-example-files';
 
 /**
  * The request example of each write route, on the demo data set (`npm start` loads it; see the README).
  * They are written into the OpenAPI document (`requestBody` examples and path parameter examples), and
  * test/e2e/openapi-examples.e2e-spec.ts posts every one of them, in this order, to an API holding only
  * the demo data: each must answer 2xx (or its `status`). Some use what an earlier one made (the user
- * that logs in, the carbon project that is registered), so the order matters.
+ * that logs in, the carbon project that is registered), so the order matters. Ids are never written
+ * as literals: a demo row is named by DEMO_IDS, a row an earlier example made by idAfterDemo (the demo's
+ * last id in that table plus how many the examples made before it), a random id by FROM_ANSWER; routes
+ * that take a code get codes. Every write route has one (the test fails on a route without). Where the
+ * demo gives one thing two routes decide (one approval to approve or reject, one lease to end or
+ * terminate, one claim to approve or reject), the second example documents the refusal (`expect`).
+ * The file imports (roster, parcel table) are JSON `{ fileName, contentBase64 }` with a CSV as the
+ * offices send it, its rows taken from or shaped like shared/fixtures.
  */
 export interface RequestExample {
   summary: string;
@@ -24,6 +34,18 @@ function inDays(days: number): string {
 }
 
 const TODAY_OR_EARLIER = '2026-11-23';
+/** li.approver, the first user the examples make. */
+const LI_APPROVER = idAfterDemo('user');
+/** The dividend the examples declare, the first after the demo's. */
+const DIVIDEND = idAfterDemo('dividend');
+/**
+ * A path parameter an earlier example's answer holds (a random id, not a demo row): the document shows
+ * `<field of METHOD /path>`, and the test fills in that field of that example's answer.
+ */
+export const FROM_ANSWER = /^<(\w+) of ([A-Z]+ \S+)>$/;
+const fromAnswer = (key: string, field: string): string => `<${field} of ${key}>`;
+/** The webhook subscription the examples make (its id is a UUID). */
+const WEBHOOK = fromAnswer('POST /v1/webhook-subscriptions', 'id');
 const CARBON_PROJECT = {
   code: 'DXG-C1',
   name: '大西沟村森林经营碳汇项目',
@@ -33,7 +55,7 @@ const CARBON_PROJECT = {
   creditingStart: '2021-01-01',
   creditingEnd: '2040-12-31',
   bufferRatio: '0.10',
-  parcelIds: ['1'],
+  parcelIds: [DEMO_IDS.householdParcel],
   revenueRule: {
     shares: [
       { kind: 'PARTY', party: 'C-DXG', ratio: '0.30' },
@@ -97,7 +119,10 @@ export const REQUEST_EXAMPLES: ReadonlyArray<readonly [string, RequestExample]> 
       },
     },
   ],
-  ['POST /v1/entries/{id}/reverse', { summary: 'the transfer above reversed', params: { id: '12' }, body: { effectiveDate: TODAY_OR_EARLIER, memo: '金额录入错误' } }],
+  [
+    'POST /v1/entries/{id}/reverse',
+    { summary: 'the transfer above reversed', params: { id: idAfterDemo('ledgerEntry', 3) }, body: { effectiveDate: TODAY_OR_EARLIER, memo: '金额录入错误' } },
+  ],
   ['POST /v1/regions', { summary: 'a second village of 芹池镇', body: { code: '140522101202', name: '小西沟村', level: 'VILLAGE', parentCode: '140522101' } }],
   [
     'POST /v1/parties',
@@ -114,7 +139,24 @@ export const REQUEST_EXAMPLES: ReadonlyArray<readonly [string, RequestExample]> 
     'POST /v1/parties/{code}/bank-card',
     { summary: "a villager's card for payouts", params: { code: 'V-0005' }, body: { bankName: '中国农业银行', cardNumber: '6228480000000000000' } },
   ],
-  ['POST /v1/parcels/attachability-checks', { summary: 'can these parcels back a project?', body: { parcelIds: ['1'], purpose: 'COOPERATION_PROJECT' } }],
+  ['POST /v1/parties/{code}/mobile', { summary: "a villager's new mobile number (sealed at rest)", params: { code: 'V-0005' }, body: { mobile: '13935601215' } }],
+  [
+    'POST /v1/parties/{code}/roster',
+    {
+      summary: 'a household joins the collective (CSV UTF-8, base64)',
+      params: { code: DEMO_COLLECTIVE },
+      body: { fileName: '户籍-大西沟村-新增.csv', contentBase64: ROSTER_FILE },
+    },
+  ],
+  [
+    'POST /v1/regions/{villageCode}/parcel-imports',
+    {
+      summary: "three more parcels: a villager's, the collective's and the state farm's (CSV UTF-8, base64)",
+      params: { villageCode: DEMO_VILLAGE.code },
+      body: { fileName: '宗地-大西沟村-补充.csv', contentBase64: PARCEL_FILE },
+    },
+  ],
+  ['POST /v1/parcels/attachability-checks', { summary: 'can these parcels back a project?', body: { parcelIds: [DEMO_IDS.householdParcel], purpose: 'COOPERATION_PROJECT' } }],
   [
     'POST /v1/series/{code}/trades',
     {
@@ -174,19 +216,23 @@ export const REQUEST_EXAMPLES: ReadonlyArray<readonly [string, RequestExample]> 
     },
   ],
   ['POST /v1/carbon/projects/{code}/listings', { summary: '500 tonnes listed', params: { code: 'DXG-C1' }, body: { seller: 'C-DXG', unitPrice: '15.00', quantity: '500' } }],
-  ['POST /v1/ticket-listings/{id}/takes', { summary: 'a member buys 5 of them', params: { id: '1' }, body: { buyer: 'V-0003', units: '5' } }],
-  ['POST /v1/ticket-listings/{id}/withdraw', { summary: 'the seller withdraws the rest', params: { id: '1' }, body: {} }],
+  ['POST /v1/ticket-listings/{id}/takes', { summary: 'a member buys 5 of them', params: { id: idAfterDemo('ticketListing') }, body: { buyer: 'V-0003', units: '5' } }],
+  ['POST /v1/ticket-listings/{id}/withdraw', { summary: 'the seller withdraws the rest', params: { id: idAfterDemo('ticketListing') }, body: {} }],
   [
     'POST /v1/series/{code}/buy-backs',
     { summary: 'the farm buys units back', params: { code: 'YC-DXG-2025' }, body: { holder: 'V-0004', units: '10', unitPrice: '100.00', documentReference: '兑付协议 2026-001' } },
   ],
-  ['POST /v1/pledges/{id}/release', { summary: 'the pledge above released', params: { id: '2' }, body: { documentReference: 'ICBC-JC-2026-0002' } }],
+  ['POST /v1/pledges/{id}/release', { summary: 'the pledge above released', params: { id: idAfterDemo('ticketPledge') }, body: { documentReference: 'ICBC-JC-2026-0002' } }],
   [
     'POST /v1/pledges/{id}/enforce',
-    { summary: "the demo's pledge enforced: the units go to another member", params: { id: '1' }, body: { documentReference: 'ICBC-JC-2026-0003', transferee: 'V-0005' } },
+    {
+      summary: "the demo's pledge enforced: the units go to another member",
+      params: { id: DEMO_IDS.pledge },
+      body: { documentReference: 'ICBC-JC-2026-0003', transferee: 'V-0005' },
+    },
   ],
-  ['POST /v1/carbon/listings/{id}/orders', { summary: 'the farm buys 100 tonnes', params: { id: '1' }, body: { buyer: 'F-YCLC', quantity: '100' } }],
-  ['POST /v1/carbon/listings/{id}/cancel', { summary: 'the rest of the listing withdrawn', params: { id: '1' }, body: {} }],
+  ['POST /v1/carbon/listings/{id}/orders', { summary: 'the farm buys 100 tonnes', params: { id: idAfterDemo('carbonListing') }, body: { buyer: 'F-YCLC', quantity: '100' } }],
+  ['POST /v1/carbon/listings/{id}/cancel', { summary: 'the rest of the listing withdrawn', params: { id: idAfterDemo('carbonListing') }, body: {} }],
   [
     'POST /v1/carbon/projects/{code}/retirements',
     {
@@ -194,7 +240,7 @@ export const REQUEST_EXAMPLES: ReadonlyArray<readonly [string, RequestExample]> 
       params: { code: 'DXG-C1' },
       body: {
         holder: 'F-YCLC',
-        issuanceId: '1',
+        issuanceId: idAfterDemo('carbonIssuance'),
         quantity: '10',
         beneficiaryName: '阳城县林业局 2026 年度工作会议',
         publishBeneficiary: true,
@@ -204,13 +250,23 @@ export const REQUEST_EXAMPLES: ReadonlyArray<readonly [string, RequestExample]> 
       },
     },
   ],
-  ['POST /v1/api-keys', { summary: "a key for the approver's exports", body: { name: 'county ERP export', userId: '5' } }],
-  ['POST /v1/api-keys/{id}/revoke', { summary: 'revoked again', params: { id: '1' }, body: {} }],
-  ['POST /v1/users/{id}/deactivate', { summary: 'the approver li.approver (user 5 on the demo data) deactivated', params: { id: '5' }, body: {} }],
-  ['POST /v1/users/{id}/reactivate', { summary: 'and reactivated', params: { id: '5' }, body: {} }],
+  ['POST /v1/api-keys', { summary: "a key for the approver's exports", body: { name: 'county ERP export', userId: LI_APPROVER } }],
+  ['POST /v1/api-keys/{id}/revoke', { summary: 'revoked again', params: { id: idAfterDemo('apiKey') }, body: {} }],
+  ['POST /v1/users/{id}/deactivate', { summary: 'the approver li.approver deactivated', params: { id: LI_APPROVER }, body: {} }],
+  ['POST /v1/users/{id}/reactivate', { summary: 'and reactivated', params: { id: LI_APPROVER }, body: {} }],
   ['POST /v1/accounts/{code}/close', { summary: 'the empty savings account closed', params: { code: 'party:V-0001:savings:CNY' }, body: {} }],
   ['POST /v1/parties/{code}/deactivation-requests', { summary: 'a villager moved away (needs a second person)', params: { code: 'V-0008' }, body: { reason: '户籍迁出' } }],
-  ['POST /v1/approvals/{id}/reject', { summary: 'the approver rejects it', caller: 'APPROVER', params: { id: '1' }, body: {} }],
+  ['POST /v1/approvals/{id}/reject', { summary: 'the approver rejects it', caller: 'APPROVER', params: { id: idAfterDemo('approval') }, body: {} }],
+  [
+    'POST /v1/approvals/{id}/approve',
+    {
+      summary: 'approving it now',
+      caller: 'APPROVER',
+      params: { id: idAfterDemo('approval') },
+      body: {},
+      expect: { status: 422, code: 'APPROVAL_DECIDED', why: 'it was rejected above: a decided request is final' },
+    },
+  ],
   [
     'POST /v1/subsidy-programmes',
     { summary: "the county's 2026 programme", body: { code: 'YC-LZJB-2026', name: '阳城县 2026 年林权流转奖补', fundingPartyCode: 'G-YC-SUBSIDY', regionCodes: ['140522'] } },
@@ -228,13 +284,23 @@ export const REQUEST_EXAMPLES: ReadonlyArray<readonly [string, RequestExample]> 
     },
   ],
   [
-    'POST /v1/projects/{code}/costs',
+    'POST /v1/disclosures/{id}/objections',
     {
-      summary: 'a cost paid',
-      params: { code: 'YC-DXG' },
-      body: { amount: '5000.00', bankReference: 'BANK-2026-0002', description: '采伐作业费', effectiveDate: TODAY_OR_EARLIER },
+      summary: "a villager objects to the demo's 2026 pre-dividend list",
+      params: { id: DEMO_IDS.disclosure },
+      body: { raisedBy: '牛建军（村民，H-DXG-103 户）', text: '我家 2026 年新增人口未计入名单' },
     },
   ],
+  [
+    'POST /v1/disclosures/{id}/objections/{objectionId}/resolve',
+    {
+      summary: 'dismissed, with the reason',
+      params: { id: DEMO_IDS.disclosure, objectionId: idAfterDemo('disclosureObjection') },
+      body: { outcome: 'DISMISSED', reason: '经核实，分红按登记日持有的林票份数计算，与家庭人口无关' },
+    },
+  ],
+  ['POST /v1/disclosures/{id}/withdraw', { summary: 'the list taken down', params: { id: DEMO_IDS.disclosure }, body: { reason: '分红方案调整，重新公示' } }],
+  ['POST /v1/disclosures', { summary: 'and published again (a new round)', body: { kind: 'DIVIDEND', subject: DEMO_IDS.disclosedDividend } }],
   [
     'POST /v1/regions/{code}/disclosure-days',
     {
@@ -244,19 +310,169 @@ export const REQUEST_EXAMPLES: ReadonlyArray<readonly [string, RequestExample]> 
     },
   ],
   [
+    'POST /v1/income-right-schemes',
+    {
+      summary: "a second scheme over the collective's parcel imported above, per household",
+      body: {
+        code: 'SY-DXG-2',
+        name: '大西沟村阴坡集体林地收益权量化',
+        collectiveCode: DEMO_COLLECTIVE,
+        parcelIds: [COLLECTIVE_PARCEL],
+        areaMu: '120.0000',
+        startDate: inDays(0),
+        termYears: 30,
+        censusDate: inDays(0),
+        basis: 'PER_HOUSEHOLD',
+        retainedRatio: '0.20',
+        totalUnits: '1000',
+        faceValue: '1.00',
+      },
+    },
+  ],
+  ['POST /v1/income-right-schemes/{code}/issuance', { summary: 'its certificates issued (公示 is off now)', params: { code: 'SY-DXG-2' }, body: { seriesCode: 'SY-DXG-2' } }],
+  [
+    'POST /v1/regions/{code}/income-right-targets',
+    {
+      summary: "the county's dates for income-right certificates",
+      params: { code: '140522' },
+      body: {
+        targets: [
+          { dueDate: '2026-07-31', share: '0.40' },
+          { dueDate: '2026-08-31', share: '0.80' },
+          { dueDate: '2026-09-30', share: '1' },
+        ],
+      },
+    },
+  ],
+  [
+    'POST /v1/projects',
+    {
+      summary: 'a second cooperation project, 2015–2025, on the parcel imported above',
+      body: {
+        code: 'YC-DXG-2015',
+        name: '芹池镇大西沟村南岭油松合作经营项目',
+        farmCode: DEMO_FARM,
+        collectiveCode: DEMO_COLLECTIVE,
+        projectType: 'EXISTING_FOREST',
+        parcelIds: [HOUSEHOLD_PARCEL],
+        areaMu: '40.5000',
+        startDate: '2015-03-01',
+        termYears: 10,
+        managementFeeRate: '0.08',
+        collectiveRetainedRatio: '0.30',
+        memberWeighting: 'PER_HOUSEHOLD',
+      },
+    },
+  ],
+  [
+    'POST /v1/projects/{code}/contributions',
+    {
+      summary: "the collective's cash, committed",
+      params: { code: 'YC-DXG-2015' },
+      body: { partyCode: DEMO_COLLECTIVE, kind: 'CASH', amount: '10000.00', paid: false, description: '大西沟村股份经济合作社 认缴现金出资', effectiveDate: '2015-03-01' },
+    },
+  ],
+  [
+    'POST /v1/projects/{code}/contributions/{id}/call',
+    {
+      summary: 'the committed cash arrives',
+      params: { code: 'YC-DXG-2015', id: idAfterDemo('projectContribution') },
+      body: { bankReference: '20150310000041', effectiveDate: '2015-03-10' },
+    },
+  ],
+  [
+    'POST /v1/projects/{code}/issuance',
+    {
+      summary: 'its 林票 issued',
+      params: { code: 'YC-DXG-2015' },
+      body: { seriesCode: 'YC-DXG-2015', faceValue: '100.00', transferRestriction: 'COLLECTIVE_MEMBERS', issuedOn: '2015-03-15' },
+    },
+  ],
+  [
+    'POST /v1/projects/{code}/costs',
+    {
+      summary: 'a cost paid: the whole wallet, so the project can close',
+      params: { code: 'YC-DXG-2015' },
+      body: { amount: '10000.00', bankReference: 'BANK-2026-0002', description: '采伐作业费', effectiveDate: TODAY_OR_EARLIER },
+    },
+  ],
+  ['POST /v1/projects/{code}/close', { summary: 'closed after its term, settled', params: { code: 'YC-DXG-2015' }, body: {} }],
+  [
     'POST /v1/dividends',
     {
       summary: 'a dividend of 1.00 per unit, holdings as of today, paid in 30 days',
       body: { project: 'YC-DXG', amount: '1.00', recordDate: inDays(0), paymentDate: inDays(30), memo: '年度分红' },
     },
   ],
-  ['POST /v1/dividends/{id}/approve', { summary: 'the dividend approved', caller: 'APPROVER', params: { id: '3' }, body: {} }],
-  ['POST /v1/dividends/{id}/resume', { summary: 'queues its distribution again (after a failure; harmless before)', params: { id: '3' }, body: {} }],
-  ['POST /v1/dividends/{id}/cancel', { summary: 'cancelled before its payment date', params: { id: '3' }, body: {} }],
-  ['POST /v1/projects/{code}/management-fees', { summary: "the farm's fee on the timber income", params: { code: 'YC-DXG' }, body: { incomeId: '3' } }],
+  ['POST /v1/dividends/{id}/approve', { summary: 'the dividend approved', caller: 'APPROVER', params: { id: DIVIDEND }, body: {} }],
+  ['POST /v1/dividends/{id}/resume', { summary: 'queues its distribution again (after a failure; harmless before)', params: { id: DIVIDEND }, body: {} }],
+  ['POST /v1/dividends/{id}/cancel', { summary: 'cancelled before its payment date', params: { id: DIVIDEND }, body: {} }],
+  ['POST /v1/projects/{code}/management-fees', { summary: "the farm's fee on the timber income", params: { code: 'YC-DXG' }, body: { incomeId: idAfterDemo('projectCashFlow') } }],
   ['POST /v1/payout-batches', { summary: "the project's unpaid payouts", body: { scope: 'PROJECT', code: 'YC-DXG' } }],
-  ['POST /v1/payout-batches/{id}/confirm', { summary: 'the bank paid the batch', params: { id: '1' }, body: { bankReference: 'BANK-PAY-0001' } }],
+  ['POST /v1/payout-batches/{id}/confirm', { summary: 'the bank paid the batch', params: { id: idAfterDemo('payoutBatch') }, body: { bankReference: 'BANK-PAY-0001' } }],
+  [
+    'POST /v1/land-use-contracts',
+    {
+      summary: 'the state farm leases its parcel imported above for two years, rent per 亩, with a deposit',
+      body: {
+        code: 'YC-ZL-2024-001',
+        lessorCode: DEMO_FARM,
+        lesseeCode: 'E-LVYUAN',
+        mode: 'LEASE',
+        parcelIds: [STATE_PARCEL],
+        areaMu: '200.0000',
+        permittedUses: ['UNDERSTORY_ECONOMY'],
+        startDate: '2024-01-01',
+        endDate: '2025-12-31',
+        rent: { kind: 'PER_MU', ratePerMuYear: '60.00' },
+        billingFrequency: 'ANNUAL',
+        deposit: '6000.00',
+        lateFeeDailyRate: '0.0005',
+        lateFeeCapRatio: '1',
+      },
+    },
+  ],
+  [
+    'POST /v1/land-use-contracts/{code}/deposit',
+    { summary: 'the deposit received', params: { code: 'YC-ZL-2024-001' }, body: { receivedOn: '2024-01-01', bankReference: '20240101000311' } },
+  ],
+  ['POST /v1/land-use-contracts/{code}/activate', { summary: 'in force', params: { code: 'YC-ZL-2024-001' }, body: {} }],
+  [
+    'POST /v1/land-use-contracts/{code}/payments',
+    { summary: "the first year's rent, paid late", params: { code: 'YC-ZL-2024-001' }, body: { amount: '12000.00', receivedOn: '2024-03-01', bankReference: '20240301000517' } },
+  ],
   ['POST /v1/land-use-jobs/daily', { summary: "today's rent and late-fee run", body: {} }],
+  [
+    'POST /v1/land-use-contracts/{code}/late-fee-waivers',
+    {
+      summary: "the second year's late fee waived (by an approver, not the contract's creator)",
+      caller: 'APPROVER',
+      params: { code: 'YC-ZL-2024-001' },
+      body: { periodSeq: 2, reason: '春季冰冻灾害，经林场同意免收' },
+    },
+  ],
+  [
+    'POST /v1/land-use-contracts/{code}/end',
+    { summary: 'ended at its term, the deposit returned', params: { code: 'YC-ZL-2024-001' }, body: { endedOn: '2025-12-31', deposit: 'RETURN' } },
+  ],
+  [
+    'POST /v1/land-use-contracts/{code}/termination',
+    {
+      summary: 'terminating it now',
+      params: { code: 'YC-ZL-2024-001' },
+      body: { terminatedOn: TODAY_OR_EARLIER, reason: '承租方违约', deposit: 'RETURN' },
+      expect: { status: 422, code: 'CONTRACT_NOT_ACTIVE', why: 'it ended above: only an ACTIVE contract is terminated' },
+    },
+  ],
+  [
+    'POST /v1/land-use-contracts/{code}/cancel',
+    {
+      summary: 'cancelling it now',
+      params: { code: 'YC-ZL-2024-001' },
+      body: { reason: '承租方未取得经营许可，合同未生效' },
+      expect: { status: 409, code: 'CONTRACT_NOT_CANCELLABLE', why: 'it took effect: only a DRAFT is cancelled (an ACTIVE one is terminated)' },
+    },
+  ],
   [
     'POST /v1/transfer-contracts',
     {
@@ -265,7 +481,7 @@ export const REQUEST_EXAMPLES: ReadonlyArray<readonly [string, RequestExample]> 
         code: 'YC-LZ-2026-001',
         transferorCode: 'V-0001',
         transfereeCode: 'E-LVYUAN',
-        parcelIds: ['1'],
+        parcelIds: [DEMO_IDS.householdParcel],
         areaMu: '32.6500',
         mode: 'LEASE',
         startDate: '2026-01-01',
@@ -306,17 +522,36 @@ export const REQUEST_EXAMPLES: ReadonlyArray<readonly [string, RequestExample]> 
     },
   ],
   ['POST /v1/subsidy-claims', { summary: 'the lease claims the subsidy', body: { programmeCode: 'YC-LZJB-2026', contractCode: 'YC-LZ-2026-001', appliedOn: '2026-03-01' } }],
-  ['POST /v1/subsidy-claims/{id}/approve', { summary: 'approved', caller: 'APPROVER', params: { id: '1' }, body: { approvedOn: '2026-03-10' } }],
+  ['POST /v1/subsidy-claims/{id}/approve', { summary: 'approved', caller: 'APPROVER', params: { id: idAfterDemo('subsidyClaim') }, body: { approvedOn: '2026-03-10' } }],
   ['POST /v1/subsidy-instalments/pay-due', { summary: 'pays the instalments due today (the first half of the claim)', body: {} }],
   [
     'POST /v1/transfer-contracts/{code}/termination',
     { summary: 'ended early by agreement', params: { code: 'YC-LZ-2026-001' }, body: { terminatedOn: TODAY_OR_EARLIER, reason: '流入方经营困难, 双方协商解除' } },
   ],
   [
+    'POST /v1/transfer-contracts/{code}/end',
+    {
+      summary: 'ending it on schedule',
+      params: { code: 'YC-LZ-2026-001' },
+      body: {},
+      expect: { status: 422, code: 'CONTRACT_STATE', why: 'it was terminated above: only an ACTIVE contract ends, on or after its end date' },
+    },
+  ],
+  [
+    'POST /v1/subsidy-claims/{id}/reject',
+    {
+      summary: 'rejecting the claim now',
+      caller: 'APPROVER',
+      params: { id: idAfterDemo('subsidyClaim') },
+      body: { reason: '合同签字与备案材料不符, 请核实后重新申报' },
+      expect: { status: 422, code: 'CLAIM_STATE', why: 'it was approved above: only an APPLIED claim is rejected' },
+    },
+  ],
+  [
     'POST /v1/subsidy-claims/{id}/recoveries',
     {
       summary: 'the transferor pays part of the clawback back',
-      params: { id: '1' },
+      params: { id: idAfterDemo('subsidyClaim') },
       body: { partyCode: 'V-0001', amount: '1.00', source: 'BANK', bankReference: 'ICBC-2026-1201-0001' },
     },
   ],
@@ -328,8 +563,30 @@ export const REQUEST_EXAMPLES: ReadonlyArray<readonly [string, RequestExample]> 
       body: { mode: 'YIELD', actualVolumeM3: '400.000', bankReference: 'BANK-2026-0003', description: '主伐实际出材 400 立方米, 低于保底产量' },
     },
   ],
-  ['POST /v1/payout-lines/{id}/fail', { summary: 'one payout came back from the bank', params: { id: '1' }, body: { reason: '账户已销户' } }],
+  ['POST /v1/payout-lines/{id}/fail', { summary: 'one payout came back from the bank', params: { id: idAfterDemo('payoutLine') }, body: { reason: '账户已销户' } }],
   ['POST /v1/carbon/projects/{code}/close', { summary: 'the carbon project closed', params: { code: 'DXG-C1' }, body: {} }],
+  [
+    'POST /v1/webhook-subscriptions',
+    {
+      summary: "the bank's pledge events, the whole feed",
+      body: {
+        url: 'https://bank.example.com/forest-ledger/events',
+        types: ['ticket.pledged', 'ticket.released'],
+        party: 'K-ICBC-YC',
+        description: '工行阳城支行 质押通知',
+        startAfter: '0',
+      },
+    },
+  ],
+  ['PATCH /v1/webhook-subscriptions/{id}', { summary: 'its description changed', params: { id: WEBHOOK }, body: { description: '工行阳城支行 质押与解押通知' } }],
+  ['POST /v1/webhook-subscriptions/{id}/disable', { summary: 'deliveries stopped', params: { id: WEBHOOK }, body: {} }],
+  ['POST /v1/webhook-subscriptions/{id}/enable', { summary: 'and resumed from the cursor', params: { id: WEBHOOK }, body: {} }],
+  [
+    'POST /v1/webhook-subscriptions/{id}/rotate-secret',
+    { summary: 'a new signing secret, the old one signs for 24 more hours', params: { id: WEBHOOK }, body: { overlapHours: 24 } },
+  ],
+  ['POST /v1/webhook-subscriptions/{id}/redeliver', { summary: 'the feed delivered again from its start', params: { id: WEBHOOK }, body: { fromSeq: '1' } }],
+  ['DELETE /v1/webhook-subscriptions/{id}', { summary: 'the subscription deleted', params: { id: WEBHOOK } }],
   ['POST /v1/auth/pin', { summary: 'the demo villager changes their PIN', caller: 'VILLAGER', body: { currentPin: '123456', newPin: '482913' } }],
 ];
 

@@ -12,24 +12,27 @@ import { ProjectCashFlowsService } from '../dividends/cash-flows.service';
 import { DividendDeclarationsService } from '../dividends/dividend-declarations.service';
 import { DividendDistributionService } from '../dividends/dividend-distribution.service';
 import { partiesStore } from '../parties/parties.store';
-import { BANK_CLEARING_ACCOUNT, ticketAsset } from '../projects/project-accounts';
+import { BANK_CLEARING_ACCOUNT, businessToday, ticketAsset } from '../projects/project-accounts';
 import { ProjectsService } from '../projects/projects.service';
 import { RegionsService } from '../regions/regions.service';
 import { MovementsService } from '../tickets/movements.service';
 import { SeriesService } from '../tickets/series.service';
 import { DisclosuresService } from '../disclosures/disclosures.service';
+import { IncomeRightsService } from '../income-rights/income-rights.service';
 import type { Actor } from '../dividends/dividend-support';
 
 /**
  * The demo data set, modelled on the Yangcheng pilot (阳城县芹池镇大西沟村, DOMAIN.md §3): the region
  * tree, the state farm, the village collective with three households and eight villagers (one with a
- * villager login), a bank and a subsidy fund; six parcels; the cooperation project YC-DXG with the
+ * villager login), a bank and a subsidy fund; seven parcels (one the collective's own); the cooperation project YC-DXG with the
  * farm's cash and the collective's land as contributions, its 林票 series YC-DXG-2025 (farm by
  * contribution / collective 30 % retained / villagers 70 % per person), and one of each movement:
  * a trade settled delivery-versus-payment after a villager's deposit, a pledge to the bank and a
  * buy-back by the farm at the guaranteed price; and a pre-dividend (预分红) of 5.00 per unit declared,
  * approved and paid to every holder's wallet; 公示 on for 芹池镇 (7 days) with the list of the 2026
- * pre-dividend (declared, not yet approved) up in the village. All of it goes through the features' own services
+ * pre-dividend (declared, not yet approved) up in the village; and the collective's own parcel 007
+ * quantified into the income-right scheme SY-DXG (集体林地收益权证书), issued to the three households
+ * on the day the demo loads (before 公示 is turned on, as the 林票 were). All of it goes through the features' own services
  * (ProjectsService, SeriesService, MovementsService, the dividends services) with fixed idempotency keys `demo:…`, in one
  * transaction. Names are invented; ID numbers are well-formed (valid dates and check characters)
  * but belong to no one. Household numbers (DXG-101 …), ID numbers and certificate numbers do not
@@ -52,6 +55,8 @@ export const DEMO_FUND = 'G-YC-SUBSIDY';
 /** The villager who can sign in (POST /v1/auth/villager-login) with DEMO_VILLAGER_PIN. */
 export const DEMO_VILLAGER = 'V-0001';
 export const DEMO_VILLAGER_PIN = '123456';
+/** The collective's income-right scheme (issue 18 §2) and its series (the same code). */
+export const DEMO_SCHEME = 'SY-DXG';
 
 /**
  * Contributions valued in CNY (折资量化): the farm's cash and the collective's land, 912,300.00 in
@@ -88,6 +93,23 @@ const DISCLOSED_DIVIDEND = {
   recordDate: '2026-06-30',
   paymentDate: '2026-07-15',
   memo: '2026 年度预分红 每份 2 元（公示中）',
+} as const;
+/**
+ * 集体林地收益权 over parcel 007 (the collective's own 86.2 亩): 10,000 units of 1.00; the collective
+ * keeps 20 % (2,000), the other 8,000 are split 40 % per household (3,200 / 3 = 1,066 each, 2 left
+ * over) and 60 % per person (4,800 / 8 = 600 each): households of three persons get 2,866, the one of
+ * two 2,266, and the collective 2,002. The roster is counted on the day the demo loads (its villagers
+ * are registered then), so the census, start and issue dates are that day.
+ */
+const INCOME_RIGHT_SCHEME = {
+  code: DEMO_SCHEME,
+  name: `${DEMO_VILLAGE.name}集体林地收益权量化`,
+  termYears: 30,
+  basis: 'WEIGHTED',
+  householdWeight: '0.40',
+  retainedRatio: '0.20',
+  totalUnits: '10000',
+  faceValue: '1.00',
 } as const;
 const BUY_BACK = { holder: 'V-0007', units: '20', documentReference: '大西沟村林票兑现申请2025第003号', effectiveDate: '2025-09-15' } as const;
 
@@ -162,6 +184,7 @@ export const DEMO_ORGANISATIONS: readonly CreatePartyInput[] = [
 
 interface DemoParcel {
   seq: string;
+  /** A villager's code, or the collective's (DEMO_COLLECTIVE: its own land, 村集体统一经营). */
   holder: string;
   place: string;
   compartment: string;
@@ -180,6 +203,7 @@ interface DemoParcel {
  * Every certificate state, one parcel mortgaged and one seized. Only parcels issued to the household
  * (发放到户) and neither mortgaged nor seized can back a cooperation project (DOMAIN.md §8): here 001
  * alone; 002 (seized), 003/005/006 (certificate not issued) and 004 (mortgaged) stay out of the project.
+ * 007 is the collective's own land: attachable too, it backs the income-right scheme, not the project.
  */
 const PARCELS: readonly DemoParcel[] = [
   {
@@ -272,6 +296,21 @@ const PARCELS: readonly DemoParcel[] = [
     seized: false,
     remarks: '待补测',
   },
+  {
+    seq: '007',
+    holder: DEMO_COLLECTIVE,
+    place: '阴坡',
+    compartment: '14',
+    subCompartment: '1',
+    areaMu: '86.2000',
+    forestType: '用材林',
+    species: '油松',
+    rightsEnd: '2077-12-31',
+    state: '发放到户',
+    mortgaged: false,
+    seized: false,
+    remarks: '村集体统一经营',
+  },
 ];
 
 const certificateNoOf = (p: DemoParcel): string => `晋(2025)阳城县不动产权第0009${p.seq}号`;
@@ -283,11 +322,12 @@ const csvField = (value: string): string => (/[",\r\n]/.test(value) ? `"${value.
 
 /** The village's 林权证登记信息 table as an office sends it: CSV UTF-8 with BOM and CRLF, the import's own headers. */
 export function demoParcelTable(): Buffer {
-  const villager = new Map(DEMO_VILLAGERS.map((v) => [v.code, v]));
+  const holders = new Map<string, { name: string; idNumber: string }>(DEMO_VILLAGERS.map((v) => [v.code, v]));
+  for (const o of DEMO_ORGANISATIONS) if (o.code && o.idNumber) holders.set(o.code, { name: o.name, idNumber: o.idNumber });
   const headers = PARCEL_COLUMNS.map((c) => c.header);
   const rows = PARCELS.map((p, i) => {
-    const holder = villager.get(p.holder);
-    if (!holder) throw new Error(`demo parcel ${p.seq}: no villager ${p.holder}`);
+    const holder = holders.get(p.holder);
+    if (!holder) throw new Error(`demo parcel ${p.seq}: no holder ${p.holder}`);
     return [
       String(i + 1),
       certificateNoOf(p),
@@ -323,6 +363,8 @@ export interface DemoServices {
   dividends: DemoDividendServices;
   /** When given, the demo turns 公示 on for its township and publishes a declared dividend's list. */
   disclosures?: DisclosuresService;
+  /** When given, the demo issues the collective's income-right scheme (INCOME_RIGHT_SCHEME). */
+  incomeRights?: IncomeRightsService;
 }
 
 /** The dividends use cases the demo's pre-dividend goes through. */
@@ -389,9 +431,9 @@ async function writeParcels(em: EntityManager, parcels: ParcelsService): Promise
   if (!result.ok) throw new Error(`the demo parcel table was refused: ${result.errors.map((e) => `row ${e.row} ${e.column}: ${e.message}`).join('; ')}`);
 }
 
-/** The ids of the demo parcels that can back the project (see PARCELS), with their total area. */
-async function projectParcels(em: EntityManager): Promise<{ ids: string[]; areaMu: string }> {
-  const certificates = PARCELS.filter(attachable).map(certificateNoOf);
+/** The ids of the demo parcels that can back the project, or (collective) the income-right scheme (see PARCELS), with their total area. */
+async function projectParcels(em: EntityManager, collective = false): Promise<{ ids: string[]; areaMu: string }> {
+  const certificates = PARCELS.filter((p) => attachable(p) && (p.holder === DEMO_COLLECTIVE) === collective).map(certificateNoOf);
   const rows = [...(await parcelsByCodes(em, certificates)).values()].sort((a, b) => (BigInt(a.id) < BigInt(b.id) ? -1 : 1)).map((p) => ({ id: p.id, area_mu: p.areaMu }));
   if (rows.length !== certificates.length) throw new Error(`the demo project's parcels ${certificates.join(', ')} were not all imported`);
   return { ids: rows.map((r) => r.id), areaMu: rows.reduce((sum, r) => sum.plus(r.area_mu), new Dec(0)).toFixed(4) };
@@ -492,7 +534,24 @@ async function writeLedger(em: EntityManager, services: DemoServices): Promise<v
     'demo:buy-back-1',
   );
   const declarer = await writePreDividend(em, services.dividends);
+  // Issued before 公示 is turned on for the township, as the 林票 were.
+  if (services.incomeRights) await writeIncomeRightScheme(em, services.incomeRights);
   if (services.disclosures) await writeDisclosure(em, services.dividends, services.disclosures, declarer);
+}
+
+/** The collective's scheme over its own parcel, issued to the households on the day the demo loads. */
+async function writeIncomeRightScheme(em: EntityManager, incomeRights: IncomeRightsService): Promise<void> {
+  const today = businessToday();
+  const parcels = await projectParcels(em, true);
+  await incomeRights.create(em, {
+    ...INCOME_RIGHT_SCHEME,
+    collectiveCode: DEMO_COLLECTIVE,
+    parcelIds: parcels.ids,
+    areaMu: parcels.areaMu,
+    startDate: today,
+    censusDate: today,
+  });
+  await incomeRights.issue(em, DEMO_SCHEME, { seriesCode: DEMO_SCHEME, issuedOn: today }, 'demo:income-right-issuance');
 }
 
 /** The township's disclosure days, and a declared dividend whose list is up in the village (DISCLOSED_DIVIDEND). */

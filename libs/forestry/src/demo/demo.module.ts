@@ -22,6 +22,8 @@ import { TicketsModule } from '../tickets/tickets.module';
 import { loadDemoData } from './demo-set';
 import { DisclosuresModule } from '../disclosures/disclosures.module';
 import { DisclosuresService } from '../disclosures/disclosures.service';
+import { IncomeRightsModule } from '../income-rights/income-rights.module';
+import { IncomeRightsService } from '../income-rights/income-rights.service';
 
 /** Loads the demo set through the real services (see demo-set.ts). */
 @Injectable()
@@ -39,6 +41,7 @@ export class DemoLoader {
     private readonly declarations: DividendDeclarationsService,
     private readonly distribution: DividendDistributionService,
     private readonly disclosures: DisclosuresService,
+    private readonly incomeRights: IncomeRightsService,
   ) {}
 
   /** True when the set was loaded; false (nothing written) when the ledger has an asset or a party exists. */
@@ -53,6 +56,7 @@ export class DemoLoader {
       movements: this.movements,
       dividends: { cashFlows: this.cashFlows, declarations: this.declarations, distribution: this.distribution },
       disclosures: this.disclosures,
+      incomeRights: this.incomeRights,
     });
   }
 }
@@ -60,7 +64,7 @@ export class DemoLoader {
 /**
  * What the start script boots (as an application context, no HTTP) to load the demo set: config,
  * database, Redis (AccessService needs it to exist, though loading never calls it), ledger, parties,
- * parcels, projects, 林票 and dividends.
+ * parcels, projects, 林票, dividends, 公示 and income-right schemes.
  */
 @Module({
   imports: [
@@ -75,6 +79,7 @@ export class DemoLoader {
     TicketsModule,
     DividendsModule,
     DisclosuresModule,
+    IncomeRightsModule,
   ],
   providers: [DemoLoader],
   exports: [DemoLoader],
