@@ -20,7 +20,8 @@
  * page), and "sum": the same answer summing postings (what the ledger did before ledger_account_days).
  * Environment: HISTORY_POSTINGS, HISTORY_ACCOUNTS, HISTORY_HOT, HISTORY_YEARS, BENCH_SECONDS (10),
  * BENCH_WARMUP_SECONDS (2), BENCH_CLIENTS (16), BENCH_TB_CLIENTS (2), BENCH_PORT (3999), BENCH_SCENARIOS
- * (H1,…), BENCH_SKIP_SUM (1: leave out the posting-sum runs), BENCH_DATABASE_URL (…/forest_ledger_history_bench), REDIS_URL.
+ * (H1,…), BENCH_SKIP_SUM (1: leave out the posting-sum runs), BENCH_DATABASE_URL (…/forest_ledger_history_bench), REDIS_URL,
+ * HISTORY_REUSE (1: measure again on the history an earlier run loaded with the same sizes the same day, instead of loading it anew).
  */
 import { createAdmin } from '@forest-ledger/access';
 import 'reflect-metadata';
@@ -28,7 +29,7 @@ import { randomBytes } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import os from 'node:os';
 import { join, resolve } from 'node:path';
-import { Pool } from 'pg';
+import { Client, Pool } from 'pg';
 import { DataSource } from 'typeorm';
 import { LedgerReportsService, LedgerService } from '@forest-ledger/ledger';
 import { ensureDatabase, inTransaction, migrate, openDataSource } from '@forest-ledger/platform';
@@ -37,25 +38,18 @@ import { JsonHttpClient } from './lib/http-client';
 import { LoadResult, Operation, runLoad } from './lib/load';
 import { dropDatabase } from './lib/scratch-ledger';
 import { fmt, renderTable } from './lib/stats';
-
-function numberEnv(name: string, fallback: number, min: number, max: number): number {
-  const raw = process.env[name];
-  if (raw === undefined || raw === '') return fallback;
-  const value = Number(raw);
-  if (!Number.isInteger(value) || value < min || value > max) throw new Error(`${name}=${raw}: expected an integer from ${min} to ${max}`);
-  return value;
-}
+import { intEnv } from './lib/env';
 
 const config = {
-  postings: numberEnv('HISTORY_POSTINGS', 10_000_000, 1000, 100_000_000),
-  accounts: numberEnv('HISTORY_ACCOUNTS', 100_000, 100, 10_000_000),
-  hot: numberEnv('HISTORY_HOT', 5, 1, 100),
-  years: numberEnv('HISTORY_YEARS', 5, 1, 50),
-  seconds: numberEnv('BENCH_SECONDS', 10, 1, 3600),
-  warmupSeconds: numberEnv('BENCH_WARMUP_SECONDS', 2, 0, 600),
-  clients: numberEnv('BENCH_CLIENTS', 16, 1, 500),
-  tbClients: numberEnv('BENCH_TB_CLIENTS', 2, 1, 500),
-  port: numberEnv('BENCH_PORT', 3999, 1, 65535),
+  postings: intEnv('HISTORY_POSTINGS', 10_000_000, 1000, 100_000_000),
+  accounts: intEnv('HISTORY_ACCOUNTS', 100_000, 100, 10_000_000),
+  hot: intEnv('HISTORY_HOT', 5, 1, 100),
+  years: intEnv('HISTORY_YEARS', 5, 1, 50),
+  seconds: intEnv('BENCH_SECONDS', 10, 1, 3600),
+  warmupSeconds: intEnv('BENCH_WARMUP_SECONDS', 2, 0, 600),
+  clients: intEnv('BENCH_CLIENTS', 16, 1, 500),
+  tbClients: intEnv('BENCH_TB_CLIENTS', 2, 1, 500),
+  port: intEnv('BENCH_PORT', 3999, 1, 65535),
   scenarios: (process.env.BENCH_SCENARIOS ?? 'H1,H2,H3,H4,H5').split(',').map((s) => s.trim().toUpperCase()),
   skipSum: process.env.BENCH_SKIP_SUM === '1',
   databaseUrl: process.env.BENCH_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/forest_ledger_history_bench',
@@ -161,7 +155,33 @@ async function load(ds: DataSource): Promise<History> {
   log(`history loaded in ${fmt((Date.now() - started) / 1000)} s`);
   const admin = (await createAdmin(ds, 'history-bench'))!;
   const hot = Array.from({ length: config.hot }, (_, i) => `h:clearing:${i + 1}:CNY`);
-  return { start, days, hot, wallets: { first: 1, count: wallets }, admin };
+  const history: History = { start, days, hot, wallets: { first: 1, count: wallets }, admin };
+  // For HISTORY_REUSE: what was loaded, with which sizes (a scratch database's own table, not the schema's).
+  await ds.query(`CREATE TABLE bench_history_meta (sizes jsonb NOT NULL, history jsonb NOT NULL)`);
+  await ds.query(`INSERT INTO bench_history_meta VALUES ($1, $2)`, [JSON.stringify(loadSizes()), JSON.stringify(history)]);
+  return history;
+}
+
+/** The sizes a loaded history was made with, and the day (its dates count back from it). */
+function loadSizes(): Record<string, number | string> {
+  return { postings: config.postings, accounts: config.accounts, hot: config.hot, years: config.years, day: new Date().toISOString().slice(0, 10) };
+}
+
+/** The history an earlier run loaded into the database with the same sizes today, if any. */
+async function loadedHistory(): Promise<History | null> {
+  const client = new Client({ connectionString: config.databaseUrl });
+  try {
+    await client.connect();
+  } catch {
+    return null; // no such database yet
+  }
+  try {
+    const rows = await client.query<{ sizes: Record<string, unknown>; history: History }>(`SELECT sizes, history FROM bench_history_meta`).catch(() => null);
+    const row = rows?.rows[0];
+    return row && Object.entries(loadSizes()).every(([key, value]) => row.sizes[key] === value) ? row.history : null;
+  } finally {
+    await client.end();
+  }
 }
 
 interface Side {
@@ -180,16 +200,22 @@ interface Scenario {
 
 async function main(): Promise<void> {
   if (!existsSync(API_MAIN)) throw new Error(`${API_MAIN} not found: run npm run build first (npm run bench:history does)`);
-  await dropDatabase(config.databaseUrl);
-  await ensureDatabase(config.databaseUrl);
+  const reused = process.env.HISTORY_REUSE === '1' ? await loadedHistory() : null;
+  if (!reused) {
+    await dropDatabase(config.databaseUrl);
+    await ensureDatabase(config.databaseUrl);
+  }
   const ds = await openDataSource(config.databaseUrl, config.clients);
   let api: ApiProcess | null = null;
   let pool: Pool | null = null;
   let http: JsonHttpClient | null = null;
   try {
-    await migrate(ds);
-    log(`loading ${config.postings.toLocaleString('en-US')} postings over ${config.years} years into ${config.accounts.toLocaleString('en-US')} accounts (${config.hot} hot)`);
-    const h = await load(ds);
+    if (reused) log(`reusing the history loaded earlier today (HISTORY_REUSE=1)`);
+    else {
+      await migrate(ds);
+      log(`loading ${config.postings.toLocaleString('en-US')} postings over ${config.years} years into ${config.accounts.toLocaleString('en-US')} accounts (${config.hot} hot)`);
+    }
+    const h = reused ?? (await load(ds));
     const [{ counts }] = await ds.query<Array<{ counts: { postings: number; days: number; hotPostings: number } }>>(
       `SELECT json_build_object('postings', (SELECT count(*) FROM ledger_postings), 'days', (SELECT count(*) FROM ledger_account_days),
          'hotPostings', (SELECT count(*) FROM ledger_postings p JOIN ledger_accounts a ON a.id = p.account_id WHERE a.code = $1)) AS counts`,
@@ -403,8 +429,12 @@ async function main(): Promise<void> {
     await pool?.end();
     if (api) await api.stop();
     await ds.destroy();
-    await dropDatabase(config.databaseUrl);
-    log('API stopped, scratch database dropped');
+    if (process.env.HISTORY_REUSE === '1')
+      log(`API stopped, scratch database kept for the next HISTORY_REUSE=1 run (drop it with: dropdb ${new URL(config.databaseUrl).pathname.slice(1)})`);
+    else {
+      await dropDatabase(config.databaseUrl);
+      log('API stopped, scratch database dropped');
+    }
   }
 }
 
