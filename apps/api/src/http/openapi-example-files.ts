@@ -23,6 +23,8 @@ export const ROSTER_FILE = csvBase64([
   ['DXG-002', '王建国', '王建国', '140522194409260030', '户主', '13809578776'],
   ['DXG-002', '王建国', '王俊杰', '140522194408140045', '子', '13892318993'],
 ]);
+/** The code the roster import gives 王俊杰, its second row: villagers are coded V-nnnn after the highest in use (the demo's V-0008; 王建国 becomes V-0009). */
+export const ROSTER_MEMBER = 'V-0010';
 /** Rows of the 林权证登记信息 table (the headers of shared/fixtures/parcels-大西沟村.csv). */
 const parcelRow = (seq: string, holder: [string, string], place: string, areaMu: string, species: string, remarks: string): string[] => [
   seq,

@@ -1,19 +1,21 @@
 // Over 500 lines because the examples are one ordered list over the whole API (each may use what an earlier one made).
 import { DEMO_COLLECTIVE, DEMO_FARM, DEMO_IDS, DEMO_VILLAGE, idAfterDemo } from '@forest-ledger/forestry';
 import type { OpenAPIObject } from '@nestjs/swagger';
-import { COLLECTIVE_PARCEL, HOUSEHOLD_PARCEL, PARCEL_FILE, ROSTER_FILE, STATE_PARCEL } from './openapi-example-files';
+import { COLLECTIVE_PARCEL, HOUSEHOLD_PARCEL, PARCEL_FILE, ROSTER_FILE, ROSTER_MEMBER, STATE_PARCEL } from './openapi-example-files';
 
 /**
  * The request example of each write route, on the demo data set (`npm start` loads it; see the README).
  * They are written into the OpenAPI document (`requestBody` examples and path parameter examples), and
  * test/e2e/openapi-examples.e2e-spec.ts posts every one of them, in this order, to an API holding only
- * the demo data: each must answer 2xx (or its `status`). Some use what an earlier one made (the user
- * that logs in, the carbon project that is registered), so the order matters. Ids are never written
- * as literals: a demo row is named by DEMO_IDS, a row an earlier example made by idAfterDemo (the demo's
- * last id in that table plus how many the examples made before it), a random id by FROM_ANSWER; routes
- * that take a code get codes. Every write route has one (the test fails on a route without). Where the
- * demo gives one thing two routes decide (one approval to approve or reject, one lease to end or
- * terminate, one claim to approve or reject), the second example documents the refusal (`expect`).
+ * the demo data: each must answer 2xx. Some use what an earlier one made (the user that logs in, the
+ * carbon project that is registered), so the order matters. Ids are never written as literals: a demo
+ * row is named by DEMO_IDS, a row an earlier example made by idAfterDemo (the demo's last id in that
+ * table plus how many the examples made before it), a random id by FROM_ANSWER; routes that take a code
+ * get codes. Every write route has one (the test fails on a route without). A route may come more than
+ * once, where one row cannot take both of two decisions (a second deactivation request to approve after
+ * the first is rejected, a lease cancelled as a draft and another terminated after the first ended, a
+ * transfer contract that ends on schedule, a claim applied for again after its rejection): all of them
+ * run, in order; the document shows the last of each route.
  * The file imports (roster, parcel table) are JSON `{ fileName, contentBase64 }` with a CSV as the
  * offices send it, its rows taken from or shaped like shared/fixtures.
  */
@@ -24,8 +26,6 @@ export interface RequestExample {
   body?: Record<string, unknown>;
   /** Who sends it: the first administrator `admin` (the default), the approver `li.approver` made by the first example, or the demo villager 张守仁 (ID 140522196203150310, PIN 123456). */
   caller?: 'ADMIN' | 'APPROVER' | 'VILLAGER';
-  /** The answer when it is not a 2xx, and why. */
-  expect?: { status: number; code: string; why: string };
 }
 
 /** A date `days` after today (UTC), for fields that must lie in a window around today. */
@@ -38,14 +38,33 @@ const TODAY_OR_EARLIER = '2026-11-23';
 const LI_APPROVER = idAfterDemo('user');
 /** The dividend the examples declare, the first after the demo's. */
 const DIVIDEND = idAfterDemo('dividend');
+/** The subsidy claim approved: the second the examples make (the first is rejected). */
+const CLAIM = idAfterDemo('subsidyClaim', 2);
 /**
  * A path parameter an earlier example's answer holds (a random id, not a demo row): the document shows
- * `<field of METHOD /path>`, and the test fills in that field of that example's answer.
+ * `<field of METHOD /path>`, and the test fills in that field of the latest answer of that route.
  */
 export const FROM_ANSWER = /^<(\w+) of ([A-Z]+ \S+)>$/;
 const fromAnswer = (key: string, field: string): string => `<${field} of ${key}>`;
 /** The webhook subscription the examples make (its id is a UUID). */
 const WEBHOOK = fromAnswer('POST /v1/webhook-subscriptions', 'id');
+/** The state farm's lease of its parcel imported above from 2026 (after YC-ZL-2024-001 ended), under contract number `code`. */
+const nextLease = (code: string) => ({
+  code,
+  lessorCode: DEMO_FARM,
+  lesseeCode: 'E-LVYUAN',
+  mode: 'LEASE',
+  parcelIds: [STATE_PARCEL],
+  areaMu: '200.0000',
+  permittedUses: ['UNDERSTORY_ECONOMY'],
+  startDate: '2026-01-01',
+  endDate: '2030-12-31',
+  rent: { kind: 'PER_MU', ratePerMuYear: '60.00' },
+  billingFrequency: 'ANNUAL',
+  deposit: '6000.00',
+  lateFeeDailyRate: '0.0005',
+  lateFeeCapRatio: '1',
+});
 const CARBON_PROJECT = {
   code: 'DXG-C1',
   name: '大西沟村森林经营碳汇项目',
@@ -256,16 +275,14 @@ export const REQUEST_EXAMPLES: ReadonlyArray<readonly [string, RequestExample]> 
   ['POST /v1/users/{id}/reactivate', { summary: 'and reactivated', params: { id: LI_APPROVER }, body: {} }],
   ['POST /v1/accounts/{code}/close', { summary: 'the empty savings account closed', params: { code: 'party:V-0001:savings:CNY' }, body: {} }],
   ['POST /v1/parties/{code}/deactivation-requests', { summary: 'a villager moved away (needs a second person)', params: { code: 'V-0008' }, body: { reason: '户籍迁出' } }],
-  ['POST /v1/approvals/{id}/reject', { summary: 'the approver rejects it', caller: 'APPROVER', params: { id: idAfterDemo('approval') }, body: {} }],
+  ['POST /v1/approvals/{id}/reject', { summary: 'the approver rejects it (no 迁出 record yet)', caller: 'APPROVER', params: { id: idAfterDemo('approval') }, body: {} }],
+  [
+    'POST /v1/parties/{code}/deactivation-requests',
+    { summary: 'a member of the household imported above moved away', params: { code: ROSTER_MEMBER }, body: { reason: '户籍迁出（迁往晋城市城区）' } },
+  ],
   [
     'POST /v1/approvals/{id}/approve',
-    {
-      summary: 'approving it now',
-      caller: 'APPROVER',
-      params: { id: idAfterDemo('approval') },
-      body: {},
-      expect: { status: 422, code: 'APPROVAL_DECIDED', why: 'it was rejected above: a decided request is final' },
-    },
+    { summary: 'the approver approves it: the villager is deactivated, their wallet frozen', caller: 'APPROVER', params: { id: idAfterDemo('approval', 2) }, body: {} },
   ],
   [
     'POST /v1/subsidy-programmes',
@@ -455,28 +472,58 @@ export const REQUEST_EXAMPLES: ReadonlyArray<readonly [string, RequestExample]> 
     'POST /v1/land-use-contracts/{code}/end',
     { summary: 'ended at its term, the deposit returned', params: { code: 'YC-ZL-2024-001' }, body: { endedOn: '2025-12-31', deposit: 'RETURN' } },
   ],
+  ['POST /v1/land-use-contracts', { summary: 'the next lease of the parcel, 2026–2030, drafted', body: nextLease('YC-ZL-2026-001') }],
+  [
+    'POST /v1/land-use-contracts/{code}/cancel',
+    { summary: 'the draft cancelled: it never took effect', params: { code: 'YC-ZL-2026-001' }, body: { reason: '承租方未取得林下经营许可，合同未生效' } },
+  ],
+  ['POST /v1/land-use-contracts', { summary: 'the same lease signed again once the licence came, 2026–2030', body: nextLease('YC-ZL-2026-002') }],
+  [
+    'POST /v1/land-use-contracts/{code}/deposit',
+    { summary: 'its deposit received', params: { code: 'YC-ZL-2026-002' }, body: { receivedOn: '2025-12-26', bankReference: '20251226000208' } },
+  ],
+  ['POST /v1/land-use-contracts/{code}/activate', { summary: 'in force', params: { code: 'YC-ZL-2026-002' }, body: {} }],
+  [
+    'POST /v1/land-use-contracts/{code}/payments',
+    { summary: 'the 2026 rent, paid on time', params: { code: 'YC-ZL-2026-002' }, body: { amount: '12000.00', receivedOn: '2026-01-01', bankReference: '20260101000112' } },
+  ],
   [
     'POST /v1/land-use-contracts/{code}/termination',
     {
-      summary: 'terminating it now',
-      params: { code: 'YC-ZL-2024-001' },
-      body: { terminatedOn: TODAY_OR_EARLIER, reason: '承租方违约', deposit: 'RETURN' },
-      expect: { status: 422, code: 'CONTRACT_NOT_ACTIVE', why: 'it ended above: only an ACTIVE contract is terminated' },
-    },
-  ],
-  [
-    'POST /v1/land-use-contracts/{code}/cancel',
-    {
-      summary: 'cancelling it now',
-      params: { code: 'YC-ZL-2024-001' },
-      body: { reason: '承租方未取得经营许可，合同未生效' },
-      expect: { status: 409, code: 'CONTRACT_NOT_CANCELLABLE', why: 'it took effect: only a DRAFT is cancelled (an ACTIVE one is terminated)' },
+      summary: 'terminated early for a breach: the unused days credited, the deposit forfeited',
+      params: { code: 'YC-ZL-2026-002' },
+      body: {
+        terminatedOn: TODAY_OR_EARLIER,
+        reason: '承租方擅自改变林地用途，经林场书面催告后逾期未整改',
+        deposit: 'FORFEIT',
+        forfeitReason: '依合同约定，承租方违约解除，保证金不予退还',
+      },
     },
   ],
   [
     'POST /v1/transfer-contracts',
     {
-      summary: "a villager leases their parcel's management right to an enterprise",
+      summary: "the enterprise's earlier lease of the villager's parcel, 2016–2025, registered from the paper contract",
+      body: {
+        code: 'YC-LZ-2016-001',
+        transferorCode: 'V-0001',
+        transfereeCode: 'E-LVYUAN',
+        parcelIds: [DEMO_IDS.householdParcel],
+        areaMu: '32.6500',
+        mode: 'LEASE',
+        startDate: '2016-01-01',
+        endDate: '2025-12-31',
+        priceTerms: '每亩每年租金 50 元, 每年 12 月 31 日前支付',
+        annualAmount: '1632.50',
+      },
+    },
+  ],
+  ['POST /v1/transfer-contracts/{code}/activate', { summary: 'in force from its start', params: { code: 'YC-LZ-2016-001' }, body: { asOf: '2016-01-01' } }],
+  ['POST /v1/transfer-contracts/{code}/end', { summary: 'ended on schedule', params: { code: 'YC-LZ-2016-001' }, body: { endedOn: '2025-12-31' } }],
+  [
+    'POST /v1/transfer-contracts',
+    {
+      summary: "a villager leases their parcel's management right to an enterprise (the lease renewed for ten years)",
       body: {
         code: 'YC-LZ-2026-001',
         transferorCode: 'V-0001',
@@ -522,36 +569,30 @@ export const REQUEST_EXAMPLES: ReadonlyArray<readonly [string, RequestExample]> 
     },
   ],
   ['POST /v1/subsidy-claims', { summary: 'the lease claims the subsidy', body: { programmeCode: 'YC-LZJB-2026', contractCode: 'YC-LZ-2026-001', appliedOn: '2026-03-01' } }],
-  ['POST /v1/subsidy-claims/{id}/approve', { summary: 'approved', caller: 'APPROVER', params: { id: idAfterDemo('subsidyClaim') }, body: { approvedOn: '2026-03-10' } }],
+  [
+    'POST /v1/subsidy-claims/{id}/reject',
+    {
+      summary: 'rejected: the papers do not match',
+      caller: 'APPROVER',
+      params: { id: idAfterDemo('subsidyClaim') },
+      body: { reason: '合同签字与备案材料不符, 请核实后重新申报', rejectedOn: '2026-03-05' },
+    },
+  ],
+  [
+    'POST /v1/subsidy-claims',
+    { summary: 'the lease claims it again with the corrected papers', body: { programmeCode: 'YC-LZJB-2026', contractCode: 'YC-LZ-2026-001', appliedOn: '2026-03-08' } },
+  ],
+  ['POST /v1/subsidy-claims/{id}/approve', { summary: 'approved', caller: 'APPROVER', params: { id: CLAIM }, body: { approvedOn: '2026-03-10' } }],
   ['POST /v1/subsidy-instalments/pay-due', { summary: 'pays the instalments due today (the first half of the claim)', body: {} }],
   [
     'POST /v1/transfer-contracts/{code}/termination',
     { summary: 'ended early by agreement', params: { code: 'YC-LZ-2026-001' }, body: { terminatedOn: TODAY_OR_EARLIER, reason: '流入方经营困难, 双方协商解除' } },
   ],
   [
-    'POST /v1/transfer-contracts/{code}/end',
-    {
-      summary: 'ending it on schedule',
-      params: { code: 'YC-LZ-2026-001' },
-      body: {},
-      expect: { status: 422, code: 'CONTRACT_STATE', why: 'it was terminated above: only an ACTIVE contract ends, on or after its end date' },
-    },
-  ],
-  [
-    'POST /v1/subsidy-claims/{id}/reject',
-    {
-      summary: 'rejecting the claim now',
-      caller: 'APPROVER',
-      params: { id: idAfterDemo('subsidyClaim') },
-      body: { reason: '合同签字与备案材料不符, 请核实后重新申报' },
-      expect: { status: 422, code: 'CLAIM_STATE', why: 'it was approved above: only an APPLIED claim is rejected' },
-    },
-  ],
-  [
     'POST /v1/subsidy-claims/{id}/recoveries',
     {
       summary: 'the transferor pays part of the clawback back',
-      params: { id: idAfterDemo('subsidyClaim') },
+      params: { id: CLAIM },
       body: { partyCode: 'V-0001', amount: '1.00', source: 'BANK', bankReference: 'ICBC-2026-1201-0001' },
     },
   ],
@@ -595,9 +636,9 @@ export function exampleKey(method: string, path: string): string {
   return `${method.toUpperCase()} ${path}`;
 }
 
-/** Writes REQUEST_EXAMPLES into the document: the body's `examples.demo` and each path parameter's `example`. */
+/** Writes REQUEST_EXAMPLES into the document: the body's `examples.demo` and each path parameter's `example`; of a route that comes more than once, the last. */
 export function withRequestExamples(document: OpenAPIObject): OpenAPIObject {
-  for (const [key, example] of REQUEST_EXAMPLES) {
+  for (const [key, example] of new Map(REQUEST_EXAMPLES)) {
     const [method, path] = key.split(' ');
     const operation = document.paths[path]?.[method.toLowerCase() as 'post' | 'put' | 'patch' | 'delete'];
     if (!operation) continue;
