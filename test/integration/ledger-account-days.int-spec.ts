@@ -87,7 +87,14 @@ describe('ledger_account_days', () => {
       const viaReads = await reads.balances(db.dataSource.manager, ALL, date);
       expect(Object.fromEntries([...viaReads].map(([k, v]) => [k, v.toFixed(2)]))).toEqual(expected);
       const register = await f.reports.balancesOfAssetAsOf('CNY', 'LIABILITY', date);
-      expect(register).toEqual(WALLETS.filter((w) => expected[w] !== '0.00').map((w) => ({ account: w, ownerRef: `party:${w.split(':')[1]}`, balance: expected[w] })));
+      expect(register).toEqual(
+        WALLETS.filter((w) => expected[w] !== '0.00').map((w) => ({
+          account: w,
+          accountId: expect.stringMatching(/^\d+$/) as unknown,
+          ownerRef: `party:${w.split(':')[1]}`,
+          balance: expected[w],
+        })),
+      );
       const tb = await f.reports.trialBalance({ asOf: date });
       // net debit balances: the bank's when positive and any wallet overdrawn as of that date; net credit balances the reverse
       const cents = (code: string) => Math.round(Number(expected[code]) * 100);
