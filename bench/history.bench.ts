@@ -21,7 +21,7 @@
  * Environment: HISTORY_POSTINGS, HISTORY_ACCOUNTS, HISTORY_HOT, HISTORY_YEARS, BENCH_SECONDS (10),
  * BENCH_WARMUP_SECONDS (2), BENCH_CLIENTS (16), BENCH_TB_CLIENTS (2), BENCH_PORT (3999), BENCH_SCENARIOS
  * (H1,…), BENCH_SKIP_SUM (1: leave out the posting-sum runs), BENCH_DATABASE_URL (…/forest_ledger_history_bench), REDIS_URL,
- * HISTORY_REUSE (1: measure again on the history an earlier run loaded with the same sizes the same day, instead of loading it anew).
+ * BENCH_API_PROCESSES (1: API processes on the port, as bench:ledger), HISTORY_REUSE (1: measure again on the history an earlier run loaded with the same sizes the same day, instead of loading it anew).
  */
 import { createAdmin } from '@forest-ledger/access';
 import 'reflect-metadata';
@@ -237,6 +237,7 @@ async function main(): Promise<void> {
         LOG_LEVEL: 'warn',
         DB_POOL_SIZE: '20',
         DEMO_DATA: 'false',
+        API_PROCESSES: process.env.BENCH_API_PROCESSES ?? '1',
       },
     });
     await api.waitHealthy();
