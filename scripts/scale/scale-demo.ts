@@ -253,7 +253,12 @@ async function main(): Promise<void> {
   for (let i = 0; i < 120 && (await runsDone()) < SCHEDULES.length; i++) await sleep(1000);
 
   // Checks.
-  const lines = await d.dividends.lines(decl.id);
+  // Every line, page by page (a page holds at most 10,000; the first check read only the first 1,000).
+  const lines: Awaited<ReturnType<typeof d.dividends.lines>> = [];
+  for (let page = await d.dividends.lines(decl.id, { limit: 10_000 }); page.length > 0; page = await d.dividends.lines(decl.id, { afterSeq: page.at(-1)!.seq, limit: 10_000 })) {
+    lines.push(...page);
+  }
+  if (lines.length !== HOLDERS) throw new Error(`the declaration has ${lines.length} lines for ${HOLDERS} holders`);
   const paid = await paidByDeclaration(t, decl.id);
   const wrong = lines.filter((l) => (paid.get(walletOf(l.party)) ?? '0.00') !== l.amount).length;
   // The test suite's ledger invariants (balanced entries, balances = postings, the hash chain, …).
