@@ -3,6 +3,7 @@ import { Test, TestingModule } from '@nestjs/testing';
 import {
   DisclosuresService,
   BANK_CLEARING_ACCOUNT,
+  businessToday,
   DEMO_BANK,
   DEMO_COLLECTIVE,
   DEMO_FACE_VALUE,
@@ -81,6 +82,9 @@ describe('the demo data set', () => {
       'project-income:demo:pre-dividend',
       expect.stringMatching(/^dividend-reserve:\d+$/),
       expect.stringMatching(/^dividend:\d+:chunk:1:1$/),
+      // The market: V-0003 lists 50 units, V-0004 takes 20.
+      'ticket-listing:demo:listing-1',
+      'ticket-market-trade:demo:listing-1-take-1',
       // The collective's income-right scheme, issued before 公示 is turned on.
       'ticket-issuance:demo:income-right-issuance:1',
       // 公示: the 2026 pre-dividend is received and declared, its list published; nothing is paid yet.
@@ -260,8 +264,8 @@ describe('the demo data set', () => {
       [DEMO_COLLECTIVE]: ['1243', '0'],
       'V-0001': ['260', '0'], // − 100 sold
       'V-0002': ['360', '200'], // 200 of them pledged
-      'V-0003': ['360', '0'],
-      'V-0004': ['460', '0'], // + 100 bought
+      'V-0003': ['340', '0'], // − 20 sold on the market (30 still listed, and still theirs)
+      'V-0004': ['480', '0'], // + 100 bought, + 20 taken on the market
       'V-0005': ['360', '0'],
       'V-0006': ['360', '0'],
       'V-0007': ['340', '0'], // − 20 sold back to the farm
@@ -292,6 +296,19 @@ describe('the demo data set', () => {
         ref: '大西沟村林票兑现申请2025第003号',
         pledge: false,
       },
+      // 挂牌/摘牌 on the day the demo loads: 50 listed, 20 taken at the listed price.
+      { kind: 'LISTING', from: 'V-0003', to: 'V-0003', units: '50', price: null, amount: null, date: businessToday(), ref: null, pledge: false },
+      {
+        kind: 'MARKET_TRADE',
+        from: 'V-0003',
+        to: 'V-0004',
+        units: '20',
+        price: '106.00',
+        amount: '2120.00',
+        date: businessToday(),
+        ref: `listing:${DEMO_IDS.listing}`,
+        pledge: false,
+      },
     ]);
     await expect(count(`SELECT count(*)::int AS n FROM ticket_movements WHERE kind = 'ISSUANCE'`)).resolves.toBe(14); // 10 of the 林票, 4 of the income-right scheme
 
@@ -319,8 +336,8 @@ describe('the demo data set', () => {
       [walletOf(DEMO_COLLECTIVE)]: '6215.00', // 1,243 units
       [walletOf('V-0001')]: '11850.00', // 10,550.00 from the trade + 260 units
       [walletOf('V-0002')]: '1800.00', // 160 free + 200 pledged units: pledged units earn too
-      [walletOf('V-0003')]: '1800.00',
-      [walletOf('V-0004')]: '11750.00', // 20,000.00 deposited − 10,550.00 paid for the trade + 460 units
+      [walletOf('V-0003')]: '3920.00', // 1,800.00 + 2,120.00 for 20 units sold on the market
+      [walletOf('V-0004')]: '9630.00', // 20,000.00 deposited − 10,550.00 paid for the trade + 460 units × 5.00 − 2,120.00 on the market
       [walletOf('V-0005')]: '1800.00',
       [walletOf('V-0006')]: '1800.00',
       [walletOf('V-0007')]: '3700.00', // 2,000.00 from the buy-back + 340 units

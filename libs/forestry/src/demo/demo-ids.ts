@@ -16,6 +16,8 @@ export const DEMO_IDS = {
   disclosure: '1',
   /** V-0002's 200 units of YC-DXG-2025 pledged to K-ICBC-YC, ACTIVE. */
   pledge: '1',
+  /** V-0003's listing of 50 units of YC-DXG-2025 at 106.00 on the market, 20 taken by V-0004: OPEN with 30 left. */
+  listing: '1',
   /**
    * The last id the demo uses in each table the examples write to (0: none), so a row the examples
    * make is numbered after it. `users` counts the first administrator, whom `npm start` creates
@@ -23,7 +25,7 @@ export const DEMO_IDS = {
    */
   last: {
     parcel: 7,
-    ledgerEntry: 13,
+    ledgerEntry: 15,
     user: 4,
     dividend: 2,
     disclosure: 1,
@@ -31,7 +33,7 @@ export const DEMO_IDS = {
     projectContribution: 2,
     projectCashFlow: 2,
     ticketPledge: 1,
-    ticketListing: 0,
+    ticketListing: 1,
     carbonIssuance: 0,
     carbonListing: 0,
     approval: 0,

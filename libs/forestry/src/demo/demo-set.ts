@@ -17,6 +17,7 @@ import { ProjectsService } from '../projects/projects.service';
 import { RegionsService } from '../regions/regions.service';
 import { MovementsService } from '../tickets/movements.service';
 import { SeriesService } from '../tickets/series.service';
+import { TicketMarketService } from '../tickets/market.service';
 import { DisclosuresService } from '../disclosures/disclosures.service';
 import { IncomeRightsService } from '../income-rights/income-rights.service';
 import type { Actor } from '../dividends/dividend-support';
@@ -29,7 +30,7 @@ import type { Actor } from '../dividends/dividend-support';
  * contribution / collective 30 % retained / villagers 70 % per person), and one of each movement:
  * a trade settled delivery-versus-payment after a villager's deposit, a pledge to the bank and a
  * buy-back by the farm at the guaranteed price; and a pre-dividend (预分红) of 5.00 per unit declared,
- * approved and paid to every holder's wallet; 公示 on for 芹池镇 (7 days) with the list of the 2026
+ * approved and paid to every holder's wallet; a listing on the 林票 market partly taken (LISTING); 公示 on for 芹池镇 (7 days) with the list of the 2026
  * pre-dividend (declared, not yet approved) up in the village; and the collective's own parcel 007
  * quantified into the income-right scheme SY-DXG (集体林地收益权证书), issued to the three households
  * on the day the demo loads (before 公示 is turned on, as the 林票 were). All of it goes through the features' own services
@@ -111,6 +112,12 @@ const INCOME_RIGHT_SCHEME = {
   totalUnits: '10000',
   faceValue: '1.00',
 } as const;
+/**
+ * 挂牌/摘牌 (issue 18 §1): 张志强 lists 50 units at 106.00 for 60 days from the day the demo loads, and 赵福旺
+ * takes 20 of them the same day (2,120.00 from his wallet, no fee): the series' price history shows one
+ * trade and the market one open listing with 30 units left.
+ */
+const LISTING = { seller: 'V-0003', units: '50', unitPrice: '106.00', days: 60, buyer: DEPOSIT.party, taken: '20' } as const;
 const BUY_BACK = { holder: 'V-0007', units: '20', documentReference: '大西沟村林票兑现申请2025第003号', effectiveDate: '2025-09-15' } as const;
 
 /** A resident ID number of 阳城县 (region 140522) with its GB 11643 check character. */
@@ -365,6 +372,8 @@ export interface DemoServices {
   disclosures?: DisclosuresService;
   /** When given, the demo issues the collective's income-right scheme (INCOME_RIGHT_SCHEME). */
   incomeRights?: IncomeRightsService;
+  /** When given, the demo lists 林票 on the market and a member takes part of them (LISTING). */
+  market?: TicketMarketService;
 }
 
 /** The dividends use cases the demo's pre-dividend goes through. */
@@ -534,9 +543,17 @@ async function writeLedger(em: EntityManager, services: DemoServices): Promise<v
     'demo:buy-back-1',
   );
   const declarer = await writePreDividend(em, services.dividends);
+  if (services.market) await writeMarket(em, services.market);
   // Issued before 公示 is turned on for the township, as the 林票 were.
   if (services.incomeRights) await writeIncomeRightScheme(em, services.incomeRights);
   if (services.disclosures) await writeDisclosure(em, services.dividends, services.disclosures, declarer);
+}
+
+/** A member's listing on the 林票 market, partly taken by another member (LISTING). */
+async function writeMarket(em: EntityManager, market: TicketMarketService): Promise<void> {
+  const expiresOn = new Date(Date.parse(`${businessToday()}T00:00:00Z`) + LISTING.days * 86_400_000).toISOString().slice(0, 10);
+  const listing = await market.createListing(em, DEMO_SERIES, { seller: LISTING.seller, units: LISTING.units, unitPrice: LISTING.unitPrice, expiresOn }, 'demo:listing-1');
+  await market.take(em, listing.id, { buyer: LISTING.buyer, units: LISTING.taken }, 'demo:listing-1-take-1');
 }
 
 /** The collective's scheme over its own parcel, issued to the households on the day the demo loads. */

@@ -16,6 +16,7 @@ import { PartyAccessDirectory } from '../parties/party-access';
 import { PiiModule } from '../parties/pii.module';
 import { ProjectsService } from '../projects/projects.service';
 import { RegionsService } from '../regions/regions.service';
+import { TicketMarketService } from '../tickets/market.service';
 import { MovementsService } from '../tickets/movements.service';
 import { SeriesService } from '../tickets/series.service';
 import { TicketsModule } from '../tickets/tickets.module';
@@ -42,6 +43,7 @@ export class DemoLoader {
     private readonly distribution: DividendDistributionService,
     private readonly disclosures: DisclosuresService,
     private readonly incomeRights: IncomeRightsService,
+    private readonly market: TicketMarketService,
   ) {}
 
   /** True when the set was loaded; false (nothing written) when the ledger has an asset or a party exists. */
@@ -57,6 +59,7 @@ export class DemoLoader {
       dividends: { cashFlows: this.cashFlows, declarations: this.declarations, distribution: this.distribution },
       disclosures: this.disclosures,
       incomeRights: this.incomeRights,
+      market: this.market,
     });
   }
 }
