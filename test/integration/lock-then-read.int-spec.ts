@@ -1,8 +1,12 @@
-import { DisclosureError, requireClearedDisclosure } from '@forest-ledger/forestry';
+import { AccessService, AuthUser, insertUser } from '@forest-ledger/access';
+import { DisclosureError, PartyAccessDirectory, PiiCipher, requireClearedDisclosure } from '@forest-ledger/forestry';
+import { inTransaction, loadEnv } from '@forest-ledger/platform';
+import Redis from 'ioredis';
 import { EntityManager } from 'typeorm';
 import { disclosuresStore } from '../../libs/forestry/src/disclosures/disclosures.store';
 import { LedgerFactory } from '../factories/ledger.factory';
 import { DAXIGOU, seedRegions } from '../factories/parcels.factory';
+import { TEST_REDIS_URL } from '../setup/databases';
 import { afterHolderCommits } from '../setup/lock-race';
 import { useTestDatabase } from '../setup/test-database';
 
@@ -114,5 +118,37 @@ describe('a ledger post that waited for its accounts decides on the entry commit
     expect(outcome).toMatchObject({ status: 'fulfilled', value: { replayed: true } });
     expect((await f.ledger.getAccount(A)).balance).toBe('0.00');
     expect((await f.ledger.getAccount(B)).balance).toBe('100.00');
+  });
+});
+
+describe('deactivating admins decides on the deactivations committed while it waited', () => {
+  const pii = new PiiCipher(loadEnv({}).PII_ENCRYPTION_KEY, loadEnv({}).PII_HMAC_KEY);
+  let redis: Redis;
+  let access: AccessService;
+  beforeAll(() => {
+    redis = new Redis(TEST_REDIS_URL, { maxRetriesPerRequest: 1 });
+    access = new AccessService(db.dataSource, loadEnv({ DATABASE_URL: db.url, NODE_ENV: 'test', DEPLOYMENT_ID: `test-${db.name}` }), new PartyAccessDirectory(pii), redis);
+  });
+  afterAll(async () => {
+    await redis.quit();
+  });
+
+  const admin = async (username: string): Promise<AuthUser> => {
+    const { id } = await inTransaction(db.dataSource, (em) => insertUser(em, { username, displayName: username, role: 'ADMIN', password: 'long-enough-password' }));
+    return { userId: id, role: 'ADMIN', partyId: null, partyCode: null, displayName: username, via: 'token' };
+  };
+
+  it('two admins deactivating each other at once: one succeeds, the other is the last ADMIN (422 LAST_ADMIN)', async () => {
+    // Nobody else is an active ADMIN here: the two are the only ones.
+    await db.dataSource.query(`UPDATE users SET active = false WHERE role = 'ADMIN'`);
+    const [a, b] = [await admin('admin.a'), await admin('admin.b')];
+    const outcome = await afterHolderCommits(
+      db.dataSource,
+      (em) => access.deactivateUser(em, b, a.userId), // B deactivates A, not yet committed …
+      (em) => access.deactivateUser(em, a, b.userId), // … while A deactivates B
+    );
+    expect(outcome.status).toBe('rejected');
+    if (outcome.status === 'rejected') expect(outcome.reason).toMatchObject({ code: 'LAST_ADMIN' });
+    expect(await db.dataSource.query(`SELECT username, active FROM users WHERE role = 'ADMIN' AND active ORDER BY username`)).toEqual([{ username: 'admin.b', active: true }]);
   });
 });

@@ -140,6 +140,8 @@ export class AccessService {
    * inactive user changes nothing.
    */
   async deactivateUser(em: EntityManager, actor: AuthUser, userId: string): Promise<UserView> {
+    // The roster lock first: the count below then starts after any concurrent deactivation committed.
+    await usersStore.lockAdminRoster(em);
     const user = await this.lockUser(em, userId);
     if (user.id === actor.userId) throw new DomainError('rule', 'CANNOT_DEACTIVATE_SELF', 'you cannot deactivate your own login', 'id');
     if (user.active && user.role === 'ADMIN') {

@@ -53,6 +53,15 @@ export const usersStore = {
     return n;
   },
 
+  /**
+   * Serialises the changes that can leave no active ADMIN (deactivations): without it two admins
+   * deactivating each other at once each lock only their target, each count the other as still active,
+   * and both succeed. Taken before any user row lock, so it never deadlocks with one.
+   */
+  async lockAdminRoster(em: EntityManager): Promise<void> {
+    await em.query(`SELECT pg_advisory_xact_lock(hashtextextended('users:active-admins', 0))`);
+  },
+
   async countActiveAdminsExcept(em: EntityManager, userId: string): Promise<number> {
     const [{ n }] = await em.query<Array<{ n: number }>>(`SELECT count(*)::int AS n FROM users WHERE role = 'ADMIN' AND active AND id <> $1`, [userId]);
     return n;
