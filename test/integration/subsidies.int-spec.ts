@@ -11,6 +11,7 @@ import {
   BASE_RULE,
   APPROVER,
   APPROVER_2,
+  CLERK,
   createContract,
   createProgramme,
   freshParcels,
@@ -22,6 +23,7 @@ import {
   topUp,
 } from '../factories/subsidies.factory';
 import { balance, refusal } from '../factories/tickets.factory';
+import { afterHolderCommits } from '../setup/lock-race';
 import { useTestDatabase } from '../setup/test-database';
 import { outboxMark, outboxSince, rolledBack } from '../setup/outbox-events';
 
@@ -350,6 +352,21 @@ describe('instalments', () => {
     ]);
     expect(await count(`SELECT count(*) FROM ledger_entries WHERE kind = 'SUBSIDY_PAYMENT' AND metadata ->> 'claim' = $1`, [claim.id])).toBe(2);
     expect(await s.programmes.getProgramme('P-JOB')).toMatchObject({ budget: '3000.00', available: '0.00', reserved: '0.00', paid: '3000.00' });
+  });
+});
+
+describe('claims and terminations at the same time', () => {
+  it('a claim applied while the contract is being terminated waits for it and is INELIGIBLE: no open claim is left on a TERMINATED contract', async () => {
+    await createProgramme(s, world, 'P-RACE', { budget: '10000.00' });
+    await addRule(s, 'P-RACE');
+    await createContract(s, world, 'LZ-RACE');
+    const outcome = await afterHolderCommits(
+      db.dataSource,
+      (em) => s.clawbacks.terminateContract(em, 'LZ-RACE', { terminatedOn: '2026-06-30', reason: '双方协商解除' }, randomUUID()),
+      (em) => s.claims.apply(em, { programmeCode: 'P-RACE', contractCode: 'LZ-RACE', appliedOn: '2026-07-01' }, CLERK, randomUUID()),
+    );
+    expect(outcome).toMatchObject({ status: 'fulfilled', value: { state: 'INELIGIBLE' } });
+    expect(await count(`SELECT count(*) FROM subsidy_claims c JOIN transfer_contracts t ON t.id = c.contract_id WHERE t.code = 'LZ-RACE' AND c.state = 'APPLIED'`)).toBe(0);
   });
 });
 

@@ -108,8 +108,10 @@ export class SubsidyClaimsService {
   async apply(em: EntityManager, input: { programmeCode: string; contractCode: string; appliedOn?: string }, actor: SubsidyActor, key: string): Promise<ClaimView> {
     const replay = await selectClaimByApplyKey(em, key);
     if (replay) return this.sameClaim(replay, input, em);
+    // The contract locked first (the order termination and approval take): a termination committed while this
+    // waited is seen, and one that comes later finds this claim among the contract's open claims.
+    const contract = await this.contracts.load(em, input.contractCode, { lock: true });
     const programme = await this.programmes.loadProgramme(em, input.programmeCode);
-    const contract = await this.contracts.load(em, input.contractCode);
     const appliedOn = input.appliedOn === undefined ? businessToday() : subsidyDate(input.appliedOn, 'appliedOn', 'INVALID_CLAIM');
     const { rule, eligibility, calculation } = await this.assess(em, programme, contract, Number(appliedOn.slice(0, 4)));
     const eligible = eligibility.every((r) => r.met);
