@@ -3,7 +3,7 @@
 #   docker build -t forest-ledger .
 #   docker run --rm forest-ledger node dist/scripts/start.js --migrate-only   # create DB, migrate, demo data, exit
 #   docker run -p 3000:3000 forest-ledger                                     # API (default CMD)
-#   docker run forest-ledger node dist/apps/worker/src/main.js                # worker
+#   docker run forest-ledger node --max-semi-space-size=64 dist/apps/worker/src/main.js   # worker
 # Config comes from the environment: DATABASE_URL, REDIS_URL, PORT, LOG_LEVEL, DB_POOL_SIZE, DEMO_DATA, NODE_ENV.
 
 # ---- build: full dependency tree, compile TypeScript to dist/ ----

@@ -4,7 +4,7 @@ import { ChildProcess, spawn } from 'node:child_process';
 import { join } from 'node:path';
 import { NestFactory } from '@nestjs/core';
 import { DemoLoader, DemoModule } from '@forest-ledger/forestry';
-import { bootLogger, ensureDatabase, exitOnStartFailure, loadEnv, migrate, openDataSource } from '@forest-ledger/platform';
+import { bootLogger, ensureDatabase, exitOnStartFailure, loadEnv, migrate, missingServiceV8Flags, openDataSource } from '@forest-ledger/platform';
 
 /**
  * `npm start`: creates the database if missing, migrates, creates the first admin, loads the demo
@@ -46,7 +46,9 @@ async function loadDemo(): Promise<boolean> {
 
 function run(): void {
   const dist = join(__dirname, '..');
-  const children: ChildProcess[] = ['apps/api/src/main.js', 'apps/worker/src/main.js'].map((entry) => spawn(process.execPath, [join(dist, entry)], { stdio: 'inherit' }));
+  const children: ChildProcess[] = ['apps/api/src/main.js', 'apps/worker/src/main.js'].map((entry) =>
+    spawn(process.execPath, [...missingServiceV8Flags(), join(dist, entry)], { stdio: 'inherit' }),
+  );
   let stopping = false;
   const stop = (code: number) => {
     if (stopping) return;

@@ -2,7 +2,7 @@ import './tracing';
 import 'reflect-metadata';
 import cluster from 'node:cluster';
 import { NestFactory } from '@nestjs/core';
-import { bootLogger, bootNestLogger, Env, exitOnStartFailure, loadEnv, startupSummary } from '@forest-ledger/platform';
+import { bootLogger, bootNestLogger, Env, exitOnStartFailure, loadEnv, missingServiceV8Flags, startupSummary } from '@forest-ledger/platform';
 import { Logger } from 'nestjs-pino';
 import { ApiModule } from './api.module';
 import { ApiApplication, configureApp, createHttpAdapter } from './app.setup';
@@ -19,15 +19,6 @@ async function bootstrap(): Promise<void> {
 }
 
 /**
- * V8 flags for the API worker processes: a 64 MB young-generation semi-space (V8's default is
- * 16 MB) makes the scavenger run a quarter as often. Each request allocates a few hundred KB of
- * short-lived objects; in the B1 benchmark's CPU profile GC fell from 13.8 % to 5.2 % of the API's
- * time. A flag already given (NODE_OPTIONS or the command line) wins. A single process
- * (API_PROCESSES=1) takes it from NODE_OPTIONS.
- */
-const WORKER_V8_FLAGS = ['--max-semi-space-size=64'];
-
-/**
  * API_PROCESSES > 1 runs that many API processes on one port (node:cluster): one Node thread
  * per core for the HTTP and validation work. Each process group-commits its own requests.
  */
@@ -39,9 +30,8 @@ function main(): void {
     exitOnStartFailure(error);
   }
   if (processes > 1 && cluster.isPrimary) {
-    const given = [...process.execArgv, ...(process.env.NODE_OPTIONS ?? '').split(/\s+/)];
-    const extra = WORKER_V8_FLAGS.filter((flag) => !given.some((arg) => arg.startsWith(flag.split('=')[0])));
-    cluster.setupPrimary({ execArgv: [...process.execArgv, ...extra] });
+    // The young-generation flags (SERVICE_V8_FLAGS) for each API process, unless given already.
+    cluster.setupPrimary({ execArgv: [...process.execArgv, ...missingServiceV8Flags()] });
     for (let i = 0; i < processes; i++) cluster.fork();
     let stopping = false;
     const stop = () => {

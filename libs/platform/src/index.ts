@@ -27,3 +27,4 @@ export * from './outbox/outbox.store';
 export * from './outbox/event-types';
 export * from './outbox/outbox-relay';
 export * from './outbox/event-schema';
+export * from './runtime/v8-flags';
