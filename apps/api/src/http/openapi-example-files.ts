@@ -1,4 +1,4 @@
-import { DEMO_COLLECTIVE, DEMO_FARM, DEMO_ORGANISATIONS, DEMO_VILLAGE, idAfterDemo } from '@forest-ledger/forestry';
+import { DEMO_COLLECTIVE, DEMO_FARM, DEMO_ORGANISATIONS, DEMO_VILLAGE, idAfterDemo, PARCEL_COLUMNS } from '@forest-ledger/forestry';
 
 /**
  * The files the import examples of openapi-examples.ts send (roster, parcel table), built once: rows as
@@ -25,7 +25,7 @@ export const ROSTER_FILE = csvBase64([
 ]);
 /** The code the roster import gives 王俊杰, its second row: villagers are coded V-nnnn after the highest in use (the demo's V-0008; 王建国 becomes V-0009). */
 export const ROSTER_MEMBER = 'V-0010';
-/** Rows of the 林权证登记信息 table (the headers of shared/fixtures/parcels-大西沟村.csv). */
+/** Rows of the 林权证登记信息 table, in the import's own columns (PARCEL_COLUMNS, the headers of shared/fixtures/parcels-大西沟村.csv). */
 const parcelRow = (seq: string, holder: [string, string], place: string, areaMu: string, species: string, remarks: string): string[] => [
   seq,
   `晋(2026)阳城县不动产权第00091${seq.padStart(2, '0')}号`,
@@ -46,25 +46,7 @@ const parcelRow = (seq: string, holder: [string, string], place: string, areaMu:
 ];
 /** Three parcels imported after the demo's: 王建国's (a second cooperation project), the collective's (a second income-right scheme) and the state farm's (a land-use lease). */
 export const PARCEL_FILE = csvBase64([
-  [
-    '序号',
-    '林权证号',
-    '不动产单元号',
-    '权利人',
-    '证件号码',
-    '坐落',
-    '林班',
-    '小班',
-    '面积(亩)',
-    '林种',
-    '主要树种',
-    '起始日期',
-    '终止日期',
-    '发证状态',
-    '是否抵押',
-    '是否查封',
-    '备注',
-  ],
+  PARCEL_COLUMNS.map((c) => c.header),
   parcelRow('1', ['王建国', '140522194409260030'], '南岭', '40.5000', '油松', ''),
   parcelRow('2', organisation(DEMO_COLLECTIVE), '阴坡', '120.0000', '华山松', '村集体统一经营'),
   parcelRow('3', organisation(DEMO_FARM), '北凹', '200.0000', '油松', '国有林地'),

@@ -18,6 +18,7 @@ import { RegionsService } from '../regions/regions.service';
 import { MovementsService } from '../tickets/movements.service';
 import { SeriesService } from '../tickets/series.service';
 import { TicketMarketService } from '../tickets/market.service';
+import { addDays } from '../land-use/rent-schedule';
 import { DisclosuresService } from '../disclosures/disclosures.service';
 import { IncomeRightsService } from '../income-rights/income-rights.service';
 import type { Actor } from '../dividends/dividend-support';
@@ -551,7 +552,7 @@ async function writeLedger(em: EntityManager, services: DemoServices): Promise<v
 
 /** A member's listing on the 林票 market, partly taken by another member (LISTING). */
 async function writeMarket(em: EntityManager, market: TicketMarketService): Promise<void> {
-  const expiresOn = new Date(Date.parse(`${businessToday()}T00:00:00Z`) + LISTING.days * 86_400_000).toISOString().slice(0, 10);
+  const expiresOn = addDays(businessToday(), LISTING.days);
   const listing = await market.createListing(em, DEMO_SERIES, { seller: LISTING.seller, units: LISTING.units, unitPrice: LISTING.unitPrice, expiresOn }, 'demo:listing-1');
   await market.take(em, listing.id, { buyer: LISTING.buyer, units: LISTING.taken }, 'demo:listing-1-take-1');
 }
