@@ -72,6 +72,15 @@ export const usersStore = {
     return row;
   },
 
+  /** Whether the login is active and so is its party, if it has one (`partyActive`: a scalar subquery given the party id's SQL). */
+  async activeLogin(em: EntityManager, userId: string, partyActive: (partyId: string) => string): Promise<boolean> {
+    const [row] = await em.query<Array<{ active: boolean }>>(
+      `SELECT u.active AND (u.party_id IS NULL OR COALESCE(${partyActive('u.party_id')}, false)) AS active FROM users u WHERE u.id = $1`,
+      [userId],
+    );
+    return row?.active === true;
+  },
+
   async byId(em: EntityManager, userId: string): Promise<UserRow | undefined> {
     const [row] = await em.query<UserRow[]>(`SELECT ${USER_COLUMNS} FROM users WHERE id = $1`, [userId]);
     return row;
