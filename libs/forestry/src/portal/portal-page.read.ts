@@ -1,4 +1,5 @@
 import { accountsOfOwnerSql, firstPostingDateSql, OwnerAccountRow } from '@forest-ledger/ledger';
+import { preparedQuery } from '@forest-ledger/platform';
 import { EntityManager } from 'typeorm';
 import { partyLinesSql, PartyLineRow } from '../dividends/declarations.store';
 import { partyPayoutsSql, PartyPayoutRow } from '../dividends/payouts.store';
@@ -35,6 +36,7 @@ const HOLDER_ID = '(SELECT id::bigint FROM page_holder)';
  * is named here): one round trip instead of a dozen, and one statement is one snapshot, so a distribution committing
  * meanwhile shows wholly or not at all without a REPEATABLE READ transaction around it. Each part is aggregated to
  * JSON; every fragment selects only text, integer and boolean columns, which JSON carries exactly as pg would.
+ * Prepared (planned once per connection): planning it took about 1 ms of the database's CPU, four times executing it.
  * $1 the party's code, $2 its owner reference.
  */
 const PAGE_SQL = `
@@ -64,7 +66,7 @@ interface PageRow {
 
 /** The page's data of the party `partyCode`, in one statement; null when there is no such party. */
 export async function readPortalPage(em: EntityManager, partyCode: string): Promise<PortalPageData | null> {
-  const [row] = await em.query<PageRow[]>(PAGE_SQL, [partyCode, ownerRefOf(partyCode)]);
+  const [row] = await preparedQuery<PageRow>(em, 'portal-page', PAGE_SQL, [partyCode, ownerRefOf(partyCode)]);
   if (row.holder === null) return null;
   const projects = new Map((row.projects ?? []).map((p) => [p.id, p]));
   const seriesById = new Map(
