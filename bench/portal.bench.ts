@@ -37,6 +37,7 @@ import { Dec, LedgerReads, LedgerService } from '@forest-ledger/ledger';
 import { ensureDatabase, inTransaction, keyRing, loadEnv, migrate, openDataSource } from '@forest-ledger/platform';
 import { DataSource } from 'typeorm';
 import { ApiProcess } from './lib/api-process';
+import { CpuBreakdown, CpuMeter, CpuSnapshot } from './lib/cpu';
 import { summarizeProfile } from './lib/cpu-profile-summary';
 import { JsonHttpClient } from './lib/http-client';
 import { LoadResult, Operation, runLoad } from './lib/load';
@@ -300,7 +301,17 @@ async function main(): Promise<void> {
         if (measuring) pageLatencies.push(Number(process.hrtime.bigint() - started) / 1e6);
       }
     };
-    const window = { warmupSeconds: config.warmup, seconds: config.seconds, onWindowStart: () => (measuring = true), onWindowEnd: () => (measuring = false) };
+    // CPU per page: the API (its cluster workers and PDF thread included) and the bench database's backends, over each window.
+    const { rows: backend } = await pool.query<{ pid: number }>('SELECT pg_backend_pid() AS pid');
+    const meter = new CpuMeter(api.pid, CpuMeter.postmasterOf(backend[0].pid), new URL(config.url).pathname.slice(1));
+    const cpu: { before: CpuSnapshot | null; after: CpuSnapshot | null } = { before: null, after: null };
+    const window = {
+      warmupSeconds: config.warmup,
+      seconds: config.seconds,
+      onWindowStart: () => ((measuring = true), (cpu.before = meter.snapshot())),
+      onWindowEnd: () => ((measuring = false), (cpu.after = meter.snapshot())),
+    };
+    const cpuOf = (): CpuBreakdown | null => (cpu.before && cpu.after ? CpuMeter.diff(cpu.before, cpu.after) : null);
     const loadStart = os.loadavg();
     if (config.profile) mkdirSync(PROFILE_DIR, { recursive: true });
     const profiled = {
@@ -309,6 +320,7 @@ async function main(): Promise<void> {
       onWindowEnd: () => (window.onWindowEnd(), config.profile && api.signal('SIGWINCH')),
     };
     const svc = await runLoad(service, { clients: config.clients, ...profiled });
+    const svcCpu = cpuOf();
     const rawLatencies: number[] = [];
     const raw = await runLoad(
       async (c) => {
@@ -320,6 +332,7 @@ async function main(): Promise<void> {
       },
       { clients: config.clients, ...window },
     );
+    const rawCpu = cpuOf();
     // Latencies from the request's start (after any think time), not runLoad's (which include it).
     raw.latency = summarize(rawLatencies);
     const page = summarize(pageLatencies);
@@ -335,6 +348,23 @@ async function main(): Promise<void> {
           ['  of which the certificate PDF', fmt(pdf.count / config.seconds), fmt(pdf.p50Ms), fmt(pdf.p90Ms), fmt(pdf.p99Ms), fmt(pdf.maxMs), ''],
           report('raw SQL baseline (page only)', raw),
         ],
+      ),
+    );
+    const perPage = (seconds: number | null | undefined, pages: number) => (seconds == null || pages === 0 ? '-' : fmt((1000 * seconds) / pages, 2));
+    const cpuRow = (name: string, c: CpuBreakdown | null, pages: number) => [
+      name,
+      perPage(c?.api, pages),
+      perPage(c?.pgBench, pages),
+      perPage(c?.pgAux, pages),
+      perPage(c?.benchProcess, pages),
+      c?.machineBusyPercent != null ? fmt(c.machineBusyPercent, 0) : '-',
+      c?.unattributed != null ? fmt(c.unattributed, 1) : '-',
+    ];
+    console.log("\nCPU during the measured window, ms per page (api: its processes and PDF thread, PDFs included; pg: the bench database's backends; client: this process):\n");
+    console.log(
+      renderTable(
+        ['run', 'api', 'pg', 'pg aux', 'client', 'machine busy %', 'rest of machine CPU s'],
+        [cpuRow('service', svcCpu, page.count), cpuRow('raw SQL baseline', rawCpu, raw.ops)],
       ),
     );
     if (config.profile) {

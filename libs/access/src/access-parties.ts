@@ -9,6 +9,12 @@ export abstract class AccessParties {
   abstract byIds(em: EntityManager, ids: readonly string[]): Promise<Map<string, { code: string; active: boolean }>>;
 
   /**
+   * An SQL scalar subquery: whether the party whose id is the SQL expression `partyId` is active (NULL when there is
+   * none), for access to ask inside its own statement (a login's check in one round trip).
+   */
+  abstract activeSql(partyId: string): string;
+
+  /**
    * A resident ID number used as a login name: `limitKey` names it for counting failed logins (never
    * the number in clear); `partyIds` finds the active parties registered under it. Throws DomainError
    * for a malformed number.

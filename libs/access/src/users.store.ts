@@ -1,3 +1,4 @@
+import { preparedQuery } from '@forest-ledger/platform';
 import { EntityManager } from 'typeorm';
 import type { Role } from './access.model';
 
@@ -70,6 +71,17 @@ export const usersStore = {
   async lock(em: EntityManager, userId: string): Promise<UserRow | undefined> {
     const [row] = await em.query<UserRow[]>(`SELECT ${USER_COLUMNS} FROM users WHERE id = $1 FOR UPDATE`, [userId]);
     return row;
+  },
+
+  /** Whether the login is active and so is its party, if it has one (`partyActive`: a scalar subquery given the party id's SQL). */
+  async activeLogin(em: EntityManager, userId: string, partyActive: (partyId: string) => string): Promise<boolean> {
+    const [row] = await preparedQuery<{ active: boolean }>(
+      em,
+      'active-login',
+      `SELECT u.active AND (u.party_id IS NULL OR COALESCE(${partyActive('u.party_id')}, false)) AS active FROM users u WHERE u.id = $1`,
+      [userId],
+    );
+    return row?.active === true;
   },
 
   async byId(em: EntityManager, userId: string): Promise<UserRow | undefined> {

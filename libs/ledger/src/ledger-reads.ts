@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { EntityManager } from 'typeorm';
-import { Dec } from './domain/amount';
+import { Dec, formatDecimal } from './domain/amount';
 import { balanceOf, isIsoDate, Side, SIDES } from './domain/entry';
 import { LedgerError } from './domain/errors';
 
@@ -18,6 +18,32 @@ function checkAsOf(asOf: string | undefined): void {
 function signedBalance(normalSide: Side, debits: string, credits: string): Dec {
   return balanceOf({ normalSide, debits: new Dec(debits), credits: new Dec(credits) });
 }
+
+/** An account of an owner with what its balance needs (accountsOfOwnerSql). */
+export interface OwnerAccountRow {
+  code: string;
+  normal_side: Side;
+  debits: string;
+  credits: string;
+  scale: number;
+}
+
+/**
+ * Fragments of the ledger's reads for a feature's read composed into one statement (one snapshot, one round trip),
+ * `ownerRef` an SQL expression: the accounts of an owner (OwnerAccountRows), and the first effective date any of them
+ * moved (one row, `date` YYYY-MM-DD or null), as firstPostingDates.
+ */
+export const accountsOfOwnerSql = (ownerRef: string): string =>
+  `SELECT a.code, a.normal_side, a.debits::text AS debits, a.credits::text AS credits, s.scale
+     FROM ledger_accounts a JOIN ledger_assets s ON s.code = a.asset_code WHERE a.owner_ref = ${ownerRef}`;
+export const firstPostingDateSql = (ownerRef: string): string =>
+  `SELECT to_char(min(p.effective_date), 'YYYY-MM-DD') AS date FROM ledger_postings p JOIN ledger_accounts a ON a.id = p.account_id WHERE a.owner_ref = ${ownerRef}`;
+
+/** An account's balance by its normal side (as balances() answers). */
+export const balanceOfRow = (r: OwnerAccountRow): Dec => signedBalance(r.normal_side, r.debits, r.credits);
+
+/** An account's balance as its AccountView shows it (to the asset's scale). */
+export const balanceTextOfRow = (r: OwnerAccountRow): string => formatDecimal(balanceOfRow(r), r.scale);
 
 /**
  * The ledger's read model for features: small set-based questions about entries, accounts and

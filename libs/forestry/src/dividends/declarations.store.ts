@@ -57,6 +57,18 @@ const DECLARATION_SELECT = `SELECT ${DECLARATION_COLUMNS} FROM dividend_declarat
 
 const LINE_COLUMNS = `l.declaration_id::text AS declaration_id, l.seq, l.party_id::text AS party_id, l.units::text AS units, l.amount::text AS amount, l.entry_id::text AS entry_id`;
 
+/** A party's dividend line with what its page shows of the declaration. */
+export type PartyLineRow = DividendLineRow & Pick<DeclarationRow, 'series_id' | 'amount_per_unit' | 'record_date' | 'payment_date'>;
+
+/**
+ * PartyLineRows of the party whose id is the SQL expression `partyId`, newest payment first (the order of linesOfParty):
+ * a fragment for a composed read (one statement).
+ */
+export const partyLinesSql = (partyId: string): string =>
+  `SELECT ${LINE_COLUMNS}, d.series_id::text AS series_id, d.amount_per_unit::text AS amount_per_unit,
+          to_char(d.record_date, 'YYYY-MM-DD') AS record_date, to_char(d.payment_date, 'YYYY-MM-DD') AS payment_date
+     FROM dividend_lines l JOIN dividend_declarations d ON d.id = l.declaration_id WHERE l.party_id = ${partyId} ORDER BY d.payment_date DESC, d.id DESC`;
+
 /** The only SQL on dividend_declarations and dividend_lines. */
 export const declarationsStore = {
   async insert(

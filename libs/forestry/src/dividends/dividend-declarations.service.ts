@@ -9,7 +9,7 @@ import { ProjectsService } from '../projects/projects.service';
 import { SeriesRecord, SeriesService } from '../tickets/series.service';
 import { lastMovementId, seriesCodeOfProject } from '../tickets/ticket-register.store';
 import { ProjectCashFlowsService } from './cash-flows.service';
-import { DeclarationRow, declarationsStore } from './declarations.store';
+import { DeclarationRow, declarationsStore, PartyLineRow } from './declarations.store';
 import { DeclarationState } from './dividend.model';
 import { Actor, dividendReserveAccount, invalid, optionalText, postFromProjectWallet, projectByCode, projectDividendReserve, requireDate } from './dividend-support';
 import { DividendError } from './dividends.errors';
@@ -96,6 +96,30 @@ export interface PartyDividendView extends DividendLineView {
   recordDate: string;
   paymentDate: string;
   paid: boolean;
+}
+
+/** What a party's dividend shows of its series (a SeriesRecord has it). */
+export type DividendSeries = Pick<SeriesRecord, 'code' | 'project_code' | 'project_name'>;
+
+/** One of a party's dividend lines as the party sees it (its page, its statement); `series` must hold the line's series. */
+export function partyDividendView(party: Pick<PartyRef, 'code' | 'name'>, line: PartyLineRow, series: ReadonlyMap<string, DividendSeries>): PartyDividendView {
+  const s = series.get(line.series_id)!;
+  return {
+    declarationId: line.declaration_id,
+    seq: line.seq,
+    party: party.code,
+    name: party.name,
+    units: new Dec(line.units).toFixed(0),
+    amountPerUnit: line.amount_per_unit!,
+    amount: new Dec(line.amount).toFixed(2),
+    entryId: line.entry_id,
+    project: s.project_code,
+    projectName: s.project_name,
+    series: s.code,
+    recordDate: line.record_date,
+    paymentDate: line.payment_date,
+    paid: line.entry_id !== null || new Dec(line.amount).isZero(),
+  };
 }
 
 export type DistributionOutcome = { state: DeclarationState; progress: DistributionProgress; staleReason?: string | null };
@@ -366,28 +390,12 @@ export class DividendDeclarationsService {
     const party = known.party?.code === partyCode ? known.party : (await partiesByCodes(em, [partyCode])).get(partyCode);
     if (!party) return [];
     const lines = await declarationsStore.linesOfParty(em, party.id);
-    const series = new Map(known.seriesById ?? []);
+    const series = new Map<string, DividendSeries>(known.seriesById ?? []);
     const missing = [...new Set(lines.map((l) => l.declaration.series_id))].filter((id) => !series.has(id));
     if (missing.length > 0) for (const [id, s] of await this.seriesService.recordsByIds(em, missing)) series.set(id, s);
-    return lines.map(({ line, declaration }) => {
-      const s = series.get(declaration.series_id)!;
-      return {
-        declarationId: line.declaration_id,
-        seq: line.seq,
-        party: party.code,
-        name: party.name,
-        units: new Dec(line.units).toFixed(0),
-        amountPerUnit: declaration.amount_per_unit!,
-        amount: new Dec(line.amount).toFixed(2),
-        entryId: line.entry_id,
-        project: s.project_code,
-        projectName: s.project_name,
-        series: s.code,
-        recordDate: declaration.record_date,
-        paymentDate: declaration.payment_date,
-        paid: line.entry_id !== null || new Dec(line.amount).isZero(),
-      };
-    });
+    return lines.map(({ line, declaration: d }) =>
+      partyDividendView(party, { ...line, series_id: d.series_id, amount_per_unit: d.amount_per_unit, record_date: d.record_date, payment_date: d.payment_date }, series),
+    );
   }
 
   /** The declaration with its series (`lock`: FOR UPDATE of the declaration row); UNKNOWN_DECLARATION when absent. */

@@ -17,7 +17,7 @@ import { BANK_REFERENCE_MAX, DIVIDEND_TEXT_MAX } from './dividend-support';
 import type { Actor } from './dividend-support';
 import { decimalCell, MONEY_SCALE } from '../common/xlsx-cells';
 import { DividendError } from './dividends.errors';
-import { PayoutLineRow, payoutsStore } from './payouts.store';
+import { PartyPayoutRow, PayoutLineRow, payoutsStore } from './payouts.store';
 import { recordEvent } from '../events/record-event';
 import type { EventData } from '@forest-ledger/platform';
 
@@ -130,6 +130,21 @@ export interface UnclaimedReport {
  * Card numbers are sealed at rest (AES-256-GCM, the ID-number cipher) with a masked copy for screens;
  * they are decrypted only to write the bank file, the one place a full number is needed.
  */
+/** A party's payout line as the party sees it (its page, its statement). */
+export function partyPayoutView(r: PartyPayoutRow): PartyPayoutView {
+  return {
+    lineId: r.id,
+    batchId: r.batch_id,
+    amount: new Dec(r.amount).toFixed(2),
+    state: r.state,
+    paidOn: r.paid_on,
+    bankName: r.bank_name,
+    cardMasked: r.card_masked,
+    failureReason: r.failure_reason,
+    createdOn: r.created_on,
+  };
+}
+
 @Injectable()
 export class PayoutsService {
   constructor(
@@ -359,17 +374,7 @@ export class PayoutsService {
 
   /** Every payout line of one party (the villagers' page), newest first. */
   async payoutsOf(em: EntityManager, partyId: string): Promise<PartyPayoutView[]> {
-    return (await payoutsStore.linesOfParty(em, partyId)).map((r) => ({
-      lineId: r.id,
-      batchId: r.batch_id,
-      amount: new Dec(r.amount).toFixed(2),
-      state: r.state,
-      paidOn: r.paid_on,
-      bankName: r.bank_name,
-      cardMasked: r.card_masked,
-      failureReason: r.failure_reason,
-      createdOn: r.created_on,
-    }));
+    return (await payoutsStore.linesOfParty(em, partyId)).map(partyPayoutView);
   }
 
   /**

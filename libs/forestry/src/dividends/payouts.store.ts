@@ -134,17 +134,22 @@ export const payoutsStore = {
   },
 
   /** Every payout line of one party with its batch's dates (Asia/Shanghai), newest first. */
-  async linesOfParty(em: EntityManager, partyId: string): Promise<Array<PayoutLineRow & { paid_on: string | null; created_on: string }>> {
-    return await em.query<Array<PayoutLineRow & { paid_on: string | null; created_on: string }>>(
-      `SELECT l.id::text AS id, l.batch_id::text AS batch_id, l.party_id::text AS party_id, c.bank_name, c.card_masked, l.amount::text AS amount, l.state,
-              l.entry_id::text AS entry_id, l.return_entry_id::text AS return_entry_id, l.failure_reason,
-              to_char(b.paid_on, 'YYYY-MM-DD') AS paid_on, to_char(b.created_at AT TIME ZONE 'Asia/Shanghai', 'YYYY-MM-DD') AS created_on
-         FROM payout_lines l JOIN payout_batches b ON b.id = l.batch_id LEFT JOIN party_bank_cards c ON c.party_id = l.party_id
-        WHERE l.party_id = $1 ORDER BY l.id DESC`,
-      [partyId],
-    );
+  async linesOfParty(em: EntityManager, partyId: string): Promise<PartyPayoutRow[]> {
+    return await em.query<PartyPayoutRow[]>(partyPayoutsSql('$1'), [partyId]);
   },
 };
+
+/** A payout line of a party with its batch's dates. */
+export type PartyPayoutRow = PayoutLineRow & { paid_on: string | null; created_on: string };
+
+/** PartyPayoutRows of the party whose id is the SQL expression `partyId`, newest first: a fragment for a composed read (one statement). */
+export function partyPayoutsSql(partyId: string): string {
+  return `SELECT l.id::text AS id, l.batch_id::text AS batch_id, l.party_id::text AS party_id, c.bank_name, c.card_masked, l.amount::text AS amount, l.state,
+                 l.entry_id::text AS entry_id, l.return_entry_id::text AS return_entry_id, l.failure_reason,
+                 to_char(b.paid_on, 'YYYY-MM-DD') AS paid_on, to_char(b.created_at AT TIME ZONE 'Asia/Shanghai', 'YYYY-MM-DD') AS created_on
+            FROM payout_lines l JOIN payout_batches b ON b.id = l.batch_id LEFT JOIN party_bank_cards c ON c.party_id = l.party_id
+           WHERE l.party_id = ${partyId} ORDER BY l.id DESC`;
+}
 
 /** The card number column sealed by PiiCipher, for key rotation. */
 export const BANK_CARD_SEALED_COLUMNS: SealedColumns = { table: 'party_bank_cards', id: 'party_id', cipher: 'card_cipher', hmac: null, hmacKind: null };

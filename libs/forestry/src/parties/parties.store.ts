@@ -22,6 +22,12 @@ const PARTY_REF_SELECT = `SELECT p.id::text AS id, p.code, p.name, p.kind, p.act
     p.household_id::text AS household_id, h.code AS household_code, p.region_id::text AS region_id
   FROM parties p LEFT JOIN parties h ON h.id = p.household_id`;
 
+/** The SELECT of the party whose code is the SQL expression `code`, for a read composed of several owners' fragments (one statement); its rows are PartyRefRows. */
+export const partyRefByCodeSql = (code: string): string => `${PARTY_REF_SELECT} WHERE p.code = ${code}`;
+
+/** Whether the party whose id is the SQL expression `partyId` is active, as a scalar subquery (NULL when there is none). */
+export const partyActiveSql = (partyId: string): string => `(SELECT p.active FROM parties p WHERE p.id = ${partyId})`;
+
 /** What other features may know of the parties with these codes or ids; unknown ones are absent. */
 export async function selectPartyRefs(em: EntityManager, by: { codes: readonly string[] } | { ids: readonly string[] }): Promise<PartyRefRow[]> {
   if ('codes' in by) {

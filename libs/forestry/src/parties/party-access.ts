@@ -2,7 +2,7 @@ import { AccessParties } from '@forest-ledger/access';
 import { Injectable } from '@nestjs/common';
 import { EntityManager } from 'typeorm';
 import { normaliseResidentId } from './identity-codes';
-import { partiesStore } from './parties.store';
+import { partiesStore, partyActiveSql } from './parties.store';
 import { PiiCipher } from './pii';
 
 /** The parties feature's answers to access (AccessModule.withParties(PartyAccessDirectory)). */
@@ -14,6 +14,10 @@ export class PartyAccessDirectory extends AccessParties {
 
   async byIds(em: EntityManager, ids: readonly string[]): Promise<Map<string, { code: string; active: boolean }>> {
     return new Map((await partiesStore.statesByIds(em, ids)).map((r) => [r.id, { code: r.code, active: r.active }]));
+  }
+
+  activeSql(partyId: string): string {
+    return partyActiveSql(partyId);
   }
 
   /** The ID number is matched by its HMAC under any configured key (rotation); failures count under the newest. */

@@ -1,5 +1,6 @@
 import { EntityManager } from 'typeorm';
 import {
+  partyRefByCodeSql,
   PartyRefRow,
   selectActiveVillagers,
   selectCollectiveMembers,
@@ -12,6 +13,9 @@ import {
   selectVillagersAsOf,
 } from './parties.store';
 import type { IdKind, PartyKind } from './party.model';
+
+export { partyRefByCodeSql };
+export type { PartyRefRow };
 
 /** What other features may know of a party, instead of `JOIN parties` (the parties feature owns the table). */
 export interface PartyRef {
@@ -31,7 +35,8 @@ export interface PartyRef {
   regionId: string | null;
 }
 
-function partyRefOf(r: PartyRefRow): PartyRef {
+/** The party's row (as partyRefByCodeSql selects it, e.g. inside a composed read) as what other features may know. */
+export function partyRefOf(r: PartyRefRow): PartyRef {
   return {
     id: r.id,
     code: r.code,

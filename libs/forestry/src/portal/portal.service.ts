@@ -1,10 +1,10 @@
 import { Injectable, Optional } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
-import { Dec, LedgerReads, LedgerService } from '@forest-ledger/ledger';
+import { balanceOfRow, balanceTextOfRow, Dec, LedgerReads, LedgerService } from '@forest-ledger/ledger';
 import { ReadDatabase } from '@forest-ledger/platform';
 import { DataSource, EntityManager } from 'typeorm';
-import { DividendDeclarationsService } from '../dividends/dividend-declarations.service';
-import { PayoutsService } from '../dividends/payouts.service';
+import { DividendDeclarationsService, partyDividendView } from '../dividends/dividend-declarations.service';
+import { partyPayoutView, PayoutsService } from '../dividends/payouts.service';
 import { PartyError } from '../parties/parties.errors';
 import { walletOf } from '../parties/parties.service';
 import { PartyRef, partiesByCodes } from '../parties/party-refs';
@@ -16,10 +16,11 @@ import { holdingsOfParty } from '../tickets/ticket-register.store';
 import { pdfRenderer } from '../common/pdf-renderer';
 import { ANNUAL_STATEMENT_PDF } from './annual-statement-pdf';
 import { AnnualStatement, PortalHolding, PortalOverview, PortalPayout } from './portal.model';
+import { PortalSeries, readPortalPage } from './portal-page.read';
 
 export const FIRST_STATEMENT_YEAR = 2000;
 
-const seriesByIdOf = (held: ReadonlyArray<{ series: SeriesRecord }>): Map<string, SeriesRecord> => new Map(held.map(({ series }) => [series.id, series]));
+const seriesByIdOf = <S extends { id: string }>(held: ReadonlyArray<{ series: S }>): Map<string, S> => new Map(held.map(({ series }) => [series.id, series]));
 
 interface UnitsRow {
   face_value: string;
@@ -38,6 +39,50 @@ function unitFigures(r: UnitsRow): { faceValue: string; units: string; pledgedUn
     pledgedUnits: new Dec(r.pledged).toFixed(0),
     faceAmount: new Dec(r.units).plus(r.pledged).times(r.face_value).toFixed(2),
   };
+}
+
+const unknownParty = (partyCode: string) => new PartyError('UNKNOWN_PARTY', `no party ${JSON.stringify(partyCode)}`, 'party');
+
+/** Newest issue first, then by series code. */
+function sortedByIssue<H extends { series: { issued_on: string; code: string } }>(holdings: readonly H[]): H[] {
+  return [...holdings].sort((a, b) =>
+    a.series.issued_on !== b.series.issued_on ? (a.series.issued_on < b.series.issued_on ? 1 : -1) : a.series.code < b.series.code ? -1 : a.series.code > b.series.code ? 1 : 0,
+  );
+}
+
+/** The holder's units of a series from its account balances (absent: 0); units listed on the market are still the holder's. */
+function unitsRow(holder: PartyRef, series: { code: string; face_value: string }, balance: (code: string) => Dec | undefined): UnitsRow {
+  return {
+    face_value: series.face_value,
+    units: (balance(holderTickets(holder.code, series.code)) ?? new Dec(0)).plus(balance(holderListed(holder.code, series.code)) ?? 0),
+    pledged: balance(holderPledged(holder.code, series.code)) ?? new Dec(0),
+  };
+}
+
+function holdingView(h: { certificateNo: string; series: PortalSeries }, r: UnitsRow, pledges: PortalHolding['pledges']): PortalHolding {
+  const { series } = h;
+  return {
+    certificateNo: h.certificateNo,
+    instrument: series.project_kind === 'INCOME_RIGHT' ? 'INCOME_RIGHT' : 'TICKET',
+    series: series.code,
+    seriesName: series.name,
+    project: series.project_code,
+    projectName: series.project_name,
+    ...unitFigures(r),
+    transferRestriction: series.transfer_restriction,
+    transferRestrictionLabel: RESTRICTION_LABELS[series.transfer_restriction],
+    issuedOn: series.issued_on,
+    pledges,
+  };
+}
+
+/** From this year back to the first year any account of the holder moved (none: this year alone), not before FIRST_STATEMENT_YEAR. */
+function statementYears(asOf: string, firstPostingDate: string | null): number[] {
+  const thisYear = Number(asOf.slice(0, 4));
+  const firstYear = firstPostingDate === null ? thisYear : Number(firstPostingDate.slice(0, 4));
+  const years: number[] = [];
+  for (let year = thisYear; year >= Math.max(firstYear, FIRST_STATEMENT_YEAR); year--) years.push(year);
+  return years;
 }
 
 /**
@@ -64,8 +109,35 @@ export class PortalService {
     return this.readDb ? this.readDb.transaction('REPEATABLE READ', work) : this.dataSource.transaction('REPEATABLE READ', work);
   }
 
-  /** Read in one REPEATABLE READ snapshot, so a distribution committing meanwhile shows wholly or not at all. */
-  overview(partyCode: string, asOf: string = businessToday()): Promise<PortalOverview> {
+  /**
+   * The page in one statement (readPortalPage: one round trip, one snapshot, so a distribution committing meanwhile
+   * shows wholly or not at all). A pledged holding also lists its pledges, which are reads of their own: then, and
+   * when the wallet is missing (the statement-by-statement read answers UNKNOWN_ACCOUNT), the page is read by
+   * overviewInSteps instead.
+   */
+  async overview(partyCode: string, asOf: string = businessToday()): Promise<PortalOverview> {
+    const page = await readPortalPage(this.readDb ? await this.readDb.manager() : this.dataSource.manager, partyCode);
+    if (page === null) throw unknownParty(partyCode);
+    const wallet = page.accounts.get(walletOf(partyCode));
+    const balance = (code: string) => (page.accounts.has(code) ? balanceOfRow(page.accounts.get(code)!) : undefined);
+    const units = page.held.map(({ series }) => unitsRow(page.holder, series, balance));
+    if (wallet === undefined || units.some((r) => !r.pledged.isZero())) return this.overviewInSteps(partyCode, asOf);
+    return {
+      asOf,
+      holder: { code: page.holder.code, name: page.holder.name, idMasked: page.holder.idMasked },
+      holdings: sortedByIssue(page.held)
+        .map((h) => ({ h, r: unitsRow(page.holder, h.series, balance) }))
+        .filter(({ r }) => held(r))
+        .map(({ h, r }) => holdingView(h, r, [])),
+      dividends: page.lines.map((line) => partyDividendView(page.holder, line, page.seriesById)),
+      wallet: { account: wallet.code, balance: balanceTextOfRow(wallet) },
+      payouts: page.payouts.map(partyPayoutView),
+      statementYears: statementYears(asOf, page.firstPostingDate),
+    };
+  }
+
+  /** The page statement by statement in one REPEATABLE READ snapshot: overview() for a holder with pledged units. */
+  overviewInSteps(partyCode: string, asOf: string = businessToday()): Promise<PortalOverview> {
     return this.snapshot((em) => this.readOverview(em, partyCode, asOf));
   }
 
@@ -78,10 +150,7 @@ export class PortalService {
     const dividends = await this.dividends.dividendsOf(partyCode, em, { party: holder, seriesById: seriesByIdOf(held_) });
     const wallet = await this.ledger.getAccount(walletOf(partyCode), em);
     const payouts = await this.payouts(em, holder);
-    const firstYear = await this.firstYear(em, holder);
-    const thisYear = Number(asOf.slice(0, 4));
-    const statementYears: number[] = [];
-    for (let year = thisYear; year >= Math.max(firstYear ?? thisYear, FIRST_STATEMENT_YEAR); year--) statementYears.push(year);
+    const firstYear = (await this.ledgerReads.firstPostingDates(em, [`party:${holder.code}`])).get(`party:${holder.code}`);
     return {
       asOf,
       holder: { code: holder.code, name: holder.name, idMasked: holder.idMasked },
@@ -89,7 +158,7 @@ export class PortalService {
       dividends,
       wallet: { account: wallet.code, balance: wallet.balance },
       payouts,
-      statementYears,
+      statementYears: statementYears(asOf, firstYear ?? null),
     };
   }
 
@@ -166,7 +235,7 @@ export class PortalService {
 
   private async holder(em: EntityManager, partyCode: string): Promise<PartyRef> {
     const row = (await partiesByCodes(em, [partyCode])).get(partyCode);
-    if (!row) throw new PartyError('UNKNOWN_PARTY', `no party ${JSON.stringify(partyCode)}`, 'party');
+    if (!row) throw unknownParty(partyCode);
     return row;
   }
 
@@ -181,20 +250,15 @@ export class PortalService {
   }
 
   private async holdings(em: EntityManager, holder: PartyRef, heldSeries: Array<{ certificateNo: string; series: SeriesRecord }>): Promise<PortalHolding[]> {
-    const held_ = [...heldSeries].sort((a, b) =>
-      a.series.issued_on !== b.series.issued_on ? (a.series.issued_on < b.series.issued_on ? 1 : -1) : a.series.code < b.series.code ? -1 : a.series.code > b.series.code ? 1 : 0,
-    );
+    const held_ = sortedByIssue(heldSeries);
     const now = await this.ledgerReads.balances(
       em,
       held_.flatMap(({ series }) => [holderTickets(holder.code, series.code), holderPledged(holder.code, series.code), holderListed(holder.code, series.code)]),
     );
     const holdings: PortalHolding[] = [];
-    for (const { certificateNo, series } of held_) {
-      const r: UnitsRow = {
-        face_value: series.face_value,
-        units: (now.get(holderTickets(holder.code, series.code)) ?? new Dec(0)).plus(now.get(holderListed(holder.code, series.code)) ?? 0),
-        pledged: now.get(holderPledged(holder.code, series.code)) ?? new Dec(0),
-      };
+    for (const h of held_) {
+      const { series } = h;
+      const r = unitsRow(holder, series, (code) => now.get(code));
       if (!held(r)) continue;
       // Active pledges hold their units in the pledged account: none when it is empty, so no need to ask.
       const pledges = r.pledged.isZero() ? [] : await this.movements.pledges(em, series.code, { holder: holder.code, state: 'ACTIVE' });
@@ -202,35 +266,23 @@ export class PortalService {
         em,
         pledges.map((p) => p.pledgee),
       );
-      holdings.push({
-        certificateNo,
-        instrument: series.project_kind === 'INCOME_RIGHT' ? 'INCOME_RIGHT' : 'TICKET',
-        series: series.code,
-        seriesName: series.name,
-        project: series.project_code,
-        projectName: series.project_name,
-        ...unitFigures(r),
-        transferRestriction: series.transfer_restriction,
-        transferRestrictionLabel: RESTRICTION_LABELS[series.transfer_restriction],
-        issuedOn: series.issued_on,
-        pledges: pledges.map((p) => ({
-          pledgee: pledgees.get(p.pledgee)?.name ?? p.pledgee,
-          units: new Dec(p.units).toFixed(0),
-          contractReference: p.contractReference,
-          since: businessToday(new Date(p.createdAt)),
-        })),
-      });
+      holdings.push(
+        holdingView(
+          h,
+          r,
+          pledges.map((p) => ({
+            pledgee: pledgees.get(p.pledgee)?.name ?? p.pledgee,
+            units: new Dec(p.units).toFixed(0),
+            contractReference: p.contractReference,
+            since: businessToday(new Date(p.createdAt)),
+          })),
+        ),
+      );
     }
     return holdings;
   }
 
   private async payouts(em: EntityManager, holder: PartyRef): Promise<PortalPayout[]> {
     return this.payoutsService.payoutsOf(em, holder.id);
-  }
-
-  /** The first year any account of the holder (wallet, tickets, pledged tickets) moved; null if never. */
-  private async firstYear(em: EntityManager, holder: PartyRef): Promise<number | null> {
-    const first = (await this.ledgerReads.firstPostingDates(em, [`party:${holder.code}`])).get(`party:${holder.code}`);
-    return first === undefined ? null : Number(first.slice(0, 4));
   }
 }

@@ -51,7 +51,10 @@ export const holderPledged = (party: string, series: string): string => `holder:
 /** A holder's units listed on the market (挂牌): still theirs, reserved for the listing's buyers until sold, withdrawn or expired. */
 export const holderListed = (party: string, series: string): string => `holder:${party}:tickets:${series}:listed`;
 
+/** Made once: constructing an Intl.DateTimeFormat with a time zone costs 0.2 ms or more (it was 5 % of the API under the portal bench), formatting with one about a microsecond. */
+const CHINA_DATE = new Intl.DateTimeFormat('en-CA', { timeZone: 'Asia/Shanghai', year: 'numeric', month: '2-digit', day: '2-digit' });
+
 /** China's calendar date now (Asia/Shanghai), the default effective date of a command. */
 export function businessToday(now: Date = new Date()): string {
-  return new Intl.DateTimeFormat('en-CA', { timeZone: 'Asia/Shanghai', year: 'numeric', month: '2-digit', day: '2-digit' }).format(now);
+  return CHINA_DATE.format(now);
 }

@@ -71,6 +71,12 @@ export async function findProjectById(em: EntityManager, id: string): Promise<Pr
   return row;
 }
 
+/** What a holder's page shows of a project. */
+export type ProjectDisplayRow = Pick<ProjectRow, 'id' | 'code' | 'name' | 'project_kind'>;
+
+/** ProjectDisplayRows of the projects whose ids are the SQL expression `ids` (a bigint[]): a fragment for a composed read (one statement). */
+export const projectDisplayByIdsSql = (ids: string): string => `SELECT id::text AS id, code, name, project_kind FROM coop_projects WHERE id = ANY(${ids})`;
+
 export async function findProjectsByIds(em: EntityManager, ids: readonly string[]): Promise<Map<string, ProjectRow>> {
   if (ids.length === 0) return new Map();
   const rows = await em.query<ProjectRow[]>(`${PROJECT_SELECT} WHERE id = ANY($1::bigint[])`, [Array.from(new Set(ids))]);

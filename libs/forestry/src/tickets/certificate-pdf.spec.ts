@@ -100,6 +100,12 @@ describe('renderCertificatePdf', () => {
     expect(a.toString('latin1')).toContain('(D:20250617160000Z)'); // 2025-06-18 00:00 China Standard Time
   });
 
+  it('gives the same bytes after other documents used the same parsed font (its caches change no document)', async () => {
+    const first = await renderCertificatePdf(input(), font);
+    await renderCertificatePdf(input({ holderName: '欧阳*燕', projectName: '龘靐齉爩鬱', parcels: parcels(20) }), font);
+    expect((await renderCertificatePdf(input(), font)).equals(first)).toBe(true);
+  });
+
   it('refuses a printedAt that is not YYYY-MM-DD', async () => {
     await expect(renderCertificatePdf(input({ printedAt: '18/06/2025' }), font)).rejects.toThrow(RangeError);
   });

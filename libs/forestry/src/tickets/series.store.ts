@@ -51,6 +51,15 @@ export async function findSeries(em: EntityManager, code: string): Promise<Serie
   return row;
 }
 
+/** What a holder's page shows of a series. */
+export type SeriesDisplayRow = Pick<SeriesRow, 'id' | 'code' | 'name' | 'project_id' | 'face_value' | 'transfer_restriction' | 'issued_on'>;
+
+/** SeriesDisplayRows of the series whose ids are the SQL expression `ids` (a bigint[]): a fragment for a composed read (one statement). */
+export const seriesDisplayByIdsSql = (ids: string): string =>
+  `SELECT id::text AS id, code, name, project_id::text AS project_id, face_value::text AS face_value, transfer_restriction,
+          to_char(issued_on, 'YYYY-MM-DD') AS issued_on
+     FROM ticket_series WHERE id = ANY(${ids})`;
+
 export async function findSeriesByIds(em: EntityManager, ids: readonly string[]): Promise<Map<string, SeriesRow>> {
   if (ids.length === 0) return new Map();
   const rows = await em.query<SeriesRow[]>(`${SERIES_SELECT} WHERE id = ANY($1::bigint[])`, [Array.from(new Set(ids))]);

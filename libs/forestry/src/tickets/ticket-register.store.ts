@@ -48,12 +48,14 @@ export async function holderPartyIdsOfProject(em: EntityManager, projectId: stri
   return rows.map((r) => r.id);
 }
 
+/** The holdings of the party whose id is the SQL expression `partyId`, by series code: a fragment for a composed read (one statement). */
+export const holdingsOfPartySql = (partyId: string): string =>
+  `SELECT h.certificate_no, s.code AS series, s.id::text AS series_id FROM ticket_holdings h JOIN ticket_series s ON s.id = h.series_id WHERE h.party_id = ${partyId} ORDER BY s.code`;
+export type HoldingOfPartyRow = { certificate_no: string; series: string; series_id: string };
+
 /** The party's holdings (one certificate per series), by series code. */
 export async function holdingsOfParty(em: EntityManager, partyId: string): Promise<Array<{ certificateNo: string; series: string; seriesId: string }>> {
-  const rows = await em.query<Array<{ certificate_no: string; series: string; series_id: string }>>(
-    `SELECT h.certificate_no, s.code AS series, s.id::text AS series_id FROM ticket_holdings h JOIN ticket_series s ON s.id = h.series_id WHERE h.party_id = $1 ORDER BY s.code`,
-    [partyId],
-  );
+  const rows = await em.query<HoldingOfPartyRow[]>(holdingsOfPartySql('$1'), [partyId]);
   return rows.map((r) => ({ certificateNo: r.certificate_no, series: r.series, seriesId: r.series_id }));
 }
 
