@@ -19,6 +19,9 @@ class ReferencePipe extends ValidationPipe {
 }
 const reference = new ReferencePipe(VALIDATION_OPTIONS);
 const compiled = validationPipe(HOT);
+const prepare = (v: object): void => {
+  reference.prepare(v);
+};
 
 type Outcome = { ok: true; value: unknown } | { ok: false; error: unknown };
 
@@ -44,7 +47,7 @@ async function expectSame(json: string, metatype: DtoClass, type: 'body' | 'quer
     expect(actual).toEqual(expected);
   }
   // the fast path alone never accepts what the pipe refuses
-  const fast = compiledTransform(metatype, reference.prepare(JSON.parse(json)));
+  const fast = compiledTransform(metatype, JSON.parse(json), prepare);
   if (fast !== undefined) {
     expect(expected.ok).toBe(true);
     expect(isDeepStrictEqual(fast, expected.ok ? expected.value : undefined)).toBe(true);
@@ -103,7 +106,13 @@ const entry = fc.record(
     kind: fc.stringMatching(/^[A-Z][A-Z0-9_]{1,20}$/),
     effectiveDate: date,
     memo: fc.string({ maxLength: 50 }),
-    metadata: fc.dictionary(fc.constantFrom('a', 'b', 'toString', 'constructor', 'hasOwnProperty'), fc.jsonValue({ maxDepth: 2 }), { maxKeys: 3 }),
+    metadata: fc
+      .array(fc.tuple(fc.constantFrom('a', 'b', 'toString', 'constructor', 'hasOwnProperty', '__proto__', 'prototype'), fc.jsonValue({ maxDepth: 2 })), { maxLength: 3 })
+      .map((pairs) => {
+        const metadata: Record<string, unknown> = {};
+        for (const [k, v] of pairs) setOwn(metadata, k, v);
+        return metadata;
+      }),
     postings: fc.array(posting, { minLength: 2, maxLength: 5 }),
   },
   { requiredKeys: ['kind', 'effectiveDate', 'postings'] },
@@ -156,7 +165,7 @@ describe('compiled validation', () => {
         const json = JSON.stringify(body);
         const expected = await expectSame(json, PostEntryDto, 'body');
         expect(expected.ok).toBe(true);
-        expect(compiledTransform(PostEntryDto, reference.prepare(JSON.parse(json)))).toBeDefined();
+        expect(compiledTransform(PostEntryDto, JSON.parse(json), prepare)).toBeDefined();
       }),
       runs,
     );
@@ -202,16 +211,37 @@ describe('compiled validation', () => {
   });
 
   it('takes the fast path for valid queries, with the query transforms applied', () => {
-    expect(compiledTransform(BalanceQuery, { asOf: '2026-06-30' })).toEqual(Object.assign(new BalanceQuery(), { asOf: '2026-06-30' }));
-    const statement = compiledTransform(StatementQuery, { from: '2026-01-01', to: '2026-12-31', limit: '50' });
+    expect(compiledTransform(BalanceQuery, { asOf: '2026-06-30' }, prepare)).toEqual(Object.assign(new BalanceQuery(), { asOf: '2026-06-30' }));
+    const statement = compiledTransform(StatementQuery, { from: '2026-01-01', to: '2026-12-31', limit: '50' }, prepare);
     expect(statement).toBeInstanceOf(StatementQuery);
     expect(statement).toMatchObject({ from: '2026-01-01', to: '2026-12-31', limit: 50 });
-    expect(compiledTransform(TrialBalanceQuery, { byOwner: 'true' })).toMatchObject({ byOwner: true });
-    expect(compiledTransform(StatementQuery, { from: '2026-01-01', to: '2026-12-31', limit: '501' })).toBeUndefined();
+    expect(compiledTransform(TrialBalanceQuery, { byOwner: 'true' }, prepare)).toMatchObject({ byOwner: true });
+    expect(compiledTransform(StatementQuery, { from: '2026-01-01', to: '2026-12-31', limit: '501' }, prepare)).toBeUndefined();
+  });
+
+  it('leaves sparse arrays and prototype keys to the pipe, with its answer', async () => {
+    const postings = [
+      { account: 'a', side: 'DEBIT', amount: '1' },
+      { account: 'b', side: 'CREDIT', amount: '1' },
+    ];
+    const sparse = { kind: 'A_B', effectiveDate: '2026-01-01', postings: [postings[0], , postings[1]] }; // eslint-disable-line no-sparse-arrays
+    expect(compiledTransform(PostEntryDto, sparse, prepare)).toBeUndefined();
+    const meta: ArgumentMetadata = { type: 'body', metatype: PostEntryDto, data: undefined };
+    const viaCompiled = await compiled.transform(structuredClone(sparse), meta);
+    expect(isDeepStrictEqual(viaCompiled, await reference.transform(structuredClone(sparse), meta))).toBe(true);
+    for (const json of [
+      '{"__proto__":{"x":1},"kind":"A_B","effectiveDate":"2026-01-01","postings":[{"account":"a","side":"DEBIT","amount":"1"},{"account":"b","side":"CREDIT","amount":"1"}]}',
+      '{"kind":"A_B","effectiveDate":"2026-01-01","postings":[{"account":"a","side":"DEBIT","amount":"1","prototype":1},{"account":"b","side":"CREDIT","amount":"1"}]}',
+      '{"kind":"A_B","effectiveDate":"2026-01-01","metadata":{"n":{"__proto__":{"polluted":true},"constructor":1,"list":[1,2]}},"postings":[{"account":"a","side":"DEBIT","amount":"1"},{"account":"b","side":"CREDIT","amount":"1"}]}',
+    ]) {
+      const expected = await expectSame(json, PostEntryDto, 'body');
+      expect(expected.ok).toBe(true);
+    }
   });
 
   it('keeps free-form metadata exactly as parsed', async () => {
-    const json = '{"kind":"A_B","effectiveDate":"2026-01-01","metadata":{"toString":"x","n":{"hasOwnProperty":1}},"postings":[{"account":"a","side":"DEBIT","amount":"1"},{"account":"b","side":"CREDIT","amount":"1"}]}';
+    const json =
+      '{"kind":"A_B","effectiveDate":"2026-01-01","metadata":{"toString":"x","n":{"hasOwnProperty":1}},"postings":[{"account":"a","side":"DEBIT","amount":"1"},{"account":"b","side":"CREDIT","amount":"1"}]}';
     const expected = await expectSame(json, PostEntryDto, 'body');
     expect(expected.ok && (expected.value as PostEntryDto).metadata).toEqual({ toString: 'x', n: { hasOwnProperty: 1 } });
   });

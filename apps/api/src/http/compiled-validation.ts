@@ -55,9 +55,23 @@ const plans = new Map<unknown, ClassPlan | null>();
 const transformOptions = { ...defaultOptions };
 const builtInTypes: unknown[] = [String, Number, Boolean, Date, Buffer, Object, Array, Map, Set, Promise];
 
-function isRecord(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value) && !ArrayBuffer.isView(value) && !(value instanceof ArrayBuffer);
+/** Values the pipe treats as built-ins (it neither strips them nor builds classes from them). */
+const builtInValues = [Date, RegExp, Error, Map, Set, WeakMap, WeakSet, ArrayBuffer];
+
+/** The whole value: a parsed body or query object (a query object may have its own prototype). */
+function isTopLevelObject(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value) && !ArrayBuffer.isView(value) && !builtInValues.some((t) => value instanceof t);
 }
+
+/** A nested value as JSON.parse makes it. */
+function isPlainObject(value: unknown): value is Record<string, unknown> {
+  if (typeof value !== 'object' || value === null) return false;
+  const proto: unknown = Object.getPrototypeOf(value);
+  return proto === Object.prototype || proto === null;
+}
+
+/** The pipe's own preparation of a value (gaps of sparse arrays closed, prototype keys stripped), in place. */
+export type Prepare = (value: object) => void;
 
 function keepsParsedValue(fn: TransformFn): boolean {
   return (fn as TransformFn & { [KEEPS_PARSED_VALUE]?: true })[KEEPS_PARSED_VALUE] === true;
@@ -83,7 +97,8 @@ function compile(cls: DtoClass): ClassPlan | null {
   const fields = new Map<string, FieldPlan>();
   const properties: PropertyRules[] = [];
   for (const [property, list] of Object.entries(grouped)) {
-    if (property === '__proto__' || property === 'constructor') return null;
+    // keys the pipe strips before class-transformer sees them: a value holding one goes to the pipe
+    if (property === '__proto__' || property === 'constructor' || property === 'prototype') return null;
     // class-transformer skips a key the prototype holds as an accessor or method
     const descriptor = Object.getOwnPropertyDescriptor(cls.prototype, property);
     if ((descriptor && !descriptor.set) || sample[property] instanceof Function) return null;
@@ -133,12 +148,21 @@ function fieldPlan(cls: DtoClass, property: string): FieldPlan | null {
 
 // ------------------------------------------------------------------ build (plainToInstance)
 
-function buildInstance(plan: ClassPlan, raw: Record<string, unknown>): object | typeof UNSURE {
+/**
+ * Builds what plainToInstance builds. Only keys of the class are accepted, so the pipe's preparation
+ * (which deletes __proto__, constructor and prototype keys and closes array gaps) has nothing to do
+ * outside the values kept as parsed; those are prepared here as the pipe would.
+ */
+function buildInstance(plan: ClassPlan, raw: Record<string, unknown>, prepare: Prepare): object | typeof UNSURE {
   const instance = new plan.cls() as Record<string, unknown>;
   for (const key of Object.keys(raw)) {
     const field = plan.fields.get(key);
     if (field === undefined) return UNSURE;
-    let value = field.lastKeepAsParsed >= 0 ? raw[key] : buildValue(field, raw[key]);
+    let value: unknown;
+    if (field.lastKeepAsParsed >= 0) {
+      value = raw[key];
+      if (typeof value === 'object' && value !== null) prepare(value);
+    } else value = buildValue(field, raw[key], prepare);
     if (value === UNSURE) return UNSURE;
     for (let i = field.lastKeepAsParsed + 1; i < field.transforms.length; i++) {
       value = field.transforms[i]({ value, key, obj: raw, type: TransformationType.PLAIN_TO_CLASS, options: transformOptions });
@@ -148,17 +172,17 @@ function buildInstance(plan: ClassPlan, raw: Record<string, unknown>): object | 
   return instance;
 }
 
-function buildValue(field: FieldPlan, value: unknown): unknown {
+function buildValue(field: FieldPlan, value: unknown, prepare: Prepare): unknown {
   if (value === null || typeof value === 'string' || typeof value === 'number' || typeof value === 'boolean') return field.nested ? UNSURE : value;
   if (field.nested === undefined) return UNSURE;
   const plan = planOf(field.nested);
   if (plan === null) return UNSURE;
-  if (isRecord(value)) return buildInstance(plan, value);
+  if (isPlainObject(value)) return buildInstance(plan, value, prepare);
   if (!Array.isArray(value)) return UNSURE;
   const out: object[] = [];
   for (const item of value) {
-    if (!isRecord(item)) return UNSURE;
-    const built = buildInstance(plan, item);
+    if (!isPlainObject(item)) return UNSURE; // a gap of a sparse array included
+    const built = buildInstance(plan, item, prepare);
     if (built === UNSURE) return UNSURE;
     out.push(built);
   }
@@ -202,13 +226,12 @@ function isValidNested(value: unknown): boolean {
 
 /**
  * The instance the ValidationPipe would return for this value of the class, or undefined when the
- * value is invalid or outside the fast path (the caller then runs the pipe). `value` has had the
- * pipe's own preparation (gaps closed, prototype keys stripped).
+ * value is invalid or outside the fast path (the caller then runs the pipe on it).
  */
-export function compiledTransform(cls: DtoClass, value: unknown): object | undefined {
+export function compiledTransform(cls: DtoClass, value: unknown, prepare: Prepare): object | undefined {
   const plan = planOf(cls);
-  if (plan === null || !isRecord(value)) return undefined;
-  const instance = buildInstance(plan, value);
+  if (plan === null || !isTopLevelObject(value)) return undefined;
+  const instance = buildInstance(plan, value, prepare);
   if (instance === UNSURE) return undefined;
   return isValid(plan, instance as Record<string, unknown>) ? instance : undefined;
 }

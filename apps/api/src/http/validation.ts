@@ -31,23 +31,18 @@ export class CompiledValidationPipe extends ValidationPipe {
 
   override async transform(value: unknown, metadata: ArgumentMetadata): Promise<unknown> {
     const metatype = metadata.metatype;
-    if (
-      metadata.type !== 'custom' &&
-      metatype !== undefined &&
-      this.compiled.has(metatype) &&
-      typeof value === 'object' &&
-      value !== null &&
-      !Array.isArray(value) &&
-      !this.isBinary(value)
-    ) {
-      // the pipe's own preparation, in place, as it would do before plainToInstance
-      this.closeArrayGaps(value);
-      this.stripProtoKeys(value);
-      const instance = compiledTransform(metatype, value);
+    if (metadata.type !== 'custom' && metatype !== undefined && this.compiled.has(metatype)) {
+      const instance = compiledTransform(metatype, value, this.prepare);
       if (instance !== undefined) return instance;
     }
     return super.transform(value, metadata) as Promise<unknown>;
   }
+
+  /** What the pipe does to a value before plainToInstance, in place. */
+  readonly prepare = (value: object): void => {
+    this.closeArrayGaps(value);
+    this.stripProtoKeys(value);
+  };
 }
 
 export const VALIDATION_OPTIONS: ValidationPipeOptions = {
