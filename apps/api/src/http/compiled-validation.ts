@@ -154,15 +154,18 @@ function fieldPlan(cls: DtoClass, property: string): FieldPlan | null {
  * outside the values kept as parsed; those are prepared here as the pipe would.
  */
 function buildInstance(plan: ClassPlan, raw: Record<string, unknown>, prepare: Prepare): object | typeof UNSURE {
-  const instance = new plan.cls() as Record<string, unknown>;
-  for (const key of Object.keys(raw)) {
+  const keys = Object.keys(raw);
+  // first as the pipe: every key known, the values kept as parsed prepared before any transform reads them
+  for (const key of keys) {
     const field = plan.fields.get(key);
     if (field === undefined) return UNSURE;
-    let value: unknown;
-    if (field.lastKeepAsParsed >= 0) {
-      value = raw[key];
-      if (typeof value === 'object' && value !== null) prepare(value);
-    } else value = buildValue(field, raw[key], prepare);
+    const value = raw[key];
+    if (field.lastKeepAsParsed >= 0 && typeof value === 'object' && value !== null) prepare(value);
+  }
+  const instance = new plan.cls() as Record<string, unknown>;
+  for (const key of keys) {
+    const field = plan.fields.get(key)!;
+    let value = field.lastKeepAsParsed >= 0 ? raw[key] : buildValue(field, raw[key], prepare);
     if (value === UNSURE) return UNSURE;
     for (let i = field.lastKeepAsParsed + 1; i < field.transforms.length; i++) {
       value = field.transforms[i]({ value, key, obj: raw, type: TransformationType.PLAIN_TO_CLASS, options: transformOptions });
