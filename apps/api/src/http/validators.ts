@@ -3,6 +3,7 @@ import { ApiProperty, DECORATORS } from '@nestjs/swagger';
 import { isIsoDate } from '@forest-ledger/ledger';
 import { Transform } from 'class-transformer';
 import { IsObject, IsString, Matches, ValidateBy, ValidationOptions } from 'class-validator';
+import { KEEPS_PARSED_VALUE } from './compiled-validation';
 
 /** What IsDecimalString accepts: plain decimal digits, no sign, exponent, separators or spaces. */
 export const DECIMAL_STRING = /^(0|[1-9][0-9]{0,19})(\.[0-9]{1,18})?$/;
@@ -43,14 +44,14 @@ export function IsCalendarDate(options?: ValidationOptions) {
   return options?.each === true ? validator : applyDecorators(documented({ format: 'date' }), validator);
 }
 
+/** Marked so the compiled validation knows it returns the parsed value whatever class-transformer made of it. */
+const keepAsParsed = Object.assign(({ obj, key }: { obj: Record<string, unknown>; key: string }) => obj[key], { [KEEPS_PARSED_VALUE]: true });
+
 /**
  * A free-form JSON object (metadata), kept exactly as parsed: class-transformer's copy would drop
  * members named like Object.prototype's (toString, hasOwnProperty, …). The body parser has already
  * refused prototype keys, infinite numbers and depth beyond the limit (body-checks.ts).
  */
 export function IsFreeFormObject() {
-  return applyDecorators(
-    Transform(({ obj, key }: { obj: Record<string, unknown>; key: string }) => obj[key], { toClassOnly: true }),
-    IsObject(),
-  );
+  return applyDecorators(Transform(keepAsParsed, { toClassOnly: true }), IsObject());
 }
