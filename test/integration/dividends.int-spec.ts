@@ -1,5 +1,5 @@
-import { Actor, DividendError, holderTickets, projectDividendReserve, projectWallet, walletOf } from '@forest-ledger/forestry';
-import { Dec, LedgerError } from '@forest-ledger/ledger';
+import { Actor, BANK_CLEARING_ACCOUNT, DividendError, holderTickets, projectDividendReserve, projectWallet, walletOf } from '@forest-ledger/forestry';
+import { ChainVerifier, Dec, LedgerError } from '@forest-ledger/ledger';
 import { inTransaction } from '@forest-ledger/platform';
 import { declareAndApprove, DividendServices, dividendServices, fundProject, paidByDeclaration, staffUser } from '../factories/dividends.factory';
 import { balance, deposit, footprint, key, lishuSeries, refusal, seedTicketWorld, TicketServices, ticketServices, TicketWorld } from '../factories/tickets.factory';
@@ -549,5 +549,54 @@ describe('errors are typed', () => {
     expect(e).toBeInstanceOf(DividendError);
     expect(e.kind).toBe('not-found');
     expect(LedgerError).toBeDefined();
+  });
+});
+
+describe('the next chunk planned during the write of this one', () => {
+  const P = 'DV-AHEAD';
+  beforeAll(() => project(P, world, '1000.00', { retained: '0.30' }));
+
+  it('is planned again when its accounts moved meanwhile (a holder paid, the reserve touched): chain intact, each holder paid once', async () => {
+    const decl = await declareAndApprove(t, d, maker, checker, { project: P, amount: '1000.00', recordDate: RECORD, paymentDate: PAYMENT, chunkSize: 3 });
+    const reserve = projectDividendReserve(P);
+    const posted = jest.spyOn(t.ledger, 'postBatch');
+    let withPlanAhead: boolean[] = [];
+    const post = (key: string, debit: string, credit: string) =>
+      inTransaction(db.dataSource, (em) =>
+        t.ledger.post(em, {
+          idempotencyKey: `${key}:${decl.id}`,
+          kind: 'TEST_MOVE',
+          effectiveDate: PAYMENT,
+          postings: [
+            { account: debit, side: 'DEBIT', amount: '1.00' },
+            { account: credit, side: 'CREDIT', amount: '1.00' },
+          ],
+        }),
+      );
+    try {
+      // Between the chunks, after the next one was planned: a credit to a holder of chunk 2; the reserve in and out
+      // (same totals, a new chain head) before chunk 3; chunk 4 planned ahead and untouched.
+      const outcome = await d.dividends.distribute(decl.id, {
+        onProgress: async (progress) => {
+          if (progress.chunksDone === 1) await post('ahead-holder', BANK_CLEARING_ACCOUNT, walletOf((await linesOf(decl.id))[3].party));
+          if (progress.chunksDone === 2) {
+            await post('ahead-reserve-in', BANK_CLEARING_ACCOUNT, reserve);
+            await post('ahead-reserve-out', reserve, BANK_CLEARING_ACCOUNT);
+          }
+        },
+      });
+      expect(outcome).toMatchObject({ state: 'DISTRIBUTED', progress: { holdersDone: 11, chunksDone: 4, amountDistributed: '1000.00' } });
+      withPlanAhead = posted.mock.calls.map(([, , options]) => options?.ahead != null);
+    } finally {
+      posted.mockRestore();
+    }
+    // Chunks 2 to 4 came with a plan made ahead; the first two of those plans were stale: written, they would break the chain.
+    expect(withPlanAhead).toEqual([false, true, true, true]);
+    const paid = await paidByDeclaration(t, decl.id);
+    const lines = await linesOf(decl.id);
+    expect(paid.size).toBe(11);
+    for (const l of lines) expect(paid.get(walletOf(l.party))).toBe(l.amount);
+    expect(await balance(t, reserve)).toBe('0');
+    expect(await new ChainVerifier(db.dataSource).verify()).toMatchObject({ ok: true });
   });
 });

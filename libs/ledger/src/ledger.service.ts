@@ -22,7 +22,43 @@ import * as store from './ledger.store';
 import type { EventData } from '@forest-ledger/platform/outbox/event-types';
 import { ExistingKey } from './ledger.store';
 import type { AccountFilter, AccountView, AssetView, BalanceView, BatchResult, OpenAccountInput, PostResult, ReverseInput, SeenEntryView, Visibility } from './ledger.types';
-import { accountDeltas, accountsOf, assetsByCode, balanceView, draftContent, entryContent, planDrafts, plannedView, PostOutcome, Refusal, refusal } from './posting-plan';
+import {
+  accountDeltas,
+  accountsOf,
+  assetsByCode,
+  balanceView,
+  DraftPlan,
+  draftContent,
+  entryContent,
+  planDrafts,
+  planDraftsInSlices,
+  plannedView,
+  PostOutcome,
+  Refusal,
+  refusal,
+  sameStates,
+} from './posting-plan';
+
+/**
+ * A batch planned ahead of the transaction that posts it (LedgerService.planAhead), from account states read without
+ * locks. postBatch writes it only if the locked states are still those; otherwise it plans again, so the plan is an
+ * optimisation and never an assumption.
+ */
+export interface PlannedAhead {
+  readonly drafts: readonly EntryDraft[];
+  readonly states: readonly AccountState[];
+  readonly plan: DraftPlan;
+}
+
+export interface PostBatchOptions {
+  /** The plan made ahead for these very drafts (the same array), used if the locked states match it. */
+  ahead?: PlannedAhead | null;
+  /**
+   * Called once the batch is planned and before it is written, with each touched account's state after the batch (undefined for
+   * the others): a caller planning its next batch ahead starts it here, so that the planning overlaps this write.
+   */
+  onPlanned?: (after: (code: string) => AccountState | undefined) => void;
+}
 
 /**
  * The double-entry ledger's command side: assets, accounts, posting (one entry, batches, postEach),
@@ -207,15 +243,32 @@ export class LedgerService {
   }
 
   /** Posts many entries atomically: all of them or none. The building block of large fan-outs. */
-  async postBatch(em: EntityManager, drafts: EntryDraft[]): Promise<BatchResult> {
+  async postBatch(em: EntityManager, drafts: EntryDraft[], options: PostBatchOptions = {}): Promise<BatchResult> {
     if (drafts.length === 0 || drafts.length > MAX_BATCH_ENTRIES) {
       throw new LedgerError('INVALID_ENTRY', `entries must hold 1 to ${MAX_BATCH_ENTRIES} entries, got ${drafts.length}`, 'entries');
     }
-    return this.postMany(em, drafts, 'entries');
+    return this.postMany(em, drafts, 'entries', options);
+  }
+
+  /** The posting states of `codes` now, without locking them (unknown codes are absent): what planAhead plans from. */
+  async readStates(em: EntityManager, codes: readonly string[]): Promise<AccountState[]> {
+    return store.selectStates(em, codes);
+  }
+
+  /**
+   * Plans a batch ahead of its transaction from `states` (readStates, or what an earlier batch left: PostBatchOptions.onPlanned),
+   * yielding to the event loop between entries so that a write in flight meanwhile is not held up. Null when a draft would be
+   * refused: postBatch then plans under the locks and refuses with the authoritative error. No database access.
+   */
+  async planAhead(states: readonly AccountState[], drafts: readonly EntryDraft[]): Promise<PlannedAhead | null> {
+    if (drafts.length === 0 || drafts.length > MAX_BATCH_ENTRIES) return null;
+    // The planner checks each draft's shape too (a refusal then voids the plan); postMany's up-front check adds only which error comes first.
+    const plan = await planDraftsInSlices([...states], [...drafts], (i) => `entries[${i}]`);
+    return plan.outcomes.every((o) => o === undefined || o.ok) ? { drafts, states, plan } : null;
   }
 
   /** Atomic: the first refusal (replays aside) refuses the whole batch, and nothing is written. */
-  private async postMany(em: EntityManager, drafts: EntryDraft[], field: string): Promise<BatchResult> {
+  private async postMany(em: EntityManager, drafts: EntryDraft[], field: string, options: PostBatchOptions = {}): Promise<BatchResult> {
     const at = (i: number) => (field === 'entry' ? 'entry' : `${field}[${i}]`);
     drafts.forEach((d, i) => checkDraftShape(d, at(i)));
     const keys = drafts.map((d) => d.idempotencyKey);
@@ -224,7 +277,8 @@ export class LedgerService {
     const codes = accountsOf(drafts);
     const { states, existing } = await store.lockForPosting(em, codes, keys);
     if (existing.length > 0) return this.replay(em, drafts, existing);
-    const plan = planDrafts(states, drafts, at);
+    const ahead = options.ahead;
+    const plan = ahead && ahead.drafts === drafts && sameStates(ahead.states, states) ? ahead.plan : planDrafts(states, drafts, at);
     const refused = plan.outcomes.find((o): o is Refusal => o !== undefined && !o.ok);
     if (refused) {
       // A same-key writer may have committed while we waited for the locks (our statement's
@@ -234,10 +288,22 @@ export class LedgerService {
       throw refused.error;
     }
     const planned = plan.planned.map((p) => p.entry);
+    options.onPlanned?.((code) => plan.planner.state(code));
     const ids = await this.insert(em, planned, plan.planner);
     const touched = plan.planner.touched(codes);
     const assets = assetsByCode(touched);
-    return { entries: plan.planned.map((p, n) => plannedView(p.entry, ids[n], assets)), balances: touched.map(balanceView), replayed: false };
+    const entries = plan.planned.map((p, n) => plannedView(p.entry, ids[n], assets));
+    // The balances after the batch, formatted when first read: a fan-out to thousands of accounts (a dividend chunk) reads only
+    // the entry ids, and formatting every balance is most of the answer's cost. The states are final; the planner is done with them.
+    let balances: BalanceView[] | undefined;
+    return {
+      entries,
+      get balances() {
+        balances ??= touched.map(balanceView);
+        return balances;
+      },
+      replayed: false,
+    };
   }
 
   /**

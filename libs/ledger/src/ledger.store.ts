@@ -277,6 +277,20 @@ export async function lockForPosting(em: EntityManager, codes: string[], keys: s
   return { states: rows.map(toState), existing: rows[0]?.existing ?? [] };
 }
 
+/**
+ * The posting states of the accounts `codes`, read without locking (for a batch planned ahead of its transaction,
+ * LedgerService.planAhead; the states are checked again under the locks before that plan is written). Unknown codes are absent.
+ */
+export async function selectStates(em: EntityManager, codes: readonly string[]): Promise<AccountState[]> {
+  const rows = await preparedQuery<StateRow>(
+    em,
+    'ledger_select_states',
+    `SELECT ${STATE_COLUMNS} FROM ledger_accounts a JOIN ledger_assets s ON s.code = a.asset_code WHERE a.code = ANY($1::text[])`,
+    [codes],
+  );
+  return rows.map(toState);
+}
+
 /** Entries already posted under any of the keys (for callers that have not locked anything). */
 export async function selectExistingKeys(em: EntityManager, keys: string[]): Promise<ExistingKey[]> {
   return await em.query<ExistingKey[]>(`SELECT id::text, idempotency_key FROM ledger_entries WHERE idempotency_key = ANY($1::text[])`, [keys]);

@@ -3,6 +3,8 @@ import { AccountState, balanceOf, EntryDraft, EntryPlanner, PlannedEntry } from 
 import { LedgerError } from './domain/errors';
 import { canonicalJson } from './domain/hash';
 import { formatDecimal } from './domain/amount';
+
+const ZERO = new Dec(0);
 import type { BalanceView, EntryView, PostResult } from './ledger.types';
 
 /** The pure steps of posting, between the locked account states and the write: planning, views, replay comparison. */
@@ -54,18 +56,73 @@ export function planDrafts(
   settled: Array<PostOutcome | undefined> = [],
   perEntryBalances = false,
 ): DraftPlan {
+  const steps = planning(states, drafts, at, settled, perEntryBalances);
+  for (;;) {
+    const step = steps.next();
+    if (step.done) return step.value;
+  }
+}
+
+/**
+ * planDrafts a draft at a time, giving the event loop a turn between drafts: a batch planned ahead (LedgerService.planAhead)
+ * while a write of the same process is in flight lets that write's statements go on between its entries.
+ */
+export async function planDraftsInSlices(states: AccountState[], drafts: EntryDraft[], at: (i: number) => string): Promise<DraftPlan> {
+  const steps = planning(states, drafts, at, [], false);
+  for (;;) {
+    // First a turn for the event loop: the caller's write, just issued, goes out before any planning.
+    await new Promise<void>((resolve) => setImmediate(resolve));
+    const step = steps.next();
+    if (step.done) return step.value;
+  }
+}
+
+function* planning(
+  states: AccountState[],
+  drafts: EntryDraft[],
+  at: (i: number) => string,
+  settled: Array<PostOutcome | undefined>,
+  perEntryBalances: boolean,
+): Generator<void, DraftPlan> {
   const planner = new EntryPlanner(states);
   const bookedAt = new Date().toISOString();
   const outcomes: Array<PostOutcome | undefined> = [...settled];
   const planned: DraftPlan['planned'] = [];
-  drafts.forEach((d, i) => {
-    if (outcomes[i]) return;
+  for (let i = 0; i < drafts.length; i++) {
+    if (outcomes[i]) continue;
+    const d = drafts[i];
     outcomes[i] = refusal(() => {
       const entry = planner.plan(d, bookedAt, at(i));
       planned.push({ index: i, entry, balances: perEntryBalances ? planner.touched(d.postings.map((p) => p.account)).map(balanceView) : [] });
     });
-  });
+    if (i < drafts.length - 1) yield;
+  }
   return { planner, planned, outcomes };
+}
+
+/**
+ * True when the locked states are, account for account, the ones a plan was made from: then planning again under
+ * the locks would give the same entries (planning is a function of the states and the drafts), so the plan stands.
+ */
+export function sameStates(assumed: readonly AccountState[], locked: readonly AccountState[]): boolean {
+  if (assumed.length !== locked.length) return false;
+  const byCode = new Map(assumed.map((s) => [s.code, s]));
+  return locked.every((l) => {
+    const a = byCode.get(l.code);
+    return (
+      a !== undefined &&
+      a.id === l.id &&
+      a.assetCode === l.assetCode &&
+      a.scale === l.scale &&
+      a.normalSide === l.normalSide &&
+      a.noOverdraft === l.noOverdraft &&
+      a.frozen === l.frozen &&
+      a.closed === l.closed &&
+      a.headHash === l.headHash &&
+      a.debits.equals(l.debits) &&
+      a.credits.equals(l.credits)
+    );
+  });
 }
 
 /** What the write adds to each account: debit and credit totals, and the new chain head (the planner's state after the entries). */
@@ -77,13 +134,15 @@ export interface AccountDelta {
 }
 
 export function accountDeltas(planned: PlannedEntry[], planner: EntryPlanner): AccountDelta[] {
+  // An account's first posting is taken as is (no Decimal made): a fan-out posts most accounts once.
   const delta = new Map<string, { debits: Dec; credits: Dec }>();
   for (const entry of planned) {
     for (const posting of entry.postings) {
-      const acc = delta.get(posting.account) ?? { debits: new Dec(0), credits: new Dec(0) };
-      if (posting.side === 'DEBIT') acc.debits = acc.debits.plus(posting.amount.value);
+      const debit = posting.side === 'DEBIT';
+      const acc = delta.get(posting.account);
+      if (!acc) delta.set(posting.account, debit ? { debits: posting.amount.value, credits: ZERO } : { debits: ZERO, credits: posting.amount.value });
+      else if (debit) acc.debits = acc.debits.plus(posting.amount.value);
       else acc.credits = acc.credits.plus(posting.amount.value);
-      delta.set(posting.account, acc);
     }
   }
   return [...delta].map(([code, d]) => {

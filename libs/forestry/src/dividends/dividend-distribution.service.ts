@@ -1,6 +1,6 @@
 import { Injectable, Optional } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
-import { Dec, EntryDraft, LedgerReads, LedgerService } from '@forest-ledger/ledger';
+import { AccountState, Dec, EntryDraft, LedgerReads, LedgerService, PlannedAhead } from '@forest-ledger/ledger';
 import { inTransaction } from '@forest-ledger/platform/database/transaction';
 import { Env } from '@forest-ledger/platform/config/env';
 import { DbTimeouts, longTimeouts, withTimeouts } from '@forest-ledger/platform/database/timeouts';
@@ -10,7 +10,7 @@ import { partyCodesByIds, partyIdsByCodes } from '../parties/party-refs';
 import { businessToday } from '../projects/project-accounts';
 import { SeriesService } from '../tickets/series.service';
 import { firstOwnershipMoveAfter } from '../tickets/ticket-register.store';
-import { declarationsStore } from './declarations.store';
+import { DeclarationRow, declarationsStore } from './declarations.store';
 import { DistributionOutcome, DistributionProgress, DividendDeclarationsService, LoadedDeclaration, outcomeOf } from './dividend-declarations.service';
 import { amountPerUnit } from './dividend-math';
 import { allocationAtRecordDate } from './record-date-allocation';
@@ -19,6 +19,21 @@ import { DividendError } from './dividends.errors';
 import { recordEvent } from '../events/record-event';
 
 const CREDITS_PER_ENTRY = 999;
+
+type ChunkPart = Array<{ seq: number; amount: string; code: string }>;
+
+/** A chunk's entries, built (and, when planned ahead, planned) before its transaction: see runChunk. */
+export interface ChunkAhead {
+  declarationId: string;
+  chunk: number;
+  /** Lines in the chunk, paid or not (a zero amount is a line without an entry). */
+  holders: number;
+  /** What the chunk pays in all. */
+  amount: string;
+  parts: ChunkPart[];
+  drafts: EntryDraft[];
+  planned: Promise<PlannedAhead | null>;
+}
 
 /**
  * The distribution of an approved declaration (DOMAIN.md §4): the record-date snapshot and the
@@ -56,10 +71,25 @@ export class DividendDistributionService {
       withTimeouts(this.chunkTimeouts, (em) => this.startDistribution(em, id)),
     );
     let chunks = 0;
+    // The next chunk, planned while this one is written (runChunk); a plan that a failed or retried chunk leaves is
+    // harmless: the ledger writes a plan only if the locked accounts are still those it was made from.
+    let ahead: ChunkAhead | null = null;
     while (outcome.state === 'DISTRIBUTING' && (options.maxChunks === undefined || chunks < options.maxChunks)) {
+      const current: ChunkAhead | null = ahead;
+      ahead = null;
+      const last = options.maxChunks !== undefined && chunks + 1 >= options.maxChunks;
       outcome = await inTransaction(
         this.dataSource,
-        withTimeouts(this.chunkTimeouts, (em) => this.runChunk(em, id)),
+        withTimeouts(this.chunkTimeouts, (em) =>
+          this.runChunk(em, id, {
+            ahead: current,
+            planNext: last
+              ? undefined
+              : (next) => {
+                  ahead = next;
+                },
+          }),
+        ),
       );
       chunks += 1;
       if (options.onProgress) await options.onProgress(outcome.progress);
@@ -112,45 +142,44 @@ export class DividendDistributionService {
     return outcomeOf((await this.declarations.load(em, id, false)).row);
   }
 
-  /** One chunk (the next one): posts its entries, marks its lines paid, advances the progress; the last one completes the declaration. */
-  async runChunk(em: EntityManager, id: string): Promise<DistributionOutcome> {
+  /**
+   * One chunk (the next one): posts its entries, marks its lines paid, advances the progress; the last one completes the
+   * declaration. `pipeline` (distribute's loop): `ahead` is this chunk as planned during the previous one's write, used only
+   * if it is this very chunk and the ledger finds its accounts unchanged under the locks; `planNext` receives the next chunk,
+   * planned while this one's write runs in PostgreSQL (from this chunk's planned reserve and the wallets read now).
+   */
+  async runChunk(em: EntityManager, id: string, pipeline: { ahead?: ChunkAhead | null; planNext?: (next: ChunkAhead) => void } = {}): Promise<DistributionOutcome> {
     const { row, series } = await this.declarations.load(em, id, true);
     if (row.state !== 'DISTRIBUTING') return outcomeOf(row);
     const chunk = row.chunks_done + 1;
-    const lines = await declarationsStore.lines(em, id, { afterSeq: (chunk - 1) * row.chunk_size, toSeq: chunk * row.chunk_size });
-    const codes = await partyCodesByIds(
-      em,
-      lines.map((l) => l.party_id),
-    );
-    const paying = lines.filter((l) => !new Dec(l.amount).isZero()).map((l) => ({ seq: l.seq, amount: l.amount, code: codes.get(l.party_id)! }));
-    const parts: Array<typeof paying> = [];
-    for (let i = 0; i < paying.length; i += CREDITS_PER_ENTRY) parts.push(paying.slice(i, i + CREDITS_PER_ENTRY));
-    const entryIds: string[] = [];
-    if (parts.length > 0) {
-      const drafts = parts.map((part, j): EntryDraft => {
-        const total = part.reduce((s, l) => s.plus(l.amount), new Dec(0)).toFixed(2);
-        return {
-          idempotencyKey: `dividend:${row.id}:chunk:${chunk}:${j + 1}`,
-          kind: 'DIVIDEND_DISTRIBUTION',
-          effectiveDate: row.payment_date,
-          memo: `分红 ${series.code} 方案 #${row.id} 第 ${chunk}/${row.chunks_total} 批 (${j + 1}/${parts.length}): ${part.length} 户/人 ${total} 元`,
-          metadata: { project: series.project_code, series: series.code, declaration: row.id, chunk, part: j + 1 },
-          postings: [
-            { account: projectDividendReserve(series.project_code), side: 'DEBIT', amount: total },
-            ...part.map((l) => ({ account: walletOf(l.code), side: 'CREDIT' as const, amount: new Dec(l.amount).toFixed(2) })),
-          ],
-        };
-      });
-      const batch = await this.ledger.postBatch(em, drafts);
-      parts.forEach((part, j) => part.forEach(() => entryIds.push(batch.entries[j].id)));
+    const ahead = pipeline.ahead;
+    const current = ahead && ahead.declarationId === row.id && ahead.chunk === chunk ? ahead : await this.chunkDrafts(em, row, series, chunk);
+    let onPlanned: ((after: (code: string) => AccountState | undefined) => void) | undefined;
+    if (pipeline.planNext && chunk < row.chunks_total) {
+      const next = await this.chunkDrafts(em, row, series, chunk + 1);
+      const planNext = pipeline.planNext;
+      const states = await this.ledger.readStates(em, [...new Set(next.drafts.flatMap((d) => d.postings.map((p) => p.account)))]);
+      onPlanned = (after) => {
+        const planned = this.ledger.planAhead(
+          states.map((s) => after(s.code) ?? s),
+          next.drafts,
+        );
+        // Planning is pure; should it fail, the chunk is simply planned again under its locks.
+        planNext({ ...next, planned: planned.catch(() => null) });
+      };
+      if (current.drafts.length === 0) onPlanned(() => undefined);
     }
-    const amount = paying.reduce((sum, l) => sum.plus(l.amount), new Dec(0)).toFixed(2);
+    const entryIds: string[] = [];
+    if (current.drafts.length > 0) {
+      const batch = await this.ledger.postBatch(em, current.drafts, { ahead: await current.planned, onPlanned });
+      current.parts.forEach((part, j) => part.forEach(() => entryIds.push(batch.entries[j].id)));
+    }
     const done = await declarationsStore.finishChunk(em, id, {
       chunk,
-      holders: lines.length,
-      amount,
+      holders: current.holders,
+      amount: current.amount,
       last: chunk === row.chunks_total,
-      seqs: parts.flatMap((part) => part.map((l) => l.seq)),
+      seqs: current.parts.flatMap((part) => part.map((l) => l.seq)),
       entryIds,
     });
     if (chunk === row.chunks_total) {
@@ -171,6 +200,39 @@ export class DividendDistributionService {
       );
     }
     return outcomeOf(done);
+  }
+
+  /**
+   * Chunk `chunk`'s entries: its lines with an amount, in parts of at most CREDITS_PER_ENTRY credits, one entry each under
+   * a deterministic key. Built from the lines alone (fixed since the snapshot) and the declaration's fixed figures.
+   */
+  private async chunkDrafts(em: EntityManager, row: DeclarationRow, series: LoadedDeclaration['series'], chunk: number): Promise<ChunkAhead> {
+    const lines = await declarationsStore.lines(em, row.id, { afterSeq: (chunk - 1) * row.chunk_size, toSeq: chunk * row.chunk_size });
+    const codes = await partyCodesByIds(
+      em,
+      lines.map((l) => l.party_id),
+    );
+    // A line's amount is numeric(20, 2): its text is already the fixed-point text a posting takes ("0.00" when nothing is due).
+    const paying = lines.filter((l) => l.amount !== '0.00').map((l) => ({ seq: l.seq, amount: l.amount, code: codes.get(l.party_id)! }));
+    const parts: ChunkPart[] = [];
+    for (let i = 0; i < paying.length; i += CREDITS_PER_ENTRY) parts.push(paying.slice(i, i + CREDITS_PER_ENTRY));
+    const totals = parts.map((part) => part.reduce((s, l) => s.plus(l.amount), new Dec(0)));
+    const drafts = parts.map((part, j): EntryDraft => {
+      const total = totals[j].toFixed(2);
+      return {
+        idempotencyKey: `dividend:${row.id}:chunk:${chunk}:${j + 1}`,
+        kind: 'DIVIDEND_DISTRIBUTION',
+        effectiveDate: row.payment_date,
+        memo: `分红 ${series.code} 方案 #${row.id} 第 ${chunk}/${row.chunks_total} 批 (${j + 1}/${parts.length}): ${part.length} 户/人 ${total} 元`,
+        metadata: { project: series.project_code, series: series.code, declaration: row.id, chunk, part: j + 1 },
+        postings: [
+          { account: projectDividendReserve(series.project_code), side: 'DEBIT', amount: total },
+          ...part.map((l) => ({ account: walletOf(l.code), side: 'CREDIT' as const, amount: l.amount })),
+        ],
+      };
+    });
+    const amount = totals.reduce((s, t) => s.plus(t), new Dec(0)).toFixed(2);
+    return { declarationId: row.id, chunk, holders: lines.length, amount, parts, drafts, planned: Promise.resolve(null) };
   }
 
   /**

@@ -19,14 +19,19 @@ export interface Holding {
 export function splitPool(pool: Decimal.Value, holders: readonly Holding[]): Array<{ key: string; units: Decimal; amount: Decimal }> {
   const cents = new Dec(pool).times(100);
   if (!cents.isInteger() || cents.isNegative()) throw new RangeError(`pool ${new Dec(pool).toString()} must be a non-negative amount in 分`);
-  const live = holders.map((h) => ({ key: h.key, units: new Dec(h.units) })).filter((h) => h.units.greaterThan(0));
+  const live: Array<{ key: string; units: Decimal }> = [];
+  for (const h of holders) {
+    // Decimals are immutable: Dec's own are used as they are (a snapshot splits among 100,000 holders).
+    const units = Decimal.isDecimal(h.units) && h.units.constructor === Dec ? h.units : new Dec(h.units);
+    if (units.greaterThan(0)) live.push({ key: h.key, units });
+  }
   if (live.length === 0) return [];
   const amounts = allocate(
     pool,
     live.map((h) => h.units),
     2,
   );
-  return live.map((h, i) => ({ ...h, amount: amounts[i] }));
+  return live.map((h, i) => ({ key: h.key, units: h.units, amount: amounts[i] }));
 }
 
 /** Decimal places of the indicative amount per unit (the exact figure is each line's amount). */

@@ -33,7 +33,8 @@ export async function allocationAtRecordDate(
   const heldAccounts = new Set<string>();
   for (const b of balances) {
     if (b.ownerRef === null || !b.ownerRef.startsWith('party:')) continue;
-    unitsByOwner.set(b.ownerRef, (unitsByOwner.get(b.ownerRef) ?? new Dec(0)).plus(b.balance));
+    const units = unitsByOwner.get(b.ownerRef);
+    unitsByOwner.set(b.ownerRef, units === undefined ? new Dec(b.balance) : units.plus(b.balance));
     const id = BigInt(b.accountId);
     const lowest = lowestIdByOwner.get(b.ownerRef);
     if (lowest === undefined || id < lowest) lowestIdByOwner.set(b.ownerRef, id);

@@ -15,10 +15,16 @@ export const MAX_SCALE = 18;
  * Parsing is strict: what a client sends is either exactly representable or refused, never rounded.
  */
 export class Amount {
+  /** The fixed-point text, kept from the parsed text when it is already at the scale (a posting's amount is written and hashed several times). */
+  private text: string | undefined;
+
   private constructor(
     readonly value: Decimal,
     readonly scale: number,
-  ) {}
+    text?: string,
+  ) {
+    this.text = text;
+  }
 
   /** Parses client text. Rejects anything but plain decimal digits and more decimals than `scale`. */
   static parse(text: unknown, scale: number, field = 'amount'): Amount {
@@ -36,7 +42,7 @@ export class Amount {
     if (decimals > scale) {
       throw new LedgerError('INVALID_AMOUNT', `${field} has ${decimals} decimal places; the asset allows at most ${scale}`, field, { scale });
     }
-    return new Amount(new Dec(text), scale);
+    return new Amount(new Dec(text), scale, decimals === scale ? text : undefined);
   }
 
   /** Parses and requires a strictly positive amount (postings, transfers). */
@@ -74,7 +80,8 @@ export class Amount {
 
   /** Fixed-point text at the asset's scale, e.g. "40845.00". */
   toString(): string {
-    return this.value.toFixed(this.scale);
+    this.text ??= this.value.toFixed(this.scale);
+    return this.text;
   }
 
   toJSON(): string {

@@ -1,7 +1,9 @@
 import Decimal from 'decimal.js';
 import { Amount, Dec } from './amount';
 import { LedgerError } from './errors';
-import { entryHash } from './hash';
+
+const ZERO = new Dec(0);
+import { entryHashOfTuples } from './hash';
 
 export const ACCOUNT_TYPES = ['ASSET', 'LIABILITY', 'EQUITY', 'INCOME', 'EXPENSE'] as const;
 export type AccountType = (typeof ACCOUNT_TYPES)[number];
@@ -156,31 +158,41 @@ export class EntryPlanner {
     checkDraftShape(draft, field);
     const postings: PlannedPosting[] = [];
     const sums = new Map<string, { debit: Decimal; credit: Decimal }>();
+    // Per account, what the entry adds to each side. The first posting of an account takes its amount as is (no
+    // Decimal is made for it): a fan-out posts thousands of accounts once each, and this loop is its hot path.
     const deltas = new Map<string, { debits: Decimal; credits: Decimal }>();
+    const hashed: Array<[string, string, string]> = [];
 
-    draft.postings.forEach((p, i) => {
-      const at = `${field}.postings[${i}]`;
+    const postingDrafts = draft.postings;
+    for (let i = 0; i < postingDrafts.length; i++) {
+      const p = postingDrafts[i];
       const state = this.states.get(p.account);
-      if (!state) throw new LedgerError('UNKNOWN_ACCOUNT', `${at}.account: no account with code ${JSON.stringify(p.account)}`, `${at}.account`);
-      if (p.side !== 'DEBIT' && p.side !== 'CREDIT') throw new LedgerError('INVALID_ENTRY', `${at}.side must be DEBIT or CREDIT`, `${at}.side`);
-      if (state.closed) throw new LedgerError('ACCOUNT_CLOSED', `${at}.account: account ${state.code} is closed`, `${at}.account`);
-      if (state.frozen) throw new LedgerError('ACCOUNT_FROZEN', `${at}.account: account ${state.code} is frozen`, `${at}.account`);
+      if (!state) throw new LedgerError('UNKNOWN_ACCOUNT', `${field}.postings[${i}].account: no account with code ${JSON.stringify(p.account)}`, `${field}.postings[${i}].account`);
+      if (p.side !== 'DEBIT' && p.side !== 'CREDIT') throw new LedgerError('INVALID_ENTRY', `${field}.postings[${i}].side must be DEBIT or CREDIT`, `${field}.postings[${i}].side`);
+      if (state.closed) throw new LedgerError('ACCOUNT_CLOSED', `${field}.postings[${i}].account: account ${state.code} is closed`, `${field}.postings[${i}].account`);
+      if (state.frozen) throw new LedgerError('ACCOUNT_FROZEN', `${field}.postings[${i}].account: account ${state.code} is frozen`, `${field}.postings[${i}].account`);
       if (draft.refusedAssetPrefixes?.some((prefix) => state.assetCode.startsWith(prefix))) {
-        throw new LedgerError('ASSET_MANAGED', `${at}.account: ${state.assetCode} moves only through its own operations (a raw entry would bypass their rules)`, `${at}.account`);
+        throw new LedgerError(
+          'ASSET_MANAGED',
+          `${field}.postings[${i}].account: ${state.assetCode} moves only through its own operations (a raw entry would bypass their rules)`,
+          `${field}.postings[${i}].account`,
+        );
       }
-      const amount = Amount.parsePositive(p.amount, state.scale, `${at}.amount`);
+      const amount = Amount.parsePositive(p.amount, state.scale, `${field}.postings[${i}].amount`);
+      const debit = p.side === 'DEBIT';
       postings.push({ accountId: state.id, account: state.code, side: p.side, amount });
+      hashed.push([state.code, p.side, amount.toString()]);
 
-      const sum = sums.get(state.assetCode) ?? { debit: new Dec(0), credit: new Dec(0) };
-      if (p.side === 'DEBIT') sum.debit = sum.debit.plus(amount.value);
+      const sum = sums.get(state.assetCode);
+      if (!sum) sums.set(state.assetCode, debit ? { debit: amount.value, credit: ZERO } : { debit: ZERO, credit: amount.value });
+      else if (debit) sum.debit = sum.debit.plus(amount.value);
       else sum.credit = sum.credit.plus(amount.value);
-      sums.set(state.assetCode, sum);
 
-      const delta = deltas.get(state.code) ?? { debits: new Dec(0), credits: new Dec(0) };
-      if (p.side === 'DEBIT') delta.debits = delta.debits.plus(amount.value);
+      const delta = deltas.get(state.code);
+      if (!delta) deltas.set(state.code, debit ? { debits: amount.value, credits: ZERO } : { debits: ZERO, credits: amount.value });
+      else if (debit) delta.debits = delta.debits.plus(amount.value);
       else delta.credits = delta.credits.plus(amount.value);
-      deltas.set(state.code, delta);
-    });
+    }
 
     for (const [asset, sum] of sums) {
       if (!sum.debit.equals(sum.credit)) {
@@ -192,11 +204,14 @@ export class EntryPlanner {
       }
     }
 
-    const next = new Map<string, AccountState>();
+    const next: AccountState[] = [];
+    const previous = new Map<string, string | null>();
     for (const [code, delta] of deltas) {
       const state = this.states.get(code)!;
-      const after = { ...state, debits: state.debits.plus(delta.debits), credits: state.credits.plus(delta.credits) };
-      if (state.noOverdraft && balanceOf(after).isNegative()) {
+      const debits = delta.debits.isZero() ? state.debits : state.debits.plus(delta.debits);
+      const credits = delta.credits.isZero() ? state.credits : state.credits.plus(delta.credits);
+      // Overdrawn: the balance on the normal side below zero, i.e. the other side's total above it (no subtraction needed).
+      if (state.noOverdraft && (state.normalSide === 'DEBIT' ? debits.lessThan(credits) : credits.lessThan(debits))) {
         throw new LedgerError(
           'INSUFFICIENT_FUNDS',
           `${field}.postings: account ${code} would be overdrawn (balance ${balanceOf(state).toFixed(state.scale)}, change ${balanceOf({ ...delta, normalSide: state.normalSide }).toFixed(state.scale)})`,
@@ -207,11 +222,11 @@ export class EntryPlanner {
           },
         );
       }
-      next.set(code, after);
+      next.push({ ...state, debits, credits });
+      previous.set(code, state.headHash);
     }
 
-    const previous = new Map<string, string | null>([...next.keys()].map((code) => [code, this.states.get(code)!.headHash]));
-    const hash = entryHash(
+    const hash = entryHashOfTuples(
       {
         idempotencyKey: draft.idempotencyKey,
         kind: draft.kind,
@@ -220,11 +235,15 @@ export class EntryPlanner {
         memo: draft.memo ?? null,
         metadata: draft.metadata ?? {},
         reversesEntryId: draft.reversesEntryId ?? null,
-        postings: postings.map((p) => ({ account: p.account, side: p.side, amount: p.amount.toString() })),
+        postings: hashed,
       },
       previous,
     );
-    for (const [code, after] of next) this.states.set(code, { ...after, headHash: hash });
+    // Each state object is new (never changed once in the map), so a caller holding an earlier one keeps what it saw.
+    for (const after of next) {
+      after.headHash = hash;
+      this.states.set(after.code, after);
+    }
     return { draft, bookedAt, postings, hash, previous: Object.fromEntries(previous) };
   }
 
