@@ -73,6 +73,7 @@ export class ChainVerifier {
         return broken(null, a.code, `account ${a.code}: chain head does not match its last entry (an entry was removed or altered)`, accounts.length);
       if (!a.totals_ok) return broken(null, a.code, `account ${a.code}: cached totals differ from the sum of its postings`, accounts.length);
       if (!a.days_ok) return broken(null, a.code, `account ${a.code}: day totals differ from its postings summed per day`, accounts.length);
+      if (!a.periods_ok) return broken(null, a.code, `account ${a.code}: month or year totals differ from its postings summed per month and per year`, accounts.length);
     }
     return { ok: true, entriesChecked: checked, accountsChecked: accounts.length, firstBrokenEntryId: null, brokenAccount: null, reason: null };
   }
