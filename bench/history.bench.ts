@@ -288,10 +288,12 @@ async function main(): Promise<void> {
       };
     const accountSql = (tail: string) => `SELECT a.code, COALESCE(SUM(d.debits), 0) AS debits, COALESCE(SUM(d.credits), 0) AS credits ${tail}`;
     const balanceRaw = (next: () => string) =>
-      sql(accountSql(`FROM ledger_accounts a LEFT JOIN (${asOfRows('$2::date', 'account_id = (SELECT id FROM ledger_accounts WHERE code = $1)')}) d ON d.account_id = a.id WHERE a.code = $1 GROUP BY a.id`), () => [
-        next(),
-        date(),
-      ]);
+      sql(
+        accountSql(
+          `FROM ledger_accounts a LEFT JOIN (${asOfRows('$2::date', 'account_id = (SELECT id FROM ledger_accounts WHERE code = $1)')}) d ON d.account_id = a.id WHERE a.code = $1 GROUP BY a.id`,
+        ),
+        () => [next(), date()],
+      );
     const balanceSum = (next: () => string) =>
       sql(
         `SELECT a.code, COALESCE(SUM(p.amount) FILTER (WHERE p.side = 'DEBIT'), 0), COALESCE(SUM(p.amount) FILTER (WHERE p.side = 'CREDIT'), 0)

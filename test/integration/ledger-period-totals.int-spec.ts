@@ -165,13 +165,17 @@ describe('ledger period totals (years, months, days)', () => {
     let run = 0;
     const entry = fc.record({ n: fc.integer({ min: 0, max: SPAN }), from: fc.nat({ max: 2 }), hop: fc.integer({ min: 1, max: 2 }), cents: fc.integer({ min: 1, max: 1_000_000 }) });
     await fc.assert(
-      fc.asyncProperty(fc.array(entry, { minLength: 1, maxLength: 12 }), fc.array(fc.integer({ min: -1, max: SPAN + 1 }), { minLength: 1, maxLength: 6 }), async (entries, checks) => {
-        run += 1;
-        const codes = [0, 1, 2].map((i) => `prop:${run}:${i}:CNY`);
-        for (const code of codes) await f.account(code, 'CNY', 'LIABILITY');
-        for (const e of entries) await f.transfer(codes[e.from], codes[(e.from + e.hop) % 3], cents(e.cents), { effectiveDate: day(e.n) });
-        for (const n of [...checks, ...entries.map((e) => e.n)]) await expectReadsMatchPostings(day(n), codes);
-      }),
+      fc.asyncProperty(
+        fc.array(entry, { minLength: 1, maxLength: 12 }),
+        fc.array(fc.integer({ min: -1, max: SPAN + 1 }), { minLength: 1, maxLength: 6 }),
+        async (entries, checks) => {
+          run += 1;
+          const codes = [0, 1, 2].map((i) => `prop:${run}:${i}:CNY`);
+          for (const code of codes) await f.account(code, 'CNY', 'LIABILITY');
+          for (const e of entries) await f.transfer(codes[e.from], codes[(e.from + e.hop) % 3], cents(e.cents), { effectiveDate: day(e.n) });
+          for (const n of [...checks, ...entries.map((e) => e.n)]) await expectReadsMatchPostings(day(n), codes);
+        },
+      ),
       { numRuns: 15, seed: 21 },
     );
   });
