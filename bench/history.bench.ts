@@ -16,8 +16,8 @@
  *   H5  register of the TKT series as of a random date: the ledger read a series' register makes
  *       (LedgerReportsService.balancesOfAssetAsOf, in this process: no route serves it alone)
  *
- * Each next to "raw": the same answer in one SQL statement over ledger_account_days (+ postings for the
- * page), and "sum": the same answer summing postings (what the ledger did before ledger_account_days).
+ * Each next to "raw": the same answer in one SQL statement over the year, month and day totals
+ * (ledger_account_years, _months, _days; + postings for the page), and "sum": the same answer summing postings (what the ledger did before ledger_account_days).
  * Environment: HISTORY_POSTINGS, HISTORY_ACCOUNTS, HISTORY_HOT, HISTORY_YEARS, BENCH_SECONDS (10),
  * BENCH_WARMUP_SECONDS (2), BENCH_CLIENTS (16), BENCH_TB_CLIENTS (2), BENCH_PORT (3999), BENCH_SCENARIOS
  * (H1,…), BENCH_SKIP_SUM (1: leave out the posting-sum runs), BENCH_DATABASE_URL (…/forest_ledger_history_bench), REDIS_URL,
@@ -71,6 +71,18 @@ interface History {
 }
 
 const walletCode = (i: number) => `h:wallet:${String(i).padStart(7, '0')}:CNY`;
+
+/**
+ * The rows (account_id, debits, credits) that sum to the totals as of `date` (an SQL date): year rows of the years
+ * before, month rows of its year before its month, day rows of its month up to it (the ledger's period totals).
+ */
+const asOfRows = (date: string, where = 'true') => {
+  const year = `date_trunc('year', (${date})::timestamp)::date`;
+  const month = `date_trunc('month', (${date})::timestamp)::date`;
+  return `SELECT account_id, debits, credits FROM ledger_account_years WHERE ${where} AND year < ${year}
+    UNION ALL SELECT account_id, debits, credits FROM ledger_account_months WHERE ${where} AND month >= ${year} AND month < ${month}
+    UNION ALL SELECT account_id, debits, credits FROM ledger_account_days WHERE ${where} AND day >= ${month} AND day <= (${date})`;
+};
 
 /** Scratch database, migrated; accounts through SQL with the columns openAccount writes; the history by generate_series. */
 async function load(ds: DataSource): Promise<History> {
@@ -145,11 +157,21 @@ async function load(ds: DataSource): Promise<History> {
        SELECT account_id, COALESCE(SUM(amount) FILTER (WHERE side = 'DEBIT'), 0) AS d, COALESCE(SUM(amount) FILTER (WHERE side = 'CREDIT'), 0) AS c
        FROM ledger_postings GROUP BY account_id) t WHERE t.account_id = a.id`,
   );
-  // the day totals exactly as the migration backfills them
+  // the day totals as the migration backfills them, stored in date order as a ledger posting day by day writes them
+  // (the trial balance reads one month of day rows through the index by day: scattered rows would cost a page each)
   await ds.query(
     `INSERT INTO ledger_account_days (account_id, day, debits, credits)
      SELECT account_id, effective_date, COALESCE(SUM(amount) FILTER (WHERE side = 'DEBIT'), 0), COALESCE(SUM(amount) FILTER (WHERE side = 'CREDIT'), 0)
-     FROM ledger_postings GROUP BY account_id, effective_date`,
+     FROM ledger_postings GROUP BY account_id, effective_date ORDER BY effective_date, account_id`,
+  );
+  // the month and year totals: what the migration sums from the postings, summed here from the day totals (the same figures, fewer rows)
+  await ds.query(
+    `INSERT INTO ledger_account_months (account_id, month, debits, credits)
+     SELECT account_id, date_trunc('month', day::timestamp)::date, SUM(debits), SUM(credits) FROM ledger_account_days GROUP BY 1, 2 ORDER BY 2, 1`,
+  );
+  await ds.query(
+    `INSERT INTO ledger_account_years (account_id, year, debits, credits)
+     SELECT account_id, date_trunc('year', month::timestamp)::date, SUM(debits), SUM(credits) FROM ledger_account_months GROUP BY 1, 2 ORDER BY 2, 1`,
   );
   await ds.query('VACUUM ANALYZE');
   log(`history loaded in ${fmt((Date.now() - started) / 1000)} s`);
@@ -216,8 +238,9 @@ async function main(): Promise<void> {
       log(`loading ${config.postings.toLocaleString('en-US')} postings over ${config.years} years into ${config.accounts.toLocaleString('en-US')} accounts (${config.hot} hot)`);
     }
     const h = reused ?? (await load(ds));
-    const [{ counts }] = await ds.query<Array<{ counts: { postings: number; days: number; hotPostings: number } }>>(
+    const [{ counts }] = await ds.query<Array<{ counts: { postings: number; days: number; months: number; years: number; hotPostings: number } }>>(
       `SELECT json_build_object('postings', (SELECT count(*) FROM ledger_postings), 'days', (SELECT count(*) FROM ledger_account_days),
+         'months', (SELECT count(*) FROM ledger_account_months), 'years', (SELECT count(*) FROM ledger_account_years),
          'hotPostings', (SELECT count(*) FROM ledger_postings p JOIN ledger_accounts a ON a.id = p.account_id WHERE a.code = $1)) AS counts`,
       [h.hot[0]],
     );
@@ -266,10 +289,12 @@ async function main(): Promise<void> {
       };
     const accountSql = (tail: string) => `SELECT a.code, COALESCE(SUM(d.debits), 0) AS debits, COALESCE(SUM(d.credits), 0) AS credits ${tail}`;
     const balanceRaw = (next: () => string) =>
-      sql(accountSql(`FROM ledger_accounts a LEFT JOIN ledger_account_days d ON d.account_id = a.id AND d.day <= $2::date WHERE a.code = $1 GROUP BY a.id`), () => [
-        next(),
-        date(),
-      ]);
+      sql(
+        accountSql(
+          `FROM ledger_accounts a LEFT JOIN (${asOfRows('$2::date', 'account_id = (SELECT id FROM ledger_accounts WHERE code = $1)')}) d ON d.account_id = a.id WHERE a.code = $1 GROUP BY a.id`,
+        ),
+        () => [next(), date()],
+      );
     const balanceSum = (next: () => string) =>
       sql(
         `SELECT a.code, COALESCE(SUM(p.amount) FILTER (WHERE p.side = 'DEBIT'), 0), COALESCE(SUM(p.amount) FILTER (WHERE p.side = 'CREDIT'), 0)
@@ -279,7 +304,7 @@ async function main(): Promise<void> {
     const statementPage = `SELECT p.id, p.entry_id, e.kind, e.memo, p.effective_date, p.side, p.amount FROM ledger_postings p JOIN ledger_entries e ON e.id = p.entry_id
          WHERE p.account_id = (SELECT id FROM ledger_accounts WHERE code = $1) AND p.effective_date BETWEEN $2::date AND current_date ORDER BY p.effective_date, p.id LIMIT 50`;
     const statementRaw = sql(
-      `SELECT (SELECT COALESCE(SUM(debits - credits), 0) FROM ledger_account_days WHERE account_id = (SELECT id FROM ledger_accounts WHERE code = $1) AND day < $2::date) AS opening, page.*
+      `SELECT (SELECT COALESCE(SUM(debits - credits), 0) FROM (${asOfRows('$2::date - 1', 'account_id = (SELECT id FROM ledger_accounts WHERE code = $1)')}) o) AS opening, page.*
        FROM (${statementPage}) page`,
       () => [anyAccount(), date()],
     );
@@ -291,7 +316,7 @@ async function main(): Promise<void> {
     );
     const tbRaw = sql(
       `SELECT a.asset_code, SUM(GREATEST(t.d - t.c, 0)), SUM(GREATEST(t.c - t.d, 0)) FROM ledger_accounts a
-       JOIN (SELECT account_id, SUM(debits) AS d, SUM(credits) AS c FROM ledger_account_days WHERE day <= $1::date GROUP BY account_id) t ON t.account_id = a.id GROUP BY a.asset_code`,
+       JOIN (SELECT account_id, SUM(debits) AS d, SUM(credits) AS c FROM (${asOfRows('$1::date')}) r GROUP BY account_id) t ON t.account_id = a.id GROUP BY a.asset_code`,
       () => [date()],
     );
     const tbSum = sql(
@@ -301,8 +326,9 @@ async function main(): Promise<void> {
       () => [date()],
     );
     const registerRaw = sql(
-      `SELECT a.code, a.owner_ref, SUM(d.credits - d.debits) AS units FROM ledger_accounts a JOIN ledger_account_days d ON d.account_id = a.id
-       WHERE a.asset_code = 'TKT' AND a.type = 'LIABILITY' AND d.day <= $1::date GROUP BY a.id HAVING SUM(d.credits - d.debits) <> 0 ORDER BY a.code`,
+      `SELECT a.code, a.owner_ref, SUM(d.credits - d.debits) AS units FROM ledger_accounts a
+       JOIN (${asOfRows('$1::date', `account_id IN (SELECT id FROM ledger_accounts WHERE asset_code = 'TKT' AND type = 'LIABILITY')`)}) d ON d.account_id = a.id
+       GROUP BY a.id HAVING SUM(d.credits - d.debits) <> 0 ORDER BY a.code`,
       () => [date()],
     );
     const registerSum = sql(
@@ -417,7 +443,7 @@ async function main(): Promise<void> {
         .loadavg()
         .map((l) => l.toFixed(2))
         .join(' ')}; ${JSON.stringify(counts)}; ${config.seconds} s per run after ${config.warmupSeconds} s warm-up\n` +
-        'raw = the same answer in one SQL statement over ledger_account_days; sum = the answer summing postings (the design before ledger_account_days)\n',
+        'raw = the same answer in one SQL statement over the year, month and day totals; sum = the answer summing postings (the design before ledger_account_days)\n',
     );
     console.log(
       renderTable(

@@ -53,11 +53,19 @@ export class RawLedgerBaseline {
         `INSERT INTO ledger_entries (idempotency_key, kind, effective_date, booked_at, hash) VALUES ($1, $2, $3, $4, $5) RETURNING id::text AS id`,
         [key, this.kind, this.effectiveDate, bookedAt, hash],
       );
-      // the postings and the accounts' day totals (ledger_account_days, as the service keeps them) in one statement
+      // the postings and the accounts' day, month and year totals (as the service keeps them) in one statement
       await client.query(
         `WITH p AS (
            INSERT INTO ledger_postings (entry_id, seq, account_id, side, amount, effective_date)
            VALUES ($1, 0, $2, 'DEBIT', $4, $5), ($1, 1, $3, 'CREDIT', $4, $5)
+         ), m AS (
+           INSERT INTO ledger_account_months AS m (account_id, month, debits, credits)
+           SELECT id, date_trunc('month', $5::date::timestamp)::date, dr, cr FROM (VALUES ($2::bigint, $4::numeric, 0::numeric), ($3::bigint, 0, $4)) v(id, dr, cr) ORDER BY id
+           ON CONFLICT (account_id, month) DO UPDATE SET debits = m.debits + excluded.debits, credits = m.credits + excluded.credits
+         ), y AS (
+           INSERT INTO ledger_account_years AS y (account_id, year, debits, credits)
+           SELECT id, date_trunc('year', $5::date::timestamp)::date, dr, cr FROM (VALUES ($2::bigint, $4::numeric, 0::numeric), ($3::bigint, 0, $4)) v(id, dr, cr) ORDER BY id
+           ON CONFLICT (account_id, year) DO UPDATE SET debits = y.debits + excluded.debits, credits = y.credits + excluded.credits
          )
          INSERT INTO ledger_account_days AS d (account_id, day, debits, credits) VALUES ($2, $5, $4, 0), ($3, $5, 0, $4)
          ON CONFLICT (account_id, day) DO UPDATE SET debits = d.debits + excluded.debits, credits = d.credits + excluded.credits`,
@@ -122,6 +130,16 @@ export class RawLedgerBaseline {
          ), p AS (
            INSERT INTO ledger_postings (entry_id, seq, account_id, side, amount, effective_date)
            SELECT x.entry_id, x.seq, x.account_id, x.side, x.amount, $6::date FROM x
+         ), m AS (
+           INSERT INTO ledger_account_months AS m (account_id, month, debits, credits)
+           SELECT account_id, date_trunc('month', $6::date::timestamp)::date, COALESCE(SUM(amount) FILTER (WHERE side = 'DEBIT'), 0), COALESCE(SUM(amount) FILTER (WHERE side = 'CREDIT'), 0)
+           FROM x GROUP BY account_id ORDER BY account_id
+           ON CONFLICT (account_id, month) DO UPDATE SET debits = m.debits + excluded.debits, credits = m.credits + excluded.credits
+         ), y AS (
+           INSERT INTO ledger_account_years AS y (account_id, year, debits, credits)
+           SELECT account_id, date_trunc('year', $6::date::timestamp)::date, COALESCE(SUM(amount) FILTER (WHERE side = 'DEBIT'), 0), COALESCE(SUM(amount) FILTER (WHERE side = 'CREDIT'), 0)
+           FROM x GROUP BY account_id ORDER BY account_id
+           ON CONFLICT (account_id, year) DO UPDATE SET debits = y.debits + excluded.debits, credits = y.credits + excluded.credits
          )
          INSERT INTO ledger_account_days AS d (account_id, day, debits, credits)
          SELECT account_id, $6::date, COALESCE(SUM(amount) FILTER (WHERE side = 'DEBIT'), 0), COALESCE(SUM(amount) FILTER (WHERE side = 'CREDIT'), 0)

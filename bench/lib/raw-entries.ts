@@ -49,6 +49,16 @@ export async function writeRawEntries(client: Client, entries: RawEntry[], kind:
          SELECT account_id, $3::date, COALESCE(SUM(amount) FILTER (WHERE side = 'DEBIT'), 0), COALESCE(SUM(amount) FILTER (WHERE side = 'CREDIT'), 0)
            FROM x WHERE $10 GROUP BY account_id ORDER BY account_id
          ON CONFLICT (account_id, day) DO UPDATE SET debits = d.debits + excluded.debits, credits = d.credits + excluded.credits
+       ), m AS (
+         INSERT INTO ledger_account_months AS m (account_id, month, debits, credits)
+         SELECT account_id, date_trunc('month', $3::date::timestamp)::date, COALESCE(SUM(amount) FILTER (WHERE side = 'DEBIT'), 0), COALESCE(SUM(amount) FILTER (WHERE side = 'CREDIT'), 0)
+           FROM x WHERE $10 GROUP BY account_id ORDER BY account_id
+         ON CONFLICT (account_id, month) DO UPDATE SET debits = m.debits + excluded.debits, credits = m.credits + excluded.credits
+       ), y AS (
+         INSERT INTO ledger_account_years AS y (account_id, year, debits, credits)
+         SELECT account_id, date_trunc('year', $3::date::timestamp)::date, COALESCE(SUM(amount) FILTER (WHERE side = 'DEBIT'), 0), COALESCE(SUM(amount) FILTER (WHERE side = 'CREDIT'), 0)
+           FROM x WHERE $10 GROUP BY account_id ORDER BY account_id
+         ON CONFLICT (account_id, year) DO UPDATE SET debits = y.debits + excluded.debits, credits = y.credits + excluded.credits
        ), o AS (
          INSERT INTO outbox_events (type, version, aggregate_type, aggregate_id, payload)
          SELECT 'ledger.entry.posted', 1, 'ledger_entry', e.id::text, jsonb_build_object('entryId', e.id::text) || (($11::jsonb) -> (t.ord::int - 1))

@@ -1,7 +1,10 @@
 /** Every table's owner: the files that may name it in SQL (checked by table-owners.spec.ts and schema.int-spec.ts). */
 /** Owner → [files that may name its tables (regular expression over the path), its tables]. */
 export const OWNERS: Record<string, { files: RegExp; tables: string[] }> = {
-  ledger: { files: /^libs\/ledger\/src\//, tables: ['ledger_assets', 'ledger_accounts', 'ledger_entries', 'ledger_postings', 'ledger_account_days'] },
+  ledger: {
+    files: /^libs\/ledger\/src\//,
+    tables: ['ledger_assets', 'ledger_accounts', 'ledger_entries', 'ledger_postings', 'ledger_account_days', 'ledger_account_months', 'ledger_account_years'],
+  },
   idempotency: { files: /^libs\/platform\/src\/idempotency\/[\w.-]+\.(store|service)\.ts$/, tables: ['idempotency_requests'] },
   outbox: { files: /^libs\/platform\/src\/outbox\/outbox\.store\.ts$/, tables: ['outbox_events'] },
   scheduledRuns: { files: /^libs\/platform\/src\/queue\/scheduled-runs\.store\.ts$/, tables: ['scheduled_runs'] },

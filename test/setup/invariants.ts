@@ -3,7 +3,7 @@ import { DataSource } from 'typeorm';
 /**
  * The ledger invariants, checked straight in SQL (not through the code under test):
  * every entry balances per asset; per asset, all debits equal all credits; cached totals equal
- * the sums of postings, and day totals (ledger_account_days) those of each day; no no-overdraft account is below zero.
+ * the sums of postings, and day, month and year totals (ledger_account_days, _months, _years) those of each period; no no-overdraft account is below zero.
  */
 export async function ledgerInvariantViolations(ds: DataSource): Promise<string[]> {
   const problems: string[] = [];
@@ -29,6 +29,20 @@ export async function ledgerInvariantViolations(ds: DataSource): Promise<string[
      WHERE COALESCE(t.d, 0) <> COALESCE(d.debits, 0) OR COALESCE(t.c, 0) <> COALESCE(d.credits, 0) LIMIT 5`,
   );
   for (const r of days) problems.push(`day totals of account ${r.account_id} on ${r.day} differ from that day's postings`);
+  for (const [table, column] of [
+    ['ledger_account_months', 'month'],
+    ['ledger_account_years', 'year'],
+  ]) {
+    const periods = await ds.query(
+      `SELECT COALESCE(t.account_id, d.account_id)::text AS account_id, COALESCE(t.period, d.${column})::text AS period FROM (
+         SELECT account_id, date_trunc('${column}', effective_date::timestamp)::date AS period, COALESCE(SUM(amount) FILTER (WHERE side = 'DEBIT'), 0) AS d,
+                COALESCE(SUM(amount) FILTER (WHERE side = 'CREDIT'), 0) AS c
+         FROM ledger_postings GROUP BY 1, 2) t
+       FULL JOIN ${table} d ON d.account_id = t.account_id AND d.${column} = t.period
+       WHERE COALESCE(t.d, 0) <> COALESCE(d.debits, 0) OR COALESCE(t.c, 0) <> COALESCE(d.credits, 0) LIMIT 5`,
+    );
+    for (const r of periods) problems.push(`${column} totals of account ${r.account_id} for ${r.period} differ from that ${column}'s postings`);
+  }
   const overdrawn = await ds.query(`SELECT code FROM ledger_accounts WHERE no_overdraft AND CASE normal_side WHEN 'DEBIT' THEN debits < credits ELSE credits < debits END LIMIT 5`);
   for (const r of overdrawn) problems.push(`no-overdraft account ${r.code} is below zero`);
   return problems;

@@ -2,6 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource, EntityManager } from 'typeorm';
 import { entryHash } from './domain/hash';
+import { selectAccountChecks } from './ledger-checks.store';
 import * as store from './ledger.store';
 import type { ChainReport } from './ledger.types';
 
@@ -67,12 +68,13 @@ export class ChainVerifier {
       }
       after = rows[rows.length - 1].id;
     }
-    const accounts = await store.selectAccountChecks(em);
+    const accounts = await selectAccountChecks(em);
     for (const a of accounts) {
       if ((heads.get(a.code) ?? null) !== a.head_hash)
         return broken(null, a.code, `account ${a.code}: chain head does not match its last entry (an entry was removed or altered)`, accounts.length);
       if (!a.totals_ok) return broken(null, a.code, `account ${a.code}: cached totals differ from the sum of its postings`, accounts.length);
       if (!a.days_ok) return broken(null, a.code, `account ${a.code}: day totals differ from its postings summed per day`, accounts.length);
+      if (!a.periods_ok) return broken(null, a.code, `account ${a.code}: month or year totals differ from its postings summed per month and per year`, accounts.length);
     }
     return { ok: true, entriesChecked: checked, accountsChecked: accounts.length, firstBrokenEntryId: null, brokenAccount: null, reason: null };
   }

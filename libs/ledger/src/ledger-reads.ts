@@ -3,6 +3,7 @@ import { EntityManager } from 'typeorm';
 import { Dec, formatDecimal } from './domain/amount';
 import { balanceOf, isIsoDate, Side, SIDES } from './domain/entry';
 import { LedgerError } from './domain/errors';
+import { rowsAsOfSql } from './period-totals';
 
 /** A posting filter of `postingSums`: entry kinds (any when absent), one side (net by normal side when absent), effective on or before `asOf`. */
 export interface PostingSumFilter {
@@ -95,7 +96,7 @@ export class LedgerReads {
 
   /**
    * Balance by the account's normal side (credits − debits for LIABILITY/EQUITY/INCOME, debits − credits
-   * for ASSET/EXPENSE). Now: the running totals; with `asOf`: the day totals (ledger_account_days) on or before it. Unknown codes are absent.
+   * for ASSET/EXPENSE). Now: the running totals; with `asOf`: the year, month and day totals on or before it (period-totals). Unknown codes are absent.
    */
   async balances(em: EntityManager, codes: string[], asOf?: string): Promise<Map<string, Dec>> {
     checkAsOf(asOf);
@@ -108,7 +109,8 @@ export class LedgerReads {
           ])
         : await em.query<Row[]>(
             `SELECT a.code, a.normal_side, COALESCE(SUM(d.debits), 0)::text AS debits, COALESCE(SUM(d.credits), 0)::text AS credits
-               FROM ledger_accounts a LEFT JOIN ledger_account_days d ON d.account_id = a.id AND d.day <= $2::date
+               FROM ledger_accounts a LEFT JOIN (${rowsAsOfSql('$2::date', 'account_id IN (SELECT id FROM ledger_accounts WHERE code = ANY($1::text[]))')}) d
+                 ON d.account_id = a.id
               WHERE a.code = ANY($1::text[]) GROUP BY a.id`,
             [[...new Set(codes)], asOf],
           );

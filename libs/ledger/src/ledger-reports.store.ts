@@ -1,13 +1,14 @@
 import { EntityManager } from 'typeorm';
 import { AccountType, Side } from './domain/entry';
+import { rowsAsOfSql } from './period-totals';
 
 /** The SQL of the ledger's reports (balances as of a date, statements, trial balance) over the ledger's tables; runs in the caller's `em`. */
 
-/** Debit and credit totals of an account's postings effective on or before `date` (from its day totals: one row per day, not per posting). */
+/** Debit and credit totals of an account's postings effective on or before `date` (from its year, month and day totals: ~45 rows at most). */
 export async function selectTotalsAsOf(em: EntityManager, accountId: string, date: string): Promise<{ debits: string; credits: string }> {
   const [sum] = await em.query<Array<{ debits: string; credits: string }>>(
     `SELECT COALESCE(SUM(debits), 0)::text AS debits, COALESCE(SUM(credits), 0)::text AS credits
-     FROM ledger_account_days WHERE account_id = $1 AND day <= $2::date`,
+     FROM (${rowsAsOfSql('$2::date', 'account_id = $1')}) t`,
     [accountId, date],
   );
   return sum;
@@ -22,8 +23,8 @@ export async function selectAssetNetsAsOf(
 ): Promise<Array<{ id: string; code: string; owner_ref: string | null; normal_side: Side; net: string }>> {
   return await em.query<Array<{ id: string; code: string; owner_ref: string | null; normal_side: Side; net: string }>>(
     `SELECT a.id::text AS id, a.code, a.owner_ref, a.normal_side, SUM(d.debits - d.credits)::text AS net
-       FROM ledger_accounts a JOIN ledger_account_days d ON d.account_id = a.id
-      WHERE a.asset_code = $1 AND a.type = $2 AND d.day <= $3::date
+       FROM ledger_accounts a
+       JOIN (${rowsAsOfSql('$3::date', 'account_id IN (SELECT id FROM ledger_accounts WHERE asset_code = $1 AND type = $2)')}) d ON d.account_id = a.id
       GROUP BY a.id ORDER BY a.code`,
     [asset, type, date],
   );
@@ -53,9 +54,9 @@ export async function selectStatementRows(
 ): Promise<StatementRow[]> {
   return await em.query<StatementRow[]>(
     `WITH opening AS (
-       -- the days before the from date or the cursor's day (day totals), plus the cursor day's postings up to the cursor
-       SELECT (SELECT COALESCE(SUM(debits - credits), 0) FROM ledger_account_days
-                WHERE account_id = $1 AND day < GREATEST($2::date, COALESCE($4::date, $2::date)))
+       -- the days before the from date or the cursor's day (period totals), plus the cursor day's postings up to the cursor
+       SELECT (SELECT COALESCE(SUM(debits - credits), 0)
+                FROM (${rowsAsOfSql('GREATEST($2::date, COALESCE($4::date, $2::date)) - 1', 'account_id = $1')}) t)
             + (SELECT COALESCE(SUM(CASE side WHEN 'DEBIT' THEN amount ELSE -amount END), 0) FROM ledger_postings
                 WHERE $4::date IS NOT NULL AND $4::date >= $2::date AND account_id = $1 AND effective_date = $4::date AND id <= $5::bigint) AS net
      ), page AS (
@@ -73,12 +74,12 @@ export async function selectStatementRows(
   );
 }
 
-/** Per account: its totals now (the cached ones) or from its day totals on or before `asOf`. */
+/** Per account: its totals now (the cached ones) or from its year, month and day totals on or before `asOf`. */
 function accountTotals(asOf: string | null): string {
   return asOf
     ? `SELECT a.id, a.asset_code, a.owner_ref, COALESCE(t.debits, 0) AS debits, COALESCE(t.credits, 0) AS credits
        FROM ledger_accounts a LEFT JOIN (
-         SELECT account_id, SUM(debits) AS debits, SUM(credits) AS credits FROM ledger_account_days WHERE day <= $1::date GROUP BY account_id
+         SELECT account_id, SUM(debits) AS debits, SUM(credits) AS credits FROM (${rowsAsOfSql('$1::date')}) r GROUP BY account_id
        ) t ON t.account_id = a.id`
     : `SELECT id, asset_code, owner_ref, debits, credits FROM ledger_accounts WHERE $1::date IS NULL`;
 }

@@ -298,7 +298,8 @@ export async function selectExistingKeys(em: EntityManager, keys: string[]): Pro
 
 /**
  * One statement: inserts the entries (ids drawn in order, under the locks), their postings, and
- * the new account totals and chain heads, each account's day totals (ledger_account_days, backdated days included),
+ * the new account totals and chain heads, each account's day, month and year totals (ledger_account_days, _months,
+ * _years, backdated periods included: one row per level, in (account, period) order, under the accounts' locks),
  * and one `ledger.entry.posted` outbox event per entry (`events[i]` is entry i's payload; the statement adds its
  * `entryId` and aggregate id, in entry order). Arrays are passed whole (unnest), so a batch of 100,000 postings is
  * still one round trip and no parameter limit applies. Returns the ids in the order of `planned`.
@@ -357,6 +358,18 @@ export async function insertEntries(em: EntityManager, planned: PlannedEntry[], 
        SELECT account_id, effective_date, COALESCE(SUM(amount) FILTER (WHERE side = 'DEBIT'), 0), COALESCE(SUM(amount) FILTER (WHERE side = 'CREDIT'), 0)
        FROM x GROUP BY account_id, effective_date ORDER BY account_id, effective_date
        ON CONFLICT (account_id, day) DO UPDATE SET debits = d.debits + excluded.debits, credits = d.credits + excluded.credits
+     ), m AS (
+       INSERT INTO ledger_account_months AS m (account_id, month, debits, credits)
+       SELECT account_id, date_trunc('month', effective_date::timestamp)::date, COALESCE(SUM(amount) FILTER (WHERE side = 'DEBIT'), 0),
+              COALESCE(SUM(amount) FILTER (WHERE side = 'CREDIT'), 0)
+       FROM x GROUP BY 1, 2 ORDER BY 1, 2
+       ON CONFLICT (account_id, month) DO UPDATE SET debits = m.debits + excluded.debits, credits = m.credits + excluded.credits
+     ), y AS (
+       INSERT INTO ledger_account_years AS y (account_id, year, debits, credits)
+       SELECT account_id, date_trunc('year', effective_date::timestamp)::date, COALESCE(SUM(amount) FILTER (WHERE side = 'DEBIT'), 0),
+              COALESCE(SUM(amount) FILTER (WHERE side = 'CREDIT'), 0)
+       FROM x GROUP BY 1, 2 ORDER BY 1, 2
+       ON CONFLICT (account_id, year) DO UPDATE SET debits = y.debits + excluded.debits, credits = y.credits + excluded.credits
      ), u AS (
        UPDATE ledger_accounts a
        SET debits = a.debits + v.debits, credits = a.credits + v.credits, head_hash = v.head_hash
@@ -467,26 +480,4 @@ export async function selectEntryPage(em: EntityManager, q: EntryPageQuery): Pro
 /** Entries after `afterId` in id order (commit order per account), without their reversal link. */
 export async function selectEntriesAfter(em: EntityManager, afterId: string, limit: number): Promise<EntryRow[]> {
   return await em.query<EntryRow[]>(`SELECT ${ENTRY_BASE_COLUMNS}, NULL AS reversed_by FROM ledger_entries e WHERE e.id > $1::bigint ORDER BY e.id LIMIT $2`, [afterId, limit]);
-}
-
-/**
- * Every account's chain head, whether its cached totals equal the sums of its postings, and whether its day
- * totals (ledger_account_days) equal its postings summed per day; in id order.
- */
-export async function selectAccountChecks(em: EntityManager): Promise<Array<{ code: string; head_hash: string | null; totals_ok: boolean; days_ok: boolean }>> {
-  return await em.query<Array<{ code: string; head_hash: string | null; totals_ok: boolean; days_ok: boolean }>>(
-    `WITH t AS (
-       SELECT account_id, effective_date AS day, COALESCE(SUM(amount) FILTER (WHERE side = 'DEBIT'), 0) AS debits,
-              COALESCE(SUM(amount) FILTER (WHERE side = 'CREDIT'), 0) AS credits
-       FROM ledger_postings GROUP BY account_id, effective_date
-     ), bad AS (
-       SELECT DISTINCT COALESCE(t.account_id, d.account_id) AS account_id
-       FROM t FULL JOIN ledger_account_days d ON d.account_id = t.account_id AND d.day = t.day
-       WHERE t.account_id IS NULL AND (d.debits <> 0 OR d.credits <> 0) OR d.account_id IS NULL OR t.debits <> d.debits OR t.credits <> d.credits
-     ), s AS (SELECT account_id, SUM(debits) AS debits, SUM(credits) AS credits FROM t GROUP BY account_id)
-     SELECT a.code, a.head_hash, a.debits = COALESCE(s.debits, 0) AND a.credits = COALESCE(s.credits, 0) AS totals_ok,
-            NOT EXISTS (SELECT 1 FROM bad WHERE bad.account_id = a.id) AS days_ok
-     FROM ledger_accounts a LEFT JOIN s ON s.account_id = a.id
-     ORDER BY a.id`,
-  );
 }
