@@ -315,8 +315,8 @@ async function main(): Promise<void> {
       () => [anyAccount(), date()],
     );
     const tbRaw = sql(
-      `SELECT a.asset_code, SUM(GREATEST(t.d - t.c, 0)), SUM(GREATEST(t.c - t.d, 0)) FROM ledger_accounts a
-       JOIN (SELECT account_id, SUM(debits) AS d, SUM(credits) AS c FROM (${asOfRows('$1::date')}) r GROUP BY account_id) t ON t.account_id = a.id GROUP BY a.asset_code`,
+      `SELECT a.asset_code, SUM(GREATEST(t.net, 0)), SUM(GREATEST(-t.net, 0)) FROM ledger_accounts a
+       JOIN (SELECT account_id, SUM(debits - credits) AS net FROM (${asOfRows('$1::date')}) r GROUP BY account_id) t ON t.account_id = a.id GROUP BY a.asset_code`,
       () => [date()],
     );
     const tbSum = sql(
