@@ -31,11 +31,12 @@ import os from 'node:os';
 import { join, resolve } from 'node:path';
 import { Client, Pool } from 'pg';
 import { DataSource } from 'typeorm';
-import { LedgerReportsService, LedgerService } from '@forest-ledger/ledger';
+import { LedgerReportsService, LedgerService, rowsAsOfSql } from '@forest-ledger/ledger';
 import { ensureDatabase, inTransaction, migrate, openDataSource } from '@forest-ledger/platform';
 import { ApiProcess } from './lib/api-process';
 import { JsonHttpClient } from './lib/http-client';
 import { LoadResult, Operation, runLoad } from './lib/load';
+import { inPgTransaction } from './lib/raw-baseline';
 import { dropDatabase } from './lib/scratch-ledger';
 import { fmt, renderTable } from './lib/stats';
 import { intEnv } from './lib/env';
@@ -71,18 +72,6 @@ interface History {
 }
 
 const walletCode = (i: number) => `h:wallet:${String(i).padStart(7, '0')}:CNY`;
-
-/**
- * The rows (account_id, debits, credits) that sum to the totals as of `date` (an SQL date): year rows of the years
- * before, month rows of its year before its month, day rows of its month up to it (the ledger's period totals).
- */
-const asOfRows = (date: string, where = 'true') => {
-  const year = `date_trunc('year', (${date})::timestamp)::date`;
-  const month = `date_trunc('month', (${date})::timestamp)::date`;
-  return `SELECT account_id, debits, credits FROM ledger_account_years WHERE ${where} AND year < ${year}
-    UNION ALL SELECT account_id, debits, credits FROM ledger_account_months WHERE ${where} AND month >= ${year} AND month < ${month}
-    UNION ALL SELECT account_id, debits, credits FROM ledger_account_days WHERE ${where} AND day >= ${month} AND day <= (${date})`;
-};
 
 /** Scratch database, migrated; accounts through SQL with the columns openAccount writes; the history by generate_series. */
 async function load(ds: DataSource): Promise<History> {
@@ -291,7 +280,7 @@ async function main(): Promise<void> {
     const balanceRaw = (next: () => string) =>
       sql(
         accountSql(
-          `FROM ledger_accounts a LEFT JOIN (${asOfRows('$2::date', 'account_id = (SELECT id FROM ledger_accounts WHERE code = $1)')}) d ON d.account_id = a.id WHERE a.code = $1 GROUP BY a.id`,
+          `FROM ledger_accounts a LEFT JOIN (${rowsAsOfSql('$2::date', 'account_id = (SELECT id FROM ledger_accounts WHERE code = $1)')}) d ON d.account_id = a.id WHERE a.code = $1 GROUP BY a.id`,
         ),
         () => [next(), date()],
       );
@@ -304,7 +293,7 @@ async function main(): Promise<void> {
     const statementPage = `SELECT p.id, p.entry_id, e.kind, e.memo, p.effective_date, p.side, p.amount FROM ledger_postings p JOIN ledger_entries e ON e.id = p.entry_id
          WHERE p.account_id = (SELECT id FROM ledger_accounts WHERE code = $1) AND p.effective_date BETWEEN $2::date AND current_date ORDER BY p.effective_date, p.id LIMIT 50`;
     const statementRaw = sql(
-      `SELECT (SELECT COALESCE(SUM(debits - credits), 0) FROM (${asOfRows('$2::date - 1', 'account_id = (SELECT id FROM ledger_accounts WHERE code = $1)')}) o) AS opening, page.*
+      `SELECT (SELECT COALESCE(SUM(debits - credits), 0) FROM (${rowsAsOfSql('$2::date - 1', 'account_id = (SELECT id FROM ledger_accounts WHERE code = $1)')}) o) AS opening, page.*
        FROM (${statementPage}) page`,
       () => [anyAccount(), date()],
     );
@@ -316,21 +305,12 @@ async function main(): Promise<void> {
     );
     // serial, as the service runs it (LedgerReportsService.trialBalance: a parallel plan doubles the time of two at once)
     const tbRawText = `SELECT a.asset_code, SUM(GREATEST(t.net, 0)), SUM(GREATEST(-t.net, 0)) FROM ledger_accounts a
-       JOIN (SELECT account_id, SUM(debits - credits) AS net FROM (${asOfRows('$1::date')}) r GROUP BY account_id) t ON t.account_id = a.id GROUP BY a.asset_code`;
-    const tbRaw: Operation = async () => {
-      const client = await pool!.connect();
-      try {
-        await client.query('BEGIN READ ONLY');
+       JOIN (SELECT account_id, SUM(debits - credits) AS net FROM (${rowsAsOfSql('$1::date')}) r GROUP BY account_id) t ON t.account_id = a.id GROUP BY a.asset_code`;
+    const tbRaw: Operation = () =>
+      inPgTransaction(pool!, async (client) => {
         await client.query('SET LOCAL max_parallel_workers_per_gather = 0');
         await client.query(tbRawText, [date()]);
-        await client.query('COMMIT');
-      } catch (error) {
-        await client.query('ROLLBACK').catch(() => undefined);
-        throw error;
-      } finally {
-        client.release();
-      }
-    };
+      });
     const tbSum = sql(
       `SELECT a.asset_code, SUM(GREATEST(t.d - t.c, 0)), SUM(GREATEST(t.c - t.d, 0)) FROM ledger_accounts a
        JOIN (SELECT account_id, SUM(amount) FILTER (WHERE side = 'DEBIT') AS d, SUM(amount) FILTER (WHERE side = 'CREDIT') AS c
@@ -339,7 +319,7 @@ async function main(): Promise<void> {
     );
     const registerRaw = sql(
       `SELECT a.code, a.owner_ref, SUM(d.credits - d.debits) AS units FROM ledger_accounts a
-       JOIN (${asOfRows('$1::date', `account_id IN (SELECT id FROM ledger_accounts WHERE asset_code = 'TKT' AND type = 'LIABILITY')`)}) d ON d.account_id = a.id
+       JOIN (${rowsAsOfSql('$1::date', `account_id IN (SELECT id FROM ledger_accounts WHERE asset_code = 'TKT' AND type = 'LIABILITY')`)}) d ON d.account_id = a.id
        GROUP BY a.id HAVING SUM(d.credits - d.debits) <> 0 ORDER BY a.code`,
       () => [date()],
     );

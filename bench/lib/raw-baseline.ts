@@ -9,6 +9,21 @@ export interface Transfer {
   amount: string;
 }
 
+/** `work` in one transaction on a client of `pool`: committed, or rolled back when it throws. */
+export async function inPgTransaction(pool: Pool, work: (client: PoolClient) => Promise<void>): Promise<void> {
+  const client = await pool.connect();
+  try {
+    await client.query('BEGIN');
+    await work(client);
+    await client.query('COMMIT');
+  } catch (error) {
+    await client.query('ROLLBACK').catch(() => undefined);
+    throw error;
+  } finally {
+    client.release();
+  }
+}
+
 const sha256 = (text: string) => createHash('sha256').update(text, 'utf8').digest('hex');
 
 /**
@@ -24,18 +39,8 @@ export class RawLedgerBaseline {
     private readonly effectiveDate: string,
   ) {}
 
-  private async inTransaction(work: (client: PoolClient) => Promise<void>): Promise<void> {
-    const client = await this.pool.connect();
-    try {
-      await client.query('BEGIN');
-      await work(client);
-      await client.query('COMMIT');
-    } catch (error) {
-      await client.query('ROLLBACK').catch(() => undefined);
-      throw error;
-    } finally {
-      client.release();
-    }
+  private inTransaction(work: (client: PoolClient) => Promise<void>): Promise<void> {
+    return inPgTransaction(this.pool, work);
   }
 
   /** One two-posting entry: from is debited (pays), to is credited; 6 round trips. */

@@ -1,6 +1,7 @@
 import { LedgerReads } from '@forest-ledger/ledger';
 import { inTransaction } from '@forest-ledger/platform/database/transaction';
 import { LedgerFactory } from '../factories/ledger.factory';
+import { seededRandom } from '../fixtures/tables';
 import { useTestDatabase } from '../setup/test-database';
 
 /**
@@ -14,17 +15,6 @@ const reads = new LedgerReads();
 const BANK = 'bank:ICBC-YC:CNY';
 const WALLETS = ['party:A:wallet:CNY', 'party:B:wallet:CNY', 'party:C:wallet:CNY'];
 const ALL = [BANK, ...WALLETS];
-
-/** A seeded generator (mulberry32), so a failure can be replayed. */
-function prng(seed: number): () => number {
-  let a = seed;
-  return () => {
-    a = (a + 0x6d2b79f5) | 0;
-    let t = Math.imul(a ^ (a >>> 15), 1 | a);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 const day = (n: number) => new Date(Date.UTC(2025, 0, 1) + n * 86_400_000).toISOString().slice(0, 10);
 const DAYS = 40;
@@ -42,7 +32,7 @@ async function fromPostings(date: string): Promise<Record<string, string>> {
 beforeAll(async () => {
   f = new LedgerFactory(db.dataSource);
   await f.cnyWorld(WALLETS);
-  const rnd = prng(21);
+  const rnd = seededRandom(21);
   const held = new Map(WALLETS.map((w) => [w, 0]));
   const cents = (n: number) => (n / 100).toFixed(2);
   for (let i = 0; i < 60; i++) {

@@ -3,6 +3,7 @@ import { inTransaction } from '@forest-ledger/platform/database/transaction';
 import fc from 'fast-check';
 import { randomUUID } from 'node:crypto';
 import { LedgerFactory } from '../factories/ledger.factory';
+import { seededRandom } from '../fixtures/tables';
 import { useTestDatabase } from '../setup/test-database';
 
 /**
@@ -19,17 +20,6 @@ const reads = new LedgerReads();
 const BANK = 'bank:PERIODS:CNY';
 const WALLETS = ['party:PA:wallet:CNY', 'party:PB:wallet:CNY', 'party:PC:wallet:CNY'];
 const ALL = [BANK, ...WALLETS];
-
-/** A seeded generator (mulberry32), so a failure can be replayed. */
-function prng(seed: number): () => number {
-  let a = seed;
-  return () => {
-    a = (a + 0x6d2b79f5) | 0;
-    let t = Math.imul(a ^ (a >>> 15), 1 | a);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 const START = Date.UTC(2023, 10, 1); // 2023-11-01
 const SPAN = 900; // days: to mid-April 2026
@@ -109,7 +99,7 @@ beforeAll(async () => {
   await f.asset('CNY', 2);
   await f.account(BANK, 'CNY', 'ASSET');
   for (const w of WALLETS) await f.account(w, 'CNY', 'LIABILITY', { ownerRef: `party:${w.split(':')[1]}` });
-  const rnd = prng(2024);
+  const rnd = seededRandom(2024);
   const pickDate = () => (rnd() < 0.4 ? BOUNDARIES[1 + Math.floor(rnd() * (BOUNDARIES.length - 2))] : day(Math.floor(rnd() * SPAN)));
   const pickAccount = () => ALL[Math.floor(rnd() * ALL.length)];
   const posted: string[] = [];
@@ -143,13 +133,13 @@ beforeAll(async () => {
 
 describe('ledger period totals (years, months, days)', () => {
   it('gives, as of every boundary and random date, the balances, reads and statement openings the postings sum to', async () => {
-    const rnd = prng(7);
+    const rnd = seededRandom(7);
     const dates = [...BOUNDARIES, ...Array.from({ length: 30 }, () => day(Math.floor(rnd() * SPAN)))];
     for (const date of dates) await expectReadsMatchPostings(date, ALL);
   });
 
   it('gives the registers and the trial balance (per asset and per owner) the postings sum to', async () => {
-    const rnd = prng(8);
+    const rnd = seededRandom(8);
     for (const date of [...BOUNDARIES, ...Array.from({ length: 10 }, () => day(Math.floor(rnd() * SPAN)))]) {
       const expected = await fromPostings(date);
       const register = await f.reports.balancesOfAssetAsOf('CNY', 'LIABILITY', date);

@@ -7,3 +7,4 @@ export * from './ledger.service';
 export * from './ledger.types';
 export type { PostOutcome } from './posting-plan';
 export { LEDGER_RACE_CONSTRAINTS } from './ledger.store';
+export { rowsAsOfSql } from './period-totals';

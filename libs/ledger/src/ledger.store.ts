@@ -6,6 +6,7 @@ import { Dec, formatDecimal } from './domain/amount';
 import { AccountState, AccountType, isBigintId, normalSideOf, PlannedEntry, Side } from './domain/entry';
 import { OwnedPosting } from './domain/entry-scope';
 import { LedgerError } from './domain/errors';
+import { periodUpsertsSql } from './period-totals';
 import type { AccountDelta } from './posting-plan';
 import { balanceView } from './posting-plan';
 import type { AccountView, AssetView, EntryView, OpenAccountInput, Visibility } from './ledger.types';
@@ -296,6 +297,9 @@ export async function selectExistingKeys(em: EntityManager, keys: string[]): Pro
   return await em.query<ExistingKey[]>(`SELECT id::text, idempotency_key FROM ledger_entries WHERE idempotency_key = ANY($1::text[])`, [keys]);
 }
 
+/** insertEntries' day, month and year totals of its postings (`x`). */
+const POSTING_PERIOD_UPSERTS = periodUpsertsSql('x');
+
 /**
  * One statement: inserts the entries (ids drawn in order, under the locks), their postings, and
  * the new account totals and chain heads, each account's day, month and year totals (ledger_account_days, _months,
@@ -353,24 +357,7 @@ export async function insertEntries(em: EntityManager, planned: PlannedEntry[], 
        INSERT INTO ledger_postings (entry_id, seq, account_id, side, amount, effective_date)
        SELECT e.id, x.seq, x.account_id, x.side, x.amount, x.effective_date
        FROM x JOIN e USING (idempotency_key)
-     ), d AS (
-       INSERT INTO ledger_account_days AS d (account_id, day, debits, credits)
-       SELECT account_id, effective_date, COALESCE(SUM(amount) FILTER (WHERE side = 'DEBIT'), 0), COALESCE(SUM(amount) FILTER (WHERE side = 'CREDIT'), 0)
-       FROM x GROUP BY account_id, effective_date ORDER BY account_id, effective_date
-       ON CONFLICT (account_id, day) DO UPDATE SET debits = d.debits + excluded.debits, credits = d.credits + excluded.credits
-     ), m AS (
-       INSERT INTO ledger_account_months AS m (account_id, month, debits, credits)
-       SELECT account_id, date_trunc('month', effective_date::timestamp)::date, COALESCE(SUM(amount) FILTER (WHERE side = 'DEBIT'), 0),
-              COALESCE(SUM(amount) FILTER (WHERE side = 'CREDIT'), 0)
-       FROM x GROUP BY 1, 2 ORDER BY 1, 2
-       ON CONFLICT (account_id, month) DO UPDATE SET debits = m.debits + excluded.debits, credits = m.credits + excluded.credits
-     ), y AS (
-       INSERT INTO ledger_account_years AS y (account_id, year, debits, credits)
-       SELECT account_id, date_trunc('year', effective_date::timestamp)::date, COALESCE(SUM(amount) FILTER (WHERE side = 'DEBIT'), 0),
-              COALESCE(SUM(amount) FILTER (WHERE side = 'CREDIT'), 0)
-       FROM x GROUP BY 1, 2 ORDER BY 1, 2
-       ON CONFLICT (account_id, year) DO UPDATE SET debits = y.debits + excluded.debits, credits = y.credits + excluded.credits
-     ), u AS (
+     )${POSTING_PERIOD_UPSERTS}, u AS (
        UPDATE ledger_accounts a
        SET debits = a.debits + v.debits, credits = a.credits + v.credits, head_hash = v.head_hash
        FROM unnest($15::bigint[], $16::numeric[], $17::numeric[], $18::text[]) AS v(id, debits, credits, head_hash)

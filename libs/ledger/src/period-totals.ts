@@ -17,3 +17,26 @@ export function rowsAsOfSql(date: string, where = 'true'): string {
      UNION ALL SELECT account_id, debits, credits FROM ledger_account_months WHERE ${where} AND month >= ${year} AND month < ${month}
      UNION ALL SELECT account_id, debits, credits FROM ledger_account_days WHERE ${where} AND day >= ${month} AND day <= (${date})`;
 }
+
+/**
+ * The CTEs (`, name AS (…)` each) of the posting statement that add the postings of `source` (rows account_id, side,
+ * amount, effective_date) to the day, month and year totals: one upsert per level, its rows grouped by account and
+ * period and taken in that order (the accounts are locked already; the order keeps concurrent writers from deadlocking).
+ */
+export function periodUpsertsSql(source: string): string {
+  const levels = [
+    { cte: 'd', table: 'ledger_account_days', column: 'day', period: 'effective_date' },
+    { cte: 'm', table: 'ledger_account_months', column: 'month', period: `date_trunc('month', effective_date::timestamp)::date` },
+    { cte: 'y', table: 'ledger_account_years', column: 'year', period: `date_trunc('year', effective_date::timestamp)::date` },
+  ];
+  return levels
+    .map(
+      ({ cte, table, column, period }) => `, ${cte} AS (
+       INSERT INTO ${table} AS ${cte} (account_id, ${column}, debits, credits)
+       SELECT account_id, ${period}, COALESCE(SUM(amount) FILTER (WHERE side = 'DEBIT'), 0), COALESCE(SUM(amount) FILTER (WHERE side = 'CREDIT'), 0)
+       FROM ${source} GROUP BY 1, 2 ORDER BY 1, 2
+       ON CONFLICT (account_id, ${column}) DO UPDATE SET debits = ${cte}.debits + excluded.debits, credits = ${cte}.credits + excluded.credits
+     )`,
+    )
+    .join('');
+}
