@@ -7,6 +7,7 @@ import { DividendDeclarationsService, partyDividendView } from '../dividends/div
 import { partyPayoutView, PayoutsService } from '../dividends/payouts.service';
 import { PartyError } from '../parties/parties.errors';
 import { walletOf } from '../parties/parties.service';
+import { ownerRefOf } from '../parties/party-registration';
 import { PartyRef, partiesByCodes } from '../parties/party-refs';
 import { businessToday, holderListed, holderPledged, holderTickets } from '../projects/project-accounts';
 import { RESTRICTION_LABELS } from '../tickets/certificates.service';
@@ -150,7 +151,8 @@ export class PortalService {
     const dividends = await this.dividends.dividendsOf(partyCode, em, { party: holder, seriesById: seriesByIdOf(held_) });
     const wallet = await this.ledger.getAccount(walletOf(partyCode), em);
     const payouts = await this.payouts(em, holder);
-    const firstYear = (await this.ledgerReads.firstPostingDates(em, [`party:${holder.code}`])).get(`party:${holder.code}`);
+    const owner = ownerRefOf(holder.code);
+    const firstPosting = (await this.ledgerReads.firstPostingDates(em, [owner])).get(owner);
     return {
       asOf,
       holder: { code: holder.code, name: holder.name, idMasked: holder.idMasked },
@@ -158,7 +160,7 @@ export class PortalService {
       dividends,
       wallet: { account: wallet.code, balance: wallet.balance },
       payouts,
-      statementYears: statementYears(asOf, firstYear ?? null),
+      statementYears: statementYears(asOf, firstPosting ?? null),
     };
   }
 
