@@ -17,23 +17,28 @@
  *       (LedgerReportsService.balancesOfAssetAsOf, in this process: no route serves it alone)
  *
  * Each next to "raw": the same answer in one SQL statement over the year, month and day totals
- * (ledger_account_years, _months, _days; + postings for the page), and "sum": the same answer summing postings (what the ledger did before ledger_account_days).
+ * (ledger_account_years, _months, _days; + postings for the page; for H1–H3 the service's own prepared statement,
+ * ACCOUNT_TOTALS_AS_OF_SQL and STATEMENT_SQL, run from a pg pool), and "sum": the same answer summing postings (what the ledger did before ledger_account_days).
  * Environment: HISTORY_POSTINGS, HISTORY_ACCOUNTS, HISTORY_HOT, HISTORY_YEARS, BENCH_SECONDS (10),
  * BENCH_WARMUP_SECONDS (2), BENCH_CLIENTS (16), BENCH_TB_CLIENTS (2), BENCH_PORT (3999), BENCH_SCENARIOS
  * (H1,…), BENCH_SKIP_SUM (1: leave out the posting-sum runs), BENCH_DATABASE_URL (…/forest_ledger_history_bench), REDIS_URL,
- * BENCH_API_PROCESSES (1: API processes on the port, as bench:ledger), HISTORY_REUSE (1: measure again on the history an earlier run loaded with the same sizes the same day, instead of loading it anew).
+ * BENCH_API_PROCESSES (1: API processes on the port, as bench:ledger), HISTORY_REUSE (1: measure again on the history an earlier run loaded with the same sizes the same day, instead of loading it anew;
+ * migrations added since are applied to it first), BENCH_PROFILE (a list of scenarios: CPU-profile the API, every process of it, during those service runs; perturbs their figures).
+ * Each run prints the CPU per operation of the bench process, the API and the bench database's PostgreSQL backends (/proc).
  */
 import { createAdmin } from '@forest-ledger/access';
 import 'reflect-metadata';
 import { randomBytes } from 'node:crypto';
-import { existsSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import os from 'node:os';
 import { join, resolve } from 'node:path';
 import { Client, Pool } from 'pg';
 import { DataSource } from 'typeorm';
-import { LedgerReportsService, LedgerService, rowsAsOfSql } from '@forest-ledger/ledger';
+import { ACCOUNT_TOTALS_AS_OF_SQL, LedgerReportsService, LedgerService, rowsAsOfSql, STATEMENT_SQL } from '@forest-ledger/ledger';
 import { ensureDatabase, inTransaction, migrate, openDataSource } from '@forest-ledger/platform';
 import { ApiProcess } from './lib/api-process';
+import { CpuMeter, CpuSnapshot } from './lib/cpu';
+import { summarizeProfile } from './lib/cpu-profile-summary';
 import { JsonHttpClient } from './lib/http-client';
 import { LoadResult, Operation, runLoad } from './lib/load';
 import { inPgTransaction } from './lib/raw-baseline';
@@ -53,12 +58,18 @@ const config = {
   port: intEnv('BENCH_PORT', 3999, 1, 65535),
   scenarios: (process.env.BENCH_SCENARIOS ?? 'H1,H2,H3,H4,H5').split(',').map((s) => s.trim().toUpperCase()),
   skipSum: process.env.BENCH_SKIP_SUM === '1',
+  profile: (process.env.BENCH_PROFILE ?? '')
+    .split(',')
+    .map((s) => s.trim().toUpperCase())
+    .filter(Boolean),
   databaseUrl: process.env.BENCH_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/forest_ledger_history_bench',
   redisUrl: process.env.REDIS_URL ?? 'redis://127.0.0.1:6379',
 };
 
 const ROOT = resolve(__dirname, '..', '..');
 const API_MAIN = join(ROOT, 'dist', 'apps', 'api', 'src', 'main.js');
+const PRELOAD = join(__dirname, 'cpu-profile.preload.js');
+const PROFILE_DIR = join(ROOT, 'reports', 'bench-history-profiles', new Date().toISOString().replace(/[:.]/g, '-'));
 const CHUNK = 500_000; // entries per load statement
 const log = (msg: string) => console.log(`[history ${new Date().toISOString().slice(11, 19)}] ${msg}`);
 const pick = <T>(xs: readonly T[]): T => xs[Math.floor(Math.random() * xs.length)];
@@ -221,8 +232,13 @@ async function main(): Promise<void> {
   let pool: Pool | null = null;
   let http: JsonHttpClient | null = null;
   try {
-    if (reused) log(`reusing the history loaded earlier today (HISTORY_REUSE=1)`);
-    else {
+    if (reused) {
+      const started = Date.now();
+      const applied = await migrate(ds);
+      log(
+        `reusing the history loaded earlier today (HISTORY_REUSE=1)${applied.length ? `; migrations applied to it in ${fmt((Date.now() - started) / 1000)} s: ${applied.join(', ')}` : ''}`,
+      );
+    } else {
       await migrate(ds);
       log(`loading ${config.postings.toLocaleString('en-US')} postings over ${config.years} years into ${config.accounts.toLocaleString('en-US')} accounts (${config.hot} hot)`);
     }
@@ -235,10 +251,14 @@ async function main(): Promise<void> {
     );
     log(`rows: ${JSON.stringify(counts)}`);
 
+    const profiling = config.profile.some((name) => config.scenarios.includes(name));
     api = new ApiProcess({
       mainJs: API_MAIN,
       port: config.port,
+      nodeArgs: profiling ? ['-r', PRELOAD] : [],
+      startTimeoutMs: 120_000, // 30 s is not always enough on a busy 2-core machine
       env: {
+        ...(profiling ? { BENCH_PROFILE_DIR: PROFILE_DIR } : {}),
         NODE_ENV: 'production',
         JWT_SECRET: randomBytes(32).toString('base64'),
         PII_ENCRYPTION_KEY: randomBytes(32).toString('base64'),
@@ -258,6 +278,8 @@ async function main(): Promise<void> {
     if (login.status !== 200) throw new Error(`login failed: HTTP ${login.status}`);
     http.defaultHeaders = { authorization: `Bearer ${(JSON.parse(login.body) as { accessToken: string }).accessToken}` };
     pool = new Pool({ connectionString: config.databaseUrl, max: config.clients });
+    const [{ pid: backend }] = (await pool.query<{ pid: number }>('SELECT pg_backend_pid() AS pid')).rows;
+    const meter = new CpuMeter(api.pid, CpuMeter.postmasterOf(backend), new URL(config.databaseUrl).pathname.slice(1));
     const reports = new LedgerReportsService(ds);
 
     const date = () => {
@@ -276,14 +298,13 @@ async function main(): Promise<void> {
       async () => {
         await pool!.query(text, params());
       };
-    const accountSql = (tail: string) => `SELECT a.code, COALESCE(SUM(d.debits), 0) AS debits, COALESCE(SUM(d.credits), 0) AS credits ${tail}`;
-    const balanceRaw = (next: () => string) =>
-      sql(
-        accountSql(
-          `FROM ledger_accounts a LEFT JOIN (${rowsAsOfSql('$2::date', 'account_id = (SELECT id FROM ledger_accounts WHERE code = $1)')}) d ON d.account_id = a.id WHERE a.code = $1 GROUP BY a.id`,
-        ),
-        () => [next(), date()],
-      );
+    // the service's own statements, prepared as the service runs them (named: parsed and planned once per connection)
+    const prepared =
+      (name: string, text: string, params: () => unknown[]): Operation =>
+      async () => {
+        await pool!.query({ name, text, values: params() });
+      };
+    const balanceRaw = (next: () => string) => prepared('balance', ACCOUNT_TOTALS_AS_OF_SQL, () => [next(), date(), null]);
     const balanceSum = (next: () => string) =>
       sql(
         `SELECT a.code, COALESCE(SUM(p.amount) FILTER (WHERE p.side = 'DEBIT'), 0), COALESCE(SUM(p.amount) FILTER (WHERE p.side = 'CREDIT'), 0)
@@ -292,11 +313,9 @@ async function main(): Promise<void> {
       );
     const statementPage = `SELECT p.id, p.entry_id, e.kind, e.memo, p.effective_date, p.side, p.amount FROM ledger_postings p JOIN ledger_entries e ON e.id = p.entry_id
          WHERE p.account_id = (SELECT id FROM ledger_accounts WHERE code = $1) AND p.effective_date BETWEEN $2::date AND current_date ORDER BY p.effective_date, p.id LIMIT 50`;
-    const statementRaw = sql(
-      `SELECT (SELECT COALESCE(SUM(debits - credits), 0) FROM (${rowsAsOfSql('$2::date - 1', 'account_id = (SELECT id FROM ledger_accounts WHERE code = $1)')}) o) AS opening, page.*
-       FROM (${statementPage}) page`,
-      () => [anyAccount(), date()],
-    );
+    const today = () => new Date().toISOString().slice(0, 10);
+    // a page of 50 as the service asks it (one row more, to know whether there is a next page)
+    const statementRaw = prepared('statement', STATEMENT_SQL, () => [anyAccount(), date(), today(), null, null, 51, null]);
     const statementSum = sql(
       `SELECT (SELECT COALESCE(SUM(CASE side WHEN 'DEBIT' THEN amount ELSE -amount END), 0) FROM ledger_postings
                 WHERE account_id = (SELECT id FROM ledger_accounts WHERE code = $1) AND effective_date < $2::date) AS opening, page.*
@@ -362,7 +381,7 @@ async function main(): Promise<void> {
           {
             label: 'service',
             clients: C,
-            op: () => get(`/v1/accounts/${encodeURIComponent(anyAccount())}/statement?from=${date()}&to=${new Date().toISOString().slice(0, 10)}&limit=50`),
+            op: () => get(`/v1/accounts/${encodeURIComponent(anyAccount())}/statement?from=${date()}&to=${today()}&limit=50`),
           },
           { label: 'raw', clients: C, op: statementRaw },
           { label: 'sum', clients: C, op: statementSum },
@@ -403,12 +422,32 @@ async function main(): Promise<void> {
       const results = new Map<string, LoadResult>();
       for (const side of s.sides.filter((x) => !(config.skipSum && x.label === 'sum'))) {
         await pool.query('SELECT 1');
-        const r = await runLoad(side.op, { clients: side.clients, warmupSeconds: config.warmupSeconds, seconds: config.seconds });
+        const profile = side.label === 'service' && config.profile.includes(s.name);
+        const window: { before: CpuSnapshot | null; after: CpuSnapshot | null } = { before: null, after: null };
+        const r = await runLoad(side.op, {
+          clients: side.clients,
+          warmupSeconds: config.warmupSeconds,
+          seconds: config.seconds,
+          onWindowStart: () => {
+            window.before = meter.snapshot();
+            if (profile) signalApi(api!, 'SIGWINCH');
+          },
+          onWindowEnd: () => {
+            window.after = meter.snapshot();
+            if (profile) signalApi(api!, 'SIGWINCH');
+          },
+        });
         results.set(side.label, r);
+        const cpu = window.before && window.after ? CpuMeter.diff(window.before, window.after) : null;
+        const perOp = (seconds: number | null) => (seconds === null || r.ops === 0 ? '?' : fmt((1000 * seconds) / r.ops, 3));
         log(
           `  ${side.label.padEnd(7)} ${fmt(r.opsPerSecond)} ops/s, p50 ${fmt(r.latency.p50Ms, 2)} ms, p99 ${fmt(r.latency.p99Ms, 2)} ms, errors ${r.totalErrors}` +
-            `${r.errorKinds.length ? ` (${r.errorKinds[0].message})` : ''}`,
+            `${r.errorKinds.length ? ` (${r.errorKinds[0].message})` : ''}` +
+            (cpu
+              ? `; CPU ms/op: api ${side.label === 'service' ? perOp(cpu.api) : '-'}, postgres ${perOp(cpu.pgBench)}, bench ${perOp(cpu.benchProcess)}; machine busy ${fmt(cpu.machineBusyPercent ?? 0)} %, other DBs ${fmt(cpu.pgOther ?? 0, 1)} CPU-s`
+              : ''),
         );
+        if (profile) await printProfiles(s.name);
       }
       const svc = results.get('service')!;
       const raw = results.get('raw')!;
@@ -435,7 +474,7 @@ async function main(): Promise<void> {
         .loadavg()
         .map((l) => l.toFixed(2))
         .join(' ')}; ${JSON.stringify(counts)}; ${config.seconds} s per run after ${config.warmupSeconds} s warm-up\n` +
-        'raw = the same answer in one SQL statement over the year, month and day totals; sum = the answer summing postings (the design before ledger_account_days)\n',
+        "raw = the same answer in one SQL statement over the year, month and day totals (H1–H3: the service's prepared statement); sum = the answer summing postings (the design before ledger_account_days)\n",
     );
     console.log(
       renderTable(
@@ -453,6 +492,43 @@ async function main(): Promise<void> {
     else {
       await dropDatabase(config.databaseUrl);
       log('API stopped, scratch database dropped');
+    }
+  }
+}
+
+/** A signal to the API process and its node:cluster workers (the preload toggles the profiler in each on SIGWINCH). */
+function signalApi(api: ApiProcess, signal: NodeJS.Signals): void {
+  api.signal(signal);
+  for (const name of readdirSync('/proc')) {
+    if (!/^\d+$/.test(name)) continue;
+    try {
+      const stat = readFileSync(`/proc/${name}/stat`, 'utf8');
+      if (Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]) === api.pid) process.kill(Number(name), signal);
+    } catch {
+      // gone meanwhile
+    }
+  }
+}
+
+let profilesSeen = 0;
+
+/** The profiles the API's processes wrote since the last call: the top of each. */
+async function printProfiles(scenario: string): Promise<void> {
+  await new Promise((r) => setTimeout(r, 1500)); // let the processes write them
+  const files = existsSync(PROFILE_DIR) ? readdirSync(PROFILE_DIR).filter((f) => f.endsWith('.cpuprofile')) : [];
+  const fresh = files.map((f) => join(PROFILE_DIR, f)).slice(profilesSeen);
+  profilesSeen = files.length;
+  for (const file of fresh) {
+    const p = summarizeProfile(file, 25);
+    console.log(`\nCPU profile of an API process during the ${scenario} service run: ${fmt(p.busyMs / 1000, 1)} s non-idle of ${fmt(p.totalMs / 1000, 1)} s (${file})`);
+    for (const [title, lines] of [
+      ['self by layer', p.selfByLayer],
+      ['self by package', p.selfByPackage.slice(0, 12)],
+      ['self by function', p.selfByFunction.slice(0, 25)],
+      ['inclusive', p.inclusive.slice(0, 30)],
+    ] as const) {
+      console.log(`  ${title}:`);
+      for (const l of lines) console.log(`    ${fmt(l.percent, 1).padStart(5)}%  ${l.name}`);
     }
   }
 }

@@ -94,15 +94,16 @@ describe('ledger_account_days', () => {
     }
   });
 
-  it('pages statements whose openings and running balances match the postings', async () => {
+  it('pages statements whose openings, running and closing balances match the postings', async () => {
     for (const code of ALL) {
       const from = day(10);
       let cursor: string | undefined;
       let expectedOpening = (await fromPostings(day(9)))[code];
+      const closing = (await fromPostings(day(30)))[code];
       let pages = 0;
       do {
         const page = await f.reports.statement(code, { from, to: day(30), limit: 3, cursor });
-        expect([code, pages, page.openingBalance]).toEqual([code, pages, expectedOpening]);
+        expect([code, pages, page.openingBalance, page.closingBalance]).toEqual([code, pages, expectedOpening, closing]);
         if (page.lines.length > 0) expectedOpening = page.lines[page.lines.length - 1].runningBalance;
         cursor = page.nextCursor ?? undefined;
         pages += 1;

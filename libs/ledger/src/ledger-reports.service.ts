@@ -8,7 +8,10 @@ import { LedgerError } from './domain/errors';
 import { decodeCursor, encodeCursor } from './cursor';
 import * as reports from './ledger-reports.store';
 import * as store from './ledger.store';
-import type { AccountView, BalanceView, EntryFilter, SeenEntryView, StatementView, TrialBalanceView, Visibility } from './ledger.types';
+import type { BalanceView, EntryFilter, SeenEntryView, StatementView, TrialBalanceView, Visibility } from './ledger.types';
+
+/** What readAccount answers for an account unknown or not the caller's (the same for both). */
+const unknownAccount = (code: string) => new LedgerError('UNKNOWN_ACCOUNT', `no account with code ${JSON.stringify(code)}`, 'account');
 
 /**
  * The ledger's reports: entries (one, or a keyset page), balance as of an effective date, a register's
@@ -69,21 +72,16 @@ export class LedgerReportsService {
   /** Balance from the postings with an effective date on or before `date` (backdated entries included). */
   async balanceAsOf(code: string, date: string, em: EntityManager = this.dataSource.manager, visibility: Visibility = null): Promise<BalanceView & { asOf: string }> {
     if (!isIsoDate(date)) throw new LedgerError('INVALID_ENTRY', 'date must be a calendar date YYYY-MM-DD', 'date');
-    const account = await store.readAccount(em, code, visibility);
-    return this.balanceOfAccountAsOf(account, await this.scaleOf(account.asset, em), date, em);
-  }
-
-  /** The balance of an account already read, from its postings effective on or before `date`. */
-  private async balanceOfAccountAsOf(account: AccountView, scale: number, date: string, em: EntityManager): Promise<BalanceView & { asOf: string }> {
-    const sum = await reports.selectTotalsAsOf(em, account.id, date);
-    const state = { normalSide: account.normalSide, debits: new Dec(sum.debits), credits: new Dec(sum.credits) };
+    const row = await reports.selectAccountTotalsAsOf(em, code, date, visibility?.ownerRefs ?? null);
+    if (!row) throw unknownAccount(code);
+    const state = { normalSide: row.normal_side, debits: new Dec(row.debits), credits: new Dec(row.credits) };
     return {
       asOf: date,
-      account: account.code,
-      asset: account.asset,
-      debits: formatDecimal(state.debits, scale),
-      credits: formatDecimal(state.credits, scale),
-      balance: formatDecimal(balanceOf(state), scale),
+      account: row.code,
+      asset: row.asset_code,
+      debits: formatDecimal(state.debits, row.scale),
+      credits: formatDecimal(state.credits, row.scale),
+      balance: formatDecimal(balanceOf(state), row.scale),
     };
   }
 
@@ -112,29 +110,36 @@ export class LedgerReportsService {
   async statement(code: string, range: { from: string; to: string; limit?: number; cursor?: string }, visibility: Visibility = null): Promise<StatementView> {
     for (const f of ['from', 'to'] as const) if (!isIsoDate(range[f])) throw new LedgerError('INVALID_ENTRY', `${f} must be a calendar date YYYY-MM-DD`, f);
     if (range.from > range.to) throw new LedgerError('INVALID_ENTRY', 'from must not be after to', 'from');
-    const em = this.dataSource.manager;
     const limit = Math.min(range.limit ?? 100, 500);
-    const account = await store.readAccount(em, code, visibility);
-    const scale = await this.scaleOf(account.asset);
-    const sign = account.normalSide === 'DEBIT' ? 1 : -1;
     // Position after which this page starts: (date, posting id); the first page starts before `from`.
     const [afterDate, afterId] = range.cursor ? decodeCursor(range.cursor, ['date', 'id'], 'cursor') : [null, null];
-    const rows = await reports.selectStatementRows(em, { accountId: account.id, from: range.from, to: range.to, afterDate, afterId, limit: limit + 1 });
+    // The account, its opening and closing figures and the page in one statement; no row: unknown, or not the caller's.
+    const rows = await reports.selectStatementRows(this.dataSource.manager, {
+      code,
+      ownerRefs: visibility?.ownerRefs ?? null,
+      from: range.from,
+      to: range.to,
+      afterDate,
+      afterId,
+      limit: limit + 1,
+    });
+    if (rows.length === 0) throw unknownAccount(code);
+    const { asset_code: asset, scale } = rows[0];
+    const sign = rows[0].normal_side === 'DEBIT' ? 1 : -1;
     const lines = rows.filter((r) => r.id !== null);
     const page = lines.slice(0, limit);
     const normal = (net: string) => formatDecimal(new Dec(net).times(sign), scale);
-    const closing = await this.balanceOfAccountAsOf(account, scale, range.to, em);
     const memoOf = await this.memosSeenBy(
       visibility,
       page.map((r) => ({ entryId: r.entry_id, memo: r.memo })),
     );
     return {
       account: code,
-      asset: account.asset,
+      asset,
       from: range.from,
       to: range.to,
       openingBalance: normal(rows[0].opening),
-      closingBalance: closing.balance,
+      closingBalance: normal(rows[0].closing),
       lines: page.map((r) => ({
         postingId: r.id!,
         entryId: r.entry_id,

@@ -1,17 +1,45 @@
+import { preparedQuery } from '@forest-ledger/platform/database/prepared';
 import { EntityManager } from 'typeorm';
 import { AccountType, Side } from './domain/entry';
 import { rowsAsOfSql } from './period-totals';
 
 /** The SQL of the ledger's reports (balances as of a date, statements, trial balance) over the ledger's tables; runs in the caller's `em`. */
 
-/** Debit and credit totals of an account's postings effective on or before `date` (from its year, month and day totals: ~45 rows at most). */
-export async function selectTotalsAsOf(em: EntityManager, accountId: string, date: string): Promise<{ debits: string; credits: string }> {
-  const [sum] = await em.query<Array<{ debits: string; credits: string }>>(
-    `SELECT COALESCE(SUM(debits), 0)::text AS debits, COALESCE(SUM(credits), 0)::text AS credits
-     FROM (${rowsAsOfSql('$2::date', 'account_id = $1')}) t`,
-    [accountId, date],
-  );
-  return sum;
+/** What a balance or a statement needs of the account it reads. */
+export interface ReadAccountRow {
+  code: string;
+  asset_code: string;
+  normal_side: Side;
+  scale: number;
+}
+
+/** The account `$1` if the owner references `$3` (text[], null: any) may see it: its id, code, asset, normal side and scale (ledger_assets). */
+const seenAccountSql = (code: string, ownerRefs: string): string =>
+  `SELECT a.id, a.code, a.asset_code, a.normal_side, s.scale FROM ledger_accounts a JOIN ledger_assets s ON s.code = a.asset_code
+    WHERE a.code = ${code} AND (${ownerRefs}::text[] IS NULL OR a.owner_ref = ANY(${ownerRefs}::text[]))`;
+
+/**
+ * The account `$1` as the owner references `$3` may see it, with the debit and credit totals of its postings effective on
+ * or before `$2` (its year, month and day totals: ~45 rows at most, read by index-only scans of their keys). Exported
+ * for bench:history's raw baseline, which runs this same statement.
+ */
+export const ACCOUNT_TOTALS_AS_OF_SQL = `SELECT a.code, a.asset_code, a.normal_side, a.scale, t.debits, t.credits
+  FROM (${seenAccountSql('$1', '$3')}) a
+  CROSS JOIN LATERAL (SELECT COALESCE(SUM(r.debits), 0)::text AS debits, COALESCE(SUM(r.credits), 0)::text AS credits
+                        FROM (${rowsAsOfSql('$2::date', 'account_id = a.id')}) r) t`;
+
+/**
+ * The account `code` if `ownerRefs` (null: any) may see it, with its debit and credit totals as of `date`; undefined when
+ * unknown or not visible. One prepared statement: a balance as of a date is one round trip, planned once per connection.
+ */
+export async function selectAccountTotalsAsOf(
+  em: EntityManager,
+  code: string,
+  date: string,
+  ownerRefs: readonly string[] | null,
+): Promise<(ReadAccountRow & { debits: string; credits: string }) | undefined> {
+  const [row] = await preparedQuery<ReadAccountRow & { debits: string; credits: string }>(em, 'ledger-account-totals-as-of', ACCOUNT_TOTALS_AS_OF_SQL, [code, date, ownerRefs]);
+  return row;
 }
 
 /** Per account of `asset` and `type` with postings effective on or before `date`: the signed net (debits − credits), in code order. */
@@ -30,9 +58,11 @@ export async function selectAssetNetsAsOf(
   );
 }
 
-export interface StatementRow {
+export interface StatementRow extends ReadAccountRow {
   /** Signed net (debits − credits) before the page: before `from`, or up to the cursor's position. */
   opening: string;
+  /** Signed net (debits − credits) of the postings effective on or before `to`. */
+  closing: string;
   /** Null on the one row of an empty page. */
   id: string | null;
   entry_id: string;
@@ -45,33 +75,42 @@ export interface StatementRow {
 }
 
 /**
- * One page of an account's postings over [from, to] in (effective date, posting id) order, after the
- * position (afterDate, afterId) when given, with the opening and running signed net. At least one row.
+ * The statement of account `$1` if the owner references `$7` may see it: one page of its postings over [$2, $3] in
+ * (effective date, posting id) order, after the position ($4, $5) when given, at most $6, with the opening, running and
+ * closing signed nets. Exported for bench:history's raw baseline, which runs this same statement.
+ */
+export const STATEMENT_SQL = `WITH acct AS (${seenAccountSql('$1', '$7')}),
+     opening AS (
+       -- the days before the from date or the cursor's day (period totals), plus the cursor day's postings up to the cursor
+       SELECT (SELECT COALESCE(SUM(debits - credits), 0)
+                FROM (${rowsAsOfSql('GREATEST($2::date, COALESCE($4::date, $2::date)) - 1', 'account_id = (SELECT id FROM acct)')}) t)
+            + (SELECT COALESCE(SUM(CASE side WHEN 'DEBIT' THEN amount ELSE -amount END), 0) FROM ledger_postings
+                WHERE $4::date IS NOT NULL AND $4::date >= $2::date AND account_id = (SELECT id FROM acct) AND effective_date = $4::date AND id <= $5::bigint) AS net
+     ),
+     closing AS (SELECT COALESCE(SUM(debits - credits), 0) AS net FROM (${rowsAsOfSql('$3::date', 'account_id = (SELECT id FROM acct)')}) t),
+     page AS (
+       SELECT p.id, p.entry_id, e.kind, e.memo, p.effective_date, p.side, p.amount,
+              CASE p.side WHEN 'DEBIT' THEN p.amount ELSE -p.amount END AS signed
+       FROM ledger_postings p JOIN ledger_entries e ON e.id = p.entry_id
+       -- without a cursor, after (the day before from, 0): a range of the index either way, also in the generic plan
+       WHERE p.account_id = (SELECT id FROM acct) AND p.effective_date BETWEEN $2::date AND $3::date
+         AND (p.effective_date, p.id) > (COALESCE($4::date, $2::date - 1), COALESCE($5::bigint, 0))
+       ORDER BY p.effective_date, p.id LIMIT $6
+     )
+     SELECT acct.code, acct.asset_code, acct.normal_side, acct.scale, (SELECT net FROM opening)::text AS opening, (SELECT net FROM closing)::text AS closing,
+            page.id::text, page.entry_id::text, page.kind, page.memo, to_char(page.effective_date, 'YYYY-MM-DD') AS effective_date, page.side,
+            page.amount::text AS amount, ((SELECT net FROM opening) + SUM(page.signed) OVER (ORDER BY page.effective_date, page.id))::text AS running
+     FROM acct LEFT JOIN page ON true ORDER BY page.effective_date, page.id`;
+
+/**
+ * The statement page of account `code` (STATEMENT_SQL) if `ownerRefs` (null: any) may see it: at least one row (the
+ * account's, with null posting columns when the page is empty); none when the account is unknown or not visible.
  */
 export async function selectStatementRows(
   em: EntityManager,
-  q: { accountId: string; from: string; to: string; afterDate: string | null; afterId: string | null; limit: number },
+  q: { code: string; ownerRefs: readonly string[] | null; from: string; to: string; afterDate: string | null; afterId: string | null; limit: number },
 ): Promise<StatementRow[]> {
-  return await em.query<StatementRow[]>(
-    `WITH opening AS (
-       -- the days before the from date or the cursor's day (period totals), plus the cursor day's postings up to the cursor
-       SELECT (SELECT COALESCE(SUM(debits - credits), 0)
-                FROM (${rowsAsOfSql('GREATEST($2::date, COALESCE($4::date, $2::date)) - 1', 'account_id = $1')}) t)
-            + (SELECT COALESCE(SUM(CASE side WHEN 'DEBIT' THEN amount ELSE -amount END), 0) FROM ledger_postings
-                WHERE $4::date IS NOT NULL AND $4::date >= $2::date AND account_id = $1 AND effective_date = $4::date AND id <= $5::bigint) AS net
-     ), page AS (
-       SELECT p.id, p.entry_id, e.kind, e.memo, to_char(p.effective_date, 'YYYY-MM-DD') AS effective_date, p.side, p.amount,
-              CASE p.side WHEN 'DEBIT' THEN p.amount ELSE -p.amount END AS signed
-       FROM ledger_postings p JOIN ledger_entries e ON e.id = p.entry_id
-       WHERE p.account_id = $1 AND p.effective_date BETWEEN $2::date AND $3::date
-         AND ($4::date IS NULL OR (p.effective_date, p.id) > ($4::date, $5::bigint))
-       ORDER BY p.effective_date, p.id LIMIT $6
-     )
-     SELECT (SELECT net FROM opening)::text AS opening, page.id::text, page.entry_id::text, page.kind, page.memo, page.effective_date, page.side,
-            page.amount::text AS amount, ((SELECT net FROM opening) + SUM(page.signed) OVER (ORDER BY page.effective_date, page.id))::text AS running
-     FROM (SELECT 1) one LEFT JOIN page ON true ORDER BY page.effective_date, page.id`,
-    [q.accountId, q.from, q.to, q.afterDate, q.afterId, q.limit],
-  );
+  return await preparedQuery<StatementRow>(em, 'ledger-statement', STATEMENT_SQL, [q.code, q.from, q.to, q.afterDate, q.afterId, q.limit, q.ownerRefs]);
 }
 
 /** Per account: its totals now (the cached ones) or from its year, month and day totals on or before `asOf`. */
