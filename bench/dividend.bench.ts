@@ -32,7 +32,7 @@ import {
 } from '@forest-ledger/forestry';
 import { Dec, LedgerReads, LedgerService } from '@forest-ledger/ledger';
 import { ensureDatabase, inTransaction, loadEnv, migrate, openDataSource } from '@forest-ledger/platform';
-import { rawIssuanceBaseline } from './lib/issuance-baseline';
+import { ConnectionWindow, rawIssuanceBaseline } from './lib/issuance-baseline';
 import { RawEntry, writeRawEntries } from './lib/raw-entries';
 import { InProcessProfile } from './lib/in-process-profile';
 import { SqlTrace } from './lib/sql-trace';
@@ -76,11 +76,13 @@ async function main(): Promise<void> {
     const [backend] = await ds.query<Array<{ pid: number }>>('SELECT pg_backend_pid() AS pid');
     const meter = new CpuMeter(null, CpuMeter.postmasterOf(backend.pid), new URL(config.url).pathname.slice(1));
     const cpuOf = new Map<string, CpuBreakdown>();
-    const measured = async <T>(phase: string, run: () => Promise<T>): Promise<T> => {
-      const before = meter.snapshot();
-      const result = await run();
-      cpuOf.set(phase, CpuMeter.diff(before, meter.snapshot()));
-      return result;
+    // A baseline's own connection: measured from its opening to its closing (a backend that ended is not in /proc).
+    const measuredConnection = (phase: string): ConnectionWindow => {
+      let before = meter.snapshot();
+      return {
+        start: () => (before = meter.snapshot()),
+        end: () => cpuOf.set(phase, CpuMeter.diff(before, meter.snapshot())),
+      };
     };
     // Parties straight in SQL (a roster import of 100,000 is not what is measured); then the real issuance.
     await inTransaction(ds, async (em) => {
@@ -143,9 +145,9 @@ async function main(): Promise<void> {
     );
     const issueStart = process.hrtime.bigint();
     trace.set('issuance');
-    await measured('issuance', () =>
-      inTransaction(ds, (em) => series.issue(em, PROJECT, { seriesCode: PROJECT, faceValue: '1.00', transferRestriction: 'OPEN', issuedOn: '2025-03-01' }, randomUUID())),
-    );
+    const beforeIssue = meter.snapshot();
+    await inTransaction(ds, (em) => series.issue(em, PROJECT, { seriesCode: PROJECT, faceValue: '1.00', transferRestriction: 'OPEN', issuedOn: '2025-03-01' }, randomUUID()));
+    cpuOf.set('issuance', CpuMeter.diff(beforeIssue, meter.snapshot()));
     const issueSeconds = seconds(issueStart);
     log(`issued ${PROJECT} to ${config.holders} villagers through SeriesService.issue in ${issueSeconds.toFixed(2)} s`);
     await inTransaction(ds, (em) =>
@@ -201,12 +203,12 @@ async function main(): Promise<void> {
 
     // ---------------------------------------------------------------- raw-SQL baseline of the same rows
     trace.set('baseline');
-    const baselineSeconds = await measured('dividend baseline', () => rawBaseline(config.url, draft.id, true));
+    const baselineSeconds = await rawBaseline(config.url, draft.id, true, measuredConnection('dividend baseline'));
     log(`raw SQL baseline: the same rows in ${baselineSeconds.toFixed(2)} s (rolled back)`);
     const coreSeconds = await rawBaseline(config.url, draft.id, false);
     log(`raw SQL baseline without day totals and outbox (issue 5's): ${coreSeconds.toFixed(2)} s (rolled back)`);
     trace.set('issuance baseline');
-    const issueBaseline = await measured('issuance baseline', () => rawIssuanceBaseline(config.url, PROJECT, true));
+    const issueBaseline = await rawIssuanceBaseline(config.url, PROJECT, true, measuredConnection('issuance baseline'));
     const issueCore = await rawIssuanceBaseline(config.url, PROJECT, false);
     log(`raw SQL issuance baseline: ${issueBaseline.toFixed(2)} s (without day totals and outbox ${issueCore.toFixed(2)} s; rolled back)`);
     const ratio = serviceSeconds / baselineSeconds;
@@ -245,7 +247,7 @@ async function main(): Promise<void> {
  * 100,000 lines, the entries (≤ 999 credits each) with a hash each, their postings, the locked
  * account totals. Same tables, same constraints and indexes; rolled back so the database is unchanged.
  */
-async function rawBaseline(url: string, declarationId: string, full: boolean): Promise<number> {
+async function rawBaseline(url: string, declarationId: string, full: boolean, window?: ConnectionWindow): Promise<number> {
   const client = new Client({ connectionString: url });
   await client.connect();
   try {
@@ -259,6 +261,7 @@ async function rawBaseline(url: string, declarationId: string, full: boolean): P
     ).rows;
     const [reserve] = (await client.query<{ id: string }>(`SELECT id::text FROM ledger_accounts WHERE code = $1`, [projectDividendReserve(PROJECT)])).rows;
     const start = process.hrtime.bigint();
+    window?.start();
     await client.query('BEGIN');
     try {
       const [decl] = (
@@ -296,6 +299,7 @@ async function rawBaseline(url: string, declarationId: string, full: boolean): P
       await client.query('ROLLBACK');
     }
   } finally {
+    window?.end();
     await client.end();
   }
 }
