@@ -32,10 +32,11 @@ import {
 } from '@forest-ledger/forestry';
 import { Dec, LedgerReads, LedgerService } from '@forest-ledger/ledger';
 import { ensureDatabase, inTransaction, loadEnv, migrate, openDataSource } from '@forest-ledger/platform';
-import { rawIssuanceBaseline } from './lib/issuance-baseline';
+import { ConnectionWindow, rawIssuanceBaseline } from './lib/issuance-baseline';
 import { RawEntry, writeRawEntries } from './lib/raw-entries';
 import { InProcessProfile } from './lib/in-process-profile';
 import { SqlTrace } from './lib/sql-trace';
+import { CpuBreakdown, CpuMeter } from './lib/cpu';
 import { intEnv } from './lib/env';
 import { dropDatabase } from './lib/scratch-ledger';
 
@@ -72,6 +73,17 @@ async function main(): Promise<void> {
   const distribution = new DividendDistributionService(ds, ledger, reads, series, declarations);
   try {
     await migrate(ds);
+    const [backend] = await ds.query<Array<{ pid: number }>>('SELECT pg_backend_pid() AS pid');
+    const meter = new CpuMeter(null, CpuMeter.postmasterOf(backend.pid), new URL(config.url).pathname.slice(1));
+    const cpuOf = new Map<string, CpuBreakdown>();
+    // A baseline's own connection: measured from its opening to its closing (a backend that ended is not in /proc).
+    const measuredConnection = (phase: string): ConnectionWindow => {
+      let before = meter.snapshot();
+      return {
+        start: () => (before = meter.snapshot()),
+        end: () => cpuOf.set(phase, CpuMeter.diff(before, meter.snapshot())),
+      };
+    };
     // Parties straight in SQL (a roster import of 100,000 is not what is measured); then the real issuance.
     await inTransaction(ds, async (em) => {
       await em.query(
@@ -133,7 +145,9 @@ async function main(): Promise<void> {
     );
     const issueStart = process.hrtime.bigint();
     trace.set('issuance');
+    const beforeIssue = meter.snapshot();
     await inTransaction(ds, (em) => series.issue(em, PROJECT, { seriesCode: PROJECT, faceValue: '1.00', transferRestriction: 'OPEN', issuedOn: '2025-03-01' }, randomUUID()));
+    cpuOf.set('issuance', CpuMeter.diff(beforeIssue, meter.snapshot()));
     const issueSeconds = seconds(issueStart);
     log(`issued ${PROJECT} to ${config.holders} villagers through SeriesService.issue in ${issueSeconds.toFixed(2)} s`);
     await inTransaction(ds, (em) =>
@@ -152,6 +166,7 @@ async function main(): Promise<void> {
     const start = process.hrtime.bigint();
     trace.set('declare+approve');
     const cpuStart = process.cpuUsage();
+    const beforeSnapshot = meter.snapshot();
     const draft = await inTransaction(ds, (em) =>
       declarations.declare(
         em,
@@ -164,8 +179,11 @@ async function main(): Promise<void> {
     trace.set('snapshot');
     await inTransaction(ds, (em) => distribution.startDistribution(em, draft.id));
     const snapshotSeconds = seconds(snapshotStart);
+    const afterSnapshot = meter.snapshot();
+    cpuOf.set('declare, approve, snapshot', CpuMeter.diff(beforeSnapshot, afterSnapshot));
     trace.set('chunks');
     const outcome = await distribution.distribute(draft.id);
+    cpuOf.set('chunks', CpuMeter.diff(afterSnapshot, meter.snapshot()));
     const serviceSeconds = seconds(start);
     const cpu = process.cpuUsage(cpuStart);
     await profile.stopAndPrint();
@@ -185,16 +203,22 @@ async function main(): Promise<void> {
 
     // ---------------------------------------------------------------- raw-SQL baseline of the same rows
     trace.set('baseline');
-    const baselineSeconds = await rawBaseline(config.url, draft.id, true);
+    const baselineSeconds = await rawBaseline(config.url, draft.id, true, measuredConnection('dividend baseline'));
     log(`raw SQL baseline: the same rows in ${baselineSeconds.toFixed(2)} s (rolled back)`);
     const coreSeconds = await rawBaseline(config.url, draft.id, false);
     log(`raw SQL baseline without day totals and outbox (issue 5's): ${coreSeconds.toFixed(2)} s (rolled back)`);
     trace.set('issuance baseline');
-    const issueBaseline = await rawIssuanceBaseline(config.url, PROJECT, true);
+    const issueBaseline = await rawIssuanceBaseline(config.url, PROJECT, true, measuredConnection('issuance baseline'));
     const issueCore = await rawIssuanceBaseline(config.url, PROJECT, false);
     log(`raw SQL issuance baseline: ${issueBaseline.toFixed(2)} s (without day totals and outbox ${issueCore.toFixed(2)} s; rolled back)`);
     const ratio = serviceSeconds / baselineSeconds;
     trace.print();
+    console.log('');
+    console.log('CPU per phase (s): wall, this process (node), PostgreSQL backends of the bench database, the machine busy (both cores, all processes)');
+    for (const [phase, c] of cpuOf)
+      console.log(
+        `  ${phase.padEnd(28)} wall ${c.seconds.toFixed(2).padStart(6)}  node ${c.benchProcess.toFixed(2).padStart(6)}  pg ${(c.pgBench?.toFixed(2) ?? '-').padStart(6)}  machine ${(c.machineBusyPercent?.toFixed(0) ?? '-').padStart(3)} %`,
+      );
     console.log('');
     console.log(`holders              ${config.holders}`);
     console.log(`setup (not measured) ${setupSeconds.toFixed(1)} s`);
@@ -223,7 +247,7 @@ async function main(): Promise<void> {
  * 100,000 lines, the entries (≤ 999 credits each) with a hash each, their postings, the locked
  * account totals. Same tables, same constraints and indexes; rolled back so the database is unchanged.
  */
-async function rawBaseline(url: string, declarationId: string, full: boolean): Promise<number> {
+async function rawBaseline(url: string, declarationId: string, full: boolean, window?: ConnectionWindow): Promise<number> {
   const client = new Client({ connectionString: url });
   await client.connect();
   try {
@@ -237,6 +261,7 @@ async function rawBaseline(url: string, declarationId: string, full: boolean): P
     ).rows;
     const [reserve] = (await client.query<{ id: string }>(`SELECT id::text FROM ledger_accounts WHERE code = $1`, [projectDividendReserve(PROJECT)])).rows;
     const start = process.hrtime.bigint();
+    window?.start();
     await client.query('BEGIN');
     try {
       const [decl] = (
@@ -274,6 +299,7 @@ async function rawBaseline(url: string, declarationId: string, full: boolean): P
       await client.query('ROLLBACK');
     }
   } finally {
+    window?.end();
     await client.end();
   }
 }

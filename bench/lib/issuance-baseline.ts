@@ -12,7 +12,13 @@ const seconds = (from: bigint) => Number(process.hrtime.bigint() - from) / 1e9;
  * their certificate numbers and verification codes, and the ISSUANCE movements. The holders and their units are the
  * service's issuance of `seriesCode` (read before the clock starts); a copy of its project carries the copy series.
  */
-export async function rawIssuanceBaseline(url: string, seriesCode: string, full: boolean): Promise<number> {
+/** Called once the baseline's connection is open and again before it closes (a CPU meter sees its backend only while it lives). */
+export interface ConnectionWindow {
+  start(): void;
+  end(): void;
+}
+
+export async function rawIssuanceBaseline(url: string, seriesCode: string, full: boolean, window?: ConnectionWindow): Promise<number> {
   const client = new Client({ connectionString: url });
   await client.connect();
   try {
@@ -37,6 +43,7 @@ export async function rawIssuanceBaseline(url: string, seriesCode: string, full:
       ).rows;
       const date = '2025-03-01';
       const start = process.hrtime.bigint();
+      window?.start();
       await client.query(`INSERT INTO ledger_assets (code, scale, description) VALUES ($1, 0, 'raw baseline')`, [asset]);
       const issued = `series:${copy}:issued`;
       const codes = [issued, ...holdings.flatMap((h) => [`holder:${h.code}:tickets:${copy}`, `holder:${h.code}:tickets:${copy}:pledged`])];
@@ -98,6 +105,7 @@ export async function rawIssuanceBaseline(url: string, seriesCode: string, full:
       await client.query('ROLLBACK');
     }
   } finally {
+    window?.end();
     await client.end();
   }
 }

@@ -40,6 +40,22 @@ export const accountsOfOwnerSql = (ownerRef: string): string =>
 export const firstPostingDateSql = (ownerRef: string): string =>
   `SELECT to_char(min(p.effective_date), 'YYYY-MM-DD') AS date FROM ledger_postings p JOIN ledger_accounts a ON a.id = p.account_id WHERE a.owner_ref = ${ownerRef}`;
 
+/**
+ * Fragments for a statement composed with a feature's own (e.g. a distribution's record-date snapshot written by one
+ * INSERT … SELECT), the arguments SQL expressions: the accounts of `asset` and `type` whose balance by their normal side
+ * from the postings effective on or before `date` is not zero, rows (id, code, owner_ref, balance), as
+ * LedgerReportsService.balancesOfAssetAsOf answers them (one scan of the asset's period totals); and the id of the
+ * account whose code is `code`, a scalar subquery (NULL when there is none).
+ */
+export const assetBalancesAsOfSql = (asset: string, type: string, date: string): string =>
+  `SELECT a.id, a.code, a.owner_ref, CASE a.normal_side WHEN 'DEBIT' THEN n.net ELSE -n.net END AS balance
+     FROM (SELECT t.account_id, SUM(t.debits - t.credits) AS net
+             FROM (${rowsAsOfSql(date, `account_id IN (SELECT id FROM ledger_accounts WHERE asset_code = ${asset} AND type = ${type})`)}) t
+            GROUP BY t.account_id) n
+     JOIN ledger_accounts a ON a.id = n.account_id
+    WHERE n.net <> 0`;
+export const accountIdByCodeSql = (code: string): string => `(SELECT a.id FROM ledger_accounts a WHERE a.code = ${code})`;
+
 /** An account's balance by its normal side (as balances() answers). */
 export const balanceOfRow = (r: OwnerAccountRow): Dec => signedBalance(r.normal_side, r.debits, r.credits);
 

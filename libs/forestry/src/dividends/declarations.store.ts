@@ -214,31 +214,30 @@ export const declarationsStore = {
 
   // ---------------------------------------------------------------- lines
 
-  /** Writes the lines (seq from 1, in the order given), each with its chunk number; returns how many. */
-  async insertLines(
+  /**
+   * Writes the lines of an allocation (`allocation`: a statement of AllocationRows and its parameters, numbered from $1)
+   * in one INSERT … SELECT, each with its chunk number; none if a holder has no party. Returns how many holders and units
+   * the allocation has, how many holders have no party, and the codes of those without a wallet.
+   */
+  async insertAllocatedLines(
     em: EntityManager,
     declarationId: string,
     chunkSize: number,
-    lines: Array<{ partyId: string; holderAccountId: string; units: string; amount: string }>,
-  ): Promise<number> {
-    const [{ n }] = await em.query<Array<{ n: number }>>(
-      `WITH ins AS (
+    allocation: { sql: string; params: readonly unknown[] },
+  ): Promise<{ holders: number; units: string; orphans: number; withoutWallet: string[] }> {
+    const n = allocation.params.length;
+    const [row] = await em.query<Array<{ holders: number; units: string; orphans: number; without_wallet: string[] }>>(
+      `WITH lines AS MATERIALIZED (${allocation.sql}), ins AS (
          INSERT INTO dividend_lines (declaration_id, seq, party_id, holder_account_id, units, amount, chunk)
-         SELECT $1, t.seq, t.party_id, t.account_id, t.units, t.amount, (t.seq - 1) / $7 + 1
-           FROM unnest($2::int[], $3::bigint[], $4::bigint[], $5::numeric[], $6::numeric[]) AS t(seq, party_id, account_id, units, amount)
-         RETURNING 1)
-       SELECT count(*)::int AS n FROM ins`,
-      [
-        declarationId,
-        lines.map((_, i) => i + 1),
-        lines.map((l) => l.partyId),
-        lines.map((l) => l.holderAccountId),
-        lines.map((l) => l.units),
-        lines.map((l) => l.amount),
-        chunkSize,
-      ],
+         SELECT $${n + 1}::bigint, seq, party_id, account_id, units, amount, (seq - 1) / $${n + 2}::int + 1
+           FROM lines WHERE NOT EXISTS (SELECT 1 FROM lines WHERE party_id IS NULL) ORDER BY seq
+       )
+       SELECT count(*)::int AS holders, COALESCE(SUM(units), 0)::text AS units, (count(*) FILTER (WHERE party_id IS NULL))::int AS orphans,
+              COALESCE(array_agg(code ORDER BY seq) FILTER (WHERE NOT wallet), '{}') AS without_wallet
+         FROM lines`,
+      [...allocation.params, declarationId, chunkSize],
     );
-    return n;
+    return { holders: row.holders, units: row.units, orphans: row.orphans, withoutWallet: row.without_wallet };
   },
 
   /** Lines with seq in (afterSeq, toSeq], by seq, at most `limit`; only those of `partyIds` unless null. */

@@ -259,7 +259,7 @@ export class DividendDeclarationsService {
   }
 
   private planOf(em: EntityManager, row: DeclarationRow, series: SeriesRecord): Promise<SubjectPlan> {
-    return dividendDisclosurePlan(this.ledger, em, { id: row.id, amount: row.amount, recordDate: row.record_date, paymentDate: row.payment_date }, series);
+    return dividendDisclosurePlan(em, { id: row.id, amount: row.amount, recordDate: row.record_date, paymentDate: row.payment_date }, series);
   }
 
   /** Cancels a declaration before its distribution starts; a reserved amount returns to the wallet. */

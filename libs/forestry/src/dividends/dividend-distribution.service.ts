@@ -5,15 +5,15 @@ import { inTransaction } from '@forest-ledger/platform/database/transaction';
 import { Env } from '@forest-ledger/platform/config/env';
 import { DbTimeouts, longTimeouts, withTimeouts } from '@forest-ledger/platform/database/timeouts';
 import { DataSource, EntityManager } from 'typeorm';
-import { walletOf } from '../parties/parties.service';
-import { partyCodesByIds, partyIdsByCodes } from '../parties/party-refs';
+import { ownerRefOf, walletOf } from '../parties/parties.service';
+import { partyCodesByIds } from '../parties/party-refs';
 import { businessToday } from '../projects/project-accounts';
 import { SeriesService } from '../tickets/series.service';
 import { firstOwnershipMoveAfter } from '../tickets/ticket-register.store';
 import { DeclarationRow, declarationsStore } from './declarations.store';
 import { DistributionOutcome, DistributionProgress, DividendDeclarationsService, LoadedDeclaration, outcomeOf } from './dividend-declarations.service';
 import { amountPerUnit } from './dividend-math';
-import { allocationAtRecordDate } from './record-date-allocation';
+import { allocationParams, allocationSql } from './record-date-allocation';
 import { projectDividendReserve } from './dividend-support';
 import { DividendError } from './dividends.errors';
 import { recordEvent } from '../events/record-event';
@@ -113,31 +113,25 @@ export class DividendDistributionService {
     await this.seriesService.load(em, series.code, null, true);
     if (await this.markIfStale(em, declaration)) return outcomeOf((await this.declarations.load(em, id, false)).row);
 
-    const holders = await allocationAtRecordDate(this.ledger, em, series, row.amount, row.record_date);
-    if (holders.length === 0) throw new DividendError('NO_HOLDERS', `nobody held units of ${series.code} on ${row.record_date}`, 'recordDate');
-    const totalUnits = holders.reduce((s, l) => s.plus(l.units), new Dec(0));
-
-    const parties = await partyIdsByCodes(
-      em,
-      holders.map((h) => h.code),
-    );
-    const orphans = holders.filter((h) => !parties.has(h.code));
-    if (orphans.length > 0) throw new Error(`declaration ${id}: ${orphans.length} holder accounts of ${series.code} belong to no party`);
-    await declarationsStore.insertLines(
-      em,
-      row.id,
-      row.chunk_size,
-      holders.map((h) => ({ partyId: parties.get(h.code)!, holderAccountId: h.accountId.toString(), units: h.units.toFixed(0), amount: h.amount.toFixed(2) })),
-    );
-    await this.ensureWallets(
-      em,
-      holders.map((h) => h.code),
-    );
+    // The allocation goes from the ledger's totals into the lines in one statement: no holder's row passes through Node.
+    const allocation = await declarationsStore.insertAllocatedLines(em, row.id, row.chunk_size, {
+      sql: allocationSql(),
+      params: allocationParams(series, row.amount, row.record_date),
+    });
+    if (allocation.holders === 0) throw new DividendError('NO_HOLDERS', `nobody held units of ${series.code} on ${row.record_date}`, 'recordDate');
+    if (allocation.orphans > 0) throw new Error(`declaration ${id}: ${allocation.orphans} holder accounts of ${series.code} belong to no party`);
+    // Holders without a wallet yet (e.g. parties registered before wallets existed) get one.
+    if (allocation.withoutWallet.length > 0)
+      await this.ledger.openAccounts(
+        em,
+        allocation.withoutWallet.map((code) => ({ code: walletOf(code), asset: 'CNY', type: 'LIABILITY' as const, ownerRef: ownerRefOf(code), noOverdraft: true })),
+      );
+    const totalUnits = new Dec(allocation.units);
     await declarationsStore.startDistributing(em, row.id, {
       totalUnits: totalUnits.toFixed(0),
       amountPerUnit: amountPerUnit(row.amount, totalUnits),
-      holders: holders.length,
-      chunks: Math.ceil(holders.length / row.chunk_size),
+      holders: allocation.holders,
+      chunks: Math.ceil(allocation.holders / row.chunk_size),
     });
     return outcomeOf((await this.declarations.load(em, id, false)).row);
   }
@@ -247,16 +241,5 @@ export class DividendDistributionService {
     const reason = `movement #${late.id} (${late.kind}, entry ${late.entryId}) dated ${late.effectiveDate} was booked after the approval and changes the holdings on the record date ${row.record_date}; re-approve`;
     await declarationsStore.markStale(em, row.id, reason);
     return true;
-  }
-
-  /** Opens the wallets of holders who have none yet (e.g. parties registered before wallets existed). */
-  private async ensureWallets(em: EntityManager, partyCodes: string[]): Promise<void> {
-    const unknown = new Set(await this.ledgerReads.unknownAccountCodes(em, partyCodes.map(walletOf)));
-    const missing = partyCodes.filter((c) => unknown.has(walletOf(c)));
-    if (missing.length > 0)
-      await this.ledger.openAccounts(
-        em,
-        missing.map((code) => ({ code: walletOf(code), asset: 'CNY', type: 'LIABILITY' as const, ownerRef: `party:${code}`, noOverdraft: true })),
-      );
   }
 }

@@ -25,6 +25,9 @@ const PARTY_REF_SELECT = `SELECT p.id::text AS id, p.code, p.name, p.kind, p.act
 /** The SELECT of the party whose code is the SQL expression `code`, for a read composed of several owners' fragments (one statement); its rows are PartyRefRows. */
 export const partyRefByCodeSql = (code: string): string => `${PARTY_REF_SELECT} WHERE p.code = ${code}`;
 
+/** The id of the party whose code is the SQL expression `code`, as a scalar subquery (NULL when there is none). */
+export const partyIdByCodeSql = (code: string): string => `(SELECT p.id FROM parties p WHERE p.code = ${code})`;
+
 /** Whether the party whose id is the SQL expression `partyId` is active, as a scalar subquery (NULL when there is none). */
 export const partyActiveSql = (partyId: string): string => `(SELECT p.active FROM parties p WHERE p.id = ${partyId})`;
 

@@ -1,5 +1,6 @@
 import { EntityManager } from 'typeorm';
 import {
+  partyIdByCodeSql,
   partyRefByCodeSql,
   PartyRefRow,
   selectActiveVillagers,
@@ -14,7 +15,7 @@ import {
 } from './parties.store';
 import type { IdKind, PartyKind } from './party.model';
 
-export { partyRefByCodeSql };
+export { partyIdByCodeSql, partyRefByCodeSql };
 export type { PartyRefRow };
 
 /** What other features may know of a party, instead of `JOIN parties` (the parties feature owns the table). */
