@@ -253,6 +253,7 @@ async function main(): Promise<void> {
   const api = new ApiProcess({
     mainJs: API_MAIN,
     port: config.port,
+    startTimeoutMs: 90_000, // two API processes booting on a machine that other runs keep busy took over 30 s
     nodeArgs: config.profile ? ['-r', join(__dirname, 'cpu-profile.preload.js')] : [],
     env: {
       ...(config.profile ? { BENCH_PROFILE_DIR: PROFILE_DIR } : {}),

@@ -13,23 +13,28 @@ if (send === undefined) throw new Error('pdf-render.process must run as a child 
 lowestPriority();
 
 process.on('disconnect', () => process.exit(0));
+// One render at a time, in arrival order: a render is asynchronous (pdfkit streams its output), so renders started as
+// their messages came would interleave, and under a backlog every one of them would finish only when the last did.
+let queue: Promise<void> = Promise.resolve();
 process.on('message', (request: PdfRenderRequest) => {
-  void (async () => {
-    let reply: PdfRenderReply;
-    try {
-      // eslint-disable-next-line @typescript-eslint/no-require-imports -- the module is named at run time by PdfRenderJob
-      const loaded = require(request.module) as Record<string, unknown>;
-      const render = loaded[request.exportName];
-      if (typeof render !== 'function') throw new Error(`${request.module} exports no function ${request.exportName}`);
-      const pdf = (await (render as (input: unknown) => Promise<Buffer>)(request.input)) as Uint8Array;
-      reply = { id: request.id, pdf };
-    } catch (error) {
-      reply = { id: request.id, error: error instanceof Error ? error.message : String(error) };
-    }
-    // A parent gone meanwhile (the channel closed): nobody is owed the reply, and 'disconnect' ends this process.
-    if (process.connected) send(reply, undefined, undefined, () => undefined);
-  })();
+  queue = queue.then(() => renderOne(request));
 });
+
+async function renderOne(request: PdfRenderRequest): Promise<void> {
+  let reply: PdfRenderReply;
+  try {
+    // eslint-disable-next-line @typescript-eslint/no-require-imports -- the module is named at run time by PdfRenderJob
+    const loaded = require(request.module) as Record<string, unknown>;
+    const render = loaded[request.exportName];
+    if (typeof render !== 'function') throw new Error(`${request.module} exports no function ${request.exportName}`);
+    const pdf = (await (render as (input: unknown) => Promise<Buffer>)(request.input)) as Uint8Array;
+    reply = { id: request.id, pdf };
+  } catch (error) {
+    reply = { id: request.id, error: error instanceof Error ? error.message : String(error) };
+  }
+  // A parent gone meanwhile (the channel closed): nobody is owed the reply, and 'disconnect' ends this process.
+  if (process.connected) send?.(reply, undefined, undefined, () => undefined);
+}
 
 /**
  * Nice 19 for every thread of this process: Linux keeps a nice value per thread, so V8's own threads (GC, compiler),
