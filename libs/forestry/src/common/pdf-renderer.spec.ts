@@ -1,6 +1,7 @@
-import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { CERTIFICATE_PDF, CertificatePdfInput, renderCertificatePdf } from '../tickets/certificate-pdf';
+import { ModuleKind, ScriptTarget, transpileModule } from 'typescript';
 import { PdfRenderer, PdfRenderJob } from './pdf-renderer';
 
 /** A fake renderer: counts its renders, answers when told. */
@@ -70,42 +71,45 @@ describe('PdfRenderer', () => {
 });
 
 describe('PdfRenderer in its render process', () => {
-  // The built service forks dist's pdf-render.process.js; from the sources the same script runs through ts-node.
-  const renderer = new PdfRenderer(0, { file: join(__dirname, 'pdf-render.process.ts'), execArgv: ['-r', 'ts-node/register/transpile-only'] });
-  const input: CertificatePdfInput = {
-    certificateNo: 'YC-DXG-2025-000003',
-    seriesCode: 'YC-DXG-2025',
-    seriesName: '阳城县大西沟村林票 2025',
-    projectName: '芹池镇大西沟村国有林场—村集体合作经营项目',
-    holderName: '张*仁',
-    holderIdMasked: '140522********0310',
-    holderIdKind: 'PERSON',
-    units: '6300',
-    faceValue: '100.00',
-    faceAmount: '630000.00',
-    faceAmountInWords: '陆拾叁万元整',
-    parcels: [{ certificateNo: '晋(2019)阳城县不动产权第0001201号', areaMu: '100.00', location: '芹池镇大西沟村后沟第1小班' }],
-    totalAreaMu: '100.00',
-    issuer: '阳城县国有林场',
-    issuedOn: '2025-03-01',
-    printedAt: '2025-06-18',
-    verificationCode: 'K7Q2-M9XW-4HTB-P3NA',
-    verificationUrl: 'http://localhost:3000/v1/public/certificates/K7Q2M9XW4HTBP3NA',
-    transferRestrictionLabel: '限本集体成员间转让',
+  // The built service forks dist's pdf-render.process.js; here the same source, transpiled to a scratch folder, with a
+  // stand-in renderer in plain JavaScript, so that the child (at nice 19 on a busy machine) has little to start.
+  const dir = mkdtempSync(join(tmpdir(), 'pdf-render-'));
+  const source = readFileSync(join(__dirname, 'pdf-render.process.ts'), 'utf8');
+  writeFileSync(join(dir, 'pdf-render.process.js'), transpileModule(source, { compilerOptions: { module: ModuleKind.CommonJS, target: ScriptTarget.ES2022 } }).outputText);
+  writeFileSync(
+    join(dir, 'stand-in.js'),
+    `exports.render = async ({ n, delayMs, fail }) => {
+       await new Promise((resolve) => setTimeout(resolve, delayMs));
+       if (fail) throw new Error('bad input');
+       return Buffer.from(Array.from({ length: n }, (_, i) => (i * 7) % 256));
+     };`,
+  );
+  const job: PdfRenderJob<{ n: number; delayMs: number; fail?: boolean }> = {
+    module: join(dir, 'stand-in.js'),
+    exportName: 'render',
+    render: () => Promise.reject(new Error('renders in the child')),
   };
+  const renderer = new PdfRenderer(0, { file: join(dir, 'pdf-render.process.js'), execArgv: [] });
 
-  afterAll(() => renderer.close());
+  afterAll(async () => {
+    await renderer.close();
+    rmSync(dir, { recursive: true, force: true });
+  });
 
-  it('renders the same bytes as in this process, at nice 19 on every thread, and stops on close', async () => {
-    const [there, here] = await Promise.all([renderer.render(CERTIFICATE_PDF, input), renderCertificatePdf(input)]);
-    expect(there.equals(here)).toBe(true);
+  it('answers with the exact bytes, one render at a time in arrival order, at nice 19 on every thread, and stops on close', async () => {
+    const finished: string[] = [];
+    const slow = renderer.render(job, { n: 100_000, delayMs: 300 }).then((pdf) => (finished.push('slow'), pdf));
+    const quick = renderer.render(job, { n: 10, delayMs: 0 }).then((pdf) => (finished.push('quick'), pdf));
+    const [bytes] = await Promise.all([slow, quick]);
+    expect(bytes.equals(Buffer.from(Array.from({ length: 100_000 }, (_, i) => (i * 7) % 256)))).toBe(true);
+    expect(finished).toEqual(['slow', 'quick']);
 
     const pid = renderer.renderPid;
     expect(pid).not.toBeNull();
     const nice = readdirSync(`/proc/${pid}/task`).map((tid) => Number(readFileSync(`/proc/${pid}/task/${tid}/stat`, 'utf8').split(') ')[1].split(' ')[16]));
     expect(new Set(nice)).toEqual(new Set([19]));
 
-    await expect(renderer.render(CERTIFICATE_PDF, { ...input, printedAt: 'yesterday' })).rejects.toThrow('printedAt must be a date');
+    await expect(renderer.render(job, { n: 1, delayMs: 0, fail: true })).rejects.toThrow('bad input');
     await renderer.close();
     expect(renderer.renderPid).toBeNull();
     expect(existsSync(`/proc/${pid}`)).toBe(false);
