@@ -12,6 +12,8 @@ export interface PdfRenderJob<T> {
   module: string;
   exportName: string;
   render: (input: T) => Promise<Buffer>;
+  /** An input to render at start-up (warmUp), so that the first real render finds the font parsed and the code compiled. */
+  sample?: T;
 }
 
 /** Messages to and from the render process. */
@@ -22,6 +24,9 @@ export interface PdfRenderRequest {
   input: unknown;
 }
 export type PdfRenderReply = { id: number; pdf: Uint8Array } | { id: number; error: string };
+
+/** Renders of each sample at start-up: the first few renders of a fresh process are the slow ones. */
+const WARM_UP_RENDERS = 5;
 
 /** Rendered PDFs kept by content (about 75 KB a certificate): enough for a village's certificates on a dividend day. */
 export const PDF_CACHE_MAX_BYTES = 64 * 1024 * 1024;
@@ -142,6 +147,21 @@ export class PdfRenderer {
     child.on('exit', (code, signal) => fail(new Error(`the PDF render process exited (${signal ?? `code ${code}`})`)));
     this.child = child;
     return child;
+  }
+
+  /**
+   * Starts the render process and has it render the job's sample WARM_UP_RENDERS times, at nice 19: a cold process
+   * spends about a second of CPU on its first certificate (modules, the CJK font's tables, then code not yet compiled),
+   * which on a busy machine the lowest priority stretches to many seconds of the first villagers' wait. A no-op when
+   * rendering in-process.
+   */
+  warmUp<T>(job: PdfRenderJob<T>): void {
+    const options = this.renderProcess;
+    if (options === null || job.sample === undefined) return;
+    for (let i = 0; i < WARM_UP_RENDERS; i++) {
+      // A failing sample (no font) fails the same way, with its cause, on the first real render.
+      this.inChild(options, job, job.sample).catch(() => undefined);
+    }
   }
 
   /** The render process's pid while it runs. */
