@@ -6,8 +6,10 @@
  * Next to it, a raw-SQL baseline: the same data read with one minimal statement per page straight through `pg`,
  * with the same concurrency, so the ratio shows the service's overhead.
  *
- * Environment: BENCH_VILLAGERS (1000), BENCH_CLIENTS (500), BENCH_SECONDS (15), BENCH_WARMUP_SECONDS (3),
- * BENCH_THINK_MS (0: closed loop; e.g. 2000 for phones that pause between loads), BENCH_PDF_EVERY (20),
+ * Environment: BENCH_VILLAGERS (1000), BENCH_CLIENTS (500), BENCH_SECONDS (15), BENCH_WARMUP_SECONDS (3: seconds of
+ * load before the window, counted from when every client has sent its first request, i.e. after the longest first
+ * think time of 1.5 × BENCH_THINK_MS), BENCH_THINK_MS (0: closed loop; e.g. 2000 for phones that pause between
+ * loads), BENCH_PDF_EVERY (20),
  * BENCH_API_PROCESSES (1), BENCH_POOL (20, the API's DB_POOL_SIZE and the baseline's pool), BENCH_PORT (4021),
  * BENCH_DATABASE_URL (postgres://postgres@127.0.0.1:5432/forest_ledger_portal_bench; dropped and recreated), REDIS_URL,
  * BENCH_PROFILE=1 (the API's CPU profile over the service's window, summarised), BENCH_API_MAIN (another build of the API).
@@ -59,6 +61,9 @@ const config = {
   redisUrl: process.env.REDIS_URL ?? 'redis://127.0.0.1:6379',
   profile: process.env.BENCH_PROFILE === '1',
 };
+// Every client thinks before its first request too (0.5–1.5 × BENCH_THINK_MS): the warm-up's seconds of load start
+// once all of them have sent one, so the window measures the steady state and not the first seconds' ramp.
+const warmupSeconds = config.warmup + (1.5 * config.thinkMs) / 1000;
 const PROFILE_DIR = join(resolve(__dirname, '..', '..'), 'reports', 'bench-portal-profiles', new Date().toISOString().replace(/[:.]/g, '-'));
 const ROOT = resolve(__dirname, '..', '..');
 // BENCH_API_MAIN: another build of the API (e.g. the previous commit's dist) for an old-vs-new comparison in one sitting.
@@ -230,7 +235,7 @@ async function main(): Promise<void> {
   if (!existsSync(API_MAIN)) throw new Error(`${API_MAIN} not found: run npm run build first (npm run bench:portal does)`);
   if (config.villagers < config.clients)
     throw new Error(`BENCH_VILLAGERS (${config.villagers}) must be at least BENCH_CLIENTS (${config.clients}): every client is a distinct villager`);
-  log(`villagers ${config.villagers}, clients ${config.clients}, ${config.seconds} s (+${config.warmup} s warm-up), think ${config.thinkMs} ms, PDF every ${config.pdfEvery}`);
+  log(`villagers ${config.villagers}, clients ${config.clients}, ${config.seconds} s (+${warmupSeconds} s warm-up), think ${config.thinkMs} ms, PDF every ${config.pdfEvery}`);
   const setupStart = process.hrtime.bigint();
   await dropDatabase(config.url);
   await ensureDatabase(config.url);
@@ -248,6 +253,7 @@ async function main(): Promise<void> {
   const api = new ApiProcess({
     mainJs: API_MAIN,
     port: config.port,
+    startTimeoutMs: 90_000, // two API processes booting on a machine that other runs keep busy took over 30 s
     nodeArgs: config.profile ? ['-r', join(__dirname, 'cpu-profile.preload.js')] : [],
     env: {
       ...(config.profile ? { BENCH_PROFILE_DIR: PROFILE_DIR } : {}),
@@ -301,12 +307,12 @@ async function main(): Promise<void> {
         if (measuring) pageLatencies.push(Number(process.hrtime.bigint() - started) / 1e6);
       }
     };
-    // CPU per page: the API (its cluster workers and PDF thread included) and the bench database's backends, over each window.
+    // CPU per page: the API (its cluster workers and their PDF render processes included) and the bench database's backends, over each window.
     const { rows: backend } = await pool.query<{ pid: number }>('SELECT pg_backend_pid() AS pid');
     const meter = new CpuMeter(api.pid, CpuMeter.postmasterOf(backend[0].pid), new URL(config.url).pathname.slice(1));
     const cpu: { before: CpuSnapshot | null; after: CpuSnapshot | null } = { before: null, after: null };
     const window = {
-      warmupSeconds: config.warmup,
+      warmupSeconds,
       seconds: config.seconds,
       onWindowStart: () => ((measuring = true), (cpu.before = meter.snapshot())),
       onWindowEnd: () => ((measuring = false), (cpu.after = meter.snapshot())),
@@ -354,16 +360,19 @@ async function main(): Promise<void> {
     const cpuRow = (name: string, c: CpuBreakdown | null, pages: number) => [
       name,
       perPage(c?.api, pages),
+      perPage(c?.apiRenders, pages),
       perPage(c?.pgBench, pages),
       perPage(c?.pgAux, pages),
       perPage(c?.benchProcess, pages),
       c?.machineBusyPercent != null ? fmt(c.machineBusyPercent, 0) : '-',
       c?.unattributed != null ? fmt(c.unattributed, 1) : '-',
     ];
-    console.log("\nCPU during the measured window, ms per page (api: its processes and PDF thread, PDFs included; pg: the bench database's backends; client: this process):\n");
+    console.log(
+      "\nCPU during the measured window, ms per page (api: its processes and their PDF render processes, PDFs included; pg: the bench database's backends; client: this process):\n",
+    );
     console.log(
       renderTable(
-        ['run', 'api', 'pg', 'pg aux', 'client', 'machine busy %', 'rest of machine CPU s'],
+        ['run', 'api', 'of which renders', 'pg', 'pg aux', 'client', 'machine busy %', 'rest of machine CPU s'],
         [cpuRow('service', svcCpu, page.count), cpuRow('raw SQL baseline', rawCpu, raw.ops)],
       ),
     );

@@ -20,6 +20,8 @@ export interface CpuSnapshot {
   at: bigint;
   self: NodeJS.CpuUsage;
   apiTicks: number | null;
+  /** Of apiTicks: the API's PDF render processes (pdf-render.process). */
+  renderTicks: number | null;
   pg: Map<number, { kind: PgKind; ticks: number }> | null;
   machine: { busy: number; total: number; steal: number } | null;
 }
@@ -30,6 +32,8 @@ export interface CpuBreakdown {
   /** CPU seconds. */
   benchProcess: number;
   api: number | null;
+  /** Of api: its PDF render processes. */
+  apiRenders: number | null;
   pgBench: number | null;
   pgAux: number | null;
   pgOther: number | null;
@@ -110,31 +114,47 @@ export class CpuMeter {
     return result;
   }
 
-  /** The API process and its direct children: with API_PROCESSES > 1 the work is done in node:cluster workers. */
-  private apiTicks(): number | null {
+  /**
+   * The API process and all its descendants: with API_PROCESSES > 1 the work is done in node:cluster workers, and
+   * each API process renders PDFs in a child of its own; of those, the render processes apart.
+   */
+  private apiTicks(): { all: number; renders: number } | null {
     if (this.apiPid === null) return null;
     const own = readStat(this.apiPid);
     if (!own) return null;
-    let ticks = own.ticks;
+    const result = { all: own.ticks, renders: 0 };
     let entries: string[] = [];
     try {
       entries = readdirSync('/proc');
     } catch {
-      return ticks;
+      return result;
     }
+    const children = new Map<number, Array<{ pid: number; ticks: number }>>();
     for (const name of entries) {
       if (!/^\d+$/.test(name)) continue;
       const stat = readStat(Number(name));
-      if (stat && stat.ppid === this.apiPid) ticks += stat.ticks;
+      if (stat) children.set(stat.ppid, [...(children.get(stat.ppid) ?? []), { pid: Number(name), ticks: stat.ticks }]);
     }
-    return ticks;
+    const queue = [this.apiPid];
+    for (let parent = queue.shift(); parent !== undefined; parent = queue.shift()) {
+      for (const child of children.get(parent) ?? []) {
+        result.all += child.ticks;
+        if (readCmdline(child.pid).includes('pdf-render.process')) result.renders += child.ticks;
+        queue.push(child.pid);
+      }
+    }
+    return result;
   }
 
   snapshot(): CpuSnapshot {
+    const at = process.hrtime.bigint();
+    const self = process.cpuUsage();
+    const api = this.apiTicks();
     return {
-      at: process.hrtime.bigint(),
-      self: process.cpuUsage(),
-      apiTicks: this.apiTicks(),
+      at,
+      self,
+      apiTicks: api?.all ?? null,
+      renderTicks: api?.renders ?? null,
       pg: this.postgres(),
       machine: machineTicks(),
     };
@@ -153,10 +173,12 @@ export class CpuMeter {
     const machineBusySeconds = a.machine && b.machine ? (b.machine.busy - a.machine.busy) / CLOCK_TICKS : null;
     const benchProcess = (b.self.user - a.self.user + b.self.system - a.self.system) / 1e6;
     const api = a.apiTicks !== null && b.apiTicks !== null ? (b.apiTicks - a.apiTicks) / CLOCK_TICKS : null;
+    const apiRenders = a.renderTicks !== null && b.renderTicks !== null ? (b.renderTicks - a.renderTicks) / CLOCK_TICKS : null;
     return {
       seconds: Number(b.at - a.at) / 1e9,
       benchProcess,
       api,
+      apiRenders,
       pgBench: pg ? sums.bench / CLOCK_TICKS : null,
       pgAux: pg ? sums.aux / CLOCK_TICKS : null,
       pgOther: pg ? sums.other / CLOCK_TICKS : null,

@@ -3,6 +3,7 @@ import 'reflect-metadata';
 import cluster from 'node:cluster';
 import { NestFactory } from '@nestjs/core';
 import { bootLogger, bootNestLogger, Env, exitOnStartFailure, loadEnv, missingServiceV8Flags, startupSummary } from '@forest-ledger/platform';
+import { CERTIFICATE_PDF, pdfRenderer } from '@forest-ledger/forestry';
 import { Logger } from 'nestjs-pino';
 import { ApiModule } from './api.module';
 import { ApiApplication, configureApp, createHttpAdapter } from './app.setup';
@@ -16,6 +17,7 @@ async function bootstrap(): Promise<void> {
   const url = `http://0.0.0.0:${env.PORT}`;
   const where = { url, openapi: `${url}/docs`, metricsUrl: `${url}/metrics`, queueDashboard: `${url}/admin/queues`, pid: process.pid };
   app.get(Logger).log({ msg: 'forest-ledger API started', ...startupSummary(env, { service: 'api', ...where }) });
+  pdfRenderer.warmUp(CERTIFICATE_PDF); // the villagers' certificates: the PDF asked for most
 }
 
 /**

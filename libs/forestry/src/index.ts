@@ -38,6 +38,7 @@ export * from './tickets/tickets.module';
 export * from './tickets/verification-code';
 export * from './common/verification-qr';
 export * from './tickets/certificate-pdf';
+export { pdfRenderer } from './common/pdf-renderer';
 export * from './subsidies/subsidies.errors';
 export * from './subsidies/subsidies.module';
 export * from './subsidies/subsidy-claims.service';

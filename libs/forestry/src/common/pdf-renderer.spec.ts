@@ -1,3 +1,7 @@
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { ModuleKind, ScriptTarget, transpileModule } from 'typescript';
 import { PdfRenderer, PdfRenderJob } from './pdf-renderer';
 
 /** A fake renderer: counts its renders, answers when told. */
@@ -19,7 +23,7 @@ function fakeJob(): { job: PdfRenderJob<{ n: number }>; renders: () => number; f
 describe('PdfRenderer', () => {
   it('renders concurrent identical inputs once, and answers later ones from the cache', async () => {
     const { job, renders, finish } = fakeJob();
-    const renderer = new PdfRenderer(1000, false);
+    const renderer = new PdfRenderer(1000, null);
     const both = Promise.all([renderer.render(job, { n: 1 }), renderer.render(job, { n: 1 })]);
     finish();
     const [a, b] = await both;
@@ -31,7 +35,7 @@ describe('PdfRenderer', () => {
 
   it('renders again when the content changes (the input is the key)', async () => {
     const { job, renders, finish } = fakeJob();
-    const renderer = new PdfRenderer(1000, false);
+    const renderer = new PdfRenderer(1000, null);
     const first = renderer.render(job, { n: 1 });
     const second = renderer.render(job, { n: 2 });
     finish();
@@ -42,7 +46,7 @@ describe('PdfRenderer', () => {
 
   it('forgets the least recently used past its byte budget, and never caches a failure', async () => {
     const { job, renders, finish } = fakeJob();
-    const renderer = new PdfRenderer(25, false); // two 10-byte PDFs fit, not three
+    const renderer = new PdfRenderer(25, null); // two 10-byte PDFs fit, not three
     for (const n of [1, 2]) {
       const p = renderer.render(job, { n });
       finish();
@@ -63,5 +67,51 @@ describe('PdfRenderer', () => {
     await expect(renderer.render(job, { n: -1 })).rejects.toThrow('bad input');
     await expect(renderer.render(job, { n: -1 })).rejects.toThrow('bad input');
     expect(renders()).toBe(6);
+  });
+});
+
+describe('PdfRenderer in its render process', () => {
+  // The built service forks dist's pdf-render.process.js; here the same source, transpiled to a scratch folder, with a
+  // stand-in renderer in plain JavaScript, so that the child (at nice 19 on a busy machine) has little to start.
+  const dir = mkdtempSync(join(tmpdir(), 'pdf-render-'));
+  const source = readFileSync(join(__dirname, 'pdf-render.process.ts'), 'utf8');
+  writeFileSync(join(dir, 'pdf-render.process.js'), transpileModule(source, { compilerOptions: { module: ModuleKind.CommonJS, target: ScriptTarget.ES2022 } }).outputText);
+  writeFileSync(
+    join(dir, 'stand-in.js'),
+    `exports.render = async ({ n, delayMs, fail }) => {
+       await new Promise((resolve) => setTimeout(resolve, delayMs));
+       if (fail) throw new Error('bad input');
+       return Buffer.from(Array.from({ length: n }, (_, i) => (i * 7) % 256));
+     };`,
+  );
+  const job: PdfRenderJob<{ n: number; delayMs: number; fail?: boolean }> = {
+    module: join(dir, 'stand-in.js'),
+    exportName: 'render',
+    render: () => Promise.reject(new Error('renders in the child')),
+  };
+  const renderer = new PdfRenderer(0, { file: join(dir, 'pdf-render.process.js'), execArgv: [] });
+
+  afterAll(async () => {
+    await renderer.close();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('answers with the exact bytes, one render at a time in arrival order, at nice 19 on every thread, and stops on close', async () => {
+    const finished: string[] = [];
+    const slow = renderer.render(job, { n: 100_000, delayMs: 300 }).then((pdf) => (finished.push('slow'), pdf));
+    const quick = renderer.render(job, { n: 10, delayMs: 0 }).then((pdf) => (finished.push('quick'), pdf));
+    const [bytes] = await Promise.all([slow, quick]);
+    expect(bytes.equals(Buffer.from(Array.from({ length: 100_000 }, (_, i) => (i * 7) % 256)))).toBe(true);
+    expect(finished).toEqual(['slow', 'quick']);
+
+    const pid = renderer.renderPid;
+    expect(pid).not.toBeNull();
+    const nice = readdirSync(`/proc/${pid}/task`).map((tid) => Number(readFileSync(`/proc/${pid}/task/${tid}/stat`, 'utf8').split(') ')[1].split(' ')[16]));
+    expect(new Set(nice)).toEqual(new Set([19]));
+
+    await expect(renderer.render(job, { n: 1, delayMs: 0, fail: true })).rejects.toThrow('bad input');
+    await renderer.close();
+    expect(renderer.renderPid).toBeNull();
+    expect(existsSync(`/proc/${pid}`)).toBe(false);
   });
 });

@@ -1,37 +1,58 @@
+import { ChildProcess, fork } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
-import { Worker } from 'node:worker_threads';
+import { missingServiceV8Flags } from '@forest-ledger/platform';
 
 /**
  * A PDF renderer that is a pure function of its input (the certificate, the annual statement: same input and font,
- * same bytes), named so a worker thread can load it: `module` is the file that exports it (its `__filename`).
+ * same bytes), named so the render process can load it: `module` is the file that exports it (its `__filename`).
  */
 export interface PdfRenderJob<T> {
   module: string;
   exportName: string;
   render: (input: T) => Promise<Buffer>;
+  /** An input to render at start-up (warmUp), so that the first real render finds the font parsed and the code compiled. */
+  sample?: T;
 }
 
-/** Messages to and from the render thread. */
-export interface PdfWorkerRequest {
+/** Messages to and from the render process. */
+export interface PdfRenderRequest {
   id: number;
   module: string;
   exportName: string;
   input: unknown;
 }
-export type PdfWorkerReply = { id: number; pdf: Uint8Array } | { id: number; error: string };
+export type PdfRenderReply = { id: number; pdf: Uint8Array } | { id: number; error: string };
+
+/** Renders of each sample at start-up: the first few renders of a fresh process are the slow ones. */
+const WARM_UP_RENDERS = 5;
 
 /** Rendered PDFs kept by content (about 75 KB a certificate): enough for a village's certificates on a dividend day. */
 export const PDF_CACHE_MAX_BYTES = 64 * 1024 * 1024;
 
-const WORKER_FILE = join(__dirname, 'pdf-render.worker.js');
+/** How to start the render process: its script and node's flags for it. */
+export interface RenderProcessOptions {
+  file: string;
+  execArgv: string[];
+}
+
+/**
+ * The compiled render process, with only the service's V8 flags (not this process's execArgv: a preload, an inspector
+ * port), which also cut the render's garbage collection (a certificate 46 → 36 ms of CPU); null from TypeScript sources.
+ */
+function builtRenderProcess(): RenderProcessOptions | null {
+  const file = join(__dirname, 'pdf-render.process.js');
+  return __filename.endsWith('.js') && existsSync(file) ? { file, execArgv: missingServiceV8Flags([]) } : null;
+}
 
 /**
  * Renders PDFs off the event loop and remembers them by content.
- * - A render costs 200–300 ms of CPU (font subsetting); on the event loop it would stall every other request. In
- *   the built service it runs on one worker thread, so pages keep being served meanwhile; from TypeScript sources
- *   (tests) there is no compiled worker and it renders in-process.
+ * - A certificate costs 40–60 ms of CPU once warm (font subsetting and shaping), a few hundred ms while cold; on the
+ *   event loop it would stall every other request. In the built service it runs in one child process per API
+ *   process, at nice 19 (pdf-render.process), so that on a busy machine the API's requests take the CPU first and
+ *   renders the rest: a thread could not be niced from Node, and competed with the event loops as an equal. From
+ *   TypeScript sources (tests) there is no compiled child and it renders in-process.
  * - The bytes depend only on the input, so the cache key is a hash of the input itself: any change to the data a PDF
  *   shows (units, names, the print date) is a different key, and nothing needs invalidating; least recently used
  *   PDFs go first past PDF_CACHE_MAX_BYTES.
@@ -42,13 +63,14 @@ export class PdfRenderer {
   private readonly done = new Map<string, Buffer>();
   private cachedBytes = 0;
   private readonly inFlight = new Map<string, Promise<Buffer>>();
-  private worker: Worker | null = null;
+  private child: ChildProcess | null = null;
   private readonly pending = new Map<number, { resolve: (pdf: Buffer) => void; reject: (error: Error) => void }>();
   private nextId = 1;
 
   constructor(
     private readonly maxBytes = PDF_CACHE_MAX_BYTES,
-    private readonly useWorker = __filename.endsWith('.js') && existsSync(WORKER_FILE),
+    /** null: render in this process (tests from TypeScript sources). */
+    private readonly renderProcess: RenderProcessOptions | null = builtRenderProcess(),
   ) {}
 
   render<T>(job: PdfRenderJob<T>, input: T): Promise<Buffer> {
@@ -63,7 +85,7 @@ export class PdfRenderer {
     }
     const running = this.inFlight.get(key);
     if (running !== undefined) return running;
-    const promise = (this.useWorker ? this.inWorker(job, input) : job.render(input)).then(
+    const promise = (this.renderProcess ? this.inChild(this.renderProcess, job, input) : job.render(input)).then(
       (pdf) => {
         this.inFlight.delete(key);
         this.remember(key, pdf);
@@ -89,46 +111,74 @@ export class PdfRenderer {
     }
   }
 
-  private inWorker<T>(job: PdfRenderJob<T>, input: T): Promise<Buffer> {
-    const worker = this.worker ?? this.start();
+  private inChild<T>(options: RenderProcessOptions, job: PdfRenderJob<T>, input: T): Promise<Buffer> {
+    const child = this.child ?? this.start(options);
     const id = this.nextId++;
     return new Promise<Buffer>((resolve, reject) => {
       this.pending.set(id, { resolve, reject });
-      const request: PdfWorkerRequest = { id, module: job.module, exportName: job.exportName, input };
-      worker.postMessage(request);
-      worker.ref(); // keeps the process alive while a render is owed
+      const request: PdfRenderRequest = { id, module: job.module, exportName: job.exportName, input };
+      child.send(request);
+      child.channel?.ref(); // keeps this process alive while a render is owed
     });
   }
 
-  private start(): Worker {
-    const worker = new Worker(WORKER_FILE);
-    worker.unref();
-    worker.on('message', (reply: PdfWorkerReply) => {
+  private start(options: RenderProcessOptions): ChildProcess {
+    const child = fork(options.file, [], {
+      execArgv: options.execArgv,
+      serialization: 'advanced', // the PDF's bytes as a Uint8Array, not as JSON
+      stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+    });
+    child.unref();
+    child.channel?.unref();
+    child.on('message', (reply: PdfRenderReply) => {
       const waiting = this.pending.get(reply.id);
       this.pending.delete(reply.id);
-      if (this.pending.size === 0) worker.unref();
+      if (this.pending.size === 0) child.channel?.unref();
       if (waiting === undefined) return;
       if ('error' in reply) waiting.reject(new Error(reply.error));
       else waiting.resolve(Buffer.from(reply.pdf.buffer, reply.pdf.byteOffset, reply.pdf.byteLength));
     });
     const fail = (error: Error) => {
-      if (this.worker === worker) this.worker = null; // the next render starts a new thread
+      if (this.child === child) this.child = null; // the next render starts a new process
       for (const waiting of this.pending.values()) waiting.reject(error);
       this.pending.clear();
     };
-    worker.on('error', fail);
-    worker.on('exit', (code) => fail(new Error(`the PDF render thread exited (code ${code})`)));
-    this.worker = worker;
-    return worker;
+    child.on('error', fail);
+    child.on('exit', (code, signal) => fail(new Error(`the PDF render process exited (${signal ?? `code ${code}`})`)));
+    this.child = child;
+    return child;
   }
 
-  /** Stops the render thread (shutdown); a later render starts a new one. */
+  /**
+   * Starts the render process and has it render the job's sample WARM_UP_RENDERS times, at nice 19: a cold process
+   * spends about a second of CPU on its first certificate (modules, the CJK font's tables, then code not yet compiled),
+   * which on a busy machine the lowest priority stretches to many seconds of the first villagers' wait. A no-op when
+   * rendering in-process.
+   */
+  warmUp<T>(job: PdfRenderJob<T>): void {
+    const options = this.renderProcess;
+    if (options === null || job.sample === undefined) return;
+    for (let i = 0; i < WARM_UP_RENDERS; i++) {
+      // A failing sample (no font) fails the same way, with its cause, on the first real render.
+      this.inChild(options, job, job.sample).catch(() => undefined);
+    }
+  }
+
+  /** The render process's pid while it runs. */
+  get renderPid(): number | null {
+    return this.child?.pid ?? null;
+  }
+
+  /** Stops the render process (shutdown); a later render starts a new one. */
   async close(): Promise<void> {
-    const worker = this.worker;
-    this.worker = null;
-    if (worker) await worker.terminate();
+    const child = this.child;
+    this.child = null;
+    if (child === null || child.exitCode !== null || child.signalCode !== null) return;
+    const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+    child.kill();
+    await exited;
   }
 }
 
-/** One per process: the certificates and the annual statements share the thread and the cache. */
+/** One per process: the certificates and the annual statements share the render process and the cache. */
 export const pdfRenderer = new PdfRenderer();

@@ -132,7 +132,33 @@ export async function renderCertificatePdf(input: CertificatePdfInput, font: Cjk
 }
 
 /** The certificate as a job for the PDF render thread and its cache (pdfRenderer). */
-export const CERTIFICATE_PDF: PdfRenderJob<CertificatePdfInput> = { module: __filename, exportName: 'renderCertificatePdf', render: (input) => renderCertificatePdf(input) };
+export const CERTIFICATE_PDF: PdfRenderJob<CertificatePdfInput> = {
+  module: __filename,
+  exportName: 'renderCertificatePdf',
+  render: (input) => renderCertificatePdf(input),
+  // For the render process's warm-up only: every field a real certificate fills, nobody's data.
+  sample: {
+    certificateNo: 'SAMPLE-2025-000001',
+    seriesCode: 'SAMPLE-2025',
+    seriesName: '示例村林票 2025',
+    projectName: '示例国有林场—村集体合作经营项目',
+    holderName: '张*仁',
+    holderIdMasked: '140522********0000',
+    holderIdKind: 'PERSON',
+    units: '6300',
+    faceValue: '1.00',
+    faceAmount: '6300.00',
+    faceAmountInWords: '陆仟叁佰元整',
+    parcels: [{ certificateNo: '晋(2019)阳城县不动产权第0000001号', areaMu: '100.0000', location: '示例村后沟第1小班' }],
+    totalAreaMu: '100.0000',
+    issuer: '示例国有林场',
+    issuedOn: '2025-03-01',
+    printedAt: '2025-03-01',
+    verificationCode: 'SAMP-LE00-0000-0000',
+    verificationUrl: 'http://localhost/v1/public/certificates/SAMPLE0000000000',
+    transferRestrictionLabel: '可自由转让',
+  },
+};
 
 /** The document's bytes once it ends. */
 export function collect(doc: PDFKit.PDFDocument): Promise<Buffer> {
