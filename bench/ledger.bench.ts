@@ -10,7 +10,9 @@ import { randomBytes } from 'node:crypto';
  * Environment: BENCH_SECONDS (15), BENCH_WARMUP_SECONDS (3), BENCH_CLIENTS (16), BENCH_PORT (3999),
  * BENCH_WALLETS (10000), BENCH_BATCH (100), BENCH_SCENARIOS (B1,B2,B3), BENCH_DATABASE_URL
  * (postgres://postgres@127.0.0.1:5432/forest_ledger_bench), REDIS_URL, BENCH_PROFILE (1 or a
- * list of scenarios: CPU-profile the API during those service runs; perturbs their figures).
+ * list of scenarios: CPU-profile the API during those service runs; perturbs their figures), BENCH_API_MAIN
+ * (another build of the API, e.g. the previous commit's dist, for an old-vs-new comparison in one sitting),
+ * BENCH_SIDES (service,baseline: `service` alone for quick A/B runs of the API's CPU per op; the ratio then is not printed).
  */
 import 'reflect-metadata';
 import { execFileSync } from 'node:child_process';
@@ -52,6 +54,16 @@ function scenarioList(raw: string | undefined, fallback: ScenarioName[]): Scenar
   return ALL_SCENARIOS.filter((s) => names.includes(s));
 }
 
+type Side = 'service' | 'baseline';
+
+function sideList(raw: string | undefined): Side[] {
+  if (raw === undefined || raw === '') return ['service', 'baseline'];
+  const names = raw.split(',').map((s) => s.trim().toLowerCase());
+  const sides = (['service', 'baseline'] as const).filter((s) => names.includes(s));
+  if (sides.length === 0 || sides.length !== names.length) throw new Error(`BENCH_SIDES=${raw}: expected service, baseline or both`);
+  return sides;
+}
+
 const config = {
   seconds: numberEnv('BENCH_SECONDS', 15, 1, 3600, false),
   warmupSeconds: numberEnv('BENCH_WARMUP_SECONDS', 3, 0, 600, false),
@@ -61,6 +73,7 @@ const config = {
   batchSize: numberEnv('BENCH_BATCH', 100, 1, 1000),
   scenarios: scenarioList(process.env.BENCH_SCENARIOS, ALL_SCENARIOS),
   profile: scenarioList(process.env.BENCH_PROFILE, []),
+  sides: sideList(process.env.BENCH_SIDES),
   databaseUrl: process.env.BENCH_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/forest_ledger_bench',
   redisUrl: process.env.REDIS_URL ?? 'redis://127.0.0.1:6379',
   apiLogLevel: 'warn',
@@ -71,7 +84,7 @@ const config = {
 };
 
 const ROOT = resolve(__dirname, '..', '..'); // dist/bench → repository root
-const API_MAIN = join(ROOT, 'dist', 'apps', 'api', 'src', 'main.js');
+const API_MAIN = process.env.BENCH_API_MAIN ?? join(ROOT, 'dist', 'apps', 'api', 'src', 'main.js');
 const PRELOAD = join(__dirname, 'cpu-profile.preload.js');
 const REPORT_FILE = join(ROOT, 'reports', 'bench-ledger.json');
 /** A fresh directory per bench run, so no earlier file is mistaken for this run's profile. */
@@ -194,11 +207,15 @@ interface ScenarioReport {
   goal: string;
   entriesPerOp: number;
   postingsPerOp: number;
-  service: RunReport;
-  baseline: RunReport;
+  /** Either side is null when BENCH_SIDES left it out (then so are the ratio and the goal). */
+  service: RunReport | null;
+  baseline: RunReport | null;
   ratio: number;
   goalMet: boolean;
 }
+
+/** The runs a scenario measured (both unless BENCH_SIDES chose one). */
+const runsOf = (r: ScenarioReport): RunReport[] => [r.service, r.baseline].filter((run): run is RunReport => run !== null);
 
 class Bench {
   private api: ApiProcess | null = null;
@@ -382,7 +399,7 @@ class Bench {
     for (const scenario of scenarios(this.ledger!).filter((s) => config.scenarios.includes(s.name))) {
       log(`${scenario.name}: ${scenario.title}`);
       const runs: Partial<Record<'service' | 'baseline', RunReport>> = {};
-      for (const side of ['service', 'baseline'] as const) {
+      for (const side of config.sides) {
         const r = await this.measure(scenario, side);
         runs[side] = r;
         const ms = r.cpuMsPerOp;
@@ -392,9 +409,9 @@ class Bench {
             `${r.rowsCheck.ok ? '' : ' ROW COUNT MISMATCH'}`,
         );
       }
-      const service = runs.service!;
-      const baseline = runs.baseline!;
-      const ratio = service.result.opsPerSecond / baseline.result.opsPerSecond;
+      const service = runs.service ?? null;
+      const baseline = runs.baseline ?? null;
+      const ratio = service && baseline ? service.result.opsPerSecond / baseline.result.opsPerSecond : Number.NaN;
       reports.push({
         name: scenario.name,
         title: scenario.title,
@@ -404,7 +421,7 @@ class Bench {
         service,
         baseline,
         ratio,
-        goalMet: scenario.name === 'B3' ? service.postingsPerSecond >= 5000 : ratio >= 0.5,
+        goalMet: scenario.name === 'B3' ? (service?.postingsPerSecond ?? 0) >= 5000 : ratio >= 0.5,
       });
     }
     return reports;
@@ -473,30 +490,30 @@ function printTables(reports: ScenarioReport[]): void {
       ],
       reports.map((r) => [
         `${r.name} ${r.name === 'B3' ? `(batch ${r.entriesPerOp})` : ''}`.trim(),
-        fmt(r.service.result.opsPerSecond),
-        ms(r.service.result.latency.p50Ms),
-        ms(r.service.result.latency.p99Ms),
-        fmt(r.baseline.result.opsPerSecond),
-        ms(r.baseline.result.latency.p50Ms),
-        ms(r.baseline.result.latency.p99Ms),
-        fmt(r.ratio, 2),
-        fmt(r.service.postingsPerSecond, 0),
-        fmt(r.baseline.postingsPerSecond, 0),
-        `${r.service.result.errors}/${r.baseline.result.errors}`,
+        r.service ? fmt(r.service.result.opsPerSecond) : '-',
+        r.service ? ms(r.service.result.latency.p50Ms) : '-',
+        r.service ? ms(r.service.result.latency.p99Ms) : '-',
+        r.baseline ? fmt(r.baseline.result.opsPerSecond) : '-',
+        r.baseline ? ms(r.baseline.result.latency.p50Ms) : '-',
+        r.baseline ? ms(r.baseline.result.latency.p99Ms) : '-',
+        Number.isNaN(r.ratio) ? '-' : fmt(r.ratio, 2),
+        r.service ? fmt(r.service.postingsPerSecond, 0) : '-',
+        r.baseline ? fmt(r.baseline.postingsPerSecond, 0) : '-',
+        `${r.service?.result.errors ?? '-'}/${r.baseline?.result.errors ?? '-'}`,
         r.goal,
         r.goalMet ? 'yes' : 'NO',
       ]),
     ),
   );
   const b3 = reports.find((r) => r.name === 'B3');
-  if (b3) {
+  if (b3?.service && b3.baseline) {
     console.log(
       `\nB3 service: ${fmt(b3.service.entriesPerSecond, 0)} entries/s, ${fmt(b3.service.postingsPerSecond, 0)} postings/s; ` +
         `baseline: ${fmt(b3.baseline.entriesPerSecond, 0)} entries/s, ${fmt(b3.baseline.postingsPerSecond, 0)} postings/s`,
     );
   }
   const cpuRows = reports.flatMap((r) =>
-    [r.service, r.baseline].map((run) => {
+    runsOf(r).map((run) => {
       const c = run.cpu;
       const per = run.cpuMsPerOp;
       const total = per ? per.client + (per.api ?? 0) + (per.postgres ?? 0) + (per.postgresAux ?? 0) : Number.NaN;
@@ -613,10 +630,18 @@ async function main(): Promise<void> {
   }
 
   printTables(reports);
-  for (const r of reports) if (r.service.profile) printProfile(r.name, r.service.profile, r.service.cpu?.api ?? null);
+  for (const r of reports) if (r.service?.profile) printProfile(r.name, r.service.profile, r.service.cpu?.api ?? null);
 
-  const errorRuns = reports.flatMap((r) => [r.service, r.baseline].filter((run) => run.result.totalErrors > 0).map((run) => ({ scenario: r.name, run })));
-  const rowMismatches = reports.flatMap((r) => [r.service, r.baseline].filter((run) => !run.rowsCheck.ok).map((run) => `${r.name} ${run.side}: ${JSON.stringify(run.rowsCheck)}`));
+  const errorRuns = reports.flatMap((r) =>
+    runsOf(r)
+      .filter((run) => run.result.totalErrors > 0)
+      .map((run) => ({ scenario: r.name, run })),
+  );
+  const rowMismatches = reports.flatMap((r) =>
+    runsOf(r)
+      .filter((run) => !run.rowsCheck.ok)
+      .map((run) => `${r.name} ${run.side}: ${JSON.stringify(run.rowsCheck)}`),
+  );
   console.log(`\nrow checks (entries and idempotency rows written = successful requests): ${rowMismatches.length ? `MISMATCH\n  ${rowMismatches.join('\n  ')}` : 'ok'}`);
   console.log(`ledger invariants over all runs (balanced entries, zero-sum, cached totals, no overdraft): ${problems.length ? `VIOLATED\n  ${problems.join('\n  ')}` : 'ok'}`);
   console.log(`API output at LOG_LEVEL=${config.apiLogLevel}: ${apiOutput.lines} lines${apiOutput.lines ? `; last:\n  ${apiOutput.tail.slice(-5).join('\n  ')}` : ''}`);

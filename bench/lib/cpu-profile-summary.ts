@@ -131,6 +131,8 @@ export function summarizeProfile(file: string, n = 20): ProfileSummary {
   let idle = 0;
   samples.forEach((id, i) => {
     // timeDeltas[i] is the time since the previous sample; attribute the interval to the sample that ends it.
+    // The first one runs from the profiler's start, which takes hundreds of ms of the inspector's own dispatch.
+    if (i === 0) return;
     const us = Math.max(0, deltas[i] ?? 0);
     const node = byId.get(id);
     if (!node) return;

@@ -323,6 +323,41 @@ describe('audit log', () => {
     await http().get('/v1/audit-log').set(as('VILLAGER')).expect(403);
     await expect(db.dataSource.query(`DELETE FROM audit_log`)).rejects.toThrow(/append-only/);
   });
+
+  it('audits a replay with its entries and a refused body, but not a request a guard refused', async () => {
+    const transfer = {
+      kind: 'TRANSFER',
+      effectiveDate: '2026-01-02',
+      postings: [
+        { account: 'party:V-TEST-1:wallet:CNY', side: 'DEBIT', amount: '0.50' },
+        { account: 'party:V-TEST-2:wallet:CNY', side: 'CREDIT', amount: '0.50' },
+      ],
+    };
+    const rowsOf = (key: string) =>
+      db.dataSource.query<Array<{ status: number; outcome: string; error_code: string | null; entry_ids: string[] }>>(
+        `SELECT status, outcome, error_code, entry_ids::text[] AS entry_ids FROM audit_log WHERE idempotency_key = $1 ORDER BY id`,
+        [key],
+      );
+    const key = randomUUID();
+    const first = await http().post('/v1/entries').set(as('ADMIN')).set('Idempotency-Key', key).send(transfer).expect(201);
+    await http().post('/v1/entries').set(as('ADMIN')).set('Idempotency-Key', key).send(transfer).expect(201).expect('Idempotency-Replayed', 'true');
+    const entry = [first.body.entry.id as string];
+    expect(await rowsOf(key)).toEqual([
+      { status: 201, outcome: 'SUCCESS', error_code: null, entry_ids: entry },
+      { status: 201, outcome: 'SUCCESS', error_code: null, entry_ids: entry },
+    ]);
+    const invalid = randomUUID();
+    await http()
+      .post('/v1/entries')
+      .set(as('ADMIN'))
+      .set('Idempotency-Key', invalid)
+      .send({ ...transfer, effectiveDate: '2026-02-30' })
+      .expect(400);
+    expect(await rowsOf(invalid)).toEqual([{ status: 400, outcome: 'FAILURE', error_code: 'VALIDATION_FAILED', entry_ids: [] }]);
+    const forbidden = randomUUID();
+    await http().post('/v1/entries').set(as('AUDITOR')).set('Idempotency-Key', forbidden).send(transfer).expect(403);
+    expect(await rowsOf(forbidden)).toEqual([]);
+  });
 });
 
 describe('security headers and errors', () => {

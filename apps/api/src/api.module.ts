@@ -2,7 +2,7 @@ import { EventsController } from './events/events.controller';
 import { EventsFeedService, WebhooksModule } from '@forest-ledger/forestry';
 import { WebhooksController } from './webhooks/webhooks.controller';
 import { Module } from '@nestjs/common';
-import { APP_FILTER, APP_GUARD, APP_INTERCEPTOR } from '@nestjs/core';
+import { APP_FILTER, APP_GUARD } from '@nestjs/core';
 import { AccessModule } from '@forest-ledger/access';
 import {
   CarbonModule,
@@ -21,7 +21,6 @@ import {
 } from '@forest-ledger/forestry';
 import { DIVIDEND_CONTROLLERS } from './dividends/dividends.controllers';
 import { LAND_USE_CONTROLLERS } from './land-use/land-use.controllers';
-import { AuditInterceptor } from './auth/audit.interceptor';
 import { AuditedCommits } from './auth/audited-commits';
 import { AuthController } from './auth/auth.controller';
 import { AuthGuard } from './auth/auth.guard';
@@ -115,12 +114,13 @@ import { SUBSIDY_CONTROLLERS } from './subsidies/subsidies.controllers';
     EventsFeedService,
     AuditedCommits,
     LedgerMetrics,
+    // Global only with a replica (configureApp): without one it has nothing to do.
+    ReadRoutingInterceptor,
     { provide: APP_FILTER, useClass: ErrorFilter },
-    // Guards run in this order: who is calling, then the Idempotency-Key check.
+    // Guards run in this order: who is calling, then the Idempotency-Key check, which marks the request for
+    // its audit row (audit-hooks.ts, installed by configureApp): keep it last.
     { provide: APP_GUARD, useClass: AuthGuard },
     { provide: APP_GUARD, useClass: IdempotencyKeyGuard },
-    { provide: APP_INTERCEPTOR, useClass: AuditInterceptor },
-    { provide: APP_INTERCEPTOR, useClass: ReadRoutingInterceptor },
   ],
 })
 export class ApiModule {}

@@ -7,7 +7,10 @@ import helmet from 'helmet';
 import iconv from 'iconv-lite';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { Logger } from 'nestjs-pino';
-import { correlationIdFor, Env, Metrics } from '@forest-ledger/platform';
+import { AuditService } from '@forest-ledger/access';
+import { correlationIdFor, Env, Metrics, pinoHttpLogsRequests, ReadDatabase, withRequestLogger } from '@forest-ledger/platform';
+import { installAuditHooks } from './auth/audit-hooks';
+import { ReadRoutingInterceptor } from './http/read-routing.interceptor';
 import { installHttpMetrics } from './observability/http-metrics';
 import { installQueueDashboard } from './observability/queue-dashboard';
 import { installTracingHooks } from './observability/tracing-hooks';
@@ -160,13 +163,23 @@ export function openApiDocument(app: ApiApplication): OpenAPIObject {
 /** The DTOs of the routes the benchmarks load (posting, balances, statements): validated by the compiled fast path. */
 const HOT_DTOS = [PostEntryDto, PostBatchDto, BalanceQuery, StatementQuery, TrialBalanceQuery];
 
-/** Everything main.ts and the e2e tests share besides the adapter: body parsing, validation, docs, shutdown. */
+/** Everything main.ts and the e2e tests share besides the adapter: body parsing, audit, read routing, validation, docs, shutdown. */
 export function configureApp(app: ApiApplication): ApiApplication {
   app.useLogger(app.get(Logger));
+  const env = app.get(Env);
+  // Above info pino-http writes nothing: the request's logger is bound here instead, and built only if used.
+  if (!pinoHttpLogsRequests(env.LOG_LEVEL))
+    app
+      .getHttpAdapter()
+      .getInstance()
+      .addHook('onRequest', (req, _reply, done) => withRequestLogger(req.raw, done));
   installBodyParsers(app.getHttpAdapter().getInstance());
-  installHttpMetrics(app.getHttpAdapter().getInstance(), app.get(Metrics), app.get(Env));
+  installHttpMetrics(app.getHttpAdapter().getInstance(), app.get(Metrics), env);
   installQueueDashboard(app);
   installTracingHooks(app.getHttpAdapter().getInstance());
+  installAuditHooks(app.getHttpAdapter().getInstance(), app.get(AuditService));
+  // Read-your-writes across a replica; without DATABASE_READ_URL it would only add a layer to every request.
+  if (app.get(ReadDatabase).configured) app.useGlobalInterceptors(app.get(ReadRoutingInterceptor));
   app.useGlobalPipes(new NulCharacterPipe(), validationPipe(HOT_DTOS));
   app.enableShutdownHooks();
   SwaggerModule.setup('docs', app, () => openApiDocument(app), { jsonDocumentUrl: 'docs-json' });

@@ -2,6 +2,7 @@ import { DomainError, DomainErrorKind } from '@forest-ledger/common';
 import { ArgumentsHost, Catch, ExceptionFilter, HttpException, HttpStatus, Logger } from '@nestjs/common';
 import { unavailabilityOf } from '@forest-ledger/platform';
 import { ErrorResponse } from './error.dto';
+import { markFailed } from '../auth/audit-marks';
 import { correlationIdOf, HttpRequest, HttpResponse } from './http';
 
 /** The one place where domain error kinds become HTTP statuses. */
@@ -91,7 +92,10 @@ export class ErrorFilter implements ExceptionFilter {
 
   catch(error: unknown, host: ArgumentsHost): void {
     const ctx = host.switchToHttp();
-    this.reply(error, ctx.getRequest<HttpRequest>(), ctx.getResponse<HttpResponse>());
+    const req = ctx.getRequest<HttpRequest>();
+    // A state-changing request past the guards is audited as this failure (audit-hooks.ts).
+    markFailed(req, error);
+    this.reply(error, req, ctx.getResponse<HttpResponse>());
   }
 
   /** Answers `error` in the API's shape; also used for the errors Fastify raises before routing (app.setup.ts). */

@@ -5,6 +5,7 @@ import { Reflector } from '@nestjs/core';
 import { canonicalJson } from '@forest-ledger/ledger';
 import { PiiCipher } from '@forest-ledger/forestry';
 import { AuditableRequest, successRecord } from '../auth/audit';
+import { markAuditable } from '../auth/audit-marks';
 import { CommandKey, Fingerprint, IDEMPOTENCY_KEY_PATTERN, IdempotencyService, IdempotentResult, scopedKey } from '@forest-ledger/platform';
 import { EntityManager } from 'typeorm';
 import { headerOf, HttpRequest, HttpResponse, pathOf } from './http';
@@ -47,6 +48,8 @@ export class IdempotencyKeyGuard implements CanActivate {
     const req = context.switchToHttp().getRequest<HttpRequest>();
     const exempt = this.reflector.getAllAndOverride<boolean>(NO_IDEMPOTENCY_KEY, [context.getHandler(), context.getClass()]);
     if (STATE_CHANGING.has(req.method) && !exempt) keyOf(req);
+    // The last guard (api.module.ts): a state-changing request that gets here is audited, however it ends.
+    markAuditable(req);
     return true;
   }
 }

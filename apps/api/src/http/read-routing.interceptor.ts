@@ -11,7 +11,8 @@ export const MIN_LSN_HEADER = 'X-Min-LSN';
 /**
  * Read-your-writes across the replica (ReadDatabase): with DATABASE_READ_URL set, every successful write (not GET/HEAD)
  * answers with X-Last-Write-LSN; a request carrying X-Min-LSN makes its lag-tolerant reads wait for the replica to have
- * replayed that position (up to READ_MIN_LSN_WAIT_MS), else read the primary. Without a replica both are no-ops.
+ * replayed that position (up to READ_MIN_LSN_WAIT_MS), else read the primary. Without a replica both are no-ops, and
+ * configureApp (app.setup.ts) does not install it at all.
  */
 @Injectable()
 export class ReadRoutingInterceptor implements NestInterceptor {

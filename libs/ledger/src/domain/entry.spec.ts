@@ -109,6 +109,22 @@ describe('isIsoDate', () => {
     expect(isIsoDate(text)).toBe(false);
   });
 
+  it('agrees with a Date round trip on every YYYY-MM-DD of months 00-13 and days 00-32 around leap rules', () => {
+    // The Date-based check isIsoDate was before.
+    const byDate = (text: string) => {
+      const d = new Date(`${text}T00:00:00Z`);
+      return !text.startsWith('0000') && !Number.isNaN(d.getTime()) && d.toISOString().slice(0, 10) === text;
+    };
+    for (const year of ['0000', '0001', '0004', '0100', '1900', '2000', '2023', '2024', '2100', '9999']) {
+      for (let month = 0; month <= 13; month++) {
+        for (let day = 0; day <= 32; day++) {
+          const text = `${year}-${String(month).padStart(2, '0')}-${String(day).padStart(2, '0')}`;
+          expect([text, isIsoDate(text)]).toEqual([text, byDate(text)]);
+        }
+      }
+    }
+  });
+
   it('accepts the ISO date of every instant in years 1..9999', () => {
     fc.assert(
       fc.property(fc.date({ min: new Date('0001-01-01T00:00:00Z'), max: new Date('9999-12-31T23:59:59Z'), noInvalidDate: true }), (d) => {

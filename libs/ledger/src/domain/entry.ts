@@ -31,11 +31,21 @@ export function normalSideOf(type: AccountType): Side {
   return type === 'ASSET' || type === 'EXPENSE' ? 'DEBIT' : 'CREDIT';
 }
 
-/** True for a real calendar date written YYYY-MM-DD, years 0001-9999 (PostgreSQL has no year 0). */
+const DAYS_IN_MONTH = [31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31];
+const digit = (text: string, i: number) => text.charCodeAt(i) - 48;
+
+/**
+ * True for a real calendar date written YYYY-MM-DD, years 0001-9999 (PostgreSQL has no year 0), proleptic Gregorian
+ * as Date's. By arithmetic on the digits, no Date made: every posted entry and every date query parameter comes here.
+ */
 export function isIsoDate(text: string): boolean {
-  if (!DATE_PATTERN.test(text) || text.startsWith('0000')) return false;
-  const d = new Date(`${text}T00:00:00Z`);
-  return !Number.isNaN(d.getTime()) && d.toISOString().slice(0, 10) === text;
+  if (!DATE_PATTERN.test(text)) return false;
+  const year = digit(text, 0) * 1000 + digit(text, 1) * 100 + digit(text, 2) * 10 + digit(text, 3);
+  const month = digit(text, 5) * 10 + digit(text, 6);
+  const day = digit(text, 8) * 10 + digit(text, 9);
+  if (year === 0 || month < 1 || month > 12 || day < 1) return false;
+  const leap = year % 4 === 0 && (year % 100 !== 0 || year % 400 === 0);
+  return day <= (month === 2 && leap ? 29 : DAYS_IN_MONTH[month - 1]);
 }
 
 export interface PostingDraft {
