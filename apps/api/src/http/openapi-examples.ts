@@ -1,5 +1,5 @@
 // Over 500 lines because the examples are one ordered list over the whole API (each may use what an earlier one made).
-import { DEMO_COLLECTIVE, DEMO_FARM, DEMO_IDS, DEMO_VILLAGE, idAfterDemo } from '@forest-ledger/forestry';
+import { businessToday, DEMO_COLLECTIVE, DEMO_FARM, DEMO_IDS, DEMO_VILLAGE, idAfterDemo } from '@forest-ledger/forestry';
 import type { OpenAPIObject } from '@nestjs/swagger';
 import { COLLECTIVE_PARCEL, HOUSEHOLD_PARCEL, PARCEL_FILE, ROSTER_FILE, ROSTER_MEMBER, STATE_PARCEL } from './openapi-example-files';
 
@@ -28,9 +28,13 @@ export interface RequestExample {
   caller?: 'ADMIN' | 'APPROVER' | 'VILLAGER';
 }
 
-/** A date `days` after today (UTC), for fields that must lie in a window around today. */
+/**
+ * A date `days` after today in China's calendar (businessToday, Asia/Shanghai: the date the service judges windows and
+ * census dates by), for fields that must lie in a window around today. Not UTC's date: from 16:00 to 24:00 UTC that is
+ * still yesterday in China, and a census on it counted none of the demo's villagers, registered today.
+ */
 function inDays(days: number): string {
-  return new Date(Date.now() + days * 86_400_000).toISOString().slice(0, 10);
+  return businessToday(new Date(Date.now() + days * 86_400_000));
 }
 
 const TODAY_OR_EARLIER = '2026-11-23';
