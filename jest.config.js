@@ -6,6 +6,9 @@ const transform = { '^.+\\.ts$': ['ts-jest', { tsconfig: '<rootDir>/tsconfig.jso
 const common = { rootDir: __dirname, testTimeout: 60_000, moduleFileExtensions: ['ts', 'js', 'json'], transform, moduleNameMapper, testEnvironment: 'node' };
 
 module.exports = {
+  // Two files at a time: each has its own database, and a file spends much of its time waiting on PostgreSQL, Redis or
+  // a child process, which the other file's work fills (jest's default on 2 cores is one worker: every file in turn).
+  maxWorkers: 2,
   globalSetup: '<rootDir>/test/setup/global-setup.ts',
   globalTeardown: '<rootDir>/test/setup/global-teardown.ts',
   testTimeout: 60_000,
