@@ -1,6 +1,4 @@
-import type { HttpRequest } from '../http/http';
-
-const STATE_CHANGING = new Set(['POST', 'PUT', 'PATCH', 'DELETE']);
+import { HttpRequest, isStateChanging } from '../http/http';
 
 /** Where a request stands for its audit row (audit-hooks.ts), on the request itself. */
 export interface AuditMarks {
@@ -16,7 +14,7 @@ export interface AuditMarks {
  * credentials, a role that may not call the route, no Idempotency-Key) are not audited.
  */
 export function markAuditable(req: HttpRequest): void {
-  if (STATE_CHANGING.has(req.method)) (req as AuditMarks).auditable = true;
+  if (isStateChanging(req)) (req as AuditMarks).auditable = true;
 }
 
 /** Called by the error filter with the error it answers: an auditable request is then audited as this failure. */

@@ -8,6 +8,10 @@ import type { FastifyReply, FastifyRequest } from 'fastify';
 export type HttpRequest = FastifyRequest;
 export type HttpResponse = FastifyReply;
 
+const STATE_CHANGING = new Set(['POST', 'PUT', 'PATCH', 'DELETE']);
+/** The methods that change state: they need an Idempotency-Key and get an audit row. */
+export const isStateChanging = (req: HttpRequest): boolean => STATE_CHANGING.has(req.method);
+
 /** One request header (the first value if repeated), or undefined. `name` in lower case. */
 export function headerOf(req: HttpRequest, name: string): string | undefined {
   const value = req.headers[name];

@@ -8,11 +8,9 @@ import { AuditableRequest, successRecord } from '../auth/audit';
 import { markAuditable } from '../auth/audit-marks';
 import { CommandKey, Fingerprint, IDEMPOTENCY_KEY_PATTERN, IdempotencyService, IdempotentResult, scopedKey } from '@forest-ledger/platform';
 import { EntityManager } from 'typeorm';
-import { headerOf, HttpRequest, HttpResponse, pathOf } from './http';
+import { headerOf, HttpRequest, HttpResponse, isStateChanging, pathOf } from './http';
 
 import { AuthenticatedRequest, NO_IDEMPOTENCY_KEY } from '../auth/auth.decorators';
-
-const STATE_CHANGING = new Set(['POST', 'PUT', 'PATCH', 'DELETE']);
 
 function keyOf(req: HttpRequest): string {
   const key = headerOf(req, 'idempotency-key');
@@ -47,7 +45,7 @@ export class IdempotencyKeyGuard implements CanActivate {
   canActivate(context: ExecutionContext): boolean {
     const req = context.switchToHttp().getRequest<HttpRequest>();
     const exempt = this.reflector.getAllAndOverride<boolean>(NO_IDEMPOTENCY_KEY, [context.getHandler(), context.getClass()]);
-    if (STATE_CHANGING.has(req.method) && !exempt) keyOf(req);
+    if (isStateChanging(req) && !exempt) keyOf(req);
     // The last guard (api.module.ts): a state-changing request that gets here is audited, however it ends.
     markAuditable(req);
     return true;
