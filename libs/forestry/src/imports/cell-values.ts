@@ -45,7 +45,7 @@ export type PartyIdCheck =
  * Checks a person's resident ID number or, when `allowCreditCode`, an organisation's unified social
  * credit code. Returns the normalised code; error messages show it masked, never whole.
  *
- * @param today YYYY-MM-DD for the birth-date check; defaults to today (UTC).
+ * @param today YYYY-MM-DD for the birth-date check; defaults to today in China (Asia/Shanghai), the calendar the service judges dates by.
  */
 export function checkPartyId(text: string, options: { allowCreditCode: boolean; today?: string }): PartyIdCheck {
   const id = normaliseResidentId(text);

@@ -232,13 +232,14 @@ describe('validateResidentId', () => {
     });
   });
 
-  it('defaults today to the current UTC date', () => {
-    const now = new Date();
-    const ymd = (d: Date): string => d.toISOString().slice(0, 10).replace(/-/g, '');
-    const tomorrow = new Date(now.getTime() + 2 * 24 * 3600 * 1000); // two days: immune to a UTC midnight during the test
-    const yesterday = new Date(now.getTime() - 2 * 24 * 3600 * 1000);
-    expect(validateResidentId(residentId('110105', ymd(yesterday), '001')).ok).toBe(true);
-    expect(validateResidentId(residentId('110105', ymd(tomorrow), '001'))).toMatchObject({ ok: false, reason: expect.stringMatching(/in the future/) });
+  it("defaults today to China's calendar date: a villager born today in China is accepted while UTC's date is still yesterday", () => {
+    jest.useFakeTimers({ now: new Date('2026-12-04T18:30:00Z'), doNotFake: ['nextTick', 'setImmediate'] }); // 02:30 on 5 December in China
+    try {
+      expect(validateResidentId(residentId('110105', '20261205', '001'))).toMatchObject({ ok: true, birthDate: '2026-12-05' });
+      expect(validateResidentId(residentId('110105', '20261206', '001'))).toMatchObject({ ok: false, reason: expect.stringMatching(/in the future \(today is 2026-12-05\)/) });
+    } finally {
+      jest.useRealTimers();
+    }
   });
 
   it('throws on a malformed today argument (a programming error, not bad input)', () => {

@@ -8,6 +8,7 @@
  * A code that passes here is well-formed; it is not proof that the person or organisation exists.
  * The validators expect normalised input: call `normaliseResidentId` / `normaliseCreditCode` first.
  */
+import { businessToday } from '../projects/project-accounts';
 
 // ---------------------------------------------------------------------------------------------
 // Resident ID number (GB 11643-1999)
@@ -42,9 +43,9 @@ export function residentIdCheckCharacter(first17: string): string {
  * birth date (YYYYMMDD, a real date between 1900-01-01 and `today` inclusive), sequence code
  * (3 digits; odd = male, even = female) and the ISO 7064 MOD 11-2 check character.
  *
- * @param today YYYY-MM-DD; defaults to today's date in UTC. Birth dates after it are refused.
+ * @param today YYYY-MM-DD; defaults to today in China (Asia/Shanghai): a villager born today there is not refused while UTC's date is still yesterday. Birth dates after it are refused.
  */
-export function validateResidentId(text: string, today: string = utcToday()): ResidentIdValidation {
+export function validateResidentId(text: string, today: string = businessToday()): ResidentIdValidation {
   if (!isCalendarDate(today)) throw new RangeError(`today must be a real date in the form YYYY-MM-DD, got '${today}'`);
   if (text.length !== 18) return fail(`a resident ID number must be 18 characters, got ${text.length}`);
   if (!/^\d{17}$/.test(text.slice(0, 17))) return fail('characters 1-17 of a resident ID number must be digits 0-9');
@@ -169,10 +170,6 @@ export function validateUnifiedSocialCreditCode(text: string, options: CreditCod
 
 function fail(reason: string): { ok: false; reason: string } {
   return { ok: false, reason };
-}
-
-function utcToday(): string {
-  return new Date().toISOString().slice(0, 10);
 }
 
 /** True when `date` is YYYY-MM-DD naming a real day of the proleptic Gregorian calendar. */
