@@ -12,7 +12,8 @@ import { randomBytes } from 'node:crypto';
  * (postgres://postgres@127.0.0.1:5432/forest_ledger_bench), REDIS_URL, BENCH_PROFILE (1 or a
  * list of scenarios: CPU-profile the API during those service runs; perturbs their figures), BENCH_API_MAIN
  * (another build of the API, e.g. the previous commit's dist, for an old-vs-new comparison in one sitting),
- * BENCH_SIDES (service,baseline: `service` alone for quick A/B runs of the API's CPU per op; the ratio then is not printed).
+ * BENCH_SIDES (service,baseline: `service` alone for quick A/B runs of the API's CPU per op; the ratio then is not printed),
+ * BENCH_API_PROCESSES (1), BENCH_API_POOL_SIZE (20: DB_POOL_SIZE of each API process).
  */
 import 'reflect-metadata';
 import { execFileSync } from 'node:child_process';
@@ -77,7 +78,8 @@ const config = {
   databaseUrl: process.env.BENCH_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/forest_ledger_bench',
   redisUrl: process.env.REDIS_URL ?? 'redis://127.0.0.1:6379',
   apiLogLevel: 'warn',
-  apiPoolSize: 20,
+  /** DB_POOL_SIZE of each API process. */
+  apiPoolSize: numberEnv('BENCH_API_POOL_SIZE', 20, 1, 200),
   funding: '1000000.00',
   amount: '0.01',
   kind: 'BENCH_TRANSFER',
