@@ -22,7 +22,7 @@
  * Environment: HISTORY_POSTINGS, HISTORY_ACCOUNTS, HISTORY_HOT, HISTORY_YEARS, BENCH_SECONDS (10),
  * BENCH_WARMUP_SECONDS (2: per run), BENCH_API_WARMUP_SECONDS (15: once, after the API starts: its H1–H3 requests in turn, unmeasured), BENCH_CLIENTS (16), BENCH_TB_CLIENTS (2), BENCH_PORT (3999), BENCH_SCENARIOS
  * (H1,…), BENCH_SKIP_SUM (1: leave out the posting-sum runs), BENCH_DATABASE_URL (…/forest_ledger_history_bench), REDIS_URL,
- * BENCH_API_PROCESSES (1: API processes on the port, as bench:ledger), BENCH_API_POOL_SIZE (20: DB_POOL_SIZE of each), HISTORY_REUSE (1: measure again on the history an earlier run loaded with the same sizes the same day, instead of loading it anew;
+ * BENCH_API_PROCESSES (1: API processes on the port, as bench:ledger), BENCH_API_POOL_SIZE (4: DB_POOL_SIZE of each), HISTORY_REUSE (1: measure again on the history an earlier run loaded with the same sizes the same day, instead of loading it anew;
  * migrations added since are applied to it first), BENCH_PROFILE (a list of scenarios: CPU-profile the API, every process of it, during those service runs; perturbs their figures).
  * Each run prints the CPU per operation of the bench process, the API and the bench database's PostgreSQL backends (/proc).
  */
@@ -55,8 +55,12 @@ const config = {
   warmupSeconds: intEnv('BENCH_WARMUP_SECONDS', 2, 0, 600),
   /** Once, after the API starts and before the first scenario: the service's requests, unmeasured. */
   apiWarmupSeconds: intEnv('BENCH_API_WARMUP_SECONDS', 15, 0, 600),
-  /** DB_POOL_SIZE of each API process. */
-  apiPoolSize: intEnv('BENCH_API_POOL_SIZE', 20, 1, 200),
+  /**
+   * DB_POOL_SIZE of each API process. 4, not the service's default 20: these reads are CPU-bound in PostgreSQL, and on a
+   * 2-core database more sessions at once only share the cores worse (one API process, H1: PostgreSQL 0.13 ms of CPU a
+   * balance with 4 connections, 0.24 ms with 8; p99 9 ms against 23 ms). See README, "Sizing the connection pool".
+   */
+  apiPoolSize: intEnv('BENCH_API_POOL_SIZE', 4, 1, 200),
   clients: intEnv('BENCH_CLIENTS', 16, 1, 500),
   tbClients: intEnv('BENCH_TB_CLIENTS', 2, 1, 500),
   port: intEnv('BENCH_PORT', 3999, 1, 65535),
