@@ -14,7 +14,9 @@ export type UnavailableCause =
   /** Redis did not answer: disconnected, or no reply within its command timeout. */
   | 'REDIS_UNAVAILABLE'
   /** A socket error not attributable to one dependency (refused, reset, unreachable). */
-  | 'CONNECTION_FAILED';
+  | 'CONNECTION_FAILED'
+  /** A bounded queue of CPU-heavy work (the PDF renders of an API process) is full: WorkQueueFullError. */
+  | 'WORK_QUEUE_FULL';
 
 export interface Unavailability {
   cause: UnavailableCause;
@@ -29,7 +31,16 @@ const ANSWERS: Record<UnavailableCause, Omit<Unavailability, 'cause'>> = {
   STATEMENT_TIMEOUT: { retryAfterSeconds: 5, message: 'the database did not answer in time; nothing was written, retry with the same Idempotency-Key' },
   REDIS_UNAVAILABLE: { retryAfterSeconds: 5, message: 'Redis is unavailable; retry with the same Idempotency-Key' },
   CONNECTION_FAILED: { retryAfterSeconds: 5, message: 'a backing service cannot be reached; retry with the same Idempotency-Key' },
+  WORK_QUEUE_FULL: { retryAfterSeconds: 2, message: 'too many documents are waiting to be rendered; retry in a moment' },
 };
+
+/**
+ * Refuses work a bounded queue has no room for (503 WORK_QUEUE_FULL with Retry-After): better a quick "try again" than a
+ * wait that grows with every request behind it.
+ */
+export class WorkQueueFullError extends Error {
+  readonly code = 'WORK_QUEUE_FULL';
+}
 
 /** Node socket errors (`error.code`) of a connection that failed or broke. */
 const SOCKET_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'ECONNABORTED', 'EPIPE', 'ETIMEDOUT', 'EHOSTUNREACH', 'ENETUNREACH', 'ENOTFOUND', 'EAI_AGAIN']);
@@ -56,6 +67,7 @@ function ofSqlState(code: string): UnavailableCause | null {
 function causeOf(error: unknown, depth: number): UnavailableCause | null {
   if (typeof error !== 'object' || error === null || depth > 4) return null;
   const { code, message, name, driverError, cause } = error as { code?: unknown; message?: unknown; name?: unknown; driverError?: unknown; cause?: unknown };
+  if (code === 'WORK_QUEUE_FULL' && error instanceof WorkQueueFullError) return 'WORK_QUEUE_FULL';
   if (typeof code === 'string') {
     // A SQLSTATE is five characters of digits and capitals; socket codes start with E.
     if (/^[0-9A-Z]{5}$/.test(code)) {

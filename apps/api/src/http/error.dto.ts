@@ -25,7 +25,7 @@ const DESCRIPTIONS: Record<number, string> = {
   413: 'Body over 1 MB (PAYLOAD_TOO_LARGE)',
   422: 'Business rule refused (LEDGER_UNBALANCED, INSUFFICIENT_FUNDS, ACCOUNT_FROZEN, ACCOUNT_CLOSED, ACCOUNT_NOT_ZERO, ALREADY_REVERSED, DUPLICATE_POSTING, ASSET_MANAGED); nothing was written',
   500: 'Unexpected error (a bug); only the correlation id is returned',
-  503: 'SERVICE_UNAVAILABLE: PostgreSQL or Redis down, the pool saturated, a lock or statement timeout (details.cause); nothing was written; retry after Retry-After seconds with the same Idempotency-Key',
+  503: 'SERVICE_UNAVAILABLE: PostgreSQL or Redis down, the pool saturated, a lock or statement timeout, too many PDFs waiting to render (details.cause); nothing was written; retry after Retry-After seconds with the same Idempotency-Key',
 };
 
 /** Documents the error responses of an endpoint with the shared error body (500 and 503 on every one). */

@@ -1,5 +1,6 @@
 import { DomainError } from '@forest-ledger/common';
 import { HttpStatus } from '@nestjs/common';
+import { WorkQueueFullError } from '@forest-ledger/platform';
 import { DatabaseError } from 'pg';
 import { QueryFailedError } from 'typeorm';
 import { classifyError } from './error.filter';
@@ -18,6 +19,13 @@ describe('classifyError', () => {
     expect(JSON.stringify(answer.body)).not.toContain('UPDATE');
     expect(classifyError(pgError('55P03', 'canceling statement due to lock timeout'))).toMatchObject({ status: 503, body: { details: { cause: 'LOCK_TIMEOUT' } } });
     expect(classifyError(new Error('timeout exceeded when trying to connect'))).toMatchObject({ status: 503, body: { details: { cause: 'DATABASE_BUSY' } } });
+    // A full render queue (PdfRenderer): busy, not broken. A plain error that only says the same code is still a bug.
+    expect(classifyError(new WorkQueueFullError('32 PDF renders are already waiting'))).toMatchObject({
+      status: 503,
+      retryAfterSeconds: 2,
+      body: { details: { cause: 'WORK_QUEUE_FULL' } },
+    });
+    expect(classifyError(Object.assign(new Error('x'), { code: 'WORK_QUEUE_FULL' })).status).toBe(500);
   });
 
   it('keeps 500 for bugs', () => {

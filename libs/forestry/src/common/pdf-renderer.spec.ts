@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ModuleKind, ScriptTarget, transpileModule } from 'typescript';
 import { PdfRenderer, PdfRenderJob } from './pdf-renderer';
+import { unavailabilityOf, WorkQueueFullError } from '@forest-ledger/platform';
 
 /** A fake renderer: counts its renders, answers when told. */
 function fakeJob(): { job: PdfRenderJob<{ n: number }>; renders: () => number; finish: () => void } {
@@ -90,8 +91,10 @@ describe('PdfRenderer in its render process', () => {
     render: () => Promise.reject(new Error('renders in the child')),
   };
   const renderer = new PdfRenderer(0, { file: join(dir, 'pdf-render.process.js'), execArgv: [] });
+  const bounded = new PdfRenderer(1000, { file: join(dir, 'pdf-render.process.js'), execArgv: [] }, 2);
 
   afterAll(async () => {
+    await bounded.close();
     await renderer.close();
     rmSync(dir, { recursive: true, force: true });
   });
@@ -113,5 +116,19 @@ describe('PdfRenderer in its render process', () => {
     await renderer.close();
     expect(renderer.renderPid).toBeNull();
     expect(existsSync(`/proc/${pid}`)).toBe(false);
+  });
+
+  it('refuses a render past its bound at once (WorkQueueFullError, a 503), but never one it is already making or has made', async () => {
+    const first = bounded.render(job, { n: 1, delayMs: 400 });
+    const second = bounded.render(job, { n: 2, delayMs: 0 });
+    const started = Date.now();
+    await expect(bounded.render(job, { n: 3, delayMs: 0 })).rejects.toBeInstanceOf(WorkQueueFullError);
+    expect(Date.now() - started).toBeLessThan(100); // refused, not queued
+    expect(unavailabilityOf(new WorkQueueFullError('full'))).toMatchObject({ cause: 'WORK_QUEUE_FULL', retryAfterSeconds: 2 });
+    const sameAsFirst = bounded.render(job, { n: 1, delayMs: 400 }); // under way: shared, not refused
+    expect(sameAsFirst).toBe(first);
+    await Promise.all([first, second]);
+    await expect(bounded.render(job, { n: 1, delayMs: 400 })).resolves.toHaveLength(1); // from the cache
+    await expect(bounded.render(job, { n: 3, delayMs: 0 })).resolves.toHaveLength(3); // room again
   });
 });

@@ -2,7 +2,7 @@ import { ChildProcess, fork } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
-import { missingServiceV8Flags } from '@forest-ledger/platform';
+import { missingServiceV8Flags, WorkQueueFullError } from '@forest-ledger/platform';
 
 /**
  * A PDF renderer that is a pure function of its input (the certificate, the annual statement: same input and font,
@@ -27,6 +27,14 @@ export type PdfRenderReply = { id: number; pdf: Uint8Array } | { id: number; err
 
 /** Renders of each sample at start-up: the first few renders of a fresh process are the slow ones. */
 const WARM_UP_RENDERS = 5;
+
+/**
+ * Renders one render process may owe at once (a certificate is 40–60 ms of CPU warm, so about two seconds of work):
+ * past it a render is refused at once (503 WORK_QUEUE_FULL, Retry-After 2 s) instead of queued behind a backlog that
+ * only grows while the machine is saturated. Answers from the cache, and a render already under way for the same
+ * input, are never refused.
+ */
+export const MAX_QUEUED_RENDERS = 32;
 
 /** Rendered PDFs kept by content (about 75 KB a certificate): enough for a village's certificates on a dividend day. */
 export const PDF_CACHE_MAX_BYTES = 64 * 1024 * 1024;
@@ -57,6 +65,7 @@ function builtRenderProcess(): RenderProcessOptions | null {
  *   shows (units, names, the print date) is a different key, and nothing needs invalidating; least recently used
  *   PDFs go first past PDF_CACHE_MAX_BYTES.
  * - Concurrent identical renders share one promise.
+ * - At most MAX_QUEUED_RENDERS renders are owed at once; past that a new one is refused (WorkQueueFullError → 503).
  * Callers check the reader's scope before asking: the cache only answers for an input the caller already holds.
  */
 export class PdfRenderer {
@@ -71,6 +80,7 @@ export class PdfRenderer {
     private readonly maxBytes = PDF_CACHE_MAX_BYTES,
     /** null: render in this process (tests from TypeScript sources). */
     private readonly renderProcess: RenderProcessOptions | null = builtRenderProcess(),
+    private readonly maxQueued = MAX_QUEUED_RENDERS,
   ) {}
 
   render<T>(job: PdfRenderJob<T>, input: T): Promise<Buffer> {
@@ -85,6 +95,9 @@ export class PdfRenderer {
     }
     const running = this.inFlight.get(key);
     if (running !== undefined) return running;
+    if (this.renderProcess && this.pending.size >= this.maxQueued) {
+      return Promise.reject(new WorkQueueFullError(`${this.pending.size} PDF renders are already waiting in this process (at most ${this.maxQueued})`));
+    }
     const promise = (this.renderProcess ? this.inChild(this.renderProcess, job, input) : job.render(input)).then(
       (pdf) => {
         this.inFlight.delete(key);
