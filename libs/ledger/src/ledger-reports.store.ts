@@ -2,6 +2,7 @@ import { preparedQuery } from '@forest-ledger/platform/database/prepared';
 import { EntityManager } from 'typeorm';
 import { AccountType, Side } from './domain/entry';
 import { rowsAsOfSql } from './period-totals';
+import { visibleAccountSql } from './visibility-sql';
 
 /** The SQL of the ledger's reports (balances as of a date, statements, trial balance) over the ledger's tables; runs in the caller's `em`. */
 
@@ -16,7 +17,7 @@ export interface ReadAccountRow {
 /** The account `$1` if the owner references `$3` (text[], null: any) may see it: its id, code, asset, normal side and scale (ledger_assets). */
 const seenAccountSql = (code: string, ownerRefs: string): string =>
   `SELECT a.id, a.code, a.asset_code, a.normal_side, s.scale FROM ledger_accounts a JOIN ledger_assets s ON s.code = a.asset_code
-    WHERE a.code = ${code} AND (${ownerRefs}::text[] IS NULL OR a.owner_ref = ANY(${ownerRefs}::text[]))`;
+    WHERE a.code = ${code} AND ${visibleAccountSql(ownerRefs)}`;
 
 /**
  * The account `$1` as the owner references `$3` may see it, with the debit and credit totals of its postings effective on

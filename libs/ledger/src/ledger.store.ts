@@ -9,6 +9,7 @@ import { LedgerError } from './domain/errors';
 import { periodUpsertsSql } from './period-totals';
 import type { AccountDelta } from './posting-plan';
 import { balanceView } from './posting-plan';
+import { visibleAccountSql } from './visibility-sql';
 import type { AccountView, AssetView, EntryView, OpenAccountInput, Visibility } from './ledger.types';
 
 /**
@@ -193,7 +194,7 @@ export async function insertAccounts(em: EntityManager, inputs: readonly OpenAcc
 export async function selectAccounts(em: EntityManager, codes: readonly string[], visibility: Visibility): Promise<AccountRow[]> {
   return await em.query<AccountRow[]>(
     `SELECT ${ACCOUNT_COLUMNS} FROM ledger_accounts a JOIN ledger_assets s ON s.code = a.asset_code
-     WHERE a.code = ANY($1::text[]) AND ($2::text[] IS NULL OR a.owner_ref = ANY($2::text[]))`,
+     WHERE a.code = ANY($1::text[]) AND ${visibleAccountSql('$2')}`,
     [[...new Set(codes)], visibility?.ownerRefs ?? null],
   );
 }
