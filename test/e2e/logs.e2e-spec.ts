@@ -19,6 +19,7 @@ interface LogLine {
   url?: string;
   openapi?: string;
   version?: string;
+  req?: { method: string; url: string };
 }
 
 /** Runs apps/api/src/main.ts as `npm run start:api` would (from the sources), until `act` is done; its stdout and exit code. */
@@ -92,6 +93,32 @@ describe('logs: pino JSON from the first line to the last', () => {
     const started = lines.find((l) => l.msg === 'forest-ledger API started');
     expect(started).toMatchObject({ url: `http://0.0.0.0:${PORT}`, openapi: `http://0.0.0.0:${PORT}/docs`, version: expect.stringMatching(/^\d+\.\d+\.\d+/) as unknown });
   }, 120_000);
+
+  it('above info (pino-http off), a line logged while answering a request still names the request', async () => {
+    // Redis is a port nobody listens on: a login then warns that its limits are counted in memory, inside the request.
+    const port = await kernelFreePort();
+    const deadRedis = `redis://127.0.0.1:${await kernelFreePort()}`;
+    const { stdout } = await runApi({ PORT: String(port), LOG_LEVEL: 'warn', REDIS_URL: deadRedis, DEPLOYMENT_ID: `warn-${db.name.slice(-20)}` }, async (api) => {
+      await until('the API answering', async () => ((await fetch(`http://127.0.0.1:${port}/health/live`).catch(() => undefined))?.ok ? true : undefined), {
+        timeoutMs: 90_000,
+        everyMs: 250,
+        process: api,
+      });
+      const login = await fetch(`http://127.0.0.1:${port}/v1/auth/login`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ username: 'nobody-here', password: 'not-the-password-1' }),
+      });
+      expect(login.status).toBe(401);
+      await until('the login limits warning', () => Promise.resolve(api.lastOutput.includes('Redis unreachable') ? true : undefined), {
+        timeoutMs: 30_000,
+        everyMs: 200,
+        process: api,
+      });
+    });
+    const warning = jsonLines(stdout).find((l) => l.msg.startsWith('Redis unreachable'));
+    expect(warning).toMatchObject({ level: 40, req: { method: 'POST', url: '/v1/auth/login' } });
+  }, 150_000);
 
   it('a start that fails says why in one JSON line and exits with 1', async () => {
     const { stdout, code } = await runApi({ PORT: 'not-a-port' }, (api) =>
