@@ -40,7 +40,7 @@ import { ApiProcess } from './lib/api-process';
 import { CpuMeter, CpuSnapshot } from './lib/cpu';
 import { summarizeProfile } from './lib/cpu-profile-summary';
 import { JsonHttpClient } from './lib/http-client';
-import { LoadResult, Operation, runLoad } from './lib/load';
+import { LoadResult, Operation, runLoad, warmUp } from './lib/load';
 import { inPgTransaction } from './lib/raw-baseline';
 import { dropDatabase } from './lib/scratch-ledger';
 import { fmt, renderTable } from './lib/stats';
@@ -432,9 +432,11 @@ async function main(): Promise<void> {
       const warm = scenarios.filter((x) => config.scenarios.includes(x.name) && ['H1', 'H2', 'H3'].includes(x.name)).map((x) => x.sides.find((side) => side.label === 'service')!);
       if (warm.length > 0) {
         log(`warming the API up: ${config.apiWarmupSeconds} s of the service's ${warm.length === 1 ? 'requests' : 'requests, the scenarios in turn'} (not measured)`);
-        let next = 0;
-        const warmed = await runLoad((client) => warm[next++ % warm.length].op(client), { clients: config.clients, warmupSeconds: 0, seconds: config.apiWarmupSeconds });
-        if (warmed.totalErrors > 0) throw new Error(`warming the API up: ${warmed.totalErrors} errors (${warmed.errorKinds[0]?.message ?? '?'})`);
+        await warmUp(
+          warm.map((side) => side.op),
+          config.clients,
+          config.apiWarmupSeconds,
+        );
       }
     }
     let linesBefore = api.output().lines;

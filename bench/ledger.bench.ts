@@ -27,7 +27,7 @@ import { ApiProcess } from './lib/api-process';
 import { CpuBreakdown, CpuMeter, CpuSnapshot } from './lib/cpu';
 import { ProfileSummary, SOCKET_WRITES_LABEL, summarizeProfile } from './lib/cpu-profile-summary';
 import { JsonHttpClient } from './lib/http-client';
-import { LoadResult, Operation, runLoad } from './lib/load';
+import { LoadResult, Operation, runLoad, warmUp } from './lib/load';
 import { RawLedgerBaseline, Transfer } from './lib/raw-baseline';
 import { BenchAccount, createScratchLedger, dropDatabase, ScratchLedger } from './lib/scratch-ledger';
 import { fmt, renderTable } from './lib/stats';
@@ -411,10 +411,11 @@ class Bench {
     const http = new JsonHttpClient('127.0.0.1', config.port, config.clients);
     http.defaultHeaders = { authorization: `Bearer ${this.token}` };
     try {
-      const ops = chosen.map((s) => s.service(http, `warm-${s.name.toLowerCase()}-`));
-      let next = 0;
-      const warmed = await runLoad((client) => ops[next++ % ops.length](client), { clients: config.clients, warmupSeconds: 0, seconds: config.apiWarmupSeconds });
-      if (warmed.errors > 0) throw new Error(`warming the API up: ${warmed.errors} errors`);
+      await warmUp(
+        chosen.map((s) => s.service(http, `warm-${s.name.toLowerCase()}-`)),
+        config.clients,
+        config.apiWarmupSeconds,
+      );
     } finally {
       http.close();
     }

@@ -96,3 +96,13 @@ export async function runLoad(op: Operation, options: LoadOptions): Promise<Load
     errorKinds: [...errorKinds].map(([message, count]) => ({ message, count })).sort((a, b) => b.count - a.count),
   };
 }
+
+/**
+ * A warm-up, unmeasured: `ops` in turn from `clients` closed-loop clients for `seconds`, so that what is measured next
+ * finds the API's hot paths compiled; fails if any operation failed.
+ */
+export async function warmUp(ops: Operation[], clients: number, seconds: number): Promise<void> {
+  let next = 0;
+  const warmed = await runLoad((client) => ops[next++ % ops.length](client), { clients, warmupSeconds: 0, seconds });
+  if (warmed.totalErrors > 0) throw new Error(`warming up: ${warmed.totalErrors} errors (${warmed.errorKinds[0]?.message ?? '?'})`);
+}

@@ -67,7 +67,7 @@ function ofSqlState(code: string): UnavailableCause | null {
 function causeOf(error: unknown, depth: number): UnavailableCause | null {
   if (typeof error !== 'object' || error === null || depth > 4) return null;
   const { code, message, name, driverError, cause } = error as { code?: unknown; message?: unknown; name?: unknown; driverError?: unknown; cause?: unknown };
-  if (code === 'WORK_QUEUE_FULL' && error instanceof WorkQueueFullError) return 'WORK_QUEUE_FULL';
+  if (error instanceof WorkQueueFullError) return 'WORK_QUEUE_FULL';
   if (typeof code === 'string') {
     // A SQLSTATE is five characters of digits and capitals; socket codes start with E.
     if (/^[0-9A-Z]{5}$/.test(code)) {
