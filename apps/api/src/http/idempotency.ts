@@ -70,11 +70,11 @@ export class CommandRunner {
     const { id, key, fingerprint } = this.identify(req);
     const result = await this.idempotency.execute<T>(id, fingerprint, async (em) => {
       const body = await work(em, key);
-      // The audit row commits with the command's effects (the interceptor skips it then).
-      await this.audit.insertMany(em, [successRecord(req, status, body)]);
-      (req as AuditableRequest).audited = true;
-      return { status, body };
+      // The audit row commits with the command's effects, in the answer's statement.
+      return { status, body, alongside: [this.audit.insertManyPart([successRecord(req, status, body)])] };
     });
+    // Committed with its audit row, so the interceptor skips it; a replay is audited by the interceptor.
+    if (!result.replayed) (req as AuditableRequest).audited = true;
     return this.respond(res, result);
   }
 

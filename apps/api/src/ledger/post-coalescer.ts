@@ -8,7 +8,6 @@ import {
   IdempotentResult,
   inTransaction,
   replayOf,
-  runPart,
   StatementPart,
   storedHashOf,
   unavailabilityOf,
@@ -142,8 +141,8 @@ export class PostCoalescer implements OnApplicationShutdown {
     try {
       const value = await this.idempotency.execute<PostResult>(s.id, s.fingerprint, async (em) => {
         const body = await this.ledger.post(em, s.draft);
-        if (this.commitHook) await runPart(em, this.commitHook([{ tag: s.tag, result: body }]));
-        return { status: CREATED, body };
+        // The audit row rides in the answer's statement.
+        return { status: CREATED, body, alongside: this.commitHook ? [this.commitHook([{ tag: s.tag, result: body }])] : [] };
       });
       return { ok: true, value };
     } catch (error) {

@@ -2,7 +2,7 @@ import { DomainError } from '@forest-ledger/common';
 import { Injectable } from '@nestjs/common';
 import { DataSource, EntityManager } from 'typeorm';
 import { preparedQuery } from '../database/prepared';
-import { runPart, shiftedText, StatementPart } from '../database/statement-part';
+import { runPart, runParts, StatementPart } from '../database/statement-part';
 import { inTransaction } from '../database/transaction';
 
 export interface CommandResult<T> {
@@ -12,6 +12,15 @@ export interface CommandResult<T> {
 
 export interface IdempotentResult<T> extends CommandResult<T> {
   replayed: boolean;
+}
+
+/** The statement that stores a command's first answer in its claimed row. */
+function answerPart<T>(id: CommandKey, answer: CommandResult<T>): StatementPart {
+  return {
+    name: 'idempotency_answer',
+    text: `UPDATE idempotency_requests SET response_status = $3, response_body = $4 WHERE principal = $1 AND key = $2`,
+    values: [id.principal, id.key, answer.status, JSON.stringify(answer.body)],
+  };
 }
 
 /**
@@ -79,7 +88,15 @@ function byPrincipalAndKey(a: CommandKey, b: CommandKey): number {
 export class IdempotencyService {
   constructor(private readonly dataSource: DataSource) {}
 
-  execute<T>(id: CommandKey, fingerprint: Fingerprint, work: (em: EntityManager) => Promise<CommandResult<T>>): Promise<IdempotentResult<T>> {
+  /**
+   * `work` runs the command and returns its answer, with `alongside`: other owners' writes of the same commit (the audit
+   * row), which ride in the answer's statement (one round trip).
+   */
+  execute<T>(
+    id: CommandKey,
+    fingerprint: Fingerprint,
+    work: (em: EntityManager) => Promise<CommandResult<T> & { alongside?: readonly StatementPart[] }>,
+  ): Promise<IdempotentResult<T>> {
     return inTransaction(this.dataSource, async (em) => {
       const claimed = await preparedQuery<{ key: string }>(
         em,
@@ -91,13 +108,9 @@ export class IdempotencyService {
         const answers = await this.findAnswers<T>(em, [id]);
         return replayOf(id.key, fingerprint, answers.get(scopedKey(id))!);
       }
-      const result = await work(em);
-      await preparedQuery(em, 'idempotency_answer', `UPDATE idempotency_requests SET response_status = $3, response_body = $4 WHERE principal = $1 AND key = $2`, [
-        id.principal,
-        id.key,
-        result.status,
-        JSON.stringify(result.body),
-      ]);
+      const { status, body, alongside = [] } = await work(em);
+      const result = { status, body };
+      await runParts(em, [...alongside, answerPart(id, result)]);
       return { ...result, replayed: false };
     });
   }
@@ -141,14 +154,8 @@ export class IdempotencyService {
     const update = `UPDATE idempotency_requests r SET response_status = v.status, response_body = v.body::json
        FROM unnest($1::text[], $2::text[], $3::smallint[], $4::text[]) AS v(principal, key, status, body) WHERE r.principal = v.principal AND r.key = v.key`;
     const values = [answers.map((a) => a.id.principal), answers.map((a) => a.id.key), answers.map((a) => a.status), answers.map((a) => JSON.stringify(a.body))];
-    if (!alongside) {
-      await preparedQuery(em, 'idempotency_answer_many', update, values);
-      return;
-    }
-    await preparedQuery(em, `idempotency_answer_many+${alongside.name}`, `WITH alongside AS (${shiftedText(alongside, values.length)}) ${update}`, [
-      ...values,
-      ...alongside.values,
-    ]);
+    const part = { name: 'idempotency_answer_many', text: update, values };
+    await runParts(em, alongside ? [alongside, part] : [part]);
   }
 
   /** Drops claims of commands that failed: a failed command stores nothing and may be retried. */
