@@ -358,6 +358,35 @@ describe('audit log', () => {
     await http().post('/v1/entries').set(as('AUDITOR')).set('Idempotency-Key', forbidden).send(transfer).expect(403);
     expect(await rowsOf(forbidden)).toEqual([]);
   });
+
+  it('audits batches that shared a commit one row each: their own entries, a refused one as its failure', async () => {
+    const entry = (amount: string) => ({
+      kind: 'TRANSFER',
+      effectiveDate: '2026-01-02',
+      postings: [
+        { account: 'party:V-TEST-1:wallet:CNY', side: 'DEBIT', amount },
+        { account: 'party:V-TEST-2:wallet:CNY', side: 'CREDIT', amount },
+      ],
+    });
+    const keys = [randomUUID(), randomUUID(), randomUUID(), randomUUID()];
+    const bodies = [[entry('0.01')], [entry('0.02'), entry('99999999.00')], [entry('0.03'), entry('0.04')], [entry('0.05')]];
+    const answers = await Promise.all(keys.map((key, i) => http().post('/v1/entries/batch').set(as('ADMIN')).set('Idempotency-Key', key).send({ entries: bodies[i] })));
+    expect(answers.map((a) => a.status)).toEqual([201, 422, 201, 201]);
+    expect(answers[1].body).toMatchObject({ code: 'INSUFFICIENT_FUNDS', field: 'entries[1].postings' });
+    const audited = await db.dataSource.query<Array<{ idempotency_key: string; status: number; outcome: string; error_code: string | null; entry_ids: string[] }>>(
+      `SELECT idempotency_key, status, outcome, error_code, entry_ids::text[] AS entry_ids FROM audit_log WHERE idempotency_key = ANY($1) ORDER BY id`,
+      [keys],
+    );
+    const rowOf = (i: number) => audited.filter((r) => r.idempotency_key === keys[i]);
+    for (const i of [0, 2, 3]) {
+      expect(rowOf(i)).toEqual([
+        { idempotency_key: keys[i], status: 201, outcome: 'SUCCESS', error_code: null, entry_ids: answers[i].body.entries.map((e: { id: string }) => e.id) },
+      ]);
+    }
+    expect(rowOf(1)).toEqual([{ idempotency_key: keys[1], status: 422, outcome: 'FAILURE', error_code: 'INSUFFICIENT_FUNDS', entry_ids: [] }]);
+    // The refused batch wrote nothing: its key is free, and the same body is refused again.
+    await http().post('/v1/entries/batch').set(as('ADMIN')).set('Idempotency-Key', keys[1]).send({ entries: bodies[1] }).expect(422);
+  });
 });
 
 describe('security headers and errors', () => {

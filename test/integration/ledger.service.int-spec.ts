@@ -138,6 +138,28 @@ describe('LedgerService', () => {
     expect((await f.ledger.getAccount(A)).balance).toBe(before);
   });
 
+  it('posts groups of batches in one transaction, each as postBatch would: posted keys replay, mixed ones conflict', async () => {
+    await f.transfer(BANK, A, '10.00');
+    const one = f.draft([
+      [A, 'DEBIT', '1.00'],
+      [B, 'CREDIT', '1.00'],
+    ]);
+    const first = await inTransaction(db.dataSource, (em) => f.ledger.postBatch(em, [one]));
+    const fresh = f.draft([
+      [A, 'DEBIT', '2.00'],
+      [B, 'CREDIT', '2.00'],
+    ]);
+    const outcomes = await inTransaction(db.dataSource, (em) =>
+      f.ledger.postGroups(em, [[one], [one, fresh].map((d) => ({ ...d, idempotencyKey: `${d.idempotencyKey}-mixed` })), [fresh], []]),
+    );
+    expect(outcomes[0]).toMatchObject({ ok: true, result: { replayed: true, entries: [{ id: first.entries[0].id }] } });
+    expect(outcomes[1]).toMatchObject({ ok: true, result: { replayed: false } });
+    expect(outcomes[2]).toMatchObject({ ok: true, result: { replayed: false, entries: [{ idempotencyKey: fresh.idempotencyKey }] } });
+    expect(outcomes[3]).toMatchObject({ ok: false, error: { code: 'INVALID_ENTRY', field: 'entries' } });
+    const again = await inTransaction(db.dataSource, (em) => f.ledger.postGroups(em, [[fresh, { ...one, idempotencyKey: 'never-posted' }]]));
+    expect(again[0]).toMatchObject({ ok: false, error: { code: 'IDEMPOTENCY_CONFLICT' } });
+  });
+
   it('answers balances as of a past effective date, statements with running balances, and a zero trial balance', async () => {
     await f.account('party:C:wallet:CNY', 'CNY', 'LIABILITY', { noOverdraft: true });
     const C = 'party:C:wallet:CNY';

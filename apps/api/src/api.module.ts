@@ -29,6 +29,7 @@ import { CarbonProjectsController } from './carbon/carbon-projects.controller';
 import { CarbonPublicController } from './carbon/carbon-public.controller';
 import { LedgerModule } from '@forest-ledger/ledger';
 import { PostCoalescer } from './ledger/post-coalescer';
+import { BatchCoalescer } from './ledger/batch-coalescer';
 import { DatabaseModule, IdempotencyModule, LoggingModule, MetricsModule, PlatformConfigModule, QueueModule, ReadDatabaseModule, RedisModule } from '@forest-ledger/platform';
 import { ReadRoutingInterceptor } from './http/read-routing.interceptor';
 import { LedgerMetrics } from './observability/http-metrics';
@@ -111,6 +112,7 @@ import { SUBSIDY_CONTROLLERS } from './subsidies/subsidies.controllers';
   providers: [
     CommandRunner,
     PostCoalescer,
+    BatchCoalescer,
     EventsFeedService,
     AuditedCommits,
     LedgerMetrics,

@@ -21,23 +21,51 @@ import { LedgerReportsService } from './ledger-reports.service';
 import * as store from './ledger.store';
 import type { EventData } from '@forest-ledger/platform/outbox/event-types';
 import { ExistingKey } from './ledger.store';
-import type { AccountFilter, AccountView, AssetView, BalanceView, BatchResult, OpenAccountInput, PostResult, ReverseInput, SeenEntryView, Visibility } from './ledger.types';
+import type {
+  AccountFilter,
+  AccountView,
+  AssetView,
+  BalanceView,
+  BatchResult,
+  EntryView,
+  OpenAccountInput,
+  PostResult,
+  ReverseInput,
+  SeenEntryView,
+  Visibility,
+} from './ledger.types';
 import {
   accountDeltas,
   accountsOf,
   assetsByCode,
-  balanceView,
+  batchResult,
   DraftPlan,
   draftContent,
   entryContent,
+  GroupOutcome,
   planDrafts,
   planDraftsInSlices,
+  planGroups,
   plannedView,
   PostOutcome,
   Refusal,
   refusal,
   sameStates,
 } from './posting-plan';
+
+function checkBatchSize(drafts: readonly EntryDraft[]): void {
+  if (drafts.length === 0 || drafts.length > MAX_BATCH_ENTRIES) {
+    throw new LedgerError('INVALID_ENTRY', `entries must hold 1 to ${MAX_BATCH_ENTRIES} entries, got ${drafts.length}`, 'entries');
+  }
+}
+
+/** Each draft's shape, and keys distinct within the batch. */
+function checkBatchShape(drafts: readonly EntryDraft[], field: string, at: (i: number) => string): void {
+  drafts.forEach((d, i) => checkDraftShape(d, at(i)));
+  if (new Set(drafts.map((d) => d.idempotencyKey)).size !== drafts.length) {
+    throw new LedgerError('INVALID_ENTRY', `${field}: idempotency keys must be distinct within a batch`, field);
+  }
+}
 
 /**
  * A batch planned ahead of the transaction that posts it (LedgerService.planAhead), from account states read without
@@ -244,10 +272,59 @@ export class LedgerService {
 
   /** Posts many entries atomically: all of them or none. The building block of large fan-outs. */
   async postBatch(em: EntityManager, drafts: EntryDraft[], options: PostBatchOptions = {}): Promise<BatchResult> {
-    if (drafts.length === 0 || drafts.length > MAX_BATCH_ENTRIES) {
-      throw new LedgerError('INVALID_ENTRY', `entries must hold 1 to ${MAX_BATCH_ENTRIES} entries, got ${drafts.length}`, 'entries');
-    }
+    checkBatchSize(drafts);
     return this.postMany(em, drafts, 'entries', options);
+  }
+
+  /**
+   * Posts batches, each all or nothing as postBatch would, all in the caller's one transaction: one lock statement and
+   * one write statement for all of them. A batch that breaks a rule gets its error and writes nothing; the others are
+   * written. A batch whose keys were posted before gets postBatch's answer for it (its replay, or a conflict). Keys must
+   * be distinct across the batches. This is how concurrent batch requests share a commit (BatchCoalescer in the API).
+   */
+  async postGroups(em: EntityManager, groups: EntryDraft[][]): Promise<GroupOutcome[]> {
+    const outcomes: Array<GroupOutcome | undefined> = groups.map((drafts) =>
+      refusal(() => {
+        checkBatchSize(drafts);
+        checkBatchShape(drafts, 'entries', (i) => `entries[${i}]`);
+      }),
+    );
+    const live = groups.filter((_, g) => outcomes[g] === undefined).flat();
+    if (live.length === 0) return outcomes as GroupOutcome[];
+    const { states, existing } = await store.lockForPosting(
+      em,
+      accountsOf(live),
+      live.map((d) => d.idempotencyKey),
+    );
+    if (existing.length > 0) {
+      const posted = new Map(existing.map((e) => [e.idempotency_key, e]));
+      for (const [g, drafts] of groups.entries()) {
+        const theirs = outcomes[g] === undefined ? drafts.flatMap((d) => posted.get(d.idempotencyKey) ?? []) : [];
+        if (theirs.length === 0) continue;
+        try {
+          outcomes[g] = { ok: true, result: await this.replay(em, drafts, theirs) };
+        } catch (error) {
+          if (!(error instanceof LedgerError)) throw error;
+          outcomes[g] = { ok: false, error };
+        }
+      }
+    }
+    const plan = planGroups(
+      states,
+      groups,
+      outcomes.map((o) => o !== undefined),
+    );
+    const entries: EntryView[][] = groups.map(() => []);
+    if (plan.planned.length > 0) {
+      const ids = await this.insert(
+        em,
+        plan.planned.map((p) => p.entry),
+        plan.planner,
+      );
+      const assets = assetsByCode(plan.planner.touched(accountsOf(live)));
+      plan.planned.forEach((p, n) => entries[p.group].push(plannedView(p.entry, ids[n], assets)));
+    }
+    return groups.map((_, g) => outcomes[g] ?? plan.refusals[g] ?? { ok: true, result: batchResult(entries[g], plan.after[g]!) });
   }
 
   /** The posting states of `codes` now, without locking them (unknown codes are absent): what planAhead plans from. */
@@ -270,9 +347,8 @@ export class LedgerService {
   /** Atomic: the first refusal (replays aside) refuses the whole batch, and nothing is written. */
   private async postMany(em: EntityManager, drafts: EntryDraft[], field: string, options: PostBatchOptions = {}): Promise<BatchResult> {
     const at = (i: number) => (field === 'entry' ? 'entry' : `${field}[${i}]`);
-    drafts.forEach((d, i) => checkDraftShape(d, at(i)));
+    checkBatchShape(drafts, field, at);
     const keys = drafts.map((d) => d.idempotencyKey);
-    if (new Set(keys).size !== keys.length) throw new LedgerError('INVALID_ENTRY', `${field}: idempotency keys must be distinct within a batch`, field);
 
     const codes = accountsOf(drafts);
     const { states, existing } = await store.lockForPosting(em, codes, keys);
@@ -292,18 +368,10 @@ export class LedgerService {
     const ids = await this.insert(em, planned, plan.planner);
     const touched = plan.planner.touched(codes);
     const assets = assetsByCode(touched);
-    const entries = plan.planned.map((p, n) => plannedView(p.entry, ids[n], assets));
-    // The balances after the batch, formatted when first read: a fan-out to thousands of accounts (a dividend chunk) reads only
-    // the entry ids, and formatting every balance is most of the answer's cost. The states are final; the planner is done with them.
-    let balances: BalanceView[] | undefined;
-    return {
-      entries,
-      get balances() {
-        balances ??= touched.map(balanceView);
-        return balances;
-      },
-      replayed: false,
-    };
+    return batchResult(
+      plan.planned.map((p, n) => plannedView(p.entry, ids[n], assets)),
+      touched,
+    );
   }
 
   /**

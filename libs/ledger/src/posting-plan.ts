@@ -5,12 +5,14 @@ import { canonicalJson } from './domain/hash';
 import { formatDecimal } from './domain/amount';
 
 const ZERO = new Dec(0);
-import type { BalanceView, EntryView, PostResult } from './ledger.types';
+import type { BalanceView, BatchResult, EntryView, PostResult } from './ledger.types';
 
 /** The pure steps of posting, between the locked account states and the write: planning, views, replay comparison. */
 
 export type Refusal = { ok: false; error: LedgerError };
 export type PostOutcome = { ok: true; result: PostResult } | Refusal;
+/** A batch's outcome when batches share a commit (LedgerService.postGroups): its answer, or its refusal (it wrote nothing). */
+export type GroupOutcome = { ok: true; result: BatchResult } | Refusal;
 
 /** Runs a rule check: a LedgerError becomes a refusal, anything else propagates. */
 export function refusal(check: () => void): Refusal | undefined {
@@ -98,6 +100,55 @@ function* planning(
     if (i < drafts.length - 1) yield;
   }
   return { planner, planned, outcomes };
+}
+
+export interface GroupPlan {
+  planner: EntryPlanner;
+  /** The entries of the groups planned, in order, each with the index of its group. */
+  planned: Array<{ group: number; entry: PlannedEntry }>;
+  /** Per group: its refusal (it applied nothing), or undefined when planned or skipped. */
+  refusals: Array<Refusal | undefined>;
+  /** Per planned group: its accounts' states just after its last entry (states are never changed in place). */
+  after: Array<AccountState[] | undefined>;
+}
+
+/**
+ * Plans groups of drafts in order, each all or nothing (a batch request): a group with a refused draft is rolled back and
+ * applies nothing, and the groups after it are planned as if it had not come. `skip[g]`: group g is settled already.
+ * Fields are named as postBatch names them (`entries[i]`).
+ */
+export function planGroups(states: AccountState[], groups: readonly EntryDraft[][], skip: readonly boolean[]): GroupPlan {
+  const planner = new EntryPlanner(states);
+  const bookedAt = new Date().toISOString();
+  const plan: GroupPlan = { planner, planned: [], refusals: [], after: [] };
+  groups.forEach((drafts, g) => {
+    if (skip[g]) return;
+    const codes = accountsOf(drafts);
+    const marked = planner.mark(codes);
+    const entries: PlannedEntry[] = [];
+    const refused = refusal(() => drafts.forEach((d, i) => entries.push(planner.plan(d, bookedAt, `entries[${i}]`))));
+    if (refused) {
+      planner.rollBack(marked);
+      plan.refusals[g] = refused;
+      return;
+    }
+    for (const entry of entries) plan.planned.push({ group: g, entry });
+    plan.after[g] = planner.touched(codes);
+  });
+  return plan;
+}
+
+/** A batch's answer; the balances after it are formatted when first read (a dividend chunk's fan-out reads only the ids). */
+export function batchResult(entries: EntryView[], after: readonly AccountState[]): BatchResult {
+  let balances: BalanceView[] | undefined;
+  return {
+    entries,
+    get balances() {
+      balances ??= after.map(balanceView);
+      return balances;
+    },
+    replayed: false,
+  };
 }
 
 /**

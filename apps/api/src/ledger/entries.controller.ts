@@ -4,6 +4,7 @@ import { Body, Controller, Get, HttpStatus, Param, Post, Query, Req, Res } from 
 import { ApiCreatedResponse, ApiHeader, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { EntryDraft, LedgerReportsService, LedgerService } from '@forest-ledger/ledger';
 import { PostCoalescer } from './post-coalescer';
+import { BatchCoalescer } from './batch-coalescer';
 import type { HttpRequest, HttpResponse } from '../http/http';
 import { ALL_ROLES, CurrentUser, Roles } from '../auth/auth.decorators';
 import { MANAGED_ASSET_PREFIXES } from '@forest-ledger/forestry';
@@ -35,6 +36,7 @@ export class EntriesController {
     private readonly reports: LedgerReportsService,
     private readonly commands: CommandRunner,
     private readonly coalescer: PostCoalescer,
+    private readonly batches: BatchCoalescer,
   ) {}
 
   @Post()
@@ -58,13 +60,17 @@ export class EntriesController {
   @ApiHeader(IDEMPOTENCY_HEADER)
   @ApiCreatedResponse({ type: BatchResponse })
   @ApiErrors(400, 404, 409, 413, 422)
-  batch(@Body() dto: PostBatchDto, @Req() req: HttpRequest, @Res({ passthrough: true }) res: HttpResponse): Promise<BatchResponse> {
-    return this.commands.run(req, res, HttpStatus.CREATED, (em, key) =>
-      this.ledger.postBatch(
-        em,
-        dto.entries.map((e, i) => toDraft(e, `${key}#${i}`)),
-      ),
+  async batch(@Body() dto: PostBatchDto, @Req() req: HttpRequest, @Res({ passthrough: true }) res: HttpResponse): Promise<BatchResponse> {
+    // Concurrent batches share commits (group commit), each all or nothing with its own idempotency and errors.
+    const { id, key, fingerprint } = this.commands.identify(req);
+    const result = await this.batches.submit(
+      id,
+      dto.entries.map((e, i) => toDraft(e, `${key}#${i}`)),
+      fingerprint,
+      req,
     );
+    if (!result.replayed) (req as AuditableRequest).audited = true;
+    return this.commands.respond(res, result);
   }
 
   @Post(':id/reverse')

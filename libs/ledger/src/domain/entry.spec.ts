@@ -657,3 +657,17 @@ describe('EntryPlanner', () => {
     });
   });
 });
+
+describe('EntryPlanner.mark / rollBack', () => {
+  it('undoes everything planned on the marked accounts since the mark, the chain heads included', () => {
+    const planner = new EntryPlanner([account('A', { normalSide: 'CREDIT', noOverdraft: true, credits: '10' }), account('B', { normalSide: 'CREDIT' })]);
+    planner.plan(draft([debit('A', '1'), credit('B', '1')], { idempotencyKey: 'first' }), BOOKED_AT);
+    const before = ['A', 'B'].map((c) => snap(planner.state(c)));
+    const marked = planner.mark(['A', 'B', 'unknown']);
+    planner.plan(draft([debit('A', '2'), credit('B', '2')], { idempotencyKey: 'second' }), BOOKED_AT);
+    expectCode(() => planner.plan(draft([debit('A', '100'), credit('B', '100')], { idempotencyKey: 'third' }), BOOKED_AT), 'INSUFFICIENT_FUNDS');
+    planner.rollBack(marked);
+    expect(['A', 'B'].map((c) => snap(planner.state(c)))).toEqual(before);
+    expect(planner.state('unknown')).toBeUndefined();
+  });
+});

@@ -257,6 +257,21 @@ export class EntryPlanner {
     return { draft, bookedAt, postings, hash, previous: Object.fromEntries(previous) };
   }
 
+  /** The working states of `codes` now, for rollBack (plan never changes a state in place: it replaces it). */
+  mark(codes: Iterable<string>): ReadonlyMap<string, AccountState> {
+    const marked = new Map<string, AccountState>();
+    for (const code of codes) {
+      const state = this.states.get(code);
+      if (state) marked.set(code, state);
+    }
+    return marked;
+  }
+
+  /** Undoes what was planned since `mark` on its accounts (a group of entries that is refused as a whole). */
+  rollBack(marked: ReadonlyMap<string, AccountState>): void {
+    for (const [code, state] of marked) this.states.set(code, state);
+  }
+
   /** Working states of the given accounts after everything planned so far. */
   state(code: string): AccountState | undefined {
     return this.states.get(code);
