@@ -5,7 +5,7 @@ export * from './ledger-reports.service';
 export * from './ledger.module';
 export * from './ledger.service';
 export * from './ledger.types';
-export type { GroupOutcome, PostOutcome } from './posting-plan';
+export type { GroupOutcome, PlannedAhead, PostBatchOptions, PostOutcome } from './posting-plan';
 export { LEDGER_RACE_CONSTRAINTS } from './ledger.store';
 export { ACCOUNT_TOTALS_AS_OF_SQL, STATEMENT_SQL } from './ledger-reports.store';
 export { rowsAsOfSql } from './period-totals';

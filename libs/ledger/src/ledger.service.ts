@@ -39,54 +39,22 @@ import {
   accountsOf,
   assetsByCode,
   batchResult,
-  DraftPlan,
+  checkBatchShape,
+  checkBatchSize,
   draftContent,
   entryContent,
   GroupOutcome,
   planDrafts,
   planDraftsInSlices,
+  PlannedAhead,
   planGroups,
   plannedView,
+  PostBatchOptions,
   PostOutcome,
   Refusal,
   refusal,
   sameStates,
 } from './posting-plan';
-
-function checkBatchSize(drafts: readonly EntryDraft[]): void {
-  if (drafts.length === 0 || drafts.length > MAX_BATCH_ENTRIES) {
-    throw new LedgerError('INVALID_ENTRY', `entries must hold 1 to ${MAX_BATCH_ENTRIES} entries, got ${drafts.length}`, 'entries');
-  }
-}
-
-/** Each draft's shape, and keys distinct within the batch. */
-function checkBatchShape(drafts: readonly EntryDraft[], field: string, at: (i: number) => string): void {
-  drafts.forEach((d, i) => checkDraftShape(d, at(i)));
-  if (new Set(drafts.map((d) => d.idempotencyKey)).size !== drafts.length) {
-    throw new LedgerError('INVALID_ENTRY', `${field}: idempotency keys must be distinct within a batch`, field);
-  }
-}
-
-/**
- * A batch planned ahead of the transaction that posts it (LedgerService.planAhead), from account states read without
- * locks. postBatch writes it only if the locked states are still those; otherwise it plans again, so the plan is an
- * optimisation and never an assumption.
- */
-export interface PlannedAhead {
-  readonly drafts: readonly EntryDraft[];
-  readonly states: readonly AccountState[];
-  readonly plan: DraftPlan;
-}
-
-export interface PostBatchOptions {
-  /** The plan made ahead for these very drafts (the same array), used if the locked states match it. */
-  ahead?: PlannedAhead | null;
-  /**
-   * Called once the batch is planned and before it is written, with each touched account's state after the batch (undefined for
-   * the others): a caller planning its next batch ahead starts it here, so that the planning overlaps this write.
-   */
-  onPlanned?: (after: (code: string) => AccountState | undefined) => void;
-}
 
 /**
  * The double-entry ledger's command side: assets, accounts, posting (one entry, batches, postEach),
