@@ -24,6 +24,8 @@ export type SharedOutcome<R> = { ok: true; result: R } | { ok: false; error: Led
 interface Submission<R> {
   /** The caller and its Idempotency-Key; the drafts' idempotency keys derive from scopedKey(id). */
   id: CommandKey;
+  /** scopedKey(id): the request's key across callers, what its group commit and claims go by. */
+  key: string;
   drafts: EntryDraft[];
   fingerprint: Fingerprint;
   /** The caller's own data for the commit hook (e.g. what to audit). */
@@ -84,7 +86,7 @@ export abstract class GroupCommit<R> implements OnApplicationShutdown {
   /** Posts `drafts` (their keys derived from scopedKey(id), unique per caller) at most once per caller and key. */
   protected enqueue(id: CommandKey, drafts: EntryDraft[], fingerprint: Fingerprint, tag?: unknown): Promise<IdempotentResult<R>> {
     return new Promise((resolve, reject) => {
-      this.pending.push({ id, drafts, fingerprint, tag, settle: (o) => (o.ok ? resolve(o.value) : reject(o.error)) });
+      this.pending.push({ id, key: scopedKey(id), drafts, fingerprint, tag, settle: (o) => (o.ok ? resolve(o.value) : reject(o.error)) });
       this.kick();
     });
   }
@@ -113,8 +115,8 @@ export abstract class GroupCommit<R> implements OnApplicationShutdown {
     const leaders = new Map<string, Submission<R>>();
     const followers: Array<Submission<R>> = [];
     for (const s of group) {
-      if (leaders.has(scopedKey(s.id))) followers.push(s);
-      else leaders.set(scopedKey(s.id), s);
+      if (leaders.has(s.key)) followers.push(s);
+      else leaders.set(s.key, s);
     }
     let results: Map<string, Outcome<R>>;
     try {
@@ -130,15 +132,15 @@ export abstract class GroupCommit<R> implements OnApplicationShutdown {
       } else {
         const alone = [...leaders.values()];
         const next = async (): Promise<void> => {
-          for (let s = alone.shift(); s; s = alone.shift()) results.set(scopedKey(s.id), await this.commitAlone(s));
+          for (let s = alone.shift(); s; s = alone.shift()) results.set(s.key, await this.commitAlone(s));
         };
         await Promise.all(Array.from({ length: cause === 'LOCK_TIMEOUT' ? ALONE_CONCURRENCY : 1 }, next));
       }
     }
     for (const [key, s] of leaders) s.settle(results.get(key)!);
     for (const s of followers) {
-      const first = results.get(scopedKey(s.id))!;
-      const leader = leaders.get(scopedKey(s.id))!;
+      const first = results.get(s.key)!;
+      const leader = leaders.get(s.key)!;
       if (!first.ok) s.settle(first);
       else if (storedHashOf(s.fingerprint) !== storedHashOf(leader.fingerprint)) s.settle({ ok: false, error: idempotencyConflict(s.id.key) });
       else s.settle({ ok: true, value: { ...first.value, replayed: true } });
@@ -164,7 +166,7 @@ export abstract class GroupCommit<R> implements OnApplicationShutdown {
       em,
       leaders.map((s) => ({ id: s.id, fingerprint: s.fingerprint })),
     );
-    const seen = leaders.filter((s) => !claimed.has(scopedKey(s.id)));
+    const seen = leaders.filter((s) => !claimed.has(s.key));
     if (seen.length > 0) {
       const answers = await this.idempotency.findAnswers<R>(
         em,
@@ -172,13 +174,13 @@ export abstract class GroupCommit<R> implements OnApplicationShutdown {
       );
       for (const s of seen) {
         try {
-          results.set(scopedKey(s.id), { ok: true, value: replayOf(s.id.key, s.fingerprint, answers.get(scopedKey(s.id))!) });
+          results.set(s.key, { ok: true, value: replayOf(s.id.key, s.fingerprint, answers.get(s.key)!) });
         } catch (error) {
-          results.set(scopedKey(s.id), { ok: false, error });
+          results.set(s.key, { ok: false, error });
         }
       }
     }
-    const fresh = leaders.filter((s) => claimed.has(scopedKey(s.id)));
+    const fresh = leaders.filter((s) => claimed.has(s.key));
     const outcomes =
       fresh.length > 0
         ? await this.postTogether(
@@ -194,10 +196,10 @@ export abstract class GroupCommit<R> implements OnApplicationShutdown {
       if (outcome.ok) {
         answers.push({ id: s.id, status: CREATED, body: outcome.result });
         committed.push({ tag: s.tag, result: outcome.result });
-        results.set(scopedKey(s.id), { ok: true, value: { status: CREATED, body: outcome.result, replayed: false } });
+        results.set(s.key, { ok: true, value: { status: CREATED, body: outcome.result, replayed: false } });
       } else {
         failed.push(s.id);
-        results.set(scopedKey(s.id), { ok: false, error: outcome.error });
+        results.set(s.key, { ok: false, error: outcome.error });
       }
     });
     await this.idempotency.releaseMany(em, failed);
